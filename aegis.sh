@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The one entry point for building, testing and trying Aegis.
+#
+#   ./aegis.sh deps              install the Debian packages the project needs (only what is missing)
+#   ./aegis.sh build             deps + configure + build into build/
+#   ./aegis.sh test              deps + build + every test through ctest
+#   ./aegis.sh demo [--for SEC]  deps + build + run aegisd and aegis-console on embedded defaults
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BUILD_DIR="${AEGIS_BUILD_DIR:-$ROOT/build}"
+JOBS="${AEGIS_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'aegis.sh: %s\n' "$*" >&2; exit 1; }
+
+packages() { grep -hv '^\s*#' "$@" | awk 'NF {print $1}'; }
+
+sudo_if_needed() {
+    if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+cmd_deps() {
+    local wanted missing=()
+    wanted=$(packages "$ROOT/installer/packages-build.txt" "$ROOT/installer/packages-test.txt")
+    for pkg in $wanted; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$pkg")
+    done
+    if ((${#missing[@]} == 0)); then
+        say "dependencies: all installed"
+        return
+    fi
+    say "installing ${#missing[@]} packages: ${missing[*]}"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+cmd_build() {
+    cmd_deps
+    say "configuring ($BUILD_DIR)"
+    if [[ ! -f $BUILD_DIR/build.ninja ]]; then
+        cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    else
+        cmake "$BUILD_DIR" >/dev/null
+    fi
+    say "building with $JOBS jobs"
+    cmake --build "$BUILD_DIR" -j "$JOBS"
+}
+
+cmd_test() {
+    cmd_build
+    say "running the test suite"
+    cd "$BUILD_DIR"
+    ctest --output-on-failure --timeout 600 -j 1
+}
+
+cmd_demo() {
+    local duration=""
+    while (($#)); do
+        case $1 in
+            --for) duration=${2:?--for needs a number of seconds}; shift 2 ;;
+            --for=*) duration=${1#--for=}; shift ;;
+            *) die "demo: unknown option $1 (use --for SECONDS)" ;;
+        esac
+    done
+    [[ -z $duration || $duration =~ ^[0-9]+$ ]] || die "demo: --for takes whole seconds"
+    cmd_build
+    exec "$ROOT/installer/run-demo.sh" "$BUILD_DIR" "$duration"
+}
+
+case ${1:-} in
+    deps) shift; cmd_deps "$@" ;;
+    build) shift; cmd_build "$@" ;;
+    test) shift; cmd_test "$@" ;;
+    demo) shift; cmd_demo "$@" ;;
+    -h|--help|help|"") sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' ;;
+    *) die "unknown command '$1' (deps, build, test, demo)" ;;
+esac

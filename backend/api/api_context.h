@@ -1,0 +1,92 @@
+#pragma once
+
+#include "api/permission_table.h"
+#include "api/rpc_metrics.h"
+#include "audit/audit_log.h"
+#include "auth/token_store.h"
+#include "common/clock.h"
+#include "store/store.h"
+#include "store/watch_hub.h"
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace aegis::api {
+
+// Facts about the running daemon that SystemService reports.
+struct DaemonInfo {
+    std::string version;
+    std::chrono::system_clock::time_point startTime;
+    std::chrono::steady_clock::time_point startSteady;
+};
+
+// What the service adapters share. Not owned; the daemon outlives the services.
+struct ApiContext {
+    store::Store &store;
+    store::WatchHub &hub;
+    auth::TokenStore &tokens;
+    audit::AuditLog &audit;
+    RpcMetrics &metrics;
+    ClockPtr clock;
+    DaemonInfo info;
+};
+
+// The authenticated caller of an RPC.
+struct Caller {
+    std::string name = "anonymous";
+    auth::Role role = auth::Role::Unspecified;
+    std::string peer;
+};
+
+// Establishes who calls `method` and checks the permission table: UNAUTHENTICATED without a
+// valid bearer token, PERMISSION_DENIED when the role does not grant the method's access.
+// Fills `caller` with what is known even when the call is refused.
+Status authorize(const ApiContext &api, const grpc::CallbackServerContext &context,
+                 const MethodPolicy &policy, Caller &caller);
+
+// One unary RPC from start to answer: it authorises the call against the permission table,
+// measures it, and for a mutation writes the audit record (durably) before the answer goes out.
+// Create it with start(); the handler then calls finish() exactly once, from any thread.
+class UnaryCall : public std::enable_shared_from_this<UnaryCall> {
+public:
+    static std::shared_ptr<UnaryCall> start(ApiContext &api, grpc::CallbackServerContext *context,
+                                            std::string_view method);
+
+    // False when the call was refused (and already answered); the handler just returns reactor().
+    bool authorized() const { return m_authorized; }
+    grpc::ServerUnaryReactor *reactor() const { return m_reactor; }
+    const Caller &caller() const { return m_caller; }
+
+    // What the audit record names and says; never include secrets.
+    void setResource(std::string resource) { m_resource = std::move(resource); }
+    void setSummary(std::string summary) { m_summary = std::move(summary); }
+
+    // Answers the call; `revision` is the store revision of the change, if it made one.
+    void finish(const Status &status, store::Revision revision = 0);
+
+private:
+    UnaryCall(ApiContext &api, grpc::CallbackServerContext *context, const MethodPolicy *policy,
+              std::string method);
+    void answer(const Status &status);
+
+    ApiContext &m_api;
+    grpc::CallbackServerContext *m_context; // Not owned.
+    grpc::ServerUnaryReactor *m_reactor;    // Owned by gRPC.
+    const MethodPolicy *m_policy;
+    const std::string m_method;
+    const std::chrono::steady_clock::time_point m_started;
+    Caller m_caller;
+    bool m_authorized = false;
+    std::string m_resource;
+    std::string m_summary;
+};
+
+// Validation helpers for paging (AIP-158), shared by every List RPC.
+StatusOr<std::size_t> pageSizeOrDefault(std::int32_t pageSize, std::string_view field = "page_size");
+
+} // namespace aegis::api

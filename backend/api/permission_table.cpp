@@ -1,0 +1,79 @@
+#include "api/permission_table.h"
+
+#include "aegis/v1/audit.pb.h"
+#include "aegis/v1/auth.pb.h"
+#include "aegis/v1/system.pb.h"
+
+#include <google/protobuf/descriptor.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+namespace aegis::api {
+namespace {
+
+using auth::Access;
+
+constexpr MethodPolicy kPolicies[] = {
+    {"/aegis.v1.SystemService/GetStatus", Access::Authenticated, false},
+    {"/aegis.v1.SystemService/SetLogLevel", Access::Admin, true},
+    {"/aegis.v1.AuthService/CreateToken", Access::Admin, true},
+    {"/aegis.v1.AuthService/ListTokens", Access::Admin, false},
+    {"/aegis.v1.AuthService/RevokeToken", Access::Admin, true},
+    {"/aegis.v1.AuthService/WhoAmI", Access::Authenticated, false},
+    {"/aegis.v1.AuditService/ListAuditRecords", Access::Read, false},
+    {"/aegis.v1.AuditService/WatchAuditRecords", Access::Read, false},
+};
+
+// Every API file; a new proto file must be added here (its services are then checked).
+constexpr std::string_view kApiFiles[] = {
+    "aegis/v1/system.proto",
+    "aegis/v1/auth.proto",
+    "aegis/v1/audit.proto",
+};
+
+} // namespace
+
+std::span<const MethodPolicy> permissionTable() { return kPolicies; }
+
+const MethodPolicy *findPolicy(std::string_view method) {
+    const auto it = std::find_if(std::begin(kPolicies), std::end(kPolicies),
+                                 [method](const MethodPolicy &p) { return p.method == method; });
+    return it == std::end(kPolicies) ? nullptr : &*it;
+}
+
+Status checkPermissionTableCoverage() {
+    // Referencing one message per file makes sure its descriptors are linked in and registered.
+    (void)aegis::v1::GetStatusRequest::descriptor();
+    (void)aegis::v1::CreateTokenRequest::descriptor();
+    (void)aegis::v1::ListAuditRecordsRequest::descriptor();
+    const auto *pool = google::protobuf::DescriptorPool::generated_pool();
+    std::set<std::string> served;
+    for (std::string_view name : kApiFiles) {
+        const auto *file = pool->FindFileByName(std::string(name));
+        if (file == nullptr) {
+            return internalError("the API file " + std::string(name) + " is not linked in");
+        }
+        for (int s = 0; s < file->service_count(); ++s) {
+            const auto *service = file->service(s);
+            for (int m = 0; m < service->method_count(); ++m) {
+                served.insert("/" + service->full_name() + "/" + service->method(m)->name());
+            }
+        }
+    }
+    for (const std::string &method : served) {
+        if (findPolicy(method) == nullptr) {
+            return internalError("the permission table has no entry for " + method);
+        }
+    }
+    for (const MethodPolicy &policy : kPolicies) {
+        if (served.count(std::string(policy.method)) == 0) {
+            return internalError("the permission table names an unknown method " +
+                                 std::string(policy.method));
+        }
+    }
+    return Status::ok();
+}
+
+} // namespace aegis::api

@@ -1,0 +1,311 @@
+#include "auth/token_store.h"
+
+#include "common/logging.h"
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <fcntl.h>
+#include <fstream>
+#include <future>
+#include <unistd.h>
+
+namespace aegis::auth {
+namespace {
+
+constexpr std::string_view kPrefix = "/auth/tokens/";
+constexpr std::string_view kSecretPrefix = "aegis_";
+
+std::string tokenKey(const std::string &name) { return std::string(kPrefix) + name; }
+
+std::string sha256Hex(std::string_view data) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(length * 2);
+    for (unsigned int i = 0; i < length; ++i) {
+        hex.push_back(kHex[digest[i] >> 4]);
+        hex.push_back(kHex[digest[i] & 0xf]);
+    }
+    return hex;
+}
+
+std::string newSecret() {
+    unsigned char random[32];
+    if (RAND_bytes(random, sizeof random) != 1) {
+        return {};
+    }
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string secret(kSecretPrefix);
+    // base64url without padding, 6 bits at a time.
+    unsigned int buffer = 0;
+    int bits = 0;
+    for (unsigned char byte : random) {
+        buffer = (buffer << 8) | byte;
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            secret.push_back(kAlphabet[(buffer >> bits) & 0x3f]);
+        }
+    }
+    if (bits > 0) {
+        secret.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3f]);
+    }
+    return secret;
+}
+
+std::int64_t toMillis(std::chrono::system_clock::time_point time) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+std::chrono::system_clock::time_point fromMillis(std::int64_t millis) {
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(millis));
+}
+
+std::string encode(const TokenInfo &info, const std::string &hash) {
+    nlohmann::json value = {{"name", info.name},
+                            {"role", static_cast<int>(info.role)},
+                            {"description", info.description},
+                            {"hash", hash},
+                            {"created_by", info.createdBy},
+                            {"create_time_ms", toMillis(info.createTime)}};
+    if (info.expireTime) {
+        value["expire_time_ms"] = toMillis(*info.expireTime);
+    }
+    return value.dump();
+}
+
+std::optional<std::pair<TokenInfo, std::string>> decode(const store::KeyValue &kv) {
+    const auto value = nlohmann::json::parse(kv.value, nullptr, false);
+    if (value.is_discarded() || !value.is_object()) {
+        return std::nullopt;
+    }
+    TokenInfo info;
+    info.name = value.value("name", "");
+    info.role = static_cast<Role>(value.value("role", 0));
+    info.description = value.value("description", "");
+    info.createdBy = value.value("created_by", "");
+    info.createTime = fromMillis(value.value<std::int64_t>("create_time_ms", 0));
+    if (value.contains("expire_time_ms")) {
+        info.expireTime = fromMillis(value["expire_time_ms"].get<std::int64_t>());
+    }
+    info.createRevision = kv.createRevision;
+    info.modRevision = kv.modRevision;
+    return std::make_pair(std::move(info), value.value("hash", ""));
+}
+
+} // namespace
+
+TokenStore::TokenStore(store::Store &store, ClockPtr clock)
+    : m_store(store), m_clock(std::move(clock)) {}
+
+Status TokenStore::validateName(const std::string &name) {
+    if (name.empty() || name.size() > kMaxTokenNameLength) {
+        return invalidArgument("name must be 1 to " + std::to_string(kMaxTokenNameLength) +
+                               " characters (got " + std::to_string(name.size()) + ")");
+    }
+    const auto allowed = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+               c == '-';
+    };
+    for (char c : name) {
+        if (!allowed(c)) {
+            return invalidArgument("name may contain only a-z, 0-9, '.', '_' and '-'");
+        }
+    }
+    if (name.front() == '.' || name.front() == '_' || name.front() == '-') {
+        return invalidArgument("name must start with a letter or a digit");
+    }
+    return Status::ok();
+}
+
+Status TokenStore::load() {
+    auto tokens = m_store.rangePrefix(std::string(kPrefix));
+    if (!tokens) {
+        return tokens.status();
+    }
+    std::unique_lock lock(m_mutex);
+    m_byHash.clear();
+    m_hashByName.clear();
+    for (const auto &kv : tokens->kvs) {
+        if (auto decoded = decode(kv)) {
+            m_hashByName[decoded->first.name] = decoded->second;
+            m_byHash[decoded->second] = std::move(decoded->first);
+        } else {
+            log::warn("skipping unreadable token record", {{"key", kv.key}});
+        }
+    }
+    return Status::ok();
+}
+
+StatusOr<bool> TokenStore::bootstrapAdmin(const std::filesystem::path &tokenFile) {
+    if (count() > 0) {
+        return false;
+    }
+    std::promise<StatusOr<CreatedToken>> promise;
+    auto future = promise.get_future();
+    create(NewToken{"admin", Role::Admin, "Created on first start", std::nullopt}, "bootstrap",
+           [&promise](StatusOr<CreatedToken> created) { promise.set_value(std::move(created)); });
+    auto created = future.get();
+    if (!created) {
+        return created.status();
+    }
+    std::filesystem::create_directories(tokenFile.parent_path());
+    const std::string temporary = tokenFile.string() + ".tmp";
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) {
+        return unavailable("cannot write the admin token file " + tokenFile.string());
+    }
+    const std::string content = created->secret + "\n";
+    const bool written = ::write(fd, content.data(), content.size()) ==
+                             static_cast<ssize_t>(content.size()) &&
+                         ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written || std::rename(temporary.c_str(), tokenFile.c_str()) != 0) {
+        return unavailable("cannot write the admin token file " + tokenFile.string());
+    }
+    return true;
+}
+
+void TokenStore::create(const NewToken &token, const std::string &createdBy,
+                        std::function<void(StatusOr<CreatedToken>)> done) {
+    if (Status status = validateName(token.name); !status.isOk()) {
+        return done(status);
+    }
+    if (token.role == Role::Unspecified || roleName(token.role) == "unspecified") {
+        return done(invalidArgument("role must be one of viewer, operator, admin, service"));
+    }
+    if (token.description.size() > kMaxTokenDescriptionLength) {
+        return done(invalidArgument("description must be at most " +
+                                    std::to_string(kMaxTokenDescriptionLength) + " characters"));
+    }
+    if (token.ttl && *token.ttl < kMinTokenTtl) {
+        return done(invalidArgument("ttl must be at least 60 seconds"));
+    }
+    TokenInfo info;
+    info.name = token.name;
+    info.role = token.role;
+    info.description = token.description;
+    info.createdBy = createdBy;
+    info.createTime = m_clock->now();
+    if (token.ttl) {
+        info.expireTime = info.createTime + *token.ttl;
+    }
+    std::string secret = newSecret();
+    if (secret.empty()) {
+        return done(internalError("the system random generator failed"));
+    }
+    std::string hash = sha256Hex(secret);
+
+    store::Transaction txn;
+    txn.ifMissing(tokenKey(token.name)).put(tokenKey(token.name), encode(info, hash));
+    m_store.commitAsync(
+        std::move(txn), [this, info = std::move(info), secret = std::move(secret),
+                         hash = std::move(hash),
+                         done = std::move(done)](StatusOr<store::TransactionResult> result) mutable {
+            if (!result) {
+                return done(result.status());
+            }
+            if (!result->succeeded) {
+                return done(alreadyExists("a token named '" + info.name + "' already exists"));
+            }
+            info.createRevision = info.modRevision = result->revision;
+            remember(info, hash);
+            done(CreatedToken{std::move(info), std::move(secret), result->revision});
+        });
+}
+
+void TokenStore::revoke(const std::string &name,
+                        std::function<void(StatusOr<store::Revision>)> done) {
+    if (Status status = validateName(name); !status.isOk()) {
+        return done(status);
+    }
+    store::Transaction txn;
+    txn.ifExists(tokenKey(name)).remove(tokenKey(name));
+    m_store.commitAsync(std::move(txn), [this, name, done = std::move(done)](
+                                            StatusOr<store::TransactionResult> result) {
+        if (!result) {
+            return done(result.status());
+        }
+        if (!result->succeeded) {
+            return done(notFound("there is no token named '" + name + "'"));
+        }
+        forget(name);
+        done(result->revision);
+    });
+}
+
+StatusOr<TokenPage> TokenStore::list(std::size_t pageSize, const std::string &pageToken) const {
+    store::RangeRequest request;
+    // The page token is the last name of the previous page; continue just after it.
+    request.start = pageToken.empty() ? std::string(kPrefix) : tokenKey(pageToken) + '\0';
+    request.end = store::prefixEnd(kPrefix);
+    request.limit = pageSize;
+    auto range = m_store.range(request);
+    if (!range) {
+        return range.status();
+    }
+    TokenPage page;
+    page.revision = range->revision;
+    for (const auto &kv : range->kvs) {
+        if (auto decoded = decode(kv)) {
+            page.tokens.push_back(std::move(decoded->first));
+        }
+    }
+    if (range->more && !page.tokens.empty()) {
+        page.nextPageToken = page.tokens.back().name;
+    }
+    return page;
+}
+
+std::optional<TokenInfo> TokenStore::find(const std::string &name) const {
+    std::shared_lock lock(m_mutex);
+    const auto hash = m_hashByName.find(name);
+    if (hash == m_hashByName.end()) {
+        return std::nullopt;
+    }
+    return m_byHash.at(hash->second);
+}
+
+std::optional<Principal> TokenStore::authenticate(std::string_view secret) const {
+    if (secret.size() < kSecretPrefix.size() || secret.size() > 128 ||
+        secret.substr(0, kSecretPrefix.size()) != kSecretPrefix) {
+        return std::nullopt;
+    }
+    const std::string hash = sha256Hex(secret);
+    std::shared_lock lock(m_mutex);
+    const auto it = m_byHash.find(hash);
+    if (it == m_byHash.end()) {
+        return std::nullopt;
+    }
+    if (it->second.expireTime && *it->second.expireTime <= m_clock->now()) {
+        return std::nullopt;
+    }
+    return Principal{it->second.name, it->second.role};
+}
+
+std::size_t TokenStore::count() const {
+    std::shared_lock lock(m_mutex);
+    return m_byHash.size();
+}
+
+void TokenStore::remember(const TokenInfo &info, const std::string &hash) {
+    std::unique_lock lock(m_mutex);
+    m_hashByName[info.name] = hash;
+    m_byHash[hash] = info;
+}
+
+void TokenStore::forget(const std::string &name) {
+    std::unique_lock lock(m_mutex);
+    const auto hash = m_hashByName.find(name);
+    if (hash != m_hashByName.end()) {
+        m_byHash.erase(hash->second);
+        m_hashByName.erase(hash);
+    }
+}
+
+} // namespace aegis::auth

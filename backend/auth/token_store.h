@@ -1,0 +1,103 @@
+#pragma once
+
+#include "auth/roles.h"
+#include "common/clock.h"
+#include "store/store.h"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace aegis::auth {
+
+struct TokenInfo {
+    std::string name;
+    Role role = Role::Unspecified;
+    std::string description;
+    std::chrono::system_clock::time_point createTime;
+    std::string createdBy;
+    std::optional<std::chrono::system_clock::time_point> expireTime;
+    store::Revision createRevision = 0;
+    store::Revision modRevision = 0;
+};
+
+// Who is calling, as established from a bearer token.
+struct Principal {
+    std::string name;
+    Role role = Role::Unspecified;
+};
+
+struct NewToken {
+    std::string name;
+    Role role = Role::Unspecified;
+    std::string description;
+    std::optional<std::chrono::seconds> ttl;
+};
+
+struct CreatedToken {
+    TokenInfo info;
+    // The bearer secret; only its hash is stored.
+    std::string secret;
+    store::Revision revision = 0;
+};
+
+struct TokenPage {
+    std::vector<TokenInfo> tokens;
+    std::string nextPageToken;
+    store::Revision revision = 0;
+};
+
+// Limits, documented in the API and enforced by create().
+inline constexpr std::size_t kMaxTokenNameLength = 63;
+inline constexpr std::size_t kMaxTokenDescriptionLength = 256;
+inline constexpr std::chrono::seconds kMinTokenTtl{60};
+
+// Bearer tokens, kept under /auth/tokens/<name> in the store with only a SHA-256 hash of each
+// secret. Secrets carry 256 random bits, so a fast hash is enough: there is nothing to
+// brute-force. All tokens are cached in memory (keyed by hash) so authenticating a call costs no
+// store read. Thread-safe.
+class TokenStore {
+public:
+    TokenStore(store::Store &store, ClockPtr clock);
+
+    // Loads every token into the cache; call once before serving.
+    Status load();
+
+    // On first start (no tokens at all) creates the "admin" token and writes its secret to
+    // `tokenFile` with mode 0600. Returns true when it created one.
+    StatusOr<bool> bootstrapAdmin(const std::filesystem::path &tokenFile);
+
+    // Validates and creates a token; `done` runs once it is durable (on the store's thread).
+    void create(const NewToken &token, const std::string &createdBy,
+                std::function<void(StatusOr<CreatedToken>)> done);
+    // Deletes a token; NOT_FOUND when there is none of that name.
+    void revoke(const std::string &name, std::function<void(StatusOr<store::Revision>)> done);
+
+    StatusOr<TokenPage> list(std::size_t pageSize, const std::string &pageToken) const;
+    std::optional<TokenInfo> find(const std::string &name) const;
+
+    // The principal a secret belongs to, or nothing when it is unknown or expired.
+    std::optional<Principal> authenticate(std::string_view secret) const;
+
+    std::size_t count() const;
+
+    static Status validateName(const std::string &name);
+
+private:
+    void remember(const TokenInfo &info, const std::string &hash);
+    void forget(const std::string &name);
+
+    store::Store &m_store;
+    ClockPtr m_clock;
+
+    mutable std::shared_mutex m_mutex;
+    std::unordered_map<std::string, TokenInfo> m_byHash; // hash -> token
+    std::unordered_map<std::string, std::string> m_hashByName;
+};
+
+} // namespace aegis::auth

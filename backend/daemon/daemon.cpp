@@ -1,0 +1,273 @@
+#include "daemon/daemon.h"
+
+#include "api/api_context.h"
+#include "api/audit_service.h"
+#include "api/auth_service.h"
+#include "api/permission_table.h"
+#include "api/system_service.h"
+#include "common/duration.h"
+#include "common/logging.h"
+#include "daemon/http_endpoint.h"
+#include "daemon/process_metrics.h"
+#include "store/sqlite_store.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <nlohmann/json.hpp>
+#include <prometheus/registry.h>
+
+#include <fstream>
+#include <mutex>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+#ifndef AEGIS_VERSION
+#define AEGIS_VERSION "0.0.0"
+#endif
+
+namespace aegis::daemon {
+namespace {
+
+constexpr std::size_t kIoThreads = 2;
+
+StatusOr<std::string> readFile(const std::filesystem::path &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return invalidArgument("cannot read " + path.string());
+    }
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+StatusOr<std::shared_ptr<grpc::ServerCredentials>> serverCredentials(const DaemonConfig &config) {
+    if (config.tlsCertFile.empty()) {
+        return grpc::InsecureServerCredentials();
+    }
+    auto cert = readFile(config.tlsCertFile);
+    auto key = readFile(config.tlsKeyFile);
+    if (!cert || !key) {
+        return cert ? key.status() : cert.status();
+    }
+    grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    options.pem_key_cert_pairs.push_back({*key, *cert});
+    if (!config.tlsClientCaFile.empty()) {
+        auto ca = readFile(config.tlsClientCaFile);
+        if (!ca) {
+            return ca.status();
+        }
+        options.pem_root_certs = *ca;
+        options.client_certificate_request =
+            GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    }
+    return grpc::SslServerCredentials(options);
+}
+
+Status writeReadyFile(const std::filesystem::path &path, const std::string &grpc,
+                      const std::string &http) {
+    const auto temporary = path.string() + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << nlohmann::json{{"grpc", grpc}, {"http", http}, {"pid", ::getpid()}}.dump() << "\n";
+        if (!out) {
+            return unavailable("cannot write the ready file " + path.string());
+        }
+    }
+    std::filesystem::rename(temporary, path);
+    return Status::ok();
+}
+
+} // namespace
+
+struct Daemon::Parts {
+    DaemonConfig config;
+    ClockPtr clock = std::make_shared<SystemClock>();
+    std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+    std::shared_ptr<ProcessMetrics> processMetrics = std::make_shared<ProcessMetrics>();
+    std::unique_ptr<store::SqliteStore> store;
+    std::unique_ptr<store::WatchHub> hub;
+    std::unique_ptr<auth::TokenStore> tokens;
+    std::unique_ptr<audit::AuditLog> audit;
+    std::unique_ptr<api::RpcMetrics> rpcMetrics;
+    std::unique_ptr<api::ApiContext> api;
+    std::unique_ptr<api::SystemServiceImpl> systemService;
+    std::unique_ptr<api::AuthServiceImpl> authService;
+    std::unique_ptr<api::AuditServiceImpl> auditService;
+    std::unique_ptr<grpc::Server> server;
+    std::string grpcAddress;
+
+    boost::asio::io_context io;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work =
+        boost::asio::make_work_guard(io);
+    std::vector<std::thread> ioThreads;
+    std::unique_ptr<HttpEndpoint> http;
+    std::unique_ptr<boost::asio::steady_timer> compactionTimer;
+
+    std::once_flag shutdownOnce;
+
+    void scheduleCompaction() {
+        compactionTimer->expires_after(config.compactionInterval);
+        compactionTimer->async_wait([this](boost::system::error_code error) {
+            if (error) {
+                return;
+            }
+            const auto target = store->currentRevision() - config.eventRetention;
+            if (target > store->compactRevision()) {
+                // Blocks this io thread until the writer has done it; the pool has another.
+                if (Status status = store->compact(target); status.isOk()) {
+                    log::info("event log compacted", {{"compact_revision", target}});
+                } else {
+                    log::warn("compaction failed", {{"error", status.message()}});
+                }
+            }
+            scheduleCompaction();
+        });
+    }
+};
+
+Daemon::Daemon(std::unique_ptr<Parts> parts) : m_parts(std::move(parts)) {}
+
+Daemon::~Daemon() { shutdown(); }
+
+std::string Daemon::grpcAddress() const { return m_parts->grpcAddress; }
+std::string Daemon::httpAddress() const { return m_parts->http->address(); }
+
+StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
+    if (Status coverage = api::checkPermissionTableCoverage(); !coverage.isOk()) {
+        return coverage;
+    }
+    auto parts = std::make_unique<Parts>();
+    Parts &p = *parts;
+    p.config = std::move(config);
+    const DaemonConfig &cfg = p.config;
+
+    std::error_code error;
+    std::filesystem::create_directories(cfg.dataDir, error);
+    if (error) {
+        return invalidArgument("data_dir: cannot create " + cfg.dataDir.string() + ": " +
+                               error.message());
+    }
+    ::chmod(cfg.dataDir.c_str(), 0700);
+
+    auto store = store::SqliteStore::open({cfg.dataDir / "aegis.db"});
+    if (!store) {
+        return store.status();
+    }
+    p.store = std::move(*store);
+    p.hub = std::make_unique<store::WatchHub>(
+        *p.store, store::WatchHubOptions{16384, static_cast<std::size_t>(cfg.watchQueueLimit)});
+    p.hub->attach();
+    p.tokens = std::make_unique<auth::TokenStore>(*p.store, p.clock);
+    p.audit = std::make_unique<audit::AuditLog>(*p.store, p.clock);
+    for (Status status : {p.tokens->load(), p.audit->load()}) {
+        if (!status.isOk()) {
+            return status;
+        }
+    }
+    const auto tokenFile = cfg.dataDir / "admin.token";
+    auto bootstrapped = p.tokens->bootstrapAdmin(tokenFile);
+    if (!bootstrapped) {
+        return bootstrapped.status();
+    }
+    if (*bootstrapped) {
+        log::info("created the admin token", {{"token_file", tokenFile.string()}});
+    }
+
+    p.rpcMetrics = std::make_unique<api::RpcMetrics>(*p.registry);
+    p.api = std::make_unique<api::ApiContext>(api::ApiContext{
+        *p.store, *p.hub, *p.tokens, *p.audit, *p.rpcMetrics, p.clock,
+        api::DaemonInfo{AEGIS_VERSION, p.clock->now(), std::chrono::steady_clock::now()}});
+    p.systemService = std::make_unique<api::SystemServiceImpl>(*p.api);
+    p.authService = std::make_unique<api::AuthServiceImpl>(*p.api);
+    p.auditService = std::make_unique<api::AuditServiceImpl>(*p.api);
+
+    auto credentials = serverCredentials(cfg);
+    if (!credentials) {
+        return credentials.status();
+    }
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    int selectedPort = 0;
+    builder.AddListeningPort(cfg.listen, *credentials, &selectedPort);
+    builder.SetMaxReceiveMessageSize(static_cast<int>(cfg.maxMessageBytes));
+    builder.SetMaxSendMessageSize(64 * 1024 * 1024);
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                               static_cast<int>(cfg.keepaliveTime.count()));
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                               static_cast<int>(cfg.keepaliveTimeout.count()));
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+    builder.RegisterService(p.systemService.get());
+    builder.RegisterService(p.authService.get());
+    builder.RegisterService(p.auditService.get());
+    p.server = builder.BuildAndStart();
+    if (!p.server || selectedPort == 0) {
+        return unavailable("listen: cannot serve gRPC on " + cfg.listen +
+                           " (address in use or not local?)");
+    }
+    p.grpcAddress = cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(selectedPort);
+
+    p.http = std::make_unique<HttpEndpoint>(
+        p.io, std::vector<std::shared_ptr<prometheus::Collectable>>{p.processMetrics, p.registry});
+    if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
+        p.server->Shutdown();
+        return status;
+    }
+    for (std::size_t i = 0; i < kIoThreads; ++i) {
+        p.ioThreads.emplace_back([&p] { p.io.run(); });
+    }
+    p.compactionTimer = std::make_unique<boost::asio::steady_timer>(p.io);
+    p.scheduleCompaction();
+
+    p.server->GetHealthCheckService()->SetServingStatus(true);
+    p.http->setReady(true);
+    if (!cfg.readyFile.empty()) {
+        if (Status status = writeReadyFile(cfg.readyFile, p.grpcAddress, p.http->address());
+            !status.isOk()) {
+            log::warn("ready file not written", {{"error", status.message()}});
+        }
+    }
+    log::info("aegisd serving", {{"version", AEGIS_VERSION},
+                                 {"grpc", p.grpcAddress},
+                                 {"http", p.http->address()},
+                                 {"tls", !cfg.tlsCertFile.empty()},
+                                 {"mutual_tls", !cfg.tlsClientCaFile.empty()},
+                                 {"data_dir", cfg.dataDir.string()},
+                                 {"revision", p.store->currentRevision()}});
+    return std::unique_ptr<Daemon>(new Daemon(std::move(parts)));
+}
+
+void Daemon::shutdown() {
+    std::call_once(m_parts->shutdownOnce, [this] {
+        Parts &p = *m_parts;
+        const auto started = std::chrono::steady_clock::now();
+        log::info("shutting down", {{"grace", formatDuration(p.config.shutdownGrace)}});
+        p.http->setReady(false, "shutting down");
+        p.server->GetHealthCheckService()->SetServingStatus(false);
+        // Streams end now, so their clients reconnect to another replica at once.
+        p.hub->shutdown(unavailable("aegisd is shutting down; reconnect and resume"));
+        // Stops accepting and waits for in-flight calls up to the deadline, then cancels them.
+        p.server->Shutdown(std::chrono::system_clock::now() + p.config.shutdownGrace);
+        p.server->Wait();
+        p.compactionTimer->cancel();
+        p.http->close();
+        p.work.reset();
+        p.io.stop();
+        for (auto &thread : p.ioThreads) {
+            thread.join();
+        }
+        p.store->close();
+        log::info("stopped", {{"revision", p.store->currentRevision()},
+                              {"took_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::steady_clock::now() - started)
+                                              .count()}});
+    });
+}
+
+} // namespace aegis::daemon

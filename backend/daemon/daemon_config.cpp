@@ -1,0 +1,268 @@
+#include "daemon/daemon_config.h"
+
+#include "common/duration.h"
+#include "common/logging.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+
+namespace aegis::daemon {
+namespace {
+
+using Setter = std::function<Status(DaemonConfig &, const std::string &value)>;
+
+Status setDuration(std::chrono::milliseconds &target, const std::string &value,
+                   std::string_view option, std::chrono::milliseconds minimum) {
+    auto parsed = parseDuration(value, option);
+    if (!parsed) {
+        return parsed.status();
+    }
+    if (*parsed < minimum) {
+        return invalidArgument(std::string(option) + " must be at least " +
+                               formatDuration(minimum));
+    }
+    target = *parsed;
+    return Status::ok();
+}
+
+Status setInteger(std::int64_t &target, const std::string &value, std::string_view option,
+                  std::int64_t minimum, std::int64_t maximum) {
+    std::size_t used = 0;
+    std::int64_t parsed = 0;
+    try {
+        parsed = std::stoll(value, &used);
+    } catch (const std::exception &) {
+        used = 0;
+    }
+    if (used == 0 || used != value.size()) {
+        return invalidArgument(std::string(option) + ": '" + value + "' is not an integer");
+    }
+    if (parsed < minimum || parsed > maximum) {
+        return invalidArgument(std::string(option) + " must be between " +
+                               std::to_string(minimum) + " and " + std::to_string(maximum));
+    }
+    target = parsed;
+    return Status::ok();
+}
+
+// Option name (as in the YAML file, dotted for nested keys) -> how to apply a value.
+const std::map<std::string, Setter> &setters() {
+    static const std::map<std::string, Setter> kSetters = {
+        {"data_dir",
+         [](DaemonConfig &c, const std::string &v) {
+             c.dataDir = v;
+             return Status::ok();
+         }},
+        {"listen",
+         [](DaemonConfig &c, const std::string &v) {
+             c.listen = v;
+             return validateHostPort(v, "listen");
+         }},
+        {"http_listen",
+         [](DaemonConfig &c, const std::string &v) {
+             c.httpListen = v;
+             return validateHostPort(v, "http_listen");
+         }},
+        {"log_level",
+         [](DaemonConfig &c, const std::string &v) {
+             if (!log::isValidLevel(v)) {
+                 return invalidArgument("log_level: '" + v +
+                                        "' is not one of trace, debug, info, warn, error, "
+                                        "critical, off");
+             }
+             c.logLevel = v;
+             return Status::ok();
+         }},
+        {"shutdown_grace",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.shutdownGrace, v, "shutdown_grace", std::chrono::milliseconds(0));
+         }},
+        {"tls.cert_file",
+         [](DaemonConfig &c, const std::string &v) {
+             c.tlsCertFile = v;
+             return Status::ok();
+         }},
+        {"tls.key_file",
+         [](DaemonConfig &c, const std::string &v) {
+             c.tlsKeyFile = v;
+             return Status::ok();
+         }},
+        {"tls.client_ca_file",
+         [](DaemonConfig &c, const std::string &v) {
+             c.tlsClientCaFile = v;
+             return Status::ok();
+         }},
+        {"grpc.max_message_bytes",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.maxMessageBytes, v, "grpc.max_message_bytes", 4096,
+                               256LL * 1024 * 1024);
+         }},
+        {"grpc.keepalive_time",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.keepaliveTime, v, "grpc.keepalive_time",
+                                std::chrono::milliseconds(1000));
+         }},
+        {"grpc.keepalive_timeout",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.keepaliveTimeout, v, "grpc.keepalive_timeout",
+                                std::chrono::milliseconds(100));
+         }},
+        {"store.event_retention",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.eventRetention, v, "store.event_retention", 100,
+                               1000LL * 1000 * 1000);
+         }},
+        {"store.compaction_interval",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.compactionInterval, v, "store.compaction_interval",
+                                std::chrono::milliseconds(1000));
+         }},
+        {"watch.queue_limit",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.watchQueueLimit, v, "watch.queue_limit", 16, 10000000);
+         }},
+    };
+    return kSetters;
+}
+
+// Flag name -> option name.
+const std::map<std::string, std::string> &flagOptions() {
+    static const std::map<std::string, std::string> kFlags = {
+        {"data-dir", "data_dir"},
+        {"listen", "listen"},
+        {"http-listen", "http_listen"},
+        {"log-level", "log_level"},
+        {"shutdown-grace", "shutdown_grace"},
+        {"tls-cert", "tls.cert_file"},
+        {"tls-key", "tls.key_file"},
+        {"tls-client-ca", "tls.client_ca_file"},
+    };
+    return kFlags;
+}
+
+Status applyYaml(DaemonConfig &config, const YAML::Node &node, const std::string &path) {
+    if (!node.IsMap()) {
+        return invalidArgument((path.empty() ? std::string("the config file")
+                                             : path) +
+                               " must be a mapping");
+    }
+    for (const auto &entry : node) {
+        const std::string key = entry.first.as<std::string>();
+        const std::string option = path.empty() ? key : path + "." + key;
+        if (entry.second.IsMap()) {
+            if (Status status = applyYaml(config, entry.second, option); !status.isOk()) {
+                return status;
+            }
+            continue;
+        }
+        const auto setter = setters().find(option);
+        if (setter == setters().end()) {
+            return invalidArgument("unknown option '" + option + "' (line " +
+                                   std::to_string(entry.first.Mark().line + 1) + ")");
+        }
+        if (!entry.second.IsScalar()) {
+            return invalidArgument(option + " must be a single value");
+        }
+        if (Status status = setter->second(config, entry.second.Scalar()); !status.isOk()) {
+            return status;
+        }
+    }
+    return Status::ok();
+}
+
+Status checkReadable(const std::filesystem::path &file, std::string_view option) {
+    std::ifstream in(file);
+    if (!in) {
+        return invalidArgument(std::string(option) + ": cannot read " + file.string());
+    }
+    return Status::ok();
+}
+
+} // namespace
+
+std::filesystem::path defaultDataDir() {
+    if (const char *dataHome = std::getenv("XDG_DATA_HOME"); dataHome && *dataHome) {
+        return std::filesystem::path(dataHome) / "aegis";
+    }
+    const char *home = std::getenv("HOME");
+    return std::filesystem::path(home ? home : ".") / ".local/share/aegis";
+}
+
+Status validateHostPort(const std::string &value, std::string_view option) {
+    const auto colon = value.rfind(':');
+    const auto invalid = [&](std::string_view why) {
+        return invalidArgument(std::string(option) + ": '" + value + "' " + std::string(why));
+    };
+    if (colon == std::string::npos || colon == 0) {
+        return invalid("must be HOST:PORT, e.g. 127.0.0.1:7400");
+    }
+    const std::string port = value.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(port) > 65535) {
+        return invalid("has no valid port (0-65535)");
+    }
+    return Status::ok();
+}
+
+StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile, const FlagValues &flags) {
+    DaemonConfig config;
+    if (!configFile.empty()) {
+        try {
+            const YAML::Node root = YAML::LoadFile(configFile.string());
+            if (!root.IsNull()) {
+                if (Status status = applyYaml(config, root, ""); !status.isOk()) {
+                    return invalidArgument(configFile.string() + ": " + status.message());
+                }
+            }
+        } catch (const YAML::BadFile &) {
+            return invalidArgument("--config: cannot read " + configFile.string());
+        } catch (const YAML::Exception &error) {
+            return invalidArgument(configFile.string() + ": line " +
+                                   std::to_string(error.mark.line + 1) + ": " + error.msg);
+        }
+    }
+    for (const auto &[flag, value] : flags) {
+        if (flag == "ready-file") {
+            config.readyFile = value;
+            continue;
+        }
+        const auto option = flagOptions().find(flag);
+        if (option == flagOptions().end()) {
+            return invalidArgument("unknown flag --" + flag);
+        }
+        if (Status status = setters().at(option->second)(config, value); !status.isOk()) {
+            return invalidArgument("--" + flag + ": " + status.message());
+        }
+    }
+    if (config.dataDir.empty()) {
+        config.dataDir = defaultDataDir();
+    }
+
+    const bool hasCert = !config.tlsCertFile.empty();
+    const bool hasKey = !config.tlsKeyFile.empty();
+    if (hasCert != hasKey) {
+        return invalidArgument("tls.cert_file and tls.key_file must be set together");
+    }
+    if (!config.tlsClientCaFile.empty() && !hasCert) {
+        return invalidArgument(
+            "tls.client_ca_file requires tls.cert_file and tls.key_file (mutual TLS needs TLS)");
+    }
+    for (const auto &[file, option] : {std::pair{&config.tlsCertFile, "tls.cert_file"},
+                                       std::pair{&config.tlsKeyFile, "tls.key_file"},
+                                       std::pair{&config.tlsClientCaFile, "tls.client_ca_file"}}) {
+        if (!file->empty()) {
+            if (Status status = checkReadable(*file, option); !status.isOk()) {
+                return status;
+            }
+        }
+    }
+    if (config.keepaliveTimeout >= config.keepaliveTime) {
+        return invalidArgument("grpc.keepalive_timeout must be shorter than grpc.keepalive_time");
+    }
+    return config;
+}
+
+} // namespace aegis::daemon

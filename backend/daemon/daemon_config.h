@@ -1,0 +1,63 @@
+#pragma once
+
+#include "common/status.h"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace aegis::daemon {
+
+// Every aegisd option. Each one can be set in the YAML file (key in brackets) and most by a flag;
+// flags win. resources/aegisd.yaml documents them all with their defaults.
+struct DaemonConfig {
+    // [data_dir] Holds the store file and admin.token. Default $XDG_DATA_HOME/aegis.
+    std::filesystem::path dataDir;
+    // [listen] host:port of the gRPC API; port 0 picks a free port.
+    std::string listen = "127.0.0.1:7400";
+    // [http_listen] host:port of /healthz, /readyz and /metrics; port 0 picks a free port.
+    std::string httpListen = "127.0.0.1:7401";
+    // [log_level] trace, debug, info, warn, error, critical or off.
+    std::string logLevel = "info";
+    // [shutdown_grace] How long in-flight calls may run after SIGTERM.
+    std::chrono::milliseconds shutdownGrace{10000};
+
+    // [tls.cert_file] [tls.key_file] Serve TLS with this PEM certificate chain and key.
+    std::filesystem::path tlsCertFile;
+    std::filesystem::path tlsKeyFile;
+    // [tls.client_ca_file] Require client certificates signed by this CA (mutual TLS).
+    std::filesystem::path tlsClientCaFile;
+
+    // [grpc.max_message_bytes] Largest request accepted.
+    std::int64_t maxMessageBytes = 4 * 1024 * 1024;
+    // [grpc.keepalive_time] [grpc.keepalive_timeout] Server-initiated HTTP/2 pings.
+    std::chrono::milliseconds keepaliveTime{30000};
+    std::chrono::milliseconds keepaliveTimeout{10000};
+
+    // [store.event_retention] Revisions of event history kept for watches to resume from.
+    std::int64_t eventRetention = 100000;
+    // [store.compaction_interval] How often old events are compacted away.
+    std::chrono::milliseconds compactionInterval{5 * 60 * 1000};
+
+    // [watch.queue_limit] Events buffered per watcher before a slow watcher is cut off.
+    std::int64_t watchQueueLimit = 8192;
+
+    // Not in the file: where to write {"grpc": ..., "http": ..., "pid": ...} once serving.
+    std::filesystem::path readyFile;
+};
+
+// The options given on the command line (flag name without dashes -> value).
+using FlagValues = std::map<std::string, std::string>;
+
+// Builds the configuration from defaults, then the YAML file (if `configFile` is not empty), then
+// the flags, and validates it. Errors name the option and the reason; unknown keys are errors.
+StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile, const FlagValues &flags);
+
+// Checks one host:port value; `option` names it in the error.
+Status validateHostPort(const std::string &value, std::string_view option);
+
+std::filesystem::path defaultDataDir();
+
+} // namespace aegis::daemon

@@ -1,0 +1,91 @@
+// aegisd: the Aegis control-plane daemon.
+
+#include "common/logging.h"
+#include "daemon/daemon.h"
+
+#include <boost/program_options.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char *kFlagsWithValues[] = {"data-dir",  "listen",   "http-listen",
+                                            "log-level", "tls-cert", "tls-key",
+                                            "tls-client-ca", "shutdown-grace", "ready-file"};
+
+} // namespace
+
+int main(int argc, char **argv) {
+    po::options_description options("Usage: aegisd [--config FILE] [flags]\n\nFlags override "
+                                    "the config file; see resources/aegisd.yaml for every "
+                                    "option");
+    // clang-format off
+    options.add_options()
+        ("help,h", "show this help")
+        ("version", "print the version")
+        ("config", po::value<std::string>(), "YAML configuration file")
+        ("data-dir", po::value<std::string>(), "data directory (default $XDG_DATA_HOME/aegis)")
+        ("listen", po::value<std::string>(), "gRPC address host:port (default 127.0.0.1:7400)")
+        ("http-listen", po::value<std::string>(), "HTTP address for /healthz, /readyz, /metrics (default 127.0.0.1:7401)")
+        ("log-level", po::value<std::string>(), "trace|debug|info|warn|error|critical|off (default info)")
+        ("shutdown-grace", po::value<std::string>(), "time in-flight calls get on shutdown (default 10s)")
+        ("tls-cert", po::value<std::string>(), "server certificate chain (PEM)")
+        ("tls-key", po::value<std::string>(), "server private key (PEM)")
+        ("tls-client-ca", po::value<std::string>(), "require client certificates from this CA (PEM)")
+        ("ready-file", po::value<std::string>(), "write the bound addresses as JSON here once serving");
+    // clang-format on
+    po::variables_map values;
+    try {
+        po::store(po::parse_command_line(argc, argv, options), values);
+        po::notify(values);
+    } catch (const po::error &error) {
+        std::cerr << "aegisd: " << error.what() << "\n" << options << "\n";
+        return 2;
+    }
+    if (values.count("help")) {
+        std::cout << options << "\n";
+        return 0;
+    }
+    if (values.count("version")) {
+        std::cout << "aegisd " << AEGIS_VERSION << "\n";
+        return 0;
+    }
+
+    aegis::daemon::FlagValues flags;
+    for (const char *flag : kFlagsWithValues) {
+        if (values.count(flag)) {
+            flags[flag] = values[flag].as<std::string>();
+        }
+    }
+    const std::string configFile = values.count("config") ? values["config"].as<std::string>() : "";
+    auto config = aegis::daemon::loadConfig(configFile, flags);
+    if (!config) {
+        std::cerr << "aegisd: invalid configuration: " << config.status().message() << "\n";
+        return 2;
+    }
+    aegis::log::init(config->logLevel);
+
+    // Signals are taken synchronously by this thread; every other thread inherits the mask.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    auto daemon = aegis::daemon::Daemon::start(std::move(*config));
+    if (!daemon) {
+        aegis::log::error("aegisd could not start", {{"error", daemon.status().message()}});
+        std::cerr << "aegisd: " << daemon.status().message() << "\n";
+        return 1;
+    }
+    int received = 0;
+    sigwait(&signals, &received);
+    aegis::log::info("signal received", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    (*daemon)->shutdown();
+    return 0;
+}

@@ -1,0 +1,151 @@
+#pragma once
+
+#include "common/status.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// The state store: a revisioned key-value space with an event log, modelled on etcd's so that an
+// etcd-backed implementation can sit behind the same interface. Modules keep their resources
+// under their own key prefix ("/auth/tokens/", "/audit/", ...) and never see SQL.
+namespace aegis::store {
+
+using Revision = std::int64_t;
+
+struct KeyValue {
+    std::string key;
+    std::string value;
+    Revision createRevision = 0;
+    Revision modRevision = 0;
+    // version counts the puts since the key was created (1 after creation).
+    std::int64_t version = 0;
+};
+
+enum class EventType { Put, Delete };
+
+// One change to one key. All events of a transaction share its revision, in operation order.
+struct Event {
+    EventType type = EventType::Put;
+    Revision revision = 0;
+    // For a Put, the key's new state; for a Delete, the key with its last value.
+    KeyValue kv;
+};
+
+// A condition on a key's current state, checked atomically with the transaction's operations.
+struct Compare {
+    enum class Kind {
+        Exists,            // the key exists
+        Missing,           // the key does not exist
+        ModRevisionEquals, // the key's mod revision is `modRevision` (0 means missing)
+    };
+    Kind kind = Kind::Exists;
+    std::string key;
+    Revision modRevision = 0;
+};
+
+struct Operation {
+    enum class Kind {
+        Put,
+        Delete,       // deletes `key` if it exists
+        DeletePrefix, // deletes every key starting with `key`
+    };
+    Kind kind = Kind::Put;
+    std::string key;
+    std::string value;
+};
+
+// If every compare holds, all operations apply under one new revision; otherwise none does.
+struct Transaction {
+    std::vector<Compare> compares;
+    std::vector<Operation> operations;
+
+    Transaction &put(std::string key, std::string value);
+    Transaction &remove(std::string key);
+    Transaction &removePrefix(std::string prefix);
+    Transaction &ifMissing(std::string key);
+    Transaction &ifExists(std::string key);
+    Transaction &ifModRevision(std::string key, Revision revision);
+};
+
+struct TransactionResult {
+    // False when a compare failed; nothing was written then.
+    bool succeeded = false;
+    // The transaction's revision when it changed something, else the revision it was checked at.
+    Revision revision = 0;
+    // The events the transaction generated (empty if it failed or changed nothing).
+    std::vector<Event> events;
+};
+
+struct RangeRequest {
+    // Keys in [start, end). An empty `end` means the single key `start`; kNoEnd means every key
+    // from `start` on (etcd's convention).
+    std::string start;
+    std::string end;
+    // 0 means no limit.
+    std::size_t limit = 0;
+    bool descending = false;
+};
+
+struct RangeResult {
+    std::vector<KeyValue> kvs;
+    // True when `limit` cut the result short.
+    bool more = false;
+    Revision revision = 0;
+};
+
+// As a range end: no upper bound.
+inline constexpr std::string_view kNoEnd{"\0", 1};
+
+// The smallest key greater than every key starting with `prefix`, for a prefix range; kNoEnd
+// when there is none (`prefix` is empty or all 0xff bytes).
+std::string prefixEnd(std::string_view prefix);
+
+using CommitCallback = std::function<void(StatusOr<TransactionResult>)>;
+// Called after each group of transactions is durable, with their events in revision order.
+using EventListener = std::function<void(const std::vector<Event> &)>;
+
+// Thread-safe. Mutations are acknowledged only once durable.
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // Applies `txn` and calls `done` once it is durable (or failed), on the store's writer thread:
+    // `done` must be quick and must not call commit() synchronously.
+    virtual void commitAsync(Transaction txn, CommitCallback done) = 0;
+    // Blocking form of commitAsync(); never call it from the writer thread.
+    StatusOr<TransactionResult> commit(Transaction txn);
+
+    virtual StatusOr<RangeResult> range(const RangeRequest &request) const = 0;
+    // The number of keys in the range (`limit` and `descending` are ignored).
+    virtual StatusOr<std::int64_t> count(const RangeRequest &request) const = 0;
+    StatusOr<RangeResult> get(const std::string &key) const;
+    StatusOr<RangeResult> rangePrefix(const std::string &prefix, std::size_t limit = 0) const;
+
+    // Events with revision in [from, to] whose key starts with `prefix`, oldest first, at most
+    // `limit` of them (0: no limit). OUT_OF_RANGE when `from` is at or below compactRevision().
+    virtual StatusOr<std::vector<Event>>
+    events(Revision from, Revision to, const std::string &prefix, std::size_t limit) const = 0;
+
+    virtual Revision currentRevision() const = 0;
+    // Events of revisions at or below this one are gone.
+    virtual Revision compactRevision() const = 0;
+    // Drops the events of every revision at or below `revision` (clamped to the current one).
+    virtual Status compact(Revision revision) = 0;
+
+    // Registers the single listener that sees every committed event; used by the WatchHub.
+    virtual void setEventListener(EventListener listener) = 0;
+
+    // "sqlite", "etcd", ...
+    virtual std::string kind() const = 0;
+
+    // Finishes queued transactions and stops accepting new ones (they fail with UNAVAILABLE).
+    virtual void close() = 0;
+};
+
+using StorePtr = std::unique_ptr<Store>;
+
+} // namespace aegis::store
