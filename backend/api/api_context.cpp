@@ -9,7 +9,9 @@ namespace {
 constexpr std::size_t kDefaultPageSize = 100;
 constexpr std::size_t kMaxPageSize = 1000;
 
-std::string_view toView(grpc::string_ref ref) { return {ref.data(), ref.size()}; }
+std::string_view toView(grpc::string_ref ref) {
+    return {ref.data(), ref.size()};
+}
 
 } // namespace
 
@@ -36,10 +38,10 @@ Status authorize(const ApiContext &api, const grpc::CallbackServerContext &conte
     caller.name = principal->name;
     caller.role = principal->role;
     if (!auth::roleGrants(caller.role, policy.access)) {
-        return Status(StatusCode::PermissionDenied,
-                      "token '" + caller.name + "' has role " +
-                          std::string(auth::roleName(caller.role)) + ", which may not call " +
-                          std::string(policy.method));
+        return Status(StatusCode::PermissionDenied, "token '" + caller.name + "' has role " +
+                                                        std::string(auth::roleName(caller.role)) +
+                                                        ", which may not call " +
+                                                        std::string(policy.method));
     }
     return Status::ok();
 }
@@ -50,8 +52,8 @@ std::shared_ptr<UnaryCall> UnaryCall::start(ApiContext &api, grpc::CallbackServe
     std::shared_ptr<UnaryCall> call(new UnaryCall(api, context, policy, std::string(method)));
     if (policy == nullptr) {
         // Unreachable when checkPermissionTableCoverage() passed at start-up; refuse regardless.
-        call->answer(Status(StatusCode::PermissionDenied,
-                            "no permission rule for " + std::string(method)));
+        call->answer(
+            Status(StatusCode::PermissionDenied, "no permission rule for " + std::string(method)));
         return call;
     }
     const Status authorized = authorize(api, *context, *policy, call->m_caller);
@@ -73,8 +75,12 @@ std::shared_ptr<UnaryCall> UnaryCall::start(ApiContext &api, grpc::CallbackServe
 
 UnaryCall::UnaryCall(ApiContext &api, grpc::CallbackServerContext *context,
                      const MethodPolicy *policy, std::string method)
-    : m_api(api), m_context(context), m_reactor(context->DefaultReactor()), m_policy(policy),
-      m_method(std::move(method)), m_started(std::chrono::steady_clock::now()) {}
+    : m_api(api)
+    , m_context(context)
+    , m_reactor(context->DefaultReactor())
+    , m_policy(policy)
+    , m_method(std::move(method))
+    , m_started(std::chrono::steady_clock::now()) {}
 
 void UnaryCall::finish(const Status &status, store::Revision revision) {
     // Requests rejected by validation changed nothing and are not audited, so malformed input
@@ -96,8 +102,8 @@ void UnaryCall::finish(const Status &status, store::Revision revision) {
     m_api.audit.append(std::move(record), [self = shared_from_this(), status](Status written) {
         if (!written.isOk()) {
             // The change may be durable but its audit record is not: do not claim success.
-            log::error("audit record not written", {{"method", self->m_method},
-                                                    {"error", written.message()}});
+            log::error("audit record not written",
+                       {{"method", self->m_method}, {"error", written.message()}});
             return self->answer(unavailable("the change was applied but could not be audited: " +
                                             written.message()));
         }
@@ -109,6 +115,30 @@ void UnaryCall::answer(const Status &status) {
     m_api.metrics.record(m_method, static_cast<int>(status.code()),
                          std::chrono::steady_clock::now() - m_started);
     m_reactor->Finish(toGrpc(status));
+}
+
+std::uint64_t StreamCloser::add(std::function<void(const Status &)> close) {
+    std::lock_guard lock(m_mutex);
+    if (m_closed) {
+        close(*m_closed);
+        return 0;
+    }
+    const std::uint64_t id = m_nextId++;
+    m_streams.emplace(id, std::move(close));
+    return id;
+}
+
+void StreamCloser::remove(std::uint64_t id) {
+    std::lock_guard lock(m_mutex);
+    m_streams.erase(id);
+}
+
+void StreamCloser::closeAll(const Status &status) {
+    std::lock_guard lock(m_mutex);
+    m_closed = status;
+    for (auto &[id, close] : m_streams) {
+        close(status);
+    }
 }
 
 StatusOr<std::size_t> pageSizeOrDefault(std::int32_t pageSize, std::string_view field) {

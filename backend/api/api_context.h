@@ -5,6 +5,7 @@
 #include "audit/audit_log.h"
 #include "auth/token_store.h"
 #include "common/clock.h"
+#include "registry/registry.h"
 #include "store/store.h"
 #include "store/watch_hub.h"
 
@@ -13,7 +14,10 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 namespace aegis::api {
@@ -25,12 +29,31 @@ struct DaemonInfo {
     std::chrono::steady_clock::time_point startSteady;
 };
 
+// Open streams that no WatchHub watcher ends (KeepAlive), so shutdown can end them with
+// UNAVAILABLE. Thread-safe; callbacks run under the closer's lock, so a stream that removes itself
+// in OnDone is never called after it is gone.
+class StreamCloser {
+public:
+    std::uint64_t add(std::function<void(const Status &)> close);
+    void remove(std::uint64_t id);
+    // Calls every registered callback once; streams added afterwards are closed at once.
+    void closeAll(const Status &status);
+
+private:
+    std::recursive_mutex m_mutex;
+    std::map<std::uint64_t, std::function<void(const Status &)>> m_streams;
+    std::uint64_t m_nextId = 1;
+    std::optional<Status> m_closed;
+};
+
 // What the service adapters share. Not owned; the daemon outlives the services.
 struct ApiContext {
     store::Store &store;
     store::WatchHub &hub;
     auth::TokenStore &tokens;
     audit::AuditLog &audit;
+    registry::Registry &registry;
+    StreamCloser &streams;
     RpcMetrics &metrics;
     ClockPtr clock;
     DaemonInfo info;
@@ -87,6 +110,7 @@ private:
 };
 
 // Validation helpers for paging (AIP-158), shared by every List RPC.
-StatusOr<std::size_t> pageSizeOrDefault(std::int32_t pageSize, std::string_view field = "page_size");
+StatusOr<std::size_t> pageSizeOrDefault(std::int32_t pageSize,
+                                        std::string_view field = "page_size");
 
 } // namespace aegis::api

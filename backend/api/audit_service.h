@@ -7,7 +7,8 @@ namespace aegis::api {
 
 class AuditServiceImpl final : public aegis::v1::AuditService::CallbackService {
 public:
-    explicit AuditServiceImpl(ApiContext &api) : m_api(api) {}
+    explicit AuditServiceImpl(ApiContext &api)
+        : m_api(api) {}
 
     grpc::ServerUnaryReactor *
     ListAuditRecords(grpc::CallbackServerContext *context,

@@ -18,7 +18,9 @@ void toProto(const auth::TokenInfo &info, aegis::v1::Token *out) {
     out->set_mod_revision(info.modRevision);
 }
 
-std::string clip(const std::string &text) { return text.substr(0, 64); }
+std::string clip(const std::string &text) {
+    return text.substr(0, 64);
+}
 
 } // namespace
 
@@ -47,7 +49,7 @@ grpc::ServerUnaryReactor *AuthServiceImpl::CreateToken(grpc::CallbackServerConte
         }
         token.ttl = std::chrono::seconds(ttl.seconds());
     }
-    call->setSummary("created token with role " + std::string(auth::roleName(token.role)));
+    call->setSummary("create token with role " + std::string(auth::roleName(token.role)));
     m_api.tokens.create(token, call->caller().name,
                         [call, response](StatusOr<auth::CreatedToken> created) {
                             if (!created) {
@@ -100,7 +102,7 @@ grpc::ServerUnaryReactor *AuthServiceImpl::RevokeToken(grpc::CallbackServerConte
         return call->reactor();
     }
     call->setResource("tokens/" + clip(request->name()));
-    call->setSummary("revoked token");
+    call->setSummary("revoke token");
     if (Status valid = auth::TokenStore::validateName(request->name()); !valid.isOk()) {
         call->finish(valid);
         return call->reactor();
@@ -109,10 +111,11 @@ grpc::ServerUnaryReactor *AuthServiceImpl::RevokeToken(grpc::CallbackServerConte
     if (const auto target = m_api.tokens.find(request->name());
         target && target->role == auth::Role::Admin) {
         auto all = m_api.tokens.list(0, {});
-        const auto admins =
-            all ? std::count_if(all->tokens.begin(), all->tokens.end(),
-                                [](const auth::TokenInfo &t) { return t.role == auth::Role::Admin; })
-                : 0;
+        const auto admins = all ? std::count_if(all->tokens.begin(), all->tokens.end(),
+                                                [](const auth::TokenInfo &t) {
+                                                    return t.role == auth::Role::Admin;
+                                                })
+                                : 0;
         if (admins <= 1) {
             call->finish(failedPrecondition("'" + request->name() +
                                             "' is the last admin token; create another admin "

@@ -7,7 +7,8 @@ namespace aegis::api {
 
 class AuthServiceImpl final : public aegis::v1::AuthService::CallbackService {
 public:
-    explicit AuthServiceImpl(ApiContext &api) : m_api(api) {}
+    explicit AuthServiceImpl(ApiContext &api)
+        : m_api(api) {}
 
     grpc::ServerUnaryReactor *CreateToken(grpc::CallbackServerContext *context,
                                           const aegis::v1::CreateTokenRequest *request,

@@ -2,6 +2,7 @@
 
 #include "aegis/v1/audit.pb.h"
 #include "aegis/v1/auth.pb.h"
+#include "aegis/v1/registry.pb.h"
 #include "aegis/v1/system.pb.h"
 
 #include <google/protobuf/descriptor.h>
@@ -24,6 +25,14 @@ constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.AuthService/WhoAmI", Access::Authenticated, false},
     {"/aegis.v1.AuditService/ListAuditRecords", Access::Read, false},
     {"/aegis.v1.AuditService/WatchAuditRecords", Access::Read, false},
+    {"/aegis.v1.RegistryService/RegisterInstance", Access::ServiceSelf, true},
+    {"/aegis.v1.RegistryService/KeepAlive", Access::ServiceSelf, false},
+    {"/aegis.v1.RegistryService/DeregisterInstance", Access::ServiceSelf, true},
+    {"/aegis.v1.RegistryService/SetInstanceState", Access::Operate, true},
+    {"/aegis.v1.RegistryService/GetService", Access::Authenticated, false},
+    {"/aegis.v1.RegistryService/ListServices", Access::Authenticated, false},
+    {"/aegis.v1.RegistryService/ListInstances", Access::Authenticated, false},
+    {"/aegis.v1.RegistryService/WatchInstances", Access::Authenticated, false},
 };
 
 // Every API file; a new proto file must be added here (its services are then checked).
@@ -31,11 +40,14 @@ constexpr std::string_view kApiFiles[] = {
     "aegis/v1/system.proto",
     "aegis/v1/auth.proto",
     "aegis/v1/audit.proto",
+    "aegis/v1/registry.proto",
 };
 
 } // namespace
 
-std::span<const MethodPolicy> permissionTable() { return kPolicies; }
+std::span<const MethodPolicy> permissionTable() {
+    return kPolicies;
+}
 
 const MethodPolicy *findPolicy(std::string_view method) {
     const auto it = std::find_if(std::begin(kPolicies), std::end(kPolicies),
@@ -48,6 +60,7 @@ Status checkPermissionTableCoverage() {
     (void)aegis::v1::GetStatusRequest::descriptor();
     (void)aegis::v1::CreateTokenRequest::descriptor();
     (void)aegis::v1::ListAuditRecordsRequest::descriptor();
+    (void)aegis::v1::RegisterInstanceRequest::descriptor();
     const auto *pool = google::protobuf::DescriptorPool::generated_pool();
     std::set<std::string> served;
     for (std::string_view name : kApiFiles) {

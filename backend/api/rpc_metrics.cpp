@@ -8,8 +8,8 @@ RpcMetrics::RpcMetrics(prometheus::Registry &registry)
     : m_requests(prometheus::BuildCounter()
                      .Name("aegis_grpc_requests_total")
                      .Help("gRPC requests handled, by method and status code.")
-                     .Register(registry)),
-      m_latency(prometheus::BuildHistogram()
+                     .Register(registry))
+    , m_latency(prometheus::BuildHistogram()
                     .Name("aegis_grpc_request_duration_seconds")
                     .Help("Time from receiving a gRPC request to finishing it, by method.")
                     .Register(registry)) {}
@@ -17,8 +17,8 @@ RpcMetrics::RpcMetrics(prometheus::Registry &registry)
 void RpcMetrics::record(const std::string &method, int code,
                         std::chrono::steady_clock::duration elapsed) {
     static const prometheus::Histogram::BucketBoundaries kBuckets = {
-        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
-        5, 10};
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+        0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
     prometheus::Counter *counter;
     prometheus::Histogram *histogram;
     {

@@ -15,21 +15,24 @@ grpc::ServerUnaryReactor *SystemServiceImpl::GetStatus(grpc::CallbackServerConte
     response->mutable_header()->set_revision(m_api.store.currentRevision());
     response->set_version(m_api.info.version);
     toProto(m_api.info.startTime, response->mutable_start_time());
-    toProto(std::chrono::steady_clock::now() - m_api.info.startSteady,
-            response->mutable_uptime());
+    toProto(std::chrono::steady_clock::now() - m_api.info.startSteady, response->mutable_uptime());
     response->set_store_kind(m_api.store.kind());
     response->set_compact_revision(m_api.store.compactRevision());
     auto &counts = *response->mutable_resource_counts();
     counts["tokens"] = static_cast<std::int64_t>(m_api.tokens.count());
     counts["audit_records"] = m_api.audit.count();
+    counts["services"] = static_cast<std::int64_t>(m_api.registry.serviceCount());
+    counts["instances"] = static_cast<std::int64_t>(m_api.registry.instanceCount());
+    counts["leases"] = static_cast<std::int64_t>(m_api.registry.leaseCount());
     response->set_log_level(log::level());
     call->finish(Status::ok());
     return call->reactor();
 }
 
-grpc::ServerUnaryReactor *SystemServiceImpl::SetLogLevel(grpc::CallbackServerContext *context,
-                                                         const aegis::v1::SetLogLevelRequest *request,
-                                                         aegis::v1::SetLogLevelResponse *response) {
+grpc::ServerUnaryReactor *
+SystemServiceImpl::SetLogLevel(grpc::CallbackServerContext *context,
+                               const aegis::v1::SetLogLevelRequest *request,
+                               aegis::v1::SetLogLevelResponse *response) {
     auto call = UnaryCall::start(m_api, context, "/aegis.v1.SystemService/SetLogLevel");
     if (!call->authorized()) {
         return call->reactor();
@@ -43,9 +46,8 @@ grpc::ServerUnaryReactor *SystemServiceImpl::SetLogLevel(grpc::CallbackServerCon
     }
     const std::string previous = log::level();
     log::setLevel(request->level());
-    log::info("log level changed", {{"from", previous},
-                                    {"to", log::level()},
-                                    {"by", call->caller().name}});
+    log::info("log level changed",
+              {{"from", previous}, {"to", log::level()}, {"by", call->caller().name}});
     call->setSummary("log level " + previous + " -> " + log::level());
     response->mutable_header()->set_revision(m_api.store.currentRevision());
     response->set_previous_level(previous);

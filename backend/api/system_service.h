@@ -7,7 +7,8 @@ namespace aegis::api {
 
 class SystemServiceImpl final : public aegis::v1::SystemService::CallbackService {
 public:
-    explicit SystemServiceImpl(ApiContext &api) : m_api(api) {}
+    explicit SystemServiceImpl(ApiContext &api)
+        : m_api(api) {}
 
     grpc::ServerUnaryReactor *GetStatus(grpc::CallbackServerContext *context,
                                         const aegis::v1::GetStatusRequest *request,

@@ -32,8 +32,10 @@ public:
 class ManualClock final : public Clock {
 public:
     explicit ManualClock(std::chrono::system_clock::time_point start =
-                             std::chrono::system_clock::time_point(std::chrono::hours(24 * 365 * 56)))
-        : m_offset(0), m_wallStart(start) {}
+                             std::chrono::system_clock::time_point(std::chrono::hours(24 * 365 *
+                                                                                      56)))
+        : m_offset(0)
+        , m_wallStart(start) {}
 
     std::chrono::system_clock::time_point now() const override {
         return m_wallStart + std::chrono::nanoseconds(m_offset.load());

@@ -21,10 +21,9 @@ public:
         Fields line = Fields::object();
         const auto time = msg.time;
         const auto seconds = std::chrono::system_clock::to_time_t(time);
-        const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                                time.time_since_epoch())
-                                .count() %
-                            1000000;
+        const auto micros =
+            std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count() %
+            1000000;
         std::tm utc{};
         gmtime_r(&seconds, &utc);
         char stamp[64];
@@ -91,10 +90,20 @@ std::string level() {
     return {name.data(), name.size()};
 }
 
-void trace(std::string_view msg, const Fields &fields) { emit(spdlog::level::trace, msg, fields); }
-void debug(std::string_view msg, const Fields &fields) { emit(spdlog::level::debug, msg, fields); }
-void info(std::string_view msg, const Fields &fields) { emit(spdlog::level::info, msg, fields); }
-void warn(std::string_view msg, const Fields &fields) { emit(spdlog::level::warn, msg, fields); }
-void error(std::string_view msg, const Fields &fields) { emit(spdlog::level::err, msg, fields); }
+void trace(std::string_view msg, const Fields &fields) {
+    emit(spdlog::level::trace, msg, fields);
+}
+void debug(std::string_view msg, const Fields &fields) {
+    emit(spdlog::level::debug, msg, fields);
+}
+void info(std::string_view msg, const Fields &fields) {
+    emit(spdlog::level::info, msg, fields);
+}
+void warn(std::string_view msg, const Fields &fields) {
+    emit(spdlog::level::warn, msg, fields);
+}
+void error(std::string_view msg, const Fields &fields) {
+    emit(spdlog::level::err, msg, fields);
+}
 
 } // namespace aegis::log

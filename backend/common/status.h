@@ -35,7 +35,9 @@ const char *statusCodeName(StatusCode code);
 class Status {
 public:
     Status() = default;
-    Status(StatusCode code, std::string message) : m_code(code), m_message(std::move(message)) {}
+    Status(StatusCode code, std::string message)
+        : m_code(code)
+        , m_message(std::move(message)) {}
 
     static Status ok() { return {}; }
 
@@ -54,7 +56,9 @@ private:
 inline Status invalidArgument(std::string message) {
     return {StatusCode::InvalidArgument, std::move(message)};
 }
-inline Status notFound(std::string message) { return {StatusCode::NotFound, std::move(message)}; }
+inline Status notFound(std::string message) {
+    return {StatusCode::NotFound, std::move(message)};
+}
 inline Status alreadyExists(std::string message) {
     return {StatusCode::AlreadyExists, std::move(message)};
 }
@@ -72,8 +76,10 @@ inline Status unavailable(std::string message) {
 template <typename T>
 class StatusOr {
 public:
-    StatusOr(T value) : m_value(std::move(value)) {}
-    StatusOr(Status status) : m_value(std::move(status)) {
+    StatusOr(T value)
+        : m_value(std::move(value)) {}
+    StatusOr(Status status)
+        : m_value(std::move(status)) {
         assert(!std::get<Status>(m_value).isOk() && "StatusOr needs a value or an error");
     }
 

@@ -4,6 +4,7 @@
 #include "api/audit_service.h"
 #include "api/auth_service.h"
 #include "api/permission_table.h"
+#include "api/registry_service.h"
 #include "api/system_service.h"
 #include "common/duration.h"
 #include "common/logging.h"
@@ -86,17 +87,21 @@ Status writeReadyFile(const std::filesystem::path &path, const std::string &grpc
 struct Daemon::Parts {
     DaemonConfig config;
     ClockPtr clock = std::make_shared<SystemClock>();
-    std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+    std::shared_ptr<prometheus::Registry> metricsRegistry =
+        std::make_shared<prometheus::Registry>();
     std::shared_ptr<ProcessMetrics> processMetrics = std::make_shared<ProcessMetrics>();
     std::unique_ptr<store::SqliteStore> store;
     std::unique_ptr<store::WatchHub> hub;
     std::unique_ptr<auth::TokenStore> tokens;
     std::unique_ptr<audit::AuditLog> audit;
+    std::unique_ptr<registry::Registry> registry;
+    api::StreamCloser streams;
     std::unique_ptr<api::RpcMetrics> rpcMetrics;
     std::unique_ptr<api::ApiContext> api;
     std::unique_ptr<api::SystemServiceImpl> systemService;
     std::unique_ptr<api::AuthServiceImpl> authService;
     std::unique_ptr<api::AuditServiceImpl> auditService;
+    std::unique_ptr<api::RegistryServiceImpl> registryService;
     std::unique_ptr<grpc::Server> server;
     std::string grpcAddress;
 
@@ -106,8 +111,22 @@ struct Daemon::Parts {
     std::vector<std::thread> ioThreads;
     std::unique_ptr<HttpEndpoint> http;
     std::unique_ptr<boost::asio::steady_timer> compactionTimer;
+    std::unique_ptr<boost::asio::steady_timer> leaseTimer;
 
     std::once_flag shutdownOnce;
+
+    // Lease expiry is checked ten times a second: an expired instance leaves discovery within
+    // 100 ms of its deadline. A check with nothing expired costs one map lookup.
+    void scheduleLeaseExpiry() {
+        leaseTimer->expires_after(std::chrono::milliseconds(100));
+        leaseTimer->async_wait([this](boost::system::error_code error) {
+            if (error) {
+                return;
+            }
+            registry->expireLeases();
+            scheduleLeaseExpiry();
+        });
+    }
 
     void scheduleCompaction() {
         compactionTimer->expires_after(config.compactionInterval);
@@ -129,12 +148,19 @@ struct Daemon::Parts {
     }
 };
 
-Daemon::Daemon(std::unique_ptr<Parts> parts) : m_parts(std::move(parts)) {}
+Daemon::Daemon(std::unique_ptr<Parts> parts)
+    : m_parts(std::move(parts)) {}
 
-Daemon::~Daemon() { shutdown(); }
+Daemon::~Daemon() {
+    shutdown();
+}
 
-std::string Daemon::grpcAddress() const { return m_parts->grpcAddress; }
-std::string Daemon::httpAddress() const { return m_parts->http->address(); }
+std::string Daemon::grpcAddress() const {
+    return m_parts->grpcAddress;
+}
+std::string Daemon::httpAddress() const {
+    return m_parts->http->address();
+}
 
 StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     if (Status coverage = api::checkPermissionTableCoverage(); !coverage.isOk()) {
@@ -163,7 +189,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.hub->attach();
     p.tokens = std::make_unique<auth::TokenStore>(*p.store, p.clock);
     p.audit = std::make_unique<audit::AuditLog>(*p.store, p.clock);
-    for (Status status : {p.tokens->load(), p.audit->load()}) {
+    p.registry = std::make_unique<registry::Registry>(*p.store, p.clock);
+    for (Status status : {p.tokens->load(), p.audit->load(), p.registry->load()}) {
         if (!status.isOk()) {
             return status;
         }
@@ -177,13 +204,14 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         log::info("created the admin token", {{"token_file", tokenFile.string()}});
     }
 
-    p.rpcMetrics = std::make_unique<api::RpcMetrics>(*p.registry);
+    p.rpcMetrics = std::make_unique<api::RpcMetrics>(*p.metricsRegistry);
     p.api = std::make_unique<api::ApiContext>(api::ApiContext{
-        *p.store, *p.hub, *p.tokens, *p.audit, *p.rpcMetrics, p.clock,
+        *p.store, *p.hub, *p.tokens, *p.audit, *p.registry, p.streams, *p.rpcMetrics, p.clock,
         api::DaemonInfo{AEGIS_VERSION, p.clock->now(), std::chrono::steady_clock::now()}});
     p.systemService = std::make_unique<api::SystemServiceImpl>(*p.api);
     p.authService = std::make_unique<api::AuthServiceImpl>(*p.api);
     p.auditService = std::make_unique<api::AuditServiceImpl>(*p.api);
+    p.registryService = std::make_unique<api::RegistryServiceImpl>(*p.api, *p.registry);
 
     auto credentials = serverCredentials(cfg);
     if (!credentials) {
@@ -206,15 +234,18 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     builder.RegisterService(p.systemService.get());
     builder.RegisterService(p.authService.get());
     builder.RegisterService(p.auditService.get());
+    builder.RegisterService(p.registryService.get());
     p.server = builder.BuildAndStart();
     if (!p.server || selectedPort == 0) {
         return unavailable("listen: cannot serve gRPC on " + cfg.listen +
                            " (address in use or not local?)");
     }
-    p.grpcAddress = cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(selectedPort);
+    p.grpcAddress =
+        cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(selectedPort);
 
     p.http = std::make_unique<HttpEndpoint>(
-        p.io, std::vector<std::shared_ptr<prometheus::Collectable>>{p.processMetrics, p.registry});
+        p.io,
+        std::vector<std::shared_ptr<prometheus::Collectable>>{p.processMetrics, p.metricsRegistry});
     if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
         p.server->Shutdown();
         return status;
@@ -224,6 +255,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.compactionTimer = std::make_unique<boost::asio::steady_timer>(p.io);
     p.scheduleCompaction();
+    p.leaseTimer = std::make_unique<boost::asio::steady_timer>(p.io);
+    p.scheduleLeaseExpiry();
 
     p.server->GetHealthCheckService()->SetServingStatus(true);
     p.http->setReady(true);
@@ -251,11 +284,14 @@ void Daemon::shutdown() {
         p.http->setReady(false, "shutting down");
         p.server->GetHealthCheckService()->SetServingStatus(false);
         // Streams end now, so their clients reconnect to another replica at once.
-        p.hub->shutdown(unavailable("aegisd is shutting down; reconnect and resume"));
+        const Status closing = unavailable("aegisd is shutting down; reconnect and resume");
+        p.hub->shutdown(closing);
+        p.streams.closeAll(closing);
         // Stops accepting and waits for in-flight calls up to the deadline, then cancels them.
         p.server->Shutdown(std::chrono::system_clock::now() + p.config.shutdownGrace);
         p.server->Wait();
         p.compactionTimer->cancel();
+        p.leaseTimer->cancel();
         p.http->close();
         p.work.reset();
         p.io.stop();

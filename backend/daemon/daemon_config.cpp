@@ -41,8 +41,8 @@ Status setInteger(std::int64_t &target, const std::string &value, std::string_vi
         return invalidArgument(std::string(option) + ": '" + value + "' is not an integer");
     }
     if (parsed < minimum || parsed > maximum) {
-        return invalidArgument(std::string(option) + " must be between " +
-                               std::to_string(minimum) + " and " + std::to_string(maximum));
+        return invalidArgument(std::string(option) + " must be between " + std::to_string(minimum) +
+                               " and " + std::to_string(maximum));
     }
     target = parsed;
     return Status::ok();
@@ -145,8 +145,7 @@ const std::map<std::string, std::string> &flagOptions() {
 
 Status applyYaml(DaemonConfig &config, const YAML::Node &node, const std::string &path) {
     if (!node.IsMap()) {
-        return invalidArgument((path.empty() ? std::string("the config file")
-                                             : path) +
+        return invalidArgument((path.empty() ? std::string("the config file") : path) +
                                " must be a mapping");
     }
     for (const auto &entry : node) {
@@ -200,14 +199,15 @@ Status validateHostPort(const std::string &value, std::string_view option) {
         return invalid("must be HOST:PORT, e.g. 127.0.0.1:7400");
     }
     const std::string port = value.substr(colon + 1);
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoi(port) > 65535) {
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
         return invalid("has no valid port (0-65535)");
     }
     return Status::ok();
 }
 
-StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile, const FlagValues &flags) {
+StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile,
+                                  const FlagValues &flags) {
     DaemonConfig config;
     if (!configFile.empty()) {
         try {

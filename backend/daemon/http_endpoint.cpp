@@ -17,7 +17,8 @@ using tcp = boost::asio::ip::tcp;
 class HttpEndpoint::Session : public std::enable_shared_from_this<Session> {
 public:
     Session(tcp::socket socket, HttpEndpoint &endpoint)
-        : m_stream(std::move(socket)), m_endpoint(endpoint) {}
+        : m_stream(std::move(socket))
+        , m_endpoint(endpoint) {}
 
     void start() { read(); }
 
@@ -79,17 +80,16 @@ private:
         if (m_request.method() == http::verb::head) {
             response->body().clear();
         }
-        http::async_write(m_stream, *response,
-                          [self = shared_from_this(), response](beast::error_code error,
-                                                                std::size_t) {
-                              if (!error && response->keep_alive()) {
-                                  self->read();
-                              } else {
-                                  beast::error_code ignored;
-                                  self->m_stream.socket().shutdown(tcp::socket::shutdown_send,
-                                                                   ignored);
-                              }
-                          });
+        http::async_write(
+            m_stream, *response,
+            [self = shared_from_this(), response](beast::error_code error, std::size_t) {
+                if (!error && response->keep_alive()) {
+                    self->read();
+                } else {
+                    beast::error_code ignored;
+                    self->m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                }
+            });
     }
 
     beast::tcp_stream m_stream;
@@ -100,10 +100,14 @@ private:
 
 HttpEndpoint::HttpEndpoint(boost::asio::io_context &io,
                            std::vector<std::shared_ptr<prometheus::Collectable>> collectables)
-    : m_io(io), m_collectables(std::move(collectables)), m_acceptor(io),
-      m_notReadyReason(std::make_shared<std::string>("starting")) {}
+    : m_io(io)
+    , m_collectables(std::move(collectables))
+    , m_acceptor(io)
+    , m_notReadyReason(std::make_shared<std::string>("starting")) {}
 
-HttpEndpoint::~HttpEndpoint() { close(); }
+HttpEndpoint::~HttpEndpoint() {
+    close();
+}
 
 Status HttpEndpoint::listen(const std::string &hostPort) {
     const auto colon = hostPort.rfind(':');

@@ -13,8 +13,8 @@ namespace po = boost::program_options;
 
 namespace {
 
-constexpr const char *kFlagsWithValues[] = {"data-dir",  "listen",   "http-listen",
-                                            "log-level", "tls-cert", "tls-key",
+constexpr const char *kFlagsWithValues[] = {"data-dir",      "listen",         "http-listen",
+                                            "log-level",     "tls-cert",       "tls-key",
                                             "tls-client-ca", "shutdown-grace", "ready-file"};
 
 } // namespace

@@ -77,8 +77,8 @@ std::vector<prometheus::MetricFamily> ProcessMetrics::Collect() const {
     return {
         family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
                MetricType::Counter, (field(14) + field(15)) / ticks),
-        family("process_resident_memory_bytes", "Resident memory size in bytes.",
-               MetricType::Gauge, field(24) * pageSize),
+        family("process_resident_memory_bytes", "Resident memory size in bytes.", MetricType::Gauge,
+               field(24) * pageSize),
         family("process_virtual_memory_bytes", "Virtual memory size in bytes.", MetricType::Gauge,
                field(23)),
         family("process_start_time_seconds",

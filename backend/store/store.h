@@ -33,6 +33,8 @@ struct Event {
     Revision revision = 0;
     // For a Put, the key's new state; for a Delete, the key with its last value.
     KeyValue kv;
+    // The transaction's note (see Transaction::note).
+    std::string note;
 };
 
 // A condition on a key's current state, checked atomically with the transaction's operations.
@@ -62,6 +64,9 @@ struct Operation {
 struct Transaction {
     std::vector<Compare> compares;
     std::vector<Operation> operations;
+    // Why the change happens ("lease_expired", "operator", ...), recorded with every event of the
+    // transaction so watchers can tell; empty when there is nothing to say.
+    std::string note;
 
     Transaction &put(std::string key, std::string value);
     Transaction &remove(std::string key);

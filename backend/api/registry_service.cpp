@@ -1,0 +1,407 @@
+#include "api/registry_service.h"
+
+#include "api/convert.h"
+#include "api/watch_stream.h"
+#include "common/logging.h"
+
+#include <mutex>
+#include <optional>
+
+namespace aegis::api {
+namespace {
+
+using registry::InstanceState;
+
+constexpr std::string_view kKeepAliveMethod = "/aegis.v1.RegistryService/KeepAlive";
+constexpr std::string_view kWatchMethod = "/aegis.v1.RegistryService/WatchInstances";
+
+void toProto(const registry::Instance &instance, aegis::v1::Instance *out) {
+    out->set_id(instance.id);
+    out->set_service(instance.service);
+    out->set_address(instance.address);
+    out->mutable_labels()->insert(instance.labels.begin(), instance.labels.end());
+    out->set_weight(instance.weight);
+    out->mutable_metadata()->insert(instance.metadata.begin(), instance.metadata.end());
+    out->set_state(static_cast<aegis::v1::InstanceState>(instance.state));
+    out->set_lease_id(instance.leaseId);
+    out->set_lease_ttl_seconds(instance.leaseTtl.count());
+    api::toProto(instance.registerTime, out->mutable_register_time());
+    out->set_create_revision(instance.createRevision);
+    out->set_mod_revision(instance.modRevision);
+}
+
+void toProto(const registry::Service &service, aegis::v1::Service *out) {
+    out->set_name(service.name);
+    out->mutable_labels()->insert(service.labels.begin(), service.labels.end());
+    out->set_description(service.description);
+    out->set_instance_count(service.instanceCount);
+    out->set_create_revision(service.createRevision);
+    out->set_mod_revision(service.modRevision);
+}
+
+StatusOr<InstanceState> stateFromProto(int value, std::string_view field, bool allowUnspecified) {
+    if (value == aegis::v1::INSTANCE_STATE_UNSPECIFIED && allowUnspecified) {
+        return InstanceState::Unspecified;
+    }
+    if (value == aegis::v1::INSTANCE_STATE_SERVING || value == aegis::v1::INSTANCE_STATE_DRAINING ||
+        value == aegis::v1::INSTANCE_STATE_MAINTENANCE) {
+        return static_cast<InstanceState>(value);
+    }
+    return invalidArgument(std::string(field) +
+                           " must be INSTANCE_STATE_SERVING, INSTANCE_STATE_DRAINING or "
+                           "INSTANCE_STATE_MAINTENANCE (got " +
+                           std::to_string(value) + ")");
+}
+
+std::string stateName(InstanceState state) {
+    switch (state) {
+    case InstanceState::Serving:
+        return "serving";
+    case InstanceState::Draining:
+        return "draining";
+    case InstanceState::Maintenance:
+        return "maintenance";
+    case InstanceState::Unspecified:
+        break;
+    }
+    return "unspecified";
+}
+
+// Renews leases for as long as the client keeps the stream open: read a lease id, answer with
+// its TTL (0: unknown), read the next. Ends with UNAVAILABLE when the daemon shuts down.
+class KeepAliveStream final
+    : public grpc::ServerBidiReactor<aegis::v1::KeepAliveRequest, aegis::v1::KeepAliveResponse> {
+public:
+    KeepAliveStream(ApiContext &api, registry::Registry &registry,
+                    grpc::CallbackServerContext *context)
+        : m_api(api)
+        , m_registry(registry)
+        , m_started(std::chrono::steady_clock::now()) {
+        Caller caller;
+        const Status status = authorize(api, *context, *findPolicy(kKeepAliveMethod), caller);
+        if (!status.isOk()) {
+            std::lock_guard lock(m_mutex);
+            finishLocked(status);
+            return;
+        }
+        // Registered outside m_mutex: closeAll() takes the closer's lock, then ours.
+        m_closerId = api.streams.add([this](const Status &why) {
+            std::lock_guard lock(m_mutex);
+            finishLocked(why);
+        });
+        std::lock_guard lock(m_mutex);
+        StartRead(&m_request);
+    }
+
+    void OnReadDone(bool ok) override {
+        std::lock_guard lock(m_mutex);
+        if (!ok) {
+            finishLocked(Status::ok()); // the client closed its side
+            return;
+        }
+        const auto ttl = m_registry.keepAlive(m_request.lease_id());
+        m_response.Clear();
+        m_response.mutable_header()->set_revision(m_api.store.currentRevision());
+        m_response.set_lease_id(m_request.lease_id());
+        m_response.set_ttl_seconds(ttl ? ttl->count() : 0);
+        m_writing = true;
+        StartWrite(&m_response);
+    }
+
+    void OnWriteDone(bool ok) override {
+        std::lock_guard lock(m_mutex);
+        m_writing = false;
+        if (m_pendingFinish) {
+            finishLocked(*m_pendingFinish);
+        } else if (!ok) {
+            finishLocked(Status(StatusCode::Cancelled, "the client went away"));
+        } else if (!m_finished) {
+            StartRead(&m_request);
+        }
+    }
+
+    void OnDone() override {
+        m_api.streams.remove(m_closerId);
+        delete this;
+    }
+
+private:
+    void finishLocked(const Status &status) {
+        if (m_finished) {
+            return;
+        }
+        if (m_writing) {
+            if (!m_pendingFinish) {
+                m_pendingFinish = status;
+            }
+            return;
+        }
+        m_finished = true;
+        m_api.metrics.record(std::string(kKeepAliveMethod), static_cast<int>(status.code()),
+                             std::chrono::steady_clock::now() - m_started);
+        Finish(toGrpc(status));
+    }
+
+    ApiContext &m_api;
+    registry::Registry &m_registry;
+    const std::chrono::steady_clock::time_point m_started;
+    std::recursive_mutex m_mutex;
+    std::uint64_t m_closerId = 0;
+    aegis::v1::KeepAliveRequest m_request;
+    aegis::v1::KeepAliveResponse m_response;
+    bool m_writing = false;
+    bool m_finished = false;
+    std::optional<Status> m_pendingFinish;
+};
+
+Status validatePageToken(const std::string &token) {
+    if (token.size() > 256) {
+        return invalidArgument("page_token is not one this server issued");
+    }
+    return Status::ok();
+}
+
+} // namespace
+
+grpc::ServerUnaryReactor *
+RegistryServiceImpl::RegisterInstance(grpc::CallbackServerContext *context,
+                                      const aegis::v1::RegisterInstanceRequest *request,
+                                      aegis::v1::RegisterInstanceResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/RegisterInstance");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    const auto &in = request->instance();
+    call->setResource("services/" + in.service().substr(0, 63) + "/instances/" +
+                      in.id().substr(0, 128));
+    auto state = stateFromProto(in.state(), "instance.state", true);
+    if (!state) {
+        call->finish(state.status());
+        return call->reactor();
+    }
+    if (request->ttl_seconds() < 0) {
+        call->finish(invalidArgument("ttl_seconds must be between 1 and 3600"));
+        return call->reactor();
+    }
+    registry::Registration registration;
+    registry::Instance &instance = registration.instance;
+    instance.id = in.id();
+    instance.service = in.service();
+    instance.address = in.address();
+    instance.labels = Labels(in.labels().begin(), in.labels().end());
+    instance.metadata = Labels(in.metadata().begin(), in.metadata().end());
+    instance.weight = in.has_weight() ? in.weight() : 100;
+    instance.state = *state;
+    if (request->ttl_seconds() > 0) {
+        registration.ttl = std::chrono::seconds(request->ttl_seconds());
+    }
+    registration.leaseId = request->lease_id();
+    call->setSummary("register " + in.address().substr(0, 255));
+    m_registry.registerInstance(std::move(registration),
+                                [call, response](StatusOr<registry::Registered> done) {
+                                    if (!done) {
+                                        return call->finish(done.status());
+                                    }
+                                    response->mutable_header()->set_revision(done->revision);
+                                    toProto(done->instance, response->mutable_instance());
+                                    response->set_lease_id(done->instance.leaseId);
+                                    response->set_ttl_seconds(done->instance.leaseTtl.count());
+                                    call->finish(Status::ok(), done->revision);
+                                });
+    return call->reactor();
+}
+
+grpc::ServerBidiReactor<aegis::v1::KeepAliveRequest, aegis::v1::KeepAliveResponse> *
+RegistryServiceImpl::KeepAlive(grpc::CallbackServerContext *context) {
+    return new KeepAliveStream(m_api, m_registry, context);
+}
+
+grpc::ServerUnaryReactor *
+RegistryServiceImpl::DeregisterInstance(grpc::CallbackServerContext *context,
+                                        const aegis::v1::DeregisterInstanceRequest *request,
+                                        aegis::v1::DeregisterInstanceResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/DeregisterInstance");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    call->setResource("services/" + request->service().substr(0, 63) + "/instances/" +
+                      request->instance_id().substr(0, 128));
+    call->setSummary("deregister");
+    // A service deregisters itself; an operator or admin removing one is an operator action.
+    const auto why = call->caller().role == auth::Role::Service ? registry::reason::kDeregistered
+                                                                : registry::reason::kOperator;
+    m_registry.deregister(request->service(), request->instance_id(), why,
+                          [call, response](StatusOr<store::Revision> revision) {
+                              if (!revision) {
+                                  return call->finish(revision.status());
+                              }
+                              response->mutable_header()->set_revision(*revision);
+                              call->finish(Status::ok(), *revision);
+                          });
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+RegistryServiceImpl::SetInstanceState(grpc::CallbackServerContext *context,
+                                      const aegis::v1::SetInstanceStateRequest *request,
+                                      aegis::v1::SetInstanceStateResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/SetInstanceState");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    call->setResource("services/" + request->service().substr(0, 63) + "/instances/" +
+                      request->instance_id().substr(0, 128));
+    auto state = stateFromProto(request->state(), "state", false);
+    if (!state) {
+        call->finish(state.status());
+        return call->reactor();
+    }
+    call->setSummary("state -> " + stateName(*state));
+    m_registry.setState(request->service(), request->instance_id(), *state,
+                        [call, response](StatusOr<registry::Registered> done) {
+                            if (!done) {
+                                return call->finish(done.status());
+                            }
+                            response->mutable_header()->set_revision(done->revision);
+                            toProto(done->instance, response->mutable_instance());
+                            call->finish(Status::ok(), done->revision);
+                        });
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+RegistryServiceImpl::GetService(grpc::CallbackServerContext *context,
+                                const aegis::v1::GetServiceRequest *request,
+                                aegis::v1::GetServiceResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/GetService");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    if (Status valid = registry::Registry::validateServiceName(request->name(), "name");
+        !valid.isOk()) {
+        call->finish(valid);
+        return call->reactor();
+    }
+    const auto service = m_registry.service(request->name());
+    if (!service) {
+        call->finish(notFound("there is no service '" + request->name() + "'"));
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    toProto(*service, response->mutable_service());
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+RegistryServiceImpl::ListServices(grpc::CallbackServerContext *context,
+                                  const aegis::v1::ListServicesRequest *request,
+                                  aegis::v1::ListServicesResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/ListServices");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    auto pageSize = pageSizeOrDefault(request->page_size());
+    if (!pageSize || !validatePageToken(request->page_token()).isOk()) {
+        call->finish(pageSize ? validatePageToken(request->page_token()) : pageSize.status());
+        return call->reactor();
+    }
+    auto page = m_registry.listServices(*pageSize, request->page_token());
+    if (!page) {
+        call->finish(page.status());
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(page->revision);
+    for (const auto &service : page->items) {
+        toProto(service, response->add_services());
+    }
+    response->set_next_page_token(page->nextPageToken);
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+RegistryServiceImpl::ListInstances(grpc::CallbackServerContext *context,
+                                   const aegis::v1::ListInstancesRequest *request,
+                                   aegis::v1::ListInstancesResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/ListInstances");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    registry::InstanceQuery query;
+    query.service = request->service();
+    Status valid = query.service.empty()
+                       ? Status::ok()
+                       : registry::Registry::validateServiceName(query.service, "service");
+    auto selector = LabelSelector::parse(request->selector(), "selector");
+    auto state = stateFromProto(request->state(), "state", true);
+    auto pageSize = pageSizeOrDefault(request->page_size());
+    for (const Status &status : {valid, selector.status(), state.status(), pageSize.status(),
+                                 validatePageToken(request->page_token())}) {
+        if (!status.isOk()) {
+            call->finish(status);
+            return call->reactor();
+        }
+    }
+    query.selector = std::move(*selector);
+    query.state = *state;
+    query.pageSize = *pageSize;
+    query.pageToken = request->page_token();
+    auto page = m_registry.listInstances(query);
+    if (!page) {
+        call->finish(page.status());
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(page->revision);
+    for (const auto &instance : page->items) {
+        toProto(instance, response->add_instances());
+    }
+    response->set_next_page_token(page->nextPageToken);
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerWriteReactor<aegis::v1::WatchInstancesResponse> *
+RegistryServiceImpl::WatchInstances(grpc::CallbackServerContext *context,
+                                    const aegis::v1::WatchInstancesRequest *request) {
+    auto prepare = [request]() -> StatusOr<WatchSpec> {
+        if (!request->service().empty()) {
+            if (Status valid =
+                    registry::Registry::validateServiceName(request->service(), "service");
+                !valid.isOk()) {
+                return valid;
+            }
+            return WatchSpec{registry::Registry::instancesPrefix(request->service()),
+                             request->start_revision()};
+        }
+        return WatchSpec{std::string(registry::Registry::kInstancesPrefix),
+                         request->start_revision()};
+    };
+    auto convert = [](const std::vector<store::Event> &events,
+                      aegis::v1::WatchInstancesResponse &response) {
+        for (const auto &event : events) {
+            auto instance = registry::Registry::decodeInstance(event.kv);
+            if (!instance) {
+                continue;
+            }
+            auto *out = response.add_events();
+            out->set_revision(event.revision);
+            out->set_reason(event.note);
+            if (event.type == store::EventType::Delete) {
+                out->set_type(aegis::v1::INSTANCE_EVENT_TYPE_REMOVED);
+                if (event.note.empty()) {
+                    out->set_reason(std::string(registry::reason::kDeregistered));
+                }
+            } else {
+                out->set_type(event.kv.version == 1 ? aegis::v1::INSTANCE_EVENT_TYPE_ADDED
+                                                    : aegis::v1::INSTANCE_EVENT_TYPE_UPDATED);
+            }
+            toProto(*instance, out->mutable_instance());
+        }
+        return response.events_size() > 0;
+    };
+    return new WatchStream<aegis::v1::WatchInstancesResponse>(m_api, context, kWatchMethod, prepare,
+                                                              std::move(convert));
+}
+
+} // namespace aegis::api

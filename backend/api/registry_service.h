@@ -1,0 +1,47 @@
+#pragma once
+
+#include "aegis/v1/registry.grpc.pb.h"
+#include "api/api_context.h"
+#include "registry/registry.h"
+
+namespace aegis::api {
+
+class RegistryServiceImpl final : public aegis::v1::RegistryService::CallbackService {
+public:
+    RegistryServiceImpl(ApiContext &api, registry::Registry &registry)
+        : m_api(api)
+        , m_registry(registry) {}
+
+    grpc::ServerUnaryReactor *
+    RegisterInstance(grpc::CallbackServerContext *context,
+                     const aegis::v1::RegisterInstanceRequest *request,
+                     aegis::v1::RegisterInstanceResponse *response) override;
+    grpc::ServerBidiReactor<aegis::v1::KeepAliveRequest, aegis::v1::KeepAliveResponse> *
+    KeepAlive(grpc::CallbackServerContext *context) override;
+    grpc::ServerUnaryReactor *
+    DeregisterInstance(grpc::CallbackServerContext *context,
+                       const aegis::v1::DeregisterInstanceRequest *request,
+                       aegis::v1::DeregisterInstanceResponse *response) override;
+    grpc::ServerUnaryReactor *
+    SetInstanceState(grpc::CallbackServerContext *context,
+                     const aegis::v1::SetInstanceStateRequest *request,
+                     aegis::v1::SetInstanceStateResponse *response) override;
+    grpc::ServerUnaryReactor *GetService(grpc::CallbackServerContext *context,
+                                         const aegis::v1::GetServiceRequest *request,
+                                         aegis::v1::GetServiceResponse *response) override;
+    grpc::ServerUnaryReactor *ListServices(grpc::CallbackServerContext *context,
+                                           const aegis::v1::ListServicesRequest *request,
+                                           aegis::v1::ListServicesResponse *response) override;
+    grpc::ServerUnaryReactor *ListInstances(grpc::CallbackServerContext *context,
+                                            const aegis::v1::ListInstancesRequest *request,
+                                            aegis::v1::ListInstancesResponse *response) override;
+    grpc::ServerWriteReactor<aegis::v1::WatchInstancesResponse> *
+    WatchInstances(grpc::CallbackServerContext *context,
+                   const aegis::v1::WatchInstancesRequest *request) override;
+
+private:
+    ApiContext &m_api;
+    registry::Registry &m_registry;
+};
+
+} // namespace aegis::api

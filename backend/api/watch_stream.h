@@ -1,0 +1,173 @@
+#pragma once
+
+#include "api/api_context.h"
+#include "api/convert.h"
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace aegis::api {
+
+// What a Watch RPC streams: the key prefix and the revision to start at (0: from now).
+struct WatchSpec {
+    std::string prefix;
+    store::Revision startRevision = 0;
+};
+
+// Turns a batch of store events into one response; returns false when none of them concerns the
+// client (nothing is sent then).
+template <typename Response>
+using WatchConverter = std::function<bool(const std::vector<store::Event> &, Response &)>;
+
+// A server-streaming Watch RPC fed by a WatchHub watcher. It authorises the call against the
+// permission table, sends a first message whose header gives the revision the watch starts after,
+// then one message per batch of events, one write at a time: the watcher's bounded queue absorbs
+// bursts and the hub cuts off a client too slow to keep up. The stream ends with the watcher's
+// status (UNAVAILABLE at shutdown, RESOURCE_EXHAUSTED when cut off); a compacted start revision is
+// OUT_OF_RANGE with the compact revision in the "aegis-compact-revision" trailing metadata.
+template <typename Response>
+class WatchStream final : public grpc::ServerWriteReactor<Response> {
+public:
+    // `prepare` validates the request (after authorisation) and says what to watch.
+    WatchStream(ApiContext &api, grpc::CallbackServerContext *context, std::string_view method,
+                const std::function<StatusOr<WatchSpec>()> &prepare,
+                WatchConverter<Response> convert)
+        : m_api(api)
+        , m_method(method)
+        , m_convert(std::move(convert))
+        , m_started(std::chrono::steady_clock::now())
+        , m_state(std::make_shared<State>()) {
+        m_state->stream = this;
+        std::lock_guard lock(m_state->mutex);
+        Caller caller;
+        const MethodPolicy *policy = findPolicy(method);
+        Status status = policy ? authorize(api, *context, *policy, caller)
+                               : Status(StatusCode::PermissionDenied, "no permission rule");
+        std::optional<WatchSpec> spec;
+        if (status.isOk()) {
+            auto prepared = prepare();
+            status = prepared.status();
+            if (prepared) {
+                spec = std::move(*prepared);
+            }
+        }
+        if (status.isOk()) {
+            auto watcher = api.hub.watch(spec->prefix, spec->startRevision,
+                                         [state = m_state] { State::wake(state); });
+            status = watcher.status();
+            if (watcher) {
+                m_watcher = std::move(*watcher);
+            } else if (status.code() == StatusCode::OutOfRange) {
+                context->AddTrailingMetadata("aegis-compact-revision",
+                                             std::to_string(api.store.compactRevision()));
+            }
+        }
+        if (!status.isOk()) {
+            finishLocked(status);
+            return;
+        }
+        m_response.mutable_header()->set_revision(m_watcher->nextRevision() - 1);
+        m_writing = true;
+        this->StartWrite(&m_response);
+    }
+
+    void OnWriteDone(bool ok) override {
+        std::lock_guard lock(m_state->mutex);
+        m_writing = false;
+        if (m_pendingFinish) {
+            finishLocked(*m_pendingFinish);
+        } else if (!ok) {
+            finishLocked(Status(StatusCode::Cancelled, "the client went away"));
+        } else {
+            pumpLocked();
+        }
+    }
+
+    void OnCancel() override {
+        std::lock_guard lock(m_state->mutex);
+        finishLocked(Status(StatusCode::Cancelled, "the watch was cancelled"));
+    }
+
+    void OnDone() override {
+        {
+            std::lock_guard lock(m_state->mutex);
+            m_state->stream = nullptr;
+        }
+        if (m_watcher) {
+            m_watcher->cancel();
+        }
+        delete this;
+    }
+
+private:
+    static constexpr std::size_t kMaxBatch = 256;
+
+    // Shared with the watcher's notify callback, which may run after the stream is gone. The
+    // mutex is recursive because gRPC may run a reaction inline from StartWrite or Finish.
+    struct State {
+        std::recursive_mutex mutex;
+        WatchStream *stream = nullptr;
+
+        static void wake(const std::shared_ptr<State> &state) {
+            std::lock_guard lock(state->mutex);
+            if (state->stream != nullptr) {
+                state->stream->pumpLocked();
+            }
+        }
+    };
+
+    void pumpLocked() {
+        if (m_writing || m_finished || !m_watcher) {
+            return;
+        }
+        for (;;) {
+            auto batch = m_watcher->take(kMaxBatch);
+            if (!batch.ended.isOk()) {
+                finishLocked(batch.ended);
+                return;
+            }
+            if (batch.events.empty()) {
+                return;
+            }
+            m_response.Clear();
+            m_response.mutable_header()->set_revision(batch.events.back().revision);
+            if (m_convert(batch.events, m_response)) {
+                m_writing = true;
+                this->StartWrite(&m_response);
+                return;
+            }
+        }
+    }
+
+    void finishLocked(const Status &status) {
+        if (m_finished) {
+            return;
+        }
+        if (m_writing) {
+            if (!m_pendingFinish) {
+                m_pendingFinish = status;
+            }
+            return;
+        }
+        m_finished = true;
+        m_api.metrics.record(m_method, static_cast<int>(status.code()),
+                             std::chrono::steady_clock::now() - m_started);
+        this->Finish(toGrpc(status));
+    }
+
+    ApiContext &m_api;
+    const std::string m_method;
+    const WatchConverter<Response> m_convert;
+    const std::chrono::steady_clock::time_point m_started;
+    std::shared_ptr<State> m_state;
+    store::WatcherPtr m_watcher;
+    Response m_response;
+    bool m_writing = false;
+    bool m_finished = false;
+    std::optional<Status> m_pendingFinish;
+};
+
+} // namespace aegis::api

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "common/clock.h"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <unordered_map>
+#include <vector>
+
+namespace aegis::registry {
+
+using LeaseId = std::int64_t;
+
+// Live leases and their deadlines, in memory only: renewals are frequent and must not touch the
+// disk. After a restart the Registry restores every durable lease with its full TTL. Thread-safe.
+class LeaseTable {
+public:
+    explicit LeaseTable(ClockPtr clock);
+
+    // Grants a new lease with a random positive id.
+    LeaseId grant(std::chrono::seconds ttl);
+    // Re-creates a lease (after a restart) with its deadline a full TTL from now.
+    void restore(LeaseId id, std::chrono::seconds ttl);
+    // Extends the lease by its TTL; nothing when it does not exist (expired or never granted).
+    std::optional<std::chrono::seconds> renew(LeaseId id);
+    std::optional<std::chrono::seconds> ttl(LeaseId id) const;
+    void revoke(LeaseId id);
+    // Removes and returns the leases whose deadline has passed.
+    std::vector<LeaseId> takeExpired();
+    std::size_t size() const;
+
+private:
+    struct Lease {
+        std::chrono::seconds ttl;
+        std::chrono::steady_clock::time_point deadline;
+    };
+    void scheduleLocked(LeaseId id, Lease lease);
+
+    ClockPtr m_clock;
+    mutable std::mutex m_mutex;
+    std::unordered_map<LeaseId, Lease> m_leases;
+    // Deadline order, for finding expired leases without a scan.
+    std::multimap<std::chrono::steady_clock::time_point, LeaseId> m_byDeadline;
+    std::mt19937_64 m_random;
+};
+
+} // namespace aegis::registry

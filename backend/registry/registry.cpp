@@ -1,0 +1,528 @@
+#include "registry/registry.h"
+
+#include "common/logging.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace aegis::registry {
+namespace {
+
+using namespace std::chrono;
+using nlohmann::json;
+
+std::string serviceKey(const std::string &name) {
+    return std::string(Registry::kServicesPrefix) + name;
+}
+
+std::string instanceKey(const std::string &service, const std::string &id) {
+    return Registry::instancesPrefix(service) + id;
+}
+
+std::string leaseKey(LeaseId id) {
+    return std::string(Registry::kLeasesPrefix) + std::to_string(id);
+}
+
+std::string encode(const Instance &instance) {
+    return json{{"id", instance.id},
+                {"service", instance.service},
+                {"address", instance.address},
+                {"labels", instance.labels},
+                {"weight", instance.weight},
+                {"metadata", instance.metadata},
+                {"state", static_cast<int>(instance.state)},
+                {"lease_id", instance.leaseId},
+                {"lease_ttl_s", instance.leaseTtl.count()},
+                {"register_time_ms",
+                 duration_cast<milliseconds>(instance.registerTime.time_since_epoch()).count()}}
+        .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string encode(const Service &service) {
+    return json{
+        {"name", service.name}, {"labels", service.labels}, {"description", service.description}}
+        .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<Service> decodeService(const store::KeyValue &kv) {
+    const auto value = json::parse(kv.value, nullptr, false);
+    if (value.is_discarded() || !value.is_object()) {
+        return std::nullopt;
+    }
+    Service service;
+    service.name = value.value("name", "");
+    service.labels = value.value("labels", Labels{});
+    service.description = value.value("description", "");
+    service.createRevision = kv.createRevision;
+    service.modRevision = kv.modRevision;
+    return service;
+}
+
+bool isDnsLabelChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+} // namespace
+
+Registry::Registry(store::Store &store, ClockPtr clock, RegistryLimits limits)
+    : m_store(store)
+    , m_clock(clock)
+    , m_limits(limits)
+    , m_leases(std::move(clock)) {}
+
+std::string Registry::instancesPrefix(const std::string &service) {
+    return std::string(kInstancesPrefix) + service + "/";
+}
+
+std::optional<Instance> Registry::decodeInstance(const store::KeyValue &kv) {
+    const auto value = json::parse(kv.value, nullptr, false);
+    if (value.is_discarded() || !value.is_object()) {
+        return std::nullopt;
+    }
+    Instance instance;
+    instance.id = value.value("id", "");
+    instance.service = value.value("service", "");
+    instance.address = value.value("address", "");
+    instance.labels = value.value("labels", Labels{});
+    instance.weight = value.value("weight", 100);
+    instance.metadata = value.value("metadata", Labels{});
+    instance.state = static_cast<InstanceState>(value.value("state", 1));
+    instance.leaseId = value.value<LeaseId>("lease_id", 0);
+    instance.leaseTtl = seconds(value.value<std::int64_t>("lease_ttl_s", 0));
+    instance.registerTime =
+        system_clock::time_point(milliseconds(value.value<std::int64_t>("register_time_ms", 0)));
+    instance.createRevision = kv.createRevision;
+    instance.modRevision = kv.modRevision;
+    return instance;
+}
+
+Status Registry::validateServiceName(const std::string &name, std::string_view field) {
+    if (name.empty() || name.size() > 63) {
+        return invalidArgument(std::string(field) + " must be 1 to 63 characters (got " +
+                               std::to_string(name.size()) + ")");
+    }
+    if (!std::all_of(name.begin(), name.end(), isDnsLabelChar) || !std::islower(name.front()) ||
+        name.back() == '-') {
+        return invalidArgument(std::string(field) +
+                               " must be lowercase letters, digits and '-', start with a letter "
+                               "and not end with '-' (got '" +
+                               name + "')");
+    }
+    return Status::ok();
+}
+
+Status Registry::validateInstanceId(const std::string &id, std::string_view field) {
+    if (id.empty() || id.size() > 128) {
+        return invalidArgument(std::string(field) + " must be 1 to 128 characters (got " +
+                               std::to_string(id.size()) + ")");
+    }
+    const bool valid = std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' ||
+               c == '-';
+    });
+    if (!valid) {
+        return invalidArgument(std::string(field) + " may contain only A-Z a-z 0-9 . _ : -");
+    }
+    return Status::ok();
+}
+
+Status Registry::validateInstance(const Instance &instance) const {
+    if (Status s = validateServiceName(instance.service, "instance.service"); !s.isOk()) {
+        return s;
+    }
+    if (Status s = validateInstanceId(instance.id, "instance.id"); !s.isOk()) {
+        return s;
+    }
+    const auto colon = instance.address.rfind(':');
+    const std::string port = colon == std::string::npos ? "" : instance.address.substr(colon + 1);
+    if (instance.address.size() > 255 || colon == std::string::npos || colon == 0 || port.empty() ||
+        port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(port) == 0 || std::stoi(port) > 65535) {
+        return invalidArgument("instance.address must be host:port with a port of 1-65535 (got '" +
+                               instance.address.substr(0, 64) + "')");
+    }
+    if (Status s = validateLabels(instance.labels, "instance.labels"); !s.isOk()) {
+        return s;
+    }
+    if (instance.metadata.size() > 32) {
+        return invalidArgument("instance.metadata may have at most 32 entries");
+    }
+    for (const auto &[key, value] : instance.metadata) {
+        if (key.empty() || key.size() > 63 || value.size() > 1024) {
+            return invalidArgument("instance.metadata: keys must be 1-63 characters and values "
+                                   "at most 1024 (key '" +
+                                   key.substr(0, 64) + "')");
+        }
+    }
+    if (instance.weight < 0 || instance.weight > 10000) {
+        return invalidArgument("instance.weight must be between 0 and 10000 (got " +
+                               std::to_string(instance.weight) + ")");
+    }
+    if (instance.state != InstanceState::Serving && instance.state != InstanceState::Draining &&
+        instance.state != InstanceState::Maintenance) {
+        return invalidArgument("instance.state must be SERVING, DRAINING or MAINTENANCE");
+    }
+    return Status::ok();
+}
+
+Status Registry::load() {
+    auto services = m_store.rangePrefix(std::string(kServicesPrefix));
+    auto instances = m_store.rangePrefix(std::string(kInstancesPrefix));
+    auto leases = m_store.rangePrefix(std::string(kLeasesPrefix));
+    for (const auto *result : {&services, &instances, &leases}) {
+        if (!*result) {
+            return result->status();
+        }
+    }
+    std::unique_lock lock(m_mutex);
+    m_revision = std::max({services->revision, instances->revision, leases->revision});
+    for (const auto &kv : services->kvs) {
+        if (auto service = decodeService(kv)) {
+            m_services[service->name].service = std::move(*service);
+        }
+    }
+    std::map<LeaseId, seconds> ttls;
+    for (const auto &kv : leases->kvs) {
+        const auto value = json::parse(kv.value, nullptr, false);
+        const auto id = std::stoll(kv.key.substr(kLeasesPrefix.size()));
+        if (!value.is_discarded() && value.is_object()) {
+            ttls[id] = seconds(value.value<std::int64_t>("ttl_s", 0));
+        }
+    }
+    for (const auto &kv : instances->kvs) {
+        auto instance = decodeInstance(kv);
+        if (!instance) {
+            log::warn("skipping unreadable instance record", {{"key", kv.key}});
+            continue;
+        }
+        ttls.emplace(instance->leaseId, instance->leaseTtl);
+        m_instancesByLease[instance->leaseId].push_back(kv.key);
+        ++m_services[instance->service].instances;
+        m_instances[kv.key] = std::move(*instance);
+    }
+    // Every lease restarts with its full TTL: clients have that long to renew after a restart.
+    for (const auto &[id, ttl] : ttls) {
+        m_leases.restore(id, std::max(ttl, m_limits.minTtl));
+    }
+    log::info("registry loaded", {{"services", m_services.size()},
+                                  {"instances", m_instances.size()},
+                                  {"leases", ttls.size()}});
+    return Status::ok();
+}
+
+void Registry::applyCommitted(const std::vector<store::Event> &events, store::Revision revision) {
+    std::unique_lock lock(m_mutex);
+    for (const store::Event &event : events) {
+        const std::string &key = event.kv.key;
+        if (key.rfind(kInstancesPrefix, 0) == 0) {
+            const auto existing = m_instances.find(key);
+            if (existing != m_instances.end()) {
+                auto &keys = m_instancesByLease[existing->second.leaseId];
+                keys.erase(std::remove(keys.begin(), keys.end(), key), keys.end());
+                if (keys.empty()) {
+                    m_instancesByLease.erase(existing->second.leaseId);
+                }
+                --m_services[existing->second.service].instances;
+                m_instances.erase(existing);
+            }
+            if (event.type == store::EventType::Put) {
+                if (auto instance = decodeInstance(event.kv)) {
+                    m_instancesByLease[instance->leaseId].push_back(key);
+                    ++m_services[instance->service].instances;
+                    m_instances[key] = std::move(*instance);
+                }
+            }
+        } else if (key.rfind(kServicesPrefix, 0) == 0 && event.type == store::EventType::Put) {
+            if (auto service = decodeService(event.kv)) {
+                m_services[service->name].service = std::move(*service);
+            }
+        }
+    }
+    m_revision = std::max(m_revision, revision);
+}
+
+void Registry::registerInstance(Registration registration,
+                                std::function<void(StatusOr<Registered>)> done) {
+    Instance &instance = registration.instance;
+    if (instance.state == InstanceState::Unspecified) {
+        instance.state = InstanceState::Serving;
+    }
+    if (Status valid = validateInstance(instance); !valid.isOk()) {
+        return done(valid);
+    }
+    if (registration.ttl.has_value() == (registration.leaseId != 0)) {
+        return done(invalidArgument("exactly one of ttl_seconds and lease_id must be set"));
+    }
+    if (registration.ttl &&
+        (*registration.ttl < m_limits.minTtl || *registration.ttl > m_limits.maxTtl)) {
+        return done(invalidArgument("ttl_seconds must be between " +
+                                    std::to_string(m_limits.minTtl.count()) + " and " +
+                                    std::to_string(m_limits.maxTtl.count()) + " (got " +
+                                    std::to_string(registration.ttl->count()) + ")"));
+    }
+    if (registration.leaseId < 0) {
+        return done(invalidArgument("lease_id must be positive"));
+    }
+    const std::string key = instanceKey(instance.service, instance.id);
+
+    store::Revision expectedModRevision = 0;
+    bool serviceKnown = false;
+    {
+        std::shared_lock lock(m_mutex);
+        const auto existing = m_instances.find(key);
+        if (existing != m_instances.end()) {
+            const LeaseId owner = existing->second.leaseId;
+            if (owner != registration.leaseId) {
+                return done(alreadyExists("instance '" + instance.id + "' of service '" +
+                                          instance.service +
+                                          "' is registered under another lease; deregister it "
+                                          "or let that lease expire"));
+            }
+            expectedModRevision = existing->second.modRevision;
+            instance.registerTime = existing->second.registerTime;
+        } else {
+            const auto service = m_services.find(instance.service);
+            if (service != m_services.end() &&
+                service->second.instances >= m_limits.maxInstancesPerService) {
+                return done(Status(StatusCode::ResourceExhausted,
+                                   "service '" + instance.service + "' already has " +
+                                       std::to_string(m_limits.maxInstancesPerService) +
+                                       " instances, the limit per service"));
+            }
+            instance.registerTime = m_clock->now();
+        }
+        serviceKnown = m_services.count(instance.service) != 0 &&
+                       m_services.at(instance.service).service.createRevision != 0;
+    }
+
+    bool grantedHere = false;
+    if (registration.ttl) {
+        instance.leaseId = m_leases.grant(*registration.ttl);
+        instance.leaseTtl = *registration.ttl;
+        grantedHere = true;
+    } else {
+        const auto ttl = m_leases.ttl(registration.leaseId);
+        if (!ttl) {
+            return done(notFound("lease " + std::to_string(registration.leaseId) +
+                                 " does not exist or has expired; register with ttl_seconds"));
+        }
+        instance.leaseId = registration.leaseId;
+        instance.leaseTtl = *ttl;
+    }
+
+    store::Transaction txn;
+    txn.ifModRevision(key, expectedModRevision).put(key, encode(instance));
+    if (grantedHere) {
+        txn.put(leaseKey(instance.leaseId), json{{"ttl_s", instance.leaseTtl.count()}}.dump());
+    }
+    if (!serviceKnown) {
+        txn.put(serviceKey(instance.service), encode(Service{instance.service, {}, {}, 0, 0, 0}));
+    }
+    m_store.commitAsync(std::move(txn), [this, instance, grantedHere,
+                                         created = expectedModRevision == 0,
+                                         done = std::move(done)](
+                                            StatusOr<store::TransactionResult> result) mutable {
+        if (!result || !result->succeeded) {
+            if (grantedHere) {
+                m_leases.revoke(instance.leaseId);
+            }
+            return done(!result
+                            ? result.status()
+                            : Status(StatusCode::Aborted, "instance '" + instance.id +
+                                                              "' was changed concurrently; retry"));
+        }
+        applyCommitted(result->events, result->revision);
+        instance.createRevision = created ? result->revision : instance.createRevision;
+        instance.modRevision = result->revision;
+        {
+            std::shared_lock lock(m_mutex);
+            const auto stored = m_instances.find(instanceKey(instance.service, instance.id));
+            if (stored != m_instances.end()) {
+                instance = stored->second;
+            }
+        }
+        done(Registered{std::move(instance), result->revision, created});
+    });
+}
+
+std::optional<std::chrono::seconds> Registry::keepAlive(LeaseId id) {
+    return m_leases.renew(id);
+}
+
+void Registry::deregister(const std::string &service, const std::string &id, std::string_view why,
+                          std::function<void(StatusOr<store::Revision>)> done) {
+    if (Status s = validateServiceName(service, "service"); !s.isOk()) {
+        return done(s);
+    }
+    if (Status s = validateInstanceId(id, "instance_id"); !s.isOk()) {
+        return done(s);
+    }
+    const std::string key = instanceKey(service, id);
+    {
+        std::shared_lock lock(m_mutex);
+        if (m_instances.count(key) == 0) {
+            return done(notFound("service '" + service + "' has no instance '" + id + "'"));
+        }
+    }
+    store::Transaction txn;
+    txn.ifExists(key).remove(key);
+    txn.note = std::string(why);
+    m_store.commitAsync(std::move(txn), [this, service, id, done = std::move(done)](
+                                            StatusOr<store::TransactionResult> result) {
+        if (!result) {
+            return done(result.status());
+        }
+        if (!result->succeeded) {
+            return done(notFound("service '" + service + "' has no instance '" + id + "'"));
+        }
+        applyCommitted(result->events, result->revision);
+        done(result->revision);
+    });
+}
+
+void Registry::setState(const std::string &service, const std::string &id, InstanceState state,
+                        std::function<void(StatusOr<Registered>)> done) {
+    if (Status s = validateServiceName(service, "service"); !s.isOk()) {
+        return done(s);
+    }
+    if (Status s = validateInstanceId(id, "instance_id"); !s.isOk()) {
+        return done(s);
+    }
+    if (state != InstanceState::Serving && state != InstanceState::Draining &&
+        state != InstanceState::Maintenance) {
+        return done(invalidArgument("state must be SERVING, DRAINING or MAINTENANCE"));
+    }
+    const std::string key = instanceKey(service, id);
+    Instance instance;
+    {
+        std::shared_lock lock(m_mutex);
+        const auto existing = m_instances.find(key);
+        if (existing == m_instances.end()) {
+            return done(notFound("service '" + service + "' has no instance '" + id + "'"));
+        }
+        instance = existing->second;
+    }
+    const store::Revision expected = instance.modRevision;
+    instance.state = state;
+    store::Transaction txn;
+    txn.ifModRevision(key, expected).put(key, encode(instance));
+    txn.note = std::string(reason::kOperator);
+    m_store.commitAsync(std::move(txn), [this, instance, done = std::move(done)](
+                                            StatusOr<store::TransactionResult> result) mutable {
+        if (!result) {
+            return done(result.status());
+        }
+        if (!result->succeeded) {
+            return done(Status(StatusCode::Aborted,
+                               "instance '" + instance.id + "' changed concurrently; retry"));
+        }
+        applyCommitted(result->events, result->revision);
+        instance.modRevision = result->revision;
+        done(Registered{std::move(instance), result->revision, false});
+    });
+}
+
+std::optional<Service> Registry::service(const std::string &name) const {
+    std::shared_lock lock(m_mutex);
+    const auto it = m_services.find(name);
+    if (it == m_services.end()) {
+        return std::nullopt;
+    }
+    Service service = it->second.service;
+    service.instanceCount = static_cast<std::int64_t>(it->second.instances);
+    return service;
+}
+
+StatusOr<Page<Service>> Registry::listServices(std::size_t pageSize,
+                                               const std::string &pageToken) const {
+    std::shared_lock lock(m_mutex);
+    Page<Service> page;
+    page.revision = m_revision;
+    for (auto it = m_services.upper_bound(pageToken); it != m_services.end(); ++it) {
+        if (page.items.size() == pageSize) {
+            page.nextPageToken = page.items.back().name;
+            break;
+        }
+        Service service = it->second.service;
+        service.name = it->first;
+        service.instanceCount = static_cast<std::int64_t>(it->second.instances);
+        page.items.push_back(std::move(service));
+    }
+    return page;
+}
+
+StatusOr<Page<Instance>> Registry::listInstances(const InstanceQuery &query) const {
+    const std::string prefix =
+        query.service.empty() ? std::string(kInstancesPrefix) : instancesPrefix(query.service);
+    std::shared_lock lock(m_mutex);
+    Page<Instance> page;
+    page.revision = m_revision;
+    // The page token is the store key of the last instance returned.
+    auto it = query.pageToken.empty() ? m_instances.lower_bound(prefix)
+                                      : m_instances.upper_bound(prefix + query.pageToken);
+    for (; it != m_instances.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+        const Instance &instance = it->second;
+        if ((query.state != InstanceState::Unspecified && instance.state != query.state) ||
+            !query.selector.matches(instance.labels)) {
+            continue;
+        }
+        if (page.items.size() == query.pageSize) {
+            page.nextPageToken = page.items.back().service + "/" + page.items.back().id;
+            if (!query.service.empty()) {
+                page.nextPageToken = page.items.back().id;
+            }
+            break;
+        }
+        page.items.push_back(instance);
+    }
+    return page;
+}
+
+void Registry::expireLeases() {
+    const auto expired = m_leases.takeExpired();
+    if (expired.empty()) {
+        return;
+    }
+    store::Transaction txn;
+    txn.note = std::string(reason::kLeaseExpired);
+    std::size_t removed = 0;
+    {
+        std::shared_lock lock(m_mutex);
+        for (LeaseId id : expired) {
+            if (const auto keys = m_instancesByLease.find(id); keys != m_instancesByLease.end()) {
+                for (const std::string &key : keys->second) {
+                    txn.remove(key);
+                    ++removed;
+                }
+            }
+            txn.remove(leaseKey(id));
+        }
+    }
+    m_store.commitAsync(std::move(txn), [this, removed, leases = expired.size()](
+                                            StatusOr<store::TransactionResult> result) {
+        if (!result) {
+            log::error("lease expiry not recorded", {{"error", result.status().message()}});
+            return;
+        }
+        applyCommitted(result->events, result->revision);
+        if (removed > 0) {
+            log::info("leases expired", {{"leases", leases},
+                                         {"instances_removed", removed},
+                                         {"revision", result->revision}});
+        }
+    });
+}
+
+std::size_t Registry::serviceCount() const {
+    std::shared_lock lock(m_mutex);
+    return m_services.size();
+}
+
+std::size_t Registry::instanceCount() const {
+    std::shared_lock lock(m_mutex);
+    return m_instances.size();
+}
+
+} // namespace aegis::registry

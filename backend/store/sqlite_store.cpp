@@ -1,0 +1,669 @@
+#include "store/sqlite_store.h"
+
+#include "common/logging.h"
+
+#include <sqlite3.h>
+
+#include <future>
+#include <optional>
+
+namespace aegis::store {
+namespace {
+
+// Each entry upgrades the schema from version i to i + 1. Never edit a released entry: add one.
+constexpr const char *kMigrations[] = {
+    // 1: the key space, the event log and the revision counters.
+    R"sql(
+    CREATE TABLE kv (
+        key BLOB PRIMARY KEY,
+        value BLOB NOT NULL,
+        create_revision INTEGER NOT NULL,
+        mod_revision INTEGER NOT NULL,
+        version INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE events (
+        revision INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        type INTEGER NOT NULL,
+        key BLOB NOT NULL,
+        value BLOB NOT NULL,
+        create_revision INTEGER NOT NULL,
+        mod_revision INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (revision, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO meta (name, value) VALUES ('revision', 0), ('compact_revision', 0);
+    )sql",
+    // 2: watches on a prefix read the event log by key.
+    R"sql(
+    CREATE INDEX events_by_key ON events (key, revision);
+    )sql",
+    // 3: a transaction's note (why it happened, e.g. "lease_expired") travels with its events.
+    R"sql(
+    ALTER TABLE events ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    )sql",
+};
+static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion);
+
+Status sqliteError(sqlite3 *db, std::string_view what) {
+    return internalError(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+// A prepared statement, finalised on destruction.
+class Statement {
+public:
+    Statement(sqlite3 *db, const char *sql) {
+        m_rc = sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr);
+    }
+    ~Statement() { sqlite3_finalize(m_stmt); }
+    Statement(const Statement &) = delete;
+    Statement &operator=(const Statement &) = delete;
+
+    bool prepared() const { return m_rc == SQLITE_OK; }
+    Statement &bind(int index, std::int64_t value) {
+        sqlite3_bind_int64(m_stmt, index, value);
+        return *this;
+    }
+    Statement &bindBlob(int index, std::string_view value) {
+        sqlite3_bind_blob(m_stmt, index, value.data(), static_cast<int>(value.size()),
+                          SQLITE_TRANSIENT);
+        return *this;
+    }
+    Statement &bindText(int index, std::string_view value) {
+        sqlite3_bind_text(m_stmt, index, value.data(), static_cast<int>(value.size()),
+                          SQLITE_TRANSIENT);
+        return *this;
+    }
+    // SQLITE_ROW, SQLITE_DONE or an error code.
+    int step() { return sqlite3_step(m_stmt); }
+    void reset() {
+        sqlite3_reset(m_stmt);
+        sqlite3_clear_bindings(m_stmt);
+    }
+    std::int64_t integer(int column) const { return sqlite3_column_int64(m_stmt, column); }
+    std::string text(int column) const {
+        const auto *data = reinterpret_cast<const char *>(sqlite3_column_text(m_stmt, column));
+        return data ? std::string(data, sqlite3_column_bytes(m_stmt, column)) : std::string();
+    }
+    std::string blob(int column) const {
+        const auto *data = static_cast<const char *>(sqlite3_column_blob(m_stmt, column));
+        return data ? std::string(data, sqlite3_column_bytes(m_stmt, column)) : std::string();
+    }
+
+private:
+    sqlite3_stmt *m_stmt = nullptr;
+    int m_rc;
+};
+
+Status exec(sqlite3 *db, const char *sql) {
+    char *message = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+        Status status = internalError(std::string("sqlite: ") + (message ? message : "error"));
+        sqlite3_free(message);
+        return status;
+    }
+    return Status::ok();
+}
+
+StatusOr<sqlite3 *> openConnection(const std::filesystem::path &path) {
+    sqlite3 *db = nullptr;
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+        Status status = unavailable("cannot open store file " + path.string() + ": " +
+                                    (db ? sqlite3_errmsg(db) : "out of memory"));
+        sqlite3_close(db);
+        return status;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_extended_result_codes(db, 1);
+    for (const char *pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+        if (Status status = exec(db, pragma); !status.isOk()) {
+            sqlite3_close(db);
+            return status;
+        }
+    }
+    return db;
+}
+
+StatusOr<int> userVersion(sqlite3 *db) {
+    Statement stmt(db, "PRAGMA user_version");
+    if (!stmt.prepared() || stmt.step() != SQLITE_ROW) {
+        return sqliteError(db, "reading schema version");
+    }
+    return static_cast<int>(stmt.integer(0));
+}
+
+Status migrate(sqlite3 *db, int target) {
+    if (target < 0 || target > SqliteStore::kSchemaVersion) {
+        return invalidArgument("schema version " + std::to_string(target) +
+                               " is unknown; this aegisd knows versions 0 to " +
+                               std::to_string(SqliteStore::kSchemaVersion));
+    }
+    auto current = userVersion(db);
+    if (!current) {
+        return current.status();
+    }
+    if (*current > SqliteStore::kSchemaVersion) {
+        return failedPrecondition("store schema version " + std::to_string(*current) +
+                                  " is newer than this aegisd supports (" +
+                                  std::to_string(SqliteStore::kSchemaVersion) +
+                                  "); run a newer aegisd");
+    }
+    for (int version = *current; version < target; ++version) {
+        const std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[version] +
+                                "PRAGMA user_version=" + std::to_string(version + 1) + ";COMMIT;";
+        if (Status status = exec(db, sql.c_str()); !status.isOk()) {
+            exec(db, "ROLLBACK");
+            return internalError("migrating store schema to version " +
+                                 std::to_string(version + 1) + ": " + status.message());
+        }
+        log::info("store schema migrated", {{"version", version + 1}});
+    }
+    return Status::ok();
+}
+
+StatusOr<std::int64_t> metaValue(sqlite3 *db, const char *name) {
+    Statement stmt(db, "SELECT value FROM meta WHERE name = ?");
+    stmt.bindText(1, name);
+    if (!stmt.prepared() || stmt.step() != SQLITE_ROW) {
+        return sqliteError(db, std::string("reading store metadata ") + name);
+    }
+    return stmt.integer(0);
+}
+
+KeyValue readKeyValue(const Statement &stmt, int first) {
+    return KeyValue{stmt.blob(first), stmt.blob(first + 1), stmt.integer(first + 2),
+                    stmt.integer(first + 3), stmt.integer(first + 4)};
+}
+
+} // namespace
+
+class SqliteStore::ReaderLease {
+public:
+    explicit ReaderLease(const SqliteStore &store)
+        : m_store(store)
+        , m_db(store.acquireReader()) {}
+    ~ReaderLease() { m_store.releaseReader(m_db); }
+    sqlite3 *get() const { return m_db; }
+
+private:
+    const SqliteStore &m_store;
+    sqlite3 *m_db;
+};
+
+SqliteStore::SqliteStore(SqliteStoreOptions options)
+    : m_options(std::move(options)) {}
+
+StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::open(SqliteStoreOptions options) {
+    if (options.readers == 0) {
+        options.readers = 1;
+    }
+    if (options.maxBatch == 0) {
+        options.maxBatch = 1;
+    }
+    std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options)));
+    if (Status status = store->initialise(); !status.isOk()) {
+        return status;
+    }
+    return store;
+}
+
+Status SqliteStore::migrateTo(const std::filesystem::path &path, int version) {
+    auto db = openConnection(path);
+    if (!db) {
+        return db.status();
+    }
+    Status status = migrate(*db, version);
+    sqlite3_close(*db);
+    return status;
+}
+
+StatusOr<int> SqliteStore::schemaVersionOf(const std::filesystem::path &path) {
+    auto db = openConnection(path);
+    if (!db) {
+        return db.status();
+    }
+    auto version = userVersion(*db);
+    sqlite3_close(*db);
+    return version;
+}
+
+Status SqliteStore::initialise() {
+    auto writer = openConnection(m_options.path);
+    if (!writer) {
+        return writer.status();
+    }
+    m_writer = *writer;
+    if (Status status = migrate(m_writer, kSchemaVersion); !status.isOk()) {
+        return status;
+    }
+    auto revision = metaValue(m_writer, "revision");
+    auto compacted = metaValue(m_writer, "compact_revision");
+    if (!revision || !compacted) {
+        return revision ? compacted.status() : revision.status();
+    }
+    m_revision = *revision;
+    m_compactRevision = *compacted;
+    for (std::size_t i = 0; i < m_options.readers; ++i) {
+        auto reader = openConnection(m_options.path);
+        if (!reader) {
+            return reader.status();
+        }
+        m_allReaders.push_back(*reader);
+        m_idleReaders.push_back(*reader);
+    }
+    m_writerThread = std::thread([this] { writerLoop(); });
+    log::info("store opened", {{"kind", "sqlite"},
+                               {"path", m_options.path.string()},
+                               {"revision", m_revision.load()},
+                               {"compact_revision", m_compactRevision.load()}});
+    return Status::ok();
+}
+
+SqliteStore::~SqliteStore() {
+    close();
+    for (sqlite3 *db : m_allReaders) {
+        sqlite3_close(db);
+    }
+    if (m_writer != nullptr) {
+        sqlite3_close(m_writer);
+    }
+}
+
+void SqliteStore::close() {
+    {
+        std::lock_guard lock(m_queueMutex);
+        if (m_closing) {
+            return;
+        }
+        m_closing = true;
+    }
+    m_queueChanged.notify_all();
+    if (m_writerThread.joinable()) {
+        m_writerThread.join();
+    }
+}
+
+void SqliteStore::setEventListener(EventListener listener) {
+    std::lock_guard lock(m_listenerMutex);
+    m_listener = std::move(listener);
+}
+
+void SqliteStore::commitAsync(Transaction txn, CommitCallback done) {
+    {
+        std::lock_guard lock(m_queueMutex);
+        if (!m_closing) {
+            m_queue.push_back(Job{std::move(txn), std::move(done), std::nullopt});
+            m_queueChanged.notify_one();
+            return;
+        }
+    }
+    done(unavailable("the store is closed"));
+}
+
+Status SqliteStore::compact(Revision revision) {
+    std::promise<Status> promise;
+    auto future = promise.get_future();
+    {
+        std::lock_guard lock(m_queueMutex);
+        if (m_closing) {
+            return unavailable("the store is closed");
+        }
+        m_queue.push_back(Job{
+            {},
+            [&promise](StatusOr<TransactionResult> result) { promise.set_value(result.status()); },
+            revision});
+    }
+    m_queueChanged.notify_one();
+    return future.get();
+}
+
+void SqliteStore::writerLoop() {
+    std::deque<Job> batch;
+    for (;;) {
+        {
+            std::unique_lock lock(m_queueMutex);
+            m_queueChanged.wait(lock, [this] { return m_closing || !m_queue.empty(); });
+            if (m_queue.empty()) {
+                return; // closing, and everything queued before close() is done
+            }
+            while (!m_queue.empty() && batch.size() < m_options.maxBatch) {
+                batch.push_back(std::move(m_queue.front()));
+                m_queue.pop_front();
+            }
+        }
+        processBatch(batch);
+        batch.clear();
+    }
+}
+
+void SqliteStore::processBatch(std::deque<Job> &batch) {
+    std::vector<std::optional<StatusOr<TransactionResult>>> results(batch.size());
+    Revision revision = m_revision.load();
+    Revision compactRevision = m_compactRevision.load();
+
+    Status begun = exec(m_writer, "BEGIN IMMEDIATE");
+    if (begun.isOk()) {
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            Job &job = batch[i];
+            if (job.compactTo) {
+                const Revision target = std::min(*job.compactTo, revision);
+                if (target <= compactRevision) {
+                    results[i] = TransactionResult{true, revision, {}};
+                    continue;
+                }
+                Statement drop(m_writer, "DELETE FROM events WHERE revision <= ?");
+                Statement meta(m_writer,
+                               "UPDATE meta SET value = ? WHERE name = 'compact_revision'");
+                drop.bind(1, target);
+                meta.bind(1, target);
+                if (drop.step() != SQLITE_DONE || meta.step() != SQLITE_DONE) {
+                    results[i] = sqliteError(m_writer, "compacting the event log");
+                    continue;
+                }
+                compactRevision = target;
+                results[i] = TransactionResult{true, revision, {}};
+                continue;
+            }
+            exec(m_writer, "SAVEPOINT txn");
+            auto result = applyTransaction(job.txn, revision);
+            if (!result) {
+                exec(m_writer, "ROLLBACK TO txn");
+            }
+            exec(m_writer, "RELEASE txn");
+            results[i] = std::move(result);
+        }
+        Statement meta(m_writer, "UPDATE meta SET value = ? WHERE name = 'revision'");
+        meta.bind(1, revision);
+        if (meta.step() != SQLITE_DONE) {
+            begun = sqliteError(m_writer, "recording the revision");
+        } else {
+            begun = exec(m_writer, "COMMIT");
+        }
+    }
+
+    if (!begun.isOk()) {
+        exec(m_writer, "ROLLBACK");
+        log::error("store commit failed", {{"error", begun.message()}});
+        for (Job &job : batch) {
+            job.done(unavailable("the store could not commit: " + begun.message()));
+        }
+        return;
+    }
+
+    m_revision = revision;
+    m_compactRevision = compactRevision;
+    std::vector<Event> events;
+    for (auto &result : results) {
+        if (result && result->isOk()) {
+            for (const Event &event : (*result)->events) {
+                events.push_back(event);
+            }
+        }
+    }
+    if (!events.empty()) {
+        std::lock_guard lock(m_listenerMutex);
+        if (m_listener) {
+            m_listener(events);
+        }
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i].done(std::move(*results[i]));
+    }
+}
+
+StatusOr<TransactionResult> SqliteStore::applyTransaction(const Transaction &txn,
+                                                          Revision &revision) {
+    Statement lookup(m_writer, "SELECT key, value, create_revision, mod_revision, version "
+                               "FROM kv WHERE key = ?");
+    auto find = [&](const std::string &key) -> std::optional<KeyValue> {
+        lookup.reset();
+        lookup.bindBlob(1, key);
+        if (lookup.step() == SQLITE_ROW) {
+            return readKeyValue(lookup, 0);
+        }
+        return std::nullopt;
+    };
+
+    for (const Compare &compare : txn.compares) {
+        const auto existing = find(compare.key);
+        bool holds = false;
+        switch (compare.kind) {
+        case Compare::Kind::Exists:
+            holds = existing.has_value();
+            break;
+        case Compare::Kind::Missing:
+            holds = !existing.has_value();
+            break;
+        case Compare::Kind::ModRevisionEquals:
+            holds = (existing ? existing->modRevision : 0) == compare.modRevision;
+            break;
+        }
+        if (!holds) {
+            return TransactionResult{false, revision, {}};
+        }
+    }
+
+    const Revision next = revision + 1;
+    std::vector<Event> events;
+    Statement upsert(m_writer,
+                     "INSERT INTO kv (key, value, create_revision, mod_revision, version) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET "
+                     "value = ?2, mod_revision = ?4, version = ?5");
+    Statement erase(m_writer, "DELETE FROM kv WHERE key = ?");
+    Statement scan(m_writer, "SELECT key, value, create_revision, mod_revision, version FROM kv "
+                             "WHERE key >= ?1 AND key < ?2");
+    Statement scanToEnd(m_writer, "SELECT key, value, create_revision, mod_revision, version "
+                                  "FROM kv WHERE key >= ?1");
+    for (const Operation &op : txn.operations) {
+        switch (op.kind) {
+        case Operation::Kind::Put: {
+            const auto existing = find(op.key);
+            KeyValue kv{op.key, op.value, existing ? existing->createRevision : next, next,
+                        existing ? existing->version + 1 : 1};
+            upsert.reset();
+            upsert.bindBlob(1, kv.key).bindBlob(2, kv.value);
+            upsert.bind(3, kv.createRevision).bind(4, kv.modRevision).bind(5, kv.version);
+            if (upsert.step() != SQLITE_DONE) {
+                return sqliteError(m_writer, "writing key");
+            }
+            events.push_back(Event{EventType::Put, next, std::move(kv), {}});
+            break;
+        }
+        case Operation::Kind::Delete:
+        case Operation::Kind::DeletePrefix: {
+            std::vector<KeyValue> doomed;
+            if (op.kind == Operation::Kind::Delete) {
+                if (auto existing = find(op.key)) {
+                    doomed.push_back(std::move(*existing));
+                }
+            } else {
+                const std::string end = prefixEnd(op.key);
+                Statement &keys = end == kNoEnd ? scanToEnd : scan;
+                keys.reset();
+                keys.bindBlob(1, op.key);
+                if (end != kNoEnd) {
+                    keys.bindBlob(2, end);
+                }
+                int rc;
+                while ((rc = keys.step()) == SQLITE_ROW) {
+                    doomed.push_back(readKeyValue(keys, 0));
+                }
+                if (rc != SQLITE_DONE) {
+                    return sqliteError(m_writer, "reading keys to delete");
+                }
+            }
+            for (KeyValue &kv : doomed) {
+                erase.reset();
+                erase.bindBlob(1, kv.key);
+                if (erase.step() != SQLITE_DONE) {
+                    return sqliteError(m_writer, "deleting key");
+                }
+                kv.modRevision = next;
+                events.push_back(Event{EventType::Delete, next, std::move(kv), {}});
+            }
+            break;
+        }
+        }
+    }
+    if (events.empty()) {
+        return TransactionResult{true, revision, {}};
+    }
+
+    Statement record(m_writer,
+                     "INSERT INTO events (revision, seq, type, key, value, create_revision, "
+                     "mod_revision, version, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (std::size_t seq = 0; seq < events.size(); ++seq) {
+        const Event &event = events[seq];
+        record.reset();
+        record.bind(1, next).bind(2, static_cast<std::int64_t>(seq));
+        record.bind(3, event.type == EventType::Put ? 0 : 1);
+        record.bindBlob(4, event.kv.key).bindBlob(5, event.kv.value);
+        record.bind(6, event.kv.createRevision).bind(7, event.kv.modRevision);
+        record.bind(8, event.kv.version).bindText(9, txn.note);
+        if (record.step() != SQLITE_DONE) {
+            return sqliteError(m_writer, "appending to the event log");
+        }
+    }
+    for (Event &event : events) {
+        event.note = txn.note;
+    }
+    revision = next;
+    return TransactionResult{true, next, std::move(events)};
+}
+
+sqlite3 *SqliteStore::acquireReader() const {
+    std::unique_lock lock(m_readersMutex);
+    m_readerAvailable.wait(lock, [this] { return !m_idleReaders.empty(); });
+    sqlite3 *db = m_idleReaders.back();
+    m_idleReaders.pop_back();
+    return db;
+}
+
+void SqliteStore::releaseReader(sqlite3 *db) const {
+    {
+        std::lock_guard lock(m_readersMutex);
+        m_idleReaders.push_back(db);
+    }
+    m_readerAvailable.notify_one();
+}
+
+StatusOr<RangeResult> SqliteStore::range(const RangeRequest &request) const {
+    ReaderLease reader(*this);
+    sqlite3 *db = reader.get();
+    // One read transaction, so the revision and the keys come from the same snapshot.
+    if (Status status = exec(db, "BEGIN"); !status.isOk()) {
+        return status;
+    }
+    RangeResult result;
+    auto revision = metaValue(db, "revision");
+    if (!revision) {
+        exec(db, "ROLLBACK");
+        return revision.status();
+    }
+    result.revision = *revision;
+
+    std::string sql = "SELECT key, value, create_revision, mod_revision, version FROM kv WHERE ";
+    const bool toEnd = request.end == kNoEnd;
+    sql += request.end.empty() ? "key = ?1" : toEnd ? "key >= ?1" : "key >= ?1 AND key < ?2";
+    sql += request.descending ? " ORDER BY key DESC" : " ORDER BY key";
+    sql += " LIMIT ?3";
+    Statement stmt(db, sql.c_str());
+    if (!stmt.prepared()) {
+        Status status = sqliteError(db, "preparing range");
+        exec(db, "ROLLBACK");
+        return status;
+    }
+    stmt.bindBlob(1, request.start);
+    if (!request.end.empty() && !toEnd) {
+        stmt.bindBlob(2, request.end);
+    }
+    stmt.bind(3, request.limit == 0 ? -1 : static_cast<std::int64_t>(request.limit) + 1);
+    int rc;
+    while ((rc = stmt.step()) == SQLITE_ROW) {
+        if (request.limit != 0 && result.kvs.size() == request.limit) {
+            result.more = true;
+            break;
+        }
+        result.kvs.push_back(readKeyValue(stmt, 0));
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        Status status = sqliteError(db, "reading range");
+        exec(db, "ROLLBACK");
+        return status;
+    }
+    exec(db, "COMMIT");
+    return result;
+}
+
+StatusOr<std::int64_t> SqliteStore::count(const RangeRequest &request) const {
+    ReaderLease reader(*this);
+    sqlite3 *db = reader.get();
+    const bool toEnd = request.end == kNoEnd;
+    Statement stmt(db, request.end.empty() ? "SELECT count(*) FROM kv WHERE key = ?1"
+                       : toEnd             ? "SELECT count(*) FROM kv WHERE key >= ?1"
+                               : "SELECT count(*) FROM kv WHERE key >= ?1 AND key < ?2");
+    stmt.bindBlob(1, request.start);
+    if (!request.end.empty() && !toEnd) {
+        stmt.bindBlob(2, request.end);
+    }
+    if (stmt.step() != SQLITE_ROW) {
+        return sqliteError(db, "counting keys");
+    }
+    return stmt.integer(0);
+}
+
+StatusOr<std::vector<Event>> SqliteStore::events(Revision from, Revision to,
+                                                 const std::string &prefix,
+                                                 std::size_t limit) const {
+    ReaderLease reader(*this);
+    sqlite3 *db = reader.get();
+    if (Status status = exec(db, "BEGIN"); !status.isOk()) {
+        return status;
+    }
+    auto compacted = metaValue(db, "compact_revision");
+    if (!compacted) {
+        exec(db, "ROLLBACK");
+        return compacted.status();
+    }
+    if (from <= *compacted) {
+        exec(db, "ROLLBACK");
+        return Status(StatusCode::OutOfRange, "revision " + std::to_string(from) +
+                                                  " is compacted; the compact revision is " +
+                                                  std::to_string(*compacted) +
+                                                  ", so the oldest revision still available is " +
+                                                  std::to_string(*compacted + 1));
+    }
+    const std::string end = prefix.empty() ? std::string() : prefixEnd(prefix);
+    std::string sql = "SELECT type, key, value, create_revision, mod_revision, version, revision, "
+                      "note FROM events WHERE revision >= ?1 AND revision <= ?2";
+    if (!prefix.empty()) {
+        sql += end == kNoEnd ? " AND key >= ?4" : " AND key >= ?4 AND key < ?5";
+    }
+    sql += " ORDER BY revision, seq LIMIT ?3";
+    Statement stmt(db, sql.c_str());
+    stmt.bind(1, from).bind(2, to);
+    stmt.bind(3, limit == 0 ? -1 : static_cast<std::int64_t>(limit));
+    if (!prefix.empty()) {
+        stmt.bindBlob(4, prefix);
+        if (end != kNoEnd) {
+            stmt.bindBlob(5, end);
+        }
+    }
+    std::vector<Event> events;
+    int rc;
+    while ((rc = stmt.step()) == SQLITE_ROW) {
+        events.push_back(Event{stmt.integer(0) == 0 ? EventType::Put : EventType::Delete,
+                               stmt.integer(6), readKeyValue(stmt, 1), stmt.text(7)});
+    }
+    Status status = rc == SQLITE_DONE ? Status::ok() : sqliteError(db, "reading events");
+    exec(db, "COMMIT");
+    if (!status.isOk()) {
+        return status;
+    }
+    return events;
+}
+
+} // namespace aegis::store

@@ -1,0 +1,92 @@
+#pragma once
+
+#include "store/store.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+struct sqlite3;
+
+namespace aegis::store {
+
+struct SqliteStoreOptions {
+    std::filesystem::path path;
+    // Transactions committed together in one SQLite transaction (one fsync) at most.
+    std::size_t maxBatch = 1024;
+    // Read-only connections used by range() and events().
+    std::size_t readers = 4;
+};
+
+// The embedded store: one SQLite file in WAL mode. A single writer thread takes every queued
+// transaction at once and commits them in one SQLite transaction with synchronous=FULL, so a
+// batch costs one fsync (group commit); each transaction still gets its own revision and its own
+// all-or-nothing outcome. Readers use their own connections and never wait for the writer.
+class SqliteStore final : public Store {
+public:
+    // The schema version this build writes. open() migrates older files up to it and refuses
+    // newer ones.
+    static constexpr int kSchemaVersion = 3;
+
+    static StatusOr<std::unique_ptr<SqliteStore>> open(SqliteStoreOptions options);
+    // Creates or upgrades the file at `path` to `version` only; used by tests of migrations.
+    static Status migrateTo(const std::filesystem::path &path, int version);
+    static StatusOr<int> schemaVersionOf(const std::filesystem::path &path);
+
+    ~SqliteStore() override;
+
+    void commitAsync(Transaction txn, CommitCallback done) override;
+    StatusOr<RangeResult> range(const RangeRequest &request) const override;
+    StatusOr<std::int64_t> count(const RangeRequest &request) const override;
+    StatusOr<std::vector<Event>> events(Revision from, Revision to, const std::string &prefix,
+                                        std::size_t limit) const override;
+    Revision currentRevision() const override { return m_revision.load(); }
+    Revision compactRevision() const override { return m_compactRevision.load(); }
+    Status compact(Revision revision) override;
+    void setEventListener(EventListener listener) override;
+    std::string kind() const override { return "sqlite"; }
+    void close() override;
+
+private:
+    struct Job {
+        Transaction txn;
+        CommitCallback done;
+        // When set, the job is a compaction to this revision instead of a transaction.
+        std::optional<Revision> compactTo;
+    };
+    class ReaderLease;
+
+    explicit SqliteStore(SqliteStoreOptions options);
+    Status initialise();
+    void writerLoop();
+    void processBatch(std::deque<Job> &batch);
+    StatusOr<TransactionResult> applyTransaction(const Transaction &txn, Revision &revision);
+    sqlite3 *acquireReader() const;
+    void releaseReader(sqlite3 *db) const;
+
+    SqliteStoreOptions m_options;
+    sqlite3 *m_writer = nullptr; // Owned; used only by the writer thread after initialise().
+
+    mutable std::mutex m_readersMutex;
+    mutable std::condition_variable m_readerAvailable;
+    mutable std::vector<sqlite3 *> m_idleReaders; // Owned.
+    std::vector<sqlite3 *> m_allReaders;          // Owned.
+
+    std::mutex m_queueMutex;
+    std::condition_variable m_queueChanged;
+    std::deque<Job> m_queue;
+    bool m_closing = false;
+    std::thread m_writerThread;
+
+    std::mutex m_listenerMutex;
+    EventListener m_listener;
+
+    std::atomic<Revision> m_revision{0};
+    std::atomic<Revision> m_compactRevision{0};
+};
+
+} // namespace aegis::store

@@ -1,0 +1,316 @@
+#include "store/watch_hub.h"
+
+#include <algorithm>
+
+namespace aegis::store {
+
+Watcher::Watcher(WatchHub &hub, std::string prefix, Revision next, std::function<void()> notify)
+    : m_hub(hub)
+    , m_prefix(std::move(prefix))
+    , m_notify(std::move(notify))
+    , m_next(next) {}
+
+Watcher::~Watcher() {
+    m_hub.unregister(this);
+}
+
+bool Watcher::matches(const Event &event) const {
+    return event.kv.key.compare(0, m_prefix.size(), m_prefix) == 0;
+}
+
+Revision Watcher::nextRevision() const {
+    std::lock_guard lock(m_mutex);
+    return m_next;
+}
+
+std::size_t Watcher::pendingEvents() const {
+    std::lock_guard lock(m_mutex);
+    return m_queue.size();
+}
+
+void Watcher::cancel() {
+    {
+        std::lock_guard hubLock(m_hub.m_mutex);
+        m_hub.m_live.erase(this);
+        std::lock_guard lock(m_mutex);
+        if (m_ended.isOk()) {
+            m_ended = Status(StatusCode::Cancelled, "the watch was cancelled");
+            m_queue.clear();
+        }
+    }
+}
+
+bool Watcher::deliver(std::span<const Event> events, std::size_t queueLimit) {
+    std::lock_guard lock(m_mutex);
+    if (!m_ended.isOk()) {
+        return false;
+    }
+    const bool wasEmpty = m_queue.empty();
+    bool added = false;
+    for (const Event &event : events) {
+        if (event.revision >= m_next && matches(event)) {
+            m_queue.push_back(event);
+            added = true;
+        }
+    }
+    if (m_queue.size() > queueLimit) {
+        const Revision resumeFrom = m_queue.front().revision;
+        m_queue.clear();
+        m_ended =
+            Status(StatusCode::ResourceExhausted,
+                   "the watcher fell behind (more than " + std::to_string(queueLimit) +
+                       " events pending); watch again from revision " + std::to_string(resumeFrom));
+        return true;
+    }
+    return added && wasEmpty;
+}
+
+bool Watcher::end(Status status) {
+    std::lock_guard lock(m_mutex);
+    if (!m_ended.isOk()) {
+        return false;
+    }
+    m_ended = std::move(status);
+    m_queue.clear();
+    return true;
+}
+
+Watcher::Batch Watcher::take(std::size_t maxEvents) {
+    maxEvents = std::max<std::size_t>(maxEvents, 1);
+    for (;;) {
+        Revision from;
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_ended.isOk()) {
+                return {{}, m_ended};
+            }
+            if (m_live) {
+                Batch batch;
+                while (!m_queue.empty() && batch.events.size() < maxEvents) {
+                    batch.events.push_back(std::move(m_queue.front()));
+                    m_queue.pop_front();
+                }
+                // Finish the revision we are in, so a batch never ends inside a transaction.
+                while (!m_queue.empty() && !batch.events.empty() &&
+                       m_queue.front().revision == batch.events.back().revision) {
+                    batch.events.push_back(std::move(m_queue.front()));
+                    m_queue.pop_front();
+                }
+                if (!batch.events.empty()) {
+                    m_next = batch.events.back().revision + 1;
+                }
+                return batch;
+            }
+            from = m_next;
+        }
+
+        // Catching up: go live when the hub's memory covers us, else read a window from the store.
+        if (m_hub.tryGoLive(*this)) {
+            continue;
+        }
+        const Revision to = m_hub.lastPublished();
+        auto events = m_hub.m_store.events(from, to, m_prefix, maxEvents + 1);
+        Revision readThrough = to;
+        if (events && events->size() > maxEvents) {
+            // Keep whole revisions only; a single revision larger than the limit is read whole.
+            const Revision last = events->back().revision;
+            if (events->front().revision == last) {
+                events = m_hub.m_store.events(last, last, m_prefix, 0);
+            } else {
+                while (events->back().revision == last) {
+                    events->pop_back();
+                }
+            }
+            readThrough = events ? events->back().revision : to;
+        }
+        std::lock_guard lock(m_mutex);
+        if (!m_ended.isOk()) {
+            return {{}, m_ended};
+        }
+        if (!events) {
+            m_ended = events.status();
+            return {{}, m_ended};
+        }
+        m_next = readThrough + 1;
+        if (!events->empty()) {
+            return {std::move(*events), Status::ok()};
+        }
+    }
+}
+
+WatchHub::WatchHub(Store &store, WatchHubOptions options)
+    : m_store(store)
+    , m_options(options)
+    , m_ringFrom(store.currentRevision() + 1)
+    , m_lastPublished(store.currentRevision()) {}
+
+WatchHub::~WatchHub() {
+    bool attached;
+    {
+        std::lock_guard lock(m_mutex);
+        attached = m_attached;
+    }
+    if (attached) {
+        m_store.setEventListener({});
+    }
+}
+
+void WatchHub::attach() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_attached = true;
+    }
+    m_store.setEventListener([this](const std::vector<Event> &events) { publish(events); });
+}
+
+Revision WatchHub::lastPublished() const {
+    std::lock_guard lock(m_mutex);
+    return m_lastPublished;
+}
+
+std::size_t WatchHub::watcherCount() const {
+    std::lock_guard lock(m_mutex);
+    return m_all.size();
+}
+
+StatusOr<WatcherPtr> WatchHub::watch(std::string prefix, Revision startRevision,
+                                     std::function<void()> notify) {
+    if (startRevision < 0) {
+        return invalidArgument("start_revision must not be negative");
+    }
+    std::lock_guard lock(m_mutex);
+    if (m_shutdown) {
+        return m_shutdownStatus;
+    }
+    const Revision compacted = m_store.compactRevision();
+    if (startRevision != 0 && startRevision <= compacted) {
+        return Status(StatusCode::OutOfRange,
+                      "start_revision " + std::to_string(startRevision) +
+                          " is compacted; the compact revision is " + std::to_string(compacted) +
+                          ": list again and watch from the revision of that list");
+    }
+    const Revision next = startRevision == 0 ? m_lastPublished + 1 : startRevision;
+    auto watcher = std::make_shared<Watcher>(*this, std::move(prefix), next, std::move(notify));
+    m_all.insert(watcher.get());
+    return watcher;
+}
+
+bool WatchHub::tryGoLive(Watcher &watcher) {
+    std::lock_guard lock(m_mutex);
+    std::lock_guard watcherLock(watcher.m_mutex);
+    if (!watcher.m_ended.isOk() || watcher.m_next < m_ringFrom) {
+        return !watcher.m_ended.isOk();
+    }
+    const auto first = std::lower_bound(
+        m_ring.begin(), m_ring.end(), watcher.m_next,
+        [](const Event &event, Revision revision) { return event.revision < revision; });
+    // A watcher that went live this far behind would start with its queue half full and be cut
+    // off by the next publish although it keeps up: it reads the rest from the store first.
+    const std::size_t mostPending = m_options.watcherQueueLimit / 2;
+    std::size_t pending = 0;
+    for (auto it = first; it != m_ring.end(); ++it) {
+        if (watcher.matches(*it) && ++pending > mostPending) {
+            return false;
+        }
+    }
+    for (auto it = first; it != m_ring.end(); ++it) {
+        if (watcher.matches(*it)) {
+            watcher.m_queue.push_back(*it);
+        }
+    }
+    watcher.m_live = true;
+    m_live.insert(&watcher);
+    return true;
+}
+
+void WatchHub::unregister(Watcher *watcher) {
+    std::lock_guard lock(m_mutex);
+    m_all.erase(watcher);
+    m_live.erase(watcher);
+}
+
+void WatchHub::publish(const std::vector<Event> &events) {
+    if (events.empty()) {
+        return;
+    }
+    std::vector<WatcherPtr> toNotify;
+    {
+        std::lock_guard lock(m_mutex);
+        // A listener registered while the store was calling out can be given a batch the hub
+        // already counted (its constructor read the store's revision): skip what it has.
+        const auto firstNew =
+            std::find_if(events.begin(), events.end(),
+                         [this](const Event &event) { return event.revision > m_lastPublished; });
+        if (firstNew == events.end()) {
+            return;
+        }
+        const std::span<const Event> fresh(firstNew, events.end());
+        if (fresh.front().revision > m_lastPublished + 1) {
+            // Revisions were committed without reaching the hub (before attach()): the ring has
+            // a gap, and live watchers would skip it. They go back to catching up from the store.
+            m_ring.clear();
+            m_ringFrom = fresh.front().revision;
+            for (Watcher *watcher : m_live) {
+                std::lock_guard watcherLock(watcher->m_mutex);
+                watcher->m_live = false;
+                watcher->m_queue.clear();
+                if (auto strong = watcher->weak_from_this().lock()) {
+                    toNotify.push_back(std::move(strong));
+                }
+            }
+            m_live.clear();
+        }
+        for (const Event &event : fresh) {
+            m_ring.push_back(event);
+        }
+        m_lastPublished = fresh.back().revision;
+        // Trim whole revisions, so the ring is complete from m_ringFrom on.
+        while (m_ring.size() > m_options.ringCapacity) {
+            const Revision oldest = m_ring.front().revision;
+            while (!m_ring.empty() && m_ring.front().revision == oldest) {
+                m_ring.pop_front();
+            }
+            m_ringFrom = oldest + 1;
+        }
+        for (auto it = m_live.begin(); it != m_live.end();) {
+            Watcher *watcher = *it;
+            const bool notify = watcher->deliver(fresh, m_options.watcherQueueLimit);
+            bool cutOff;
+            {
+                std::lock_guard watcherLock(watcher->m_mutex);
+                cutOff = !watcher->m_ended.isOk();
+            }
+            if (notify) {
+                if (auto strong = watcher->weak_from_this().lock()) {
+                    toNotify.push_back(std::move(strong));
+                }
+            }
+            it = cutOff ? m_live.erase(it) : std::next(it);
+        }
+    }
+    for (const WatcherPtr &watcher : toNotify) {
+        watcher->m_notify();
+    }
+}
+
+void WatchHub::shutdown(Status status) {
+    std::vector<WatcherPtr> toNotify;
+    {
+        std::lock_guard lock(m_mutex);
+        m_shutdown = true;
+        m_shutdownStatus = status;
+        for (Watcher *watcher : m_all) {
+            if (watcher->end(status)) {
+                if (auto strong = watcher->weak_from_this().lock()) {
+                    toNotify.push_back(std::move(strong));
+                }
+            }
+        }
+        m_live.clear();
+    }
+    for (const WatcherPtr &watcher : toNotify) {
+        watcher->m_notify();
+    }
+}
+
+} // namespace aegis::store

@@ -1,0 +1,128 @@
+#pragma once
+
+#include "store/store.h"
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <unordered_set>
+#include <vector>
+
+namespace aegis::store {
+
+class WatchHub;
+
+// One client's view of the event stream: events of one key prefix in revision order, from a
+// start revision, without loss or duplication. Created by WatchHub::watch(); thread-safe.
+//
+// A watcher starts by reading history from the store ("catching up") and then receives events
+// live from the hub. Its live queue is bounded: a watcher that lets it overflow is cut off with
+// RESOURCE_EXHAUSTED, so a slow consumer never slows the others or grows memory without bound; it
+// may watch again from nextRevision().
+class Watcher : public std::enable_shared_from_this<Watcher> {
+public:
+    struct Batch {
+        std::vector<Event> events;
+        // Set when the watch has ended; `events` is empty then.
+        Status ended;
+    };
+
+    // Takes up to `maxEvents` events (whole revisions are never split unless one revision alone
+    // exceeds the limit). An empty batch with an OK status means "nothing yet": the notify callback
+    // will run when there is more.
+    Batch take(std::size_t maxEvents);
+    // Stops the watch; take() returns CANCELLED afterwards. Idempotent.
+    void cancel();
+    // The revision of the next event this watcher will deliver.
+    Revision nextRevision() const;
+    // Events delivered to this watcher and not yet taken; never more than the hub's
+    // watcherQueueLimit, since a watcher that would exceed it is cut off.
+    std::size_t pendingEvents() const;
+
+    Watcher(WatchHub &hub, std::string prefix, Revision next, std::function<void()> notify);
+    ~Watcher();
+    Watcher(const Watcher &) = delete;
+    Watcher &operator=(const Watcher &) = delete;
+
+private:
+    friend class WatchHub;
+    // Called by the hub under its lock; returns true when the consumer should be notified.
+    bool deliver(std::span<const Event> events, std::size_t queueLimit);
+    // Called by the hub under its lock; returns true when the consumer should be notified.
+    bool end(Status status);
+    bool matches(const Event &event) const;
+
+    WatchHub &m_hub;
+    const std::string m_prefix;
+    const std::function<void()> m_notify;
+
+    mutable std::mutex m_mutex;
+    std::deque<Event> m_queue;
+    Revision m_next;
+    bool m_live = false;
+    Status m_ended;
+};
+
+using WatcherPtr = std::shared_ptr<Watcher>;
+
+struct WatchHubOptions {
+    // Recent events kept in memory, so most new watchers need no store read.
+    std::size_t ringCapacity = 16384;
+    // Events queued for one live watcher before it is cut off.
+    std::size_t watcherQueueLimit = 8192;
+};
+
+// Fans the store's committed events out to any number of watchers, in revision order. Register it
+// as the store's event listener with attach(). Watchers must not outlive their hub.
+class WatchHub {
+public:
+    WatchHub(Store &store, WatchHubOptions options = {});
+    // Stops listening to the store if attach() was called.
+    ~WatchHub();
+
+    // Makes this hub the store's event listener. Revisions committed between the hub's
+    // construction and attach() are read from the store by the watchers that need them.
+    void attach();
+
+    // Watches keys under `prefix` from `startRevision` (0: from the next revision). Fails with
+    // OUT_OF_RANGE when startRevision is compacted, UNAVAILABLE after shutdown(). `notify` is
+    // called, from any thread and without locks held, whenever take() has something new; it must
+    // be quick.
+    StatusOr<WatcherPtr> watch(std::string prefix, Revision startRevision,
+                               std::function<void()> notify);
+
+    // Ends every watcher with `status` and refuses new ones.
+    void shutdown(Status status);
+
+    std::size_t watcherCount() const;
+    const WatchHubOptions &options() const { return m_options; }
+
+    // The store listener entry point; public for tests that drive the hub directly.
+    void publish(const std::vector<Event> &events);
+
+private:
+    friend class Watcher;
+    // Under the hub lock: moves a catching-up watcher to live delivery when the ring covers it.
+    bool tryGoLive(Watcher &watcher);
+    void unregister(Watcher *watcher);
+    Revision lastPublished() const;
+
+    Store &m_store;
+    const WatchHubOptions m_options;
+
+    mutable std::mutex m_mutex;
+    std::deque<Event> m_ring;
+    // Every event with revision >= m_ringFrom is in m_ring.
+    Revision m_ringFrom;
+    Revision m_lastPublished;
+    // Watchers register themselves while they exist; live ones receive published events.
+    std::unordered_set<Watcher *> m_all;
+    std::unordered_set<Watcher *> m_live;
+    bool m_attached = false;
+    bool m_shutdown = false;
+    Status m_shutdownStatus;
+};
+
+} // namespace aegis::store

@@ -1,0 +1,366 @@
+#include "app/main_window.h"
+
+#include "app/connection_profiles_dialog.h"
+#include "app/theme_controller.h"
+#include "app/token_vault.h"
+#include "net/api_client.h"
+#include "views/audit_page.h"
+#include "views/icons.h"
+#include "views/overview_page.h"
+#include "views/theme.h"
+
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QVBoxLayout>
+
+namespace aegis::console {
+namespace {
+
+enum PageIndex { OverviewIndex, AuditIndex };
+
+const QString kGeometryKey = QStringLiteral("window/geometry");
+const QString kStateKey = QStringLiteral("window/state");
+const QString kPageKey = QStringLiteral("window/page");
+
+} // namespace
+
+MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
+    : QMainWindow(parent)
+    , m_api(api)
+    , m_theme(theme)
+    , m_vault(new TokenVault(this)) {
+    setObjectName(QStringLiteral("MainWindow"));
+    {
+        QSettings settings;
+        m_profiles.load(settings);
+    }
+
+    m_overview = new OverviewPage(m_api);
+    m_audit = new AuditPage(m_api);
+    m_stack = new QStackedWidget;
+    m_stack->insertWidget(OverviewIndex, m_overview);
+    m_stack->insertWidget(AuditIndex, m_audit);
+
+    auto *central = new QWidget;
+    auto *layout = new QHBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(buildSidebar());
+    layout->addWidget(m_stack, 1);
+    setCentralWidget(central);
+
+    buildMenus();
+    buildStatusBar();
+    refreshIcons();
+
+    connect(m_navigation, &QListWidget::currentRowChanged, m_stack,
+            &QStackedWidget::setCurrentIndex);
+    connect(m_overview, &OverviewPage::dataLoaded, this,
+            [this] { emit pageDataLoaded(QStringLiteral("overview")); });
+    connect(m_audit, &AuditPage::dataLoaded, this,
+            [this] { emit pageDataLoaded(QStringLiteral("audit")); });
+    connect(m_api, &ApiClient::stateChanged, this, &MainWindow::updateStatusBar);
+    connect(m_api, &ApiClient::statusReceived, this, &MainWindow::updateStatusBar);
+    connect(m_theme, &ThemeController::themeChanged, this, &MainWindow::refreshIcons);
+
+    restoreWindowState();
+    updateStatusBar();
+    updateTitle();
+}
+
+MainWindow::~MainWindow() = default;
+
+QStringList MainWindow::pageNames() {
+    return {QStringLiteral("overview"), QStringLiteral("audit")};
+}
+
+bool MainWindow::showPage(const QString &name) {
+    const int index = static_cast<int>(pageNames().indexOf(name.toLower()));
+    if (index < 0) {
+        return false;
+    }
+    m_navigation->setCurrentRow(index);
+    return true;
+}
+
+QString MainWindow::currentPage() const {
+    return pageNames().value(m_stack->currentIndex());
+}
+
+bool MainWindow::pageHasData(const QString &name) const {
+    if (name == QLatin1String("overview")) {
+        return m_overview->hasData();
+    }
+    if (name == QLatin1String("audit")) {
+        return m_audit->hasData();
+    }
+    return false;
+}
+
+QWidget *MainWindow::buildSidebar() {
+    auto *sidebar = new QWidget;
+    sidebar->setObjectName(QStringLiteral("Sidebar"));
+    sidebar->setAttribute(Qt::WA_StyledBackground);
+    sidebar->setFixedWidth(210);
+
+    auto *title = new QLabel(tr("Aegis Console"));
+    title->setObjectName(QStringLiteral("SidebarTitle"));
+    m_sidebarSubtitle = new QLabel;
+    m_sidebarSubtitle->setObjectName(QStringLiteral("SidebarSubtitle"));
+
+    m_navigation = new QListWidget;
+    m_navigation->setObjectName(QStringLiteral("Navigation"));
+    m_navigation->setIconSize(QSize(18, 18));
+    m_navigation->setFrameShape(QFrame::NoFrame);
+    m_navigation->addItem(tr("Overview"));
+    m_navigation->addItem(tr("Audit log"));
+    m_navigation->setCurrentRow(OverviewIndex);
+
+    auto *profileCaption = new QLabel(tr("CONNECTION"));
+    profileCaption->setObjectName(QStringLiteral("CardLabel"));
+    m_profileSelector = new QComboBox;
+    m_profileSelector->setToolTip(tr("Connection profile"));
+    fillProfileSelector();
+    connect(m_profileSelector, &QComboBox::activated, this, [this](int index) {
+        const QString name = m_profileSelector->itemData(index).toString();
+        if (name.isEmpty()) {
+            openProfilesDialog();
+        } else {
+            connectToProfile(name);
+        }
+    });
+
+    auto *layout = new QVBoxLayout(sidebar);
+    layout->setContentsMargins(12, 16, 12, 12);
+    layout->setSpacing(4);
+    layout->addWidget(title);
+    layout->addWidget(m_sidebarSubtitle);
+    layout->addSpacing(14);
+    layout->addWidget(m_navigation, 1);
+    layout->addWidget(profileCaption);
+    layout->addWidget(m_profileSelector);
+    return sidebar;
+}
+
+void MainWindow::fillProfileSelector() {
+    const QSignalBlocker blocker(m_profileSelector);
+    m_profileSelector->clear();
+    for (const ConnectionProfile &profile : m_profiles.profiles()) {
+        m_profileSelector->addItem(profile.name, profile.name);
+    }
+    m_profileSelector->insertSeparator(m_profileSelector->count());
+    m_profileSelector->addItem(tr("Manage profiles…"), QString());
+    const int current = m_profileSelector->findData(m_connectionLabel);
+    if (current >= 0) {
+        m_profileSelector->setCurrentIndex(current);
+    } else if (!m_connectionLabel.isEmpty()) {
+        m_profileSelector->insertItem(0, m_connectionLabel, m_connectionLabel);
+        m_profileSelector->setCurrentIndex(0);
+    }
+}
+
+void MainWindow::buildMenus() {
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *profiles = file->addAction(tr("Connection &profiles…"));
+    profiles->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    connect(profiles, &QAction::triggered, this, &MainWindow::openProfilesDialog);
+    QAction *reconnect = file->addAction(tr("&Reconnect now"));
+    connect(reconnect, &QAction::triggered, m_api, &ApiClient::refreshStatus);
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"));
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    const QStringList titles = {tr("&Overview"), tr("&Audit log")};
+    for (int i = 0; i < titles.size(); ++i) {
+        QAction *page = view->addAction(titles.at(i));
+        page->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+        connect(page, &QAction::triggered, this, [this, i] { m_navigation->setCurrentRow(i); });
+    }
+    view->addSeparator();
+    QAction *refresh = view->addAction(tr("&Refresh"));
+    refresh->setShortcut(QKeySequence::Refresh);
+    connect(refresh, &QAction::triggered, this, [this] {
+        m_api->refreshStatus();
+        if (m_stack->currentIndex() == AuditIndex) {
+            m_audit->reload();
+        }
+    });
+    view->addSeparator();
+    QMenu *themeMenu = view->addMenu(tr("&Theme"));
+    m_themeActions = new QActionGroup(this);
+    const QList<QPair<QString, ThemeMode>> modes = {{tr("Follow &system"), ThemeMode::System},
+                                                    {tr("&Light"), ThemeMode::Light},
+                                                    {tr("&Dark"), ThemeMode::Dark}};
+    for (const auto &[label, mode] : modes) {
+        QAction *action = themeMenu->addAction(label);
+        action->setCheckable(true);
+        action->setChecked(mode == m_theme->mode());
+        m_themeActions->addAction(action);
+        connect(action, &QAction::triggered, this, [this, mode = mode] {
+            m_theme->setMode(mode);
+            QSettings().setValue(QStringLiteral("view/theme"), themeModeKey(mode));
+        });
+    }
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *about = help->addAction(tr("&About Aegis Console"));
+    connect(about, &QAction::triggered, this, [this] {
+        QMessageBox::about(this, tr("About Aegis Console"),
+                           tr("<b>Aegis Console</b> %1<br>The desktop console for aegisd, the "
+                              "control plane for service fleets.")
+                               .arg(QApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::buildStatusBar() {
+    m_stateLabel = new QLabel;
+    m_versionLabel = new QLabel;
+    m_revisionLabel = new QLabel;
+    m_rttLabel = new QLabel;
+    statusBar()->setSizeGripEnabled(false);
+    statusBar()->addWidget(m_stateLabel, 1);
+    statusBar()->addPermanentWidget(m_versionLabel);
+    statusBar()->addPermanentWidget(m_revisionLabel);
+    statusBar()->addPermanentWidget(m_rttLabel);
+}
+
+void MainWindow::refreshIcons() {
+    const ThemeColors colors = themeColors(palette());
+    const QColor tone = palette().color(QPalette::Text);
+    m_navigation->item(OverviewIndex)->setIcon(themedIcon(QStringLiteral("overview"), tone));
+    m_navigation->item(AuditIndex)->setIcon(themedIcon(QStringLiteral("audit"), tone));
+    setWindowIcon(themedIcon(QStringLiteral("aegis"), colors.accent));
+    if (m_themeActions) {
+        const int checked = static_cast<int>(m_theme->mode());
+        m_themeActions->actions().at(checked)->setChecked(true);
+    }
+    updateStatusBar();
+}
+
+void MainWindow::changeEvent(QEvent *event) {
+    if (event->type() == QEvent::PaletteChange && m_navigation) {
+        refreshIcons();
+    }
+    QMainWindow::changeEvent(event);
+}
+
+void MainWindow::updateStatusBar() {
+    if (!m_stateLabel) {
+        return;
+    }
+    const ThemeColors colors = themeColors(palette());
+    const QString address = m_api->settings().address;
+    QColor tone = colors.muted;
+    QString text;
+    switch (m_api->state()) {
+    case ConnectionState::Disconnected:
+        text = tr("Not connected");
+        break;
+    case ConnectionState::Connecting:
+        tone = colors.warning;
+        text = tr("Connecting to %1…").arg(address);
+        break;
+    case ConnectionState::Connected:
+        tone = colors.success;
+        text = tr("Connected to %1").arg(address);
+        break;
+    case ConnectionState::Unreachable:
+        tone = colors.danger;
+        text = tr("Unreachable: %1 — %2").arg(address, m_api->stateReason());
+        break;
+    }
+    m_stateLabel->setText(QStringLiteral("<span style=\"color:%1\">●</span> %2")
+                              .arg(tone.name(), text.toHtmlEscaped()));
+    m_stateLabel->setToolTip(text);
+    const auto &status = m_api->lastStatus();
+    const bool stale = m_api->state() != ConnectionState::Connected;
+    m_versionLabel->setText(status ? tr("aegisd %1").arg(status->version) : QString());
+    m_revisionLabel->setText(status ? tr("revision %1").arg(status->revision) : QString());
+    m_rttLabel->setText(!status ? QString()
+                        : stale ? tr("RTT —")
+                                : tr("RTT %1 ms").arg(status->roundTripMs));
+}
+
+void MainWindow::updateTitle() {
+    const QString address = m_api->settings().address;
+    setWindowTitle(address.isEmpty()
+                       ? tr("Aegis Console")
+                       : tr("%1 (%2) — Aegis Console").arg(m_connectionLabel, address));
+    m_sidebarSubtitle->setText(m_connectionLabel.isEmpty() ? tr("not connected")
+                                                           : m_connectionLabel);
+    m_overview->setProfileName(m_connectionLabel);
+}
+
+void MainWindow::connectToProfile(const QString &name) {
+    const ConnectionProfile profile = m_profiles.profile(name);
+    m_connectionLabel = profile.name;
+    m_profiles.setLastUsed(profile.name);
+    {
+        QSettings settings;
+        m_profiles.save(settings);
+    }
+    fillProfileSelector();
+    if (!profile.storedToken) {
+        m_api->connectTo(profile.toSettings());
+        updateTitle();
+        return;
+    }
+    m_vault->read(profile.name, [this, profile](const QString &token) {
+        if (m_connectionLabel != profile.name) {
+            return; // Another profile was chosen meanwhile.
+        }
+        m_api->connectTo(profile.toSettings(token));
+        updateTitle();
+    });
+}
+
+void MainWindow::connectWith(const ConnectionSettings &settings, const QString &label) {
+    m_connectionLabel = label;
+    fillProfileSelector();
+    m_api->connectTo(settings);
+    updateTitle();
+}
+
+void MainWindow::openProfilesDialog() {
+    ConnectionProfilesDialog dialog(m_profiles, *m_vault, m_connectionLabel, this);
+    const int result = dialog.exec();
+    if (result == QDialog::Accepted) {
+        QSettings settings;
+        m_profiles.save(settings);
+    }
+    fillProfileSelector();
+    if (result == QDialog::Accepted && !dialog.connectTo().isEmpty()) {
+        connectToProfile(dialog.connectTo());
+    }
+}
+
+void MainWindow::restoreWindowState() {
+    QSettings settings;
+    if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) {
+        resize(1360, 860);
+    }
+    restoreState(settings.value(kStateKey).toByteArray());
+    showPage(settings.value(kPageKey, QStringLiteral("overview")).toString());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event) {
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
+    settings.setValue(kPageKey, currentPage());
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace aegis::console

@@ -1,0 +1,85 @@
+#pragma once
+
+#include "app/connection_profile.h"
+#include "net/api_types.h"
+
+#include <QMainWindow>
+
+class QActionGroup;
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+
+namespace aegis::console {
+
+class ApiClient;
+class AuditPage;
+class OverviewPage;
+class ThemeController;
+class TokenVault;
+
+// The console's window: a navigation sidebar with the pages that work (Overview, Audit), menus,
+// and a status bar with the connection state, server version, revision and round-trip time.
+// Profiles and window geometry are kept in QSettings.
+class MainWindow final : public QMainWindow {
+    Q_OBJECT
+public:
+    // Neither `api` nor `theme` is owned; both must outlive the window.
+    MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Connects using a saved profile, fetching its token from the vault first when it has one.
+    void connectToProfile(const QString &name);
+    // Connects with settings that are not saved (command line, tests); `label` names them.
+    void connectWith(const ConnectionSettings &settings, const QString &label);
+
+    // "overview" or "audit"; false for an unknown name.
+    bool showPage(const QString &name);
+    QString currentPage() const;
+    static QStringList pageNames();
+    bool pageHasData(const QString &name) const;
+
+    OverviewPage *overviewPage() const { return m_overview; }
+    AuditPage *auditPage() const { return m_audit; }
+    ProfileStore &profiles() { return m_profiles; }
+
+signals:
+    // The page's first data arrived (used by --screenshot and tests).
+    void pageDataLoaded(const QString &name);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
+private:
+    void buildMenus();
+    QWidget *buildSidebar();
+    void buildStatusBar();
+    void refreshIcons();
+    void updateStatusBar();
+    void updateTitle();
+    void openProfilesDialog();
+    void fillProfileSelector();
+    void restoreWindowState();
+
+    ApiClient *m_api;         // Not owned.
+    ThemeController *m_theme; // Not owned.
+    TokenVault *m_vault;
+    ProfileStore m_profiles;
+    QString m_connectionLabel;
+
+    QListWidget *m_navigation = nullptr;
+    QStackedWidget *m_stack = nullptr;
+    OverviewPage *m_overview = nullptr;
+    AuditPage *m_audit = nullptr;
+    QComboBox *m_profileSelector = nullptr;
+    QLabel *m_sidebarSubtitle = nullptr;
+    QLabel *m_stateLabel = nullptr;
+    QLabel *m_versionLabel = nullptr;
+    QLabel *m_revisionLabel = nullptr;
+    QLabel *m_rttLabel = nullptr;
+    QActionGroup *m_themeActions = nullptr;
+};
+
+} // namespace aegis::console

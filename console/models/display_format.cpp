@@ -1,0 +1,68 @@
+#include "models/display_format.h"
+
+#include <QCoreApplication>
+#include <QLocale>
+
+namespace aegis::console {
+namespace {
+
+QString tr(const char *text) {
+    return QCoreApplication::translate("DisplayFormat", text);
+}
+
+} // namespace
+
+QString humanDuration(qint64 milliseconds) {
+    const qint64 seconds = std::max<qint64>(0, milliseconds / 1000);
+    const qint64 minutes = seconds / 60;
+    const qint64 hours = minutes / 60;
+    const qint64 days = hours / 24;
+    if (seconds < 60) {
+        return tr("%1 s").arg(seconds);
+    }
+    if (minutes < 60) {
+        return tr("%1 min").arg(minutes);
+    }
+    if (hours < 24) {
+        return minutes % 60 == 0 ? tr("%1 h").arg(hours)
+                                 : tr("%1 h %2 min").arg(hours).arg(minutes % 60);
+    }
+    return hours % 24 == 0 ? tr("%1 d").arg(days) : tr("%1 d %2 h").arg(days).arg(hours % 24);
+}
+
+QString relativeTime(const QDateTime &time, const QDateTime &now) {
+    if (!time.isValid()) {
+        return QStringLiteral("—");
+    }
+    const qint64 seconds = time.secsTo(now);
+    if (seconds < 5) {
+        return tr("just now");
+    }
+    if (seconds < 60) {
+        return tr("%1 s ago").arg(seconds);
+    }
+    if (seconds < 3600) {
+        return tr("%1 min ago").arg(seconds / 60);
+    }
+    if (seconds < 24 * 3600) {
+        return tr("%1 h ago").arg(seconds / 3600);
+    }
+    const QDate day = time.toLocalTime().date();
+    if (day == now.toLocalTime().date().addDays(-1)) {
+        return tr("yesterday %1").arg(time.toLocalTime().toString(QStringLiteral("HH:mm")));
+    }
+    return time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+}
+
+QString absoluteTime(const QDateTime &time) {
+    if (!time.isValid()) {
+        return QStringLiteral("—");
+    }
+    return time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+}
+
+QString formatCount(qint64 value) {
+    return QLocale().toString(value);
+}
+
+} // namespace aegis::console

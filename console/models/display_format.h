@@ -1,0 +1,18 @@
+#pragma once
+
+#include <QDateTime>
+#include <QString>
+
+namespace aegis::console {
+
+// "45 s", "12 min", "3 h 12 min", "2 d 4 h".
+QString humanDuration(qint64 milliseconds);
+// "just now", "12 s ago", "3 min ago", "2 h ago", "yesterday", then the date. Times in the
+// future (clock skew) read as "just now".
+QString relativeTime(const QDateTime &time, const QDateTime &now);
+// Local time, "2024-11-24 10:16:03".
+QString absoluteTime(const QDateTime &time);
+// Thousands separated per the locale.
+QString formatCount(qint64 value);
+
+} // namespace aegis::console

@@ -1,0 +1,123 @@
+#pragma once
+
+#include "net/api_types.h"
+#include "net/backoff.h"
+
+#include <QObject>
+#include <QThreadPool>
+#include <QTimer>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <variant>
+
+namespace grpc {
+class ClientContext;
+class Channel;
+} // namespace grpc
+
+namespace aegis::console {
+
+class AuditWatch;
+class ChannelHub;
+
+struct ApiClientOptions {
+    // How often GetStatus is called while connected (status, revision and round-trip time).
+    std::chrono::milliseconds statusInterval{2000};
+    // Deadline of every unary call.
+    std::chrono::milliseconds callTimeout{5000};
+    // Deadline of a watch stream; it is renewed transparently when it passes.
+    std::chrono::milliseconds streamDeadline{std::chrono::minutes(5)};
+    // Delays between reconnect attempts (status probes and streams alike).
+    Backoff::Options reconnect;
+};
+
+// The console's only door to aegisd. Lives on the GUI thread; every gRPC call runs on a worker
+// thread (a small pool for unary calls, one thread per stream) with a deadline, and its result is
+// copied into value types and delivered through this object's signals on the GUI thread.
+//
+// After connectTo() it probes GetStatus every statusInterval while connected and, when the daemon
+// is unreachable, at exponentially growing, jittered intervals until it answers again. Results of
+// calls made for an earlier connection are dropped. shutdown() (also run by the destructor) cancels
+// every call and stream and joins all threads; it does not block on the network.
+class ApiClient final : public QObject {
+    Q_OBJECT
+public:
+    explicit ApiClient(ApiClientOptions options = {}, QObject *parent = nullptr);
+    ~ApiClient() override;
+
+    void connectTo(const ConnectionSettings &settings);
+    void shutdown();
+
+    const ConnectionSettings &settings() const { return m_settings; }
+    ConnectionState state() const { return m_state; }
+    // Why the daemon is unreachable; empty otherwise.
+    QString stateReason() const { return m_stateReason; }
+    const std::optional<DaemonStatus> &lastStatus() const { return m_lastStatus; }
+    // When the next reconnect attempt is due, while unreachable.
+    std::chrono::milliseconds retryDelay() const { return m_retryDelay; }
+
+    // Probes GetStatus now (unless a probe is in flight).
+    void refreshStatus();
+
+    // Lists one page of audit records, newest first; answered by auditPageReceived or
+    // auditPageFailed with the returned id.
+    quint64 listAuditRecords(const AuditQuery &query, const QString &pageToken, int pageSize = 100);
+
+    // Streams audit records matching `query` from `startRevision` (0 = from now) through
+    // auditRecordsArrived, replacing any previous watch.
+    void watchAuditRecords(const AuditQuery &query, qint64 startRevision);
+    void stopAuditWatch();
+    bool isAuditWatchLive() const { return m_watchLive; }
+
+signals:
+    // connectTo() was called: everything shown so far belongs to the previous daemon.
+    void connectionChanged(const aegis::console::ConnectionSettings &settings);
+    void stateChanged(aegis::console::ConnectionState state, const QString &reason);
+    void statusReceived(const aegis::console::DaemonStatus &status);
+    void auditPageReceived(quint64 requestId, const aegis::console::AuditRecordPage &page);
+    void auditPageFailed(quint64 requestId, const aegis::console::CallError &error);
+    void auditRecordsArrived(const QList<aegis::console::AuditEntry> &records, qint64 revision);
+    void auditWatchLiveChanged(bool live, const QString &reason);
+    // The watch fell behind the compacted history; re-list, then watch again.
+    void auditWatchResyncNeeded(qint64 compactRevision);
+
+private:
+    template <typename T>
+    using Outcome = std::variant<T, CallError>;
+
+    // Runs `work` on the pool with a tracked, deadline-bound context, then `deliver` on this
+    // object's thread unless the connection changed or the client shut down meanwhile.
+    template <typename T>
+    void
+    submit(std::function<Outcome<T>(const std::shared_ptr<grpc::Channel> &, grpc::ClientContext &)>
+               work,
+           std::function<void(Outcome<T> &)> deliver);
+
+    void probe();
+    void onProbeResult(Outcome<DaemonStatus> &result);
+    void setState(ConnectionState state, const QString &reason);
+
+    ApiClientOptions m_options;
+    std::shared_ptr<ChannelHub> m_hub;
+    QThreadPool m_pool;
+    QTimer m_probeTimer;
+    Backoff m_backoff;
+    ConnectionSettings m_settings;
+    ConnectionState m_state = ConnectionState::Disconnected;
+    QString m_stateReason;
+    std::optional<DaemonStatus> m_lastStatus;
+    std::chrono::milliseconds m_retryDelay{0};
+    quint64 m_generation = 0;
+    quint64 m_nextRequestId = 1;
+    bool m_probeInFlight = false;
+    bool m_shutDown = false;
+
+    std::unique_ptr<AuditWatch> m_watch;
+    quint64 m_watchGeneration = 0;
+    bool m_watchLive = false;
+};
+
+} // namespace aegis::console

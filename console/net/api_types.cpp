@@ -1,0 +1,143 @@
+#include "net/api_types.h"
+
+#include <QCoreApplication>
+
+namespace aegis::console {
+
+client::ConnectionOptions ConnectionSettings::toOptions() const {
+    client::ConnectionOptions options;
+    options.address = address.toStdString();
+    options.token = token.toStdString();
+    options.tokenFile = tokenFile.toStdString();
+    options.caFile = caFile.toStdString();
+    options.certFile = certFile.toStdString();
+    options.keyFile = keyFile.toStdString();
+    options.tlsServerName = tlsServerName.toStdString();
+    return options;
+}
+
+QString CallError::codeName() const {
+    static const char *const names[] = {"OK",
+                                        "CANCELLED",
+                                        "UNKNOWN",
+                                        "INVALID_ARGUMENT",
+                                        "DEADLINE_EXCEEDED",
+                                        "NOT_FOUND",
+                                        "ALREADY_EXISTS",
+                                        "PERMISSION_DENIED",
+                                        "RESOURCE_EXHAUSTED",
+                                        "FAILED_PRECONDITION",
+                                        "ABORTED",
+                                        "OUT_OF_RANGE",
+                                        "UNIMPLEMENTED",
+                                        "INTERNAL",
+                                        "UNAVAILABLE",
+                                        "DATA_LOSS",
+                                        "UNAUTHENTICATED"};
+    if (code >= 0 && code < static_cast<int>(std::size(names))) {
+        return QString::fromLatin1(names[code]);
+    }
+    return QStringLiteral("CODE_%1").arg(code);
+}
+
+bool CallError::isUnreachable() const {
+    return code == 14 /* UNAVAILABLE */ || code == 4 /* DEADLINE_EXCEEDED */;
+}
+
+QString CallError::describe() const {
+    QString text = message.trimmed();
+    // gRPC's connection errors are long chains; the last clause is the useful one.
+    const qsizetype refused = text.indexOf(QLatin1String("Connection refused"));
+    if (refused >= 0) {
+        text = QCoreApplication::translate("CallError", "connection refused");
+    } else if (code == 4) {
+        text = QCoreApplication::translate("CallError", "no answer before the deadline");
+    } else if (text.size() > 160) {
+        text = text.left(157) + QStringLiteral("…");
+    }
+    if (code == 16) {
+        return QCoreApplication::translate("CallError", "token rejected (%1)").arg(text);
+    }
+    if (code == 7) {
+        return QCoreApplication::translate("CallError", "permission denied (%1)").arg(text);
+    }
+    return text.isEmpty() ? codeName() : text;
+}
+
+QString connectionStateName(ConnectionState state) {
+    switch (state) {
+    case ConnectionState::Disconnected:
+        return QCoreApplication::translate("ConnectionState", "Disconnected");
+    case ConnectionState::Connecting:
+        return QCoreApplication::translate("ConnectionState", "Connecting");
+    case ConnectionState::Connected:
+        return QCoreApplication::translate("ConnectionState", "Connected");
+    case ConnectionState::Unreachable:
+        return QCoreApplication::translate("ConnectionState", "Unreachable");
+    }
+    return {};
+}
+
+bool AuditQuery::matches(const AuditEntry &entry) const {
+    if (!actor.isEmpty() && entry.actor != actor) {
+        return false;
+    }
+    if (!method.isEmpty() && !entry.method.contains(method, Qt::CaseInsensitive)) {
+        return false;
+    }
+    if (!resourcePrefix.isEmpty() && !entry.resource.startsWith(resourcePrefix)) {
+        return false;
+    }
+    if (outcome == AuditOutcome::Succeeded && !entry.succeeded()) {
+        return false;
+    }
+    if (outcome == AuditOutcome::Failed && entry.succeeded()) {
+        return false;
+    }
+    if (from.isValid() && entry.time < from) {
+        return false;
+    }
+    if (to.isValid() && entry.time >= to) {
+        return false;
+    }
+    return true;
+}
+
+bool AuditQuery::isEmpty() const {
+    return *this == AuditQuery{};
+}
+
+QString roleName(int role) {
+    switch (role) {
+    case 1:
+        return QStringLiteral("viewer");
+    case 2:
+        return QStringLiteral("operator");
+    case 3:
+        return QStringLiteral("admin");
+    case 4:
+        return QStringLiteral("service");
+    default:
+        return QStringLiteral("—");
+    }
+}
+
+QString shortMethodName(const QString &method) {
+    QString name = method;
+    if (name.startsWith(QLatin1Char('/'))) {
+        name.remove(0, 1);
+    }
+    const qsizetype dot = name.indexOf(QLatin1Char('.'));
+    const qsizetype slash = name.indexOf(QLatin1Char('/'));
+    if (slash > 0) {
+        // Drop the package ("aegis.v1.") but keep the service.
+        const qsizetype lastDot = name.lastIndexOf(QLatin1Char('.'), slash);
+        if (lastDot >= 0 && dot >= 0) {
+            name = name.mid(lastDot + 1);
+        }
+        name.replace(QLatin1Char('/'), QLatin1Char('.'));
+    }
+    return name;
+}
+
+} // namespace aegis::console

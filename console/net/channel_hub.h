@@ -1,0 +1,43 @@
+#pragma once
+
+#include "net/api_types.h"
+
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+
+#include <memory>
+#include <mutex>
+#include <set>
+
+namespace aegis::console {
+
+// The channel to the daemon and the registry of calls in flight, shared by the API client's pool
+// threads and its stream threads. Thread-safe. A channel is built lazily (building reads the token
+// and certificate files) and rebuilt after a call found the daemon unreachable, so a reconnect
+// attempt connects at once instead of waiting out gRPC's own reconnect backoff.
+class ChannelHub {
+public:
+    void configure(const ConnectionSettings &settings);
+
+    // The current channel, built if needed; nullptr with `error` set when the settings cannot make
+    // one (a token file that is missing, say) or after close().
+    std::shared_ptr<grpc::Channel> acquire(CallError *error);
+    // Drops `failed` if it is still the current channel.
+    void invalidate(const std::shared_ptr<grpc::Channel> &failed);
+
+    // Registers a call about to start; false after close(), in which case it must not start.
+    bool track(grpc::ClientContext *context);
+    void untrack(grpc::ClientContext *context);
+    // Cancels every tracked call and refuses new ones. Idempotent.
+    void close();
+    bool isClosed() const;
+
+private:
+    mutable std::mutex m_mutex;
+    ConnectionSettings m_settings;
+    std::shared_ptr<grpc::Channel> m_channel;
+    std::set<grpc::ClientContext *> m_calls; // Not owned: each belongs to the thread making it.
+    bool m_closed = false;
+};
+
+} // namespace aegis::console

@@ -1,0 +1,82 @@
+#include "net/proto_convert.h"
+
+#include <QTimeZone>
+
+#include <algorithm>
+
+namespace aegis::console {
+
+QDateTime fromTimestamp(const google::protobuf::Timestamp &timestamp) {
+    if (timestamp.seconds() == 0 && timestamp.nanos() == 0) {
+        return {};
+    }
+    return QDateTime::fromMSecsSinceEpoch(timestamp.seconds() * 1000 + timestamp.nanos() / 1000000,
+                                          QTimeZone::utc());
+}
+
+void toTimestamp(const QDateTime &time, google::protobuf::Timestamp *timestamp) {
+    const qint64 ms = time.toMSecsSinceEpoch();
+    timestamp->set_seconds(ms / 1000);
+    timestamp->set_nanos(static_cast<int>(ms % 1000) * 1000000);
+}
+
+DaemonStatus fromProto(const v1::GetStatusResponse &response) {
+    DaemonStatus status;
+    status.version = QString::fromStdString(response.version());
+    status.startTime = fromTimestamp(response.start_time());
+    status.uptimeMs = response.uptime().seconds() * 1000 + response.uptime().nanos() / 1000000;
+    status.revision = response.header().revision();
+    status.compactRevision = response.compact_revision();
+    status.storeKind = QString::fromStdString(response.store_kind());
+    status.logLevel = QString::fromStdString(response.log_level());
+    for (const auto &[kind, count] : response.resource_counts()) {
+        status.resourceCounts.append({QString::fromStdString(kind), count});
+    }
+    std::sort(status.resourceCounts.begin(), status.resourceCounts.end());
+    return status;
+}
+
+AuditEntry fromProto(const v1::AuditRecord &record) {
+    AuditEntry entry;
+    entry.id = QString::fromStdString(record.id());
+    entry.time = fromTimestamp(record.time());
+    entry.actor = QString::fromStdString(record.actor());
+    entry.role = static_cast<int>(record.role());
+    entry.peer = QString::fromStdString(record.peer());
+    entry.method = QString::fromStdString(record.method());
+    entry.resource = QString::fromStdString(record.resource());
+    entry.summary = QString::fromStdString(record.summary());
+    entry.code = record.code();
+    entry.error = QString::fromStdString(record.error());
+    entry.revision = record.revision();
+    return entry;
+}
+
+void toProto(const AuditQuery &query, v1::AuditFilter *filter) {
+    filter->set_actor(query.actor.toStdString());
+    filter->set_method(query.method.toStdString());
+    filter->set_resource(query.resourcePrefix.toStdString());
+    switch (query.outcome) {
+    case AuditOutcome::Any:
+        filter->set_outcome(v1::AUDIT_OUTCOME_UNSPECIFIED);
+        break;
+    case AuditOutcome::Succeeded:
+        filter->set_outcome(v1::AUDIT_OUTCOME_SUCCEEDED);
+        break;
+    case AuditOutcome::Failed:
+        filter->set_outcome(v1::AUDIT_OUTCOME_FAILED);
+        break;
+    }
+    if (query.from.isValid()) {
+        toTimestamp(query.from, filter->mutable_start_time());
+    }
+    if (query.to.isValid()) {
+        toTimestamp(query.to, filter->mutable_end_time());
+    }
+}
+
+CallError fromStatus(const grpc::Status &status) {
+    return {static_cast<int>(status.error_code()), QString::fromStdString(status.error_message())};
+}
+
+} // namespace aegis::console

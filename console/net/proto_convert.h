@@ -1,0 +1,21 @@
+#pragma once
+
+// Conversions between the generated protobuf types and the console's value types. Internal to net/.
+
+#include "net/api_types.h"
+
+#include <aegis/v1/audit.pb.h>
+#include <aegis/v1/system.pb.h>
+#include <grpcpp/support/status.h>
+
+namespace aegis::console {
+
+QDateTime fromTimestamp(const google::protobuf::Timestamp &timestamp);
+void toTimestamp(const QDateTime &time, google::protobuf::Timestamp *timestamp);
+
+DaemonStatus fromProto(const v1::GetStatusResponse &response);
+AuditEntry fromProto(const v1::AuditRecord &record);
+void toProto(const AuditQuery &query, v1::AuditFilter *filter);
+CallError fromStatus(const grpc::Status &status);
+
+} // namespace aegis::console

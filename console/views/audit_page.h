@@ -1,0 +1,94 @@
+#pragma once
+
+#include "net/api_types.h"
+
+#include <QTimer>
+#include <QWidget>
+
+class QComboBox;
+class QDateTimeEdit;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTableView;
+
+namespace aegis::console {
+
+class ApiClient;
+class AuditDetailPane;
+class AuditFilterModel;
+class AuditRecordModel;
+class PageHeader;
+
+// The audit log: a filtered, paged table of audit records that grows live at the top as the
+// daemon writes records, plus a detail pane for the selected one. Lists the first page, then
+// watches from that page's revision + 1 so nothing falls between the two; "Load more" appends
+// older pages. After a compaction (the watch reports it fell behind) the first page is listed
+// again and merged in at the top.
+class AuditPage final : public QWidget {
+    Q_OBJECT
+public:
+    explicit AuditPage(ApiClient *api, QWidget *parent = nullptr);
+
+    bool hasData() const { return m_loaded; }
+    AuditRecordModel *model() const { return m_model; }
+    QTableView *table() const { return m_table; }
+    bool canLoadMore() const { return !m_nextPageToken.isEmpty(); }
+
+    // Lists again with the filters as they stand.
+    void reload();
+    void loadMore();
+    void setQuery(const AuditQuery &query);
+    AuditQuery query() const { return m_query; }
+
+signals:
+    // The first page arrived after a (re)load.
+    void dataLoaded();
+
+private:
+    enum class ListMode { First, More, Resync };
+
+    void buildFilterBar(QWidget *bar);
+    AuditQuery queryFromFilters() const;
+    void applyFilters();
+    void clearFilters();
+    void requestPage(ListMode mode);
+    void onPage(quint64 id, const AuditRecordPage &page);
+    void onPageFailed(quint64 id, const CallError &error);
+    void onLiveRecords(const QList<AuditEntry> &records);
+    void updateLiveBadge();
+    void updateFooter();
+    void showSelection();
+
+    ApiClient *m_api; // Not owned.
+    AuditRecordModel *m_model;
+    AuditFilterModel *m_proxy;
+    PageHeader *m_header;
+    QLabel *m_liveBadge;
+    QPushButton *m_refresh;
+    QLineEdit *m_actor;
+    QLineEdit *m_method;
+    QLineEdit *m_resource;
+    QComboBox *m_outcome;
+    QComboBox *m_range;
+    QDateTimeEdit *m_from;
+    QDateTimeEdit *m_to;
+    QLineEdit *m_search;
+    QTableView *m_table;
+    AuditDetailPane *m_detail;
+    QLabel *m_footer;
+    QPushButton *m_loadMore;
+    QTimer m_filterDebounce;
+    QTimer m_clock;
+
+    AuditQuery m_query;
+    QString m_nextPageToken;
+    quint64 m_pendingRequest = 0;
+    ListMode m_pendingMode = ListMode::First;
+    QString m_lastError;
+    bool m_loaded = false;
+    bool m_watchLive = false;
+    QString m_watchReason;
+};
+
+} // namespace aegis::console

@@ -1,0 +1,244 @@
+#include "views/overview_page.h"
+
+#include "models/display_format.h"
+#include "models/resource_count_model.h"
+#include "net/api_client.h"
+#include "views/connection_banner.h"
+#include "views/page_header.h"
+#include "views/stat_card.h"
+#include "views/theme.h"
+
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QScrollArea>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace aegis::console {
+namespace {
+
+QLabel *factLabel() {
+    auto *label = new QLabel(QStringLiteral("—"));
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    label->setWordWrap(true);
+    return label;
+}
+
+QLabel *sectionTitle(const QString &text) {
+    auto *label = new QLabel(text);
+    label->setObjectName(QStringLiteral("SectionTitle"));
+    return label;
+}
+
+} // namespace
+
+OverviewPage::OverviewPage(ApiClient *api, QWidget *parent)
+    : QWidget(parent)
+    , m_api(api)
+    , m_header(new PageHeader(tr("Overview"), tr("The daemon's status and this connection")))
+    , m_version(new StatCard(tr("Version")))
+    , m_uptime(new StatCard(tr("Uptime")))
+    , m_revision(new StatCard(tr("Revision")))
+    , m_compactRevision(new StatCard(tr("Compact revision")))
+    , m_store(new StatCard(tr("Store")))
+    , m_logLevel(new StatCard(tr("Log level")))
+    , m_counts(new ResourceCountModel(this))
+    , m_countsView(new QTableView)
+    , m_profile(factLabel())
+    , m_address(factLabel())
+    , m_transport(factLabel())
+    , m_token(factLabel())
+    , m_state(factLabel())
+    , m_roundTrip(factLabel())
+    , m_updated(factLabel()) {
+    auto *cards = new QGridLayout;
+    cards->setSpacing(12);
+    const QList<StatCard *> all = {m_version,         m_uptime, m_revision,
+                                   m_compactRevision, m_store,  m_logLevel};
+    for (int i = 0; i < all.size(); ++i) {
+        cards->addWidget(all[i], i / 3, i % 3);
+    }
+
+    m_countsView->setModel(m_counts);
+    m_countsView->setAlternatingRowColors(true);
+    m_countsView->setSelectionMode(QAbstractItemView::NoSelection);
+    m_countsView->setFocusPolicy(Qt::NoFocus);
+    m_countsView->verticalHeader()->hide();
+    m_countsView->setShowGrid(false);
+    m_countsView->horizontalHeader()->setSectionResizeMode(ResourceCountModel::KindColumn,
+                                                           QHeaderView::Stretch);
+    m_countsView->horizontalHeader()->setSectionResizeMode(ResourceCountModel::CountColumn,
+                                                           QHeaderView::ResizeToContents);
+    m_countsView->verticalHeader()->setDefaultSectionSize(28);
+
+    auto *resources = new QFrame;
+    resources->setObjectName(QStringLiteral("Card"));
+    auto *resourcesLayout = new QVBoxLayout(resources);
+    resourcesLayout->setContentsMargins(16, 12, 16, 16);
+    resourcesLayout->addWidget(sectionTitle(tr("Resources")));
+    resourcesLayout->addWidget(m_countsView);
+    resourcesLayout->addStretch(1);
+
+    auto *connection = new QFrame;
+    connection->setObjectName(QStringLiteral("Card"));
+    auto *connectionLayout = new QVBoxLayout(connection);
+    connectionLayout->setContentsMargins(16, 12, 16, 16);
+    connectionLayout->addWidget(sectionTitle(tr("Connection")));
+    auto *facts = new QFormLayout;
+    facts->setHorizontalSpacing(24);
+    facts->setVerticalSpacing(8);
+    facts->setLabelAlignment(Qt::AlignLeft);
+    const QList<QPair<QString, QLabel *>> rows = {
+        {tr("Profile"), m_profile},    {tr("Address"), m_address}, {tr("Transport"), m_transport},
+        {tr("Token"), m_token},        {tr("State"), m_state},     {tr("Round trip"), m_roundTrip},
+        {tr("Last update"), m_updated}};
+    for (const auto &[name, label] : rows) {
+        auto *key = new QLabel(name);
+        key->setObjectName(QStringLiteral("DetailKey"));
+        facts->addRow(key, label);
+    }
+    connectionLayout->addLayout(facts);
+    connectionLayout->addStretch(1);
+
+    auto *lower = new QHBoxLayout;
+    lower->setSpacing(12);
+    lower->addWidget(resources, 1);
+    lower->addWidget(connection, 1);
+
+    auto *content = new QWidget;
+    auto *layout = new QVBoxLayout(content);
+    layout->setContentsMargins(28, 24, 28, 24);
+    layout->setSpacing(16);
+    layout->addWidget(m_header);
+    layout->addWidget(new ConnectionBanner(m_api));
+    layout->addLayout(cards);
+    layout->addLayout(lower);
+    layout->addStretch(1);
+
+    auto *scroll = new QScrollArea;
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
+
+    connect(m_api, &ApiClient::statusReceived, this, &OverviewPage::showStatus);
+    connect(m_api, &ApiClient::stateChanged, this, [this](ConnectionState state) {
+        setStale(state != ConnectionState::Connected && m_hasData);
+        updateConnectionFacts();
+    });
+    connect(m_api, &ApiClient::connectionChanged, this, [this] {
+        m_hasData = false;
+        updateConnectionFacts();
+    });
+    // Relative times age even when nothing new arrives.
+    auto *tick = new QTimer(this);
+    connect(tick, &QTimer::timeout, this, &OverviewPage::updateConnectionFacts);
+    tick->start(1000);
+    updateConnectionFacts();
+}
+
+void OverviewPage::setProfileName(const QString &name) {
+    m_profileName = name;
+    updateConnectionFacts();
+}
+
+QString OverviewPage::cardValue(const QString &name) const {
+    if (name == QLatin1String("version")) {
+        return m_version->value();
+    }
+    if (name == QLatin1String("uptime")) {
+        return m_uptime->value();
+    }
+    if (name == QLatin1String("revision")) {
+        return m_revision->value();
+    }
+    if (name == QLatin1String("store")) {
+        return m_store->value();
+    }
+    return {};
+}
+
+void OverviewPage::showStatus(const DaemonStatus &status) {
+    m_version->setValue(status.version.isEmpty() ? QStringLiteral("—") : status.version,
+                        tr("aegisd"));
+    m_uptime->setValue(humanDuration(status.uptimeMs),
+                       status.startTime.isValid()
+                           ? tr("since %1").arg(absoluteTime(status.startTime))
+                           : QString());
+    m_revision->setValue(formatCount(status.revision), tr("every mutation adds one"));
+    m_compactRevision->setValue(formatCount(status.compactRevision), tr("watches resume after it"));
+    m_store->setValue(status.storeKind.isEmpty() ? QStringLiteral("—") : status.storeKind,
+                      status.storeKind == QLatin1String("sqlite") ? tr("embedded")
+                      : status.storeKind == QLatin1String("etcd") ? tr("distributed")
+                                                                  : QString());
+    m_logLevel->setValue(status.logLevel.isEmpty() ? QStringLiteral("—") : status.logLevel,
+                         tr("runtime adjustable"));
+    m_counts->setCounts(status.resourceCounts);
+    const int rows = std::max(1, m_counts->rowCount());
+    m_countsView->setFixedHeight(m_countsView->horizontalHeader()->sizeHint().height() + rows * 28 +
+                                 4);
+    setStale(false);
+    updateConnectionFacts();
+    if (!m_hasData) {
+        m_hasData = true;
+        emit dataLoaded();
+    }
+}
+
+void OverviewPage::setStale(bool stale) {
+    for (StatCard *card :
+         {m_version, m_uptime, m_revision, m_compactRevision, m_store, m_logLevel}) {
+        card->setStale(stale);
+    }
+    m_countsView->setEnabled(!stale);
+}
+
+void OverviewPage::updateConnectionFacts() {
+    const ConnectionSettings &settings = m_api->settings();
+    const ThemeColors colors = themeColors(palette());
+    m_profile->setText(m_profileName.isEmpty() ? QStringLiteral("—") : m_profileName);
+    m_address->setText(settings.address.isEmpty() ? QStringLiteral("—") : settings.address);
+    m_transport->setText(!settings.usesTls()           ? tr("Plaintext (no TLS)")
+                         : settings.certFile.isEmpty() ? tr("TLS")
+                                                       : tr("Mutual TLS"));
+    m_token->setText(!settings.token.isEmpty()       ? tr("From the keyring / session")
+                     : !settings.tokenFile.isEmpty() ? tr("File %1").arg(settings.tokenFile)
+                                                     : tr("None"));
+    QColor tone = colors.muted;
+    QString state = connectionStateName(m_api->state());
+    switch (m_api->state()) {
+    case ConnectionState::Connected:
+        tone = colors.success;
+        break;
+    case ConnectionState::Unreachable:
+        tone = colors.danger;
+        state += QStringLiteral(" — ") + m_api->stateReason();
+        break;
+    case ConnectionState::Connecting:
+        tone = colors.warning;
+        break;
+    case ConnectionState::Disconnected:
+        break;
+    }
+    m_state->setText(QStringLiteral("<span style=\"color:%1\">●</span> %2")
+                         .arg(tone.name(), state.toHtmlEscaped()));
+    const auto &status = m_api->lastStatus();
+    m_roundTrip->setText(status ? tr("%1 ms").arg(status->roundTripMs) : QStringLiteral("—"));
+    if (status) {
+        const bool stale = m_api->state() != ConnectionState::Connected;
+        const QString when = relativeTime(status->receivedAt, QDateTime::currentDateTimeUtc());
+        m_updated->setText(stale ? tr("%1 (stale)").arg(when) : when);
+    } else {
+        m_updated->setText(QStringLiteral("—"));
+    }
+    m_header->setSubtitle(settings.address.isEmpty()
+                              ? tr("Not connected")
+                              : tr("The daemon at %1 and this connection").arg(settings.address));
+}
+
+} // namespace aegis::console

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "net/api_types.h"
+
+#include <QWidget>
+
+class QLabel;
+class QTableView;
+
+namespace aegis::console {
+
+class ApiClient;
+class PageHeader;
+class ResourceCountModel;
+class StatCard;
+
+// The daemon at a glance: version, uptime, revisions, store, log level, resource counts, and
+// the facts of the connection. Fed by ApiClient's periodic GetStatus; keeps the last values
+// (dimmed) while the daemon is unreachable.
+class OverviewPage final : public QWidget {
+    Q_OBJECT
+public:
+    explicit OverviewPage(ApiClient *api, QWidget *parent = nullptr);
+
+    bool hasData() const { return m_hasData; }
+    // For tests and screenshots: the value shown on a card ("version", "uptime", "revision").
+    QString cardValue(const QString &name) const;
+
+    // The profile name shown among the connection facts.
+    void setProfileName(const QString &name);
+
+signals:
+    // The first status arrived after a (re)connect.
+    void dataLoaded();
+
+private:
+    void showStatus(const DaemonStatus &status);
+    void updateConnectionFacts();
+    void setStale(bool stale);
+
+    ApiClient *m_api; // Not owned.
+    PageHeader *m_header;
+    StatCard *m_version;
+    StatCard *m_uptime;
+    StatCard *m_revision;
+    StatCard *m_compactRevision;
+    StatCard *m_store;
+    StatCard *m_logLevel;
+    ResourceCountModel *m_counts;
+    QTableView *m_countsView;
+    QLabel *m_profile;
+    QLabel *m_address;
+    QLabel *m_transport;
+    QLabel *m_token;
+    QLabel *m_state;
+    QLabel *m_roundTrip;
+    QLabel *m_updated;
+    QString m_profileName;
+    bool m_hasData = false;
+};
+
+} // namespace aegis::console

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <QColor>
+#include <QPalette>
+#include <QString>
+
+class QApplication;
+
+namespace aegis::console {
+
+enum class ThemeMode { System, Light, Dark };
+
+QString themeModeKey(ThemeMode mode);
+ThemeMode themeModeFromKey(const QString &key);
+
+// The colours widgets paint with beyond the palette (badges, banners, cards). Derived from the
+// application palette, so they follow the active theme.
+struct ThemeColors {
+    bool dark = false;
+    QColor accent;
+    QColor success;
+    QColor danger;
+    QColor warning;
+    QColor muted;
+    QColor border;
+    QColor card;
+    QColor sidebar;
+    QColor bannerBackground;
+    QColor bannerText;
+};
+
+ThemeColors themeColors(const QPalette &palette);
+
+// Whether the desktop asks for a dark look. Qt 6.4 has no colour-scheme hint, so this reads the
+// platform's default palette (captured before any theme was applied) and the usual environment.
+bool systemPrefersDark(const QPalette &platformPalette);
+
+// Sets the Fusion style, a light or dark palette and the console's small stylesheet.
+void applyTheme(QApplication &app, ThemeMode mode, const QPalette &platformPalette);
+
+} // namespace aegis::console

@@ -1,0 +1,229 @@
+#include "models/audit_filter_model.h"
+#include "models/audit_record_model.h"
+#include "models/display_format.h"
+#include "models/resource_count_model.h"
+#include "net/backoff.h"
+
+#include <QAbstractItemModelTester>
+#include <QItemSelectionModel>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTest>
+
+using namespace aegis::console;
+
+namespace {
+
+AuditEntry entry(int n, const QString &actor = QStringLiteral("admin"), int code = 0) {
+    AuditEntry e;
+    e.id = QStringLiteral("%1").arg(n, 8, 10, QLatin1Char('0'));
+    e.time = QDateTime::fromSecsSinceEpoch(1700000000 + n, Qt::UTC);
+    e.actor = actor;
+    e.role = 3;
+    e.method = QStringLiteral("/aegis.v1.AuthService/CreateToken");
+    e.resource = QStringLiteral("tokens/t%1").arg(n);
+    e.summary = QStringLiteral("created token t%1").arg(n);
+    e.code = code;
+    e.revision = n;
+    return e;
+}
+
+// Newest first, as the daemon lists them.
+QList<AuditEntry> range(int newest, int oldest) {
+    QList<AuditEntry> list;
+    for (int n = newest; n >= oldest; --n) {
+        list.append(entry(n));
+    }
+    return list;
+}
+
+QStringList ids(const QAbstractItemModel &model) {
+    QStringList result;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        result.append(model.index(row, 0).data(AuditRecordModel::EntryRole).value<AuditEntry>().id);
+    }
+    return result;
+}
+
+} // namespace
+
+class TestConsoleModels : public QObject {
+    Q_OBJECT
+private slots:
+    void backoffGrowsCapsAndJitters() {
+        Backoff::Options options;
+        options.initial = std::chrono::milliseconds(100);
+        options.maximum = std::chrono::milliseconds(1000);
+        options.jitter = 0.2;
+        double next = 0.5; // no jitter at 0.5
+        Backoff backoff(options, [&next] { return next; });
+        QCOMPARE(backoff.next().count(), 100);
+        QCOMPARE(backoff.next().count(), 200);
+        QCOMPARE(backoff.next().count(), 400);
+        QCOMPARE(backoff.next().count(), 800);
+        QCOMPARE(backoff.next().count(), 1000);
+        QCOMPARE(backoff.next().count(), 1000);
+        next = 0.0; // -20 %
+        QCOMPARE(backoff.next().count(), 800);
+        next = 0.999999; // almost +20 %
+        QCOMPARE(backoff.next().count(), 1200);
+        backoff.reset();
+        next = 0.5;
+        QCOMPARE(backoff.next().count(), 100);
+    }
+
+    void humanisedDurationsAndTimes() {
+        QCOMPARE(humanDuration(42'000), QStringLiteral("42 s"));
+        QCOMPARE(humanDuration(12 * 60'000), QStringLiteral("12 min"));
+        QCOMPARE(humanDuration((3 * 60 + 12) * 60'000), QStringLiteral("3 h 12 min"));
+        QCOMPARE(humanDuration(2 * 3600'000), QStringLiteral("2 h"));
+        QCOMPARE(humanDuration((2 * 24 + 4) * 3600'000LL), QStringLiteral("2 d 4 h"));
+        const QDateTime now = QDateTime::fromSecsSinceEpoch(1700000000, Qt::UTC);
+        QCOMPARE(relativeTime(now.addSecs(-2), now), QStringLiteral("just now"));
+        QCOMPARE(relativeTime(now.addSecs(-30), now), QStringLiteral("30 s ago"));
+        QCOMPARE(relativeTime(now.addSecs(-180), now), QStringLiteral("3 min ago"));
+        QCOMPARE(relativeTime(now.addSecs(-7200), now), QStringLiteral("2 h ago"));
+    }
+
+    void auditQueryMatchesLikeTheDaemon() {
+        AuditQuery query;
+        QVERIFY(query.isEmpty());
+        QVERIFY(query.matches(entry(1)));
+        query.method = QStringLiteral("createtoken");
+        QVERIFY(query.matches(entry(1)));
+        query.resourcePrefix = QStringLiteral("tokens/t1");
+        QVERIFY(query.matches(entry(12)));
+        QVERIFY(!query.matches(entry(2)));
+        query = {};
+        query.outcome = AuditOutcome::Failed;
+        QVERIFY(!query.matches(entry(1)));
+        QVERIFY(query.matches(entry(1, QStringLiteral("admin"), 6)));
+        query = {};
+        query.from = entry(5).time;
+        query.to = entry(7).time;
+        QVERIFY(!query.matches(entry(4)));
+        QVERIFY(query.matches(entry(5)));
+        QVERIFY(query.matches(entry(6)));
+        QVERIFY(!query.matches(entry(7)));
+    }
+
+    void liveRecordsAreInsertedAtTheTopWithoutReset() {
+        AuditRecordModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.reset(range(5, 1));
+        QCOMPARE(model.rowCount(), 5);
+
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy inserts(&model, &QAbstractItemModel::rowsInserted);
+        // A watch batch arrives oldest first, and repeats one record already shown.
+        QCOMPARE(model.prependNewer({entry(5), entry(6), entry(7)}), 2);
+        QCOMPARE(resets.count(), 0);
+        QCOMPARE(inserts.count(), 1);
+        QCOMPARE(inserts.first().at(1).toInt(), 0);
+        QCOMPARE(inserts.first().at(2).toInt(), 1);
+        QCOMPARE(ids(model).mid(0, 3), (QStringList{entry(7).id, entry(6).id, entry(5).id}));
+        // Replays after a stream resumes change nothing.
+        QCOMPARE(model.prependNewer({entry(6), entry(7)}), 0);
+        QCOMPARE(model.rowCount(), 7);
+        QCOMPARE(model.rowOf(entry(3).id), 4);
+    }
+
+    void loadMoreAppendsOlderRecords() {
+        AuditRecordModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.reset(range(10, 6));
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy inserts(&model, &QAbstractItemModel::rowsInserted);
+        QCOMPARE(model.appendOlder(range(6, 3)), 3);
+        QCOMPARE(resets.count(), 0);
+        QCOMPARE(inserts.count(), 1);
+        QCOMPARE(inserts.first().at(1).toInt(), 5);
+        QCOMPARE(inserts.first().at(2).toInt(), 7);
+        QCOMPARE(model.rowCount(), 8);
+        QCOMPARE(ids(model).last(), entry(3).id);
+        QCOMPARE(model.index(7, AuditRecordModel::ResourceColumn).data().toString(),
+                 QStringLiteral("tokens/t3"));
+        model.setReferenceTime(entry(10).time.addSecs(120));
+        QCOMPARE(model.index(0, AuditRecordModel::TimeColumn).data().toString(),
+                 QStringLiteral("2 min ago"));
+        QCOMPARE(model.index(0, AuditRecordModel::OutcomeColumn).data().toString(),
+                 QStringLiteral("OK"));
+        QCOMPARE(model.index(0, AuditRecordModel::MethodColumn).data().toString(),
+                 QStringLiteral("AuthService.CreateToken"));
+    }
+
+    void filterModelNarrowsAndFollowsLiveInserts() {
+        AuditRecordModel model;
+        AuditFilterModel filter;
+        filter.setSourceModel(&model);
+        QAbstractItemModelTester sourceTester(
+            &model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(&filter,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.reset({entry(4, QStringLiteral("bob")), entry(3, QStringLiteral("alice"), 7),
+                     entry(2, QStringLiteral("bob")), entry(1, QStringLiteral("alice"))});
+        QCOMPARE(filter.rowCount(), 4);
+
+        AuditQuery query;
+        query.actor = QStringLiteral("alice");
+        filter.setQuery(query);
+        QCOMPARE(ids(filter), (QStringList{entry(3).id, entry(1).id}));
+
+        query.outcome = AuditOutcome::Failed;
+        filter.setQuery(query);
+        QCOMPARE(ids(filter), (QStringList{entry(3).id}));
+
+        filter.setQuery({});
+        filter.setSearchText(QStringLiteral("T2"));
+        QCOMPARE(ids(filter), (QStringList{entry(2).id}));
+
+        filter.setSearchText({});
+        query = {};
+        query.actor = QStringLiteral("bob");
+        filter.setQuery(query);
+        QSignalSpy inserts(&filter, &QAbstractItemModel::rowsInserted);
+        model.prependNewer({entry(5, QStringLiteral("bob")), entry(6, QStringLiteral("carol"))});
+        QCOMPARE(inserts.count(), 1);
+        QCOMPARE(ids(filter).first(), entry(5).id);
+        QCOMPARE(filter.rowCount(), 3);
+    }
+
+    void selectionSurvivesInsertsAtTheTop() {
+        AuditRecordModel model;
+        AuditFilterModel filter;
+        filter.setSourceModel(&model);
+        QTableView view;
+        view.setModel(&filter);
+        model.reset(range(20, 1));
+        view.selectionModel()->select(filter.index(3, 0), QItemSelectionModel::ClearAndSelect |
+                                                              QItemSelectionModel::Rows);
+        const QString selected = entry(17).id;
+        model.prependNewer({entry(21), entry(22)});
+        const QModelIndexList rows = view.selectionModel()->selectedRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().row(), 5);
+        QCOMPARE(rows.first().data(AuditRecordModel::EntryRole).value<AuditEntry>().id, selected);
+    }
+
+    void resourceCountsUpdateInPlace() {
+        ResourceCountModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setCounts({{QStringLiteral("audit_records"), 3}, {QStringLiteral("tokens"), 1}});
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("Audit records"));
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+        model.setCounts({{QStringLiteral("audit_records"), 4}, {QStringLiteral("tokens"), 1}});
+        QCOMPARE(resets.count(), 0);
+        QCOMPARE(changes.count(), 1);
+        QCOMPARE(model.index(0, 1).data(Qt::EditRole).toLongLong(), 4);
+        model.setCounts({{QStringLiteral("tokens"), 2}});
+        QCOMPARE(model.rowCount(), 1);
+    }
+};
+
+QTEST_MAIN(TestConsoleModels)
+#include "tst_console_models.moc"
