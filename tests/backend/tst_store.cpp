@@ -1,0 +1,797 @@
+#include "daemon_process.h"
+
+#include "common/logging.h"
+#include "store/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <QtTest>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <latch>
+#include <set>
+#include <thread>
+
+using namespace aegis;
+using namespace aegis::store;
+
+Q_DECLARE_METATYPE(aegis::store::Transaction)
+
+namespace {
+
+Status statusOf(const Status &status) {
+    return status;
+}
+template <typename T>
+Status statusOf(const StatusOr<T> &result) {
+    return result.status();
+}
+
+} // namespace
+
+// Fails the test with the status's text unless `expr` (a Status or StatusOr) is OK.
+#define VERIFY_OK(expr)                                                                            \
+    do {                                                                                           \
+        const Status verifyOkStatus_ = statusOf(expr);                                             \
+        QVERIFY2(verifyOkStatus_.isOk(),                                                           \
+                 qPrintable(QString::fromStdString(#expr ": " + verifyOkStatus_.toString())));     \
+    } while (false)
+
+namespace {
+
+QString describe(const KeyValue &kv) {
+    return QStringLiteral("%1=%2 c%3 m%4 v%5")
+        .arg(QString::fromStdString(kv.key), QString::fromStdString(kv.value))
+        .arg(kv.createRevision)
+        .arg(kv.modRevision)
+        .arg(kv.version);
+}
+
+QStringList describe(const std::vector<KeyValue> &kvs) {
+    QStringList out;
+    for (const KeyValue &kv : kvs) {
+        out << describe(kv);
+    }
+    return out;
+}
+
+QStringList describe(const std::vector<Event> &events) {
+    QStringList out;
+    for (const Event &event : events) {
+        out << QStringLiteral("%1@%2 %3")
+                   .arg(event.type == EventType::Put ? "PUT" : "DEL")
+                   .arg(event.revision)
+                   .arg(describe(event.kv));
+    }
+    return out;
+}
+
+QStringList keysOf(const std::vector<KeyValue> &kvs) {
+    QStringList out;
+    for (const KeyValue &kv : kvs) {
+        out << QString::fromStdString(kv.key);
+    }
+    return out;
+}
+
+// A plain SQLite connection, for writing files the way an older aegisd would have.
+class RawDatabase {
+public:
+    explicit RawDatabase(const std::filesystem::path &path) {
+        if (sqlite3_open(path.c_str(), &m_db) != SQLITE_OK) {
+            sqlite3_close(m_db);
+            m_db = nullptr;
+        }
+    }
+    ~RawDatabase() { sqlite3_close(m_db); }
+    RawDatabase(const RawDatabase &) = delete;
+    RawDatabase &operator=(const RawDatabase &) = delete;
+
+    // Empty on success, else SQLite's message.
+    QString exec(const std::string &sql) {
+        if (m_db == nullptr) {
+            return QStringLiteral("not open");
+        }
+        char *message = nullptr;
+        if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+            QString text = QString::fromUtf8(message ? message : "error");
+            sqlite3_free(message);
+            return text;
+        }
+        return {};
+    }
+
+    std::int64_t integer(const std::string &sql) {
+        sqlite3_stmt *stmt = nullptr;
+        std::int64_t value = -1;
+        if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+            sqlite3_step(stmt) == SQLITE_ROW) {
+            value = sqlite3_column_int64(stmt, 0);
+        }
+        sqlite3_finalize(stmt);
+        return value;
+    }
+
+private:
+    sqlite3 *m_db = nullptr;
+};
+
+// History written straight into a schema-1 (or later) file: revision 1 puts /old/a=1, revision 2
+// puts /old/a=2, revision 3 puts /old/b=x.
+// Columns are named, so the same rows fit every later schema that only adds columns.
+constexpr const char *kSeedHistory = R"sql(
+    INSERT INTO kv (key, value, create_revision, mod_revision, version) VALUES
+        (CAST('/old/a' AS BLOB), CAST('2' AS BLOB), 1, 2, 2),
+        (CAST('/old/b' AS BLOB), CAST('x' AS BLOB), 3, 3, 1);
+    INSERT INTO events (revision, seq, type, key, value, create_revision, mod_revision, version)
+    VALUES
+        (1, 0, 0, CAST('/old/a' AS BLOB), CAST('1' AS BLOB), 1, 1, 1),
+        (2, 0, 0, CAST('/old/a' AS BLOB), CAST('2' AS BLOB), 1, 2, 2),
+        (3, 0, 0, CAST('/old/b' AS BLOB), CAST('x' AS BLOB), 3, 3, 1);
+    UPDATE meta SET value = 3 WHERE name = 'revision';
+)sql";
+
+std::unique_ptr<SqliteStore> openOrNull(const std::filesystem::path &path, Status *error) {
+    auto store = SqliteStore::open({path});
+    if (!store) {
+        *error = store.status();
+        return nullptr;
+    }
+    return std::move(*store);
+}
+
+} // namespace
+
+class TestStore : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void migrations_data();
+    void migrations();
+    void newerSchemaIsRefused_data();
+    void newerSchemaIsRefused();
+
+    void putAndGet();
+    void prefixEnd_data();
+    void prefixEnd();
+    void range_data();
+    void range();
+    void deleteKey();
+    void deletePrefix();
+    void compares_data();
+    void compares();
+    void oneRevisionPerTransaction();
+    void revisionsAndVersions();
+    void eventsAndCompaction();
+    void closedStoreRefusesWork();
+    void concurrentCommitters();
+
+private:
+    std::filesystem::path storePath() const { return m_dir->path() / "state.db"; }
+    // Opens storePath(); the test fails (returns nullptr) when it cannot.
+    SqliteStore *openStore();
+
+    std::unique_ptr<testing::TempDir> m_dir;
+    std::unique_ptr<SqliteStore> m_store;
+};
+
+void TestStore::initTestCase() {
+    log::init("warn");
+}
+
+void TestStore::init() {
+    m_dir = std::make_unique<testing::TempDir>();
+}
+
+void TestStore::cleanup() {
+    m_store.reset();
+    m_dir.reset();
+}
+
+SqliteStore *TestStore::openStore() {
+    m_store.reset();
+    Status error;
+    m_store = openOrNull(storePath(), &error);
+    if (!m_store) {
+        qWarning("cannot open the store: %s", error.toString().c_str());
+    }
+    return m_store.get();
+}
+
+void TestStore::migrations_data() {
+    // -1: no file; -2: a zero-byte file; else a file migrated to that version.
+    QTest::addColumn<int>("fromVersion");
+    QTest::addColumn<bool>("withHistory");
+
+    QTest::newRow("no file") << -1 << false;
+    QTest::newRow("zero-byte file") << -2 << false;
+    for (int version = 0; version <= SqliteStore::kSchemaVersion; ++version) {
+        const QByteArray name = "version " + QByteArray::number(version);
+        QTest::newRow(name.constData()) << version << false;
+        if (version >= 1) {
+            QTest::newRow((name + " with history").constData()) << version << true;
+        }
+    }
+}
+
+void TestStore::migrations() {
+    QFETCH(int, fromVersion);
+    QFETCH(bool, withHistory);
+    const auto path = storePath();
+
+    if (fromVersion == -2) {
+        std::ofstream(path).flush(); // a zero-byte file, as left by a crash before the first write
+    } else if (fromVersion >= 0) {
+        VERIFY_OK(SqliteStore::migrateTo(path, fromVersion));
+        auto version = SqliteStore::schemaVersionOf(path);
+        VERIFY_OK(version);
+        QCOMPARE(*version, fromVersion);
+        if (withHistory) {
+            RawDatabase raw(path);
+            const QString error = raw.exec(kSeedHistory);
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+        }
+    }
+
+    SqliteStore *store = openStore();
+    QVERIFY(store);
+    const Revision base = withHistory ? 3 : 0;
+    QCOMPARE(store->currentRevision(), base);
+    QCOMPARE(store->compactRevision(), 0);
+    if (withHistory) {
+        auto all = store->rangePrefix("/old/");
+        VERIFY_OK(all);
+        QCOMPARE(describe(all->kvs), QStringList({"/old/a=2 c1 m2 v2", "/old/b=x c3 m3 v1"}));
+        QCOMPARE(all->revision, 3);
+        auto events = store->events(1, 3, "", 0);
+        VERIFY_OK(events);
+        QCOMPARE(describe(*events),
+                 QStringList({"PUT@1 /old/a=1 c1 m1 v1", "PUT@2 /old/a=2 c1 m2 v2",
+                              "PUT@3 /old/b=x c3 m3 v1"}));
+        auto byKey = store->events(1, 3, "/old/b", 0);
+        VERIFY_OK(byKey);
+        QCOMPARE(describe(*byKey), QStringList({"PUT@3 /old/b=x c3 m3 v1"}));
+    }
+
+    // The migrated file takes new writes, which continue the old history.
+    auto put = store->commit(Transaction().put("/old/a", "3").put("/new", "n"));
+    VERIFY_OK(put);
+    QVERIFY(put->succeeded);
+    QCOMPARE(put->revision, base + 1);
+    auto a = store->get("/old/a");
+    VERIFY_OK(a);
+    QCOMPARE(describe(a->kvs), QStringList({withHistory ? QStringLiteral("/old/a=3 c1 m4 v3")
+                                                        : QStringLiteral("/old/a=3 c1 m1 v1")}));
+    m_store.reset();
+
+    auto version = SqliteStore::schemaVersionOf(path);
+    VERIFY_OK(version);
+    QCOMPARE(*version, SqliteStore::kSchemaVersion);
+    {
+        RawDatabase raw(path);
+        QCOMPARE(raw.integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                             "name = 'events_by_key'"),
+                 1);
+        QCOMPARE(raw.integer("SELECT value FROM meta WHERE name = 'revision'"), base + 1);
+    }
+
+    // Reopening an up-to-date file changes nothing.
+    store = openStore();
+    QVERIFY(store);
+    QCOMPARE(store->currentRevision(), base + 1);
+    auto events = store->events(1, base + 1, "", 0);
+    VERIFY_OK(events);
+    QCOMPARE(static_cast<Revision>(events->size()), base + 2);
+}
+
+void TestStore::newerSchemaIsRefused_data() {
+    QTest::addColumn<int>("version");
+    QTest::newRow("one newer") << SqliteStore::kSchemaVersion + 1;
+    QTest::newRow("much newer") << SqliteStore::kSchemaVersion + 40;
+}
+
+void TestStore::newerSchemaIsRefused() {
+    QFETCH(int, version);
+    const auto path = storePath();
+    VERIFY_OK(SqliteStore::migrateTo(path, SqliteStore::kSchemaVersion));
+    {
+        RawDatabase raw(path);
+        const QString error = raw.exec("PRAGMA user_version = " + std::to_string(version));
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+    }
+
+    auto store = SqliteStore::open({path});
+    QVERIFY(!store);
+    QCOMPARE(store.status().code(), StatusCode::FailedPrecondition);
+    const QString message = QString::fromStdString(store.status().message());
+    QVERIFY2(message.contains(QString::number(version)), qPrintable(message));
+    QVERIFY2(message.contains(QString::number(SqliteStore::kSchemaVersion)), qPrintable(message));
+
+    // The file is left as it was, for the newer aegisd.
+    auto onDisk = SqliteStore::schemaVersionOf(path);
+    VERIFY_OK(onDisk);
+    QCOMPARE(*onDisk, version);
+
+    // Nor can a migration be asked for a version this build does not know.
+    const Status migrated = SqliteStore::migrateTo(storePath().string() + ".other", version);
+    QVERIFY(!migrated.isOk());
+}
+
+void TestStore::putAndGet() {
+    SqliteStore *store = openStore();
+    QVERIFY(store);
+
+    auto missing = store->get("/a");
+    VERIFY_OK(missing);
+    QVERIFY(missing->kvs.empty());
+    QCOMPARE(missing->revision, 0);
+
+    auto first = store->commit(Transaction().put("/a", "1"));
+    VERIFY_OK(first);
+    QVERIFY(first->succeeded);
+    QCOMPARE(first->revision, 1);
+    QCOMPARE(describe(first->events), QStringList({"PUT@1 /a=1 c1 m1 v1"}));
+
+    auto second = store->commit(Transaction().put("/a", "2"));
+    VERIFY_OK(second);
+    QCOMPARE(second->revision, 2);
+    QCOMPARE(describe(second->events), QStringList({"PUT@2 /a=2 c1 m2 v2"}));
+
+    auto got = store->get("/a");
+    VERIFY_OK(got);
+    QCOMPARE(describe(got->kvs), QStringList({"/a=2 c1 m2 v2"}));
+    QCOMPARE(got->revision, 2);
+    QCOMPARE(store->currentRevision(), 2);
+
+    // Values are bytes: empty values and embedded NULs survive.
+    const std::string binary("x\0y\xff", 4);
+    VERIFY_OK(store->commit(Transaction().put("/empty", "").put("/binary", binary)));
+    auto empty = store->get("/empty");
+    VERIFY_OK(empty);
+    QCOMPARE(empty->kvs.size(), 1u);
+    QCOMPARE(empty->kvs[0].value, std::string());
+    auto bin = store->get("/binary");
+    VERIFY_OK(bin);
+    QCOMPARE(bin->kvs.size(), 1u);
+    QCOMPARE(bin->kvs[0].value, binary);
+}
+
+void TestStore::prefixEnd_data() {
+    QTest::addColumn<QByteArray>("prefix");
+    QTest::addColumn<QByteArray>("end");
+    QTest::newRow("plain") << QByteArray("/a/") << QByteArray("/a0");
+    QTest::newRow("trailing 0xff") << QByteArray("a\xff") << QByteArray("b");
+    QTest::newRow("all 0xff: no upper bound") << QByteArray("\xff\xff") << QByteArray(1, '\0');
+    QTest::newRow("empty: no upper bound") << QByteArray() << QByteArray(1, '\0');
+}
+
+void TestStore::prefixEnd() {
+    QFETCH(QByteArray, prefix);
+    QFETCH(QByteArray, end);
+    QCOMPARE(QByteArray::fromStdString(store::prefixEnd(prefix.toStdString())), end);
+}
+
+void TestStore::range_data() {
+    QTest::addColumn<QByteArray>("start");
+    QTest::addColumn<QByteArray>("end");
+    QTest::addColumn<int>("limit");
+    QTest::addColumn<bool>("descending");
+    QTest::addColumn<QStringList>("keys");
+    QTest::addColumn<bool>("more");
+
+    const QByteArray none;
+    QTest::newRow("single key") << QByteArray("/a/2") << none << 0 << false << QStringList{"/a/2"}
+                                << false;
+    QTest::newRow("single missing key")
+        << QByteArray("/a/9") << none << 0 << false << QStringList{} << false;
+    QTest::newRow("prefix /a/") << QByteArray("/a/") << QByteArray("/a0") << 0 << false
+                                << QStringList{"/a/1", "/a/2", "/a/3"} << false;
+    QTest::newRow("prefix /a") << QByteArray("/a") << QByteArray("/b") << 0 << false
+                               << QStringList{"/a", "/a/1", "/a/2", "/a/3", "/ab"} << false;
+    QTest::newRow("half-open") << QByteArray("/a/1") << QByteArray("/a/3") << 0 << false
+                               << QStringList{"/a/1", "/a/2"} << false;
+    QTest::newRow("limit cuts short") << QByteArray("/a/") << QByteArray("/a0") << 2 << false
+                                      << QStringList{"/a/1", "/a/2"} << true;
+    QTest::newRow("limit exact") << QByteArray("/a/") << QByteArray("/a0") << 3 << false
+                                 << QStringList{"/a/1", "/a/2", "/a/3"} << false;
+    QTest::newRow("descending") << QByteArray("/a/") << QByteArray("/a0") << 0 << true
+                                << QStringList{"/a/3", "/a/2", "/a/1"} << false;
+    QTest::newRow("descending with limit") << QByteArray("/a/") << QByteArray("/a0") << 2 << true
+                                           << QStringList{"/a/3", "/a/2"} << true;
+    QTest::newRow("every key") << QByteArray() << QByteArray(1, '\0') << 0 << false
+                               << QStringList{"/a", "/a/1", "/a/2", "/a/3", "/ab", "/b/1", "\xff"}
+                               << false;
+    QTest::newRow("prefix 0xff") << QByteArray("\xff") << QByteArray(1, '\0') << 0 << false
+                                 << QStringList{"\xff"} << false;
+    QTest::newRow("empty range") << QByteArray("/b") << QByteArray("/a") << 0 << false
+                                 << QStringList{} << false;
+}
+
+void TestStore::range() {
+    QFETCH(QByteArray, start);
+    QFETCH(QByteArray, end);
+    QFETCH(int, limit);
+    QFETCH(bool, descending);
+    QFETCH(QStringList, keys);
+    QFETCH(bool, more);
+
+    SqliteStore *store = openStore();
+    QVERIFY(store);
+    Transaction txn;
+    for (const char *key : {"/a/2", "/ab", "/a/1", "/b/1", "/a", "/a/3", "\xff"}) {
+        txn.put(key, "v");
+    }
+    VERIFY_OK(store->commit(txn));
+
+    auto result = store->range(RangeRequest{start.toStdString(), end.toStdString(),
+                                            static_cast<std::size_t>(limit), descending});
+    VERIFY_OK(result);
+    QCOMPARE(keysOf(result->kvs), keys);
+    QCOMPARE(result->more, more);
+    QCOMPARE(result->revision, 1);
+
+    // count() ignores the limit and the order.
+    auto unlimited = store->range(RangeRequest{start.toStdString(), end.toStdString(), 0, false});
+    VERIFY_OK(unlimited);
+    auto counted = store->count(RangeRequest{start.toStdString(), end.toStdString(),
+                                             static_cast<std::size_t>(limit), descending});
+    VERIFY_OK(counted);
+    QCOMPARE(*counted, static_cast<std::int64_t>(unlimited->kvs.size()));
+}
+
+void TestStore::deleteKey() {
+    SqliteStore *store = openStore();
+    QVERIFY(store);
+    VERIFY_OK(store->commit(Transaction().put("/a", "1")));
+    VERIFY_OK(store->commit(Transaction().put("/a", "2")));
+
+    auto removed = store->commit(Transaction().remove("/a"));
+    VERIFY_OK(removed);
+    QVERIFY(removed->succeeded);
+    QCOMPARE(removed->revision, 3);
+    // A delete event carries the key's last value, with the delete's revision.
+    QCOMPARE(describe(removed->events), QStringList({"DEL@3 /a=2 c1 m3 v2"}));
+    auto got = store->get("/a");
+    VERIFY_OK(got);
+    QVERIFY(got->kvs.empty());
+    QCOMPARE(got->revision, 3);
+
+    // Deleting a missing key succeeds, changes nothing and takes no revision.
+    auto again = store->commit(Transaction().remove("/a"));
+    VERIFY_OK(again);
+    QVERIFY(again->succeeded);
+    QVERIFY(again->events.empty());
+    QCOMPARE(again->revision, 3);
+    QCOMPARE(store->currentRevision(), 3);
+
+    // Recreating the key starts a new life: new create revision, version 1.
+    auto recreated = store->commit(Transaction().put("/a", "3"));
+    VERIFY_OK(recreated);
+    QCOMPARE(describe(recreated->events), QStringList({"PUT@4 /a=3 c4 m4 v1"}));
+}
+
+void TestStore::deletePrefix() {
+    SqliteStore *store = openStore();
+    QVERIFY(store);
+    VERIFY_OK(store->commit(
+        Transaction().put("/p/2", "b").put("/p/1", "a").put("/p", "self").put("/q", "q")));
+    VERIFY_OK(store->commit(Transaction().put("/p/3", "c")));
+
+    auto removed = store->commit(Transaction().removePrefix("/p/"));
+    VERIFY_OK(removed);
+    QVERIFY(removed->succeeded);
+    QCOMPARE(removed->revision, 3);
+    QCOMPARE(
+        describe(removed->events),
+        QStringList({"DEL@3 /p/1=a c1 m3 v1", "DEL@3 /p/2=b c1 m3 v1", "DEL@3 /p/3=c c2 m3 v1"}));
+    auto left = store->rangePrefix("");
+    VERIFY_OK(left);
+    QCOMPARE(keysOf(left->kvs), QStringList({"/p", "/q"}));
+
+    auto nothing = store->commit(Transaction().removePrefix("/p/"));
+    VERIFY_OK(nothing);
+    QVERIFY(nothing->events.empty());
+    QCOMPARE(nothing->revision, 3);
+
+    // The empty prefix is every key.
+    auto everything = store->commit(Transaction().removePrefix(""));
+    VERIFY_OK(everything);
+    QCOMPARE(everything->events.size(), 2u);
+    auto none = store->rangePrefix("");
+    VERIFY_OK(none);
+    QVERIFY(none->kvs.empty());
+}
+
+void TestStore::compares_data() {
+    QTest::addColumn<Transaction>("compares");
+    QTest::addColumn<bool>("succeeds");
+
+    // Before each case /x exists with mod revision 2 and /y does not.
+    QTest::newRow("exists holds") << Transaction().ifExists("/x") << true;
+    QTest::newRow("exists fails") << Transaction().ifExists("/y") << false;
+    QTest::newRow("missing holds") << Transaction().ifMissing("/y") << true;
+    QTest::newRow("missing fails") << Transaction().ifMissing("/x") << false;
+    QTest::newRow("mod revision holds") << Transaction().ifModRevision("/x", 2) << true;
+    QTest::newRow("mod revision stale") << Transaction().ifModRevision("/x", 1) << false;
+    QTest::newRow("mod revision ahead") << Transaction().ifModRevision("/x", 3) << false;
+    QTest::newRow("mod revision 0 on missing") << Transaction().ifModRevision("/y", 0) << true;
+    QTest::newRow("mod revision 0 on existing") << Transaction().ifModRevision("/x", 0) << false;
+    QTest::newRow("all hold") << Transaction().ifExists("/x").ifMissing("/y").ifModRevision("/x", 2)
+                              << true;
+    QTest::newRow("last fails") << Transaction().ifExists("/x").ifMissing("/y").ifModRevision("/x",
+                                                                                              1)
+                                << false;
+    QTest::newRow("first fails") << Transaction().ifMissing("/x").ifMissing("/y").ifModRevision(
+                                        "/x", 2)
+                                 << false;
+    QTest::newRow("no compares") << Transaction() << true;
+}
+
+void TestStore::compares() {
+    QFETCH(Transaction, compares);
+    QFETCH(bool, succeeds);
+
+    SqliteStore *store = openStore();
+    QVERIFY(store);
+    VERIFY_OK(store->commit(Transaction().put("/x", "0").put("/w", "0")));
+    VERIFY_OK(store->commit(Transaction().put("/x", "1")));
+    std::atomic<int> published{0};
+    store->setEventListener([&](const std::vector<Event> &) { ++published; });
+
+    Transaction txn = compares;
+    txn.put("/x", "2").put("/z", "new").remove("/w");
+    auto result = store->commit(txn);
+    VERIFY_OK(result);
+    QCOMPARE(result->succeeded, succeeds);
+
+    auto all = store->rangePrefix("/");
+    VERIFY_OK(all);
+    if (succeeds) {
+        QCOMPARE(result->revision, 3);
+        QCOMPARE(
+            describe(result->events),
+            QStringList({"PUT@3 /x=2 c1 m3 v3", "PUT@3 /z=new c3 m3 v1", "DEL@3 /w=0 c1 m3 v1"}));
+        QCOMPARE(describe(all->kvs), QStringList({"/x=2 c1 m3 v3", "/z=new c3 m3 v1"}));
+        QCOMPARE(published.load(), 1);
+    } else {
+        // Nothing at all was written, and no revision was used.
+        QCOMPARE(result->revision, 2);
+        QVERIFY(result->events.empty());
+        QCOMPARE(describe(all->kvs), QStringList({"/w=0 c1 m1 v1", "/x=1 c1 m2 v2"}));
+        QCOMPARE(published.load(), 0);
+        auto events = store->events(3, 100, "", 0);
+        VERIFY_OK(events);
+        QVERIFY(events->empty());
+    }
+    QCOMPARE(store->currentRevision(), succeeds ? 3 : 2);
+}
+
+void TestStore::oneRevisionPerTransaction() {
+    SqliteStore *store = openStore();
+    QVERIFY(store);
+    VERIFY_OK(store->commit(Transaction().put("/d/1", "x").put("/d/2", "y")));
+
+    Transaction txn =
+        Transaction().put("/c", "1").put("/b", "2").remove("/d/1").put("/a", "3").removePrefix(
+            "/d/");
+    txn.note = "operator";
+    auto result = store->commit(txn);
+    VERIFY_OK(result);
+    QCOMPARE(result->revision, 2);
+    QCOMPARE(store->currentRevision(), 2);
+    // Every event shares the revision, in operation order.
+    QCOMPARE(describe(result->events),
+             QStringList({"PUT@2 /c=1 c2 m2 v1", "PUT@2 /b=2 c2 m2 v1", "DEL@2 /d/1=x c1 m2 v1",
+                          "PUT@2 /a=3 c2 m2 v1", "DEL@2 /d/2=y c1 m2 v1"}));
+    auto logged = store->events(2, 2, "", 0);
+    VERIFY_OK(logged);
+    QCOMPARE(describe(*logged), describe(result->events));
+    // The transaction's note travels with each of its events.
+    for (const Event &event : *logged) {
+        QCOMPARE(event.note, std::string("operator"));
+    }
+    for (const Event &event : result->events) {
+        QCOMPARE(event.note, std::string("operator"));
+    }
+}
+
+void TestStore::revisionsAndVersions() {
+    SqliteStore *store = openStore();
+    QVERIFY(store);
+    VERIFY_OK(store->commit(Transaction().put("/k", "1")));
+    VERIFY_OK(store->commit(Transaction().put("/other", "x")));
+    VERIFY_OK(store->commit(Transaction().put("/k", "2")));
+    VERIFY_OK(store->commit(Transaction().put("/k", "3")));
+    auto k = store->get("/k");
+    VERIFY_OK(k);
+    QCOMPARE(describe(k->kvs), QStringList({"/k=3 c1 m4 v3"}));
+    auto other = store->get("/other");
+    VERIFY_OK(other);
+    QCOMPARE(describe(other->kvs), QStringList({"/other=x c2 m2 v1"}));
+
+    VERIFY_OK(store->commit(Transaction().remove("/k")));
+    VERIFY_OK(store->commit(Transaction().put("/k", "4")));
+    k = store->get("/k");
+    VERIFY_OK(k);
+    QCOMPARE(describe(k->kvs), QStringList({"/k=4 c6 m6 v1"}));
+
+    // All of it survives a reopen.
+    store = openStore();
+    QVERIFY(store);
+    QCOMPARE(store->currentRevision(), 6);
+    k = store->get("/k");
+    VERIFY_OK(k);
+    QCOMPARE(describe(k->kvs), QStringList({"/k=4 c6 m6 v1"}));
+}
+
+void TestStore::eventsAndCompaction() {
+    SqliteStore *store = openStore();
+    QVERIFY(store);
+    for (int i = 1; i <= 10; ++i) {
+        const std::string n = std::to_string(i);
+        VERIFY_OK(store->commit(Transaction().put("/e/" + n, n).put("/f/" + n, n)));
+    }
+    auto all = store->events(1, 10, "", 0);
+    VERIFY_OK(all);
+    QCOMPARE(all->size(), 20u);
+    for (std::size_t i = 0; i < all->size(); ++i) {
+        QCOMPARE((*all)[i].revision, static_cast<Revision>(i / 2 + 1));
+        QCOMPARE((*all)[i].kv.key, std::string(i % 2 ? "/f/" : "/e/") + std::to_string(i / 2 + 1));
+    }
+    auto window = store->events(3, 5, "/f/", 0);
+    VERIFY_OK(window);
+    QCOMPARE(describe(*window), QStringList({"PUT@3 /f/3=3 c3 m3 v1", "PUT@4 /f/4=4 c4 m4 v1",
+                                             "PUT@5 /f/5=5 c5 m5 v1"}));
+    auto limited = store->events(2, 10, "", 3);
+    VERIFY_OK(limited);
+    QCOMPARE(describe(*limited), QStringList({"PUT@2 /e/2=2 c2 m2 v1", "PUT@2 /f/2=2 c2 m2 v1",
+                                              "PUT@3 /e/3=3 c3 m3 v1"}));
+    auto beyond = store->events(11, 20, "", 0);
+    VERIFY_OK(beyond);
+    QVERIFY(beyond->empty());
+
+    VERIFY_OK(store->compact(4));
+    QCOMPARE(store->compactRevision(), 4);
+    for (Revision from : {1, 4}) {
+        auto gone = store->events(from, 10, "", 0);
+        QVERIFY(!gone);
+        QCOMPARE(gone.status().code(), StatusCode::OutOfRange);
+        const QString message = QString::fromStdString(gone.status().message());
+        QVERIFY2(message.contains("compact revision is 4"), qPrintable(message));
+    }
+    auto kept = store->events(5, 10, "", 0);
+    VERIFY_OK(kept);
+    QCOMPARE(kept->size(), 12u);
+    QCOMPARE(kept->front().revision, 5);
+    // Compaction drops history, not keys.
+    auto keys = store->rangePrefix("/e/");
+    VERIFY_OK(keys);
+    QCOMPARE(keys->kvs.size(), 10u);
+
+    // Compacting backwards is a no-op; compacting past the head stops at the head.
+    VERIFY_OK(store->compact(2));
+    QCOMPARE(store->compactRevision(), 4);
+    VERIFY_OK(store->compact(1000));
+    QCOMPARE(store->compactRevision(), 10);
+    auto after = store->events(11, 20, "", 0);
+    VERIFY_OK(after);
+    QVERIFY(after->empty());
+
+    store = openStore();
+    QVERIFY(store);
+    QCOMPARE(store->compactRevision(), 10);
+    QCOMPARE(store->currentRevision(), 10);
+    auto next = store->commit(Transaction().put("/e/1", "again"));
+    VERIFY_OK(next);
+    QCOMPARE(next->revision, 11);
+    auto fresh = store->events(11, 11, "", 0);
+    VERIFY_OK(fresh);
+    QCOMPARE(describe(*fresh), QStringList({"PUT@11 /e/1=again c1 m11 v2"}));
+}
+
+void TestStore::closedStoreRefusesWork() {
+    SqliteStore *store = openStore();
+    QVERIFY(store);
+    VERIFY_OK(store->commit(Transaction().put("/a", "1")));
+    store->close();
+    store->close(); // idempotent
+    auto refused = store->commit(Transaction().put("/a", "2"));
+    QVERIFY(!refused);
+    QCOMPARE(refused.status().code(), StatusCode::Unavailable);
+    QCOMPARE(store->compact(1).code(), StatusCode::Unavailable);
+    // Reads still work on a closed store.
+    auto got = store->get("/a");
+    VERIFY_OK(got);
+    QCOMPARE(describe(got->kvs), QStringList({"/a=1 c1 m1 v1"}));
+}
+
+void TestStore::concurrentCommitters() {
+    SqliteStore *store = openStore();
+    QVERIFY(store);
+    std::atomic<int> batches{0};
+    store->setEventListener([&](const std::vector<Event> &) { ++batches; });
+
+    // Several threads commit one transaction at a time.
+    constexpr int kThreads = 6;
+    constexpr int kPerThread = 150;
+    std::vector<std::vector<Revision>> revisions(kThreads);
+    std::atomic<int> failures{0};
+    {
+        std::vector<std::jthread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&, t] {
+                for (int n = 0; n < kPerThread; ++n) {
+                    const std::string key = "/t/" + std::to_string(t) + "/" + std::to_string(n);
+                    auto result = store->commit(Transaction().put(key, key));
+                    if (!result || !result->succeeded || result->events.size() != 1) {
+                        ++failures;
+                        continue;
+                    }
+                    revisions[t].push_back(result->revision);
+                }
+            });
+        }
+    }
+    QCOMPARE(failures.load(), 0);
+    std::set<Revision> seen;
+    for (const auto &mine : revisions) {
+        QVERIFY(std::is_sorted(mine.begin(), mine.end()));
+        seen.insert(mine.begin(), mine.end());
+    }
+    constexpr int kThreaded = kThreads * kPerThread;
+    QCOMPARE(static_cast<int>(seen.size()), kThreaded);
+    QCOMPARE(*seen.begin(), 1);
+    QCOMPARE(*seen.rbegin(), kThreaded);
+
+    // A burst of queued transactions is committed in a few groups, in submission order.
+    constexpr int kBurst = 2000;
+    const int batchesBefore = batches.load();
+    std::vector<Revision> burst(kBurst, -1);
+    std::latch done(kBurst);
+    for (int n = 0; n < kBurst; ++n) {
+        const std::string key = "/burst/" + std::to_string(n);
+        store->commitAsync(Transaction().put(key, key),
+                           [&burst, &done, n](StatusOr<TransactionResult> result) {
+                               burst[n] = result ? result->revision : -1;
+                               done.count_down();
+                           });
+    }
+    done.wait();
+    for (int n = 0; n < kBurst; ++n) {
+        QCOMPARE(burst[n], kThreaded + n + 1);
+    }
+    const int burstBatches = batches.load() - batchesBefore;
+    qInfo("%d concurrent transactions were committed in %d groups", kBurst, burstBatches);
+    QVERIFY2(burstBatches <= kBurst / 10, qPrintable(QString::number(burstBatches)));
+
+    // Every acknowledged result is there after a reopen.
+    store = openStore();
+    QVERIFY(store);
+    QCOMPARE(store->currentRevision(), kThreaded + kBurst);
+    for (int t = 0; t < kThreads; ++t) {
+        auto mine = store->rangePrefix("/t/" + std::to_string(t) + "/");
+        VERIFY_OK(mine);
+        QCOMPARE(static_cast<int>(mine->kvs.size()), kPerThread);
+        for (const KeyValue &kv : mine->kvs) {
+            const int n = std::stoi(kv.key.substr(kv.key.rfind('/') + 1));
+            QCOMPARE(kv.value, kv.key);
+            QCOMPARE(kv.modRevision, revisions[t][n]);
+        }
+    }
+    auto burstKeys = store->rangePrefix("/burst/");
+    VERIFY_OK(burstKeys);
+    QCOMPARE(static_cast<int>(burstKeys->kvs.size()), kBurst);
+    for (const KeyValue &kv : burstKeys->kvs) {
+        const int n = std::stoi(kv.key.substr(kv.key.rfind('/') + 1));
+        QCOMPARE(kv.modRevision, burst[n]);
+    }
+}
+
+QTEST_GUILESS_MAIN(TestStore)
+#include "tst_store.moc"
