@@ -27,6 +27,7 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
+rm -f "$DEMO_OUT/aegisd.ready"
 "$BUILD_DIR/backend/aegisd" --data-dir "$DATA_DIR" --listen "$GRPC_ADDR" \
     --http-listen "$HTTP_ADDR" --ready-file "$DEMO_OUT/aegisd.ready" \
     2>>"$LOG_DIR/aegisd.log" &

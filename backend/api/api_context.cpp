@@ -47,9 +47,15 @@ Status authorize(const ApiContext &api, const grpc::CallbackServerContext &conte
 }
 
 std::shared_ptr<UnaryCall> UnaryCall::start(ApiContext &api, grpc::CallbackServerContext *context,
-                                            std::string_view method) {
+                                            std::string_view method, std::string resource) {
     const MethodPolicy *policy = findPolicy(method);
     std::shared_ptr<UnaryCall> call(new UnaryCall(api, context, policy, std::string(method)));
+    call->m_resource = std::move(resource);
+    if (!api.calls.begin()) {
+        call->answer(unavailable("aegisd is shutting down; retry on another replica or later"));
+        return call;
+    }
+    call->m_tracked = true;
     if (policy == nullptr) {
         // Unreachable when checkPermissionTableCoverage() passed at start-up; refuse regardless.
         call->answer(
@@ -115,6 +121,49 @@ void UnaryCall::answer(const Status &status) {
     m_api.metrics.record(m_method, static_cast<int>(status.code()),
                          std::chrono::steady_clock::now() - m_started);
     m_reactor->Finish(toGrpc(status));
+    if (m_tracked) {
+        m_tracked = false;
+        m_api.calls.end();
+    }
+}
+
+bool CallTracker::begin() {
+    std::lock_guard lock(m_mutex);
+    if (m_draining) {
+        m_lastRefused = std::chrono::steady_clock::now();
+        return false;
+    }
+    ++m_inFlight;
+    return true;
+}
+
+void CallTracker::end() {
+    std::lock_guard lock(m_mutex);
+    if (--m_inFlight == 0) {
+        m_idle.notify_all();
+    }
+}
+
+std::size_t CallTracker::drain(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(m_mutex);
+    m_draining = true;
+    m_lastRefused = std::chrono::steady_clock::now();
+    m_idle.wait_until(lock, deadline, [this] { return m_inFlight == 0; });
+    return m_inFlight;
+}
+
+void CallTracker::settle(std::chrono::milliseconds quiet,
+                         std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+        const auto quietFrom = m_lastRefused + quiet;
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= quietFrom || now >= deadline) {
+            return;
+        }
+        // Nothing signals this condition; it wakes when the quiet period or deadline is reached.
+        m_idle.wait_until(lock, std::min(quietFrom, deadline));
+    }
 }
 
 std::uint64_t StreamCloser::add(std::function<void(const Status &)> close) {

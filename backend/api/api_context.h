@@ -13,6 +13,7 @@
 #include <grpcpp/support/server_callback.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -46,6 +47,29 @@ private:
     std::optional<Status> m_closed;
 };
 
+// Unary calls between their start and their answer, so shutdown can refuse new calls and wait
+// for the ones in flight. Thread-safe.
+class CallTracker {
+public:
+    // False when draining: the caller answers UNAVAILABLE instead of starting the call.
+    bool begin();
+    void end();
+    // Refuses new calls from now on and waits until none is in flight or `deadline` passes;
+    // returns the number still in flight.
+    std::size_t drain(std::chrono::steady_clock::time_point deadline);
+    // After drain(): waits until no call has been refused for `quiet` (or `deadline`), so calls
+    // already queued inside gRPC are answered UNAVAILABLE by us rather than cancelled by the
+    // transport when the server stops.
+    void settle(std::chrono::milliseconds quiet, std::chrono::steady_clock::time_point deadline);
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_idle;
+    std::size_t m_inFlight = 0;
+    bool m_draining = false;
+    std::chrono::steady_clock::time_point m_lastRefused;
+};
+
 // What the service adapters share. Not owned; the daemon outlives the services.
 struct ApiContext {
     store::Store &store;
@@ -54,6 +78,7 @@ struct ApiContext {
     audit::AuditLog &audit;
     registry::Registry &registry;
     StreamCloser &streams;
+    CallTracker &calls;
     RpcMetrics &metrics;
     ClockPtr clock;
     DaemonInfo info;
@@ -77,16 +102,16 @@ Status authorize(const ApiContext &api, const grpc::CallbackServerContext &conte
 // Create it with start(); the handler then calls finish() exactly once, from any thread.
 class UnaryCall : public std::enable_shared_from_this<UnaryCall> {
 public:
+    // `resource` names what a mutation changes, for its audit record (also when it is refused).
     static std::shared_ptr<UnaryCall> start(ApiContext &api, grpc::CallbackServerContext *context,
-                                            std::string_view method);
+                                            std::string_view method, std::string resource = {});
 
     // False when the call was refused (and already answered); the handler just returns reactor().
     bool authorized() const { return m_authorized; }
     grpc::ServerUnaryReactor *reactor() const { return m_reactor; }
     const Caller &caller() const { return m_caller; }
 
-    // What the audit record names and says; never include secrets.
-    void setResource(std::string resource) { m_resource = std::move(resource); }
+    // What the audit record says; never include secrets.
     void setSummary(std::string summary) { m_summary = std::move(summary); }
 
     // Answers the call; `revision` is the store revision of the change, if it made one.
@@ -105,6 +130,7 @@ private:
     const std::chrono::steady_clock::time_point m_started;
     Caller m_caller;
     bool m_authorized = false;
+    bool m_tracked = false;
     std::string m_resource;
     std::string m_summary;
 };

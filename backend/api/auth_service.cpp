@@ -27,11 +27,11 @@ std::string clip(const std::string &text) {
 grpc::ServerUnaryReactor *AuthServiceImpl::CreateToken(grpc::CallbackServerContext *context,
                                                        const aegis::v1::CreateTokenRequest *request,
                                                        aegis::v1::CreateTokenResponse *response) {
-    auto call = UnaryCall::start(m_api, context, "/aegis.v1.AuthService/CreateToken");
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.AuthService/CreateToken",
+                                 "tokens/" + clip(request->name()));
     if (!call->authorized()) {
         return call->reactor();
     }
-    call->setResource("tokens/" + clip(request->name()));
     if (!aegis::v1::Role_IsValid(request->role()) ||
         request->role() == aegis::v1::ROLE_UNSPECIFIED) {
         call->finish(invalidArgument("role must be one of ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN, "
@@ -97,11 +97,11 @@ grpc::ServerUnaryReactor *AuthServiceImpl::ListTokens(grpc::CallbackServerContex
 grpc::ServerUnaryReactor *AuthServiceImpl::RevokeToken(grpc::CallbackServerContext *context,
                                                        const aegis::v1::RevokeTokenRequest *request,
                                                        aegis::v1::RevokeTokenResponse *response) {
-    auto call = UnaryCall::start(m_api, context, "/aegis.v1.AuthService/RevokeToken");
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.AuthService/RevokeToken",
+                                 "tokens/" + clip(request->name()));
     if (!call->authorized()) {
         return call->reactor();
     }
-    call->setResource("tokens/" + clip(request->name()));
     call->setSummary("revoke token");
     if (Status valid = auth::TokenStore::validateName(request->name()); !valid.isOk()) {
         call->finish(valid);

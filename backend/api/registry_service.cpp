@@ -167,13 +167,13 @@ grpc::ServerUnaryReactor *
 RegistryServiceImpl::RegisterInstance(grpc::CallbackServerContext *context,
                                       const aegis::v1::RegisterInstanceRequest *request,
                                       aegis::v1::RegisterInstanceResponse *response) {
-    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/RegisterInstance");
+    const auto &in = request->instance();
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/RegisterInstance",
+                                 "services/" + in.service().substr(0, 63) + "/instances/" +
+                                     in.id().substr(0, 128));
     if (!call->authorized()) {
         return call->reactor();
     }
-    const auto &in = request->instance();
-    call->setResource("services/" + in.service().substr(0, 63) + "/instances/" +
-                      in.id().substr(0, 128));
     auto state = stateFromProto(in.state(), "instance.state", true);
     if (!state) {
         call->finish(state.status());
@@ -220,12 +220,12 @@ grpc::ServerUnaryReactor *
 RegistryServiceImpl::DeregisterInstance(grpc::CallbackServerContext *context,
                                         const aegis::v1::DeregisterInstanceRequest *request,
                                         aegis::v1::DeregisterInstanceResponse *response) {
-    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/DeregisterInstance");
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/DeregisterInstance",
+                                 "services/" + request->service().substr(0, 63) + "/instances/" +
+                                     request->instance_id().substr(0, 128));
     if (!call->authorized()) {
         return call->reactor();
     }
-    call->setResource("services/" + request->service().substr(0, 63) + "/instances/" +
-                      request->instance_id().substr(0, 128));
     call->setSummary("deregister");
     // A service deregisters itself; an operator or admin removing one is an operator action.
     const auto why = call->caller().role == auth::Role::Service ? registry::reason::kDeregistered
@@ -245,12 +245,12 @@ grpc::ServerUnaryReactor *
 RegistryServiceImpl::SetInstanceState(grpc::CallbackServerContext *context,
                                       const aegis::v1::SetInstanceStateRequest *request,
                                       aegis::v1::SetInstanceStateResponse *response) {
-    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/SetInstanceState");
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/SetInstanceState",
+                                 "services/" + request->service().substr(0, 63) + "/instances/" +
+                                     request->instance_id().substr(0, 128));
     if (!call->authorized()) {
         return call->reactor();
     }
-    call->setResource("services/" + request->service().substr(0, 63) + "/instances/" +
-                      request->instance_id().substr(0, 128));
     auto state = stateFromProto(request->state(), "state", false);
     if (!state) {
         call->finish(state.status());

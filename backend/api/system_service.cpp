@@ -33,11 +33,11 @@ grpc::ServerUnaryReactor *
 SystemServiceImpl::SetLogLevel(grpc::CallbackServerContext *context,
                                const aegis::v1::SetLogLevelRequest *request,
                                aegis::v1::SetLogLevelResponse *response) {
-    auto call = UnaryCall::start(m_api, context, "/aegis.v1.SystemService/SetLogLevel");
+    auto call =
+        UnaryCall::start(m_api, context, "/aegis.v1.SystemService/SetLogLevel", "daemon/log-level");
     if (!call->authorized()) {
         return call->reactor();
     }
-    call->setResource("daemon/log-level");
     if (!log::isValidLevel(request->level())) {
         call->finish(invalidArgument(
             "level must be one of trace, debug, info, warn, error, critical, off (got '" +

@@ -26,7 +26,8 @@ StatusOr<std::string> readFile(const std::filesystem::path &path, std::string_vi
 // without it.
 class BearerTokenInterceptor final : public grpc::experimental::Interceptor {
 public:
-    explicit BearerTokenInterceptor(const std::string &header) : m_header(header) {}
+    explicit BearerTokenInterceptor(const std::string &header)
+        : m_header(header) {}
     void Intercept(grpc::experimental::InterceptorBatchMethods *methods) override {
         if (methods->QueryInterceptionHookPoint(
                 grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
@@ -41,7 +42,8 @@ private:
 
 class BearerTokenFactory final : public grpc::experimental::ClientInterceptorFactoryInterface {
 public:
-    explicit BearerTokenFactory(std::string token) : m_header("Bearer " + std::move(token)) {}
+    explicit BearerTokenFactory(std::string token)
+        : m_header("Bearer " + std::move(token)) {}
     grpc::experimental::Interceptor *
     CreateClientInterceptor(grpc::experimental::ClientRpcInfo *) override {
         return new BearerTokenInterceptor(m_header);
@@ -117,7 +119,8 @@ StatusOr<std::shared_ptr<grpc::Channel>> makeChannel(const ConnectionOptions &op
     } else {
         credentials = grpc::InsecureChannelCredentials();
     }
-    std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
+    std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+        interceptors;
     if (!token.empty()) {
         interceptors.push_back(std::make_unique<BearerTokenFactory>(std::move(token)));
     }

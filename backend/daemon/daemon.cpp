@@ -96,6 +96,7 @@ struct Daemon::Parts {
     std::unique_ptr<audit::AuditLog> audit;
     std::unique_ptr<registry::Registry> registry;
     api::StreamCloser streams;
+    api::CallTracker calls;
     std::unique_ptr<api::RpcMetrics> rpcMetrics;
     std::unique_ptr<api::ApiContext> api;
     std::unique_ptr<api::SystemServiceImpl> systemService;
@@ -115,36 +116,31 @@ struct Daemon::Parts {
 
     std::once_flag shutdownOnce;
 
-    // Lease expiry is checked ten times a second: an expired instance leaves discovery within
-    // 100 ms of its deadline. A check with nothing expired costs one map lookup.
-    void scheduleLeaseExpiry() {
-        leaseTimer->expires_after(std::chrono::milliseconds(100));
-        leaseTimer->async_wait([this](boost::system::error_code error) {
-            if (error) {
-                return;
-            }
-            registry->expireLeases();
-            scheduleLeaseExpiry();
-        });
+    // Runs `task` on the io pool every `interval` until the timer is cancelled.
+    static void every(boost::asio::steady_timer &timer, std::chrono::milliseconds interval,
+                      std::function<void()> task) {
+        timer.expires_after(interval);
+        timer.async_wait(
+            [&timer, interval, task = std::move(task)](boost::system::error_code error) {
+                if (error) {
+                    return;
+                }
+                task();
+                every(timer, interval, task);
+            });
     }
 
-    void scheduleCompaction() {
-        compactionTimer->expires_after(config.compactionInterval);
-        compactionTimer->async_wait([this](boost::system::error_code error) {
-            if (error) {
-                return;
-            }
-            const auto target = store->currentRevision() - config.eventRetention;
-            if (target > store->compactRevision()) {
-                // Blocks this io thread until the writer has done it; the pool has another.
-                if (Status status = store->compact(target); status.isOk()) {
-                    log::info("event log compacted", {{"compact_revision", target}});
-                } else {
-                    log::warn("compaction failed", {{"error", status.message()}});
-                }
-            }
-            scheduleCompaction();
-        });
+    void compactEventLog() {
+        const auto target = store->currentRevision() - config.eventRetention;
+        if (target <= store->compactRevision()) {
+            return;
+        }
+        // Blocks this io thread until the writer has done it; the pool has another.
+        if (Status status = store->compact(target); status.isOk()) {
+            log::info("event log compacted", {{"compact_revision", target}});
+        } else {
+            log::warn("compaction failed", {{"error", status.message()}});
+        }
     }
 };
 
@@ -206,8 +202,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
 
     p.rpcMetrics = std::make_unique<api::RpcMetrics>(*p.metricsRegistry);
     p.api = std::make_unique<api::ApiContext>(api::ApiContext{
-        *p.store, *p.hub, *p.tokens, *p.audit, *p.registry, p.streams, *p.rpcMetrics, p.clock,
-        api::DaemonInfo{AEGIS_VERSION, p.clock->now(), std::chrono::steady_clock::now()}});
+        *p.store, *p.hub, *p.tokens, *p.audit, *p.registry, p.streams, p.calls, *p.rpcMetrics,
+        p.clock, api::DaemonInfo{AEGIS_VERSION, p.clock->now(), std::chrono::steady_clock::now()}});
     p.systemService = std::make_unique<api::SystemServiceImpl>(*p.api);
     p.authService = std::make_unique<api::AuthServiceImpl>(*p.api);
     p.auditService = std::make_unique<api::AuditServiceImpl>(*p.api);
@@ -254,9 +250,12 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         p.ioThreads.emplace_back([&p] { p.io.run(); });
     }
     p.compactionTimer = std::make_unique<boost::asio::steady_timer>(p.io);
-    p.scheduleCompaction();
+    Parts::every(*p.compactionTimer, cfg.compactionInterval, [&p] { p.compactEventLog(); });
+    // Checked ten times a second, an expired instance leaves discovery within 100 ms of its
+    // deadline; a check with nothing expired costs one map lookup.
     p.leaseTimer = std::make_unique<boost::asio::steady_timer>(p.io);
-    p.scheduleLeaseExpiry();
+    Parts::every(*p.leaseTimer, std::chrono::milliseconds(100),
+                 [&p] { p.registry->expireLeases(); });
 
     p.server->GetHealthCheckService()->SetServingStatus(true);
     p.http->setReady(true);
@@ -287,8 +286,15 @@ void Daemon::shutdown() {
         const Status closing = unavailable("aegisd is shutting down; reconnect and resume");
         p.hub->shutdown(closing);
         p.streams.closeAll(closing);
-        // Stops accepting and waits for in-flight calls up to the deadline, then cancels them.
-        p.server->Shutdown(std::chrono::system_clock::now() + p.config.shutdownGrace);
+        // New calls are refused with UNAVAILABLE (retryable) while those in flight finish.
+        const auto graceEnd = std::chrono::steady_clock::now() + p.config.shutdownGrace;
+        const std::size_t unfinished = p.calls.drain(graceEnd);
+        if (unfinished > 0) {
+            log::warn("grace period over; cancelling calls", {{"in_flight", unfinished}});
+        } else {
+            p.calls.settle(std::chrono::milliseconds(100), graceEnd);
+        }
+        p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
         p.server->Wait();
         p.compactionTimer->cancel();
         p.leaseTimer->cancel();

@@ -158,6 +158,15 @@ Status applyYaml(DaemonConfig &config, const YAML::Node &node, const std::string
             continue;
         }
         const auto setter = setters().find(option);
+        if (entry.second.IsNull()) {
+            // An empty value, or a section whose options are all commented out: keep defaults.
+            const auto section = setters().lower_bound(option + ".");
+            const bool isSection =
+                section != setters().end() && section->first.rfind(option + ".", 0) == 0;
+            if (setter != setters().end() || isSection) {
+                continue;
+            }
+        }
         if (setter == setters().end()) {
             return invalidArgument("unknown option '" + option + "' (line " +
                                    std::to_string(entry.first.Mark().line + 1) + ")");

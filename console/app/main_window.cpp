@@ -7,6 +7,7 @@
 #include "views/audit_page.h"
 #include "views/icons.h"
 #include "views/overview_page.h"
+#include "views/services_page.h"
 #include "views/theme.h"
 
 #include <QActionGroup>
@@ -26,7 +27,7 @@
 namespace aegis::console {
 namespace {
 
-enum PageIndex { OverviewIndex, AuditIndex };
+enum PageIndex { OverviewIndex, ServicesIndex, AuditIndex };
 
 const QString kGeometryKey = QStringLiteral("window/geometry");
 const QString kStateKey = QStringLiteral("window/state");
@@ -46,9 +47,11 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
     }
 
     m_overview = new OverviewPage(m_api);
+    m_services = new ServicesPage(m_api);
     m_audit = new AuditPage(m_api);
     m_stack = new QStackedWidget;
     m_stack->insertWidget(OverviewIndex, m_overview);
+    m_stack->insertWidget(ServicesIndex, m_services);
     m_stack->insertWidget(AuditIndex, m_audit);
 
     auto *central = new QWidget;
@@ -67,6 +70,8 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
             &QStackedWidget::setCurrentIndex);
     connect(m_overview, &OverviewPage::dataLoaded, this,
             [this] { emit pageDataLoaded(QStringLiteral("overview")); });
+    connect(m_services, &ServicesPage::dataLoaded, this,
+            [this] { emit pageDataLoaded(QStringLiteral("services")); });
     connect(m_audit, &AuditPage::dataLoaded, this,
             [this] { emit pageDataLoaded(QStringLiteral("audit")); });
     connect(m_api, &ApiClient::stateChanged, this, &MainWindow::updateStatusBar);
@@ -81,7 +86,7 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
 MainWindow::~MainWindow() = default;
 
 QStringList MainWindow::pageNames() {
-    return {QStringLiteral("overview"), QStringLiteral("audit")};
+    return {QStringLiteral("overview"), QStringLiteral("services"), QStringLiteral("audit")};
 }
 
 bool MainWindow::showPage(const QString &name) {
@@ -100,6 +105,9 @@ QString MainWindow::currentPage() const {
 bool MainWindow::pageHasData(const QString &name) const {
     if (name == QLatin1String("overview")) {
         return m_overview->hasData();
+    }
+    if (name == QLatin1String("services")) {
+        return m_services->hasData();
     }
     if (name == QLatin1String("audit")) {
         return m_audit->hasData();
@@ -123,6 +131,7 @@ QWidget *MainWindow::buildSidebar() {
     m_navigation->setIconSize(QSize(18, 18));
     m_navigation->setFrameShape(QFrame::NoFrame);
     m_navigation->addItem(tr("Overview"));
+    m_navigation->addItem(tr("Services"));
     m_navigation->addItem(tr("Audit log"));
     m_navigation->setCurrentRow(OverviewIndex);
 
@@ -182,7 +191,7 @@ void MainWindow::buildMenus() {
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    const QStringList titles = {tr("&Overview"), tr("&Audit log")};
+    const QStringList titles = {tr("&Overview"), tr("&Services"), tr("&Audit log")};
     for (int i = 0; i < titles.size(); ++i) {
         QAction *page = view->addAction(titles.at(i));
         page->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
@@ -195,6 +204,8 @@ void MainWindow::buildMenus() {
         m_api->refreshStatus();
         if (m_stack->currentIndex() == AuditIndex) {
             m_audit->reload();
+        } else if (m_stack->currentIndex() == ServicesIndex) {
+            m_services->reload();
         }
     });
     view->addSeparator();
@@ -240,6 +251,7 @@ void MainWindow::refreshIcons() {
     const ThemeColors colors = themeColors(palette());
     const QColor tone = palette().color(QPalette::Text);
     m_navigation->item(OverviewIndex)->setIcon(themedIcon(QStringLiteral("overview"), tone));
+    m_navigation->item(ServicesIndex)->setIcon(themedIcon(QStringLiteral("services"), tone));
     m_navigation->item(AuditIndex)->setIcon(themedIcon(QStringLiteral("audit"), tone));
     setWindowIcon(themedIcon(QStringLiteral("aegis"), colors.accent));
     if (m_themeActions) {

@@ -16,12 +16,13 @@ namespace aegis::console {
 class ApiClient;
 class AuditPage;
 class OverviewPage;
+class ServicesPage;
 class ThemeController;
 class TokenVault;
 
-// The console's window: a navigation sidebar with the pages that work (Overview, Audit), menus,
-// and a status bar with the connection state, server version, revision and round-trip time.
-// Profiles and window geometry are kept in QSettings.
+// The console's window: a navigation sidebar with the pages that work (Overview, Services, Audit),
+// menus, and a status bar with the connection state, server version, revision and round-trip
+// time. Profiles and window geometry are kept in QSettings.
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
@@ -34,13 +35,14 @@ public:
     // Connects with settings that are not saved (command line, tests); `label` names them.
     void connectWith(const ConnectionSettings &settings, const QString &label);
 
-    // "overview" or "audit"; false for an unknown name.
+    // "overview", "services" or "audit"; false for an unknown name.
     bool showPage(const QString &name);
     QString currentPage() const;
     static QStringList pageNames();
     bool pageHasData(const QString &name) const;
 
     OverviewPage *overviewPage() const { return m_overview; }
+    ServicesPage *servicesPage() const { return m_services; }
     AuditPage *auditPage() const { return m_audit; }
     ProfileStore &profiles() { return m_profiles; }
 
@@ -72,6 +74,7 @@ private:
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_stack = nullptr;
     OverviewPage *m_overview = nullptr;
+    ServicesPage *m_services = nullptr;
     AuditPage *m_audit = nullptr;
     QComboBox *m_profileSelector = nullptr;
     QLabel *m_sidebarSubtitle = nullptr;

@@ -3,8 +3,10 @@
 #include "net/audit_watch.h"
 #include "net/channel_hub.h"
 #include "net/proto_convert.h"
+#include "net/resumable_watch.h"
 
 #include <aegis/v1/audit.grpc.pb.h>
+#include <aegis/v1/registry.grpc.pb.h>
 #include <aegis/v1/system.grpc.pb.h>
 #include <client/connection.h>
 
@@ -35,6 +37,7 @@ void ApiClient::shutdown() {
     m_probeTimer.stop();
     m_hub->close();
     m_watch.reset();
+    m_instanceWatch.reset();
     m_pool.clear();
     m_pool.waitForDone();
 }
@@ -245,6 +248,200 @@ void ApiClient::stopAuditWatch() {
     if (m_watchLive) {
         m_watchLive = false;
         emit auditWatchLiveChanged(false, {});
+    }
+}
+
+void ApiClient::postForWatch(const quint64 &counter, quint64 generation,
+                             std::function<void()> apply) {
+    // `counter` is a member of this object; it is read on this object's thread only.
+    QMetaObject::invokeMethod(
+        this,
+        [&counter, generation, apply = std::move(apply)] {
+            if (generation == counter) {
+                apply();
+            }
+        },
+        Qt::QueuedConnection);
+}
+
+quint64 ApiClient::listServices(const QString &pageToken, int pageSize) {
+    const quint64 id = m_nextRequestId++;
+    v1::ListServicesRequest request;
+    request.set_page_size(pageSize);
+    request.set_page_token(pageToken.toStdString());
+    submit<ServicePage>(
+        [request](const std::shared_ptr<grpc::Channel> &channel,
+                  grpc::ClientContext &context) -> Outcome<ServicePage> {
+            auto stub = v1::RegistryService::NewStub(channel);
+            v1::ListServicesResponse response;
+            const grpc::Status status = stub->ListServices(&context, request, &response);
+            if (!status.ok()) {
+                return fromStatus(status);
+            }
+            ServicePage page;
+            for (const auto &service : response.services()) {
+                page.services.append(fromProto(service));
+            }
+            page.nextPageToken = QString::fromStdString(response.next_page_token());
+            page.revision = response.header().revision();
+            return page;
+        },
+        [this, id](Outcome<ServicePage> &result) {
+            if (auto *page = std::get_if<ServicePage>(&result)) {
+                emit servicesPageReceived(id, *page);
+            } else {
+                emit registryCallFailed(id, std::get<CallError>(result));
+            }
+        });
+    return id;
+}
+
+quint64 ApiClient::listInstances(const QString &pageToken, int pageSize) {
+    const quint64 id = m_nextRequestId++;
+    v1::ListInstancesRequest request;
+    request.set_page_size(pageSize);
+    request.set_page_token(pageToken.toStdString());
+    submit<InstancePage>(
+        [request](const std::shared_ptr<grpc::Channel> &channel,
+                  grpc::ClientContext &context) -> Outcome<InstancePage> {
+            auto stub = v1::RegistryService::NewStub(channel);
+            v1::ListInstancesResponse response;
+            const grpc::Status status = stub->ListInstances(&context, request, &response);
+            if (!status.ok()) {
+                return fromStatus(status);
+            }
+            InstancePage page;
+            page.instances.reserve(response.instances_size());
+            for (const auto &instance : response.instances()) {
+                page.instances.append(fromProto(instance));
+            }
+            page.nextPageToken = QString::fromStdString(response.next_page_token());
+            page.revision = response.header().revision();
+            return page;
+        },
+        [this, id](Outcome<InstancePage> &result) {
+            if (auto *page = std::get_if<InstancePage>(&result)) {
+                emit instancesPageReceived(id, *page);
+            } else {
+                emit registryCallFailed(id, std::get<CallError>(result));
+            }
+        });
+    return id;
+}
+
+quint64 ApiClient::setInstanceState(const QString &service, const QString &instanceId,
+                                    InstanceState state) {
+    const quint64 id = m_nextRequestId++;
+    v1::SetInstanceStateRequest request;
+    request.set_service(service.toStdString());
+    request.set_instance_id(instanceId.toStdString());
+    request.set_state(toProto(state));
+    submit<bool>(
+        [request](const std::shared_ptr<grpc::Channel> &channel,
+                  grpc::ClientContext &context) -> Outcome<bool> {
+            auto stub = v1::RegistryService::NewStub(channel);
+            v1::SetInstanceStateResponse response;
+            const grpc::Status status = stub->SetInstanceState(&context, request, &response);
+            if (!status.ok()) {
+                return fromStatus(status);
+            }
+            return true;
+        },
+        [this, id](Outcome<bool> &result) {
+            if (std::holds_alternative<bool>(result)) {
+                emit instanceActionSucceeded(id);
+            } else {
+                emit registryCallFailed(id, std::get<CallError>(result));
+            }
+        });
+    return id;
+}
+
+quint64 ApiClient::deregisterInstance(const QString &service, const QString &instanceId) {
+    const quint64 id = m_nextRequestId++;
+    v1::DeregisterInstanceRequest request;
+    request.set_service(service.toStdString());
+    request.set_instance_id(instanceId.toStdString());
+    submit<bool>(
+        [request](const std::shared_ptr<grpc::Channel> &channel,
+                  grpc::ClientContext &context) -> Outcome<bool> {
+            auto stub = v1::RegistryService::NewStub(channel);
+            v1::DeregisterInstanceResponse response;
+            const grpc::Status status = stub->DeregisterInstance(&context, request, &response);
+            if (!status.ok()) {
+                return fromStatus(status);
+            }
+            return true;
+        },
+        [this, id](Outcome<bool> &result) {
+            if (std::holds_alternative<bool>(result)) {
+                emit instanceActionSucceeded(id);
+            } else {
+                emit registryCallFailed(id, std::get<CallError>(result));
+            }
+        });
+    return id;
+}
+
+void ApiClient::watchInstances(qint64 startRevision) {
+    stopInstanceWatch();
+    if (m_shutDown) {
+        return;
+    }
+    const quint64 generation = ++m_instanceWatchGeneration;
+    const quint64 &counter = m_instanceWatchGeneration;
+    // The session and callbacks run on the stream thread and only post to this object;
+    // stopInstanceWatch() joins that thread before this object can go away.
+    auto session = [this, generation, &counter](const std::shared_ptr<grpc::Channel> &channel,
+                                                grpc::ClientContext &context, qint64 start,
+                                                const ResumableWatch::Received &received) {
+        v1::WatchInstancesRequest request;
+        request.set_start_revision(start);
+        auto stub = v1::RegistryService::NewStub(channel);
+        auto reader = stub->WatchInstances(&context, request);
+        v1::WatchInstancesResponse response;
+        while (reader->Read(&response)) {
+            QList<InstanceChange> changes;
+            changes.reserve(response.events_size());
+            qint64 revision = response.header().revision();
+            for (const auto &event : response.events()) {
+                changes.append(fromProto(event));
+                revision = std::max<qint64>(revision, event.revision());
+            }
+            received(revision);
+            if (!changes.isEmpty()) {
+                postForWatch(counter, generation, [this, changes, revision] {
+                    emit instanceChangesArrived(changes, revision);
+                });
+            }
+        }
+        return reader->Finish();
+    };
+    ResumableWatch::Callbacks callbacks;
+    callbacks.onLive = [this, generation, &counter](bool live, QString reason) {
+        postForWatch(counter, generation, [this, live, reason] {
+            m_instanceWatchLive = live;
+            emit instanceWatchLiveChanged(live, reason);
+        });
+    };
+    callbacks.onResync = [this, generation, &counter](qint64 compactRevision) {
+        postForWatch(counter, generation,
+                     [this, compactRevision] { emit instanceWatchResyncNeeded(compactRevision); });
+    };
+    ResumableWatch::Options options;
+    options.startRevision = startRevision;
+    options.streamDeadline = m_options.streamDeadline;
+    options.backoff = m_options.reconnect;
+    m_instanceWatch =
+        std::make_unique<ResumableWatch>(m_hub, options, std::move(session), std::move(callbacks));
+}
+
+void ApiClient::stopInstanceWatch() {
+    ++m_instanceWatchGeneration;
+    m_instanceWatch.reset();
+    if (m_instanceWatchLive) {
+        m_instanceWatchLive = false;
+        emit instanceWatchLiveChanged(false, {});
     }
 }
 

@@ -22,6 +22,7 @@ namespace aegis::console {
 
 class AuditWatch;
 class ChannelHub;
+class ResumableWatch;
 
 struct ApiClientOptions {
     // How often GetStatus is called while connected (status, revision and round-trip time).
@@ -72,6 +73,23 @@ public:
     void stopAuditWatch();
     bool isAuditWatchLive() const { return m_watchLive; }
 
+    // Lists one page of services by name; answered by servicesPageReceived or registryCallFailed.
+    quint64 listServices(const QString &pageToken, int pageSize = 500);
+    // Lists one page of every service's instances; answered by instancesPageReceived or
+    // registryCallFailed.
+    quint64 listInstances(const QString &pageToken, int pageSize = 500);
+    // The operator actions; answered by instanceActionSucceeded or registryCallFailed. The daemon
+    // audits both, and the change itself arrives through the instance watch.
+    quint64 setInstanceState(const QString &service, const QString &instanceId,
+                             InstanceState state);
+    quint64 deregisterInstance(const QString &service, const QString &instanceId);
+
+    // Streams every service's instance changes from `startRevision` (0 = from now) through
+    // instanceChangesArrived, replacing any previous instance watch.
+    void watchInstances(qint64 startRevision);
+    void stopInstanceWatch();
+    bool isInstanceWatchLive() const { return m_instanceWatchLive; }
+
 signals:
     // connectTo() was called: everything shown so far belongs to the previous daemon.
     void connectionChanged(const aegis::console::ConnectionSettings &settings);
@@ -83,6 +101,16 @@ signals:
     void auditWatchLiveChanged(bool live, const QString &reason);
     // The watch fell behind the compacted history; re-list, then watch again.
     void auditWatchResyncNeeded(qint64 compactRevision);
+    void servicesPageReceived(quint64 requestId, const aegis::console::ServicePage &page);
+    void instancesPageReceived(quint64 requestId, const aegis::console::InstancePage &page);
+    void instanceActionSucceeded(quint64 requestId);
+    void registryCallFailed(quint64 requestId, const aegis::console::CallError &error);
+    // Changes in revision order; `revision` is the last one's.
+    void instanceChangesArrived(const QList<aegis::console::InstanceChange> &changes,
+                                qint64 revision);
+    void instanceWatchLiveChanged(bool live, const QString &reason);
+    // The instance watch fell behind the compacted history; re-list, then watch again.
+    void instanceWatchResyncNeeded(qint64 compactRevision);
 
 private:
     template <typename T>
@@ -99,6 +127,9 @@ private:
     void probe();
     void onProbeResult(Outcome<DaemonStatus> &result);
     void setState(ConnectionState state, const QString &reason);
+    // Runs `apply` on this object's thread later, unless `counter` moved past `generation`
+    // meanwhile (the watch it came from was replaced or stopped).
+    void postForWatch(const quint64 &counter, quint64 generation, std::function<void()> apply);
 
     ApiClientOptions m_options;
     std::shared_ptr<ChannelHub> m_hub;
@@ -118,6 +149,10 @@ private:
     std::unique_ptr<AuditWatch> m_watch;
     quint64 m_watchGeneration = 0;
     bool m_watchLive = false;
+
+    std::unique_ptr<ResumableWatch> m_instanceWatch;
+    quint64 m_instanceWatchGeneration = 0;
+    bool m_instanceWatchLive = false;
 };
 
 } // namespace aegis::console

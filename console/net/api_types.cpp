@@ -107,6 +107,20 @@ bool AuditQuery::isEmpty() const {
     return *this == AuditQuery{};
 }
 
+QString instanceStateName(InstanceState state) {
+    switch (state) {
+    case InstanceState::Serving:
+        return QCoreApplication::translate("InstanceState", "serving");
+    case InstanceState::Draining:
+        return QCoreApplication::translate("InstanceState", "draining");
+    case InstanceState::Maintenance:
+        return QCoreApplication::translate("InstanceState", "maintenance");
+    case InstanceState::Unspecified:
+        break;
+    }
+    return QCoreApplication::translate("InstanceState", "unknown");
+}
+
 QString roleName(int role) {
     switch (role) {
     case 1:

@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QList>
+#include <QMap>
 #include <QMetaType>
 #include <QPair>
 #include <QString>
@@ -100,6 +101,63 @@ struct AuditRecordPage {
     qint64 revision = 0;
 };
 
+// Mirrors aegis.v1.InstanceState; the numeric values are the protocol's.
+enum class InstanceState { Unspecified = 0, Serving = 1, Draining = 2, Maintenance = 3 };
+
+// "serving", "draining", "maintenance" (lower case, as operators type them).
+QString instanceStateName(InstanceState state);
+
+// A copy of aegis.v1.Instance.
+struct ServiceInstance {
+    QString service;
+    QString id;
+    QString address;
+    QMap<QString, QString> labels;
+    QMap<QString, QString> metadata;
+    int weight = 100;
+    InstanceState state = InstanceState::Unspecified;
+    qint64 leaseId = 0;
+    qint64 leaseTtlSeconds = 0;
+    QDateTime registerTime;
+    qint64 createRevision = 0;
+    qint64 modRevision = 0;
+
+    // "service/id": unique across the fleet.
+    QString key() const { return service + QLatin1Char('/') + id; }
+    QString label(const QString &name) const { return labels.value(name); }
+};
+
+// A copy of aegis.v1.Service, without its labels.
+struct ServiceInfo {
+    QString name;
+    QString description;
+    qint64 instanceCount = 0;
+};
+
+// A copy of aegis.v1.InstanceEvent.
+struct InstanceChange {
+    enum class Type { Added, Updated, Removed };
+    Type type = Type::Updated;
+    // The instance's new state; for Removed, its last.
+    ServiceInstance instance;
+    // "deregistered", "lease_expired", "operator" or empty.
+    QString reason;
+    qint64 revision = 0;
+};
+
+struct ServicePage {
+    QList<ServiceInfo> services;
+    QString nextPageToken;
+    qint64 revision = 0;
+};
+
+struct InstancePage {
+    QList<ServiceInstance> instances;
+    QString nextPageToken;
+    // The revision the page was served at; a watch started at revision + 1 misses nothing.
+    qint64 revision = 0;
+};
+
 QString roleName(int role);
 // "/aegis.v1.AuthService/CreateToken" -> "AuthService.CreateToken".
 QString shortMethodName(const QString &method);
@@ -112,3 +170,9 @@ Q_DECLARE_METATYPE(aegis::console::DaemonStatus)
 Q_DECLARE_METATYPE(aegis::console::AuditEntry)
 Q_DECLARE_METATYPE(aegis::console::AuditRecordPage)
 Q_DECLARE_METATYPE(aegis::console::AuditQuery)
+Q_DECLARE_METATYPE(aegis::console::InstanceState)
+Q_DECLARE_METATYPE(aegis::console::ServiceInstance)
+Q_DECLARE_METATYPE(aegis::console::ServiceInfo)
+Q_DECLARE_METATYPE(aegis::console::InstanceChange)
+Q_DECLARE_METATYPE(aegis::console::ServicePage)
+Q_DECLARE_METATYPE(aegis::console::InstancePage)

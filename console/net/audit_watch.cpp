@@ -1,144 +1,50 @@
 #include "net/audit_watch.h"
 
-#include "net/channel_hub.h"
 #include "net/proto_convert.h"
 
 #include <aegis/v1/audit.grpc.pb.h>
 
-#include <QCoreApplication>
-
 #include <algorithm>
 
 namespace aegis::console {
+namespace {
+
+ResumableWatch::Options watchOptions(const AuditWatch::Options &options) {
+    ResumableWatch::Options result;
+    result.startRevision = options.startRevision;
+    result.streamDeadline = options.streamDeadline;
+    result.backoff = options.backoff;
+    return result;
+}
+
+} // namespace
 
 AuditWatch::AuditWatch(std::shared_ptr<ChannelHub> hub, Options options, Callbacks callbacks)
-    : m_hub(std::move(hub))
-    , m_options(std::move(options))
-    , m_callbacks(std::move(callbacks)) {
-    m_thread = std::thread([this] { run(); });
-}
-
-AuditWatch::~AuditWatch() {
-    stop();
-}
-
-void AuditWatch::stop() {
-    {
-        std::lock_guard lock(m_mutex);
-        m_stopping = true;
-        if (m_current) {
-            m_current->TryCancel();
-        }
-    }
-    m_wake.notify_all();
-    if (m_thread.joinable()) {
-        m_thread.join();
-    }
-}
-
-bool AuditWatch::waitForRetry(std::chrono::milliseconds delay) {
-    std::unique_lock lock(m_mutex);
-    m_wake.wait_for(lock, delay, [this] { return m_stopping; });
-    return !m_stopping;
-}
-
-void AuditWatch::setLive(bool live, const QString &reason) {
-    if (live == m_live && reason == m_lastReason) {
-        return;
-    }
-    m_live = live;
-    m_lastReason = reason;
-    if (m_callbacks.onLive) {
-        m_callbacks.onLive(live, reason);
-    }
-}
-
-void AuditWatch::run() {
-    Backoff backoff(m_options.backoff);
-    qint64 nextRevision = m_options.startRevision;
-    for (;;) {
-        CallError error;
-        auto channel = m_hub->acquire(&error);
-        if (channel) {
-            grpc::ClientContext context;
-            context.set_deadline(std::chrono::system_clock::now() + m_options.streamDeadline);
-            {
-                std::lock_guard lock(m_mutex);
-                if (m_stopping) {
-                    return;
-                }
-                m_current = &context;
-            }
-            const auto opened = std::chrono::steady_clock::now();
-            v1::WatchAuditRecordsRequest request;
-            toProto(m_options.query, request.mutable_filter());
-            request.set_start_revision(nextRevision);
-            auto stub = v1::AuditService::NewStub(channel);
-            auto reader = stub->WatchAuditRecords(&context, request);
-            if (channel->GetState(false) == GRPC_CHANNEL_READY) {
-                setLive(true, {});
-            }
-            v1::WatchAuditRecordsResponse response;
-            while (reader->Read(&response)) {
-                setLive(true, {});
-                backoff.reset();
-                QList<AuditEntry> records;
-                records.reserve(response.records_size());
-                qint64 revision = response.header().revision();
-                for (const auto &record : response.records()) {
-                    records.append(fromProto(record));
-                    revision = std::max<qint64>(revision, record.revision());
-                }
-                if (revision > 0) {
-                    nextRevision = std::max(nextRevision, revision + 1);
-                }
-                if (!records.isEmpty() && m_callbacks.onRecords) {
-                    m_callbacks.onRecords(std::move(records), revision);
-                }
-            }
-            const grpc::Status status = reader->Finish();
-            {
-                std::lock_guard lock(m_mutex);
-                m_current = nullptr;
-                if (m_stopping) {
-                    return;
-                }
-            }
-            if (status.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
-                qint64 compact = 0;
-                const auto &trailers = context.GetServerTrailingMetadata();
-                if (auto it = trailers.find("aegis-compact-revision"); it != trailers.end()) {
-                    compact =
-                        QByteArray(it->second.data(), static_cast<qsizetype>(it->second.size()))
-                            .toLongLong();
-                }
-                setLive(false,
-                        QCoreApplication::translate("AuditWatch", "history compacted; reloading"));
-                if (m_callbacks.onResync) {
-                    m_callbacks.onResync(compact);
-                }
-                return;
-            }
-            const bool renewal = status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
-                                 std::chrono::steady_clock::now() - opened >=
-                                     m_options.streamDeadline - std::chrono::seconds(1);
-            if (renewal) {
-                continue;
-            }
-            error = fromStatus(status);
-            if (error.code == 0) {
-                // The server ended the stream cleanly (a restart, say): resume.
-                error = {14, QCoreApplication::translate("AuditWatch", "stream ended by server")};
-            }
-            if (error.isUnreachable()) {
-                m_hub->invalidate(channel);
-            }
-        }
-        setLive(false, error.describe());
-        if (!waitForRetry(backoff.next())) {
-            return;
-        }
-    }
-}
+    : m_watch(std::move(hub), watchOptions(options),
+              [query = options.query, onRecords = callbacks.onRecords](
+                  const std::shared_ptr<grpc::Channel> &channel, grpc::ClientContext &context,
+                  qint64 startRevision, const ResumableWatch::Received &received) {
+                  v1::WatchAuditRecordsRequest request;
+                  toProto(query, request.mutable_filter());
+                  request.set_start_revision(startRevision);
+                  auto stub = v1::AuditService::NewStub(channel);
+                  auto reader = stub->WatchAuditRecords(&context, request);
+                  v1::WatchAuditRecordsResponse response;
+                  while (reader->Read(&response)) {
+                      QList<AuditEntry> records;
+                      records.reserve(response.records_size());
+                      qint64 revision = response.header().revision();
+                      for (const auto &record : response.records()) {
+                          records.append(fromProto(record));
+                          revision = std::max<qint64>(revision, record.revision());
+                      }
+                      received(revision);
+                      if (!records.isEmpty() && onRecords) {
+                          onRecords(std::move(records), revision);
+                      }
+                  }
+                  return reader->Finish();
+              },
+              {std::move(callbacks.onLive), std::move(callbacks.onResync)}) {}
 
 } // namespace aegis::console

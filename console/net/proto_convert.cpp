@@ -75,6 +75,81 @@ void toProto(const AuditQuery &query, v1::AuditFilter *filter) {
     }
 }
 
+ServiceInstance fromProto(const v1::Instance &instance) {
+    ServiceInstance result;
+    result.service = QString::fromStdString(instance.service());
+    result.id = QString::fromStdString(instance.id());
+    result.address = QString::fromStdString(instance.address());
+    for (const auto &[key, value] : instance.labels()) {
+        result.labels.insert(QString::fromStdString(key), QString::fromStdString(value));
+    }
+    for (const auto &[key, value] : instance.metadata()) {
+        result.metadata.insert(QString::fromStdString(key), QString::fromStdString(value));
+    }
+    result.weight = instance.has_weight() ? instance.weight() : 100;
+    switch (instance.state()) {
+    case v1::INSTANCE_STATE_SERVING:
+        result.state = InstanceState::Serving;
+        break;
+    case v1::INSTANCE_STATE_DRAINING:
+        result.state = InstanceState::Draining;
+        break;
+    case v1::INSTANCE_STATE_MAINTENANCE:
+        result.state = InstanceState::Maintenance;
+        break;
+    default:
+        result.state = InstanceState::Unspecified;
+        break;
+    }
+    result.leaseId = instance.lease_id();
+    result.leaseTtlSeconds = instance.lease_ttl_seconds();
+    result.registerTime = fromTimestamp(instance.register_time());
+    result.createRevision = instance.create_revision();
+    result.modRevision = instance.mod_revision();
+    return result;
+}
+
+ServiceInfo fromProto(const v1::Service &service) {
+    ServiceInfo result;
+    result.name = QString::fromStdString(service.name());
+    result.description = QString::fromStdString(service.description());
+    result.instanceCount = service.instance_count();
+    return result;
+}
+
+InstanceChange fromProto(const v1::InstanceEvent &event) {
+    InstanceChange change;
+    switch (event.type()) {
+    case v1::INSTANCE_EVENT_TYPE_ADDED:
+        change.type = InstanceChange::Type::Added;
+        break;
+    case v1::INSTANCE_EVENT_TYPE_REMOVED:
+        change.type = InstanceChange::Type::Removed;
+        break;
+    default:
+        change.type = InstanceChange::Type::Updated;
+        break;
+    }
+    change.instance = fromProto(event.instance());
+    change.reason = QString::fromStdString(event.reason());
+    change.revision = event.revision();
+    return change;
+}
+
+v1::InstanceState toProto(InstanceState state) {
+    switch (state) {
+    case InstanceState::Serving:
+        return v1::INSTANCE_STATE_SERVING;
+    case InstanceState::Draining:
+        return v1::INSTANCE_STATE_DRAINING;
+    case InstanceState::Maintenance:
+        return v1::INSTANCE_STATE_MAINTENANCE;
+    case InstanceState::Unspecified:
+        break;
+    }
+    return v1::INSTANCE_STATE_UNSPECIFIED;
+}
+
 CallError fromStatus(const grpc::Status &status) {
     return {static_cast<int>(status.error_code()), QString::fromStdString(status.error_message())};
 }

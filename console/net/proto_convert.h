@@ -5,6 +5,7 @@
 #include "net/api_types.h"
 
 #include <aegis/v1/audit.pb.h>
+#include <aegis/v1/registry.pb.h>
 #include <aegis/v1/system.pb.h>
 #include <grpcpp/support/status.h>
 
@@ -16,6 +17,10 @@ void toTimestamp(const QDateTime &time, google::protobuf::Timestamp *timestamp);
 DaemonStatus fromProto(const v1::GetStatusResponse &response);
 AuditEntry fromProto(const v1::AuditRecord &record);
 void toProto(const AuditQuery &query, v1::AuditFilter *filter);
+ServiceInstance fromProto(const v1::Instance &instance);
+ServiceInfo fromProto(const v1::Service &service);
+InstanceChange fromProto(const v1::InstanceEvent &event);
+v1::InstanceState toProto(InstanceState state);
 CallError fromStatus(const grpc::Status &status);
 
 } // namespace aegis::console

@@ -5,9 +5,9 @@
 #include "net/api_client.h"
 #include "views/audit_detail_pane.h"
 #include "views/connection_banner.h"
+#include "views/live_badge.h"
 #include "views/outcome_delegate.h"
 #include "views/page_header.h"
-#include "views/theme.h"
 
 #include <QComboBox>
 #include <QDateTimeEdit>
@@ -39,7 +39,9 @@ AuditPage::AuditPage(ApiClient *api, QWidget *parent)
     , m_proxy(new AuditFilterModel(this))
     , m_header(new PageHeader(tr("Audit log"),
                               tr("Every mutation attempted through the API, newest first")))
-    , m_liveBadge(new QLabel)
+    , m_liveBadge(
+          new LiveBadge(tr("New records appear at the top as they are written"),
+                        tr("Showing the records loaded before the daemon became unreachable")))
     , m_refresh(new QPushButton(tr("Refresh")))
     , m_actor(new QLineEdit)
     , m_method(new QLineEdit)
@@ -384,26 +386,7 @@ void AuditPage::onLiveRecords(const QList<AuditEntry> &records) {
 }
 
 void AuditPage::updateLiveBadge() {
-    const ThemeColors colors = themeColors(palette());
-    QColor tone = colors.muted;
-    QString text = tr("Paused");
-    QString tip;
-    if (m_api->state() == ConnectionState::Unreachable) {
-        tone = colors.danger;
-        text = tr("Offline");
-        tip = tr("Showing the records loaded before the daemon became unreachable");
-    } else if (m_watchLive) {
-        tone = colors.success;
-        text = tr("Live");
-        tip = tr("New records appear at the top as they are written");
-    } else if (!m_watchReason.isEmpty()) {
-        tone = colors.warning;
-        text = tr("Reconnecting");
-        tip = m_watchReason;
-    }
-    m_liveBadge->setText(
-        QStringLiteral("<span style=\"color:%1\">●</span> %2").arg(tone.name(), text));
-    m_liveBadge->setToolTip(tip);
+    m_liveBadge->showState(m_api->state(), m_watchLive, m_watchReason);
 }
 
 void AuditPage::updateFooter() {

@@ -18,6 +18,7 @@ class ApiClient;
 class AuditDetailPane;
 class AuditFilterModel;
 class AuditRecordModel;
+class LiveBadge;
 class PageHeader;
 
 // The audit log: a filtered, paged table of audit records that grows live at the top as the
@@ -64,7 +65,7 @@ private:
     AuditRecordModel *m_model;
     AuditFilterModel *m_proxy;
     PageHeader *m_header;
-    QLabel *m_liveBadge;
+    LiveBadge *m_liveBadge;
     QPushButton *m_refresh;
     QLineEdit *m_actor;
     QLineEdit *m_method;

@@ -17,6 +17,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <optional>
+
 namespace aegis::console {
 namespace {
 
@@ -45,6 +47,8 @@ OverviewPage::OverviewPage(ApiClient *api, QWidget *parent)
     , m_compactRevision(new StatCard(tr("Compact revision")))
     , m_store(new StatCard(tr("Store")))
     , m_logLevel(new StatCard(tr("Log level")))
+    , m_services(new StatCard(tr("Services")))
+    , m_instances(new StatCard(tr("Instances")))
     , m_counts(new ResourceCountModel(this))
     , m_countsView(new QTableView)
     , m_profile(factLabel())
@@ -56,10 +60,11 @@ OverviewPage::OverviewPage(ApiClient *api, QWidget *parent)
     , m_updated(factLabel()) {
     auto *cards = new QGridLayout;
     cards->setSpacing(12);
-    const QList<StatCard *> all = {m_version,         m_uptime, m_revision,
-                                   m_compactRevision, m_store,  m_logLevel};
+    // The fleet first, then the daemon.
+    const QList<StatCard *> all = {m_services, m_instances, m_version,         m_uptime,
+                                   m_revision, m_store,     m_compactRevision, m_logLevel};
     for (int i = 0; i < all.size(); ++i) {
-        cards->addWidget(all[i], i / 3, i % 3);
+        cards->addWidget(all[i], i / 4, i % 4);
     }
 
     m_countsView->setModel(m_counts);
@@ -160,6 +165,12 @@ QString OverviewPage::cardValue(const QString &name) const {
     if (name == QLatin1String("store")) {
         return m_store->value();
     }
+    if (name == QLatin1String("services")) {
+        return m_services->value();
+    }
+    if (name == QLatin1String("instances")) {
+        return m_instances->value();
+    }
     return {};
 }
 
@@ -178,6 +189,22 @@ void OverviewPage::showStatus(const DaemonStatus &status) {
                                                                   : QString());
     m_logLevel->setValue(status.logLevel.isEmpty() ? QStringLiteral("—") : status.logLevel,
                          tr("runtime adjustable"));
+    const auto count = [&status](const QString &kind) -> std::optional<qint64> {
+        for (const auto &[name, value] : status.resourceCounts) {
+            if (name == kind) {
+                return value;
+            }
+        }
+        return std::nullopt;
+    };
+    const auto services = count(QStringLiteral("services"));
+    const auto instances = count(QStringLiteral("instances"));
+    const auto leases = count(QStringLiteral("leases"));
+    m_services->setValue(services ? formatCount(*services) : QStringLiteral("—"),
+                         tr("registered in discovery"));
+    m_instances->setValue(instances ? formatCount(*instances) : QStringLiteral("—"),
+                          leases ? tr("under %n lease(s)", nullptr, static_cast<int>(*leases))
+                                 : QString());
     m_counts->setCounts(status.resourceCounts);
     const int rows = std::max(1, m_counts->rowCount());
     m_countsView->setFixedHeight(m_countsView->horizontalHeader()->sizeHint().height() + rows * 28 +
@@ -191,8 +218,8 @@ void OverviewPage::showStatus(const DaemonStatus &status) {
 }
 
 void OverviewPage::setStale(bool stale) {
-    for (StatCard *card :
-         {m_version, m_uptime, m_revision, m_compactRevision, m_store, m_logLevel}) {
+    for (StatCard *card : {m_services, m_instances, m_version, m_uptime, m_revision,
+                           m_compactRevision, m_store, m_logLevel}) {
         card->setStale(stale);
     }
     m_countsView->setEnabled(!stale);

@@ -23,7 +23,8 @@ public:
     explicit OverviewPage(ApiClient *api, QWidget *parent = nullptr);
 
     bool hasData() const { return m_hasData; }
-    // For tests and screenshots: the value shown on a card ("version", "uptime", "revision").
+    // For tests and screenshots: the value shown on a card ("version", "uptime", "revision",
+    // "store", "services", "instances").
     QString cardValue(const QString &name) const;
 
     // The profile name shown among the connection facts.
@@ -46,6 +47,8 @@ private:
     StatCard *m_compactRevision;
     StatCard *m_store;
     StatCard *m_logLevel;
+    StatCard *m_services;
+    StatCard *m_instances;
     ResourceCountModel *m_counts;
     QTableView *m_countsView;
     QLabel *m_profile;

@@ -89,6 +89,10 @@ QLabel#CardDetail { color: %3; }
 QLabel#SectionTitle { font-size: 13px; font-weight: 600; }
 QFrame#Banner { background: %8; border: 1px solid %9; border-radius: 6px; }
 QFrame#Banner QLabel { color: %10; }
+QFrame#ErrorBanner { background: %11; border: 1px solid %12; border-radius: 6px; }
+QFrame#ErrorBanner QLabel { color: %13; }
+QLabel#InlineError { color: %12; }
+QLineEdit[invalid="true"] { border: 1px solid %12; border-radius: 3px; padding: 2px; }
 QTableView { border: 1px solid %2; border-radius: 6px; gridline-color: transparent; }
 QHeaderView::section { background: %7; border: none; border-bottom: 1px solid %2;
                        padding: 5px 8px; font-weight: 600; color: %3; }
@@ -101,7 +105,7 @@ QStatusBar QLabel { padding: 0 6px; }
              p.color(QPalette::Midlight).name(),
              c.dark ? QStringLiteral("#2b3340") : QStringLiteral("#dde7fb"), c.card.name(),
              c.bannerBackground.name(), c.warning.name())
-        .arg(c.bannerText.name());
+        .arg(c.bannerText.name(), c.errorBackground.name(), c.danger.name(), c.errorText.name());
 }
 
 } // namespace
@@ -142,6 +146,11 @@ ThemeColors themeColors(const QPalette &palette) {
         c.sidebar = QColor(0x12, 0x14, 0x18);
         c.bannerBackground = QColor(0x3a, 0x2e, 0x12);
         c.bannerText = QColor(0xf0, 0xd0, 0x8a);
+        c.errorBackground = QColor(0x3b, 0x16, 0x1a);
+        c.errorText = QColor(0xff, 0xa1, 0x98);
+        c.attention = QColor(0xa3, 0x71, 0xf7);
+        c.deployBlue = QColor(0x58, 0xa6, 0xff);
+        c.deployGreen = QColor(0x3f, 0xb9, 0x50);
     } else {
         c.success = QColor(0x1a, 0x7f, 0x37);
         c.danger = QColor(0xcf, 0x22, 0x2e);
@@ -152,6 +161,11 @@ ThemeColors themeColors(const QPalette &palette) {
         c.sidebar = QColor(0xea, 0xec, 0xf0);
         c.bannerBackground = QColor(0xff, 0xf8, 0xc5);
         c.bannerText = QColor(0x6b, 0x4a, 0x00);
+        c.errorBackground = QColor(0xff, 0xeb, 0xe9);
+        c.errorText = QColor(0x82, 0x07, 0x1e);
+        c.attention = QColor(0x82, 0x50, 0xdf);
+        c.deployBlue = QColor(0x09, 0x69, 0xda);
+        c.deployGreen = QColor(0x1a, 0x7f, 0x37);
     }
     return c;
 }

@@ -27,6 +27,14 @@ struct ThemeColors {
     QColor sidebar;
     QColor bannerBackground;
     QColor bannerText;
+    // An action that failed: background, border and text of its inline message.
+    QColor errorBackground;
+    QColor errorText;
+    // A neutral tone distinct from the others (maintenance).
+    QColor attention;
+    // The deployment colours of blue-green rollouts.
+    QColor deployBlue;
+    QColor deployGreen;
 };
 
 ThemeColors themeColors(const QPalette &palette);

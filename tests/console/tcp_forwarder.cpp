@@ -7,6 +7,10 @@ TcpForwarder::TcpForwarder(QObject *parent)
     connect(&m_server, &QTcpServer::newConnection, this, &TcpForwarder::accept);
 }
 
+TcpForwarder::~TcpForwarder() {
+    stop();
+}
+
 quint16 TcpForwarder::freePort() {
     QTcpServer probe;
     probe.listen(QHostAddress::LocalHost, 0);

@@ -14,6 +14,9 @@ class TcpForwarder final : public QObject {
     Q_OBJECT
 public:
     explicit TcpForwarder(QObject *parent = nullptr);
+    // Drops the connections first: the sockets are children and would otherwise report their
+    // disconnection from ~QObject, after m_pairs is gone.
+    ~TcpForwarder() override;
 
     // A port nothing listens on right now.
     static quint16 freePort();

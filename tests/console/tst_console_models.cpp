@@ -1,7 +1,11 @@
 #include "models/audit_filter_model.h"
 #include "models/audit_record_model.h"
 #include "models/display_format.h"
+#include "models/instance_filter_model.h"
+#include "models/instance_model.h"
+#include "models/instance_selector.h"
 #include "models/resource_count_model.h"
+#include "models/service_summary_model.h"
 #include "net/backoff.h"
 
 #include <QAbstractItemModelTester>
@@ -43,6 +47,44 @@ QStringList ids(const QAbstractItemModel &model) {
         result.append(model.index(row, 0).data(AuditRecordModel::EntryRole).value<AuditEntry>().id);
     }
     return result;
+}
+
+ServiceInstance instance(const QString &service, int n,
+                         const QString &colour = QStringLiteral("blue"),
+                         const QString &zone = QStringLiteral("a"), qint64 revision = 1) {
+    ServiceInstance i;
+    i.service = service;
+    i.id = QStringLiteral("%1-%2").arg(service).arg(n);
+    i.address = QStringLiteral("10.0.0.%1:8080").arg(n);
+    i.labels = {{QStringLiteral("version"), QStringLiteral("1.0.%1").arg(n)},
+                {QStringLiteral("color"), colour},
+                {QStringLiteral("zone"), zone}};
+    i.state = InstanceState::Serving;
+    i.leaseId = 100 + n;
+    i.leaseTtlSeconds = 30;
+    i.registerTime = QDateTime::fromSecsSinceEpoch(1700000000, Qt::UTC);
+    i.createRevision = revision;
+    i.modRevision = revision;
+    return i;
+}
+
+InstanceChange change(InstanceChange::Type type, ServiceInstance i, qint64 revision) {
+    i.modRevision = revision;
+    return {type, i, {}, revision};
+}
+
+QStringList instanceKeys(const QAbstractItemModel &model) {
+    QStringList result;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        result.append(
+            model.index(row, 0).data(InstanceModel::InstanceRole).value<ServiceInstance>().key());
+    }
+    return result;
+}
+
+bool selects(const QString &selector, const QMap<QString, QString> &labels) {
+    const auto parsed = InstanceSelector::parse(selector);
+    return parsed && parsed->matches(labels);
 }
 
 } // namespace
@@ -205,6 +247,214 @@ private slots:
         QCOMPARE(rows.size(), 1);
         QCOMPARE(rows.first().row(), 5);
         QCOMPARE(rows.first().data(AuditRecordModel::EntryRole).value<AuditEntry>().id, selected);
+    }
+
+    void instanceChangesApplyRowByRowWithoutReset() {
+        InstanceModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy inserts(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removes(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+        const QString api = QStringLiteral("api");
+        const QString web = QStringLiteral("web");
+        model.sync({instance(web, 1), instance(api, 2), instance(api, 1)});
+        QCOMPARE(instanceKeys(model),
+                 (QStringList{QStringLiteral("api/api-1"), QStringLiteral("api/api-2"),
+                              QStringLiteral("web/web-1")}));
+        QCOMPARE(inserts.count(), 3);
+
+        // Added lands in order; Updated changes the row in place; Removed takes it away.
+        ServiceInstance drained = instance(api, 2);
+        drained.state = InstanceState::Draining;
+        QCOMPARE(model.applyChanges({change(InstanceChange::Type::Added, instance(api, 3), 5),
+                                     change(InstanceChange::Type::Updated, drained, 6),
+                                     change(InstanceChange::Type::Removed, instance(web, 1), 7)}),
+                 3);
+        QCOMPARE(instanceKeys(model),
+                 (QStringList{QStringLiteral("api/api-1"), QStringLiteral("api/api-2"),
+                              QStringLiteral("api/api-3")}));
+        QCOMPARE(model.index(1, InstanceModel::StateColumn).data().toString(),
+                 QStringLiteral("draining"));
+        QCOMPARE(model.index(1, InstanceModel::StateColumn).data(InstanceModel::StateRole).toInt(),
+                 int(InstanceState::Draining));
+        QCOMPARE(model.index(2, InstanceModel::ColourColumn).data().toString(),
+                 QStringLiteral("blue"));
+        QCOMPARE(model.index(2, InstanceModel::VersionColumn).data().toString(),
+                 QStringLiteral("1.0.3"));
+        QCOMPARE(model.index(2, InstanceModel::LabelsColumn).data(InstanceModel::LabelListRole),
+                 QVariant(QStringList{QStringLiteral("zone=a")}));
+        QCOMPARE(model.index(2, InstanceModel::LabelsColumn).data(Qt::ToolTipRole).toString(),
+                 QStringLiteral("color=blue\nversion=1.0.3\nzone=a"));
+        QCOMPARE(changes.count(), 1);
+        QCOMPARE(removes.count(), 1);
+
+        // Replays after a resume (older revisions) change nothing.
+        QCOMPARE(model.applyChanges({change(InstanceChange::Type::Updated, instance(api, 2), 4),
+                                     change(InstanceChange::Type::Added, instance(api, 3), 5),
+                                     change(InstanceChange::Type::Removed, instance(web, 1), 7)}),
+                 0);
+        QCOMPARE(model.rowCount(), 3);
+
+        // A re-list merges: gone rows go, new rows come, the rest stay.
+        model.sync({drained, instance(api, 3), instance(web, 2, QStringLiteral("green"))});
+        QCOMPARE(instanceKeys(model),
+                 (QStringList{QStringLiteral("api/api-2"), QStringLiteral("api/api-3"),
+                              QStringLiteral("web/web-2")}));
+
+        // Lease ages tick from the reference time.
+        model.setReferenceTime(QDateTime::fromSecsSinceEpoch(1700000000 + 3720, Qt::UTC));
+        QCOMPARE(model.index(0, InstanceModel::LeaseAgeColumn).data().toString(),
+                 QStringLiteral("1 h 2 min"));
+        QCOMPARE(resets.count(), 0);
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+        QCOMPARE(resets.count(), 0);
+    }
+
+    void instanceSelectionSurvivesChanges() {
+        InstanceModel model;
+        InstanceFilterModel filter;
+        filter.setSourceModel(&model);
+        QAbstractItemModelTester tester(&filter,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTableView view;
+        view.setModel(&filter);
+        QList<ServiceInstance> fleet;
+        for (int n = 1; n <= 9; ++n) {
+            fleet.append(instance(QStringLiteral("svc"), n));
+        }
+        model.sync(fleet);
+        view.selectRow(4);
+        const QString selected = QStringLiteral("svc/svc-5");
+        const auto selectedKey = [&view] {
+            const QModelIndexList rows = view.selectionModel()->selectedRows();
+            return rows.size() == 1 ? rows.first()
+                                          .data(InstanceModel::InstanceRole)
+                                          .value<ServiceInstance>()
+                                          .key()
+                                    : QString();
+        };
+        QCOMPARE(selectedKey(), selected);
+
+        // Rows added and removed above, and the selected row updated: still selected.
+        ServiceInstance drained = instance(QStringLiteral("svc"), 5);
+        drained.state = InstanceState::Draining;
+        model.applyChanges(
+            {change(InstanceChange::Type::Added, instance(QStringLiteral("a"), 1), 10),
+             change(InstanceChange::Type::Removed, fleet.at(0), 11),
+             change(InstanceChange::Type::Updated, drained, 12)});
+        QCOMPARE(selectedKey(), selected);
+        QCOMPARE(view.selectionModel()->selectedRows().first().row(), 4);
+        QCOMPARE(view.selectionModel()
+                     ->selectedRows()
+                     .first()
+                     .siblingAtColumn(InstanceModel::StateColumn)
+                     .data()
+                     .toString(),
+                 QStringLiteral("draining"));
+
+        // Sorted by state in the view, the selection follows the row.
+        view.setSortingEnabled(true);
+        view.sortByColumn(InstanceModel::StateColumn, Qt::DescendingOrder);
+        QCOMPARE(selectedKey(), selected);
+        QCOMPARE(view.selectionModel()->selectedRows().first().row(), 0);
+    }
+
+    void selectorParsesAndMatchesLikeTheDaemon() {
+        const QMap<QString, QString> green = {{QStringLiteral("color"), QStringLiteral("green")},
+                                              {QStringLiteral("zone"), QStringLiteral("a")}};
+        const QMap<QString, QString> blueB = {{QStringLiteral("color"), QStringLiteral("blue")},
+                                              {QStringLiteral("zone"), QStringLiteral("b")},
+                                              {QStringLiteral("canary"), QStringLiteral("1")}};
+        const struct {
+            const char *selector;
+            bool green;
+            bool blueB;
+        } cases[] = {
+            {"", true, true},
+            {"color=green", true, false},
+            {"color==green", true, false},
+            {"color=green,zone!=b", true, false},
+            {"zone!=b", true, false},
+            {"zone in (a,b)", true, true},
+            {"zone in ( b , c )", false, true},
+            {"zone notin (a)", false, true},
+            {"canary", false, true},
+            {"!canary", true, false},
+            {"missing!=x", true, true},
+            {" color = blue , canary ", false, true},
+        };
+        for (const auto &c : cases) {
+            QVERIFY2(selects(QString::fromLatin1(c.selector), green) == c.green, c.selector);
+            QVERIFY2(selects(QString::fromLatin1(c.selector), blueB) == c.blueB, c.selector);
+        }
+
+        for (const char *bad : {"color=green,", "zone in (a,b", "zone between (a,b)", "zone in ()",
+                                "bad key=x", "!"}) {
+            QString error;
+            QVERIFY2(!InstanceSelector::parse(QString::fromLatin1(bad), &error), bad);
+            QVERIFY2(error.startsWith(QStringLiteral("selector: '")), qPrintable(error));
+        }
+    }
+
+    void filterModelNarrowsByServiceAndSelector() {
+        InstanceModel model;
+        InstanceFilterModel filter;
+        filter.setSourceModel(&model);
+        QAbstractItemModelTester tester(&filter,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.sync(
+            {instance(QStringLiteral("api"), 1, QStringLiteral("blue"), QStringLiteral("a")),
+             instance(QStringLiteral("api"), 2, QStringLiteral("green"), QStringLiteral("b")),
+             instance(QStringLiteral("web"), 1, QStringLiteral("green"), QStringLiteral("a"))});
+        filter.setSelector(*InstanceSelector::parse(QStringLiteral("color=green")));
+        QCOMPARE(instanceKeys(filter),
+                 (QStringList{QStringLiteral("api/api-2"), QStringLiteral("web/web-1")}));
+        filter.setService(QStringLiteral("api"));
+        QCOMPARE(instanceKeys(filter), (QStringList{QStringLiteral("api/api-2")}));
+        filter.setSelector(*InstanceSelector::parse(QStringLiteral("zone in (a,c)")));
+        QCOMPARE(instanceKeys(filter), (QStringList{QStringLiteral("api/api-1")}));
+        // A watch event that makes a row match brings it in.
+        ServiceInstance moved =
+            instance(QStringLiteral("api"), 2, QStringLiteral("green"), QStringLiteral("c"));
+        model.applyChanges({change(InstanceChange::Type::Updated, moved, 9)});
+        QCOMPARE(instanceKeys(filter),
+                 (QStringList{QStringLiteral("api/api-1"), QStringLiteral("api/api-2")}));
+    }
+
+    void serviceSummaryCountsFollowInstances() {
+        InstanceModel instances;
+        ServiceSummaryModel summary;
+        QAbstractItemModelTester tester(&summary,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        summary.setInstanceModel(&instances);
+        summary.setKnownServices({{QStringLiteral("idle"), {}, 0}});
+        QCOMPARE(summary.rowCount(), 2); // all + idle
+        QSignalSpy resets(&summary, &QAbstractItemModel::modelReset);
+        instances.sync({instance(QStringLiteral("api"), 1), instance(QStringLiteral("api"), 2),
+                        instance(QStringLiteral("web"), 1)});
+        QCOMPARE(summary.rowCount(), 4);
+        QCOMPARE(summary.rowOf(QStringLiteral("api")), 1);
+        QCOMPARE(summary.rowOf(QStringLiteral("idle")), 2);
+        QCOMPARE(summary.index(0, ServiceSummaryModel::InstancesColumn).data().toString(),
+                 QStringLiteral("3"));
+        QCOMPARE(summary.index(1, ServiceSummaryModel::ServingColumn).data().toString(),
+                 QStringLiteral("2"));
+        ServiceInstance drained = instance(QStringLiteral("api"), 2);
+        drained.state = InstanceState::Draining;
+        instances.applyChanges(
+            {change(InstanceChange::Type::Updated, drained, 5),
+             change(InstanceChange::Type::Removed, instance(QStringLiteral("web"), 1), 6)});
+        QCOMPARE(summary.rowCount(), 3); // web went with its last instance; idle stays
+        QCOMPARE(summary.index(1, ServiceSummaryModel::ServingColumn).data().toString(),
+                 QStringLiteral("1"));
+        QCOMPARE(summary.index(1, ServiceSummaryModel::DrainingColumn).data().toString(),
+                 QStringLiteral("1"));
+        QCOMPARE(summary.index(0, ServiceSummaryModel::InstancesColumn).data().toString(),
+                 QStringLiteral("2"));
+        QCOMPARE(resets.count(), 0);
     }
 
     void resourceCountsUpdateInPlace() {

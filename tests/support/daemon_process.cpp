@@ -69,9 +69,11 @@ StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::start(DaemonOptions opti
     const auto readyFile = options.dataDir / "ready.json";
     std::filesystem::remove(readyFile);
 
-    std::vector<std::string> args = {AEGISD_PATH,       "--data-dir",    options.dataDir.string(),
-                                     "--listen",        "127.0.0.1:0",   "--http-listen",
-                                     "127.0.0.1:0",     "--ready-file",  readyFile.string()};
+    const std::string grpcListen =
+        options.grpcListen.empty() ? std::string("127.0.0.1:0") : options.grpcListen;
+    std::vector<std::string> args = {AEGISD_PATH,   "--data-dir",   options.dataDir.string(),
+                                     "--listen",    grpcListen,     "--http-listen",
+                                     "127.0.0.1:0", "--ready-file", readyFile.string()};
     args.insert(args.end(), options.extraArgs.begin(), options.extraArgs.end());
 
     const int pid = fork();

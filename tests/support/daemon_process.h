@@ -27,6 +27,9 @@ private:
 struct DaemonOptions {
     // Data directory; a fresh temporary one when empty.
     std::filesystem::path dataDir;
+    // gRPC listen address; "127.0.0.1:0" (a free port) when empty. A fixed one lets a test restart
+    // the daemon at the address its clients already use.
+    std::string grpcListen;
     // Extra aegisd flags, e.g. {"--log-level", "debug"}.
     std::vector<std::string> extraArgs;
     // Where aegisd's stderr goes; <dataDir>/aegisd.log when empty.

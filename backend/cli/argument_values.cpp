@@ -1,0 +1,100 @@
+#include "argument_values.h"
+
+#include "command.h"
+#include "common/duration.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <array>
+#include <cctype>
+
+namespace aegis::cli {
+
+std::chrono::milliseconds durationFlag(const boost::program_options::variables_map &values,
+                                       const char *name) {
+    const std::string flag = std::string("--") + name;
+    auto duration = parseDuration(values[name].as<std::string>(), flag);
+    if (!duration) {
+        throw UsageError(duration.status().message());
+    }
+    if (duration->count() <= 0) {
+        throw UsageError(flag + " must be longer than zero");
+    }
+    return *duration;
+}
+
+std::optional<v1::Role> parseRole(std::string_view text) {
+    if (text == "viewer") {
+        return v1::ROLE_VIEWER;
+    }
+    if (text == "operator") {
+        return v1::ROLE_OPERATOR;
+    }
+    if (text == "admin") {
+        return v1::ROLE_ADMIN;
+    }
+    if (text == "service") {
+        return v1::ROLE_SERVICE;
+    }
+    return std::nullopt;
+}
+
+std::optional<v1::AuditOutcome> parseOutcome(std::string_view text) {
+    if (text == "ok") {
+        return v1::AUDIT_OUTCOME_SUCCEEDED;
+    }
+    if (text == "failed") {
+        return v1::AUDIT_OUTCOME_FAILED;
+    }
+    return std::nullopt;
+}
+
+std::optional<google::protobuf::Timestamp>
+parseTimePoint(std::string_view text, std::chrono::system_clock::time_point now) {
+    using google::protobuf::util::TimeUtil;
+    if (const auto ago = parseDuration(text, "time")) {
+        const auto then = now - *ago;
+        return TimeUtil::MillisecondsToTimestamp(
+            std::chrono::duration_cast<std::chrono::milliseconds>(then.time_since_epoch()).count());
+    }
+    google::protobuf::Timestamp timestamp;
+    if (TimeUtil::FromString(std::string(text), &timestamp)) {
+        return timestamp;
+    }
+    return std::nullopt;
+}
+
+std::optional<v1::InstanceState> parseInstanceState(std::string_view text) {
+    if (text == "serving") {
+        return v1::INSTANCE_STATE_SERVING;
+    }
+    if (text == "draining") {
+        return v1::INSTANCE_STATE_DRAINING;
+    }
+    if (text == "maintenance") {
+        return v1::INSTANCE_STATE_MAINTENANCE;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::pair<std::string, std::string>> parseKeyValue(std::string_view text) {
+    const auto equals = text.find('=');
+    if (equals == std::string_view::npos || equals == 0) {
+        return std::nullopt;
+    }
+    return std::make_pair(std::string(text.substr(0, equals)),
+                          std::string(text.substr(equals + 1)));
+}
+
+bool isLogLevel(std::string_view text) {
+    static constexpr std::array<std::string_view, 7> levels = {"trace", "debug",    "info", "warn",
+                                                               "error", "critical", "off"};
+    for (const auto level : levels) {
+        if (text == level) {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace aegis::cli

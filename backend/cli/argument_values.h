@@ -1,0 +1,46 @@
+#pragma once
+
+#include "aegis/v1/audit.pb.h"
+#include "aegis/v1/common.pb.h"
+#include "aegis/v1/registry.pb.h"
+
+#include <boost/program_options/variables_map.hpp>
+#include <google/protobuf/timestamp.pb.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace aegis::cli {
+
+// Parsers for flag values. Each returns nullopt for text it does not accept; the caller turns
+// that into a usage error naming the flag.
+
+// The value of the duration flag `name` ("90s", "500ms", "1h30m"; see common/duration.h), which
+// must be positive. Throws UsageError naming the flag otherwise.
+std::chrono::milliseconds durationFlag(const boost::program_options::variables_map &values,
+                                       const char *name);
+
+// "viewer", "operator", "admin" or "service".
+std::optional<v1::Role> parseRole(std::string_view text);
+
+// "ok" or "failed".
+std::optional<v1::AuditOutcome> parseOutcome(std::string_view text);
+
+// A point in time: either a duration meaning that long before `now` ("1h") or an RFC 3339
+// timestamp ("2024-05-01T12:00:00Z").
+std::optional<google::protobuf::Timestamp>
+parseTimePoint(std::string_view text, std::chrono::system_clock::time_point now);
+
+// "serving", "draining" or "maintenance".
+std::optional<v1::InstanceState> parseInstanceState(std::string_view text);
+
+// "key=value" (the key not empty, the value may be).
+std::optional<std::pair<std::string, std::string>> parseKeyValue(std::string_view text);
+
+// One of the daemon's log levels: trace, debug, info, warn, error, critical, off.
+bool isLogLevel(std::string_view text);
+
+} // namespace aegis::cli

@@ -1,0 +1,74 @@
+#include "command_context.h"
+
+#include "common/duration.h"
+#include "common/status.h"
+
+#include <google/protobuf/util/json_util.h>
+
+namespace aegis::cli {
+
+CommandContext::CommandContext(GlobalOptions options, std::ostream &out, std::ostream &err,
+                               std::chrono::system_clock::time_point now)
+    : m_options(std::move(options))
+    , m_out(out)
+    , m_err(err)
+    , m_now(now) {}
+
+const std::shared_ptr<grpc::Channel> &CommandContext::channel() {
+    if (!m_channel) {
+        auto channel = client::makeChannel(m_options.connection);
+        if (!channel) {
+            throw ConnectionError(channel.status().toString());
+        }
+        m_channel = std::move(*channel);
+    }
+    return m_channel;
+}
+
+std::unique_ptr<grpc::ClientContext> CommandContext::newCall() const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    client::setTimeout(*context, m_options.timeout);
+    return context;
+}
+
+int CommandContext::failRpc(const grpc::Status &status) {
+    m_err << "error: " << statusCodeName(static_cast<StatusCode>(status.error_code())) << ": "
+          << status.error_message() << "\n";
+    switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+        m_err << "hint: no answer from aegisd at " << m_options.connection.address << " within "
+              << aegis::formatDuration(m_options.timeout)
+              << "; is it running? Set the address with --server or AEGIS_SERVER.\n";
+        break;
+    case grpc::StatusCode::UNAUTHENTICATED:
+        if (!m_options.missingTokenFile.empty()) {
+            m_err << "hint: no token was sent (" << m_options.missingTokenFile.string()
+                  << " does not exist); pass --token, --token-file or set AEGIS_TOKEN.\n";
+        }
+        break;
+    default:
+        break;
+    }
+    return 1;
+}
+
+void CommandContext::printJson(const google::protobuf::Message &message) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    options.always_print_primitive_fields = true;
+    std::string json;
+    const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+    if (!status.ok()) {
+        // Only possible for messages with unresolvable Any fields, which the API does not use.
+        m_err << "error: INTERNAL: cannot print the response as JSON: " << status.ToString()
+              << "\n";
+        return;
+    }
+    m_out << json;
+    if (json.empty() || json.back() != '\n') {
+        m_out << "\n";
+    }
+}
+
+} // namespace aegis::cli

@@ -1,0 +1,748 @@
+// Service discovery: services, instances and their watch.
+
+#include "argument_values.h"
+#include "command.h"
+#include "command_context.h"
+#include "common/duration.h"
+#include "common/status.h"
+#include "interruption.h"
+#include "text_output.h"
+
+#include "aegis/v1/registry.grpc.pb.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+namespace po = boost::program_options;
+
+namespace aegis::cli {
+namespace {
+
+constexpr int kMaxPageSize = 1000;
+
+std::string stateText(v1::InstanceState state) {
+    switch (state) {
+    case v1::INSTANCE_STATE_SERVING:
+        return "serving";
+    case v1::INSTANCE_STATE_DRAINING:
+        return "draining";
+    case v1::INSTANCE_STATE_MAINTENANCE:
+        return "maintenance";
+    default:
+        return "unspecified";
+    }
+}
+
+std::string eventTypeText(v1::InstanceEventType type) {
+    switch (type) {
+    case v1::INSTANCE_EVENT_TYPE_ADDED:
+        return "ADDED";
+    case v1::INSTANCE_EVENT_TYPE_UPDATED:
+        return "UPDATED";
+    case v1::INSTANCE_EVENT_TYPE_REMOVED:
+        return "REMOVED";
+    default:
+        return "UNSPECIFIED";
+    }
+}
+
+// "a=1,b=2" in key order, leaving out `skip`; "-" when nothing is left.
+std::string labelsText(const google::protobuf::Map<std::string, std::string> &labels,
+                       std::initializer_list<std::string_view> skip = {}) {
+    const std::map<std::string, std::string> sorted(labels.begin(), labels.end());
+    std::string text;
+    for (const auto &[key, value] : sorted) {
+        if (std::find(skip.begin(), skip.end(), key) != skip.end()) {
+            continue;
+        }
+        text += (text.empty() ? "" : ",") + key + "=" + value;
+    }
+    return text.empty() ? "-" : text;
+}
+
+std::string labelOr(const v1::Instance &instance, const std::string &key) {
+    const auto found = instance.labels().find(key);
+    return found == instance.labels().end() || found->second.empty() ? "-" : found->second;
+}
+
+std::string instanceName(const v1::Instance &instance) {
+    return instance.service() + "/" + instance.id();
+}
+
+std::string lastPageHint(int limit) {
+    return "(showing the first " + std::to_string(limit) + "; raise --limit for more)\n";
+}
+
+// --limit: absent means no limit.
+std::optional<int> limitFlag(const po::variables_map &values) {
+    if (!values.count("limit")) {
+        return std::nullopt;
+    }
+    const int limit = values["limit"].as<int>();
+    if (limit <= 0) {
+        throw UsageError("--limit must be at least 1");
+    }
+    return limit;
+}
+
+// ---- services ----------------------------------------------------------------------------------
+
+int runServicesList(CommandContext &context, const po::variables_map &values) {
+    const auto limit = limitFlag(values);
+    auto stub = v1::RegistryService::NewStub(context.channel());
+    v1::ListServicesResponse all;
+    v1::ListServicesRequest request;
+    do {
+        request.set_page_size(limit ? std::min(*limit - all.services_size(), kMaxPageSize)
+                                    : kMaxPageSize);
+        v1::ListServicesResponse page;
+        const auto call = context.newCall();
+        if (const auto status = stub->ListServices(call.get(), request, &page); !status.ok()) {
+            return context.failRpc(status);
+        }
+        *all.mutable_header() = page.header();
+        for (auto &service : *page.mutable_services()) {
+            if (!limit || all.services_size() < *limit) {
+                *all.add_services() = std::move(service);
+            }
+        }
+        all.set_next_page_token(page.next_page_token());
+        request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty() && (!limit || all.services_size() < *limit));
+
+    if (context.format() == OutputFormat::Json) {
+        context.printJson(all);
+        return 0;
+    }
+    // Per-state counts would take a listing of every instance; `services get` shows them.
+    TextTable table(
+        {"NAME", "INSTANCES", "CREATE REVISION", "MOD REVISION", "LABELS", "DESCRIPTION"});
+    for (const auto &service : all.services()) {
+        table.addRow({service.name(), std::to_string(service.instance_count()),
+                      std::to_string(service.create_revision()),
+                      std::to_string(service.mod_revision()), labelsText(service.labels()),
+                      service.description()});
+    }
+    table.print(context.out());
+    if (limit && !all.next_page_token().empty()) {
+        context.err() << lastPageHint(*limit);
+    }
+    return 0;
+}
+
+int runServicesGet(CommandContext &context, const po::variables_map &values) {
+    v1::GetServiceRequest request;
+    request.set_name(values["name"].as<std::string>());
+    auto stub = v1::RegistryService::NewStub(context.channel());
+    v1::GetServiceResponse response;
+    {
+        const auto call = context.newCall();
+        if (const auto status = stub->GetService(call.get(), request, &response); !status.ok()) {
+            return context.failRpc(status);
+        }
+    }
+    if (context.format() == OutputFormat::Json) {
+        context.printJson(response);
+        return 0;
+    }
+
+    // The instances by state, from a listing of this service's instances.
+    std::map<v1::InstanceState, std::int64_t> byState;
+    v1::ListInstancesRequest list;
+    list.set_service(request.name());
+    list.set_page_size(kMaxPageSize);
+    do {
+        v1::ListInstancesResponse page;
+        const auto call = context.newCall();
+        if (const auto status = stub->ListInstances(call.get(), list, &page); !status.ok()) {
+            return context.failRpc(status);
+        }
+        for (const auto &instance : page.instances()) {
+            ++byState[instance.state()];
+        }
+        list.set_page_token(page.next_page_token());
+    } while (!list.page_token().empty());
+
+    const auto &service = response.service();
+    TextTable table({"FIELD", "VALUE"});
+    table.addRow({"name", service.name()});
+    table.addRow({"description", service.description().empty() ? "-" : service.description()});
+    table.addRow({"labels", labelsText(service.labels())});
+    table.addRow({"instances", std::to_string(service.instance_count())});
+    for (const auto state : {v1::INSTANCE_STATE_SERVING, v1::INSTANCE_STATE_DRAINING,
+                             v1::INSTANCE_STATE_MAINTENANCE}) {
+        table.addRow({stateText(state), std::to_string(byState[state])});
+    }
+    table.addRow({"create revision", std::to_string(service.create_revision())});
+    table.addRow({"mod revision", std::to_string(service.mod_revision())});
+    table.print(context.out());
+    return 0;
+}
+
+// ---- instances ---------------------------------------------------------------------------------
+
+int runInstancesList(CommandContext &context, const po::variables_map &values) {
+    const auto limit = limitFlag(values);
+    v1::ListInstancesRequest request;
+    if (values.count("service")) {
+        request.set_service(values["service"].as<std::string>());
+    }
+    if (values.count("selector")) {
+        // Checked by the server, which owns the selector grammar: a bad one is INVALID_ARGUMENT.
+        request.set_selector(values["selector"].as<std::string>());
+    }
+    if (values.count("state")) {
+        const auto &text = values["state"].as<std::string>();
+        const auto state = parseInstanceState(text);
+        if (!state) {
+            throw UsageError("--state must be serving, draining or maintenance, not \"" + text +
+                             "\"");
+        }
+        request.set_state(*state);
+    }
+
+    auto stub = v1::RegistryService::NewStub(context.channel());
+    v1::ListInstancesResponse all;
+    do {
+        request.set_page_size(limit ? std::min(*limit - all.instances_size(), kMaxPageSize)
+                                    : kMaxPageSize);
+        v1::ListInstancesResponse page;
+        const auto call = context.newCall();
+        if (const auto status = stub->ListInstances(call.get(), request, &page); !status.ok()) {
+            return context.failRpc(status);
+        }
+        *all.mutable_header() = page.header();
+        for (auto &instance : *page.mutable_instances()) {
+            if (!limit || all.instances_size() < *limit) {
+                *all.add_instances() = std::move(instance);
+            }
+        }
+        all.set_next_page_token(page.next_page_token());
+        request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty() && (!limit || all.instances_size() < *limit));
+
+    if (context.format() == OutputFormat::Json) {
+        context.printJson(all);
+        return 0;
+    }
+    TextTable table({"SERVICE", "ID", "ADDRESS", "VERSION", "COLOR", "STATE", "WEIGHT", "LEASE",
+                     "REGISTERED", "LABELS"});
+    for (const auto &instance : all.instances()) {
+        table.addRow({instance.service(), instance.id(), instance.address(),
+                      labelOr(instance, "version"), labelOr(instance, "color"),
+                      stateText(instance.state()),
+                      instance.has_weight() ? std::to_string(instance.weight()) : "100",
+                      aegis::formatDuration(std::chrono::seconds(instance.lease_ttl_seconds())),
+                      formatRelative(instance.register_time(), context.now()),
+                      labelsText(instance.labels(), {"version", "color"})});
+    }
+    table.print(context.out());
+    if (limit && !all.next_page_token().empty()) {
+        context.err() << lastPageHint(*limit);
+    }
+    return 0;
+}
+
+// Whether a failed keepalive or registration is worth trying again (the daemon restarting, a
+// network blip) rather than a refusal that will not change.
+bool isTransient(const grpc::Status &status) {
+    switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::CANCELLED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    case grpc::StatusCode::ABORTED:
+    case grpc::StatusCode::INTERNAL:
+    case grpc::StatusCode::UNKNOWN:
+        return true;
+    default:
+        return false;
+    }
+}
+
+std::string statusText(const grpc::Status &status) {
+    return std::string(statusCodeName(static_cast<StatusCode>(status.error_code()))) + ": " +
+           status.error_message();
+}
+
+v1::RegisterInstanceRequest buildRegistration(const po::variables_map &values) {
+    v1::RegisterInstanceRequest request;
+    auto &instance = *request.mutable_instance();
+    instance.set_service(values["service"].as<std::string>());
+    instance.set_id(values["id"].as<std::string>());
+    instance.set_address(values["address"].as<std::string>());
+    auto pairs = [&](const char *flag, google::protobuf::Map<std::string, std::string> &into) {
+        if (!values.count(flag)) {
+            return;
+        }
+        for (const auto &text : values[flag].as<std::vector<std::string>>()) {
+            const auto pair = parseKeyValue(text);
+            if (!pair) {
+                throw UsageError(std::string("--") + flag + " must be KEY=VALUE, not \"" + text +
+                                 "\"");
+            }
+            if (!into.insert({pair->first, pair->second}).second) {
+                throw UsageError(std::string("--") + flag + " " + pair->first +
+                                 " is given more than once");
+            }
+        }
+    };
+    pairs("label", *instance.mutable_labels());
+    pairs("meta", *instance.mutable_metadata());
+    if (values.count("weight")) {
+        instance.set_weight(values["weight"].as<int>());
+    }
+    const auto ttl = durationFlag(values, "ttl");
+    if (ttl.count() % 1000 != 0) {
+        throw UsageError("--ttl must be whole seconds, e.g. 30s");
+    }
+    request.set_ttl_seconds(ttl.count() / 1000);
+    return request;
+}
+
+void printRegistered(CommandContext &context, const v1::RegisterInstanceResponse &response) {
+    context.out() << "Registered " << instanceName(response.instance()) << " at "
+                  << response.instance().address() << " (lease " << response.lease_id() << ", TTL "
+                  << aegis::formatDuration(std::chrono::seconds(response.ttl_seconds()))
+                  << ", revision " << response.header().revision() << ")." << std::endl;
+}
+
+// Keeps one registration's lease alive over a KeepAlive stream until interrupted, reconnecting
+// (and registering again when the lease was lost) after transient failures, then deregisters.
+class KeepAliveSession {
+public:
+    KeepAliveSession(CommandContext &context, v1::RegisterInstanceRequest registration,
+                     Interruption &interruption)
+        : m_context(context)
+        , m_registration(std::move(registration))
+        , m_interruption(interruption)
+        , m_stub(v1::RegistryService::NewStub(context.channel()))
+        // Renew at a third of the TTL, so that one lost renewal does not cost the lease.
+        , m_interval(std::max<std::chrono::milliseconds>(
+              std::chrono::milliseconds(m_registration.ttl_seconds() * 1000 / 3),
+              std::chrono::milliseconds(100))) {}
+
+    int run() {
+        v1::RegisterInstanceResponse registered;
+        if (const auto status = registerOnce(registered); !status.ok()) {
+            return m_context.failRpc(status);
+        }
+        if (m_context.format() == OutputFormat::Json) {
+            m_context.printJson(registered);
+            m_context.out().flush();
+        } else {
+            printRegistered(m_context, registered);
+        }
+        m_context.err() << "Keeping lease " << m_leaseId
+                        << " alive; Ctrl-C or SIGTERM deregisters and exits." << std::endl;
+
+        int failures = 0;
+        while (!m_interruption.interrupted()) {
+            const auto status = keepAlive();
+            if (m_interruption.interrupted()) {
+                break;
+            }
+            if (!isTransient(status)) {
+                // A refusal that retrying will not change; the lease runs out by itself.
+                return m_context.failRpc(status);
+            }
+            ++failures;
+            const auto delay = std::min(m_interval * failures, std::chrono::milliseconds(5000));
+            m_context.err() << "warning: keepalive interrupted (" << statusText(status)
+                            << "); retrying in " << aegis::formatDuration(delay) << std::endl;
+            if (!m_interruption.waitFor(delay)) {
+                break;
+            }
+        }
+        return deregister();
+    }
+
+private:
+    grpc::Status registerOnce(v1::RegisterInstanceResponse &response) {
+        const auto call = m_context.newCall();
+        auto status = m_stub->RegisterInstance(call.get(), m_registration, &response);
+        if (status.ok()) {
+            m_leaseId = response.lease_id();
+        }
+        return status;
+    }
+
+    // One KeepAlive stream: renews until interrupted or the stream fails; returns why it ended.
+    grpc::Status keepAlive() {
+        grpc::ClientContext call;
+        AttachedCall attached(m_interruption, call);
+        auto stream = m_stub->KeepAlive(&call);
+        for (;;) {
+            v1::KeepAliveRequest request;
+            request.set_lease_id(m_leaseId);
+            v1::KeepAliveResponse response;
+            // The stream has no deadline; each round trip has --timeout.
+            m_interruption.setDeadline(std::chrono::steady_clock::now() +
+                                       m_context.options().timeout);
+            const bool answered = stream->Write(request) && stream->Read(&response);
+            m_interruption.clearDeadline();
+            if (!answered) {
+                break;
+            }
+            if (response.ttl_seconds() <= 0) {
+                // The lease expired (the daemon was out of reach too long, or restarted without
+                // it): register again under a new one.
+                m_context.err() << "warning: lease " << m_leaseId << " expired; registering again"
+                                << std::endl;
+                v1::RegisterInstanceResponse registered;
+                if (const auto status = registerOnce(registered); !status.ok()) {
+                    call.TryCancel();
+                    (void)stream->Finish();
+                    return status;
+                }
+                m_context.err() << "Registered again under lease " << m_leaseId << "." << std::endl;
+                continue;
+            }
+            if (!m_interruption.waitFor(m_interval)) {
+                break;
+            }
+        }
+        const bool timedOut = m_interruption.deadlineFired();
+        if (!timedOut && !m_interruption.interrupted()) {
+            // The server ended the stream; its status says why.
+            return stream->Finish();
+        }
+        call.TryCancel();
+        (void)stream->Finish();
+        return timedOut ? grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                       "no keepalive answer within " +
+                                           aegis::formatDuration(m_context.options().timeout))
+                        : grpc::Status::CANCELLED;
+    }
+
+    int deregister() {
+        v1::DeregisterInstanceRequest request;
+        request.set_service(m_registration.instance().service());
+        request.set_instance_id(m_registration.instance().id());
+        v1::DeregisterInstanceResponse response;
+        const auto call = m_context.newCall();
+        const auto status = m_stub->DeregisterInstance(call.get(), request, &response);
+        const std::string name = m_registration.instance().service() + "/" + request.instance_id();
+        if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+            m_context.err() << "Instance " << name << " was already gone." << std::endl;
+            return 0;
+        }
+        if (!status.ok()) {
+            return m_context.failRpc(status);
+        }
+        m_context.err() << "Deregistered " << name << " (revision " << response.header().revision()
+                        << ")." << std::endl;
+        return 0;
+    }
+
+    CommandContext &m_context;
+    v1::RegisterInstanceRequest m_registration;
+    Interruption &m_interruption;
+    std::unique_ptr<v1::RegistryService::Stub> m_stub;
+    std::chrono::milliseconds m_interval;
+    std::int64_t m_leaseId = 0;
+};
+
+int runRegister(CommandContext &context, const po::variables_map &values) {
+    auto request = buildRegistration(values);
+    if (values["keepalive"].as<bool>()) {
+        // Signals are caught from before the registration, so that one arriving at any point
+        // still ends with the instance deregistered.
+        Interruption interruption;
+        KeepAliveSession session(context, std::move(request), interruption);
+        return session.run();
+    }
+    auto stub = v1::RegistryService::NewStub(context.channel());
+    v1::RegisterInstanceResponse response;
+    const auto call = context.newCall();
+    if (const auto status = stub->RegisterInstance(call.get(), request, &response); !status.ok()) {
+        return context.failRpc(status);
+    }
+    if (context.format() == OutputFormat::Json) {
+        context.printJson(response);
+        return 0;
+    }
+    printRegistered(context, response);
+    context.out() << "Keep the lease alive (KeepAlive) within its TTL, or the instance expires.\n";
+    return 0;
+}
+
+int runDeregister(CommandContext &context, const po::variables_map &values) {
+    v1::DeregisterInstanceRequest request;
+    request.set_service(values["service"].as<std::string>());
+    request.set_instance_id(values["id"].as<std::string>());
+    auto stub = v1::RegistryService::NewStub(context.channel());
+    v1::DeregisterInstanceResponse response;
+    const auto call = context.newCall();
+    if (const auto status = stub->DeregisterInstance(call.get(), request, &response);
+        !status.ok()) {
+        return context.failRpc(status);
+    }
+    if (context.format() == OutputFormat::Json) {
+        context.printJson(response);
+        return 0;
+    }
+    context.out() << "Deregistered " << request.service() << "/" << request.instance_id()
+                  << " (revision " << response.header().revision() << ").\n";
+    return 0;
+}
+
+int runSetState(CommandContext &context, const po::variables_map &values, v1::InstanceState state) {
+    v1::SetInstanceStateRequest request;
+    request.set_service(values["service"].as<std::string>());
+    request.set_instance_id(values["id"].as<std::string>());
+    request.set_state(state);
+    auto stub = v1::RegistryService::NewStub(context.channel());
+    v1::SetInstanceStateResponse response;
+    const auto call = context.newCall();
+    if (const auto status = stub->SetInstanceState(call.get(), request, &response); !status.ok()) {
+        return context.failRpc(status);
+    }
+    if (context.format() == OutputFormat::Json) {
+        context.printJson(response);
+        return 0;
+    }
+    context.out() << instanceName(response.instance()) << " is now "
+                  << stateText(response.instance().state()) << " (revision "
+                  << response.header().revision() << ").\n";
+    return 0;
+}
+
+// ---- watch -------------------------------------------------------------------------------------
+
+// Widths of the streamed columns, so that lines mostly align without buffering.
+const std::vector<std::pair<std::string, std::size_t>> &watchColumns() {
+    static const std::vector<std::pair<std::string, std::size_t>> columns = {
+        {"TIME", 19},    {"REVISION", 8}, {"TYPE", 7},  {"INSTANCE", 24},
+        {"ADDRESS", 21}, {"STATE", 11},   {"REASON", 0}};
+    return columns;
+}
+
+std::string watchLine(const std::vector<std::string> &cells) {
+    std::string line;
+    const auto &columns = watchColumns();
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        line += cells[i];
+        if (i + 1 < cells.size()) {
+            line.append(
+                columns[i].second > cells[i].size() ? columns[i].second - cells[i].size() : 0, ' ');
+            line += "  ";
+        }
+    }
+    return line;
+}
+
+std::string trailer(const grpc::ClientContext &call, const std::string &key) {
+    const auto &metadata = call.GetServerTrailingMetadata();
+    const auto found = metadata.find(key);
+    return found == metadata.end() ? std::string()
+                                   : std::string(found->second.data(), found->second.size());
+}
+
+int runWatch(CommandContext &context, const po::variables_map &values) {
+    v1::WatchInstancesRequest request;
+    if (values.count("service")) {
+        request.set_service(values["service"].as<std::string>());
+    }
+    const auto from = values["from"].as<std::int64_t>();
+    if (from < 0) {
+        throw UsageError("--from must be a revision (0: from now)");
+    }
+    request.set_start_revision(from);
+    const int count = values["count"].as<int>();
+    if (count < 0) {
+        throw UsageError("--count must not be negative");
+    }
+    const bool bounded = values.count("for") > 0;
+    const auto duration = bounded ? durationFlag(values, "for") : std::chrono::milliseconds(0);
+
+    Interruption interruption;
+    grpc::ClientContext call;
+    if (bounded) {
+        client::setTimeout(call, duration);
+    }
+    // The stream lasts until interrupted (or --for); --timeout bounds reaching the server.
+    const auto connectDeadline = std::chrono::system_clock::now() + context.options().timeout;
+    if (!context.channel()->WaitForConnected(connectDeadline)) {
+        return context.failRpc(
+            grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                         "cannot connect to " + context.options().connection.address));
+    }
+    if (interruption.interrupted()) {
+        return 0;
+    }
+
+    AttachedCall attached(interruption, call);
+    auto stub = v1::RegistryService::NewStub(context.channel());
+    auto reader = stub->WatchInstances(&call, request);
+    const bool json = context.format() == OutputFormat::Json;
+    google::protobuf::util::JsonPrintOptions jsonOptions;
+    jsonOptions.always_print_primitive_fields = true;
+
+    bool headerPrinted = false;
+    int seen = 0;
+    v1::WatchInstancesResponse response;
+    while ((count == 0 || seen < count) && reader->Read(&response)) {
+        if (!json && !headerPrinted) {
+            // After the first message, so that a refused watch prints only its error.
+            std::vector<std::string> header;
+            for (const auto &column : watchColumns()) {
+                header.push_back(column.first);
+            }
+            context.out() << watchLine(header) << "\n";
+            headerPrinted = true;
+        }
+        const auto received = google::protobuf::util::TimeUtil::GetCurrentTime();
+        for (const auto &event : response.events()) {
+            if (json) {
+                std::string line;
+                (void)google::protobuf::util::MessageToJsonString(event, &line, jsonOptions);
+                context.out() << line << "\n";
+            } else {
+                const auto &instance = event.instance();
+                context.out() << watchLine({formatTimestamp(received),
+                                            std::to_string(event.revision()),
+                                            eventTypeText(event.type()), instanceName(instance),
+                                            instance.address(), stateText(instance.state()),
+                                            event.reason().empty() ? "-" : event.reason()})
+                              << "\n";
+            }
+            if (count != 0 && ++seen >= count) {
+                break;
+            }
+        }
+        context.out().flush();
+    }
+    if (count != 0 && seen >= count) {
+        call.TryCancel();
+        (void)reader->Finish();
+        return 0;
+    }
+    const auto status = reader->Finish();
+    // Ctrl-C, SIGTERM and reaching --for are how an open-ended watch ends, not errors.
+    if (interruption.interrupted() ||
+        (bounded && status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
+        return 0;
+    }
+    if (status.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
+        const std::string compact = trailer(call, "aegis-compact-revision");
+        if (!compact.empty()) {
+            context.err() << "error: OUT_OF_RANGE: revision " << from
+                          << " has been compacted away (compact revision " << compact
+                          << "): " << status.error_message() << "\n"
+                          << "hint: list the current state with 'aegisctl instances list', then "
+                             "watch with --from "
+                          << std::stoll(compact) + 1 << " or later.\n";
+            return 1;
+        }
+    }
+    return status.ok() ? 0 : context.failRpc(status);
+}
+
+// ---- declarations ------------------------------------------------------------------------------
+
+void declareServiceAndId(CommandFlags &flags) {
+    // clang-format off
+    flags.hidden.add_options()
+        ("service", po::value<std::string>()->required(), "SERVICE")
+        ("id", po::value<std::string>()->required(), "ID");
+    // clang-format on
+    flags.positional.add("service", 1).add("id", 1);
+}
+
+void declareLimit(CommandFlags &flags, const char *what) {
+    const std::string help = std::string("show at most N ") + what + " (default: all)";
+    flags.visible.add_options()("limit", po::value<int>()->value_name("N"), help.c_str());
+}
+
+Command stateCommand(const char *word, v1::InstanceState state, const char *summary) {
+    return {std::string("instances ") + word, "SERVICE ID [flags]", summary, declareServiceAndId,
+            [state](CommandContext &context, const po::variables_map &values) {
+                return runSetState(context, values, state);
+            }};
+}
+
+} // namespace
+
+std::vector<Command> registryCommands() {
+    return {
+        {"services list", "[--limit N] [flags]",
+         "Lists services with their instance counts and revisions.",
+         [](CommandFlags &flags) { declareLimit(flags, "services"); }, runServicesList},
+        {"services get", "NAME [flags]",
+         "Describes a service, with its instances counted by state.",
+         [](CommandFlags &flags) {
+             flags.hidden.add_options()("name", po::value<std::string>()->required(), "NAME");
+             flags.positional.add("name", 1);
+         },
+         runServicesGet},
+        {"instances list",
+         "[SERVICE] [--selector SEL] [--state serving|draining|maintenance] [--limit N] [flags]",
+         "Lists instances of one service or of all, following pages.",
+         [](CommandFlags &flags) {
+             flags.hidden.add_options()("service", po::value<std::string>(), "SERVICE");
+             flags.positional.add("service", 1);
+             // clang-format off
+             flags.visible.add_options()
+                 ("selector,l", po::value<std::string>()->value_name("SEL"),
+                     "label selector, e.g. 'color=green,zone!=b', 'version in (1,2)', '!canary'")
+                 ("state", po::value<std::string>()->value_name("STATE"),
+                     "only instances in this state: serving, draining or maintenance");
+             // clang-format on
+             declareLimit(flags, "instances");
+         },
+         runInstancesList},
+        {"instances register",
+         "SERVICE ID ADDRESS [--label K=V]... [--meta K=V]... [--weight N] [--ttl DURATION] "
+         "[--keepalive] [flags]",
+         "Registers an instance (--keepalive: renews its lease until Ctrl-C, then deregisters).",
+         [](CommandFlags &flags) {
+             declareServiceAndId(flags);
+             flags.hidden.add_options()("address", po::value<std::string>()->required(), "ADDRESS");
+             flags.positional.add("address", 1);
+             // clang-format off
+             flags.visible.add_options()
+                 ("label", po::value<std::vector<std::string>>()->composing()->value_name("K=V"),
+                     "a label to select the instance by (version, color, zone, ...); repeatable")
+                 ("meta", po::value<std::vector<std::string>>()->composing()->value_name("K=V"),
+                     "free-form metadata (metrics_path, ...); repeatable")
+                 ("weight", po::value<int>()->value_name("N"),
+                     "weight for balancing, 0 to 10000 (default 100)")
+                 ("ttl", po::value<std::string>()->value_name("DURATION")->default_value("30s"),
+                     "lease TTL in whole seconds, 1s to 1h")
+                 ("keepalive", po::bool_switch(),
+                     "keep the lease alive until interrupted, then deregister");
+             // clang-format on
+         },
+         runRegister},
+        {"instances deregister", "SERVICE ID [flags]", "Removes an instance.", declareServiceAndId,
+         runDeregister},
+        stateCommand("drain", v1::INSTANCE_STATE_DRAINING,
+                     "Marks an instance draining: callers send it no new requests."),
+        stateCommand("maintenance", v1::INSTANCE_STATE_MAINTENANCE,
+                     "Takes an instance out of rotation for maintenance."),
+        stateCommand("serve", v1::INSTANCE_STATE_SERVING, "Puts an instance back in rotation."),
+        {"watch", "[SERVICE] [--from REV] [--for DURATION] [--count N] [flags]",
+         "Prints instance events as they happen (JSON output: one event per line).",
+         [](CommandFlags &flags) {
+             flags.hidden.add_options()("service", po::value<std::string>(), "SERVICE");
+             flags.positional.add("service", 1);
+             // clang-format off
+             flags.visible.add_options()
+                 ("from", po::value<std::int64_t>()->value_name("REV")->default_value(0),
+                     "start at this revision, replaying the events since (0: only new events)")
+                 ("for", po::value<std::string>()->value_name("DURATION"),
+                     "stop after this long (default: until interrupted)")
+                 ("count", po::value<int>()->value_name("N")->default_value(0),
+                     "stop after N events (0: no limit)");
+             // clang-format on
+         },
+         runWatch},
+    };
+}
+
+} // namespace aegis::cli

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "aegis/v1/common.pb.h"
+
+#include <google/protobuf/duration.pb.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include <chrono>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace aegis::cli {
+
+// Rows printed under a header with every column left-aligned to its widest cell, two spaces
+// apart, the way `kubectl get` prints.
+class TextTable {
+public:
+    explicit TextTable(std::vector<std::string> headers);
+    void addRow(std::vector<std::string> cells);
+    bool empty() const { return m_rows.empty(); }
+    void print(std::ostream &out) const;
+
+private:
+    std::vector<std::string> m_headers;
+    std::vector<std::vector<std::string>> m_rows;
+};
+
+// A duration to the second: "1h2m3s", "45s".
+std::string formatDuration(const google::protobuf::Duration &duration);
+
+// Local time "2024-05-01 14:03:12"; "-" for an unset timestamp.
+std::string formatTimestamp(const google::protobuf::Timestamp &timestamp);
+
+// Relative to `now`: "3m ago", "in 2h", "just now"; `whenUnset` for an unset timestamp.
+std::string formatRelative(const google::protobuf::Timestamp &timestamp,
+                           std::chrono::system_clock::time_point now,
+                           const std::string &whenUnset = "-");
+
+// "viewer", "operator", ...
+std::string roleName(v1::Role role);
+
+// "/aegis.v1.AuthService/CreateToken" -> "AuthService/CreateToken".
+std::string shortMethodName(const std::string &method);
+
+} // namespace aegis::cli

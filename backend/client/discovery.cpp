@@ -1,0 +1,249 @@
+#include "client/discovery.h"
+
+#include "aegis/v1/registry.grpc.pb.h"
+#include "client/connection.h"
+#include "client/grpc_status.h"
+
+namespace aegis::client {
+namespace {
+
+using namespace std::chrono_literals;
+
+Endpoint toEndpoint(const aegis::v1::Instance &instance) {
+    Endpoint endpoint;
+    endpoint.id = instance.id();
+    endpoint.service = instance.service();
+    endpoint.address = instance.address();
+    endpoint.labels = Labels(instance.labels().begin(), instance.labels().end());
+    endpoint.metadata = Labels(instance.metadata().begin(), instance.metadata().end());
+    endpoint.weight = instance.has_weight() ? instance.weight() : 100;
+    endpoint.state = static_cast<InstanceState>(instance.state());
+    endpoint.modRevision = instance.mod_revision();
+    return endpoint;
+}
+
+} // namespace
+
+StatusOr<std::unique_ptr<Discovery>> Discovery::start(std::shared_ptr<grpc::Channel> channel,
+                                                      DiscoveryOptions options,
+                                                      ChangeListener listener) {
+    if (!channel) {
+        return invalidArgument("Discovery needs a channel (see makeChannel())");
+    }
+    if (options.service.empty()) {
+        return invalidArgument("DiscoveryOptions.service is required");
+    }
+    if (options.callTimeout <= 0ms || options.streamLifetime <= 0ms) {
+        return invalidArgument("DiscoveryOptions.callTimeout and streamLifetime must be positive");
+    }
+    auto selector = LabelSelector::parse(options.selector, "DiscoveryOptions.selector");
+    if (!selector) {
+        return selector.status();
+    }
+    return std::unique_ptr<Discovery>(new Discovery(std::move(channel), std::move(options),
+                                                    std::move(*selector), std::move(listener)));
+}
+
+Discovery::Discovery(std::shared_ptr<grpc::Channel> channel, DiscoveryOptions options,
+                     LabelSelector selector, ChangeListener listener)
+    : m_options(std::move(options))
+    , m_selector(std::move(selector))
+    , m_channel(std::move(channel))
+    , m_listener(std::move(listener))
+    , m_picker(makePicker(m_options.strategy, m_options.picker))
+    , m_thread([this] { run(); }) {}
+
+Discovery::~Discovery() {
+    m_stop.stop();
+    if (m_thread.joinable()) {
+        m_thread.join();
+    }
+}
+
+void Discovery::run() {
+    ExponentialBackoff backoff(m_options.backoff);
+    bool needList = true;
+    while (!m_stop.isStopped()) {
+        if (needList) {
+            if (!list().isOk()) {
+                if (!m_stop.waitFor(backoff.next())) {
+                    return;
+                }
+                continue;
+            }
+            needList = false;
+            backoff.reset();
+        }
+        const Status ended = watch(backoff);
+        if (m_stop.isStopped()) {
+            return;
+        }
+        if (ended.code() == StatusCode::OutOfRange) {
+            needList = true; // compacted: the events in between are gone
+        } else if (ended.code() != StatusCode::Ok && ended.code() != StatusCode::DeadlineExceeded) {
+            if (!m_stop.waitFor(backoff.next())) {
+                return;
+            }
+        }
+    }
+}
+
+Status Discovery::list() {
+    auto stub = aegis::v1::RegistryService::NewStub(m_channel);
+    std::map<std::string, Endpoint> cache;
+    std::int64_t revision = 0;
+    std::string pageToken;
+    do {
+        aegis::v1::ListInstancesRequest request;
+        request.set_service(m_options.service);
+        request.set_selector(m_options.selector);
+        request.set_page_size(1000);
+        request.set_page_token(pageToken);
+        aegis::v1::ListInstancesResponse response;
+        grpc::ClientContext context;
+        setTimeout(context, m_options.callTimeout);
+        grpc::Status status;
+        {
+            AttachedCall call(m_stop, context);
+            if (!call.attached()) {
+                return Status(StatusCode::Cancelled, "stopped");
+            }
+            status = stub->ListInstances(&context, request, &response);
+        }
+        if (!status.ok()) {
+            return fromGrpc(status);
+        }
+        // Pages may come from different revisions; watching from the first one's + 1 replays
+        // whatever changed in between, which converges on the right set.
+        if (revision == 0) {
+            revision = response.header().revision();
+        }
+        for (const auto &instance : response.instances()) {
+            cache[instance.id()] = toEndpoint(instance);
+        }
+        pageToken = response.next_page_token();
+    } while (!pageToken.empty());
+    publish(std::move(cache), revision, true);
+    return Status::ok();
+}
+
+Status Discovery::watch(ExponentialBackoff &backoff) {
+    auto stub = aegis::v1::RegistryService::NewStub(m_channel);
+    grpc::ClientContext context;
+    setTimeout(context, m_options.streamLifetime);
+    AttachedCall call(m_stop, context);
+    if (!call.attached()) {
+        return Status(StatusCode::Cancelled, "stopped");
+    }
+    aegis::v1::WatchInstancesRequest request;
+    request.set_service(m_options.service);
+    std::map<std::string, Endpoint> cache;
+    std::int64_t revision = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        cache = m_instances;
+        revision = m_revision;
+    }
+    request.set_start_revision(revision + 1);
+    auto reader = stub->WatchInstances(&context, request);
+    aegis::v1::WatchInstancesResponse response;
+    while (reader->Read(&response)) {
+        backoff.reset();
+        if (response.events().empty()) {
+            continue; // the opening message, or a progress notice
+        }
+        for (const auto &event : response.events()) {
+            apply(event, cache);
+            revision = std::max(revision, event.revision());
+        }
+        revision = std::max(revision, response.header().revision());
+        publish(cache, revision, false);
+    }
+    return fromGrpc(reader->Finish());
+}
+
+void Discovery::apply(const aegis::v1::InstanceEvent &event,
+                      std::map<std::string, Endpoint> &cache) const {
+    const auto &instance = event.instance();
+    if (event.type() == aegis::v1::INSTANCE_EVENT_TYPE_REMOVED) {
+        cache.erase(instance.id());
+        return;
+    }
+    const Labels labels(instance.labels().begin(), instance.labels().end());
+    if (m_selector.matches(labels)) {
+        cache[instance.id()] = toEndpoint(instance);
+    } else {
+        cache.erase(instance.id()); // relabelled out of the selection
+    }
+}
+
+void Discovery::publish(std::map<std::string, Endpoint> cache, std::int64_t revision, bool listed) {
+    std::vector<Endpoint> all;
+    std::vector<Endpoint> pickable;
+    for (const auto &[id, endpoint] : cache) {
+        all.push_back(endpoint);
+        if (endpoint.isPickable()) {
+            pickable.push_back(endpoint);
+        }
+    }
+    m_picker->update(std::move(pickable));
+    {
+        std::lock_guard lock(m_mutex);
+        m_instances = std::move(cache);
+        m_revision = revision;
+        if (listed) {
+            m_ready = true;
+            ++m_listCount;
+        }
+    }
+    m_changed.notify_all();
+    if (m_listener) {
+        m_listener(all);
+    }
+}
+
+std::vector<Endpoint> Discovery::instances() const {
+    std::lock_guard lock(m_mutex);
+    std::vector<Endpoint> all;
+    for (const auto &[id, endpoint] : m_instances) {
+        all.push_back(endpoint);
+    }
+    return all;
+}
+
+std::vector<Endpoint> Discovery::pickable() const {
+    std::lock_guard lock(m_mutex);
+    std::vector<Endpoint> result;
+    for (const auto &[id, endpoint] : m_instances) {
+        if (endpoint.isPickable()) {
+            result.push_back(endpoint);
+        }
+    }
+    return result;
+}
+
+std::optional<Pick> Discovery::pick(std::string_view key) {
+    return m_picker->pick(key);
+}
+
+bool Discovery::isReady() const {
+    std::lock_guard lock(m_mutex);
+    return m_ready;
+}
+
+bool Discovery::waitUntilReady(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(m_mutex);
+    return m_changed.wait_for(lock, timeout, [this] { return m_ready; });
+}
+
+std::int64_t Discovery::revision() const {
+    std::lock_guard lock(m_mutex);
+    return m_revision;
+}
+
+int Discovery::listCount() const {
+    std::lock_guard lock(m_mutex);
+    return m_listCount;
+}
+
+} // namespace aegis::client

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "common/label_selector.h"
+
+#include <cstdint>
+#include <string>
+
+namespace aegis::client {
+
+// Numeric values match aegis.v1.InstanceState.
+enum class InstanceState { Unspecified = 0, Serving = 1, Draining = 2, Maintenance = 3 };
+
+// One discovered instance of a service, as a plain value: what a caller needs to send it a
+// request and to choose between instances.
+struct Endpoint {
+    std::string id;
+    std::string service;
+    // host:port to connect to.
+    std::string address;
+    Labels labels;
+    Labels metadata;
+    // 0..10000; 0 receives no traffic.
+    std::int32_t weight = 100;
+    InstanceState state = InstanceState::Serving;
+    std::int64_t modRevision = 0;
+
+    // Whether pickers may choose it: serving (not draining, not in maintenance) with a weight.
+    bool isPickable() const { return state == InstanceState::Serving && weight > 0; }
+
+    friend bool operator==(const Endpoint &, const Endpoint &) = default;
+};
+
+} // namespace aegis::client

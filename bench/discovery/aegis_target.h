@@ -1,0 +1,46 @@
+#pragma once
+
+#include "target.h"
+
+#include "daemon_process.h"
+
+#include <mutex>
+
+namespace aegis::bench::discovery {
+
+// aegisd, started fresh on free loopback ports through the test support library. Registrations
+// use a ROLE_SERVICE token created with the admin token; watchers use the admin token.
+class AegisTarget final : public DiscoveryTarget {
+public:
+    // Throws std::runtime_error if the daemon does not start.
+    explicit AegisTarget(const std::vector<std::string> &daemonArgs);
+    ~AegisTarget() override;
+
+    std::string name() const override { return "Aegis"; }
+    int pid() const override { return m_daemon->pid(); }
+    std::string address() const override { return m_daemon->grpcAddress(); }
+
+    CallStarter registrations(int concurrency,
+                              std::vector<std::shared_ptr<grpc::Channel>> channels) override;
+    std::vector<std::int64_t> createLeases(int count,
+                                           const std::shared_ptr<grpc::Channel> &channel) override;
+    std::unique_ptr<RenewalStream> openRenewalStream(const std::shared_ptr<grpc::Channel> &channel,
+                                                     std::vector<std::int64_t> leases, int depth,
+                                                     RenewalCounters &counters) override;
+    std::unique_ptr<Watcher> openWatcher(int index, const std::shared_ptr<grpc::Channel> &channel,
+                                         WatchSink &sink) override;
+    void registerForWatch(int sequence, const std::shared_ptr<grpc::Channel> &channel,
+                          std::function<void(const grpc::Status &)> done) override;
+
+    // Stops the daemon (SIGTERM, then waits); returns its exit code.
+    int stop();
+
+private:
+    std::unique_ptr<testing::DaemonProcess> m_daemon;
+    std::string m_adminBearer;
+    std::string m_serviceBearer;
+    std::mutex m_callsMutex;
+    std::vector<std::shared_ptr<void>> m_calls;
+};
+
+} // namespace aegis::bench::discovery

@@ -1,0 +1,189 @@
+#include "models/service_summary_model.h"
+
+#include "models/display_format.h"
+#include "models/instance_model.h"
+
+#include <QFont>
+#include <QMap>
+
+namespace aegis::console {
+
+ServiceSummaryModel::ServiceSummaryModel(QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_rows({Summary{}}) {}
+
+void ServiceSummaryModel::setInstanceModel(InstanceModel *instances) {
+    if (m_instances) {
+        disconnect(m_instances, nullptr, this, nullptr);
+    }
+    m_instances = instances;
+    if (instances) {
+        connect(instances, &QAbstractItemModel::rowsInserted, this, &ServiceSummaryModel::recount);
+        connect(instances, &QAbstractItemModel::rowsRemoved, this, &ServiceSummaryModel::recount);
+        connect(instances, &QAbstractItemModel::modelReset, this, &ServiceSummaryModel::recount);
+        connect(instances, &QAbstractItemModel::dataChanged, this,
+                [this](const QModelIndex &topLeft) {
+                    // Lease-age ticks touch one column only and change no count.
+                    if (topLeft.column() != InstanceModel::LeaseAgeColumn) {
+                        recount();
+                    }
+                });
+    }
+    recount();
+}
+
+void ServiceSummaryModel::setKnownServices(const QList<ServiceInfo> &services) {
+    m_known.clear();
+    for (const ServiceInfo &service : services) {
+        m_known.insert(service.name);
+    }
+    recount();
+}
+
+void ServiceSummaryModel::recount() {
+    QMap<QString, Summary> wanted;
+    for (const QString &name : std::as_const(m_known)) {
+        wanted[name].name = name;
+    }
+    Summary total;
+    const int count = m_instances ? m_instances->rowCount() : 0;
+    for (int row = 0; row < count; ++row) {
+        const ServiceInstance &instance = m_instances->instanceAt(row);
+        Summary &summary = wanted[instance.service];
+        summary.name = instance.service;
+        for (Summary *s : {&summary, &total}) {
+            ++s->instances;
+            s->serving += instance.state == InstanceState::Serving ? 1 : 0;
+            s->draining += instance.state == InstanceState::Draining ? 1 : 0;
+            s->maintenance += instance.state == InstanceState::Maintenance ? 1 : 0;
+        }
+    }
+    if (!(m_rows[0] == total)) {
+        m_rows[0] = total;
+        emit dataChanged(index(0, 0), index(0, ColumnCount - 1));
+    }
+    // Merge the sorted rows 1.. with the sorted wanted map.
+    int row = 1;
+    auto it = wanted.cbegin();
+    while (row < m_rows.size() || it != wanted.cend()) {
+        if (it == wanted.cend() || (row < m_rows.size() && m_rows.at(row).name < it.key())) {
+            beginRemoveRows({}, row, row);
+            m_rows.removeAt(row);
+            endRemoveRows();
+        } else if (row >= m_rows.size() || it.key() < m_rows.at(row).name) {
+            beginInsertRows({}, row, row);
+            m_rows.insert(row, it.value());
+            endInsertRows();
+            ++row;
+            ++it;
+        } else {
+            if (!(m_rows.at(row) == it.value())) {
+                m_rows[row] = it.value();
+                emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+            }
+            ++row;
+            ++it;
+        }
+    }
+}
+
+int ServiceSummaryModel::rowCount(const QModelIndex &parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int ServiceSummaryModel::columnCount(const QModelIndex &parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant ServiceSummaryModel::data(const QModelIndex &index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
+        return {};
+    }
+    const Summary &summary = m_rows.at(index.row());
+    const bool all = index.row() == 0;
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case NameColumn:
+            return all ? tr("All services") : summary.name;
+        case InstancesColumn:
+            return formatCount(summary.instances);
+        case ServingColumn:
+            return formatCount(summary.serving);
+        case DrainingColumn:
+            return summary.draining > 0 ? formatCount(summary.draining) : QStringLiteral("·");
+        case MaintenanceColumn:
+            return summary.maintenance > 0 ? formatCount(summary.maintenance) : QStringLiteral("·");
+        }
+        break;
+    case Qt::ToolTipRole:
+        return tr("%1: %2 instance(s) — %3 serving, %4 draining, %5 in maintenance")
+            .arg(all ? tr("All services") : summary.name)
+            .arg(summary.instances)
+            .arg(summary.serving)
+            .arg(summary.draining)
+            .arg(summary.maintenance);
+    case Qt::TextAlignmentRole:
+        return index.column() == NameColumn ? int(Qt::AlignLeft | Qt::AlignVCenter)
+                                            : int(Qt::AlignRight | Qt::AlignVCenter);
+    case Qt::FontRole:
+        if (all) {
+            QFont font;
+            font.setWeight(QFont::DemiBold);
+            return font;
+        }
+        break;
+    case ServiceNameRole:
+        return summary.name;
+    }
+    return {};
+}
+
+QVariant ServiceSummaryModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal) {
+        return QAbstractTableModel::headerData(section, orientation, role);
+    }
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case InstancesColumn:
+            return tr("Registered instances");
+        case ServingColumn:
+            return tr("Serving: in rotation");
+        case DrainingColumn:
+            return tr("Draining: finishing work, no new requests");
+        case MaintenanceColumn:
+            return tr("Maintenance: out of rotation by an operator");
+        }
+        return {};
+    }
+    if (role != Qt::DisplayRole) {
+        return QAbstractTableModel::headerData(section, orientation, role);
+    }
+    switch (section) {
+    case NameColumn:
+        return tr("Service");
+    case InstancesColumn:
+        return tr("Total");
+    case ServingColumn:
+        return tr("Serv.");
+    case DrainingColumn:
+        return tr("Drain.");
+    case MaintenanceColumn:
+        return tr("Maint.");
+    }
+    return {};
+}
+
+int ServiceSummaryModel::rowOf(const QString &service) const {
+    if (service.isEmpty()) {
+        return 0;
+    }
+    for (int row = 1; row < m_rows.size(); ++row) {
+        if (m_rows.at(row).name == service) {
+            return row;
+        }
+    }
+    return -1;
+}
+
+} // namespace aegis::console

@@ -1,0 +1,639 @@
+#include "views/services_page.h"
+
+#include "models/display_format.h"
+#include "models/instance_filter_model.h"
+#include "models/instance_model.h"
+#include "models/instance_selector.h"
+#include "models/service_summary_model.h"
+#include "net/api_client.h"
+#include "views/connection_banner.h"
+#include "views/instance_delegate.h"
+#include "views/instance_detail_pane.h"
+#include "views/live_badge.h"
+#include "views/page_header.h"
+
+#include <QAction>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSplitter>
+#include <QStyle>
+#include <QTableView>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace aegis::console {
+namespace {
+
+constexpr int kPageSize = 500;
+constexpr int kRowHeight = 30;
+
+bool confirmWithMessageBox(QWidget *parent, const QString &title, const QString &text,
+                           const QString &acceptLabel) {
+    QMessageBox box(QMessageBox::Question, title, text, QMessageBox::Cancel, parent);
+    box.setTextFormat(Qt::RichText);
+    QPushButton *accept = box.addButton(acceptLabel, QMessageBox::AcceptRole);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    return box.clickedButton() == accept;
+}
+
+void styleTable(QTableView *table) {
+    table->setAlternatingRowColors(true);
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->setSelectionMode(QAbstractItemView::SingleSelection);
+    table->setShowGrid(false);
+    table->setWordWrap(false);
+    table->setTextElideMode(Qt::ElideRight);
+    table->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    table->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
+    table->verticalHeader()->hide();
+    table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    table->verticalHeader()->setDefaultSectionSize(kRowHeight);
+    QHeaderView *columns = table->horizontalHeader();
+    columns->setHighlightSections(false);
+    columns->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+}
+
+} // namespace
+
+ServicesPage::ServicesPage(ApiClient *api, QWidget *parent)
+    : QWidget(parent)
+    , m_api(api)
+    , m_instances(new InstanceModel(this))
+    , m_filter(new InstanceFilterModel(this))
+    , m_services(new ServiceSummaryModel(this))
+    , m_header(new PageHeader(tr("Services"), tr("Service discovery: services and instances")))
+    , m_liveBadge(new LiveBadge(tr("Instances change here as they register, change state or go"),
+                                tr("Showing the instances loaded before the daemon became "
+                                   "unreachable")))
+    , m_refresh(new QPushButton(tr("Refresh")))
+    , m_errorBanner(new QFrame)
+    , m_errorText(new QLabel)
+    , m_serviceTable(new QTableView)
+    , m_selector(new QLineEdit)
+    , m_selectorError(new QLabel)
+    , m_instanceTable(new QTableView)
+    , m_detail(new InstanceDetailPane)
+    , m_footer(new QLabel)
+    , m_confirm(confirmWithMessageBox) {
+    m_filter->setSourceModel(m_instances);
+    m_services->setInstanceModel(m_instances);
+    m_header->addTrailingWidget(m_liveBadge);
+    m_header->addTrailingWidget(m_refresh);
+
+    // Failed actions stay on the page until dismissed, so they cannot be missed.
+    m_errorBanner->setObjectName(QStringLiteral("ErrorBanner"));
+    m_errorText->setWordWrap(true);
+    m_errorText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *dismiss = new QPushButton(tr("Dismiss"));
+    auto *errorLayout = new QHBoxLayout(m_errorBanner);
+    errorLayout->setContentsMargins(12, 8, 8, 8);
+    errorLayout->addWidget(m_errorText, 1);
+    errorLayout->addWidget(dismiss);
+    m_errorBanner->hide();
+    connect(dismiss, &QPushButton::clicked, this, [this] { showActionError({}); });
+
+    buildActions();
+
+    auto *splitter = new QSplitter(Qt::Horizontal);
+    splitter->addWidget(buildServiceList());
+    splitter->addWidget(buildInstancePanel());
+    splitter->setStretchFactor(0, 0);
+    splitter->setStretchFactor(1, 1);
+    splitter->setChildrenCollapsible(false);
+    splitter->setSizes({360, 1000});
+
+    m_footer->setObjectName(QStringLiteral("PageSubtitle"));
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(28, 24, 28, 20);
+    layout->setSpacing(14);
+    layout->addWidget(m_header);
+    layout->addWidget(new ConnectionBanner(m_api));
+    layout->addWidget(m_errorBanner);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(m_footer);
+
+    connect(m_refresh, &QPushButton::clicked, this, &ServicesPage::reload);
+    connect(m_api, &ApiClient::servicesPageReceived, this, &ServicesPage::onServicesPage);
+    connect(m_api, &ApiClient::instancesPageReceived, this, &ServicesPage::onInstancesPage);
+    connect(m_api, &ApiClient::registryCallFailed, this, &ServicesPage::onCallFailed);
+    connect(m_api, &ApiClient::instanceActionSucceeded, this, [this](quint64 id) {
+        const auto pending = m_pendingActions.take(id);
+        if (pending.id.isEmpty()) {
+            return;
+        }
+        const QString key = pending.service + QLatin1Char('/') + pending.id;
+        m_lastActionNote = actionDone(pending.action, key);
+        updateSummary();
+        emit actionFinished(pending.action, key, {});
+    });
+    connect(m_api, &ApiClient::instanceChangesArrived, this,
+            [this](const QList<InstanceChange> &changes) { onChanges(changes); });
+    connect(m_api, &ApiClient::instanceWatchLiveChanged, this,
+            [this](bool live, const QString &reason) {
+                m_watchLive = live;
+                m_watchReason = reason;
+                updateLiveBadge();
+            });
+    connect(m_api, &ApiClient::instanceWatchResyncNeeded, this, &ServicesPage::reload);
+    connect(m_api, &ApiClient::connectionChanged, this, [this] {
+        m_api->stopInstanceWatch();
+        m_instances->clear();
+        m_services->setKnownServices({});
+        m_pendingActions.clear();
+        m_loaded = false;
+        showActionError({});
+        reload();
+    });
+    connect(m_api, &ApiClient::stateChanged, this, [this](ConnectionState state) {
+        // A first list that failed while the daemon was down is retried once it is back; after
+        // that the watch resumes on its own.
+        if (state == ConnectionState::Connected && !m_loaded && m_stage == Stage::Idle) {
+            reload();
+        }
+        updateLiveBadge();
+        updateActions();
+    });
+
+    // Lease ages tick; refresh that column (and the detail pane) only while the page is shown.
+    m_clock.setInterval(1000);
+    connect(&m_clock, &QTimer::timeout, this, [this] {
+        if (isVisible()) {
+            m_instances->setReferenceTime(QDateTime::currentDateTimeUtc());
+        }
+    });
+    m_clock.start();
+
+    updateLiveBadge();
+    updateSummary();
+    updateActions();
+    m_detail->showInstance(std::nullopt, {});
+}
+
+QWidget *ServicesPage::buildServiceList() {
+    m_serviceTable->setModel(m_services);
+    styleTable(m_serviceTable);
+    m_serviceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    QHeaderView *columns = m_serviceTable->horizontalHeader();
+    columns->setSectionResizeMode(ServiceSummaryModel::NameColumn, QHeaderView::Stretch);
+    for (int column = ServiceSummaryModel::InstancesColumn;
+         column < ServiceSummaryModel::ColumnCount; ++column) {
+        columns->setSectionResizeMode(column, QHeaderView::Fixed);
+        columns->resizeSection(column, 60);
+        m_services->setHeaderData(column, Qt::Horizontal, int(Qt::AlignRight | Qt::AlignVCenter),
+                                  Qt::TextAlignmentRole);
+    }
+    m_serviceTable->setMinimumWidth(280);
+    connect(m_serviceTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &ServicesPage::onServiceSelected);
+    return m_serviceTable;
+}
+
+QWidget *ServicesPage::buildInstancePanel() {
+    m_selector->setPlaceholderText(tr("Filter by labels, e.g. color=green,zone!=b or "
+                                      "version in (1.4.0,1.5.0)"));
+    m_selector->setClearButtonEnabled(true);
+    m_selector->setToolTip(tr("A label selector, as ListInstances takes it: key=value, key!=value, "
+                              "key (present), !key (absent), key in (a,b), key notin (a,b); "
+                              "comma-separated requirements must all hold"));
+    m_selectorError->setObjectName(QStringLiteral("InlineError"));
+    m_selectorError->setWordWrap(true);
+    m_selectorError->hide();
+    m_selectorDebounce.setSingleShot(true);
+    m_selectorDebounce.setInterval(250);
+    connect(&m_selectorDebounce, &QTimer::timeout, this, &ServicesPage::applySelectorText);
+    connect(m_selector, &QLineEdit::textChanged, this, [this] { m_selectorDebounce.start(); });
+    connect(m_selector, &QLineEdit::returnPressed, this, &ServicesPage::applySelectorText);
+
+    auto *toolbar = new QHBoxLayout;
+    toolbar->setSpacing(6);
+    toolbar->addWidget(m_selector, 1);
+    toolbar->addSpacing(8);
+    for (QAction *action : {m_drain, m_maintenance, m_serve, m_deregister}) {
+        auto *button = new QToolButton;
+        button->setDefaultAction(action);
+        button->setToolButtonStyle(Qt::ToolButtonTextOnly);
+        button->setAutoRaise(false);
+        toolbar->addWidget(button);
+    }
+
+    m_instanceTable->setModel(m_filter);
+    styleTable(m_instanceTable);
+    m_instanceTable->setItemDelegate(new InstanceDelegate(m_instanceTable));
+    m_instanceTable->setSortingEnabled(true);
+    m_instanceTable->sortByColumn(-1, Qt::AscendingOrder);
+    m_instanceTable->setContextMenuPolicy(Qt::CustomContextMenu);
+    QHeaderView *columns = m_instanceTable->horizontalHeader();
+    columns->setMinimumSectionSize(60);
+    columns->setSortIndicatorShown(true);
+    const QList<QPair<int, int>> widths = {
+        {InstanceModel::ServiceColumn, 95},  {InstanceModel::InstanceColumn, 120},
+        {InstanceModel::AddressColumn, 120}, {InstanceModel::VersionColumn, 85},
+        {InstanceModel::ColourColumn, 80},   {InstanceModel::StateColumn, 100},
+        {InstanceModel::LeaseAgeColumn, 88}};
+    for (const auto &[column, width] : widths) {
+        columns->resizeSection(column, width);
+    }
+    columns->setSectionResizeMode(InstanceModel::LabelsColumn, QHeaderView::Stretch);
+    m_instanceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    connect(m_instanceTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            [this] {
+                showSelection();
+                updateActions();
+            });
+    // The selected instance may change (state, labels) or go; the pane and actions follow.
+    connect(m_filter, &QAbstractItemModel::dataChanged, this, [this] {
+        showSelection();
+        updateActions();
+    });
+    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, [this] {
+        showSelection();
+        updateActions();
+    });
+    connect(m_instanceTable, &QWidget::customContextMenuRequested, this, [this](const QPoint &at) {
+        const QModelIndex index = m_instanceTable->indexAt(at);
+        if (!index.isValid()) {
+            return;
+        }
+        m_instanceTable->selectRow(index.row());
+        QMenu menu(this);
+        menu.addAction(m_drain);
+        menu.addAction(m_maintenance);
+        menu.addAction(m_serve);
+        menu.addSeparator();
+        menu.addAction(m_deregister);
+        menu.exec(m_instanceTable->viewport()->mapToGlobal(at));
+    });
+
+    auto *tableAndDetail = new QSplitter(Qt::Vertical);
+    tableAndDetail->addWidget(m_instanceTable);
+    tableAndDetail->addWidget(m_detail);
+    tableAndDetail->setStretchFactor(0, 1);
+    tableAndDetail->setStretchFactor(1, 0);
+    tableAndDetail->setChildrenCollapsible(false);
+    tableAndDetail->setSizes({520, 220});
+
+    auto *panel = new QWidget;
+    auto *layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(8);
+    layout->addLayout(toolbar);
+    layout->addWidget(m_selectorError);
+    layout->addWidget(tableAndDetail, 1);
+    return panel;
+}
+
+void ServicesPage::buildActions() {
+    m_drain = new QAction(tr("Drain"), this);
+    m_drain->setToolTip(tr("Finish current work; callers send no new requests"));
+    m_maintenance = new QAction(tr("Maintenance"), this);
+    m_maintenance->setToolTip(tr("Take the instance out of rotation"));
+    m_serve = new QAction(tr("Serve"), this);
+    m_serve->setToolTip(tr("Return the instance to rotation"));
+    m_deregister = new QAction(tr("Deregister…"), this);
+    m_deregister->setToolTip(tr("Remove the instance from discovery"));
+    connect(m_drain, &QAction::triggered, this, [this] { requestAction(Action::Drain); });
+    connect(m_maintenance, &QAction::triggered, this,
+            [this] { requestAction(Action::Maintenance); });
+    connect(m_serve, &QAction::triggered, this, [this] { requestAction(Action::Serve); });
+    connect(m_deregister, &QAction::triggered, this, [this] { requestAction(Action::Deregister); });
+}
+
+void ServicesPage::showEvent(QShowEvent *event) {
+    m_instances->setReferenceTime(QDateTime::currentDateTimeUtc());
+    QWidget::showEvent(event);
+}
+
+void ServicesPage::reload() {
+    m_api->stopInstanceWatch();
+    m_listedServices.clear();
+    m_listedInstances.clear();
+    m_listRevision = 0;
+    m_lastListError.clear();
+    m_stage = Stage::Services;
+    requestNext({});
+}
+
+void ServicesPage::requestNext(const QString &pageToken) {
+    m_pendingRequest = m_stage == Stage::Services ? m_api->listServices(pageToken, kPageSize)
+                                                  : m_api->listInstances(pageToken, kPageSize);
+    updateSummary();
+}
+
+void ServicesPage::onServicesPage(quint64 id, const ServicePage &page) {
+    if (id != m_pendingRequest || m_stage != Stage::Services) {
+        return;
+    }
+    m_listedServices += page.services;
+    if (!page.nextPageToken.isEmpty()) {
+        requestNext(page.nextPageToken);
+        return;
+    }
+    m_stage = Stage::Instances;
+    requestNext({});
+}
+
+void ServicesPage::onInstancesPage(quint64 id, const InstancePage &page) {
+    if (id != m_pendingRequest || m_stage != Stage::Instances) {
+        return;
+    }
+    // Watching from the first page's revision + 1 replays whatever changed while later pages
+    // were listed; the model ignores what it already has.
+    if (m_listRevision == 0) {
+        m_listRevision = page.revision;
+    }
+    m_listedInstances += page.instances;
+    if (!page.nextPageToken.isEmpty()) {
+        requestNext(page.nextPageToken);
+        return;
+    }
+    m_stage = Stage::Idle;
+    m_pendingRequest = 0;
+    m_instances->setReferenceTime(QDateTime::currentDateTimeUtc());
+    m_instances->sync(m_listedInstances);
+    m_services->setKnownServices(m_listedServices);
+    m_listedInstances.clear();
+    m_api->watchInstances(m_listRevision + 1);
+    const bool first = !m_loaded;
+    m_loaded = true;
+    updateSummary();
+    if (first) {
+        if (m_serviceTable->selectionModel()->selectedRows().isEmpty()) {
+            m_serviceTable->selectRow(0);
+        }
+        if (m_instanceTable->selectionModel()->selectedRows().isEmpty() &&
+            m_filter->rowCount() > 0) {
+            m_instanceTable->selectRow(0);
+        }
+        emit dataLoaded();
+    }
+}
+
+void ServicesPage::onCallFailed(quint64 id, const CallError &error) {
+    if (id == m_pendingRequest && m_stage != Stage::Idle) {
+        m_stage = Stage::Idle;
+        m_pendingRequest = 0;
+        m_lastListError = error.describe();
+        updateSummary();
+        return;
+    }
+    const auto pending = m_pendingActions.take(id);
+    if (pending.id.isEmpty()) {
+        return;
+    }
+    const QString key = pending.service + QLatin1Char('/') + pending.id;
+    const QString text =
+        tr("Could not %1 %2: %3 (%4)")
+            .arg(actionVerb(pending.action).toLower(), key, error.describe(), error.codeName());
+    showActionError(text);
+    emit actionFinished(pending.action, key, text);
+}
+
+void ServicesPage::onChanges(const QList<InstanceChange> &changes) {
+    // Rows inserted or removed above the viewport would move what the reader is looking at; keep
+    // the top visible row where it is unless the view is scrolled to the very top.
+    QScrollBar *scroll = m_instanceTable->verticalScrollBar();
+    QPersistentModelIndex anchor;
+    int anchorTop = 0;
+    if (scroll->value() > 0) {
+        anchor = m_instanceTable->indexAt(QPoint(4, 4));
+        anchorTop = m_instanceTable->visualRect(anchor).top();
+    }
+    m_instances->applyChanges(changes);
+    if (anchor.isValid()) {
+        const int shift = m_instanceTable->visualRect(anchor).top() - anchorTop;
+        if (shift != 0) {
+            scroll->setMaximum(std::max(scroll->maximum(), scroll->value() + shift));
+            scroll->setValue(scroll->value() + shift);
+        }
+    }
+    updateSummary();
+}
+
+void ServicesPage::onServiceSelected() {
+    const QModelIndexList rows = m_serviceTable->selectionModel()->selectedRows();
+    const QString service =
+        rows.isEmpty() ? QString()
+                       : rows.first().data(ServiceSummaryModel::ServiceNameRole).toString();
+    m_filter->setService(service);
+    m_instanceTable->setColumnHidden(InstanceModel::ServiceColumn, !service.isEmpty());
+    showSelection();
+    updateActions();
+    updateSummary();
+}
+
+bool ServicesPage::selectService(const QString &service) {
+    const int row = m_services->rowOf(service);
+    if (row < 0) {
+        return false;
+    }
+    m_serviceTable->selectRow(row);
+    return true;
+}
+
+bool ServicesPage::selectInstance(const QString &service, const QString &id) {
+    const int sourceRow = m_instances->rowOf(service, id);
+    if (sourceRow < 0) {
+        return false;
+    }
+    const QModelIndex index = m_filter->mapFromSource(m_instances->index(sourceRow, 0));
+    if (!index.isValid()) {
+        return false;
+    }
+    m_instanceTable->selectRow(index.row());
+    m_instanceTable->scrollTo(index);
+    return true;
+}
+
+bool ServicesPage::setSelectorText(const QString &text) {
+    if (m_selector->text() != text) {
+        const QSignalBlocker blocker(m_selector);
+        m_selector->setText(text);
+    }
+    applySelectorText();
+    return m_selectorErrorText.isEmpty();
+}
+
+void ServicesPage::applySelectorText() {
+    m_selectorDebounce.stop();
+    QString error;
+    const auto selector = InstanceSelector::parse(m_selector->text(), &error);
+    m_selectorErrorText = selector ? QString() : error;
+    m_selector->setProperty("invalid", !selector.has_value());
+    m_selector->style()->unpolish(m_selector);
+    m_selector->style()->polish(m_selector);
+    if (selector) {
+        m_selectorError->hide();
+        m_filter->setSelector(*selector);
+    } else {
+        m_selectorError->setText(
+            tr("Invalid selector — %1. Still showing the last valid filter.").arg(error));
+        m_selectorError->show();
+    }
+    updateSummary();
+}
+
+std::optional<ServiceInstance> ServicesPage::selectedInstance() const {
+    const QModelIndexList rows = m_instanceTable->selectionModel()->selectedRows();
+    if (rows.isEmpty()) {
+        return std::nullopt;
+    }
+    return rows.first().data(InstanceModel::InstanceRole).value<ServiceInstance>();
+}
+
+QString ServicesPage::actionVerb(Action action) {
+    switch (action) {
+    case Action::Drain:
+        return tr("Drain");
+    case Action::Maintenance:
+        return tr("Put into maintenance");
+    case Action::Serve:
+        return tr("Return to serving");
+    case Action::Deregister:
+        return tr("Deregister");
+    }
+    return {};
+}
+
+QString ServicesPage::actionDone(Action action, const QString &key) {
+    switch (action) {
+    case Action::Drain:
+        return tr("Drained %1 (recorded in the audit log)").arg(key);
+    case Action::Maintenance:
+        return tr("Put %1 into maintenance (recorded in the audit log)").arg(key);
+    case Action::Serve:
+        return tr("Returned %1 to serving (recorded in the audit log)").arg(key);
+    case Action::Deregister:
+        return tr("Deregistered %1 (recorded in the audit log)").arg(key);
+    }
+    return {};
+}
+
+void ServicesPage::requestAction(Action action) {
+    const auto instance = selectedInstance();
+    if (!instance) {
+        return;
+    }
+    const QString name =
+        QStringLiteral("<b>%1</b> (%2)")
+            .arg(instance->key().toHtmlEscaped(), instance->address.toHtmlEscaped());
+    const QString audited = tr("The daemon records this in the audit log.");
+    QString title;
+    QString text;
+    QString accept;
+    switch (action) {
+    case Action::Drain:
+        title = tr("Drain instance");
+        text = tr("Drain %1?<br><br>It finishes its current work and callers send it no new "
+                  "requests. It stays registered.")
+                   .arg(name);
+        accept = tr("Drain");
+        break;
+    case Action::Maintenance:
+        title = tr("Put instance into maintenance");
+        text = tr("Put %1 into maintenance?<br><br>It leaves rotation until it is returned to "
+                  "serving.")
+                   .arg(name);
+        accept = tr("Put into maintenance");
+        break;
+    case Action::Serve:
+        title = tr("Return instance to serving");
+        text =
+            tr("Return %1 to serving?<br><br>It rejoins rotation and receives traffic.").arg(name);
+        accept = tr("Return to serving");
+        break;
+    case Action::Deregister:
+        title = tr("Deregister instance");
+        text = tr("Deregister %1?<br><br>It disappears from discovery at once. The process itself "
+                  "keeps running and may register again.")
+                   .arg(name);
+        accept = tr("Deregister");
+        break;
+    }
+    if (!m_confirm(this, title, text + QStringLiteral("<br>") + audited, accept)) {
+        return;
+    }
+    perform(action, *instance);
+}
+
+void ServicesPage::perform(Action action, const ServiceInstance &instance) {
+    showActionError({});
+    quint64 id = 0;
+    switch (action) {
+    case Action::Drain:
+        id = m_api->setInstanceState(instance.service, instance.id, InstanceState::Draining);
+        break;
+    case Action::Maintenance:
+        id = m_api->setInstanceState(instance.service, instance.id, InstanceState::Maintenance);
+        break;
+    case Action::Serve:
+        id = m_api->setInstanceState(instance.service, instance.id, InstanceState::Serving);
+        break;
+    case Action::Deregister:
+        id = m_api->deregisterInstance(instance.service, instance.id);
+        break;
+    }
+    m_pendingActions.insert(id, {action, instance.service, instance.id});
+    m_lastActionNote = tr("%1 %2…").arg(actionVerb(action), instance.key());
+    updateSummary();
+}
+
+void ServicesPage::showActionError(const QString &text) {
+    m_actionErrorText = text;
+    m_errorText->setText(text);
+    m_errorBanner->setVisible(!text.isEmpty());
+}
+
+void ServicesPage::updateActions() {
+    const auto instance = selectedInstance();
+    const bool connected = m_api->state() == ConnectionState::Connected;
+    const bool usable = instance && connected;
+    m_drain->setEnabled(usable && instance->state != InstanceState::Draining);
+    m_maintenance->setEnabled(usable && instance->state != InstanceState::Maintenance);
+    m_serve->setEnabled(usable && instance->state != InstanceState::Serving);
+    m_deregister->setEnabled(usable);
+}
+
+void ServicesPage::updateLiveBadge() {
+    m_liveBadge->showState(m_api->state(), m_watchLive, m_watchReason);
+}
+
+void ServicesPage::updateSummary() {
+    const int services = m_services->rowCount() - 1;
+    const int instances = m_instances->rowCount();
+    const int shown = m_filter->rowCount();
+    if (m_loaded) {
+        m_header->setSubtitle(tr("%n service(s), ", nullptr, services) +
+                              tr("%n instance(s), watched live", nullptr, instances));
+    }
+    QString text;
+    if (m_stage != Stage::Idle && !m_loaded) {
+        text = tr("Loading…");
+    } else if (!m_lastListError.isEmpty()) {
+        text = tr("Could not list instances: %1").arg(m_lastListError);
+    } else if (!m_loaded) {
+        text = tr("Not loaded yet");
+    } else if (shown == instances) {
+        text = tr("%n instance(s) shown", nullptr, shown);
+    } else {
+        text = tr("%1 of %n instance(s) shown", nullptr, instances).arg(shown);
+    }
+    if (!m_lastActionNote.isEmpty()) {
+        text += QStringLiteral("  ·  ") + m_lastActionNote;
+    }
+    m_footer->setText(text);
+}
+
+void ServicesPage::showSelection() {
+    m_detail->showInstance(selectedInstance(), m_instances->referenceTime());
+}
+
+} // namespace aegis::console

@@ -1,0 +1,147 @@
+#pragma once
+
+#include "net/api_types.h"
+
+#include <QHash>
+#include <QTimer>
+#include <QWidget>
+
+#include <functional>
+
+class QAction;
+class QFrame;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTableView;
+
+namespace aegis::console {
+
+class ApiClient;
+class InstanceDetailPane;
+class InstanceFilterModel;
+class InstanceModel;
+class LiveBadge;
+class PageHeader;
+class ServiceSummaryModel;
+
+// Service discovery: the services with their instance counts by state, the selected service's
+// instances (filtered by a label selector typed like ListInstances' own) and a detail pane.
+// Lists every service and instance, then watches all of them with one WatchInstances stream
+// from the list's revision + 1; changes are applied row by row, so selection and scroll position
+// stay. After a compaction the lists are fetched again and merged in. Operators drain, put into
+// maintenance, return to serving or deregister the selected instance, each after a confirmation;
+// failures are shown on the page.
+class ServicesPage final : public QWidget {
+    Q_OBJECT
+public:
+    enum class Action { Drain, Maintenance, Serve, Deregister };
+    // Asks the operator to confirm; true to go ahead. Replaceable for tests.
+    using Confirmation = std::function<bool(QWidget *parent, const QString &title,
+                                            const QString &text, const QString &acceptLabel)>;
+
+    explicit ServicesPage(ApiClient *api, QWidget *parent = nullptr);
+
+    bool hasData() const { return m_loaded; }
+    InstanceModel *instances() const { return m_instances; }
+    InstanceFilterModel *filteredInstances() const { return m_filter; }
+    ServiceSummaryModel *services() const { return m_services; }
+    QTableView *instanceTable() const { return m_instanceTable; }
+    QTableView *serviceTable() const { return m_serviceTable; }
+    InstanceDetailPane *detailPane() const { return m_detail; }
+
+    // Lists again and merges what changed.
+    void reload();
+    // Shows one service's instances (empty: all); false if there is no such service.
+    bool selectService(const QString &service);
+    // Selects service/id in the instance table; false if it is not shown.
+    bool selectInstance(const QString &service, const QString &id);
+    // Applies `text` as the label selector; false (with the error shown inline) if it is invalid.
+    bool setSelectorText(const QString &text);
+    QString selectorError() const { return m_selectorErrorText; }
+    // The error of the last failed action, empty when it succeeded or was dismissed.
+    QString actionError() const { return m_actionErrorText; }
+
+    // Asks for confirmation, then performs `action` on the selected instance.
+    void requestAction(Action action);
+    void setConfirmation(Confirmation confirmation) { m_confirm = std::move(confirmation); }
+
+signals:
+    // The first complete list arrived after a (re)connect.
+    void dataLoaded();
+    // An action the daemon accepted (`error` empty) or refused.
+    void actionFinished(aegis::console::ServicesPage::Action action, const QString &instanceKey,
+                        const QString &error);
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+private:
+    enum class Stage { Idle, Services, Instances };
+    struct PendingAction {
+        Action action = Action::Drain;
+        QString service;
+        QString id;
+    };
+
+    QWidget *buildServiceList();
+    QWidget *buildInstancePanel();
+    void buildActions();
+    void requestNext(const QString &pageToken);
+    void onServicesPage(quint64 id, const ServicePage &page);
+    void onInstancesPage(quint64 id, const InstancePage &page);
+    void onCallFailed(quint64 id, const CallError &error);
+    void onChanges(const QList<InstanceChange> &changes);
+    void onServiceSelected();
+    void applySelectorText();
+    void perform(Action action, const ServiceInstance &instance);
+    void showActionError(const QString &text);
+    void updateActions();
+    void updateLiveBadge();
+    void updateSummary();
+    void showSelection();
+    std::optional<ServiceInstance> selectedInstance() const;
+    static QString actionVerb(Action action);
+    static QString actionDone(Action action, const QString &instanceKey);
+
+    ApiClient *m_api; // Not owned.
+    InstanceModel *m_instances;
+    InstanceFilterModel *m_filter;
+    ServiceSummaryModel *m_services;
+    PageHeader *m_header;
+    LiveBadge *m_liveBadge;
+    QPushButton *m_refresh;
+    QFrame *m_errorBanner;
+    QLabel *m_errorText;
+    QTableView *m_serviceTable;
+    QLineEdit *m_selector;
+    QLabel *m_selectorError;
+    QTableView *m_instanceTable;
+    InstanceDetailPane *m_detail;
+    QLabel *m_footer;
+    QAction *m_drain = nullptr;
+    QAction *m_maintenance = nullptr;
+    QAction *m_serve = nullptr;
+    QAction *m_deregister = nullptr;
+    QTimer m_selectorDebounce;
+    QTimer m_clock;
+    Confirmation m_confirm;
+
+    Stage m_stage = Stage::Idle;
+    quint64 m_pendingRequest = 0;
+    QList<ServiceInfo> m_listedServices;
+    QList<ServiceInstance> m_listedInstances;
+    qint64 m_listRevision = 0;
+    QHash<quint64, PendingAction> m_pendingActions;
+    QString m_lastListError;
+    QString m_selectorErrorText;
+    QString m_actionErrorText;
+    QString m_lastActionNote;
+    bool m_loaded = false;
+    bool m_watchLive = false;
+    QString m_watchReason;
+};
+
+} // namespace aegis::console
+
+Q_DECLARE_METATYPE(aegis::console::ServicesPage::Action)

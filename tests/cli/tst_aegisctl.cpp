@@ -1,0 +1,484 @@
+// aegisctl end to end: every case runs the real aegisctl binary against a real aegisd and checks
+// exit codes, stdout and stderr the way a script or a person would read them.
+
+#include "daemon_process.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QtTest>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <map>
+#include <netinet/in.h>
+#include <sstream>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+using aegis::testing::CommandResult;
+using nlohmann::json;
+
+namespace {
+
+using Args = std::vector<std::string>;
+
+// Calls `attempt` until it returns true or `timeout` passes; returns its last answer.
+bool pollUntil(const std::function<bool()> &attempt, std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!attempt()) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        QTest::qWait(50);
+    }
+    return true;
+}
+
+// A loopback port nobody listens on: bound, then released.
+int unusedPort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof address;
+    ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address);
+    ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+std::string describe(const CommandResult &result) {
+    return "exit " + std::to_string(result.exitCode) + "\nstdout:\n" + result.out + "\nstderr:\n" +
+           result.err;
+}
+
+std::vector<std::string> lines(const std::string &text) {
+    std::vector<std::string> result;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        result.push_back(line);
+    }
+    return result;
+}
+
+} // namespace
+
+#define CHECK_EXIT(result, code) QVERIFY2((result).exitCode == (code), describe(result).c_str())
+
+class TestAegisctl : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void statusTable();
+    void statusJson();
+    void defaultsFromEnvironment();
+    void tokenLifecycle();
+    void createPrintsSecretOnce();
+    void revokeUnknownIsNotFound();
+    void auditListFilters();
+    void auditListFollowsPages();
+    void logLevel();
+    void auditWatch();
+    void usageErrors_data();
+    void usageErrors();
+    void helpForEveryCommand_data();
+    void helpForEveryCommand();
+    void unreachableServer();
+
+private:
+    // Runs aegisctl against the test daemon with `token` (the admin token when empty).
+    CommandResult ctl(const Args &args, const std::string &token = {}) const;
+    json ctlJson(const Args &args, const std::string &token = {}) const;
+    std::string createToken(const std::string &name, const std::string &role);
+
+    std::unique_ptr<aegis::testing::DaemonProcess> m_daemon;
+    std::string m_adminToken;
+};
+
+void TestAegisctl::initTestCase() {
+    QVERIFY2(std::string(AEGISCTL_PATH).size() > 0, "AEGISCTL_PATH is not set");
+    // The environment of whoever runs the tests must not leak into aegisctl's defaults.
+    ::unsetenv("AEGIS_SERVER");
+    ::unsetenv("AEGIS_TOKEN");
+    auto daemon = aegis::testing::DaemonProcess::start();
+    QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
+    m_daemon = std::move(*daemon);
+    m_adminToken = m_daemon->adminToken();
+    QVERIFY(!m_adminToken.empty());
+}
+
+void TestAegisctl::cleanupTestCase() {
+    if (m_daemon) {
+        QCOMPARE(m_daemon->terminate(), 0);
+    }
+}
+
+CommandResult TestAegisctl::ctl(const Args &args, const std::string &token) const {
+    Args argv = {AEGISCTL_PATH, "--server", m_daemon->grpcAddress(), "--token",
+                 token.empty() ? m_adminToken : token};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return aegis::testing::runCommand(argv);
+}
+
+json TestAegisctl::ctlJson(const Args &args, const std::string &token) const {
+    Args withJson = args;
+    withJson.insert(withJson.end(), {"-o", "json"});
+    const auto result = ctl(withJson, token);
+    if (result.exitCode != 0) {
+        qWarning("%s", describe(result).c_str());
+        return json();
+    }
+    return json::parse(result.out);
+}
+
+std::string TestAegisctl::createToken(const std::string &name, const std::string &role) {
+    const auto created = ctlJson({"tokens", "create", name, "--role", role});
+    return created.is_object() ? created.value("secret", "") : std::string();
+}
+
+void TestAegisctl::statusTable() {
+    const auto result = ctl({"status"});
+    CHECK_EXIT(result, 0);
+    QVERIFY(result.err.empty());
+    const auto rows = lines(result.out);
+    QVERIFY(rows.size() >= 8);
+    // Aligned columns: every value starts where the header's VALUE does.
+    const auto valueColumn = rows[0].find("VALUE");
+    QCOMPARE(rows[0].substr(0, 5), std::string("FIELD"));
+    QVERIFY(valueColumn != std::string::npos);
+    std::map<std::string, std::string> fields;
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        QVERIFY2(rows[i].size() > valueColumn && rows[i][valueColumn - 1] == ' ' &&
+                     rows[i][valueColumn] != ' ',
+                 rows[i].c_str());
+        auto key = rows[i].substr(0, valueColumn);
+        key.erase(key.find_last_not_of(' ') + 1);
+        fields[key] = rows[i].substr(valueColumn);
+    }
+    QCOMPARE(fields["server"], m_daemon->grpcAddress());
+    QCOMPARE(fields["store"], std::string("sqlite"));
+    QVERIFY(!fields["version"].empty());
+    QVERIFY(std::all_of(fields["revision"].begin(), fields["revision"].end(), ::isdigit));
+    QVERIFY2(fields["started"].find("ago") != std::string::npos ||
+                 fields["started"].find("just now") != std::string::npos,
+             fields["started"].c_str());
+}
+
+void TestAegisctl::statusJson() {
+    const auto result = ctl({"status", "-o", "json"});
+    CHECK_EXIT(result, 0);
+    const auto status = json::parse(result.out);
+    QVERIFY(status.is_object());
+    QCOMPARE(status.at("storeKind").get<std::string>(), std::string("sqlite"));
+    QVERIFY(!status.at("version").get<std::string>().empty());
+    QVERIFY(status.at("header").contains("revision"));
+    QVERIFY(status.contains("startTime"));
+    QVERIFY(status.contains("logLevel"));
+    // The global flag may come before the command too.
+    const auto before = ctl({"-o", "json", "status"});
+    CHECK_EXIT(before, 0);
+    QVERIFY(json::parse(before.out).is_object());
+}
+
+void TestAegisctl::defaultsFromEnvironment() {
+    // With no flags, aegisctl finds the server in AEGIS_SERVER and the token in the local
+    // daemon's admin.token under XDG_DATA_HOME.
+    aegis::testing::TempDir dataHome;
+    std::filesystem::create_directories(dataHome.path() / "aegis");
+    std::filesystem::copy_file(m_daemon->adminTokenFile(), dataHome.path() / "aegis/admin.token");
+    const std::string oldDataHome =
+        std::getenv("XDG_DATA_HOME") ? std::getenv("XDG_DATA_HOME") : "";
+    ::setenv("XDG_DATA_HOME", dataHome.path().c_str(), 1);
+    ::setenv("AEGIS_SERVER", m_daemon->grpcAddress().c_str(), 1);
+    const auto withFile = aegis::testing::runCommand({AEGISCTL_PATH, "whoami", "-o", "json"});
+
+    // AEGIS_TOKEN beats the default file; a missing default file means no token at all.
+    std::filesystem::remove(dataHome.path() / "aegis/admin.token");
+    const auto withoutToken = aegis::testing::runCommand({AEGISCTL_PATH, "status"});
+    ::setenv("AEGIS_TOKEN", m_adminToken.c_str(), 1);
+    const auto withEnvToken = aegis::testing::runCommand({AEGISCTL_PATH, "status"});
+
+    ::unsetenv("AEGIS_TOKEN");
+    ::unsetenv("AEGIS_SERVER");
+    if (oldDataHome.empty()) {
+        ::unsetenv("XDG_DATA_HOME");
+    } else {
+        ::setenv("XDG_DATA_HOME", oldDataHome.c_str(), 1);
+    }
+
+    CHECK_EXIT(withFile, 0);
+    QCOMPARE(json::parse(withFile.out).at("token").at("role").get<std::string>(),
+             std::string("ROLE_ADMIN"));
+    CHECK_EXIT(withoutToken, 1);
+    QVERIFY2(withoutToken.err.starts_with("error: UNAUTHENTICATED: "), withoutToken.err.c_str());
+    QVERIFY2(withoutToken.err.find("AEGIS_TOKEN") != std::string::npos, withoutToken.err.c_str());
+    CHECK_EXIT(withEnvToken, 0);
+}
+
+void TestAegisctl::tokenLifecycle() {
+    const auto created = ctlJson({"tokens", "create", "ci-viewer", "--role", "viewer",
+                                  "--description", "CI dashboards", "--ttl", "24h"});
+    QVERIFY(created.is_object());
+    const auto secret = created.value("secret", "");
+    QVERIFY(!secret.empty());
+    QCOMPARE(created.at("token").at("name").get<std::string>(), std::string("ci-viewer"));
+    QCOMPARE(created.at("token").at("role").get<std::string>(), std::string("ROLE_VIEWER"));
+    QVERIFY(created.at("token").contains("expireTime"));
+
+    // Listed, in both formats, without the secret.
+    const auto table = ctl({"tokens", "list"});
+    CHECK_EXIT(table, 0);
+    QVERIFY(table.out.starts_with("NAME"));
+    QVERIFY(table.out.find("ci-viewer") != std::string::npos);
+    QVERIFY(table.out.find("CI dashboards") != std::string::npos);
+    QVERIFY(table.out.find("in 23h") != std::string::npos);
+    QVERIFY(table.out.find(secret) == std::string::npos);
+    const auto listed = ctl({"tokens", "list", "-o", "json"});
+    CHECK_EXIT(listed, 0);
+    QVERIFY(listed.out.find(secret) == std::string::npos);
+    const auto tokens = json::parse(listed.out).at("tokens");
+    QVERIFY(std::any_of(tokens.begin(), tokens.end(),
+                        [](const json &token) { return token.at("name") == "ci-viewer"; }));
+
+    // The viewer may read but not manage tokens.
+    CHECK_EXIT(ctl({"status"}, secret), 0);
+    const auto denied = ctl({"tokens", "create", "sneaky", "--role", "admin"}, secret);
+    CHECK_EXIT(denied, 1);
+    QVERIFY2(denied.err.starts_with("error: PERMISSION_DENIED: "), denied.err.c_str());
+    QVERIFY(denied.out.empty());
+
+    // Revoked, it is refused.
+    const auto revoked = ctl({"tokens", "revoke", "ci-viewer"});
+    CHECK_EXIT(revoked, 0);
+    QVERIFY(revoked.out.find("ci-viewer") != std::string::npos);
+    CommandResult refused;
+    QVERIFY(pollUntil([&] {
+        refused = ctl({"status"}, secret);
+        return refused.exitCode != 0;
+    }));
+    CHECK_EXIT(refused, 1);
+    QVERIFY2(refused.err.starts_with("error: UNAUTHENTICATED: "), refused.err.c_str());
+    QVERIFY(ctl({"tokens", "list"}).out.find("ci-viewer") == std::string::npos);
+}
+
+void TestAegisctl::createPrintsSecretOnce() {
+    const auto result = ctl({"tokens", "create", "deploy-bot", "--role", "operator"});
+    CHECK_EXIT(result, 0);
+    QVERIFY(result.out.find("deploy-bot") != std::string::npos);
+    QVERIFY(result.out.find("cannot be shown again") != std::string::npos);
+    // The secret stands on a line of its own, and it works.
+    std::string secret;
+    for (const auto &line : lines(result.out)) {
+        if (line.starts_with("    ")) {
+            secret = line.substr(4);
+        }
+    }
+    QVERIFY(!secret.empty());
+    const auto whoami = ctl({"whoami"}, secret);
+    CHECK_EXIT(whoami, 0);
+    QVERIFY(whoami.out.find("operator") != std::string::npos);
+
+    const auto again = ctl({"tokens", "create", "deploy-bot", "--role", "operator"});
+    CHECK_EXIT(again, 1);
+    QVERIFY2(again.err.starts_with("error: ALREADY_EXISTS: "), again.err.c_str());
+}
+
+void TestAegisctl::revokeUnknownIsNotFound() {
+    const auto result = ctl({"tokens", "revoke", "nobody-by-this-name"});
+    CHECK_EXIT(result, 1);
+    QVERIFY2(result.err.starts_with("error: NOT_FOUND: "), result.err.c_str());
+}
+
+void TestAegisctl::auditListFilters() {
+    const std::string viewer = createToken("audit-viewer", "viewer");
+    QVERIFY(!viewer.empty());
+    CHECK_EXIT(ctl({"tokens", "create", "not-allowed", "--role", "viewer"}, viewer), 1);
+
+    // Successful creations, by method and resource.
+    json created;
+    QVERIFY(pollUntil([&] {
+        created = ctlJson({"audit", "list", "--method", "CreateToken", "--outcome", "ok",
+                           "--resource", "tokens/audit-viewer"});
+        return created.is_object() && created.contains("records") && !created["records"].empty();
+    }));
+    for (const auto &record : created.at("records")) {
+        QVERIFY(record.at("method").get<std::string>().find("CreateToken") != std::string::npos);
+        QCOMPARE(record.at("resource").get<std::string>(), std::string("tokens/audit-viewer"));
+        QCOMPARE(record.value("code", 0), 0);
+        // Secrets never reach the audit log.
+        QVERIFY(record.dump().find(viewer) == std::string::npos);
+    }
+
+    // The refused call, by actor and outcome.
+    json failed;
+    QVERIFY(pollUntil([&] {
+        failed = ctlJson({"audit", "list", "--actor", "audit-viewer", "--outcome", "failed"});
+        return failed.is_object() && failed.contains("records") && !failed["records"].empty();
+    }));
+    for (const auto &record : failed.at("records")) {
+        QCOMPARE(record.at("actor").get<std::string>(), std::string("audit-viewer"));
+        QCOMPARE(record.at("code").get<int>(), 7); // PERMISSION_DENIED
+    }
+
+    // Time bounds: a relative --since and an absolute one.
+    const auto recent = ctlJson({"audit", "list", "--since", "1h", "--actor", "audit-viewer"});
+    QVERIFY(recent.is_object() && !recent.at("records").empty());
+    const auto future =
+        ctlJson({"audit", "list", "--since", "2200-01-01T00:00:00Z", "--actor", "audit-viewer"});
+    QVERIFY(future.is_object());
+    QVERIFY(!future.contains("records") || future.at("records").empty());
+
+    // The table names its columns and shows the refusal.
+    const auto table = ctl({"audit", "list", "--actor", "audit-viewer"});
+    CHECK_EXIT(table, 0);
+    const auto header = lines(table.out).at(0);
+    for (const char *column : {"TIME", "ACTOR", "METHOD", "RESOURCE", "OUTCOME"}) {
+        QVERIFY2(header.find(column) != std::string::npos, header.c_str());
+    }
+    QVERIFY(table.out.find("PERMISSION_DENIED") != std::string::npos);
+}
+
+void TestAegisctl::auditListFollowsPages() {
+    for (int i = 0; i < 5; ++i) {
+        QVERIFY(!createToken("paged-" + std::to_string(i), "viewer").empty());
+    }
+    const auto onePage = ctlJson({"audit", "list", "--limit", "5"});
+    const auto smallPages = ctlJson({"audit", "list", "--limit", "5", "--page-size", "2"});
+    QVERIFY(onePage.is_object() && smallPages.is_object());
+    QCOMPARE(onePage.at("records").size(), std::size_t(5));
+    QCOMPARE(smallPages.at("records").size(), std::size_t(5));
+    for (std::size_t i = 0; i < 5; ++i) {
+        QCOMPARE(smallPages["records"][i].at("id"), onePage["records"][i].at("id"));
+    }
+    const auto limited = ctlJson({"audit", "list", "--limit", "1"});
+    QCOMPARE(limited.at("records").size(), std::size_t(1));
+}
+
+void TestAegisctl::logLevel() {
+    const auto changed = ctlJson({"log-level", "debug"});
+    QVERIFY(changed.is_object());
+    const auto previous = changed.at("previousLevel").get<std::string>();
+    QCOMPARE(ctlJson({"status"}).at("logLevel").get<std::string>(), std::string("debug"));
+    const auto restored = ctl({"log-level", previous});
+    CHECK_EXIT(restored, 0);
+    QVERIFY2(restored.out.find("from debug to " + previous) != std::string::npos,
+             restored.out.c_str());
+    QVERIFY(pollUntil([&] {
+        const auto audited = ctlJson({"audit", "list", "--method", "SetLogLevel"});
+        return audited.is_object() && audited.contains("records") && audited["records"].size() >= 2;
+    }));
+}
+
+void TestAegisctl::auditWatch() {
+    // The watch ends after its first record; mutations go on until it has seen one, because
+    // there is no telling from outside when its stream is established.
+    auto watch = std::async(std::launch::async, [this] {
+        return ctl({"audit", "watch", "--method", "SetLogLevel", "--count", "1", "--for", "20s",
+                    "-o", "json"});
+    });
+    QVERIFY(pollUntil(
+        [&] {
+            const auto mutation = ctl({"log-level", "info"});
+            return mutation.exitCode != 0 || watch.wait_for(200ms) == std::future_status::ready;
+        },
+        20s));
+    const auto result = watch.get();
+    CHECK_EXIT(result, 0);
+    const auto record = json::parse(lines(result.out).at(0));
+    QVERIFY(record.at("method").get<std::string>().find("SetLogLevel") != std::string::npos);
+}
+
+void TestAegisctl::usageErrors_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("no command") << QStringList{} << "missing command";
+    QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command";
+    QTest::newRow("group without subcommand") << QStringList{"tokens"} << "needs a subcommand";
+    QTest::newRow("unknown subcommand") << QStringList{"tokens", "burn"} << "unknown command";
+    QTest::newRow("unknown flag") << QStringList{"status", "--colour"} << "--colour";
+    QTest::newRow("bad output") << QStringList{"status", "-o", "yaml"} << "--output";
+    QTest::newRow("bad timeout") << QStringList{"status", "--timeout", "soon"} << "--timeout";
+    QTest::newRow("missing name") << QStringList{"tokens", "create", "--role", "viewer"}
+                                  << "missing NAME";
+    QTest::newRow("missing role") << QStringList{"tokens", "create", "x"} << "--role";
+    QTest::newRow("bad role") << QStringList{"tokens", "create", "x", "--role", "king"} << "--role";
+    QTest::newRow("bad ttl") << QStringList{"tokens", "create", "x",      "--role",
+                                            "viewer", "--ttl",  "forever"}
+                             << "--ttl";
+    QTest::newRow("extra argument") << QStringList{"tokens", "revoke", "a", "b"} << "error:";
+    QTest::newRow("bad outcome") << QStringList{"audit", "list", "--outcome", "maybe"}
+                                 << "--outcome";
+    QTest::newRow("bad since") << QStringList{"audit", "list", "--since", "yesterday"} << "--since";
+    QTest::newRow("bad limit") << QStringList{"audit", "list", "--limit", "0"} << "--limit";
+    QTest::newRow("non-numeric limit") << QStringList{"audit", "list", "--limit", "ten"} << "limit";
+    QTest::newRow("bad log level") << QStringList{"log-level", "loud"} << "LEVEL";
+}
+
+void TestAegisctl::usageErrors() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    Args argv;
+    for (const auto &arg : args) {
+        argv.push_back(arg.toStdString());
+    }
+    const auto result = ctl(argv);
+    CHECK_EXIT(result, 2);
+    QVERIFY(result.out.empty());
+    QVERIFY2(result.err.starts_with("error: "), result.err.c_str());
+    QVERIFY2(result.err.find(message.toStdString()) != std::string::npos, result.err.c_str());
+    QVERIFY2(result.err.find("--help") != std::string::npos, result.err.c_str());
+}
+
+void TestAegisctl::helpForEveryCommand_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("general") << QStringList{"--help"} << "tokens create";
+    QTest::newRow("help command") << QStringList{"help", "audit", "list"} << "--outcome";
+    QTest::newRow("group") << QStringList{"tokens", "--help"} << "revoke";
+    QTest::newRow("status") << QStringList{"status", "--help"} << "usage: aegisctl status";
+    QTest::newRow("tokens create") << QStringList{"tokens", "create", "--help"} << "--ttl";
+    QTest::newRow("tokens list") << QStringList{"tokens", "list", "-h"} << "usage:";
+    QTest::newRow("tokens revoke") << QStringList{"tokens", "revoke", "--help"} << "NAME";
+    QTest::newRow("audit list") << QStringList{"audit", "list", "--help"} << "--limit";
+    QTest::newRow("audit watch") << QStringList{"audit", "watch", "--help"} << "--count";
+    QTest::newRow("log-level") << QStringList{"log-level", "--help"} << "LEVEL";
+}
+
+void TestAegisctl::helpForEveryCommand() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, expected);
+    Args argv = {AEGISCTL_PATH};
+    for (const auto &arg : args) {
+        argv.push_back(arg.toStdString());
+    }
+    const auto result = aegis::testing::runCommand(argv);
+    CHECK_EXIT(result, 0);
+    QVERIFY2(result.out.find(expected.toStdString()) != std::string::npos, result.out.c_str());
+}
+
+void TestAegisctl::unreachableServer() {
+    const std::string address = "127.0.0.1:" + std::to_string(unusedPort());
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = aegis::testing::runCommand(
+        {AEGISCTL_PATH, "--server", address, "--token", "x", "--timeout", "3s", "status"});
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    CHECK_EXIT(result, 1);
+    QVERIFY2(result.err.starts_with("error: UNAVAILABLE: ") ||
+                 result.err.starts_with("error: DEADLINE_EXCEEDED: "),
+             result.err.c_str());
+    QVERIFY2(result.err.find(address) != std::string::npos, result.err.c_str());
+    QVERIFY(result.out.empty());
+    QVERIFY2(elapsed < 3s + 2s, "aegisctl overran its --timeout");
+}
+
+QTEST_GUILESS_MAIN(TestAegisctl)
+#include "tst_aegisctl.moc"

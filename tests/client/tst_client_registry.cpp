@@ -1,0 +1,461 @@
+// Registration and Discovery against the real aegisd: discovery follows registrations, drains and
+// deregistrations; a Registration survives a daemon restart (same lease) and a lost lease (new
+// lease, same instance).
+
+#include "aegis/v1/auth.grpc.pb.h"
+#include "aegis/v1/registry.grpc.pb.h"
+#include "client/connection.h"
+#include "client/discovery.h"
+#include "client/registration.h"
+#include "daemon_process.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <QtTest>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace aegis;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int kTimeout = 15000; // ms, for QTRY_*
+
+// A loopback port nothing listens on right now, so a restarted daemon can take it again.
+int freePort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&address), length) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) != 0) {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+        return 0;
+    }
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+client::BackoffOptions fastBackoff() {
+    client::BackoffOptions backoff;
+    backoff.initial = 50ms;
+    backoff.max = 300ms;
+    return backoff;
+}
+
+std::vector<std::string> ids(const std::vector<client::Endpoint> &endpoints) {
+    std::vector<std::string> result;
+    for (const auto &endpoint : endpoints) {
+        result.push_back(endpoint.id);
+    }
+    return result;
+}
+
+} // namespace
+
+class ClientRegistryTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void rejectsIncompleteOptions();
+    void discoverySeesRegistrations();
+    void drainedInstancesAreNotPicked();
+    void destructionDeregisters();
+    void selectorFiltersInstances();
+    void destructionWithoutDaemonDoesNotHang();
+    void survivesDaemonRestart();
+    void lostLeaseRegistersAgain();
+
+private:
+    std::shared_ptr<grpc::Channel> channel(const std::string &address,
+                                           const std::string &token) const;
+    std::string createToken(const std::string &address, const std::string &name,
+                            aegis::v1::Role role);
+    client::RegistrationOptions instance(const std::string &service, const std::string &id) const;
+    // The instance as the daemon lists it (admin view); nullopt when absent.
+    std::optional<aegis::v1::Instance> listed(const std::string &address,
+                                              const std::string &service, const std::string &id);
+    void setState(const std::string &service, const std::string &id, aegis::v1::InstanceState);
+
+    testing::TempDir m_dir;
+    std::unique_ptr<testing::DaemonProcess> m_daemon;
+    std::string m_adminToken;
+    std::string m_serviceToken;
+    std::string m_operatorToken;
+};
+
+std::shared_ptr<grpc::Channel> ClientRegistryTest::channel(const std::string &address,
+                                                           const std::string &token) const {
+    client::ConnectionOptions options;
+    options.address = address;
+    options.token = token;
+    return *client::makeChannel(options);
+}
+
+std::string ClientRegistryTest::createToken(const std::string &address, const std::string &name,
+                                            aegis::v1::Role role) {
+    auto auth = aegis::v1::AuthService::NewStub(channel(address, m_adminToken));
+    grpc::ClientContext context;
+    client::setTimeout(context, 10s);
+    aegis::v1::CreateTokenRequest request;
+    request.set_name(name);
+    request.set_role(role);
+    aegis::v1::CreateTokenResponse response;
+    const grpc::Status status = auth->CreateToken(&context, request, &response);
+    return status.ok() ? response.secret() : std::string();
+}
+
+client::RegistrationOptions ClientRegistryTest::instance(const std::string &service,
+                                                         const std::string &id) const {
+    client::RegistrationOptions options;
+    options.service = service;
+    options.instanceId = id;
+    options.address = "127.0.0.1:" + std::to_string(9000 + id.size());
+    options.labels = {{"version", "1.0.0"}, {"zone", id.back() == '1' ? "a" : "b"}};
+    options.ttl = 3s;
+    options.callTimeout = 2s;
+    options.backoff = fastBackoff();
+    return options;
+}
+
+std::optional<aegis::v1::Instance> ClientRegistryTest::listed(const std::string &address,
+                                                              const std::string &service,
+                                                              const std::string &id) {
+    auto stub = aegis::v1::RegistryService::NewStub(channel(address, m_adminToken));
+    grpc::ClientContext context;
+    client::setTimeout(context, 5s);
+    aegis::v1::ListInstancesRequest request;
+    request.set_service(service);
+    aegis::v1::ListInstancesResponse response;
+    if (!stub->ListInstances(&context, request, &response).ok()) {
+        return std::nullopt;
+    }
+    for (const auto &instance : response.instances()) {
+        if (instance.id() == id) {
+            return instance;
+        }
+    }
+    return std::nullopt;
+}
+
+void ClientRegistryTest::setState(const std::string &service, const std::string &id,
+                                  aegis::v1::InstanceState state) {
+    auto stub =
+        aegis::v1::RegistryService::NewStub(channel(m_daemon->grpcAddress(), m_operatorToken));
+    grpc::ClientContext context;
+    client::setTimeout(context, 5s);
+    aegis::v1::SetInstanceStateRequest request;
+    request.set_service(service);
+    request.set_instance_id(id);
+    request.set_state(state);
+    aegis::v1::SetInstanceStateResponse response;
+    const grpc::Status status = stub->SetInstanceState(&context, request, &response);
+    QVERIFY2(status.ok(), status.error_message().c_str());
+}
+
+void ClientRegistryTest::initTestCase() {
+    testing::DaemonOptions options;
+    options.dataDir = m_dir.path() / "shared";
+    auto daemon = testing::DaemonProcess::start(options);
+    QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
+    m_daemon = std::move(*daemon);
+    m_adminToken = m_daemon->adminToken();
+    m_serviceToken = createToken(m_daemon->grpcAddress(), "shop-svc", aegis::v1::ROLE_SERVICE);
+    m_operatorToken = createToken(m_daemon->grpcAddress(), "oncall", aegis::v1::ROLE_OPERATOR);
+    QVERIFY(!m_serviceToken.empty());
+    QVERIFY(!m_operatorToken.empty());
+}
+
+void ClientRegistryTest::cleanupTestCase() {
+    m_daemon.reset();
+}
+
+void ClientRegistryTest::rejectsIncompleteOptions() {
+    const auto ch = channel(m_daemon->grpcAddress(), m_serviceToken);
+    auto options = instance("shop", "x-1");
+    options.address.clear();
+    QCOMPARE(client::Registration::start(ch, options).status().code(), StatusCode::InvalidArgument);
+    options = instance("shop", "x-1");
+    options.ttl = 0s;
+    QCOMPARE(client::Registration::start(ch, options).status().code(), StatusCode::InvalidArgument);
+    client::DiscoveryOptions discovery;
+    QCOMPARE(client::Discovery::start(ch, discovery).status().code(), StatusCode::InvalidArgument);
+    discovery.service = "shop";
+    discovery.selector = "zone in (a";
+    QCOMPARE(client::Discovery::start(ch, discovery).status().code(), StatusCode::InvalidArgument);
+}
+
+void ClientRegistryTest::discoverySeesRegistrations() {
+    const auto ch = channel(m_daemon->grpcAddress(), m_serviceToken);
+    std::atomic<int> changes = 0;
+    client::DiscoveryOptions options;
+    options.service = "cart";
+    options.backoff = fastBackoff();
+    auto discovery = client::Discovery::start(
+        ch, options, [&changes](const std::vector<client::Endpoint> &) { ++changes; });
+    QVERIFY(discovery.isOk());
+    QVERIFY((*discovery)->waitUntilReady(10s));
+    QVERIFY((*discovery)->instances().empty());
+    QVERIFY(!(*discovery)->pick().has_value());
+
+    auto first = client::Registration::start(ch, instance("cart", "cart-1"));
+    auto second = client::Registration::start(ch, instance("cart", "cart-2"));
+    QVERIFY(first.isOk() && second.isOk());
+    QVERIFY((*first)->waitUntilRegistered(10s));
+    QVERIFY((*second)->waitUntilRegistered(10s));
+
+    QTRY_COMPARE_WITH_TIMEOUT((*discovery)->pickable().size(), std::size_t(2), kTimeout);
+    QVERIFY(changes >= 2);
+    const auto endpoints = (*discovery)->instances();
+    QCOMPARE(endpoints[0].id, std::string("cart-1"));
+    QCOMPARE(endpoints[0].address, (*first)->options().address);
+    QCOMPARE(endpoints[0].labels.at("version"), std::string("1.0.0"));
+    QCOMPARE(endpoints[0].state, client::InstanceState::Serving);
+
+    std::map<std::string, int> picked;
+    for (int i = 0; i < 10; ++i) {
+        ++picked[(*discovery)->pick()->endpoint.id];
+    }
+    QCOMPARE(picked["cart-1"], 5);
+    QCOMPARE(picked["cart-2"], 5);
+
+    // A second discovery started now lists what is there.
+    auto late = client::Discovery::start(ch, options);
+    QVERIFY(late.isOk());
+    QVERIFY((*late)->waitUntilReady(10s));
+    QCOMPARE(ids((*late)->instances()), (std::vector<std::string>{"cart-1", "cart-2"}));
+    QVERIFY((*late)->revision() > 0);
+}
+
+void ClientRegistryTest::drainedInstancesAreNotPicked() {
+    const auto ch = channel(m_daemon->grpcAddress(), m_serviceToken);
+    auto first = client::Registration::start(ch, instance("pay", "pay-1"));
+    auto second = client::Registration::start(ch, instance("pay", "pay-2"));
+    QVERIFY(first.isOk() && second.isOk());
+    client::DiscoveryOptions options;
+    options.service = "pay";
+    options.strategy = client::Strategy::WeightedRoundRobin;
+    auto discovery = client::Discovery::start(ch, options);
+    QVERIFY(discovery.isOk());
+    QTRY_COMPARE_WITH_TIMEOUT((*discovery)->pickable().size(), std::size_t(2), kTimeout);
+
+    setState("pay", "pay-1", aegis::v1::INSTANCE_STATE_DRAINING);
+    QTRY_COMPARE_WITH_TIMEOUT((*discovery)->pickable().size(), std::size_t(1), kTimeout);
+    QCOMPARE((*discovery)->instances().size(), std::size_t(2)); // still listed, as draining
+    QCOMPARE((*discovery)->instances()[0].state, client::InstanceState::Draining);
+    for (int i = 0; i < 10; ++i) {
+        QCOMPARE((*discovery)->pick()->endpoint.id, std::string("pay-2"));
+    }
+
+    // Renewals go on without undoing the operator's decision.
+    const auto renewals = (*first)->snapshot().renewals;
+    QTRY_VERIFY_WITH_TIMEOUT((*first)->snapshot().renewals >= renewals + 2, kTimeout);
+    QCOMPARE((*discovery)->pickable().size(), std::size_t(1));
+
+    setState("pay", "pay-2", aegis::v1::INSTANCE_STATE_MAINTENANCE);
+    QTRY_VERIFY_WITH_TIMEOUT((*discovery)->pickable().empty(), kTimeout);
+    QVERIFY(!(*discovery)->pick().has_value());
+
+    setState("pay", "pay-1", aegis::v1::INSTANCE_STATE_SERVING);
+    QTRY_COMPARE_WITH_TIMEOUT(ids((*discovery)->pickable()), std::vector<std::string>{"pay-1"},
+                              kTimeout);
+}
+
+void ClientRegistryTest::destructionDeregisters() {
+    const auto ch = channel(m_daemon->grpcAddress(), m_serviceToken);
+    client::DiscoveryOptions options;
+    options.service = "search";
+    auto discovery = client::Discovery::start(ch, options);
+    QVERIFY(discovery.isOk());
+    auto keep = client::Registration::start(ch, instance("search", "search-1"));
+    auto leave = client::Registration::start(ch, instance("search", "search-2"));
+    QVERIFY(keep.isOk() && leave.isOk());
+    QTRY_COMPARE_WITH_TIMEOUT((*discovery)->instances().size(), std::size_t(2), kTimeout);
+
+    const Status explicitly = (*keep)->deregister();
+    QVERIFY2(explicitly.isOk(), explicitly.toString().c_str());
+    QCOMPARE((*keep)->snapshot().state, client::Registration::State::Deregistered);
+    QVERIFY((*keep)->deregister().isOk()); // idempotent
+    QVERIFY(!listed(m_daemon->grpcAddress(), "search", "search-1"));
+
+    QElapsedTimer timer;
+    timer.start();
+    leave->reset();
+    QVERIFY(timer.elapsed() < 3000);
+    QVERIFY(!listed(m_daemon->grpcAddress(), "search", "search-2"));
+    QTRY_VERIFY_WITH_TIMEOUT((*discovery)->instances().empty(), kTimeout);
+}
+
+void ClientRegistryTest::selectorFiltersInstances() {
+    const auto ch = channel(m_daemon->grpcAddress(), m_serviceToken);
+    auto zoneA = client::Registration::start(ch, instance("maps", "maps-1"));
+    auto zoneB = client::Registration::start(ch, instance("maps", "maps-2"));
+    QVERIFY(zoneA.isOk() && zoneB.isOk());
+    QVERIFY((*zoneA)->waitUntilRegistered(10s));
+    client::DiscoveryOptions options;
+    options.service = "maps";
+    options.selector = "zone=b";
+    auto discovery = client::Discovery::start(ch, options);
+    QVERIFY(discovery.isOk());
+    QTRY_COMPARE_WITH_TIMEOUT(ids((*discovery)->instances()), std::vector<std::string>{"maps-2"},
+                              kTimeout);
+    // An instance joining later through the watch is filtered the same way.
+    auto another = client::Registration::start(ch, instance("maps", "maps-11"));
+    QVERIFY(another.isOk());
+    QVERIFY((*another)->waitUntilRegistered(10s));
+    QTRY_VERIFY_WITH_TIMEOUT(listed(m_daemon->grpcAddress(), "maps", "maps-11").has_value(),
+                             kTimeout);
+    auto probe = client::Registration::start(ch, instance("maps", "maps-22"));
+    QVERIFY(probe.isOk());
+    QTRY_COMPARE_WITH_TIMEOUT(ids((*discovery)->instances()),
+                              (std::vector<std::string>{"maps-2", "maps-22"}), kTimeout);
+}
+
+void ClientRegistryTest::destructionWithoutDaemonDoesNotHang() {
+    const auto ch = channel("127.0.0.1:" + std::to_string(freePort()), m_serviceToken);
+    auto options = instance("ghost", "ghost-1");
+    options.callTimeout = 1s;
+    std::vector<client::Registration::State> seen;
+    std::mutex seenMutex;
+    auto registration = client::Registration::start(
+        ch, options, [&](const client::Registration::Snapshot &snapshot) {
+            std::lock_guard lock(seenMutex);
+            seen.push_back(snapshot.state);
+        });
+    QVERIFY(registration.isOk());
+    QVERIFY(!(*registration)->waitUntilRegistered(500ms));
+    QCOMPARE((*registration)->snapshot().state, client::Registration::State::Registering);
+    QCOMPARE((*registration)->snapshot().lastError.code(), StatusCode::Unavailable);
+
+    client::DiscoveryOptions discoveryOptions;
+    discoveryOptions.service = "ghost";
+    auto discovery = client::Discovery::start(ch, discoveryOptions);
+    QVERIFY(discovery.isOk());
+    QVERIFY(!(*discovery)->waitUntilReady(300ms));
+
+    QElapsedTimer timer;
+    timer.start();
+    discovery->reset();
+    registration->reset();
+    QVERIFY2(timer.elapsed() < 3000, std::to_string(timer.elapsed()).c_str());
+    std::lock_guard lock(seenMutex);
+    QCOMPARE(seen.back(), client::Registration::State::Deregistered);
+}
+
+void ClientRegistryTest::survivesDaemonRestart() {
+    testing::TempDir dir;
+    testing::DaemonOptions daemonOptions;
+    daemonOptions.dataDir = dir.path() / "data";
+    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(freePort());
+    auto started = testing::DaemonProcess::start(daemonOptions);
+    QVERIFY2(started.isOk(), started.status().toString().c_str());
+    auto daemon = std::move(*started);
+    const std::string address = daemon->grpcAddress();
+    QCOMPARE(address, daemonOptions.grpcListen);
+    const std::string token = createToken(address, "inventory-svc", aegis::v1::ROLE_SERVICE);
+    QVERIFY(!token.empty());
+    const auto ch = channel(address, token);
+
+    auto registration = client::Registration::start(ch, instance("inventory", "inventory-1"));
+    QVERIFY(registration.isOk());
+    QVERIFY((*registration)->waitUntilRegistered(10s));
+    client::DiscoveryOptions options;
+    options.service = "inventory";
+    options.backoff = fastBackoff();
+    auto discovery = client::Discovery::start(ch, options);
+    QVERIFY(discovery.isOk());
+    QTRY_COMPARE_WITH_TIMEOUT((*discovery)->instances().size(), std::size_t(1), kTimeout);
+    const auto before = (*registration)->snapshot();
+
+    QCOMPARE(daemon->terminate(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT((*registration)->snapshot().state,
+                              client::Registration::State::Recovering, kTimeout);
+    QCOMPARE((*discovery)->instances().size(), std::size_t(1)); // the cache outlives the daemon
+
+    started = testing::DaemonProcess::start(daemonOptions);
+    QVERIFY2(started.isOk(), started.status().toString().c_str());
+    daemon = std::move(*started);
+    QCOMPARE(daemon->grpcAddress(), address);
+
+    // The lease survived the restart: renewed, not replaced.
+    QTRY_COMPARE_WITH_TIMEOUT((*registration)->snapshot().state,
+                              client::Registration::State::Registered, kTimeout);
+    const auto renewedAt = (*registration)->snapshot().renewals;
+    QTRY_VERIFY_WITH_TIMEOUT((*registration)->snapshot().renewals >= renewedAt + 3, kTimeout);
+    const auto after = (*registration)->snapshot();
+    QCOMPARE(after.leaseId, before.leaseId);
+    QCOMPARE(after.registrations, 1);
+    const auto stored = listed(address, "inventory", "inventory-1");
+    QVERIFY(stored.has_value());
+    QCOMPARE(stored->lease_id(), before.leaseId);
+
+    // Discovery resumed its watch: a newcomer after the restart shows up.
+    auto newcomer = client::Registration::start(ch, instance("inventory", "inventory-2"));
+    QVERIFY(newcomer.isOk());
+    QTRY_COMPARE_WITH_TIMEOUT(ids((*discovery)->instances()),
+                              (std::vector<std::string>{"inventory-1", "inventory-2"}), kTimeout);
+
+    registration->reset();
+    QTRY_COMPARE_WITH_TIMEOUT(ids((*discovery)->instances()),
+                              std::vector<std::string>{"inventory-2"}, kTimeout);
+}
+
+void ClientRegistryTest::lostLeaseRegistersAgain() {
+    // The daemon behind the address is replaced by one whose state predates the lease (as after
+    // restoring a backup): the next renewal answers TTL 0 and the instance registers again.
+    testing::TempDir dir;
+    testing::DaemonOptions daemonOptions;
+    daemonOptions.dataDir = dir.path() / "live";
+    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(freePort());
+    auto started = testing::DaemonProcess::start(daemonOptions);
+    QVERIFY2(started.isOk(), started.status().toString().c_str());
+    auto daemon = std::move(*started);
+    const std::string address = daemon->grpcAddress();
+    const std::string token = createToken(address, "orders-svc", aegis::v1::ROLE_SERVICE);
+    QVERIFY(!token.empty());
+    QCOMPARE(daemon->terminate(), 0);
+    // The backup: tokens, no leases.
+    std::filesystem::copy(dir.path() / "live", dir.path() / "backup",
+                          std::filesystem::copy_options::recursive);
+
+    started = testing::DaemonProcess::start(daemonOptions);
+    QVERIFY2(started.isOk(), started.status().toString().c_str());
+    daemon = std::move(*started);
+    const auto ch = channel(address, token);
+    auto registration = client::Registration::start(ch, instance("orders", "orders-1"));
+    QVERIFY(registration.isOk());
+    QVERIFY((*registration)->waitUntilRegistered(10s));
+    const auto before = (*registration)->snapshot();
+    QCOMPARE(before.registrations, 1);
+
+    QCOMPARE(daemon->terminate(), 0);
+    daemonOptions.dataDir = dir.path() / "backup";
+    started = testing::DaemonProcess::start(daemonOptions);
+    QVERIFY2(started.isOk(), started.status().toString().c_str());
+    daemon = std::move(*started);
+    QVERIFY(!listed(address, "orders", "orders-1").has_value());
+
+    QTRY_COMPARE_WITH_TIMEOUT((*registration)->snapshot().registrations, 2, kTimeout);
+    QTRY_COMPARE_WITH_TIMEOUT((*registration)->snapshot().state,
+                              client::Registration::State::Registered, kTimeout);
+    const auto after = (*registration)->snapshot();
+    QVERIFY(after.leaseId != before.leaseId);
+    const auto stored = listed(address, "orders", "orders-1");
+    QVERIFY(stored.has_value());
+    QCOMPARE(stored->lease_id(), after.leaseId);
+    QCOMPARE(stored->address(), (*registration)->options().address);
+    const auto renewedAt = after.renewals;
+    QTRY_VERIFY_WITH_TIMEOUT((*registration)->snapshot().renewals >= renewedAt + 2, kTimeout);
+}
+
+QTEST_GUILESS_MAIN(ClientRegistryTest)
+#include "tst_client_registry.moc"

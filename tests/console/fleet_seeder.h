@@ -1,0 +1,29 @@
+#pragma once
+
+#include <client/connection.h>
+#include <common/status.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace aegis::testing {
+
+// An instance to register, as a test or a screenshot wants it.
+struct FleetInstance {
+    std::string service;
+    std::string id;
+    std::string address;
+    std::map<std::string, std::string> labels;
+};
+
+// Three services of three instances each, labelled version, color (blue/green) and zone (a/b/c).
+std::vector<FleetInstance> demoFleet();
+
+// Registers every instance through RegistryService.RegisterInstance, each under its own lease of
+// `ttlSeconds` (nobody keeps it alive, so pick a TTL longer than the run), with the token in
+// `connection` (admin or service).
+Status registerFleet(const client::ConnectionOptions &connection,
+                     const std::vector<FleetInstance> &fleet, int ttlSeconds = 3600);
+
+} // namespace aegis::testing
