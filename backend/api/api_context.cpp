@@ -88,13 +88,7 @@ UnaryCall::UnaryCall(ApiContext &api, grpc::CallbackServerContext *context,
     , m_method(std::move(method))
     , m_started(std::chrono::steady_clock::now()) {}
 
-void UnaryCall::finish(const Status &status, store::Revision revision) {
-    // Requests rejected by validation changed nothing and are not audited, so malformed input
-    // cannot fill the audit log.
-    if (m_policy == nullptr || !m_policy->mutation ||
-        status.code() == StatusCode::InvalidArgument) {
-        return answer(status);
-    }
+audit::AuditRecord UnaryCall::auditRecord(const Status &status, store::Revision revision) const {
     audit::AuditRecord record;
     record.actor = m_caller.name;
     record.role = static_cast<int>(m_caller.role);
@@ -105,7 +99,26 @@ void UnaryCall::finish(const Status &status, store::Revision revision) {
     record.code = static_cast<int>(status.code());
     record.error = status.isOk() ? std::string() : status.message();
     record.revision = revision;
-    m_api.audit.append(std::move(record), [self = shared_from_this(), status](Status written) {
+    return record;
+}
+
+store::Operation UnaryCall::auditOperation() {
+    return m_api.audit.prepare(auditRecord(Status::ok(), 0));
+}
+
+void UnaryCall::finish(const Status &status, store::Revision revision, bool auditedWithChange) {
+    // Requests rejected by validation changed nothing and are not audited, so malformed input
+    // cannot fill the audit log.
+    if (m_policy == nullptr || !m_policy->mutation ||
+        status.code() == StatusCode::InvalidArgument) {
+        return answer(status);
+    }
+    if (auditedWithChange && status.isOk()) {
+        m_api.audit.recordCommitted();
+        return answer(status);
+    }
+    m_api.audit.append(auditRecord(status, revision), [self = shared_from_this(),
+                                                       status](Status written) {
         if (!written.isOk()) {
             // The change may be durable but its audit record is not: do not claim success.
             log::error("audit record not written",

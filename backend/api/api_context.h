@@ -114,13 +114,21 @@ public:
     // What the audit record says; never include secrets.
     void setSummary(std::string summary) { m_summary = std::move(summary); }
 
-    // Answers the call; `revision` is the store revision of the change, if it made one.
-    void finish(const Status &status, store::Revision revision = 0);
+    // The audit record of this mutation succeeding, for the mutation to commit in its own
+    // transaction so that the change and its record are durable together (one fsync). Set the
+    // summary first. When the transaction applied, finish with `auditedWithChange`.
+    store::Operation auditOperation();
+
+    // Answers the call; `revision` is the store revision of the change, if it made one. Unless
+    // the change carried its audit record (`auditedWithChange`), a mutation's record is written
+    // first and the answer waits for it.
+    void finish(const Status &status, store::Revision revision = 0, bool auditedWithChange = false);
 
 private:
     UnaryCall(ApiContext &api, grpc::CallbackServerContext *context, const MethodPolicy *policy,
               std::string method);
     void answer(const Status &status);
+    audit::AuditRecord auditRecord(const Status &status, store::Revision revision) const;
 
     ApiContext &m_api;
     grpc::CallbackServerContext *m_context; // Not owned.

@@ -58,8 +58,9 @@ grpc::ServerUnaryReactor *AuthServiceImpl::CreateToken(grpc::CallbackServerConte
                             response->mutable_header()->set_revision(created->revision);
                             toProto(created->info, response->mutable_token());
                             response->set_secret(created->secret);
-                            call->finish(Status::ok(), created->revision);
-                        });
+                            call->finish(Status::ok(), created->revision, true);
+                        },
+                        {call->auditOperation()});
     return call->reactor();
 }
 
@@ -123,13 +124,15 @@ grpc::ServerUnaryReactor *AuthServiceImpl::RevokeToken(grpc::CallbackServerConte
             return call->reactor();
         }
     }
-    m_api.tokens.revoke(request->name(), [call, response](StatusOr<store::Revision> revision) {
-        if (!revision) {
-            return call->finish(revision.status());
-        }
-        response->mutable_header()->set_revision(*revision);
-        call->finish(Status::ok(), *revision);
-    });
+    m_api.tokens.revoke(request->name(),
+                        [call, response](StatusOr<store::Revision> revision) {
+                            if (!revision) {
+                                return call->finish(revision.status());
+                            }
+                            response->mutable_header()->set_revision(*revision);
+                            call->finish(Status::ok(), *revision, true);
+                        },
+                        {call->auditOperation()});
     return call->reactor();
 }
 

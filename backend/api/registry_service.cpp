@@ -206,8 +206,9 @@ RegistryServiceImpl::RegisterInstance(grpc::CallbackServerContext *context,
                                     toProto(done->instance, response->mutable_instance());
                                     response->set_lease_id(done->instance.leaseId);
                                     response->set_ttl_seconds(done->instance.leaseTtl.count());
-                                    call->finish(Status::ok(), done->revision);
-                                });
+                                    call->finish(Status::ok(), done->revision, true);
+                                },
+                                {call->auditOperation()});
     return call->reactor();
 }
 
@@ -236,8 +237,9 @@ RegistryServiceImpl::DeregisterInstance(grpc::CallbackServerContext *context,
                                   return call->finish(revision.status());
                               }
                               response->mutable_header()->set_revision(*revision);
-                              call->finish(Status::ok(), *revision);
-                          });
+                              call->finish(Status::ok(), *revision, true);
+                          },
+                          {call->auditOperation()});
     return call->reactor();
 }
 
@@ -264,8 +266,9 @@ RegistryServiceImpl::SetInstanceState(grpc::CallbackServerContext *context,
                             }
                             response->mutable_header()->set_revision(done->revision);
                             toProto(done->instance, response->mutable_instance());
-                            call->finish(Status::ok(), done->revision);
-                        });
+                            call->finish(Status::ok(), done->revision, true);
+                        },
+                        {call->auditOperation()});
     return call->reactor();
 }
 

@@ -22,7 +22,9 @@ std::string formatId(std::int64_t micros) {
     return buffer;
 }
 
-std::string recordKey(const std::string &id) { return std::string(AuditLog::kPrefix) + id; }
+std::string recordKey(const std::string &id) {
+    return std::string(AuditLog::kPrefix) + id;
+}
 
 bool containsIgnoringCase(std::string_view haystack, std::string_view needle) {
     return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
@@ -32,19 +34,23 @@ bool containsIgnoringCase(std::string_view haystack, std::string_view needle) {
                        }) != haystack.end();
 }
 
-std::string encode(const AuditRecord &record) {
-    return nlohmann::json{{"id", record.id},
-                          {"time_us", toMicros(record.time)},
-                          {"actor", record.actor},
-                          {"role", record.role},
-                          {"peer", record.peer},
-                          {"method", record.method},
-                          {"resource", record.resource},
-                          {"summary", record.summary},
-                          {"code", record.code},
-                          {"error", record.error},
-                          {"revision", record.revision}}
-        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+// `withChange`: the record is committed in the transaction of the change it describes.
+std::string encode(const AuditRecord &record, bool withChange) {
+    auto value = nlohmann::json{{"id", record.id},
+                                {"time_us", toMicros(record.time)},
+                                {"actor", record.actor},
+                                {"role", record.role},
+                                {"peer", record.peer},
+                                {"method", record.method},
+                                {"resource", record.resource},
+                                {"summary", record.summary},
+                                {"code", record.code},
+                                {"error", record.error},
+                                {"revision", record.revision}};
+    if (withChange) {
+        value["with_change"] = true;
+    }
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 } // namespace
@@ -75,7 +81,8 @@ bool AuditFilter::matches(const AuditRecord &record) const {
 }
 
 AuditLog::AuditLog(store::Store &store, ClockPtr clock)
-    : m_store(store), m_clock(std::move(clock)) {}
+    : m_store(store)
+    , m_clock(std::move(clock)) {}
 
 std::string AuditLog::nextId() {
     std::lock_guard lock(m_idMutex);
@@ -83,18 +90,25 @@ std::string AuditLog::nextId() {
     return formatId(m_lastId);
 }
 
+store::Operation AuditLog::prepare(AuditRecord record) {
+    record.time = m_clock->now();
+    record.id = nextId();
+    return store::Operation{store::Operation::Kind::Put, recordKey(record.id),
+                            encode(record, true)};
+}
+
 void AuditLog::append(AuditRecord record, std::function<void(Status)> done) {
     record.time = m_clock->now();
     record.id = nextId();
     store::Transaction txn;
-    txn.put(recordKey(record.id), encode(record));
-    m_store.commitAsync(std::move(txn), [this, done = std::move(done)](
-                                            StatusOr<store::TransactionResult> result) {
-        if (result) {
-            ++m_count;
-        }
-        done(result.status());
-    });
+    txn.put(recordKey(record.id), encode(record, false));
+    m_store.commitAsync(std::move(txn),
+                        [this, done = std::move(done)](StatusOr<store::TransactionResult> result) {
+                            if (result) {
+                                ++m_count;
+                            }
+                            done(result.status());
+                        });
 }
 
 StatusOr<AuditPage> AuditLog::list(const AuditFilter &filter, std::size_t pageSize,
@@ -180,6 +194,9 @@ std::optional<AuditRecord> AuditLog::decode(const store::KeyValue &kv) {
     record.code = value.value("code", 0);
     record.error = value.value("error", "");
     record.revision = value.value<store::Revision>("revision", 0);
+    if (value.value("with_change", false)) {
+        record.revision = kv.modRevision;
+    }
     return record;
 }
 

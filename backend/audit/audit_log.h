@@ -67,6 +67,13 @@ public:
     // Assigns the record's id and time and writes it; `done` runs once it is durable.
     void append(AuditRecord record, std::function<void(Status)> done);
 
+    // Assigns the record's id and time and returns the put that stores it, for a mutation to
+    // commit in its own transaction: the change and its audit record become durable together.
+    // The record's revision is then the transaction's (taken from the key's mod revision), and
+    // the caller must count() it in with recordCommitted() once the transaction succeeded.
+    store::Operation prepare(AuditRecord record);
+    void recordCommitted() { ++m_count; }
+
     // Records newest first. `pageToken` is the next_page_token of the previous page.
     StatusOr<AuditPage> list(const AuditFilter &filter, std::size_t pageSize,
                              const std::string &pageToken) const;

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <unistd.h>
 
 namespace aegis::auth {
@@ -17,7 +18,9 @@ namespace {
 constexpr std::string_view kPrefix = "/auth/tokens/";
 constexpr std::string_view kSecretPrefix = "aegis_";
 
-std::string tokenKey(const std::string &name) { return std::string(kPrefix) + name; }
+std::string tokenKey(const std::string &name) {
+    return std::string(kPrefix) + name;
+}
 
 std::string sha256Hex(std::string_view data) {
     unsigned char digest[EVP_MAX_MD_SIZE];
@@ -101,7 +104,8 @@ std::optional<std::pair<TokenInfo, std::string>> decode(const store::KeyValue &k
 } // namespace
 
 TokenStore::TokenStore(store::Store &store, ClockPtr clock)
-    : m_store(store), m_clock(std::move(clock)) {}
+    : m_store(store)
+    , m_clock(std::move(clock)) {}
 
 Status TokenStore::validateName(const std::string &name) {
     if (name.empty() || name.size() > kMaxTokenNameLength) {
@@ -109,8 +113,7 @@ Status TokenStore::validateName(const std::string &name) {
                                " characters (got " + std::to_string(name.size()) + ")");
     }
     const auto allowed = [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-               c == '-';
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     };
     for (char c : name) {
         if (!allowed(c)) {
@@ -161,9 +164,9 @@ StatusOr<bool> TokenStore::bootstrapAdmin(const std::filesystem::path &tokenFile
         return unavailable("cannot write the admin token file " + tokenFile.string());
     }
     const std::string content = created->secret + "\n";
-    const bool written = ::write(fd, content.data(), content.size()) ==
-                             static_cast<ssize_t>(content.size()) &&
-                         ::fsync(fd) == 0;
+    const bool written =
+        ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+        ::fsync(fd) == 0;
     ::close(fd);
     if (!written || std::rename(temporary.c_str(), tokenFile.c_str()) != 0) {
         return unavailable("cannot write the admin token file " + tokenFile.string());
@@ -172,7 +175,8 @@ StatusOr<bool> TokenStore::bootstrapAdmin(const std::filesystem::path &tokenFile
 }
 
 void TokenStore::create(const NewToken &token, const std::string &createdBy,
-                        std::function<void(StatusOr<CreatedToken>)> done) {
+                        std::function<void(StatusOr<CreatedToken>)> done,
+                        std::vector<store::Operation> alsoWrite) {
     if (Status status = validateName(token.name); !status.isOk()) {
         return done(status);
     }
@@ -203,29 +207,31 @@ void TokenStore::create(const NewToken &token, const std::string &createdBy,
 
     store::Transaction txn;
     txn.ifMissing(tokenKey(token.name)).put(tokenKey(token.name), encode(info, hash));
-    m_store.commitAsync(
-        std::move(txn), [this, info = std::move(info), secret = std::move(secret),
-                         hash = std::move(hash),
-                         done = std::move(done)](StatusOr<store::TransactionResult> result) mutable {
-            if (!result) {
-                return done(result.status());
-            }
-            if (!result->succeeded) {
-                return done(alreadyExists("a token named '" + info.name + "' already exists"));
-            }
-            info.createRevision = info.modRevision = result->revision;
-            remember(info, hash);
-            done(CreatedToken{std::move(info), std::move(secret), result->revision});
-        });
+    std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
+    m_store.commitAsync(std::move(txn), [this, info = std::move(info), secret = std::move(secret),
+                                         hash = std::move(hash), done = std::move(done)](
+                                            StatusOr<store::TransactionResult> result) mutable {
+        if (!result) {
+            return done(result.status());
+        }
+        if (!result->succeeded) {
+            return done(alreadyExists("a token named '" + info.name + "' already exists"));
+        }
+        info.createRevision = info.modRevision = result->revision;
+        remember(info, hash);
+        done(CreatedToken{std::move(info), std::move(secret), result->revision});
+    });
 }
 
 void TokenStore::revoke(const std::string &name,
-                        std::function<void(StatusOr<store::Revision>)> done) {
+                        std::function<void(StatusOr<store::Revision>)> done,
+                        std::vector<store::Operation> alsoWrite) {
     if (Status status = validateName(name); !status.isOk()) {
         return done(status);
     }
     store::Transaction txn;
     txn.ifExists(tokenKey(name)).remove(tokenKey(name));
+    std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
     m_store.commitAsync(std::move(txn), [this, name, done = std::move(done)](
                                             StatusOr<store::TransactionResult> result) {
         if (!result) {

@@ -73,10 +73,13 @@ public:
     StatusOr<bool> bootstrapAdmin(const std::filesystem::path &tokenFile);
 
     // Validates and creates a token; `done` runs once it is durable (on the store's thread).
+    // `alsoWrite` is committed in the same transaction (the caller's audit record).
     void create(const NewToken &token, const std::string &createdBy,
-                std::function<void(StatusOr<CreatedToken>)> done);
+                std::function<void(StatusOr<CreatedToken>)> done,
+                std::vector<store::Operation> alsoWrite = {});
     // Deletes a token; NOT_FOUND when there is none of that name.
-    void revoke(const std::string &name, std::function<void(StatusOr<store::Revision>)> done);
+    void revoke(const std::string &name, std::function<void(StatusOr<store::Revision>)> done,
+                std::vector<store::Operation> alsoWrite = {});
 
     StatusOr<TokenPage> list(std::size_t pageSize, const std::string &pageToken) const;
     std::optional<TokenInfo> find(const std::string &name) const;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 
 namespace aegis::registry {
 namespace {
@@ -244,7 +245,8 @@ void Registry::applyCommitted(const std::vector<store::Event> &events, store::Re
 }
 
 void Registry::registerInstance(Registration registration,
-                                std::function<void(StatusOr<Registered>)> done) {
+                                std::function<void(StatusOr<Registered>)> done,
+                                std::vector<store::Operation> alsoWrite) {
     Instance &instance = registration.instance;
     if (instance.state == InstanceState::Unspecified) {
         instance.state = InstanceState::Serving;
@@ -320,6 +322,7 @@ void Registry::registerInstance(Registration registration,
     if (!serviceKnown) {
         txn.put(serviceKey(instance.service), encode(Service{instance.service, {}, {}, 0, 0, 0}));
     }
+    std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
     m_store.commitAsync(std::move(txn), [this, instance, grantedHere,
                                          created = expectedModRevision == 0,
                                          done = std::move(done)](
@@ -352,7 +355,8 @@ std::optional<std::chrono::seconds> Registry::keepAlive(LeaseId id) {
 }
 
 void Registry::deregister(const std::string &service, const std::string &id, std::string_view why,
-                          std::function<void(StatusOr<store::Revision>)> done) {
+                          std::function<void(StatusOr<store::Revision>)> done,
+                          std::vector<store::Operation> alsoWrite) {
     if (Status s = validateServiceName(service, "service"); !s.isOk()) {
         return done(s);
     }
@@ -369,6 +373,7 @@ void Registry::deregister(const std::string &service, const std::string &id, std
     store::Transaction txn;
     txn.ifExists(key).remove(key);
     txn.note = std::string(why);
+    std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
     m_store.commitAsync(std::move(txn), [this, service, id, done = std::move(done)](
                                             StatusOr<store::TransactionResult> result) {
         if (!result) {
@@ -383,7 +388,8 @@ void Registry::deregister(const std::string &service, const std::string &id, std
 }
 
 void Registry::setState(const std::string &service, const std::string &id, InstanceState state,
-                        std::function<void(StatusOr<Registered>)> done) {
+                        std::function<void(StatusOr<Registered>)> done,
+                        std::vector<store::Operation> alsoWrite) {
     if (Status s = validateServiceName(service, "service"); !s.isOk()) {
         return done(s);
     }
@@ -409,6 +415,7 @@ void Registry::setState(const std::string &service, const std::string &id, Insta
     store::Transaction txn;
     txn.ifModRevision(key, expected).put(key, encode(instance));
     txn.note = std::string(reason::kOperator);
+    std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
     m_store.commitAsync(std::move(txn), [this, instance, done = std::move(done)](
                                             StatusOr<store::TransactionResult> result) mutable {
         if (!result) {

@@ -99,14 +99,18 @@ public:
     // restart never evicts a healthy fleet. Call once before serving.
     Status load();
 
-    void registerInstance(Registration registration,
-                          std::function<void(StatusOr<Registered>)> done);
+    // Mutations take `alsoWrite`: operations committed in the same transaction (the caller's
+    // audit record).
+    void registerInstance(Registration registration, std::function<void(StatusOr<Registered>)> done,
+                          std::vector<store::Operation> alsoWrite = {});
     // Renews a lease in memory; nothing when it is unknown or expired.
     std::optional<std::chrono::seconds> keepAlive(LeaseId id);
     void deregister(const std::string &service, const std::string &id, std::string_view why,
-                    std::function<void(StatusOr<store::Revision>)> done);
+                    std::function<void(StatusOr<store::Revision>)> done,
+                    std::vector<store::Operation> alsoWrite = {});
     void setState(const std::string &service, const std::string &id, InstanceState state,
-                  std::function<void(StatusOr<Registered>)> done);
+                  std::function<void(StatusOr<Registered>)> done,
+                  std::vector<store::Operation> alsoWrite = {});
 
     std::optional<Service> service(const std::string &name) const;
     // Services and instances with the revision the answer reflects: a watch from revision + 1

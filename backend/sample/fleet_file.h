@@ -1,0 +1,43 @@
+#pragma once
+
+#include "common/status.h"
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace aegis::sample {
+
+// One aegis-sample process of a demo fleet.
+struct FleetInstance {
+    std::string service;
+    std::string id;
+    std::string version;
+    std::string color;
+    std::string zone;
+    std::chrono::milliseconds latency{0};
+    double errorRate = 0;
+};
+
+// Reads a fleet file (resources/demo/fleet.yaml):
+//
+//   services:
+//     - name: checkout
+//       version: 1.4.2        # these four apply to every instance of the service
+//       color: blue
+//       latency: 8ms
+//       error_rate: 0.002
+//       instances:
+//         - {id: checkout-1, zone: a}
+//
+// Every value is checked to be a plain word ([A-Za-z0-9._:-]), so fleetFlags() can be split on
+// spaces by a shell. INVALID_ARGUMENT names the offending entry.
+StatusOr<std::vector<FleetInstance>> loadFleetFile(const std::filesystem::path &path);
+
+// The aegis-sample flags that start `instance`, e.g.
+// "--service checkout --id checkout-1 --version 1.4.2 --color blue --zone a --latency 8ms
+// --error-rate 0.002".
+std::string fleetFlags(const FleetInstance &instance);
+
+} // namespace aegis::sample

@@ -1,0 +1,345 @@
+#include "sample/sample_http_server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+#include <prometheus/text_serializer.h>
+
+#include <future>
+
+namespace aegis::sample {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// Bounded label values: anything else counts as "other".
+std::string routeLabel(std::string_view path) {
+    if (path == "/" || path == "/health" || path == "/metrics") {
+        return std::string(path);
+    }
+    return "other";
+}
+
+} // namespace
+
+// One keep-alive HTTP/1.1 connection, on its own strand.
+class SampleHttpServer::Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket socket, SampleHttpServer &server)
+        : m_stream(std::move(socket))
+        , m_delay(m_stream.get_executor())
+        , m_server(server) {}
+    ~Session() { m_server.forget(this); }
+
+    void start() {
+        net::dispatch(m_stream.get_executor(), [self = shared_from_this()] { self->read(); });
+    }
+
+    // Ends the session: at once when it waits for a request, after the response otherwise.
+    void close() {
+        net::post(m_stream.get_executor(), [self = shared_from_this()] {
+            self->m_closing = true;
+            if (self->m_idle) {
+                self->closeSocket();
+            }
+        });
+    }
+
+private:
+    void read() {
+        if (m_closing) {
+            closeSocket();
+            return;
+        }
+        m_idle = true;
+        m_request = {};
+        m_stream.expires_after(m_server.m_options.idleTimeout);
+        http::async_read(m_stream, m_buffer, m_request,
+                         [self = shared_from_this()](beast::error_code error, std::size_t) {
+                             self->m_idle = false;
+                             if (!error) {
+                                 self->handle();
+                             }
+                         });
+    }
+
+    void handle() {
+        m_started = std::chrono::steady_clock::now();
+        const auto target = m_request.target();
+        const auto query = target.find('?');
+        m_path = std::string(target.substr(0, query));
+        if (m_request.method() != http::verb::get && m_request.method() != http::verb::head) {
+            respond({405, "text/plain; charset=utf-8", "method not allowed\n"});
+            return;
+        }
+        if (m_path == "/" && m_server.m_options.latency.count() > 0) {
+            m_stream.expires_never();
+            m_delay.expires_after(m_server.m_options.latency);
+            m_delay.async_wait([self = shared_from_this()](beast::error_code) {
+                self->respond(self->m_server.answer(self->m_path));
+            });
+            return;
+        }
+        respond(m_server.answer(m_path));
+    }
+
+    void respond(Response answer) {
+        auto response = std::make_shared<http::response<http::string_body>>();
+        response->version(m_request.version());
+        response->result(static_cast<unsigned>(answer.status));
+        response->set(http::field::server, "aegis-sample");
+        response->set(http::field::content_type, answer.contentType);
+        response->keep_alive(m_request.keep_alive() && !m_closing);
+        response->body() = std::move(answer.body);
+        response->prepare_payload();
+        if (m_request.method() == http::verb::head) {
+            response->body().clear();
+        }
+        m_server.record(m_path, answer.status, std::chrono::steady_clock::now() - m_started);
+        m_stream.expires_after(m_server.m_options.idleTimeout);
+        http::async_write(m_stream, *response,
+                          [self = shared_from_this(), response](beast::error_code error,
+                                                                std::size_t) {
+                              if (!error && response->keep_alive()) {
+                                  self->read();
+                              } else {
+                                  self->closeSocket();
+                              }
+                          });
+    }
+
+    void closeSocket() {
+        beast::error_code ignored;
+        m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        m_stream.close();
+    }
+
+    beast::tcp_stream m_stream;
+    net::steady_timer m_delay;
+    beast::flat_buffer m_buffer;
+    http::request<http::string_body> m_request;
+    std::string m_path;
+    std::chrono::steady_clock::time_point m_started;
+    // Both only touched on the strand.
+    bool m_idle = false;
+    bool m_closing = false;
+    SampleHttpServer &m_server;
+};
+
+SampleHttpServer::SampleHttpServer(SampleServerOptions options)
+    : m_options(std::move(options))
+    , m_metrics(std::make_shared<prometheus::Registry>())
+    , m_requests(prometheus::BuildCounter()
+                     .Name("aegis_sample_requests_total")
+                     .Help("HTTP requests answered, by route and status code.")
+                     .Register(*m_metrics))
+    , m_durations(prometheus::BuildHistogram()
+                      .Name("aegis_sample_request_duration_seconds")
+                      .Help("Time from a request's arrival to its response, by route and status.")
+                      .Register(*m_metrics))
+    , m_random(m_options.seed)
+    , m_work(net::make_work_guard(m_io))
+    , m_acceptor(net::make_strand(m_io)) {}
+
+StatusOr<SampleHttpServerPtr> SampleHttpServer::start(SampleServerOptions options) {
+    if (options.errorRate < 0 || options.errorRate > 1) {
+        return invalidArgument("error rate must be between 0 and 1");
+    }
+    if (options.latency.count() < 0) {
+        return invalidArgument("latency must not be negative");
+    }
+    if (options.threads < 1 || options.threads > 64) {
+        return invalidArgument("threads must be between 1 and 64");
+    }
+    SampleHttpServerPtr server(new SampleHttpServer(std::move(options)));
+    if (const Status status = server->listen(); !status.isOk()) {
+        return status;
+    }
+    server->accept();
+    for (int i = 0; i < server->m_options.threads; ++i) {
+        server->m_threads.emplace_back([io = &server->m_io] { io->run(); });
+    }
+    return server;
+}
+
+SampleHttpServer::~SampleHttpServer() {
+    shutdown(std::chrono::milliseconds(0));
+}
+
+Status SampleHttpServer::listen() {
+    const auto colon = m_options.listen.rfind(':');
+    if (colon == std::string::npos) {
+        return invalidArgument("listen: expected HOST:PORT, got '" + m_options.listen + "'");
+    }
+    std::string host = m_options.listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    beast::error_code error;
+    tcp::resolver resolver(m_io);
+    const auto results = resolver.resolve(host, m_options.listen.substr(colon + 1), error);
+    if (error || results.empty()) {
+        return invalidArgument("listen: cannot resolve '" + m_options.listen +
+                               "': " + error.message());
+    }
+    const tcp::endpoint endpoint = *results.begin();
+    m_acceptor.open(endpoint.protocol(), error);
+    if (!error) {
+        m_acceptor.set_option(net::socket_base::reuse_address(true), error);
+    }
+    if (!error) {
+        m_acceptor.bind(endpoint, error);
+    }
+    if (!error) {
+        m_acceptor.listen(net::socket_base::max_listen_connections, error);
+    }
+    if (error) {
+        return unavailable("listen: cannot listen on " + m_options.listen + ": " +
+                           error.message());
+    }
+    return Status::ok();
+}
+
+std::string SampleHttpServer::address() const {
+    beast::error_code error;
+    const auto endpoint = m_acceptor.local_endpoint(error);
+    if (error) {
+        return {};
+    }
+    const auto address = endpoint.address();
+    return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+           std::to_string(endpoint.port());
+}
+
+void SampleHttpServer::setDraining() {
+    m_draining = true;
+}
+
+void SampleHttpServer::accept() {
+    m_acceptor.async_accept(net::make_strand(m_io), [this](beast::error_code error,
+                                                           tcp::socket socket) {
+        if (error == net::error::operation_aborted || !m_acceptor.is_open()) {
+            return;
+        }
+        if (!error) {
+            auto session = std::make_shared<Session>(std::move(socket), *this);
+            std::lock_guard lock(m_sessionsMutex);
+            if (m_stopping) {
+                return;
+            }
+            m_sessions.emplace(session.get(), session);
+            session->start();
+        }
+        accept();
+    });
+}
+
+SampleHttpServer::Response SampleHttpServer::answer(std::string_view path) {
+    if (path == "/") {
+        if (shouldFail()) {
+            return {500, "application/json", R"({"error":"simulated failure"})"
+                                             "\n"};
+        }
+        const nlohmann::json greeting = {
+            {"service", m_options.service}, {"id", m_options.instanceId},
+            {"version", m_options.version}, {"color", m_options.color},
+            {"zone", m_options.zone},
+        };
+        return {200, "application/json", greeting.dump() + "\n"};
+    }
+    if (path == "/health") {
+        return m_draining ? Response{503, "application/json", R"({"status":"draining"})"
+                                                              "\n"}
+                          : Response{200, "application/json", R"({"status":"ok"})"
+                                                              "\n"};
+    }
+    if (path == "/metrics") {
+        return {200, "text/plain; version=0.0.4; charset=utf-8",
+                prometheus::TextSerializer().Serialize(m_metrics->Collect())};
+    }
+    return {404, "text/plain; charset=utf-8", "not found; try /, /health or /metrics\n"};
+}
+
+void SampleHttpServer::record(std::string_view path, int status,
+                              std::chrono::steady_clock::duration elapsed) {
+    static const prometheus::Histogram::BucketBoundaries kBuckets = {
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+    const std::map<std::string, std::string> labels = {{"route", routeLabel(path)},
+                                                       {"status", std::to_string(status)}};
+    m_requests.Add(labels).Increment();
+    m_durations.Add(labels, kBuckets)
+        .Observe(std::chrono::duration<double>(elapsed).count());
+}
+
+bool SampleHttpServer::shouldFail() {
+    if (m_options.errorRate <= 0) {
+        return false;
+    }
+    std::lock_guard lock(m_randomMutex);
+    return std::uniform_real_distribution<double>(0, 1)(m_random) < m_options.errorRate;
+}
+
+void SampleHttpServer::forget(const Session *session) {
+    std::lock_guard lock(m_sessionsMutex);
+    m_sessions.erase(session);
+    m_sessionsChanged.notify_all();
+}
+
+bool SampleHttpServer::shutdown(std::chrono::milliseconds timeout) {
+    std::vector<std::shared_ptr<Session>> sessions;
+    {
+        std::lock_guard lock(m_sessionsMutex);
+        if (m_stopping) {
+            return m_stopped;
+        }
+        m_stopping = true;
+        for (const auto &[key, weak] : m_sessions) {
+            if (auto session = weak.lock()) {
+                sessions.push_back(std::move(session));
+            }
+        }
+    }
+    if (m_threads.empty()) {
+        beast::error_code ignored;
+        m_acceptor.close(ignored);
+    } else {
+        // The acceptor belongs to its strand: close it there, and wait so nothing is accepted
+        // once this returns.
+        std::promise<void> closed;
+        net::post(m_acceptor.get_executor(), [this, &closed] {
+            beast::error_code ignored;
+            m_acceptor.close(ignored);
+            closed.set_value();
+        });
+        closed.get_future().wait();
+    }
+    for (const auto &session : sessions) {
+        session->close();
+    }
+    sessions.clear();
+
+    bool drained = false;
+    {
+        std::unique_lock lock(m_sessionsMutex);
+        drained = m_sessionsChanged.wait_for(lock, timeout, [this] { return m_sessions.empty(); });
+    }
+    m_work.reset();
+    m_io.stop();
+    for (auto &thread : m_threads) {
+        thread.join();
+    }
+    m_threads.clear();
+    std::lock_guard lock(m_sessionsMutex);
+    m_stopped = drained;
+    return drained;
+}
+
+} // namespace aegis::sample

@@ -1,0 +1,115 @@
+#pragma once
+
+#include "common/status.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace aegis::sample {
+
+struct SampleServerOptions {
+    // host:port to bind; port 0 picks a free one (see SampleHttpServer::address()).
+    std::string listen = "127.0.0.1:0";
+    // Who this instance is, answered by "/".
+    std::string service;
+    std::string instanceId;
+    std::string version;
+    std::string color;
+    std::string zone;
+    // Added to every "/" request before it is answered (waited on a timer, not a thread).
+    std::chrono::milliseconds latency{0};
+    // Share of "/" requests answered 500, 0..1.
+    double errorRate = 0;
+    // Threads running the io_context.
+    int threads = 2;
+    // How long a keep-alive connection may stay idle, or a request take to arrive.
+    std::chrono::seconds idleTimeout{60};
+    std::uint64_t seed = std::random_device{}();
+};
+
+// The sample service's HTTP side, on Boost.Beast: "/" answers a JSON greeting (or a simulated
+// 500), "/health" the health, "/metrics" Prometheus metrics of every request by route and status.
+// Connections are asynchronous sessions on a small pool of threads sharing one io_context; each
+// session runs on its own strand.
+//
+// All methods are thread-safe. shutdown() (or destruction) stops accepting, closes idle
+// keep-alive connections, lets in-flight requests finish (answered with "Connection: close") and
+// joins the threads.
+class SampleHttpServer {
+public:
+    // INVALID_ARGUMENT for bad options, UNAVAILABLE when the address cannot be bound.
+    static StatusOr<std::unique_ptr<SampleHttpServer>> start(SampleServerOptions options);
+    ~SampleHttpServer();
+    SampleHttpServer(const SampleHttpServer &) = delete;
+    SampleHttpServer &operator=(const SampleHttpServer &) = delete;
+
+    // The bound address, "host:port".
+    std::string address() const;
+    // Makes "/health" answer 503: the instance is leaving (it deregistered).
+    void setDraining();
+    // Returns true when every connection ended within `timeout`; later calls return at once.
+    bool shutdown(std::chrono::milliseconds timeout);
+
+private:
+    class Session;
+    struct Response {
+        int status = 200;
+        std::string contentType;
+        std::string body;
+    };
+
+    explicit SampleHttpServer(SampleServerOptions options);
+    Status listen();
+    void accept();
+    // Answers one request; `path` has no query string.
+    Response answer(std::string_view path);
+    void record(std::string_view path, int status, std::chrono::steady_clock::duration elapsed);
+    bool shouldFail();
+    void forget(const Session *session);
+
+    const SampleServerOptions m_options;
+
+    std::shared_ptr<prometheus::Registry> m_metrics;
+    prometheus::Family<prometheus::Counter> &m_requests;
+    prometheus::Family<prometheus::Histogram> &m_durations;
+
+    std::mutex m_randomMutex;
+    std::mt19937_64 m_random;
+
+    std::atomic<bool> m_draining{false};
+
+    // Guards the sessions and the stopping flag, so a session accepted while shutting down is
+    // either closed by shutdown() or never started.
+    std::mutex m_sessionsMutex;
+    std::condition_variable m_sessionsChanged;
+    std::map<const Session *, std::weak_ptr<Session>> m_sessions;
+    bool m_stopping = false;
+    bool m_stopped = false;
+
+    // Last: destroyed first, so sessions still queued in it can forget() themselves.
+    boost::asio::io_context m_io;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> m_work;
+    boost::asio::ip::tcp::acceptor m_acceptor;
+    std::vector<std::thread> m_threads;
+};
+
+using SampleHttpServerPtr = std::unique_ptr<SampleHttpServer>;
+
+} // namespace aegis::sample

@@ -1,0 +1,182 @@
+// aegis-sample: a small HTTP service that registers itself with aegisd, for demos and tests.
+//
+//   aegis-sample --service NAME [--id ID] [--listen 127.0.0.1:0] [--version V] [--color blue]
+//                [--zone Z] [--aegis HOST:PORT] [--token-file F] [--latency 5ms]
+//                [--error-rate 0.01] [--ttl 10s]
+//   aegis-sample --print-fleet FILE     prints the flags of every instance in a fleet file, one
+//                                       line each, for a launcher to start one process per line
+//
+// On SIGTERM or SIGINT it deregisters first (callers stop picking it), then stops accepting,
+// finishes the requests in flight and exits 0.
+
+#include "client/connection.h"
+#include "client/registration.h"
+#include "common/duration.h"
+#include "common/logging.h"
+#include "sample/fleet_file.h"
+#include "sample/sample_http_server.h"
+
+#include <boost/program_options.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+#include <unistd.h>
+
+using namespace aegis;
+namespace po = boost::program_options;
+
+namespace {
+
+int printFleet(const std::string &path) {
+    auto fleet = sample::loadFleetFile(path);
+    if (!fleet) {
+        std::cerr << "aegis-sample: " << fleet.status().message() << "\n";
+        return 2;
+    }
+    for (const auto &instance : *fleet) {
+        std::cout << sample::fleetFlags(instance) << "\n";
+    }
+    return 0;
+}
+
+StatusOr<std::chrono::milliseconds> durationFlag(const po::variables_map &values,
+                                                 const char *name) {
+    return parseDuration(values[name].as<std::string>(), std::string("--") + name);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    sample::SampleServerOptions server;
+    client::ConnectionOptions connection;
+    std::string tokenFile;
+    std::string logLevel;
+    std::string fleetFile;
+
+    po::options_description flags("aegis-sample flags");
+    // clang-format off
+    flags.add_options()
+        ("help,h", "print this help")
+        ("service", po::value(&server.service), "service name to register under (required)")
+        ("id", po::value(&server.instanceId), "instance id (default SERVICE-PID)")
+        ("listen", po::value(&server.listen)->default_value("127.0.0.1:0"),
+            "HOST:PORT to serve HTTP on; port 0 picks a free one")
+        ("version", po::value(&server.version)->default_value("1.0.0"), "the 'version' label")
+        ("color", po::value(&server.color)->default_value("blue"), "the 'color' label: blue or green")
+        ("zone", po::value(&server.zone), "the 'zone' label")
+        ("aegis", po::value(&connection.address)->default_value("127.0.0.1:7400"),
+            "aegisd's gRPC address")
+        ("token-file", po::value(&tokenFile), "file holding a token with the service role")
+        ("latency", po::value<std::string>()->default_value("0s"),
+            "added to every '/' request, e.g. 5ms")
+        ("error-rate", po::value(&server.errorRate)->default_value(0),
+            "share of '/' requests answered 500, 0..1")
+        ("ttl", po::value<std::string>()->default_value("10s"), "lease TTL, renewed every ttl/3")
+        ("weight", po::value<int>()->default_value(100), "balancing weight, 0..10000")
+        ("threads", po::value(&server.threads)->default_value(2), "HTTP threads")
+        ("log-level", po::value(&logLevel)->default_value("info"), "trace, debug, info, warn, error")
+        ("print-fleet", po::value(&fleetFile),
+            "print the flags of every instance in this fleet file, one line each, and exit");
+    // clang-format on
+    po::variables_map values;
+    try {
+        po::store(po::parse_command_line(argc, argv, flags), values);
+        po::notify(values);
+    } catch (const po::error &error) {
+        std::cerr << "aegis-sample: " << error.what() << "\n" << flags;
+        return 2;
+    }
+    if (values.count("help")) {
+        std::cout << flags;
+        return 0;
+    }
+    if (!fleetFile.empty()) {
+        return printFleet(fleetFile);
+    }
+    const auto usage = [&](const std::string &message) {
+        std::cerr << "aegis-sample: " << message << "\n";
+        return 2;
+    };
+    if (server.service.empty()) {
+        return usage("--service is required");
+    }
+    if (server.instanceId.empty()) {
+        server.instanceId = server.service + "-" + std::to_string(::getpid());
+    }
+    if (server.color != "blue" && server.color != "green") {
+        return usage("--color must be blue or green, not '" + server.color + "'");
+    }
+    const auto latency = durationFlag(values, "latency");
+    const auto ttl = durationFlag(values, "ttl");
+    if (!latency || !ttl) {
+        return usage((!latency ? latency.status() : ttl.status()).message());
+    }
+    server.latency = *latency;
+    if (!log::isValidLevel(logLevel)) {
+        return usage("--log-level: unknown level '" + logLevel + "'");
+    }
+    log::init(logLevel);
+    connection.tokenFile = tokenFile.empty() ? client::defaultTokenFile() : tokenFile;
+
+    // Signals are taken by sigwait() below; every thread started from here on inherits the mask.
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGTERM);
+    sigaddset(&stopSignals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+
+    auto http = sample::SampleHttpServer::start(server);
+    if (!http) {
+        log::error("cannot start the HTTP server", {{"error", http.status().toString()}});
+        return 1;
+    }
+    auto channel = client::makeChannel(connection);
+    if (!channel) {
+        log::error("cannot reach aegisd", {{"error", channel.status().toString()}});
+        return 1;
+    }
+
+    client::RegistrationOptions self;
+    self.service = server.service;
+    self.instanceId = server.instanceId;
+    self.address = (*http)->address();
+    self.labels = {{"version", server.version}, {"color", server.color}};
+    if (!server.zone.empty()) {
+        self.labels["zone"] = server.zone;
+    }
+    self.metadata = {{"metrics_path", "/metrics"}};
+    self.weight = values["weight"].as<int>();
+    self.ttl = std::chrono::duration_cast<std::chrono::seconds>(*ttl);
+    const std::string id = server.service + "/" + server.instanceId;
+    auto registration = client::Registration::start(
+        *channel, self, [id](const client::Registration::Snapshot &snapshot) {
+            log::Fields fields = {{"instance", id},
+                                  {"state", client::toString(snapshot.state)},
+                                  {"lease", snapshot.leaseId}};
+            if (!snapshot.lastError.isOk()) {
+                fields["error"] = snapshot.lastError.toString();
+            }
+            log::info("registration", fields);
+        });
+    if (!registration) {
+        log::error("cannot register", {{"error", registration.status().toString()}});
+        return 2;
+    }
+    log::info("serving", {{"instance", id},
+                          {"address", self.address},
+                          {"version", server.version},
+                          {"color", server.color}});
+
+    int signal = 0;
+    sigwait(&stopSignals, &signal);
+    log::info("stopping: deregistering, then draining", {{"instance", id}, {"signal", signal}});
+    (*http)->setDraining();
+    const Status left = (*registration)->deregister();
+    if (!left.isOk()) {
+        log::warn("deregistration failed", {{"instance", id}, {"error", left.toString()}});
+    }
+    const bool drained = (*http)->shutdown(std::chrono::seconds(10));
+    log::info("stopped", {{"instance", id}, {"drained", drained}});
+    return 0;
+}
