@@ -37,10 +37,10 @@ KeepAliveHttpClient::Result KeepAliveHttpClient::get(const std::string &address,
     if (!connection) {
         const auto colon = address.rfind(':');
         tcp::resolver resolver(m_io);
-        const auto endpoints = colon == std::string::npos
-                                   ? tcp::resolver::results_type()
-                                   : resolver.resolve(address.substr(0, colon),
-                                                      address.substr(colon + 1), error);
+        const auto endpoints =
+            colon == std::string::npos
+                ? tcp::resolver::results_type()
+                : resolver.resolve(address.substr(0, colon), address.substr(colon + 1), error);
         if (error || endpoints.empty()) {
             if (!error) {
                 error = net::error::host_not_found;

@@ -89,9 +89,6 @@ public:
 
 private:
     enum class Outcome { Ok, Failed };
-    struct Target {
-        client::DiscoveryPtr discovery;
-    };
 
     explicit LoadGenerator(LoadGeneratorOptions options);
     void work(std::uint64_t seed);

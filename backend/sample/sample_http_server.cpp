@@ -105,15 +105,15 @@ private:
         }
         m_server.record(m_path, answer.status, std::chrono::steady_clock::now() - m_started);
         m_stream.expires_after(m_server.m_options.idleTimeout);
-        http::async_write(m_stream, *response,
-                          [self = shared_from_this(), response](beast::error_code error,
-                                                                std::size_t) {
-                              if (!error && response->keep_alive()) {
-                                  self->read();
-                              } else {
-                                  self->closeSocket();
-                              }
-                          });
+        http::async_write(
+            m_stream, *response,
+            [self = shared_from_this(), response](beast::error_code error, std::size_t) {
+                if (!error && response->keep_alive()) {
+                    self->read();
+                } else {
+                    self->closeSocket();
+                }
+            });
     }
 
     void closeSocket() {
@@ -202,8 +202,7 @@ Status SampleHttpServer::listen() {
         m_acceptor.listen(net::socket_base::max_listen_connections, error);
     }
     if (error) {
-        return unavailable("listen: cannot listen on " + m_options.listen + ": " +
-                           error.message());
+        return unavailable("listen: cannot listen on " + m_options.listen + ": " + error.message());
     }
     return Status::ok();
 }
@@ -224,29 +223,30 @@ void SampleHttpServer::setDraining() {
 }
 
 void SampleHttpServer::accept() {
-    m_acceptor.async_accept(net::make_strand(m_io), [this](beast::error_code error,
-                                                           tcp::socket socket) {
-        if (error == net::error::operation_aborted || !m_acceptor.is_open()) {
-            return;
-        }
-        if (!error) {
-            auto session = std::make_shared<Session>(std::move(socket), *this);
-            std::lock_guard lock(m_sessionsMutex);
-            if (m_stopping) {
+    m_acceptor.async_accept(
+        net::make_strand(m_io), [this](beast::error_code error, tcp::socket socket) {
+            if (error == net::error::operation_aborted || !m_acceptor.is_open()) {
                 return;
             }
-            m_sessions.emplace(session.get(), session);
-            session->start();
-        }
-        accept();
-    });
+            if (!error) {
+                auto session = std::make_shared<Session>(std::move(socket), *this);
+                std::lock_guard lock(m_sessionsMutex);
+                if (m_stopping) {
+                    return;
+                }
+                m_sessions.emplace(session.get(), session);
+                session->start();
+            }
+            accept();
+        });
 }
 
 SampleHttpServer::Response SampleHttpServer::answer(std::string_view path) {
     if (path == "/") {
         if (shouldFail()) {
-            return {500, "application/json", R"({"error":"simulated failure"})"
-                                             "\n"};
+            return {500, "application/json",
+                    R"({"error":"simulated failure"})"
+                    "\n"};
         }
         const nlohmann::json greeting = {
             {"service", m_options.service}, {"id", m_options.instanceId},
@@ -256,10 +256,12 @@ SampleHttpServer::Response SampleHttpServer::answer(std::string_view path) {
         return {200, "application/json", greeting.dump() + "\n"};
     }
     if (path == "/health") {
-        return m_draining ? Response{503, "application/json", R"({"status":"draining"})"
-                                                              "\n"}
-                          : Response{200, "application/json", R"({"status":"ok"})"
-                                                              "\n"};
+        return m_draining ? Response{503, "application/json",
+                                     R"({"status":"draining"})"
+                                     "\n"}
+                          : Response{200, "application/json",
+                                     R"({"status":"ok"})"
+                                     "\n"};
     }
     if (path == "/metrics") {
         return {200, "text/plain; version=0.0.4; charset=utf-8",
@@ -275,8 +277,7 @@ void SampleHttpServer::record(std::string_view path, int status,
     const std::map<std::string, std::string> labels = {{"route", routeLabel(path)},
                                                        {"status", std::to_string(status)}};
     m_requests.Add(labels).Increment();
-    m_durations.Add(labels, kBuckets)
-        .Observe(std::chrono::duration<double>(elapsed).count());
+    m_durations.Add(labels, kBuckets).Observe(std::chrono::duration<double>(elapsed).count());
 }
 
 bool SampleHttpServer::shouldFail() {

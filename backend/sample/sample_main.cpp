@@ -117,7 +117,8 @@ int main(int argc, char **argv) {
         return usage("--log-level: unknown level '" + logLevel + "'");
     }
     log::init(logLevel);
-    connection.tokenFile = tokenFile.empty() ? client::defaultTokenFile() : tokenFile;
+    connection.tokenFile =
+        tokenFile.empty() ? client::defaultTokenFile() : std::filesystem::path(tokenFile);
 
     // Signals are taken by sigwait() below; every thread started from here on inherits the mask.
     sigset_t stopSignals;

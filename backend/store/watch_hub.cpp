@@ -1,6 +1,7 @@
 #include "store/watch_hub.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace aegis::store {
 
@@ -142,9 +143,45 @@ WatchHub::WatchHub(Store &store, WatchHubOptions options)
     : m_store(store)
     , m_options(options)
     , m_ringFrom(store.currentRevision() + 1)
-    , m_lastPublished(store.currentRevision()) {}
+    , m_lastPublished(store.currentRevision())
+    , m_notifier([this] { notifyLoop(); }) {}
+
+void WatchHub::notifyLoop() {
+    std::vector<WatcherPtr> batch;
+    for (;;) {
+        {
+            std::unique_lock lock(m_notifyMutex);
+            m_notifyWake.wait(lock, [this] { return m_notifyStop || !m_notifyQueue.empty(); });
+            if (m_notifyQueue.empty()) {
+                return;
+            }
+            batch.swap(m_notifyQueue);
+        }
+        for (const WatcherPtr &watcher : batch) {
+            watcher->m_notify();
+        }
+        batch.clear();
+    }
+}
+
+void WatchHub::enqueueNotifications(std::vector<WatcherPtr> watchers) {
+    if (watchers.empty()) {
+        return;
+    }
+    {
+        std::lock_guard lock(m_notifyMutex);
+        std::move(watchers.begin(), watchers.end(), std::back_inserter(m_notifyQueue));
+    }
+    m_notifyWake.notify_one();
+}
 
 WatchHub::~WatchHub() {
+    {
+        std::lock_guard lock(m_notifyMutex);
+        m_notifyStop = true;
+    }
+    m_notifyWake.notify_one();
+    m_notifier.join();
     bool attached;
     {
         std::lock_guard lock(m_mutex);
@@ -288,9 +325,9 @@ void WatchHub::publish(const std::vector<Event> &events) {
             it = cutOff ? m_live.erase(it) : std::next(it);
         }
     }
-    for (const WatcherPtr &watcher : toNotify) {
-        watcher->m_notify();
-    }
+    // Not on this (the committer's) thread: consumers encode and write, and a thousand of them
+    // must not delay the next commit.
+    enqueueNotifications(std::move(toNotify));
 }
 
 void WatchHub::shutdown(Status status) {

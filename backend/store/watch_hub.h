@@ -2,11 +2,13 @@
 
 #include "store/store.h"
 
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -88,8 +90,8 @@ public:
 
     // Watches keys under `prefix` from `startRevision` (0: from the next revision). Fails with
     // OUT_OF_RANGE when startRevision is compacted, UNAVAILABLE after shutdown(). `notify` is
-    // called, from any thread and without locks held, whenever take() has something new; it must
-    // be quick.
+    // called without locks held whenever take() has something new: on the hub's notifier thread
+    // (never on the committing thread), or on the thread calling shutdown().
     StatusOr<WatcherPtr> watch(std::string prefix, Revision startRevision,
                                std::function<void()> notify);
 
@@ -109,6 +111,9 @@ private:
     void unregister(Watcher *watcher);
     Revision lastPublished() const;
 
+    void notifyLoop();
+    void enqueueNotifications(std::vector<WatcherPtr> watchers);
+
     Store &m_store;
     const WatchHubOptions m_options;
 
@@ -123,6 +128,13 @@ private:
     bool m_attached = false;
     bool m_shutdown = false;
     Status m_shutdownStatus;
+
+    // Watchers to notify, handed from publish() to the notifier thread.
+    std::mutex m_notifyMutex;
+    std::condition_variable m_notifyWake;
+    std::vector<WatcherPtr> m_notifyQueue;
+    bool m_notifyStop = false;
+    std::thread m_notifier; // last: started once everything above exists
 };
 
 } // namespace aegis::store

@@ -69,7 +69,12 @@ std::vector<std::string> lines(const std::string &text) {
 
 } // namespace
 
-#define CHECK_EXIT(result, code) QVERIFY2((result).exitCode == (code), describe(result).c_str())
+// Runs `result` once (it is usually a command) and checks its exit code.
+#define CHECK_EXIT(result, code)                                                                   \
+    do {                                                                                           \
+        const CommandResult &checked = (result);                                                   \
+        QVERIFY2(checked.exitCode == (code), describe(checked).c_str());                           \
+    } while (false)
 
 class TestAegisctl : public QObject {
     Q_OBJECT
