@@ -154,6 +154,29 @@ private:
     std::optional<Status> m_pendingFinish;
 };
 
+void convertEvents(const std::vector<store::Event> &events,
+                   aegis::v1::WatchInstancesResponse &response) {
+    for (const auto &event : events) {
+        auto instance = registry::Registry::decodeInstance(event.kv);
+        if (!instance) {
+            continue;
+        }
+        auto *out = response.add_events();
+        out->set_revision(event.revision);
+        out->set_reason(event.note);
+        if (event.type == store::EventType::Delete) {
+            out->set_type(aegis::v1::INSTANCE_EVENT_TYPE_REMOVED);
+            if (event.note.empty()) {
+                out->set_reason(std::string(registry::reason::kDeregistered));
+            }
+        } else {
+            out->set_type(event.kv.version == 1 ? aegis::v1::INSTANCE_EVENT_TYPE_ADDED
+                                                : aegis::v1::INSTANCE_EVENT_TYPE_UPDATED);
+        }
+        toProto(*instance, out->mutable_instance());
+    }
+}
+
 Status validatePageToken(const std::string &token) {
     if (token.size() > 256) {
         return invalidArgument("page_token is not one this server issued");
@@ -162,6 +185,11 @@ Status validatePageToken(const std::string &token) {
 }
 
 } // namespace
+
+RegistryServiceImpl::RegistryServiceImpl(ApiContext &api, registry::Registry &registry)
+    : m_api(api)
+    , m_registry(registry)
+    , m_batches(std::make_shared<WatchBatchCache<aegis::v1::WatchInstancesResponse>>()) {}
 
 grpc::ServerUnaryReactor *
 RegistryServiceImpl::RegisterInstance(grpc::CallbackServerContext *context,
@@ -380,27 +408,12 @@ RegistryServiceImpl::WatchInstances(grpc::CallbackServerContext *context,
         return WatchSpec{std::string(registry::Registry::kInstancesPrefix),
                          request->start_revision()};
     };
-    auto convert = [](const std::vector<store::Event> &events,
-                      aegis::v1::WatchInstancesResponse &response) {
-        for (const auto &event : events) {
-            auto instance = registry::Registry::decodeInstance(event.kv);
-            if (!instance) {
-                continue;
-            }
-            auto *out = response.add_events();
-            out->set_revision(event.revision);
-            out->set_reason(event.note);
-            if (event.type == store::EventType::Delete) {
-                out->set_type(aegis::v1::INSTANCE_EVENT_TYPE_REMOVED);
-                if (event.note.empty()) {
-                    out->set_reason(std::string(registry::reason::kDeregistered));
-                }
-            } else {
-                out->set_type(event.kv.version == 1 ? aegis::v1::INSTANCE_EVENT_TYPE_ADDED
-                                                    : aegis::v1::INSTANCE_EVENT_TYPE_UPDATED);
-            }
-            toProto(*instance, out->mutable_instance());
-        }
+    const std::string prefix = request->service().empty()
+                                   ? std::string(registry::Registry::kInstancesPrefix)
+                                   : registry::Registry::instancesPrefix(request->service());
+    auto convert = [cache = m_batches, prefix](const std::vector<store::Event> &events,
+                                               aegis::v1::WatchInstancesResponse &response) {
+        response.MergeFrom(*cache->get(prefix, events, convertEvents));
         return response.events_size() > 0;
     };
     return new WatchStream<aegis::v1::WatchInstancesResponse>(m_api, context, kWatchMethod, prepare,

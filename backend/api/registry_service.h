@@ -2,15 +2,14 @@
 
 #include "aegis/v1/registry.grpc.pb.h"
 #include "api/api_context.h"
+#include "api/watch_stream.h"
 #include "registry/registry.h"
 
 namespace aegis::api {
 
 class RegistryServiceImpl final : public aegis::v1::RegistryService::CallbackService {
 public:
-    RegistryServiceImpl(ApiContext &api, registry::Registry &registry)
-        : m_api(api)
-        , m_registry(registry) {}
+    RegistryServiceImpl(ApiContext &api, registry::Registry &registry);
 
     grpc::ServerUnaryReactor *
     RegisterInstance(grpc::CallbackServerContext *context,
@@ -42,6 +41,7 @@ public:
 private:
     ApiContext &m_api;
     registry::Registry &m_registry;
+    std::shared_ptr<WatchBatchCache<aegis::v1::WatchInstancesResponse>> m_batches;
 };
 
 } // namespace aegis::api

@@ -3,11 +3,14 @@
 #include "api/api_context.h"
 #include "api/convert.h"
 
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 
 namespace aegis::api {
 
@@ -15,6 +18,46 @@ namespace aegis::api {
 struct WatchSpec {
     std::string prefix;
     store::Revision startRevision = 0;
+};
+
+// Converted batches of events, shared by every watcher of the same prefix: with thousands of
+// watchers on one service, each event is decoded and converted once rather than once per watcher.
+// Keeps the most recent batches only. Thread-safe.
+template <typename Response>
+class WatchBatchCache {
+public:
+    using Convert = void (*)(const std::vector<store::Event> &, Response &);
+
+    std::shared_ptr<const Response> get(const std::string &prefix,
+                                        const std::vector<store::Event> &events, Convert convert) {
+        const Key key{prefix, events.front().revision, events.back().revision, events.size()};
+        {
+            std::lock_guard lock(m_mutex);
+            if (const auto it = m_entries.find(key); it != m_entries.end()) {
+                return it->second;
+            }
+        }
+        auto converted = std::make_shared<Response>();
+        convert(events, *converted);
+        std::lock_guard lock(m_mutex);
+        if (m_entries.emplace(key, converted).second) {
+            m_order.push_back(key);
+            if (m_order.size() > kCapacity) {
+                m_entries.erase(m_order.front());
+                m_order.pop_front();
+            }
+        }
+        return converted;
+    }
+
+private:
+    static constexpr std::size_t kCapacity = 256;
+    // A watcher's batch is determined by its prefix and the revisions it spans.
+    using Key = std::tuple<std::string, store::Revision, store::Revision, std::size_t>;
+
+    std::mutex m_mutex;
+    std::map<Key, std::shared_ptr<const Response>> m_entries;
+    std::deque<Key> m_order;
 };
 
 // Turns a batch of store events into one response; returns false when none of them concerns the

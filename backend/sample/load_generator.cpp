@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <random>
+#include <set>
 #include <sstream>
 
 namespace aegis::sample {
@@ -240,7 +241,15 @@ LoadGenerator::breakerFor(const client::Endpoint &endpoint) {
 }
 
 int LoadGenerator::breakersOpen() {
+    // Breakers of instances that left discovery are dropped: they would stay open forever.
+    std::set<std::string> present;
+    for (const auto &[service, discovery] : m_discoveries) {
+        for (const auto &endpoint : discovery->instances()) {
+            present.insert(endpoint.service + "/" + endpoint.id);
+        }
+    }
     std::lock_guard lock(m_breakersMutex);
+    std::erase_if(m_breakers, [&](const auto &entry) { return !present.count(entry.first); });
     return static_cast<int>(std::count_if(m_breakers.begin(), m_breakers.end(), [](const auto &b) {
         return b.second->state() == client::CircuitBreaker::State::Open;
     }));

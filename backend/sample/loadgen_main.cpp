@@ -159,15 +159,13 @@ int main(int argc, char **argv) {
     (*generator)->run();
 
     const auto started = std::chrono::steady_clock::now();
-    const std::optional<std::chrono::steady_clock::time_point> end =
-        duration->count() > 0 ? std::optional(started + *duration) : std::nullopt;
+    // No --for: a deadline that never comes.
+    const auto end =
+        duration->count() > 0 ? started + *duration : std::chrono::steady_clock::time_point::max();
     auto nextReport = started + *interval;
     for (;;) {
-        auto wakeAt = nextReport;
-        if (end && *end < wakeAt) {
-            wakeAt = *end;
-        }
-        const timespec wait = toTimespec(wakeAt - std::chrono::steady_clock::now());
+        const timespec wait =
+            toTimespec(std::min(nextReport, end) - std::chrono::steady_clock::now());
         if (sigtimedwait(&stopSignals, nullptr, &wait) > 0) {
             break;
         }
@@ -177,7 +175,7 @@ int main(int argc, char **argv) {
                       << sample::formatReport((*generator)->takeInterval()) << std::endl;
             nextReport += *interval;
         }
-        if (end && now >= *end) {
+        if (now >= end) {
             break;
         }
     }

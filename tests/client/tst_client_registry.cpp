@@ -360,7 +360,6 @@ void ClientRegistryTest::survivesDaemonRestart() {
     testing::TempDir dir;
     testing::DaemonOptions daemonOptions;
     daemonOptions.dataDir = dir.path() / "data";
-    daemonOptions.logFile = "/tmp/clientdbg.log"; // DEBUG
     daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(freePort());
     auto started = testing::DaemonProcess::start(daemonOptions);
     QVERIFY2(started.isOk(), started.status().toString().c_str());

@@ -1,0 +1,296 @@
+// aegis-sample and aegis-loadgen against the real aegisd: samples register with their labels and
+// count their requests; the load generator sends traffic without failures, even when an instance
+// is killed mid-run; a terminated sample deregisters at once and exits 0.
+
+#include "aegis/v1/auth.grpc.pb.h"
+#include "aegis/v1/registry.grpc.pb.h"
+#include "child_process.h"
+#include "client/connection.h"
+#include "daemon_process.h"
+#include "sample/keep_alive_http_client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <QtTest>
+
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+
+using namespace aegis;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int kTimeout = 15000; // ms, for QTRY_*
+
+// The counters of aegis-loadgen's final summary line.
+struct Summary {
+    long ok = -1;
+    long failed = -1;
+    long retried = -1;
+};
+
+std::optional<Summary> finalSummary(const std::string &output) {
+    static const std::regex line(R"(final: ok=(\d+) failed=(\d+) retried=(\d+))");
+    std::smatch match;
+    if (!std::regex_search(output, match, line)) {
+        return std::nullopt;
+    }
+    return Summary{std::stol(match[1]), std::stol(match[2]), std::stol(match[3])};
+}
+
+// Whether some interval line of aegis-loadgen reports requests that succeeded.
+bool reportedTraffic(const std::string &output) {
+    static const std::regex line(R"(\] ok=[1-9])");
+    return std::regex_search(output, line);
+}
+
+} // namespace
+
+class SampleFleetTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void registersWithVersionAndColor();
+    void metricsCountRequestsByRouteAndStatus();
+    void loadgenSendsTrafficWithoutFailures();
+    void loadgenRetriesWhenAnInstanceIsKilled();
+    void terminatedSampleDeregistersAtOnce();
+
+private:
+    std::shared_ptr<grpc::Channel> adminChannel() const;
+    std::unique_ptr<testing::ChildProcess>
+    startSample(const std::string &id, const std::string &color, const std::string &ttl);
+    // The instances of "shop" by id, and the revision they were listed at.
+    std::map<std::string, aegis::v1::Instance> listShop(std::int64_t *revision = nullptr) const;
+    std::vector<std::string> loadgenArgs(const std::string &duration) const;
+
+    testing::TempDir m_dir;
+    std::unique_ptr<testing::DaemonProcess> m_daemon;
+    std::filesystem::path m_serviceTokenFile;
+    std::map<std::string, std::unique_ptr<testing::ChildProcess>> m_samples;
+};
+
+std::shared_ptr<grpc::Channel> SampleFleetTest::adminChannel() const {
+    return *client::makeChannel(m_daemon->adminConnection());
+}
+
+std::unique_ptr<testing::ChildProcess> SampleFleetTest::startSample(const std::string &id,
+                                                                    const std::string &color,
+                                                                    const std::string &ttl) {
+    const auto log = m_dir.path() / (id + ".log");
+    return testing::ChildProcess::start({AEGIS_SAMPLE_PATH,
+                                         "--service",
+                                         "shop",
+                                         "--id",
+                                         id,
+                                         "--listen",
+                                         "127.0.0.1:0",
+                                         "--version",
+                                         "1.4.2",
+                                         "--color",
+                                         color,
+                                         "--zone",
+                                         "a",
+                                         "--aegis",
+                                         m_daemon->grpcAddress(),
+                                         "--token-file",
+                                         m_serviceTokenFile.string(),
+                                         "--latency",
+                                         "1ms",
+                                         "--error-rate",
+                                         "0",
+                                         "--ttl",
+                                         ttl},
+                                        log, log);
+}
+
+std::map<std::string, aegis::v1::Instance> SampleFleetTest::listShop(std::int64_t *revision) const {
+    auto stub = aegis::v1::RegistryService::NewStub(adminChannel());
+    grpc::ClientContext context;
+    client::setTimeout(context, 5s);
+    aegis::v1::ListInstancesRequest request;
+    request.set_service("shop");
+    aegis::v1::ListInstancesResponse response;
+    std::map<std::string, aegis::v1::Instance> instances;
+    if (!stub->ListInstances(&context, request, &response).ok()) {
+        return instances;
+    }
+    if (revision) {
+        *revision = response.header().revision();
+    }
+    for (const auto &instance : response.instances()) {
+        instances.emplace(instance.id(), instance);
+    }
+    return instances;
+}
+
+std::vector<std::string> SampleFleetTest::loadgenArgs(const std::string &duration) const {
+    return {AEGIS_LOADGEN_PATH,
+            "--aegis",
+            m_daemon->grpcAddress(),
+            "--token-file",
+            m_serviceTokenFile.string(),
+            "--services",
+            "shop",
+            "--rate",
+            "150",
+            "--concurrency",
+            "4",
+            "--interval",
+            "500ms",
+            "--for",
+            duration};
+}
+
+void SampleFleetTest::initTestCase() {
+    auto daemon = testing::DaemonProcess::start();
+    QVERIFY2(daemon, daemon.status().toString().c_str());
+    m_daemon = std::move(*daemon);
+
+    auto auth = aegis::v1::AuthService::NewStub(adminChannel());
+    grpc::ClientContext context;
+    client::setTimeout(context, 10s);
+    aegis::v1::CreateTokenRequest request;
+    request.set_name("shop-fleet");
+    request.set_role(aegis::v1::ROLE_SERVICE);
+    aegis::v1::CreateTokenResponse response;
+    const grpc::Status status = auth->CreateToken(&context, request, &response);
+    QVERIFY2(status.ok(), status.error_message().c_str());
+    m_serviceTokenFile = m_dir.path() / "service.token";
+    std::ofstream(m_serviceTokenFile) << response.secret() << "\n";
+
+    for (const auto &[id, color] :
+         {std::pair{"shop-1", "blue"}, {"shop-2", "blue"}, {"shop-3", "green"}}) {
+        m_samples[id] = startSample(id, color, "2s");
+        QVERIFY(m_samples[id]);
+    }
+}
+
+void SampleFleetTest::cleanupTestCase() {
+    for (auto &[id, sample] : m_samples) {
+        sample->signal(SIGTERM);
+        sample->wait(10s);
+    }
+    if (m_daemon) {
+        QCOMPARE(m_daemon->terminate(), 0);
+    }
+}
+
+void SampleFleetTest::registersWithVersionAndColor() {
+    QTRY_COMPARE_WITH_TIMEOUT(listShop().size(), std::size_t(3), kTimeout);
+    const auto instances = listShop();
+    for (const auto &[id, color] :
+         {std::pair{"shop-1", "blue"}, {"shop-2", "blue"}, {"shop-3", "green"}}) {
+        QVERIFY2(instances.count(id), id);
+        const auto &instance = instances.at(id);
+        QCOMPARE(instance.labels().at("version"), std::string("1.4.2"));
+        QCOMPARE(instance.labels().at("color"), std::string(color));
+        QCOMPARE(instance.labels().at("zone"), std::string("a"));
+        QCOMPARE(instance.metadata().at("metrics_path"), std::string("/metrics"));
+        QCOMPARE(instance.lease_ttl_seconds(), std::int64_t(2));
+        QVERIFY(instance.address().rfind("127.0.0.1:", 0) == 0);
+        QCOMPARE(instance.state(), aegis::v1::INSTANCE_STATE_SERVING);
+    }
+}
+
+void SampleFleetTest::metricsCountRequestsByRouteAndStatus() {
+    const std::string address = listShop().at("shop-1").address();
+    sample::KeepAliveHttpClient http(5s);
+
+    const auto greeting = http.get(address, "/");
+    QCOMPARE(greeting.status, 200);
+    QVERIFY2(greeting.body.find(R"("id":"shop-1")") != std::string::npos, greeting.body.c_str());
+    QVERIFY(greeting.body.find(R"("version":"1.4.2")") != std::string::npos);
+    QVERIFY(greeting.body.find(R"("color":"blue")") != std::string::npos);
+    QCOMPARE(http.get(address, "/").status, 200);
+    QCOMPARE(http.get(address, "/").status, 200);
+    QCOMPARE(http.get(address, "/health").status, 200);
+    QCOMPARE(http.get(address, "/nowhere").status, 404);
+    QCOMPARE(http.connections(), std::size_t(1)); // one keep-alive connection throughout
+
+    const auto metrics = http.get(address, "/metrics");
+    QCOMPARE(metrics.status, 200);
+    for (const char *expected : {
+             R"(aegis_sample_requests_total{route="/",status="200"} 3)",
+             R"(aegis_sample_requests_total{route="/health",status="200"} 1)",
+             R"(aegis_sample_requests_total{route="other",status="404"} 1)",
+             R"(aegis_sample_request_duration_seconds_count{route="/",status="200"} 3)",
+         }) {
+        QVERIFY2(metrics.body.find(expected) != std::string::npos, expected);
+    }
+}
+
+void SampleFleetTest::loadgenSendsTrafficWithoutFailures() {
+    const auto result = testing::runCommand(loadgenArgs("2s"), 30s);
+    QVERIFY2(result.exitCode == 0, (result.out + result.err).c_str());
+    const auto summary = finalSummary(result.out);
+    QVERIFY2(summary, result.out.c_str());
+    QVERIFY2(summary->ok > 0, result.out.c_str());
+    QVERIFY2(summary->failed == 0, result.out.c_str());
+    QVERIFY2(result.out.find(" shop=") != std::string::npos, result.out.c_str());
+}
+
+void SampleFleetTest::loadgenRetriesWhenAnInstanceIsKilled() {
+    const auto out = m_dir.path() / "loadgen-kill.out";
+    auto loadgen =
+        testing::ChildProcess::start(loadgenArgs("5s"), out, m_dir.path() / "loadgen-kill.err");
+    QVERIFY(loadgen);
+    QTRY_VERIFY_WITH_TIMEOUT(reportedTraffic(testing::readFile(out)), kTimeout);
+
+    m_samples.at("shop-2")->signal(SIGKILL);
+    QCOMPARE(m_samples.at("shop-2")->wait(10s), std::optional<int>(-SIGKILL));
+    // Its lease (2 s) expires without renewals and the instance leaves discovery.
+    QTRY_VERIFY_WITH_TIMEOUT(!listShop().count("shop-2"), kTimeout);
+
+    QCOMPARE(loadgen->wait(30s), std::optional<int>(0));
+    const std::string output = testing::readFile(out);
+    const auto summary = finalSummary(output);
+    QVERIFY2(summary, output.c_str());
+    QVERIFY2(summary->ok > 0, output.c_str());
+    QVERIFY2(summary->failed == 0, output.c_str());
+    // Requests that met the dead instance went to another one.
+    QVERIFY2(summary->retried > 0, output.c_str());
+}
+
+void SampleFleetTest::terminatedSampleDeregistersAtOnce() {
+    // A long TTL: only a deregistration removes it during this test.
+    auto sample = startSample("shop-4", "blue", "60s");
+    QVERIFY(sample);
+    QTRY_VERIFY_WITH_TIMEOUT(listShop().count("shop-4"), kTimeout);
+    std::int64_t listed = 0;
+    QVERIFY(listShop(&listed).count("shop-4"));
+
+    sample->signal(SIGTERM);
+    QCOMPARE(sample->wait(10s), std::optional<int>(0));
+    QVERIFY(!listShop().count("shop-4"));
+
+    // The registry's history says why it left.
+    auto stub = aegis::v1::RegistryService::NewStub(adminChannel());
+    grpc::ClientContext context;
+    client::setTimeout(context, 5s);
+    aegis::v1::WatchInstancesRequest request;
+    request.set_service("shop");
+    request.set_start_revision(listed + 1);
+    auto stream = stub->WatchInstances(&context, request);
+    std::string reason;
+    aegis::v1::WatchInstancesResponse response;
+    while (reason.empty() && stream->Read(&response)) {
+        for (const auto &event : response.events()) {
+            if (event.type() == aegis::v1::INSTANCE_EVENT_TYPE_REMOVED &&
+                event.instance().id() == "shop-4") {
+                reason = event.reason();
+            }
+        }
+    }
+    context.TryCancel();
+    QCOMPARE(reason, std::string("deregistered"));
+}
+
+QTEST_GUILESS_MAIN(SampleFleetTest)
+#include "tst_sample_fleet.moc"
