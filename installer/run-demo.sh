@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs the demo: aegisd on its embedded defaults, then aegis-console connected to it.
+# Runs the demo: aegisd on its embedded defaults, a fleet of aegis-sample services registered with
+# it (resources/demo/fleet.yaml, one process per instance), aegis-loadgen sending traffic across
+# the fleet, then aegis-console connected to aegisd.
 # Usage: run-demo.sh BUILD_DIR [SECONDS]   (no SECONDS: run until Ctrl-C)
 set -euo pipefail
 
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR=$1
 DURATION=${2:-}
 DATA_DIR="${XDG_DATA_HOME:-$HOME/.local/share}/aegis-demo"
@@ -10,13 +13,42 @@ DEMO_OUT="$BUILD_DIR/demo"
 LOG_DIR="$DEMO_OUT/logs"
 GRPC_ADDR=127.0.0.1:7400
 HTTP_ADDR=127.0.0.1:7401
+FLEET_FILE="$ROOT/resources/demo/fleet.yaml"
+SAMPLE="$BUILD_DIR/backend/sample/aegis-sample"
+LOADGEN="$BUILD_DIR/backend/sample/aegis-loadgen"
+AEGISCTL="$BUILD_DIR/backend/cli/aegisctl"
+# The fleet's own token (role "service"), created through aegisd on first use.
+FLEET_TOKEN="$DATA_DIR/demo-fleet.token"
 mkdir -p "$DATA_DIR" "$LOG_DIR"
 
-pids=()
+pids=()       # aegisd first, then the console
+fleet_pids=() # the samples
+loadgen_pid=""
+
+# Stops processes and waits for them; SIGTERM lets each one finish cleanly.
+stop_pids() {
+    for pid in "$@"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "$@"; do
+        wait "$pid" 2>/dev/null || true
+    done
+}
+
 stop_all() {
     trap - INT TERM EXIT
     echo
     echo "==> stopping"
+    # Traffic first, then the fleet (each instance deregisters from the still-running aegisd),
+    # then the rest.
+    if [[ -n $loadgen_pid ]]; then
+        stop_pids "$loadgen_pid"
+        grep '^final:' "$LOG_DIR/loadgen.log" | tail -n 1 | sed 's/^/    aegis-loadgen /' || true
+    fi
+    if ((${#fleet_pids[@]})); then
+        stop_pids "${fleet_pids[@]}"
+        echo "    demo fleet stopped (${#fleet_pids[@]} instances deregistered)"
+    fi
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
         kill -TERM "${pids[i]}" 2>/dev/null || true
     done
@@ -51,8 +83,76 @@ cat <<INFO
     data         $DATA_DIR
     admin token  $DATA_DIR/admin.token
     logs         $LOG_DIR
-    try          $BUILD_DIR/backend/aegisctl --server $GRPC_ADDR --token-file $DATA_DIR/admin.token status
+    try          $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token status
 INFO
+
+ctl() { "$AEGISCTL" --server "$GRPC_ADDR" --timeout 5s "$@"; }
+
+# A service-role token for the fleet and the load generator, kept in the data directory; made
+# again when it is missing or no longer accepted.
+fleet_token() {
+    if [[ -s $FLEET_TOKEN ]] && ctl --token-file "$FLEET_TOKEN" whoami >/dev/null 2>&1; then
+        return 0
+    fi
+    ctl --token-file "$DATA_DIR/admin.token" tokens revoke demo-fleet >/dev/null 2>&1 || true
+    local secret
+    secret=$(ctl --token-file "$DATA_DIR/admin.token" -o json tokens create demo-fleet \
+        --role service --description "aegis-sample demo fleet and aegis-loadgen" |
+        sed -n 's/^ *"secret": *"\([^"]*\)".*/\1/p')
+    [[ -n $secret ]] || return 1
+    (umask 077 && printf '%s\n' "$secret" >"$FLEET_TOKEN")
+}
+
+registered_instances() {
+    ctl --token-file "$DATA_DIR/admin.token" -o json instances list 2>/dev/null |
+        grep -c '"address"' || true
+}
+
+start_fleet() {
+    local flags instances=0
+    if [[ ! -x $SAMPLE || ! -x $LOADGEN || ! -x $AEGISCTL ]]; then
+        echo "==> no demo fleet: build aegis-sample, aegis-loadgen and aegisctl first" >&2
+        return 0
+    fi
+    if ! fleet_token; then
+        echo "==> no demo fleet: could not create a service token (see $LOG_DIR/aegisd.log)" >&2
+        return 0
+    fi
+    # One process per instance; --print-fleet checks every value is a single plain word.
+    while read -r -a flags; do
+        local id=${flags[3]} # "--service NAME --id ID ..."
+        "$SAMPLE" "${flags[@]}" --listen 127.0.0.1:0 --aegis "$GRPC_ADDR" \
+            --token-file "$FLEET_TOKEN" --ttl 10s 2>>"$LOG_DIR/sample-$id.log" &
+        fleet_pids+=($!)
+        instances=$((instances + 1))
+    done < <("$SAMPLE" --print-fleet "$FLEET_FILE")
+    if ((instances == 0)); then
+        echo "==> no demo fleet: $FLEET_FILE describes no instance" >&2
+        return 0
+    fi
+
+    local deadline=$((SECONDS + 20)) registered=0
+    until (((registered = $(registered_instances)) >= instances)); do
+        if ((SECONDS >= deadline)); then
+            echo "    only $registered of $instances instances registered in 20 s;" \
+                "see $LOG_DIR/sample-*.log" >&2
+            break
+        fi
+        sleep 0.2
+    done
+
+    "$LOADGEN" --aegis "$GRPC_ADDR" --token-file "$FLEET_TOKEN" \
+        --services checkout,inventory,payments --rate 200 --concurrency 16 --interval 5s \
+        >>"$LOG_DIR/loadgen.log" 2>&1 &
+    loadgen_pid=$!
+    cat <<FLEET
+==> demo fleet: $registered of $instances instances registered (checkout, inventory, payments)
+    instances    $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token instances list
+    traffic      aegis-loadgen at 200 req/s; summaries every 5 s in $LOG_DIR/loadgen.log
+    fleet logs   $LOG_DIR/sample-*.log
+FLEET
+}
+start_fleet
 
 CONSOLE=("$BUILD_DIR/console/aegis-console" --connect "$GRPC_ADDR" --token-file "$DATA_DIR/admin.token")
 if [[ -n ${DISPLAY:-} || -n ${WAYLAND_DISPLAY:-} ]]; then

@@ -13,6 +13,7 @@
 #include "store/sqlite_store.h"
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -22,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <prometheus/registry.h>
 
+#include <atomic>
 #include <fstream>
 #include <mutex>
 #include <sys/stat.h>
@@ -116,13 +118,17 @@ struct Daemon::Parts {
 
     std::once_flag shutdownOnce;
 
-    // Runs `task` on the io pool every `interval` until the timer is cancelled.
-    static void every(boost::asio::steady_timer &timer, std::chrono::milliseconds interval,
-                      std::function<void()> task) {
+    // Set when shutdown begins: periodic work stops, and in particular no lease expires while
+    // clients cannot reach us to renew it.
+    std::atomic<bool> stopping{false};
+
+    // Runs `task` on the io pool every `interval` until shutdown begins.
+    void every(boost::asio::steady_timer &timer, std::chrono::milliseconds interval,
+               std::function<void()> task) {
         timer.expires_after(interval);
         timer.async_wait(
-            [&timer, interval, task = std::move(task)](boost::system::error_code error) {
-                if (error) {
+            [this, &timer, interval, task = std::move(task)](boost::system::error_code error) {
+                if (error || stopping) {
                     return;
                 }
                 task();
@@ -250,12 +256,11 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         p.ioThreads.emplace_back([&p] { p.io.run(); });
     }
     p.compactionTimer = std::make_unique<boost::asio::steady_timer>(p.io);
-    Parts::every(*p.compactionTimer, cfg.compactionInterval, [&p] { p.compactEventLog(); });
+    p.every(*p.compactionTimer, cfg.compactionInterval, [&p] { p.compactEventLog(); });
     // Checked ten times a second, an expired instance leaves discovery within 100 ms of its
     // deadline; a check with nothing expired costs one map lookup.
     p.leaseTimer = std::make_unique<boost::asio::steady_timer>(p.io);
-    Parts::every(*p.leaseTimer, std::chrono::milliseconds(100),
-                 [&p] { p.registry->expireLeases(); });
+    p.every(*p.leaseTimer, std::chrono::milliseconds(100), [&p] { p.registry->expireLeases(); });
 
     p.server->GetHealthCheckService()->SetServingStatus(true);
     p.http->setReady(true);
@@ -280,6 +285,11 @@ void Daemon::shutdown() {
         Parts &p = *m_parts;
         const auto started = std::chrono::steady_clock::now();
         log::info("shutting down", {{"grace", formatDuration(p.config.shutdownGrace)}});
+        p.stopping = true;
+        boost::asio::post(p.io, [&p] {
+            p.compactionTimer->cancel();
+            p.leaseTimer->cancel();
+        });
         p.http->setReady(false, "shutting down");
         p.server->GetHealthCheckService()->SetServingStatus(false);
         // Streams end now, so their clients reconnect to another replica at once.
@@ -292,12 +302,13 @@ void Daemon::shutdown() {
         if (unfinished > 0) {
             log::warn("grace period over; cancelling calls", {{"in_flight", unfinished}});
         } else {
-            p.calls.settle(std::chrono::milliseconds(100), graceEnd);
+            // Clients retrying in a tight loop must not hold the shutdown for the whole grace.
+            p.calls.settle(
+                std::chrono::milliseconds(100),
+                std::min(graceEnd, std::chrono::steady_clock::now() + std::chrono::seconds(1)));
         }
         p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
         p.server->Wait();
-        p.compactionTimer->cancel();
-        p.leaseTimer->cancel();
         p.http->close();
         p.work.reset();
         p.io.stop();
