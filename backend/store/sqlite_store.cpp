@@ -193,6 +193,78 @@ private:
     sqlite3 *m_db;
 };
 
+// The writer's statements, prepared once: preparing them for every transaction cost more than
+// executing them. Used only on the writer thread.
+struct SqliteStore::WriterStatements {
+    explicit WriterStatements(sqlite3 *db)
+        : lookup(db, "SELECT key, value, create_revision, mod_revision, version FROM kv "
+                     "WHERE key = ?")
+        , upsert(db, "INSERT INTO kv (key, value, create_revision, mod_revision, version) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET "
+                     "value = ?2, mod_revision = ?4, version = ?5")
+        , erase(db, "DELETE FROM kv WHERE key = ?")
+        , scan(db, "SELECT key, value, create_revision, mod_revision, version FROM kv "
+                   "WHERE key >= ?1 AND key < ?2")
+        , scanToEnd(db, "SELECT key, value, create_revision, mod_revision, version "
+                        "FROM kv WHERE key >= ?1")
+        , record(db, "INSERT INTO events (revision, seq, type, key, value, create_revision, "
+                     "mod_revision, version, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        , setRevision(db, "UPDATE meta SET value = ? WHERE name = 'revision'")
+        , savepoint(db, "SAVEPOINT txn")
+        , rollbackToSavepoint(db, "ROLLBACK TO txn")
+        , releaseSavepoint(db, "RELEASE txn") {}
+
+    bool prepared() const {
+        for (const Statement *statement : all()) {
+            if (!statement->prepared()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Leaves no statement mid-step, so nothing holds the transaction open.
+    void resetAll() {
+        for (Statement *statement : all()) {
+            statement->reset();
+        }
+    }
+
+    // Runs a statement without parameters or rows, such as SAVEPOINT.
+    static bool run(Statement &statement) {
+        statement.reset();
+        const bool done = statement.step() == SQLITE_DONE;
+        statement.reset();
+        return done;
+    }
+
+    Statement lookup;
+    Statement upsert;
+    Statement erase;
+    Statement scan;
+    Statement scanToEnd;
+    Statement record;
+    Statement setRevision;
+    Statement savepoint;
+    Statement rollbackToSavepoint;
+    Statement releaseSavepoint;
+
+private:
+    std::vector<Statement *> all() const {
+        auto *self = const_cast<WriterStatements *>(this);
+        return {&self->lookup,
+                &self->upsert,
+                &self->erase,
+                &self->scan,
+                &self->scanToEnd,
+                &self->record,
+                &self->setRevision,
+                &self->savepoint,
+                &self->rollbackToSavepoint,
+                &self->releaseSavepoint};
+    }
+};
+
 SqliteStore::SqliteStore(SqliteStoreOptions options)
     : m_options(std::move(options)) {}
 
@@ -246,6 +318,10 @@ Status SqliteStore::initialise() {
     }
     m_revision = *revision;
     m_compactRevision = *compacted;
+    m_statements = std::make_unique<WriterStatements>(m_writer);
+    if (!m_statements->prepared()) {
+        return sqliteError(m_writer, "preparing the writer's statements");
+    }
     for (std::size_t i = 0; i < m_options.readers; ++i) {
         auto reader = openConnection(m_options.path);
         if (!reader) {
@@ -267,6 +343,7 @@ SqliteStore::~SqliteStore() {
     for (sqlite3 *db : m_allReaders) {
         sqlite3_close(db);
     }
+    m_statements.reset();
     if (m_writer != nullptr) {
         sqlite3_close(m_writer);
     }
@@ -367,19 +444,22 @@ void SqliteStore::processBatch(std::deque<Job> &batch) {
                 results[i] = TransactionResult{true, revision, {}};
                 continue;
             }
-            exec(m_writer, "SAVEPOINT txn");
+            WriterStatements::run(m_statements->savepoint);
             auto result = applyTransaction(job.txn, revision);
+            m_statements->resetAll();
             if (!result) {
-                exec(m_writer, "ROLLBACK TO txn");
+                WriterStatements::run(m_statements->rollbackToSavepoint);
             }
-            exec(m_writer, "RELEASE txn");
+            WriterStatements::run(m_statements->releaseSavepoint);
             results[i] = std::move(result);
         }
-        Statement meta(m_writer, "UPDATE meta SET value = ? WHERE name = 'revision'");
+        Statement &meta = m_statements->setRevision;
+        meta.reset();
         meta.bind(1, revision);
         if (meta.step() != SQLITE_DONE) {
             begun = sqliteError(m_writer, "recording the revision");
         } else {
+            meta.reset();
             begun = exec(m_writer, "COMMIT");
         }
     }
@@ -416,8 +496,7 @@ void SqliteStore::processBatch(std::deque<Job> &batch) {
 
 StatusOr<TransactionResult> SqliteStore::applyTransaction(const Transaction &txn,
                                                           Revision &revision) {
-    Statement lookup(m_writer, "SELECT key, value, create_revision, mod_revision, version "
-                               "FROM kv WHERE key = ?");
+    Statement &lookup = m_statements->lookup;
     auto find = [&](const std::string &key) -> std::optional<KeyValue> {
         lookup.reset();
         lookup.bindBlob(1, key);
@@ -448,15 +527,10 @@ StatusOr<TransactionResult> SqliteStore::applyTransaction(const Transaction &txn
 
     const Revision next = revision + 1;
     std::vector<Event> events;
-    Statement upsert(m_writer,
-                     "INSERT INTO kv (key, value, create_revision, mod_revision, version) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET "
-                     "value = ?2, mod_revision = ?4, version = ?5");
-    Statement erase(m_writer, "DELETE FROM kv WHERE key = ?");
-    Statement scan(m_writer, "SELECT key, value, create_revision, mod_revision, version FROM kv "
-                             "WHERE key >= ?1 AND key < ?2");
-    Statement scanToEnd(m_writer, "SELECT key, value, create_revision, mod_revision, version "
-                                  "FROM kv WHERE key >= ?1");
+    Statement &upsert = m_statements->upsert;
+    Statement &erase = m_statements->erase;
+    Statement &scan = m_statements->scan;
+    Statement &scanToEnd = m_statements->scanToEnd;
     for (const Operation &op : txn.operations) {
         switch (op.kind) {
         case Operation::Kind::Put: {
@@ -512,9 +586,7 @@ StatusOr<TransactionResult> SqliteStore::applyTransaction(const Transaction &txn
         return TransactionResult{true, revision, {}};
     }
 
-    Statement record(m_writer,
-                     "INSERT INTO events (revision, seq, type, key, value, create_revision, "
-                     "mod_revision, version, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Statement &record = m_statements->record;
     for (std::size_t seq = 0; seq < events.size(); ++seq) {
         const Event &event = events[seq];
         record.reset();

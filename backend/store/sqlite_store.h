@@ -59,6 +59,7 @@ private:
         std::optional<Revision> compactTo;
     };
     class ReaderLease;
+    struct WriterStatements;
 
     explicit SqliteStore(SqliteStoreOptions options);
     Status initialise();
@@ -70,6 +71,7 @@ private:
 
     SqliteStoreOptions m_options;
     sqlite3 *m_writer = nullptr; // Owned; used only by the writer thread after initialise().
+    std::unique_ptr<WriterStatements> m_statements; // Prepared on m_writer.
 
     mutable std::mutex m_readersMutex;
     mutable std::condition_variable m_readerAvailable;

@@ -692,6 +692,8 @@ void TestWatchHub::cancelStopsDelivery() {
     QVERIFY(m_store->commit(Transaction().put("/a", "1")));
     QCOMPARE(watch.watcher->pendingEvents(), 1u);
     QCOMPARE(m_hub->watcherCount(), 1u);
+    // Notifications arrive on the hub's notifier thread, after the commit returns.
+    QTRY_VERIFY_WITH_TIMEOUT(watch.signal->count() >= 1u, 5000);
 
     watch.watcher->cancel();
     watch.watcher->cancel(); // idempotent
