@@ -9,14 +9,14 @@
 # First installs the Debian packages of installer/packages-bench.txt that are missing (etcd), with
 # sudo when not root, like `./aegis.sh deps`.
 #
-# Builds and the run both take the team's build lock (AEGIS_BUILD_LOCK): on a 2-core machine a
+# Builds and the run both take a build lock (AEGIS_BUILD_LOCK, default in the build directory): on a 2-core machine a
 # compiler running beside the benchmark halves its numbers. Set AEGIS_BENCH_NO_LOCK=1 to run
 # without holding it.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${AEGIS_BUILD_DIR:-$root/build}"
-lock="${AEGIS_BUILD_LOCK:-/tmp/aegis-build.lock}"
+lock="${AEGIS_BUILD_LOCK:-$build/.build.lock}"
 
 program=aegis-bench
 if [[ "${1:-}" == discovery ]]; then
