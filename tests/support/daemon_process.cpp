@@ -64,8 +64,7 @@ StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::start(DaemonOptions opti
     }
     daemon->m_dataDir = options.dataDir;
     std::filesystem::create_directories(options.dataDir);
-    daemon->m_logFile =
-        options.logFile.empty() ? options.dataDir / "aegisd.log" : options.logFile;
+    daemon->m_logFile = options.logFile.empty() ? options.dataDir / "aegisd.log" : options.logFile;
     const auto readyFile = options.dataDir / "ready.json";
     std::filesystem::remove(readyFile);
 
