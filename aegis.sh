@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one entry point for building, testing and trying Aegis.
 #
-#   ./aegis.sh deps              install the Debian packages the project needs (only what is missing)
+#   ./aegis.sh deps [bench]      install the Debian packages the project needs (only what is missing)
 #   ./aegis.sh build             deps + configure + build into build/
 #   ./aegis.sh test              deps + build + every test through ctest
 #   ./aegis.sh demo [--for SEC]  deps + build + run aegisd and aegis-console on embedded defaults
@@ -14,19 +14,33 @@ JOBS="${AEGIS_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'aegis.sh: %s\n' "$*" >&2; exit 1; }
 
-packages() { grep -hv '^\s*#' "$@" | awk 'NF {print $1}'; }
+# Prints the packages of the given lists that are not installed. A line is `package` or
+# `package command=NAME` (satisfied when NAME is on PATH, whatever installed it).
+missing_packages() {
+    local pkg extra
+    grep -hv '^\s*#' "$@" | while read -r pkg extra; do
+        [[ -n $pkg ]] || continue
+        if [[ $extra == command=* ]] && command -v "${extra#command=}" >/dev/null 2>&1; then
+            continue
+        fi
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+            || echo "$pkg"
+    done
+}
 
 sudo_if_needed() {
     if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
 }
 
+# deps [EXTRA...]: the build and test lists, plus installer/packages-EXTRA.txt (e.g. bench).
 cmd_deps() {
-    local wanted missing=()
-    wanted=$(packages "$ROOT/installer/packages-build.txt" "$ROOT/installer/packages-test.txt")
-    for pkg in $wanted; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
-            || missing+=("$pkg")
+    local lists=("$ROOT/installer/packages-build.txt" "$ROOT/installer/packages-test.txt")
+    local extra missing=()
+    for extra in "$@"; do
+        [[ -f $ROOT/installer/packages-$extra.txt ]] || die "deps: no installer/packages-$extra.txt"
+        lists+=("$ROOT/installer/packages-$extra.txt")
     done
+    mapfile -t missing < <(missing_packages "${lists[@]}")
     if ((${#missing[@]} == 0)); then
         say "dependencies: all installed"
         return

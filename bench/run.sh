@@ -6,12 +6,12 @@
 #   bench/run.sh discovery [args]   aegis-bench-discovery: service discovery side by side with
 #                                   etcd 3.4, e.g. `bench/run.sh discovery --watchers 1000`
 #
-# First installs the Debian packages of installer/packages-bench.txt that are missing (etcd), with
-# sudo when not root, like `./aegis.sh deps`.
+# First installs what is missing of the project's packages and installer/packages-bench.txt
+# (etcd), through `./aegis.sh deps bench`.
 #
-# Builds and the run both take a build lock (AEGIS_BUILD_LOCK, default in the build directory): on a 2-core machine a
-# compiler running beside the benchmark halves its numbers. Set AEGIS_BENCH_NO_LOCK=1 to run
-# without holding it.
+# Builds and the run both take a lock (AEGIS_BUILD_LOCK, default in the build directory): on a
+# 2-core machine a compiler running beside the benchmark halves its numbers. Set
+# AEGIS_BENCH_NO_LOCK=1 to run without holding it.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,27 +24,9 @@ if [[ "${1:-}" == discovery ]]; then
     shift
 fi
 
-sudo_if_needed() {
-    if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
-}
-
-install_bench_packages() {
-    local pkg missing=()
-    for pkg in $(grep -v '^\s*#' "$root/installer/packages-bench.txt" | awk 'NF {print $1}'); do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
-            || missing+=("$pkg")
-    done
-    if ((${#missing[@]} == 0)); then
-        return
-    fi
-    echo "run.sh: installing ${missing[*]}" >&2
-    sudo_if_needed apt-get update -qq >&2
-    sudo_if_needed env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-}
-
 cd "$root"
-install_bench_packages
+"$root/aegis.sh" deps bench >&2
+mkdir -p "$build"
 if [[ ! -f "$build/build.ninja" ]]; then
     flock "$lock" cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
 fi
