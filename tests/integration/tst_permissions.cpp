@@ -97,6 +97,7 @@ private slots:
     void everyMethodForEveryRole_data();
     void everyMethodForEveryRole();
     void healthServiceAnswersWithoutToken();
+    void reflectionListsTheServices();
     void cleanupTestCase() { m_daemon.reset(); }
 
 private:
@@ -202,6 +203,42 @@ void PermissionsTest::healthServiceAnswersWithoutToken() {
         bytes.append(reinterpret_cast<const char *>(slice.begin()), slice.size());
     }
     QCOMPARE(QByteArray::fromStdString(bytes), QByteArray("\x08\x01", 2));
+}
+
+void PermissionsTest::reflectionListsTheServices() {
+    // grpc.reflection.v1alpha ServerReflectionInfo with list_services (field 7, empty string).
+    grpc::GenericStub stub(m_channel);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kTimeout);
+    grpc::CompletionQueue queue;
+    auto call = stub.PrepareCall(
+        &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &queue);
+    call->StartCall(tag(1));
+    QVERIFY(await(queue));
+    grpc::Slice listServices(std::string("\x3a\x00", 2));
+    grpc::ByteBuffer request(&listServices, 1);
+    call->Write(request, tag(2));
+    QVERIFY(await(queue));
+    call->WritesDone(tag(3));
+    QVERIFY(await(queue));
+    grpc::ByteBuffer response;
+    call->Read(&response, tag(4));
+    QVERIFY(await(queue));
+    grpc::Status status;
+    call->Finish(&status, tag(5));
+    await(queue);
+    drain(queue);
+    std::vector<grpc::Slice> slices;
+    QVERIFY(response.Dump(&slices).ok());
+    std::string bytes;
+    for (const auto &slice : slices) {
+        bytes.append(reinterpret_cast<const char *>(slice.begin()), slice.size());
+    }
+    for (const char *service :
+         {"aegis.v1.SystemService", "aegis.v1.AuthService", "aegis.v1.AuditService",
+          "aegis.v1.RegistryService", "grpc.health.v1.Health"}) {
+        QVERIFY2(bytes.find(service) != std::string::npos, service);
+    }
 }
 
 QTEST_GUILESS_MAIN(PermissionsTest)
