@@ -11,8 +11,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-KeepAliveHttpClient::KeepAliveHttpClient(std::chrono::milliseconds timeout)
-    : m_timeout(timeout) {}
+KeepAliveHttpClient::KeepAliveHttpClient(std::chrono::milliseconds timeout,
+                                         std::chrono::milliseconds idleLimit)
+    : m_timeout(timeout)
+    , m_idleLimit(idleLimit) {}
 
 KeepAliveHttpClient::~KeepAliveHttpClient() = default;
 
@@ -23,6 +25,16 @@ void KeepAliveHttpClient::run() {
 
 KeepAliveHttpClient::Result KeepAliveHttpClient::get(const std::string &address,
                                                      const std::string &target) {
+    bool reused = false;
+    Result result = exchange(address, target, reused);
+    if (result.connectionFailed && reused) {
+        result = exchange(address, target, reused);
+    }
+    return result;
+}
+
+KeepAliveHttpClient::Result KeepAliveHttpClient::exchange(const std::string &address,
+                                                          const std::string &target, bool &reused) {
     Result result;
     beast::error_code error;
     const auto fail = [&](bool connectionFailed) {
@@ -34,6 +46,10 @@ KeepAliveHttpClient::Result KeepAliveHttpClient::get(const std::string &address,
     };
 
     auto &connection = m_connections[address];
+    if (connection && std::chrono::steady_clock::now() - connection->lastUsed > m_idleLimit) {
+        connection.reset();
+    }
+    reused = connection != nullptr;
     if (!connection) {
         const auto colon = address.rfind(':');
         tcp::resolver resolver(m_io);
@@ -76,6 +92,7 @@ KeepAliveHttpClient::Result KeepAliveHttpClient::get(const std::string &address,
     if (error) {
         return fail(true);
     }
+    connection->lastUsed = std::chrono::steady_clock::now();
     result.status = static_cast<int>(response.result_int());
     result.body = std::move(response.body());
     if (!response.keep_alive()) {

@@ -12,7 +12,11 @@
 namespace aegis::sample {
 
 // A blocking HTTP/1.1 client that keeps one keep-alive connection per host:port and reuses it.
-// Each call has a deadline. Not thread-safe: one per worker thread (it owns its io_context).
+// Each call has a deadline. A connection idle for longer than `idleLimit` is not reused (servers
+// close idle ones: aegis-sample after 60 s), and a request that fails on a reused connection before
+// any response is sent once more on a fresh one, as the server may have closed it meanwhile: only
+// then is it a connection failure. Meant for idempotent requests (GET).
+// Not thread-safe: one per worker thread (it owns its io_context).
 class KeepAliveHttpClient {
 public:
     struct Result {
@@ -27,7 +31,8 @@ public:
         std::string error;
     };
 
-    explicit KeepAliveHttpClient(std::chrono::milliseconds timeout);
+    explicit KeepAliveHttpClient(std::chrono::milliseconds timeout,
+                                 std::chrono::milliseconds idleLimit = std::chrono::seconds(30));
     ~KeepAliveHttpClient();
     KeepAliveHttpClient(const KeepAliveHttpClient &) = delete;
     KeepAliveHttpClient &operator=(const KeepAliveHttpClient &) = delete;
@@ -42,11 +47,15 @@ private:
             : stream(io) {}
         boost::beast::tcp_stream stream;
         boost::beast::flat_buffer buffer;
+        std::chrono::steady_clock::time_point lastUsed;
     };
+    // One attempt; `reused` says whether it went over a connection used before.
+    Result exchange(const std::string &address, const std::string &target, bool &reused);
     // Runs the queued operation to completion.
     void run();
 
     const std::chrono::milliseconds m_timeout;
+    const std::chrono::milliseconds m_idleLimit;
     boost::asio::io_context m_io;
     std::map<std::string, std::unique_ptr<Connection>> m_connections;
 };

@@ -2,6 +2,8 @@
 
 #include "sample/keep_alive_http_client.h"
 
+#include "common/logging.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <random>
@@ -194,6 +196,12 @@ LoadGenerator::Outcome LoadGenerator::send(KeepAliveHttpClient &http, const std:
         const auto result = http.get(pick->endpoint.address, m_options.target);
         if (result.connectionFailed) {
             breaker->onFailure();
+            log::warn(attempt == 0 ? "connection failed; retrying on another instance"
+                                   : "connection failed on the retry too",
+                      {{"service", service},
+                       {"instance", pick->endpoint.id},
+                       {"address", pick->endpoint.address},
+                       {"error", result.error}});
             excluded = pick->endpoint.id;
             continue;
         }
