@@ -12,7 +12,18 @@
 
 #include <QCoreApplication>
 
+#include <type_traits>
+#include <utility>
+
 namespace aegis::console {
+namespace {
+
+// Turns a response into the console's value type with the matching fromProto() overload.
+constexpr auto responseFromProto = [](const auto &response) { return fromProto(response); };
+// For an RPC whose response carries nothing the console shows: success alone.
+constexpr auto acknowledged = [](const auto & /*response*/) { return true; };
+
+} // namespace
 
 ApiClient::ApiClient(ApiClientOptions options, QObject *parent)
     : QObject(parent)
@@ -108,6 +119,47 @@ void ApiClient::submit(
     });
 }
 
+template <typename Stub, typename Request, typename Response, typename Convert, typename Received>
+quint64 ApiClient::callUnary(Request request, UnaryRpc<Stub, Request, Response> rpc,
+                             Convert convert, Received received, FailedSignal failed) {
+    using T = std::invoke_result_t<Convert &, const Response &>;
+    const quint64 id = m_nextRequestId++;
+    submit<T>(
+        [request = std::move(request), rpc, convert](const std::shared_ptr<grpc::Channel> &channel,
+                                                     grpc::ClientContext &context) -> Outcome<T> {
+            Stub stub(channel);
+            Response response;
+            const grpc::Status status = (stub.*rpc)(&context, request, &response);
+            if (!status.ok()) {
+                return fromStatus(status);
+            }
+            return convert(response);
+        },
+        [this, id, received, failed](Outcome<T> &result) {
+            emitOutcome(id, result, received, failed);
+        });
+    return id;
+}
+
+template <typename T>
+void ApiClient::emitOutcome(quint64 requestId, const Outcome<T> &outcome,
+                            void (ApiClient::*received)(quint64, const T &), FailedSignal failed) {
+    if (const auto *value = std::get_if<T>(&outcome)) {
+        emit(this->*received)(requestId, *value);
+    } else {
+        emit(this->*failed)(requestId, std::get<CallError>(outcome));
+    }
+}
+
+void ApiClient::emitOutcome(quint64 requestId, const Outcome<bool> &outcome,
+                            void (ApiClient::*succeeded)(quint64), FailedSignal failed) {
+    if (std::holds_alternative<bool>(outcome)) {
+        emit(this->*succeeded)(requestId);
+    } else {
+        emit(this->*failed)(requestId, std::get<CallError>(outcome));
+    }
+}
+
 void ApiClient::probe() {
     if (m_shutDown || m_probeInFlight || m_state == ConnectionState::Disconnected) {
         return;
@@ -161,37 +213,12 @@ void ApiClient::setState(ConnectionState state, const QString &reason) {
 
 quint64 ApiClient::listAuditRecords(const AuditQuery &query, const QString &pageToken,
                                     int pageSize) {
-    const quint64 id = m_nextRequestId++;
     v1::ListAuditRecordsRequest request;
     toProto(query, request.mutable_filter());
     request.set_page_size(pageSize);
     request.set_page_token(pageToken.toStdString());
-    submit<AuditRecordPage>(
-        [request](const std::shared_ptr<grpc::Channel> &channel,
-                  grpc::ClientContext &context) -> Outcome<AuditRecordPage> {
-            auto stub = v1::AuditService::NewStub(channel);
-            v1::ListAuditRecordsResponse response;
-            const grpc::Status status = stub->ListAuditRecords(&context, request, &response);
-            if (!status.ok()) {
-                return fromStatus(status);
-            }
-            AuditRecordPage page;
-            page.records.reserve(response.records_size());
-            for (const auto &record : response.records()) {
-                page.records.append(fromProto(record));
-            }
-            page.nextPageToken = QString::fromStdString(response.next_page_token());
-            page.revision = response.header().revision();
-            return page;
-        },
-        [this, id](Outcome<AuditRecordPage> &result) {
-            if (auto *page = std::get_if<AuditRecordPage>(&result)) {
-                emit auditPageReceived(id, *page);
-            } else {
-                emit auditPageFailed(id, std::get<CallError>(result));
-            }
-        });
-    return id;
+    return callUnary(std::move(request), &v1::AuditService::Stub::ListAuditRecords,
+                     responseFromProto, &ApiClient::auditPageReceived, &ApiClient::auditPageFailed);
 }
 
 void ApiClient::watchAuditRecords(const AuditQuery &query, qint64 startRevision) {
@@ -204,35 +231,18 @@ void ApiClient::watchAuditRecords(const AuditQuery &query, qint64 startRevision)
     // that thread before this object can go away.
     AuditWatch::Callbacks callbacks;
     callbacks.onRecords = [this, generation](QList<AuditEntry> records, qint64 revision) {
-        QMetaObject::invokeMethod(
-            this,
-            [this, generation, records, revision] {
-                if (generation == m_watchGeneration) {
-                    emit auditRecordsArrived(records, revision);
-                }
-            },
-            Qt::QueuedConnection);
+        postForWatch(m_watchGeneration, generation,
+                     [this, records, revision] { emit auditRecordsArrived(records, revision); });
     };
     callbacks.onLive = [this, generation](bool live, QString reason) {
-        QMetaObject::invokeMethod(
-            this,
-            [this, generation, live, reason] {
-                if (generation == m_watchGeneration) {
-                    m_watchLive = live;
-                    emit auditWatchLiveChanged(live, reason);
-                }
-            },
-            Qt::QueuedConnection);
+        postForWatch(m_watchGeneration, generation, [this, live, reason] {
+            m_watchLive = live;
+            emit auditWatchLiveChanged(live, reason);
+        });
     };
     callbacks.onResync = [this, generation](qint64 compactRevision) {
-        QMetaObject::invokeMethod(
-            this,
-            [this, generation, compactRevision] {
-                if (generation == m_watchGeneration) {
-                    emit auditWatchResyncNeeded(compactRevision);
-                }
-            },
-            Qt::QueuedConnection);
+        postForWatch(m_watchGeneration, generation,
+                     [this, compactRevision] { emit auditWatchResyncNeeded(compactRevision); });
     };
     AuditWatch::Options options;
     options.query = query;
@@ -265,122 +275,40 @@ void ApiClient::postForWatch(const quint64 &counter, quint64 generation,
 }
 
 quint64 ApiClient::listServices(const QString &pageToken, int pageSize) {
-    const quint64 id = m_nextRequestId++;
     v1::ListServicesRequest request;
     request.set_page_size(pageSize);
     request.set_page_token(pageToken.toStdString());
-    submit<ServicePage>(
-        [request](const std::shared_ptr<grpc::Channel> &channel,
-                  grpc::ClientContext &context) -> Outcome<ServicePage> {
-            auto stub = v1::RegistryService::NewStub(channel);
-            v1::ListServicesResponse response;
-            const grpc::Status status = stub->ListServices(&context, request, &response);
-            if (!status.ok()) {
-                return fromStatus(status);
-            }
-            ServicePage page;
-            for (const auto &service : response.services()) {
-                page.services.append(fromProto(service));
-            }
-            page.nextPageToken = QString::fromStdString(response.next_page_token());
-            page.revision = response.header().revision();
-            return page;
-        },
-        [this, id](Outcome<ServicePage> &result) {
-            if (auto *page = std::get_if<ServicePage>(&result)) {
-                emit servicesPageReceived(id, *page);
-            } else {
-                emit registryCallFailed(id, std::get<CallError>(result));
-            }
-        });
-    return id;
+    return callUnary(std::move(request), &v1::RegistryService::Stub::ListServices,
+                     responseFromProto, &ApiClient::servicesPageReceived,
+                     &ApiClient::registryCallFailed);
 }
 
 quint64 ApiClient::listInstances(const QString &pageToken, int pageSize) {
-    const quint64 id = m_nextRequestId++;
     v1::ListInstancesRequest request;
     request.set_page_size(pageSize);
     request.set_page_token(pageToken.toStdString());
-    submit<InstancePage>(
-        [request](const std::shared_ptr<grpc::Channel> &channel,
-                  grpc::ClientContext &context) -> Outcome<InstancePage> {
-            auto stub = v1::RegistryService::NewStub(channel);
-            v1::ListInstancesResponse response;
-            const grpc::Status status = stub->ListInstances(&context, request, &response);
-            if (!status.ok()) {
-                return fromStatus(status);
-            }
-            InstancePage page;
-            page.instances.reserve(response.instances_size());
-            for (const auto &instance : response.instances()) {
-                page.instances.append(fromProto(instance));
-            }
-            page.nextPageToken = QString::fromStdString(response.next_page_token());
-            page.revision = response.header().revision();
-            return page;
-        },
-        [this, id](Outcome<InstancePage> &result) {
-            if (auto *page = std::get_if<InstancePage>(&result)) {
-                emit instancesPageReceived(id, *page);
-            } else {
-                emit registryCallFailed(id, std::get<CallError>(result));
-            }
-        });
-    return id;
+    return callUnary(std::move(request), &v1::RegistryService::Stub::ListInstances,
+                     responseFromProto, &ApiClient::instancesPageReceived,
+                     &ApiClient::registryCallFailed);
 }
 
 quint64 ApiClient::setInstanceState(const QString &service, const QString &instanceId,
                                     InstanceState state) {
-    const quint64 id = m_nextRequestId++;
     v1::SetInstanceStateRequest request;
     request.set_service(service.toStdString());
     request.set_instance_id(instanceId.toStdString());
     request.set_state(toProto(state));
-    submit<bool>(
-        [request](const std::shared_ptr<grpc::Channel> &channel,
-                  grpc::ClientContext &context) -> Outcome<bool> {
-            auto stub = v1::RegistryService::NewStub(channel);
-            v1::SetInstanceStateResponse response;
-            const grpc::Status status = stub->SetInstanceState(&context, request, &response);
-            if (!status.ok()) {
-                return fromStatus(status);
-            }
-            return true;
-        },
-        [this, id](Outcome<bool> &result) {
-            if (std::holds_alternative<bool>(result)) {
-                emit instanceActionSucceeded(id);
-            } else {
-                emit registryCallFailed(id, std::get<CallError>(result));
-            }
-        });
-    return id;
+    return callUnary(std::move(request), &v1::RegistryService::Stub::SetInstanceState, acknowledged,
+                     &ApiClient::instanceActionSucceeded, &ApiClient::registryCallFailed);
 }
 
 quint64 ApiClient::deregisterInstance(const QString &service, const QString &instanceId) {
-    const quint64 id = m_nextRequestId++;
     v1::DeregisterInstanceRequest request;
     request.set_service(service.toStdString());
     request.set_instance_id(instanceId.toStdString());
-    submit<bool>(
-        [request](const std::shared_ptr<grpc::Channel> &channel,
-                  grpc::ClientContext &context) -> Outcome<bool> {
-            auto stub = v1::RegistryService::NewStub(channel);
-            v1::DeregisterInstanceResponse response;
-            const grpc::Status status = stub->DeregisterInstance(&context, request, &response);
-            if (!status.ok()) {
-                return fromStatus(status);
-            }
-            return true;
-        },
-        [this, id](Outcome<bool> &result) {
-            if (std::holds_alternative<bool>(result)) {
-                emit instanceActionSucceeded(id);
-            } else {
-                emit registryCallFailed(id, std::get<CallError>(result));
-            }
-        });
-    return id;
+    return callUnary(std::move(request), &v1::RegistryService::Stub::DeregisterInstance,
+                     acknowledged, &ApiClient::instanceActionSucceeded,
+                     &ApiClient::registryCallFailed);
 }
 
 void ApiClient::watchInstances(qint64 startRevision) {

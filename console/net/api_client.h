@@ -16,6 +16,7 @@
 namespace grpc {
 class ClientContext;
 class Channel;
+class Status;
 } // namespace grpc
 
 namespace aegis::console {
@@ -123,6 +124,26 @@ private:
     submit(std::function<Outcome<T>(const std::shared_ptr<grpc::Channel> &, grpc::ClientContext &)>
                work,
            std::function<void(Outcome<T> &)> deliver);
+
+    // A unary RPC of a generated stub, e.g. &v1::RegistryService::Stub::ListServices.
+    template <typename Stub, typename Request, typename Response>
+    using UnaryRpc = grpc::Status (Stub::*)(grpc::ClientContext *, const Request &, Response *);
+    using FailedSignal = void (ApiClient::*)(quint64 requestId, const CallError &error);
+
+    // Calls `rpc` with `request` on a fresh stub through submit() and returns the request id. On
+    // the worker thread a response becomes a value through `convert` and a failed status a
+    // CallError; on this object's thread the id and the value go to the signal `received`, or the
+    // id and the error to `failed`.
+    template <typename Stub, typename Request, typename Response, typename Convert,
+              typename Received>
+    quint64 callUnary(Request request, UnaryRpc<Stub, Request, Response> rpc, Convert convert,
+                      Received received, FailedSignal failed);
+    template <typename T>
+    void emitOutcome(quint64 requestId, const Outcome<T> &outcome,
+                     void (ApiClient::*received)(quint64, const T &), FailedSignal failed);
+    // For an RPC whose response carries nothing: `succeeded` gets the id alone.
+    void emitOutcome(quint64 requestId, const Outcome<bool> &outcome,
+                     void (ApiClient::*succeeded)(quint64), FailedSignal failed);
 
     void probe();
     void onProbeResult(Outcome<DaemonStatus> &result);

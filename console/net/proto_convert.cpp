@@ -5,6 +5,23 @@
 #include <algorithm>
 
 namespace aegis::console {
+namespace {
+
+// One page of a List response: `items` converted into the page's `list`, the next page's token
+// and the revision the page was served at.
+template <typename Page, typename Item, typename Response, typename ProtoItems>
+Page pageFromProto(const Response &response, const ProtoItems &items, QList<Item> Page::*list) {
+    Page page;
+    (page.*list).reserve(items.size());
+    for (const auto &item : items) {
+        (page.*list).append(fromProto(item));
+    }
+    page.nextPageToken = QString::fromStdString(response.next_page_token());
+    page.revision = response.header().revision();
+    return page;
+}
+
+} // namespace
 
 QDateTime fromTimestamp(const google::protobuf::Timestamp &timestamp) {
     if (timestamp.seconds() == 0 && timestamp.nanos() == 0) {
@@ -134,6 +151,18 @@ InstanceChange fromProto(const v1::InstanceEvent &event) {
     change.reason = QString::fromStdString(event.reason());
     change.revision = event.revision();
     return change;
+}
+
+AuditRecordPage fromProto(const v1::ListAuditRecordsResponse &response) {
+    return pageFromProto(response, response.records(), &AuditRecordPage::records);
+}
+
+ServicePage fromProto(const v1::ListServicesResponse &response) {
+    return pageFromProto(response, response.services(), &ServicePage::services);
+}
+
+InstancePage fromProto(const v1::ListInstancesResponse &response) {
+    return pageFromProto(response, response.instances(), &InstancePage::instances);
 }
 
 v1::InstanceState toProto(InstanceState state) {

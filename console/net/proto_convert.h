@@ -20,6 +20,9 @@ void toProto(const AuditQuery &query, v1::AuditFilter *filter);
 ServiceInstance fromProto(const v1::Instance &instance);
 ServiceInfo fromProto(const v1::Service &service);
 InstanceChange fromProto(const v1::InstanceEvent &event);
+AuditRecordPage fromProto(const v1::ListAuditRecordsResponse &response);
+ServicePage fromProto(const v1::ListServicesResponse &response);
+InstancePage fromProto(const v1::ListInstancesResponse &response);
 v1::InstanceState toProto(InstanceState state);
 CallError fromStatus(const grpc::Status &status);
 

@@ -1,18 +1,14 @@
 #pragma once
 
 #include "net/api_types.h"
-
-#include <QFrame>
+#include "views/detail_pane.h"
 
 #include <optional>
-
-class QLabel;
-class QStackedLayout;
 
 namespace aegis::console {
 
 // Every field of one audit record, selectable for copying; a hint when nothing is selected.
-class AuditDetailPane final : public QFrame {
+class AuditDetailPane final : public DetailPane {
     Q_OBJECT
 public:
     explicit AuditDetailPane(QWidget *parent = nullptr);
@@ -23,10 +19,6 @@ public:
 
 private:
     std::optional<AuditEntry> m_entry;
-    QStackedLayout *m_stack;
-    QLabel *m_title;
-    QLabel *m_outcome;
-    QList<QLabel *> m_values;
 };
 
 } // namespace aegis::console

@@ -1,7 +1,8 @@
 // aegisctl end to end: every case runs the real aegisctl binary against a real aegisd and checks
 // exit codes, stdout and stderr the way a script or a person would read them.
 
-#include "daemon_process.h"
+#include "aegisctl_fixture.h"
+#include "poll_until.h"
 
 #include <nlohmann/json.hpp>
 
@@ -11,33 +12,20 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <functional>
 #include <future>
 #include <map>
 #include <netinet/in.h>
-#include <sstream>
 #include <sys/socket.h>
 #include <unistd.h>
 
 using namespace std::chrono_literals;
+using aegis::testing::Args;
 using aegis::testing::CommandResult;
+using aegis::testing::lines;
+using aegis::testing::pollUntil;
 using nlohmann::json;
 
 namespace {
-
-using Args = std::vector<std::string>;
-
-// Calls `attempt` until it returns true or `timeout` passes; returns its last answer.
-bool pollUntil(const std::function<bool()> &attempt, std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!attempt()) {
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return false;
-        }
-        QTest::qWait(50);
-    }
-    return true;
-}
 
 // A loopback port nobody listens on: bound, then released.
 int unusedPort() {
@@ -53,30 +41,9 @@ int unusedPort() {
     return ntohs(address.sin_port);
 }
 
-std::string describe(const CommandResult &result) {
-    return "exit " + std::to_string(result.exitCode) + "\nstdout:\n" + result.out + "\nstderr:\n" +
-           result.err;
-}
-
-std::vector<std::string> lines(const std::string &text) {
-    std::vector<std::string> result;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        result.push_back(line);
-    }
-    return result;
-}
-
 } // namespace
 
-// Runs `result` once (it is usually a command) and checks its exit code.
-#define CHECK_EXIT(result, code)                                                                   \
-    do {                                                                                           \
-        const CommandResult &checked = (result);                                                   \
-        QVERIFY2(checked.exitCode == (code), describe(checked).c_str());                           \
-    } while (false)
-
-class TestAegisctl : public QObject {
+class TestAegisctl : public QObject, private aegis::testing::AegisctlFixture {
     Q_OBJECT
 
 private slots:
@@ -100,49 +67,15 @@ private slots:
     void unreachableServer();
 
 private:
-    // Runs aegisctl against the test daemon with `token` (the admin token when empty).
-    CommandResult ctl(const Args &args, const std::string &token = {}) const;
-    json ctlJson(const Args &args, const std::string &token = {}) const;
     std::string createToken(const std::string &name, const std::string &role);
-
-    std::unique_ptr<aegis::testing::DaemonProcess> m_daemon;
-    std::string m_adminToken;
 };
 
 void TestAegisctl::initTestCase() {
-    QVERIFY2(std::string(AEGISCTL_PATH).size() > 0, "AEGISCTL_PATH is not set");
-    // The environment of whoever runs the tests must not leak into aegisctl's defaults.
-    ::unsetenv("AEGIS_SERVER");
-    ::unsetenv("AEGIS_TOKEN");
-    auto daemon = aegis::testing::DaemonProcess::start();
-    QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
-    m_daemon = std::move(*daemon);
-    m_adminToken = m_daemon->adminToken();
-    QVERIFY(!m_adminToken.empty());
+    startDaemon();
 }
 
 void TestAegisctl::cleanupTestCase() {
-    if (m_daemon) {
-        QCOMPARE(m_daemon->terminate(), 0);
-    }
-}
-
-CommandResult TestAegisctl::ctl(const Args &args, const std::string &token) const {
-    Args argv = {AEGISCTL_PATH, "--server", m_daemon->grpcAddress(), "--token",
-                 token.empty() ? m_adminToken : token};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return aegis::testing::runCommand(argv);
-}
-
-json TestAegisctl::ctlJson(const Args &args, const std::string &token) const {
-    Args withJson = args;
-    withJson.insert(withJson.end(), {"-o", "json"});
-    const auto result = ctl(withJson, token);
-    if (result.exitCode != 0) {
-        qWarning("%s", describe(result).c_str());
-        return json();
-    }
-    return json::parse(result.out);
+    stopDaemon();
 }
 
 std::string TestAegisctl::createToken(const std::string &name, const std::string &role) {
@@ -169,7 +102,7 @@ void TestAegisctl::statusTable() {
         key.erase(key.find_last_not_of(' ') + 1);
         fields[key] = rows[i].substr(valueColumn);
     }
-    QCOMPARE(fields["server"], m_daemon->grpcAddress());
+    QCOMPARE(fields["server"], daemon().grpcAddress());
     QCOMPARE(fields["store"], std::string("sqlite"));
     QVERIFY(!fields["version"].empty());
     QVERIFY(std::all_of(fields["revision"].begin(), fields["revision"].end(), ::isdigit));
@@ -199,17 +132,17 @@ void TestAegisctl::defaultsFromEnvironment() {
     // daemon's admin.token under XDG_DATA_HOME.
     aegis::testing::TempDir dataHome;
     std::filesystem::create_directories(dataHome.path() / "aegis");
-    std::filesystem::copy_file(m_daemon->adminTokenFile(), dataHome.path() / "aegis/admin.token");
+    std::filesystem::copy_file(daemon().adminTokenFile(), dataHome.path() / "aegis/admin.token");
     const std::string oldDataHome =
         std::getenv("XDG_DATA_HOME") ? std::getenv("XDG_DATA_HOME") : "";
     ::setenv("XDG_DATA_HOME", dataHome.path().c_str(), 1);
-    ::setenv("AEGIS_SERVER", m_daemon->grpcAddress().c_str(), 1);
+    ::setenv("AEGIS_SERVER", daemon().grpcAddress().c_str(), 1);
     const auto withFile = aegis::testing::runCommand({AEGISCTL_PATH, "whoami", "-o", "json"});
 
     // AEGIS_TOKEN beats the default file; a missing default file means no token at all.
     std::filesystem::remove(dataHome.path() / "aegis/admin.token");
     const auto withoutToken = aegis::testing::runCommand({AEGISCTL_PATH, "status"});
-    ::setenv("AEGIS_TOKEN", m_adminToken.c_str(), 1);
+    ::setenv("AEGIS_TOKEN", adminToken().c_str(), 1);
     const auto withEnvToken = aegis::testing::runCommand({AEGISCTL_PATH, "status"});
 
     ::unsetenv("AEGIS_TOKEN");
@@ -431,16 +364,7 @@ void TestAegisctl::usageErrors_data() {
 void TestAegisctl::usageErrors() {
     QFETCH(QStringList, args);
     QFETCH(QString, message);
-    Args argv;
-    for (const auto &arg : args) {
-        argv.push_back(arg.toStdString());
-    }
-    const auto result = ctl(argv);
-    CHECK_EXIT(result, 2);
-    QVERIFY(result.out.empty());
-    QVERIFY2(result.err.starts_with("error: "), result.err.c_str());
-    QVERIFY2(result.err.find(message.toStdString()) != std::string::npos, result.err.c_str());
-    QVERIFY2(result.err.find("--help") != std::string::npos, result.err.c_str());
+    checkUsageError(args, message);
 }
 
 void TestAegisctl::helpForEveryCommand_data() {

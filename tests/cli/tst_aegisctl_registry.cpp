@@ -1,7 +1,8 @@
 // aegisctl's service discovery commands end to end: the real aegisctl binary against a real aegisd,
 // checked by exit codes, stdout and stderr.
 
-#include "daemon_process.h"
+#include "aegisctl_fixture.h"
+#include "poll_until.h"
 
 #include "aegis/v1/registry.grpc.pb.h"
 
@@ -14,47 +15,21 @@
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
-#include <functional>
 #include <future>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
 
 using namespace std::chrono_literals;
+using aegis::testing::Args;
 using aegis::testing::CommandResult;
+using aegis::testing::describe;
+using aegis::testing::lines;
+using aegis::testing::pollUntil;
 using nlohmann::json;
 
 namespace {
-
-using Args = std::vector<std::string>;
-
-// Calls `attempt` until it returns true or `timeout` passes.
-bool pollUntil(const std::function<bool()> &attempt, std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!attempt()) {
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return false;
-        }
-        QTest::qWait(50);
-    }
-    return true;
-}
-
-std::string describe(const CommandResult &result) {
-    return "exit " + std::to_string(result.exitCode) + "\nstdout:\n" + result.out + "\nstderr:\n" +
-           result.err;
-}
-
-std::vector<std::string> lines(const std::string &text) {
-    std::vector<std::string> result;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        result.push_back(line);
-    }
-    return result;
-}
 
 std::string readFile(const std::filesystem::path &path) {
     std::ifstream in(path);
@@ -126,14 +101,7 @@ private:
 
 } // namespace
 
-// Evaluates `result` once: it is often the command itself.
-#define CHECK_EXIT(result, code)                                                                   \
-    do {                                                                                           \
-        const CommandResult &checked = (result);                                                   \
-        QVERIFY2(checked.exitCode == (code), describe(checked).c_str());                           \
-    } while (false)
-
-class TestAegisctlRegistry : public QObject {
+class TestAegisctlRegistry : public QObject, private aegis::testing::AegisctlFixture {
     Q_OBJECT
 
 private slots:
@@ -159,56 +127,20 @@ private slots:
     void help();
 
 private:
-    Args withConnection(const Args &args) const;
-    CommandResult ctl(const Args &args) const;
-    json ctlJson(const Args &args) const;
     CommandResult registerInstance(const std::string &service, const std::string &id,
                                    const Args &extra = {});
     std::int64_t currentRevision() const;
     // The instances `instances list` prints in JSON for `args`.
     json listInstances(const Args &args = {}) const;
     std::optional<json> findInstance(const std::string &service, const std::string &id) const;
-
-    std::unique_ptr<aegis::testing::DaemonProcess> m_daemon;
-    std::string m_adminToken;
 };
 
 void TestAegisctlRegistry::initTestCase() {
-    QVERIFY2(std::string(AEGISCTL_PATH).size() > 0, "AEGISCTL_PATH is not set");
-    ::unsetenv("AEGIS_SERVER");
-    ::unsetenv("AEGIS_TOKEN");
-    auto daemon = aegis::testing::DaemonProcess::start();
-    QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
-    m_daemon = std::move(*daemon);
-    m_adminToken = m_daemon->adminToken();
-    QVERIFY(!m_adminToken.empty());
+    startDaemon();
 }
 
 void TestAegisctlRegistry::cleanupTestCase() {
-    if (m_daemon) {
-        QCOMPARE(m_daemon->terminate(), 0);
-    }
-}
-
-Args TestAegisctlRegistry::withConnection(const Args &args) const {
-    Args argv = {AEGISCTL_PATH, "--server", m_daemon->grpcAddress(), "--token", m_adminToken};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return argv;
-}
-
-CommandResult TestAegisctlRegistry::ctl(const Args &args) const {
-    return aegis::testing::runCommand(withConnection(args));
-}
-
-json TestAegisctlRegistry::ctlJson(const Args &args) const {
-    Args withJson = args;
-    withJson.insert(withJson.end(), {"-o", "json"});
-    const auto result = ctl(withJson);
-    if (result.exitCode != 0) {
-        qWarning("%s", describe(result).c_str());
-        return json();
-    }
-    return json::parse(result.out);
+    stopDaemon();
 }
 
 CommandResult TestAegisctlRegistry::registerInstance(const std::string &service,
@@ -659,16 +591,7 @@ void TestAegisctlRegistry::usageErrors_data() {
 void TestAegisctlRegistry::usageErrors() {
     QFETCH(QStringList, args);
     QFETCH(QString, message);
-    Args argv;
-    for (const auto &arg : args) {
-        argv.push_back(arg.toStdString());
-    }
-    const auto result = ctl(argv);
-    CHECK_EXIT(result, 2);
-    QVERIFY(result.out.empty());
-    QVERIFY2(result.err.starts_with("error: "), result.err.c_str());
-    QVERIFY2(result.err.find(message.toStdString()) != std::string::npos, result.err.c_str());
-    QVERIFY2(result.err.find("--help") != std::string::npos, result.err.c_str());
+    checkUsageError(args, message);
 }
 
 void TestAegisctlRegistry::help_data() {

@@ -2,8 +2,8 @@
 // deregistrations; a Registration survives a daemon restart (same lease) and a lost lease (new
 // lease, same instance).
 
-#include "aegis/v1/auth.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
+#include "api_test_helpers.h"
 #include "client/connection.h"
 #include "client/discovery.h"
 #include "client/registration.h"
@@ -96,24 +96,16 @@ private:
 
 std::shared_ptr<grpc::Channel> ClientRegistryTest::channel(const std::string &address,
                                                            const std::string &token) const {
-    client::ConnectionOptions options;
-    options.address = address;
-    options.token = token;
-    return *client::makeChannel(options);
+    return testing::channelFor(address, token);
 }
 
 std::string ClientRegistryTest::createToken(const std::string &address,
                                             const std::string &adminToken, const std::string &name,
                                             aegis::v1::Role role) {
-    auto auth = aegis::v1::AuthService::NewStub(channel(address, adminToken));
-    grpc::ClientContext context;
-    client::setTimeout(context, 10s);
-    aegis::v1::CreateTokenRequest request;
-    request.set_name(name);
-    request.set_role(role);
-    aegis::v1::CreateTokenResponse response;
-    const grpc::Status status = auth->CreateToken(&context, request, &response);
-    return status.ok() ? response.secret() : std::string();
+    std::string secret;
+    return testing::createToken(channel(address, adminToken), name, role, &secret).ok()
+               ? secret
+               : std::string();
 }
 
 client::RegistrationOptions ClientRegistryTest::instance(const std::string &service,

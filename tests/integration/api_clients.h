@@ -1,17 +1,15 @@
 #pragma once
 
-// What the end-to-end tests share: stubs for the daemon's services on one channel, a bounded
-// poll, and readable status text for failure messages.
+// What the end-to-end tests share: stubs for the daemon's services on one channel and readable
+// status text for failure messages.
 
 #include "aegis/v1/audit.grpc.pb.h"
 #include "aegis/v1/auth.grpc.pb.h"
 #include "aegis/v1/system.grpc.pb.h"
 #include "client/connection.h"
-
-#include <QtTest>
+#include "poll_until.h"
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -45,19 +43,6 @@ struct ApiClients {
 inline std::string describe(const grpc::Status &status) {
     return "code " + std::to_string(static_cast<int>(status.error_code())) + ": " +
            status.error_message();
-}
-
-// Calls `attempt` until it returns true or `timeout` passes; returns its last answer.
-inline bool pollUntil(const std::function<bool()> &attempt,
-                      std::chrono::milliseconds timeout = std::chrono::milliseconds(15000)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!attempt()) {
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return false;
-        }
-        QTest::qWait(50);
-    }
-    return true;
 }
 
 // GetStatus with the deadline every call has.

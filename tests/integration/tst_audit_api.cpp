@@ -631,10 +631,12 @@ void TestAuditApi::watchFromCompactedRevision() {
         QVERIFY(revokeToken(*admin, name).ok());
     }
     GetStatusResponse status;
-    QVERIFY2(aegis::testing::pollUntil([&] {
-                 return aegis::testing::getStatus(*admin, status).ok() &&
-                        status.compact_revision() > 0;
-             }),
+    QVERIFY2(aegis::testing::pollUntil(
+                 [&] {
+                     return aegis::testing::getStatus(*admin, status).ok() &&
+                            status.compact_revision() > 0;
+                 },
+                 std::chrono::milliseconds(15000)),
              "the compact revision did not advance");
     const std::int64_t compacted = status.compact_revision();
     QVERIFY(compacted <= status.header().revision() - 100);

@@ -2,9 +2,8 @@
 // renewal over a KeepAlive stream, watch events with reasons, lease expiry, restart semantics and
 // the end of streams at shutdown.
 
-#include "aegis/v1/auth.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
-#include "client/connection.h"
+#include "api_test_helpers.h"
 #include "daemon_process.h"
 
 #include <grpcpp/grpcpp.h>
@@ -104,10 +103,7 @@ private:
 };
 
 std::shared_ptr<grpc::Channel> RegistryApiTest::channelFor(const std::string &token) {
-    client::ConnectionOptions options;
-    options.address = m_daemon->grpcAddress();
-    options.token = token;
-    return *client::makeChannel(options);
+    return testing::channelFor(m_daemon->grpcAddress(), token);
 }
 
 void RegistryApiTest::start() {
@@ -120,18 +116,11 @@ void RegistryApiTest::start() {
 
 void RegistryApiTest::initTestCase() {
     start();
-    auto auth = aegis::v1::AuthService::NewStub(channelFor(m_daemon->adminToken()));
+    const auto admin = channelFor(m_daemon->adminToken());
     for (auto [name, role, secret] :
          {std::tuple{"checkout-svc", aegis::v1::ROLE_SERVICE, &m_serviceToken},
           std::tuple{"oncall", aegis::v1::ROLE_OPERATOR, &m_operatorToken}}) {
-        grpc::ClientContext context;
-        withDeadline(context);
-        aegis::v1::CreateTokenRequest request;
-        request.set_name(name);
-        request.set_role(role);
-        aegis::v1::CreateTokenResponse response;
-        QVERIFY(auth->CreateToken(&context, request, &response).ok());
-        *secret = response.secret();
+        QVERIFY(testing::createToken(admin, name, role, secret).ok());
     }
 }
 
