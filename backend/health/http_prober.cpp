@@ -1,0 +1,235 @@
+#include "health/http_prober.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <charconv>
+
+namespace aegis::health {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Bodies beyond this are not needed to judge health; a larger one fails the probe.
+constexpr std::size_t kBodyLimit = 64 * 1024;
+
+std::optional<unsigned> parseStatus(std::string_view text) {
+    unsigned value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value < 100 || value > 599) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+bool isStaleConnectionError(const boost::system::error_code &error) {
+    return error == http::error::end_of_stream || error == asio::error::eof ||
+           error == asio::error::connection_reset || error == asio::error::broken_pipe ||
+           error == asio::error::connection_aborted;
+}
+
+} // namespace
+
+StatusOr<HttpProbeOptions> parseHttpProbeOptions(const ProbeSpec &spec) {
+    HttpProbeOptions options;
+    if (spec.host.empty() || spec.port == 0) {
+        return invalidArgument("http check: host and a non-zero port are required");
+    }
+    options.host = spec.host;
+    options.port = spec.port;
+    for (const auto &[name, value] : spec.options) {
+        if (name == "path") {
+            if (value.empty() || value.front() != '/') {
+                return invalidArgument("http check: path must start with '/', got '" + value + "'");
+            }
+            options.path = value;
+        } else if (name == "status") {
+            const auto dash = value.find('-');
+            const auto low = parseStatus(std::string_view(value).substr(0, dash));
+            const auto high = dash == std::string::npos
+                                  ? low
+                                  : parseStatus(std::string_view(value).substr(dash + 1));
+            if (!low || !high || *low > *high) {
+                return invalidArgument("http check: status must be a code or a range such as "
+                                       "'200-399' within 100-599, got '" +
+                                       value + "'");
+            }
+            options.statusMin = *low;
+            options.statusMax = *high;
+        } else if (name == "body_contains") {
+            options.bodyContains = value;
+        } else if (name.starts_with("header.") && name.size() > 7) {
+            options.headers[name.substr(7)] = value;
+        } else {
+            return invalidArgument("http check: unknown option '" + name + "'");
+        }
+    }
+    return options;
+}
+
+HttpProber::HttpProber(asio::any_io_executor executor, HttpProbeOptions options)
+    : m_options(std::move(options))
+    , m_resolver(executor, m_options.host, m_options.port)
+    , m_socket(executor)
+    , m_timer(executor) {
+    m_request.method(http::verb::get);
+    m_request.target(m_options.path);
+    m_request.version(11);
+    m_request.set(http::field::host, m_options.host + ":" + std::to_string(m_options.port));
+    m_request.set(http::field::user_agent, "aegis-health");
+    m_request.keep_alive(true);
+    for (const auto &[name, value] : m_options.headers) {
+        m_request.set(name, value);
+    }
+    m_request.prepare_payload();
+}
+
+void HttpProber::probe(std::chrono::milliseconds timeout, ProbeCallback done) {
+    m_done = std::move(done);
+    m_timeout = timeout;
+    m_timedOut = false;
+    const std::uint64_t generation = ++m_generation;
+    m_timer.expires_after(timeout);
+    m_timer.async_wait([self = shared_from_this(), generation](boost::system::error_code error) {
+        if (!error && generation == self->m_generation && self->m_done) {
+            self->m_timedOut = true;
+            self->m_resolver.cancel();
+            self->closeConnection();
+        }
+    });
+    m_onReusedConnection = m_socket.is_open();
+    if (m_onReusedConnection) {
+        send();
+    } else {
+        connect();
+    }
+}
+
+void HttpProber::connect() {
+    m_resolver.resolve([self = shared_from_this()](boost::system::error_code error,
+                                                   const TargetResolver::Endpoints &endpoints) {
+        if (error || self->m_timedOut) {
+            self->fail("resolve", error);
+            return;
+        }
+        asio::async_connect(self->m_socket, endpoints,
+                            [self](boost::system::error_code error, const tcp::endpoint &) {
+                                if (error || self->m_timedOut) {
+                                    self->m_resolver.forget();
+                                    self->fail("connect", error);
+                                    return;
+                                }
+                                ++self->m_connectionsOpened;
+                                self->m_socket.set_option(tcp::no_delay(true), error);
+                                self->send();
+                            });
+    });
+}
+
+void HttpProber::send() {
+    http::async_write(m_socket, m_request,
+                      [self = shared_from_this()](boost::system::error_code error, std::size_t) {
+                          if (error || self->m_timedOut) {
+                              self->fail("send", error);
+                              return;
+                          }
+                          self->receive();
+                      });
+}
+
+void HttpProber::receive() {
+    m_parser.emplace();
+    m_parser->body_limit(kBodyLimit);
+    http::async_read(m_socket, m_buffer, *m_parser,
+                     [self = shared_from_this()](boost::system::error_code error, std::size_t) {
+                         if (error || self->m_timedOut) {
+                             self->fail("receive", error);
+                             return;
+                         }
+                         self->evaluate();
+                     });
+}
+
+void HttpProber::evaluate() {
+    const auto &response = m_parser->get();
+    const unsigned status = response.result_int();
+    std::string output = "HTTP " + std::to_string(status);
+    ProbeResult result;
+    if (status >= m_options.statusMin && status <= m_options.statusMax) {
+        if (!m_options.bodyContains.empty() &&
+            response.body().find(m_options.bodyContains) == std::string::npos) {
+            result = {HealthState::Critical,
+                      output + ", body does not contain '" + m_options.bodyContains + "'"};
+        } else {
+            result = {HealthState::Passing, std::move(output)};
+        }
+    } else if (status == 429) {
+        result = {HealthState::Warning, output + " (too many requests)"};
+    } else {
+        result = {HealthState::Critical, std::move(output)};
+    }
+    finish(std::move(result), response.keep_alive());
+}
+
+void HttpProber::fail(const char *stage, const boost::system::error_code &error) {
+    // A kept-alive connection the server closed while idle is not a failure of the target:
+    // open a fresh one within the same probe, once.
+    if (m_onReusedConnection && !m_timedOut && isStaleConnectionError(error)) {
+        m_onReusedConnection = false;
+        closeConnection();
+        connect();
+        return;
+    }
+    finish({HealthState::Critical, describeProbeError(stage, error, m_timedOut, m_timeout)}, false);
+}
+
+void HttpProber::finish(ProbeResult result, bool keepConnection) {
+    m_timer.cancel();
+    if (!keepConnection) {
+        closeConnection();
+    }
+    m_parser.reset();
+    if (auto done = std::exchange(m_done, nullptr)) {
+        done(std::move(result));
+    }
+}
+
+void HttpProber::cancel() {
+    m_resolver.cancel();
+    m_timer.cancel();
+    closeConnection();
+}
+
+void HttpProber::closeConnection() {
+    boost::system::error_code ignored;
+    m_socket.shutdown(tcp::socket::shutdown_both, ignored);
+    m_socket.close(ignored);
+    m_buffer.clear();
+}
+
+namespace {
+
+class HttpProberFactory final : public ProberFactory {
+public:
+    std::string kind() const override { return "http"; }
+    StatusOr<ProberPtr> create(const ProbeSpec &spec, const ProberContext &context) const override {
+        auto options = parseHttpProbeOptions(spec);
+        if (!options) {
+            return options.status();
+        }
+        return ProberPtr(std::make_shared<HttpProber>(context.executor, std::move(*options)));
+    }
+};
+
+} // namespace
+
+ProberFactoryPtr makeHttpProberFactory() {
+    return std::make_unique<HttpProberFactory>();
+}
+
+} // namespace aegis::health

@@ -1,0 +1,33 @@
+#include "health/prober.h"
+
+namespace aegis::health {
+
+Status ProberRegistry::add(ProberFactoryPtr factory) {
+    std::string kind = factory->kind();
+    if (m_factories.contains(kind)) {
+        return alreadyExists("a prober kind named '" + kind + "' is already registered");
+    }
+    m_factories.emplace(std::move(kind), std::move(factory));
+    return Status::ok();
+}
+
+const ProberFactory *ProberRegistry::find(const std::string &kind) const {
+    auto it = m_factories.find(kind);
+    return it == m_factories.end() ? nullptr : it->second.get();
+}
+
+StatusOr<ProberPtr> ProberRegistry::create(const ProbeSpec &spec,
+                                           const ProberContext &context) const {
+    const ProberFactory *factory = find(spec.kind);
+    if (factory == nullptr) {
+        std::string known;
+        for (const auto &[kind, unused] : m_factories) {
+            known += known.empty() ? kind : ", " + kind;
+        }
+        return invalidArgument("kind: unknown probe kind '" + spec.kind + "' (known: " + known +
+                               ")");
+    }
+    return factory->create(spec, context);
+}
+
+} // namespace aegis::health
