@@ -52,6 +52,10 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+    // AEGIS_KEEP_TEST_DIRS=1 keeps data directories and daemon logs for a post-mortem.
+    if (const char *keep = std::getenv("AEGIS_KEEP_TEST_DIRS"); keep && *keep == '1') {
+        return;
+    }
     std::error_code ignored;
     std::filesystem::remove_all(m_path, ignored);
 }
