@@ -90,11 +90,16 @@ public:
             finishLocked(why);
         });
         std::lock_guard lock(m_mutex);
-        StartRead(&m_request);
+        if (!m_finished) { // closed at once when the daemon is already shutting down
+            StartRead(&m_request);
+        }
     }
 
     void OnReadDone(bool ok) override {
         std::lock_guard lock(m_mutex);
+        if (m_finished) {
+            return; // closed meanwhile (shutdown); nothing more may be written
+        }
         if (!ok) {
             finishLocked(Status::ok()); // the client closed its side
             return;
