@@ -215,6 +215,14 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.auditService = std::make_unique<api::AuditServiceImpl>(*p.api);
     p.registryService = std::make_unique<api::RegistryServiceImpl>(*p.api, *p.registry);
 
+    // The HTTP side binds first: a failure here leaves no gRPC server with calls to wind down.
+    p.http = std::make_unique<HttpEndpoint>(
+        p.io,
+        std::vector<std::shared_ptr<prometheus::Collectable>>{p.processMetrics, p.metricsRegistry});
+    if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
+        return status;
+    }
+
     auto credentials = serverCredentials(cfg);
     if (!credentials) {
         return credentials.status();
@@ -245,13 +253,6 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.grpcAddress =
         cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(selectedPort);
 
-    p.http = std::make_unique<HttpEndpoint>(
-        p.io,
-        std::vector<std::shared_ptr<prometheus::Collectable>>{p.processMetrics, p.metricsRegistry});
-    if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
-        p.server->Shutdown();
-        return status;
-    }
     for (std::size_t i = 0; i < kIoThreads; ++i) {
         p.ioThreads.emplace_back([&p] { p.io.run(); });
     }

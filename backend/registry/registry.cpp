@@ -337,6 +337,11 @@ void Registry::registerInstance(Registration registration,
                                                               "' was changed concurrently; retry"));
         }
         applyCommitted(result->events, result->revision);
+        if (!grantedHere && !m_leases.ttl(instance.leaseId)) {
+            // The lease expired between our check and this commit, and its expiry did not see
+            // this instance: remove it as that expiry would have.
+            removeExpired({instanceKey(instance.service, instance.id)}, {});
+        }
         instance.createRevision = created ? result->revision : instance.createRevision;
         instance.modRevision = result->revision;
         {
@@ -492,30 +497,41 @@ void Registry::expireLeases() {
     if (expired.empty()) {
         return;
     }
-    store::Transaction txn;
-    txn.note = std::string(reason::kLeaseExpired);
-    std::size_t removed = 0;
+    std::vector<std::string> keys;
     {
         std::shared_lock lock(m_mutex);
         for (LeaseId id : expired) {
-            if (const auto keys = m_instancesByLease.find(id); keys != m_instancesByLease.end()) {
-                for (const std::string &key : keys->second) {
-                    txn.remove(key);
-                    ++removed;
-                }
+            if (const auto found = m_instancesByLease.find(id); found != m_instancesByLease.end()) {
+                keys.insert(keys.end(), found->second.begin(), found->second.end());
             }
-            txn.remove(leaseKey(id));
         }
     }
-    m_store.commitAsync(std::move(txn), [this, removed, leases = expired.size()](
-                                            StatusOr<store::TransactionResult> result) {
+    removeExpired(std::move(keys), expired);
+}
+
+void Registry::removeExpired(std::vector<std::string> instanceKeys, std::vector<LeaseId> leases) {
+    store::Transaction txn;
+    txn.note = std::string(reason::kLeaseExpired);
+    for (const std::string &key : instanceKeys) {
+        txn.remove(key);
+    }
+    for (LeaseId id : leases) {
+        txn.remove(leaseKey(id));
+    }
+    m_store.commitAsync(std::move(txn), [this, removed = instanceKeys.size(),
+                                         leases](StatusOr<store::TransactionResult> result) {
         if (!result) {
-            log::error("lease expiry not recorded", {{"error", result.status().message()}});
+            // Put the leases back, already due, so the next check tries again.
+            for (LeaseId id : leases) {
+                m_leases.restore(id, std::chrono::seconds(0));
+            }
+            log::error("lease expiry not recorded; retrying",
+                       {{"error", result.status().message()}});
             return;
         }
         applyCommitted(result->events, result->revision);
         if (removed > 0) {
-            log::info("leases expired", {{"leases", leases},
+            log::info("leases expired", {{"leases", leases.size()},
                                          {"instances_removed", removed},
                                          {"revision", result->revision}});
         }

@@ -138,6 +138,8 @@ private:
         std::size_t instances = 0;
     };
     void applyCommitted(const std::vector<store::Event> &events, store::Revision revision);
+    // Removes instances (and lease records) whose leases expired, with reason lease_expired.
+    void removeExpired(std::vector<std::string> instanceKeys, std::vector<LeaseId> leases);
 
     store::Store &m_store;
     ClockPtr m_clock;

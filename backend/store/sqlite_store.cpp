@@ -423,44 +423,60 @@ void SqliteStore::processBatch(std::deque<Job> &batch) {
 
     Status begun = exec(m_writer, "BEGIN IMMEDIATE");
     if (begun.isOk()) {
-        for (std::size_t i = 0; i < batch.size(); ++i) {
+        for (std::size_t i = 0; i < batch.size() && begun.isOk(); ++i) {
             Job &job = batch[i];
+            // Each job runs in a savepoint, so its failure undoes only its own writes.
+            if (!WriterStatements::run(m_statements->savepoint)) {
+                begun = sqliteError(m_writer, "opening a savepoint");
+                break;
+            }
+            StatusOr<TransactionResult> result = TransactionResult{true, revision, {}};
+            Revision compactedTo = compactRevision;
             if (job.compactTo) {
                 const Revision target = std::min(*job.compactTo, revision);
-                if (target <= compactRevision) {
-                    results[i] = TransactionResult{true, revision, {}};
-                    continue;
+                if (target > compactRevision) {
+                    Statement drop(m_writer, "DELETE FROM events WHERE revision <= ?");
+                    Statement meta(m_writer,
+                                   "UPDATE meta SET value = ? WHERE name = 'compact_revision'");
+                    drop.bind(1, target);
+                    meta.bind(1, target);
+                    if (drop.step() != SQLITE_DONE || meta.step() != SQLITE_DONE) {
+                        result = sqliteError(m_writer, "compacting the event log");
+                    } else {
+                        compactedTo = target;
+                    }
                 }
-                Statement drop(m_writer, "DELETE FROM events WHERE revision <= ?");
-                Statement meta(m_writer,
-                               "UPDATE meta SET value = ? WHERE name = 'compact_revision'");
-                drop.bind(1, target);
-                meta.bind(1, target);
-                if (drop.step() != SQLITE_DONE || meta.step() != SQLITE_DONE) {
-                    results[i] = sqliteError(m_writer, "compacting the event log");
-                    continue;
-                }
-                compactRevision = target;
-                results[i] = TransactionResult{true, revision, {}};
-                continue;
+            } else {
+                result = applyTransaction(job.txn, revision);
+                m_statements->resetAll();
             }
-            WriterStatements::run(m_statements->savepoint);
-            auto result = applyTransaction(job.txn, revision);
-            m_statements->resetAll();
             if (!result) {
                 WriterStatements::run(m_statements->rollbackToSavepoint);
             }
             WriterStatements::run(m_statements->releaseSavepoint);
+            // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then
+            // nothing of this batch may be reported as written, and later jobs must not run in
+            // autocommit mode.
+            if (sqlite3_get_autocommit(m_writer) != 0) {
+                begun = result ? internalError("the store transaction was rolled back")
+                               : result.status();
+                break;
+            }
+            if (result) {
+                compactRevision = compactedTo;
+            }
             results[i] = std::move(result);
         }
-        Statement &meta = m_statements->setRevision;
-        meta.reset();
-        meta.bind(1, revision);
-        if (meta.step() != SQLITE_DONE) {
-            begun = sqliteError(m_writer, "recording the revision");
-        } else {
+        if (begun.isOk()) {
+            Statement &meta = m_statements->setRevision;
             meta.reset();
-            begun = exec(m_writer, "COMMIT");
+            meta.bind(1, revision);
+            if (meta.step() != SQLITE_DONE) {
+                begun = sqliteError(m_writer, "recording the revision");
+            } else {
+                meta.reset();
+                begun = exec(m_writer, "COMMIT");
+            }
         }
     }
 

@@ -176,12 +176,8 @@ void WatchHub::enqueueNotifications(std::vector<WatcherPtr> watchers) {
 }
 
 WatchHub::~WatchHub() {
-    {
-        std::lock_guard lock(m_notifyMutex);
-        m_notifyStop = true;
-    }
-    m_notifyWake.notify_one();
-    m_notifier.join();
+    // Detach first: it waits for a publish() in progress, so nothing is queued after the
+    // notifier has drained and stopped.
     bool attached;
     {
         std::lock_guard lock(m_mutex);
@@ -190,6 +186,12 @@ WatchHub::~WatchHub() {
     if (attached) {
         m_store.setEventListener({});
     }
+    {
+        std::lock_guard lock(m_notifyMutex);
+        m_notifyStop = true;
+    }
+    m_notifyWake.notify_one();
+    m_notifier.join();
 }
 
 void WatchHub::attach() {
