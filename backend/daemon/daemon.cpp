@@ -13,7 +13,6 @@
 #include "store/sqlite_store.h"
 
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -286,11 +285,8 @@ void Daemon::shutdown() {
         Parts &p = *m_parts;
         const auto started = std::chrono::steady_clock::now();
         log::info("shutting down", {{"grace", formatDuration(p.config.shutdownGrace)}});
+        // Timers stop re-arming; their last waits are abandoned when the io pool stops.
         p.stopping = true;
-        boost::asio::post(p.io, [&p] {
-            p.compactionTimer->cancel();
-            p.leaseTimer->cancel();
-        });
         p.http->setReady(false, "shutting down");
         p.server->GetHealthCheckService()->SetServingStatus(false);
         // Streams end now, so their clients reconnect to another replica at once.
