@@ -82,4 +82,13 @@ std::string fixed(double value, int decimals) {
     return buffer;
 }
 
+std::vector<int> parseIntList(const std::string &text) {
+    std::vector<int> values;
+    std::istringstream list(text);
+    for (std::string item; std::getline(list, item, ',');) {
+        values.push_back(std::stoi(item));
+    }
+    return values;
+}
+
 } // namespace aegis::bench

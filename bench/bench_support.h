@@ -26,6 +26,9 @@ std::vector<std::shared_ptr<grpc::Channel>> makeChannels(const std::string &addr
 // printf("%.*f").
 std::string fixed(double value, int decimals);
 
+// "1,16,64" -> {1, 16, 64}; std::stoi's exceptions on malformed items.
+std::vector<int> parseIntList(const std::string &text);
+
 // The value at `fraction` (0..1) of an ascending vector, nearest-rank below; 0 when empty.
 template <typename T>
 T percentile(const std::vector<T> &sorted, double fraction) {

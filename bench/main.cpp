@@ -174,11 +174,7 @@ int run(int argc, char **argv) {
         std::cout << flags;
         return 0;
     }
-    options.concurrencies.clear();
-    std::istringstream list(concurrencies);
-    for (std::string item; std::getline(list, item, ',');) {
-        options.concurrencies.push_back(std::stoi(item));
-    }
+    options.concurrencies = parseIntList(concurrencies);
     const auto warmupMs = positiveSeconds(warmup);
     const auto windowMs = positiveSeconds(window);
     const auto mutationMs = positiveSeconds(mutationWindow);

@@ -228,11 +228,7 @@ int run(int argc, char **argv) {
         std::cout << flags;
         return 0;
     }
-    settings.watcherCounts.clear();
-    std::istringstream list(watchers);
-    for (std::string item; std::getline(list, item, ',');) {
-        settings.watcherCounts.push_back(std::stoi(item));
-    }
+    settings.watcherCounts = parseIntList(watchers);
     if (warmup <= 0 || window <= 0 || deliveryTimeout <= 0 || m.registerConcurrency <= 0 ||
         m.leases <= 0 || m.renewStreams <= 0 || m.renewDepth <= 0 || m.watchChannels <= 0 ||
         m.watchRepeats <= 0 ||
