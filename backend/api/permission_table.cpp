@@ -2,6 +2,7 @@
 
 #include "aegis/v1/audit.pb.h"
 #include "aegis/v1/auth.pb.h"
+#include "aegis/v1/health.pb.h"
 #include "aegis/v1/registry.pb.h"
 #include "aegis/v1/system.pb.h"
 
@@ -33,14 +34,21 @@ constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.RegistryService/ListServices", Access::Authenticated, false},
     {"/aegis.v1.RegistryService/ListInstances", Access::Authenticated, false},
     {"/aegis.v1.RegistryService/WatchInstances", Access::Authenticated, false},
+    {"/aegis.v1.HealthService/GetHealthCheck", Access::Read, false},
+    {"/aegis.v1.HealthService/UpdateHealthCheck", Access::Operate, true},
+    {"/aegis.v1.HealthService/DeleteHealthCheck", Access::Operate, true},
+    {"/aegis.v1.HealthService/GetInstanceHealth", Access::Authenticated, false},
+    {"/aegis.v1.HealthService/ListHealthHistory", Access::Read, false},
+    {"/aegis.v1.HealthService/WatchHealth", Access::Read, false},
+    // Reports change in-memory state only (like KeepAlive): not audited, as they come at a rate.
+    {"/aegis.v1.HealthService/ReportHealth", Access::ServiceSelf, false},
+    {"/aegis.v1.HealthService/ReportCallOutcomes", Access::ServiceSelf, false},
 };
 
 // Every API file; a new proto file must be added here (its services are then checked).
 constexpr std::string_view kApiFiles[] = {
-    "aegis/v1/system.proto",
-    "aegis/v1/auth.proto",
-    "aegis/v1/audit.proto",
-    "aegis/v1/registry.proto",
+    "aegis/v1/system.proto",   "aegis/v1/auth.proto",   "aegis/v1/audit.proto",
+    "aegis/v1/registry.proto", "aegis/v1/health.proto",
 };
 
 } // namespace
@@ -61,6 +69,7 @@ Status checkPermissionTableCoverage() {
     (void)aegis::v1::CreateTokenRequest::descriptor();
     (void)aegis::v1::ListAuditRecordsRequest::descriptor();
     (void)aegis::v1::RegisterInstanceRequest::descriptor();
+    (void)aegis::v1::GetHealthCheckRequest::descriptor();
     const auto *pool = google::protobuf::DescriptorPool::generated_pool();
     std::set<std::string> served;
     for (std::string_view name : kApiFiles) {

@@ -15,6 +15,23 @@ using registry::InstanceState;
 constexpr std::string_view kKeepAliveMethod = "/aegis.v1.RegistryService/KeepAlive";
 constexpr std::string_view kWatchMethod = "/aegis.v1.RegistryService/WatchInstances";
 
+} // namespace
+
+void toProto(const registry::InstanceHealth &health, aegis::v1::InstanceHealth *out) {
+    out->set_status(static_cast<aegis::v1::HealthStatus>(health.status));
+    out->set_flapping(health.flapping);
+    out->set_ejected(health.ejected);
+    if (health.ejected) {
+        api::toProto(health.ejectedUntil, out->mutable_ejected_until());
+    }
+    out->set_reason(health.reason);
+    out->set_output(health.output);
+    if (health.changedAt.time_since_epoch().count() != 0) {
+        api::toProto(health.changedAt, out->mutable_changed_at());
+    }
+    out->set_checked(health.checked);
+}
+
 void toProto(const registry::Instance &instance, aegis::v1::Instance *out) {
     out->set_id(instance.id);
     out->set_service(instance.service);
@@ -28,7 +45,13 @@ void toProto(const registry::Instance &instance, aegis::v1::Instance *out) {
     api::toProto(instance.registerTime, out->mutable_register_time());
     out->set_create_revision(instance.createRevision);
     out->set_mod_revision(instance.modRevision);
+    toProto(instance.health, out->mutable_health());
+    out->set_routable(instance.routable);
 }
+
+namespace {
+
+using api::toProto;
 
 void toProto(const registry::Service &service, aegis::v1::Service *out) {
     out->set_name(service.name);
@@ -37,6 +60,8 @@ void toProto(const registry::Service &service, aegis::v1::Service *out) {
     out->set_instance_count(service.instanceCount);
     out->set_create_revision(service.createRevision);
     out->set_mod_revision(service.modRevision);
+    out->set_unroutable_count(service.unhealthyCount);
+    out->set_panic(service.panic);
 }
 
 StatusOr<InstanceState> stateFromProto(int value, std::string_view field, bool allowUnspecified) {
@@ -178,6 +203,49 @@ void convertEvents(const std::vector<store::Event> &events,
             out->set_type(event.kv.version == 1 ? aegis::v1::INSTANCE_EVENT_TYPE_ADDED
                                                 : aegis::v1::INSTANCE_EVENT_TYPE_UPDATED);
         }
+        toProto(*instance, out->mutable_instance());
+    }
+}
+
+// The routable view: instances that discovery does not hand out are left out, so a change of
+// routability is an ADDED or REMOVED event (see WatchInstancesRequest.include_unroutable).
+void convertRoutableEvents(const std::vector<store::Event> &events,
+                           aegis::v1::WatchInstancesResponse &response) {
+    for (const auto &event : events) {
+        auto instance = registry::Registry::decodeInstance(event.kv);
+        if (!instance) {
+            continue;
+        }
+        aegis::v1::InstanceEventType type = aegis::v1::INSTANCE_EVENT_TYPE_UPDATED;
+        std::string reason = event.note;
+        if (event.type == store::EventType::Delete) {
+            if (!instance->routable) {
+                continue; // already out of this view
+            }
+            type = aegis::v1::INSTANCE_EVENT_TYPE_REMOVED;
+            if (reason.empty()) {
+                reason = std::string(registry::reason::kDeregistered);
+            }
+        } else if (event.kv.version == 1) {
+            if (!instance->routable) {
+                continue;
+            }
+            type = aegis::v1::INSTANCE_EVENT_TYPE_ADDED;
+        } else if (instance->routableChanged) {
+            if (instance->routable) {
+                type = aegis::v1::INSTANCE_EVENT_TYPE_ADDED;
+                reason = instance->health.isUnhealthy() ? "panic" : "recovered";
+            } else {
+                type = aegis::v1::INSTANCE_EVENT_TYPE_REMOVED;
+                reason = instance->health.ejected ? "ejected" : "critical";
+            }
+        } else if (!instance->routable) {
+            continue;
+        }
+        auto *out = response.add_events();
+        out->set_type(type);
+        out->set_revision(event.revision);
+        out->set_reason(std::move(reason));
         toProto(*instance, out->mutable_instance());
     }
 }
@@ -383,6 +451,7 @@ RegistryServiceImpl::ListInstances(grpc::CallbackServerContext *context,
     query.state = *state;
     query.pageSize = *pageSize;
     query.pageToken = request->page_token();
+    query.includeUnroutable = request->include_unroutable();
     auto page = m_registry.listInstances(query);
     if (!page) {
         call->finish(page.status());
@@ -416,9 +485,13 @@ RegistryServiceImpl::WatchInstances(grpc::CallbackServerContext *context,
     const std::string prefix = request->service().empty()
                                    ? std::string(registry::Registry::kInstancesPrefix)
                                    : registry::Registry::instancesPrefix(request->service());
-    auto convert = [cache = m_batches, prefix](const std::vector<store::Event> &events,
-                                               aegis::v1::WatchInstancesResponse &response) {
-        response.MergeFrom(*cache->get(prefix, events, convertEvents));
+    const bool everyInstance = request->include_unroutable();
+    // The batch cache is keyed by prefix: the routable view gets a key of its own.
+    auto convert = [cache = m_batches, key = everyInstance ? prefix : prefix + "#routable",
+                    everyInstance](const std::vector<store::Event> &events,
+                                   aegis::v1::WatchInstancesResponse &response) {
+        response.MergeFrom(
+            *cache->get(key, events, everyInstance ? convertEvents : convertRoutableEvents));
         return response.events_size() > 0;
     };
     return new WatchStream<aegis::v1::WatchInstancesResponse>(m_api, context, kWatchMethod, prepare,

@@ -7,6 +7,9 @@
 
 namespace aegis::api {
 
+void toProto(const registry::InstanceHealth &health, aegis::v1::InstanceHealth *out);
+void toProto(const registry::Instance &instance, aegis::v1::Instance *out);
+
 class RegistryServiceImpl final : public aegis::v1::RegistryService::CallbackService {
 public:
     RegistryServiceImpl(ApiContext &api, registry::Registry &registry);

@@ -3,6 +3,7 @@
 #include "api/api_context.h"
 #include "api/audit_service.h"
 #include "api/auth_service.h"
+#include "api/health_service.h"
 #include "api/permission_table.h"
 #include "api/registry_service.h"
 #include "api/system_service.h"
@@ -10,6 +11,7 @@
 #include "common/logging.h"
 #include "daemon/http_endpoint.h"
 #include "daemon/process_metrics.h"
+#include "health/health_monitor.h"
 #include "store/sqlite_store.h"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -86,6 +88,14 @@ Status writeReadyFile(const std::filesystem::path &path, const std::string &grpc
 } // namespace
 
 struct Daemon::Parts {
+    // A start that failed half-way: the monitor goes while the io_context it uses still exists.
+    ~Parts() {
+        if (ioThreads.empty()) {
+            io.stop();
+        }
+        healthMonitor.reset();
+    }
+
     DaemonConfig config;
     ClockPtr clock = std::make_shared<SystemClock>();
     std::shared_ptr<prometheus::Registry> metricsRegistry =
@@ -96,6 +106,8 @@ struct Daemon::Parts {
     std::unique_ptr<auth::TokenStore> tokens;
     std::unique_ptr<audit::AuditLog> audit;
     std::unique_ptr<registry::Registry> registry;
+    health::ProberRegistry probers;
+    std::unique_ptr<health::HealthMonitor> healthMonitor;
     api::StreamCloser streams;
     api::CallTracker calls;
     std::unique_ptr<api::RpcMetrics> rpcMetrics;
@@ -104,6 +116,7 @@ struct Daemon::Parts {
     std::unique_ptr<api::AuthServiceImpl> authService;
     std::unique_ptr<api::AuditServiceImpl> auditService;
     std::unique_ptr<api::RegistryServiceImpl> registryService;
+    std::unique_ptr<api::HealthServiceImpl> healthService;
     std::unique_ptr<grpc::Server> server;
     std::string grpcAddress;
 
@@ -114,6 +127,7 @@ struct Daemon::Parts {
     std::unique_ptr<HttpEndpoint> http;
     std::unique_ptr<boost::asio::steady_timer> compactionTimer;
     std::unique_ptr<boost::asio::steady_timer> leaseTimer;
+    std::unique_ptr<boost::asio::steady_timer> healthSweepTimer;
 
     std::once_flag shutdownOnce;
 
@@ -204,6 +218,21 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     if (*bootstrapped) {
         log::info("created the admin token", {{"token_file", tokenFile.string()}});
     }
+    health::registerBuiltinProbers(p.probers);
+    health::HealthMonitorOptions healthOptions;
+    healthOptions.outlier.consecutiveFailures =
+        static_cast<unsigned>(cfg.outlierConsecutiveFailures);
+    healthOptions.outlier.baseEjectionTime = cfg.outlierBaseEjection;
+    healthOptions.outlier.maxEjectionTime = cfg.outlierMaxEjection;
+    healthOptions.outlier.maxEjectedShare =
+        static_cast<double>(cfg.outlierMaxEjectedPercent) / 100.0;
+    healthOptions.historyLimit = static_cast<std::size_t>(cfg.healthHistoryLimit);
+    healthOptions.jitterSeed = static_cast<std::uint64_t>(::getpid());
+    p.healthMonitor = std::make_unique<health::HealthMonitor>(*p.store, *p.registry, p.io,
+                                                              p.probers, p.clock, healthOptions);
+    if (Status status = p.healthMonitor->start(); !status.isOk()) {
+        return status;
+    }
 
     p.rpcMetrics = std::make_unique<api::RpcMetrics>(*p.metricsRegistry);
     p.api = std::make_unique<api::ApiContext>(api::ApiContext{
@@ -213,6 +242,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.authService = std::make_unique<api::AuthServiceImpl>(*p.api);
     p.auditService = std::make_unique<api::AuditServiceImpl>(*p.api);
     p.registryService = std::make_unique<api::RegistryServiceImpl>(*p.api, *p.registry);
+    p.healthService =
+        std::make_unique<api::HealthServiceImpl>(*p.api, *p.registry, *p.healthMonitor);
 
     // The HTTP side binds first: a failure here leaves no gRPC server with calls to wind down.
     p.http = std::make_unique<HttpEndpoint>(
@@ -244,6 +275,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     builder.RegisterService(p.authService.get());
     builder.RegisterService(p.auditService.get());
     builder.RegisterService(p.registryService.get());
+    builder.RegisterService(p.healthService.get());
     p.server = builder.BuildAndStart();
     if (!p.server || selectedPort == 0) {
         return unavailable("listen: cannot serve gRPC on " + cfg.listen +
@@ -261,6 +293,10 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     // deadline; a check with nothing expired costs one map lookup.
     p.leaseTimer = std::make_unique<boost::asio::steady_timer>(p.io);
     p.every(*p.leaseTimer, std::chrono::milliseconds(100), [&p] { p.registry->expireLeases(); });
+    // Ejections end within 100 ms of their time.
+    p.healthSweepTimer = std::make_unique<boost::asio::steady_timer>(p.io);
+    p.every(*p.healthSweepTimer, std::chrono::milliseconds(100),
+            [&p] { p.healthMonitor->sweep(); });
 
     p.server->GetHealthCheckService()->SetServingStatus(true);
     p.http->setReady(true);
@@ -306,6 +342,8 @@ void Daemon::shutdown() {
         }
         p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
         p.server->Wait();
+        // Checks stop while the io pool still runs, so their probes complete.
+        p.healthMonitor.reset();
         p.http->close();
         p.work.reset();
         p.io.stop();

@@ -124,6 +124,30 @@ const std::map<std::string, Setter> &setters() {
          [](DaemonConfig &c, const std::string &v) {
              return setInteger(c.watchQueueLimit, v, "watch.queue_limit", 16, 10000000);
          }},
+        {"health.outlier.consecutive_failures",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.outlierConsecutiveFailures, v,
+                               "health.outlier.consecutive_failures", 1, 1000);
+         }},
+        {"health.outlier.base_ejection_time",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.outlierBaseEjection, v, "health.outlier.base_ejection_time",
+                                std::chrono::milliseconds(100));
+         }},
+        {"health.outlier.max_ejection_time",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.outlierMaxEjection, v, "health.outlier.max_ejection_time",
+                                std::chrono::milliseconds(100));
+         }},
+        {"health.outlier.max_ejected_percent",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.outlierMaxEjectedPercent, v, "health.outlier.max_ejected_percent",
+                               0, 100);
+         }},
+        {"health.history_limit",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.healthHistoryLimit, v, "health.history_limit", 1, 10000);
+         }},
     };
     return kSetters;
 }

@@ -44,6 +44,18 @@ struct DaemonConfig {
     // [watch.queue_limit] Events buffered per watcher before a slow watcher is cut off.
     std::int64_t watchQueueLimit = 8192;
 
+    // [health.outlier.consecutive_failures] Failed calls in a row, as reported by callers, that
+    // eject an instance.
+    std::int64_t outlierConsecutiveFailures = 5;
+    // [health.outlier.base_ejection_time] An ejection lasts this times the instance's number of
+    // ejections, [health.outlier.max_ejection_time] at most this.
+    std::chrono::milliseconds outlierBaseEjection{30000};
+    std::chrono::milliseconds outlierMaxEjection{300000};
+    // [health.outlier.max_ejected_percent] At most this share of a service is ejected at once.
+    std::int64_t outlierMaxEjectedPercent = 10;
+    // [health.history_limit] Health transitions kept per instance.
+    std::int64_t healthHistoryLimit = 100;
+
     // Not in the file: where to write {"grpc": ..., "http": ..., "pid": ...} once serving.
     std::filesystem::path readyFile;
 };

@@ -243,7 +243,9 @@ std::optional<CheckSnapshot> HealthScheduler::snapshot(const std::string &id) co
                          machine.lastOutput(),
                          machine.changedAt(),
                          {machine.history().begin(), machine.history().end()},
-                         check->probeCount};
+                         check->probeCount,
+                         machine.consecutivePassing(),
+                         machine.consecutiveFailing()};
 }
 
 std::size_t HealthScheduler::checkCount() const {

@@ -37,6 +37,8 @@ struct CheckSnapshot {
     std::vector<Transition> history;
     // Probe results seen since the check was added.
     std::uint64_t probeCount = 0;
+    unsigned consecutivePassing = 0;
+    unsigned consecutiveFailing = 0;
 };
 
 struct HealthSchedulerOptions {

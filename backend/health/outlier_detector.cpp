@@ -121,4 +121,21 @@ unsigned OutlierDetector::ejectionCount(const std::string &service,
     return it == serviceIt->second.end() ? 0 : it->second.ejections;
 }
 
+OutlierDetector::InstanceState OutlierDetector::state(const std::string &service,
+                                                      const std::string &instanceId) {
+    const auto now = m_clock->steadyNow();
+    std::lock_guard lock(m_mutex);
+    auto serviceIt = m_services.find(service);
+    if (serviceIt == m_services.end()) {
+        return {};
+    }
+    auto it = serviceIt->second.find(instanceId);
+    if (it == serviceIt->second.end()) {
+        return {};
+    }
+    Instance &instance = it->second;
+    const bool ejected = refresh(instance, now);
+    return {ejected, instance.ejectedUntil, instance.ejections, instance.consecutiveFailures};
+}
+
 } // namespace aegis::health

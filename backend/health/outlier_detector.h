@@ -27,6 +27,14 @@ struct OutlierDetectorOptions {
 // ejections end lazily on the next call that looks at the instance, or on sweep(). Thread-safe.
 class OutlierDetector {
 public:
+    // One instance as the detector sees it.
+    struct InstanceState {
+        bool ejected = false;
+        std::chrono::steady_clock::time_point ejectedUntil;
+        unsigned ejections = 0;
+        unsigned consecutiveFailures = 0;
+    };
+
     OutlierDetector(OutlierDetectorOptions options, ClockPtr clock);
 
     // Declares a service's instances, so the share is computed over all of them, not just those
@@ -42,6 +50,7 @@ public:
     std::vector<std::string> sweep();
     // How many times the instance has been ejected (the multiplier of its next ejection).
     unsigned ejectionCount(const std::string &service, const std::string &instanceId) const;
+    InstanceState state(const std::string &service, const std::string &instanceId);
 
 private:
     struct Instance {

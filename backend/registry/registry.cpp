@@ -1,6 +1,7 @@
 #include "registry/registry.h"
 
 #include "common/logging.h"
+#include "registry/panic_threshold.h"
 
 #include <nlohmann/json.hpp>
 
@@ -26,8 +27,56 @@ std::string leaseKey(LeaseId id) {
     return std::string(Registry::kLeasesPrefix) + std::to_string(id);
 }
 
+std::int64_t toMillis(system_clock::time_point time) {
+    return duration_cast<milliseconds>(time.time_since_epoch()).count();
+}
+
+system_clock::time_point fromMillis(std::int64_t ms) {
+    return system_clock::time_point(milliseconds(ms));
+}
+
+json encodeHealth(const InstanceHealth &health) {
+    json out{{"status", static_cast<int>(health.status)},
+             {"changed_ms", toMillis(health.changedAt)}};
+    if (health.flapping) {
+        out["flapping"] = true;
+    }
+    if (health.ejected) {
+        out["ejected"] = true;
+        out["ejected_until_ms"] = toMillis(health.ejectedUntil);
+    }
+    if (health.checked) {
+        out["checked"] = true;
+    }
+    if (!health.reason.empty()) {
+        out["reason"] = health.reason;
+    }
+    if (!health.output.empty()) {
+        out["output"] = health.output;
+    }
+    return out;
+}
+
+InstanceHealth decodeHealth(const json &value) {
+    InstanceHealth health;
+    if (!value.is_object()) {
+        return health;
+    }
+    const int status = value.value("status", 0);
+    health.status =
+        status >= 0 && status <= 3 ? static_cast<HealthStatus>(status) : HealthStatus::Unknown;
+    health.flapping = value.value("flapping", false);
+    health.ejected = value.value("ejected", false);
+    health.ejectedUntil = fromMillis(value.value<std::int64_t>("ejected_until_ms", 0));
+    health.checked = value.value("checked", false);
+    health.reason = value.value("reason", "");
+    health.output = value.value("output", "");
+    health.changedAt = fromMillis(value.value<std::int64_t>("changed_ms", 0));
+    return health;
+}
+
 std::string encode(const Instance &instance) {
-    return json{{"id", instance.id},
+    json record{{"id", instance.id},
                 {"service", instance.service},
                 {"address", instance.address},
                 {"labels", instance.labels},
@@ -36,9 +85,17 @@ std::string encode(const Instance &instance) {
                 {"state", static_cast<int>(instance.state)},
                 {"lease_id", instance.leaseId},
                 {"lease_ttl_s", instance.leaseTtl.count()},
-                {"register_time_ms",
-                 duration_cast<milliseconds>(instance.registerTime.time_since_epoch()).count()}}
-        .dump(-1, ' ', false, json::error_handler_t::replace);
+                {"register_time_ms", toMillis(instance.registerTime)}};
+    if (instance.health != InstanceHealth{}) {
+        record["health"] = encodeHealth(instance.health);
+    }
+    if (!instance.routable) {
+        record["routable"] = false;
+    }
+    if (instance.routableChanged) {
+        record["routable_changed"] = true;
+    }
+    return record.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string encode(const Service &service) {
@@ -67,6 +124,24 @@ bool isDnsLabelChar(char c) {
 
 } // namespace
 
+const char *healthStatusName(HealthStatus status) {
+    switch (status) {
+    case HealthStatus::Passing:
+        return "passing";
+    case HealthStatus::Warning:
+        return "warning";
+    case HealthStatus::Critical:
+        return "critical";
+    case HealthStatus::Unknown:
+        break;
+    }
+    return "unknown";
+}
+
+bool Registry::CachedService::inPanic() const {
+    return registry::inPanic(instances, unhealthy, panicThreshold);
+}
+
 Registry::Registry(store::Store &store, ClockPtr clock, RegistryLimits limits)
     : m_store(store)
     , m_clock(clock)
@@ -92,8 +167,12 @@ std::optional<Instance> Registry::decodeInstance(const store::KeyValue &kv) {
     instance.state = static_cast<InstanceState>(value.value("state", 1));
     instance.leaseId = value.value<LeaseId>("lease_id", 0);
     instance.leaseTtl = seconds(value.value<std::int64_t>("lease_ttl_s", 0));
-    instance.registerTime =
-        system_clock::time_point(milliseconds(value.value<std::int64_t>("register_time_ms", 0)));
+    instance.registerTime = fromMillis(value.value<std::int64_t>("register_time_ms", 0));
+    if (const auto health = value.find("health"); health != value.end()) {
+        instance.health = decodeHealth(*health);
+    }
+    instance.routable = value.value("routable", true);
+    instance.routableChanged = value.value("routable_changed", false);
     instance.createRevision = kv.createRevision;
     instance.modRevision = kv.modRevision;
     return instance;
@@ -199,9 +278,10 @@ Status Registry::load() {
             continue;
         }
         ttls.emplace(instance->leaseId, instance->leaseTtl);
-        m_instancesByLease[instance->leaseId].push_back(kv.key);
-        ++m_services[instance->service].instances;
-        m_instances[kv.key] = std::move(*instance);
+        cacheInsert(kv.key, std::move(*instance));
+    }
+    for (auto &[name, cached] : m_services) {
+        cached.panicApplied = cached.inPanic();
     }
     // Every lease restarts with its full TTL: clients have that long to renew after a restart.
     for (const auto &[id, ttl] : ttls) {
@@ -213,40 +293,96 @@ Status Registry::load() {
     return Status::ok();
 }
 
+void Registry::cacheInsert(const std::string &key, Instance instance) {
+    m_instancesByLease[instance.leaseId].push_back(key);
+    CachedService &service = m_services[instance.service];
+    ++service.instances;
+    service.unhealthy += instance.health.isUnhealthy() ? 1 : 0;
+    m_instances[key] = std::move(instance);
+}
+
+void Registry::cacheErase(std::map<std::string, Instance>::iterator it) {
+    const Instance &instance = it->second;
+    auto &keys = m_instancesByLease[instance.leaseId];
+    keys.erase(std::remove(keys.begin(), keys.end(), it->first), keys.end());
+    if (keys.empty()) {
+        m_instancesByLease.erase(instance.leaseId);
+    }
+    CachedService &service = m_services[instance.service];
+    --service.instances;
+    service.unhealthy -= instance.health.isUnhealthy() ? 1 : 0;
+    m_instances.erase(it);
+}
+
 void Registry::applyCommitted(const std::vector<store::Event> &events, store::Revision revision) {
-    std::unique_lock lock(m_mutex);
-    for (const store::Event &event : events) {
-        const std::string &key = event.kv.key;
-        if (key.rfind(kInstancesPrefix, 0) == 0) {
-            const auto existing = m_instances.find(key);
-            if (existing != m_instances.end()) {
-                auto &keys = m_instancesByLease[existing->second.leaseId];
-                keys.erase(std::remove(keys.begin(), keys.end(), key), keys.end());
-                if (keys.empty()) {
-                    m_instancesByLease.erase(existing->second.leaseId);
+    std::vector<InstanceChange> changes;
+    std::vector<std::string> stale;
+    {
+        std::unique_lock lock(m_mutex);
+        std::set<std::string> touched;
+        for (const store::Event &event : events) {
+            const std::string &key = event.kv.key;
+            if (key.rfind(kInstancesPrefix, 0) == 0) {
+                if (const auto existing = m_instances.find(key); existing != m_instances.end()) {
+                    cacheErase(existing);
                 }
-                --m_services[existing->second.service].instances;
-                m_instances.erase(existing);
-            }
-            if (event.type == store::EventType::Put) {
-                if (auto instance = decodeInstance(event.kv)) {
-                    m_instancesByLease[instance->leaseId].push_back(key);
-                    ++m_services[instance->service].instances;
-                    m_instances[key] = std::move(*instance);
+                std::optional<Instance> now;
+                if (event.type == store::EventType::Put) {
+                    now = decodeInstance(event.kv);
+                    if (now) {
+                        cacheInsert(key, *now);
+                    }
+                }
+                auto relative = key.substr(kInstancesPrefix.size());
+                const auto slash = relative.find('/');
+                if (slash != std::string::npos) {
+                    touched.insert(relative.substr(0, slash));
+                    changes.push_back(
+                        {relative.substr(0, slash), relative.substr(slash + 1), std::move(now)});
+                }
+            } else if (key.rfind(kServicesPrefix, 0) == 0 && event.type == store::EventType::Put) {
+                if (auto service = decodeService(event.kv)) {
+                    m_services[service->name].service = std::move(*service);
                 }
             }
-        } else if (key.rfind(kServicesPrefix, 0) == 0 && event.type == store::EventType::Put) {
-            if (auto service = decodeService(event.kv)) {
-                m_services[service->name].service = std::move(*service);
+        }
+        m_revision = std::max(m_revision, revision);
+        // A registration or removal can start or end a service's panic; the records then
+        // need their routability re-applied.
+        for (const std::string &name : touched) {
+            const CachedService &service = m_services[name];
+            if (service.inPanic() != service.panicApplied) {
+                stale.push_back(name);
             }
         }
     }
-    m_revision = std::max(m_revision, revision);
+    if (!stale.empty()) {
+        {
+            std::lock_guard lock(m_healthMutex);
+            m_dirtyServices.insert(stale.begin(), stale.end());
+        }
+        flushHealth();
+    }
+    if (!changes.empty()) {
+        std::shared_lock lock(m_listenerMutex);
+        if (m_listener) {
+            m_listener(changes);
+        }
+    }
 }
 
 void Registry::registerInstance(Registration registration,
                                 std::function<void(StatusOr<Registered>)> done,
                                 std::vector<store::Operation> alsoWrite) {
+    registerAttempt(std::move(registration), std::move(done), std::move(alsoWrite), 1);
+}
+
+void Registry::registerAttempt(Registration registration,
+                               std::function<void(StatusOr<Registered>)> done,
+                               std::vector<store::Operation> alsoWrite, int attempt) {
+    // Kept for a retry: the health checker may write the record between our read and commit.
+    const Registration original = registration;
+    const std::vector<store::Operation> originalAlsoWrite = alsoWrite;
     Instance &instance = registration.instance;
     if (instance.state == InstanceState::Unspecified) {
         instance.state = InstanceState::Serving;
@@ -284,6 +420,8 @@ void Registry::registerInstance(Registration registration,
             }
             expectedModRevision = existing->second.modRevision;
             instance.registerTime = existing->second.registerTime;
+            instance.health = existing->second.health;
+            instance.routable = existing->second.routable;
         } else {
             const auto service = m_services.find(instance.service);
             if (service != m_services.end() &&
@@ -324,12 +462,15 @@ void Registry::registerInstance(Registration registration,
     }
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
     m_store.commitAsync(std::move(txn), [this, instance, grantedHere,
-                                         created = expectedModRevision == 0,
-                                         done = std::move(done)](
+                                         created = expectedModRevision == 0, original,
+                                         originalAlsoWrite, attempt, done = std::move(done)](
                                             StatusOr<store::TransactionResult> result) mutable {
         if (!result || !result->succeeded) {
             if (grantedHere) {
                 m_leases.revoke(instance.leaseId);
+            }
+            if (result && attempt < 3) {
+                return registerAttempt(original, std::move(done), originalAlsoWrite, attempt + 1);
             }
             return done(!result
                             ? result.status()
@@ -417,6 +558,7 @@ void Registry::setState(const std::string &service, const std::string &id, Insta
     }
     const store::Revision expected = instance.modRevision;
     instance.state = state;
+    instance.routableChanged = false;
     store::Transaction txn;
     txn.ifModRevision(key, expected).put(key, encode(instance));
     txn.note = std::string(reason::kOperator);
@@ -444,7 +586,19 @@ std::optional<Service> Registry::service(const std::string &name) const {
     }
     Service service = it->second.service;
     service.instanceCount = static_cast<std::int64_t>(it->second.instances);
+    service.unhealthyCount = static_cast<std::int64_t>(it->second.unhealthy);
+    service.panic = it->second.inPanic();
     return service;
+}
+
+std::optional<Instance> Registry::instance(const std::string &service,
+                                           const std::string &id) const {
+    std::shared_lock lock(m_mutex);
+    const auto it = m_instances.find(instanceKey(service, id));
+    if (it == m_instances.end()) {
+        return std::nullopt;
+    }
+    return it->second;
 }
 
 StatusOr<Page<Service>> Registry::listServices(std::size_t pageSize,
@@ -460,6 +614,8 @@ StatusOr<Page<Service>> Registry::listServices(std::size_t pageSize,
         Service service = it->second.service;
         service.name = it->first;
         service.instanceCount = static_cast<std::int64_t>(it->second.instances);
+        service.unhealthyCount = static_cast<std::int64_t>(it->second.unhealthy);
+        service.panic = it->second.inPanic();
         page.items.push_back(std::move(service));
     }
     return page;
@@ -477,6 +633,7 @@ StatusOr<Page<Instance>> Registry::listInstances(const InstanceQuery &query) con
     for (; it != m_instances.end() && it->first.rfind(prefix, 0) == 0; ++it) {
         const Instance &instance = it->second;
         if ((query.state != InstanceState::Unspecified && instance.state != query.state) ||
+            (!query.includeUnroutable && !instance.routable) ||
             !query.selector.matches(instance.labels)) {
             continue;
         }
@@ -535,6 +692,160 @@ void Registry::removeExpired(std::vector<std::string> instanceKeys, std::vector<
                                          {"instances_removed", removed},
                                          {"revision", result->revision}});
         }
+    });
+}
+
+void Registry::setInstanceListener(InstanceListener listener) {
+    std::unique_lock lock(m_listenerMutex);
+    m_listener = std::move(listener);
+}
+
+void Registry::updateHealth(const std::string &service, const std::string &id,
+                            InstanceHealth health, std::vector<store::Operation> alsoWrite,
+                            std::function<void(Status)> done) {
+    {
+        std::lock_guard lock(m_healthMutex);
+        PendingHealth &pending = m_pendingHealth[instanceKey(service, id)];
+        pending.health = std::move(health);
+        std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(pending.alsoWrite));
+        if (done) {
+            pending.done.push_back(std::move(done));
+        }
+        m_dirtyServices.insert(service);
+    }
+    flushHealth();
+}
+
+void Registry::setPanicThreshold(const std::string &service, double threshold) {
+    {
+        std::unique_lock lock(m_mutex);
+        CachedService &cached = m_services[service];
+        if (cached.panicThreshold == threshold) {
+            return;
+        }
+        cached.panicThreshold = threshold;
+        if (cached.service.name.empty()) {
+            cached.service.name = service;
+        }
+    }
+    {
+        std::lock_guard lock(m_healthMutex);
+        m_dirtyServices.insert(service);
+    }
+    flushHealth();
+}
+
+void Registry::flushHealth() {
+    std::map<std::string, PendingHealth> pending;
+    std::set<std::string> services;
+    {
+        std::lock_guard lock(m_healthMutex);
+        if (m_healthInFlight || (m_pendingHealth.empty() && m_dirtyServices.empty())) {
+            return;
+        }
+        m_healthInFlight = true;
+        pending.swap(m_pendingHealth);
+        services.swap(m_dirtyServices);
+    }
+
+    store::Transaction txn;
+    txn.note = std::string(reason::kHealth);
+    std::set<std::string> gone; // pending updates whose instance is no longer registered
+    {
+        std::shared_lock lock(m_mutex);
+        for (const auto &[key, update] : pending) {
+            txn.operations.insert(txn.operations.end(), update.alsoWrite.begin(),
+                                  update.alsoWrite.end());
+            if (m_instances.count(key) == 0) {
+                gone.insert(key);
+            }
+        }
+        for (const std::string &name : services) {
+            const auto cached = m_services.find(name);
+            if (cached == m_services.end()) {
+                continue;
+            }
+            // The service's instances as they will be once the pending updates apply.
+            const std::string prefix = instancesPrefix(name);
+            std::vector<std::pair<const std::string *, Instance>> next;
+            std::size_t unhealthy = 0;
+            for (auto it = m_instances.lower_bound(prefix);
+                 it != m_instances.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+                Instance instance = it->second;
+                if (const auto update = pending.find(it->first); update != pending.end()) {
+                    instance.health = update->second.health;
+                }
+                unhealthy += instance.health.isUnhealthy() ? 1 : 0;
+                next.emplace_back(&it->first, std::move(instance));
+            }
+            const bool panic = inPanic(next.size(), unhealthy, cached->second.panicThreshold);
+            for (auto &[key, instance] : next) {
+                const Instance &stored = m_instances.at(*key);
+                instance.routable = panic || !instance.health.isUnhealthy();
+                if (instance.health == stored.health && instance.routable == stored.routable) {
+                    continue;
+                }
+                instance.routableChanged = instance.routable != stored.routable;
+                txn.ifModRevision(*key, stored.modRevision).put(*key, encode(instance));
+            }
+        }
+    }
+
+    auto finished = [this, gone](std::map<std::string, PendingHealth> &updates) {
+        {
+            std::lock_guard lock(m_healthMutex);
+            m_healthInFlight = false;
+        }
+        for (auto &[key, update] : updates) {
+            const Status status = gone.count(key) != 0
+                                      ? notFound("the instance is no longer registered")
+                                      : Status::ok();
+            for (auto &done : update.done) {
+                done(status);
+            }
+        }
+        flushHealth();
+    };
+    if (txn.operations.empty()) {
+        return finished(pending);
+    }
+    m_store.commitAsync(std::move(txn), [this, pending = std::move(pending),
+                                         services = std::move(services), finished](
+                                            StatusOr<store::TransactionResult> result) mutable {
+        if (result && result->succeeded) {
+            applyCommitted(result->events, result->revision);
+            {
+                std::unique_lock lock(m_mutex);
+                for (const std::string &name : services) {
+                    if (const auto it = m_services.find(name); it != m_services.end()) {
+                        it->second.panicApplied = it->second.inPanic();
+                    }
+                }
+            }
+            return finished(pending);
+        }
+        // A record changed under us (a registration, a removal) or the write failed: put the
+        // updates back, newer ones winning, and try again with the cache as it is now.
+        {
+            std::lock_guard lock(m_healthMutex);
+            for (auto &[key, update] : pending) {
+                auto [it, inserted] = m_pendingHealth.try_emplace(key, std::move(update));
+                if (!inserted) {
+                    it->second.alsoWrite.insert(it->second.alsoWrite.begin(),
+                                                update.alsoWrite.begin(), update.alsoWrite.end());
+                    it->second.done.insert(it->second.done.end(), update.done.begin(),
+                                           update.done.end());
+                }
+            }
+            m_dirtyServices.insert(services.begin(), services.end());
+            m_healthInFlight = false;
+        }
+        if (!result) {
+            // The store is failing or closed: the next update tries again.
+            log::warn("health update not recorded", {{"error", result.status().message()}});
+            return;
+        }
+        flushHealth();
     });
 }
 

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -17,6 +19,29 @@ namespace aegis::registry {
 
 // Numeric values match aegis.v1.InstanceState.
 enum class InstanceState { Unspecified = 0, Serving = 1, Draining = 2, Maintenance = 3 };
+
+// Numeric values match aegis.v1.HealthStatus (and health::HealthState).
+enum class HealthStatus { Unknown = 0, Passing = 1, Warning = 2, Critical = 3 };
+
+const char *healthStatusName(HealthStatus status);
+
+// What the health checker and the callers' reports say of an instance; kept in its record, so
+// every change is an event on the instance and survives a restart.
+struct InstanceHealth {
+    HealthStatus status = HealthStatus::Unknown;
+    bool flapping = false;
+    bool ejected = false;
+    std::chrono::system_clock::time_point ejectedUntil;
+    std::string reason;
+    std::string output;
+    std::chrono::system_clock::time_point changedAt;
+    // The instance has an active or ttl check.
+    bool checked = false;
+
+    // Critical or ejected: discovery hands it out only while its service is in panic.
+    bool isUnhealthy() const { return status == HealthStatus::Critical || ejected; }
+    bool operator==(const InstanceHealth &) const = default;
+};
 
 struct Instance {
     std::string id;
@@ -31,6 +56,12 @@ struct Instance {
     std::chrono::system_clock::time_point registerTime;
     store::Revision createRevision = 0;
     store::Revision modRevision = 0;
+    InstanceHealth health;
+    // Discovery hands the instance to callers: healthy, or its service is in panic.
+    bool routable = true;
+    // In a stored record: the write that produced it flipped `routable` (the routable view of
+    // WatchInstances turns such an update into ADDED or REMOVED).
+    bool routableChanged = false;
 };
 
 struct Service {
@@ -40,7 +71,20 @@ struct Service {
     std::int64_t instanceCount = 0;
     store::Revision createRevision = 0;
     store::Revision modRevision = 0;
+    // Instances that are critical or ejected.
+    std::int64_t unhealthyCount = 0;
+    // More than the panic threshold is unhealthy: every instance is routable.
+    bool panic = false;
 };
+
+// Called after committed changes with the instances they touched (`now` empty: removed), from the
+// store's writer thread: it must be quick.
+struct InstanceChange {
+    std::string service;
+    std::string id;
+    std::optional<Instance> now;
+};
+using InstanceListener = std::function<void(const std::vector<InstanceChange> &)>;
 
 struct RegistryLimits {
     std::size_t maxInstancesPerService = 10000;
@@ -68,6 +112,8 @@ struct InstanceQuery {
     InstanceState state = InstanceState::Unspecified;
     std::size_t pageSize = 100;
     std::string pageToken;
+    // Also list instances that are not routable (critical or ejected outside panic).
+    bool includeUnroutable = false;
 };
 
 template <typename T>
@@ -82,7 +128,14 @@ namespace reason {
 inline constexpr std::string_view kDeregistered = "deregistered";
 inline constexpr std::string_view kLeaseExpired = "lease_expired";
 inline constexpr std::string_view kOperator = "operator";
+// Removed by the health checker after being critical for the check's deregister_after.
+inline constexpr std::string_view kHealthCritical = "health_critical";
+// A change of health (and of routability) only.
+inline constexpr std::string_view kHealth = "health";
 } // namespace reason
+
+// The share of unhealthy instances above which a service is in panic, unless set per service.
+inline constexpr double kDefaultPanicThreshold = 0.5;
 
 // Service discovery state: services and instances, durable in the store under /registry/, with
 // leases in memory (LeaseTable). All of it is cached in memory and written through, so reads cost
@@ -122,6 +175,23 @@ public:
     // periodically; it returns at once when nothing has expired.
     void expireLeases();
 
+    // Records an instance's new health. Updates are coalesced: one transaction at a time carries
+    // every pending update (with their `alsoWrite` operations), recomputes routability of the
+    // services they touch and writes only the records that changed (note "health"). `done` is
+    // called once the update is durable, or with the reason it could not be (NotFound: the
+    // instance is gone). Thread-safe; may be called from a commit callback.
+    void updateHealth(const std::string &service, const std::string &id, InstanceHealth health,
+                      std::vector<store::Operation> alsoWrite = {},
+                      std::function<void(Status)> done = {});
+    // Sets the service's panic threshold (a share, 0..1; 1 disables panic) and re-applies
+    // routability when it changes anything.
+    void setPanicThreshold(const std::string &service, double threshold);
+
+    // The single listener told about every committed instance change. Thread-safe: once a call
+    // replacing it returns, the old listener is not running and will not be called again.
+    void setInstanceListener(InstanceListener listener);
+    std::optional<Instance> instance(const std::string &service, const std::string &id) const;
+
     std::size_t serviceCount() const;
     std::size_t instanceCount() const;
     std::size_t leaseCount() const { return m_leases.size(); }
@@ -136,10 +206,27 @@ private:
     struct CachedService {
         Service service;
         std::size_t instances = 0;
+        std::size_t unhealthy = 0;
+        double panicThreshold = kDefaultPanicThreshold;
+        // The panic state the stored records reflect.
+        bool panicApplied = false;
+        bool inPanic() const;
+    };
+    struct PendingHealth {
+        InstanceHealth health;
+        std::vector<store::Operation> alsoWrite;
+        std::vector<std::function<void(Status)>> done;
     };
     void applyCommitted(const std::vector<store::Event> &events, store::Revision revision);
+    // Cache bookkeeping; m_mutex held exclusively.
+    void cacheInsert(const std::string &key, Instance instance);
+    void cacheErase(std::map<std::string, Instance>::iterator it);
+    // Starts the next coalesced health transaction unless one is in flight.
+    void flushHealth();
     // Removes instances (and lease records) whose leases expired, with reason lease_expired.
     void removeExpired(std::vector<std::string> instanceKeys, std::vector<LeaseId> leases);
+    void registerAttempt(Registration registration, std::function<void(StatusOr<Registered>)> done,
+                         std::vector<store::Operation> alsoWrite, int attempt);
 
     store::Store &m_store;
     ClockPtr m_clock;
@@ -152,6 +239,16 @@ private:
     std::map<LeaseId, std::vector<std::string>> m_instancesByLease;
     // Every registry change up to this revision is in the cache.
     store::Revision m_revision = 0;
+
+    // Held shared while the listener runs, exclusively to replace it.
+    std::shared_mutex m_listenerMutex;
+    InstanceListener m_listener;
+
+    // Guards the coalescing state of health updates (taken before m_mutex, never inside it).
+    std::mutex m_healthMutex;
+    std::map<std::string, PendingHealth> m_pendingHealth; // by instance key
+    std::set<std::string> m_dirtyServices;                // routability to re-apply
+    bool m_healthInFlight = false;
 };
 
 } // namespace aegis::registry

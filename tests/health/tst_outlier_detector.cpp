@@ -1,7 +1,7 @@
 // Passive outlier detection (consecutive failures, back-off, max share) and the panic threshold.
 
 #include "health/outlier_detector.h"
-#include "health/panic_threshold.h"
+#include "registry/panic_threshold.h"
 
 #include <QtTest>
 
@@ -119,7 +119,7 @@ private slots:
         for (QChar c : health) {
             healthy.push_back(c == QLatin1Char('+'));
         }
-        const auto selection = selectInstances(healthy, threshold);
+        const auto selection = registry::selectInstances(healthy, threshold);
         QCOMPARE(selection.panic, panic);
         QCOMPARE(static_cast<int>(selection.indices.size()), returned);
         for (auto index : selection.indices) {

@@ -1,8 +1,8 @@
-#include "health/panic_threshold.h"
+#include "registry/panic_threshold.h"
 
 #include <algorithm>
 
-namespace aegis::health {
+namespace aegis::registry {
 
 bool inPanic(std::size_t total, std::size_t unhealthy, double threshold) {
     if (total == 0 || threshold >= 1.0) {
@@ -24,4 +24,4 @@ InstanceSelection selectInstances(const std::vector<bool> &healthy, double thres
     return selection;
 }
 
-} // namespace aegis::health
+} // namespace aegis::registry

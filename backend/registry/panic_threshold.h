@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace aegis::health {
+namespace aegis::registry {
 
 // Panic threshold (Envoy's panic mode, Nacos's protect threshold): when more than `threshold`
 // (a share, 0..1) of a service's instances are unhealthy, the failure is more likely in the
@@ -21,4 +21,4 @@ struct InstanceSelection {
 // `healthy[i]` tells whether instance i is healthy (not critical, not ejected).
 InstanceSelection selectInstances(const std::vector<bool> &healthy, double threshold);
 
-} // namespace aegis::health
+} // namespace aegis::registry

@@ -1,0 +1,755 @@
+#include "health/health_monitor.h"
+
+#include "common/duration.h"
+#include "common/logging.h"
+
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <future>
+
+namespace aegis::health {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono;
+using nlohmann::json;
+using registry::HealthStatus;
+
+constexpr std::size_t kMaxOutputBytes = 256;
+
+std::int64_t toMillis(system_clock::time_point time) {
+    return duration_cast<milliseconds>(time.time_since_epoch()).count();
+}
+
+HealthStatus toStatus(HealthState state) {
+    return static_cast<HealthStatus>(static_cast<int>(state));
+}
+
+HealthState toState(HealthStatus status) {
+    return static_cast<HealthState>(static_cast<int>(status));
+}
+
+std::string truncated(const std::string &text) {
+    return text.size() <= kMaxOutputBytes ? text : text.substr(0, kMaxOutputBytes) + "…";
+}
+
+// "service/instance" -> the two parts.
+std::pair<std::string, std::string> splitKey(const std::string &key) {
+    const auto slash = key.find('/');
+    return {key.substr(0, slash), slash == std::string::npos ? "" : key.substr(slash + 1)};
+}
+
+std::string sequenceName(std::uint64_t sequence) {
+    char buffer[24];
+    std::snprintf(buffer, sizeof buffer, "%016llu", static_cast<unsigned long long>(sequence));
+    return buffer;
+}
+
+// The host part of "host:port" or "[v6]:port", and the port.
+std::pair<std::string, std::uint16_t> splitAddress(const std::string &address) {
+    const auto colon = address.rfind(':');
+    std::string host = address.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    const int port = std::atoi(address.c_str() + colon + 1);
+    return {host, static_cast<std::uint16_t>(port > 0 && port < 65536 ? port : 0)};
+}
+
+Status checkRange(std::int64_t value, std::int64_t low, std::int64_t high, std::string_view field,
+                  std::string_view unit = "") {
+    if (value < low || value > high) {
+        return invalidArgument(std::string(field) + " must be between " + std::to_string(low) +
+                               std::string(unit) + " and " + std::to_string(high) +
+                               std::string(unit) + " (got " + std::to_string(value) + ")");
+    }
+    return Status::ok();
+}
+
+} // namespace
+
+Status validateServiceCheck(const ServiceCheck &check, const ProberRegistry &probers) {
+    if (probers.find(check.kind) == nullptr) {
+        return invalidArgument("check.kind must be http, tcp, grpc or ttl (got '" +
+                               check.kind.substr(0, 32) + "')");
+    }
+    const CheckParams &p = check.params;
+    const std::int64_t interval = p.interval.count();
+    for (const Status &status : {
+             checkRange(interval, 100, 3'600'000, "check.interval_ms", "ms"),
+             checkRange(p.timeout.count(), 10, std::max<std::int64_t>(interval, 10),
+                        "check.timeout_ms (at most the interval)", "ms"),
+             checkRange(p.rise, 1, 100, "check.rise"),
+             checkRange(p.fall, 1, 100, "check.fall"),
+             checkRange(p.jitter.count(), 0, interval / 2,
+                        "check.jitter_ms (at most half the interval)", "ms"),
+             checkRange(static_cast<std::int64_t>(p.flap.maxTransitions), 0, 1000,
+                        "check.flap_max_transitions"),
+             checkRange(p.flap.window.count(), 1000, 86'400'000, "check.flap_window_ms", "ms"),
+         }) {
+        if (!status.isOk()) {
+            return status;
+        }
+    }
+    if (p.deregisterAfter.count() != 0 &&
+        (p.deregisterAfter < p.interval || p.deregisterAfter > hours(24 * 7))) {
+        return invalidArgument("check.deregister_after_ms must be 0 (never) or between the "
+                               "interval and 7 days (got " +
+                               std::to_string(p.deregisterAfter.count()) + ")");
+    }
+    if (!(check.panicThreshold >= 0.0 && check.panicThreshold <= 1.0)) {
+        return invalidArgument("check.panic_threshold must be a share between 0 and 1");
+    }
+    if (check.options.size() > 32) {
+        return invalidArgument("check.options may have at most 32 entries");
+    }
+    for (const auto &[name, value] : check.options) {
+        if (name.size() > 63 || value.size() > 1024) {
+            return invalidArgument("check.options: names are at most 63 and values 1024 bytes");
+        }
+    }
+    // The kind's own rules for its options, checked on a stand-in target.
+    asio::io_context scratch;
+    ProbeSpec spec{check.kind, "127.0.0.1", check.port == 0 ? std::uint16_t(1) : check.port,
+                   check.options};
+    if (auto prober = probers.create(
+            spec, ProberContext{scratch.get_executor(), std::make_shared<SystemClock>()});
+        !prober) {
+        return invalidArgument("check.options: " + prober.status().message());
+    }
+    return Status::ok();
+}
+
+StatusOr<std::optional<CheckDefinition>> checkForInstance(const ServiceCheck &check,
+                                                          const registry::Instance &instance) {
+    constexpr std::string_view kPrefix = "health.";
+    auto [host, port] = splitAddress(instance.address);
+    CheckDefinition definition;
+    definition.id = instance.service + "/" + instance.id;
+    definition.params = check.params;
+    definition.probe.kind = check.kind;
+    definition.probe.options = check.options;
+    if (check.port != 0) {
+        port = check.port;
+    }
+    for (const auto &[key, value] : instance.metadata) {
+        if (key.rfind(kPrefix, 0) != 0) {
+            continue;
+        }
+        const std::string name = key.substr(kPrefix.size());
+        const std::string field = "metadata." + key;
+        if (name == "disabled") {
+            if (value == "true") {
+                return std::optional<CheckDefinition>();
+            }
+        } else if (name == "port") {
+            const int parsed = std::atoi(value.c_str());
+            if (parsed <= 0 || parsed > 65535 || std::to_string(parsed) != value) {
+                return invalidArgument(field + " must be a port of 1-65535 (got '" +
+                                       value.substr(0, 16) + "')");
+            }
+            port = static_cast<std::uint16_t>(parsed);
+        } else if (name == "interval" || name == "timeout") {
+            auto parsed = parseDuration(value, field);
+            if (!parsed) {
+                return parsed.status();
+            }
+            (name == "interval" ? definition.params.interval : definition.params.timeout) = *parsed;
+        } else {
+            definition.probe.options[name] = value;
+        }
+    }
+    definition.probe.host = host;
+    definition.probe.port = port;
+    if (definition.params.timeout > definition.params.interval) {
+        definition.params.timeout = definition.params.interval;
+    }
+    definition.params.jitter = std::min(definition.params.jitter, definition.params.interval / 2);
+    return std::optional<CheckDefinition>(std::move(definition));
+}
+
+HealthMonitor::HealthMonitor(store::Store &store, registry::Registry &registry,
+                             asio::io_context &io, const ProberRegistry &probers, ClockPtr clock,
+                             HealthMonitorOptions options)
+    : m_store(store)
+    , m_registry(registry)
+    , m_io(io)
+    , m_probers(probers)
+    , m_clock(clock)
+    , m_options(std::move(options))
+    , m_strand(asio::make_strand(io))
+    , m_outliers(m_options.outlier, clock) {
+    HealthSchedulerOptions schedulerOptions;
+    schedulerOptions.jitterSeed = m_options.jitterSeed;
+    schedulerOptions.onEvent = [this](const std::string &checkId, const HealthEvent &event) {
+        onCheckEvent(checkId, event);
+    };
+    schedulerOptions.onDeregisterDue = [this](const std::string &checkId) {
+        onDeregisterDue(checkId);
+    };
+    m_scheduler =
+        std::make_unique<HealthScheduler>(io, probers, std::move(clock), schedulerOptions);
+}
+
+HealthMonitor::~HealthMonitor() {
+    m_registry.setInstanceListener(nullptr);
+    // Handlers already posted to the strand run before this one.
+    if (!m_io.stopped()) {
+        std::promise<void> drained;
+        asio::post(m_strand, [&drained] { drained.set_value(); });
+        drained.get_future().wait_for(seconds(5));
+    }
+    // Waits for probes in flight; no check callback runs after this.
+    m_scheduler.reset();
+}
+
+std::string HealthMonitor::checkKey(const std::string &service) {
+    return std::string(kChecksPrefix) + service;
+}
+
+std::string HealthMonitor::historyPrefix(const std::string &service,
+                                         const std::string &instanceId) {
+    return std::string(kHistoryPrefix) + service + "/" + instanceId + "/";
+}
+
+std::string HealthMonitor::encodeCheck(const ServiceCheck &check) {
+    const CheckParams &p = check.params;
+    return json{{"kind", check.kind},
+                {"port", check.port},
+                {"options", check.options},
+                {"interval_ms", p.interval.count()},
+                {"timeout_ms", p.timeout.count()},
+                {"rise", p.rise},
+                {"fall", p.fall},
+                {"initial_status", static_cast<int>(p.initialState)},
+                {"deregister_after_ms", p.deregisterAfter.count()},
+                {"jitter_ms", p.jitter.count()},
+                {"flap_max_transitions", p.flap.maxTransitions},
+                {"flap_window_ms", p.flap.window.count()},
+                {"panic_threshold", check.panicThreshold}}
+        .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<ServiceCheck> HealthMonitor::decodeCheck(const std::string &value) {
+    const auto in = json::parse(value, nullptr, false);
+    if (in.is_discarded() || !in.is_object()) {
+        return std::nullopt;
+    }
+    ServiceCheck check;
+    CheckParams &p = check.params;
+    check.kind = in.value("kind", "");
+    check.port = in.value<std::uint16_t>("port", 0);
+    check.options = in.value("options", std::map<std::string, std::string>{});
+    p.interval = milliseconds(in.value<std::int64_t>("interval_ms", 10000));
+    p.timeout = milliseconds(in.value<std::int64_t>("timeout_ms", 2000));
+    p.rise = in.value("rise", 2u);
+    p.fall = in.value("fall", 3u);
+    p.initialState = static_cast<HealthState>(in.value("initial_status", 0));
+    p.deregisterAfter = milliseconds(in.value<std::int64_t>("deregister_after_ms", 0));
+    p.jitter = milliseconds(in.value<std::int64_t>("jitter_ms", 0));
+    p.flap.maxTransitions = in.value<std::size_t>("flap_max_transitions", 5);
+    p.flap.window = milliseconds(in.value<std::int64_t>("flap_window_ms", 300000));
+    check.panicThreshold = in.value("panic_threshold", registry::kDefaultPanicThreshold);
+    return check;
+}
+
+std::optional<RecordedTransition> HealthMonitor::decodeTransition(const store::KeyValue &kv) {
+    if (kv.key.rfind(kHistoryPrefix, 0) != 0) {
+        return std::nullopt;
+    }
+    const std::string rest = kv.key.substr(kHistoryPrefix.size());
+    const auto first = rest.find('/');
+    const auto last = rest.rfind('/');
+    if (first == std::string::npos || first == last) {
+        return std::nullopt;
+    }
+    const auto in = json::parse(kv.value, nullptr, false);
+    if (in.is_discarded() || !in.is_object()) {
+        return std::nullopt;
+    }
+    RecordedTransition transition;
+    transition.service = rest.substr(0, first);
+    transition.instanceId = rest.substr(first + 1, last - first - 1);
+    transition.from = static_cast<HealthStatus>(in.value("from", 0));
+    transition.to = static_cast<HealthStatus>(in.value("to", 0));
+    transition.flapping = in.value("flapping", false);
+    transition.ejected = in.value("ejected", false);
+    transition.reason = in.value("reason", "");
+    transition.output = in.value("output", "");
+    transition.time = system_clock::time_point(milliseconds(in.value<std::int64_t>("time_ms", 0)));
+    transition.revision = kv.modRevision;
+    return transition;
+}
+
+Status HealthMonitor::start() {
+    auto checks = m_store.rangePrefix(std::string(kChecksPrefix));
+    auto history = m_store.rangePrefix(std::string(kHistoryPrefix));
+    for (const auto *result : {&checks, &history}) {
+        if (!*result) {
+            return result->status();
+        }
+    }
+    // Changes from now on are reconciled after this start; none is missed between the listing
+    // below and the listener.
+    m_registry.setInstanceListener([this](const std::vector<registry::InstanceChange> &changes) {
+        onInstancesChanged(changes);
+    });
+    std::lock_guard lock(m_mutex);
+    for (const auto &kv : checks->kvs) {
+        const std::string service = kv.key.substr(kChecksPrefix.size());
+        auto check = decodeCheck(kv.value);
+        if (!check || !validateServiceCheck(*check, m_probers).isOk()) {
+            log::warn("skipping unreadable health check", {{"key", kv.key}});
+            continue;
+        }
+        m_registry.setPanicThreshold(service, check->panicThreshold);
+        m_checks[service] = StoredCheck{std::move(*check), kv.modRevision};
+    }
+    for (const auto &kv : history->kvs) {
+        const auto transition = decodeTransition(kv);
+        if (!transition) {
+            continue;
+        }
+        Tracked &tracked = m_tracked[trackedKey(transition->service, transition->instanceId)];
+        const std::uint64_t sequence = std::stoull(kv.key.substr(kv.key.rfind('/') + 1));
+        tracked.history.push_back(sequence);
+        tracked.nextSequence = sequence + 1;
+        tracked.lastTransition = transition->time;
+    }
+
+    registry::InstanceQuery query;
+    query.includeUnroutable = true;
+    query.pageSize = 1000;
+    std::size_t instances = 0;
+    do {
+        auto page = m_registry.listInstances(query);
+        if (!page) {
+            return page.status();
+        }
+        for (const auto &instance : page->items) {
+            Tracked &tracked = m_tracked[trackedKey(instance.service, instance.id)];
+            tracked.health = instance.health;
+            reconcileLocked(instance.service, instance.id, instance);
+            ++instances;
+        }
+        query.pageToken = page->nextPageToken;
+    } while (!query.pageToken.empty());
+
+    log::info("health checks started", {{"services_with_checks", m_checks.size()},
+                                        {"checks", m_scheduler->checkCount()},
+                                        {"instances", instances}});
+    return Status::ok();
+}
+
+void HealthMonitor::onInstancesChanged(const std::vector<registry::InstanceChange> &changes) {
+    std::vector<std::pair<std::string, std::string>> touched;
+    touched.reserve(changes.size());
+    for (const auto &change : changes) {
+        touched.emplace_back(change.service, change.id);
+    }
+    asio::post(m_strand, [this, touched = std::move(touched)] {
+        std::lock_guard lock(m_mutex);
+        for (const auto &[service, id] : touched) {
+            // The registry's current view, not the change's: handlers may run late.
+            reconcileLocked(service, id, m_registry.instance(service, id));
+        }
+    });
+}
+
+void HealthMonitor::reconcileServiceLocked(const std::string &service) {
+    registry::InstanceQuery query;
+    query.service = service;
+    query.includeUnroutable = true;
+    query.pageSize = 1000;
+    do {
+        auto page = m_registry.listInstances(query);
+        if (!page) {
+            return;
+        }
+        for (const auto &instance : page->items) {
+            reconcileLocked(service, instance.id, instance);
+        }
+        query.pageToken = page->nextPageToken;
+    } while (!query.pageToken.empty());
+}
+
+void HealthMonitor::reconcileLocked(const std::string &service, const std::string &instanceId,
+                                    const std::optional<registry::Instance> &instance) {
+    const std::string key = trackedKey(service, instanceId);
+    auto found = m_tracked.find(key);
+    if (!instance) {
+        if (found != m_tracked.end() && found->second.registered) {
+            if (!found->second.fingerprint.empty()) {
+                (void)m_scheduler->removeCheck(key);
+                found->second.fingerprint.clear();
+            }
+            found->second.registered = false;
+            m_outliersStale.insert(service);
+        }
+        return;
+    }
+    if (found == m_tracked.end()) {
+        found = m_tracked.emplace(key, Tracked{}).first;
+        found->second.health = instance->health;
+        m_outliersStale.insert(service);
+    }
+    Tracked &tracked = found->second;
+    tracked.registered = true;
+
+    std::optional<CheckDefinition> definition;
+    std::string fingerprint;
+    const auto config = m_checks.find(service);
+    if (config != m_checks.end()) {
+        auto resolved = checkForInstance(config->second.check, *instance);
+        if (!resolved) {
+            log::warn("instance health overrides ignored",
+                      {{"instance", key}, {"error", resolved.status().message()}});
+            registry::Instance plain;
+            plain.id = instance->id;
+            plain.service = instance->service;
+            plain.address = instance->address;
+            resolved = checkForInstance(config->second.check, plain);
+        }
+        if (resolved && resolved->has_value()) {
+            definition = std::move(**resolved);
+            fingerprint = std::to_string(config->second.modRevision) + "|" + instance->address;
+            for (const auto &[name, value] : instance->metadata) {
+                if (name.rfind("health.", 0) == 0) {
+                    fingerprint += "|" + name + "=" + value;
+                }
+            }
+        }
+    }
+    if (fingerprint == tracked.fingerprint) {
+        return;
+    }
+    if (!tracked.fingerprint.empty()) {
+        (void)m_scheduler->removeCheck(key);
+        tracked.fingerprint.clear();
+    }
+    const HealthStatus before = tracked.health.status;
+    if (!definition) {
+        if (tracked.health.checked) {
+            tracked.health.status = HealthStatus::Unknown;
+            tracked.health.checked = false;
+            tracked.health.flapping = false;
+            tracked.health.reason = "no health check";
+            tracked.health.output.clear();
+            tracked.health.changedAt = m_clock->now();
+            publishLocked(service, instanceId, tracked, before);
+        }
+        return;
+    }
+    // A restarted or reconfigured check carries on from the instance's current status, so a
+    // critical instance stays out of rotation until it has passed `rise` times.
+    if (tracked.health.checked) {
+        definition->params.initialState = toState(tracked.health.status);
+    }
+    const std::string kind = definition->probe.kind;
+    const std::string target =
+        definition->probe.host + ":" + std::to_string(definition->probe.port);
+    if (Status added = m_scheduler->addCheck(std::move(*definition)); !added.isOk()) {
+        log::warn("health check not started", {{"instance", key}, {"error", added.message()}});
+        return;
+    }
+    tracked.fingerprint = std::move(fingerprint);
+    tracked.kind = kind;
+    tracked.target = target;
+    if (!tracked.health.checked) {
+        tracked.health.checked = true;
+        tracked.health.status = toStatus(config->second.check.params.initialState);
+        tracked.health.reason = "check started";
+        tracked.health.output.clear();
+        tracked.health.changedAt = m_clock->now();
+        publishLocked(service, instanceId, tracked, before);
+    }
+}
+
+void HealthMonitor::publishLocked(const std::string &service, const std::string &instanceId,
+                                  Tracked &tracked, HealthStatus from) {
+    const std::string prefix = historyPrefix(service, instanceId);
+    const std::uint64_t sequence = tracked.nextSequence++;
+    std::vector<store::Operation> operations;
+    operations.push_back({store::Operation::Kind::Put, prefix + sequenceName(sequence),
+                          json{{"from", static_cast<int>(from)},
+                               {"to", static_cast<int>(tracked.health.status)},
+                               {"flapping", tracked.health.flapping},
+                               {"ejected", tracked.health.ejected},
+                               {"reason", tracked.health.reason},
+                               {"output", truncated(tracked.health.output)},
+                               {"time_ms", toMillis(tracked.health.changedAt)}}
+                              .dump(-1, ' ', false, json::error_handler_t::replace)});
+    tracked.history.push_back(sequence);
+    tracked.lastTransition = tracked.health.changedAt;
+    while (tracked.history.size() > m_options.historyLimit) {
+        operations.push_back(
+            {store::Operation::Kind::Delete, prefix + sequenceName(tracked.history.front()), {}});
+        tracked.history.pop_front();
+    }
+    registry::InstanceHealth health = tracked.health;
+    health.output = truncated(health.output);
+    // Called under m_mutex, so updates of one instance reach the registry in order.
+    m_registry.updateHealth(service, instanceId, std::move(health), std::move(operations));
+}
+
+void HealthMonitor::onCheckEvent(const std::string &checkId, const HealthEvent &event) {
+    std::lock_guard lock(m_mutex);
+    const auto found = m_tracked.find(checkId);
+    if (found == m_tracked.end() || found->second.fingerprint.empty()) {
+        return; // the check was removed while this probe ran
+    }
+    Tracked &tracked = found->second;
+    const HealthStatus from = tracked.health.status;
+    tracked.health.status = toStatus(event.to);
+    tracked.health.flapping = event.flapping;
+    tracked.health.reason = event.reason;
+    tracked.health.output = event.output;
+    tracked.health.changedAt = event.at;
+    tracked.health.checked = true;
+    const auto [service, id] = splitKey(checkId);
+    publishLocked(service, id, tracked, from);
+}
+
+void HealthMonitor::onDeregisterDue(const std::string &checkId) {
+    const auto [service, id] = splitKey(checkId);
+    log::info("removing an instance critical for too long", {{"instance", checkId}});
+    m_registry.deregister(
+        service, id, registry::reason::kHealthCritical,
+        [checkId](StatusOr<store::Revision> result) {
+            if (!result && result.status().code() != StatusCode::NotFound) {
+                log::warn("removal of a critical instance failed",
+                          {{"instance", checkId}, {"error", result.status().message()}});
+            }
+        });
+}
+
+std::optional<StoredCheck> HealthMonitor::check(const std::string &service) const {
+    std::lock_guard lock(m_mutex);
+    const auto it = m_checks.find(service);
+    if (it == m_checks.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+void HealthMonitor::setCheck(const std::string &service, ServiceCheck check,
+                             store::Revision expectedRevision,
+                             std::function<void(StatusOr<store::Revision>)> done,
+                             std::vector<store::Operation> alsoWrite) {
+    if (Status valid = registry::Registry::validateServiceName(service, "service"); !valid.isOk()) {
+        return done(valid);
+    }
+    if (Status valid = validateServiceCheck(check, m_probers); !valid.isOk()) {
+        return done(valid);
+    }
+    if (expectedRevision < -1) {
+        return done(invalidArgument("expected_revision must be -1, 0 or a revision"));
+    }
+    const std::string key = checkKey(service);
+    store::Transaction txn;
+    if (expectedRevision == -1) {
+        txn.ifMissing(key);
+    } else if (expectedRevision > 0) {
+        txn.ifModRevision(key, expectedRevision);
+    }
+    txn.put(key, encodeCheck(check));
+    std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
+    m_store.commitAsync(
+        std::move(txn), [this, service, check = std::move(check), done = std::move(done)](
+                            StatusOr<store::TransactionResult> result) mutable {
+            if (!result) {
+                return done(result.status());
+            }
+            if (!result->succeeded) {
+                const auto current = this->check(service);
+                return done(Status(
+                    StatusCode::Aborted,
+                    "the health check of '" + service + "' was changed meanwhile" +
+                        (current ? " (now at revision " + std::to_string(current->modRevision) + ")"
+                                 : " (it no longer exists)") +
+                        "; reload it and apply your change again"));
+            }
+            const double threshold = check.panicThreshold;
+            {
+                std::lock_guard lock(m_mutex);
+                m_checks[service] = StoredCheck{std::move(check), result->revision};
+            }
+            m_registry.setPanicThreshold(service, threshold);
+            asio::post(m_strand, [this, service] {
+                std::lock_guard lock(m_mutex);
+                reconcileServiceLocked(service);
+            });
+            done(result->revision);
+        });
+}
+
+void HealthMonitor::deleteCheck(const std::string &service,
+                                std::function<void(StatusOr<store::Revision>)> done,
+                                std::vector<store::Operation> alsoWrite) {
+    if (Status valid = registry::Registry::validateServiceName(service, "service"); !valid.isOk()) {
+        return done(valid);
+    }
+    const std::string key = checkKey(service);
+    store::Transaction txn;
+    txn.ifExists(key).remove(key);
+    std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
+    m_store.commitAsync(std::move(txn), [this, service, done = std::move(done)](
+                                            StatusOr<store::TransactionResult> result) {
+        if (!result) {
+            return done(result.status());
+        }
+        if (!result->succeeded) {
+            return done(notFound("service '" + service + "' has no health check"));
+        }
+        {
+            std::lock_guard lock(m_mutex);
+            m_checks.erase(service);
+        }
+        m_registry.setPanicThreshold(service, registry::kDefaultPanicThreshold);
+        asio::post(m_strand, [this, service] {
+            std::lock_guard lock(m_mutex);
+            reconcileServiceLocked(service);
+        });
+        done(result->revision);
+    });
+}
+
+Status HealthMonitor::report(const std::string &service, const std::string &instanceId,
+                             const ProbeResult &result) {
+    const Status status = m_scheduler->report(trackedKey(service, instanceId), result);
+    if (status.code() == StatusCode::NotFound) {
+        return notFound("instance '" + instanceId + "' of service '" + service +
+                        "' has no health check");
+    }
+    return status;
+}
+
+void HealthMonitor::refreshOutlierInstancesLocked(const std::string &service) {
+    if (m_outliersStale.erase(service) == 0) {
+        return;
+    }
+    std::vector<std::string> ids;
+    const std::string prefix = service + "/";
+    for (auto it = m_tracked.lower_bound(prefix);
+         it != m_tracked.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+        if (it->second.registered) {
+            ids.push_back(it->first.substr(prefix.size()));
+        }
+    }
+    m_outliers.setInstances(service, ids);
+}
+
+std::vector<std::string> HealthMonitor::recordOutcomes(const std::string &service,
+                                                       const std::vector<CallOutcome> &outcomes) {
+    std::vector<std::string> ejected;
+    std::lock_guard lock(m_mutex);
+    refreshOutlierInstancesLocked(service);
+    for (const CallOutcome &outcome : outcomes) {
+        const auto found = m_tracked.find(trackedKey(service, outcome.instanceId));
+        if (found == m_tracked.end() || !found->second.registered) {
+            continue;
+        }
+        if (outcome.successes > 0) {
+            m_outliers.recordOutcome(service, outcome.instanceId, true);
+        }
+        const std::uint32_t failures = std::min(outcome.trailingFailures, outcome.failures);
+        for (std::uint32_t i = 0; i < std::min(failures, m_options.outlier.consecutiveFailures);
+             ++i) {
+            if (!m_outliers.recordOutcome(service, outcome.instanceId, false)) {
+                continue;
+            }
+            const auto state = m_outliers.state(service, outcome.instanceId);
+            const auto length =
+                duration_cast<milliseconds>(state.ejectedUntil - m_clock->steadyNow());
+            Tracked &tracked = found->second;
+            tracked.health.ejected = true;
+            tracked.health.ejectedUntil = m_clock->now() + length;
+            tracked.health.reason = "ejected for " + formatDuration(length) + " after " +
+                                    std::to_string(m_options.outlier.consecutiveFailures) +
+                                    " consecutive failed calls reported by callers (ejection " +
+                                    std::to_string(state.ejections) + ")";
+            tracked.health.output.clear();
+            tracked.health.changedAt = m_clock->now();
+            m_ejected.insert(found->first);
+            publishLocked(service, outcome.instanceId, tracked, tracked.health.status);
+            ejected.push_back(outcome.instanceId);
+            break;
+        }
+    }
+    return ejected;
+}
+
+std::optional<CheckDetail> HealthMonitor::detail(const std::string &service,
+                                                 const std::string &instanceId) {
+    const std::string key = trackedKey(service, instanceId);
+    CheckDetail detail;
+    {
+        std::lock_guard lock(m_mutex);
+        const auto found = m_tracked.find(key);
+        if (found == m_tracked.end() || found->second.fingerprint.empty()) {
+            return std::nullopt;
+        }
+        detail.kind = found->second.kind;
+        detail.target = found->second.target;
+    }
+    auto snapshot = m_scheduler->snapshot(key);
+    if (!snapshot) {
+        return std::nullopt;
+    }
+    detail.snapshot = std::move(*snapshot);
+    detail.outlier = m_outliers.state(service, instanceId);
+    return detail;
+}
+
+void HealthMonitor::sweep() {
+    std::vector<std::string> staleHistory;
+    {
+        std::lock_guard lock(m_mutex);
+        for (auto it = m_ejected.begin(); it != m_ejected.end();) {
+            const auto [service, id] = splitKey(*it);
+            const auto found = m_tracked.find(*it);
+            if (found != m_tracked.end() && m_outliers.isEjected(service, id)) {
+                ++it;
+                continue;
+            }
+            if (found != m_tracked.end() && found->second.registered) {
+                Tracked &tracked = found->second;
+                tracked.health.ejected = false;
+                tracked.health.ejectedUntil = {};
+                tracked.health.reason = "ejection ended; back in rotation";
+                tracked.health.changedAt = m_clock->now();
+                publishLocked(service, id, tracked, tracked.health.status);
+            }
+            it = m_ejected.erase(it);
+        }
+        const auto now = m_clock->now();
+        if (now - m_lastHistoryPrune >= minutes(1)) {
+            m_lastHistoryPrune = now;
+            for (auto it = m_tracked.begin(); it != m_tracked.end();) {
+                if (!it->second.registered &&
+                    now - it->second.lastTransition > m_options.historyRetention) {
+                    const auto [service, id] = splitKey(it->first);
+                    staleHistory.push_back(historyPrefix(service, id));
+                    it = m_tracked.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+        }
+    }
+    if (!staleHistory.empty()) {
+        store::Transaction txn;
+        for (auto &prefix : staleHistory) {
+            txn.removePrefix(std::move(prefix));
+        }
+        m_store.commitAsync(std::move(txn), [](StatusOr<store::TransactionResult> result) {
+            if (!result) {
+                log::warn("old health history not dropped", {{"error", result.status().message()}});
+            }
+        });
+    }
+}
+
+} // namespace aegis::health

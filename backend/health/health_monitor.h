@@ -1,0 +1,195 @@
+#pragma once
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "health/health_scheduler.h"
+#include "health/outlier_detector.h"
+#include "registry/registry.h"
+#include "store/store.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace aegis::health {
+
+// A service's check as operators configure it; each instance's check is this with the
+// instance's "health.*" metadata overrides applied (see checkForInstance()).
+struct ServiceCheck {
+    // "http", "tcp", "grpc" or "ttl".
+    std::string kind;
+    // 0: the port of the instance's address.
+    std::uint16_t port = 0;
+    std::map<std::string, std::string> options;
+    CheckParams params;
+    double panicThreshold = registry::kDefaultPanicThreshold;
+};
+
+// A stored ServiceCheck with the revision of its last change.
+struct StoredCheck {
+    ServiceCheck check;
+    store::Revision modRevision = 0;
+};
+
+// One recorded transition of an instance's health.
+struct RecordedTransition {
+    std::string service;
+    std::string instanceId;
+    registry::HealthStatus from = registry::HealthStatus::Unknown;
+    registry::HealthStatus to = registry::HealthStatus::Unknown;
+    bool flapping = false;
+    bool ejected = false;
+    std::string reason;
+    std::string output;
+    std::chrono::system_clock::time_point time;
+    store::Revision revision = 0;
+};
+
+// What callers saw of one instance since their last report.
+struct CallOutcome {
+    std::string instanceId;
+    std::uint32_t successes = 0;
+    std::uint32_t failures = 0;
+    // Failures since the last success.
+    std::uint32_t trailingFailures = 0;
+};
+
+// The live detail of an instance's check, for GetInstanceHealth.
+struct CheckDetail {
+    std::string kind;
+    std::string target;
+    CheckSnapshot snapshot;
+    OutlierDetector::InstanceState outlier;
+};
+
+struct HealthMonitorOptions {
+    OutlierDetectorOptions outlier;
+    // Transitions kept per instance; the oldest go first.
+    std::size_t historyLimit = 100;
+    // History of an instance that is no longer registered is dropped this long after its last
+    // transition.
+    std::chrono::milliseconds historyRetention = std::chrono::hours(1);
+    std::uint64_t jitterSeed = 0;
+};
+
+// Validates a ServiceCheck against the limits and the probe kinds known to `probers`;
+// InvalidArgument names the field ("check.interval_ms", "check.options.path", ...).
+Status validateServiceCheck(const ServiceCheck &check, const ProberRegistry &probers);
+
+// The check of one instance: the service's, with the instance's metadata overrides
+// ("health.port", "health.interval", "health.timeout", "health.disabled", and "health.<option>"
+// for any probe option). Empty when the instance opts out with health.disabled=true.
+StatusOr<std::optional<CheckDefinition>> checkForInstance(const ServiceCheck &check,
+                                                          const registry::Instance &instance);
+
+// Health checking wired to discovery. It follows the registry (every instance of a service with a
+// check gets one in the HealthScheduler), turns the checks' announced events and the callers'
+// outcome reports into the instances' health (Registry::updateHealth, which also applies the
+// panic threshold), records each transition under /health/history/ (bounded per instance), and
+// removes instances critical for their check's deregister_after. Check configurations live under
+// /health/checks/<service>. Thread-safe; work triggered by the registry runs on its own strand of
+// the io pool. Destroy it before the io pool stops.
+class HealthMonitor {
+public:
+    static constexpr std::string_view kChecksPrefix = "/health/checks/";
+    static constexpr std::string_view kHistoryPrefix = "/health/history/";
+
+    HealthMonitor(store::Store &store, registry::Registry &registry, boost::asio::io_context &io,
+                  const ProberRegistry &probers, ClockPtr clock, HealthMonitorOptions options = {});
+    ~HealthMonitor();
+    HealthMonitor(const HealthMonitor &) = delete;
+    HealthMonitor &operator=(const HealthMonitor &) = delete;
+
+    // Loads check configurations and history, and starts the checks of every registered
+    // instance. Call once, after Registry::load().
+    Status start();
+
+    std::optional<StoredCheck> check(const std::string &service) const;
+    // expectedRevision: 0 unconditional, -1 only if none exists, else the current modRevision
+    // (ABORTED otherwise). Done once durable with the new modRevision.
+    void setCheck(const std::string &service, ServiceCheck check, store::Revision expectedRevision,
+                  std::function<void(StatusOr<store::Revision>)> done,
+                  std::vector<store::Operation> alsoWrite = {});
+    void deleteCheck(const std::string &service,
+                     std::function<void(StatusOr<store::Revision>)> done,
+                     std::vector<store::Operation> alsoWrite = {});
+
+    // An instance's own report to its ttl check.
+    Status report(const std::string &service, const std::string &instanceId,
+                  const ProbeResult &result);
+    // Feeds the outlier detector; returns the instances this report ejected. Outcomes naming
+    // instances the registry does not know are ignored.
+    std::vector<std::string> recordOutcomes(const std::string &service,
+                                            const std::vector<CallOutcome> &outcomes);
+    std::optional<CheckDetail> detail(const std::string &service, const std::string &instanceId);
+
+    // Ends expired ejections and drops stale history. The daemon calls it a few times a second.
+    void sweep();
+
+    std::size_t checkCount() const { return m_scheduler->checkCount(); }
+
+    static std::string checkKey(const std::string &service);
+    static std::string historyPrefix(const std::string &service, const std::string &instanceId);
+    static std::optional<RecordedTransition> decodeTransition(const store::KeyValue &kv);
+    static std::string encodeCheck(const ServiceCheck &check);
+    static std::optional<ServiceCheck> decodeCheck(const std::string &value);
+
+private:
+    struct Tracked {
+        registry::InstanceHealth health;
+        // What the running check was built from; empty when there is none.
+        std::string fingerprint;
+        std::string kind;
+        std::string target;
+        std::deque<std::uint64_t> history; // sequence numbers stored, oldest first
+        std::uint64_t nextSequence = 1;
+        std::chrono::system_clock::time_point lastTransition;
+        bool registered = false;
+    };
+
+    static std::string trackedKey(const std::string &service, const std::string &instanceId) {
+        return service + "/" + instanceId;
+    }
+    void onInstancesChanged(const std::vector<registry::InstanceChange> &changes);
+    // m_mutex held.
+    void reconcileLocked(const std::string &service, const std::string &instanceId,
+                         const std::optional<registry::Instance> &instance);
+    void reconcileServiceLocked(const std::string &service);
+    void refreshOutlierInstancesLocked(const std::string &service);
+    // Publishes `tracked.health` with a history entry for the transition from `from`.
+    void publishLocked(const std::string &service, const std::string &instanceId, Tracked &tracked,
+                       registry::HealthStatus from);
+    void onCheckEvent(const std::string &checkId, const HealthEvent &event);
+    void onDeregisterDue(const std::string &checkId);
+
+    store::Store &m_store;           // Not owned.
+    registry::Registry &m_registry;  // Not owned.
+    boost::asio::io_context &m_io;   // Not owned.
+    const ProberRegistry &m_probers; // Not owned.
+    ClockPtr m_clock;
+    HealthMonitorOptions m_options;
+    boost::asio::strand<boost::asio::io_context::executor_type> m_strand;
+    OutlierDetector m_outliers;
+
+    // Guards everything below; taken before the registry's own locks.
+    mutable std::mutex m_mutex;
+    std::map<std::string, StoredCheck> m_checks; // by service
+    std::map<std::string, Tracked> m_tracked;    // by "service/instance"
+    std::set<std::string> m_ejected;             // tracked keys currently ejected
+    // Services whose instance set changed since the outlier detector was last told.
+    std::set<std::string> m_outliersStale;
+    std::chrono::system_clock::time_point m_lastHistoryPrune;
+    // Declared last: destroyed first, while the state its callbacks use still exists.
+    std::unique_ptr<HealthScheduler> m_scheduler;
+};
+
+} // namespace aegis::health
