@@ -19,6 +19,9 @@ Endpoint toEndpoint(const aegis::v1::Instance &instance) {
     endpoint.weight = instance.has_weight() ? instance.weight() : 100;
     endpoint.state = static_cast<InstanceState>(instance.state());
     endpoint.modRevision = instance.mod_revision();
+    endpoint.health = static_cast<HealthStatus>(instance.health().status());
+    endpoint.ejected = instance.health().ejected();
+    endpoint.routable = instance.routable();
     return endpoint;
 }
 
@@ -36,6 +39,9 @@ StatusOr<std::unique_ptr<Discovery>> Discovery::start(std::shared_ptr<grpc::Chan
     if (options.callTimeout <= 0ms || options.streamLifetime <= 0ms) {
         return invalidArgument("DiscoveryOptions.callTimeout and streamLifetime must be positive");
     }
+    if (options.outcomeReportInterval != 0ms && options.outcomeReportInterval < 10ms) {
+        return invalidArgument("DiscoveryOptions.outcomeReportInterval must be 0 or at least 10ms");
+    }
     auto selector = LabelSelector::parse(options.selector, "DiscoveryOptions.selector");
     if (!selector) {
         return selector.status();
@@ -51,6 +57,12 @@ Discovery::Discovery(std::shared_ptr<grpc::Channel> channel, DiscoveryOptions op
     , m_channel(std::move(channel))
     , m_listener(std::move(listener))
     , m_picker(makePicker(m_options.strategy, m_options.picker))
+    , m_reporter(m_options.outcomeReportInterval > 0ms
+                     ? OutcomeReporter::start(m_channel,
+                                              {m_options.service, m_options.outcomeReportInterval,
+                                               m_options.callTimeout})
+                           .value()
+                     : nullptr)
     , m_thread([this] { run(); }) {}
 
 Discovery::~Discovery() {
@@ -99,6 +111,7 @@ Status Discovery::list() {
         request.set_selector(m_options.selector);
         request.set_page_size(1000);
         request.set_page_token(pageToken);
+        request.set_include_unroutable(m_options.includeUnroutable);
         aegis::v1::ListInstancesResponse response;
         grpc::ClientContext context;
         setTimeout(context, m_options.callTimeout);
@@ -145,6 +158,7 @@ Status Discovery::watch(ExponentialBackoff &backoff) {
         revision = m_revision;
     }
     request.set_start_revision(revision + 1);
+    request.set_include_unroutable(m_options.includeUnroutable);
     auto reader = stub->WatchInstances(&context, request);
     aegis::v1::WatchInstancesResponse response;
     while (reader->Read(&response)) {
@@ -224,6 +238,12 @@ std::vector<Endpoint> Discovery::pickable() const {
 
 std::optional<Pick> Discovery::pick(std::string_view key) {
     return m_picker->pick(key);
+}
+
+void Discovery::reportOutcome(const std::string &instanceId, bool success) {
+    if (m_reporter) {
+        m_reporter->record(instanceId, success);
+    }
 }
 
 bool Discovery::isReady() const {

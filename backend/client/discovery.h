@@ -2,6 +2,7 @@
 
 #include "client/backoff.h"
 #include "client/endpoint.h"
+#include "client/outcome_reporter.h"
 #include "client/picker.h"
 #include "client/stop_signal.h"
 #include "common/label_selector.h"
@@ -40,6 +41,12 @@ struct DiscoveryOptions {
     // The watch stream is closed and resumed after this long, so that it too has a deadline.
     std::chrono::milliseconds streamLifetime{std::chrono::minutes(5)};
     BackoffOptions backoff;
+    // Also cache instances discovery does not hand out (critical or ejected), so instances()
+    // shows them with their health; they are still never picked.
+    bool includeUnroutable = false;
+    // Send the outcomes given to reportOutcome() to aegisd every this long (0: keep them local),
+    // so instances failing their callers are ejected fleet-wide (passive health checking).
+    std::chrono::milliseconds outcomeReportInterval{250};
 };
 
 // A live, cached view of one service's instances: lists them, then watches from the list's
@@ -72,6 +79,10 @@ public:
     // the request key for Strategy::ConsistentHash. Keep the guard alive until the request ends.
     std::optional<Pick> pick(std::string_view key = {});
 
+    // Tells aegisd how a call to a picked instance went (see OutcomeReporter): a connection
+    // failure, timeout or 5xx is a failure. Never blocks.
+    void reportOutcome(const std::string &instanceId, bool success);
+
     // Whether the first list has completed (instances() is meaningful).
     bool isReady() const;
     bool waitUntilReady(std::chrono::milliseconds timeout);
@@ -95,6 +106,7 @@ private:
     const std::shared_ptr<grpc::Channel> m_channel;
     const ChangeListener m_listener;
     const PickerPtr m_picker;
+    std::unique_ptr<OutcomeReporter> m_reporter; // null when outcomes stay local
     StopSignal m_stop;
 
     mutable std::mutex m_mutex;

@@ -10,6 +10,9 @@ namespace aegis::client {
 // Numeric values match aegis.v1.InstanceState.
 enum class InstanceState { Unspecified = 0, Serving = 1, Draining = 2, Maintenance = 3 };
 
+// Numeric values match aegis.v1.HealthStatus.
+enum class HealthStatus { Unknown = 0, Passing = 1, Warning = 2, Critical = 3 };
+
 // One discovered instance of a service, as a plain value: what a caller needs to send it a
 // request and to choose between instances.
 struct Endpoint {
@@ -23,9 +26,15 @@ struct Endpoint {
     std::int32_t weight = 100;
     InstanceState state = InstanceState::Serving;
     std::int64_t modRevision = 0;
+    // What aegisd's checks say; unroutable instances (critical or ejected outside panic) are
+    // seen only with DiscoveryOptions::includeUnroutable.
+    HealthStatus health = HealthStatus::Unknown;
+    bool ejected = false;
+    bool routable = true;
 
-    // Whether pickers may choose it: serving (not draining, not in maintenance) with a weight.
-    bool isPickable() const { return state == InstanceState::Serving && weight > 0; }
+    // Whether pickers may choose it: routable and serving (not draining, not in maintenance)
+    // with a weight.
+    bool isPickable() const { return routable && state == InstanceState::Serving && weight > 0; }
 
     friend bool operator==(const Endpoint &, const Endpoint &) = default;
 };

@@ -1,5 +1,6 @@
 #include "client/registration.h"
 
+#include "aegis/v1/health.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
 #include "client/connection.h"
 #include "client/grpc_status.h"
@@ -212,6 +213,23 @@ Registration::StreamEnd Registration::keepAlive(ExponentialBackoff &backoff) {
             return StreamEnd::Stopped;
         }
     }
+}
+
+Status Registration::reportHealth(HealthStatus status, const std::string &output) {
+    if (status != HealthStatus::Passing && status != HealthStatus::Warning &&
+        status != HealthStatus::Critical) {
+        return invalidArgument("reportHealth: status must be Passing, Warning or Critical");
+    }
+    auto stub = aegis::v1::HealthService::NewStub(m_channel);
+    grpc::ClientContext context;
+    setTimeout(context, m_options.callTimeout);
+    aegis::v1::ReportHealthRequest request;
+    request.set_service(m_options.service);
+    request.set_instance_id(m_options.instanceId);
+    request.set_status(static_cast<aegis::v1::HealthStatus>(status));
+    request.set_output(output);
+    aegis::v1::ReportHealthResponse response;
+    return fromGrpc(stub->ReportHealth(&context, request, &response));
 }
 
 Status Registration::deregister() {

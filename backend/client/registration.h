@@ -1,6 +1,7 @@
 #pragma once
 
 #include "client/backoff.h"
+#include "client/endpoint.h"
 #include "client/stop_signal.h"
 #include "common/label_selector.h"
 #include "common/status.h"
@@ -91,6 +92,12 @@ public:
     // Stops renewing and removes the instance from the registry. Idempotent; returns the outcome
     // of the DeregisterInstance call (OK when the instance was already gone).
     Status deregister();
+
+    // Reports the instance's own health to its service's "ttl" check (ReportHealth): `status`
+    // Passing, Warning or Critical, `output` what it says about itself (at most 1 KiB). Report
+    // more often than the check's ttl. Blocks the calling thread for at most callTimeout;
+    // FAILED_PRECONDITION when the service's check is not "ttl".
+    Status reportHealth(HealthStatus status, const std::string &output = {});
 
     bool waitUntilRegistered(std::chrono::milliseconds timeout);
     Snapshot snapshot() const;

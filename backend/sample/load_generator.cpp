@@ -196,6 +196,7 @@ LoadGenerator::Outcome LoadGenerator::send(KeepAliveHttpClient &http, const std:
         const auto result = http.get(pick->endpoint.address, m_options.target);
         if (result.connectionFailed) {
             breaker->onFailure();
+            discovery.reportOutcome(pick->endpoint.id, false);
             log::warn(attempt == 0 ? "connection failed; retrying on another instance"
                                    : "connection failed on the retry too",
                       {{"service", service},
@@ -205,6 +206,8 @@ LoadGenerator::Outcome LoadGenerator::send(KeepAliveHttpClient &http, const std:
             excluded = pick->endpoint.id;
             continue;
         }
+        // A 4xx is the caller's problem, not the instance's: only 5xx counts against it.
+        discovery.reportOutcome(pick->endpoint.id, result.status < 500);
         if (result.status >= 200 && result.status < 300) {
             breaker->onSuccess();
             return Outcome::Ok;
