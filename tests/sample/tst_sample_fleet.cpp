@@ -3,6 +3,7 @@
 // is killed mid-run; a terminated sample deregisters at once and exits 0.
 
 #include "aegis/v1/auth.grpc.pb.h"
+#include "aegis/v1/health.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
 #include "child_process.h"
 #include "client/connection.h"
@@ -61,6 +62,7 @@ private slots:
     void loadgenSendsTrafficWithoutFailures();
     void loadgenRetriesWhenAnInstanceIsKilled();
     void terminatedSampleDeregistersAtOnce();
+    void healthCheckTakesAKilledInstanceOutOfRotation();
 
 private:
     std::shared_ptr<grpc::Channel> adminChannel() const;
@@ -290,6 +292,86 @@ void SampleFleetTest::terminatedSampleDeregistersAtOnce() {
     }
     context.TryCancel();
     QCOMPARE(reason, std::string("deregistered"));
+}
+
+// The end-to-end case: under load, an instance dies by SIGKILL with a lease far from
+// expiring; its HTTP check marks it critical within fall × interval + timeout, it leaves
+// discovery, and the load generator (retrying on connection failures) sees no failed request.
+void SampleFleetTest::healthCheckTakesAKilledInstanceOutOfRotation() {
+    auto victim = startSample("shop-5", "green", "60s");
+    QVERIFY(victim);
+    QTRY_VERIFY_WITH_TIMEOUT(listShop().count("shop-5"), kTimeout);
+
+    constexpr auto kInterval = 500ms;
+    constexpr auto kTimeoutPerProbe = 250ms;
+    constexpr int kFall = 2;
+    auto health = aegis::v1::HealthService::NewStub(adminChannel());
+    {
+        aegis::v1::UpdateHealthCheckRequest request;
+        request.set_service("shop");
+        auto *check = request.mutable_check();
+        check->set_kind("http");
+        (*check->mutable_options())["path"] = "/health";
+        check->set_interval_ms(kInterval.count());
+        check->set_timeout_ms(kTimeoutPerProbe.count());
+        check->set_rise(1);
+        check->set_fall(kFall);
+        aegis::v1::UpdateHealthCheckResponse response;
+        grpc::ClientContext context;
+        client::setTimeout(context, 5s);
+        const auto status = health->UpdateHealthCheck(&context, request, &response);
+        QVERIFY2(status.ok(), status.error_message().c_str());
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(
+        listShop().at("shop-5").health().status() == aegis::v1::HEALTH_STATUS_PASSING, kTimeout);
+
+    const auto out = m_dir.path() / "loadgen-health.out";
+    auto loadgen =
+        testing::ChildProcess::start(loadgenArgs("5s"), out, m_dir.path() / "loadgen-health.err");
+    QVERIFY(loadgen);
+    QTRY_VERIFY_WITH_TIMEOUT(reportedTraffic(testing::readFile(out)), kTimeout);
+
+    victim->signal(SIGKILL);
+    const auto killedAt = std::chrono::steady_clock::now();
+    QCOMPARE(victim->wait(10s), std::optional<int>(-SIGKILL));
+    QTRY_VERIFY_WITH_TIMEOUT(!listShop().count("shop-5"), kTimeout);
+    const auto detection = std::chrono::steady_clock::now() - killedAt;
+    // The bound, plus what a poll of the list and a commit add.
+    const auto bound = kFall * kInterval + kTimeoutPerProbe;
+    QVERIFY2(
+        detection < bound + 750ms,
+        (std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(detection).count()) +
+         " ms")
+            .c_str());
+
+    // Still registered (its lease has most of a minute left), but critical and out of rotation
+    // (callers' reports may have ejected it even sooner).
+    auto criticalButRegistered = [this] {
+        auto stub = aegis::v1::RegistryService::NewStub(adminChannel());
+        grpc::ClientContext context;
+        client::setTimeout(context, 5s);
+        aegis::v1::ListInstancesRequest request;
+        request.set_service("shop");
+        request.set_include_unroutable(true);
+        aegis::v1::ListInstancesResponse response;
+        if (!stub->ListInstances(&context, request, &response).ok()) {
+            return false;
+        }
+        return std::any_of(response.instances().begin(), response.instances().end(),
+                           [](const aegis::v1::Instance &instance) {
+                               return instance.id() == "shop-5" && !instance.routable() &&
+                                      instance.health().status() ==
+                                          aegis::v1::HEALTH_STATUS_CRITICAL;
+                           });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(criticalButRegistered(), kTimeout);
+
+    QCOMPARE(loadgen->wait(30s), std::optional<int>(0));
+    const std::string output = testing::readFile(out);
+    const auto summary = finalSummary(output);
+    QVERIFY2(summary, output.c_str());
+    QVERIFY2(summary->ok > 0, output.c_str());
+    QVERIFY2(summary->failed == 0, output.c_str());
 }
 
 QTEST_GUILESS_MAIN(SampleFleetTest)
