@@ -5,6 +5,8 @@
 #                                   e.g. `bench/run.sh --duration 5 --concurrency 1,64`
 #   bench/run.sh discovery [args]   aegis-bench-discovery: service discovery side by side with
 #                                   etcd 3.4, e.g. `bench/run.sh discovery --watchers 1000`
+#   bench/run.sh health [args]      aegis-bench-health: checks at 1k/5k/10k instances, detection
+#                                   times, e.g. `bench/run.sh health --only active --kills 20`
 #
 # First installs what is missing of the project's packages and installer/packages-bench.txt
 # (etcd), through `./aegis.sh deps bench`.
@@ -19,10 +21,10 @@ build="${AEGIS_BUILD_DIR:-$root/build}"
 lock="${AEGIS_BUILD_LOCK:-$build/.build.lock}"
 
 program=aegis-bench
-if [[ "${1:-}" == discovery ]]; then
-    program=aegis-bench-discovery
-    shift
-fi
+case "${1:-}" in
+    discovery) program=aegis-bench-discovery; shift ;;
+    health) program=aegis-bench-health; shift ;;
+esac
 
 cd "$root"
 "$root/aegis.sh" deps bench >&2
