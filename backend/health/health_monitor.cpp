@@ -151,18 +151,46 @@ StatusOr<std::optional<CheckDefinition>> checkForInstance(const ServiceCheck &ch
                                        value.substr(0, 16) + "')");
             }
             port = static_cast<std::uint16_t>(parsed);
-        } else if (name == "interval" || name == "timeout") {
+        } else if (name == "interval" || name == "timeout" || name == "jitter" ||
+                   name == "deregister_after") {
             auto parsed = parseDuration(value, field);
             if (!parsed) {
                 return parsed.status();
             }
-            (name == "interval" ? definition.params.interval : definition.params.timeout) = *parsed;
+            CheckParams &p = definition.params;
+            (name == "interval"  ? p.interval
+             : name == "timeout" ? p.timeout
+             : name == "jitter"  ? p.jitter
+                                 : p.deregisterAfter) = *parsed;
+        } else if (name == "rise" || name == "fall") {
+            const int parsed = std::atoi(value.c_str());
+            if (parsed < 1 || parsed > 100 || std::to_string(parsed) != value) {
+                return invalidArgument(field + " must be a whole number of 1-100 (got '" +
+                                       value.substr(0, 16) + "')");
+            }
+            (name == "rise" ? definition.params.rise : definition.params.fall) =
+                static_cast<unsigned>(parsed);
+        } else if (name == "initial") {
+            static const std::map<std::string, HealthState, std::less<>> kStates = {
+                {"unknown", HealthState::Unknown},
+                {"passing", HealthState::Passing},
+                {"warning", HealthState::Warning},
+                {"critical", HealthState::Critical}};
+            const auto state = kStates.find(value);
+            if (state == kStates.end()) {
+                return invalidArgument(field + " must be unknown, passing, warning or critical");
+            }
+            definition.params.initialState = state->second;
         } else {
             definition.probe.options[name] = value;
         }
     }
     definition.probe.host = host;
     definition.probe.port = port;
+    // Overrides may not break the check's own invariants.
+    if (definition.params.interval < milliseconds(100)) {
+        definition.params.interval = milliseconds(100);
+    }
     if (definition.params.timeout > definition.params.interval) {
         definition.params.timeout = definition.params.interval;
     }

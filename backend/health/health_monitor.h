@@ -85,9 +85,11 @@ struct HealthMonitorOptions {
 // InvalidArgument names the field ("check.interval_ms", "check.options.path", ...).
 Status validateServiceCheck(const ServiceCheck &check, const ProberRegistry &probers);
 
-// The check of one instance: the service's, with the instance's metadata overrides
-// ("health.port", "health.interval", "health.timeout", "health.disabled", and "health.<option>"
-// for any probe option). Empty when the instance opts out with health.disabled=true.
+// The check of one instance: the service's, with the instance's metadata overrides:
+// "health.port", "health.interval", "health.timeout", "health.jitter", "health.deregister_after"
+// (durations), "health.rise", "health.fall", "health.initial" (unknown|passing|warning|critical),
+// "health.disabled" ("true": no check; the result is empty), and "health.<option>" for any probe
+// option ("health.path": "/ready"). InvalidArgument names the metadata key.
 StatusOr<std::optional<CheckDefinition>> checkForInstance(const ServiceCheck &check,
                                                           const registry::Instance &instance);
 

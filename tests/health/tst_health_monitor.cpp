@@ -49,6 +49,7 @@ private slots:
     void restartKeepsACriticalInstanceOut();
     void validation_data();
     void validation();
+    void instanceOverrides();
 
 private:
     void openStore();
@@ -437,6 +438,38 @@ void HealthMonitorTest::validation() {
     QCOMPARE(status.code(), StatusCode::InvalidArgument);
     QVERIFY2(QString::fromStdString(status.message()).startsWith(expected),
              status.message().c_str());
+}
+
+void HealthMonitorTest::instanceOverrides() {
+    registry::Instance instance;
+    instance.service = "web";
+    instance.id = "a";
+    instance.address = "10.0.0.1:8080";
+    instance.metadata = {{"health.port", "9090"},        {"health.path", "/ready"},
+                         {"health.rise", "5"},           {"health.interval", "2s"},
+                         {"health.initial", "critical"}, {"version", "2"}};
+    auto definition = checkForInstance(httpCheck(1s, 2, 3), instance);
+    QVERIFY2(definition.isOk(), definition.status().message().c_str());
+    QVERIFY(definition->has_value());
+    const CheckDefinition &check = **definition;
+    QCOMPARE(check.id, std::string("web/a"));
+    QCOMPARE(check.probe.host, std::string("10.0.0.1"));
+    QCOMPARE(check.probe.port, std::uint16_t(9090));
+    QCOMPARE(check.probe.options.at("path"), std::string("/ready"));
+    QCOMPARE(check.params.rise, 5u);
+    QCOMPARE(check.params.fall, 3u);
+    QCOMPARE(check.params.interval, std::chrono::milliseconds(2000));
+    QCOMPARE(check.params.initialState, HealthState::Critical);
+
+    instance.metadata = {{"health.rise", "0"}};
+    const auto bad = checkForInstance(httpCheck(1s, 2, 3), instance);
+    QCOMPARE(bad.status().code(), StatusCode::InvalidArgument);
+    QVERIFY(bad.status().message().find("metadata.health.rise") != std::string::npos);
+
+    instance.metadata = {{"health.disabled", "true"}};
+    const auto disabled = checkForInstance(httpCheck(1s, 2, 3), instance);
+    QVERIFY(disabled.isOk());
+    QVERIFY(!disabled->has_value());
 }
 
 QTEST_GUILESS_MAIN(HealthMonitorTest)
