@@ -704,6 +704,9 @@ void Registry::updateHealth(const std::string &service, const std::string &id,
                             InstanceHealth health, std::vector<store::Operation> alsoWrite,
                             std::function<void(Status)> done) {
     {
+        // Records keep milliseconds: compare what will be stored with what is.
+        health.changedAt = time_point_cast<milliseconds>(health.changedAt);
+        health.ejectedUntil = time_point_cast<milliseconds>(health.ejectedUntil);
         std::lock_guard lock(m_healthMutex);
         PendingHealth &pending = m_pendingHealth[instanceKey(service, id)];
         pending.health = std::move(health);
