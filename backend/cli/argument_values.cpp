@@ -5,17 +5,21 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
 namespace aegis::cli {
 
 std::chrono::milliseconds durationFlag(const boost::program_options::variables_map &values,
-                                       const char *name) {
+                                       const char *name, ZeroDuration zero) {
     const std::string flag = std::string("--") + name;
     auto duration = parseDuration(values[name].as<std::string>(), flag);
     if (!duration) {
         throw UsageError(duration.status().message());
+    }
+    if (duration->count() == 0 && zero == ZeroDuration::Allowed) {
+        return *duration;
     }
     if (duration->count() <= 0) {
         throw UsageError(flag + " must be longer than zero");
@@ -75,6 +79,38 @@ std::optional<v1::InstanceState> parseInstanceState(std::string_view text) {
         return v1::INSTANCE_STATE_MAINTENANCE;
     }
     return std::nullopt;
+}
+
+std::optional<v1::HealthStatus> parseHealthStatus(std::string_view text) {
+    if (text == "unknown") {
+        return v1::HEALTH_STATUS_UNKNOWN;
+    }
+    if (text == "passing") {
+        return v1::HEALTH_STATUS_PASSING;
+    }
+    if (text == "warning") {
+        return v1::HEALTH_STATUS_WARNING;
+    }
+    if (text == "critical") {
+        return v1::HEALTH_STATUS_CRITICAL;
+    }
+    return std::nullopt;
+}
+
+bool isHttpStatusRange(std::string_view text) {
+    auto code = [](std::string_view digits) -> std::optional<int> {
+        if (digits.size() != 3 || !std::all_of(digits.begin(), digits.end(), [](char c) {
+                return std::isdigit(static_cast<unsigned char>(c));
+            })) {
+            return std::nullopt;
+        }
+        const int value = std::stoi(std::string(digits));
+        return value >= 100 && value <= 599 ? std::optional<int>(value) : std::nullopt;
+    };
+    const auto dash = text.find('-');
+    const auto low = code(text.substr(0, dash));
+    const auto high = dash == std::string_view::npos ? low : code(text.substr(dash + 1));
+    return low && high && *low <= *high;
 }
 
 std::optional<std::pair<std::string, std::string>> parseKeyValue(std::string_view text) {

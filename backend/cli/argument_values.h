@@ -2,6 +2,7 @@
 
 #include "aegis/v1/audit.pb.h"
 #include "aegis/v1/common.pb.h"
+#include "aegis/v1/health.pb.h"
 #include "aegis/v1/registry.pb.h"
 
 #include <boost/program_options/variables_map.hpp>
@@ -18,10 +19,15 @@ namespace aegis::cli {
 // Parsers for flag values. Each returns nullopt for text it does not accept; the caller turns
 // that into a usage error naming the flag.
 
+// What a duration flag may be besides positive.
+enum class ZeroDuration { Rejected, Allowed };
+
 // The value of the duration flag `name` ("90s", "500ms", "1h30m"; see common/duration.h), which
-// must be positive. Throws UsageError naming the flag otherwise.
+// must be positive (or zero, with ZeroDuration::Allowed). Throws UsageError naming the flag
+// otherwise.
 std::chrono::milliseconds durationFlag(const boost::program_options::variables_map &values,
-                                       const char *name);
+                                       const char *name,
+                                       ZeroDuration zero = ZeroDuration::Rejected);
 
 // "viewer", "operator", "admin" or "service".
 std::optional<v1::Role> parseRole(std::string_view text);
@@ -36,6 +42,12 @@ parseTimePoint(std::string_view text, std::chrono::system_clock::time_point now)
 
 // "serving", "draining" or "maintenance".
 std::optional<v1::InstanceState> parseInstanceState(std::string_view text);
+
+// "unknown", "passing", "warning" or "critical".
+std::optional<v1::HealthStatus> parseHealthStatus(std::string_view text);
+
+// An HTTP status code or an inclusive range of them within 100-599: "200", "200-399".
+bool isHttpStatusRange(std::string_view text);
 
 // "key=value" (the key not empty, the value may be).
 std::optional<std::pair<std::string, std::string>> parseKeyValue(std::string_view text);

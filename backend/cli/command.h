@@ -45,5 +45,6 @@ std::vector<Command> systemCommands();
 std::vector<Command> tokenCommands();
 std::vector<Command> auditCommands();
 std::vector<Command> registryCommands();
+std::vector<Command> healthCommands();
 
 } // namespace aegis::cli

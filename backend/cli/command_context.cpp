@@ -53,12 +53,20 @@ int CommandContext::failRpc(const grpc::Status &status) {
     return 1;
 }
 
-void CommandContext::printJson(const google::protobuf::Message &message) {
+namespace {
+
+google::protobuf::util::JsonPrintOptions jsonOptions() {
     google::protobuf::util::JsonPrintOptions options;
     options.add_whitespace = true;
     options.always_print_primitive_fields = true;
+    return options;
+}
+
+} // namespace
+
+void CommandContext::printJson(const google::protobuf::Message &message) {
     std::string json;
-    const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+    const auto status = google::protobuf::util::MessageToJsonString(message, &json, jsonOptions());
     if (!status.ok()) {
         // Only possible for messages with unresolvable Any fields, which the API does not use.
         m_err << "error: INTERNAL: cannot print the response as JSON: " << status.ToString()
@@ -69,6 +77,25 @@ void CommandContext::printJson(const google::protobuf::Message &message) {
     if (json.empty() || json.back() != '\n') {
         m_out << "\n";
     }
+}
+
+void CommandContext::printJson(const nlohmann::json &document) {
+    m_out << document.dump(2) << "\n";
+}
+
+std::string trailingMetadata(const grpc::ClientContext &call, const std::string &key) {
+    const auto &metadata = call.GetServerTrailingMetadata();
+    const auto found = metadata.find(key);
+    return found == metadata.end() ? std::string()
+                                   : std::string(found->second.data(), found->second.size());
+}
+
+nlohmann::json messageToJson(const google::protobuf::Message &message) {
+    std::string json;
+    if (!google::protobuf::util::MessageToJsonString(message, &json, jsonOptions()).ok()) {
+        return nullptr;
+    }
+    return nlohmann::json::parse(json);
 }
 
 } // namespace aegis::cli

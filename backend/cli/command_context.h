@@ -6,12 +6,14 @@
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/status.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <filesystem>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
+#include <string>
 
 namespace aegis::cli {
 
@@ -59,6 +61,8 @@ public:
 
     // Prints `message` as one JSON document (the proto3 JSON mapping, every field present).
     void printJson(const google::protobuf::Message &message);
+    // Prints a document put together from several responses (see messageToJson()).
+    void printJson(const nlohmann::json &document);
 
 private:
     GlobalOptions m_options;
@@ -67,5 +71,12 @@ private:
     std::ostream &m_err;
     std::chrono::system_clock::time_point m_now;
 };
+
+// The value of a finished call's trailing metadata entry `key` ("aegis-compact-revision"); empty
+// when the server sent none.
+std::string trailingMetadata(const grpc::ClientContext &call, const std::string &key);
+
+// `message` in the mapping printJson() uses, as a value to combine with others in one document.
+nlohmann::json messageToJson(const google::protobuf::Message &message);
 
 } // namespace aegis::cli

@@ -8,7 +8,8 @@
 int main(int argc, char **argv) {
     using namespace aegis::cli;
     std::vector<Command> commands;
-    for (auto group : {systemCommands(), tokenCommands(), auditCommands(), registryCommands()}) {
+    for (auto group : {systemCommands(), tokenCommands(), auditCommands(), registryCommands(),
+                       healthCommands()}) {
         std::move(group.begin(), group.end(), std::back_inserter(commands));
     }
     CommandDispatcher dispatcher(std::move(commands), std::cout, std::cerr);

@@ -24,19 +24,6 @@ namespace {
 
 constexpr int kMaxPageSize = 1000;
 
-std::string stateText(v1::InstanceState state) {
-    switch (state) {
-    case v1::INSTANCE_STATE_SERVING:
-        return "serving";
-    case v1::INSTANCE_STATE_DRAINING:
-        return "draining";
-    case v1::INSTANCE_STATE_MAINTENANCE:
-        return "maintenance";
-    default:
-        return "unspecified";
-    }
-}
-
 std::string eventTypeText(v1::InstanceEventType type) {
     switch (type) {
     case v1::INSTANCE_EVENT_TYPE_ADDED:
@@ -154,6 +141,7 @@ int runServicesGet(CommandContext &context, const po::variables_map &values) {
     std::map<v1::InstanceState, std::int64_t> byState;
     v1::ListInstancesRequest list;
     list.set_service(request.name());
+    list.set_include_unroutable(true);
     list.set_page_size(kMaxPageSize);
     do {
         v1::ListInstancesResponse page;
@@ -175,8 +163,10 @@ int runServicesGet(CommandContext &context, const po::variables_map &values) {
     table.addRow({"instances", std::to_string(service.instance_count())});
     for (const auto state : {v1::INSTANCE_STATE_SERVING, v1::INSTANCE_STATE_DRAINING,
                              v1::INSTANCE_STATE_MAINTENANCE}) {
-        table.addRow({stateText(state), std::to_string(byState[state])});
+        table.addRow({instanceStateName(state), std::to_string(byState[state])});
     }
+    table.addRow({"unroutable", std::to_string(service.unroutable_count())});
+    table.addRow({"panic", service.panic() ? "yes: every instance is handed out" : "no"});
     table.addRow({"create revision", std::to_string(service.create_revision())});
     table.addRow({"mod revision", std::to_string(service.mod_revision())});
     table.print(context.out());
@@ -205,6 +195,9 @@ int runInstancesList(CommandContext &context, const po::variables_map &values) {
         request.set_state(*state);
     }
 
+    // Operators see every instance, with its health; discovery's view leaves out the unroutable.
+    request.set_include_unroutable(true);
+
     auto stub = v1::RegistryService::NewStub(context.channel());
     v1::ListInstancesResponse all;
     do {
@@ -229,12 +222,12 @@ int runInstancesList(CommandContext &context, const po::variables_map &values) {
         context.printJson(all);
         return 0;
     }
-    TextTable table({"SERVICE", "ID", "ADDRESS", "VERSION", "COLOR", "STATE", "WEIGHT", "LEASE",
-                     "REGISTERED", "LABELS"});
+    TextTable table({"SERVICE", "ID", "ADDRESS", "VERSION", "COLOR", "STATE", "HEALTH", "WEIGHT",
+                     "LEASE", "REGISTERED", "LABELS"});
     for (const auto &instance : all.instances()) {
         table.addRow({instance.service(), instance.id(), instance.address(),
                       labelOr(instance, "version"), labelOr(instance, "color"),
-                      stateText(instance.state()),
+                      instanceStateName(instance.state()), healthText(instance.health()),
                       instance.has_weight() ? std::to_string(instance.weight()) : "100",
                       aegis::formatDuration(std::chrono::seconds(instance.lease_ttl_seconds())),
                       formatRelative(instance.register_time(), context.now()),
@@ -507,7 +500,7 @@ int runSetState(CommandContext &context, const po::variables_map &values, v1::In
         return 0;
     }
     context.out() << instanceName(response.instance()) << " is now "
-                  << stateText(response.instance().state()) << " (revision "
+                  << instanceStateName(response.instance().state()) << " (revision "
                   << response.header().revision() << ").\n";
     return 0;
 }
@@ -523,24 +516,11 @@ const std::vector<std::pair<std::string, std::size_t>> &watchColumns() {
 }
 
 std::string watchLine(const std::vector<std::string> &cells) {
-    std::string line;
-    const auto &columns = watchColumns();
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-        line += cells[i];
-        if (i + 1 < cells.size()) {
-            line.append(
-                columns[i].second > cells[i].size() ? columns[i].second - cells[i].size() : 0, ' ');
-            line += "  ";
-        }
+    std::vector<std::size_t> widths;
+    for (const auto &column : watchColumns()) {
+        widths.push_back(column.second);
     }
-    return line;
-}
-
-std::string trailer(const grpc::ClientContext &call, const std::string &key) {
-    const auto &metadata = call.GetServerTrailingMetadata();
-    const auto found = metadata.find(key);
-    return found == metadata.end() ? std::string()
-                                   : std::string(found->second.data(), found->second.size());
+    return alignedLine(cells, widths);
 }
 
 int runWatch(CommandContext &context, const po::variables_map &values) {
@@ -607,7 +587,7 @@ int runWatch(CommandContext &context, const po::variables_map &values) {
                 context.out() << watchLine({formatTimestamp(received),
                                             std::to_string(event.revision()),
                                             eventTypeText(event.type()), instanceName(instance),
-                                            instance.address(), stateText(instance.state()),
+                                            instance.address(), instanceStateName(instance.state()),
                                             event.reason().empty() ? "-" : event.reason()})
                               << "\n";
             }
@@ -629,7 +609,7 @@ int runWatch(CommandContext &context, const po::variables_map &values) {
         return 0;
     }
     if (status.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
-        const std::string compact = trailer(call, "aegis-compact-revision");
+        const std::string compact = trailingMetadata(call, "aegis-compact-revision");
         if (!compact.empty()) {
             context.err() << "error: OUT_OF_RANGE: revision " << from
                           << " has been compacted away (compact revision " << compact
@@ -682,7 +662,8 @@ std::vector<Command> registryCommands() {
          runServicesGet},
         {"instances list",
          "[SERVICE] [--selector SEL] [--state serving|draining|maintenance] [--limit N] [flags]",
-         "Lists instances of one service or of all, following pages.",
+         "Lists instances of one service or of all with their health (unroutable ones too), "
+         "following pages.",
          [](CommandFlags &flags) {
              flags.hidden.add_options()("service", po::value<std::string>(), "SERVICE");
              flags.positional.add("service", 1);

@@ -78,6 +78,21 @@ void TextTable::print(std::ostream &out) const {
     }
 }
 
+std::string alignedLine(const std::vector<std::string> &cells,
+                        const std::vector<std::size_t> &widths) {
+    std::string line;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        line += cells[i];
+        if (i + 1 < cells.size()) {
+            const std::size_t width = i < widths.size() ? widths[i] : 0;
+            const std::size_t used = displayWidth(cells[i]);
+            line.append(width > used ? width - used : 0, ' ');
+            line += "  ";
+        }
+    }
+    return line;
+}
+
 std::string formatDuration(const google::protobuf::Duration &duration) {
     return aegis::formatDuration(std::chrono::seconds(duration.seconds()));
 }
@@ -125,6 +140,46 @@ std::string roleName(v1::Role role) {
     default:
         return "unspecified";
     }
+}
+
+std::string instanceStateName(v1::InstanceState state) {
+    switch (state) {
+    case v1::INSTANCE_STATE_SERVING:
+        return "serving";
+    case v1::INSTANCE_STATE_DRAINING:
+        return "draining";
+    case v1::INSTANCE_STATE_MAINTENANCE:
+        return "maintenance";
+    default:
+        return "unspecified";
+    }
+}
+
+std::string healthStatusName(v1::HealthStatus status) {
+    switch (status) {
+    case v1::HEALTH_STATUS_PASSING:
+        return "passing";
+    case v1::HEALTH_STATUS_WARNING:
+        return "warning";
+    case v1::HEALTH_STATUS_CRITICAL:
+        return "critical";
+    default:
+        return "unknown";
+    }
+}
+
+std::string healthText(const v1::InstanceHealth &health) {
+    if (!health.checked() && !health.ejected()) {
+        return "-";
+    }
+    std::string text = healthStatusName(health.status());
+    if (health.flapping()) {
+        text += ",flapping";
+    }
+    if (health.ejected()) {
+        text += ",ejected";
+    }
+    return text;
 }
 
 std::string shortMethodName(const std::string &method) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "aegis/v1/common.pb.h"
+#include "aegis/v1/registry.pb.h"
 
 #include <google/protobuf/duration.pb.h>
 #include <google/protobuf/timestamp.pb.h>
@@ -26,6 +27,11 @@ private:
     std::vector<std::vector<std::string>> m_rows;
 };
 
+// Cells joined on one line, each padded to its column's width (the last one not), two spaces
+// apart: for output streamed line by line, which a TextTable cannot align after the fact.
+std::string alignedLine(const std::vector<std::string> &cells,
+                        const std::vector<std::size_t> &widths);
+
 // A duration to the second: "1h2m3s", "45s".
 std::string formatDuration(const google::protobuf::Duration &duration);
 
@@ -39,6 +45,16 @@ std::string formatRelative(const google::protobuf::Timestamp &timestamp,
 
 // "viewer", "operator", ...
 std::string roleName(v1::Role role);
+
+// "serving", "draining", "maintenance".
+std::string instanceStateName(v1::InstanceState state);
+
+// "unknown", "passing", "warning", "critical".
+std::string healthStatusName(v1::HealthStatus status);
+
+// An instance's health in one word plus its markers: "passing", "critical,flapping",
+// "passing,ejected"; "-" when nothing checks the instance.
+std::string healthText(const v1::InstanceHealth &health);
 
 // "/aegis.v1.AuthService/CreateToken" -> "AuthService/CreateToken".
 std::string shortMethodName(const std::string &method);

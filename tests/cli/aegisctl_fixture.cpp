@@ -2,8 +2,13 @@
 
 #include <QtTest>
 
+#include <csignal>
 #include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
 #include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace aegis::testing {
 
@@ -19,6 +24,73 @@ std::vector<std::string> lines(const std::string &text) {
         result.push_back(line);
     }
     return result;
+}
+
+namespace {
+
+std::string readFile(const std::filesystem::path &path) {
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+} // namespace
+
+std::int64_t jsonInt(const nlohmann::json &value) {
+    return value.is_string() ? std::stoll(value.get<std::string>()) : value.get<std::int64_t>();
+}
+
+BackgroundCommand::BackgroundCommand(const Args &args) {
+    const auto out = m_dir.path() / "out";
+    const auto err = m_dir.path() / "err";
+    m_pid = ::fork();
+    if (m_pid == 0) {
+        const int outFd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        const int errFd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        ::dup2(outFd, STDOUT_FILENO);
+        ::dup2(errFd, STDERR_FILENO);
+        std::vector<char *> argv;
+        for (const auto &arg : args) {
+            argv.push_back(const_cast<char *>(arg.c_str()));
+        }
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+}
+
+BackgroundCommand::~BackgroundCommand() {
+    if (m_pid > 0 && !m_exitCode) {
+        ::kill(m_pid, SIGKILL);
+        ::waitpid(m_pid, nullptr, 0);
+    }
+}
+
+std::string BackgroundCommand::out() const {
+    return readFile(m_dir.path() / "out");
+}
+
+std::string BackgroundCommand::err() const {
+    return readFile(m_dir.path() / "err");
+}
+
+void BackgroundCommand::signal(int number) const {
+    ::kill(m_pid, number);
+}
+
+bool BackgroundCommand::exited() {
+    if (m_exitCode) {
+        return true;
+    }
+    int status = 0;
+    if (::waitpid(m_pid, &status, WNOHANG) != m_pid) {
+        return false;
+    }
+    m_exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return true;
+}
+
+std::string BackgroundCommand::describe() const {
+    return "exit " + std::to_string(exitCode()) + "\nstdout:\n" + out() + "\nstderr:\n" + err();
 }
 
 void AegisctlFixture::startDaemon() {

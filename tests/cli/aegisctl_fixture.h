@@ -10,7 +10,9 @@
 #include <QString>
 #include <QStringList>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,31 @@ using Args = std::vector<std::string>;
 
 std::string describe(const CommandResult &result);
 std::vector<std::string> lines(const std::string &text);
+// int64 fields are strings in proto3 JSON.
+std::int64_t jsonInt(const nlohmann::json &value);
+
+// A command left running in the background, its output going to files, for the commands that
+// only end on a signal. Killed on destruction if it still runs.
+class BackgroundCommand {
+public:
+    explicit BackgroundCommand(const Args &args);
+    ~BackgroundCommand();
+    BackgroundCommand(const BackgroundCommand &) = delete;
+    BackgroundCommand &operator=(const BackgroundCommand &) = delete;
+
+    std::string out() const;
+    std::string err() const;
+    void signal(int number) const;
+    // Whether it has exited (reaping it); the exit code is then exitCode().
+    bool exited();
+    int exitCode() const { return m_exitCode.value_or(-2); }
+    std::string describe() const;
+
+private:
+    TempDir m_dir;
+    int m_pid = -1;
+    std::optional<int> m_exitCode;
+};
 
 // A test class derives from this (after QObject) and calls startDaemon() from initTestCase() and
 // stopDaemon() from cleanupTestCase(); both fail the calling test through QVERIFY and QCOMPARE.

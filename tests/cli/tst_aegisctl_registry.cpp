@@ -13,93 +13,20 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <fcntl.h>
 #include <fstream>
 #include <future>
 #include <map>
 #include <optional>
-#include <sys/wait.h>
-#include <unistd.h>
 
 using namespace std::chrono_literals;
 using aegis::testing::Args;
+using aegis::testing::BackgroundCommand;
 using aegis::testing::CommandResult;
 using aegis::testing::describe;
+using aegis::testing::jsonInt;
 using aegis::testing::lines;
 using aegis::testing::pollUntil;
 using nlohmann::json;
-
-namespace {
-
-std::string readFile(const std::filesystem::path &path) {
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// int64 fields are strings in proto3 JSON.
-std::int64_t jsonInt(const json &value) {
-    return value.is_string() ? std::stoll(value.get<std::string>()) : value.get<std::int64_t>();
-}
-
-// A command left running in the background, its output going to files, for the commands that
-// only end on a signal.
-class BackgroundCommand {
-public:
-    explicit BackgroundCommand(const Args &args) {
-        const auto out = m_dir.path() / "out";
-        const auto err = m_dir.path() / "err";
-        m_pid = ::fork();
-        if (m_pid == 0) {
-            const int outFd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            const int errFd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            ::dup2(outFd, STDOUT_FILENO);
-            ::dup2(errFd, STDERR_FILENO);
-            std::vector<char *> argv;
-            for (const auto &arg : args) {
-                argv.push_back(const_cast<char *>(arg.c_str()));
-            }
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-    }
-    ~BackgroundCommand() {
-        if (m_pid > 0 && !m_exitCode) {
-            ::kill(m_pid, SIGKILL);
-            ::waitpid(m_pid, nullptr, 0);
-        }
-    }
-    BackgroundCommand(const BackgroundCommand &) = delete;
-    BackgroundCommand &operator=(const BackgroundCommand &) = delete;
-
-    std::string out() const { return readFile(m_dir.path() / "out"); }
-    std::string err() const { return readFile(m_dir.path() / "err"); }
-    void signal(int number) const { ::kill(m_pid, number); }
-
-    // Whether it has exited (reaping it); the exit code is then exitCode().
-    bool exited() {
-        if (m_exitCode) {
-            return true;
-        }
-        int status = 0;
-        if (::waitpid(m_pid, &status, WNOHANG) != m_pid) {
-            return false;
-        }
-        m_exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        return true;
-    }
-    int exitCode() const { return m_exitCode.value_or(-2); }
-    std::string describe() const {
-        return "exit " + std::to_string(exitCode()) + "\nstdout:\n" + out() + "\nstderr:\n" + err();
-    }
-
-private:
-    aegis::testing::TempDir m_dir;
-    int m_pid = -1;
-    std::optional<int> m_exitCode;
-};
-
-} // namespace
 
 class TestAegisctlRegistry : public QObject, private aegis::testing::AegisctlFixture {
     Q_OBJECT
