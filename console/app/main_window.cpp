@@ -1,8 +1,10 @@
 #include "app/main_window.h"
 
 #include "app/connection_profiles_dialog.h"
+#include "app/critical_health_notifier.h"
 #include "app/theme_controller.h"
 #include "app/token_vault.h"
+#include "models/instance_model.h"
 #include "net/api_client.h"
 #include "views/audit_page.h"
 #include "views/icons.h"
@@ -32,6 +34,7 @@ enum PageIndex { OverviewIndex, ServicesIndex, AuditIndex };
 const QString kGeometryKey = QStringLiteral("window/geometry");
 const QString kStateKey = QStringLiteral("window/state");
 const QString kPageKey = QStringLiteral("window/page");
+const QString kNotifyCriticalKey = QStringLiteral("notifications/critical");
 
 } // namespace
 
@@ -49,6 +52,20 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
     m_overview = new OverviewPage(m_api);
     m_services = new ServicesPage(m_api);
     m_audit = new AuditPage(m_api);
+    m_overview->setServiceSummary(m_services->services());
+    m_notifier = new CriticalHealthNotifier(m_services->instances(), this);
+    m_notifier->setEnabled(CriticalHealthNotifier::isSupported() &&
+                           QSettings().value(kNotifyCriticalKey, false).toBool());
+    connect(m_notifier, &CriticalHealthNotifier::messageClicked, this,
+            [this](const QString &instanceKey) {
+                showNormal();
+                raise();
+                activateWindow();
+                showPage(QStringLiteral("services"));
+                m_services->selectService(QString());
+                m_services->selectInstance(instanceKey.section(QLatin1Char('/'), 0, 0),
+                                           instanceKey.section(QLatin1Char('/'), 1));
+            });
     m_stack = new QStackedWidget;
     m_stack->insertWidget(OverviewIndex, m_overview);
     m_stack->insertWidget(ServicesIndex, m_services);
@@ -225,6 +242,20 @@ void MainWindow::buildMenus() {
         });
     }
 
+    view->addSeparator();
+    QAction *notify = view->addAction(tr("&Notify when an instance goes critical"));
+    notify->setCheckable(true);
+    notify->setChecked(m_notifier->isEnabled());
+    notify->setEnabled(CriticalHealthNotifier::isSupported());
+    notify->setStatusTip(CriticalHealthNotifier::isSupported()
+                             ? tr("A desktop notification when an instance's health check turns "
+                                  "critical")
+                             : tr("This desktop has no system tray to show notifications in"));
+    connect(notify, &QAction::toggled, this, [this](bool on) {
+        m_notifier->setEnabled(on);
+        QSettings().setValue(kNotifyCriticalKey, on);
+    });
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *about = help->addAction(tr("&About Aegis Console"));
     connect(about, &QAction::triggered, this, [this] {
@@ -254,6 +285,7 @@ void MainWindow::refreshIcons() {
     m_navigation->item(ServicesIndex)->setIcon(themedIcon(QStringLiteral("services"), tone));
     m_navigation->item(AuditIndex)->setIcon(themedIcon(QStringLiteral("audit"), tone));
     setWindowIcon(themedIcon(QStringLiteral("aegis"), colors.accent));
+    m_notifier->setIcon(windowIcon());
     if (m_themeActions) {
         const int checked = static_cast<int>(m_theme->mode());
         m_themeActions->actions().at(checked)->setChecked(true);

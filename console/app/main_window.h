@@ -15,6 +15,7 @@ namespace aegis::console {
 
 class ApiClient;
 class AuditPage;
+class CriticalHealthNotifier;
 class OverviewPage;
 class ServicesPage;
 class ThemeController;
@@ -22,7 +23,8 @@ class TokenVault;
 
 // The console's window: a navigation sidebar with the pages that work (Overview, Services, Audit),
 // menus, and a status bar with the connection state, server version, revision and round-trip
-// time. Profiles and window geometry are kept in QSettings.
+// time; optionally a desktop notification when an instance goes critical. Profiles, window
+// geometry and that choice are kept in QSettings.
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
@@ -44,6 +46,7 @@ public:
     OverviewPage *overviewPage() const { return m_overview; }
     ServicesPage *servicesPage() const { return m_services; }
     AuditPage *auditPage() const { return m_audit; }
+    CriticalHealthNotifier *criticalNotifier() const { return m_notifier; }
     ProfileStore &profiles() { return m_profiles; }
 
 signals:
@@ -83,6 +86,7 @@ private:
     QLabel *m_revisionLabel = nullptr;
     QLabel *m_rttLabel = nullptr;
     QActionGroup *m_themeActions = nullptr;
+    CriticalHealthNotifier *m_notifier = nullptr;
 };
 
 } // namespace aegis::console

@@ -15,6 +15,66 @@ QString leaseAge(const ServiceInstance &instance, const QDateTime &now) {
     return humanDuration(instance.registerTime.msecsTo(now));
 }
 
+QString healthSummary(const ServiceInstance &instance, const QDateTime &now) {
+    const InstanceHealth &health = instance.health;
+    const HealthBadge badge = healthBadge(health);
+    QStringList lines;
+    QString headline = healthBadgeName(badge);
+    headline[0] = headline[0].toUpper();
+    if (badge == HealthBadge::Flapping || badge == HealthBadge::Ejected) {
+        headline =
+            InstanceModel::tr("%1 (check says %2)").arg(headline, healthStatusName(health.status));
+    }
+    if (health.changedAt.isValid()) {
+        headline += InstanceModel::tr(" since %1 (%2)")
+                        .arg(absoluteTime(health.changedAt), relativeTime(health.changedAt, now));
+    }
+    lines.append(headline);
+    if (!health.checked) {
+        lines.append(InstanceModel::tr("No health check covers this instance"));
+    }
+    if (!health.reason.isEmpty()) {
+        lines.append(InstanceModel::tr("Reason: %1").arg(health.reason));
+    }
+    if (!health.output.isEmpty()) {
+        lines.append(InstanceModel::tr("Last output: %1").arg(health.output));
+    }
+    if (health.ejected && health.ejectedUntil.isValid()) {
+        lines.append(InstanceModel::tr("Ejected by callers' reports until %1")
+                         .arg(absoluteTime(health.ejectedUntil)));
+    }
+    if (health.flapping) {
+        lines.append(InstanceModel::tr("Changing state too often; changes are recorded, not "
+                                       "announced"));
+    }
+    lines.append(instance.routable ? InstanceModel::tr("Routed: discovery hands it to callers")
+                                   : InstanceModel::tr("Not routed: discovery leaves it out"));
+    return lines.join(QLatin1Char('\n'));
+}
+
+namespace {
+
+// Healthiest first when the column is sorted ascending, the worst first descending.
+int healthSeverity(const ServiceInstance &instance) {
+    switch (healthBadge(instance.health)) {
+    case HealthBadge::Passing:
+        return 0;
+    case HealthBadge::Unknown:
+        return 1;
+    case HealthBadge::Warning:
+        return 2;
+    case HealthBadge::Flapping:
+        return 3;
+    case HealthBadge::Critical:
+        return 4;
+    case HealthBadge::Ejected:
+        return 5;
+    }
+    return 1;
+}
+
+} // namespace
+
 InstanceModel::InstanceModel(QObject *parent)
     : QAbstractTableModel(parent) {}
 
@@ -30,7 +90,7 @@ QVariant InstanceModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
         return {};
     }
-    const ServiceInstance &instance = m_rows.at(index.row());
+    const ServiceInstance &instance = m_rows.at(index.row()).instance;
     // Version and colour have columns of their own; the labels column shows the rest.
     const auto labelList = [&instance](bool all) {
         QStringList list;
@@ -58,6 +118,8 @@ QVariant InstanceModel::data(const QModelIndex &index, int role) const {
             return instance.labels.value(QStringLiteral("color"), dash);
         case StateColumn:
             return instanceStateName(instance.state);
+        case HealthColumn:
+            return healthBadgeName(healthBadge(instance.health));
         case LeaseAgeColumn:
             return leaseAge(instance, referenceTime());
         case LabelsColumn:
@@ -75,10 +137,12 @@ QVariant InstanceModel::data(const QModelIndex &index, int role) const {
             return labelList(true).join(QLatin1Char('\n'));
         case InstanceColumn:
             return instance.key();
+        case HealthColumn:
+            return healthSummary(instance, referenceTime());
         }
         break;
     case Qt::TextAlignmentRole:
-        if (index.column() == StateColumn) {
+        if (index.column() == StateColumn || index.column() == HealthColumn) {
             return int(Qt::AlignCenter);
         }
         return int(Qt::AlignLeft | Qt::AlignVCenter);
@@ -90,10 +154,16 @@ QVariant InstanceModel::data(const QModelIndex &index, int role) const {
         return instance.labels.value(QStringLiteral("color")).toLower();
     case LabelListRole:
         return labelList(false);
+    case HealthBadgeRole:
+        return static_cast<int>(healthBadge(instance.health));
+    case RoutableRole:
+        return instance.routable;
     case SortRole:
         switch (index.column()) {
         case StateColumn:
             return static_cast<int>(instance.state);
+        case HealthColumn:
+            return healthSeverity(instance);
         case LeaseAgeColumn:
             // Oldest registration first when ascending: the largest age.
             return instance.registerTime.isValid() ? -instance.registerTime.toMSecsSinceEpoch()
@@ -108,6 +178,10 @@ QVariant InstanceModel::data(const QModelIndex &index, int role) const {
 QVariant InstanceModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == LabelsColumn) {
         return tr("Labels other than version and color, which have columns of their own");
+    }
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == HealthColumn) {
+        return tr("What the service's health check and its callers' reports say; hover a badge "
+                  "for the reason");
     }
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) {
         return QAbstractTableModel::headerData(section, orientation, role);
@@ -125,6 +199,8 @@ QVariant InstanceModel::headerData(int section, Qt::Orientation orientation, int
         return tr("Colour");
     case StateColumn:
         return tr("State");
+    case HealthColumn:
+        return tr("Health");
     case LeaseAgeColumn:
         return tr("Lease age");
     case LabelsColumn:
@@ -135,42 +211,53 @@ QVariant InstanceModel::headerData(int section, Qt::Orientation orientation, int
 
 int InstanceModel::lowerBound(const QString &service, const QString &id) const {
     const auto it = std::lower_bound(m_rows.cbegin(), m_rows.cend(), std::make_pair(service, id),
-                                     [](const ServiceInstance &row, const auto &key) {
-                                         return row.service != key.first ? row.service < key.first
-                                                                         : row.id < key.second;
+                                     [](const Row &row, const auto &key) {
+                                         const ServiceInstance &instance = row.instance;
+                                         return instance.service != key.first
+                                                    ? instance.service < key.first
+                                                    : instance.id < key.second;
                                      });
     return static_cast<int>(it - m_rows.cbegin());
 }
 
 int InstanceModel::rowOf(const QString &service, const QString &id) const {
     const int row = lowerBound(service, id);
-    if (row < m_rows.size() && m_rows.at(row).service == service && m_rows.at(row).id == id) {
+    if (row < m_rows.size() && m_rows.at(row).instance.service == service &&
+        m_rows.at(row).instance.id == id) {
         return row;
     }
     return -1;
 }
 
-bool InstanceModel::upsert(const ServiceInstance &instance) {
+bool InstanceModel::upsert(const ServiceInstance &instance, qint64 revision) {
+    const qint64 reflects = std::max(revision, instance.modRevision);
     const int row = lowerBound(instance.service, instance.id);
-    if (row < m_rows.size() && m_rows.at(row).service == instance.service &&
-        m_rows.at(row).id == instance.id) {
-        ServiceInstance &current = m_rows[row];
-        if (instance.modRevision != 0 && instance.modRevision <= current.modRevision) {
+    if (row < m_rows.size() && m_rows.at(row).instance.service == instance.service &&
+        m_rows.at(row).instance.id == instance.id) {
+        Row &current = m_rows[row];
+        const bool stale =
+            revision != 0 ? reflects <= current.revision : instance == current.instance;
+        if (stale) {
             return false;
         }
-        current = instance;
+        const InstanceHealth previous = current.instance.health;
+        current.instance = instance;
+        current.revision = std::max(current.revision, reflects);
         emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        if (!(previous == instance.health)) {
+            emit healthChanged(instance, previous);
+        }
         return true;
     }
     beginInsertRows({}, row, row);
-    m_rows.insert(row, instance);
+    m_rows.insert(row, Row{instance, reflects});
     endInsertRows();
     return true;
 }
 
 bool InstanceModel::remove(const QString &service, const QString &id, qint64 revision) {
     const int row = rowOf(service, id);
-    if (row < 0 || (revision != 0 && revision < m_rows.at(row).modRevision)) {
+    if (row < 0 || (revision != 0 && revision < m_rows.at(row).revision)) {
         return false;
     }
     beginRemoveRows({}, row, row);
@@ -185,14 +272,14 @@ void InstanceModel::sync(const QList<ServiceInstance> &instances) {
         keep.insert(instance.key());
     }
     for (int row = static_cast<int>(m_rows.size()) - 1; row >= 0; --row) {
-        if (!keep.contains(m_rows.at(row).key())) {
+        if (!keep.contains(m_rows.at(row).instance.key())) {
             beginRemoveRows({}, row, row);
             m_rows.removeAt(row);
             endRemoveRows();
         }
     }
     for (const ServiceInstance &instance : instances) {
-        upsert(instance);
+        upsert(instance, 0);
     }
 }
 
@@ -205,7 +292,7 @@ int InstanceModel::applyChanges(const QList<InstanceChange> &changes) {
         }
         const bool changed = change.type == InstanceChange::Type::Removed
                                  ? remove(instance.service, instance.id, change.revision)
-                                 : upsert(instance);
+                                 : upsert(instance, std::max<qint64>(change.revision, 1));
         applied += changed ? 1 : 0;
     }
     return applied;

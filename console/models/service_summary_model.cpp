@@ -35,29 +35,42 @@ void ServiceSummaryModel::setInstanceModel(InstanceModel *instances) {
 void ServiceSummaryModel::setKnownServices(const QList<ServiceInfo> &services) {
     m_known.clear();
     for (const ServiceInfo &service : services) {
-        m_known.insert(service.name);
+        m_known.insert(service.name, service.panic);
     }
     recount();
 }
 
 void ServiceSummaryModel::recount() {
     QMap<QString, Summary> wanted;
-    for (const QString &name : std::as_const(m_known)) {
-        wanted[name].name = name;
-    }
     Summary total;
+    for (auto it = m_known.cbegin(); it != m_known.cend(); ++it) {
+        wanted[it.key()].name = it.key();
+        wanted[it.key()].health.panic = it.value() ? 1 : 0;
+        total.health.panic += it.value() ? 1 : 0;
+    }
     const int count = m_instances ? m_instances->rowCount() : 0;
     for (int row = 0; row < count; ++row) {
         const ServiceInstance &instance = m_instances->instanceAt(row);
         Summary &summary = wanted[instance.service];
         summary.name = instance.service;
+        const HealthBadge badge = healthBadge(instance.health);
         for (Summary *s : {&summary, &total}) {
             ++s->instances;
             s->serving += instance.state == InstanceState::Serving ? 1 : 0;
             s->draining += instance.state == InstanceState::Draining ? 1 : 0;
             s->maintenance += instance.state == InstanceState::Maintenance ? 1 : 0;
+            HealthCounts &health = s->health;
+            ++health.instances;
+            health.passing += badge == HealthBadge::Passing ? 1 : 0;
+            health.warning += badge == HealthBadge::Warning ? 1 : 0;
+            health.critical += badge == HealthBadge::Critical ? 1 : 0;
+            health.flapping += badge == HealthBadge::Flapping ? 1 : 0;
+            health.ejected += badge == HealthBadge::Ejected ? 1 : 0;
+            health.unknown += badge == HealthBadge::Unknown ? 1 : 0;
+            health.unhealthy += isUnroutableHealth(instance.health) ? 1 : 0;
         }
     }
+    bool healthChanged = !(m_rows[0].health == total.health);
     if (!(m_rows[0] == total)) {
         m_rows[0] = total;
         emit dataChanged(index(0, 0), index(0, ColumnCount - 1));
@@ -78,12 +91,16 @@ void ServiceSummaryModel::recount() {
             ++it;
         } else {
             if (!(m_rows.at(row) == it.value())) {
+                healthChanged = healthChanged || !(m_rows.at(row).health == it.value().health);
                 m_rows[row] = it.value();
                 emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
             }
             ++row;
             ++it;
         }
+    }
+    if (healthChanged) {
+        emit healthCountsChanged();
     }
 }
 
@@ -108,6 +125,9 @@ QVariant ServiceSummaryModel::data(const QModelIndex &index, int role) const {
             return all ? tr("All services") : summary.name;
         case InstancesColumn:
             return formatCount(summary.instances);
+        case UnhealthyColumn:
+            return summary.health.unhealthy > 0 ? formatCount(summary.health.unhealthy)
+                                                : QStringLiteral("·");
         case ServingColumn:
             return formatCount(summary.serving);
         case DrainingColumn:
@@ -116,13 +136,32 @@ QVariant ServiceSummaryModel::data(const QModelIndex &index, int role) const {
             return summary.maintenance > 0 ? formatCount(summary.maintenance) : QStringLiteral("·");
         }
         break;
-    case Qt::ToolTipRole:
-        return tr("%1: %2 instance(s) — %3 serving, %4 draining, %5 in maintenance")
-            .arg(all ? tr("All services") : summary.name)
-            .arg(summary.instances)
-            .arg(summary.serving)
-            .arg(summary.draining)
-            .arg(summary.maintenance);
+    case Qt::ToolTipRole: {
+        QString tip = tr("%1: %2 instance(s) — %3 serving, %4 draining, %5 in maintenance")
+                          .arg(all ? tr("All services") : summary.name)
+                          .arg(summary.instances)
+                          .arg(summary.serving)
+                          .arg(summary.draining)
+                          .arg(summary.maintenance);
+        const HealthCounts &health = summary.health;
+        tip += QLatin1Char('\n') + tr("Health: %1 passing, %2 warning, %3 critical, %4 flapping, "
+                                      "%5 ejected, %6 unknown")
+                                       .arg(health.passing)
+                                       .arg(health.warning)
+                                       .arg(health.critical)
+                                       .arg(health.flapping)
+                                       .arg(health.ejected)
+                                       .arg(health.unknown);
+        if (health.panic > 0) {
+            tip += QLatin1Char('\n') +
+                   (all ? tr("%n service(s) in panic: discovery hands out every instance, "
+                             "healthy or not",
+                             nullptr, health.panic)
+                        : tr("In panic: too many instances are unhealthy, so discovery hands "
+                             "out every instance rather than overload the few left"));
+        }
+        return tip;
+    }
     case Qt::TextAlignmentRole:
         return index.column() == NameColumn ? int(Qt::AlignLeft | Qt::AlignVCenter)
                                             : int(Qt::AlignRight | Qt::AlignVCenter);
@@ -135,6 +174,11 @@ QVariant ServiceSummaryModel::data(const QModelIndex &index, int role) const {
         break;
     case ServiceNameRole:
         return summary.name;
+    case PanicRole:
+        // The fleet row counts services in panic (see healthCounts) but is not itself in panic.
+        return !all && summary.health.panic > 0;
+    case UnhealthyRole:
+        return summary.health.unhealthy;
     }
     return {};
 }
@@ -147,6 +191,9 @@ QVariant ServiceSummaryModel::headerData(int section, Qt::Orientation orientatio
         switch (section) {
         case InstancesColumn:
             return tr("Registered instances");
+        case UnhealthyColumn:
+            return tr("Unhealthy: critical or ejected, so discovery leaves them out (unless the "
+                      "service is in panic)");
         case ServingColumn:
             return tr("Serving: in rotation");
         case DrainingColumn:
@@ -164,6 +211,8 @@ QVariant ServiceSummaryModel::headerData(int section, Qt::Orientation orientatio
         return tr("Service");
     case InstancesColumn:
         return tr("Total");
+    case UnhealthyColumn:
+        return tr("Unh.");
     case ServingColumn:
         return tr("Serv.");
     case DrainingColumn:

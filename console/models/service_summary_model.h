@@ -3,23 +3,42 @@
 #include "net/api_types.h"
 
 #include <QAbstractTableModel>
+#include <QMap>
 #include <QPointer>
-#include <QSet>
 
 namespace aegis::console {
 
 class InstanceModel;
 
-// One row per service with its instance counts by state, derived from an InstanceModel and kept
-// current as its rows change; row 0 stands for every service. Services the daemon listed stay
-// (with zero instances) when their last instance goes; others go with it. Rows are inserted,
-// updated and removed one by one, never reset.
+// How many of a service's instances (or the fleet's) are in each health badge. `unhealthy` is
+// what the daemon counts as unroutable: critical or ejected (flapping ones included when their
+// check last said critical).
+struct HealthCounts {
+    int instances = 0;
+    int passing = 0;
+    int warning = 0;
+    int critical = 0;
+    int flapping = 0;
+    int ejected = 0;
+    int unknown = 0;
+    int unhealthy = 0;
+    // For a service: whether the daemon reported it in panic; for the fleet: services in panic.
+    int panic = 0;
+    friend bool operator==(const HealthCounts &, const HealthCounts &) = default;
+};
+
+// One row per service with its instance counts by state and health, derived from an
+// InstanceModel and kept current as its rows change; row 0 stands for every service. Whether a
+// service is in panic comes from the daemon's service list (setKnownServices). Services the
+// daemon listed stay (with zero instances) when their last instance goes; others go with it.
+// Rows are inserted, updated and removed one by one, never reset.
 class ServiceSummaryModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Column {
         NameColumn,
         InstancesColumn,
+        UnhealthyColumn,
         ServingColumn,
         DrainingColumn,
         MaintenanceColumn,
@@ -28,13 +47,18 @@ public:
     enum Role {
         // The service's name; empty for the "all services" row.
         ServiceNameRole = Qt::UserRole + 1,
+        // bool: the service is in panic (false for row 0; healthCounts(0).panic counts them).
+        PanicRole,
+        // int: critical or ejected instances.
+        UnhealthyRole,
     };
 
     explicit ServiceSummaryModel(QObject *parent = nullptr);
 
     // Not owned; may be null.
     void setInstanceModel(InstanceModel *instances);
-    // Services that exist even without instances (from ListServices); replaces the previous set.
+    // Services that exist even without instances, with their panic flags (from ListServices);
+    // replaces the previous set.
     void setKnownServices(const QList<ServiceInfo> &services);
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -45,6 +69,12 @@ public:
 
     // The row of `service` (0 for empty, i.e. all), or -1.
     int rowOf(const QString &service) const;
+    // The health counts of a row (row 0: the whole fleet).
+    HealthCounts healthCounts(int row) const { return m_rows.at(row).health; }
+
+signals:
+    // Any row's health counts or panic flag changed (row 0 always changes with them).
+    void healthCountsChanged();
 
 private:
     struct Summary {
@@ -53,13 +83,15 @@ private:
         int serving = 0;
         int draining = 0;
         int maintenance = 0;
+        HealthCounts health;
         friend bool operator==(const Summary &, const Summary &) = default;
     };
 
     void recount();
 
     QPointer<InstanceModel> m_instances;
-    QSet<QString> m_known;
+    // Name -> whether the daemon's list said it is in panic.
+    QMap<QString, bool> m_known;
     // m_rows[0] is the total, named "".
     QList<Summary> m_rows;
 };

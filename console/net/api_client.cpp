@@ -6,6 +6,7 @@
 #include "net/resumable_watch.h"
 
 #include <aegis/v1/audit.grpc.pb.h>
+#include <aegis/v1/health.grpc.pb.h>
 #include <aegis/v1/registry.grpc.pb.h>
 #include <aegis/v1/system.grpc.pb.h>
 #include <client/connection.h>
@@ -287,6 +288,8 @@ quint64 ApiClient::listInstances(const QString &pageToken, int pageSize) {
     v1::ListInstancesRequest request;
     request.set_page_size(pageSize);
     request.set_page_token(pageToken.toStdString());
+    // Operators see every instance with its health; discovery's default hides critical ones.
+    request.set_include_unroutable(true);
     return callUnary(std::move(request), &v1::RegistryService::Stub::ListInstances,
                      responseFromProto, &ApiClient::instancesPageReceived,
                      &ApiClient::registryCallFailed);
@@ -325,6 +328,7 @@ void ApiClient::watchInstances(qint64 startRevision) {
                                                 const ResumableWatch::Received &received) {
         v1::WatchInstancesRequest request;
         request.set_start_revision(start);
+        request.set_include_unroutable(true);
         auto stub = v1::RegistryService::NewStub(channel);
         auto reader = stub->WatchInstances(&context, request);
         v1::WatchInstancesResponse response;
@@ -371,6 +375,68 @@ void ApiClient::stopInstanceWatch() {
         m_instanceWatchLive = false;
         emit instanceWatchLiveChanged(false, {});
     }
+}
+
+quint64 ApiClient::getHealthCheck(const QString &service) {
+    v1::GetHealthCheckRequest request;
+    request.set_service(service.toStdString());
+    return callUnary(
+        std::move(request), &v1::HealthService::Stub::GetHealthCheck,
+        [service](const v1::GetHealthCheckResponse &response) {
+            HealthCheckRevision check = fromProto(response);
+            check.service = service;
+            return check;
+        },
+        &ApiClient::healthCheckReceived, &ApiClient::healthCallFailed);
+}
+
+quint64 ApiClient::updateHealthCheck(const QString &service, const HealthCheckSpec &check,
+                                     qint64 expectedRevision) {
+    v1::UpdateHealthCheckRequest request;
+    request.set_service(service.toStdString());
+    toProto(check, request.mutable_check());
+    request.set_expected_revision(expectedRevision);
+    return callUnary(
+        std::move(request), &v1::HealthService::Stub::UpdateHealthCheck,
+        [service](const v1::UpdateHealthCheckResponse &response) {
+            HealthCheckRevision updated = fromProto(response);
+            updated.service = service;
+            return updated;
+        },
+        &ApiClient::healthCheckUpdated, &ApiClient::healthCallFailed);
+}
+
+quint64 ApiClient::getInstanceHealth(const QString &service, const QString &instanceId) {
+    v1::GetInstanceHealthRequest request;
+    request.set_service(service.toStdString());
+    request.set_instance_id(instanceId.toStdString());
+    return callUnary(
+        std::move(request), &v1::HealthService::Stub::GetInstanceHealth,
+        [service, instanceId](const v1::GetInstanceHealthResponse &response) {
+            InstanceHealthReport report = fromProto(response);
+            report.service = service;
+            report.instanceId = instanceId;
+            return report;
+        },
+        &ApiClient::instanceHealthReceived, &ApiClient::healthCallFailed);
+}
+
+quint64 ApiClient::listHealthHistory(const QString &service, const QString &instanceId,
+                                     const QString &pageToken, int pageSize) {
+    v1::ListHealthHistoryRequest request;
+    request.set_service(service.toStdString());
+    request.set_instance_id(instanceId.toStdString());
+    request.set_page_size(pageSize);
+    request.set_page_token(pageToken.toStdString());
+    return callUnary(
+        std::move(request), &v1::HealthService::Stub::ListHealthHistory,
+        [service, instanceId](const v1::ListHealthHistoryResponse &response) {
+            HealthHistoryPage page = fromProto(response);
+            page.service = service;
+            page.instanceId = instanceId;
+            return page;
+        },
+        &ApiClient::healthHistoryPageReceived, &ApiClient::healthCallFailed);
 }
 
 } // namespace aegis::console

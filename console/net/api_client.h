@@ -76,8 +76,8 @@ public:
 
     // Lists one page of services by name; answered by servicesPageReceived or registryCallFailed.
     quint64 listServices(const QString &pageToken, int pageSize = 500);
-    // Lists one page of every service's instances; answered by instancesPageReceived or
-    // registryCallFailed.
+    // Lists one page of every service's instances, unroutable ones (critical, ejected) included,
+    // each with its health; answered by instancesPageReceived or registryCallFailed.
     quint64 listInstances(const QString &pageToken, int pageSize = 500);
     // The operator actions; answered by instanceActionSucceeded or registryCallFailed. The daemon
     // audits both, and the change itself arrives through the instance watch.
@@ -86,10 +86,27 @@ public:
     quint64 deregisterInstance(const QString &service, const QString &instanceId);
 
     // Streams every service's instance changes from `startRevision` (0 = from now) through
-    // instanceChangesArrived, replacing any previous instance watch.
+    // instanceChangesArrived, replacing any previous instance watch. Unroutable instances are
+    // included: a change of health arrives as an update carrying the new health.
     void watchInstances(qint64 startRevision);
     void stopInstanceWatch();
     bool isInstanceWatchLive() const { return m_instanceWatchLive; }
+
+    // A service's check configuration; answered by healthCheckReceived or healthCallFailed
+    // (NOT_FOUND when the service has none).
+    quint64 getHealthCheck(const QString &service);
+    // Sets a service's check. `expectedRevision` 0 writes unconditionally, -1 requires that there
+    // is no check yet, otherwise it must be the mod_revision the edit started from (else
+    // ABORTED). Answered by healthCheckUpdated or healthCallFailed.
+    quint64 updateHealthCheck(const QString &service, const HealthCheckSpec &check,
+                              qint64 expectedRevision);
+    // One instance's health with the live detail of its check; answered by
+    // instanceHealthReceived or healthCallFailed.
+    quint64 getInstanceHealth(const QString &service, const QString &instanceId);
+    // One page of an instance's recorded transitions, newest first; answered by
+    // healthHistoryPageReceived or healthCallFailed.
+    quint64 listHealthHistory(const QString &service, const QString &instanceId,
+                              const QString &pageToken, int pageSize = 200);
 
 signals:
     // connectTo() was called: everything shown so far belongs to the previous daemon.
@@ -112,6 +129,13 @@ signals:
     void instanceWatchLiveChanged(bool live, const QString &reason);
     // The instance watch fell behind the compacted history; re-list, then watch again.
     void instanceWatchResyncNeeded(qint64 compactRevision);
+    void healthCheckReceived(quint64 requestId, const aegis::console::HealthCheckRevision &check);
+    void healthCheckUpdated(quint64 requestId, const aegis::console::HealthCheckRevision &check);
+    void instanceHealthReceived(quint64 requestId,
+                                const aegis::console::InstanceHealthReport &report);
+    void healthHistoryPageReceived(quint64 requestId,
+                                   const aegis::console::HealthHistoryPage &page);
+    void healthCallFailed(quint64 requestId, const aegis::console::CallError &error);
 
 private:
     template <typename T>

@@ -121,6 +121,58 @@ QString instanceStateName(InstanceState state) {
     return QCoreApplication::translate("InstanceState", "unknown");
 }
 
+QString healthStatusName(HealthStatus status) {
+    switch (status) {
+    case HealthStatus::Passing:
+        return QCoreApplication::translate("HealthStatus", "passing");
+    case HealthStatus::Warning:
+        return QCoreApplication::translate("HealthStatus", "warning");
+    case HealthStatus::Critical:
+        return QCoreApplication::translate("HealthStatus", "critical");
+    case HealthStatus::Unknown:
+        break;
+    }
+    return QCoreApplication::translate("HealthStatus", "unknown");
+}
+
+HealthBadge healthBadge(HealthStatus status, bool flapping, bool ejected) {
+    if (ejected) {
+        return HealthBadge::Ejected;
+    }
+    if (flapping) {
+        return HealthBadge::Flapping;
+    }
+    switch (status) {
+    case HealthStatus::Passing:
+        return HealthBadge::Passing;
+    case HealthStatus::Warning:
+        return HealthBadge::Warning;
+    case HealthStatus::Critical:
+        return HealthBadge::Critical;
+    case HealthStatus::Unknown:
+        break;
+    }
+    return HealthBadge::Unknown;
+}
+
+QString healthBadgeName(HealthBadge badge) {
+    switch (badge) {
+    case HealthBadge::Passing:
+        return healthStatusName(HealthStatus::Passing);
+    case HealthBadge::Warning:
+        return healthStatusName(HealthStatus::Warning);
+    case HealthBadge::Critical:
+        return healthStatusName(HealthStatus::Critical);
+    case HealthBadge::Flapping:
+        return QCoreApplication::translate("HealthStatus", "flapping");
+    case HealthBadge::Ejected:
+        return QCoreApplication::translate("HealthStatus", "ejected");
+    case HealthBadge::Unknown:
+        break;
+    }
+    return healthStatusName(HealthStatus::Unknown);
+}
+
 QString roleName(int role) {
     switch (role) {
     case 1:

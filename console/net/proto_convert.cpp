@@ -123,6 +123,8 @@ ServiceInstance fromProto(const v1::Instance &instance) {
     result.registerTime = fromTimestamp(instance.register_time());
     result.createRevision = instance.create_revision();
     result.modRevision = instance.mod_revision();
+    result.health = fromProto(instance.health());
+    result.routable = instance.routable();
     return result;
 }
 
@@ -131,6 +133,8 @@ ServiceInfo fromProto(const v1::Service &service) {
     result.name = QString::fromStdString(service.name());
     result.description = QString::fromStdString(service.description());
     result.instanceCount = service.instance_count();
+    result.unroutableCount = service.unroutable_count();
+    result.panic = service.panic();
     return result;
 }
 
@@ -177,6 +181,147 @@ v1::InstanceState toProto(InstanceState state) {
         break;
     }
     return v1::INSTANCE_STATE_UNSPECIFIED;
+}
+
+HealthStatus fromProto(v1::HealthStatus status) {
+    switch (status) {
+    case v1::HEALTH_STATUS_PASSING:
+        return HealthStatus::Passing;
+    case v1::HEALTH_STATUS_WARNING:
+        return HealthStatus::Warning;
+    case v1::HEALTH_STATUS_CRITICAL:
+        return HealthStatus::Critical;
+    default:
+        return HealthStatus::Unknown;
+    }
+}
+
+v1::HealthStatus toProto(HealthStatus status) {
+    switch (status) {
+    case HealthStatus::Passing:
+        return v1::HEALTH_STATUS_PASSING;
+    case HealthStatus::Warning:
+        return v1::HEALTH_STATUS_WARNING;
+    case HealthStatus::Critical:
+        return v1::HEALTH_STATUS_CRITICAL;
+    case HealthStatus::Unknown:
+        break;
+    }
+    return v1::HEALTH_STATUS_UNKNOWN;
+}
+
+InstanceHealth fromProto(const v1::InstanceHealth &health) {
+    InstanceHealth result;
+    result.status = fromProto(health.status());
+    result.flapping = health.flapping();
+    result.ejected = health.ejected();
+    result.ejectedUntil = fromTimestamp(health.ejected_until());
+    result.reason = QString::fromStdString(health.reason());
+    result.output = QString::fromStdString(health.output());
+    result.changedAt = fromTimestamp(health.changed_at());
+    result.checked = health.checked();
+    return result;
+}
+
+HealthCheckSpec fromProto(const v1::HealthCheck &check) {
+    HealthCheckSpec spec;
+    spec.kind = QString::fromStdString(check.kind());
+    spec.port = check.port();
+    for (const auto &[key, value] : check.options()) {
+        spec.options.insert(QString::fromStdString(key), QString::fromStdString(value));
+    }
+    spec.intervalMs = check.interval_ms();
+    spec.timeoutMs = check.timeout_ms();
+    spec.rise = check.rise();
+    spec.fall = check.fall();
+    spec.initialStatus = fromProto(check.initial_status());
+    spec.deregisterAfterMs = check.deregister_after_ms();
+    if (check.has_jitter_ms()) {
+        spec.jitterMs = check.jitter_ms();
+    }
+    if (check.has_flap_max_transitions()) {
+        spec.flapMaxTransitions = check.flap_max_transitions();
+    }
+    spec.flapWindowMs = check.flap_window_ms();
+    if (check.has_panic_threshold()) {
+        spec.panicThreshold = check.panic_threshold();
+    }
+    return spec;
+}
+
+void toProto(const HealthCheckSpec &spec, v1::HealthCheck *check) {
+    check->set_kind(spec.kind.toStdString());
+    check->set_port(spec.port);
+    for (auto it = spec.options.cbegin(); it != spec.options.cend(); ++it) {
+        (*check->mutable_options())[it.key().toStdString()] = it.value().toStdString();
+    }
+    check->set_interval_ms(spec.intervalMs);
+    check->set_timeout_ms(spec.timeoutMs);
+    check->set_rise(spec.rise);
+    check->set_fall(spec.fall);
+    check->set_initial_status(toProto(spec.initialStatus));
+    check->set_deregister_after_ms(spec.deregisterAfterMs);
+    if (spec.jitterMs) {
+        check->set_jitter_ms(*spec.jitterMs);
+    }
+    if (spec.flapMaxTransitions) {
+        check->set_flap_max_transitions(*spec.flapMaxTransitions);
+    }
+    check->set_flap_window_ms(spec.flapWindowMs);
+    if (spec.panicThreshold) {
+        check->set_panic_threshold(*spec.panicThreshold);
+    }
+}
+
+CheckDetail fromProto(const v1::CheckDetail &detail) {
+    CheckDetail result;
+    result.kind = QString::fromStdString(detail.kind());
+    result.target = QString::fromStdString(detail.target());
+    result.status = fromProto(detail.status());
+    result.lastOutput = QString::fromStdString(detail.last_output());
+    result.consecutivePassing = detail.consecutive_passing();
+    result.consecutiveFailing = detail.consecutive_failing();
+    result.probeCount = detail.probe_count();
+    result.consecutiveCallFailures = detail.consecutive_call_failures();
+    result.ejectionCount = detail.ejection_count();
+    return result;
+}
+
+HealthTransition fromProto(const v1::HealthTransition &transition) {
+    HealthTransition result;
+    result.service = QString::fromStdString(transition.service());
+    result.instanceId = QString::fromStdString(transition.instance_id());
+    result.from = fromProto(transition.from());
+    result.to = fromProto(transition.to());
+    result.flapping = transition.flapping();
+    result.ejected = transition.ejected();
+    result.reason = QString::fromStdString(transition.reason());
+    result.output = QString::fromStdString(transition.output());
+    result.time = fromTimestamp(transition.time());
+    result.revision = transition.revision();
+    return result;
+}
+
+HealthCheckRevision fromProto(const v1::GetHealthCheckResponse &response) {
+    return {{}, fromProto(response.check()), response.mod_revision()};
+}
+
+HealthCheckRevision fromProto(const v1::UpdateHealthCheckResponse &response) {
+    return {{}, fromProto(response.check()), response.mod_revision()};
+}
+
+InstanceHealthReport fromProto(const v1::GetInstanceHealthResponse &response) {
+    InstanceHealthReport report;
+    report.health = fromProto(response.health());
+    report.routable = response.routable();
+    if (response.has_check()) {
+        report.check = fromProto(response.check());
+    }
+    return report;
+}
+
+HealthHistoryPage fromProto(const v1::ListHealthHistoryResponse &response) {
+    return pageFromProto(response, response.transitions(), &HealthHistoryPage::transitions);
 }
 
 CallError fromStatus(const grpc::Status &status) {

@@ -5,6 +5,7 @@
 #include "net/api_types.h"
 
 #include <aegis/v1/audit.pb.h>
+#include <aegis/v1/health.pb.h>
 #include <aegis/v1/registry.pb.h>
 #include <aegis/v1/system.pb.h>
 #include <grpcpp/support/status.h>
@@ -24,6 +25,18 @@ AuditRecordPage fromProto(const v1::ListAuditRecordsResponse &response);
 ServicePage fromProto(const v1::ListServicesResponse &response);
 InstancePage fromProto(const v1::ListInstancesResponse &response);
 v1::InstanceState toProto(InstanceState state);
+HealthStatus fromProto(v1::HealthStatus status);
+v1::HealthStatus toProto(HealthStatus status);
+InstanceHealth fromProto(const v1::InstanceHealth &health);
+HealthCheckSpec fromProto(const v1::HealthCheck &check);
+void toProto(const HealthCheckSpec &spec, v1::HealthCheck *check);
+CheckDetail fromProto(const v1::CheckDetail &detail);
+HealthTransition fromProto(const v1::HealthTransition &transition);
+// The responses carry no service name; the caller adds the one it asked about.
+HealthCheckRevision fromProto(const v1::GetHealthCheckResponse &response);
+HealthCheckRevision fromProto(const v1::UpdateHealthCheckResponse &response);
+InstanceHealthReport fromProto(const v1::GetInstanceHealthResponse &response);
+HealthHistoryPage fromProto(const v1::ListHealthHistoryResponse &response);
 CallError fromStatus(const grpc::Status &status);
 
 } // namespace aegis::console

@@ -10,6 +10,7 @@ namespace aegis::console {
 
 DetailPane::DetailPane(const QString &hint, const QList<Field> &fields, QWidget *parent)
     : QFrame(parent)
+    , m_detailsLayout(nullptr)
     , m_stack(new QStackedLayout)
     , m_title(new QLabel)
     , m_status(new QLabel) {
@@ -23,6 +24,7 @@ DetailPane::DetailPane(const QString &hint, const QList<Field> &fields, QWidget 
 
     auto *details = new QWidget;
     auto *layout = new QVBoxLayout(details);
+    m_detailsLayout = layout;
     layout->setContentsMargins(16, 14, 16, 14);
     layout->setSpacing(10);
     m_title->setObjectName(QStringLiteral("SectionTitle"));
@@ -58,6 +60,11 @@ DetailPane::DetailPane(const QString &hint, const QList<Field> &fields, QWidget 
     m_stack->addWidget(empty);
     m_stack->addWidget(details);
     setLayout(m_stack);
+}
+
+void DetailPane::addSection(QWidget *widget) {
+    // Before the trailing stretch, so sections stay under the fields.
+    m_detailsLayout->insertWidget(m_detailsLayout->count() - 1, widget);
 }
 
 void DetailPane::showHint() {

@@ -7,6 +7,7 @@
 
 class QLabel;
 class QStackedLayout;
+class QVBoxLayout;
 
 namespace aegis::console {
 
@@ -30,8 +31,11 @@ protected:
     // Shows the fields, headed by `title` and `status` (plain text) in `statusTone`.
     void showDetails(const QString &title, const QString &status, const QColor &statusTone);
     QLabel *value(int field) const { return m_values.at(field); }
+    // Adds `widget` below the fields, shown with them; the pane takes ownership.
+    void addSection(QWidget *widget);
 
 private:
+    QVBoxLayout *m_detailsLayout;
     QStackedLayout *m_stack;
     QLabel *m_title;
     QLabel *m_status;

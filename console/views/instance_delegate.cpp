@@ -23,6 +23,23 @@ QColor instanceStateTone(int state, const ThemeColors &colors) {
     return colors.muted;
 }
 
+QColor healthBadgeTone(HealthBadge badge, const ThemeColors &colors) {
+    switch (badge) {
+    case HealthBadge::Passing:
+        return colors.success;
+    case HealthBadge::Warning:
+        return colors.warning;
+    case HealthBadge::Critical:
+    case HealthBadge::Ejected:
+        return colors.danger;
+    case HealthBadge::Flapping:
+        return colors.attention;
+    case HealthBadge::Unknown:
+        break;
+    }
+    return colors.muted;
+}
+
 QColor deployColourTone(const QString &colour, const ThemeColors &colors) {
     if (colour == QLatin1String("blue")) {
         return colors.deployBlue;
@@ -37,7 +54,7 @@ void InstanceDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
                              const QModelIndex &index) const {
     const int column = index.column();
     if (column != InstanceModel::ColourColumn && column != InstanceModel::StateColumn &&
-        column != InstanceModel::LabelsColumn) {
+        column != InstanceModel::HealthColumn && column != InstanceModel::LabelsColumn) {
         QStyledItemDelegate::paint(painter, option, index);
         return;
     }
@@ -57,6 +74,13 @@ void InstanceDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     if (column == InstanceModel::StateColumn) {
         drawPill(painter, option, index.data(Qt::DisplayRole).toString(),
                  tone(instanceStateTone(index.data(InstanceModel::StateRole).toInt(), colors)));
+        return;
+    }
+    if (column == InstanceModel::HealthColumn) {
+        const auto badge =
+            static_cast<HealthBadge>(index.data(InstanceModel::HealthBadgeRole).toInt());
+        drawPill(painter, option, index.data(Qt::DisplayRole).toString(),
+                 tone(healthBadgeTone(badge, colors)));
         return;
     }
     if (column == InstanceModel::ColourColumn) {

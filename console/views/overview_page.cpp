@@ -2,12 +2,14 @@
 
 #include "models/display_format.h"
 #include "models/resource_count_model.h"
+#include "models/service_summary_model.h"
 #include "net/api_client.h"
 #include "views/connection_banner.h"
 #include "views/page_header.h"
 #include "views/stat_card.h"
 #include "views/theme.h"
 
+#include <QEvent>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QHeaderView>
@@ -49,6 +51,8 @@ OverviewPage::OverviewPage(ApiClient *api, QWidget *parent)
     , m_logLevel(new StatCard(tr("Log level")))
     , m_services(new StatCard(tr("Services")))
     , m_instances(new StatCard(tr("Instances")))
+    , m_healthy(new StatCard(tr("Healthy")))
+    , m_unhealthy(new StatCard(tr("Unhealthy")))
     , m_counts(new ResourceCountModel(this))
     , m_countsView(new QTableView)
     , m_profile(factLabel())
@@ -61,11 +65,19 @@ OverviewPage::OverviewPage(ApiClient *api, QWidget *parent)
     auto *cards = new QGridLayout;
     cards->setSpacing(12);
     // The fleet first, then the daemon.
-    const QList<StatCard *> all = {m_services, m_instances, m_version,         m_uptime,
-                                   m_revision, m_store,     m_compactRevision, m_logLevel};
+    const QList<StatCard *> all = {m_services,        m_instances, m_healthy,  m_unhealthy,
+                                   m_version,         m_uptime,    m_revision, m_store,
+                                   m_compactRevision, m_logLevel};
+    constexpr int columns = 5;
     for (int i = 0; i < all.size(); ++i) {
-        cards->addWidget(all[i], i / 4, i % 4);
+        cards->addWidget(all[i], i / columns, i % columns);
     }
+    for (int column = 0; column < columns; ++column) {
+        cards->setColumnStretch(column, 1);
+    }
+    m_healthy->setToolTip(tr("Instances whose health check passes"));
+    m_unhealthy->setToolTip(tr("Instances that are critical or ejected: discovery leaves them out "
+                               "unless their service is in panic"));
 
     m_countsView->setModel(m_counts);
     m_countsView->setAlternatingRowColors(true);
@@ -145,6 +157,7 @@ OverviewPage::OverviewPage(ApiClient *api, QWidget *parent)
     connect(tick, &QTimer::timeout, this, &OverviewPage::updateConnectionFacts);
     tick->start(1000);
     updateConnectionFacts();
+    showHealthCounts();
 }
 
 void OverviewPage::setProfileName(const QString &name) {
@@ -171,7 +184,70 @@ QString OverviewPage::cardValue(const QString &name) const {
     if (name == QLatin1String("instances")) {
         return m_instances->value();
     }
+    if (name == QLatin1String("healthy")) {
+        return m_healthy->value();
+    }
+    if (name == QLatin1String("unhealthy")) {
+        return m_unhealthy->value();
+    }
     return {};
+}
+
+void OverviewPage::setServiceSummary(ServiceSummaryModel *summary) {
+    if (m_summary) {
+        disconnect(m_summary, nullptr, this, nullptr);
+    }
+    m_summary = summary;
+    if (summary) {
+        connect(summary, &ServiceSummaryModel::healthCountsChanged, this,
+                &OverviewPage::showHealthCounts);
+    }
+    showHealthCounts();
+}
+
+void OverviewPage::showHealthCounts() {
+    if (!m_summary) {
+        m_healthy->setValue(QStringLiteral("—"));
+        m_unhealthy->setValue(QStringLiteral("—"));
+        return;
+    }
+    const ThemeColors colors = themeColors(palette());
+    const HealthCounts counts = m_summary->healthCounts(0);
+    if (counts.instances == 0) {
+        m_healthy->setValue(QStringLiteral("—"), tr("no instances"));
+        m_unhealthy->setValue(QStringLiteral("—"));
+        m_unhealthy->setValueTone({});
+        return;
+    }
+    m_healthy->setValue(formatCount(counts.passing),
+                        counts.passing == counts.instances
+                            ? tr("every instance passes")
+                            : tr("passing, of %1").arg(formatCount(counts.instances)));
+    QStringList detail;
+    if (counts.panic > 0) {
+        detail.append(tr("%n service(s) in panic", nullptr, counts.panic));
+    }
+    if (counts.warning > 0) {
+        detail.append(tr("%n warning", nullptr, counts.warning));
+    }
+    if (counts.flapping > 0) {
+        detail.append(tr("%n flapping", nullptr, counts.flapping));
+    }
+    if (counts.unknown > 0) {
+        detail.append(tr("%n unknown", nullptr, counts.unknown));
+    }
+    if (detail.isEmpty()) {
+        detail.append(counts.unhealthy > 0 ? tr("critical or ejected") : tr("none failing"));
+    }
+    m_unhealthy->setValue(formatCount(counts.unhealthy), detail.join(QStringLiteral(" · ")));
+    m_unhealthy->setValueTone(counts.unhealthy > 0 ? colors.danger : QColor());
+}
+
+void OverviewPage::changeEvent(QEvent *event) {
+    if (event->type() == QEvent::PaletteChange) {
+        showHealthCounts();
+    }
+    QWidget::changeEvent(event);
 }
 
 void OverviewPage::showStatus(const DaemonStatus &status) {
@@ -218,8 +294,8 @@ void OverviewPage::showStatus(const DaemonStatus &status) {
 }
 
 void OverviewPage::setStale(bool stale) {
-    for (StatCard *card : {m_services, m_instances, m_version, m_uptime, m_revision,
-                           m_compactRevision, m_store, m_logLevel}) {
+    for (StatCard *card : {m_services, m_instances, m_healthy, m_unhealthy, m_version, m_uptime,
+                           m_revision, m_compactRevision, m_store, m_logLevel}) {
         card->setStale(stale);
     }
     m_countsView->setEnabled(!stale);

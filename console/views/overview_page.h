@@ -2,6 +2,7 @@
 
 #include "net/api_types.h"
 
+#include <QPointer>
 #include <QWidget>
 
 class QLabel;
@@ -12,10 +13,12 @@ namespace aegis::console {
 class ApiClient;
 class PageHeader;
 class ResourceCountModel;
+class ServiceSummaryModel;
 class StatCard;
 
 // The daemon at a glance: version, uptime, revisions, store, log level, resource counts, and
-// the facts of the connection. Fed by ApiClient's periodic GetStatus; keeps the last values
+// the facts of the connection, fed by ApiClient's periodic GetStatus; and the fleet's healthy and
+// unhealthy instance counts, fed by the Services page's live summary. Keeps the last values
 // (dimmed) while the daemon is unreachable.
 class OverviewPage final : public QWidget {
     Q_OBJECT
@@ -24,8 +27,10 @@ public:
 
     bool hasData() const { return m_hasData; }
     // For tests and screenshots: the value shown on a card ("version", "uptime", "revision",
-    // "store", "services", "instances").
+    // "store", "services", "instances", "healthy", "unhealthy").
     QString cardValue(const QString &name) const;
+    // Where the healthy and unhealthy counts come from (row 0: the fleet). Not owned.
+    void setServiceSummary(ServiceSummaryModel *summary);
 
     // The profile name shown among the connection facts.
     void setProfileName(const QString &name);
@@ -34,8 +39,12 @@ signals:
     // The first status arrived after a (re)connect.
     void dataLoaded();
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     void showStatus(const DaemonStatus &status);
+    void showHealthCounts();
     void updateConnectionFacts();
     void setStale(bool stale);
 
@@ -49,6 +58,9 @@ private:
     StatCard *m_logLevel;
     StatCard *m_services;
     StatCard *m_instances;
+    StatCard *m_healthy;
+    StatCard *m_unhealthy;
+    QPointer<ServiceSummaryModel> m_summary;
     ResourceCountModel *m_counts;
     QTableView *m_countsView;
     QLabel *m_profile;

@@ -7,10 +7,13 @@
 #include "models/service_summary_model.h"
 #include "net/api_client.h"
 #include "views/connection_banner.h"
+#include "views/health_check_dialog.h"
 #include "views/instance_delegate.h"
 #include "views/instance_detail_pane.h"
 #include "views/live_badge.h"
 #include "views/page_header.h"
+#include "views/selected_instance_health.h"
+#include "views/service_summary_delegate.h"
 
 #include <QAction>
 #include <QHBoxLayout>
@@ -81,10 +84,15 @@ ServicesPage::ServicesPage(ApiClient *api, QWidget *parent)
     , m_selectorError(new QLabel)
     , m_instanceTable(new QTableView)
     , m_detail(new InstanceDetailPane)
+    , m_health(new SelectedInstanceHealth(api, this))
+    , m_editCheck(new QPushButton(tr("Health check…")))
     , m_footer(new QLabel)
     , m_confirm(confirmWithMessageBox) {
     m_filter->setSourceModel(m_instances);
     m_services->setInstanceModel(m_instances);
+    m_detail->setTimelineModel(m_health->timeline());
+    connect(m_health, &SelectedInstanceHealth::changed, this,
+            [this] { m_detail->showHealthReport(m_health->report(), m_health->problem()); });
     m_header->addTrailingWidget(m_liveBadge);
     m_header->addTrailingWidget(m_refresh);
 
@@ -108,7 +116,7 @@ ServicesPage::ServicesPage(ApiClient *api, QWidget *parent)
     splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
     splitter->setChildrenCollapsible(false);
-    splitter->setSizes({360, 1000});
+    splitter->setSizes({410, 950});
 
     m_footer->setObjectName(QStringLiteral("PageSubtitle"));
 
@@ -172,9 +180,18 @@ ServicesPage::ServicesPage(ApiClient *api, QWidget *parent)
     });
     m_clock.start();
 
+    m_servicesRefresh.setSingleShot(true);
+    m_servicesRefresh.setInterval(1000);
+    connect(&m_servicesRefresh, &QTimer::timeout, this, [this] { refreshServices(); });
+    connect(m_instances, &InstanceModel::healthChanged, this, [this] {
+        m_servicesRefresh.start();
+        updateSummary();
+    });
+
     updateLiveBadge();
     updateSummary();
     updateActions();
+    m_editCheck->setEnabled(false);
     m_detail->showInstance(std::nullopt, {});
 }
 
@@ -187,14 +204,31 @@ QWidget *ServicesPage::buildServiceList() {
     for (int column = ServiceSummaryModel::InstancesColumn;
          column < ServiceSummaryModel::ColumnCount; ++column) {
         columns->setSectionResizeMode(column, QHeaderView::Fixed);
-        columns->resizeSection(column, 60);
+        columns->resizeSection(column, 56);
         m_services->setHeaderData(column, Qt::Horizontal, int(Qt::AlignRight | Qt::AlignVCenter),
                                   Qt::TextAlignmentRole);
     }
-    m_serviceTable->setMinimumWidth(280);
+    m_serviceTable->setItemDelegate(new ServiceSummaryDelegate(m_serviceTable));
+    // Narrow count columns: less padding than the other tables' headers, so "Maint." fits.
+    columns->setStyleSheet(QStringLiteral("QHeaderView::section { padding: 5px 6px; }"));
+    m_serviceTable->setMinimumWidth(320);
     connect(m_serviceTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ServicesPage::onServiceSelected);
-    return m_serviceTable;
+
+    m_editCheck->setToolTip(tr("Edit how the selected service's instances are health-checked"));
+    connect(m_editCheck, &QPushButton::clicked, this, &ServicesPage::openHealthCheckEditor);
+    auto *toolbar = new QHBoxLayout;
+    toolbar->setSpacing(6);
+    toolbar->addStretch(1);
+    toolbar->addWidget(m_editCheck);
+
+    auto *panel = new QWidget;
+    auto *layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(8);
+    layout->addLayout(toolbar);
+    layout->addWidget(m_serviceTable, 1);
+    return panel;
 }
 
 QWidget *ServicesPage::buildInstancePanel() {
@@ -235,15 +269,16 @@ QWidget *ServicesPage::buildInstancePanel() {
     columns->setMinimumSectionSize(60);
     columns->setSortIndicatorShown(true);
     const QList<QPair<int, int>> widths = {
-        {InstanceModel::ServiceColumn, 95},  {InstanceModel::InstanceColumn, 120},
-        {InstanceModel::AddressColumn, 120}, {InstanceModel::VersionColumn, 85},
-        {InstanceModel::ColourColumn, 80},   {InstanceModel::StateColumn, 100},
-        {InstanceModel::LeaseAgeColumn, 88}};
+        {InstanceModel::ServiceColumn, 80},  {InstanceModel::InstanceColumn, 96},
+        {InstanceModel::AddressColumn, 112}, {InstanceModel::VersionColumn, 74},
+        {InstanceModel::ColourColumn, 72},   {InstanceModel::StateColumn, 96},
+        {InstanceModel::HealthColumn, 82},   {InstanceModel::LeaseAgeColumn, 84}};
     for (const auto &[column, width] : widths) {
         columns->resizeSection(column, width);
     }
     columns->setSectionResizeMode(InstanceModel::LabelsColumn, QHeaderView::Stretch);
-    m_instanceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // Every column fits a 1440-pixel window; a narrower one scrolls rather than clips.
+    m_instanceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     connect(m_instanceTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             [this] {
                 showSelection();
@@ -279,7 +314,7 @@ QWidget *ServicesPage::buildInstancePanel() {
     tableAndDetail->setStretchFactor(0, 1);
     tableAndDetail->setStretchFactor(1, 0);
     tableAndDetail->setChildrenCollapsible(false);
-    tableAndDetail->setSizes({520, 220});
+    tableAndDetail->setSizes({400, 340});
 
     auto *panel = new QWidget;
     auto *layout = new QVBoxLayout(panel);
@@ -309,7 +344,44 @@ void ServicesPage::buildActions() {
 
 void ServicesPage::showEvent(QShowEvent *event) {
     m_instances->setReferenceTime(QDateTime::currentDateTimeUtc());
+    m_health->setActive(true);
     QWidget::showEvent(event);
+}
+
+void ServicesPage::hideEvent(QHideEvent *event) {
+    m_health->setActive(false);
+    QWidget::hideEvent(event);
+}
+
+HealthCheckDialog *ServicesPage::openHealthCheckEditor() {
+    const QModelIndexList rows = m_serviceTable->selectionModel()->selectedRows();
+    const QString service =
+        rows.isEmpty() ? QString()
+                       : rows.first().data(ServiceSummaryModel::ServiceNameRole).toString();
+    if (service.isEmpty()) {
+        return nullptr;
+    }
+    auto *dialog = new HealthCheckDialog(m_api, service, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &HealthCheckDialog::saved, this, [this](const HealthCheckRevision &check) {
+        m_lastActionNote =
+            tr("Saved the health check of %1 (recorded in the audit log)").arg(check.service);
+        updateSummary();
+        m_servicesRefresh.start();
+    });
+    dialog->reload();
+    dialog->open();
+    return dialog;
+}
+
+void ServicesPage::refreshServices(const QString &pageToken) {
+    if (m_stage != Stage::Idle || !m_loaded) {
+        return; // A full reload is under way; it lists the services itself.
+    }
+    if (pageToken.isEmpty()) {
+        m_refreshedServices.clear();
+    }
+    m_servicesRefreshRequest = m_api->listServices(pageToken, kPageSize);
 }
 
 void ServicesPage::reload() {
@@ -329,6 +401,17 @@ void ServicesPage::requestNext(const QString &pageToken) {
 }
 
 void ServicesPage::onServicesPage(quint64 id, const ServicePage &page) {
+    if (id != 0 && id == m_servicesRefreshRequest) {
+        m_servicesRefreshRequest = 0;
+        m_refreshedServices += page.services;
+        if (!page.nextPageToken.isEmpty()) {
+            refreshServices(page.nextPageToken);
+        } else if (m_stage == Stage::Idle) {
+            m_services->setKnownServices(m_refreshedServices);
+            m_refreshedServices.clear();
+        }
+        return;
+    }
     if (id != m_pendingRequest || m_stage != Stage::Services) {
         return;
     }
@@ -378,6 +461,11 @@ void ServicesPage::onInstancesPage(quint64 id, const InstancePage &page) {
 }
 
 void ServicesPage::onCallFailed(quint64 id, const CallError &error) {
+    if (id != 0 && id == m_servicesRefreshRequest) {
+        // The counts stay as they were; the next change of health tries again.
+        m_servicesRefreshRequest = 0;
+        return;
+    }
     if (id == m_pendingRequest && m_stage != Stage::Idle) {
         m_stage = Stage::Idle;
         m_pendingRequest = 0;
@@ -425,6 +513,10 @@ void ServicesPage::onServiceSelected() {
                        : rows.first().data(ServiceSummaryModel::ServiceNameRole).toString();
     m_filter->setService(service);
     m_instanceTable->setColumnHidden(InstanceModel::ServiceColumn, !service.isEmpty());
+    m_editCheck->setEnabled(!service.isEmpty());
+    m_editCheck->setToolTip(service.isEmpty()
+                                ? tr("Select a service to edit its health check")
+                                : tr("Edit how %1's instances are health-checked").arg(service));
     showSelection();
     updateActions();
     updateSummary();
@@ -611,8 +703,11 @@ void ServicesPage::updateSummary() {
     const int instances = m_instances->rowCount();
     const int shown = m_filter->rowCount();
     if (m_loaded) {
-        m_header->setSubtitle(tr("%n service(s), ", nullptr, services) +
-                              tr("%n instance(s), watched live", nullptr, instances));
+        const int unhealthy = m_services->healthCounts(0).unhealthy;
+        m_header->setSubtitle(
+            tr("%n service(s), ", nullptr, services) + tr("%n instance(s)", nullptr, instances) +
+            (unhealthy > 0 ? tr(" (%n unhealthy)", nullptr, unhealthy) : QString()) +
+            tr(", watched live"));
     }
     QString text;
     if (m_stage != Stage::Idle && !m_loaded) {
@@ -633,7 +728,9 @@ void ServicesPage::updateSummary() {
 }
 
 void ServicesPage::showSelection() {
-    m_detail->showInstance(selectedInstance(), m_instances->referenceTime());
+    const auto selected = selectedInstance();
+    m_detail->showInstance(selected, m_instances->referenceTime());
+    m_health->follow(selected);
 }
 
 } // namespace aegis::console

@@ -18,20 +18,25 @@ class QTableView;
 namespace aegis::console {
 
 class ApiClient;
+class HealthCheckDialog;
 class InstanceDetailPane;
 class InstanceFilterModel;
 class InstanceModel;
 class LiveBadge;
 class PageHeader;
+class SelectedInstanceHealth;
 class ServiceSummaryModel;
 
-// Service discovery: the services with their instance counts by state, the selected service's
-// instances (filtered by a label selector typed like ListInstances' own) and a detail pane.
-// Lists every service and instance, then watches all of them with one WatchInstances stream
-// from the list's revision + 1; changes are applied row by row, so selection and scroll position
-// stay. After a compaction the lists are fetched again and merged in. Operators drain, put into
-// maintenance, return to serving or deregister the selected instance, each after a confirmation;
-// failures are shown on the page.
+// Service discovery: the services with their instance counts by state and health (and whether
+// each is in panic), the selected service's instances with a health badge each (filtered by a
+// label selector typed like ListInstances' own) and a detail pane with the selected instance's
+// check and health timeline. Lists every service and instance, unroutable ones included, then
+// watches all of them with one WatchInstances stream from the list's revision + 1; changes are
+// applied row by row, so selection and scroll position stay. After a compaction the lists are
+// fetched again and merged in; after changes of health the service list is fetched again (for
+// the daemon's panic flags). Operators drain, put into maintenance, return to serving or
+// deregister the selected instance, each after a confirmation, and edit the selected service's
+// health check; failures are shown on the page.
 class ServicesPage final : public QWidget {
     Q_OBJECT
 public:
@@ -49,6 +54,7 @@ public:
     QTableView *instanceTable() const { return m_instanceTable; }
     QTableView *serviceTable() const { return m_serviceTable; }
     InstanceDetailPane *detailPane() const { return m_detail; }
+    SelectedInstanceHealth *selectedHealth() const { return m_health; }
 
     // Lists again and merges what changed.
     void reload();
@@ -66,6 +72,11 @@ public:
     void requestAction(Action action);
     void setConfirmation(Confirmation confirmation) { m_confirm = std::move(confirmation); }
 
+    // Opens the health check editor for the selected service (non-modal to the network: it loads
+    // and saves through ApiClient); nullptr when "All services" is selected. The dialog deletes
+    // itself when closed.
+    HealthCheckDialog *openHealthCheckEditor();
+
 signals:
     // The first complete list arrived after a (re)connect.
     void dataLoaded();
@@ -75,6 +86,7 @@ signals:
 
 protected:
     void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
 
 private:
     enum class Stage { Idle, Services, Instances };
@@ -97,6 +109,7 @@ private:
     void perform(Action action, const ServiceInstance &instance);
     void showActionError(const QString &text);
     void updateActions();
+    void refreshServices(const QString &pageToken = {});
     void updateLiveBadge();
     void updateSummary();
     void showSelection();
@@ -118,6 +131,8 @@ private:
     QLabel *m_selectorError;
     QTableView *m_instanceTable;
     InstanceDetailPane *m_detail;
+    SelectedInstanceHealth *m_health;
+    QPushButton *m_editCheck;
     QLabel *m_footer;
     QAction *m_drain = nullptr;
     QAction *m_maintenance = nullptr;
@@ -125,6 +140,10 @@ private:
     QAction *m_deregister = nullptr;
     QTimer m_selectorDebounce;
     QTimer m_clock;
+    // Health changed: the daemon's panic flags may have too.
+    QTimer m_servicesRefresh;
+    quint64 m_servicesRefreshRequest = 0;
+    QList<ServiceInfo> m_refreshedServices;
     Confirmation m_confirm;
 
     Stage m_stage = Stage::Idle;

@@ -44,4 +44,9 @@ void StatCard::setStale(bool stale) {
     }
 }
 
+void StatCard::setValueTone(const QColor &tone) {
+    m_value->setStyleSheet(tone.isValid() ? QStringLiteral("color: %1").arg(tone.name())
+                                          : QString());
+}
+
 } // namespace aegis::console

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QColor>
 #include <QFrame>
 
 class QLabel;
@@ -16,6 +17,8 @@ public:
     QString value() const;
     // Dims the value to mark it as last known rather than current.
     void setStale(bool stale);
+    // Paints the value in `tone` (an invalid colour: the text colour), to draw the eye to it.
+    void setValueTone(const QColor &tone);
 
 private:
     QLabel *m_value;

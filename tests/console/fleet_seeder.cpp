@@ -1,8 +1,10 @@
 #include "fleet_seeder.h"
 
+#include <aegis/v1/health.grpc.pb.h>
 #include <aegis/v1/registry.grpc.pb.h>
 
 #include <chrono>
+#include <thread>
 
 namespace aegis::testing {
 
@@ -65,6 +67,139 @@ Status registerFleet(const client::ConnectionOptions &connection,
         }
     }
     return Status::ok();
+}
+
+namespace {
+
+Status fromGrpc(const grpc::Status &status, const std::string &what) {
+    if (status.ok()) {
+        return Status::ok();
+    }
+    return {static_cast<StatusCode>(status.error_code()), what + ": " + status.error_message()};
+}
+
+// A ttl check that follows every report at once (rise and fall 1).
+v1::HealthCheck reportedCheck(double panicThreshold, int flapMaxTransitions) {
+    v1::HealthCheck check;
+    check.set_kind("ttl");
+    (*check.mutable_options())["ttl"] = "1h";
+    // Reports are taken in at each interval, the latest winning; a short one takes each in.
+    check.set_interval_ms(100);
+    check.set_timeout_ms(100);
+    check.set_rise(1);
+    check.set_fall(1);
+    check.set_panic_threshold(panicThreshold);
+    check.set_flap_max_transitions(flapMaxTransitions);
+    check.set_flap_window_ms(10 * 60 * 1000);
+    return check;
+}
+
+} // namespace
+
+std::string demoHealthConfig() {
+    return "health:\n"
+           "  outlier:\n"
+           "    consecutive_failures: 3\n"
+           "    base_ejection_time: 1h\n"
+           "    max_ejection_time: 1h\n"
+           "    max_ejected_percent: 34\n";
+}
+
+Status seedDemoHealth(const client::ConnectionOptions &connection) {
+    auto channel = client::makeChannel(connection);
+    if (!channel) {
+        return channel.status();
+    }
+    auto stub = v1::HealthService::NewStub(*channel);
+    const auto setCheck = [&stub](const std::string &service, const v1::HealthCheck &check) {
+        grpc::ClientContext context;
+        client::setTimeout(context, std::chrono::seconds(5));
+        v1::UpdateHealthCheckRequest request;
+        request.set_service(service);
+        *request.mutable_check() = check;
+        v1::UpdateHealthCheckResponse response;
+        return fromGrpc(stub->UpdateHealthCheck(&context, request, &response),
+                        "health check of " + service);
+    };
+    const auto report = [&stub](const std::string &service, const std::string &id,
+                                v1::HealthStatus status, const std::string &output) {
+        grpc::ClientContext context;
+        client::setTimeout(context, std::chrono::seconds(5));
+        v1::ReportHealthRequest request;
+        request.set_service(service);
+        request.set_instance_id(id);
+        request.set_status(status);
+        request.set_output(output);
+        v1::ReportHealthResponse response;
+        return fromGrpc(stub->ReportHealth(&context, request, &response),
+                        "report for " + service + "/" + id);
+    };
+    for (const Status &status : {setCheck("checkout", reportedCheck(0.3, 0)),
+                                 setCheck("payments", reportedCheck(1.0, 3))}) {
+        if (!status.isOk()) {
+            return status;
+        }
+    }
+    const struct {
+        const char *service;
+        const char *id;
+        v1::HealthStatus status;
+        const char *output;
+    } reports[] = {
+        {"checkout", "checkout-1", v1::HEALTH_STATUS_PASSING, "ok"},
+        {"checkout", "checkout-2", v1::HEALTH_STATUS_WARNING, "queue 80 % full"},
+        // A ttl check without a report is critical already; passing first makes the failure a
+        // transition of its own, with its own reason.
+        {"checkout", "checkout-3", v1::HEALTH_STATUS_PASSING, "ok"},
+        {"checkout", "checkout-3", v1::HEALTH_STATUS_CRITICAL, "database unreachable"},
+        {"payments", "payments-1", v1::HEALTH_STATUS_PASSING, "ok"},
+        {"payments", "payments-3", v1::HEALTH_STATUS_PASSING, "ok"},
+        // Back and forth more often than the check allows: flapping.
+        {"payments", "payments-2", v1::HEALTH_STATUS_PASSING, "ok"},
+        {"payments", "payments-2", v1::HEALTH_STATUS_CRITICAL, "HTTP 503"},
+        {"payments", "payments-2", v1::HEALTH_STATUS_PASSING, "ok"},
+        {"payments", "payments-2", v1::HEALTH_STATUS_CRITICAL, "HTTP 503"},
+        {"payments", "payments-2", v1::HEALTH_STATUS_PASSING, "ok"},
+    };
+    // Waits until the check has taken the report in, so the next one is a transition of its own.
+    const auto takenIn = [&stub](const std::string &service, const std::string &id,
+                                 v1::HealthStatus status) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (std::chrono::steady_clock::now() < deadline) {
+            grpc::ClientContext context;
+            client::setTimeout(context, std::chrono::seconds(5));
+            v1::GetInstanceHealthRequest request;
+            request.set_service(service);
+            request.set_instance_id(id);
+            v1::GetInstanceHealthResponse response;
+            if (stub->GetInstanceHealth(&context, request, &response).ok() &&
+                response.check().status() == status) {
+                return Status::ok();
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return Status{StatusCode::DeadlineExceeded,
+                      service + "/" + id + " did not take in its report within 10 s"};
+    };
+    for (const auto &r : reports) {
+        if (Status status = report(r.service, r.id, r.status, r.output); !status.isOk()) {
+            return status;
+        }
+        if (Status status = takenIn(r.service, r.id, r.status); !status.isOk()) {
+            return status;
+        }
+    }
+    // Callers' failures eject payments-3 although its own check passes.
+    grpc::ClientContext context;
+    client::setTimeout(context, std::chrono::seconds(5));
+    v1::ReportCallOutcomesRequest request;
+    request.set_service("payments");
+    auto *outcome = request.add_outcomes();
+    outcome->set_instance_id("payments-3");
+    outcome->set_failures(5);
+    outcome->set_trailing_failures(5);
+    v1::ReportCallOutcomesResponse response;
+    return fromGrpc(stub->ReportCallOutcomes(&context, request, &response), "call outcomes");
 }
 
 } // namespace aegis::testing

@@ -26,4 +26,14 @@ std::vector<FleetInstance> demoFleet();
 Status registerFleet(const client::ConnectionOptions &connection,
                      const std::vector<FleetInstance> &fleet, int ttlSeconds = 3600);
 
+// The daemon config the demo health needs: callers' reports may eject a third of a service, for
+// an hour. Pass it to aegisd with --config.
+std::string demoHealthConfig();
+
+// Puts the demo fleet into every health state, through HealthService alone (ttl checks that take
+// reports, callers' failure reports): checkout passing / warning / critical and in panic (its
+// threshold is 30 %), payments passing / flapping / ejected, inventory without a check (unknown).
+// Returns once the daemon has accepted every report; the states follow within moments.
+Status seedDemoHealth(const client::ConnectionOptions &connection);
+
 } // namespace aegis::testing

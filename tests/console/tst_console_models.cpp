@@ -1,12 +1,15 @@
 #include "models/audit_filter_model.h"
 #include "models/audit_record_model.h"
 #include "models/display_format.h"
+#include "models/health_check_validation.h"
+#include "models/health_timeline_model.h"
 #include "models/instance_filter_model.h"
 #include "models/instance_model.h"
 #include "models/instance_selector.h"
 #include "models/resource_count_model.h"
 #include "models/service_summary_model.h"
 #include "net/backoff.h"
+#include "net/proto_convert.h"
 
 #include <QAbstractItemModelTester>
 #include <QItemSelectionModel>
@@ -14,6 +17,7 @@
 #include <QTableView>
 #include <QTest>
 
+using namespace aegis;
 using namespace aegis::console;
 
 namespace {
@@ -78,6 +82,45 @@ QStringList instanceKeys(const QAbstractItemModel &model) {
     for (int row = 0; row < model.rowCount(); ++row) {
         result.append(
             model.index(row, 0).data(InstanceModel::InstanceRole).value<ServiceInstance>().key());
+    }
+    return result;
+}
+
+InstanceHealth healthOf(HealthStatus status, const QString &reason = {},
+                        const QDateTime &changedAt = {}) {
+    InstanceHealth health;
+    health.status = status;
+    health.reason = reason;
+    health.changedAt = changedAt;
+    health.checked = true;
+    return health;
+}
+
+// An instance whose health changed at `revision` while its own mod_revision stayed at 1, which is
+// how the daemon reports a change of health.
+InstanceChange healthChange(ServiceInstance i, const InstanceHealth &health, qint64 revision) {
+    i.health = health;
+    i.routable = !isUnroutableHealth(health);
+    return {InstanceChange::Type::Updated, i, QStringLiteral("health"), revision};
+}
+
+HealthTransition transition(HealthStatus from, HealthStatus to, const QDateTime &time,
+                            const QString &reason = {}, bool flapping = false) {
+    HealthTransition t;
+    t.service = QStringLiteral("api");
+    t.instanceId = QStringLiteral("api-1");
+    t.from = from;
+    t.to = to;
+    t.time = time;
+    t.reason = reason;
+    t.flapping = flapping;
+    return t;
+}
+
+QList<int> badges(const HealthTimelineModel &model) {
+    QList<int> result;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        result.append(model.index(row).data(HealthTimelineModel::BadgeRole).toInt());
     }
     return result;
 }
@@ -455,6 +498,392 @@ private slots:
         QCOMPARE(summary.index(0, ServiceSummaryModel::InstancesColumn).data().toString(),
                  QStringLiteral("2"));
         QCOMPARE(resets.count(), 0);
+    }
+
+    void healthBadgePrefersEjectionThenFlapping_data() {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<bool>("flapping");
+        QTest::addColumn<bool>("ejected");
+        QTest::addColumn<QString>("badge");
+        QTest::newRow("unknown") << int(HealthStatus::Unknown) << false << false << "unknown";
+        QTest::newRow("passing") << int(HealthStatus::Passing) << false << false << "passing";
+        QTest::newRow("warning") << int(HealthStatus::Warning) << false << false << "warning";
+        QTest::newRow("critical") << int(HealthStatus::Critical) << false << false << "critical";
+        QTest::newRow("flapping passing")
+            << int(HealthStatus::Passing) << true << false << "flapping";
+        QTest::newRow("flapping critical")
+            << int(HealthStatus::Critical) << true << false << "flapping";
+        QTest::newRow("ejected passing")
+            << int(HealthStatus::Passing) << false << true << "ejected";
+        QTest::newRow("ejected and flapping")
+            << int(HealthStatus::Warning) << true << true << "ejected";
+    }
+
+    void healthBadgePrefersEjectionThenFlapping() {
+        QFETCH(int, status);
+        QFETCH(bool, flapping);
+        QFETCH(bool, ejected);
+        QFETCH(QString, badge);
+        QCOMPARE(healthBadgeName(healthBadge(static_cast<HealthStatus>(status), flapping, ejected)),
+                 badge);
+    }
+
+    void instanceHealthUpdatesRowsAndIsAnnounced() {
+        InstanceModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QString api = QStringLiteral("api");
+        model.sync({instance(api, 1), instance(api, 2)});
+        QCOMPARE(model.index(0, InstanceModel::HealthColumn).data().toString(),
+                 QStringLiteral("unknown"));
+        QSignalSpy healthChanges(&model, &InstanceModel::healthChanged);
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+
+        // The instance's mod_revision stays 1; the event's revision is what is newer.
+        const QDateTime changed = QDateTime::fromSecsSinceEpoch(1700000600, Qt::UTC);
+        InstanceHealth critical =
+            healthOf(HealthStatus::Critical,
+                     QStringLiteral("3 consecutive failing results: HTTP 503"), changed);
+        critical.output = QStringLiteral("HTTP 503");
+        QCOMPARE(model.applyChanges({healthChange(instance(api, 1), critical, 20)}), 1);
+        QCOMPARE(model.index(0, InstanceModel::HealthColumn).data().toString(),
+                 QStringLiteral("critical"));
+        QCOMPARE(model.index(0, InstanceModel::HealthColumn)
+                     .data(InstanceModel::HealthBadgeRole)
+                     .toInt(),
+                 int(HealthBadge::Critical));
+        QCOMPARE(model.index(0, 0).data(InstanceModel::RoutableRole).toBool(), false);
+        model.setReferenceTime(changed.addSecs(300));
+        const QString tip =
+            model.index(0, InstanceModel::HealthColumn).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.startsWith(QStringLiteral("Critical since")), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("5 min ago")), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("Reason: 3 consecutive failing results: HTTP 503")),
+                 qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("Last output: HTTP 503")), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("Not routed")), qPrintable(tip));
+        QCOMPARE(healthChanges.count(), 1);
+        QCOMPARE(healthChanges.first().at(0).value<ServiceInstance>().health.status,
+                 HealthStatus::Critical);
+        QCOMPARE(healthChanges.first().at(1).value<InstanceHealth>().status, HealthStatus::Unknown);
+
+        // A replay after the stream resumes changes nothing and announces nothing.
+        QCOMPARE(model.applyChanges({healthChange(instance(api, 1), critical, 20)}), 0);
+        QCOMPARE(healthChanges.count(), 1);
+
+        // Ejected outranks the check's status; the tooltip says both.
+        InstanceHealth ejected = healthOf(HealthStatus::Passing, QStringLiteral("5 failed calls"));
+        ejected.ejected = true;
+        QCOMPARE(model.applyChanges({healthChange(instance(api, 2), ejected, 21)}), 1);
+        QCOMPARE(model.index(1, InstanceModel::HealthColumn).data().toString(),
+                 QStringLiteral("ejected"));
+        QVERIFY(model.index(1, InstanceModel::HealthColumn)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .startsWith(QStringLiteral("Ejected (check says passing)")));
+        // Worst sorts last ascending.
+        QVERIFY(model.index(1, InstanceModel::HealthColumn).data(InstanceModel::SortRole).toInt() >
+                model.index(0, InstanceModel::HealthColumn).data(InstanceModel::SortRole).toInt());
+
+        // A re-list that carries other health replaces the row (and announces it) even though
+        // the revisions say nothing new; an identical one changes nothing.
+        ServiceInstance recovered = instance(api, 1);
+        recovered.health = healthOf(HealthStatus::Passing, QStringLiteral("2 passing"));
+        ServiceInstance stillEjected = instance(api, 2);
+        stillEjected.health = ejected;
+        stillEjected.routable = false;
+        QSignalSpy dataChanges(&model, &QAbstractItemModel::dataChanged);
+        model.sync({recovered, stillEjected});
+        QCOMPARE(model.index(0, InstanceModel::HealthColumn).data().toString(),
+                 QStringLiteral("passing"));
+        QCOMPARE(healthChanges.count(), 3);
+        QCOMPARE(dataChanges.count(), 1);
+        model.sync({recovered, stillEjected});
+        QCOMPARE(dataChanges.count(), 1);
+        QCOMPARE(resets.count(), 0);
+    }
+
+    void serviceSummaryCountsHealthAndPanic() {
+        InstanceModel instances;
+        ServiceSummaryModel summary;
+        QAbstractItemModelTester tester(&summary,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        summary.setInstanceModel(&instances);
+        const QString api = QStringLiteral("api");
+        const QString web = QStringLiteral("web");
+        QList<ServiceInstance> fleet = {instance(api, 1), instance(api, 2), instance(api, 3),
+                                        instance(web, 1)};
+        fleet[0].health = healthOf(HealthStatus::Passing);
+        fleet[1].health = healthOf(HealthStatus::Critical);
+        fleet[2].health = healthOf(HealthStatus::Warning);
+        fleet[2].health.flapping = true;
+        fleet[3].health = healthOf(HealthStatus::Passing);
+        instances.sync(fleet);
+        ServiceInfo apiInfo{api, {}, 3, 1, true};
+        ServiceInfo webInfo{web, {}, 1, 0, false};
+        QSignalSpy healthSignals(&summary, &ServiceSummaryModel::healthCountsChanged);
+        summary.setKnownServices({apiInfo, webInfo});
+        QCOMPARE(healthSignals.count(), 1);
+
+        const int apiRow = summary.rowOf(api);
+        QCOMPARE(summary.index(apiRow, ServiceSummaryModel::UnhealthyColumn).data().toString(),
+                 QStringLiteral("1"));
+        QCOMPARE(summary.index(apiRow, ServiceSummaryModel::NameColumn)
+                     .data(ServiceSummaryModel::PanicRole)
+                     .toBool(),
+                 true);
+        QCOMPARE(summary.index(summary.rowOf(web), ServiceSummaryModel::UnhealthyColumn)
+                     .data()
+                     .toString(),
+                 QStringLiteral("·"));
+        QCOMPARE(summary.index(summary.rowOf(web), 0).data(ServiceSummaryModel::PanicRole).toBool(),
+                 false);
+        QVERIFY(summary.index(apiRow, 0)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("In panic")));
+        HealthCounts fleetCounts = summary.healthCounts(0);
+        QCOMPARE(fleetCounts.instances, 4);
+        QCOMPARE(fleetCounts.passing, 2);
+        QCOMPARE(fleetCounts.critical, 1);
+        QCOMPARE(fleetCounts.flapping, 1);
+        QCOMPARE(fleetCounts.unhealthy, 1);
+        QCOMPARE(fleetCounts.panic, 1);
+        QCOMPARE(summary.index(0, 0).data(ServiceSummaryModel::PanicRole).toBool(), false);
+
+        // The critical one recovers; the web one is ejected. Counts follow, row by row.
+        QSignalSpy resets(&summary, &QAbstractItemModel::modelReset);
+        InstanceHealth ejected = healthOf(HealthStatus::Passing);
+        ejected.ejected = true;
+        instances.applyChanges({healthChange(instance(api, 2), healthOf(HealthStatus::Passing), 9),
+                                healthChange(instance(web, 1), ejected, 10)});
+        QCOMPARE(healthSignals.count(), 3);
+        QCOMPARE(summary.index(apiRow, ServiceSummaryModel::UnhealthyColumn).data().toString(),
+                 QStringLiteral("·"));
+        QCOMPARE(summary.index(summary.rowOf(web), ServiceSummaryModel::UnhealthyColumn)
+                     .data(ServiceSummaryModel::UnhealthyRole)
+                     .toInt(),
+                 1);
+        fleetCounts = summary.healthCounts(0);
+        QCOMPARE(fleetCounts.passing, 2);
+        QCOMPARE(fleetCounts.ejected, 1);
+        QCOMPARE(fleetCounts.unhealthy, 1);
+        // The daemon's next list clears the panic.
+        apiInfo.panic = false;
+        summary.setKnownServices({apiInfo, webInfo});
+        QCOMPARE(summary.healthCounts(0).panic, 0);
+        QCOMPARE(resets.count(), 0);
+    }
+
+    void healthTimelineBuildsSegmentsFromTransitions() {
+        HealthTimelineModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QDateTime now = QDateTime::fromSecsSinceEpoch(1700010000, Qt::UTC);
+        const auto minutesAgo = [&now](int minutes) { return now.addSecs(-60 * minutes); };
+        // Newest first, as ListHealthHistory answers; one from before the window decides how the
+        // window opens; a flap inside a flapping stretch adds no segment.
+        const QList<HealthTransition> history = {
+            transition(HealthStatus::Critical, HealthStatus::Passing, minutesAgo(5),
+                       QStringLiteral("2 consecutive passing results")),
+            transition(HealthStatus::Passing, HealthStatus::Critical, minutesAgo(12),
+                       QStringLiteral("flap"), true),
+            transition(HealthStatus::Critical, HealthStatus::Passing, minutesAgo(14),
+                       QStringLiteral("flap"), true),
+            transition(HealthStatus::Passing, HealthStatus::Critical, minutesAgo(20),
+                       QStringLiteral("3 consecutive failing results: HTTP 503")),
+            transition(HealthStatus::Unknown, HealthStatus::Passing, minutesAgo(90),
+                       QStringLiteral("2 consecutive passing results")),
+        };
+        model.setHistory(history, healthOf(HealthStatus::Passing), {}, now);
+        QCOMPARE(badges(model),
+                 (QList<int>{int(HealthBadge::Passing), int(HealthBadge::Critical),
+                             int(HealthBadge::Flapping), int(HealthBadge::Passing)}));
+        QCOMPARE(model.windowStart(), minutesAgo(60));
+        QCOMPARE(model.index(0).data(HealthTimelineModel::StartRole).toDateTime(), minutesAgo(60));
+        QCOMPARE(model.index(0).data(HealthTimelineModel::EndRole).toDateTime(), minutesAgo(20));
+        QCOMPARE(model.index(1).data(HealthTimelineModel::ReasonRole).toString(),
+                 QStringLiteral("3 consecutive failing results: HTTP 503"));
+        QCOMPARE(model.index(2).data(HealthTimelineModel::EndRole).toDateTime(), minutesAgo(5));
+        QCOMPARE(model.index(3).data(HealthTimelineModel::EndRole).toDateTime(), now);
+        QCOMPARE(model.rowAt(minutesAgo(15)), 1);
+        QCOMPARE(model.rowAt(minutesAgo(61)), -1);
+        const QString tip = model.index(1).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.startsWith(QStringLiteral("critical · ")), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("(6 min)")), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("Reason: 3 consecutive failing results: HTTP 503")),
+                 qPrintable(tip));
+
+        // What the watch says arrives before the history does: a row is appended.
+        QSignalSpy inserts(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        model.applyCurrent(
+            healthOf(HealthStatus::Warning, QStringLiteral("HTTP 429"), now.addSecs(30)),
+            now.addSecs(60));
+        QCOMPARE(inserts.count(), 1);
+        QCOMPARE(badges(model).last(), int(HealthBadge::Warning));
+        QCOMPARE(model.index(3).data(HealthTimelineModel::EndRole).toDateTime(), now.addSecs(30));
+        // The same again adds nothing.
+        model.applyCurrent(healthOf(HealthStatus::Warning), now.addSecs(61));
+        QCOMPARE(inserts.count(), 1);
+
+        // The window slides: what fell out goes, the first row is clipped.
+        QSignalSpy removes(&model, &QAbstractItemModel::rowsRemoved);
+        model.setNow(now.addSecs(45 * 60));
+        QCOMPARE(removes.count(), 1);
+        QCOMPARE(badges(model).first(), int(HealthBadge::Critical));
+        QCOMPARE(model.index(0).data(HealthTimelineModel::StartRole).toDateTime(),
+                 now.addSecs(-15 * 60));
+        QCOMPARE(resets.count(), 0);
+
+        // An instance registered ten minutes ago has no segment before that; a history that
+        // lags behind the instance's health gets the current state appended.
+        model.setHistory(
+            {transition(HealthStatus::Unknown, HealthStatus::Passing, minutesAgo(9))},
+            healthOf(HealthStatus::Critical, QStringLiteral("timed out"), minutesAgo(2)),
+            minutesAgo(10), now);
+        QCOMPARE(badges(model), (QList<int>{int(HealthBadge::Unknown), int(HealthBadge::Passing),
+                                            int(HealthBadge::Critical)}));
+        QCOMPARE(model.index(0).data(HealthTimelineModel::StartRole).toDateTime(), minutesAgo(10));
+        QCOMPARE(model.index(2).data(HealthTimelineModel::StartRole).toDateTime(), minutesAgo(2));
+
+        // No history at all: the window is the current state, from registration on.
+        model.setHistory({}, healthOf(HealthStatus::Passing), {}, now);
+        QCOMPARE(badges(model), (QList<int>{int(HealthBadge::Passing)}));
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void healthCheckValidationNamesTheField_data() {
+        QTest::addColumn<HealthCheckSpec>("spec");
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("message");
+        const HealthCheckSpec base;
+        QTest::newRow("valid default") << base << QString() << QString();
+        HealthCheckSpec spec = base;
+        spec.kind = QStringLiteral("icmp");
+        QTest::newRow("unknown kind") << spec << "kind"
+                                      << "Kind must be http, tcp, grpc or ttl";
+        spec = base;
+        spec.intervalMs = 50;
+        spec.timeoutMs = 20;
+        QTest::newRow("interval too short") << spec << "interval"
+                                            << "between 100ms and 1h";
+        spec = base;
+        spec.intervalMs = 2 * 3600 * 1000;
+        spec.timeoutMs = 1000;
+        QTest::newRow("interval too long") << spec << "interval"
+                                           << "it is 2h";
+        spec = base;
+        spec.timeoutMs = 15000;
+        QTest::newRow("timeout over interval")
+            << spec << "timeout"
+            << "Timeout (15s) must not be longer than the interval (10s)";
+        spec = base;
+        spec.rise = 0;
+        QTest::newRow("rise") << spec << "rise"
+                              << "between 1 and 100";
+        spec = base;
+        spec.panicThreshold = 1.5;
+        QTest::newRow("panic threshold") << spec << "panic_threshold"
+                                         << "between 0 % and 100 %";
+        spec = base;
+        spec.options = {{QStringLiteral("path"), QStringLiteral("healthz")}};
+        QTest::newRow("path") << spec << "path"
+                              << "must start with \"/\"";
+        spec = base;
+        spec.options = {{QStringLiteral("status"), QStringLiteral("399-200")}};
+        QTest::newRow("status backwards") << spec << "status"
+                                          << "\"399-200\" is neither";
+        spec.options = {{QStringLiteral("status"), QStringLiteral("200-399")},
+                        {QStringLiteral("header.Host"), QStringLiteral("api.internal")}};
+        QTest::newRow("status range and header") << spec << QString() << QString();
+        spec.options = {{QStringLiteral("service"), QStringLiteral("x")}};
+        QTest::newRow("option of another kind") << spec << "options"
+                                                << "no option \"service\"";
+        spec = base;
+        spec.kind = QStringLiteral("ttl");
+        spec.timeoutMs = 60000; // ignored: a ttl check does not probe
+        QTest::newRow("ttl missing") << spec << "ttl"
+                                     << "TTL must be a positive duration";
+        spec.options = {{QStringLiteral("ttl"), QStringLiteral("30s")}};
+        QTest::newRow("ttl") << spec << QString() << QString();
+        spec = base;
+        spec.kind = QStringLiteral("grpc");
+        spec.options = {{QStringLiteral("service"), QStringLiteral("payments.v1 Payments")}};
+        QTest::newRow("grpc service") << spec << "service"
+                                      << "without spaces";
+    }
+
+    void healthCheckValidationNamesTheField() {
+        QFETCH(HealthCheckSpec, spec);
+        QFETCH(QString, field);
+        QFETCH(QString, message);
+        const QList<HealthCheckProblem> problems = validateHealthCheck(spec);
+        if (field.isEmpty()) {
+            QVERIFY2(problems.isEmpty(), qPrintable(problems.value(0).message));
+            return;
+        }
+        QCOMPARE(problems.size(), 1);
+        QCOMPARE(problems.first().field, field);
+        QVERIFY2(problems.first().message.contains(message), qPrintable(problems.first().message));
+    }
+
+    void durationsReadAndWriteLikeTheDaemon() {
+        QCOMPARE(parseDurationText(QStringLiteral("1m30s")), std::optional<qint64>(90000));
+        QCOMPARE(parseDurationText(QStringLiteral(" 500ms ")), std::optional<qint64>(500));
+        QCOMPARE(parseDurationText(QStringLiteral("10x")), std::nullopt);
+        QCOMPARE(parseDurationText(QString()), std::nullopt);
+        QCOMPARE(durationText(90000), QStringLiteral("1m30s"));
+        QCOMPARE(durationText(0), QStringLiteral("0s"));
+    }
+
+    void healthTypesConvertFromAndToProto() {
+        v1::Instance proto;
+        proto.set_service("api");
+        proto.set_id("api-1");
+        proto.set_routable(true);
+        auto *health = proto.mutable_health();
+        health->set_status(v1::HEALTH_STATUS_CRITICAL);
+        health->set_flapping(true);
+        health->set_reason("3 consecutive failing results");
+        health->set_output("connect: Connection refused");
+        health->mutable_changed_at()->set_seconds(1700000000);
+        health->set_checked(true);
+        const ServiceInstance converted = fromProto(proto);
+        QCOMPARE(converted.health.status, HealthStatus::Critical);
+        QVERIFY(converted.health.flapping);
+        QVERIFY(!converted.health.ejected);
+        QVERIFY(converted.routable);
+        QCOMPARE(converted.health.output, QStringLiteral("connect: Connection refused"));
+        QCOMPARE(converted.health.changedAt.toSecsSinceEpoch(), 1700000000);
+
+        v1::Service service;
+        service.set_name("api");
+        service.set_unroutable_count(2);
+        service.set_panic(true);
+        const ServiceInfo info = fromProto(service);
+        QCOMPARE(info.unroutableCount, 2);
+        QVERIFY(info.panic);
+
+        // Unset optional fields stay unset both ways, so the daemon keeps its defaults.
+        HealthCheckSpec spec;
+        spec.kind = QStringLiteral("http");
+        spec.port = 8081;
+        spec.options = {{QStringLiteral("path"), QStringLiteral("/healthz")}};
+        spec.deregisterAfterMs = 600000;
+        v1::HealthCheck check;
+        toProto(spec, &check);
+        QVERIFY(!check.has_panic_threshold());
+        QVERIFY(!check.has_jitter_ms());
+        QCOMPARE(fromProto(check), spec);
+        spec.panicThreshold = 0.25;
+        spec.flapMaxTransitions = 0;
+        spec.initialStatus = HealthStatus::Critical;
+        check.Clear();
+        toProto(spec, &check);
+        QVERIFY(check.has_flap_max_transitions());
+        QCOMPARE(fromProto(check), spec);
     }
 
     void resourceCountsUpdateInPlace() {

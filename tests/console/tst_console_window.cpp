@@ -1,30 +1,40 @@
 #include "app/main_window.h"
 #include "app/theme_controller.h"
 #include "models/audit_record_model.h"
+#include "models/health_timeline_model.h"
 #include "models/instance_filter_model.h"
 #include "models/instance_model.h"
 #include "models/service_summary_model.h"
 #include "net/api_client.h"
 #include "views/audit_detail_pane.h"
 #include "views/audit_page.h"
+#include "views/health_check_dialog.h"
+#include "views/health_timeline_view.h"
 #include "views/instance_detail_pane.h"
 #include "views/overview_page.h"
+#include "views/selected_instance_health.h"
 #include "views/services_page.h"
 
 #include <daemon_process.h>
 #include <fleet_seeder.h>
 
 #include <aegis/v1/auth.grpc.pb.h>
+#include <aegis/v1/health.grpc.pb.h>
 #include <client/connection.h>
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QItemSelectionModel>
+#include <QLineEdit>
+#include <QPointer>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTest>
 
+#include <fstream>
 #include <memory>
 
 using namespace aegis;
@@ -66,6 +76,46 @@ InstanceState stateOf(const ServicesPage &page, const QString &service, const QS
     return row < 0 ? InstanceState::Unspecified : page.instances()->instanceAt(row).state;
 }
 
+HealthBadge badgeOf(const ServicesPage &page, const QString &service, const QString &id) {
+    const int row = page.instances()->rowOf(service, id);
+    return row < 0 ? HealthBadge::Unknown : healthBadge(page.instances()->instanceAt(row).health);
+}
+
+// The check as the daemon has it now, straight over gRPC.
+v1::GetHealthCheckResponse currentCheck(const testing::DaemonProcess &daemon,
+                                        const std::string &service) {
+    v1::GetHealthCheckResponse response;
+    auto channel = client::makeChannel(daemon.adminConnection());
+    if (!channel) {
+        return response;
+    }
+    auto stub = v1::HealthService::NewStub(*channel);
+    grpc::ClientContext context;
+    client::setTimeout(context, 5s);
+    v1::GetHealthCheckRequest request;
+    request.set_service(service);
+    stub->GetHealthCheck(&context, request, &response);
+    return response;
+}
+
+// Someone else edits the check meanwhile.
+grpc::StatusCode changeCheckElsewhere(const testing::DaemonProcess &daemon,
+                                      const std::string &service, int rise) {
+    auto channel = client::makeChannel(daemon.adminConnection());
+    if (!channel) {
+        return grpc::StatusCode::INTERNAL;
+    }
+    v1::UpdateHealthCheckRequest request;
+    request.set_service(service);
+    *request.mutable_check() = currentCheck(daemon, service).check();
+    request.mutable_check()->set_rise(rise);
+    auto stub = v1::HealthService::NewStub(*channel);
+    grpc::ClientContext context;
+    client::setTimeout(context, 5s);
+    v1::UpdateHealthCheckResponse response;
+    return stub->UpdateHealthCheck(&context, request, &response).error_code();
+}
+
 // Artifacts go next to the test binary, i.e. into the test's build directory.
 QString artifact(const QString &name) {
     return QDir(QCoreApplication::applicationDirPath()).filePath(name);
@@ -93,7 +143,12 @@ private slots:
         QStandardPaths::setTestModeEnabled(true);
         QCoreApplication::setOrganizationName(QStringLiteral("aegis-tests"));
         QCoreApplication::setApplicationName(QStringLiteral("tst_console_window"));
-        auto daemon = testing::DaemonProcess::start();
+        m_configDir = std::make_unique<testing::TempDir>();
+        const auto config = m_configDir->path() / "aegisd.yaml";
+        std::ofstream(config) << testing::demoHealthConfig();
+        testing::DaemonOptions daemonOptions;
+        daemonOptions.extraArgs = {"--config", config.string()};
+        auto daemon = testing::DaemonProcess::start(daemonOptions);
         QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
         m_daemon = std::move(*daemon);
         QCOMPARE(createToken(*m_daemon, "deploy-bot"), grpc::StatusCode::OK);
@@ -103,6 +158,8 @@ private slots:
         const Status fleet =
             testing::registerFleet(m_daemon->adminConnection(), testing::demoFleet());
         QVERIFY2(fleet.isOk(), fleet.toString().c_str());
+        const Status health = testing::seedDemoHealth(m_daemon->adminConnection());
+        QVERIFY2(health.isOk(), health.toString().c_str());
 
         m_theme = std::make_unique<ThemeController>();
         m_theme->setMode(ThemeMode::Light);
@@ -251,6 +308,156 @@ private slots:
         QVERIFY(image.save(artifact(QStringLiteral("console-services.png"))));
     }
 
+    void servicesPageShowsHealth() {
+        QVERIFY(m_window->showPage(QStringLiteral("services")));
+        ServicesPage *page = m_window->servicesPage();
+        QTRY_VERIFY_WITH_TIMEOUT(page->hasData(), 20000);
+        const QString checkout = QStringLiteral("checkout");
+        const QString payments = QStringLiteral("payments");
+        // Every badge, as the daemon's checks and the callers' reports decided them, arrives
+        // through the list and the watch (critical and ejected ones included).
+        QTRY_COMPARE_WITH_TIMEOUT(badgeOf(*page, checkout, QStringLiteral("checkout-1")),
+                                  HealthBadge::Passing, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(badgeOf(*page, checkout, QStringLiteral("checkout-2")),
+                                  HealthBadge::Warning, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(badgeOf(*page, checkout, QStringLiteral("checkout-3")),
+                                  HealthBadge::Critical, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(badgeOf(*page, payments, QStringLiteral("payments-2")),
+                                  HealthBadge::Flapping, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(badgeOf(*page, payments, QStringLiteral("payments-3")),
+                                  HealthBadge::Ejected, 10000);
+        QCOMPARE(badgeOf(*page, QStringLiteral("inventory"), QStringLiteral("inventory-1")),
+                 HealthBadge::Unknown);
+        const int critical = page->instances()->rowOf(checkout, QStringLiteral("checkout-3"));
+        const QString tip = page->instances()
+                                ->index(critical, InstanceModel::HealthColumn)
+                                .data(Qt::ToolTipRole)
+                                .toString();
+        QVERIFY2(tip.contains(QStringLiteral("database unreachable")), qPrintable(tip));
+        // A third of checkout is critical, over its 30 % threshold: panic, so still routed.
+        QVERIFY2(tip.contains(QStringLiteral("Routed")), qPrintable(tip));
+        const int checkoutRow = page->services()->rowOf(checkout);
+        QTRY_VERIFY_WITH_TIMEOUT(page->services()
+                                     ->index(checkoutRow, ServiceSummaryModel::NameColumn)
+                                     .data(ServiceSummaryModel::PanicRole)
+                                     .toBool(),
+                                 10000);
+        QCOMPARE(page->services()
+                     ->index(checkoutRow, ServiceSummaryModel::UnhealthyColumn)
+                     .data()
+                     .toString(),
+                 QStringLiteral("1"));
+        QVERIFY(!page->services()
+                     ->index(page->services()->rowOf(payments), ServiceSummaryModel::NameColumn)
+                     .data(ServiceSummaryModel::PanicRole)
+                     .toBool());
+
+        // The detail pane: the live check detail and the transitions of the last hour.
+        QVERIFY(page->selectService(checkout));
+        QVERIFY(page->selectInstance(checkout, QStringLiteral("checkout-3")));
+        InstanceDetailPane *detail = page->detailPane();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            detail->fieldText(QStringLiteral("check")).startsWith(QStringLiteral("ttl")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(page->selectedHealth()->hasHistory(), 10000);
+        HealthTimelineModel *timeline = page->selectedHealth()->timeline();
+        QVERIFY(timeline->rowCount() >= 1);
+        QCOMPARE(
+            timeline->index(timeline->rowCount() - 1).data(HealthTimelineModel::BadgeRole).toInt(),
+            int(HealthBadge::Critical));
+        QVERIFY(detail->fieldText(QStringLiteral("output"))
+                    .contains(QStringLiteral("database unreachable")));
+
+        // The Overview counts the same fleet.
+        const HealthCounts counts = page->services()->healthCounts(0);
+        QCOMPARE(m_window->overviewPage()->cardValue(QStringLiteral("unhealthy")),
+                 QString::number(counts.unhealthy));
+        QCOMPARE(m_window->overviewPage()->cardValue(QStringLiteral("healthy")),
+                 QString::number(counts.passing));
+
+        QImage image = m_window->grab().toImage();
+        QVERIFY(hasContent(image));
+        QVERIFY(image.save(artifact(QStringLiteral("console-services-health.png"))));
+        QVERIFY(m_window->showPage(QStringLiteral("overview")));
+        QVERIFY(m_window->grab().toImage().save(
+            artifact(QStringLiteral("console-overview-health.png"))));
+        QVERIFY(m_window->showPage(QStringLiteral("services")));
+
+        // A fleet that has run for an hour, for the look of the strip: synthetic transitions in
+        // the pane's own model (the next refresh replaces them).
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        const auto at = [&now](int minutesAgo) { return now.addSecs(-60 * minutesAgo); };
+        const auto step = [&at](HealthStatus from, HealthStatus to, int minutesAgo,
+                                bool flapping = false) {
+            HealthTransition t;
+            t.from = from;
+            t.to = to;
+            t.time = at(minutesAgo);
+            t.flapping = flapping;
+            t.reason = QStringLiteral("1 consecutive result");
+            return t;
+        };
+        timeline->setHistory({step(HealthStatus::Passing, HealthStatus::Critical, 4),
+                              step(HealthStatus::Warning, HealthStatus::Passing, 18),
+                              step(HealthStatus::Passing, HealthStatus::Warning, 22),
+                              step(HealthStatus::Critical, HealthStatus::Passing, 31, true),
+                              step(HealthStatus::Passing, HealthStatus::Critical, 36, true),
+                              step(HealthStatus::Unknown, HealthStatus::Passing, 58)},
+                             page->instances()->instanceAt(critical).health, at(59), now);
+        QVERIFY(detail->grab().toImage().save(
+            artifact(QStringLiteral("console-instance-timeline.png"))));
+    }
+
+    void healthCheckEditorLoadsSavesAndSeesConflicts() {
+        QVERIFY(m_window->showPage(QStringLiteral("services")));
+        ServicesPage *page = m_window->servicesPage();
+        QVERIFY(page->selectService(QString()));
+        QVERIFY(page->openHealthCheckEditor() == nullptr); // "All services" has no check
+        QVERIFY(page->selectService(QStringLiteral("checkout")));
+        QPointer<HealthCheckDialog> dialog = page->openHealthCheckEditor();
+        QVERIFY(dialog);
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), HealthCheckDialog::Stage::Editing, 10000);
+        const qint64 loadedAt = currentCheck(*m_daemon, "checkout").mod_revision();
+        QCOMPARE(dialog->baseRevision(), loadedAt);
+        auto *kind = dialog->findChild<QComboBox *>(QStringLiteral("kind"));
+        QCOMPARE(kind->currentData().toString(), QStringLiteral("ttl"));
+        QCOMPARE(dialog->findChild<QLineEdit *>(QStringLiteral("ttl"))->text(),
+                 QStringLiteral("1h"));
+        QCOMPARE(dialog->findChild<QSpinBox *>(QStringLiteral("panic_threshold"))->value(), 30);
+        QVERIFY(
+            dialog->grab().toImage().save(artifact(QStringLiteral("console-health-check.png"))));
+
+        // Saved through the daemon, conditioned on the loaded revision; the dialog closes.
+        dialog->findChild<QSpinBox *>(QStringLiteral("fall"))->setValue(2);
+        QVERIFY(dialog->save());
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.isNull(), 10000);
+        const auto saved = currentCheck(*m_daemon, "checkout");
+        QCOMPARE(saved.check().fall(), 2);
+        QCOMPARE(saved.check().kind(), std::string("ttl"));
+        QVERIFY(saved.mod_revision() > loadedAt);
+
+        // Someone else saves in between: this one is refused, not silently overwritten.
+        dialog = page->openHealthCheckEditor();
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), HealthCheckDialog::Stage::Editing, 10000);
+        QCOMPARE(changeCheckElsewhere(*m_daemon, "checkout", 3), grpc::StatusCode::OK);
+        dialog->findChild<QSpinBox *>(QStringLiteral("fall"))->setValue(4);
+        QVERIFY(dialog->save());
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->hasConflict(), 10000);
+        QVERIFY2(
+            dialog->messageText().contains(QStringLiteral("Someone changed this health check")),
+            qPrintable(dialog->messageText()));
+        QVERIFY(!dialog->save());
+        QVERIFY(dialog->grab().toImage().save(
+            artifact(QStringLiteral("console-health-check-conflict.png"))));
+        QCOMPARE(currentCheck(*m_daemon, "checkout").check().fall(), 2);
+        dialog->reload();
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), HealthCheckDialog::Stage::Editing, 10000);
+        QVERIFY(!dialog->hasConflict());
+        QCOMPARE(dialog->findChild<QSpinBox *>(QStringLiteral("rise"))->value(), 3);
+        QCOMPARE(dialog->baseRevision(), currentCheck(*m_daemon, "checkout").mod_revision());
+        dialog->reject();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.isNull(), 5000);
+    }
+
     void servicesSelectorFilter() {
         ServicesPage *page = m_window->servicesPage();
         QVERIFY(page->selectService(QString()));
@@ -295,6 +502,17 @@ private slots:
         QCOMPARE(page.actionError(), error);
         QCOMPARE(stateOf(page, QStringLiteral("checkout"), QStringLiteral("checkout-1")),
                  InstanceState::Serving);
+
+        // A viewer may read the check but not change it; the daemon's reason is shown.
+        QVERIFY(page.selectService(QStringLiteral("checkout")));
+        QPointer<HealthCheckDialog> dialog = page.openHealthCheckEditor();
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), HealthCheckDialog::Stage::Editing, 10000);
+        QVERIFY(dialog->save());
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), HealthCheckDialog::Stage::Editing, 10000);
+        QVERIFY2(dialog->messageText().contains(QStringLiteral("PERMISSION_DENIED")),
+                 qPrintable(dialog->messageText()));
+        QVERIFY(!dialog->hasConflict());
+        dialog->reject();
         api.shutdown();
     }
 
@@ -314,6 +532,12 @@ private slots:
         image = m_window->grab().toImage();
         QVERIFY(qGray(image.pixel(image.width() / 2, image.height() - 60)) < 128);
         QVERIFY(image.save(artifact(QStringLiteral("console-services-dark.png"))));
+        QVERIFY(m_window->servicesPage()->selectService(QStringLiteral("payments")));
+        QPointer<HealthCheckDialog> dialog = m_window->servicesPage()->openHealthCheckEditor();
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), HealthCheckDialog::Stage::Editing, 10000);
+        QVERIFY(dialog->grab().toImage().save(
+            artifact(QStringLiteral("console-health-check-dark.png"))));
+        dialog->reject();
         m_theme->setMode(ThemeMode::Light);
     }
 
@@ -332,9 +556,11 @@ private slots:
         m_window.reset();
         m_api.reset();
         m_daemon.reset();
+        m_configDir.reset();
     }
 
 private:
+    std::unique_ptr<testing::TempDir> m_configDir;
     std::unique_ptr<testing::DaemonProcess> m_daemon;
     std::unique_ptr<ThemeController> m_theme;
     std::unique_ptr<ApiClient> m_api;

@@ -1,0 +1,110 @@
+#pragma once
+
+#include "models/health_check_validation.h"
+#include "net/api_types.h"
+
+#include <QDialog>
+#include <QHash>
+
+class QComboBox;
+class QDialogButtonBox;
+class QFrame;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace aegis::console {
+
+class ApiClient;
+
+// Edits one service's health check: kind, port and the kind's options, timing (interval,
+// timeout, rise, fall) and failover (deregister after, panic threshold). Opens by loading the
+// current check with GetHealthCheck (a service without one starts from the defaults) and saves
+// with UpdateHealthCheck conditioned on the revision it loaded, so a check someone else changed
+// meanwhile is not overwritten: that conflict is shown with a way to reload. The form is checked
+// against the daemon's limits before anything is sent, each problem named beside its field; a
+// refusal by the daemon (a viewer's token, say) is shown with the daemon's own message. Fields the
+// form does not show (jitter, flap damping, initial status, HTTP headers) are kept as loaded.
+// All calls go through ApiClient, so the dialog never waits on the network.
+class HealthCheckDialog final : public QDialog {
+    Q_OBJECT
+public:
+    enum class Stage { Loading, LoadFailed, Editing, Saving, Saved };
+
+    // `api` is not owned and must outlive the dialog. The form stays disabled until reload()
+    // (or setCheck) fills it.
+    HealthCheckDialog(ApiClient *api, const QString &service, QWidget *parent = nullptr);
+
+    const QString &service() const { return m_service; }
+    Stage stage() const { return m_stage; }
+
+    // Fills the form from `check` and makes it editable; `exists` false for a service without a
+    // check (saving then requires that none was created meanwhile). What a successful load does.
+    void setCheck(const HealthCheckRevision &check, bool exists);
+    // The check as the form describes it, or nullopt with `problems` (if given) set.
+    std::optional<HealthCheckSpec> editedCheck(QList<HealthCheckProblem> *problems = nullptr) const;
+    // Shows the form's problems; if there are none, sends the check and returns true.
+    bool save();
+    // Loads the current check (again), discarding edits.
+    void reload();
+
+    // The message shown above the buttons: problems, a refusal or a conflict; empty if none.
+    QString messageText() const;
+    bool hasConflict() const { return m_conflict; }
+    // The revision the edit started from (-1: the service had no check).
+    qint64 baseRevision() const { return m_baseRevision; }
+
+signals:
+    // The daemon accepted the check; the dialog closes.
+    void saved(const aegis::console::HealthCheckRevision &check);
+
+private:
+    QWidget *buildForm();
+    void onLoaded(quint64 requestId, const HealthCheckRevision &check);
+    void onSaved(quint64 requestId, const HealthCheckRevision &check);
+    void onFailed(quint64 requestId, const CallError &error);
+    void setStage(Stage stage);
+    void showKindOptions();
+    void showProblems(const QList<HealthCheckProblem> &problems);
+    void showMessage(const QString &text, bool conflict);
+    void markInvalid(const QStringList &fields);
+    // Grows the dialog to what its contents need now (a message, another kind's options).
+    void fitToContents();
+
+    ApiClient *m_api; // Not owned.
+    QString m_service;
+    Stage m_stage = Stage::Loading;
+    quint64 m_pendingRequest = 0;
+    // What was loaded; the fields the form does not edit come from here.
+    HealthCheckSpec m_loaded;
+    qint64 m_baseRevision = -1;
+    bool m_conflict = false;
+
+    QLabel *m_origin;
+    QComboBox *m_kind;
+    QSpinBox *m_port;
+    // One page of options per kind (healthCheckKinds() order); only the current one is shown.
+    QList<QWidget *> m_kindPages;
+    QLineEdit *m_path;
+    QLineEdit *m_status;
+    QLineEdit *m_bodyContains;
+    QLineEdit *m_grpcService;
+    QLineEdit *m_ttl;
+    QLineEdit *m_interval;
+    QLineEdit *m_timeout;
+    QSpinBox *m_rise;
+    QSpinBox *m_fall;
+    QLineEdit *m_deregisterAfter;
+    QSpinBox *m_panicThreshold;
+    QWidget *m_form;
+    QFrame *m_messageFrame;
+    QLabel *m_message;
+    QPushButton *m_reload;
+    QDialogButtonBox *m_buttons;
+    QPushButton *m_save;
+    // Field name (as in HealthCheckProblem) -> its editor.
+    QHash<QString, QWidget *> m_fields;
+};
+
+} // namespace aegis::console

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <QStyledItemDelegate>
+
+namespace aegis::console {
+
+// Paints ServiceSummaryModel's unhealthy counts as red badges (a plain dot when none) and marks
+// a service in panic with a "panic" badge after its name; other cells as usual.
+class ServiceSummaryDelegate final : public QStyledItemDelegate {
+    Q_OBJECT
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+    void paint(QPainter *painter, const QStyleOptionViewItem &option,
+               const QModelIndex &index) const override;
+};
+
+} // namespace aegis::console
