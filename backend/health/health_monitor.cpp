@@ -476,6 +476,13 @@ void HealthMonitor::reconcileLocked(const std::string &service, const std::strin
         definition->params.initialState = toState(tracked.health.status);
     }
     const std::string kind = definition->probe.kind;
+    std::optional<milliseconds> ttl;
+    if (const auto option = definition->probe.options.find("ttl");
+        kind == "ttl" && option != definition->probe.options.end()) {
+        if (auto parsed = parseDuration(option->second, "ttl")) {
+            ttl = *parsed;
+        }
+    }
     const std::string target =
         definition->probe.host + ":" + std::to_string(definition->probe.port);
     if (Status added = m_scheduler->addCheck(std::move(*definition)); !added.isOk()) {
@@ -485,6 +492,11 @@ void HealthMonitor::reconcileLocked(const std::string &service, const std::strin
     tracked.fingerprint = std::move(fingerprint);
     tracked.kind = kind;
     tracked.target = target;
+    // A reconfigured ttl check carries on from the instance's last report, rather than counting
+    // it silent until it reports again.
+    if (tracked.lastReport && ttl && m_clock->steadyNow() - tracked.lastReportAt < *ttl) {
+        (void)m_scheduler->report(key, *tracked.lastReport);
+    }
     if (!tracked.health.checked) {
         tracked.health.checked = true;
         tracked.health.status = toStatus(config->second.check.params.initialState);
@@ -646,10 +658,18 @@ void HealthMonitor::deleteCheck(const std::string &service,
 
 Status HealthMonitor::report(const std::string &service, const std::string &instanceId,
                              const ProbeResult &result) {
-    const Status status = m_scheduler->report(trackedKey(service, instanceId), result);
+    const std::string key = trackedKey(service, instanceId);
+    const Status status = m_scheduler->report(key, result);
     if (status.code() == StatusCode::NotFound) {
         return notFound("instance '" + instanceId + "' of service '" + service +
                         "' has no health check");
+    }
+    if (status.isOk()) {
+        std::lock_guard lock(m_mutex);
+        if (const auto found = m_tracked.find(key); found != m_tracked.end()) {
+            found->second.lastReport = result;
+            found->second.lastReportAt = m_clock->steadyNow();
+        }
     }
     return status;
 }

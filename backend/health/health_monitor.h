@@ -156,6 +156,9 @@ private:
         std::uint64_t nextSequence = 1;
         std::chrono::system_clock::time_point lastTransition;
         bool registered = false;
+        // The instance's last own report (ttl checks), fed again to a check that restarts.
+        std::optional<ProbeResult> lastReport;
+        std::chrono::steady_clock::time_point lastReportAt;
     };
 
     static std::string trackedKey(const std::string &service, const std::string &instanceId) {

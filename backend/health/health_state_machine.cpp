@@ -42,7 +42,9 @@ std::optional<HealthEvent> HealthStateMachine::observe(const ProbeResult &result
         ++m_passingRun;
         if (m_state != HealthState::Passing && m_passingRun >= m_params.rise) {
             enter(HealthState::Passing,
-                  std::to_string(m_passingRun) + " consecutive passing results", result.output);
+                  m_passingRun == 1 ? std::string("1 passing result")
+                                    : std::to_string(m_passingRun) + " consecutive passing results",
+                  result.output);
         }
     } else {
         const HealthState status =
@@ -51,7 +53,10 @@ std::optional<HealthEvent> HealthStateMachine::observe(const ProbeResult &result
         ++m_failingRun;
         if (m_state != status && m_failingRun >= m_params.fall) {
             enter(status,
-                  std::to_string(m_failingRun) + " consecutive failing results: " + result.output,
+                  (m_failingRun == 1
+                       ? std::string("1 failing result")
+                       : std::to_string(m_failingRun) + " consecutive failing results") +
+                      ": " + result.output,
                   result.output);
         }
     }

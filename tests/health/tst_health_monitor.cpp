@@ -292,6 +292,20 @@ void HealthMonitorTest::ttlChecksTakeTheInstancesReports() {
     QVERIFY(m_monitor->report("web", "a", {HealthState::Passing, "all good"}).isOk());
     QVERIFY(
         aegis::testing::pollUntil([&] { return statusIs("a", HealthStatus::Passing); }, 5000ms));
+
+    // Reconfiguring restarts the check; it carries on from the last report instead of counting
+    // the instance silent (critical at once with fall 1).
+    check.params.interval = 150ms;
+    check.params.timeout = 150ms;
+    setCheck("web", check);
+    QVERIFY(aegis::testing::pollUntil(
+        [&] {
+            const auto detail = m_monitor->detail("web", "a");
+            return detail && detail->snapshot.probeCount >= 3 &&
+                   detail->snapshot.state == HealthState::Passing;
+        },
+        5000ms));
+    QVERIFY(statusIs("a", HealthStatus::Passing));
     QVERIFY(m_monitor->report("web", "a", {HealthState::Critical, "db down"}).isOk());
     QVERIFY(
         aegis::testing::pollUntil([&] { return statusIs("a", HealthStatus::Critical); }, 5000ms));
