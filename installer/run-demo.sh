@@ -141,6 +141,15 @@ start_fleet() {
         sleep 0.2
     done
 
+    # Every demo service is health checked on the samples' /health, so a killed or failing
+    # instance leaves rotation on its own and the console shows why.
+    local service
+    for service in checkout inventory payments; do
+        ctl --token-file "$DATA_DIR/admin.token" health set "$service" --http /health \
+            --interval 1s --probe-timeout 500ms --rise 2 --fall 3 >/dev/null ||
+            echo "    could not set the health check of $service" >&2
+    done
+
     "$LOADGEN" --aegis "$GRPC_ADDR" --token-file "$FLEET_TOKEN" \
         --services checkout,inventory,payments --rate 200 --concurrency 16 --interval 5s \
         >>"$LOG_DIR/loadgen.log" 2>&1 &
@@ -148,6 +157,7 @@ start_fleet() {
     cat <<FLEET
 ==> demo fleet: $registered of $instances instances registered (checkout, inventory, payments)
     instances    $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token instances list
+    health       $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token health show checkout
     traffic      aegis-loadgen at 200 req/s; summaries every 5 s in $LOG_DIR/loadgen.log
     fleet logs   $LOG_DIR/sample-*.log
 FLEET
