@@ -611,10 +611,9 @@ int run(const Settings &settings) {
                   << " kills; interval 1 s, timeout 500 ms, rise 2, fall 3, jitter 100 ms)\n\n"
                   << "| measure | min ms | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|\n"
                   << "| detection " << detection.describe() << "\n"
-                  << "| bound for a refused connection: fall × interval + jitter | 2000 | | | "
-                     "3100 |\n"
-                  << "| bound for a black hole: fall × interval + timeout + jitter | | | | 3600 "
-                     "|\n\n";
+                  << "| bound, refused connection: (fall − 1) × (interval − jitter) to fall × "
+                     "(interval + jitter) | 1800 | | | 3300 |\n"
+                  << "| bound, black hole: the same + timeout | 2300 | | | 3800 |\n\n";
     }
     if (settings.passive) {
         const auto passive = measurePassive(settings);
