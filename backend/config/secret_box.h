@@ -1,0 +1,35 @@
+#pragma once
+
+#include "common/status.h"
+
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace aegis::config {
+
+// Encrypts secret configuration at rest with AES-256-GCM (OpenSSL). The 256-bit key lives in a
+// file of its own (mode 0600) beside the database, so a copy of the database alone reveals no
+// secret. Each value gets a fresh 96-bit nonce; the stored form is "aes256gcm:" + base64(nonce |
+// ciphertext | tag), and a tampered value fails to decrypt. Thread-safe.
+class SecretBox {
+public:
+    // Reads the key file, creating it with a random key when it does not exist.
+    static StatusOr<std::unique_ptr<SecretBox>> openOrCreate(const std::filesystem::path &keyFile);
+    // For tests: a box with the given key.
+    static std::unique_ptr<SecretBox> withKey(const std::array<unsigned char, 32> &key);
+
+    std::string seal(std::string_view plaintext) const;
+    // DATA_LOSS when the value is not one this key sealed (wrong key, or altered).
+    StatusOr<std::string> open(std::string_view sealed) const;
+    static bool isSealed(std::string_view value);
+
+private:
+    explicit SecretBox(const std::array<unsigned char, 32> &key)
+        : m_key(key) {}
+    std::array<unsigned char, 32> m_key;
+};
+
+} // namespace aegis::config
