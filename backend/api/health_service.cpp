@@ -352,7 +352,9 @@ HealthServiceImpl::ReportCallOutcomes(grpc::CallbackServerContext *context,
                                 std::to_string(request->outcomes_size()) + ")");
     }
     std::vector<health::CallOutcome> outcomes;
-    outcomes.reserve(static_cast<std::size_t>(request->outcomes_size()));
+    if (valid.isOk()) {
+        outcomes.reserve(static_cast<std::size_t>(request->outcomes_size()));
+    }
     for (int i = 0; valid.isOk() && i < request->outcomes_size(); ++i) {
         const auto &in = request->outcomes(i);
         const std::string field = "outcomes[" + std::to_string(i) + "]";

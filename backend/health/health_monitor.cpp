@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <future>
 
@@ -214,8 +215,9 @@ HealthMonitor::HealthMonitor(store::Store &store, registry::Registry &registry,
     schedulerOptions.onEvent = [this](const std::string &checkId, const HealthEvent &event) {
         onCheckEvent(checkId, event);
     };
-    schedulerOptions.onDeregisterDue = [this](const std::string &checkId) {
-        onDeregisterDue(checkId);
+    schedulerOptions.onDeregisterDue = [this](const std::string &checkId,
+                                              std::uint64_t generation) {
+        onDeregisterDue(checkId, generation);
     };
     m_scheduler =
         std::make_unique<HealthScheduler>(io, probers, std::move(clock), schedulerOptions);
@@ -225,9 +227,10 @@ HealthMonitor::~HealthMonitor() {
     m_registry.setInstanceListener(nullptr);
     // Handlers already posted to the strand run before this one.
     if (!m_io.stopped()) {
-        std::promise<void> drained;
-        asio::post(m_strand, [&drained] { drained.set_value(); });
-        drained.get_future().wait_for(seconds(5));
+        // Shared: should the wait time out, the handler still has a promise to fulfil.
+        auto drained = std::make_shared<std::promise<void>>();
+        asio::post(m_strand, [drained] { drained->set_value(); });
+        drained->get_future().wait_for(seconds(5));
     }
     // Waits for probes in flight; no check callback runs after this.
     m_scheduler.reset();
@@ -357,8 +360,15 @@ Status HealthMonitor::start() {
             return page.status();
         }
         for (const auto &instance : page->items) {
-            Tracked &tracked = m_tracked[trackedKey(instance.service, instance.id)];
+            const std::string key = trackedKey(instance.service, instance.id);
+            Tracked &tracked = m_tracked[key];
             tracked.health = instance.health;
+            tracked.registered = true;
+            m_outliersStale.insert(instance.service);
+            // An ejection survives the restart until its time; sweep() ends it.
+            if (instance.health.ejected) {
+                m_ejected.insert(key);
+            }
             reconcileLocked(instance.service, instance.id, instance);
             ++instances;
         }
@@ -420,11 +430,18 @@ void HealthMonitor::reconcileLocked(const std::string &service, const std::strin
     }
     if (found == m_tracked.end()) {
         found = m_tracked.emplace(key, Tracked{}).first;
-        found->second.health = instance->health;
-        m_outliersStale.insert(service);
     }
     Tracked &tracked = found->second;
-    tracked.registered = true;
+    if (!tracked.registered) {
+        // New, or registered again after it left: its record is the truth, not what we knew of
+        // an earlier life (whose history is kept).
+        tracked.health = instance->health;
+        tracked.registered = true;
+        tracked.fingerprint.clear();
+        tracked.lastReport.reset();
+        m_ejected.erase(key);
+        m_outliersStale.insert(service);
+    }
 
     std::optional<CheckDefinition> definition;
     std::string fingerprint;
@@ -472,9 +489,11 @@ void HealthMonitor::reconcileLocked(const std::string &service, const std::strin
     }
     // A restarted or reconfigured check carries on from the instance's current status, so a
     // critical instance stays out of rotation until it has passed `rise` times.
-    if (tracked.health.checked) {
-        definition->params.initialState = toState(tracked.health.status);
-    }
+    const HealthState initial =
+        tracked.health.checked ? toState(tracked.health.status) : definition->params.initialState;
+    definition->params.initialState = initial;
+    definition->generation = m_nextGeneration++;
+    const std::uint64_t generation = definition->generation;
     const std::string kind = definition->probe.kind;
     std::optional<milliseconds> ttl;
     if (const auto option = definition->probe.options.find("ttl");
@@ -485,11 +504,35 @@ void HealthMonitor::reconcileLocked(const std::string &service, const std::strin
     }
     const std::string target =
         definition->probe.host + ":" + std::to_string(definition->probe.port);
-    if (Status added = m_scheduler->addCheck(std::move(*definition)); !added.isOk()) {
+    Status added = m_scheduler->addCheck(*definition);
+    if (!added.isOk()) {
+        // A probe option the instance overrides is not valid for the kind: check it the way its
+        // service says, rather than not at all.
+        log::warn("instance health overrides ignored",
+                  {{"instance", key}, {"error", added.message()}});
+        registry::Instance plain;
+        plain.id = instance->id;
+        plain.service = instance->service;
+        plain.address = instance->address;
+        auto fallback = checkForInstance(config->second.check, plain);
+        if (fallback && fallback->has_value()) {
+            CheckDefinition &retry = **fallback;
+            retry.params.initialState = initial;
+            retry.generation = generation;
+            added = m_scheduler->addCheck(std::move(retry));
+        }
+    }
+    if (!added.isOk()) {
         log::warn("health check not started", {{"instance", key}, {"error", added.message()}});
+        tracked.health.status = HealthStatus::Unknown;
+        tracked.health.checked = false;
+        tracked.health.reason = "check could not start: " + added.message();
+        tracked.health.changedAt = m_clock->now();
+        publishLocked(service, instanceId, tracked, before);
         return;
     }
     tracked.fingerprint = std::move(fingerprint);
+    tracked.generation = generation;
     tracked.kind = kind;
     tracked.target = target;
     // A reconfigured ttl check carries on from the instance's last report, rather than counting
@@ -499,7 +542,7 @@ void HealthMonitor::reconcileLocked(const std::string &service, const std::strin
     }
     if (!tracked.health.checked) {
         tracked.health.checked = true;
-        tracked.health.status = toStatus(config->second.check.params.initialState);
+        tracked.health.status = toStatus(initial);
         tracked.health.reason = "check started";
         tracked.health.output.clear();
         tracked.health.changedAt = m_clock->now();
@@ -537,8 +580,9 @@ void HealthMonitor::publishLocked(const std::string &service, const std::string 
 void HealthMonitor::onCheckEvent(const std::string &checkId, const HealthEvent &event) {
     std::lock_guard lock(m_mutex);
     const auto found = m_tracked.find(checkId);
-    if (found == m_tracked.end() || found->second.fingerprint.empty()) {
-        return; // the check was removed while this probe ran
+    if (found == m_tracked.end() || found->second.fingerprint.empty() ||
+        found->second.generation != event.generation) {
+        return; // the check was removed or replaced while this probe ran
     }
     Tracked &tracked = found->second;
     const HealthStatus from = tracked.health.status;
@@ -552,7 +596,15 @@ void HealthMonitor::onCheckEvent(const std::string &checkId, const HealthEvent &
     publishLocked(service, id, tracked, from);
 }
 
-void HealthMonitor::onDeregisterDue(const std::string &checkId) {
+void HealthMonitor::onDeregisterDue(const std::string &checkId, std::uint64_t generation) {
+    {
+        std::lock_guard lock(m_mutex);
+        const auto found = m_tracked.find(checkId);
+        if (found == m_tracked.end() || found->second.generation != generation ||
+            found->second.fingerprint.empty()) {
+            return; // replaced meanwhile: the new check decides
+        }
+    }
     const auto [service, id] = splitKey(checkId);
     log::info("removing an instance critical for too long", {{"instance", checkId}});
     m_registry.deregister(
@@ -563,6 +615,13 @@ void HealthMonitor::onDeregisterDue(const std::string &checkId) {
                           {{"instance", checkId}, {"error", result.status().message()}});
             }
         });
+}
+
+std::size_t HealthMonitor::followedInstances() const {
+    std::lock_guard lock(m_mutex);
+    return static_cast<std::size_t>(
+        std::count_if(m_tracked.begin(), m_tracked.end(),
+                      [](const auto &entry) { return entry.second.registered; }));
 }
 
 std::optional<StoredCheck> HealthMonitor::check(const std::string &service) const {
@@ -758,7 +817,10 @@ void HealthMonitor::sweep() {
         for (auto it = m_ejected.begin(); it != m_ejected.end();) {
             const auto [service, id] = splitKey(*it);
             const auto found = m_tracked.find(*it);
-            if (found != m_tracked.end() && m_outliers.isEjected(service, id)) {
+            // The detector knows ejections made since this start; older ones (from before a
+            // restart) end at the time their record says.
+            if (found != m_tracked.end() && (m_outliers.isEjected(service, id) ||
+                                             found->second.health.ejectedUntil > m_clock->now())) {
                 ++it;
                 continue;
             }

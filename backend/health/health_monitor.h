@@ -138,6 +138,8 @@ public:
     void sweep();
 
     std::size_t checkCount() const { return m_scheduler->checkCount(); }
+    // Registered instances the monitor follows (it learns of registrations asynchronously).
+    std::size_t followedInstances() const;
 
     static std::string checkKey(const std::string &service);
     static std::string historyPrefix(const std::string &service, const std::string &instanceId);
@@ -150,6 +152,9 @@ private:
         registry::InstanceHealth health;
         // What the running check was built from; empty when there is none.
         std::string fingerprint;
+        // The running check's CheckDefinition::generation: callbacks of a replaced check carry an
+        // older one and are ignored.
+        std::uint64_t generation = 0;
         std::string kind;
         std::string target;
         std::deque<std::uint64_t> history; // sequence numbers stored, oldest first
@@ -174,7 +179,7 @@ private:
     void publishLocked(const std::string &service, const std::string &instanceId, Tracked &tracked,
                        registry::HealthStatus from);
     void onCheckEvent(const std::string &checkId, const HealthEvent &event);
-    void onDeregisterDue(const std::string &checkId);
+    void onDeregisterDue(const std::string &checkId, std::uint64_t generation);
 
     store::Store &m_store;           // Not owned.
     registry::Registry &m_registry;  // Not owned.
@@ -193,6 +198,7 @@ private:
     // Services whose instance set changed since the outlier detector was last told.
     std::set<std::string> m_outliersStale;
     std::chrono::system_clock::time_point m_lastHistoryPrune;
+    std::uint64_t m_nextGeneration = 1;
     // Declared last: destroyed first, while the state its callbacks use still exists.
     std::unique_ptr<HealthScheduler> m_scheduler;
 };

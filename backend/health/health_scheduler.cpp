@@ -38,6 +38,7 @@ struct HealthScheduler::Check : std::enable_shared_from_this<Check> {
           ClockPtr clock, std::shared_ptr<Shared> shared)
         : id(std::move(definition.id))
         , params(definition.params)
+        , generation(definition.generation)
         , strand(strand)
         , timer(strand)
         , prober(std::move(prober))
@@ -90,10 +91,11 @@ struct HealthScheduler::Check : std::enable_shared_from_this<Check> {
             }
         }
         if (event && shared->options.onEvent) {
+            event->generation = generation;
             shared->options.onEvent(id, *event);
         }
         if (deregister && shared->options.onDeregisterDue) {
-            shared->options.onDeregisterDue(id);
+            shared->options.onDeregisterDue(id, generation);
         }
         const auto elapsed =
             std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
@@ -102,6 +104,7 @@ struct HealthScheduler::Check : std::enable_shared_from_this<Check> {
 
     const std::string id;
     const CheckParams params;
+    const std::uint64_t generation;
     asio::any_io_executor strand;
     // Strand only: timer, prober calls, random, deregisterAnnounced.
     asio::steady_timer timer;

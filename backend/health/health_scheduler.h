@@ -24,6 +24,9 @@ struct CheckDefinition {
     std::string id;
     ProbeSpec probe;
     CheckParams params;
+    // Chosen by the owner and passed back with every callback, so it can tell a replaced check's
+    // late result from the current one's.
+    std::uint64_t generation = 0;
 };
 
 // A copy of one check's state, safe to keep.
@@ -44,10 +47,11 @@ struct CheckSnapshot {
 struct HealthSchedulerOptions {
     // Seeds the jitter of every check (mixed with its id), so tests can repeat a schedule.
     std::uint64_t jitterSeed = 0;
-    // Called on the check's strand (an io thread) with each announced event. Must return quickly.
+    // Called on the check's strand (an io thread) with each announced event, its `generation`
+    // set from the check's definition. Must return quickly.
     std::function<void(const std::string &checkId, const HealthEvent &event)> onEvent;
     // Called once each time a check has been critical for its deregisterAfter.
-    std::function<void(const std::string &checkId)> onDeregisterDue;
+    std::function<void(const std::string &checkId, std::uint64_t generation)> onDeregisterDue;
 };
 
 // Runs checks on a shared io_context, which the owner runs on its thread pool: one strand and one

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
@@ -68,6 +69,8 @@ struct HealthEvent {
     std::chrono::system_clock::time_point at;
     std::string reason;
     std::string output;
+    // The check's CheckDefinition::generation (set by the scheduler).
+    std::uint64_t generation = 0;
 };
 
 // Turns a sequence of probe results into a health state with rise/fall hysteresis, flap

@@ -754,6 +754,7 @@ void Registry::flushHealth() {
     store::Transaction txn;
     txn.note = std::string(reason::kHealth);
     std::set<std::string> gone; // pending updates whose instance is no longer registered
+    std::map<std::string, bool> panicWritten; // per service, the panic state the records get
     {
         std::shared_lock lock(m_mutex);
         for (const auto &[key, update] : pending) {
@@ -782,6 +783,7 @@ void Registry::flushHealth() {
                 next.emplace_back(&it->first, std::move(instance));
             }
             const bool panic = inPanic(next.size(), unhealthy, cached->second.panicThreshold);
+            panicWritten[name] = panic;
             for (auto &[key, instance] : next) {
                 const Instance &stored = m_instances.at(*key);
                 instance.routable = panic || !instance.health.isUnhealthy();
@@ -813,17 +815,27 @@ void Registry::flushHealth() {
         return finished(pending);
     }
     m_store.commitAsync(std::move(txn), [this, pending = std::move(pending),
-                                         services = std::move(services), finished](
+                                         services = std::move(services), panicWritten, finished](
                                             StatusOr<store::TransactionResult> result) mutable {
         if (result && result->succeeded) {
             applyCommitted(result->events, result->revision);
+            std::vector<std::string> stale;
             {
                 std::unique_lock lock(m_mutex);
-                for (const std::string &name : services) {
+                for (const auto &[name, panic] : panicWritten) {
                     if (const auto it = m_services.find(name); it != m_services.end()) {
-                        it->second.panicApplied = it->second.inPanic();
+                        it->second.panicApplied = panic;
+                        // Registrations committed meanwhile may have moved it across the
+                        // threshold: apply again.
+                        if (it->second.inPanic() != panic) {
+                            stale.push_back(name);
+                        }
                     }
                 }
+            }
+            if (!stale.empty()) {
+                std::lock_guard lock(m_healthMutex);
+                m_dirtyServices.insert(stale.begin(), stale.end());
             }
             return finished(pending);
         }

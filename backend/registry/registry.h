@@ -223,6 +223,8 @@ private:
     void cacheErase(std::map<std::string, Instance>::iterator it);
     // Starts the next coalesced health transaction unless one is in flight.
     void flushHealth();
+    // The cache entry of a service, created with its panic threshold; m_mutex held exclusively.
+    CachedService &serviceEntry(const std::string &name);
     // Removes instances (and lease records) whose leases expired, with reason lease_expired.
     void removeExpired(std::vector<std::string> instanceKeys, std::vector<LeaseId> leases);
     void registerAttempt(Registration registration, std::function<void(StatusOr<Registered>)> done,
@@ -237,6 +239,8 @@ private:
     std::map<std::string, CachedService> m_services; // by name
     std::map<std::string, Instance> m_instances;     // by store key
     std::map<LeaseId, std::vector<std::string>> m_instancesByLease;
+    // Thresholds set for services, also before they have instances.
+    std::map<std::string, double> m_panicThresholds;
     // Every registry change up to this revision is in the cache.
     store::Revision m_revision = 0;
 

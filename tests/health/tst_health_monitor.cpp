@@ -50,6 +50,9 @@ private slots:
     void validation_data();
     void validation();
     void instanceOverrides();
+    void ejectionSurvivesARestartUntilItsTime();
+    void reRegistrationStartsFresh();
+    void initialStateOverrideIsPublished();
 
 private:
     void openStore();
@@ -337,6 +340,7 @@ void HealthMonitorTest::callerReportsEjectAndEjectionsEnd() {
     for (const char *id : {"a", "b", "c", "d"}) {
         registerInstance(id, 9);
     }
+    QVERIFY(aegis::testing::pollUntil([&] { return m_monitor->followedInstances() == 4; }, 5000ms));
     // Two failures, then a success: not consecutive.
     QVERIFY(m_monitor->recordOutcomes("web", {{"a", 0, 2, 2}}).empty());
     QVERIFY(m_monitor->recordOutcomes("web", {{"a", 1, 0, 0}}).empty());
@@ -484,6 +488,88 @@ void HealthMonitorTest::instanceOverrides() {
     const auto disabled = checkForInstance(httpCheck(1s, 2, 3), instance);
     QVERIFY(disabled.isOk());
     QVERIFY(!disabled->has_value());
+}
+
+void HealthMonitorTest::ejectionSurvivesARestartUntilItsTime() {
+    HealthMonitorOptions options;
+    options.outlier.consecutiveFailures = 2;
+    options.outlier.baseEjectionTime = 1500ms;
+    options.outlier.maxEjectedShare = 0.5;
+    startMonitor(options);
+    registerInstance("a", 9);
+    registerInstance("b", 9);
+    // The monitor learns of registrations asynchronously; reports before that are ignored.
+    QVERIFY(aegis::testing::pollUntil(
+        [&] {
+            return m_monitor->recordOutcomes("web", {{"a", 0, 2, 2}}).size() == 1;
+        },
+        5000ms));
+    QVERIFY(aegis::testing::pollUntil([&] { return instance("a")->health.ejected; }, 5000ms));
+
+    stopMonitor();
+    m_store->close();
+    m_registry.reset();
+    m_store.reset();
+    openStore();
+    startMonitor(options);
+    m_monitor->sweep();
+    QVERIFY(instance("a")->health.ejected); // not over yet
+    QVERIFY(!instance("a")->routable);
+    QVERIFY(aegis::testing::pollUntil(
+        [&] {
+            m_monitor->sweep();
+            return !instance("a")->health.ejected;
+        },
+        5000ms));
+    QVERIFY(instance("a")->routable);
+}
+
+void HealthMonitorTest::reRegistrationStartsFresh() {
+    health::testing::TestHttpServer a;
+    HealthMonitorOptions options;
+    options.outlier.consecutiveFailures = 2;
+    options.outlier.baseEjectionTime = 60s;
+    options.outlier.maxEjectedShare = 0.5;
+    startMonitor(options);
+    registerInstance("a", a.port());
+    registerInstance("b", a.port());
+    setCheck("web", httpCheck(100ms, 1, 1));
+    QVERIFY(
+        aegis::testing::pollUntil([&] { return statusIs("a", HealthStatus::Passing); }, 5000ms));
+    QCOMPARE(m_monitor->recordOutcomes("web", {{"a", 0, 2, 2}}).size(), std::size_t(1));
+    QVERIFY(aegis::testing::pollUntil([&] { return instance("a")->health.ejected; }, 5000ms));
+
+    std::promise<Status> removed;
+    m_registry->deregister("web", "a", registry::reason::kDeregistered,
+                           [&](auto r) { removed.set_value(r.status()); });
+    QVERIFY(removed.get_future().get().isOk());
+    QVERIFY(aegis::testing::pollUntil([&] { return m_monitor->checkCount() == 1; }, 5000ms));
+    registerInstance("a", a.port());
+    // Checked again, and its earlier life's ejection is not carried over.
+    QVERIFY(aegis::testing::pollUntil(
+        [&] {
+            const auto detail = m_monitor->detail("web", "a");
+            return detail && detail->snapshot.probeCount >= 3 &&
+                   statusIs("a", HealthStatus::Passing);
+        },
+        5000ms));
+    QVERIFY(!instance("a")->health.ejected);
+    QVERIFY(instance("a")->routable);
+}
+
+void HealthMonitorTest::initialStateOverrideIsPublished() {
+    health::testing::TestHttpServer a;
+    startMonitor();
+    registerInstance("a", a.port(), {{"health.initial", "critical"}, {"health.rise", "100"}});
+    registerInstance("b", a.port());
+    registerInstance("c", a.port());
+    setCheck("web", httpCheck(100ms, 1, 1));
+    QVERIFY(aegis::testing::pollUntil([&] { return instance("a")->health.checked; }, 5000ms));
+    // Until it has passed 100 times it is what it declared itself: critical, out of rotation.
+    QCOMPARE(instance("a")->health.status, HealthStatus::Critical);
+    QVERIFY(!instance("a")->routable);
+    QVERIFY(
+        aegis::testing::pollUntil([&] { return statusIs("b", HealthStatus::Passing); }, 5000ms));
 }
 
 QTEST_GUILESS_MAIN(HealthMonitorTest)

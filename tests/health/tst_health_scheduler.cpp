@@ -54,7 +54,7 @@ struct Recorder {
             std::lock_guard lock(mutex);
             events.emplace_back(id, event);
         };
-        o.onDeregisterDue = [this](const std::string &id) {
+        o.onDeregisterDue = [this](const std::string &id, std::uint64_t) {
             std::lock_guard lock(mutex);
             deregistrations.push_back(id);
         };
