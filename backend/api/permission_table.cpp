@@ -2,6 +2,7 @@
 
 #include "aegis/v1/audit.pb.h"
 #include "aegis/v1/auth.pb.h"
+#include "aegis/v1/config.pb.h"
 #include "aegis/v1/health.pb.h"
 #include "aegis/v1/registry.pb.h"
 #include "aegis/v1/system.pb.h"
@@ -43,12 +44,36 @@ constexpr MethodPolicy kPolicies[] = {
     // Reports change in-memory state only (like KeepAlive): not audited, as they come at a rate.
     {"/aegis.v1.HealthService/ReportHealth", Access::ServiceSelf, false},
     {"/aegis.v1.HealthService/ReportCallOutcomes", Access::ServiceSelf, false},
+    {"/aegis.v1.ConfigService/ListNamespaces", Access::Read, false},
+    {"/aegis.v1.ConfigService/UpdateNamespace", Access::Admin, true},
+    {"/aegis.v1.ConfigService/ListConfigItems", Access::Read, false},
+    // Services read (and watch) the configuration they apply.
+    {"/aegis.v1.ConfigService/GetConfigItem", Access::Authenticated, false},
+    {"/aegis.v1.ConfigService/PublishConfig", Access::Operate, true},
+    {"/aegis.v1.ConfigService/PublishChangeSet", Access::Operate, true},
+    {"/aegis.v1.ConfigService/DeleteConfigItem", Access::Operate, true},
+    {"/aegis.v1.ConfigService/ListConfigVersions", Access::Read, false},
+    {"/aegis.v1.ConfigService/GetConfigVersion", Access::Read, false},
+    {"/aegis.v1.ConfigService/DiffConfigVersions", Access::Read, false},
+    {"/aegis.v1.ConfigService/RollbackConfig", Access::Operate, true},
+    {"/aegis.v1.ConfigService/StartGrayRelease", Access::Operate, true},
+    {"/aegis.v1.ConfigService/PromoteGrayRelease", Access::Operate, true},
+    {"/aegis.v1.ConfigService/CancelGrayRelease", Access::Operate, true},
+    {"/aegis.v1.ConfigService/ListProposals", Access::Read, false},
+    {"/aegis.v1.ConfigService/ApproveProposal", Access::Operate, true},
+    {"/aegis.v1.ConfigService/RejectProposal", Access::Operate, true},
+    {"/aegis.v1.ConfigService/WatchConfig", Access::Authenticated, false},
+    // Acknowledgements are recorded only when they change what is known (not audited).
+    {"/aegis.v1.ConfigService/AckConfig", Access::ServiceSelf, false},
+    {"/aegis.v1.ConfigService/GetAppliedStatus", Access::Read, false},
+    {"/aegis.v1.ConfigService/ExportNamespace", Access::Read, false},
+    {"/aegis.v1.ConfigService/ImportNamespace", Access::Operate, true},
 };
 
 // Every API file; a new proto file must be added here (its services are then checked).
 constexpr std::string_view kApiFiles[] = {
     "aegis/v1/system.proto",   "aegis/v1/auth.proto",   "aegis/v1/audit.proto",
-    "aegis/v1/registry.proto", "aegis/v1/health.proto",
+    "aegis/v1/registry.proto", "aegis/v1/health.proto", "aegis/v1/config.proto",
 };
 
 } // namespace
@@ -70,6 +95,7 @@ Status checkPermissionTableCoverage() {
     (void)aegis::v1::ListAuditRecordsRequest::descriptor();
     (void)aegis::v1::RegisterInstanceRequest::descriptor();
     (void)aegis::v1::GetHealthCheckRequest::descriptor();
+    (void)aegis::v1::GetConfigItemRequest::descriptor();
     const auto *pool = google::protobuf::DescriptorPool::generated_pool();
     std::set<std::string> served;
     for (std::string_view name : kApiFiles) {

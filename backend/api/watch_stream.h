@@ -75,9 +75,12 @@ template <typename Response>
 class WatchStream final : public grpc::ServerWriteReactor<Response> {
 public:
     // `prepare` validates the request (after authorisation) and says what to watch.
+    // `first`, when given, adds to the first message (whose header gives the revision the watch
+    // starts after), e.g. a snapshot of the current state for a watch from now.
     WatchStream(ApiContext &api, grpc::CallbackServerContext *context, std::string_view method,
                 const std::function<StatusOr<WatchSpec>()> &prepare,
-                WatchConverter<Response> convert)
+                WatchConverter<Response> convert,
+                std::function<void(store::Revision, Response &)> first = {})
         : m_api(api)
         , m_method(method)
         , m_convert(std::move(convert))
@@ -113,6 +116,9 @@ public:
             return;
         }
         m_response.mutable_header()->set_revision(m_watcher->nextRevision() - 1);
+        if (first) {
+            first(m_watcher->nextRevision() - 1, m_response);
+        }
         m_writing = true;
         this->StartWrite(&m_response);
     }

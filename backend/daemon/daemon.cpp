@@ -3,6 +3,7 @@
 #include "api/api_context.h"
 #include "api/audit_service.h"
 #include "api/auth_service.h"
+#include "api/config_service.h"
 #include "api/health_service.h"
 #include "api/permission_table.h"
 #include "api/registry_service.h"
@@ -94,6 +95,10 @@ struct Daemon::Parts {
             io.stop();
         }
         healthMonitor.reset();
+        // Commits still queued finish while the modules their callbacks use exist.
+        if (store) {
+            store->close();
+        }
     }
 
     DaemonConfig config;
@@ -106,6 +111,8 @@ struct Daemon::Parts {
     std::unique_ptr<auth::TokenStore> tokens;
     std::unique_ptr<audit::AuditLog> audit;
     std::unique_ptr<registry::Registry> registry;
+    std::unique_ptr<config::SecretBox> secrets;
+    std::unique_ptr<config::ConfigCenter> configCenter;
     health::ProberRegistry probers;
     std::unique_ptr<health::HealthMonitor> healthMonitor;
     api::StreamCloser streams;
@@ -117,6 +124,7 @@ struct Daemon::Parts {
     std::unique_ptr<api::AuditServiceImpl> auditService;
     std::unique_ptr<api::RegistryServiceImpl> registryService;
     std::unique_ptr<api::HealthServiceImpl> healthService;
+    std::unique_ptr<api::ConfigServiceImpl> configService;
     std::unique_ptr<grpc::Server> server;
     std::string grpcAddress;
 
@@ -205,7 +213,14 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.tokens = std::make_unique<auth::TokenStore>(*p.store, p.clock);
     p.audit = std::make_unique<audit::AuditLog>(*p.store, p.clock);
     p.registry = std::make_unique<registry::Registry>(*p.store, p.clock);
-    for (Status status : {p.tokens->load(), p.audit->load(), p.registry->load()}) {
+    auto secrets = config::SecretBox::openOrCreate(cfg.dataDir / "config.key");
+    if (!secrets) {
+        return secrets.status();
+    }
+    p.secrets = std::move(*secrets);
+    p.configCenter = std::make_unique<config::ConfigCenter>(*p.store, *p.secrets, p.clock);
+    for (Status status :
+         {p.tokens->load(), p.audit->load(), p.registry->load(), p.configCenter->load()}) {
         if (!status.isOk()) {
             return status;
         }
@@ -244,6 +259,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.registryService = std::make_unique<api::RegistryServiceImpl>(*p.api, *p.registry);
     p.healthService =
         std::make_unique<api::HealthServiceImpl>(*p.api, *p.registry, *p.healthMonitor);
+    p.configService =
+        std::make_unique<api::ConfigServiceImpl>(*p.api, *p.configCenter, *p.registry);
 
     // The HTTP side binds first: a failure here leaves no gRPC server with calls to wind down.
     p.http = std::make_unique<HttpEndpoint>(
@@ -276,6 +293,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     builder.RegisterService(p.auditService.get());
     builder.RegisterService(p.registryService.get());
     builder.RegisterService(p.healthService.get());
+    builder.RegisterService(p.configService.get());
     p.server = builder.BuildAndStart();
     if (!p.server || selectedPort == 0) {
         return unavailable("listen: cannot serve gRPC on " + cfg.listen +

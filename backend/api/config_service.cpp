@@ -1,0 +1,774 @@
+#include "api/config_service.h"
+
+#include "api/convert.h"
+#include "api/watch_stream.h"
+#include "config/line_diff.h"
+
+namespace aegis::api {
+namespace {
+
+using config::Format;
+using config::ItemRef;
+namespace v1 = aegis::v1;
+
+constexpr std::string_view kWatchMethod = "/aegis.v1.ConfigService/WatchConfig";
+constexpr std::size_t kDecodedCacheSize = 1024;
+
+ItemRef refFrom(const v1::ConfigItemRef &ref) {
+    return {ref.namespace_(), ref.group(), ref.key()};
+}
+
+void toProto(const ItemRef &ref, v1::ConfigItemRef *out) {
+    out->set_namespace_(ref.ns);
+    out->set_group(ref.group);
+    out->set_key(ref.key);
+}
+
+std::string resourceOf(const v1::ConfigItemRef &ref) {
+    return "config/" + ref.namespace_().substr(0, 63) + "/" + ref.group().substr(0, 128) + "/" +
+           ref.key().substr(0, 256);
+}
+
+// Viewers see secrets masked; everyone else (operators, admins, the services applying them) in
+// clear.
+bool masks(const Caller &caller) {
+    return caller.role == auth::Role::Viewer;
+}
+
+config::Author authorOf(const Caller &caller) {
+    return {caller.name, caller.role == auth::Role::Admin};
+}
+
+void toProto(const config::Item &item, bool masked, bool withContent, v1::ConfigItem *out) {
+    const bool hide = masked && item.secret;
+    toProto(item.ref, out->mutable_ref());
+    out->set_format(static_cast<v1::ConfigFormat>(item.format));
+    if (withContent) {
+        out->set_content(hide ? std::string(config::kMask) : item.content);
+    }
+    out->set_masked(hide);
+    out->mutable_labels()->insert(item.labels.begin(), item.labels.end());
+    out->set_description(item.description);
+    out->set_secret(item.secret);
+    out->set_schema(item.schema);
+    out->set_version(item.version);
+    out->set_content_sha256(item.sha256);
+    out->set_author(item.author);
+    out->set_comment(item.comment);
+    api::toProto(item.updateTime, out->mutable_update_time());
+    out->set_create_revision(item.createRevision);
+    out->set_mod_revision(item.modRevision);
+    if (item.gray) {
+        auto *gray = out->mutable_gray();
+        gray->set_version(item.gray->version);
+        gray->set_selector(item.gray->selector);
+        for (const auto &id : item.gray->instanceIds) {
+            gray->add_instance_ids(id);
+        }
+        gray->set_percent(item.gray->percent);
+        gray->set_author(item.gray->author);
+        api::toProto(item.gray->startTime, gray->mutable_start_time());
+        gray->set_content_sha256(item.gray->sha256);
+    }
+}
+
+void toProto(const config::Version &version, bool masked, bool withContent,
+             v1::ConfigVersion *out) {
+    const bool hide = masked && version.secret;
+    out->set_version(version.number);
+    out->set_kind(static_cast<v1::ConfigVersionKind>(version.kind));
+    out->set_format(static_cast<v1::ConfigFormat>(version.format));
+    if (withContent) {
+        out->set_content(hide ? std::string(config::kMask) : version.content);
+    }
+    out->set_masked(hide);
+    out->set_content_sha256(version.sha256);
+    out->set_author(version.author);
+    out->set_comment(version.comment);
+    api::toProto(version.time, out->mutable_time());
+    out->set_revision(version.revision);
+    out->set_restores(version.restores);
+}
+
+StatusOr<config::Change> changeFrom(const v1::ConfigChange &in, std::string_view field) {
+    if (in.format() < v1::CONFIG_FORMAT_UNSPECIFIED || in.format() > v1::CONFIG_FORMAT_PROPERTIES) {
+        return invalidArgument(std::string(field) +
+                               ".format must be text, json, yaml or properties");
+    }
+    if (in.base_version() < 0) {
+        return invalidArgument(std::string(field) + ".base_version must not be negative");
+    }
+    config::Change change;
+    change.ref = refFrom(in.ref());
+    change.format = static_cast<Format>(in.format());
+    change.content = in.content();
+    change.baseVersion = in.base_version();
+    change.updateAttributes = in.update_attributes();
+    change.labels = Labels(in.labels().begin(), in.labels().end());
+    change.description = in.description();
+    change.secret = in.secret();
+    change.schema = in.schema();
+    return change;
+}
+
+void toProto(const config::Change &change, bool masked, v1::ConfigChange *out) {
+    toProto(change.ref, out->mutable_ref());
+    out->set_format(static_cast<v1::ConfigFormat>(change.format));
+    out->set_content(masked && change.secret ? std::string(config::kMask) : change.content);
+    out->set_base_version(change.baseVersion);
+    out->set_update_attributes(change.updateAttributes);
+    out->mutable_labels()->insert(change.labels.begin(), change.labels.end());
+    out->set_description(change.description);
+    out->set_secret(change.secret);
+    out->set_schema(change.schema);
+}
+
+void toProto(const config::Proposal &proposal, bool masked, v1::Proposal *out) {
+    out->set_id(proposal.id);
+    out->set_namespace_(proposal.ns);
+    for (const auto &change : proposal.changes) {
+        toProto(change, masked, out->add_changes());
+    }
+    out->set_comment(proposal.comment);
+    out->set_proposer(proposal.proposer);
+    out->set_state(static_cast<v1::ProposalState>(proposal.state));
+    out->set_decided_by(proposal.decidedBy);
+    api::toProto(proposal.createTime, out->mutable_create_time());
+    if (proposal.state != config::ProposalState::Pending) {
+        api::toProto(proposal.decideTime, out->mutable_decide_time());
+    }
+}
+
+// Finishes a publish-like call: the items (or the proposal) into the response.
+template <typename Response>
+std::function<void(StatusOr<config::PublishResult>)>
+publishedInto(const std::shared_ptr<UnaryCall> &call, Response *response) {
+    return [call, response](StatusOr<config::PublishResult> result) {
+        if (!result) {
+            return call->finish(result.status());
+        }
+        response->mutable_header()->set_revision(result->revision);
+        const bool masked = masks(call->caller());
+        if constexpr (requires { response->mutable_items(); }) {
+            for (const auto &item : result->items) {
+                toProto(item, masked, true, response->add_items());
+            }
+        } else {
+            if (!result->items.empty()) {
+                toProto(result->items.front(), masked, true, response->mutable_item());
+            }
+        }
+        if constexpr (requires { response->mutable_proposal(); }) {
+            if (result->proposal) {
+                toProto(*result->proposal, masked, response->mutable_proposal());
+            }
+        }
+        call->finish(Status::ok(), result->revision, true);
+    };
+}
+
+std::function<void(StatusOr<store::Revision>)> revisionInto(const std::shared_ptr<UnaryCall> &call,
+                                                            v1::ResponseHeader *header) {
+    return [call, header](StatusOr<store::Revision> revision) {
+        if (!revision) {
+            return call->finish(revision.status());
+        }
+        header->set_revision(*revision);
+        call->finish(Status::ok(), *revision, true);
+    };
+}
+
+} // namespace
+
+ConfigServiceImpl::ConfigServiceImpl(ApiContext &api, config::ConfigCenter &config,
+                                     registry::Registry &registry)
+    : m_api(api)
+    , m_config(config)
+    , m_registry(registry) {}
+
+std::shared_ptr<const config::Item> ConfigServiceImpl::decodeShared(const store::KeyValue &kv) {
+    const auto key = std::make_pair(kv.key, kv.modRevision);
+    {
+        std::lock_guard lock(m_decodedMutex);
+        if (const auto it = m_decoded.find(key); it != m_decoded.end()) {
+            return it->second;
+        }
+    }
+    auto decoded = m_config.decodeItem(kv);
+    std::shared_ptr<const config::Item> item =
+        decoded ? std::make_shared<const config::Item>(std::move(*decoded)) : nullptr;
+    std::lock_guard lock(m_decodedMutex);
+    if (m_decoded.size() >= kDecodedCacheSize) {
+        m_decoded.erase(m_decoded.begin()); // any entry: the cache only saves repeated work
+    }
+    m_decoded.emplace(key, item);
+    return item;
+}
+
+grpc::ServerUnaryReactor *ConfigServiceImpl::ListNamespaces(Context *context,
+                                                            const v1::ListNamespacesRequest *,
+                                                            v1::ListNamespacesResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/ListNamespaces");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    for (const auto &settings : m_config.namespaces()) {
+        auto *out = response->add_namespaces();
+        out->set_name(settings.name);
+        out->set_require_approval(settings.requireApproval);
+        out->set_description(settings.description);
+        out->set_item_count(settings.itemCount);
+    }
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::UpdateNamespace(Context *context, const v1::UpdateNamespaceRequest *request,
+                                   v1::UpdateNamespaceResponse *response) {
+    const auto &in = request->namespace_();
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/UpdateNamespace",
+                                 "config/" + in.name().substr(0, 63));
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    call->setSummary(std::string("approval ") + (in.require_approval() ? "required" : "off"));
+    m_config.setNamespace({in.name(), in.require_approval(), in.description(), 0},
+                          [call, response](StatusOr<config::NamespaceSettings> settings) {
+                              if (!settings) {
+                                  return call->finish(settings.status());
+                              }
+                              auto *out = response->mutable_namespace_();
+                              out->set_name(settings->name);
+                              out->set_require_approval(settings->requireApproval);
+                              out->set_description(settings->description);
+                              call->finish(Status::ok(), 0, true);
+                          },
+                          {call->auditOperation()});
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::ListConfigItems(Context *context, const v1::ListConfigItemsRequest *request,
+                                   v1::ListConfigItemsResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/ListConfigItems");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    auto pageSize = pageSizeOrDefault(request->page_size());
+    if (!pageSize) {
+        call->finish(pageSize.status());
+        return call->reactor();
+    }
+    auto page = m_config.listItems(request->namespace_(), request->group(), *pageSize,
+                                   request->page_token());
+    if (!page) {
+        call->finish(page.status());
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(page->revision);
+    for (const auto &item : page->items) {
+        toProto(item, masks(call->caller()), request->include_content(), response->add_items());
+    }
+    response->set_next_page_token(page->nextPageToken);
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *ConfigServiceImpl::GetConfigItem(Context *context,
+                                                           const v1::GetConfigItemRequest *request,
+                                                           v1::GetConfigItemResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/GetConfigItem");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    const ItemRef ref = refFrom(request->ref());
+    if (Status valid = config::ConfigCenter::validateRef(ref); !valid.isOk()) {
+        call->finish(valid);
+        return call->reactor();
+    }
+    const auto item = m_config.item(ref);
+    if (!item) {
+        call->finish(notFound("there is no config " + ref.path()));
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    toProto(*item, masks(call->caller()), true, response->mutable_item());
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *ConfigServiceImpl::PublishConfig(Context *context,
+                                                           const v1::PublishConfigRequest *request,
+                                                           v1::PublishConfigResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/PublishConfig",
+                                 resourceOf(request->change().ref()));
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    auto change = changeFrom(request->change(), "change");
+    if (!change) {
+        call->finish(change.status());
+        return call->reactor();
+    }
+    call->setSummary("publish from v" + std::to_string(change->baseVersion) + ": " +
+                     request->comment().substr(0, 200));
+    m_config.publish({std::move(*change)}, request->comment(), authorOf(call->caller()),
+                     publishedInto(call, response), {call->auditOperation()});
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::PublishChangeSet(Context *context, const v1::PublishChangeSetRequest *request,
+                                    v1::PublishChangeSetResponse *response) {
+    const std::string resource =
+        request->changes_size() > 0
+            ? resourceOf(request->changes(0).ref()) +
+                  (request->changes_size() > 1
+                       ? " (+" + std::to_string(request->changes_size() - 1) + " more)"
+                       : "")
+            : "config";
+    auto call =
+        UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/PublishChangeSet", resource);
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    std::vector<config::Change> changes;
+    for (int i = 0; i < request->changes_size(); ++i) {
+        auto change = changeFrom(request->changes(i), "changes[" + std::to_string(i) + "]");
+        if (!change) {
+            call->finish(change.status());
+            return call->reactor();
+        }
+        changes.push_back(std::move(*change));
+    }
+    call->setSummary("change set of " + std::to_string(changes.size()) + ": " +
+                     request->comment().substr(0, 200));
+    m_config.publish(std::move(changes), request->comment(), authorOf(call->caller()),
+                     publishedInto(call, response), {call->auditOperation()});
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::DeleteConfigItem(Context *context, const v1::DeleteConfigItemRequest *request,
+                                    v1::DeleteConfigItemResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/DeleteConfigItem",
+                                 resourceOf(request->ref()));
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    call->setSummary("delete at v" + std::to_string(request->expected_version()));
+    m_config.remove(refFrom(request->ref()), request->expected_version(),
+                    revisionInto(call, response->mutable_header()), {call->auditOperation()});
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::ListConfigVersions(Context *context,
+                                      const v1::ListConfigVersionsRequest *request,
+                                      v1::ListConfigVersionsResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/ListConfigVersions");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    auto pageSize = pageSizeOrDefault(request->page_size());
+    if (!pageSize) {
+        call->finish(pageSize.status());
+        return call->reactor();
+    }
+    auto page = m_config.versions(refFrom(request->ref()), *pageSize, request->page_token());
+    if (!page) {
+        call->finish(page.status());
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(page->revision);
+    for (const auto &version : page->items) {
+        toProto(version, masks(call->caller()), request->include_content(),
+                response->add_versions());
+    }
+    response->set_next_page_token(page->nextPageToken);
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::GetConfigVersion(Context *context, const v1::GetConfigVersionRequest *request,
+                                    v1::GetConfigVersionResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/GetConfigVersion");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    auto version = m_config.version(refFrom(request->ref()), request->version());
+    if (!version) {
+        call->finish(version.status());
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    toProto(*version, masks(call->caller()), true, response->mutable_version());
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::DiffConfigVersions(Context *context,
+                                      const v1::DiffConfigVersionsRequest *request,
+                                      v1::DiffConfigVersionsResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/DiffConfigVersions");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    if (request->context_lines() < 0 || request->context_lines() > 100) {
+        call->finish(invalidArgument("context_lines must be between 0 and 100"));
+        return call->reactor();
+    }
+    const ItemRef ref = refFrom(request->ref());
+    auto from = m_config.version(ref, request->from_version());
+    auto to = m_config.version(ref, request->to_version());
+    if (!from || !to) {
+        call->finish(from ? to.status() : from.status());
+        return call->reactor();
+    }
+    if (masks(call->caller()) && (from->secret || to->secret)) {
+        call->finish(Status(StatusCode::PermissionDenied,
+                            "the versions of a secret are compared by operators only"));
+        return call->reactor();
+    }
+    const auto diff =
+        config::unifiedDiff(from->content, to->content, "v" + std::to_string(from->number),
+                            "v" + std::to_string(to->number),
+                            request->context_lines() == 0 ? 3 : request->context_lines());
+    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    response->set_unified_diff(diff.text);
+    response->set_added_lines(diff.added);
+    response->set_removed_lines(diff.removed);
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::RollbackConfig(Context *context, const v1::RollbackConfigRequest *request,
+                                  v1::RollbackConfigResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/RollbackConfig",
+                                 resourceOf(request->ref()));
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    call->setSummary("rollback to v" + std::to_string(request->to_version()));
+    m_config.rollback(refFrom(request->ref()), request->to_version(), request->base_version(),
+                      request->comment(), authorOf(call->caller()), publishedInto(call, response),
+                      {call->auditOperation()});
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::StartGrayRelease(Context *context, const v1::StartGrayReleaseRequest *request,
+                                    v1::StartGrayReleaseResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/StartGrayRelease",
+                                 resourceOf(request->ref()));
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    config::GrayRelease targeting;
+    targeting.selector = request->selector();
+    targeting.instanceIds = {request->instance_ids().begin(), request->instance_ids().end()};
+    targeting.percent = request->percent();
+    call->setSummary("gray to " +
+                     (!targeting.selector.empty() ? "selector " + targeting.selector
+                      : targeting.percent != 0
+                          ? std::to_string(targeting.percent) + "% of instances"
+                          : std::to_string(targeting.instanceIds.size()) + " instance(s)"));
+    m_config.startGray(refFrom(request->ref()), request->content(), request->base_version(),
+                       std::move(targeting), request->comment(), authorOf(call->caller()),
+                       publishedInto(call, response), {call->auditOperation()});
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::PromoteGrayRelease(Context *context,
+                                      const v1::PromoteGrayReleaseRequest *request,
+                                      v1::PromoteGrayReleaseResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/PromoteGrayRelease",
+                                 resourceOf(request->ref()));
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    call->setSummary("promote gray release");
+    m_config.promoteGray(refFrom(request->ref()), request->comment(), authorOf(call->caller()),
+                         publishedInto(call, response), {call->auditOperation()});
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::CancelGrayRelease(Context *context, const v1::CancelGrayReleaseRequest *request,
+                                     v1::CancelGrayReleaseResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/CancelGrayRelease",
+                                 resourceOf(request->ref()));
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    call->setSummary("cancel gray release");
+    m_config.cancelGray(refFrom(request->ref()), publishedInto(call, response),
+                        {call->auditOperation()});
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *ConfigServiceImpl::ListProposals(Context *context,
+                                                           const v1::ListProposalsRequest *request,
+                                                           v1::ListProposalsResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/ListProposals");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    if (Status valid = config::ConfigCenter::validateNamespace(request->namespace_(), "namespace");
+        !valid.isOk()) {
+        call->finish(valid);
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    for (const auto &proposal :
+         m_config.proposals(request->namespace_(), request->include_decided())) {
+        toProto(proposal, masks(call->caller()), response->add_proposals());
+    }
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::ApproveProposal(Context *context, const v1::ApproveProposalRequest *request,
+                                   v1::ApproveProposalResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/ApproveProposal",
+                                 "config/" + request->namespace_().substr(0, 63) + "/proposals/" +
+                                     request->id().substr(0, 64));
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    call->setSummary("approve");
+    m_config.approve(request->namespace_(), request->id(), authorOf(call->caller()),
+                     publishedInto(call, response), {call->auditOperation()});
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::RejectProposal(Context *context, const v1::RejectProposalRequest *request,
+                                  v1::RejectProposalResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/RejectProposal",
+                                 "config/" + request->namespace_().substr(0, 63) + "/proposals/" +
+                                     request->id().substr(0, 64));
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    call->setSummary("reject: " + request->reason().substr(0, 200));
+    m_config.reject(request->namespace_(), request->id(), authorOf(call->caller()),
+                    request->reason(), revisionInto(call, response->mutable_header()),
+                    {call->auditOperation()});
+    return call->reactor();
+}
+
+grpc::ServerWriteReactor<v1::WatchConfigResponse> *
+ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *request) {
+    const ItemRef scope{request->namespace_(), request->group(), request->key()};
+    const std::string prefix = config::ConfigCenter::itemsPrefix(scope.ns, scope.group);
+    const std::string exactKey =
+        scope.key.empty() ? std::string() : config::ConfigCenter::itemKey(scope);
+    auto prepare = [request, scope, prefix]() -> StatusOr<WatchSpec> {
+        Status valid = config::ConfigCenter::validateNamespace(scope.ns, "namespace");
+        if (valid.isOk() && !scope.key.empty()) {
+            valid = config::ConfigCenter::validateRef(scope);
+        } else if (valid.isOk() && !scope.group.empty()) {
+            valid = config::ConfigCenter::validateRef({scope.ns, scope.group, "x"});
+        }
+        if (valid.isOk() && request->service().empty() != request->instance_id().empty()) {
+            valid = invalidArgument("service and instance_id are given together (or neither)");
+        }
+        if (!valid.isOk()) {
+            return valid;
+        }
+        return WatchSpec{prefix, request->start_revision()};
+    };
+    // The content this watcher should use of one item: the gray version when it targets the
+    // watching instance, else the published one; masked for viewers.
+    Caller caller;
+    (void)authorize(m_api, *context, *findPolicy(kWatchMethod), caller);
+    const bool masked = masks(caller);
+    const std::string service = request->service();
+    const std::string instanceId = request->instance_id();
+    auto eventFor = [this, masked, service, instanceId](
+                        const config::Item &item, const Labels &labels, v1::ConfigEvent *out) {
+        const bool gray = item.gray && config::ConfigCenter::grayTargets(*item.gray, item.ref,
+                                                                         instanceId, labels);
+        out->set_type(v1::CONFIG_EVENT_TYPE_PUT);
+        toProto(item.ref, out->mutable_ref());
+        out->set_format(static_cast<v1::ConfigFormat>(item.format));
+        const std::string &content = gray ? item.gray->content : item.content;
+        out->set_content(masked && item.secret ? std::string(config::kMask) : content);
+        out->set_version(gray ? item.gray->version : item.version);
+        out->set_content_sha256(gray ? item.gray->sha256 : item.sha256);
+        out->set_gray(gray);
+    };
+    auto labelsOf = [this, service, instanceId]() {
+        if (instanceId.empty()) {
+            return Labels{};
+        }
+        const auto instance = m_registry.instance(service, instanceId);
+        return instance ? instance->labels : Labels{};
+    };
+    auto convert = [this, exactKey, eventFor, labelsOf](const std::vector<store::Event> &events,
+                                                        v1::WatchConfigResponse &response) {
+        const Labels labels = labelsOf();
+        for (const auto &event : events) {
+            if (!exactKey.empty() && event.kv.key != exactKey) {
+                continue;
+            }
+            if (event.type == store::EventType::Delete) {
+                auto *out = response.add_events();
+                out->set_type(v1::CONFIG_EVENT_TYPE_DELETE);
+                toProto(config::ConfigCenter::refOfItemKey(event.kv.key), out->mutable_ref());
+                out->set_revision(event.revision);
+                continue;
+            }
+            if (const auto item = decodeShared(event.kv)) {
+                auto *out = response.add_events();
+                eventFor(*item, labels, out);
+                out->set_revision(event.revision);
+            }
+        }
+        return response.events_size() > 0;
+    };
+    const bool fromNow = request->start_revision() == 0;
+    auto first = [this, fromNow, prefix, exactKey, eventFor,
+                  labelsOf](store::Revision, v1::WatchConfigResponse &response) {
+        if (!fromNow) {
+            return;
+        }
+        // Read from the store, not the cache: it is never behind the watch's start, so nothing
+        // published in between is missed (at worst an item arrives twice, at the same version).
+        auto current =
+            exactKey.empty() ? m_api.store.rangePrefix(prefix) : m_api.store.get(exactKey);
+        if (!current) {
+            return;
+        }
+        const Labels labels = labelsOf();
+        response.set_snapshot(true);
+        for (const auto &kv : current->kvs) {
+            if (const auto item = decodeShared(kv)) {
+                auto *out = response.add_events();
+                eventFor(*item, labels, out);
+                out->set_revision(kv.modRevision);
+            }
+        }
+    };
+    return new WatchStream<v1::WatchConfigResponse>(m_api, context, kWatchMethod, prepare,
+                                                    std::move(convert), std::move(first));
+}
+
+grpc::ServerUnaryReactor *ConfigServiceImpl::AckConfig(Context *context,
+                                                       const v1::AckConfigRequest *request,
+                                                       v1::AckConfigResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/AckConfig",
+                                 resourceOf(request->ref()));
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    Status valid = registry::Registry::validateServiceName(request->service(), "service");
+    if (valid.isOk()) {
+        valid = registry::Registry::validateInstanceId(request->instance_id(), "instance_id");
+    }
+    if (valid.isOk() && request->version() <= 0) {
+        valid = invalidArgument("version must be positive");
+    }
+    if (valid.isOk()) {
+        valid = m_config.ack(refFrom(request->ref()), request->service(), request->instance_id(),
+                             request->version(), request->error());
+    }
+    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    call->finish(valid);
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::GetAppliedStatus(Context *context, const v1::GetAppliedStatusRequest *request,
+                                    v1::GetAppliedStatusResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/GetAppliedStatus");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    const ItemRef ref = refFrom(request->ref());
+    if (Status valid = config::ConfigCenter::validateRef(ref); !valid.isOk()) {
+        call->finish(valid);
+        return call->reactor();
+    }
+    if (!m_config.item(ref)) {
+        call->finish(notFound("there is no config " + ref.path()));
+        return call->reactor();
+    }
+    const auto status = m_config.applied(ref);
+    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    response->set_published_version(status.publishedVersion);
+    response->set_gray_version(status.grayVersion);
+    for (const auto &instance : status.instances) {
+        auto *out = response->add_instances();
+        out->set_service(instance.service);
+        out->set_instance_id(instance.instanceId);
+        out->set_version(instance.version);
+        out->set_error(instance.error);
+        api::toProto(instance.time, out->mutable_time());
+    }
+    response->set_summary(status.summary);
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::ExportNamespace(Context *context, const v1::ExportNamespaceRequest *request,
+                                   v1::ExportNamespaceResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/ExportNamespace");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    if (request->include_secrets() && call->caller().role != auth::Role::Admin) {
+        call->finish(Status(StatusCode::PermissionDenied,
+                            "include_secrets: only admins export secrets in clear"));
+        return call->reactor();
+    }
+    auto yaml = m_config.exportNamespace(request->namespace_(), request->include_secrets());
+    if (!yaml) {
+        call->finish(yaml.status());
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    response->set_yaml(std::move(*yaml));
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+ConfigServiceImpl::ImportNamespace(Context *context, const v1::ImportNamespaceRequest *request,
+                                   v1::ImportNamespaceResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/ImportNamespace",
+                                 "config/" + request->namespace_().substr(0, 63));
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    int unchanged = 0;
+    auto changes = m_config.importChanges(request->namespace_(), request->yaml(), unchanged);
+    if (!changes) {
+        call->finish(changes.status());
+        return call->reactor();
+    }
+    response->set_unchanged(unchanged);
+    if (changes->empty()) {
+        response->mutable_header()->set_revision(m_api.store.currentRevision());
+        call->setSummary("import: nothing changed");
+        call->finish(Status::ok());
+        return call->reactor();
+    }
+    call->setSummary("import of " + std::to_string(changes->size()) + " item(s)");
+    m_config.publish(std::move(*changes),
+                     request->comment().empty() ? std::string("import") : request->comment(),
+                     authorOf(call->caller()), publishedInto(call, response),
+                     {call->auditOperation()}, config::VersionKind::Import);
+    return call->reactor();
+}
+
+} // namespace aegis::api

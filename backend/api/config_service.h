@@ -1,0 +1,78 @@
+#pragma once
+
+#include "aegis/v1/config.grpc.pb.h"
+#include "api/api_context.h"
+#include "config/config_center.h"
+#include "registry/registry.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace aegis::api {
+
+class ConfigServiceImpl final : public aegis::v1::ConfigService::CallbackService {
+public:
+    ConfigServiceImpl(ApiContext &api, config::ConfigCenter &config, registry::Registry &registry);
+
+    using Unary = grpc::ServerUnaryReactor;
+    using Context = grpc::CallbackServerContext;
+
+    Unary *ListNamespaces(Context *, const aegis::v1::ListNamespacesRequest *,
+                          aegis::v1::ListNamespacesResponse *) override;
+    Unary *UpdateNamespace(Context *, const aegis::v1::UpdateNamespaceRequest *,
+                           aegis::v1::UpdateNamespaceResponse *) override;
+    Unary *ListConfigItems(Context *, const aegis::v1::ListConfigItemsRequest *,
+                           aegis::v1::ListConfigItemsResponse *) override;
+    Unary *GetConfigItem(Context *, const aegis::v1::GetConfigItemRequest *,
+                         aegis::v1::GetConfigItemResponse *) override;
+    Unary *PublishConfig(Context *, const aegis::v1::PublishConfigRequest *,
+                         aegis::v1::PublishConfigResponse *) override;
+    Unary *PublishChangeSet(Context *, const aegis::v1::PublishChangeSetRequest *,
+                            aegis::v1::PublishChangeSetResponse *) override;
+    Unary *DeleteConfigItem(Context *, const aegis::v1::DeleteConfigItemRequest *,
+                            aegis::v1::DeleteConfigItemResponse *) override;
+    Unary *ListConfigVersions(Context *, const aegis::v1::ListConfigVersionsRequest *,
+                              aegis::v1::ListConfigVersionsResponse *) override;
+    Unary *GetConfigVersion(Context *, const aegis::v1::GetConfigVersionRequest *,
+                            aegis::v1::GetConfigVersionResponse *) override;
+    Unary *DiffConfigVersions(Context *, const aegis::v1::DiffConfigVersionsRequest *,
+                              aegis::v1::DiffConfigVersionsResponse *) override;
+    Unary *RollbackConfig(Context *, const aegis::v1::RollbackConfigRequest *,
+                          aegis::v1::RollbackConfigResponse *) override;
+    Unary *StartGrayRelease(Context *, const aegis::v1::StartGrayReleaseRequest *,
+                            aegis::v1::StartGrayReleaseResponse *) override;
+    Unary *PromoteGrayRelease(Context *, const aegis::v1::PromoteGrayReleaseRequest *,
+                              aegis::v1::PromoteGrayReleaseResponse *) override;
+    Unary *CancelGrayRelease(Context *, const aegis::v1::CancelGrayReleaseRequest *,
+                             aegis::v1::CancelGrayReleaseResponse *) override;
+    Unary *ListProposals(Context *, const aegis::v1::ListProposalsRequest *,
+                         aegis::v1::ListProposalsResponse *) override;
+    Unary *ApproveProposal(Context *, const aegis::v1::ApproveProposalRequest *,
+                           aegis::v1::ApproveProposalResponse *) override;
+    Unary *RejectProposal(Context *, const aegis::v1::RejectProposalRequest *,
+                          aegis::v1::RejectProposalResponse *) override;
+    grpc::ServerWriteReactor<aegis::v1::WatchConfigResponse> *
+    WatchConfig(Context *, const aegis::v1::WatchConfigRequest *) override;
+    Unary *AckConfig(Context *, const aegis::v1::AckConfigRequest *,
+                     aegis::v1::AckConfigResponse *) override;
+    Unary *GetAppliedStatus(Context *, const aegis::v1::GetAppliedStatusRequest *,
+                            aegis::v1::GetAppliedStatusResponse *) override;
+    Unary *ExportNamespace(Context *, const aegis::v1::ExportNamespaceRequest *,
+                           aegis::v1::ExportNamespaceResponse *) override;
+    Unary *ImportNamespace(Context *, const aegis::v1::ImportNamespaceRequest *,
+                           aegis::v1::ImportNamespaceResponse *) override;
+
+private:
+    // Decoded item records shared by every watcher (decoding opens sealed secrets).
+    std::shared_ptr<const config::Item> decodeShared(const store::KeyValue &kv);
+
+    ApiContext &m_api;
+    config::ConfigCenter &m_config;
+    registry::Registry &m_registry;
+    std::mutex m_decodedMutex;
+    std::map<std::pair<std::string, store::Revision>, std::shared_ptr<const config::Item>>
+        m_decoded;
+};
+
+} // namespace aegis::api
