@@ -114,6 +114,10 @@ std::string ConfigCenter::itemKey(const ItemRef &ref) {
     return std::string(kItemsPrefix) + ref.path();
 }
 
+ItemRef ConfigCenter::refOfItemKey(const std::string &key) {
+    return refFromPath(key.substr(kItemsPrefix.size()));
+}
+
 std::string ConfigCenter::itemsPrefix(const std::string &ns, const std::string &group) {
     return std::string(kItemsPrefix) + ns + "/" + (group.empty() ? "" : group + "/");
 }

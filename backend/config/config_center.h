@@ -247,6 +247,8 @@ public:
     static Status validateRef(const ItemRef &ref);
     static Status validateNamespace(const std::string &ns, std::string_view field);
     static std::string itemKey(const ItemRef &ref);
+    // The item an /config/items/ key names.
+    static ItemRef refOfItemKey(const std::string &key);
     static std::string itemsPrefix(const std::string &ns, const std::string &group = {});
     static std::string sha256Hex(std::string_view content);
 
