@@ -7,6 +7,8 @@
 #                                   etcd 3.4, e.g. `bench/run.sh discovery --watchers 1000`
 #   bench/run.sh health [args]      aegis-bench-health: checks at 1k/5k/10k instances, detection
 #                                   times, e.g. `bench/run.sh health --only active --kills 20`
+#   bench/run.sh config [args]      aegis-bench-config: publish-to-delivery at 1k/10k watchers,
+#                                   durable publishes/s, reads/s
 #
 # First installs what is missing of the project's packages and installer/packages-bench.txt
 # (etcd), through `./aegis.sh deps bench`.
@@ -24,6 +26,7 @@ program=aegis-bench
 case "${1:-}" in
     discovery) program=aegis-bench-discovery; shift ;;
     health) program=aegis-bench-health; shift ;;
+    config) program=aegis-bench-config; shift ;;
 esac
 
 cd "$root"
