@@ -615,7 +615,9 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
     };
     auto convert = [this, exactKey, eventFor, labelsOf](const std::vector<store::Event> &events,
                                                         v1::WatchConfigResponse &response) {
-        const Labels labels = labelsOf();
+        // The watcher's labels matter only to a gray release with a selector: look them up
+        // only then (with thousands of watchers, every lookup is paid thousands of times).
+        std::optional<Labels> labels;
         for (const auto &event : events) {
             if (!exactKey.empty() && event.kv.key != exactKey) {
                 continue;
@@ -628,8 +630,11 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
                 continue;
             }
             if (const auto item = decodeShared(event.kv)) {
+                if (!labels && item->gray && !item->gray->selector.empty()) {
+                    labels = labelsOf();
+                }
                 auto *out = response.add_events();
-                eventFor(*item, labels, out);
+                eventFor(*item, labels ? *labels : Labels{}, out);
                 out->set_revision(event.revision);
             }
         }

@@ -143,19 +143,26 @@ WatchHub::WatchHub(Store &store, WatchHubOptions options)
     : m_store(store)
     , m_options(options)
     , m_ringFrom(store.currentRevision() + 1)
-    , m_lastPublished(store.currentRevision())
-    , m_notifier([this] { notifyLoop(); }) {}
+    , m_lastPublished(store.currentRevision()) {
+    const std::size_t threads = std::max<std::size_t>(1, m_options.notifierThreads);
+    for (std::size_t i = 0; i < threads; ++i) {
+        m_notifiers.push_back(std::make_unique<Notifier>());
+    }
+    for (auto &notifier : m_notifiers) {
+        notifier->thread = std::thread([this, n = notifier.get()] { notifyLoop(*n); });
+    }
+}
 
-void WatchHub::notifyLoop() {
+void WatchHub::notifyLoop(Notifier &notifier) {
     std::vector<WatcherPtr> batch;
     for (;;) {
         {
-            std::unique_lock lock(m_notifyMutex);
-            m_notifyWake.wait(lock, [this] { return m_notifyStop || !m_notifyQueue.empty(); });
-            if (m_notifyQueue.empty()) {
+            std::unique_lock lock(notifier.mutex);
+            notifier.wake.wait(lock, [&] { return notifier.stop || !notifier.queue.empty(); });
+            if (notifier.queue.empty()) {
                 return;
             }
-            batch.swap(m_notifyQueue);
+            batch.swap(notifier.queue);
         }
         for (const WatcherPtr &watcher : batch) {
             watcher->m_notify();
@@ -168,11 +175,21 @@ void WatchHub::enqueueNotifications(std::vector<WatcherPtr> watchers) {
     if (watchers.empty()) {
         return;
     }
-    {
-        std::lock_guard lock(m_notifyMutex);
-        std::move(watchers.begin(), watchers.end(), std::back_inserter(m_notifyQueue));
+    std::vector<std::vector<WatcherPtr>> shares(m_notifiers.size());
+    for (WatcherPtr &watcher : watchers) {
+        shares[watcher->m_notifierIndex % shares.size()].push_back(std::move(watcher));
     }
-    m_notifyWake.notify_one();
+    for (std::size_t i = 0; i < shares.size(); ++i) {
+        if (shares[i].empty()) {
+            continue;
+        }
+        Notifier &notifier = *m_notifiers[i];
+        {
+            std::lock_guard lock(notifier.mutex);
+            std::move(shares[i].begin(), shares[i].end(), std::back_inserter(notifier.queue));
+        }
+        notifier.wake.notify_one();
+    }
 }
 
 WatchHub::~WatchHub() {
@@ -186,12 +203,14 @@ WatchHub::~WatchHub() {
     if (attached) {
         m_store.setEventListener({});
     }
-    {
-        std::lock_guard lock(m_notifyMutex);
-        m_notifyStop = true;
+    for (auto &notifier : m_notifiers) {
+        {
+            std::lock_guard lock(notifier->mutex);
+            notifier->stop = true;
+        }
+        notifier->wake.notify_one();
+        notifier->thread.join();
     }
-    m_notifyWake.notify_one();
-    m_notifier.join();
 }
 
 void WatchHub::attach() {
@@ -230,6 +249,7 @@ StatusOr<WatcherPtr> WatchHub::watch(std::string prefix, Revision startRevision,
     }
     const Revision next = startRevision == 0 ? m_lastPublished + 1 : startRevision;
     auto watcher = std::make_shared<Watcher>(*this, std::move(prefix), next, std::move(notify));
+    watcher->m_notifierIndex = m_nextNotifier++;
     m_all.insert(watcher.get());
     return watcher;
 }

@@ -59,6 +59,9 @@ private:
     WatchHub &m_hub;
     const std::string m_prefix;
     const std::function<void()> m_notify;
+    // Which notifier thread runs m_notify: always the same one, so it never runs concurrently
+    // with itself.
+    std::size_t m_notifierIndex = 0;
 
     mutable std::mutex m_mutex;
     std::deque<Event> m_queue;
@@ -74,6 +77,8 @@ struct WatchHubOptions {
     std::size_t ringCapacity = 16384;
     // Events queued for one live watcher before it is cut off.
     std::size_t watcherQueueLimit = 8192;
+    // Threads that wake watchers (each watcher always on the same one).
+    std::size_t notifierThreads = 2;
 };
 
 // Fans the store's committed events out to any number of watchers, in revision order. Register it
@@ -111,7 +116,8 @@ private:
     void unregister(Watcher *watcher);
     Revision lastPublished() const;
 
-    void notifyLoop();
+    struct Notifier;
+    void notifyLoop(Notifier &notifier);
     void enqueueNotifications(std::vector<WatcherPtr> watchers);
 
     Store &m_store;
@@ -129,12 +135,18 @@ private:
     bool m_shutdown = false;
     Status m_shutdownStatus;
 
-    // Watchers to notify, handed from publish() to the notifier thread.
-    std::mutex m_notifyMutex;
-    std::condition_variable m_notifyWake;
-    std::vector<WatcherPtr> m_notifyQueue;
-    bool m_notifyStop = false;
-    std::thread m_notifier; // last: started once everything above exists
+    // Watchers to notify, handed from publish() to the notifier threads: with thousands of
+    // watchers of one key, their wake-ups (each a conversion and a gRPC write) are the cost of a
+    // change, and they share it.
+    struct Notifier {
+        std::mutex mutex;
+        std::condition_variable wake;
+        std::vector<WatcherPtr> queue;
+        bool stop = false;
+        std::thread thread;
+    };
+    std::size_t m_nextNotifier = 0;                     // guarded by m_mutex
+    std::vector<std::unique_ptr<Notifier>> m_notifiers; // last: started once all above exists
 };
 
 } // namespace aegis::store
