@@ -122,6 +122,22 @@ std::optional<std::pair<std::string, std::string>> parseKeyValue(std::string_vie
                           std::string(text.substr(equals + 1)));
 }
 
+std::optional<v1::ConfigFormat> parseConfigFormat(std::string_view text) {
+    if (text == "text") {
+        return v1::CONFIG_FORMAT_TEXT;
+    }
+    if (text == "json") {
+        return v1::CONFIG_FORMAT_JSON;
+    }
+    if (text == "yaml") {
+        return v1::CONFIG_FORMAT_YAML;
+    }
+    if (text == "properties") {
+        return v1::CONFIG_FORMAT_PROPERTIES;
+    }
+    return std::nullopt;
+}
+
 bool isLogLevel(std::string_view text) {
     static constexpr std::array<std::string_view, 7> levels = {"trace", "debug",    "info", "warn",
                                                                "error", "critical", "off"};

@@ -2,6 +2,7 @@
 
 #include "aegis/v1/audit.pb.h"
 #include "aegis/v1/common.pb.h"
+#include "aegis/v1/config.pb.h"
 #include "aegis/v1/health.pb.h"
 #include "aegis/v1/registry.pb.h"
 
@@ -51,6 +52,9 @@ bool isHttpStatusRange(std::string_view text);
 
 // "key=value" (the key not empty, the value may be).
 std::optional<std::pair<std::string, std::string>> parseKeyValue(std::string_view text);
+
+// "text", "json", "yaml" or "properties".
+std::optional<v1::ConfigFormat> parseConfigFormat(std::string_view text);
 
 // One of the daemon's log levels: trace, debug, info, warn, error, critical, off.
 bool isLogLevel(std::string_view text);

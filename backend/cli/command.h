@@ -46,5 +46,6 @@ std::vector<Command> tokenCommands();
 std::vector<Command> auditCommands();
 std::vector<Command> registryCommands();
 std::vector<Command> healthCommands();
+std::vector<Command> configCommands();
 
 } // namespace aegis::cli

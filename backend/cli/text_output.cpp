@@ -182,6 +182,21 @@ std::string healthText(const v1::InstanceHealth &health) {
     return text;
 }
 
+std::string configFormatName(v1::ConfigFormat format) {
+    switch (format) {
+    case v1::CONFIG_FORMAT_TEXT:
+        return "text";
+    case v1::CONFIG_FORMAT_JSON:
+        return "json";
+    case v1::CONFIG_FORMAT_YAML:
+        return "yaml";
+    case v1::CONFIG_FORMAT_PROPERTIES:
+        return "properties";
+    default:
+        return "-";
+    }
+}
+
 std::string shortMethodName(const std::string &method) {
     // Drop the leading "/" and the package ("aegis.v1.") of the service name.
     std::string name = method.starts_with('/') ? method.substr(1) : method;

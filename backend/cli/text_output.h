@@ -1,6 +1,7 @@
 #pragma once
 
 #include "aegis/v1/common.pb.h"
+#include "aegis/v1/config.pb.h"
 #include "aegis/v1/registry.pb.h"
 
 #include <google/protobuf/duration.pb.h>
@@ -55,6 +56,9 @@ std::string healthStatusName(v1::HealthStatus status);
 // An instance's health in one word plus its markers: "passing", "critical,flapping",
 // "passing,ejected"; "-" when nothing checks the instance.
 std::string healthText(const v1::InstanceHealth &health);
+
+// "text", "json", "yaml", "properties"; "-" when unspecified.
+std::string configFormatName(v1::ConfigFormat format);
 
 // "/aegis.v1.AuthService/CreateToken" -> "AuthService/CreateToken".
 std::string shortMethodName(const std::string &method);
