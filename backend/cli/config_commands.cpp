@@ -7,6 +7,7 @@
 #include "common/duration.h"
 #include "common/status.h"
 #include "interruption.h"
+#include "resuming_watch.h"
 #include "text_output.h"
 
 #include "aegis/v1/config.grpc.pb.h"
@@ -1387,89 +1388,23 @@ std::string eventTypeText(const v1::ConfigEvent &event, bool snapshot) {
     return snapshot ? "CURRENT" : "PUT";
 }
 
-// Whether a watch that ended this way is worth opening again from where it stopped.
-bool isResumable(const grpc::Status &status) {
-    switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:        // the daemon restarting, a network blip
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: // cut off for falling behind
-    // Asked of the caller only after its own cancellations (a signal, --count) are ruled out:
-    // a daemon shutting down cancels the calls it still gets.
-    case grpc::StatusCode::CANCELLED:
-    case grpc::StatusCode::INTERNAL:
-    case grpc::StatusCode::UNKNOWN:
-    case grpc::StatusCode::ABORTED:
-        return true;
-    default:
-        return false;
-    }
-}
-
 // Streams config events until interrupted, --for or --count; when the stream breaks for a reason
 // that may pass, it opens a new one from the revision after the last it saw, so nothing is missed
 // or repeated (and no second snapshot is printed).
-class ConfigWatch {
+class ConfigWatch final : public ResumingWatch {
 public:
     ConfigWatch(CommandContext &context, v1::WatchConfigRequest request, bool withContent,
                 int count, std::optional<std::chrono::steady_clock::time_point> deadline)
-        : m_context(context)
+        : ResumingWatch(context, count, deadline)
         , m_request(std::move(request))
         , m_withContent(withContent)
-        , m_count(count)
-        , m_deadline(deadline)
         , m_stub(v1::ConfigService::NewStub(context.channel())) {}
 
-    int run() {
-        // The stream lasts until interrupted (or --for); --timeout bounds reaching the server.
-        const auto connectDeadline = std::chrono::system_clock::now() + m_context.options().timeout;
-        if (!m_context.channel()->WaitForConnected(connectDeadline)) {
-            return m_context.failRpc(
-                grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                             "cannot connect to " + m_context.options().connection.address));
-        }
-        const std::int64_t firstStart = m_request.start_revision();
-        int failures = 0;
-        while (!m_interruption.interrupted()) {
-            grpc::ClientContext call;
-            if (m_deadline) {
-                call.set_deadline(std::chrono::system_clock::now() +
-                                  (*m_deadline - std::chrono::steady_clock::now()));
-            }
-            grpc::Status status;
-            {
-                AttachedCall attached(m_interruption, call);
-                status = stream(call);
-            }
-            if (m_count != 0 && m_seen >= m_count) {
-                return 0;
-            }
-            // Ctrl-C, SIGTERM and reaching --for are how an open-ended watch ends, not errors.
-            if (m_interruption.interrupted() ||
-                (m_deadline && status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
-                return 0;
-            }
-            if (status.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
-                return compacted(call, status, firstStart);
-            }
-            if (status.ok() || !isResumable(status)) {
-                return status.ok() ? 0 : m_context.failRpc(status);
-            }
-            if (!m_received) {
-                // Refused before it ever began: not an interruption to ride out.
-                return m_context.failRpc(status);
-            }
-            failures = m_streamReceived ? 1 : failures + 1;
-            const auto delay = std::min(std::chrono::milliseconds(1000) * failures,
-                                        std::chrono::milliseconds(5000));
-            m_context.err() << "warning: watch interrupted ("
-                            << statusCodeName(static_cast<StatusCode>(status.error_code())) << ": "
-                            << status.error_message() << "); resuming from revision "
-                            << m_request.start_revision() << " in " << aegis::formatDuration(delay)
-                            << std::endl;
-            if (!m_interruption.waitFor(delay)) {
-                return 0;
-            }
-        }
-        return 0;
+    std::int64_t nextRevision() const override { return m_request.start_revision(); }
+    std::string itemsName() const override { return "events"; }
+    std::string compactedHint(std::int64_t compact) const override {
+        return "watch from now (without --from) to get the current content first, or with --from " +
+               std::to_string(compact + 1) + " or later.";
     }
 
 private:
@@ -1501,13 +1436,11 @@ private:
     }
 
     // One stream: prints what it reads; returns how it ended.
-    grpc::Status stream(grpc::ClientContext &call) {
-        m_streamReceived = false;
+    grpc::Status stream(grpc::ClientContext &call) override {
         auto reader = m_stub->WatchConfig(&call, m_request);
         v1::WatchConfigResponse response;
         while (reader->Read(&response)) {
-            m_received = true;
-            m_streamReceived = true;
+            received();
             if (m_context.format() != OutputFormat::Json && !m_headerPrinted) {
                 // After the first message, so that a refused watch prints only its error.
                 m_context.out() << alignedLine(kWatchHeaders, kWatchWidths) << "\n";
@@ -1519,7 +1452,7 @@ private:
                     m_request.set_start_revision(
                         std::max(m_request.start_revision(), event.revision() + 1));
                 }
-                if (m_count != 0 && ++m_seen >= m_count) {
+                if (counted()) {
                     break;
                 }
             }
@@ -1527,7 +1460,7 @@ private:
             // The header's revision: the last event's, or (first message) where the watch starts.
             m_request.set_start_revision(
                 std::max(m_request.start_revision(), response.header().revision() + 1));
-            if (m_count != 0 && m_seen >= m_count) {
+            if (countReached()) {
                 call.TryCancel();
                 (void)reader->Finish();
                 return grpc::Status::OK;
@@ -1536,36 +1469,9 @@ private:
         return reader->Finish();
     }
 
-    int compacted(const grpc::ClientContext &call, const grpc::Status &status,
-                  std::int64_t firstStart) {
-        const std::string compact = trailingMetadata(call, "aegis-compact-revision");
-        if (compact.empty()) {
-            return m_context.failRpc(status);
-        }
-        m_context.err()
-            << "error: OUT_OF_RANGE: "
-            << (m_received ? "while the watch was disconnected, the events since revision " +
-                                 std::to_string(m_request.start_revision()) + " were compacted away"
-                           : "revision " + std::to_string(firstStart) + " has been compacted away")
-            << " (compact revision " << compact << "): " << status.error_message() << "\n"
-            << "hint: watch from now (without --from) to get the current content first, or "
-               "with --from "
-            << std::stoll(compact) + 1 << " or later.\n";
-        return 1;
-    }
-
-    CommandContext &m_context;
     v1::WatchConfigRequest m_request;
     bool m_withContent;
-    int m_count;
-    std::optional<std::chrono::steady_clock::time_point> m_deadline;
     std::unique_ptr<Stub> m_stub;
-    Interruption m_interruption;
-    int m_seen = 0;
-    // Whether any stream, and the latest one, got as far as its first message.
-    bool m_received = false;
-    bool m_streamReceived = false;
-    bool m_headerPrinted = false;
 };
 
 int runWatch(CommandContext &context, const po::variables_map &values) {

@@ -1,0 +1,65 @@
+#pragma once
+
+#include "command_context.h"
+#include "interruption.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/support/status.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace aegis::cli {
+
+// The loop of a `... watch` command: streams until Ctrl-C, SIGTERM, --for or --count; when a
+// stream breaks for a reason that may pass (the daemon restarting, a cut-off), it opens a new one
+// from the revision after the last it printed, so nothing is missed or repeated; a compacted
+// revision ends it with a hint. Subclasses open and print one stream.
+class ResumingWatch {
+public:
+    // `count` 0: no limit; `deadline`: --for.
+    ResumingWatch(CommandContext &context, int count,
+                  std::optional<std::chrono::steady_clock::time_point> deadline);
+    virtual ~ResumingWatch() = default;
+
+    // The command's exit code.
+    int run();
+
+protected:
+    // Reads one stream from nextRevision() to its end, calling received() on each message and
+    // counted() after each item printed (stopping when it says the count is reached).
+    virtual grpc::Status stream(grpc::ClientContext &call) = 0;
+    virtual std::int64_t nextRevision() const = 0;
+    // What the watch streams ("transitions", "events"), and what to do after a compaction.
+    virtual std::string itemsName() const = 0;
+    virtual std::string compactedHint(std::int64_t compactRevision) const = 0;
+
+    void received() { m_received = m_streamReceived = true; }
+    // Counts one printed item; true once --count is reached.
+    bool counted() { return m_count != 0 && ++m_seen >= m_count; }
+    bool countReached() const { return m_count != 0 && m_seen >= m_count; }
+
+    CommandContext &m_context;
+    // Set once the table header has been printed (after the first message, so that a refused
+    // watch prints only its error).
+    bool m_headerPrinted = false;
+
+private:
+    int compacted(const grpc::ClientContext &call, const grpc::Status &status,
+                  std::int64_t firstStart);
+
+    const int m_count;
+    const std::optional<std::chrono::steady_clock::time_point> m_deadline;
+    Interruption m_interruption;
+    int m_seen = 0;
+    // Whether any stream, and the latest one, got as far as its first message.
+    bool m_received = false;
+    bool m_streamReceived = false;
+};
+
+// Whether a watch that ended this way is worth opening again from where it stopped.
+bool isResumable(const grpc::Status &status);
+
+} // namespace aegis::cli
