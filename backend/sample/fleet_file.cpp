@@ -116,7 +116,7 @@ std::string fleetFlags(const FleetInstance &instance) {
         flags << " --zone " << instance.zone;
     }
     flags << " --latency " << formatDuration(instance.latency) << " --error-rate "
-          << instance.errorRate;
+          << instance.errorRate << " --config " << kDemoConfigNamespace << "/" << instance.service;
     return flags.str();
 }
 

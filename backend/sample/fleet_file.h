@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aegis::sample {
@@ -35,9 +36,13 @@ struct FleetInstance {
 // spaces by a shell. INVALID_ARGUMENT names the offending entry.
 StatusOr<std::vector<FleetInstance>> loadFleetFile(const std::filesystem::path &path);
 
+// The config namespace the demo fleet reads its behaviour from: one group per service
+// ("demo/checkout"), so editing demo/checkout/behaviour.json changes every checkout instance.
+inline constexpr std::string_view kDemoConfigNamespace = "demo";
+
 // The aegis-sample flags that start `instance`, e.g.
 // "--service checkout --id checkout-1 --version 1.4.2 --color blue --zone a --latency 8ms
-// --error-rate 0.002".
+// --error-rate 0.002 --config demo/checkout".
 std::string fleetFlags(const FleetInstance &instance);
 
 } // namespace aegis::sample

@@ -80,9 +80,10 @@ private:
             respond({405, "text/plain; charset=utf-8", "method not allowed\n"});
             return;
         }
-        if (m_path == "/" && m_server.m_options.latency.count() > 0) {
+        const auto latency = m_server.currentBehaviour()->latency;
+        if (m_path == "/" && latency.count() > 0) {
             m_stream.expires_never();
-            m_delay.expires_after(m_server.m_options.latency);
+            m_delay.expires_after(latency);
             m_delay.async_wait([self = shared_from_this()](beast::error_code) {
                 self->respond(self->m_server.answer(self->m_path));
             });
@@ -145,16 +146,42 @@ SampleHttpServer::SampleHttpServer(SampleServerOptions options)
                       .Name("aegis_sample_request_duration_seconds")
                       .Help("Time from a request's arrival to its response, by route and status.")
                       .Register(*m_metrics))
+    , m_latencyGauge(prometheus::BuildGauge()
+                         .Name("aegis_sample_latency_seconds")
+                         .Help("Latency added to every '/' request by the behaviour in effect.")
+                         .Register(*m_metrics)
+                         .Add({}))
+    , m_errorRateGauge(prometheus::BuildGauge()
+                           .Name("aegis_sample_error_rate")
+                           .Help("Share of '/' requests answered 500 by the behaviour in effect.")
+                           .Register(*m_metrics)
+                           .Add({}))
+    , m_configVersionGauge(prometheus::BuildGauge()
+                               .Name("aegis_sample_config_version")
+                               .Help("Version of the config item the behaviour comes from (0: "
+                                     "the command-line flags).")
+                               .Register(*m_metrics)
+                               .Add({}))
+    , m_featureGauges(prometheus::BuildGauge()
+                          .Name("aegis_sample_feature_enabled")
+                          .Help("Feature flags of the behaviour in effect: 1 on, 0 off.")
+                          .Register(*m_metrics))
+    , m_behaviourChanges(prometheus::BuildCounter()
+                             .Name("aegis_sample_behaviour_changes_total")
+                             .Help("Times the behaviour was changed while running (from config).")
+                             .Register(*m_metrics)
+                             .Add({}))
+    , m_behaviour(std::make_shared<const Behaviour>(m_options.behaviour))
     , m_random(m_options.seed)
     , m_work(net::make_work_guard(m_io))
-    , m_acceptor(net::make_strand(m_io)) {}
+    , m_acceptor(net::make_strand(m_io)) {
+    std::lock_guard lock(m_behaviourMutex);
+    exportBehaviour(*m_behaviour);
+}
 
 StatusOr<SampleHttpServerPtr> SampleHttpServer::start(SampleServerOptions options) {
-    if (options.errorRate < 0 || options.errorRate > 1) {
-        return invalidArgument("error rate must be between 0 and 1");
-    }
-    if (options.latency.count() < 0) {
-        return invalidArgument("latency must not be negative");
+    if (Status valid = validateBehaviour(options.behaviour); !valid.isOk()) {
+        return valid;
     }
     if (options.threads < 1 || options.threads > 64) {
         return invalidArgument("threads must be between 1 and 64");
@@ -222,6 +249,52 @@ void SampleHttpServer::setDraining() {
     m_draining = true;
 }
 
+Status SampleHttpServer::setBehaviour(Behaviour behaviour) {
+    if (Status valid = validateBehaviour(behaviour); !valid.isOk()) {
+        return valid;
+    }
+    std::lock_guard lock(m_behaviourMutex);
+    if (*m_behaviour == behaviour) {
+        return Status::ok();
+    }
+    m_behaviour = std::make_shared<const Behaviour>(std::move(behaviour));
+    exportBehaviour(*m_behaviour);
+    m_behaviourChanges.Increment();
+    return Status::ok();
+}
+
+Behaviour SampleHttpServer::behaviour() const {
+    return *currentBehaviour();
+}
+
+std::shared_ptr<const Behaviour> SampleHttpServer::currentBehaviour() const {
+    std::lock_guard lock(m_behaviourMutex);
+    return m_behaviour;
+}
+
+// Called with m_behaviourMutex held.
+void SampleHttpServer::exportBehaviour(const Behaviour &behaviour) {
+    m_latencyGauge.Set(std::chrono::duration<double>(behaviour.latency).count());
+    m_errorRateGauge.Set(behaviour.errorRate);
+    m_configVersionGauge.Set(static_cast<double>(behaviour.configVersion));
+    for (auto it = m_exportedFeatures.begin(); it != m_exportedFeatures.end();) {
+        if (behaviour.features.count(it->first)) {
+            ++it;
+        } else {
+            // A flag that is gone is not "off": its series ends.
+            m_featureGauges.Remove(it->second);
+            it = m_exportedFeatures.erase(it);
+        }
+    }
+    for (const auto &[name, enabled] : behaviour.features) {
+        auto &gauge = m_exportedFeatures[name];
+        if (gauge == nullptr) {
+            gauge = &m_featureGauges.Add({{"feature", name}});
+        }
+        gauge->Set(enabled ? 1 : 0);
+    }
+}
+
 void SampleHttpServer::accept() {
     m_acceptor.async_accept(
         net::make_strand(m_io), [this](beast::error_code error, tcp::socket socket) {
@@ -243,15 +316,21 @@ void SampleHttpServer::accept() {
 
 SampleHttpServer::Response SampleHttpServer::answer(std::string_view path) {
     if (path == "/") {
-        if (shouldFail()) {
+        const auto behaviour = currentBehaviour();
+        if (shouldFail(behaviour->errorRate)) {
             return {500, "application/json",
                     R"({"error":"simulated failure"})"
                     "\n"};
         }
         const nlohmann::json greeting = {
-            {"service", m_options.service}, {"id", m_options.instanceId},
-            {"version", m_options.version}, {"color", m_options.color},
+            {"service", m_options.service},
+            {"id", m_options.instanceId},
+            {"version", m_options.version},
+            {"color", m_options.color},
             {"zone", m_options.zone},
+            {"greeting", behaviour->greeting},
+            {"features", behaviour->features},
+            {"config", {{"source", behaviour->source}, {"version", behaviour->configVersion}}},
         };
         return {200, "application/json", greeting.dump() + "\n"};
     }
@@ -280,12 +359,12 @@ void SampleHttpServer::record(std::string_view path, int status,
     m_durations.Add(labels, kBuckets).Observe(std::chrono::duration<double>(elapsed).count());
 }
 
-bool SampleHttpServer::shouldFail() {
-    if (m_options.errorRate <= 0) {
+bool SampleHttpServer::shouldFail(double errorRate) {
+    if (errorRate <= 0) {
         return false;
     }
     std::lock_guard lock(m_randomMutex);
-    return std::uniform_real_distribution<double>(0, 1)(m_random) < m_options.errorRate;
+    return std::uniform_real_distribution<double>(0, 1)(m_random) < errorRate;
 }
 
 void SampleHttpServer::forget(const Session *session) {

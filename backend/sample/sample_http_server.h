@@ -1,12 +1,14 @@
 #pragma once
 
 #include "common/status.h"
+#include "sample/behaviour.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -33,10 +35,8 @@ struct SampleServerOptions {
     std::string version;
     std::string color;
     std::string zone;
-    // Added to every "/" request before it is answered (waited on a timer, not a thread).
-    std::chrono::milliseconds latency{0};
-    // Share of "/" requests answered 500, 0..1.
-    double errorRate = 0;
+    // How "/" behaves at start (latency waited on a timer, not a thread); see setBehaviour().
+    Behaviour behaviour;
     // Threads running the io_context.
     int threads = 2;
     // How long a keep-alive connection may stay idle, or a request take to arrive.
@@ -44,8 +44,9 @@ struct SampleServerOptions {
     std::uint64_t seed = std::random_device{}();
 };
 
-// The sample service's HTTP side, on Boost.Beast: "/" answers a JSON greeting (or a simulated
-// 500), "/health" the health, "/metrics" Prometheus metrics of every request by route and status.
+// The sample service's HTTP side, on Boost.Beast: "/" answers a JSON greeting with the feature
+// flags (or a simulated 500), "/health" the health, "/metrics" Prometheus metrics of every request
+// by route and status and of the behaviour in effect.
 // Connections are asynchronous sessions on a small pool of threads sharing one io_context; each
 // session runs on its own strand.
 //
@@ -64,6 +65,10 @@ public:
     std::string address() const;
     // Makes "/health" answer 503: the instance is leaving (it deregistered).
     void setDraining();
+    // Changes how "/" behaves from the next request on. INVALID_ARGUMENT (and nothing changes) when
+    // out of range.
+    Status setBehaviour(Behaviour behaviour);
+    Behaviour behaviour() const;
     // Returns true when every connection ended within `timeout`; later calls return at once.
     bool shutdown(std::chrono::milliseconds timeout);
 
@@ -81,7 +86,9 @@ private:
     // Answers one request; `path` has no query string.
     Response answer(std::string_view path);
     void record(std::string_view path, int status, std::chrono::steady_clock::duration elapsed);
-    bool shouldFail();
+    bool shouldFail(double errorRate);
+    std::shared_ptr<const Behaviour> currentBehaviour() const;
+    void exportBehaviour(const Behaviour &behaviour);
     void forget(const Session *session);
 
     const SampleServerOptions m_options;
@@ -89,6 +96,17 @@ private:
     std::shared_ptr<prometheus::Registry> m_metrics;
     prometheus::Family<prometheus::Counter> &m_requests;
     prometheus::Family<prometheus::Histogram> &m_durations;
+    prometheus::Gauge &m_latencyGauge;
+    prometheus::Gauge &m_errorRateGauge;
+    prometheus::Gauge &m_configVersionGauge;
+    prometheus::Family<prometheus::Gauge> &m_featureGauges;
+    prometheus::Counter &m_behaviourChanges;
+
+    // Requests only copy the pointer under it, so a change never keeps them waiting. Also guards
+    // the exported feature gauges.
+    mutable std::mutex m_behaviourMutex;
+    std::shared_ptr<const Behaviour> m_behaviour;
+    std::map<std::string, prometheus::Gauge *> m_exportedFeatures; // Not owned: the family's.
 
     std::mutex m_randomMutex;
     std::mt19937_64 m_random;

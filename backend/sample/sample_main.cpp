@@ -2,13 +2,20 @@
 //
 //   aegis-sample --service NAME [--id ID] [--listen 127.0.0.1:0] [--version V] [--color blue]
 //                [--zone Z] [--aegis HOST:PORT] [--token-file F] [--latency 5ms]
-//                [--error-rate 0.01] [--ttl 10s]
+//                [--error-rate 0.01] [--greeting TEXT] [--feature NAME[=on|off]]...
+//                [--config NAMESPACE/GROUP [--config-snapshot FILE]] [--ttl 10s]
 //   aegis-sample --print-fleet FILE     prints the flags of every instance in a fleet file, one
 //                                       line each, for a launcher to start one process per line
+//
+// With --config it reads its behaviour live from the config center: the items behaviour.json (or
+// behaviour.yaml) of that group, fields latency, error_rate, greeting and features (see
+// sample/behaviour.h). The command-line flags are the defaults until config arrives, and fill in
+// whatever the item leaves out. A change applies to the next request; "/" and /metrics show it.
 //
 // On SIGTERM or SIGINT it deregisters first (callers stop picking it), then stops accepting,
 // finishes the requests in flight and exits 0.
 
+#include "client/config_watcher.h"
 #include "client/connection.h"
 #include "client/registration.h"
 #include "common/duration.h"
@@ -20,8 +27,13 @@
 
 #include <csignal>
 #include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
 #include <pthread.h>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 using namespace aegis;
 namespace po = boost::program_options;
@@ -40,6 +52,29 @@ int printFleet(const std::string &path) {
     return 0;
 }
 
+// "NAME", "NAME=on" or "NAME=off".
+Status addFeatureFlag(const std::string &flag, std::map<std::string, bool> &features) {
+    const auto equals = flag.find('=');
+    const std::string name = flag.substr(0, equals);
+    const std::string state = equals == std::string::npos ? "on" : flag.substr(equals + 1);
+    if (name.empty() || (state != "on" && state != "off")) {
+        return invalidArgument("--feature: expected NAME, NAME=on or NAME=off, got '" + flag + "'");
+    }
+    features[name] = state == "on";
+    return Status::ok();
+}
+
+// "demo/checkout" -> {"demo", "checkout"}.
+StatusOr<std::pair<std::string, std::string>> configScope(const std::string &flag) {
+    const auto slash = flag.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == flag.size() ||
+        flag.find('/', slash + 1) != std::string::npos) {
+        return invalidArgument("--config: expected NAMESPACE/GROUP such as demo/checkout, got '" +
+                               flag + "'");
+    }
+    return std::pair{flag.substr(0, slash), flag.substr(slash + 1)};
+}
+
 StatusOr<std::chrono::milliseconds> durationFlag(const po::variables_map &values,
                                                  const char *name) {
     return parseDuration(values[name].as<std::string>(), std::string("--") + name);
@@ -53,6 +88,9 @@ int main(int argc, char **argv) {
     std::string tokenFile;
     std::string logLevel;
     std::string fleetFile;
+    std::vector<std::string> featureFlags;
+    std::string configFlag;
+    std::string configSnapshot;
 
     po::options_description flags("aegis-sample flags");
     // clang-format off
@@ -70,8 +108,17 @@ int main(int argc, char **argv) {
         ("token-file", po::value(&tokenFile), "file holding a token with the service role")
         ("latency", po::value<std::string>()->default_value("0s"),
             "added to every '/' request, e.g. 5ms")
-        ("error-rate", po::value(&server.errorRate)->default_value(0),
+        ("error-rate", po::value(&server.behaviour.errorRate)->default_value(0),
             "share of '/' requests answered 500, 0..1")
+        ("greeting", po::value(&server.behaviour.greeting)->default_value(server.behaviour.greeting),
+            "answered by '/'")
+        ("feature", po::value(&featureFlags)->composing(),
+            "a feature flag, NAME or NAME=on|off (repeatable)")
+        ("config", po::value(&configFlag),
+            "NAMESPACE/GROUP whose behaviour.json (or .yaml) sets the behaviour live, "
+            "e.g. demo/checkout")
+        ("config-snapshot", po::value(&configSnapshot),
+            "file keeping the last applied config, served when aegisd is unreachable at start")
         ("ttl", po::value<std::string>()->default_value("10s"), "lease TTL, renewed every ttl/3")
         ("weight", po::value<int>()->default_value(100), "balancing weight, 0..10000")
         ("threads", po::value(&server.threads)->default_value(2), "HTTP threads")
@@ -112,7 +159,22 @@ int main(int argc, char **argv) {
     if (!latency || !ttl) {
         return usage((!latency ? latency.status() : ttl.status()).message());
     }
-    server.latency = *latency;
+    server.behaviour.latency = *latency;
+    for (const auto &flag : featureFlags) {
+        if (Status added = addFeatureFlag(flag, server.behaviour.features); !added.isOk()) {
+            return usage(added.message());
+        }
+    }
+    std::optional<std::pair<std::string, std::string>> config;
+    if (!configFlag.empty()) {
+        auto scope = configScope(configFlag);
+        if (!scope) {
+            return usage(scope.status().message());
+        }
+        config = std::move(*scope);
+    } else if (!configSnapshot.empty()) {
+        return usage("--config-snapshot needs --config");
+    }
     if (!log::isValidLevel(logLevel)) {
         return usage("--log-level: unknown level '" + logLevel + "'");
     }
@@ -164,6 +226,48 @@ int main(int argc, char **argv) {
         log::error("cannot register", {{"error", registration.status().toString()}});
         return 2;
     }
+
+    // Watches after registering, so that a gray release targeting this instance by its labels
+    // finds them in the registry.
+    std::unique_ptr<client::ConfigWatcher> configWatcher;
+    if (config) {
+        client::ConfigWatcherOptions watch;
+        watch.ns = config->first;
+        watch.group = config->second;
+        watch.service = server.service;
+        watch.instanceId = server.instanceId;
+        watch.snapshotFile = configSnapshot;
+        auto behaviourConfig = std::make_shared<sample::BehaviourConfig>(
+            server.behaviour, [&http, id](const sample::Behaviour &behaviour) {
+                if (Status set = (*http)->setBehaviour(behaviour); !set.isOk()) {
+                    log::warn("behaviour rejected", {{"instance", id}, {"error", set.toString()}});
+                    return;
+                }
+                log::info("behaviour", {{"instance", id},
+                                        {"source", behaviour.source},
+                                        {"config_version", behaviour.configVersion},
+                                        {"latency_ms", behaviour.latency.count()},
+                                        {"error_rate", behaviour.errorRate},
+                                        {"greeting", behaviour.greeting},
+                                        {"features", behaviour.features}});
+            });
+        auto watcher = client::ConfigWatcher::start(
+            *channel, watch, [behaviourConfig, id](const client::ConfigValue &value) {
+                auto result = behaviourConfig->onValue(value);
+                if (result.isFailed()) {
+                    log::warn("config not applied", {{"instance", id},
+                                                     {"item", value.ref.path()},
+                                                     {"version", value.version},
+                                                     {"error", result.error()}});
+                }
+                return result;
+            });
+        if (!watcher) {
+            log::error("cannot watch config", {{"error", watcher.status().toString()}});
+            return 2;
+        }
+        configWatcher = std::move(*watcher);
+    }
     log::info("serving", {{"instance", id},
                           {"address", self.address},
                           {"version", server.version},
@@ -172,6 +276,7 @@ int main(int argc, char **argv) {
     int signal = 0;
     sigwait(&stopSignals, &signal);
     log::info("stopping: deregistering, then draining", {{"instance", id}, {"signal", signal}});
+    configWatcher.reset(); // the behaviour stays as it is while draining
     (*http)->setDraining();
     const Status left = (*registration)->deregister();
     if (!left.isOk()) {

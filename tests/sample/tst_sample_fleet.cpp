@@ -1,13 +1,16 @@
 // aegis-sample and aegis-loadgen against the real aegisd: samples register with their labels and
 // count their requests; the load generator sends traffic without failures, even when an instance
-// is killed mid-run; a terminated sample deregisters at once and exits 0.
+// is killed mid-run; a terminated sample deregisters at once and exits 0; a sample reads its
+// behaviour live from the config center.
 
 #include "aegis/v1/auth.grpc.pb.h"
+#include "aegis/v1/config.grpc.pb.h"
 #include "aegis/v1/health.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
 #include "child_process.h"
 #include "client/connection.h"
 #include "daemon_process.h"
+#include "poll_until.h"
 #include "sample/keep_alive_http_client.h"
 
 #include <grpcpp/grpcpp.h>
@@ -63,11 +66,15 @@ private slots:
     void loadgenRetriesWhenAnInstanceIsKilled();
     void terminatedSampleDeregistersAtOnce();
     void healthCheckTakesAKilledInstanceOutOfRotation();
+    void behaviourFollowsTheConfigCenter();
 
 private:
     std::shared_ptr<grpc::Channel> adminChannel() const;
     std::unique_ptr<testing::ChildProcess>
-    startSample(const std::string &id, const std::string &color, const std::string &ttl);
+    startSample(const std::string &id, const std::string &color, const std::string &ttl,
+                const std::vector<std::string> &extraArgs = {});
+    // Publishes demo/shop/behaviour.json over its current version; returns the new version.
+    std::int64_t publishBehaviour(const std::string &content);
     // The instances of "shop" by id, and the revision they were listed at.
     std::map<std::string, aegis::v1::Instance> listShop(std::int64_t *revision = nullptr) const;
     std::vector<std::string> loadgenArgs(const std::string &duration) const;
@@ -82,34 +89,69 @@ std::shared_ptr<grpc::Channel> SampleFleetTest::adminChannel() const {
     return *client::makeChannel(m_daemon->adminConnection());
 }
 
-std::unique_ptr<testing::ChildProcess> SampleFleetTest::startSample(const std::string &id,
-                                                                    const std::string &color,
-                                                                    const std::string &ttl) {
+std::unique_ptr<testing::ChildProcess>
+SampleFleetTest::startSample(const std::string &id, const std::string &color,
+                             const std::string &ttl, const std::vector<std::string> &extraArgs) {
     const auto log = m_dir.path() / (id + ".log");
-    return testing::ChildProcess::start({AEGIS_SAMPLE_PATH,
-                                         "--service",
-                                         "shop",
-                                         "--id",
-                                         id,
-                                         "--listen",
-                                         "127.0.0.1:0",
-                                         "--version",
-                                         "1.4.2",
-                                         "--color",
-                                         color,
-                                         "--zone",
-                                         "a",
-                                         "--aegis",
-                                         m_daemon->grpcAddress(),
-                                         "--token-file",
-                                         m_serviceTokenFile.string(),
-                                         "--latency",
-                                         "1ms",
-                                         "--error-rate",
-                                         "0",
-                                         "--ttl",
-                                         ttl},
-                                        log, log);
+    std::vector<std::string> args = {AEGIS_SAMPLE_PATH,
+                                     "--service",
+                                     "shop",
+                                     "--id",
+                                     id,
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--version",
+                                     "1.4.2",
+                                     "--color",
+                                     color,
+                                     "--zone",
+                                     "a",
+                                     "--aegis",
+                                     m_daemon->grpcAddress(),
+                                     "--token-file",
+                                     m_serviceTokenFile.string(),
+                                     "--latency",
+                                     "1ms",
+                                     "--error-rate",
+                                     "0",
+                                     "--ttl",
+                                     ttl};
+    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+    return testing::ChildProcess::start(args, log, log);
+}
+
+std::int64_t SampleFleetTest::publishBehaviour(const std::string &content) {
+    auto stub = aegis::v1::ConfigService::NewStub(adminChannel());
+    aegis::v1::ConfigItemRef ref;
+    ref.set_namespace_("demo");
+    ref.set_group("shop");
+    ref.set_key("behaviour.json");
+    std::int64_t current = 0;
+    {
+        aegis::v1::GetConfigItemRequest request;
+        *request.mutable_ref() = ref;
+        aegis::v1::GetConfigItemResponse response;
+        grpc::ClientContext context;
+        client::setTimeout(context, 5s);
+        if (stub->GetConfigItem(&context, request, &response).ok()) {
+            current = response.item().version();
+        }
+    }
+    aegis::v1::PublishConfigRequest request;
+    *request.mutable_change()->mutable_ref() = ref;
+    request.mutable_change()->set_format(aegis::v1::CONFIG_FORMAT_JSON);
+    request.mutable_change()->set_content(content);
+    request.mutable_change()->set_base_version(current);
+    request.set_comment("tst_sample_fleet");
+    aegis::v1::PublishConfigResponse response;
+    grpc::ClientContext context;
+    client::setTimeout(context, 5s);
+    const grpc::Status status = stub->PublishConfig(&context, request, &response);
+    if (!status.ok()) {
+        qWarning("PublishConfig: %s", status.error_message().c_str());
+        return 0;
+    }
+    return response.item().version();
 }
 
 std::map<std::string, aegis::v1::Instance> SampleFleetTest::listShop(std::int64_t *revision) const {
@@ -372,6 +414,79 @@ void SampleFleetTest::healthCheckTakesAKilledInstanceOutOfRotation() {
     QVERIFY2(summary, output.c_str());
     QVERIFY2(summary->ok > 0, output.c_str());
     QVERIFY2(summary->failed == 0, output.c_str());
+}
+
+// The demo's live configuration: a sample started with --config demo/shop answers with its flags
+// until config arrives, then with what is published to demo/shop/behaviour.json, at once; a
+// document it cannot use is acknowledged as failed and changes nothing.
+void SampleFleetTest::behaviourFollowsTheConfigCenter() {
+    auto sample = startSample("shop-6", "blue", "60s",
+                              {"--config", "demo/shop", "--greeting", "hello from the flags",
+                               "--feature", "fast_path", "--config-snapshot",
+                               (m_dir.path() / "shop-6-config.json").string()});
+    QVERIFY(sample);
+    QTRY_VERIFY_WITH_TIMEOUT(listShop().count("shop-6"), kTimeout);
+    const std::string address = listShop().at("shop-6").address();
+    sample::KeepAliveHttpClient http(5s);
+    const auto answered = [&](const std::string &expected) {
+        return testing::pollUntil([&] {
+            const auto response = http.get(address, "/");
+            return response.status == 200 && response.body.find(expected) != std::string::npos;
+        });
+    };
+    QVERIFY(answered(R"("greeting":"hello from the flags")"));
+    QVERIFY(answered(R"("features":{"fast_path":true})"));
+
+    const std::int64_t version = publishBehaviour(
+        R"({"greeting": "hello from the config center", "latency": "2ms",
+            "features": {"new_checkout": true, "fast_path": false}})");
+    QVERIFY(version > 0);
+    QVERIFY2(answered(R"("greeting":"hello from the config center")"),
+             http.get(address, "/").body.c_str());
+    const auto greeting = http.get(address, "/");
+    QVERIFY2(greeting.body.find(R"("features":{"fast_path":false,"new_checkout":true})") !=
+                 std::string::npos,
+             greeting.body.c_str());
+    QVERIFY2(greeting.body.find(R"("version":)" + std::to_string(version) + "}") !=
+                 std::string::npos,
+             greeting.body.c_str());
+    const auto metrics = http.get(address, "/metrics");
+    for (const std::string &expected : std::vector<std::string>{
+             R"(aegis_sample_feature_enabled{feature="new_checkout"} 1)",
+             R"(aegis_sample_feature_enabled{feature="fast_path"} 0)",
+             "aegis_sample_latency_seconds 0.002",
+             "aegis_sample_config_version " + std::to_string(version),
+         }) {
+        QVERIFY2(metrics.body.find(expected) != std::string::npos, expected.c_str());
+    }
+
+    // An error rate out of range is refused: the greeting stays, and the refusal is acknowledged.
+    const std::int64_t refused = publishBehaviour(R"({"error_rate": 7})");
+    QVERIFY(refused > version);
+    auto stub = aegis::v1::ConfigService::NewStub(adminChannel());
+    const auto failedAck = [&] {
+        aegis::v1::GetAppliedStatusRequest request;
+        request.mutable_ref()->set_namespace_("demo");
+        request.mutable_ref()->set_group("shop");
+        request.mutable_ref()->set_key("behaviour.json");
+        aegis::v1::GetAppliedStatusResponse response;
+        grpc::ClientContext context;
+        client::setTimeout(context, 5s);
+        if (!stub->GetAppliedStatus(&context, request, &response).ok()) {
+            return false;
+        }
+        return std::any_of(response.instances().begin(), response.instances().end(),
+                           [&](const aegis::v1::AppliedInstance &instance) {
+                               return instance.instance_id() == "shop-6" &&
+                                      instance.version() == refused &&
+                                      instance.error().find("error_rate") != std::string::npos;
+                           });
+    };
+    QVERIFY(testing::pollUntil(failedAck));
+    QVERIFY(http.get(address, "/").body.find("hello from the config center") != std::string::npos);
+
+    sample->signal(SIGTERM);
+    QCOMPARE(sample->wait(10s), std::optional<int>(0));
 }
 
 QTEST_GUILESS_MAIN(SampleFleetTest)
