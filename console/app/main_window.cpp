@@ -7,6 +7,7 @@
 #include "models/instance_model.h"
 #include "net/api_client.h"
 #include "views/audit_page.h"
+#include "views/config_page.h"
 #include "views/icons.h"
 #include "views/overview_page.h"
 #include "views/services_page.h"
@@ -29,7 +30,7 @@
 namespace aegis::console {
 namespace {
 
-enum PageIndex { OverviewIndex, ServicesIndex, AuditIndex };
+enum PageIndex { OverviewIndex, ServicesIndex, ConfigIndex, AuditIndex };
 
 const QString kGeometryKey = QStringLiteral("window/geometry");
 const QString kStateKey = QStringLiteral("window/state");
@@ -51,6 +52,7 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
 
     m_overview = new OverviewPage(m_api);
     m_services = new ServicesPage(m_api);
+    m_config = new ConfigPage(m_api);
     m_audit = new AuditPage(m_api);
     m_overview->setServiceSummary(m_services->services());
     m_notifier = new CriticalHealthNotifier(m_services->instances(), this);
@@ -69,6 +71,7 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
     m_stack = new QStackedWidget;
     m_stack->insertWidget(OverviewIndex, m_overview);
     m_stack->insertWidget(ServicesIndex, m_services);
+    m_stack->insertWidget(ConfigIndex, m_config);
     m_stack->insertWidget(AuditIndex, m_audit);
 
     auto *central = new QWidget;
@@ -89,6 +92,8 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
             [this] { emit pageDataLoaded(QStringLiteral("overview")); });
     connect(m_services, &ServicesPage::dataLoaded, this,
             [this] { emit pageDataLoaded(QStringLiteral("services")); });
+    connect(m_config, &ConfigPage::dataLoaded, this,
+            [this] { emit pageDataLoaded(QStringLiteral("config")); });
     connect(m_audit, &AuditPage::dataLoaded, this,
             [this] { emit pageDataLoaded(QStringLiteral("audit")); });
     connect(m_api, &ApiClient::stateChanged, this, &MainWindow::updateStatusBar);
@@ -103,7 +108,8 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
 MainWindow::~MainWindow() = default;
 
 QStringList MainWindow::pageNames() {
-    return {QStringLiteral("overview"), QStringLiteral("services"), QStringLiteral("audit")};
+    return {QStringLiteral("overview"), QStringLiteral("services"), QStringLiteral("config"),
+            QStringLiteral("audit")};
 }
 
 bool MainWindow::showPage(const QString &name) {
@@ -125,6 +131,9 @@ bool MainWindow::pageHasData(const QString &name) const {
     }
     if (name == QLatin1String("services")) {
         return m_services->hasData();
+    }
+    if (name == QLatin1String("config")) {
+        return m_config->hasData();
     }
     if (name == QLatin1String("audit")) {
         return m_audit->hasData();
@@ -149,6 +158,7 @@ QWidget *MainWindow::buildSidebar() {
     m_navigation->setFrameShape(QFrame::NoFrame);
     m_navigation->addItem(tr("Overview"));
     m_navigation->addItem(tr("Services"));
+    m_navigation->addItem(tr("Config"));
     m_navigation->addItem(tr("Audit log"));
     m_navigation->setCurrentRow(OverviewIndex);
 
@@ -208,7 +218,7 @@ void MainWindow::buildMenus() {
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    const QStringList titles = {tr("&Overview"), tr("&Services"), tr("&Audit log")};
+    const QStringList titles = {tr("&Overview"), tr("&Services"), tr("&Config"), tr("&Audit log")};
     for (int i = 0; i < titles.size(); ++i) {
         QAction *page = view->addAction(titles.at(i));
         page->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
@@ -223,6 +233,8 @@ void MainWindow::buildMenus() {
             m_audit->reload();
         } else if (m_stack->currentIndex() == ServicesIndex) {
             m_services->reload();
+        } else if (m_stack->currentIndex() == ConfigIndex) {
+            m_config->reload();
         }
     });
     view->addSeparator();
@@ -283,6 +295,7 @@ void MainWindow::refreshIcons() {
     const QColor tone = palette().color(QPalette::Text);
     m_navigation->item(OverviewIndex)->setIcon(themedIcon(QStringLiteral("overview"), tone));
     m_navigation->item(ServicesIndex)->setIcon(themedIcon(QStringLiteral("services"), tone));
+    m_navigation->item(ConfigIndex)->setIcon(themedIcon(QStringLiteral("config"), tone));
     m_navigation->item(AuditIndex)->setIcon(themedIcon(QStringLiteral("audit"), tone));
     setWindowIcon(themedIcon(QStringLiteral("aegis"), colors.accent));
     m_notifier->setIcon(windowIcon());

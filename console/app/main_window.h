@@ -15,13 +15,15 @@ namespace aegis::console {
 
 class ApiClient;
 class AuditPage;
+class ConfigPage;
 class CriticalHealthNotifier;
 class OverviewPage;
 class ServicesPage;
 class ThemeController;
 class TokenVault;
 
-// The console's window: a navigation sidebar with the pages that work (Overview, Services, Audit),
+// The console's window: a navigation sidebar with the pages that work (Overview, Services, Config,
+// Audit),
 // menus, and a status bar with the connection state, server version, revision and round-trip
 // time; optionally a desktop notification when an instance goes critical. Profiles, window
 // geometry and that choice are kept in QSettings.
@@ -37,7 +39,7 @@ public:
     // Connects with settings that are not saved (command line, tests); `label` names them.
     void connectWith(const ConnectionSettings &settings, const QString &label);
 
-    // "overview", "services" or "audit"; false for an unknown name.
+    // "overview", "services", "config" or "audit"; false for an unknown name.
     bool showPage(const QString &name);
     QString currentPage() const;
     static QStringList pageNames();
@@ -45,6 +47,7 @@ public:
 
     OverviewPage *overviewPage() const { return m_overview; }
     ServicesPage *servicesPage() const { return m_services; }
+    ConfigPage *configPage() const { return m_config; }
     AuditPage *auditPage() const { return m_audit; }
     CriticalHealthNotifier *criticalNotifier() const { return m_notifier; }
     ProfileStore &profiles() { return m_profiles; }
@@ -78,6 +81,7 @@ private:
     QStackedWidget *m_stack = nullptr;
     OverviewPage *m_overview = nullptr;
     ServicesPage *m_services = nullptr;
+    ConfigPage *m_config = nullptr;
     AuditPage *m_audit = nullptr;
     QComboBox *m_profileSelector = nullptr;
     QLabel *m_sidebarSubtitle = nullptr;

@@ -6,6 +6,8 @@
 #include "net/resumable_watch.h"
 
 #include <aegis/v1/audit.grpc.pb.h>
+#include <aegis/v1/auth.grpc.pb.h>
+#include <aegis/v1/config.grpc.pb.h>
 #include <aegis/v1/health.grpc.pb.h>
 #include <aegis/v1/registry.grpc.pb.h>
 #include <aegis/v1/system.grpc.pb.h>
@@ -23,6 +25,28 @@ namespace {
 constexpr auto responseFromProto = [](const auto &response) { return fromProto(response); };
 // For an RPC whose response carries nothing the console shows: success alone.
 constexpr auto acknowledged = [](const auto & /*response*/) { return true; };
+
+// What a publish-like response left: its item (or items) and, when the namespace requires
+// approval, the proposal the change became.
+constexpr auto publishResult = [](const auto &response) {
+    ConfigPublishResult result;
+    result.revision = response.header().revision();
+    if constexpr (requires { response.items(); }) {
+        for (const auto &item : response.items()) {
+            result.items.append(fromProto(item));
+        }
+    } else {
+        if (response.has_item()) {
+            result.items.append(fromProto(response.item()));
+        }
+    }
+    if constexpr (requires { response.proposal(); }) {
+        if (response.has_proposal()) {
+            result.proposal = fromProto(response.proposal());
+        }
+    }
+    return result;
+};
 
 } // namespace
 
@@ -50,6 +74,7 @@ void ApiClient::shutdown() {
     m_hub->close();
     m_watch.reset();
     m_instanceWatch.reset();
+    m_configWatch.reset();
     m_pool.clear();
     m_pool.waitForDone();
 }
@@ -437,6 +462,254 @@ quint64 ApiClient::listHealthHistory(const QString &service, const QString &inst
             return page;
         },
         &ApiClient::healthHistoryPageReceived, &ApiClient::healthCallFailed);
+}
+
+quint64 ApiClient::whoAmI() {
+    return callUnary(v1::WhoAmIRequest{}, &v1::AuthService::Stub::WhoAmI, responseFromProto,
+                     &ApiClient::identityReceived, &ApiClient::identityFailed);
+}
+
+quint64 ApiClient::listConfigNamespaces() {
+    return callUnary(v1::ListNamespacesRequest{}, &v1::ConfigService::Stub::ListNamespaces,
+                     responseFromProto, &ApiClient::configNamespacesReceived,
+                     &ApiClient::configCallFailed);
+}
+
+quint64 ApiClient::listConfigItems(const QString &ns, const QString &pageToken, bool includeContent,
+                                   int pageSize) {
+    v1::ListConfigItemsRequest request;
+    request.set_namespace_(ns.toStdString());
+    request.set_include_content(includeContent);
+    request.set_page_size(pageSize);
+    request.set_page_token(pageToken.toStdString());
+    return callUnary(
+        std::move(request), &v1::ConfigService::Stub::ListConfigItems,
+        [ns, includeContent](const v1::ListConfigItemsResponse &response) {
+            ConfigItemPage page = fromProto(response);
+            page.ns = ns;
+            for (ConfigItem &item : page.items) {
+                item.hasContent = includeContent;
+            }
+            return page;
+        },
+        &ApiClient::configItemsReceived, &ApiClient::configCallFailed);
+}
+
+quint64 ApiClient::getConfigItem(const ConfigItemRef &ref) {
+    v1::GetConfigItemRequest request;
+    toProto(ref, request.mutable_ref());
+    return callUnary(
+        std::move(request), &v1::ConfigService::Stub::GetConfigItem,
+        [](const v1::GetConfigItemResponse &response) { return fromProto(response.item()); },
+        &ApiClient::configItemReceived, &ApiClient::configCallFailed);
+}
+
+quint64 ApiClient::publishConfig(const ConfigItemRef &ref, ConfigFormat format,
+                                 const QString &content, qint64 baseVersion,
+                                 const QString &comment) {
+    v1::PublishConfigRequest request;
+    v1::ConfigChange *change = request.mutable_change();
+    toProto(ref, change->mutable_ref());
+    change->set_format(toProto(format));
+    change->set_content(content.toStdString());
+    change->set_base_version(baseVersion);
+    request.set_comment(comment.toStdString());
+    return callUnary(std::move(request), &v1::ConfigService::Stub::PublishConfig, publishResult,
+                     &ApiClient::configPublished, &ApiClient::configCallFailed);
+}
+
+quint64 ApiClient::listConfigVersions(const ConfigItemRef &ref, bool includeContent,
+                                      const QString &pageToken, int pageSize) {
+    v1::ListConfigVersionsRequest request;
+    toProto(ref, request.mutable_ref());
+    request.set_include_content(includeContent);
+    request.set_page_size(pageSize);
+    request.set_page_token(pageToken.toStdString());
+    return callUnary(
+        std::move(request), &v1::ConfigService::Stub::ListConfigVersions,
+        [ref](const v1::ListConfigVersionsResponse &response) {
+            ConfigVersionPage page = fromProto(response);
+            page.ref = ref;
+            return page;
+        },
+        &ApiClient::configVersionsReceived, &ApiClient::configCallFailed);
+}
+
+quint64 ApiClient::getConfigVersion(const ConfigItemRef &ref, qint64 version) {
+    v1::GetConfigVersionRequest request;
+    toProto(ref, request.mutable_ref());
+    request.set_version(version);
+    return callUnary(
+        std::move(request), &v1::ConfigService::Stub::GetConfigVersion,
+        [ref](const v1::GetConfigVersionResponse &response) {
+            return ConfigVersionDetail{ref, fromProto(response.version())};
+        },
+        &ApiClient::configVersionReceived, &ApiClient::configCallFailed);
+}
+
+quint64 ApiClient::diffConfigVersions(const ConfigItemRef &ref, qint64 fromVersion,
+                                      qint64 toVersion, int contextLines) {
+    v1::DiffConfigVersionsRequest request;
+    toProto(ref, request.mutable_ref());
+    request.set_from_version(fromVersion);
+    request.set_to_version(toVersion);
+    request.set_context_lines(contextLines);
+    return callUnary(
+        std::move(request), &v1::ConfigService::Stub::DiffConfigVersions,
+        [ref, fromVersion, toVersion](const v1::DiffConfigVersionsResponse &response) {
+            return ConfigVersionDiff{ref,
+                                     fromVersion,
+                                     toVersion,
+                                     fromStd(response.unified_diff()),
+                                     response.added_lines(),
+                                     response.removed_lines()};
+        },
+        &ApiClient::configDiffReceived, &ApiClient::configCallFailed);
+}
+
+quint64 ApiClient::rollbackConfig(const ConfigItemRef &ref, qint64 toVersion, qint64 baseVersion,
+                                  const QString &comment) {
+    v1::RollbackConfigRequest request;
+    toProto(ref, request.mutable_ref());
+    request.set_to_version(toVersion);
+    request.set_base_version(baseVersion);
+    request.set_comment(comment.toStdString());
+    return callUnary(std::move(request), &v1::ConfigService::Stub::RollbackConfig, publishResult,
+                     &ApiClient::configPublished, &ApiClient::configCallFailed);
+}
+
+quint64 ApiClient::startGrayRelease(const ConfigItemRef &ref, const QString &content,
+                                    qint64 baseVersion, const ConfigGrayRelease &target,
+                                    const QString &comment) {
+    v1::StartGrayReleaseRequest request;
+    toProto(ref, request.mutable_ref());
+    request.set_content(content.toStdString());
+    request.set_base_version(baseVersion);
+    request.set_selector(target.selector.toStdString());
+    for (const QString &id : target.instanceIds) {
+        request.add_instance_ids(id.toStdString());
+    }
+    request.set_percent(target.percent);
+    request.set_comment(comment.toStdString());
+    return callUnary(std::move(request), &v1::ConfigService::Stub::StartGrayRelease, publishResult,
+                     &ApiClient::configPublished, &ApiClient::configCallFailed);
+}
+
+quint64 ApiClient::promoteGrayRelease(const ConfigItemRef &ref, const QString &comment) {
+    v1::PromoteGrayReleaseRequest request;
+    toProto(ref, request.mutable_ref());
+    request.set_comment(comment.toStdString());
+    return callUnary(std::move(request), &v1::ConfigService::Stub::PromoteGrayRelease,
+                     publishResult, &ApiClient::configPublished, &ApiClient::configCallFailed);
+}
+
+quint64 ApiClient::cancelGrayRelease(const ConfigItemRef &ref) {
+    v1::CancelGrayReleaseRequest request;
+    toProto(ref, request.mutable_ref());
+    return callUnary(std::move(request), &v1::ConfigService::Stub::CancelGrayRelease, publishResult,
+                     &ApiClient::configPublished, &ApiClient::configCallFailed);
+}
+
+quint64 ApiClient::getAppliedStatus(const ConfigItemRef &ref) {
+    v1::GetAppliedStatusRequest request;
+    toProto(ref, request.mutable_ref());
+    return callUnary(
+        std::move(request), &v1::ConfigService::Stub::GetAppliedStatus,
+        [ref](const v1::GetAppliedStatusResponse &response) {
+            ConfigAppliedStatus status = fromProto(response);
+            status.ref = ref;
+            return status;
+        },
+        &ApiClient::configAppliedStatusReceived, &ApiClient::configCallFailed);
+}
+
+quint64 ApiClient::listProposals(const QString &ns, bool includeDecided) {
+    v1::ListProposalsRequest request;
+    request.set_namespace_(ns.toStdString());
+    request.set_include_decided(includeDecided);
+    return callUnary(
+        std::move(request), &v1::ConfigService::Stub::ListProposals,
+        [ns](const v1::ListProposalsResponse &response) {
+            ConfigProposalList list = fromProto(response);
+            list.ns = ns;
+            return list;
+        },
+        &ApiClient::configProposalsReceived, &ApiClient::configCallFailed);
+}
+
+quint64 ApiClient::approveProposal(const QString &ns, const QString &id) {
+    v1::ApproveProposalRequest request;
+    request.set_namespace_(ns.toStdString());
+    request.set_id(id.toStdString());
+    return callUnary(std::move(request), &v1::ConfigService::Stub::ApproveProposal, publishResult,
+                     &ApiClient::configPublished, &ApiClient::configCallFailed);
+}
+
+void ApiClient::watchConfig(const QString &ns, qint64 startRevision) {
+    stopConfigWatch();
+    if (m_shutDown) {
+        return;
+    }
+    m_configWatchNamespace = ns;
+    const quint64 generation = ++m_configWatchGeneration;
+    const quint64 &counter = m_configWatchGeneration;
+    // As watchInstances(): the session runs on the stream thread and only posts to this object.
+    auto session = [this, ns, generation, &counter](const std::shared_ptr<grpc::Channel> &channel,
+                                                    grpc::ClientContext &context, qint64 start,
+                                                    const ResumableWatch::Received &received) {
+        v1::WatchConfigRequest request;
+        request.set_namespace_(ns.toStdString());
+        request.set_start_revision(start);
+        auto stub = v1::ConfigService::NewStub(channel);
+        auto reader = stub->WatchConfig(&context, request);
+        v1::WatchConfigResponse response;
+        while (reader->Read(&response)) {
+            QList<ConfigChangeEvent> events;
+            events.reserve(response.events_size());
+            qint64 revision = response.header().revision();
+            for (const auto &event : response.events()) {
+                events.append(fromProto(event));
+                if (!response.snapshot()) {
+                    revision = std::max<qint64>(revision, event.revision());
+                }
+            }
+            received(revision);
+            const bool snapshot = response.snapshot();
+            if (!events.isEmpty() || snapshot) {
+                postForWatch(counter, generation, [this, ns, events, revision, snapshot] {
+                    emit configEventsArrived(ns, events, revision, snapshot);
+                });
+            }
+        }
+        return reader->Finish();
+    };
+    ResumableWatch::Callbacks callbacks;
+    callbacks.onLive = [this, generation, &counter](bool live, QString reason) {
+        postForWatch(counter, generation, [this, live, reason] {
+            m_configWatchLive = live;
+            emit configWatchLiveChanged(live, reason);
+        });
+    };
+    callbacks.onResync = [this, generation, &counter](qint64 compactRevision) {
+        postForWatch(counter, generation,
+                     [this, compactRevision] { emit configWatchResyncNeeded(compactRevision); });
+    };
+    ResumableWatch::Options options;
+    options.startRevision = startRevision;
+    options.streamDeadline = m_options.streamDeadline;
+    options.backoff = m_options.reconnect;
+    m_configWatch =
+        std::make_unique<ResumableWatch>(m_hub, options, std::move(session), std::move(callbacks));
+}
+
+void ApiClient::stopConfigWatch() {
+    ++m_configWatchGeneration;
+    m_configWatch.reset();
+    m_configWatchNamespace.clear();
+    if (m_configWatchLive) {
+        m_configWatchLive = false;
+        emit configWatchLiveChanged(false, {});
+    }
 }
 
 } // namespace aegis::console

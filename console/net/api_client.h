@@ -108,6 +108,56 @@ public:
     quint64 listHealthHistory(const QString &service, const QString &instanceId,
                               const QString &pageToken, int pageSize = 200);
 
+    // Who the console's token belongs to, and its role; answered by identityReceived or
+    // identityFailed.
+    quint64 whoAmI();
+
+    // Config center. Every call below is answered by its own signal or by configCallFailed with
+    // the returned id. Secrets arrive masked for viewers (the daemon masks them).
+    quint64 listConfigNamespaces();
+    // One page of a namespace's items (every group), by group then key; content on request.
+    quint64 listConfigItems(const QString &ns, const QString &pageToken, bool includeContent,
+                            int pageSize = 500);
+    quint64 getConfigItem(const ConfigItemRef &ref);
+    // Publishes `content` as the item's next version, conditioned on `baseVersion` (the version
+    // the edit started from; 0 creates the item, which then needs `format`). ABORTED when someone
+    // published meanwhile. Answered by configPublished (with a proposal instead of the item in a
+    // namespace that requires approval).
+    quint64 publishConfig(const ConfigItemRef &ref, ConfigFormat format, const QString &content,
+                          qint64 baseVersion, const QString &comment);
+    // Newest first; answered by configVersionsReceived.
+    quint64 listConfigVersions(const ConfigItemRef &ref, bool includeContent,
+                               const QString &pageToken = {}, int pageSize = 100);
+    // Answered by configVersionReceived.
+    quint64 getConfigVersion(const ConfigItemRef &ref, qint64 version);
+    // The daemon's unified diff of two versions; answered by configDiffReceived.
+    quint64 diffConfigVersions(const ConfigItemRef &ref, qint64 fromVersion, qint64 toVersion,
+                               int contextLines = 3);
+    // Publishes version `toVersion`'s content again, conditioned on `baseVersion`; answered by
+    // configPublished.
+    quint64 rollbackConfig(const ConfigItemRef &ref, qint64 toVersion, qint64 baseVersion,
+                           const QString &comment);
+    // Gray release of `content` to the instances `target` names (exactly one of its selector,
+    // instance ids or percent); answered by configPublished.
+    quint64 startGrayRelease(const ConfigItemRef &ref, const QString &content, qint64 baseVersion,
+                             const ConfigGrayRelease &target, const QString &comment);
+    quint64 promoteGrayRelease(const ConfigItemRef &ref, const QString &comment);
+    quint64 cancelGrayRelease(const ConfigItemRef &ref);
+    // Which instances run which version; answered by configAppliedStatusReceived.
+    quint64 getAppliedStatus(const ConfigItemRef &ref);
+    // Answered by configProposalsReceived.
+    quint64 listProposals(const QString &ns, bool includeDecided);
+    // Answered by configPublished (the items the proposal published).
+    quint64 approveProposal(const QString &ns, const QString &id);
+
+    // Streams the published content of every item of `ns` from `startRevision` (0: from now,
+    // after a first snapshot of every item) through configEventsArrived, replacing any previous
+    // config watch.
+    void watchConfig(const QString &ns, qint64 startRevision);
+    void stopConfigWatch();
+    bool isConfigWatchLive() const { return m_configWatchLive; }
+    QString configWatchNamespace() const { return m_configWatchNamespace; }
+
 signals:
     // connectTo() was called: everything shown so far belongs to the previous daemon.
     void connectionChanged(const aegis::console::ConnectionSettings &settings);
@@ -136,6 +186,31 @@ signals:
     void healthHistoryPageReceived(quint64 requestId,
                                    const aegis::console::HealthHistoryPage &page);
     void healthCallFailed(quint64 requestId, const aegis::console::CallError &error);
+
+    void identityReceived(quint64 requestId, const aegis::console::CallerIdentity &identity);
+    void identityFailed(quint64 requestId, const aegis::console::CallError &error);
+    void configNamespacesReceived(quint64 requestId,
+                                  const aegis::console::ConfigNamespaceList &namespaces);
+    void configItemsReceived(quint64 requestId, const aegis::console::ConfigItemPage &page);
+    void configItemReceived(quint64 requestId, const aegis::console::ConfigItem &item);
+    void configPublished(quint64 requestId, const aegis::console::ConfigPublishResult &result);
+    void configVersionsReceived(quint64 requestId, const aegis::console::ConfigVersionPage &page);
+    void configVersionReceived(quint64 requestId,
+                               const aegis::console::ConfigVersionDetail &version);
+    void configDiffReceived(quint64 requestId, const aegis::console::ConfigVersionDiff &diff);
+    void configAppliedStatusReceived(quint64 requestId,
+                                     const aegis::console::ConfigAppliedStatus &status);
+    void configProposalsReceived(quint64 requestId,
+                                 const aegis::console::ConfigProposalList &proposals);
+    void configCallFailed(quint64 requestId, const aegis::console::CallError &error);
+    // Changes of the watched namespace in revision order; `snapshot`: the events are every item
+    // of the namespace as it is now (the first message of a watch from now).
+    void configEventsArrived(const QString &ns,
+                             const QList<aegis::console::ConfigChangeEvent> &events,
+                             qint64 revision, bool snapshot);
+    void configWatchLiveChanged(bool live, const QString &reason);
+    // The config watch fell behind the compacted history; watch again from now.
+    void configWatchResyncNeeded(qint64 compactRevision);
 
 private:
     template <typename T>
@@ -198,6 +273,11 @@ private:
     std::unique_ptr<ResumableWatch> m_instanceWatch;
     quint64 m_instanceWatchGeneration = 0;
     bool m_instanceWatchLive = false;
+
+    std::unique_ptr<ResumableWatch> m_configWatch;
+    quint64 m_configWatchGeneration = 0;
+    bool m_configWatchLive = false;
+    QString m_configWatchNamespace;
 };
 
 } // namespace aegis::console

@@ -173,6 +173,52 @@ QString healthBadgeName(HealthBadge badge) {
     return healthStatusName(HealthStatus::Unknown);
 }
 
+QString configFormatName(ConfigFormat format) {
+    switch (format) {
+    case ConfigFormat::Text:
+        return QStringLiteral("text");
+    case ConfigFormat::Json:
+        return QStringLiteral("json");
+    case ConfigFormat::Yaml:
+        return QStringLiteral("yaml");
+    case ConfigFormat::Properties:
+        return QStringLiteral("properties");
+    case ConfigFormat::Unspecified:
+        break;
+    }
+    return QStringLiteral("—");
+}
+
+QString ConfigGrayRelease::targetDescription() const {
+    if (!selector.isEmpty()) {
+        return QCoreApplication::translate("ConfigGrayRelease", "selector %1").arg(selector);
+    }
+    if (percent > 0) {
+        return QCoreApplication::translate("ConfigGrayRelease", "%1 % of instances").arg(percent);
+    }
+    return QCoreApplication::translate("ConfigGrayRelease", "%n instance(s): %1", nullptr,
+                                       static_cast<int>(instanceIds.size()))
+        .arg(instanceIds.join(QStringLiteral(", ")));
+}
+
+QString configVersionKindName(ConfigVersionKind kind) {
+    switch (kind) {
+    case ConfigVersionKind::Publish:
+        return QCoreApplication::translate("ConfigVersionKind", "publish");
+    case ConfigVersionKind::Rollback:
+        return QCoreApplication::translate("ConfigVersionKind", "rollback");
+    case ConfigVersionKind::Gray:
+        return QCoreApplication::translate("ConfigVersionKind", "gray");
+    case ConfigVersionKind::Promotion:
+        return QCoreApplication::translate("ConfigVersionKind", "promotion");
+    case ConfigVersionKind::Import:
+        return QCoreApplication::translate("ConfigVersionKind", "import");
+    case ConfigVersionKind::Unspecified:
+        break;
+    }
+    return QStringLiteral("—");
+}
+
 QString roleName(int role) {
     switch (role) {
     case 1:

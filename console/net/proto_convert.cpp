@@ -324,6 +324,169 @@ HealthHistoryPage fromProto(const v1::ListHealthHistoryResponse &response) {
     return pageFromProto(response, response.transitions(), &HealthHistoryPage::transitions);
 }
 
+QString fromStd(const std::string &text) {
+    return QString::fromStdString(text);
+}
+
+ConfigItemRef fromProto(const v1::ConfigItemRef &ref) {
+    return {fromStd(ref.namespace_()), fromStd(ref.group()), fromStd(ref.key())};
+}
+
+void toProto(const ConfigItemRef &ref, v1::ConfigItemRef *out) {
+    out->set_namespace_(ref.ns.toStdString());
+    out->set_group(ref.group.toStdString());
+    out->set_key(ref.key.toStdString());
+}
+
+v1::ConfigFormat toProto(ConfigFormat format) {
+    return static_cast<v1::ConfigFormat>(format);
+}
+
+namespace {
+
+ConfigFormat formatFromProto(v1::ConfigFormat format) {
+    if (format < v1::CONFIG_FORMAT_UNSPECIFIED || format > v1::CONFIG_FORMAT_PROPERTIES) {
+        return ConfigFormat::Unspecified;
+    }
+    return static_cast<ConfigFormat>(format);
+}
+
+} // namespace
+
+ConfigItem fromProto(const v1::ConfigItem &item) {
+    ConfigItem result;
+    result.ref = fromProto(item.ref());
+    result.format = formatFromProto(item.format());
+    result.content = fromStd(item.content());
+    result.hasContent = true;
+    for (const auto &[key, value] : item.labels()) {
+        result.labels.insert(fromStd(key), fromStd(value));
+    }
+    result.description = fromStd(item.description());
+    result.secret = item.secret();
+    result.schema = fromStd(item.schema());
+    result.version = item.version();
+    result.contentSha256 = fromStd(item.content_sha256());
+    result.author = fromStd(item.author());
+    result.comment = fromStd(item.comment());
+    result.updateTime = fromTimestamp(item.update_time());
+    result.createRevision = item.create_revision();
+    result.modRevision = item.mod_revision();
+    if (item.has_gray() && item.gray().version() > 0) {
+        const v1::GrayRelease &in = item.gray();
+        ConfigGrayRelease gray;
+        gray.version = in.version();
+        gray.selector = fromStd(in.selector());
+        for (const auto &id : in.instance_ids()) {
+            gray.instanceIds.append(fromStd(id));
+        }
+        gray.percent = in.percent();
+        gray.author = fromStd(in.author());
+        gray.startTime = fromTimestamp(in.start_time());
+        gray.contentSha256 = fromStd(in.content_sha256());
+        result.gray = gray;
+    }
+    result.masked = item.masked();
+    return result;
+}
+
+ConfigNamespaceList fromProto(const v1::ListNamespacesResponse &response) {
+    ConfigNamespaceList list;
+    list.revision = response.header().revision();
+    for (const auto &ns : response.namespaces()) {
+        list.namespaces.append({fromStd(ns.name()), ns.require_approval(),
+                                fromStd(ns.description()), ns.item_count()});
+    }
+    return list;
+}
+
+ConfigItemPage fromProto(const v1::ListConfigItemsResponse &response) {
+    return pageFromProto(response, response.items(), &ConfigItemPage::items);
+}
+
+ConfigVersion fromProto(const v1::ConfigVersion &version) {
+    ConfigVersion result;
+    result.version = version.version();
+    result.kind = version.kind() >= v1::CONFIG_VERSION_KIND_UNSPECIFIED &&
+                          version.kind() <= v1::CONFIG_VERSION_KIND_IMPORT
+                      ? static_cast<ConfigVersionKind>(version.kind())
+                      : ConfigVersionKind::Unspecified;
+    result.format = formatFromProto(version.format());
+    result.content = fromStd(version.content());
+    result.contentSha256 = fromStd(version.content_sha256());
+    result.author = fromStd(version.author());
+    result.comment = fromStd(version.comment());
+    result.time = fromTimestamp(version.time());
+    result.revision = version.revision();
+    result.restores = version.restores();
+    result.masked = version.masked();
+    return result;
+}
+
+ConfigVersionPage fromProto(const v1::ListConfigVersionsResponse &response) {
+    return pageFromProto(response, response.versions(), &ConfigVersionPage::versions);
+}
+
+ConfigProposal fromProto(const v1::Proposal &proposal) {
+    ConfigProposal result;
+    result.id = fromStd(proposal.id());
+    result.ns = fromStd(proposal.namespace_());
+    for (const auto &change : proposal.changes()) {
+        result.changes.append({fromProto(change.ref()), formatFromProto(change.format()),
+                               fromStd(change.content()), change.base_version()});
+    }
+    result.comment = fromStd(proposal.comment());
+    result.proposer = fromStd(proposal.proposer());
+    result.state = proposal.state() >= v1::PROPOSAL_STATE_UNSPECIFIED &&
+                           proposal.state() <= v1::PROPOSAL_STATE_REJECTED
+                       ? static_cast<ProposalState>(proposal.state())
+                       : ProposalState::Unspecified;
+    result.decidedBy = fromStd(proposal.decided_by());
+    result.createTime = fromTimestamp(proposal.create_time());
+    result.decideTime = fromTimestamp(proposal.decide_time());
+    return result;
+}
+
+ConfigProposalList fromProto(const v1::ListProposalsResponse &response) {
+    ConfigProposalList list;
+    list.revision = response.header().revision();
+    for (const auto &proposal : response.proposals()) {
+        list.proposals.append(fromProto(proposal));
+    }
+    return list;
+}
+
+ConfigAppliedStatus fromProto(const v1::GetAppliedStatusResponse &response) {
+    ConfigAppliedStatus status;
+    status.publishedVersion = response.published_version();
+    status.grayVersion = response.gray_version();
+    for (const auto &instance : response.instances()) {
+        status.instances.append({fromStd(instance.service()), fromStd(instance.instance_id()),
+                                 instance.version(), fromStd(instance.error()),
+                                 fromTimestamp(instance.time())});
+    }
+    status.summary = fromStd(response.summary());
+    return status;
+}
+
+ConfigChangeEvent fromProto(const v1::ConfigEvent &event) {
+    ConfigChangeEvent result;
+    result.type = event.type() == v1::CONFIG_EVENT_TYPE_DELETE ? ConfigChangeEvent::Type::Delete
+                                                               : ConfigChangeEvent::Type::Put;
+    result.ref = fromProto(event.ref());
+    result.format = formatFromProto(event.format());
+    result.content = fromStd(event.content());
+    result.version = event.version();
+    result.contentSha256 = fromStd(event.content_sha256());
+    result.gray = event.gray();
+    result.revision = event.revision();
+    return result;
+}
+
+CallerIdentity fromProto(const v1::WhoAmIResponse &response) {
+    return {fromStd(response.token().name()), static_cast<int>(response.token().role())};
+}
+
 CallError fromStatus(const grpc::Status &status) {
     return {static_cast<int>(status.error_code()), QString::fromStdString(status.error_message())};
 }

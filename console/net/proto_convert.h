@@ -5,6 +5,8 @@
 #include "net/api_types.h"
 
 #include <aegis/v1/audit.pb.h>
+#include <aegis/v1/auth.pb.h>
+#include <aegis/v1/config.pb.h>
 #include <aegis/v1/health.pb.h>
 #include <aegis/v1/registry.pb.h>
 #include <aegis/v1/system.pb.h>
@@ -37,6 +39,21 @@ HealthCheckRevision fromProto(const v1::GetHealthCheckResponse &response);
 HealthCheckRevision fromProto(const v1::UpdateHealthCheckResponse &response);
 InstanceHealthReport fromProto(const v1::GetInstanceHealthResponse &response);
 HealthHistoryPage fromProto(const v1::ListHealthHistoryResponse &response);
+// Config center. The responses carry no namespace or ref; the caller adds the one it asked about.
+QString fromStd(const std::string &text);
+ConfigItemRef fromProto(const v1::ConfigItemRef &ref);
+void toProto(const ConfigItemRef &ref, v1::ConfigItemRef *out);
+v1::ConfigFormat toProto(ConfigFormat format);
+ConfigItem fromProto(const v1::ConfigItem &item);
+ConfigNamespaceList fromProto(const v1::ListNamespacesResponse &response);
+ConfigItemPage fromProto(const v1::ListConfigItemsResponse &response);
+ConfigVersion fromProto(const v1::ConfigVersion &version);
+ConfigVersionPage fromProto(const v1::ListConfigVersionsResponse &response);
+ConfigProposal fromProto(const v1::Proposal &proposal);
+ConfigProposalList fromProto(const v1::ListProposalsResponse &response);
+ConfigAppliedStatus fromProto(const v1::GetAppliedStatusResponse &response);
+ConfigChangeEvent fromProto(const v1::ConfigEvent &event);
+CallerIdentity fromProto(const v1::WhoAmIResponse &response);
 CallError fromStatus(const grpc::Status &status);
 
 } // namespace aegis::console

@@ -35,6 +35,20 @@ struct ThemeColors {
     // The deployment colours of blue-green rollouts.
     QColor deployBlue;
     QColor deployGreen;
+    // Code: the editor's syntax highlighting and gutter.
+    QColor syntaxKey;
+    QColor syntaxString;
+    QColor syntaxNumber;
+    QColor syntaxKeyword;
+    QColor syntaxComment;
+    QColor gutterBackground;
+    QColor gutterText;
+    QColor currentLine;
+    // Diffs: lines only on the left (removed), only on the right (added), and the filler that
+    // stands opposite either.
+    QColor diffRemoved;
+    QColor diffAdded;
+    QColor diffFiller;
 };
 
 ThemeColors themeColors(const QPalette &palette);

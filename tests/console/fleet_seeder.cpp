@@ -1,9 +1,12 @@
 #include "fleet_seeder.h"
 
+#include <aegis/v1/config.grpc.pb.h>
 #include <aegis/v1/health.grpc.pb.h>
 #include <aegis/v1/registry.grpc.pb.h>
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <thread>
 
 namespace aegis::testing {
@@ -200,6 +203,107 @@ Status seedDemoHealth(const client::ConnectionOptions &connection) {
     outcome->set_trailing_failures(5);
     v1::ReportCallOutcomesResponse response;
     return fromGrpc(stub->ReportCallOutcomes(&context, request, &response), "call outcomes");
+}
+
+std::string demoCheckoutYaml() {
+    return "# Checkout service\n"
+           "server:\n"
+           "  port: 8080\n"
+           "  timeouts:\n"
+           "    read: 2s\n"
+           "    write: 5s\n"
+           "database:\n"
+           "  host: db.prod.internal\n"
+           "  pool: 20\n"
+           "features:\n"
+           "  express_checkout: true\n"
+           "  gift_cards: false\n";
+}
+
+Status seedDemoConfig(const client::ConnectionOptions &connection) {
+    auto channel = client::makeChannel(connection);
+    if (!channel) {
+        return channel.status();
+    }
+    auto stub = v1::ConfigService::NewStub(*channel);
+    struct Publish {
+        const char *ns;
+        const char *group;
+        const char *key;
+        v1::ConfigFormat format;
+        std::string content;
+        bool secret;
+        const char *comment;
+    };
+    const std::string v1Yaml = "server:\n  port: 8080\ndatabase:\n  host: db.prod.internal\n"
+                               "  pool: 10\n";
+    const std::string v2Yaml = "# Checkout service\nserver:\n  port: 8080\n  timeouts:\n"
+                               "    read: 2s\n    write: 5s\ndatabase:\n  host: db.prod.internal\n"
+                               "  pool: 10\nfeatures:\n  express_checkout: true\n";
+    const std::vector<Publish> publishes = {
+        {"prod", "checkout", "app.yaml", v1::CONFIG_FORMAT_YAML, v1Yaml, false, "initial config"},
+        {"prod", "checkout", "app.yaml", v1::CONFIG_FORMAT_YAML, v2Yaml, false,
+         "timeouts and express checkout"},
+        {"prod", "checkout", "app.yaml", v1::CONFIG_FORMAT_YAML, demoCheckoutYaml(), false,
+         "bigger pool for the sale; gift cards off"},
+        {"prod", "checkout", "limits.json", v1::CONFIG_FORMAT_JSON,
+         "{\n  \"requests_per_second\": 500,\n  \"burst\": 50,\n  \"regions\": [\"eu\", "
+         "\"us\"]\n}\n",
+         false, "rate limits"},
+        {"prod", "payments", "gateway.properties", v1::CONFIG_FORMAT_PROPERTIES,
+         "# Payment gateway\ngateway.url=https://pay.example.com/v2\ngateway.timeout=3000\n"
+         "retry.max=3\n",
+         false, "gateway settings"},
+        {"prod", "payments", "api-key", v1::CONFIG_FORMAT_TEXT, "sk_live_51Hdemo", true,
+         "gateway key"},
+        {"staging", "checkout", "app.yaml", v1::CONFIG_FORMAT_YAML, v2Yaml, false, "staging copy"},
+    };
+    std::map<std::string, std::int64_t> versions;
+    for (const Publish &publish : publishes) {
+        const std::string path = std::string(publish.ns) + "/" + publish.group + "/" + publish.key;
+        grpc::ClientContext context;
+        client::setTimeout(context, std::chrono::seconds(5));
+        v1::PublishConfigRequest request;
+        auto *change = request.mutable_change();
+        change->mutable_ref()->set_namespace_(publish.ns);
+        change->mutable_ref()->set_group(publish.group);
+        change->mutable_ref()->set_key(publish.key);
+        change->set_format(publish.format);
+        change->set_content(publish.content);
+        change->set_base_version(versions[path]);
+        if (publish.secret) {
+            change->set_update_attributes(true);
+            change->set_secret(true);
+        }
+        request.set_comment(publish.comment);
+        v1::PublishConfigResponse response;
+        const grpc::Status status = stub->PublishConfig(&context, request, &response);
+        if (!status.ok()) {
+            return Status(static_cast<StatusCode>(status.error_code()),
+                          "PublishConfig " + path + ": " + status.error_message());
+        }
+        versions[path] = response.item().version();
+    }
+    const std::pair<const char *, int> acks[] = {
+        {"checkout-1", 3}, {"checkout-2", 3}, {"checkout-3", 2}};
+    for (const auto &[instance, version] : acks) {
+        grpc::ClientContext context;
+        client::setTimeout(context, std::chrono::seconds(5));
+        v1::AckConfigRequest request;
+        request.mutable_ref()->set_namespace_("prod");
+        request.mutable_ref()->set_group("checkout");
+        request.mutable_ref()->set_key("app.yaml");
+        request.set_service("checkout");
+        request.set_instance_id(instance);
+        request.set_version(version);
+        v1::AckConfigResponse response;
+        const grpc::Status status = stub->AckConfig(&context, request, &response);
+        if (!status.ok()) {
+            return Status(static_cast<StatusCode>(status.error_code()),
+                          std::string("AckConfig ") + instance + ": " + status.error_message());
+        }
+    }
+    return Status::ok();
 }
 
 } // namespace aegis::testing

@@ -36,4 +36,14 @@ std::string demoHealthConfig();
 // Returns once the daemon has accepted every report; the states follow within moments.
 Status seedDemoHealth(const client::ConnectionOptions &connection);
 
+// Publishes the demo configuration through ConfigService: namespaces prod and staging, with
+// yaml, json, properties and a secret; prod/checkout/app.yaml has three versions, acknowledged
+// by checkout-1 and checkout-2 at v3 and by checkout-3 at v2 (so the applied status reads "2 of
+// 3 on v3; checkout-3 still on v2"). Needs the demo fleet registered and an operator or admin
+// token.
+Status seedDemoConfig(const client::ConnectionOptions &connection);
+
+// The demo's prod/checkout/app.yaml as published at v3.
+std::string demoCheckoutYaml();
+
 } // namespace aegis::testing

@@ -1,6 +1,10 @@
 #include "app/main_window.h"
 #include "app/theme_controller.h"
+#include "models/applied_status_model.h"
 #include "models/audit_record_model.h"
+#include "models/config_tree_filter_model.h"
+#include "models/config_tree_model.h"
+#include "models/config_version_model.h"
 #include "models/health_timeline_model.h"
 #include "models/instance_filter_model.h"
 #include "models/instance_model.h"
@@ -8,6 +12,13 @@
 #include "net/api_client.h"
 #include "views/audit_detail_pane.h"
 #include "views/audit_page.h"
+#include "views/code_editor.h"
+#include "views/config_applied_panel.h"
+#include "views/config_gray_panel.h"
+#include "views/config_history_panel.h"
+#include "views/config_page.h"
+#include "views/config_publish_dialog.h"
+#include "views/diff_view.h"
 #include "views/health_check_dialog.h"
 #include "views/health_timeline_view.h"
 #include "views/instance_detail_pane.h"
@@ -19,6 +30,7 @@
 #include <fleet_seeder.h>
 
 #include <aegis/v1/auth.grpc.pb.h>
+#include <aegis/v1/config.grpc.pb.h>
 #include <aegis/v1/health.grpc.pb.h>
 #include <client/connection.h>
 
@@ -26,8 +38,10 @@
 #include <QComboBox>
 #include <QDir>
 #include <QItemSelectionModel>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPointer>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -116,6 +130,58 @@ grpc::StatusCode changeCheckElsewhere(const testing::DaemonProcess &daemon,
     return stub->UpdateHealthCheck(&context, request, &response).error_code();
 }
 
+// The config item as the daemon has it now, straight over gRPC.
+v1::ConfigItem currentConfig(const testing::DaemonProcess &daemon, const std::string &group,
+                             const std::string &key, const std::string &ns = "prod") {
+    auto channel = client::makeChannel(daemon.adminConnection());
+    if (!channel) {
+        return {};
+    }
+    auto stub = v1::ConfigService::NewStub(*channel);
+    grpc::ClientContext context;
+    client::setTimeout(context, 5s);
+    v1::GetConfigItemRequest request;
+    request.mutable_ref()->set_namespace_(ns);
+    request.mutable_ref()->set_group(group);
+    request.mutable_ref()->set_key(key);
+    v1::GetConfigItemResponse response;
+    stub->GetConfigItem(&context, request, &response);
+    return response.item();
+}
+
+// Another operator publishes with their own token.
+grpc::StatusCode publishElsewhere(const testing::DaemonProcess &daemon, const std::string &token,
+                                  const std::string &content, std::int64_t baseVersion,
+                                  const std::string &comment) {
+    client::ConnectionOptions options = daemon.adminConnection();
+    options.tokenFile.clear();
+    options.token = token;
+    auto channel = client::makeChannel(options);
+    if (!channel) {
+        return grpc::StatusCode::INTERNAL;
+    }
+    auto stub = v1::ConfigService::NewStub(*channel);
+    grpc::ClientContext context;
+    client::setTimeout(context, 5s);
+    v1::PublishConfigRequest request;
+    auto *change = request.mutable_change();
+    change->mutable_ref()->set_namespace_("prod");
+    change->mutable_ref()->set_group("checkout");
+    change->mutable_ref()->set_key("app.yaml");
+    change->set_content(content);
+    change->set_base_version(baseVersion);
+    request.set_comment(comment);
+    v1::PublishConfigResponse response;
+    return stub->PublishConfig(&context, request, &response).error_code();
+}
+
+QString replaced(QString text, const QString &from, const QString &to) {
+    return text.replace(from, to);
+}
+
+const ConfigItemRef kCheckoutApp{QStringLiteral("prod"), QStringLiteral("checkout"),
+                                 QStringLiteral("app.yaml")};
+
 // Artifacts go next to the test binary, i.e. into the test's build directory.
 QString artifact(const QString &name) {
     return QDir(QCoreApplication::applicationDirPath()).filePath(name);
@@ -160,6 +226,8 @@ private slots:
         QVERIFY2(fleet.isOk(), fleet.toString().c_str());
         const Status health = testing::seedDemoHealth(m_daemon->adminConnection());
         QVERIFY2(health.isOk(), health.toString().c_str());
+        const Status seeded = testing::seedDemoConfig(m_daemon->adminConnection());
+        QVERIFY2(seeded.isOk(), seeded.toString().c_str());
 
         m_theme = std::make_unique<ThemeController>();
         m_theme->setMode(ThemeMode::Light);
@@ -516,6 +584,238 @@ private slots:
         api.shutdown();
     }
 
+    void configPageEditsPublishesAndSeesConflicts() {
+        QVERIFY(m_window->showPage(QStringLiteral("config")));
+        ConfigPage *page = m_window->configPage();
+        QTRY_VERIFY_WITH_TIMEOUT(page->hasData(), 20000);
+        QCOMPARE(page->tree()->namespaceNames(), (QStringList{"prod", "staging"}));
+        QCOMPARE(page->tree()->itemCount(), 5);
+        QTRY_VERIFY_WITH_TIMEOUT(m_api->isConfigWatchLive(), 20000);
+        QVERIFY(page->selectItem(kCheckoutApp));
+        QTRY_VERIFY_WITH_TIMEOUT(page->openItem() && page->openItem()->ref == kCheckoutApp, 10000);
+        QCOMPARE(page->openItem()->version, 3);
+        CodeEditor *editor = page->editor();
+        const QString published = QString::fromStdString(testing::demoCheckoutYaml());
+        QCOMPARE(editor->toPlainText(), published);
+        QCOMPARE(editor->contentFormat(), ConfigFormat::Yaml);
+        QVERIFY(!editor->isReadOnly());
+        QVERIFY(page->writeBlockedReason().isEmpty());
+
+        // Search narrows the tree.
+        page->setSearchText(QStringLiteral("gateway"));
+        QCOMPARE(page->filteredTree()->rowCount(), 1);
+        page->setSearchText(QString());
+        QCOMPARE(page->filteredTree()->rowCount(), 2);
+
+        // A YAML error: marked on its line after a short pause, explained under the editor.
+        editor->setPlainText(replaced(published, QStringLiteral("  pool: 20\n"),
+                                      QStringLiteral("  pool: 20\n bad: indent\n")));
+        QTRY_COMPARE_WITH_TIMEOUT(editor->problemLine(), 10, 5000);
+        QVERIFY2(page->problemText().startsWith(QStringLiteral("Line 10")),
+                 qPrintable(page->problemText()));
+        QVERIFY(page->openReview() == nullptr);
+        QVERIFY(m_window->grab().save(artifact(QStringLiteral("console-config-error.png"))));
+
+        // A good edit, reviewed and published with base_version = 3.
+        const QString edit =
+            replaced(published, QStringLiteral("pool: 20"), QStringLiteral("pool: 40"));
+        editor->setPlainText(edit);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->problem(), 5000);
+        QVERIFY(page->isDirty());
+        QPointer<ConfigPublishDialog> dialog = page->openReview();
+        QVERIFY(dialog);
+        QCOMPARE(dialog->baseVersion(), 3);
+        const SideBySideDiff &diff = dialog->diffView()->diff();
+        QCOMPARE(diff.added, 1);
+        QCOMPARE(diff.removed, 1);
+        const auto changed = std::find_if(diff.rows.cbegin(), diff.rows.cend(), [](const auto &r) {
+            return r.kind == DiffRow::Kind::Changed;
+        });
+        QVERIFY(changed != diff.rows.cend());
+        QCOMPARE(changed->left.trimmed(), QStringLiteral("pool: 20"));
+        QCOMPARE(changed->right.trimmed(), QStringLiteral("pool: 40"));
+        QCOMPARE(changed->leftLine, changed->rightLine);
+        QVERIFY(dialog->grab().save(artifact(QStringLiteral("console-config-review.png"))));
+        QVERIFY(!dialog->publish()); // a comment is required
+        QVERIFY(dialog->messageText().contains(QStringLiteral("comment is required")));
+        dialog->setComment(QStringLiteral("pool 40 for the sale"));
+        QVERIFY(dialog->publish());
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.isNull(), 10000);
+        auto now = currentConfig(*m_daemon, "checkout", "app.yaml");
+        QCOMPARE(now.version(), 4);
+        QCOMPARE(QString::fromStdString(now.content()), edit);
+        QCOMPARE(now.comment(), std::string("pool 40 for the sale"));
+        QTRY_COMPARE_WITH_TIMEOUT(page->openItem()->version, 4, 5000);
+        QVERIFY(!page->isDirty());
+        QTRY_COMPARE_WITH_TIMEOUT(
+            page->tree()->itemAt(page->tree()->indexOf(kCheckoutApp))->version, 4, 5000);
+
+        // Someone else publishes while this edit is open: the page says so and keeps the edit.
+        std::string aliceToken;
+        QCOMPARE(createToken(*m_daemon, "alice", v1::ROLE_OPERATOR, &aliceToken),
+                 grpc::StatusCode::OK);
+        const QString mine = replaced(edit, QStringLiteral("pool: 40"), QStringLiteral("pool: 45"));
+        editor->setPlainText(mine);
+        const QString theirs =
+            replaced(edit, QStringLiteral("gift_cards: false"), QStringLiteral("gift_cards: true"));
+        QCOMPARE(
+            publishElsewhere(*m_daemon, aliceToken, theirs.toStdString(), 4, "gift cards back on"),
+            grpc::StatusCode::OK);
+        QTRY_VERIFY_WITH_TIMEOUT(page->noticeText().contains(QStringLiteral("alice published v5")),
+                                 10000);
+        QCOMPARE(editor->toPlainText(), mine);
+        QCOMPARE(page->openItem()->version, 4);
+
+        // Publishing from v4 is refused; the dialog shows their v5 against the edit.
+        dialog = page->openReview();
+        QVERIFY(dialog);
+        QCOMPARE(dialog->baseVersion(), 4);
+        dialog->setComment(QStringLiteral("pool 45"));
+        QVERIFY(dialog->publish());
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), ConfigPublishDialog::Stage::Conflict, 10000);
+        QVERIFY(dialog->theirs());
+        QCOMPARE(dialog->theirs()->version, 5);
+        QCOMPARE(dialog->theirs()->author, QStringLiteral("alice"));
+        QVERIFY2(dialog->messageText().contains(QStringLiteral("gift cards back on")),
+                 qPrintable(dialog->messageText()));
+        QVERIFY(dialog->messageText().contains(QStringLiteral("Someone else published first")));
+        // Re-diffed: their gift_cards line against the edit's, and the edit's pool line.
+        const SideBySideDiff &rediff = dialog->diffView()->diff();
+        QCOMPARE(rediff.added, 2);
+        QCOMPARE(rediff.removed, 2);
+        QCOMPARE(currentConfig(*m_daemon, "checkout", "app.yaml").version(), 5);
+        QVERIFY(dialog->grab().save(artifact(QStringLiteral("console-config-conflict.png"))));
+        QVERIFY(dialog->publishOverTheirs());
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.isNull(), 10000);
+        now = currentConfig(*m_daemon, "checkout", "app.yaml");
+        QCOMPARE(now.version(), 6);
+        QCOMPARE(QString::fromStdString(now.content()), mine);
+        QTRY_COMPARE_WITH_TIMEOUT(page->openItem()->version, 6, 5000);
+        QVERIFY(page->noticeText().isEmpty());
+    }
+
+    void configConflictCanDiscardTheEdit() {
+        ConfigPage *page = m_window->configPage();
+        CodeEditor *editor = page->editor();
+        const qint64 base = page->openItem()->version;
+        editor->setPlainText(editor->toPlainText() + QStringLiteral("# mine\n"));
+        std::string token;
+        QCOMPARE(createToken(*m_daemon, "bob", v1::ROLE_OPERATOR, &token), grpc::StatusCode::OK);
+        const std::string theirs =
+            currentConfig(*m_daemon, "checkout", "app.yaml").content() + "# theirs\n";
+        QCOMPARE(publishElsewhere(*m_daemon, token, theirs, base, "bob's note"),
+                 grpc::StatusCode::OK);
+        QPointer<ConfigPublishDialog> dialog = page->openReview();
+        QVERIFY(dialog);
+        dialog->setComment(QStringLiteral("note"));
+        QVERIFY(dialog->publish());
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), ConfigPublishDialog::Stage::Conflict, 10000);
+        dialog->discardEdit();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.isNull(), 5000);
+        QCOMPARE(page->openItem()->version, base + 1);
+        QCOMPARE(editor->toPlainText(), QString::fromStdString(theirs));
+        QVERIFY(!page->isDirty());
+    }
+
+    void configHistoryDiffsAndRollsBack() {
+        ConfigPage *page = m_window->configPage();
+        page->showTab(ConfigPage::Tab::History);
+        ConfigHistoryPanel *history = page->historyPanel();
+        const qint64 latest = page->openItem()->version;
+        QTRY_COMPARE_WITH_TIMEOUT(history->versions()->rowCount(), int(latest), 10000);
+        QCOMPARE(history->versions()->versionAt(0).version, latest);
+        QCOMPARE(history->versions()->versionAt(int(latest) - 3).comment,
+                 QStringLiteral("bigger pool for the sale; gift cards off"));
+        QVERIFY(history->selectVersions({3, 6}));
+        QTRY_COMPARE_WITH_TIMEOUT(history->diffedVersions(), (QPair<qint64, qint64>(3, 6)), 10000);
+        QVERIFY(history->diffView()->diff().added > 0);
+        QVERIFY(m_window->grab().save(artifact(QStringLiteral("console-config-history.png"))));
+
+        history->setCommentPrompt(
+            [](QWidget *, const QString &, const QString &) -> std::optional<QString> {
+                return QStringLiteral("back to the sale config");
+            });
+        QVERIFY(history->selectVersions({3}));
+        history->requestRollback();
+        QTRY_COMPARE_WITH_TIMEOUT(currentConfig(*m_daemon, "checkout", "app.yaml").version(),
+                                  latest + 1, 10000);
+        QCOMPARE(currentConfig(*m_daemon, "checkout", "app.yaml").content(),
+                 testing::demoCheckoutYaml());
+        QTRY_COMPARE_WITH_TIMEOUT(page->openItem()->version, latest + 1, 5000);
+        QCOMPARE(page->editor()->toPlainText(),
+                 QString::fromStdString(testing::demoCheckoutYaml()));
+        QTRY_COMPARE_WITH_TIMEOUT(history->versions()->rowCount(), int(latest) + 1, 10000);
+        QCOMPARE(history->versions()->versionAt(0).kind, ConfigVersionKind::Rollback);
+        QCOMPARE(history->versions()->versionAt(0).restores, 3);
+    }
+
+    void configGrayReleaseStartsAndCancels() {
+        ConfigPage *page = m_window->configPage();
+        page->showTab(ConfigPage::Tab::Gray);
+        ConfigGrayPanel *gray = page->grayPanel();
+        QVERIFY(!gray->isInProgress());
+        const QString published = page->editor()->toPlainText();
+        page->editor()->setPlainText(
+            replaced(published, QStringLiteral("pool: 20"), QStringLiteral("pool: 30")));
+        gray->setTarget(ConfigGrayPanel::Target::Selector, QStringLiteral("zone=a"));
+        QVERIFY(!gray->start()); // no comment
+        gray->setComment(QStringLiteral("try pool 30 in zone a"));
+        QVERIFY(gray->start());
+        QTRY_VERIFY_WITH_TIMEOUT(gray->isInProgress(), 10000);
+        const auto item = currentConfig(*m_daemon, "checkout", "app.yaml");
+        QVERIFY(item.has_gray());
+        QCOMPARE(item.gray().selector(), std::string("zone=a"));
+        QVERIFY(m_window->grab().save(artifact(QStringLiteral("console-config-gray.png"))));
+        QVERIFY(gray->cancel());
+        QTRY_VERIFY_WITH_TIMEOUT(!gray->isInProgress(), 10000);
+        QVERIFY(!currentConfig(*m_daemon, "checkout", "app.yaml").has_gray());
+
+        page->showTab(ConfigPage::Tab::Applied);
+        ConfigAppliedPanel *applied = page->appliedPanel();
+        QTRY_VERIFY_WITH_TIMEOUT(applied->model()->rowCount() == 3, 10000);
+        QVERIFY2(applied->summaryText().contains(QStringLiteral("checkout-3")),
+                 qPrintable(applied->summaryText()));
+        QVERIFY(m_window->grab().save(artifact(QStringLiteral("console-config-applied.png"))));
+        page->showTab(ConfigPage::Tab::Editor);
+        // Leave the page clean for the other tests.
+        page->selectItem(kCheckoutApp);
+        if (page->isDirty()) {
+            page->editor()->setPlainText(page->openItem()->content);
+        }
+    }
+
+    void configPageIsReadOnlyForViewers() {
+        std::string secret;
+        QCOMPARE(createToken(*m_daemon, "config-reader", v1::ROLE_VIEWER, &secret),
+                 grpc::StatusCode::OK);
+        ApiClient api;
+        ConfigPage page(&api);
+        page.resize(1200, 800);
+        ConnectionSettings settings;
+        settings.address = QString::fromStdString(m_daemon->grpcAddress());
+        settings.token = QString::fromStdString(secret);
+        api.connectTo(settings);
+        QTRY_VERIFY_WITH_TIMEOUT(page.hasData(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(page.identity().isViewer(), 10000);
+        // The secret arrives masked, and the editor is read-only for a viewer in any case.
+        QVERIFY(page.selectItem(
+            {QStringLiteral("prod"), QStringLiteral("payments"), QStringLiteral("api-key")}));
+        QTRY_VERIFY_WITH_TIMEOUT(page.openItem() && page.openItem()->ref.key == "api-key", 10000);
+        QVERIFY(page.openItem()->masked);
+        QCOMPARE(page.editor()->toPlainText(), QStringLiteral("********"));
+        QVERIFY(page.editor()->isReadOnly());
+        QVERIFY2(page.writeBlockedReason().contains(QStringLiteral("viewer")),
+                 qPrintable(page.writeBlockedReason()));
+        QVERIFY(page.selectItem(kCheckoutApp));
+        QTRY_VERIFY_WITH_TIMEOUT(page.openItem() && page.openItem()->ref == kCheckoutApp, 10000);
+        QVERIFY(page.editor()->isReadOnly());
+        QVERIFY(page.openReview() == nullptr);
+        auto *review = page.findChild<QPushButton *>(QStringLiteral("reviewAndPublish"));
+        QVERIFY(review && !review->isEnabled());
+        QVERIFY(review->toolTip().contains(QStringLiteral("viewer")));
+        api.shutdown();
+    }
+
     void darkThemeRenders() {
         QVERIFY(m_window->showPage(QStringLiteral("audit")));
         m_theme->setMode(ThemeMode::Dark);
@@ -538,6 +838,23 @@ private slots:
         QVERIFY(dialog->grab().toImage().save(
             artifact(QStringLiteral("console-health-check-dark.png"))));
         dialog->reject();
+
+        // The Config page with an error marker, in the dark.
+        QVERIFY(m_window->showPage(QStringLiteral("config")));
+        ConfigPage *config = m_window->configPage();
+        QVERIFY(config->selectItem(kCheckoutApp));
+        QTRY_VERIFY_WITH_TIMEOUT(config->openItem() && config->openItem()->ref == kCheckoutApp,
+                                 10000);
+        const QString published = config->openItem()->content;
+        config->editor()->setPlainText(replaced(published, QStringLiteral("  pool: 20\n"),
+                                                QStringLiteral("  pool: 20\n bad: indent\n")));
+        config->editor()->validateNow();
+        QCOMPARE(config->editor()->problemLine(), 10);
+        QCoreApplication::processEvents();
+        image = m_window->grab().toImage();
+        QVERIFY(qGray(image.pixel(image.width() / 2, image.height() - 60)) < 128);
+        QVERIFY(image.save(artifact(QStringLiteral("console-config-error-dark.png"))));
+        config->editor()->setPlainText(published);
         m_theme->setMode(ThemeMode::Light);
     }
 

@@ -1,0 +1,79 @@
+#pragma once
+
+#include "models/config_content_check.h"
+#include "net/api_types.h"
+
+#include <QColor>
+#include <QPlainTextEdit>
+#include <QTimer>
+
+#include <optional>
+
+namespace aegis::console {
+
+class ConfigHighlighter;
+
+// A plain-text editor for config content: line numbers in a gutter, syntax highlighting for the
+// content's format, and live validation. A short pause after each edit runs the daemon's own
+// validator (checkConfigContent); a problem is marked where it is, with a wavy underline from its
+// column and a marker in the gutter, and announced through problemChanged for the message under
+// the editor. The diff view reuses it read-only, with its own line labels and line backgrounds.
+class CodeEditor final : public QPlainTextEdit {
+    Q_OBJECT
+public:
+    explicit CodeEditor(QWidget *parent = nullptr);
+
+    void setContentFormat(ConfigFormat format);
+    ConfigFormat contentFormat() const { return m_format; }
+    // The JSON Schema content must satisfy (json and yaml), checked with the syntax.
+    void setSchema(const QString &schema);
+    // Whether edits are validated (off for the diff panes and for text).
+    void setValidationEnabled(bool enabled);
+    // How long typing must pause before validating.
+    void setValidationDelay(int milliseconds) { m_validationTimer.setInterval(milliseconds); }
+    // Validates now instead of after the pause.
+    void validateNow();
+    const std::optional<ContentProblem> &problem() const { return m_problem; }
+    // The 1-based line of the problem marker; 0 when there is none.
+    int problemLine() const;
+
+    // What the gutter shows beside each block, instead of 1, 2, 3…; 0 shows nothing. Empty: the
+    // block numbers.
+    void setLineLabels(const QList<int> &labels);
+    // A full-width background per block (invalid: none).
+    void setLineBackgrounds(const QList<QColor> &backgrounds);
+
+    ConfigHighlighter *highlighter() const { return m_highlighter; }
+    int gutterWidth() const;
+    // The text the gutter shows for 0-based block `block` (for tests).
+    QString gutterLabel(int block) const;
+
+signals:
+    void problemChanged(const std::optional<aegis::console::ContentProblem> &problem);
+
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
+private:
+    class Gutter;
+    friend class Gutter;
+
+    void paintGutter(QPaintEvent *event);
+    void updateGutterWidth();
+    void updateGutter(const QRect &rect, int dy);
+    void updateSelections();
+    void setProblem(const std::optional<ContentProblem> &problem);
+
+    Gutter *m_gutter;
+    ConfigHighlighter *m_highlighter;
+    ConfigFormat m_format = ConfigFormat::Text;
+    QString m_schema;
+    bool m_validationEnabled = true;
+    QTimer m_validationTimer;
+    std::optional<ContentProblem> m_problem;
+    QList<int> m_lineLabels;
+    QList<QColor> m_lineBackgrounds;
+};
+
+} // namespace aegis::console
