@@ -149,6 +149,24 @@ start_fleet() {
             --interval 1s --probe-timeout 500ms --rise 2 --fall 3 >/dev/null ||
             echo "    could not set the health check of $service" >&2
     done
+    # Each service's behaviour lives in the config center (demo/<service>/behaviour.json): edit it
+    # in the console's Config page and the samples change their answers and metrics at once.
+    local latency errors
+    for service in checkout inventory payments; do
+        if ctl --token-file "$DATA_DIR/admin.token" config get "demo/$service/behaviour.json" \
+            >/dev/null 2>&1; then
+            continue # kept from an earlier run, with whatever was edited since
+        fi
+        case $service in
+            checkout) latency=8ms errors=0.002 ;;
+            inventory) latency=3ms errors=0 ;;
+            *) latency=15ms errors=0.01 ;;
+        esac
+        ctl --token-file "$DATA_DIR/admin.token" config put "demo/$service/behaviour.json" \
+            --format json --comment "demo defaults" --content \
+            "{\"latency\": \"$latency\", \"error_rate\": $errors, \"greeting\": \"hello from $service\", \"features\": {\"new_checkout\": false}}" \
+            >/dev/null || echo "    could not publish the behaviour of $service" >&2
+    done
 
     "$LOADGEN" --aegis "$GRPC_ADDR" --token-file "$FLEET_TOKEN" \
         --services checkout,inventory,payments --rate 200 --concurrency 16 --interval 5s \
@@ -158,6 +176,7 @@ start_fleet() {
 ==> demo fleet: $registered of $instances instances registered (checkout, inventory, payments)
     instances    $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token instances list
     health       $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token health show checkout
+    config       $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token config get demo/checkout/behaviour.json
     traffic      aegis-loadgen at 200 req/s; summaries every 5 s in $LOG_DIR/loadgen.log
     fleet logs   $LOG_DIR/sample-*.log
 FLEET
