@@ -1036,6 +1036,39 @@ std::string changesText(const v1::Proposal &proposal) {
     return orDash(text);
 }
 
+int runDelete(CommandContext &context, const po::variables_map &values) {
+    const auto ref = itemArg(values);
+    auto stub = v1::ConfigService::NewStub(context.channel());
+    v1::DeleteConfigItemRequest request;
+    *request.mutable_ref() = ref;
+    if (const auto given = baseVersionFlag(values)) {
+        request.set_expected_version(*given);
+    } else {
+        // Deleting what was just read: a publish in between still makes it ABORTED.
+        std::optional<v1::ConfigItem> current;
+        if (const auto status = fetchItem(context, *stub, ref, current); !status.ok()) {
+            return context.failRpc(status);
+        }
+        if (!current) {
+            return context.failRpc(
+                grpc::Status(grpc::StatusCode::NOT_FOUND, "there is no config " + pathOf(ref)));
+        }
+        request.set_expected_version(current->version());
+    }
+    v1::DeleteConfigItemResponse response;
+    const auto call = context.newCall();
+    if (const auto status = stub->DeleteConfigItem(call.get(), request, &response); !status.ok()) {
+        return context.failRpc(status);
+    }
+    if (context.format() == OutputFormat::Json) {
+        context.printJson(response);
+        return 0;
+    }
+    context.out() << "Deleted " << pathOf(ref) << " at version " << request.expected_version()
+                  << ", with its history (revision " << response.header().revision() << ").\n";
+    return 0;
+}
+
 int runProposals(CommandContext &context, const po::variables_map &values) {
     v1::ListProposalsRequest request;
     request.set_namespace_(namespaceArg(values));
@@ -1716,6 +1749,21 @@ std::vector<Command> configCommands() {
              declareComment(flags, false);
          },
          guarded(runGrayPromote)},
+        // The short form the gray release's last step is known by.
+        {"config promote", "NAMESPACE/GROUP/KEY [--comment TEXT] [flags]",
+         "Same as 'config gray promote'.",
+         [](CommandFlags &flags) {
+             declareItem(flags);
+             declareComment(flags, false);
+         },
+         guarded(runGrayPromote)},
+        {"config delete", "NAMESPACE/GROUP/KEY [--base-version N] [flags]",
+         "Deletes an item and its history (at the version read, or the one given).",
+         [](CommandFlags &flags) {
+             declareItem(flags);
+             declareBaseVersion(flags);
+         },
+         guarded(runDelete)},
         {"config gray cancel", "NAMESPACE/GROUP/KEY [flags]",
          "Ends a gray release; its instances go back to the published version.", declareItem,
          guarded(runGrayCancel)},

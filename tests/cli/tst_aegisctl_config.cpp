@@ -86,6 +86,7 @@ private slots:
     void exportThenImportIntoAnotherNamespace();
     void appliedWithoutAcknowledgements();
     void watchSeesLivePut();
+    void promoteShortFormAndDelete();
     void usageErrors_data();
     void usageErrors();
     void help_data();
@@ -839,6 +840,23 @@ void TestAegisctlConfig::help() {
     const auto result = aegis::testing::runCommand(argv);
     CHECK_EXIT(result, 0);
     QVERIFY2(contains(result.out, expected.toStdString()), result.out.c_str());
+}
+
+void TestAegisctlConfig::promoteShortFormAndDelete() {
+    const std::string item = "shop/checkout/short.json";
+    CHECK_EXIT(ctl({"config", "put", item, "--content", "{\"a\": 1}", "--comment", "first"}), 0);
+    CHECK_EXIT(ctl({"config", "gray", "start", item, "--content", "{\"a\": 2}", "--percent", "50",
+                    "--comment", "half"}),
+               0);
+    CHECK_EXIT(ctl({"config", "promote", item, "--comment", "all"}), 0);
+    QCOMPARE(ctl({"config", "get", item, "--raw"}).out, std::string("{\"a\": 2}"));
+    // A stale version refuses the deletion; the current one takes the item and its history.
+    CHECK_EXIT(ctl({"config", "delete", item, "--base-version", "1"}), 1);
+    const auto deleted = ctl({"config", "delete", item});
+    CHECK_EXIT(deleted, 0);
+    QVERIFY2(contains(deleted.out, "Deleted " + item + " at version 3"), deleted.out.c_str());
+    CHECK_EXIT(ctl({"config", "get", item}), 1);
+    CHECK_EXIT(ctl({"config", "history", item}), 0);
 }
 
 QTEST_GUILESS_MAIN(TestAegisctlConfig)
