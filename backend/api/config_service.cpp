@@ -52,7 +52,8 @@ void toProto(const config::Item &item, bool masked, bool withContent, v1::Config
     out->set_secret(item.secret);
     out->set_schema(item.schema);
     out->set_version(item.version);
-    out->set_content_sha256(item.sha256);
+    // An unsalted hash of a short secret would let a viewer guess it offline.
+    out->set_content_sha256(hide ? std::string() : item.sha256);
     out->set_author(item.author);
     out->set_comment(item.comment);
     api::toProto(item.updateTime, out->mutable_update_time());
@@ -82,7 +83,7 @@ void toProto(const config::Version &version, bool masked, bool withContent,
         out->set_content(hide ? std::string(config::kMask) : version.content);
     }
     out->set_masked(hide);
-    out->set_content_sha256(version.sha256);
+    out->set_content_sha256(hide ? std::string() : version.sha256);
     out->set_author(version.author);
     out->set_comment(version.comment);
     api::toProto(version.time, out->mutable_time());
@@ -359,7 +360,7 @@ ConfigServiceImpl::DeleteConfigItem(Context *context, const v1::DeleteConfigItem
         return call->reactor();
     }
     call->setSummary("delete at v" + std::to_string(request->expected_version()));
-    m_config.remove(refFrom(request->ref()), request->expected_version(),
+    m_config.remove(refFrom(request->ref()), request->expected_version(), authorOf(call->caller()),
                     revisionInto(call, response->mutable_header()), {call->auditOperation()});
     return call->reactor();
 }
@@ -603,7 +604,9 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
         const std::string &content = gray ? item.gray->content : item.content;
         out->set_content(masked && item.secret ? std::string(config::kMask) : content);
         out->set_version(gray ? item.gray->version : item.version);
-        out->set_content_sha256(gray ? item.gray->sha256 : item.sha256);
+        out->set_content_sha256(masked && item.secret ? std::string()
+                                : gray                ? item.gray->sha256
+                                                      : item.sha256);
         out->set_gray(gray);
     };
     auto labelsOf = [this, service, instanceId]() {
@@ -642,12 +645,13 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
     };
     const bool fromNow = request->start_revision() == 0;
     auto first = [this, fromNow, prefix, exactKey, eventFor,
-                  labelsOf](store::Revision, v1::WatchConfigResponse &response) {
+                  labelsOf](store::Revision startsAfter, v1::WatchConfigResponse &response) {
         if (!fromNow) {
             return;
         }
-        // Read from the store, not the cache: it is never behind the watch's start, so nothing
-        // published in between is missed (at worst an item arrives twice, at the same version).
+        // Read from the store, not the cache: it is never behind the watch's start. What changed
+        // after the start is left to the stream, so no watcher sees an older version after a
+        // newer one.
         auto current =
             exactKey.empty() ? m_api.store.rangePrefix(prefix) : m_api.store.get(exactKey);
         if (!current) {
@@ -656,6 +660,9 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
         const Labels labels = labelsOf();
         response.set_snapshot(true);
         for (const auto &kv : current->kvs) {
+            if (kv.modRevision > startsAfter) {
+                continue; // changed after the watch's start: the stream delivers it, in order
+            }
             if (const auto item = decodeShared(kv)) {
                 auto *out = response.add_events();
                 eventFor(*item, labels, out);

@@ -480,6 +480,16 @@ void ConfigWatcher::sendAcks() {
 }
 
 void ConfigWatcher::loadSnapshotFile() {
+    // A damaged or hand-edited file (a field of the wrong type) must not take the service down.
+    try {
+        readSnapshotFile();
+    } catch (const std::exception &error) {
+        setError(Status(StatusCode::DataLoss,
+                        "snapshot file " + m_options.snapshotFile.string() + ": " + error.what()));
+    }
+}
+
+void ConfigWatcher::readSnapshotFile() {
     m_snapshotFileTried = true;
     const auto &path = m_options.snapshotFile;
     std::error_code error;

@@ -208,6 +208,7 @@ private:
     void queueAck(const ConfigRef &ref, std::int64_t version, const ApplyResult &result);
     void sendAcks();
     void loadSnapshotFile();
+    void readSnapshotFile();
     void writeSnapshotFile();
     void setError(Status error);
 

@@ -13,6 +13,8 @@
 namespace aegis::config {
 namespace {
 
+constexpr std::size_t kMaxAppliedPerItem = 10000;
+
 using namespace std::chrono;
 using nlohmann::json;
 
@@ -174,6 +176,7 @@ std::string ConfigCenter::openIf(bool secret, const std::string &stored) const {
     }
     auto opened = m_secrets.open(stored);
     if (!opened) {
+        ++m_unreadableSecrets;
         log::error("a secret configuration value cannot be decrypted",
                    {{"error", opened.status().message()}});
         return {};
@@ -339,6 +342,7 @@ Status ConfigCenter::load() {
     }
     for (const auto &kv : proposals->kvs) {
         if (auto proposal = decodeProposal(kv.value)) {
+            proposal->modRevision = kv.modRevision;
             m_proposals[proposal->ns + "/" + proposal->id] = std::move(*proposal);
         }
     }
@@ -366,6 +370,14 @@ Status ConfigCenter::load() {
         m_applied[rest.substr(0, slashes[2])][instance.service + "/" + instance.instanceId] =
             std::move(instance);
     }
+    if (m_unreadableSecrets > 0) {
+        // Serving them as empty content to the services would be worse than not starting.
+        return Status(
+            StatusCode::DataLoss,
+            std::to_string(m_unreadableSecrets.load()) +
+                " secret configuration value(s) cannot be decrypted with the key file "
+                "config.key in the data directory (was it lost or replaced?); restore it");
+    }
     log::info("configuration loaded", {{"items", m_items.size()},
                                        {"namespaces", m_namespaces.size()},
                                        {"proposals", m_proposals.size()}});
@@ -386,6 +398,7 @@ void ConfigCenter::applyCommitted(const std::vector<store::Event> &events) {
             }
         } else if (key.rfind(kProposalsPrefix, 0) == 0 && event.type == store::EventType::Put) {
             if (auto proposal = decodeProposal(event.kv.value)) {
+                proposal->modRevision = event.kv.modRevision;
                 m_proposals[proposal->ns + "/" + proposal->id] = std::move(*proposal);
             }
         }
@@ -534,26 +547,64 @@ void ConfigCenter::commitItems(Prepared prepared, Done done,
     });
 }
 
+bool ConfigCenter::requiresApproval(const std::string &ns) const {
+    std::shared_lock lock(m_mutex);
+    const auto settings = m_namespaces.find(ns);
+    return settings != m_namespaces.end() && settings->second.requireApproval;
+}
+
+Status ConfigCenter::checkDirectChange(const ItemRef &ref, const Author &author,
+                                       std::string_view what) const {
+    if (author.isAdmin || !requiresApproval(ref.ns)) {
+        return Status::ok();
+    }
+    return Status(StatusCode::PermissionDenied,
+                  "namespace '" + ref.ns + "' requires approval: " + std::string(what) +
+                      " there is for admins; publish the content as a change to propose it");
+}
+
 void ConfigCenter::publish(std::vector<Change> changes, std::string comment, Author author,
                            Done done, std::vector<store::Operation> alsoWrite, VersionKind kind) {
     auto prepared = prepare(changes, comment, author, kind, 0);
     if (!prepared) {
         return done(prepared.status());
     }
-    const std::string ns = changes.front().ref.ns;
+    std::set<std::string> namespaces;
     bool approval = false;
-    {
-        std::shared_lock lock(m_mutex);
-        const auto settings = m_namespaces.find(ns);
-        approval = settings != m_namespaces.end() && settings->second.requireApproval;
+    for (const Change &change : changes) {
+        namespaces.insert(change.ref.ns);
+        approval = approval || requiresApproval(change.ref.ns);
     }
     if (!approval) {
         return commitItems(std::move(*prepared), std::move(done), std::move(alsoWrite));
     }
-    for (const Change &change : changes) {
-        if (change.ref.ns != ns) {
-            return done(invalidArgument("a change set in a namespace that requires approval "
-                                        "must stay within that namespace"));
+    if (namespaces.size() > 1) {
+        return done(invalidArgument("a change set that touches a namespace requiring approval "
+                                    "must stay within that namespace"));
+    }
+    propose(std::move(changes), std::move(comment), author, std::move(done), std::move(alsoWrite));
+}
+
+void ConfigCenter::propose(std::vector<Change> changes, std::string comment, const Author &author,
+                           Done done, std::vector<store::Operation> alsoWrite) {
+    const std::string ns = changes.front().ref.ns;
+    {
+        std::shared_lock lock(m_mutex);
+        std::size_t pending = 0;
+        for (const auto &[key, proposal] : m_proposals) {
+            pending += proposal.ns == ns && proposal.state == ProposalState::Pending ? 1 : 0;
+        }
+        if (pending >= 1000) {
+            return done(Status(StatusCode::ResourceExhausted,
+                               "namespace '" + ns +
+                                   "' already has 1000 pending proposals; decide some first"));
+        }
+        // A secret stays one (sealed, masked) whether or not the change restates its attributes.
+        for (Change &change : changes) {
+            if (const auto it = m_items.find(change.ref.path());
+                it != m_items.end() && !change.updateAttributes) {
+                change.secret = it->second.secret;
+            }
         }
     }
     Proposal proposal;
@@ -575,14 +626,15 @@ void ConfigCenter::publish(std::vector<Change> changes, std::string comment, Aut
         .put(proposalKey(ns, proposal.id), encodeProposal(proposal));
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
     m_store.commitAsync(std::move(txn), [this, proposal, done = std::move(done)](
-                                            StatusOr<store::TransactionResult> result) {
+                                            StatusOr<store::TransactionResult> result) mutable {
         if (!result || !result->succeeded) {
             return done(result ? Status(StatusCode::Aborted, "proposal id taken; retry")
                                : result.status());
         }
         applyCommitted(result->events);
         PublishResult published;
-        published.proposal = proposal;
+        proposal.modRevision = result->revision;
+        published.proposal = std::move(proposal);
         published.revision = result->revision;
         done(std::move(published));
     });
@@ -603,21 +655,27 @@ void ConfigCenter::rollback(const ItemRef &ref, std::int64_t toVersion, std::int
     change.format = target->format;
     change.content = target->content;
     change.baseVersion = baseVersion;
-    auto prepared = prepare({change},
-                            "rollback to v" + std::to_string(toVersion) +
-                                (comment.empty() ? std::string() : ": " + comment),
-                            author, VersionKind::Rollback, toVersion);
+    const std::string why = "rollback to v" + std::to_string(toVersion) +
+                            (comment.empty() ? std::string() : ": " + comment);
+    auto prepared = prepare({change}, why, author, VersionKind::Rollback, toVersion);
     if (!prepared) {
         return done(prepared.status());
+    }
+    if (requiresApproval(ref.ns)) {
+        // A rollback is a change like any other there: someone else approves it.
+        return propose({change}, why, author, std::move(done), std::move(alsoWrite));
     }
     commitItems(std::move(*prepared), std::move(done), std::move(alsoWrite), "rollback");
 }
 
-void ConfigCenter::remove(const ItemRef &ref, std::int64_t expectedVersion,
+void ConfigCenter::remove(const ItemRef &ref, std::int64_t expectedVersion, const Author &author,
                           std::function<void(StatusOr<store::Revision>)> done,
                           std::vector<store::Operation> alsoWrite) {
     if (Status s = validateRef(ref); !s.isOk()) {
         return done(s);
+    }
+    if (Status allowed = checkDirectChange(ref, author, "deleting an item"); !allowed.isOk()) {
+        return done(allowed);
     }
     const auto current = item(ref);
     if (!current) {
@@ -650,6 +708,9 @@ void ConfigCenter::startGray(const ItemRef &ref, std::string content, std::int64
                              std::vector<store::Operation> alsoWrite) {
     if (Status s = validateRef(ref); !s.isOk()) {
         return done(s);
+    }
+    if (Status allowed = checkDirectChange(ref, author, "a gray release"); !allowed.isOk()) {
+        return done(allowed);
     }
     const int targetings = (targeting.selector.empty() ? 0 : 1) +
                            (targeting.instanceIds.empty() ? 0 : 1) +
@@ -726,6 +787,10 @@ void ConfigCenter::promoteGray(const ItemRef &ref, std::string comment, Author a
                                std::vector<store::Operation> alsoWrite) {
     if (Status s = validateRef(ref); !s.isOk()) {
         return done(s);
+    }
+    if (Status allowed = checkDirectChange(ref, author, "promoting a gray release");
+        !allowed.isOk()) {
+        return done(allowed);
     }
     const auto current = item(ref);
     if (!current || !current->gray) {
@@ -814,16 +879,20 @@ void ConfigCenter::approve(const std::string &ns, const std::string &id, Author 
                            "a proposal is approved by someone other than its proposer (" +
                                proposal->proposer + ")"));
     }
-    auto prepared =
-        prepare(proposal->changes, proposal->comment + " (approved by " + approver.name + ")",
-                Author{proposal->proposer, false}, VersionKind::Publish, 0);
+    const std::string suffix = " (approved by " + approver.name + ")";
+    const std::size_t room = suffix.size() < 1024 ? 1024 - suffix.size() : 0;
+    auto prepared = prepare(proposal->changes, proposal->comment.substr(0, room) + suffix,
+                            Author{proposal->proposer, false}, VersionKind::Publish, 0);
     if (!prepared) {
         return done(prepared.status());
     }
+    const store::Revision decidedAt = proposal->modRevision;
     proposal->state = ProposalState::Approved;
     proposal->decidedBy = approver.name;
     proposal->decideTime = m_clock->now();
-    prepared->txn.put(proposalKey(ns, id), encodeProposal(*proposal));
+    // Decided once: a concurrent approval or rejection fails its compare.
+    prepared->txn.ifModRevision(proposalKey(ns, id), decidedAt)
+        .put(proposalKey(ns, id), encodeProposal(*proposal));
     commitItems(std::move(*prepared), std::move(done), std::move(alsoWrite), "approved");
 }
 
@@ -844,21 +913,27 @@ void ConfigCenter::reject(const std::string &ns, const std::string &id, Author r
     if (proposal->state != ProposalState::Pending) {
         return done(failedPrecondition("proposal " + id + " was already decided"));
     }
+    const store::Revision decidedAt = proposal->modRevision;
     proposal->state = ProposalState::Rejected;
     proposal->decidedBy = rejecter.name;
     proposal->reason = reason.substr(0, 1024);
     proposal->decideTime = m_clock->now();
     store::Transaction txn;
-    txn.put(proposalKey(ns, id), encodeProposal(*proposal));
+    // Decided once: a concurrent approval or rejection fails its compare.
+    txn.ifModRevision(proposalKey(ns, id), decidedAt)
+        .put(proposalKey(ns, id), encodeProposal(*proposal));
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
-    m_store.commitAsync(std::move(txn),
-                        [this, done = std::move(done)](StatusOr<store::TransactionResult> result) {
-                            if (!result) {
-                                return done(result.status());
-                            }
-                            applyCommitted(result->events);
-                            done(result->revision);
-                        });
+    m_store.commitAsync(std::move(txn), [this, id, done = std::move(done)](
+                                            StatusOr<store::TransactionResult> result) {
+        if (!result) {
+            return done(result.status());
+        }
+        if (!result->succeeded) {
+            return done(failedPrecondition("proposal " + id + " was decided meanwhile"));
+        }
+        applyCommitted(result->events);
+        done(result->revision);
+    });
 }
 
 Status ConfigCenter::ack(const ItemRef &ref, const std::string &service,
@@ -877,6 +952,12 @@ Status ConfigCenter::ack(const ItemRef &ref, const std::string &service,
         }
         auto &instances = m_applied[ref.path()];
         const auto existing = instances.find(service + "/" + instanceId);
+        // Bounded: acknowledgements come from the network, one record per instance.
+        if (existing == instances.end() && instances.size() >= kMaxAppliedPerItem) {
+            return Status(StatusCode::ResourceExhausted,
+                          "config " + ref.path() + " already tracks " +
+                              std::to_string(kMaxAppliedPerItem) + " instances");
+        }
         if (existing != instances.end() && existing->second.version == applied.version &&
             existing->second.error == applied.error) {
             return Status::ok(); // nothing new to record

@@ -7,6 +7,7 @@
 #include "config/secret_box.h"
 #include "store/store.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -121,6 +122,8 @@ struct Proposal {
     std::string reason;
     std::chrono::system_clock::time_point createTime;
     std::chrono::system_clock::time_point decideTime;
+    // Of the proposal's record, so two decisions cannot both commit.
+    store::Revision modRevision = 0;
 };
 
 struct AppliedInstance {
@@ -195,7 +198,7 @@ public:
                   std::string comment, Author author, Done done,
                   std::vector<store::Operation> alsoWrite = {});
     // Removes the item, its versions, gray release and applied records.
-    void remove(const ItemRef &ref, std::int64_t expectedVersion,
+    void remove(const ItemRef &ref, std::int64_t expectedVersion, const Author &author,
                 std::function<void(StatusOr<store::Revision>)> done,
                 std::vector<store::Operation> alsoWrite = {});
 
@@ -268,6 +271,11 @@ private:
     std::optional<Proposal> decodeProposal(const std::string &value) const;
     std::string sealIf(bool secret, const std::string &content) const;
     std::string openIf(bool secret, const std::string &stored) const;
+    bool requiresApproval(const std::string &ns) const;
+    // In a namespace that requires approval, changes that bypass proposals are for admins.
+    Status checkDirectChange(const ItemRef &ref, const Author &author, std::string_view what) const;
+    void propose(std::vector<Change> changes, std::string comment, const Author &author, Done done,
+                 std::vector<store::Operation> alsoWrite);
     Status abortedFor(const ItemRef &ref, const Item *current, std::int64_t base) const;
 
     store::Store &m_store;
@@ -281,6 +289,8 @@ private:
     std::map<std::string, Proposal> m_proposals;                             // by "ns/id"
     std::map<std::string, std::map<std::string, AppliedInstance>> m_applied; // path -> svc/id
     std::uint64_t m_proposalSequence = 0;
+    // Sealed values that did not open with the key (a lost or replaced key file).
+    mutable std::atomic<std::uint64_t> m_unreadableSecrets{0};
 };
 
 } // namespace aegis::config

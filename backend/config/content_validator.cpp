@@ -1,5 +1,6 @@
 #include "config/content_validator.h"
 
+#include <cerrno>
 #include <nlohmann/json.hpp>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
@@ -37,61 +38,129 @@ std::string jsonReason(const std::string &message) {
     return colon == std::string::npos ? message : message.substr(colon + 2);
 }
 
-StatusOr<nlohmann::json> parseSchema(std::string_view schema) {
-    try {
-        return nlohmann::json::parse(schema);
-    } catch (const nlohmann::json::parse_error &error) {
-        const auto [line, column] = position(schema, error.byte == 0 ? 0 : error.byte - 1);
-        return invalidArgument("schema: line " + std::to_string(line) + ", column " +
-                               std::to_string(column) + ": " + jsonReason(error.what()));
-    }
-}
+// Bounds on what is validated against a schema: valijson recurses through the document, and
+// YAML aliases can make a document self-referential or exponentially large once expanded.
+constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxNodes = 200000;
 
 // YAML as the JSON a schema validates: untagged plain scalars resolve as YAML 1.2's core schema
-// does (null, booleans, integers, floats), quoted ones stay strings.
-nlohmann::json yamlToJson(const YAML::Node &node) {
+// does (null, booleans, integers, floats), quoted ones stay strings. Fails past the bounds above.
+StatusOr<nlohmann::json> yamlToJson(const YAML::Node &node, int depth, std::size_t &budget) {
+    if (depth > kMaxDepth || budget == 0) {
+        return invalidArgument("content: nested deeper than " + std::to_string(kMaxDepth) +
+                               " levels or larger than " + std::to_string(kMaxNodes) +
+                               " nodes once aliases are expanded; a schema cannot check it");
+    }
+    --budget;
     switch (node.Type()) {
     case YAML::NodeType::Sequence: {
         auto out = nlohmann::json::array();
         for (const auto &element : node) {
-            out.push_back(yamlToJson(element));
+            auto converted = yamlToJson(element, depth + 1, budget);
+            if (!converted) {
+                return converted.status();
+            }
+            out.push_back(std::move(*converted));
         }
         return out;
     }
     case YAML::NodeType::Map: {
         auto out = nlohmann::json::object();
         for (const auto &entry : node) {
-            out[entry.first.as<std::string>()] = yamlToJson(entry.second);
+            if (!entry.first.IsScalar()) {
+                return invalidArgument("content: a mapping key that is not a plain value (line " +
+                                       std::to_string(entry.first.Mark().line + 1) +
+                                       ") has no JSON form for the schema to check");
+            }
+            auto converted = yamlToJson(entry.second, depth + 1, budget);
+            if (!converted) {
+                return converted.status();
+            }
+            out[entry.first.Scalar()] = std::move(*converted);
         }
         return out;
     }
     case YAML::NodeType::Scalar: {
         const std::string &text = node.Scalar();
         if (node.Tag() == "!") {
-            return text;
+            return nlohmann::json(text);
         }
         if (text == "null" || text == "~" || text.empty()) {
-            return nullptr;
+            return nlohmann::json(nullptr);
         }
         if (text == "true" || text == "false") {
-            return text == "true";
+            return nlohmann::json(text == "true");
         }
         char *end = nullptr;
+        errno = 0;
         const long long integer = std::strtoll(text.c_str(), &end, 10);
-        if (end != text.c_str() && *end == '\0') {
-            return integer;
+        if (end != text.c_str() && *end == '\0' && errno == 0) {
+            return nlohmann::json(integer);
         }
         const double number = std::strtod(text.c_str(), &end);
         if (end != text.c_str() && *end == '\0') {
-            return number;
+            return nlohmann::json(number);
         }
-        return text;
+        return nlohmann::json(text);
     }
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
         break;
     }
-    return nullptr;
+    return nlohmann::json(nullptr);
+}
+
+// How deep a JSON document nests, stopping once past `limit`.
+int depthOf(const nlohmann::json &value, int limit, int depth = 0) {
+    if (depth > limit || !value.is_structured()) {
+        return depth;
+    }
+    int deepest = depth;
+    for (const auto &child : value) {
+        deepest = std::max(deepest, depthOf(child, limit, depth + 1));
+        if (deepest > limit) {
+            break;
+        }
+    }
+    return deepest;
+}
+
+// Regular expressions are refused in schemas: valijson compiles them with std::regex, which can
+// overflow its stack or backtrack for minutes on a hostile pattern and a long string.
+bool usesPatterns(const nlohmann::json &schema, int depth = 0) {
+    if (depth > kMaxDepth || !schema.is_structured()) {
+        return false;
+    }
+    if (schema.is_object() &&
+        (schema.contains("pattern") || schema.contains("patternProperties"))) {
+        return true;
+    }
+    for (const auto &child : schema) {
+        if (usesPatterns(child, depth + 1)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+StatusOr<nlohmann::json> parseSchema(std::string_view schema) {
+    try {
+        auto parsed = nlohmann::json::parse(schema);
+        if (depthOf(parsed, kMaxDepth) > kMaxDepth) {
+            return invalidArgument("schema: nested deeper than " + std::to_string(kMaxDepth) +
+                                   " levels");
+        }
+        if (usesPatterns(parsed)) {
+            return invalidArgument("schema: 'pattern' and 'patternProperties' are not supported "
+                                   "(regular expressions could stall the daemon); use enum, "
+                                   "format or length limits");
+        }
+        return parsed;
+    } catch (const nlohmann::json::parse_error &error) {
+        const auto [line, column] = position(schema, error.byte == 0 ? 0 : error.byte - 1);
+        return invalidArgument("schema: line " + std::to_string(line) + ", column " +
+                               std::to_string(column) + ": " + jsonReason(error.what()));
+    }
 }
 
 template <typename Adapter>
@@ -106,8 +175,12 @@ Status validateAgainst(const nlohmann::json &schemaJson, const Adapter &document
     }
     valijson::Validator validator;
     valijson::ValidationResults results;
-    if (validator.validate(schema, document, &results)) {
-        return Status::ok();
+    try {
+        if (validator.validate(schema, document, &results)) {
+            return Status::ok();
+        }
+    } catch (const std::exception &error) {
+        return invalidArgument(std::string("schema: cannot be applied: ") + error.what());
     }
     // The deepest error says the most; valijson reports outer ones ("failed to match all
     // properties") first.
@@ -190,9 +263,14 @@ Status validateContent(Format format, std::string_view content, std::string_view
             const auto [line, column] = position(content, error.byte == 0 ? 0 : error.byte - 1);
             return at(line, column, jsonReason(error.what()));
         }
-        return schemaJson
-                   ? validateAgainst(*schemaJson, valijson::adapters::NlohmannJsonAdapter(document))
-                   : Status::ok();
+        if (!schemaJson) {
+            return Status::ok();
+        }
+        if (depthOf(document, kMaxDepth) > kMaxDepth) {
+            return invalidArgument("content: nested deeper than " + std::to_string(kMaxDepth) +
+                                   " levels; a schema cannot check it");
+        }
+        return validateAgainst(*schemaJson, valijson::adapters::NlohmannJsonAdapter(document));
     }
     case Format::Yaml: {
         YAML::Node document;
@@ -206,8 +284,17 @@ Status validateContent(Format format, std::string_view content, std::string_view
         if (!schemaJson) {
             return Status::ok();
         }
-        const nlohmann::json asJson = yamlToJson(document);
-        return validateAgainst(*schemaJson, valijson::adapters::NlohmannJsonAdapter(asJson));
+        std::size_t budget = kMaxNodes;
+        StatusOr<nlohmann::json> asJson = invalidArgument("content: unreadable");
+        try {
+            asJson = yamlToJson(document, 0, budget);
+        } catch (const YAML::Exception &error) {
+            return invalidArgument(std::string("content: ") + error.msg);
+        }
+        if (!asJson) {
+            return asJson.status();
+        }
+        return validateAgainst(*schemaJson, valijson::adapters::NlohmannJsonAdapter(*asJson));
     }
     case Format::Properties:
         return parseProperties(content).status();

@@ -22,17 +22,24 @@ std::vector<std::string_view> splitLines(std::string_view text) {
 
 enum class Op { Keep, Remove, Add };
 
-// The shortest edit script from a to b (Myers 1986, with the trace kept for the walk back).
+// The trace kept for the walk back costs (edit distance) × (n + m) integers: past this many, the
+// texts are too different for a line diff to help, and the script replaces everything.
+constexpr std::size_t kMaxTraceCells = 32 * 1024 * 1024;
+
+// The shortest edit script from a to b (Myers 1986, with the trace kept for the walk back), or
+// "remove all, add all" when that would take more than kMaxTraceCells.
 std::vector<Op> editScript(const std::vector<std::string_view> &a,
                            const std::vector<std::string_view> &b) {
     const int n = static_cast<int>(a.size());
     const int m = static_cast<int>(b.size());
     const int max = n + m;
+    const std::size_t row = static_cast<std::size_t>(2 * max + 3);
+    const int maxD = static_cast<int>(std::min<std::size_t>(max, kMaxTraceCells / row));
     const int offset = max + 1;
     std::vector<int> v(static_cast<std::size_t>(2 * max + 3), 0);
     std::vector<std::vector<int>> trace;
     int found = -1;
-    for (int d = 0; d <= max && found < 0; ++d) {
+    for (int d = 0; d <= maxD && found < 0; ++d) {
         trace.push_back(v);
         for (int k = -d; k <= d; k += 2) {
             int x = (k == -d || (k != d && v[static_cast<std::size_t>(offset + k - 1)] <
@@ -53,6 +60,11 @@ std::vector<Op> editScript(const std::vector<std::string_view> &a,
         }
     }
     std::vector<Op> ops;
+    if (found < 0) {
+        ops.assign(static_cast<std::size_t>(n), Op::Remove);
+        ops.insert(ops.end(), static_cast<std::size_t>(m), Op::Add);
+        return ops;
+    }
     int x = n;
     int y = m;
     for (int d = found; d > 0; --d) {

@@ -18,6 +18,8 @@ using namespace aegis::config;
 namespace {
 
 const ItemRef kDb{"prod", "checkout", "db.json"};
+// Every item of an array is again such an array, to any depth.
+const std::string kRecursiveSchema = "{\"items\": {\"$ref\": \"#\"}}";
 
 Change change(const ItemRef &ref, std::string content, std::int64_t base,
               Format format = Format::Json) {
@@ -56,6 +58,9 @@ private slots:
     void exportImportRoundTrip();
     void appliedStatusSummarises();
     void unifiedDiff();
+    void hostileSchemasAndDocumentsAreRefused();
+    void approvalCannotBeBypassed();
+    void aLostKeyStopsTheStart();
 
 private:
     void open();
@@ -463,9 +468,111 @@ void ConfigCenterTest::unifiedDiff() {
              QStringLiteral(
                  "--- v1\n+++ v2\n@@ -2,3 +2,3 @@\n b\n-c\n+C\n d\n@@ -8,1 +8,2 @@\n h\n+i\n"));
     QVERIFY(config::unifiedDiff("same\n", "same\n", "a", "b").text.empty());
+    // Two large texts that differ everywhere: bounded work, everything replaced.
+    std::string left;
+    std::string right;
+    for (int i = 0; i < 200000; ++i) {
+        left += "l" + std::to_string(i) + "\n";
+        right += "r" + std::to_string(i) + "\n";
+    }
+    const auto whole = config::unifiedDiff(left, right, "a", "b");
+    QCOMPARE(whole.removed, 200000);
+    QCOMPARE(whole.added, 200000);
     const auto fromEmpty = config::unifiedDiff("", "x\ny\n", "v0", "v1");
     QCOMPARE(QString::fromStdString(fromEmpty.text),
              QStringLiteral("--- v0\n+++ v1\n@@ -0,0 +1,2 @@\n+x\n+y\n"));
+}
+
+void ConfigCenterTest::hostileSchemasAndDocumentsAreRefused() {
+    const std::string anyObject = R"({"type": "object"})";
+    // A self-referential YAML alias, an alias bomb and a complex key: refused, never followed.
+    for (const char *yaml :
+         {"a: &x [*x]\n",
+          "a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+          "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+          "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n",
+          "? [a, b]\n: 1\n"}) {
+        QCOMPARE(validateContent(Format::Yaml, yaml, anyObject).code(),
+                 StatusCode::InvalidArgument);
+    }
+    // Regular expressions in schemas are refused; deep documents are not walked.
+    QCOMPARE(validateSchema("{\"type\": \"string\", \"pattern\": \"(\"}").code(),
+             StatusCode::InvalidArgument);
+    QCOMPARE(validateContent(Format::Json, R"("x")", "{\"patternProperties\": {\"(\": {}}}").code(),
+             StatusCode::InvalidArgument);
+    const std::string deep = std::string(1000, '[') + std::string(1000, ']');
+    QCOMPARE(validateContent(Format::Json, deep, kRecursiveSchema).code(),
+             StatusCode::InvalidArgument);
+    QVERIFY(validateContent(Format::Json, deep).isOk()); // without a schema it is just JSON
+}
+
+void ConfigCenterTest::approvalCannotBeBypassed() {
+    const ItemRef secret{"prod", "payments", "token"};
+    Change created = change(secret, "s3cr3t-one", 0, Format::Text);
+    created.updateAttributes = true;
+    created.secret = true;
+    QVERIFY(publishNow({created}).isOk());
+    std::promise<StatusOr<NamespaceSettings>> set;
+    m_config->setNamespace({"prod", true, "", 0}, [&](auto r) { set.set_value(r); });
+    QVERIFY(set.get_future().get().isOk());
+
+    // A change set reaching into prod from elsewhere does not slip past approval.
+    auto mixed = publishNow({change(ItemRef{"dev", "x", "a.json"}, "{}", 0), change(kDb, "{}", 0)});
+    QCOMPARE(mixed.status().code(), StatusCode::InvalidArgument);
+    QVERIFY(!m_config->item(kDb));
+
+    // New content for a secret, without restating its attributes, is proposed sealed.
+    auto proposed = publishNow({change(secret, "s3cr3t-two", 1, Format::Unspecified)});
+    QVERIFY2(proposed.isOk(), proposed.status().message().c_str());
+    QVERIFY(proposed->proposal);
+    QVERIFY(proposed->proposal->changes.front().secret);
+    m_store->close();
+    for (const char *file : {"aegis.db", "aegis.db-wal"}) {
+        QVERIFY2(readAll(m_dir->path() / file).find("s3cr3t-two") == std::string::npos, file);
+    }
+    m_config.reset();
+    m_store.reset();
+    open();
+
+    // A rollback there is a proposal too; gray releases and deletions are for admins.
+    std::promise<StatusOr<PublishResult>> rolled;
+    m_config->rollback(secret, 1, 1, "back", Author{"ann", false},
+                       [&](auto r) { rolled.set_value(std::move(r)); });
+    auto rollback = rolled.get_future().get();
+    QVERIFY2(rollback.isOk(), rollback.status().message().c_str());
+    QVERIFY(rollback->proposal);
+    GrayRelease some;
+    some.percent = 10;
+    std::promise<StatusOr<PublishResult>> gray;
+    m_config->startGray(secret, "x", 1, some, "try", Author{"ann", false},
+                        [&](auto r) { gray.set_value(std::move(r)); });
+    QCOMPARE(gray.get_future().get().status().code(), StatusCode::PermissionDenied);
+    std::promise<StatusOr<store::Revision>> removed;
+    m_config->remove(secret, 1, Author{"ann", false}, [&](auto r) { removed.set_value(r); });
+    QCOMPARE(removed.get_future().get().status().code(), StatusCode::PermissionDenied);
+    std::promise<StatusOr<store::Revision>> byAdmin;
+    m_config->remove(secret, 1, Author{"root", true}, [&](auto r) { byAdmin.set_value(r); });
+    QVERIFY(byAdmin.get_future().get().isOk());
+}
+
+void ConfigCenterTest::aLostKeyStopsTheStart() {
+    Change secret = change({"prod", "payments", "token"}, "s3cr3t", 0, Format::Text);
+    secret.updateAttributes = true;
+    secret.secret = true;
+    QVERIFY(publishNow({secret}).isOk());
+    m_store->close();
+    m_config.reset();
+    m_store.reset();
+    std::filesystem::remove(m_dir->path() / "config.key");
+    auto store = store::SqliteStore::open({m_dir->path() / "aegis.db"});
+    QVERIFY(store.isOk());
+    m_store = std::move(*store);
+    m_secrets = SecretBox::openOrCreate(m_dir->path() / "config.key").value();
+    m_config =
+        std::make_unique<ConfigCenter>(*m_store, *m_secrets, std::make_shared<SystemClock>());
+    const Status loaded = m_config->load();
+    QCOMPARE(loaded.code(), StatusCode::DataLoss);
+    QVERIFY2(loaded.message().find("config.key") != std::string::npos, loaded.message().c_str());
 }
 
 QTEST_GUILESS_MAIN(ConfigCenterTest)
