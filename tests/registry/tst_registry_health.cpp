@@ -87,12 +87,12 @@ void RegistryHealthTest::cleanup() {
 }
 
 void RegistryHealthTest::registerNow(const std::string &service, const std::string &id) {
-    std::promise<Status> promise;
+    std::promise<StatusOr<registry::Registered>> promise;
     m_registry->registerInstance(registration(service, id), [&](StatusOr<registry::Registered> r) {
-        promise.set_value(r.status());
+        promise.set_value(std::move(r));
     });
-    const Status status = promise.get_future().get();
-    QVERIFY2(status.isOk(), status.message().c_str());
+    const auto registered = promise.get_future().get();
+    QVERIFY2(registered.isOk(), registered.status().message().c_str());
 }
 
 void RegistryHealthTest::updateNow(const std::string &service, const std::string &id,
