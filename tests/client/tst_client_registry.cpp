@@ -25,24 +25,6 @@ namespace {
 
 constexpr int kTimeout = 15000; // ms, for QTRY_*
 
-// A loopback port nothing listens on right now, so a restarted daemon can take it again.
-int freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&address), length) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) != 0) {
-        if (fd >= 0) {
-            ::close(fd);
-        }
-        return 0;
-    }
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
 client::BackoffOptions fastBackoff() {
     client::BackoffOptions backoff;
     backoff.initial = 50ms;
@@ -318,7 +300,8 @@ void ClientRegistryTest::selectorFiltersInstances() {
 }
 
 void ClientRegistryTest::destructionWithoutDaemonDoesNotHang() {
-    const auto ch = channel("127.0.0.1:" + std::to_string(freePort()), m_serviceToken);
+    const auto ch =
+        channel("127.0.0.1:" + std::to_string(testing::freeLoopbackPort()), m_serviceToken);
     auto options = instance("ghost", "ghost-1");
     options.callTimeout = 1s;
     std::vector<client::Registration::State> seen;
@@ -352,7 +335,7 @@ void ClientRegistryTest::survivesDaemonRestart() {
     testing::TempDir dir;
     testing::DaemonOptions daemonOptions;
     daemonOptions.dataDir = dir.path() / "data";
-    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(freePort());
+    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(testing::freeLoopbackPort());
     auto started = testing::DaemonProcess::start(daemonOptions);
     QVERIFY2(started.isOk(), started.status().toString().c_str());
     auto daemon = std::move(*started);
@@ -417,7 +400,7 @@ void ClientRegistryTest::lostLeaseRegistersAgain() {
     testing::TempDir dir;
     testing::DaemonOptions daemonOptions;
     daemonOptions.dataDir = dir.path() / "live";
-    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(freePort());
+    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(testing::freeLoopbackPort());
     auto started = testing::DaemonProcess::start(daemonOptions);
     QVERIFY2(started.isOk(), started.status().toString().c_str());
     auto daemon = std::move(*started);

@@ -29,24 +29,6 @@ namespace {
 
 constexpr int kTimeout = 15000; // ms, for QTRY_*
 
-// A loopback port nothing listens on right now, so a restarted daemon can take it again.
-int freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&address), length) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) != 0) {
-        if (fd >= 0) {
-            ::close(fd);
-        }
-        return 0;
-    }
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
 client::BackoffOptions fastBackoff() {
     client::BackoffOptions backoff;
     backoff.initial = 50ms;
@@ -546,7 +528,7 @@ void ConfigWatcherTest::resumesAfterDaemonRestart() {
     testing::TempDir dir;
     testing::DaemonOptions daemonOptions;
     daemonOptions.dataDir = dir.path() / "data";
-    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(freePort());
+    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(testing::freeLoopbackPort());
     auto started = testing::DaemonProcess::start(daemonOptions);
     QVERIFY2(started.isOk(), started.status().toString().c_str());
     auto daemon = std::move(*started);
@@ -594,7 +576,7 @@ void ConfigWatcherTest::servesSnapshotFileWhileDaemonIsDown() {
     const auto snapshotFile = dir.path() / "state" / "ledger-config.json";
     testing::DaemonOptions daemonOptions;
     daemonOptions.dataDir = dir.path() / "data";
-    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(freePort());
+    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(testing::freeLoopbackPort());
     auto started = testing::DaemonProcess::start(daemonOptions);
     QVERIFY2(started.isOk(), started.status().toString().c_str());
     auto daemon = std::move(*started);
@@ -624,7 +606,7 @@ void ConfigWatcherTest::servesSnapshotFileWhileDaemonIsDown() {
         ListenerLog log;
         auto dead = options;
         const auto deadChannel =
-            testing::channelFor("127.0.0.1:" + std::to_string(freePort()), token);
+            testing::channelFor("127.0.0.1:" + std::to_string(testing::freeLoopbackPort()), token);
         auto watcher = client::ConfigWatcher::start(deadChannel, dead, log.listener());
         QVERIFY(watcher.isOk());
         QTRY_COMPARE_WITH_TIMEOUT(log.values().size(), std::size_t(2), kTimeout);
@@ -696,7 +678,9 @@ void ConfigWatcherTest::destructionWithoutDaemonDoesNotHang() {
     auto options = watchOptions("ghost", "ghost-1");
     options.snapshotFile = m_dir.path() / "ghost.json"; // absent: nothing to serve
     auto watcher = client::ConfigWatcher::start(
-        testing::channelFor("127.0.0.1:" + std::to_string(freePort()), m_serviceToken), options);
+        testing::channelFor("127.0.0.1:" + std::to_string(testing::freeLoopbackPort()),
+                            m_serviceToken),
+        options);
     QVERIFY(watcher.isOk());
     QVERIFY(!(*watcher)->waitUntilReady(300ms));
     QVERIFY(testing::pollUntil([&] { return !(*watcher)->stats().lastError.isOk(); }));

@@ -79,6 +79,10 @@ struct CommandResult {
     std::string out;
     std::string err;
 };
+// A loopback TCP port nothing listens on right now (0 if none could be found), for a daemon that
+// must come back at the same address after a restart.
+int freeLoopbackPort();
+
 CommandResult runCommand(const std::vector<std::string> &argv,
                          std::chrono::milliseconds timeout = std::chrono::milliseconds(30000));
 
