@@ -167,6 +167,7 @@ void WatchHub::notifyLoop(Notifier &notifier) {
         for (const WatcherPtr &watcher : batch) {
             watcher->m_notify();
         }
+        m_inFlight -= batch.size();
         batch.clear();
     }
 }
@@ -346,6 +347,9 @@ void WatchHub::publish(const std::vector<Event> &events) {
             }
             it = cutOff ? m_live.erase(it) : std::next(it);
         }
+        // Counted before the lock is released: once deliveries are visible, so are their
+        // wake-ups (notificationsInFlight()).
+        m_inFlight += toNotify.size();
     }
     // Not on this (the committer's) thread: consumers encode and write, and a thousand of them
     // must not delay the next commit.

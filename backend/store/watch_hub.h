@@ -2,6 +2,7 @@
 
 #include "store/store.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -105,6 +106,9 @@ public:
 
     std::size_t watcherCount() const;
     const WatchHubOptions &options() const { return m_options; }
+    // Wake-ups handed to the notifier threads and not yet run (0: every watcher has been told
+    // about everything published so far).
+    std::size_t notificationsInFlight() const { return m_inFlight.load(); }
 
     // The store listener entry point; public for tests that drive the hub directly.
     void publish(const std::vector<Event> &events);
@@ -145,7 +149,8 @@ private:
         bool stop = false;
         std::thread thread;
     };
-    std::size_t m_nextNotifier = 0;                     // guarded by m_mutex
+    std::size_t m_nextNotifier = 0; // guarded by m_mutex
+    std::atomic<std::size_t> m_inFlight{0};
     std::vector<std::unique_ptr<Notifier>> m_notifiers; // last: started once all above exists
 };
 

@@ -729,6 +729,8 @@ void TestWatchHub::shutdownEndsAllWatchers() {
     QCOMPARE(m_hub->watcherCount(), 4u);
 
     const Status shutdown(StatusCode::Unavailable, "aegisd is shutting down");
+    // The wake-ups for /b run on the notifier threads; let them land first.
+    QTRY_COMPARE(m_hub->notificationsInFlight(), std::size_t(0));
     std::vector<std::uint64_t> before;
     for (Watch *watch : {&idle, &pending, &catchingUp}) {
         before.push_back(watch->signal->count());
