@@ -38,6 +38,7 @@ void toProto(const registry::Instance &instance, aegis::v1::Instance *out) {
     out->set_address(instance.address);
     out->mutable_labels()->insert(instance.labels.begin(), instance.labels.end());
     out->set_weight(instance.weight);
+    out->set_traffic_weight(instance.trafficWeight);
     out->mutable_metadata()->insert(instance.metadata.begin(), instance.metadata.end());
     out->set_state(static_cast<aegis::v1::InstanceState>(instance.state));
     out->set_lease_id(instance.leaseId);

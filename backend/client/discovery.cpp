@@ -16,7 +16,10 @@ Endpoint toEndpoint(const aegis::v1::Instance &instance) {
     endpoint.address = instance.address();
     endpoint.labels = Labels(instance.labels().begin(), instance.labels().end());
     endpoint.metadata = Labels(instance.metadata().begin(), instance.metadata().end());
-    endpoint.weight = instance.has_weight() ? instance.weight() : 100;
+    // The daemon's traffic weight carries a rollout's split; the declared weight is the fallback.
+    endpoint.weight = instance.has_traffic_weight() ? instance.traffic_weight()
+                      : instance.has_weight()       ? instance.weight()
+                                                    : 100;
     endpoint.state = static_cast<InstanceState>(instance.state());
     endpoint.modRevision = instance.mod_revision();
     endpoint.health = static_cast<HealthStatus>(instance.health().status());

@@ -95,6 +95,9 @@ std::string encode(const Instance &instance) {
     if (instance.routableChanged) {
         record["routable_changed"] = true;
     }
+    if (instance.trafficWeight != instance.weight) {
+        record["traffic_weight"] = instance.trafficWeight;
+    }
     return record.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -116,6 +119,93 @@ std::optional<Service> decodeService(const store::KeyValue &kv) {
     service.createRevision = kv.createRevision;
     service.modRevision = kv.modRevision;
     return service;
+}
+
+std::string trafficKey(const std::string &service) {
+    return std::string(Registry::kTrafficPrefix) + service;
+}
+
+std::string encode(const TrafficPolicy &policy) {
+    return json{{"label", policy.label}, {"shares", policy.shares}}.dump();
+}
+
+std::optional<TrafficPolicy> decodePolicy(const std::string &value) {
+    const auto parsed = json::parse(value, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+        return std::nullopt;
+    }
+    TrafficPolicy policy;
+    policy.label = parsed.value("label", "color");
+    if (const auto shares = parsed.find("shares"); shares != parsed.end() && shares->is_object()) {
+        for (const auto &[value, share] : shares->items()) {
+            if (share.is_number_integer()) {
+                policy.shares[value] = share.get<int>();
+            }
+        }
+    }
+    return policy;
+}
+
+// The label value under which `policy` lists `instance`, or null (not covered).
+const std::string *policyGroup(const TrafficPolicy *policy, const Instance &instance) {
+    if (policy == nullptr) {
+        return nullptr;
+    }
+    const auto label = instance.labels.find(policy->label);
+    return label != instance.labels.end() && policy->shares.count(label->second) != 0
+               ? &label->second
+               : nullptr;
+}
+
+// Adds `instance`'s weight to its group's routable weight.
+void addToGroup(const TrafficPolicy *policy, const Instance &instance,
+                std::map<std::string, std::int64_t> &groupWeight) {
+    if (const std::string *group = policyGroup(policy, instance); group && instance.routable) {
+        groupWeight[*group] += instance.weight;
+    }
+}
+
+// The traffic weight of `instance` under `policy`, given each group's routable weight: a group's
+// share (percent) is share * 100 weight units divided among its routable instances by their
+// weights, so the split holds whatever the groups' sizes. An unroutable instance gets what it
+// would have if it were routable again.
+std::int32_t trafficWeight(const TrafficPolicy *policy, const Instance &instance,
+                           const std::map<std::string, std::int64_t> &groupWeight) {
+    const std::string *group = policyGroup(policy, instance);
+    if (group == nullptr) {
+        return instance.weight;
+    }
+    const int share = policy->shares.at(*group);
+    const auto routable = groupWeight.find(*group);
+    const std::int64_t total = (routable == groupWeight.end() ? 0 : routable->second) +
+                               (instance.routable ? 0 : instance.weight);
+    if (share <= 0 || instance.weight <= 0 || total <= 0) {
+        return 0;
+    }
+    const std::int64_t units = std::int64_t{share} * 100 * instance.weight;
+    return static_cast<std::int32_t>(std::max<std::int64_t>(1, (units + total / 2) / total));
+}
+
+Status validatePolicy(const TrafficPolicy &policy) {
+    if (policy.label.empty() || policy.label.size() > 63) {
+        return invalidArgument("traffic policy label must be 1 to 63 characters");
+    }
+    if (policy.shares.empty() || policy.shares.size() > 16) {
+        return invalidArgument("traffic policy must give 1 to 16 label values a share");
+    }
+    int total = 0;
+    for (const auto &[value, share] : policy.shares) {
+        if (share < 0 || share > 100) {
+            return invalidArgument("traffic share of '" + value + "' must be 0 to 100 (got " +
+                                   std::to_string(share) + ")");
+        }
+        total += share;
+    }
+    if (total != 100) {
+        return invalidArgument("traffic shares must add up to 100 (got " + std::to_string(total) +
+                               ")");
+    }
+    return Status::ok();
 }
 
 bool isDnsLabelChar(char c) {
@@ -163,6 +253,7 @@ std::optional<Instance> Registry::decodeInstance(const store::KeyValue &kv) {
     instance.address = value.value("address", "");
     instance.labels = value.value("labels", Labels{});
     instance.weight = value.value("weight", 100);
+    instance.trafficWeight = value.value("traffic_weight", instance.weight);
     instance.metadata = value.value("metadata", Labels{});
     instance.state = static_cast<InstanceState>(value.value("state", 1));
     instance.leaseId = value.value<LeaseId>("lease_id", 0);
@@ -251,13 +342,20 @@ Status Registry::load() {
     auto services = m_store.rangePrefix(std::string(kServicesPrefix));
     auto instances = m_store.rangePrefix(std::string(kInstancesPrefix));
     auto leases = m_store.rangePrefix(std::string(kLeasesPrefix));
-    for (const auto *result : {&services, &instances, &leases}) {
+    auto traffic = m_store.rangePrefix(std::string(kTrafficPrefix));
+    for (const auto *result : {&services, &instances, &leases, &traffic}) {
         if (!*result) {
             return result->status();
         }
     }
     std::unique_lock lock(m_mutex);
-    m_revision = std::max({services->revision, instances->revision, leases->revision});
+    m_revision =
+        std::max({services->revision, instances->revision, leases->revision, traffic->revision});
+    for (const auto &kv : traffic->kvs) {
+        if (auto policy = decodePolicy(kv.value)) {
+            m_trafficPolicies[kv.key.substr(kTrafficPrefix.size())] = std::move(*policy);
+        }
+    }
     for (const auto &kv : services->kvs) {
         if (auto service = decodeService(kv)) {
             m_services[service->name].service = std::move(*service);
@@ -340,6 +438,15 @@ void Registry::applyCommitted(const std::vector<store::Event> &events, store::Re
                     changes.push_back(
                         {relative.substr(0, slash), relative.substr(slash + 1), std::move(now)});
                 }
+            } else if (key.rfind(kTrafficPrefix, 0) == 0) {
+                const std::string service = key.substr(kTrafficPrefix.size());
+                auto policy = event.type == store::EventType::Put ? decodePolicy(event.kv.value)
+                                                                  : std::nullopt;
+                if (policy) {
+                    m_trafficPolicies[service] = std::move(*policy);
+                } else {
+                    m_trafficPolicies.erase(service);
+                }
             } else if (key.rfind(kServicesPrefix, 0) == 0 && event.type == store::EventType::Put) {
                 if (auto service = decodeService(event.kv)) {
                     m_services[service->name].service = std::move(*service);
@@ -347,11 +454,12 @@ void Registry::applyCommitted(const std::vector<store::Event> &events, store::Re
             }
         }
         m_revision = std::max(m_revision, revision);
-        // A registration or removal can start or end a service's panic; the records then
-        // need their routability re-applied.
+        // A registration or removal can start or end a service's panic, or change how a traffic
+        // policy's shares divide among instances; the records then need their routability and
+        // traffic weights re-applied.
         for (const std::string &name : touched) {
             const CachedService &service = m_services[name];
-            if (service.inPanic() != service.panicApplied) {
+            if (service.inPanic() != service.panicApplied || m_trafficPolicies.count(name) != 0) {
                 stale.push_back(name);
             }
         }
@@ -422,7 +530,25 @@ void Registry::registerAttempt(Registration registration,
             instance.registerTime = existing->second.registerTime;
             instance.health = existing->second.health;
             instance.routable = existing->second.routable;
-        } else {
+        }
+        // A new instance of a group held at 0% by a traffic policy must not take a single request
+        // before the policy says so: its weight is right from its first record.
+        const auto policy = m_trafficPolicies.find(instance.service);
+        const TrafficPolicy *applied =
+            policy == m_trafficPolicies.end() ? nullptr : &policy->second;
+        std::map<std::string, std::int64_t> groupWeight;
+        if (applied != nullptr) {
+            const std::string prefix = instancesPrefix(instance.service);
+            for (auto it = m_instances.lower_bound(prefix);
+                 it != m_instances.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+                if (it->first != key) {
+                    addToGroup(applied, it->second, groupWeight);
+                }
+            }
+            addToGroup(applied, instance, groupWeight);
+        }
+        instance.trafficWeight = trafficWeight(applied, instance, groupWeight);
+        if (existing == m_instances.end()) {
             const auto service = m_services.find(instance.service);
             if (service != m_services.end() &&
                 service->second.instances >= m_limits.maxInstancesPerService) {
@@ -738,21 +864,53 @@ void Registry::setPanicThreshold(const std::string &service, double threshold) {
     flushHealth();
 }
 
+void Registry::setTrafficPolicy(const std::string &service, std::optional<TrafficPolicy> policy,
+                                std::function<void(StatusOr<store::Revision>)> done) {
+    if (Status valid = validateServiceName(service, "service"); !valid.isOk()) {
+        return done(valid);
+    }
+    if (policy) {
+        if (Status valid = validatePolicy(*policy); !valid.isOk()) {
+            return done(valid);
+        }
+    }
+    {
+        std::lock_guard lock(m_healthMutex);
+        PendingPolicy &pending = m_pendingPolicies[service];
+        pending.policy = std::move(policy);
+        pending.done.push_back(std::move(done));
+        m_dirtyServices.insert(service);
+    }
+    flushHealth();
+}
+
+std::optional<TrafficPolicy> Registry::trafficPolicy(const std::string &service) const {
+    std::shared_lock lock(m_mutex);
+    const auto it = m_trafficPolicies.find(service);
+    if (it == m_trafficPolicies.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
 void Registry::flushHealth() {
     std::map<std::string, PendingHealth> pending;
+    std::map<std::string, PendingPolicy> policies;
     std::set<std::string> services;
     {
         std::lock_guard lock(m_healthMutex);
-        if (m_healthInFlight || (m_pendingHealth.empty() && m_dirtyServices.empty())) {
+        if (m_healthInFlight ||
+            (m_pendingHealth.empty() && m_dirtyServices.empty() && m_pendingPolicies.empty())) {
             return;
         }
         m_healthInFlight = true;
         pending.swap(m_pendingHealth);
+        policies.swap(m_pendingPolicies);
         services.swap(m_dirtyServices);
     }
 
     store::Transaction txn;
-    txn.note = std::string(reason::kHealth);
+    txn.note = std::string(policies.empty() ? reason::kHealth : reason::kTraffic);
     std::set<std::string> gone; // pending updates whose instance is no longer registered
     std::map<std::string, bool> panicWritten; // per service, the panic state the records get
     {
@@ -762,6 +920,15 @@ void Registry::flushHealth() {
                                   update.alsoWrite.end());
             if (m_instances.count(key) == 0) {
                 gone.insert(key);
+            }
+        }
+        for (const auto &[name, update] : policies) {
+            const auto stored = m_trafficPolicies.find(name);
+            const bool storedNow = stored != m_trafficPolicies.end();
+            if (update.policy && (!storedNow || stored->second != *update.policy)) {
+                txn.put(trafficKey(name), encode(*update.policy));
+            } else if (!update.policy && storedNow) {
+                txn.remove(trafficKey(name));
             }
         }
         for (const std::string &name : services) {
@@ -784,10 +951,23 @@ void Registry::flushHealth() {
             }
             const bool panic = inPanic(next.size(), unhealthy, cached->second.panicThreshold);
             panicWritten[name] = panic;
+            const TrafficPolicy *policy = nullptr;
+            if (const auto update = policies.find(name); update != policies.end()) {
+                policy = update->second.policy ? &*update->second.policy : nullptr;
+            } else if (const auto stored = m_trafficPolicies.find(name);
+                       stored != m_trafficPolicies.end()) {
+                policy = &stored->second;
+            }
+            std::map<std::string, std::int64_t> groupWeight;
+            for (auto &[key, instance] : next) {
+                instance.routable = panic || !instance.health.isUnhealthy();
+                addToGroup(policy, instance, groupWeight);
+            }
             for (auto &[key, instance] : next) {
                 const Instance &stored = m_instances.at(*key);
-                instance.routable = panic || !instance.health.isUnhealthy();
-                if (instance.health == stored.health && instance.routable == stored.routable) {
+                instance.trafficWeight = trafficWeight(policy, instance, groupWeight);
+                if (instance.health == stored.health && instance.routable == stored.routable &&
+                    instance.trafficWeight == stored.trafficWeight) {
                     continue;
                 }
                 instance.routableChanged = instance.routable != stored.routable;
@@ -796,7 +976,9 @@ void Registry::flushHealth() {
         }
     }
 
-    auto finished = [this, gone](std::map<std::string, PendingHealth> &updates) {
+    auto finished = [this, gone](std::map<std::string, PendingHealth> &updates,
+                                 std::map<std::string, PendingPolicy> &policyUpdates,
+                                 store::Revision revision) {
         {
             std::lock_guard lock(m_healthMutex);
             m_healthInFlight = false;
@@ -809,12 +991,23 @@ void Registry::flushHealth() {
                 done(status);
             }
         }
+        for (auto &[name, update] : policyUpdates) {
+            for (auto &done : update.done) {
+                done(revision);
+            }
+        }
         flushHealth();
     };
     if (txn.operations.empty()) {
-        return finished(pending);
+        store::Revision revision = 0;
+        {
+            std::shared_lock lock(m_mutex);
+            revision = m_revision;
+        }
+        return finished(pending, policies, revision);
     }
     m_store.commitAsync(std::move(txn), [this, pending = std::move(pending),
+                                         policies = std::move(policies),
                                          services = std::move(services), panicWritten, finished](
                                             StatusOr<store::TransactionResult> result) mutable {
         if (result && result->succeeded) {
@@ -837,7 +1030,7 @@ void Registry::flushHealth() {
                 std::lock_guard lock(m_healthMutex);
                 m_dirtyServices.insert(stale.begin(), stale.end());
             }
-            return finished(pending);
+            return finished(pending, policies, result->revision);
         }
         // A record changed under us (a registration, a removal) or the write failed: put the
         // updates back, newer ones winning, and try again with the cache as it is now.
@@ -852,12 +1045,27 @@ void Registry::flushHealth() {
                                            update.done.end());
                 }
             }
+            if (result) {
+                for (auto &[name, update] : policies) {
+                    auto [it, inserted] = m_pendingPolicies.try_emplace(name, std::move(update));
+                    if (!inserted) {
+                        it->second.done.insert(it->second.done.end(), update.done.begin(),
+                                               update.done.end());
+                    }
+                }
+            }
             m_dirtyServices.insert(services.begin(), services.end());
             m_healthInFlight = false;
         }
         if (!result) {
-            // The store is failing or closed: the next update tries again.
+            // The store is failing or closed: the next update tries again; a policy change is
+            // refused at once, so its caller knows it did not happen.
             log::warn("health update not recorded", {{"error", result.status().message()}});
+            for (auto &[name, update] : policies) {
+                for (auto &done : update.done) {
+                    done(result.status());
+                }
+            }
             return;
         }
         flushHealth();

@@ -49,6 +49,9 @@ struct Instance {
     std::string address;
     Labels labels;
     std::int32_t weight = 100;
+    // The weight callers balance by: `weight`, or while its service has a TrafficPolicy covering
+    // the instance, its group's share spread over the group's routable instances (0..10000).
+    std::int32_t trafficWeight = 100;
     Labels metadata;
     InstanceState state = InstanceState::Serving;
     LeaseId leaseId = 0;
@@ -62,6 +65,15 @@ struct Instance {
     // In a stored record: the write that produced it flipped `routable` (the routable view of
     // WatchInstances turns such an update into ADDED or REMOVED).
     bool routableChanged = false;
+};
+
+// How a service's traffic divides between groups of instances told apart by a label (a rollout's
+// colours): each listed value of the label gets a share in percent, spread over its routable
+// instances in proportion to their weights. Instances whose value is not listed keep their weight.
+struct TrafficPolicy {
+    std::string label = "color";
+    std::map<std::string, int> shares;
+    bool operator==(const TrafficPolicy &) const = default;
 };
 
 struct Service {
@@ -132,6 +144,9 @@ inline constexpr std::string_view kOperator = "operator";
 inline constexpr std::string_view kHealthCritical = "health_critical";
 // A change of health (and of routability) only.
 inline constexpr std::string_view kHealth = "health";
+
+// Traffic policies changed.
+inline constexpr std::string_view kTraffic = "traffic";
 } // namespace reason
 
 // The share of unhealthy instances above which a service is in panic, unless set per service.
@@ -145,6 +160,7 @@ public:
     static constexpr std::string_view kServicesPrefix = "/registry/services/";
     static constexpr std::string_view kInstancesPrefix = "/registry/instances/";
     static constexpr std::string_view kLeasesPrefix = "/registry/leases/";
+    static constexpr std::string_view kTrafficPrefix = "/registry/traffic/";
 
     Registry(store::Store &store, ClockPtr clock, RegistryLimits limits = {});
 
@@ -187,6 +203,15 @@ public:
     // routability when it changes anything.
     void setPanicThreshold(const std::string &service, double threshold);
 
+    // Sets (or with nullopt clears) the service's traffic policy. One transaction stores it and
+    // rewrites the traffic weight of every instance it changes, so watchers see the whole switch
+    // in one revision; `done` gets that revision once it is durable. Later registrations,
+    // removals and health changes keep the weights in line with the policy. Shares must be
+    // 0..100 and add up to 100 (INVALID_ARGUMENT otherwise).
+    void setTrafficPolicy(const std::string &service, std::optional<TrafficPolicy> policy,
+                          std::function<void(StatusOr<store::Revision>)> done);
+    std::optional<TrafficPolicy> trafficPolicy(const std::string &service) const;
+
     // The single listener told about every committed instance change. Thread-safe: once a call
     // replacing it returns, the old listener is not running and will not be called again.
     void setInstanceListener(InstanceListener listener);
@@ -211,6 +236,10 @@ private:
         // The panic state the stored records reflect.
         bool panicApplied = false;
         bool inPanic() const;
+    };
+    struct PendingPolicy {
+        std::optional<TrafficPolicy> policy;
+        std::vector<std::function<void(StatusOr<store::Revision>)>> done;
     };
     struct PendingHealth {
         InstanceHealth health;
@@ -241,6 +270,8 @@ private:
     std::map<LeaseId, std::vector<std::string>> m_instancesByLease;
     // Thresholds set for services, also before they have instances.
     std::map<std::string, double> m_panicThresholds;
+    // Traffic policies by service, as stored.
+    std::map<std::string, TrafficPolicy> m_trafficPolicies;
     // Every registry change up to this revision is in the cache.
     store::Revision m_revision = 0;
 
@@ -250,8 +281,9 @@ private:
 
     // Guards the coalescing state of health updates (taken before m_mutex, never inside it).
     std::mutex m_healthMutex;
-    std::map<std::string, PendingHealth> m_pendingHealth; // by instance key
-    std::set<std::string> m_dirtyServices;                // routability to re-apply
+    std::map<std::string, PendingHealth> m_pendingHealth;   // by instance key
+    std::set<std::string> m_dirtyServices;                  // routability to re-apply
+    std::map<std::string, PendingPolicy> m_pendingPolicies; // by service
     bool m_healthInFlight = false;
 };
 

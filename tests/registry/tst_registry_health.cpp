@@ -52,10 +52,19 @@ private slots:
     void burstsOfUpdatesAreCoalesced();
     void updatesForARemovedInstanceReportNotFound();
     void listenerSeesEveryChange();
+    void trafficPolicySplitsByColourInOneRevision();
+    void trafficPolicyCoversLateRegistrationsAndHealth();
+    void trafficPolicySurvivesARestartAndClears();
+    void badTrafficPoliciesAreRefused();
 
 private:
     void open();
     void registerNow(const std::string &service, const std::string &id);
+    void registerColoured(const std::string &service, const std::string &id,
+                          const std::string &color);
+    StatusOr<store::Revision> setPolicy(const std::string &service,
+                                        std::optional<registry::TrafficPolicy> policy);
+    std::map<std::string, int> trafficWeights(const std::string &service);
     void updateNow(const std::string &service, const std::string &id, InstanceHealth health);
     std::set<std::string> routableIds(const std::string &service);
 
@@ -93,6 +102,41 @@ void RegistryHealthTest::registerNow(const std::string &service, const std::stri
     });
     const auto registered = promise.get_future().get();
     QVERIFY2(registered.isOk(), registered.status().message().c_str());
+}
+
+void RegistryHealthTest::registerColoured(const std::string &service, const std::string &id,
+                                          const std::string &color) {
+    auto r = registration(service, id);
+    r.instance.labels = {{"color", color}};
+    std::promise<StatusOr<registry::Registered>> promise;
+    m_registry->registerInstance(r, [&](StatusOr<registry::Registered> registered) {
+        promise.set_value(std::move(registered));
+    });
+    const auto registered = promise.get_future().get();
+    QVERIFY2(registered.isOk(), registered.status().message().c_str());
+}
+
+StatusOr<store::Revision>
+RegistryHealthTest::setPolicy(const std::string &service,
+                              std::optional<registry::TrafficPolicy> policy) {
+    std::promise<StatusOr<store::Revision>> promise;
+    m_registry->setTrafficPolicy(service, std::move(policy), [&](StatusOr<store::Revision> r) {
+        promise.set_value(std::move(r));
+    });
+    return promise.get_future().get();
+}
+
+std::map<std::string, int> RegistryHealthTest::trafficWeights(const std::string &service) {
+    registry::InstanceQuery query;
+    query.service = service;
+    query.pageSize = 1000;
+    query.includeUnroutable = true;
+    const auto page = m_registry->listInstances(query);
+    std::map<std::string, int> weights;
+    for (const auto &instance : page->items) {
+        weights[instance.id] = instance.trafficWeight;
+    }
+    return weights;
 }
 
 void RegistryHealthTest::updateNow(const std::string &service, const std::string &id,
@@ -305,6 +349,120 @@ void RegistryHealthTest::listenerSeesEveryChange() {
     QVERIFY(seen[0].now.has_value());
     QCOMPARE(seen[1].now->health.status, HealthStatus::Critical);
     QVERIFY(!seen[2].now.has_value());
+}
+
+void RegistryHealthTest::trafficPolicySplitsByColourInOneRevision() {
+    registerColoured("shop", "b1", "blue");
+    registerColoured("shop", "b2", "blue");
+    registerColoured("shop", "b3", "blue");
+    registerColoured("shop", "g1", "green");
+    registerNow("shop", "plain"); // no colour: keeps its own weight
+    QCOMPARE(trafficWeights("shop"),
+             (std::map<std::string, int>{
+                 {"b1", 100}, {"b2", 100}, {"b3", 100}, {"g1", 100}, {"plain", 100}}));
+
+    std::vector<store::Revision> revisions;
+    std::mutex mutex;
+    m_registry->setInstanceListener([&](const std::vector<registry::InstanceChange> &changes) {
+        std::lock_guard lock(mutex);
+        for (const auto &change : changes) {
+            revisions.push_back(change.now ? change.now->modRevision : 0);
+        }
+    });
+    const auto revision =
+        setPolicy("shop", registry::TrafficPolicy{"color", {{"blue", 100}, {"green", 0}}});
+    QVERIFY2(revision.isOk(), revision.status().message().c_str());
+    // Blue's 100% spread over three instances, green held at nothing, all in one revision.
+    QCOMPARE(trafficWeights("shop"),
+             (std::map<std::string, int>{
+                 {"b1", 3333}, {"b2", 3333}, {"b3", 3333}, {"g1", 0}, {"plain", 100}}));
+    {
+        std::lock_guard lock(mutex);
+        QCOMPARE(revisions.size(), std::size_t{4});
+        for (store::Revision r : revisions) {
+            QCOMPARE(r, *revision);
+        }
+        revisions.clear();
+    }
+
+    // A 10% canary: the single green instance gets a tenth of blue + green, whatever the sizes.
+    QVERIFY(
+        setPolicy("shop", registry::TrafficPolicy{"color", {{"blue", 90}, {"green", 10}}}).isOk());
+    const auto weights = trafficWeights("shop");
+    QCOMPARE(weights.at("g1"), 1000);
+    QCOMPARE(weights.at("b1") + weights.at("b2") + weights.at("b3"), 9000);
+
+    // Setting the same policy again writes nothing.
+    const store::Revision before = m_store->currentRevision();
+    QVERIFY(
+        setPolicy("shop", registry::TrafficPolicy{"color", {{"blue", 90}, {"green", 10}}}).isOk());
+    QCOMPARE(m_store->currentRevision(), before);
+    m_registry->setInstanceListener({});
+}
+
+void RegistryHealthTest::trafficPolicyCoversLateRegistrationsAndHealth() {
+    registerColoured("shop", "b1", "blue");
+    registerColoured("shop", "b2", "blue");
+    QVERIFY(
+        setPolicy("shop", registry::TrafficPolicy{"color", {{"blue", 100}, {"green", 0}}}).isOk());
+    // A green instance registering while green is held at 0% never has a weight above 0.
+    std::atomic<bool> greenEverWeighted{false};
+    m_registry->setInstanceListener([&](const std::vector<registry::InstanceChange> &changes) {
+        for (const auto &change : changes) {
+            if (change.now && change.id.front() == 'g' && change.now->trafficWeight != 0) {
+                greenEverWeighted = true;
+            }
+        }
+    });
+    registerColoured("shop", "g1", "green");
+    registerColoured("shop", "g2", "green");
+    QVERIFY(!greenEverWeighted);
+    QCOMPARE(trafficWeights("shop").at("b1"), 5000);
+
+    // Switched to green; a third green instance joining rebalances its colour.
+    QVERIFY(
+        setPolicy("shop", registry::TrafficPolicy{"color", {{"blue", 0}, {"green", 100}}}).isOk());
+    registerColoured("shop", "g3", "green");
+    QVERIFY(testing::pollUntil([&] {
+        const auto w = trafficWeights("shop");
+        return w.at("g1") == 3333 && w.at("g2") == 3333 && w.at("g3") == 3333 && w.at("b1") == 0;
+    }));
+    // A critical green instance leaves its colour's share to the others.
+    updateNow("shop", "g3", withStatus(HealthStatus::Critical));
+    QVERIFY(testing::pollUntil([&] {
+        const auto w = trafficWeights("shop");
+        return w.at("g1") == 5000 && w.at("g2") == 5000;
+    }));
+    m_registry->setInstanceListener({});
+}
+
+void RegistryHealthTest::trafficPolicySurvivesARestartAndClears() {
+    registerColoured("shop", "b1", "blue");
+    registerColoured("shop", "g1", "green");
+    QVERIFY(
+        setPolicy("shop", registry::TrafficPolicy{"color", {{"blue", 0}, {"green", 100}}}).isOk());
+    m_store->close();
+    m_registry.reset();
+    m_store.reset();
+    open();
+    QVERIFY(m_registry->trafficPolicy("shop").has_value());
+    QCOMPARE(trafficWeights("shop"), (std::map<std::string, int>{{"b1", 0}, {"g1", 10000}}));
+    QVERIFY(setPolicy("shop", std::nullopt).isOk());
+    QVERIFY(!m_registry->trafficPolicy("shop").has_value());
+    QCOMPARE(trafficWeights("shop"), (std::map<std::string, int>{{"b1", 100}, {"g1", 100}}));
+}
+
+void RegistryHealthTest::badTrafficPoliciesAreRefused() {
+    const auto notHundred =
+        setPolicy("shop", registry::TrafficPolicy{"color", {{"blue", 60}, {"green", 60}}});
+    QCOMPARE(notHundred.status().code(), StatusCode::InvalidArgument);
+    QVERIFY(notHundred.status().message().find("add up to 100") != std::string::npos);
+    const auto negative =
+        setPolicy("shop", registry::TrafficPolicy{"color", {{"blue", 110}, {"green", -10}}});
+    QCOMPARE(negative.status().code(), StatusCode::InvalidArgument);
+    QCOMPARE(
+        setPolicy("Bad Name", registry::TrafficPolicy{"color", {{"blue", 100}}}).status().code(),
+        StatusCode::InvalidArgument);
 }
 
 QTEST_GUILESS_MAIN(RegistryHealthTest)
