@@ -1,0 +1,175 @@
+#pragma once
+
+#include "audit/audit_log.h"
+#include "common/clock.h"
+#include "registry/registry.h"
+#include "rollout/extension_registry.h"
+#include "rollout/rollout.h"
+#include "store/store.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace aegis::rollout {
+
+struct RolloutControllerOptions {
+    // How often time-based conditions are looked at (gate windows, pauses, bake, deadlines).
+    std::chrono::milliseconds tickInterval{100};
+    // A failing router call is retried this often.
+    std::chrono::milliseconds routerRetryInterval{1000};
+    // Switching gives up (and rolls back) after this many failed router calls in a row.
+    int routerAttempts = 3;
+    // Aborting keeps retrying the router this long before the rollout is FAILED.
+    std::chrono::milliseconds abortPatience{30'000};
+    // Log lines kept per rollout; later ones are dropped with one notice.
+    std::size_t logLinesPerRollout = 1000;
+};
+
+// An operator's action on a rollout.
+enum class Action { Promote, Pause, Resume, Abort, Retry, Undo };
+std::string_view actionName(Action action);
+
+// Who asks, for the transition's reason and the audit record.
+struct Actor {
+    std::string name;
+    // Operations committed with the action's first write (the API's audit record).
+    std::vector<store::Operation> alsoWrite;
+};
+
+struct RolloutQuery {
+    // Empty: every service.
+    std::string service;
+    bool activeOnly = false;
+    std::size_t pageSize = 50;
+    std::string pageToken;
+};
+
+struct RolloutPage {
+    std::vector<Rollout> rollouts;
+    std::string nextPageToken;
+    store::Revision revision = 0;
+};
+
+// Runs rollouts: a persisted state machine per rollout (Pending → Provisioning → Verifying →
+// AwaitingApproval → Switching → Baking → Finalizing → Succeeded, or Aborting → RolledBack, or
+// Failed), driving deploy drivers and traffic routers found by name in the ExtensionRegistry.
+//
+// Every transition is one transaction (the rollout record, its release, an audit record), and the
+// controller acts only on what is durable, so a daemon killed at any point resumes each rollout
+// from its record: steps are idempotent (provision adopts, routers re-apply) and a rollout that
+// was aborting finishes rolling back. A split is applied only when every colour it gives traffic
+// has a routable instance, so traffic never points at nothing.
+//
+// All state lives on one strand; the public calls are thread-safe and complete through callbacks
+// once their change is durable.
+class RolloutController {
+public:
+    RolloutController(store::Store &store, registry::Registry &registry, audit::AuditLog &audit,
+                      ExtensionRegistry &extensions, boost::asio::io_context &io, ClockPtr clock,
+                      RolloutControllerOptions options = {});
+    ~RolloutController();
+
+    // Reads releases and rollouts, adopts every recorded deployment through its driver, resumes
+    // active rollouts and starts the ticker. Call once.
+    Status start();
+    // Stops acting (timers, registry listener) and detaches drivers, leaving deployments running.
+    // Blocks until the strand is idle; not from the io threads.
+    void stop();
+
+    // Starts a rollout: validated (spec, driver, router), FAILED_PRECONDITION when the service
+    // has an active one. `done` gets the new rollout once durable.
+    void startRollout(RolloutSpec spec, Actor actor, std::function<void(StatusOr<Rollout>)> done);
+    // Acts on a rollout; FAILED_PRECONDITION naming the phase when the action does not apply.
+    void act(const std::string &id, Action action, std::string reason, Actor actor,
+             std::function<void(StatusOr<Rollout>)> done);
+
+    // Reads (from the store, so they reflect everything durable).
+    StatusOr<Rollout> get(const std::string &id) const;
+    StatusOr<RolloutPage> list(const RolloutQuery &query) const;
+    StatusOr<std::pair<std::vector<Release>, store::Revision>> releases() const;
+    StatusOr<std::pair<std::vector<LogLine>, bool>>
+    log(const std::string &id, std::int64_t afterSequence, std::size_t limit) const;
+
+    // Runs one evaluation of every active rollout now (tests with a manual clock).
+    void tick();
+
+private:
+    struct Active;
+    struct ReleaseState;
+
+    void onTick();
+    void scheduleTick();
+    // Evaluates one service's rollout and release; starts at most one asynchronous step.
+    void reconcile(const std::string &service);
+    void reconcileRollout(ReleaseState &state, Active &active);
+    void reconcileRelease(ReleaseState &state);
+
+    void provision(ReleaseState &state, Active &active);
+    void verify(ReleaseState &state, Active &active);
+    void switchTraffic(ReleaseState &state, Active &active);
+    void bake(ReleaseState &state, Active &active);
+    void finalize(ReleaseState &state, Active &active);
+    void rollBack(ReleaseState &state, Active &active);
+
+    // Moves the rollout to `phase` (persisted with `changes` applied to copies of the rollout and
+    // its release, then adopted in memory).
+    using Mutation = std::function<void(Rollout &, Release &)>;
+    // A change to the service's active rollout (which it may create) and release, applied to
+    // copies when the write's turn comes; false: nothing to write.
+    using Change = std::function<bool(std::optional<Rollout> &, Release &)>;
+    void transition(ReleaseState &state, Phase phase, std::string reason, Mutation changes = {},
+                    std::vector<store::Operation> alsoWrite = {},
+                    std::function<void(Status)> done = {});
+    // Persists changes to the rollout and release without a change of phase.
+    void persist(ReleaseState &state, Mutation changes, std::vector<store::Operation> alsoWrite,
+                 std::function<void(Status)> done);
+    // Queues a write; the service's writes commit one at a time, in order, and the in-memory
+    // state adopts each once durable.
+    void enqueue(ReleaseState &state, Change change, std::vector<store::Operation> alsoWrite = {},
+                 std::function<void(Status)> done = {});
+    void runWrites(ReleaseState &state);
+    void committed(const std::string &service, std::optional<Rollout> rollout, Release release,
+                   bool phaseChanged, bool audited, StatusOr<store::TransactionResult> result,
+                   std::function<void(Status)> done);
+    void applySplit(ReleaseState &state, TrafficSplit split, std::function<void(Status)> done);
+    void appendLog(const std::string &rolloutId, std::string line);
+
+    // The new version's instances as the registry has them.
+    struct NewInstances {
+        int registered = 0;
+        int healthy = 0;
+        // The first new instance critical or ejected, if any.
+        std::string failing;
+        std::string failingWhy;
+    };
+    NewInstances newInstances(const Active &active) const;
+    std::vector<RouteEndpoint> endpoints(const std::string &service, Color color) const;
+    Status checkReachable(const std::string &service, TrafficSplit split) const;
+    // The audit record of the controller moving `rollout` (already in its new phase) from `from`.
+    store::Operation auditFor(const Rollout &rollout, Phase from, const std::string &reason);
+
+    store::Store &m_store;
+    registry::Registry &m_registry;
+    audit::AuditLog &m_audit;
+    ExtensionRegistry &m_extensions;
+    boost::asio::io_context &m_io;
+    ClockPtr m_clock;
+    const RolloutControllerOptions m_options;
+    boost::asio::strand<boost::asio::io_context::executor_type> m_strand;
+    boost::asio::steady_timer m_ticker;
+
+    // Strand only.
+    std::map<std::string, std::unique_ptr<ReleaseState>> m_services;
+    bool m_stopped = false;
+    std::map<std::string, std::int64_t> m_logSequence; // next log line per rollout
+};
+
+} // namespace aegis::rollout
