@@ -5,6 +5,7 @@
 #include "aegis/v1/config.pb.h"
 #include "aegis/v1/health.pb.h"
 #include "aegis/v1/registry.pb.h"
+#include "aegis/v1/rollout.pb.h"
 #include "aegis/v1/system.pb.h"
 
 #include <google/protobuf/descriptor.h>
@@ -68,12 +69,25 @@ constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.ConfigService/GetAppliedStatus", Access::Read, false},
     {"/aegis.v1.ConfigService/ExportNamespace", Access::Read, false},
     {"/aegis.v1.ConfigService/ImportNamespace", Access::Operate, true},
+    {"/aegis.v1.RolloutService/StartRollout", Access::Operate, true},
+    {"/aegis.v1.RolloutService/GetRollout", Access::Read, false},
+    {"/aegis.v1.RolloutService/ListRollouts", Access::Read, false},
+    {"/aegis.v1.RolloutService/ListReleases", Access::Read, false},
+    {"/aegis.v1.RolloutService/ListRolloutLog", Access::Read, false},
+    {"/aegis.v1.RolloutService/WatchRollouts", Access::Read, false},
+    {"/aegis.v1.RolloutService/PromoteRollout", Access::Operate, true},
+    {"/aegis.v1.RolloutService/PauseRollout", Access::Operate, true},
+    {"/aegis.v1.RolloutService/ResumeRollout", Access::Operate, true},
+    {"/aegis.v1.RolloutService/AbortRollout", Access::Operate, true},
+    {"/aegis.v1.RolloutService/RetryRollout", Access::Operate, true},
+    {"/aegis.v1.RolloutService/UndoRollout", Access::Operate, true},
 };
 
 // Every API file; a new proto file must be added here (its services are then checked).
 constexpr std::string_view kApiFiles[] = {
     "aegis/v1/system.proto",   "aegis/v1/auth.proto",   "aegis/v1/audit.proto",
     "aegis/v1/registry.proto", "aegis/v1/health.proto", "aegis/v1/config.proto",
+    "aegis/v1/rollout.proto",
 };
 
 } // namespace
@@ -96,6 +110,7 @@ Status checkPermissionTableCoverage() {
     (void)aegis::v1::RegisterInstanceRequest::descriptor();
     (void)aegis::v1::GetHealthCheckRequest::descriptor();
     (void)aegis::v1::GetConfigItemRequest::descriptor();
+    (void)aegis::v1::StartRolloutRequest::descriptor();
     const auto *pool = google::protobuf::DescriptorPool::generated_pool();
     std::set<std::string> served;
     for (std::string_view name : kApiFiles) {

@@ -7,12 +7,19 @@
 #include "api/health_service.h"
 #include "api/permission_table.h"
 #include "api/registry_service.h"
+#include "api/rollout_service.h"
 #include "api/system_service.h"
 #include "common/duration.h"
 #include "common/logging.h"
 #include "daemon/http_endpoint.h"
 #include "daemon/process_metrics.h"
 #include "health/health_monitor.h"
+#include "rollout/exec_driver.h"
+#include "rollout/external_driver.h"
+#include "rollout/haproxy_router.h"
+#include "rollout/process_driver.h"
+#include "rollout/registry_router.h"
+#include "rollout/rollout_controller.h"
 #include "store/sqlite_store.h"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -95,6 +102,8 @@ struct Daemon::Parts {
             io.stop();
         }
         healthMonitor.reset();
+        rollouts.reset();
+        rolloutExtensions.detachDrivers();
         // Commits still queued finish while the modules their callbacks use exist.
         if (store) {
             store->close();
@@ -115,6 +124,8 @@ struct Daemon::Parts {
     std::unique_ptr<config::ConfigCenter> configCenter;
     health::ProberRegistry probers;
     std::unique_ptr<health::HealthMonitor> healthMonitor;
+    rollout::ExtensionRegistry rolloutExtensions;
+    std::unique_ptr<rollout::RolloutController> rollouts;
     api::StreamCloser streams;
     api::CallTracker calls;
     std::unique_ptr<api::RpcMetrics> rpcMetrics;
@@ -125,6 +136,7 @@ struct Daemon::Parts {
     std::unique_ptr<api::RegistryServiceImpl> registryService;
     std::unique_ptr<api::HealthServiceImpl> healthService;
     std::unique_ptr<api::ConfigServiceImpl> configService;
+    std::unique_ptr<api::RolloutServiceImpl> rolloutService;
     std::unique_ptr<grpc::Server> server;
     std::string grpcAddress;
 
@@ -249,6 +261,35 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         return status;
     }
 
+    // Rollouts: the embedded drivers and routers, then the controller (it adopts what earlier runs
+    // deployed once the io pool runs).
+    rollout::ProcessDriverOptions processOptions;
+    processOptions.logDir = cfg.dataDir / "deployments";
+    processOptions.onStateChanged = [&p](const std::string &service, rollout::Color color,
+                                         const rollout::DriverState &state) {
+        if (p.rollouts) {
+            p.rollouts->driverStateChanged(service, color, state);
+        }
+    };
+    const auto executor = p.io.get_executor();
+    for (Status status :
+         {p.rolloutExtensions.addDriver(
+              std::make_shared<rollout::ProcessDriver>(executor, processOptions)),
+          p.rolloutExtensions.addDriver(std::make_shared<rollout::ExecDriver>(executor)),
+          p.rolloutExtensions.addDriver(std::make_shared<rollout::ExternalDriver>(executor)),
+          p.rolloutExtensions.addRouter(
+              std::make_shared<rollout::RegistryRouter>(*p.registry, executor)),
+          p.rolloutExtensions.addRouter(std::make_shared<rollout::HaproxyRouter>(executor))}) {
+        if (!status.isOk()) {
+            return status;
+        }
+    }
+    p.rollouts = std::make_unique<rollout::RolloutController>(*p.store, *p.registry, *p.audit,
+                                                              p.rolloutExtensions, p.io, p.clock);
+    if (Status status = p.rollouts->start(); !status.isOk()) {
+        return status;
+    }
+
     p.rpcMetrics = std::make_unique<api::RpcMetrics>(*p.metricsRegistry);
     p.api = std::make_unique<api::ApiContext>(api::ApiContext{
         *p.store, *p.hub, *p.tokens, *p.audit, *p.registry, p.streams, p.calls, *p.rpcMetrics,
@@ -261,6 +302,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         std::make_unique<api::HealthServiceImpl>(*p.api, *p.registry, *p.healthMonitor);
     p.configService =
         std::make_unique<api::ConfigServiceImpl>(*p.api, *p.configCenter, *p.registry);
+    p.rolloutService = std::make_unique<api::RolloutServiceImpl>(*p.api, *p.rollouts);
 
     // The HTTP side binds first: a failure here leaves no gRPC server with calls to wind down.
     p.http = std::make_unique<HttpEndpoint>(
@@ -294,6 +336,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     builder.RegisterService(p.registryService.get());
     builder.RegisterService(p.healthService.get());
     builder.RegisterService(p.configService.get());
+    builder.RegisterService(p.rolloutService.get());
     p.server = builder.BuildAndStart();
     if (!p.server || selectedPort == 0) {
         return unavailable("listen: cannot serve gRPC on " + cfg.listen +
@@ -360,8 +403,11 @@ void Daemon::shutdown() {
         }
         p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
         p.server->Wait();
-        // Checks stop while the io pool still runs, so their probes complete.
+        // Checks stop while the io pool still runs, so their probes complete. Rollouts stop
+        // acting and drivers stop supervising; deployments keep running for the next start.
         p.healthMonitor.reset();
+        p.rollouts->stop();
+        p.rolloutExtensions.detachDrivers();
         p.http->close();
         p.work.reset();
         p.io.stop();

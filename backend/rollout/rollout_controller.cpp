@@ -101,46 +101,40 @@ Status RolloutController::start() {
     if (!releases) {
         return releases.status();
     }
-    std::promise<Status> started;
-    boost::asio::post(m_strand, [&] {
-        for (const store::KeyValue &kv : releases->kvs) {
-            auto release = decodeRelease(kv);
-            if (!release) {
-                log::warn("skipping unreadable release record", {{"key", kv.key}});
-                continue;
-            }
-            auto state = std::make_unique<ReleaseState>();
-            state->release = std::move(*release);
-            const Release &r = state->release;
-            if (!r.activeRolloutId.empty()) {
-                auto stored = m_store.get(keys::rollout(r.activeRolloutId));
-                std::optional<Rollout> rollout;
-                if (stored && !stored->kvs.empty()) {
-                    rollout = decodeRollout(stored->kvs.front());
-                }
-                if (rollout && !isFinished(rollout->phase)) {
-                    state->active.emplace();
-                    state->active->rollout = std::move(*rollout);
-                    log::info("resuming rollout",
-                              {{"rollout", r.activeRolloutId},
-                               {"phase", phaseName(state->active->rollout.phase)}});
-                } else {
-                    log::warn("active rollout record missing or finished",
-                              {{"rollout", r.activeRolloutId}});
-                }
-            }
-            for (const auto &[color, deployment] : r.deployments) {
-                state->toAdopt.push_back(color);
-            }
-            m_services[r.service] = std::move(state);
+    // Nothing runs on the strand before this returns (see the header), so the state is filled
+    // directly.
+    for (const store::KeyValue &kv : releases->kvs) {
+        auto release = decodeRelease(kv);
+        if (!release) {
+            log::warn("skipping unreadable release record", {{"key", kv.key}});
+            continue;
         }
-        started.set_value(Status::ok());
-    });
-    Status status = started.get_future().get();
-    if (status.isOk()) {
-        boost::asio::post(m_strand, [this] { onTick(); });
+        auto state = std::make_unique<ReleaseState>();
+        state->release = std::move(*release);
+        const Release &r = state->release;
+        if (!r.activeRolloutId.empty()) {
+            auto stored = m_store.get(keys::rollout(r.activeRolloutId));
+            std::optional<Rollout> rollout;
+            if (stored && !stored->kvs.empty()) {
+                rollout = decodeRollout(stored->kvs.front());
+            }
+            if (rollout && !isFinished(rollout->phase)) {
+                log::info("resuming rollout",
+                          {{"rollout", r.activeRolloutId}, {"phase", phaseName(rollout->phase)}});
+                state->active.emplace();
+                state->active->rollout = std::move(*rollout);
+            } else {
+                log::warn("active rollout record missing or finished",
+                          {{"rollout", r.activeRolloutId}});
+            }
+        }
+        for (const auto &[color, deployment] : r.deployments) {
+            state->toAdopt.push_back(color);
+        }
+        m_services[r.service] = std::move(state);
     }
-    return status;
+    boost::asio::post(m_strand, [this] { onTick(); });
+    return Status::ok();
 }
 
 void RolloutController::stop() {
@@ -186,6 +180,24 @@ void RolloutController::tick() {
     done.get_future().wait();
 }
 
+void RolloutController::driverStateChanged(const std::string &service, Color color,
+                                           DriverState driverState) {
+    boost::asio::post(m_strand, [this, service, color, driverState = std::move(driverState)] {
+        const auto found = m_services.find(service);
+        if (found == m_services.end()) {
+            return;
+        }
+        enqueue(*found->second, [color, driverState](std::optional<Rollout> &, Release &r) {
+            const auto it = r.deployments.find(color);
+            if (it == r.deployments.end() || it->second.driverState == driverState) {
+                return false;
+            }
+            it->second.driverState = driverState;
+            return true;
+        });
+    });
+}
+
 // ---- writes -------------------------------------------------------------------------------
 
 store::Operation RolloutController::auditFor(const Rollout &rollout, Phase from,
@@ -204,10 +216,17 @@ store::Operation RolloutController::auditFor(const Rollout &rollout, Phase from,
 void RolloutController::persist(ReleaseState &state, Mutation changes,
                                 std::vector<store::Operation> alsoWrite,
                                 std::function<void(Status)> done) {
+    // Decided on the phase the rollout is in now: if an earlier queued write (an abort) moves it
+    // on first, this one no longer applies and is dropped.
+    std::optional<std::pair<std::string, Phase>> basis;
+    if (state.active) {
+        basis.emplace(state.active->rollout.id, state.active->rollout.phase);
+    }
     enqueue(
         state,
-        [changes = std::move(changes)](std::optional<Rollout> &rollout, Release &release) {
-            if (!rollout) {
+        [changes = std::move(changes), basis](std::optional<Rollout> &rollout, Release &release) {
+            if (!rollout || !basis || rollout->id != basis->first ||
+                rollout->phase != basis->second) {
                 return false;
             }
             changes(*rollout, release);
@@ -236,7 +255,11 @@ void RolloutController::runWrites(ReleaseState &state) {
         const std::string beforeId = rollout ? rollout->id : std::string();
         if (!write.change(rollout, release)) {
             if (write.done) {
-                write.done(Status::ok());
+                write.done(failedPrecondition(
+                    "the rollout moved on meanwhile" +
+                    (rollout ? " (now " + std::string(phaseName(rollout->phase)) + ")"
+                             : std::string()) +
+                    "; look at it again"));
             }
             continue;
         }
@@ -1149,6 +1172,10 @@ void RolloutController::startRollout(RolloutSpec spec, Actor actor,
         enqueue(
             state,
             [rollout, spec](std::optional<Rollout> &current, Release &r) {
+                // Another start queued first won.
+                if (current || !r.activeRolloutId.empty()) {
+                    return false;
+                }
                 current = rollout;
                 ++r.rolloutCount;
                 r.activeRolloutId = rollout.id;
@@ -1256,6 +1283,9 @@ void RolloutController::act(const std::string &id, Action action, std::string re
                     rollout.message = because;
                     rollout.stepTime = now;
                     rollout.finishTime = {};
+                    if (current || !release.activeRolloutId.empty()) {
+                        return false;
+                    }
                     current = rollout;
                     release.activeRolloutId = rollout.id;
                     return true;
@@ -1274,14 +1304,30 @@ void RolloutController::act(const std::string &id, Action action, std::string re
         const Rollout &rollout = active.rollout;
         switch (action) {
         case Action::Abort:
-            if (rollout.phase == Phase::Aborting) {
-                return done(rollout);
-            }
-            return transition(state, Phase::Aborting, because, {}, std::move(actor.alsoWrite),
-                              reply);
+            // Wins over whatever is queued before it, unless the rollout finishes first; one
+            // already aborting keeps its phase (the request is still recorded).
+            log::info("rollout transition", {{"service", state.release.service},
+                                             {"phase", phaseName(Phase::Aborting)},
+                                             {"reason", because}});
+            return enqueue(
+                state,
+                [id, because](std::optional<Rollout> &current, Release &) {
+                    if (!current || current->id != id || isFinished(current->phase)) {
+                        return false;
+                    }
+                    if (current->phase != Phase::Aborting) {
+                        current->phase = Phase::Aborting;
+                        current->message = because;
+                        current->paused = false;
+                        current->stepTime = {};
+                    }
+                    return true;
+                },
+                std::move(actor.alsoWrite), reply);
         case Action::Pause:
             if (rollout.paused) {
-                return done(rollout);
+                return persist(
+                    state, [](Rollout &, Release &) {}, std::move(actor.alsoWrite), reply);
             }
             if (rollout.phase == Phase::Aborting || rollout.phase == Phase::Finalizing) {
                 return notApplicable(phaseName(rollout.phase), "it cannot be paused now");

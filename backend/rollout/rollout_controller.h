@@ -77,8 +77,9 @@ public:
                       RolloutControllerOptions options = {});
     ~RolloutController();
 
-    // Reads releases and rollouts, adopts every recorded deployment through its driver, resumes
-    // active rollouts and starts the ticker. Call once.
+    // Reads releases and rollouts, then (once the io_context runs) adopts every recorded
+    // deployment through its driver, resumes active rollouts and ticks. Call once, before any
+    // other call.
     Status start();
     // Stops acting (timers, registry listener) and detaches drivers, leaving deployments running.
     // Blocks until the strand is idle; not from the io threads.
@@ -97,6 +98,9 @@ public:
     StatusOr<std::pair<std::vector<Release>, store::Revision>> releases() const;
     StatusOr<std::pair<std::vector<LogLine>, bool>>
     log(const std::string &id, std::int64_t afterSequence, std::size_t limit) const;
+
+    // Records a deployment's new driver state (a driver restarted one of its processes).
+    void driverStateChanged(const std::string &service, Color color, DriverState state);
 
     // Runs one evaluation of every active rollout now (tests with a manual clock).
     void tick();

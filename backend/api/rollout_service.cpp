@@ -1,0 +1,390 @@
+#include "api/rollout_service.h"
+
+#include "api/convert.h"
+#include "api/watch_stream.h"
+#include "registry/registry.h"
+
+namespace aegis::api {
+namespace {
+
+using namespace std::chrono;
+using rollout::Color;
+
+constexpr std::string_view kWatchMethod = "/aegis.v1.RolloutService/WatchRollouts";
+constexpr std::size_t kMaxLogPage = 1000;
+
+void splitToProto(const rollout::TrafficSplit &split, aegis::v1::TrafficSplit *out) {
+    out->set_blue(split.blue);
+    out->set_green(split.green);
+}
+
+std::string colorText(const std::optional<Color> &color) {
+    return color ? std::string(rollout::colorName(*color)) : std::string();
+}
+
+void logToProto(const rollout::LogLine &line, aegis::v1::RolloutLogLine *out) {
+    out->set_rollout_id(line.rolloutId);
+    out->set_sequence(line.sequence);
+    api::toProto(line.time, out->mutable_time());
+    out->set_line(line.line);
+}
+
+// The service a /rollouts/ key belongs to: the path segment after its kind.
+std::string serviceOfKey(const std::string &key) {
+    for (std::string_view prefix :
+         {rollout::keys::kItems, rollout::keys::kReleases, rollout::keys::kLog}) {
+        if (key.rfind(prefix, 0) == 0) {
+            const auto rest = key.substr(prefix.size());
+            return rest.substr(0, rest.find('/'));
+        }
+    }
+    return {};
+}
+
+std::string rolloutResource(const std::string &id) {
+    return "rollouts/" + id.substr(0, 140);
+}
+
+} // namespace
+
+RolloutServiceImpl::RolloutServiceImpl(ApiContext &api, rollout::RolloutController &controller)
+    : m_api(api)
+    , m_controller(controller) {}
+
+void RolloutServiceImpl::toProto(const rollout::Rollout &r, aegis::v1::Rollout *out) {
+    out->set_id(r.id);
+    auto *spec = out->mutable_spec();
+    spec->set_service(r.spec.service);
+    spec->set_version(r.spec.version);
+    spec->set_replicas(r.spec.replicas);
+    spec->set_strategy(static_cast<aegis::v1::RolloutStrategy>(r.spec.strategy));
+    for (const rollout::CanaryStep &step : r.spec.steps) {
+        auto *s = spec->add_steps();
+        s->set_weight(step.weight);
+        s->set_pause_ms(step.pause.count());
+        s->set_until_promoted(step.untilPromoted);
+    }
+    spec->set_driver(r.spec.driver);
+    spec->mutable_driver_params()->insert(r.spec.driverParams.begin(), r.spec.driverParams.end());
+    spec->set_router(r.spec.router);
+    spec->mutable_router_params()->insert(r.spec.routerParams.begin(), r.spec.routerParams.end());
+    spec->set_healthy_for_ms(r.spec.healthyFor.count());
+    spec->set_require_approval(r.spec.requireApproval);
+    spec->set_bake_time_ms(r.spec.bakeTime.count());
+    spec->set_scale_down_delay_ms(r.spec.scaleDownDelay.count());
+    spec->set_progress_deadline_ms(r.spec.progressDeadline.count());
+    spec->set_description(r.spec.description);
+    out->set_phase(static_cast<aegis::v1::RolloutPhase>(r.phase));
+    out->set_paused(r.paused);
+    out->set_message(r.message);
+    out->set_stable_color(colorText(r.stableColor));
+    out->set_stable_version(r.stableVersion);
+    out->set_new_color(std::string(rollout::colorName(r.newColor)));
+    splitToProto(r.traffic, out->mutable_traffic());
+    out->set_current_step(r.currentStep);
+    out->set_healthy_instances(r.healthyInstances);
+    out->set_registered_instances(r.registeredInstances);
+    out->set_attempt(r.attempt);
+    out->set_created_by(r.createdBy);
+    api::toProto(r.createTime, out->mutable_create_time());
+    api::toProto(r.phaseTime, out->mutable_phase_time());
+    if (r.finishTime.time_since_epoch().count() != 0) {
+        api::toProto(r.finishTime, out->mutable_finish_time());
+    }
+    for (const rollout::Transition &transition : r.transitions) {
+        auto *t = out->add_transitions();
+        t->set_phase(static_cast<aegis::v1::RolloutPhase>(transition.phase));
+        api::toProto(transition.time, t->mutable_time());
+        t->set_reason(transition.reason);
+    }
+    if (r.undoUntil.time_since_epoch().count() != 0) {
+        api::toProto(r.undoUntil, out->mutable_undo_until());
+    }
+    out->set_create_revision(r.createRevision);
+    out->set_mod_revision(r.modRevision);
+}
+
+void RolloutServiceImpl::toProto(const rollout::Release &r, aegis::v1::Release *out) {
+    out->set_service(r.service);
+    out->set_live_color(colorText(r.liveColor));
+    out->set_live_version(r.liveVersion);
+    splitToProto(r.traffic, out->mutable_traffic());
+    for (const auto &[color, deployment] : r.deployments) {
+        auto *d = out->add_deployments();
+        d->set_color(std::string(rollout::colorName(color)));
+        d->set_version(deployment.version);
+        d->set_replicas(deployment.replicas);
+        d->set_driver(deployment.driver);
+        d->set_rollout_id(deployment.rolloutId);
+    }
+    out->set_active_rollout_id(r.activeRolloutId);
+    out->set_last_rollout_id(r.lastRolloutId);
+    out->set_driver(r.driver);
+    out->mutable_driver_params()->insert(r.driverParams.begin(), r.driverParams.end());
+    out->set_router(r.router);
+    out->mutable_router_params()->insert(r.routerParams.begin(), r.routerParams.end());
+    out->set_mod_revision(r.modRevision);
+}
+
+rollout::RolloutSpec RolloutServiceImpl::fromProto(const aegis::v1::RolloutSpec &in) {
+    rollout::RolloutSpec spec;
+    spec.service = in.service();
+    spec.version = in.version();
+    spec.replicas = in.replicas();
+    spec.strategy = in.strategy() == aegis::v1::ROLLOUT_STRATEGY_CANARY
+                        ? rollout::Strategy::Canary
+                        : rollout::Strategy::BlueGreen;
+    for (const auto &step : in.steps()) {
+        spec.steps.push_back({step.weight(), milliseconds(step.pause_ms()), step.until_promoted()});
+    }
+    spec.driver = in.driver();
+    spec.driverParams = {in.driver_params().begin(), in.driver_params().end()};
+    spec.router = in.router();
+    spec.routerParams = {in.router_params().begin(), in.router_params().end()};
+    if (in.has_healthy_for_ms()) {
+        spec.healthyFor = milliseconds(in.healthy_for_ms());
+    }
+    spec.requireApproval = in.require_approval();
+    spec.bakeTime = milliseconds(in.bake_time_ms());
+    if (in.has_scale_down_delay_ms()) {
+        spec.scaleDownDelay = milliseconds(in.scale_down_delay_ms());
+    }
+    if (in.has_progress_deadline_ms()) {
+        spec.progressDeadline = milliseconds(in.progress_deadline_ms());
+    }
+    spec.description = in.description();
+    return spec;
+}
+
+grpc::ServerUnaryReactor *
+RolloutServiceImpl::StartRollout(grpc::CallbackServerContext *context,
+                                 const aegis::v1::StartRolloutRequest *request,
+                                 aegis::v1::StartRolloutResponse *response) {
+    const auto &in = request->spec();
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RolloutService/StartRollout",
+                                 "services/" + in.service().substr(0, 63) + "/rollouts");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    if (in.strategy() != aegis::v1::ROLLOUT_STRATEGY_UNSPECIFIED &&
+        in.strategy() != aegis::v1::ROLLOUT_STRATEGY_BLUE_GREEN &&
+        in.strategy() != aegis::v1::ROLLOUT_STRATEGY_CANARY) {
+        call->finish(invalidArgument("spec.strategy must be BLUE_GREEN or CANARY"));
+        return call->reactor();
+    }
+    rollout::RolloutSpec spec = fromProto(in);
+    call->setSummary("start rollout of " + spec.service.substr(0, 63) + " " +
+                     spec.version.substr(0, 64) +
+                     (spec.strategy == rollout::Strategy::Canary ? " (canary)" : " (blue-green)"));
+    m_controller.startRollout(std::move(spec),
+                              rollout::Actor{call->caller().name, {call->auditOperation()}},
+                              [call, response](StatusOr<rollout::Rollout> started) {
+                                  if (!started) {
+                                      return call->finish(started.status());
+                                  }
+                                  response->mutable_header()->set_revision(started->modRevision);
+                                  toProto(*started, response->mutable_rollout());
+                                  call->finish(Status::ok(), started->modRevision, true);
+                              });
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+RolloutServiceImpl::GetRollout(grpc::CallbackServerContext *context,
+                               const aegis::v1::GetRolloutRequest *request,
+                               aegis::v1::GetRolloutResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RolloutService/GetRollout");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    const auto found = m_controller.get(request->id());
+    if (!found) {
+        call->finish(found.status());
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    toProto(*found, response->mutable_rollout());
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+RolloutServiceImpl::ListRollouts(grpc::CallbackServerContext *context,
+                                 const aegis::v1::ListRolloutsRequest *request,
+                                 aegis::v1::ListRolloutsResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RolloutService/ListRollouts");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    const auto pageSize = pageSizeOrDefault(request->page_size());
+    Status valid = pageSize.status();
+    if (valid.isOk() && !request->service().empty()) {
+        valid = registry::Registry::validateServiceName(request->service(), "service");
+    }
+    if (!valid.isOk()) {
+        call->finish(valid);
+        return call->reactor();
+    }
+    rollout::RolloutQuery query;
+    query.service = request->service();
+    query.activeOnly = request->active_only();
+    query.pageSize = *pageSize;
+    query.pageToken = request->page_token();
+    const auto page = m_controller.list(query);
+    if (!page) {
+        call->finish(page.status());
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(page->revision);
+    for (const rollout::Rollout &r : page->rollouts) {
+        toProto(r, response->add_rollouts());
+    }
+    response->set_next_page_token(page->nextPageToken);
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+RolloutServiceImpl::ListReleases(grpc::CallbackServerContext *context,
+                                 const aegis::v1::ListReleasesRequest *,
+                                 aegis::v1::ListReleasesResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RolloutService/ListReleases");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    const auto releases = m_controller.releases();
+    if (!releases) {
+        call->finish(releases.status());
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(releases->second);
+    for (const rollout::Release &release : releases->first) {
+        toProto(release, response->add_releases());
+    }
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+RolloutServiceImpl::ListRolloutLog(grpc::CallbackServerContext *context,
+                                   const aegis::v1::ListRolloutLogRequest *request,
+                                   aegis::v1::ListRolloutLogResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RolloutService/ListRolloutLog");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    const std::int32_t size = request->page_size();
+    if (size < 0 || size > static_cast<std::int32_t>(kMaxLogPage) ||
+        request->after_sequence() < 0) {
+        call->finish(invalidArgument("page_size must be between 0 and 1000 and after_sequence "
+                                     "not negative"));
+        return call->reactor();
+    }
+    const auto lines = m_controller.log(request->rollout_id(), request->after_sequence(),
+                                        size == 0 ? 200 : static_cast<std::size_t>(size));
+    if (!lines) {
+        call->finish(lines.status());
+        return call->reactor();
+    }
+    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    for (const rollout::LogLine &line : lines->first) {
+        logToProto(line, response->add_lines());
+    }
+    response->set_more(lines->second);
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerWriteReactor<aegis::v1::WatchRolloutsResponse> *
+RolloutServiceImpl::WatchRollouts(grpc::CallbackServerContext *context,
+                                  const aegis::v1::WatchRolloutsRequest *request) {
+    const std::string service = request->service();
+    auto prepare = [service, start = request->start_revision()]() -> StatusOr<WatchSpec> {
+        if (!service.empty()) {
+            if (Status valid = registry::Registry::validateServiceName(service, "service");
+                !valid.isOk()) {
+                return valid;
+            }
+        }
+        return WatchSpec{std::string(rollout::keys::kPrefix), start};
+    };
+    auto convert = [service](const std::vector<store::Event> &events,
+                             aegis::v1::WatchRolloutsResponse &response) {
+        for (const store::Event &event : events) {
+            if (event.type != store::EventType::Put ||
+                (!service.empty() && serviceOfKey(event.kv.key) != service)) {
+                continue;
+            }
+            const std::string &key = event.kv.key;
+            aegis::v1::RolloutEvent out;
+            out.set_revision(event.revision);
+            if (key.rfind(rollout::keys::kItems, 0) == 0) {
+                if (auto r = rollout::decodeRollout(event.kv)) {
+                    toProto(*r, out.mutable_rollout());
+                }
+            } else if (key.rfind(rollout::keys::kReleases, 0) == 0) {
+                if (auto r = rollout::decodeRelease(event.kv)) {
+                    toProto(*r, out.mutable_release());
+                }
+            } else if (key.rfind(rollout::keys::kLog, 0) == 0) {
+                if (auto line = rollout::decodeLogLine(event.kv)) {
+                    logToProto(*line, out.mutable_log_line());
+                }
+            }
+            if (out.change_case() != aegis::v1::RolloutEvent::CHANGE_NOT_SET) {
+                *response.add_events() = std::move(out);
+            }
+        }
+        return response.events_size() > 0;
+    };
+    return new WatchStream<aegis::v1::WatchRolloutsResponse>(m_api, context, kWatchMethod, prepare,
+                                                             std::move(convert));
+}
+
+grpc::ServerUnaryReactor *RolloutServiceImpl::act(grpc::CallbackServerContext *context,
+                                                  std::string_view method, rollout::Action action,
+                                                  const aegis::v1::RolloutActionRequest *request,
+                                                  aegis::v1::RolloutActionResponse *response) {
+    auto call = UnaryCall::start(m_api, context, method, rolloutResource(request->id()));
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    if (!rollout::parseRolloutId(request->id())) {
+        call->finish(invalidArgument("id must look like <service>-<number> (got '" +
+                                     request->id().substr(0, 140) + "')"));
+        return call->reactor();
+    }
+    if (request->reason().size() > 1024) {
+        call->finish(invalidArgument("reason may be at most 1024 bytes"));
+        return call->reactor();
+    }
+    call->setSummary(std::string(rollout::actionName(action)) + " " + request->id() +
+                     (request->reason().empty() ? "" : ": " + request->reason()));
+    m_controller.act(request->id(), action, request->reason(),
+                     rollout::Actor{call->caller().name, {call->auditOperation()}},
+                     [call, response](StatusOr<rollout::Rollout> acted) {
+                         if (!acted) {
+                             return call->finish(acted.status());
+                         }
+                         response->mutable_header()->set_revision(acted->modRevision);
+                         toProto(*acted, response->mutable_rollout());
+                         call->finish(Status::ok(), acted->modRevision, true);
+                     });
+    return call->reactor();
+}
+
+#define AEGIS_ROLLOUT_ACTION(Rpc, action)                                                          \
+    grpc::ServerUnaryReactor *RolloutServiceImpl::Rpc(                                             \
+        grpc::CallbackServerContext *context, const aegis::v1::RolloutActionRequest *request,      \
+        aegis::v1::RolloutActionResponse *response) {                                              \
+        return act(context, "/aegis.v1.RolloutService/" #Rpc, action, request, response);          \
+    }
+AEGIS_ROLLOUT_ACTION(PromoteRollout, rollout::Action::Promote)
+AEGIS_ROLLOUT_ACTION(PauseRollout, rollout::Action::Pause)
+AEGIS_ROLLOUT_ACTION(ResumeRollout, rollout::Action::Resume)
+AEGIS_ROLLOUT_ACTION(AbortRollout, rollout::Action::Abort)
+AEGIS_ROLLOUT_ACTION(RetryRollout, rollout::Action::Retry)
+AEGIS_ROLLOUT_ACTION(UndoRollout, rollout::Action::Undo)
+#undef AEGIS_ROLLOUT_ACTION
+
+} // namespace aegis::api
