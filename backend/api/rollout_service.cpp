@@ -82,6 +82,7 @@ void RolloutServiceImpl::toProto(const rollout::Rollout &r, aegis::v1::Rollout *
     out->set_new_color(std::string(rollout::colorName(r.newColor)));
     splitToProto(r.traffic, out->mutable_traffic());
     out->set_current_step(r.currentStep);
+    out->set_step_applied(r.stepApplied);
     out->set_healthy_instances(r.healthyInstances);
     out->set_registered_instances(r.registeredInstances);
     out->set_attempt(r.attempt);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <vector>
 
 namespace aegis::cli {
 
@@ -122,6 +123,25 @@ std::optional<std::pair<std::string, std::string>> parseKeyValue(std::string_vie
                           std::string(text.substr(equals + 1)));
 }
 
+std::map<std::string, std::string> keyValueFlag(const boost::program_options::variables_map &values,
+                                                const char *name) {
+    std::map<std::string, std::string> pairs;
+    if (!values.count(name)) {
+        return pairs;
+    }
+    const std::string flag = std::string("--") + name;
+    for (const auto &text : values[name].as<std::vector<std::string>>()) {
+        const auto pair = parseKeyValue(text);
+        if (!pair) {
+            throw UsageError(flag + " must be KEY=VALUE, not \"" + text + "\"");
+        }
+        if (!pairs.insert(*pair).second) {
+            throw UsageError(flag + " " + pair->first + " is given more than once");
+        }
+    }
+    return pairs;
+}
+
 std::optional<v1::ConfigFormat> parseConfigFormat(std::string_view text) {
     if (text == "text") {
         return v1::CONFIG_FORMAT_TEXT;
@@ -136,6 +156,45 @@ std::optional<v1::ConfigFormat> parseConfigFormat(std::string_view text) {
         return v1::CONFIG_FORMAT_PROPERTIES;
     }
     return std::nullopt;
+}
+
+std::optional<v1::RolloutStrategy> parseRolloutStrategy(std::string_view text) {
+    if (text == "blue-green") {
+        return v1::ROLLOUT_STRATEGY_BLUE_GREEN;
+    }
+    if (text == "canary") {
+        return v1::ROLLOUT_STRATEGY_CANARY;
+    }
+    return std::nullopt;
+}
+
+std::optional<v1::CanaryStep> parseCanaryStep(std::string_view text) {
+    const auto colon = text.find(':');
+    const auto weight = text.substr(0, colon);
+    if (weight.empty() || weight.size() > 3 ||
+        !std::all_of(weight.begin(), weight.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+        return std::nullopt;
+    }
+    v1::CanaryStep step;
+    step.set_weight(std::stoi(std::string(weight)));
+    if (step.weight() < 1 || step.weight() > 100) {
+        return std::nullopt;
+    }
+    if (colon == std::string_view::npos) {
+        return step;
+    }
+    const auto wait = text.substr(colon + 1);
+    if (wait == "promote") {
+        step.set_until_promoted(true);
+        return step;
+    }
+    const auto pause = parseDuration(wait, "--step");
+    if (!pause) {
+        return std::nullopt;
+    }
+    step.set_pause_ms(pause->count());
+    return step;
 }
 
 bool isLogLevel(std::string_view text) {

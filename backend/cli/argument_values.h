@@ -5,11 +5,13 @@
 #include "aegis/v1/config.pb.h"
 #include "aegis/v1/health.pb.h"
 #include "aegis/v1/registry.pb.h"
+#include "aegis/v1/rollout.pb.h"
 
 #include <boost/program_options/variables_map.hpp>
 #include <google/protobuf/timestamp.pb.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,8 +55,20 @@ bool isHttpStatusRange(std::string_view text);
 // "key=value" (the key not empty, the value may be).
 std::optional<std::pair<std::string, std::string>> parseKeyValue(std::string_view text);
 
+// The values of the repeatable KEY=VALUE flag `name` by key; empty when it is not given. Throws
+// UsageError naming the flag for a value without a key or '=', and for a key given twice.
+std::map<std::string, std::string> keyValueFlag(const boost::program_options::variables_map &values,
+                                                const char *name);
+
 // "text", "json", "yaml" or "properties".
 std::optional<v1::ConfigFormat> parseConfigFormat(std::string_view text);
+
+// "blue-green" or "canary".
+std::optional<v1::RolloutStrategy> parseRolloutStrategy(std::string_view text);
+
+// A canary step: "WEIGHT", "WEIGHT:PAUSE" or "WEIGHT:promote", the weight a percentage from 1 to
+// 100 and the pause a duration: "20:5m", "50:promote", "100".
+std::optional<v1::CanaryStep> parseCanaryStep(std::string_view text);
 
 // One of the daemon's log levels: trace, debug, info, warn, error, critical, off.
 bool isLogLevel(std::string_view text);

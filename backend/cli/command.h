@@ -47,5 +47,6 @@ std::vector<Command> auditCommands();
 std::vector<Command> registryCommands();
 std::vector<Command> healthCommands();
 std::vector<Command> configCommands();
+std::vector<Command> rolloutCommands();
 
 } // namespace aegis::cli

@@ -9,7 +9,7 @@ int main(int argc, char **argv) {
     using namespace aegis::cli;
     std::vector<Command> commands;
     for (auto group : {systemCommands(), tokenCommands(), auditCommands(), registryCommands(),
-                       healthCommands(), configCommands()}) {
+                       healthCommands(), configCommands(), rolloutCommands()}) {
         std::move(group.begin(), group.end(), std::back_inserter(commands));
     }
     CommandDispatcher dispatcher(std::move(commands), std::cout, std::cerr);

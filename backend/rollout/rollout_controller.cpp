@@ -26,6 +26,14 @@ std::string shortDuration(milliseconds value) {
     return formatDuration(value);
 }
 
+// A driver's or router's error about its parameters, naming the spec field they came from.
+Status withField(const Status &status, std::string_view field) {
+    if (status.message().find("_params") != std::string::npos) {
+        return status;
+    }
+    return Status(status.code(), std::string(field) + ": " + status.message());
+}
+
 } // namespace
 
 std::string_view actionName(Action action) {
@@ -287,21 +295,26 @@ void RolloutController::runWrites(ReleaseState &state) {
             txn.put(keys::rollout(rollout->id), encode(*rollout));
         }
         const std::string service = release.service;
-        txn.ifModRevision(keys::release(service), state.release.modRevision)
-            .put(keys::release(service), encode(release));
+        // The release is rewritten only when it changed (watchers see one event per change).
+        txn.ifModRevision(keys::release(service), state.release.modRevision);
+        const bool releaseWritten =
+            encode(release) != encode(state.release) || state.release.modRevision == 0;
+        if (releaseWritten) {
+            txn.put(keys::release(service), encode(release));
+        }
         std::move(write.alsoWrite.begin(), write.alsoWrite.end(),
                   std::back_inserter(txn.operations));
         state.writing = true;
         m_store.commitAsync(std::move(txn), [this, service, rollout = std::move(rollout),
                                              release = std::move(release), phaseChanged, audited,
-                                             done = std::move(write.done)](
+                                             releaseWritten, done = std::move(write.done)](
                                                 StatusOr<store::TransactionResult> result) mutable {
             boost::asio::post(m_strand, [this, service, rollout = std::move(rollout),
                                          release = std::move(release), phaseChanged, audited,
-                                         done = std::move(done),
+                                         releaseWritten, done = std::move(done),
                                          result = std::move(result)]() mutable {
                 committed(service, std::move(rollout), std::move(release), phaseChanged, audited,
-                          std::move(result), std::move(done));
+                          releaseWritten, std::move(result), std::move(done));
             });
         });
     }
@@ -309,7 +322,7 @@ void RolloutController::runWrites(ReleaseState &state) {
 
 void RolloutController::committed(const std::string &service, std::optional<Rollout> rollout,
                                   Release release, bool phaseChanged, bool audited,
-                                  StatusOr<store::TransactionResult> result,
+                                  bool releaseWritten, StatusOr<store::TransactionResult> result,
                                   std::function<void(Status)> done) {
     auto found = m_services.find(service);
     if (found == m_services.end()) {
@@ -326,7 +339,7 @@ void RolloutController::committed(const std::string &service, std::optional<Roll
         if (audited) {
             m_audit.recordCommitted();
         }
-        release.modRevision = result->revision;
+        release.modRevision = releaseWritten ? result->revision : state.release.modRevision;
         state.release = std::move(release);
         if (rollout) {
             rollout->modRevision = result->revision;
@@ -804,8 +817,8 @@ void RolloutController::provision(ReleaseState &state, Active &active) {
                     const Rollout &r = state.active->rollout;
                     transition(state, Phase::Verifying,
                                "waiting for " + std::to_string(r.spec.replicas) +
-                                   " new instances to pass for " +
-                                   shortDuration(r.spec.healthyFor));
+                                   (r.spec.replicas == 1 ? " new instance" : " new instances") +
+                                   " to pass for " + shortDuration(r.spec.healthyFor));
                 }
             });
         });
@@ -1144,10 +1157,10 @@ void RolloutController::startRollout(RolloutSpec spec, Actor actor,
         if (Status valid = driver->validate(
                 {spec.service, spec.version, newColor, spec.replicas, spec.driverParams, {}});
             !valid.isOk()) {
-            return done(valid);
+            return done(withField(valid, "spec.driver_params"));
         }
         if (Status valid = router->validate(spec.routerParams); !valid.isOk()) {
-            return done(valid);
+            return done(withField(valid, "spec.router_params"));
         }
 
         const auto now = m_clock->now();
@@ -1210,10 +1223,11 @@ void RolloutController::act(const std::string &id, Action action, std::string re
             return done(notFound("no rollout '" + id + "'"));
         }
         ReleaseState &state = *found->second;
-        const std::string by = actionName(action) == "abort" ? "aborted by "
-                               : actionName(action) == "undo"
-                                   ? "undone by "
-                                   : std::string(actionName(action)) + "d by ";
+        static const std::map<Action, std::string_view> kDoneBy = {
+            {Action::Promote, "promoted by "}, {Action::Pause, "paused by "},
+            {Action::Resume, "resumed by "},   {Action::Abort, "aborted by "},
+            {Action::Retry, "retried by "},    {Action::Undo, "undone by "}};
+        const std::string by(kDoneBy.at(action));
         const std::string because = by + actor.name + (reason.empty() ? "" : ": " + reason);
         auto reply = [this, id, done](Status status) mutable {
             if (!status.isOk()) {
@@ -1475,6 +1489,9 @@ StatusOr<std::pair<std::vector<LogLine>, bool>>
 RolloutController::log(const std::string &id, std::int64_t afterSequence, std::size_t limit) const {
     if (!parseRolloutId(id)) {
         return invalidArgument("rollout_id must look like <service>-<number> (got '" + id + "')");
+    }
+    if (auto rollout = get(id); !rollout) {
+        return rollout.status();
     }
     store::RangeRequest request;
     request.start = keys::logLine(id, afterSequence + 1);

@@ -141,8 +141,8 @@ private:
                  std::function<void(Status)> done = {});
     void runWrites(ReleaseState &state);
     void committed(const std::string &service, std::optional<Rollout> rollout, Release release,
-                   bool phaseChanged, bool audited, StatusOr<store::TransactionResult> result,
-                   std::function<void(Status)> done);
+                   bool phaseChanged, bool audited, bool releaseWritten,
+                   StatusOr<store::TransactionResult> result, std::function<void(Status)> done);
     void applySplit(ReleaseState &state, TrafficSplit split, std::function<void(Status)> done);
     void appendLog(const std::string &rolloutId, std::string line);
 
