@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs the demo: aegisd on its embedded defaults, a fleet of aegis-sample services registered with
-# it (resources/demo/fleet.yaml, one process per instance), aegis-loadgen sending traffic across
-# the fleet, then aegis-console connected to aegisd.
+# Runs the demo: aegisd on its embedded defaults, a fleet of aegis-sample services deployed by
+# aegisd itself through rollouts with the process driver (resources/demo/fleet.yaml, one process
+# per instance), aegis-loadgen sending traffic across the fleet, then aegis-console connected to
+# aegisd. Releasing a new version of a service from the console's Releases page starts it on the
+# idle colour the same way.
 # Usage: run-demo.sh BUILD_DIR [SECONDS]   (no SECONDS: run until Ctrl-C)
 set -euo pipefail
 
@@ -21,8 +23,7 @@ AEGISCTL="$BUILD_DIR/backend/cli/aegisctl"
 FLEET_TOKEN="$DATA_DIR/demo-fleet.token"
 mkdir -p "$DATA_DIR" "$LOG_DIR"
 
-pids=()       # aegisd first, then the console
-fleet_pids=() # the samples
+pids=() # aegisd first, then the console
 loadgen_pid=""
 
 # Stops processes and waits for them; SIGTERM lets each one finish cleanly.
@@ -45,9 +46,14 @@ stop_all() {
         stop_pids "$loadgen_pid"
         grep '^final:' "$LOG_DIR/loadgen.log" | tail -n 1 | sed 's/^/    aegis-loadgen /' || true
     fi
-    if ((${#fleet_pids[@]})); then
-        stop_pids "${fleet_pids[@]}"
-        echo "    demo fleet stopped (${#fleet_pids[@]} instances deregistered)"
+    # The fleet's processes are aegisd's deployments and would outlive it (as they do a crash);
+    # the demo stops them, and the next run's aegisd starts them again from its records.
+    if pkill -TERM -f "token-file $FLEET_TOKEN" 2>/dev/null; then
+        local deadline=$((SECONDS + 10))
+        while pgrep -f "token-file $FLEET_TOKEN" >/dev/null && ((SECONDS < deadline)); do
+            sleep 0.1
+        done
+        echo "    demo fleet stopped (instances deregistered)"
     fi
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
         kill -TERM "${pids[i]}" 2>/dev/null || true
@@ -109,7 +115,7 @@ registered_instances() {
 }
 
 start_fleet() {
-    local flags instances=0
+    local instances=0
     if [[ ! -x $SAMPLE || ! -x $LOADGEN || ! -x $AEGISCTL ]]; then
         echo "==> no demo fleet: build aegis-sample, aegis-loadgen and aegisctl first" >&2
         return 0
@@ -118,31 +124,7 @@ start_fleet() {
         echo "==> no demo fleet: could not create a service token (see $LOG_DIR/aegisd.log)" >&2
         return 0
     fi
-    # One process per instance; --print-fleet checks every value is a single plain word.
-    while read -r -a flags; do
-        local id=${flags[3]} # "--service NAME --id ID ..."
-        "$SAMPLE" "${flags[@]}" --listen 127.0.0.1:0 --aegis "$GRPC_ADDR" \
-            --token-file "$FLEET_TOKEN" --ttl 10s 2>>"$LOG_DIR/sample-$id.log" &
-        fleet_pids+=($!)
-        instances=$((instances + 1))
-    done < <("$SAMPLE" --print-fleet "$FLEET_FILE")
-    if ((instances == 0)); then
-        echo "==> no demo fleet: $FLEET_FILE describes no instance" >&2
-        return 0
-    fi
-
-    local deadline=$((SECONDS + 20)) registered=0
-    until (((registered = $(registered_instances)) >= instances)); do
-        if ((SECONDS >= deadline)); then
-            echo "    only $registered of $instances instances registered in 20 s;" \
-                "see $LOG_DIR/sample-*.log" >&2
-            break
-        fi
-        sleep 0.2
-    done
-
-    # Every demo service is health checked on the samples' /health, so a killed or failing
-    # instance leaves rotation on its own and the console shows why.
+    # Health checks first, so the first releases wait for instances that really answer.
     local service
     for service in checkout inventory payments; do
         ctl --token-file "$DATA_DIR/admin.token" health set "$service" --http /health \
@@ -168,19 +150,71 @@ start_fleet() {
             >/dev/null || echo "    could not publish the behaviour of $service" >&2
     done
 
+    release_fleet
+    instances=$(registered_instances)
+
     "$LOADGEN" --aegis "$GRPC_ADDR" --token-file "$FLEET_TOKEN" \
         --services checkout,inventory,payments --rate 200 --concurrency 16 --interval 5s \
         >>"$LOG_DIR/loadgen.log" 2>&1 &
     loadgen_pid=$!
     cat <<FLEET
-==> demo fleet: $registered of $instances instances registered (checkout, inventory, payments)
+==> demo fleet: $instances instances registered (checkout, inventory, payments), deployed by aegisd
+    releases     $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token rollout releases
+    release v2   $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token rollout start checkout --version 1.5.0 --approval
+    fleet logs   $DATA_DIR/deployments/<service>/<color>-<n>.log
     instances    $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token instances list
     health       $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token health show checkout
     config       $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token config get demo/checkout/behaviour.json
     traffic      aegis-loadgen at 200 req/s; summaries every 5 s in $LOG_DIR/loadgen.log
-    fleet logs   $LOG_DIR/sample-*.log
 FLEET
 }
+# Each service's first release: its instances as fleet.yaml describes them, run by aegisd's process
+# driver from one command template. A service released in an earlier run is left as it is (aegisd
+# restarted its processes from its records when it started).
+release_fleet() {
+    local line service version flags replicas command
+    declare -A templates=() versions=() counts=()
+    while read -r line; do
+        read -r -a flags <<<"$line"
+        service=${flags[1]}
+        version=${flags[5]}
+        counts[$service]=$((${counts[$service]:-0} + 1))
+        versions[$service]=$version
+        # The instance's own values become the driver's placeholders.
+        templates[$service]=$(sed -E -e 's/--id [^ ]+/--id {instance_id}/' \
+            -e 's/--version [^ ]+/--version {version}/' -e 's/--color [^ ]+/--color {color}/' \
+            -e 's/--zone [^ ]+/--zone zone-{index}/' <<<"$line")
+    done < <("$SAMPLE" --print-fleet "$FLEET_FILE")
+
+    local released
+    released=$(ctl --token-file "$DATA_DIR/admin.token" -o json rollout releases 2>/dev/null || true)
+    for service in "${!templates[@]}"; do
+        # Fields come in proto order: service, liveColor, liveVersion.
+        if grep -A2 "\"service\": *\"$service\"" <<<"$released" |
+            grep -q '"liveVersion": *"[^"]'; then
+            continue
+        fi
+        command="$SAMPLE ${templates[$service]} --listen 127.0.0.1:{port} --aegis $GRPC_ADDR"
+        command+=" --token-file $FLEET_TOKEN --ttl 10s"
+        ctl --token-file "$DATA_DIR/admin.token" rollout start "$service" \
+            --version "${versions[$service]}" --replicas "${counts[$service]}" \
+            --driver process --param "command=$command" --param grace_period=5s \
+            --router registry --healthy-for 2s \
+            --description "first release of the demo fleet" >/dev/null ||
+            echo "    could not release $service" >&2
+    done
+    # Wait for the first releases (up to 30 s): instances start, register and pass their checks.
+    local deadline=$((SECONDS + 30))
+    while ctl --token-file "$DATA_DIR/admin.token" rollout list --active 2>/dev/null |
+        grep -q -- '-[0-9]'; do
+        if ((SECONDS >= deadline)); then
+            echo "    the fleet's first releases are still running; see the Releases page" >&2
+            break
+        fi
+        sleep 0.5
+    done
+}
+
 start_fleet
 
 CONSOLE=("$BUILD_DIR/console/aegis-console" --connect "$GRPC_ADDR" --token-file "$DATA_DIR/admin.token")
