@@ -75,7 +75,8 @@ int main(int argc, char *argv[]) {
         QStringLiteral("FILE"));
     const QCommandLineOption pageOption(
         QStringLiteral("page"),
-        QApplication::translate("main", "Open page NAME: overview, services, config or audit."),
+        QApplication::translate("main",
+                                "Open page NAME: overview, services, releases, config or audit."),
         QStringLiteral("NAME"));
     const QCommandLineOption screenshotOption(
         QStringLiteral("screenshot"),

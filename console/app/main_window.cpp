@@ -10,6 +10,7 @@
 #include "views/config_page.h"
 #include "views/icons.h"
 #include "views/overview_page.h"
+#include "views/releases_page.h"
 #include "views/services_page.h"
 #include "views/theme.h"
 
@@ -30,7 +31,7 @@
 namespace aegis::console {
 namespace {
 
-enum PageIndex { OverviewIndex, ServicesIndex, ConfigIndex, AuditIndex };
+enum PageIndex { OverviewIndex, ServicesIndex, ReleasesIndex, ConfigIndex, AuditIndex };
 
 const QString kGeometryKey = QStringLiteral("window/geometry");
 const QString kStateKey = QStringLiteral("window/state");
@@ -52,6 +53,7 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
 
     m_overview = new OverviewPage(m_api);
     m_services = new ServicesPage(m_api);
+    m_releases = new ReleasesPage(m_api);
     m_config = new ConfigPage(m_api);
     m_audit = new AuditPage(m_api);
     m_overview->setServiceSummary(m_services->services());
@@ -71,6 +73,7 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
     m_stack = new QStackedWidget;
     m_stack->insertWidget(OverviewIndex, m_overview);
     m_stack->insertWidget(ServicesIndex, m_services);
+    m_stack->insertWidget(ReleasesIndex, m_releases);
     m_stack->insertWidget(ConfigIndex, m_config);
     m_stack->insertWidget(AuditIndex, m_audit);
 
@@ -92,6 +95,8 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
             [this] { emit pageDataLoaded(QStringLiteral("overview")); });
     connect(m_services, &ServicesPage::dataLoaded, this,
             [this] { emit pageDataLoaded(QStringLiteral("services")); });
+    connect(m_releases, &ReleasesPage::dataLoaded, this,
+            [this] { emit pageDataLoaded(QStringLiteral("releases")); });
     connect(m_config, &ConfigPage::dataLoaded, this,
             [this] { emit pageDataLoaded(QStringLiteral("config")); });
     connect(m_audit, &AuditPage::dataLoaded, this,
@@ -108,8 +113,8 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
 MainWindow::~MainWindow() = default;
 
 QStringList MainWindow::pageNames() {
-    return {QStringLiteral("overview"), QStringLiteral("services"), QStringLiteral("config"),
-            QStringLiteral("audit")};
+    return {QStringLiteral("overview"), QStringLiteral("services"), QStringLiteral("releases"),
+            QStringLiteral("config"), QStringLiteral("audit")};
 }
 
 bool MainWindow::showPage(const QString &name) {
@@ -131,6 +136,9 @@ bool MainWindow::pageHasData(const QString &name) const {
     }
     if (name == QLatin1String("services")) {
         return m_services->hasData();
+    }
+    if (name == QLatin1String("releases")) {
+        return m_releases->hasData();
     }
     if (name == QLatin1String("config")) {
         return m_config->hasData();
@@ -158,6 +166,7 @@ QWidget *MainWindow::buildSidebar() {
     m_navigation->setFrameShape(QFrame::NoFrame);
     m_navigation->addItem(tr("Overview"));
     m_navigation->addItem(tr("Services"));
+    m_navigation->addItem(tr("Releases"));
     m_navigation->addItem(tr("Config"));
     m_navigation->addItem(tr("Audit log"));
     m_navigation->setCurrentRow(OverviewIndex);
@@ -218,7 +227,8 @@ void MainWindow::buildMenus() {
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    const QStringList titles = {tr("&Overview"), tr("&Services"), tr("&Config"), tr("&Audit log")};
+    const QStringList titles = {tr("&Overview"), tr("&Services"), tr("&Releases"), tr("&Config"),
+                                tr("&Audit log")};
     for (int i = 0; i < titles.size(); ++i) {
         QAction *page = view->addAction(titles.at(i));
         page->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
@@ -233,6 +243,8 @@ void MainWindow::buildMenus() {
             m_audit->reload();
         } else if (m_stack->currentIndex() == ServicesIndex) {
             m_services->reload();
+        } else if (m_stack->currentIndex() == ReleasesIndex) {
+            m_releases->reload();
         } else if (m_stack->currentIndex() == ConfigIndex) {
             m_config->reload();
         }
@@ -295,6 +307,7 @@ void MainWindow::refreshIcons() {
     const QColor tone = palette().color(QPalette::Text);
     m_navigation->item(OverviewIndex)->setIcon(themedIcon(QStringLiteral("overview"), tone));
     m_navigation->item(ServicesIndex)->setIcon(themedIcon(QStringLiteral("services"), tone));
+    m_navigation->item(ReleasesIndex)->setIcon(themedIcon(QStringLiteral("releases"), tone));
     m_navigation->item(ConfigIndex)->setIcon(themedIcon(QStringLiteral("config"), tone));
     m_navigation->item(AuditIndex)->setIcon(themedIcon(QStringLiteral("audit"), tone));
     setWindowIcon(themedIcon(QStringLiteral("aegis"), colors.accent));

@@ -18,15 +18,15 @@ class AuditPage;
 class ConfigPage;
 class CriticalHealthNotifier;
 class OverviewPage;
+class ReleasesPage;
 class ServicesPage;
 class ThemeController;
 class TokenVault;
 
-// The console's window: a navigation sidebar with the pages that work (Overview, Services, Config,
-// Audit),
-// menus, and a status bar with the connection state, server version, revision and round-trip
-// time; optionally a desktop notification when an instance goes critical. Profiles, window
-// geometry and that choice are kept in QSettings.
+// The console's window: a navigation sidebar with the pages that work (Overview, Services,
+// Releases, Config, Audit), menus, and a status bar with the connection state, server version,
+// revision and round-trip time; optionally a desktop notification when an instance goes critical.
+// Profiles, window geometry and that choice are kept in QSettings.
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
@@ -39,7 +39,7 @@ public:
     // Connects with settings that are not saved (command line, tests); `label` names them.
     void connectWith(const ConnectionSettings &settings, const QString &label);
 
-    // "overview", "services", "config" or "audit"; false for an unknown name.
+    // "overview", "services", "releases", "config" or "audit"; false for an unknown name.
     bool showPage(const QString &name);
     QString currentPage() const;
     static QStringList pageNames();
@@ -47,6 +47,7 @@ public:
 
     OverviewPage *overviewPage() const { return m_overview; }
     ServicesPage *servicesPage() const { return m_services; }
+    ReleasesPage *releasesPage() const { return m_releases; }
     ConfigPage *configPage() const { return m_config; }
     AuditPage *auditPage() const { return m_audit; }
     CriticalHealthNotifier *criticalNotifier() const { return m_notifier; }
@@ -81,6 +82,7 @@ private:
     QStackedWidget *m_stack = nullptr;
     OverviewPage *m_overview = nullptr;
     ServicesPage *m_services = nullptr;
+    ReleasesPage *m_releases = nullptr;
     ConfigPage *m_config = nullptr;
     AuditPage *m_audit = nullptr;
     QComboBox *m_profileSelector = nullptr;

@@ -10,6 +10,7 @@
 #include <aegis/v1/config.grpc.pb.h>
 #include <aegis/v1/health.grpc.pb.h>
 #include <aegis/v1/registry.grpc.pb.h>
+#include <aegis/v1/rollout.grpc.pb.h>
 #include <aegis/v1/system.grpc.pb.h>
 #include <client/connection.h>
 
@@ -75,6 +76,7 @@ void ApiClient::shutdown() {
     m_watch.reset();
     m_instanceWatch.reset();
     m_configWatch.reset();
+    m_rolloutWatch.reset();
     m_pool.clear();
     m_pool.waitForDone();
 }
@@ -709,6 +711,156 @@ void ApiClient::stopConfigWatch() {
     if (m_configWatchLive) {
         m_configWatchLive = false;
         emit configWatchLiveChanged(false, {});
+    }
+}
+
+quint64 ApiClient::startRollout(const RolloutSpec &spec) {
+    v1::StartRolloutRequest request;
+    toProto(spec, request.mutable_spec());
+    return callUnary(
+        std::move(request), &v1::RolloutService::Stub::StartRollout,
+        [](const v1::StartRolloutResponse &response) { return fromProto(response.rollout()); },
+        &ApiClient::rolloutStarted, &ApiClient::rolloutCallFailed);
+}
+
+quint64 ApiClient::getRollout(const QString &id) {
+    v1::GetRolloutRequest request;
+    request.set_id(id.toStdString());
+    return callUnary(
+        std::move(request), &v1::RolloutService::Stub::GetRollout,
+        [](const v1::GetRolloutResponse &response) { return fromProto(response.rollout()); },
+        &ApiClient::rolloutReceived, &ApiClient::rolloutCallFailed);
+}
+
+quint64 ApiClient::listRollouts(const QString &service, bool activeOnly, const QString &pageToken,
+                                int pageSize) {
+    v1::ListRolloutsRequest request;
+    request.set_service(service.toStdString());
+    request.set_active_only(activeOnly);
+    request.set_page_size(pageSize);
+    request.set_page_token(pageToken.toStdString());
+    return callUnary(
+        std::move(request), &v1::RolloutService::Stub::ListRollouts,
+        [service](const v1::ListRolloutsResponse &response) {
+            RolloutPage page = fromProto(response);
+            page.service = service;
+            return page;
+        },
+        &ApiClient::rolloutsPageReceived, &ApiClient::rolloutCallFailed);
+}
+
+quint64 ApiClient::listReleases() {
+    return callUnary(v1::ListReleasesRequest{}, &v1::RolloutService::Stub::ListReleases,
+                     responseFromProto, &ApiClient::releasesReceived,
+                     &ApiClient::rolloutCallFailed);
+}
+
+quint64 ApiClient::listRolloutLog(const QString &rolloutId, qint64 afterSequence, int pageSize) {
+    v1::ListRolloutLogRequest request;
+    request.set_rollout_id(rolloutId.toStdString());
+    request.set_after_sequence(afterSequence);
+    request.set_page_size(pageSize);
+    return callUnary(
+        std::move(request), &v1::RolloutService::Stub::ListRolloutLog,
+        [rolloutId](const v1::ListRolloutLogResponse &response) {
+            RolloutLogPage page = fromProto(response);
+            page.rolloutId = rolloutId;
+            return page;
+        },
+        &ApiClient::rolloutLogReceived, &ApiClient::rolloutCallFailed);
+}
+
+quint64 ApiClient::actOnRollout(RolloutAction action, const QString &id, const QString &reason) {
+    v1::RolloutActionRequest request;
+    request.set_id(id.toStdString());
+    request.set_reason(reason.toStdString());
+    using Stub = v1::RolloutService::Stub;
+    UnaryRpc<Stub, v1::RolloutActionRequest, v1::RolloutActionResponse> rpc = nullptr;
+    switch (action) {
+    case RolloutAction::Promote:
+        rpc = &Stub::PromoteRollout;
+        break;
+    case RolloutAction::Pause:
+        rpc = &Stub::PauseRollout;
+        break;
+    case RolloutAction::Resume:
+        rpc = &Stub::ResumeRollout;
+        break;
+    case RolloutAction::Abort:
+        rpc = &Stub::AbortRollout;
+        break;
+    case RolloutAction::Retry:
+        rpc = &Stub::RetryRollout;
+        break;
+    case RolloutAction::Undo:
+        rpc = &Stub::UndoRollout;
+        break;
+    }
+    return callUnary(
+        std::move(request), rpc,
+        [](const v1::RolloutActionResponse &response) { return fromProto(response.rollout()); },
+        &ApiClient::rolloutActionSucceeded, &ApiClient::rolloutCallFailed);
+}
+
+void ApiClient::watchRollouts(const QString &service, qint64 startRevision) {
+    stopRolloutWatch();
+    if (m_shutDown) {
+        return;
+    }
+    const quint64 generation = ++m_rolloutWatchGeneration;
+    const quint64 &counter = m_rolloutWatchGeneration;
+    // As watchInstances(): the session runs on the stream thread and only posts to this object.
+    auto session = [this, service, generation, &counter](
+                       const std::shared_ptr<grpc::Channel> &channel, grpc::ClientContext &context,
+                       qint64 start, const ResumableWatch::Received &received) {
+        v1::WatchRolloutsRequest request;
+        request.set_service(service.toStdString());
+        request.set_start_revision(start);
+        auto stub = v1::RolloutService::NewStub(channel);
+        auto reader = stub->WatchRollouts(&context, request);
+        v1::WatchRolloutsResponse response;
+        while (reader->Read(&response)) {
+            QList<RolloutEvent> events;
+            events.reserve(response.events_size());
+            qint64 revision = response.header().revision();
+            for (const auto &event : response.events()) {
+                events.append(fromProto(event));
+                revision = std::max<qint64>(revision, event.revision());
+            }
+            received(revision);
+            if (!events.isEmpty()) {
+                postForWatch(counter, generation, [this, events, revision] {
+                    emit rolloutEventsArrived(events, revision);
+                });
+            }
+        }
+        return reader->Finish();
+    };
+    ResumableWatch::Callbacks callbacks;
+    callbacks.onLive = [this, generation, &counter](bool live, QString reason) {
+        postForWatch(counter, generation, [this, live, reason] {
+            m_rolloutWatchLive = live;
+            emit rolloutWatchLiveChanged(live, reason);
+        });
+    };
+    callbacks.onResync = [this, generation, &counter](qint64 compactRevision) {
+        postForWatch(counter, generation,
+                     [this, compactRevision] { emit rolloutWatchResyncNeeded(compactRevision); });
+    };
+    ResumableWatch::Options options;
+    options.startRevision = startRevision;
+    options.streamDeadline = m_options.streamDeadline;
+    options.backoff = m_options.reconnect;
+    m_rolloutWatch =
+        std::make_unique<ResumableWatch>(m_hub, options, std::move(session), std::move(callbacks));
+}
+
+void ApiClient::stopRolloutWatch() {
+    ++m_rolloutWatchGeneration;
+    m_rolloutWatch.reset();
+    if (m_rolloutWatchLive) {
+        m_rolloutWatchLive = false;
+        emit rolloutWatchLiveChanged(false, {});
     }
 }
 

@@ -158,6 +158,34 @@ public:
     bool isConfigWatchLive() const { return m_configWatchLive; }
     QString configWatchNamespace() const { return m_configWatchNamespace; }
 
+    // Rollouts. Every call below is answered by its own signal or by rolloutCallFailed with the
+    // returned id.
+    // Starts a rollout of `spec.service`; answered by rolloutStarted. FAILED_PRECONDITION when
+    // the service has an active rollout, INVALID_ARGUMENT naming the field for a bad spec.
+    quint64 startRollout(const RolloutSpec &spec);
+    // Answered by rolloutReceived.
+    quint64 getRollout(const QString &id);
+    // One page of rollouts, newest first, of `service` (empty: every service's); answered by
+    // rolloutsPageReceived.
+    quint64 listRollouts(const QString &service, bool activeOnly, const QString &pageToken = {},
+                         int pageSize = 50);
+    // Every released service with its live colour, split and active rollout; answered by
+    // releasesReceived.
+    quint64 listReleases();
+    // A rollout's log lines after `afterSequence`, oldest first; answered by rolloutLogReceived.
+    quint64 listRolloutLog(const QString &rolloutId, qint64 afterSequence, int pageSize = 500);
+    // Promote, pause, resume, abort, retry or undo `id`, with `reason` recorded; answered by
+    // rolloutActionSucceeded with the rollout once the action is durable (the traffic may still
+    // be moving: the watch shows it). FAILED_PRECONDITION when it does not apply to the phase.
+    quint64 actOnRollout(RolloutAction action, const QString &id, const QString &reason = {});
+
+    // Streams changes of rollouts and releases and new log lines of `service` (empty: every
+    // service) from `startRevision` (0: from now) through rolloutEventsArrived, replacing any
+    // previous rollout watch.
+    void watchRollouts(const QString &service, qint64 startRevision);
+    void stopRolloutWatch();
+    bool isRolloutWatchLive() const { return m_rolloutWatchLive; }
+
 signals:
     // connectTo() was called: everything shown so far belongs to the previous daemon.
     void connectionChanged(const aegis::console::ConnectionSettings &settings);
@@ -211,6 +239,19 @@ signals:
     void configWatchLiveChanged(bool live, const QString &reason);
     // The config watch fell behind the compacted history; watch again from now.
     void configWatchResyncNeeded(qint64 compactRevision);
+
+    void rolloutStarted(quint64 requestId, const aegis::console::Rollout &rollout);
+    void rolloutReceived(quint64 requestId, const aegis::console::Rollout &rollout);
+    void rolloutsPageReceived(quint64 requestId, const aegis::console::RolloutPage &page);
+    void releasesReceived(quint64 requestId, const aegis::console::ReleaseList &releases);
+    void rolloutLogReceived(quint64 requestId, const aegis::console::RolloutLogPage &page);
+    void rolloutActionSucceeded(quint64 requestId, const aegis::console::Rollout &rollout);
+    void rolloutCallFailed(quint64 requestId, const aegis::console::CallError &error);
+    // Changes in revision order; `revision` is the last one's.
+    void rolloutEventsArrived(const QList<aegis::console::RolloutEvent> &events, qint64 revision);
+    void rolloutWatchLiveChanged(bool live, const QString &reason);
+    // The rollout watch fell behind the compacted history; re-list, then watch again.
+    void rolloutWatchResyncNeeded(qint64 compactRevision);
 
 private:
     template <typename T>
@@ -278,6 +319,10 @@ private:
     quint64 m_configWatchGeneration = 0;
     bool m_configWatchLive = false;
     QString m_configWatchNamespace;
+
+    std::unique_ptr<ResumableWatch> m_rolloutWatch;
+    quint64 m_rolloutWatchGeneration = 0;
+    bool m_rolloutWatchLive = false;
 };
 
 } // namespace aegis::console

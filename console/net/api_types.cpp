@@ -219,6 +219,101 @@ QString configVersionKindName(ConfigVersionKind kind) {
     return QStringLiteral("—");
 }
 
+QString rolloutStrategyName(RolloutStrategy strategy) {
+    switch (strategy) {
+    case RolloutStrategy::BlueGreen:
+        return QCoreApplication::translate("RolloutStrategy", "blue-green");
+    case RolloutStrategy::Canary:
+        return QCoreApplication::translate("RolloutStrategy", "canary");
+    case RolloutStrategy::Unspecified:
+        break;
+    }
+    return QStringLiteral("—");
+}
+
+QString rolloutPhaseName(RolloutPhase phase) {
+    switch (phase) {
+    case RolloutPhase::Pending:
+        return QCoreApplication::translate("RolloutPhase", "pending");
+    case RolloutPhase::Provisioning:
+        return QCoreApplication::translate("RolloutPhase", "provisioning");
+    case RolloutPhase::Verifying:
+        return QCoreApplication::translate("RolloutPhase", "verifying");
+    case RolloutPhase::AwaitingApproval:
+        return QCoreApplication::translate("RolloutPhase", "awaiting approval");
+    case RolloutPhase::Switching:
+        return QCoreApplication::translate("RolloutPhase", "switching");
+    case RolloutPhase::Baking:
+        return QCoreApplication::translate("RolloutPhase", "baking");
+    case RolloutPhase::Finalizing:
+        return QCoreApplication::translate("RolloutPhase", "finalizing");
+    case RolloutPhase::Succeeded:
+        return QCoreApplication::translate("RolloutPhase", "succeeded");
+    case RolloutPhase::Aborting:
+        return QCoreApplication::translate("RolloutPhase", "aborting");
+    case RolloutPhase::RolledBack:
+        return QCoreApplication::translate("RolloutPhase", "rolled back");
+    case RolloutPhase::Failed:
+        return QCoreApplication::translate("RolloutPhase", "failed");
+    case RolloutPhase::Unspecified:
+        break;
+    }
+    return QStringLiteral("—");
+}
+
+QString rolloutActionName(RolloutAction action) {
+    switch (action) {
+    case RolloutAction::Promote:
+        return QCoreApplication::translate("RolloutAction", "Promote");
+    case RolloutAction::Pause:
+        return QCoreApplication::translate("RolloutAction", "Pause");
+    case RolloutAction::Resume:
+        return QCoreApplication::translate("RolloutAction", "Resume");
+    case RolloutAction::Abort:
+        return QCoreApplication::translate("RolloutAction", "Abort");
+    case RolloutAction::Retry:
+        return QCoreApplication::translate("RolloutAction", "Retry");
+    case RolloutAction::Undo:
+        return QCoreApplication::translate("RolloutAction", "Undo");
+    }
+    return {};
+}
+
+int TrafficSplit::share(const QString &colour) const {
+    if (colour == QLatin1String("blue")) {
+        return blue;
+    }
+    if (colour == QLatin1String("green")) {
+        return green;
+    }
+    return 0;
+}
+
+QList<CanaryStep> RolloutSpec::effectiveSteps() const {
+    if (steps.isEmpty()) {
+        return {CanaryStep{}};
+    }
+    QList<CanaryStep> result = steps;
+    if (result.last().weight < 100) {
+        result.append(CanaryStep{});
+    }
+    return result;
+}
+
+int Rollout::number() const {
+    const qsizetype dash = id.lastIndexOf(QLatin1Char('-'));
+    return dash < 0 ? 0 : id.mid(dash + 1).toInt();
+}
+
+std::optional<ColorDeployment> Release::deployment(const QString &color) const {
+    for (const ColorDeployment &deployment : deployments) {
+        if (deployment.color == color) {
+            return deployment;
+        }
+    }
+    return std::nullopt;
+}
+
 QString roleName(int role) {
     switch (role) {
     case 1:

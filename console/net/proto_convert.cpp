@@ -487,6 +487,209 @@ CallerIdentity fromProto(const v1::WhoAmIResponse &response) {
     return {fromStd(response.token().name()), static_cast<int>(response.token().role())};
 }
 
+namespace {
+
+QMap<QString, QString> paramsFromProto(const google::protobuf::Map<std::string, std::string> &in) {
+    QMap<QString, QString> params;
+    for (const auto &[key, value] : in) {
+        params.insert(fromStd(key), fromStd(value));
+    }
+    return params;
+}
+
+void paramsToProto(const QMap<QString, QString> &params,
+                   google::protobuf::Map<std::string, std::string> *out) {
+    for (auto it = params.cbegin(); it != params.cend(); ++it) {
+        (*out)[it.key().toStdString()] = it.value().toStdString();
+    }
+}
+
+} // namespace
+
+RolloutPhase fromProto(v1::RolloutPhase phase) {
+    return phase > v1::ROLLOUT_PHASE_UNSPECIFIED && phase <= v1::ROLLOUT_PHASE_FAILED
+               ? static_cast<RolloutPhase>(phase)
+               : RolloutPhase::Unspecified;
+}
+
+TrafficSplit fromProto(const v1::TrafficSplit &split) {
+    return {split.blue(), split.green()};
+}
+
+RolloutSpec fromProto(const v1::RolloutSpec &spec) {
+    RolloutSpec result;
+    result.service = fromStd(spec.service());
+    result.version = fromStd(spec.version());
+    result.replicas = spec.replicas();
+    switch (spec.strategy()) {
+    case v1::ROLLOUT_STRATEGY_BLUE_GREEN:
+        result.strategy = RolloutStrategy::BlueGreen;
+        break;
+    case v1::ROLLOUT_STRATEGY_CANARY:
+        result.strategy = RolloutStrategy::Canary;
+        break;
+    default:
+        result.strategy = RolloutStrategy::Unspecified;
+        break;
+    }
+    for (const auto &step : spec.steps()) {
+        result.steps.append({step.weight(), step.pause_ms(), step.until_promoted()});
+    }
+    result.driver = fromStd(spec.driver());
+    result.driverParams = paramsFromProto(spec.driver_params());
+    result.router = fromStd(spec.router());
+    result.routerParams = paramsFromProto(spec.router_params());
+    if (spec.has_healthy_for_ms()) {
+        result.healthyForMs = spec.healthy_for_ms();
+    }
+    result.requireApproval = spec.require_approval();
+    result.bakeTimeMs = spec.bake_time_ms();
+    if (spec.has_scale_down_delay_ms()) {
+        result.scaleDownDelayMs = spec.scale_down_delay_ms();
+    }
+    if (spec.has_progress_deadline_ms()) {
+        result.progressDeadlineMs = spec.progress_deadline_ms();
+    }
+    result.description = fromStd(spec.description());
+    return result;
+}
+
+void toProto(const RolloutSpec &spec, v1::RolloutSpec *out) {
+    out->set_service(spec.service.toStdString());
+    out->set_version(spec.version.toStdString());
+    out->set_replicas(spec.replicas);
+    switch (spec.strategy) {
+    case RolloutStrategy::BlueGreen:
+        out->set_strategy(v1::ROLLOUT_STRATEGY_BLUE_GREEN);
+        break;
+    case RolloutStrategy::Canary:
+        out->set_strategy(v1::ROLLOUT_STRATEGY_CANARY);
+        break;
+    case RolloutStrategy::Unspecified:
+        out->set_strategy(v1::ROLLOUT_STRATEGY_UNSPECIFIED);
+        break;
+    }
+    for (const CanaryStep &step : spec.steps) {
+        v1::CanaryStep *proto = out->add_steps();
+        proto->set_weight(step.weight);
+        proto->set_pause_ms(step.pauseMs);
+        proto->set_until_promoted(step.untilPromoted);
+    }
+    out->set_driver(spec.driver.toStdString());
+    paramsToProto(spec.driverParams, out->mutable_driver_params());
+    out->set_router(spec.router.toStdString());
+    paramsToProto(spec.routerParams, out->mutable_router_params());
+    if (spec.healthyForMs) {
+        out->set_healthy_for_ms(*spec.healthyForMs);
+    }
+    out->set_require_approval(spec.requireApproval);
+    out->set_bake_time_ms(spec.bakeTimeMs);
+    if (spec.scaleDownDelayMs) {
+        out->set_scale_down_delay_ms(*spec.scaleDownDelayMs);
+    }
+    if (spec.progressDeadlineMs) {
+        out->set_progress_deadline_ms(*spec.progressDeadlineMs);
+    }
+    out->set_description(spec.description.toStdString());
+}
+
+Rollout fromProto(const v1::Rollout &rollout) {
+    Rollout result;
+    result.id = fromStd(rollout.id());
+    result.spec = fromProto(rollout.spec());
+    result.phase = fromProto(rollout.phase());
+    result.paused = rollout.paused();
+    result.message = fromStd(rollout.message());
+    result.stableColor = fromStd(rollout.stable_color());
+    result.stableVersion = fromStd(rollout.stable_version());
+    result.newColor = fromStd(rollout.new_color());
+    result.traffic = fromProto(rollout.traffic());
+    result.currentStep = rollout.current_step();
+    result.healthyInstances = rollout.healthy_instances();
+    result.registeredInstances = rollout.registered_instances();
+    result.attempt = rollout.attempt();
+    result.createdBy = fromStd(rollout.created_by());
+    result.createTime = fromTimestamp(rollout.create_time());
+    result.phaseTime = fromTimestamp(rollout.phase_time());
+    result.finishTime = fromTimestamp(rollout.finish_time());
+    for (const auto &transition : rollout.transitions()) {
+        result.transitions.append({fromProto(transition.phase()), fromTimestamp(transition.time()),
+                                   fromStd(transition.reason())});
+    }
+    result.undoUntil = fromTimestamp(rollout.undo_until());
+    result.createRevision = rollout.create_revision();
+    result.modRevision = rollout.mod_revision();
+    return result;
+}
+
+Release fromProto(const v1::Release &release) {
+    Release result;
+    result.service = fromStd(release.service());
+    result.liveColor = fromStd(release.live_color());
+    result.liveVersion = fromStd(release.live_version());
+    result.traffic = fromProto(release.traffic());
+    for (const auto &deployment : release.deployments()) {
+        result.deployments.append({fromStd(deployment.color()), fromStd(deployment.version()),
+                                   deployment.replicas(), fromStd(deployment.driver()),
+                                   fromStd(deployment.rollout_id())});
+    }
+    result.activeRolloutId = fromStd(release.active_rollout_id());
+    result.lastRolloutId = fromStd(release.last_rollout_id());
+    result.driver = fromStd(release.driver());
+    result.driverParams = paramsFromProto(release.driver_params());
+    result.router = fromStd(release.router());
+    result.routerParams = paramsFromProto(release.router_params());
+    result.modRevision = release.mod_revision();
+    return result;
+}
+
+RolloutLogLine fromProto(const v1::RolloutLogLine &line) {
+    return {fromStd(line.rollout_id()), line.sequence(), fromTimestamp(line.time()),
+            fromStd(line.line())};
+}
+
+RolloutEvent fromProto(const v1::RolloutEvent &event) {
+    RolloutEvent result;
+    result.revision = event.revision();
+    switch (event.change_case()) {
+    case v1::RolloutEvent::kRollout:
+        result.rollout = fromProto(event.rollout());
+        break;
+    case v1::RolloutEvent::kRelease:
+        result.release = fromProto(event.release());
+        break;
+    case v1::RolloutEvent::kLogLine:
+        result.logLine = fromProto(event.log_line());
+        break;
+    case v1::RolloutEvent::CHANGE_NOT_SET:
+        break;
+    }
+    return result;
+}
+
+RolloutPage fromProto(const v1::ListRolloutsResponse &response) {
+    return pageFromProto(response, response.rollouts(), &RolloutPage::rollouts);
+}
+
+ReleaseList fromProto(const v1::ListReleasesResponse &response) {
+    ReleaseList list;
+    list.revision = response.header().revision();
+    for (const auto &release : response.releases()) {
+        list.releases.append(fromProto(release));
+    }
+    return list;
+}
+
+RolloutLogPage fromProto(const v1::ListRolloutLogResponse &response) {
+    RolloutLogPage page;
+    for (const auto &line : response.lines()) {
+        page.lines.append(fromProto(line));
+    }
+    page.more = response.more();
+    page.revision = response.header().revision();
+    return page;
+}
+
 CallError fromStatus(const grpc::Status &status) {
     return {static_cast<int>(status.error_code()), QString::fromStdString(status.error_message())};
 }

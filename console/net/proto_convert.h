@@ -9,6 +9,7 @@
 #include <aegis/v1/config.pb.h>
 #include <aegis/v1/health.pb.h>
 #include <aegis/v1/registry.pb.h>
+#include <aegis/v1/rollout.pb.h>
 #include <aegis/v1/system.pb.h>
 #include <grpcpp/support/status.h>
 
@@ -54,6 +55,19 @@ ConfigProposalList fromProto(const v1::ListProposalsResponse &response);
 ConfigAppliedStatus fromProto(const v1::GetAppliedStatusResponse &response);
 ConfigChangeEvent fromProto(const v1::ConfigEvent &event);
 CallerIdentity fromProto(const v1::WhoAmIResponse &response);
+// Rollouts. The list and log responses carry no service or rollout id; the caller adds the one
+// it asked about.
+RolloutPhase fromProto(v1::RolloutPhase phase);
+TrafficSplit fromProto(const v1::TrafficSplit &split);
+RolloutSpec fromProto(const v1::RolloutSpec &spec);
+void toProto(const RolloutSpec &spec, v1::RolloutSpec *out);
+Rollout fromProto(const v1::Rollout &rollout);
+Release fromProto(const v1::Release &release);
+RolloutLogLine fromProto(const v1::RolloutLogLine &line);
+RolloutEvent fromProto(const v1::RolloutEvent &event);
+RolloutPage fromProto(const v1::ListRolloutsResponse &response);
+ReleaseList fromProto(const v1::ListReleasesResponse &response);
+RolloutLogPage fromProto(const v1::ListRolloutLogResponse &response);
 CallError fromStatus(const grpc::Status &status);
 
 } // namespace aegis::console

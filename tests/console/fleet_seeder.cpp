@@ -3,6 +3,7 @@
 #include <aegis/v1/config.grpc.pb.h>
 #include <aegis/v1/health.grpc.pb.h>
 #include <aegis/v1/registry.grpc.pb.h>
+#include <aegis/v1/rollout.grpc.pb.h>
 
 #include <chrono>
 #include <cstdint>
@@ -301,6 +302,105 @@ Status seedDemoConfig(const client::ConnectionOptions &connection) {
         if (!status.ok()) {
             return Status(static_cast<StatusCode>(status.error_code()),
                           std::string("AckConfig ") + instance + ": " + status.error_message());
+        }
+    }
+    return Status::ok();
+}
+
+namespace {
+
+struct DemoRollout {
+    const char *service;
+    const char *version;
+    int replicas;
+    const char *description;
+    // Canary: one step at this weight, until promoted (0: blue-green).
+    int canaryWeight = 0;
+    // 0: the daemon's default.
+    std::int64_t progressDeadlineMs = 0;
+    // Where the rollout is left.
+    v1::RolloutPhase until = v1::ROLLOUT_PHASE_SUCCEEDED;
+};
+
+} // namespace
+
+Status seedDemoRollouts(const client::ConnectionOptions &connection) {
+    auto channel = client::makeChannel(connection);
+    if (!channel) {
+        return channel.status();
+    }
+    auto stub = v1::RolloutService::NewStub(*channel);
+    // The fleet runs each service's old version on blue (two instances) and the new one on green
+    // (one): the first rollout adopts blue as the live colour and releases onto green.
+    const DemoRollout rollouts[] = {
+        {"payments", "4.1.0", 1, "3-D Secure for card payments"},
+        {"inventory", "1.13.0-rc1", 2, "bulk stock import", 0, 2000, v1::ROLLOUT_PHASE_ROLLED_BACK},
+        {"checkout", "2.4.0", 1, "fixes the tax rounding", 25, 0, v1::ROLLOUT_PHASE_SWITCHING},
+    };
+    for (const DemoRollout &demo : rollouts) {
+        v1::StartRolloutRequest request;
+        v1::RolloutSpec *spec = request.mutable_spec();
+        spec->set_service(demo.service);
+        spec->set_version(demo.version);
+        spec->set_replicas(demo.replicas);
+        spec->set_description(demo.description);
+        spec->set_driver("external");
+        (*spec->mutable_driver_params())["note"] = "the demo fleet's instances";
+        spec->set_router("registry");
+        spec->set_healthy_for_ms(1000);
+        spec->set_scale_down_delay_ms(3600 * 1000);
+        if (demo.canaryWeight > 0) {
+            spec->set_strategy(v1::ROLLOUT_STRATEGY_CANARY);
+            v1::CanaryStep *step = spec->add_steps();
+            step->set_weight(demo.canaryWeight);
+            step->set_until_promoted(true);
+        } else {
+            spec->set_strategy(v1::ROLLOUT_STRATEGY_BLUE_GREEN);
+        }
+        if (demo.progressDeadlineMs > 0) {
+            spec->set_progress_deadline_ms(demo.progressDeadlineMs);
+        }
+        v1::StartRolloutResponse response;
+        {
+            grpc::ClientContext context;
+            client::setTimeout(context, std::chrono::seconds(5));
+            if (Status status = fromGrpc(stub->StartRollout(&context, request, &response),
+                                         std::string("starting a rollout of ") + demo.service);
+                !status.isOk()) {
+                return status;
+            }
+        }
+        const std::string id = response.rollout().id();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        for (;;) {
+            grpc::ClientContext context;
+            client::setTimeout(context, std::chrono::seconds(5));
+            v1::GetRolloutRequest get;
+            get.set_id(id);
+            v1::GetRolloutResponse got;
+            if (Status status = fromGrpc(stub->GetRollout(&context, get, &got), "reading " + id);
+                !status.isOk()) {
+                return status;
+            }
+            const v1::Rollout &rollout = got.rollout();
+            const bool waiting =
+                rollout.phase() == v1::ROLLOUT_PHASE_SWITCHING &&
+                rollout.traffic().blue() + rollout.traffic().green() == 100 &&
+                (rollout.new_color() == "green" ? rollout.traffic().green()
+                                                : rollout.traffic().blue()) == demo.canaryWeight;
+            if (rollout.phase() == demo.until &&
+                (demo.until != v1::ROLLOUT_PHASE_SWITCHING || waiting)) {
+                break;
+            }
+            const bool finished = rollout.phase() == v1::ROLLOUT_PHASE_SUCCEEDED ||
+                                  rollout.phase() == v1::ROLLOUT_PHASE_ROLLED_BACK ||
+                                  rollout.phase() == v1::ROLLOUT_PHASE_FAILED;
+            if (finished || std::chrono::steady_clock::now() >= deadline) {
+                return {StatusCode::FailedPrecondition,
+                        id + " is " + v1::RolloutPhase_Name(rollout.phase()) + " (" +
+                            rollout.message() + "), not " + v1::RolloutPhase_Name(demo.until)};
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     }
     return Status::ok();

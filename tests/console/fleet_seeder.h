@@ -43,6 +43,16 @@ Status seedDemoHealth(const client::ConnectionOptions &connection);
 // token.
 Status seedDemoConfig(const client::ConnectionOptions &connection);
 
+// Releases the demo fleet's services through RolloutService (driver "external", router
+// "registry": the fleet's instances are the deployments; each service's blue instances are
+// adopted as its live colour), so the Releases page has a finished rollout, a rolled back one and
+// one in progress: payments 4.1.0 on green succeeded (undo possible for an hour); inventory
+// 1.13.0-rc1 rolled back at verifying (one of its two new instances registered before the
+// progress deadline); a canary of checkout 2.4.0 waiting at 25 % until promoted. Needs the demo
+// fleet registered (without the demo health, whose critical checkout-3 would abort the canary)
+// and an operator or admin token; returns once each rollout is where it should be.
+Status seedDemoRollouts(const client::ConnectionOptions &connection);
+
 // The demo's prod/checkout/app.yaml as published at v3.
 std::string demoCheckoutYaml();
 

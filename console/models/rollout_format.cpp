@@ -1,0 +1,84 @@
+#include "models/rollout_format.h"
+
+#include "models/display_format.h"
+
+#include <QCoreApplication>
+
+namespace aegis::console {
+namespace {
+
+QString tr(const char *text) {
+    return QCoreApplication::translate("RolloutFormat", text);
+}
+
+} // namespace
+
+RolloutTone rolloutPhaseTone(RolloutPhase phase, bool paused) {
+    if (paused && !isFinishedPhase(phase)) {
+        return RolloutTone::Waiting;
+    }
+    switch (phase) {
+    case RolloutPhase::Pending:
+    case RolloutPhase::Provisioning:
+    case RolloutPhase::Verifying:
+    case RolloutPhase::Switching:
+    case RolloutPhase::Baking:
+    case RolloutPhase::Finalizing:
+        return RolloutTone::Progress;
+    case RolloutPhase::AwaitingApproval:
+        return RolloutTone::Waiting;
+    case RolloutPhase::Succeeded:
+        return RolloutTone::Success;
+    case RolloutPhase::RolledBack:
+        return RolloutTone::Warning;
+    case RolloutPhase::Aborting:
+    case RolloutPhase::Failed:
+        return RolloutTone::Danger;
+    case RolloutPhase::Unspecified:
+        break;
+    }
+    return RolloutTone::Muted;
+}
+
+RolloutTone deployColourTone(const QString &colour) {
+    if (colour == QLatin1String("blue")) {
+        return RolloutTone::Blue;
+    }
+    if (colour == QLatin1String("green")) {
+        return RolloutTone::Green;
+    }
+    return RolloutTone::Muted;
+}
+
+QString trafficText(const TrafficSplit &split) {
+    if (split.blue == 0 && split.green == 0) {
+        return QStringLiteral("—");
+    }
+    return tr("blue %1 % · green %2 %").arg(split.blue).arg(split.green);
+}
+
+QString canaryStepText(const CanaryStep &step) {
+    if (step.untilPromoted) {
+        return tr("%1 % until promoted").arg(step.weight);
+    }
+    if (step.pauseMs > 0) {
+        return tr("%1 % for %2").arg(step.weight).arg(humanDuration(step.pauseMs));
+    }
+    return tr("%1 %").arg(step.weight);
+}
+
+QString rolloutStatusText(RolloutPhase phase, bool paused) {
+    if (paused && !isFinishedPhase(phase)) {
+        return tr("%1 (paused)").arg(rolloutPhaseName(phase));
+    }
+    return rolloutPhaseName(phase);
+}
+
+QString colourVersionText(const QString &colour, const QString &version) {
+    if (colour.isEmpty()) {
+        return version;
+    }
+    return version.isEmpty() ? colour : QStringLiteral("%1 (%2)").arg(colour, version);
+}
+
+} // namespace aegis::console

@@ -1,0 +1,132 @@
+#pragma once
+
+#include "models/rollout_spec_validation.h"
+#include "net/api_types.h"
+
+#include <QDialog>
+#include <QHash>
+
+#include <optional>
+
+class QCheckBox;
+class QComboBox;
+class QDialogButtonBox;
+class QFormLayout;
+class QFrame;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace aegis::console {
+
+class ApiClient;
+class CanaryStepsEditor;
+
+// "New release…": starts a rollout. The service is picked from the released ones and the
+// registry's (or typed: a first rollout deploys a new service), then the version, replicas and
+// a description; the strategy (blue-green, or canary with its steps); the deploy driver and the
+// traffic router with their key=value parameters, prefilled from the service's last release (the
+// daemon's defaults too); and the gates: healthy-for, approval, bake time, scale-down delay. The
+// form is checked against the contract's limits before anything is sent, each problem named
+// under its field; what the daemon refuses is shown above the buttons with its own message, and
+// an INVALID_ARGUMENT also under the field it names. All calls go through ApiClient.
+class NewReleaseDialog final : public QDialog {
+    Q_OBJECT
+public:
+    enum class Stage { Editing, Starting, Started };
+
+    // `api` is not owned and must outlive the dialog. `releases` prefill the driver and router;
+    // `service` is selected first (may be empty).
+    NewReleaseDialog(ApiClient *api, const QList<Release> &releases, const QString &service,
+                     QWidget *parent = nullptr);
+
+    Stage stage() const { return m_stage; }
+    // Adds services to the picker (the registry's, as they arrive); duplicates are ignored.
+    void addServices(const QStringList &services);
+    QStringList serviceChoices() const;
+    void setService(const QString &service);
+    // The spec the form describes, or nullopt with `problems` (if given) set.
+    std::optional<RolloutSpec> editedSpec(QList<RolloutSpecProblem> *problems = nullptr) const;
+    // Shows the form's problems; if there are none, sends StartRollout and returns true.
+    bool start();
+
+    // The message above the buttons (the daemon's refusal, a summary of the form's problems);
+    // empty if none.
+    QString messageText() const;
+    // The problem shown under `field`'s editor (as RolloutSpecProblem names it); empty if none.
+    QString fieldProblem(const QString &field) const;
+    // The editor of `field` ("version", "driver_params", ...), for tests and focus.
+    QWidget *fieldEditor(const QString &field) const { return m_fields.value(field); }
+    CanaryStepsEditor *stepsEditor() const { return m_steps; }
+
+signals:
+    // The daemon accepted the rollout; the dialog closes.
+    void started(const aegis::console::Rollout &rollout);
+
+private:
+    void buildReleaseSection(QFormLayout *form);
+    void buildStrategySection(QFormLayout *form);
+    void buildDeploySection(QFormLayout *form);
+    void buildGatesSection(QFormLayout *form);
+    // `editor` with its inline problem label under it, registered as `field`.
+    QWidget *withProblem(const QString &field, QWidget *editor);
+    void onServiceChanged();
+    void onDriverChanged();
+    void onRouterChanged();
+    void onStrategyChanged();
+    void onStarted(quint64 requestId, const Rollout &rollout);
+    void onFailed(quint64 requestId, const CallError &error);
+    // `field`'s editor changed: once a start was tried, the problems are checked again.
+    void onEdited(const QString &field);
+    void showProblems(const QList<RolloutSpecProblem> &problems, bool focus);
+    void showMessage(const QString &text);
+    // Grows the dialog to what its contents need now (problems, a message).
+    void fitToContents();
+    void setStage(Stage stage);
+    std::optional<Release> releaseOf(const QString &service) const;
+
+    ApiClient *m_api; // Not owned.
+    QList<Release> m_releases;
+    Stage m_stage = Stage::Editing;
+    quint64 m_startRequest = 0;
+    quint64 m_servicesRequest = 0;
+    // A start was tried: problems follow the edits from now on.
+    bool m_checked = false;
+    // The message above the buttons summarises the form's problems (not the daemon's answer).
+    bool m_formMessage = false;
+    // The field the daemon's last INVALID_ARGUMENT named, shown until that field is edited.
+    std::optional<RolloutSpecProblem> m_daemonProblem;
+    // The release the driver and router were last prefilled from ("": the defaults).
+    QString m_prefilledFrom;
+    bool m_prefilled = false;
+
+    QComboBox *m_service;
+    QLabel *m_serviceNote;
+    QLineEdit *m_version;
+    QSpinBox *m_replicas;
+    QLineEdit *m_description;
+    QComboBox *m_strategy;
+    CanaryStepsEditor *m_steps;
+    QWidget *m_stepsBox;
+    // The left column's form, which holds the steps row.
+    QFormLayout *m_strategyForm = nullptr;
+    QComboBox *m_driver;
+    QPlainTextEdit *m_driverParams;
+    QComboBox *m_router;
+    QPlainTextEdit *m_routerParams;
+    QLineEdit *m_healthyFor;
+    QCheckBox *m_requireApproval;
+    QLineEdit *m_bakeTime;
+    QLineEdit *m_scaleDownDelay;
+    QFrame *m_messageFrame;
+    QLabel *m_message;
+    QDialogButtonBox *m_buttons;
+    QPushButton *m_start;
+    // Field name -> its editor and its problem label.
+    QHash<QString, QWidget *> m_fields;
+    QHash<QString, QLabel *> m_problems;
+};
+
+} // namespace aegis::console

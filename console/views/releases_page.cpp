@@ -1,0 +1,944 @@
+#include "views/releases_page.h"
+
+#include "models/display_format.h"
+#include "models/release_model.h"
+#include "models/rollout_actions.h"
+#include "models/rollout_format.h"
+#include "models/rollout_history_model.h"
+#include "models/rollout_pipeline.h"
+#include "net/api_client.h"
+#include "views/connection_banner.h"
+#include "views/live_badge.h"
+#include "views/new_release_dialog.h"
+#include "views/page_header.h"
+#include "views/rollout_delegate.h"
+#include "views/rollout_pipeline_view.h"
+#include "views/stat_card.h"
+#include "views/theme.h"
+#include "views/traffic_bar.h"
+
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace aegis::console {
+namespace {
+
+constexpr int kRowHeight = 30;
+constexpr int kRecentRollouts = 100;
+constexpr int kLogPage = 500;
+constexpr int kLogLinesKept = 5000;
+constexpr int kUnimplemented = 12;
+
+bool confirmWithMessageBox(QWidget *parent, const QString &title, const QString &text,
+                           const QString &acceptLabel) {
+    QMessageBox box(QMessageBox::Warning, title, text, QMessageBox::Cancel, parent);
+    box.setTextFormat(Qt::RichText);
+    QPushButton *accept = box.addButton(acceptLabel, QMessageBox::AcceptRole);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    return box.clickedButton() == accept;
+}
+
+void styleTable(QTableView *table) {
+    table->setAlternatingRowColors(true);
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->setSelectionMode(QAbstractItemView::SingleSelection);
+    table->setShowGrid(false);
+    table->setWordWrap(false);
+    table->setTextElideMode(Qt::ElideRight);
+    table->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    table->verticalHeader()->hide();
+    table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    table->verticalHeader()->setDefaultSectionSize(kRowHeight);
+    QHeaderView *columns = table->horizontalHeader();
+    columns->setHighlightSections(false);
+    columns->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+}
+
+QLabel *sectionTitle(const QString &text) {
+    auto *label = new QLabel(text);
+    label->setObjectName(QStringLiteral("SectionTitle"));
+    return label;
+}
+
+QString actionDone(RolloutAction action, const QString &id) {
+    switch (action) {
+    case RolloutAction::Promote:
+        return ReleasesPage::tr("Promoted %1").arg(id);
+    case RolloutAction::Pause:
+        return ReleasesPage::tr("Paused %1").arg(id);
+    case RolloutAction::Resume:
+        return ReleasesPage::tr("Resumed %1").arg(id);
+    case RolloutAction::Abort:
+        return ReleasesPage::tr("Aborted %1; traffic is going back").arg(id);
+    case RolloutAction::Retry:
+        return ReleasesPage::tr("Retrying %1").arg(id);
+    case RolloutAction::Undo:
+        return ReleasesPage::tr("Undoing %1; traffic is going back").arg(id);
+    }
+    return {};
+}
+
+} // namespace
+
+ReleasesPage::ReleasesPage(ApiClient *api, QWidget *parent)
+    : QWidget(parent)
+    , m_api(api)
+    , m_releases(new ReleaseModel(this))
+    , m_history(new RolloutHistoryModel(this))
+    , m_header(new PageHeader(tr("Releases"), tr("Blue-green and canary rollouts")))
+    , m_liveBadge(new LiveBadge(tr("Rollouts, traffic and logs change here as they happen"),
+                                tr("Showing the rollouts loaded before the daemon became "
+                                   "unreachable")))
+    , m_newRelease(new QPushButton(tr("New release…")))
+    , m_refresh(new QPushButton(tr("Refresh")))
+    , m_errorBanner(new QFrame)
+    , m_errorText(new QLabel)
+    , m_releaseTable(new QTableView)
+    , m_detailStack(new QStackedWidget)
+    , m_placeholder(new QLabel)
+    , m_rolloutTitle(new QLabel)
+    , m_rolloutStatus(new QLabel)
+    , m_rolloutMeta(new QLabel)
+    , m_message(new QLabel)
+    , m_pipeline(new RolloutPipelineView)
+    , m_traffic(new TrafficBar)
+    , m_trafficCaption(new QLabel)
+    , m_instancesCard(new StatCard(tr("New instances")))
+    , m_elapsedCard(new StatCard(tr("Elapsed")))
+    , m_log(new QPlainTextEdit)
+    , m_historyTable(new QTableView)
+    , m_footer(new QLabel)
+    , m_confirm(confirmWithMessageBox) {
+    m_newRelease->setObjectName(QStringLiteral("newRelease"));
+    m_header->addTrailingWidget(m_liveBadge);
+    m_header->addTrailingWidget(m_newRelease);
+    m_header->addTrailingWidget(m_refresh);
+
+    m_errorBanner->setObjectName(QStringLiteral("ErrorBanner"));
+    m_errorText->setWordWrap(true);
+    m_errorText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *dismiss = new QPushButton(tr("Dismiss"));
+    auto *errorLayout = new QHBoxLayout(m_errorBanner);
+    errorLayout->setContentsMargins(12, 8, 8, 8);
+    errorLayout->addWidget(m_errorText, 1);
+    errorLayout->addWidget(dismiss);
+    m_errorBanner->hide();
+    connect(dismiss, &QPushButton::clicked, this, [this] { showActionError({}); });
+
+    auto *splitter = new QSplitter(Qt::Horizontal);
+    splitter->addWidget(buildServiceList());
+    splitter->addWidget(buildRolloutPanel());
+    splitter->setStretchFactor(0, 0);
+    splitter->setStretchFactor(1, 1);
+    splitter->setChildrenCollapsible(false);
+    splitter->setSizes({400, 960});
+
+    m_footer->setObjectName(QStringLiteral("PageSubtitle"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(28, 24, 28, 20);
+    layout->setSpacing(14);
+    layout->addWidget(m_header);
+    layout->addWidget(new ConnectionBanner(m_api));
+    layout->addWidget(m_errorBanner);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(m_footer);
+
+    connect(m_refresh, &QPushButton::clicked, this, &ReleasesPage::reload);
+    connect(m_newRelease, &QPushButton::clicked, this, &ReleasesPage::openNewRelease);
+    connect(m_api, &ApiClient::releasesReceived, this, &ReleasesPage::onReleases);
+    connect(m_api, &ApiClient::rolloutsPageReceived, this, &ReleasesPage::onRolloutsPage);
+    connect(m_api, &ApiClient::rolloutReceived, this, &ReleasesPage::onRollout);
+    connect(m_api, &ApiClient::rolloutLogReceived, this, &ReleasesPage::onLogPage);
+    connect(m_api, &ApiClient::rolloutActionSucceeded, this, &ReleasesPage::onActionDone);
+    connect(m_api, &ApiClient::rolloutCallFailed, this, &ReleasesPage::onFailed);
+    connect(m_api, &ApiClient::rolloutEventsArrived, this,
+            [this](const QList<RolloutEvent> &events) { onEvents(events); });
+    connect(m_api, &ApiClient::rolloutWatchLiveChanged, this,
+            [this](bool live, const QString &reason) {
+                m_watchLive = live;
+                m_watchReason = reason;
+                updateLiveBadge();
+                updateSummary();
+            });
+    connect(m_api, &ApiClient::rolloutWatchResyncNeeded, this, &ReleasesPage::reload);
+    connect(m_api, &ApiClient::identityReceived, this,
+            [this](quint64 id, const CallerIdentity &identity) {
+                if (id != m_identityRequest) {
+                    return;
+                }
+                m_identityRequest = 0;
+                m_identity = identity;
+                refreshActions();
+            });
+    connect(m_api, &ApiClient::identityFailed, this, [this](quint64 id) {
+        if (id == m_identityRequest) {
+            m_identityRequest = 0; // The daemon decides on each call.
+        }
+    });
+    connect(m_api, &ApiClient::connectionChanged, this, [this] {
+        m_api->stopRolloutWatch();
+        m_releases->clear();
+        m_history->clear();
+        m_pendingActions.clear();
+        m_identity = {};
+        m_loaded = false;
+        display(std::nullopt);
+        showActionError({});
+        m_identityRequest = m_api->whoAmI();
+        reload();
+    });
+    connect(m_api, &ApiClient::stateChanged, this, [this](ConnectionState state) {
+        // A first list that failed while the daemon was down is retried once it is back; after
+        // that the watch resumes on its own.
+        if (state == ConnectionState::Connected && !m_loaded && m_stage == Stage::Idle) {
+            if (m_identityRequest == 0 && m_identity.role == 0) {
+                m_identityRequest = m_api->whoAmI();
+            }
+            reload();
+        }
+        updateLiveBadge();
+        refreshActions();
+    });
+
+    // Durations of running rollouts tick, and an undo window closes; only while shown.
+    m_clock.setInterval(1000);
+    connect(&m_clock, &QTimer::timeout, this, &ReleasesPage::tick);
+    m_clock.start();
+
+    updateLiveBadge();
+    updateSummary();
+    display(std::nullopt);
+}
+
+QWidget *ReleasesPage::buildServiceList() {
+    m_releaseTable->setObjectName(QStringLiteral("releaseTable"));
+    m_releaseTable->setModel(m_releases);
+    styleTable(m_releaseTable);
+    m_releaseTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_releaseTable->setItemDelegate(new RolloutDelegate(ReleaseModel::ToneRole, m_releaseTable));
+    m_releaseTable->setColumnHidden(ReleaseModel::TrafficColumn, true);
+    QHeaderView *columns = m_releaseTable->horizontalHeader();
+    columns->setSectionResizeMode(ReleaseModel::ServiceColumn, QHeaderView::Stretch);
+    columns->setSectionResizeMode(ReleaseModel::ColourColumn, QHeaderView::Fixed);
+    columns->resizeSection(ReleaseModel::ColourColumn, 70);
+    columns->setSectionResizeMode(ReleaseModel::VersionColumn, QHeaderView::Fixed);
+    columns->resizeSection(ReleaseModel::VersionColumn, 84);
+    columns->setSectionResizeMode(ReleaseModel::RolloutColumn, QHeaderView::Fixed);
+    columns->resizeSection(ReleaseModel::RolloutColumn, 128);
+    connect(m_releaseTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &ReleasesPage::onServiceSelected);
+    // The selected row stays selected through inserts and removals (the model never resets).
+    connect(m_releases, &QAbstractItemModel::dataChanged, this,
+            [this](const QModelIndex &topLeft, const QModelIndex &bottomRight) {
+                const QString service = selectedService();
+                const int row = m_releases->rowOf(service);
+                if (row >= topLeft.row() && row <= bottomRight.row()) {
+                    if (m_followLatest) {
+                        const auto latest = m_releases->latestRollout(service);
+                        if (latest && (!m_shown || latest->id != m_shown->id ||
+                                       latest->modRevision > m_shown->modRevision)) {
+                            display(latest);
+                            return;
+                        }
+                    }
+                    refreshRollout();
+                }
+            });
+
+    auto *panel = new QWidget;
+    auto *layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 0, 8, 0);
+    layout->setSpacing(8);
+    layout->addWidget(sectionTitle(tr("Services")));
+    layout->addWidget(m_releaseTable, 1);
+    panel->setMinimumWidth(330);
+    return panel;
+}
+
+QWidget *ReleasesPage::buildActions() {
+    auto *row = new QWidget;
+    auto *layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(6);
+    const struct {
+        RolloutAction action;
+        QString label;
+        QString name;
+    } buttons[] = {{RolloutAction::Promote, tr("Promote"), QStringLiteral("promote")},
+                   {RolloutAction::Pause, tr("Pause"), QStringLiteral("pause")},
+                   {RolloutAction::Resume, tr("Resume"), QStringLiteral("resume")},
+                   {RolloutAction::Abort, tr("Abort…"), QStringLiteral("abort")},
+                   {RolloutAction::Undo, tr("Undo…"), QStringLiteral("undo")},
+                   {RolloutAction::Retry, tr("Retry"), QStringLiteral("retry")}};
+    for (const auto &button : buttons) {
+        auto *push = new QPushButton(button.label);
+        push->setObjectName(button.name);
+        push->setEnabled(false);
+        const RolloutAction action = button.action;
+        connect(push, &QPushButton::clicked, this, [this, action] { requestAction(action); });
+        m_actionButtons.insert(static_cast<int>(action), push);
+        layout->addWidget(push);
+    }
+    return row;
+}
+
+QWidget *ReleasesPage::buildRolloutPanel() {
+    m_placeholder->setObjectName(QStringLiteral("PageSubtitle"));
+    m_placeholder->setAlignment(Qt::AlignCenter);
+    m_placeholder->setWordWrap(true);
+
+    m_rolloutTitle->setObjectName(QStringLiteral("PageTitle"));
+    m_rolloutTitle->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_rolloutMeta->setObjectName(QStringLiteral("PageSubtitle"));
+    m_rolloutMeta->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_rolloutMeta->setWordWrap(true);
+    m_message->setObjectName(QStringLiteral("rolloutMessage"));
+    m_message->setWordWrap(true);
+    m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto *titleRow = new QHBoxLayout;
+    titleRow->setSpacing(12);
+    titleRow->addWidget(m_rolloutTitle);
+    titleRow->addWidget(m_rolloutStatus);
+    titleRow->addStretch(1);
+    titleRow->addWidget(buildActions());
+    auto *heading = new QVBoxLayout;
+    heading->setSpacing(2);
+    heading->addLayout(titleRow);
+    heading->addWidget(m_rolloutMeta);
+
+    auto *pipelineCard = new QFrame;
+    pipelineCard->setObjectName(QStringLiteral("Card"));
+    auto *pipelineLayout = new QVBoxLayout(pipelineCard);
+    pipelineLayout->setContentsMargins(12, 12, 12, 8);
+    pipelineLayout->setSpacing(8);
+    pipelineLayout->addWidget(m_message);
+    pipelineLayout->addWidget(m_pipeline);
+
+    auto *trafficCard = new QFrame;
+    trafficCard->setObjectName(QStringLiteral("Card"));
+    auto *trafficLayout = new QVBoxLayout(trafficCard);
+    trafficLayout->setContentsMargins(16, 12, 16, 10);
+    trafficLayout->setSpacing(6);
+    auto *trafficLabel = new QLabel(tr("TRAFFIC"));
+    trafficLabel->setObjectName(QStringLiteral("CardLabel"));
+    auto *trafficHead = new QHBoxLayout;
+    trafficHead->addWidget(trafficLabel);
+    trafficHead->addStretch(1);
+    m_trafficCaption->setObjectName(QStringLiteral("CardDetail"));
+    trafficHead->addWidget(m_trafficCaption);
+    trafficLayout->addLayout(trafficHead);
+    trafficLayout->addWidget(m_traffic);
+    trafficCard->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+
+    auto *cards = new QHBoxLayout;
+    cards->setSpacing(12);
+    cards->addWidget(trafficCard, 3);
+    cards->addWidget(m_instancesCard, 1);
+    cards->addWidget(m_elapsedCard, 1);
+
+    m_log->setObjectName(QStringLiteral("rolloutLog"));
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(kLogLinesKept);
+    m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_log->setPlaceholderText(tr("No log lines yet"));
+    auto *logPanel = new QWidget;
+    auto *logLayout = new QVBoxLayout(logPanel);
+    logLayout->setContentsMargins(0, 0, 0, 0);
+    logLayout->setSpacing(6);
+    logLayout->addWidget(sectionTitle(tr("Log")));
+    logLayout->addWidget(m_log, 1);
+
+    m_historyTable->setObjectName(QStringLiteral("historyTable"));
+    m_historyTable->setModel(m_history);
+    styleTable(m_historyTable);
+    m_historyTable->setItemDelegate(
+        new RolloutDelegate(RolloutHistoryModel::ToneRole, m_historyTable));
+    m_historyTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    QHeaderView *columns = m_historyTable->horizontalHeader();
+    columns->setSectionResizeMode(QHeaderView::Interactive);
+    columns->setSectionResizeMode(RolloutHistoryModel::IdColumn, QHeaderView::Stretch);
+    columns->resizeSection(RolloutHistoryModel::VersionColumn, 90);
+    columns->resizeSection(RolloutHistoryModel::StrategyColumn, 90);
+    columns->resizeSection(RolloutHistoryModel::OutcomeColumn, 130);
+    columns->resizeSection(RolloutHistoryModel::StartedColumn, 150);
+    columns->resizeSection(RolloutHistoryModel::DurationColumn, 76);
+    columns->resizeSection(RolloutHistoryModel::CreatedByColumn, 100);
+    connect(m_historyTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &ReleasesPage::onHistorySelected);
+    auto *historyPanel = new QWidget;
+    auto *historyLayout = new QVBoxLayout(historyPanel);
+    historyLayout->setContentsMargins(0, 0, 0, 0);
+    historyLayout->setSpacing(6);
+    historyLayout->addWidget(sectionTitle(tr("History")));
+    historyLayout->addWidget(m_historyTable, 1);
+
+    auto *lower = new QSplitter(Qt::Vertical);
+    lower->addWidget(logPanel);
+    lower->addWidget(historyPanel);
+    lower->setChildrenCollapsible(false);
+    lower->setSizes({220, 180});
+
+    auto *details = new QWidget;
+    auto *layout = new QVBoxLayout(details);
+    layout->setContentsMargins(8, 0, 0, 0);
+    layout->setSpacing(12);
+    layout->addLayout(heading);
+    layout->addWidget(pipelineCard);
+    layout->addLayout(cards);
+    layout->addWidget(lower, 1);
+
+    m_detailStack->addWidget(m_placeholder);
+    m_detailStack->addWidget(details);
+    return m_detailStack;
+}
+
+QPushButton *ReleasesPage::actionButton(RolloutAction action) const {
+    return m_actionButtons.value(static_cast<int>(action));
+}
+
+void ReleasesPage::showEvent(QShowEvent *event) {
+    tick();
+    QWidget::showEvent(event);
+}
+
+void ReleasesPage::tick() {
+    if (!isVisible()) {
+        return;
+    }
+    m_history->setReferenceTime(QDateTime::currentDateTimeUtc());
+    if (m_shown && (m_shown->isActive() || m_shown->phase == RolloutPhase::Succeeded)) {
+        refreshRollout();
+    }
+}
+
+void ReleasesPage::reload() {
+    m_api->stopRolloutWatch();
+    m_lastListError.clear();
+    m_stage = Stage::Releases;
+    m_pendingRequest = m_api->listReleases();
+    updateSummary();
+}
+
+void ReleasesPage::onReleases(quint64 id, const ReleaseList &list) {
+    if (id != m_pendingRequest || m_stage != Stage::Releases) {
+        return;
+    }
+    m_releases->setReleases(list.releases);
+    m_listRevision = list.revision;
+    m_stage = Stage::Rollouts;
+    m_pendingRequest = m_api->listRollouts({}, false, {}, kRecentRollouts);
+    updateSummary();
+}
+
+void ReleasesPage::onRolloutsPage(quint64 id, const RolloutPage &page) {
+    if (id != 0 && id == m_historyRequest) {
+        m_historyRequest = 0;
+        m_history->setRollouts(page.service, page.rollouts);
+        for (const Rollout &rollout : page.rollouts) {
+            m_releases->applyRollout(rollout);
+        }
+        if (m_shown && m_history->rowOf(m_shown->id) >= 0) {
+            const QModelIndex row = m_history->index(m_history->rowOf(m_shown->id), 0);
+            const QSignalBlocker blocker(m_historyTable->selectionModel());
+            m_historyTable->selectionModel()->setCurrentIndex(
+                row, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        } else if (!m_shown && !page.rollouts.isEmpty()) {
+            display(page.rollouts.first());
+        }
+        if (m_announcePending) {
+            m_announcePending = false;
+            emit dataLoaded();
+        }
+        return;
+    }
+    if (id != m_pendingRequest || m_stage != Stage::Rollouts) {
+        return;
+    }
+    m_stage = Stage::Idle;
+    m_pendingRequest = 0;
+    // Oldest first, so each service ends with its latest.
+    for (auto it = page.rollouts.crbegin(); it != page.rollouts.crend(); ++it) {
+        m_releases->applyRollout(*it);
+    }
+    m_api->watchRollouts({}, m_listRevision + 1);
+    const bool first = !m_loaded;
+    m_loaded = true;
+    updateSummary();
+    if (m_releaseTable->selectionModel()->selectedRows().isEmpty() && m_releases->rowCount() > 0) {
+        m_announcePending = first;
+        m_releaseTable->selectRow(0);
+    } else {
+        onServiceSelected();
+        m_announcePending = first && !selectedService().isEmpty();
+    }
+    if (first && !m_announcePending) {
+        emit dataLoaded();
+    }
+}
+
+void ReleasesPage::onRollout(quint64 id, const Rollout &rollout) {
+    Q_UNUSED(id);
+    applyRollout(rollout);
+}
+
+void ReleasesPage::onFailed(quint64 id, const CallError &error) {
+    if (id == 0) {
+        return;
+    }
+    if (id == m_pendingRequest && m_stage != Stage::Idle) {
+        m_stage = Stage::Idle;
+        m_pendingRequest = 0;
+        m_lastListError = error.code == kUnimplemented
+                              ? tr("this daemon has no RolloutService (%1)").arg(error.describe())
+                              : error.describe();
+        updateSummary();
+        return;
+    }
+    if (id == m_historyRequest) {
+        m_historyRequest = 0;
+        m_lastNote =
+            tr("Could not list the rollouts of %1: %2").arg(selectedService(), error.describe());
+        updateSummary();
+        if (m_announcePending) {
+            m_announcePending = false;
+            emit dataLoaded();
+        }
+        return;
+    }
+    if (id == m_logRequest) {
+        m_logRequest = 0;
+        m_log->appendPlainText(tr("— could not load the log: %1 —").arg(error.describe()));
+        appendLog(m_heldLogLines);
+        m_heldLogLines.clear();
+        return;
+    }
+    const auto pending = m_pendingActions.take(id);
+    if (pending.rolloutId.isEmpty()) {
+        return;
+    }
+    const QString text = tr("Could not %1 %2: %3 (%4)")
+                             .arg(rolloutActionName(pending.action).toLower(), pending.rolloutId,
+                                  error.describe(), error.codeName());
+    showActionError(text);
+    refreshActions();
+    emit actionFinished(pending.action, pending.rolloutId, text);
+}
+
+void ReleasesPage::onActionDone(quint64 id, const Rollout &rollout) {
+    const auto pending = m_pendingActions.take(id);
+    if (pending.rolloutId.isEmpty()) {
+        return;
+    }
+    applyRollout(rollout);
+    m_lastNote = actionDone(pending.action, pending.rolloutId) + tr(" (recorded in the audit log)");
+    updateSummary();
+    refreshActions();
+    emit actionFinished(pending.action, pending.rolloutId, {});
+}
+
+void ReleasesPage::applyRollout(const Rollout &rollout) {
+    m_history->applyRollout(rollout);
+    m_releases->applyRollout(rollout);
+    if (m_shown && m_shown->id == rollout.id && rollout.modRevision >= m_shown->modRevision) {
+        display(rollout);
+    }
+}
+
+void ReleasesPage::onEvents(const QList<RolloutEvent> &events) {
+    QList<RolloutLogLine> lines;
+    for (const RolloutEvent &event : events) {
+        if (event.release) {
+            m_releases->upsertRelease(*event.release);
+        }
+        if (event.rollout) {
+            applyRollout(*event.rollout);
+        }
+        if (event.logLine && event.logLine->rolloutId == m_logRolloutId) {
+            lines.append(*event.logLine);
+        }
+    }
+    if (!lines.isEmpty()) {
+        if (m_logRequest != 0) {
+            m_heldLogLines += lines;
+        } else {
+            appendLog(lines);
+        }
+    }
+    updateSummary();
+}
+
+QString ReleasesPage::selectedService() const {
+    const QModelIndexList rows = m_releaseTable->selectionModel()->selectedRows();
+    return rows.isEmpty() ? QString() : rows.first().data(ReleaseModel::ServiceNameRole).toString();
+}
+
+bool ReleasesPage::selectService(const QString &service) {
+    const int row = m_releases->rowOf(service);
+    if (row < 0) {
+        return false;
+    }
+    m_releaseTable->selectRow(row);
+    return true;
+}
+
+void ReleasesPage::onServiceSelected() {
+    const QString service = selectedService();
+    m_followLatest = true;
+    if (service.isEmpty()) {
+        m_history->clear();
+        display(std::nullopt);
+        return;
+    }
+    m_history->setRollouts(service, {});
+    m_historyRequest = m_api->listRollouts(service, false);
+    display(m_releases->latestRollout(service));
+}
+
+void ReleasesPage::onHistorySelected() {
+    const QModelIndexList rows = m_historyTable->selectionModel()->selectedRows();
+    if (rows.isEmpty()) {
+        return;
+    }
+    const Rollout rollout = rows.first().data(RolloutHistoryModel::RolloutRole).value<Rollout>();
+    const auto latest = m_releases->latestRollout(selectedService());
+    m_followLatest = !latest || latest->id == rollout.id;
+    display(rollout);
+}
+
+bool ReleasesPage::showRollout(const QString &id) {
+    const int row = m_history->rowOf(id);
+    if (row < 0) {
+        return false;
+    }
+    m_historyTable->selectRow(row);
+    return true;
+}
+
+void ReleasesPage::display(const std::optional<Rollout> &rollout) {
+    const bool other = !rollout || !m_shown || m_shown->id != rollout->id;
+    m_shown = rollout;
+    if (!rollout) {
+        const QString service = selectedService();
+        if (!service.isEmpty()) {
+            m_placeholder->setText(tr("No rollout of %1 is known yet.").arg(service));
+        } else if (m_loaded && m_releases->rowCount() == 0) {
+            m_placeholder->setText(tr("No service has been released through a rollout yet.\n"
+                                      "“New release…” starts the first one."));
+        } else {
+            m_placeholder->setText(m_loaded ? tr("Select a service to see its rollouts.")
+                                            : tr("Loading…"));
+        }
+        m_detailStack->setCurrentIndex(0);
+        m_pipeline->clear();
+        m_traffic->clear();
+        m_log->clear();
+        m_logRolloutId.clear();
+        m_logRequest = 0;
+        refreshActions();
+        return;
+    }
+    m_detailStack->setCurrentIndex(1);
+    if (other) {
+        m_log->clear();
+        m_logRolloutId = rollout->id;
+        m_logSequence = 0;
+        m_heldLogLines.clear();
+        m_logRequest = m_api->listRolloutLog(rollout->id, 0, kLogPage);
+    }
+    if (m_history->rowOf(rollout->id) >= 0) {
+        const QSignalBlocker blocker(m_historyTable->selectionModel());
+        m_historyTable->selectionModel()->setCurrentIndex(
+            m_history->index(m_history->rowOf(rollout->id), 0),
+            QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    }
+    refreshRollout();
+}
+
+void ReleasesPage::onLogPage(quint64 id, const RolloutLogPage &page) {
+    if (id == 0 || id != m_logRequest || page.rolloutId != m_logRolloutId) {
+        return;
+    }
+    appendLog(page.lines);
+    if (page.more && !page.lines.isEmpty()) {
+        m_logRequest = m_api->listRolloutLog(m_logRolloutId, m_logSequence, kLogPage);
+        return;
+    }
+    m_logRequest = 0;
+    appendLog(m_heldLogLines);
+    m_heldLogLines.clear();
+}
+
+void ReleasesPage::appendLog(const QList<RolloutLogLine> &lines) {
+    QScrollBar *scroll = m_log->verticalScrollBar();
+    // Follow the end only while the reader is at it.
+    const bool atEnd = scroll->value() >= scroll->maximum() - 2;
+    for (const RolloutLogLine &line : lines) {
+        if (line.sequence <= m_logSequence) {
+            continue;
+        }
+        m_logSequence = line.sequence;
+        const QString time = line.time.isValid()
+                                 ? line.time.toLocalTime().toString(QStringLiteral("HH:mm:ss"))
+                                 : QStringLiteral("--:--:--");
+        m_log->appendPlainText(QStringLiteral("%1  %2").arg(time, line.line));
+    }
+    if (atEnd) {
+        scroll->setValue(scroll->maximum());
+    }
+}
+
+void ReleasesPage::refreshRollout() {
+    if (!m_shown) {
+        return;
+    }
+    const Rollout &rollout = *m_shown;
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const ThemeColors colors = themeColors(palette());
+    const auto release = m_releases->release(rollout.spec.service);
+    const bool latest =
+        release && (release->activeRolloutId == rollout.id ||
+                    (release->activeRolloutId.isEmpty() && release->lastRolloutId == rollout.id));
+
+    m_rolloutTitle->setText(rollout.id);
+    const QColor tone = rolloutToneColor(rolloutPhaseTone(rollout.phase, rollout.paused), colors);
+    m_rolloutStatus->setText(
+        QStringLiteral("<span style=\"color:%1; font-weight:600\">● %2</span>")
+            .arg(tone.name(), rolloutStatusText(rollout.phase, rollout.paused).toHtmlEscaped()));
+    QStringList meta;
+    const QString incoming = colourVersionText(rollout.newColor, rollout.spec.version);
+    meta.append(
+        rollout.stableVersion.isEmpty()
+            ? tr("%1, the first release").arg(incoming)
+            : tr("%1 replacing %2")
+                  .arg(incoming, colourVersionText(rollout.stableColor, rollout.stableVersion)));
+    meta.append(rolloutStrategyName(rollout.spec.strategy));
+    if (!rollout.createdBy.isEmpty()) {
+        meta.append(
+            tr("started by %1 at %2").arg(rollout.createdBy, absoluteTime(rollout.createTime)));
+    }
+    if (rollout.attempt > 1) {
+        meta.append(tr("attempt %1").arg(rollout.attempt));
+    }
+    if (!rollout.spec.description.isEmpty()) {
+        meta.append(QStringLiteral("“%1”").arg(rollout.spec.description));
+    }
+    m_rolloutMeta->setText(meta.join(QStringLiteral("  ·  ")));
+    m_message->setText(rollout.message.isEmpty() ? QStringLiteral(" ") : rollout.message);
+
+    m_pipeline->setPipeline(derivePipeline(rollout, now));
+
+    // The applied split: the release's for the rollout that holds it, else where that one left it.
+    const TrafficSplit split = latest ? release->traffic : rollout.traffic;
+    QString blueVersion;
+    QString greenVersion;
+    for (const QString &colour : {QStringLiteral("blue"), QStringLiteral("green")}) {
+        QString version;
+        if (colour == rollout.newColor) {
+            version = rollout.spec.version;
+        } else if (colour == rollout.stableColor) {
+            version = rollout.stableVersion;
+        }
+        (colour == QLatin1String("blue") ? blueVersion : greenVersion) = version;
+    }
+    m_traffic->setSplit(split, rollout.stableColor.isEmpty() ? QString() : rollout.stableColor,
+                        blueVersion, greenVersion);
+    m_trafficCaption->setText(latest ? tr("as applied now") : tr("as %1 left it").arg(rollout.id));
+
+    const int wanted = rollout.spec.replicas;
+    m_instancesCard->setValue(wanted > 0 ? tr("%1 / %2").arg(rollout.healthyInstances).arg(wanted)
+                                         : QString::number(rollout.healthyInstances),
+                              tr("healthy · %n registered", nullptr, rollout.registeredInstances));
+    const qint64 elapsed = RolloutHistoryModel::durationMs(rollout, now);
+    m_elapsedCard->setValue(
+        elapsed < 0 ? QStringLiteral("—") : humanDuration(elapsed),
+        rollout.isActive()
+            ? tr("in %1 for %2")
+                  .arg(rolloutPhaseName(rollout.phase),
+                       humanDuration(rollout.phaseTime.isValid() ? rollout.phaseTime.msecsTo(now)
+                                                                 : 0))
+            : tr("finished %1").arg(relativeTime(rollout.finishTime, now)));
+    refreshActions();
+}
+
+QString ReleasesPage::writeBlockedReason() const {
+    if (m_identity.isViewer()) {
+        return tr("Your token (%1) has the viewer role: viewers see releases but cannot start or "
+                  "change rollouts.")
+            .arg(m_identity.name);
+    }
+    return {};
+}
+
+void ReleasesPage::refreshActions() {
+    const QString blocked = writeBlockedReason();
+    const bool connected = m_api->state() == ConnectionState::Connected;
+    m_newRelease->setEnabled(blocked.isEmpty() && connected);
+    m_newRelease->setToolTip(!blocked.isEmpty() ? blocked
+                             : connected        ? tr("Start a rollout of a new version")
+                                                : tr("Not connected"));
+    bool busy = false;
+    for (const PendingAction &pending : std::as_const(m_pendingActions)) {
+        busy = busy || (m_shown && pending.rolloutId == m_shown->id);
+    }
+    const auto release =
+        m_shown ? m_releases->release(m_shown->spec.service) : std::optional<Release>();
+    const RolloutActionSet set =
+        m_shown ? availableRolloutActions(*m_shown, release, QDateTime::currentDateTimeUtc())
+                : RolloutActionSet{};
+    for (auto it = m_actionButtons.cbegin(); it != m_actionButtons.cend(); ++it) {
+        const auto action = static_cast<RolloutAction>(it.key());
+        const RolloutActionState &state = set[action];
+        QPushButton *button = it.value();
+        button->setEnabled(m_shown && state.enabled && blocked.isEmpty() && connected && !busy);
+        button->setToolTip(!blocked.isEmpty() ? blocked
+                           : !m_shown         ? tr("No rollout selected")
+                           : !connected       ? tr("Not connected")
+                           : busy             ? tr("Waiting for the daemon to answer")
+                                              : state.reason);
+    }
+}
+
+QString ReleasesPage::confirmationText(RolloutAction action) const {
+    if (!m_shown) {
+        return {};
+    }
+    const Rollout &rollout = *m_shown;
+    const QString stable =
+        colourVersionText(rollout.stableColor, rollout.stableVersion).toHtmlEscaped();
+    const QString incoming =
+        colourVersionText(rollout.newColor, rollout.spec.version).toHtmlEscaped();
+    const QString id = QStringLiteral("<b>%1</b>").arg(rollout.id.toHtmlEscaped());
+    const QString audited = tr("The daemon records this in the audit log.");
+    switch (action) {
+    case RolloutAction::Abort:
+        if (rollout.stableColor.isEmpty()) {
+            return tr("Abort %1?<br><br>This is the first release of %2: there is no earlier "
+                      "colour to return to. The rollout ends rolled back; %3 keeps running until "
+                      "the next rollout replaces it.<br>%4")
+                .arg(id, rollout.spec.service.toHtmlEscaped(), incoming, audited);
+        }
+        return tr("Abort %1?<br><br><b>Traffic goes back to %2 at once.</b> %3 keeps running for "
+                  "inspection until the next rollout of %4 replaces it; the rollout ends rolled "
+                  "back.<br>%5")
+            .arg(id, stable, incoming, rollout.spec.service.toHtmlEscaped(), audited);
+    case RolloutAction::Undo:
+        return tr("Undo %1?<br><br><b>Traffic goes back to %2 at once.</b> %3 stops taking "
+                  "traffic; the rollout ends rolled back.<br>%4")
+            .arg(id, stable, incoming, audited);
+    default:
+        return {};
+    }
+}
+
+void ReleasesPage::requestAction(RolloutAction action) {
+    if (!m_shown) {
+        return;
+    }
+    const Rollout rollout = *m_shown;
+    if (action == RolloutAction::Abort || action == RolloutAction::Undo) {
+        const QString title =
+            action == RolloutAction::Abort ? tr("Abort rollout") : tr("Undo rollout");
+        const QString accept =
+            action == RolloutAction::Abort ? tr("Abort and roll back") : tr("Undo");
+        if (!m_confirm(this, title, confirmationText(action), accept)) {
+            return;
+        }
+    }
+    showActionError({});
+    const quint64 id = m_api->actOnRollout(action, rollout.id);
+    m_pendingActions.insert(id, {action, rollout.id});
+    m_lastNote = tr("%1 %2…").arg(rolloutActionName(action), rollout.id);
+    updateSummary();
+    refreshActions();
+}
+
+NewReleaseDialog *ReleasesPage::openNewRelease() {
+    if (!writeBlockedReason().isEmpty()) {
+        return nullptr;
+    }
+    QList<Release> releases;
+    for (int row = 0; row < m_releases->rowCount(); ++row) {
+        releases.append(m_releases->releaseAt(row));
+    }
+    auto *dialog = new NewReleaseDialog(m_api, releases, selectedService(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &NewReleaseDialog::started, this, [this](const Rollout &rollout) {
+        m_lastNote = tr("Started %1: %2 of %3 (recorded in the audit log)")
+                         .arg(rollout.id, rollout.spec.version, rollout.spec.service);
+        applyRollout(rollout);
+        if (!selectService(rollout.spec.service)) {
+            // Its release arrives through the watch; select it then.
+            const QString service = rollout.spec.service;
+            auto *once = new QMetaObject::Connection;
+            *once =
+                connect(m_releases, &QAbstractItemModel::rowsInserted, this, [this, service, once] {
+                    if (selectService(service)) {
+                        disconnect(*once);
+                        delete once;
+                    }
+                });
+        } else {
+            m_followLatest = true;
+            display(m_releases->latestRollout(rollout.spec.service));
+            m_historyRequest = m_api->listRollouts(rollout.spec.service, false);
+        }
+        updateSummary();
+    });
+    dialog->open();
+    return dialog;
+}
+
+void ReleasesPage::showActionError(const QString &text) {
+    m_actionErrorText = text;
+    m_errorText->setText(text);
+    m_errorBanner->setVisible(!text.isEmpty());
+}
+
+void ReleasesPage::updateLiveBadge() {
+    m_liveBadge->showState(m_api->state(), m_watchLive, m_watchReason);
+}
+
+void ReleasesPage::updateSummary() {
+    const int services = m_releases->rowCount();
+    int active = 0;
+    for (int row = 0; row < services; ++row) {
+        if (!m_releases->releaseAt(row).activeRolloutId.isEmpty()) {
+            ++active;
+        }
+    }
+    if (m_loaded) {
+        m_header->setSubtitle(tr("%n service(s) released, ", nullptr, services) +
+                              tr("%n rollout(s) in progress", nullptr, active) +
+                              (m_watchLive ? tr(", watched live") : QString()));
+    }
+    QString text;
+    if (m_stage != Stage::Idle && !m_loaded) {
+        text = tr("Loading…");
+    } else if (!m_lastListError.isEmpty()) {
+        text = tr("Could not list releases: %1").arg(m_lastListError);
+    } else if (!m_loaded) {
+        text = tr("Not loaded yet");
+    } else {
+        text = tr("%n service(s)", nullptr, services);
+    }
+    if (!m_lastNote.isEmpty()) {
+        text += QStringLiteral("  ·  ") + m_lastNote;
+    }
+    m_footer->setText(text);
+}
+
+} // namespace aegis::console

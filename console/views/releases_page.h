@@ -1,0 +1,181 @@
+#pragma once
+
+#include "net/api_types.h"
+
+#include <QHash>
+#include <QTimer>
+#include <QWidget>
+
+#include <functional>
+#include <optional>
+
+class QFrame;
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+class QStackedWidget;
+class QTableView;
+
+namespace aegis::console {
+
+class ApiClient;
+class LiveBadge;
+class NewReleaseDialog;
+class PageHeader;
+class ReleaseModel;
+class RolloutHistoryModel;
+class RolloutPipelineView;
+class StatCard;
+class TrafficBar;
+
+// Releases: blue-green and canary rollouts. On the left the services released through rollouts
+// with their live colour and version and their latest rollout's phase; on the right the selected
+// service's active (or last) rollout: its pipeline of phases with elapsed times, the traffic
+// split as applied, its message and new instances, its log (growing live) and the service's
+// history of rollouts. Lists the releases and recent rollouts, then watches every service's
+// rollouts, releases and log lines with one resumable WatchRollouts from the list's revision + 1,
+// applied row by row. Promote, Pause, Resume, Abort, Undo and Retry are offered only when they
+// apply to the rollout's phase (Abort and Undo after a confirmation that says where traffic
+// goes); "New release…" starts a rollout. Viewers see it all with the actions disabled and a
+// tooltip saying why; a refusal by the daemon is shown on the page.
+class ReleasesPage final : public QWidget {
+    Q_OBJECT
+public:
+    // Asks the operator to confirm; true to go ahead. Replaceable for tests.
+    using Confirmation = std::function<bool(QWidget *parent, const QString &title,
+                                            const QString &text, const QString &acceptLabel)>;
+
+    explicit ReleasesPage(ApiClient *api, QWidget *parent = nullptr);
+
+    bool hasData() const { return m_loaded; }
+    ReleaseModel *releases() const { return m_releases; }
+    RolloutHistoryModel *history() const { return m_history; }
+    QTableView *releaseTable() const { return m_releaseTable; }
+    QTableView *historyTable() const { return m_historyTable; }
+    RolloutPipelineView *pipelineView() const { return m_pipeline; }
+    TrafficBar *trafficBar() const { return m_traffic; }
+    QPlainTextEdit *logView() const { return m_log; }
+    QPushButton *actionButton(RolloutAction action) const;
+    QPushButton *newReleaseButton() const { return m_newRelease; }
+
+    // Lists again and merges what changed.
+    void reload();
+    // Selects `service` on the left; false if it is not listed.
+    bool selectService(const QString &service);
+    QString selectedService() const;
+    // Shows `id` (one of the selected service's rollouts in the history); false if not listed.
+    bool showRollout(const QString &id);
+    // The rollout shown on the right.
+    const std::optional<Rollout> &shownRollout() const { return m_shown; }
+    const CallerIdentity &identity() const { return m_identity; }
+    // Why this token cannot act on rollouts; empty when it can.
+    QString writeBlockedReason() const;
+    // The error of the last failed action, empty when it succeeded or was dismissed.
+    QString actionError() const { return m_actionErrorText; }
+    // The confirmation text `action` asks with on the shown rollout (empty for those that ask
+    // none).
+    QString confirmationText(RolloutAction action) const;
+
+    // Confirms where needed, then asks the daemon to act on the shown rollout.
+    void requestAction(RolloutAction action);
+    void setConfirmation(Confirmation confirmation) { m_confirm = std::move(confirmation); }
+    // Opens "New release…" for the selected service; nullptr for a viewer. The dialog deletes
+    // itself when closed.
+    NewReleaseDialog *openNewRelease();
+
+signals:
+    // The first complete listing arrived after a (re)connect.
+    void dataLoaded();
+    // An action the daemon accepted (`error` empty) or refused.
+    void actionFinished(aegis::console::RolloutAction action, const QString &rolloutId,
+                        const QString &error);
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+private:
+    enum class Stage { Idle, Releases, Rollouts };
+    struct PendingAction {
+        RolloutAction action = RolloutAction::Promote;
+        QString rolloutId;
+    };
+
+    QWidget *buildServiceList();
+    QWidget *buildRolloutPanel();
+    QWidget *buildActions();
+    void onReleases(quint64 id, const ReleaseList &list);
+    void onRolloutsPage(quint64 id, const RolloutPage &page);
+    void onRollout(quint64 id, const Rollout &rollout);
+    void onLogPage(quint64 id, const RolloutLogPage &page);
+    void onFailed(quint64 id, const CallError &error);
+    void onEvents(const QList<RolloutEvent> &events);
+    void onActionDone(quint64 id, const Rollout &rollout);
+    void applyRollout(const Rollout &rollout);
+    void onServiceSelected();
+    void onHistorySelected();
+    // Shows `rollout` on the right (nullopt: the placeholder); loads its log when it is another.
+    void display(const std::optional<Rollout> &rollout);
+    void appendLog(const QList<RolloutLogLine> &lines);
+    void refreshRollout();
+    void refreshActions();
+    void showActionError(const QString &text);
+    void updateLiveBadge();
+    void updateSummary();
+    void tick();
+
+    ApiClient *m_api; // Not owned.
+    ReleaseModel *m_releases;
+    RolloutHistoryModel *m_history;
+    PageHeader *m_header;
+    LiveBadge *m_liveBadge;
+    QPushButton *m_newRelease;
+    QPushButton *m_refresh;
+    QFrame *m_errorBanner;
+    QLabel *m_errorText;
+    QTableView *m_releaseTable;
+    QStackedWidget *m_detailStack;
+    QLabel *m_placeholder;
+    QLabel *m_rolloutTitle;
+    QLabel *m_rolloutStatus;
+    QLabel *m_rolloutMeta;
+    QLabel *m_message;
+    RolloutPipelineView *m_pipeline;
+    TrafficBar *m_traffic;
+    QLabel *m_trafficCaption;
+    StatCard *m_instancesCard;
+    StatCard *m_elapsedCard;
+    QPlainTextEdit *m_log;
+    QTableView *m_historyTable;
+    QLabel *m_footer;
+    QHash<int, QPushButton *> m_actionButtons;
+    Confirmation m_confirm;
+    QTimer m_clock;
+
+    Stage m_stage = Stage::Idle;
+    quint64 m_pendingRequest = 0;
+    qint64 m_listRevision = 0;
+    bool m_loaded = false;
+    bool m_announcePending = false;
+    QString m_lastListError;
+    QString m_lastNote;
+    QString m_actionErrorText;
+    bool m_watchLive = false;
+    QString m_watchReason;
+
+    quint64 m_identityRequest = 0;
+    CallerIdentity m_identity;
+
+    quint64 m_historyRequest = 0;
+    QHash<quint64, PendingAction> m_pendingActions;
+    std::optional<Rollout> m_shown;
+    // Whether the right side follows the service's latest rollout (not one picked in the history).
+    bool m_followLatest = true;
+
+    QString m_logRolloutId;
+    qint64 m_logSequence = 0;
+    quint64 m_logRequest = 0;
+    // Log lines the watch brought while the log was being listed.
+    QList<RolloutLogLine> m_heldLogLines;
+};
+
+} // namespace aegis::console
