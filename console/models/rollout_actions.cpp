@@ -23,9 +23,7 @@ bool isWaitingOnCanaryStep(const Rollout &rollout) {
         return false;
     }
     const CanaryStep &step = steps.at(rollout.currentStep);
-    // The traffic is the router's last applied split: the step is applied once it shows.
-    const bool applied = rollout.traffic.share(rollout.newColor) == step.weight;
-    return applied && (step.pauseMs > 0 || step.untilPromoted);
+    return rollout.stepApplied && (step.pauseMs > 0 || step.untilPromoted);
 }
 
 RolloutActionSet availableRolloutActions(const Rollout &rollout,

@@ -604,6 +604,8 @@ struct Rollout {
     QString newColor;
     TrafficSplit traffic;
     int currentStep = 0;
+    // While switching: the current step's weight is in effect (its pause runs).
+    bool stepApplied = false;
     int healthyInstances = 0;
     int registeredInstances = 0;
     int attempt = 1;

@@ -605,6 +605,7 @@ Rollout fromProto(const v1::Rollout &rollout) {
     result.newColor = fromStd(rollout.new_color());
     result.traffic = fromProto(rollout.traffic());
     result.currentStep = rollout.current_step();
+    result.stepApplied = rollout.step_applied();
     result.healthyInstances = rollout.healthy_instances();
     result.registeredInstances = rollout.registered_instances();
     result.attempt = rollout.attempt();

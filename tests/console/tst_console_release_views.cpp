@@ -639,11 +639,13 @@ private slots:
                                            << QStringList{"promote", "pause", "abort"};
         Rollout waiting = inPhase(RolloutPhase::Switching);
         waiting.currentStep = 1; // 50 % until promoted
+        waiting.stepApplied = true;
         waiting.traffic = {50, 50};
         QTest::newRow("switching, waiting until promoted")
             << waiting << active << QStringList{"promote", "pause", "abort"};
         Rollout moving = waiting;
         moving.traffic = {90, 10}; // the step's weight is not applied yet
+        moving.stepApplied = false;
         QTest::newRow("switching, traffic moving")
             << moving << active << QStringList{"pause", "abort"};
         QTest::newRow("baking") << inPhase(RolloutPhase::Baking) << active
@@ -843,6 +845,7 @@ private slots:
                                                        {RolloutPhase::Verifying, 3, ""},
                                                        {RolloutPhase::Switching, 13, ""}}));
         rollout.currentStep = 1;
+        rollout.stepApplied = true;
         rollout.traffic = {50, 50};
         rollout.message = QStringLiteral("50 % on green until promoted");
         page.releases()->applyRollout(rollout);
