@@ -276,9 +276,9 @@ RolloutServiceImpl::ListRolloutLog(grpc::CallbackServerContext *context,
     }
     const std::int32_t size = request->page_size();
     if (size < 0 || size > static_cast<std::int32_t>(kMaxLogPage) ||
-        request->after_sequence() < 0) {
+        request->after_sequence() < 0 || request->after_sequence() > (std::int64_t{1} << 40)) {
         call->finish(invalidArgument("page_size must be between 0 and 1000 and after_sequence "
-                                     "not negative"));
+                                     "between 0 and 2^40"));
         return call->reactor();
     }
     const auto lines = m_controller.log(request->rollout_id(), request->after_sequence(),

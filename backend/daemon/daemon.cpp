@@ -102,12 +102,13 @@ struct Daemon::Parts {
             io.stop();
         }
         healthMonitor.reset();
-        rollouts.reset();
-        rolloutExtensions.detachDrivers();
         // Commits still queued finish while the modules their callbacks use exist.
         if (store) {
             store->close();
         }
+        rollouts.reset();
+        rolloutExtensions->detachDrivers();
+        rolloutExtensions.reset();
     }
 
     DaemonConfig config;
@@ -124,7 +125,9 @@ struct Daemon::Parts {
     std::unique_ptr<config::ConfigCenter> configCenter;
     health::ProberRegistry probers;
     std::unique_ptr<health::HealthMonitor> healthMonitor;
-    rollout::ExtensionRegistry rolloutExtensions;
+    // Its drivers' and routers' strands use `io`: reset in ~Parts, before `io` goes.
+    std::unique_ptr<rollout::ExtensionRegistry> rolloutExtensions =
+        std::make_unique<rollout::ExtensionRegistry>();
     std::unique_ptr<rollout::RolloutController> rollouts;
     api::StreamCloser streams;
     api::CallTracker calls;
@@ -273,19 +276,19 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     };
     const auto executor = p.io.get_executor();
     for (Status status :
-         {p.rolloutExtensions.addDriver(
+         {p.rolloutExtensions->addDriver(
               std::make_shared<rollout::ProcessDriver>(executor, processOptions)),
-          p.rolloutExtensions.addDriver(std::make_shared<rollout::ExecDriver>(executor)),
-          p.rolloutExtensions.addDriver(std::make_shared<rollout::ExternalDriver>(executor)),
-          p.rolloutExtensions.addRouter(
+          p.rolloutExtensions->addDriver(std::make_shared<rollout::ExecDriver>(executor)),
+          p.rolloutExtensions->addDriver(std::make_shared<rollout::ExternalDriver>(executor)),
+          p.rolloutExtensions->addRouter(
               std::make_shared<rollout::RegistryRouter>(*p.registry, executor)),
-          p.rolloutExtensions.addRouter(std::make_shared<rollout::HaproxyRouter>(executor))}) {
+          p.rolloutExtensions->addRouter(std::make_shared<rollout::HaproxyRouter>(executor))}) {
         if (!status.isOk()) {
             return status;
         }
     }
     p.rollouts = std::make_unique<rollout::RolloutController>(*p.store, *p.registry, *p.audit,
-                                                              p.rolloutExtensions, p.io, p.clock);
+                                                              *p.rolloutExtensions, p.io, p.clock);
     if (Status status = p.rollouts->start(); !status.isOk()) {
         return status;
     }
@@ -407,7 +410,7 @@ void Daemon::shutdown() {
         // acting and drivers stop supervising; deployments keep running for the next start.
         p.healthMonitor.reset();
         p.rollouts->stop();
-        p.rolloutExtensions.detachDrivers();
+        p.rolloutExtensions->detachDrivers();
         p.http->close();
         p.work.reset();
         p.io.stop();

@@ -160,7 +160,8 @@ const std::string *policyGroup(const TrafficPolicy *policy, const Instance &inst
 // Adds `instance`'s weight to its group's routable weight.
 void addToGroup(const TrafficPolicy *policy, const Instance &instance,
                 std::map<std::string, std::int64_t> &groupWeight) {
-    if (const std::string *group = policyGroup(policy, instance); group && instance.routable) {
+    if (const std::string *group = policyGroup(policy, instance);
+        group && instance.routable && instance.state == InstanceState::Serving) {
         groupWeight[*group] += instance.weight;
     }
 }
@@ -177,8 +178,9 @@ std::int32_t trafficWeight(const TrafficPolicy *policy, const Instance &instance
     }
     const int share = policy->shares.at(*group);
     const auto routable = groupWeight.find(*group);
-    const std::int64_t total = (routable == groupWeight.end() ? 0 : routable->second) +
-                               (instance.routable ? 0 : instance.weight);
+    const bool counted = instance.routable && instance.state == InstanceState::Serving;
+    const std::int64_t total =
+        (routable == groupWeight.end() ? 0 : routable->second) + (counted ? 0 : instance.weight);
     if (share <= 0 || instance.weight <= 0 || total <= 0) {
         return 0;
     }

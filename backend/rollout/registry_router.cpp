@@ -3,35 +3,24 @@
 #include <boost/asio/post.hpp>
 
 namespace aegis::rollout {
-namespace {
-
-std::string labelOf(const std::map<std::string, std::string> &params) {
-    const auto label = params.find("label");
-    return label == params.end() ? std::string(kColorLabel) : label->second;
-}
-
-} // namespace
+namespace {} // namespace
 
 RegistryRouter::RegistryRouter(registry::Registry &registry, boost::asio::any_io_executor executor)
     : m_registry(registry)
     , m_executor(std::move(executor)) {}
 
 Status RegistryRouter::validate(const std::map<std::string, std::string> &params) const {
-    for (const auto &[key, value] : params) {
-        if (key != "label") {
-            return invalidArgument("router_params." + key +
-                                   ": the registry router takes only 'label'");
-        }
-        if (value.empty() || value.size() > 63) {
-            return invalidArgument("router_params.label must be 1 to 63 characters");
-        }
+    // Splits follow the "color" label, the one the rollout's gates and checks read too.
+    if (!params.empty()) {
+        return invalidArgument("router_params." + params.begin()->first +
+                               ": the registry router takes no parameters");
     }
     return Status::ok();
 }
 
 void RegistryRouter::apply(const RouteRequest &request, std::function<void(Status)> done) {
     registry::TrafficPolicy policy;
-    policy.label = labelOf(request.params);
+    policy.label = std::string(kColorLabel);
     policy.shares = {{std::string(colorName(Color::Blue)), request.split.blue},
                      {std::string(colorName(Color::Green)), request.split.green}};
     m_registry.setTrafficPolicy(

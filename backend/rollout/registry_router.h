@@ -9,8 +9,7 @@ namespace aegis::rollout {
 
 // The embedded router: discovery itself carries the split. It sets the service's traffic policy in
 // the registry (one revision re-weights every instance by its "color" label), which
-// libaegis-client's Discovery follows with the next watch event. Parameter: `label` (default
-// "color").
+// libaegis-client's Discovery follows with the next watch event. No parameters.
 class RegistryRouter final : public TrafficRouter {
 public:
     // Completions run on `executor`.

@@ -189,7 +189,8 @@ Status validateSpec(const RolloutSpec &spec) {
         }
     }
     if (spec.replicas < 0 || spec.replicas > 100) {
-        return invalidArgument("spec.replicas must be between 1 and 100 (got " +
+        return invalidArgument("spec.replicas must be between 1 and 100, or 0 for as many as the "
+                               "live colour runs (got " +
                                std::to_string(spec.replicas) + ")");
     }
     if (spec.strategy == Strategy::Canary && spec.steps.empty()) {
@@ -264,6 +265,9 @@ std::optional<std::pair<std::string, int>> parseRolloutId(std::string_view id) {
     }
     int number = 0;
     const auto digits = id.substr(dash + 1);
+    if (digits.front() == '0') {
+        return std::nullopt; // one spelling per rollout
+    }
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
     if (error != std::errc() || end != digits.data() + digits.size() || number <= 0) {
         return std::nullopt;
@@ -305,7 +309,7 @@ std::string encode(const Rollout &rollout) {
     return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::optional<Rollout> decodeRollout(const store::KeyValue &kv) {
+static std::optional<Rollout> parseRollout(const store::KeyValue &kv) {
     const auto value = json::parse(kv.value, nullptr, false);
     if (value.is_discarded() || !value.is_object()) {
         return std::nullopt;
@@ -381,7 +385,7 @@ std::string encode(const Release &release) {
     return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::optional<Release> decodeRelease(const store::KeyValue &kv) {
+static std::optional<Release> parseRelease(const store::KeyValue &kv) {
     const auto value = json::parse(kv.value, nullptr, false);
     if (value.is_discarded() || !value.is_object()) {
         return std::nullopt;
@@ -427,13 +431,33 @@ std::string encode(const LogLine &line) {
         .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::optional<LogLine> decodeLogLine(const store::KeyValue &kv) {
+static std::optional<LogLine> parseLogLine(const store::KeyValue &kv) {
     const auto value = json::parse(kv.value, nullptr, false);
     if (value.is_discarded() || !value.is_object()) {
         return std::nullopt;
     }
     return LogLine{value.value("rollout_id", ""), value.value<std::int64_t>("sequence", 0),
                    fromMillis(value.value<std::int64_t>("time_ms", 0)), value.value("line", "")};
+}
+
+// A record with a field of the wrong type is unreadable, not fatal (nlohmann's value() throws).
+template <typename Parse>
+auto guarded(Parse parse, const store::KeyValue &kv) -> decltype(parse(kv)) {
+    try {
+        return parse(kv);
+    } catch (const std::exception &) {
+        return std::nullopt;
+    }
+}
+
+std::optional<Rollout> decodeRollout(const store::KeyValue &kv) {
+    return guarded(parseRollout, kv);
+}
+std::optional<Release> decodeRelease(const store::KeyValue &kv) {
+    return guarded(parseRelease, kv);
+}
+std::optional<LogLine> decodeLogLine(const store::KeyValue &kv) {
+    return guarded(parseLogLine, kv);
 }
 
 } // namespace aegis::rollout

@@ -56,11 +56,9 @@ std::string_view actionName(Action action) {
 
 struct RolloutController::Active {
     Rollout rollout;
-    // Bumped whenever the phase changes: completions of steps started in an older generation
-    // record what they did but move nothing.
+    // Unique across the controller, renewed whenever the phase changes: completions of steps
+    // started in another generation record what they did but move nothing.
     std::uint64_t generation = 0;
-    // A driver call in flight (an abort does not wait for it).
-    bool driverBusy = false;
     // A router call in flight.
     bool routerBusy = false;
     // Since when every new instance has been healthy (in memory: a restart restarts the window).
@@ -74,8 +72,9 @@ struct RolloutController::Active {
 struct RolloutController::ReleaseState {
     Release release;
     std::optional<Active> active;
-    // A release-level driver call in flight (adoption, scale-down).
-    bool busy = false;
+    // Colours with a driver call in flight (provision, teardown, adoption, scale-down): one at a
+    // time per colour, whoever started it.
+    std::set<Color> driverBusy;
     // Writes of this service, one at a time, in order.
     struct Write {
         Change change;
@@ -119,11 +118,14 @@ Status RolloutController::start() {
         }
         auto state = std::make_unique<ReleaseState>();
         state->release = std::move(*release);
-        const Release &r = state->release;
+        Release &r = state->release;
         if (!r.activeRolloutId.empty()) {
             auto stored = m_store.get(keys::rollout(r.activeRolloutId));
+            if (!stored) {
+                return stored.status();
+            }
             std::optional<Rollout> rollout;
-            if (stored && !stored->kvs.empty()) {
+            if (!stored->kvs.empty()) {
                 rollout = decodeRollout(stored->kvs.front());
             }
             if (rollout && !isFinished(rollout->phase)) {
@@ -131,9 +133,16 @@ Status RolloutController::start() {
                           {{"rollout", r.activeRolloutId}, {"phase", phaseName(rollout->phase)}});
                 state->active.emplace();
                 state->active->rollout = std::move(*rollout);
+                state->active->generation = ++m_generations;
             } else {
-                log::warn("active rollout record missing or finished",
+                // Nothing to resume: the service must not stay blocked by it.
+                log::warn("active rollout record missing, unreadable or finished; releasing the "
+                          "service",
                           {{"rollout", r.activeRolloutId}});
+                enqueue(*state, [](std::optional<Rollout> &, Release &release) {
+                    release.activeRolloutId.clear();
+                    return true;
+                });
             }
         }
         for (const auto &[color, deployment] : r.deployments) {
@@ -226,15 +235,22 @@ void RolloutController::persist(ReleaseState &state, Mutation changes,
                                 std::function<void(Status)> done) {
     // Decided on the phase the rollout is in now: if an earlier queued write (an abort) moves it
     // on first, this one no longer applies and is dropped.
-    std::optional<std::pair<std::string, Phase>> basis;
+    struct Basis {
+        std::string id;
+        Phase phase;
+        int step;
+        bool stepApplied;
+    };
+    std::optional<Basis> basis;
     if (state.active) {
-        basis.emplace(state.active->rollout.id, state.active->rollout.phase);
+        const Rollout &r = state.active->rollout;
+        basis = Basis{r.id, r.phase, r.currentStep, r.stepApplied};
     }
     enqueue(
         state,
         [changes = std::move(changes), basis](std::optional<Rollout> &rollout, Release &release) {
-            if (!rollout || !basis || rollout->id != basis->first ||
-                rollout->phase != basis->second) {
+            if (!rollout || !basis || rollout->id != basis->id || rollout->phase != basis->phase ||
+                rollout->currentStep != basis->step || rollout->stepApplied != basis->stepApplied) {
                 return false;
             }
             changes(*rollout, release);
@@ -350,7 +366,7 @@ void RolloutController::committed(const std::string &service, std::optional<Roll
                 state.active.reset();
             } else if (state.active && state.active->rollout.id == rollout->id) {
                 if (phaseChanged) {
-                    ++state.active->generation;
+                    state.active->generation = ++m_generations;
                     state.active->healthySince.reset();
                     state.active->routerFailures = 0;
                     state.active->abortTroubleSince.reset();
@@ -359,14 +375,23 @@ void RolloutController::committed(const std::string &service, std::optional<Roll
             } else {
                 state.active.emplace();
                 state.active->rollout = std::move(*rollout);
+                state.active->generation = ++m_generations;
             }
         }
     } else {
         log::error("rollout state not recorded",
                    {{"service", service}, {"error", status.message()}});
-        // Compare the next write against what is stored.
+        // Go on from what is stored, a little later (a failing disk must not spin us).
         if (auto stored = m_store.get(keys::release(service)); stored && !stored->kvs.empty()) {
-            state.release.modRevision = stored->kvs.front().modRevision;
+            if (auto reloaded = decodeRelease(stored->kvs.front())) {
+                state.release = std::move(*reloaded);
+            }
+        }
+        if (state.active) {
+            if (auto reloaded = get(state.active->rollout.id); reloaded) {
+                state.active->rollout = std::move(*reloaded);
+            }
+            state.active->retryAt = steady_clock::now() + m_options.routerRetryInterval;
         }
     }
     if (done) {
@@ -435,6 +460,18 @@ void RolloutController::appendLog(const std::string &rolloutId, std::string line
         if (!result) {
             log::warn("rollout log line not recorded", {{"error", result.status().message()}});
         }
+    });
+}
+
+void RolloutController::recordTraffic(ReleaseState &state, const std::string &id,
+                                      TrafficSplit split) {
+    enqueue(state, [id, split](std::optional<Rollout> &rollout, Release &release) {
+        if (!rollout || rollout->id != id) {
+            return false;
+        }
+        rollout->traffic = split;
+        release.traffic = split;
+        return true;
     });
 }
 
@@ -546,16 +583,16 @@ void RolloutController::reconcile(const std::string &service) {
         return; // acts on what is durable only
     }
     reconcileRelease(state);
+    // Provisioning waits for any driver call on its colour (an earlier attempt's, a scale-down);
+    // nothing else does, an abort least of all.
     if (state.active && !state.active->routerBusy &&
-        (!state.active->driverBusy || state.active->rollout.phase == Phase::Aborting)) {
+        (state.driverBusy.count(state.active->rollout.newColor) == 0 ||
+         state.active->rollout.phase != Phase::Provisioning)) {
         reconcileRollout(state, *state.active);
     }
 }
 
 void RolloutController::reconcileRelease(ReleaseState &state) {
-    if (state.busy) {
-        return;
-    }
     Release &release = state.release;
     const std::string service = release.service;
     // Adopt what earlier runs deployed, one colour at a time (an active rollout provisioning that
@@ -564,9 +601,13 @@ void RolloutController::reconcileRelease(ReleaseState &state) {
         const Color color = state.toAdopt.back();
         state.toAdopt.pop_back();
         const auto deployment = release.deployments.find(color);
-        if (deployment == release.deployments.end() ||
-            (state.active && state.active->rollout.newColor == color &&
-             state.active->rollout.phase == Phase::Provisioning)) {
+        const bool rolloutOwnsIt = state.active && state.active->rollout.newColor == color &&
+                                   (state.active->rollout.phase == Phase::Pending ||
+                                    state.active->rollout.phase == Phase::Provisioning);
+        const bool goingAway =
+            release.scaleDownColor == color && m_clock->now() >= release.scaleDownTime;
+        if (deployment == release.deployments.end() || rolloutOwnsIt || goingAway ||
+            state.driverBusy.count(color) != 0) {
             continue;
         }
         DeployDriver *driver = m_extensions.driver(deployment->second.driver);
@@ -581,7 +622,7 @@ void RolloutController::reconcileRelease(ReleaseState &state) {
                             deployment->second.replicas,
                             deployment->second.driverParams,
                             {}};
-        state.busy = true;
+        state.driverBusy.insert(color);
         driver->provision(
             target, deployment->second.driverState,
             [](std::string line) {
@@ -594,7 +635,10 @@ void RolloutController::reconcileRelease(ReleaseState &state) {
                         return;
                     }
                     ReleaseState &state = *found->second;
-                    state.busy = false;
+                    state.driverBusy.erase(color);
+                    if (m_stopped) {
+                        return;
+                    }
                     if (!result) {
                         log::error("deployment not adopted",
                                    {{"service", service},
@@ -617,16 +661,30 @@ void RolloutController::reconcileRelease(ReleaseState &state) {
     }
     // Scale the replaced colour down once its delay has passed (unless a rollout is about to
     // reuse it: provisioning replaces it then).
+    // A colour an active rollout uses (to provision, or to go back to) is not scaled down.
     if (release.scaleDownColor && m_clock->now() >= release.scaleDownTime &&
-        !(state.active && state.active->rollout.newColor == *release.scaleDownColor)) {
+        state.driverBusy.count(*release.scaleDownColor) == 0 &&
+        !(state.active && (state.active->rollout.newColor == *release.scaleDownColor ||
+                           state.active->rollout.stableColor == *release.scaleDownColor))) {
         const Color color = *release.scaleDownColor;
         const auto deployment = release.deployments.find(color);
         DeployDriver *driver = deployment == release.deployments.end()
                                    ? nullptr
                                    : m_extensions.driver(deployment->second.driver);
-        auto clear = [color](std::optional<Rollout> &, Release &r) {
-            r.deployments.erase(color);
-            r.scaleDownColor.reset();
+        // Forgets what was torn down only: the record may have been replaced meanwhile.
+        const std::string tornId =
+            deployment == release.deployments.end() ? std::string() : deployment->second.rolloutId;
+        const std::string tornVersion =
+            deployment == release.deployments.end() ? std::string() : deployment->second.version;
+        auto clear = [color, tornId, tornVersion](std::optional<Rollout> &, Release &r) {
+            const auto it = r.deployments.find(color);
+            if (it != r.deployments.end() && it->second.rolloutId == tornId &&
+                it->second.version == tornVersion) {
+                r.deployments.erase(it);
+            }
+            if (r.scaleDownColor == color) {
+                r.scaleDownColor.reset();
+            }
             return true;
         };
         if (driver == nullptr) {
@@ -642,7 +700,7 @@ void RolloutController::reconcileRelease(ReleaseState &state) {
         const std::string rolloutId = deployment->second.rolloutId;
         appendLog(rolloutId, "scaling down " + std::string(colorName(color)) + " (" +
                                  target.version + ") after the scale-down delay");
-        state.busy = true;
+        state.driverBusy.insert(color);
         driver->teardown(
             target, deployment->second.driverState,
             [this, rolloutId](std::string line) {
@@ -650,14 +708,17 @@ void RolloutController::reconcileRelease(ReleaseState &state) {
                     appendLog(rolloutId, std::move(line));
                 });
             },
-            [this, service, clear](Status status) {
-                boost::asio::post(m_strand, [this, service, clear, status] {
+            [this, service, color, clear](Status status) {
+                boost::asio::post(m_strand, [this, service, color, clear, status] {
                     auto found = m_services.find(service);
                     if (found == m_services.end()) {
                         return;
                     }
                     ReleaseState &state = *found->second;
-                    state.busy = false;
+                    state.driverBusy.erase(color);
+                    if (m_stopped) {
+                        return;
+                    }
                     if (!status.isOk()) {
                         log::error("scale-down failed; retrying",
                                    {{"service", service}, {"error", status.message()}});
@@ -723,8 +784,11 @@ void RolloutController::provision(ReleaseState &state, Active &active) {
     if (existing != state.release.deployments.end() && existing->second.rolloutId != id) {
         const ColorDeployment old = existing->second;
         DeployDriver *driver = m_extensions.driver(old.driver);
-        auto forget = [color](std::optional<Rollout> &, Release &r) {
-            r.deployments.erase(color);
+        auto forget = [color, old](std::optional<Rollout> &, Release &r) {
+            if (const auto it = r.deployments.find(color);
+                it != r.deployments.end() && it->second.rolloutId == old.rolloutId) {
+                r.deployments.erase(it);
+            }
             if (r.scaleDownColor == color) {
                 r.scaleDownColor.reset();
             }
@@ -735,20 +799,23 @@ void RolloutController::provision(ReleaseState &state, Active &active) {
         }
         appendLog(id, "tearing down " + old.version + " on " + std::string(colorName(color)) +
                           " (left by " + old.rolloutId + ")");
-        active.driverBusy = true;
+        state.driverBusy.insert(color);
         const std::uint64_t generation = active.generation;
         driver->teardown(
             {service, old.version, color, old.replicas, old.driverParams, id}, old.driverState,
-            logSink, [this, service, forget, generation](Status status) {
-                boost::asio::post(m_strand, [this, service, forget, generation, status] {
+            logSink, [this, service, color, forget, generation](Status status) {
+                boost::asio::post(m_strand, [this, service, color, forget, generation, status] {
                     auto found = m_services.find(service);
-                    if (found == m_services.end() || !found->second->active) {
+                    if (found == m_services.end()) {
                         return;
                     }
                     ReleaseState &state = *found->second;
-                    state.active->driverBusy = false;
+                    state.driverBusy.erase(color);
+                    if (m_stopped || status.code() == StatusCode::Cancelled) {
+                        return;
+                    }
                     if (!status.isOk()) {
-                        if (state.active->generation == generation) {
+                        if (state.active && state.active->generation == generation) {
                             transition(state, Phase::Aborting,
                                        "could not tear down the idle colour: " + status.message());
                         }
@@ -780,20 +847,22 @@ void RolloutController::provision(ReleaseState &state, Active &active) {
     const DeployTarget target{
         service, rollout.spec.version, color, rollout.spec.replicas, existing->second.driverParams,
         id};
-    active.driverBusy = true;
+    state.driverBusy.insert(color);
     const std::uint64_t generation = active.generation;
     driver->provision(
         target, existing->second.driverState, logSink,
-        [this, service, color, generation](StatusOr<DriverState> result) {
-            boost::asio::post(m_strand, [this, service, color, generation,
+        [this, service, color, generation, id](StatusOr<DriverState> result) {
+            boost::asio::post(m_strand, [this, service, color, generation, id,
                                          result = std::move(result)] {
                 auto found = m_services.find(service);
                 if (found == m_services.end()) {
                     return;
                 }
                 ReleaseState &state = *found->second;
-                if (state.active) {
-                    state.active->driverBusy = false;
+                state.driverBusy.erase(color);
+                // Detached at shutdown: the next start resumes provisioning.
+                if (m_stopped || result.status().code() == StatusCode::Cancelled) {
+                    return;
                 }
                 const bool current = state.active && state.active->generation == generation &&
                                      state.active->rollout.phase == Phase::Provisioning;
@@ -807,10 +876,12 @@ void RolloutController::provision(ReleaseState &state, Active &active) {
                 // The driver's state is kept whatever happened meanwhile: it is how the
                 // instances are found again (and torn down).
                 enqueue(state,
-                        [color, driverState = *result](std::optional<Rollout> &, Release &r) {
-                            if (auto it = r.deployments.find(color); it != r.deployments.end()) {
-                                it->second.driverState = driverState;
+                        [color, id, driverState = *result](std::optional<Rollout> &, Release &r) {
+                            const auto it = r.deployments.find(color);
+                            if (it == r.deployments.end() || it->second.rolloutId != id) {
+                                return false;
                             }
+                            it->second.driverState = driverState;
                             return true;
                         });
                 if (current) {
@@ -920,7 +991,11 @@ void RolloutController::switchTraffic(ReleaseState &state, Active &active) {
                        Active &active = *state.active;
                        active.routerBusy = false;
                        if (active.generation != generation) {
-                           // Aborted meanwhile: the abort re-applies its own split after this one.
+                           // Aborted meanwhile: the abort re-applies its own split after this one;
+                           // until then this one is what is in effect.
+                           if (status.isOk()) {
+                               recordTraffic(state, id, split);
+                           }
                            return reconcile(service);
                        }
                        if (!status.isOk()) {
@@ -1034,6 +1109,9 @@ void RolloutController::rollBack(ReleaseState &state, Active &active) {
         Active &active = *state.active;
         active.routerBusy = false;
         if (active.generation != generation) {
+            if (status.isOk()) {
+                recordTraffic(state, id, split);
+            }
             return reconcile(service);
         }
         if (!status.isOk()) {
@@ -1067,15 +1145,23 @@ void RolloutController::startRollout(RolloutSpec spec, Actor actor,
             return done(valid);
         }
         auto &slot = m_services[spec.service];
-        if (!slot) {
+        const bool created = !slot;
+        if (created) {
             slot = std::make_unique<ReleaseState>();
             slot->release.service = spec.service;
         }
         ReleaseState &state = *slot;
+        // A refused first start leaves no trace of the service.
+        auto refuse = [&](Status status) {
+            if (created) {
+                m_services.erase(spec.service);
+            }
+            done(std::move(status));
+        };
         if (state.active || !state.release.activeRolloutId.empty()) {
             const std::string activeId =
                 state.active ? state.active->rollout.id : state.release.activeRolloutId;
-            return done(failedPrecondition(
+            return refuse(failedPrecondition(
                 "service '" + spec.service + "' already has an active rollout (" + activeId +
                 (state.active ? ", " + std::string(phaseName(state.active->rollout.phase)) : "") +
                 "); abort it or wait for it to finish"));
@@ -1099,8 +1185,8 @@ void RolloutController::startRollout(RolloutSpec spec, Actor actor,
             for (const auto &name : m_extensions.driverNames()) {
                 known += (known.empty() ? "" : ", ") + name;
             }
-            return done(invalidArgument("spec.driver: no deploy driver '" + spec.driver +
-                                        "' (available: " + known + ")"));
+            return refuse(invalidArgument("spec.driver: no deploy driver '" + spec.driver +
+                                          "' (available: " + known + ")"));
         }
         TrafficRouter *router = m_extensions.router(spec.router);
         if (router == nullptr) {
@@ -1108,8 +1194,8 @@ void RolloutController::startRollout(RolloutSpec spec, Actor actor,
             for (const auto &name : m_extensions.routerNames()) {
                 known += (known.empty() ? "" : ", ") + name;
             }
-            return done(invalidArgument("spec.router: no traffic router '" + spec.router +
-                                        "' (available: " + known + ")"));
+            return refuse(invalidArgument("spec.router: no traffic router '" + spec.router +
+                                          "' (available: " + known + ")"));
         }
         // The live colour: the release's, or for a service deployed some other way so far, the
         // colour its registered instances carry.
@@ -1132,7 +1218,8 @@ void RolloutController::startRollout(RolloutSpec spec, Actor actor,
                     const auto label = instance.labels.find(std::string(kColorLabel));
                     const auto color =
                         label == instance.labels.end() ? std::nullopt : parseColor(label->second);
-                    if (color) {
+                    // A colour an unsuccessful first release left running is not live.
+                    if (color && release.deployments.count(*color) == 0) {
                         ++counts[*color];
                         const auto version = instance.labels.find(std::string(kVersionLabel));
                         if (version != instance.labels.end()) {
@@ -1157,10 +1244,10 @@ void RolloutController::startRollout(RolloutSpec spec, Actor actor,
         if (Status valid = driver->validate(
                 {spec.service, spec.version, newColor, spec.replicas, spec.driverParams, {}});
             !valid.isOk()) {
-            return done(withField(valid, "spec.driver_params"));
+            return refuse(withField(valid, "spec.driver_params"));
         }
         if (Status valid = router->validate(spec.routerParams); !valid.isOk()) {
-            return done(withField(valid, "spec.router_params"));
+            return refuse(withField(valid, "spec.router_params"));
         }
 
         const auto now = m_clock->now();
@@ -1264,8 +1351,11 @@ void RolloutController::act(const std::string &id, Action action, std::string re
                                          "only a rolled back or failed rollout can be retried");
                 }
             } else {
+                // Still running: its scale-down neither due nor under way.
                 const bool warm = rollout.phase == Phase::Succeeded && rollout.stableColor &&
-                                  state.release.scaleDownColor == rollout.stableColor;
+                                  state.release.scaleDownColor == rollout.stableColor &&
+                                  m_clock->now() < state.release.scaleDownTime &&
+                                  state.driverBusy.count(*rollout.stableColor) == 0;
                 if (!warm) {
                     return notApplicable(phaseName(rollout.phase),
                                          rollout.phase == Phase::Succeeded
@@ -1291,7 +1381,11 @@ void RolloutController::act(const std::string &id, Action action, std::string re
                             rollout.newColor = otherColor(*release.liveColor);
                         }
                     } else {
+                        if (release.scaleDownColor != rollout.stableColor) {
+                            return false; // scaled down meanwhile
+                        }
                         rollout.phase = Phase::Aborting;
+                        release.scaleDownColor.reset();
                     }
                     rollout.paused = false;
                     rollout.message = because;

@@ -143,6 +143,8 @@ private:
     void committed(const std::string &service, std::optional<Rollout> rollout, Release release,
                    bool phaseChanged, bool audited, bool releaseWritten,
                    StatusOr<store::TransactionResult> result, std::function<void(Status)> done);
+    // Records a split a router applied for a step that is no longer current.
+    void recordTraffic(ReleaseState &state, const std::string &id, TrafficSplit split);
     void applySplit(ReleaseState &state, TrafficSplit split, std::function<void(Status)> done);
     void appendLog(const std::string &rolloutId, std::string line);
 
@@ -173,6 +175,8 @@ private:
     // Strand only.
     std::map<std::string, std::unique_ptr<ReleaseState>> m_services;
     bool m_stopped = false;
+    // Source of Active::generation.
+    std::uint64_t m_generations = 0;
     std::map<std::string, std::int64_t> m_logSequence; // next log line per rollout
 };
 

@@ -191,6 +191,7 @@ private slots:
     void neverRoutesToAColourWithoutInstances();
     void firstReleaseDeploysBlue();
     void routerFailuresRollBack();
+    void lateDriverCompletionDoesNotMoveALaterAttempt();
 
 private:
     void open();
@@ -258,9 +259,10 @@ void RolloutControllerTest::close() {
         thread.join();
     }
     m_threads.clear();
+    // Queued commits complete (into the controller's strand) before the controller goes.
+    m_store->close();
     m_controller.reset();
     m_extensions.reset();
-    m_store->close();
     m_audit.reset();
     m_registry.reset();
     m_store.reset();
@@ -815,6 +817,37 @@ void RolloutControllerTest::routerFailuresRollBack() {
     // Switching gave up, and the abort could not reach the router either.
     QCOMPARE(current(id).phase, Phase::Failed);
     QVERIFY(current(id).message.find("socket gone") != std::string::npos);
+}
+
+void RolloutControllerTest::lateDriverCompletionDoesNotMoveALaterAttempt() {
+    registerBlue(2);
+    m_driver->hold = true;
+    const std::string id = start(spec())->id;
+    QVERIFY(testing::pollUntil([&] {
+        std::lock_guard lock(m_driver->m_mutex);
+        return m_driver->held != nullptr;
+    }));
+    QVERIFY(act(id, Action::Abort).isOk());
+    QVERIFY(reaches(id, Phase::RolledBack));
+    m_driver->hold = false;
+    QVERIFY(act(id, Action::Retry).isOk());
+    // The retry waits for the first attempt's call on green instead of running a second one.
+    QVERIFY(reaches(id, Phase::Provisioning));
+    m_controller->tick();
+    {
+        std::lock_guard lock(m_driver->m_mutex);
+        QCOMPARE(m_driver->provisions, 1);
+    }
+    QCOMPARE(current(id).phase, Phase::Provisioning);
+    m_driver->release();
+    // Only the retry's own provisioning moves it on.
+    QVERIFY(testing::pollUntil([&] {
+        m_controller->tick();
+        std::lock_guard lock(m_driver->m_mutex);
+        return m_driver->provisions == 2;
+    }));
+    passVerification(id);
+    QVERIFY(reaches(id, Phase::Succeeded));
 }
 
 QTEST_GUILESS_MAIN(RolloutControllerTest)
