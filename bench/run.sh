@@ -9,6 +9,8 @@
 #                                   times, e.g. `bench/run.sh health --only active --kills 20`
 #   bench/run.sh config [args]      aegis-bench-config: publish-to-delivery at 1k/10k watchers,
 #                                   durable publishes/s, reads/s
+#   bench/run.sh rollout [args]     aegis-bench-rollout: rollouts moving wrk load through HAProxy
+#                                   2.6, e.g. `bench/run.sh rollout --switches 20 --aborts 20`
 #
 # First installs what is missing of the project's packages and installer/packages-bench.txt
 # (etcd), through `./aegis.sh deps bench`.
@@ -27,6 +29,7 @@ case "${1:-}" in
     discovery) program=aegis-bench-discovery; shift ;;
     health) program=aegis-bench-health; shift ;;
     config) program=aegis-bench-config; shift ;;
+    rollout) program=aegis-bench-rollout; shift ;;
 esac
 
 cd "$root"

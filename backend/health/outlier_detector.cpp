@@ -57,8 +57,13 @@ bool OutlierDetector::recordOutcome(const std::string &service, const std::strin
     if (++instance.consecutiveFailures < m_options.consecutiveFailures) {
         return false;
     }
-    const auto allowed = static_cast<std::size_t>(
+    // At least one of two or more: else a service of fewer than 1/share instances could never
+    // eject a failing one (a 10 % share would protect every service below ten instances).
+    const auto byShare = static_cast<std::size_t>(
         std::floor(m_options.maxEjectedShare * static_cast<double>(instances.size())));
+    const std::size_t allowed = m_options.maxEjectedShare > 0 && instances.size() >= 2
+                                    ? std::max<std::size_t>(1, byShare)
+                                    : byShare;
     if (ejectedCount(instances, now) >= allowed) {
         return false; // keeps counting; it is ejected on its next failure once there is room
     }

@@ -18,7 +18,8 @@ struct OutlierDetectorOptions {
     std::chrono::milliseconds baseEjectionTime = std::chrono::seconds(30);
     // ...but never longer than this.
     std::chrono::milliseconds maxEjectionTime = std::chrono::minutes(5);
-    // At most this share (0..1) of a service's known instances is ejected at once, rounded down.
+    // At most this share (0..1) of a service's known instances is ejected at once, rounded down
+    // but at least one of two or more instances (unless the share is 0).
     double maxEjectedShare = 0.1;
 };
 

@@ -90,6 +90,20 @@ private slots:
         QVERIFY(detector.isEjected("svc", "c"));
     }
 
+    void smallServicesCanEjectOne() {
+        // 10 % of 4 rounds down to none, but a failing instance of a small service still goes.
+        OutlierDetector detector(options(0.1), std::make_shared<ManualClock>());
+        detector.setInstances("svc", {"a", "b", "c", "d"});
+        failTimes(detector, "a", 3);
+        failTimes(detector, "b", 3);
+        QCOMPARE(detector.ejectedInstances("svc"), std::vector<std::string>{"a"});
+        // A single instance is never ejected by the floor: it would leave nothing.
+        OutlierDetector single(options(0.1), std::make_shared<ManualClock>());
+        single.setInstances("svc", {"a"});
+        failTimes(single, "a", 3);
+        QVERIFY(!single.isEjected("svc", "a"));
+    }
+
     void zeroShareNeverEjects() {
         OutlierDetector detector(options(0.0), std::make_shared<ManualClock>());
         detector.setInstances("svc", {"a"});

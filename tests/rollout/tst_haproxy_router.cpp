@@ -5,24 +5,18 @@
 
 #include "../health/test_servers.h"
 #include "daemon_process.h"
+#include "haproxy_process.h"
 #include "poll_until.h"
 #include "rollout/haproxy_router.h"
 #include "rollout/haproxy_runtime.h"
+#include "wrk_summary.h"
 
 #include <QtTest>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-
-#include <csignal>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <regex>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 using namespace aegis;
 using namespace aegis::rollout;
@@ -34,91 +28,12 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-// A macro, so that QSKIP's message can include it.
+// A macro, so that QSKIP's message can include it (testing::HaproxyProcess::kBinary).
 #define HAPROXY_BINARY "/usr/sbin/haproxy"
 
 namespace {
 
 constexpr const char *kWrk = "/usr/bin/wrk";
-
-// `haproxy -f <config> -db` as a child process, stopped on destruction.
-class HaproxyProcess {
-public:
-    // Starts HAProxy and returns once `socket` and `port` accept connections.
-    static StatusOr<std::unique_ptr<HaproxyProcess>> start(const std::filesystem::path &config,
-                                                           const std::filesystem::path &log,
-                                                           const std::string &socket,
-                                                           std::uint16_t port) {
-        std::unique_ptr<HaproxyProcess> process(new HaproxyProcess());
-        process->m_log = log;
-        process->m_pid = fork();
-        if (process->m_pid < 0) {
-            return internalError("fork failed");
-        }
-        if (process->m_pid == 0) {
-            const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (fd >= 0) {
-                dup2(fd, STDOUT_FILENO);
-                dup2(fd, STDERR_FILENO);
-            }
-            execl(HAPROXY_BINARY, HAPROXY_BINARY, "-f", config.c_str(), "-db",
-                  static_cast<char *>(nullptr));
-            _exit(127);
-        }
-        bool exited = false;
-        const bool ready = testing::pollUntil([&] {
-            int status = 0;
-            if (waitpid(process->m_pid, &status, WNOHANG) == process->m_pid) {
-                exited = true;
-                process->m_pid = -1;
-                return true;
-            }
-            return accepts(socket) && accepts(port);
-        });
-        if (exited || !ready) {
-            return unavailable(std::string("haproxy ") + (exited ? "exited" : "did not start") +
-                               ": " + process->logText());
-        }
-        return process;
-    }
-
-    ~HaproxyProcess() {
-        if (m_pid <= 0) {
-            return;
-        }
-        ::kill(m_pid, SIGTERM);
-        if (!testing::pollUntil([&] { return waitpid(m_pid, nullptr, WNOHANG) == m_pid; }, 5s)) {
-            ::kill(m_pid, SIGKILL);
-            waitpid(m_pid, nullptr, 0);
-        }
-    }
-
-    std::string logText() const {
-        std::ifstream in(m_log);
-        return std::string(std::istreambuf_iterator<char>(in), {});
-    }
-
-private:
-    HaproxyProcess() = default;
-
-    static bool accepts(const std::string &socketPath) {
-        asio::io_context io;
-        asio::local::stream_protocol::socket socket(io);
-        boost::system::error_code error;
-        socket.connect(asio::local::stream_protocol::endpoint(socketPath), error);
-        return !error;
-    }
-    static bool accepts(std::uint16_t port) {
-        asio::io_context io;
-        tcp::socket socket(io);
-        boost::system::error_code error;
-        socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), error);
-        return !error;
-    }
-
-    std::filesystem::path m_log;
-    int m_pid = -1;
-};
 
 // Sends `count` GET requests, each on its own connection, and counts the answers by body.
 std::map<std::string, int> fetch(std::uint16_t port, int count) {
@@ -238,9 +153,9 @@ private:
                << "    server t-blue 127.0.0.1:" << m_blue1.port() << " check inter 10s\n"
                << "    server t-green 127.0.0.1:" << m_green1.port() << " track tracked/t-blue\n";
         config.close();
-        auto process =
-            HaproxyProcess::start(m_dir->path() / "haproxy.cfg", m_dir->path() / "haproxy.log",
-                                  m_adminSocket, m_frontendPort);
+        auto process = testing::HaproxyProcess::start(m_dir->path() / "haproxy.cfg",
+                                                      m_dir->path() / "haproxy.log", m_adminSocket,
+                                                      m_frontendPort);
         if (!process) {
             return process.status();
         }
@@ -301,7 +216,7 @@ private:
     std::unique_ptr<IoThread> m_io;
     std::unique_ptr<HaproxyRouter> m_router;
     std::unique_ptr<testing::TempDir> m_dir;
-    std::unique_ptr<HaproxyProcess> m_haproxy;
+    std::unique_ptr<testing::HaproxyProcess> m_haproxy;
     std::string m_adminSocket;
     std::string m_userSocket;
     std::uint16_t m_frontendPort = 0;
@@ -849,15 +764,11 @@ private slots:
         QVERIFY2(wrk.exitCode == 0, wrk.err.c_str());
         qInfo("%s", wrk.out.c_str());
 
-        const std::regex requests(R"((\d+) requests in)");
-        std::smatch match;
-        QVERIFY2(std::regex_search(wrk.out, match, requests), wrk.out.c_str());
-        QVERIFY(std::stoi(match[1]) > 100);
-        QVERIFY2(wrk.out.find("Socket errors") == std::string::npos, wrk.out.c_str());
-        const std::regex non2xx(R"(Non-2xx or 3xx responses: (\d+))");
-        if (std::regex_search(wrk.out, match, non2xx)) {
-            QCOMPARE(std::stoi(match[1]), 0);
-        }
+        const auto summary = testing::parseWrkSummary(wrk.out);
+        QVERIFY2(summary, wrk.out.c_str());
+        QVERIFY(summary->requests > 100);
+        QVERIFY2(!summary->socketErrorsReported, wrk.out.c_str());
+        QCOMPARE(summary->non2xx, std::int64_t(0));
         // Both colours served part of the load.
         QVERIFY(m_blue1.requests() + m_blue2.requests() > blueBefore);
         QVERIFY(m_green1.requests() + m_green2.requests() > greenBefore);

@@ -9,8 +9,9 @@
 
 namespace aegis::testing {
 
-// A program running in the background while a test drives it: its stdout and stderr go to files,
-// it can be signalled and waited for. The destructor kills it (SIGKILL) if it still runs.
+// A program running in the background while a test drives it: its stdout and stderr go to files
+// (it inherits no other descriptor of the parent but stdin), it can be signalled and waited for.
+// The destructor kills it (SIGKILL) if it still runs.
 class ChildProcess {
 public:
     // nullptr when it cannot be started (argv[0] must be a path).
