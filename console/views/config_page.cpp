@@ -12,6 +12,7 @@
 #include "views/connection_banner.h"
 #include "views/live_badge.h"
 #include "views/page_header.h"
+#include "views/view_helpers.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -31,15 +32,6 @@ namespace {
 
 constexpr int kPageSize = 500;
 constexpr int kNotFound = 5;
-
-bool confirmWithMessageBox(QWidget *parent, const QString &title, const QString &text,
-                           const QString &acceptLabel) {
-    QMessageBox box(QMessageBox::Question, title, text, QMessageBox::Cancel, parent);
-    QPushButton *accept = box.addButton(acceptLabel, QMessageBox::AcceptRole);
-    box.setDefaultButton(QMessageBox::Cancel);
-    box.exec();
-    return box.clickedButton() == accept;
-}
 
 QFrame *banner(const QString &objectName, QLabel *text, QPushButton *action) {
     auto *frame = new QFrame;
@@ -89,7 +81,10 @@ ConfigPage::ConfigPage(ApiClient *api, QWidget *parent)
     , m_gray(new ConfigGrayPanel(api))
     , m_applied(new ConfigAppliedPanel(api))
     , m_footer(new QLabel)
-    , m_confirm(confirmWithMessageBox) {
+    , m_confirm([](QWidget *parent, const QString &title, const QString &text,
+                   const QString &acceptLabel) {
+        return confirmAction(parent, QMessageBox::Question, title, text, acceptLabel);
+    }) {
     m_filter->setSourceModel(m_tree);
     m_header->addTrailingWidget(m_liveBadge);
     m_header->addTrailingWidget(m_refresh);

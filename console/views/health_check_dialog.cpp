@@ -1,6 +1,7 @@
 #include "views/health_check_dialog.h"
 
 #include "net/api_client.h"
+#include "views/view_helpers.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -25,12 +26,6 @@ enum KindPage { HttpPage, TcpPage, GrpcPage, TtlPage };
 constexpr int kDefaultPanicPercent = 50;
 constexpr int kAborted = 10;
 constexpr int kNotFound = 5;
-
-QLabel *sectionTitle(const QString &text) {
-    auto *label = new QLabel(text);
-    label->setObjectName(QStringLiteral("SectionTitle"));
-    return label;
-}
 
 QLabel *note(const QString &text) {
     auto *label = new QLabel(text);

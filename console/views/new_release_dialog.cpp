@@ -4,6 +4,7 @@
 #include "models/rollout_format.h"
 #include "net/api_client.h"
 #include "views/canary_steps_editor.h"
+#include "views/view_helpers.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -25,12 +26,6 @@ namespace {
 constexpr int kInvalidArgument = 3;
 constexpr int kPermissionDenied = 7;
 constexpr int kFailedPrecondition = 9;
-
-QLabel *sectionTitle(const QString &text) {
-    auto *label = new QLabel(text);
-    label->setObjectName(QStringLiteral("SectionTitle"));
-    return label;
-}
 
 QLabel *note(const QString &text = {}) {
     auto *label = new QLabel(text);

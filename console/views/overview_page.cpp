@@ -8,6 +8,7 @@
 #include "views/page_header.h"
 #include "views/stat_card.h"
 #include "views/theme.h"
+#include "views/view_helpers.h"
 
 #include <QEvent>
 #include <QFormLayout>
@@ -28,12 +29,6 @@ QLabel *factLabel() {
     auto *label = new QLabel(QStringLiteral("—"));
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     label->setWordWrap(true);
-    return label;
-}
-
-QLabel *sectionTitle(const QString &text) {
-    auto *label = new QLabel(text);
-    label->setObjectName(QStringLiteral("SectionTitle"));
     return label;
 }
 

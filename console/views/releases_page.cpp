@@ -16,6 +16,7 @@
 #include "views/stat_card.h"
 #include "views/theme.h"
 #include "views/traffic_bar.h"
+#include "views/view_helpers.h"
 
 #include <QFontDatabase>
 #include <QHBoxLayout>
@@ -34,43 +35,10 @@
 namespace aegis::console {
 namespace {
 
-constexpr int kRowHeight = 30;
 constexpr int kRecentRollouts = 100;
 constexpr int kLogPage = 500;
 constexpr int kLogLinesKept = 5000;
 constexpr int kUnimplemented = 12;
-
-bool confirmWithMessageBox(QWidget *parent, const QString &title, const QString &text,
-                           const QString &acceptLabel) {
-    QMessageBox box(QMessageBox::Warning, title, text, QMessageBox::Cancel, parent);
-    box.setTextFormat(Qt::RichText);
-    QPushButton *accept = box.addButton(acceptLabel, QMessageBox::AcceptRole);
-    box.setDefaultButton(QMessageBox::Cancel);
-    box.exec();
-    return box.clickedButton() == accept;
-}
-
-void styleTable(QTableView *table) {
-    table->setAlternatingRowColors(true);
-    table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    table->setSelectionMode(QAbstractItemView::SingleSelection);
-    table->setShowGrid(false);
-    table->setWordWrap(false);
-    table->setTextElideMode(Qt::ElideRight);
-    table->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
-    table->verticalHeader()->hide();
-    table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    table->verticalHeader()->setDefaultSectionSize(kRowHeight);
-    QHeaderView *columns = table->horizontalHeader();
-    columns->setHighlightSections(false);
-    columns->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-}
-
-QLabel *sectionTitle(const QString &text) {
-    auto *label = new QLabel(text);
-    label->setObjectName(QStringLiteral("SectionTitle"));
-    return label;
-}
 
 QString actionDone(RolloutAction action, const QString &id) {
     switch (action) {
@@ -120,7 +88,10 @@ ReleasesPage::ReleasesPage(ApiClient *api, QWidget *parent)
     , m_log(new QPlainTextEdit)
     , m_historyTable(new QTableView)
     , m_footer(new QLabel)
-    , m_confirm(confirmWithMessageBox) {
+    , m_confirm([](QWidget *parent, const QString &title, const QString &text,
+                   const QString &acceptLabel) {
+        return confirmAction(parent, QMessageBox::Warning, title, text, acceptLabel, Qt::RichText);
+    }) {
     m_newRelease->setObjectName(QStringLiteral("newRelease"));
     m_header->addTrailingWidget(m_liveBadge);
     m_header->addTrailingWidget(m_newRelease);

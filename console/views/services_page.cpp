@@ -14,6 +14,7 @@
 #include "views/page_header.h"
 #include "views/selected_instance_health.h"
 #include "views/service_summary_delegate.h"
+#include "views/view_helpers.h"
 
 #include <QAction>
 #include <QHBoxLayout>
@@ -35,34 +36,6 @@ namespace aegis::console {
 namespace {
 
 constexpr int kPageSize = 500;
-constexpr int kRowHeight = 30;
-
-bool confirmWithMessageBox(QWidget *parent, const QString &title, const QString &text,
-                           const QString &acceptLabel) {
-    QMessageBox box(QMessageBox::Question, title, text, QMessageBox::Cancel, parent);
-    box.setTextFormat(Qt::RichText);
-    QPushButton *accept = box.addButton(acceptLabel, QMessageBox::AcceptRole);
-    box.setDefaultButton(QMessageBox::Cancel);
-    box.exec();
-    return box.clickedButton() == accept;
-}
-
-void styleTable(QTableView *table) {
-    table->setAlternatingRowColors(true);
-    table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    table->setSelectionMode(QAbstractItemView::SingleSelection);
-    table->setShowGrid(false);
-    table->setWordWrap(false);
-    table->setTextElideMode(Qt::ElideRight);
-    table->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
-    table->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
-    table->verticalHeader()->hide();
-    table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    table->verticalHeader()->setDefaultSectionSize(kRowHeight);
-    QHeaderView *columns = table->horizontalHeader();
-    columns->setHighlightSections(false);
-    columns->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-}
 
 } // namespace
 
@@ -87,7 +60,10 @@ ServicesPage::ServicesPage(ApiClient *api, QWidget *parent)
     , m_health(new SelectedInstanceHealth(api, this))
     , m_editCheck(new QPushButton(tr("Health check…")))
     , m_footer(new QLabel)
-    , m_confirm(confirmWithMessageBox) {
+    , m_confirm([](QWidget *parent, const QString &title, const QString &text,
+                   const QString &acceptLabel) {
+        return confirmAction(parent, QMessageBox::Question, title, text, acceptLabel, Qt::RichText);
+    }) {
     m_filter->setSourceModel(m_instances);
     m_services->setInstanceModel(m_instances);
     m_detail->setTimelineModel(m_health->timeline());
