@@ -1069,8 +1069,9 @@ void RolloutController::finalize(ReleaseState &state, Active &active) {
 void RolloutController::rollBack(ReleaseState &state, Active &active) {
     const Rollout &rollout = active.rollout;
     const std::string service = rollout.spec.service;
-    auto finish = [this](TrafficSplit split, std::string message) {
-        return [this, split, message = std::move(message)](Rollout &r, Release &release) {
+    // The rolled-back state: the split in effect, the stable colour live (again, after an undo).
+    auto finish = [](TrafficSplit split) {
+        return [split](Rollout &r, Release &release) {
             r.traffic = split;
             release.traffic = split;
             if (r.stableColor) {
@@ -1080,14 +1081,12 @@ void RolloutController::rollBack(ReleaseState &state, Active &active) {
             if (release.scaleDownColor == r.stableColor) {
                 release.scaleDownColor.reset();
             }
-            (void)message;
-            (void)this;
         };
     };
     if (!rollout.stableColor) {
         return transition(state, Phase::RolledBack,
                           rollout.message + " — the service's first release: nothing to return to",
-                          finish(rollout.traffic, {}));
+                          finish(rollout.traffic));
     }
     const Color stable = *rollout.stableColor;
     const TrafficSplit split = TrafficSplit::allOn(stable);
@@ -1128,7 +1127,7 @@ void RolloutController::rollBack(ReleaseState &state, Active &active) {
             return;
         }
         appendLog(id, "traffic: " + percent(split));
-        transition(state, Phase::RolledBack, why, finish(split, why));
+        transition(state, Phase::RolledBack, why, finish(split));
     });
 }
 
