@@ -33,21 +33,6 @@ namespace {
 constexpr int kPageSize = 500;
 constexpr int kNotFound = 5;
 
-QFrame *banner(const QString &objectName, QLabel *text, QPushButton *action) {
-    auto *frame = new QFrame;
-    frame->setObjectName(objectName);
-    text->setWordWrap(true);
-    text->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto *layout = new QHBoxLayout(frame);
-    layout->setContentsMargins(12, 8, 8, 8);
-    layout->addWidget(text, 1);
-    if (action) {
-        layout->addWidget(action, 0, Qt::AlignVCenter);
-    }
-    frame->hide();
-    return frame;
-}
-
 } // namespace
 
 ConfigPage::ConfigPage(ApiClient *api, QWidget *parent)

@@ -71,7 +71,6 @@ ReleasesPage::ReleasesPage(ApiClient *api, QWidget *parent)
                                    "unreachable")))
     , m_newRelease(new QPushButton(tr("New release…")))
     , m_refresh(new QPushButton(tr("Refresh")))
-    , m_errorBanner(new QFrame)
     , m_errorText(new QLabel)
     , m_releaseTable(new QTableView)
     , m_detailStack(new QStackedWidget)
@@ -97,15 +96,8 @@ ReleasesPage::ReleasesPage(ApiClient *api, QWidget *parent)
     m_header->addTrailingWidget(m_newRelease);
     m_header->addTrailingWidget(m_refresh);
 
-    m_errorBanner->setObjectName(QStringLiteral("ErrorBanner"));
-    m_errorText->setWordWrap(true);
-    m_errorText->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto *dismiss = new QPushButton(tr("Dismiss"));
-    auto *errorLayout = new QHBoxLayout(m_errorBanner);
-    errorLayout->setContentsMargins(12, 8, 8, 8);
-    errorLayout->addWidget(m_errorText, 1);
-    errorLayout->addWidget(dismiss);
-    m_errorBanner->hide();
+    m_errorBanner = banner(QStringLiteral("ErrorBanner"), m_errorText, dismiss);
     connect(dismiss, &QPushButton::clicked, this, [this] { showActionError({}); });
 
     auto *splitter = new QSplitter(Qt::Horizontal);

@@ -130,7 +130,7 @@ private:
     LiveBadge *m_liveBadge;
     QPushButton *m_newRelease;
     QPushButton *m_refresh;
-    QFrame *m_errorBanner;
+    QFrame *m_errorBanner = nullptr;
     QLabel *m_errorText;
     QTableView *m_releaseTable;
     QStackedWidget *m_detailStack;

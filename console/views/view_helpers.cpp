@@ -1,5 +1,7 @@
 #include "views/view_helpers.h"
 
+#include <QFrame>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
@@ -32,6 +34,21 @@ bool confirmAction(QWidget *parent, QMessageBox::Icon icon, const QString &title
     box.setDefaultButton(QMessageBox::Cancel);
     box.exec();
     return box.clickedButton() == accept;
+}
+
+QFrame *banner(const QString &objectName, QLabel *text, QPushButton *action) {
+    auto *frame = new QFrame;
+    frame->setObjectName(objectName);
+    text->setWordWrap(true);
+    text->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *layout = new QHBoxLayout(frame);
+    layout->setContentsMargins(12, 8, 8, 8);
+    layout->addWidget(text, 1);
+    if (action) {
+        layout->addWidget(action, 0, Qt::AlignVCenter);
+    }
+    frame->hide();
+    return frame;
 }
 
 QLabel *sectionTitle(const QString &text) {
