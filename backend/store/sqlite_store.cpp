@@ -106,12 +106,20 @@ Status exec(sqlite3 *db, const char *sql) {
     return Status::ok();
 }
 
+// `status` with the store file named first, so an operator knows which file to look at.
+Status inFile(const std::filesystem::path &path, const Status &status) {
+    if (status.isOk()) {
+        return status;
+    }
+    return Status(status.code(), "store " + path.string() + ": " + status.message());
+}
+
 StatusOr<sqlite3 *> openConnection(const std::filesystem::path &path) {
     sqlite3 *db = nullptr;
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-        Status status = unavailable("cannot open store file " + path.string() + ": " +
-                                    (db ? sqlite3_errmsg(db) : "out of memory"));
+        Status status =
+            unavailable(std::string("cannot open: ") + (db ? sqlite3_errmsg(db) : "out of memory"));
         sqlite3_close(db);
         return status;
     }
@@ -171,6 +179,46 @@ StatusOr<std::int64_t> metaValue(sqlite3 *db, const char *name) {
         return sqliteError(db, std::string("reading store metadata ") + name);
     }
     return stmt.integer(0);
+}
+
+// SQLite's own check of the file's structure (pages, indexes), without the slower full
+// cross-check of integrity_check.
+Status quickCheck(sqlite3 *db) {
+    Statement stmt(db, "PRAGMA quick_check");
+    if (!stmt.prepared()) {
+        return sqliteError(db, "checking the file");
+    }
+    std::string problems;
+    int rc = stmt.step();
+    for (; rc == SQLITE_ROW; rc = stmt.step()) {
+        const std::string line = stmt.text(0);
+        if (line != "ok" && problems.size() < 500) {
+            problems += (problems.empty() ? "" : "; ") + line;
+        }
+    }
+    if (rc != SQLITE_DONE && problems.empty()) {
+        problems = sqlite3_errmsg(db);
+    }
+    if (!problems.empty()) {
+        return Status(StatusCode::DataLoss, "the file is damaged (PRAGMA quick_check: " + problems +
+                                                "); restore it from a backup");
+    }
+    return Status::ok();
+}
+
+// Commits one small real change, proving that the file, its WAL and the disk take writes now.
+// (SQLite skips an UPDATE that changes nothing, so this one counts.)
+Status probeWrite(sqlite3 *db) {
+    Status status = exec(db, "BEGIN IMMEDIATE;"
+                             "INSERT INTO meta (name, value) VALUES ('write_probe', 1) "
+                             "ON CONFLICT (name) DO UPDATE SET value = value + 1;"
+                             "COMMIT;");
+    if (!status.isOk()) {
+        exec(db, "ROLLBACK");
+        return unavailable("cannot write (" + status.message() +
+                           "; is the file or its directory read-only, or the disk full?)");
+    }
+    return status;
 }
 
 KeyValue readKeyValue(const Statement &stmt, int first) {
@@ -277,7 +325,7 @@ StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::open(SqliteStoreOptions opti
     }
     std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options)));
     if (Status status = store->initialise(); !status.isOk()) {
-        return status;
+        return inFile(store->m_options.path, status);
     }
     return store;
 }
@@ -285,20 +333,23 @@ StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::open(SqliteStoreOptions opti
 Status SqliteStore::migrateTo(const std::filesystem::path &path, int version) {
     auto db = openConnection(path);
     if (!db) {
-        return db.status();
+        return inFile(path, db.status());
     }
     Status status = migrate(*db, version);
     sqlite3_close(*db);
-    return status;
+    return inFile(path, status);
 }
 
 StatusOr<int> SqliteStore::schemaVersionOf(const std::filesystem::path &path) {
     auto db = openConnection(path);
     if (!db) {
-        return db.status();
+        return inFile(path, db.status());
     }
     auto version = userVersion(*db);
     sqlite3_close(*db);
+    if (!version) {
+        return inFile(path, version.status());
+    }
     return version;
 }
 
@@ -308,7 +359,14 @@ Status SqliteStore::initialise() {
         return writer.status();
     }
     m_writer = *writer;
+    // A damaged or unwritable file is refused here, before anything reports ready on it.
+    if (Status status = quickCheck(m_writer); !status.isOk()) {
+        return status;
+    }
     if (Status status = migrate(m_writer, kSchemaVersion); !status.isOk()) {
+        return status;
+    }
+    if (Status status = probeWrite(m_writer); !status.isOk()) {
         return status;
     }
     auto revision = metaValue(m_writer, "revision");
@@ -397,12 +455,45 @@ Status SqliteStore::compact(Revision revision) {
     return future.get();
 }
 
+void SqliteStore::setWriteHealthListener(WriteHealthListener listener) {
+    std::lock_guard lock(m_listenerMutex);
+    m_writeHealthListener = std::move(listener);
+}
+
+void SqliteStore::reportWriteOutcome(const Status &outcome) {
+    const bool failing = !outcome.isOk();
+    if (failing == m_writesFailing) {
+        return;
+    }
+    m_writesFailing = failing;
+    if (failing) {
+        log::error("store writes failing",
+                   {{"store", m_options.path.string()}, {"error", outcome.message()}});
+    } else {
+        log::info("store writes work again", {{"store", m_options.path.string()}});
+    }
+    std::lock_guard lock(m_listenerMutex);
+    if (m_writeHealthListener) {
+        m_writeHealthListener(outcome);
+    }
+}
+
 void SqliteStore::writerLoop() {
+    // While writes fail, a probe write every second finds out when they work again, even if no
+    // client writes meanwhile (a load balancer may send none to a store that is not ready).
+    constexpr auto kProbeInterval = std::chrono::seconds(1);
+    const auto workOrClosing = [this] { return m_closing || !m_queue.empty(); };
     std::deque<Job> batch;
     for (;;) {
         {
             std::unique_lock lock(m_queueMutex);
-            m_queueChanged.wait(lock, [this] { return m_closing || !m_queue.empty(); });
+            if (!m_writesFailing) {
+                m_queueChanged.wait(lock, workOrClosing);
+            } else if (!m_queueChanged.wait_for(lock, kProbeInterval, workOrClosing)) {
+                lock.unlock();
+                reportWriteOutcome(probeWrite(m_writer));
+                continue;
+            }
             if (m_queue.empty()) {
                 return; // closing, and everything queued before close() is done
             }
@@ -483,11 +574,14 @@ void SqliteStore::processBatch(std::deque<Job> &batch) {
     if (!begun.isOk()) {
         exec(m_writer, "ROLLBACK");
         log::error("store commit failed", {{"error", begun.message()}});
+        reportWriteOutcome(begun);
         for (Job &job : batch) {
-            job.done(unavailable("the store could not commit: " + begun.message()));
+            job.done(unavailable("the change was not applied: the store cannot write (" +
+                                 begun.message() + ")"));
         }
         return;
     }
+    reportWriteOutcome(Status::ok());
 
     m_revision = revision;
     m_compactRevision = compactRevision;

@@ -29,7 +29,8 @@ struct SqliteStoreOptions {
 class SqliteStore final : public Store {
 public:
     // The schema version this build writes. open() migrates older files up to it and refuses
-    // newer ones.
+    // newer ones. It also refuses a file that fails PRAGMA quick_check (DATA_LOSS) or does not
+    // take a write (UNAVAILABLE); every error names the file.
     static constexpr int kSchemaVersion = 3;
 
     static StatusOr<std::unique_ptr<SqliteStore>> open(SqliteStoreOptions options);
@@ -51,6 +52,11 @@ public:
     std::string kind() const override { return "sqlite"; }
     void close() override;
 
+    // Called on the writer thread when commits start failing (with the error) and when they
+    // work again (OK), only on changes. open() has already proved that the file takes writes.
+    using WriteHealthListener = std::function<void(const Status &)>;
+    void setWriteHealthListener(WriteHealthListener listener);
+
 private:
     struct Job {
         Transaction txn;
@@ -65,6 +71,7 @@ private:
     Status initialise();
     void writerLoop();
     void processBatch(std::deque<Job> &batch);
+    void reportWriteOutcome(const Status &outcome);
     StatusOr<TransactionResult> applyTransaction(const Transaction &txn, Revision &revision);
     sqlite3 *acquireReader() const;
     void releaseReader(sqlite3 *db) const;
@@ -86,6 +93,8 @@ private:
 
     std::mutex m_listenerMutex;
     EventListener m_listener;
+    WriteHealthListener m_writeHealthListener;
+    bool m_writesFailing = false; // Used only by the writer thread.
 
     std::atomic<Revision> m_revision{0};
     std::atomic<Revision> m_compactRevision{0};
