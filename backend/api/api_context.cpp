@@ -120,9 +120,13 @@ void UnaryCall::finish(const Status &status, store::Revision revision, bool audi
     m_api.audit.append(auditRecord(status, revision), [self = shared_from_this(),
                                                        status](Status written) {
         if (!written.isOk()) {
-            // The change may be durable but its audit record is not: do not claim success.
             log::error("audit record not written",
                        {{"method", self->m_method}, {"error", written.message()}});
+            if (!status.isOk()) {
+                // The call failed and changed nothing: its own error says what happened.
+                return self->answer(status);
+            }
+            // The change may be durable but its audit record is not: do not claim success.
             return self->answer(unavailable("the change was applied but could not be audited: " +
                                             written.message()));
         }

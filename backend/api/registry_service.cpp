@@ -1,6 +1,7 @@
 #include "api/registry_service.h"
 
 #include "api/convert.h"
+#include "api/parse_failure_interceptor.h"
 #include "api/watch_stream.h"
 #include "common/logging.h"
 
@@ -13,6 +14,8 @@ namespace {
 using registry::InstanceState;
 
 constexpr std::string_view kKeepAliveMethod = "/aegis.v1.RegistryService/KeepAlive";
+// KeepAlive's index among RegistryService's methods: the second rpc in registry.proto.
+constexpr int kKeepAliveMethodIndex = 1;
 constexpr std::string_view kWatchMethod = "/aegis.v1.RegistryService/WatchInstances";
 
 } // namespace
@@ -95,8 +98,9 @@ std::string stateName(InstanceState state) {
 
 // Renews leases for as long as the client keeps the stream open: read a lease id, answer with
 // its TTL (0: unknown), read the next. Ends with UNAVAILABLE when the daemon shuts down.
-class KeepAliveStream final
-    : public grpc::ServerBidiReactor<aegis::v1::KeepAliveRequest, aegis::v1::KeepAliveResponse> {
+// Reads raw bytes and parses them itself: gRPC's typed reader reports a message that does not
+// parse exactly like the client closing its side, which would end the stream OK.
+class KeepAliveStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
 public:
     KeepAliveStream(ApiContext &api, registry::Registry &registry,
                     grpc::CallbackServerContext *context)
@@ -117,7 +121,7 @@ public:
         });
         std::lock_guard lock(m_mutex);
         if (!m_finished) { // closed at once when the daemon is already shutting down
-            StartRead(&m_request);
+            StartRead(&m_requestBytes);
         }
     }
 
@@ -130,13 +134,22 @@ public:
             finishLocked(Status::ok()); // the client closed its side
             return;
         }
+        if (!grpc::SerializationTraits<aegis::v1::KeepAliveRequest>::Deserialize(&m_requestBytes,
+                                                                                 &m_request)
+                 .ok()) {
+            finishLocked(invalidArgument(std::string(kCannotParseRequest)));
+            return;
+        }
         const auto ttl = m_registry.keepAlive(m_request.lease_id());
         m_response.Clear();
         m_response.mutable_header()->set_revision(m_api.store.currentRevision());
         m_response.set_lease_id(m_request.lease_id());
         m_response.set_ttl_seconds(ttl ? ttl->count() : 0);
+        bool ownsBuffer = false;
+        grpc::SerializationTraits<aegis::v1::KeepAliveResponse>::Serialize(
+            m_response, &m_responseBytes, &ownsBuffer);
         m_writing = true;
-        StartWrite(&m_response);
+        StartWrite(&m_responseBytes);
     }
 
     void OnWriteDone(bool ok) override {
@@ -147,7 +160,7 @@ public:
         } else if (!ok) {
             finishLocked(Status(StatusCode::Cancelled, "the client went away"));
         } else if (!m_finished) {
-            StartRead(&m_request);
+            StartRead(&m_requestBytes);
         }
     }
 
@@ -178,6 +191,8 @@ private:
     const std::chrono::steady_clock::time_point m_started;
     std::recursive_mutex m_mutex;
     std::uint64_t m_closerId = 0;
+    grpc::ByteBuffer m_requestBytes;
+    grpc::ByteBuffer m_responseBytes;
     aegis::v1::KeepAliveRequest m_request;
     aegis::v1::KeepAliveResponse m_response;
     bool m_writing = false;
@@ -263,7 +278,14 @@ Status validatePageToken(const std::string &token) {
 RegistryServiceImpl::RegistryServiceImpl(ApiContext &api, registry::Registry &registry)
     : m_api(api)
     , m_registry(registry)
-    , m_batches(std::make_shared<WatchBatchCache<aegis::v1::WatchInstancesResponse>>()) {}
+    , m_batches(std::make_shared<WatchBatchCache<aegis::v1::WatchInstancesResponse>>()) {
+    MarkMethodRawCallback(
+        kKeepAliveMethodIndex,
+        new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+            [this](grpc::CallbackServerContext *context) {
+                return new KeepAliveStream(m_api, m_registry, context);
+            }));
+}
 
 grpc::ServerUnaryReactor *
 RegistryServiceImpl::RegisterInstance(grpc::CallbackServerContext *context,
@@ -312,11 +334,6 @@ RegistryServiceImpl::RegisterInstance(grpc::CallbackServerContext *context,
                                 },
                                 {call->auditOperation()});
     return call->reactor();
-}
-
-grpc::ServerBidiReactor<aegis::v1::KeepAliveRequest, aegis::v1::KeepAliveResponse> *
-RegistryServiceImpl::KeepAlive(grpc::CallbackServerContext *context) {
-    return new KeepAliveStream(m_api, m_registry, context);
 }
 
 grpc::ServerUnaryReactor *

@@ -12,14 +12,14 @@ void toProto(const registry::Instance &instance, aegis::v1::Instance *out);
 
 class RegistryServiceImpl final : public aegis::v1::RegistryService::CallbackService {
 public:
+    // Also installs KeepAlive, which is served from raw bytes so that a message that does not
+    // parse ends the stream with INVALID_ARGUMENT.
     RegistryServiceImpl(ApiContext &api, registry::Registry &registry);
 
     grpc::ServerUnaryReactor *
     RegisterInstance(grpc::CallbackServerContext *context,
                      const aegis::v1::RegisterInstanceRequest *request,
                      aegis::v1::RegisterInstanceResponse *response) override;
-    grpc::ServerBidiReactor<aegis::v1::KeepAliveRequest, aegis::v1::KeepAliveResponse> *
-    KeepAlive(grpc::CallbackServerContext *context) override;
     grpc::ServerUnaryReactor *
     DeregisterInstance(grpc::CallbackServerContext *context,
                        const aegis::v1::DeregisterInstanceRequest *request,

@@ -34,9 +34,25 @@ std::unique_ptr<grpc::ClientContext> CommandContext::newCall() const {
 int CommandContext::failRpc(const grpc::Status &status) {
     m_err << "error: " << statusCodeName(static_cast<StatusCode>(status.error_code())) << ": "
           << status.error_message() << "\n";
+    // A server that answered (the channel is connected) said what went wrong itself, e.g. a full
+    // disk; only a connection that failed gets a hint about where aegisd is.
+    const bool connected = m_channel && m_channel->GetState(false) == GRPC_CHANNEL_READY;
+    const std::string &message = status.error_message();
+    const bool tlsFailed = message.find("andshake") != std::string::npos ||
+                           message.find("SSL") != std::string::npos ||
+                           message.find("ertificate") != std::string::npos;
     switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
+        if (connected) {
+            break;
+        }
+        if (tlsFailed) {
+            m_err << "hint: the TLS handshake with aegisd at " << m_options.connection.address
+                  << " failed; check --ca (the CA of the server's certificate), --tls-server-name"
+                     " and, for mutual TLS, --cert and --key.\n";
+            break;
+        }
         m_err << "hint: no answer from aegisd at " << m_options.connection.address << " within "
               << aegis::formatDuration(m_options.timeout)
               << "; is it running? Set the address with --server or AEGIS_SERVER.\n";

@@ -5,12 +5,14 @@
 #include "api/auth_service.h"
 #include "api/config_service.h"
 #include "api/health_service.h"
+#include "api/parse_failure_interceptor.h"
 #include "api/permission_table.h"
 #include "api/registry_service.h"
 #include "api/rollout_service.h"
 #include "api/system_service.h"
 #include "common/duration.h"
 #include "common/logging.h"
+#include "daemon/data_directory.h"
 #include "daemon/http_endpoint.h"
 #include "daemon/process_metrics.h"
 #include "health/health_monitor.h"
@@ -23,6 +25,7 @@
 #include "store/sqlite_store.h"
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -30,12 +33,14 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 #include <nlohmann/json.hpp>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <prometheus/registry.h>
 
 #include <atomic>
 #include <fstream>
 #include <mutex>
-#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -56,6 +61,55 @@ StatusOr<std::string> readFile(const std::filesystem::path &path) {
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
+using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+
+// The first certificate in `pem`, or an error naming `option` and `file`. gRPC would only log
+// its complaint and fail to listen, which reads like a port problem.
+StatusOr<X509Ptr> firstCertificate(const std::string &pem, std::string_view option,
+                                   const std::filesystem::path &file) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
+    ERR_clear_error();
+    if (!cert) {
+        return invalidArgument(std::string(option) + ": " + file.string() +
+                               " holds no PEM certificate");
+    }
+    return cert;
+}
+
+Status checkTlsFiles(const DaemonConfig &config, const std::string &cert, const std::string &key,
+                     const std::string &ca) {
+    auto certificate = firstCertificate(cert, "tls.cert_file", config.tlsCertFile);
+    if (!certificate) {
+        return certificate.status();
+    }
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(key.data(), static_cast<int>(key.size())), &BIO_free);
+    KeyPtr privateKey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr),
+                      &EVP_PKEY_free);
+    ERR_clear_error();
+    if (!privateKey) {
+        return invalidArgument("tls.key_file: " + config.tlsKeyFile.string() +
+                               " holds no PEM private key (or it is encrypted)");
+    }
+    const bool matches = X509_check_private_key(certificate->get(), privateKey.get()) == 1;
+    ERR_clear_error();
+    if (!matches) {
+        return invalidArgument("tls.key_file: " + config.tlsKeyFile.string() +
+                               " is not the key of the certificate in " +
+                               config.tlsCertFile.string());
+    }
+    if (!config.tlsClientCaFile.empty()) {
+        if (auto authority = firstCertificate(ca, "tls.client_ca_file", config.tlsClientCaFile);
+            !authority) {
+            return authority.status();
+        }
+    }
+    return Status::ok();
+}
+
 StatusOr<std::shared_ptr<grpc::ServerCredentials>> serverCredentials(const DaemonConfig &config) {
     if (config.tlsCertFile.empty()) {
         return grpc::InsecureServerCredentials();
@@ -65,18 +119,45 @@ StatusOr<std::shared_ptr<grpc::ServerCredentials>> serverCredentials(const Daemo
     if (!cert || !key) {
         return cert ? key.status() : cert.status();
     }
+    auto ca = config.tlsClientCaFile.empty() ? StatusOr<std::string>(std::string())
+                                             : readFile(config.tlsClientCaFile);
+    if (!ca) {
+        return ca.status();
+    }
+    if (Status status = checkTlsFiles(config, *cert, *key, *ca); !status.isOk()) {
+        return status;
+    }
     grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
     options.pem_key_cert_pairs.push_back({*key, *cert});
     if (!config.tlsClientCaFile.empty()) {
-        auto ca = readFile(config.tlsClientCaFile);
-        if (!ca) {
-            return ca.status();
-        }
         options.pem_root_certs = *ca;
         options.client_certificate_request =
             GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
     }
     return grpc::SslServerCredentials(options);
+}
+
+// Why binding `hostPort` fails, found by trying it with a plain socket; empty when it binds.
+std::string bindProblem(boost::asio::io_context &io, const std::string &hostPort) {
+    using boost::asio::ip::tcp;
+    const auto colon = hostPort.rfind(':');
+    std::string host = hostPort.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    boost::system::error_code error;
+    tcp::resolver resolver(io);
+    const auto results = resolver.resolve(host, hostPort.substr(colon + 1), error);
+    if (error || results.empty()) {
+        return "cannot resolve '" + host + "': " + error.message();
+    }
+    tcp::acceptor acceptor(io);
+    acceptor.open(results.begin()->endpoint().protocol(), error);
+    if (!error) {
+        acceptor.set_option(boost::asio::socket_base::reuse_address(true), error);
+        acceptor.bind(results.begin()->endpoint(), error);
+    }
+    return error ? error.message() : std::string();
 }
 
 Status writeReadyFile(const std::filesystem::path &path, const std::string &grpc,
@@ -153,6 +234,8 @@ struct Daemon::Parts {
     std::unique_ptr<boost::asio::steady_timer> healthSweepTimer;
 
     std::once_flag shutdownOnce;
+    // Orders the store's readiness reports against shutdown's "not ready".
+    std::mutex readinessMutex;
 
     // Set when shutdown begins: periodic work stops, and in particular no lease expires while
     // clients cannot reach us to renew it.
@@ -209,15 +292,10 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.config = std::move(config);
     const DaemonConfig &cfg = p.config;
 
-    std::error_code error;
-    std::filesystem::create_directories(cfg.dataDir, error);
-    if (error) {
-        return invalidArgument("data_dir: cannot create " + cfg.dataDir.string() + ": " +
-                               error.message());
+    if (Status status = prepareDataDirectory(cfg.dataDir, cfg.initialise); !status.isOk()) {
+        return status;
     }
-    ::chmod(cfg.dataDir.c_str(), 0700);
-
-    auto store = store::SqliteStore::open({cfg.dataDir / "aegis.db"});
+    auto store = store::SqliteStore::open({cfg.dataDir / kStoreFileName});
     if (!store) {
         return store.status();
     }
@@ -241,6 +319,14 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         }
     }
     const auto tokenFile = cfg.dataDir / "admin.token";
+    if (p.tokens->count() == 0 && std::filesystem::exists(tokenFile)) {
+        // Bootstrapping would replace a token file that an operator or a script may still use.
+        return failedPrecondition(
+            "the store holds no token, but " + tokenFile.string() +
+            " exists; it is never overwritten: move it aside to have a new admin token created "
+            "there, or restore the store " +
+            (cfg.dataDir / kStoreFileName).string() + " from a backup");
+    }
     auto bootstrapped = p.tokens->bootstrapAdmin(tokenFile);
     if (!bootstrapped) {
         return bootstrapped.status();
@@ -333,6 +419,13 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
     builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
     builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+    // gRPC sets SO_REUSEPORT by default: a second aegisd on the same port would start and share
+    // the connections instead of being refused.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(std::make_unique<api::ParseFailureInterceptorFactory>(*p.api));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
     builder.RegisterService(p.systemService.get());
     builder.RegisterService(p.authService.get());
     builder.RegisterService(p.auditService.get());
@@ -342,8 +435,9 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     builder.RegisterService(p.rolloutService.get());
     p.server = builder.BuildAndStart();
     if (!p.server || selectedPort == 0) {
-        return unavailable("listen: cannot serve gRPC on " + cfg.listen +
-                           " (address in use or not local?)");
+        const std::string problem = bindProblem(p.io, cfg.listen);
+        return unavailable("listen: cannot serve gRPC on " + cfg.listen + ": " +
+                           (problem.empty() ? "see gRPC's log line before this one" : problem));
     }
     p.grpcAddress =
         cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(selectedPort);
@@ -364,6 +458,16 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
 
     p.server->GetHealthCheckService()->SetServingStatus(true);
     p.http->setReady(true);
+    // A store that stops taking writes (full disk, I/O errors) makes the daemon not ready until
+    // a write succeeds again; the store probes by itself meanwhile.
+    p.store->setWriteHealthListener([&p](const Status &writes) {
+        std::lock_guard lock(p.readinessMutex);
+        if (!p.stopping) {
+            p.http->setReady(writes.isOk(), writes.isOk()
+                                                ? std::string()
+                                                : "the store cannot write: " + writes.message());
+        }
+    });
     if (!cfg.readyFile.empty()) {
         if (Status status = writeReadyFile(cfg.readyFile, p.grpcAddress, p.http->address());
             !status.isOk()) {
@@ -386,8 +490,15 @@ void Daemon::shutdown() {
         const auto started = std::chrono::steady_clock::now();
         log::info("shutting down", {{"grace", formatDuration(p.config.shutdownGrace)}});
         // Timers stop re-arming; their last waits are abandoned when the io pool stops.
-        p.stopping = true;
-        p.http->setReady(false, "shutting down");
+        {
+            std::lock_guard lock(p.readinessMutex);
+            p.stopping = true;
+            p.http->setReady(false, "shutting down");
+        }
+        if (!p.config.readyFile.empty()) {
+            std::error_code ignored;
+            std::filesystem::remove(p.config.readyFile, ignored);
+        }
         p.server->GetHealthCheckService()->SetServingStatus(false);
         // Streams end now, so their clients reconnect to another replica at once.
         const Status closing = unavailable("aegisd is shutting down; reconnect and resume");

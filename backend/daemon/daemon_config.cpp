@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <set>
 
 namespace aegis::daemon {
 namespace {
@@ -172,9 +173,15 @@ Status applyYaml(DaemonConfig &config, const YAML::Node &node, const std::string
         return invalidArgument((path.empty() ? std::string("the config file") : path) +
                                " must be a mapping");
     }
+    std::set<std::string> seen;
     for (const auto &entry : node) {
         const std::string key = entry.first.as<std::string>();
         const std::string option = path.empty() ? key : path + "." + key;
+        const std::string where = " (line " + std::to_string(entry.first.Mark().line + 1) + ")";
+        // yaml-cpp keeps both entries of a repeated key; which one wins would be an accident.
+        if (!seen.insert(key).second) {
+            return invalidArgument("'" + option + "' is given twice" + where);
+        }
         if (entry.second.IsMap()) {
             if (Status status = applyYaml(config, entry.second, option); !status.isOk()) {
                 return status;
@@ -182,18 +189,19 @@ Status applyYaml(DaemonConfig &config, const YAML::Node &node, const std::string
             continue;
         }
         const auto setter = setters().find(option);
-        if (entry.second.IsNull()) {
-            // An empty value, or a section whose options are all commented out: keep defaults.
+        if (entry.second.IsNull() && setter == setters().end()) {
+            // A section whose options are all commented out: keep their defaults.
             const auto section = setters().lower_bound(option + ".");
-            const bool isSection =
-                section != setters().end() && section->first.rfind(option + ".", 0) == 0;
-            if (setter != setters().end() || isSection) {
+            if (section != setters().end() && section->first.rfind(option + ".", 0) == 0) {
                 continue;
             }
         }
         if (setter == setters().end()) {
-            return invalidArgument("unknown option '" + option + "' (line " +
-                                   std::to_string(entry.first.Mark().line + 1) + ")");
+            return invalidArgument("unknown option '" + option + "'" + where);
+        }
+        if (entry.second.IsNull()) {
+            return invalidArgument(option + " has no value" + where +
+                                   "; give one, or remove the line to keep the default");
         }
         if (!entry.second.IsScalar()) {
             return invalidArgument(option + " must be a single value");
@@ -243,6 +251,10 @@ StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile,
                                   const FlagValues &flags) {
     DaemonConfig config;
     if (!configFile.empty()) {
+        if (std::error_code error; std::filesystem::is_directory(configFile, error)) {
+            return invalidArgument("--config: " + configFile.string() +
+                                   " is a directory; give the YAML file");
+        }
         try {
             const YAML::Node root = YAML::LoadFile(configFile.string());
             if (!root.IsNull()) {
@@ -255,6 +267,9 @@ StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile,
         } catch (const YAML::Exception &error) {
             return invalidArgument(configFile.string() + ": line " +
                                    std::to_string(error.mark.line + 1) + ": " + error.msg);
+        } catch (const std::exception &error) {
+            return invalidArgument("--config: cannot read " + configFile.string() + ": " +
+                                   error.what());
         }
     }
     for (const auto &[flag, value] : flags) {
@@ -291,6 +306,12 @@ StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile,
                 return status;
             }
         }
+    }
+    if (config.outlierMaxEjection < config.outlierBaseEjection) {
+        return invalidArgument("health.outlier.max_ejection_time (" +
+                               formatDuration(config.outlierMaxEjection) +
+                               ") must not be shorter than health.outlier.base_ejection_time (" +
+                               formatDuration(config.outlierBaseEjection) + ")");
     }
     if (config.keepaliveTimeout >= config.keepaliveTime) {
         return invalidArgument("grpc.keepalive_timeout must be shorter than grpc.keepalive_time");

@@ -56,8 +56,12 @@ struct DaemonConfig {
     // [health.history_limit] Health transitions kept per instance.
     std::int64_t healthHistoryLimit = 100;
 
-    // Not in the file: where to write {"grpc": ..., "http": ..., "pid": ...} once serving.
+    // Not in the file: where to write {"grpc": ..., "http": ..., "pid": ...} once serving; it
+    // is removed when shutdown begins.
     std::filesystem::path readyFile;
+    // Not in the file (flag --init): begin with an empty store although the data directory
+    // shows an earlier run, moving that run's files aside (see prepareDataDirectory).
+    bool initialise = false;
 };
 
 // The options given on the command line (flag name without dashes -> value).

@@ -2,6 +2,7 @@
 
 #include "common/logging.h"
 #include "daemon/daemon.h"
+#include "daemon/library_logs.h"
 
 #include <absl/synchronization/mutex.h>
 #include <boost/program_options.hpp>
@@ -37,7 +38,10 @@ int main(int argc, char **argv) {
         ("tls-cert", po::value<std::string>(), "server certificate chain (PEM)")
         ("tls-key", po::value<std::string>(), "server private key (PEM)")
         ("tls-client-ca", po::value<std::string>(), "require client certificates from this CA (PEM)")
-        ("ready-file", po::value<std::string>(), "write the bound addresses as JSON here once serving");
+        ("ready-file", po::value<std::string>(), "write the bound addresses as JSON here once serving (removed on shutdown)")
+        ("init", "begin with an empty store although the data directory was used before: the "
+                 "earlier run's admin.token, config.key and deployments are moved into a "
+                 "pre-init-<time> folder there (only needed when aegis.db is missing or empty)");
     // clang-format on
     po::variables_map values;
     try {
@@ -62,13 +66,17 @@ int main(int argc, char **argv) {
             flags[flag] = values[flag].as<std::string>();
         }
     }
+    // Every line aegisd writes is JSON, including why it did not start (usage errors aside).
+    aegis::log::init("info");
+    aegis::daemon::routeLibraryLogs();
     const std::string configFile = values.count("config") ? values["config"].as<std::string>() : "";
     auto config = aegis::daemon::loadConfig(configFile, flags);
     if (!config) {
-        std::cerr << "aegisd: invalid configuration: " << config.status().message() << "\n";
+        aegis::log::error("aegisd: invalid configuration", {{"error", config.status().message()}});
         return 2;
     }
-    aegis::log::init(config->logLevel);
+    config->initialise = values.count("init") > 0;
+    aegis::log::setLevel(config->logLevel);
     // Debian's Abseil checks every mutex acquisition for lock-order cycles; on gRPC's hot paths
     // that costs about 7 % of a unary call. The daemon's own locking is covered by its tests.
     absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -80,12 +88,15 @@ int main(int argc, char **argv) {
     sigaddset(&signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
+    // A write past a file-size limit fails (and the store reports it) instead of killing us.
+    std::signal(SIGXFSZ, SIG_IGN);
 
+    // Exit code 2 for every refusal to start: each one is the operator's to fix (a file, a port,
+    // a certificate, the data directory), and the message says which.
     auto daemon = aegis::daemon::Daemon::start(std::move(*config));
     if (!daemon) {
-        aegis::log::error("aegisd could not start", {{"error", daemon.status().message()}});
-        std::cerr << "aegisd: " << daemon.status().message() << "\n";
-        return 1;
+        aegis::log::error("aegisd: could not start", {{"error", daemon.status().message()}});
+        return 2;
     }
     int received = 0;
     sigwait(&signals, &received);
