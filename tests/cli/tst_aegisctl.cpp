@@ -15,6 +15,7 @@
 #include <future>
 #include <map>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -65,6 +66,7 @@ private slots:
     void helpForEveryCommand_data();
     void helpForEveryCommand();
     void unreachableServer();
+    void serverSideUnavailableHasNoReachabilityHint();
 
 private:
     std::string createToken(const std::string &name, const std::string &role);
@@ -407,6 +409,28 @@ void TestAegisctl::unreachableServer() {
     QVERIFY2(result.err.find(address) != std::string::npos, result.err.c_str());
     QVERIFY(result.out.empty());
     QVERIFY2(elapsed < 3s + 2s, "aegisctl overran its --timeout");
+}
+
+// aegisd answered (its store could not write): the error is its own, not "is it running?".
+void TestAegisctl::serverSideUnavailableHasNoReachabilityHint() {
+    // A file-size limit of 0 makes every write of aegisd's fail, as a full disk would.
+    rlimit limit{};
+    QCOMPARE(::prlimit(daemon().pid(), RLIMIT_FSIZE, nullptr, &limit), 0);
+    const rlimit none{0, limit.rlim_max};
+    QCOMPARE(::prlimit(daemon().pid(), RLIMIT_FSIZE, &none, nullptr), 0);
+    const auto result = ctl({"tokens", "create", "disk-full-bot", "--role", "viewer"});
+    QCOMPARE(::prlimit(daemon().pid(), RLIMIT_FSIZE, &limit, nullptr), 0);
+
+    CHECK_EXIT(result, 1);
+    QVERIFY2(result.err.starts_with("error: UNAVAILABLE: the change was not applied"),
+             result.err.c_str());
+    QVERIFY2(result.err.find("is it running?") == std::string::npos, result.err.c_str());
+    // The store finds out by itself that writes work again.
+    QVERIFY(aegis::testing::pollUntil(
+        [&] {
+            return ctl({"tokens", "create", "after-disk-full", "--role", "viewer"}).exitCode == 0;
+        },
+        10s));
 }
 
 QTEST_GUILESS_MAIN(TestAegisctl)

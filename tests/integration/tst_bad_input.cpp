@@ -5,12 +5,15 @@
 #include "daemon_process.h"
 
 #include <google/protobuf/util/time_util.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <nlohmann/json.hpp>
 
 #include <QtTest>
 
 #include <fstream>
 #include <optional>
 #include <random>
+#include <sstream>
 
 using aegis::testing::ApiClients;
 using aegis::testing::DaemonProcess;
@@ -101,6 +104,55 @@ std::string printableNoise(std::size_t length) {
     return text;
 }
 
+std::string readFile(const std::filesystem::path &path) {
+    std::ifstream in(path);
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+}
+
+// Sends `bytes` as one request message of `method` through a generic stub, as a client without
+// the protos could, and returns the call's status. `halfClose` then closes the sending side (the
+// shape of a unary or server-streaming call); without it a bidi stream stays open.
+grpc::Status sendRaw(const std::shared_ptr<grpc::Channel> &channel, const std::string &method,
+                     const std::string &bytes, bool halfClose) {
+    grpc::GenericStub stub(channel);
+    grpc::ClientContext context;
+    aegis::client::setTimeout(context, aegis::testing::kCallTimeout);
+    grpc::CompletionQueue queue;
+    // One operation is outstanding at a time, so the next event is its completion.
+    const auto completed = [&queue] {
+        void *tag = nullptr;
+        bool ok = false;
+        return queue.Next(&tag, &ok) && ok;
+    };
+    void *const tag = &context;
+    auto call = stub.PrepareCall(&context, method, &queue);
+    call->StartCall(tag);
+    completed();
+    grpc::Slice slice(bytes);
+    const grpc::ByteBuffer request(&slice, 1);
+    call->Write(request, tag);
+    completed();
+    if (halfClose) {
+        call->WritesDone(tag);
+        completed();
+    }
+    grpc::ByteBuffer response;
+    do {
+        call->Read(&response, tag);
+    } while (completed());
+    grpc::Status status;
+    call->Finish(&status, tag);
+    completed();
+    queue.Shutdown();
+    void *ignoredTag = nullptr;
+    bool ignoredOk = false;
+    while (queue.Next(&ignoredTag, &ignoredOk)) {
+    }
+    return status;
+}
+
 constexpr std::int64_t kBeforeYear1 = google::protobuf::util::TimeUtil::kTimestampMinSeconds - 1;
 constexpr std::int64_t kAfterYear9999 = google::protobuf::util::TimeUtil::kTimestampMaxSeconds + 1;
 
@@ -120,6 +172,9 @@ private slots:
     void invalidArgument();
     void malformedAuthorization_data();
     void malformedAuthorization();
+    void unparsableRequest_data();
+    void unparsableRequest();
+    void unparsableKeepAliveMessage();
     // Runs last: every refused request above must have left the store as it was.
     void nothingWritten();
 
@@ -340,6 +395,65 @@ void TestBadInput::malformedAuthorization() {
                  aegis::testing::describe(refused).c_str());
         QVERIFY(!refused.error_message().empty());
     }
+}
+
+void TestBadInput::unparsableRequest_data() {
+    QTest::addColumn<QString>("method");
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<bool>("withToken");
+    QTest::addColumn<int>("expectedCode");
+
+    const QByteArray truncated("\xff\xff\xff\xff", 4);
+    // Field 1 (name), 2 bytes that are not UTF-8.
+    const QByteArray badUtf8("\x0a\x02\xc3\x28", 4);
+    QTest::newRow("unary, truncated varint")
+        << "/aegis.v1.AuthService/CreateToken" << truncated << true << int(grpc::INVALID_ARGUMENT);
+    QTest::newRow("unary, invalid UTF-8 in a string field")
+        << "/aegis.v1.AuthService/CreateToken" << badUtf8 << true << int(grpc::INVALID_ARGUMENT);
+    QTest::newRow("unary read") << "/aegis.v1.SystemService/GetStatus" << truncated << true
+                                << int(grpc::INVALID_ARGUMENT);
+    QTest::newRow("server-streaming") << "/aegis.v1.AuditService/WatchAuditRecords" << truncated
+                                      << true << int(grpc::INVALID_ARGUMENT);
+    // Authentication comes first, as for a request that parses.
+    QTest::newRow("no token") << "/aegis.v1.AuthService/CreateToken" << badUtf8 << false
+                              << int(grpc::UNAUTHENTICATED);
+}
+
+void TestBadInput::unparsableRequest() {
+    QFETCH(QString, method);
+    QFETCH(QByteArray, bytes);
+    QFETCH(bool, withToken);
+    QFETCH(int, expectedCode);
+
+    aegis::client::ConnectionOptions anonymous;
+    anonymous.address = m_daemon->grpcAddress();
+    auto channel = aegis::client::makeChannel(withToken ? m_daemon->adminConnection() : anonymous);
+    QVERIFY(channel.isOk());
+    const grpc::Status status = sendRaw(*channel, method.toStdString(), bytes.toStdString(), true);
+    QVERIFY2(status.error_code() == expectedCode, aegis::testing::describe(status).c_str());
+    if (expectedCode == grpc::INVALID_ARGUMENT) {
+        QVERIFY2(status.error_message().find("cannot parse request") != std::string::npos,
+                 status.error_message().c_str());
+    }
+    // libprotobuf's own complaint reached the log as JSON, like every other line.
+    const std::string log = readFile(m_daemon->logFile());
+    std::istringstream lines(log);
+    for (std::string line; std::getline(lines, line);) {
+        QVERIFY2(nlohmann::json::accept(line), line.c_str());
+    }
+}
+
+// A KeepAlive message that does not parse ends the stream with INVALID_ARGUMENT, not OK (which
+// a client reads as "closed normally").
+void TestBadInput::unparsableKeepAliveMessage() {
+    auto channel = aegis::client::makeChannel(m_daemon->adminConnection());
+    QVERIFY(channel.isOk());
+    const grpc::Status status = sendRaw(*channel, "/aegis.v1.RegistryService/KeepAlive",
+                                        std::string("\xff\xff\xff\xff", 4), false);
+    QVERIFY2(status.error_code() == grpc::INVALID_ARGUMENT,
+             aegis::testing::describe(status).c_str());
+    QVERIFY2(status.error_message().find("cannot parse request") != std::string::npos,
+             status.error_message().c_str());
 }
 
 void TestBadInput::nothingWritten() {

@@ -5,13 +5,22 @@
 #include "api_clients.h"
 #include "daemon_process.h"
 
+#include "store/sqlite_store.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <nlohmann/json.hpp>
+
 #include <QtTest>
 
 #include <arpa/inet.h>
 #include <fstream>
+#include <map>
 #include <netinet/in.h>
+#include <optional>
 #include <sstream>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using aegis::testing::ApiClients;
@@ -70,6 +79,26 @@ std::string readFile(const std::filesystem::path &path) {
     return content.str();
 }
 
+// The names in `dir` with their sizes, to show that nothing in it changed.
+std::map<std::string, std::uintmax_t> directoryListing(const std::filesystem::path &dir) {
+    std::map<std::string, std::uintmax_t> listing;
+    std::error_code error;
+    for (const auto &entry : std::filesystem::recursive_directory_iterator(dir, error)) {
+        listing[entry.path().string()] = entry.is_regular_file() ? entry.file_size() : 0;
+    }
+    return listing;
+}
+
+bool allLinesAreJson(const std::string &text) {
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        if (!nlohmann::json::accept(line)) {
+            return false;
+        }
+    }
+    return !text.empty();
+}
+
 } // namespace
 
 class TestDaemonConfig : public QObject {
@@ -80,6 +109,11 @@ private slots:
     void cleanupTestCase();
     void badConfigurationStops_data();
     void badConfigurationStops();
+    void startupRefusals_data();
+    void startupRefusals();
+    void initBeginsEmptyAndKeepsTheOldFiles();
+    void existingDataDirKeepsItsMode();
+    void storeWriteFailureMakesNotReady();
     void exampleConfigStarts_data();
     void exampleConfigStarts();
     void httpEndpoints_data();
@@ -154,6 +188,19 @@ void TestDaemonConfig::badConfigurationStops_data() {
     QTest::newRow("malformed YAML")
         << QStringList() << "listen: 127.0.0.1:0\nlog_level: info\n  bad: indent\n"
         << QStringList{"line 3"};
+    QTest::newRow("--config is a directory")
+        << QStringList{"--config", "."} << QString() << QStringList{"--config", "directory"};
+    QTest::newRow("key given twice") << QStringList() << "log_level: info\nlog_level: debug\n"
+                                     << QStringList{"log_level", "twice", "line 2"};
+    QTest::newRow("nested key given twice")
+        << QStringList() << "grpc:\n  keepalive_time: 30s\n  keepalive_time: 40s\n"
+        << QStringList{"grpc.keepalive_time", "twice", "line 3"};
+    QTest::newRow("empty duration") << QStringList() << "shutdown_grace:\n"
+                                    << QStringList{"shutdown_grace", "no value"};
+    QTest::newRow("max ejection shorter than base ejection")
+        << QStringList()
+        << "health:\n  outlier:\n    base_ejection_time: 1m\n    max_ejection_time: 30s\n"
+        << QStringList{"health.outlier.max_ejection_time", "health.outlier.base_ejection_time"};
     QTest::newRow("flag error wins over a good file")
         << QStringList{"--log-level", "loud"} << "log_level: debug\n"
         << QStringList{"--log-level", "loud"};
@@ -196,6 +243,227 @@ void TestDaemonConfig::badConfigurationStops() {
     }
     QVERIFY2(!std::filesystem::exists(dir.path() / "data" / "admin.token"),
              "a rejected configuration must not initialise the data directory");
+}
+
+void TestDaemonConfig::startupRefusals_data() {
+    // What the test prepares before starting aegisd with the flags.
+    QTest::addColumn<QString>("setup");
+    QTest::addColumn<QStringList>("stderrMentions");
+
+    QTest::newRow("gRPC port in use") << "grpc port in use" << QStringList{"listen", "in use"};
+    QTest::newRow("HTTP port in use") << "http port in use" << QStringList{"http_listen", "in use"};
+    QTest::newRow("data_dir is a file")
+        << "data_dir is a file" << QStringList{"data_dir", "not a directory"};
+    QTest::newRow("store not a database")
+        << "store not a database" << QStringList{"aegis.db", "not a database"};
+    QTest::newRow("store damaged") << "store damaged" << QStringList{"aegis.db", "restore"};
+    QTest::newRow("store missing, admin.token left")
+        << "store missing, admin.token left"
+        << QStringList{"aegis.db", "missing", "admin.token", "--init", "backup"};
+    QTest::newRow("store empty, config.key and deployments left")
+        << "store empty, config.key and deployments left"
+        << QStringList{"aegis.db", "empty", "config.key", "deployments", "--init"};
+    QTest::newRow("store without tokens, admin.token left")
+        << "store without tokens, admin.token left"
+        << QStringList{"admin.token", "never overwritten"};
+}
+
+// Each refusal exits 2 at once with one JSON log line that names the cause, and leaves what an
+// operator has in the data directory as it was.
+void TestDaemonConfig::startupRefusals() {
+    QFETCH(QString, setup);
+    QFETCH(QStringList, stderrMentions);
+
+    TempDir dir;
+    auto dataDir = dir.path() / "data";
+    std::string grpcListen = "127.0.0.1:0";
+    std::string httpListen = "127.0.0.1:0";
+    std::optional<boost::asio::ip::tcp::acceptor> taken;
+    boost::asio::io_context io;
+    const auto takePort = [&] {
+        taken.emplace(
+            io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+        return "127.0.0.1:" + std::to_string(taken->local_endpoint().port());
+    };
+    const auto makeStore = [&] {
+        // A store with data, made by a real run.
+        aegis::testing::DaemonOptions options;
+        options.dataDir = dataDir;
+        options.logFile = dir.path() / "first-run.log";
+        auto first = DaemonProcess::start(options);
+        QVERIFY2(first.isOk(), first.status().toString().c_str());
+        QCOMPARE((*first)->terminate(), 0);
+    };
+    if (setup == "grpc port in use") {
+        grpcListen = takePort();
+    } else if (setup == "http port in use") {
+        httpListen = takePort();
+    } else if (setup == "data_dir is a file") {
+        std::ofstream(dir.path() / "file") << "not a directory\n";
+        dataDir = dir.path() / "file";
+    } else if (setup == "store not a database") {
+        std::filesystem::create_directories(dataDir);
+        std::ofstream(dataDir / "aegis.db") << std::string(8192, 'x');
+    } else if (setup == "store damaged") {
+        makeStore();
+        // Pages past the first (the schema) are the tables' and indexes' b-trees.
+        const auto size = std::filesystem::file_size(dataDir / "aegis.db");
+        QVERIFY(size >= 3 * 4096);
+        std::fstream file(dataDir / "aegis.db", std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(4096);
+        file << std::string(size - 4096, '\x55');
+    } else if (setup == "store missing, admin.token left") {
+        makeStore();
+        std::filesystem::remove(dataDir / "aegis.db");
+    } else if (setup == "store empty, config.key and deployments left") {
+        makeStore();
+        std::filesystem::remove(dataDir / "admin.token");
+        std::filesystem::create_directories(dataDir / "deployments");
+        std::ofstream(dataDir / "aegis.db", std::ios::trunc);
+    } else if (setup == "store without tokens, admin.token left") {
+        std::filesystem::create_directories(dataDir);
+        // A valid store whose tokens are gone, as if its history were lost.
+        QVERIFY(aegis::store::SqliteStore::migrateTo(dataDir / "aegis.db",
+                                                     aegis::store::SqliteStore::kSchemaVersion)
+                    .isOk());
+        std::ofstream(dataDir / "admin.token") << "aegis_operator_kept_this\n";
+    } else {
+        QFAIL("unknown setup");
+    }
+    const auto before = directoryListing(dataDir);
+
+    const auto result =
+        aegis::testing::runCommand({AEGISD_PATH, "--data-dir", dataDir.string(), "--listen",
+                                    grpcListen, "--http-listen", httpListen},
+                                   10s);
+    const std::string context =
+        "exit " + std::to_string(result.exitCode) + ", stderr: " + result.err;
+    QVERIFY2(result.exitCode == 2, context.c_str());
+    QVERIFY2(allLinesAreJson(result.err), context.c_str());
+    QVERIFY2(result.err.find("address in use or not local") == std::string::npos, context.c_str());
+    for (const QString &mention : stderrMentions) {
+        QVERIFY2(result.err.find(mention.toStdString()) != std::string::npos,
+                 ("stderr does not mention " + mention.toStdString() + ": " + result.err).c_str());
+    }
+    if (setup.startsWith("store missing") || setup.startsWith("store empty")) {
+        QCOMPARE(directoryListing(dataDir), before);
+    }
+    if (setup == "store without tokens, admin.token left") {
+        QCOMPARE(readFile(dataDir / "admin.token"), std::string("aegis_operator_kept_this\n"));
+    }
+}
+
+void TestDaemonConfig::initBeginsEmptyAndKeepsTheOldFiles() {
+    TempDir dir;
+    aegis::testing::DaemonOptions options;
+    options.dataDir = dir.path() / "data";
+    options.logFile = dir.path() / "aegisd.log";
+    auto first = DaemonProcess::start(options);
+    QVERIFY2(first.isOk(), first.status().toString().c_str());
+    const std::string oldToken = (*first)->adminToken();
+    QCOMPARE((*first)->terminate(), 0);
+    const std::string oldKey = readFile(options.dataDir / "config.key");
+    std::filesystem::remove(options.dataDir / "aegis.db");
+
+    options.extraArgs = {"--init"};
+    auto second = DaemonProcess::start(options);
+    QVERIFY2(second.isOk(),
+             (second.status().toString() + "\n" + readFile(options.logFile)).c_str());
+    const std::string newToken = (*second)->adminToken();
+    QVERIFY(!newToken.empty());
+    QVERIFY(newToken != oldToken);
+    std::vector<std::filesystem::path> asides;
+    for (const auto &entry : std::filesystem::directory_iterator(options.dataDir)) {
+        if (entry.path().filename().string().rfind("pre-init-", 0) == 0) {
+            asides.push_back(entry.path());
+        }
+    }
+    QCOMPARE(asides.size(), std::size_t(1));
+    QCOMPARE(readFile(asides.front() / "admin.token"), oldToken + "\n");
+    QCOMPARE(readFile(asides.front() / "config.key"), oldKey);
+    QVERIFY(readFile(options.dataDir / "config.key") != oldKey);
+    QCOMPARE((*second)->terminate(), 0);
+
+    // The new store is the directory's life now: a start without --init uses it.
+    options.extraArgs = {};
+    auto third = DaemonProcess::start(options);
+    QVERIFY2(third.isOk(), (third.status().toString() + "\n" + readFile(options.logFile)).c_str());
+    QCOMPARE((*third)->adminToken(), newToken);
+    QCOMPARE((*third)->terminate(), 0);
+}
+
+void TestDaemonConfig::existingDataDirKeepsItsMode() {
+    TempDir dir;
+    aegis::testing::DaemonOptions options;
+    options.dataDir = dir.path() / "shared";
+    std::filesystem::create_directories(options.dataDir);
+    ::chmod(options.dataDir.c_str(), 0750);
+    options.logFile = dir.path() / "aegisd.log";
+    auto daemon = DaemonProcess::start(options);
+    QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
+    QCOMPARE((*daemon)->terminate(), 0);
+    struct stat info {};
+    QCOMPARE(::stat(options.dataDir.c_str(), &info), 0);
+    QCOMPARE(info.st_mode & 0777, mode_t(0750));
+
+    // One that aegisd creates is private to it (here it stops afterwards: its port is taken).
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor taken(
+        io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    const auto created = dir.path() / "created";
+    const auto result = aegis::testing::runCommand(
+        {AEGISD_PATH, "--data-dir", created.string(), "--listen", "127.0.0.1:0", "--http-listen",
+         "127.0.0.1:" + std::to_string(taken.local_endpoint().port())},
+        10s);
+    QCOMPARE(result.exitCode, 2);
+    QCOMPARE(::stat(created.c_str(), &info), 0);
+    QCOMPARE(info.st_mode & 0777, mode_t(0700));
+}
+
+// While running, a store that cannot write makes /readyz answer 503 naming the cause, a write is
+// refused saying it was not applied, and both recover once the disk takes writes again.
+void TestDaemonConfig::storeWriteFailureMakesNotReady() {
+    TempDir dir;
+    aegis::testing::DaemonOptions options;
+    options.dataDir = dir.path() / "data";
+    options.logFile = dir.path() / "aegisd.log";
+    auto daemon = DaemonProcess::start(options);
+    QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
+    auto clients = ApiClients::connect((*daemon)->adminConnection());
+    QVERIFY(clients.isOk());
+    const auto createToken = [&](const std::string &name) {
+        grpc::ClientContext context;
+        aegis::client::setTimeout(context, aegis::testing::kCallTimeout);
+        aegis::v1::CreateTokenRequest request;
+        request.set_name(name);
+        request.set_role(aegis::v1::ROLE_VIEWER);
+        aegis::v1::CreateTokenResponse response;
+        return clients->auth->CreateToken(&context, request, &response);
+    };
+    QVERIFY(createToken("before").ok());
+
+    // A file-size limit of 0 makes every write to a file fail, as a full disk would.
+    rlimit limit{};
+    QCOMPARE(::prlimit((*daemon)->pid(), RLIMIT_FSIZE, nullptr, &limit), 0);
+    const rlimit none{0, limit.rlim_max};
+    QCOMPARE(::prlimit((*daemon)->pid(), RLIMIT_FSIZE, &none, nullptr), 0);
+
+    const grpc::Status refused = createToken("during");
+    QCOMPARE(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+    QVERIFY2(refused.error_message().find("not applied") != std::string::npos,
+             refused.error_message().c_str());
+    QVERIFY2(refused.error_message().find("could not be audited") == std::string::npos,
+             refused.error_message().c_str());
+    const auto notReady = httpGet((*daemon)->httpAddress(), "/readyz");
+    QCOMPARE(notReady.status, 503);
+    QVERIFY2(notReady.body.find("store") != std::string::npos, notReady.body.c_str());
+
+    QCOMPARE(::prlimit((*daemon)->pid(), RLIMIT_FSIZE, &limit, nullptr), 0);
+    // The store's own probe finds out, without any client writing.
+    QTRY_COMPARE_WITH_TIMEOUT(httpGet((*daemon)->httpAddress(), "/readyz").status, 200, 10000);
+    QVERIFY(createToken("after").ok());
+    *clients = {};
+    QCOMPARE((*daemon)->terminate(), 0);
 }
 
 void TestDaemonConfig::exampleConfigStarts_data() {

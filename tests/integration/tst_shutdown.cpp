@@ -1,5 +1,5 @@
 // Graceful shutdown of the real aegisd: calls in flight at SIGTERM complete and stay durable, open
-// watch streams end with UNAVAILABLE, and the process exits 0.
+// watch streams end with UNAVAILABLE, the ready file is removed, and the process exits 0.
 
 #include "aegis/v1/audit.grpc.pb.h"
 #include "aegis/v1/auth.grpc.pb.h"
@@ -103,6 +103,8 @@ void ShutdownTest::inFlightCallsCompleteAndStreamsEndUnavailable() {
         writer.join();
     }
     QCOMPARE(exitCode, 0);
+    // The ready file says "serving": it goes when serving ends.
+    QVERIFY(!std::filesystem::exists(options.dataDir / "ready.json"));
     QVERIFY2(unexpected.load() == 0, unexpectedErrors.c_str());
     // Calls in flight when the signal arrived were answered, not dropped.
     QVERIFY(completedAfterSignal.load() > 0);

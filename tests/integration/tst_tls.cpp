@@ -58,6 +58,8 @@ private slots:
     void tlsServer();
     void mutualTls_data();
     void mutualTls();
+    void unusableTlsFilesStop_data();
+    void unusableTlsFilesStop();
 
 private:
     // Runs openssl with `args`; fails the test (returns false) when it does not exit 0.
@@ -205,6 +207,59 @@ void TestTls::mutualTls_data() {
 
 void TestTls::mutualTls() {
     callWith(*m_mutualTlsDaemon);
+}
+
+void TestTls::unusableTlsFilesStop_data() {
+    QTest::addColumn<QString>("cert");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("clientCa"); // none when empty
+    QTest::addColumn<QStringList>("stderrMentions");
+
+    QTest::newRow("certificate file holds no certificate")
+        << "garbage.pem"
+        << "server.key" << QString()
+        << QStringList{"tls.cert_file", "garbage.pem", "no PEM certificate"};
+    QTest::newRow("key file holds no key")
+        << "server.crt"
+        << "garbage.pem" << QString() << QStringList{"tls.key_file", "garbage.pem"};
+    QTest::newRow("key of another certificate")
+        << "server.crt"
+        << "client.key" << QString()
+        << QStringList{"tls.key_file", "client.key", "not the key", "server.crt"};
+    QTest::newRow("client CA holds no certificate")
+        << "server.crt"
+        << "server.key"
+        << "garbage.pem" << QStringList{"tls.client_ca_file", "garbage.pem"};
+}
+
+// TLS files that gRPC cannot use stop aegisd at once with exit 2 and a message naming the file,
+// not as a port problem.
+void TestTls::unusableTlsFilesStop() {
+    QFETCH(QString, cert);
+    QFETCH(QString, key);
+    QFETCH(QString, clientCa);
+    QFETCH(QStringList, stderrMentions);
+
+    std::ofstream(file("garbage.pem"))
+        << "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n";
+    TempDir data;
+    std::vector<std::string> argv = {AEGISD_PATH,   "--data-dir",      data.path().string(),
+                                     "--listen",    "127.0.0.1:0",     "--http-listen",
+                                     "127.0.0.1:0", "--tls-cert",      file(cert).string(),
+                                     "--tls-key",   file(key).string()};
+    if (!clientCa.isEmpty()) {
+        argv.insert(argv.end(), {"--tls-client-ca", file(clientCa).string()});
+    }
+    const auto result = aegis::testing::runCommand(argv, std::chrono::seconds(10));
+    const std::string context =
+        "exit " + std::to_string(result.exitCode) + ", stderr: " + result.err;
+    QVERIFY2(result.exitCode == 2, context.c_str());
+    QVERIFY2(result.err.find("in use") == std::string::npos, context.c_str());
+    QVERIFY2(result.err.find("not local") == std::string::npos, context.c_str());
+    for (const QString &mention : stderrMentions) {
+        QVERIFY2(result.err.find(mention.toStdString()) != std::string::npos,
+                 ("stderr does not mention " + mention.toStdString() + ": " + result.err).c_str());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestTls)
