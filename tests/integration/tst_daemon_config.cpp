@@ -5,6 +5,7 @@
 #include "api_clients.h"
 #include "daemon_process.h"
 
+#include "poll_until.h"
 #include "store/sqlite_store.h"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -13,7 +14,10 @@
 #include <QtTest>
 
 #include <arpa/inet.h>
+#include <csignal>
+#include <fcntl.h>
 #include <fstream>
+#include <grp.h>
 #include <map>
 #include <netinet/in.h>
 #include <optional>
@@ -21,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using aegis::testing::ApiClients;
@@ -89,6 +94,49 @@ std::map<std::string, std::uintmax_t> directoryListing(const std::filesystem::pa
     return listing;
 }
 
+// File modes do not stop root: as root, aegisd runs as this user for the read-only cases.
+constexpr uid_t kUnprivileged = 65534; // nobody
+
+void giveToUnprivileged(const std::filesystem::path &root) {
+    if (::geteuid() != 0) {
+        return;
+    }
+    QCOMPARE(::chown(root.c_str(), kUnprivileged, kUnprivileged), 0);
+    for (const auto &entry : std::filesystem::recursive_directory_iterator(root)) {
+        QCOMPARE(::chown(entry.path().c_str(), kUnprivileged, kUnprivileged), 0);
+    }
+}
+
+// Runs `argv` (unprivileged when the test is root) with stderr to `errFile`, for at most 10 s;
+// returns the exit code (-1 when it did not exit by itself).
+int runUnprivileged(const std::vector<std::string> &argv, const std::filesystem::path &errFile) {
+    const int pid = ::fork();
+    if (pid == 0) {
+        const int err = ::open(errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(err, STDERR_FILENO);
+        if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setgid(kUnprivileged) != 0 ||
+                                 ::setuid(kUnprivileged) != 0)) {
+            ::_exit(126);
+        }
+        std::vector<char *> args;
+        for (const auto &arg : argv) {
+            args.push_back(const_cast<char *>(arg.c_str()));
+        }
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    int status = 0;
+    const bool exited =
+        aegis::testing::pollUntil([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 10s);
+    if (!exited) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 bool allLinesAreJson(const std::string &text) {
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
@@ -111,6 +159,8 @@ private slots:
     void badConfigurationStops();
     void startupRefusals_data();
     void startupRefusals();
+    void unwritableStoreStops_data();
+    void unwritableStoreStops();
     void initBeginsEmptyAndKeepsTheOldFiles();
     void existingDataDirKeepsItsMode();
     void storeWriteFailureMakesNotReady();
@@ -350,6 +400,51 @@ void TestDaemonConfig::startupRefusals() {
     }
     if (setup == "store without tokens, admin.token left") {
         QCOMPARE(readFile(dataDir / "admin.token"), std::string("aegis_operator_kept_this\n"));
+    }
+}
+
+void TestDaemonConfig::unwritableStoreStops_data() {
+    QTest::addColumn<bool>("readOnlyDirectory");
+    QTest::addColumn<QStringList>("stderrMentions");
+
+    QTest::newRow("read-only store file")
+        << false << QStringList{"aegis.db", "cannot write", "read-only"};
+    QTest::newRow("read-only data directory") << true << QStringList{"data_dir", "cannot write"};
+}
+
+// A store that cannot be written stops aegisd at start, instead of serving (and reporting ready)
+// until the first write fails.
+void TestDaemonConfig::unwritableStoreStops() {
+    QFETCH(bool, readOnlyDirectory);
+    QFETCH(QStringList, stderrMentions);
+
+    TempDir dir;
+    aegis::testing::DaemonOptions options;
+    options.dataDir = dir.path() / "data";
+    options.logFile = dir.path() / "first-run.log";
+    auto first = DaemonProcess::start(options);
+    QVERIFY2(first.isOk(), first.status().toString().c_str());
+    QCOMPARE((*first)->terminate(), 0);
+    giveToUnprivileged(dir.path());
+    if (readOnlyDirectory) {
+        QCOMPARE(::chmod(options.dataDir.c_str(), 0555), 0);
+    } else {
+        QCOMPARE(::chmod((options.dataDir / "aegis.db").c_str(), 0444), 0);
+    }
+
+    const auto errFile = dir.path() / "stderr";
+    const int exitCode =
+        runUnprivileged({AEGISD_PATH, "--data-dir", options.dataDir.string(), "--listen",
+                         "127.0.0.1:0", "--http-listen", "127.0.0.1:0"},
+                        errFile);
+    const std::string err = readFile(errFile);
+    ::chmod(options.dataDir.c_str(), 0700);
+    const std::string context = "exit " + std::to_string(exitCode) + ", stderr: " + err;
+    QVERIFY2(exitCode == 2, context.c_str());
+    QVERIFY2(allLinesAreJson(err), context.c_str());
+    for (const QString &mention : stderrMentions) {
+        QVERIFY2(err.find(mention.toStdString()) != std::string::npos,
+                 ("stderr does not mention " + mention.toStdString() + ": " + err).c_str());
     }
 }
 
