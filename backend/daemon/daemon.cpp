@@ -458,11 +458,13 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
 
     p.server->GetHealthCheckService()->SetServingStatus(true);
     p.http->setReady(true);
-    // A store that stops taking writes (full disk, I/O errors) makes the daemon not ready until
-    // a write succeeds again; the store probes by itself meanwhile.
+    // A store that stops taking writes (full disk, I/O errors) makes the daemon not ready, on
+    // /readyz and grpc.health.v1 alike, until a write succeeds again; the store probes by itself
+    // meanwhile.
     p.store->setWriteHealthListener([&p](const Status &writes) {
         std::lock_guard lock(p.readinessMutex);
         if (!p.stopping) {
+            p.server->GetHealthCheckService()->SetServingStatus(writes.isOk());
             p.http->setReady(writes.isOk(), writes.isOk()
                                                 ? std::string()
                                                 : "the store cannot write: " + writes.message());

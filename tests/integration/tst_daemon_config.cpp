@@ -9,6 +9,7 @@
 #include "store/sqlite_store.h"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <grpcpp/generic/generic_stub.h>
 #include <nlohmann/json.hpp>
 
 #include <QtTest>
@@ -17,6 +18,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
+#include <future>
 #include <grp.h>
 #include <map>
 #include <netinet/in.h>
@@ -135,6 +137,30 @@ int runUnprivileged(const std::vector<std::string> &argv, const std::filesystem:
         return -1;
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// grpc.health.v1 Check for the whole server, spoken through a generic stub: the raw
+// HealthCheckResponse, "\x08\x01" for SERVING and "\x08\x02" for NOT_SERVING.
+std::string grpcHealth(const std::shared_ptr<grpc::Channel> &channel) {
+    grpc::GenericStub stub(channel);
+    grpc::ClientContext context;
+    aegis::client::setTimeout(context, aegis::testing::kCallTimeout);
+    grpc::Slice empty(std::string{});
+    const grpc::ByteBuffer request(&empty, 1);
+    grpc::ByteBuffer response;
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                   &response, [&done](grpc::Status status) { done.set_value(status); });
+    if (!done.get_future().get().ok()) {
+        return {};
+    }
+    std::vector<grpc::Slice> slices;
+    response.Dump(&slices);
+    std::string bytes;
+    for (const auto &slice : slices) {
+        bytes.append(reinterpret_cast<const char *>(slice.begin()), slice.size());
+    }
+    return bytes;
 }
 
 bool allLinesAreJson(const std::string &text) {
@@ -552,10 +578,12 @@ void TestDaemonConfig::storeWriteFailureMakesNotReady() {
     const auto notReady = httpGet((*daemon)->httpAddress(), "/readyz");
     QCOMPARE(notReady.status, 503);
     QVERIFY2(notReady.body.find("store") != std::string::npos, notReady.body.c_str());
+    QCOMPARE(grpcHealth(clients->channel), std::string("\x08\x02"));
 
     QCOMPARE(::prlimit((*daemon)->pid(), RLIMIT_FSIZE, &limit, nullptr), 0);
     // The store's own probe finds out, without any client writing.
     QTRY_COMPARE_WITH_TIMEOUT(httpGet((*daemon)->httpAddress(), "/readyz").status, 200, 10000);
+    QCOMPARE(grpcHealth(clients->channel), std::string("\x08\x01"));
     QVERIFY(createToken("after").ok());
     *clients = {};
     QCOMPARE((*daemon)->terminate(), 0);
