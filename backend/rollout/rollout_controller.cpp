@@ -797,8 +797,9 @@ void RolloutController::holdTraffic(ReleaseState &state, Active &active) {
             return;
         }
         active.routerFailures = 0;
-        appendLog(id, "traffic: " + percent(split));
         const Rollout &r = active.rollout;
+        appendLog(id, "traffic held at " + percent(split) + " until " +
+                          std::string(colorName(r.newColor)) + " is verified");
         transition(state, Phase::Provisioning,
                    "provisioning " + std::to_string(r.spec.replicas) + " × " + r.spec.version +
                        " on " + std::string(colorName(r.newColor)) + " with the " +
