@@ -35,7 +35,8 @@ private:
 // The endpoint chosen for one request. Keep `guard` alive until the request completes.
 // `endpoint` refers into the set of endpoints the pick was made from, which the Pick keeps alive:
 // it stays valid for as long as the Pick, whatever update() does meanwhile. Making a Pick copies
-// no endpoint and allocates nothing.
+// no endpoint and allocates nothing. Move-only, and not assignable (hold it in a std::optional
+// and emplace to replace it).
 struct Pick {
     explicit Pick(std::shared_ptr<const Endpoint> chosen, InFlightGuard inFlight = {})
         : endpoint(*chosen)
