@@ -11,6 +11,8 @@
 #                                   durable publishes/s, reads/s
 #   bench/run.sh rollout [args]     aegis-bench-rollout: rollouts moving wrk load through HAProxy
 #                                   2.6, e.g. `bench/run.sh rollout --switches 20 --aborts 20`
+#   bench/run.sh picker [window-ms] aegis-bench-picker: the cost of one pick per strategy at
+#                                   10 / 100 / 1,000 instances (no daemon), e.g. `bench/run.sh picker 1000`
 #
 # First installs what is missing of the project's packages and installer/packages-bench.txt
 # (etcd), through `./aegis.sh deps bench`.
@@ -30,6 +32,7 @@ case "${1:-}" in
     health) program=aegis-bench-health; shift ;;
     config) program=aegis-bench-config; shift ;;
     rollout) program=aegis-bench-rollout; shift ;;
+    picker) program=aegis-bench-picker; shift ;;
 esac
 
 cd "$root"

@@ -2,6 +2,7 @@
 
 #include "common/label_selector.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -22,7 +23,9 @@ struct Endpoint {
     std::string address;
     Labels labels;
     Labels metadata;
-    // 0..10000; 0 receives no traffic.
+    // 0..10000; 0 receives no traffic. Discovery fills in the daemon's traffic weight, which is the
+    // declared weight unless a rollout's split covers the instance's colour (then the colour's
+    // share spread over its instances by their declared weights).
     std::int32_t weight = 100;
     InstanceState state = InstanceState::Serving;
     std::int64_t modRevision = 0;
@@ -32,9 +35,15 @@ struct Endpoint {
     bool ejected = false;
     bool routable = true;
 
+    // The weight every picker balances by: the share of requests it receives is its effective
+    // weight over the sum of all. Never negative; 0 receives no traffic.
+    std::int64_t effectiveWeight() const { return std::max<std::int32_t>(weight, 0); }
+
     // Whether pickers may choose it: routable and serving (not draining, not in maintenance)
     // with a weight.
-    bool isPickable() const { return routable && state == InstanceState::Serving && weight > 0; }
+    bool isPickable() const {
+        return routable && state == InstanceState::Serving && effectiveWeight() > 0;
+    }
 
     friend bool operator==(const Endpoint &, const Endpoint &) = default;
 };

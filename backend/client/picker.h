@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace aegis::client {
@@ -32,40 +33,63 @@ private:
 };
 
 // The endpoint chosen for one request. Keep `guard` alive until the request completes.
+// `endpoint` refers into the set of endpoints the pick was made from, which the Pick keeps alive:
+// it stays valid for as long as the Pick, whatever update() does meanwhile. Making a Pick copies
+// no endpoint and allocates nothing. Move-only, and not assignable (hold it in a std::optional
+// and emplace to replace it).
 struct Pick {
-    Endpoint endpoint;
+    explicit Pick(std::shared_ptr<const Endpoint> chosen, InFlightGuard inFlight = {})
+        : endpoint(*chosen)
+        , guard(std::move(inFlight))
+        , m_chosen(std::move(chosen)) {}
+
+    const Endpoint &endpoint;
     InFlightGuard guard;
+
+private:
+    std::shared_ptr<const Endpoint> m_chosen; // owns what `endpoint` refers to
 };
 
+// Every strategy balances by Endpoint::effectiveWeight(): an endpoint's share of the requests is
+// its weight over the sum of all weights (for ConsistentHash: its share of the key space), so a
+// rollout's 10 % step gets 10 %. With equal weights each behaves as its unweighted namesake.
+// Endpoints of weight 0 are never picked.
 enum class Strategy {
-    // Each endpoint in turn.
+    // Each endpoint in turn, as often as its weight says: earliest deadline first, where an
+    // endpoint's k-th turn falls at (k + 1/2) / weight. Equal weights give plain round-robin in
+    // the given order (a b c a b c); weights 5,1,1 give a a a b c a a.
     RoundRobin,
-    // nginx's smooth weighted round-robin: weights 5,1,1 give a a b a c a a.
+    // nginx's smooth weighted round-robin: weights 5,1,1 give a a b a c a a. Costs O(endpoints)
+    // per pick; RoundRobin is the O(log endpoints) choice for large sets.
     WeightedRoundRobin,
-    // Uniformly at random.
+    // At random, in proportion to the weights.
     Random,
-    // Power of two choices: of two endpoints drawn at random, the one with fewer requests in
-    // flight (counted by InFlightGuard).
+    // Power of two choices: two distinct endpoints drawn in proportion to their weights, then the
+    // one with fewer requests in flight (counted by InFlightGuard) per unit of weight.
     LeastRequest,
-    // A hash ring with virtual nodes, keyed by the request key: the same key goes to the same
-    // endpoint, and an endpoint joining or leaving moves only about 1/N of the keys.
+    // A hash ring keyed by the request key, with virtual nodes in proportion to the weights: the
+    // same key goes to the same endpoint, and an endpoint joining or leaving moves only about its
+    // own share of the keys.
     ConsistentHash,
 };
 
 struct PickerOptions {
     // Seeds the random and least-request pickers, so tests can repeat a sequence.
     std::uint64_t seed = 0x5eed;
-    // Points per endpoint on the consistent-hash ring; more points spread keys more evenly.
+    // Points per endpoint of average weight on the consistent-hash ring (an endpoint gets points in
+    // proportion to its weight, at least one); more points spread keys more evenly.
     int virtualNodes = 160;
 };
 
 // Chooses an endpoint for each request from the set it was last given. update() and pick() may be
 // called from any thread, concurrently. Endpoints are identified by id: state kept per endpoint
-// (smooth-weighted counters, in-flight counts) survives an update that keeps the id.
+// (turns, in-flight counts) survives an update that keeps the id. update() precomputes what
+// picks need (O(endpoints log endpoints)); pick() never allocates.
 class Picker {
 public:
     virtual ~Picker() = default;
-    // Replaces the endpoints to choose from. Callers pass only pickable endpoints (Discovery does).
+    // Replaces the endpoints to choose from. Callers pass only pickable endpoints (Discovery does);
+    // those of weight 0 are left out.
     virtual void update(std::vector<Endpoint> endpoints) = 0;
     // nullopt when there is no endpoint. `key` matters to ConsistentHash only; an empty key there
     // is hashed like any other.

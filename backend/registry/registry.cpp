@@ -203,9 +203,11 @@ Status validatePolicy(const TrafficPolicy &policy) {
         }
         total += share;
     }
-    if (total != 100) {
-        return invalidArgument("traffic shares must add up to 100 (got " + std::to_string(total) +
-                               ")");
+    // 0 holds every covered group at no traffic (a first release before verification), while
+    // instances the policy does not cover keep their weights.
+    if (total != 100 && total != 0) {
+        return invalidArgument("traffic shares must add up to 100, or to 0 for none (got " +
+                               std::to_string(total) + ")");
     }
     return Status::ok();
 }

@@ -70,6 +70,7 @@ struct Instance {
 // How a service's traffic divides between groups of instances told apart by a label (a rollout's
 // colours): each listed value of the label gets a share in percent, spread over its routable
 // instances in proportion to their weights. Instances whose value is not listed keep their weight.
+// Shares of 0 everywhere hold every listed group at no traffic.
 struct TrafficPolicy {
     std::string label = "color";
     std::map<std::string, int> shares;
@@ -207,7 +208,7 @@ public:
     // rewrites the traffic weight of every instance it changes, so watchers see the whole switch
     // in one revision; `done` gets that revision once it is durable. Later registrations,
     // removals and health changes keep the weights in line with the policy. Shares must be
-    // 0..100 and add up to 100 (INVALID_ARGUMENT otherwise).
+    // 0..100 and add up to 100, or to 0 (INVALID_ARGUMENT otherwise).
     void setTrafficPolicy(const std::string &service, std::optional<TrafficPolicy> policy,
                           std::function<void(StatusOr<store::Revision>)> done);
     std::optional<TrafficPolicy> trafficPolicy(const std::string &service) const;

@@ -120,9 +120,10 @@ std::string describeSplit(const TrafficSplit &split) {
 StatusOr<std::vector<SlotPlan>> planRoute(const HaproxyRouteParams &params,
                                           const RouteRequest &request) {
     const TrafficSplit &split = request.split;
-    if (split.blue < 0 || split.green < 0 || split.blue + split.green != 100) {
+    if (split.blue < 0 || split.green < 0 ||
+        (split.blue + split.green != 100 && split != TrafficSplit::neither())) {
         return invalidArgument("haproxy router: the split " + describeSplit(split) +
-                               " does not add up to 100%");
+                               " does not add up to 100% (or 0%: neither colour)");
     }
     std::vector<SlotPlan> plan;
     for (const Color color : kColors) {
@@ -310,10 +311,7 @@ StatusOr<TrafficSplit> splitFromStates(const HaproxyRouteParams &params,
         }
     }
     if (total == 0) {
-        return failedPrecondition("haproxy router: no server of blue_servers or green_servers in "
-                                  "backend '" +
-                                  params.backend +
-                                  "' takes traffic (all drained, in maintenance or at weight 0)");
+        return TrafficSplit::neither(); // all drained, in maintenance or at weight 0
     }
     int estimate = static_cast<int>((blueTotal * 200 + total) / (total * 2));
     // A colour with traffic keeps at least 1%, so a tiny canary does not read as none.

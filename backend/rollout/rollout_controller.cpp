@@ -739,13 +739,8 @@ void RolloutController::reconcileRollout(ReleaseState &state, Active &active) {
         return;
     }
     switch (active.rollout.phase) {
-    case Phase::Pending: {
-        const Rollout &r = active.rollout;
-        return transition(state, Phase::Provisioning,
-                          "provisioning " + std::to_string(r.spec.replicas) + " × " +
-                              r.spec.version + " on " + std::string(colorName(r.newColor)) +
-                              " with the " + state.release.driver + " driver");
-    }
+    case Phase::Pending:
+        return holdTraffic(state, active);
     case Phase::Provisioning:
         return provision(state, active);
     case Phase::Verifying:
@@ -762,6 +757,58 @@ void RolloutController::reconcileRollout(ReleaseState &state, Active &active) {
     default:
         return;
     }
+}
+
+// Before anything is provisioned, the rollout's starting split is put in effect: all on the live
+// colour, or on neither colour for a service's first release. So the new colour's instances
+// register into 0 % whatever the router held before; a service whose live colour was registered
+// some other way has no split yet, and every instance would take traffic by its own weight.
+void RolloutController::holdTraffic(ReleaseState &state, Active &active) {
+    const Rollout &rollout = active.rollout;
+    const TrafficSplit split =
+        rollout.stableColor ? TrafficSplit::allOn(*rollout.stableColor) : TrafficSplit::neither();
+    active.routerBusy = true;
+    const std::uint64_t generation = active.generation;
+    const std::string service = rollout.spec.service;
+    const std::string id = rollout.id;
+    applySplit(state, split, [this, service, id, split, generation](Status status) {
+        auto found = m_services.find(service);
+        if (found == m_services.end() || !found->second->active) {
+            return;
+        }
+        ReleaseState &state = *found->second;
+        Active &active = *state.active;
+        active.routerBusy = false;
+        if (active.generation != generation) {
+            if (status.isOk()) {
+                recordTraffic(state, id, split);
+            }
+            return reconcile(service);
+        }
+        if (!status.isOk()) {
+            appendLog(id, "router: " + status.message());
+            if (++active.routerFailures >= m_options.routerAttempts) {
+                return transition(state, Phase::Aborting,
+                                  "traffic router failed " + std::to_string(active.routerFailures) +
+                                      " times to hold traffic at " + percent(split) +
+                                      " before provisioning: " + status.message());
+            }
+            active.retryAt = steady_clock::now() + m_options.routerRetryInterval;
+            return;
+        }
+        active.routerFailures = 0;
+        const Rollout &r = active.rollout;
+        appendLog(id, "traffic held at " + percent(split) + " until " +
+                          std::string(colorName(r.newColor)) + " is verified");
+        transition(state, Phase::Provisioning,
+                   "provisioning " + std::to_string(r.spec.replicas) + " × " + r.spec.version +
+                       " on " + std::string(colorName(r.newColor)) + " with the " +
+                       state.release.driver + " driver",
+                   [split](Rollout &r, Release &release) {
+                       r.traffic = split;
+                       release.traffic = split;
+                   });
+    });
 }
 
 void RolloutController::provision(ReleaseState &state, Active &active) {
@@ -1257,8 +1304,9 @@ void RolloutController::startRollout(RolloutSpec spec, Actor actor,
         rollout.stableColor = stable;
         rollout.stableVersion = stableVersion;
         rollout.newColor = newColor;
-        rollout.traffic = stable ? TrafficSplit::allOn(*stable) : TrafficSplit{};
-        if (stable && release.traffic != TrafficSplit{}) {
+        // What is in effect until the rollout holds traffic there before provisioning.
+        rollout.traffic = stable ? TrafficSplit::allOn(*stable) : TrafficSplit::neither();
+        if (stable && release.rolloutCount > 0) {
             rollout.traffic = release.traffic;
         }
         rollout.createdBy = actor.name;

@@ -117,6 +117,7 @@ private:
     void reconcileRelease(ReleaseState &state);
 
     void provision(ReleaseState &state, Active &active);
+    void holdTraffic(ReleaseState &state, Active &active);
     void verify(ReleaseState &state, Active &active);
     void switchTraffic(ReleaseState &state, Active &active);
     void bake(ReleaseState &state, Active &active);

@@ -11,10 +11,13 @@
 
 namespace aegis::rollout {
 
-// Percent of a service's requests each colour receives; the two add up to 100.
+// Percent of a service's requests each colour receives; the two add up to 100, or are both 0
+// (neither(): a service's first release before its new colour is verified).
 struct TrafficSplit {
     int blue = 100;
     int green = 0;
+
+    static TrafficSplit neither() { return {0, 0}; }
 
     int share(Color color) const { return color == Color::Blue ? blue : green; }
     static TrafficSplit allOn(Color color) {

@@ -5,6 +5,7 @@
 
 #include <QtTest>
 
+#include <cmath>
 #include <map>
 
 using namespace aegis::client;
@@ -54,6 +55,15 @@ private slots:
     void emptyPickersPickNothing_data();
     void emptyPickersPickNothing();
     void roundRobinTakesTurns();
+    void roundRobinInterleavesByWeight_data();
+    void roundRobinInterleavesByWeight();
+    void roundRobinKeepsTurnsAcrossUpdates();
+    void everyStrategyHonoursTheSplit_data();
+    void everyStrategyHonoursTheSplit();
+    void noStrategyPicksWeightZero_data();
+    void noStrategyPicksWeightZero();
+    void leastRequestLoadFollowsWeights();
+    void pickOutlivesUpdate();
     void smoothWeightedFollowsNginxSequence_data();
     void smoothWeightedFollowsNginxSequence();
     void smoothWeightedKeepsStateAcrossUpdates();
@@ -64,6 +74,7 @@ private slots:
     void consistentHashIsStable();
     void consistentHashMovesAboutOneNthWhenOneJoins();
     void consistentHashMovesOnlyTheLeaversKeys();
+    void weightedConsistentHashMovesBoundedKeys();
 };
 
 void PickerTest::emptyPickersPickNothing_data() {
@@ -89,6 +100,137 @@ void PickerTest::roundRobinTakesTurns() {
     auto picker = makePicker(Strategy::RoundRobin);
     picker->update({endpoint("a"), endpoint("b"), endpoint("c")});
     QCOMPARE(sequence(*picker, 9), std::string("abcabcabc"));
+}
+
+void PickerTest::roundRobinInterleavesByWeight_data() {
+    QTest::addColumn<std::vector<int>>("weights");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("equal") << std::vector<int>{7, 7, 7, 7} << "abcdabcdabcd";
+    QTest::newRow("5,1,1") << std::vector<int>{5, 1, 1}
+                           << "aaabcaa"
+                              "aaabcaa";
+    QTest::newRow("2,1") << std::vector<int>{2, 1} << "abaaba";
+    QTest::newRow("zero weight never picked") << std::vector<int>{1, 0, 1} << "acacac";
+}
+
+void PickerTest::roundRobinInterleavesByWeight() {
+    QFETCH(std::vector<int>, weights);
+    QFETCH(QString, expected);
+    auto picker = makePicker(Strategy::RoundRobin);
+    std::vector<Endpoint> list;
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+        list.push_back(endpoint(std::string(1, static_cast<char>('a' + i)), weights[i]));
+    }
+    picker->update(list);
+    QCOMPARE(QString::fromStdString(sequence(*picker, static_cast<int>(expected.size()))),
+             expected);
+}
+
+void PickerTest::roundRobinKeepsTurnsAcrossUpdates() {
+    auto picker = makePicker(Strategy::RoundRobin);
+    const std::vector<Endpoint> list = {endpoint("a"), endpoint("b"), endpoint("c")};
+    picker->update(list);
+    QCOMPARE(sequence(*picker, 2), std::string("ab"));
+    picker->update(list); // e.g. an unrelated instance changed: the turn is not reset to a
+    QCOMPARE(sequence(*picker, 4), std::string("cabc"));
+    // Updates more often than a whole cycle still serve everyone.
+    auto many = makePicker(Strategy::RoundRobin);
+    const auto ten = endpoints(10);
+    std::map<std::string, int> counts;
+    for (int round = 0; round < 100; ++round) {
+        many->update(ten);
+        for (int i = 0; i < 3; ++i) {
+            ++counts[many->pick()->endpoint.id];
+        }
+    }
+    QCOMPARE(counts.size(), std::size_t(10));
+    for (const auto &[id, count] : counts) {
+        QVERIFY2(count == 30, (id + ": " + std::to_string(count)).c_str());
+    }
+}
+
+void PickerTest::everyStrategyHonoursTheSplit_data() {
+    QTest::addColumn<int>("strategy");
+    QTest::newRow("round-robin") << int(Strategy::RoundRobin);
+    QTest::newRow("weighted") << int(Strategy::WeightedRoundRobin);
+    QTest::newRow("random") << int(Strategy::Random);
+    QTest::newRow("least-request") << int(Strategy::LeastRequest);
+    QTest::newRow("consistent-hash") << int(Strategy::ConsistentHash);
+}
+
+// A 10 % canary step as aegisd expresses it (see Registry's traffic policies): the colour's
+// share × 100 units spread over its instances, here one canary at 1000 and three stable
+// instances at 3000 each. The canary must receive 10 % of 100,000 requests, within four standard
+// deviations of the sampling error.
+void PickerTest::everyStrategyHonoursTheSplit() {
+    QFETCH(int, strategy);
+    constexpr int kPicks = 100000;
+    constexpr double kShare = 0.10;
+    auto picker = makePicker(static_cast<Strategy>(strategy));
+    picker->update({endpoint("stable-1", 3000), endpoint("canary-1", 1000),
+                    endpoint("stable-2", 3000), endpoint("stable-3", 3000)});
+    int canary = 0;
+    for (int i = 0; i < kPicks; ++i) {
+        // Distinct keys for the ring; the others ignore them.
+        auto pick = picker->pick("user-" + std::to_string(i));
+        canary += pick->endpoint.id == "canary-1" ? 1 : 0;
+    }
+    double variance = kShare * (1 - kShare) / kPicks;
+    if (strategy == int(Strategy::ConsistentHash)) {
+        // The ring is a sample too: its 4 × 160 points split the key space at random places.
+        variance += kShare * (1 - kShare) / (4 * PickerOptions{}.virtualNodes + 1);
+    }
+    const double share = double(canary) / kPicks;
+    const double tolerance =
+        strategy == int(Strategy::RoundRobin) || strategy == int(Strategy::WeightedRoundRobin)
+            ? 1.0 / kPicks // deterministic: exact up to one pick
+            : 4 * std::sqrt(variance);
+    QVERIFY2(std::abs(share - kShare) <= tolerance, ("canary share " + std::to_string(share) +
+                                                     ", allowed 0.1 ± " + std::to_string(tolerance))
+                                                        .c_str());
+}
+
+void PickerTest::noStrategyPicksWeightZero_data() {
+    everyStrategyHonoursTheSplit_data();
+}
+
+void PickerTest::noStrategyPicksWeightZero() {
+    QFETCH(int, strategy);
+    auto picker = makePicker(static_cast<Strategy>(strategy));
+    // Blue-green before the switch: the new colour at 0.
+    picker->update({endpoint("blue-1", 5000), endpoint("green-1", 0), endpoint("blue-2", 5000),
+                    endpoint("green-2", 0)});
+    std::vector<Pick> held; // least-request would otherwise prefer the idle ones
+    for (int i = 0; i < 2000; ++i) {
+        held.push_back(*picker->pick("key-" + std::to_string(i)));
+        QVERIFY(held.back().endpoint.id.rfind("blue-", 0) == 0);
+    }
+    picker->update({endpoint("green-1", 0)});
+    QVERIFY(!picker->pick("k").has_value());
+}
+
+void PickerTest::leastRequestLoadFollowsWeights() {
+    // Held requests settle in proportion to the weights: in flight / weight stays level.
+    auto picker = makePicker(Strategy::LeastRequest);
+    picker->update({endpoint("light", 100), endpoint("heavy", 300)});
+    std::vector<Pick> held;
+    std::map<std::string, int> load;
+    for (int i = 0; i < 400; ++i) {
+        held.push_back(*picker->pick());
+        ++load[held.back().endpoint.id];
+    }
+    QVERIFY2(std::abs(load["light"] - 100) <= 5, std::to_string(load["light"]).c_str());
+    QVERIFY2(std::abs(load["heavy"] - 300) <= 5, std::to_string(load["heavy"]).c_str());
+}
+
+void PickerTest::pickOutlivesUpdate() {
+    auto picker = makePicker(Strategy::RoundRobin);
+    picker->update({endpoint("a")});
+    auto pick = picker->pick();
+    picker->update({endpoint("b")});
+    picker->update({});
+    QCOMPARE(pick->endpoint.id, std::string("a"));
+    QCOMPARE(pick->endpoint.address, std::string("a:80"));
 }
 
 void PickerTest::smoothWeightedFollowsNginxSequence_data() {
@@ -266,6 +408,34 @@ void PickerTest::consistentHashMovesOnlyTheLeaversKeys() {
     }
     const double share = double(moved) / kKeys;
     QVERIFY2(share > 0.5 / 10 && share < 1.6 / 10, std::to_string(share).c_str());
+}
+
+void PickerTest::weightedConsistentHashMovesBoundedKeys() {
+    // A canary at 10 % (1000 units) beside stable instances sharing 90 %: a fourth stable
+    // instance joins and the registry spreads 90 % over four. Keys move to the newcomer and off
+    // the points the others' lower weights take away, not across the whole ring.
+    constexpr int kKeys = 20000;
+    auto picker = makePicker(Strategy::ConsistentHash);
+    picker->update({endpoint("canary", 1000), endpoint("stable-1", 3000),
+                    endpoint("stable-2", 3000), endpoint("stable-3", 3000)});
+    const auto before = assign(*picker, kKeys);
+    picker->update({endpoint("canary", 1000), endpoint("stable-1", 2250),
+                    endpoint("stable-2", 2250), endpoint("stable-3", 2250),
+                    endpoint("stable-4", 2250)});
+    const auto after = assign(*picker, kKeys);
+    int moved = 0;
+    int toNewcomer = 0;
+    for (const auto &[key, owner] : after) {
+        if (owner != before.at(key)) {
+            ++moved;
+            toNewcomer += owner == "stable-4" ? 1 : 0;
+        }
+    }
+    // Ideal: the newcomer's 22.5 %. A reshuffle would move about 3/4 of the keys.
+    const double share = double(moved) / kKeys;
+    QVERIFY2(share < 0.35, std::to_string(share).c_str());
+    QVERIFY2(toNewcomer > moved * 2 / 3,
+             (std::to_string(toNewcomer) + "/" + std::to_string(moved)).c_str());
 }
 
 QTEST_GUILESS_MAIN(PickerTest)

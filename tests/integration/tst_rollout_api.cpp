@@ -9,6 +9,7 @@
 #include "aegis/v1/rollout.grpc.pb.h"
 #include "api_test_helpers.h"
 #include "client/connection.h"
+#include "client/discovery.h"
 #include "daemon_process.h"
 #include "poll_until.h"
 
@@ -16,6 +17,7 @@
 
 #include <QtTest>
 
+#include <cmath>
 #include <fstream>
 #include <map>
 
@@ -38,6 +40,7 @@ private slots:
     void init();
     void cleanup();
     void processDriverReleasesRealInstances();
+    void canaryShareHoldsThroughEveryPicker();
     void sigkillWhileWaitingResumes_data();
     void sigkillWhileWaitingResumes();
     void sigkillDuringProvisioningStartsNoDuplicates();
@@ -283,6 +286,52 @@ void RolloutApiTest::processDriverReleasesRealInstances() {
     QCOMPARE(log.lines(0).line(), std::string("rollout created"));
     const auto phases = get("shop-2").transitions();
     QCOMPARE(phases.rbegin()->phase(), aegis::v1::ROLLOUT_PHASE_SUCCEEDED);
+}
+
+// A 10 % canary step as a service owner's callers see it: Discovery follows the registry's
+// traffic weights, and every picker sends the canary 10 % of the requests.
+void RolloutApiTest::canaryShareHoldsThroughEveryPicker() {
+    releaseBlue();
+    aegis::v1::RolloutSpec spec = specFor("2.0");
+    spec.set_replicas(1);
+    spec.set_strategy(aegis::v1::ROLLOUT_STRATEGY_CANARY);
+    auto *step = spec.add_steps();
+    step->set_weight(10);
+    step->set_until_promoted(true);
+    aegis::v1::Rollout rollout;
+    QVERIFY(start(spec, &rollout).ok());
+    QVERIFY(reaches(rollout.id(), aegis::v1::ROLLOUT_PHASE_SWITCHING));
+    QVERIFY(testing::pollUntil([&] {
+        return weightsByColor() == std::map<std::string, int>{{"blue", 9000}, {"green", 1000}};
+    }));
+
+    constexpr int kPicks = 100000;
+    for (const auto strategy : {client::Strategy::RoundRobin, client::Strategy::WeightedRoundRobin,
+                                client::Strategy::Random, client::Strategy::LeastRequest,
+                                client::Strategy::ConsistentHash}) {
+        client::DiscoveryOptions options;
+        options.service = "shop";
+        options.strategy = strategy;
+        options.outcomeReportInterval = 0ms;
+        auto discovery = client::Discovery::start(m_channel, options);
+        QVERIFY(discovery.isOk());
+        QVERIFY(testing::pollUntil([&] { return (*discovery)->pickable().size() == 3; }));
+        int green = 0;
+        for (int i = 0; i < kPicks; ++i) {
+            const auto pick = (*discovery)->pick("user-" + std::to_string(i));
+            green += pick->endpoint.labels.at("color") == "green" ? 1 : 0;
+        }
+        // Four standard deviations of the sampling error; the ring's points are a sample too.
+        double variance = 0.09 / kPicks;
+        if (strategy == client::Strategy::ConsistentHash) {
+            variance += 0.09 / (3 * client::PickerOptions{}.virtualNodes + 1);
+        }
+        const double share = double(green) / kPicks;
+        QVERIFY2(std::abs(share - 0.1) <= 4 * std::sqrt(variance) + 1.0 / kPicks,
+                 ("strategy " + std::to_string(static_cast<int>(strategy)) + ": green share " +
+                  std::to_string(share))
+                     .c_str());
+    }
 }
 
 void RolloutApiTest::sigkillWhileWaitingResumes_data() {

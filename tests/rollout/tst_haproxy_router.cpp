@@ -542,6 +542,23 @@ private slots:
         QCOMPARE(fetch(m_frontendPort, 10), (std::map<std::string, int>{{"blue", 10}}));
     }
 
+    // A first release's hold before verification: every server drains, and reads back as such.
+    void neitherColour() {
+        START_HAPROXY();
+        QCOMPARE(apply(request(TrafficSplit::allOn(Color::Blue))), Status::ok());
+        QCOMPARE(apply(request(TrafficSplit::neither())), Status::ok());
+        auto states = serversState();
+        QVERIFY(states.isOk());
+        for (const char *name : {"blue-1", "blue-2", "green-1", "green-2"}) {
+            const ServerState *state = find(*states, name);
+            QVERIFY(state);
+            QCOMPARE(state->adminState, server_admin::kForcedDrain);
+        }
+        QCOMPARE(*current(request({})), TrafficSplit::neither());
+        // Half of a split is still refused.
+        QCOMPARE(apply(request(TrafficSplit{50, 0})).code(), StatusCode::InvalidArgument);
+    }
+
     void canary() {
         START_HAPROXY();
         const TrafficSplit canary = TrafficSplit::withShare(Color::Green, 10);
@@ -737,7 +754,8 @@ private slots:
         QCOMPARE(status.code(), StatusCode::FailedPrecondition);
         QVERIFY2(status.message().find("server t-green is draining") != std::string::npos,
                  status.message().c_str());
-        QCOMPARE(current(request({}, params)).status().code(), StatusCode::FailedPrecondition);
+        // Nothing takes traffic: that reads as neither colour.
+        QCOMPARE(*current(request({}, params)), TrafficSplit::neither());
     }
 
     void switchesUnderLoadWithoutErrors() {

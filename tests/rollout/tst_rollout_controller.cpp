@@ -6,6 +6,7 @@
 #include "daemon_process.h"
 #include "poll_until.h"
 #include "registry/registry.h"
+#include "rollout/registry_router.h"
 #include "rollout/rollout_controller.h"
 #include "store/sqlite_store.h"
 
@@ -190,6 +191,8 @@ private slots:
     void restartFinishesAnAbort();
     void neverRoutesToAColourWithoutInstances();
     void firstReleaseDeploysBlue();
+    void firstRolloutHoldsTheNewColourAtZero_data();
+    void firstRolloutHoldsTheNewColourAtZero();
     void routerFailuresRollBack();
     void lateDriverCompletionDoesNotMoveALaterAttempt();
 
@@ -473,7 +476,8 @@ void RolloutControllerTest::canaryStepsMoveTrafficInOrder() {
     QCOMPARE(*m_router->last(), TrafficSplit::allOn(Color::Green));
     m_clock->advance(31s);
     QVERIFY(reaches(id, Phase::Succeeded));
-    QCOMPARE(m_router->all(), (std::vector<TrafficSplit>{{90, 10}, {50, 50}, {0, 100}}));
+    // Held on blue before green was provisioned, then the steps.
+    QCOMPARE(m_router->all(), (std::vector<TrafficSplit>{{100, 0}, {90, 10}, {50, 50}, {0, 100}}));
 }
 
 void RolloutControllerTest::abortAtEveryPhaseReturnsTrafficToBlue_data() {
@@ -801,9 +805,91 @@ void RolloutControllerTest::firstReleaseDeploysBlue() {
     QCOMPARE(second->spec.router, std::string("recording"));
 }
 
+void RolloutControllerTest::firstRolloutHoldsTheNewColourAtZero_data() {
+    QTest::addColumn<bool>("labelled");
+    QTest::newRow("live colour labelled, no release") << true;
+    QTest::newRow("no colour label") << false;
+}
+
+// A service whose instances were registered directly, not by a rollout: no split is in effect.
+// Its first rollout must still give the new colour no traffic until verified (through the real
+// registry router, so the weights are the ones discovery hands out).
+void RolloutControllerTest::firstRolloutHoldsTheNewColourAtZero() {
+    QFETCH(bool, labelled);
+    QVERIFY(
+        m_extensions->addRouter(std::make_shared<RegistryRouter>(*m_registry, m_io->get_executor()))
+            .isOk());
+    for (int i = 1; i <= 2; ++i) {
+        registry::Registration r;
+        r.instance.service = "shop";
+        r.instance.id = "shop-old-" + std::to_string(i);
+        r.instance.address = "127.0.0.1:" + std::to_string(10000 + i);
+        r.instance.labels = {{"version", "1.0"}};
+        if (labelled) {
+            r.instance.labels["color"] = "blue";
+        }
+        r.ttl = 3600s;
+        std::promise<StatusOr<registry::Registered>> registered;
+        m_registry->registerInstance(
+            r, [&](StatusOr<registry::Registered> result) { registered.set_value(result); });
+        QVERIFY(registered.get_future().get().isOk());
+    }
+    // Instance id → traffic weight, as ListInstances answers discovery.
+    const auto weights = [this] {
+        registry::InstanceQuery query;
+        query.service = "shop";
+        std::map<std::string, int> result;
+        const auto page = m_registry->listInstances(query);
+        for (const auto &instance : page ? page->items : std::vector<registry::Instance>{}) {
+            result[instance.id] = instance.trafficWeight;
+        }
+        return result;
+    };
+
+    RolloutSpec s = spec();
+    s.router = "registry";
+    s.replicas = 2;
+    const auto started = start(s);
+    QVERIFY2(started.isOk(), started.status().message().c_str());
+    const std::string id = started->id;
+    const Color newColor = labelled ? Color::Green : Color::Blue;
+    QVERIFY(started->newColor == newColor);
+    const std::string newId1 = RegisteringDriver::instanceId("shop", newColor, 1);
+    const std::string newId2 = RegisteringDriver::instanceId("shop", newColor, 2);
+
+    QVERIFY(reaches(id, Phase::Verifying));
+    QVERIFY(testing::pollUntil([&] { return weights().size() == 4; }));
+    // The old instances keep all the traffic: the colour's whole share, or (unlabelled, outside
+    // any colour) their own weights.
+    const int old = labelled ? 5000 : 100;
+    const std::map<std::string, int> held = {
+        {"shop-old-1", old}, {"shop-old-2", old}, {newId1, 0}, {newId2, 0}};
+    QCOMPARE(weights(), held);
+    const TrafficSplit expected =
+        labelled ? TrafficSplit::allOn(Color::Blue) : TrafficSplit::neither();
+    QCOMPARE(current(id).traffic, expected);
+
+    // Passing, but not yet for healthy_for: still held.
+    setHealth(newId1, registry::HealthStatus::Passing);
+    setHealth(newId2, registry::HealthStatus::Passing);
+    m_controller->tick();
+    QCOMPARE(current(id).phase, Phase::Verifying);
+    QCOMPARE(weights(), held);
+
+    m_clock->advance(6s);
+    QVERIFY(reaches(id, Phase::Succeeded));
+    QCOMPARE(weights().at(newId1), 5000);
+    QCOMPARE(weights().at(newId2), 5000);
+    if (labelled) {
+        QCOMPARE(weights().at("shop-old-1"), 0);
+    }
+}
+
 void RolloutControllerTest::routerFailuresRollBack() {
     registerBlue(2);
     const std::string id = start(spec())->id;
+    // Failing from verification on: holding traffic before provisioning has succeeded.
+    QVERIFY(reaches(id, Phase::Verifying));
     {
         std::lock_guard lock(m_router->mutex);
         m_router->failing = true;
