@@ -203,6 +203,7 @@ void SampleFleetTest::initTestCase() {
     aegis::v1::CreateTokenRequest request;
     request.set_name("shop-fleet");
     request.set_role(aegis::v1::ROLE_SERVICE);
+    request.add_services("shop");
     aegis::v1::CreateTokenResponse response;
     const grpc::Status status = auth->CreateToken(&context, request, &response);
     QVERIFY2(status.ok(), status.error_message().c_str());
