@@ -42,7 +42,7 @@ void identifyAs(const auth::Principal &principal, Caller &caller) {
 Caller identify(const ApiContext &api, const grpc::CallbackServerContext &context) {
     Caller caller;
     caller.peer = context.peer();
-    if (const auto secret = bearerSecret(context)) {
+    if (const auto secret = bearerSecret(context); secret && api.failedAuth.admits(caller.peer)) {
         if (const auto principal = api.tokens.authenticate(*secret)) {
             identifyAs(*principal, caller);
         }
