@@ -229,6 +229,7 @@ private slots:
     void tokenScopeIsValidated();
     void revokedTokenEndsItsStreams();
     void expiredTokenEndsItsStreams();
+    void expiredTokenEndsItsStreamsOverGrpc();
     void failedAuthenticationsAreLimitedAndSummarised();
     void cleanupTestCase() { m_daemon.reset(); }
 
@@ -725,6 +726,62 @@ void PermissionsTest::expiredTokenEndsItsStreams() {
     QCOMPARE(ended[1].first, std::string("forever"));
     closer.closeExpired(expiry + 2h);
     QCOMPARE(ended.size(), std::size_t(3));
+}
+
+void PermissionsTest::expiredTokenEndsItsStreamsOverGrpc() {
+    // The shortest TTL a token may have is a minute, so this case takes one.
+    auto auth = aegis::v1::AuthService::NewStub(adminChannel());
+    aegis::v1::CreateTokenRequest request;
+    request.set_name("short-lived");
+    request.set_role(aegis::v1::ROLE_SERVICE);
+    request.add_services("orders");
+    request.mutable_ttl()->set_seconds(60);
+    aegis::v1::CreateTokenResponse created;
+    {
+        grpc::ClientContext context;
+        withDeadline(context);
+        const grpc::Status status = auth->CreateToken(&context, request, &created);
+        QVERIFY2(status.ok(), status.error_message().c_str());
+    }
+    const auto expiry = std::chrono::system_clock::time_point(
+        std::chrono::seconds(created.token().expire_time().seconds()) +
+        std::chrono::nanoseconds(created.token().expire_time().nanos()));
+    const auto service = testing::channelFor(m_daemon->grpcAddress(), created.secret());
+    std::int64_t lease = 0;
+    QVERIFY(registerInstance(service, "orders", "short-1", 0, &lease).ok());
+
+    auto registry = aegis::v1::RegistryService::NewStub(service);
+    auto watch = openStream<aegis::v1::WatchInstancesResponse>(
+        "WatchInstances", [&](grpc::ClientContext *context) {
+            context->set_deadline(std::chrono::system_clock::now() + 90s);
+            return registry->WatchInstances(context, aegis::v1::WatchInstancesRequest());
+        });
+    QVERIFY(watch.read());
+    grpc::ClientContext keepAliveContext;
+    keepAliveContext.set_deadline(std::chrono::system_clock::now() + 90s);
+    auto keepAlive = registry->KeepAlive(&keepAliveContext);
+    aegis::v1::KeepAliveRequest renew;
+    renew.set_lease_id(lease);
+    aegis::v1::KeepAliveResponse renewed;
+    QVERIFY(keepAlive->Write(renew));
+    QVERIFY(keepAlive->Read(&renewed));
+
+    while (watch.read()) {
+    }
+    const grpc::Status watchEnded = watch.finish();
+    while (keepAlive->Read(&renewed)) {
+    }
+    const grpc::Status keepAliveEnded = keepAlive->Finish();
+    const auto late = std::chrono::system_clock::now() - expiry;
+    for (const grpc::Status &ended : {watchEnded, keepAliveEnded}) {
+        QVERIFY2(ended.error_code() == grpc::StatusCode::UNAUTHENTICATED,
+                 ended.error_message().c_str());
+        QVERIFY2(ended.error_message().find("'short-lived' expired") != std::string::npos,
+                 ended.error_message().c_str());
+    }
+    QVERIFY2(late >= 0s && late < 1s,
+             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(late).count())
+                 .c_str());
 }
 
 void PermissionsTest::failedAuthenticationsAreLimitedAndSummarised() {
