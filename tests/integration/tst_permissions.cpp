@@ -468,6 +468,24 @@ void PermissionsTest::serviceScope() {
     QVERIFY2(message.find(method.toStdString()) != std::string::npos, message.c_str());
     QVERIFY2(message.find("bound to services orders") != std::string::npos, message.c_str());
 
+    // A refused mutation is audited, with the refusal.
+    if (method == "RegisterInstance" || method == "DeregisterInstance") {
+        auto audit = aegis::v1::AuditService::NewStub(adminChannel());
+        aegis::v1::ListAuditRecordsRequest request;
+        request.mutable_filter()->set_actor("perm-service");
+        request.mutable_filter()->set_method(method.toStdString());
+        request.mutable_filter()->set_resource("services/payments/");
+        aegis::v1::ListAuditRecordsResponse records;
+        grpc::ClientContext context;
+        withDeadline(context);
+        QVERIFY(audit->ListAuditRecords(&context, request, &records).ok());
+        QVERIFY(std::any_of(records.records().begin(), records.records().end(),
+                            [](const aegis::v1::AuditRecord &record) {
+                                return record.code() == grpc::StatusCode::PERMISSION_DENIED &&
+                                       record.error().find("'payments'") != std::string::npos;
+                            }));
+    }
+
     // The other service's instance is untouched.
     auto registry = aegis::v1::RegistryService::NewStub(adminChannel());
     aegis::v1::ListInstancesRequest list;
