@@ -95,15 +95,18 @@ INFO
 ctl() { "$AEGISCTL" --server "$GRPC_ADDR" --timeout 5s "$@"; }
 
 # A service-role token for the fleet and the load generator, kept in the data directory; made
-# again when it is missing or no longer accepted.
+# again when it is missing, no longer accepted, or not bound to the demo's services (made by an
+# earlier version).
 fleet_token() {
-    if [[ -s $FLEET_TOKEN ]] && ctl --token-file "$FLEET_TOKEN" whoami >/dev/null 2>&1; then
+    if [[ -s $FLEET_TOKEN ]] &&
+        ctl --token-file "$FLEET_TOKEN" -o json whoami 2>/dev/null | grep -q '"services"'; then
         return 0
     fi
     ctl --token-file "$DATA_DIR/admin.token" tokens revoke demo-fleet >/dev/null 2>&1 || true
     local secret
     secret=$(ctl --token-file "$DATA_DIR/admin.token" -o json tokens create demo-fleet \
-        --role service --description "aegis-sample demo fleet and aegis-loadgen" |
+        --role service --service checkout,inventory,payments --namespace demo \
+        --description "aegis-sample demo fleet and aegis-loadgen" |
         sed -n 's/^ *"secret": *"\([^"]*\)".*/\1/p')
     [[ -n $secret ]] || return 1
     (umask 077 && printf '%s\n' "$secret" >"$FLEET_TOKEN")

@@ -13,11 +13,8 @@ std::string_view toView(grpc::string_ref ref) {
     return {ref.data(), ref.size()};
 }
 
-} // namespace
-
-Status authorize(const ApiContext &api, const grpc::CallbackServerContext &context,
-                 const MethodPolicy &policy, Caller &caller) {
-    caller.peer = context.peer();
+// The secret of the call's "authorization: Bearer <secret>" metadata, or why there is none.
+StatusOr<std::string_view> bearerSecret(const grpc::CallbackServerContext &context) {
     const auto &metadata = context.client_metadata();
     const auto header = metadata.find("authorization");
     if (header == metadata.end()) {
@@ -30,24 +27,98 @@ Status authorize(const ApiContext &api, const grpc::CallbackServerContext &conte
         return Status(StatusCode::Unauthenticated,
                       "malformed authorization metadata: expected 'Bearer <token>'");
     }
-    const auto principal = api.tokens.authenticate(value.substr(kScheme.size()));
+    return value.substr(kScheme.size());
+}
+
+void identifyAs(const auth::Principal &principal, Caller &caller) {
+    caller.name = principal.name;
+    caller.role = principal.role;
+    caller.scope = principal.scope;
+    caller.expireTime = principal.expireTime;
+}
+
+} // namespace
+
+Caller identify(const ApiContext &api, const grpc::CallbackServerContext &context) {
+    Caller caller;
+    caller.peer = context.peer();
+    if (const auto secret = bearerSecret(context); secret && api.failedAuth.admits(caller.peer)) {
+        if (const auto principal = api.tokens.authenticate(*secret)) {
+            identifyAs(*principal, caller);
+        }
+    }
+    return caller;
+}
+
+Status authorize(const ApiContext &api, const grpc::CallbackServerContext &context,
+                 const MethodPolicy &policy, Caller &caller, std::string_view target) {
+    caller.peer = context.peer();
+    const auto secret = bearerSecret(context);
+    if (!secret) {
+        api.failedAuth.recordFailure(caller.peer, false);
+        return secret.status();
+    }
+    if (!api.failedAuth.admits(caller.peer)) {
+        api.failedAuth.recordFailure(caller.peer, false);
+        return Status(StatusCode::Unauthenticated,
+                      "too many failed authentications from " +
+                          FailedAuthLimiter::peerAddress(caller.peer) +
+                          "; the token was not checked: retry in a few seconds");
+    }
+    const auto principal = api.tokens.authenticate(*secret);
     if (!principal) {
+        api.failedAuth.recordFailure(caller.peer, true);
         return Status(StatusCode::Unauthenticated,
                       "the bearer token is not valid (unknown, revoked or expired)");
     }
-    caller.name = principal->name;
-    caller.role = principal->role;
+    identifyAs(*principal, caller);
     if (!auth::roleGrants(caller.role, policy.access)) {
         return Status(StatusCode::PermissionDenied, "token '" + caller.name + "' has role " +
                                                         std::string(auth::roleName(caller.role)) +
                                                         ", which may not call " +
                                                         std::string(policy.method));
     }
+    return target.empty() ? Status::ok() : checkScope(caller, policy, target);
+}
+
+Status checkScope(const Caller &caller, const MethodPolicy &policy, std::string_view target) {
+    if (auth::scopeCovers(caller.role, caller.scope, policy.target, target)) {
+        return Status::ok();
+    }
+    const std::string what = policy.target == auth::Target::Namespace ? "namespace '" : "service '";
+    return Status(StatusCode::PermissionDenied,
+                  "token '" + caller.name + "' (role service, bound to " +
+                      auth::describeScope(caller.scope) + ") may not call " +
+                      std::string(policy.method) + " for " + what + std::string(target) + "'");
+}
+
+Status checkLease(const ApiContext &api, const Caller &caller, const MethodPolicy &policy,
+                  registry::LeaseId lease) {
+    if (caller.role != auth::Role::Service) {
+        return Status::ok();
+    }
+    for (const std::string &service : api.registry.leaseServices(lease)) {
+        if (Status scoped = checkScope(caller, policy, service); !scoped.isOk()) {
+            return Status(StatusCode::PermissionDenied, "lease " + std::to_string(lease) +
+                                                            " carries instances of service '" +
+                                                            service + "': " + scoped.message());
+        }
+    }
     return Status::ok();
 }
 
+void ApiContext::sweep() {
+    streams.closeExpired(clock->now());
+    failedAuth.flushLog();
+}
+
+void ApiContext::tokenRevoked(const std::string &name) {
+    streams.closeToken(name);
+}
+
 std::shared_ptr<UnaryCall> UnaryCall::start(ApiContext &api, grpc::CallbackServerContext *context,
-                                            std::string_view method, std::string resource) {
+                                            std::string_view method, std::string resource,
+                                            std::string_view target) {
     const MethodPolicy *policy = findPolicy(method);
     std::shared_ptr<UnaryCall> call(new UnaryCall(api, context, policy, std::string(method)));
     call->m_resource = std::move(resource);
@@ -62,15 +133,18 @@ std::shared_ptr<UnaryCall> UnaryCall::start(ApiContext &api, grpc::CallbackServe
             Status(StatusCode::PermissionDenied, "no permission rule for " + std::string(method)));
         return call;
     }
-    const Status authorized = authorize(api, *context, *policy, call->m_caller);
+    const Status authorized = authorize(api, *context, *policy, call->m_caller, target);
     if (!authorized.isOk()) {
-        // A refused mutation by a known token is audited; anonymous noise is only logged.
+        // A refused mutation by a known token is audited; anonymous noise is summarised in the
+        // log by FailedAuthLimiter.
         if (policy->mutation && authorized.code() == StatusCode::PermissionDenied) {
             call->finish(authorized);
         } else {
-            log::info("call refused", {{"method", method},
-                                       {"peer", context->peer()},
-                                       {"code", statusCodeName(authorized.code())}});
+            if (authorized.code() != StatusCode::Unauthenticated) {
+                log::info("call refused", {{"method", method},
+                                           {"peer", context->peer()},
+                                           {"code", statusCodeName(authorized.code())}});
+            }
             call->answer(authorized);
         }
         return call;
@@ -183,14 +257,18 @@ void CallTracker::settle(std::chrono::milliseconds quiet,
     }
 }
 
-std::uint64_t StreamCloser::add(std::function<void(const Status &)> close) {
+std::uint64_t StreamCloser::add(Close close, std::string token,
+                                std::optional<std::chrono::system_clock::time_point> expireTime) {
     std::lock_guard lock(m_mutex);
     if (m_closed) {
         close(*m_closed);
         return 0;
     }
     const std::uint64_t id = m_nextId++;
-    m_streams.emplace(id, std::move(close));
+    if (expireTime) {
+        m_nextExpiry = std::min(m_nextExpiry, *expireTime);
+    }
+    m_streams.emplace(id, Entry{std::move(close), std::move(token), expireTime});
     return id;
 }
 
@@ -202,7 +280,55 @@ void StreamCloser::remove(std::uint64_t id) {
 void StreamCloser::closeAll(const Status &status) {
     std::lock_guard lock(m_mutex);
     m_closed = status;
-    for (auto &[id, close] : m_streams) {
+    // A copy: a stream may finish, and remove itself, from inside its callback.
+    const auto streams = m_streams;
+    for (const auto &[id, entry] : streams) {
+        entry.close(status);
+    }
+}
+
+void StreamCloser::closeToken(const std::string &token) {
+    std::lock_guard lock(m_mutex);
+    closeWhere([&token](const Entry &entry) -> std::optional<Status> {
+        if (entry.token != token) {
+            return std::nullopt;
+        }
+        return Status(StatusCode::Unauthenticated,
+                      "the token '" + token + "' was revoked; this stream has ended");
+    });
+}
+
+void StreamCloser::closeExpired(std::chrono::system_clock::time_point now) {
+    std::lock_guard lock(m_mutex);
+    if (now < m_nextExpiry) {
+        return;
+    }
+    closeWhere([now](const Entry &entry) -> std::optional<Status> {
+        if (!entry.expireTime || *entry.expireTime > now) {
+            return std::nullopt;
+        }
+        return Status(StatusCode::Unauthenticated,
+                      "the token '" + entry.token + "' expired; this stream has ended");
+    });
+    m_nextExpiry = std::chrono::system_clock::time_point::max();
+    for (const auto &[id, entry] : m_streams) {
+        if (entry.expireTime) {
+            m_nextExpiry = std::min(m_nextExpiry, *entry.expireTime);
+        }
+    }
+}
+
+void StreamCloser::closeWhere(const std::function<std::optional<Status>(const Entry &)> &ends) {
+    std::vector<std::pair<Close, Status>> ending;
+    for (auto it = m_streams.begin(); it != m_streams.end();) {
+        if (auto status = ends(it->second)) {
+            ending.emplace_back(std::move(it->second.close), std::move(*status));
+            it = m_streams.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (const auto &[close, status] : ending) {
         close(status);
     }
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "api/failed_auth_limiter.h"
 #include "api/permission_table.h"
 #include "api/rpc_metrics.h"
 #include "audit/audit_log.h"
@@ -30,21 +31,41 @@ struct DaemonInfo {
     std::chrono::steady_clock::time_point startSteady;
 };
 
-// Open streams that no WatchHub watcher ends (KeepAlive), so shutdown can end them with
-// UNAVAILABLE. Thread-safe; callbacks run under the closer's lock, so a stream that removes itself
-// in OnDone is never called after it is gone.
+// Open streams with the token that authorised them, so that shutdown ends them (UNAVAILABLE) and
+// so do the revocation or expiry of their token (UNAUTHENTICATED). Thread-safe; callbacks run
+// under the closer's lock, so a stream that removes itself in OnDone is never called after it is
+// gone. A callback may run more than once (shutdown, then revocation): the stream finishes once.
 class StreamCloser {
 public:
-    std::uint64_t add(std::function<void(const Status &)> close);
+    using Close = std::function<void(const Status &)>;
+
+    // `token` names the token the stream was authorised with; `expireTime` is when it expires.
+    std::uint64_t add(Close close, std::string token = {},
+                      std::optional<std::chrono::system_clock::time_point> expireTime = {});
     void remove(std::uint64_t id);
     // Calls every registered callback once; streams added afterwards are closed at once.
     void closeAll(const Status &status);
+    // Ends the streams of a revoked token.
+    void closeToken(const std::string &token);
+    // Ends the streams whose token expired by `now`; cheap when none has.
+    void closeExpired(std::chrono::system_clock::time_point now);
 
 private:
+    struct Entry {
+        Close close;
+        std::string token;
+        std::optional<std::chrono::system_clock::time_point> expireTime;
+    };
+    // Erases the entries `ends` picks and calls them with the status it gives; m_mutex held.
+    void closeWhere(const std::function<std::optional<Status>(const Entry &)> &ends);
+
     std::recursive_mutex m_mutex;
-    std::map<std::uint64_t, std::function<void(const Status &)>> m_streams;
+    std::map<std::uint64_t, Entry> m_streams;
     std::uint64_t m_nextId = 1;
     std::optional<Status> m_closed;
+    // The earliest expiry among m_streams (max when none expires).
+    std::chrono::system_clock::time_point m_nextExpiry =
+        std::chrono::system_clock::time_point::max();
 };
 
 // Unary calls between their start and their answer, so shutdown can refuse new calls and wait
@@ -80,22 +101,48 @@ struct ApiContext {
     StreamCloser &streams;
     CallTracker &calls;
     RpcMetrics &metrics;
+    FailedAuthLimiter &failedAuth;
     ClockPtr clock;
     DaemonInfo info;
+
+    // Periodic upkeep: ends the streams of tokens that expired and writes the failed-
+    // authentication summaries. The daemon calls it several times a second.
+    void sweep();
+    // Ends the streams of a token just revoked (TokenStore's revoked listener).
+    void tokenRevoked(const std::string &name);
 };
 
 // The authenticated caller of an RPC.
 struct Caller {
     std::string name = "anonymous";
     auth::Role role = auth::Role::Unspecified;
+    auth::Scope scope;
+    std::optional<std::chrono::system_clock::time_point> expireTime;
     std::string peer;
 };
 
 // Establishes who calls `method` and checks the permission table: UNAUTHENTICATED without a
-// valid bearer token, PERMISSION_DENIED when the role does not grant the method's access.
-// Fills `caller` with what is known even when the call is refused.
+// valid bearer token (or, without looking the token up, from a peer that got too many wrong
+// lately), PERMISSION_DENIED when the role does not grant the method's access, or when the
+// method is scoped (MethodPolicy::target) and `target` (the service or namespace the request
+// names) is outside a service token's scope. An empty `target` is left to the handler's
+// validation, which requires it. Fills `caller` with what is known even when the call is refused.
 Status authorize(const ApiContext &api, const grpc::CallbackServerContext &context,
-                 const MethodPolicy &policy, Caller &caller);
+                 const MethodPolicy &policy, Caller &caller, std::string_view target = {});
+
+// Who the call's bearer token names, without checking permissions or counting a failure: for
+// what a handler decides before its stream authorises the call (e.g. masking). A default Caller
+// when there is no valid token.
+Caller identify(const ApiContext &api, const grpc::CallbackServerContext &context);
+
+// The scope half of authorize(), for what a call names after it started (a KeepAlive's leases).
+Status checkScope(const Caller &caller, const MethodPolicy &policy, std::string_view target);
+
+// Whether a service caller owns lease `lease`: every instance it carries is of one of its
+// services (a lease without instances keeps nothing alive and is anyone's). PERMISSION_DENIED
+// naming the foreign service otherwise; OK for every other role.
+Status checkLease(const ApiContext &api, const Caller &caller, const MethodPolicy &policy,
+                  registry::LeaseId lease);
 
 // One unary RPC from start to answer: it authorises the call against the permission table,
 // measures it, and for a mutation writes the audit record (durably) before the answer goes out.
@@ -103,8 +150,10 @@ Status authorize(const ApiContext &api, const grpc::CallbackServerContext &conte
 class UnaryCall : public std::enable_shared_from_this<UnaryCall> {
 public:
     // `resource` names what a mutation changes, for its audit record (also when it is refused).
+    // `target` is the service or namespace a scoped method's request names (see authorize()).
     static std::shared_ptr<UnaryCall> start(ApiContext &api, grpc::CallbackServerContext *context,
-                                            std::string_view method, std::string resource = {});
+                                            std::string_view method, std::string resource = {},
+                                            std::string_view target = {});
 
     // False when the call was refused (and already answered); the handler just returns reactor().
     bool authorized() const { return m_authorized; }

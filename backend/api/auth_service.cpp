@@ -1,6 +1,8 @@
 #include "api/auth_service.h"
 
 #include "api/convert.h"
+#include "config/config_center.h"
+#include "registry/registry.h"
 
 namespace aegis::api {
 namespace {
@@ -16,6 +18,35 @@ void toProto(const auth::TokenInfo &info, aegis::v1::Token *out) {
     }
     out->set_create_revision(info.createRevision);
     out->set_mod_revision(info.modRevision);
+    out->mutable_services()->Add(info.scope.services.begin(), info.scope.services.end());
+    out->mutable_namespaces()->Add(info.scope.namespaces.begin(), info.scope.namespaces.end());
+}
+
+// Service and namespace names as the registry and the config center accept them.
+StatusOr<auth::Scope> scopeFrom(const aegis::v1::CreateTokenRequest &request) {
+    if (request.services_size() > static_cast<int>(auth::kMaxTokenScopeNames) ||
+        request.namespaces_size() > static_cast<int>(auth::kMaxTokenScopeNames)) {
+        return invalidArgument("services and namespaces may name at most " +
+                               std::to_string(auth::kMaxTokenScopeNames) + " entries each");
+    }
+    auth::Scope scope;
+    for (int i = 0; i < request.services_size(); ++i) {
+        const std::string field = "services[" + std::to_string(i) + "]";
+        if (Status valid = registry::Registry::validateServiceName(request.services(i), field);
+            !valid.isOk()) {
+            return valid;
+        }
+        scope.services.push_back(request.services(i));
+    }
+    for (int i = 0; i < request.namespaces_size(); ++i) {
+        const std::string field = "namespaces[" + std::to_string(i) + "]";
+        if (Status valid = config::ConfigCenter::validateNamespace(request.namespaces(i), field);
+            !valid.isOk()) {
+            return valid;
+        }
+        scope.namespaces.push_back(request.namespaces(i));
+    }
+    return scope;
 }
 
 std::string clip(const std::string &text) {
@@ -39,8 +70,13 @@ grpc::ServerUnaryReactor *AuthServiceImpl::CreateToken(grpc::CallbackServerConte
                                      std::to_string(request->role()) + ")"));
         return call->reactor();
     }
+    auto scope = scopeFrom(*request);
+    if (!scope) {
+        call->finish(scope.status());
+        return call->reactor();
+    }
     auth::NewToken token{request->name(), static_cast<auth::Role>(request->role()),
-                         request->description(), std::nullopt};
+                         request->description(), std::nullopt, std::move(*scope)};
     if (request->has_ttl()) {
         const auto &ttl = request->ttl();
         if (ttl.seconds() < 0 || ttl.seconds() > 100LL * 365 * 24 * 3600) {

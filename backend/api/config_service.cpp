@@ -280,7 +280,8 @@ ConfigServiceImpl::ListConfigItems(Context *context, const v1::ListConfigItemsRe
 grpc::ServerUnaryReactor *ConfigServiceImpl::GetConfigItem(Context *context,
                                                            const v1::GetConfigItemRequest *request,
                                                            v1::GetConfigItemResponse *response) {
-    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/GetConfigItem");
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/GetConfigItem", {},
+                                 request->ref().namespace_());
     if (!call->authorized()) {
         return call->reactor();
     }
@@ -589,9 +590,7 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
     };
     // The content this watcher should use of one item: the gray version when it targets the
     // watching instance, else the published one; masked for viewers.
-    Caller caller;
-    (void)authorize(m_api, *context, *findPolicy(kWatchMethod), caller);
-    const bool masked = masks(caller);
+    const bool masked = masks(identify(m_api, *context));
     const std::string service = request->service();
     const std::string instanceId = request->instance_id();
     auto eventFor = [this, masked, service, instanceId](
@@ -671,14 +670,14 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
         }
     };
     return new WatchStream<v1::WatchConfigResponse>(m_api, context, kWatchMethod, prepare,
-                                                    std::move(convert), std::move(first));
+                                                    std::move(convert), std::move(first), scope.ns);
 }
 
 grpc::ServerUnaryReactor *ConfigServiceImpl::AckConfig(Context *context,
                                                        const v1::AckConfigRequest *request,
                                                        v1::AckConfigResponse *response) {
     auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/AckConfig",
-                                 resourceOf(request->ref()));
+                                 resourceOf(request->ref()), request->service());
     if (!call->authorized()) {
         return call->reactor();
     }

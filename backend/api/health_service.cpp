@@ -15,6 +15,10 @@ using registry::HealthStatus;
 constexpr std::string_view kWatchMethod = "/aegis.v1.HealthService/WatchHealth";
 constexpr std::size_t kMaxReportOutput = 1024;
 constexpr int kMaxOutcomes = 1000;
+// Per token and peer address. A client reports once per interval per service it calls (every
+// 250 ms by default), so this leaves room for a dozen called services.
+constexpr double kOutcomeReportsPerSecond = 50;
+constexpr double kOutcomeReportsBurst = 100;
 
 std::string instanceResource(const std::string &service, const std::string &id) {
     return "services/" + service.substr(0, 63) + "/instances/" + id.substr(0, 128);
@@ -60,7 +64,8 @@ HealthServiceImpl::HealthServiceImpl(ApiContext &api, registry::Registry &regist
                                      health::HealthMonitor &monitor)
     : m_api(api)
     , m_registry(registry)
-    , m_monitor(monitor) {}
+    , m_monitor(monitor)
+    , m_outcomeReports(kOutcomeReportsPerSecond, kOutcomeReportsBurst) {}
 
 void HealthServiceImpl::toProto(const health::ServiceCheck &check, aegis::v1::HealthCheck *out) {
     const health::CheckParams &p = check.params;
@@ -311,7 +316,8 @@ HealthServiceImpl::ReportHealth(grpc::CallbackServerContext *context,
                                 const aegis::v1::ReportHealthRequest *request,
                                 aegis::v1::ReportHealthResponse *response) {
     auto call = UnaryCall::start(m_api, context, "/aegis.v1.HealthService/ReportHealth",
-                                 instanceResource(request->service(), request->instance_id()));
+                                 instanceResource(request->service(), request->instance_id()),
+                                 request->service());
     if (!call->authorized()) {
         return call->reactor();
     }
@@ -344,6 +350,18 @@ HealthServiceImpl::ReportCallOutcomes(grpc::CallbackServerContext *context,
     auto call = UnaryCall::start(m_api, context, "/aegis.v1.HealthService/ReportCallOutcomes",
                                  "services/" + request->service().substr(0, 63));
     if (!call->authorized()) {
+        return call->reactor();
+    }
+    const std::string reporter =
+        call->caller().name + "@" + FailedAuthLimiter::peerAddress(call->caller().peer);
+    if (!m_outcomeReports.take(reporter, m_api.clock->steadyNow())) {
+        call->finish(Status(StatusCode::ResourceExhausted,
+                            "token '" + call->caller().name + "' reports call outcomes from " +
+                                FailedAuthLimiter::peerAddress(call->caller().peer) +
+                                " more than " +
+                                std::to_string(static_cast<int>(kOutcomeReportsPerSecond)) +
+                                " times a second: gather them into fewer calls (each takes up to "
+                                "1000 outcomes)"));
         return call->reactor();
     }
     Status valid = registry::Registry::validateServiceName(request->service(), "service");

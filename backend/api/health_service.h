@@ -2,6 +2,7 @@
 
 #include "aegis/v1/health.grpc.pb.h"
 #include "api/api_context.h"
+#include "common/keyed_token_bucket.h"
 #include "health/health_monitor.h"
 #include "registry/registry.h"
 
@@ -51,6 +52,8 @@ private:
     ApiContext &m_api;
     registry::Registry &m_registry;
     health::HealthMonitor &m_monitor;
+    // ReportCallOutcomes calls by token and peer address: open to every service, so bounded.
+    KeyedTokenBucket m_outcomeReports;
 };
 
 } // namespace aegis::api

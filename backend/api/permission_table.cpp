@@ -18,6 +18,7 @@ namespace aegis::api {
 namespace {
 
 using auth::Access;
+using auth::Target;
 
 constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.SystemService/GetStatus", Access::Authenticated, false},
@@ -28,9 +29,10 @@ constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.AuthService/WhoAmI", Access::Authenticated, false},
     {"/aegis.v1.AuditService/ListAuditRecords", Access::Read, false},
     {"/aegis.v1.AuditService/WatchAuditRecords", Access::Read, false},
-    {"/aegis.v1.RegistryService/RegisterInstance", Access::ServiceSelf, true},
-    {"/aegis.v1.RegistryService/KeepAlive", Access::ServiceSelf, false},
-    {"/aegis.v1.RegistryService/DeregisterInstance", Access::ServiceSelf, true},
+    {"/aegis.v1.RegistryService/RegisterInstance", Access::ServiceSelf, true, Target::Service},
+    // Checked per lease: a service token renews only leases that carry its services' instances.
+    {"/aegis.v1.RegistryService/KeepAlive", Access::ServiceSelf, false, Target::Service},
+    {"/aegis.v1.RegistryService/DeregisterInstance", Access::ServiceSelf, true, Target::Service},
     {"/aegis.v1.RegistryService/SetInstanceState", Access::Operate, true},
     {"/aegis.v1.RegistryService/GetService", Access::Authenticated, false},
     {"/aegis.v1.RegistryService/ListServices", Access::Authenticated, false},
@@ -43,13 +45,14 @@ constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.HealthService/ListHealthHistory", Access::Read, false},
     {"/aegis.v1.HealthService/WatchHealth", Access::Read, false},
     // Reports change in-memory state only (like KeepAlive): not audited, as they come at a rate.
-    {"/aegis.v1.HealthService/ReportHealth", Access::ServiceSelf, false},
+    {"/aegis.v1.HealthService/ReportHealth", Access::ServiceSelf, false, Target::Service},
+    // Open to any service: callers report on the services they call (rate-bounded per caller).
     {"/aegis.v1.HealthService/ReportCallOutcomes", Access::ServiceSelf, false},
     {"/aegis.v1.ConfigService/ListNamespaces", Access::Read, false},
     {"/aegis.v1.ConfigService/UpdateNamespace", Access::Admin, true},
     {"/aegis.v1.ConfigService/ListConfigItems", Access::Read, false},
     // Services read (and watch) the configuration they apply.
-    {"/aegis.v1.ConfigService/GetConfigItem", Access::Authenticated, false},
+    {"/aegis.v1.ConfigService/GetConfigItem", Access::Authenticated, false, Target::Namespace},
     {"/aegis.v1.ConfigService/PublishConfig", Access::Operate, true},
     {"/aegis.v1.ConfigService/PublishChangeSet", Access::Operate, true},
     {"/aegis.v1.ConfigService/DeleteConfigItem", Access::Operate, true},
@@ -63,9 +66,9 @@ constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.ConfigService/ListProposals", Access::Read, false},
     {"/aegis.v1.ConfigService/ApproveProposal", Access::Operate, true},
     {"/aegis.v1.ConfigService/RejectProposal", Access::Operate, true},
-    {"/aegis.v1.ConfigService/WatchConfig", Access::Authenticated, false},
+    {"/aegis.v1.ConfigService/WatchConfig", Access::Authenticated, false, Target::Namespace},
     // Acknowledgements are recorded only when they change what is known (not audited).
-    {"/aegis.v1.ConfigService/AckConfig", Access::ServiceSelf, false},
+    {"/aegis.v1.ConfigService/AckConfig", Access::ServiceSelf, false, Target::Service},
     {"/aegis.v1.ConfigService/GetAppliedStatus", Access::Read, false},
     {"/aegis.v1.ConfigService/ExportNamespace", Access::Read, false},
     {"/aegis.v1.ConfigService/ImportNamespace", Access::Operate, true},

@@ -14,6 +14,9 @@ struct MethodPolicy {
     std::string_view method;
     auth::Access access;
     bool mutation;
+    // What a service token's scope is checked against: the service or the configuration
+    // namespace the request names (None: the role alone decides).
+    auth::Target target = auth::Target::None;
 };
 
 // The one permission table: every RPC the daemon serves has exactly one entry here, and every

@@ -107,18 +107,19 @@ public:
         : m_api(api)
         , m_registry(registry)
         , m_started(std::chrono::steady_clock::now()) {
-        Caller caller;
-        const Status status = authorize(api, *context, *findPolicy(kKeepAliveMethod), caller);
+        const Status status = authorize(api, *context, *findPolicy(kKeepAliveMethod), m_caller);
         if (!status.isOk()) {
             std::lock_guard lock(m_mutex);
             finishLocked(status);
             return;
         }
-        // Registered outside m_mutex: closeAll() takes the closer's lock, then ours.
-        m_closerId = api.streams.add([this](const Status &why) {
-            std::lock_guard lock(m_mutex);
-            finishLocked(why);
-        });
+        // Registered outside m_mutex: the closer takes its lock, then ours.
+        m_closerId = api.streams.add(
+            [this](const Status &why) {
+                std::lock_guard lock(m_mutex);
+                finishLocked(why);
+            },
+            m_caller.name, m_caller.expireTime);
         std::lock_guard lock(m_mutex);
         if (!m_finished) { // closed at once when the daemon is already shutting down
             StartRead(&m_requestBytes);
@@ -138,6 +139,12 @@ public:
                                                                                  &m_request)
                  .ok()) {
             finishLocked(invalidArgument(std::string(kCannotParseRequest)));
+            return;
+        }
+        if (Status owned =
+                checkLease(m_api, m_caller, *findPolicy(kKeepAliveMethod), m_request.lease_id());
+            !owned.isOk()) {
+            finishLocked(owned);
             return;
         }
         const auto ttl = m_registry.keepAlive(m_request.lease_id());
@@ -189,6 +196,7 @@ private:
     ApiContext &m_api;
     registry::Registry &m_registry;
     const std::chrono::steady_clock::time_point m_started;
+    Caller m_caller;
     std::recursive_mutex m_mutex;
     std::uint64_t m_closerId = 0;
     grpc::ByteBuffer m_requestBytes;
@@ -292,10 +300,18 @@ RegistryServiceImpl::RegisterInstance(grpc::CallbackServerContext *context,
                                       const aegis::v1::RegisterInstanceRequest *request,
                                       aegis::v1::RegisterInstanceResponse *response) {
     const auto &in = request->instance();
-    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/RegisterInstance",
+    constexpr std::string_view kMethod = "/aegis.v1.RegistryService/RegisterInstance";
+    auto call = UnaryCall::start(m_api, context, kMethod,
                                  "services/" + in.service().substr(0, 63) + "/instances/" +
-                                     in.id().substr(0, 128));
+                                     in.id().substr(0, 128),
+                                 in.service());
     if (!call->authorized()) {
+        return call->reactor();
+    }
+    // Joining a lease keeps its instances alive with ours: only a lease the caller owns.
+    if (Status owned = checkLease(m_api, call->caller(), *findPolicy(kMethod), request->lease_id());
+        !owned.isOk()) {
+        call->finish(owned);
         return call->reactor();
     }
     auto state = stateFromProto(in.state(), "instance.state", true);
@@ -342,7 +358,8 @@ RegistryServiceImpl::DeregisterInstance(grpc::CallbackServerContext *context,
                                         aegis::v1::DeregisterInstanceResponse *response) {
     auto call = UnaryCall::start(m_api, context, "/aegis.v1.RegistryService/DeregisterInstance",
                                  "services/" + request->service().substr(0, 63) + "/instances/" +
-                                     request->instance_id().substr(0, 128));
+                                     request->instance_id().substr(0, 128),
+                                 request->service());
     if (!call->authorized()) {
         return call->reactor();
     }

@@ -70,28 +70,46 @@ using WatchConverter = std::function<bool(const std::vector<store::Event> &, Res
 // then one message per batch of events, one write at a time: the watcher's bounded queue absorbs
 // bursts and the hub cuts off a client too slow to keep up. The stream ends with the watcher's
 // status (UNAVAILABLE at shutdown, RESOURCE_EXHAUSTED when cut off); a compacted start revision is
-// OUT_OF_RANGE with the compact revision in the "aegis-compact-revision" trailing metadata.
+// OUT_OF_RANGE with the compact revision in the "aegis-compact-revision" trailing metadata. It is
+// registered with the StreamCloser under its token, so it ends with UNAUTHENTICATED when the
+// token is revoked or expires.
 template <typename Response>
 class WatchStream final : public grpc::ServerWriteReactor<Response> {
 public:
     // `prepare` validates the request (after authorisation) and says what to watch.
     // `first`, when given, adds to the first message (whose header gives the revision the watch
-    // starts after), e.g. a snapshot of the current state for a watch from now.
+    // starts after), e.g. a snapshot of the current state for a watch from now. `target` is the
+    // service or namespace a scoped method's request names (see authorize()).
     WatchStream(ApiContext &api, grpc::CallbackServerContext *context, std::string_view method,
                 const std::function<StatusOr<WatchSpec>()> &prepare,
                 WatchConverter<Response> convert,
-                std::function<void(store::Revision, Response &)> first = {})
+                std::function<void(store::Revision, Response &)> first = {},
+                std::string_view target = {})
         : m_api(api)
         , m_method(method)
         , m_convert(std::move(convert))
         , m_started(std::chrono::steady_clock::now())
         , m_state(std::make_shared<State>()) {
         m_state->stream = this;
-        std::lock_guard lock(m_state->mutex);
         Caller caller;
         const MethodPolicy *policy = findPolicy(method);
-        Status status = policy ? authorize(api, *context, *policy, caller)
+        Status status = policy ? authorize(api, *context, *policy, caller, target)
                                : Status(StatusCode::PermissionDenied, "no permission rule");
+        if (status.isOk()) {
+            // Registered outside the state's lock: the closer takes its lock, then ours.
+            m_closerId = api.streams.add(
+                [state = m_state](const Status &why) {
+                    std::lock_guard lock(state->mutex);
+                    if (state->stream != nullptr) {
+                        state->stream->finishLocked(why);
+                    }
+                },
+                caller.name, caller.expireTime);
+        }
+        std::lock_guard lock(m_state->mutex);
+        if (m_finished || m_pendingFinish) {
+            return; // closed at once (shutdown)
+        }
         std::optional<WatchSpec> spec;
         if (status.isOk()) {
             auto prepared = prepare();
@@ -141,6 +159,7 @@ public:
     }
 
     void OnDone() override {
+        m_api.streams.remove(m_closerId);
         {
             std::lock_guard lock(m_state->mutex);
             m_state->stream = nullptr;
@@ -212,6 +231,7 @@ private:
     const WatchConverter<Response> m_convert;
     const std::chrono::steady_clock::time_point m_started;
     std::shared_ptr<State> m_state;
+    std::uint64_t m_closerId = 0;
     store::WatcherPtr m_watcher;
     Response m_response;
     bool m_writing = false;

@@ -1,5 +1,7 @@
 #include "auth/roles.h"
 
+#include <algorithm>
+
 namespace aegis::auth {
 
 bool roleGrants(Role role, Access access) {
@@ -16,6 +18,34 @@ bool roleGrants(Role role, Access access) {
         return role == Role::Admin;
     }
     return false;
+}
+
+bool scopeCovers(Role role, const Scope &scope, Target target, std::string_view name) {
+    if (role != Role::Service || target == Target::None) {
+        return true;
+    }
+    const auto names = [name](const std::vector<std::string> &list) {
+        return std::find(list.begin(), list.end(), name) != list.end();
+    };
+    return names(scope.services) || (target == Target::Namespace && names(scope.namespaces));
+}
+
+std::string describeScope(const Scope &scope) {
+    const auto join = [](const std::vector<std::string> &list) {
+        std::string text;
+        for (const auto &name : list) {
+            text += (text.empty() ? "" : ", ") + name;
+        }
+        return text;
+    };
+    if (scope.services.empty() && scope.namespaces.empty()) {
+        return "no services";
+    }
+    std::string text = "services " + (scope.services.empty() ? "(none)" : join(scope.services));
+    if (!scope.namespaces.empty()) {
+        text += "; namespaces " + join(scope.namespaces);
+    }
+    return text;
 }
 
 std::string_view roleName(Role role) {

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace aegis::auth {
 
@@ -24,6 +26,32 @@ enum class Access {
 };
 
 bool roleGrants(Role role, Access access);
+
+// What a scoped call concerns, named by the permission table for each RPC.
+enum class Target {
+    // Nothing service-specific: the role alone decides.
+    None,
+    // A service of the registry: the caller acts for one of its instances.
+    Service,
+    // A configuration namespace the caller reads.
+    Namespace,
+};
+
+// What a service token is bound to; empty for every other role. A service's configuration
+// namespace is the one named like the service, so `services` also grants reading those;
+// `namespaces` grants reading further namespaces (shared ones).
+struct Scope {
+    std::vector<std::string> services;
+    std::vector<std::string> namespaces;
+};
+
+// Whether a `role` caller bound to `scope` may act on `name` (a service or a namespace, as
+// `target` says). Roles other than service are not scoped: always true for them.
+bool scopeCovers(Role role, const Scope &scope, Target target, std::string_view name);
+
+// "services orders, payments; namespaces shared": the scope as a PERMISSION_DENIED message names
+// it.
+std::string describeScope(const Scope &scope);
 
 std::string_view roleName(Role role);
 // Accepts "viewer", "operator", "admin", "service".

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <fcntl.h>
 #include <fstream>
 #include <future>
@@ -79,6 +80,12 @@ std::string encode(const TokenInfo &info, const std::string &hash) {
     if (info.expireTime) {
         value["expire_time_ms"] = toMillis(*info.expireTime);
     }
+    if (!info.scope.services.empty()) {
+        value["services"] = info.scope.services;
+    }
+    if (!info.scope.namespaces.empty()) {
+        value["namespaces"] = info.scope.namespaces;
+    }
     return value.dump();
 }
 
@@ -96,6 +103,19 @@ std::optional<std::pair<TokenInfo, std::string>> decode(const store::KeyValue &k
     if (value.contains("expire_time_ms")) {
         info.expireTime = fromMillis(value["expire_time_ms"].get<std::int64_t>());
     }
+    const auto names = [&value](const char *field) {
+        std::vector<std::string> list;
+        if (const auto it = value.find(field); it != value.end() && it->is_array()) {
+            for (const auto &name : *it) {
+                if (name.is_string()) {
+                    list.push_back(name.get<std::string>());
+                }
+            }
+        }
+        return list;
+    };
+    info.scope.services = names("services");
+    info.scope.namespaces = names("namespaces");
     info.createRevision = kv.createRevision;
     info.modRevision = kv.modRevision;
     return std::make_pair(std::move(info), value.value("hash", ""));
@@ -151,7 +171,7 @@ StatusOr<bool> TokenStore::bootstrapAdmin(const std::filesystem::path &tokenFile
     }
     std::promise<StatusOr<CreatedToken>> promise;
     auto future = promise.get_future();
-    create(NewToken{"admin", Role::Admin, "Created on first start", std::nullopt}, "bootstrap",
+    create(NewToken{"admin", Role::Admin, "Created on first start", std::nullopt, {}}, "bootstrap",
            [&promise](StatusOr<CreatedToken> created) { promise.set_value(std::move(created)); });
     auto created = future.get();
     if (!created) {
@@ -190,12 +210,32 @@ void TokenStore::create(const NewToken &token, const std::string &createdBy,
     if (token.ttl && *token.ttl < kMinTokenTtl) {
         return done(invalidArgument("ttl must be at least 60 seconds"));
     }
+    if (token.role == Role::Service && token.scope.services.empty()) {
+        return done(invalidArgument(
+            "services must name at least one service for a token with role service"));
+    }
+    if (token.role != Role::Service &&
+        (!token.scope.services.empty() || !token.scope.namespaces.empty())) {
+        return done(invalidArgument("services and namespaces bind a token with role service; a " +
+                                    std::string(roleName(token.role)) +
+                                    " token must not name any"));
+    }
+    if (token.scope.services.size() > kMaxTokenScopeNames ||
+        token.scope.namespaces.size() > kMaxTokenScopeNames) {
+        return done(invalidArgument("services and namespaces may name at most " +
+                                    std::to_string(kMaxTokenScopeNames) + " entries each"));
+    }
     TokenInfo info;
     info.name = token.name;
     info.role = token.role;
     info.description = token.description;
     info.createdBy = createdBy;
     info.createTime = m_clock->now();
+    info.scope = token.scope;
+    for (auto *names : {&info.scope.services, &info.scope.namespaces}) {
+        std::sort(names->begin(), names->end());
+        names->erase(std::unique(names->begin(), names->end()), names->end());
+    }
     if (token.ttl) {
         info.expireTime = info.createTime + *token.ttl;
     }
@@ -241,6 +281,9 @@ void TokenStore::revoke(const std::string &name,
             return done(notFound("there is no token named '" + name + "'"));
         }
         forget(name);
+        if (m_revoked) {
+            m_revoked(name);
+        }
         done(result->revision);
     });
 }
@@ -291,7 +334,11 @@ std::optional<Principal> TokenStore::authenticate(std::string_view secret) const
     if (it->second.expireTime && *it->second.expireTime <= m_clock->now()) {
         return std::nullopt;
     }
-    return Principal{it->second.name, it->second.role};
+    return Principal{it->second.name, it->second.role, it->second.scope, it->second.expireTime};
+}
+
+void TokenStore::setRevokedListener(std::function<void(const std::string &)> listener) {
+    m_revoked = std::move(listener);
 }
 
 std::size_t TokenStore::count() const {

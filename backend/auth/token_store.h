@@ -22,6 +22,8 @@ struct TokenInfo {
     std::chrono::system_clock::time_point createTime;
     std::string createdBy;
     std::optional<std::chrono::system_clock::time_point> expireTime;
+    // What a service token is bound to; empty for other roles.
+    Scope scope;
     store::Revision createRevision = 0;
     store::Revision modRevision = 0;
 };
@@ -30,6 +32,8 @@ struct TokenInfo {
 struct Principal {
     std::string name;
     Role role = Role::Unspecified;
+    Scope scope;
+    std::optional<std::chrono::system_clock::time_point> expireTime;
 };
 
 struct NewToken {
@@ -37,6 +41,9 @@ struct NewToken {
     Role role = Role::Unspecified;
     std::string description;
     std::optional<std::chrono::seconds> ttl;
+    // Required (at least one service) for the service role, refused for the others. The names
+    // are validated by the caller (service and namespace names belong to other modules).
+    Scope scope;
 };
 
 struct CreatedToken {
@@ -56,6 +63,7 @@ struct TokenPage {
 inline constexpr std::size_t kMaxTokenNameLength = 63;
 inline constexpr std::size_t kMaxTokenDescriptionLength = 256;
 inline constexpr std::chrono::seconds kMinTokenTtl{60};
+inline constexpr std::size_t kMaxTokenScopeNames = 64;
 
 // Bearer tokens, kept under /auth/tokens/<name> in the store with only a SHA-256 hash of each
 // secret. Secrets carry 256 random bits, so a fast hash is enough: there is nothing to
@@ -89,6 +97,10 @@ public:
 
     std::size_t count() const;
 
+    // Called with a token's name once its revocation is durable, on the store's thread, so the
+    // streams it authorised can be ended. Set before serving.
+    void setRevokedListener(std::function<void(const std::string &name)> listener);
+
     static Status validateName(const std::string &name);
 
 private:
@@ -97,6 +109,7 @@ private:
 
     store::Store &m_store;
     ClockPtr m_clock;
+    std::function<void(const std::string &)> m_revoked;
 
     mutable std::shared_mutex m_mutex;
     std::unordered_map<std::string, TokenInfo> m_byHash; // hash -> token

@@ -142,6 +142,32 @@ std::map<std::string, std::string> keyValueFlag(const boost::program_options::va
     return pairs;
 }
 
+std::vector<std::string> nameListFlag(const boost::program_options::variables_map &values,
+                                      const char *name) {
+    std::vector<std::string> names;
+    if (!values.count(name)) {
+        return names;
+    }
+    for (const auto &text : values[name].as<std::vector<std::string>>()) {
+        std::size_t start = 0;
+        for (;;) {
+            const auto end = text.find(',', start);
+            names.push_back(text.substr(start, end - start));
+            if (names.back().empty()) {
+                throw UsageError(std::string("--") + name +
+                                 " must be names separated by commas, e.g. orders,payments, "
+                                 "not \"" +
+                                 text + "\"");
+            }
+            if (end == std::string::npos) {
+                break;
+            }
+            start = end + 1;
+        }
+    }
+    return names;
+}
+
 std::optional<v1::ConfigFormat> parseConfigFormat(std::string_view text) {
     if (text == "text") {
         return v1::CONFIG_FORMAT_TEXT;

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace aegis::cli {
 
@@ -59,6 +60,12 @@ std::optional<std::pair<std::string, std::string>> parseKeyValue(std::string_vie
 // UsageError naming the flag for a value without a key or '=', and for a key given twice.
 std::map<std::string, std::string> keyValueFlag(const boost::program_options::variables_map &values,
                                                 const char *name);
+
+// The names given to the repeatable flag `name`, each value a comma-separated list
+// ("--service orders,payments --service billing"); empty when it is not given. Throws UsageError
+// naming the flag for an empty name.
+std::vector<std::string> nameListFlag(const boost::program_options::variables_map &values,
+                                      const char *name);
 
 // "text", "json", "yaml" or "properties".
 std::optional<v1::ConfigFormat> parseConfigFormat(std::string_view text);

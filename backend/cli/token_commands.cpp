@@ -16,6 +16,25 @@ std::string expiry(const v1::Token &token, std::chrono::system_clock::time_point
     return formatRelative(token.expire_time(), now, "never");
 }
 
+// "services orders, payments; namespaces shared", or "-" for an unscoped token.
+std::string scopeText(const v1::Token &token) {
+    const auto join = [](const auto &names) {
+        std::string text;
+        for (const auto &name : names) {
+            text += (text.empty() ? "" : ", ") + name;
+        }
+        return text;
+    };
+    if (token.services_size() == 0 && token.namespaces_size() == 0) {
+        return "-";
+    }
+    std::string text = "services " + join(token.services());
+    if (token.namespaces_size() > 0) {
+        text += "; namespaces " + join(token.namespaces());
+    }
+    return text;
+}
+
 int runCreate(CommandContext &context, const po::variables_map &values) {
     v1::CreateTokenRequest request;
     request.set_name(values["name"].as<std::string>());
@@ -25,6 +44,18 @@ int runCreate(CommandContext &context, const po::variables_map &values) {
                          values["role"].as<std::string>() + "\"");
     }
     request.set_role(*role);
+    const auto services = nameListFlag(values, "service");
+    const auto namespaces = nameListFlag(values, "namespace");
+    if (*role == v1::ROLE_SERVICE && services.empty()) {
+        throw UsageError("--role service needs --service NAME[,NAME...]: the services the token "
+                         "may act for");
+    }
+    if (*role != v1::ROLE_SERVICE && (!services.empty() || !namespaces.empty())) {
+        throw UsageError("--service and --namespace bind a token with --role service; a " +
+                         roleName(*role) + " token is not bound to services");
+    }
+    request.mutable_services()->Add(services.begin(), services.end());
+    request.mutable_namespaces()->Add(namespaces.begin(), namespaces.end());
     if (values.count("description")) {
         request.set_description(values["description"].as<std::string>());
     }
@@ -46,6 +77,9 @@ int runCreate(CommandContext &context, const po::variables_map &values) {
     const auto &token = response.token();
     auto &out = context.out();
     out << "Created token \"" << token.name() << "\" with role " << roleName(token.role());
+    if (token.services_size() > 0) {
+        out << " for " << scopeText(token);
+    }
     if (token.has_expire_time()) {
         out << ", expiring " << formatTimestamp(token.expire_time()) << " ("
             << formatRelative(token.expire_time(), context.now()) << ")";
@@ -79,9 +113,9 @@ int runList(CommandContext &context, const po::variables_map &) {
         context.printJson(all);
         return 0;
     }
-    TextTable table({"NAME", "ROLE", "CREATED", "EXPIRES", "CREATOR", "DESCRIPTION"});
+    TextTable table({"NAME", "ROLE", "SCOPE", "CREATED", "EXPIRES", "CREATOR", "DESCRIPTION"});
     for (const auto &token : all.tokens()) {
-        table.addRow({token.name(), roleName(token.role()),
+        table.addRow({token.name(), roleName(token.role()), scopeText(token),
                       formatRelative(token.create_time(), context.now()),
                       expiry(token, context.now()), token.created_by(), token.description()});
     }
@@ -119,8 +153,8 @@ int runWhoAmI(CommandContext &context, const po::variables_map &) {
         return 0;
     }
     const auto &token = response.token();
-    TextTable table({"NAME", "ROLE", "CREATED", "EXPIRES", "CREATOR", "DESCRIPTION"});
-    table.addRow({token.name(), roleName(token.role()),
+    TextTable table({"NAME", "ROLE", "SCOPE", "CREATED", "EXPIRES", "CREATOR", "DESCRIPTION"});
+    table.addRow({token.name(), roleName(token.role()), scopeText(token),
                   formatRelative(token.create_time(), context.now()), expiry(token, context.now()),
                   token.created_by(), token.description()});
     table.print(context.out());
@@ -136,14 +170,25 @@ void declareName(CommandFlags &flags) {
 
 std::vector<Command> tokenCommands() {
     return {
-        {"tokens create", "NAME --role ROLE [--description TEXT] [--ttl DURATION] [flags]",
-         "Creates a token and prints its secret, once.",
+        {"tokens create",
+         "NAME --role ROLE [--service NAMES] [--namespace NAMES] [--description TEXT] "
+         "[--ttl DURATION] [flags]",
+         "Creates a token and prints its secret, once. A service token is bound to the services "
+         "it runs as (--service, required with --role service).",
          [](CommandFlags &flags) {
              declareName(flags);
              // clang-format off
              flags.visible.add_options()
                  ("role", po::value<std::string>()->required()->value_name("ROLE"),
                      "viewer, operator, admin or service")
+                 ("service", po::value<std::vector<std::string>>()->composing()
+                      ->value_name("NAMES"),
+                     "with --role service: the services (comma-separated, repeatable) whose "
+                     "instances the token may register, keep alive and report for, and whose "
+                     "configuration namespaces it may read")
+                 ("namespace", po::value<std::vector<std::string>>()->composing()
+                      ->value_name("NAMES"),
+                     "with --role service: further configuration namespaces it may read")
                  ("description", po::value<std::string>()->value_name("TEXT"),
                      "free text, up to 256 characters")
                  ("ttl", po::value<std::string>()->value_name("DURATION"),

@@ -212,6 +212,7 @@ struct Daemon::Parts {
     std::unique_ptr<rollout::RolloutController> rollouts;
     api::StreamCloser streams;
     api::CallTracker calls;
+    std::unique_ptr<api::FailedAuthLimiter> failedAuth;
     std::unique_ptr<api::RpcMetrics> rpcMetrics;
     std::unique_ptr<api::ApiContext> api;
     std::unique_ptr<api::SystemServiceImpl> systemService;
@@ -232,6 +233,7 @@ struct Daemon::Parts {
     std::unique_ptr<boost::asio::steady_timer> compactionTimer;
     std::unique_ptr<boost::asio::steady_timer> leaseTimer;
     std::unique_ptr<boost::asio::steady_timer> healthSweepTimer;
+    std::unique_ptr<boost::asio::steady_timer> apiSweepTimer;
 
     std::once_flag shutdownOnce;
     // Orders the store's readiness reports against shutdown's "not ready".
@@ -380,9 +382,12 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
 
     p.rpcMetrics = std::make_unique<api::RpcMetrics>(*p.metricsRegistry);
+    p.failedAuth = std::make_unique<api::FailedAuthLimiter>(p.clock);
     p.api = std::make_unique<api::ApiContext>(api::ApiContext{
         *p.store, *p.hub, *p.tokens, *p.audit, *p.registry, p.streams, p.calls, *p.rpcMetrics,
-        p.clock, api::DaemonInfo{AEGIS_VERSION, p.clock->now(), std::chrono::steady_clock::now()}});
+        *p.failedAuth, p.clock,
+        api::DaemonInfo{AEGIS_VERSION, p.clock->now(), std::chrono::steady_clock::now()}});
+    p.tokens->setRevokedListener([&p](const std::string &name) { p.api->tokenRevoked(name); });
     p.systemService = std::make_unique<api::SystemServiceImpl>(*p.api);
     p.authService = std::make_unique<api::AuthServiceImpl>(*p.api);
     p.auditService = std::make_unique<api::AuditServiceImpl>(*p.api);
@@ -455,6 +460,9 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.healthSweepTimer = std::make_unique<boost::asio::steady_timer>(p.io);
     p.every(*p.healthSweepTimer, std::chrono::milliseconds(100),
             [&p] { p.healthMonitor->sweep(); });
+    // Streams of an expired token end within 200 ms of its expiry.
+    p.apiSweepTimer = std::make_unique<boost::asio::steady_timer>(p.io);
+    p.every(*p.apiSweepTimer, std::chrono::milliseconds(200), [&p] { p.api->sweep(); });
 
     p.server->GetHealthCheckService()->SetServingStatus(true);
     p.http->setReady(true);

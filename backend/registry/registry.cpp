@@ -731,6 +731,23 @@ std::optional<Instance> Registry::instance(const std::string &service,
     return it->second;
 }
 
+std::vector<std::string> Registry::leaseServices(LeaseId id) const {
+    std::shared_lock lock(m_mutex);
+    std::vector<std::string> services;
+    const auto keys = m_instancesByLease.find(id);
+    if (keys == m_instancesByLease.end()) {
+        return services;
+    }
+    for (const auto &key : keys->second) {
+        const auto it = m_instances.find(key);
+        if (it != m_instances.end() &&
+            std::find(services.begin(), services.end(), it->second.service) == services.end()) {
+            services.push_back(it->second.service);
+        }
+    }
+    return services;
+}
+
 StatusOr<Page<Service>> Registry::listServices(std::size_t pageSize,
                                                const std::string &pageToken) const {
     std::shared_lock lock(m_mutex);

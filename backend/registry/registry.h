@@ -217,6 +217,8 @@ public:
     // replacing it returns, the old listener is not running and will not be called again.
     void setInstanceListener(InstanceListener listener);
     std::optional<Instance> instance(const std::string &service, const std::string &id) const;
+    // The services of the instances lease `id` carries, each once (empty: none, or no lease).
+    std::vector<std::string> leaseServices(LeaseId id) const;
 
     std::size_t serviceCount() const;
     std::size_t instanceCount() const;

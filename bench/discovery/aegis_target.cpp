@@ -106,6 +106,12 @@ AegisTarget::AegisTarget(const std::vector<std::string> &daemonArgs) {
     v1::CreateTokenRequest request;
     request.set_name("bench-discovery");
     request.set_role(v1::ROLE_SERVICE);
+    // Every service the registration and renewal loads use.
+    for (int i = 0; i < 16; ++i) {
+        request.add_services("bench-reg-" + std::to_string(i));
+    }
+    request.add_services("bench-renew");
+    request.add_services(kWatchedService);
     v1::CreateTokenResponse response;
     const auto status = auth->CreateToken(&context, request, &response);
     if (!status.ok()) {

@@ -355,6 +355,7 @@ public:
         aegis::v1::CreateTokenRequest request;
         request.set_name(service + "-fleet");
         request.set_role(aegis::v1::ROLE_SERVICE);
+        request.add_services(service);
         aegis::v1::CreateTokenResponse response;
         grpc::ClientContext context;
         withDeadline(context);

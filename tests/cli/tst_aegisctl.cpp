@@ -56,6 +56,7 @@ private slots:
     void defaultsFromEnvironment();
     void tokenLifecycle();
     void createPrintsSecretOnce();
+    void serviceTokenBoundToServices();
     void revokeUnknownIsNotFound();
     void auditListFilters();
     void auditListFollowsPages();
@@ -210,6 +211,31 @@ void TestAegisctl::tokenLifecycle() {
     QVERIFY(ctl({"tokens", "list"}).out.find("ci-viewer") == std::string::npos);
 }
 
+void TestAegisctl::serviceTokenBoundToServices() {
+    const auto created = ctlJson({"tokens", "create", "orders-fleet", "--role", "service",
+                                  "--service", "orders,payments", "--namespace", "shared"});
+    QVERIFY(created.is_object());
+    const auto &token = created.at("token");
+    QCOMPARE(token.at("services"), json::array({"orders", "payments"}));
+    QCOMPARE(token.at("namespaces"), json::array({"shared"}));
+    const auto secret = created.value("secret", "");
+
+    // The scope shows in the listing and in whoami.
+    const auto table = ctl({"tokens", "list"});
+    CHECK_EXIT(table, 0);
+    QVERIFY2(table.out.find("services orders, payments; namespaces shared") != std::string::npos,
+             table.out.c_str());
+    const auto whoami = ctl({"whoami"}, secret);
+    CHECK_EXIT(whoami, 0);
+    QVERIFY2(whoami.out.find("services orders, payments") != std::string::npos, whoami.out.c_str());
+
+    // The daemon checks names like it does everywhere else.
+    const auto badName =
+        ctl({"tokens", "create", "bad-fleet", "--role", "service", "--service", "Orders"});
+    CHECK_EXIT(badName, 1);
+    QVERIFY2(badName.err.starts_with("error: INVALID_ARGUMENT: services[0]"), badName.err.c_str());
+}
+
 void TestAegisctl::createPrintsSecretOnce() {
     const auto result = ctl({"tokens", "create", "deploy-bot", "--role", "operator"});
     CHECK_EXIT(result, 0);
@@ -354,6 +380,14 @@ void TestAegisctl::usageErrors_data() {
     QTest::newRow("bad ttl") << QStringList{"tokens", "create", "x",      "--role",
                                             "viewer", "--ttl",  "forever"}
                              << "--ttl";
+    QTest::newRow("service role without services")
+        << QStringList{"tokens", "create", "x", "--role", "service"} << "--service";
+    QTest::newRow("services for a viewer")
+        << QStringList{"tokens", "create", "x", "--role", "viewer", "--service", "orders"}
+        << "--service";
+    QTest::newRow("empty service name")
+        << QStringList{"tokens", "create", "x", "--role", "service", "--service", "orders,"}
+        << "--service";
     QTest::newRow("extra argument") << QStringList{"tokens", "revoke", "a", "b"} << "error:";
     QTest::newRow("bad outcome") << QStringList{"audit", "list", "--outcome", "maybe"}
                                  << "--outcome";
@@ -376,7 +410,7 @@ void TestAegisctl::helpForEveryCommand_data() {
     QTest::newRow("help command") << QStringList{"help", "audit", "list"} << "--outcome";
     QTest::newRow("group") << QStringList{"tokens", "--help"} << "revoke";
     QTest::newRow("status") << QStringList{"status", "--help"} << "usage: aegisctl status";
-    QTest::newRow("tokens create") << QStringList{"tokens", "create", "--help"} << "--ttl";
+    QTest::newRow("tokens create") << QStringList{"tokens", "create", "--help"} << "--service";
     QTest::newRow("tokens list") << QStringList{"tokens", "list", "-h"} << "usage:";
     QTest::newRow("tokens revoke") << QStringList{"tokens", "revoke", "--help"} << "NAME";
     QTest::newRow("audit list") << QStringList{"audit", "list", "--help"} << "--limit";

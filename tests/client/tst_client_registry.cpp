@@ -85,7 +85,13 @@ std::string ClientRegistryTest::createToken(const std::string &address,
                                             const std::string &adminToken, const std::string &name,
                                             aegis::v1::Role role) {
     std::string secret;
-    return testing::createToken(channel(address, adminToken), name, role, &secret).ok()
+    // Service tokens act for every service these tests register.
+    const std::vector<std::string> services = {"cart",   "ghost", "inventory", "maps",
+                                               "orders", "pay",   "search",    "shop"};
+    return testing::createToken(channel(address, adminToken), name, role, &secret,
+                                role == aegis::v1::ROLE_SERVICE ? services
+                                                                : std::vector<std::string>{})
+                   .ok()
                ? secret
                : std::string();
 }

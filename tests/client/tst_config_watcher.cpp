@@ -294,7 +294,13 @@ std::string ConfigWatcherTest::createToken(const std::string &address,
                                            const std::string &adminToken, const std::string &name,
                                            aegis::v1::Role role) {
     std::string secret;
-    return testing::createToken(testing::channelFor(address, adminToken), name, role, &secret).ok()
+    // Service tokens act for the watching instances' service and read the shared namespace.
+    const bool service = role == aegis::v1::ROLE_SERVICE;
+    return testing::createToken(
+               testing::channelFor(address, adminToken), name, role, &secret,
+               service ? std::vector<std::string>{"checkout"} : std::vector<std::string>{},
+               service ? std::vector<std::string>{"shop"} : std::vector<std::string>{})
+                   .ok()
                ? secret
                : std::string();
 }

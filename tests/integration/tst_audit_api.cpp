@@ -42,6 +42,9 @@ grpc::Status createToken(const ApiClients &clients, const std::string &name, Rol
     CreateTokenRequest request;
     request.set_name(name);
     request.set_role(role);
+    if (role == ROLE_SERVICE) {
+        request.add_services("audited");
+    }
     CreateTokenResponse response;
     const grpc::Status status = clients.auth->CreateToken(&context, request, &response);
     if (revision) {

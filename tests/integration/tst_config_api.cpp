@@ -112,7 +112,9 @@ private:
                          const std::string &content, std::int64_t base,
                          v1::ConfigFormat format = v1::CONFIG_FORMAT_JSON,
                          v1::PublishConfigResponse *out = nullptr, bool secret = false);
-    std::unique_ptr<v1::ConfigService::Stub> stubFor(const std::string &name, v1::Role role);
+    std::unique_ptr<v1::ConfigService::Stub>
+    stubFor(const std::string &name, v1::Role role, const std::vector<std::string> &services = {},
+            const std::vector<std::string> &namespaces = {});
 
     std::unique_ptr<testing::DaemonProcess> m_daemon;
     std::shared_ptr<grpc::Channel> m_admin;
@@ -134,10 +136,12 @@ void ConfigApiTest::cleanupTestCase() {
     }
 }
 
-std::unique_ptr<v1::ConfigService::Stub> ConfigApiTest::stubFor(const std::string &name,
-                                                                v1::Role role) {
+std::unique_ptr<v1::ConfigService::Stub>
+ConfigApiTest::stubFor(const std::string &name, v1::Role role,
+                       const std::vector<std::string> &services,
+                       const std::vector<std::string> &namespaces) {
     std::string secret;
-    const auto status = testing::createToken(m_admin, name, role, &secret);
+    const auto status = testing::createToken(m_admin, name, role, &secret, services, namespaces);
     if (!status.ok()) {
         return nullptr;
     }
@@ -262,7 +266,8 @@ void ConfigApiTest::rolesAndSecrets() {
     QVERIFY(publish(*m_operator, item, password, 0, v1::CONFIG_FORMAT_TEXT, nullptr, true).ok());
 
     auto viewer = stubFor("vera", v1::ROLE_VIEWER);
-    auto service = stubFor("payments-svc", v1::ROLE_SERVICE);
+    // The service reads "prod" because it was granted: its own namespace would be "payments".
+    auto service = stubFor("payments-svc", v1::ROLE_SERVICE, {"payments"}, {"prod"});
     QVERIFY(viewer && service);
     QCOMPARE(publish(*viewer, ref("prod", "payments", "x.json"), "{}", 0).error_code(),
              grpc::StatusCode::PERMISSION_DENIED);

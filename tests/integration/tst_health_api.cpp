@@ -114,7 +114,9 @@ void HealthApiTest::startDaemon(const std::string &yaml) {
     m_daemon = std::move(*daemon);
     m_admin = testing::channelFor(m_daemon->grpcAddress(), m_daemon->adminToken());
     std::string secret;
-    QVERIFY(testing::createToken(m_admin, "svc", aegis::v1::ROLE_SERVICE, &secret).ok());
+    QVERIFY(testing::createToken(m_admin, "svc", aegis::v1::ROLE_SERVICE, &secret,
+                                 {"batch", "checkout", "pay", "web"})
+                .ok());
     m_service = testing::channelFor(m_daemon->grpcAddress(), secret);
     m_health = aegis::v1::HealthService::NewStub(m_admin);
     m_registry = aegis::v1::RegistryService::NewStub(m_admin);

@@ -88,7 +88,7 @@ void RolloutApiTest::init() {
     startDaemon();
     std::string secret;
     const grpc::Status created =
-        testing::createToken(m_channel, "fleet", aegis::v1::ROLE_SERVICE, &secret);
+        testing::createToken(m_channel, "fleet", aegis::v1::ROLE_SERVICE, &secret, {"shop"});
     QVERIFY2(created.ok(), describe(created).c_str());
     m_tokenFile = m_dir->path() / "fleet.token";
     std::ofstream(m_tokenFile) << secret << "\n";

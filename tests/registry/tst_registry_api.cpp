@@ -120,7 +120,11 @@ void RegistryApiTest::initTestCase() {
     for (auto [name, role, secret] :
          {std::tuple{"checkout-svc", aegis::v1::ROLE_SERVICE, &m_serviceToken},
           std::tuple{"oncall", aegis::v1::ROLE_OPERATOR, &m_operatorToken}}) {
-        QVERIFY(testing::createToken(admin, name, role, secret).ok());
+        const std::vector<std::string> services =
+            role == aegis::v1::ROLE_SERVICE
+                ? std::vector<std::string>{"checkout", "inventory", "payments"}
+                : std::vector<std::string>{};
+        QVERIFY(testing::createToken(admin, name, role, secret, services).ok());
     }
 }
 

@@ -203,6 +203,9 @@ void SampleFleetTest::initTestCase() {
     aegis::v1::CreateTokenRequest request;
     request.set_name("shop-fleet");
     request.set_role(aegis::v1::ROLE_SERVICE);
+    request.add_services("shop");
+    // The demo's configuration lives in the shared namespace "demo" (demo/<service>/...).
+    request.add_namespaces("demo");
     aegis::v1::CreateTokenResponse response;
     const grpc::Status status = auth->CreateToken(&context, request, &response);
     QVERIFY2(status.ok(), status.error_message().c_str());

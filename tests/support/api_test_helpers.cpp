@@ -16,13 +16,17 @@ std::shared_ptr<grpc::Channel> channelFor(const std::string &address, const std:
 }
 
 grpc::Status createToken(const std::shared_ptr<grpc::Channel> &channel, const std::string &name,
-                         aegis::v1::Role role, std::string *secret) {
+                         aegis::v1::Role role, std::string *secret,
+                         const std::vector<std::string> &services,
+                         const std::vector<std::string> &namespaces) {
     auto auth = aegis::v1::AuthService::NewStub(channel);
     grpc::ClientContext context;
     client::setTimeout(context, std::chrono::seconds(10));
     aegis::v1::CreateTokenRequest request;
     request.set_name(name);
     request.set_role(role);
+    request.mutable_services()->Add(services.begin(), services.end());
+    request.mutable_namespaces()->Add(namespaces.begin(), namespaces.end());
     aegis::v1::CreateTokenResponse response;
     const grpc::Status status = auth->CreateToken(&context, request, &response);
     if (status.ok()) {

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace aegis::testing {
 
@@ -18,7 +19,10 @@ std::shared_ptr<grpc::Channel> channelFor(const std::string &address, const std:
 
 // Creates the token `name` with `role` through `channel`, which must carry an admin token, with a
 // 10 s deadline; on success stores the token's secret in `*secret`.
+// `services` binds a ROLE_SERVICE token (required for it); `namespaces` grants it more.
 grpc::Status createToken(const std::shared_ptr<grpc::Channel> &channel, const std::string &name,
-                         aegis::v1::Role role, std::string *secret);
+                         aegis::v1::Role role, std::string *secret,
+                         const std::vector<std::string> &services = {},
+                         const std::vector<std::string> &namespaces = {});
 
 } // namespace aegis::testing

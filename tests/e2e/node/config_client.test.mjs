@@ -139,7 +139,13 @@ describe('the configuration center from Node.js (grpc-js + proto-loader)', () =>
     const created = await unary(
       auth,
       'CreateToken',
-      { name: 'checkout-node', role: 'ROLE_SERVICE', description: 'Node.js config e2e test' },
+      {
+        name: 'checkout-node',
+        role: 'ROLE_SERVICE',
+        description: 'Node.js config e2e test',
+        services: [SERVICE],
+        namespaces: [REF.namespace],
+      },
       daemon.adminToken,
     );
     serviceToken = created.secret;

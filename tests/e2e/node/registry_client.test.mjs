@@ -254,7 +254,12 @@ describe('aegisd from Node.js (grpc-js + proto-loader)', () => {
     const created = await unary(
       auth,
       'CreateToken',
-      { name: 'e2e-node-service', role: 'ROLE_SERVICE', description: 'Node.js e2e test' },
+      {
+        name: 'e2e-node-service',
+        role: 'ROLE_SERVICE',
+        description: 'Node.js e2e test',
+        services: [SERVICE],
+      },
       daemon.adminToken,
     );
     assert.equal(created.token.name, 'e2e-node-service');
