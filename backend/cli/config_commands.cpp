@@ -794,7 +794,7 @@ bool useColour(CommandContext &context, const std::string &mode) {
     }
     const char *noColor = std::getenv("NO_COLOR");
     const char *term = std::getenv("TERM");
-    return &context.out() == &std::cout && ::isatty(STDOUT_FILENO) &&
+    return writesTo(context.out(), std::cout.rdbuf()) && ::isatty(STDOUT_FILENO) &&
            (noColor == nullptr || *noColor == '\0') &&
            (term == nullptr || std::string_view(term) != "dumb");
 }
@@ -815,7 +815,10 @@ void printDiff(std::ostream &out, const std::string &diff, bool colour) {
             }
         }
         if (escape != nullptr) {
-            out << escape << line << "\033[0m\n";
+            writeStyle(out, escape);
+            out << line;
+            writeStyle(out, "\033[0m");
+            out << "\n";
         } else {
             out << line << "\n";
         }
