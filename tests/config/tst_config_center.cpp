@@ -61,9 +61,11 @@ private slots:
     void hostileSchemasAndDocumentsAreRefused();
     void approvalCannotBeBypassed();
     void aLostKeyStopsTheStart();
+    void secretFingerprintsAreKeyed();
 
 private:
     void open();
+    Status ackNow(const ItemRef &ref, const std::string &instance, std::int64_t version);
     StatusOr<PublishResult> publishNow(std::vector<Change> changes,
                                        const std::string &author = "ann");
 
@@ -95,6 +97,14 @@ void ConfigCenterTest::cleanup() {
     m_config.reset();
     m_store.reset();
     m_dir.reset();
+}
+
+Status ConfigCenterTest::ackNow(const ItemRef &ref, const std::string &instance,
+                                std::int64_t version) {
+    std::promise<Status> promise;
+    m_config->ack(ref, "checkout", instance, version, "",
+                  [&](StatusOr<store::Revision> result) { promise.set_value(result.status()); });
+    return promise.get_future().get();
 }
 
 StatusOr<PublishResult> ConfigCenterTest::publishNow(std::vector<Change> changes,
@@ -416,6 +426,63 @@ void ConfigCenterTest::secretsAreEncryptedAtRest() {
     QCOMPARE(m_secrets->open(m_secrets->seal("x")).value(), std::string("x"));
 }
 
+void ConfigCenterTest::secretFingerprintsAreKeyed() {
+    const std::string password = "hunter2";
+    const std::string unkeyed = ConfigCenter::sha256Hex(password);
+    Change secret = change({"prod", "payments", "api.key"}, password, 0, Format::Text);
+    secret.updateAttributes = true;
+    secret.secret = true;
+    const auto published = publishNow({secret});
+    QVERIFY(published.isOk());
+    const std::string fingerprint = published->items.front().sha256;
+    QCOMPARE(fingerprint, m_secrets->fingerprint(password));
+    QVERIFY(fingerprint != unkeyed);
+    QCOMPARE(fingerprint.size(), std::size_t(64));
+    // Change detection still works: the same content under the same key, the same fingerprint.
+    QCOMPARE(m_config->version(secret.ref, 1)->sha256, fingerprint);
+    // Another key gives another fingerprint.
+    std::array<unsigned char, 32> otherKey{};
+    otherKey.fill(9);
+    QVERIFY(SecretBox::withKey(otherKey)->fingerprint(password) != fingerprint);
+
+    auto recordsHold = [&](const std::string &text) {
+        for (const char *prefix : {"/config/items/", "/config/versions/"}) {
+            const auto records = m_store->rangePrefix(prefix);
+            for (const auto &kv : records->kvs) {
+                if (kv.value.find(text) != std::string::npos) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    };
+    QVERIFY(!recordsHold(unkeyed));
+
+    // Records written before fingerprints were keyed are rekeyed when the configuration loads.
+    for (const char *key : {"/config/items/prod/payments/api.key",
+                            "/config/versions/prod/payments/api.key/0000000001"}) {
+        const auto stored = m_store->get(key);
+        QVERIFY(stored.isOk() && stored->kvs.size() == 1);
+        std::string legacy = stored->kvs.front().value;
+        legacy.replace(legacy.find(fingerprint), fingerprint.size(), unkeyed);
+        store::Transaction txn;
+        txn.put(key, legacy);
+        QVERIFY(m_store->commit(std::move(txn)).isOk());
+    }
+    QVERIFY(recordsHold(unkeyed));
+    m_store->close();
+    m_config.reset();
+    m_store.reset();
+    open();
+    QVERIFY(!recordsHold(unkeyed));
+    QCOMPARE(m_config->item(secret.ref)->sha256, fingerprint);
+    QCOMPARE(m_config->version(secret.ref, 1)->sha256, fingerprint);
+    Change next = secret;
+    next.content = "hunter3";
+    next.baseVersion = 1;
+    QVERIFY2(publishNow({next}).isOk(), "the rekeyed item is still published with its revision");
+}
+
 void ConfigCenterTest::exportImportRoundTrip() {
     Change a = change({"prod", "checkout", "app.yaml"}, "greeting: hello\nlatency: 8ms\n", 0,
                       Format::Yaml);
@@ -450,13 +517,24 @@ void ConfigCenterTest::appliedStatusSummarises() {
     QVERIFY(publishNow({change(kDb, R"({"v":1})", 0)}).isOk());
     QVERIFY(publishNow({change(kDb, R"({"v":2})", 1)}).isOk());
     for (int i = 1; i <= 3; ++i) {
-        QVERIFY(m_config->ack(kDb, "checkout", "checkout-" + std::to_string(i), 2, "").isOk());
+        QVERIFY(ackNow(kDb, "checkout-" + std::to_string(i), 2).isOk());
     }
-    QVERIFY(m_config->ack(kDb, "checkout", "checkout-4", 1, "").isOk());
+    QVERIFY(ackNow(kDb, "checkout-4", 1).isOk());
     const auto status = m_config->applied(kDb);
     QCOMPARE(status.instances.size(), std::size_t(4));
     QCOMPARE(status.summary, std::string("3 of 4 on v2; checkout-4 still on v1"));
-    QCOMPARE(m_config->ack({"prod", "x", "nothing"}, "s", "i", 1, "").code(), StatusCode::NotFound);
+    QCOMPARE(ackNow({"prod", "x", "nothing"}, "i", 1).code(), StatusCode::NotFound);
+    // A version that was never given out is no acknowledgement.
+    const Status ghost = ackNow(kDb, "checkout-5", 3);
+    QCOMPARE(ghost.code(), StatusCode::NotFound);
+    QVERIFY2(ghost.message().find("no version 3") != std::string::npos, ghost.message().c_str());
+
+    // Durable once acknowledged: a reopened store has it.
+    m_store->close();
+    m_config.reset();
+    m_store.reset();
+    open();
+    QCOMPARE(m_config->applied(kDb).summary, std::string("3 of 4 on v2; checkout-4 still on v1"));
 }
 
 void ConfigCenterTest::unifiedDiff() {
