@@ -10,7 +10,11 @@
 #include <QtTest>
 
 #include <fstream>
+#include <functional>
 #include <future>
+#include <mutex>
+#include <optional>
+#include <vector>
 
 using namespace aegis;
 using namespace aegis::config;
@@ -35,6 +39,57 @@ std::string readAll(const std::filesystem::path &path) {
     std::ifstream in(path, std::ios::binary);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
+
+// A store whose commits become durable at once but whose callbacks wait until release(): the
+// moment between a change being in the store and in the configuration center's cache, held open.
+class HeldCallbackStore final : public store::Store {
+public:
+    explicit HeldCallbackStore(store::Store &inner)
+        : m_inner(inner) {}
+
+    void commitAsync(store::Transaction txn, store::CommitCallback done) override {
+        auto result = m_inner.commit(std::move(txn));
+        std::lock_guard lock(m_mutex);
+        m_held.emplace_back([result = std::move(result), done = std::move(done)]() mutable {
+            done(std::move(result));
+        });
+    }
+    // Runs the held callbacks, oldest first.
+    void release() {
+        std::vector<std::function<void()>> held;
+        {
+            std::lock_guard lock(m_mutex);
+            held.swap(m_held);
+        }
+        for (auto &callback : held) {
+            callback();
+        }
+    }
+    StatusOr<store::RangeResult> range(const store::RangeRequest &request) const override {
+        return m_inner.range(request);
+    }
+    StatusOr<std::int64_t> count(const store::RangeRequest &request) const override {
+        return m_inner.count(request);
+    }
+    StatusOr<std::vector<store::Event>> events(store::Revision from, store::Revision to,
+                                               const std::string &prefix,
+                                               std::size_t limit) const override {
+        return m_inner.events(from, to, prefix, limit);
+    }
+    store::Revision currentRevision() const override { return m_inner.currentRevision(); }
+    store::Revision compactRevision() const override { return m_inner.compactRevision(); }
+    Status compact(store::Revision revision) override { return m_inner.compact(revision); }
+    void setEventListener(store::EventListener listener) override {
+        m_inner.setEventListener(std::move(listener));
+    }
+    std::string kind() const override { return "held"; }
+    void close() override {}
+
+private:
+    store::Store &m_inner;
+    std::mutex m_mutex;
+    std::vector<std::function<void()>> m_held;
+};
 
 } // namespace
 
@@ -62,6 +117,7 @@ private slots:
     void approvalCannotBeBypassed();
     void aLostKeyStopsTheStart();
     void secretFingerprintsAreKeyed();
+    void readsServeTheRevisionTheyReflect();
 
 private:
     void open();
@@ -481,6 +537,45 @@ void ConfigCenterTest::secretFingerprintsAreKeyed() {
     next.content = "hunter3";
     next.baseVersion = 1;
     QVERIFY2(publishNow({next}).isOk(), "the rekeyed item is still published with its revision");
+}
+
+void ConfigCenterTest::readsServeTheRevisionTheyReflect() {
+    HeldCallbackStore held(*m_store);
+    ConfigCenter config(held, *m_secrets, std::make_shared<SystemClock>());
+    QVERIFY(config.load().isOk());
+    auto publish = [&](const std::string &content, std::int64_t base) {
+        auto result = std::make_shared<std::optional<StatusOr<PublishResult>>>();
+        config.publish({change(kDb, content, base)}, "test", Author{"ann", false},
+                       [result](StatusOr<PublishResult> published) { *result = published; });
+        return result;
+    };
+    const auto first = publish(R"({"v":1})", 0);
+    held.release();
+    QVERIFY(*first && (*first)->isOk());
+    const store::Revision firstRevision = (**first)->revision;
+
+    // The second version is durable, but not yet in the cache: reads answer the first version
+    // with a revision before the second, so a watch from revision + 1 delivers it.
+    const auto second = publish(R"({"v":2})", 1);
+    QVERIFY(!*second);
+    const store::Revision secondRevision = m_store->currentRevision();
+    QVERIFY(secondRevision > firstRevision);
+    store::Revision at = 0;
+    QCOMPARE(config.item(kDb, &at)->version, std::int64_t(1));
+    QVERIFY2(at >= firstRevision && at < secondRevision, std::to_string(at).c_str());
+    const auto page = config.listItems("prod", "", 10, "");
+    QVERIFY(page.isOk());
+    QCOMPARE(page->items.front().version, std::int64_t(1));
+    QVERIFY2(page->revision < secondRevision, std::to_string(page->revision).c_str());
+    QVERIFY(config.applied(kDb).revision < secondRevision);
+    config.namespaces(&at);
+    QVERIFY(at < secondRevision);
+
+    held.release();
+    QVERIFY(*second && (*second)->isOk());
+    QCOMPARE(config.item(kDb, &at)->version, std::int64_t(2));
+    QVERIFY(at >= secondRevision);
+    QVERIFY(config.listItems("prod", "", 10, "")->revision >= secondRevision);
 }
 
 void ConfigCenterTest::exportImportRoundTrip() {
