@@ -498,7 +498,7 @@ int runGet(CommandContext &context, const po::variables_map &values) {
             if (version.masked()) {
                 return maskedError();
             }
-            context.out() << version.content();
+            writeData(context.out(), version.content());
             return 0;
         }
         if (context.format() == OutputFormat::Json) {
@@ -536,7 +536,7 @@ int runGet(CommandContext &context, const po::variables_map &values) {
         if (item.masked()) {
             return maskedError();
         }
-        context.out() << item.content();
+        writeData(context.out(), item.content());
         return 0;
     }
     if (context.format() == OutputFormat::Json) {
@@ -1681,14 +1681,15 @@ std::vector<Command> configCommands() {
          },
          guarded(runList)},
         {"config get", "NAMESPACE/GROUP/KEY [--version N] [--raw] [flags]",
-         "Shows an item's content and metadata (--raw: the content only, for scripts).",
+         "Shows an item's content and metadata (--raw: the content only, for scripts; escaped "
+         "on a terminal).",
          [](CommandFlags &flags) {
              declareItem(flags);
              // clang-format off
              flags.visible.add_options()
                  ("version", po::value<std::string>()->value_name("N"),
                      "an earlier version (default: the published one)")
-                 ("raw", po::bool_switch(), "print only the content, byte for byte");
+                 ("raw", po::bool_switch(), "print only the content, byte for byte (escaped on a terminal)");
              // clang-format on
          },
          guarded(runGet)},

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <iostream>
+#include <unistd.h>
 
 namespace aegis::cli {
 namespace {
@@ -180,11 +182,20 @@ void EscapingStreamBuf::drain(bool all) {
     m_pending.erase(0, end);
 }
 
-void writeStyle(std::ostream &out, std::string_view sequence) {
+void writeStyle(std::ostream &out, std::string_view bytes) {
     if (auto *escaping = dynamic_cast<EscapingStreamBuf *>(out.rdbuf())) {
-        escaping->writeVerbatim(sequence);
+        escaping->writeVerbatim(bytes);
     } else {
-        out << sequence;
+        out << bytes;
+    }
+}
+
+void writeData(std::ostream &out, std::string_view bytes) {
+    const bool terminal = writesTo(out, std::cout.rdbuf()) && ::isatty(STDOUT_FILENO);
+    if (terminal) {
+        out << bytes;
+    } else {
+        writeStyle(out, bytes);
     }
 }
 

@@ -56,9 +56,13 @@ private:
     std::string m_pending;
 };
 
-// Writes a terminal control sequence of aegisctl's own (a colour) to `out` as it is, also when
-// `out` escapes through an EscapingStreamBuf.
-void writeStyle(std::ostream &out, std::string_view sequence);
+// Writes `bytes` to `out` as they are, also when `out` escapes through an EscapingStreamBuf: for
+// aegisctl's own control sequences (colours) only.
+void writeStyle(std::ostream &out, std::string_view bytes);
+
+// Writes data the user asked for byte for byte (config get --raw): as it is into a pipe or a file,
+// escaped (keeping its lines) on a terminal, where it would otherwise drive the terminal.
+void writeData(std::ostream &out, std::string_view bytes);
 
 // Whether `out` ends at `target` (directly or through an EscapingStreamBuf).
 bool writesTo(const std::ostream &out, const std::streambuf *target);

@@ -741,6 +741,10 @@ void TestAegisctlConfig::controlCharactersAreEscaped() {
     QVERIFY2(contains(got.out, "\\u001b[2J\\u001b]0;pwned\\u0007hello\\u000dworld\r\nline two"),
              got.out.c_str());
     QVERIFY2(contains(got.out, "banner \\u202etxt.exe"), got.out.c_str());
+    // --raw into a pipe or file is byte for byte (a terminal would get it escaped).
+    const auto raw = ctl({"config", "get", "shop/term/banner", "--raw"});
+    CHECK_EXIT(raw, 0);
+    QCOMPARE(raw.out, content);
     // JSON keeps the values exact (escaped the JSON way).
     const auto asJson = ctlJson({"config", "get", "shop/term/banner"});
     QVERIFY(asJson.is_object());
