@@ -1067,6 +1067,13 @@ void ConfigCenter::reject(const std::string &ns, const std::string &id, Author r
     });
 }
 
+bool ConfigCenter::knowsVersion(const ItemRef &ref, std::int64_t version) const {
+    std::shared_lock lock(m_mutex);
+    const auto item = m_items.find(ref.path());
+    // Every number up to lastVersion was given to a version (gray ones included).
+    return item != m_items.end() && version <= item->second.lastVersion;
+}
+
 void ConfigCenter::ack(const ItemRef &ref, const std::string &service,
                        const std::string &instanceId, std::int64_t version, std::string error,
                        std::function<void(StatusOr<store::Revision>)> done) {
@@ -1078,18 +1085,21 @@ void ConfigCenter::ack(const ItemRef &ref, const std::string &service,
     }
     AppliedInstance applied{service, instanceId, version, std::move(error), m_clock->now()};
     const std::string instanceKey = service + "/" + instanceId;
+    // Watchers hear of a change once it is durable, which can be before it reaches the cache:
+    // a version the cache does not know yet is looked up in the store.
+    if (!knowsVersion(ref, version)) {
+        auto stored = m_store.get(versionKey(ref, version));
+        if (!stored) {
+            return done(stored.status());
+        }
+        if (stored->kvs.empty()) {
+            return done(notFound(item(ref) ? "config " + ref.path() + " has no version " +
+                                                 std::to_string(version)
+                                           : "there is no config " + ref.path()));
+        }
+    }
     {
         std::shared_lock lock(m_mutex);
-        const auto item = m_items.find(ref.path());
-        if (item == m_items.end()) {
-            return done(notFound("there is no config " + ref.path()));
-        }
-        // Every number up to lastVersion was given to a version (gray ones included).
-        if (version > item->second.lastVersion) {
-            return done(notFound("config " + ref.path() + " has no version " +
-                                 std::to_string(version) + " (the latest is " +
-                                 std::to_string(item->second.lastVersion) + ")"));
-        }
         static const std::map<std::string, AppliedInstance> kNone;
         const auto tracked = m_applied.find(ref.path());
         const auto &instances = tracked == m_applied.end() ? kNone : tracked->second;

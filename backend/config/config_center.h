@@ -301,6 +301,8 @@ private:
     Status rekeySecretFingerprints(const std::vector<store::KeyValue> &items);
     std::string openIf(bool secret, const std::string &stored) const;
     bool requiresApproval(const std::string &ns) const;
+    // Whether the cache holds the item with a version numbered `version`.
+    bool knowsVersion(const ItemRef &ref, std::int64_t version) const;
     // In a namespace that requires approval, changes that bypass proposals are for admins.
     Status checkDirectChange(const ItemRef &ref, const Author &author, std::string_view what) const;
     void propose(std::vector<Change> changes, std::string comment, const Author &author, Done done,
