@@ -2,6 +2,7 @@
 
 #include "api/convert.h"
 #include "api/watch_stream.h"
+#include "common/input_text.h"
 #include "config/line_diff.h"
 
 namespace aegis::api {
@@ -213,8 +214,10 @@ grpc::ServerUnaryReactor *ConfigServiceImpl::ListNamespaces(Context *context,
     if (!call->authorized()) {
         return call->reactor();
     }
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
-    for (const auto &settings : m_config.namespaces()) {
+    store::Revision revision = 0;
+    const auto namespaces = m_config.namespaces(&revision);
+    response->mutable_header()->set_revision(revision);
+    for (const auto &settings : namespaces) {
         auto *out = response->add_namespaces();
         out->set_name(settings.name);
         out->set_require_approval(settings.requireApproval);
@@ -290,12 +293,13 @@ grpc::ServerUnaryReactor *ConfigServiceImpl::GetConfigItem(Context *context,
         call->finish(valid);
         return call->reactor();
     }
-    const auto item = m_config.item(ref);
+    store::Revision revision = 0;
+    const auto item = m_config.item(ref, &revision);
     if (!item) {
         call->finish(notFound("there is no config " + ref.path()));
         return call->reactor();
     }
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    response->mutable_header()->set_revision(revision);
     toProto(*item, masks(call->caller()), true, response->mutable_item());
     call->finish(Status::ok());
     return call->reactor();
@@ -401,12 +405,13 @@ ConfigServiceImpl::GetConfigVersion(Context *context, const v1::GetConfigVersion
     if (!call->authorized()) {
         return call->reactor();
     }
-    auto version = m_config.version(refFrom(request->ref()), request->version());
+    store::Revision revision = 0;
+    auto version = m_config.version(refFrom(request->ref()), request->version(), &revision);
     if (!version) {
         call->finish(version.status());
         return call->reactor();
     }
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    response->mutable_header()->set_revision(revision);
     toProto(*version, masks(call->caller()), true, response->mutable_version());
     call->finish(Status::ok());
     return call->reactor();
@@ -425,7 +430,9 @@ ConfigServiceImpl::DiffConfigVersions(Context *context,
         return call->reactor();
     }
     const ItemRef ref = refFrom(request->ref());
-    auto from = m_config.version(ref, request->from_version());
+    // Versions never change: the earlier of the two reads is a revision both reflect.
+    store::Revision revision = 0;
+    auto from = m_config.version(ref, request->from_version(), &revision);
     auto to = m_config.version(ref, request->to_version());
     if (!from || !to) {
         call->finish(from ? to.status() : from.status());
@@ -440,7 +447,7 @@ ConfigServiceImpl::DiffConfigVersions(Context *context,
         config::unifiedDiff(from->content, to->content, "v" + std::to_string(from->number),
                             "v" + std::to_string(to->number),
                             request->context_lines() == 0 ? 3 : request->context_lines());
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    response->mutable_header()->set_revision(revision);
     response->set_unified_diff(diff.text);
     response->set_added_lines(diff.added);
     response->set_removed_lines(diff.removed);
@@ -527,9 +534,11 @@ grpc::ServerUnaryReactor *ConfigServiceImpl::ListProposals(Context *context,
         call->finish(valid);
         return call->reactor();
     }
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
-    for (const auto &proposal :
-         m_config.proposals(request->namespace_(), request->include_decided())) {
+    store::Revision revision = 0;
+    const auto proposals =
+        m_config.proposals(request->namespace_(), request->include_decided(), &revision);
+    response->mutable_header()->set_revision(revision);
+    for (const auto &proposal : proposals) {
         toProto(proposal, masks(call->caller()), response->add_proposals());
     }
     call->finish(Status::ok());
@@ -578,7 +587,7 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
         if (valid.isOk() && !scope.key.empty()) {
             valid = config::ConfigCenter::validateRef(scope);
         } else if (valid.isOk() && !scope.group.empty()) {
-            valid = config::ConfigCenter::validateRef({scope.ns, scope.group, "x"});
+            valid = config::ConfigCenter::validateGroup(scope.group, "group");
         }
         if (valid.isOk() && request->service().empty() != request->instance_id().empty()) {
             valid = invalidArgument("service and instance_id are given together (or neither)");
@@ -615,8 +624,26 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
         const auto instance = m_registry.instance(service, instanceId);
         return instance ? instance->labels : Labels{};
     };
-    auto convert = [this, exactKey, eventFor, labelsOf](const std::vector<store::Event> &events,
-                                                        v1::WatchConfigResponse &response) {
+    // An instance hears of an item only when the version it resolves to changes: a gray release
+    // starting or ending elsewhere changes the item's record, not what this instance should use.
+    // Watchers without an instance (consoles, tools) see every change of the record. The version
+    // last sent per item path; the stream calls `first` and `convert` one at a time.
+    auto sent = std::make_shared<std::map<std::string, std::int64_t>>();
+    auto unchangedFor = [sent, identified = !instanceId.empty()](const v1::ConfigEvent &event) {
+        if (!identified) {
+            return false;
+        }
+        const std::string path =
+            event.ref().namespace_() + "/" + event.ref().group() + "/" + event.ref().key();
+        const auto [it, added] = sent->try_emplace(path, event.version());
+        if (!added && it->second == event.version()) {
+            return true;
+        }
+        it->second = event.version();
+        return false;
+    };
+    auto convert = [this, exactKey, eventFor, labelsOf, sent, unchangedFor](
+                       const std::vector<store::Event> &events, v1::WatchConfigResponse &response) {
         // The watcher's labels matter only to a gray release with a selector: look them up
         // only then (with thousands of watchers, every lookup is paid thousands of times).
         std::optional<Labels> labels;
@@ -629,6 +656,7 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
                 out->set_type(v1::CONFIG_EVENT_TYPE_DELETE);
                 toProto(config::ConfigCenter::refOfItemKey(event.kv.key), out->mutable_ref());
                 out->set_revision(event.revision);
+                sent->erase(event.kv.key.substr(config::ConfigCenter::kItemsPrefix.size()));
                 continue;
             }
             if (const auto item = decodeShared(event.kv)) {
@@ -638,13 +666,16 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
                 auto *out = response.add_events();
                 eventFor(*item, labels ? *labels : Labels{}, out);
                 out->set_revision(event.revision);
+                if (unchangedFor(*out)) {
+                    response.mutable_events()->RemoveLast();
+                }
             }
         }
         return response.events_size() > 0;
     };
     const bool fromNow = request->start_revision() == 0;
-    auto first = [this, fromNow, prefix, exactKey, eventFor,
-                  labelsOf](store::Revision startsAfter, v1::WatchConfigResponse &response) {
+    auto first = [this, fromNow, prefix, exactKey, eventFor, labelsOf,
+                  unchangedFor](store::Revision startsAfter, v1::WatchConfigResponse &response) {
         if (!fromNow) {
             return;
         }
@@ -666,6 +697,7 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
                 auto *out = response.add_events();
                 eventFor(*item, labels, out);
                 out->set_revision(kv.modRevision);
+                unchangedFor(*out); // remembers what the snapshot gave
             }
         }
     };
@@ -688,12 +720,25 @@ grpc::ServerUnaryReactor *ConfigServiceImpl::AckConfig(Context *context,
     if (valid.isOk() && request->version() <= 0) {
         valid = invalidArgument("version must be positive");
     }
-    if (valid.isOk()) {
-        valid = m_config.ack(refFrom(request->ref()), request->service(), request->instance_id(),
-                             request->version(), request->error());
+    // Only a registered instance's acknowledgement counts; anything else would show ghosts in
+    // the applied summary.
+    if (valid.isOk() && !m_registry.instance(request->service(), request->instance_id())) {
+        valid = notFound("service '" + request->service() + "' has no registered instance '" +
+                         request->instance_id() + "'");
     }
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
-    call->finish(valid);
+    if (!valid.isOk()) {
+        call->finish(valid);
+        return call->reactor();
+    }
+    m_config.ack(refFrom(request->ref()), request->service(), request->instance_id(),
+                 request->version(), request->error(),
+                 [call, response](StatusOr<store::Revision> revision) {
+                     if (!revision) {
+                         return call->finish(revision.status());
+                     }
+                     response->mutable_header()->set_revision(*revision);
+                     call->finish(Status::ok());
+                 });
     return call->reactor();
 }
 
@@ -714,7 +759,7 @@ ConfigServiceImpl::GetAppliedStatus(Context *context, const v1::GetAppliedStatus
         return call->reactor();
     }
     const auto status = m_config.applied(ref);
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    response->mutable_header()->set_revision(status.revision);
     response->set_published_version(status.publishedVersion);
     response->set_gray_version(status.grayVersion);
     for (const auto &instance : status.instances) {
@@ -742,12 +787,14 @@ ConfigServiceImpl::ExportNamespace(Context *context, const v1::ExportNamespaceRe
                             "include_secrets: only admins export secrets in clear"));
         return call->reactor();
     }
-    auto yaml = m_config.exportNamespace(request->namespace_(), request->include_secrets());
+    store::Revision revision = 0;
+    auto yaml =
+        m_config.exportNamespace(request->namespace_(), request->include_secrets(), &revision);
     if (!yaml) {
         call->finish(yaml.status());
         return call->reactor();
     }
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    response->mutable_header()->set_revision(revision);
     response->set_yaml(std::move(*yaml));
     call->finish(Status::ok());
     return call->reactor();
@@ -760,6 +807,12 @@ ConfigServiceImpl::ImportNamespace(Context *context, const v1::ImportNamespaceRe
                                  "config/" + request->namespace_().substr(0, 63));
     if (!call->authorized()) {
         return call->reactor();
+    }
+    if (!request->comment().empty()) {
+        if (Status valid = validateFreeText(request->comment(), "comment", 1024); !valid.isOk()) {
+            call->finish(valid);
+            return call->reactor();
+        }
     }
     int unchanged = 0;
     auto changes = m_config.importChanges(request->namespace_(), request->yaml(), unchanged);

@@ -4,6 +4,7 @@
 #include "api/registry_service.h"
 #include "api/watch_stream.h"
 #include "common/duration.h"
+#include "common/input_text.h"
 
 namespace aegis::api {
 namespace {
@@ -118,12 +119,14 @@ HealthServiceImpl::GetHealthCheck(grpc::CallbackServerContext *context,
         call->finish(valid);
         return call->reactor();
     }
-    const auto stored = m_monitor.check(request->service());
+    store::Revision revision = 0;
+    const auto stored = m_monitor.check(request->service(), &revision);
     if (!stored) {
-        call->finish(notFound("service '" + request->service() + "' has no health check"));
+        call->finish(
+            notFound("service " + quoteInput(request->service()) + " has no health check"));
         return call->reactor();
     }
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    response->mutable_header()->set_revision(revision);
     toProto(stored->check, response->mutable_check());
     response->set_mod_revision(stored->modRevision);
     call->finish(Status::ok());
@@ -210,13 +213,15 @@ HealthServiceImpl::GetInstanceHealth(grpc::CallbackServerContext *context,
         call->finish(valid);
         return call->reactor();
     }
-    const auto instance = m_registry.instance(request->service(), request->instance_id());
+    store::Revision revision = 0;
+    const auto instance =
+        m_registry.instance(request->service(), request->instance_id(), &revision);
     if (!instance) {
-        call->finish(notFound("service '" + request->service() + "' has no instance '" +
-                              request->instance_id() + "'"));
+        call->finish(notFound("service " + quoteInput(request->service()) + " has no instance " +
+                              quoteInput(request->instance_id())));
         return call->reactor();
     }
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    response->mutable_header()->set_revision(revision);
     api::toProto(instance->health, response->mutable_health());
     response->set_routable(instance->routable);
     if (const auto detail = m_monitor.detail(request->service(), request->instance_id())) {

@@ -3,6 +3,7 @@
 #include "api/convert.h"
 #include "api/parse_failure_interceptor.h"
 #include "api/watch_stream.h"
+#include "common/input_text.h"
 #include "common/logging.h"
 
 #include <mutex>
@@ -421,12 +422,13 @@ RegistryServiceImpl::GetService(grpc::CallbackServerContext *context,
         call->finish(valid);
         return call->reactor();
     }
-    const auto service = m_registry.service(request->name());
+    store::Revision revision = 0;
+    const auto service = m_registry.service(request->name(), &revision);
     if (!service) {
-        call->finish(notFound("there is no service '" + request->name() + "'"));
+        call->finish(notFound("there is no service " + quoteInput(request->name())));
         return call->reactor();
     }
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    response->mutable_header()->set_revision(revision);
     toProto(*service, response->mutable_service());
     call->finish(Status::ok());
     return call->reactor();

@@ -2,6 +2,7 @@
 
 #include "api/convert.h"
 #include "api/watch_stream.h"
+#include "common/input_text.h"
 #include "registry/registry.h"
 
 namespace aegis::api {
@@ -198,12 +199,13 @@ RolloutServiceImpl::GetRollout(grpc::CallbackServerContext *context,
     if (!call->authorized()) {
         return call->reactor();
     }
-    const auto found = m_controller.get(request->id());
+    store::Revision revision = 0;
+    const auto found = m_controller.get(request->id(), &revision);
     if (!found) {
         call->finish(found.status());
         return call->reactor();
     }
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    response->mutable_header()->set_revision(revision);
     toProto(*found, response->mutable_rollout());
     call->finish(Status::ok());
     return call->reactor();
@@ -281,13 +283,15 @@ RolloutServiceImpl::ListRolloutLog(grpc::CallbackServerContext *context,
                                      "between 0 and 2^40"));
         return call->reactor();
     }
-    const auto lines = m_controller.log(request->rollout_id(), request->after_sequence(),
-                                        size == 0 ? 200 : static_cast<std::size_t>(size));
+    store::Revision revision = 0;
+    const auto lines =
+        m_controller.log(request->rollout_id(), request->after_sequence(),
+                         size == 0 ? 200 : static_cast<std::size_t>(size), &revision);
     if (!lines) {
         call->finish(lines.status());
         return call->reactor();
     }
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
+    response->mutable_header()->set_revision(revision);
     for (const rollout::LogLine &line : lines->first) {
         logToProto(line, response->add_lines());
     }
@@ -351,12 +355,12 @@ grpc::ServerUnaryReactor *RolloutServiceImpl::act(grpc::CallbackServerContext *c
         return call->reactor();
     }
     if (!rollout::parseRolloutId(request->id())) {
-        call->finish(invalidArgument("id must look like <service>-<number> (got '" +
-                                     request->id().substr(0, 140) + "')"));
+        call->finish(invalidArgument("id must look like <service>-<number> (got " +
+                                     quoteInput(request->id()) + ")"));
         return call->reactor();
     }
-    if (request->reason().size() > 1024) {
-        call->finish(invalidArgument("reason may be at most 1024 bytes"));
+    if (Status valid = validateFreeText(request->reason(), "reason", 1024); !valid.isOk()) {
+        call->finish(valid);
         return call->reactor();
     }
     call->setSummary(std::string(rollout::actionName(action)) + " " + request->id() +

@@ -1,6 +1,7 @@
 #include "api/system_service.h"
 
 #include "api/convert.h"
+#include "common/input_text.h"
 #include "common/logging.h"
 
 namespace aegis::api {
@@ -40,8 +41,8 @@ SystemServiceImpl::SetLogLevel(grpc::CallbackServerContext *context,
     }
     if (!log::isValidLevel(request->level())) {
         call->finish(invalidArgument(
-            "level must be one of trace, debug, info, warn, error, critical, off (got '" +
-            request->level().substr(0, 32) + "')"));
+            "level must be one of trace, debug, info, warn, error, critical, off (got " +
+            quoteInput(request->level()) + ")"));
         return call->reactor();
     }
     const std::string previous = log::level();

@@ -1,5 +1,6 @@
 #include "auth/token_store.h"
 
+#include "common/input_text.h"
 #include "common/logging.h"
 
 #include <nlohmann/json.hpp>
@@ -203,9 +204,10 @@ void TokenStore::create(const NewToken &token, const std::string &createdBy,
     if (token.role == Role::Unspecified || roleName(token.role) == "unspecified") {
         return done(invalidArgument("role must be one of viewer, operator, admin, service"));
     }
-    if (token.description.size() > kMaxTokenDescriptionLength) {
-        return done(invalidArgument("description must be at most " +
-                                    std::to_string(kMaxTokenDescriptionLength) + " characters"));
+    if (Status status =
+            validateFreeText(token.description, "description", kMaxTokenDescriptionLength);
+        !status.isOk()) {
+        return done(status);
     }
     if (token.ttl && *token.ttl < kMinTokenTtl) {
         return done(invalidArgument("ttl must be at least 60 seconds"));

@@ -60,7 +60,7 @@ int CommandContext::failRpc(const grpc::Status &status) {
     case grpc::StatusCode::UNAUTHENTICATED:
         if (!m_options.missingTokenFile.empty()) {
             m_err << "hint: no token was sent (" << m_options.missingTokenFile.string()
-                  << " does not exist); pass --token, --token-file or set AEGIS_TOKEN.\n";
+                  << " does not exist); set AEGIS_TOKEN or pass --token-file.\n";
         }
         break;
     default:

@@ -24,8 +24,10 @@ po::options_description globalFlags() {
     flags.add_options()
         ("server", po::value<std::string>()->value_name("HOST:PORT"),
             "aegisd's gRPC address (env AEGIS_SERVER; default 127.0.0.1:7400)")
-        ("token", po::value<std::string>()->value_name("SECRET"), "bearer token (env AEGIS_TOKEN)")
         ("token-file", po::value<std::string>()->value_name("FILE"), tokenFileHelp.c_str())
+        ("token", po::value<std::string>()->value_name("SECRET"),
+            "bearer token; UNSAFE: other users see it in `ps` and it stays in shell history. "
+            "Use AEGIS_TOKEN or --token-file instead")
         ("ca", po::value<std::string>()->value_name("FILE"), "CA certificate (PEM); enables TLS")
         ("cert", po::value<std::string>()->value_name("FILE"), "client certificate (PEM) for mutual TLS")
         ("key", po::value<std::string>()->value_name("FILE"), "client key (PEM) for mutual TLS")
@@ -268,6 +270,10 @@ void CommandDispatcher::printGeneralHelp(std::ostream &out) const {
     }
     out << "\n"
         << globalFlags() << "\n"
+        << "The token comes from --token-file, else the environment variable AEGIS_TOKEN, else "
+           "the\n"
+        << "local daemon's token file; never pass a secret on the command line (--token), where\n"
+        << "every user of the machine can read it in the process list.\n\n"
         << "Run 'aegisctl COMMAND --help' for a command's flags.\n"
         << "Exit codes: 0 success, 1 error from the server or connection, 2 usage error.\n";
 }

@@ -498,7 +498,7 @@ int runGet(CommandContext &context, const po::variables_map &values) {
             if (version.masked()) {
                 return maskedError();
             }
-            context.out() << version.content();
+            writeData(context.out(), version.content());
             return 0;
         }
         if (context.format() == OutputFormat::Json) {
@@ -536,7 +536,7 @@ int runGet(CommandContext &context, const po::variables_map &values) {
         if (item.masked()) {
             return maskedError();
         }
-        context.out() << item.content();
+        writeData(context.out(), item.content());
         return 0;
     }
     if (context.format() == OutputFormat::Json) {
@@ -794,7 +794,7 @@ bool useColour(CommandContext &context, const std::string &mode) {
     }
     const char *noColor = std::getenv("NO_COLOR");
     const char *term = std::getenv("TERM");
-    return &context.out() == &std::cout && ::isatty(STDOUT_FILENO) &&
+    return writesTo(context.out(), std::cout.rdbuf()) && ::isatty(STDOUT_FILENO) &&
            (noColor == nullptr || *noColor == '\0') &&
            (term == nullptr || std::string_view(term) != "dumb");
 }
@@ -815,7 +815,10 @@ void printDiff(std::ostream &out, const std::string &diff, bool colour) {
             }
         }
         if (escape != nullptr) {
-            out << escape << line << "\033[0m\n";
+            writeStyle(out, escape);
+            out << line;
+            writeStyle(out, "\033[0m");
+            out << "\n";
         } else {
             out << line << "\n";
         }
@@ -1678,14 +1681,15 @@ std::vector<Command> configCommands() {
          },
          guarded(runList)},
         {"config get", "NAMESPACE/GROUP/KEY [--version N] [--raw] [flags]",
-         "Shows an item's content and metadata (--raw: the content only, for scripts).",
+         "Shows an item's content and metadata (--raw: the content only, for scripts; escaped "
+         "on a terminal).",
          [](CommandFlags &flags) {
              declareItem(flags);
              // clang-format off
              flags.visible.add_options()
                  ("version", po::value<std::string>()->value_name("N"),
                      "an earlier version (default: the published one)")
-                 ("raw", po::bool_switch(), "print only the content, byte for byte");
+                 ("raw", po::bool_switch(), "print only the content, byte for byte (escaped on a terminal)");
              // clang-format on
          },
          guarded(runGet)},

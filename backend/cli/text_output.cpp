@@ -5,7 +5,10 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
+#include <iostream>
+#include <unistd.h>
 
 namespace aegis::cli {
 namespace {
@@ -41,13 +44,174 @@ std::string formatCoarse(std::chrono::seconds duration) {
     return part(seconds, "s");
 }
 
+// Code points a terminal would act on or that reorder what the reader sees.
+bool isUnsafeCodePoint(char32_t c) {
+    return (c >= 0x80 && c <= 0x9F) || c == 0x061C || c == 0x200E || c == 0x200F ||
+           (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+void appendEscape(std::string &out, const char *format, unsigned value) {
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, format, value);
+    out += buffer;
+}
+
+// The length of the well-formed UTF-8 sequence at the start of `text` and its code point;
+// 0 when the sequence is malformed or cut short.
+std::size_t decodeUtf8(std::string_view text, char32_t &codePoint) {
+    const auto lead = static_cast<unsigned char>(text[0]);
+    std::size_t length = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+        codePoint = lead & 0x1F;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        codePoint = lead & 0x0F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        codePoint = lead & 0x07;
+    } else {
+        return 0;
+    }
+    if (text.size() < length) {
+        return 0;
+    }
+    for (std::size_t i = 1; i < length; ++i) {
+        const auto next = static_cast<unsigned char>(text[i]);
+        if ((next & 0xC0) != 0x80) {
+            return 0;
+        }
+        codePoint = (codePoint << 6) | (next & 0x3F);
+    }
+    const bool overlong =
+        (length == 3 && codePoint < 0x800) || (length == 4 && codePoint < 0x10000);
+    const bool invalid = codePoint > 0x10FFFF || (codePoint >= 0xD800 && codePoint <= 0xDFFF);
+    return overlong || invalid ? 0 : length;
+}
+
 } // namespace
+
+std::string escapeControls(std::string_view text, TextShape shape) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if (byte < 0x80) {
+            const bool keptBreak = shape == TextShape::Lines &&
+                                   (byte == '\n' || byte == '\t' ||
+                                    (byte == '\r' && i + 1 < text.size() && text[i + 1] == '\n'));
+            if ((byte < 0x20 || byte == 0x7F) && !keptBreak) {
+                appendEscape(out, "\\u%04x", byte);
+            } else {
+                out.push_back(static_cast<char>(byte));
+            }
+            ++i;
+            continue;
+        }
+        char32_t codePoint = 0;
+        const std::size_t length = decodeUtf8(text.substr(i), codePoint);
+        if (length == 0) {
+            appendEscape(out, "\\x%02x", byte);
+            ++i;
+        } else if (isUnsafeCodePoint(codePoint)) {
+            appendEscape(out, "\\u%04x", static_cast<unsigned>(codePoint));
+            i += length;
+        } else {
+            out.append(text.substr(i, length));
+            i += length;
+        }
+    }
+    return out;
+}
+
+EscapingStreamBuf::EscapingStreamBuf(std::streambuf &target)
+    : m_target(target) {}
+
+EscapingStreamBuf::~EscapingStreamBuf() {
+    drain(true);
+    m_target.pubsync();
+}
+
+void EscapingStreamBuf::writeVerbatim(std::string_view bytes) {
+    drain(true);
+    m_target.sputn(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+EscapingStreamBuf::int_type EscapingStreamBuf::overflow(int_type c) {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+        m_pending.push_back(traits_type::to_char_type(c));
+        if (m_pending.back() == '\n') {
+            drain(false);
+        }
+    }
+    return traits_type::not_eof(c);
+}
+
+std::streamsize EscapingStreamBuf::xsputn(const char *data, std::streamsize size) {
+    m_pending.append(data, static_cast<std::size_t>(size));
+    drain(false);
+    return size;
+}
+
+int EscapingStreamBuf::sync() {
+    drain(true);
+    return m_target.pubsync();
+}
+
+void EscapingStreamBuf::drain(bool all) {
+    constexpr std::size_t kMaxPending = 64 * 1024;
+    std::size_t end = all ? m_pending.size() : m_pending.rfind('\n');
+    if (end == std::string::npos) {
+        if (m_pending.size() < kMaxPending) {
+            return;
+        }
+        // A very long line: write up to its last ASCII byte, where no UTF-8 sequence is cut.
+        end = m_pending.size();
+        while (end > 0 && static_cast<unsigned char>(m_pending[end - 1]) >= 0x80) {
+            --end;
+        }
+    } else if (!all) {
+        ++end; // the newline itself
+    }
+    if (end == 0) {
+        return;
+    }
+    const std::string escaped =
+        escapeControls(std::string_view(m_pending).substr(0, end), TextShape::Lines);
+    m_target.sputn(escaped.data(), static_cast<std::streamsize>(escaped.size()));
+    m_pending.erase(0, end);
+}
+
+void writeStyle(std::ostream &out, std::string_view bytes) {
+    if (auto *escaping = dynamic_cast<EscapingStreamBuf *>(out.rdbuf())) {
+        escaping->writeVerbatim(bytes);
+    } else {
+        out << bytes;
+    }
+}
+
+void writeData(std::ostream &out, std::string_view bytes) {
+    const bool terminal = writesTo(out, std::cout.rdbuf()) && ::isatty(STDOUT_FILENO);
+    if (terminal) {
+        out << bytes;
+    } else {
+        writeStyle(out, bytes);
+    }
+}
+
+bool writesTo(const std::ostream &out, const std::streambuf *target) {
+    const auto *escaping = dynamic_cast<const EscapingStreamBuf *>(out.rdbuf());
+    return (escaping ? &escaping->target() : out.rdbuf()) == target;
+}
 
 TextTable::TextTable(std::vector<std::string> headers)
     : m_headers(std::move(headers)) {}
 
 void TextTable::addRow(std::vector<std::string> cells) {
     cells.resize(m_headers.size());
+    for (auto &cell : cells) {
+        cell = escapeControls(cell);
+    }
     m_rows.push_back(std::move(cells));
 }
 
@@ -82,10 +246,11 @@ std::string alignedLine(const std::vector<std::string> &cells,
                         const std::vector<std::size_t> &widths) {
     std::string line;
     for (std::size_t i = 0; i < cells.size(); ++i) {
-        line += cells[i];
+        const std::string cell = escapeControls(cells[i]);
+        line += cell;
         if (i + 1 < cells.size()) {
             const std::size_t width = i < widths.size() ? widths[i] : 0;
-            const std::size_t used = displayWidth(cells[i]);
+            const std::size_t used = displayWidth(cell);
             line.append(width > used ? width - used : 0, ' ');
             line += "  ";
         }

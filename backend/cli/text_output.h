@@ -9,10 +9,63 @@
 
 #include <chrono>
 #include <ostream>
+#include <streambuf>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aegis::cli {
+
+// Whether escapeControls() keeps line structure: a table cell or a one-line field escapes line
+// breaks too; a block of lines (a config's content, a diff) keeps "\n", "\r\n" and "\t".
+enum class TextShape { OneLine, Lines };
+
+// `text` made safe for a terminal: C0 control characters, DEL, C1 control characters
+// (U+0080-U+009F) and the invisible characters that reorder text (bidirectional marks,
+// embeddings, overrides and isolates such as U+202E) are written as "\u001b", "\u202e"...; a
+// byte that is not UTF-8 as "\xff". Everything else passes unchanged. Every text printer of
+// aegisctl goes through it (TextTable, alignedLine(), and EscapingStreamBuf for the rest), since
+// stored text and the daemon's messages come from other people.
+std::string escapeControls(std::string_view text, TextShape shape = TextShape::OneLine);
+
+// A stream buffer that hands everything written to it to `target` through
+// escapeControls(..., Lines), a line at a time (so no UTF-8 sequence is split): aegisctl's
+// stdout and stderr, so that no printer can pass text to the terminal raw. Flushes on sync()
+// and destruction. Not thread-safe.
+class EscapingStreamBuf final : public std::streambuf {
+public:
+    explicit EscapingStreamBuf(std::streambuf &target);
+    ~EscapingStreamBuf() override;
+    EscapingStreamBuf(const EscapingStreamBuf &) = delete;
+    EscapingStreamBuf &operator=(const EscapingStreamBuf &) = delete;
+
+    std::streambuf &target() const { return m_target; }
+    // Writes `bytes` unescaped after what is pending: for aegisctl's own styling (colours).
+    void writeVerbatim(std::string_view bytes);
+
+protected:
+    int_type overflow(int_type c) override;
+    std::streamsize xsputn(const char *data, std::streamsize size) override;
+    int sync() override;
+
+private:
+    // Escapes and writes the complete lines pending (everything with `all`).
+    void drain(bool all);
+
+    std::streambuf &m_target;
+    std::string m_pending;
+};
+
+// Writes `bytes` to `out` as they are, also when `out` escapes through an EscapingStreamBuf: for
+// aegisctl's own control sequences (colours) only.
+void writeStyle(std::ostream &out, std::string_view bytes);
+
+// Writes data the user asked for byte for byte (config get --raw): as it is into a pipe or a file,
+// escaped (keeping its lines) on a terminal, where it would otherwise drive the terminal.
+void writeData(std::ostream &out, std::string_view bytes);
+
+// Whether `out` ends at `target` (directly or through an EscapingStreamBuf).
+bool writesTo(const std::ostream &out, const std::streambuf *target);
 
 // Rows printed under a header with every column left-aligned to its widest cell, two spaces
 // apart, the way `kubectl get` prints.

@@ -1,5 +1,7 @@
 #include "common/label_selector.h"
 
+#include "common/input_text.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -163,9 +165,9 @@ Status validateLabels(const Labels &labels, std::string_view field, std::size_t 
             return invalidArgument(std::string(field) + ": key '" + key.substr(0, 80) +
                                    "' must be 1-63 characters of A-Z a-z 0-9 . _ / -");
         }
-        if (value.size() > 253) {
-            return invalidArgument(std::string(field) + "['" + key +
-                                   "'] must be at most 253 characters");
+        if (Status s = validateFreeText(value, std::string(field) + "['" + key + "']", 253);
+            !s.isOk()) {
+            return s;
         }
     }
     return Status::ok();

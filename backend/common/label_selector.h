@@ -35,7 +35,8 @@ private:
 };
 
 // Checks a label map against Aegis's limits: at most `maxLabels` entries, keys 1..63 characters of
-// [A-Za-z0-9._/-], values up to 253 characters. `field` names the map in the error.
+// [A-Za-z0-9._/-], values up to 253 bytes with no control characters. `field` names the map in the
+// error.
 Status validateLabels(const Labels &labels, std::string_view field, std::size_t maxLabels = 32);
 
 } // namespace aegis

@@ -1,5 +1,6 @@
 #include "config/config_center.h"
 
+#include "common/input_text.h"
 #include "common/logging.h"
 
 #include <nlohmann/json.hpp>
@@ -145,8 +146,37 @@ Status ConfigCenter::validateNamespace(const std::string &ns, std::string_view f
     if (!valid) {
         return invalidArgument(std::string(field) +
                                " must be 1 to 63 lowercase letters, digits and '-', starting "
-                               "with a letter (got '" +
-                               ns.substr(0, 64) + "')");
+                               "with a letter (got " +
+                               quoteInput(ns) + ")");
+    }
+    return Status::ok();
+}
+
+Status ConfigCenter::validateComment(const std::string &comment, std::string_view field) {
+    if (comment.empty()) {
+        return invalidArgument(std::string(field) + " is required: say why, in 1 to 1024 bytes");
+    }
+    return validateFreeText(comment, field, 1024);
+}
+
+Status ConfigCenter::validateProposalRef(const std::string &ns, const std::string &id) {
+    if (Status s = validateNamespace(ns, "namespace"); !s.isOk()) {
+        return s;
+    }
+    // Ids are made by propose(): "p" + milliseconds + "-" + sequence.
+    if (id.empty() || id.size() > 64 || !allOf(id, groupChar)) {
+        return invalidArgument("id must be a proposal id of 1 to 64 characters of A-Z a-z 0-9 . _ "
+                               "- (got " +
+                               quoteInput(id) + ")");
+    }
+    return Status::ok();
+}
+
+Status ConfigCenter::validateGroup(const std::string &group, std::string_view field) {
+    if (group.empty() || group.size() > 128 || !allOf(group, groupChar)) {
+        return invalidArgument(std::string(field) +
+                               " must be 1 to 128 characters of A-Z a-z 0-9 . _ - (got " +
+                               quoteInput(group) + ")");
     }
     return Status::ok();
 }
@@ -155,13 +185,12 @@ Status ConfigCenter::validateRef(const ItemRef &ref) {
     if (Status s = validateNamespace(ref.ns, "namespace"); !s.isOk()) {
         return s;
     }
-    if (ref.group.empty() || ref.group.size() > 128 || !allOf(ref.group, groupChar)) {
-        return invalidArgument("group must be 1 to 128 characters of A-Z a-z 0-9 . _ - (got '" +
-                               ref.group.substr(0, 128) + "')");
+    if (Status s = validateGroup(ref.group, "group"); !s.isOk()) {
+        return s;
     }
     if (ref.key.empty() || ref.key.size() > 256 || !allOf(ref.key, keyChar)) {
-        return invalidArgument("key must be 1 to 256 characters of A-Z a-z 0-9 . _ : - (got '" +
-                               ref.key.substr(0, 256) + "')");
+        return invalidArgument("key must be 1 to 256 characters of A-Z a-z 0-9 . _ : - (got " +
+                               quoteInput(ref.key) + ")");
     }
     return Status::ok();
 }
@@ -230,7 +259,7 @@ std::optional<Item> ConfigCenter::decodeItem(const store::KeyValue &kv) const {
     item.schema = in.value("schema", "");
     item.version = in.value<std::int64_t>("version", 0);
     item.lastVersion = in.value<std::int64_t>("last_version", item.version);
-    item.sha256 = in.value("sha256", "");
+    item.sha256 = item.secret ? m_secrets.fingerprint(item.content) : in.value("sha256", "");
     item.author = in.value("author", "");
     item.comment = in.value("comment", "");
     item.updateTime = fromMillis(in.value<std::int64_t>("update_ms", 0));
@@ -243,7 +272,7 @@ std::optional<Item> ConfigCenter::decodeItem(const store::KeyValue &kv) const {
         g.instanceIds = gray->value("instance_ids", std::vector<std::string>{});
         g.percent = gray->value("percent", 0);
         g.content = openIf(item.secret, gray->value("content", ""));
-        g.sha256 = gray->value("sha256", "");
+        g.sha256 = item.secret ? m_secrets.fingerprint(g.content) : gray->value("sha256", "");
         g.author = gray->value("author", "");
         g.comment = gray->value("comment", "");
         g.startTime = fromMillis(gray->value<std::int64_t>("start_ms", 0));
@@ -325,6 +354,9 @@ Status ConfigCenter::load() {
         }
     }
     std::unique_lock lock(m_mutex);
+    // Only this class writes under /config/, and it does not serve yet.
+    m_revision =
+        std::max({items->revision, namespaces->revision, proposals->revision, applied->revision});
     for (const auto &kv : items->kvs) {
         if (auto item = decodeItem(kv)) {
             m_items[item->ref.path()] = std::move(*item);
@@ -378,9 +410,95 @@ Status ConfigCenter::load() {
                 " secret configuration value(s) cannot be decrypted with the key file "
                 "config.key in the data directory (was it lost or replaced?); restore it");
     }
+    lock.unlock();
+    if (Status migrated = rekeySecretFingerprints(items->kvs); !migrated.isOk()) {
+        return migrated;
+    }
     log::info("configuration loaded", {{"items", m_items.size()},
                                        {"namespaces", m_namespaces.size()},
                                        {"proposals", m_proposals.size()}});
+    return Status::ok();
+}
+
+void ConfigCenter::commitTracked(store::Transaction txn, store::CommitCallback then) {
+    ++m_inFlight;
+    m_store.commitAsync(
+        std::move(txn), [this, then = std::move(then)](StatusOr<store::TransactionResult> result) {
+            const store::Revision revision = result && result->succeeded ? result->revision : 0;
+            then(std::move(result));
+            // Only now is the change in the cache, so only now may a read claim its revision.
+            {
+                std::unique_lock lock(m_mutex);
+                m_revision = std::max(m_revision, revision);
+            }
+            --m_inFlight;
+        });
+}
+
+store::Revision ConfigCenter::servedRevision(store::Revision before) const {
+    return m_inFlight.load() == 0 ? before : m_revision;
+}
+
+std::string ConfigCenter::digestOf(bool secret, const std::string &content) const {
+    return secret ? m_secrets.fingerprint(content) : sha256Hex(content);
+}
+
+Status ConfigCenter::rekeySecretFingerprints(const std::vector<store::KeyValue> &items) {
+    store::Transaction txn;
+    txn.note = "config_migration";
+    // Rewrites `record` (a stored item or version) when a digest in it is not the fingerprint.
+    auto rekey = [&](const store::KeyValue &kv) {
+        auto record = json::parse(kv.value, nullptr, false);
+        if (record.is_discarded() || !record.is_object() || !record.value("secret", false)) {
+            return;
+        }
+        bool stale = false;
+        for (json *holder : {&record, record.contains("gray") ? &record["gray"] : nullptr}) {
+            if (holder == nullptr || !holder->is_object()) {
+                continue;
+            }
+            const std::string expected =
+                m_secrets.fingerprint(openIf(true, holder->value("content", "")));
+            if (holder->value("sha256", "") != expected) {
+                (*holder)["sha256"] = expected;
+                stale = true;
+            }
+        }
+        if (stale) {
+            txn.ifModRevision(kv.key, kv.modRevision).put(kv.key, dump(record));
+        }
+    };
+    for (const auto &kv : items) {
+        const auto item = json::parse(kv.value, nullptr, false);
+        if (item.is_discarded() || !item.is_object() || !item.value("secret", false)) {
+            continue;
+        }
+        rekey(kv);
+        auto versions = m_store.rangePrefix(versionsPrefix(refOfItemKey(kv.key)));
+        if (!versions) {
+            return versions.status();
+        }
+        for (const auto &version : versions->kvs) {
+            rekey(version);
+        }
+    }
+    if (txn.operations.empty()) {
+        return Status::ok();
+    }
+    const std::size_t rewritten = txn.operations.size();
+    auto result = m_store.commit(std::move(txn));
+    if (!result) {
+        return result.status();
+    }
+    if (!result->succeeded) {
+        return Status(StatusCode::Aborted, "the configuration changed while it was loaded");
+    }
+    applyCommitted(result->events);
+    {
+        std::unique_lock lock(m_mutex);
+        m_revision = std::max(m_revision, result->revision);
+    }
+    log::info("secret fingerprints rekeyed", {{"records", rewritten}});
     return Status::ok();
 }
 
@@ -427,8 +545,8 @@ StatusOr<ConfigCenter::Prepared> ConfigCenter::prepare(const std::vector<Change>
                                std::to_string(m_limits.maxChangesPerSet) + " items (got " +
                                std::to_string(changes.size()) + ")");
     }
-    if (comment.empty() || comment.size() > 1024) {
-        return invalidArgument("comment is required: say why, in 1 to 1024 characters");
+    if (Status s = validateComment(comment); !s.isOk()) {
+        return s;
     }
     std::set<std::string> seen;
     for (std::size_t i = 0; i < changes.size(); ++i) {
@@ -471,8 +589,11 @@ StatusOr<ConfigCenter::Prepared> ConfigCenter::prepare(const std::vector<Change>
             if (Status s = validateLabels(change.labels, "labels"); !s.isOk()) {
                 return s;
             }
-            if (change.description.size() > 1024 || change.schema.size() > 64 * 1024) {
-                return invalidArgument("description may be at most 1024 bytes and schema 64 KiB");
+            if (Status s = validateFreeText(change.description, "description", 1024); !s.isOk()) {
+                return s;
+            }
+            if (change.schema.size() > 64 * 1024) {
+                return invalidArgument("schema may be at most 64 KiB");
             }
             item.labels = change.labels;
             item.description = change.description;
@@ -486,7 +607,7 @@ StatusOr<ConfigCenter::Prepared> ConfigCenter::prepare(const std::vector<Change>
                        : invalidArgument(change.ref.path() + ": " + valid.message());
         }
         item.content = change.content;
-        item.sha256 = sha256Hex(change.content);
+        item.sha256 = digestOf(item.secret, change.content);
         item.lastVersion = std::max(item.lastVersion, item.version) + 1;
         item.version = item.lastVersion;
         item.author = author.name;
@@ -513,8 +634,8 @@ void ConfigCenter::commitItems(Prepared prepared, Done done,
     for (const Item &item : prepared.items) {
         refs.push_back(item.ref);
     }
-    m_store.commitAsync(std::move(prepared.txn), [this, refs, done = std::move(done)](
-                                                     StatusOr<store::TransactionResult> result) {
+    commitTracked(std::move(prepared.txn), [this, refs, done = std::move(done)](
+                                               StatusOr<store::TransactionResult> result) {
         if (!result) {
             return done(result.status());
         }
@@ -625,8 +746,8 @@ void ConfigCenter::propose(std::vector<Change> changes, std::string comment, con
     txn.ifMissing(proposalKey(ns, proposal.id))
         .put(proposalKey(ns, proposal.id), encodeProposal(proposal));
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
-    m_store.commitAsync(std::move(txn), [this, proposal, done = std::move(done)](
-                                            StatusOr<store::TransactionResult> result) mutable {
+    commitTracked(std::move(txn), [this, proposal, done = std::move(done)](
+                                      StatusOr<store::TransactionResult> result) mutable {
         if (!result || !result->succeeded) {
             return done(result ? Status(StatusCode::Aborted, "proposal id taken; retry")
                                : result.status());
@@ -689,8 +810,8 @@ void ConfigCenter::remove(const ItemRef &ref, std::int64_t expectedVersion, cons
     txn.removePrefix(versionsPrefix(ref));
     txn.removePrefix(appliedPrefix(ref));
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
-    m_store.commitAsync(std::move(txn), [this, ref, done = std::move(done)](
-                                            StatusOr<store::TransactionResult> result) {
+    commitTracked(std::move(txn), [this, ref, done = std::move(done)](
+                                      StatusOr<store::TransactionResult> result) {
         if (!result) {
             return done(result.status());
         }
@@ -731,8 +852,8 @@ void ConfigCenter::startGray(const ItemRef &ref, std::string content, std::int64
     if (targeting.instanceIds.size() > 1000) {
         return done(invalidArgument("instance_ids may list at most 1000 instances"));
     }
-    if (comment.empty() || comment.size() > 1024) {
-        return done(invalidArgument("comment is required: say why, in 1 to 1024 characters"));
+    if (Status s = validateComment(comment); !s.isOk()) {
+        return done(s);
     }
     if (content.size() > m_limits.maxContentBytes) {
         return done(invalidArgument("content is " + std::to_string(content.size()) +
@@ -757,7 +878,7 @@ void ConfigCenter::startGray(const ItemRef &ref, std::string content, std::int64
     Item item = *current;
     GrayRelease gray = std::move(targeting);
     gray.content = std::move(content);
-    gray.sha256 = sha256Hex(gray.content);
+    gray.sha256 = digestOf(item.secret, gray.content);
     gray.version = item.lastVersion + 1;
     gray.author = author.name;
     gray.comment = comment;
@@ -838,15 +959,16 @@ void ConfigCenter::setNamespace(NamespaceSettings settings,
     if (Status s = validateNamespace(settings.name, "namespace.name"); !s.isOk()) {
         return done(s);
     }
-    if (settings.description.size() > 1024) {
-        return done(invalidArgument("namespace.description may be at most 1024 bytes"));
+    if (Status s = validateFreeText(settings.description, "namespace.description", 1024);
+        !s.isOk()) {
+        return done(s);
     }
     store::Transaction txn;
     txn.put(namespaceKey(settings.name), dump(json{{"require_approval", settings.requireApproval},
                                                    {"description", settings.description}}));
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
-    m_store.commitAsync(std::move(txn), [this, settings, done = std::move(done)](
-                                            StatusOr<store::TransactionResult> result) mutable {
+    commitTracked(std::move(txn), [this, settings, done = std::move(done)](
+                                      StatusOr<store::TransactionResult> result) mutable {
         if (!result) {
             return done(result.status());
         }
@@ -860,6 +982,9 @@ void ConfigCenter::setNamespace(NamespaceSettings settings,
 
 void ConfigCenter::approve(const std::string &ns, const std::string &id, Author approver, Done done,
                            std::vector<store::Operation> alsoWrite) {
+    if (Status s = validateProposalRef(ns, id); !s.isOk()) {
+        return done(s);
+    }
     std::optional<Proposal> proposal;
     {
         std::shared_lock lock(m_mutex);
@@ -899,6 +1024,12 @@ void ConfigCenter::approve(const std::string &ns, const std::string &id, Author 
 void ConfigCenter::reject(const std::string &ns, const std::string &id, Author rejecter,
                           std::string reason, std::function<void(StatusOr<store::Revision>)> done,
                           std::vector<store::Operation> alsoWrite) {
+    if (Status s = validateProposalRef(ns, id); !s.isOk()) {
+        return done(s);
+    }
+    if (Status s = validateFreeText(reason, "reason", 1024); !s.isOk()) {
+        return done(s);
+    }
     std::optional<Proposal> proposal;
     {
         std::shared_lock lock(m_mutex);
@@ -923,8 +1054,8 @@ void ConfigCenter::reject(const std::string &ns, const std::string &id, Author r
     txn.ifModRevision(proposalKey(ns, id), decidedAt)
         .put(proposalKey(ns, id), encodeProposal(*proposal));
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
-    m_store.commitAsync(std::move(txn), [this, id, done = std::move(done)](
-                                            StatusOr<store::TransactionResult> result) {
+    commitTracked(std::move(txn), [this, id, done = std::move(done)](
+                                      StatusOr<store::TransactionResult> result) {
         if (!result) {
             return done(result.status());
         }
@@ -936,49 +1067,86 @@ void ConfigCenter::reject(const std::string &ns, const std::string &id, Author r
     });
 }
 
-Status ConfigCenter::ack(const ItemRef &ref, const std::string &service,
-                         const std::string &instanceId, std::int64_t version, std::string error) {
-    if (Status s = validateRef(ref); !s.isOk()) {
-        return s;
-    }
-    if (error.size() > 1024) {
-        return invalidArgument("error may be at most 1024 bytes");
-    }
-    AppliedInstance applied{service, instanceId, version, std::move(error), m_clock->now()};
-    {
-        std::unique_lock lock(m_mutex);
-        if (m_items.count(ref.path()) == 0) {
-            return notFound("there is no config " + ref.path());
-        }
-        auto &instances = m_applied[ref.path()];
-        const auto existing = instances.find(service + "/" + instanceId);
-        // Bounded: acknowledgements come from the network, one record per instance.
-        if (existing == instances.end() && instances.size() >= kMaxAppliedPerItem) {
-            return Status(StatusCode::ResourceExhausted,
-                          "config " + ref.path() + " already tracks " +
-                              std::to_string(kMaxAppliedPerItem) + " instances");
-        }
-        if (existing != instances.end() && existing->second.version == applied.version &&
-            existing->second.error == applied.error) {
-            return Status::ok(); // nothing new to record
-        }
-        instances[service + "/" + instanceId] = applied;
-    }
-    store::Transaction txn;
-    txn.put(appliedPrefix(ref) + service + "/" + instanceId,
-            dump(json{{"version", applied.version},
-                      {"error", applied.error},
-                      {"time_ms", toMillis(applied.time)}}));
-    m_store.commitAsync(std::move(txn), [](StatusOr<store::TransactionResult> result) {
-        if (!result) {
-            log::warn("applied configuration not recorded", {{"error", result.status().message()}});
-        }
-    });
-    return Status::ok();
+bool ConfigCenter::knowsVersion(const ItemRef &ref, std::int64_t version) const {
+    std::shared_lock lock(m_mutex);
+    const auto item = m_items.find(ref.path());
+    // Every number up to lastVersion was given to a version (gray ones included).
+    return item != m_items.end() && version <= item->second.lastVersion;
 }
 
-std::optional<Item> ConfigCenter::item(const ItemRef &ref) const {
+void ConfigCenter::ack(const ItemRef &ref, const std::string &service,
+                       const std::string &instanceId, std::int64_t version, std::string error,
+                       std::function<void(StatusOr<store::Revision>)> done) {
+    if (Status s = validateRef(ref); !s.isOk()) {
+        return done(s);
+    }
+    if (error.size() > 1024) {
+        return done(invalidArgument("error may be at most 1024 bytes"));
+    }
+    AppliedInstance applied{service, instanceId, version, std::move(error), m_clock->now()};
+    const std::string instanceKey = service + "/" + instanceId;
+    // Watchers hear of a change once it is durable, which can be before it reaches the cache:
+    // a version the cache does not know yet is looked up in the store.
+    if (!knowsVersion(ref, version)) {
+        auto stored = m_store.get(versionKey(ref, version));
+        if (!stored) {
+            return done(stored.status());
+        }
+        if (stored->kvs.empty()) {
+            return done(notFound(item(ref) ? "config " + ref.path() + " has no version " +
+                                                 std::to_string(version)
+                                           : "there is no config " + ref.path()));
+        }
+    }
+    {
+        std::shared_lock lock(m_mutex);
+        static const std::map<std::string, AppliedInstance> kNone;
+        const auto tracked = m_applied.find(ref.path());
+        const auto &instances = tracked == m_applied.end() ? kNone : tracked->second;
+        const auto found = instances.find(instanceKey);
+        const AppliedInstance *existing = found == instances.end() ? nullptr : &found->second;
+        // Bounded: acknowledgements come from the network, one record per instance.
+        if (existing == nullptr && instances.size() >= kMaxAppliedPerItem) {
+            return done(Status(StatusCode::ResourceExhausted,
+                               "config " + ref.path() + " already tracks " +
+                                   std::to_string(kMaxAppliedPerItem) + " instances"));
+        }
+        if (existing != nullptr && existing->version == applied.version &&
+            existing->error == applied.error) {
+            return done(m_store.currentRevision()); // nothing new to record
+        }
+    }
+    store::Transaction txn;
+    // Only while the item exists, so an ack racing a delete leaves no orphan record.
+    txn.ifExists(itemKey(ref));
+    txn.put(appliedPrefix(ref) + instanceKey, dump(json{{"version", applied.version},
+                                                        {"error", applied.error},
+                                                        {"time_ms", toMillis(applied.time)}}));
+    commitTracked(std::move(txn),
+                  [this, path = ref.path(), instanceKey, applied = std::move(applied),
+                   done = std::move(done)](StatusOr<store::TransactionResult> result) mutable {
+                      if (!result) {
+                          return done(result.status());
+                      }
+                      if (!result->succeeded) {
+                          return done(notFound("there is no config " + path + " any more"));
+                      }
+                      {
+                          std::unique_lock lock(m_mutex);
+                          if (m_items.count(path) != 0) {
+                              m_applied[path][instanceKey] = std::move(applied);
+                          }
+                      }
+                      done(result->revision);
+                  });
+}
+
+std::optional<Item> ConfigCenter::item(const ItemRef &ref, store::Revision *at) const {
+    const store::Revision before = m_store.currentRevision();
     std::shared_lock lock(m_mutex);
+    if (at != nullptr) {
+        *at = servedRevision(before);
+    }
     const auto it = m_items.find(ref.path());
     if (it == m_items.end()) {
         return std::nullopt;
@@ -992,10 +1160,16 @@ StatusOr<ConfigPage<Item>> ConfigCenter::listItems(const std::string &ns, const 
     if (Status s = validateNamespace(ns, "namespace"); !s.isOk()) {
         return s;
     }
+    if (!group.empty()) {
+        if (Status s = validateGroup(group, "group"); !s.isOk()) {
+            return s;
+        }
+    }
     const std::string prefix = ns + "/" + (group.empty() ? "" : group + "/");
     ConfigPage<Item> page;
-    page.revision = m_store.currentRevision();
+    const store::Revision before = m_store.currentRevision();
     std::shared_lock lock(m_mutex);
+    page.revision = servedRevision(before);
     // The page token is the path of the last item returned.
     auto it = pageToken.empty() ? m_items.lower_bound(prefix) : m_items.upper_bound(pageToken);
     for (; it != m_items.end() && it->first.rfind(prefix, 0) == 0; ++it) {
@@ -1008,8 +1182,12 @@ StatusOr<ConfigPage<Item>> ConfigCenter::listItems(const std::string &ns, const 
     return page;
 }
 
-std::vector<NamespaceSettings> ConfigCenter::namespaces() const {
+std::vector<NamespaceSettings> ConfigCenter::namespaces(store::Revision *at) const {
+    const store::Revision before = m_store.currentRevision();
     std::shared_lock lock(m_mutex);
+    if (at != nullptr) {
+        *at = servedRevision(before);
+    }
     std::map<std::string, NamespaceSettings> all = m_namespaces;
     for (const auto &[path, item] : m_items) {
         NamespaceSettings &settings = all[item.ref.ns];
@@ -1055,7 +1233,8 @@ StatusOr<ConfigPage<Version>> ConfigCenter::versions(const ItemRef &ref, std::si
         version.format = static_cast<Format>(in.value("format", 1));
         version.secret = in.value("secret", false);
         version.content = openIf(version.secret, in.value("content", ""));
-        version.sha256 = in.value("sha256", "");
+        version.sha256 =
+            version.secret ? m_secrets.fingerprint(version.content) : in.value("sha256", "");
         version.author = in.value("author", "");
         version.comment = in.value("comment", "");
         version.time = fromMillis(in.value<std::int64_t>("time_ms", 0));
@@ -1069,7 +1248,8 @@ StatusOr<ConfigPage<Version>> ConfigCenter::versions(const ItemRef &ref, std::si
     return page;
 }
 
-StatusOr<Version> ConfigCenter::version(const ItemRef &ref, std::int64_t number) const {
+StatusOr<Version> ConfigCenter::version(const ItemRef &ref, std::int64_t number,
+                                        store::Revision *at) const {
     if (number <= 0) {
         return invalidArgument("version must be positive (got " + std::to_string(number) + ")");
     }
@@ -1080,11 +1260,19 @@ StatusOr<Version> ConfigCenter::version(const ItemRef &ref, std::int64_t number)
     if (page->items.empty() || page->items.front().number != number) {
         return notFound("config " + ref.path() + " has no version " + std::to_string(number));
     }
+    if (at != nullptr) {
+        *at = page->revision;
+    }
     return std::move(page->items.front());
 }
 
-std::vector<Proposal> ConfigCenter::proposals(const std::string &ns, bool includeDecided) const {
+std::vector<Proposal> ConfigCenter::proposals(const std::string &ns, bool includeDecided,
+                                              store::Revision *at) const {
+    const store::Revision before = m_store.currentRevision();
     std::shared_lock lock(m_mutex);
+    if (at != nullptr) {
+        *at = servedRevision(before);
+    }
     std::vector<Proposal> out;
     const std::string prefix = ns + "/";
     for (auto it = m_proposals.lower_bound(prefix);
@@ -1098,7 +1286,9 @@ std::vector<Proposal> ConfigCenter::proposals(const std::string &ns, bool includ
 
 AppliedStatus ConfigCenter::applied(const ItemRef &ref) const {
     AppliedStatus status;
+    const store::Revision before = m_store.currentRevision();
     std::shared_lock lock(m_mutex);
+    status.revision = servedRevision(before);
     const auto item = m_items.find(ref.path());
     if (item == m_items.end()) {
         return status;
@@ -1156,15 +1346,19 @@ bool ConfigCenter::grayTargets(const GrayRelease &gray, const ItemRef &ref,
     return static_cast<int>(stableHash(ref.path() + "#" + instanceId) % 100) < gray.percent;
 }
 
-StatusOr<std::string> ConfigCenter::exportNamespace(const std::string &ns,
-                                                    bool includeSecrets) const {
+StatusOr<std::string> ConfigCenter::exportNamespace(const std::string &ns, bool includeSecrets,
+                                                    store::Revision *at) const {
     if (Status s = validateNamespace(ns, "namespace"); !s.isOk()) {
         return s;
     }
     YAML::Emitter out;
     out << YAML::BeginMap << YAML::Key << "namespace" << YAML::Value << ns << YAML::Key << "items"
         << YAML::Value << YAML::BeginSeq;
+    const store::Revision before = m_store.currentRevision();
     std::shared_lock lock(m_mutex);
+    if (at != nullptr) {
+        *at = servedRevision(before);
+    }
     const std::string prefix = ns + "/";
     for (auto it = m_items.lower_bound(prefix);
          it != m_items.end() && it->first.rfind(prefix, 0) == 0; ++it) {

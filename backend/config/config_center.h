@@ -135,6 +135,8 @@ struct AppliedInstance {
 };
 
 struct AppliedStatus {
+    // The store revision the status reflects.
+    store::Revision revision = 0;
     std::int64_t publishedVersion = 0;
     std::int64_t grayVersion = 0;
     std::vector<AppliedInstance> instances;
@@ -219,24 +221,33 @@ public:
                 std::function<void(StatusOr<store::Revision>)> done,
                 std::vector<store::Operation> alsoWrite = {});
 
-    // Records what an instance applied; written through only when it changed.
-    Status ack(const ItemRef &ref, const std::string &service, const std::string &instanceId,
-               std::int64_t version, std::string error);
+    // Records what an instance applied, calling `done` once it is durable (written only when it
+    // changed; then `done` gets the current revision). NOT_FOUND naming the item or the version
+    // when either does not exist. The caller checks that the instance is registered.
+    void ack(const ItemRef &ref, const std::string &service, const std::string &instanceId,
+             std::int64_t version, std::string error,
+             std::function<void(StatusOr<store::Revision>)> done);
 
-    std::optional<Item> item(const ItemRef &ref) const;
+    // Reads. `at` (and a page's or status's revision) receives the store revision the answer
+    // reflects, read together with it: every change up to it is in the answer, so a watch from
+    // it + 1 misses nothing.
+    std::optional<Item> item(const ItemRef &ref, store::Revision *at = nullptr) const;
     StatusOr<ConfigPage<Item>> listItems(const std::string &ns, const std::string &group,
                                          std::size_t pageSize, const std::string &pageToken) const;
-    std::vector<NamespaceSettings> namespaces() const;
+    std::vector<NamespaceSettings> namespaces(store::Revision *at = nullptr) const;
     StatusOr<ConfigPage<Version>> versions(const ItemRef &ref, std::size_t pageSize,
                                            const std::string &pageToken) const;
-    StatusOr<Version> version(const ItemRef &ref, std::int64_t number) const;
-    std::vector<Proposal> proposals(const std::string &ns, bool includeDecided) const;
+    StatusOr<Version> version(const ItemRef &ref, std::int64_t number,
+                              store::Revision *at = nullptr) const;
+    std::vector<Proposal> proposals(const std::string &ns, bool includeDecided,
+                                    store::Revision *at = nullptr) const;
     AppliedStatus applied(const ItemRef &ref) const;
 
     // A namespace as a YAML bundle (secrets left out unless `includeSecrets`), and back: the
     // changes an import makes (items whose content and attributes are unchanged are skipped and
     // counted in `unchanged`).
-    StatusOr<std::string> exportNamespace(const std::string &ns, bool includeSecrets) const;
+    StatusOr<std::string> exportNamespace(const std::string &ns, bool includeSecrets,
+                                          store::Revision *at = nullptr) const;
     StatusOr<std::vector<Change>> importChanges(const std::string &ns, const std::string &yaml,
                                                 int &unchanged) const;
 
@@ -248,7 +259,12 @@ public:
     std::optional<Item> decodeItem(const store::KeyValue &kv) const;
 
     static Status validateRef(const ItemRef &ref);
+    // A publish's (or gray release's) comment: required, at most 1024 bytes of free text.
+    static Status validateComment(const std::string &comment, std::string_view field = "comment");
     static Status validateNamespace(const std::string &ns, std::string_view field);
+    static Status validateGroup(const std::string &group, std::string_view field);
+    // The namespace and id of a proposal to decide.
+    static Status validateProposalRef(const std::string &ns, const std::string &id);
     static std::string itemKey(const ItemRef &ref);
     // The item an /config/items/ key names.
     static ItemRef refOfItemKey(const std::string &key);
@@ -269,9 +285,24 @@ private:
     std::string encodeVersion(const Item &item, const Version &version) const;
     std::string encodeProposal(const Proposal &proposal) const;
     std::optional<Proposal> decodeProposal(const std::string &value) const;
+    // Commits a transaction that changes the cached state; `then` applies it to the cache.
+    // Counted while in flight, for servedRevision().
+    void commitTracked(store::Transaction txn, store::CommitCallback then);
+    // The revision a read of the cache under m_mutex reflects, given the store's revision read
+    // just before taking the lock: that one when none of our commits is in flight (every change
+    // up to it is then in the cache), else the revision of the last change applied.
+    store::Revision servedRevision(store::Revision before) const;
     std::string sealIf(bool secret, const std::string &content) const;
+    // What records and responses carry as content_sha256: a secret's keyed fingerprint (see
+    // SecretBox::fingerprint), anything else's plain SHA-256.
+    std::string digestOf(bool secret, const std::string &content) const;
+    // Replaces unkeyed SHA-256 digests of secrets, as written before fingerprints were keyed,
+    // in the item records and their versions; a no-op once done.
+    Status rekeySecretFingerprints(const std::vector<store::KeyValue> &items);
     std::string openIf(bool secret, const std::string &stored) const;
     bool requiresApproval(const std::string &ns) const;
+    // Whether the cache holds the item with a version numbered `version`.
+    bool knowsVersion(const ItemRef &ref, std::int64_t version) const;
     // In a namespace that requires approval, changes that bypass proposals are for admins.
     Status checkDirectChange(const ItemRef &ref, const Author &author, std::string_view what) const;
     void propose(std::vector<Change> changes, std::string comment, const Author &author, Done done,
@@ -289,6 +320,10 @@ private:
     std::map<std::string, Proposal> m_proposals;                             // by "ns/id"
     std::map<std::string, std::map<std::string, AppliedInstance>> m_applied; // path -> svc/id
     std::uint64_t m_proposalSequence = 0;
+    // Every change of ours up to this revision is in the cache.
+    store::Revision m_revision = 0;
+    // Commits issued and not yet applied to the cache.
+    std::atomic<int> m_inFlight{0};
     // Sealed values that did not open with the key (a lost or replaced key file).
     mutable std::atomic<std::uint64_t> m_unreadableSecrets{0};
 };

@@ -1,6 +1,7 @@
 #include "config/secret_box.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <fcntl.h>
@@ -46,7 +47,35 @@ std::optional<std::string> unbase64(std::string_view text) {
 
 using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
+// What the fingerprint key is derived for; a new purpose would use a new label.
+constexpr std::string_view kFingerprintLabel = "aegis config fingerprint v1";
+
+std::array<unsigned char, 32> hmacSha256(const std::array<unsigned char, 32> &key,
+                                         std::string_view data) {
+    std::array<unsigned char, 32> out{};
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char *>(data.data()), data.size(), out.data(), &length);
+    return out;
+}
+
 } // namespace
+
+SecretBox::SecretBox(const std::array<unsigned char, 32> &key)
+    : m_key(key)
+    , m_fingerprintKey(hmacSha256(key, kFingerprintLabel)) {}
+
+std::string SecretBox::fingerprint(std::string_view plaintext) const {
+    const auto digest = hmacSha256(m_fingerprintKey, plaintext);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(2 * digest.size());
+    for (const unsigned char byte : digest) {
+        out.push_back(kHex[byte >> 4]);
+        out.push_back(kHex[byte & 0xF]);
+    }
+    return out;
+}
 
 StatusOr<std::unique_ptr<SecretBox>> SecretBox::openOrCreate(const std::filesystem::path &keyFile) {
     std::array<unsigned char, 32> key{};

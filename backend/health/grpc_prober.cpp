@@ -1,5 +1,7 @@
 #include "health/grpc_prober.h"
 
+#include "common/input_text.h"
+
 #include <boost/asio/post.hpp>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
@@ -162,7 +164,7 @@ public:
         std::string service;
         for (const auto &[name, value] : spec.options) {
             if (name != "service") {
-                return invalidArgument("grpc check: unknown option '" + name + "'");
+                return invalidArgument("grpc check: unknown option " + quoteInput(name));
             }
             service = value;
         }

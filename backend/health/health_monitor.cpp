@@ -1,6 +1,7 @@
 #include "health/health_monitor.h"
 
 #include "common/duration.h"
+#include "common/input_text.h"
 #include "common/logging.h"
 
 #include <boost/asio/post.hpp>
@@ -73,8 +74,8 @@ Status checkRange(std::int64_t value, std::int64_t low, std::int64_t high, std::
 
 Status validateServiceCheck(const ServiceCheck &check, const ProberRegistry &probers) {
     if (probers.find(check.kind) == nullptr) {
-        return invalidArgument("check.kind must be http, tcp, grpc or ttl (got '" +
-                               check.kind.substr(0, 32) + "')");
+        return invalidArgument("check.kind must be http, tcp, grpc or ttl (got " +
+                               quoteInput(check.kind) + ")");
     }
     const CheckParams &p = check.params;
     const std::int64_t interval = p.interval.count();
@@ -148,8 +149,8 @@ StatusOr<std::optional<CheckDefinition>> checkForInstance(const ServiceCheck &ch
         } else if (name == "port") {
             const int parsed = std::atoi(value.c_str());
             if (parsed <= 0 || parsed > 65535 || std::to_string(parsed) != value) {
-                return invalidArgument(field + " must be a port of 1-65535 (got '" +
-                                       value.substr(0, 16) + "')");
+                return invalidArgument(field + " must be a port of 1-65535 (got " +
+                                       quoteInput(value) + ")");
             }
             port = static_cast<std::uint16_t>(parsed);
         } else if (name == "interval" || name == "timeout" || name == "jitter" ||
@@ -166,8 +167,8 @@ StatusOr<std::optional<CheckDefinition>> checkForInstance(const ServiceCheck &ch
         } else if (name == "rise" || name == "fall") {
             const int parsed = std::atoi(value.c_str());
             if (parsed < 1 || parsed > 100 || std::to_string(parsed) != value) {
-                return invalidArgument(field + " must be a whole number of 1-100 (got '" +
-                                       value.substr(0, 16) + "')");
+                return invalidArgument(field + " must be a whole number of 1-100 (got " +
+                                       quoteInput(value) + ")");
             }
             (name == "rise" ? definition.params.rise : definition.params.fall) =
                 static_cast<unsigned>(parsed);
@@ -624,7 +625,22 @@ std::size_t HealthMonitor::followedInstances() const {
                       [](const auto &entry) { return entry.second.registered; }));
 }
 
-std::optional<StoredCheck> HealthMonitor::check(const std::string &service) const {
+std::optional<StoredCheck> HealthMonitor::check(const std::string &service,
+                                                store::Revision *at) const {
+    if (at != nullptr) {
+        // From the store, which answers with the revision it read at; the cache may lag it.
+        auto stored = m_store.get(checkKey(service));
+        if (!stored) {
+            return std::nullopt;
+        }
+        *at = stored->revision;
+        auto check = stored->kvs.empty() ? std::optional<ServiceCheck>()
+                                         : decodeCheck(stored->kvs.front().value);
+        if (!check) {
+            return std::nullopt;
+        }
+        return StoredCheck{std::move(*check), stored->kvs.front().modRevision};
+    }
     std::lock_guard lock(m_mutex);
     const auto it = m_checks.find(service);
     if (it == m_checks.end()) {

@@ -115,7 +115,9 @@ public:
     // instance. Call once, after Registry::load().
     Status start();
 
-    std::optional<StoredCheck> check(const std::string &service) const;
+    // With `at`, read from the store, and `at` receives the revision it was read at.
+    std::optional<StoredCheck> check(const std::string &service,
+                                     store::Revision *at = nullptr) const;
     // expectedRevision: 0 unconditional, -1 only if none exists, else the current modRevision
     // (ABORTED otherwise). Done once durable with the new modRevision.
     void setCheck(const std::string &service, ServiceCheck check, store::Revision expectedRevision,

@@ -1,5 +1,7 @@
 #include "health/http_prober.h"
 
+#include "common/input_text.h"
+
 #include <boost/asio/connect.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -45,7 +47,8 @@ StatusOr<HttpProbeOptions> parseHttpProbeOptions(const ProbeSpec &spec) {
     for (const auto &[name, value] : spec.options) {
         if (name == "path") {
             if (value.empty() || value.front() != '/') {
-                return invalidArgument("http check: path must start with '/', got '" + value + "'");
+                return invalidArgument("http check: path must start with '/', got " +
+                                       quoteInput(value));
             }
             options.path = value;
         } else if (name == "status") {
@@ -56,8 +59,8 @@ StatusOr<HttpProbeOptions> parseHttpProbeOptions(const ProbeSpec &spec) {
                                   : parseStatus(std::string_view(value).substr(dash + 1));
             if (!low || !high || *low > *high) {
                 return invalidArgument("http check: status must be a code or a range such as "
-                                       "'200-399' within 100-599, got '" +
-                                       value + "'");
+                                       "'200-399' within 100-599, got " +
+                                       quoteInput(value));
             }
             options.statusMin = *low;
             options.statusMax = *high;
@@ -66,7 +69,7 @@ StatusOr<HttpProbeOptions> parseHttpProbeOptions(const ProbeSpec &spec) {
         } else if (name.starts_with("header.") && name.size() > 7) {
             options.headers[name.substr(7)] = value;
         } else {
-            return invalidArgument("http check: unknown option '" + name + "'");
+            return invalidArgument("http check: unknown option " + quoteInput(name));
         }
     }
     return options;

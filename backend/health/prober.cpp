@@ -1,5 +1,7 @@
 #include "health/prober.h"
 
+#include "common/input_text.h"
+
 namespace aegis::health {
 
 Status ProberRegistry::add(ProberFactoryPtr factory) {
@@ -24,8 +26,8 @@ StatusOr<ProberPtr> ProberRegistry::create(const ProbeSpec &spec,
         for (const auto &[kind, unused] : m_factories) {
             known += known.empty() ? kind : ", " + kind;
         }
-        return invalidArgument("kind: unknown probe kind '" + spec.kind + "' (known: " + known +
-                               ")");
+        return invalidArgument("kind: unknown probe kind " + quoteInput(spec.kind) +
+                               " (known: " + known + ")");
     }
     return factory->create(spec, context);
 }

@@ -1,6 +1,7 @@
 #include "health/tcp_prober.h"
 
 #include "common/duration.h"
+#include "common/input_text.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
@@ -123,8 +124,8 @@ public:
             return invalidArgument("tcp check: host and a non-zero port are required");
         }
         if (!spec.options.empty()) {
-            return invalidArgument("tcp check: unknown option '" + spec.options.begin()->first +
-                                   "'");
+            return invalidArgument("tcp check: unknown option " +
+                                   quoteInput(spec.options.begin()->first));
         }
         return ProberPtr(std::make_shared<TcpProber>(context.executor, spec.host, spec.port));
     }

@@ -1,5 +1,6 @@
 #include "registry/registry.h"
 
+#include "common/input_text.h"
 #include "common/logging.h"
 #include "registry/panic_threshold.h"
 
@@ -198,8 +199,8 @@ Status validatePolicy(const TrafficPolicy &policy) {
     int total = 0;
     for (const auto &[value, share] : policy.shares) {
         if (share < 0 || share > 100) {
-            return invalidArgument("traffic share of '" + value + "' must be 0 to 100 (got " +
-                                   std::to_string(share) + ")");
+            return invalidArgument("traffic share of " + quoteInput(value) +
+                                   " must be 0 to 100 (got " + std::to_string(share) + ")");
         }
         total += share;
     }
@@ -282,8 +283,8 @@ Status Registry::validateServiceName(const std::string &name, std::string_view f
         name.back() == '-') {
         return invalidArgument(std::string(field) +
                                " must be lowercase letters, digits and '-', start with a letter "
-                               "and not end with '-' (got '" +
-                               name + "')");
+                               "and not end with '-' (got " +
+                               quoteInput(name) + ")");
     }
     return Status::ok();
 }
@@ -315,8 +316,8 @@ Status Registry::validateInstance(const Instance &instance) const {
     if (instance.address.size() > 255 || colon == std::string::npos || colon == 0 || port.empty() ||
         port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
         std::stoi(port) == 0 || std::stoi(port) > 65535) {
-        return invalidArgument("instance.address must be host:port with a port of 1-65535 (got '" +
-                               instance.address.substr(0, 64) + "')");
+        return invalidArgument("instance.address must be host:port with a port of 1-65535 (got " +
+                               quoteInput(instance.address) + ")");
     }
     if (Status s = validateLabels(instance.labels, "instance.labels"); !s.isOk()) {
         return s;
@@ -325,10 +326,16 @@ Status Registry::validateInstance(const Instance &instance) const {
         return invalidArgument("instance.metadata may have at most 32 entries");
     }
     for (const auto &[key, value] : instance.metadata) {
-        if (key.empty() || key.size() > 63 || value.size() > 1024) {
-            return invalidArgument("instance.metadata: keys must be 1-63 characters and values "
-                                   "at most 1024 (key '" +
-                                   key.substr(0, 64) + "')");
+        if (key.empty() || key.size() > 63) {
+            return invalidArgument("instance.metadata: keys must be 1-63 characters (key " +
+                                   quoteInput(key) + ")");
+        }
+        if (Status s = validateFreeText(key, "instance.metadata key", 63); !s.isOk()) {
+            return s;
+        }
+        if (Status s = validateFreeText(value, "instance.metadata['" + key + "']", 1024);
+            !s.isOk()) {
+            return s;
         }
     }
     if (instance.weight < 0 || instance.weight > 10000) {
@@ -708,8 +715,11 @@ void Registry::setState(const std::string &service, const std::string &id, Insta
     });
 }
 
-std::optional<Service> Registry::service(const std::string &name) const {
+std::optional<Service> Registry::service(const std::string &name, store::Revision *at) const {
     std::shared_lock lock(m_mutex);
+    if (at != nullptr) {
+        *at = m_revision;
+    }
     const auto it = m_services.find(name);
     if (it == m_services.end()) {
         return std::nullopt;
@@ -721,9 +731,12 @@ std::optional<Service> Registry::service(const std::string &name) const {
     return service;
 }
 
-std::optional<Instance> Registry::instance(const std::string &service,
-                                           const std::string &id) const {
+std::optional<Instance> Registry::instance(const std::string &service, const std::string &id,
+                                           store::Revision *at) const {
     std::shared_lock lock(m_mutex);
+    if (at != nullptr) {
+        *at = m_revision;
+    }
     const auto it = m_instances.find(instanceKey(service, id));
     if (it == m_instances.end()) {
         return std::nullopt;

@@ -182,7 +182,8 @@ public:
                   std::function<void(StatusOr<Registered>)> done,
                   std::vector<store::Operation> alsoWrite = {});
 
-    std::optional<Service> service(const std::string &name) const;
+    // `at` receives the revision the answer reflects (as a page's revision).
+    std::optional<Service> service(const std::string &name, store::Revision *at = nullptr) const;
     // Services and instances with the revision the answer reflects: a watch from revision + 1
     // misses nothing.
     StatusOr<Page<Service>> listServices(std::size_t pageSize, const std::string &pageToken) const;
@@ -216,7 +217,8 @@ public:
     // The single listener told about every committed instance change. Thread-safe: once a call
     // replacing it returns, the old listener is not running and will not be called again.
     void setInstanceListener(InstanceListener listener);
-    std::optional<Instance> instance(const std::string &service, const std::string &id) const;
+    std::optional<Instance> instance(const std::string &service, const std::string &id,
+                                     store::Revision *at = nullptr) const;
     // The services of the instances lease `id` carries, each once (empty: none, or no lease).
     std::vector<std::string> leaseServices(LeaseId id) const;
 

@@ -1,6 +1,7 @@
 #include "rollout/exec_driver.h"
 
 #include "common/duration.h"
+#include "common/input_text.h"
 #include "common/logging.h"
 #include "registry/registry.h"
 #include "rollout/callback_queue.h"
@@ -101,7 +102,7 @@ StatusOr<ExecSpec> parseSpec(const DeployTarget &target) {
                 return timeout.status();
             }
             if (*timeout <= milliseconds(0)) {
-                return invalidArgument("timeout: must be positive (got '" + value + "')");
+                return invalidArgument("timeout: must be positive (got " + quoteInput(value) + ")");
             }
             spec.timeout = *timeout;
         } else {

@@ -1,6 +1,7 @@
 #include "rollout/process_driver.h"
 
 #include "common/duration.h"
+#include "common/input_text.h"
 #include "common/logging.h"
 #include "registry/registry.h"
 #include "rollout/callback_queue.h"
@@ -179,7 +180,8 @@ StatusOr<ProcessSpec> parseSpec(const DeployTarget &target) {
             return dir.status();
         }
         if (dir->empty() || dir->front() != '/') {
-            return invalidArgument("working_dir: must be an absolute path (got '" + *dir + "')");
+            return invalidArgument("working_dir: must be an absolute path (got " +
+                                   quoteInput(*dir) + ")");
         }
     }
     return spec;

@@ -1,5 +1,6 @@
 #include "rollout/rollout.h"
 
+#include "common/input_text.h"
 #include "registry/registry.h"
 
 #include <nlohmann/json.hpp>
@@ -184,8 +185,8 @@ Status validateSpec(const RolloutSpec &spec) {
     for (char c : spec.version) {
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_' &&
             c != '+') {
-            return invalidArgument("spec.version may hold letters, digits and . - _ + only (got '" +
-                                   spec.version + "')");
+            return invalidArgument("spec.version may hold letters, digits and . - _ + only (got " +
+                                   quoteInput(spec.version) + ")");
         }
     }
     if (spec.replicas < 0 || spec.replicas > 100) {
@@ -230,8 +231,22 @@ Status validateSpec(const RolloutSpec &spec) {
     if (spec.progressDeadline < 1s) {
         return invalidArgument("spec.progress_deadline_ms must be at least 1000");
     }
-    if (spec.description.size() > 1024) {
-        return invalidArgument("spec.description must be at most 1024 bytes");
+    if (Status valid = validateFreeText(spec.description, "spec.description", 1024);
+        !valid.isOk()) {
+        return valid;
+    }
+    for (const auto &[name, field] :
+         {std::pair{&spec.driver, "spec.driver"}, std::pair{&spec.router, "spec.router"}}) {
+        // Empty means "as the last release"; otherwise an extension's registered name.
+        if (!name->empty() &&
+            (name->size() > 63 || !std::all_of(name->begin(), name->end(), [](char c) {
+                 return std::islower(static_cast<unsigned char>(c)) ||
+                        std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+             }))) {
+            return invalidArgument(std::string(field) +
+                                   " must be 1 to 63 characters of a-z 0-9 - _ (got " +
+                                   quoteInput(*name) + ")");
+        }
     }
     if (Status valid = checkParams(spec.driverParams, "driver_params"); !valid.isOk()) {
         return valid;
@@ -260,7 +275,8 @@ std::string rolloutId(const std::string &service, int number) {
 
 std::optional<std::pair<std::string, int>> parseRolloutId(std::string_view id) {
     const auto dash = id.rfind('-');
-    if (dash == std::string_view::npos || dash == 0 || dash + 1 == id.size()) {
+    if (dash == std::string_view::npos || dash == 0 || dash + 1 == id.size() ||
+        !registry::Registry::validateServiceName(std::string(id.substr(0, dash)), "id").isOk()) {
         return std::nullopt;
     }
     int number = 0;

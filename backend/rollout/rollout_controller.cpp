@@ -1,6 +1,7 @@
 #include "rollout/rollout_controller.h"
 
 #include "common/duration.h"
+#include "common/input_text.h"
 #include "common/logging.h"
 
 #include <boost/asio/post.hpp>
@@ -1354,7 +1355,7 @@ void RolloutController::act(const std::string &id, Action action, std::string re
         const auto parsed = parseRolloutId(id);
         const auto found = parsed ? m_services.find(parsed->first) : m_services.end();
         if (found == m_services.end()) {
-            return done(notFound("no rollout '" + id + "'"));
+            return done(notFound("no rollout " + quoteInput(id)));
         }
         ReleaseState &state = *found->second;
         static const std::map<Action, std::string_view> kDoneBy = {
@@ -1551,20 +1552,24 @@ void RolloutController::act(const std::string &id, Action action, std::string re
 
 // ---- reads --------------------------------------------------------------------------------
 
-StatusOr<Rollout> RolloutController::get(const std::string &id) const {
+StatusOr<Rollout> RolloutController::get(const std::string &id, store::Revision *at) const {
     if (!parseRolloutId(id)) {
-        return invalidArgument("id must look like <service>-<number> (got '" + id + "')");
+        return invalidArgument("id must look like <service>-<number> (got " + quoteInput(id) + ")");
     }
     auto stored = m_store.get(keys::rollout(id));
     if (!stored) {
         return stored.status();
     }
     if (stored->kvs.empty()) {
-        return notFound("no rollout '" + id + "'");
+        return notFound("no rollout " + quoteInput(id));
+    }
+    if (at != nullptr) {
+        *at = stored->revision;
     }
     auto rollout = decodeRollout(stored->kvs.front());
     if (!rollout) {
-        return Status(StatusCode::DataLoss, "the record of rollout '" + id + "' is unreadable");
+        return Status(StatusCode::DataLoss,
+                      "the record of rollout " + quoteInput(id) + " is unreadable");
     }
     return *rollout;
 }
@@ -1626,12 +1631,16 @@ StatusOr<std::pair<std::vector<Release>, store::Revision>> RolloutController::re
     return std::pair{std::move(result), stored->revision};
 }
 
-StatusOr<std::pair<std::vector<LogLine>, bool>>
-RolloutController::log(const std::string &id, std::int64_t afterSequence, std::size_t limit) const {
+StatusOr<std::pair<std::vector<LogLine>, bool>> RolloutController::log(const std::string &id,
+                                                                       std::int64_t afterSequence,
+                                                                       std::size_t limit,
+                                                                       store::Revision *at) const {
     if (!parseRolloutId(id)) {
-        return invalidArgument("rollout_id must look like <service>-<number> (got '" + id + "')");
+        return invalidArgument("rollout_id must look like <service>-<number> (got " +
+                               quoteInput(id) + ")");
     }
-    if (auto rollout = get(id); !rollout) {
+    // The log is read after the rollout: the earlier revision is one both reflect.
+    if (auto rollout = get(id, at); !rollout) {
         return rollout.status();
     }
     store::RangeRequest request;

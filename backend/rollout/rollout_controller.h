@@ -92,12 +92,15 @@ public:
     void act(const std::string &id, Action action, std::string reason, Actor actor,
              std::function<void(StatusOr<Rollout>)> done);
 
-    // Reads (from the store, so they reflect everything durable).
-    StatusOr<Rollout> get(const std::string &id) const;
+    // Reads (from the store, so they reflect everything durable). `at` receives the store
+    // revision the answer was read at.
+    StatusOr<Rollout> get(const std::string &id, store::Revision *at = nullptr) const;
     StatusOr<RolloutPage> list(const RolloutQuery &query) const;
     StatusOr<std::pair<std::vector<Release>, store::Revision>> releases() const;
-    StatusOr<std::pair<std::vector<LogLine>, bool>>
-    log(const std::string &id, std::int64_t afterSequence, std::size_t limit) const;
+    StatusOr<std::pair<std::vector<LogLine>, bool>> log(const std::string &id,
+                                                        std::int64_t afterSequence,
+                                                        std::size_t limit,
+                                                        store::Revision *at = nullptr) const;
 
     // Records a deployment's new driver state (a driver restarted one of its processes).
     void driverStateChanged(const std::string &service, Color color, DriverState state);

@@ -416,6 +416,11 @@ void TestAegisctl::helpForEveryCommand_data() {
     QTest::newRow("audit list") << QStringList{"audit", "list", "--help"} << "--limit";
     QTest::newRow("audit watch") << QStringList{"audit", "watch", "--help"} << "--count";
     QTest::newRow("log-level") << QStringList{"log-level", "--help"} << "LEVEL";
+    // A token on the command line is readable by every user in the process list.
+    QTest::newRow("token advice") << QStringList{"--help"}
+                                  << "never pass a secret on the command line";
+    QTest::newRow("token environment") << QStringList{"--help"} << "AEGIS_TOKEN";
+    QTest::newRow("token flag warning") << QStringList{"status", "--help"} << "UNSAFE:";
 }
 
 void TestAegisctl::helpForEveryCommand() {

@@ -87,6 +87,7 @@ private slots:
     void appliedWithoutAcknowledgements();
     void watchSeesLivePut();
     void promoteShortFormAndDelete();
+    void controlCharactersAreEscaped();
     void usageErrors_data();
     void usageErrors();
     void help_data();
@@ -716,6 +717,61 @@ void TestAegisctlConfig::watchSeesLivePut() {
     QCOMPARE(json::parse(events[0]).at("snapshot").get<bool>(), false);
     QVERIFY(!json::parse(events[0]).contains("content"));
     QCOMPARE(jsonInt(json::parse(events[1]).at("version")), std::int64_t(3));
+}
+
+void TestAegisctlConfig::controlCharactersAreEscaped() {
+    // Stored text that would clear the screen, retitle the window, ring the bell, return the
+    // cursor and reverse what follows, if printed raw.
+    const std::string content = "\x1b[2J\x1b]0;pwned\x07hello\rworld\r\nline two\n";
+    const std::string rtl = "\xe2\x80\xae"; // U+202E RIGHT-TO-LEFT OVERRIDE
+    const std::string description = "banner " + rtl + "txt.exe";
+    auto holdsRaw = [&](const std::string &text) {
+        return text.find_first_of("\x1b\x07") != std::string::npos ||
+               text.find(rtl) != std::string::npos;
+    };
+    const auto put = ctl({"config", "put", "shop/term/banner", "--content", content, "--format",
+                          "text", "--description", description, "--comment",
+                          "greeting " + rtl + "gnp.exe", "--base-version", "0"});
+    CHECK_EXIT(put, 0);
+    QVERIFY2(!holdsRaw(put.out + put.err), describe(put).c_str());
+
+    const auto got = ctl({"config", "get", "shop/term/banner"});
+    CHECK_EXIT(got, 0);
+    QVERIFY2(!holdsRaw(got.out), got.out.c_str());
+    QVERIFY2(contains(got.out, "\\u001b[2J\\u001b]0;pwned\\u0007hello\\u000dworld\r\nline two"),
+             got.out.c_str());
+    QVERIFY2(contains(got.out, "banner \\u202etxt.exe"), got.out.c_str());
+    // --raw into a pipe or file is byte for byte (a terminal would get it escaped).
+    const auto raw = ctl({"config", "get", "shop/term/banner", "--raw"});
+    CHECK_EXIT(raw, 0);
+    QCOMPARE(raw.out, content);
+    // JSON keeps the values exact (escaped the JSON way).
+    const auto asJson = ctlJson({"config", "get", "shop/term/banner"});
+    QVERIFY(asJson.is_object());
+    QCOMPARE(asJson.at("item").value("content", ""), content);
+    QCOMPARE(asJson.at("item").value("description", ""), description);
+
+    // A message relayed from the daemon quotes the other publisher's comment: escaped too.
+    const auto stale = ctl({"config", "put", "shop/term/banner", "--content", "hi", "--comment",
+                            "mine", "--base-version", "0"});
+    CHECK_EXIT(stale, 1);
+    QVERIFY2(stale.err.starts_with("error: ABORTED: "), stale.err.c_str());
+    QVERIFY2(!holdsRaw(stale.err), stale.err.c_str());
+    QVERIFY2(contains(stale.err, "greeting \\u202egnp.exe"), stale.err.c_str());
+
+    // Control characters in free text are refused where they come in, naming the field.
+    const auto bell = ctl({"config", "put", "shop/term/banner", "--content", "hi", "--comment",
+                           "ding\x07", "--base-version", "1"});
+    CHECK_EXIT(bell, 1);
+    QVERIFY2(bell.err.starts_with("error: INVALID_ARGUMENT: comment must not contain control "
+                                  "characters"),
+             bell.err.c_str());
+    QVERIFY2(!holdsRaw(bell.err), bell.err.c_str());
+    const auto label = ctl({"config", "put", "shop/term/banner", "--content", "hi", "--comment",
+                            "labelled", "--label", "team=a\x1b[31mb", "--base-version", "1"});
+    CHECK_EXIT(label, 1);
+    QVERIFY2(contains(label.err, "labels['team'] must not contain control characters"),
+             label.err.c_str());
 }
 
 void TestAegisctlConfig::usageErrors_data() {

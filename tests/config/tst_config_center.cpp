@@ -10,7 +10,11 @@
 #include <QtTest>
 
 #include <fstream>
+#include <functional>
 #include <future>
+#include <mutex>
+#include <optional>
+#include <vector>
 
 using namespace aegis;
 using namespace aegis::config;
@@ -35,6 +39,57 @@ std::string readAll(const std::filesystem::path &path) {
     std::ifstream in(path, std::ios::binary);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
+
+// A store whose commits become durable at once but whose callbacks wait until release(): the
+// moment between a change being in the store and in the configuration center's cache, held open.
+class HeldCallbackStore final : public store::Store {
+public:
+    explicit HeldCallbackStore(store::Store &inner)
+        : m_inner(inner) {}
+
+    void commitAsync(store::Transaction txn, store::CommitCallback done) override {
+        auto result = m_inner.commit(std::move(txn));
+        std::lock_guard lock(m_mutex);
+        m_held.emplace_back([result = std::move(result), done = std::move(done)]() mutable {
+            done(std::move(result));
+        });
+    }
+    // Runs the held callbacks, oldest first.
+    void release() {
+        std::vector<std::function<void()>> held;
+        {
+            std::lock_guard lock(m_mutex);
+            held.swap(m_held);
+        }
+        for (auto &callback : held) {
+            callback();
+        }
+    }
+    StatusOr<store::RangeResult> range(const store::RangeRequest &request) const override {
+        return m_inner.range(request);
+    }
+    StatusOr<std::int64_t> count(const store::RangeRequest &request) const override {
+        return m_inner.count(request);
+    }
+    StatusOr<std::vector<store::Event>> events(store::Revision from, store::Revision to,
+                                               const std::string &prefix,
+                                               std::size_t limit) const override {
+        return m_inner.events(from, to, prefix, limit);
+    }
+    store::Revision currentRevision() const override { return m_inner.currentRevision(); }
+    store::Revision compactRevision() const override { return m_inner.compactRevision(); }
+    Status compact(store::Revision revision) override { return m_inner.compact(revision); }
+    void setEventListener(store::EventListener listener) override {
+        m_inner.setEventListener(std::move(listener));
+    }
+    std::string kind() const override { return "held"; }
+    void close() override {}
+
+private:
+    store::Store &m_inner;
+    std::mutex m_mutex;
+    std::vector<std::function<void()>> m_held;
+};
 
 } // namespace
 
@@ -61,9 +116,12 @@ private slots:
     void hostileSchemasAndDocumentsAreRefused();
     void approvalCannotBeBypassed();
     void aLostKeyStopsTheStart();
+    void secretFingerprintsAreKeyed();
+    void readsServeTheRevisionTheyReflect();
 
 private:
     void open();
+    Status ackNow(const ItemRef &ref, const std::string &instance, std::int64_t version);
     StatusOr<PublishResult> publishNow(std::vector<Change> changes,
                                        const std::string &author = "ann");
 
@@ -95,6 +153,14 @@ void ConfigCenterTest::cleanup() {
     m_config.reset();
     m_store.reset();
     m_dir.reset();
+}
+
+Status ConfigCenterTest::ackNow(const ItemRef &ref, const std::string &instance,
+                                std::int64_t version) {
+    std::promise<Status> promise;
+    m_config->ack(ref, "checkout", instance, version, "",
+                  [&](StatusOr<store::Revision> result) { promise.set_value(result.status()); });
+    return promise.get_future().get();
 }
 
 StatusOr<PublishResult> ConfigCenterTest::publishNow(std::vector<Change> changes,
@@ -416,6 +482,102 @@ void ConfigCenterTest::secretsAreEncryptedAtRest() {
     QCOMPARE(m_secrets->open(m_secrets->seal("x")).value(), std::string("x"));
 }
 
+void ConfigCenterTest::secretFingerprintsAreKeyed() {
+    const std::string password = "hunter2";
+    const std::string unkeyed = ConfigCenter::sha256Hex(password);
+    Change secret = change({"prod", "payments", "api.key"}, password, 0, Format::Text);
+    secret.updateAttributes = true;
+    secret.secret = true;
+    const auto published = publishNow({secret});
+    QVERIFY(published.isOk());
+    const std::string fingerprint = published->items.front().sha256;
+    QCOMPARE(fingerprint, m_secrets->fingerprint(password));
+    QVERIFY(fingerprint != unkeyed);
+    QCOMPARE(fingerprint.size(), std::size_t(64));
+    // Change detection still works: the same content under the same key, the same fingerprint.
+    QCOMPARE(m_config->version(secret.ref, 1)->sha256, fingerprint);
+    // Another key gives another fingerprint.
+    std::array<unsigned char, 32> otherKey{};
+    otherKey.fill(9);
+    QVERIFY(SecretBox::withKey(otherKey)->fingerprint(password) != fingerprint);
+
+    auto recordsHold = [&](const std::string &text) {
+        for (const char *prefix : {"/config/items/", "/config/versions/"}) {
+            const auto records = m_store->rangePrefix(prefix);
+            for (const auto &kv : records->kvs) {
+                if (kv.value.find(text) != std::string::npos) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    };
+    QVERIFY(!recordsHold(unkeyed));
+
+    // Records written before fingerprints were keyed are rekeyed when the configuration loads.
+    for (const char *key : {"/config/items/prod/payments/api.key",
+                            "/config/versions/prod/payments/api.key/0000000001"}) {
+        const auto stored = m_store->get(key);
+        QVERIFY(stored.isOk() && stored->kvs.size() == 1);
+        std::string legacy = stored->kvs.front().value;
+        legacy.replace(legacy.find(fingerprint), fingerprint.size(), unkeyed);
+        store::Transaction txn;
+        txn.put(key, legacy);
+        QVERIFY(m_store->commit(std::move(txn)).isOk());
+    }
+    QVERIFY(recordsHold(unkeyed));
+    m_store->close();
+    m_config.reset();
+    m_store.reset();
+    open();
+    QVERIFY(!recordsHold(unkeyed));
+    QCOMPARE(m_config->item(secret.ref)->sha256, fingerprint);
+    QCOMPARE(m_config->version(secret.ref, 1)->sha256, fingerprint);
+    Change next = secret;
+    next.content = "hunter3";
+    next.baseVersion = 1;
+    QVERIFY2(publishNow({next}).isOk(), "the rekeyed item is still published with its revision");
+}
+
+void ConfigCenterTest::readsServeTheRevisionTheyReflect() {
+    HeldCallbackStore held(*m_store);
+    ConfigCenter config(held, *m_secrets, std::make_shared<SystemClock>());
+    QVERIFY(config.load().isOk());
+    auto publish = [&](const std::string &content, std::int64_t base) {
+        auto result = std::make_shared<std::optional<StatusOr<PublishResult>>>();
+        config.publish({change(kDb, content, base)}, "test", Author{"ann", false},
+                       [result](StatusOr<PublishResult> published) { *result = published; });
+        return result;
+    };
+    const auto first = publish(R"({"v":1})", 0);
+    held.release();
+    QVERIFY(*first && (*first)->isOk());
+    const store::Revision firstRevision = (**first)->revision;
+
+    // The second version is durable, but not yet in the cache: reads answer the first version
+    // with a revision before the second, so a watch from revision + 1 delivers it.
+    const auto second = publish(R"({"v":2})", 1);
+    QVERIFY(!*second);
+    const store::Revision secondRevision = m_store->currentRevision();
+    QVERIFY(secondRevision > firstRevision);
+    store::Revision at = 0;
+    QCOMPARE(config.item(kDb, &at)->version, std::int64_t(1));
+    QVERIFY2(at >= firstRevision && at < secondRevision, std::to_string(at).c_str());
+    const auto page = config.listItems("prod", "", 10, "");
+    QVERIFY(page.isOk());
+    QCOMPARE(page->items.front().version, std::int64_t(1));
+    QVERIFY2(page->revision < secondRevision, std::to_string(page->revision).c_str());
+    QVERIFY(config.applied(kDb).revision < secondRevision);
+    config.namespaces(&at);
+    QVERIFY(at < secondRevision);
+
+    held.release();
+    QVERIFY(*second && (*second)->isOk());
+    QCOMPARE(config.item(kDb, &at)->version, std::int64_t(2));
+    QVERIFY(at >= secondRevision);
+    QVERIFY(config.listItems("prod", "", 10, "")->revision >= secondRevision);
+}
+
 void ConfigCenterTest::exportImportRoundTrip() {
     Change a = change({"prod", "checkout", "app.yaml"}, "greeting: hello\nlatency: 8ms\n", 0,
                       Format::Yaml);
@@ -450,13 +612,24 @@ void ConfigCenterTest::appliedStatusSummarises() {
     QVERIFY(publishNow({change(kDb, R"({"v":1})", 0)}).isOk());
     QVERIFY(publishNow({change(kDb, R"({"v":2})", 1)}).isOk());
     for (int i = 1; i <= 3; ++i) {
-        QVERIFY(m_config->ack(kDb, "checkout", "checkout-" + std::to_string(i), 2, "").isOk());
+        QVERIFY(ackNow(kDb, "checkout-" + std::to_string(i), 2).isOk());
     }
-    QVERIFY(m_config->ack(kDb, "checkout", "checkout-4", 1, "").isOk());
+    QVERIFY(ackNow(kDb, "checkout-4", 1).isOk());
     const auto status = m_config->applied(kDb);
     QCOMPARE(status.instances.size(), std::size_t(4));
     QCOMPARE(status.summary, std::string("3 of 4 on v2; checkout-4 still on v1"));
-    QCOMPARE(m_config->ack({"prod", "x", "nothing"}, "s", "i", 1, "").code(), StatusCode::NotFound);
+    QCOMPARE(ackNow({"prod", "x", "nothing"}, "i", 1).code(), StatusCode::NotFound);
+    // A version that was never given out is no acknowledgement.
+    const Status ghost = ackNow(kDb, "checkout-5", 3);
+    QCOMPARE(ghost.code(), StatusCode::NotFound);
+    QVERIFY2(ghost.message().find("no version 3") != std::string::npos, ghost.message().c_str());
+
+    // Durable once acknowledged: a reopened store has it.
+    m_store->close();
+    m_config.reset();
+    m_store.reset();
+    open();
+    QCOMPARE(m_config->applied(kDb).summary, std::string("3 of 4 on v2; checkout-4 still on v1"));
 }
 
 void ConfigCenterTest::unifiedDiff() {

@@ -20,7 +20,7 @@ import {
   unary,
 } from './aegisd_support.mjs';
 
-const v1 = loadAegisV1(['aegis/v1/config.proto', 'aegis/v1/auth.proto']);
+const v1 = loadAegisV1(['aegis/v1/config.proto', 'aegis/v1/auth.proto', 'aegis/v1/registry.proto']);
 
 const REF = { namespace: 'demo', group: 'checkout', key: 'behaviour.json' };
 const SERVICE = 'checkout';
@@ -149,6 +149,14 @@ describe('the configuration center from Node.js (grpc-js + proto-loader)', () =>
       daemon.adminToken,
     );
     serviceToken = created.secret;
+    // Only a registered instance's acknowledgement is accepted.
+    const registry = new v1.RegistryService(daemon.ready.grpc, credentials);
+    await unary(
+      registry,
+      'RegisterInstance',
+      { instance: { id: INSTANCE, service: SERVICE, address: '127.0.0.1:9001' }, ttl_seconds: '300' },
+      daemon.adminToken,
+    );
   });
 
   after(async () => {
