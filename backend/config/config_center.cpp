@@ -241,7 +241,7 @@ std::string ConfigCenter::encodeItem(const Item &item) const {
     return dump(out);
 }
 
-std::optional<Item> ConfigCenter::decodeItem(const store::KeyValue &kv) const {
+std::optional<Item> ConfigCenter::decodeItem(const store::KeyValue &kv) const try {
     if (kv.key.rfind(kItemsPrefix, 0) != 0) {
         return std::nullopt;
     }
@@ -279,6 +279,9 @@ std::optional<Item> ConfigCenter::decodeItem(const store::KeyValue &kv) const {
         item.gray = std::move(g);
     }
     return item;
+} catch (const std::exception &) {
+    // A record with a field of the wrong type is unreadable, not fatal (nlohmann's value() throws).
+    return std::nullopt;
 }
 
 std::string ConfigCenter::encodeVersion(const Item &item, const Version &version) const {
@@ -312,7 +315,7 @@ std::string ConfigCenter::encodeProposal(const Proposal &proposal) const {
                      {"decide_ms", toMillis(proposal.decideTime)}});
 }
 
-std::optional<Proposal> ConfigCenter::decodeProposal(const std::string &value) const {
+std::optional<Proposal> ConfigCenter::decodeProposal(const std::string &value) const try {
     const auto in = json::parse(value, nullptr, false);
     if (in.is_discarded() || !in.is_object()) {
         return std::nullopt;
@@ -341,6 +344,9 @@ std::optional<Proposal> ConfigCenter::decodeProposal(const std::string &value) c
         proposal.changes.push_back(std::move(change));
     }
     return proposal;
+} catch (const std::exception &) {
+    // A record with a field of the wrong type is unreadable, not fatal (nlohmann's value() throws).
+    return std::nullopt;
 }
 
 Status ConfigCenter::load() {

@@ -264,7 +264,7 @@ std::string HealthMonitor::encodeCheck(const ServiceCheck &check) {
         .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::optional<ServiceCheck> HealthMonitor::decodeCheck(const std::string &value) {
+std::optional<ServiceCheck> HealthMonitor::decodeCheck(const std::string &value) try {
     const auto in = json::parse(value, nullptr, false);
     if (in.is_discarded() || !in.is_object()) {
         return std::nullopt;
@@ -285,9 +285,12 @@ std::optional<ServiceCheck> HealthMonitor::decodeCheck(const std::string &value)
     p.flap.window = milliseconds(in.value<std::int64_t>("flap_window_ms", 300000));
     check.panicThreshold = in.value("panic_threshold", registry::kDefaultPanicThreshold);
     return check;
+} catch (const std::exception &) {
+    // A record with a field of the wrong type is unreadable, not fatal (nlohmann's value() throws).
+    return std::nullopt;
 }
 
-std::optional<RecordedTransition> HealthMonitor::decodeTransition(const store::KeyValue &kv) {
+std::optional<RecordedTransition> HealthMonitor::decodeTransition(const store::KeyValue &kv) try {
     if (kv.key.rfind(kHistoryPrefix, 0) != 0) {
         return std::nullopt;
     }
@@ -313,6 +316,9 @@ std::optional<RecordedTransition> HealthMonitor::decodeTransition(const store::K
     transition.time = system_clock::time_point(milliseconds(in.value<std::int64_t>("time_ms", 0)));
     transition.revision = kv.modRevision;
     return transition;
+} catch (const std::exception &) {
+    // A record with a field of the wrong type is unreadable, not fatal (nlohmann's value() throws).
+    return std::nullopt;
 }
 
 Status HealthMonitor::start() {

@@ -247,7 +247,7 @@ std::string Registry::instancesPrefix(const std::string &service) {
     return std::string(kInstancesPrefix) + service + "/";
 }
 
-std::optional<Instance> Registry::decodeInstance(const store::KeyValue &kv) {
+std::optional<Instance> Registry::decodeInstance(const store::KeyValue &kv) try {
     const auto value = json::parse(kv.value, nullptr, false);
     if (value.is_discarded() || !value.is_object()) {
         return std::nullopt;
@@ -272,6 +272,9 @@ std::optional<Instance> Registry::decodeInstance(const store::KeyValue &kv) {
     instance.createRevision = kv.createRevision;
     instance.modRevision = kv.modRevision;
     return instance;
+} catch (const std::exception &) {
+    // A record with a field of the wrong type is unreadable, not fatal (nlohmann's value() throws).
+    return std::nullopt;
 }
 
 Status Registry::validateServiceName(const std::string &name, std::string_view field) {

@@ -1,17 +1,15 @@
 #include "etcd_process.h"
 
 #include "etcdserverpb.grpc.pb.h"
+#include "loopback_ports.h"
 
 #include <grpcpp/create_channel.h>
 
-#include <arpa/inet.h>
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
-#include <netinet/in.h>
 #include <spawn.h>
 #include <stdexcept>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -23,26 +21,6 @@ namespace aegis::bench::discovery {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A port the kernel considers free on 127.0.0.1 right now.
-int freeLoopbackPort() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) {
-        throw std::runtime_error("socket() failed");
-    }
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    if (bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) != 0) {
-        close(fd);
-        throw std::runtime_error("could not find a free loopback port");
-    }
-    close(fd);
-    return ntohs(address.sin_port);
-}
 
 int spawn(const std::vector<std::string> &argv, const std::filesystem::path &output) {
     posix_spawn_file_actions_t actions;
@@ -82,15 +60,27 @@ std::string etcdVersion(const std::string &binary) {
 
 EtcdProcess::EtcdProcess(const std::string &binary, std::chrono::milliseconds startTimeout) {
     m_version = etcdVersion(binary);
-    const int clientPort = freeLoopbackPort();
-    int peerPort = freeLoopbackPort();
-    while (peerPort == clientPort) {
-        peerPort = freeLoopbackPort();
-    }
-    m_clientAddress = "127.0.0.1:" + std::to_string(clientPort);
-    const std::string clientUrl = "http://" + m_clientAddress;
-    const std::string peerUrl = "http://127.0.0.1:" + std::to_string(peerPort);
     m_logFile = m_dir.path() / "etcd.log";
+    // etcd cannot bind port 0 and report the port it got: ports picked beforehand may be taken
+    // by another process first, and then etcd is started again on new ones.
+    for (int attempt = 1;; ++attempt) {
+        if (launch(binary, startTimeout)) {
+            return;
+        }
+        const std::string log = logTail();
+        if (attempt >= testing::kAddressInUseAttempts || !testing::saysAddressInUse(log)) {
+            throw std::runtime_error("etcd exited during start-up:\n" + log);
+        }
+    }
+}
+
+bool EtcdProcess::launch(const std::string &binary, std::chrono::milliseconds startTimeout) {
+    const auto ports = testing::unusedLoopbackPorts(2);
+    // A member's data names its peer URL, so a start on new ports begins afresh.
+    std::filesystem::remove_all(m_dir.path() / "data");
+    m_clientAddress = "127.0.0.1:" + std::to_string(ports[0]);
+    const std::string clientUrl = "http://" + m_clientAddress;
+    const std::string peerUrl = "http://127.0.0.1:" + std::to_string(ports[1]);
     m_pid = spawn({binary,
                    "--data-dir",
                    (m_dir.path() / "data").string(),
@@ -125,7 +115,7 @@ EtcdProcess::EtcdProcess(const std::string &binary, std::chrono::milliseconds st
         int status = 0;
         if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
             m_pid = -1;
-            throw std::runtime_error("etcd exited during start-up:\n" + logTail());
+            return false;
         }
         grpc::ClientContext context;
         context.set_deadline(std::chrono::system_clock::now() + 1s);
@@ -134,7 +124,7 @@ EtcdProcess::EtcdProcess(const std::string &binary, std::chrono::milliseconds st
         request.set_value("1");
         etcdserverpb::PutResponse response;
         if (kv->Put(&context, request, &response).ok()) {
-            return;
+            return true;
         }
         if (std::chrono::steady_clock::now() > deadline) {
             stop(5s);

@@ -29,6 +29,8 @@ public:
     int stop(std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 private:
+    // One start of etcd on new ports: true once it answers, false if it exited (see the log).
+    bool launch(const std::string &binary, std::chrono::milliseconds startTimeout);
     std::string logTail() const;
 
     testing::TempDir m_dir;

@@ -360,37 +360,37 @@ private:
 
     void startHaproxy() {
         m_adminSocket = (m_dir.path() / "admin.sock").string();
-        m_frontendPort = static_cast<std::uint16_t>(testing::freeLoopbackPort());
-        std::ofstream config(m_dir.path() / "haproxy.cfg");
-        config << "global\n"
-               << "    stats socket " << m_adminSocket << " mode 600 level admin\n"
-               << "    stats timeout 10s\n"
-               << "    maxconn 4096\n"
-               << "defaults\n"
-               << "    mode http\n"
-               << "    timeout connect 2s\n"
-               << "    timeout client 10s\n"
-               << "    timeout server 10s\n"
-               << "frontend web\n"
-               << "    bind 127.0.0.1:" << m_frontendPort << "\n"
-               << "    default_backend shop\n"
-               << "backend shop\n"
-               << "    balance roundrobin\n";
-        for (Color color : {Color::Blue, Color::Green}) {
-            for (int i = 0; i < kSlotsPerColor; ++i) {
-                config << "    server " << name(color) << "-" << i + 1
-                       << " 127.0.0.1:" << backend(color).ports()[static_cast<std::size_t>(i)]
-                       << (color == Color::Green ? " disabled" : "") << "\n";
+        const auto config = [&](const std::vector<std::uint16_t> &ports) {
+            std::ostringstream config;
+            config << "global\n"
+                   << "    stats socket " << m_adminSocket << " mode 600 level admin\n"
+                   << "    stats timeout 10s\n"
+                   << "    maxconn 4096\n"
+                   << "defaults\n"
+                   << "    mode http\n"
+                   << "    timeout connect 2s\n"
+                   << "    timeout client 10s\n"
+                   << "    timeout server 10s\n"
+                   << "frontend web\n"
+                   << "    bind 127.0.0.1:" << ports[0] << "\n"
+                   << "    default_backend shop\n"
+                   << "backend shop\n"
+                   << "    balance roundrobin\n";
+            for (Color color : {Color::Blue, Color::Green}) {
+                for (int i = 0; i < kSlotsPerColor; ++i) {
+                    config << "    server " << name(color) << "-" << i + 1
+                           << " 127.0.0.1:" << backend(color).ports()[static_cast<std::size_t>(i)]
+                           << (color == Color::Green ? " disabled" : "") << "\n";
+                }
             }
-        }
-        config.close();
-        auto process = testing::HaproxyProcess::start(m_dir.path() / "haproxy.cfg",
-                                                      m_dir.path() / "haproxy.log", m_adminSocket,
-                                                      m_frontendPort);
+            return config.str();
+        };
+        auto process = testing::HaproxyProcess::start(m_dir.path(), m_adminSocket, 1, config);
         if (!process) {
             throw std::runtime_error(process.status().message());
         }
         m_haproxy = std::move(*process);
+        m_frontendPort = m_haproxy->ports()[0];
     }
 
     // As the external deployer: the instances of `version` on `color` replace whatever that colour

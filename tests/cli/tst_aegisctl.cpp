@@ -2,6 +2,7 @@
 // exit codes, stdout and stderr the way a script or a person would read them.
 
 #include "aegisctl_fixture.h"
+#include "loopback_ports.h"
 #include "poll_until.h"
 
 #include <nlohmann/json.hpp>
@@ -14,10 +15,7 @@
 #include <fstream>
 #include <future>
 #include <map>
-#include <netinet/in.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 using namespace std::chrono_literals;
 using aegis::testing::Args;
@@ -25,24 +23,6 @@ using aegis::testing::CommandResult;
 using aegis::testing::lines;
 using aegis::testing::pollUntil;
 using nlohmann::json;
-
-namespace {
-
-// A loopback port nobody listens on: bound, then released.
-int unusedPort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address);
-    ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
-} // namespace
 
 class TestAegisctl : public QObject, private aegis::testing::AegisctlFixture {
     Q_OBJECT
@@ -436,7 +416,8 @@ void TestAegisctl::helpForEveryCommand() {
 }
 
 void TestAegisctl::unreachableServer() {
-    const std::string address = "127.0.0.1:" + std::to_string(unusedPort());
+    const aegis::testing::RefusingLoopbackAddress nowhere;
+    const std::string &address = nowhere.address();
     const auto started = std::chrono::steady_clock::now();
     const auto result = aegis::testing::runCommand(
         {AEGISCTL_PATH, "--server", address, "--token", "x", "--timeout", "3s", "status"});

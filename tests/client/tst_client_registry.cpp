@@ -8,6 +8,7 @@
 #include "client/discovery.h"
 #include "client/registration.h"
 #include "daemon_process.h"
+#include "loopback_ports.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -306,8 +307,8 @@ void ClientRegistryTest::selectorFiltersInstances() {
 }
 
 void ClientRegistryTest::destructionWithoutDaemonDoesNotHang() {
-    const auto ch =
-        channel("127.0.0.1:" + std::to_string(testing::freeLoopbackPort()), m_serviceToken);
+    const testing::RefusingLoopbackAddress nowhere;
+    const auto ch = channel(nowhere.address(), m_serviceToken);
     auto options = instance("ghost", "ghost-1");
     options.callTimeout = 1s;
     std::vector<client::Registration::State> seen;
@@ -341,12 +342,11 @@ void ClientRegistryTest::survivesDaemonRestart() {
     testing::TempDir dir;
     testing::DaemonOptions daemonOptions;
     daemonOptions.dataDir = dir.path() / "data";
-    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(testing::freeLoopbackPort());
     auto started = testing::DaemonProcess::start(daemonOptions);
     QVERIFY2(started.isOk(), started.status().toString().c_str());
     auto daemon = std::move(*started);
     const std::string address = daemon->grpcAddress();
-    QCOMPARE(address, daemonOptions.grpcListen);
+    daemonOptions.grpcListen = address; // restarted where its clients connect
     const std::string token =
         createToken(address, daemon->adminToken(), "inventory-svc", aegis::v1::ROLE_SERVICE);
     QVERIFY(!token.empty());
@@ -406,11 +406,11 @@ void ClientRegistryTest::lostLeaseRegistersAgain() {
     testing::TempDir dir;
     testing::DaemonOptions daemonOptions;
     daemonOptions.dataDir = dir.path() / "live";
-    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(testing::freeLoopbackPort());
     auto started = testing::DaemonProcess::start(daemonOptions);
     QVERIFY2(started.isOk(), started.status().toString().c_str());
     auto daemon = std::move(*started);
     const std::string address = daemon->grpcAddress();
+    daemonOptions.grpcListen = address; // restarted where its clients connect
     const std::string token =
         createToken(address, daemon->adminToken(), "orders-svc", aegis::v1::ROLE_SERVICE);
     QVERIFY(!token.empty());

@@ -9,6 +9,7 @@
 #include "client/config_watcher.h"
 #include "client/connection.h"
 #include "daemon_process.h"
+#include "loopback_ports.h"
 #include "poll_until.h"
 
 #include <grpcpp/grpcpp.h>
@@ -564,11 +565,11 @@ void ConfigWatcherTest::resumesAfterDaemonRestart() {
     testing::TempDir dir;
     testing::DaemonOptions daemonOptions;
     daemonOptions.dataDir = dir.path() / "data";
-    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(testing::freeLoopbackPort());
     auto started = testing::DaemonProcess::start(daemonOptions);
     QVERIFY2(started.isOk(), started.status().toString().c_str());
     auto daemon = std::move(*started);
     const std::string address = daemon->grpcAddress();
+    daemonOptions.grpcListen = address; // restarted where its clients connect
     const std::string token =
         createToken(address, daemon->adminToken(), "ledger-svc", aegis::v1::ROLE_SERVICE);
     QVERIFY(!token.empty());
@@ -613,11 +614,11 @@ void ConfigWatcherTest::servesSnapshotFileWhileDaemonIsDown() {
     const auto snapshotFile = dir.path() / "state" / "ledger-config.json";
     testing::DaemonOptions daemonOptions;
     daemonOptions.dataDir = dir.path() / "data";
-    daemonOptions.grpcListen = "127.0.0.1:" + std::to_string(testing::freeLoopbackPort());
     auto started = testing::DaemonProcess::start(daemonOptions);
     QVERIFY2(started.isOk(), started.status().toString().c_str());
     auto daemon = std::move(*started);
     const std::string address = daemon->grpcAddress();
+    daemonOptions.grpcListen = address; // restarted where its clients connect
     const std::string token =
         createToken(address, daemon->adminToken(), "billing-svc", aegis::v1::ROLE_SERVICE);
     QVERIFY(!token.empty());
@@ -643,8 +644,8 @@ void ConfigWatcherTest::servesSnapshotFileWhileDaemonIsDown() {
     {
         ListenerLog log;
         auto dead = options;
-        const auto deadChannel =
-            testing::channelFor("127.0.0.1:" + std::to_string(testing::freeLoopbackPort()), token);
+        const testing::RefusingLoopbackAddress nowhere;
+        const auto deadChannel = testing::channelFor(nowhere.address(), token);
         auto watcher = client::ConfigWatcher::start(deadChannel, dead, log.listener());
         QVERIFY(watcher.isOk());
         QTRY_COMPARE_WITH_TIMEOUT(log.values().size(), std::size_t(2), kTimeout);
@@ -715,10 +716,9 @@ void ConfigWatcherTest::secretsArriveInClearForAServiceToken() {
 void ConfigWatcherTest::destructionWithoutDaemonDoesNotHang() {
     auto options = watchOptions("ghost", "ghost-1");
     options.snapshotFile = m_dir.path() / "ghost.json"; // absent: nothing to serve
+    const testing::RefusingLoopbackAddress nowhere;
     auto watcher = client::ConfigWatcher::start(
-        testing::channelFor("127.0.0.1:" + std::to_string(testing::freeLoopbackPort()),
-                            m_serviceToken),
-        options);
+        testing::channelFor(nowhere.address(), m_serviceToken), options);
     QVERIFY(watcher.isOk());
     QVERIFY(!(*watcher)->waitUntilReady(300ms));
     QVERIFY(testing::pollUntil([&] { return !(*watcher)->stats().lastError.isOk(); }));

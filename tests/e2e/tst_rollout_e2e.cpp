@@ -16,6 +16,7 @@
 #include "daemon_process.h"
 #include "haproxy_process.h"
 #include "poll_until.h"
+#include "required_tool.h"
 #include "rollout/haproxy_runtime.h"
 #include "sample/keep_alive_http_client.h"
 #include "wrk_summary.h"
@@ -30,6 +31,7 @@
 #include <map>
 #include <optional>
 #include <regex>
+#include <sstream>
 
 using namespace aegis;
 using namespace std::chrono_literals;
@@ -354,35 +356,35 @@ std::unique_ptr<testing::ChildProcess> RolloutE2eTest::startLoadgen(const std::s
 
 Status RolloutE2eTest::startHaproxy() {
     m_adminSocket = (m_dir->path() / "admin.sock").string();
-    m_frontendPort = static_cast<std::uint16_t>(testing::freeLoopbackPort());
     // Every slot starts disabled at a placeholder address: the router binds a colour's slots to
     // its instances when it gives that colour traffic. No health checks: the router's own
     // read-back and the rollout's gates decide.
-    std::ofstream config(m_dir->path() / "haproxy.cfg");
-    config << "global\n"
-           << "    stats socket " << m_adminSocket << " mode 600 level admin\n"
-           << "    stats timeout 10s\n"
-           << "defaults\n"
-           << "    mode http\n"
-           << "    timeout connect 2s\n"
-           << "    timeout client 10s\n"
-           << "    timeout server 10s\n"
-           << "frontend web\n"
-           << "    bind 127.0.0.1:" << m_frontendPort << "\n"
-           << "    default_backend shop\n"
-           << "backend shop\n"
-           << "    balance roundrobin\n";
-    for (const char *slot : {"blue-1", "blue-2", "green-1", "green-2"}) {
-        config << "    server " << slot << " 127.0.0.1:9 disabled\n";
-    }
-    config.close();
-    auto process =
-        testing::HaproxyProcess::start(m_dir->path() / "haproxy.cfg", m_dir->path() / "haproxy.log",
-                                       m_adminSocket, m_frontendPort);
+    const auto config = [&](const std::vector<std::uint16_t> &ports) {
+        std::ostringstream config;
+        config << "global\n"
+               << "    stats socket " << m_adminSocket << " mode 600 level admin\n"
+               << "    stats timeout 10s\n"
+               << "defaults\n"
+               << "    mode http\n"
+               << "    timeout connect 2s\n"
+               << "    timeout client 10s\n"
+               << "    timeout server 10s\n"
+               << "frontend web\n"
+               << "    bind 127.0.0.1:" << ports[0] << "\n"
+               << "    default_backend shop\n"
+               << "backend shop\n"
+               << "    balance roundrobin\n";
+        for (const char *slot : {"blue-1", "blue-2", "green-1", "green-2"}) {
+            config << "    server " << slot << " 127.0.0.1:9 disabled\n";
+        }
+        return config.str();
+    };
+    auto process = testing::HaproxyProcess::start(m_dir->path(), m_adminSocket, 1, config);
     if (!process) {
         return process.status();
     }
     m_haproxy = std::move(*process);
+    m_frontendPort = m_haproxy->ports()[0];
     return Status::ok();
 }
 
@@ -441,10 +443,8 @@ std::map<std::string, int> RolloutE2eTest::answersThroughHaproxy(int count) {
 // green and undone, 3.0 promoted to green and aborted during its bake. wrk must see no failed
 // request, and HAProxy must end with blue's slots ready at blue's instances and green's drained.
 void RolloutE2eTest::haproxySwitchUndoAndAbortUnderLoad() {
-    if (!std::filesystem::exists(testing::HaproxyProcess::kBinary) ||
-        !std::filesystem::exists(kWrk)) {
-        QSKIP("needs HAProxy (/usr/sbin/haproxy) and wrk (/usr/bin/wrk)");
-    }
+    AEGIS_REQUIRE_TOOL(testing::HaproxyProcess::kBinary, "haproxy");
+    AEGIS_REQUIRE_TOOL(kWrk, "wrk");
     const Status started = startHaproxy();
     QVERIFY2(started.isOk(), started.toString().c_str());
     releaseBlue("haproxy");

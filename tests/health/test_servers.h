@@ -191,11 +191,4 @@ private:
     std::list<tcp::socket> m_sockets; // io thread only
 };
 
-// A port on which nothing listens (bound, then released).
-inline std::uint16_t closedPort() {
-    asio::io_context io;
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    return acceptor.local_endpoint().port();
-}
-
 } // namespace aegis::health::testing

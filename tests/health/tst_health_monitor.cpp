@@ -3,6 +3,7 @@
 
 #include "daemon_process.h"
 #include "health/health_monitor.h"
+#include "loopback_ports.h"
 #include "poll_until.h"
 #include "store/sqlite_store.h"
 #include "test_servers.h"
@@ -369,13 +370,9 @@ void HealthMonitorTest::callerReportsEjectAndEjectionsEnd() {
 }
 
 void HealthMonitorTest::criticalForTooLongIsDeregistered() {
-    std::uint16_t closedPort = 0;
-    {
-        health::testing::TestHttpServer gone;
-        closedPort = gone.port();
-    }
+    const aegis::testing::RefusingLoopbackAddress gone;
     startMonitor();
-    registerInstance("a", closedPort);
+    registerInstance("a", gone.port());
     ServiceCheck check = httpCheck(100ms, 1, 1);
     check.params.deregisterAfter = 300ms;
     setCheck("web", check);

@@ -2,6 +2,7 @@
 // events, connection reuse, ttl reports, deregister-after, and many checks at once.
 
 #include "health/health_scheduler.h"
+#include "loopback_ports.h"
 #include "poll_until.h"
 #include "test_servers.h"
 
@@ -12,7 +13,6 @@
 using namespace aegis;
 using namespace aegis::health;
 using namespace std::chrono_literals;
-using aegis::health::testing::closedPort;
 using aegis::health::testing::TestHttpServer;
 using aegis::testing::pollUntil;
 namespace asio = boost::asio;
@@ -173,8 +173,9 @@ private slots:
         IoPool pool(1);
         Recorder recorder;
         HealthScheduler scheduler(pool.io(), m_probers, m_clock, recorder.options());
+        const aegis::testing::RefusingLoopbackAddress gone;
         CheckDefinition definition{
-            "svc/gone", {"tcp", "127.0.0.1", closedPort(), {}}, fastParams(1, 1)};
+            "svc/gone", {"tcp", "127.0.0.1", gone.port(), {}}, fastParams(1, 1)};
         definition.params.deregisterAfter = 100ms;
         QVERIFY(scheduler.addCheck(definition).isOk());
         QVERIFY(pollUntil([&] { return recorder.deregistrationCount() >= 1; }));

@@ -4,6 +4,7 @@
 #include "health/grpc_prober.h"
 #include "health/http_prober.h"
 #include "health/prober.h"
+#include "loopback_ports.h"
 #include "test_servers.h"
 
 #include <QtTest>
@@ -181,7 +182,8 @@ private slots:
     }
 
     void httpConnectionRefused() {
-        const auto result = run(mustMake("http", closedPort()));
+        const aegis::testing::RefusingLoopbackAddress nowhere;
+        const auto result = run(mustMake("http", nowhere.port()));
         QCOMPARE(result.status, HealthState::Critical);
         QVERIFY2(result.output.starts_with("connect:"), result.output.c_str());
     }
@@ -190,7 +192,8 @@ private slots:
         TestHttpServer listener;
         const auto result = run(mustMake("tcp", listener.port()));
         QCOMPARE(result.status, HealthState::Passing);
-        const auto refused = run(mustMake("tcp", closedPort()));
+        const aegis::testing::RefusingLoopbackAddress nowhere;
+        const auto refused = run(mustMake("tcp", nowhere.port()));
         QCOMPARE(refused.status, HealthState::Critical);
         QVERIFY2(refused.output.starts_with("connect:"), refused.output.c_str());
     }

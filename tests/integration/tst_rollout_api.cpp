@@ -78,13 +78,15 @@ void RolloutApiTest::startDaemon() {
     auto daemon = testing::DaemonProcess::start(options);
     QVERIFY2(daemon, daemon.status().toString().c_str());
     m_daemon = std::move(*daemon);
+    // A restart comes back at the address the first start got (port 0 the first time).
+    m_address = m_daemon->grpcAddress();
     m_channel = *client::makeChannel(m_daemon->adminConnection());
     m_rollouts = aegis::v1::RolloutService::NewStub(m_channel);
 }
 
 void RolloutApiTest::init() {
     m_dir = std::make_unique<testing::TempDir>();
-    m_address = "127.0.0.1:" + std::to_string(testing::freeLoopbackPort());
+    m_address.clear();
     startDaemon();
     std::string secret;
     const grpc::Status created =

@@ -3,8 +3,8 @@
 
 #include "api_clients.h"
 #include "daemon_process.h"
+#include "required_tool.h"
 
-#include <QStandardPaths>
 #include <QtTest>
 
 #include <fstream>
@@ -112,10 +112,8 @@ bool TestTls::makeLeaf(const std::string &name, const std::string &ca,
 }
 
 void TestTls::initTestCase() {
-    m_openssl = QStandardPaths::findExecutable(QStringLiteral("openssl")).toStdString();
-    if (m_openssl.empty()) {
-        QSKIP("the openssl command is not installed");
-    }
+    AEGIS_REQUIRE_TOOL("openssl", "openssl");
+    m_openssl = aegis::testing::toolPath("openssl");
     std::ofstream(m_certs.path() / "openssl.cnf") << kOpensslConfig;
     QVERIFY(makeCa("ca"));
     QVERIFY(makeLeaf("server", "ca", "server"));

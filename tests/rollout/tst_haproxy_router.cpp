@@ -6,7 +6,9 @@
 #include "../health/test_servers.h"
 #include "daemon_process.h"
 #include "haproxy_process.h"
+#include "loopback_ports.h"
 #include "poll_until.h"
+#include "required_tool.h"
 #include "rollout/haproxy_router.h"
 #include "rollout/haproxy_runtime.h"
 #include "wrk_summary.h"
@@ -14,8 +16,8 @@
 #include <QtTest>
 
 #include <filesystem>
-#include <fstream>
 #include <future>
+#include <sstream>
 #include <thread>
 
 using namespace aegis;
@@ -27,9 +29,6 @@ using aegis::health::testing::TestHttpServer;
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
-
-// A macro, so that QSKIP's message can include it (testing::HaproxyProcess::kBinary).
-#define HAPROXY_BINARY "/usr/sbin/haproxy"
 
 namespace {
 
@@ -105,12 +104,10 @@ char *toString(const TrafficSplit &split) {
 } // namespace rollout
 } // namespace aegis
 
-// Starts a fresh HAProxy for the calling test, or skips the test when HAProxy is not installed.
+// Starts a fresh HAProxy for the calling test.
 #define START_HAPROXY()                                                                            \
     do {                                                                                           \
-        if (!std::filesystem::exists(HAPROXY_BINARY)) {                                            \
-            QSKIP("HAProxy is not installed (" HAPROXY_BINARY ")");                                \
-        }                                                                                          \
+        AEGIS_REQUIRE_TOOL(testing::HaproxyProcess::kBinary, "haproxy");                           \
         const Status started = startHaproxy();                                                     \
         QVERIFY2(started.isOk(), started.toString().c_str());                                      \
     } while (false)
@@ -123,43 +120,45 @@ private:
         m_dir = std::make_unique<testing::TempDir>();
         m_adminSocket = (m_dir->path() / "admin.sock").string();
         m_userSocket = (m_dir->path() / "user.sock").string();
-        m_frontendPort = static_cast<std::uint16_t>(testing::freeLoopbackPort());
-        m_tcpAdminPort = static_cast<std::uint16_t>(testing::freeLoopbackPort());
         const auto server = [](const char *name, const TestHttpServer &target) {
             return std::string("    server ") + name +
                    " 127.0.0.1:" + std::to_string(target.port()) + "\n";
         };
-        std::ofstream config(m_dir->path() / "haproxy.cfg");
-        config << "global\n"
-               << "    stats socket " << m_adminSocket << " mode 600 level admin\n"
-               << "    stats socket " << m_userSocket << " mode 600 level user\n"
-               << "    stats socket 127.0.0.1:" << m_tcpAdminPort << " level admin\n"
-               << "    stats timeout 10s\n"
-               << "defaults\n"
-               << "    mode http\n"
-               << "    timeout connect 2s\n"
-               << "    timeout client 10s\n"
-               << "    timeout server 10s\n"
-               << "frontend web\n"
-               << "    bind 127.0.0.1:" << m_frontendPort << "\n"
-               << "    default_backend app\n"
-               << "backend app\n"
-               << "    balance roundrobin\n"
-               << server("blue-1", m_blue1) << server("blue-2", m_blue2)
-               << server("green-1", m_green1)
-               << server("green-2", m_green2)
-               // t-green follows t-blue's administrative state, so draining t-blue drains it too.
-               << "backend tracked\n"
-               << "    server t-blue 127.0.0.1:" << m_blue1.port() << " check inter 10s\n"
-               << "    server t-green 127.0.0.1:" << m_green1.port() << " track tracked/t-blue\n";
-        config.close();
-        auto process = testing::HaproxyProcess::start(m_dir->path() / "haproxy.cfg",
-                                                      m_dir->path() / "haproxy.log", m_adminSocket,
-                                                      m_frontendPort);
+        // Ports: the frontend, then the TCP admin socket.
+        const auto config = [&](const std::vector<std::uint16_t> &ports) {
+            std::ostringstream config;
+            config << "global\n"
+                   << "    stats socket " << m_adminSocket << " mode 600 level admin\n"
+                   << "    stats socket " << m_userSocket << " mode 600 level user\n"
+                   << "    stats socket 127.0.0.1:" << ports[1] << " level admin\n"
+                   << "    stats timeout 10s\n"
+                   << "defaults\n"
+                   << "    mode http\n"
+                   << "    timeout connect 2s\n"
+                   << "    timeout client 10s\n"
+                   << "    timeout server 10s\n"
+                   << "frontend web\n"
+                   << "    bind 127.0.0.1:" << ports[0] << "\n"
+                   << "    default_backend app\n"
+                   << "backend app\n"
+                   << "    balance roundrobin\n"
+                   << server("blue-1", m_blue1) << server("blue-2", m_blue2)
+                   << server("green-1", m_green1)
+                   << server("green-2", m_green2)
+                   // t-green follows t-blue's administrative state, so draining t-blue drains it.
+                   << "backend tracked\n"
+                   << "    server t-blue 127.0.0.1:" << m_blue1.port() << " check inter 10s\n"
+                   << "    server t-green 127.0.0.1:" << m_green1.port()
+                   << " track tracked/t-blue\n";
+            return config.str();
+        };
+        auto process = testing::HaproxyProcess::start(m_dir->path(), m_adminSocket, 2, config);
         if (!process) {
             return process.status();
         }
         m_haproxy = std::move(*process);
+        m_frontendPort = m_haproxy->ports()[0];
+        m_tcpAdminPort = m_haproxy->ports()[1];
         return Status::ok();
     }
 
@@ -505,6 +504,34 @@ private slots:
 
     // --- Against HAProxy ---
 
+    // A port picked as free but taken before HAProxy binds it: HAProxy is started again on
+    // other ports instead of the test failing.
+    void startRetriesWhenAPortIsTaken() {
+        AEGIS_REQUIRE_TOOL(testing::HaproxyProcess::kBinary, "haproxy");
+        m_dir = std::make_unique<testing::TempDir>();
+        const std::string socket = (m_dir->path() / "admin.sock").string();
+        int configs = 0;
+        const auto config = [&](const std::vector<std::uint16_t> &ports) {
+            // The first time, the frontend's port is one a test server listens on.
+            const std::uint16_t frontend = ++configs == 1 ? m_blue1.port() : ports[0];
+            return "global\n    stats socket " + socket +
+                   " mode 600 level admin\n"
+                   "defaults\n    mode http\n    timeout connect 2s\n    timeout client 10s\n"
+                   "    timeout server 10s\n"
+                   "frontend web\n    bind 127.0.0.1:" +
+                   std::to_string(frontend) +
+                   "\n    default_backend app\n"
+                   "backend app\n    server blue-1 127.0.0.1:" +
+                   std::to_string(m_blue1.port()) + "\n";
+        };
+        auto process = testing::HaproxyProcess::start(m_dir->path(), socket, 1, config);
+        QVERIFY2(process.isOk(), process.status().toString().c_str());
+        m_haproxy = std::move(*process);
+        QCOMPARE(configs, 2);
+        QVERIFY2(testing::saysAddressInUse(m_haproxy->logText()), m_haproxy->logText().c_str());
+        QCOMPARE(fetch(m_haproxy->ports()[0], 2), (std::map<std::string, int>{{"blue", 2}}));
+    }
+
     void allOnBlue() {
         START_HAPROXY();
         QCOMPARE(apply(request(TrafficSplit::allOn(Color::Blue))), Status::ok());
@@ -759,9 +786,7 @@ private slots:
     }
 
     void switchesUnderLoadWithoutErrors() {
-        if (!std::filesystem::exists(kWrk)) {
-            QSKIP("wrk is not installed");
-        }
+        AEGIS_REQUIRE_TOOL(kWrk, "wrk");
         START_HAPROXY();
         QCOMPARE(apply(request(TrafficSplit::allOn(Color::Blue))), Status::ok());
         const int blueBefore = m_blue1.requests() + m_blue2.requests();

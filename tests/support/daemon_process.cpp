@@ -6,9 +6,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -219,23 +217,6 @@ CommandResult runCommand(const std::vector<std::string> &command,
     }
     result.exitCode = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
     return result;
-}
-
-int freeLoopbackPort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&address), length) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) != 0) {
-        if (fd >= 0) {
-            ::close(fd);
-        }
-        return 0;
-    }
-    ::close(fd);
-    return ntohs(address.sin_port);
 }
 
 } // namespace aegis::testing

@@ -27,8 +27,9 @@ private:
 struct DaemonOptions {
     // Data directory; a fresh temporary one when empty.
     std::filesystem::path dataDir;
-    // gRPC listen address; "127.0.0.1:0" (a free port) when empty. A fixed one lets a test restart
-    // the daemon at the address its clients already use.
+    // gRPC listen address; "127.0.0.1:0" (a port of the kernel's choosing) when empty. To restart
+    // the daemon at the address its clients already use, pass the grpcAddress() the first start
+    // read from the ready file.
     std::string grpcListen;
     // Extra aegisd flags, e.g. {"--log-level", "debug"}.
     std::vector<std::string> extraArgs;
@@ -37,8 +38,9 @@ struct DaemonOptions {
     std::chrono::milliseconds startTimeout{20000};
 };
 
-// The real aegisd binary, started on free loopback ports (port 0) with its own data directory.
-// start() returns once the daemon has written its ready file, i.e. it is serving.
+// The real aegisd binary, started on loopback port 0 with its own data directory. start() returns
+// once the daemon has written its ready file, i.e. it is serving; the ports it bound are read from
+// that file, so no test ever guesses a free port.
 class DaemonProcess {
 public:
     static StatusOr<std::unique_ptr<DaemonProcess>> start(DaemonOptions options = {});
@@ -79,10 +81,6 @@ struct CommandResult {
     std::string out;
     std::string err;
 };
-// A loopback TCP port nothing listens on right now (0 if none could be found), for a daemon that
-// must come back at the same address after a restart.
-int freeLoopbackPort();
-
 CommandResult runCommand(const std::vector<std::string> &argv,
                          std::chrono::milliseconds timeout = std::chrono::milliseconds(30000));
 

@@ -1,5 +1,8 @@
 #include "haproxy_process.h"
 
+#include "loopback_ports.h"
+
+#include <algorithm>
 #include <arpa/inet.h>
 #include <csignal>
 #include <cstring>
@@ -56,19 +59,39 @@ bool reaped(int pid, std::chrono::milliseconds timeout) {
 
 } // namespace
 
-StatusOr<std::unique_ptr<HaproxyProcess>> HaproxyProcess::start(const std::filesystem::path &config,
-                                                                const std::filesystem::path &log,
+StatusOr<std::unique_ptr<HaproxyProcess>> HaproxyProcess::start(const std::filesystem::path &dir,
                                                                 const std::string &adminSocket,
-                                                                std::uint16_t port,
+                                                                std::size_t portCount,
+                                                                const ConfigWriter &config,
                                                                 std::chrono::milliseconds timeout) {
-    std::unique_ptr<HaproxyProcess> process(new HaproxyProcess());
-    process->m_log = log;
+    Status lastError = internalError("haproxy was not started");
+    for (int attempt = 0; attempt < kAddressInUseAttempts; ++attempt) {
+        std::unique_ptr<HaproxyProcess> process(new HaproxyProcess());
+        process->m_log = dir / "haproxy.log";
+        process->m_ports = unusedLoopbackPorts(portCount);
+        const auto configFile = dir / "haproxy.cfg";
+        std::ofstream(configFile, std::ios::trunc) << config(process->m_ports);
+        const std::size_t logOffset = process->logText().size();
+        const Status started = process->launch(configFile, adminSocket, timeout);
+        if (started.isOk()) {
+            return process;
+        }
+        if (!saysAddressInUse(process->logText().substr(logOffset))) {
+            return started;
+        }
+        lastError = started;
+    }
+    return lastError;
+}
+
+Status HaproxyProcess::launch(const std::filesystem::path &config, const std::string &adminSocket,
+                              std::chrono::milliseconds timeout) {
     const int pid = fork();
     if (pid < 0) {
         return internalError("fork failed");
     }
     if (pid == 0) {
-        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        const int fd = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, STDOUT_FILENO);
             dup2(fd, STDERR_FILENO);
@@ -78,19 +101,20 @@ StatusOr<std::unique_ptr<HaproxyProcess>> HaproxyProcess::start(const std::files
         execl(kBinary, kBinary, "-f", config.c_str(), "-db", static_cast<char *>(nullptr));
         _exit(127);
     }
-    process->m_pid = pid;
+    m_pid = pid;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         int status = 0;
         if (waitpid(pid, &status, WNOHANG) == pid) {
-            process->m_pid = -1;
-            return unavailable("haproxy exited: " + process->logText());
+            m_pid = -1;
+            return unavailable("haproxy exited: " + logText());
         }
-        if (acceptsUnix(adminSocket) && acceptsLoopback(port)) {
-            return process;
+        if (acceptsUnix(adminSocket) &&
+            std::all_of(m_ports.begin(), m_ports.end(), acceptsLoopback)) {
+            return Status::ok();
         }
         if (std::chrono::steady_clock::now() >= deadline) {
-            return unavailable("haproxy did not start: " + process->logText());
+            return unavailable("haproxy did not start: " + logText());
         }
         std::this_thread::sleep_for(20ms);
     }

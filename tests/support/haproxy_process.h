@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace aegis::testing {
 
@@ -14,29 +16,40 @@ namespace aegis::testing {
 // test or benchmark, stopped on destruction (SIGTERM, SIGKILL after 5 s).
 class HaproxyProcess {
 public:
-    // Where Debian's haproxy package installs it; tests skip when it is missing.
+    // Where Debian's haproxy package installs it (listed in installer/packages-test.txt).
     static constexpr const char *kBinary = "/usr/sbin/haproxy";
 
-    // Starts HAProxy with `config`, its output appended to `log`, and returns once the unix socket
-    // `adminSocket` and the loopback TCP `port` (a frontend) accept connections; UNAVAILABLE with
-    // the log's text when it exits or does not get there within `timeout`.
+    // HAProxy's configuration for the loopback ports it is to bind, in the order asked for.
+    using ConfigWriter = std::function<std::string(const std::vector<std::uint16_t> &ports)>;
+
+    // Starts HAProxy in `dir` (its configuration in haproxy.cfg, its output appended to
+    // haproxy.log) with what `config` writes for `portCount` free loopback ports, and returns once
+    // the unix socket `adminSocket` and every one of those ports accept connections. HAProxy cannot
+    // bind port 0 and report the port it got, so the ports are picked beforehand; when another
+    // process takes one first, HAProxy is started again on new ones. UNAVAILABLE with the log's
+    // text when it exits otherwise or does not get there within `timeout`.
     static StatusOr<std::unique_ptr<HaproxyProcess>>
-    start(const std::filesystem::path &config, const std::filesystem::path &log,
-          const std::string &adminSocket, std::uint16_t port,
-          std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    start(const std::filesystem::path &dir, const std::string &adminSocket, std::size_t portCount,
+          const ConfigWriter &config, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
     ~HaproxyProcess();
     HaproxyProcess(const HaproxyProcess &) = delete;
     HaproxyProcess &operator=(const HaproxyProcess &) = delete;
 
     int pid() const { return m_pid; }
+    // The loopback ports of the configuration HAProxy runs with.
+    const std::vector<std::uint16_t> &ports() const { return m_ports; }
     // The whole log so far (HAProxy's warnings and alerts).
     std::string logText() const;
 
 private:
     HaproxyProcess() = default;
+    // One start of HAProxy with `config`; the destructor stops it whatever the outcome.
+    Status launch(const std::filesystem::path &config, const std::string &adminSocket,
+                  std::chrono::milliseconds timeout);
 
     std::filesystem::path m_log;
+    std::vector<std::uint16_t> m_ports;
     int m_pid = -1;
 };
 
