@@ -362,6 +362,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.every(*p.healthSweepTimer, std::chrono::milliseconds(100),
             [&p] { p.healthMonitor->sweep(); });
 
+    // Leases count from readiness, not from load: clients could not renew until now.
+    p.registry->startLeaseClocks();
     p.server->GetHealthCheckService()->SetServingStatus(true);
     p.http->setReady(true);
     if (!cfg.readyFile.empty()) {
