@@ -96,7 +96,7 @@ void Registration::run() {
                     s.state = s.registrations == 0 ? State::Registering : State::Recovering;
                     s.lastError = registered;
                 });
-                if (!m_stop.waitFor(backoff.next())) {
+                if (!pause(backoff)) {
                     return;
                 }
                 continue;
@@ -118,11 +118,28 @@ void Registration::run() {
         case StreamEnd::Expired:
             break;
         case StreamEnd::Broken:
-            if (!m_stop.waitFor(backoff.next())) {
+            if (!pause(backoff)) {
                 return;
             }
             break;
         }
+    }
+}
+
+bool Registration::pause(ExponentialBackoff &backoff) {
+    // gRPC already spaces its reconnection attempts (at most kMaxReconnectBackoffMs apart): a
+    // backoff of ours on top would let the daemon sit ready for seconds while leases run out.
+    for (bool reconnected = false;; reconnected = true) {
+        const grpc_connectivity_state state = m_channel->GetState(true);
+        if (state == GRPC_CHANNEL_READY) {
+            // Connected all along: the daemon itself refused, so back off.
+            return reconnected ? !m_stop.isStopped() : m_stop.waitFor(backoff.next());
+        }
+        if (m_stop.isStopped()) {
+            return false;
+        }
+        // Short slices, so that stop() is noticed promptly.
+        m_channel->WaitForStateChange(state, std::chrono::system_clock::now() + 100ms);
     }
 }
 

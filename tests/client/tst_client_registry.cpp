@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <thread>
+
 using namespace aegis;
 using namespace std::chrono_literals;
 
@@ -55,6 +57,7 @@ private slots:
     void selectorFiltersInstances();
     void destructionWithoutDaemonDoesNotHang();
     void survivesDaemonRestart();
+    void killAndImmediateRestartKeepsEveryInstance();
     void lostLeaseRegistersAgain();
 
 private:
@@ -392,6 +395,111 @@ void ClientRegistryTest::survivesDaemonRestart() {
     registration->reset();
     QTRY_COMPARE_WITH_TIMEOUT(ids((*discovery)->instances()),
                               std::vector<std::string>{"inventory-2"}, kTimeout);
+}
+
+void ClientRegistryTest::killAndImmediateRestartKeepsEveryInstance() {
+    // Production settings: 6 s leases and the SDK's default backoff. Before, the channel's
+    // reconnect backoff stacked on the SDK's own and clients came back 8-10 s after the daemon,
+    // by when their restored leases (counted from load, not readiness) had run out.
+    testing::TempDir dir;
+    testing::DaemonOptions daemonOptions;
+    daemonOptions.dataDir = dir.path() / "data";
+    auto started = testing::DaemonProcess::start(daemonOptions);
+    QVERIFY2(started.isOk(), started.status().toString().c_str());
+    auto daemon = std::move(*started);
+    // The restarted daemon listens where the clients already connect.
+    daemonOptions.grpcListen = daemon->grpcAddress();
+    const std::string address = daemon->grpcAddress();
+    const std::string token =
+        createToken(address, daemon->adminToken(), "fleet-svc", aegis::v1::ROLE_SERVICE);
+    QVERIFY(!token.empty());
+    const auto ch = channel(address, token);
+
+    constexpr int kInstances = 8;
+    std::vector<client::RegistrationPtr> fleet;
+    for (int i = 0; i < kInstances; ++i) {
+        auto options = instance("fleet", "fleet-" + std::to_string(i));
+        options.ttl = 6s;
+        options.backoff = {};
+        auto registration = client::Registration::start(ch, options);
+        QVERIFY(registration.isOk());
+        fleet.push_back(std::move(*registration));
+    }
+    std::vector<std::int64_t> leases;
+    for (const auto &registration : fleet) {
+        QVERIFY(registration->waitUntilRegistered(10s));
+        leases.push_back(registration->snapshot().leaseId);
+    }
+    // The first call after the restart may go out on the killed daemon's connection (gRPC
+    // shares it between channels) and fail UNAVAILABLE: that is no observation, so ask again.
+    const auto listedCount = [&]() -> int {
+        auto stub = aegis::v1::RegistryService::NewStub(channel(address, daemon->adminToken()));
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            grpc::ClientContext context;
+            client::setTimeout(context, 2s);
+            context.set_wait_for_ready(true);
+            aegis::v1::ListInstancesRequest request;
+            request.set_service("fleet");
+            request.set_include_unroutable(true);
+            aegis::v1::ListInstancesResponse response;
+            const grpc::Status status = stub->ListInstances(&context, request, &response);
+            if (status.ok()) {
+                return response.instances_size();
+            }
+            qWarning("ListInstances: %s", status.error_message().c_str());
+        }
+        return -1;
+    };
+    QCOMPARE(listedCount(), kInstances);
+    const std::int64_t before = [&] {
+        auto stub = aegis::v1::RegistryService::NewStub(channel(address, daemon->adminToken()));
+        grpc::ClientContext context;
+        client::setTimeout(context, 2s);
+        aegis::v1::ListInstancesRequest request;
+        aegis::v1::ListInstancesResponse response;
+        return stub->ListInstances(&context, request, &response).ok() ? response.header().revision()
+                                                                      : std::int64_t(-1);
+    }();
+    QVERIFY(before > 0);
+
+    daemon->kill();
+    started = testing::DaemonProcess::start(daemonOptions);
+    QVERIFY2(started.isOk(), started.status().toString().c_str());
+    daemon = std::move(*started);
+    QCOMPARE(daemon->grpcAddress(), address);
+
+    // Every instance stays listed for well over a TTL after the restart: its lease was renewed
+    // in time, never expired and re-granted.
+    const auto window = std::chrono::steady_clock::now() + 9s;
+    while (std::chrono::steady_clock::now() < window) {
+        const int listed = listedCount();
+        QVERIFY2(listed == kInstances, qPrintable(QString::number(listed)));
+        std::this_thread::sleep_for(250ms);
+    }
+    for (int i = 0; i < kInstances; ++i) {
+        const auto snapshot = fleet[i]->snapshot();
+        QCOMPARE(snapshot.state, client::Registration::State::Registered);
+        QCOMPARE(snapshot.registrations, 1);
+        QCOMPARE(snapshot.leaseId, leases[i]);
+    }
+
+    // Nothing was removed meanwhile, for an expired lease or otherwise.
+    auto stub = aegis::v1::RegistryService::NewStub(channel(address, daemon->adminToken()));
+    grpc::ClientContext context;
+    client::setTimeout(context, 2s);
+    aegis::v1::WatchInstancesRequest request;
+    request.set_service("fleet");
+    request.set_start_revision(before + 1);
+    request.set_include_unroutable(true);
+    auto reader = stub->WatchInstances(&context, request);
+    aegis::v1::WatchInstancesResponse response;
+    while (reader->Read(&response)) {
+        for (const auto &event : response.events()) {
+            QVERIFY2(event.type() != aegis::v1::INSTANCE_EVENT_TYPE_REMOVED,
+                     (event.instance().id() + " removed: " + event.reason()).c_str());
+        }
+    }
+    QCOMPARE(reader->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
 }
 
 void ClientRegistryTest::lostLeaseRegistersAgain() {
