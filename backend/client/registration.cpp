@@ -96,7 +96,7 @@ void Registration::run() {
                     s.state = s.registrations == 0 ? State::Registering : State::Recovering;
                     s.lastError = registered;
                 });
-                if (!pause(backoff)) {
+                if (!pause(backoff, registered)) {
                     return;
                 }
                 continue;
@@ -118,7 +118,7 @@ void Registration::run() {
         case StreamEnd::Expired:
             break;
         case StreamEnd::Broken:
-            if (!pause(backoff)) {
+            if (!pause(backoff, snapshot().lastError)) {
                 return;
             }
             break;
@@ -126,14 +126,24 @@ void Registration::run() {
     }
 }
 
-bool Registration::pause(ExponentialBackoff &backoff) {
+bool Registration::pause(ExponentialBackoff &backoff, const Status &why) {
     // gRPC already spaces its reconnection attempts (at most kMaxReconnectBackoffMs apart): a
     // backoff of ours on top would let the daemon sit ready for seconds while leases run out.
     for (bool reconnected = false;; reconnected = true) {
         const grpc_connectivity_state state = m_channel->GetState(true);
         if (state == GRPC_CHANNEL_READY) {
-            // Connected all along: the daemon itself refused, so back off.
-            return reconnected ? !m_stop.isStopped() : m_stop.waitFor(backoff.next());
+            if (reconnected) {
+                return !m_stop.isStopped();
+            }
+            // Connected: the daemon refused and is backed off from, unless it was unavailable
+            // (restarting: the channel may already have reached its successor), which is
+            // retried as soon as the channel would.
+            const auto delay = backoff.next();
+            return m_stop.waitFor(
+                why.code() == StatusCode::Unavailable
+                    ? std::min<std::chrono::milliseconds>(
+                          delay, std::chrono::milliseconds(kMaxReconnectBackoffMs))
+                    : delay);
         }
         if (m_stop.isStopped()) {
             return false;

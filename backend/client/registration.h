@@ -112,9 +112,10 @@ private:
     void run();
     Status registerOnce();
     StreamEnd keepAlive(ExponentialBackoff &backoff);
-    // Waits before the next attempt after a failure: until the channel is connected again when
-    // it is not, else the backoff's next delay. False when stopped.
-    bool pause(ExponentialBackoff &backoff);
+    // Waits before the next attempt after a failure (`why`): until the channel is connected
+    // again when it is not, else the backoff's next delay (at most the channel's reconnect
+    // bound when the daemon was unavailable). False when stopped.
+    bool pause(ExponentialBackoff &backoff, const Status &why);
     void update(const std::function<void(Snapshot &)> &change);
 
     const RegistrationOptions m_options;

@@ -401,9 +401,12 @@ void ClientRegistryTest::survivesDaemonRestart() {
 
 void ClientRegistryTest::killAndRestartKeepsEveryInstance_data() {
     QTest::addColumn<int>("outageMs");
-    QTest::newRow("immediate restart") << 0;
+    // The SDK's backoff between attempts (0: its default); it spaces refusals, not outages.
+    QTest::addColumn<int>("backoffMs");
+    QTest::newRow("immediate restart") << 0 << 0;
     // As long as a restart on a large store takes.
-    QTest::newRow("down for 4 s") << 4000;
+    QTest::newRow("down for 4 s") << 4000 << 0;
+    QTest::newRow("down for 2 s, 10 s backoff") << 2000 << 10000;
 }
 
 void ClientRegistryTest::killAndRestartKeepsEveryInstance() {
@@ -411,6 +414,7 @@ void ClientRegistryTest::killAndRestartKeepsEveryInstance() {
     // reconnect backoff stacked on the SDK's own and clients came back 8-10 s after the daemon,
     // by when their restored leases (counted from load, not readiness) had run out.
     QFETCH(int, outageMs);
+    QFETCH(int, backoffMs);
     testing::TempDir dir;
     testing::DaemonOptions daemonOptions;
     daemonOptions.dataDir = dir.path() / "data";
@@ -431,6 +435,9 @@ void ClientRegistryTest::killAndRestartKeepsEveryInstance() {
         auto options = instance("fleet", "fleet-" + std::to_string(i));
         options.ttl = 6s;
         options.backoff = {};
+        if (backoffMs > 0) {
+            options.backoff.initial = options.backoff.max = std::chrono::milliseconds(backoffMs);
+        }
         auto registration = client::Registration::start(ch, options);
         QVERIFY(registration.isOk());
         fleet.push_back(std::move(*registration));
