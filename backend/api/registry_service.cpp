@@ -8,6 +8,7 @@
 
 #include <mutex>
 #include <optional>
+#include <set>
 
 namespace aegis::api {
 namespace {
@@ -149,6 +150,10 @@ public:
             return;
         }
         const auto ttl = m_registry.keepAlive(m_request.lease_id());
+        if (ttl && !m_held.count(m_request.lease_id()) &&
+            m_registry.holdLease(m_request.lease_id())) {
+            m_held.insert(m_request.lease_id());
+        }
         m_response.Clear();
         m_response.mutable_header()->set_revision(m_api.store.currentRevision());
         m_response.set_lease_id(m_request.lease_id());
@@ -174,6 +179,9 @@ public:
 
     void OnDone() override {
         m_api.streams.remove(m_closerId);
+        for (const registry::LeaseId id : m_held) {
+            m_registry.releaseLease(id);
+        }
         delete this;
     }
 
@@ -204,6 +212,9 @@ private:
     grpc::ByteBuffer m_responseBytes;
     aegis::v1::KeepAliveRequest m_request;
     aegis::v1::KeepAliveResponse m_response;
+    // Leases this stream renewed: held until it ends, so deregistering their last instance does
+    // not revoke them under the renewing client.
+    std::set<registry::LeaseId> m_held;
     bool m_writing = false;
     bool m_finished = false;
     std::optional<Status> m_pendingFinish;
@@ -365,10 +376,10 @@ RegistryServiceImpl::DeregisterInstance(grpc::CallbackServerContext *context,
         return call->reactor();
     }
     call->setSummary("deregister");
-    // A service deregisters itself; an operator or admin removing one is an operator action.
-    const auto why = call->caller().role == auth::Role::Service ? registry::reason::kDeregistered
-                                                                : registry::reason::kOperator;
-    m_registry.deregister(request->service(), request->instance_id(), why,
+    // Whoever calls it, the event says "deregistered" (as the proto documents); the audit record
+    // names the caller.
+    m_registry.deregister(request->service(), request->instance_id(),
+                          registry::reason::kDeregistered,
                           [call, response](StatusOr<store::Revision> revision) {
                               if (!revision) {
                                   return call->finish(revision.status());

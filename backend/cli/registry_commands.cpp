@@ -6,6 +6,7 @@
 #include "common/duration.h"
 #include "common/status.h"
 #include "interruption.h"
+#include "resuming_watch.h"
 #include "text_output.h"
 
 #include "aegis/v1/registry.grpc.pb.h"
@@ -523,6 +524,80 @@ std::string watchLine(const std::vector<std::string> &cells) {
     return alignedLine(cells, widths);
 }
 
+// Streams instance events until interrupted, --for or --count; when the stream breaks for a
+// reason that may pass (the daemon restarting), it opens a new one from the revision after the
+// last it saw, so nothing is missed or repeated.
+class InstanceWatch final : public ResumingWatch {
+public:
+    InstanceWatch(CommandContext &context, v1::WatchInstancesRequest request, int count,
+                  std::optional<std::chrono::steady_clock::time_point> deadline)
+        : ResumingWatch(context, count, deadline)
+        , m_request(std::move(request))
+        , m_stub(v1::RegistryService::NewStub(context.channel())) {}
+
+    std::int64_t nextRevision() const override { return m_request.start_revision(); }
+    std::string itemsName() const override { return "events"; }
+    std::string compactedHint(std::int64_t compact) const override {
+        return "list the current state with 'aegisctl instances list', then watch with --from " +
+               std::to_string(compact + 1) + " or later.";
+    }
+
+private:
+    // One stream: prints what it reads; returns how it ended.
+    grpc::Status stream(grpc::ClientContext &call) override {
+        auto reader = m_stub->WatchInstances(&call, m_request);
+        const bool json = m_context.format() == OutputFormat::Json;
+        google::protobuf::util::JsonPrintOptions jsonOptions;
+        jsonOptions.always_print_primitive_fields = true;
+        v1::WatchInstancesResponse response;
+        while (reader->Read(&response)) {
+            received();
+            if (!json && !m_headerPrinted) {
+                // After the first message, so that a refused watch prints only its error.
+                std::vector<std::string> header;
+                for (const auto &column : watchColumns()) {
+                    header.push_back(column.first);
+                }
+                m_context.out() << watchLine(header) << "\n";
+                m_headerPrinted = true;
+            }
+            const auto receivedAt = google::protobuf::util::TimeUtil::GetCurrentTime();
+            for (const auto &event : response.events()) {
+                if (json) {
+                    std::string line;
+                    (void)google::protobuf::util::MessageToJsonString(event, &line, jsonOptions);
+                    m_context.out() << line << "\n";
+                } else {
+                    const auto &instance = event.instance();
+                    m_context.out()
+                        << watchLine({formatTimestamp(receivedAt), std::to_string(event.revision()),
+                                      eventTypeText(event.type()), instanceName(instance),
+                                      instance.address(), instanceStateName(instance.state()),
+                                      event.reason().empty() ? "-" : event.reason()})
+                        << "\n";
+                }
+                m_request.set_start_revision(event.revision() + 1);
+                if (counted()) {
+                    break;
+                }
+            }
+            m_context.out().flush();
+            // The header's revision: the last event's, or (first message) where it starts.
+            m_request.set_start_revision(
+                std::max(m_request.start_revision(), response.header().revision() + 1));
+            if (countReached()) {
+                call.TryCancel();
+                (void)reader->Finish();
+                return grpc::Status::OK;
+            }
+        }
+        return reader->Finish();
+    }
+
+    v1::WatchInstancesRequest m_request;
+    std::unique_ptr<v1::RegistryService::Stub> m_stub;
+};
+
 int runWatch(CommandContext &context, const po::variables_map &values) {
     v1::WatchInstancesRequest request;
     if (values.count("service")) {
@@ -537,90 +612,12 @@ int runWatch(CommandContext &context, const po::variables_map &values) {
     if (count < 0) {
         throw UsageError("--count must not be negative");
     }
-    const bool bounded = values.count("for") > 0;
-    const auto duration = bounded ? durationFlag(values, "for") : std::chrono::milliseconds(0);
-
-    Interruption interruption;
-    grpc::ClientContext call;
-    if (bounded) {
-        client::setTimeout(call, duration);
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    if (values.count("for")) {
+        deadline = std::chrono::steady_clock::now() + durationFlag(values, "for");
     }
-    // The stream lasts until interrupted (or --for); --timeout bounds reaching the server.
-    const auto connectDeadline = std::chrono::system_clock::now() + context.options().timeout;
-    if (!context.channel()->WaitForConnected(connectDeadline)) {
-        return context.failRpc(
-            grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                         "cannot connect to " + context.options().connection.address));
-    }
-    if (interruption.interrupted()) {
-        return 0;
-    }
-
-    AttachedCall attached(interruption, call);
-    auto stub = v1::RegistryService::NewStub(context.channel());
-    auto reader = stub->WatchInstances(&call, request);
-    const bool json = context.format() == OutputFormat::Json;
-    google::protobuf::util::JsonPrintOptions jsonOptions;
-    jsonOptions.always_print_primitive_fields = true;
-
-    bool headerPrinted = false;
-    int seen = 0;
-    v1::WatchInstancesResponse response;
-    while ((count == 0 || seen < count) && reader->Read(&response)) {
-        if (!json && !headerPrinted) {
-            // After the first message, so that a refused watch prints only its error.
-            std::vector<std::string> header;
-            for (const auto &column : watchColumns()) {
-                header.push_back(column.first);
-            }
-            context.out() << watchLine(header) << "\n";
-            headerPrinted = true;
-        }
-        const auto received = google::protobuf::util::TimeUtil::GetCurrentTime();
-        for (const auto &event : response.events()) {
-            if (json) {
-                std::string line;
-                (void)google::protobuf::util::MessageToJsonString(event, &line, jsonOptions);
-                context.out() << line << "\n";
-            } else {
-                const auto &instance = event.instance();
-                context.out() << watchLine({formatTimestamp(received),
-                                            std::to_string(event.revision()),
-                                            eventTypeText(event.type()), instanceName(instance),
-                                            instance.address(), instanceStateName(instance.state()),
-                                            event.reason().empty() ? "-" : event.reason()})
-                              << "\n";
-            }
-            if (count != 0 && ++seen >= count) {
-                break;
-            }
-        }
-        context.out().flush();
-    }
-    if (count != 0 && seen >= count) {
-        call.TryCancel();
-        (void)reader->Finish();
-        return 0;
-    }
-    const auto status = reader->Finish();
-    // Ctrl-C, SIGTERM and reaching --for are how an open-ended watch ends, not errors.
-    if (interruption.interrupted() ||
-        (bounded && status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
-        return 0;
-    }
-    if (status.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
-        const std::string compact = trailingMetadata(call, "aegis-compact-revision");
-        if (!compact.empty()) {
-            context.err() << "error: OUT_OF_RANGE: revision " << from
-                          << " has been compacted away (compact revision " << compact
-                          << "): " << status.error_message() << "\n"
-                          << "hint: list the current state with 'aegisctl instances list', then "
-                             "watch with --from "
-                          << std::stoll(compact) + 1 << " or later.\n";
-            return 1;
-        }
-    }
-    return status.ok() ? 0 : context.failRpc(status);
+    InstanceWatch watch(context, std::move(request), count, deadline);
+    return watch.run();
 }
 
 // ---- declarations ------------------------------------------------------------------------------

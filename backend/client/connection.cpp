@@ -92,8 +92,11 @@ StatusOr<std::shared_ptr<grpc::Channel>> makeChannel(const ConnectionOptions &op
     arguments.SetMaxReceiveMessageSize(16 * 1024 * 1024);
     arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
     arguments.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-    arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
-    arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+    // The channel retries a lost daemon at least once a second (gRPC's default grows to 120 s):
+    // a restarted daemon is reached within about a second of listening again, well inside even
+    // short leases. Callers wait for the channel rather than add a backoff of their own.
+    arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+    arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
     // A connection attempt that hangs (a daemon restarting behind the address) is given up after
     // 2 s rather than gRPC's default 20 s, which would outlast short leases.
     arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 2000);

@@ -36,6 +36,9 @@ std::filesystem::path defaultTokenFile();
 // Reads a token file: its first line, without surrounding whitespace.
 StatusOr<std::string> readTokenFile(const std::filesystem::path &path);
 
+// The longest a channel from makeChannel() waits between attempts to reach a lost daemon.
+inline constexpr int kMaxReconnectBackoffMs = 1000;
+
 // Builds a channel with the token attached to every call as "authorization: Bearer <token>".
 // Fails when a file named in `options` cannot be read.
 StatusOr<std::shared_ptr<grpc::Channel>> makeChannel(const ConnectionOptions &options);

@@ -96,7 +96,7 @@ void Registration::run() {
                     s.state = s.registrations == 0 ? State::Registering : State::Recovering;
                     s.lastError = registered;
                 });
-                if (!m_stop.waitFor(backoff.next())) {
+                if (!pause(backoff, registered)) {
                     return;
                 }
                 continue;
@@ -118,11 +118,38 @@ void Registration::run() {
         case StreamEnd::Expired:
             break;
         case StreamEnd::Broken:
-            if (!m_stop.waitFor(backoff.next())) {
+            if (!pause(backoff, snapshot().lastError)) {
                 return;
             }
             break;
         }
+    }
+}
+
+bool Registration::pause(ExponentialBackoff &backoff, const Status &why) {
+    // gRPC already spaces its reconnection attempts (at most kMaxReconnectBackoffMs apart): a
+    // backoff of ours on top would let the daemon sit ready for seconds while leases run out.
+    for (bool reconnected = false;; reconnected = true) {
+        const grpc_connectivity_state state = m_channel->GetState(true);
+        if (state == GRPC_CHANNEL_READY) {
+            if (reconnected) {
+                return !m_stop.isStopped();
+            }
+            // Connected: the daemon refused and is backed off from, unless it was unavailable
+            // (restarting: the channel may already have reached its successor), which is
+            // retried as soon as the channel would.
+            const auto delay = backoff.next();
+            return m_stop.waitFor(
+                why.code() == StatusCode::Unavailable
+                    ? std::min<std::chrono::milliseconds>(
+                          delay, std::chrono::milliseconds(kMaxReconnectBackoffMs))
+                    : delay);
+        }
+        if (m_stop.isStopped()) {
+            return false;
+        }
+        // Short slices, so that stop() is noticed promptly.
+        m_channel->WaitForStateChange(state, std::chrono::system_clock::now() + 100ms);
     }
 }
 

@@ -36,14 +36,15 @@ struct RegistrationOptions {
     std::chrono::milliseconds callTimeout{5000};
     // The KeepAlive stream is closed and reopened after this long, so that it too has a deadline.
     std::chrono::milliseconds streamLifetime{std::chrono::minutes(5)};
-    // Delay between attempts while the daemon cannot be reached.
+    // Delay between attempts that the daemon refused. While it cannot be reached at all, the
+    // channel's own reconnection paces the attempts instead (see makeChannel()).
     BackoffOptions backoff;
 };
 
 // Keeps one instance registered with aegisd for as long as it lives: registers under a new lease,
 // renews the lease over a KeepAlive stream every ttl/3, and recovers on its own:
-//  - the stream breaks (daemon restart, network): reconnect with backoff and renew the same lease
-//    (aegisd restores leases on restart);
+//  - the stream breaks (daemon restart, network): renew the same lease as soon as the channel
+//    has reconnected (aegisd restores leases on restart, each with a TTL from its readiness);
 //  - the lease is gone (a renewal answers TTL 0, or the lease is unknown): register again, same
 //    instance, new lease.
 // deregister() (or destruction) stops renewing and removes the instance. Graceful shutdown of a
@@ -111,6 +112,10 @@ private:
     void run();
     Status registerOnce();
     StreamEnd keepAlive(ExponentialBackoff &backoff);
+    // Waits before the next attempt after a failure (`why`): until the channel is connected
+    // again when it is not, else the backoff's next delay (at most the channel's reconnect
+    // bound when the daemon was unavailable). False when stopped.
+    bool pause(ExponentialBackoff &backoff, const Status &why);
     void update(const std::function<void(Snapshot &)> &change);
 
     const RegistrationOptions m_options;

@@ -117,6 +117,11 @@ StatusOr<LabelSelector> LabelSelector::parse(std::string_view text, std::string_
         if (!validKey(requirement.key)) {
             return invalid("has an invalid label key (1-63 characters of A-Z a-z 0-9 . _ / -)");
         }
+        if ((requirement.op == Requirement::Op::Equals ||
+             requirement.op == Requirement::Op::NotEquals) &&
+            requirement.values.front().empty()) {
+            return invalid("has no value (select by presence with 'key' or '!key')");
+        }
         selector.m_requirements.push_back(std::move(requirement));
     }
     return selector;

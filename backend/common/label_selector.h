@@ -13,8 +13,8 @@ using Labels = std::map<std::string, std::string>;
 
 // A Kubernetes-style label selector: comma-separated requirements that must all hold.
 //   key=value  key==value  key!=value  key  !key  key in (a,b)  key notin (a,b)
-// "key!=value" and "key notin (...)" also match objects without the key. An empty selector
-// matches everything.
+// "key!=value" and "key notin (...)" also match objects without the key. Values are never empty
+// ("key=" is refused: it could only match nothing). An empty selector matches everything.
 class LabelSelector {
 public:
     // INVALID_ARGUMENT naming `field` and the offending requirement.

@@ -464,6 +464,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.apiSweepTimer = std::make_unique<boost::asio::steady_timer>(p.io);
     p.every(*p.apiSweepTimer, std::chrono::milliseconds(200), [&p] { p.api->sweep(); });
 
+    // Leases count from readiness, not from load: clients could not renew until now.
+    p.registry->startLeaseClocks();
     p.server->GetHealthCheckService()->SetServingStatus(true);
     p.http->setReady(true);
     // A store that stops taking writes (full disk, I/O errors) makes the daemon not ready, on

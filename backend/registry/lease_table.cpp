@@ -1,23 +1,32 @@
 #include "registry/lease_table.h"
 
+#include <algorithm>
+
 namespace aegis::registry {
 
 LeaseTable::LeaseTable(ClockPtr clock)
     : m_clock(std::move(clock))
     , m_random(std::random_device{}()) {}
 
-void LeaseTable::scheduleLocked(LeaseId id, Lease lease) {
-    if (const auto existing = m_leases.find(id); existing != m_leases.end()) {
-        auto [first, last] = m_byDeadline.equal_range(existing->second.deadline);
-        for (auto it = first; it != last; ++it) {
-            if (it->second == id) {
-                m_byDeadline.erase(it);
-                break;
-            }
+void LeaseTable::unscheduleLocked(LeaseId id, std::chrono::steady_clock::time_point deadline) {
+    auto [first, last] = m_byDeadline.equal_range(deadline);
+    for (auto it = first; it != last; ++it) {
+        if (it->second == id) {
+            m_byDeadline.erase(it);
+            return;
         }
     }
-    m_byDeadline.emplace(lease.deadline, id);
-    m_leases[id] = lease;
+}
+
+void LeaseTable::scheduleLocked(LeaseId id, std::chrono::seconds ttl,
+                                std::chrono::steady_clock::time_point deadline) {
+    auto [it, created] = m_leases.try_emplace(id, Lease{ttl, deadline});
+    if (!created) {
+        unscheduleLocked(id, it->second.deadline);
+        it->second.ttl = ttl;
+        it->second.deadline = deadline;
+    }
+    m_byDeadline.emplace(deadline, id);
 }
 
 LeaseId LeaseTable::grant(std::chrono::seconds ttl) {
@@ -27,13 +36,13 @@ LeaseId LeaseTable::grant(std::chrono::seconds ttl) {
         // Positive and below 2^53, so the id survives a trip through JSON in any language.
         id = static_cast<LeaseId>(m_random() & ((1ULL << 53) - 1));
     } while (id == 0 || m_leases.count(id) != 0);
-    scheduleLocked(id, Lease{ttl, m_clock->steadyNow() + ttl});
+    scheduleLocked(id, ttl, m_clock->steadyNow() + ttl);
     return id;
 }
 
 void LeaseTable::restore(LeaseId id, std::chrono::seconds ttl) {
     std::lock_guard lock(m_mutex);
-    scheduleLocked(id, Lease{ttl, m_clock->steadyNow() + ttl});
+    scheduleLocked(id, ttl, m_clock->steadyNow() + ttl);
 }
 
 std::optional<std::chrono::seconds> LeaseTable::renew(LeaseId id) {
@@ -43,7 +52,7 @@ std::optional<std::chrono::seconds> LeaseTable::renew(LeaseId id) {
         return std::nullopt;
     }
     const auto ttl = it->second.ttl;
-    scheduleLocked(id, Lease{ttl, m_clock->steadyNow() + ttl});
+    scheduleLocked(id, ttl, m_clock->steadyNow() + ttl);
     return ttl;
 }
 
@@ -59,14 +68,41 @@ void LeaseTable::revoke(LeaseId id) {
     if (it == m_leases.end()) {
         return;
     }
-    auto [first, last] = m_byDeadline.equal_range(it->second.deadline);
-    for (auto entry = first; entry != last; ++entry) {
-        if (entry->second == id) {
-            m_byDeadline.erase(entry);
-            break;
-        }
-    }
+    unscheduleLocked(id, it->second.deadline);
     m_leases.erase(it);
+}
+
+void LeaseTable::extendAll(std::chrono::seconds grace) {
+    std::lock_guard lock(m_mutex);
+    const auto now = m_clock->steadyNow();
+    m_byDeadline.clear();
+    for (auto &[id, lease] : m_leases) {
+        lease.deadline = std::max(lease.deadline, now + std::max(lease.ttl, grace));
+        m_byDeadline.emplace(lease.deadline, id);
+    }
+}
+
+bool LeaseTable::hold(LeaseId id) {
+    std::lock_guard lock(m_mutex);
+    const auto it = m_leases.find(id);
+    if (it == m_leases.end()) {
+        return false;
+    }
+    ++it->second.holders;
+    return true;
+}
+
+void LeaseTable::release(LeaseId id) {
+    std::lock_guard lock(m_mutex);
+    if (const auto it = m_leases.find(id); it != m_leases.end() && it->second.holders > 0) {
+        --it->second.holders;
+    }
+}
+
+bool LeaseTable::isHeld(LeaseId id) const {
+    std::lock_guard lock(m_mutex);
+    const auto it = m_leases.find(id);
+    return it != m_leases.end() && it->second.holders > 0;
 }
 
 std::vector<LeaseId> LeaseTable::takeExpired() {

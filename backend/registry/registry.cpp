@@ -395,7 +395,7 @@ Status Registry::load() {
     for (auto &[name, cached] : m_services) {
         cached.panicApplied = cached.inPanic();
     }
-    // Every lease restarts with its full TTL: clients have that long to renew after a restart.
+    // Every lease restarts with its full TTL, counted again from readiness by startLeaseClocks().
     for (const auto &[id, ttl] : ttls) {
         m_leases.restore(id, std::max(ttl, m_limits.minTtl));
     }
@@ -636,6 +636,10 @@ void Registry::registerAttempt(Registration registration,
     });
 }
 
+void Registry::startLeaseClocks() {
+    m_leases.extendAll(m_limits.restartGrace);
+}
+
 std::optional<std::chrono::seconds> Registry::keepAlive(LeaseId id) {
     return m_leases.renew(id);
 }
@@ -650,27 +654,50 @@ void Registry::deregister(const std::string &service, const std::string &id, std
         return done(s);
     }
     const std::string key = instanceKey(service, id);
+    LeaseId lease = 0;
+    bool lastOfLease = false;
     {
         std::shared_lock lock(m_mutex);
-        if (m_instances.count(key) == 0) {
+        const auto existing = m_instances.find(key);
+        if (existing == m_instances.end()) {
             return done(notFound("service '" + service + "' has no instance '" + id + "'"));
         }
+        lease = existing->second.leaseId;
+        const auto users = m_instancesByLease.find(lease);
+        lastOfLease = users != m_instancesByLease.end() && users->second.size() == 1 &&
+                      !m_leases.isHeld(lease);
     }
     store::Transaction txn;
     txn.ifExists(key).remove(key);
+    if (lastOfLease) {
+        txn.remove(leaseKey(lease));
+    }
     txn.note = std::string(why);
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
-    m_store.commitAsync(std::move(txn), [this, service, id, done = std::move(done)](
-                                            StatusOr<store::TransactionResult> result) {
-        if (!result) {
-            return done(result.status());
-        }
-        if (!result->succeeded) {
-            return done(notFound("service '" + service + "' has no instance '" + id + "'"));
-        }
-        applyCommitted(result->events, result->revision);
-        done(result->revision);
-    });
+    m_store.commitAsync(
+        std::move(txn), [this, service, id, lease, lastOfLease,
+                         done = std::move(done)](StatusOr<store::TransactionResult> result) {
+            if (!result) {
+                return done(result.status());
+            }
+            if (!result->succeeded) {
+                return done(notFound("service '" + service + "' has no instance '" + id + "'"));
+            }
+            applyCommitted(result->events, result->revision);
+            if (lastOfLease) {
+                revokeIfUnused(lease);
+            }
+            done(result->revision);
+        });
+}
+
+void Registry::revokeIfUnused(LeaseId id) {
+    // A registration under this lease racing with the revocation notices the lease gone after
+    // its commit and removes its instance as an expiry would (registerAttempt).
+    std::shared_lock lock(m_mutex);
+    if (m_instancesByLease.count(id) == 0 && !m_leases.isHeld(id)) {
+        m_leases.revoke(id);
+    }
 }
 
 void Registry::setState(const std::string &service, const std::string &id, InstanceState state,

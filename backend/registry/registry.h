@@ -103,6 +103,9 @@ struct RegistryLimits {
     std::size_t maxInstancesPerService = 10000;
     std::chrono::seconds minTtl{1};
     std::chrono::seconds maxTtl{3600};
+    // After a restart every lease lives at least this long (and at least its TTL) from the
+    // moment the daemon is ready (see startLeaseClocks()).
+    std::chrono::seconds restartGrace{5};
 };
 
 struct Registration {
@@ -165,9 +168,13 @@ public:
 
     Registry(store::Store &store, ClockPtr clock, RegistryLimits limits = {});
 
-    // Loads services and instances, and restores every lease with its full TTL from now, so a
-    // restart never evicts a healthy fleet. Call once before serving.
+    // Loads services and instances, and restores every lease with its full TTL from now. Call
+    // once before serving.
     Status load();
+    // Gives every lease at least a full TTL (and at least RegistryLimits::restartGrace) from now.
+    // Call once the daemon is ready after load(): a restart never evicts an instance whose client
+    // renews within a TTL of the daemon's readiness, however long the start-up took.
+    void startLeaseClocks();
 
     // Mutations take `alsoWrite`: operations committed in the same transaction (the caller's
     // audit record).
@@ -175,6 +182,13 @@ public:
                           std::vector<store::Operation> alsoWrite = {});
     // Renews a lease in memory; nothing when it is unknown or expired.
     std::optional<std::chrono::seconds> keepAlive(LeaseId id);
+    // A KeepAlive stream holds the leases it renews until it ends: a held lease outlives the
+    // deregistration of its last instance (it can take new instances by lease_id); an unheld one
+    // is revoked with it. holdLease() is false for an unknown lease; each true is released once.
+    bool holdLease(LeaseId id) { return m_leases.hold(id); }
+    void releaseLease(LeaseId id) { m_leases.release(id); }
+    // Removes the instance (REMOVED, note `why`), and its lease with it when it was the lease's
+    // last instance and no KeepAlive stream holds the lease.
     void deregister(const std::string &service, const std::string &id, std::string_view why,
                     std::function<void(StatusOr<store::Revision>)> done,
                     std::vector<store::Operation> alsoWrite = {});
@@ -261,6 +275,8 @@ private:
     CachedService &serviceEntry(const std::string &name);
     // Removes instances (and lease records) whose leases expired, with reason lease_expired.
     void removeExpired(std::vector<std::string> instanceKeys, std::vector<LeaseId> leases);
+    // Revokes the lease unless an instance uses it or a KeepAlive stream holds it.
+    void revokeIfUnused(LeaseId id);
     void registerAttempt(Registration registration, std::function<void(StatusOr<Registered>)> done,
                          std::vector<store::Operation> alsoWrite, int attempt);
 

@@ -3,7 +3,21 @@
 #include <algorithm>
 #include <iterator>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 namespace aegis::store {
+namespace {
+
+// Freed queue memory beyond which the allocator is asked to return it to the system.
+constexpr std::size_t kTrimThreshold = 4 * 1024 * 1024;
+
+} // namespace
+
+std::size_t eventBytes(const Event &event) {
+    return sizeof(Event) + event.kv.key.size() + event.kv.value.size() + event.note.size();
+}
 
 Watcher::Watcher(WatchHub &hub, std::string prefix, Revision next, std::function<void()> notify)
     : m_hub(hub)
@@ -13,6 +27,22 @@ Watcher::Watcher(WatchHub &hub, std::string prefix, Revision next, std::function
 
 Watcher::~Watcher() {
     m_hub.unregister(this);
+    {
+        std::lock_guard lock(m_mutex);
+        dropQueueLocked();
+    }
+    m_hub.trimIfDue();
+}
+
+void Watcher::dropQueueLocked() {
+    std::deque<Event>().swap(m_queue);
+    m_hub.noteReleased(m_queueBytes);
+    m_queueBytes = 0;
+}
+
+void Watcher::endLocked(Status status) {
+    m_ended = std::move(status);
+    dropQueueLocked();
 }
 
 bool Watcher::matches(const Event &event) const {
@@ -29,19 +59,24 @@ std::size_t Watcher::pendingEvents() const {
     return m_queue.size();
 }
 
+std::size_t Watcher::pendingBytes() const {
+    std::lock_guard lock(m_mutex);
+    return m_queueBytes;
+}
+
 void Watcher::cancel() {
     {
         std::lock_guard hubLock(m_hub.m_mutex);
         m_hub.m_live.erase(this);
         std::lock_guard lock(m_mutex);
         if (m_ended.isOk()) {
-            m_ended = Status(StatusCode::Cancelled, "the watch was cancelled");
-            m_queue.clear();
+            endLocked(Status(StatusCode::Cancelled, "the watch was cancelled"));
         }
     }
+    m_hub.trimIfDue();
 }
 
-bool Watcher::deliver(std::span<const Event> events, std::size_t queueLimit) {
+bool Watcher::deliver(std::span<const Event> events, const WatchHubOptions &limits) {
     std::lock_guard lock(m_mutex);
     if (!m_ended.isOk()) {
         return false;
@@ -51,16 +86,17 @@ bool Watcher::deliver(std::span<const Event> events, std::size_t queueLimit) {
     for (const Event &event : events) {
         if (event.revision >= m_next && matches(event)) {
             m_queue.push_back(event);
+            m_queueBytes += eventBytes(event);
             added = true;
         }
     }
-    if (m_queue.size() > queueLimit) {
+    if (m_queue.size() > limits.watcherQueueLimit || m_queueBytes > limits.watcherQueueBytes) {
         const Revision resumeFrom = m_queue.front().revision;
-        m_queue.clear();
-        m_ended =
-            Status(StatusCode::ResourceExhausted,
-                   "the watcher fell behind (more than " + std::to_string(queueLimit) +
-                       " events pending); watch again from revision " + std::to_string(resumeFrom));
+        endLocked(Status(
+            StatusCode::ResourceExhausted,
+            "the watcher fell behind (more than " + std::to_string(limits.watcherQueueLimit) +
+                " events or " + std::to_string(limits.watcherQueueBytes) +
+                " bytes pending); watch again from revision " + std::to_string(resumeFrom)));
         return true;
     }
     return added && wasEmpty;
@@ -71,8 +107,7 @@ bool Watcher::end(Status status) {
     if (!m_ended.isOk()) {
         return false;
     }
-    m_ended = std::move(status);
-    m_queue.clear();
+    endLocked(std::move(status));
     return true;
 }
 
@@ -87,15 +122,18 @@ Watcher::Batch Watcher::take(std::size_t maxEvents) {
             }
             if (m_live) {
                 Batch batch;
-                while (!m_queue.empty() && batch.events.size() < maxEvents) {
+                const auto takeFront = [&] {
+                    m_queueBytes -= std::min(m_queueBytes, eventBytes(m_queue.front()));
                     batch.events.push_back(std::move(m_queue.front()));
                     m_queue.pop_front();
+                };
+                while (!m_queue.empty() && batch.events.size() < maxEvents) {
+                    takeFront();
                 }
                 // Finish the revision we are in, so a batch never ends inside a transaction.
                 while (!m_queue.empty() && !batch.events.empty() &&
                        m_queue.front().revision == batch.events.back().revision) {
-                    batch.events.push_back(std::move(m_queue.front()));
-                    m_queue.pop_front();
+                    takeFront();
                 }
                 if (!batch.events.empty()) {
                     m_next = batch.events.back().revision + 1;
@@ -266,10 +304,12 @@ bool WatchHub::tryGoLive(Watcher &watcher) {
         [](const Event &event, Revision revision) { return event.revision < revision; });
     // A watcher that went live this far behind would start with its queue half full and be cut
     // off by the next publish although it keeps up: it reads the rest from the store first.
-    const std::size_t mostPending = m_options.watcherQueueLimit / 2;
     std::size_t pending = 0;
+    std::size_t pendingBytes = 0;
     for (auto it = first; it != m_ring.end(); ++it) {
-        if (watcher.matches(*it) && ++pending > mostPending) {
+        if (watcher.matches(*it) &&
+            (++pending > m_options.watcherQueueLimit / 2 ||
+             (pendingBytes += eventBytes(*it)) > m_options.watcherQueueBytes / 2)) {
             return false;
         }
     }
@@ -278,6 +318,7 @@ bool WatchHub::tryGoLive(Watcher &watcher) {
             watcher.m_queue.push_back(*it);
         }
     }
+    watcher.m_queueBytes += pendingBytes;
     watcher.m_live = true;
     m_live.insert(&watcher);
     return true;
@@ -309,11 +350,12 @@ void WatchHub::publish(const std::vector<Event> &events) {
             // Revisions were committed without reaching the hub (before attach()): the ring has
             // a gap, and live watchers would skip it. They go back to catching up from the store.
             m_ring.clear();
+            m_ringBytes = 0;
             m_ringFrom = fresh.front().revision;
             for (Watcher *watcher : m_live) {
                 std::lock_guard watcherLock(watcher->m_mutex);
                 watcher->m_live = false;
-                watcher->m_queue.clear();
+                watcher->dropQueueLocked();
                 if (auto strong = watcher->weak_from_this().lock()) {
                     toNotify.push_back(std::move(strong));
                 }
@@ -322,19 +364,21 @@ void WatchHub::publish(const std::vector<Event> &events) {
         }
         for (const Event &event : fresh) {
             m_ring.push_back(event);
+            m_ringBytes += eventBytes(event);
         }
         m_lastPublished = fresh.back().revision;
         // Trim whole revisions, so the ring is complete from m_ringFrom on.
-        while (m_ring.size() > m_options.ringCapacity) {
+        while (m_ring.size() > m_options.ringCapacity || m_ringBytes > m_options.ringBytes) {
             const Revision oldest = m_ring.front().revision;
             while (!m_ring.empty() && m_ring.front().revision == oldest) {
+                m_ringBytes -= std::min(m_ringBytes, eventBytes(m_ring.front()));
                 m_ring.pop_front();
             }
             m_ringFrom = oldest + 1;
         }
         for (auto it = m_live.begin(); it != m_live.end();) {
             Watcher *watcher = *it;
-            const bool notify = watcher->deliver(fresh, m_options.watcherQueueLimit);
+            const bool notify = watcher->deliver(fresh, m_options);
             bool cutOff;
             {
                 std::lock_guard watcherLock(watcher->m_mutex);
@@ -354,6 +398,19 @@ void WatchHub::publish(const std::vector<Event> &events) {
     // Not on this (the committer's) thread: consumers encode and write, and a thousand of them
     // must not delay the next commit.
     enqueueNotifications(std::move(toNotify));
+    trimIfDue();
+}
+
+void WatchHub::trimIfDue() {
+    std::size_t released = m_releasedBytes.load();
+    while (released >= kTrimThreshold) {
+        if (m_releasedBytes.compare_exchange_weak(released, 0)) {
+#ifdef __GLIBC__
+            malloc_trim(0);
+#endif
+            return;
+        }
+    }
 }
 
 void WatchHub::shutdown(Status status) {
@@ -371,6 +428,7 @@ void WatchHub::shutdown(Status status) {
         }
         m_live.clear();
     }
+    trimIfDue();
     for (const WatcherPtr &watcher : toNotify) {
         watcher->m_notify();
     }

@@ -16,14 +16,16 @@
 namespace aegis::store {
 
 class WatchHub;
+struct WatchHubOptions;
 
 // One client's view of the event stream: events of one key prefix in revision order, from a
 // start revision, without loss or duplication. Created by WatchHub::watch(); thread-safe.
 //
 // A watcher starts by reading history from the store ("catching up") and then receives events
-// live from the hub. Its live queue is bounded: a watcher that lets it overflow is cut off with
-// RESOURCE_EXHAUSTED, so a slow consumer never slows the others or grows memory without bound; it
-// may watch again from nextRevision().
+// live from the hub. Its live queue is bounded in events and in bytes: a watcher that lets it
+// overflow is cut off with RESOURCE_EXHAUSTED, so a slow consumer never slows the others or grows
+// memory without bound; it may watch again from nextRevision(). The queue's memory is released
+// when the watcher is cut off, cancelled or ended.
 class Watcher : public std::enable_shared_from_this<Watcher> {
 public:
     struct Batch {
@@ -40,9 +42,11 @@ public:
     void cancel();
     // The revision of the next event this watcher will deliver.
     Revision nextRevision() const;
-    // Events delivered to this watcher and not yet taken; never more than the hub's
-    // watcherQueueLimit, since a watcher that would exceed it is cut off.
+    // Events delivered to this watcher and not yet taken, and their size (eventBytes()); never
+    // more than the hub's watcherQueueLimit and watcherQueueBytes, since a watcher that would
+    // exceed either is cut off.
     std::size_t pendingEvents() const;
+    std::size_t pendingBytes() const;
 
     Watcher(WatchHub &hub, std::string prefix, Revision next, std::function<void()> notify);
     ~Watcher();
@@ -52,9 +56,13 @@ public:
 private:
     friend class WatchHub;
     // Called by the hub under its lock; returns true when the consumer should be notified.
-    bool deliver(std::span<const Event> events, std::size_t queueLimit);
+    bool deliver(std::span<const Event> events, const WatchHubOptions &limits);
     // Called by the hub under its lock; returns true when the consumer should be notified.
     bool end(Status status);
+    // Under m_mutex: ends the watch with `status` and frees the queue's memory.
+    void endLocked(Status status);
+    // Under m_mutex: empties the queue, freeing its memory.
+    void dropQueueLocked();
     bool matches(const Event &event) const;
 
     WatchHub &m_hub;
@@ -66,6 +74,7 @@ private:
 
     mutable std::mutex m_mutex;
     std::deque<Event> m_queue;
+    std::size_t m_queueBytes = 0;
     Revision m_next;
     bool m_live = false;
     Status m_ended;
@@ -80,7 +89,15 @@ struct WatchHubOptions {
     std::size_t watcherQueueLimit = 8192;
     // Threads that wake watchers (each watcher always on the same one).
     std::size_t notifierThreads = 2;
+    // Bytes (eventBytes()) queued for one live watcher before it is cut off: large values fill
+    // memory long before watcherQueueLimit events.
+    std::size_t watcherQueueBytes = 8 * 1024 * 1024;
+    // Bytes the ring keeps at most (whole revisions are dropped from its old end).
+    std::size_t ringBytes = 64 * 1024 * 1024;
 };
+
+// The memory an event takes in a queue: its strings and the event itself.
+std::size_t eventBytes(const Event &event);
 
 // Fans the store's committed events out to any number of watchers, in revision order. Register it
 // as the store's event listener with attach(). Watchers must not outlive their hub.
@@ -119,6 +136,12 @@ private:
     bool tryGoLive(Watcher &watcher);
     void unregister(Watcher *watcher);
     Revision lastPublished() const;
+    // Counts memory freed by dropping queued events (any thread, locks held or not).
+    void noteReleased(std::size_t bytes) { m_releasedBytes += bytes; }
+    // Once a lot has been freed, hands it back to the operating system: the allocator otherwise
+    // keeps it cached, and a burst of slow watchers would leave the daemon's memory at its peak.
+    // Call without locks held.
+    void trimIfDue();
 
     struct Notifier;
     void notifyLoop(Notifier &notifier);
@@ -129,6 +152,7 @@ private:
 
     mutable std::mutex m_mutex;
     std::deque<Event> m_ring;
+    std::size_t m_ringBytes = 0;
     // Every event with revision >= m_ringFrom is in m_ring.
     Revision m_ringFrom;
     Revision m_lastPublished;
@@ -151,6 +175,8 @@ private:
     };
     std::size_t m_nextNotifier = 0; // guarded by m_mutex
     std::atomic<std::size_t> m_inFlight{0};
+    // Freed since the allocator was last asked to return memory.
+    std::atomic<std::size_t> m_releasedBytes{0};
     std::vector<std::unique_ptr<Notifier>> m_notifiers; // last: started once all above exists
 };
 

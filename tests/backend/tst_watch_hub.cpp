@@ -178,6 +178,7 @@ private slots:
     void compactedStartIsOutOfRange();
     void compactionWhileCatchingUpIsOutOfRange();
     void slowWatcherIsCutOffWhileOthersKeepUp();
+    void queuesAreBoundedInBytes();
     void cancelStopsDelivery();
     void shutdownEndsAllWatchers();
     void hubDetachesOnDestruction();
@@ -682,6 +683,49 @@ void TestWatchHub::slowWatcherIsCutOffWhileOthersKeepUp() {
         resumed, received, 500, [&] { return received.size() == kTotal; }, 10s);
     QVERIFY2(status.isOk(), status.toString().c_str());
     QCOMPARE(describe(received), expected);
+}
+
+void TestWatchHub::queuesAreBoundedInBytes() {
+    // Few events, but large ones: the byte bound cuts the slow watcher off long before the
+    // event bound would, and the ring keeps only what its byte bound allows.
+    WatchHubOptions options;
+    options.watcherQueueLimit = 10000;
+    options.watcherQueueBytes = 64 * 1024;
+    options.ringBytes = 32 * 1024;
+    QVERIFY(setUp(options));
+    Watch slow = startWatch(*m_hub, "", 0);
+    Watch fast = startWatch(*m_hub, "", 0);
+    QVERIFY(slow.watcher && fast.watcher);
+    QVERIFY(slow.watcher->take(1).events.empty());
+    QVERIFY(fast.watcher->take(1).events.empty());
+
+    const std::string value(8 * 1024, 'v');
+    std::size_t mostPendingBytes = 0;
+    for (int i = 0; i < 20; ++i) {
+        QVERIFY(m_store->commit(Transaction().put("/big/" + std::to_string(i), value)));
+        mostPendingBytes = std::max(mostPendingBytes, slow.watcher->pendingBytes());
+        QVERIFY(slow.watcher->pendingBytes() >= slow.watcher->pendingEvents() * value.size());
+        QCOMPARE(fast.watcher->take(100).events.size(), std::size_t(1));
+        QCOMPARE(fast.watcher->pendingBytes(), std::size_t(0));
+    }
+    QVERIFY2(mostPendingBytes <= options.watcherQueueBytes,
+             qPrintable(QString::number(mostPendingBytes)));
+    QVERIFY(mostPendingBytes > options.watcherQueueBytes / 2);
+    Watcher::Batch batch = slow.watcher->take(100);
+    QCOMPARE(batch.ended.code(), StatusCode::ResourceExhausted);
+    const QString message = QString::fromStdString(batch.ended.message());
+    QVERIFY2(message.contains("65536 bytes"), qPrintable(message));
+    QCOMPARE(slow.watcher->pendingEvents(), 0u);
+    QCOMPARE(slow.watcher->pendingBytes(), std::size_t(0));
+
+    // A watcher from the start reads what the ring no longer holds from the store.
+    Watch late = startWatch(*m_hub, "", 1);
+    QVERIFY(late.watcher);
+    std::vector<Event> received;
+    const Status status = receive(
+        late, received, 4, [&] { return received.size() == 20; }, 10s);
+    QVERIFY2(status.isOk(), status.toString().c_str());
+    QCOMPARE(describe(received), describe(history("")));
 }
 
 void TestWatchHub::cancelStopsDelivery() {

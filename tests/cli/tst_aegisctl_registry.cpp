@@ -44,6 +44,7 @@ private slots:
     void watchTable();
     void watchLive();
     void watchEndsOnSigterm();
+    void watchResumesAcrossADaemonRestart();
     void watchFromCompactedRevision();
     void deregister();
     void leaseExpiresWithoutKeepalive();
@@ -284,8 +285,9 @@ void TestAegisctlRegistry::watchReplaysEventsWithReasons() {
     QCOMPARE(updated.at("instance").at("state").get<std::string>(),
              std::string("INSTANCE_STATE_DRAINING"));
     QVERIFY2(removed.at("type") == "INSTANCE_EVENT_TYPE_REMOVED", describe(result).c_str());
-    // Removed with an admin token: an operator's action.
-    QCOMPARE(removed.at("reason").get<std::string>(), std::string("operator"));
+    // Removed with an admin token: "deregistered" all the same, as the proto documents (the audit
+    // log names who did it).
+    QCOMPARE(removed.at("reason").get<std::string>(), std::string("deregistered"));
     QVERIFY(jsonInt(added.at("revision")) < jsonInt(updated.at("revision")));
     QVERIFY(jsonInt(updated.at("revision")) < jsonInt(removed.at("revision")));
 }
@@ -311,7 +313,7 @@ void TestAegisctlRegistry::watchTable() {
     QVERIFY2(has(rows[1], {"ADDED", "search/search-1", "10.0.0.1:8080", "serving"}),
              rows[1].c_str());
     QVERIFY2(has(rows[2], {"UPDATED", "maintenance", "operator"}), rows[2].c_str());
-    QVERIFY2(has(rows[3], {"REMOVED", "operator"}), result.out.c_str());
+    QVERIFY2(has(rows[3], {"REMOVED", "deregistered"}), result.out.c_str());
 
     // A bounded watch with nothing to show ends quietly at --for.
     const auto quiet = ctl({"watch", "search", "--for", "500ms"});
@@ -343,6 +345,67 @@ void TestAegisctlRegistry::watchEndsOnSigterm() {
     BackgroundCommand watch(withConnection({"watch"}));
     // The header is printed once the stream is established.
     QVERIFY2(pollUntil([&] { return watch.out().starts_with("TIME"); }), watch.describe().c_str());
+    watch.signal(SIGTERM);
+    QVERIFY2(pollUntil([&] { return watch.exited(); }), watch.describe().c_str());
+    QVERIFY2(watch.exitCode() == 0, watch.describe().c_str());
+}
+
+void TestAegisctlRegistry::watchResumesAcrossADaemonRestart() {
+    aegis::testing::TempDir dir;
+    aegis::testing::DaemonOptions options;
+    options.dataDir = dir.path() / "data";
+    auto started = aegis::testing::DaemonProcess::start(options);
+    QVERIFY2(started.isOk(), started.status().toString().c_str());
+    auto daemon = std::move(*started);
+    // The restarted daemon comes back at the address the watch already uses.
+    options.grpcListen = daemon->grpcAddress();
+    const std::string token = daemon->adminToken();
+    auto run = [&](const Args &args) {
+        Args argv = {AEGISCTL_PATH, "--server", options.grpcListen, "--token", token};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return aegis::testing::runCommand(argv);
+    };
+    const auto registerOne = [&](const std::string &id) {
+        return run({"instances", "register", "resume", id, "10.0.0.9:80", "--ttl", "1h"});
+    };
+
+    BackgroundCommand watch({AEGISCTL_PATH, "--server", options.grpcListen, "--token", token,
+                             "watch", "resume", "-o", "json"});
+    // From now: register until the watch has printed one, since there is no telling from outside
+    // when its stream is established.
+    int next = 0;
+    CommandResult registered;
+    QVERIFY2(pollUntil(
+                 [&] {
+                     registered = registerOne("before-" + std::to_string(next++));
+                     return registered.exitCode != 0 ||
+                            watch.out().find("before-") != std::string::npos;
+                 },
+                 20s),
+             watch.describe().c_str());
+    CHECK_EXIT(registered, 0);
+
+    QCOMPARE(daemon->terminate(), 0);
+    started = aegis::testing::DaemonProcess::start(options);
+    QVERIFY2(started.isOk(), started.status().toString().c_str());
+    daemon = std::move(*started);
+    QCOMPARE(daemon->grpcAddress(), options.grpcListen);
+
+    CHECK_EXIT(registerOne("after-1"), 0);
+    QVERIFY2(pollUntil([&] { return watch.out().find("\"after-1\"") != std::string::npos; }, 20s),
+             watch.describe().c_str());
+    QVERIFY2(!watch.exited(), watch.describe().c_str());
+    QVERIFY2(watch.err().find("warning: watch interrupted") != std::string::npos,
+             watch.describe().c_str());
+    // Resumed after the last event it printed: nothing printed twice.
+    std::map<std::string, int> printed;
+    for (const auto &line : lines(watch.out())) {
+        const auto event = json::parse(line);
+        ++printed[event.at("instance").at("id").get<std::string>()];
+    }
+    for (const auto &[id, times] : printed) {
+        QVERIFY2(times == 1, (id + " printed " + std::to_string(times) + " times").c_str());
+    }
     watch.signal(SIGTERM);
     QVERIFY2(pollUntil([&] { return watch.exited(); }), watch.describe().c_str());
     QVERIFY2(watch.exitCode() == 0, watch.describe().c_str());

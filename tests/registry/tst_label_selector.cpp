@@ -12,6 +12,8 @@ private slots:
     void matches();
     void rejectsMalformed_data();
     void rejectsMalformed();
+    void rejectsEmptyValues_data();
+    void rejectsEmptyValues();
     void validatesLabelLimits();
 };
 
@@ -64,6 +66,31 @@ void LabelSelectorTest::rejectsMalformed() {
     QVERIFY(!parsed.isOk());
     QCOMPARE(parsed.status().code(), StatusCode::InvalidArgument);
     QVERIFY(QString::fromStdString(parsed.status().message()).startsWith("selector"));
+}
+
+void LabelSelectorTest::rejectsEmptyValues_data() {
+    QTest::addColumn<QString>("selector");
+    QTest::addColumn<QString>("requirement");
+    QTest::newRow("double equals") << "version=="
+                                   << "version==";
+    QTest::newRow("equals") << "version="
+                            << "version=";
+    QTest::newRow("not equals") << "version!="
+                                << "version!=";
+    QTest::newRow("blank, after a valid one") << "zone=a, version==  "
+                                              << "version==";
+}
+
+// "version==" used to parse and then match nothing; it names the requirement instead.
+void LabelSelectorTest::rejectsEmptyValues() {
+    QFETCH(QString, selector);
+    QFETCH(QString, requirement);
+    auto parsed = LabelSelector::parse(selector.toStdString(), "selector");
+    QVERIFY(!parsed.isOk());
+    QCOMPARE(parsed.status().code(), StatusCode::InvalidArgument);
+    const auto message = QString::fromStdString(parsed.status().message());
+    QVERIFY2(message.startsWith("selector: '" + requirement + "' has no value"),
+             qPrintable(message));
 }
 
 void LabelSelectorTest::validatesLabelLimits() {

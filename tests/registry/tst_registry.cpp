@@ -47,7 +47,10 @@ private slots:
     void leaseExpiryRemovesInstancesWithReason();
     void keepAliveExtendsTheLease();
     void restartRestoresLeasesWithFullTtl();
+    void leasesCountFromReadinessAfterARestart();
     void operatorActionsAndDeregistration();
+    void deregisteringTheLastInstanceRevokesItsLease();
+    void aHeldLeaseOutlivesItsLastInstance();
     void selectorStateAndPaging();
     void validation_data();
     void validation();
@@ -202,6 +205,33 @@ void RegistryTest::restartRestoresLeasesWithFullTtl() {
     QTRY_COMPARE_WITH_TIMEOUT(m_registry->instanceCount(), std::size_t(0), 5000);
 }
 
+void RegistryTest::leasesCountFromReadinessAfterARestart() {
+    QVERIFY(registerNow(registration("checkout", "c1", 10s)).isOk());
+    QVERIFY(registerNow(registration("checkout", "c2", 1s)).isOk());
+    m_registry.reset();
+    m_store.reset();
+    open();
+    // A slow start-up: loading took longer than c1's TTL before the daemon turned ready.
+    m_clock->advance(12s);
+    m_registry->startLeaseClocks();
+    m_registry->expireLeases();
+    QCOMPARE(m_registry->instanceCount(), std::size_t(2));
+
+    // c2's one-second lease gets the restart grace (5 s), c1 its full TTL, both from readiness.
+    m_clock->advance(4s);
+    m_registry->expireLeases();
+    QCOMPARE(m_registry->instanceCount(), std::size_t(2));
+    m_clock->advance(2s);
+    m_registry->expireLeases();
+    QTRY_COMPARE_WITH_TIMEOUT(m_registry->instanceCount(), std::size_t(1), 5000);
+    m_clock->advance(3s);
+    m_registry->expireLeases();
+    QCOMPARE(m_registry->instanceCount(), std::size_t(1));
+    m_clock->advance(2s);
+    m_registry->expireLeases();
+    QTRY_COMPARE_WITH_TIMEOUT(m_registry->instanceCount(), std::size_t(0), 5000);
+}
+
 void RegistryTest::operatorActionsAndDeregistration() {
     auto registered = registerNow(registration("checkout", "c1", 30s));
     QVERIFY(registered.isOk());
@@ -219,7 +249,8 @@ void RegistryTest::operatorActionsAndDeregistration() {
     });
     QVERIFY(removed.isOk());
     QCOMPARE(m_registry->instanceCount(), std::size_t(0));
-    auto events = m_store->events(*removed, *removed, "", 0);
+    auto events =
+        m_store->events(*removed, *removed, std::string(registry::Registry::kInstancesPrefix), 0);
     QVERIFY(events.isOk());
     QCOMPARE(events->size(), std::size_t(1));
     QCOMPARE(events->front().note, std::string("deregistered"));
@@ -228,6 +259,76 @@ void RegistryTest::operatorActionsAndDeregistration() {
         m_registry->deregister("checkout", "c1", registry::reason::kDeregistered, std::move(done));
     });
     QCOMPARE(missing.status().code(), StatusCode::NotFound);
+}
+
+void RegistryTest::deregisteringTheLastInstanceRevokesItsLease() {
+    const auto deregister = [this](const std::string &id) {
+        return await<store::Revision>([&](auto done) {
+            m_registry->deregister("checkout", id, registry::reason::kDeregistered,
+                                   std::move(done));
+        });
+    };
+    auto first = registerNow(registration("checkout", "c1", 3600s));
+    QVERIFY(first.isOk());
+    const auto lease = first->instance.leaseId;
+    auto second = registration("checkout", "c2", 3600s);
+    second.ttl.reset();
+    second.leaseId = lease;
+    QVERIFY(registerNow(second).isOk());
+
+    // The lease outlives its first instance, not its last.
+    QVERIFY(deregister("c1").isOk());
+    QCOMPARE(m_registry->leaseCount(), std::size_t(1));
+    QVERIFY(deregister("c2").isOk());
+    QCOMPARE(m_registry->leaseCount(), std::size_t(0));
+    QVERIFY(!m_registry->keepAlive(lease).has_value());
+    auto records = m_store->rangePrefix(std::string(registry::Registry::kLeasesPrefix));
+    QVERIFY(records.isOk());
+    QCOMPARE(records->kvs.size(), std::size_t(0));
+
+    // Register/deregister cycles leave nothing behind, and nothing comes back after a restart.
+    for (int i = 0; i < 50; ++i) {
+        QVERIFY(registerNow(registration("checkout", "c3", 3600s)).isOk());
+        QVERIFY(deregister("c3").isOk());
+    }
+    QCOMPARE(m_registry->leaseCount(), std::size_t(0));
+    m_registry.reset();
+    m_store.reset();
+    open();
+    QCOMPARE(m_registry->leaseCount(), std::size_t(0));
+}
+
+void RegistryTest::aHeldLeaseOutlivesItsLastInstance() {
+    auto first = registerNow(registration("checkout", "c1", 30s));
+    QVERIFY(first.isOk());
+    const auto lease = first->instance.leaseId;
+    QVERIFY(m_registry->holdLease(lease));
+    QVERIFY(!m_registry->holdLease(lease + 1));
+    QVERIFY(await<store::Revision>([&](auto done) {
+                m_registry->deregister("checkout", "c1", registry::reason::kDeregistered,
+                                       std::move(done));
+            }).isOk());
+
+    // A KeepAlive stream still renews it: the lease stays and takes new instances.
+    QCOMPARE(m_registry->leaseCount(), std::size_t(1));
+    QCOMPARE(m_registry->keepAlive(lease), std::optional(30s));
+    auto again = registration("checkout", "c2", 30s);
+    again.ttl.reset();
+    again.leaseId = lease;
+    QVERIFY(registerNow(again).isOk());
+    QVERIFY(await<store::Revision>([&](auto done) {
+                m_registry->deregister("checkout", "c2", registry::reason::kDeregistered,
+                                       std::move(done));
+            }).isOk());
+    QCOMPARE(m_registry->leaseCount(), std::size_t(1));
+
+    // Once the stream ends, nothing renews the lease and it expires.
+    m_registry->releaseLease(lease);
+    m_clock->advance(31s);
+    m_registry->expireLeases();
+    QCOMPARE(m_registry->leaseCount(), std::size_t(0));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_store->rangePrefix(std::string(registry::Registry::kLeasesPrefix))->kvs.empty(), 5000);
 }
 
 void RegistryTest::selectorStateAndPaging() {
