@@ -42,7 +42,7 @@ void identifyAs(const auth::Principal &principal, Caller &caller) {
 Caller identify(const ApiContext &api, const grpc::CallbackServerContext &context) {
     Caller caller;
     caller.peer = context.peer();
-    if (const auto secret = bearerSecret(context); secret && api.failedAuth.admits(caller.peer)) {
+    if (const auto secret = bearerSecret(context)) {
         if (const auto principal = api.tokens.authenticate(*secret)) {
             identifyAs(*principal, caller);
         }
@@ -58,18 +58,19 @@ Status authorize(const ApiContext &api, const grpc::CallbackServerContext &conte
         api.failedAuth.recordFailure(caller.peer, false);
         return secret.status();
     }
-    if (!api.failedAuth.admits(caller.peer)) {
-        api.failedAuth.recordFailure(caller.peer, false);
-        return Status(StatusCode::Unauthenticated,
-                      "too many failed authentications from " +
-                          FailedAuthLimiter::peerAddress(caller.peer) +
-                          "; the token was not checked: retry in a few seconds");
-    }
+    // A valid token is always accepted, however many bad ones its address sent: a lookup costs one
+    // hash, and refusing it would let one misconfigured client lock out every client behind the
+    // same address. The limiter bounds what the failures cost in logging and names the flood.
     const auto principal = api.tokens.authenticate(*secret);
     if (!principal) {
+        const bool flooding = !api.failedAuth.admits(caller.peer);
         api.failedAuth.recordFailure(caller.peer, true);
-        return Status(StatusCode::Unauthenticated,
-                      "the bearer token is not valid (unknown, revoked or expired)");
+        std::string message = "the bearer token is not valid (unknown, revoked or expired)";
+        if (flooding) {
+            message += "; too many failed authentications from " +
+                       FailedAuthLimiter::peerAddress(caller.peer) + ": check the client's token";
+        }
+        return Status(StatusCode::Unauthenticated, std::move(message));
     }
     identifyAs(*principal, caller);
     if (!auth::roleGrants(caller.role, policy.access)) {
@@ -105,6 +106,14 @@ Status checkLease(const ApiContext &api, const Caller &caller, const MethodPolic
         }
     }
     return Status::ok();
+}
+
+std::uint64_t addStream(ApiContext &api, StreamCloser::Close close, const Caller &caller) {
+    const std::uint64_t id = api.streams.add(std::move(close), caller.name, caller.expireTime);
+    if (id != 0 && !api.tokens.find(caller.name)) {
+        api.streams.closeToken(caller.name); // revoked before the stream was registered
+    }
+    return id;
 }
 
 void ApiContext::sweep() {

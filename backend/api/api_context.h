@@ -135,6 +135,11 @@ Status authorize(const ApiContext &api, const grpc::CallbackServerContext &conte
 // when there is no valid token.
 Caller identify(const ApiContext &api, const grpc::CallbackServerContext &context);
 
+// Registers an authorised stream with api.streams under its caller's token, so that revocation,
+// expiry and shutdown end it; `close` may run before this returns. A token revoked between the
+// stream's authorisation and this call ends the stream here.
+std::uint64_t addStream(ApiContext &api, StreamCloser::Close close, const Caller &caller);
+
 // The scope half of authorize(), for what a call names after it started (a KeepAlive's leases).
 Status checkScope(const Caller &caller, const MethodPolicy &policy, std::string_view target);
 

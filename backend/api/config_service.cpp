@@ -30,10 +30,11 @@ std::string resourceOf(const v1::ConfigItemRef &ref) {
            ref.key().substr(0, 256);
 }
 
-// Viewers see secrets masked; everyone else (operators, admins, the services applying them) in
-// clear.
+// Operators, admins and the services applying them see secrets in clear; anyone else (viewers,
+// and a caller not identified) masked.
 bool masks(const Caller &caller) {
-    return caller.role == auth::Role::Viewer;
+    return caller.role != auth::Role::Operator && caller.role != auth::Role::Admin &&
+           caller.role != auth::Role::Service;
 }
 
 config::Author authorOf(const Caller &caller) {

@@ -15,7 +15,7 @@ namespace aegis::api {
 
 struct FailedAuthLimits {
     // Bearer tokens a peer address may get wrong at once, and regains per second. Beyond that,
-    // its calls are refused with UNAUTHENTICATED before any token lookup.
+    // its failures are answered as a flood (a valid token is never refused).
     double burst = 100;
     double perSecond = 10;
     // At most one log line per peer address per interval, counting its failures.
@@ -32,8 +32,7 @@ class FailedAuthLimiter {
 public:
     explicit FailedAuthLimiter(ClockPtr clock, FailedAuthLimits limits = {});
 
-    // False when `peer` got too many tokens wrong lately: the call is refused without looking
-    // its token up (and counts as a failure).
+    // False when `peer` got too many tokens wrong lately (its failures are a flood).
     bool admits(std::string_view peer);
     // Counts a call from `peer` refused with UNAUTHENTICATED; `lookedUp` when a token was looked
     // up in vain, which spends from the peer's allowance.

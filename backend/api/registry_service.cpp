@@ -116,12 +116,13 @@ public:
             return;
         }
         // Registered outside m_mutex: the closer takes its lock, then ours.
-        m_closerId = api.streams.add(
+        m_closerId = addStream(
+            api,
             [this](const Status &why) {
                 std::lock_guard lock(m_mutex);
                 finishLocked(why);
             },
-            m_caller.name, m_caller.expireTime);
+            m_caller);
         std::lock_guard lock(m_mutex);
         if (!m_finished) { // closed at once when the daemon is already shutting down
             StartRead(&m_requestBytes);

@@ -97,14 +97,15 @@ public:
                                : Status(StatusCode::PermissionDenied, "no permission rule");
         if (status.isOk()) {
             // Registered outside the state's lock: the closer takes its lock, then ours.
-            m_closerId = api.streams.add(
+            m_closerId = addStream(
+                api,
                 [state = m_state](const Status &why) {
                     std::lock_guard lock(state->mutex);
                     if (state->stream != nullptr) {
                         state->stream->finishLocked(why);
                     }
                 },
-                caller.name, caller.expireTime);
+                caller);
         }
         std::lock_guard lock(m_state->mutex);
         if (m_finished || m_pendingFinish) {

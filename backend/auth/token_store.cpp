@@ -95,31 +95,36 @@ std::optional<std::pair<TokenInfo, std::string>> decode(const store::KeyValue &k
     if (value.is_discarded() || !value.is_object()) {
         return std::nullopt;
     }
-    TokenInfo info;
-    info.name = value.value("name", "");
-    info.role = static_cast<Role>(value.value("role", 0));
-    info.description = value.value("description", "");
-    info.createdBy = value.value("created_by", "");
-    info.createTime = fromMillis(value.value<std::int64_t>("create_time_ms", 0));
-    if (value.contains("expire_time_ms")) {
-        info.expireTime = fromMillis(value["expire_time_ms"].get<std::int64_t>());
-    }
-    const auto names = [&value](const char *field) {
-        std::vector<std::string> list;
-        if (const auto it = value.find(field); it != value.end() && it->is_array()) {
-            for (const auto &name : *it) {
-                if (name.is_string()) {
-                    list.push_back(name.get<std::string>());
+    // A field of the wrong type makes the record unreadable; it must not abort the daemon's load.
+    try {
+        TokenInfo info;
+        info.name = value.value("name", "");
+        info.role = static_cast<Role>(value.value("role", 0));
+        info.description = value.value("description", "");
+        info.createdBy = value.value("created_by", "");
+        info.createTime = fromMillis(value.value<std::int64_t>("create_time_ms", 0));
+        if (value.contains("expire_time_ms")) {
+            info.expireTime = fromMillis(value["expire_time_ms"].get<std::int64_t>());
+        }
+        const auto names = [&value](const char *field) {
+            std::vector<std::string> list;
+            if (const auto it = value.find(field); it != value.end() && it->is_array()) {
+                for (const auto &name : *it) {
+                    if (name.is_string()) {
+                        list.push_back(name.get<std::string>());
+                    }
                 }
             }
-        }
-        return list;
-    };
-    info.scope.services = names("services");
-    info.scope.namespaces = names("namespaces");
-    info.createRevision = kv.createRevision;
-    info.modRevision = kv.modRevision;
-    return std::make_pair(std::move(info), value.value("hash", ""));
+            return list;
+        };
+        info.scope.services = names("services");
+        info.scope.namespaces = names("namespaces");
+        info.createRevision = kv.createRevision;
+        info.modRevision = kv.modRevision;
+        return std::make_pair(std::move(info), value.value("hash", ""));
+    } catch (const nlohmann::json::exception &) {
+        return std::nullopt;
+    }
 }
 
 } // namespace

@@ -142,6 +142,19 @@ std::map<std::string, std::string> keyValueFlag(const boost::program_options::va
     return pairs;
 }
 
+std::vector<std::string> splitOn(const std::string &text, char separator) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    for (;;) {
+        const auto end = text.find(separator, start);
+        parts.push_back(text.substr(start, end - start));
+        if (end == std::string::npos) {
+            return parts;
+        }
+        start = end + 1;
+    }
+}
+
 std::vector<std::string> nameListFlag(const boost::program_options::variables_map &values,
                                       const char *name) {
     std::vector<std::string> names;
@@ -149,20 +162,14 @@ std::vector<std::string> nameListFlag(const boost::program_options::variables_ma
         return names;
     }
     for (const auto &text : values[name].as<std::vector<std::string>>()) {
-        std::size_t start = 0;
-        for (;;) {
-            const auto end = text.find(',', start);
-            names.push_back(text.substr(start, end - start));
-            if (names.back().empty()) {
+        for (auto &part : splitOn(text, ',')) {
+            if (part.empty()) {
                 throw UsageError(std::string("--") + name +
                                  " must be names separated by commas, e.g. orders,payments, "
                                  "not \"" +
                                  text + "\"");
             }
-            if (end == std::string::npos) {
-                break;
-            }
-            start = end + 1;
+            names.push_back(std::move(part));
         }
     }
     return names;

@@ -61,6 +61,9 @@ std::optional<std::pair<std::string, std::string>> parseKeyValue(std::string_vie
 std::map<std::string, std::string> keyValueFlag(const boost::program_options::variables_map &values,
                                                 const char *name);
 
+// The parts of `text` between `separator`s, empty ones included ("a,,b" -> "a", "", "b").
+std::vector<std::string> splitOn(const std::string &text, char separator);
+
 // The names given to the repeatable flag `name`, each value a comma-separated list
 // ("--service orders,payments --service billing"); empty when it is not given. Throws UsageError
 // naming the flag for an empty name.

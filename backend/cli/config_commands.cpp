@@ -65,19 +65,6 @@ std::function<int(CommandContext &, const po::variables_map &)> guarded(RunFunct
 
 // ---- arguments ----------------------------------------------------------------------------------
 
-std::vector<std::string> splitOn(const std::string &text, char separator) {
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    for (;;) {
-        const auto end = text.find(separator, start);
-        parts.push_back(text.substr(start, end - start));
-        if (end == std::string::npos) {
-            return parts;
-        }
-        start = end + 1;
-    }
-}
-
 std::string pathOf(const v1::ConfigItemRef &ref) {
     std::string path = ref.namespace_();
     for (const auto *part : {&ref.group(), &ref.key()}) {

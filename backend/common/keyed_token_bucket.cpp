@@ -46,6 +46,9 @@ bool KeyedTokenBucket::take(const std::string &key, std::chrono::steady_clock::t
 bool KeyedTokenBucket::available(const std::string &key,
                                  std::chrono::steady_clock::time_point now) {
     std::lock_guard lock(m_mutex);
+    if (!m_buckets.contains(key)) {
+        return m_burst >= 1; // an unknown key has a full bucket; remembering it would cost memory
+    }
     return refill(key, now).tokens >= 1;
 }
 

@@ -447,6 +447,9 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.grpcAddress =
         cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(selectedPort);
 
+    // Leases count from readiness, not from load: clients could not renew until now. Before the
+    // expiry timer runs, so no lease restored from the store expires during a slow start.
+    p.registry->startLeaseClocks();
     for (std::size_t i = 0; i < kIoThreads; ++i) {
         p.ioThreads.emplace_back([&p] { p.io.run(); });
     }
@@ -464,8 +467,6 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.apiSweepTimer = std::make_unique<boost::asio::steady_timer>(p.io);
     p.every(*p.apiSweepTimer, std::chrono::milliseconds(200), [&p] { p.api->sweep(); });
 
-    // Leases count from readiness, not from load: clients could not renew until now.
-    p.registry->startLeaseClocks();
     p.server->GetHealthCheckService()->SetServingStatus(true);
     p.http->setReady(true);
     // A store that stops taking writes (full disk, I/O errors) makes the daemon not ready, on
