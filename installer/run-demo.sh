@@ -103,9 +103,11 @@ fleet_token() {
         return 0
     fi
     ctl --token-file "$DATA_DIR/admin.token" tokens revoke demo-fleet >/dev/null 2>&1 || true
-    local secret
+    local secret services
+    # Every service fleet.yaml describes (the second word of each instance's flags).
+    services=$("$SAMPLE" --print-fleet "$FLEET_FILE" | awk '{print $2}' | sort -u | paste -sd,)
     secret=$(ctl --token-file "$DATA_DIR/admin.token" -o json tokens create demo-fleet \
-        --role service --service checkout,inventory,payments --namespace demo \
+        --role service --service "$services" --namespace demo \
         --description "aegis-sample demo fleet and aegis-loadgen" |
         sed -n 's/^ *"secret": *"\([^"]*\)".*/\1/p')
     [[ -n $secret ]] || return 1

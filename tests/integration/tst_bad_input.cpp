@@ -3,6 +3,7 @@
 
 #include "api_clients.h"
 #include "daemon_process.h"
+#include "poll_until.h"
 
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -435,7 +436,21 @@ void TestBadInput::unparsableRequest() {
         QVERIFY2(status.error_message().find("cannot parse request") != std::string::npos,
                  status.error_message().c_str());
     }
-    // libprotobuf's own complaint reached the log as JSON, like every other line.
+    // libprotobuf's own complaint (about the invalid UTF-8) reached the log as JSON, like every
+    // other line.
+    if (bytes.contains('\xc3')) {
+        QVERIFY2(aegis::testing::pollUntil([this] {
+                     std::istringstream lines(readFile(m_daemon->logFile()));
+                     for (std::string line; std::getline(lines, line);) {
+                         if (line.find("UTF-8") != std::string::npos &&
+                             line.find("\"protobuf\"") != std::string::npos) {
+                             return true;
+                         }
+                     }
+                     return false;
+                 }),
+                 "libprotobuf's complaint about invalid UTF-8 is not in the log as JSON");
+    }
     const std::string log = readFile(m_daemon->logFile());
     std::istringstream lines(log);
     for (std::string line; std::getline(lines, line);) {
