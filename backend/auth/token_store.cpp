@@ -1,10 +1,12 @@
 #include "auth/token_store.h"
 
 #include "common/input_text.h"
+#include "common/json_number.h"
 #include "common/logging.h"
+#include "common/sha256.h"
+#include "common/time_millis.h"
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -22,20 +24,6 @@ constexpr std::string_view kSecretPrefix = "aegis_";
 
 std::string tokenKey(const std::string &name) {
     return std::string(kPrefix) + name;
-}
-
-std::string sha256Hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        hex.push_back(kHex[digest[i] >> 4]);
-        hex.push_back(kHex[digest[i] & 0xf]);
-    }
-    return hex;
 }
 
 std::string newSecret() {
@@ -61,14 +49,6 @@ std::string newSecret() {
         secret.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3f]);
     }
     return secret;
-}
-
-std::int64_t toMillis(std::chrono::system_clock::time_point time) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-
-std::chrono::system_clock::time_point fromMillis(std::int64_t millis) {
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(millis));
 }
 
 std::string encode(const TokenInfo &info, const std::string &hash) {
@@ -97,12 +77,12 @@ std::optional<std::pair<TokenInfo, std::string>> decode(const store::KeyValue &k
     }
     TokenInfo info;
     info.name = value.value("name", "");
-    info.role = static_cast<Role>(value.value("role", 0));
+    info.role = static_cast<Role>(numberOr(value, "role", 0));
     info.description = value.value("description", "");
     info.createdBy = value.value("created_by", "");
-    info.createTime = fromMillis(value.value<std::int64_t>("create_time_ms", 0));
+    info.createTime = fromMillis(numberOr<std::int64_t>(value, "create_time_ms", 0));
     if (value.contains("expire_time_ms")) {
-        info.expireTime = fromMillis(value["expire_time_ms"].get<std::int64_t>());
+        info.expireTime = fromMillis(numberOr<std::int64_t>(value, "expire_time_ms", 0));
     }
     const auto names = [&value](const char *field) {
         std::vector<std::string> list;
