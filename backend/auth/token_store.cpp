@@ -1,10 +1,12 @@
 #include "auth/token_store.h"
 
 #include "common/input_text.h"
+#include "common/json_number.h"
 #include "common/logging.h"
+#include "common/sha256.h"
+#include "common/time_millis.h"
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -22,20 +24,6 @@ constexpr std::string_view kSecretPrefix = "aegis_";
 
 std::string tokenKey(const std::string &name) {
     return std::string(kPrefix) + name;
-}
-
-std::string sha256Hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        hex.push_back(kHex[digest[i] >> 4]);
-        hex.push_back(kHex[digest[i] & 0xf]);
-    }
-    return hex;
 }
 
 std::string newSecret() {
@@ -63,14 +51,6 @@ std::string newSecret() {
     return secret;
 }
 
-std::int64_t toMillis(std::chrono::system_clock::time_point time) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-
-std::chrono::system_clock::time_point fromMillis(std::int64_t millis) {
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(millis));
-}
-
 std::string encode(const TokenInfo &info, const std::string &hash) {
     nlohmann::json value = {{"name", info.name},
                             {"role", static_cast<int>(info.role)},
@@ -95,16 +75,17 @@ std::optional<std::pair<TokenInfo, std::string>> decode(const store::KeyValue &k
     if (value.is_discarded() || !value.is_object()) {
         return std::nullopt;
     }
-    // A field of the wrong type makes the record unreadable; it must not abort the daemon's load.
+    // A field of the wrong type or out of range makes the record unreadable; it must not abort the
+    // daemon's load.
     try {
         TokenInfo info;
         info.name = value.value("name", "");
-        info.role = static_cast<Role>(value.value("role", 0));
+        info.role = static_cast<Role>(numberOr(value, "role", 0));
         info.description = value.value("description", "");
         info.createdBy = value.value("created_by", "");
-        info.createTime = fromMillis(value.value<std::int64_t>("create_time_ms", 0));
+        info.createTime = fromMillis(numberOr<std::int64_t>(value, "create_time_ms", 0));
         if (value.contains("expire_time_ms")) {
-            info.expireTime = fromMillis(value["expire_time_ms"].get<std::int64_t>());
+            info.expireTime = fromMillis(numberOr<std::int64_t>(value, "expire_time_ms", 0));
         }
         const auto names = [&value](const char *field) {
             std::vector<std::string> list;
@@ -122,7 +103,7 @@ std::optional<std::pair<TokenInfo, std::string>> decode(const store::KeyValue &k
         info.createRevision = kv.createRevision;
         info.modRevision = kv.modRevision;
         return std::make_pair(std::move(info), value.value("hash", ""));
-    } catch (const nlohmann::json::exception &) {
+    } catch (const std::exception &) {
         return std::nullopt;
     }
 }

@@ -2,6 +2,7 @@
 
 #include "command.h"
 #include "common/duration.h"
+#include "common/time_millis.h"
 
 #include <google/protobuf/util/time_util.h>
 
@@ -59,8 +60,7 @@ parseTimePoint(std::string_view text, std::chrono::system_clock::time_point now)
     using google::protobuf::util::TimeUtil;
     if (const auto ago = parseDuration(text, "time")) {
         const auto then = now - *ago;
-        return TimeUtil::MillisecondsToTimestamp(
-            std::chrono::duration_cast<std::chrono::milliseconds>(then.time_since_epoch()).count());
+        return TimeUtil::MillisecondsToTimestamp(toMillis(then));
     }
     google::protobuf::Timestamp timestamp;
     if (TimeUtil::FromString(std::string(text), &timestamp)) {

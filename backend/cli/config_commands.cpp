@@ -288,10 +288,6 @@ std::string readContent(const ContentSource &source) {
 
 // ---- text ---------------------------------------------------------------------------------------
 
-std::string orDash(const std::string &text) {
-    return text.empty() ? "-" : text;
-}
-
 std::string shaPrefix(const std::string &sha) {
     return orDash(sha.substr(0, kShaPrefixLength));
 }

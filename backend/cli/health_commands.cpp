@@ -40,10 +40,6 @@ std::string millisText(std::int64_t ms) {
     return aegis::formatDuration(std::chrono::milliseconds(ms));
 }
 
-std::string orDash(const std::string &text) {
-    return text.empty() ? "-" : text;
-}
-
 bool isNotFound(const grpc::Status &status) {
     return status.error_code() == grpc::StatusCode::NOT_FOUND;
 }

@@ -5,6 +5,7 @@
 #include "command.h"
 #include "command_context.h"
 #include "common/duration.h"
+#include "common/time_millis.h"
 #include "resuming_watch.h"
 #include "text_output.h"
 
@@ -36,10 +37,6 @@ constexpr int kExitRolledBack = 3;
 constexpr int kExitStillRunning = 4;
 
 // ---- text ---------------------------------------------------------------------------------------
-
-std::string orDash(const std::string &text) {
-    return text.empty() ? "-" : text;
-}
 
 std::string whenText(const google::protobuf::Timestamp &time,
                      std::chrono::system_clock::time_point now) {
@@ -156,9 +153,7 @@ std::int64_t millisOf(const google::protobuf::Timestamp &time) {
 // How long the rollout ran, or has been running; to the second.
 std::string elapsedText(const v1::Rollout &rollout, std::chrono::system_clock::time_point now) {
     const std::int64_t end =
-        rollout.has_finish_time()
-            ? millisOf(rollout.finish_time())
-            : std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+        rollout.has_finish_time() ? millisOf(rollout.finish_time()) : toMillis(now);
     const auto elapsed =
         std::chrono::milliseconds(std::max<std::int64_t>(0, end - millisOf(rollout.create_time())));
     return aegis::formatDuration(std::chrono::duration_cast<std::chrono::seconds>(elapsed));
@@ -596,9 +591,7 @@ void printRollout(CommandContext &context, const v1::Rollout &rollout) {
                                       elapsedText(rollout, now)});
     }
     if (rollout.phase() == v1::ROLLOUT_PHASE_SUCCEEDED && rollout.has_undo_until()) {
-        const bool open =
-            millisOf(rollout.undo_until()) >
-            std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+        const bool open = millisOf(rollout.undo_until()) > toMillis(now);
         table.addRow(
             {"undo until", whenText(rollout.undo_until(), now) +
                                (open ? ": 'aegisctl rollout undo " + rollout.id() +

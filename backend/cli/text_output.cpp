@@ -258,6 +258,10 @@ std::string alignedLine(const std::vector<std::string> &cells,
     return line;
 }
 
+std::string orDash(const std::string &text) {
+    return text.empty() ? "-" : text;
+}
+
 std::string formatDuration(const google::protobuf::Duration &duration) {
     return aegis::formatDuration(std::chrono::seconds(duration.seconds()));
 }

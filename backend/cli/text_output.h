@@ -86,6 +86,9 @@ private:
 std::string alignedLine(const std::vector<std::string> &cells,
                         const std::vector<std::size_t> &widths);
 
+// `text`, or "-" when it is empty: a table cell that must not be blank.
+std::string orDash(const std::string &text);
+
 // A duration to the second: "1h2m3s", "45s".
 std::string formatDuration(const google::protobuf::Duration &duration);
 

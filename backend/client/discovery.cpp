@@ -210,7 +210,6 @@ void Discovery::publish(std::map<std::string, Endpoint> cache, std::int64_t revi
         m_revision = revision;
         if (listed) {
             m_ready = true;
-            ++m_listCount;
         }
     }
     m_changed.notify_all();
@@ -262,11 +261,6 @@ bool Discovery::waitUntilReady(std::chrono::milliseconds timeout) {
 std::int64_t Discovery::revision() const {
     std::lock_guard lock(m_mutex);
     return m_revision;
-}
-
-int Discovery::listCount() const {
-    std::lock_guard lock(m_mutex);
-    return m_listCount;
 }
 
 } // namespace aegis::client

@@ -88,8 +88,6 @@ public:
     bool waitUntilReady(std::chrono::milliseconds timeout);
     // The registry revision the cache reflects.
     std::int64_t revision() const;
-    // How many times the instances were listed (1 after start; more after OUT_OF_RANGE).
-    int listCount() const;
 
 private:
     Discovery(std::shared_ptr<grpc::Channel> channel, DiscoveryOptions options,
@@ -114,7 +112,6 @@ private:
     std::map<std::string, Endpoint> m_instances; // by id
     std::int64_t m_revision = 0;
     bool m_ready = false;
-    int m_listCount = 0;
 
     std::thread m_thread; // last: started once everything above exists
 };

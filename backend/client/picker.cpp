@@ -13,7 +13,7 @@ using Counter = std::atomic<std::int64_t>;
 
 // FNV-1a followed by a 64-bit finaliser (splitmix64's), so that keys differing in one trailing
 // character ("svc#1", "svc#2") land far apart on the ring. Stable across processes and builds.
-std::uint64_t stableHash(std::string_view text) {
+std::uint64_t ringHash(std::string_view text) {
     std::uint64_t hash = 0xcbf29ce484222325ULL;
     for (const unsigned char c : text) {
         hash ^= c;
@@ -343,7 +343,7 @@ public:
         m_set = std::move(set);
     }
     std::optional<Pick> pick(std::string_view key) override {
-        const std::uint64_t hash = stableHash(key);
+        const std::uint64_t hash = ringHash(key);
         std::lock_guard lock(m_mutex);
         if (!m_set || m_set->empty()) {
             return std::nullopt;
@@ -372,7 +372,7 @@ private:
                     std::int64_t{virtualNodes} * weights[i] * static_cast<std::int64_t>(size());
                 const std::int64_t count = std::max<std::int64_t>(1, (scaled + total / 2) / total);
                 for (std::int64_t node = 0; node < count; ++node) {
-                    ring.emplace_back(stableHash(endpoints[i].id + "#" + std::to_string(node)),
+                    ring.emplace_back(ringHash(endpoints[i].id + "#" + std::to_string(node)),
                                       static_cast<std::uint32_t>(i));
                 }
             }

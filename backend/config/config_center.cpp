@@ -1,10 +1,12 @@
 #include "config/config_center.h"
 
 #include "common/input_text.h"
+#include "common/json_number.h"
 #include "common/logging.h"
+#include "common/sha256.h"
+#include "common/time_millis.h"
 
 #include <nlohmann/json.hpp>
-#include <openssl/sha.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -18,14 +20,6 @@ constexpr std::size_t kMaxAppliedPerItem = 10000;
 
 using namespace std::chrono;
 using nlohmann::json;
-
-std::int64_t toMillis(system_clock::time_point time) {
-    return duration_cast<milliseconds>(time.time_since_epoch()).count();
-}
-
-system_clock::time_point fromMillis(std::int64_t ms) {
-    return system_clock::time_point(milliseconds(ms));
-}
 
 std::string versionName(std::int64_t number) {
     char buffer[24];
@@ -69,8 +63,10 @@ bool keyChar(char c) {
     return groupChar(c) || c == ':';
 }
 
-// FNV-1a: stable across runs and machines, unlike std::hash.
-std::uint64_t stableHash(std::string_view text) {
+// Places an instance in one of 100 gray buckets; stable across runs and machines, unlike std::hash.
+// FNV-1a's step with an offset basis of 1469598103934665603 (not FNV's 14695981039346656037): which
+// instances a running gray release targets depends on it, so it must stay exactly as it is.
+std::uint64_t grayBucketHash(std::string_view text) {
     std::uint64_t hash = 1469598103934665603ULL;
     for (const char c : text) {
         hash ^= static_cast<unsigned char>(c);
@@ -123,19 +119,6 @@ ItemRef ConfigCenter::refOfItemKey(const std::string &key) {
 
 std::string ConfigCenter::itemsPrefix(const std::string &ns, const std::string &group) {
     return std::string(kItemsPrefix) + ns + "/" + (group.empty() ? "" : group + "/");
-}
-
-std::string ConfigCenter::sha256Hex(std::string_view content) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char *>(content.data()), content.size(), digest);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(2 * SHA256_DIGEST_LENGTH);
-    for (const unsigned char byte : digest) {
-        out.push_back(kHex[byte >> 4]);
-        out.push_back(kHex[byte & 0xF]);
-    }
-    return out;
 }
 
 Status ConfigCenter::validateNamespace(const std::string &ns, std::string_view field) {
@@ -251,31 +234,31 @@ std::optional<Item> ConfigCenter::decodeItem(const store::KeyValue &kv) const tr
     }
     Item item;
     item.ref = refFromPath(kv.key.substr(kItemsPrefix.size()));
-    item.format = static_cast<Format>(in.value("format", 1));
+    item.format = static_cast<Format>(numberOr(in, "format", 1));
     item.secret = in.value("secret", false);
     item.content = openIf(item.secret, in.value("content", ""));
     item.labels = in.value("labels", Labels{});
     item.description = in.value("description", "");
     item.schema = in.value("schema", "");
-    item.version = in.value<std::int64_t>("version", 0);
-    item.lastVersion = in.value<std::int64_t>("last_version", item.version);
+    item.version = numberOr<std::int64_t>(in, "version", 0);
+    item.lastVersion = numberOr<std::int64_t>(in, "last_version", item.version);
     item.sha256 = item.secret ? m_secrets.fingerprint(item.content) : in.value("sha256", "");
     item.author = in.value("author", "");
     item.comment = in.value("comment", "");
-    item.updateTime = fromMillis(in.value<std::int64_t>("update_ms", 0));
+    item.updateTime = fromMillis(numberOr<std::int64_t>(in, "update_ms", 0));
     item.createRevision = kv.createRevision;
     item.modRevision = kv.modRevision;
     if (const auto gray = in.find("gray"); gray != in.end() && gray->is_object()) {
         GrayRelease g;
-        g.version = gray->value<std::int64_t>("version", 0);
+        g.version = numberOr<std::int64_t>(*gray, "version", 0);
         g.selector = gray->value("selector", "");
         g.instanceIds = gray->value("instance_ids", std::vector<std::string>{});
-        g.percent = gray->value("percent", 0);
+        g.percent = numberOr(*gray, "percent", 0);
         g.content = openIf(item.secret, gray->value("content", ""));
         g.sha256 = item.secret ? m_secrets.fingerprint(g.content) : gray->value("sha256", "");
         g.author = gray->value("author", "");
         g.comment = gray->value("comment", "");
-        g.startTime = fromMillis(gray->value<std::int64_t>("start_ms", 0));
+        g.startTime = fromMillis(numberOr<std::int64_t>(*gray, "start_ms", 0));
         item.gray = std::move(g);
     }
     return item;
@@ -325,18 +308,18 @@ std::optional<Proposal> ConfigCenter::decodeProposal(const std::string &value) c
     proposal.ns = in.value("ns", "");
     proposal.comment = in.value("comment", "");
     proposal.proposer = in.value("proposer", "");
-    proposal.state = static_cast<ProposalState>(in.value("state", 1));
+    proposal.state = static_cast<ProposalState>(numberOr(in, "state", 1));
     proposal.decidedBy = in.value("decided_by", "");
     proposal.reason = in.value("reason", "");
-    proposal.createTime = fromMillis(in.value<std::int64_t>("create_ms", 0));
-    proposal.decideTime = fromMillis(in.value<std::int64_t>("decide_ms", 0));
+    proposal.createTime = fromMillis(numberOr<std::int64_t>(in, "create_ms", 0));
+    proposal.decideTime = fromMillis(numberOr<std::int64_t>(in, "decide_ms", 0));
     for (const auto &c : in.value("changes", json::array())) {
         Change change;
         change.ref = {c.value("ns", ""), c.value("group", ""), c.value("key", "")};
-        change.format = static_cast<Format>(c.value("format", 0));
+        change.format = static_cast<Format>(numberOr(c, "format", 0));
         change.secret = c.value("secret", false);
         change.content = openIf(change.secret, c.value("content", ""));
-        change.baseVersion = c.value<std::int64_t>("base_version", 0);
+        change.baseVersion = numberOr<std::int64_t>(c, "base_version", 0);
         change.updateAttributes = c.value("update_attributes", false);
         change.labels = c.value("labels", Labels{});
         change.description = c.value("description", "");
@@ -402,9 +385,9 @@ Status ConfigCenter::load() {
         AppliedInstance instance;
         instance.service = rest.substr(slashes[2] + 1, slashes[3] - slashes[2] - 1);
         instance.instanceId = rest.substr(slashes[3] + 1);
-        instance.version = in.value<std::int64_t>("version", 0);
+        instance.version = numberOr<std::int64_t>(in, "version", 0);
         instance.error = in.value("error", "");
-        instance.time = fromMillis(in.value<std::int64_t>("time_ms", 0));
+        instance.time = fromMillis(numberOr<std::int64_t>(in, "time_ms", 0));
         m_applied[rest.substr(0, slashes[2])][instance.service + "/" + instance.instanceId] =
             std::move(instance);
     }
@@ -1234,18 +1217,18 @@ StatusOr<ConfigPage<Version>> ConfigCenter::versions(const ItemRef &ref, std::si
             continue;
         }
         Version version;
-        version.number = in.value<std::int64_t>("number", 0);
-        version.kind = static_cast<VersionKind>(in.value("kind", 1));
-        version.format = static_cast<Format>(in.value("format", 1));
+        version.number = numberOr<std::int64_t>(in, "number", 0);
+        version.kind = static_cast<VersionKind>(numberOr(in, "kind", 1));
+        version.format = static_cast<Format>(numberOr(in, "format", 1));
         version.secret = in.value("secret", false);
         version.content = openIf(version.secret, in.value("content", ""));
         version.sha256 =
             version.secret ? m_secrets.fingerprint(version.content) : in.value("sha256", "");
         version.author = in.value("author", "");
         version.comment = in.value("comment", "");
-        version.time = fromMillis(in.value<std::int64_t>("time_ms", 0));
+        version.time = fromMillis(numberOr<std::int64_t>(in, "time_ms", 0));
         version.revision = kv.modRevision;
-        version.restores = in.value<std::int64_t>("restores", 0);
+        version.restores = numberOr<std::int64_t>(in, "restores", 0);
         page.items.push_back(std::move(version));
     }
     if (result->more && !result->kvs.empty()) {
@@ -1349,7 +1332,7 @@ bool ConfigCenter::grayTargets(const GrayRelease &gray, const ItemRef &ref,
     }
     // Stable per item and instance: the same instances stay in the gray share across restarts,
     // and different items pick different instances.
-    return static_cast<int>(stableHash(ref.path() + "#" + instanceId) % 100) < gray.percent;
+    return static_cast<int>(grayBucketHash(ref.path() + "#" + instanceId) % 100) < gray.percent;
 }
 
 StatusOr<std::string> ConfigCenter::exportNamespace(const std::string &ns, bool includeSecrets,

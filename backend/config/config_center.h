@@ -269,7 +269,6 @@ public:
     // The item an /config/items/ key names.
     static ItemRef refOfItemKey(const std::string &key);
     static std::string itemsPrefix(const std::string &ns, const std::string &group = {});
-    static std::string sha256Hex(std::string_view content);
 
 private:
     struct Prepared {

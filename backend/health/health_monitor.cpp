@@ -2,7 +2,9 @@
 
 #include "common/duration.h"
 #include "common/input_text.h"
+#include "common/json_number.h"
 #include "common/logging.h"
+#include "common/time_millis.h"
 
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
@@ -20,10 +22,6 @@ using nlohmann::json;
 using registry::HealthStatus;
 
 constexpr std::size_t kMaxOutputBytes = 256;
-
-std::int64_t toMillis(system_clock::time_point time) {
-    return duration_cast<milliseconds>(time.time_since_epoch()).count();
-}
 
 HealthStatus toStatus(HealthState state) {
     return static_cast<HealthStatus>(static_cast<int>(state));
@@ -272,18 +270,18 @@ std::optional<ServiceCheck> HealthMonitor::decodeCheck(const std::string &value)
     ServiceCheck check;
     CheckParams &p = check.params;
     check.kind = in.value("kind", "");
-    check.port = in.value<std::uint16_t>("port", 0);
+    check.port = numberOr<std::uint16_t>(in, "port", 0);
     check.options = in.value("options", std::map<std::string, std::string>{});
-    p.interval = milliseconds(in.value<std::int64_t>("interval_ms", 10000));
-    p.timeout = milliseconds(in.value<std::int64_t>("timeout_ms", 2000));
-    p.rise = in.value("rise", 2u);
-    p.fall = in.value("fall", 3u);
-    p.initialState = static_cast<HealthState>(in.value("initial_status", 0));
-    p.deregisterAfter = milliseconds(in.value<std::int64_t>("deregister_after_ms", 0));
-    p.jitter = milliseconds(in.value<std::int64_t>("jitter_ms", 0));
-    p.flap.maxTransitions = in.value<std::size_t>("flap_max_transitions", 5);
-    p.flap.window = milliseconds(in.value<std::int64_t>("flap_window_ms", 300000));
-    check.panicThreshold = in.value("panic_threshold", registry::kDefaultPanicThreshold);
+    p.interval = milliseconds(numberOr<std::int64_t>(in, "interval_ms", 10000));
+    p.timeout = milliseconds(numberOr<std::int64_t>(in, "timeout_ms", 2000));
+    p.rise = numberOr(in, "rise", 2u);
+    p.fall = numberOr(in, "fall", 3u);
+    p.initialState = static_cast<HealthState>(numberOr(in, "initial_status", 0));
+    p.deregisterAfter = milliseconds(numberOr<std::int64_t>(in, "deregister_after_ms", 0));
+    p.jitter = milliseconds(numberOr<std::int64_t>(in, "jitter_ms", 0));
+    p.flap.maxTransitions = numberOr<std::size_t>(in, "flap_max_transitions", 5);
+    p.flap.window = milliseconds(numberOr<std::int64_t>(in, "flap_window_ms", 300000));
+    check.panicThreshold = numberOr(in, "panic_threshold", registry::kDefaultPanicThreshold);
     return check;
 } catch (const std::exception &) {
     // A record with a field of the wrong type is unreadable, not fatal (nlohmann's value() throws).
@@ -307,13 +305,13 @@ std::optional<RecordedTransition> HealthMonitor::decodeTransition(const store::K
     RecordedTransition transition;
     transition.service = rest.substr(0, first);
     transition.instanceId = rest.substr(first + 1, last - first - 1);
-    transition.from = static_cast<HealthStatus>(in.value("from", 0));
-    transition.to = static_cast<HealthStatus>(in.value("to", 0));
+    transition.from = static_cast<HealthStatus>(numberOr(in, "from", 0));
+    transition.to = static_cast<HealthStatus>(numberOr(in, "to", 0));
     transition.flapping = in.value("flapping", false);
     transition.ejected = in.value("ejected", false);
     transition.reason = in.value("reason", "");
     transition.output = in.value("output", "");
-    transition.time = system_clock::time_point(milliseconds(in.value<std::int64_t>("time_ms", 0)));
+    transition.time = fromMillis(numberOr<std::int64_t>(in, "time_ms", 0));
     transition.revision = kv.modRevision;
     return transition;
 } catch (const std::exception &) {

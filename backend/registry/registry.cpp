@@ -1,7 +1,9 @@
 #include "registry/registry.h"
 
 #include "common/input_text.h"
+#include "common/json_number.h"
 #include "common/logging.h"
+#include "common/time_millis.h"
 #include "registry/panic_threshold.h"
 
 #include <nlohmann/json.hpp>
@@ -26,14 +28,6 @@ std::string instanceKey(const std::string &service, const std::string &id) {
 
 std::string leaseKey(LeaseId id) {
     return std::string(Registry::kLeasesPrefix) + std::to_string(id);
-}
-
-std::int64_t toMillis(system_clock::time_point time) {
-    return duration_cast<milliseconds>(time.time_since_epoch()).count();
-}
-
-system_clock::time_point fromMillis(std::int64_t ms) {
-    return system_clock::time_point(milliseconds(ms));
 }
 
 json encodeHealth(const InstanceHealth &health) {
@@ -63,16 +57,16 @@ InstanceHealth decodeHealth(const json &value) {
     if (!value.is_object()) {
         return health;
     }
-    const int status = value.value("status", 0);
+    const int status = numberOr(value, "status", 0);
     health.status =
         status >= 0 && status <= 3 ? static_cast<HealthStatus>(status) : HealthStatus::Unknown;
     health.flapping = value.value("flapping", false);
     health.ejected = value.value("ejected", false);
-    health.ejectedUntil = fromMillis(value.value<std::int64_t>("ejected_until_ms", 0));
+    health.ejectedUntil = fromMillis(numberOr<std::int64_t>(value, "ejected_until_ms", 0));
     health.checked = value.value("checked", false);
     health.reason = value.value("reason", "");
     health.output = value.value("output", "");
-    health.changedAt = fromMillis(value.value<std::int64_t>("changed_ms", 0));
+    health.changedAt = fromMillis(numberOr<std::int64_t>(value, "changed_ms", 0));
     return health;
 }
 
@@ -257,13 +251,13 @@ std::optional<Instance> Registry::decodeInstance(const store::KeyValue &kv) try 
     instance.service = value.value("service", "");
     instance.address = value.value("address", "");
     instance.labels = value.value("labels", Labels{});
-    instance.weight = value.value("weight", 100);
-    instance.trafficWeight = value.value("traffic_weight", instance.weight);
+    instance.weight = numberOr(value, "weight", 100);
+    instance.trafficWeight = numberOr(value, "traffic_weight", instance.weight);
     instance.metadata = value.value("metadata", Labels{});
-    instance.state = static_cast<InstanceState>(value.value("state", 1));
-    instance.leaseId = value.value<LeaseId>("lease_id", 0);
-    instance.leaseTtl = seconds(value.value<std::int64_t>("lease_ttl_s", 0));
-    instance.registerTime = fromMillis(value.value<std::int64_t>("register_time_ms", 0));
+    instance.state = static_cast<InstanceState>(numberOr(value, "state", 1));
+    instance.leaseId = numberOr<LeaseId>(value, "lease_id", 0);
+    instance.leaseTtl = seconds(numberOr<std::int64_t>(value, "lease_ttl_s", 0));
+    instance.registerTime = fromMillis(numberOr<std::int64_t>(value, "register_time_ms", 0));
     if (const auto health = value.find("health"); health != value.end()) {
         instance.health = decodeHealth(*health);
     }
@@ -380,7 +374,7 @@ Status Registry::load() {
         const auto value = json::parse(kv.value, nullptr, false);
         const auto id = std::stoll(kv.key.substr(kLeasesPrefix.size()));
         if (!value.is_discarded() && value.is_object()) {
-            ttls[id] = seconds(value.value<std::int64_t>("ttl_s", 0));
+            ttls[id] = seconds(numberOr<std::int64_t>(value, "ttl_s", 0));
         }
     }
     for (const auto &kv : instances->kvs) {

@@ -271,8 +271,6 @@ private:
     void cacheErase(std::map<std::string, Instance>::iterator it);
     // Starts the next coalesced health transaction unless one is in flight.
     void flushHealth();
-    // The cache entry of a service, created with its panic threshold; m_mutex held exclusively.
-    CachedService &serviceEntry(const std::string &name);
     // Removes instances (and lease records) whose leases expired, with reason lease_expired.
     void removeExpired(std::vector<std::string> instanceKeys, std::vector<LeaseId> leases);
     // Revokes the lease unless an instance uses it or a KeepAlive stream holds it.

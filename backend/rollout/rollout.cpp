@@ -1,6 +1,8 @@
 #include "rollout/rollout.h"
 
 #include "common/input_text.h"
+#include "common/json_number.h"
+#include "common/time_millis.h"
 #include "registry/registry.h"
 
 #include <nlohmann/json.hpp>
@@ -13,14 +15,6 @@ namespace {
 
 using namespace std::chrono;
 using nlohmann::json;
-
-std::int64_t toMillis(system_clock::time_point time) {
-    return duration_cast<milliseconds>(time.time_since_epoch()).count();
-}
-
-system_clock::time_point fromMillis(std::int64_t ms) {
-    return system_clock::time_point(milliseconds(ms));
-}
 
 std::string padded(std::int64_t number, int width) {
     char buffer[32];
@@ -45,7 +39,7 @@ TrafficSplit decodeSplit(const json &value) {
     if (!value.is_object()) {
         return {};
     }
-    return {value.value("blue", 100), value.value("green", 0)};
+    return {numberOr(value, "blue", 100), numberOr(value, "green", 0)};
 }
 
 std::optional<Color> optionalColor(const json &value, const char *name) {
@@ -84,12 +78,12 @@ RolloutSpec decodeSpec(const json &value) {
     }
     spec.service = value.value("service", "");
     spec.version = value.value("version", "");
-    spec.replicas = value.value("replicas", 0);
-    spec.strategy = value.value("strategy", 1) == 2 ? Strategy::Canary : Strategy::BlueGreen;
+    spec.replicas = numberOr(value, "replicas", 0);
+    spec.strategy = numberOr(value, "strategy", 1) == 2 ? Strategy::Canary : Strategy::BlueGreen;
     if (const auto steps = value.find("steps"); steps != value.end() && steps->is_array()) {
         for (const json &step : *steps) {
-            spec.steps.push_back({step.value("weight", 100),
-                                  milliseconds(step.value<std::int64_t>("pause_ms", 0)),
+            spec.steps.push_back({numberOr(step, "weight", 100),
+                                  milliseconds(numberOr<std::int64_t>(step, "pause_ms", 0)),
                                   step.value("until_promoted", false)});
         }
     }
@@ -97,12 +91,13 @@ RolloutSpec decodeSpec(const json &value) {
     spec.driverParams = value.value("driver_params", Params{});
     spec.router = value.value("router", "");
     spec.routerParams = value.value("router_params", Params{});
-    spec.healthyFor = milliseconds(value.value<std::int64_t>("healthy_for_ms", 10'000));
+    spec.healthyFor = milliseconds(numberOr<std::int64_t>(value, "healthy_for_ms", 10'000));
     spec.requireApproval = value.value("require_approval", false);
-    spec.bakeTime = milliseconds(value.value<std::int64_t>("bake_time_ms", 0));
-    spec.scaleDownDelay = milliseconds(value.value<std::int64_t>("scale_down_delay_ms", 30'000));
+    spec.bakeTime = milliseconds(numberOr<std::int64_t>(value, "bake_time_ms", 0));
+    spec.scaleDownDelay =
+        milliseconds(numberOr<std::int64_t>(value, "scale_down_delay_ms", 30'000));
     spec.progressDeadline =
-        milliseconds(value.value<std::int64_t>("progress_deadline_ms", 600'000));
+        milliseconds(numberOr<std::int64_t>(value, "progress_deadline_ms", 600'000));
     spec.description = value.value("description", "");
     return spec;
 }
@@ -333,7 +328,7 @@ static std::optional<Rollout> parseRollout(const store::KeyValue &kv) {
     Rollout rollout;
     rollout.id = value.value("id", "");
     rollout.spec = decodeSpec(value.value("spec", json::object()));
-    const int phase = value.value("phase", 1);
+    const int phase = numberOr(value, "phase", 1);
     rollout.phase = phase >= 1 && phase <= 11 ? static_cast<Phase>(phase) : Phase::Failed;
     rollout.paused = value.value("paused", false);
     rollout.message = value.value("message", "");
@@ -341,24 +336,24 @@ static std::optional<Rollout> parseRollout(const store::KeyValue &kv) {
     rollout.stableVersion = value.value("stable_version", "");
     rollout.newColor = optionalColor(value, "new_color").value_or(Color::Blue);
     rollout.traffic = decodeSplit(value.value("traffic", json::object()));
-    rollout.currentStep = value.value("current_step", 0);
+    rollout.currentStep = numberOr(value, "current_step", 0);
     rollout.stepApplied = value.value("step_applied", false);
-    rollout.stepTime = fromMillis(value.value<std::int64_t>("step_time_ms", 0));
-    rollout.deadline = fromMillis(value.value<std::int64_t>("deadline_ms", 0));
-    rollout.healthyInstances = value.value("healthy", 0);
-    rollout.registeredInstances = value.value("registered", 0);
-    rollout.attempt = value.value("attempt", 1);
+    rollout.stepTime = fromMillis(numberOr<std::int64_t>(value, "step_time_ms", 0));
+    rollout.deadline = fromMillis(numberOr<std::int64_t>(value, "deadline_ms", 0));
+    rollout.healthyInstances = numberOr(value, "healthy", 0);
+    rollout.registeredInstances = numberOr(value, "registered", 0);
+    rollout.attempt = numberOr(value, "attempt", 1);
     rollout.createdBy = value.value("created_by", "");
-    rollout.createTime = fromMillis(value.value<std::int64_t>("create_time_ms", 0));
-    rollout.phaseTime = fromMillis(value.value<std::int64_t>("phase_time_ms", 0));
-    rollout.finishTime = fromMillis(value.value<std::int64_t>("finish_time_ms", 0));
-    rollout.undoUntil = fromMillis(value.value<std::int64_t>("undo_until_ms", 0));
+    rollout.createTime = fromMillis(numberOr<std::int64_t>(value, "create_time_ms", 0));
+    rollout.phaseTime = fromMillis(numberOr<std::int64_t>(value, "phase_time_ms", 0));
+    rollout.finishTime = fromMillis(numberOr<std::int64_t>(value, "finish_time_ms", 0));
+    rollout.undoUntil = fromMillis(numberOr<std::int64_t>(value, "undo_until_ms", 0));
     if (const auto list = value.find("transitions"); list != value.end() && list->is_array()) {
         for (const json &transition : *list) {
-            const int p = transition.value("phase", 1);
+            const int p = numberOr(transition, "phase", 1);
             rollout.transitions.push_back(
                 {p >= 1 && p <= 11 ? static_cast<Phase>(p) : Phase::Failed,
-                 fromMillis(transition.value<std::int64_t>("time_ms", 0)),
+                 fromMillis(numberOr<std::int64_t>(transition, "time_ms", 0)),
                  transition.value("reason", "")});
         }
     }
@@ -418,20 +413,20 @@ static std::optional<Release> parseRelease(const store::KeyValue &kv) {
                 continue;
             }
             release.deployments[*color] = {
-                deployment.value("version", ""),      deployment.value("replicas", 0),
+                deployment.value("version", ""),      numberOr(deployment, "replicas", 0),
                 deployment.value("driver", ""),       deployment.value("driver_params", Params{}),
                 deployment.value("driver_state", ""), deployment.value("rollout_id", "")};
         }
     }
     release.activeRolloutId = value.value("active_rollout_id", "");
     release.lastRolloutId = value.value("last_rollout_id", "");
-    release.rolloutCount = value.value("rollout_count", 0);
+    release.rolloutCount = numberOr(value, "rollout_count", 0);
     release.driver = value.value("driver", "");
     release.driverParams = value.value("driver_params", Params{});
     release.router = value.value("router", "");
     release.routerParams = value.value("router_params", Params{});
     release.scaleDownColor = optionalColor(value, "scale_down_color");
-    release.scaleDownTime = fromMillis(value.value<std::int64_t>("scale_down_time_ms", 0));
+    release.scaleDownTime = fromMillis(numberOr<std::int64_t>(value, "scale_down_time_ms", 0));
     release.modRevision = kv.modRevision;
     if (release.service.empty()) {
         return std::nullopt;
@@ -452,8 +447,9 @@ static std::optional<LogLine> parseLogLine(const store::KeyValue &kv) {
     if (value.is_discarded() || !value.is_object()) {
         return std::nullopt;
     }
-    return LogLine{value.value("rollout_id", ""), value.value<std::int64_t>("sequence", 0),
-                   fromMillis(value.value<std::int64_t>("time_ms", 0)), value.value("line", "")};
+    return LogLine{value.value("rollout_id", ""), numberOr<std::int64_t>(value, "sequence", 0),
+                   fromMillis(numberOr<std::int64_t>(value, "time_ms", 0)),
+                   value.value("line", "")};
 }
 
 // A record with a field of the wrong type is unreadable, not fatal (nlohmann's value() throws).

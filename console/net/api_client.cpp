@@ -537,18 +537,6 @@ quint64 ApiClient::listConfigVersions(const ConfigItemRef &ref, bool includeCont
         &ApiClient::configVersionsReceived, &ApiClient::configCallFailed);
 }
 
-quint64 ApiClient::getConfigVersion(const ConfigItemRef &ref, qint64 version) {
-    v1::GetConfigVersionRequest request;
-    toProto(ref, request.mutable_ref());
-    request.set_version(version);
-    return callUnary(
-        std::move(request), &v1::ConfigService::Stub::GetConfigVersion,
-        [ref](const v1::GetConfigVersionResponse &response) {
-            return ConfigVersionDetail{ref, fromProto(response.version())};
-        },
-        &ApiClient::configVersionReceived, &ApiClient::configCallFailed);
-}
-
 quint64 ApiClient::diffConfigVersions(const ConfigItemRef &ref, qint64 fromVersion,
                                       qint64 toVersion, int contextLines) {
     v1::DiffConfigVersionsRequest request;
@@ -625,28 +613,6 @@ quint64 ApiClient::getAppliedStatus(const ConfigItemRef &ref) {
         &ApiClient::configAppliedStatusReceived, &ApiClient::configCallFailed);
 }
 
-quint64 ApiClient::listProposals(const QString &ns, bool includeDecided) {
-    v1::ListProposalsRequest request;
-    request.set_namespace_(ns.toStdString());
-    request.set_include_decided(includeDecided);
-    return callUnary(
-        std::move(request), &v1::ConfigService::Stub::ListProposals,
-        [ns](const v1::ListProposalsResponse &response) {
-            ConfigProposalList list = fromProto(response);
-            list.ns = ns;
-            return list;
-        },
-        &ApiClient::configProposalsReceived, &ApiClient::configCallFailed);
-}
-
-quint64 ApiClient::approveProposal(const QString &ns, const QString &id) {
-    v1::ApproveProposalRequest request;
-    request.set_namespace_(ns.toStdString());
-    request.set_id(id.toStdString());
-    return callUnary(std::move(request), &v1::ConfigService::Stub::ApproveProposal, publishResult,
-                     &ApiClient::configPublished, &ApiClient::configCallFailed);
-}
-
 void ApiClient::watchConfig(const QString &ns, qint64 startRevision) {
     stopConfigWatch();
     if (m_shutDown) {
@@ -721,15 +687,6 @@ quint64 ApiClient::startRollout(const RolloutSpec &spec) {
         std::move(request), &v1::RolloutService::Stub::StartRollout,
         [](const v1::StartRolloutResponse &response) { return fromProto(response.rollout()); },
         &ApiClient::rolloutStarted, &ApiClient::rolloutCallFailed);
-}
-
-quint64 ApiClient::getRollout(const QString &id) {
-    v1::GetRolloutRequest request;
-    request.set_id(id.toStdString());
-    return callUnary(
-        std::move(request), &v1::RolloutService::Stub::GetRollout,
-        [](const v1::GetRolloutResponse &response) { return fromProto(response.rollout()); },
-        &ApiClient::rolloutReceived, &ApiClient::rolloutCallFailed);
 }
 
 quint64 ApiClient::listRollouts(const QString &service, bool activeOnly, const QString &pageToken,

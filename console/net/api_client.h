@@ -128,8 +128,6 @@ public:
     // Newest first; answered by configVersionsReceived.
     quint64 listConfigVersions(const ConfigItemRef &ref, bool includeContent,
                                const QString &pageToken = {}, int pageSize = 100);
-    // Answered by configVersionReceived.
-    quint64 getConfigVersion(const ConfigItemRef &ref, qint64 version);
     // The daemon's unified diff of two versions; answered by configDiffReceived.
     quint64 diffConfigVersions(const ConfigItemRef &ref, qint64 fromVersion, qint64 toVersion,
                                int contextLines = 3);
@@ -145,10 +143,6 @@ public:
     quint64 cancelGrayRelease(const ConfigItemRef &ref);
     // Which instances run which version; answered by configAppliedStatusReceived.
     quint64 getAppliedStatus(const ConfigItemRef &ref);
-    // Answered by configProposalsReceived.
-    quint64 listProposals(const QString &ns, bool includeDecided);
-    // Answered by configPublished (the items the proposal published).
-    quint64 approveProposal(const QString &ns, const QString &id);
 
     // Streams the published content of every item of `ns` from `startRevision` (0: from now,
     // after a first snapshot of every item) through configEventsArrived, replacing any previous
@@ -163,8 +157,6 @@ public:
     // Starts a rollout of `spec.service`; answered by rolloutStarted. FAILED_PRECONDITION when
     // the service has an active rollout, INVALID_ARGUMENT naming the field for a bad spec.
     quint64 startRollout(const RolloutSpec &spec);
-    // Answered by rolloutReceived.
-    quint64 getRollout(const QString &id);
     // One page of rollouts, newest first, of `service` (empty: every service's); answered by
     // rolloutsPageReceived.
     quint64 listRollouts(const QString &service, bool activeOnly, const QString &pageToken = {},
@@ -223,13 +215,9 @@ signals:
     void configItemReceived(quint64 requestId, const aegis::console::ConfigItem &item);
     void configPublished(quint64 requestId, const aegis::console::ConfigPublishResult &result);
     void configVersionsReceived(quint64 requestId, const aegis::console::ConfigVersionPage &page);
-    void configVersionReceived(quint64 requestId,
-                               const aegis::console::ConfigVersionDetail &version);
     void configDiffReceived(quint64 requestId, const aegis::console::ConfigVersionDiff &diff);
     void configAppliedStatusReceived(quint64 requestId,
                                      const aegis::console::ConfigAppliedStatus &status);
-    void configProposalsReceived(quint64 requestId,
-                                 const aegis::console::ConfigProposalList &proposals);
     void configCallFailed(quint64 requestId, const aegis::console::CallError &error);
     // Changes of the watched namespace in revision order; `snapshot`: the events are every item
     // of the namespace as it is now (the first message of a watch from now).
@@ -241,7 +229,6 @@ signals:
     void configWatchResyncNeeded(qint64 compactRevision);
 
     void rolloutStarted(quint64 requestId, const aegis::console::Rollout &rollout);
-    void rolloutReceived(quint64 requestId, const aegis::console::Rollout &rollout);
     void rolloutsPageReceived(quint64 requestId, const aegis::console::RolloutPage &page);
     void releasesReceived(quint64 requestId, const aegis::console::ReleaseList &releases);
     void rolloutLogReceived(quint64 requestId, const aegis::console::RolloutLogPage &page);

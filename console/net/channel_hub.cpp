@@ -59,9 +59,4 @@ void ChannelHub::close() {
     }
 }
 
-bool ChannelHub::isClosed() const {
-    std::lock_guard lock(m_mutex);
-    return m_closed;
-}
-
 } // namespace aegis::console

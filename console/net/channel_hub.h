@@ -30,7 +30,6 @@ public:
     void untrack(grpc::ClientContext *context);
     // Cancels every tracked call and refuses new ones. Idempotent.
     void close();
-    bool isClosed() const;
 
 private:
     mutable std::mutex m_mutex;

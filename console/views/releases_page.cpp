@@ -122,7 +122,6 @@ ReleasesPage::ReleasesPage(ApiClient *api, QWidget *parent)
     connect(m_newRelease, &QPushButton::clicked, this, &ReleasesPage::openNewRelease);
     connect(m_api, &ApiClient::releasesReceived, this, &ReleasesPage::onReleases);
     connect(m_api, &ApiClient::rolloutsPageReceived, this, &ReleasesPage::onRolloutsPage);
-    connect(m_api, &ApiClient::rolloutReceived, this, &ReleasesPage::onRollout);
     connect(m_api, &ApiClient::rolloutLogReceived, this, &ReleasesPage::onLogPage);
     connect(m_api, &ApiClient::rolloutActionSucceeded, this, &ReleasesPage::onActionDone);
     connect(m_api, &ApiClient::rolloutCallFailed, this, &ReleasesPage::onFailed);
@@ -451,11 +450,6 @@ void ReleasesPage::onRolloutsPage(quint64 id, const RolloutPage &page) {
     if (first && !m_announcePending) {
         emit dataLoaded();
     }
-}
-
-void ReleasesPage::onRollout(quint64 id, const Rollout &rollout) {
-    Q_UNUSED(id);
-    applyRollout(rollout);
 }
 
 void ReleasesPage::onFailed(quint64 id, const CallError &error) {

@@ -105,7 +105,6 @@ private:
     QWidget *buildActions();
     void onReleases(quint64 id, const ReleaseList &list);
     void onRolloutsPage(quint64 id, const RolloutPage &page);
-    void onRollout(quint64 id, const Rollout &rollout);
     void onLogPage(quint64 id, const RolloutLogPage &page);
     void onFailed(quint64 id, const CallError &error);
     void onEvents(const QList<RolloutEvent> &events);

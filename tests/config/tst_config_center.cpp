@@ -2,6 +2,7 @@
 // with compare-and-set, atomic change sets, history and rollback, gray targeting, approval,
 // secrets encrypted at rest, export/import, applied status and the line diff.
 
+#include "common/sha256.h"
 #include "config/config_center.h"
 #include "config/line_diff.h"
 #include "daemon_process.h"
@@ -253,7 +254,7 @@ void ConfigCenterTest::publishIsVersionedAndCompareAndSet() {
     auto first = publishNow({change(kDb, R"({"pool": 4})", 0)});
     QVERIFY2(first.isOk(), first.status().message().c_str());
     QCOMPARE(first->items.front().version, std::int64_t(1));
-    QCOMPARE(first->items.front().sha256, ConfigCenter::sha256Hex(R"({"pool": 4})"));
+    QCOMPARE(first->items.front().sha256, aegis::sha256Hex(R"({"pool": 4})"));
     // Creating it again from version 0 is a conflict, not an overwrite.
     auto again = publishNow({change(kDb, R"({"pool": 5})", 0)}, "bob");
     QCOMPARE(again.status().code(), StatusCode::Aborted);
@@ -364,6 +365,15 @@ void ConfigCenterTest::grayTargeting() {
             QVERIFY(ConfigCenter::grayTargets(byShare, kDb, "inst-" + std::to_string(i), {}));
         }
     }
+    // Pinned buckets: a running gray release must keep its instances across an upgrade, so the
+    // bucket of an item and instance never changes (inst-0..inst-7 fall in 54 65 32 43 10 21 88
+    // 99).
+    byShare.percent = 44;
+    std::vector<bool> pinned;
+    for (int i = 0; i < 8; ++i) {
+        pinned.push_back(ConfigCenter::grayTargets(byShare, kDb, "inst-" + std::to_string(i), {}));
+    }
+    QCOMPARE(pinned, (std::vector<bool>{false, false, true, true, true, true, false, false}));
 }
 
 void ConfigCenterTest::grayReleaseLifecycle() {
@@ -484,7 +494,7 @@ void ConfigCenterTest::secretsAreEncryptedAtRest() {
 
 void ConfigCenterTest::secretFingerprintsAreKeyed() {
     const std::string password = "hunter2";
-    const std::string unkeyed = ConfigCenter::sha256Hex(password);
+    const std::string unkeyed = aegis::sha256Hex(password);
     Change secret = change({"prod", "payments", "api.key"}, password, 0, Format::Text);
     secret.updateAttributes = true;
     secret.secret = true;
