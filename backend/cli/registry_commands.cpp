@@ -581,13 +581,7 @@ private:
                     break;
                 }
             }
-            m_context.out().flush();
-            // The header's revision: the last event's, or (first message) where it starts.
-            m_request.set_start_revision(
-                std::max(m_request.start_revision(), response.header().revision() + 1));
-            if (countReached()) {
-                call.TryCancel();
-                (void)reader->Finish();
+            if (endOfMessage(call, *reader, m_request, response.header().revision())) {
                 return grpc::Status::OK;
             }
         }

@@ -6,6 +6,7 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/status.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -37,6 +38,21 @@ protected:
     virtual std::string compactedHint(std::int64_t compactRevision) const = 0;
 
     void received() { m_received = m_streamReceived = true; }
+    // After printing one message of `reader`: flushes, and moves `request`'s start past the
+    // message's header revision (a message without items still moves the watch on). Once --count is
+    // reached it cancels and drains the stream and returns true: the stream ends OK.
+    template <typename Request, typename Reader>
+    bool endOfMessage(grpc::ClientContext &call, Reader &reader, Request &request,
+                      std::int64_t headerRevision) {
+        m_context.out().flush();
+        request.set_start_revision(std::max(request.start_revision(), headerRevision + 1));
+        if (!countReached()) {
+            return false;
+        }
+        call.TryCancel();
+        (void)reader.Finish();
+        return true;
+    }
     // Counts one printed item; true once --count is reached.
     bool counted() { return m_count != 0 && ++m_seen >= m_count; }
     bool countReached() const { return m_count != 0 && m_seen >= m_count; }

@@ -768,48 +768,62 @@ void RolloutController::holdTraffic(ReleaseState &state, Active &active) {
     const Rollout &rollout = active.rollout;
     const TrafficSplit split =
         rollout.stableColor ? TrafficSplit::allOn(*rollout.stableColor) : TrafficSplit::neither();
+    const std::string failing = " to hold traffic at " + percent(split) + " before provisioning";
+    applyRolloutSplit(
+        state, active, split, failing, [this, split](ReleaseState &state, Active &active) {
+            const Rollout &r = active.rollout;
+            appendLog(r.id, "traffic held at " + percent(split) + " until " +
+                                std::string(colorName(r.newColor)) + " is verified");
+            transition(state, Phase::Provisioning,
+                       "provisioning " + std::to_string(r.spec.replicas) + " × " + r.spec.version +
+                           " on " + std::string(colorName(r.newColor)) + " with the " +
+                           state.release.driver + " driver",
+                       [split](Rollout &r, Release &release) {
+                           r.traffic = split;
+                           release.traffic = split;
+                       });
+        });
+}
+
+void RolloutController::applyRolloutSplit(ReleaseState &state, Active &active, TrafficSplit split,
+                                          std::string failing,
+                                          std::function<void(ReleaseState &, Active &)> applied) {
     active.routerBusy = true;
     const std::uint64_t generation = active.generation;
-    const std::string service = rollout.spec.service;
-    const std::string id = rollout.id;
-    applySplit(state, split, [this, service, id, split, generation](Status status) {
-        auto found = m_services.find(service);
-        if (found == m_services.end() || !found->second->active) {
-            return;
-        }
-        ReleaseState &state = *found->second;
-        Active &active = *state.active;
-        active.routerBusy = false;
-        if (active.generation != generation) {
-            if (status.isOk()) {
-                recordTraffic(state, id, split);
-            }
-            return reconcile(service);
-        }
-        if (!status.isOk()) {
-            appendLog(id, "router: " + status.message());
-            if (++active.routerFailures >= m_options.routerAttempts) {
-                return transition(state, Phase::Aborting,
-                                  "traffic router failed " + std::to_string(active.routerFailures) +
-                                      " times to hold traffic at " + percent(split) +
-                                      " before provisioning: " + status.message());
-            }
-            active.retryAt = steady_clock::now() + m_options.routerRetryInterval;
-            return;
-        }
-        active.routerFailures = 0;
-        const Rollout &r = active.rollout;
-        appendLog(id, "traffic held at " + percent(split) + " until " +
-                          std::string(colorName(r.newColor)) + " is verified");
-        transition(state, Phase::Provisioning,
-                   "provisioning " + std::to_string(r.spec.replicas) + " × " + r.spec.version +
-                       " on " + std::string(colorName(r.newColor)) + " with the " +
-                       state.release.driver + " driver",
-                   [split](Rollout &r, Release &release) {
-                       r.traffic = split;
-                       release.traffic = split;
-                   });
-    });
+    const std::string service = active.rollout.spec.service;
+    const std::string id = active.rollout.id;
+    applySplit(state, split,
+               [this, service, id, split, generation, failing = std::move(failing),
+                applied = std::move(applied)](Status status) {
+                   auto found = m_services.find(service);
+                   if (found == m_services.end() || !found->second->active) {
+                       return;
+                   }
+                   ReleaseState &state = *found->second;
+                   Active &active = *state.active;
+                   active.routerBusy = false;
+                   if (active.generation != generation) {
+                       // Aborted meanwhile: the abort re-applies its own split after this one;
+                       // until then this one is what is in effect.
+                       if (status.isOk()) {
+                           recordTraffic(state, id, split);
+                       }
+                       return reconcile(service);
+                   }
+                   if (!status.isOk()) {
+                       appendLog(id, "router: " + status.message());
+                       if (++active.routerFailures >= m_options.routerAttempts) {
+                           return transition(state, Phase::Aborting,
+                                             "traffic router failed " +
+                                                 std::to_string(active.routerFailures) + " times" +
+                                                 failing + ": " + status.message());
+                       }
+                       active.retryAt = steady_clock::now() + m_options.routerRetryInterval;
+                       return;
+                   }
+                   active.routerFailures = 0;
+                   applied(state, active);
+               });
 }
 
 void RolloutController::provision(ReleaseState &state, Active &active) {
@@ -1024,54 +1038,23 @@ void RolloutController::switchTraffic(ReleaseState &state, Active &active) {
             return transition(state, Phase::Aborting,
                               "cannot move traffic: " + reachable.message());
         }
-        active.routerBusy = true;
-        const std::uint64_t generation = active.generation;
-        const std::string service = rollout.spec.service;
-        const std::string id = rollout.id;
         const bool waits = step.untilPromoted || step.pause > 0ms;
-        applySplit(state, split,
-                   [this, service, id, split, generation, waits, advance](Status status) {
-                       auto found = m_services.find(service);
-                       if (found == m_services.end() || !found->second->active) {
-                           return;
-                       }
-                       ReleaseState &state = *found->second;
-                       Active &active = *state.active;
-                       active.routerBusy = false;
-                       if (active.generation != generation) {
-                           // Aborted meanwhile: the abort re-applies its own split after this one;
-                           // until then this one is what is in effect.
-                           if (status.isOk()) {
-                               recordTraffic(state, id, split);
-                           }
-                           return reconcile(service);
-                       }
-                       if (!status.isOk()) {
-                           appendLog(id, "router: " + status.message());
-                           if (++active.routerFailures >= m_options.routerAttempts) {
-                               return transition(state, Phase::Aborting,
-                                                 "traffic router failed " +
-                                                     std::to_string(active.routerFailures) +
-                                                     " times: " + status.message());
-                           }
-                           active.retryAt = steady_clock::now() + m_options.routerRetryInterval;
-                           return;
-                       }
-                       active.routerFailures = 0;
-                       appendLog(id, "traffic: " + percent(split));
-                       persist(state,
-                               [this, split, waits, advance](Rollout &r, Release &release) {
-                                   r.traffic = split;
-                                   release.traffic = split;
-                                   r.stepApplied = true;
-                                   r.stepTime = m_clock->now();
-                                   r.message = "traffic " + percent(split);
-                                   if (!waits) {
-                                       advance(r, release);
-                                   }
-                               },
-                               {}, {});
-                   });
+        applyRolloutSplit(state, active, split, "",
+                          [this, split, waits, advance](ReleaseState &state, Active &active) {
+                              appendLog(active.rollout.id, "traffic: " + percent(split));
+                              persist(state,
+                                      [this, split, waits, advance](Rollout &r, Release &release) {
+                                          r.traffic = split;
+                                          release.traffic = split;
+                                          r.stepApplied = true;
+                                          r.stepTime = m_clock->now();
+                                          r.message = "traffic " + percent(split);
+                                          if (!waits) {
+                                              advance(r, release);
+                                          }
+                                      },
+                                      {}, {});
+                          });
         return;
     }
     if (step.untilPromoted) {

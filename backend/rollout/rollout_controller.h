@@ -150,6 +150,13 @@ private:
     // Records a split a router applied for a step that is no longer current.
     void recordTraffic(ReleaseState &state, const std::string &id, TrafficSplit split);
     void applySplit(ReleaseState &state, TrafficSplit split, std::function<void(Status)> done);
+    // Applies `split` as a step of the active rollout: the router is busy meanwhile; a result
+    // arriving after an abort moved the rollout on is recorded and reconciled; a failure is retried
+    // after routerRetryInterval and aborts the rollout after routerAttempts (`failing` says what
+    // was attempted, for that message). `applied` runs once the split is in effect.
+    void applyRolloutSplit(ReleaseState &state, Active &active, TrafficSplit split,
+                           std::string failing,
+                           std::function<void(ReleaseState &, Active &)> applied);
     void appendLog(const std::string &rolloutId, std::string line);
 
     // The new version's instances as the registry has them.
