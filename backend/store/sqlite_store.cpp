@@ -421,11 +421,6 @@ void SqliteStore::close() {
     }
 }
 
-void SqliteStore::setEventListener(EventListener listener) {
-    std::lock_guard lock(m_listenerMutex);
-    m_listener = std::move(listener);
-}
-
 void SqliteStore::commitAsync(Transaction txn, CommitCallback done) {
     {
         std::lock_guard lock(m_queueMutex);
@@ -456,7 +451,7 @@ Status SqliteStore::compact(Revision revision) {
 }
 
 void SqliteStore::setWriteHealthListener(WriteHealthListener listener) {
-    std::lock_guard lock(m_listenerMutex);
+    std::lock_guard lock(m_writeHealthMutex);
     m_writeHealthListener = std::move(listener);
 }
 
@@ -472,7 +467,7 @@ void SqliteStore::reportWriteOutcome(const Status &outcome) {
     } else {
         log::info("store writes work again", {{"store", m_options.path.string()}});
     }
-    std::lock_guard lock(m_listenerMutex);
+    std::lock_guard lock(m_writeHealthMutex);
     if (m_writeHealthListener) {
         m_writeHealthListener(outcome);
     }
@@ -594,10 +589,7 @@ void SqliteStore::processBatch(std::deque<Job> &batch) {
         }
     }
     if (!events.empty()) {
-        std::lock_guard lock(m_listenerMutex);
-        if (m_listener) {
-            m_listener(events);
-        }
+        publish(events);
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
         batch[i].done(std::move(*results[i]));

@@ -48,7 +48,6 @@ public:
     Revision currentRevision() const override { return m_revision.load(); }
     Revision compactRevision() const override { return m_compactRevision.load(); }
     Status compact(Revision revision) override;
-    void setEventListener(EventListener listener) override;
     std::string kind() const override { return "sqlite"; }
     void close() override;
 
@@ -91,8 +90,7 @@ private:
     bool m_closing = false;
     std::thread m_writerThread;
 
-    std::mutex m_listenerMutex;
-    EventListener m_listener;
+    std::mutex m_writeHealthMutex;
     WriteHealthListener m_writeHealthListener;
     bool m_writesFailing = false; // Used only by the writer thread.
 

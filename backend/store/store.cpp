@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <future>
+#include <utility>
 
 namespace aegis::store {
 
@@ -55,6 +56,58 @@ StatusOr<TransactionResult> Store::commit(Transaction txn) {
         promise.set_value(std::move(result));
     });
     return future.get();
+}
+
+EventSubscription::EventSubscription(EventSubscription &&other) noexcept
+    : m_store(std::exchange(other.m_store, nullptr))
+    , m_id(std::exchange(other.m_id, 0)) {}
+
+EventSubscription &EventSubscription::operator=(EventSubscription &&other) noexcept {
+    if (this != &other) {
+        reset();
+        m_store = std::exchange(other.m_store, nullptr);
+        m_id = std::exchange(other.m_id, 0);
+    }
+    return *this;
+}
+
+void EventSubscription::reset() {
+    if (m_store != nullptr) {
+        std::exchange(m_store, nullptr)->unsubscribe(m_id);
+    }
+}
+
+EventSubscription Store::subscribe(std::string prefix, EventListener listener) {
+    std::unique_lock lock(m_subscribersMutex);
+    const std::uint64_t id = m_nextSubscriberId++;
+    m_subscribers.push_back({id, std::move(prefix), std::move(listener)});
+    return EventSubscription(this, id);
+}
+
+void Store::unsubscribe(std::uint64_t id) {
+    std::unique_lock lock(m_subscribersMutex);
+    std::erase_if(m_subscribers,
+                  [id](const Subscriber &subscriber) { return subscriber.id == id; });
+}
+
+void Store::publish(const std::vector<Event> &events) {
+    std::shared_lock lock(m_subscribersMutex);
+    std::vector<Event> matching;
+    for (const Subscriber &subscriber : m_subscribers) {
+        if (subscriber.prefix.empty()) {
+            subscriber.listener(events);
+            continue;
+        }
+        matching.clear();
+        for (const Event &event : events) {
+            if (event.kv.key.starts_with(subscriber.prefix)) {
+                matching.push_back(event);
+            }
+        }
+        if (!matching.empty()) {
+            subscriber.listener(matching);
+        }
+    }
 }
 
 StatusOr<RangeResult> Store::get(const std::string &key) const {

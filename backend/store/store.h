@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -113,6 +114,32 @@ using CommitCallback = std::function<void(StatusOr<TransactionResult>)>;
 // Called after each group of transactions is durable, with their events in revision order.
 using EventListener = std::function<void(const std::vector<Event> &)>;
 
+class Store;
+
+// Keeps a Store::subscribe() listener registered; destroying it (or reset()) unregisters it, and
+// once that returns the listener is not running and will not run again. Never destroy it from
+// inside its own listener. Move-only.
+class EventSubscription {
+public:
+    EventSubscription() = default;
+    EventSubscription(EventSubscription &&other) noexcept;
+    EventSubscription &operator=(EventSubscription &&other) noexcept;
+    EventSubscription(const EventSubscription &) = delete;
+    EventSubscription &operator=(const EventSubscription &) = delete;
+    ~EventSubscription() { reset(); }
+
+    void reset();
+    explicit operator bool() const { return m_store != nullptr; }
+
+private:
+    friend class Store;
+    EventSubscription(Store *store, std::uint64_t id)
+        : m_store(store)
+        , m_id(id) {}
+    Store *m_store = nullptr;
+    std::uint64_t m_id = 0;
+};
+
 // Thread-safe. Mutations are acknowledged only once durable.
 class Store {
 public:
@@ -141,14 +168,37 @@ public:
     // Drops the events of every revision at or below `revision` (clamped to the current one).
     virtual Status compact(Revision revision) = 0;
 
-    // Registers the single listener that sees every committed event; used by the WatchHub.
-    virtual void setEventListener(EventListener listener) = 0;
+    // The store's event stream: `listener` is called with every committed event whose key starts
+    // with `prefix` (empty: all), in revision order, once durable and before the commit callbacks
+    // of the transactions that made them run. Every writer's events arrive here, not only this
+    // process's, so a module that keeps a cache applies them all and reads its own writes in its
+    // commit callbacks. Called on the store's writer thread: it must be quick and must not call
+    // commit() synchronously.
+    virtual EventSubscription subscribe(std::string prefix, EventListener listener);
 
     // "sqlite", "etcd", ...
     virtual std::string kind() const = 0;
 
     // Finishes queued transactions and stops accepting new ones (they fail with UNAVAILABLE).
     virtual void close() = 0;
+
+protected:
+    // For implementations: hands a group of committed events to the subscribers (see subscribe()).
+    void publish(const std::vector<Event> &events);
+
+private:
+    friend class EventSubscription;
+    void unsubscribe(std::uint64_t id);
+
+    struct Subscriber {
+        std::uint64_t id = 0;
+        std::string prefix;
+        EventListener listener;
+    };
+    // Held shared while listeners run, exclusively to change the list.
+    std::shared_mutex m_subscribersMutex;
+    std::vector<Subscriber> m_subscribers;
+    std::uint64_t m_nextSubscriberId = 1;
 };
 
 using StorePtr = std::unique_ptr<Store>;

@@ -234,14 +234,7 @@ void WatchHub::enqueueNotifications(std::vector<WatcherPtr> watchers) {
 WatchHub::~WatchHub() {
     // Detach first: it waits for a publish() in progress, so nothing is queued after the
     // notifier has drained and stopped.
-    bool attached;
-    {
-        std::lock_guard lock(m_mutex);
-        attached = m_attached;
-    }
-    if (attached) {
-        m_store.setEventListener({});
-    }
+    m_subscription.reset();
     for (auto &notifier : m_notifiers) {
         {
             std::lock_guard lock(notifier->mutex);
@@ -253,11 +246,8 @@ WatchHub::~WatchHub() {
 }
 
 void WatchHub::attach() {
-    {
-        std::lock_guard lock(m_mutex);
-        m_attached = true;
-    }
-    m_store.setEventListener([this](const std::vector<Event> &events) { publish(events); });
+    m_subscription =
+        m_store.subscribe({}, [this](const std::vector<Event> &events) { publish(events); });
 }
 
 Revision WatchHub::lastPublished() const {

@@ -100,14 +100,14 @@ struct WatchHubOptions {
 std::size_t eventBytes(const Event &event);
 
 // Fans the store's committed events out to any number of watchers, in revision order. Register it
-// as the store's event listener with attach(). Watchers must not outlive their hub.
+// with the store's event stream with attach(). Watchers must not outlive their hub.
 class WatchHub {
 public:
     WatchHub(Store &store, WatchHubOptions options = {});
     // Stops listening to the store if attach() was called.
     ~WatchHub();
 
-    // Makes this hub the store's event listener. Revisions committed between the hub's
+    // Subscribes this hub to every event of the store. Revisions committed between the hub's
     // construction and attach() are read from the store by the watchers that need them.
     void attach();
 
@@ -159,9 +159,10 @@ private:
     // Watchers register themselves while they exist; live ones receive published events.
     std::unordered_set<Watcher *> m_all;
     std::unordered_set<Watcher *> m_live;
-    bool m_attached = false;
     bool m_shutdown = false;
     Status m_shutdownStatus;
+    // Declared last: destroyed first, so no publish() runs into a half-destroyed hub.
+    EventSubscription m_subscription;
 
     // Watchers to notify, handed from publish() to the notifier threads: with thousands of
     // watchers of one key, their wake-ups (each a conversion and a gRPC write) are the cost of a

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <future>
 #include <latch>
 #include <set>
 #include <thread>
@@ -170,6 +171,7 @@ private slots:
     void revisionsAndVersions();
     void eventsAndCompaction();
     void closedStoreRefusesWork();
+    void subscribersSeeTheirPrefixBeforeCommitCallbacks();
     void concurrentCommitters();
 
 private:
@@ -542,7 +544,8 @@ void TestStore::compares() {
     VERIFY_OK(store->commit(Transaction().put("/x", "0").put("/w", "0")));
     VERIFY_OK(store->commit(Transaction().put("/x", "1")));
     std::atomic<int> published{0};
-    store->setEventListener([&](const std::vector<Event> &) { ++published; });
+    const EventSubscription subscription =
+        store->subscribe({}, [&](const std::vector<Event> &) { ++published; });
 
     Transaction txn = compares;
     txn.put("/x", "2").put("/z", "new").remove("/w");
@@ -711,11 +714,42 @@ void TestStore::closedStoreRefusesWork() {
     QCOMPARE(describe(got->kvs), QStringList({"/a=1 c1 m1 v1"}));
 }
 
+void TestStore::subscribersSeeTheirPrefixBeforeCommitCallbacks() {
+    SqliteStore *store = openStore();
+    QVERIFY(store);
+    QStringList seenByA;
+    QStringList seenByAll;
+    EventSubscription a = store->subscribe(
+        "/a/", [&](const std::vector<Event> &events) { seenByA += describe(events); });
+    EventSubscription all = store->subscribe(
+        {}, [&](const std::vector<Event> &events) { seenByAll += describe(events); });
+
+    // The commit callback runs on the writer thread after the subscribers: a cache kept from the
+    // stream already holds the write when its writer is told it is durable.
+    std::promise<QStringList> seenAtCallback;
+    store->commitAsync(Transaction().put("/a/1", "x").put("/b/1", "y"),
+                       [&](StatusOr<TransactionResult>) { seenAtCallback.set_value(seenByA); });
+    QCOMPARE(seenAtCallback.get_future().get(), QStringList({"PUT@1 /a/1=x c1 m1 v1"}));
+    QCOMPARE(seenByAll, QStringList({"PUT@1 /a/1=x c1 m1 v1", "PUT@1 /b/1=y c1 m1 v1"}));
+
+    // A batch with nothing under the prefix is not delivered; an unsubscribed listener never runs.
+    VERIFY_OK(store->commit(Transaction().put("/b/2", "z")));
+    QCOMPARE(seenByA.size(), 1);
+    EventSubscription moved = std::move(a);
+    QVERIFY(!a);
+    moved.reset();
+    QVERIFY(!moved);
+    VERIFY_OK(store->commit(Transaction().remove("/a/1")));
+    QCOMPARE(seenByA.size(), 1);
+    QCOMPARE(seenByAll.size(), 4);
+}
+
 void TestStore::concurrentCommitters() {
     SqliteStore *store = openStore();
     QVERIFY(store);
     std::atomic<int> batches{0};
-    store->setEventListener([&](const std::vector<Event> &) { ++batches; });
+    const EventSubscription subscription =
+        store->subscribe({}, [&](const std::vector<Event> &) { ++batches; });
 
     // Several threads commit one transaction at a time.
     constexpr int kThreads = 6;

@@ -563,7 +563,7 @@ void TestWatchHub::slowWatcherIsCutOffWhileOthersKeepUp() {
     // listener stamps each revision then.
     QVERIFY(setUp({1024, kQueueLimit}, false));
     std::vector<std::atomic<std::int64_t>> publishedAt(kTotal + 1);
-    m_store->setEventListener([&](const std::vector<Event> &events) {
+    EventSubscription subscription = m_store->subscribe({}, [&](const std::vector<Event> &events) {
         const auto now = std::chrono::nanoseconds(Clock::now().time_since_epoch()).count();
         for (const Event &event : events) {
             if (event.revision <= Revision(kTotal)) {
@@ -572,7 +572,7 @@ void TestWatchHub::slowWatcherIsCutOffWhileOthersKeepUp() {
         }
         m_hub->publish(events);
     });
-    const auto detach = qScopeGuard([&] { m_store->setEventListener({}); });
+    const auto detach = qScopeGuard([&] { subscription.reset(); });
 
     // The slow watcher goes live and then never takes again.
     Watch slow = startWatch(*m_hub, "", 0);

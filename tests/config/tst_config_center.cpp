@@ -80,8 +80,8 @@ public:
     store::Revision currentRevision() const override { return m_inner.currentRevision(); }
     store::Revision compactRevision() const override { return m_inner.compactRevision(); }
     Status compact(store::Revision revision) override { return m_inner.compact(revision); }
-    void setEventListener(store::EventListener listener) override {
-        m_inner.setEventListener(std::move(listener));
+    store::EventSubscription subscribe(std::string prefix, store::EventListener listener) override {
+        return m_inner.subscribe(std::move(prefix), std::move(listener));
     }
     std::string kind() const override { return "held"; }
     void close() override {}
