@@ -23,6 +23,7 @@ using auth::Target;
 constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.SystemService/GetStatus", Access::Authenticated, false},
     {"/aegis.v1.SystemService/SetLogLevel", Access::Admin, true},
+    {"/aegis.v1.SystemService/ListExtensions", Access::Authenticated, false},
     {"/aegis.v1.AuthService/CreateToken", Access::Admin, true},
     {"/aegis.v1.AuthService/ListTokens", Access::Admin, false},
     {"/aegis.v1.AuthService/RevokeToken", Access::Admin, true},

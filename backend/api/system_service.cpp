@@ -4,7 +4,63 @@
 #include "common/input_text.h"
 #include "common/logging.h"
 
+#include <algorithm>
+
 namespace aegis::api {
+namespace {
+
+aegis::v1::ExtensionKind toProto(ExtensionKind kind) {
+    switch (kind) {
+    case ExtensionKind::DeployDriver:
+        return aegis::v1::EXTENSION_KIND_DEPLOY_DRIVER;
+    case ExtensionKind::TrafficRouter:
+        return aegis::v1::EXTENSION_KIND_TRAFFIC_ROUTER;
+    case ExtensionKind::HealthProber:
+        return aegis::v1::EXTENSION_KIND_HEALTH_PROBER;
+    }
+    return aegis::v1::EXTENSION_KIND_UNSPECIFIED;
+}
+
+aegis::v1::ParameterType toProto(ParameterType type) {
+    switch (type) {
+    case ParameterType::String:
+        return aegis::v1::PARAMETER_TYPE_STRING;
+    case ParameterType::Integer:
+        return aegis::v1::PARAMETER_TYPE_INTEGER;
+    case ParameterType::Duration:
+        return aegis::v1::PARAMETER_TYPE_DURATION;
+    case ParameterType::Boolean:
+        return aegis::v1::PARAMETER_TYPE_BOOLEAN;
+    case ParameterType::Enum:
+        return aegis::v1::PARAMETER_TYPE_ENUM;
+    case ParameterType::StringList:
+        return aegis::v1::PARAMETER_TYPE_STRING_LIST;
+    case ParameterType::Command:
+        return aegis::v1::PARAMETER_TYPE_COMMAND;
+    }
+    return aegis::v1::PARAMETER_TYPE_UNSPECIFIED;
+}
+
+void toProto(const ExtensionDescription &in, aegis::v1::Extension *out) {
+    out->set_kind(toProto(in.kind));
+    out->set_name(in.name);
+    out->set_display_name(in.displayName);
+    out->set_description(in.description);
+    for (const ExtensionParameter &parameter : in.parameters) {
+        aegis::v1::ExtensionParameter *p = out->add_parameters();
+        p->set_name(parameter.name);
+        p->set_type(toProto(parameter.type));
+        p->set_required(parameter.required);
+        p->set_prefix(parameter.prefix);
+        p->set_default_value(parameter.defaultValue);
+        p->mutable_allowed_values()->Add(parameter.allowedValues.begin(),
+                                         parameter.allowedValues.end());
+        p->set_description(parameter.description);
+        p->set_placeholder(parameter.placeholder);
+    }
+}
+
+} // namespace
 
 grpc::ServerUnaryReactor *SystemServiceImpl::GetStatus(grpc::CallbackServerContext *context,
                                                        const aegis::v1::GetStatusRequest *,
@@ -52,6 +108,45 @@ SystemServiceImpl::SetLogLevel(grpc::CallbackServerContext *context,
     call->setSummary("log level " + previous + " -> " + log::level());
     response->mutable_header()->set_revision(m_api.store.currentRevision());
     response->set_previous_level(previous);
+    call->finish(Status::ok());
+    return call->reactor();
+}
+
+grpc::ServerUnaryReactor *
+SystemServiceImpl::ListExtensions(grpc::CallbackServerContext *context,
+                                  const aegis::v1::ListExtensionsRequest *request,
+                                  aegis::v1::ListExtensionsResponse *response) {
+    auto call = UnaryCall::start(m_api, context, "/aegis.v1.SystemService/ListExtensions");
+    if (!call->authorized()) {
+        return call->reactor();
+    }
+    if (!aegis::v1::ExtensionKind_IsValid(request->kind())) {
+        call->finish(invalidArgument("kind must be one of EXTENSION_KIND_UNSPECIFIED (all), "
+                                     "DEPLOY_DRIVER, TRAFFIC_ROUTER, HEALTH_PROBER (got " +
+                                     std::to_string(request->kind()) + ")"));
+        return call->reactor();
+    }
+    std::vector<const ExtensionDescription *> all = m_rolloutExtensions.descriptions();
+    const auto probers = m_probers.descriptions();
+    all.insert(all.end(), probers.begin(), probers.end());
+    // By kind, then name; each registry already lists its own by name.
+    std::stable_sort(all.begin(), all.end(), [](const auto *a, const auto *b) {
+        return static_cast<int>(a->kind) < static_cast<int>(b->kind);
+    });
+    for (const ExtensionDescription *description : all) {
+        const aegis::v1::ExtensionKind kind = toProto(description->kind);
+        if (request->kind() == aegis::v1::EXTENSION_KIND_UNSPECIFIED || request->kind() == kind) {
+            aegis::v1::Extension *extension = response->add_extensions();
+            toProto(*description, extension);
+            const std::string &defaultName = description->kind == ExtensionKind::DeployDriver
+                                                 ? m_rolloutExtensions.defaultDriver()
+                                             : description->kind == ExtensionKind::TrafficRouter
+                                                 ? m_rolloutExtensions.defaultRouter()
+                                                 : std::string();
+            extension->set_is_default(!defaultName.empty() && defaultName == description->name);
+        }
+    }
+    response->mutable_header()->set_revision(m_api.store.currentRevision());
     call->finish(Status::ok());
     return call->reactor();
 }

@@ -98,22 +98,6 @@ std::optional<v1::HealthStatus> parseHealthStatus(std::string_view text) {
     return std::nullopt;
 }
 
-bool isHttpStatusRange(std::string_view text) {
-    auto code = [](std::string_view digits) -> std::optional<int> {
-        if (digits.size() != 3 || !std::all_of(digits.begin(), digits.end(), [](char c) {
-                return std::isdigit(static_cast<unsigned char>(c));
-            })) {
-            return std::nullopt;
-        }
-        const int value = std::stoi(std::string(digits));
-        return value >= 100 && value <= 599 ? std::optional<int>(value) : std::nullopt;
-    };
-    const auto dash = text.find('-');
-    const auto low = code(text.substr(0, dash));
-    const auto high = dash == std::string_view::npos ? low : code(text.substr(dash + 1));
-    return low && high && *low <= *high;
-}
-
 std::optional<std::pair<std::string, std::string>> parseKeyValue(std::string_view text) {
     const auto equals = text.find('=');
     if (equals == std::string_view::npos || equals == 0) {

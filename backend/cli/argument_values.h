@@ -50,9 +50,6 @@ std::optional<v1::InstanceState> parseInstanceState(std::string_view text);
 // "unknown", "passing", "warning" or "critical".
 std::optional<v1::HealthStatus> parseHealthStatus(std::string_view text);
 
-// An HTTP status code or an inclusive range of them within 100-599: "200", "200-399".
-bool isHttpStatusRange(std::string_view text);
-
 // "key=value" (the key not empty, the value may be).
 std::optional<std::pair<std::string, std::string>> parseKeyValue(std::string_view text);
 

@@ -9,6 +9,7 @@
 #include "interruption.h"
 #include "resuming_watch.h"
 #include "text_output.h"
+#include "validation/http_status_range.h"
 
 #include "aegis/v1/health.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
@@ -385,10 +386,8 @@ v1::UpdateHealthCheckRequest buildUpdate(const po::variables_map &values) {
     }
     if (values.count("status")) {
         const auto &range = values["status"].as<std::string>();
-        if (!isHttpStatusRange(range)) {
-            throw UsageError("--status must be a code or a range such as 200-399 within 100-599, "
-                             "not \"" +
-                             range + "\"");
+        if (!validation::parseHttpStatusRange(range)) {
+            throw UsageError(validation::httpStatusRangeProblem("--status", range));
         }
         options["status"] = range;
     }

@@ -6,6 +6,8 @@
 #include "aegis/v1/system.grpc.pb.h"
 
 #include <algorithm>
+#include <iterator>
+#include <utility>
 
 namespace po = boost::program_options;
 
@@ -68,6 +70,67 @@ int runSetLogLevel(CommandContext &context, const po::variables_map &values) {
     return 0;
 }
 
+// The --kind values, as the daemon's messages and the table's KIND column name them.
+constexpr std::pair<const char *, v1::ExtensionKind> kExtensionKinds[] = {
+    {"driver", v1::EXTENSION_KIND_DEPLOY_DRIVER},
+    {"router", v1::EXTENSION_KIND_TRAFFIC_ROUTER},
+    {"prober", v1::EXTENSION_KIND_HEALTH_PROBER},
+};
+
+std::string extensionKindText(v1::ExtensionKind kind) {
+    for (const auto &[name, value] : kExtensionKinds) {
+        if (value == kind) {
+            return name;
+        }
+    }
+    return "-";
+}
+
+// "command (required), grace_period=10s, env.NAME": each parameter with its default.
+std::string parametersText(const v1::Extension &extension) {
+    std::string text;
+    for (const auto &parameter : extension.parameters()) {
+        text += text.empty() ? "" : ", ";
+        text += parameter.prefix() ? parameter.name() + "NAME" : parameter.name();
+        if (parameter.required()) {
+            text += " (required)";
+        } else if (!parameter.default_value().empty()) {
+            text += "=" + parameter.default_value();
+        }
+    }
+    return orDash(text);
+}
+
+int runListExtensions(CommandContext &context, const po::variables_map &values) {
+    v1::ListExtensionsRequest request;
+    if (values.count("kind")) {
+        const auto &kind = values["kind"].as<std::string>();
+        const auto *found = std::find_if(std::begin(kExtensionKinds), std::end(kExtensionKinds),
+                                         [&](const auto &entry) { return kind == entry.first; });
+        if (found == std::end(kExtensionKinds)) {
+            throw UsageError("--kind must be driver, router or prober, not \"" + kind + "\"");
+        }
+        request.set_kind(found->second);
+    }
+    auto stub = v1::SystemService::NewStub(context.channel());
+    v1::ListExtensionsResponse response;
+    const auto call = context.newCall();
+    if (const auto status = stub->ListExtensions(call.get(), request, &response); !status.ok()) {
+        return context.failRpc(status);
+    }
+    if (context.format() == OutputFormat::Json) {
+        context.printJson(response);
+        return 0;
+    }
+    TextTable table({"KIND", "NAME", "DISPLAY NAME", "PARAMETERS"});
+    for (const auto &extension : response.extensions()) {
+        table.addRow({extensionKindText(extension.kind()), extension.name(),
+                      orDash(extension.display_name()), parametersText(extension)});
+    }
+    table.print(context.out());
+    return 0;
+}
+
 } // namespace
 
 std::vector<Command> systemCommands() {
@@ -81,6 +144,14 @@ std::vector<Command> systemCommands() {
              flags.positional.add("level", 1);
          },
          runSetLogLevel},
+        {"extensions list", "[--kind driver|router|prober] [flags]",
+         "Lists the deploy drivers, traffic routers and health probers the daemon offers, with "
+         "their parameters.",
+         [](CommandFlags &flags) {
+             flags.visible.add_options()("kind", po::value<std::string>()->value_name("KIND"),
+                                         "only this kind: driver, router or prober");
+         },
+         runListExtensions},
     };
 }
 

@@ -370,7 +370,9 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
           p.rolloutExtensions->addDriver(std::make_shared<rollout::ExternalDriver>(executor)),
           p.rolloutExtensions->addRouter(
               std::make_shared<rollout::RegistryRouter>(*p.registry, executor)),
-          p.rolloutExtensions->addRouter(std::make_shared<rollout::HaproxyRouter>(executor))}) {
+          p.rolloutExtensions->addRouter(std::make_shared<rollout::HaproxyRouter>(executor)),
+          p.rolloutExtensions->setDefaultDriver("process"),
+          p.rolloutExtensions->setDefaultRouter("registry")}) {
         if (!status.isOk()) {
             return status;
         }
@@ -388,7 +390,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         *p.failedAuth, p.clock,
         api::DaemonInfo{AEGIS_VERSION, p.clock->now(), std::chrono::steady_clock::now()}});
     p.tokens->setRevokedListener([&p](const std::string &name) { p.api->tokenRevoked(name); });
-    p.systemService = std::make_unique<api::SystemServiceImpl>(*p.api);
+    p.systemService =
+        std::make_unique<api::SystemServiceImpl>(*p.api, *p.rolloutExtensions, p.probers);
     p.authService = std::make_unique<api::AuthServiceImpl>(*p.api);
     p.auditService = std::make_unique<api::AuditServiceImpl>(*p.api);
     p.registryService = std::make_unique<api::RegistryServiceImpl>(*p.api, *p.registry);

@@ -1,5 +1,7 @@
 #include "health/grpc_prober.h"
 
+#include "validation/health_check_rules.h"
+
 #include "common/input_text.h"
 
 #include <boost/asio/post.hpp>
@@ -156,18 +158,30 @@ namespace {
 
 class GrpcProberFactory final : public ProberFactory {
 public:
-    std::string kind() const override { return "grpc"; }
+    const ExtensionDescription &describe() const override {
+        static const ExtensionDescription description{
+            ExtensionKind::HealthProber,
+            "grpc",
+            "gRPC health",
+            "Calls grpc.health.v1.Health/Check; passes when the instance answers SERVING.",
+            {
+                {.name = "service",
+                 .type = ParameterType::String,
+                 .description = "the service name to ask about (empty: the whole server)",
+                 .placeholder = "payments.v1.Payments"},
+            }};
+        return description;
+    }
     StatusOr<ProberPtr> create(const ProbeSpec &spec, const ProberContext &context) const override {
         if (spec.host.empty() || spec.port == 0) {
             return invalidArgument("grpc check: host and a non-zero port are required");
         }
-        std::string service;
-        for (const auto &[name, value] : spec.options) {
-            if (name != "service") {
-                return invalidArgument("grpc check: unknown option " + quoteInput(name));
-            }
-            service = value;
+        if (const auto problems = validation::validateProbeOptions(describe(), spec.options);
+            !problems.empty()) {
+            return invalidArgument(problems.front().message);
         }
+        const auto named = spec.options.find("service");
+        std::string service = named == spec.options.end() ? std::string() : named->second;
         const bool ipv6 = spec.host.find(':') != std::string::npos;
         const std::string target =
             (ipv6 ? "[" + spec.host + "]" : spec.host) + ":" + std::to_string(spec.port);

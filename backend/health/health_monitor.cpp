@@ -5,6 +5,7 @@
 #include "common/json_number.h"
 #include "common/logging.h"
 #include "common/time_millis.h"
+#include "validation/health_check_rules.h"
 
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
@@ -58,59 +59,29 @@ std::pair<std::string, std::uint16_t> splitAddress(const std::string &address) {
     return {host, static_cast<std::uint16_t>(port > 0 && port < 65536 ? port : 0)};
 }
 
-Status checkRange(std::int64_t value, std::int64_t low, std::int64_t high, std::string_view field,
-                  std::string_view unit = "") {
-    if (value < low || value > high) {
-        return invalidArgument(std::string(field) + " must be between " + std::to_string(low) +
-                               std::string(unit) + " and " + std::to_string(high) +
-                               std::string(unit) + " (got " + std::to_string(value) + ")");
-    }
-    return Status::ok();
-}
-
 } // namespace
 
 Status validateServiceCheck(const ServiceCheck &check, const ProberRegistry &probers) {
-    if (probers.find(check.kind) == nullptr) {
-        return invalidArgument("check.kind must be http, tcp, grpc or ttl (got " +
-                               quoteInput(check.kind) + ")");
-    }
     const CheckParams &p = check.params;
-    const std::int64_t interval = p.interval.count();
-    for (const Status &status : {
-             checkRange(interval, 100, 3'600'000, "check.interval_ms", "ms"),
-             checkRange(p.timeout.count(), 10, std::max<std::int64_t>(interval, 10),
-                        "check.timeout_ms (at most the interval)", "ms"),
-             checkRange(p.rise, 1, 100, "check.rise"),
-             checkRange(p.fall, 1, 100, "check.fall"),
-             checkRange(p.jitter.count(), 0, interval / 2,
-                        "check.jitter_ms (at most half the interval)", "ms"),
-             checkRange(static_cast<std::int64_t>(p.flap.maxTransitions), 0, 1000,
-                        "check.flap_max_transitions"),
-             checkRange(p.flap.window.count(), 1000, 86'400'000, "check.flap_window_ms", "ms"),
-         }) {
-        if (!status.isOk()) {
-            return status;
-        }
+    validation::HealthCheckFields fields;
+    fields.kind = check.kind;
+    fields.port = check.port;
+    fields.options = check.options;
+    fields.interval = p.interval;
+    fields.timeout = p.timeout;
+    fields.rise = p.rise;
+    fields.fall = p.fall;
+    fields.jitter = p.jitter;
+    fields.deregisterAfter = p.deregisterAfter;
+    fields.flapMaxTransitions = static_cast<std::int64_t>(p.flap.maxTransitions);
+    fields.flapWindow = p.flap.window;
+    fields.panicThreshold = check.panicThreshold;
+    if (const auto problems = validation::validateHealthCheck(fields, probers.descriptions());
+        !problems.empty()) {
+        return invalidArgument(problems.front().message);
     }
-    if (p.deregisterAfter.count() != 0 &&
-        (p.deregisterAfter < p.interval || p.deregisterAfter > hours(24 * 7))) {
-        return invalidArgument("check.deregister_after_ms must be 0 (never) or between the "
-                               "interval and 7 days (got " +
-                               std::to_string(p.deregisterAfter.count()) + ")");
-    }
-    if (!(check.panicThreshold >= 0.0 && check.panicThreshold <= 1.0)) {
-        return invalidArgument("check.panic_threshold must be a share between 0 and 1");
-    }
-    if (check.options.size() > 32) {
-        return invalidArgument("check.options may have at most 32 entries");
-    }
-    for (const auto &[name, value] : check.options) {
-        if (name.size() > 63 || value.size() > 1024) {
-            return invalidArgument("check.options: names are at most 63 and values 1024 bytes");
-        }
-    }
-    // The kind's own rules for its options, checked on a stand-in target.
+    // An extension's own rules for its options beyond its description, checked on a stand-in
+    // target.
     asio::io_context scratch;
     ProbeSpec spec{check.kind, "127.0.0.1", check.port == 0 ? std::uint16_t(1) : check.port,
                    check.options};

@@ -1,12 +1,12 @@
 #include "health/http_prober.h"
 
 #include "common/input_text.h"
+#include "validation/health_check_rules.h"
+#include "validation/http_status_range.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-
-#include <charconv>
 
 namespace aegis::health {
 
@@ -20,13 +20,34 @@ namespace {
 // Bodies beyond this are not needed to judge health; a larger one fails the probe.
 constexpr std::size_t kBodyLimit = 64 * 1024;
 
-std::optional<unsigned> parseStatus(std::string_view text) {
-    unsigned value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value < 100 || value > 599) {
-        return std::nullopt;
-    }
-    return value;
+const ExtensionDescription &httpProberDescription() {
+    static const ExtensionDescription description{
+        ExtensionKind::HealthProber,
+        "http",
+        "HTTP GET",
+        "GETs a path over HTTP/1.1; passes on a status in the expected range (429 is a warning).",
+        {
+            {.name = "path",
+             .type = ParameterType::String,
+             .defaultValue = "/",
+             .description = "the path to GET, starting with '/'",
+             .placeholder = "/healthz"},
+            {.name = "status",
+             .type = ParameterType::String,
+             .defaultValue = "200-299",
+             .description = "a code or a range of codes that pass, within 100-599",
+             .placeholder = "200-399"},
+            {.name = "body_contains",
+             .type = ParameterType::String,
+             .description = "text the response body must contain",
+             .placeholder = "ok"},
+            {.name = "header.",
+             .type = ParameterType::String,
+             .prefix = true,
+             .description = "a request header (header.Name=value)",
+             .placeholder = "Host=checkout.internal"},
+        }};
+    return description;
 }
 
 bool isStaleConnectionError(const boost::system::error_code &error) {
@@ -42,34 +63,24 @@ StatusOr<HttpProbeOptions> parseHttpProbeOptions(const ProbeSpec &spec) {
     if (spec.host.empty() || spec.port == 0) {
         return invalidArgument("http check: host and a non-zero port are required");
     }
+    if (const auto problems =
+            validation::validateProbeOptions(httpProberDescription(), spec.options);
+        !problems.empty()) {
+        return invalidArgument(problems.front().message);
+    }
     options.host = spec.host;
     options.port = spec.port;
     for (const auto &[name, value] : spec.options) {
         if (name == "path") {
-            if (value.empty() || value.front() != '/') {
-                return invalidArgument("http check: path must start with '/', got " +
-                                       quoteInput(value));
-            }
             options.path = value;
         } else if (name == "status") {
-            const auto dash = value.find('-');
-            const auto low = parseStatus(std::string_view(value).substr(0, dash));
-            const auto high = dash == std::string::npos
-                                  ? low
-                                  : parseStatus(std::string_view(value).substr(dash + 1));
-            if (!low || !high || *low > *high) {
-                return invalidArgument("http check: status must be a code or a range such as "
-                                       "'200-399' within 100-599, got " +
-                                       quoteInput(value));
-            }
-            options.statusMin = *low;
-            options.statusMax = *high;
+            const auto range = validation::parseHttpStatusRange(value);
+            options.statusMin = range->low;
+            options.statusMax = range->high;
         } else if (name == "body_contains") {
             options.bodyContains = value;
-        } else if (name.starts_with("header.") && name.size() > 7) {
+        } else if (name.starts_with("header.")) {
             options.headers[name.substr(7)] = value;
-        } else {
-            return invalidArgument("http check: unknown option " + quoteInput(name));
         }
     }
     return options;
@@ -219,7 +230,7 @@ namespace {
 
 class HttpProberFactory final : public ProberFactory {
 public:
-    std::string kind() const override { return "http"; }
+    const ExtensionDescription &describe() const override { return httpProberDescription(); }
     StatusOr<ProberPtr> create(const ProbeSpec &spec, const ProberContext &context) const override {
         auto options = parseHttpProbeOptions(spec);
         if (!options) {

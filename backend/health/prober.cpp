@@ -18,6 +18,14 @@ const ProberFactory *ProberRegistry::find(const std::string &kind) const {
     return it == m_factories.end() ? nullptr : it->second.get();
 }
 
+std::vector<const ExtensionDescription *> ProberRegistry::descriptions() const {
+    std::vector<const ExtensionDescription *> result;
+    for (const auto &[kind, factory] : m_factories) {
+        result.push_back(&factory->describe());
+    }
+    return result;
+}
+
 StatusOr<ProberPtr> ProberRegistry::create(const ProbeSpec &spec,
                                            const ProberContext &context) const {
     const ProberFactory *factory = find(spec.kind);

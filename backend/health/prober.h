@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/clock.h"
+#include "common/extension_description.h"
 #include "common/status.h"
 #include "health/health_state_machine.h"
 
@@ -12,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace aegis::health {
 
@@ -57,11 +59,15 @@ struct ProberContext {
 };
 
 // Builds probers of one kind from a ProbeSpec, rejecting invalid options with InvalidArgument
-// naming the option. Thread-safe: create() may be called from any thread.
+// naming the option (checked against describe() first, validateExtensionParameters). Thread-safe:
+// create() may be called from any thread.
 class ProberFactory {
 public:
     virtual ~ProberFactory() = default;
-    virtual std::string kind() const = 0;
+    // The kind the factory registers under (its name) and the options it takes; the same for the
+    // factory's lifetime.
+    virtual const ExtensionDescription &describe() const = 0;
+    std::string kind() const { return describe().name; }
     virtual StatusOr<ProberPtr> create(const ProbeSpec &spec,
                                        const ProberContext &context) const = 0;
 };
@@ -75,6 +81,8 @@ public:
     // AlreadyExists when the kind is taken.
     Status add(ProberFactoryPtr factory);
     const ProberFactory *find(const std::string &kind) const;
+    // Every kind's description, by kind.
+    std::vector<const ExtensionDescription *> descriptions() const;
     StatusOr<ProberPtr> create(const ProbeSpec &spec, const ProberContext &context) const;
 
 private:

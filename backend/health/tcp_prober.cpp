@@ -1,5 +1,7 @@
 #include "health/tcp_prober.h"
 
+#include "validation/health_check_rules.h"
+
 #include "common/duration.h"
 #include "common/input_text.h"
 
@@ -118,14 +120,22 @@ namespace {
 
 class TcpProberFactory final : public ProberFactory {
 public:
-    std::string kind() const override { return "tcp"; }
+    const ExtensionDescription &describe() const override {
+        static const ExtensionDescription description{
+            ExtensionKind::HealthProber,
+            "tcp",
+            "TCP connect",
+            "Passes when a TCP connection to the instance's port opens in time.",
+            {}};
+        return description;
+    }
     StatusOr<ProberPtr> create(const ProbeSpec &spec, const ProberContext &context) const override {
         if (spec.host.empty() || spec.port == 0) {
             return invalidArgument("tcp check: host and a non-zero port are required");
         }
-        if (!spec.options.empty()) {
-            return invalidArgument("tcp check: unknown option " +
-                                   quoteInput(spec.options.begin()->first));
+        if (const auto problems = validation::validateProbeOptions(describe(), spec.options);
+            !problems.empty()) {
+            return invalidArgument(problems.front().message);
         }
         return ProberPtr(std::make_shared<TcpProber>(context.executor, spec.host, spec.port));
     }

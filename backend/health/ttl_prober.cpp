@@ -1,6 +1,7 @@
 #include "health/ttl_prober.h"
 
 #include "common/duration.h"
+#include "validation/health_check_rules.h"
 
 namespace aegis::health {
 
@@ -39,19 +40,28 @@ namespace {
 
 class TtlProberFactory final : public ProberFactory {
 public:
-    std::string kind() const override { return "ttl"; }
+    const ExtensionDescription &describe() const override {
+        static const ExtensionDescription description{
+            ExtensionKind::HealthProber,
+            "ttl",
+            "TTL (reported)",
+            "Does not probe: the instance reports its own status, and silence longer than the TTL "
+            "counts as critical.",
+            {
+                {.name = "ttl",
+                 .type = ParameterType::Duration,
+                 .required = true,
+                 .description = "how long an instance may stay silent before it counts as critical",
+                 .placeholder = "30s"},
+            }};
+        return description;
+    }
     StatusOr<ProberPtr> create(const ProbeSpec &spec, const ProberContext &context) const override {
-        auto ttlOption = spec.options.find("ttl");
-        if (ttlOption == spec.options.end() || spec.options.size() != 1) {
-            return invalidArgument("ttl check: exactly one option, ttl, is required");
+        if (const auto problems = validation::validateProbeOptions(describe(), spec.options);
+            !problems.empty()) {
+            return invalidArgument(problems.front().message);
         }
-        auto ttl = parseDuration(ttlOption->second, "ttl");
-        if (!ttl) {
-            return ttl.status();
-        }
-        if (ttl->count() <= 0) {
-            return invalidArgument("ttl check: ttl must be positive");
-        }
+        const auto ttl = parseDuration(spec.options.at("ttl"), "ttl");
         return ProberPtr(std::make_shared<TtlProber>(*ttl, context.clock));
     }
 };

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/extension_description.h"
 #include "common/status.h"
 #include "rollout/color.h"
 
@@ -38,7 +39,10 @@ using DriverState = std::string;
 class DeployDriver {
 public:
     virtual ~DeployDriver() = default;
-    virtual std::string_view name() const = 0;
+    // The name the driver registers under and the parameters it takes; the same for the driver's
+    // lifetime. validate() checks the parameters against it first (validateExtensionParameters).
+    virtual const ExtensionDescription &describe() const = 0;
+    std::string_view name() const { return describe().name; }
 
     // Checks parameters before a rollout starts: INVALID_ARGUMENT naming the parameter and what
     // is expected.

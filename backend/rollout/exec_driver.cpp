@@ -7,6 +7,7 @@
 #include "rollout/callback_queue.h"
 #include "rollout/command_line.h"
 #include "rollout/process_spawn.h"
+#include "validation/extension_parameters.h"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -80,6 +81,33 @@ StatusOr<std::vector<std::string>> hookCommand(const std::string &line, std::str
     return argv;
 }
 
+const ExtensionDescription &execDriverDescription() {
+    static const ExtensionDescription description{
+        ExtensionKind::DeployDriver,
+        "exec",
+        "Operator hooks",
+        "Operator hooks deploy and remove each version (systemd, kubectl, ansible); aegisd waits "
+        "for the instances to register.",
+        {
+            {.name = "provision",
+             .type = ParameterType::Command,
+             .required = true,
+             .description = "the hook that deploys the version; placeholders {service}, {version}, "
+                            "{color}, {replicas}, {rollout_id}",
+             .placeholder = "/usr/local/bin/deploy {service} {version} {color}"},
+            {.name = "teardown",
+             .type = ParameterType::Command,
+             .description = "the hook that removes a version (none: nothing to remove)",
+             .placeholder = "/usr/local/bin/undeploy {service} {color}"},
+            {.name = "timeout",
+             .type = ParameterType::Duration,
+             .defaultValue = "5m",
+             .description = "how long a hook may run before it is stopped and counts as failed",
+             .placeholder = "5m"},
+        }};
+    return description;
+}
+
 StatusOr<ExecSpec> parseSpec(const DeployTarget &target) {
     if (Status s = registry::Registry::validateServiceName(target.service, "service"); !s.isOk()) {
         return s;
@@ -88,12 +116,14 @@ StatusOr<ExecSpec> parseSpec(const DeployTarget &target) {
         return invalidArgument("replicas: must be at least 1 (got " +
                                std::to_string(target.replicas) + ")");
     }
+    if (Status s = validation::validateExtensionParameters(execDriverDescription(), target.params);
+        !s.isOk()) {
+        return s;
+    }
     ExecSpec spec;
-    bool hasProvision = false;
     for (const auto &[key, value] : target.params) {
         if (key == "provision") {
             spec.provision = value;
-            hasProvision = true;
         } else if (key == "teardown") {
             spec.teardown = value;
         } else if (key == "timeout") {
@@ -105,14 +135,7 @@ StatusOr<ExecSpec> parseSpec(const DeployTarget &target) {
                 return invalidArgument("timeout: must be positive (got " + quoteInput(value) + ")");
             }
             spec.timeout = *timeout;
-        } else {
-            return invalidArgument("unknown parameter '" + key +
-                                   "' (the exec driver takes provision, teardown and timeout)");
         }
-    }
-    if (!hasProvision) {
-        return invalidArgument("provision: required (the hook that deploys the version, e.g. "
-                               "\"/usr/local/bin/deploy {service} {version} {color}\")");
     }
     if (auto argv = hookCommand(spec.provision, "provision", target); !argv) {
         return argv.status();
@@ -417,6 +440,10 @@ ExecDriver::ExecDriver(asio::any_io_executor executor)
 
 ExecDriver::~ExecDriver() {
     m_core->detach();
+}
+
+const ExtensionDescription &ExecDriver::description() {
+    return execDriverDescription();
 }
 
 Status ExecDriver::validate(const DeployTarget &target) const {

@@ -31,7 +31,9 @@ public:
     ExecDriver(const ExecDriver &) = delete;
     ExecDriver &operator=(const ExecDriver &) = delete;
 
-    std::string_view name() const override { return "exec"; }
+    // What describe() returns, also without an instance.
+    static const ExtensionDescription &description();
+    const ExtensionDescription &describe() const override { return description(); }
     Status validate(const DeployTarget &target) const override;
     void provision(const DeployTarget &target, const DriverState &previous, LogSink log,
                    std::function<void(StatusOr<DriverState>)> done) override;

@@ -18,6 +18,22 @@ Status ExtensionRegistry::addRouter(TrafficRouterPtr router) {
     return Status::ok();
 }
 
+Status ExtensionRegistry::setDefaultDriver(std::string_view name) {
+    if (driver(name) == nullptr) {
+        return notFound("deploy driver '" + std::string(name) + "' is not registered");
+    }
+    m_defaultDriver = std::string(name);
+    return Status::ok();
+}
+
+Status ExtensionRegistry::setDefaultRouter(std::string_view name) {
+    if (router(name) == nullptr) {
+        return notFound("traffic router '" + std::string(name) + "' is not registered");
+    }
+    m_defaultRouter = std::string(name);
+    return Status::ok();
+}
+
 DeployDriver *ExtensionRegistry::driver(std::string_view name) const {
     auto it = m_drivers.find(name);
     return it == m_drivers.end() ? nullptr : it->second.get();
@@ -42,6 +58,17 @@ std::vector<std::string> ExtensionRegistry::routerNames() const {
         names.push_back(name);
     }
     return names;
+}
+
+std::vector<const ExtensionDescription *> ExtensionRegistry::descriptions() const {
+    std::vector<const ExtensionDescription *> result;
+    for (const auto &[name, driver] : m_drivers) {
+        result.push_back(&driver->describe());
+    }
+    for (const auto &[name, router] : m_routers) {
+        result.push_back(&router->describe());
+    }
+    return result;
 }
 
 void ExtensionRegistry::detachDrivers() {

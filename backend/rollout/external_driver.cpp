@@ -1,6 +1,7 @@
 #include "rollout/external_driver.h"
 
 #include "common/logging.h"
+#include "validation/extension_parameters.h"
 
 namespace aegis::rollout {
 
@@ -11,19 +12,27 @@ ExternalDriver::~ExternalDriver() {
     m_callbacks.flush();
 }
 
+const ExtensionDescription &ExternalDriver::description() {
+    static const ExtensionDescription description{
+        ExtensionKind::DeployDriver,
+        "external",
+        "Deployed elsewhere",
+        "Someone else deploys (a CD pipeline); aegisd waits for the instances to register.",
+        {
+            {.name = "note",
+             .type = ParameterType::String,
+             .description = "a remark for the rollout log: who deploys",
+             .placeholder = "deployed by the CD pipeline"},
+        }};
+    return description;
+}
+
 Status ExternalDriver::validate(const DeployTarget &target) const {
     if (target.replicas < 1) {
         return invalidArgument("replicas: must be at least 1 (got " +
                                std::to_string(target.replicas) + ")");
     }
-    for (const auto &[key, value] : target.params) {
-        if (key != "note") {
-            return invalidArgument("unknown parameter '" + key +
-                                   "' (the external driver takes only 'note': someone else "
-                                   "deploys, so there is nothing to configure)");
-        }
-    }
-    return Status::ok();
+    return validation::validateExtensionParameters(describe(), target.params);
 }
 
 void ExternalDriver::provision(const DeployTarget &target, const DriverState &, LogSink sink,

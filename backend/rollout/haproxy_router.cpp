@@ -1,6 +1,7 @@
 #include "rollout/haproxy_router.h"
 
 #include "common/duration.h"
+#include "validation/extension_parameters.h"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -393,18 +394,56 @@ private:
     std::function<void(Status)> m_done;
 };
 
+const ExtensionDescription &haproxyRouterDescription() {
+    static const ExtensionDescription description{
+        ExtensionKind::TrafficRouter,
+        "haproxy",
+        "HAProxy",
+        "Sets the weights of a backend's servers through HAProxy's runtime API, without reloads.",
+        {
+            {.name = std::string(kSocket),
+             .type = ParameterType::String,
+             .required = true,
+             .description =
+                 "the absolute path or host:port of a `stats socket ... level admin` of HAProxy",
+             .placeholder = "/run/haproxy/admin.sock"},
+            {.name = std::string(kBackend),
+             .type = ParameterType::String,
+             .required = true,
+             .description = "the HAProxy backend holding both colours' servers",
+             .placeholder = "checkout"},
+            {.name = std::string(kBlueServers),
+             .type = ParameterType::StringList,
+             .required = true,
+             .description = "the comma-separated names of the blue servers in the backend",
+             .placeholder = "blue1,blue2"},
+            {.name = std::string(kGreenServers),
+             .type = ParameterType::StringList,
+             .required = true,
+             .description = "the comma-separated names of the green servers in the backend",
+             .placeholder = "green1,green2"},
+            {.name = std::string(kBindAddresses),
+             .type = ParameterType::Boolean,
+             .defaultValue = "false",
+             .description =
+                 "point a colour's servers at its registered instances before giving it traffic",
+             .placeholder = "false"},
+            {.name = std::string(kTimeout),
+             .type = ParameterType::Duration,
+             .defaultValue = "2s",
+             .description = "how long each exchange with the runtime API may take",
+             .placeholder = "2s"},
+        }};
+    return description;
+}
+
 } // namespace
 
 StatusOr<HaproxyRouteParams>
 parseHaproxyRouteParams(const std::map<std::string, std::string> &params) {
-    static constexpr std::string_view kKnown[] = {kSocket,       kBackend,       kBlueServers,
-                                                  kGreenServers, kBindAddresses, kTimeout};
-    for (const auto &[name, value] : params) {
-        if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown)) {
-            return invalidArgument("haproxy router: unknown parameter '" + name +
-                                   "' (known: socket, backend, blue_servers, green_servers, "
-                                   "bind_addresses, timeout)");
-        }
+    if (Status status = validation::validateExtensionParameters(haproxyRouterDescription(), params);
+        !status.isOk()) {
+        return status;
     }
     const auto required = [&](std::string_view name) -> const std::string * {
         const auto it = params.find(std::string(name));
@@ -460,10 +499,6 @@ parseHaproxyRouteParams(const std::map<std::string, std::string> &params) {
     }
 
     if (const auto it = params.find(std::string(kBindAddresses)); it != params.end()) {
-        if (it->second != "true" && it->second != "false") {
-            return invalidArgument(parameterError(
-                kBindAddresses, "must be 'true' or 'false', got '" + it->second + "'"));
-        }
         parsed.bindAddresses = it->second == "true";
     }
 
@@ -490,6 +525,10 @@ int haproxyServerWeight(int sharePercent, int servers) {
 
 HaproxyRouter::HaproxyRouter(asio::any_io_executor executor)
     : m_executor(std::move(executor)) {}
+
+const ExtensionDescription &HaproxyRouter::description() {
+    return haproxyRouterDescription();
+}
 
 Status HaproxyRouter::validate(const std::map<std::string, std::string> &params) const {
     return parseHaproxyRouteParams(params).status();

@@ -7,6 +7,7 @@
 #include "rollout/callback_queue.h"
 #include "rollout/command_line.h"
 #include "rollout/process_spawn.h"
+#include "validation/extension_parameters.h"
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -102,6 +103,38 @@ std::string searchPathFor(const std::map<std::string, std::string> &env) {
     return path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
 }
 
+const ExtensionDescription &processDriverDescription() {
+    static const ExtensionDescription description{
+        ExtensionKind::DeployDriver,
+        "process",
+        "Local processes",
+        "aegisd starts and supervises the instances as local processes, restarting any that exit.",
+        {
+            {.name = "command",
+             .type = ParameterType::Command,
+             .required = true,
+             .description = "the program to run and its arguments; placeholders {service}, "
+                            "{version}, {color}, {port}, {index}, {instance_id}",
+             .placeholder = "/usr/bin/server --port {port}"},
+            {.name = "grace_period",
+             .type = ParameterType::Duration,
+             .defaultValue = "10s",
+             .description = "how long a process may take to exit after SIGTERM before it is killed",
+             .placeholder = "10s"},
+            {.name = "working_dir",
+             .type = ParameterType::String,
+             .description = "the absolute directory the processes start in (placeholders allowed)",
+             .placeholder = "/srv/{service}"},
+            {.name = "env.",
+             .type = ParameterType::String,
+             .prefix = true,
+             .description = "an environment variable of the processes (env.NAME=value; AEGIS_ "
+                            "names are set by the driver)",
+             .placeholder = "LOG_LEVEL=info"},
+        }};
+    return description;
+}
+
 // Parses and checks the parameters; the placeholders and the program are checked with the values
 // of instance 1.
 StatusOr<ProcessSpec> parseSpec(const DeployTarget &target) {
@@ -115,6 +148,11 @@ StatusOr<ProcessSpec> parseSpec(const DeployTarget &target) {
         return invalidArgument("replicas: must be 1 to " + std::to_string(kMaxReplicas) +
                                " for the process driver (got " + std::to_string(target.replicas) +
                                ")");
+    }
+    if (Status s =
+            validation::validateExtensionParameters(processDriverDescription(), target.params);
+        !s.isOk()) {
+        return s;
     }
     ProcessSpec spec;
     std::optional<std::string> commandLine;
@@ -140,15 +178,7 @@ StatusOr<ProcessSpec> parseSpec(const DeployTarget &target) {
                 return invalidArgument(key + ": AEGIS_ variables are set by the driver");
             }
             spec.env[name] = value;
-        } else {
-            return invalidArgument("unknown parameter '" + key +
-                                   "' (the process driver takes command, grace_period, "
-                                   "working_dir and env.NAME)");
         }
-    }
-    if (!commandLine) {
-        return invalidArgument("command: required (the program to run and its arguments, e.g. "
-                               "\"/usr/bin/server --port {port}\")");
     }
     auto argv = splitCommandLine(*commandLine, "command");
     if (!argv) {
@@ -999,6 +1029,10 @@ ProcessDriver::ProcessDriver(asio::any_io_executor executor, ProcessDriverOption
 
 ProcessDriver::~ProcessDriver() {
     m_core->detach();
+}
+
+const ExtensionDescription &ProcessDriver::description() {
+    return processDriverDescription();
 }
 
 Status ProcessDriver::validate(const DeployTarget &target) const {

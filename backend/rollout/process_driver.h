@@ -86,7 +86,9 @@ public:
     ProcessDriver(const ProcessDriver &) = delete;
     ProcessDriver &operator=(const ProcessDriver &) = delete;
 
-    std::string_view name() const override { return "process"; }
+    // What describe() returns, also without an instance.
+    static const ExtensionDescription &description();
+    const ExtensionDescription &describe() const override { return description(); }
     Status validate(const DeployTarget &target) const override;
     void provision(const DeployTarget &target, const DriverState &previous, LogSink log,
                    std::function<void(StatusOr<DriverState>)> done) override;

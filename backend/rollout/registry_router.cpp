@@ -1,21 +1,29 @@
 #include "rollout/registry_router.h"
 
+#include "validation/extension_parameters.h"
+
 #include <boost/asio/post.hpp>
 
 namespace aegis::rollout {
-namespace {} // namespace
 
 RegistryRouter::RegistryRouter(registry::Registry &registry, boost::asio::any_io_executor executor)
     : m_registry(registry)
     , m_executor(std::move(executor)) {}
 
+const ExtensionDescription &RegistryRouter::description() {
+    // Splits follow the "color" label, the one the rollout's gates and checks read too, so there
+    // is nothing to configure.
+    static const ExtensionDescription description{
+        ExtensionKind::TrafficRouter,
+        "registry",
+        "Discovery",
+        "Discovery carries the split as a traffic policy on the colour label; clients follow it.",
+        {}};
+    return description;
+}
+
 Status RegistryRouter::validate(const std::map<std::string, std::string> &params) const {
-    // Splits follow the "color" label, the one the rollout's gates and checks read too.
-    if (!params.empty()) {
-        return invalidArgument("router_params." + params.begin()->first +
-                               ": the registry router takes no parameters");
-    }
-    return Status::ok();
+    return validation::validateExtensionParameters(describe(), params);
 }
 
 void RegistryRouter::apply(const RouteRequest &request, std::function<void(Status)> done) {

@@ -15,7 +15,9 @@ public:
     // Completions run on `executor`.
     RegistryRouter(registry::Registry &registry, boost::asio::any_io_executor executor);
 
-    std::string_view name() const override { return "registry"; }
+    // What describe() returns, also without an instance.
+    static const ExtensionDescription &description();
+    const ExtensionDescription &describe() const override { return description(); }
     Status validate(const std::map<std::string, std::string> &params) const override;
     void apply(const RouteRequest &request, std::function<void(Status)> done) override;
     void current(const RouteRequest &request,

@@ -1198,13 +1198,13 @@ void RolloutController::startRollout(RolloutSpec spec, Actor actor,
         }
         const Release &release = state.release;
         if (spec.driver.empty()) {
-            spec.driver = release.driver.empty() ? "process" : release.driver;
+            spec.driver = release.driver.empty() ? m_extensions.defaultDriver() : release.driver;
             if (spec.driverParams.empty() && spec.driver == release.driver) {
                 spec.driverParams = release.driverParams;
             }
         }
         if (spec.router.empty()) {
-            spec.router = release.router.empty() ? "registry" : release.router;
+            spec.router = release.router.empty() ? m_extensions.defaultRouter() : release.router;
             if (spec.routerParams.empty() && spec.router == release.router) {
                 spec.routerParams = release.routerParams;
             }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/extension_description.h"
 #include "common/status.h"
 #include "rollout/color.h"
 
@@ -53,7 +54,10 @@ struct RouteRequest {
 class TrafficRouter {
 public:
     virtual ~TrafficRouter() = default;
-    virtual std::string_view name() const = 0;
+    // The name the router registers under and the parameters it takes; the same for the router's
+    // lifetime. validate() checks the parameters against it first (validateExtensionParameters).
+    virtual const ExtensionDescription &describe() const = 0;
+    std::string_view name() const { return describe().name; }
 
     // Checks parameters before a rollout starts: INVALID_ARGUMENT naming the parameter.
     virtual Status validate(const std::map<std::string, std::string> &params) const = 0;

@@ -41,6 +41,7 @@ private slots:
     void auditListFilters();
     void auditListFollowsPages();
     void logLevel();
+    void extensionsList();
     void auditWatch();
     void usageErrors_data();
     void usageErrors();
@@ -324,6 +325,58 @@ void TestAegisctl::logLevel() {
     }));
 }
 
+void TestAegisctl::extensionsList() {
+    // Every embedded extension, by kind and name, with its parameters and their defaults.
+    const auto table = ctl({"extensions", "list"});
+    CHECK_EXIT(table, 0);
+    const auto rows = lines(table.out);
+    QVERIFY2(rows.size() == 10, table.out.c_str());
+    QVERIFY(rows[0].starts_with("KIND"));
+    const auto rowOf = [&](const std::string &kind, const std::string &name) {
+        for (const auto &row : rows) {
+            if (row.starts_with(kind + " ") && row.find(" " + name + " ") != std::string::npos) {
+                return row;
+            }
+        }
+        return std::string();
+    };
+    for (const auto &name : {"process", "exec", "external"}) {
+        QVERIFY2(!rowOf("driver", name).empty(), name);
+    }
+    QVERIFY(rowOf("driver", "process").find("command (required)") != std::string::npos);
+    QVERIFY(rowOf("driver", "process").find("grace_period=10s") != std::string::npos);
+    QVERIFY(rowOf("driver", "process").find("env.NAME") != std::string::npos);
+    QVERIFY(rowOf("router", "registry").ends_with("-"));
+    QVERIFY(rowOf("router", "haproxy").find("socket (required)") != std::string::npos);
+    for (const auto &name : {"http", "tcp", "grpc", "ttl"}) {
+        QVERIFY2(!rowOf("prober", name).empty(), name);
+    }
+
+    // --kind narrows it; JSON carries the typed parameters; a viewer may read it.
+    const std::string viewer = createToken("extensions-viewer", "viewer");
+    const auto routers = ctlJson({"extensions", "list", "--kind", "router"}, viewer);
+    QVERIFY(routers.is_object());
+    const auto &extensions = routers.at("extensions");
+    QCOMPARE(extensions.size(), std::size_t(2));
+    QCOMPARE(extensions[0].at("name").get<std::string>(), std::string("haproxy"));
+    QCOMPARE(extensions[0].at("kind").get<std::string>(),
+             std::string("EXTENSION_KIND_TRAFFIC_ROUTER"));
+    QCOMPARE(extensions[1].at("name").get<std::string>(), std::string("registry"));
+    bool sawTimeout = false;
+    for (const auto &parameter : extensions[0].at("parameters")) {
+        if (parameter.at("name") == "timeout") {
+            sawTimeout = true;
+            QCOMPARE(parameter.at("type").get<std::string>(),
+                     std::string("PARAMETER_TYPE_DURATION"));
+            QCOMPARE(parameter.at("defaultValue").get<std::string>(), std::string("2s"));
+        }
+    }
+    QVERIFY(sawTimeout);
+    // The router a spec without one gets.
+    QVERIFY(!extensions[0].value("isDefault", false));
+    QVERIFY(extensions[1].value("isDefault", false));
+}
+
 void TestAegisctl::auditWatch() {
     // The watch ends after its first record; mutations go on until it has seen one, because
     // there is no telling from outside when its stream is established.
@@ -375,6 +428,8 @@ void TestAegisctl::usageErrors_data() {
     QTest::newRow("bad limit") << QStringList{"audit", "list", "--limit", "0"} << "--limit";
     QTest::newRow("non-numeric limit") << QStringList{"audit", "list", "--limit", "ten"} << "limit";
     QTest::newRow("bad log level") << QStringList{"log-level", "loud"} << "LEVEL";
+    QTest::newRow("bad extension kind")
+        << QStringList{"extensions", "list", "--kind", "notifier"} << "--kind";
 }
 
 void TestAegisctl::usageErrors() {
@@ -396,6 +451,7 @@ void TestAegisctl::helpForEveryCommand_data() {
     QTest::newRow("audit list") << QStringList{"audit", "list", "--help"} << "--limit";
     QTest::newRow("audit watch") << QStringList{"audit", "watch", "--help"} << "--count";
     QTest::newRow("log-level") << QStringList{"log-level", "--help"} << "LEVEL";
+    QTest::newRow("extensions list") << QStringList{"extensions", "list", "--help"} << "--kind";
     // A token on the command line is readable by every user in the process list.
     QTest::newRow("token advice") << QStringList{"--help"}
                                   << "never pass a secret on the command line";

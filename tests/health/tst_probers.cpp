@@ -108,6 +108,26 @@ private slots:
         QCOMPARE(m_registry.add(makeHttpProberFactory()).code(), StatusCode::AlreadyExists);
     }
 
+    // Each kind describes itself; its options are refused by that description, naming the known.
+    void kindsDescribeTheirOptions() {
+        std::vector<std::string> kinds;
+        for (const ExtensionDescription *description : m_registry.descriptions()) {
+            QCOMPARE(description->kind, ExtensionKind::HealthProber);
+            QVERIFY(m_registry.find(description->name) != nullptr);
+            QCOMPARE(m_registry.find(description->name)->kind(), description->name);
+            kinds.push_back(description->name);
+            const auto refused = make(description->name, 80, {{"no_such_option", "1"}});
+            QCOMPARE(refused.status().code(), StatusCode::InvalidArgument);
+            QVERIFY2(refused.status().message().find("unknown option 'no_such_option'") !=
+                         std::string::npos,
+                     refused.status().message().c_str());
+        }
+        QCOMPARE(kinds, (std::vector<std::string>{"grpc", "http", "tcp", "ttl"}));
+        const auto missingTtl = make("ttl", 0);
+        QVERIFY2(missingTtl.status().message().starts_with("ttl check: ttl: required"),
+                 missingTtl.status().message().c_str());
+    }
+
     void httpStatuses_data() {
         QTest::addColumn<unsigned>("serverStatus");
         QTest::addColumn<QString>("expected");

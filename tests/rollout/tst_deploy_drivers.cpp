@@ -5,7 +5,9 @@
 #include "../sample/child_process.h"
 #include "poll_until.h"
 #include "rollout/exec_driver.h"
+#include "rollout/extension_registry.h"
 #include "rollout/external_driver.h"
+#include "rollout/haproxy_router.h"
 #include "rollout/process_driver.h"
 #include "rollout/process_spawn.h"
 
@@ -266,6 +268,66 @@ private slots:
             }
         }
         m_dir.reset();
+    }
+
+    // Each driver (and the haproxy router) describes its name and parameters, registers under
+    // that name, and refuses parameters by that description: the unknown ones naming the known.
+    void extensionsDescribeWhatTheyValidate() {
+        IoThreads io;
+        const auto process = std::make_shared<ProcessDriver>(io.executor(), options());
+        const auto exec = std::make_shared<ExecDriver>(io.executor());
+        const auto external = std::make_shared<ExternalDriver>(io.executor());
+        const auto haproxy = std::make_shared<HaproxyRouter>(io.executor());
+        ExtensionRegistry registry;
+        for (const DeployDriverPtr &driver :
+             std::vector<DeployDriverPtr>{process, exec, external}) {
+            const ExtensionDescription &description = driver->describe();
+            QCOMPARE(description.kind, ExtensionKind::DeployDriver);
+            QVERIFY(!description.displayName.empty() && !description.description.empty());
+            QVERIFY(registry.addDriver(driver).isOk());
+            QCOMPARE(registry.driver(description.name), driver.get());
+            QCOMPARE(driver->name(), std::string_view(description.name));
+
+            DeployTarget target = processTarget("/bin/true");
+            target.params = {{"no_such_parameter", "1"}};
+            const Status unknown = driver->validate(target);
+            QCOMPARE(unknown.code(), StatusCode::InvalidArgument);
+            for (const ExtensionParameter &parameter : description.parameters) {
+                QVERIFY2(unknown.message().find(parameter.name) != std::string::npos,
+                         unknown.message().c_str());
+            }
+            target.params = {};
+            for (const ExtensionParameter &parameter : description.parameters) {
+                if (parameter.required) {
+                    const Status missing = driver->validate(target);
+                    QVERIFY2(missing.message().starts_with(parameter.name + ": required"),
+                             missing.message().c_str());
+                }
+            }
+        }
+        QVERIFY(registry.addRouter(haproxy).isOk());
+        QCOMPARE(haproxy->describe().kind, ExtensionKind::TrafficRouter);
+        QCOMPARE(registry.router("haproxy"), haproxy.get());
+        QCOMPARE(registry.addDriver(std::make_shared<ExecDriver>(io.executor())).code(),
+                 StatusCode::AlreadyExists);
+        const Status bindAddresses = haproxy->validate({{"socket", "/run/haproxy.sock"},
+                                                        {"backend", "app"},
+                                                        {"blue_servers", "b1"},
+                                                        {"green_servers", "g1"},
+                                                        {"bind_addresses", "yes"}});
+        QVERIFY2(bindAddresses.message().starts_with("bind_addresses: must be 'true' or 'false'"),
+                 bindAddresses.message().c_str());
+
+        // The defaults the controller falls back to are registered names, and every description
+        // is listed, drivers first.
+        QCOMPARE(registry.setDefaultDriver("kubernetes").code(), StatusCode::NotFound);
+        QVERIFY(registry.setDefaultDriver("process").isOk());
+        QCOMPARE(registry.defaultDriver(), std::string("process"));
+        std::vector<std::string> listed;
+        for (const ExtensionDescription *description : registry.descriptions()) {
+            listed.push_back(description->name);
+        }
+        QCOMPARE(listed, (std::vector<std::string>{"exec", "external", "process", "haproxy"}));
     }
 
     void processRejectsBadParameters() {

@@ -34,7 +34,11 @@ public:
         : m_registry(registry)
         , m_io(io) {}
 
-    std::string_view name() const override { return "fake"; }
+    const ExtensionDescription &describe() const override {
+        static const ExtensionDescription description{
+            ExtensionKind::DeployDriver, "fake", "", "", {}};
+        return description;
+    }
     Status validate(const DeployTarget &target) const override {
         if (target.params.count("bad") != 0) {
             return invalidArgument("driver_params.bad is not accepted");
@@ -129,7 +133,11 @@ class RecordingRouter final : public TrafficRouter {
 public:
     explicit RecordingRouter(boost::asio::io_context &io)
         : m_io(io) {}
-    std::string_view name() const override { return "recording"; }
+    const ExtensionDescription &describe() const override {
+        static const ExtensionDescription description{
+            ExtensionKind::TrafficRouter, "recording", "", "", {}};
+        return description;
+    }
     Status validate(const std::map<std::string, std::string> &) const override {
         return Status::ok();
     }
