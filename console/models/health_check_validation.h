@@ -17,18 +17,17 @@ struct HealthCheckProblem {
     friend bool operator==(const HealthCheckProblem &, const HealthCheckProblem &) = default;
 };
 
-// The checks aegisd itself makes of an UpdateHealthCheck (aegis.v1.HealthCheck's documented
-// limits and each kind's options), made before sending so the editor can point at the field.
-// Empty when the daemon would accept it as far as the console can tell.
-QList<HealthCheckProblem> validateHealthCheck(const HealthCheckSpec &spec);
+// The checks aegisd itself makes of an UpdateHealthCheck, with the daemon's own rules and words
+// (validation::validateHealthCheck, which aegisd runs too): aegis.v1.HealthCheck's documented
+// limits and the options of its kind as `probers` (ListExtensions) describe them. Made before
+// sending so the editor can point at the field. Empty when the daemon would accept it.
+QList<HealthCheckProblem> validateHealthCheck(const HealthCheckSpec &spec,
+                                              const QList<ExtensionDescription> &probers);
 
 // A duration as operators type it ("500ms", "10s", "1m30s"), parsed like the daemon parses them;
 // nullopt when it is not one. Empty text is nullopt too.
 std::optional<qint64> parseDurationText(const QString &text);
 // The shortest exact form of `milliseconds`: 90000 -> "1m30s".
 QString durationText(qint64 milliseconds);
-
-// The kinds of check aegisd knows, as UpdateHealthCheck names them.
-QStringList healthCheckKinds();
 
 } // namespace aegis::console

@@ -27,14 +27,6 @@ bool isVersion(const QString &version) {
 
 } // namespace
 
-QStringList rolloutDriverNames() {
-    return {QStringLiteral("process"), QStringLiteral("exec"), QStringLiteral("external")};
-}
-
-QStringList rolloutRouterNames() {
-    return {QStringLiteral("registry"), QStringLiteral("haproxy")};
-}
-
 QList<RolloutSpecProblem> validateRolloutSpec(const RolloutSpec &spec) {
     QList<RolloutSpecProblem> problems;
     const auto add = [&problems](const char *field, const QString &message) {
@@ -92,14 +84,6 @@ QList<RolloutSpecProblem> validateRolloutSpec(const RolloutSpec &spec) {
     }
     if (spec.description.toUtf8().size() > 1024) {
         add("description", tr("Description must be at most 1024 bytes"));
-    }
-    if (!spec.driver.isEmpty() && !rolloutDriverNames().contains(spec.driver)) {
-        add("driver",
-            tr("Driver must be one of %1").arg(rolloutDriverNames().join(QStringLiteral(", "))));
-    }
-    if (!spec.router.isEmpty() && !rolloutRouterNames().contains(spec.router)) {
-        add("router",
-            tr("Router must be one of %1").arg(rolloutRouterNames().join(QStringLiteral(", "))));
     }
     for (const auto &[field, params] : {std::pair{"driver_params", &spec.driverParams},
                                         std::pair{"router_params", &spec.routerParams}}) {

@@ -20,7 +20,8 @@ struct RolloutSpecProblem {
 
 // The checks StartRollout makes of a spec before the driver and router see their parameters
 // (aegis.v1.RolloutSpec's documented limits), made before sending so the dialog can point at the
-// field. Empty when the daemon would accept it as far as the console can tell.
+// field. Empty when the daemon would accept it as far as the console can tell. Which drivers and
+// routers exist, and their parameters, the daemon tells (ListExtensions).
 QList<RolloutSpecProblem> validateRolloutSpec(const RolloutSpec &spec);
 
 // The spec field an INVALID_ARGUMENT message of StartRollout names ("spec.steps[1].weight must
@@ -34,9 +35,5 @@ std::optional<QMap<QString, QString>> parseParameterLines(const QString &text,
                                                           QString *error = nullptr);
 // The other way round, one "key=value" per line, by key.
 QString parameterLines(const QMap<QString, QString> &params);
-
-// The deploy drivers and traffic routers aegisd registers by name.
-QStringList rolloutDriverNames();
-QStringList rolloutRouterNames();
 
 } // namespace aegis::console

@@ -60,6 +60,9 @@ ApiClient::ApiClient(ApiClientOptions options, QObject *parent)
     m_pool.setExpiryTimeout(30000);
     m_probeTimer.setSingleShot(true);
     connect(&m_probeTimer, &QTimer::timeout, this, &ApiClient::probe);
+    // Connected first, so the catalog is kept before anyone else hears of it.
+    connect(this, &ApiClient::extensionsReceived, this,
+            [this](quint64, const ExtensionCatalog &catalog) { m_extensions = catalog; });
 }
 
 ApiClient::~ApiClient() {
@@ -89,6 +92,7 @@ void ApiClient::connectTo(const ConnectionSettings &settings) {
     m_settings = settings;
     m_hub->configure(settings);
     m_lastStatus.reset();
+    m_extensions.reset();
     m_probeInFlight = false;
     m_backoff.reset();
     emit connectionChanged(settings);
@@ -469,6 +473,12 @@ quint64 ApiClient::listHealthHistory(const QString &service, const QString &inst
 quint64 ApiClient::whoAmI() {
     return callUnary(v1::WhoAmIRequest{}, &v1::AuthService::Stub::WhoAmI, responseFromProto,
                      &ApiClient::identityReceived, &ApiClient::identityFailed);
+}
+
+quint64 ApiClient::listExtensions() {
+    return callUnary(v1::ListExtensionsRequest{}, &v1::SystemService::Stub::ListExtensions,
+                     responseFromProto, &ApiClient::extensionsReceived,
+                     &ApiClient::extensionsFailed);
 }
 
 quint64 ApiClient::listConfigNamespaces() {

@@ -111,6 +111,10 @@ public:
     // Who the console's token belongs to, and its role; answered by identityReceived or
     // identityFailed.
     quint64 whoAmI();
+    // The daemon's drivers, routers and probers; answered by extensionsReceived (or
+    // extensionsFailed), and kept as extensions() until the connection changes.
+    quint64 listExtensions();
+    const std::optional<ExtensionCatalog> &extensions() const { return m_extensions; }
 
     // Config center. Every call below is answered by its own signal or by configCallFailed with
     // the returned id. Secrets arrive masked for viewers (the daemon masks them).
@@ -209,6 +213,8 @@ signals:
 
     void identityReceived(quint64 requestId, const aegis::console::CallerIdentity &identity);
     void identityFailed(quint64 requestId, const aegis::console::CallError &error);
+    void extensionsReceived(quint64 requestId, const aegis::console::ExtensionCatalog &catalog);
+    void extensionsFailed(quint64 requestId, const aegis::console::CallError &error);
     void configNamespacesReceived(quint64 requestId,
                                   const aegis::console::ConfigNamespaceList &namespaces);
     void configItemsReceived(quint64 requestId, const aegis::console::ConfigItemPage &page);
@@ -288,6 +294,7 @@ private:
     ConnectionState m_state = ConnectionState::Disconnected;
     QString m_stateReason;
     std::optional<DaemonStatus> m_lastStatus;
+    std::optional<ExtensionCatalog> m_extensions;
     std::chrono::milliseconds m_retryDelay{0};
     quint64 m_generation = 0;
     quint64 m_nextRequestId = 1;

@@ -347,4 +347,24 @@ QString shortMethodName(const QString &method) {
     return name;
 }
 
+QList<ExtensionDescription> ExtensionCatalog::ofKind(ExtensionKind kind) const {
+    QList<ExtensionDescription> found;
+    for (const ExtensionDescription &extension : extensions) {
+        if (extension.kind == kind) {
+            found.append(extension);
+        }
+    }
+    return found;
+}
+
+const ExtensionDescription *ExtensionCatalog::find(ExtensionKind kind, const QString &name) const {
+    const std::string wanted = name.toStdString();
+    for (const ExtensionDescription &extension : extensions) {
+        if (extension.kind == kind && extension.name == wanted) {
+            return &extension;
+        }
+    }
+    return nullptr;
+}
+
 } // namespace aegis::console

@@ -9,6 +9,7 @@
 #include <QStringList>
 
 #include <client/connection.h>
+#include <common/extension_description.h>
 
 #include <optional>
 
@@ -699,6 +700,21 @@ struct RolloutEvent {
     std::optional<RolloutLogLine> logLine;
 };
 
+// What the daemon's deploy drivers, traffic routers and health probers say about themselves
+// (ListExtensions): the names a spec may use and the parameters each takes. The same for the
+// life of a connection.
+struct ExtensionCatalog {
+    QList<ExtensionDescription> extensions;
+    // What a spec that names no driver or router gets; empty when the daemon has none.
+    QString defaultDriver;
+    QString defaultRouter;
+
+    // Those of `kind`, in the daemon's order (by name).
+    QList<ExtensionDescription> ofKind(ExtensionKind kind) const;
+    // Null when the daemon offers no such extension.
+    const ExtensionDescription *find(ExtensionKind kind, const QString &name) const;
+};
+
 QString roleName(int role);
 // "/aegis.v1.AuthService/CreateToken" -> "AuthService.CreateToken".
 QString shortMethodName(const QString &method);
@@ -750,3 +766,4 @@ Q_DECLARE_METATYPE(aegis::console::RolloutPage)
 Q_DECLARE_METATYPE(aegis::console::ReleaseList)
 Q_DECLARE_METATYPE(aegis::console::RolloutLogPage)
 Q_DECLARE_METATYPE(aegis::console::RolloutEvent)
+Q_DECLARE_METATYPE(aegis::console::ExtensionCatalog)

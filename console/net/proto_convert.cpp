@@ -483,6 +483,72 @@ ConfigChangeEvent fromProto(const v1::ConfigEvent &event) {
     return result;
 }
 
+ExtensionCatalog fromProto(const v1::ListExtensionsResponse &response) {
+    ExtensionCatalog catalog;
+    for (const v1::Extension &in : response.extensions()) {
+        ExtensionDescription out;
+        // Kinds and types this console does not know yet are left out rather than misread.
+        switch (in.kind()) {
+        case v1::EXTENSION_KIND_DEPLOY_DRIVER:
+            out.kind = ExtensionKind::DeployDriver;
+            break;
+        case v1::EXTENSION_KIND_TRAFFIC_ROUTER:
+            out.kind = ExtensionKind::TrafficRouter;
+            break;
+        case v1::EXTENSION_KIND_HEALTH_PROBER:
+            out.kind = ExtensionKind::HealthProber;
+            break;
+        default:
+            continue;
+        }
+        out.name = in.name();
+        if (in.is_default() && out.kind == ExtensionKind::DeployDriver) {
+            catalog.defaultDriver = fromStd(in.name());
+        } else if (in.is_default() && out.kind == ExtensionKind::TrafficRouter) {
+            catalog.defaultRouter = fromStd(in.name());
+        }
+        out.displayName = in.display_name();
+        out.description = in.description();
+        for (const v1::ExtensionParameter &parameter : in.parameters()) {
+            ExtensionParameter p;
+            p.name = parameter.name();
+            switch (parameter.type()) {
+            case v1::PARAMETER_TYPE_INTEGER:
+                p.type = ParameterType::Integer;
+                break;
+            case v1::PARAMETER_TYPE_DURATION:
+                p.type = ParameterType::Duration;
+                break;
+            case v1::PARAMETER_TYPE_BOOLEAN:
+                p.type = ParameterType::Boolean;
+                break;
+            case v1::PARAMETER_TYPE_ENUM:
+                p.type = ParameterType::Enum;
+                break;
+            case v1::PARAMETER_TYPE_STRING_LIST:
+                p.type = ParameterType::StringList;
+                break;
+            case v1::PARAMETER_TYPE_COMMAND:
+                p.type = ParameterType::Command;
+                break;
+            default:
+                p.type = ParameterType::String;
+                break;
+            }
+            p.required = parameter.required();
+            p.prefix = parameter.prefix();
+            p.defaultValue = parameter.default_value();
+            p.allowedValues.assign(parameter.allowed_values().begin(),
+                                   parameter.allowed_values().end());
+            p.description = parameter.description();
+            p.placeholder = parameter.placeholder();
+            out.parameters.push_back(std::move(p));
+        }
+        catalog.extensions.append(std::move(out));
+    }
+    return catalog;
+}
+
 CallerIdentity fromProto(const v1::WhoAmIResponse &response) {
     return {fromStd(response.token().name()), static_cast<int>(response.token().role())};
 }

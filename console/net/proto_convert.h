@@ -19,6 +19,7 @@ QDateTime fromTimestamp(const google::protobuf::Timestamp &timestamp);
 void toTimestamp(const QDateTime &time, google::protobuf::Timestamp *timestamp);
 
 DaemonStatus fromProto(const v1::GetStatusResponse &response);
+ExtensionCatalog fromProto(const v1::ListExtensionsResponse &response);
 AuditEntry fromProto(const v1::AuditRecord &record);
 void toProto(const AuditQuery &query, v1::AuditFilter *filter);
 ServiceInstance fromProto(const v1::Instance &instance);

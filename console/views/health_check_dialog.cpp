@@ -20,9 +20,6 @@
 namespace aegis::console {
 namespace {
 
-// Pages of the kind-specific options, in healthCheckKinds() order.
-enum KindPage { HttpPage, TcpPage, GrpcPage, TtlPage };
-
 constexpr int kDefaultPanicPercent = 50;
 constexpr int kAborted = 10;
 constexpr int kNotFound = 5;
@@ -44,6 +41,30 @@ QFormLayout *formLayout() {
     return form;
 }
 
+// Every form's labels share one width, so the fields line up across sections.
+void alignLabels(const QList<QFormLayout *> &forms) {
+    int labelWidth = 0;
+    for (QFormLayout *form : forms) {
+        for (int row = 0; row < form->rowCount(); ++row) {
+            if (auto *item = form->itemAt(row, QFormLayout::LabelRole); item && item->widget()) {
+                labelWidth = std::max(labelWidth, item->widget()->sizeHint().width());
+            }
+        }
+    }
+    for (QFormLayout *form : forms) {
+        for (int row = 0; row < form->rowCount(); ++row) {
+            if (auto *item = form->itemAt(row, QFormLayout::LabelRole); item && item->widget()) {
+                item->widget()->setMinimumWidth(labelWidth);
+            }
+        }
+    }
+}
+
+// A kind that does not probe (its instances report themselves) has no port or timeout to use.
+bool probes(const ExtensionDescription &kind) {
+    return kind.name != "ttl";
+}
+
 } // namespace
 
 HealthCheckDialog::HealthCheckDialog(ApiClient *api, const QString &service, QWidget *parent)
@@ -53,11 +74,6 @@ HealthCheckDialog::HealthCheckDialog(ApiClient *api, const QString &service, QWi
     , m_origin(note(QString()))
     , m_kind(new QComboBox)
     , m_port(new QSpinBox)
-    , m_path(new QLineEdit)
-    , m_status(new QLineEdit)
-    , m_bodyContains(new QLineEdit)
-    , m_grpcService(new QLineEdit)
-    , m_ttl(new QLineEdit)
     , m_interval(new QLineEdit)
     , m_timeout(new QLineEdit)
     , m_rise(new QSpinBox)
@@ -107,31 +123,89 @@ HealthCheckDialog::HealthCheckDialog(ApiClient *api, const QString &service, QWi
     connect(m_api, &ApiClient::healthCheckReceived, this, &HealthCheckDialog::onLoaded);
     connect(m_api, &ApiClient::healthCheckUpdated, this, &HealthCheckDialog::onSaved);
     connect(m_api, &ApiClient::healthCallFailed, this, &HealthCheckDialog::onFailed);
-    setCheck({service, HealthCheckSpec{}, 0}, false);
+    m_loaded = HealthCheckSpec{};
     setStage(Stage::Loading);
+
+    // The kinds: known for this connection already, or asked for once.
+    if (const auto &known = m_api->extensions()) {
+        setExtensions(*known);
+    } else {
+        connect(m_api, &ApiClient::extensionsReceived, this,
+                [this](quint64, const ExtensionCatalog &catalog) { setExtensions(catalog); });
+        connect(m_api, &ApiClient::extensionsFailed, this, [this](quint64, const CallError &error) {
+            if (m_probers.isEmpty()) {
+                showMessage(tr("Could not load the kinds of health check this daemon "
+                               "offers: %1 (%2).")
+                                .arg(error.describe(), error.codeName()),
+                            false);
+            }
+        });
+        m_api->listExtensions();
+    }
+}
+
+void HealthCheckDialog::setExtensions(const ExtensionCatalog &catalog) {
+    if (!m_probers.isEmpty()) {
+        return;
+    }
+    m_probers = catalog.ofKind(ExtensionKind::HealthProber);
+    const QSignalBlocker blocker(m_kind);
+    for (const ExtensionDescription &kind : std::as_const(m_probers)) {
+        const QString name = QString::fromStdString(kind.name);
+        const QString display = QString::fromStdString(kind.displayName);
+        m_kind->addItem(display.isEmpty() ? name : tr("%1 — %2").arg(name, display), name);
+        m_kind->setItemData(m_kind->count() - 1, QString::fromStdString(kind.description),
+                            Qt::ToolTipRole);
+
+        KindPage page;
+        page.page = new QWidget;
+        auto *form = formLayout();
+        page.page->setLayout(form);
+        for (const ExtensionParameter &parameter : kind.parameters) {
+            // Families (header.NAME) are kept as loaded rather than edited here.
+            if (parameter.prefix) {
+                continue;
+            }
+            const QString option = QString::fromStdString(parameter.name);
+            auto *editor = new QLineEdit;
+            editor->setObjectName(option);
+            editor->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+            editor->setPlaceholderText(QString::fromStdString(
+                !parameter.defaultValue.empty() ? parameter.defaultValue : parameter.placeholder));
+            editor->setToolTip(QString::fromStdString(parameter.description));
+            form->addRow(parameter.required ? tr("%1 (required)").arg(option) : option, editor);
+            page.editors.insert(option, editor);
+        }
+        if (!kind.description.empty()) {
+            form->addRow(QString(), note(QString::fromStdString(kind.description)));
+        }
+        m_alignedForms.append(form);
+        m_kindPagesLayout->addWidget(page.page);
+        m_kindPages.append(page);
+    }
+    alignLabels(m_alignedForms);
+    if (m_checkLoaded) {
+        fillForm();
+    } else {
+        showKindOptions();
+    }
+}
+
+QWidget *HealthCheckDialog::editorOf(const QString &field) const {
+    const int current = m_kind->currentIndex();
+    if (current >= 0 && current < m_kindPages.size()) {
+        if (QLineEdit *editor = m_kindPages.at(current).editors.value(field)) {
+            return editor;
+        }
+    }
+    return m_fields.value(field);
 }
 
 QWidget *HealthCheckDialog::buildForm() {
-    const QStringList kinds = healthCheckKinds();
-    const QStringList kindLabels = {
-        tr("HTTP — a GET answered with an expected status"), tr("TCP — a connection that opens"),
-        tr("gRPC — grpc.health.v1 says SERVING"), tr("TTL — the instance reports in itself")};
-    for (int i = 0; i < kinds.size(); ++i) {
-        m_kind->addItem(kindLabels.at(i), kinds.at(i));
-    }
     m_port->setRange(0, 65535);
     m_port->setSpecialValueText(tr("the instance's port"));
     m_port->setToolTip(tr("The port probed; an instance may override it with the metadata entry "
                           "health.port"));
-    m_path->setPlaceholderText(QStringLiteral("/"));
-    m_status->setPlaceholderText(QStringLiteral("200-299"));
-    m_status->setToolTip(tr("A code (200) or a range (200-399) that counts as passing; HTTP 429 "
-                            "counts as a warning"));
-    m_bodyContains->setPlaceholderText(tr("optional: text the body must contain"));
-    m_grpcService->setPlaceholderText(tr("empty: the server as a whole"));
-    m_ttl->setPlaceholderText(QStringLiteral("30s"));
-    m_ttl->setToolTip(tr("How long an instance may stay silent (no ReportHealth) before it counts "
-                         "as critical"));
     m_interval->setToolTip(tr("Time between probes: 100ms to 1h"));
     m_timeout->setToolTip(tr("How long one probe may take: 10ms up to the interval"));
     m_rise->setRange(1, 100);
@@ -151,11 +225,6 @@ QWidget *HealthCheckDialog::buildForm() {
 
     m_fields = {{QStringLiteral("kind"), m_kind},
                 {QStringLiteral("port"), m_port},
-                {QStringLiteral("path"), m_path},
-                {QStringLiteral("status"), m_status},
-                {QStringLiteral("body_contains"), m_bodyContains},
-                {QStringLiteral("service"), m_grpcService},
-                {QStringLiteral("ttl"), m_ttl},
                 {QStringLiteral("interval"), m_interval},
                 {QStringLiteral("timeout"), m_timeout},
                 {QStringLiteral("rise"), m_rise},
@@ -168,28 +237,8 @@ QWidget *HealthCheckDialog::buildForm() {
         it.value()->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
     }
 
-    auto *httpPage = new QWidget;
-    auto *httpForm = formLayout();
-    httpPage->setLayout(httpForm);
-    httpForm->addRow(tr("Path"), m_path);
-    httpForm->addRow(tr("Passing status"), m_status);
-    httpForm->addRow(tr("Body contains"), m_bodyContains);
-    auto *tcpPage = new QWidget;
-    auto *tcpLayout = new QVBoxLayout(tcpPage);
-    tcpLayout->setContentsMargins(0, 0, 0, 0);
-    tcpLayout->addWidget(note(tr("Passes when a TCP connection to the port opens in time.")));
-    tcpLayout->addStretch(1);
-    auto *grpcPage = new QWidget;
-    auto *grpcForm = formLayout();
-    grpcPage->setLayout(grpcForm);
-    grpcForm->addRow(tr("gRPC service"), m_grpcService);
-    auto *ttlPage = new QWidget;
-    auto *ttlForm = formLayout();
-    ttlPage->setLayout(ttlForm);
-    ttlForm->addRow(tr("TTL"), m_ttl);
-    ttlForm->addRow(QString(), note(tr("Instances report with ReportHealth; one silent for longer "
-                                       "than the TTL counts as critical.")));
-    m_kindPages = {httpPage, tcpPage, grpcPage, ttlPage};
+    m_kindPagesLayout = new QVBoxLayout;
+    m_kindPagesLayout->setContentsMargins(0, 0, 0, 0);
     connect(m_kind, &QComboBox::currentIndexChanged, this, &HealthCheckDialog::showKindOptions);
 
     auto *probe = formLayout();
@@ -204,23 +253,8 @@ QWidget *HealthCheckDialog::buildForm() {
     failover->addRow(tr("Deregister after"), m_deregisterAfter);
     failover->addRow(tr("Panic threshold"), m_panicThreshold);
 
-    // Every form's labels share one width, so the fields line up across sections.
-    const QList<QFormLayout *> forms = {probe, httpForm, grpcForm, ttlForm, timing, failover};
-    int labelWidth = 0;
-    for (QFormLayout *form : forms) {
-        for (int row = 0; row < form->rowCount(); ++row) {
-            if (auto *item = form->itemAt(row, QFormLayout::LabelRole); item && item->widget()) {
-                labelWidth = std::max(labelWidth, item->widget()->sizeHint().width());
-            }
-        }
-    }
-    for (QFormLayout *form : forms) {
-        for (int row = 0; row < form->rowCount(); ++row) {
-            if (auto *item = form->itemAt(row, QFormLayout::LabelRole); item && item->widget()) {
-                item->widget()->setMinimumWidth(labelWidth);
-            }
-        }
-    }
+    m_alignedForms = {probe, timing, failover};
+    alignLabels(m_alignedForms);
 
     auto *form = new QWidget;
     auto *layout = new QVBoxLayout(form);
@@ -228,9 +262,7 @@ QWidget *HealthCheckDialog::buildForm() {
     layout->setSpacing(8);
     layout->addWidget(sectionTitle(tr("Probe")));
     layout->addLayout(probe);
-    for (QWidget *page : std::as_const(m_kindPages)) {
-        layout->addWidget(page);
-    }
+    layout->addLayout(m_kindPagesLayout);
     layout->addSpacing(6);
     layout->addWidget(sectionTitle(tr("Timing")));
     layout->addLayout(timing);
@@ -241,13 +273,13 @@ QWidget *HealthCheckDialog::buildForm() {
 }
 
 void HealthCheckDialog::showKindOptions() {
-    const int page = std::max(0, m_kind->currentIndex());
+    const int current = m_kind->currentIndex();
     for (int i = 0; i < m_kindPages.size(); ++i) {
-        m_kindPages.at(i)->setVisible(i == page);
+        m_kindPages.at(i).page->setVisible(i == current);
     }
-    const bool probes = page != TtlPage;
-    m_port->setEnabled(probes);
-    m_timeout->setEnabled(probes);
+    const bool probing = current < 0 || probes(m_probers.at(current));
+    m_port->setEnabled(probing);
+    m_timeout->setEnabled(probing);
     fitToContents();
 }
 
@@ -263,24 +295,34 @@ void HealthCheckDialog::fitToContents() {
 }
 
 void HealthCheckDialog::setCheck(const HealthCheckRevision &check, bool exists) {
-    const HealthCheckSpec &spec = check.check;
-    m_loaded = spec;
+    m_loaded = check.check;
     m_baseRevision = exists ? check.modRevision : -1;
-    m_origin->setText(exists ? tr("Last changed at revision %1. Saving replaces it, unless someone "
-                                  "changes it first.")
-                                   .arg(check.modRevision)
-                             : tr("%1 has no health check yet: its instances are not probed and "
-                                  "count as unknown. Saving creates one.")
-                                   .arg(m_service));
+    m_checkLoaded = true;
+    if (m_probers.isEmpty()) {
+        setStage(Stage::Loading);
+        m_origin->setText(tr("Loading the kinds of health check this daemon offers…"));
+        return;
+    }
+    fillForm();
+}
+
+void HealthCheckDialog::fillForm() {
+    const HealthCheckSpec &spec = m_loaded;
+    m_origin->setText(m_baseRevision >= 0
+                          ? tr("Last changed at revision %1. Saving replaces it, unless someone "
+                               "changes it first.")
+                                .arg(m_baseRevision)
+                          : tr("%1 has no health check yet: its instances are not probed and "
+                               "count as unknown. Saving creates one.")
+                                .arg(m_service));
     const int kind = m_kind->findData(spec.kind);
     m_kind->setCurrentIndex(kind >= 0 ? kind : 0);
     m_port->setValue(spec.port);
-    const QMap<QString, QString> &options = spec.options;
-    m_path->setText(options.value(QStringLiteral("path")));
-    m_status->setText(options.value(QStringLiteral("status")));
-    m_bodyContains->setText(options.value(QStringLiteral("body_contains")));
-    m_grpcService->setText(options.value(QStringLiteral("service")));
-    m_ttl->setText(options.value(QStringLiteral("ttl")));
+    for (const KindPage &page : std::as_const(m_kindPages)) {
+        for (auto it = page.editors.cbegin(); it != page.editors.cend(); ++it) {
+            it.value()->setText(spec.options.value(it.key()));
+        }
+    }
     m_interval->setText(durationText(spec.intervalMs));
     m_timeout->setText(durationText(spec.timeoutMs));
     m_rise->setValue(spec.rise);
@@ -318,7 +360,7 @@ HealthCheckDialog::editedCheck(QList<HealthCheckProblem> *problems) const {
                                 .arg(name, text)});
     };
     duration(m_interval, "interval", tr("Interval"), -1, &spec.intervalMs);
-    if (spec.kind != QLatin1String("ttl")) {
+    if (m_timeout->isEnabledTo(m_form)) {
         duration(m_timeout, "timeout", tr("Timeout"), -1, &spec.timeoutMs);
     }
     duration(m_deregisterAfter, "deregister_after", tr("Deregister after"), 0,
@@ -333,38 +375,34 @@ HealthCheckDialog::editedCheck(QList<HealthCheckProblem> *problems) const {
 
     // The options of the chosen kind only: the daemon refuses options another kind would take.
     QMap<QString, QString> options;
-    const auto setOption = [&options](const char *name, const QLineEdit *edit) {
-        const QString text = edit->text().trimmed();
-        if (!text.isEmpty()) {
-            options.insert(QString::fromLatin1(name), text);
-        }
-    };
-    if (spec.kind == QLatin1String("http")) {
-        setOption("path", m_path);
-        setOption("status", m_status);
-        // Free text: kept exactly as typed, spaces and all.
-        if (!m_bodyContains->text().isEmpty()) {
-            options.insert(QStringLiteral("body_contains"), m_bodyContains->text());
-        }
-        for (auto it = m_loaded.options.cbegin(); it != m_loaded.options.cend(); ++it) {
-            if (it.key().startsWith(QLatin1String("header."))) {
-                options.insert(it.key(), it.value());
+    const int current = m_kind->currentIndex();
+    if (current >= 0 && current < m_kindPages.size()) {
+        const ExtensionDescription &kind = m_probers.at(current);
+        for (const ExtensionParameter &parameter : kind.parameters) {
+            const QString name = QString::fromStdString(parameter.name);
+            if (parameter.prefix) {
+                // A family the form does not edit (header.NAME): kept as loaded.
+                for (auto it = m_loaded.options.cbegin(); it != m_loaded.options.cend(); ++it) {
+                    if (it.key().startsWith(name) && it.key().size() > name.size()) {
+                        options.insert(it.key(), it.value());
+                    }
+                }
+                continue;
             }
+            const QLineEdit *editor = m_kindPages.at(current).editors.value(name);
+            const QString text = editor->text();
+            if (text.trimmed().isEmpty()) {
+                continue;
+            }
+            // Free text is kept exactly as typed, spaces and all; values of a type are trimmed.
+            options.insert(name, parameter.type == ParameterType::String ? text : text.trimmed());
         }
-    } else if (spec.kind == QLatin1String("grpc")) {
-        setOption("service", m_grpcService);
-    } else if (spec.kind == QLatin1String("ttl")) {
-        if (m_ttl->text().trimmed().isEmpty()) {
-            found.append({QStringLiteral("ttl"), tr("TTL is required for a ttl check (e.g. 30s): "
-                                                    "how long an instance may stay silent.")});
-        }
-        setOption("ttl", m_ttl);
     }
     spec.options = options;
 
     // Limits are only worth checking on values that parsed; a field already reported is not
     // reported twice.
-    for (const HealthCheckProblem &problem : validateHealthCheck(spec)) {
+    for (const HealthCheckProblem &problem : validateHealthCheck(spec, m_probers)) {
         const bool reported = std::any_of(found.cbegin(), found.cend(), [&](const auto &known) {
             return known.field == problem.field;
         });
@@ -399,6 +437,7 @@ bool HealthCheckDialog::save() {
 }
 
 void HealthCheckDialog::reload() {
+    m_checkLoaded = false;
     showMessage({}, false);
     m_pendingRequest = m_api->getHealthCheck(m_service);
     setStage(Stage::Loading);
@@ -464,6 +503,7 @@ void HealthCheckDialog::onFailed(quint64 requestId, const CallError &error) {
 void HealthCheckDialog::setStage(Stage stage) {
     m_stage = stage;
     m_form->setEnabled(stage == Stage::Editing);
+    m_kind->setEnabled(!m_probers.isEmpty());
     m_save->setEnabled(stage == Stage::Editing && !m_conflict);
     m_save->setText(stage == Stage::Saving ? tr("Saving…") : tr("Save"));
     if (stage == Stage::Loading) {
@@ -484,7 +524,7 @@ void HealthCheckDialog::showProblems(const QList<HealthCheckProblem> &problems) 
                                       lines.join(QLatin1Char('\n')),
                 false);
     if (!problems.isEmpty()) {
-        if (QWidget *first = m_fields.value(problems.first().field)) {
+        if (QWidget *first = editorOf(problems.first().field)) {
             first->setFocus();
         }
     }
@@ -505,9 +545,15 @@ QString HealthCheckDialog::messageText() const {
 }
 
 void HealthCheckDialog::markInvalid(const QStringList &fields) {
-    for (auto it = m_fields.cbegin(); it != m_fields.cend(); ++it) {
-        QWidget *editor = it.value();
-        const bool invalid = fields.contains(it.key());
+    QList<QWidget *> editors = m_fields.values();
+    for (const KindPage &page : std::as_const(m_kindPages)) {
+        for (QLineEdit *editor : page.editors) {
+            editors.append(editor);
+        }
+    }
+    for (QWidget *editor : std::as_const(editors)) {
+        const bool invalid =
+            editorOf(editor->objectName()) == editor && fields.contains(editor->objectName());
         if (editor->property("invalid").toBool() != invalid) {
             editor->setProperty("invalid", invalid);
             editor->style()->unpolish(editor);

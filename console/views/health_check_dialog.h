@@ -7,6 +7,8 @@
 #include <QHash>
 
 class QComboBox;
+class QFormLayout;
+class QVBoxLayout;
 class QDialogButtonBox;
 class QFrame;
 class QLabel;
@@ -23,10 +25,13 @@ class ApiClient;
 // current check with GetHealthCheck (a service without one starts from the defaults) and saves
 // with UpdateHealthCheck conditioned on the revision it loaded, so a check someone else changed
 // meanwhile is not overwritten: that conflict is shown with a way to reload. The form is checked
-// against the daemon's limits before anything is sent, each problem named beside its field; a
-// refusal by the daemon (a viewer's token, say) is shown with the daemon's own message. Fields the
-// form does not show (jitter, flap damping, initial status, HTTP headers) are kept as loaded.
-// All calls go through ApiClient, so the dialog never waits on the network.
+// against the daemon's rules before anything is sent (the same rules and words as the daemon's),
+// each problem named beside its field; a refusal by the daemon (a viewer's token, say) is shown
+// with the daemon's own message. The kinds and each kind's option fields are built from what the
+// daemon's probers describe (ListExtensions, fetched once per connection); until that list is
+// there the form shows that it is loading. Fields the form does not show (jitter, flap damping,
+// initial status, HTTP headers) are kept as loaded. All calls go through ApiClient, so the dialog
+// never waits on the network.
 class HealthCheckDialog final : public QDialog {
     Q_OBJECT
 public:
@@ -39,9 +44,13 @@ public:
     const QString &service() const { return m_service; }
     Stage stage() const { return m_stage; }
 
-    // Fills the form from `check` and makes it editable; `exists` false for a service without a
-    // check (saving then requires that none was created meanwhile). What a successful load does.
+    // Fills the form from `check` and makes it editable once the probe kinds are known;
+    // `exists` false for a service without a check (saving then requires that none was created
+    // meanwhile). What a successful load does.
     void setCheck(const HealthCheckRevision &check, bool exists);
+    // Builds the kind picker and each kind's option fields from the daemon's probers; what the
+    // arrival of ListExtensions does. Only the first call counts.
+    void setExtensions(const ExtensionCatalog &catalog);
     // The check as the form describes it, or nullopt with `problems` (if given) set.
     std::optional<HealthCheckSpec> editedCheck(QList<HealthCheckProblem> *problems = nullptr) const;
     // Shows the form's problems; if there are none, sends the check and returns true.
@@ -66,9 +75,13 @@ private:
     void onFailed(quint64 requestId, const CallError &error);
     void setStage(Stage stage);
     void showKindOptions();
+    // Fills the form from what was loaded; needs the kinds.
+    void fillForm();
     void showProblems(const QList<HealthCheckProblem> &problems);
     void showMessage(const QString &text, bool conflict);
     void markInvalid(const QStringList &fields);
+    // The editor of `field` (a form field or an option of the current kind); null if none.
+    QWidget *editorOf(const QString &field) const;
     // Grows the dialog to what its contents need now (a message, another kind's options).
     void fitToContents();
 
@@ -84,13 +97,19 @@ private:
     QLabel *m_origin;
     QComboBox *m_kind;
     QSpinBox *m_port;
-    // One page of options per kind (healthCheckKinds() order); only the current one is shown.
-    QList<QWidget *> m_kindPages;
-    QLineEdit *m_path;
-    QLineEdit *m_status;
-    QLineEdit *m_bodyContains;
-    QLineEdit *m_grpcService;
-    QLineEdit *m_ttl;
+    // The probe kinds the daemon offers, in the picker's order; empty until they arrived.
+    QList<ExtensionDescription> m_probers;
+    // One page of option fields per kind, in m_probers' order; only the current one is shown.
+    struct KindPage {
+        QWidget *page = nullptr;
+        // Option name -> its editor.
+        QHash<QString, QLineEdit *> editors;
+    };
+    QList<KindPage> m_kindPages;
+    QVBoxLayout *m_kindPagesLayout = nullptr;
+    QList<QFormLayout *> m_alignedForms;
+    // A check was loaded (or the defaults set) and waits for the kinds to be shown.
+    bool m_checkLoaded = false;
     QLineEdit *m_interval;
     QLineEdit *m_timeout;
     QSpinBox *m_rise;
@@ -103,7 +122,7 @@ private:
     QPushButton *m_reload;
     QDialogButtonBox *m_buttons;
     QPushButton *m_save;
-    // Field name (as in HealthCheckProblem) -> its editor.
+    // Field name (as in HealthCheckProblem) -> its editor; the options' are in m_kindPages.
     QHash<QString, QWidget *> m_fields;
 };
 

@@ -67,24 +67,45 @@ std::optional<qint64> durationField(const QLineEdit *edit, bool *ok) {
     return ms;
 }
 
-QString driverHint(const QString &driver) {
-    if (driver == QLatin1String("process")) {
-        return NewReleaseDialog::tr("command=/opt/app/bin/server --port {port}\n"
-                                    "grace_period=10s\nenv.LOG_LEVEL=info");
+// The placeholder of a parameter editor: one example line per parameter the extension takes
+// ("command=/usr/bin/server --port {port}"; a family as "env.LOG_LEVEL=info").
+QString parameterHint(const ExtensionDescription &extension) {
+    QStringList lines;
+    for (const ExtensionParameter &parameter : extension.parameters) {
+        const std::string example =
+            !parameter.placeholder.empty() ? parameter.placeholder : parameter.defaultValue;
+        lines.append(
+            QString::fromStdString(parameter.name + (parameter.prefix ? "" : "=") + example) +
+            (parameter.required ? QString() : NewReleaseDialog::tr(" (optional)")));
     }
-    if (driver == QLatin1String("exec")) {
-        return NewReleaseDialog::tr("provision=/opt/deploy/up.sh {service} {version} {color}\n"
-                                    "teardown=/opt/deploy/down.sh {service} {color}\ntimeout=5m");
-    }
-    return NewReleaseDialog::tr("note=deployed by the CD pipeline (optional)");
+    return lines.isEmpty() ? NewReleaseDialog::tr("(no parameters)")
+                           : lines.join(QLatin1Char('\n'));
 }
 
-QString routerHint(const QString &router) {
-    if (router == QLatin1String("haproxy")) {
-        return NewReleaseDialog::tr("socket=/run/haproxy/admin.sock\nbackend=checkout\n"
-                                    "blue_servers=blue1,blue2\ngreen_servers=green1,green2");
+// The parameter editor's tooltip: what each parameter means.
+QString parameterHelp(const ExtensionDescription &extension) {
+    QStringList lines = {
+        NewReleaseDialog::tr("One key=value per line; checked by the %1 %2.")
+            .arg(QString::fromStdString(extension.name),
+                 QString::fromUtf8(extensionKindName(extension.kind).data(),
+                                   qsizetype(extensionKindName(extension.kind).size())))};
+    for (const ExtensionParameter &parameter : extension.parameters) {
+        lines.append(QString::fromStdString(parameter.name + (parameter.prefix ? "NAME" : "")) +
+                     (parameter.required ? NewReleaseDialog::tr(" (required)") : QString()) +
+                     QStringLiteral(": ") + QString::fromStdString(parameter.description));
     }
-    return NewReleaseDialog::tr("label=color (optional: the label that names the colour)");
+    return lines.join(QLatin1Char('\n'));
+}
+
+void fillPicker(QComboBox *picker, const QList<ExtensionDescription> &extensions) {
+    for (const ExtensionDescription &extension : extensions) {
+        const QString name = QString::fromStdString(extension.name);
+        picker->addItem(name, name);
+        picker->setItemData(
+            picker->count() - 1,
+            QString::fromStdString(extension.displayName + ": " + extension.description),
+            Qt::ToolTipRole);
+    }
 }
 
 } // namespace
@@ -195,6 +216,40 @@ NewReleaseDialog::NewReleaseDialog(ApiClient *api, const QList<Release> &release
     onServiceChanged();
     onStrategyChanged();
     m_servicesRequest = m_api->listServices({}, 500);
+
+    // The drivers and routers: known for this connection already, or asked for once.
+    if (const auto &known = m_api->extensions()) {
+        setExtensions(*known);
+    } else {
+        connect(m_api, &ApiClient::extensionsReceived, this,
+                [this](quint64, const ExtensionCatalog &catalog) { setExtensions(catalog); });
+        connect(m_api, &ApiClient::extensionsFailed, this, [this](quint64, const CallError &error) {
+            if (!m_extensions) {
+                showMessage(tr("Could not load the drivers and routers this daemon "
+                               "offers: %1 (%2).")
+                                .arg(error.describe(), error.codeName()));
+            }
+        });
+        m_api->listExtensions();
+    }
+    setStage(m_stage);
+}
+
+void NewReleaseDialog::setExtensions(const ExtensionCatalog &catalog) {
+    if (m_extensions) {
+        return;
+    }
+    m_extensions = catalog;
+    {
+        const QSignalBlocker driverBlocker(m_driver);
+        const QSignalBlocker routerBlocker(m_router);
+        fillPicker(m_driver, catalog.ofKind(ExtensionKind::DeployDriver));
+        fillPicker(m_router, catalog.ofKind(ExtensionKind::TrafficRouter));
+    }
+    // Prefill again, now that there is something to pick.
+    m_prefilled = false;
+    onServiceChanged();
+    setStage(m_stage);
 }
 
 QWidget *NewReleaseDialog::withProblem(const QString &field, QWidget *editor) {
@@ -269,23 +324,10 @@ void NewReleaseDialog::buildStrategySection(QFormLayout *form) {
 }
 
 void NewReleaseDialog::buildDeploySection(QFormLayout *form) {
-    for (const QString &driver : rolloutDriverNames()) {
-        m_driver->addItem(driver, driver);
-    }
-    m_driver->setItemData(0, tr("aegisd starts and supervises local processes"), Qt::ToolTipRole);
-    m_driver->setItemData(1, tr("Operator hooks deploy (systemd, kubectl, ansible)"),
-                          Qt::ToolTipRole);
-    m_driver->setItemData(2, tr("Someone else deploys; aegisd waits for the instances to register"),
-                          Qt::ToolTipRole);
-    for (const QString &router : rolloutRouterNames()) {
-        m_router->addItem(router, router);
-    }
-    m_router->setItemData(0, tr("Discovery carries the split; clients follow it"), Qt::ToolTipRole);
-    m_router->setItemData(1, tr("Weights through HAProxy's runtime API"), Qt::ToolTipRole);
     connect(m_driver, &QComboBox::currentIndexChanged, this, &NewReleaseDialog::onDriverChanged);
     connect(m_router, &QComboBox::currentIndexChanged, this, &NewReleaseDialog::onRouterChanged);
-    m_driverParams->setToolTip(tr("One key=value per line; checked by the driver"));
-    m_routerParams->setToolTip(tr("One key=value per line; checked by the router"));
+    m_driver->setPlaceholderText(tr("Loading the drivers…"));
+    m_router->setPlaceholderText(tr("Loading the routers…"));
 
     form->addRow(sectionTitle(tr("Deployment")));
     form->addRow(tr("Driver"), withProblem(QStringLiteral("driver"), m_driver));
@@ -387,12 +429,15 @@ void NewReleaseDialog::onServiceChanged() {
     {
         const QSignalBlocker driverBlocker(m_driver);
         const QSignalBlocker routerBlocker(m_router);
+        // The daemon's defaults when the release names none.
+        const QString defaultDriver = m_extensions ? m_extensions->defaultDriver : QString();
+        const QString defaultRouter = m_extensions ? m_extensions->defaultRouter : QString();
         const int driver = m_driver->findData(
-            release && !release->driver.isEmpty() ? release->driver : QStringLiteral("process"));
-        m_driver->setCurrentIndex(std::max(0, driver));
+            release && !release->driver.isEmpty() ? release->driver : defaultDriver);
+        m_driver->setCurrentIndex(m_driver->count() > 0 ? std::max(0, driver) : -1);
         const int router = m_router->findData(
-            release && !release->router.isEmpty() ? release->router : QStringLiteral("registry"));
-        m_router->setCurrentIndex(std::max(0, router));
+            release && !release->router.isEmpty() ? release->router : defaultRouter);
+        m_router->setCurrentIndex(m_router->count() > 0 ? std::max(0, router) : -1);
     }
     onDriverChanged();
     onRouterChanged();
@@ -403,7 +448,10 @@ void NewReleaseDialog::onDriverChanged() {
     const auto release = releaseOf(m_service->currentText().trimmed());
     m_driverParams->setPlainText(
         release && release->driver == driver ? parameterLines(release->driverParams) : QString());
-    m_driverParams->setPlaceholderText(driverHint(driver));
+    const ExtensionDescription *described =
+        m_extensions ? m_extensions->find(ExtensionKind::DeployDriver, driver) : nullptr;
+    m_driverParams->setPlaceholderText(described ? parameterHint(*described) : QString());
+    m_driverParams->setToolTip(described ? parameterHelp(*described) : QString());
 }
 
 void NewReleaseDialog::onRouterChanged() {
@@ -411,7 +459,10 @@ void NewReleaseDialog::onRouterChanged() {
     const auto release = releaseOf(m_service->currentText().trimmed());
     m_routerParams->setPlainText(
         release && release->router == router ? parameterLines(release->routerParams) : QString());
-    m_routerParams->setPlaceholderText(routerHint(router));
+    const ExtensionDescription *described =
+        m_extensions ? m_extensions->find(ExtensionKind::TrafficRouter, router) : nullptr;
+    m_routerParams->setPlaceholderText(described ? parameterHint(*described) : QString());
+    m_routerParams->setToolTip(described ? parameterHelp(*described) : QString());
 }
 
 void NewReleaseDialog::onStrategyChanged() {
@@ -490,7 +541,7 @@ std::optional<RolloutSpec> NewReleaseDialog::editedSpec(QList<RolloutSpecProblem
 }
 
 bool NewReleaseDialog::start() {
-    if (m_stage != Stage::Editing) {
+    if (m_stage != Stage::Editing || !m_extensions) {
         return false;
     }
     m_checked = true;
@@ -632,7 +683,9 @@ void NewReleaseDialog::setStage(Stage stage) {
     for (QWidget *editor : std::as_const(m_fields)) {
         editor->setEnabled(editing);
     }
-    m_start->setEnabled(editing);
+    m_start->setEnabled(editing && m_extensions);
+    m_driver->setEnabled(editing && m_extensions);
+    m_router->setEnabled(editing && m_extensions);
     m_start->setText(stage == Stage::Starting ? tr("Starting…") : tr("Start rollout"));
 }
 

@@ -29,6 +29,9 @@ class CanaryStepsEditor;
 // a description; the strategy (blue-green, or canary with its steps); the deploy driver and the
 // traffic router with their key=value parameters, prefilled from the service's last release (the
 // daemon's defaults too); and the gates: healthy-for, approval, bake time, scale-down delay. The
+// drivers and routers to pick from, and the hints for their parameters, are what the daemon's
+// extensions describe (ListExtensions, fetched once per connection); until that list is there
+// the pickers show that they are loading and nothing can be started. The
 // form is checked against the contract's limits before anything is sent, each problem named
 // under its field; what the daemon refuses is shown above the buttons with its own message, and
 // an INVALID_ARGUMENT also under the field it names. All calls go through ApiClient.
@@ -60,6 +63,9 @@ public:
     // The editor of `field` ("version", "driver_params", ...), for tests and focus.
     QWidget *fieldEditor(const QString &field) const { return m_fields.value(field); }
     CanaryStepsEditor *stepsEditor() const { return m_steps; }
+    // Fills the driver and router pickers from the daemon's extensions; what the arrival of
+    // ListExtensions does. Only the first call counts.
+    void setExtensions(const ExtensionCatalog &catalog);
 
 signals:
     // The daemon accepted the rollout; the dialog closes.
@@ -89,6 +95,8 @@ private:
 
     ApiClient *m_api; // Not owned.
     QList<Release> m_releases;
+    // The daemon's drivers and routers; unset until they arrived.
+    std::optional<ExtensionCatalog> m_extensions;
     Stage m_stage = Stage::Editing;
     quint64 m_startRequest = 0;
     quint64 m_servicesRequest = 0;

@@ -1,6 +1,7 @@
 // The health widgets offscreen, fed synthetic data: the timeline strip, the check editor's
 // validation and refusals, the instance detail pane and the critical-health notifier.
 #include "app/critical_health_notifier.h"
+#include "daemon_extensions.h"
 #include "models/display_format.h"
 #include "models/health_timeline_model.h"
 #include "models/instance_model.h"
@@ -157,11 +158,50 @@ private slots:
         QVERIFY(drawn);
     }
 
+    // The kinds and their option fields come from the daemon's probers: until they are there,
+    // the dialog waits (without blocking), whatever else has loaded.
+    void checkEditorWaitsForTheKinds() {
+        ApiClient api;
+        HealthCheckDialog dialog(&api, QStringLiteral("payments"));
+        HealthCheckRevision loaded;
+        loaded.service = QStringLiteral("payments");
+        loaded.check.kind = QStringLiteral("grpc");
+        loaded.check.options = {{QStringLiteral("service"), QStringLiteral("pay.v1.Pay")}};
+        dialog.setCheck(loaded, true);
+        QCOMPARE(dialog.stage(), HealthCheckDialog::Stage::Loading);
+        QVERIFY(!dialog.save());
+        auto *kind = dialog.findChild<QComboBox *>(QStringLiteral("kind"));
+        QVERIFY(kind);
+        QCOMPARE(kind->count(), 0);
+
+        dialog.setExtensions(aegis::testing::daemonExtensions());
+        QCOMPARE(dialog.stage(), HealthCheckDialog::Stage::Editing);
+        QStringList kinds;
+        for (int i = 0; i < kind->count(); ++i) {
+            kinds.append(kind->itemData(i).toString());
+        }
+        QCOMPARE(kinds, (QStringList{"grpc", "http", "tcp", "ttl"}));
+        QCOMPARE(kind->currentData().toString(), QStringLiteral("grpc"));
+        // One field per option the kind describes, its placeholder and help from there too.
+        auto *service = dialog.findChild<QLineEdit *>(QStringLiteral("service"));
+        QVERIFY(service);
+        QCOMPARE(service->text(), QStringLiteral("pay.v1.Pay"));
+        QVERIFY(!service->toolTip().isEmpty());
+        auto *status = dialog.findChild<QLineEdit *>(QStringLiteral("status"));
+        QVERIFY(status);
+        QCOMPARE(status->placeholderText(), QStringLiteral("200-299"));
+        QVERIFY(!status->isVisibleTo(&dialog));
+        auto edited = dialog.editedCheck();
+        QVERIFY(edited);
+        QCOMPARE(edited->options, loaded.check.options);
+    }
+
     void checkEditorRefusesInvalidInputWithReasons() {
         ApiClient api;
         HealthCheckDialog dialog(&api, QStringLiteral("payments"));
         QCOMPARE(dialog.stage(), HealthCheckDialog::Stage::Loading);
         QVERIFY(!dialog.save()); // nothing to save before it loaded
+        dialog.setExtensions(aegis::testing::daemonExtensions());
 
         HealthCheckRevision loaded;
         loaded.service = QStringLiteral("payments");
@@ -190,11 +230,14 @@ private slots:
         QVERIFY(!dialog.save());
         QCOMPARE(dialog.stage(), HealthCheckDialog::Stage::Editing);
         const QString message = dialog.messageText();
-        QVERIFY2(message.contains(QStringLiteral("Timeout (6s) must not be longer than the "
-                                                 "interval (5s)")),
+        // The daemon's own words.
+        QVERIFY2(message.contains(QStringLiteral("check.timeout_ms must be between 10ms and the "
+                                                 "interval, 5s (got 6s)")),
                  qPrintable(message));
-        QVERIFY2(message.contains(QStringLiteral("\"2xx\" is neither")), qPrintable(message));
-        QVERIFY2(message.contains(QStringLiteral("Path must start with \"/\"")),
+        QVERIFY2(message.contains(QStringLiteral("status must be a code or a range such as "
+                                                 "200-399 within 100-599, got '2xx'")),
+                 qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("path must start with '/', got 'healthz'")),
                  qPrintable(message));
         QVERIFY(timeout->property("invalid").toBool());
         QVERIFY(status->property("invalid").toBool());
@@ -215,7 +258,7 @@ private slots:
         interval->setText(QStringLiteral("10s"));
         QVERIFY(!timeout->isEnabled());
         QVERIFY(!dialog.save());
-        QVERIFY2(dialog.messageText().contains(QStringLiteral("TTL is required")),
+        QVERIFY2(dialog.messageText().contains(QStringLiteral("ttl: required")),
                  qPrintable(dialog.messageText()));
         dialog.findChild<QLineEdit *>(QStringLiteral("ttl"))->setText(QStringLiteral("30s"));
         QList<HealthCheckProblem> problems;

@@ -1,3 +1,4 @@
+#include "daemon_extensions.h"
 #include "models/audit_filter_model.h"
 #include "models/audit_record_model.h"
 #include "models/display_format.h"
@@ -754,6 +755,8 @@ private slots:
         QCOMPARE(model.rowCount(), 0);
     }
 
+    // The daemon's own rules and words (the validation library aegisd runs too), for the kinds
+    // its probers describe.
     void healthCheckValidationNamesTheField_data() {
         QTest::addColumn<HealthCheckSpec>("spec");
         QTest::addColumn<QString>("field");
@@ -763,7 +766,8 @@ private slots:
         HealthCheckSpec spec = base;
         spec.kind = QStringLiteral("icmp");
         QTest::newRow("unknown kind") << spec << "kind"
-                                      << "Kind must be http, tcp, grpc or ttl";
+                                      << "check.kind must be one of grpc, http, tcp, ttl (got "
+                                         "'icmp')";
         spec = base;
         spec.intervalMs = 50;
         spec.timeoutMs = 20;
@@ -773,53 +777,64 @@ private slots:
         spec.intervalMs = 2 * 3600 * 1000;
         spec.timeoutMs = 1000;
         QTest::newRow("interval too long") << spec << "interval"
-                                           << "it is 2h";
+                                           << "(got 2h)";
         spec = base;
         spec.timeoutMs = 15000;
         QTest::newRow("timeout over interval")
             << spec << "timeout"
-            << "Timeout (15s) must not be longer than the interval (10s)";
+            << "check.timeout_ms must be between 10ms and the interval, 10s (got 15s)";
         spec = base;
-        spec.rise = 0;
+        spec.rise = 101;
         QTest::newRow("rise") << spec << "rise"
                               << "between 1 and 100";
         spec = base;
         spec.panicThreshold = 1.5;
         QTest::newRow("panic threshold") << spec << "panic_threshold"
-                                         << "between 0 % and 100 %";
+                                         << "must be a share between 0 and 1";
+        // The daemon refuses these two; the console once let them through.
+        spec = base;
+        spec.deregisterAfterMs = 5000;
+        QTest::newRow("deregister_after under the interval")
+            << spec << "deregister_after"
+            << "check.deregister_after_ms must be 0 (never) or between the interval, 10s, and 7d";
+        spec = base;
+        spec.jitterMs = 6000;
+        QTest::newRow("jitter over half the interval")
+            << spec << "jitter"
+            << "check.jitter_ms must be between 0s and half the interval, 5s (got 6s)";
         spec = base;
         spec.options = {{QStringLiteral("path"), QStringLiteral("healthz")}};
         QTest::newRow("path") << spec << "path"
-                              << "must start with \"/\"";
+                              << "path must start with '/', got 'healthz'";
         spec = base;
         spec.options = {{QStringLiteral("status"), QStringLiteral("399-200")}};
         QTest::newRow("status backwards") << spec << "status"
-                                          << "\"399-200\" is neither";
+                                          << "status must be a code or a range such as 200-399 "
+                                             "within 100-599, got '399-200'";
         spec.options = {{QStringLiteral("status"), QStringLiteral("200-399")},
                         {QStringLiteral("header.Host"), QStringLiteral("api.internal")}};
         QTest::newRow("status range and header") << spec << QString() << QString();
         spec.options = {{QStringLiteral("service"), QStringLiteral("x")}};
         QTest::newRow("option of another kind") << spec << "options"
-                                                << "no option \"service\"";
+                                                << "unknown option 'service'";
         spec = base;
         spec.kind = QStringLiteral("ttl");
-        spec.timeoutMs = 60000; // ignored: a ttl check does not probe
         QTest::newRow("ttl missing") << spec << "ttl"
-                                     << "TTL must be a positive duration";
+                                     << "check.options: ttl check: ttl: required";
         spec.options = {{QStringLiteral("ttl"), QStringLiteral("30s")}};
         QTest::newRow("ttl") << spec << QString() << QString();
         spec = base;
         spec.kind = QStringLiteral("grpc");
-        spec.options = {{QStringLiteral("service"), QStringLiteral("payments.v1 Payments")}};
-        QTest::newRow("grpc service") << spec << "service"
-                                      << "without spaces";
+        spec.options = {{QStringLiteral("service"), QStringLiteral("payments.v1.Payments")}};
+        QTest::newRow("grpc service") << spec << QString() << QString();
     }
 
     void healthCheckValidationNamesTheField() {
         QFETCH(HealthCheckSpec, spec);
         QFETCH(QString, field);
         QFETCH(QString, message);
-        const QList<HealthCheckProblem> problems = validateHealthCheck(spec);
+        const QList<HealthCheckProblem> problems = validateHealthCheck(
+            spec, aegis::testing::daemonExtensions().ofKind(ExtensionKind::HealthProber));
         if (field.isEmpty()) {
             QVERIFY2(problems.isEmpty(), qPrintable(problems.value(0).message));
             return;

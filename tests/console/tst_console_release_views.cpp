@@ -2,6 +2,7 @@
 // (checked with QAbstractItemModelTester), the pipeline derived for each way a rollout ends, the
 // traffic bar's parts and colours, which actions apply in which phase and the "New release…"
 // form's checks; then the page against a real aegisd, following rollouts it starts itself.
+#include "daemon_extensions.h"
 #include "models/release_model.h"
 #include "models/rollout_actions.h"
 #include "models/rollout_format.h"
@@ -756,6 +757,13 @@ private slots:
                                      QStringLiteral("2.3.1"), {100, 0});
         checkout.routerParams = {{QStringLiteral("label"), QStringLiteral("color")}};
         NewReleaseDialog dialog(&api, {checkout}, QStringLiteral("checkout"));
+        // Until the daemon's drivers and routers are known there is nothing to pick or start.
+        auto *pending = qobject_cast<QComboBox *>(dialog.fieldEditor(QStringLiteral("driver")));
+        QCOMPARE(pending->count(), 0);
+        QVERIFY(!pending->isEnabled());
+        QVERIFY(!dialog.start());
+        dialog.setExtensions(aegis::testing::daemonExtensions());
+        QCOMPARE(pending->count(), 3);
         dialog.show();
         QVERIFY(QTest::qWaitForWindowExposed(&dialog));
         auto *driver = qobject_cast<QComboBox *>(dialog.fieldEditor(QStringLiteral("driver")));
@@ -776,6 +784,7 @@ private slots:
         driver->setCurrentIndex(driver->findText(QStringLiteral("exec")));
         QVERIFY(driverParams->toPlainText().isEmpty());
         QVERIFY(driverParams->placeholderText().contains(QStringLiteral("provision=")));
+        QVERIFY(driverParams->toolTip().contains(QStringLiteral("provision (required)")));
         driver->setCurrentIndex(driver->findText(QStringLiteral("external")));
         QCOMPARE(driverParams->toPlainText(), QStringLiteral("note=deployed by CI"));
 
@@ -896,6 +905,8 @@ private slots:
         const auto field = [&dialog](const char *name) {
             return dialog->fieldEditor(QString::fromLatin1(name));
         };
+        // The pickers fill once the daemon's extensions arrived (ListExtensions).
+        QTRY_VERIFY_WITH_TIMEOUT(qobject_cast<QComboBox *>(field("driver"))->count() == 3, 10000);
         dialog->setService(QStringLiteral("web"));
         qobject_cast<QLineEdit *>(field("version"))->setText(QStringLiteral("1.0.0"));
         qobject_cast<QSpinBox *>(field("replicas"))->setValue(2);
