@@ -91,6 +91,35 @@ private slots:
         QVERIFY(api.lastStatus().has_value());
     }
 
+    // ListExtensions: the daemon's drivers, routers and probers with its defaults, kept for the
+    // connection and forgotten when it changes.
+    void extensionsAreFetchedAndKeptPerConnection() {
+        ApiClient api(fastOptions());
+        api.connectTo(settingsFor(*m_daemon));
+        QVERIFY(!api.extensions());
+        QSignalSpy received(&api, &ApiClient::extensionsReceived);
+        const quint64 request = api.listExtensions();
+        QVERIFY(received.wait(10000));
+        QCOMPARE(received.first().first().value<quint64>(), request);
+        const auto catalog = received.first().at(1).value<ExtensionCatalog>();
+        QCOMPARE(catalog.ofKind(ExtensionKind::DeployDriver).size(), 3);
+        QCOMPARE(catalog.ofKind(ExtensionKind::TrafficRouter).size(), 2);
+        QCOMPARE(catalog.ofKind(ExtensionKind::HealthProber).size(), 4);
+        QCOMPARE(catalog.defaultDriver, QStringLiteral("process"));
+        QCOMPARE(catalog.defaultRouter, QStringLiteral("registry"));
+        const ExtensionDescription *haproxy =
+            catalog.find(ExtensionKind::TrafficRouter, QStringLiteral("haproxy"));
+        QVERIFY(haproxy);
+        const ExtensionParameter *timeout = haproxy->parameter("timeout");
+        QVERIFY(timeout);
+        QCOMPARE(timeout->type, ParameterType::Duration);
+        QCOMPARE(timeout->defaultValue, std::string("2s"));
+        QVERIFY(api.extensions());
+        QCOMPARE(api.extensions()->extensions.size(), catalog.extensions.size());
+        api.connectTo(settingsFor(*m_daemon));
+        QVERIFY(!api.extensions());
+    }
+
     void wrongTokenIsReported() {
         ApiClient api(fastOptions());
         ConnectionSettings settings = settingsFor(*m_daemon);
