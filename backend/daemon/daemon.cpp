@@ -381,12 +381,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.rolloutInstances = std::make_unique<rollout::RegistryInstanceSource>(*p.registry);
     p.rolloutAudit = std::make_unique<rollout::AuditLogSink>(*p.audit);
-    rollout::RolloutControllerOptions rolloutOptions;
-    rolloutOptions.defaultDriver = "process";
-    rolloutOptions.defaultRouter = "registry";
-    p.rollouts = std::make_unique<rollout::RolloutController>(*p.store, *p.rolloutInstances,
-                                                              *p.rolloutAudit, *p.rolloutExtensions,
-                                                              p.io, p.clock, rolloutOptions);
+    p.rollouts = std::make_unique<rollout::RolloutController>(
+        *p.store, *p.rolloutInstances, *p.rolloutAudit, *p.rolloutExtensions, p.io, p.clock);
     if (Status status = p.rollouts->start(); !status.isOk()) {
         return status;
     }

@@ -33,11 +33,6 @@ struct RolloutControllerOptions {
     std::chrono::milliseconds abortPatience{30'000};
     // Log lines kept per rollout; later ones are dropped with one notice.
     std::size_t logLinesPerRollout = 1000;
-    // The deploy driver and traffic router of a service's first rollout when its spec names none
-    // (later rollouts take their release's). Chosen by whoever wires the extensions: the
-    // controller names none itself. Empty: the spec must name one.
-    std::string defaultDriver;
-    std::string defaultRouter;
 };
 
 // Who asks, for the transition's reason and the audit record.

@@ -62,13 +62,13 @@ void RolloutController::startRollout(RolloutSpec spec, Actor actor,
         }
         const Release &release = state.release;
         if (spec.driver.empty()) {
-            spec.driver = release.driver.empty() ? m_options.defaultDriver : release.driver;
+            spec.driver = release.driver.empty() ? "process" : release.driver;
             if (spec.driverParams.empty() && spec.driver == release.driver) {
                 spec.driverParams = release.driverParams;
             }
         }
         if (spec.router.empty()) {
-            spec.router = release.router.empty() ? m_options.defaultRouter : release.router;
+            spec.router = release.router.empty() ? "registry" : release.router;
             if (spec.routerParams.empty() && spec.router == release.router) {
                 spec.routerParams = release.routerParams;
             }
