@@ -4,6 +4,7 @@
 #include "api/watch_stream.h"
 #include "common/input_text.h"
 #include "registry/registry.h"
+#include "rollout/rollout_watch.h"
 
 namespace aegis::api {
 namespace {
@@ -28,18 +29,6 @@ void logToProto(const rollout::LogLine &line, aegis::v1::RolloutLogLine *out) {
     out->set_sequence(line.sequence);
     api::toProto(line.time, out->mutable_time());
     out->set_line(line.line);
-}
-
-// The service a /rollouts/ key belongs to: the path segment after its kind.
-std::string serviceOfKey(const std::string &key) {
-    for (std::string_view prefix :
-         {rollout::keys::kItems, rollout::keys::kReleases, rollout::keys::kLog}) {
-        if (key.rfind(prefix, 0) == 0) {
-            const auto rest = key.substr(prefix.size());
-            return rest.substr(0, rest.find('/'));
-        }
-    }
-    return {};
 }
 
 std::string rolloutResource(const std::string &id) {
@@ -104,6 +93,27 @@ void RolloutServiceImpl::toProto(const rollout::Rollout &r, aegis::v1::Rollout *
     }
     out->set_create_revision(r.createRevision);
     out->set_mod_revision(r.modRevision);
+}
+
+void RolloutServiceImpl::toProto(const std::vector<rollout::ActionAvailability> &actions,
+                                 aegis::v1::Rollout *out) {
+    out->clear_available_actions();
+    for (const rollout::ActionAvailability &action : actions) {
+        auto *a = out->add_available_actions();
+        a->set_action(
+            static_cast<aegis::v1::RolloutActionKind>(static_cast<int>(action.action) + 1));
+        a->set_enabled(action.enabled);
+        a->set_disabled_reason(action.disabledReason);
+    }
+}
+
+void RolloutServiceImpl::toProtoWithActions(const rollout::Rollout &rollout,
+                                            aegis::v1::Rollout *out,
+                                            const rollout::Release *release) const {
+    toProto(rollout, out);
+    if (auto actions = m_controller.availableActions(rollout, release)) {
+        toProto(*actions, out);
+    }
 }
 
 void RolloutServiceImpl::toProto(const rollout::Release &r, aegis::v1::Release *out) {
@@ -180,12 +190,12 @@ RolloutServiceImpl::StartRollout(grpc::CallbackServerContext *context,
                      (spec.strategy == rollout::Strategy::Canary ? " (canary)" : " (blue-green)"));
     m_controller.startRollout(std::move(spec),
                               rollout::Actor{call->caller().name, {call->auditOperation()}},
-                              [call, response](StatusOr<rollout::Rollout> started) {
+                              [this, call, response](StatusOr<rollout::Rollout> started) {
                                   if (!started) {
                                       return call->finish(started.status());
                                   }
                                   response->mutable_header()->set_revision(started->modRevision);
-                                  toProto(*started, response->mutable_rollout());
+                                  toProtoWithActions(*started, response->mutable_rollout());
                                   call->finish(Status::ok(), started->modRevision, true);
                               });
     return call->reactor();
@@ -206,7 +216,7 @@ RolloutServiceImpl::GetRollout(grpc::CallbackServerContext *context,
         return call->reactor();
     }
     response->mutable_header()->set_revision(revision);
-    toProto(*found, response->mutable_rollout());
+    toProtoWithActions(*found, response->mutable_rollout());
     call->finish(Status::ok());
     return call->reactor();
 }
@@ -239,8 +249,18 @@ RolloutServiceImpl::ListRollouts(grpc::CallbackServerContext *context,
         return call->reactor();
     }
     response->mutable_header()->set_revision(page->revision);
+    // Each rollout's actions are judged against its service's release, read once.
+    std::map<std::string, rollout::Release> releases;
+    if (auto stored = m_controller.releases()) {
+        for (rollout::Release &release : stored->first) {
+            const std::string service = release.service;
+            releases.emplace(service, std::move(release));
+        }
+    }
     for (const rollout::Rollout &r : page->rollouts) {
-        toProto(r, response->add_rollouts());
+        const auto release = releases.find(r.spec.service);
+        toProtoWithActions(r, response->add_rollouts(),
+                           release == releases.end() ? nullptr : &release->second);
     }
     response->set_next_page_token(page->nextPageToken);
     call->finish(Status::ok());
@@ -303,47 +323,37 @@ RolloutServiceImpl::ListRolloutLog(grpc::CallbackServerContext *context,
 grpc::ServerWriteReactor<aegis::v1::WatchRolloutsResponse> *
 RolloutServiceImpl::WatchRollouts(grpc::CallbackServerContext *context,
                                   const aegis::v1::WatchRolloutsRequest *request) {
+    using Watch = rollout::RolloutWatch;
     const std::string service = request->service();
-    auto prepare = [service, start = request->start_revision()]() -> StatusOr<WatchSpec> {
+    auto prepare = [this, service,
+                    start = request->start_revision()]() -> StatusOr<WatchOpener<Watch>> {
         if (!service.empty()) {
             if (Status valid = registry::Registry::validateServiceName(service, "service");
                 !valid.isOk()) {
                 return valid;
             }
         }
-        return WatchSpec{std::string(rollout::keys::kPrefix), start};
+        return WatchOpener<Watch>([this, service, start](std::function<void()> notify) {
+            return Watch::open(m_api.hub, service, start, std::move(notify));
+        });
     };
-    auto convert = [service](const std::vector<store::Event> &events,
-                             aegis::v1::WatchRolloutsResponse &response) {
-        for (const store::Event &event : events) {
-            if (event.type != store::EventType::Put ||
-                (!service.empty() && serviceOfKey(event.kv.key) != service)) {
-                continue;
-            }
-            const std::string &key = event.kv.key;
-            aegis::v1::RolloutEvent out;
-            out.set_revision(event.revision);
-            if (key.rfind(rollout::keys::kItems, 0) == 0) {
-                if (auto r = rollout::decodeRollout(event.kv)) {
-                    toProto(*r, out.mutable_rollout());
-                }
-            } else if (key.rfind(rollout::keys::kReleases, 0) == 0) {
-                if (auto r = rollout::decodeRelease(event.kv)) {
-                    toProto(*r, out.mutable_release());
-                }
-            } else if (key.rfind(rollout::keys::kLog, 0) == 0) {
-                if (auto line = rollout::decodeLogLine(event.kv)) {
-                    logToProto(*line, out.mutable_log_line());
-                }
-            }
-            if (out.change_case() != aegis::v1::RolloutEvent::CHANGE_NOT_SET) {
-                *response.add_events() = std::move(out);
+    auto convert = [this](const std::vector<rollout::RolloutEvent> &events,
+                          aegis::v1::WatchRolloutsResponse &response) {
+        for (const rollout::RolloutEvent &event : events) {
+            aegis::v1::RolloutEvent *out = response.add_events();
+            out->set_revision(event.revision);
+            if (event.rollout) {
+                toProtoWithActions(*event.rollout, out->mutable_rollout());
+            } else if (event.release) {
+                toProto(*event.release, out->mutable_release());
+            } else if (event.logLine) {
+                logToProto(*event.logLine, out->mutable_log_line());
             }
         }
         return response.events_size() > 0;
     };
-    return new WatchStream<aegis::v1::WatchRolloutsResponse>(m_api, context, kWatchMethod, prepare,
-                                                             std::move(convert));
+    return new WatchStream<aegis::v1::WatchRolloutsResponse, Watch>(m_api, context, kWatchMethod,
+                                                                    prepare, std::move(convert));
 }
 
 grpc::ServerUnaryReactor *RolloutServiceImpl::act(grpc::CallbackServerContext *context,
@@ -367,12 +377,12 @@ grpc::ServerUnaryReactor *RolloutServiceImpl::act(grpc::CallbackServerContext *c
                      (request->reason().empty() ? "" : ": " + request->reason()));
     m_controller.act(request->id(), action, request->reason(),
                      rollout::Actor{call->caller().name, {call->auditOperation()}},
-                     [call, response](StatusOr<rollout::Rollout> acted) {
+                     [this, call, response](StatusOr<rollout::Rollout> acted) {
                          if (!acted) {
                              return call->finish(acted.status());
                          }
                          response->mutable_header()->set_revision(acted->modRevision);
-                         toProto(*acted, response->mutable_rollout());
+                         toProtoWithActions(*acted, response->mutable_rollout());
                          call->finish(Status::ok(), acted->modRevision, true);
                      });
     return call->reactor();

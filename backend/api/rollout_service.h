@@ -48,10 +48,16 @@ public:
                                           aegis::v1::RolloutActionResponse *response) override;
 
     static void toProto(const rollout::Rollout &rollout, aegis::v1::Rollout *out);
+    static void toProto(const std::vector<rollout::ActionAvailability> &actions,
+                        aegis::v1::Rollout *out);
     static void toProto(const rollout::Release &release, aegis::v1::Release *out);
     static rollout::RolloutSpec fromProto(const aegis::v1::RolloutSpec &spec);
 
 private:
+    // The rollout with its available actions now (against `release`, or the stored one when
+    // null); a rollout whose actions cannot be judged is returned without them.
+    void toProtoWithActions(const rollout::Rollout &rollout, aegis::v1::Rollout *out,
+                            const rollout::Release *release = nullptr) const;
     grpc::ServerUnaryReactor *act(grpc::CallbackServerContext *context, std::string_view method,
                                   rollout::Action action,
                                   const aegis::v1::RolloutActionRequest *request,

@@ -60,10 +60,16 @@ private:
     std::deque<Key> m_order;
 };
 
-// Turns a batch of store events into one response; returns false when none of them concerns the
-// client (nothing is sent then).
-template <typename Response>
-using WatchConverter = std::function<bool(const std::vector<store::Event> &, Response &)>;
+// Turns a batch of events into one response; returns false when none of them concerns the client
+// (nothing is sent then).
+template <typename Response, typename Event = store::Event>
+using WatchConverter = std::function<bool(const std::vector<Event> &, Response &)>;
+
+// A module's domain watch, opened with the callback to run when it has more (see WatchHub::watch):
+// like store::Watcher, it offers take(max) → Batch{events, ended}, cancel() and nextRevision(),
+// and its events carry their revision.
+template <typename Source>
+using WatchOpener = std::function<StatusOr<std::shared_ptr<Source>>(std::function<void()> notify)>;
 
 // A server-streaming Watch RPC fed by a WatchHub watcher. It authorises the call against the
 // permission table, sends a first message whose header gives the revision the watch starts after,
@@ -72,17 +78,40 @@ using WatchConverter = std::function<bool(const std::vector<store::Event> &, Res
 // status (UNAVAILABLE at shutdown, RESOURCE_EXHAUSTED when cut off); a compacted start revision is
 // OUT_OF_RANGE with the compact revision in the "aegis-compact-revision" trailing metadata. It is
 // registered with the StreamCloser under its token, so it ends with UNAUTHENTICATED when the
-// token is revoked or expires.
-template <typename Response>
+// token is revoked or expires. `Source` is the store's watcher of a prefix, or a module's domain
+// watch built on one (it then decodes and filters, and the converter only converts).
+template <typename Response, typename Source = store::Watcher>
 class WatchStream final : public grpc::ServerWriteReactor<Response> {
 public:
+    using Event = typename decltype(std::declval<typename Source::Batch>().events)::value_type;
+
     // `prepare` validates the request (after authorisation) and says what to watch.
     // `first`, when given, adds to the first message (whose header gives the revision the watch
     // starts after), e.g. a snapshot of the current state for a watch from now. `target` is the
     // service or namespace a scoped method's request names (see authorize()).
     WatchStream(ApiContext &api, grpc::CallbackServerContext *context, std::string_view method,
                 const std::function<StatusOr<WatchSpec>()> &prepare,
-                WatchConverter<Response> convert,
+                WatchConverter<Response, Event> convert,
+                std::function<void(store::Revision, Response &)> first = {},
+                std::string_view target = {})
+        : WatchStream(
+              api, context, method,
+              [&api, &prepare]() -> StatusOr<WatchOpener<Source>> {
+                  auto spec = prepare();
+                  if (!spec) {
+                      return spec.status();
+                  }
+                  return WatchOpener<Source>([&api, spec = *spec](std::function<void()> notify) {
+                      return api.hub.watch(spec.prefix, spec.startRevision, std::move(notify));
+                  });
+              },
+              std::move(convert), std::move(first), target) {}
+
+    // For a domain watch: `prepare` validates the request (after authorisation) and says how to
+    // open the watch.
+    WatchStream(ApiContext &api, grpc::CallbackServerContext *context, std::string_view method,
+                const std::function<StatusOr<WatchOpener<Source>>()> &prepare,
+                WatchConverter<Response, Event> convert,
                 std::function<void(store::Revision, Response &)> first = {},
                 std::string_view target = {})
         : m_api(api)
@@ -111,17 +140,16 @@ public:
         if (m_finished || m_pendingFinish) {
             return; // closed at once (shutdown)
         }
-        std::optional<WatchSpec> spec;
+        std::optional<WatchOpener<Source>> open;
         if (status.isOk()) {
             auto prepared = prepare();
             status = prepared.status();
             if (prepared) {
-                spec = std::move(*prepared);
+                open = std::move(*prepared);
             }
         }
         if (status.isOk()) {
-            auto watcher = api.hub.watch(spec->prefix, spec->startRevision,
-                                         [state = m_state] { State::wake(state); });
+            auto watcher = (*open)([state = m_state] { State::wake(state); });
             status = watcher.status();
             if (watcher) {
                 m_watcher = std::move(*watcher);
@@ -229,11 +257,11 @@ private:
 
     ApiContext &m_api;
     const std::string m_method;
-    const WatchConverter<Response> m_convert;
+    const WatchConverter<Response, Event> m_convert;
     const std::chrono::steady_clock::time_point m_started;
     std::shared_ptr<State> m_state;
     std::uint64_t m_closerId = 0;
-    store::WatcherPtr m_watcher;
+    std::shared_ptr<Source> m_watcher;
     Response m_response;
     bool m_writing = false;
     bool m_finished = false;

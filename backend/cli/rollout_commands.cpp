@@ -554,6 +554,26 @@ int runStart(CommandContext &context, const po::variables_map &values) {
     return waitForRollout(context, rollout, response.header().revision());
 }
 
+// "promote", "pause", ... as the commands are named.
+std::string actionKindName(v1::RolloutActionKind kind) {
+    switch (kind) {
+    case v1::ROLLOUT_ACTION_KIND_PROMOTE:
+        return "promote";
+    case v1::ROLLOUT_ACTION_KIND_PAUSE:
+        return "pause";
+    case v1::ROLLOUT_ACTION_KIND_RESUME:
+        return "resume";
+    case v1::ROLLOUT_ACTION_KIND_ABORT:
+        return "abort";
+    case v1::ROLLOUT_ACTION_KIND_RETRY:
+        return "retry";
+    case v1::ROLLOUT_ACTION_KIND_UNDO:
+        return "undo";
+    default:
+        return "action " + std::to_string(static_cast<int>(kind));
+    }
+}
+
 void printRollout(CommandContext &context, const v1::Rollout &rollout) {
     const auto now = context.now();
     const auto &spec = rollout.spec();
@@ -615,6 +635,17 @@ void printRollout(CommandContext &context, const v1::Rollout &rollout) {
                           stepWaitText(steps[i])});
     }
     stepTable.print(out);
+
+    // As the daemon judged them when it answered: the action's command refuses the others.
+    if (rollout.available_actions_size() > 0) {
+        out << "\n";
+        TextTable actions({"ACTION", "AVAILABLE", "WHY NOT"});
+        for (const auto &action : rollout.available_actions()) {
+            actions.addRow({actionKindName(action.action()), action.enabled() ? "yes" : "no",
+                            orDash(action.disabled_reason())});
+        }
+        actions.print(out);
+    }
 
     out << "\n";
     TextTable transitions({"TIME", "PHASE", "REASON"});

@@ -16,10 +16,12 @@
 #include "daemon/http_endpoint.h"
 #include "daemon/process_metrics.h"
 #include "health/health_monitor.h"
+#include "rollout/audit_log_sink.h"
 #include "rollout/exec_driver.h"
 #include "rollout/external_driver.h"
 #include "rollout/haproxy_router.h"
 #include "rollout/process_driver.h"
+#include "rollout/registry_instance_source.h"
 #include "rollout/registry_router.h"
 #include "rollout/rollout_controller.h"
 #include "store/sqlite_store.h"
@@ -209,6 +211,8 @@ struct Daemon::Parts {
     // Its drivers' and routers' strands use `io`: reset in ~Parts, before `io` goes.
     std::unique_ptr<rollout::ExtensionRegistry> rolloutExtensions =
         std::make_unique<rollout::ExtensionRegistry>();
+    std::unique_ptr<rollout::RegistryInstanceSource> rolloutInstances;
+    std::unique_ptr<rollout::AuditLogSink> rolloutAudit;
     std::unique_ptr<rollout::RolloutController> rollouts;
     api::StreamCloser streams;
     api::CallTracker calls;
@@ -377,8 +381,10 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
             return status;
         }
     }
-    p.rollouts = std::make_unique<rollout::RolloutController>(*p.store, *p.registry, *p.audit,
-                                                              *p.rolloutExtensions, p.io, p.clock);
+    p.rolloutInstances = std::make_unique<rollout::RegistryInstanceSource>(*p.registry);
+    p.rolloutAudit = std::make_unique<rollout::AuditLogSink>(*p.audit);
+    p.rollouts = std::make_unique<rollout::RolloutController>(
+        *p.store, *p.rolloutInstances, *p.rolloutAudit, *p.rolloutExtensions, p.io, p.clock);
     if (Status status = p.rollouts->start(); !status.isOk()) {
         return status;
     }

@@ -1,10 +1,11 @@
 #pragma once
 
-#include "audit/audit_log.h"
 #include "common/clock.h"
-#include "registry/registry.h"
+#include "rollout/audit_sink.h"
 #include "rollout/extension_registry.h"
+#include "rollout/instance_source.h"
 #include "rollout/rollout.h"
+#include "rollout/rollout_actions.h"
 #include "store/store.h"
 
 #include <boost/asio/io_context.hpp>
@@ -21,7 +22,8 @@
 namespace aegis::rollout {
 
 struct RolloutControllerOptions {
-    // How often time-based conditions are looked at (gate windows, pauses, bake, deadlines).
+    // How often time-based conditions are looked at (gate windows, pauses, bake, deadlines). Only
+    // the wake-up is a real timer: every condition compares times read from the injected clock.
     std::chrono::milliseconds tickInterval{100};
     // A failing router call is retried this often.
     std::chrono::milliseconds routerRetryInterval{1000};
@@ -32,10 +34,6 @@ struct RolloutControllerOptions {
     // Log lines kept per rollout; later ones are dropped with one notice.
     std::size_t logLinesPerRollout = 1000;
 };
-
-// An operator's action on a rollout.
-enum class Action { Promote, Pause, Resume, Abort, Retry, Undo };
-std::string_view actionName(Action action);
 
 // Who asks, for the transition's reason and the audit record.
 struct Actor {
@@ -69,10 +67,10 @@ struct RolloutPage {
 // has a routable instance, so traffic never points at nothing.
 //
 // All state lives on one strand; the public calls are thread-safe and complete through callbacks
-// once their change is durable.
+// once their change is durable. Time is read from `clock` only (deadlines, pauses, retries).
 class RolloutController {
 public:
-    RolloutController(store::Store &store, registry::Registry &registry, audit::AuditLog &audit,
+    RolloutController(store::Store &store, const InstanceSource &instances, AuditSink &audit,
                       ExtensionRegistry &extensions, boost::asio::io_context &io, ClockPtr clock,
                       RolloutControllerOptions options = {});
     ~RolloutController();
@@ -81,14 +79,15 @@ public:
     // deployment through its driver, resumes active rollouts and ticks. Call once, before any
     // other call.
     Status start();
-    // Stops acting (timers, registry listener) and detaches drivers, leaving deployments running.
+    // Stops acting (timers) and detaches drivers, leaving deployments running.
     // Blocks until the strand is idle; not from the io threads.
     void stop();
 
     // Starts a rollout: validated (spec, driver, router), FAILED_PRECONDITION when the service
     // has an active one. `done` gets the new rollout once durable.
     void startRollout(RolloutSpec spec, Actor actor, std::function<void(StatusOr<Rollout>)> done);
-    // Acts on a rollout; FAILED_PRECONDITION naming the phase when the action does not apply.
+    // Acts on a rollout; FAILED_PRECONDITION with the action policy's reason (rollout_actions.h)
+    // when the action does not apply. A repeated pause or abort is accepted and changes nothing.
     void act(const std::string &id, Action action, std::string reason, Actor actor,
              std::function<void(StatusOr<Rollout>)> done);
 
@@ -97,6 +96,10 @@ public:
     StatusOr<Rollout> get(const std::string &id, store::Revision *at = nullptr) const;
     StatusOr<RolloutPage> list(const RolloutQuery &query) const;
     StatusOr<std::pair<std::vector<Release>, store::Revision>> releases() const;
+    // The actions an operator can take on `rollout` now, judged against its service's release as
+    // stored (`release`, or read when null) and the clock.
+    StatusOr<std::vector<ActionAvailability>>
+    availableActions(const Rollout &rollout, const Release *release = nullptr) const;
     StatusOr<std::pair<std::vector<LogLine>, bool>> log(const std::string &id,
                                                         std::int64_t afterSequence,
                                                         std::size_t limit,
@@ -159,7 +162,7 @@ private:
                            std::function<void(ReleaseState &, Active &)> applied);
     void appendLog(const std::string &rolloutId, std::string line);
 
-    // The new version's instances as the registry has them.
+    // The new version's instances as the instance source has them.
     struct NewInstances {
         int registered = 0;
         int healthy = 0;
@@ -174,8 +177,8 @@ private:
     store::Operation auditFor(const Rollout &rollout, Phase from, const std::string &reason);
 
     store::Store &m_store;
-    registry::Registry &m_registry;
-    audit::AuditLog &m_audit;
+    const InstanceSource &m_instances; // Not owned.
+    AuditSink &m_audit;                // Not owned.
     ExtensionRegistry &m_extensions;
     boost::asio::io_context &m_io;
     ClockPtr m_clock;

@@ -12,112 +12,66 @@ QString tr(const char *text) {
     return QCoreApplication::translate("RolloutActions", text);
 }
 
-} // namespace
-
-bool isWaitingOnCanaryStep(const Rollout &rollout) {
-    if (rollout.phase != RolloutPhase::Switching) {
-        return false;
-    }
-    const QList<CanaryStep> steps = rollout.spec.effectiveSteps();
-    if (rollout.currentStep < 0 || rollout.currentStep >= steps.size()) {
-        return false;
-    }
-    const CanaryStep &step = steps.at(rollout.currentStep);
-    return rollout.stepApplied && (step.pauseMs > 0 || step.untilPromoted);
+// The daemon's reasons follow "rollout <id> is <phase>: " in its messages; a tooltip starts a
+// sentence.
+QString sentence(const QString &reason) {
+    return reason.isEmpty() ? reason : reason.at(0).toUpper() + reason.mid(1);
 }
 
-RolloutActionSet availableRolloutActions(const Rollout &rollout,
-                                         const std::optional<Release> &release,
-                                         const QDateTime &now) {
-    RolloutActionSet set;
-    const bool active = rollout.isActive();
-    const QString phase = rolloutPhaseName(rollout.phase);
+// What an action the daemon allows will do.
+QString whatItDoes(RolloutAction action, const Rollout &rollout, const QDateTime &now) {
     const QString stable = colourVersionText(rollout.stableColor, rollout.stableVersion);
-    const QString incoming = colourVersionText(rollout.newColor, rollout.spec.version);
-
-    RolloutActionState &promote = set[RolloutAction::Promote];
-    if (!active) {
-        promote.reason = tr("The rollout has finished");
-    } else if (rollout.paused) {
-        promote.reason = tr("The rollout is paused: resume it first");
-    } else if (rollout.phase == RolloutPhase::AwaitingApproval) {
-        promote = {true, tr("Approve: start moving traffic to %1").arg(incoming)};
-    } else if (rollout.phase == RolloutPhase::Baking) {
-        promote = {true, tr("Skip the rest of the bake time and finish the rollout")};
-    } else if (isWaitingOnCanaryStep(rollout)) {
-        promote = {true, tr("Skip this step's wait and move on to the next step")};
-    } else {
-        promote.reason = tr("Nothing to promote while %1: promote skips an approval, a canary "
-                            "pause or the bake")
-                             .arg(phase);
+    switch (action) {
+    case RolloutAction::Promote:
+        if (rollout.phase == RolloutPhase::AwaitingApproval) {
+            return tr("Approve: start moving traffic to %1")
+                .arg(colourVersionText(rollout.newColor, rollout.spec.version));
+        }
+        if (rollout.phase == RolloutPhase::Baking) {
+            return tr("Skip the rest of the bake time and finish the rollout");
+        }
+        return tr("Skip this step's wait and move on to the next step");
+    case RolloutAction::Pause:
+        return tr("Hold the rollout where it is; traffic stays as it is");
+    case RolloutAction::Resume:
+        return tr("Continue the rollout; the wait it was in starts over");
+    case RolloutAction::Abort:
+        if (rollout.stableColor.isEmpty()) {
+            return tr("End the rollout rolled back (the service's first release: there is no "
+                      "earlier colour to return to)");
+        }
+        return tr("Put all traffic back on %1 at once").arg(stable);
+    case RolloutAction::Retry:
+        return tr("Run this rollout of %1 again from the start").arg(rollout.spec.version);
+    case RolloutAction::Undo:
+        if (rollout.undoUntil.isValid()) {
+            return tr("Put all traffic back on %1 at once (possible for %2 more)")
+                .arg(stable, humanDuration(now.msecsTo(rollout.undoUntil)));
+        }
+        return tr("Put all traffic back on %1 at once").arg(stable);
     }
+    return {};
+}
 
-    RolloutActionState &pause = set[RolloutAction::Pause];
-    if (!active) {
-        pause.reason = tr("The rollout has finished");
-    } else if (rollout.paused) {
-        pause.reason = tr("The rollout is already paused");
-    } else if (rollout.phase == RolloutPhase::Aborting ||
-               rollout.phase == RolloutPhase::Finalizing) {
-        pause.reason = tr("A rollout cannot be paused while %1").arg(phase);
-    } else {
-        pause = {true, tr("Hold the rollout where it is; traffic stays as it is")};
+} // namespace
+
+RolloutActionSet availableRolloutActions(const Rollout &rollout, const QDateTime &now) {
+    RolloutActionSet set;
+    for (RolloutActionState &state : set.states) {
+        state = {false, tr("The daemon did not say whether this applies now")};
     }
-
-    RolloutActionState &resume = set[RolloutAction::Resume];
-    if (active && rollout.paused) {
-        resume = {true, tr("Continue the rollout; the wait it was in starts over")};
-    } else {
-        resume.reason = active ? tr("The rollout is not paused") : tr("The rollout has finished");
-    }
-
-    RolloutActionState &abort = set[RolloutAction::Abort];
-    if (!active) {
-        abort.reason = tr("The rollout has finished");
-    } else if (rollout.phase == RolloutPhase::Aborting) {
-        abort.reason = tr("The rollout is already rolling back");
-    } else if (rollout.stableColor.isEmpty()) {
-        abort = {true, tr("End the rollout rolled back (the service's first release: there is "
-                          "no earlier colour to return to)")};
-    } else {
-        abort = {true, tr("Put all traffic back on %1 at once").arg(stable)};
-    }
-
-    const bool latest =
-        !release || release->lastRolloutId.isEmpty() || release->lastRolloutId == rollout.id;
-    const bool serviceBusy =
-        release && !release->activeRolloutId.isEmpty() && release->activeRolloutId != rollout.id;
-
-    RolloutActionState &retry = set[RolloutAction::Retry];
-    if (rollout.phase != RolloutPhase::RolledBack && rollout.phase != RolloutPhase::Failed) {
-        retry.reason = tr("Only a rolled back or failed rollout can be retried");
-    } else if (!latest) {
-        retry.reason = tr("Only the latest rollout of %1 (%2) can be retried")
-                           .arg(rollout.spec.service, release->lastRolloutId);
-    } else if (serviceBusy) {
-        retry.reason =
-            tr("%1 has an active rollout (%2)").arg(rollout.spec.service, release->activeRolloutId);
-    } else {
-        retry = {true, tr("Run this rollout of %1 again from the start").arg(rollout.spec.version)};
-    }
-
-    RolloutActionState &undo = set[RolloutAction::Undo];
-    if (rollout.phase != RolloutPhase::Succeeded) {
-        undo.reason = tr("Only a succeeded rollout can be undone");
-    } else if (rollout.stableColor.isEmpty()) {
-        undo.reason = tr("The service's first release replaced nothing to go back to");
-    } else if (!latest) {
-        undo.reason = tr("Only the latest rollout of %1 (%2) can be undone")
-                          .arg(rollout.spec.service, release->lastRolloutId);
-    } else if (serviceBusy) {
-        undo.reason =
-            tr("%1 has an active rollout (%2)").arg(rollout.spec.service, release->activeRolloutId);
-    } else if (!rollout.undoUntil.isValid() || rollout.undoUntil <= now) {
-        undo.reason = tr("%1 has been scaled down; start a new rollout of %2 instead")
-                          .arg(stable, rollout.stableVersion);
-    } else {
-        undo = {true, tr("Put all traffic back on %1 at once (possible for %2 more)")
-                          .arg(stable, humanDuration(now.msecsTo(rollout.undoUntil)))};
+    for (const AvailableAction &available : rollout.availableActions) {
+        RolloutActionState &state = set[available.action];
+        if (!available.enabled) {
+            state = {false, sentence(available.disabledReason)};
+        } else if (available.action == RolloutAction::Undo && rollout.undoUntil.isValid() &&
+                   rollout.undoUntil <= now) {
+            state = {false, tr("%1 has been scaled down; start a new rollout of %2 instead")
+                                .arg(colourVersionText(rollout.stableColor, rollout.stableVersion),
+                                     rollout.stableVersion)};
+        } else {
+            state = {true, whatItDoes(available.action, rollout, now)};
+        }
     }
     return set;
 }

@@ -6,7 +6,6 @@
 #include <QString>
 
 #include <array>
-#include <optional>
 
 namespace aegis::console {
 
@@ -17,9 +16,8 @@ struct RolloutActionState {
     QString reason;
 };
 
-// The six actions on one rollout, as the daemon decides them (RolloutService's comments and the
-// controller's checks): each is refused with FAILED_PRECONDITION when it does not apply, so the
-// console offers only those that do.
+// The six actions on one rollout as the daemon judged them (Rollout::availableActions): the
+// console shows them and does not decide them again.
 struct RolloutActionSet {
     std::array<RolloutActionState, 6> states;
 
@@ -31,15 +29,8 @@ struct RolloutActionSet {
     }
 };
 
-// `release` is the rollout's service as last seen (retry and undo apply to its latest rollout
-// only, and only while none is active); without it those checks rest on the rollout alone.
-// `now` decides whether an undo is still possible (until undo_until).
-RolloutActionSet availableRolloutActions(const Rollout &rollout,
-                                         const std::optional<Release> &release,
-                                         const QDateTime &now);
-
-// Whether a switching rollout waits on a canary step's pause (or on a promotion): the step's
-// weight is applied and the step has a wait to skip.
-bool isWaitingOnCanaryStep(const Rollout &rollout);
+// An enabled action's reason says what it will do; a disabled one's is the daemon's. `now` only
+// closes an undo whose window (undo_until) has passed since the daemon answered.
+RolloutActionSet availableRolloutActions(const Rollout &rollout, const QDateTime &now);
 
 } // namespace aegis::console

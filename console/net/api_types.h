@@ -536,6 +536,14 @@ enum class RolloutAction { Promote, Pause, Resume, Abort, Retry, Undo };
 // "Promote", "Pause", ... as the buttons say it.
 QString rolloutActionName(RolloutAction action);
 
+// A copy of aegis.v1.AvailableAction: whether the daemon accepts the action now, and if not, why.
+struct AvailableAction {
+    RolloutAction action = RolloutAction::Promote;
+    bool enabled = false;
+    QString disabledReason;
+    friend bool operator==(const AvailableAction &, const AvailableAction &) = default;
+};
+
 // A copy of aegis.v1.TrafficSplit: percentages that add up to 100.
 struct TrafficSplit {
     int blue = 0;
@@ -619,6 +627,8 @@ struct Rollout {
     QDateTime undoUntil;
     qint64 createRevision = 0;
     qint64 modRevision = 0;
+    // As the daemon judged them when it answered (empty from a daemon that does not say).
+    QList<AvailableAction> availableActions;
 
     bool isActive() const { return phase != RolloutPhase::Unspecified && !isFinishedPhase(phase); }
     // n of "<service>-<n>" (0 when the id does not end in a number): orders a service's rollouts.

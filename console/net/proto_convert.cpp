@@ -686,6 +686,14 @@ Rollout fromProto(const v1::Rollout &rollout) {
     result.undoUntil = fromTimestamp(rollout.undo_until());
     result.createRevision = rollout.create_revision();
     result.modRevision = rollout.mod_revision();
+    for (const auto &available : rollout.available_actions()) {
+        const int kind = available.action();
+        if (kind < v1::ROLLOUT_ACTION_KIND_PROMOTE || kind > v1::ROLLOUT_ACTION_KIND_UNDO) {
+            continue; // an action this console does not know
+        }
+        result.availableActions.append({static_cast<RolloutAction>(kind - 1), available.enabled(),
+                                        fromStd(available.disabled_reason())});
+    }
     return result;
 }
 

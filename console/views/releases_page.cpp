@@ -751,10 +751,8 @@ void ReleasesPage::refreshActions() {
     for (const PendingAction &pending : std::as_const(m_pendingActions)) {
         busy = busy || (m_shown && pending.rolloutId == m_shown->id);
     }
-    const auto release =
-        m_shown ? m_releases->release(m_shown->spec.service) : std::optional<Release>();
     const RolloutActionSet set =
-        m_shown ? availableRolloutActions(*m_shown, release, QDateTime::currentDateTimeUtc())
+        m_shown ? availableRolloutActions(*m_shown, QDateTime::currentDateTimeUtc())
                 : RolloutActionSet{};
     for (auto it = m_actionButtons.cbegin(); it != m_actionButtons.cend(); ++it) {
         const auto action = static_cast<RolloutAction>(it.key());

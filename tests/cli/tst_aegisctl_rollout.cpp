@@ -168,6 +168,14 @@ void TestAegisctlRollout::statusShowsSplitStepsAndTransitions() {
     QVERIFY2(contains(row(out, "undo until"), "'aegisctl rollout undo web-1'"), out.c_str());
     QVERIFY2(contains(lineWith(out, "WEIGHT"), "STEP"), out.c_str());
     QVERIFY2(contains(out, "100% (implied)"), out.c_str());
+    // Which actions the daemon would take now, and why not the others.
+    QVERIFY2(contains(lineWith(out, "ACTION"), "WHY NOT"), out.c_str());
+    const auto undo = lineWith(out, "undo  ");
+    QVERIFY2(undo.starts_with("undo") && contains(undo, "yes"), out.c_str());
+    const auto retry = lineWith(out, "retry  ");
+    QVERIFY2(retry.starts_with("retry") &&
+                 contains(retry, "only a rolled back or failed rollout can be retried"),
+             out.c_str());
     for (const char *phase : {"pending", "provisioning", "verifying", "switching", "baking",
                               "finalizing", "succeeded"}) {
         QVERIFY2(!lineWith(out, std::string("  ") + phase + "  ").empty(), out.c_str());
@@ -184,6 +192,7 @@ void TestAegisctlRollout::statusShowsSplitStepsAndTransitions() {
     QCOMPARE(jsonInt(rollout.at("spec").at("healthyForMs")), std::int64_t(200));
     QVERIFY(rollout.contains("undoUntil"));
     QVERIFY(rollout.at("transitions").size() >= 7);
+    QCOMPARE(rollout.at("availableActions").size(), std::size_t{6});
 }
 
 void TestAegisctlRollout::listShowsRollouts() {

@@ -616,75 +616,49 @@ private slots:
         applyTheme(*qApp, ThemeMode::Light, m_platformPalette);
     }
 
-    void actionsApplyPerPhase_data() {
+    // The console shows what the daemon decided (the rules themselves are tested with the
+    // controller's policy, tst_rollout_actions): enabled actions say what they will do, disabled
+    // ones why not, in the daemon's words.
+    void actionsShowWhatTheDaemonDecided_data() {
         QTest::addColumn<Rollout>("rollout");
-        QTest::addColumn<Release>("release");
         QTest::addColumn<QStringList>("enabled");
 
-        Release active = releaseOf(QStringLiteral("checkout"), QStringLiteral("blue"),
-                                   QStringLiteral("2.3.1"), {100, 0});
-        active.activeRolloutId = QStringLiteral("checkout-4");
-        active.lastRolloutId = QStringLiteral("checkout-4");
-        Release idle = active;
-        idle.activeRolloutId.clear();
-
-        const auto inPhase = [](RolloutPhase phase) { return canary(rolloutOf(phase, {})); };
-        QTest::newRow("pending") << inPhase(RolloutPhase::Pending) << active
-                                 << QStringList{"pause", "abort"};
-        QTest::newRow("provisioning")
-            << inPhase(RolloutPhase::Provisioning) << active << QStringList{"pause", "abort"};
-        Rollout paused = inPhase(RolloutPhase::Verifying);
-        paused.paused = true;
-        QTest::newRow("verifying, paused") << paused << active << QStringList{"resume", "abort"};
-        QTest::newRow("awaiting approval") << inPhase(RolloutPhase::AwaitingApproval) << active
-                                           << QStringList{"promote", "pause", "abort"};
-        Rollout waiting = inPhase(RolloutPhase::Switching);
-        waiting.currentStep = 1; // 50 % until promoted
-        waiting.stepApplied = true;
-        waiting.traffic = {50, 50};
-        QTest::newRow("switching, waiting until promoted")
-            << waiting << active << QStringList{"promote", "pause", "abort"};
-        Rollout moving = waiting;
-        moving.traffic = {90, 10}; // the step's weight is not applied yet
-        moving.stepApplied = false;
-        QTest::newRow("switching, traffic moving")
-            << moving << active << QStringList{"pause", "abort"};
-        QTest::newRow("baking") << inPhase(RolloutPhase::Baking) << active
-                                << QStringList{"promote", "pause", "abort"};
-        QTest::newRow("finalizing")
-            << inPhase(RolloutPhase::Finalizing) << active << QStringList{"abort"};
-        QTest::newRow("aborting") << inPhase(RolloutPhase::Aborting) << active << QStringList{};
-
-        Rollout succeeded = inPhase(RolloutPhase::Succeeded);
+        const auto judged = [](Rollout rollout, const QStringList &enabled) {
+            for (RolloutAction action :
+                 {RolloutAction::Promote, RolloutAction::Pause, RolloutAction::Resume,
+                  RolloutAction::Abort, RolloutAction::Retry, RolloutAction::Undo}) {
+                const bool on = enabled.contains(rolloutActionName(action).toLower());
+                rollout.availableActions.append(
+                    {action, on, on ? QString() : QStringLiteral("the daemon says no")});
+            }
+            return rollout;
+        };
+        QTest::newRow("verifying")
+            << judged(canary(rolloutOf(RolloutPhase::Verifying, {})), {"pause", "abort"})
+            << QStringList{"pause", "abort"};
+        QTest::newRow("awaiting approval")
+            << judged(canary(rolloutOf(RolloutPhase::AwaitingApproval, {})),
+                      {"promote", "pause", "abort"})
+            << QStringList{"promote", "pause", "abort"};
+        Rollout succeeded = rolloutOf(RolloutPhase::Succeeded, {});
         succeeded.undoUntil = QDateTime::currentDateTimeUtc().addSecs(600);
-        QTest::newRow("succeeded, undo window open") << succeeded << idle << QStringList{"undo"};
+        QTest::newRow("succeeded, undo window open")
+            << judged(succeeded, {"undo"}) << QStringList{"undo"};
+        // The window closed after the daemon answered.
         Rollout cold = succeeded;
         cold.undoUntil = QDateTime::currentDateTimeUtc().addSecs(-5);
-        QTest::newRow("succeeded, scaled down") << cold << idle << QStringList{};
-        Release newer = idle;
-        newer.lastRolloutId = QStringLiteral("checkout-5");
-        QTest::newRow("succeeded, not the latest") << succeeded << newer << QStringList{};
-        Rollout first = succeeded;
-        first.stableColor.clear();
-        first.stableVersion.clear();
-        QTest::newRow("succeeded first release") << first << idle << QStringList{};
-
-        QTest::newRow("rolled back, latest")
-            << inPhase(RolloutPhase::RolledBack) << idle << QStringList{"retry"};
-        Release busy = idle;
-        busy.activeRolloutId = QStringLiteral("checkout-5");
-        QTest::newRow("failed, another active")
-            << inPhase(RolloutPhase::Failed) << busy << QStringList{};
-        QTest::newRow("failed, latest")
-            << inPhase(RolloutPhase::Failed) << idle << QStringList{"retry"};
+        QTest::newRow("succeeded, window closed since") << judged(cold, {"undo"}) << QStringList{};
+        QTest::newRow("rolled back")
+            << judged(rolloutOf(RolloutPhase::RolledBack, {}), {"retry"}) << QStringList{"retry"};
+        // A daemon that does not say: nothing is offered.
+        QTest::newRow("not judged") << rolloutOf(RolloutPhase::Verifying, {}) << QStringList{};
     }
 
-    void actionsApplyPerPhase() {
+    void actionsShowWhatTheDaemonDecided() {
         QFETCH(Rollout, rollout);
-        QFETCH(Release, release);
         QFETCH(QStringList, enabled);
         const RolloutActionSet set =
-            availableRolloutActions(rollout, release, QDateTime::currentDateTimeUtc());
+            availableRolloutActions(rollout, QDateTime::currentDateTimeUtc());
         QCOMPARE(enabledActions(set), enabled);
         // Every action explains itself, enabled or not.
         for (const RolloutActionState &state : set.states) {
@@ -694,12 +668,17 @@ private slots:
 
     void actionReasonsSayWhatHappens() {
         Rollout rollout = rolloutOf(RolloutPhase::Verifying, {});
-        const RolloutActionSet set = availableRolloutActions(rollout, std::nullopt, at(0));
+        rollout.availableActions = {
+            {RolloutAction::Promote, false,
+             QStringLiteral("nothing to promote (promote skips an approval, a canary pause or "
+                            "the bake)")},
+            {RolloutAction::Abort, true, {}}};
+        const RolloutActionSet set = availableRolloutActions(rollout, at(0));
         QCOMPARE(set[RolloutAction::Abort].reason,
                  QStringLiteral("Put all traffic back on blue (2.3.1) at once"));
         QCOMPARE(set[RolloutAction::Promote].reason,
-                 QStringLiteral("Nothing to promote while verifying: promote skips an approval, "
-                                "a canary pause or the bake"));
+                 QStringLiteral("Nothing to promote (promote skips an approval, a canary pause "
+                                "or the bake)"));
     }
 
     void specValidationNamesTheField() {
@@ -937,6 +916,11 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(page.shownRollout()->phase == RolloutPhase::Verifying, 10000);
         QVERIFY(page.actionButton(RolloutAction::Abort)->isEnabled());
         QVERIFY(!page.actionButton(RolloutAction::Promote)->isEnabled());
+        // In the daemon's words.
+        QVERIFY2(page.actionButton(RolloutAction::Promote)
+                     ->toolTip()
+                     .startsWith(QStringLiteral("Nothing to promote (")),
+                 qPrintable(page.actionButton(RolloutAction::Promote)->toolTip()));
         const QString firstColour = page.shownRollout()->newColor;
         QVERIFY(!firstColour.isEmpty());
         const auto instances = [](const QString &colour, const QString &version, int count,

@@ -436,6 +436,10 @@ void RolloutApiTest::watchStreamsEveryTransition() {
                 (phases.empty() || phases.back() != event.rollout().phase())) {
                 phases.push_back(event.rollout().phase());
             }
+            // Each rollout event says what may be done with it at that point.
+            if (event.has_rollout()) {
+                QCOMPARE(event.rollout().available_actions_size(), 6);
+            }
             sawRelease |= event.has_release();
             sawLog |= event.has_log_line();
         }
@@ -499,6 +503,27 @@ void RolloutApiTest::badRequestsAreRefused() {
     const grpc::Status finished = act("promote", "shop-1");
     QCOMPARE(finished.error_code(), grpc::FAILED_PRECONDITION);
     QVERIFY(finished.error_message().find("succeeded") != std::string::npos);
+    // The rollout's available actions said so, with the same reason; ListRollouts says it too.
+    const aegis::v1::Rollout done = get("shop-1");
+    QCOMPARE(done.available_actions_size(), 6);
+    const aegis::v1::AvailableAction &promote = done.available_actions(0);
+    QCOMPARE(promote.action(), aegis::v1::ROLLOUT_ACTION_KIND_PROMOTE);
+    QVERIFY(!promote.enabled());
+    QVERIFY2(!promote.disabled_reason().empty() &&
+                 finished.error_message().find(promote.disabled_reason()) != std::string::npos,
+             finished.error_message().c_str());
+    {
+        grpc::ClientContext context;
+        client::setTimeout(context, 10s);
+        aegis::v1::ListRolloutsRequest request;
+        request.set_service("shop");
+        aegis::v1::ListRolloutsResponse listed;
+        QVERIFY(rollouts().ListRollouts(&context, request, &listed).ok());
+        QCOMPARE(listed.rollouts_size(), 1);
+        QCOMPARE(listed.rollouts(0).available_actions_size(), 6);
+        QCOMPARE(listed.rollouts(0).available_actions(0).disabled_reason(),
+                 promote.disabled_reason());
+    }
     // One active rollout per service.
     aegis::v1::RolloutSpec waiting = specFor("2.0");
     waiting.set_require_approval(true);

@@ -6,9 +6,13 @@
 #include "daemon_process.h"
 #include "poll_until.h"
 #include "registry/registry.h"
+#include "rollout/audit_log_sink.h"
+#include "rollout/registry_instance_source.h"
 #include "rollout/registry_router.h"
 #include "rollout/rollout_controller.h"
+#include "rollout/rollout_watch.h"
 #include "store/sqlite_store.h"
+#include "store/watch_hub.h"
 
 #include <QtTest>
 
@@ -203,6 +207,7 @@ private slots:
     void firstRolloutHoldsTheNewColourAtZero();
     void routerFailuresRollBack();
     void lateDriverCompletionDoesNotMoveALaterAttempt();
+    void watchYieldsOneServicesDecodedChanges();
 
 private:
     void open();
@@ -223,6 +228,8 @@ private:
     std::unique_ptr<store::SqliteStore> m_store;
     std::unique_ptr<registry::Registry> m_registry;
     std::unique_ptr<audit::AuditLog> m_audit;
+    std::unique_ptr<RegistryInstanceSource> m_instances;
+    std::unique_ptr<AuditLogSink> m_auditSink;
     std::unique_ptr<boost::asio::io_context> m_io;
     std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
         m_work;
@@ -253,12 +260,11 @@ void RolloutControllerTest::open() {
     m_extensions = std::make_unique<ExtensionRegistry>();
     QVERIFY(m_extensions->addDriver(m_driver).isOk());
     QVERIFY(m_extensions->addRouter(m_router).isOk());
-    RolloutControllerOptions options;
-    options.tickInterval = 20ms;
-    options.routerRetryInterval = 10ms;
-    options.abortPatience = 200ms;
-    m_controller = std::make_unique<RolloutController>(*m_store, *m_registry, *m_audit,
-                                                       *m_extensions, *m_io, m_clock, options);
+    m_instances = std::make_unique<RegistryInstanceSource>(*m_registry);
+    m_auditSink = std::make_unique<AuditLogSink>(*m_audit);
+    // Default intervals: router retries and the abort's patience run on the manual clock.
+    m_controller = std::make_unique<RolloutController>(*m_store, *m_instances, *m_auditSink,
+                                                       *m_extensions, *m_io, m_clock);
     QVERIFY(m_controller->start().isOk());
 }
 
@@ -274,6 +280,8 @@ void RolloutControllerTest::close() {
     m_store->close();
     m_controller.reset();
     m_extensions.reset();
+    m_auditSink.reset();
+    m_instances.reset();
     m_audit.reset();
     m_registry.reset();
     m_store.reset();
@@ -432,8 +440,17 @@ void RolloutControllerTest::blueGreenGoesLiveAndScalesTheOldColourDown() {
         auto r = m_controller->releases();
         return r && !r->first.front().scaleDownColor;
     }));
-    // Undo is no longer possible.
-    QCOMPARE(act(id, Action::Undo).status().code(), StatusCode::FailedPrecondition);
+    // Undo is no longer possible, and the refusal gives the reason the rollout's available
+    // actions give.
+    const auto refused = act(id, Action::Undo);
+    QCOMPARE(refused.status().code(), StatusCode::FailedPrecondition);
+    const auto actions = m_controller->availableActions(current(id));
+    QVERIFY(actions.isOk());
+    QCOMPARE(actions->size(), kActions.size());
+    const ActionAvailability &undo = actions->at(static_cast<std::size_t>(Action::Undo));
+    QVERIFY(undo.action == Action::Undo && !undo.enabled);
+    QVERIFY2(refused.status().message() == refusal(current(id), undo),
+             refused.status().message().c_str());
 }
 
 void RolloutControllerTest::approvalWaitsForPromote() {
@@ -680,7 +697,12 @@ void RolloutControllerTest::pauseHoldsAndResumeContinues() {
     m_controller->tick();
     m_controller->tick();
     QCOMPARE(current(id).phase, Phase::Verifying);
-    QCOMPARE(act(id, Action::Promote).status().code(), StatusCode::FailedPrecondition);
+    const auto promoted = act(id, Action::Promote);
+    QCOMPARE(promoted.status().code(), StatusCode::FailedPrecondition);
+    QVERIFY2(promoted.status().message() == "rollout " + id + " is paused: resume it first",
+             promoted.status().message().c_str());
+    // Pausing again changes nothing and is accepted.
+    QVERIFY(act(id, Action::Pause).isOk());
     QVERIFY(act(id, Action::Resume).isOk());
     m_controller->tick();
     m_clock->advance(6s);
@@ -693,6 +715,8 @@ void RolloutControllerTest::undoReturnsToTheWarmColour() {
     passVerification(id);
     QVERIFY(reaches(id, Phase::Succeeded));
     QVERIFY(current(id).undoUntil > m_clock->now());
+    const auto warm = m_controller->availableActions(current(id));
+    QVERIFY(warm.isOk() && warm->at(static_cast<std::size_t>(Action::Undo)).enabled);
     auto undone = act(id, Action::Undo);
     QVERIFY2(undone.isOk(), undone.status().message().c_str());
     QVERIFY(reaches(id, Phase::RolledBack));
@@ -903,7 +927,9 @@ void RolloutControllerTest::routerFailuresRollBack() {
         m_router->failing = true;
     }
     passVerification(id);
+    // Each retry waits routerRetryInterval; the abort gives up after abortPatience.
     QVERIFY(testing::pollUntil([&] {
+        m_clock->advance(1s);
         m_controller->tick();
         const Phase phase = current(id).phase;
         return phase == Phase::Failed || phase == Phase::RolledBack;
@@ -942,6 +968,73 @@ void RolloutControllerTest::lateDriverCompletionDoesNotMoveALaterAttempt() {
     }));
     passVerification(id);
     QVERIFY(reaches(id, Phase::Succeeded));
+}
+
+void RolloutControllerTest::watchYieldsOneServicesDecodedChanges() {
+    store::WatchHub hub(*m_store);
+    hub.attach();
+    auto watch = RolloutWatch::open(hub, "shop", 0, [] {});
+    QVERIFY(watch.isOk());
+    std::shared_ptr<RolloutWatch> shop = *watch;
+    auto everything = RolloutWatch::open(hub, "", 0, [] {});
+    QVERIFY(everything.isOk());
+
+    registerBlue(1);
+    RolloutSpec other = spec("1.0");
+    other.service = "cart";
+    const std::string cartId = start(other)->id;
+    const std::string id = start(spec())->id;
+    QVERIFY(reaches(id, Phase::Verifying));
+
+    // Only shop's rollout, release and log lines, in revision order and decoded.
+    std::vector<RolloutEvent> events;
+    QVERIFY(testing::pollUntil([&] {
+        for (auto &event : shop->take(100).events) {
+            events.push_back(std::move(event));
+        }
+        return !events.empty() && events.back().rollout &&
+               events.back().rollout->phase == Phase::Verifying;
+    }));
+    bool sawRelease = false;
+    bool sawLog = false;
+    store::Revision previous = 0;
+    for (const RolloutEvent &event : events) {
+        QVERIFY(event.revision >= previous);
+        previous = event.revision;
+        QCOMPARE(int(event.rollout.has_value()) + int(event.release.has_value()) +
+                     int(event.logLine.has_value()),
+                 1);
+        if (event.rollout) {
+            QCOMPARE(event.rollout->id, id);
+        }
+        if (event.release) {
+            QCOMPARE(event.release->service, std::string("shop"));
+            sawRelease = true;
+        }
+        if (event.logLine) {
+            QCOMPARE(event.logLine->rolloutId, id);
+            sawLog = true;
+        }
+    }
+    QVERIFY(sawRelease && sawLog);
+    QCOMPARE(events.front().rollout->phase, Phase::Pending);
+
+    // The unfiltered watch sees cart's too.
+    bool sawCart = false;
+    QVERIFY(testing::pollUntil([&] {
+        for (const auto &event : (*everything)->take(100).events) {
+            sawCart = sawCart || (event.rollout && event.rollout->id == cartId);
+        }
+        return sawCart;
+    }));
+
+    // A compacted start revision is refused, as the store's own watch refuses it.
+    QVERIFY(m_store->compact(previous).isOk());
+    QCOMPARE(RolloutWatch::open(hub, "shop", 1, [] {}).status().code(), StatusCode::OutOfRange);
+    shop->cancel();
+    QCOMPARE(shop->take(100).ended.code(), StatusCode::Cancelled);
+    (*everything)->cancel();
+    hub.shutdown(Status(StatusCode::Unavailable, "test over"));
 }
 
 QTEST_GUILESS_MAIN(RolloutControllerTest)
