@@ -78,8 +78,6 @@ public:
     std::int64_t nextRevision() const { return m_nextRevision; }
     // From the OUT_OF_RANGE that ended run(); 0 when the daemon did not say.
     std::int64_t compactRevision() const { return m_compactRevision; }
-    // Whether the stream run() opened last has delivered a message.
-    bool streamReceived() const { return m_streamReceived; }
     // Whether any stream since run() started has delivered a message.
     bool received() const { return m_received; }
 
