@@ -163,6 +163,7 @@ private slots:
     void stopEndsAnOpenStreamPromptly();
     void stopEndsABackoffPromptly();
     void refusedStatusEndsRun();
+    void endAtEndsRunWithOk();
 };
 
 void ResumableStreamTest::resumesAfterDaemonRestartWithoutLossOrDuplication() {
@@ -319,6 +320,25 @@ void ResumableStreamTest::refusedStatusEndsRun() {
     QVERIFY(pollUntil([&] { return follower.finished(); }));
     follower.stop();
     QCOMPARE(follower.result().code(), StatusCode::Unauthenticated);
+    QCOMPARE(follower.retries(), 0);
+}
+
+void ResumableStreamTest::endAtEndsRunWithOk() {
+    auto daemon = testing::DaemonProcess::start();
+    QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
+    const auto channel = testing::channelFor((*daemon)->grpcAddress(), (*daemon)->adminToken());
+    client::ResumableStreamOptions options;
+    options.endAt = std::chrono::steady_clock::now() + 500ms;
+    options.backoff = fastBackoff();
+    QElapsedTimer timer;
+    timer.start();
+    EventFollower follower(channel, options, 1);
+    QVERIFY(pollUntil([&] { return follower.finished(); }));
+    follower.stop();
+    // aegisctl's --for: the end of the watch, not an error and not a renewal.
+    QVERIFY(follower.result().isOk());
+    QVERIFY2(timer.elapsed() >= 400, std::to_string(timer.elapsed()).c_str());
+    QCOMPARE(follower.opened(), 1);
     QCOMPARE(follower.retries(), 0);
 }
 
