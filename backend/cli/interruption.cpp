@@ -141,6 +141,7 @@ void Interruption::run() {
                         m_active->TryCancel();
                     }
                     m_wake.notify_all();
+                    m_stopSignal.stop();
                 }
             }
         }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "client/stop_signal.h"
+
 #include <grpcpp/client_context.h>
 
 #include <atomic>
@@ -40,6 +42,9 @@ public:
     bool deadlineFired() const;
     void detach();
 
+    // Stopped by the first signal, for the client library's loops (a ResumableStream).
+    client::StopSignal &stopSignal() { return m_stopSignal; }
+
 private:
     void run();
     void wakeThread(char reason);
@@ -50,6 +55,7 @@ private:
     bool m_deadlineFired = false;
     grpc::ClientContext *m_active = nullptr; // Not owned.
     std::optional<std::chrono::steady_clock::time_point> m_deadline;
+    client::StopSignal m_stopSignal;
     int m_pipe[2] = {-1, -1};
     std::thread m_thread;
 };

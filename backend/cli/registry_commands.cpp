@@ -38,20 +38,6 @@ std::string eventTypeText(v1::InstanceEventType type) {
     }
 }
 
-// "a=1,b=2" in key order, leaving out `skip`; "-" when nothing is left.
-std::string labelsText(const google::protobuf::Map<std::string, std::string> &labels,
-                       std::initializer_list<std::string_view> skip = {}) {
-    const std::map<std::string, std::string> sorted(labels.begin(), labels.end());
-    std::string text;
-    for (const auto &[key, value] : sorted) {
-        if (std::find(skip.begin(), skip.end(), key) != skip.end()) {
-            continue;
-        }
-        text += (text.empty() ? "" : ",") + key + "=" + value;
-    }
-    return text.empty() ? "-" : text;
-}
-
 std::string labelOr(const v1::Instance &instance, const std::string &key) {
     const auto found = instance.labels().find(key);
     return found == instance.labels().end() || found->second.empty() ? "-" : found->second;

@@ -4,14 +4,59 @@
 #include "text_output.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace aegis::cli {
+namespace {
+
+grpc::Status toGrpc(const Status &status) {
+    return grpc::Status(static_cast<grpc::StatusCode>(status.code()), status.message());
+}
+
+client::ResumableStreamOptions
+streamOptions(std::optional<std::chrono::steady_clock::time_point> deadline,
+              std::function<bool(const Status &)> resumable) {
+    client::ResumableStreamOptions options;
+    options.endAt = deadline;
+    options.resumable = std::move(resumable);
+    // One second after the first failure, growing to five while the daemon stays away.
+    options.backoff.initial = std::chrono::seconds(1);
+    options.backoff.max = std::chrono::seconds(5);
+    options.backoff.jitter = 0.0;
+    return options;
+}
+
+} // namespace
 
 ResumingWatch::ResumingWatch(CommandContext &context, int count,
                              std::optional<std::chrono::steady_clock::time_point> deadline)
     : m_context(context)
     , m_count(count)
-    , m_deadline(deadline) {}
+    , m_stream(streamOptions(deadline,
+                             [this](const Status &status) {
+                                 // Refused before it ever began (a bad filter, no
+                                 // permission): not an interruption to ride out.
+                                 return m_stream.received() && isResumable(toGrpc(status));
+                             }),
+               m_interruption.stopSignal(),
+               [this](grpc::ClientContext &call, std::int64_t,
+                      const client::ResumableStream::Received &received) {
+                   m_received = &received;
+                   grpc::Status status = stream(call);
+                   m_received = nullptr;
+                   if (status.ok()) {
+                       m_stream.finish();
+                   }
+                   return status;
+               },
+               {.onLive = {},
+                .onRetrying = [this](const Status &reason, std::int64_t,
+                                     std::chrono::milliseconds delay) {
+                    m_context.err()
+                        << "warning: watch interrupted (" << statusCodeName(reason.code()) << ": "
+                        << reason.message() << "); resuming from revision " << nextRevision()
+                        << " in " << aegis::formatDuration(delay) << std::endl;
+                }}) {}
 
 int ResumingWatch::run() {
     // The stream lasts until interrupted (or --for); --timeout bounds reaching the server.
@@ -22,65 +67,30 @@ int ResumingWatch::run() {
                          "cannot connect to " + m_context.options().connection.address));
     }
     const std::int64_t firstStart = nextRevision();
-    int failures = 0;
-    while (!m_interruption.interrupted()) {
-        grpc::ClientContext call;
-        if (m_deadline) {
-            call.set_deadline(std::chrono::system_clock::now() +
-                              (*m_deadline - std::chrono::steady_clock::now()));
-        }
-        grpc::Status status;
-        m_streamReceived = false;
-        {
-            AttachedCall attached(m_interruption, call);
-            status = stream(call);
-        }
-        if (countReached()) {
-            return 0;
-        }
-        // Ctrl-C, SIGTERM and reaching --for are how an open-ended watch ends, not errors.
-        if (m_interruption.interrupted() ||
-            (m_deadline && status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
-            return 0;
-        }
-        if (status.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
-            return compacted(call, status, firstStart);
-        }
-        if (status.ok() || !isResumable(status)) {
-            return status.ok() ? 0 : m_context.failRpc(status);
-        }
-        if (!m_received) {
-            // Refused before it ever began: not an interruption to ride out.
-            return m_context.failRpc(status);
-        }
-        failures = m_streamReceived ? 1 : failures + 1;
-        const auto delay =
-            std::min(std::chrono::milliseconds(1000) * failures, std::chrono::milliseconds(5000));
-        m_context.err() << "warning: watch interrupted ("
-                        << statusCodeName(static_cast<StatusCode>(status.error_code())) << ": "
-                        << status.error_message() << "); resuming from revision " << nextRevision()
-                        << " in " << aegis::formatDuration(delay) << std::endl;
-        if (!m_interruption.waitFor(delay)) {
-            return 0;
-        }
+    const Status ended = m_stream.run(firstStart);
+    // Ctrl-C, SIGTERM, --count and reaching --for are how an open-ended watch ends, not errors.
+    if (countReached() || m_interruption.interrupted() || ended.isOk()) {
+        return 0;
     }
-    return 0;
+    if (ended.code() == StatusCode::OutOfRange) {
+        return compacted(toGrpc(ended), firstStart);
+    }
+    return m_context.failRpc(toGrpc(ended));
 }
 
-int ResumingWatch::compacted(const grpc::ClientContext &call, const grpc::Status &status,
-                             std::int64_t firstStart) {
-    const std::string compact = trailingMetadata(call, "aegis-compact-revision");
-    if (compact.empty()) {
+int ResumingWatch::compacted(const grpc::Status &status, std::int64_t firstStart) {
+    const std::int64_t compact = m_stream.compactRevision();
+    if (compact <= 0) {
         return m_context.failRpc(status);
     }
     m_context.err() << "error: OUT_OF_RANGE: "
-                    << (m_received
+                    << (m_stream.received()
                             ? "while the watch was disconnected, the " + itemsName() +
                                   " since revision " + std::to_string(nextRevision()) +
                                   " were compacted away"
                             : "revision " + std::to_string(firstStart) + " has been compacted away")
                     << " (compact revision " << compact << "): " << status.error_message() << "\n"
-                    << "hint: " << compactedHint(std::stoll(compact)) << "\n";
+                    << "hint: " << compactedHint(compact) << "\n";
     return 1;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "client/resumable_stream.h"
 #include "command_context.h"
 #include "interruption.h"
 
@@ -14,10 +15,11 @@
 
 namespace aegis::cli {
 
-// The loop of a `... watch` command: streams until Ctrl-C, SIGTERM, --for or --count; when a
-// stream breaks for a reason that may pass (the daemon restarting, a cut-off), it opens a new one
-// from the revision after the last it printed, so nothing is missed or repeated; a compacted
-// revision ends it with a hint. Subclasses open and print one stream.
+// The loop of a `... watch` command, on the client library's ResumableStream: streams until
+// Ctrl-C, SIGTERM, --for or --count; when a stream breaks for a reason that may pass (the daemon
+// restarting, a cut-off), it opens a new one from the revision after the last it printed, so
+// nothing is missed or repeated; a compacted revision ends it with a hint. Subclasses open and
+// print one stream.
 class ResumingWatch {
 public:
     // `count` 0: no limit; `deadline`: --for.
@@ -30,14 +32,16 @@ public:
 
 protected:
     // Reads one stream from nextRevision() to its end, calling received() on each message and
-    // counted() after each item printed (stopping when it says the count is reached).
+    // counted() after each item printed (stopping when it says the count is reached). Returns OK
+    // when the watch has what it waited for: the command ends. Subclasses keep the revision to
+    // resume from in their request.
     virtual grpc::Status stream(grpc::ClientContext &call) = 0;
     virtual std::int64_t nextRevision() const = 0;
     // What the watch streams ("transitions", "events"), and what to do after a compaction.
     virtual std::string itemsName() const = 0;
     virtual std::string compactedHint(std::int64_t compactRevision) const = 0;
 
-    void received() { m_received = m_streamReceived = true; }
+    void received() { (*m_received)(0); }
     // After printing one message of `reader`: flushes, and moves `request`'s start past the
     // message's header revision (a message without items still moves the watch on). Once --count is
     // reached it cancels and drains the stream and returns true: the stream ends OK.
@@ -63,16 +67,14 @@ protected:
     bool m_headerPrinted = false;
 
 private:
-    int compacted(const grpc::ClientContext &call, const grpc::Status &status,
-                  std::int64_t firstStart);
+    int compacted(const grpc::Status &status, std::int64_t firstStart);
 
     const int m_count;
-    const std::optional<std::chrono::steady_clock::time_point> m_deadline;
     Interruption m_interruption;
+    client::ResumableStream m_stream;
+    // The stream's, while one is open.
+    const client::ResumableStream::Received *m_received = nullptr;
     int m_seen = 0;
-    // Whether any stream, and the latest one, got as far as its first message.
-    bool m_received = false;
-    bool m_streamReceived = false;
 };
 
 // Whether a watch that ended this way is worth opening again from where it stopped.

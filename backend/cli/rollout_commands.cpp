@@ -38,11 +38,6 @@ constexpr int kExitStillRunning = 4;
 
 // ---- text ---------------------------------------------------------------------------------------
 
-std::string whenText(const google::protobuf::Timestamp &time,
-                     std::chrono::system_clock::time_point now) {
-    return formatTimestamp(time) + " (" + formatRelative(time, now) + ")";
-}
-
 std::string millisText(std::int64_t ms) {
     return aegis::formatDuration(std::chrono::milliseconds(ms));
 }

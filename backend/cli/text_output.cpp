@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <unistd.h>
 
 namespace aegis::cli {
@@ -375,6 +376,24 @@ std::string shortMethodName(const std::string &method) {
         name = name.substr(dot + 1);
     }
     return name;
+}
+
+std::string whenText(const google::protobuf::Timestamp &timestamp,
+                     std::chrono::system_clock::time_point now) {
+    return formatTimestamp(timestamp) + " (" + formatRelative(timestamp, now) + ")";
+}
+
+std::string labelsText(const google::protobuf::Map<std::string, std::string> &labels,
+                       std::initializer_list<std::string_view> skip) {
+    const std::map<std::string, std::string> sorted(labels.begin(), labels.end());
+    std::string text;
+    for (const auto &[key, value] : sorted) {
+        if (std::find(skip.begin(), skip.end(), key) != skip.end()) {
+            continue;
+        }
+        text += (text.empty() ? "" : ",") + key + "=" + value;
+    }
+    return orDash(text);
 }
 
 } // namespace aegis::cli

@@ -8,6 +8,7 @@
 #include <google/protobuf/timestamp.pb.h>
 
 #include <chrono>
+#include <initializer_list>
 #include <ostream>
 #include <streambuf>
 #include <string>
@@ -99,6 +100,14 @@ std::string formatTimestamp(const google::protobuf::Timestamp &timestamp);
 std::string formatRelative(const google::protobuf::Timestamp &timestamp,
                            std::chrono::system_clock::time_point now,
                            const std::string &whenUnset = "-");
+
+// Both: "2024-05-01 14:03:12 (3m ago)".
+std::string whenText(const google::protobuf::Timestamp &timestamp,
+                     std::chrono::system_clock::time_point now);
+
+// "a=1,b=2" in key order, leaving out `skip`; "-" when nothing is left.
+std::string labelsText(const google::protobuf::Map<std::string, std::string> &labels,
+                       std::initializer_list<std::string_view> skip = {});
 
 // "viewer", "operator", ...
 std::string roleName(v1::Role role);

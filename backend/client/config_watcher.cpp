@@ -216,31 +216,42 @@ ConfigWatcher::~ConfigWatcher() {
 }
 
 void ConfigWatcher::run() {
-    ExponentialBackoff backoff(m_options.backoff);
     const bool hasSnapshotFile = !m_options.snapshotFile.empty();
-    while (!m_stop.isStopped()) {
-        if (hasSnapshotFile && !m_snapshotFileTried && !connects() && !m_stop.isStopped()) {
-            loadSnapshotFile();
-        }
-        const Status ended = watch(backoff);
-        if (m_stop.isStopped()) {
-            return;
-        }
+    ResumableStreamOptions options;
+    options.streamLifetime = m_options.streamLifetime;
+    options.backoff = m_options.backoff;
+    ResumableStream::Callbacks callbacks;
+    callbacks.onRetrying = [this, hasSnapshotFile](const Status &reason, std::int64_t,
+                                                   std::chrono::milliseconds) {
         // Reachable but refusing (a revoked token, say): the last known configuration still
         // beats none.
         if (hasSnapshotFile && !m_snapshotFileTried) {
             loadSnapshotFile();
         }
-        if (ended.code() == StatusCode::OutOfRange) {
-            m_needSnapshot = true; // compacted: the events in between are gone
-            continue;
+        setError(reason);
+    };
+    ResumableStream stream(
+        options, m_stop,
+        [this](grpc::ClientContext &context, std::int64_t startRevision,
+               const ResumableStream::Received &received) {
+            return watch(context, startRevision, received);
+        },
+        std::move(callbacks));
+    while (!m_stop.isStopped()) {
+        std::int64_t start = 0;
+        if (!m_needSnapshot) {
+            std::lock_guard lock(m_mutex);
+            start = m_stats.revision + 1;
         }
-        if (!ended.isOk() && ended.code() != StatusCode::DeadlineExceeded) {
-            setError(ended);
-            if (!m_stop.waitFor(backoff.next())) {
-                return;
-            }
+        const Status ended = stream.run(start);
+        if (m_stop.isStopped()) {
+            return;
         }
+        if (hasSnapshotFile && !m_snapshotFileTried) {
+            loadSnapshotFile();
+        }
+        // Compacted: the events in between are gone, so watch from 0 for a new snapshot.
+        m_needSnapshot = m_needSnapshot || ended.code() == StatusCode::OutOfRange;
     }
 }
 
@@ -264,37 +275,34 @@ bool ConfigWatcher::connects() {
     }
 }
 
-Status ConfigWatcher::watch(ExponentialBackoff &backoff) {
-    auto stub = v1::ConfigService::NewStub(m_channel);
-    grpc::ClientContext context;
-    setTimeout(context, m_options.streamLifetime);
-    AttachedCall call(m_stop, context);
-    if (!call.attached()) {
-        return Status(StatusCode::Cancelled, "stopped");
+grpc::Status ConfigWatcher::watch(grpc::ClientContext &context, std::int64_t startRevision,
+                                  const ResumableStream::Received &received) {
+    if (!m_options.snapshotFile.empty() && !m_snapshotFileTried && !connects() &&
+        !m_stop.isStopped()) {
+        loadSnapshotFile();
     }
-    const bool fromNow = m_needSnapshot;
+    auto stub = v1::ConfigService::NewStub(m_channel);
+    const bool fromNow = startRevision == 0;
+    m_needSnapshot = fromNow;
     v1::WatchConfigRequest request;
     request.set_namespace_(m_options.ns);
     request.set_group(m_options.group);
     request.set_key(m_options.key);
     request.set_service(m_options.service);
     request.set_instance_id(m_options.instanceId);
-    {
-        std::lock_guard lock(m_mutex);
-        request.set_start_revision(fromNow ? 0 : m_stats.revision + 1);
-    }
+    request.set_start_revision(startRevision);
     auto reader = stub->WatchConfig(&context, request);
     v1::WatchConfigResponse response;
     bool first = true;
-    Status protocolError;
+    grpc::Status protocolError;
     while (reader->Read(&response)) {
-        backoff.reset();
         if (first) {
             first = false;
             if (fromNow && !response.snapshot()) {
                 // Without the snapshot the watcher cannot tell deleted items from kept ones.
-                protocolError = internalError("the first message of a watch from revision 0 holds "
-                                              "no snapshot");
+                protocolError = grpc::Status(grpc::StatusCode::INTERNAL,
+                                             "the first message of a watch from revision 0 "
+                                             "holds no snapshot");
                 context.TryCancel();
                 break;
             }
@@ -306,13 +314,19 @@ Status ConfigWatcher::watch(ExponentialBackoff &backoff) {
             writeSnapshotFile();
         }
         sendAcks();
+        std::int64_t revision = 0;
+        {
+            std::lock_guard lock(m_mutex);
+            revision = m_stats.revision;
+        }
+        received(revision);
     }
-    const Status ended = fromGrpc(reader->Finish());
+    const grpc::Status ended = reader->Finish();
     {
         std::lock_guard lock(m_mutex);
         m_stats.connected = false;
     }
-    return protocolError.isOk() ? ended : protocolError;
+    return protocolError.ok() ? ended : protocolError;
 }
 
 bool ConfigWatcher::apply(const v1::WatchConfigResponse &response) {

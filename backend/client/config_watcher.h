@@ -1,6 +1,7 @@
 #pragma once
 
 #include "client/backoff.h"
+#include "client/resumable_stream.h"
 #include "client/stop_signal.h"
 #include "common/status.h"
 
@@ -198,8 +199,10 @@ private:
     void run();
     // Whether the channel connects within callTimeout.
     bool connects();
-    // Returns the status the stream ended with.
-    Status watch(ExponentialBackoff &backoff);
+    // One WatchConfig stream from `startRevision` (0: a snapshot first; see
+    // ResumableStream::Open).
+    grpc::Status watch(grpc::ClientContext &context, std::int64_t startRevision,
+                       const ResumableStream::Received &received);
     // Applies one message of the stream; true when an applied value changed.
     bool apply(const aegis::v1::WatchConfigResponse &response);
     bool applyPut(ConfigValue value);

@@ -76,30 +76,25 @@ Discovery::~Discovery() {
 }
 
 void Discovery::run() {
-    ExponentialBackoff backoff(m_options.backoff);
-    bool needList = true;
+    ResumableStreamOptions options;
+    options.streamLifetime = m_options.streamLifetime;
+    options.backoff = m_options.backoff;
+    ResumableStream stream(options, m_stop,
+                           [this](grpc::ClientContext &context, std::int64_t startRevision,
+                                  const ResumableStream::Received &received) {
+                               return watch(context, startRevision, received);
+                           });
     while (!m_stop.isStopped()) {
-        if (needList) {
-            if (!list().isOk()) {
-                if (!m_stop.waitFor(backoff.next())) {
-                    return;
-                }
-                continue;
-            }
-            needList = false;
-            backoff.reset();
-        }
-        const Status ended = watch(backoff);
-        if (m_stop.isStopped()) {
-            return;
-        }
-        if (ended.code() == StatusCode::OutOfRange) {
-            needList = true; // compacted: the events in between are gone
-        } else if (ended.code() != StatusCode::Ok && ended.code() != StatusCode::DeadlineExceeded) {
-            if (!m_stop.waitFor(backoff.next())) {
+        if (const Status listed = list(); !listed.isOk()) {
+            if (!stream.pause(listed)) {
                 return;
             }
+            continue;
         }
+        stream.resetBackoff();
+        // Returns when stopped, or when the revision to resume from was compacted: the events in
+        // between are gone, so list again.
+        (void)stream.run(revision() + 1);
     }
 }
 
@@ -143,31 +138,25 @@ Status Discovery::list() {
     return Status::ok();
 }
 
-Status Discovery::watch(ExponentialBackoff &backoff) {
+grpc::Status Discovery::watch(grpc::ClientContext &context, std::int64_t startRevision,
+                              const ResumableStream::Received &received) {
     auto stub = aegis::v1::RegistryService::NewStub(m_channel);
-    grpc::ClientContext context;
-    setTimeout(context, m_options.streamLifetime);
-    AttachedCall call(m_stop, context);
-    if (!call.attached()) {
-        return Status(StatusCode::Cancelled, "stopped");
-    }
     aegis::v1::WatchInstancesRequest request;
     request.set_service(m_options.service);
     std::map<std::string, Endpoint> cache;
-    std::int64_t revision = 0;
     {
         std::lock_guard lock(m_mutex);
         cache = m_instances;
-        revision = m_revision;
     }
-    request.set_start_revision(revision + 1);
+    std::int64_t revision = startRevision - 1;
+    request.set_start_revision(startRevision);
     request.set_include_unroutable(m_options.includeUnroutable);
     auto reader = stub->WatchInstances(&context, request);
     aegis::v1::WatchInstancesResponse response;
     while (reader->Read(&response)) {
-        backoff.reset();
         if (response.events().empty()) {
-            continue; // the opening message, or a progress notice
+            received(0); // the opening message, or a progress notice
+            continue;
         }
         for (const auto &event : response.events()) {
             apply(event, cache);
@@ -175,8 +164,9 @@ Status Discovery::watch(ExponentialBackoff &backoff) {
         }
         revision = std::max(revision, response.header().revision());
         publish(cache, revision, false);
+        received(revision);
     }
-    return fromGrpc(reader->Finish());
+    return reader->Finish();
 }
 
 void Discovery::apply(const aegis::v1::InstanceEvent &event,

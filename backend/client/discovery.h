@@ -4,6 +4,7 @@
 #include "client/endpoint.h"
 #include "client/outcome_reporter.h"
 #include "client/picker.h"
+#include "client/resumable_stream.h"
 #include "client/stop_signal.h"
 #include "common/label_selector.h"
 #include "common/status.h"
@@ -94,8 +95,9 @@ private:
               LabelSelector selector, ChangeListener listener);
     void run();
     Status list();
-    // Returns the status the stream ended with.
-    Status watch(ExponentialBackoff &backoff);
+    // One WatchInstances stream from `startRevision` (see ResumableStream::Open).
+    grpc::Status watch(grpc::ClientContext &context, std::int64_t startRevision,
+                       const ResumableStream::Received &received);
     void apply(const aegis::v1::InstanceEvent &event, std::map<std::string, Endpoint> &cache) const;
     void publish(std::map<std::string, Endpoint> cache, std::int64_t revision, bool listed);
 

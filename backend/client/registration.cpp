@@ -83,73 +83,52 @@ void Registration::update(const std::function<void(Snapshot &)> &change) {
 }
 
 void Registration::run() {
-    ExponentialBackoff backoff(m_options.backoff);
-    bool haveLease = false;
+    ResumableStreamOptions options;
+    // The stream closes itself once a renewal would not fit in streamLifetime; the deadline is a
+    // bound for a renewal that hangs.
+    options.streamLifetime = std::chrono::duration_cast<std::chrono::milliseconds>(
+        m_options.streamLifetime + m_options.callTimeout);
+    options.backoff = m_options.backoff;
+    options.channel = m_channel;
+    // Anything but a lost lease is ridden out on the same lease.
+    options.resumable = [](const Status &status) { return status.code() != StatusCode::NotFound; };
+    ResumableStream::Callbacks callbacks;
+    callbacks.onRetrying = [this](const Status &reason, std::int64_t, std::chrono::milliseconds) {
+        update([&reason](Snapshot &s) {
+            s.state = State::Recovering;
+            s.lastError = reason;
+        });
+    };
+    ResumableStream stream(
+        options, m_stop,
+        [this](grpc::ClientContext &context, std::int64_t,
+               const ResumableStream::Received &received) { return keepAlive(context, received); },
+        std::move(callbacks));
     while (!m_stop.isStopped()) {
-        if (!haveLease) {
-            const Status registered = registerOnce();
-            if (!registered.isOk()) {
-                if (m_stop.isStopped()) {
-                    return;
-                }
-                update([&registered](Snapshot &s) {
-                    s.state = s.registrations == 0 ? State::Registering : State::Recovering;
-                    s.lastError = registered;
-                });
-                if (!pause(backoff, registered)) {
-                    return;
-                }
-                continue;
-            }
-            haveLease = true;
-            backoff.reset();
-        }
-        switch (keepAlive(backoff)) {
-        case StreamEnd::Stopped:
-            return;
-        case StreamEnd::LeaseLost:
-            haveLease = false;
-            update([](Snapshot &s) {
-                s.state = State::Recovering;
-                s.lastError = notFound("lease " + std::to_string(s.leaseId) +
-                                       " expired or is unknown; registering again");
-            });
-            break;
-        case StreamEnd::Expired:
-            break;
-        case StreamEnd::Broken:
-            if (!pause(backoff, snapshot().lastError)) {
+        const Status registered = registerOnce();
+        if (!registered.isOk()) {
+            if (m_stop.isStopped()) {
                 return;
             }
-            break;
-        }
-    }
-}
-
-bool Registration::pause(ExponentialBackoff &backoff, const Status &why) {
-    // gRPC already spaces its reconnection attempts (at most kMaxReconnectBackoffMs apart): a
-    // backoff of ours on top would let the daemon sit ready for seconds while leases run out.
-    for (bool reconnected = false;; reconnected = true) {
-        const grpc_connectivity_state state = m_channel->GetState(true);
-        if (state == GRPC_CHANNEL_READY) {
-            if (reconnected) {
-                return !m_stop.isStopped();
+            update([&registered](Snapshot &s) {
+                s.state = s.registrations == 0 ? State::Registering : State::Recovering;
+                s.lastError = registered;
+            });
+            if (!stream.pause(registered)) {
+                return;
             }
-            // Connected: the daemon refused and is backed off from, unless it was unavailable
-            // (restarting: the channel may already have reached its successor), which is
-            // retried as soon as the channel would.
-            const auto delay = backoff.next();
-            return m_stop.waitFor(
-                why.code() == StatusCode::Unavailable
-                    ? std::min<std::chrono::milliseconds>(
-                          delay, std::chrono::milliseconds(kMaxReconnectBackoffMs))
-                    : delay);
+            continue;
         }
-        if (m_stop.isStopped()) {
-            return false;
+        stream.resetBackoff();
+        const Status ended = stream.run(0);
+        if (ended.code() != StatusCode::NotFound) {
+            return; // stopped
         }
-        // Short slices, so that stop() is noticed promptly.
-        m_channel->WaitForStateChange(state, std::chrono::system_clock::now() + 100ms);
+        update([](Snapshot &s) {
+            s.state = State::Recovering;
+            s.lastError = notFound("lease " + std::to_string(s.leaseId) +
+                                   " expired or is unknown; registering again");
+        });
     }
 }
 
@@ -188,15 +167,9 @@ Status Registration::registerOnce() {
     return Status::ok();
 }
 
-Registration::StreamEnd Registration::keepAlive(ExponentialBackoff &backoff) {
+grpc::Status Registration::keepAlive(grpc::ClientContext &context,
+                                     const ResumableStream::Received &received) {
     auto stub = aegis::v1::RegistryService::NewStub(m_channel);
-    grpc::ClientContext context;
-    setTimeout(context, std::chrono::duration_cast<std::chrono::milliseconds>(
-                            m_options.streamLifetime + m_options.callTimeout));
-    AttachedCall call(m_stop, context);
-    if (!call.attached()) {
-        return StreamEnd::Stopped;
-    }
     const auto opened = std::chrono::steady_clock::now();
     auto stream = stub->KeepAlive(&context);
     aegis::v1::KeepAliveRequest request;
@@ -204,22 +177,14 @@ Registration::StreamEnd Registration::keepAlive(ExponentialBackoff &backoff) {
     aegis::v1::KeepAliveResponse response;
     for (;;) {
         if (!stream->Write(request) || !stream->Read(&response)) {
-            const Status why = fromGrpc(stream->Finish());
-            if (m_stop.isStopped()) {
-                return StreamEnd::Stopped;
-            }
-            update([&why](Snapshot &s) {
-                s.state = State::Recovering;
-                s.lastError = why;
-            });
-            return StreamEnd::Broken;
+            return stream->Finish();
         }
         if (response.ttl_seconds() <= 0) {
             context.TryCancel();
             stream->Finish();
-            return StreamEnd::LeaseLost;
+            return grpc::Status(grpc::StatusCode::NOT_FOUND, "the lease is gone");
         }
-        backoff.reset();
+        received(0);
         update([](Snapshot &s) {
             s.state = State::Registered;
             ++s.renewals;
@@ -228,16 +193,14 @@ Registration::StreamEnd Registration::keepAlive(ExponentialBackoff &backoff) {
         const auto ttl = std::min(std::chrono::seconds(response.ttl_seconds()), m_options.ttl);
         const auto interval = std::max<std::chrono::steady_clock::duration>(ttl / 3, 50ms);
         if (std::chrono::steady_clock::now() - opened + interval >= m_options.streamLifetime) {
-            stream->WritesDone();
-            stream->Finish();
-            // Renew on the next stream without waiting: the interval is not over, but an early
+            // Renewed on the next stream without waiting: the interval is not over, but an early
             // renewal is harmless and keeps the timing simple.
-            return m_stop.isStopped() ? StreamEnd::Stopped : StreamEnd::Expired;
+            stream->WritesDone();
+            return stream->Finish();
         }
         if (!m_stop.waitFor(interval)) {
             context.TryCancel();
-            stream->Finish();
-            return StreamEnd::Stopped;
+            return stream->Finish();
         }
     }
 }

@@ -2,6 +2,7 @@
 
 #include "client/backoff.h"
 #include "client/endpoint.h"
+#include "client/resumable_stream.h"
 #include "client/stop_signal.h"
 #include "common/label_selector.h"
 #include "common/status.h"
@@ -105,17 +106,13 @@ public:
     const RegistrationOptions &options() const { return m_options; }
 
 private:
-    enum class StreamEnd { Stopped, LeaseLost, Broken, Expired };
-
     Registration(std::shared_ptr<grpc::Channel> channel, RegistrationOptions options,
                  StateListener listener);
     void run();
     Status registerOnce();
-    StreamEnd keepAlive(ExponentialBackoff &backoff);
-    // Waits before the next attempt after a failure (`why`): until the channel is connected
-    // again when it is not, else the backoff's next delay (at most the channel's reconnect
-    // bound when the daemon was unavailable). False when stopped.
-    bool pause(ExponentialBackoff &backoff, const Status &why);
+    // One KeepAlive stream renewing the lease every ttl/3 until it would outlive
+    // streamLifetime (then OK: renewed on a new stream); NOT_FOUND when the lease is gone.
+    grpc::Status keepAlive(grpc::ClientContext &context, const ResumableStream::Received &received);
     void update(const std::function<void(Snapshot &)> &change);
 
     const RegistrationOptions m_options;

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "client/backoff.h"
 #include "net/api_types.h"
-#include "net/backoff.h"
 
 #include <QObject>
 #include <QThreadPool>
@@ -33,7 +33,8 @@ struct ApiClientOptions {
     // Deadline of a watch stream; it is renewed transparently when it passes.
     std::chrono::milliseconds streamDeadline{std::chrono::minutes(5)};
     // Delays between reconnect attempts (status probes and streams alike).
-    Backoff::Options reconnect;
+    client::BackoffOptions reconnect{.initial = std::chrono::milliseconds(500),
+                                     .max = std::chrono::milliseconds(15000)};
 };
 
 // The console's only door to aegisd. Lives on the GUI thread; every gRPC call runs on a worker
@@ -289,7 +290,7 @@ private:
     std::shared_ptr<ChannelHub> m_hub;
     QThreadPool m_pool;
     QTimer m_probeTimer;
-    Backoff m_backoff;
+    client::ExponentialBackoff m_backoff;
     ConnectionSettings m_settings;
     ConnectionState m_state = ConnectionState::Disconnected;
     QString m_stateReason;

@@ -26,7 +26,8 @@ public:
         // 0 = from now.
         qint64 startRevision = 0;
         std::chrono::milliseconds streamDeadline{std::chrono::minutes(5)};
-        Backoff::Options backoff;
+        client::BackoffOptions backoff{.initial = std::chrono::milliseconds(500),
+                                       .max = std::chrono::milliseconds(15000)};
     };
 
     AuditWatch(std::shared_ptr<ChannelHub> hub, Options options, Callbacks callbacks);

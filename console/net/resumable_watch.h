@@ -1,6 +1,7 @@
 #pragma once
 
-#include "net/backoff.h"
+#include "client/backoff.h"
+#include "client/stop_signal.h"
 
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
@@ -9,22 +10,22 @@
 #include <QString>
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 namespace aegis::console {
 
 class ChannelHub;
 
-// The loop every console watch runs on its own thread: open the stream at a revision, read it to
-// the end, and after an error reconnect with backoff and resume from the last revision seen + 1;
-// a long-lived stream is renewed when its deadline passes. On OUT_OF_RANGE (history compacted) it
-// reports onResync and ends: the owner re-lists and starts a new watch. What a stream is and what
-// its messages mean is the session's business; the callbacks run on the stream thread and must
-// only post elsewhere. Destruction cancels the call and joins the thread.
+// The console's side of a client::ResumableStream (see there): runs it on its own thread with a
+// channel from the hub for every attempt, and tells the owner whether the stream is live. The
+// stream opens at a revision, reads to the end, and after an error reconnects with backoff and
+// resumes from the last revision seen + 1; a long-lived stream is renewed when its deadline
+// passes. On OUT_OF_RANGE (history compacted) it reports onResync and ends: the owner re-lists
+// and starts a new watch. What a stream is and what its messages mean is the session's
+// business; the callbacks run on the stream thread and must only post elsewhere. Destruction
+// cancels the call and joins the thread.
 class ResumableWatch {
 public:
     // Called once per message with the highest revision it carried (0: none).
@@ -43,7 +44,8 @@ public:
         // 0 = from now.
         qint64 startRevision = 0;
         std::chrono::milliseconds streamDeadline{std::chrono::minutes(5)};
-        Backoff::Options backoff;
+        client::BackoffOptions backoff{.initial = std::chrono::milliseconds(500),
+                                       .max = std::chrono::milliseconds(15000)};
     };
 
     ResumableWatch(std::shared_ptr<ChannelHub> hub, Options options, Session session,
@@ -57,20 +59,17 @@ public:
 
 private:
     void run();
-    bool waitForRetry(std::chrono::milliseconds delay);
     void setLive(bool live, const QString &reason);
 
     std::shared_ptr<ChannelHub> m_hub;
     Options m_options;
     Session m_session;
     Callbacks m_callbacks;
-    std::mutex m_mutex;
-    std::condition_variable m_wake;
-    bool m_stopping = false;
-    grpc::ClientContext *m_current = nullptr; // Not owned: lives on the stream thread's stack.
+    client::StopSignal m_stop;
+    // Only the stream thread touches these.
     bool m_live = false;
     QString m_lastReason;
-    std::thread m_thread;
+    std::thread m_thread; // last: started once everything above exists
 };
 
 } // namespace aegis::console

@@ -9,7 +9,6 @@
 #include "models/instance_selector.h"
 #include "models/resource_count_model.h"
 #include "models/service_summary_model.h"
-#include "net/backoff.h"
 #include "net/proto_convert.h"
 
 #include <QAbstractItemModelTester>
@@ -136,28 +135,6 @@ bool selects(const QString &selector, const QMap<QString, QString> &labels) {
 class TestConsoleModels : public QObject {
     Q_OBJECT
 private slots:
-    void backoffGrowsCapsAndJitters() {
-        Backoff::Options options;
-        options.initial = std::chrono::milliseconds(100);
-        options.maximum = std::chrono::milliseconds(1000);
-        options.jitter = 0.2;
-        double next = 0.5; // no jitter at 0.5
-        Backoff backoff(options, [&next] { return next; });
-        QCOMPARE(backoff.next().count(), 100);
-        QCOMPARE(backoff.next().count(), 200);
-        QCOMPARE(backoff.next().count(), 400);
-        QCOMPARE(backoff.next().count(), 800);
-        QCOMPARE(backoff.next().count(), 1000);
-        QCOMPARE(backoff.next().count(), 1000);
-        next = 0.0; // -20 %
-        QCOMPARE(backoff.next().count(), 800);
-        next = 0.999999; // almost +20 %
-        QCOMPARE(backoff.next().count(), 1200);
-        backoff.reset();
-        next = 0.5;
-        QCOMPARE(backoff.next().count(), 100);
-    }
-
     void humanisedDurationsAndTimes() {
         QCOMPARE(humanDuration(42'000), QStringLiteral("42 s"));
         QCOMPARE(humanDuration(12 * 60'000), QStringLiteral("12 min"));

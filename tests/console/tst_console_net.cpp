@@ -24,7 +24,7 @@ ApiClientOptions fastOptions() {
     options.statusInterval = 300ms;
     options.callTimeout = 5s;
     options.reconnect.initial = 100ms;
-    options.reconnect.maximum = 1s;
+    options.reconnect.max = 1s;
     return options;
 }
 
