@@ -100,6 +100,52 @@ json changeToJson(const Change &change,
                 {"schema", change.schema}};
 }
 
+std::optional<NamespaceSettings> decodeNamespace(const store::KeyValue &kv) try {
+    const auto in = json::parse(kv.value, nullptr, false);
+    if (in.is_discarded() || !in.is_object()) {
+        return std::nullopt;
+    }
+    NamespaceSettings settings;
+    settings.name = kv.key.substr(ConfigCenter::kNamespacesPrefix.size());
+    settings.requireApproval = in.value("require_approval", false);
+    settings.description = in.value("description", "");
+    return settings;
+} catch (const std::exception &) {
+    return std::nullopt;
+}
+
+// An /config/applied/ record: the item's path and what the instance applied. For a deleted
+// record (`withValue` false) only the names are read.
+std::optional<std::pair<std::string, AppliedInstance>> decodeApplied(const store::KeyValue &kv,
+                                                                     bool withValue = true) try {
+    const std::string rest = kv.key.substr(ConfigCenter::kAppliedPrefix.size());
+    // ns/group/key/service/instance
+    std::size_t slashes[4];
+    std::size_t at = 0;
+    for (auto &slash : slashes) {
+        slash = rest.find('/', at);
+        if (slash == std::string::npos) {
+            return std::nullopt;
+        }
+        at = slash + 1;
+    }
+    AppliedInstance instance;
+    instance.service = rest.substr(slashes[2] + 1, slashes[3] - slashes[2] - 1);
+    instance.instanceId = rest.substr(slashes[3] + 1);
+    if (withValue) {
+        const auto in = json::parse(kv.value, nullptr, false);
+        if (in.is_discarded() || !in.is_object()) {
+            return std::nullopt;
+        }
+        instance.version = numberOr<std::int64_t>(in, "version", 0);
+        instance.error = in.value("error", "");
+        instance.time = fromMillis(numberOr<std::int64_t>(in, "time_ms", 0));
+    }
+    return std::make_pair(rest.substr(0, slashes[2]), std::move(instance));
+} catch (const std::exception &) {
+    return std::nullopt;
+}
+
 } // namespace
 
 ConfigCenter::ConfigCenter(store::Store &store, const SecretBox &secrets, ClockPtr clock,
@@ -298,8 +344,8 @@ std::string ConfigCenter::encodeProposal(const Proposal &proposal) const {
                      {"decide_ms", toMillis(proposal.decideTime)}});
 }
 
-std::optional<Proposal> ConfigCenter::decodeProposal(const std::string &value) const try {
-    const auto in = json::parse(value, nullptr, false);
+std::optional<Proposal> ConfigCenter::decodeProposal(const store::KeyValue &kv) const try {
+    const auto in = json::parse(kv.value, nullptr, false);
     if (in.is_discarded() || !in.is_object()) {
         return std::nullopt;
     }
@@ -313,6 +359,7 @@ std::optional<Proposal> ConfigCenter::decodeProposal(const std::string &value) c
     proposal.reason = in.value("reason", "");
     proposal.createTime = fromMillis(numberOr<std::int64_t>(in, "create_ms", 0));
     proposal.decideTime = fromMillis(numberOr<std::int64_t>(in, "decide_ms", 0));
+    proposal.modRevision = kv.modRevision;
     for (const auto &c : in.value("changes", json::array())) {
         Change change;
         change.ref = {c.value("ns", ""), c.value("group", ""), c.value("key", "")};
@@ -333,64 +380,54 @@ std::optional<Proposal> ConfigCenter::decodeProposal(const std::string &value) c
 }
 
 Status ConfigCenter::load() {
+    // Subscribed before reading, so no change falls between the read and the stream; the events
+    // of what the read already shows are skipped (see applyLocked()).
+    m_subscription =
+        m_store.subscribe({}, [this](const std::vector<store::Event> &events) { follow(events); });
     auto items = m_store.rangePrefix(std::string(kItemsPrefix));
     auto namespaces = m_store.rangePrefix(std::string(kNamespacesPrefix));
     auto proposals = m_store.rangePrefix(std::string(kProposalsPrefix));
     auto applied = m_store.rangePrefix(std::string(kAppliedPrefix));
     for (const auto *result : {&items, &namespaces, &proposals, &applied}) {
         if (!*result) {
+            m_subscription.reset();
             return result->status();
         }
     }
     std::unique_lock lock(m_mutex);
-    // Only this class writes under /config/, and it does not serve yet.
-    m_revision =
-        std::max({items->revision, namespaces->revision, proposals->revision, applied->revision});
+    m_loadedAt = {{kItemsPrefix, items->revision},
+                  {kNamespacesPrefix, namespaces->revision},
+                  {kProposalsPrefix, proposals->revision},
+                  {kAppliedPrefix, applied->revision}};
     for (const auto &kv : items->kvs) {
         if (auto item = decodeItem(kv)) {
             m_items[item->ref.path()] = std::move(*item);
         }
     }
     for (const auto &kv : namespaces->kvs) {
-        const auto in = json::parse(kv.value, nullptr, false);
-        if (!in.is_discarded() && in.is_object()) {
-            NamespaceSettings settings;
-            settings.name = kv.key.substr(kNamespacesPrefix.size());
-            settings.requireApproval = in.value("require_approval", false);
-            settings.description = in.value("description", "");
-            m_namespaces[settings.name] = std::move(settings);
+        if (auto settings = decodeNamespace(kv)) {
+            m_namespaces[settings->name] = std::move(*settings);
         }
     }
     for (const auto &kv : proposals->kvs) {
-        if (auto proposal = decodeProposal(kv.value)) {
-            proposal->modRevision = kv.modRevision;
+        if (auto proposal = decodeProposal(kv)) {
             m_proposals[proposal->ns + "/" + proposal->id] = std::move(*proposal);
         }
     }
     for (const auto &kv : applied->kvs) {
-        const auto in = json::parse(kv.value, nullptr, false);
-        const std::string rest = kv.key.substr(kAppliedPrefix.size());
-        // ns/group/key/service/instance
-        std::size_t slashes[4];
-        std::size_t at = 0;
-        bool ok = true;
-        for (auto &slash : slashes) {
-            slash = rest.find('/', at);
-            ok = ok && slash != std::string::npos;
-            at = slash + 1;
+        if (auto decoded = decodeApplied(kv)) {
+            auto &[path, instance] = *decoded;
+            m_applied[path][instance.service + "/" + instance.instanceId] = std::move(instance);
         }
-        if (!ok || in.is_discarded() || !in.is_object()) {
-            continue;
-        }
-        AppliedInstance instance;
-        instance.service = rest.substr(slashes[2] + 1, slashes[3] - slashes[2] - 1);
-        instance.instanceId = rest.substr(slashes[3] + 1);
-        instance.version = numberOr<std::int64_t>(in, "version", 0);
-        instance.error = in.value("error", "");
-        instance.time = fromMillis(numberOr<std::int64_t>(in, "time_ms", 0));
-        m_applied[rest.substr(0, slashes[2])][instance.service + "/" + instance.instanceId] =
-            std::move(instance);
     }
+    for (const store::Event &event : m_early) {
+        applyLocked(event);
+    }
+    m_early.clear();
+    // Complete up to the oldest read, and up to every event delivered since the subscription.
+    m_revision = std::max({m_earlyRevision, std::min({items->revision, namespaces->revision,
+                                                      proposals->revision, applied->revision})});
+    m_loaded = true;
     if (m_unreadableSecrets > 0) {
         // Serving them as empty content to the services would be worse than not starting.
         return Status(
@@ -409,23 +446,135 @@ Status ConfigCenter::load() {
     return Status::ok();
 }
 
-void ConfigCenter::commitTracked(store::Transaction txn, store::CommitCallback then) {
-    ++m_inFlight;
-    m_store.commitAsync(
-        std::move(txn), [this, then = std::move(then)](StatusOr<store::TransactionResult> result) {
-            const store::Revision revision = result && result->succeeded ? result->revision : 0;
-            then(std::move(result));
-            // Only now is the change in the cache, so only now may a read claim its revision.
-            {
-                std::unique_lock lock(m_mutex);
-                m_revision = std::max(m_revision, revision);
+void ConfigCenter::commitAdopting(store::Transaction txn,
+                                  std::vector<std::pair<std::string, Record>> records,
+                                  store::CommitCallback then) {
+    std::uint64_t ticket = 0;
+    {
+        std::lock_guard lock(m_expectedMutex);
+        ticket = ++m_nextTicket;
+        for (auto &[key, record] : records) {
+            const auto put = std::find_if(
+                txn.operations.begin(), txn.operations.end(), [&key](const store::Operation &op) {
+                    return op.kind == store::Operation::Kind::Put && op.key == key;
+                });
+            if (put != txn.operations.end()) {
+                m_expected.emplace(key, Expected{ticket, put->value, std::move(record)});
             }
-            --m_inFlight;
-        });
+        }
+    }
+    m_store.commitAsync(std::move(txn), [this, ticket, then = std::move(then)](
+                                            StatusOr<store::TransactionResult> result) {
+        // The events (if any) came first and took what they matched; the rest was not written.
+        {
+            std::lock_guard lock(m_expectedMutex);
+            std::erase_if(m_expected,
+                          [ticket](const auto &entry) { return entry.second.ticket == ticket; });
+        }
+        then(std::move(result));
+    });
 }
 
-store::Revision ConfigCenter::servedRevision(store::Revision before) const {
-    return m_inFlight.load() == 0 ? before : m_revision;
+template <typename T>
+std::optional<T> ConfigCenter::adopt(const store::KeyValue &kv) {
+    std::lock_guard lock(m_expectedMutex);
+    auto [it, end] = m_expected.equal_range(kv.key);
+    for (; it != end; ++it) {
+        if (it->second.value == kv.value && std::holds_alternative<T>(it->second.record)) {
+            T record = std::get<T>(std::move(it->second.record));
+            m_expected.erase(it);
+            return record;
+        }
+    }
+    return std::nullopt;
+}
+
+void ConfigCenter::follow(const std::vector<store::Event> &events) {
+    if (events.empty()) {
+        return;
+    }
+    const store::Revision last = events.back().revision;
+    const auto ours = [](const store::Event &event) {
+        return event.kv.key.starts_with(kConfigPrefix);
+    };
+    if (m_loaded && std::none_of(events.begin(), events.end(), ours)) {
+        // Nothing to apply: only the revision the cache is complete up to moves.
+        m_revision = last;
+        return;
+    }
+    std::unique_lock lock(m_mutex);
+    if (!m_loaded) {
+        std::copy_if(events.begin(), events.end(), std::back_inserter(m_early), ours);
+        m_earlyRevision = last;
+        return;
+    }
+    for (const store::Event &event : events) {
+        if (ours(event)) {
+            applyLocked(event);
+        }
+    }
+    m_revision = last;
+}
+
+void ConfigCenter::applyLocked(const store::Event &event) {
+    const std::string &key = event.kv.key;
+    for (const auto &[prefix, loadedAt] : m_loadedAt) {
+        if (key.starts_with(prefix) && event.revision <= loadedAt) {
+            return;
+        }
+    }
+    const bool put = event.type == store::EventType::Put;
+    if (key.starts_with(kItemsPrefix)) {
+        const std::string path = key.substr(kItemsPrefix.size());
+        if (!put) {
+            m_items.erase(path);
+            m_applied.erase(path);
+            return;
+        }
+        auto item = adopt<Item>(event.kv);
+        if (item) {
+            item->createRevision = event.kv.createRevision;
+            item->modRevision = event.kv.modRevision;
+        } else {
+            item = decodeItem(event.kv);
+        }
+        if (item) {
+            m_items[path] = std::move(*item);
+        }
+    } else if (key.starts_with(kProposalsPrefix)) {
+        const std::string id = key.substr(kProposalsPrefix.size()); // "ns/id"
+        if (!put) {
+            m_proposals.erase(id);
+            return;
+        }
+        auto proposal = adopt<Proposal>(event.kv);
+        if (proposal) {
+            proposal->modRevision = event.kv.modRevision;
+        } else {
+            proposal = decodeProposal(event.kv);
+        }
+        if (proposal) {
+            m_proposals[id] = std::move(*proposal);
+        }
+    } else if (key.starts_with(kNamespacesPrefix)) {
+        if (!put) {
+            m_namespaces.erase(key.substr(kNamespacesPrefix.size()));
+        } else if (auto settings = decodeNamespace(event.kv)) {
+            m_namespaces[settings->name] = std::move(*settings);
+        }
+    } else if (key.starts_with(kAppliedPrefix)) {
+        if (auto decoded = decodeApplied(event.kv, put)) {
+            auto &[path, instance] = *decoded;
+            const std::string id = instance.service + "/" + instance.instanceId;
+            if (!put) {
+                if (const auto tracked = m_applied.find(path); tracked != m_applied.end()) {
+                    tracked->second.erase(id);
+                }
+            } else if (m_items.count(path) != 0) {
+                m_applied[path][id] = std::move(instance);
+            }
+        }
+    }
 }
 
 std::string ConfigCenter::digestOf(bool secret, const std::string &content) const {
@@ -482,34 +631,8 @@ Status ConfigCenter::rekeySecretFingerprints(const std::vector<store::KeyValue> 
     if (!result->succeeded) {
         return Status(StatusCode::Aborted, "the configuration changed while it was loaded");
     }
-    applyCommitted(result->events);
-    {
-        std::unique_lock lock(m_mutex);
-        m_revision = std::max(m_revision, result->revision);
-    }
     log::info("secret fingerprints rekeyed", {{"records", rewritten}});
     return Status::ok();
-}
-
-void ConfigCenter::applyCommitted(const std::vector<store::Event> &events) {
-    std::unique_lock lock(m_mutex);
-    for (const store::Event &event : events) {
-        const std::string &key = event.kv.key;
-        if (key.rfind(kItemsPrefix, 0) == 0) {
-            const std::string path = key.substr(kItemsPrefix.size());
-            if (event.type == store::EventType::Delete) {
-                m_items.erase(path);
-                m_applied.erase(path);
-            } else if (auto item = decodeItem(event.kv)) {
-                m_items[path] = std::move(*item);
-            }
-        } else if (key.rfind(kProposalsPrefix, 0) == 0 && event.type == store::EventType::Put) {
-            if (auto proposal = decodeProposal(event.kv.value)) {
-                proposal->modRevision = event.kv.modRevision;
-                m_proposals[proposal->ns + "/" + proposal->id] = std::move(*proposal);
-            }
-        }
-    }
 }
 
 Status ConfigCenter::abortedFor(const ItemRef &ref, const Item *current, std::int64_t base) const {
@@ -619,42 +742,48 @@ void ConfigCenter::commitItems(Prepared prepared, Done done,
         prepared.txn.note = std::move(note);
     }
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(prepared.txn.operations));
-    std::vector<ItemRef> refs;
+    std::vector<std::pair<std::string, Record>> records;
     for (const Item &item : prepared.items) {
-        refs.push_back(item.ref);
+        records.emplace_back(itemKey(item.ref), item);
     }
-    commitTracked(std::move(prepared.txn), [this, refs, done = std::move(done)](
-                                               StatusOr<store::TransactionResult> result) {
-        if (!result) {
-            return done(result.status());
-        }
-        if (!result->succeeded) {
-            // Someone published one of the items between our read and this commit.
-            std::shared_lock lock(m_mutex);
-            for (const ItemRef &ref : refs) {
-                const auto it = m_items.find(ref.path());
-                return done(
-                    Status(StatusCode::Aborted,
-                           "config " + ref.path() + " changed while publishing" +
-                               (it == m_items.end()
-                                    ? std::string()
-                                    : " (now version " + std::to_string(it->second.version) + ")") +
-                               "; reload and publish again"));
+    if (prepared.decided) {
+        records.emplace_back(proposalKey(prepared.decided->ns, prepared.decided->id),
+                             std::move(*prepared.decided));
+    }
+    commitAdopting(
+        std::move(prepared.txn), std::move(records),
+        [this, items = std::move(prepared.items),
+         done = std::move(done)](StatusOr<store::TransactionResult> result) mutable {
+            if (!result) {
+                return done(result.status());
             }
-            return done(Status(StatusCode::Aborted, "the configuration changed; retry"));
-        }
-        applyCommitted(result->events);
-        PublishResult published;
-        published.revision = result->revision;
-        std::shared_lock lock(m_mutex);
-        for (const ItemRef &ref : refs) {
-            if (const auto it = m_items.find(ref.path()); it != m_items.end()) {
-                published.items.push_back(it->second);
+            if (!result->succeeded) {
+                // Someone changed one of the items between our read and this commit.
+                std::shared_lock lock(m_mutex);
+                for (const Item &item : items) {
+                    const auto it = m_items.find(item.ref.path());
+                    return done(Status(
+                        StatusCode::Aborted,
+                        "config " + item.ref.path() + " changed while publishing" +
+                            (it == m_items.end()
+                                 ? std::string()
+                                 : " (now version " + std::to_string(it->second.version) + ")") +
+                            "; reload and publish again"));
+                }
+                return done(Status(StatusCode::Aborted, "the configuration changed; retry"));
             }
-        }
-        lock.unlock();
-        done(std::move(published));
-    });
+            // What was written is what was prepared, at the revisions it got.
+            for (Item &item : items) {
+                const std::string key = itemKey(item.ref);
+                for (const store::Event &event : result->events) {
+                    if (event.kv.key == key) {
+                        item.createRevision = event.kv.createRevision;
+                        item.modRevision = event.kv.modRevision;
+                    }
+                }
+            }
+            done(PublishResult{std::move(items), std::nullopt, result->revision});
+        });
 }
 
 bool ConfigCenter::requiresApproval(const std::string &ns) const {
@@ -735,19 +864,21 @@ void ConfigCenter::propose(std::vector<Change> changes, std::string comment, con
     txn.ifMissing(proposalKey(ns, proposal.id))
         .put(proposalKey(ns, proposal.id), encodeProposal(proposal));
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
-    commitTracked(std::move(txn), [this, proposal, done = std::move(done)](
-                                      StatusOr<store::TransactionResult> result) mutable {
-        if (!result || !result->succeeded) {
-            return done(result ? Status(StatusCode::Aborted, "proposal id taken; retry")
-                               : result.status());
-        }
-        applyCommitted(result->events);
-        PublishResult published;
-        proposal.modRevision = result->revision;
-        published.proposal = std::move(proposal);
-        published.revision = result->revision;
-        done(std::move(published));
-    });
+    std::vector<std::pair<std::string, Record>> records;
+    records.emplace_back(proposalKey(ns, proposal.id), proposal);
+    commitAdopting(
+        std::move(txn), std::move(records),
+        [proposal, done = std::move(done)](StatusOr<store::TransactionResult> result) mutable {
+            if (!result || !result->succeeded) {
+                return done(result ? Status(StatusCode::Aborted, "proposal id taken; retry")
+                                   : result.status());
+            }
+            PublishResult published;
+            proposal.modRevision = result->revision;
+            published.proposal = std::move(proposal);
+            published.revision = result->revision;
+            done(std::move(published));
+        });
 }
 
 void ConfigCenter::rollback(const ItemRef &ref, std::int64_t toVersion, std::int64_t baseVersion,
@@ -799,18 +930,17 @@ void ConfigCenter::remove(const ItemRef &ref, std::int64_t expectedVersion, cons
     txn.removePrefix(versionsPrefix(ref));
     txn.removePrefix(appliedPrefix(ref));
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
-    commitTracked(std::move(txn), [this, ref, done = std::move(done)](
-                                      StatusOr<store::TransactionResult> result) {
-        if (!result) {
-            return done(result.status());
-        }
-        if (!result->succeeded) {
-            return done(Status(StatusCode::Aborted,
-                               "config " + ref.path() + " changed meanwhile; reload it"));
-        }
-        applyCommitted(result->events);
-        done(result->revision);
-    });
+    m_store.commitAsync(
+        std::move(txn), [ref, done = std::move(done)](StatusOr<store::TransactionResult> result) {
+            if (!result) {
+                return done(result.status());
+            }
+            if (!result->succeeded) {
+                return done(Status(StatusCode::Aborted,
+                                   "config " + ref.path() + " changed meanwhile; reload it"));
+            }
+            done(result->revision);
+        });
 }
 
 void ConfigCenter::startGray(const ItemRef &ref, std::string content, std::int64_t baseVersion,
@@ -956,14 +1086,10 @@ void ConfigCenter::setNamespace(NamespaceSettings settings,
     txn.put(namespaceKey(settings.name), dump(json{{"require_approval", settings.requireApproval},
                                                    {"description", settings.description}}));
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
-    commitTracked(std::move(txn), [this, settings, done = std::move(done)](
-                                      StatusOr<store::TransactionResult> result) mutable {
+    m_store.commitAsync(std::move(txn), [settings, done = std::move(done)](
+                                            StatusOr<store::TransactionResult> result) mutable {
         if (!result) {
             return done(result.status());
-        }
-        {
-            std::unique_lock lock(m_mutex);
-            m_namespaces[settings.name] = settings;
         }
         done(std::move(settings));
     });
@@ -1007,6 +1133,7 @@ void ConfigCenter::approve(const std::string &ns, const std::string &id, Author 
     // Decided once: a concurrent approval or rejection fails its compare.
     prepared->txn.ifModRevision(proposalKey(ns, id), decidedAt)
         .put(proposalKey(ns, id), encodeProposal(*proposal));
+    prepared->decided = std::move(proposal);
     commitItems(std::move(*prepared), std::move(done), std::move(alsoWrite), "approved");
 }
 
@@ -1043,17 +1170,19 @@ void ConfigCenter::reject(const std::string &ns, const std::string &id, Author r
     txn.ifModRevision(proposalKey(ns, id), decidedAt)
         .put(proposalKey(ns, id), encodeProposal(*proposal));
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
-    commitTracked(std::move(txn), [this, id, done = std::move(done)](
-                                      StatusOr<store::TransactionResult> result) {
-        if (!result) {
-            return done(result.status());
-        }
-        if (!result->succeeded) {
-            return done(failedPrecondition("proposal " + id + " was decided meanwhile"));
-        }
-        applyCommitted(result->events);
-        done(result->revision);
-    });
+    std::vector<std::pair<std::string, Record>> records;
+    records.emplace_back(proposalKey(ns, id), std::move(*proposal));
+    commitAdopting(std::move(txn), std::move(records),
+                   [id, done = std::move(done)](StatusOr<store::TransactionResult> result) {
+                       if (!result) {
+                           return done(result.status());
+                       }
+                       if (!result->succeeded) {
+                           return done(
+                               failedPrecondition("proposal " + id + " was decided meanwhile"));
+                       }
+                       done(result->revision);
+                   });
 }
 
 bool ConfigCenter::knowsVersion(const ItemRef &ref, std::int64_t version) const {
@@ -1111,30 +1240,22 @@ void ConfigCenter::ack(const ItemRef &ref, const std::string &service,
     txn.put(appliedPrefix(ref) + instanceKey, dump(json{{"version", applied.version},
                                                         {"error", applied.error},
                                                         {"time_ms", toMillis(applied.time)}}));
-    commitTracked(std::move(txn),
-                  [this, path = ref.path(), instanceKey, applied = std::move(applied),
-                   done = std::move(done)](StatusOr<store::TransactionResult> result) mutable {
-                      if (!result) {
-                          return done(result.status());
-                      }
-                      if (!result->succeeded) {
-                          return done(notFound("there is no config " + path + " any more"));
-                      }
-                      {
-                          std::unique_lock lock(m_mutex);
-                          if (m_items.count(path) != 0) {
-                              m_applied[path][instanceKey] = std::move(applied);
-                          }
-                      }
-                      done(result->revision);
-                  });
+    m_store.commitAsync(std::move(txn), [path = ref.path(), done = std::move(done)](
+                                            StatusOr<store::TransactionResult> result) {
+        if (!result) {
+            return done(result.status());
+        }
+        if (!result->succeeded) {
+            return done(notFound("there is no config " + path + " any more"));
+        }
+        done(result->revision);
+    });
 }
 
 std::optional<Item> ConfigCenter::item(const ItemRef &ref, store::Revision *at) const {
-    const store::Revision before = m_store.currentRevision();
     std::shared_lock lock(m_mutex);
     if (at != nullptr) {
-        *at = servedRevision(before);
+        *at = m_revision;
     }
     const auto it = m_items.find(ref.path());
     if (it == m_items.end()) {
@@ -1156,9 +1277,8 @@ StatusOr<ConfigPage<Item>> ConfigCenter::listItems(const std::string &ns, const 
     }
     const std::string prefix = ns + "/" + (group.empty() ? "" : group + "/");
     ConfigPage<Item> page;
-    const store::Revision before = m_store.currentRevision();
     std::shared_lock lock(m_mutex);
-    page.revision = servedRevision(before);
+    page.revision = m_revision;
     // The page token is the path of the last item returned.
     auto it = pageToken.empty() ? m_items.lower_bound(prefix) : m_items.upper_bound(pageToken);
     for (; it != m_items.end() && it->first.rfind(prefix, 0) == 0; ++it) {
@@ -1172,10 +1292,9 @@ StatusOr<ConfigPage<Item>> ConfigCenter::listItems(const std::string &ns, const 
 }
 
 std::vector<NamespaceSettings> ConfigCenter::namespaces(store::Revision *at) const {
-    const store::Revision before = m_store.currentRevision();
     std::shared_lock lock(m_mutex);
     if (at != nullptr) {
-        *at = servedRevision(before);
+        *at = m_revision;
     }
     std::map<std::string, NamespaceSettings> all = m_namespaces;
     for (const auto &[path, item] : m_items) {
@@ -1257,10 +1376,9 @@ StatusOr<Version> ConfigCenter::version(const ItemRef &ref, std::int64_t number,
 
 std::vector<Proposal> ConfigCenter::proposals(const std::string &ns, bool includeDecided,
                                               store::Revision *at) const {
-    const store::Revision before = m_store.currentRevision();
     std::shared_lock lock(m_mutex);
     if (at != nullptr) {
-        *at = servedRevision(before);
+        *at = m_revision;
     }
     std::vector<Proposal> out;
     const std::string prefix = ns + "/";
@@ -1275,9 +1393,8 @@ std::vector<Proposal> ConfigCenter::proposals(const std::string &ns, bool includ
 
 AppliedStatus ConfigCenter::applied(const ItemRef &ref) const {
     AppliedStatus status;
-    const store::Revision before = m_store.currentRevision();
     std::shared_lock lock(m_mutex);
-    status.revision = servedRevision(before);
+    status.revision = m_revision;
     const auto item = m_items.find(ref.path());
     if (item == m_items.end()) {
         return status;
@@ -1343,10 +1460,9 @@ StatusOr<std::string> ConfigCenter::exportNamespace(const std::string &ns, bool 
     YAML::Emitter out;
     out << YAML::BeginMap << YAML::Key << "namespace" << YAML::Value << ns << YAML::Key << "items"
         << YAML::Value << YAML::BeginSeq;
-    const store::Revision before = m_store.currentRevision();
     std::shared_lock lock(m_mutex);
     if (at != nullptr) {
-        *at = servedRevision(before);
+        *at = m_revision;
     }
     const std::string prefix = ns + "/";
     for (auto it = m_items.lower_bound(prefix);

@@ -41,8 +41,9 @@ std::string readAll(const std::filesystem::path &path) {
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// A store whose commits become durable at once but whose callbacks wait until release(): the
-// moment between a change being in the store and in the configuration center's cache, held open.
+// A store whose commits become durable at once but whose event stream and callbacks wait until
+// release(): the moment between a change being in the store and in the configuration center's
+// cache, held open.
 class HeldCallbackStore final : public store::Store {
 public:
     explicit HeldCallbackStore(store::Store &inner)
@@ -55,7 +56,7 @@ public:
             done(std::move(result));
         });
     }
-    // Runs the held callbacks, oldest first.
+    // Runs the held event deliveries and callbacks, oldest first.
     void release() {
         std::vector<std::function<void()>> held;
         {
@@ -81,7 +82,11 @@ public:
     store::Revision compactRevision() const override { return m_inner.compactRevision(); }
     Status compact(store::Revision revision) override { return m_inner.compact(revision); }
     store::EventSubscription subscribe(std::string prefix, store::EventListener listener) override {
-        return m_inner.subscribe(std::move(prefix), std::move(listener));
+        return m_inner.subscribe(std::move(prefix), [this, listener = std::move(listener)](
+                                                        const std::vector<store::Event> &events) {
+            std::lock_guard lock(m_mutex);
+            m_held.emplace_back([&listener, events] { listener(events); });
+        });
     }
     std::string kind() const override { return "held"; }
     void close() override {}
