@@ -3,15 +3,15 @@
 #include "api/convert.h"
 #include "api/watch_stream.h"
 #include "common/input_text.h"
-#include "config/config_watch.h"
+#include "config/item_watcher.h"
 #include "config/line_diff.h"
 
 namespace aegis::api {
 namespace {
 
-using config::ConfigWatcher;
 using config::Format;
 using config::ItemRef;
+using config::ItemWatcher;
 namespace v1 = aegis::v1;
 
 constexpr std::string_view kWatchMethod = "/aegis.v1.ConfigService/WatchConfig";
@@ -591,9 +591,9 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
         return instance ? instance->labels : Labels{};
     };
     const std::string ns = watch.scope.ns;
-    auto prepare = [this, watch = std::move(watch)]() -> StatusOr<WatchOpener<ConfigWatcher>> {
-        return WatchOpener<ConfigWatcher>(
-            [this, watch](std::function<void()> notify) -> StatusOr<config::ConfigWatcherPtr> {
+    auto prepare = [this, watch = std::move(watch)]() -> StatusOr<WatchOpener<ItemWatcher>> {
+        return WatchOpener<ItemWatcher>(
+            [this, watch](std::function<void()> notify) -> StatusOr<config::ItemWatcherPtr> {
                 return m_config.watch(m_api.hub, watch, std::move(notify));
             });
     };
@@ -605,7 +605,7 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
         }
         return response.events_size() > 0;
     };
-    auto first = [masked](ConfigWatcher &watcher, v1::WatchConfigResponse &response) {
+    auto first = [masked](ItemWatcher &watcher, v1::WatchConfigResponse &response) {
         if (const auto snapshot = watcher.snapshot()) {
             response.set_snapshot(true);
             for (const auto &event : *snapshot) {
@@ -613,7 +613,7 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
             }
         }
     };
-    return new WatchStream<v1::WatchConfigResponse, ConfigWatcher>(
+    return new WatchStream<v1::WatchConfigResponse, ItemWatcher>(
         m_api, context, kWatchMethod, prepare, std::move(convert), std::move(first), ns);
 }
 

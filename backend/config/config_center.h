@@ -23,7 +23,7 @@
 namespace aegis::config {
 
 struct ConfigWatchRequest;
-class ConfigWatcher;
+class ItemWatcher;
 
 struct ItemRef {
     std::string ns;
@@ -261,11 +261,11 @@ public:
     StatusOr<std::vector<Change>> importChanges(const std::string &ns, const std::string &yaml,
                                                 int &unchanged) const;
 
-    // Watches the items `request` scopes through `hub`, as ConfigWatcher events decided for the
-    // watcher it names (see config_watch.h). INVALID_ARGUMENT naming the field for a bad scope;
+    // Watches the items `request` scopes through `hub`, as ItemWatcher events decided for the
+    // watcher it names (see item_watcher.h). INVALID_ARGUMENT naming the field for a bad scope;
     // OUT_OF_RANGE when the start revision is compacted. `notify` as for WatchHub::watch().
-    StatusOr<std::shared_ptr<ConfigWatcher>> watch(store::WatchHub &hub, ConfigWatchRequest request,
-                                                   std::function<void()> notify) const;
+    StatusOr<std::shared_ptr<ItemWatcher>> watch(store::WatchHub &hub, ConfigWatchRequest request,
+                                                 std::function<void()> notify) const;
 
     // Whether a gray release applies to an instance: its id is listed, its labels match the
     // selector, or the stable hash of item and instance falls under the percentage.
@@ -290,7 +290,7 @@ public:
     static std::string itemsPrefix(const std::string &ns, const std::string &group = {});
 
 private:
-    friend class ConfigWatcher;
+    friend class ItemWatcher;
 
     struct Prepared {
         std::vector<Item> items;
@@ -329,6 +329,7 @@ private:
     std::string encodeVersion(const Item &item, const Version &version) const;
     std::string encodeProposal(const Proposal &proposal) const;
     std::optional<Proposal> decodeProposal(const store::KeyValue &kv) const;
+    std::optional<Version> decodeVersion(const store::KeyValue &kv) const;
     std::string sealIf(bool secret, const std::string &content) const;
     // What records and responses carry as content_sha256: a secret's keyed fingerprint (see
     // SecretBox::fingerprint), anything else's plain SHA-256.

@@ -3,7 +3,7 @@
 // event stream rather than its own commits.
 
 #include "config/config_center.h"
-#include "config/config_watch.h"
+#include "config/item_watcher.h"
 #include "daemon_process.h"
 #include "poll_until.h"
 #include "store/sqlite_store.h"
@@ -39,7 +39,7 @@ Result await(Call call) {
 
 // What a watcher has heard so far, in order.
 struct Heard {
-    ConfigWatcherPtr watcher;
+    ItemWatcherPtr watcher;
     std::vector<ConfigEvent> events;
 
     void drain() {

@@ -54,7 +54,7 @@ struct ConfigWatchRequest {
 // fed by a WatchHub watcher of the item records (bounded queue, cut off when too slow, resumable
 // from nextRevision()). Created by ConfigCenter::watch(); take() and snapshot() are called by one
 // consumer at a time, cancel() and nextRevision() from any thread.
-class ConfigWatcher {
+class ItemWatcher {
 public:
     struct Batch {
         std::vector<ConfigEvent> events;
@@ -64,7 +64,7 @@ public:
         Status ended;
     };
 
-    ConfigWatcher(const ConfigCenter &center, ConfigWatchRequest request, store::WatcherPtr events);
+    ItemWatcher(const ConfigCenter &center, ConfigWatchRequest request, store::WatcherPtr events);
 
     // The items as of the watch's start (nextRevision() - 1 when called first), for a watch from
     // now; nullopt for a watch from a revision, or when the store cannot be read.
@@ -89,6 +89,6 @@ private:
     std::map<std::string, std::int64_t> m_sent;
 };
 
-using ConfigWatcherPtr = std::shared_ptr<ConfigWatcher>;
+using ItemWatcherPtr = std::shared_ptr<ItemWatcher>;
 
 } // namespace aegis::config

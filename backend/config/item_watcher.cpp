@@ -1,4 +1,4 @@
-#include "config/config_watch.h"
+#include "config/item_watcher.h"
 
 namespace aegis::config {
 namespace {
@@ -7,8 +7,8 @@ constexpr std::size_t kDecodedCacheSize = 1024;
 
 } // namespace
 
-StatusOr<ConfigWatcherPtr> ConfigCenter::watch(store::WatchHub &hub, ConfigWatchRequest request,
-                                               std::function<void()> notify) const {
+StatusOr<ItemWatcherPtr> ConfigCenter::watch(store::WatchHub &hub, ConfigWatchRequest request,
+                                             std::function<void()> notify) const {
     const ItemRef &scope = request.scope;
     Status valid = validateNamespace(scope.ns, "namespace");
     if (valid.isOk() && !scope.key.empty()) {
@@ -27,7 +27,7 @@ StatusOr<ConfigWatcherPtr> ConfigCenter::watch(store::WatchHub &hub, ConfigWatch
     if (!events) {
         return events.status();
     }
-    return std::make_shared<ConfigWatcher>(*this, std::move(request), std::move(*events));
+    return std::make_shared<ItemWatcher>(*this, std::move(request), std::move(*events));
 }
 
 std::shared_ptr<const Item> ConfigCenter::sharedItem(const store::KeyValue &kv) const {
@@ -62,17 +62,17 @@ std::shared_ptr<const Item> ConfigCenter::sharedItem(const store::KeyValue &kv) 
     return item;
 }
 
-ConfigWatcher::ConfigWatcher(const ConfigCenter &center, ConfigWatchRequest request,
-                             store::WatcherPtr events)
+ItemWatcher::ItemWatcher(const ConfigCenter &center, ConfigWatchRequest request,
+                         store::WatcherPtr events)
     : m_center(center)
     , m_request(std::move(request))
     , m_exactKey(m_request.scope.key.empty() ? std::string()
                                              : ConfigCenter::itemKey(m_request.scope))
     , m_events(std::move(events)) {}
 
-std::optional<ConfigEvent> ConfigWatcher::putFor(std::shared_ptr<const Item> item,
-                                                 store::Revision revision,
-                                                 std::optional<Labels> &labels) {
+std::optional<ConfigEvent> ItemWatcher::putFor(std::shared_ptr<const Item> item,
+                                               store::Revision revision,
+                                               std::optional<Labels> &labels) {
     if (!labels && item->gray && !item->gray->selector.empty() && m_request.labels) {
         labels = m_request.labels();
     }
@@ -94,7 +94,7 @@ std::optional<ConfigEvent> ConfigWatcher::putFor(std::shared_ptr<const Item> ite
     return event;
 }
 
-std::optional<std::vector<ConfigEvent>> ConfigWatcher::snapshot() {
+std::optional<std::vector<ConfigEvent>> ItemWatcher::snapshot() {
     if (m_request.startRevision != 0) {
         return std::nullopt;
     }
@@ -124,7 +124,7 @@ std::optional<std::vector<ConfigEvent>> ConfigWatcher::snapshot() {
     return events;
 }
 
-ConfigWatcher::Batch ConfigWatcher::take(std::size_t maxEvents) {
+ItemWatcher::Batch ItemWatcher::take(std::size_t maxEvents) {
     Batch out;
     // Store events that concern nobody here (another item of the prefix, an unchanged version)
     // are skipped until some do or none are left, so "nothing yet" means exactly that.
