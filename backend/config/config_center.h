@@ -6,7 +6,6 @@
 #include "config/content_validator.h"
 #include "config/secret_box.h"
 #include "store/store.h"
-#include "store/watch_hub.h"
 
 #include <atomic>
 #include <chrono>
@@ -19,6 +18,10 @@
 #include <string>
 #include <variant>
 #include <vector>
+
+namespace aegis::store {
+class WatchHub;
+} // namespace aegis::store
 
 namespace aegis::config {
 
