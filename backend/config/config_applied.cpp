@@ -26,7 +26,7 @@ void ConfigCenter::ack(const ItemRef &ref, const std::string &service,
     if (error.size() > 1024) {
         return done(invalidArgument("error may be at most 1024 bytes"));
     }
-    AppliedInstance applied{service, instanceId, version, std::move(error), m_clock->now()};
+    AppliedInstance applied{service, instanceId, version, std::move(error), recordTime()};
     const std::string instanceKey = service + "/" + instanceId;
     // Watchers hear of a change once it is durable, which can be before it reaches the cache:
     // a version the cache does not know yet is looked up in the store.

@@ -264,8 +264,8 @@ public:
     StatusOr<std::vector<Change>> importChanges(const std::string &ns, const std::string &yaml,
                                                 int &unchanged) const;
 
-    // Watches the items `request` scopes through `hub`, as ItemWatcher events decided for the
-    // watcher it names (see item_watcher.h). INVALID_ARGUMENT naming the field for a bad scope;
+    // Watches the items `request` scopes through `hub`: ConfigEvents decided for the watcher it
+    // names (see item_watcher.h). INVALID_ARGUMENT naming the field for a bad scope;
     // OUT_OF_RANGE when the start revision is compacted. `notify` as for WatchHub::watch().
     StatusOr<std::shared_ptr<ItemWatcher>> watch(store::WatchHub &hub, ConfigWatchRequest request,
                                                  std::function<void()> notify) const;
@@ -311,10 +311,12 @@ private:
         Record record;
     };
 
+    // Publishing (config_publish.cpp).
     StatusOr<Prepared> prepare(const std::vector<Change> &changes, const std::string &comment,
                                const Author &author, VersionKind kind, std::int64_t restores) const;
     void commitItems(Prepared prepared, Done done, std::vector<store::Operation> alsoWrite,
                      std::string note = {});
+    // Following the store (config_center.cpp).
     // Commits `txn`, expecting the records it puts (by store key) to come back through the event
     // stream; `then` runs once the events are applied to the cache.
     void commitAdopting(store::Transaction txn, std::vector<std::pair<std::string, Record>> records,
@@ -328,6 +330,7 @@ private:
     template <typename T>
     std::optional<T> adopt(const store::KeyValue &kv);
 
+    // Records and sealing (config_codec.cpp).
     std::string encodeItem(const Item &item) const;
     std::string encodeVersion(const Item &item, const Version &version) const;
     std::string encodeProposal(const Proposal &proposal) const;
@@ -341,6 +344,10 @@ private:
     // in the item records and their versions; a no-op once done.
     Status rekeySecretFingerprints(const std::vector<store::KeyValue> &items);
     std::string openIf(bool secret, const std::string &stored) const;
+    // The clock's time at the precision records keep (milliseconds): what this process adopts
+    // after a write equals what another decodes from it.
+    std::chrono::system_clock::time_point recordTime() const;
+
     bool requiresApproval(const std::string &ns) const;
     // Whether the cache holds the item with a version numbered `version`.
     bool knowsVersion(const ItemRef &ref, std::int64_t version) const;

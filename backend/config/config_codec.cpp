@@ -145,6 +145,10 @@ std::string ConfigCenter::openIf(bool secret, const std::string &stored) const {
     return std::move(*opened);
 }
 
+std::chrono::system_clock::time_point ConfigCenter::recordTime() const {
+    return fromMillis(toMillis(m_clock->now()));
+}
+
 std::string ConfigCenter::digestOf(bool secret, const std::string &content) const {
     return secret ? m_secrets.fingerprint(content) : sha256Hex(content);
 }

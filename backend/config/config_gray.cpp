@@ -81,7 +81,7 @@ void ConfigCenter::startGray(const ItemRef &ref, std::string content, std::int64
     gray.version = item.lastVersion + 1;
     gray.author = author.name;
     gray.comment = comment;
-    gray.startTime = m_clock->now();
+    gray.startTime = recordTime();
     item.lastVersion = gray.version;
     Version version{gray.version,
                     VersionKind::Gray,

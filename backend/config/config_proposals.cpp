@@ -59,7 +59,7 @@ void ConfigCenter::propose(std::vector<Change> changes, std::string comment, con
     proposal.changes = std::move(changes);
     proposal.comment = std::move(comment);
     proposal.proposer = author.name;
-    proposal.createTime = m_clock->now();
+    proposal.createTime = recordTime();
     {
         std::unique_lock lock(m_mutex);
         char id[48];
@@ -123,7 +123,7 @@ void ConfigCenter::approve(const std::string &ns, const std::string &id, Author 
     const store::Revision decidedAt = proposal->modRevision;
     proposal->state = ProposalState::Approved;
     proposal->decidedBy = approver.name;
-    proposal->decideTime = m_clock->now();
+    proposal->decideTime = recordTime();
     // Decided once: a concurrent approval or rejection fails its compare.
     prepared->txn.ifModRevision(proposalKey(ns, id), decidedAt)
         .put(proposalKey(ns, id), encodeProposal(*proposal));
@@ -158,7 +158,7 @@ void ConfigCenter::reject(const std::string &ns, const std::string &id, Author r
     proposal->state = ProposalState::Rejected;
     proposal->decidedBy = rejecter.name;
     proposal->reason = reason.substr(0, 1024);
-    proposal->decideTime = m_clock->now();
+    proposal->decideTime = recordTime();
     store::Transaction txn;
     // Decided once: a concurrent approval or rejection fails its compare.
     txn.ifModRevision(proposalKey(ns, id), decidedAt)

@@ -54,7 +54,7 @@ StatusOr<ConfigCenter::Prepared> ConfigCenter::prepare(const std::vector<Change>
 
     Prepared prepared;
     prepared.txn.note = "config";
-    const auto now = m_clock->now();
+    const auto now = recordTime();
     std::shared_lock lock(m_mutex);
     for (const Change &change : changes) {
         const auto existing = m_items.find(change.ref.path());

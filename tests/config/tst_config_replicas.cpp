@@ -133,6 +133,9 @@ void ConfigReplicasTest::writesOfOneReplicaReachTheOther() {
         [&](auto done) { m_b->publish({change(kDb, R"({"v":1})", 0)}, "first", ann, done); });
     QVERIFY2(published.isOk(), published.status().message().c_str());
     QVERIFY(testing::pollUntil([&] { return m_a->item(kDb) && m_a->item(kDb)->version == 1; }));
+    // What B adopted of its own write is what A decoded from it, to the millisecond kept.
+    QVERIFY(m_a->item(kDb)->updateTime == m_b->item(kDb)->updateTime);
+    QCOMPARE(m_a->item(kDb)->sha256, m_b->item(kDb)->sha256);
     QVERIFY(canary.lastIs([](const ConfigEvent &e) { return e.version() == 1 && !e.gray; }));
     QVERIFY(console.lastIs([](const ConfigEvent &e) { return e.version() == 1; }));
 
@@ -155,6 +158,7 @@ void ConfigReplicasTest::writesOfOneReplicaReachTheOther() {
             }).isOk());
     QVERIFY(testing::pollUntil([&] { return m_a->item(kDb)->gray.has_value(); }));
     QCOMPARE(m_a->item(kDb)->gray->version, std::int64_t(2));
+    QVERIFY(m_a->item(kDb)->gray->startTime == m_b->item(kDb)->gray->startTime);
     QVERIFY(canary.lastIs([](const ConfigEvent &e) {
         return e.ref == kDb && e.gray && e.version() == 2 && e.content() == R"({"v":2})";
     }));
@@ -191,6 +195,8 @@ void ConfigReplicasTest::writesOfOneReplicaReachTheOther() {
     });
     QVERIFY(proposed.isOk() && proposed->proposal);
     QVERIFY(testing::pollUntil([&] { return m_a->proposals("staging", false).size() == 1; }));
+    QVERIFY(m_a->proposals("staging", false).front().createTime ==
+            m_b->proposals("staging", false).front().createTime);
     QVERIFY(await<StatusOr<store::Revision>>([&](auto done) {
                 m_b->ack(kDb, "checkout", "c-1", 3, "", done);
             }).isOk());
