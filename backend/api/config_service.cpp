@@ -3,6 +3,7 @@
 #include "api/convert.h"
 #include "api/watch_stream.h"
 #include "common/input_text.h"
+#include "config/item_watcher.h"
 #include "config/line_diff.h"
 
 namespace aegis::api {
@@ -10,10 +11,10 @@ namespace {
 
 using config::Format;
 using config::ItemRef;
+using config::ItemWatcher;
 namespace v1 = aegis::v1;
 
 constexpr std::string_view kWatchMethod = "/aegis.v1.ConfigService/WatchConfig";
-constexpr std::size_t kDecodedCacheSize = 1024;
 
 ItemRef refFrom(const v1::ConfigItemRef &ref) {
     return {ref.namespace_(), ref.group(), ref.key()};
@@ -142,6 +143,23 @@ void toProto(const config::Proposal &proposal, bool masked, v1::Proposal *out) {
     }
 }
 
+// What one watcher hears of a change, masked for viewers.
+void toProto(const config::ConfigEvent &event, bool masked, v1::ConfigEvent *out) {
+    toProto(event.ref, out->mutable_ref());
+    out->set_revision(event.revision);
+    if (event.type == config::ConfigEvent::Type::Delete) {
+        out->set_type(v1::CONFIG_EVENT_TYPE_DELETE);
+        return;
+    }
+    const bool hide = masked && event.item->secret;
+    out->set_type(v1::CONFIG_EVENT_TYPE_PUT);
+    out->set_format(static_cast<v1::ConfigFormat>(event.item->format));
+    out->set_content(hide ? std::string(config::kMask) : event.content());
+    out->set_version(event.version());
+    out->set_content_sha256(hide ? std::string() : event.sha256());
+    out->set_gray(event.gray);
+}
+
 // Finishes a publish-like call: the items (or the proposal) into the response.
 template <typename Response>
 std::function<void(StatusOr<config::PublishResult>)>
@@ -188,25 +206,6 @@ ConfigServiceImpl::ConfigServiceImpl(ApiContext &api, config::ConfigCenter &conf
     : m_api(api)
     , m_config(config)
     , m_registry(registry) {}
-
-std::shared_ptr<const config::Item> ConfigServiceImpl::decodeShared(const store::KeyValue &kv) {
-    const auto key = std::make_pair(kv.key, kv.modRevision);
-    {
-        std::lock_guard lock(m_decodedMutex);
-        if (const auto it = m_decoded.find(key); it != m_decoded.end()) {
-            return it->second;
-        }
-    }
-    auto decoded = m_config.decodeItem(kv);
-    std::shared_ptr<const config::Item> item =
-        decoded ? std::make_shared<const config::Item>(std::move(*decoded)) : nullptr;
-    std::lock_guard lock(m_decodedMutex);
-    if (m_decoded.size() >= kDecodedCacheSize) {
-        m_decoded.erase(m_decoded.begin()); // any entry: the cache only saves repeated work
-    }
-    m_decoded.emplace(key, item);
-    return item;
-}
 
 grpc::ServerUnaryReactor *ConfigServiceImpl::ListNamespaces(Context *context,
                                                             const v1::ListNamespacesRequest *,
@@ -579,131 +578,43 @@ ConfigServiceImpl::RejectProposal(Context *context, const v1::RejectProposalRequ
 
 grpc::ServerWriteReactor<v1::WatchConfigResponse> *
 ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *request) {
-    const ItemRef scope{request->namespace_(), request->group(), request->key()};
-    const std::string prefix = config::ConfigCenter::itemsPrefix(scope.ns, scope.group);
-    const std::string exactKey =
-        scope.key.empty() ? std::string() : config::ConfigCenter::itemKey(scope);
-    auto prepare = [request, scope, prefix]() -> StatusOr<WatchSpec> {
-        Status valid = config::ConfigCenter::validateNamespace(scope.ns, "namespace");
-        if (valid.isOk() && !scope.key.empty()) {
-            valid = config::ConfigCenter::validateRef(scope);
-        } else if (valid.isOk() && !scope.group.empty()) {
-            valid = config::ConfigCenter::validateGroup(scope.group, "group");
-        }
-        if (valid.isOk() && request->service().empty() != request->instance_id().empty()) {
-            valid = invalidArgument("service and instance_id are given together (or neither)");
-        }
-        if (!valid.isOk()) {
-            return valid;
-        }
-        return WatchSpec{prefix, request->start_revision()};
-    };
-    // The content this watcher should use of one item: the gray version when it targets the
-    // watching instance, else the published one; masked for viewers.
-    const bool masked = masks(identify(m_api, *context));
-    const std::string service = request->service();
-    const std::string instanceId = request->instance_id();
-    auto eventFor = [this, masked, service, instanceId](
-                        const config::Item &item, const Labels &labels, v1::ConfigEvent *out) {
-        const bool gray = item.gray && config::ConfigCenter::grayTargets(*item.gray, item.ref,
-                                                                         instanceId, labels);
-        out->set_type(v1::CONFIG_EVENT_TYPE_PUT);
-        toProto(item.ref, out->mutable_ref());
-        out->set_format(static_cast<v1::ConfigFormat>(item.format));
-        const std::string &content = gray ? item.gray->content : item.content;
-        out->set_content(masked && item.secret ? std::string(config::kMask) : content);
-        out->set_version(gray ? item.gray->version : item.version);
-        out->set_content_sha256(masked && item.secret ? std::string()
-                                : gray                ? item.gray->sha256
-                                                      : item.sha256);
-        out->set_gray(gray);
-    };
-    auto labelsOf = [this, service, instanceId]() {
+    config::ConfigWatchRequest watch;
+    watch.scope = {request->namespace_(), request->group(), request->key()};
+    watch.service = request->service();
+    watch.instanceId = request->instance_id();
+    watch.startRevision = request->start_revision();
+    watch.labels = [this, service = watch.service, instanceId = watch.instanceId]() {
         if (instanceId.empty()) {
             return Labels{};
         }
         const auto instance = m_registry.instance(service, instanceId);
         return instance ? instance->labels : Labels{};
     };
-    // An instance hears of an item only when the version it resolves to changes: a gray release
-    // starting or ending elsewhere changes the item's record, not what this instance should use.
-    // Watchers without an instance (consoles, tools) see every change of the record. The version
-    // last sent per item path; the stream calls `first` and `convert` one at a time.
-    auto sent = std::make_shared<std::map<std::string, std::int64_t>>();
-    auto unchangedFor = [sent, identified = !instanceId.empty()](const v1::ConfigEvent &event) {
-        if (!identified) {
-            return false;
-        }
-        const std::string path =
-            event.ref().namespace_() + "/" + event.ref().group() + "/" + event.ref().key();
-        const auto [it, added] = sent->try_emplace(path, event.version());
-        if (!added && it->second == event.version()) {
-            return true;
-        }
-        it->second = event.version();
-        return false;
+    const std::string ns = watch.scope.ns;
+    auto prepare = [this, watch = std::move(watch)]() -> StatusOr<WatchOpener<ItemWatcher>> {
+        return WatchOpener<ItemWatcher>(
+            [this, watch](std::function<void()> notify) -> StatusOr<config::ItemWatcherPtr> {
+                return m_config.watch(m_api.hub, watch, std::move(notify));
+            });
     };
-    auto convert = [this, exactKey, eventFor, labelsOf, sent, unchangedFor](
-                       const std::vector<store::Event> &events, v1::WatchConfigResponse &response) {
-        // The watcher's labels matter only to a gray release with a selector: look them up
-        // only then (with thousands of watchers, every lookup is paid thousands of times).
-        std::optional<Labels> labels;
+    const bool masked = masks(identify(m_api, *context));
+    auto convert = [masked](const std::vector<config::ConfigEvent> &events,
+                            v1::WatchConfigResponse &response) {
         for (const auto &event : events) {
-            if (!exactKey.empty() && event.kv.key != exactKey) {
-                continue;
-            }
-            if (event.type == store::EventType::Delete) {
-                auto *out = response.add_events();
-                out->set_type(v1::CONFIG_EVENT_TYPE_DELETE);
-                toProto(config::ConfigCenter::refOfItemKey(event.kv.key), out->mutable_ref());
-                out->set_revision(event.revision);
-                sent->erase(event.kv.key.substr(config::ConfigCenter::kItemsPrefix.size()));
-                continue;
-            }
-            if (const auto item = decodeShared(event.kv)) {
-                if (!labels && item->gray && !item->gray->selector.empty()) {
-                    labels = labelsOf();
-                }
-                auto *out = response.add_events();
-                eventFor(*item, labels ? *labels : Labels{}, out);
-                out->set_revision(event.revision);
-                if (unchangedFor(*out)) {
-                    response.mutable_events()->RemoveLast();
-                }
-            }
+            toProto(event, masked, response.add_events());
         }
         return response.events_size() > 0;
     };
-    const bool fromNow = request->start_revision() == 0;
-    auto first = [this, fromNow, prefix, exactKey, eventFor, labelsOf,
-                  unchangedFor](store::Revision startsAfter, v1::WatchConfigResponse &response) {
-        if (!fromNow) {
-            return;
-        }
-        // Read from the store, not the cache: it is never behind the watch's start. What changed
-        // after the start is left to the stream, so no watcher sees an older version after a
-        // newer one.
-        auto current =
-            exactKey.empty() ? m_api.store.rangePrefix(prefix) : m_api.store.get(exactKey);
-        if (!current) {
-            return;
-        }
-        const Labels labels = labelsOf();
-        response.set_snapshot(true);
-        for (const auto &kv : current->kvs) {
-            if (kv.modRevision > startsAfter) {
-                continue; // changed after the watch's start: the stream delivers it, in order
-            }
-            if (const auto item = decodeShared(kv)) {
-                auto *out = response.add_events();
-                eventFor(*item, labels, out);
-                out->set_revision(kv.modRevision);
-                unchangedFor(*out); // remembers what the snapshot gave
+    auto first = [masked](ItemWatcher &watcher, v1::WatchConfigResponse &response) {
+        if (const auto snapshot = watcher.snapshot()) {
+            response.set_snapshot(true);
+            for (const auto &event : *snapshot) {
+                toProto(event, masked, response.add_events());
             }
         }
     };
-    return new WatchStream<v1::WatchConfigResponse>(m_api, context, kWatchMethod, prepare,
-                                                    std::move(convert), std::move(first), scope.ns);
+    return new WatchStream<v1::WatchConfigResponse, ItemWatcher>(
+        m_api, context, kWatchMethod, prepare, std::move(convert), std::move(first), ns);
 }
 
 grpc::ServerUnaryReactor *ConfigServiceImpl::AckConfig(Context *context,

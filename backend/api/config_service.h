@@ -5,10 +5,6 @@
 #include "config/config_center.h"
 #include "registry/registry.h"
 
-#include <map>
-#include <memory>
-#include <mutex>
-
 namespace aegis::api {
 
 class ConfigServiceImpl final : public aegis::v1::ConfigService::CallbackService {
@@ -64,15 +60,9 @@ public:
                            aegis::v1::ImportNamespaceResponse *) override;
 
 private:
-    // Decoded item records shared by every watcher (decoding opens sealed secrets).
-    std::shared_ptr<const config::Item> decodeShared(const store::KeyValue &kv);
-
     ApiContext &m_api;
     config::ConfigCenter &m_config;
     registry::Registry &m_registry;
-    std::mutex m_decodedMutex;
-    std::map<std::pair<std::string, store::Revision>, std::shared_ptr<const config::Item>>
-        m_decoded;
 };
 
 } // namespace aegis::api

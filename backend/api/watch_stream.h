@@ -60,60 +60,39 @@ private:
     std::deque<Key> m_order;
 };
 
-// Turns a batch of events into one response; returns false when none of them concerns the client
-// (nothing is sent then).
-template <typename Response, typename Event = store::Event>
-using WatchConverter = std::function<bool(const std::vector<Event> &, Response &)>;
-
-// A module's domain watch, opened with the callback to run when it has more (see WatchHub::watch):
-// like store::Watcher, it offers take(max) → Batch{events, ended}, cancel() and nextRevision(),
-// and its events carry their revision.
+// Opens a module's domain watch (a source with take(), cancel() and nextRevision() like
+// store::Watcher, whose Batch says the last store revision it covers) once the call is authorised
+// and valid, given the callback that wakes the stream. Errors end the call as for a WatchSpec.
 template <typename Source>
 using WatchOpener = std::function<StatusOr<std::shared_ptr<Source>>(std::function<void()> notify)>;
 
-// A server-streaming Watch RPC fed by a WatchHub watcher. It authorises the call against the
-// permission table, sends a first message whose header gives the revision the watch starts after,
-// then one message per batch of events, one write at a time: the watcher's bounded queue absorbs
-// bursts and the hub cuts off a client too slow to keep up. The stream ends with the watcher's
-// status (UNAVAILABLE at shutdown, RESOURCE_EXHAUSTED when cut off); a compacted start revision is
-// OUT_OF_RANGE with the compact revision in the "aegis-compact-revision" trailing metadata. It is
-// registered with the StreamCloser under its token, so it ends with UNAUTHENTICATED when the
-// token is revoked or expires. `Source` is the store's watcher of a prefix, or a module's domain
-// watch built on one (it then decodes and filters, and the converter only converts).
+// Turns a batch of events (store events, or a domain watch's) into one response; returns false
+// when none of them concerns the client (nothing is sent then).
+template <typename Response, typename Source = store::Watcher>
+using WatchConverter = std::function<bool(const decltype(Source::Batch::events) &, Response &)>;
+
+// A server-streaming Watch RPC fed by a WatchHub watcher, or by a module's domain watch built on
+// one (`Source`, see WatchOpener). It authorises the call against the permission table, sends a
+// first message whose header gives the revision the watch starts after, then one message per
+// batch of events, one write at a time: the watcher's bounded queue absorbs bursts and the hub
+// cuts off a client too slow to keep up. The stream ends with the watcher's status (UNAVAILABLE
+// at shutdown, RESOURCE_EXHAUSTED when cut off); a compacted start revision is OUT_OF_RANGE with
+// the compact revision in the "aegis-compact-revision" trailing metadata. It is registered with
+// the StreamCloser under its token, so it ends with UNAUTHENTICATED when the token is revoked or
+// expires.
 template <typename Response, typename Source = store::Watcher>
 class WatchStream final : public grpc::ServerWriteReactor<Response> {
 public:
-    using Event = typename decltype(std::declval<typename Source::Batch>().events)::value_type;
-
-    // `prepare` validates the request (after authorisation) and says what to watch.
+    // `prepare` validates the request (after authorisation) and says what to watch: a
+    // StatusOr<WatchSpec> (a key prefix of the hub) or a StatusOr<WatchOpener<Source>>.
     // `first`, when given, adds to the first message (whose header gives the revision the watch
-    // starts after), e.g. a snapshot of the current state for a watch from now. `target` is the
-    // service or namespace a scoped method's request names (see authorize()).
+    // starts after, the source's nextRevision() - 1), e.g. a snapshot of the current state for a
+    // watch from now. `target` is the service or namespace a scoped method's request names (see
+    // authorize()).
+    template <typename Prepare>
     WatchStream(ApiContext &api, grpc::CallbackServerContext *context, std::string_view method,
-                const std::function<StatusOr<WatchSpec>()> &prepare,
-                WatchConverter<Response, Event> convert,
-                std::function<void(store::Revision, Response &)> first = {},
-                std::string_view target = {})
-        : WatchStream(
-              api, context, method,
-              [&api, &prepare]() -> StatusOr<WatchOpener<Source>> {
-                  auto spec = prepare();
-                  if (!spec) {
-                      return spec.status();
-                  }
-                  return WatchOpener<Source>([&api, spec = *spec](std::function<void()> notify) {
-                      return api.hub.watch(spec.prefix, spec.startRevision, std::move(notify));
-                  });
-              },
-              std::move(convert), std::move(first), target) {}
-
-    // For a domain watch: `prepare` validates the request (after authorisation) and says how to
-    // open the watch.
-    WatchStream(ApiContext &api, grpc::CallbackServerContext *context, std::string_view method,
-                const std::function<StatusOr<WatchOpener<Source>>()> &prepare,
-                WatchConverter<Response, Event> convert,
-                std::function<void(store::Revision, Response &)> first = {},
-                std::string_view target = {})
+                const Prepare &prepare, WatchConverter<Response, Source> convert,
+                std::function<void(Source &, Response &)> first = {}, std::string_view target = {})
         : m_api(api)
         , m_method(method)
         , m_convert(std::move(convert))
@@ -140,22 +119,18 @@ public:
         if (m_finished || m_pendingFinish) {
             return; // closed at once (shutdown)
         }
-        std::optional<WatchOpener<Source>> open;
         if (status.isOk()) {
             auto prepared = prepare();
             status = prepared.status();
             if (prepared) {
-                open = std::move(*prepared);
-            }
-        }
-        if (status.isOk()) {
-            auto watcher = (*open)([state = m_state] { State::wake(state); });
-            status = watcher.status();
-            if (watcher) {
-                m_watcher = std::move(*watcher);
-            } else if (status.code() == StatusCode::OutOfRange) {
-                context->AddTrailingMetadata("aegis-compact-revision",
-                                             std::to_string(api.store.compactRevision()));
+                auto watcher = open(api, *prepared, [state = m_state] { State::wake(state); });
+                status = watcher.status();
+                if (watcher) {
+                    m_watcher = std::move(*watcher);
+                } else if (status.code() == StatusCode::OutOfRange) {
+                    context->AddTrailingMetadata("aegis-compact-revision",
+                                                 std::to_string(api.store.compactRevision()));
+                }
             }
         }
         if (!status.isOk()) {
@@ -164,7 +139,7 @@ public:
         }
         m_response.mutable_header()->set_revision(m_watcher->nextRevision() - 1);
         if (first) {
-            first(m_watcher->nextRevision() - 1, m_response);
+            first(*m_watcher, m_response);
         }
         m_writing = true;
         this->StartWrite(&m_response);
@@ -202,6 +177,23 @@ public:
 private:
     static constexpr std::size_t kMaxBatch = 256;
 
+    static StatusOr<std::shared_ptr<Source>> open(ApiContext &api, const WatchSpec &spec,
+                                                  std::function<void()> notify) {
+        return api.hub.watch(spec.prefix, spec.startRevision, std::move(notify));
+    }
+    static StatusOr<std::shared_ptr<Source>> open(ApiContext &, const WatchOpener<Source> &opener,
+                                                  std::function<void()> notify) {
+        return opener(std::move(notify));
+    }
+    // The store revision a batch reaches: a domain watch says so (it may leave events out).
+    static store::Revision reached(const typename Source::Batch &batch) {
+        if constexpr (requires { batch.revision; }) {
+            return batch.revision;
+        } else {
+            return batch.events.back().revision;
+        }
+    }
+
     // Shared with the watcher's notify callback, which may run after the stream is gone. The
     // mutex is recursive because gRPC may run a reaction inline from StartWrite or Finish.
     struct State {
@@ -230,7 +222,7 @@ private:
                 return;
             }
             m_response.Clear();
-            m_response.mutable_header()->set_revision(batch.events.back().revision);
+            m_response.mutable_header()->set_revision(reached(batch));
             if (m_convert(batch.events, m_response)) {
                 m_writing = true;
                 this->StartWrite(&m_response);
@@ -257,7 +249,7 @@ private:
 
     ApiContext &m_api;
     const std::string m_method;
-    const WatchConverter<Response, Event> m_convert;
+    const WatchConverter<Response, Source> m_convert;
     const std::chrono::steady_clock::time_point m_started;
     std::shared_ptr<State> m_state;
     std::uint64_t m_closerId = 0;

@@ -16,9 +16,17 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <variant>
 #include <vector>
 
+namespace aegis::store {
+class WatchHub;
+} // namespace aegis::store
+
 namespace aegis::config {
+
+struct ConfigWatchRequest;
+class ItemWatcher;
 
 struct ItemRef {
     std::string ns;
@@ -172,11 +180,14 @@ struct Author {
 
 // The configuration center: items, their immutable versions, gray releases, approval proposals
 // and what instances applied, durable in the store under /config/ and cached in memory (current
-// items and settings), written through. Secret contents are sealed with the SecretBox in every
-// record. Mutations complete through callbacks once durable, with `alsoWrite` (the caller's audit
-// record) in the same transaction. Thread-safe.
+// items, settings, proposals and applied records). The cache follows the store's event stream:
+// every change under /config/ is applied to it, this process's writes and any other writer's on
+// the same store, before the writing call's callback runs. Secret contents are sealed with the
+// SecretBox in every record. Mutations complete through callbacks once durable, with `alsoWrite`
+// (the caller's audit record) in the same transaction. Thread-safe.
 class ConfigCenter {
 public:
+    static constexpr std::string_view kConfigPrefix = "/config/";
     static constexpr std::string_view kItemsPrefix = "/config/items/";
     static constexpr std::string_view kVersionsPrefix = "/config/versions/";
     static constexpr std::string_view kNamespacesPrefix = "/config/namespaces/";
@@ -188,6 +199,8 @@ public:
     ConfigCenter(store::Store &store, const SecretBox &secrets, ClockPtr clock,
                  ConfigLimits limits = {});
 
+    // Subscribes to the store's event stream, then reads the current state; call once, before
+    // serving. Fails when a sealed secret cannot be opened with the key.
     Status load();
 
     // Publishes every change in one transaction, or none (validation, a stale base version:
@@ -251,12 +264,21 @@ public:
     StatusOr<std::vector<Change>> importChanges(const std::string &ns, const std::string &yaml,
                                                 int &unchanged) const;
 
+    // Watches the items `request` scopes through `hub`: ConfigEvents decided for the watcher it
+    // names (see item_watcher.h). INVALID_ARGUMENT naming the field for a bad scope;
+    // OUT_OF_RANGE when the start revision is compacted. `notify` as for WatchHub::watch().
+    StatusOr<std::shared_ptr<ItemWatcher>> watch(store::WatchHub &hub, ConfigWatchRequest request,
+                                                 std::function<void()> notify) const;
+
     // Whether a gray release applies to an instance: its id is listed, its labels match the
     // selector, or the stable hash of item and instance falls under the percentage.
     static bool grayTargets(const GrayRelease &gray, const ItemRef &ref,
                             const std::string &instanceId, const Labels &labels);
     // Decodes a stored item record (opening sealed contents); nullopt when unreadable.
     std::optional<Item> decodeItem(const store::KeyValue &kv) const;
+    // The same, shared: an item record at a revision is decoded once for every watcher (and not
+    // at all when it is this process's own write or already in the cache); null when unreadable.
+    std::shared_ptr<const Item> sharedItem(const store::KeyValue &kv) const;
 
     static Status validateRef(const ItemRef &ref);
     // A publish's (or gray release's) comment: required, at most 1024 bytes of free text.
@@ -271,26 +293,49 @@ public:
     static std::string itemsPrefix(const std::string &ns, const std::string &group = {});
 
 private:
+    friend class ItemWatcher;
+
     struct Prepared {
         std::vector<Item> items;
         store::Transaction txn;
+        // A proposal the transaction decides (an approval), adopted with the items.
+        std::optional<Proposal> decided;
     };
+    // A record this process wrote, as it prepared it.
+    using Record = std::variant<Item, Proposal>;
+    // A record waiting for the event of its write: adopted when the event's value is exactly
+    // `value`, so what was prepared is neither decoded nor (for a secret) opened again.
+    struct Expected {
+        std::uint64_t ticket = 0;
+        std::string value;
+        Record record;
+    };
+
+    // Publishing (config_publish.cpp).
     StatusOr<Prepared> prepare(const std::vector<Change> &changes, const std::string &comment,
                                const Author &author, VersionKind kind, std::int64_t restores) const;
     void commitItems(Prepared prepared, Done done, std::vector<store::Operation> alsoWrite,
                      std::string note = {});
-    void applyCommitted(const std::vector<store::Event> &events);
+    // Following the store (config_center.cpp).
+    // Commits `txn`, expecting the records it puts (by store key) to come back through the event
+    // stream; `then` runs once the events are applied to the cache.
+    void commitAdopting(store::Transaction txn, std::vector<std::pair<std::string, Record>> records,
+                        store::CommitCallback then);
+    // The store's event stream (every key, so the served revision follows the store's).
+    void follow(const std::vector<store::Event> &events);
+    // Under m_mutex, held exclusively: one event under /config/ applied to the cache, unless the
+    // load already read its prefix at or after the event's revision.
+    void applyLocked(const store::Event &event);
+    // Takes the expected record of the key whose value is exactly `kv.value`, if any.
+    template <typename T>
+    std::optional<T> adopt(const store::KeyValue &kv);
+
+    // Records and sealing (config_codec.cpp).
     std::string encodeItem(const Item &item) const;
     std::string encodeVersion(const Item &item, const Version &version) const;
     std::string encodeProposal(const Proposal &proposal) const;
-    std::optional<Proposal> decodeProposal(const std::string &value) const;
-    // Commits a transaction that changes the cached state; `then` applies it to the cache.
-    // Counted while in flight, for servedRevision().
-    void commitTracked(store::Transaction txn, store::CommitCallback then);
-    // The revision a read of the cache under m_mutex reflects, given the store's revision read
-    // just before taking the lock: that one when none of our commits is in flight (every change
-    // up to it is then in the cache), else the revision of the last change applied.
-    store::Revision servedRevision(store::Revision before) const;
+    std::optional<Proposal> decodeProposal(const store::KeyValue &kv) const;
+    std::optional<Version> decodeVersion(const store::KeyValue &kv) const;
     std::string sealIf(bool secret, const std::string &content) const;
     // What records and responses carry as content_sha256: a secret's keyed fingerprint (see
     // SecretBox::fingerprint), anything else's plain SHA-256.
@@ -299,6 +344,10 @@ private:
     // in the item records and their versions; a no-op once done.
     Status rekeySecretFingerprints(const std::vector<store::KeyValue> &items);
     std::string openIf(bool secret, const std::string &stored) const;
+    // The clock's time at the precision records keep (milliseconds): what this process adopts
+    // after a write equals what another decodes from it.
+    std::chrono::system_clock::time_point recordTime() const;
+
     bool requiresApproval(const std::string &ns) const;
     // Whether the cache holds the item with a version numbered `version`.
     bool knowsVersion(const ItemRef &ref, std::int64_t version) const;
@@ -319,12 +368,30 @@ private:
     std::map<std::string, Proposal> m_proposals;                             // by "ns/id"
     std::map<std::string, std::map<std::string, AppliedInstance>> m_applied; // path -> svc/id
     std::uint64_t m_proposalSequence = 0;
-    // Every change of ours up to this revision is in the cache.
-    store::Revision m_revision = 0;
-    // Commits issued and not yet applied to the cache.
-    std::atomic<int> m_inFlight{0};
+    // Set (under m_mutex) once load() has read the state; until then the stream's events wait in
+    // m_early.
+    std::atomic<bool> m_loaded{false};
+    std::vector<store::Event> m_early;
+    store::Revision m_earlyRevision = 0;
+    // The revision load() read each cached prefix at: events at or below it are in the cache.
+    std::vector<std::pair<std::string_view, store::Revision>> m_loadedAt;
+    // Every change up to this revision is in the cache (written under m_mutex, or without it
+    // for a group of events with nothing under /config/), so a read may claim it.
+    std::atomic<store::Revision> m_revision{0};
+
+    std::mutex m_expectedMutex;                      // after m_mutex when both are held
+    std::multimap<std::string, Expected> m_expected; // by store key
+    std::uint64_t m_nextTicket = 0;                  // guarded by m_expectedMutex
+
+    // Item records decoded for watchers, by key and mod revision; bounded, any entry may go.
+    mutable std::mutex m_decodedMutex;
+    mutable std::map<std::pair<std::string, store::Revision>, std::shared_ptr<const Item>>
+        m_decoded;
+
     // Sealed values that did not open with the key (a lost or replaced key file).
     mutable std::atomic<std::uint64_t> m_unreadableSecrets{0};
+    // Declared last: destroyed first, so no event is applied to a half-destroyed cache.
+    store::EventSubscription m_subscription;
 };
 
 } // namespace aegis::config

@@ -41,8 +41,9 @@ std::string readAll(const std::filesystem::path &path) {
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// A store whose commits become durable at once but whose callbacks wait until release(): the
-// moment between a change being in the store and in the configuration center's cache, held open.
+// A store whose commits become durable at once but whose event stream and callbacks wait until
+// release(): the moment between a change being in the store and in the configuration center's
+// cache, held open.
 class HeldCallbackStore final : public store::Store {
 public:
     explicit HeldCallbackStore(store::Store &inner)
@@ -55,7 +56,7 @@ public:
             done(std::move(result));
         });
     }
-    // Runs the held callbacks, oldest first.
+    // Runs the held event deliveries and callbacks, oldest first.
     void release() {
         std::vector<std::function<void()>> held;
         {
@@ -66,6 +67,22 @@ public:
             callback();
         }
     }
+    // Runs the oldest held delivery or callback; false when none is held.
+    bool releaseOne() {
+        std::function<void()> oldest;
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_held.empty()) {
+                return false;
+            }
+            oldest = std::move(m_held.front());
+            m_held.erase(m_held.begin());
+        }
+        oldest();
+        return true;
+    }
+    // Called once a subscriber is registered, before subscribe() returns.
+    std::function<void()> onSubscribe;
     StatusOr<store::RangeResult> range(const store::RangeRequest &request) const override {
         return m_inner.range(request);
     }
@@ -81,7 +98,16 @@ public:
     store::Revision compactRevision() const override { return m_inner.compactRevision(); }
     Status compact(store::Revision revision) override { return m_inner.compact(revision); }
     store::EventSubscription subscribe(std::string prefix, store::EventListener listener) override {
-        return m_inner.subscribe(std::move(prefix), std::move(listener));
+        auto subscription = m_inner.subscribe(
+            std::move(prefix),
+            [this, listener = std::move(listener)](const std::vector<store::Event> &events) {
+                std::lock_guard lock(m_mutex);
+                m_held.emplace_back([&listener, events] { listener(events); });
+            });
+        if (onSubscribe) {
+            onSubscribe();
+        }
+        return subscription;
     }
     std::string kind() const override { return "held"; }
     void close() override {}
@@ -119,6 +145,7 @@ private slots:
     void aLostKeyStopsTheStart();
     void secretFingerprintsAreKeyed();
     void readsServeTheRevisionTheyReflect();
+    void loadSkipsEventsItAlreadyRead();
 
 private:
     void open();
@@ -586,6 +613,36 @@ void ConfigCenterTest::readsServeTheRevisionTheyReflect() {
     QCOMPARE(config.item(kDb, &at)->version, std::int64_t(2));
     QVERIFY(at >= secondRevision);
     QVERIFY(config.listItems("prod", "", 10, "")->revision >= secondRevision);
+}
+
+void ConfigCenterTest::loadSkipsEventsItAlreadyRead() {
+    // Another writer creates and deletes an item between the load's subscription and its read;
+    // the events arrive after the read, which shows no item. Applying the create then would
+    // show an item that no longer exists.
+    HeldCallbackStore held(*m_store);
+    held.onSubscribe = [&] {
+        QVERIFY(publishNow({change(kDb, R"({"v":1})", 0)}).isOk());
+        std::promise<StatusOr<store::Revision>> removed;
+        m_config->remove(kDb, 1, Author{"ann", false},
+                         [&](auto result) { removed.set_value(std::move(result)); });
+        QVERIFY(removed.get_future().get().isOk());
+    };
+    ConfigCenter late(held, *m_secrets, std::make_shared<SystemClock>());
+    QVERIFY(late.load().isOk());
+    QVERIFY(!late.item(kDb));
+    QVERIFY(held.releaseOne()); // the create
+    QVERIFY(!late.item(kDb));
+    held.release(); // the delete
+    QVERIFY(!late.item(kDb));
+
+    // What comes after the read is applied.
+    held.onSubscribe = nullptr;
+    QVERIFY(publishNow({change(kDb, R"({"v":2})", 0)}).isOk());
+    held.release();
+    QCOMPARE(late.item(kDb)->content, std::string(R"({"v":2})"));
+    store::Revision at = 0;
+    late.item(kDb, &at);
+    QCOMPARE(at, m_store->currentRevision());
 }
 
 void ConfigCenterTest::exportImportRoundTrip() {

@@ -1,0 +1,161 @@
+#include "config/item_watcher.h"
+
+namespace aegis::config {
+namespace {
+
+constexpr std::size_t kDecodedCacheSize = 1024;
+
+} // namespace
+
+StatusOr<ItemWatcherPtr> ConfigCenter::watch(store::WatchHub &hub, ConfigWatchRequest request,
+                                             std::function<void()> notify) const {
+    const ItemRef &scope = request.scope;
+    Status valid = validateNamespace(scope.ns, "namespace");
+    if (valid.isOk() && !scope.key.empty()) {
+        valid = validateRef(scope);
+    } else if (valid.isOk() && !scope.group.empty()) {
+        valid = validateGroup(scope.group, "group");
+    }
+    if (valid.isOk() && request.service.empty() != request.instanceId.empty()) {
+        valid = invalidArgument("service and instance_id are given together (or neither)");
+    }
+    if (!valid.isOk()) {
+        return valid;
+    }
+    auto events =
+        hub.watch(itemsPrefix(scope.ns, scope.group), request.startRevision, std::move(notify));
+    if (!events) {
+        return events.status();
+    }
+    return std::make_shared<ItemWatcher>(*this, std::move(request), std::move(*events));
+}
+
+std::shared_ptr<const Item> ConfigCenter::sharedItem(const store::KeyValue &kv) const {
+    const auto key = std::make_pair(kv.key, kv.modRevision);
+    {
+        std::lock_guard lock(m_decodedMutex);
+        if (const auto it = m_decoded.find(key); it != m_decoded.end()) {
+            return it->second;
+        }
+    }
+    std::shared_ptr<const Item> item;
+    {
+        // The cache usually holds this very record: a change reaches the cache before the
+        // watchers are woken, unless the hub was told first.
+        std::shared_lock lock(m_mutex);
+        if (kv.key.starts_with(kItemsPrefix)) {
+            const auto cached = m_items.find(kv.key.substr(kItemsPrefix.size()));
+            if (cached != m_items.end() && cached->second.modRevision == kv.modRevision) {
+                item = std::make_shared<const Item>(cached->second);
+            }
+        }
+    }
+    if (!item) {
+        auto decoded = decodeItem(kv);
+        item = decoded ? std::make_shared<const Item>(std::move(*decoded)) : nullptr;
+    }
+    std::lock_guard lock(m_decodedMutex);
+    if (m_decoded.size() >= kDecodedCacheSize) {
+        m_decoded.erase(m_decoded.begin()); // any entry: the cache only saves repeated work
+    }
+    m_decoded.emplace(key, item);
+    return item;
+}
+
+ItemWatcher::ItemWatcher(const ConfigCenter &center, ConfigWatchRequest request,
+                         store::WatcherPtr events)
+    : m_center(center)
+    , m_request(std::move(request))
+    , m_exactKey(m_request.scope.key.empty() ? std::string()
+                                             : ConfigCenter::itemKey(m_request.scope))
+    , m_events(std::move(events)) {}
+
+std::optional<ConfigEvent> ItemWatcher::putFor(std::shared_ptr<const Item> item,
+                                               store::Revision revision,
+                                               std::optional<Labels> &labels) {
+    if (!labels && item->gray && !item->gray->selector.empty() && m_request.labels) {
+        labels = m_request.labels();
+    }
+    ConfigEvent event;
+    event.type = ConfigEvent::Type::Put;
+    event.ref = item->ref;
+    event.revision = revision;
+    event.gray =
+        item->gray && ConfigCenter::grayTargets(*item->gray, item->ref, m_request.instanceId,
+                                                labels ? *labels : Labels{});
+    event.item = std::move(item);
+    if (!m_request.instanceId.empty()) {
+        const auto [sent, added] = m_sent.try_emplace(event.ref.path(), event.version());
+        if (!added && sent->second == event.version()) {
+            return std::nullopt;
+        }
+        sent->second = event.version();
+    }
+    return event;
+}
+
+std::optional<std::vector<ConfigEvent>> ItemWatcher::snapshot() {
+    if (m_request.startRevision != 0) {
+        return std::nullopt;
+    }
+    // Read from the store, not the cache: it is never behind the watch's start. What changed
+    // after the start is left to the stream, so no watcher sees an older version after a newer
+    // one.
+    const store::Revision startsAfter = m_events->nextRevision() - 1;
+    const store::Store &store = m_center.m_store;
+    auto current = m_exactKey.empty() ? store.rangePrefix(ConfigCenter::itemsPrefix(
+                                            m_request.scope.ns, m_request.scope.group))
+                                      : store.get(m_exactKey);
+    if (!current) {
+        return std::nullopt;
+    }
+    std::optional<Labels> labels;
+    std::vector<ConfigEvent> events;
+    for (const auto &kv : current->kvs) {
+        if (kv.modRevision > startsAfter) {
+            continue; // changed after the watch's start: the stream delivers it, in order
+        }
+        if (auto item = m_center.sharedItem(kv)) {
+            if (auto event = putFor(std::move(item), kv.modRevision, labels)) {
+                events.push_back(std::move(*event));
+            }
+        }
+    }
+    return events;
+}
+
+ItemWatcher::Batch ItemWatcher::take(std::size_t maxEvents) {
+    Batch out;
+    // Store events that concern nobody here (another item of the prefix, an unchanged version)
+    // are skipped until some do or none are left, so "nothing yet" means exactly that.
+    while (out.events.empty()) {
+        auto batch = m_events->take(maxEvents);
+        if (!batch.ended.isOk() || batch.events.empty()) {
+            out.ended = std::move(batch.ended);
+            return out;
+        }
+        out.revision = batch.events.back().revision;
+        // Looked up at most once per batch, and only for a gray release with a selector.
+        std::optional<Labels> labels;
+        for (const store::Event &event : batch.events) {
+            if (!m_exactKey.empty() && event.kv.key != m_exactKey) {
+                continue;
+            }
+            if (event.type == store::EventType::Delete) {
+                ConfigEvent removed;
+                removed.type = ConfigEvent::Type::Delete;
+                removed.ref = ConfigCenter::refOfItemKey(event.kv.key);
+                removed.revision = event.revision;
+                m_sent.erase(removed.ref.path());
+                out.events.push_back(std::move(removed));
+            } else if (auto item = m_center.sharedItem(event.kv)) {
+                if (auto put = putFor(std::move(item), event.revision, labels)) {
+                    out.events.push_back(std::move(*put));
+                }
+            }
+        }
+    }
+    return out;
+}
+
+} // namespace aegis::config
