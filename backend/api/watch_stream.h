@@ -60,12 +60,114 @@ private:
     std::deque<Key> m_order;
 };
 
+// Converted batches shared by every stream whose source handed it the same batch object (a
+// module's domain watch shares its decoded batches): each is converted once, not once per
+// stream. Keeps the most recent batches only. Thread-safe.
+template <typename Batch, typename Response>
+class SharedBatchConversions {
+public:
+    using BatchPtr = std::shared_ptr<const Batch>;
+
+    std::shared_ptr<const Response>
+    get(const BatchPtr &batch, const std::function<void(const Batch &, Response &)> &convert) {
+        {
+            std::lock_guard lock(m_mutex);
+            if (const auto it = m_entries.find(batch.get()); it != m_entries.end()) {
+                return it->second.second;
+            }
+        }
+        auto converted = std::make_shared<Response>();
+        convert(*batch, *converted);
+        std::lock_guard lock(m_mutex);
+        // Holding the batch keeps its address from being reused by another one.
+        const auto [it, inserted] = m_entries.try_emplace(batch.get(), batch, converted);
+        if (inserted) {
+            m_order.push_back(batch.get());
+            if (m_order.size() > kCapacity) {
+                m_entries.erase(m_order.front());
+                m_order.pop_front();
+            }
+        }
+        return it->second.second;
+    }
+
+private:
+    static constexpr std::size_t kCapacity = 256;
+
+    std::mutex m_mutex;
+    std::map<const Batch *, std::pair<BatchPtr, std::shared_ptr<const Response>>> m_entries;
+    std::deque<const Batch *> m_order;
+};
+
 // Turns a batch of store events into one response; returns false when none of them concerns the
 // client (nothing is sent then).
 template <typename Response>
 using WatchConverter = std::function<bool(const std::vector<store::Event> &, Response &)>;
 
-// A server-streaming Watch RPC fed by a WatchHub watcher. It authorises the call against the
+// The most store events a watch stream takes for one message.
+inline constexpr std::size_t kWatchBatchEvents = 256;
+
+// Where a WatchStream's messages come from: a store watcher with a converter (the WatchSpec
+// form), or a module's domain watch. Called under the stream's lock, one call at a time.
+template <typename Response>
+class WatchFeed {
+public:
+    virtual ~WatchFeed() = default;
+    // The revision the watch starts after.
+    virtual store::Revision startsAfter() const = 0;
+    // Fills `response` (empty when called) with the next message and returns true; false when
+    // nothing is pending (the notify callback the feed was opened with runs when there is more),
+    // or the status the watch ended with.
+    virtual StatusOr<bool> next(Response &response) = 0;
+    // Stops the watch; idempotent.
+    virtual void cancel() = 0;
+};
+
+template <typename Response>
+using WatchFeedPtr = std::unique_ptr<WatchFeed<Response>>;
+
+// Opens a stream's feed once the call is authorised; `notify` wakes the stream. A compacted start
+// revision is OUT_OF_RANGE.
+template <typename Response>
+using OpenWatchFeed = std::function<StatusOr<WatchFeedPtr<Response>>(std::function<void()> notify)>;
+
+// A feed of store events of one prefix, converted into responses whose header gives the last
+// event's revision.
+template <typename Response>
+class StoreWatchFeed final : public WatchFeed<Response> {
+public:
+    StoreWatchFeed(store::WatcherPtr watcher, WatchConverter<Response> convert)
+        : m_watcher(std::move(watcher))
+        , m_convert(std::move(convert)) {}
+
+    store::Revision startsAfter() const override { return m_watcher->nextRevision() - 1; }
+
+    StatusOr<bool> next(Response &response) override {
+        for (;;) {
+            auto batch = m_watcher->take(kWatchBatchEvents);
+            if (!batch.ended.isOk()) {
+                return batch.ended;
+            }
+            if (batch.events.empty()) {
+                return false;
+            }
+            response.Clear();
+            response.mutable_header()->set_revision(batch.events.back().revision);
+            if (m_convert(batch.events, response)) {
+                return true;
+            }
+        }
+    }
+
+    void cancel() override { m_watcher->cancel(); }
+
+private:
+    const store::WatcherPtr m_watcher;
+    const WatchConverter<Response> m_convert;
+};
+
+// A server-streaming Watch RPC fed by a WatchHub watcher, directly or through a module's domain
+// watch (a WatchFeed). It authorises the call against the
 // permission table, sends a first message whose header gives the revision the watch starts after,
 // then one message per batch of events, one write at a time: the watcher's bounded queue absorbs
 // bursts and the hub cuts off a client too slow to keep up. The stream ends with the watcher's
@@ -85,9 +187,17 @@ public:
                 WatchConverter<Response> convert,
                 std::function<void(store::Revision, Response &)> first = {},
                 std::string_view target = {})
+        : WatchStream(api, context, method, storeFeed(api, prepare, std::move(convert)),
+                      std::move(first), target) {}
+
+    // A stream of a module's domain watch: `open` validates the request (after authorisation)
+    // and opens the feed.
+    WatchStream(ApiContext &api, grpc::CallbackServerContext *context, std::string_view method,
+                const OpenWatchFeed<Response> &open,
+                std::function<void(store::Revision, Response &)> first = {},
+                std::string_view target = {})
         : m_api(api)
         , m_method(method)
-        , m_convert(std::move(convert))
         , m_started(std::chrono::steady_clock::now())
         , m_state(std::make_shared<State>()) {
         m_state->stream = this;
@@ -111,20 +221,11 @@ public:
         if (m_finished || m_pendingFinish) {
             return; // closed at once (shutdown)
         }
-        std::optional<WatchSpec> spec;
         if (status.isOk()) {
-            auto prepared = prepare();
-            status = prepared.status();
-            if (prepared) {
-                spec = std::move(*prepared);
-            }
-        }
-        if (status.isOk()) {
-            auto watcher = api.hub.watch(spec->prefix, spec->startRevision,
-                                         [state = m_state] { State::wake(state); });
-            status = watcher.status();
-            if (watcher) {
-                m_watcher = std::move(*watcher);
+            auto feed = open([state = m_state] { State::wake(state); });
+            status = feed.status();
+            if (feed) {
+                m_feed = std::move(*feed);
             } else if (status.code() == StatusCode::OutOfRange) {
                 context->AddTrailingMetadata("aegis-compact-revision",
                                              std::to_string(api.store.compactRevision()));
@@ -134,9 +235,9 @@ public:
             finishLocked(status);
             return;
         }
-        m_response.mutable_header()->set_revision(m_watcher->nextRevision() - 1);
+        m_response.mutable_header()->set_revision(m_feed->startsAfter());
         if (first) {
-            first(m_watcher->nextRevision() - 1, m_response);
+            first(m_feed->startsAfter(), m_response);
         }
         m_writing = true;
         this->StartWrite(&m_response);
@@ -165,14 +266,30 @@ public:
             std::lock_guard lock(m_state->mutex);
             m_state->stream = nullptr;
         }
-        if (m_watcher) {
-            m_watcher->cancel();
+        if (m_feed) {
+            m_feed->cancel();
         }
         delete this;
     }
 
 private:
-    static constexpr std::size_t kMaxBatch = 256;
+    static OpenWatchFeed<Response> storeFeed(ApiContext &api,
+                                             std::function<StatusOr<WatchSpec>()> prepare,
+                                             WatchConverter<Response> convert) {
+        return [&api, prepare = std::move(prepare), convert = std::move(convert)](
+                   std::function<void()> notify) -> StatusOr<WatchFeedPtr<Response>> {
+            auto spec = prepare();
+            if (!spec) {
+                return spec.status();
+            }
+            auto watcher = api.hub.watch(spec->prefix, spec->startRevision, std::move(notify));
+            if (!watcher) {
+                return watcher.status();
+            }
+            return WatchFeedPtr<Response>(
+                std::make_unique<StoreWatchFeed<Response>>(std::move(*watcher), convert));
+        };
+    }
 
     // Shared with the watcher's notify callback, which may run after the stream is gone. The
     // mutex is recursive because gRPC may run a reaction inline from StartWrite or Finish.
@@ -189,25 +306,16 @@ private:
     };
 
     void pumpLocked() {
-        if (m_writing || m_finished || !m_watcher) {
+        if (m_writing || m_finished || !m_feed) {
             return;
         }
-        for (;;) {
-            auto batch = m_watcher->take(kMaxBatch);
-            if (!batch.ended.isOk()) {
-                finishLocked(batch.ended);
-                return;
-            }
-            if (batch.events.empty()) {
-                return;
-            }
-            m_response.Clear();
-            m_response.mutable_header()->set_revision(batch.events.back().revision);
-            if (m_convert(batch.events, m_response)) {
-                m_writing = true;
-                this->StartWrite(&m_response);
-                return;
-            }
+        m_response.Clear();
+        auto next = m_feed->next(m_response);
+        if (!next) {
+            finishLocked(next.status());
+        } else if (*next) {
+            m_writing = true;
+            this->StartWrite(&m_response);
         }
     }
 
@@ -229,11 +337,10 @@ private:
 
     ApiContext &m_api;
     const std::string m_method;
-    const WatchConverter<Response> m_convert;
     const std::chrono::steady_clock::time_point m_started;
     std::shared_ptr<State> m_state;
     std::uint64_t m_closerId = 0;
-    store::WatcherPtr m_watcher;
+    WatchFeedPtr<Response> m_feed;
     Response m_response;
     bool m_writing = false;
     bool m_finished = false;
