@@ -89,8 +89,8 @@ struct Service {
     bool panic = false;
 };
 
-// Called after committed changes with the instances they touched (`now` empty: removed), from the
-// store's writer thread: it must be quick.
+// Called after committed changes, this registry's or any other writer's, with the instances they
+// touched (`now` empty: removed), from the store's writer thread: it must be quick.
 struct InstanceChange {
     std::string service;
     std::string id;

@@ -98,6 +98,7 @@ private slots:
     void cleanup();
     void anotherWritersChangesReachTheCacheWatchAndListener();
     void aLateLoadSeesTheSnapshotAndWhatFollows();
+    void aRecordThatIsNotUtf8IsDecodedNotAdopted();
 
 private:
     std::unique_ptr<testing::TempDir> m_dir;
@@ -248,6 +249,20 @@ void RegistryReplicaTest::aLateLoadSeesTheSnapshotAndWhatFollows() {
     QCOMPARE(late.service("checkout")->instanceCount, 4);
     QCOMPARE(late.leaseServices(m_b->instance("checkout", "checkout-4")->leaseId),
              std::vector<std::string>{"checkout"});
+}
+
+void RegistryReplicaTest::aRecordThatIsNotUtf8IsDecodedNotAdopted() {
+    // Stored with a replacement character: the writer's cache must hold what every reader
+    // decodes, not the bytes it was given.
+    auto latin1 = registration("checkout-1", "blue");
+    latin1.instance.metadata = {{"owner", "caf\xe9"}};
+    QVERIFY(await<registry::Registered>([&](auto cb) {
+                m_b->registerInstance(latin1, std::move(cb));
+            }).isOk());
+    QVERIFY(pollUntil([&] { return m_a->instance("checkout", "checkout-1").has_value(); }));
+    const std::string stored = "caf\xef\xbf\xbd";
+    QCOMPARE(m_a->instance("checkout", "checkout-1")->metadata.at("owner"), stored);
+    QCOMPARE(m_b->instance("checkout", "checkout-1")->metadata.at("owner"), stored);
 }
 
 QTEST_GUILESS_MAIN(RegistryReplicaTest)
