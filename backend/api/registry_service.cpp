@@ -221,71 +221,49 @@ private:
     std::optional<Status> m_pendingFinish;
 };
 
-void convertEvents(const std::vector<store::Event> &events,
+void convertEvents(const registry::InstanceEventBatch &batch,
                    aegis::v1::WatchInstancesResponse &response) {
-    for (const auto &event : events) {
-        auto instance = registry::Registry::decodeInstance(event.kv);
-        if (!instance) {
-            continue;
-        }
+    response.mutable_header()->set_revision(batch.revision);
+    for (const registry::InstanceEvent &event : batch.events) {
         auto *out = response.add_events();
+        out->set_type(static_cast<aegis::v1::InstanceEventType>(event.type));
         out->set_revision(event.revision);
-        out->set_reason(event.note);
-        if (event.type == store::EventType::Delete) {
-            out->set_type(aegis::v1::INSTANCE_EVENT_TYPE_REMOVED);
-            if (event.note.empty()) {
-                out->set_reason(std::string(registry::reason::kDeregistered));
-            }
-        } else {
-            out->set_type(event.kv.version == 1 ? aegis::v1::INSTANCE_EVENT_TYPE_ADDED
-                                                : aegis::v1::INSTANCE_EVENT_TYPE_UPDATED);
-        }
-        toProto(*instance, out->mutable_instance());
+        out->set_reason(event.reason);
+        toProto(event.instance, out->mutable_instance());
     }
 }
 
-// The routable view: instances that discovery does not hand out are left out, so a change of
-// routability is an ADDED or REMOVED event (see WatchInstancesRequest.include_unroutable).
-void convertRoutableEvents(const std::vector<store::Event> &events,
-                           aegis::v1::WatchInstancesResponse &response) {
-    for (const auto &event : events) {
-        auto instance = registry::Registry::decodeInstance(event.kv);
-        if (!instance) {
-            continue;
+// Streams a registry::InstanceWatch, each batch converted once for every stream that takes it.
+class InstanceFeed final : public WatchFeed<aegis::v1::WatchInstancesResponse> {
+public:
+    InstanceFeed(registry::InstanceWatchPtr watch, std::shared_ptr<InstanceConversions> converted)
+        : m_watch(std::move(watch))
+        , m_converted(std::move(converted)) {}
+
+    store::Revision startsAfter() const override { return m_watch->nextRevision() - 1; }
+
+    StatusOr<bool> next(aegis::v1::WatchInstancesResponse &response) override {
+        for (;;) {
+            auto taken = m_watch->take(kWatchBatchEvents);
+            if (!taken.ended.isOk()) {
+                return taken.ended;
+            }
+            if (!taken.batch) {
+                return false;
+            }
+            if (!taken.batch->events.empty()) {
+                response.MergeFrom(*m_converted->get(taken.batch, convertEvents));
+                return true;
+            }
         }
-        aegis::v1::InstanceEventType type = aegis::v1::INSTANCE_EVENT_TYPE_UPDATED;
-        std::string reason = event.note;
-        if (event.type == store::EventType::Delete) {
-            if (!instance->routable) {
-                continue; // already out of this view
-            }
-            type = aegis::v1::INSTANCE_EVENT_TYPE_REMOVED;
-            if (reason.empty()) {
-                reason = std::string(registry::reason::kDeregistered);
-            }
-        } else if (event.kv.version == 1) {
-            if (!instance->routable) {
-                continue;
-            }
-            type = aegis::v1::INSTANCE_EVENT_TYPE_ADDED;
-        } else if (instance->routableChanged) {
-            if (instance->routable) {
-                type = aegis::v1::INSTANCE_EVENT_TYPE_ADDED;
-                reason = instance->health.isUnhealthy() ? "panic" : "recovered";
-            } else {
-                type = aegis::v1::INSTANCE_EVENT_TYPE_REMOVED;
-                reason = instance->health.ejected ? "ejected" : "critical";
-            }
-        } else if (!instance->routable) {
-            continue;
-        }
-        auto *out = response.add_events();
-        out->set_type(type);
-        out->set_revision(event.revision);
-        out->set_reason(std::move(reason));
-        toProto(*instance, out->mutable_instance());
     }
-}
+
+    void cancel() override { m_watch->cancel(); }
+
+private:
+    const registry::InstanceWatchPtr m_watch;
+    const std::shared_ptr<InstanceConversions> m_converted;
+};
 
 Status validatePageToken(const std::string &token) {
     if (token.size() > 256) {
@@ -299,7 +277,7 @@ Status validatePageToken(const std::string &token) {
 RegistryServiceImpl::RegistryServiceImpl(ApiContext &api, registry::Registry &registry)
     : m_api(api)
     , m_registry(registry)
-    , m_batches(std::make_shared<WatchBatchCache<aegis::v1::WatchInstancesResponse>>()) {
+    , m_converted(std::make_shared<InstanceConversions>()) {
     MarkMethodRawCallback(
         kKeepAliveMethodIndex,
         new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
@@ -518,33 +496,20 @@ RegistryServiceImpl::ListInstances(grpc::CallbackServerContext *context,
 grpc::ServerWriteReactor<aegis::v1::WatchInstancesResponse> *
 RegistryServiceImpl::WatchInstances(grpc::CallbackServerContext *context,
                                     const aegis::v1::WatchInstancesRequest *request) {
-    auto prepare = [request]() -> StatusOr<WatchSpec> {
-        if (!request->service().empty()) {
-            if (Status valid =
-                    registry::Registry::validateServiceName(request->service(), "service");
-                !valid.isOk()) {
-                return valid;
-            }
-            return WatchSpec{registry::Registry::instancesPrefix(request->service()),
-                             request->start_revision()};
+    auto open = [this, request](std::function<void()> notify)
+        -> StatusOr<WatchFeedPtr<aegis::v1::WatchInstancesResponse>> {
+        auto watch = m_registry.watchInstances(
+            m_api.hub, request->service(), request->start_revision(),
+            request->include_unroutable() ? registry::InstanceView::All
+                                          : registry::InstanceView::Routable,
+            std::move(notify));
+        if (!watch) {
+            return watch.status();
         }
-        return WatchSpec{std::string(registry::Registry::kInstancesPrefix),
-                         request->start_revision()};
+        return WatchFeedPtr<aegis::v1::WatchInstancesResponse>(
+            std::make_unique<InstanceFeed>(std::move(*watch), m_converted));
     };
-    const std::string prefix = request->service().empty()
-                                   ? std::string(registry::Registry::kInstancesPrefix)
-                                   : registry::Registry::instancesPrefix(request->service());
-    const bool everyInstance = request->include_unroutable();
-    // The batch cache is keyed by prefix: the routable view gets a key of its own.
-    auto convert = [cache = m_batches, key = everyInstance ? prefix : prefix + "#routable",
-                    everyInstance](const std::vector<store::Event> &events,
-                                   aegis::v1::WatchInstancesResponse &response) {
-        response.MergeFrom(
-            *cache->get(key, events, everyInstance ? convertEvents : convertRoutableEvents));
-        return response.events_size() > 0;
-    };
-    return new WatchStream<aegis::v1::WatchInstancesResponse>(m_api, context, kWatchMethod, prepare,
-                                                              std::move(convert));
+    return new WatchStream<aegis::v1::WatchInstancesResponse>(m_api, context, kWatchMethod, open);
 }
 
 } // namespace aegis::api

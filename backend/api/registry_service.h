@@ -8,6 +8,9 @@
 namespace aegis::api {
 
 void toProto(const registry::InstanceHealth &health, aegis::v1::InstanceHealth *out);
+// Instance event batches converted once for every WatchInstances stream that takes them.
+using InstanceConversions =
+    SharedBatchConversions<registry::InstanceEventBatch, aegis::v1::WatchInstancesResponse>;
 void toProto(const registry::Instance &instance, aegis::v1::Instance *out);
 
 class RegistryServiceImpl final : public aegis::v1::RegistryService::CallbackService {
@@ -44,7 +47,7 @@ public:
 private:
     ApiContext &m_api;
     registry::Registry &m_registry;
-    std::shared_ptr<WatchBatchCache<aegis::v1::WatchInstancesResponse>> m_batches;
+    std::shared_ptr<InstanceConversions> m_converted;
 };
 
 } // namespace aegis::api

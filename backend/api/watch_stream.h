@@ -20,44 +20,43 @@ struct WatchSpec {
     store::Revision startRevision = 0;
 };
 
-// Converted batches of events, shared by every watcher of the same prefix: with thousands of
-// watchers on one service, each event is decoded and converted once rather than once per watcher.
-// Keeps the most recent batches only. Thread-safe.
-template <typename Response>
-class WatchBatchCache {
+// Converted batches shared by every stream whose source handed it the same batch object (a
+// module's domain watch shares its decoded batches): each is converted once, not once per
+// stream. Keeps the most recent batches only. Thread-safe.
+template <typename Batch, typename Response>
+class SharedBatchConversions {
 public:
-    using Convert = void (*)(const std::vector<store::Event> &, Response &);
+    using BatchPtr = std::shared_ptr<const Batch>;
 
-    std::shared_ptr<const Response> get(const std::string &prefix,
-                                        const std::vector<store::Event> &events, Convert convert) {
-        const Key key{prefix, events.front().revision, events.back().revision, events.size()};
+    std::shared_ptr<const Response>
+    get(const BatchPtr &batch, const std::function<void(const Batch &, Response &)> &convert) {
         {
             std::lock_guard lock(m_mutex);
-            if (const auto it = m_entries.find(key); it != m_entries.end()) {
-                return it->second;
+            if (const auto it = m_entries.find(batch.get()); it != m_entries.end()) {
+                return it->second.second;
             }
         }
         auto converted = std::make_shared<Response>();
-        convert(events, *converted);
+        convert(*batch, *converted);
         std::lock_guard lock(m_mutex);
-        if (m_entries.emplace(key, converted).second) {
-            m_order.push_back(key);
+        // Holding the batch keeps its address from being reused by another one.
+        const auto [it, inserted] = m_entries.try_emplace(batch.get(), batch, converted);
+        if (inserted) {
+            m_order.push_back(batch.get());
             if (m_order.size() > kCapacity) {
                 m_entries.erase(m_order.front());
                 m_order.pop_front();
             }
         }
-        return converted;
+        return it->second.second;
     }
 
 private:
     static constexpr std::size_t kCapacity = 256;
-    // A watcher's batch is determined by its prefix and the revisions it spans.
-    using Key = std::tuple<std::string, store::Revision, store::Revision, std::size_t>;
 
     std::mutex m_mutex;
-    std::map<Key, std::shared_ptr<const Response>> m_entries;
-    std::deque<Key> m_order;
+    std::map<const Batch *, std::pair<BatchPtr, std::shared_ptr<const Response>>> m_entries;
+    std::deque<const Batch *> m_order;
 };
 
 // Opens a module's domain watch (a source with take(), cancel() and nextRevision() like
@@ -70,6 +69,78 @@ using WatchOpener = std::function<StatusOr<std::shared_ptr<Source>>(std::functio
 // when none of them concerns the client (nothing is sent then).
 template <typename Response, typename Source = store::Watcher>
 using WatchConverter = std::function<bool(const decltype(Source::Batch::events) &, Response &)>;
+
+// The most events a watch stream takes from its source for one message.
+inline constexpr std::size_t kWatchBatchEvents = 256;
+
+// Where a WatchStream's messages come from. Called under the stream's lock, one call at a time.
+template <typename Response>
+class WatchFeed {
+public:
+    virtual ~WatchFeed() = default;
+    // The revision the watch starts after.
+    virtual store::Revision startsAfter() const = 0;
+    // Fills `response` (empty when called) with the next message and returns true; false when
+    // nothing is pending (the notify callback the feed was opened with runs when there is more),
+    // or the status the watch ended with.
+    virtual StatusOr<bool> next(Response &response) = 0;
+    // Stops the watch; idempotent.
+    virtual void cancel() = 0;
+};
+
+template <typename Response>
+using WatchFeedPtr = std::unique_ptr<WatchFeed<Response>>;
+
+// Opens a stream's feed once the call is authorised; `notify` wakes the stream. A compacted start
+// revision is OUT_OF_RANGE.
+template <typename Response>
+using OpenWatchFeed = std::function<StatusOr<WatchFeedPtr<Response>>(std::function<void()> notify)>;
+
+// A feed of a source's batches (the store's watcher of a prefix, or a module's domain watch with
+// take(), cancel() and nextRevision() like store::Watcher), each converted into one response whose
+// header gives the store revision the batch reaches.
+template <typename Response, typename Source>
+class SourceWatchFeed final : public WatchFeed<Response> {
+public:
+    SourceWatchFeed(std::shared_ptr<Source> source, WatchConverter<Response, Source> convert)
+        : m_source(std::move(source))
+        , m_convert(std::move(convert)) {}
+
+    Source &source() { return *m_source; }
+    store::Revision startsAfter() const override { return m_source->nextRevision() - 1; }
+
+    StatusOr<bool> next(Response &response) override {
+        for (;;) {
+            auto batch = m_source->take(kWatchBatchEvents);
+            if (!batch.ended.isOk()) {
+                return batch.ended;
+            }
+            if (batch.events.empty()) {
+                return false;
+            }
+            response.Clear();
+            response.mutable_header()->set_revision(reached(batch));
+            if (m_convert(batch.events, response)) {
+                return true;
+            }
+        }
+    }
+
+    void cancel() override { m_source->cancel(); }
+
+private:
+    // The store revision a batch reaches: a domain watch says so (it may leave events out).
+    static store::Revision reached(const typename Source::Batch &batch) {
+        if constexpr (requires { batch.revision; }) {
+            return batch.revision;
+        } else {
+            return batch.events.back().revision;
+        }
+    }
+
+    const std::shared_ptr<Source> m_source;
+    const WatchConverter<Response, Source> m_convert;
+};
 
 // A server-streaming Watch RPC fed by a WatchHub watcher, or by a module's domain watch built on
 // one (`Source`, see WatchOpener). It authorises the call against the permission table, sends a
@@ -84,66 +155,38 @@ template <typename Response, typename Source = store::Watcher>
 class WatchStream final : public grpc::ServerWriteReactor<Response> {
 public:
     // `prepare` validates the request (after authorisation) and says what to watch: a
-    // StatusOr<WatchSpec> (a key prefix of the hub) or a StatusOr<WatchOpener<Source>>.
-    // `first`, when given, adds to the first message (whose header gives the revision the watch
-    // starts after, the source's nextRevision() - 1), e.g. a snapshot of the current state for a
-    // watch from now. `target` is the service or namespace a scoped method's request names (see
-    // authorize()).
+    // StatusOr<WatchSpec> (a key prefix of the hub) or a StatusOr<WatchOpener<Source>>; `convert`
+    // turns each batch into a message. `first`, when given, adds to the first message (whose
+    // header gives the revision the watch starts after, the source's nextRevision() - 1), e.g. a
+    // snapshot of the current state for a watch from now. `target` is the service or namespace a
+    // scoped method's request names (see authorize()).
     template <typename Prepare>
     WatchStream(ApiContext &api, grpc::CallbackServerContext *context, std::string_view method,
                 const Prepare &prepare, WatchConverter<Response, Source> convert,
                 std::function<void(Source &, Response &)> first = {}, std::string_view target = {})
-        : m_api(api)
-        , m_method(method)
-        , m_convert(std::move(convert))
-        , m_started(std::chrono::steady_clock::now())
-        , m_state(std::make_shared<State>()) {
-        m_state->stream = this;
-        Caller caller;
-        const MethodPolicy *policy = findPolicy(method);
-        Status status = policy ? authorize(api, *context, *policy, caller, target)
-                               : Status(StatusCode::PermissionDenied, "no permission rule");
-        if (status.isOk()) {
-            // Registered outside the state's lock: the closer takes its lock, then ours.
-            m_closerId = addStream(
-                api,
-                [state = m_state](const Status &why) {
-                    std::lock_guard lock(state->mutex);
-                    if (state->stream != nullptr) {
-                        state->stream->finishLocked(why);
-                    }
-                },
-                caller);
-        }
-        std::lock_guard lock(m_state->mutex);
-        if (m_finished || m_pendingFinish) {
-            return; // closed at once (shutdown)
-        }
-        if (status.isOk()) {
-            auto prepared = prepare();
-            status = prepared.status();
-            if (prepared) {
-                auto watcher = open(api, *prepared, [state = m_state] { State::wake(state); });
-                status = watcher.status();
-                if (watcher) {
-                    m_watcher = std::move(*watcher);
-                } else if (status.code() == StatusCode::OutOfRange) {
-                    context->AddTrailingMetadata("aegis-compact-revision",
-                                                 std::to_string(api.store.compactRevision()));
-                }
-            }
-        }
-        if (!status.isOk()) {
-            finishLocked(status);
-            return;
-        }
-        m_response.mutable_header()->set_revision(m_watcher->nextRevision() - 1);
-        if (first) {
-            first(*m_watcher, m_response);
-        }
-        m_writing = true;
-        this->StartWrite(&m_response);
-    }
+        : WatchStream(
+              FromFeed{}, api, context, method, sourceFeed(api, prepare, std::move(convert)),
+              first ? FirstMessage([first = std::move(first)](WatchFeed<Response> &feed,
+                                                              Response &response) {
+                  first(static_cast<SourceWatchFeed<Response, Source> &>(feed).source(), response);
+              })
+                    : FirstMessage{},
+              target) {}
+
+    // A stream of a feed that makes whole messages itself (a module's domain watch whose
+    // conversions are shared between streams): `open` validates the request (after
+    // authorisation) and opens the feed.
+    WatchStream(ApiContext &api, grpc::CallbackServerContext *context, std::string_view method,
+                const OpenWatchFeed<Response> &open,
+                std::function<void(store::Revision, Response &)> first = {},
+                std::string_view target = {})
+        : WatchStream(FromFeed{}, api, context, method, open,
+                      first ? FirstMessage([first = std::move(first)](WatchFeed<Response> &feed,
+                                                                      Response &response) {
+                          first(feed.startsAfter(), response);
+                      })
+                            : FirstMessage{},
+                      target) {}
 
     void OnWriteDone(bool ok) override {
         std::lock_guard lock(m_state->mutex);
@@ -168,14 +211,65 @@ public:
             std::lock_guard lock(m_state->mutex);
             m_state->stream = nullptr;
         }
-        if (m_watcher) {
-            m_watcher->cancel();
+        if (m_feed) {
+            m_feed->cancel();
         }
         delete this;
     }
 
 private:
-    static constexpr std::size_t kMaxBatch = 256;
+    using FirstMessage = std::function<void(WatchFeed<Response> &, Response &)>;
+    struct FromFeed {};
+
+    WatchStream(FromFeed, ApiContext &api, grpc::CallbackServerContext *context,
+                std::string_view method, const OpenWatchFeed<Response> &open, FirstMessage first,
+                std::string_view target)
+        : m_api(api)
+        , m_method(method)
+        , m_started(std::chrono::steady_clock::now())
+        , m_state(std::make_shared<State>()) {
+        m_state->stream = this;
+        Caller caller;
+        const MethodPolicy *policy = findPolicy(method);
+        Status status = policy ? authorize(api, *context, *policy, caller, target)
+                               : Status(StatusCode::PermissionDenied, "no permission rule");
+        if (status.isOk()) {
+            // Registered outside the state's lock: the closer takes its lock, then ours.
+            m_closerId = addStream(
+                api,
+                [state = m_state](const Status &why) {
+                    std::lock_guard lock(state->mutex);
+                    if (state->stream != nullptr) {
+                        state->stream->finishLocked(why);
+                    }
+                },
+                caller);
+        }
+        std::lock_guard lock(m_state->mutex);
+        if (m_finished || m_pendingFinish) {
+            return; // closed at once (shutdown)
+        }
+        if (status.isOk()) {
+            auto feed = open([state = m_state] { State::wake(state); });
+            status = feed.status();
+            if (feed) {
+                m_feed = std::move(*feed);
+            } else if (status.code() == StatusCode::OutOfRange) {
+                context->AddTrailingMetadata("aegis-compact-revision",
+                                             std::to_string(api.store.compactRevision()));
+            }
+        }
+        if (!status.isOk()) {
+            finishLocked(status);
+            return;
+        }
+        m_response.mutable_header()->set_revision(m_feed->startsAfter());
+        if (first) {
+            first(*m_feed, m_response);
+        }
+        m_writing = true;
+        this->StartWrite(&m_response);
+    }
 
     static StatusOr<std::shared_ptr<Source>> open(ApiContext &api, const WatchSpec &spec,
                                                   std::function<void()> notify) {
@@ -185,13 +279,23 @@ private:
                                                   std::function<void()> notify) {
         return opener(std::move(notify));
     }
-    // The store revision a batch reaches: a domain watch says so (it may leave events out).
-    static store::Revision reached(const typename Source::Batch &batch) {
-        if constexpr (requires { batch.revision; }) {
-            return batch.revision;
-        } else {
-            return batch.events.back().revision;
-        }
+    // Runs only inside the constructor, while `prepare` is alive.
+    template <typename Prepare>
+    static OpenWatchFeed<Response> sourceFeed(ApiContext &api, const Prepare &prepare,
+                                              WatchConverter<Response, Source> convert) {
+        return [&api, &prepare, convert = std::move(convert)](
+                   std::function<void()> notify) -> StatusOr<WatchFeedPtr<Response>> {
+            auto prepared = prepare();
+            if (!prepared) {
+                return prepared.status();
+            }
+            auto source = open(api, *prepared, std::move(notify));
+            if (!source) {
+                return source.status();
+            }
+            return WatchFeedPtr<Response>(
+                std::make_unique<SourceWatchFeed<Response, Source>>(std::move(*source), convert));
+        };
     }
 
     // Shared with the watcher's notify callback, which may run after the stream is gone. The
@@ -209,25 +313,16 @@ private:
     };
 
     void pumpLocked() {
-        if (m_writing || m_finished || !m_watcher) {
+        if (m_writing || m_finished || !m_feed) {
             return;
         }
-        for (;;) {
-            auto batch = m_watcher->take(kMaxBatch);
-            if (!batch.ended.isOk()) {
-                finishLocked(batch.ended);
-                return;
-            }
-            if (batch.events.empty()) {
-                return;
-            }
-            m_response.Clear();
-            m_response.mutable_header()->set_revision(reached(batch));
-            if (m_convert(batch.events, m_response)) {
-                m_writing = true;
-                this->StartWrite(&m_response);
-                return;
-            }
+        m_response.Clear();
+        auto next = m_feed->next(m_response);
+        if (!next) {
+            finishLocked(next.status());
+        } else if (*next) {
+            m_writing = true;
+            this->StartWrite(&m_response);
         }
     }
 
@@ -249,11 +344,10 @@ private:
 
     ApiContext &m_api;
     const std::string m_method;
-    const WatchConverter<Response, Source> m_convert;
     const std::chrono::steady_clock::time_point m_started;
     std::shared_ptr<State> m_state;
     std::uint64_t m_closerId = 0;
-    std::shared_ptr<Source> m_watcher;
+    WatchFeedPtr<Response> m_feed;
     Response m_response;
     bool m_writing = false;
     bool m_finished = false;

@@ -1,12 +1,11 @@
 #include "registry/registry.h"
 
 #include "common/input_text.h"
-#include "common/json_number.h"
 #include "common/logging.h"
 #include "common/time_millis.h"
 #include "registry/panic_threshold.h"
-
-#include <nlohmann/json.hpp>
+#include "registry/records.h"
+#include "registry/routing.h"
 
 #include <algorithm>
 #include <cctype>
@@ -16,7 +15,6 @@ namespace aegis::registry {
 namespace {
 
 using namespace std::chrono;
-using nlohmann::json;
 
 std::string serviceKey(const std::string &name) {
     return std::string(Registry::kServicesPrefix) + name;
@@ -30,157 +28,8 @@ std::string leaseKey(LeaseId id) {
     return std::string(Registry::kLeasesPrefix) + std::to_string(id);
 }
 
-json encodeHealth(const InstanceHealth &health) {
-    json out{{"status", static_cast<int>(health.status)},
-             {"changed_ms", toMillis(health.changedAt)}};
-    if (health.flapping) {
-        out["flapping"] = true;
-    }
-    if (health.ejected) {
-        out["ejected"] = true;
-        out["ejected_until_ms"] = toMillis(health.ejectedUntil);
-    }
-    if (health.checked) {
-        out["checked"] = true;
-    }
-    if (!health.reason.empty()) {
-        out["reason"] = health.reason;
-    }
-    if (!health.output.empty()) {
-        out["output"] = health.output;
-    }
-    return out;
-}
-
-InstanceHealth decodeHealth(const json &value) {
-    InstanceHealth health;
-    if (!value.is_object()) {
-        return health;
-    }
-    const int status = numberOr(value, "status", 0);
-    health.status =
-        status >= 0 && status <= 3 ? static_cast<HealthStatus>(status) : HealthStatus::Unknown;
-    health.flapping = value.value("flapping", false);
-    health.ejected = value.value("ejected", false);
-    health.ejectedUntil = fromMillis(numberOr<std::int64_t>(value, "ejected_until_ms", 0));
-    health.checked = value.value("checked", false);
-    health.reason = value.value("reason", "");
-    health.output = value.value("output", "");
-    health.changedAt = fromMillis(numberOr<std::int64_t>(value, "changed_ms", 0));
-    return health;
-}
-
-std::string encode(const Instance &instance) {
-    json record{{"id", instance.id},
-                {"service", instance.service},
-                {"address", instance.address},
-                {"labels", instance.labels},
-                {"weight", instance.weight},
-                {"metadata", instance.metadata},
-                {"state", static_cast<int>(instance.state)},
-                {"lease_id", instance.leaseId},
-                {"lease_ttl_s", instance.leaseTtl.count()},
-                {"register_time_ms", toMillis(instance.registerTime)}};
-    if (instance.health != InstanceHealth{}) {
-        record["health"] = encodeHealth(instance.health);
-    }
-    if (!instance.routable) {
-        record["routable"] = false;
-    }
-    if (instance.routableChanged) {
-        record["routable_changed"] = true;
-    }
-    if (instance.trafficWeight != instance.weight) {
-        record["traffic_weight"] = instance.trafficWeight;
-    }
-    return record.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::string encode(const Service &service) {
-    return json{
-        {"name", service.name}, {"labels", service.labels}, {"description", service.description}}
-        .dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::optional<Service> decodeService(const store::KeyValue &kv) {
-    const auto value = json::parse(kv.value, nullptr, false);
-    if (value.is_discarded() || !value.is_object()) {
-        return std::nullopt;
-    }
-    Service service;
-    service.name = value.value("name", "");
-    service.labels = value.value("labels", Labels{});
-    service.description = value.value("description", "");
-    service.createRevision = kv.createRevision;
-    service.modRevision = kv.modRevision;
-    return service;
-}
-
 std::string trafficKey(const std::string &service) {
     return std::string(Registry::kTrafficPrefix) + service;
-}
-
-std::string encode(const TrafficPolicy &policy) {
-    return json{{"label", policy.label}, {"shares", policy.shares}}.dump();
-}
-
-std::optional<TrafficPolicy> decodePolicy(const std::string &value) {
-    const auto parsed = json::parse(value, nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_object()) {
-        return std::nullopt;
-    }
-    TrafficPolicy policy;
-    policy.label = parsed.value("label", "color");
-    if (const auto shares = parsed.find("shares"); shares != parsed.end() && shares->is_object()) {
-        for (const auto &[value, share] : shares->items()) {
-            if (share.is_number_integer()) {
-                policy.shares[value] = share.get<int>();
-            }
-        }
-    }
-    return policy;
-}
-
-// The label value under which `policy` lists `instance`, or null (not covered).
-const std::string *policyGroup(const TrafficPolicy *policy, const Instance &instance) {
-    if (policy == nullptr) {
-        return nullptr;
-    }
-    const auto label = instance.labels.find(policy->label);
-    return label != instance.labels.end() && policy->shares.count(label->second) != 0
-               ? &label->second
-               : nullptr;
-}
-
-// Adds `instance`'s weight to its group's routable weight.
-void addToGroup(const TrafficPolicy *policy, const Instance &instance,
-                std::map<std::string, std::int64_t> &groupWeight) {
-    if (const std::string *group = policyGroup(policy, instance);
-        group && instance.routable && instance.state == InstanceState::Serving) {
-        groupWeight[*group] += instance.weight;
-    }
-}
-
-// The traffic weight of `instance` under `policy`, given each group's routable weight: a group's
-// share (percent) is share * 100 weight units divided among its routable instances by their
-// weights, so the split holds whatever the groups' sizes. An unroutable instance gets what it
-// would have if it were routable again.
-std::int32_t trafficWeight(const TrafficPolicy *policy, const Instance &instance,
-                           const std::map<std::string, std::int64_t> &groupWeight) {
-    const std::string *group = policyGroup(policy, instance);
-    if (group == nullptr) {
-        return instance.weight;
-    }
-    const int share = policy->shares.at(*group);
-    const auto routable = groupWeight.find(*group);
-    const bool counted = instance.routable && instance.state == InstanceState::Serving;
-    const std::int64_t total =
-        (routable == groupWeight.end() ? 0 : routable->second) + (counted ? 0 : instance.weight);
-    if (share <= 0 || instance.weight <= 0 || total <= 0) {
-        return 0;
-    }
-    const std::int64_t units = std::int64_t{share} * 100 * instance.weight;
-    return static_cast<std::int32_t>(std::max<std::int64_t>(1, (units + total / 2) / total));
 }
 
 Status validatePolicy(const TrafficPolicy &policy) {
@@ -213,20 +62,6 @@ bool isDnsLabelChar(char c) {
 
 } // namespace
 
-const char *healthStatusName(HealthStatus status) {
-    switch (status) {
-    case HealthStatus::Passing:
-        return "passing";
-    case HealthStatus::Warning:
-        return "warning";
-    case HealthStatus::Critical:
-        return "critical";
-    case HealthStatus::Unknown:
-        break;
-    }
-    return "unknown";
-}
-
 bool Registry::CachedService::inPanic() const {
     return registry::inPanic(instances, unhealthy, panicThreshold);
 }
@@ -241,34 +76,8 @@ std::string Registry::instancesPrefix(const std::string &service) {
     return std::string(kInstancesPrefix) + service + "/";
 }
 
-std::optional<Instance> Registry::decodeInstance(const store::KeyValue &kv) try {
-    const auto value = json::parse(kv.value, nullptr, false);
-    if (value.is_discarded() || !value.is_object()) {
-        return std::nullopt;
-    }
-    Instance instance;
-    instance.id = value.value("id", "");
-    instance.service = value.value("service", "");
-    instance.address = value.value("address", "");
-    instance.labels = value.value("labels", Labels{});
-    instance.weight = numberOr(value, "weight", 100);
-    instance.trafficWeight = numberOr(value, "traffic_weight", instance.weight);
-    instance.metadata = value.value("metadata", Labels{});
-    instance.state = static_cast<InstanceState>(numberOr(value, "state", 1));
-    instance.leaseId = numberOr<LeaseId>(value, "lease_id", 0);
-    instance.leaseTtl = seconds(numberOr<std::int64_t>(value, "lease_ttl_s", 0));
-    instance.registerTime = fromMillis(numberOr<std::int64_t>(value, "register_time_ms", 0));
-    if (const auto health = value.find("health"); health != value.end()) {
-        instance.health = decodeHealth(*health);
-    }
-    instance.routable = value.value("routable", true);
-    instance.routableChanged = value.value("routable_changed", false);
-    instance.createRevision = kv.createRevision;
-    instance.modRevision = kv.modRevision;
-    return instance;
-} catch (const std::exception &) {
-    // A record with a field of the wrong type is unreadable, not fatal (nlohmann's value() throws).
-    return std::nullopt;
+std::optional<Instance> Registry::decodeInstance(const store::KeyValue &kv) {
+    return registry::decodeInstance(kv);
 }
 
 Status Registry::validateServiceName(const std::string &name, std::string_view field) {
@@ -346,45 +155,53 @@ Status Registry::validateInstance(const Instance &instance) const {
     return Status::ok();
 }
 
+Registry::~Registry() {
+    m_subscription.reset();
+}
+
 Status Registry::load() {
-    auto services = m_store.rangePrefix(std::string(kServicesPrefix));
-    auto instances = m_store.rangePrefix(std::string(kInstancesPrefix));
-    auto leases = m_store.rangePrefix(std::string(kLeasesPrefix));
-    auto traffic = m_store.rangePrefix(std::string(kTrafficPrefix));
-    for (const auto *result : {&services, &instances, &leases, &traffic}) {
-        if (!*result) {
-            return result->status();
-        }
-    }
+    // Held while reading: events the store delivers meanwhile wait, and those the snapshot
+    // already holds (at or below its revision) are then ignored.
     std::unique_lock lock(m_mutex);
-    m_revision =
-        std::max({services->revision, instances->revision, leases->revision, traffic->revision});
-    for (const auto &kv : traffic->kvs) {
-        if (auto policy = decodePolicy(kv.value)) {
-            m_trafficPolicies[kv.key.substr(kTrafficPrefix.size())] = std::move(*policy);
-        }
+    m_subscription =
+        m_store.subscribe(std::string(kPrefix),
+                          [this](const std::vector<store::Event> &events) { applyEvents(events); });
+    auto snapshot = m_store.rangePrefix(std::string(kPrefix));
+    if (!snapshot) {
+        m_subscription.reset();
+        return snapshot.status();
     }
-    for (const auto &kv : services->kvs) {
-        if (auto service = decodeService(kv)) {
-            m_services[service->name].service = std::move(*service);
-        }
-    }
+    m_revision = snapshot->revision;
     std::map<LeaseId, seconds> ttls;
-    for (const auto &kv : leases->kvs) {
-        const auto value = json::parse(kv.value, nullptr, false);
-        const auto id = std::stoll(kv.key.substr(kLeasesPrefix.size()));
-        if (!value.is_discarded() && value.is_object()) {
-            ttls[id] = seconds(numberOr<std::int64_t>(value, "ttl_s", 0));
+    std::vector<const store::KeyValue *> instances;
+    for (const auto &kv : snapshot->kvs) {
+        const std::string_view key = kv.key;
+        if (key.starts_with(kTrafficPrefix)) {
+            if (auto policy = decodePolicy(kv.value)) {
+                m_trafficPolicies[kv.key.substr(kTrafficPrefix.size())] = std::move(*policy);
+            }
+        } else if (key.starts_with(kServicesPrefix)) {
+            if (auto service = decodeService(kv)) {
+                m_services[service->name].service = std::move(*service);
+            }
+        } else if (key.starts_with(kLeasesPrefix)) {
+            const auto id = std::stoll(kv.key.substr(kLeasesPrefix.size()));
+            if (const auto ttl = decodeLease(kv.value)) {
+                ttls[id] = *ttl;
+            }
+        } else if (key.starts_with(kInstancesPrefix)) {
+            instances.push_back(&kv);
         }
     }
-    for (const auto &kv : instances->kvs) {
-        auto instance = decodeInstance(kv);
+    // After the services, so an instance counts in its service's entry.
+    for (const store::KeyValue *kv : instances) {
+        auto instance = decodeInstance(*kv);
         if (!instance) {
-            log::warn("skipping unreadable instance record", {{"key", kv.key}});
+            log::warn("skipping unreadable instance record", {{"key", kv->key}});
             continue;
         }
         ttls.emplace(instance->leaseId, instance->leaseTtl);
-        cacheInsert(kv.key, std::move(*instance));
+        cacheInsert(kv->key, std::move(*instance));
     }
     for (auto &[name, cached] : m_services) {
         cached.panicApplied = cached.inPanic();
@@ -420,48 +237,116 @@ void Registry::cacheErase(std::map<std::string, Instance>::iterator it) {
     m_instances.erase(it);
 }
 
-void Registry::applyCommitted(const std::vector<store::Event> &events, store::Revision revision) {
+std::string Registry::prepare(const std::string &key, Instance instance,
+                              std::vector<Ticket> &tickets) {
+    instance = asStored(std::move(instance));
+    auto exact = encodeInstanceExactly(instance);
+    if (!exact) {
+        // Decoding the record is then the only way to what the cache must hold.
+        return encodeInstance(instance);
+    }
+    std::string value = std::move(*exact);
+    std::lock_guard lock(m_preparedMutex);
+    const std::uint64_t ticket = m_nextTicket++;
+    m_prepared[key].push_back({ticket, value, std::move(instance)});
+    tickets.push_back({key, ticket});
+    return value;
+}
+
+void Registry::forget(const std::vector<Ticket> &tickets) {
+    std::lock_guard lock(m_preparedMutex);
+    for (const Ticket &ticket : tickets) {
+        const auto records = m_prepared.find(ticket.key);
+        if (records == m_prepared.end()) {
+            continue;
+        }
+        std::erase_if(records->second,
+                      [&](const PreparedRecord &record) { return record.ticket == ticket.ticket; });
+        if (records->second.empty()) {
+            m_prepared.erase(records);
+        }
+    }
+}
+
+std::optional<Instance> Registry::adopt(const std::string &key, const std::string &value) {
+    std::lock_guard lock(m_preparedMutex);
+    const auto records = m_prepared.find(key);
+    if (records == m_prepared.end()) {
+        return std::nullopt;
+    }
+    auto &list = records->second;
+    const auto match = std::find_if(list.begin(), list.end(), [&](const PreparedRecord &record) {
+        return record.value == value;
+    });
+    if (match == list.end()) {
+        return std::nullopt;
+    }
+    Instance instance = std::move(match->instance);
+    list.erase(match);
+    if (list.empty()) {
+        m_prepared.erase(records);
+    }
+    return instance;
+}
+
+void Registry::applyEventLocked(const store::Event &event, std::vector<InstanceChange> &changes,
+                                std::set<std::string> &touched) {
+    const std::string &key = event.kv.key;
+    if (key.starts_with(kInstancesPrefix)) {
+        if (const auto existing = m_instances.find(key); existing != m_instances.end()) {
+            cacheErase(existing);
+        }
+        std::optional<Instance> now;
+        if (event.type == store::EventType::Put) {
+            now = adopt(key, event.kv.value);
+            if (now) {
+                now->createRevision = event.kv.createRevision;
+                now->modRevision = event.kv.modRevision;
+            } else {
+                now = decodeInstance(event.kv);
+            }
+            if (now) {
+                cacheInsert(key, *now);
+            }
+        }
+        const std::string relative = key.substr(kInstancesPrefix.size());
+        if (const auto slash = relative.find('/'); slash != std::string::npos) {
+            touched.insert(relative.substr(0, slash));
+            changes.push_back(
+                {relative.substr(0, slash), relative.substr(slash + 1), std::move(now)});
+        }
+    } else if (key.starts_with(kTrafficPrefix)) {
+        const std::string service = key.substr(kTrafficPrefix.size());
+        auto policy =
+            event.type == store::EventType::Put ? decodePolicy(event.kv.value) : std::nullopt;
+        if (policy) {
+            m_trafficPolicies[service] = std::move(*policy);
+        } else {
+            m_trafficPolicies.erase(service);
+        }
+    } else if (key.starts_with(kServicesPrefix) && event.type == store::EventType::Put) {
+        if (auto service = decodeService(event.kv)) {
+            m_services[service->name].service = std::move(*service);
+        }
+    }
+}
+
+void Registry::applyEvents(const std::vector<store::Event> &events) {
     std::vector<InstanceChange> changes;
     std::vector<std::string> stale;
     {
         std::unique_lock lock(m_mutex);
         std::set<std::string> touched;
         for (const store::Event &event : events) {
-            const std::string &key = event.kv.key;
-            if (key.rfind(kInstancesPrefix, 0) == 0) {
-                if (const auto existing = m_instances.find(key); existing != m_instances.end()) {
-                    cacheErase(existing);
-                }
-                std::optional<Instance> now;
-                if (event.type == store::EventType::Put) {
-                    now = decodeInstance(event.kv);
-                    if (now) {
-                        cacheInsert(key, *now);
-                    }
-                }
-                auto relative = key.substr(kInstancesPrefix.size());
-                const auto slash = relative.find('/');
-                if (slash != std::string::npos) {
-                    touched.insert(relative.substr(0, slash));
-                    changes.push_back(
-                        {relative.substr(0, slash), relative.substr(slash + 1), std::move(now)});
-                }
-            } else if (key.rfind(kTrafficPrefix, 0) == 0) {
-                const std::string service = key.substr(kTrafficPrefix.size());
-                auto policy = event.type == store::EventType::Put ? decodePolicy(event.kv.value)
-                                                                  : std::nullopt;
-                if (policy) {
-                    m_trafficPolicies[service] = std::move(*policy);
-                } else {
-                    m_trafficPolicies.erase(service);
-                }
-            } else if (key.rfind(kServicesPrefix, 0) == 0 && event.type == store::EventType::Put) {
-                if (auto service = decodeService(event.kv)) {
-                    m_services[service->name].service = std::move(*service);
-                }
+            // load()'s snapshot already holds it.
+            if (event.revision <= m_revision) {
+                continue;
             }
+            applyEventLocked(event, changes, touched);
         }
-        m_revision = std::max(m_revision, revision);
+        if (!events.empty()) {
+            m_revision = std::max(m_revision, events.back().revision);
+        }
         // A registration or removal can start or end a service's panic, or change how a traffic
         // policy's shares divide among instances; the records then need their routability and
         // traffic weights re-applied.
@@ -544,7 +429,7 @@ void Registry::registerAttempt(Registration registration,
         const auto policy = m_trafficPolicies.find(instance.service);
         const TrafficPolicy *applied =
             policy == m_trafficPolicies.end() ? nullptr : &policy->second;
-        std::map<std::string, std::int64_t> groupWeight;
+        GroupWeights groupWeight;
         if (applied != nullptr) {
             const std::string prefix = instancesPrefix(instance.service);
             for (auto it = m_instances.lower_bound(prefix);
@@ -587,18 +472,22 @@ void Registry::registerAttempt(Registration registration,
     }
 
     store::Transaction txn;
-    txn.ifModRevision(key, expectedModRevision).put(key, encode(instance));
+    std::vector<Ticket> tickets;
+    txn.ifModRevision(key, expectedModRevision).put(key, prepare(key, instance, tickets));
     if (grantedHere) {
-        txn.put(leaseKey(instance.leaseId), json{{"ttl_s", instance.leaseTtl.count()}}.dump());
+        txn.put(leaseKey(instance.leaseId), encodeLease(instance.leaseTtl));
     }
     if (!serviceKnown) {
-        txn.put(serviceKey(instance.service), encode(Service{instance.service, {}, {}, 0, 0, 0}));
+        txn.put(serviceKey(instance.service),
+                encodeService(Service{instance.service, {}, {}, 0, 0, 0}));
     }
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
     m_store.commitAsync(std::move(txn), [this, instance, grantedHere,
                                          created = expectedModRevision == 0, original,
-                                         originalAlsoWrite, attempt, done = std::move(done)](
+                                         originalAlsoWrite, attempt, tickets,
+                                         done = std::move(done)](
                                             StatusOr<store::TransactionResult> result) mutable {
+        forget(tickets);
         if (!result || !result->succeeded) {
             if (grantedHere) {
                 m_leases.revoke(instance.leaseId);
@@ -611,7 +500,6 @@ void Registry::registerAttempt(Registration registration,
                             : Status(StatusCode::Aborted, "instance '" + instance.id +
                                                               "' was changed concurrently; retry"));
         }
-        applyCommitted(result->events, result->revision);
         if (!grantedHere && !m_leases.ttl(instance.leaseId)) {
             // The lease expired between our check and this commit, and its expiry did not see
             // this instance: remove it as that expiry would have.
@@ -677,7 +565,6 @@ void Registry::deregister(const std::string &service, const std::string &id, std
             if (!result->succeeded) {
                 return done(notFound("service '" + service + "' has no instance '" + id + "'"));
             }
-            applyCommitted(result->events, result->revision);
             if (lastOfLease) {
                 revokeIfUnused(lease);
             }
@@ -721,11 +608,13 @@ void Registry::setState(const std::string &service, const std::string &id, Insta
     instance.state = state;
     instance.routableChanged = false;
     store::Transaction txn;
-    txn.ifModRevision(key, expected).put(key, encode(instance));
+    std::vector<Ticket> tickets;
+    txn.ifModRevision(key, expected).put(key, prepare(key, instance, tickets));
     txn.note = std::string(reason::kOperator);
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
-    m_store.commitAsync(std::move(txn), [this, instance, done = std::move(done)](
+    m_store.commitAsync(std::move(txn), [this, instance, tickets, done = std::move(done)](
                                             StatusOr<store::TransactionResult> result) mutable {
+        forget(tickets);
         if (!result) {
             return done(result.status());
         }
@@ -733,10 +622,28 @@ void Registry::setState(const std::string &service, const std::string &id, Insta
             return done(Status(StatusCode::Aborted,
                                "instance '" + instance.id + "' changed concurrently; retry"));
         }
-        applyCommitted(result->events, result->revision);
         instance.modRevision = result->revision;
         done(Registered{std::move(instance), result->revision, false});
     });
+}
+
+StatusOr<InstanceWatchPtr> Registry::watchInstances(store::WatchHub &hub,
+                                                    const std::string &service,
+                                                    store::Revision startRevision,
+                                                    InstanceView view,
+                                                    std::function<void()> notify) const {
+    if (!service.empty()) {
+        if (Status valid = validateServiceName(service, "service"); !valid.isOk()) {
+            return valid;
+        }
+    }
+    std::string prefix = service.empty() ? std::string(kInstancesPrefix) : instancesPrefix(service);
+    auto watcher = hub.watch(prefix, startRevision, std::move(notify));
+    if (!watcher) {
+        return watcher.status();
+    }
+    return std::make_shared<InstanceWatch>(std::move(*watcher), std::move(prefix), view,
+                                           m_eventCache);
 }
 
 std::optional<Service> Registry::service(const std::string &name, store::Revision *at) const {
@@ -870,7 +777,6 @@ void Registry::removeExpired(std::vector<std::string> instanceKeys, std::vector<
                        {{"error", result.status().message()}});
             return;
         }
-        applyCommitted(result->events, result->revision);
         if (removed > 0) {
             log::info("leases expired", {{"leases", leases.size()},
                                          {"instances_removed", removed},
@@ -968,6 +874,7 @@ void Registry::flushHealth() {
     }
 
     store::Transaction txn;
+    std::vector<Ticket> tickets;
     txn.note = std::string(policies.empty() ? reason::kHealth : reason::kTraffic);
     std::set<std::string> gone; // pending updates whose instance is no longer registered
     std::map<std::string, bool> panicWritten; // per service, the panic state the records get
@@ -984,7 +891,7 @@ void Registry::flushHealth() {
             const auto stored = m_trafficPolicies.find(name);
             const bool storedNow = stored != m_trafficPolicies.end();
             if (update.policy && (!storedNow || stored->second != *update.policy)) {
-                txn.put(trafficKey(name), encode(*update.policy));
+                txn.put(trafficKey(name), encodePolicy(*update.policy));
             } else if (!update.policy && storedNow) {
                 txn.remove(trafficKey(name));
             }
@@ -996,19 +903,16 @@ void Registry::flushHealth() {
             }
             // The service's instances as they will be once the pending updates apply.
             const std::string prefix = instancesPrefix(name);
-            std::vector<std::pair<const std::string *, Instance>> next;
-            std::size_t unhealthy = 0;
+            std::vector<const std::string *> keys;
+            std::vector<Instance> next;
             for (auto it = m_instances.lower_bound(prefix);
-                 it != m_instances.end() && it->first.rfind(prefix, 0) == 0; ++it) {
-                Instance instance = it->second;
+                 it != m_instances.end() && it->first.starts_with(prefix); ++it) {
+                keys.push_back(&it->first);
+                next.push_back(it->second);
                 if (const auto update = pending.find(it->first); update != pending.end()) {
-                    instance.health = update->second.health;
+                    next.back().health = update->second.health;
                 }
-                unhealthy += instance.health.isUnhealthy() ? 1 : 0;
-                next.emplace_back(&it->first, std::move(instance));
             }
-            const bool panic = inPanic(next.size(), unhealthy, cached->second.panicThreshold);
-            panicWritten[name] = panic;
             const TrafficPolicy *policy = nullptr;
             if (const auto update = policies.find(name); update != policies.end()) {
                 policy = update->second.policy ? &*update->second.policy : nullptr;
@@ -1016,20 +920,19 @@ void Registry::flushHealth() {
                        stored != m_trafficPolicies.end()) {
                 policy = &stored->second;
             }
-            std::map<std::string, std::int64_t> groupWeight;
-            for (auto &[key, instance] : next) {
-                instance.routable = panic || !instance.health.isUnhealthy();
-                addToGroup(policy, instance, groupWeight);
-            }
-            for (auto &[key, instance] : next) {
-                const Instance &stored = m_instances.at(*key);
-                instance.trafficWeight = trafficWeight(policy, instance, groupWeight);
+            ServiceRouting routing =
+                routeService(std::move(next), cached->second.panicThreshold, policy);
+            panicWritten[name] = routing.panic;
+            for (std::size_t i = 0; i < keys.size(); ++i) {
+                Instance &instance = routing.instances[i];
+                const Instance &stored = m_instances.at(*keys[i]);
                 if (instance.health == stored.health && instance.routable == stored.routable &&
                     instance.trafficWeight == stored.trafficWeight) {
                     continue;
                 }
                 instance.routableChanged = instance.routable != stored.routable;
-                txn.ifModRevision(*key, stored.modRevision).put(*key, encode(instance));
+                txn.ifModRevision(*keys[i], stored.modRevision)
+                    .put(*keys[i], prepare(*keys[i], instance, tickets));
             }
         }
     }
@@ -1059,75 +962,84 @@ void Registry::flushHealth() {
     if (txn.operations.empty()) {
         store::Revision revision = 0;
         {
-            std::shared_lock lock(m_mutex);
+            // The records already reflect each service's panic state (another writer may have
+            // applied it).
+            std::unique_lock lock(m_mutex);
+            for (const auto &[name, panic] : panicWritten) {
+                if (const auto it = m_services.find(name); it != m_services.end()) {
+                    it->second.panicApplied = panic;
+                }
+            }
             revision = m_revision;
         }
         return finished(pending, policies, revision);
     }
-    m_store.commitAsync(std::move(txn), [this, pending = std::move(pending),
-                                         policies = std::move(policies),
-                                         services = std::move(services), panicWritten, finished](
-                                            StatusOr<store::TransactionResult> result) mutable {
-        if (result && result->succeeded) {
-            applyCommitted(result->events, result->revision);
-            std::vector<std::string> stale;
-            {
-                std::unique_lock lock(m_mutex);
-                for (const auto &[name, panic] : panicWritten) {
-                    if (const auto it = m_services.find(name); it != m_services.end()) {
-                        it->second.panicApplied = panic;
-                        // Registrations committed meanwhile may have moved it across the
-                        // threshold: apply again.
-                        if (it->second.inPanic() != panic) {
-                            stale.push_back(name);
+    m_store.commitAsync(
+        std::move(txn), [this, pending = std::move(pending), policies = std::move(policies),
+                         services = std::move(services), panicWritten, finished,
+                         tickets](StatusOr<store::TransactionResult> result) mutable {
+            forget(tickets);
+            if (result && result->succeeded) {
+                std::vector<std::string> stale;
+                {
+                    std::unique_lock lock(m_mutex);
+                    for (const auto &[name, panic] : panicWritten) {
+                        if (const auto it = m_services.find(name); it != m_services.end()) {
+                            it->second.panicApplied = panic;
+                            // Registrations committed meanwhile may have moved it across the
+                            // threshold: apply again.
+                            if (it->second.inPanic() != panic) {
+                                stale.push_back(name);
+                            }
                         }
                     }
                 }
-            }
-            if (!stale.empty()) {
-                std::lock_guard lock(m_healthMutex);
-                m_dirtyServices.insert(stale.begin(), stale.end());
-            }
-            return finished(pending, policies, result->revision);
-        }
-        // A record changed under us (a registration, a removal) or the write failed: put the
-        // updates back, newer ones winning, and try again with the cache as it is now.
-        {
-            std::lock_guard lock(m_healthMutex);
-            for (auto &[key, update] : pending) {
-                auto [it, inserted] = m_pendingHealth.try_emplace(key, std::move(update));
-                if (!inserted) {
-                    it->second.alsoWrite.insert(it->second.alsoWrite.begin(),
-                                                update.alsoWrite.begin(), update.alsoWrite.end());
-                    it->second.done.insert(it->second.done.end(), update.done.begin(),
-                                           update.done.end());
+                if (!stale.empty()) {
+                    std::lock_guard lock(m_healthMutex);
+                    m_dirtyServices.insert(stale.begin(), stale.end());
                 }
+                return finished(pending, policies, result->revision);
             }
-            if (result) {
-                for (auto &[name, update] : policies) {
-                    auto [it, inserted] = m_pendingPolicies.try_emplace(name, std::move(update));
+            // A record changed under us (a registration, a removal) or the write failed: put the
+            // updates back, newer ones winning, and try again with the cache as it is now.
+            {
+                std::lock_guard lock(m_healthMutex);
+                for (auto &[key, update] : pending) {
+                    auto [it, inserted] = m_pendingHealth.try_emplace(key, std::move(update));
                     if (!inserted) {
+                        it->second.alsoWrite.insert(it->second.alsoWrite.begin(),
+                                                    update.alsoWrite.begin(),
+                                                    update.alsoWrite.end());
                         it->second.done.insert(it->second.done.end(), update.done.begin(),
                                                update.done.end());
                     }
                 }
-            }
-            m_dirtyServices.insert(services.begin(), services.end());
-            m_healthInFlight = false;
-        }
-        if (!result) {
-            // The store is failing or closed: the next update tries again; a policy change is
-            // refused at once, so its caller knows it did not happen.
-            log::warn("health update not recorded", {{"error", result.status().message()}});
-            for (auto &[name, update] : policies) {
-                for (auto &done : update.done) {
-                    done(result.status());
+                if (result) {
+                    for (auto &[name, update] : policies) {
+                        auto [it, inserted] =
+                            m_pendingPolicies.try_emplace(name, std::move(update));
+                        if (!inserted) {
+                            it->second.done.insert(it->second.done.end(), update.done.begin(),
+                                                   update.done.end());
+                        }
+                    }
                 }
+                m_dirtyServices.insert(services.begin(), services.end());
+                m_healthInFlight = false;
             }
-            return;
-        }
-        flushHealth();
-    });
+            if (!result) {
+                // The store is failing or closed: the next update tries again; a policy change is
+                // refused at once, so its caller knows it did not happen.
+                log::warn("health update not recorded", {{"error", result.status().message()}});
+                for (auto &[name, update] : policies) {
+                    for (auto &done : update.done) {
+                        done(result.status());
+                    }
+                }
+                return;
+            }
+            flushHealth();
+        });
 }
 
 std::size_t Registry::serviceCount() const {

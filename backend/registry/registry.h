@@ -1,9 +1,11 @@
 #pragma once
 
 #include "common/clock.h"
-#include "common/label_selector.h"
+#include "registry/instance_watch.h"
 #include "registry/lease_table.h"
+#include "registry/registry_types.h"
 #include "store/store.h"
+#include "store/watch_hub.h"
 
 #include <chrono>
 #include <functional>
@@ -17,159 +19,29 @@
 
 namespace aegis::registry {
 
-// Numeric values match aegis.v1.InstanceState.
-enum class InstanceState { Unspecified = 0, Serving = 1, Draining = 2, Maintenance = 3 };
-
-// Numeric values match aegis.v1.HealthStatus (and health::HealthState).
-enum class HealthStatus { Unknown = 0, Passing = 1, Warning = 2, Critical = 3 };
-
-const char *healthStatusName(HealthStatus status);
-
-// What the health checker and the callers' reports say of an instance; kept in its record, so
-// every change is an event on the instance and survives a restart.
-struct InstanceHealth {
-    HealthStatus status = HealthStatus::Unknown;
-    bool flapping = false;
-    bool ejected = false;
-    std::chrono::system_clock::time_point ejectedUntil;
-    std::string reason;
-    std::string output;
-    std::chrono::system_clock::time_point changedAt;
-    // The instance has an active or ttl check.
-    bool checked = false;
-
-    // Critical or ejected: discovery hands it out only while its service is in panic.
-    bool isUnhealthy() const { return status == HealthStatus::Critical || ejected; }
-    bool operator==(const InstanceHealth &) const = default;
-};
-
-struct Instance {
-    std::string id;
-    std::string service;
-    std::string address;
-    Labels labels;
-    std::int32_t weight = 100;
-    // The weight callers balance by: `weight`, or while its service has a TrafficPolicy covering
-    // the instance, its group's share spread over the group's routable instances (0..10000).
-    std::int32_t trafficWeight = 100;
-    Labels metadata;
-    InstanceState state = InstanceState::Serving;
-    LeaseId leaseId = 0;
-    std::chrono::seconds leaseTtl{0};
-    std::chrono::system_clock::time_point registerTime;
-    store::Revision createRevision = 0;
-    store::Revision modRevision = 0;
-    InstanceHealth health;
-    // Discovery hands the instance to callers: healthy, or its service is in panic.
-    bool routable = true;
-    // In a stored record: the write that produced it flipped `routable` (the routable view of
-    // WatchInstances turns such an update into ADDED or REMOVED).
-    bool routableChanged = false;
-};
-
-// How a service's traffic divides between groups of instances told apart by a label (a rollout's
-// colours): each listed value of the label gets a share in percent, spread over its routable
-// instances in proportion to their weights. Instances whose value is not listed keep their weight.
-// Shares of 0 everywhere hold every listed group at no traffic.
-struct TrafficPolicy {
-    std::string label = "color";
-    std::map<std::string, int> shares;
-    bool operator==(const TrafficPolicy &) const = default;
-};
-
-struct Service {
-    std::string name;
-    Labels labels;
-    std::string description;
-    std::int64_t instanceCount = 0;
-    store::Revision createRevision = 0;
-    store::Revision modRevision = 0;
-    // Instances that are critical or ejected.
-    std::int64_t unhealthyCount = 0;
-    // More than the panic threshold is unhealthy: every instance is routable.
-    bool panic = false;
-};
-
-// Called after committed changes with the instances they touched (`now` empty: removed), from the
-// store's writer thread: it must be quick.
-struct InstanceChange {
-    std::string service;
-    std::string id;
-    std::optional<Instance> now;
-};
-using InstanceListener = std::function<void(const std::vector<InstanceChange> &)>;
-
-struct RegistryLimits {
-    std::size_t maxInstancesPerService = 10000;
-    std::chrono::seconds minTtl{1};
-    std::chrono::seconds maxTtl{3600};
-    // After a restart every lease lives at least this long (and at least its TTL) from the
-    // moment the daemon is ready (see startLeaseClocks()).
-    std::chrono::seconds restartGrace{5};
-};
-
-struct Registration {
-    Instance instance;
-    // Exactly one of the two: a new lease with this TTL, or an existing lease.
-    std::optional<std::chrono::seconds> ttl;
-    LeaseId leaseId = 0;
-};
-
-struct Registered {
-    Instance instance;
-    store::Revision revision = 0;
-    bool created = false;
-};
-
-struct InstanceQuery {
-    // Empty: every service.
-    std::string service;
-    LabelSelector selector;
-    InstanceState state = InstanceState::Unspecified;
-    std::size_t pageSize = 100;
-    std::string pageToken;
-    // Also list instances that are not routable (critical or ejected outside panic).
-    bool includeUnroutable = false;
-};
-
-template <typename T>
-struct Page {
-    std::vector<T> items;
-    std::string nextPageToken;
-    store::Revision revision = 0;
-};
-
-// Why an instance left (the note on its REMOVED event) or was changed.
-namespace reason {
-inline constexpr std::string_view kDeregistered = "deregistered";
-inline constexpr std::string_view kLeaseExpired = "lease_expired";
-inline constexpr std::string_view kOperator = "operator";
-// Removed by the health checker after being critical for the check's deregister_after.
-inline constexpr std::string_view kHealthCritical = "health_critical";
-// A change of health (and of routability) only.
-inline constexpr std::string_view kHealth = "health";
-
-// Traffic policies changed.
-inline constexpr std::string_view kTraffic = "traffic";
-} // namespace reason
-
-// The share of unhealthy instances above which a service is in panic, unless set per service.
-inline constexpr double kDefaultPanicThreshold = 0.5;
-
 // Service discovery state: services and instances, durable in the store under /registry/, with
-// leases in memory (LeaseTable). All of it is cached in memory and written through, so reads cost
-// no store access. Mutations complete through callbacks once durable. Thread-safe.
+// leases in memory (LeaseTable). All of it is cached in memory, so reads cost no store access.
+// The cache follows the store's event stream under /registry/ (its own writes and any other
+// writer's), so a mutation's callback, run once the write is durable, already sees it applied.
+// Thread-safe.
 class Registry {
 public:
+    static constexpr std::string_view kPrefix = "/registry/";
     static constexpr std::string_view kServicesPrefix = "/registry/services/";
     static constexpr std::string_view kInstancesPrefix = "/registry/instances/";
     static constexpr std::string_view kLeasesPrefix = "/registry/leases/";
     static constexpr std::string_view kTrafficPrefix = "/registry/traffic/";
 
     Registry(store::Store &store, ClockPtr clock, RegistryLimits limits = {});
+    // Stops following the store (see load()).
+    ~Registry();
+    Registry(const Registry &) = delete;
+    Registry &operator=(const Registry &) = delete;
 
-    // Loads services and instances, and restores every lease with its full TTL from now. Call
-    // once before serving.
+    // Subscribes to the store's events under /registry/, loads services and instances, and
+    // restores every lease with its full TTL from now. Call once before serving. From then on
+    // every committed change under /registry/, whoever wrote it, is applied to the cache and told
+    // to the InstanceListener.
     Status load();
     // Gives every lease at least a full TTL (and at least RegistryLimits::restartGrace) from now.
     // Call once the daemon is ready after load(): a restart never evicts an instance whose client
@@ -195,6 +67,15 @@ public:
     void setState(const std::string &service, const std::string &id, InstanceState state,
                   std::function<void(StatusOr<Registered>)> done,
                   std::vector<store::Operation> alsoWrite = {});
+
+    // Watches the instances of `service` (empty: every service) in `view` through `hub`, from
+    // `startRevision` (0: from the next revision): OUT_OF_RANGE when it is compacted,
+    // INVALID_ARGUMENT for a bad service name, UNAVAILABLE once the hub is shut down. `notify`
+    // runs as store::WatchHub::watch() says whenever take() has something new. Watches of the
+    // same service and view share their decoded events.
+    StatusOr<InstanceWatchPtr> watchInstances(store::WatchHub &hub, const std::string &service,
+                                              store::Revision startRevision, InstanceView view,
+                                              std::function<void()> notify) const;
 
     // `at` receives the revision the answer reflects (as a page's revision).
     std::optional<Service> service(const std::string &name, store::Revision *at = nullptr) const;
@@ -228,7 +109,8 @@ public:
                           std::function<void(StatusOr<store::Revision>)> done);
     std::optional<TrafficPolicy> trafficPolicy(const std::string &service) const;
 
-    // The single listener told about every committed instance change. Thread-safe: once a call
+    // The single listener told about every committed instance change, this registry's and any
+    // other writer's (see InstanceChange). Thread-safe: once a call
     // replacing it returns, the old listener is not running and will not be called again.
     void setInstanceListener(InstanceListener listener);
     std::optional<Instance> instance(const std::string &service, const std::string &id,
@@ -265,7 +147,31 @@ private:
         std::vector<store::Operation> alsoWrite;
         std::vector<std::function<void(Status)>> done;
     };
-    void applyCommitted(const std::vector<store::Event> &events, store::Revision revision);
+    // What this registry encoded for a write, kept until the write's event arrives so the cache
+    // adopts it instead of decoding the record back.
+    struct PreparedRecord {
+        std::uint64_t ticket = 0;
+        std::string value;
+        Instance instance;
+    };
+    struct Ticket {
+        std::string key;
+        std::uint64_t ticket = 0;
+    };
+    // Encodes `instance` as the record of `key`; when the encoding is lossless, keeps it for
+    // adoption and adds its ticket to `tickets` (to forget() once the commit is done).
+    std::string prepare(const std::string &key, Instance instance, std::vector<Ticket> &tickets);
+    // Drops prepared records whose events never came (a failed commit).
+    void forget(const std::vector<Ticket> &tickets);
+    // The prepared instance whose record for `key` is exactly `value`, if any (taken out).
+    std::optional<Instance> adopt(const std::string &key, const std::string &value);
+
+    // The store's event stream listener: applies every change under /registry/ to the cache.
+    void applyEvents(const std::vector<store::Event> &events);
+    // Applies one event; m_mutex held exclusively. Adds the instance change, if any, to
+    // `changes` and the service it touched to `touched`.
+    void applyEventLocked(const store::Event &event, std::vector<InstanceChange> &changes,
+                          std::set<std::string> &touched);
     // Cache bookkeeping; m_mutex held exclusively.
     void cacheInsert(const std::string &key, Instance instance);
     void cacheErase(std::map<std::string, Instance>::iterator it);
@@ -304,6 +210,15 @@ private:
     std::set<std::string> m_dirtyServices;                  // routability to re-apply
     std::map<std::string, PendingPolicy> m_pendingPolicies; // by service
     bool m_healthInFlight = false;
+
+    std::mutex m_preparedMutex;
+    std::map<std::string, std::vector<PreparedRecord>> m_prepared; // by store key
+    std::uint64_t m_nextTicket = 1;
+
+    const std::shared_ptr<InstanceEventCache> m_eventCache = std::make_shared<InstanceEventCache>();
+
+    // Declared last: destroyed first, so no event is applied to a half-destroyed registry.
+    store::EventSubscription m_subscription;
 };
 
 } // namespace aegis::registry

@@ -1,9 +1,11 @@
 // Passive outlier detection (consecutive failures, back-off, max share) and the panic threshold.
 
 #include "health/outlier_detector.h"
-#include "registry/panic_threshold.h"
+#include "registry/routing.h"
 
 #include <QtTest>
+
+#include <algorithm>
 
 using namespace aegis;
 using namespace aegis::health;
@@ -129,15 +131,19 @@ private slots:
         QFETCH(double, threshold);
         QFETCH(bool, panic);
         QFETCH(int, returned);
-        std::vector<bool> healthy;
+        std::vector<registry::Instance> instances;
         for (QChar c : health) {
-            healthy.push_back(c == QLatin1Char('+'));
+            instances.emplace_back().health.status = c == QLatin1Char('+')
+                                                         ? registry::HealthStatus::Passing
+                                                         : registry::HealthStatus::Critical;
         }
-        const auto selection = registry::selectInstances(healthy, threshold);
-        QCOMPARE(selection.panic, panic);
-        QCOMPARE(static_cast<int>(selection.indices.size()), returned);
-        for (auto index : selection.indices) {
-            QVERIFY(panic || healthy[index]);
+        const auto routing = registry::routeService(instances, threshold, nullptr);
+        QCOMPARE(routing.panic, panic);
+        QCOMPARE(static_cast<int>(std::count_if(routing.instances.begin(), routing.instances.end(),
+                                                [](const auto &i) { return i.routable; })),
+                 returned);
+        for (const auto &instance : routing.instances) {
+            QVERIFY(!instance.routable || panic || !instance.health.isUnhealthy());
         }
     }
 };

@@ -1,0 +1,108 @@
+#include "registry/instance_watch.h"
+
+#include "registry/records.h"
+
+namespace aegis::registry {
+
+std::vector<InstanceEvent> instanceEvents(const std::vector<store::Event> &events,
+                                          InstanceView view) {
+    std::vector<InstanceEvent> out;
+    out.reserve(events.size());
+    for (const store::Event &event : events) {
+        auto instance = decodeInstance(event.kv);
+        if (!instance) {
+            continue;
+        }
+        InstanceEvent next;
+        next.revision = event.revision;
+        next.reason = event.note;
+        if (event.type == store::EventType::Delete) {
+            if (view == InstanceView::Routable && !instance->routable) {
+                continue; // already out of this view
+            }
+            next.type = InstanceEventType::Removed;
+            if (next.reason.empty()) {
+                next.reason = std::string(reason::kDeregistered);
+            }
+        } else if (event.kv.version == 1) {
+            if (view == InstanceView::Routable && !instance->routable) {
+                continue;
+            }
+            next.type = InstanceEventType::Added;
+        } else if (view == InstanceView::All) {
+            next.type = InstanceEventType::Modified;
+        } else if (instance->routableChanged) {
+            if (instance->routable) {
+                next.type = InstanceEventType::Added;
+                next.reason = instance->health.isUnhealthy() ? "panic" : "recovered";
+            } else {
+                next.type = InstanceEventType::Removed;
+                next.reason = instance->health.ejected ? "ejected" : "critical";
+            }
+        } else if (!instance->routable) {
+            continue;
+        } else {
+            next.type = InstanceEventType::Modified;
+        }
+        next.instance = std::move(*instance);
+        out.push_back(std::move(next));
+    }
+    return out;
+}
+
+InstanceEventBatchPtr InstanceEventCache::get(const std::string &prefix, InstanceView view,
+                                              const std::vector<store::Event> &events) {
+    const Key key{prefix, view, events.front().revision, events.back().revision, events.size()};
+    {
+        std::lock_guard lock(m_mutex);
+        if (const auto it = m_entries.find(key); it != m_entries.end()) {
+            return it->second;
+        }
+    }
+    auto batch = std::make_shared<InstanceEventBatch>();
+    batch->events = instanceEvents(events, view);
+    batch->revision = events.back().revision;
+    std::lock_guard lock(m_mutex);
+    // A batch decoded meanwhile by another watch wins, so every watch shares one.
+    const auto [it, inserted] = m_entries.emplace(key, std::move(batch));
+    if (inserted) {
+        m_order.push_back(key);
+        if (m_order.size() > kCapacity) {
+            m_entries.erase(m_order.front());
+            m_order.pop_front();
+        }
+    }
+    return it->second;
+}
+
+InstanceWatch::InstanceWatch(store::WatcherPtr watcher, std::string prefix, InstanceView view,
+                             std::shared_ptr<InstanceEventCache> cache)
+    : m_watcher(std::move(watcher))
+    , m_prefix(std::move(prefix))
+    , m_view(view)
+    , m_cache(std::move(cache)) {}
+
+InstanceWatch::~InstanceWatch() {
+    m_watcher->cancel();
+}
+
+InstanceWatch::Taken InstanceWatch::take(std::size_t maxStoreEvents) {
+    auto batch = m_watcher->take(maxStoreEvents);
+    if (!batch.ended.isOk()) {
+        return {nullptr, batch.ended};
+    }
+    if (batch.events.empty()) {
+        return {};
+    }
+    return {m_cache->get(m_prefix, m_view, batch.events), Status::ok()};
+}
+
+void InstanceWatch::cancel() {
+    m_watcher->cancel();
+}
+
+store::Revision InstanceWatch::nextRevision() const {
+    return m_watcher->nextRevision();
+}
+
+} // namespace aegis::registry
