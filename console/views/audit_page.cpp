@@ -2,7 +2,7 @@
 
 #include "models/audit_filter_model.h"
 #include "models/audit_record_model.h"
-#include "net/api_client.h"
+#include "net/session.h"
 #include "views/audit_detail_pane.h"
 #include "views/connection_banner.h"
 #include "views/live_badge.h"
@@ -32,9 +32,10 @@ enum Range { AnyTime, Last15Minutes, LastHour, LastDay, LastWeek, CustomRange };
 
 } // namespace
 
-AuditPage::AuditPage(ApiClient *api, QWidget *parent)
+AuditPage::AuditPage(Session *session, QWidget *parent)
     : QWidget(parent)
-    , m_api(api)
+    , m_session(session)
+    , m_audit(session)
     , m_model(new AuditRecordModel(this))
     , m_proxy(new AuditFilterModel(this))
     , m_header(new PageHeader(tr("Audit log"),
@@ -108,7 +109,7 @@ AuditPage::AuditPage(ApiClient *api, QWidget *parent)
     layout->setContentsMargins(28, 24, 28, 20);
     layout->setSpacing(14);
     layout->addWidget(m_header);
-    layout->addWidget(new ConnectionBanner(m_api));
+    layout->addWidget(new ConnectionBanner(m_session));
     layout->addWidget(filterBar);
     layout->addWidget(splitter, 1);
     layout->addLayout(footer);
@@ -122,27 +123,15 @@ AuditPage::AuditPage(ApiClient *api, QWidget *parent)
             &AuditPage::showSelection);
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &AuditPage::showSelection);
 
-    connect(m_api, &ApiClient::auditPageReceived, this, &AuditPage::onPage);
-    connect(m_api, &ApiClient::auditPageFailed, this, &AuditPage::onPageFailed);
-    connect(m_api, &ApiClient::auditRecordsArrived, this,
-            [this](const QList<AuditEntry> &records) { onLiveRecords(records); });
-    connect(m_api, &ApiClient::auditWatchLiveChanged, this,
-            [this](bool live, const QString &reason) {
-                m_watchLive = live;
-                m_watchReason = reason;
-                updateLiveBadge();
-            });
-    connect(m_api, &ApiClient::auditWatchResyncNeeded, this,
-            [this] { requestPage(ListMode::Resync); });
-    connect(m_api, &ApiClient::connectionChanged, this, [this] {
+    connect(m_session, &Session::connectionChanged, this, [this] {
         m_model->reset({});
         m_loaded = false;
         reload();
     });
-    connect(m_api, &ApiClient::stateChanged, this, [this](ConnectionState state) {
+    connect(m_session, &Session::stateChanged, this, [this](ConnectionState state) {
         // A first list that failed while the daemon was down is retried once it is back; after
         // that the watch resumes on its own.
-        if (state == ConnectionState::Connected && !m_loaded && m_pendingRequest == 0) {
+        if (state == ConnectionState::Connected && !m_loaded && !m_listing) {
             reload();
         }
         updateLiveBadge();
@@ -296,38 +285,62 @@ void AuditPage::setQuery(const AuditQuery &query) {
     reload();
 }
 
+void AuditPage::stopWatch() {
+    m_watch.reset();
+    if (m_watchLive) {
+        m_watchLive = false;
+        m_watchReason.clear();
+        updateLiveBadge();
+    }
+}
+
+void AuditPage::watchFrom(qint64 revision) {
+    stopWatch();
+    AuditWatchCallbacks callbacks;
+    callbacks.onEvents = [this](const QList<AuditEntry> &records, qint64) {
+        onLiveRecords(records);
+    };
+    callbacks.onLive = [this](bool live, const QString &reason) {
+        m_watchLive = live;
+        m_watchReason = reason;
+        updateLiveBadge();
+    };
+    callbacks.onResync = [this](qint64) { requestPage(ListMode::Resync); };
+    m_watch = m_audit.watchRecords(m_query, revision, this, std::move(callbacks));
+}
+
 void AuditPage::reload() {
-    m_api->stopAuditWatch();
+    stopWatch();
     m_proxy->setQuery(m_query);
     m_nextPageToken.clear();
     requestPage(ListMode::First);
 }
 
 void AuditPage::loadMore() {
-    if (m_nextPageToken.isEmpty() || m_pendingRequest != 0) {
+    if (m_nextPageToken.isEmpty() || m_listing) {
         return;
     }
     requestPage(ListMode::More);
 }
 
 void AuditPage::requestPage(ListMode mode) {
-    m_pendingMode = mode;
-    m_pendingRequest = m_api->listAuditRecords(
-        m_query, mode == ListMode::More ? m_nextPageToken : QString(), kPageSize);
+    m_listing = mode;
+    m_audit.listRecords(m_query, mode == ListMode::More ? m_nextPageToken : QString(), kPageSize,
+                        m_list.renew(), [this, mode](const CallResult<AuditRecordPage> &result) {
+                            m_listing.reset();
+                            result.ok() ? onPage(mode, result.value())
+                                        : onPageFailed(result.error());
+                        });
     updateFooter();
 }
 
-void AuditPage::onPage(quint64 id, const AuditRecordPage &page) {
-    if (id != m_pendingRequest) {
-        return;
-    }
-    m_pendingRequest = 0;
+void AuditPage::onPage(ListMode mode, const AuditRecordPage &page) {
     m_lastError.clear();
-    switch (m_pendingMode) {
+    switch (mode) {
     case ListMode::First:
         m_model->reset(page.records);
         m_nextPageToken = page.nextPageToken;
-        m_api->watchAuditRecords(m_query, page.revision + 1);
+        watchFrom(page.revision + 1);
         break;
     case ListMode::More:
         m_model->appendOlder(page.records);
@@ -337,7 +350,7 @@ void AuditPage::onPage(quint64 id, const AuditRecordPage &page) {
         // Whatever was written while the watch was behind is in this page (if it fits; older
         // gaps stay reachable through a refresh). Merged in at the top, no reset.
         onLiveRecords(page.records);
-        m_api->watchAuditRecords(m_query, page.revision + 1);
+        watchFrom(page.revision + 1);
         break;
     }
     const bool first = !m_loaded;
@@ -352,11 +365,7 @@ void AuditPage::onPage(quint64 id, const AuditRecordPage &page) {
     }
 }
 
-void AuditPage::onPageFailed(quint64 id, const CallError &error) {
-    if (id != m_pendingRequest) {
-        return;
-    }
-    m_pendingRequest = 0;
+void AuditPage::onPageFailed(const CallError &error) {
     m_lastError = error.describe();
     updateFooter();
 }
@@ -386,14 +395,14 @@ void AuditPage::onLiveRecords(const QList<AuditEntry> &records) {
 }
 
 void AuditPage::updateLiveBadge() {
-    m_liveBadge->showState(m_api->state(), m_watchLive, m_watchReason);
+    m_liveBadge->showState(m_session->state(), m_watchLive, m_watchReason);
 }
 
 void AuditPage::updateFooter() {
     QString text;
     const int shown = m_proxy->rowCount();
     const int loaded = m_model->rowCount();
-    if (m_pendingRequest != 0 && m_pendingMode == ListMode::First) {
+    if (m_listing == ListMode::First) {
         text = tr("Loading…");
     } else if (!m_lastError.isEmpty()) {
         text = tr("Could not load records: %1").arg(m_lastError);
@@ -408,7 +417,7 @@ void AuditPage::updateFooter() {
         text += tr(" · end of the log");
     }
     m_footer->setText(text);
-    m_loadMore->setEnabled(!m_nextPageToken.isEmpty() && m_pendingRequest == 0);
+    m_loadMore->setEnabled(!m_nextPageToken.isEmpty() && !m_listing);
 }
 
 void AuditPage::showSelection() {

@@ -1,6 +1,5 @@
 #include "views/health_check_dialog.h"
 
-#include "net/api_client.h"
 #include "views/view_helpers.h"
 
 #include <QComboBox>
@@ -46,9 +45,9 @@ QFormLayout *formLayout() {
 
 } // namespace
 
-HealthCheckDialog::HealthCheckDialog(ApiClient *api, const QString &service, QWidget *parent)
+HealthCheckDialog::HealthCheckDialog(Session *session, const QString &service, QWidget *parent)
     : QDialog(parent)
-    , m_api(api)
+    , m_health(session)
     , m_service(service)
     , m_origin(note(QString()))
     , m_kind(new QComboBox)
@@ -104,9 +103,6 @@ HealthCheckDialog::HealthCheckDialog(ApiClient *api, const QString &service, QWi
     setMinimumWidth(560);
     resize(560, sizeHint().height());
 
-    connect(m_api, &ApiClient::healthCheckReceived, this, &HealthCheckDialog::onLoaded);
-    connect(m_api, &ApiClient::healthCheckUpdated, this, &HealthCheckDialog::onSaved);
-    connect(m_api, &ApiClient::healthCallFailed, this, &HealthCheckDialog::onFailed);
     setCheck({service, HealthCheckSpec{}, 0}, false);
     setStage(Stage::Loading);
 }
@@ -393,40 +389,34 @@ bool HealthCheckDialog::save() {
         return false;
     }
     showProblems({});
-    m_pendingRequest = m_api->updateHealthCheck(m_service, *spec, m_baseRevision);
+    m_health.updateHealthCheck(m_service, *spec, m_baseRevision, m_call.renew(),
+                               [this](const CallResult<HealthCheckRevision> &result) {
+                                   result.ok() ? onSaved(result.value()) : onFailed(result.error());
+                               });
     setStage(Stage::Saving);
     return true;
 }
 
 void HealthCheckDialog::reload() {
     showMessage({}, false);
-    m_pendingRequest = m_api->getHealthCheck(m_service);
+    m_health.getHealthCheck(m_service, m_call.renew(),
+                            [this](const CallResult<HealthCheckRevision> &result) {
+                                result.ok() ? onLoaded(result.value()) : onFailed(result.error());
+                            });
     setStage(Stage::Loading);
 }
 
-void HealthCheckDialog::onLoaded(quint64 requestId, const HealthCheckRevision &check) {
-    if (requestId != m_pendingRequest) {
-        return;
-    }
-    m_pendingRequest = 0;
+void HealthCheckDialog::onLoaded(const HealthCheckRevision &check) {
     setCheck(check, true);
 }
 
-void HealthCheckDialog::onSaved(quint64 requestId, const HealthCheckRevision &check) {
-    if (requestId != m_pendingRequest) {
-        return;
-    }
-    m_pendingRequest = 0;
+void HealthCheckDialog::onSaved(const HealthCheckRevision &check) {
     setStage(Stage::Saved);
     emit saved(check);
     accept();
 }
 
-void HealthCheckDialog::onFailed(quint64 requestId, const CallError &error) {
-    if (requestId != m_pendingRequest) {
-        return;
-    }
-    m_pendingRequest = 0;
+void HealthCheckDialog::onFailed(const CallError &error) {
     if (m_stage == Stage::Loading) {
         if (error.code == kNotFound) {
             setCheck({m_service, HealthCheckSpec{}, 0}, false);
@@ -461,10 +451,16 @@ void HealthCheckDialog::onFailed(quint64 requestId, const CallError &error) {
         false);
 }
 
+void HealthCheckDialog::setWriteBlocked(const QString &reason) {
+    m_writeBlocked = reason;
+    m_save->setToolTip(reason);
+    setStage(m_stage);
+}
+
 void HealthCheckDialog::setStage(Stage stage) {
     m_stage = stage;
     m_form->setEnabled(stage == Stage::Editing);
-    m_save->setEnabled(stage == Stage::Editing && !m_conflict);
+    m_save->setEnabled(stage == Stage::Editing && !m_conflict && m_writeBlocked.isEmpty());
     m_save->setText(stage == Stage::Saving ? tr("Saving…") : tr("Save"));
     if (stage == Stage::Loading) {
         m_origin->setText(tr("Loading the current check…"));
@@ -496,7 +492,7 @@ void HealthCheckDialog::showMessage(const QString &text, bool conflict) {
     m_messageFrame->setVisible(!text.isEmpty());
     m_reload->setText(tr("Reload"));
     m_reload->setVisible(conflict);
-    m_save->setEnabled(m_stage == Stage::Editing && !conflict);
+    m_save->setEnabled(m_stage == Stage::Editing && !conflict && m_writeBlocked.isEmpty());
     fitToContents();
 }
 

@@ -2,6 +2,8 @@
 
 #include "models/health_check_validation.h"
 #include "net/api_types.h"
+#include "net/call_scope.h"
+#include "net/health_api.h"
 
 #include <QDialog>
 #include <QHash>
@@ -16,7 +18,7 @@ class QSpinBox;
 
 namespace aegis::console {
 
-class ApiClient;
+class Session;
 
 // Edits one service's health check: kind, port and the kind's options, timing (interval,
 // timeout, rise, fall) and failover (deregister after, panic threshold). Opens by loading the
@@ -26,7 +28,7 @@ class ApiClient;
 // against the daemon's limits before anything is sent, each problem named beside its field; a
 // refusal by the daemon (a viewer's token, say) is shown with the daemon's own message. Fields the
 // form does not show (jitter, flap damping, initial status, HTTP headers) are kept as loaded.
-// All calls go through ApiClient, so the dialog never waits on the network.
+// All calls go through HealthApi, so the dialog never waits on the network.
 class HealthCheckDialog final : public QDialog {
     Q_OBJECT
 public:
@@ -34,7 +36,7 @@ public:
 
     // `api` is not owned and must outlive the dialog. The form stays disabled until reload()
     // (or setCheck) fills it.
-    HealthCheckDialog(ApiClient *api, const QString &service, QWidget *parent = nullptr);
+    HealthCheckDialog(Session *session, const QString &service, QWidget *parent = nullptr);
 
     const QString &service() const { return m_service; }
     Stage stage() const { return m_stage; }
@@ -48,6 +50,9 @@ public:
     bool save();
     // Loads the current check (again), discarding edits.
     void reload();
+    // Why the caller may not save (a viewer): the Save button is disabled with `reason` as its
+    // tooltip. save() still sends, and the daemon decides.
+    void setWriteBlocked(const QString &reason);
 
     // The message shown above the buttons: problems, a refusal or a conflict; empty if none.
     QString messageText() const;
@@ -61,9 +66,9 @@ signals:
 
 private:
     QWidget *buildForm();
-    void onLoaded(quint64 requestId, const HealthCheckRevision &check);
-    void onSaved(quint64 requestId, const HealthCheckRevision &check);
-    void onFailed(quint64 requestId, const CallError &error);
+    void onLoaded(const HealthCheckRevision &check);
+    void onSaved(const HealthCheckRevision &check);
+    void onFailed(const CallError &error);
     void setStage(Stage stage);
     void showKindOptions();
     void showProblems(const QList<HealthCheckProblem> &problems);
@@ -72,14 +77,16 @@ private:
     // Grows the dialog to what its contents need now (a message, another kind's options).
     void fitToContents();
 
-    ApiClient *m_api; // Not owned.
+    HealthApi m_health;
     QString m_service;
     Stage m_stage = Stage::Loading;
-    quint64 m_pendingRequest = 0;
+    // The load or save in flight; only the latest one is answered.
+    CallScope m_call;
     // What was loaded; the fields the form does not edit come from here.
     HealthCheckSpec m_loaded;
     qint64 m_baseRevision = -1;
     bool m_conflict = false;
+    QString m_writeBlocked;
 
     QLabel *m_origin;
     QComboBox *m_kind;

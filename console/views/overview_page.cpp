@@ -3,7 +3,7 @@
 #include "models/display_format.h"
 #include "models/resource_count_model.h"
 #include "models/service_summary_model.h"
-#include "net/api_client.h"
+#include "net/session.h"
 #include "views/connection_banner.h"
 #include "views/page_header.h"
 #include "views/stat_card.h"
@@ -34,9 +34,9 @@ QLabel *factLabel() {
 
 } // namespace
 
-OverviewPage::OverviewPage(ApiClient *api, QWidget *parent)
+OverviewPage::OverviewPage(Session *session, QWidget *parent)
     : QWidget(parent)
-    , m_api(api)
+    , m_session(session)
     , m_header(new PageHeader(tr("Overview"), tr("The daemon's status and this connection")))
     , m_version(new StatCard(tr("Version")))
     , m_uptime(new StatCard(tr("Uptime")))
@@ -125,7 +125,7 @@ OverviewPage::OverviewPage(ApiClient *api, QWidget *parent)
     layout->setContentsMargins(28, 24, 28, 24);
     layout->setSpacing(16);
     layout->addWidget(m_header);
-    layout->addWidget(new ConnectionBanner(m_api));
+    layout->addWidget(new ConnectionBanner(m_session));
     layout->addLayout(cards);
     layout->addLayout(lower);
     layout->addStretch(1);
@@ -138,12 +138,12 @@ OverviewPage::OverviewPage(ApiClient *api, QWidget *parent)
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(scroll);
 
-    connect(m_api, &ApiClient::statusReceived, this, &OverviewPage::showStatus);
-    connect(m_api, &ApiClient::stateChanged, this, [this](ConnectionState state) {
+    connect(m_session, &Session::statusReceived, this, &OverviewPage::showStatus);
+    connect(m_session, &Session::stateChanged, this, [this](ConnectionState state) {
         setStale(state != ConnectionState::Connected && m_hasData);
         updateConnectionFacts();
     });
-    connect(m_api, &ApiClient::connectionChanged, this, [this] {
+    connect(m_session, &Session::connectionChanged, this, [this] {
         m_hasData = false;
         updateConnectionFacts();
     });
@@ -297,7 +297,7 @@ void OverviewPage::setStale(bool stale) {
 }
 
 void OverviewPage::updateConnectionFacts() {
-    const ConnectionSettings &settings = m_api->settings();
+    const ConnectionSettings &settings = m_session->settings();
     const ThemeColors colors = themeColors(palette());
     m_profile->setText(m_profileName.isEmpty() ? QStringLiteral("—") : m_profileName);
     m_address->setText(settings.address.isEmpty() ? QStringLiteral("—") : settings.address);
@@ -308,14 +308,14 @@ void OverviewPage::updateConnectionFacts() {
                      : !settings.tokenFile.isEmpty() ? tr("File %1").arg(settings.tokenFile)
                                                      : tr("None"));
     QColor tone = colors.muted;
-    QString state = connectionStateName(m_api->state());
-    switch (m_api->state()) {
+    QString state = connectionStateName(m_session->state());
+    switch (m_session->state()) {
     case ConnectionState::Connected:
         tone = colors.success;
         break;
     case ConnectionState::Unreachable:
         tone = colors.danger;
-        state += QStringLiteral(" — ") + m_api->stateReason();
+        state += QStringLiteral(" — ") + m_session->stateReason();
         break;
     case ConnectionState::Connecting:
         tone = colors.warning;
@@ -325,10 +325,10 @@ void OverviewPage::updateConnectionFacts() {
     }
     m_state->setText(QStringLiteral("<span style=\"color:%1\">●</span> %2")
                          .arg(tone.name(), state.toHtmlEscaped()));
-    const auto &status = m_api->lastStatus();
+    const auto &status = m_session->lastStatus();
     m_roundTrip->setText(status ? tr("%1 ms").arg(status->roundTripMs) : QStringLiteral("—"));
     if (status) {
-        const bool stale = m_api->state() != ConnectionState::Connected;
+        const bool stale = m_session->state() != ConnectionState::Connected;
         const QString when = relativeTime(status->receivedAt, QDateTime::currentDateTimeUtc());
         m_updated->setText(stale ? tr("%1 (stale)").arg(when) : when);
     } else {

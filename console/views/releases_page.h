@@ -1,8 +1,12 @@
 #pragma once
 
 #include "net/api_types.h"
+#include "net/call_scope.h"
+#include "net/rollout_api.h"
+#include "net/watch.h"
 
 #include <QHash>
+#include <QSet>
 #include <QTimer>
 #include <QWidget>
 
@@ -18,7 +22,7 @@ class QTableView;
 
 namespace aegis::console {
 
-class ApiClient;
+class Session;
 class LiveBadge;
 class NewReleaseDialog;
 class PageHeader;
@@ -45,7 +49,7 @@ public:
     using Confirmation = std::function<bool(QWidget *parent, const QString &title,
                                             const QString &text, const QString &acceptLabel)>;
 
-    explicit ReleasesPage(ApiClient *api, QWidget *parent = nullptr);
+    explicit ReleasesPage(Session *session, QWidget *parent = nullptr);
 
     bool hasData() const { return m_loaded; }
     ReleaseModel *releases() const { return m_releases; }
@@ -67,7 +71,10 @@ public:
     bool showRollout(const QString &id);
     // The rollout shown on the right.
     const std::optional<Rollout> &shownRollout() const { return m_shown; }
-    const CallerIdentity &identity() const { return m_identity; }
+    // The caller as the session knows it (no role yet: the daemon decides on each call).
+    CallerIdentity identity() const;
+    // Whether the rollout watch is streaming.
+    bool isWatchLive() const { return m_watchLive; }
     // Why this token cannot act on rollouts; empty when it can.
     QString writeBlockedReason() const;
     // The error of the last failed action, empty when it succeeded or was dismissed.
@@ -95,20 +102,21 @@ protected:
 
 private:
     enum class Stage { Idle, Releases, Rollouts };
-    struct PendingAction {
-        RolloutAction action = RolloutAction::Promote;
-        QString rolloutId;
-    };
 
     QWidget *buildServiceList();
     QWidget *buildRolloutPanel();
     QWidget *buildActions();
-    void onReleases(quint64 id, const ReleaseList &list);
-    void onRolloutsPage(quint64 id, const RolloutPage &page);
-    void onLogPage(quint64 id, const RolloutLogPage &page);
-    void onFailed(quint64 id, const CallError &error);
+    void onReleases(const ReleaseList &list);
+    void onRolloutsPage(const RolloutPage &page);
+    void onListFailed(const CallError &error);
+    void listHistory(const QString &service);
+    void onHistory(const CallResult<RolloutPage> &result);
+    void listLog(const QString &rolloutId, qint64 afterSequence);
+    void onLogPage(const CallResult<RolloutLogPage> &result);
     void onEvents(const QList<RolloutEvent> &events);
-    void onActionDone(quint64 id, const Rollout &rollout);
+    void onActionDone(RolloutAction action, const QString &rolloutId,
+                      const CallResult<Rollout> &result);
+    void stopWatch();
     void applyRollout(const Rollout &rollout);
     void onServiceSelected();
     void onHistorySelected();
@@ -122,7 +130,8 @@ private:
     void updateSummary();
     void tick();
 
-    ApiClient *m_api; // Not owned.
+    Session *m_session; // Not owned.
+    RolloutApi m_rollouts;
     ReleaseModel *m_releases;
     RolloutHistoryModel *m_history;
     PageHeader *m_header;
@@ -151,7 +160,9 @@ private:
     QTimer m_clock;
 
     Stage m_stage = Stage::Idle;
-    quint64 m_pendingRequest = 0;
+    // The listing a reload runs; renewed by each reload so an older one's answers are dropped.
+    CallScope m_listScope;
+    WatchPtr m_watch;
     qint64 m_listRevision = 0;
     bool m_loaded = false;
     bool m_announcePending = false;
@@ -161,18 +172,19 @@ private:
     bool m_watchLive = false;
     QString m_watchReason;
 
-    quint64 m_identityRequest = 0;
-    CallerIdentity m_identity;
-
-    quint64 m_historyRequest = 0;
-    QHash<quint64, PendingAction> m_pendingActions;
+    // The selected service's history; selecting another drops its answer.
+    CallScope m_historyScope;
+    // Rollouts with an action in flight.
+    QSet<QString> m_actingOn;
     std::optional<Rollout> m_shown;
     // Whether the right side follows the service's latest rollout (not one picked in the history).
     bool m_followLatest = true;
 
     QString m_logRolloutId;
     qint64 m_logSequence = 0;
-    quint64 m_logRequest = 0;
+    // The shown rollout's log listing; showing another drops its answer.
+    CallScope m_logScope;
+    bool m_logLoading = false;
     // Log lines the watch brought while the log was being listed.
     QList<RolloutLogLine> m_heldLogLines;
 };

@@ -5,7 +5,7 @@
 #include "models/instance_model.h"
 #include "models/instance_selector.h"
 #include "models/service_summary_model.h"
-#include "net/api_client.h"
+#include "net/session.h"
 #include "views/connection_banner.h"
 #include "views/health_check_dialog.h"
 #include "views/instance_delegate.h"
@@ -39,9 +39,10 @@ constexpr int kPageSize = 500;
 
 } // namespace
 
-ServicesPage::ServicesPage(ApiClient *api, QWidget *parent)
+ServicesPage::ServicesPage(Session *session, QWidget *parent)
     : QWidget(parent)
-    , m_api(api)
+    , m_session(session)
+    , m_registry(session)
     , m_instances(new InstanceModel(this))
     , m_filter(new InstanceFilterModel(this))
     , m_services(new ServiceSummaryModel(this))
@@ -57,7 +58,7 @@ ServicesPage::ServicesPage(ApiClient *api, QWidget *parent)
     , m_selectorError(new QLabel)
     , m_instanceTable(new QTableView)
     , m_detail(new InstanceDetailPane)
-    , m_health(new SelectedInstanceHealth(api, this))
+    , m_health(new SelectedInstanceHealth(session, this))
     , m_editCheck(new QPushButton(tr("Health check…")))
     , m_footer(new QLabel)
     , m_confirm([](QWidget *parent, const QString &title, const QString &text,
@@ -100,44 +101,22 @@ ServicesPage::ServicesPage(ApiClient *api, QWidget *parent)
     layout->setContentsMargins(28, 24, 28, 20);
     layout->setSpacing(14);
     layout->addWidget(m_header);
-    layout->addWidget(new ConnectionBanner(m_api));
+    layout->addWidget(new ConnectionBanner(m_session));
     layout->addWidget(m_errorBanner);
     layout->addWidget(splitter, 1);
     layout->addWidget(m_footer);
 
     connect(m_refresh, &QPushButton::clicked, this, &ServicesPage::reload);
-    connect(m_api, &ApiClient::servicesPageReceived, this, &ServicesPage::onServicesPage);
-    connect(m_api, &ApiClient::instancesPageReceived, this, &ServicesPage::onInstancesPage);
-    connect(m_api, &ApiClient::registryCallFailed, this, &ServicesPage::onCallFailed);
-    connect(m_api, &ApiClient::instanceActionSucceeded, this, [this](quint64 id) {
-        const auto pending = m_pendingActions.take(id);
-        if (pending.id.isEmpty()) {
-            return;
-        }
-        const QString key = pending.service + QLatin1Char('/') + pending.id;
-        m_lastActionNote = actionDone(pending.action, key);
-        updateSummary();
-        emit actionFinished(pending.action, key, {});
-    });
-    connect(m_api, &ApiClient::instanceChangesArrived, this,
-            [this](const QList<InstanceChange> &changes) { onChanges(changes); });
-    connect(m_api, &ApiClient::instanceWatchLiveChanged, this,
-            [this](bool live, const QString &reason) {
-                m_watchLive = live;
-                m_watchReason = reason;
-                updateLiveBadge();
-            });
-    connect(m_api, &ApiClient::instanceWatchResyncNeeded, this, &ServicesPage::reload);
-    connect(m_api, &ApiClient::connectionChanged, this, [this] {
-        m_api->stopInstanceWatch();
+    connect(m_session, &Session::connectionChanged, this, [this] {
+        stopWatch();
         m_instances->clear();
         m_services->setKnownServices({});
-        m_pendingActions.clear();
         m_loaded = false;
         showActionError({});
         reload();
     });
-    connect(m_api, &ApiClient::stateChanged, this, [this](ConnectionState state) {
+    connect(m_session, &Session::identityChanged, this, &ServicesPage::updateActions);
+    connect(m_session, &Session::stateChanged, this, [this](ConnectionState state) {
         // A first list that failed while the daemon was down is retried once it is back; after
         // that the watch resumes on its own.
         if (state == ConnectionState::Connected && !m_loaded && m_stage == Stage::Idle) {
@@ -167,7 +146,6 @@ ServicesPage::ServicesPage(ApiClient *api, QWidget *parent)
     updateLiveBadge();
     updateSummary();
     updateActions();
-    m_editCheck->setEnabled(false);
     m_detail->showInstance(std::nullopt, {});
 }
 
@@ -191,7 +169,6 @@ QWidget *ServicesPage::buildServiceList() {
     connect(m_serviceTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ServicesPage::onServiceSelected);
 
-    m_editCheck->setToolTip(tr("Edit how the selected service's instances are health-checked"));
     connect(m_editCheck, &QPushButton::clicked, this, &ServicesPage::openHealthCheckEditor);
     auto *toolbar = new QHBoxLayout;
     toolbar->setSpacing(6);
@@ -303,14 +280,11 @@ QWidget *ServicesPage::buildInstancePanel() {
 }
 
 void ServicesPage::buildActions() {
+    // Their tooltips are set by updateActions(), which knows whether the caller may use them.
     m_drain = new QAction(tr("Drain"), this);
-    m_drain->setToolTip(tr("Finish current work; callers send no new requests"));
     m_maintenance = new QAction(tr("Maintenance"), this);
-    m_maintenance->setToolTip(tr("Take the instance out of rotation"));
     m_serve = new QAction(tr("Serve"), this);
-    m_serve->setToolTip(tr("Return the instance to rotation"));
     m_deregister = new QAction(tr("Deregister…"), this);
-    m_deregister->setToolTip(tr("Remove the instance from discovery"));
     connect(m_drain, &QAction::triggered, this, [this] { requestAction(Action::Drain); });
     connect(m_maintenance, &QAction::triggered, this,
             [this] { requestAction(Action::Maintenance); });
@@ -337,7 +311,9 @@ HealthCheckDialog *ServicesPage::openHealthCheckEditor() {
     if (service.isEmpty()) {
         return nullptr;
     }
-    auto *dialog = new HealthCheckDialog(m_api, service, this);
+    auto *dialog = new HealthCheckDialog(m_session, service, this);
+    // A viewer may read the check; saving is for those who may change it.
+    dialog->setWriteBlocked(writeBlockedReason());
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &HealthCheckDialog::saved, this, [this](const HealthCheckRevision &check) {
         m_lastActionNote =
@@ -357,11 +333,35 @@ void ServicesPage::refreshServices(const QString &pageToken) {
     if (pageToken.isEmpty()) {
         m_refreshedServices.clear();
     }
-    m_servicesRefreshRequest = m_api->listServices(pageToken, kPageSize);
+    QObject *scope =
+        pageToken.isEmpty() ? m_servicesRefreshScope.renew() : m_servicesRefreshScope.current();
+    m_registry.listServices(pageToken, kPageSize, scope, [this](const CallResult<ServicePage> &r) {
+        if (!r.ok()) {
+            return; // The counts stay as they were; the next change of health tries again.
+        }
+        m_refreshedServices += r.value().services;
+        if (!r.value().nextPageToken.isEmpty()) {
+            refreshServices(r.value().nextPageToken);
+        } else if (m_stage == Stage::Idle) {
+            m_services->setKnownServices(m_refreshedServices);
+            m_refreshedServices.clear();
+        }
+    });
+}
+
+void ServicesPage::stopWatch() {
+    m_watch.reset();
+    if (m_watchLive) {
+        m_watchLive = false;
+        m_watchReason.clear();
+        updateLiveBadge();
+    }
 }
 
 void ServicesPage::reload() {
-    m_api->stopInstanceWatch();
+    stopWatch();
+    m_servicesRefreshScope.drop();
+    m_listScope.renew();
     m_listedServices.clear();
     m_listedInstances.clear();
     m_listRevision = 0;
@@ -371,26 +371,22 @@ void ServicesPage::reload() {
 }
 
 void ServicesPage::requestNext(const QString &pageToken) {
-    m_pendingRequest = m_stage == Stage::Services ? m_api->listServices(pageToken, kPageSize)
-                                                  : m_api->listInstances(pageToken, kPageSize);
+    QObject *scope = m_listScope.current();
+    if (m_stage == Stage::Services) {
+        m_registry.listServices(
+            pageToken, kPageSize, scope, [this](const CallResult<ServicePage> &result) {
+                result.ok() ? onServicesPage(result.value()) : onListFailed(result.error());
+            });
+    } else {
+        m_registry.listInstances(
+            pageToken, kPageSize, scope, [this](const CallResult<InstancePage> &result) {
+                result.ok() ? onInstancesPage(result.value()) : onListFailed(result.error());
+            });
+    }
     updateSummary();
 }
 
-void ServicesPage::onServicesPage(quint64 id, const ServicePage &page) {
-    if (id != 0 && id == m_servicesRefreshRequest) {
-        m_servicesRefreshRequest = 0;
-        m_refreshedServices += page.services;
-        if (!page.nextPageToken.isEmpty()) {
-            refreshServices(page.nextPageToken);
-        } else if (m_stage == Stage::Idle) {
-            m_services->setKnownServices(m_refreshedServices);
-            m_refreshedServices.clear();
-        }
-        return;
-    }
-    if (id != m_pendingRequest || m_stage != Stage::Services) {
-        return;
-    }
+void ServicesPage::onServicesPage(const ServicePage &page) {
     m_listedServices += page.services;
     if (!page.nextPageToken.isEmpty()) {
         requestNext(page.nextPageToken);
@@ -400,10 +396,7 @@ void ServicesPage::onServicesPage(quint64 id, const ServicePage &page) {
     requestNext({});
 }
 
-void ServicesPage::onInstancesPage(quint64 id, const InstancePage &page) {
-    if (id != m_pendingRequest || m_stage != Stage::Instances) {
-        return;
-    }
+void ServicesPage::onInstancesPage(const InstancePage &page) {
     // Watching from the first page's revision + 1 replays whatever changed while later pages
     // were listed; the model ignores what it already has.
     if (m_listRevision == 0) {
@@ -415,12 +408,24 @@ void ServicesPage::onInstancesPage(quint64 id, const InstancePage &page) {
         return;
     }
     m_stage = Stage::Idle;
-    m_pendingRequest = 0;
     m_instances->setReferenceTime(QDateTime::currentDateTimeUtc());
     m_instances->sync(m_listedInstances);
     m_services->setKnownServices(m_listedServices);
     m_listedInstances.clear();
-    m_api->watchInstances(m_listRevision + 1);
+    InstanceWatchCallbacks callbacks;
+    callbacks.onEvents = [this](const QList<InstanceChange> &changes, qint64) {
+        onChanges(changes);
+    };
+    callbacks.onLive = [this](bool live, const QString &reason) {
+        m_watchLive = live;
+        m_watchReason = reason;
+        updateLiveBadge();
+    };
+    // Runs inside the watch's own delivery; reload() destroys the watch only once this returns.
+    callbacks.onResync = [this](qint64) {
+        QMetaObject::invokeMethod(this, &ServicesPage::reload, Qt::QueuedConnection);
+    };
+    m_watch = m_registry.watchInstances(m_listRevision + 1, this, std::move(callbacks));
     const bool first = !m_loaded;
     m_loaded = true;
     updateSummary();
@@ -436,29 +441,25 @@ void ServicesPage::onInstancesPage(quint64 id, const InstancePage &page) {
     }
 }
 
-void ServicesPage::onCallFailed(quint64 id, const CallError &error) {
-    if (id != 0 && id == m_servicesRefreshRequest) {
-        // The counts stay as they were; the next change of health tries again.
-        m_servicesRefreshRequest = 0;
-        return;
-    }
-    if (id == m_pendingRequest && m_stage != Stage::Idle) {
-        m_stage = Stage::Idle;
-        m_pendingRequest = 0;
-        m_lastListError = error.describe();
+void ServicesPage::onListFailed(const CallError &error) {
+    m_stage = Stage::Idle;
+    m_listScope.drop();
+    m_lastListError = error.describe();
+    updateSummary();
+}
+
+void ServicesPage::onActionDone(Action action, const QString &key, const CallError *error) {
+    if (!error) {
+        m_lastActionNote = actionDone(action, key);
         updateSummary();
+        emit actionFinished(action, key, {});
         return;
     }
-    const auto pending = m_pendingActions.take(id);
-    if (pending.id.isEmpty()) {
-        return;
-    }
-    const QString key = pending.service + QLatin1Char('/') + pending.id;
     const QString text =
         tr("Could not %1 %2: %3 (%4)")
-            .arg(actionVerb(pending.action).toLower(), key, error.describe(), error.codeName());
+            .arg(actionVerb(action).toLower(), key, error->describe(), error->codeName());
     showActionError(text);
-    emit actionFinished(pending.action, key, text);
+    emit actionFinished(action, key, text);
 }
 
 void ServicesPage::onChanges(const QList<InstanceChange> &changes) {
@@ -489,10 +490,6 @@ void ServicesPage::onServiceSelected() {
                        : rows.first().data(ServiceSummaryModel::ServiceNameRole).toString();
     m_filter->setService(service);
     m_instanceTable->setColumnHidden(InstanceModel::ServiceColumn, !service.isEmpty());
-    m_editCheck->setEnabled(!service.isEmpty());
-    m_editCheck->setToolTip(service.isEmpty()
-                                ? tr("Select a service to edit its health check")
-                                : tr("Edit how %1's instances are health-checked").arg(service));
     showSelection();
     updateActions();
     updateSummary();
@@ -634,22 +631,27 @@ void ServicesPage::requestAction(Action action) {
 
 void ServicesPage::perform(Action action, const ServiceInstance &instance) {
     showActionError({});
-    quint64 id = 0;
+    const QString key = instance.key();
+    auto done = [this, action, key](const CallResult<Acknowledged> &result) {
+        onActionDone(action, key, result.ok() ? nullptr : &result.error());
+    };
     switch (action) {
     case Action::Drain:
-        id = m_api->setInstanceState(instance.service, instance.id, InstanceState::Draining);
+        m_registry.setInstanceState(instance.service, instance.id, InstanceState::Draining, this,
+                                    done);
         break;
     case Action::Maintenance:
-        id = m_api->setInstanceState(instance.service, instance.id, InstanceState::Maintenance);
+        m_registry.setInstanceState(instance.service, instance.id, InstanceState::Maintenance, this,
+                                    done);
         break;
     case Action::Serve:
-        id = m_api->setInstanceState(instance.service, instance.id, InstanceState::Serving);
+        m_registry.setInstanceState(instance.service, instance.id, InstanceState::Serving, this,
+                                    done);
         break;
     case Action::Deregister:
-        id = m_api->deregisterInstance(instance.service, instance.id);
+        m_registry.deregisterInstance(instance.service, instance.id, this, done);
         break;
     }
-    m_pendingActions.insert(id, {action, instance.service, instance.id});
     m_lastActionNote = tr("%1 %2…").arg(actionVerb(action), instance.key());
     updateSummary();
 }
@@ -660,18 +662,46 @@ void ServicesPage::showActionError(const QString &text) {
     m_errorBanner->setVisible(!text.isEmpty());
 }
 
+QString ServicesPage::writeBlockedReason() const {
+    if (m_session->mayChange()) {
+        return {};
+    }
+    return tr("Your token (%1) has the viewer role: viewers see services, instances and health "
+              "checks but cannot change them.")
+        .arg(m_session->identity()->name);
+}
+
 void ServicesPage::updateActions() {
     const auto instance = selectedInstance();
-    const bool connected = m_api->state() == ConnectionState::Connected;
-    const bool usable = instance && connected;
+    const QString blocked = writeBlockedReason();
+    const bool usable = instance && m_session->isConnected() && blocked.isEmpty();
     m_drain->setEnabled(usable && instance->state != InstanceState::Draining);
     m_maintenance->setEnabled(usable && instance->state != InstanceState::Maintenance);
     m_serve->setEnabled(usable && instance->state != InstanceState::Serving);
     m_deregister->setEnabled(usable);
+    const QList<QPair<QAction *, QString>> tips = {
+        {m_drain, tr("Finish current work; callers send no new requests")},
+        {m_maintenance, tr("Take the instance out of rotation")},
+        {m_serve, tr("Return the instance to rotation")},
+        {m_deregister, tr("Remove the instance from discovery")}};
+    for (const auto &[action, tip] : tips) {
+        action->setToolTip(blocked.isEmpty() ? tip : blocked);
+    }
+
+    const QModelIndexList rows = m_serviceTable->selectionModel()->selectedRows();
+    const QString service =
+        rows.isEmpty() ? QString()
+                       : rows.first().data(ServiceSummaryModel::ServiceNameRole).toString();
+    m_editCheck->setEnabled(!service.isEmpty());
+    m_editCheck->setToolTip(
+        service.isEmpty() ? tr("Select a service to edit its health check")
+        : !blocked.isEmpty()
+            ? tr("See how %1's instances are health-checked. %2").arg(service, blocked)
+            : tr("Edit how %1's instances are health-checked").arg(service));
 }
 
 void ServicesPage::updateLiveBadge() {
-    m_liveBadge->showState(m_api->state(), m_watchLive, m_watchReason);
+    m_liveBadge->showState(m_session->state(), m_watchLive, m_watchReason);
 }
 
 void ServicesPage::updateSummary() {
