@@ -4,10 +4,8 @@
 #include "models/audit_record_model.h"
 #include "net/session.h"
 #include "views/audit_detail_pane.h"
-#include "views/connection_banner.h"
-#include "views/live_badge.h"
 #include "views/outcome_delegate.h"
-#include "views/page_header.h"
+#include "views/page_skeleton.h"
 
 #include <QComboBox>
 #include <QDateTimeEdit>
@@ -38,11 +36,8 @@ AuditPage::AuditPage(Session *session, QWidget *parent)
     , m_audit(session)
     , m_model(new AuditRecordModel(this))
     , m_proxy(new AuditFilterModel(this))
-    , m_header(new PageHeader(tr("Audit log"),
-                              tr("Every mutation attempted through the API, newest first")))
-    , m_liveBadge(
-          new LiveBadge(tr("New records appear at the top as they are written"),
-                        tr("Showing the records loaded before the daemon became unreachable")))
+    , m_skeleton(new PageSkeleton(session, tr("Audit log"),
+                                  tr("Every mutation attempted through the API, newest first")))
     , m_refresh(new QPushButton(tr("Refresh")))
     , m_actor(new QLineEdit)
     , m_method(new QLineEdit)
@@ -54,11 +49,11 @@ AuditPage::AuditPage(Session *session, QWidget *parent)
     , m_search(new QLineEdit)
     , m_table(new QTableView)
     , m_detail(new AuditDetailPane)
-    , m_footer(new QLabel)
     , m_loadMore(new QPushButton(tr("Load more"))) {
     m_proxy->setSourceModel(m_model);
-    m_header->addTrailingWidget(m_liveBadge);
-    m_header->addTrailingWidget(m_refresh);
+    m_skeleton->addLiveBadge(tr("New records appear at the top as they are written"),
+                             tr("Showing the records loaded before the daemon became unreachable"));
+    m_skeleton->addHeaderWidget(m_refresh);
 
     auto *filterBar = new QWidget;
     buildFilterBar(filterBar);
@@ -100,19 +95,17 @@ AuditPage::AuditPage(Session *session, QWidget *parent)
     splitter->setChildrenCollapsible(false);
     splitter->setSizes({560, 210});
 
-    m_footer->setObjectName(QStringLiteral("PageSubtitle"));
-    auto *footer = new QHBoxLayout;
-    footer->addWidget(m_footer, 1);
-    footer->addWidget(m_loadMore);
-
+    auto *body = new QWidget;
+    auto *bodyLayout = new QVBoxLayout(body);
+    bodyLayout->setContentsMargins(0, 0, 0, 0);
+    bodyLayout->setSpacing(14);
+    bodyLayout->addWidget(filterBar);
+    bodyLayout->addWidget(splitter, 1);
+    m_skeleton->setBody(body);
+    m_skeleton->addStatusWidget(m_loadMore);
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(28, 24, 28, 20);
-    layout->setSpacing(14);
-    layout->addWidget(m_header);
-    layout->addWidget(new ConnectionBanner(m_session));
-    layout->addWidget(filterBar);
-    layout->addWidget(splitter, 1);
-    layout->addLayout(footer);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_skeleton);
 
     m_filterDebounce.setSingleShot(true);
     m_filterDebounce.setInterval(400);
@@ -134,7 +127,6 @@ AuditPage::AuditPage(Session *session, QWidget *parent)
         if (state == ConnectionState::Connected && !m_loaded && !m_listing) {
             reload();
         }
-        updateLiveBadge();
     });
 
     // Relative times ("3 min ago") age; refresh that column only.
@@ -143,7 +135,6 @@ AuditPage::AuditPage(Session *session, QWidget *parent)
             [this] { m_model->setReferenceTime(QDateTime::currentDateTimeUtc()); });
     m_clock.start();
 
-    updateLiveBadge();
     updateFooter();
     m_detail->showEntry(std::nullopt);
 }
@@ -287,11 +278,11 @@ void AuditPage::setQuery(const AuditQuery &query) {
 
 void AuditPage::stopWatch() {
     m_watch.reset();
-    if (m_watchLive) {
-        m_watchLive = false;
-        m_watchReason.clear();
-        updateLiveBadge();
-    }
+    m_skeleton->setWatchState(false, {});
+}
+
+bool AuditPage::isWatchLive() const {
+    return m_skeleton->isWatchLive();
 }
 
 void AuditPage::watchFrom(qint64 revision) {
@@ -301,9 +292,7 @@ void AuditPage::watchFrom(qint64 revision) {
         onLiveRecords(records);
     };
     callbacks.onLive = [this](bool live, const QString &reason) {
-        m_watchLive = live;
-        m_watchReason = reason;
-        updateLiveBadge();
+        m_skeleton->setWatchState(live, reason);
     };
     callbacks.onResync = [this](qint64) { requestPage(ListMode::Resync); };
     m_watch = m_audit.watchRecords(m_query, revision, this, std::move(callbacks));
@@ -394,29 +383,22 @@ void AuditPage::onLiveRecords(const QList<AuditEntry> &records) {
     }
 }
 
-void AuditPage::updateLiveBadge() {
-    m_liveBadge->showState(m_session->state(), m_watchLive, m_watchReason);
-}
-
 void AuditPage::updateFooter() {
-    QString text;
     const int shown = m_proxy->rowCount();
     const int loaded = m_model->rowCount();
-    if (m_listing == ListMode::First) {
-        text = tr("Loading…");
-    } else if (!m_lastError.isEmpty()) {
-        text = tr("Could not load records: %1").arg(m_lastError);
-    } else if (!m_loaded) {
-        text = tr("Not loaded yet");
-    } else if (shown == loaded) {
-        text = tr("%n record(s) loaded", nullptr, loaded);
-    } else {
-        text = tr("%1 of %n loaded record(s) match the search", nullptr, loaded).arg(shown);
+    PageStatus status;
+    status.loading = m_listing == ListMode::First;
+    status.failure =
+        m_lastError.isEmpty() ? QString() : tr("Could not load records: %1").arg(m_lastError);
+    status.loaded = m_loaded;
+    status.summary =
+        shown == loaded
+            ? tr("%n record(s) loaded", nullptr, loaded)
+            : tr("%1 of %n loaded record(s) match the search", nullptr, loaded).arg(shown);
+    if (m_nextPageToken.isEmpty()) {
+        status.summary += tr(" · end of the log");
     }
-    if (m_loaded && m_nextPageToken.isEmpty() && m_lastError.isEmpty()) {
-        text += tr(" · end of the log");
-    }
-    m_footer->setText(text);
+    m_skeleton->showStatus(status);
     m_loadMore->setEnabled(!m_nextPageToken.isEmpty() && !m_listing);
 }
 

@@ -20,8 +20,7 @@ namespace aegis::console {
 class AuditDetailPane;
 class AuditFilterModel;
 class AuditRecordModel;
-class LiveBadge;
-class PageHeader;
+class PageSkeleton;
 class Session;
 
 // The audit log: a filtered, paged table of audit records that grows live at the top as the
@@ -36,7 +35,7 @@ public:
 
     bool hasData() const { return m_loaded; }
     // Whether the watch is streaming.
-    bool isWatchLive() const { return m_watchLive; }
+    bool isWatchLive() const;
     AuditRecordModel *model() const { return m_model; }
     QTableView *table() const { return m_table; }
     bool canLoadMore() const { return !m_nextPageToken.isEmpty(); }
@@ -64,7 +63,6 @@ private:
     void watchFrom(qint64 revision);
     void stopWatch();
     void onLiveRecords(const QList<AuditEntry> &records);
-    void updateLiveBadge();
     void updateFooter();
     void showSelection();
 
@@ -72,8 +70,7 @@ private:
     AuditApi m_audit;
     AuditRecordModel *m_model;
     AuditFilterModel *m_proxy;
-    PageHeader *m_header;
-    LiveBadge *m_liveBadge;
+    PageSkeleton *m_skeleton;
     QPushButton *m_refresh;
     QLineEdit *m_actor;
     QLineEdit *m_method;
@@ -85,7 +82,6 @@ private:
     QLineEdit *m_search;
     QTableView *m_table;
     AuditDetailPane *m_detail;
-    QLabel *m_footer;
     QPushButton *m_loadMore;
     QTimer m_filterDebounce;
     QTimer m_clock;
@@ -98,8 +94,6 @@ private:
     WatchPtr m_watch;
     QString m_lastError;
     bool m_loaded = false;
-    bool m_watchLive = false;
-    QString m_watchReason;
 };
 
 } // namespace aegis::console

@@ -9,9 +9,7 @@
 #include "views/config_gray_panel.h"
 #include "views/config_history_panel.h"
 #include "views/config_publish_dialog.h"
-#include "views/connection_banner.h"
-#include "views/live_badge.h"
-#include "views/page_header.h"
+#include "views/page_skeleton.h"
 #include "views/view_helpers.h"
 
 #include <QHBoxLayout>
@@ -41,14 +39,9 @@ ConfigPage::ConfigPage(Session *session, QWidget *parent)
     , m_config(session)
     , m_tree(new ConfigTreeModel(this))
     , m_filter(new ConfigTreeFilterModel(this))
-    , m_header(new PageHeader(tr("Configuration"),
-                              tr("Configuration center: namespaces, groups and keys")))
-    , m_liveBadge(new LiveBadge(tr("Items change here as they are published, in the selected "
-                                   "item's namespace"),
-                                tr("Showing the items loaded before the daemon became "
-                                   "unreachable")))
+    , m_skeleton(new PageSkeleton(session, tr("Configuration"),
+                                  tr("Configuration center: namespaces, groups and keys")))
     , m_refresh(new QPushButton(tr("Refresh")))
-    , m_errorText(new QLabel)
     , m_search(new QLineEdit)
     , m_treeView(new QTreeView)
     , m_itemStack(new QStackedWidget)
@@ -66,17 +59,15 @@ ConfigPage::ConfigPage(Session *session, QWidget *parent)
     , m_history(new ConfigHistoryPanel(session))
     , m_gray(new ConfigGrayPanel(session))
     , m_applied(new ConfigAppliedPanel(session))
-    , m_footer(new QLabel)
     , m_confirm([](QWidget *parent, const QString &title, const QString &text,
                    const QString &acceptLabel) {
         return confirmAction(parent, QMessageBox::Question, title, text, acceptLabel);
     }) {
     m_filter->setSourceModel(m_tree);
-    m_header->addTrailingWidget(m_liveBadge);
-    m_header->addTrailingWidget(m_refresh);
-    auto *dismiss = new QPushButton(tr("Dismiss"));
-    m_errorBanner = banner(QStringLiteral("ErrorBanner"), m_errorText, dismiss);
-    connect(dismiss, &QPushButton::clicked, this, [this] { showError({}); });
+    m_skeleton->addLiveBadge(
+        tr("Items change here as they are published, in the selected item's namespace"),
+        tr("Showing the items loaded before the daemon became unreachable"));
+    m_skeleton->addHeaderWidget(m_refresh);
 
     auto *splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(buildTreePanel());
@@ -86,15 +77,10 @@ ConfigPage::ConfigPage(Session *session, QWidget *parent)
     splitter->setChildrenCollapsible(false);
     splitter->setSizes({330, 1030});
 
-    m_footer->setObjectName(QStringLiteral("PageSubtitle"));
+    m_skeleton->setBody(splitter);
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(28, 24, 28, 20);
-    layout->setSpacing(14);
-    layout->addWidget(m_header);
-    layout->addWidget(new ConnectionBanner(m_session));
-    layout->addWidget(m_errorBanner);
-    layout->addWidget(splitter, 1);
-    layout->addWidget(m_footer);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_skeleton);
 
     connect(m_refresh, &QPushButton::clicked, this, &ConfigPage::reload);
     connect(m_session, &Session::identityChanged, this, &ConfigPage::updateEditState);
@@ -115,7 +101,6 @@ ConfigPage::ConfigPage(Session *session, QWidget *parent)
         if (state == ConnectionState::Connected && !m_loaded && m_stage == Stage::Idle) {
             reload();
         }
-        updateLiveBadge();
         updateEditState();
     });
 
@@ -135,7 +120,6 @@ ConfigPage::ConfigPage(Session *session, QWidget *parent)
     });
     m_gray->setContentSource([this] { return m_editor->toPlainText(); });
 
-    updateLiveBadge();
     updateSummary();
     updateEditState();
 }
@@ -417,11 +401,11 @@ void ConfigPage::requestRefresh(const ConfigItemRef &ref) {
 void ConfigPage::stopWatch() {
     m_watch.reset();
     m_watchNamespace.clear();
-    if (m_watchLive) {
-        m_watchLive = false;
-        m_watchReason.clear();
-        updateLiveBadge();
-    }
+    m_skeleton->setWatchState(false, {});
+}
+
+bool ConfigPage::isWatchLive() const {
+    return m_skeleton->isWatchLive();
 }
 
 void ConfigPage::watchNamespace(const QString &ns) {
@@ -434,9 +418,7 @@ void ConfigPage::watchNamespace(const QString &ns) {
         onEvents(ns, events, snapshot);
     };
     callbacks.onLive = [this](bool live, const QString &reason) {
-        m_watchLive = live;
-        m_watchReason = reason;
-        updateLiveBadge();
+        m_skeleton->setWatchState(live, reason);
     };
     // Watched again from now: the first message is a snapshot of every item.
     callbacks.onResync = [this, ns](qint64) {
@@ -450,7 +432,6 @@ void ConfigPage::watchNamespace(const QString &ns) {
     };
     m_watch = m_config.watch(ns, 0, this, std::move(callbacks));
     m_watchNamespace = ns;
-    updateLiveBadge();
 }
 
 void ConfigPage::onTreeSelection() {
@@ -658,8 +639,7 @@ void ConfigPage::showNotice(const QString &text, const QString &action) {
 }
 
 void ConfigPage::showError(const QString &text) {
-    m_errorText->setText(text);
-    m_errorBanner->setVisible(!text.isEmpty());
+    m_skeleton->showError(text);
 }
 
 void ConfigPage::updateHeader() {
@@ -722,33 +702,24 @@ void ConfigPage::updateEditState() {
     }
 }
 
-void ConfigPage::updateLiveBadge() {
-    m_liveBadge->showState(m_session->state(), m_watchLive, m_watchReason);
-}
-
 void ConfigPage::updateSummary() {
     const int items = m_tree->itemCount();
     const int namespaces = static_cast<int>(m_tree->namespaceNames().size());
     if (m_loaded) {
-        m_header->setSubtitle(
+        m_skeleton->setSubtitle(
             tr("%n item(s) in ", nullptr, items) + tr("%n namespace(s)", nullptr, namespaces) +
             (m_watchNamespace.isEmpty() ? QString()
                                         : tr(", %1 watched live").arg(m_watchNamespace)));
     }
-    QString text;
-    if (m_stage != Stage::Idle && !m_loaded) {
-        text = tr("Loading…");
-    } else if (!m_lastListError.isEmpty()) {
-        text = tr("Could not list the configuration: %1").arg(m_lastListError);
-    } else if (!m_loaded) {
-        text = tr("Not loaded yet");
-    } else {
-        text = tr("%n item(s)", nullptr, items);
-    }
-    if (!m_lastNote.isEmpty()) {
-        text += QStringLiteral("  ·  ") + m_lastNote;
-    }
-    m_footer->setText(text);
+    PageStatus status;
+    status.loading = m_stage != Stage::Idle && !m_loaded;
+    status.failure = m_lastListError.isEmpty()
+                         ? QString()
+                         : tr("Could not list the configuration: %1").arg(m_lastListError);
+    status.loaded = m_loaded;
+    status.summary = tr("%n item(s)", nullptr, items);
+    status.note = m_lastNote;
+    m_skeleton->showStatus(status);
 }
 
 } // namespace aegis::console

@@ -30,8 +30,7 @@ class ConfigHistoryPanel;
 class ConfigPublishDialog;
 class ConfigTreeFilterModel;
 class ConfigTreeModel;
-class LiveBadge;
-class PageHeader;
+class PageSkeleton;
 
 // The configuration center: on the left the namespaces, groups and keys (searchable), on the
 // right the selected item in a code editor (line numbers, highlighting for its format, live
@@ -78,7 +77,7 @@ public:
     // The caller as the session knows it (no role yet: the daemon decides on each call).
     CallerIdentity identity() const;
     // Whether the watch of the open namespace is streaming.
-    bool isWatchLive() const { return m_watchLive; }
+    bool isWatchLive() const;
     // The problem shown under the editor; empty if none.
     QString problemText() const;
     // The note above the editor (a newer version, a proposal); empty if none.
@@ -123,18 +122,14 @@ private:
     void showError(const QString &text);
     void updateEditState();
     void updateHeader();
-    void updateLiveBadge();
     void updateSummary();
 
     Session *m_session; // Not owned.
     ConfigApi m_config;
     ConfigTreeModel *m_tree;
     ConfigTreeFilterModel *m_filter;
-    PageHeader *m_header;
-    LiveBadge *m_liveBadge;
+    PageSkeleton *m_skeleton;
     QPushButton *m_refresh;
-    QFrame *m_errorBanner;
-    QLabel *m_errorText;
     QLineEdit *m_search;
     QTreeView *m_treeView;
     QStackedWidget *m_itemStack;
@@ -153,7 +148,6 @@ private:
     ConfigHistoryPanel *m_history;
     ConfigGrayPanel *m_gray;
     ConfigAppliedPanel *m_applied;
-    QLabel *m_footer;
     Confirmation m_confirm;
 
     Stage m_stage = Stage::Idle;
@@ -177,8 +171,6 @@ private:
     QString m_watchNamespace;
     ConfigItemRef m_selectedRef;
     bool m_restoringSelection = false;
-    bool m_watchLive = false;
-    QString m_watchReason;
 };
 
 } // namespace aegis::console

@@ -4,8 +4,7 @@
 #include "models/resource_count_model.h"
 #include "models/service_summary_model.h"
 #include "net/session.h"
-#include "views/connection_banner.h"
-#include "views/page_header.h"
+#include "views/page_skeleton.h"
 #include "views/stat_card.h"
 #include "views/theme.h"
 #include "views/view_helpers.h"
@@ -37,7 +36,8 @@ QLabel *factLabel() {
 OverviewPage::OverviewPage(Session *session, QWidget *parent)
     : QWidget(parent)
     , m_session(session)
-    , m_header(new PageHeader(tr("Overview"), tr("The daemon's status and this connection")))
+    , m_skeleton(
+          new PageSkeleton(session, tr("Overview"), tr("The daemon's status and this connection")))
     , m_version(new StatCard(tr("Version")))
     , m_uptime(new StatCard(tr("Uptime")))
     , m_revision(new StatCard(tr("Revision")))
@@ -122,10 +122,8 @@ OverviewPage::OverviewPage(Session *session, QWidget *parent)
 
     auto *content = new QWidget;
     auto *layout = new QVBoxLayout(content);
-    layout->setContentsMargins(28, 24, 28, 24);
+    layout->setContentsMargins(0, 0, 0, 4);
     layout->setSpacing(16);
-    layout->addWidget(m_header);
-    layout->addWidget(new ConnectionBanner(m_session));
     layout->addLayout(cards);
     layout->addLayout(lower);
     layout->addStretch(1);
@@ -134,9 +132,10 @@ OverviewPage::OverviewPage(Session *session, QWidget *parent)
     scroll->setWidget(content);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    m_skeleton->setBody(scroll);
     auto *outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
-    outer->addWidget(scroll);
+    outer->addWidget(m_skeleton);
 
     connect(m_session, &Session::statusReceived, this, &OverviewPage::showStatus);
     connect(m_session, &Session::stateChanged, this, [this](ConnectionState state) {
@@ -334,9 +333,9 @@ void OverviewPage::updateConnectionFacts() {
     } else {
         m_updated->setText(QStringLiteral("—"));
     }
-    m_header->setSubtitle(settings.address.isEmpty()
-                              ? tr("Not connected")
-                              : tr("The daemon at %1 and this connection").arg(settings.address));
+    m_skeleton->setSubtitle(settings.address.isEmpty()
+                                ? tr("Not connected")
+                                : tr("The daemon at %1 and this connection").arg(settings.address));
 }
 
 } // namespace aegis::console

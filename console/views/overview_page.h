@@ -11,7 +11,7 @@ class QTableView;
 namespace aegis::console {
 
 class Session;
-class PageHeader;
+class PageSkeleton;
 class ResourceCountModel;
 class ServiceSummaryModel;
 class StatCard;
@@ -49,7 +49,7 @@ private:
     void setStale(bool stale);
 
     Session *m_session; // Not owned.
-    PageHeader *m_header;
+    PageSkeleton *m_skeleton;
     StatCard *m_version;
     StatCard *m_uptime;
     StatCard *m_revision;

@@ -7,10 +7,8 @@
 #include "models/rollout_history_model.h"
 #include "models/rollout_pipeline.h"
 #include "net/session.h"
-#include "views/connection_banner.h"
-#include "views/live_badge.h"
 #include "views/new_release_dialog.h"
-#include "views/page_header.h"
+#include "views/page_skeleton.h"
 #include "views/rollout_delegate.h"
 #include "views/rollout_pipeline_view.h"
 #include "views/stat_card.h"
@@ -68,13 +66,9 @@ ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
     , m_rollouts(session)
     , m_releases(new ReleaseModel(this))
     , m_history(new RolloutHistoryModel(this))
-    , m_header(new PageHeader(tr("Releases"), tr("Blue-green and canary rollouts")))
-    , m_liveBadge(new LiveBadge(tr("Rollouts, traffic and logs change here as they happen"),
-                                tr("Showing the rollouts loaded before the daemon became "
-                                   "unreachable")))
+    , m_skeleton(new PageSkeleton(session, tr("Releases"), tr("Blue-green and canary rollouts")))
     , m_newRelease(new QPushButton(tr("New release…")))
     , m_refresh(new QPushButton(tr("Refresh")))
-    , m_errorText(new QLabel)
     , m_releaseTable(new QTableView)
     , m_detailStack(new QStackedWidget)
     , m_placeholder(new QLabel)
@@ -89,19 +83,16 @@ ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
     , m_elapsedCard(new StatCard(tr("Elapsed")))
     , m_log(new QPlainTextEdit)
     , m_historyTable(new QTableView)
-    , m_footer(new QLabel)
     , m_confirm([](QWidget *parent, const QString &title, const QString &text,
                    const QString &acceptLabel) {
         return confirmAction(parent, QMessageBox::Warning, title, text, acceptLabel, Qt::RichText);
     }) {
     m_newRelease->setObjectName(QStringLiteral("newRelease"));
-    m_header->addTrailingWidget(m_liveBadge);
-    m_header->addTrailingWidget(m_newRelease);
-    m_header->addTrailingWidget(m_refresh);
-
-    auto *dismiss = new QPushButton(tr("Dismiss"));
-    m_errorBanner = banner(QStringLiteral("ErrorBanner"), m_errorText, dismiss);
-    connect(dismiss, &QPushButton::clicked, this, [this] { showActionError({}); });
+    m_skeleton->addLiveBadge(
+        tr("Rollouts, traffic and logs change here as they happen"),
+        tr("Showing the rollouts loaded before the daemon became unreachable"));
+    m_skeleton->addHeaderWidget(m_newRelease);
+    m_skeleton->addHeaderWidget(m_refresh);
 
     auto *splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(buildServiceList());
@@ -111,15 +102,10 @@ ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
     splitter->setChildrenCollapsible(false);
     splitter->setSizes({400, 960});
 
-    m_footer->setObjectName(QStringLiteral("PageSubtitle"));
+    m_skeleton->setBody(splitter);
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(28, 24, 28, 20);
-    layout->setSpacing(14);
-    layout->addWidget(m_header);
-    layout->addWidget(new ConnectionBanner(m_session));
-    layout->addWidget(m_errorBanner);
-    layout->addWidget(splitter, 1);
-    layout->addWidget(m_footer);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_skeleton);
 
     connect(m_refresh, &QPushButton::clicked, this, &ReleasesPage::reload);
     connect(m_newRelease, &QPushButton::clicked, this, &ReleasesPage::openNewRelease);
@@ -140,7 +126,6 @@ ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
         if (state == ConnectionState::Connected && !m_loaded && m_stage == Stage::Idle) {
             reload();
         }
-        updateLiveBadge();
         refreshActions();
     });
 
@@ -149,7 +134,6 @@ ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
     connect(&m_clock, &QTimer::timeout, this, &ReleasesPage::tick);
     m_clock.start();
 
-    updateLiveBadge();
     updateSummary();
     display(std::nullopt);
 }
@@ -359,12 +343,18 @@ void ReleasesPage::tick() {
 
 void ReleasesPage::stopWatch() {
     m_watch.reset();
-    if (m_watchLive) {
-        m_watchLive = false;
-        m_watchReason.clear();
-        updateLiveBadge();
+    if (m_skeleton->isWatchLive()) {
+        m_skeleton->setWatchState(false, {});
         updateSummary();
     }
+}
+
+bool ReleasesPage::isWatchLive() const {
+    return m_skeleton->isWatchLive();
+}
+
+QString ReleasesPage::actionError() const {
+    return m_skeleton->errorText();
 }
 
 void ReleasesPage::reload() {
@@ -434,9 +424,7 @@ void ReleasesPage::onRolloutsPage(const RolloutPage &page) {
     RolloutWatchCallbacks callbacks;
     callbacks.onEvents = [this](const QList<RolloutEvent> &events, qint64) { onEvents(events); };
     callbacks.onLive = [this](bool live, const QString &reason) {
-        m_watchLive = live;
-        m_watchReason = reason;
-        updateLiveBadge();
+        m_skeleton->setWatchState(live, reason);
         updateSummary();
     };
     callbacks.onResync = [this](qint64) {
@@ -861,13 +849,7 @@ NewReleaseDialog *ReleasesPage::openNewRelease() {
 }
 
 void ReleasesPage::showActionError(const QString &text) {
-    m_actionErrorText = text;
-    m_errorText->setText(text);
-    m_errorBanner->setVisible(!text.isEmpty());
-}
-
-void ReleasesPage::updateLiveBadge() {
-    m_liveBadge->showState(m_session->state(), m_watchLive, m_watchReason);
+    m_skeleton->showError(text);
 }
 
 void ReleasesPage::updateSummary() {
@@ -879,24 +861,19 @@ void ReleasesPage::updateSummary() {
         }
     }
     if (m_loaded) {
-        m_header->setSubtitle(tr("%n service(s) released, ", nullptr, services) +
-                              tr("%n rollout(s) in progress", nullptr, active) +
-                              (m_watchLive ? tr(", watched live") : QString()));
+        m_skeleton->setSubtitle(tr("%n service(s) released, ", nullptr, services) +
+                                tr("%n rollout(s) in progress", nullptr, active) +
+                                (m_skeleton->isWatchLive() ? tr(", watched live") : QString()));
     }
-    QString text;
-    if (m_stage != Stage::Idle && !m_loaded) {
-        text = tr("Loading…");
-    } else if (!m_lastListError.isEmpty()) {
-        text = tr("Could not list releases: %1").arg(m_lastListError);
-    } else if (!m_loaded) {
-        text = tr("Not loaded yet");
-    } else {
-        text = tr("%n service(s)", nullptr, services);
-    }
-    if (!m_lastNote.isEmpty()) {
-        text += QStringLiteral("  ·  ") + m_lastNote;
-    }
-    m_footer->setText(text);
+    PageStatus status;
+    status.loading = m_stage != Stage::Idle && !m_loaded;
+    status.failure = m_lastListError.isEmpty()
+                         ? QString()
+                         : tr("Could not list releases: %1").arg(m_lastListError);
+    status.loaded = m_loaded;
+    status.summary = tr("%n service(s)", nullptr, services);
+    status.note = m_lastNote;
+    m_skeleton->showStatus(status);
 }
 
 } // namespace aegis::console

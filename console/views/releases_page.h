@@ -23,9 +23,8 @@ class QTableView;
 namespace aegis::console {
 
 class Session;
-class LiveBadge;
 class NewReleaseDialog;
-class PageHeader;
+class PageSkeleton;
 class ReleaseModel;
 class RolloutHistoryModel;
 class RolloutPipelineView;
@@ -74,11 +73,11 @@ public:
     // The caller as the session knows it (no role yet: the daemon decides on each call).
     CallerIdentity identity() const;
     // Whether the rollout watch is streaming.
-    bool isWatchLive() const { return m_watchLive; }
+    bool isWatchLive() const;
     // Why this token cannot act on rollouts; empty when it can.
     QString writeBlockedReason() const;
     // The error of the last failed action, empty when it succeeded or was dismissed.
-    QString actionError() const { return m_actionErrorText; }
+    QString actionError() const;
     // The confirmation text `action` asks with on the shown rollout (empty for those that ask
     // none).
     QString confirmationText(RolloutAction action) const;
@@ -126,7 +125,6 @@ private:
     void refreshRollout();
     void refreshActions();
     void showActionError(const QString &text);
-    void updateLiveBadge();
     void updateSummary();
     void tick();
 
@@ -134,12 +132,9 @@ private:
     RolloutApi m_rollouts;
     ReleaseModel *m_releases;
     RolloutHistoryModel *m_history;
-    PageHeader *m_header;
-    LiveBadge *m_liveBadge;
+    PageSkeleton *m_skeleton;
     QPushButton *m_newRelease;
     QPushButton *m_refresh;
-    QFrame *m_errorBanner = nullptr;
-    QLabel *m_errorText;
     QTableView *m_releaseTable;
     QStackedWidget *m_detailStack;
     QLabel *m_placeholder;
@@ -154,7 +149,6 @@ private:
     StatCard *m_elapsedCard;
     QPlainTextEdit *m_log;
     QTableView *m_historyTable;
-    QLabel *m_footer;
     QHash<int, QPushButton *> m_actionButtons;
     Confirmation m_confirm;
     QTimer m_clock;
@@ -168,9 +162,6 @@ private:
     bool m_announcePending = false;
     QString m_lastListError;
     QString m_lastNote;
-    QString m_actionErrorText;
-    bool m_watchLive = false;
-    QString m_watchReason;
 
     // The selected service's history; selecting another drops its answer.
     CallScope m_historyScope;

@@ -6,12 +6,10 @@
 #include "models/instance_selector.h"
 #include "models/service_summary_model.h"
 #include "net/session.h"
-#include "views/connection_banner.h"
 #include "views/health_check_dialog.h"
 #include "views/instance_delegate.h"
 #include "views/instance_detail_pane.h"
-#include "views/live_badge.h"
-#include "views/page_header.h"
+#include "views/page_skeleton.h"
 #include "views/selected_instance_health.h"
 #include "views/service_summary_delegate.h"
 #include "views/view_helpers.h"
@@ -46,13 +44,9 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
     , m_instances(new InstanceModel(this))
     , m_filter(new InstanceFilterModel(this))
     , m_services(new ServiceSummaryModel(this))
-    , m_header(new PageHeader(tr("Services"), tr("Service discovery: services and instances")))
-    , m_liveBadge(new LiveBadge(tr("Instances change here as they register, change state or go"),
-                                tr("Showing the instances loaded before the daemon became "
-                                   "unreachable")))
+    , m_skeleton(new PageSkeleton(session, tr("Services"),
+                                  tr("Service discovery: services and instances")))
     , m_refresh(new QPushButton(tr("Refresh")))
-    , m_errorBanner(new QFrame)
-    , m_errorText(new QLabel)
     , m_serviceTable(new QTableView)
     , m_selector(new QLineEdit)
     , m_selectorError(new QLabel)
@@ -60,7 +54,6 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
     , m_detail(new InstanceDetailPane)
     , m_health(new SelectedInstanceHealth(session, this))
     , m_editCheck(new QPushButton(tr("Health check…")))
-    , m_footer(new QLabel)
     , m_confirm([](QWidget *parent, const QString &title, const QString &text,
                    const QString &acceptLabel) {
         return confirmAction(parent, QMessageBox::Question, title, text, acceptLabel, Qt::RichText);
@@ -70,20 +63,10 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
     m_detail->setTimelineModel(m_health->timeline());
     connect(m_health, &SelectedInstanceHealth::changed, this,
             [this] { m_detail->showHealthReport(m_health->report(), m_health->problem()); });
-    m_header->addTrailingWidget(m_liveBadge);
-    m_header->addTrailingWidget(m_refresh);
-
-    // Failed actions stay on the page until dismissed, so they cannot be missed.
-    m_errorBanner->setObjectName(QStringLiteral("ErrorBanner"));
-    m_errorText->setWordWrap(true);
-    m_errorText->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto *dismiss = new QPushButton(tr("Dismiss"));
-    auto *errorLayout = new QHBoxLayout(m_errorBanner);
-    errorLayout->setContentsMargins(12, 8, 8, 8);
-    errorLayout->addWidget(m_errorText, 1);
-    errorLayout->addWidget(dismiss);
-    m_errorBanner->hide();
-    connect(dismiss, &QPushButton::clicked, this, [this] { showActionError({}); });
+    m_skeleton->addLiveBadge(
+        tr("Instances change here as they register, change state or go"),
+        tr("Showing the instances loaded before the daemon became unreachable"));
+    m_skeleton->addHeaderWidget(m_refresh);
 
     buildActions();
 
@@ -95,16 +78,11 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
     splitter->setChildrenCollapsible(false);
     splitter->setSizes({410, 950});
 
-    m_footer->setObjectName(QStringLiteral("PageSubtitle"));
-
+    // Failed actions stay on the page until dismissed, so they cannot be missed.
+    m_skeleton->setBody(splitter);
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(28, 24, 28, 20);
-    layout->setSpacing(14);
-    layout->addWidget(m_header);
-    layout->addWidget(new ConnectionBanner(m_session));
-    layout->addWidget(m_errorBanner);
-    layout->addWidget(splitter, 1);
-    layout->addWidget(m_footer);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_skeleton);
 
     connect(m_refresh, &QPushButton::clicked, this, &ServicesPage::reload);
     connect(m_session, &Session::connectionChanged, this, [this] {
@@ -122,7 +100,6 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
         if (state == ConnectionState::Connected && !m_loaded && m_stage == Stage::Idle) {
             reload();
         }
-        updateLiveBadge();
         updateActions();
     });
 
@@ -143,7 +120,6 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
         updateSummary();
     });
 
-    updateLiveBadge();
     updateSummary();
     updateActions();
     m_detail->showInstance(std::nullopt, {});
@@ -351,11 +327,15 @@ void ServicesPage::refreshServices(const QString &pageToken) {
 
 void ServicesPage::stopWatch() {
     m_watch.reset();
-    if (m_watchLive) {
-        m_watchLive = false;
-        m_watchReason.clear();
-        updateLiveBadge();
-    }
+    m_skeleton->setWatchState(false, {});
+}
+
+bool ServicesPage::isWatchLive() const {
+    return m_skeleton->isWatchLive();
+}
+
+QString ServicesPage::actionError() const {
+    return m_skeleton->errorText();
 }
 
 void ServicesPage::reload() {
@@ -417,9 +397,7 @@ void ServicesPage::onInstancesPage(const InstancePage &page) {
         onChanges(changes);
     };
     callbacks.onLive = [this](bool live, const QString &reason) {
-        m_watchLive = live;
-        m_watchReason = reason;
-        updateLiveBadge();
+        m_skeleton->setWatchState(live, reason);
     };
     // Runs inside the watch's own delivery; reload() destroys the watch only once this returns.
     callbacks.onResync = [this](qint64) {
@@ -657,9 +635,7 @@ void ServicesPage::perform(Action action, const ServiceInstance &instance) {
 }
 
 void ServicesPage::showActionError(const QString &text) {
-    m_actionErrorText = text;
-    m_errorText->setText(text);
-    m_errorBanner->setVisible(!text.isEmpty());
+    m_skeleton->showError(text);
 }
 
 QString ServicesPage::writeBlockedReason() const {
@@ -700,37 +676,28 @@ void ServicesPage::updateActions() {
             : tr("Edit how %1's instances are health-checked").arg(service));
 }
 
-void ServicesPage::updateLiveBadge() {
-    m_liveBadge->showState(m_session->state(), m_watchLive, m_watchReason);
-}
-
 void ServicesPage::updateSummary() {
     const int services = m_services->rowCount() - 1;
     const int instances = m_instances->rowCount();
     const int shown = m_filter->rowCount();
     if (m_loaded) {
         const int unhealthy = m_services->healthCounts(0).unhealthy;
-        m_header->setSubtitle(
+        m_skeleton->setSubtitle(
             tr("%n service(s), ", nullptr, services) + tr("%n instance(s)", nullptr, instances) +
             (unhealthy > 0 ? tr(" (%n unhealthy)", nullptr, unhealthy) : QString()) +
             tr(", watched live"));
     }
-    QString text;
-    if (m_stage != Stage::Idle && !m_loaded) {
-        text = tr("Loading…");
-    } else if (!m_lastListError.isEmpty()) {
-        text = tr("Could not list instances: %1").arg(m_lastListError);
-    } else if (!m_loaded) {
-        text = tr("Not loaded yet");
-    } else if (shown == instances) {
-        text = tr("%n instance(s) shown", nullptr, shown);
-    } else {
-        text = tr("%1 of %n instance(s) shown", nullptr, instances).arg(shown);
-    }
-    if (!m_lastActionNote.isEmpty()) {
-        text += QStringLiteral("  ·  ") + m_lastActionNote;
-    }
-    m_footer->setText(text);
+    PageStatus status;
+    status.loading = m_stage != Stage::Idle && !m_loaded;
+    status.failure = m_lastListError.isEmpty()
+                         ? QString()
+                         : tr("Could not list instances: %1").arg(m_lastListError);
+    status.loaded = m_loaded;
+    status.summary = shown == instances
+                         ? tr("%n instance(s) shown", nullptr, shown)
+                         : tr("%1 of %n instance(s) shown", nullptr, instances).arg(shown);
+    status.note = m_lastActionNote;
+    m_skeleton->showStatus(status);
 }
 
 void ServicesPage::showSelection() {

@@ -23,8 +23,7 @@ class HealthCheckDialog;
 class InstanceDetailPane;
 class InstanceFilterModel;
 class InstanceModel;
-class LiveBadge;
-class PageHeader;
+class PageSkeleton;
 class SelectedInstanceHealth;
 class ServiceSummaryModel;
 class Session;
@@ -52,7 +51,7 @@ public:
 
     bool hasData() const { return m_loaded; }
     // Whether the watch is streaming.
-    bool isWatchLive() const { return m_watchLive; }
+    bool isWatchLive() const;
     InstanceModel *instances() const { return m_instances; }
     InstanceFilterModel *filteredInstances() const { return m_filter; }
     ServiceSummaryModel *services() const { return m_services; }
@@ -71,7 +70,7 @@ public:
     bool setSelectorText(const QString &text);
     QString selectorError() const { return m_selectorErrorText; }
     // The error of the last failed action, empty when it succeeded or was dismissed.
-    QString actionError() const { return m_actionErrorText; }
+    QString actionError() const;
 
     // Asks for confirmation, then performs `action` on the selected instance.
     void requestAction(Action action);
@@ -113,7 +112,6 @@ private:
     void refreshServices(const QString &pageToken = {});
     // Why the caller may not change instances (a viewer); empty when it may.
     QString writeBlockedReason() const;
-    void updateLiveBadge();
     void stopWatch();
     void updateSummary();
     void showSelection();
@@ -126,11 +124,8 @@ private:
     InstanceModel *m_instances;
     InstanceFilterModel *m_filter;
     ServiceSummaryModel *m_services;
-    PageHeader *m_header;
-    LiveBadge *m_liveBadge;
+    PageSkeleton *m_skeleton;
     QPushButton *m_refresh;
-    QFrame *m_errorBanner;
-    QLabel *m_errorText;
     QTableView *m_serviceTable;
     QLineEdit *m_selector;
     QLabel *m_selectorError;
@@ -138,7 +133,6 @@ private:
     InstanceDetailPane *m_detail;
     SelectedInstanceHealth *m_health;
     QPushButton *m_editCheck;
-    QLabel *m_footer;
     QAction *m_drain = nullptr;
     QAction *m_maintenance = nullptr;
     QAction *m_serve = nullptr;
@@ -160,11 +154,8 @@ private:
     qint64 m_listRevision = 0;
     QString m_lastListError;
     QString m_selectorErrorText;
-    QString m_actionErrorText;
     QString m_lastActionNote;
     bool m_loaded = false;
-    bool m_watchLive = false;
-    QString m_watchReason;
 };
 
 } // namespace aegis::console

@@ -22,7 +22,9 @@
 #include "views/health_check_dialog.h"
 #include "views/health_timeline_view.h"
 #include "views/instance_detail_pane.h"
+#include "views/live_badge.h"
 #include "views/overview_page.h"
+#include "views/page_skeleton.h"
 #include "views/selected_instance_health.h"
 #include "views/services_page.h"
 
@@ -850,6 +852,55 @@ private slots:
         QVERIFY(review && !review->isEnabled());
         QVERIFY(review->toolTip().contains(QStringLiteral("viewer")));
         api.shutdown();
+    }
+
+    // Every page is built in the same skeleton: its status line says loading, failure, not
+    // loaded or the summary, in that order, with the last action's note after; its error banner
+    // stays until dismissed; its badge follows the session and the page's watch.
+    void pageSkeletonStates() {
+        Session session;
+        PageSkeleton skeleton(&session, QStringLiteral("Title"), QStringLiteral("Subtitle"));
+        skeleton.addLiveBadge(QStringLiteral("live tip"), QStringLiteral("offline tip"));
+        skeleton.setBody(new QLabel(QStringLiteral("body")));
+        PageStatus status;
+        status.summary = QStringLiteral("3 things");
+        skeleton.showStatus(status);
+        QCOMPARE(skeleton.statusText(), QStringLiteral("Not loaded yet"));
+        status.loading = true;
+        status.failure = QStringLiteral("Could not list: down");
+        skeleton.showStatus(status);
+        QCOMPARE(skeleton.statusText(), QStringLiteral("Loading…"));
+        status.loading = false;
+        skeleton.showStatus(status);
+        QCOMPARE(skeleton.statusText(), QStringLiteral("Could not list: down"));
+        status.failure.clear();
+        status.loaded = true;
+        status.note = QStringLiteral("Drained a/1");
+        skeleton.showStatus(status);
+        QCOMPARE(skeleton.statusText(), QStringLiteral("3 things  ·  Drained a/1"));
+
+        skeleton.showError(QStringLiteral("Could not drain"));
+        QCOMPARE(skeleton.errorText(), QStringLiteral("Could not drain"));
+        QSignalSpy dismissed(&skeleton, &PageSkeleton::errorDismissed);
+        QPushButton *dismiss = nullptr;
+        for (QPushButton *button : skeleton.findChildren<QPushButton *>()) {
+            dismiss = button->text() == QStringLiteral("Dismiss") ? button : dismiss;
+        }
+        QVERIFY(dismiss);
+        dismiss->click();
+        QCOMPARE(dismissed.count(), 1);
+        QVERIFY(skeleton.errorText().isEmpty());
+
+        auto *badge = skeleton.findChild<LiveBadge *>();
+        QVERIFY(badge);
+        QVERIFY(badge->text().contains(QStringLiteral("Paused")));
+        skeleton.setWatchState(false, QStringLiteral("connection refused"));
+        QVERIFY(badge->text().contains(QStringLiteral("Reconnecting")));
+        QCOMPARE(badge->toolTip(), QStringLiteral("connection refused"));
+        skeleton.setWatchState(true, {});
+        QVERIFY(skeleton.isWatchLive());
+        QVERIFY(badge->text().contains(QStringLiteral("Live")));
+        QCOMPARE(badge->toolTip(), QStringLiteral("live tip"));
     }
 
     void darkThemeRenders() {
