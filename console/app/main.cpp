@@ -1,5 +1,6 @@
 #include "app/main_window.h"
 #include "app/theme_controller.h"
+#include "models/display_names.h"
 #include "net/session.h"
 
 #include <QApplication>

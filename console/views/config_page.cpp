@@ -3,6 +3,7 @@
 #include "models/config_tree_filter_model.h"
 #include "models/config_tree_model.h"
 #include "models/display_format.h"
+#include "models/display_names.h"
 #include "net/session.h"
 #include "views/code_editor.h"
 #include "views/config_applied_panel.h"

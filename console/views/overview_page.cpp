@@ -1,6 +1,7 @@
 #include "views/overview_page.h"
 
 #include "models/display_format.h"
+#include "models/display_names.h"
 #include "models/resource_count_model.h"
 #include "models/service_summary_model.h"
 #include "net/session.h"

@@ -1,6 +1,7 @@
 #include "views/releases_page.h"
 
 #include "models/display_format.h"
+#include "models/display_names.h"
 #include "models/release_model.h"
 #include "models/rollout_actions.h"
 #include "models/rollout_format.h"

@@ -2,6 +2,7 @@
 // (checked with QAbstractItemModelTester), the pipeline derived for each way a rollout ends, the
 // traffic bar's parts and colours, which actions apply in which phase and the "New release…"
 // form's checks; then the page against a real aegisd, following rollouts it starts itself.
+#include "models/display_names.h"
 #include "models/release_model.h"
 #include "models/rollout_actions.h"
 #include "models/rollout_format.h"
