@@ -1,6 +1,7 @@
 #pragma once
 
 #include "net/call_result.h"
+#include "net/health_types.h"
 
 class QObject;
 

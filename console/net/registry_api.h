@@ -1,6 +1,7 @@
 #pragma once
 
 #include "net/call_result.h"
+#include "net/registry_types.h"
 #include "net/watch.h"
 
 class QObject;

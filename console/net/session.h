@@ -1,6 +1,6 @@
 #pragma once
 
-#include "net/api_types.h"
+#include "net/connection_types.h"
 #include "net/backoff.h"
 
 #include <QObject>
