@@ -24,7 +24,7 @@ struct ConnectionProfile {
     // Whether the operator entered a token that the vault keeps for this profile.
     bool storedToken = false;
 
-    // Settings for ApiClient; `token` comes from the vault when `storedToken` is set.
+    // Settings for Session; `token` comes from the vault when `storedToken` is set.
     ConnectionSettings toSettings(const QString &token = {}) const;
     friend bool operator==(const ConnectionProfile &, const ConnectionProfile &) = default;
 };

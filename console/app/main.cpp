@@ -1,6 +1,7 @@
 #include "app/main_window.h"
 #include "app/theme_controller.h"
-#include "net/api_client.h"
+#include "models/display_names.h"
+#include "net/session.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -15,7 +16,7 @@ namespace {
 
 // Saves a PNG of `window` once `page` has its data, then quits with 0; quits with 1 if the data
 // does not arrive within `timeoutMs`.
-void arrangeScreenshot(QApplication &app, MainWindow &window, ApiClient &api, const QString &page,
+void arrangeScreenshot(QApplication &app, MainWindow &window, Session &session, const QString &page,
                        const QString &file, int timeoutMs) {
     auto capture = [&app, &window, file] {
         // Let the layout settle and the first paint happen before grabbing.
@@ -35,13 +36,13 @@ void arrangeScreenshot(QApplication &app, MainWindow &window, ApiClient &api, co
                              capture();
                          }
                      });
-    QTimer::singleShot(timeoutMs, &window, [&app, &api, page, timeoutMs] {
-        const QString reason = api.state() == ConnectionState::Unreachable
-                                   ? api.stateReason()
-                                   : connectionStateName(api.state()).toLower();
+    QTimer::singleShot(timeoutMs, &window, [&app, &session, page, timeoutMs] {
+        const QString reason = session.state() == ConnectionState::Unreachable
+                                   ? session.stateReason()
+                                   : connectionStateName(session.state()).toLower();
         std::fprintf(stderr,
                      "aegis-console: the %s page did not load its data within %d s (%s: %s)\n",
-                     qPrintable(page), timeoutMs / 1000, qPrintable(api.settings().address),
+                     qPrintable(page), timeoutMs / 1000, qPrintable(session.settings().address),
                      qPrintable(reason));
         app.exit(1);
     });
@@ -101,8 +102,8 @@ int main(int argc, char *argv[]) {
                                  : QSettings().value(QStringLiteral("view/theme")).toString();
     theme.setMode(themeModeFromKey(themeKey));
 
-    ApiClient api;
-    MainWindow window(&api, &theme);
+    Session session;
+    MainWindow window(&session, &theme);
 
     const QString page = parser.value(pageOption).toLower();
     if (!page.isEmpty() && !MainWindow::pageNames().contains(page)) {
@@ -137,13 +138,14 @@ int main(int argc, char *argv[]) {
     }
     if (parser.isSet(screenshotOption)) {
         window.resize(1440, 900);
-        arrangeScreenshot(app, window, api, page.isEmpty() ? window.currentPage() : page,
+        arrangeScreenshot(app, window, session, page.isEmpty() ? window.currentPage() : page,
                           parser.value(screenshotOption),
                           std::max(1, parser.value(timeoutOption).toInt()) * 1000);
     }
     window.show();
     const int code = app.exec();
-    // Cancels calls and streams and joins their threads before the window goes away.
-    api.shutdown();
+    // Cancels the calls in flight and joins their threads; the pages stop their watches as the
+    // window goes away.
+    session.shutdown();
     return code;
 }

@@ -5,7 +5,7 @@
 #include "app/theme_controller.h"
 #include "app/token_vault.h"
 #include "models/instance_model.h"
-#include "net/api_client.h"
+#include "net/session.h"
 #include "views/audit_page.h"
 #include "views/config_page.h"
 #include "views/icons.h"
@@ -40,9 +40,9 @@ const QString kNotifyCriticalKey = QStringLiteral("notifications/critical");
 
 } // namespace
 
-MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
+MainWindow::MainWindow(Session *session, ThemeController *theme, QWidget *parent)
     : QMainWindow(parent)
-    , m_api(api)
+    , m_session(session)
     , m_theme(theme)
     , m_vault(new TokenVault(this)) {
     setObjectName(QStringLiteral("MainWindow"));
@@ -51,11 +51,11 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
         m_profiles.load(settings);
     }
 
-    m_overview = new OverviewPage(m_api);
-    m_services = new ServicesPage(m_api);
-    m_releases = new ReleasesPage(m_api);
-    m_config = new ConfigPage(m_api);
-    m_audit = new AuditPage(m_api);
+    m_overview = new OverviewPage(m_session);
+    m_services = new ServicesPage(m_session);
+    m_releases = new ReleasesPage(m_session);
+    m_config = new ConfigPage(m_session);
+    m_audit = new AuditPage(m_session);
     m_overview->setServiceSummary(m_services->services());
     m_notifier = new CriticalHealthNotifier(m_services->instances(), this);
     m_notifier->setEnabled(CriticalHealthNotifier::isSupported() &&
@@ -101,8 +101,8 @@ MainWindow::MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent)
             [this] { emit pageDataLoaded(QStringLiteral("config")); });
     connect(m_audit, &AuditPage::dataLoaded, this,
             [this] { emit pageDataLoaded(QStringLiteral("audit")); });
-    connect(m_api, &ApiClient::stateChanged, this, &MainWindow::updateStatusBar);
-    connect(m_api, &ApiClient::statusReceived, this, &MainWindow::updateStatusBar);
+    connect(m_session, &Session::stateChanged, this, &MainWindow::updateStatusBar);
+    connect(m_session, &Session::statusReceived, this, &MainWindow::updateStatusBar);
     connect(m_theme, &ThemeController::themeChanged, this, &MainWindow::refreshIcons);
 
     restoreWindowState();
@@ -220,7 +220,7 @@ void MainWindow::buildMenus() {
     profiles->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
     connect(profiles, &QAction::triggered, this, &MainWindow::openProfilesDialog);
     QAction *reconnect = file->addAction(tr("&Reconnect now"));
-    connect(reconnect, &QAction::triggered, m_api, &ApiClient::refreshStatus);
+    connect(reconnect, &QAction::triggered, m_session, &Session::refreshStatus);
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"));
     quit->setShortcut(QKeySequence::Quit);
@@ -238,7 +238,7 @@ void MainWindow::buildMenus() {
     QAction *refresh = view->addAction(tr("&Refresh"));
     refresh->setShortcut(QKeySequence::Refresh);
     connect(refresh, &QAction::triggered, this, [this] {
-        m_api->refreshStatus();
+        m_session->refreshStatus();
         if (m_stack->currentIndex() == AuditIndex) {
             m_audit->reload();
         } else if (m_stack->currentIndex() == ServicesIndex) {
@@ -331,10 +331,10 @@ void MainWindow::updateStatusBar() {
         return;
     }
     const ThemeColors colors = themeColors(palette());
-    const QString address = m_api->settings().address;
+    const QString address = m_session->settings().address;
     QColor tone = colors.muted;
     QString text;
-    switch (m_api->state()) {
+    switch (m_session->state()) {
     case ConnectionState::Disconnected:
         text = tr("Not connected");
         break;
@@ -348,14 +348,14 @@ void MainWindow::updateStatusBar() {
         break;
     case ConnectionState::Unreachable:
         tone = colors.danger;
-        text = tr("Unreachable: %1 — %2").arg(address, m_api->stateReason());
+        text = tr("Unreachable: %1 — %2").arg(address, m_session->stateReason());
         break;
     }
     m_stateLabel->setText(QStringLiteral("<span style=\"color:%1\">●</span> %2")
                               .arg(tone.name(), text.toHtmlEscaped()));
     m_stateLabel->setToolTip(text);
-    const auto &status = m_api->lastStatus();
-    const bool stale = m_api->state() != ConnectionState::Connected;
+    const auto &status = m_session->lastStatus();
+    const bool stale = m_session->state() != ConnectionState::Connected;
     m_versionLabel->setText(status ? tr("aegisd %1").arg(status->version) : QString());
     m_revisionLabel->setText(status ? tr("revision %1").arg(status->revision) : QString());
     m_rttLabel->setText(!status ? QString()
@@ -364,7 +364,7 @@ void MainWindow::updateStatusBar() {
 }
 
 void MainWindow::updateTitle() {
-    const QString address = m_api->settings().address;
+    const QString address = m_session->settings().address;
     setWindowTitle(address.isEmpty()
                        ? tr("Aegis Console")
                        : tr("%1 (%2) — Aegis Console").arg(m_connectionLabel, address));
@@ -383,7 +383,7 @@ void MainWindow::connectToProfile(const QString &name) {
     }
     fillProfileSelector();
     if (!profile.storedToken) {
-        m_api->connectTo(profile.toSettings());
+        m_session->connectTo(profile.toSettings());
         updateTitle();
         return;
     }
@@ -391,7 +391,7 @@ void MainWindow::connectToProfile(const QString &name) {
         if (m_connectionLabel != profile.name) {
             return; // Another profile was chosen meanwhile.
         }
-        m_api->connectTo(profile.toSettings(token));
+        m_session->connectTo(profile.toSettings(token));
         updateTitle();
     });
 }
@@ -399,7 +399,7 @@ void MainWindow::connectToProfile(const QString &name) {
 void MainWindow::connectWith(const ConnectionSettings &settings, const QString &label) {
     m_connectionLabel = label;
     fillProfileSelector();
-    m_api->connectTo(settings);
+    m_session->connectTo(settings);
     updateTitle();
 }
 

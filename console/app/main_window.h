@@ -13,7 +13,7 @@ class QStackedWidget;
 
 namespace aegis::console {
 
-class ApiClient;
+class Session;
 class AuditPage;
 class ConfigPage;
 class CriticalHealthNotifier;
@@ -30,8 +30,8 @@ class TokenVault;
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
-    // Neither `api` nor `theme` is owned; both must outlive the window.
-    MainWindow(ApiClient *api, ThemeController *theme, QWidget *parent = nullptr);
+    // Neither `session` nor `theme` is owned; both must outlive the window.
+    MainWindow(Session *session, ThemeController *theme, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     // Connects using a saved profile, fetching its token from the vault first when it has one.
@@ -72,7 +72,7 @@ private:
     void fillProfileSelector();
     void restoreWindowState();
 
-    ApiClient *m_api;         // Not owned.
+    Session *m_session;       // Not owned.
     ThemeController *m_theme; // Not owned.
     TokenVault *m_vault;
     ProfileStore m_profiles;

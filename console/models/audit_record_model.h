@@ -10,7 +10,7 @@
 namespace aegis::console {
 
 // The audit records the console has loaded, newest first. Fed by the audit page from
-// ApiClient's pages (append) and watch (prepend); both insert rows incrementally so views keep
+// the Session's pages (append) and watch (prepend); both insert rows incrementally so views keep
 // their selection and scroll position. Records already present (by id) are skipped, which makes
 // replays after a stream resumes harmless.
 class AuditRecordModel final : public QAbstractTableModel {

@@ -1,6 +1,7 @@
 #include "models/config_version_model.h"
 
 #include "models/display_format.h"
+#include "models/display_names.h"
 
 namespace aegis::console {
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "models/display_names.h"
+
 #include <QDateTime>
 #include <QString>
 

@@ -1,6 +1,7 @@
 #include "models/health_timeline_model.h"
 
 #include "models/display_format.h"
+#include "models/display_names.h"
 
 #include <algorithm>
 

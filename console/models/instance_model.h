@@ -8,7 +8,7 @@
 namespace aegis::console {
 
 // Every service's instances, ordered by service then id. Fed by the services page from
-// ApiClient's instance lists (sync) and watch (applyChanges); both insert, update and remove rows
+// the Session's instance lists (sync) and watch (applyChanges); both insert, update and remove rows
 // one by one, never resetting, so views keep their selection and scroll position. A change no
 // newer than what a row already shows (by the event's revision, which a change of health bumps
 // even when the instance's own mod_revision stays) is ignored, which makes replays after a stream

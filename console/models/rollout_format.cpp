@@ -1,6 +1,7 @@
 #include "models/rollout_format.h"
 
 #include "models/display_format.h"
+#include "models/display_names.h"
 
 #include <QCoreApplication>
 

@@ -1,6 +1,7 @@
 #include "models/rollout_history_model.h"
 
 #include "models/display_format.h"
+#include "models/display_names.h"
 #include "models/rollout_format.h"
 
 namespace aegis::console {

@@ -1,6 +1,7 @@
 #include "views/audit_detail_pane.h"
 
 #include "models/display_format.h"
+#include "models/display_names.h"
 #include "views/theme.h"
 
 #include <QLabel>

@@ -2,12 +2,10 @@
 
 #include "models/audit_filter_model.h"
 #include "models/audit_record_model.h"
-#include "net/api_client.h"
+#include "net/session.h"
 #include "views/audit_detail_pane.h"
-#include "views/connection_banner.h"
-#include "views/live_badge.h"
 #include "views/outcome_delegate.h"
-#include "views/page_header.h"
+#include "views/page_skeleton.h"
 
 #include <QComboBox>
 #include <QDateTimeEdit>
@@ -32,16 +30,14 @@ enum Range { AnyTime, Last15Minutes, LastHour, LastDay, LastWeek, CustomRange };
 
 } // namespace
 
-AuditPage::AuditPage(ApiClient *api, QWidget *parent)
+AuditPage::AuditPage(Session *session, QWidget *parent)
     : QWidget(parent)
-    , m_api(api)
+    , m_session(session)
+    , m_audit(session)
     , m_model(new AuditRecordModel(this))
     , m_proxy(new AuditFilterModel(this))
-    , m_header(new PageHeader(tr("Audit log"),
-                              tr("Every mutation attempted through the API, newest first")))
-    , m_liveBadge(
-          new LiveBadge(tr("New records appear at the top as they are written"),
-                        tr("Showing the records loaded before the daemon became unreachable")))
+    , m_skeleton(new PageSkeleton(session, tr("Audit log"),
+                                  tr("Every mutation attempted through the API, newest first")))
     , m_refresh(new QPushButton(tr("Refresh")))
     , m_actor(new QLineEdit)
     , m_method(new QLineEdit)
@@ -53,11 +49,11 @@ AuditPage::AuditPage(ApiClient *api, QWidget *parent)
     , m_search(new QLineEdit)
     , m_table(new QTableView)
     , m_detail(new AuditDetailPane)
-    , m_footer(new QLabel)
     , m_loadMore(new QPushButton(tr("Load more"))) {
     m_proxy->setSourceModel(m_model);
-    m_header->addTrailingWidget(m_liveBadge);
-    m_header->addTrailingWidget(m_refresh);
+    m_skeleton->addLiveBadge(tr("New records appear at the top as they are written"),
+                             tr("Showing the records loaded before the daemon became unreachable"));
+    m_skeleton->addHeaderWidget(m_refresh);
 
     auto *filterBar = new QWidget;
     buildFilterBar(filterBar);
@@ -99,19 +95,17 @@ AuditPage::AuditPage(ApiClient *api, QWidget *parent)
     splitter->setChildrenCollapsible(false);
     splitter->setSizes({560, 210});
 
-    m_footer->setObjectName(QStringLiteral("PageSubtitle"));
-    auto *footer = new QHBoxLayout;
-    footer->addWidget(m_footer, 1);
-    footer->addWidget(m_loadMore);
-
+    auto *body = new QWidget;
+    auto *bodyLayout = new QVBoxLayout(body);
+    bodyLayout->setContentsMargins(0, 0, 0, 0);
+    bodyLayout->setSpacing(14);
+    bodyLayout->addWidget(filterBar);
+    bodyLayout->addWidget(splitter, 1);
+    m_skeleton->setBody(body);
+    m_skeleton->addStatusWidget(m_loadMore);
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(28, 24, 28, 20);
-    layout->setSpacing(14);
-    layout->addWidget(m_header);
-    layout->addWidget(new ConnectionBanner(m_api));
-    layout->addWidget(filterBar);
-    layout->addWidget(splitter, 1);
-    layout->addLayout(footer);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_skeleton);
 
     m_filterDebounce.setSingleShot(true);
     m_filterDebounce.setInterval(400);
@@ -122,30 +116,17 @@ AuditPage::AuditPage(ApiClient *api, QWidget *parent)
             &AuditPage::showSelection);
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &AuditPage::showSelection);
 
-    connect(m_api, &ApiClient::auditPageReceived, this, &AuditPage::onPage);
-    connect(m_api, &ApiClient::auditPageFailed, this, &AuditPage::onPageFailed);
-    connect(m_api, &ApiClient::auditRecordsArrived, this,
-            [this](const QList<AuditEntry> &records) { onLiveRecords(records); });
-    connect(m_api, &ApiClient::auditWatchLiveChanged, this,
-            [this](bool live, const QString &reason) {
-                m_watchLive = live;
-                m_watchReason = reason;
-                updateLiveBadge();
-            });
-    connect(m_api, &ApiClient::auditWatchResyncNeeded, this,
-            [this] { requestPage(ListMode::Resync); });
-    connect(m_api, &ApiClient::connectionChanged, this, [this] {
+    connect(m_session, &Session::connectionChanged, this, [this] {
         m_model->reset({});
         m_loaded = false;
         reload();
     });
-    connect(m_api, &ApiClient::stateChanged, this, [this](ConnectionState state) {
+    connect(m_session, &Session::stateChanged, this, [this](ConnectionState state) {
         // A first list that failed while the daemon was down is retried once it is back; after
         // that the watch resumes on its own.
-        if (state == ConnectionState::Connected && !m_loaded && m_pendingRequest == 0) {
+        if (state == ConnectionState::Connected && !m_loaded && !m_listing) {
             reload();
         }
-        updateLiveBadge();
     });
 
     // Relative times ("3 min ago") age; refresh that column only.
@@ -154,7 +135,6 @@ AuditPage::AuditPage(ApiClient *api, QWidget *parent)
             [this] { m_model->setReferenceTime(QDateTime::currentDateTimeUtc()); });
     m_clock.start();
 
-    updateLiveBadge();
     updateFooter();
     m_detail->showEntry(std::nullopt);
 }
@@ -296,38 +276,60 @@ void AuditPage::setQuery(const AuditQuery &query) {
     reload();
 }
 
+void AuditPage::stopWatch() {
+    m_watch.reset();
+    m_skeleton->setWatchState(false, {});
+}
+
+bool AuditPage::isWatchLive() const {
+    return m_skeleton->isWatchLive();
+}
+
+void AuditPage::watchFrom(qint64 revision) {
+    stopWatch();
+    AuditWatchCallbacks callbacks;
+    callbacks.onEvents = [this](const QList<AuditEntry> &records, qint64) {
+        onLiveRecords(records);
+    };
+    callbacks.onLive = [this](bool live, const QString &reason) {
+        m_skeleton->setWatchState(live, reason);
+    };
+    callbacks.onResync = [this](qint64) { requestPage(ListMode::Resync); };
+    m_watch = m_audit.watchRecords(m_query, revision, this, std::move(callbacks));
+}
+
 void AuditPage::reload() {
-    m_api->stopAuditWatch();
+    stopWatch();
     m_proxy->setQuery(m_query);
     m_nextPageToken.clear();
     requestPage(ListMode::First);
 }
 
 void AuditPage::loadMore() {
-    if (m_nextPageToken.isEmpty() || m_pendingRequest != 0) {
+    if (m_nextPageToken.isEmpty() || m_listing) {
         return;
     }
     requestPage(ListMode::More);
 }
 
 void AuditPage::requestPage(ListMode mode) {
-    m_pendingMode = mode;
-    m_pendingRequest = m_api->listAuditRecords(
-        m_query, mode == ListMode::More ? m_nextPageToken : QString(), kPageSize);
+    m_listing = mode;
+    m_audit.listRecords(m_query, mode == ListMode::More ? m_nextPageToken : QString(), kPageSize,
+                        m_list.renew(), [this, mode](const CallResult<AuditRecordPage> &result) {
+                            m_listing.reset();
+                            result.ok() ? onPage(mode, result.value())
+                                        : onPageFailed(result.error());
+                        });
     updateFooter();
 }
 
-void AuditPage::onPage(quint64 id, const AuditRecordPage &page) {
-    if (id != m_pendingRequest) {
-        return;
-    }
-    m_pendingRequest = 0;
+void AuditPage::onPage(ListMode mode, const AuditRecordPage &page) {
     m_lastError.clear();
-    switch (m_pendingMode) {
+    switch (mode) {
     case ListMode::First:
         m_model->reset(page.records);
         m_nextPageToken = page.nextPageToken;
-        m_api->watchAuditRecords(m_query, page.revision + 1);
+        watchFrom(page.revision + 1);
         break;
     case ListMode::More:
         m_model->appendOlder(page.records);
@@ -337,7 +339,7 @@ void AuditPage::onPage(quint64 id, const AuditRecordPage &page) {
         // Whatever was written while the watch was behind is in this page (if it fits; older
         // gaps stay reachable through a refresh). Merged in at the top, no reset.
         onLiveRecords(page.records);
-        m_api->watchAuditRecords(m_query, page.revision + 1);
+        watchFrom(page.revision + 1);
         break;
     }
     const bool first = !m_loaded;
@@ -352,11 +354,7 @@ void AuditPage::onPage(quint64 id, const AuditRecordPage &page) {
     }
 }
 
-void AuditPage::onPageFailed(quint64 id, const CallError &error) {
-    if (id != m_pendingRequest) {
-        return;
-    }
-    m_pendingRequest = 0;
+void AuditPage::onPageFailed(const CallError &error) {
     m_lastError = error.describe();
     updateFooter();
 }
@@ -385,30 +383,23 @@ void AuditPage::onLiveRecords(const QList<AuditEntry> &records) {
     }
 }
 
-void AuditPage::updateLiveBadge() {
-    m_liveBadge->showState(m_api->state(), m_watchLive, m_watchReason);
-}
-
 void AuditPage::updateFooter() {
-    QString text;
     const int shown = m_proxy->rowCount();
     const int loaded = m_model->rowCount();
-    if (m_pendingRequest != 0 && m_pendingMode == ListMode::First) {
-        text = tr("Loading…");
-    } else if (!m_lastError.isEmpty()) {
-        text = tr("Could not load records: %1").arg(m_lastError);
-    } else if (!m_loaded) {
-        text = tr("Not loaded yet");
-    } else if (shown == loaded) {
-        text = tr("%n record(s) loaded", nullptr, loaded);
-    } else {
-        text = tr("%1 of %n loaded record(s) match the search", nullptr, loaded).arg(shown);
+    PageStatus status;
+    status.loading = m_listing == ListMode::First;
+    status.failure =
+        m_lastError.isEmpty() ? QString() : tr("Could not load records: %1").arg(m_lastError);
+    status.loaded = m_loaded;
+    status.summary =
+        shown == loaded
+            ? tr("%n record(s) loaded", nullptr, loaded)
+            : tr("%1 of %n loaded record(s) match the search", nullptr, loaded).arg(shown);
+    if (m_nextPageToken.isEmpty()) {
+        status.summary += tr(" · end of the log");
     }
-    if (m_loaded && m_nextPageToken.isEmpty() && m_lastError.isEmpty()) {
-        text += tr(" · end of the log");
-    }
-    m_footer->setText(text);
-    m_loadMore->setEnabled(!m_nextPageToken.isEmpty() && m_pendingRequest == 0);
+    m_skeleton->showStatus(status);
+    m_loadMore->setEnabled(!m_nextPageToken.isEmpty() && !m_listing);
 }
 
 void AuditPage::showSelection() {

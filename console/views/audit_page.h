@@ -1,6 +1,9 @@
 #pragma once
 
 #include "net/api_types.h"
+#include "net/audit_api.h"
+#include "net/call_scope.h"
+#include "net/watch.h"
 
 #include <QTimer>
 #include <QWidget>
@@ -14,12 +17,11 @@ class QTableView;
 
 namespace aegis::console {
 
-class ApiClient;
 class AuditDetailPane;
 class AuditFilterModel;
 class AuditRecordModel;
-class LiveBadge;
-class PageHeader;
+class PageSkeleton;
+class Session;
 
 // The audit log: a filtered, paged table of audit records that grows live at the top as the
 // daemon writes records, plus a detail pane for the selected one. Lists the first page, then
@@ -29,9 +31,11 @@ class PageHeader;
 class AuditPage final : public QWidget {
     Q_OBJECT
 public:
-    explicit AuditPage(ApiClient *api, QWidget *parent = nullptr);
+    explicit AuditPage(Session *session, QWidget *parent = nullptr);
 
     bool hasData() const { return m_loaded; }
+    // Whether the watch is streaming.
+    bool isWatchLive() const;
     AuditRecordModel *model() const { return m_model; }
     QTableView *table() const { return m_table; }
     bool canLoadMore() const { return !m_nextPageToken.isEmpty(); }
@@ -54,18 +58,19 @@ private:
     void applyFilters();
     void clearFilters();
     void requestPage(ListMode mode);
-    void onPage(quint64 id, const AuditRecordPage &page);
-    void onPageFailed(quint64 id, const CallError &error);
+    void onPage(ListMode mode, const AuditRecordPage &page);
+    void onPageFailed(const CallError &error);
+    void watchFrom(qint64 revision);
+    void stopWatch();
     void onLiveRecords(const QList<AuditEntry> &records);
-    void updateLiveBadge();
     void updateFooter();
     void showSelection();
 
-    ApiClient *m_api; // Not owned.
+    Session *m_session; // Not owned.
+    AuditApi m_audit;
     AuditRecordModel *m_model;
     AuditFilterModel *m_proxy;
-    PageHeader *m_header;
-    LiveBadge *m_liveBadge;
+    PageSkeleton *m_skeleton;
     QPushButton *m_refresh;
     QLineEdit *m_actor;
     QLineEdit *m_method;
@@ -77,19 +82,18 @@ private:
     QLineEdit *m_search;
     QTableView *m_table;
     AuditDetailPane *m_detail;
-    QLabel *m_footer;
     QPushButton *m_loadMore;
     QTimer m_filterDebounce;
     QTimer m_clock;
 
     AuditQuery m_query;
     QString m_nextPageToken;
-    quint64 m_pendingRequest = 0;
-    ListMode m_pendingMode = ListMode::First;
+    // The page being listed; a new list drops the answer of the one before.
+    CallScope m_list;
+    std::optional<ListMode> m_listing;
+    WatchPtr m_watch;
     QString m_lastError;
     bool m_loaded = false;
-    bool m_watchLive = false;
-    QString m_watchReason;
 };
 
 } // namespace aegis::console

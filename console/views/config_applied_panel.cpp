@@ -1,7 +1,7 @@
 #include "views/config_applied_panel.h"
 
 #include "models/applied_status_model.h"
-#include "net/api_client.h"
+#include "net/session.h"
 #include "views/theme.h"
 
 #include <QHeaderView>
@@ -47,9 +47,10 @@ protected:
 
 } // namespace
 
-ConfigAppliedPanel::ConfigAppliedPanel(ApiClient *api, QWidget *parent)
+ConfigAppliedPanel::ConfigAppliedPanel(Session *session, QWidget *parent)
     : QWidget(parent)
-    , m_api(api)
+    , m_session(session)
+    , m_config(session)
     , m_model(new AppliedStatusModel(this))
     , m_summary(new QLabel)
     , m_note(new QLabel)
@@ -82,25 +83,6 @@ ConfigAppliedPanel::ConfigAppliedPanel(ApiClient *api, QWidget *parent)
 
     m_refresh.setInterval(3000);
     connect(&m_refresh, &QTimer::timeout, this, &ConfigAppliedPanel::refresh);
-    connect(m_api, &ApiClient::configAppliedStatusReceived, this,
-            [this](quint64 id, const ConfigAppliedStatus &status) {
-                if (id != m_pendingRequest) {
-                    return;
-                }
-                m_pendingRequest = 0;
-                m_model->setStatus(status);
-                m_summary->setText(status.summary.isEmpty()
-                                       ? tr("No instance has acknowledged a version yet")
-                                       : status.summary);
-            });
-    connect(m_api, &ApiClient::configCallFailed, this, [this](quint64 id, const CallError &error) {
-        if (id != m_pendingRequest) {
-            return;
-        }
-        m_pendingRequest = 0;
-        m_summary->setText(tr("Could not load the applied status: %1 (%2)")
-                               .arg(error.describe(), error.codeName()));
-    });
 }
 
 void ConfigAppliedPanel::setItem(const ConfigItemRef &ref) {
@@ -108,7 +90,8 @@ void ConfigAppliedPanel::setItem(const ConfigItemRef &ref) {
         return;
     }
     m_ref = ref;
-    m_pendingRequest = 0;
+    m_call.drop();
+    m_loading = false;
     m_model->clear();
     m_summary->setText(ref.isValid() ? tr("Loading…") : QString());
     if (isVisible()) {
@@ -117,10 +100,24 @@ void ConfigAppliedPanel::setItem(const ConfigItemRef &ref) {
 }
 
 void ConfigAppliedPanel::refresh() {
-    if (!m_ref.isValid() || m_pendingRequest != 0 || m_api->state() != ConnectionState::Connected) {
+    if (!m_ref.isValid() || m_loading || !m_session->isConnected()) {
         return;
     }
-    m_pendingRequest = m_api->getAppliedStatus(m_ref);
+    m_loading = true;
+    m_config.getAppliedStatus(
+        m_ref, m_call.renew(), [this](const CallResult<ConfigAppliedStatus> &result) {
+            m_loading = false;
+            if (!result.ok()) {
+                m_summary->setText(tr("Could not load the applied status: %1 (%2)")
+                                       .arg(result.error().describe(), result.error().codeName()));
+                return;
+            }
+            const ConfigAppliedStatus &status = result.value();
+            m_model->setStatus(status);
+            m_summary->setText(status.summary.isEmpty()
+                                   ? tr("No instance has acknowledged a version yet")
+                                   : status.summary);
+        });
 }
 
 QString ConfigAppliedPanel::summaryText() const {

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "net/api_types.h"
+#include "net/call_scope.h"
+#include "net/config_api.h"
 
 #include <QTimer>
 #include <QWidget>
@@ -10,7 +12,7 @@ class QTableView;
 
 namespace aegis::console {
 
-class ApiClient;
+class Session;
 class AppliedStatusModel;
 
 // Which instances run which version of one item (GetAppliedStatus): the daemon's summary ("9 of
@@ -20,7 +22,7 @@ class AppliedStatusModel;
 class ConfigAppliedPanel final : public QWidget {
     Q_OBJECT
 public:
-    explicit ConfigAppliedPanel(ApiClient *api, QWidget *parent = nullptr);
+    explicit ConfigAppliedPanel(Session *session, QWidget *parent = nullptr);
 
     void setItem(const ConfigItemRef &ref);
     void setInterval(int milliseconds) { m_refresh.setInterval(milliseconds); }
@@ -34,14 +36,17 @@ protected:
     void hideEvent(QHideEvent *event) override;
 
 private:
-    ApiClient *m_api; // Not owned.
+    Session *m_session; // Not owned.
+    ConfigApi m_config;
     ConfigItemRef m_ref;
     AppliedStatusModel *m_model;
     QLabel *m_summary;
     QLabel *m_note;
     QTableView *m_table;
     QTimer m_refresh;
-    quint64 m_pendingRequest = 0;
+    // The status of the shown item in flight; showing another item drops its answer.
+    CallScope m_call;
+    bool m_loading = false;
 };
 
 } // namespace aegis::console

@@ -1,7 +1,6 @@
 #include "views/config_gray_panel.h"
 
 #include "models/display_format.h"
-#include "net/api_client.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -16,9 +15,9 @@
 
 namespace aegis::console {
 
-ConfigGrayPanel::ConfigGrayPanel(ApiClient *api, QWidget *parent)
+ConfigGrayPanel::ConfigGrayPanel(Session *session, QWidget *parent)
     : QWidget(parent)
-    , m_api(api)
+    , m_config(session)
     , m_stack(new QStackedWidget)
     , m_targetKind(new QComboBox)
     , m_selector(new QLineEdit)
@@ -103,28 +102,6 @@ ConfigGrayPanel::ConfigGrayPanel(ApiClient *api, QWidget *parent)
     connect(m_start, &QPushButton::clicked, this, &ConfigGrayPanel::start);
     connect(m_promote, &QPushButton::clicked, this, &ConfigGrayPanel::promote);
     connect(m_cancel, &QPushButton::clicked, this, &ConfigGrayPanel::cancel);
-    connect(m_api, &ApiClient::configPublished, this,
-            [this](quint64 id, const ConfigPublishResult &result) {
-                if (id != m_pendingRequest) {
-                    return;
-                }
-                m_pendingRequest = 0;
-                showMessage(tr("%1 (recorded in the audit log)").arg(m_pendingVerb));
-                if (!result.items.isEmpty()) {
-                    m_item = result.items.first();
-                    m_comment->clear();
-                    emit itemChanged(result.items.first());
-                }
-                updateView();
-            });
-    connect(m_api, &ApiClient::configCallFailed, this, [this](quint64 id, const CallError &error) {
-        if (id != m_pendingRequest) {
-            return;
-        }
-        m_pendingRequest = 0;
-        showMessage(tr("Refused: %1 (%2)").arg(error.message, error.codeName()));
-        updateView();
-    });
     updateView();
 }
 
@@ -157,8 +134,7 @@ void ConfigGrayPanel::setComment(const QString &comment) {
 }
 
 bool ConfigGrayPanel::start() {
-    if (!m_writeBlocked.isEmpty() || m_pendingRequest != 0 || isInProgress() ||
-        !m_item.ref.isValid()) {
+    if (!m_writeBlocked.isEmpty() || m_busy || isInProgress() || !m_item.ref.isValid()) {
         return false;
     }
     ConfigGrayRelease target;
@@ -193,34 +169,57 @@ bool ConfigGrayPanel::start() {
     }
     const QString content = m_content ? m_content() : m_item.content;
     m_pendingVerb = tr("Started a gray release to %1").arg(target.targetDescription());
-    m_pendingRequest =
-        m_api->startGrayRelease(m_item.ref, content, m_item.version, target, comment);
+    m_busy = true;
+    m_config.startGrayRelease(
+        m_item.ref, content, m_item.version, target, comment, this,
+        [this](const CallResult<ConfigPublishResult> &result) { onDone(result); });
     showMessage(tr("Starting the gray release…"));
     updateView();
     return true;
 }
 
 bool ConfigGrayPanel::promote() {
-    if (!m_writeBlocked.isEmpty() || m_pendingRequest != 0 || !isInProgress()) {
+    if (!m_writeBlocked.isEmpty() || m_busy || !isInProgress()) {
         return false;
     }
     m_pendingVerb = tr("Promoted gray v%1 to every instance").arg(m_item.gray->version);
-    m_pendingRequest =
-        m_api->promoteGrayRelease(m_item.ref, tr("promote gray v%1").arg(m_item.gray->version));
+    m_busy = true;
+    m_config.promoteGrayRelease(
+        m_item.ref, tr("promote gray v%1").arg(m_item.gray->version), this,
+        [this](const CallResult<ConfigPublishResult> &result) { onDone(result); });
     updateView();
     return true;
 }
 
 bool ConfigGrayPanel::cancel() {
-    if (!m_writeBlocked.isEmpty() || m_pendingRequest != 0 || !isInProgress()) {
+    if (!m_writeBlocked.isEmpty() || m_busy || !isInProgress()) {
         return false;
     }
     m_pendingVerb = tr("Cancelled gray v%1; its instances are back on v%2")
                         .arg(m_item.gray->version)
                         .arg(m_item.version);
-    m_pendingRequest = m_api->cancelGrayRelease(m_item.ref);
+    m_busy = true;
+    m_config.cancelGrayRelease(
+        m_item.ref, this,
+        [this](const CallResult<ConfigPublishResult> &result) { onDone(result); });
     updateView();
     return true;
+}
+
+void ConfigGrayPanel::onDone(const CallResult<ConfigPublishResult> &result) {
+    m_busy = false;
+    if (!result.ok()) {
+        showMessage(tr("Refused: %1 (%2)").arg(result.error().message, result.error().codeName()));
+        updateView();
+        return;
+    }
+    showMessage(tr("%1 (recorded in the audit log)").arg(m_pendingVerb));
+    if (!result.value().items.isEmpty()) {
+        m_item = result.value().items.first();
+        m_comment->clear();
+        emit itemChanged(result.value().items.first());
+    }
+    updateView();
 }
 
 QString ConfigGrayPanel::messageText() const {
@@ -230,7 +229,7 @@ QString ConfigGrayPanel::messageText() const {
 void ConfigGrayPanel::updateView() {
     const bool running = isInProgress();
     m_stack->setCurrentIndex(running ? 1 : 0);
-    const bool usable = m_writeBlocked.isEmpty() && m_pendingRequest == 0 && m_item.ref.isValid();
+    const bool usable = m_writeBlocked.isEmpty() && !m_busy && m_item.ref.isValid();
     for (QWidget *widget : {static_cast<QWidget *>(m_start), static_cast<QWidget *>(m_promote),
                             static_cast<QWidget *>(m_cancel)}) {
         widget->setEnabled(usable);

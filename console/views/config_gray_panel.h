@@ -1,6 +1,8 @@
 #pragma once
 
 #include "net/api_types.h"
+#include "net/call_scope.h"
+#include "net/config_api.h"
 
 #include <QWidget>
 
@@ -16,7 +18,7 @@ class QStackedWidget;
 
 namespace aegis::console {
 
-class ApiClient;
+class Session;
 
 // Gray (beta) release of one item: with none in progress, a form that releases the editor's
 // content to a label selector, a list of instance ids or a percentage of instances (by a stable
@@ -28,7 +30,7 @@ class ConfigGrayPanel final : public QWidget {
 public:
     enum class Target { Selector, InstanceIds, Percent };
 
-    explicit ConfigGrayPanel(ApiClient *api, QWidget *parent = nullptr);
+    explicit ConfigGrayPanel(Session *session, QWidget *parent = nullptr);
 
     // `content` supplies what a new gray release publishes (the editor's text); `writeBlocked`
     // says why the caller may not release (empty: they may).
@@ -50,13 +52,15 @@ signals:
 
 private:
     void updateView();
+    void onDone(const CallResult<ConfigPublishResult> &result);
     void showMessage(const QString &text);
 
-    ApiClient *m_api; // Not owned.
+    ConfigApi m_config;
     ConfigItem m_item;
     QString m_writeBlocked;
     std::function<QString()> m_content;
-    quint64 m_pendingRequest = 0;
+    // A start, promote or cancel is in flight.
+    bool m_busy = false;
     QString m_pendingVerb;
 
     QStackedWidget *m_stack;

@@ -1,7 +1,6 @@
 #include "views/config_history_panel.h"
 
 #include "models/config_version_model.h"
-#include "net/api_client.h"
 #include "views/diff_view.h"
 
 #include <QHBoxLayout>
@@ -18,6 +17,7 @@ namespace aegis::console {
 namespace {
 
 constexpr int kAborted = 10;
+constexpr int kVersionPageSize = 100;
 
 std::optional<QString> promptWithInputDialog(QWidget *parent, const QString &title,
                                              const QString &text) {
@@ -36,9 +36,9 @@ std::optional<QString> promptWithInputDialog(QWidget *parent, const QString &tit
 
 } // namespace
 
-ConfigHistoryPanel::ConfigHistoryPanel(ApiClient *api, QWidget *parent)
+ConfigHistoryPanel::ConfigHistoryPanel(Session *session, QWidget *parent)
     : QWidget(parent)
-    , m_api(api)
+    , m_config(session)
     , m_versions(new ConfigVersionModel(this))
     , m_table(new QTableView)
     , m_diff(new DiffView)
@@ -92,76 +92,6 @@ ConfigHistoryPanel::ConfigHistoryPanel(ApiClient *api, QWidget *parent)
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ConfigHistoryPanel::onSelection);
     connect(m_rollback, &QPushButton::clicked, this, &ConfigHistoryPanel::requestRollback);
-    connect(m_api, &ApiClient::configVersionsReceived, this,
-            [this](quint64 id, const ConfigVersionPage &page) {
-                if (id != m_listRequest) {
-                    return;
-                }
-                m_listRequest = 0;
-                const QList<qint64> selected = [this] {
-                    QList<qint64> numbers;
-                    for (const QModelIndex &row : m_table->selectionModel()->selectedRows()) {
-                        numbers.append(
-                            row.data(ConfigVersionModel::VersionNumberRole).toLongLong());
-                    }
-                    return numbers;
-                }();
-                m_versions->setVersions(page.ref, page.versions);
-                showMessage(tr("%n version(s)", nullptr, m_versions->rowCount()));
-                if (selected.isEmpty() && m_versions->rowCount() > 0) {
-                    m_table->selectRow(0);
-                }
-                updateActions();
-            });
-    connect(m_api, &ApiClient::configDiffReceived, this,
-            [this](quint64 id, const ConfigVersionDiff &diff) {
-                if (id != m_diffRequest) {
-                    return;
-                }
-                m_diffRequest = 0;
-                m_diffed = {diff.fromVersion, diff.toVersion};
-                m_diff->setCaptions(tr("v%1").arg(diff.fromVersion), tr("v%1").arg(diff.toVersion));
-                if (diff.unifiedDiff.isEmpty()) {
-                    m_diff->showMessage(tr("v%1 and v%2 have the same content.")
-                                            .arg(diff.fromVersion)
-                                            .arg(diff.toVersion));
-                } else {
-                    m_diff->showUnifiedDiff(diff.unifiedDiff);
-                }
-            });
-    connect(m_api, &ApiClient::configPublished, this,
-            [this](quint64 id, const ConfigPublishResult &result) {
-                if (id != m_rollbackRequest) {
-                    return;
-                }
-                m_rollbackRequest = 0;
-                if (!result.items.isEmpty()) {
-                    const ConfigItem &item = result.items.first();
-                    showMessage(tr("Rolled back: v%1 restores v%2 (recorded in the audit log)")
-                                    .arg(item.version)
-                                    .arg(m_wanted.first));
-                    emit rolledBack(item);
-                }
-            });
-    connect(m_api, &ApiClient::configCallFailed, this, [this](quint64 id, const CallError &error) {
-        if (id == m_listRequest) {
-            m_listRequest = 0;
-            showMessage(
-                tr("Could not list the versions: %1 (%2)").arg(error.describe(), error.codeName()));
-        } else if (id == m_diffRequest) {
-            m_diffRequest = 0;
-            m_diffed = {0, 0};
-            m_diff->showMessage(tr("No diff: %1 (%2)").arg(error.message, error.codeName()));
-        } else if (id == m_rollbackRequest) {
-            m_rollbackRequest = 0;
-            showMessage(error.code == kAborted
-                            ? tr("Not rolled back: someone published meanwhile. The history is "
-                                 "reloaded; check it and try again.")
-                            : tr("Not rolled back: %1 (%2)").arg(error.message, error.codeName()));
-            reload();
-        }
-        updateActions();
-    });
     updateActions();
 }
 
@@ -189,7 +119,74 @@ void ConfigHistoryPanel::reload() {
     if (!m_item.ref.isValid()) {
         return;
     }
-    m_listRequest = m_api->listConfigVersions(m_item.ref, false);
+    m_config.listVersions(m_item.ref, false, {}, kVersionPageSize, m_listScope.renew(),
+                          [this](const CallResult<ConfigVersionPage> &result) {
+                              if (result.ok()) {
+                                  onVersions(result.value());
+                                  return;
+                              }
+                              showMessage(
+                                  tr("Could not list the versions: %1 (%2)")
+                                      .arg(result.error().describe(), result.error().codeName()));
+                              updateActions();
+                          });
+}
+
+void ConfigHistoryPanel::onVersions(const ConfigVersionPage &page) {
+    const QList<qint64> selected = [this] {
+        QList<qint64> numbers;
+        for (const QModelIndex &row : m_table->selectionModel()->selectedRows()) {
+            numbers.append(row.data(ConfigVersionModel::VersionNumberRole).toLongLong());
+        }
+        return numbers;
+    }();
+    m_versions->setVersions(page.ref, page.versions);
+    showMessage(tr("%n version(s)", nullptr, m_versions->rowCount()));
+    if (selected.isEmpty() && m_versions->rowCount() > 0) {
+        m_table->selectRow(0);
+    }
+    updateActions();
+}
+
+void ConfigHistoryPanel::onDiff(const CallResult<ConfigVersionDiff> &result) {
+    if (!result.ok()) {
+        const CallError &error = result.error();
+        m_diffed = {0, 0};
+        m_diff->showMessage(tr("No diff: %1 (%2)").arg(error.message, error.codeName()));
+        updateActions();
+        return;
+    }
+    const ConfigVersionDiff &diff = result.value();
+    m_diffed = {diff.fromVersion, diff.toVersion};
+    m_diff->setCaptions(tr("v%1").arg(diff.fromVersion), tr("v%1").arg(diff.toVersion));
+    if (diff.unifiedDiff.isEmpty()) {
+        m_diff->showMessage(
+            tr("v%1 and v%2 have the same content.").arg(diff.fromVersion).arg(diff.toVersion));
+    } else {
+        m_diff->showUnifiedDiff(diff.unifiedDiff);
+    }
+}
+
+void ConfigHistoryPanel::onRolledBack(const CallResult<ConfigPublishResult> &result) {
+    m_rollingBack = false;
+    if (!result.ok()) {
+        const CallError &error = result.error();
+        showMessage(error.code == kAborted
+                        ? tr("Not rolled back: someone published meanwhile. The history is "
+                             "reloaded; check it and try again.")
+                        : tr("Not rolled back: %1 (%2)").arg(error.message, error.codeName()));
+        reload();
+        updateActions();
+        return;
+    }
+    if (!result.value().items.isEmpty()) {
+        const ConfigItem &item = result.value().items.first();
+        showMessage(tr("Rolled back: v%1 restores v%2 (recorded in the audit log)")
+                        .arg(item.version)
+                        .arg(m_wanted.first));
+        emit rolledBack(item);
+    }
+    updateActions();
 }
 
 bool ConfigHistoryPanel::selectVersions(const QList<qint64> &numbers) {
@@ -240,12 +237,13 @@ void ConfigHistoryPanel::onSelection() {
         return;
     }
     m_diff->showMessage(tr("Loading the diff of v%1 and v%2…").arg(from).arg(to));
-    m_diffRequest = m_api->diffConfigVersions(m_item.ref, from, to, 3);
+    m_config.diffVersions(m_item.ref, from, to, 3, m_diffScope.renew(),
+                          [this](const CallResult<ConfigVersionDiff> &result) { onDiff(result); });
 }
 
 void ConfigHistoryPanel::requestRollback() {
     const QModelIndexList rows = m_table->selectionModel()->selectedRows();
-    if (rows.size() != 1 || !m_writeBlocked.isEmpty() || m_rollbackRequest != 0) {
+    if (rows.size() != 1 || !m_writeBlocked.isEmpty() || m_rollingBack) {
         return;
     }
     const qint64 number = rows.first().data(ConfigVersionModel::VersionNumberRole).toLongLong();
@@ -260,7 +258,10 @@ void ConfigHistoryPanel::requestRollback() {
         return;
     }
     m_wanted = {number, m_item.version};
-    m_rollbackRequest = m_api->rollbackConfig(m_item.ref, number, m_item.version, *comment);
+    m_rollingBack = true;
+    m_config.rollback(
+        m_item.ref, number, m_item.version, *comment, this,
+        [this](const CallResult<ConfigPublishResult> &result) { onRolledBack(result); });
     showMessage(tr("Rolling back to v%1…").arg(number));
     updateActions();
 }
@@ -270,8 +271,8 @@ void ConfigHistoryPanel::updateActions() {
     const qint64 number =
         rows.size() == 1 ? rows.first().data(ConfigVersionModel::VersionNumberRole).toLongLong()
                          : 0;
-    const bool usable = m_writeBlocked.isEmpty() && number > 0 && number != m_item.version &&
-                        m_rollbackRequest == 0;
+    const bool usable =
+        m_writeBlocked.isEmpty() && number > 0 && number != m_item.version && !m_rollingBack;
     m_rollback->setEnabled(usable);
     m_rollback->setText(number > 0 ? tr("Roll back to v%1…").arg(number) : tr("Roll back…"));
     m_rollback->setToolTip(!m_writeBlocked.isEmpty() ? m_writeBlocked

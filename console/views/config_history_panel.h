@@ -1,6 +1,8 @@
 #pragma once
 
 #include "net/api_types.h"
+#include "net/call_scope.h"
+#include "net/config_api.h"
 
 #include <QWidget>
 
@@ -12,7 +14,7 @@ class QTableView;
 
 namespace aegis::console {
 
-class ApiClient;
+class Session;
 class ConfigVersionModel;
 class DiffView;
 
@@ -28,7 +30,7 @@ public:
     using CommentPrompt = std::function<std::optional<QString>(
         QWidget *parent, const QString &title, const QString &text)>;
 
-    explicit ConfigHistoryPanel(ApiClient *api, QWidget *parent = nullptr);
+    explicit ConfigHistoryPanel(Session *session, QWidget *parent = nullptr);
 
     // Shows `item`'s history (listing it again when it is the same item). `writeBlocked`: why
     // the caller may not roll back (empty: they may).
@@ -55,10 +57,13 @@ signals:
 
 private:
     void onSelection();
+    void onVersions(const ConfigVersionPage &page);
+    void onDiff(const CallResult<ConfigVersionDiff> &result);
+    void onRolledBack(const CallResult<ConfigPublishResult> &result);
     void updateActions();
     void showMessage(const QString &text);
 
-    ApiClient *m_api; // Not owned.
+    ConfigApi m_config;
     ConfigVersionModel *m_versions;
     ConfigItem m_item;
     QString m_writeBlocked;
@@ -67,9 +72,10 @@ private:
     QPushButton *m_rollback;
     QLabel *m_message;
     CommentPrompt m_prompt;
-    quint64 m_listRequest = 0;
-    quint64 m_diffRequest = 0;
-    quint64 m_rollbackRequest = 0;
+    // Only the latest listing and diff are shown.
+    CallScope m_listScope;
+    CallScope m_diffScope;
+    bool m_rollingBack = false;
     QPair<qint64, qint64> m_diffed{0, 0};
     QPair<qint64, qint64> m_wanted{0, 0};
 };

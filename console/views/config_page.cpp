@@ -3,15 +3,14 @@
 #include "models/config_tree_filter_model.h"
 #include "models/config_tree_model.h"
 #include "models/display_format.h"
-#include "net/api_client.h"
+#include "models/display_names.h"
+#include "net/session.h"
 #include "views/code_editor.h"
 #include "views/config_applied_panel.h"
 #include "views/config_gray_panel.h"
 #include "views/config_history_panel.h"
 #include "views/config_publish_dialog.h"
-#include "views/connection_banner.h"
-#include "views/live_badge.h"
-#include "views/page_header.h"
+#include "views/page_skeleton.h"
 #include "views/view_helpers.h"
 
 #include <QHBoxLayout>
@@ -35,19 +34,15 @@ constexpr int kNotFound = 5;
 
 } // namespace
 
-ConfigPage::ConfigPage(ApiClient *api, QWidget *parent)
+ConfigPage::ConfigPage(Session *session, QWidget *parent)
     : QWidget(parent)
-    , m_api(api)
+    , m_session(session)
+    , m_config(session)
     , m_tree(new ConfigTreeModel(this))
     , m_filter(new ConfigTreeFilterModel(this))
-    , m_header(new PageHeader(tr("Configuration"),
-                              tr("Configuration center: namespaces, groups and keys")))
-    , m_liveBadge(new LiveBadge(tr("Items change here as they are published, in the selected "
-                                   "item's namespace"),
-                                tr("Showing the items loaded before the daemon became "
-                                   "unreachable")))
+    , m_skeleton(new PageSkeleton(session, tr("Configuration"),
+                                  tr("Configuration center: namespaces, groups and keys")))
     , m_refresh(new QPushButton(tr("Refresh")))
-    , m_errorText(new QLabel)
     , m_search(new QLineEdit)
     , m_treeView(new QTreeView)
     , m_itemStack(new QStackedWidget)
@@ -62,20 +57,18 @@ ConfigPage::ConfigPage(ApiClient *api, QWidget *parent)
     , m_editState(new QLabel)
     , m_revert(new QPushButton(tr("Revert")))
     , m_review(new QPushButton(tr("Review and publish…")))
-    , m_history(new ConfigHistoryPanel(api))
-    , m_gray(new ConfigGrayPanel(api))
-    , m_applied(new ConfigAppliedPanel(api))
-    , m_footer(new QLabel)
+    , m_history(new ConfigHistoryPanel(session))
+    , m_gray(new ConfigGrayPanel(session))
+    , m_applied(new ConfigAppliedPanel(session))
     , m_confirm([](QWidget *parent, const QString &title, const QString &text,
                    const QString &acceptLabel) {
         return confirmAction(parent, QMessageBox::Question, title, text, acceptLabel);
     }) {
     m_filter->setSourceModel(m_tree);
-    m_header->addTrailingWidget(m_liveBadge);
-    m_header->addTrailingWidget(m_refresh);
-    auto *dismiss = new QPushButton(tr("Dismiss"));
-    m_errorBanner = banner(QStringLiteral("ErrorBanner"), m_errorText, dismiss);
-    connect(dismiss, &QPushButton::clicked, this, [this] { showError({}); });
+    m_skeleton->addLiveBadge(
+        tr("Items change here as they are published, in the selected item's namespace"),
+        tr("Showing the items loaded before the daemon became unreachable"));
+    m_skeleton->addHeaderWidget(m_refresh);
 
     auto *splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(buildTreePanel());
@@ -85,71 +78,30 @@ ConfigPage::ConfigPage(ApiClient *api, QWidget *parent)
     splitter->setChildrenCollapsible(false);
     splitter->setSizes({330, 1030});
 
-    m_footer->setObjectName(QStringLiteral("PageSubtitle"));
+    m_skeleton->setBody(splitter);
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(28, 24, 28, 20);
-    layout->setSpacing(14);
-    layout->addWidget(m_header);
-    layout->addWidget(new ConnectionBanner(m_api));
-    layout->addWidget(m_errorBanner);
-    layout->addWidget(splitter, 1);
-    layout->addWidget(m_footer);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_skeleton);
 
     connect(m_refresh, &QPushButton::clicked, this, &ConfigPage::reload);
-    connect(m_api, &ApiClient::configNamespacesReceived, this, &ConfigPage::onNamespaces);
-    connect(m_api, &ApiClient::configItemsReceived, this, &ConfigPage::onItemsPage);
-    connect(m_api, &ApiClient::configItemReceived, this, &ConfigPage::onItem);
-    connect(m_api, &ApiClient::configCallFailed, this, &ConfigPage::onFailed);
-    connect(m_api, &ApiClient::configEventsArrived, this,
-            [this](const QString &ns, const QList<ConfigChangeEvent> &events, qint64,
-                   bool snapshot) { onEvents(ns, events, snapshot); });
-    connect(m_api, &ApiClient::configWatchLiveChanged, this,
-            [this](bool live, const QString &reason) {
-                m_watchLive = live;
-                m_watchReason = reason;
-                updateLiveBadge();
-            });
-    connect(m_api, &ApiClient::configWatchResyncNeeded, this, [this] {
-        const QString ns = m_selectedRef.ns;
-        m_api->stopConfigWatch();
-        watchNamespace(ns);
-    });
-    connect(m_api, &ApiClient::identityReceived, this,
-            [this](quint64 id, const CallerIdentity &identity) {
-                if (id != m_identityRequest) {
-                    return;
-                }
-                m_identityRequest = 0;
-                m_identity = identity;
-                updateEditState();
-            });
-    connect(m_api, &ApiClient::identityFailed, this, [this](quint64 id) {
-        if (id == m_identityRequest) {
-            m_identityRequest = 0; // The daemon decides on each call.
-        }
-    });
-    connect(m_api, &ApiClient::connectionChanged, this, [this] {
-        m_api->stopConfigWatch();
+    connect(m_session, &Session::identityChanged, this, &ConfigPage::updateEditState);
+    connect(m_session, &Session::connectionChanged, this, [this] {
+        stopWatch();
         m_tree->clear();
         m_current.reset();
         m_newer.reset();
         m_selectedRef = {};
-        m_refreshRequests.clear();
-        m_identity = {};
+        m_refreshing.clear();
+        m_opening = false;
         m_loaded = false;
         m_itemStack->setCurrentIndex(0);
         showError({});
-        m_identityRequest = m_api->whoAmI();
         reload();
     });
-    connect(m_api, &ApiClient::stateChanged, this, [this](ConnectionState state) {
+    connect(m_session, &Session::stateChanged, this, [this](ConnectionState state) {
         if (state == ConnectionState::Connected && !m_loaded && m_stage == Stage::Idle) {
-            if (m_identityRequest == 0 && m_identity.role == 0) {
-                m_identityRequest = m_api->whoAmI();
-            }
             reload();
         }
-        updateLiveBadge();
         updateEditState();
     });
 
@@ -169,7 +121,6 @@ ConfigPage::ConfigPage(ApiClient *api, QWidget *parent)
     });
     m_gray->setContentSource([this] { return m_editor->toPlainText(); });
 
-    updateLiveBadge();
     updateSummary();
     updateEditState();
 }
@@ -311,14 +262,14 @@ void ConfigPage::reload() {
     m_lastListError.clear();
     m_namespaceQueue.clear();
     m_stage = Stage::Namespaces;
-    m_pendingRequest = m_api->listConfigNamespaces();
+    m_config.listNamespaces(
+        m_listScope.renew(), [this](const CallResult<ConfigNamespaceList> &result) {
+            result.ok() ? onNamespaces(result.value()) : onListFailed(result.error());
+        });
     updateSummary();
 }
 
-void ConfigPage::onNamespaces(quint64 id, const ConfigNamespaceList &list) {
-    if (id != m_pendingRequest || m_stage != Stage::Namespaces) {
-        return;
-    }
+void ConfigPage::onNamespaces(const ConfigNamespaceList &list) {
     m_tree->setNamespaces(list.namespaces);
     for (const ConfigNamespace &ns : list.namespaces) {
         m_namespaceQueue.append(ns.name);
@@ -331,7 +282,7 @@ void ConfigPage::listNext(const QString &pageToken) {
     if (pageToken.isEmpty()) {
         if (m_namespaceQueue.isEmpty()) {
             m_stage = Stage::Idle;
-            m_pendingRequest = 0;
+            m_listScope.drop();
             for (auto it = m_listed.cbegin(); it != m_listed.cend(); ++it) {
                 m_tree->syncNamespace(it.key(), it.value());
             }
@@ -362,51 +313,29 @@ void ConfigPage::listNext(const QString &pageToken) {
         m_listingNamespace = m_namespaceQueue.takeFirst();
         m_listed[m_listingNamespace];
     }
-    m_pendingRequest = m_api->listConfigItems(m_listingNamespace, pageToken, false, kPageSize);
+    m_config.listItems(m_listingNamespace, pageToken, false, kPageSize, m_listScope.current(),
+                       [this](const CallResult<ConfigItemPage> &result) {
+                           result.ok() ? onItemsPage(result.value()) : onListFailed(result.error());
+                       });
     updateSummary();
 }
 
-void ConfigPage::onItemsPage(quint64 id, const ConfigItemPage &page) {
-    if (id != m_pendingRequest || m_stage != Stage::Items) {
-        return;
-    }
+void ConfigPage::onItemsPage(const ConfigItemPage &page) {
     m_listed[page.ns] += page.items;
     listNext(page.nextPageToken);
 }
 
-void ConfigPage::onItem(quint64 id, const ConfigItem &item) {
-    if (id != 0 && id == m_openRequest) {
-        m_openRequest = 0;
-        m_tree->upsertItem(item);
-        open(item);
-        return;
-    }
-    const QString path = item.ref.path();
-    if (id == 0 || m_refreshRequests.value(path) != id) {
-        return;
-    }
-    m_refreshRequests.remove(path);
-    m_tree->upsertItem(item);
-    if (!m_current || !(m_current->ref == item.ref) || m_openRequest != 0) {
-        return;
-    }
-    if (item.version > m_current->version) {
-        onNewerVersion(item);
-    } else if (item.version == m_current->version) {
-        refreshAttributes(item);
-    }
+void ConfigPage::onListFailed(const CallError &error) {
+    m_stage = Stage::Idle;
+    m_listScope.drop();
+    m_lastListError = error.describe();
+    updateSummary();
 }
 
-void ConfigPage::onFailed(quint64 id, const CallError &error) {
-    if (id == m_pendingRequest && m_stage != Stage::Idle) {
-        m_stage = Stage::Idle;
-        m_pendingRequest = 0;
-        m_lastListError = error.describe();
-        updateSummary();
-        return;
-    }
-    if (id != 0 && id == m_openRequest) {
-        m_openRequest = 0;
+void ConfigPage::onOpened(const CallResult<ConfigItem> &result) {
+    m_opening = false;
+    if (!result.ok()) {
+        const CallError &error = result.error();
         showError(tr("Could not load %1: %2 (%3)")
                       .arg(m_selectedRef.path(), error.describe(), error.codeName()));
         if (error.code == kNotFound) {
@@ -414,11 +343,24 @@ void ConfigPage::onFailed(quint64 id, const CallError &error) {
         }
         return;
     }
-    for (auto it = m_refreshRequests.begin(); it != m_refreshRequests.end(); ++it) {
-        if (it.value() == id) {
-            m_refreshRequests.erase(it);
-            return;
-        }
+    m_tree->upsertItem(result.value());
+    open(result.value());
+}
+
+void ConfigPage::onRefreshed(const QString &path, const CallResult<ConfigItem> &result) {
+    m_refreshing.remove(path);
+    if (!result.ok()) {
+        return;
+    }
+    const ConfigItem &item = result.value();
+    m_tree->upsertItem(item);
+    if (!m_current || !(m_current->ref == item.ref) || m_opening) {
+        return;
+    }
+    if (item.version > m_current->version) {
+        onNewerVersion(item);
+    } else if (item.version == m_current->version) {
+        refreshAttributes(item);
     }
 }
 
@@ -448,17 +390,49 @@ void ConfigPage::onEvents(const QString &ns, const QList<ConfigChangeEvent> &eve
 
 void ConfigPage::requestRefresh(const ConfigItemRef &ref) {
     const QString path = ref.path();
-    if (!m_refreshRequests.contains(path)) {
-        m_refreshRequests.insert(path, m_api->getConfigItem(ref));
+    if (m_refreshing.contains(path)) {
+        return;
     }
+    m_refreshing.insert(path);
+    m_config.getItem(ref, this, [this, path](const CallResult<ConfigItem> &result) {
+        onRefreshed(path, result);
+    });
+}
+
+void ConfigPage::stopWatch() {
+    m_watch.reset();
+    m_watchNamespace.clear();
+    m_skeleton->setWatchState(false, {});
+}
+
+bool ConfigPage::isWatchLive() const {
+    return m_skeleton->isWatchLive();
 }
 
 void ConfigPage::watchNamespace(const QString &ns) {
-    if (ns.isEmpty() || (ns == m_api->configWatchNamespace())) {
+    if (ns.isEmpty() || ns == m_watchNamespace) {
         return;
     }
-    m_api->watchConfig(ns, 0);
-    updateLiveBadge();
+    stopWatch();
+    ConfigWatchCallbacks callbacks;
+    callbacks.onEvents = [this, ns](const QList<ConfigChangeEvent> &events, qint64, bool snapshot) {
+        onEvents(ns, events, snapshot);
+    };
+    callbacks.onLive = [this](bool live, const QString &reason) {
+        m_skeleton->setWatchState(live, reason);
+    };
+    // Watched again from now: the first message is a snapshot of every item.
+    callbacks.onResync = [this, ns](qint64) {
+        QMetaObject::invokeMethod(
+            this,
+            [this, ns] {
+                stopWatch();
+                watchNamespace(ns);
+            },
+            Qt::QueuedConnection);
+    };
+    m_watch = m_config.watch(ns, 0, this, std::move(callbacks));
+    m_watchNamespace = ns;
 }
 
 void ConfigPage::onTreeSelection() {
@@ -495,7 +469,8 @@ void ConfigPage::onTreeSelection() {
         m_selectedRef = {};
         m_current.reset();
         m_newer.reset();
-        m_openRequest = 0;
+        m_openScope.drop();
+        m_opening = false;
         const int count = index.data(ConfigTreeModel::ItemCountRole).toInt();
         m_placeholder->setText(
             tr("%1: %n item(s). Select a key to view and edit it.", nullptr, count)
@@ -506,7 +481,9 @@ void ConfigPage::onTreeSelection() {
         return;
     }
     m_selectedRef = ref;
-    m_openRequest = m_api->getConfigItem(ref);
+    m_opening = true;
+    m_config.getItem(ref, m_openScope.renew(),
+                     [this](const CallResult<ConfigItem> &result) { onOpened(result); });
     m_itemStack->setCurrentIndex(1);
     m_itemTitle->setText(ref.path());
     m_itemMeta->setText(tr("Loading…"));
@@ -596,11 +573,15 @@ bool ConfigPage::isDirty() const {
     return m_current && m_editor->toPlainText() != m_current->content;
 }
 
+CallerIdentity ConfigPage::identity() const {
+    return m_session->identity().value_or(CallerIdentity{});
+}
+
 QString ConfigPage::writeBlockedReason() const {
-    if (m_identity.isViewer()) {
+    if (!m_session->mayChange()) {
         return tr("Your token (%1) has the viewer role: viewers read configuration but cannot "
                   "publish, roll back or release it.")
-            .arg(m_identity.name);
+            .arg(m_session->identity()->name);
     }
     if (m_current && m_current->masked) {
         return tr("This secret is masked for your role; its content cannot be edited here.");
@@ -625,7 +606,7 @@ ConfigPublishDialog *ConfigPage::openReview() {
     if (m_editor->problem()) {
         return nullptr;
     }
-    auto *dialog = new ConfigPublishDialog(m_api, *m_current, m_editor->toPlainText(), this);
+    auto *dialog = new ConfigPublishDialog(m_session, *m_current, m_editor->toPlainText(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &ConfigPublishDialog::published, this, [this](const ConfigItem &item) {
         m_tree->upsertItem(item);
@@ -659,8 +640,7 @@ void ConfigPage::showNotice(const QString &text, const QString &action) {
 }
 
 void ConfigPage::showError(const QString &text) {
-    m_errorText->setText(text);
-    m_errorBanner->setVisible(!text.isEmpty());
+    m_skeleton->showError(text);
 }
 
 void ConfigPage::updateHeader() {
@@ -696,7 +676,7 @@ void ConfigPage::updateHeader() {
 
 void ConfigPage::updateEditState() {
     const QString blocked = writeBlockedReason();
-    const bool open = m_current.has_value() && m_openRequest == 0;
+    const bool open = m_current.has_value() && !m_opening;
     m_editor->setReadOnly(!open || !blocked.isEmpty());
     m_editor->setToolTip(blocked);
     const bool dirty = isDirty();
@@ -723,34 +703,24 @@ void ConfigPage::updateEditState() {
     }
 }
 
-void ConfigPage::updateLiveBadge() {
-    m_liveBadge->showState(m_api->state(), m_watchLive, m_watchReason);
-}
-
 void ConfigPage::updateSummary() {
     const int items = m_tree->itemCount();
     const int namespaces = static_cast<int>(m_tree->namespaceNames().size());
     if (m_loaded) {
-        m_header->setSubtitle(tr("%n item(s) in ", nullptr, items) +
-                              tr("%n namespace(s)", nullptr, namespaces) +
-                              (m_api->configWatchNamespace().isEmpty()
-                                   ? QString()
-                                   : tr(", %1 watched live").arg(m_api->configWatchNamespace())));
+        m_skeleton->setSubtitle(
+            tr("%n item(s) in ", nullptr, items) + tr("%n namespace(s)", nullptr, namespaces) +
+            (m_watchNamespace.isEmpty() ? QString()
+                                        : tr(", %1 watched live").arg(m_watchNamespace)));
     }
-    QString text;
-    if (m_stage != Stage::Idle && !m_loaded) {
-        text = tr("Loading…");
-    } else if (!m_lastListError.isEmpty()) {
-        text = tr("Could not list the configuration: %1").arg(m_lastListError);
-    } else if (!m_loaded) {
-        text = tr("Not loaded yet");
-    } else {
-        text = tr("%n item(s)", nullptr, items);
-    }
-    if (!m_lastNote.isEmpty()) {
-        text += QStringLiteral("  ·  ") + m_lastNote;
-    }
-    m_footer->setText(text);
+    PageStatus status;
+    status.loading = m_stage != Stage::Idle && !m_loaded;
+    status.failure = m_lastListError.isEmpty()
+                         ? QString()
+                         : tr("Could not list the configuration: %1").arg(m_lastListError);
+    status.loaded = m_loaded;
+    status.summary = tr("%n item(s)", nullptr, items);
+    status.note = m_lastNote;
+    m_skeleton->showStatus(status);
 }
 
 } // namespace aegis::console

@@ -1,8 +1,12 @@
 #pragma once
 
 #include "net/api_types.h"
+#include "net/call_scope.h"
+#include "net/config_api.h"
+#include "net/watch.h"
 
 #include <QHash>
+#include <QSet>
 #include <QWidget>
 
 #include <functional>
@@ -18,7 +22,7 @@ class QTreeView;
 
 namespace aegis::console {
 
-class ApiClient;
+class Session;
 class CodeEditor;
 class ConfigAppliedPanel;
 class ConfigGrayPanel;
@@ -26,8 +30,7 @@ class ConfigHistoryPanel;
 class ConfigPublishDialog;
 class ConfigTreeFilterModel;
 class ConfigTreeModel;
-class LiveBadge;
-class PageHeader;
+class PageSkeleton;
 
 // The configuration center: on the left the namespaces, groups and keys (searchable), on the
 // right the selected item in a code editor (line numbers, highlighting for its format, live
@@ -47,7 +50,7 @@ public:
                                             const QString &text, const QString &acceptLabel)>;
     enum class Tab { Editor, History, Gray, Applied };
 
-    explicit ConfigPage(ApiClient *api, QWidget *parent = nullptr);
+    explicit ConfigPage(Session *session, QWidget *parent = nullptr);
 
     bool hasData() const { return m_loaded; }
     ConfigTreeModel *tree() const { return m_tree; }
@@ -71,7 +74,10 @@ public:
     bool isDirty() const;
     // Why the open item cannot be published from here; empty when it can.
     QString writeBlockedReason() const;
-    const CallerIdentity &identity() const { return m_identity; }
+    // The caller as the session knows it (no role yet: the daemon decides on each call).
+    CallerIdentity identity() const;
+    // Whether the watch of the open namespace is streaming.
+    bool isWatchLive() const;
     // The problem shown under the editor; empty if none.
     QString problemText() const;
     // The note above the editor (a newer version, a proposal); empty if none.
@@ -95,10 +101,12 @@ private:
     QWidget *buildTreePanel();
     QWidget *buildItemPanel();
     void listNext(const QString &pageToken);
-    void onNamespaces(quint64 id, const ConfigNamespaceList &list);
-    void onItemsPage(quint64 id, const ConfigItemPage &page);
-    void onItem(quint64 id, const ConfigItem &item);
-    void onFailed(quint64 id, const CallError &error);
+    void onNamespaces(const ConfigNamespaceList &list);
+    void onItemsPage(const ConfigItemPage &page);
+    void onListFailed(const CallError &error);
+    void onOpened(const CallResult<ConfigItem> &result);
+    void onRefreshed(const QString &path, const CallResult<ConfigItem> &result);
+    void stopWatch();
     void onEvents(const QString &ns, const QList<ConfigChangeEvent> &events, bool snapshot);
     void onTreeSelection();
     // Loads `item` (with content) into the editor, discarding any edit.
@@ -114,17 +122,14 @@ private:
     void showError(const QString &text);
     void updateEditState();
     void updateHeader();
-    void updateLiveBadge();
     void updateSummary();
 
-    ApiClient *m_api; // Not owned.
+    Session *m_session; // Not owned.
+    ConfigApi m_config;
     ConfigTreeModel *m_tree;
     ConfigTreeFilterModel *m_filter;
-    PageHeader *m_header;
-    LiveBadge *m_liveBadge;
+    PageSkeleton *m_skeleton;
     QPushButton *m_refresh;
-    QFrame *m_errorBanner;
-    QLabel *m_errorText;
     QLineEdit *m_search;
     QTreeView *m_treeView;
     QStackedWidget *m_itemStack;
@@ -143,11 +148,11 @@ private:
     ConfigHistoryPanel *m_history;
     ConfigGrayPanel *m_gray;
     ConfigAppliedPanel *m_applied;
-    QLabel *m_footer;
     Confirmation m_confirm;
 
     Stage m_stage = Stage::Idle;
-    quint64 m_pendingRequest = 0;
+    // The listing a reload runs; renewed by each reload so an older one's answers are dropped.
+    CallScope m_listScope;
     QStringList m_namespaceQueue;
     QString m_listingNamespace;
     QHash<QString, QList<ConfigItem>> m_listed;
@@ -155,18 +160,17 @@ private:
     QString m_lastListError;
     QString m_lastNote;
 
-    quint64 m_identityRequest = 0;
-    CallerIdentity m_identity;
-
     std::optional<ConfigItem> m_current;
     std::optional<ConfigItem> m_newer;
-    quint64 m_openRequest = 0;
-    // GetConfigItem calls that refresh what the tree (and the header) shows, by path.
-    QHash<QString, quint64> m_refreshRequests;
+    // The GetConfigItem of the selected item; selecting another drops its answer.
+    CallScope m_openScope;
+    bool m_opening = false;
+    // Paths with a GetConfigItem in flight that refreshes what the tree (and the header) shows.
+    QSet<QString> m_refreshing;
+    WatchPtr m_watch;
+    QString m_watchNamespace;
     ConfigItemRef m_selectedRef;
     bool m_restoringSelection = false;
-    bool m_watchLive = false;
-    QString m_watchReason;
 };
 
 } // namespace aegis::console

@@ -1,7 +1,6 @@
 #include "views/config_publish_dialog.h"
 
 #include "models/display_format.h"
-#include "net/api_client.h"
 #include "views/diff_view.h"
 
 #include <QCoreApplication>
@@ -37,10 +36,10 @@ QString versionOrigin(const ConfigItem &item) {
 
 } // namespace
 
-ConfigPublishDialog::ConfigPublishDialog(ApiClient *api, const ConfigItem &published,
+ConfigPublishDialog::ConfigPublishDialog(Session *session, const ConfigItem &published,
                                          const QString &edited, QWidget *parent)
     : QDialog(parent)
-    , m_api(api)
+    , m_config(session)
     , m_base(published)
     , m_edited(edited)
     , m_heading(new QLabel)
@@ -132,9 +131,6 @@ ConfigPublishDialog::ConfigPublishDialog(ApiClient *api, const ConfigItem &publi
     layout->addWidget(m_buttons);
     resize(980, 640);
 
-    connect(m_api, &ApiClient::configPublished, this, &ConfigPublishDialog::onPublished);
-    connect(m_api, &ApiClient::configItemReceived, this, &ConfigPublishDialog::onItem);
-    connect(m_api, &ApiClient::configCallFailed, this, &ConfigPublishDialog::onFailed);
     setStage(Stage::Reviewing);
     m_comment->setFocus();
 }
@@ -191,16 +187,14 @@ void ConfigPublishDialog::send(qint64 baseVersion) {
         return;
     }
     showMessage({}, false);
-    m_pendingRequest =
-        m_api->publishConfig(m_base.ref, m_base.format, m_edited, baseVersion, comment);
+    m_config.publish(m_base.ref, m_base.format, m_edited, baseVersion, comment, this,
+                     [this](const CallResult<ConfigPublishResult> &result) {
+                         result.ok() ? onPublished(result.value()) : onFailed(result.error());
+                     });
     setStage(Stage::Publishing);
 }
 
-void ConfigPublishDialog::onPublished(quint64 requestId, const ConfigPublishResult &result) {
-    if (requestId != m_pendingRequest) {
-        return;
-    }
-    m_pendingRequest = 0;
+void ConfigPublishDialog::onPublished(const ConfigPublishResult &result) {
     setStage(Stage::Published);
     if (result.proposal) {
         emit proposed(*result.proposal);
@@ -210,11 +204,10 @@ void ConfigPublishDialog::onPublished(quint64 requestId, const ConfigPublishResu
     accept();
 }
 
-void ConfigPublishDialog::onItem(quint64 requestId, const ConfigItem &item) {
-    if (requestId != m_pendingRequest || m_stage != Stage::LoadingTheirs) {
+void ConfigPublishDialog::onItem(const ConfigItem &item) {
+    if (m_stage != Stage::LoadingTheirs) {
         return;
     }
-    m_pendingRequest = 0;
     m_theirs = item;
     m_conflictText->setText(
         tr("<b>Someone else published first.</b> %1 published %2 while you were editing v%3. "
@@ -230,14 +223,12 @@ void ConfigPublishDialog::onItem(quint64 requestId, const ConfigItem &item) {
     setStage(Stage::Conflict);
 }
 
-void ConfigPublishDialog::onFailed(quint64 requestId, const CallError &error) {
-    if (requestId != m_pendingRequest) {
-        return;
-    }
-    m_pendingRequest = 0;
+void ConfigPublishDialog::onFailed(const CallError &error) {
     if (m_stage == Stage::Publishing && error.code == kAborted) {
         // Their version decides what to show next; the message says which one it is.
-        m_pendingRequest = m_api->getConfigItem(m_base.ref);
+        m_config.getItem(m_base.ref, this, [this](const CallResult<ConfigItem> &result) {
+            result.ok() ? onItem(result.value()) : onFailed(result.error());
+        });
         setStage(Stage::LoadingTheirs);
         showMessage({}, false);
         return;

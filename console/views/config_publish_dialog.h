@@ -1,6 +1,8 @@
 #pragma once
 
 #include "net/api_types.h"
+#include "net/call_scope.h"
+#include "net/config_api.h"
 
 #include <QDialog>
 
@@ -12,7 +14,7 @@ class QPushButton;
 
 namespace aegis::console {
 
-class ApiClient;
+class Session;
 class DiffView;
 
 // "Review and publish": the published version beside the edit (a DiffView), a required comment,
@@ -21,15 +23,15 @@ class DiffView;
 // now, says who published which version and why, diffs their version against the edit, and
 // offers "Publish over theirs" (the same edit, now based on their version) or "Discard my edit".
 // Any other refusal (invalid content, a viewer's token) is shown with the daemon's message. All
-// calls go through ApiClient, so the dialog never waits on the network.
+// calls go through ConfigApi, so the dialog never waits on the network.
 class ConfigPublishDialog final : public QDialog {
     Q_OBJECT
 public:
     enum class Stage { Reviewing, Publishing, LoadingTheirs, Conflict, Published };
 
-    // `published` is the item as the edit started from it (its content and version); `api` is
+    // `published` is the item as the edit started from it (its content and version); `session` is
     // not owned and must outlive the dialog.
-    ConfigPublishDialog(ApiClient *api, const ConfigItem &published, const QString &edited,
+    ConfigPublishDialog(Session *session, const ConfigItem &published, const QString &edited,
                         QWidget *parent = nullptr);
 
     Stage stage() const { return m_stage; }
@@ -56,18 +58,17 @@ signals:
 
 private:
     void send(qint64 baseVersion);
-    void onPublished(quint64 requestId, const ConfigPublishResult &result);
-    void onItem(quint64 requestId, const ConfigItem &item);
-    void onFailed(quint64 requestId, const CallError &error);
+    void onPublished(const ConfigPublishResult &result);
+    void onItem(const ConfigItem &item);
+    void onFailed(const CallError &error);
     void setStage(Stage stage);
     void showMessage(const QString &text, bool error);
 
-    ApiClient *m_api; // Not owned.
+    ConfigApi m_config;
     ConfigItem m_base;
     QString m_edited;
     std::optional<ConfigItem> m_theirs;
     Stage m_stage = Stage::Reviewing;
-    quint64 m_pendingRequest = 0;
 
     QLabel *m_heading;
     QLabel *m_origin;

@@ -10,19 +10,19 @@ class QPushButton;
 
 namespace aegis::console {
 
-class ApiClient;
+class Session;
 
 // A banner at the top of a page while the daemon is unreachable: why, since when the data shown
 // is stale, and when the next attempt is due, with a button to retry now. Hidden otherwise.
 class ConnectionBanner final : public QFrame {
     Q_OBJECT
 public:
-    explicit ConnectionBanner(ApiClient *api, QWidget *parent = nullptr);
+    explicit ConnectionBanner(Session *session, QWidget *parent = nullptr);
 
 private:
     void refresh();
 
-    ApiClient *m_api; // Not owned.
+    Session *m_session; // Not owned.
     QLabel *m_text;
     QPushButton *m_retry;
     QTimer m_tick;

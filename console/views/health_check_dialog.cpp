@@ -1,6 +1,6 @@
 #include "views/health_check_dialog.h"
 
-#include "net/api_client.h"
+#include "net/session.h"
 #include "views/view_helpers.h"
 
 #include <QComboBox>
@@ -67,9 +67,10 @@ bool probes(const ExtensionDescription &kind) {
 
 } // namespace
 
-HealthCheckDialog::HealthCheckDialog(ApiClient *api, const QString &service, QWidget *parent)
+HealthCheckDialog::HealthCheckDialog(Session *session, const QString &service, QWidget *parent)
     : QDialog(parent)
-    , m_api(api)
+    , m_session(session)
+    , m_health(session)
     , m_service(service)
     , m_origin(note(QString()))
     , m_kind(new QComboBox)
@@ -120,19 +121,16 @@ HealthCheckDialog::HealthCheckDialog(ApiClient *api, const QString &service, QWi
     setMinimumWidth(560);
     resize(560, sizeHint().height());
 
-    connect(m_api, &ApiClient::healthCheckReceived, this, &HealthCheckDialog::onLoaded);
-    connect(m_api, &ApiClient::healthCheckUpdated, this, &HealthCheckDialog::onSaved);
-    connect(m_api, &ApiClient::healthCallFailed, this, &HealthCheckDialog::onFailed);
     m_loaded = HealthCheckSpec{};
     setStage(Stage::Loading);
 
     // The kinds: known for this connection already, or asked for once.
-    if (const auto &known = m_api->extensions()) {
+    if (const auto &known = m_session->extensions()) {
         setExtensions(*known);
     } else {
-        connect(m_api, &ApiClient::extensionsReceived, this,
-                [this](quint64, const ExtensionCatalog &catalog) { setExtensions(catalog); });
-        connect(m_api, &ApiClient::extensionsFailed, this, [this](quint64, const CallError &error) {
+        connect(m_session, &Session::extensionsChanged, this,
+                [this](const ExtensionCatalog &catalog) { setExtensions(catalog); });
+        connect(m_session, &Session::extensionsFailed, this, [this](const CallError &error) {
             if (m_probers.isEmpty()) {
                 showMessage(tr("Could not load the kinds of health check this daemon "
                                "offers: %1 (%2).")
@@ -140,7 +138,7 @@ HealthCheckDialog::HealthCheckDialog(ApiClient *api, const QString &service, QWi
                             false);
             }
         });
-        m_api->listExtensions();
+        m_session->fetchExtensions();
     }
 }
 
@@ -431,7 +429,10 @@ bool HealthCheckDialog::save() {
         return false;
     }
     showProblems({});
-    m_pendingRequest = m_api->updateHealthCheck(m_service, *spec, m_baseRevision);
+    m_health.updateHealthCheck(m_service, *spec, m_baseRevision, m_call.renew(),
+                               [this](const CallResult<HealthCheckRevision> &result) {
+                                   result.ok() ? onSaved(result.value()) : onFailed(result.error());
+                               });
     setStage(Stage::Saving);
     return true;
 }
@@ -439,33 +440,24 @@ bool HealthCheckDialog::save() {
 void HealthCheckDialog::reload() {
     m_checkLoaded = false;
     showMessage({}, false);
-    m_pendingRequest = m_api->getHealthCheck(m_service);
+    m_health.getHealthCheck(m_service, m_call.renew(),
+                            [this](const CallResult<HealthCheckRevision> &result) {
+                                result.ok() ? onLoaded(result.value()) : onFailed(result.error());
+                            });
     setStage(Stage::Loading);
 }
 
-void HealthCheckDialog::onLoaded(quint64 requestId, const HealthCheckRevision &check) {
-    if (requestId != m_pendingRequest) {
-        return;
-    }
-    m_pendingRequest = 0;
+void HealthCheckDialog::onLoaded(const HealthCheckRevision &check) {
     setCheck(check, true);
 }
 
-void HealthCheckDialog::onSaved(quint64 requestId, const HealthCheckRevision &check) {
-    if (requestId != m_pendingRequest) {
-        return;
-    }
-    m_pendingRequest = 0;
+void HealthCheckDialog::onSaved(const HealthCheckRevision &check) {
     setStage(Stage::Saved);
     emit saved(check);
     accept();
 }
 
-void HealthCheckDialog::onFailed(quint64 requestId, const CallError &error) {
-    if (requestId != m_pendingRequest) {
-        return;
-    }
-    m_pendingRequest = 0;
+void HealthCheckDialog::onFailed(const CallError &error) {
     if (m_stage == Stage::Loading) {
         if (error.code == kNotFound) {
             setCheck({m_service, HealthCheckSpec{}, 0}, false);
@@ -500,11 +492,17 @@ void HealthCheckDialog::onFailed(quint64 requestId, const CallError &error) {
         false);
 }
 
+void HealthCheckDialog::setWriteBlocked(const QString &reason) {
+    m_writeBlocked = reason;
+    m_save->setToolTip(reason);
+    setStage(m_stage);
+}
+
 void HealthCheckDialog::setStage(Stage stage) {
     m_stage = stage;
     m_form->setEnabled(stage == Stage::Editing);
     m_kind->setEnabled(!m_probers.isEmpty());
-    m_save->setEnabled(stage == Stage::Editing && !m_conflict);
+    m_save->setEnabled(stage == Stage::Editing && !m_conflict && m_writeBlocked.isEmpty());
     m_save->setText(stage == Stage::Saving ? tr("Saving…") : tr("Save"));
     if (stage == Stage::Loading) {
         m_origin->setText(tr("Loading the current check…"));
@@ -536,7 +534,7 @@ void HealthCheckDialog::showMessage(const QString &text, bool conflict) {
     m_messageFrame->setVisible(!text.isEmpty());
     m_reload->setText(tr("Reload"));
     m_reload->setVisible(conflict);
-    m_save->setEnabled(m_stage == Stage::Editing && !conflict);
+    m_save->setEnabled(m_stage == Stage::Editing && !conflict && m_writeBlocked.isEmpty());
     fitToContents();
 }
 

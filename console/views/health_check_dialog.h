@@ -2,6 +2,8 @@
 
 #include "models/health_check_validation.h"
 #include "net/api_types.h"
+#include "net/call_scope.h"
+#include "net/health_api.h"
 
 #include <QDialog>
 #include <QHash>
@@ -18,7 +20,7 @@ class QSpinBox;
 
 namespace aegis::console {
 
-class ApiClient;
+class Session;
 
 // Edits one service's health check: kind, port and the kind's options, timing (interval,
 // timeout, rise, fall) and failover (deregister after, panic threshold). Opens by loading the
@@ -30,16 +32,16 @@ class ApiClient;
 // with the daemon's own message. The kinds and each kind's option fields are built from what the
 // daemon's probers describe (ListExtensions, fetched once per connection); until that list is
 // there the form shows that it is loading. Fields the form does not show (jitter, flap damping,
-// initial status, HTTP headers) are kept as loaded. All calls go through ApiClient, so the dialog
-// never waits on the network.
+// initial status, HTTP headers) are kept as loaded. All calls go through HealthApi and the Session,
+// so the dialog never waits on the network.
 class HealthCheckDialog final : public QDialog {
     Q_OBJECT
 public:
     enum class Stage { Loading, LoadFailed, Editing, Saving, Saved };
 
-    // `api` is not owned and must outlive the dialog. The form stays disabled until reload()
+    // `session` is not owned and must outlive the dialog. The form stays disabled until reload()
     // (or setCheck) fills it.
-    HealthCheckDialog(ApiClient *api, const QString &service, QWidget *parent = nullptr);
+    HealthCheckDialog(Session *session, const QString &service, QWidget *parent = nullptr);
 
     const QString &service() const { return m_service; }
     Stage stage() const { return m_stage; }
@@ -57,6 +59,9 @@ public:
     bool save();
     // Loads the current check (again), discarding edits.
     void reload();
+    // Why the caller may not save (a viewer): the Save button is disabled with `reason` as its
+    // tooltip. save() still sends, and the daemon decides.
+    void setWriteBlocked(const QString &reason);
 
     // The message shown above the buttons: problems, a refusal or a conflict; empty if none.
     QString messageText() const;
@@ -70,9 +75,9 @@ signals:
 
 private:
     QWidget *buildForm();
-    void onLoaded(quint64 requestId, const HealthCheckRevision &check);
-    void onSaved(quint64 requestId, const HealthCheckRevision &check);
-    void onFailed(quint64 requestId, const CallError &error);
+    void onLoaded(const HealthCheckRevision &check);
+    void onSaved(const HealthCheckRevision &check);
+    void onFailed(const CallError &error);
     void setStage(Stage stage);
     void showKindOptions();
     // Fills the form from what was loaded; needs the kinds.
@@ -85,14 +90,17 @@ private:
     // Grows the dialog to what its contents need now (a message, another kind's options).
     void fitToContents();
 
-    ApiClient *m_api; // Not owned.
+    Session *m_session; // Not owned.
+    HealthApi m_health;
     QString m_service;
     Stage m_stage = Stage::Loading;
-    quint64 m_pendingRequest = 0;
+    // The load or save in flight; only the latest one is answered.
+    CallScope m_call;
     // What was loaded; the fields the form does not edit come from here.
     HealthCheckSpec m_loaded;
     qint64 m_baseRevision = -1;
     bool m_conflict = false;
+    QString m_writeBlocked;
 
     QLabel *m_origin;
     QComboBox *m_kind;

@@ -1,5 +1,6 @@
 #include "views/health_timeline_view.h"
 
+#include "models/display_names.h"
 #include "models/health_timeline_model.h"
 #include "views/instance_delegate.h"
 #include "views/theme.h"

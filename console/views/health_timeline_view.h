@@ -1,11 +1,11 @@
 #pragma once
 
+#include "models/health_timeline_model.h"
+
 #include <QPointer>
 #include <QWidget>
 
 namespace aegis::console {
-
-class HealthTimelineModel;
 
 // Paints a HealthTimelineModel as a horizontal strip coloured by health badge over its window,
 // with a time axis below (a tick every 10 minutes for the default hour, "now" at the right end)

@@ -1,6 +1,7 @@
 #include "views/instance_detail_pane.h"
 
 #include "models/display_format.h"
+#include "models/display_names.h"
 #include "models/health_timeline_model.h"
 #include "models/instance_model.h"
 #include "views/health_timeline_view.h"

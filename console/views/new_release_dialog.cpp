@@ -2,7 +2,7 @@
 
 #include "models/health_check_validation.h"
 #include "models/rollout_format.h"
-#include "net/api_client.h"
+#include "net/session.h"
 #include "views/canary_steps_editor.h"
 #include "views/view_helpers.h"
 
@@ -110,10 +110,12 @@ void fillPicker(QComboBox *picker, const QList<ExtensionDescription> &extensions
 
 } // namespace
 
-NewReleaseDialog::NewReleaseDialog(ApiClient *api, const QList<Release> &releases,
+NewReleaseDialog::NewReleaseDialog(Session *session, const QList<Release> &releases,
                                    const QString &service, QWidget *parent)
     : QDialog(parent)
-    , m_api(api)
+    , m_session(session)
+    , m_rollouts(session)
+    , m_registry(session)
     , m_releases(releases)
     , m_service(new QComboBox)
     , m_serviceNote(note())
@@ -187,26 +189,6 @@ NewReleaseDialog::NewReleaseDialog(ApiClient *api, const QList<Release> &release
     layout->addWidget(m_buttons);
     setMinimumWidth(980);
 
-    connect(m_api, &ApiClient::rolloutStarted, this, &NewReleaseDialog::onStarted);
-    connect(m_api, &ApiClient::rolloutCallFailed, this, &NewReleaseDialog::onFailed);
-    connect(m_api, &ApiClient::servicesPageReceived, this,
-            [this](quint64 id, const ServicePage &page) {
-                if (id != m_servicesRequest) {
-                    return;
-                }
-                m_servicesRequest = 0;
-                QStringList names;
-                for (const ServiceInfo &info : page.services) {
-                    names.append(info.name);
-                }
-                addServices(names);
-            });
-    connect(m_api, &ApiClient::registryCallFailed, this, [this](quint64 id) {
-        if (id == m_servicesRequest) {
-            m_servicesRequest = 0; // The released services are enough to pick from.
-        }
-    });
-
     QStringList released;
     for (const Release &release : m_releases) {
         released.append(release.service);
@@ -215,22 +197,31 @@ NewReleaseDialog::NewReleaseDialog(ApiClient *api, const QList<Release> &release
     setService(service);
     onServiceChanged();
     onStrategyChanged();
-    m_servicesRequest = m_api->listServices({}, 500);
+    m_registry.listServices({}, 500, this, [this](const CallResult<ServicePage> &result) {
+        if (!result.ok()) {
+            return; // The released services are enough to pick from.
+        }
+        QStringList names;
+        for (const ServiceInfo &info : result.value().services) {
+            names.append(info.name);
+        }
+        addServices(names);
+    });
 
     // The drivers and routers: known for this connection already, or asked for once.
-    if (const auto &known = m_api->extensions()) {
+    if (const auto &known = m_session->extensions()) {
         setExtensions(*known);
     } else {
-        connect(m_api, &ApiClient::extensionsReceived, this,
-                [this](quint64, const ExtensionCatalog &catalog) { setExtensions(catalog); });
-        connect(m_api, &ApiClient::extensionsFailed, this, [this](quint64, const CallError &error) {
+        connect(m_session, &Session::extensionsChanged, this,
+                [this](const ExtensionCatalog &catalog) { setExtensions(catalog); });
+        connect(m_session, &Session::extensionsFailed, this, [this](const CallError &error) {
             if (!m_extensions) {
                 showMessage(tr("Could not load the drivers and routers this daemon "
                                "offers: %1 (%2).")
                                 .arg(error.describe(), error.codeName()));
             }
         });
-        m_api->listExtensions();
+        m_session->fetchExtensions();
     }
     setStage(m_stage);
 }
@@ -557,26 +548,20 @@ bool NewReleaseDialog::start() {
         return false;
     }
     showMessage({});
-    m_startRequest = m_api->startRollout(*spec);
+    m_rollouts.startRollout(*spec, this, [this](const CallResult<Rollout> &result) {
+        result.ok() ? onStarted(result.value()) : onFailed(result.error());
+    });
     setStage(Stage::Starting);
     return true;
 }
 
-void NewReleaseDialog::onStarted(quint64 requestId, const Rollout &rollout) {
-    if (requestId == 0 || requestId != m_startRequest) {
-        return;
-    }
-    m_startRequest = 0;
+void NewReleaseDialog::onStarted(const Rollout &rollout) {
     setStage(Stage::Started);
     emit started(rollout);
     accept();
 }
 
-void NewReleaseDialog::onFailed(quint64 requestId, const CallError &error) {
-    if (requestId == 0 || requestId != m_startRequest) {
-        return;
-    }
-    m_startRequest = 0;
+void NewReleaseDialog::onFailed(const CallError &error) {
     setStage(Stage::Editing);
     const QString service = m_service->currentText().trimmed();
     QString text;

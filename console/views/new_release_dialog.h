@@ -2,6 +2,8 @@
 
 #include "models/rollout_spec_validation.h"
 #include "net/api_types.h"
+#include "net/registry_api.h"
+#include "net/rollout_api.h"
 
 #include <QDialog>
 #include <QHash>
@@ -21,8 +23,8 @@ class QSpinBox;
 
 namespace aegis::console {
 
-class ApiClient;
 class CanaryStepsEditor;
+class Session;
 
 // "New release…": starts a rollout. The service is picked from the released ones and the
 // registry's (or typed: a first rollout deploys a new service), then the version, replicas and
@@ -34,15 +36,16 @@ class CanaryStepsEditor;
 // the pickers show that they are loading and nothing can be started. The
 // form is checked against the contract's limits before anything is sent, each problem named
 // under its field; what the daemon refuses is shown above the buttons with its own message, and
-// an INVALID_ARGUMENT also under the field it names. All calls go through ApiClient.
+// an INVALID_ARGUMENT also under the field it names. All calls go through RolloutApi,
+// RegistryApi and the Session.
 class NewReleaseDialog final : public QDialog {
     Q_OBJECT
 public:
     enum class Stage { Editing, Starting, Started };
 
-    // `api` is not owned and must outlive the dialog. `releases` prefill the driver and router;
+    // `session` is not owned and must outlive the dialog. `releases` prefill the driver and router;
     // `service` is selected first (may be empty).
-    NewReleaseDialog(ApiClient *api, const QList<Release> &releases, const QString &service,
+    NewReleaseDialog(Session *session, const QList<Release> &releases, const QString &service,
                      QWidget *parent = nullptr);
 
     Stage stage() const { return m_stage; }
@@ -82,8 +85,8 @@ private:
     void onDriverChanged();
     void onRouterChanged();
     void onStrategyChanged();
-    void onStarted(quint64 requestId, const Rollout &rollout);
-    void onFailed(quint64 requestId, const CallError &error);
+    void onStarted(const Rollout &rollout);
+    void onFailed(const CallError &error);
     // `field`'s editor changed: once a start was tried, the problems are checked again.
     void onEdited(const QString &field);
     void showProblems(const QList<RolloutSpecProblem> &problems, bool focus);
@@ -93,13 +96,13 @@ private:
     void setStage(Stage stage);
     std::optional<Release> releaseOf(const QString &service) const;
 
-    ApiClient *m_api; // Not owned.
+    Session *m_session; // Not owned.
+    RolloutApi m_rollouts;
+    RegistryApi m_registry;
     QList<Release> m_releases;
     // The daemon's drivers and routers; unset until they arrived.
     std::optional<ExtensionCatalog> m_extensions;
     Stage m_stage = Stage::Editing;
-    quint64 m_startRequest = 0;
-    quint64 m_servicesRequest = 0;
     // A start was tried: problems follow the edits from now on.
     bool m_checked = false;
     // The message above the buttons summarises the form's problems (not the daemon's answer).

@@ -1,11 +1,11 @@
 #include "views/overview_page.h"
 
 #include "models/display_format.h"
+#include "models/display_names.h"
 #include "models/resource_count_model.h"
 #include "models/service_summary_model.h"
-#include "net/api_client.h"
-#include "views/connection_banner.h"
-#include "views/page_header.h"
+#include "net/session.h"
+#include "views/page_skeleton.h"
 #include "views/stat_card.h"
 #include "views/theme.h"
 #include "views/view_helpers.h"
@@ -34,10 +34,11 @@ QLabel *factLabel() {
 
 } // namespace
 
-OverviewPage::OverviewPage(ApiClient *api, QWidget *parent)
+OverviewPage::OverviewPage(Session *session, QWidget *parent)
     : QWidget(parent)
-    , m_api(api)
-    , m_header(new PageHeader(tr("Overview"), tr("The daemon's status and this connection")))
+    , m_session(session)
+    , m_skeleton(
+          new PageSkeleton(session, tr("Overview"), tr("The daemon's status and this connection")))
     , m_version(new StatCard(tr("Version")))
     , m_uptime(new StatCard(tr("Uptime")))
     , m_revision(new StatCard(tr("Revision")))
@@ -122,10 +123,8 @@ OverviewPage::OverviewPage(ApiClient *api, QWidget *parent)
 
     auto *content = new QWidget;
     auto *layout = new QVBoxLayout(content);
-    layout->setContentsMargins(28, 24, 28, 24);
+    layout->setContentsMargins(0, 0, 0, 4);
     layout->setSpacing(16);
-    layout->addWidget(m_header);
-    layout->addWidget(new ConnectionBanner(m_api));
     layout->addLayout(cards);
     layout->addLayout(lower);
     layout->addStretch(1);
@@ -134,16 +133,17 @@ OverviewPage::OverviewPage(ApiClient *api, QWidget *parent)
     scroll->setWidget(content);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    m_skeleton->setBody(scroll);
     auto *outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
-    outer->addWidget(scroll);
+    outer->addWidget(m_skeleton);
 
-    connect(m_api, &ApiClient::statusReceived, this, &OverviewPage::showStatus);
-    connect(m_api, &ApiClient::stateChanged, this, [this](ConnectionState state) {
+    connect(m_session, &Session::statusReceived, this, &OverviewPage::showStatus);
+    connect(m_session, &Session::stateChanged, this, [this](ConnectionState state) {
         setStale(state != ConnectionState::Connected && m_hasData);
         updateConnectionFacts();
     });
-    connect(m_api, &ApiClient::connectionChanged, this, [this] {
+    connect(m_session, &Session::connectionChanged, this, [this] {
         m_hasData = false;
         updateConnectionFacts();
     });
@@ -297,7 +297,7 @@ void OverviewPage::setStale(bool stale) {
 }
 
 void OverviewPage::updateConnectionFacts() {
-    const ConnectionSettings &settings = m_api->settings();
+    const ConnectionSettings &settings = m_session->settings();
     const ThemeColors colors = themeColors(palette());
     m_profile->setText(m_profileName.isEmpty() ? QStringLiteral("—") : m_profileName);
     m_address->setText(settings.address.isEmpty() ? QStringLiteral("—") : settings.address);
@@ -308,14 +308,14 @@ void OverviewPage::updateConnectionFacts() {
                      : !settings.tokenFile.isEmpty() ? tr("File %1").arg(settings.tokenFile)
                                                      : tr("None"));
     QColor tone = colors.muted;
-    QString state = connectionStateName(m_api->state());
-    switch (m_api->state()) {
+    QString state = connectionStateName(m_session->state());
+    switch (m_session->state()) {
     case ConnectionState::Connected:
         tone = colors.success;
         break;
     case ConnectionState::Unreachable:
         tone = colors.danger;
-        state += QStringLiteral(" — ") + m_api->stateReason();
+        state += QStringLiteral(" — ") + m_session->stateReason();
         break;
     case ConnectionState::Connecting:
         tone = colors.warning;
@@ -325,18 +325,18 @@ void OverviewPage::updateConnectionFacts() {
     }
     m_state->setText(QStringLiteral("<span style=\"color:%1\">●</span> %2")
                          .arg(tone.name(), state.toHtmlEscaped()));
-    const auto &status = m_api->lastStatus();
+    const auto &status = m_session->lastStatus();
     m_roundTrip->setText(status ? tr("%1 ms").arg(status->roundTripMs) : QStringLiteral("—"));
     if (status) {
-        const bool stale = m_api->state() != ConnectionState::Connected;
+        const bool stale = m_session->state() != ConnectionState::Connected;
         const QString when = relativeTime(status->receivedAt, QDateTime::currentDateTimeUtc());
         m_updated->setText(stale ? tr("%1 (stale)").arg(when) : when);
     } else {
         m_updated->setText(QStringLiteral("—"));
     }
-    m_header->setSubtitle(settings.address.isEmpty()
-                              ? tr("Not connected")
-                              : tr("The daemon at %1 and this connection").arg(settings.address));
+    m_skeleton->setSubtitle(settings.address.isEmpty()
+                                ? tr("Not connected")
+                                : tr("The daemon at %1 and this connection").arg(settings.address));
 }
 
 } // namespace aegis::console

@@ -10,20 +10,20 @@ class QTableView;
 
 namespace aegis::console {
 
-class ApiClient;
-class PageHeader;
+class Session;
+class PageSkeleton;
 class ResourceCountModel;
 class ServiceSummaryModel;
 class StatCard;
 
 // The daemon at a glance: version, uptime, revisions, store, log level, resource counts, and
-// the facts of the connection, fed by ApiClient's periodic GetStatus; and the fleet's healthy and
+// the facts of the connection, fed by Session's periodic GetStatus; and the fleet's healthy and
 // unhealthy instance counts, fed by the Services page's live summary. Keeps the last values
 // (dimmed) while the daemon is unreachable.
 class OverviewPage final : public QWidget {
     Q_OBJECT
 public:
-    explicit OverviewPage(ApiClient *api, QWidget *parent = nullptr);
+    explicit OverviewPage(Session *session, QWidget *parent = nullptr);
 
     bool hasData() const { return m_hasData; }
     // For tests and screenshots: the value shown on a card ("version", "uptime", "revision",
@@ -48,8 +48,8 @@ private:
     void updateConnectionFacts();
     void setStale(bool stale);
 
-    ApiClient *m_api; // Not owned.
-    PageHeader *m_header;
+    Session *m_session; // Not owned.
+    PageSkeleton *m_skeleton;
     StatCard *m_version;
     StatCard *m_uptime;
     StatCard *m_revision;

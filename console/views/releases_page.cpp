@@ -1,16 +1,15 @@
 #include "views/releases_page.h"
 
 #include "models/display_format.h"
+#include "models/display_names.h"
 #include "models/release_model.h"
 #include "models/rollout_actions.h"
 #include "models/rollout_format.h"
 #include "models/rollout_history_model.h"
 #include "models/rollout_pipeline.h"
-#include "net/api_client.h"
-#include "views/connection_banner.h"
-#include "views/live_badge.h"
+#include "net/session.h"
 #include "views/new_release_dialog.h"
-#include "views/page_header.h"
+#include "views/page_skeleton.h"
 #include "views/rollout_delegate.h"
 #include "views/rollout_pipeline_view.h"
 #include "views/stat_card.h"
@@ -37,6 +36,8 @@ namespace {
 
 constexpr int kRecentRollouts = 100;
 constexpr int kLogPage = 500;
+// The selected service's history.
+constexpr int kHistoryPageSize = 50;
 constexpr int kLogLinesKept = 5000;
 constexpr int kUnimplemented = 12;
 
@@ -60,18 +61,15 @@ QString actionDone(RolloutAction action, const QString &id) {
 
 } // namespace
 
-ReleasesPage::ReleasesPage(ApiClient *api, QWidget *parent)
+ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
     : QWidget(parent)
-    , m_api(api)
+    , m_session(session)
+    , m_rollouts(session)
     , m_releases(new ReleaseModel(this))
     , m_history(new RolloutHistoryModel(this))
-    , m_header(new PageHeader(tr("Releases"), tr("Blue-green and canary rollouts")))
-    , m_liveBadge(new LiveBadge(tr("Rollouts, traffic and logs change here as they happen"),
-                                tr("Showing the rollouts loaded before the daemon became "
-                                   "unreachable")))
+    , m_skeleton(new PageSkeleton(session, tr("Releases"), tr("Blue-green and canary rollouts")))
     , m_newRelease(new QPushButton(tr("New release…")))
     , m_refresh(new QPushButton(tr("Refresh")))
-    , m_errorText(new QLabel)
     , m_releaseTable(new QTableView)
     , m_detailStack(new QStackedWidget)
     , m_placeholder(new QLabel)
@@ -86,19 +84,16 @@ ReleasesPage::ReleasesPage(ApiClient *api, QWidget *parent)
     , m_elapsedCard(new StatCard(tr("Elapsed")))
     , m_log(new QPlainTextEdit)
     , m_historyTable(new QTableView)
-    , m_footer(new QLabel)
     , m_confirm([](QWidget *parent, const QString &title, const QString &text,
                    const QString &acceptLabel) {
         return confirmAction(parent, QMessageBox::Warning, title, text, acceptLabel, Qt::RichText);
     }) {
     m_newRelease->setObjectName(QStringLiteral("newRelease"));
-    m_header->addTrailingWidget(m_liveBadge);
-    m_header->addTrailingWidget(m_newRelease);
-    m_header->addTrailingWidget(m_refresh);
-
-    auto *dismiss = new QPushButton(tr("Dismiss"));
-    m_errorBanner = banner(QStringLiteral("ErrorBanner"), m_errorText, dismiss);
-    connect(dismiss, &QPushButton::clicked, this, [this] { showActionError({}); });
+    m_skeleton->addLiveBadge(
+        tr("Rollouts, traffic and logs change here as they happen"),
+        tr("Showing the rollouts loaded before the daemon became unreachable"));
+    m_skeleton->addHeaderWidget(m_newRelease);
+    m_skeleton->addHeaderWidget(m_refresh);
 
     auto *splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(buildServiceList());
@@ -108,69 +103,30 @@ ReleasesPage::ReleasesPage(ApiClient *api, QWidget *parent)
     splitter->setChildrenCollapsible(false);
     splitter->setSizes({400, 960});
 
-    m_footer->setObjectName(QStringLiteral("PageSubtitle"));
+    m_skeleton->setBody(splitter);
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(28, 24, 28, 20);
-    layout->setSpacing(14);
-    layout->addWidget(m_header);
-    layout->addWidget(new ConnectionBanner(m_api));
-    layout->addWidget(m_errorBanner);
-    layout->addWidget(splitter, 1);
-    layout->addWidget(m_footer);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_skeleton);
 
     connect(m_refresh, &QPushButton::clicked, this, &ReleasesPage::reload);
     connect(m_newRelease, &QPushButton::clicked, this, &ReleasesPage::openNewRelease);
-    connect(m_api, &ApiClient::releasesReceived, this, &ReleasesPage::onReleases);
-    connect(m_api, &ApiClient::rolloutsPageReceived, this, &ReleasesPage::onRolloutsPage);
-    connect(m_api, &ApiClient::rolloutLogReceived, this, &ReleasesPage::onLogPage);
-    connect(m_api, &ApiClient::rolloutActionSucceeded, this, &ReleasesPage::onActionDone);
-    connect(m_api, &ApiClient::rolloutCallFailed, this, &ReleasesPage::onFailed);
-    connect(m_api, &ApiClient::rolloutEventsArrived, this,
-            [this](const QList<RolloutEvent> &events) { onEvents(events); });
-    connect(m_api, &ApiClient::rolloutWatchLiveChanged, this,
-            [this](bool live, const QString &reason) {
-                m_watchLive = live;
-                m_watchReason = reason;
-                updateLiveBadge();
-                updateSummary();
-            });
-    connect(m_api, &ApiClient::rolloutWatchResyncNeeded, this, &ReleasesPage::reload);
-    connect(m_api, &ApiClient::identityReceived, this,
-            [this](quint64 id, const CallerIdentity &identity) {
-                if (id != m_identityRequest) {
-                    return;
-                }
-                m_identityRequest = 0;
-                m_identity = identity;
-                refreshActions();
-            });
-    connect(m_api, &ApiClient::identityFailed, this, [this](quint64 id) {
-        if (id == m_identityRequest) {
-            m_identityRequest = 0; // The daemon decides on each call.
-        }
-    });
-    connect(m_api, &ApiClient::connectionChanged, this, [this] {
-        m_api->stopRolloutWatch();
+    connect(m_session, &Session::identityChanged, this, &ReleasesPage::refreshActions);
+    connect(m_session, &Session::connectionChanged, this, [this] {
+        stopWatch();
         m_releases->clear();
         m_history->clear();
-        m_pendingActions.clear();
-        m_identity = {};
+        m_actingOn.clear();
         m_loaded = false;
         display(std::nullopt);
         showActionError({});
-        m_identityRequest = m_api->whoAmI();
         reload();
     });
-    connect(m_api, &ApiClient::stateChanged, this, [this](ConnectionState state) {
+    connect(m_session, &Session::stateChanged, this, [this](ConnectionState state) {
         // A first list that failed while the daemon was down is retried once it is back; after
         // that the watch resumes on its own.
         if (state == ConnectionState::Connected && !m_loaded && m_stage == Stage::Idle) {
-            if (m_identityRequest == 0 && m_identity.role == 0) {
-                m_identityRequest = m_api->whoAmI();
-            }
             reload();
         }
-        updateLiveBadge();
         refreshActions();
     });
 
@@ -179,7 +135,6 @@ ReleasesPage::ReleasesPage(ApiClient *api, QWidget *parent)
     connect(&m_clock, &QTimer::timeout, this, &ReleasesPage::tick);
     m_clock.start();
 
-    updateLiveBadge();
     updateSummary();
     display(std::nullopt);
 }
@@ -387,56 +342,96 @@ void ReleasesPage::tick() {
     }
 }
 
+void ReleasesPage::stopWatch() {
+    m_watch.reset();
+    if (m_skeleton->isWatchLive()) {
+        m_skeleton->setWatchState(false, {});
+        updateSummary();
+    }
+}
+
+bool ReleasesPage::isWatchLive() const {
+    return m_skeleton->isWatchLive();
+}
+
+QString ReleasesPage::actionError() const {
+    return m_skeleton->errorText();
+}
+
 void ReleasesPage::reload() {
-    m_api->stopRolloutWatch();
+    stopWatch();
     m_lastListError.clear();
     m_stage = Stage::Releases;
-    m_pendingRequest = m_api->listReleases();
+    m_rollouts.listReleases(m_listScope.renew(), [this](const CallResult<ReleaseList> &result) {
+        result.ok() ? onReleases(result.value()) : onListFailed(result.error());
+    });
     updateSummary();
 }
 
-void ReleasesPage::onReleases(quint64 id, const ReleaseList &list) {
-    if (id != m_pendingRequest || m_stage != Stage::Releases) {
-        return;
-    }
+void ReleasesPage::onReleases(const ReleaseList &list) {
     m_releases->setReleases(list.releases);
     m_listRevision = list.revision;
     m_stage = Stage::Rollouts;
-    m_pendingRequest = m_api->listRollouts({}, false, {}, kRecentRollouts);
+    m_rollouts.listRollouts({}, false, {}, kRecentRollouts, m_listScope.current(),
+                            [this](const CallResult<RolloutPage> &result) {
+                                result.ok() ? onRolloutsPage(result.value())
+                                            : onListFailed(result.error());
+                            });
     updateSummary();
 }
 
-void ReleasesPage::onRolloutsPage(quint64 id, const RolloutPage &page) {
-    if (id != 0 && id == m_historyRequest) {
-        m_historyRequest = 0;
-        m_history->setRollouts(page.service, page.rollouts);
-        for (const Rollout &rollout : page.rollouts) {
-            m_releases->applyRollout(rollout);
-        }
-        if (m_shown && m_history->rowOf(m_shown->id) >= 0) {
-            const QModelIndex row = m_history->index(m_history->rowOf(m_shown->id), 0);
-            const QSignalBlocker blocker(m_historyTable->selectionModel());
-            m_historyTable->selectionModel()->setCurrentIndex(
-                row, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-        } else if (!m_shown && !page.rollouts.isEmpty()) {
-            display(page.rollouts.first());
-        }
+void ReleasesPage::listHistory(const QString &service) {
+    m_rollouts.listRollouts(service, false, {}, kHistoryPageSize, m_historyScope.renew(),
+                            [this](const CallResult<RolloutPage> &result) { onHistory(result); });
+}
+
+void ReleasesPage::onHistory(const CallResult<RolloutPage> &result) {
+    if (!result.ok()) {
+        m_lastNote = tr("Could not list the rollouts of %1: %2")
+                         .arg(selectedService(), result.error().describe());
+        updateSummary();
         if (m_announcePending) {
             m_announcePending = false;
             emit dataLoaded();
         }
         return;
     }
-    if (id != m_pendingRequest || m_stage != Stage::Rollouts) {
-        return;
+    const RolloutPage &page = result.value();
+    m_history->setRollouts(page.service, page.rollouts);
+    for (const Rollout &rollout : page.rollouts) {
+        m_releases->applyRollout(rollout);
     }
+    if (m_shown && m_history->rowOf(m_shown->id) >= 0) {
+        const QModelIndex row = m_history->index(m_history->rowOf(m_shown->id), 0);
+        const QSignalBlocker blocker(m_historyTable->selectionModel());
+        m_historyTable->selectionModel()->setCurrentIndex(row, QItemSelectionModel::ClearAndSelect |
+                                                                   QItemSelectionModel::Rows);
+    } else if (!m_shown && !page.rollouts.isEmpty()) {
+        display(page.rollouts.first());
+    }
+    if (m_announcePending) {
+        m_announcePending = false;
+        emit dataLoaded();
+    }
+}
+
+void ReleasesPage::onRolloutsPage(const RolloutPage &page) {
     m_stage = Stage::Idle;
-    m_pendingRequest = 0;
+    m_listScope.drop();
     // Oldest first, so each service ends with its latest.
     for (auto it = page.rollouts.crbegin(); it != page.rollouts.crend(); ++it) {
         m_releases->applyRollout(*it);
     }
-    m_api->watchRollouts({}, m_listRevision + 1);
+    RolloutWatchCallbacks callbacks;
+    callbacks.onEvents = [this](const QList<RolloutEvent> &events, qint64) { onEvents(events); };
+    callbacks.onLive = [this](bool live, const QString &reason) {
+        m_skeleton->setWatchState(live, reason);
+        updateSummary();
+    };
+    callbacks.onResync = [this](qint64) {
+        QMetaObject::invokeMethod(this, &ReleasesPage::reload, Qt::QueuedConnection);
+    };
+    m_watch = m_rollouts.watchRollouts({}, m_listRevision + 1, this, std::move(callbacks));
     const bool first = !m_loaded;
     m_loaded = true;
     updateSummary();
@@ -452,59 +447,33 @@ void ReleasesPage::onRolloutsPage(quint64 id, const RolloutPage &page) {
     }
 }
 
-void ReleasesPage::onFailed(quint64 id, const CallError &error) {
-    if (id == 0) {
-        return;
-    }
-    if (id == m_pendingRequest && m_stage != Stage::Idle) {
-        m_stage = Stage::Idle;
-        m_pendingRequest = 0;
-        m_lastListError = error.code == kUnimplemented
-                              ? tr("this daemon has no RolloutService (%1)").arg(error.describe())
-                              : error.describe();
-        updateSummary();
-        return;
-    }
-    if (id == m_historyRequest) {
-        m_historyRequest = 0;
-        m_lastNote =
-            tr("Could not list the rollouts of %1: %2").arg(selectedService(), error.describe());
-        updateSummary();
-        if (m_announcePending) {
-            m_announcePending = false;
-            emit dataLoaded();
-        }
-        return;
-    }
-    if (id == m_logRequest) {
-        m_logRequest = 0;
-        m_log->appendPlainText(tr("— could not load the log: %1 —").arg(error.describe()));
-        appendLog(m_heldLogLines);
-        m_heldLogLines.clear();
-        return;
-    }
-    const auto pending = m_pendingActions.take(id);
-    if (pending.rolloutId.isEmpty()) {
-        return;
-    }
-    const QString text = tr("Could not %1 %2: %3 (%4)")
-                             .arg(rolloutActionName(pending.action).toLower(), pending.rolloutId,
-                                  error.describe(), error.codeName());
-    showActionError(text);
-    refreshActions();
-    emit actionFinished(pending.action, pending.rolloutId, text);
+void ReleasesPage::onListFailed(const CallError &error) {
+    m_stage = Stage::Idle;
+    m_listScope.drop();
+    m_lastListError = error.code == kUnimplemented
+                          ? tr("this daemon has no RolloutService (%1)").arg(error.describe())
+                          : error.describe();
+    updateSummary();
 }
 
-void ReleasesPage::onActionDone(quint64 id, const Rollout &rollout) {
-    const auto pending = m_pendingActions.take(id);
-    if (pending.rolloutId.isEmpty()) {
+void ReleasesPage::onActionDone(RolloutAction action, const QString &rolloutId,
+                                const CallResult<Rollout> &result) {
+    m_actingOn.remove(rolloutId);
+    if (!result.ok()) {
+        const CallError &error = result.error();
+        const QString text = tr("Could not %1 %2: %3 (%4)")
+                                 .arg(rolloutActionName(action).toLower(), rolloutId,
+                                      error.describe(), error.codeName());
+        showActionError(text);
+        refreshActions();
+        emit actionFinished(action, rolloutId, text);
         return;
     }
-    applyRollout(rollout);
-    m_lastNote = actionDone(pending.action, pending.rolloutId) + tr(" (recorded in the audit log)");
+    applyRollout(result.value());
+    m_lastNote = actionDone(action, rolloutId) + tr(" (recorded in the audit log)");
     updateSummary();
     refreshActions();
-    emit actionFinished(pending.action, pending.rolloutId, {});
+    emit actionFinished(action, rolloutId, {});
 }
 
 void ReleasesPage::applyRollout(const Rollout &rollout) {
@@ -529,7 +498,7 @@ void ReleasesPage::onEvents(const QList<RolloutEvent> &events) {
         }
     }
     if (!lines.isEmpty()) {
-        if (m_logRequest != 0) {
+        if (m_logLoading) {
             m_heldLogLines += lines;
         } else {
             appendLog(lines);
@@ -561,7 +530,7 @@ void ReleasesPage::onServiceSelected() {
         return;
     }
     m_history->setRollouts(service, {});
-    m_historyRequest = m_api->listRollouts(service, false);
+    listHistory(service);
     display(m_releases->latestRollout(service));
 }
 
@@ -604,7 +573,8 @@ void ReleasesPage::display(const std::optional<Rollout> &rollout) {
         m_traffic->clear();
         m_log->clear();
         m_logRolloutId.clear();
-        m_logRequest = 0;
+        m_logScope.drop();
+        m_logLoading = false;
         refreshActions();
         return;
     }
@@ -614,7 +584,7 @@ void ReleasesPage::display(const std::optional<Rollout> &rollout) {
         m_logRolloutId = rollout->id;
         m_logSequence = 0;
         m_heldLogLines.clear();
-        m_logRequest = m_api->listRolloutLog(rollout->id, 0, kLogPage);
+        listLog(rollout->id, 0);
     }
     if (m_history->rowOf(rollout->id) >= 0) {
         const QSignalBlocker blocker(m_historyTable->selectionModel());
@@ -625,16 +595,32 @@ void ReleasesPage::display(const std::optional<Rollout> &rollout) {
     refreshRollout();
 }
 
-void ReleasesPage::onLogPage(quint64 id, const RolloutLogPage &page) {
-    if (id == 0 || id != m_logRequest || page.rolloutId != m_logRolloutId) {
+void ReleasesPage::listLog(const QString &rolloutId, qint64 afterSequence) {
+    m_logLoading = true;
+    QObject *scope = afterSequence == 0 ? m_logScope.renew() : m_logScope.current();
+    m_rollouts.listRolloutLog(
+        rolloutId, afterSequence, kLogPage, scope,
+        [this](const CallResult<RolloutLogPage> &result) { onLogPage(result); });
+}
+
+void ReleasesPage::onLogPage(const CallResult<RolloutLogPage> &result) {
+    if (!result.ok()) {
+        m_logLoading = false;
+        m_log->appendPlainText(tr("— could not load the log: %1 —").arg(result.error().describe()));
+        appendLog(m_heldLogLines);
+        m_heldLogLines.clear();
+        return;
+    }
+    const RolloutLogPage &page = result.value();
+    if (page.rolloutId != m_logRolloutId) {
         return;
     }
     appendLog(page.lines);
     if (page.more && !page.lines.isEmpty()) {
-        m_logRequest = m_api->listRolloutLog(m_logRolloutId, m_logSequence, kLogPage);
+        listLog(m_logRolloutId, m_logSequence);
         return;
     }
-    m_logRequest = 0;
+    m_logLoading = false;
     appendLog(m_heldLogLines);
     m_heldLogLines.clear();
 }
@@ -731,26 +717,27 @@ void ReleasesPage::refreshRollout() {
     refreshActions();
 }
 
+CallerIdentity ReleasesPage::identity() const {
+    return m_session->identity().value_or(CallerIdentity{});
+}
+
 QString ReleasesPage::writeBlockedReason() const {
-    if (m_identity.isViewer()) {
+    if (!m_session->mayChange()) {
         return tr("Your token (%1) has the viewer role: viewers see releases but cannot start or "
                   "change rollouts.")
-            .arg(m_identity.name);
+            .arg(m_session->identity()->name);
     }
     return {};
 }
 
 void ReleasesPage::refreshActions() {
     const QString blocked = writeBlockedReason();
-    const bool connected = m_api->state() == ConnectionState::Connected;
+    const bool connected = m_session->isConnected();
     m_newRelease->setEnabled(blocked.isEmpty() && connected);
     m_newRelease->setToolTip(!blocked.isEmpty() ? blocked
                              : connected        ? tr("Start a rollout of a new version")
                                                 : tr("Not connected"));
-    bool busy = false;
-    for (const PendingAction &pending : std::as_const(m_pendingActions)) {
-        busy = busy || (m_shown && pending.rolloutId == m_shown->id);
-    }
+    const bool busy = m_shown && m_actingOn.contains(m_shown->id);
     const RolloutActionSet set =
         m_shown ? availableRolloutActions(*m_shown, QDateTime::currentDateTimeUtc())
                 : RolloutActionSet{};
@@ -814,8 +801,11 @@ void ReleasesPage::requestAction(RolloutAction action) {
         }
     }
     showActionError({});
-    const quint64 id = m_api->actOnRollout(action, rollout.id);
-    m_pendingActions.insert(id, {action, rollout.id});
+    m_actingOn.insert(rollout.id);
+    m_rollouts.act(action, rollout.id, {}, this,
+                   [this, action, id = rollout.id](const CallResult<Rollout> &result) {
+                       onActionDone(action, id, result);
+                   });
     m_lastNote = tr("%1 %2…").arg(rolloutActionName(action), rollout.id);
     updateSummary();
     refreshActions();
@@ -829,7 +819,7 @@ NewReleaseDialog *ReleasesPage::openNewRelease() {
     for (int row = 0; row < m_releases->rowCount(); ++row) {
         releases.append(m_releases->releaseAt(row));
     }
-    auto *dialog = new NewReleaseDialog(m_api, releases, selectedService(), this);
+    auto *dialog = new NewReleaseDialog(m_session, releases, selectedService(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &NewReleaseDialog::started, this, [this](const Rollout &rollout) {
         m_lastNote = tr("Started %1: %2 of %3 (recorded in the audit log)")
@@ -849,7 +839,7 @@ NewReleaseDialog *ReleasesPage::openNewRelease() {
         } else {
             m_followLatest = true;
             display(m_releases->latestRollout(rollout.spec.service));
-            m_historyRequest = m_api->listRollouts(rollout.spec.service, false);
+            listHistory(rollout.spec.service);
         }
         updateSummary();
     });
@@ -858,13 +848,7 @@ NewReleaseDialog *ReleasesPage::openNewRelease() {
 }
 
 void ReleasesPage::showActionError(const QString &text) {
-    m_actionErrorText = text;
-    m_errorText->setText(text);
-    m_errorBanner->setVisible(!text.isEmpty());
-}
-
-void ReleasesPage::updateLiveBadge() {
-    m_liveBadge->showState(m_api->state(), m_watchLive, m_watchReason);
+    m_skeleton->showError(text);
 }
 
 void ReleasesPage::updateSummary() {
@@ -876,24 +860,19 @@ void ReleasesPage::updateSummary() {
         }
     }
     if (m_loaded) {
-        m_header->setSubtitle(tr("%n service(s) released, ", nullptr, services) +
-                              tr("%n rollout(s) in progress", nullptr, active) +
-                              (m_watchLive ? tr(", watched live") : QString()));
+        m_skeleton->setSubtitle(tr("%n service(s) released, ", nullptr, services) +
+                                tr("%n rollout(s) in progress", nullptr, active) +
+                                (m_skeleton->isWatchLive() ? tr(", watched live") : QString()));
     }
-    QString text;
-    if (m_stage != Stage::Idle && !m_loaded) {
-        text = tr("Loading…");
-    } else if (!m_lastListError.isEmpty()) {
-        text = tr("Could not list releases: %1").arg(m_lastListError);
-    } else if (!m_loaded) {
-        text = tr("Not loaded yet");
-    } else {
-        text = tr("%n service(s)", nullptr, services);
-    }
-    if (!m_lastNote.isEmpty()) {
-        text += QStringLiteral("  ·  ") + m_lastNote;
-    }
-    m_footer->setText(text);
+    PageStatus status;
+    status.loading = m_stage != Stage::Idle && !m_loaded;
+    status.failure = m_lastListError.isEmpty()
+                         ? QString()
+                         : tr("Could not list releases: %1").arg(m_lastListError);
+    status.loaded = m_loaded;
+    status.summary = tr("%n service(s)", nullptr, services);
+    status.note = m_lastNote;
+    m_skeleton->showStatus(status);
 }
 
 } // namespace aegis::console

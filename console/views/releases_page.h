@@ -1,8 +1,12 @@
 #pragma once
 
 #include "net/api_types.h"
+#include "net/call_scope.h"
+#include "net/rollout_api.h"
+#include "net/watch.h"
 
 #include <QHash>
+#include <QSet>
 #include <QTimer>
 #include <QWidget>
 
@@ -18,10 +22,9 @@ class QTableView;
 
 namespace aegis::console {
 
-class ApiClient;
-class LiveBadge;
+class Session;
 class NewReleaseDialog;
-class PageHeader;
+class PageSkeleton;
 class ReleaseModel;
 class RolloutHistoryModel;
 class RolloutPipelineView;
@@ -45,7 +48,7 @@ public:
     using Confirmation = std::function<bool(QWidget *parent, const QString &title,
                                             const QString &text, const QString &acceptLabel)>;
 
-    explicit ReleasesPage(ApiClient *api, QWidget *parent = nullptr);
+    explicit ReleasesPage(Session *session, QWidget *parent = nullptr);
 
     bool hasData() const { return m_loaded; }
     ReleaseModel *releases() const { return m_releases; }
@@ -67,11 +70,14 @@ public:
     bool showRollout(const QString &id);
     // The rollout shown on the right.
     const std::optional<Rollout> &shownRollout() const { return m_shown; }
-    const CallerIdentity &identity() const { return m_identity; }
+    // The caller as the session knows it (no role yet: the daemon decides on each call).
+    CallerIdentity identity() const;
+    // Whether the rollout watch is streaming.
+    bool isWatchLive() const;
     // Why this token cannot act on rollouts; empty when it can.
     QString writeBlockedReason() const;
     // The error of the last failed action, empty when it succeeded or was dismissed.
-    QString actionError() const { return m_actionErrorText; }
+    QString actionError() const;
     // The confirmation text `action` asks with on the shown rollout (empty for those that ask
     // none).
     QString confirmationText(RolloutAction action) const;
@@ -95,20 +101,21 @@ protected:
 
 private:
     enum class Stage { Idle, Releases, Rollouts };
-    struct PendingAction {
-        RolloutAction action = RolloutAction::Promote;
-        QString rolloutId;
-    };
 
     QWidget *buildServiceList();
     QWidget *buildRolloutPanel();
     QWidget *buildActions();
-    void onReleases(quint64 id, const ReleaseList &list);
-    void onRolloutsPage(quint64 id, const RolloutPage &page);
-    void onLogPage(quint64 id, const RolloutLogPage &page);
-    void onFailed(quint64 id, const CallError &error);
+    void onReleases(const ReleaseList &list);
+    void onRolloutsPage(const RolloutPage &page);
+    void onListFailed(const CallError &error);
+    void listHistory(const QString &service);
+    void onHistory(const CallResult<RolloutPage> &result);
+    void listLog(const QString &rolloutId, qint64 afterSequence);
+    void onLogPage(const CallResult<RolloutLogPage> &result);
     void onEvents(const QList<RolloutEvent> &events);
-    void onActionDone(quint64 id, const Rollout &rollout);
+    void onActionDone(RolloutAction action, const QString &rolloutId,
+                      const CallResult<Rollout> &result);
+    void stopWatch();
     void applyRollout(const Rollout &rollout);
     void onServiceSelected();
     void onHistorySelected();
@@ -118,19 +125,16 @@ private:
     void refreshRollout();
     void refreshActions();
     void showActionError(const QString &text);
-    void updateLiveBadge();
     void updateSummary();
     void tick();
 
-    ApiClient *m_api; // Not owned.
+    Session *m_session; // Not owned.
+    RolloutApi m_rollouts;
     ReleaseModel *m_releases;
     RolloutHistoryModel *m_history;
-    PageHeader *m_header;
-    LiveBadge *m_liveBadge;
+    PageSkeleton *m_skeleton;
     QPushButton *m_newRelease;
     QPushButton *m_refresh;
-    QFrame *m_errorBanner = nullptr;
-    QLabel *m_errorText;
     QTableView *m_releaseTable;
     QStackedWidget *m_detailStack;
     QLabel *m_placeholder;
@@ -145,34 +149,33 @@ private:
     StatCard *m_elapsedCard;
     QPlainTextEdit *m_log;
     QTableView *m_historyTable;
-    QLabel *m_footer;
     QHash<int, QPushButton *> m_actionButtons;
     Confirmation m_confirm;
     QTimer m_clock;
 
     Stage m_stage = Stage::Idle;
-    quint64 m_pendingRequest = 0;
+    // The listing a reload runs; renewed by each reload so an older one's answers are dropped.
+    CallScope m_listScope;
+    WatchPtr m_watch;
     qint64 m_listRevision = 0;
     bool m_loaded = false;
     bool m_announcePending = false;
     QString m_lastListError;
     QString m_lastNote;
-    QString m_actionErrorText;
-    bool m_watchLive = false;
-    QString m_watchReason;
 
-    quint64 m_identityRequest = 0;
-    CallerIdentity m_identity;
-
-    quint64 m_historyRequest = 0;
-    QHash<quint64, PendingAction> m_pendingActions;
+    // The selected service's history; selecting another drops its answer.
+    CallScope m_historyScope;
+    // Rollouts with an action in flight.
+    QSet<QString> m_actingOn;
     std::optional<Rollout> m_shown;
     // Whether the right side follows the service's latest rollout (not one picked in the history).
     bool m_followLatest = true;
 
     QString m_logRolloutId;
     qint64 m_logSequence = 0;
-    quint64 m_logRequest = 0;
+    // The shown rollout's log listing; showing another drops its answer.
+    CallScope m_logScope;
+    bool m_logLoading = false;
     // Log lines the watch brought while the log was being listed.
     QList<RolloutLogLine> m_heldLogLines;
 };

@@ -1,7 +1,7 @@
 #include "views/selected_instance_health.h"
 
 #include "models/health_timeline_model.h"
-#include "net/api_client.h"
+#include "net/session.h"
 
 namespace aegis::console {
 namespace {
@@ -11,12 +11,12 @@ constexpr int kUnimplemented = 12;
 
 } // namespace
 
-SelectedInstanceHealth::SelectedInstanceHealth(ApiClient *api, QObject *parent)
-    : SelectedInstanceHealth(api, Options{}, parent) {}
+SelectedInstanceHealth::SelectedInstanceHealth(Session *session, QObject *parent)
+    : SelectedInstanceHealth(session, Options{}, parent) {}
 
-SelectedInstanceHealth::SelectedInstanceHealth(ApiClient *api, Options options, QObject *parent)
+SelectedInstanceHealth::SelectedInstanceHealth(Session *session, Options options, QObject *parent)
     : QObject(parent)
-    , m_api(api)
+    , m_health(session)
     , m_options(options)
     , m_timeline(new HealthTimelineModel(this)) {
     m_refresh.setInterval(m_options.detailInterval);
@@ -25,11 +25,7 @@ SelectedInstanceHealth::SelectedInstanceHealth(ApiClient *api, Options options, 
     m_historyDebounce.setSingleShot(true);
     m_historyDebounce.setInterval(1500);
     connect(&m_historyDebounce, &QTimer::timeout, this, [this] { fetchHistory(); });
-    connect(m_api, &ApiClient::instanceHealthReceived, this, &SelectedInstanceHealth::onReport);
-    connect(m_api, &ApiClient::healthHistoryPageReceived, this,
-            &SelectedInstanceHealth::onHistoryPage);
-    connect(m_api, &ApiClient::healthCallFailed, this, &SelectedInstanceHealth::onFailed);
-    connect(m_api, &ApiClient::connectionChanged, this, [this] {
+    connect(session, &Session::connectionChanged, this, [this] {
         m_instance.reset();
         reset();
     });
@@ -39,8 +35,9 @@ void SelectedInstanceHealth::reset() {
     m_report.reset();
     m_problem.clear();
     m_unsupported = false;
-    m_detailRequest = 0;
-    m_historyRequest = 0;
+    m_calls.drop();
+    m_detailPending = false;
+    m_historyPending = false;
     m_collected.clear();
     m_hasHistory = false;
     m_historyDebounce.stop();
@@ -92,15 +89,27 @@ void SelectedInstanceHealth::refresh() {
         return;
     }
     fetchDetail();
-    if (++m_refreshes % std::max(1, m_options.historyEvery) == 0 && m_historyRequest == 0) {
+    if (++m_refreshes % std::max(1, m_options.historyEvery) == 0 && !m_historyPending) {
         fetchHistory();
     }
 }
 
 void SelectedInstanceHealth::fetchDetail() {
-    if (m_instance && m_detailRequest == 0) {
-        m_detailRequest = m_api->getInstanceHealth(m_instance->service, m_instance->id);
+    if (!m_instance || m_detailPending) {
+        return;
     }
+    m_detailPending = true;
+    m_health.getInstanceHealth(m_instance->service, m_instance->id, m_calls.current(),
+                               [this](const CallResult<InstanceHealthReport> &result) {
+                                   m_detailPending = false;
+                                   if (!result.ok()) {
+                                       onFailed(result.error());
+                                       return;
+                                   }
+                                   m_report = result.value();
+                                   m_problem.clear();
+                                   emit changed();
+                               });
 }
 
 void SelectedInstanceHealth::fetchHistory(const QString &pageToken) {
@@ -112,25 +121,19 @@ void SelectedInstanceHealth::fetchHistory(const QString &pageToken) {
         m_historyPages = 0;
     }
     ++m_historyPages;
-    m_historyRequest =
-        m_api->listHealthHistory(m_instance->service, m_instance->id, pageToken, kHistoryPageSize);
+    m_historyPending = true;
+    m_health.listHealthHistory(
+        m_instance->service, m_instance->id, pageToken, kHistoryPageSize, m_calls.current(),
+        [this](const CallResult<HealthHistoryPage> &result) {
+            m_historyPending = false;
+            result.ok() ? onHistoryPage(result.value()) : onFailed(result.error());
+        });
 }
 
-void SelectedInstanceHealth::onReport(quint64 requestId, const InstanceHealthReport &report) {
-    if (requestId != m_detailRequest) {
+void SelectedInstanceHealth::onHistoryPage(const HealthHistoryPage &page) {
+    if (!m_instance) {
         return;
     }
-    m_detailRequest = 0;
-    m_report = report;
-    m_problem.clear();
-    emit changed();
-}
-
-void SelectedInstanceHealth::onHistoryPage(quint64 requestId, const HealthHistoryPage &page) {
-    if (requestId != m_historyRequest || !m_instance) {
-        return;
-    }
-    m_historyRequest = 0;
     m_collected += page.transitions;
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QDateTime windowStart = now.addMSecs(-m_timeline->span());
@@ -148,15 +151,7 @@ void SelectedInstanceHealth::onHistoryPage(quint64 requestId, const HealthHistor
     emit changed();
 }
 
-void SelectedInstanceHealth::onFailed(quint64 requestId, const CallError &error) {
-    if (requestId == 0 || (requestId != m_detailRequest && requestId != m_historyRequest)) {
-        return;
-    }
-    if (requestId == m_detailRequest) {
-        m_detailRequest = 0;
-    } else {
-        m_historyRequest = 0;
-    }
+void SelectedInstanceHealth::onFailed(const CallError &error) {
     m_unsupported = error.code == kUnimplemented;
     m_problem = m_unsupported
                     ? tr("This daemon does not report health (it has no HealthService)")

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "net/api_types.h"
+#include "net/call_scope.h"
+#include "net/health_api.h"
 
 #include <QObject>
 #include <QTimer>
@@ -11,14 +13,14 @@
 
 namespace aegis::console {
 
-class ApiClient;
+class Session;
 class HealthTimelineModel;
 
 // The health detail of one instance, the one selected on the Services page: its live check
 // detail (GetInstanceHealth, refreshed every few seconds while active) and its timeline over the
 // last hour (ListHealthHistory, paged back to the window's start and fetched again now and then,
 // since a flapping check records transitions it does not announce). A change of health the watch
-// reports extends the timeline at once and triggers a refetch. All calls go through ApiClient;
+// reports extends the timeline at once and triggers a refetch. All calls go through HealthApi;
 // answers for an instance no longer followed are dropped.
 class SelectedInstanceHealth final : public QObject {
     Q_OBJECT
@@ -31,9 +33,9 @@ public:
         int maxHistoryPages = 5;
     };
 
-    // `api` is not owned and must outlive this object.
-    explicit SelectedInstanceHealth(ApiClient *api, QObject *parent = nullptr);
-    SelectedInstanceHealth(ApiClient *api, Options options, QObject *parent = nullptr);
+    // `session` is not owned and must outlive this object.
+    explicit SelectedInstanceHealth(Session *session, QObject *parent = nullptr);
+    SelectedInstanceHealth(Session *session, Options options, QObject *parent = nullptr);
 
     HealthTimelineModel *timeline() const { return m_timeline; }
 
@@ -56,13 +58,12 @@ signals:
 private:
     void fetchDetail();
     void fetchHistory(const QString &pageToken = {});
-    void onReport(quint64 requestId, const InstanceHealthReport &report);
-    void onHistoryPage(quint64 requestId, const HealthHistoryPage &page);
-    void onFailed(quint64 requestId, const CallError &error);
+    void onHistoryPage(const HealthHistoryPage &page);
+    void onFailed(const CallError &error);
     void refresh();
     void reset();
 
-    ApiClient *m_api; // Not owned.
+    HealthApi m_health;
     Options m_options;
     HealthTimelineModel *m_timeline;
     QTimer m_refresh;
@@ -70,8 +71,10 @@ private:
     std::optional<ServiceInstance> m_instance;
     std::optional<InstanceHealthReport> m_report;
     QString m_problem;
-    quint64 m_detailRequest = 0;
-    quint64 m_historyRequest = 0;
+    // The instance's calls in flight; reset() drops their answers.
+    CallScope m_calls;
+    bool m_detailPending = false;
+    bool m_historyPending = false;
     int m_historyPages = 0;
     QList<HealthTransition> m_collected;
     int m_refreshes = 0;

@@ -5,13 +5,11 @@
 #include "models/instance_model.h"
 #include "models/instance_selector.h"
 #include "models/service_summary_model.h"
-#include "net/api_client.h"
-#include "views/connection_banner.h"
+#include "net/session.h"
 #include "views/health_check_dialog.h"
 #include "views/instance_delegate.h"
 #include "views/instance_detail_pane.h"
-#include "views/live_badge.h"
-#include "views/page_header.h"
+#include "views/page_skeleton.h"
 #include "views/selected_instance_health.h"
 #include "views/service_summary_delegate.h"
 #include "views/view_helpers.h"
@@ -39,27 +37,23 @@ constexpr int kPageSize = 500;
 
 } // namespace
 
-ServicesPage::ServicesPage(ApiClient *api, QWidget *parent)
+ServicesPage::ServicesPage(Session *session, QWidget *parent)
     : QWidget(parent)
-    , m_api(api)
+    , m_session(session)
+    , m_registry(session)
     , m_instances(new InstanceModel(this))
     , m_filter(new InstanceFilterModel(this))
     , m_services(new ServiceSummaryModel(this))
-    , m_header(new PageHeader(tr("Services"), tr("Service discovery: services and instances")))
-    , m_liveBadge(new LiveBadge(tr("Instances change here as they register, change state or go"),
-                                tr("Showing the instances loaded before the daemon became "
-                                   "unreachable")))
+    , m_skeleton(new PageSkeleton(session, tr("Services"),
+                                  tr("Service discovery: services and instances")))
     , m_refresh(new QPushButton(tr("Refresh")))
-    , m_errorBanner(new QFrame)
-    , m_errorText(new QLabel)
     , m_serviceTable(new QTableView)
     , m_selector(new QLineEdit)
     , m_selectorError(new QLabel)
     , m_instanceTable(new QTableView)
     , m_detail(new InstanceDetailPane)
-    , m_health(new SelectedInstanceHealth(api, this))
+    , m_health(new SelectedInstanceHealth(session, this))
     , m_editCheck(new QPushButton(tr("Health check…")))
-    , m_footer(new QLabel)
     , m_confirm([](QWidget *parent, const QString &title, const QString &text,
                    const QString &acceptLabel) {
         return confirmAction(parent, QMessageBox::Question, title, text, acceptLabel, Qt::RichText);
@@ -69,20 +63,10 @@ ServicesPage::ServicesPage(ApiClient *api, QWidget *parent)
     m_detail->setTimelineModel(m_health->timeline());
     connect(m_health, &SelectedInstanceHealth::changed, this,
             [this] { m_detail->showHealthReport(m_health->report(), m_health->problem()); });
-    m_header->addTrailingWidget(m_liveBadge);
-    m_header->addTrailingWidget(m_refresh);
-
-    // Failed actions stay on the page until dismissed, so they cannot be missed.
-    m_errorBanner->setObjectName(QStringLiteral("ErrorBanner"));
-    m_errorText->setWordWrap(true);
-    m_errorText->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto *dismiss = new QPushButton(tr("Dismiss"));
-    auto *errorLayout = new QHBoxLayout(m_errorBanner);
-    errorLayout->setContentsMargins(12, 8, 8, 8);
-    errorLayout->addWidget(m_errorText, 1);
-    errorLayout->addWidget(dismiss);
-    m_errorBanner->hide();
-    connect(dismiss, &QPushButton::clicked, this, [this] { showActionError({}); });
+    m_skeleton->addLiveBadge(
+        tr("Instances change here as they register, change state or go"),
+        tr("Showing the instances loaded before the daemon became unreachable"));
+    m_skeleton->addHeaderWidget(m_refresh);
 
     buildActions();
 
@@ -94,56 +78,28 @@ ServicesPage::ServicesPage(ApiClient *api, QWidget *parent)
     splitter->setChildrenCollapsible(false);
     splitter->setSizes({410, 950});
 
-    m_footer->setObjectName(QStringLiteral("PageSubtitle"));
-
+    // Failed actions stay on the page until dismissed, so they cannot be missed.
+    m_skeleton->setBody(splitter);
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(28, 24, 28, 20);
-    layout->setSpacing(14);
-    layout->addWidget(m_header);
-    layout->addWidget(new ConnectionBanner(m_api));
-    layout->addWidget(m_errorBanner);
-    layout->addWidget(splitter, 1);
-    layout->addWidget(m_footer);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_skeleton);
 
     connect(m_refresh, &QPushButton::clicked, this, &ServicesPage::reload);
-    connect(m_api, &ApiClient::servicesPageReceived, this, &ServicesPage::onServicesPage);
-    connect(m_api, &ApiClient::instancesPageReceived, this, &ServicesPage::onInstancesPage);
-    connect(m_api, &ApiClient::registryCallFailed, this, &ServicesPage::onCallFailed);
-    connect(m_api, &ApiClient::instanceActionSucceeded, this, [this](quint64 id) {
-        const auto pending = m_pendingActions.take(id);
-        if (pending.id.isEmpty()) {
-            return;
-        }
-        const QString key = pending.service + QLatin1Char('/') + pending.id;
-        m_lastActionNote = actionDone(pending.action, key);
-        updateSummary();
-        emit actionFinished(pending.action, key, {});
-    });
-    connect(m_api, &ApiClient::instanceChangesArrived, this,
-            [this](const QList<InstanceChange> &changes) { onChanges(changes); });
-    connect(m_api, &ApiClient::instanceWatchLiveChanged, this,
-            [this](bool live, const QString &reason) {
-                m_watchLive = live;
-                m_watchReason = reason;
-                updateLiveBadge();
-            });
-    connect(m_api, &ApiClient::instanceWatchResyncNeeded, this, &ServicesPage::reload);
-    connect(m_api, &ApiClient::connectionChanged, this, [this] {
-        m_api->stopInstanceWatch();
+    connect(m_session, &Session::connectionChanged, this, [this] {
+        stopWatch();
         m_instances->clear();
         m_services->setKnownServices({});
-        m_pendingActions.clear();
         m_loaded = false;
         showActionError({});
         reload();
     });
-    connect(m_api, &ApiClient::stateChanged, this, [this](ConnectionState state) {
+    connect(m_session, &Session::identityChanged, this, &ServicesPage::updateActions);
+    connect(m_session, &Session::stateChanged, this, [this](ConnectionState state) {
         // A first list that failed while the daemon was down is retried once it is back; after
         // that the watch resumes on its own.
         if (state == ConnectionState::Connected && !m_loaded && m_stage == Stage::Idle) {
             reload();
         }
-        updateLiveBadge();
         updateActions();
     });
 
@@ -164,10 +120,8 @@ ServicesPage::ServicesPage(ApiClient *api, QWidget *parent)
         updateSummary();
     });
 
-    updateLiveBadge();
     updateSummary();
     updateActions();
-    m_editCheck->setEnabled(false);
     m_detail->showInstance(std::nullopt, {});
 }
 
@@ -191,7 +145,6 @@ QWidget *ServicesPage::buildServiceList() {
     connect(m_serviceTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ServicesPage::onServiceSelected);
 
-    m_editCheck->setToolTip(tr("Edit how the selected service's instances are health-checked"));
     connect(m_editCheck, &QPushButton::clicked, this, &ServicesPage::openHealthCheckEditor);
     auto *toolbar = new QHBoxLayout;
     toolbar->setSpacing(6);
@@ -303,14 +256,11 @@ QWidget *ServicesPage::buildInstancePanel() {
 }
 
 void ServicesPage::buildActions() {
+    // Their tooltips are set by updateActions(), which knows whether the caller may use them.
     m_drain = new QAction(tr("Drain"), this);
-    m_drain->setToolTip(tr("Finish current work; callers send no new requests"));
     m_maintenance = new QAction(tr("Maintenance"), this);
-    m_maintenance->setToolTip(tr("Take the instance out of rotation"));
     m_serve = new QAction(tr("Serve"), this);
-    m_serve->setToolTip(tr("Return the instance to rotation"));
     m_deregister = new QAction(tr("Deregister…"), this);
-    m_deregister->setToolTip(tr("Remove the instance from discovery"));
     connect(m_drain, &QAction::triggered, this, [this] { requestAction(Action::Drain); });
     connect(m_maintenance, &QAction::triggered, this,
             [this] { requestAction(Action::Maintenance); });
@@ -337,7 +287,9 @@ HealthCheckDialog *ServicesPage::openHealthCheckEditor() {
     if (service.isEmpty()) {
         return nullptr;
     }
-    auto *dialog = new HealthCheckDialog(m_api, service, this);
+    auto *dialog = new HealthCheckDialog(m_session, service, this);
+    // A viewer may read the check; saving is for those who may change it.
+    dialog->setWriteBlocked(writeBlockedReason());
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &HealthCheckDialog::saved, this, [this](const HealthCheckRevision &check) {
         m_lastActionNote =
@@ -357,11 +309,39 @@ void ServicesPage::refreshServices(const QString &pageToken) {
     if (pageToken.isEmpty()) {
         m_refreshedServices.clear();
     }
-    m_servicesRefreshRequest = m_api->listServices(pageToken, kPageSize);
+    QObject *scope =
+        pageToken.isEmpty() ? m_servicesRefreshScope.renew() : m_servicesRefreshScope.current();
+    m_registry.listServices(pageToken, kPageSize, scope, [this](const CallResult<ServicePage> &r) {
+        if (!r.ok()) {
+            return; // The counts stay as they were; the next change of health tries again.
+        }
+        m_refreshedServices += r.value().services;
+        if (!r.value().nextPageToken.isEmpty()) {
+            refreshServices(r.value().nextPageToken);
+        } else if (m_stage == Stage::Idle) {
+            m_services->setKnownServices(m_refreshedServices);
+            m_refreshedServices.clear();
+        }
+    });
+}
+
+void ServicesPage::stopWatch() {
+    m_watch.reset();
+    m_skeleton->setWatchState(false, {});
+}
+
+bool ServicesPage::isWatchLive() const {
+    return m_skeleton->isWatchLive();
+}
+
+QString ServicesPage::actionError() const {
+    return m_skeleton->errorText();
 }
 
 void ServicesPage::reload() {
-    m_api->stopInstanceWatch();
+    stopWatch();
+    m_servicesRefreshScope.drop();
+    m_listScope.renew();
     m_listedServices.clear();
     m_listedInstances.clear();
     m_listRevision = 0;
@@ -371,26 +351,22 @@ void ServicesPage::reload() {
 }
 
 void ServicesPage::requestNext(const QString &pageToken) {
-    m_pendingRequest = m_stage == Stage::Services ? m_api->listServices(pageToken, kPageSize)
-                                                  : m_api->listInstances(pageToken, kPageSize);
+    QObject *scope = m_listScope.current();
+    if (m_stage == Stage::Services) {
+        m_registry.listServices(
+            pageToken, kPageSize, scope, [this](const CallResult<ServicePage> &result) {
+                result.ok() ? onServicesPage(result.value()) : onListFailed(result.error());
+            });
+    } else {
+        m_registry.listInstances(
+            pageToken, kPageSize, scope, [this](const CallResult<InstancePage> &result) {
+                result.ok() ? onInstancesPage(result.value()) : onListFailed(result.error());
+            });
+    }
     updateSummary();
 }
 
-void ServicesPage::onServicesPage(quint64 id, const ServicePage &page) {
-    if (id != 0 && id == m_servicesRefreshRequest) {
-        m_servicesRefreshRequest = 0;
-        m_refreshedServices += page.services;
-        if (!page.nextPageToken.isEmpty()) {
-            refreshServices(page.nextPageToken);
-        } else if (m_stage == Stage::Idle) {
-            m_services->setKnownServices(m_refreshedServices);
-            m_refreshedServices.clear();
-        }
-        return;
-    }
-    if (id != m_pendingRequest || m_stage != Stage::Services) {
-        return;
-    }
+void ServicesPage::onServicesPage(const ServicePage &page) {
     m_listedServices += page.services;
     if (!page.nextPageToken.isEmpty()) {
         requestNext(page.nextPageToken);
@@ -400,10 +376,7 @@ void ServicesPage::onServicesPage(quint64 id, const ServicePage &page) {
     requestNext({});
 }
 
-void ServicesPage::onInstancesPage(quint64 id, const InstancePage &page) {
-    if (id != m_pendingRequest || m_stage != Stage::Instances) {
-        return;
-    }
+void ServicesPage::onInstancesPage(const InstancePage &page) {
     // Watching from the first page's revision + 1 replays whatever changed while later pages
     // were listed; the model ignores what it already has.
     if (m_listRevision == 0) {
@@ -415,12 +388,22 @@ void ServicesPage::onInstancesPage(quint64 id, const InstancePage &page) {
         return;
     }
     m_stage = Stage::Idle;
-    m_pendingRequest = 0;
     m_instances->setReferenceTime(QDateTime::currentDateTimeUtc());
     m_instances->sync(m_listedInstances);
     m_services->setKnownServices(m_listedServices);
     m_listedInstances.clear();
-    m_api->watchInstances(m_listRevision + 1);
+    InstanceWatchCallbacks callbacks;
+    callbacks.onEvents = [this](const QList<InstanceChange> &changes, qint64) {
+        onChanges(changes);
+    };
+    callbacks.onLive = [this](bool live, const QString &reason) {
+        m_skeleton->setWatchState(live, reason);
+    };
+    // Runs inside the watch's own delivery; reload() destroys the watch only once this returns.
+    callbacks.onResync = [this](qint64) {
+        QMetaObject::invokeMethod(this, &ServicesPage::reload, Qt::QueuedConnection);
+    };
+    m_watch = m_registry.watchInstances(m_listRevision + 1, this, std::move(callbacks));
     const bool first = !m_loaded;
     m_loaded = true;
     updateSummary();
@@ -436,29 +419,25 @@ void ServicesPage::onInstancesPage(quint64 id, const InstancePage &page) {
     }
 }
 
-void ServicesPage::onCallFailed(quint64 id, const CallError &error) {
-    if (id != 0 && id == m_servicesRefreshRequest) {
-        // The counts stay as they were; the next change of health tries again.
-        m_servicesRefreshRequest = 0;
-        return;
-    }
-    if (id == m_pendingRequest && m_stage != Stage::Idle) {
-        m_stage = Stage::Idle;
-        m_pendingRequest = 0;
-        m_lastListError = error.describe();
+void ServicesPage::onListFailed(const CallError &error) {
+    m_stage = Stage::Idle;
+    m_listScope.drop();
+    m_lastListError = error.describe();
+    updateSummary();
+}
+
+void ServicesPage::onActionDone(Action action, const QString &key, const CallError *error) {
+    if (!error) {
+        m_lastActionNote = actionDone(action, key);
         updateSummary();
+        emit actionFinished(action, key, {});
         return;
     }
-    const auto pending = m_pendingActions.take(id);
-    if (pending.id.isEmpty()) {
-        return;
-    }
-    const QString key = pending.service + QLatin1Char('/') + pending.id;
     const QString text =
         tr("Could not %1 %2: %3 (%4)")
-            .arg(actionVerb(pending.action).toLower(), key, error.describe(), error.codeName());
+            .arg(actionVerb(action).toLower(), key, error->describe(), error->codeName());
     showActionError(text);
-    emit actionFinished(pending.action, key, text);
+    emit actionFinished(action, key, text);
 }
 
 void ServicesPage::onChanges(const QList<InstanceChange> &changes) {
@@ -489,10 +468,6 @@ void ServicesPage::onServiceSelected() {
                        : rows.first().data(ServiceSummaryModel::ServiceNameRole).toString();
     m_filter->setService(service);
     m_instanceTable->setColumnHidden(InstanceModel::ServiceColumn, !service.isEmpty());
-    m_editCheck->setEnabled(!service.isEmpty());
-    m_editCheck->setToolTip(service.isEmpty()
-                                ? tr("Select a service to edit its health check")
-                                : tr("Edit how %1's instances are health-checked").arg(service));
     showSelection();
     updateActions();
     updateSummary();
@@ -634,44 +609,71 @@ void ServicesPage::requestAction(Action action) {
 
 void ServicesPage::perform(Action action, const ServiceInstance &instance) {
     showActionError({});
-    quint64 id = 0;
+    const QString key = instance.key();
+    auto done = [this, action, key](const CallResult<Acknowledged> &result) {
+        onActionDone(action, key, result.ok() ? nullptr : &result.error());
+    };
     switch (action) {
     case Action::Drain:
-        id = m_api->setInstanceState(instance.service, instance.id, InstanceState::Draining);
+        m_registry.setInstanceState(instance.service, instance.id, InstanceState::Draining, this,
+                                    done);
         break;
     case Action::Maintenance:
-        id = m_api->setInstanceState(instance.service, instance.id, InstanceState::Maintenance);
+        m_registry.setInstanceState(instance.service, instance.id, InstanceState::Maintenance, this,
+                                    done);
         break;
     case Action::Serve:
-        id = m_api->setInstanceState(instance.service, instance.id, InstanceState::Serving);
+        m_registry.setInstanceState(instance.service, instance.id, InstanceState::Serving, this,
+                                    done);
         break;
     case Action::Deregister:
-        id = m_api->deregisterInstance(instance.service, instance.id);
+        m_registry.deregisterInstance(instance.service, instance.id, this, done);
         break;
     }
-    m_pendingActions.insert(id, {action, instance.service, instance.id});
     m_lastActionNote = tr("%1 %2…").arg(actionVerb(action), instance.key());
     updateSummary();
 }
 
 void ServicesPage::showActionError(const QString &text) {
-    m_actionErrorText = text;
-    m_errorText->setText(text);
-    m_errorBanner->setVisible(!text.isEmpty());
+    m_skeleton->showError(text);
+}
+
+QString ServicesPage::writeBlockedReason() const {
+    if (m_session->mayChange()) {
+        return {};
+    }
+    return tr("Your token (%1) has the viewer role: viewers see services, instances and health "
+              "checks but cannot change them.")
+        .arg(m_session->identity()->name);
 }
 
 void ServicesPage::updateActions() {
     const auto instance = selectedInstance();
-    const bool connected = m_api->state() == ConnectionState::Connected;
-    const bool usable = instance && connected;
+    const QString blocked = writeBlockedReason();
+    const bool usable = instance && m_session->isConnected() && blocked.isEmpty();
     m_drain->setEnabled(usable && instance->state != InstanceState::Draining);
     m_maintenance->setEnabled(usable && instance->state != InstanceState::Maintenance);
     m_serve->setEnabled(usable && instance->state != InstanceState::Serving);
     m_deregister->setEnabled(usable);
-}
+    const QList<QPair<QAction *, QString>> tips = {
+        {m_drain, tr("Finish current work; callers send no new requests")},
+        {m_maintenance, tr("Take the instance out of rotation")},
+        {m_serve, tr("Return the instance to rotation")},
+        {m_deregister, tr("Remove the instance from discovery")}};
+    for (const auto &[action, tip] : tips) {
+        action->setToolTip(blocked.isEmpty() ? tip : blocked);
+    }
 
-void ServicesPage::updateLiveBadge() {
-    m_liveBadge->showState(m_api->state(), m_watchLive, m_watchReason);
+    const QModelIndexList rows = m_serviceTable->selectionModel()->selectedRows();
+    const QString service =
+        rows.isEmpty() ? QString()
+                       : rows.first().data(ServiceSummaryModel::ServiceNameRole).toString();
+    m_editCheck->setEnabled(!service.isEmpty());
+    m_editCheck->setToolTip(
+        service.isEmpty() ? tr("Select a service to edit its health check")
+        : !blocked.isEmpty()
+            ? tr("See how %1's instances are health-checked. %2").arg(service, blocked)
+            : tr("Edit how %1's instances are health-checked").arg(service));
 }
 
 void ServicesPage::updateSummary() {
@@ -680,27 +682,22 @@ void ServicesPage::updateSummary() {
     const int shown = m_filter->rowCount();
     if (m_loaded) {
         const int unhealthy = m_services->healthCounts(0).unhealthy;
-        m_header->setSubtitle(
+        m_skeleton->setSubtitle(
             tr("%n service(s), ", nullptr, services) + tr("%n instance(s)", nullptr, instances) +
             (unhealthy > 0 ? tr(" (%n unhealthy)", nullptr, unhealthy) : QString()) +
             tr(", watched live"));
     }
-    QString text;
-    if (m_stage != Stage::Idle && !m_loaded) {
-        text = tr("Loading…");
-    } else if (!m_lastListError.isEmpty()) {
-        text = tr("Could not list instances: %1").arg(m_lastListError);
-    } else if (!m_loaded) {
-        text = tr("Not loaded yet");
-    } else if (shown == instances) {
-        text = tr("%n instance(s) shown", nullptr, shown);
-    } else {
-        text = tr("%1 of %n instance(s) shown", nullptr, instances).arg(shown);
-    }
-    if (!m_lastActionNote.isEmpty()) {
-        text += QStringLiteral("  ·  ") + m_lastActionNote;
-    }
-    m_footer->setText(text);
+    PageStatus status;
+    status.loading = m_stage != Stage::Idle && !m_loaded;
+    status.failure = m_lastListError.isEmpty()
+                         ? QString()
+                         : tr("Could not list instances: %1").arg(m_lastListError);
+    status.loaded = m_loaded;
+    status.summary = shown == instances
+                         ? tr("%n instance(s) shown", nullptr, shown)
+                         : tr("%1 of %n instance(s) shown", nullptr, instances).arg(shown);
+    status.note = m_lastActionNote;
+    m_skeleton->showStatus(status);
 }
 
 void ServicesPage::showSelection() {

@@ -1,8 +1,10 @@
 #pragma once
 
 #include "net/api_types.h"
+#include "net/call_scope.h"
+#include "net/registry_api.h"
+#include "net/watch.h"
 
-#include <QHash>
 #include <QTimer>
 #include <QWidget>
 
@@ -17,15 +19,14 @@ class QTableView;
 
 namespace aegis::console {
 
-class ApiClient;
 class HealthCheckDialog;
 class InstanceDetailPane;
 class InstanceFilterModel;
 class InstanceModel;
-class LiveBadge;
-class PageHeader;
+class PageSkeleton;
 class SelectedInstanceHealth;
 class ServiceSummaryModel;
+class Session;
 
 // Service discovery: the services with their instance counts by state and health (and whether
 // each is in panic), the selected service's instances with a health badge each (filtered by a
@@ -36,7 +37,8 @@ class ServiceSummaryModel;
 // fetched again and merged in; after changes of health the service list is fetched again (for
 // the daemon's panic flags). Operators drain, put into maintenance, return to serving or
 // deregister the selected instance, each after a confirmation, and edit the selected service's
-// health check; failures are shown on the page.
+// health check; failures are shown on the page. A viewer (the Session's identity) sees those
+// actions disabled, with a tooltip saying why.
 class ServicesPage final : public QWidget {
     Q_OBJECT
 public:
@@ -45,9 +47,11 @@ public:
     using Confirmation = std::function<bool(QWidget *parent, const QString &title,
                                             const QString &text, const QString &acceptLabel)>;
 
-    explicit ServicesPage(ApiClient *api, QWidget *parent = nullptr);
+    explicit ServicesPage(Session *session, QWidget *parent = nullptr);
 
     bool hasData() const { return m_loaded; }
+    // Whether the watch is streaming.
+    bool isWatchLive() const;
     InstanceModel *instances() const { return m_instances; }
     InstanceFilterModel *filteredInstances() const { return m_filter; }
     ServiceSummaryModel *services() const { return m_services; }
@@ -66,14 +70,14 @@ public:
     bool setSelectorText(const QString &text);
     QString selectorError() const { return m_selectorErrorText; }
     // The error of the last failed action, empty when it succeeded or was dismissed.
-    QString actionError() const { return m_actionErrorText; }
+    QString actionError() const;
 
     // Asks for confirmation, then performs `action` on the selected instance.
     void requestAction(Action action);
     void setConfirmation(Confirmation confirmation) { m_confirm = std::move(confirmation); }
 
     // Opens the health check editor for the selected service (non-modal to the network: it loads
-    // and saves through ApiClient); nullptr when "All services" is selected. The dialog deletes
+    // and saves through HealthApi); nullptr when "All services" is selected. The dialog deletes
     // itself when closed.
     HealthCheckDialog *openHealthCheckEditor();
 
@@ -90,19 +94,15 @@ protected:
 
 private:
     enum class Stage { Idle, Services, Instances };
-    struct PendingAction {
-        Action action = Action::Drain;
-        QString service;
-        QString id;
-    };
 
     QWidget *buildServiceList();
     QWidget *buildInstancePanel();
     void buildActions();
     void requestNext(const QString &pageToken);
-    void onServicesPage(quint64 id, const ServicePage &page);
-    void onInstancesPage(quint64 id, const InstancePage &page);
-    void onCallFailed(quint64 id, const CallError &error);
+    void onServicesPage(const ServicePage &page);
+    void onInstancesPage(const InstancePage &page);
+    void onListFailed(const CallError &error);
+    void onActionDone(Action action, const QString &instanceKey, const CallError *error);
     void onChanges(const QList<InstanceChange> &changes);
     void onServiceSelected();
     void applySelectorText();
@@ -110,22 +110,22 @@ private:
     void showActionError(const QString &text);
     void updateActions();
     void refreshServices(const QString &pageToken = {});
-    void updateLiveBadge();
+    // Why the caller may not change instances (a viewer); empty when it may.
+    QString writeBlockedReason() const;
+    void stopWatch();
     void updateSummary();
     void showSelection();
     std::optional<ServiceInstance> selectedInstance() const;
     static QString actionVerb(Action action);
     static QString actionDone(Action action, const QString &instanceKey);
 
-    ApiClient *m_api; // Not owned.
+    Session *m_session; // Not owned.
+    RegistryApi m_registry;
     InstanceModel *m_instances;
     InstanceFilterModel *m_filter;
     ServiceSummaryModel *m_services;
-    PageHeader *m_header;
-    LiveBadge *m_liveBadge;
+    PageSkeleton *m_skeleton;
     QPushButton *m_refresh;
-    QFrame *m_errorBanner;
-    QLabel *m_errorText;
     QTableView *m_serviceTable;
     QLineEdit *m_selector;
     QLabel *m_selectorError;
@@ -133,7 +133,6 @@ private:
     InstanceDetailPane *m_detail;
     SelectedInstanceHealth *m_health;
     QPushButton *m_editCheck;
-    QLabel *m_footer;
     QAction *m_drain = nullptr;
     QAction *m_maintenance = nullptr;
     QAction *m_serve = nullptr;
@@ -142,23 +141,21 @@ private:
     QTimer m_clock;
     // Health changed: the daemon's panic flags may have too.
     QTimer m_servicesRefresh;
-    quint64 m_servicesRefreshRequest = 0;
+    CallScope m_servicesRefreshScope;
     QList<ServiceInfo> m_refreshedServices;
     Confirmation m_confirm;
 
     Stage m_stage = Stage::Idle;
-    quint64 m_pendingRequest = 0;
+    // The list a reload runs; renewed by each reload so an older one's pages are dropped.
+    CallScope m_listScope;
+    WatchPtr m_watch;
     QList<ServiceInfo> m_listedServices;
     QList<ServiceInstance> m_listedInstances;
     qint64 m_listRevision = 0;
-    QHash<quint64, PendingAction> m_pendingActions;
     QString m_lastListError;
     QString m_selectorErrorText;
-    QString m_actionErrorText;
     QString m_lastActionNote;
     bool m_loaded = false;
-    bool m_watchLive = false;
-    QString m_watchReason;
 };
 
 } // namespace aegis::console

@@ -5,7 +5,7 @@
 #include "models/display_format.h"
 #include "models/health_timeline_model.h"
 #include "models/instance_model.h"
-#include "net/api_client.h"
+#include "net/session.h"
 #include "views/health_check_dialog.h"
 #include "views/health_timeline_view.h"
 #include "views/instance_delegate.h"
@@ -161,7 +161,7 @@ private slots:
     // The kinds and their option fields come from the daemon's probers: until they are there,
     // the dialog waits (without blocking), whatever else has loaded.
     void checkEditorWaitsForTheKinds() {
-        ApiClient api;
+        Session api;
         HealthCheckDialog dialog(&api, QStringLiteral("payments"));
         HealthCheckRevision loaded;
         loaded.service = QStringLiteral("payments");
@@ -197,7 +197,7 @@ private slots:
     }
 
     void checkEditorRefusesInvalidInputWithReasons() {
-        ApiClient api;
+        Session api;
         HealthCheckDialog dialog(&api, QStringLiteral("payments"));
         QCOMPARE(dialog.stage(), HealthCheckDialog::Stage::Loading);
         QVERIFY(!dialog.save()); // nothing to save before it loaded
@@ -300,7 +300,7 @@ private slots:
     }
 
     void checkEditorReportsALoadFailure() {
-        ApiClient api;
+        Session api;
         api.connectTo(nowhere());
         HealthCheckDialog dialog(&api, QStringLiteral("payments"));
         dialog.reload();

@@ -2,6 +2,7 @@
 #include "models/audit_filter_model.h"
 #include "models/audit_record_model.h"
 #include "models/display_format.h"
+#include "models/display_names.h"
 #include "models/health_check_validation.h"
 #include "models/health_timeline_model.h"
 #include "models/instance_filter_model.h"

@@ -1,4 +1,7 @@
-#include "net/api_client.h"
+#include "net/audit_api.h"
+#include "net/call_scope.h"
+#include "net/registry_api.h"
+#include "net/session.h"
 #include "tcp_forwarder.h"
 
 #include <daemon_process.h>
@@ -19,8 +22,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-ApiClientOptions fastOptions() {
-    ApiClientOptions options;
+SessionOptions fastOptions() {
+    SessionOptions options;
     options.statusInterval = 300ms;
     options.callTimeout = 5s;
     options.reconnect.initial = 100ms;
@@ -52,6 +55,31 @@ grpc::Status createToken(const testing::DaemonProcess &daemon, const std::string
     return stub->CreateToken(&context, request, &response);
 }
 
+// Creates a viewer token and returns its secret (empty on failure).
+std::string createViewerToken(const testing::DaemonProcess &daemon, const std::string &name) {
+    auto channel = client::makeChannel(daemon.adminConnection());
+    if (!channel) {
+        return {};
+    }
+    auto stub = v1::AuthService::NewStub(*channel);
+    grpc::ClientContext context;
+    client::setTimeout(context, 5s);
+    v1::CreateTokenRequest request;
+    request.set_name(name);
+    request.set_role(v1::ROLE_VIEWER);
+    v1::CreateTokenResponse response;
+    if (!stub->CreateToken(&context, request, &response).ok()) {
+        return {};
+    }
+    return response.secret();
+}
+
+// Why a call failed, for a failure message; empty when it succeeded.
+template <typename T>
+QString failureOf(const CallResult<T> &result) {
+    return result.ok() ? QString() : result.error().describe();
+}
+
 bool containsResource(const QList<AuditEntry> &records, const QString &resource) {
     return std::any_of(records.begin(), records.end(),
                        [&](const AuditEntry &entry) { return entry.resource == resource; });
@@ -70,12 +98,12 @@ private slots:
     }
 
     void statusArrivesOnTheGuiThread() {
-        ApiClient api(fastOptions());
+        Session api(fastOptions());
         QThread *deliveredOn = nullptr;
-        connect(&api, &ApiClient::statusReceived, this,
+        connect(&api, &Session::statusReceived, this,
                 [&deliveredOn] { deliveredOn = QThread::currentThread(); });
-        QSignalSpy states(&api, &ApiClient::stateChanged);
-        QSignalSpy statuses(&api, &ApiClient::statusReceived);
+        QSignalSpy states(&api, &Session::stateChanged);
+        QSignalSpy statuses(&api, &Session::statusReceived);
         api.connectTo(settingsFor(*m_daemon));
         QCOMPARE(api.state(), ConnectionState::Connecting);
         QVERIFY(statuses.wait(10000));
@@ -91,17 +119,17 @@ private slots:
         QVERIFY(api.lastStatus().has_value());
     }
 
-    // ListExtensions: the daemon's drivers, routers and probers with its defaults, kept for the
-    // connection and forgotten when it changes.
+    // ListExtensions: the daemon's drivers, routers and probers with its defaults, kept by the
+    // session for the connection and forgotten when it changes.
     void extensionsAreFetchedAndKeptPerConnection() {
-        ApiClient api(fastOptions());
+        Session api(fastOptions());
         api.connectTo(settingsFor(*m_daemon));
         QVERIFY(!api.extensions());
-        QSignalSpy received(&api, &ApiClient::extensionsReceived);
-        const quint64 request = api.listExtensions();
+        QSignalSpy received(&api, &Session::extensionsChanged);
+        api.fetchExtensions();
+        api.fetchExtensions(); // asked once
         QVERIFY(received.wait(10000));
-        QCOMPARE(received.first().first().value<quint64>(), request);
-        const auto catalog = received.first().at(1).value<ExtensionCatalog>();
+        const auto catalog = received.first().first().value<ExtensionCatalog>();
         QCOMPARE(catalog.ofKind(ExtensionKind::DeployDriver).size(), 3);
         QCOMPARE(catalog.ofKind(ExtensionKind::TrafficRouter).size(), 2);
         QCOMPARE(catalog.ofKind(ExtensionKind::HealthProber).size(), 4);
@@ -116,12 +144,76 @@ private slots:
         QCOMPARE(timeout->defaultValue, std::string("2s"));
         QVERIFY(api.extensions());
         QCOMPARE(api.extensions()->extensions.size(), catalog.extensions.size());
+        QCOMPARE(received.count(), 1);
         api.connectTo(settingsFor(*m_daemon));
         QVERIFY(!api.extensions());
     }
 
+    // The caller's identity is fetched once per connection by the session and shared: an admin
+    // may change things, a viewer may not, and a new connection forgets the old identity.
+    void identityIsFetchedOncePerConnection() {
+        Session api(fastOptions());
+        QSignalSpy identities(&api, &Session::identityChanged);
+        api.connectTo(settingsFor(*m_daemon));
+        QVERIFY(identities.wait(10000));
+        QVERIFY(api.identity().has_value());
+        QVERIFY(!api.identity()->isViewer());
+        QVERIFY(api.mayChange());
+        // Probes go on; the identity is not fetched again while the connection holds.
+        QSignalSpy statuses(&api, &Session::statusReceived);
+        QTRY_VERIFY_WITH_TIMEOUT(statuses.count() >= 3, 10000);
+        QCOMPARE(identities.count(), 1);
+
+        const std::string viewer = createViewerToken(*m_daemon, "console-identity-viewer");
+        QVERIFY(!viewer.empty());
+        ConnectionSettings settings = settingsFor(*m_daemon);
+        settings.token = QString::fromStdString(viewer);
+        api.connectTo(settings);
+        QVERIFY(!api.identity().has_value()); // the previous daemon's caller is forgotten
+        QVERIFY(api.mayChange());             // unknown: the daemon decides
+        QVERIFY(identities.wait(10000));
+        QCOMPARE(api.identity()->name, QStringLiteral("console-identity-viewer"));
+        QVERIFY(api.identity()->isViewer());
+        QVERIFY(!api.mayChange());
+    }
+
+    // One result per request, delivered to its context object on the GUI thread; a context
+    // destroyed (or renewed through a CallScope) before the answer gets nothing.
+    void resultsGoToLiveContextsOnly() {
+        Session api(fastOptions());
+        api.connectTo(settingsFor(*m_daemon));
+        RegistryApi registry(&api);
+        int delivered = 0;
+        QThread *deliveredOn = nullptr;
+        QObject context;
+        registry.listServices({}, 10, &context, [&](const CallResult<ServicePage> &result) {
+            QVERIFY2(result.ok(), qPrintable(failureOf(result)));
+            deliveredOn = QThread::currentThread();
+            ++delivered;
+        });
+        int dropped = 0;
+        auto doomed = std::make_unique<QObject>();
+        registry.listServices({}, 10, doomed.get(),
+                              [&](const CallResult<ServicePage> &) { ++dropped; });
+        doomed.reset();
+        CallScope scope;
+        registry.listServices({}, 10, scope.renew(),
+                              [&](const CallResult<ServicePage> &) { ++dropped; });
+        int latest = 0;
+        registry.listServices({}, 10, scope.renew(),
+                              [&](const CallResult<ServicePage> &) { ++latest; });
+        QTRY_VERIFY_WITH_TIMEOUT(delivered == 1 && latest == 1, 10000);
+        QCOMPARE(deliveredOn, QCoreApplication::instance()->thread());
+        // A later answer would have arrived by now: the statuses keep coming meanwhile.
+        QSignalSpy statuses(&api, &Session::statusReceived);
+        QTRY_VERIFY_WITH_TIMEOUT(statuses.count() >= 2, 10000);
+        QCOMPARE(dropped, 0);
+        QCOMPARE(delivered, 1);
+        QCOMPARE(latest, 1);
+    }
+
     void wrongTokenIsReported() {
-        ApiClient api(fastOptions());
+        Session api(fastOptions());
         ConnectionSettings settings = settingsFor(*m_daemon);
         settings.token = QStringLiteral("not-a-token");
         api.connectTo(settings);
@@ -131,21 +223,25 @@ private slots:
     }
 
     void auditListThenLiveWatch() {
-        ApiClient api(fastOptions());
+        Session api(fastOptions());
         api.connectTo(settingsFor(*m_daemon));
-        QSignalSpy pages(&api, &ApiClient::auditPageReceived);
-        QSignalSpy failures(&api, &ApiClient::auditPageFailed);
-        const quint64 id = api.listAuditRecords({}, {}, 50);
-        QTRY_VERIFY_WITH_TIMEOUT(pages.count() + failures.count() > 0, 10000);
-        QCOMPARE(failures.count(), 0);
-        QCOMPARE(pages.first().at(0).toULongLong(), id);
-        const auto page = pages.first().at(1).value<AuditRecordPage>();
+        AuditApi audit(&api);
+        QList<CallResult<AuditRecordPage>> pages;
+        const auto collect = [&pages](const CallResult<AuditRecordPage> &result) {
+            pages.append(result);
+        };
+        audit.listRecords({}, {}, 50, this, collect);
+        QTRY_VERIFY_WITH_TIMEOUT(pages.count() == 1, 10000);
+        QVERIFY2(pages.first().ok(), qPrintable(failureOf(pages.first())));
+        const AuditRecordPage page = pages.first().value();
 
         QList<AuditEntry> live;
-        connect(&api, &ApiClient::auditRecordsArrived, this,
-                [&live](const QList<AuditEntry> &records) { live += records; });
-        api.watchAuditRecords({}, page.revision + 1);
-        QTRY_VERIFY_WITH_TIMEOUT(api.isAuditWatchLive(), 10000);
+        bool watchLive = false;
+        AuditWatchCallbacks callbacks;
+        callbacks.onEvents = [&live](const QList<AuditEntry> &records, qint64) { live += records; };
+        callbacks.onLive = [&watchLive](bool isLive, const QString &) { watchLive = isLive; };
+        WatchPtr watch = audit.watchRecords({}, page.revision + 1, this, callbacks);
+        QTRY_VERIFY_WITH_TIMEOUT(watchLive, 10000);
 
         const grpc::Status created = createToken(*m_daemon, "console-live-1");
         QVERIFY2(created.ok(), created.error_message().c_str());
@@ -160,9 +256,9 @@ private slots:
 
         // The list now has it too, newest first.
         pages.clear();
-        api.listAuditRecords({}, {}, 50);
+        audit.listRecords({}, {}, 50, this, collect);
         QTRY_VERIFY_WITH_TIMEOUT(pages.count() == 1, 10000);
-        const auto again = pages.first().at(1).value<AuditRecordPage>();
+        const AuditRecordPage again = pages.first().value();
         QVERIFY(containsResource(again.records, QStringLiteral("tokens/console-live-1")));
         QVERIFY(again.revision > page.revision);
     }
@@ -171,20 +267,25 @@ private slots:
         for (int i = 0; i < 3; ++i) {
             QVERIFY(createToken(*m_daemon, "console-page-" + std::to_string(i)).ok());
         }
-        ApiClient api(fastOptions());
+        Session api(fastOptions());
         api.connectTo(settingsFor(*m_daemon));
-        QSignalSpy pages(&api, &ApiClient::auditPageReceived);
+        AuditApi audit(&api);
+        QList<AuditRecordPage> pages;
+        const auto collect = [&pages](const CallResult<AuditRecordPage> &result) {
+            QVERIFY2(result.ok(), qPrintable(failureOf(result)));
+            pages.append(result.value());
+        };
         AuditQuery query;
         query.resourcePrefix = QStringLiteral("tokens/console-page-");
-        api.listAuditRecords(query, {}, 2);
+        audit.listRecords(query, {}, 2, this, collect);
         QTRY_VERIFY_WITH_TIMEOUT(pages.count() == 1, 10000);
-        const auto first = pages.first().at(1).value<AuditRecordPage>();
+        const AuditRecordPage first = pages.first();
         QCOMPARE(first.records.size(), 2);
         QVERIFY(!first.nextPageToken.isEmpty());
         QCOMPARE(first.records.first().resource, QStringLiteral("tokens/console-page-2"));
-        api.listAuditRecords(query, first.nextPageToken, 2);
+        audit.listRecords(query, first.nextPageToken, 2, this, collect);
         QTRY_VERIFY_WITH_TIMEOUT(pages.count() == 2, 10000);
-        const auto second = pages.at(1).at(1).value<AuditRecordPage>();
+        const AuditRecordPage second = pages.at(1);
         QCOMPARE(second.records.size(), 1);
         QCOMPARE(second.records.first().resource, QStringLiteral("tokens/console-page-0"));
     }
@@ -194,18 +295,22 @@ private slots:
     // connection drops and delivers what was written in between.
     void unreachableThenReconnectAndResume() {
         const quint16 port = TcpForwarder::freePort();
-        ApiClient api(fastOptions());
+        Session api(fastOptions());
         ConnectionSettings settings = settingsFor(*m_daemon);
         settings.address = QStringLiteral("127.0.0.1:%1").arg(port);
+        QSignalSpy identities(&api, &Session::identityChanged);
         api.connectTo(settings);
         QTRY_COMPARE_WITH_TIMEOUT(api.state(), ConnectionState::Unreachable, 10000);
         QVERIFY(!api.stateReason().isEmpty());
         QVERIFY(!api.lastStatus().has_value());
+        QVERIFY(!api.identity().has_value());
 
         QList<AuditEntry> live;
-        connect(&api, &ApiClient::auditRecordsArrived, this,
-                [&live](const QList<AuditEntry> &records) { live += records; });
-        api.watchAuditRecords({}, 0);
+        bool watchLive = false;
+        AuditWatchCallbacks callbacks;
+        callbacks.onEvents = [&live](const QList<AuditEntry> &records, qint64) { live += records; };
+        callbacks.onLive = [&watchLive](bool isLive, const QString &) { watchLive = isLive; };
+        WatchPtr watch = AuditApi(&api).watchRecords({}, 0, this, callbacks);
 
         const QString daemonAddress = QString::fromStdString(m_daemon->grpcAddress());
         const quint16 daemonPort = daemonAddress.section(QLatin1Char(':'), -1).toUShort();
@@ -213,7 +318,8 @@ private slots:
         QVERIFY(forwarder.listen(port, QHostAddress::LocalHost, daemonPort));
         QTRY_COMPARE_WITH_TIMEOUT(api.state(), ConnectionState::Connected, 20000);
         QVERIFY(api.lastStatus().has_value());
-        QTRY_VERIFY_WITH_TIMEOUT(api.isAuditWatchLive(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(watchLive, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(identities.count(), 1, 10000);
 
         QVERIFY(createToken(*m_daemon, "console-resume-1").ok());
         QTRY_VERIFY_WITH_TIMEOUT(containsResource(live, QStringLiteral("tokens/console-resume-1")),
@@ -222,13 +328,15 @@ private slots:
         // The daemon "goes away": the watch and the probes notice.
         forwarder.stop();
         QTRY_COMPARE_WITH_TIMEOUT(api.state(), ConnectionState::Unreachable, 20000);
-        QTRY_VERIFY_WITH_TIMEOUT(!api.isAuditWatchLive(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!watchLive, 10000);
         QVERIFY(api.lastStatus().has_value()); // stale data is kept
 
         // Written while the console could not see it, delivered after it reconnects.
         QVERIFY(createToken(*m_daemon, "console-resume-2").ok());
         QVERIFY(forwarder.listen(port, QHostAddress::LocalHost, daemonPort));
         QTRY_COMPARE_WITH_TIMEOUT(api.state(), ConnectionState::Connected, 20000);
+        // The token's role may have changed while the daemon was away: asked again.
+        QTRY_COMPARE_WITH_TIMEOUT(identities.count(), 2, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(containsResource(live, QStringLiteral("tokens/console-resume-2")),
                                  20000);
         const auto count = std::count_if(live.begin(), live.end(), [](const AuditEntry &e) {
@@ -240,31 +348,34 @@ private slots:
     // Calls that cannot finish soon (a blackholed address, long deadlines) and a watch are all
     // cancelled by shutdown, which returns promptly.
     void shutdownCancelsCallsInFlight() {
-        ApiClientOptions options = fastOptions();
+        SessionOptions options = fastOptions();
         options.callTimeout = 60s;
-        auto api = std::make_unique<ApiClient>(options);
+        auto api = std::make_unique<Session>(options);
         TcpForwarder blackhole; // accepts, then relays to a port where nothing answers
         const quint16 port = TcpForwarder::freePort();
         QVERIFY(blackhole.listen(port, QHostAddress(QStringLiteral("10.255.255.1")), 7400));
         ConnectionSettings settings = settingsFor(*m_daemon);
         settings.address = QStringLiteral("127.0.0.1:%1").arg(port);
         api->connectTo(settings);
+        const auto ignore = [](const CallResult<AuditRecordPage> &) {};
         for (int i = 0; i < 8; ++i) {
-            api->listAuditRecords({}, {}, 10);
+            AuditApi(api.get()).listRecords({}, {}, 10, this, ignore);
         }
-        api->watchAuditRecords({}, 0);
+        WatchPtr watch = AuditApi(api.get()).watchRecords({}, 0, this, {});
 
-        // And a healthy client with calls and a stream in flight.
-        auto healthy = std::make_unique<ApiClient>(fastOptions());
+        // And a healthy session with calls and a stream in flight.
+        auto healthy = std::make_unique<Session>(fastOptions());
         healthy->connectTo(settingsFor(*m_daemon));
-        healthy->watchAuditRecords({}, 0);
+        WatchPtr healthyWatch = AuditApi(healthy.get()).watchRecords({}, 0, this, {});
         for (int i = 0; i < 8; ++i) {
-            healthy->listAuditRecords({}, {}, 100);
+            AuditApi(healthy.get()).listRecords({}, {}, 100, this, ignore);
         }
         QTRY_VERIFY_WITH_TIMEOUT(blackhole.connectionCount() > 0, 10000);
 
         QElapsedTimer timer;
         timer.start();
+        watch.reset();
+        healthyWatch.reset();
         api.reset();
         healthy.reset();
         QVERIFY2(timer.elapsed() < 3000, qPrintable(QString::number(timer.elapsed())));

@@ -3,13 +3,14 @@
 // traffic bar's parts and colours, which actions apply in which phase and the "New release…"
 // form's checks; then the page against a real aegisd, following rollouts it starts itself.
 #include "daemon_extensions.h"
+#include "models/display_names.h"
 #include "models/release_model.h"
 #include "models/rollout_actions.h"
 #include "models/rollout_format.h"
 #include "models/rollout_history_model.h"
 #include "models/rollout_pipeline.h"
 #include "models/rollout_spec_validation.h"
-#include "net/api_client.h"
+#include "net/session.h"
 #include "views/canary_steps_editor.h"
 #include "views/new_release_dialog.h"
 #include "views/releases_page.h"
@@ -730,7 +731,7 @@ private slots:
     }
 
     void newReleaseDialogPrefillsAndChecksInline() {
-        ApiClient api;
+        Session api;
         api.connectTo(nowhere());
         Release checkout = releaseOf(QStringLiteral("checkout"), QStringLiteral("blue"),
                                      QStringLiteral("2.3.1"), {100, 0});
@@ -818,7 +819,7 @@ private slots:
     }
 
     void pageShowsAFedRollout() {
-        ApiClient api;
+        Session api;
         api.connectTo(nowhere());
         ReleasesPage page(&api);
         page.resize(1400, 860);
@@ -861,9 +862,9 @@ private slots:
         auto started = testing::DaemonProcess::start();
         QVERIFY2(started.isOk(), started.status().toString().c_str());
         std::unique_ptr<testing::DaemonProcess> daemon = std::move(*started);
-        ApiClientOptions options;
+        SessionOptions options;
         options.statusInterval = 500ms;
-        ApiClient api(options);
+        Session api(options);
         ConnectionSettings settings;
         settings.address = QString::fromStdString(daemon->grpcAddress());
         settings.tokenFile = QString::fromStdString(daemon->adminTokenFile().string());
@@ -874,7 +875,7 @@ private slots:
         QSignalSpy loaded(&page, &ReleasesPage::dataLoaded);
         api.connectTo(settings);
         QVERIFY(loaded.wait(20000) || page.hasData());
-        QTRY_VERIFY_WITH_TIMEOUT(api.isRolloutWatchLive(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(page.isWatchLive(), 10000);
         QCOMPARE(page.releases()->rowCount(), 0);
         QTRY_VERIFY_WITH_TIMEOUT(page.newReleaseButton()->isEnabled(), 5000);
 
@@ -1040,7 +1041,7 @@ private slots:
         // A viewer sees the same, with every action disabled and the reason in the tooltip.
         std::string secret;
         QCOMPARE(createToken(*daemon, "auditor", v1::ROLE_VIEWER, &secret), grpc::StatusCode::OK);
-        ApiClient viewerApi(options);
+        Session viewerApi(options);
         ReleasesPage viewerPage(&viewerApi);
         ConnectionSettings viewer = settings;
         viewer.tokenFile.clear();

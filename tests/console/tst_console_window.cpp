@@ -9,7 +9,7 @@
 #include "models/instance_filter_model.h"
 #include "models/instance_model.h"
 #include "models/service_summary_model.h"
-#include "net/api_client.h"
+#include "net/session.h"
 #include "views/audit_detail_pane.h"
 #include "views/audit_page.h"
 #include "views/code_editor.h"
@@ -22,7 +22,9 @@
 #include "views/health_check_dialog.h"
 #include "views/health_timeline_view.h"
 #include "views/instance_detail_pane.h"
+#include "views/live_badge.h"
 #include "views/overview_page.h"
+#include "views/page_skeleton.h"
 #include "views/selected_instance_health.h"
 #include "views/services_page.h"
 
@@ -34,8 +36,10 @@
 #include <aegis/v1/health.grpc.pb.h>
 #include <client/connection.h>
 
+#include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -231,9 +235,9 @@ private slots:
 
         m_theme = std::make_unique<ThemeController>();
         m_theme->setMode(ThemeMode::Light);
-        ApiClientOptions options;
+        SessionOptions options;
         options.statusInterval = 500ms;
-        m_api = std::make_unique<ApiClient>(options);
+        m_api = std::make_unique<Session>(options);
         m_window = std::make_unique<MainWindow>(m_api.get(), m_theme.get());
         ConnectionSettings settings;
         settings.address = QString::fromStdString(m_daemon->grpcAddress());
@@ -266,7 +270,7 @@ private slots:
         QVERIFY(m_window->showPage(QStringLiteral("audit")));
         AuditPage *audit = m_window->auditPage();
         QTRY_VERIFY_WITH_TIMEOUT(audit->hasData(), 20000);
-        QTRY_VERIFY_WITH_TIMEOUT(m_api->isAuditWatchLive(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->auditPage()->isWatchLive(), 20000);
         AuditRecordModel *model = audit->model();
         QVERIFY(model->rowCount() >= 3);
         const int failedRow = [&] {
@@ -306,7 +310,7 @@ private slots:
         QVERIFY(m_window->showPage(QStringLiteral("services")));
         ServicesPage *page = m_window->servicesPage();
         QTRY_VERIFY_WITH_TIMEOUT(page->hasData(), 20000);
-        QTRY_VERIFY_WITH_TIMEOUT(m_api->isInstanceWatchLive(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->servicesPage()->isWatchLive(), 20000);
         QCOMPARE(page->instances()->rowCount(), 9);
         QCOMPARE(page->services()->rowCount(), 4); // all + 3 services
         QCOMPARE(page->filteredInstances()->rowCount(), 9);
@@ -551,7 +555,7 @@ private slots:
         std::string secret;
         QCOMPARE(createToken(*m_daemon, "dashboard", v1::ROLE_VIEWER, &secret),
                  grpc::StatusCode::OK);
-        ApiClient api;
+        Session api;
         ServicesPage page(&api);
         ConnectionSettings settings;
         settings.address = QString::fromStdString(m_daemon->grpcAddress());
@@ -559,6 +563,32 @@ private slots:
         api.connectTo(settings);
         QTRY_VERIFY_WITH_TIMEOUT(page.hasData(), 20000);
         QVERIFY(page.selectInstance(QStringLiteral("checkout"), QStringLiteral("checkout-1")));
+
+        // The role comes with the session's identity: every action that changes an instance is
+        // disabled, and its tooltip says why; the health check can still be read.
+        QTRY_VERIFY_WITH_TIMEOUT(api.identity() && api.identity()->isViewer(), 10000);
+        const QStringList mutating = {QStringLiteral("Drain"), QStringLiteral("Maintenance"),
+                                      QStringLiteral("Serve"), QStringLiteral("Deregister…")};
+        int checked = 0;
+        for (QAction *action : page.findChildren<QAction *>()) {
+            if (!mutating.contains(action->text())) {
+                continue;
+            }
+            ++checked;
+            QVERIFY2(!action->isEnabled(), qPrintable(action->text()));
+            QVERIFY2(action->toolTip().contains(QStringLiteral("viewer role")),
+                     qPrintable(action->toolTip()));
+            QVERIFY2(action->toolTip().contains(QStringLiteral("dashboard")),
+                     qPrintable(action->toolTip()));
+        }
+        QCOMPARE(checked, mutating.size());
+        page.resize(1440, 900);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QVERIFY(page.grab().save(artifact(QStringLiteral("console-services-viewer.png"))));
+        page.hide();
+
+        // The daemon is the authority: an action sent anyway is refused and the refusal shown.
         page.setConfirmation(
             [](QWidget *, const QString &, const QString &, const QString &) { return true; });
         QSignalSpy finished(&page, &ServicesPage::actionFinished);
@@ -575,6 +605,14 @@ private slots:
         QVERIFY(page.selectService(QStringLiteral("checkout")));
         QPointer<HealthCheckDialog> dialog = page.openHealthCheckEditor();
         QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), HealthCheckDialog::Stage::Editing, 10000);
+        QAbstractButton *save = nullptr;
+        for (QAbstractButton *button : dialog->findChild<QDialogButtonBox *>()->buttons()) {
+            save = button->text() == QStringLiteral("Save") ? button : save;
+        }
+        QVERIFY(save);
+        QVERIFY(!save->isEnabled());
+        QVERIFY2(save->toolTip().contains(QStringLiteral("viewer role")),
+                 qPrintable(save->toolTip()));
         QVERIFY(dialog->save());
         QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), HealthCheckDialog::Stage::Editing, 10000);
         QVERIFY2(dialog->messageText().contains(QStringLiteral("PERMISSION_DENIED")),
@@ -590,7 +628,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(page->hasData(), 20000);
         QCOMPARE(page->tree()->namespaceNames(), (QStringList{"prod", "staging"}));
         QCOMPARE(page->tree()->itemCount(), 5);
-        QTRY_VERIFY_WITH_TIMEOUT(m_api->isConfigWatchLive(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->configPage()->isWatchLive(), 20000);
         QVERIFY(page->selectItem(kCheckoutApp));
         QTRY_VERIFY_WITH_TIMEOUT(page->openItem() && page->openItem()->ref == kCheckoutApp, 10000);
         QCOMPARE(page->openItem()->version, 3);
@@ -788,7 +826,7 @@ private slots:
         std::string secret;
         QCOMPARE(createToken(*m_daemon, "config-reader", v1::ROLE_VIEWER, &secret),
                  grpc::StatusCode::OK);
-        ApiClient api;
+        Session api;
         ConfigPage page(&api);
         page.resize(1200, 800);
         ConnectionSettings settings;
@@ -814,6 +852,55 @@ private slots:
         QVERIFY(review && !review->isEnabled());
         QVERIFY(review->toolTip().contains(QStringLiteral("viewer")));
         api.shutdown();
+    }
+
+    // Every page is built in the same skeleton: its status line says loading, failure, not
+    // loaded or the summary, in that order, with the last action's note after; its error banner
+    // stays until dismissed; its badge follows the session and the page's watch.
+    void pageSkeletonStates() {
+        Session session;
+        PageSkeleton skeleton(&session, QStringLiteral("Title"), QStringLiteral("Subtitle"));
+        skeleton.addLiveBadge(QStringLiteral("live tip"), QStringLiteral("offline tip"));
+        skeleton.setBody(new QLabel(QStringLiteral("body")));
+        PageStatus status;
+        status.summary = QStringLiteral("3 things");
+        skeleton.showStatus(status);
+        QCOMPARE(skeleton.statusText(), QStringLiteral("Not loaded yet"));
+        status.loading = true;
+        status.failure = QStringLiteral("Could not list: down");
+        skeleton.showStatus(status);
+        QCOMPARE(skeleton.statusText(), QStringLiteral("Loading…"));
+        status.loading = false;
+        skeleton.showStatus(status);
+        QCOMPARE(skeleton.statusText(), QStringLiteral("Could not list: down"));
+        status.failure.clear();
+        status.loaded = true;
+        status.note = QStringLiteral("Drained a/1");
+        skeleton.showStatus(status);
+        QCOMPARE(skeleton.statusText(), QStringLiteral("3 things  ·  Drained a/1"));
+
+        skeleton.showError(QStringLiteral("Could not drain"));
+        QCOMPARE(skeleton.errorText(), QStringLiteral("Could not drain"));
+        QSignalSpy dismissed(&skeleton, &PageSkeleton::errorDismissed);
+        QPushButton *dismiss = nullptr;
+        for (QPushButton *button : skeleton.findChildren<QPushButton *>()) {
+            dismiss = button->text() == QStringLiteral("Dismiss") ? button : dismiss;
+        }
+        QVERIFY(dismiss);
+        dismiss->click();
+        QCOMPARE(dismissed.count(), 1);
+        QVERIFY(skeleton.errorText().isEmpty());
+
+        auto *badge = skeleton.findChild<LiveBadge *>();
+        QVERIFY(badge);
+        QVERIFY(badge->text().contains(QStringLiteral("Paused")));
+        skeleton.setWatchState(false, QStringLiteral("connection refused"));
+        QVERIFY(badge->text().contains(QStringLiteral("Reconnecting")));
+        QCOMPARE(badge->toolTip(), QStringLiteral("connection refused"));
+        skeleton.setWatchState(true, {});
+        QVERIFY(skeleton.isWatchLive());
+        QVERIFY(badge->text().contains(QStringLiteral("Live")));
+        QCOMPARE(badge->toolTip(), QStringLiteral("live tip"));
     }
 
     void darkThemeRenders() {
@@ -880,7 +967,7 @@ private:
     std::unique_ptr<testing::TempDir> m_configDir;
     std::unique_ptr<testing::DaemonProcess> m_daemon;
     std::unique_ptr<ThemeController> m_theme;
-    std::unique_ptr<ApiClient> m_api;
+    std::unique_ptr<Session> m_api;
     std::unique_ptr<MainWindow> m_window;
 };
 

@@ -1,69 +1,8 @@
-#include "net/api_types.h"
+#include "models/display_names.h"
 
 #include <QCoreApplication>
 
 namespace aegis::console {
-
-client::ConnectionOptions ConnectionSettings::toOptions() const {
-    client::ConnectionOptions options;
-    options.address = address.toStdString();
-    options.token = token.toStdString();
-    options.tokenFile = tokenFile.toStdString();
-    options.caFile = caFile.toStdString();
-    options.certFile = certFile.toStdString();
-    options.keyFile = keyFile.toStdString();
-    options.tlsServerName = tlsServerName.toStdString();
-    return options;
-}
-
-QString CallError::codeName() const {
-    static const char *const names[] = {"OK",
-                                        "CANCELLED",
-                                        "UNKNOWN",
-                                        "INVALID_ARGUMENT",
-                                        "DEADLINE_EXCEEDED",
-                                        "NOT_FOUND",
-                                        "ALREADY_EXISTS",
-                                        "PERMISSION_DENIED",
-                                        "RESOURCE_EXHAUSTED",
-                                        "FAILED_PRECONDITION",
-                                        "ABORTED",
-                                        "OUT_OF_RANGE",
-                                        "UNIMPLEMENTED",
-                                        "INTERNAL",
-                                        "UNAVAILABLE",
-                                        "DATA_LOSS",
-                                        "UNAUTHENTICATED"};
-    if (code >= 0 && code < static_cast<int>(std::size(names))) {
-        return QString::fromLatin1(names[code]);
-    }
-    return QStringLiteral("CODE_%1").arg(code);
-}
-
-bool CallError::isUnreachable() const {
-    return code == 14 /* UNAVAILABLE */ || code == 4 /* DEADLINE_EXCEEDED */;
-}
-
-QString CallError::describe() const {
-    QString text = message.trimmed();
-    // gRPC's connection errors are long chains; the last clause is the useful one.
-    const qsizetype refused = text.indexOf(QLatin1String("Connection refused"));
-    if (refused >= 0) {
-        text = QCoreApplication::translate("CallError", "connection refused");
-    } else if (code == 4) {
-        text = QCoreApplication::translate("CallError", "no answer before the deadline");
-    } else if (text.size() > 160) {
-        text = text.left(157) + QStringLiteral("…");
-    }
-    if (code == 16) {
-        return QCoreApplication::translate("CallError", "token rejected (%1)").arg(text);
-    }
-    if (code == 7) {
-        return QCoreApplication::translate("CallError", "permission denied (%1)").arg(text);
-    }
-    return text.isEmpty() ? codeName() : text;
-}
-
 QString connectionStateName(ConnectionState state) {
     switch (state) {
     case ConnectionState::Disconnected:
@@ -76,35 +15,6 @@ QString connectionStateName(ConnectionState state) {
         return QCoreApplication::translate("ConnectionState", "Unreachable");
     }
     return {};
-}
-
-bool AuditQuery::matches(const AuditEntry &entry) const {
-    if (!actor.isEmpty() && entry.actor != actor) {
-        return false;
-    }
-    if (!method.isEmpty() && !entry.method.contains(method, Qt::CaseInsensitive)) {
-        return false;
-    }
-    if (!resourcePrefix.isEmpty() && !entry.resource.startsWith(resourcePrefix)) {
-        return false;
-    }
-    if (outcome == AuditOutcome::Succeeded && !entry.succeeded()) {
-        return false;
-    }
-    if (outcome == AuditOutcome::Failed && entry.succeeded()) {
-        return false;
-    }
-    if (from.isValid() && entry.time < from) {
-        return false;
-    }
-    if (to.isValid() && entry.time >= to) {
-        return false;
-    }
-    return true;
-}
-
-bool AuditQuery::isEmpty() const {
-    return *this == AuditQuery{};
 }
 
 QString instanceStateName(InstanceState state) {
@@ -133,26 +43,6 @@ QString healthStatusName(HealthStatus status) {
         break;
     }
     return QCoreApplication::translate("HealthStatus", "unknown");
-}
-
-HealthBadge healthBadge(HealthStatus status, bool flapping, bool ejected) {
-    if (ejected) {
-        return HealthBadge::Ejected;
-    }
-    if (flapping) {
-        return HealthBadge::Flapping;
-    }
-    switch (status) {
-    case HealthStatus::Passing:
-        return HealthBadge::Passing;
-    case HealthStatus::Warning:
-        return HealthBadge::Warning;
-    case HealthStatus::Critical:
-        return HealthBadge::Critical;
-    case HealthStatus::Unknown:
-        break;
-    }
-    return HealthBadge::Unknown;
 }
 
 QString healthBadgeName(HealthBadge badge) {
@@ -187,18 +77,6 @@ QString configFormatName(ConfigFormat format) {
         break;
     }
     return QStringLiteral("—");
-}
-
-QString ConfigGrayRelease::targetDescription() const {
-    if (!selector.isEmpty()) {
-        return QCoreApplication::translate("ConfigGrayRelease", "selector %1").arg(selector);
-    }
-    if (percent > 0) {
-        return QCoreApplication::translate("ConfigGrayRelease", "%1 % of instances").arg(percent);
-    }
-    return QCoreApplication::translate("ConfigGrayRelease", "%n instance(s): %1", nullptr,
-                                       static_cast<int>(instanceIds.size()))
-        .arg(instanceIds.join(QStringLiteral(", ")));
 }
 
 QString configVersionKindName(ConfigVersionKind kind) {
@@ -279,41 +157,6 @@ QString rolloutActionName(RolloutAction action) {
     return {};
 }
 
-int TrafficSplit::share(const QString &colour) const {
-    if (colour == QLatin1String("blue")) {
-        return blue;
-    }
-    if (colour == QLatin1String("green")) {
-        return green;
-    }
-    return 0;
-}
-
-QList<CanaryStep> RolloutSpec::effectiveSteps() const {
-    if (steps.isEmpty()) {
-        return {CanaryStep{}};
-    }
-    QList<CanaryStep> result = steps;
-    if (result.last().weight < 100) {
-        result.append(CanaryStep{});
-    }
-    return result;
-}
-
-int Rollout::number() const {
-    const qsizetype dash = id.lastIndexOf(QLatin1Char('-'));
-    return dash < 0 ? 0 : id.mid(dash + 1).toInt();
-}
-
-std::optional<ColorDeployment> Release::deployment(const QString &color) const {
-    for (const ColorDeployment &deployment : deployments) {
-        if (deployment.color == color) {
-            return deployment;
-        }
-    }
-    return std::nullopt;
-}
-
 QString roleName(int role) {
     switch (role) {
     case 1:
@@ -345,26 +188,6 @@ QString shortMethodName(const QString &method) {
         name.replace(QLatin1Char('/'), QLatin1Char('.'));
     }
     return name;
-}
-
-QList<ExtensionDescription> ExtensionCatalog::ofKind(ExtensionKind kind) const {
-    QList<ExtensionDescription> found;
-    for (const ExtensionDescription &extension : extensions) {
-        if (extension.kind == kind) {
-            found.append(extension);
-        }
-    }
-    return found;
-}
-
-const ExtensionDescription *ExtensionCatalog::find(ExtensionKind kind, const QString &name) const {
-    const std::string wanted = name.toStdString();
-    for (const ExtensionDescription &extension : extensions) {
-        if (extension.kind == kind && extension.name == wanted) {
-            return &extension;
-        }
-    }
-    return nullptr;
 }
 
 } // namespace aegis::console
