@@ -131,7 +131,8 @@ HealthCheckDialog::HealthCheckDialog(Session *session, const QString &service, Q
         connect(m_session, &Session::extensionsChanged, this,
                 [this](const ExtensionCatalog &catalog) { setExtensions(catalog); });
         connect(m_session, &Session::extensionsFailed, this, [this](const CallError &error) {
-            if (m_probers.isEmpty()) {
+            // A failed load of the check already says why nothing can be edited.
+            if (m_probers.isEmpty() && m_stage != Stage::LoadFailed) {
                 showMessage(tr("Could not load the kinds of health check this daemon "
                                "offers: %1 (%2).")
                                 .arg(error.describe(), error.codeName()),
@@ -440,6 +441,9 @@ bool HealthCheckDialog::save() {
 void HealthCheckDialog::reload() {
     m_checkLoaded = false;
     showMessage({}, false);
+    if (m_probers.isEmpty()) {
+        m_session->fetchExtensions(); // a Retry asks for the kinds again too
+    }
     m_health.getHealthCheck(m_service, m_call.renew(),
                             [this](const CallResult<HealthCheckRevision> &result) {
                                 result.ok() ? onLoaded(result.value()) : onFailed(result.error());
