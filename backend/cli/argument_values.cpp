@@ -13,6 +13,22 @@
 
 namespace aegis::cli {
 
+std::optional<std::chrono::steady_clock::time_point>
+forDeadline(const boost::program_options::variables_map &values) {
+    if (!values.count("for")) {
+        return std::nullopt;
+    }
+    return std::chrono::steady_clock::now() + durationFlag(values, "for");
+}
+
+int countFlag(const boost::program_options::variables_map &values) {
+    const int count = values["count"].as<int>();
+    if (count < 0) {
+        throw UsageError("--count must not be negative");
+    }
+    return count;
+}
+
 std::chrono::milliseconds durationFlag(const boost::program_options::variables_map &values,
                                        const char *name, ZeroDuration zero) {
     const std::string flag = std::string("--") + name;

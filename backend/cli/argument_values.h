@@ -33,6 +33,13 @@ std::chrono::milliseconds durationFlag(const boost::program_options::variables_m
                                        const char *name,
                                        ZeroDuration zero = ZeroDuration::Rejected);
 
+// --for of a command that waits: when it gives up; nullopt when the flag is not given.
+std::optional<std::chrono::steady_clock::time_point>
+forDeadline(const boost::program_options::variables_map &values);
+// --count of a watch: how many items it prints before it ends (0: no limit). Throws UsageError
+// when negative.
+int countFlag(const boost::program_options::variables_map &values);
+
 // "viewer", "operator", "admin" or "service".
 std::optional<v1::Role> parseRole(std::string_view text);
 

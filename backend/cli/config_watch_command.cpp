@@ -129,15 +129,8 @@ int runWatch(CommandContext &context, const po::variables_map &values) {
         throw UsageError("--from must be a revision (0: the current content, then changes)");
     }
     request.set_start_revision(from);
-    const int count = values["count"].as<int>();
-    if (count < 0) {
-        throw UsageError("--count must not be negative");
-    }
-    std::optional<std::chrono::steady_clock::time_point> deadline;
-    if (values.count("for")) {
-        deadline = std::chrono::steady_clock::now() + durationFlag(values, "for");
-    }
-    ConfigWatch watch(context, std::move(request), values["content"].as<bool>(), count, deadline);
+    ConfigWatch watch(context, std::move(request), values["content"].as<bool>(), countFlag(values),
+                      forDeadline(values));
     return watch.run();
 }
 

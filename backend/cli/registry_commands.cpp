@@ -588,15 +588,7 @@ int runWatch(CommandContext &context, const po::variables_map &values) {
         throw UsageError("--from must be a revision (0: from now)");
     }
     request.set_start_revision(from);
-    const int count = values["count"].as<int>();
-    if (count < 0) {
-        throw UsageError("--count must not be negative");
-    }
-    std::optional<std::chrono::steady_clock::time_point> deadline;
-    if (values.count("for")) {
-        deadline = std::chrono::steady_clock::now() + durationFlag(values, "for");
-    }
-    InstanceWatch watch(context, std::move(request), count, deadline);
+    InstanceWatch watch(context, std::move(request), countFlag(values), forDeadline(values));
     return watch.run();
 }
 

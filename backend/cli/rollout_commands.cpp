@@ -209,13 +209,6 @@ std::optional<int> limitFlag(const po::variables_map &values) {
     return limit;
 }
 
-std::optional<std::chrono::steady_clock::time_point> forFlag(const po::variables_map &values) {
-    if (!values.count("for")) {
-        return std::nullopt;
-    }
-    return std::chrono::steady_clock::now() + durationFlag(values, "for");
-}
-
 v1::StartRolloutRequest buildStart(const po::variables_map &values) {
     v1::StartRolloutRequest request;
     auto &spec = *request.mutable_spec();
@@ -829,7 +822,7 @@ int runLog(CommandContext &context, const po::variables_map &values) {
     if (values.count("for") && !follow) {
         throw UsageError("--for goes with --follow");
     }
-    const auto deadline = forFlag(values);
+    const auto deadline = forDeadline(values);
     auto stub = v1::RolloutService::NewStub(context.channel());
     // The log of a rollout that does not exist is empty; the rollout says so.
     v1::GetRolloutRequest get;
@@ -883,11 +876,7 @@ int runWatch(CommandContext &context, const po::variables_map &values) {
         throw UsageError("--from must be a revision (0: from now)");
     }
     request.set_start_revision(from);
-    const int count = values["count"].as<int>();
-    if (count < 0) {
-        throw UsageError("--count must not be negative");
-    }
-    RolloutWatch watch(context, std::move(request), count, forFlag(values));
+    RolloutWatch watch(context, std::move(request), countFlag(values), forDeadline(values));
     return watch.run();
 }
 
