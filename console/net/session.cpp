@@ -175,6 +175,17 @@ void Session::fetchExtensions() {
     });
 }
 
+void Session::withExtensions(QObject *context, std::function<void(const ExtensionCatalog &)> ready,
+                             std::function<void(const CallError &)> failed) {
+    if (m_extensions) {
+        ready(*m_extensions);
+        return;
+    }
+    connect(this, &Session::extensionsChanged, context, std::move(ready), Qt::SingleShotConnection);
+    connect(this, &Session::extensionsFailed, context, std::move(failed));
+    fetchExtensions();
+}
+
 void Session::setState(ConnectionState state, const QString &reason) {
     if (state == m_state && reason == m_stateReason) {
         return;

@@ -76,6 +76,11 @@ public:
     const std::optional<ExtensionCatalog> &extensions() const { return m_extensions; }
     // Asks for them unless they are known or already asked for; extensionsChanged answers.
     void fetchExtensions();
+    // Calls `ready` with the extensions on `context`'s thread — at once when they are known,
+    // else once they arrive — and `failed` with each failure to get them meanwhile; neither runs
+    // after `context` is destroyed.
+    void withExtensions(QObject *context, std::function<void(const ExtensionCatalog &)> ready,
+                        std::function<void(const CallError &)> failed);
 
     // Probes GetStatus now (unless a probe is in flight).
     void refreshStatus();

@@ -125,12 +125,9 @@ HealthCheckDialog::HealthCheckDialog(Session *session, const QString &service, Q
     setStage(Stage::Loading);
 
     // The kinds: known for this connection already, or asked for once.
-    if (const auto &known = m_session->extensions()) {
-        setExtensions(*known);
-    } else {
-        connect(m_session, &Session::extensionsChanged, this,
-                [this](const ExtensionCatalog &catalog) { setExtensions(catalog); });
-        connect(m_session, &Session::extensionsFailed, this, [this](const CallError &error) {
+    m_session->withExtensions(
+        this, [this](const ExtensionCatalog &catalog) { setExtensions(catalog); },
+        [this](const CallError &error) {
             // A failed load of the check already says why nothing can be edited.
             if (m_probers.isEmpty() && m_stage != Stage::LoadFailed) {
                 showMessage(tr("Could not load the kinds of health check this daemon "
@@ -139,8 +136,6 @@ HealthCheckDialog::HealthCheckDialog(Session *session, const QString &service, Q
                             false);
             }
         });
-        m_session->fetchExtensions();
-    }
 }
 
 void HealthCheckDialog::setExtensions(const ExtensionCatalog &catalog) {

@@ -209,20 +209,15 @@ NewReleaseDialog::NewReleaseDialog(Session *session, const QList<Release> &relea
     });
 
     // The drivers and routers: known for this connection already, or asked for once.
-    if (const auto &known = m_session->extensions()) {
-        setExtensions(*known);
-    } else {
-        connect(m_session, &Session::extensionsChanged, this,
-                [this](const ExtensionCatalog &catalog) { setExtensions(catalog); });
-        connect(m_session, &Session::extensionsFailed, this, [this](const CallError &error) {
+    m_session->withExtensions(
+        this, [this](const ExtensionCatalog &catalog) { setExtensions(catalog); },
+        [this](const CallError &error) {
             if (!m_extensions) {
                 showMessage(tr("Could not load the drivers and routers this daemon "
                                "offers: %1 (%2).")
                                 .arg(error.describe(), error.codeName()));
             }
         });
-        m_session->fetchExtensions();
-    }
     setStage(m_stage);
 }
 
