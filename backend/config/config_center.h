@@ -287,6 +287,8 @@ public:
     static Status validateGroup(const std::string &group, std::string_view field);
     // The namespace and id of a proposal to decide.
     static Status validateProposalRef(const std::string &ns, const std::string &id);
+    // The proposal, if it exists and is still pending (NOT_FOUND / FAILED_PRECONDITION otherwise).
+    StatusOr<Proposal> pendingProposal(const std::string &ns, const std::string &id) const;
     static std::string itemKey(const ItemRef &ref);
     // The item an /config/items/ key names.
     static ItemRef refOfItemKey(const std::string &key);

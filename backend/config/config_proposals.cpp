@@ -89,25 +89,29 @@ void ConfigCenter::propose(std::vector<Change> changes, std::string comment, con
         });
 }
 
+StatusOr<Proposal> ConfigCenter::pendingProposal(const std::string &ns,
+                                                 const std::string &id) const {
+    std::shared_lock lock(m_mutex);
+    const auto it = m_proposals.find(ns + "/" + id);
+    if (it == m_proposals.end()) {
+        return notFound("namespace '" + ns + "' has no proposal '" + id + "'");
+    }
+    if (it->second.state != ProposalState::Pending) {
+        return failedPrecondition("proposal " + id + " was already decided");
+    }
+    return it->second;
+}
+
 void ConfigCenter::approve(const std::string &ns, const std::string &id, Author approver, Done done,
                            std::vector<store::Operation> alsoWrite) {
     if (Status s = validateProposalRef(ns, id); !s.isOk()) {
         return done(s);
     }
-    std::optional<Proposal> proposal;
-    {
-        std::shared_lock lock(m_mutex);
-        const auto it = m_proposals.find(ns + "/" + id);
-        if (it != m_proposals.end()) {
-            proposal = it->second;
-        }
+    auto pending = pendingProposal(ns, id);
+    if (!pending) {
+        return done(pending.status());
     }
-    if (!proposal) {
-        return done(notFound("namespace '" + ns + "' has no proposal '" + id + "'"));
-    }
-    if (proposal->state != ProposalState::Pending) {
-        return done(failedPrecondition("proposal " + id + " was already decided"));
-    }
+    std::optional<Proposal> proposal = std::move(*pending);
     if (proposal->proposer == approver.name && !approver.isAdmin) {
         return done(Status(StatusCode::PermissionDenied,
                            "a proposal is approved by someone other than its proposer (" +
@@ -140,20 +144,11 @@ void ConfigCenter::reject(const std::string &ns, const std::string &id, Author r
     if (Status s = validateFreeText(reason, "reason", 1024); !s.isOk()) {
         return done(s);
     }
-    std::optional<Proposal> proposal;
-    {
-        std::shared_lock lock(m_mutex);
-        const auto it = m_proposals.find(ns + "/" + id);
-        if (it != m_proposals.end()) {
-            proposal = it->second;
-        }
+    auto pending = pendingProposal(ns, id);
+    if (!pending) {
+        return done(pending.status());
     }
-    if (!proposal) {
-        return done(notFound("namespace '" + ns + "' has no proposal '" + id + "'"));
-    }
-    if (proposal->state != ProposalState::Pending) {
-        return done(failedPrecondition("proposal " + id + " was already decided"));
-    }
+    std::optional<Proposal> proposal = std::move(*pending);
     const store::Revision decidedAt = proposal->modRevision;
     proposal->state = ProposalState::Rejected;
     proposal->decidedBy = rejecter.name;

@@ -153,6 +153,12 @@ private:
     // Records a split a router applied for a step that is no longer current.
     void recordTraffic(ReleaseState &state, const std::string &id, TrafficSplit split);
     void applySplit(ReleaseState &state, TrafficSplit split, std::function<void(Status)> done);
+    // In a router's answer to the split that attempt `generation` applied: the service's state
+    // when that attempt is still the active one (router no longer busy); otherwise null, after
+    // recording a split that did apply and reconciling the service.
+    ReleaseState *routerAnswered(const std::string &service, const std::string &id,
+                                 TrafficSplit split, std::uint64_t generation,
+                                 const Status &status);
     // Applies `split` as a step of the active rollout: the router is busy meanwhile; a result
     // arriving after an abort moved the rollout on is recorded and reconciled; a failure is retried
     // after routerRetryInterval and aborts the rollout after routerAttempts (`failing` says what

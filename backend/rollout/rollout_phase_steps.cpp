@@ -162,6 +162,29 @@ void RolloutController::holdTraffic(ReleaseState &state, Active &active) {
         });
 }
 
+RolloutController::ReleaseState *RolloutController::routerAnswered(const std::string &service,
+                                                                   const std::string &id,
+                                                                   TrafficSplit split,
+                                                                   std::uint64_t generation,
+                                                                   const Status &status) {
+    auto found = m_services.find(service);
+    if (found == m_services.end() || !found->second->active) {
+        return nullptr;
+    }
+    ReleaseState &state = *found->second;
+    state.active->routerBusy = false;
+    if (state.active->generation != generation) {
+        // Aborted or moved on meanwhile: whoever did re-applies its own split after this one;
+        // until then this one is what is in effect.
+        if (status.isOk()) {
+            recordTraffic(state, id, split);
+        }
+        reconcile(service);
+        return nullptr;
+    }
+    return &state;
+}
+
 void RolloutController::applyRolloutSplit(ReleaseState &state, Active &active, TrafficSplit split,
                                           std::string failing,
                                           std::function<void(ReleaseState &, Active &)> applied) {
@@ -172,21 +195,12 @@ void RolloutController::applyRolloutSplit(ReleaseState &state, Active &active, T
     applySplit(state, split,
                [this, service, id, split, generation, failing = std::move(failing),
                 applied = std::move(applied)](Status status) {
-                   auto found = m_services.find(service);
-                   if (found == m_services.end() || !found->second->active) {
+                   ReleaseState *current = routerAnswered(service, id, split, generation, status);
+                   if (current == nullptr) {
                        return;
                    }
-                   ReleaseState &state = *found->second;
+                   ReleaseState &state = *current;
                    Active &active = *state.active;
-                   active.routerBusy = false;
-                   if (active.generation != generation) {
-                       // Aborted meanwhile: the abort re-applies its own split after this one;
-                       // until then this one is what is in effect.
-                       if (status.isOk()) {
-                           recordTraffic(state, id, split);
-                       }
-                       return reconcile(service);
-                   }
                    if (!status.isOk()) {
                        appendLog(id, "router: " + status.message());
                        if (++active.routerFailures >= m_options.routerAttempts) {
@@ -508,19 +522,12 @@ void RolloutController::rollBack(ReleaseState &state, Active &active) {
     const std::uint64_t generation = active.generation;
     const std::string id = rollout.id;
     applySplit(state, split, [this, service, id, split, generation, why, finish](Status status) {
-        auto found = m_services.find(service);
-        if (found == m_services.end() || !found->second->active) {
+        ReleaseState *current = routerAnswered(service, id, split, generation, status);
+        if (current == nullptr) {
             return;
         }
-        ReleaseState &state = *found->second;
+        ReleaseState &state = *current;
         Active &active = *state.active;
-        active.routerBusy = false;
-        if (active.generation != generation) {
-            if (status.isOk()) {
-                recordTraffic(state, id, split);
-            }
-            return reconcile(service);
-        }
         if (!status.isOk()) {
             appendLog(id, "router: " + status.message());
             if (!active.abortTroubleSince) {

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "net/call_result.h"
 #include "net/audit_types.h"
+#include "net/call_result.h"
 #include "net/watch.h"
 
 class QObject;
