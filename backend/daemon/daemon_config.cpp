@@ -149,6 +149,87 @@ const std::map<std::string, Setter> &setters() {
          [](DaemonConfig &c, const std::string &v) {
              return setInteger(c.healthHistoryLimit, v, "health.history_limit", 1, 10000);
          }},
+        {"metrics.backend",
+         [](DaemonConfig &c, const std::string &v) {
+             for (auto mode : {metrics::BackendMode::Managed, metrics::BackendMode::External,
+                               metrics::BackendMode::None}) {
+                 if (v == metrics::backendModeName(mode)) {
+                     c.metrics.mode = mode;
+                     return Status::ok();
+                 }
+             }
+             return invalidArgument("metrics.backend: '" + v +
+                                    "' is not managed, external or none");
+         }},
+        {"metrics.scrape_interval",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.metrics.scrapeInterval, v, "metrics.scrape_interval",
+                                std::chrono::seconds(1));
+         }},
+        {"metrics.query_timeout",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.metrics.queryTimeout, v, "metrics.query_timeout",
+                                std::chrono::seconds(1));
+         }},
+        {"metrics.managed.binary",
+         [](DaemonConfig &c, const std::string &v) {
+             c.metrics.prometheusBinary = v;
+             return Status::ok();
+         }},
+        {"metrics.managed.listen",
+         [](DaemonConfig &c, const std::string &v) {
+             c.metrics.managedListen = v;
+             return validateHostPort(v, "metrics.managed.listen");
+         }},
+        {"metrics.managed.retention_time",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.metrics.retentionTime, v, "metrics.managed.retention_time",
+                                std::chrono::hours(1));
+         }},
+        {"metrics.managed.retention_size",
+         [](DaemonConfig &c, const std::string &v) {
+             // Prometheus' own units: a number and B, KB, MB, GB, TB, PB or EB.
+             const auto unit = v.find_first_not_of("0123456789");
+             static const std::set<std::string> kUnits = {"B",  "KB", "MB", "GB",
+                                                          "TB", "PB", "EB"};
+             if (!v.empty() && (unit == 0 || unit == std::string::npos ||
+                                kUnits.count(v.substr(unit)) == 0)) {
+                 return invalidArgument("metrics.managed.retention_size: '" + v +
+                                        "' must be a number and a unit (B, KB, MB, GB, TB), "
+                                        "such as 2GB, or empty for no limit");
+             }
+             c.metrics.retentionSize = v;
+             return Status::ok();
+         }},
+        {"metrics.external.url",
+         [](DaemonConfig &c, const std::string &v) {
+             if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+                 return invalidArgument("metrics.external.url: '" + v +
+                                        "' must start with http:// or https://");
+             }
+             c.metrics.externalUrl = v;
+             return Status::ok();
+         }},
+        {"metrics.external.bearer_token_file",
+         [](DaemonConfig &c, const std::string &v) {
+             c.metrics.bearerTokenFile = v;
+             return Status::ok();
+         }},
+        {"metrics.external.basic_auth_user",
+         [](DaemonConfig &c, const std::string &v) {
+             c.metrics.basicAuthUser = v;
+             return Status::ok();
+         }},
+        {"metrics.external.basic_auth_password_file",
+         [](DaemonConfig &c, const std::string &v) {
+             c.metrics.basicAuthPasswordFile = v;
+             return Status::ok();
+         }},
+        {"metrics.external.ca_file",
+         [](DaemonConfig &c, const std::string &v) {
+             c.metrics.caFile = v;
+             return Status::ok();
+         }},
     };
     return kSetters;
 }
@@ -164,6 +245,9 @@ const std::map<std::string, std::string> &flagOptions() {
         {"tls-cert", "tls.cert_file"},
         {"tls-key", "tls.key_file"},
         {"tls-client-ca", "tls.client_ca_file"},
+        {"metrics-backend", "metrics.backend"},
+        {"metrics-url", "metrics.external.url"},
+        {"prometheus", "metrics.managed.binary"},
     };
     return kFlags;
 }
@@ -312,6 +396,27 @@ StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile,
                                formatDuration(config.outlierMaxEjection) +
                                ") must not be shorter than health.outlier.base_ejection_time (" +
                                formatDuration(config.outlierBaseEjection) + ")");
+    }
+    const metrics::MetricsSettings &metrics = config.metrics;
+    if (metrics.mode == metrics::BackendMode::External && metrics.externalUrl.empty()) {
+        return invalidArgument("metrics.backend is external but metrics.external.url is not set");
+    }
+    if (metrics.basicAuthUser.empty() != metrics.basicAuthPasswordFile.empty()) {
+        return invalidArgument("metrics.external.basic_auth_user and "
+                               "metrics.external.basic_auth_password_file must be set together");
+    }
+    if (!metrics.bearerTokenFile.empty() && !metrics.basicAuthUser.empty()) {
+        return invalidArgument("metrics.external: give a bearer token or basic auth, not both");
+    }
+    for (const auto &[file, option] :
+         {std::pair{&metrics.bearerTokenFile, "metrics.external.bearer_token_file"},
+          std::pair{&metrics.basicAuthPasswordFile, "metrics.external.basic_auth_password_file"},
+          std::pair{&metrics.caFile, "metrics.external.ca_file"}}) {
+        if (!file->empty()) {
+            if (Status status = checkReadable(*file, option); !status.isOk()) {
+                return status;
+            }
+        }
     }
     if (config.keepaliveTimeout >= config.keepaliveTime) {
         return invalidArgument("grpc.keepalive_timeout must be shorter than grpc.keepalive_time");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/status.h"
+#include "metrics/metrics_settings.h"
 
 #include <chrono>
 #include <cstdint>
@@ -55,6 +56,10 @@ struct DaemonConfig {
     std::int64_t outlierMaxEjectedPercent = 10;
     // [health.history_limit] Health transitions kept per instance.
     std::int64_t healthHistoryLimit = 100;
+
+    // [metrics.*] The metrics backend: the managed Prometheus child (default), an external
+    // Prometheus-API store, or none.
+    metrics::MetricsSettings metrics;
 
     // Not in the file: where to write {"grpc": ..., "http": ..., "pid": ...} once serving; it
     // is removed when shutdown begins.

@@ -15,9 +15,10 @@ namespace po = boost::program_options;
 
 namespace {
 
-constexpr const char *kFlagsWithValues[] = {"data-dir",      "listen",         "http-listen",
-                                            "log-level",     "tls-cert",       "tls-key",
-                                            "tls-client-ca", "shutdown-grace", "ready-file"};
+constexpr const char *kFlagsWithValues[] = {"data-dir",        "listen",         "http-listen",
+                                            "log-level",       "tls-cert",       "tls-key",
+                                            "tls-client-ca",   "shutdown-grace", "ready-file",
+                                            "metrics-backend", "metrics-url",    "prometheus"};
 
 } // namespace
 
@@ -38,6 +39,9 @@ int main(int argc, char **argv) {
         ("tls-cert", po::value<std::string>(), "server certificate chain (PEM)")
         ("tls-key", po::value<std::string>(), "server private key (PEM)")
         ("tls-client-ca", po::value<std::string>(), "require client certificates from this CA (PEM)")
+        ("metrics-backend", po::value<std::string>(), "managed|external|none (default managed: run Prometheus)")
+        ("metrics-url", po::value<std::string>(), "base URL of an external Prometheus-API store")
+        ("prometheus", po::value<std::string>(), "the Prometheus binary a managed backend runs (default: prometheus on PATH)")
         ("ready-file", po::value<std::string>(), "write the bound addresses as JSON here once serving (removed on shutdown)")
         ("init", "begin with an empty store although the data directory was used before: the "
                  "earlier run's admin.token, config.key and deployments are moved into a "

@@ -1,5 +1,6 @@
 #include "daemon_process.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <csignal>
@@ -77,6 +78,14 @@ StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::start(DaemonOptions opti
     std::vector<std::string> args = {AEGISD_PATH,   "--data-dir",   options.dataDir.string(),
                                      "--listen",    grpcListen,     "--http-listen",
                                      "127.0.0.1:0", "--ready-file", readyFile.string()};
+    // A test that is not about metrics does not start a Prometheus of its own.
+    const bool choosesMetrics =
+        std::find_if(options.extraArgs.begin(), options.extraArgs.end(), [](const auto &arg) {
+            return arg.rfind("--metrics-backend", 0) == 0;
+        }) != options.extraArgs.end();
+    if (!choosesMetrics) {
+        args.insert(args.end(), {"--metrics-backend", "none"});
+    }
     args.insert(args.end(), options.extraArgs.begin(), options.extraArgs.end());
 
     const int pid = fork();

@@ -31,7 +31,8 @@ struct DaemonOptions {
     // the daemon at the address its clients already use, pass the grpcAddress() the first start
     // read from the ready file.
     std::string grpcListen;
-    // Extra aegisd flags, e.g. {"--log-level", "debug"}.
+    // Extra aegisd flags, e.g. {"--log-level", "debug"}. Without --metrics-backend
+    // the daemon runs with "--metrics-backend none".
     std::vector<std::string> extraArgs;
     // Where aegisd's stderr goes; <dataDir>/aegisd.log when empty.
     std::filesystem::path logFile;
