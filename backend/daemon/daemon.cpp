@@ -16,6 +16,8 @@
 #include "daemon/http_endpoint.h"
 #include "daemon/process_metrics.h"
 #include "health/health_monitor.h"
+#include "metrics/http_sd.h"
+#include "metrics/managed_prometheus.h"
 #include "rollout/audit_log_sink.h"
 #include "rollout/exec_driver.h"
 #include "rollout/external_driver.h"
@@ -35,6 +37,7 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 #include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -238,6 +241,10 @@ struct Daemon::Parts {
     std::unique_ptr<boost::asio::steady_timer> leaseTimer;
     std::unique_ptr<boost::asio::steady_timer> healthSweepTimer;
     std::unique_ptr<boost::asio::steady_timer> apiSweepTimer;
+    // metrics.backend: managed. Its work runs on `io`, so it goes before `io`.
+    std::unique_ptr<metrics::ManagedPrometheus> managedPrometheus;
+    // The bearer secret of the managed Prometheus' service discovery ("" when not managed).
+    std::string discoverySecret;
 
     std::once_flag shutdownOnce;
     // Orders the store's readiness reports against shutdown's "not ready".
@@ -259,6 +266,83 @@ struct Daemon::Parts {
                 task();
                 every(timer, interval, task);
             });
+    }
+
+    // What GetStatus and MetricsService say of the metrics backend.
+    metrics::BackendStatus metricsStatus() const {
+        const metrics::MetricsSettings &settings = config.metrics;
+        switch (settings.mode) {
+        case metrics::BackendMode::Managed:
+            return managedPrometheus ? managedPrometheus->status() : metrics::BackendStatus{};
+        case metrics::BackendMode::External: {
+            metrics::BackendStatus status;
+            status.mode = metrics::BackendMode::External;
+            status.state = metrics::BackendState::Starting;
+            status.url = settings.externalUrl;
+            status.detail = "not checked yet";
+            return status;
+        }
+        case metrics::BackendMode::None:
+            break;
+        }
+        return {};
+    }
+
+    // GET /sd/prometheus: the http_sd targets, for a valid aegis token or the managed child's
+    // secret.
+    HttpResponse serveDiscovery(const HttpRequest &request) const {
+        const std::string_view token = bearerToken(request.authorization);
+        const bool childSecret =
+            !discoverySecret.empty() && token.size() == discoverySecret.size() &&
+            CRYPTO_memcmp(token.data(), discoverySecret.data(), token.size()) == 0;
+        if (token.empty() || (!childSecret && !tokens->authenticate(token))) {
+            return {401,
+                    {},
+                    "unauthorized: send \"Authorization: Bearer <token>\" with an aegis token\n",
+                    {{"WWW-Authenticate", "Bearer realm=\"aegisd\""}}};
+        }
+        std::vector<registry::Instance> instances;
+        registry::InstanceQuery query;
+        query.includeUnroutable = true;
+        query.pageSize = 10000;
+        for (;;) {
+            auto page = registry->listInstances(query);
+            if (!page) {
+                return {503, {}, page.status().message() + "\n", {}};
+            }
+            std::move(page->items.begin(), page->items.end(), std::back_inserter(instances));
+            if (page->nextPageToken.empty()) {
+                break;
+            }
+            query.pageToken = page->nextPageToken;
+        }
+        return {200,
+                "application/json",
+                metrics::httpSdTargetGroups(instances, http->address()).dump(),
+                {}};
+    }
+
+    // Starts the managed Prometheus, which discovers its targets from our HTTP endpoint.
+    Status startManagedPrometheus() {
+        const metrics::MetricsSettings &settings = config.metrics;
+        metrics::ManagedPrometheusOptions options;
+        options.settings = settings;
+        options.directory = config.dataDir / "prometheus";
+        options.discoveryTokenFile = options.directory / "sd.token";
+        // An unspecified listen address is reached on loopback.
+        std::string address = http->address();
+        if (address.rfind("0.0.0.0:", 0) == 0) {
+            address = "127.0.0.1" + address.substr(7);
+        } else if (address.rfind("[::]:", 0) == 0) {
+            address = "[::1]" + address.substr(4);
+        }
+        options.discoveryUrl = "http://" + address + std::string(metrics::kHttpSdPath);
+        const char *path = std::getenv("PATH");
+        options.searchPath = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+        options.clock = clock;
+        managedPrometheus =
+            std::make_unique<metrics::ManagedPrometheus>(io.get_executor(), std::move(options));
+        return managedPrometheus->start();
     }
 
     void compactEventLog() {
@@ -396,8 +480,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         *p.failedAuth, p.clock,
         api::DaemonInfo{AEGIS_VERSION, p.clock->now(), std::chrono::steady_clock::now()}});
     p.tokens->setRevokedListener([&p](const std::string &name) { p.api->tokenRevoked(name); });
-    p.systemService =
-        std::make_unique<api::SystemServiceImpl>(*p.api, *p.rolloutExtensions, p.probers);
+    p.systemService = std::make_unique<api::SystemServiceImpl>(
+        *p.api, *p.rolloutExtensions, p.probers, [&p] { return p.metricsStatus(); });
     p.authService = std::make_unique<api::AuthServiceImpl>(*p.api);
     p.auditService = std::make_unique<api::AuditServiceImpl>(*p.api);
     p.registryService = std::make_unique<api::RegistryServiceImpl>(*p.api, *p.registry);
@@ -411,8 +495,25 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.http = std::make_unique<HttpEndpoint>(
         p.io,
         std::vector<std::shared_ptr<prometheus::Collectable>>{p.processMetrics, p.metricsRegistry});
+    if (cfg.metrics.mode == metrics::BackendMode::Managed) {
+        std::error_code error;
+        std::filesystem::create_directories(cfg.dataDir / "prometheus", error);
+        auto secret = metrics::writeDiscoverySecret(cfg.dataDir / "prometheus" / "sd.token");
+        if (!secret) {
+            return secret.status();
+        }
+        p.discoverySecret = std::move(*secret);
+    }
+    p.http->route(std::string(metrics::kHttpSdPath),
+                  [&p](const HttpRequest &request) { return p.serveDiscovery(request); });
     if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
         return status;
+    }
+    // The child runs on the io pool once it starts, and dies with it.
+    if (cfg.metrics.mode == metrics::BackendMode::Managed) {
+        if (Status status = p.startManagedPrometheus(); !status.isOk()) {
+            return status;
+        }
     }
 
     auto credentials = serverCredentials(cfg);
@@ -497,6 +598,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         }
     }
     log::info("aegisd serving", {{"version", AEGIS_VERSION},
+                                 {"metrics_backend", metrics::backendModeName(cfg.metrics.mode)},
                                  {"grpc", p.grpcAddress},
                                  {"http", p.http->address()},
                                  {"tls", !cfg.tlsCertFile.empty()},
@@ -544,6 +646,9 @@ void Daemon::shutdown() {
         p.healthMonitor.reset();
         p.rollouts->stop();
         p.rolloutExtensions->detachDrivers();
+        if (p.managedPrometheus) {
+            p.managedPrometheus->stop();
+        }
         p.http->close();
         p.work.reset();
         p.io.stop();
