@@ -14,7 +14,8 @@
 #include "common/logging.h"
 #include "daemon/data_directory.h"
 #include "daemon/http_endpoint.h"
-#include "daemon/process_metrics.h"
+#include "exposition/build_info.h"
+#include "exposition/process_metrics.h"
 #include "health/health_monitor.h"
 #include "rollout/audit_log_sink.h"
 #include "rollout/exec_driver.h"
@@ -198,7 +199,8 @@ struct Daemon::Parts {
     ClockPtr clock = std::make_shared<SystemClock>();
     std::shared_ptr<prometheus::Registry> metricsRegistry =
         std::make_shared<prometheus::Registry>();
-    std::shared_ptr<ProcessMetrics> processMetrics = std::make_shared<ProcessMetrics>();
+    std::shared_ptr<exposition::ProcessMetrics> processMetrics =
+        std::make_shared<exposition::ProcessMetrics>();
     std::unique_ptr<store::SqliteStore> store;
     std::unique_ptr<store::WatchHub> hub;
     std::unique_ptr<auth::TokenStore> tokens;
@@ -389,7 +391,10 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         return status;
     }
 
-    p.rpcMetrics = std::make_unique<api::RpcMetrics>(*p.metricsRegistry);
+    p.rpcMetrics = std::make_unique<api::RpcMetrics>(*p.metricsRegistry, api::servedMethods());
+    exposition::registerBuildInfo(*p.metricsRegistry, "aegis_build_info",
+                                  "aegisd's version and store; always 1.",
+                                  {{"version", AEGIS_VERSION}, {"store", p.store->kind()}});
     p.failedAuth = std::make_unique<api::FailedAuthLimiter>(p.clock);
     p.api = std::make_unique<api::ApiContext>(api::ApiContext{
         *p.store, *p.hub, *p.tokens, *p.audit, *p.registry, p.streams, p.calls, *p.rpcMetrics,
