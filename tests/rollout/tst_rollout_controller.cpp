@@ -263,8 +263,8 @@ void RolloutControllerTest::open() {
     m_instances = std::make_unique<RegistryInstanceSource>(*m_registry);
     m_auditSink = std::make_unique<AuditLogSink>(*m_audit);
     // Default intervals: router retries and the abort's patience run on the manual clock.
-    m_controller = std::make_unique<RolloutController>(*m_store, *m_instances, *m_auditSink,
-                                                       *m_extensions, *m_io, m_clock);
+    m_controller = std::make_unique<RolloutController>(*m_store, *m_instances, nullptr,
+                                                       *m_auditSink, *m_extensions, *m_io, m_clock);
     QVERIFY(m_controller->start().isOk());
 }
 
