@@ -16,11 +16,12 @@
 namespace aegis::rollout {
 
 RolloutController::RolloutController(store::Store &store, const InstanceSource &instances,
-                                     AuditSink &audit, ExtensionRegistry &extensions,
-                                     boost::asio::io_context &io, ClockPtr clock,
-                                     RolloutControllerOptions options)
+                                     metrics::QueryBackend *queries, AuditSink &audit,
+                                     ExtensionRegistry &extensions, boost::asio::io_context &io,
+                                     ClockPtr clock, RolloutControllerOptions options)
     : m_store(store)
     , m_instances(instances)
+    , m_queries(queries)
     , m_audit(audit)
     , m_extensions(extensions)
     , m_io(io)

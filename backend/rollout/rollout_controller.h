@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/clock.h"
+#include "metrics/query_backend.h"
 #include "rollout/audit_sink.h"
 #include "rollout/extension_registry.h"
 #include "rollout/instance_source.h"
@@ -72,11 +73,16 @@ struct RolloutPage {
 // was aborting finishes rolling back. A split is applied only when every colour it gives traffic
 // has a routable instance, so traffic never points at nothing.
 //
+// A spec's analysis (rollout_analysis.h) is measured through `queries`, asynchronously: a
+// failed check or canary comparison rolls back, an inconclusive one pauses for the operator.
+//
 // All state lives on one strand; the public calls are thread-safe and complete through callbacks
 // once their change is durable. Time is read from `clock` only (deadlines, pauses, retries).
 class RolloutController {
 public:
-    RolloutController(store::Store &store, const InstanceSource &instances, AuditSink &audit,
+    // `queries` may be null (metrics are off): a spec with analysis is then refused.
+    RolloutController(store::Store &store, const InstanceSource &instances,
+                      metrics::QueryBackend *queries, AuditSink &audit,
                       ExtensionRegistry &extensions, boost::asio::io_context &io, ClockPtr clock,
                       RolloutControllerOptions options = {});
     ~RolloutController();
@@ -179,6 +185,22 @@ private:
                            std::function<void(ReleaseState &, Active &)> applied);
     void appendLog(const std::string &rolloutId, std::string line);
 
+    // Analysis (rollout_analysis_steps.cpp). Starts the measurements of `stage` (one of the
+    // AnalysisStage kinds: "verification", "step 2", "bake") that are due; true when nothing in
+    // the analysis holds the stage any longer (checks with a count done, a conclusive comparison).
+    bool analyse(ReleaseState &state, Active &active, AnalysisStage kind, const std::string &stage,
+                 int weight);
+    // Whether the analysis holds a stage of this kind at all (then a step without a pause waits).
+    static bool analysisHolds(const Rollout &rollout, AnalysisStage kind, int weight);
+    void measure(Active &active, const AnalysisCheck &check);
+    void recordMeasurement(const std::string &service, std::uint64_t generation,
+                           const std::string &stage, std::size_t firstRun, const std::string &check,
+                           const std::string &query, StatusOr<metrics::QueryResult> result);
+    void compare(Active &active);
+    struct ComparisonSamples;
+    void recordComparison(const std::string &service, std::uint64_t generation,
+                          const std::string &stage, std::shared_ptr<ComparisonSamples> samples);
+
     // The new version's instances as the instance source has them.
     struct NewInstances {
         int registered = 0;
@@ -195,6 +217,7 @@ private:
 
     store::Store &m_store;
     const InstanceSource &m_instances; // Not owned.
+    metrics::QueryBackend *m_queries;  // Not owned; null when metrics are off.
     AuditSink &m_audit;                // Not owned.
     ExtensionRegistry &m_extensions;
     boost::asio::io_context &m_io;
