@@ -241,7 +241,7 @@ struct Daemon::Parts {
     std::unique_ptr<boost::asio::steady_timer> leaseTimer;
     std::unique_ptr<boost::asio::steady_timer> healthSweepTimer;
     std::unique_ptr<boost::asio::steady_timer> apiSweepTimer;
-    // metrics.backend: managed. Its work runs on `io`, so it goes before `io`.
+    // metrics.backend: managed. Its work runs on `io`: declared after it, it goes first.
     std::unique_ptr<metrics::ManagedPrometheus> managedPrometheus;
     // The bearer secret of the managed Prometheus' service discovery ("" when not managed).
     std::string discoverySecret;
@@ -275,6 +275,7 @@ struct Daemon::Parts {
         case metrics::BackendMode::Managed:
             return managedPrometheus ? managedPrometheus->status() : metrics::BackendStatus{};
         case metrics::BackendMode::External: {
+            // Until the external store is probed by the query client.
             metrics::BackendStatus status;
             status.mode = metrics::BackendMode::External;
             status.state = metrics::BackendState::Starting;
@@ -509,7 +510,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
         return status;
     }
-    // The child runs on the io pool once it starts, and dies with it.
+    // Started from the io pool, whose threads live until shutdown: the child's parent-death
+    // signal follows the thread that started it.
     if (cfg.metrics.mode == metrics::BackendMode::Managed) {
         if (Status status = p.startManagedPrometheus(); !status.isOk()) {
             return status;
