@@ -176,12 +176,9 @@ void ExpositionTest::cleanup() {
     m_dir.reset();
 }
 
+// Empty when /metrics does not answer: every value is then NaN and fails its comparison.
 Scrape ExpositionTest::scrapeDaemon() {
-    auto scraped = scrape(m_daemon->httpAddress());
-    if (!scraped) {
-        qFatal("aegisd's /metrics did not answer");
-    }
-    return *scraped;
+    return scrape(m_daemon->httpAddress()).value_or(Scrape(""));
 }
 
 std::shared_ptr<grpc::Channel> ExpositionTest::adminChannel() {
