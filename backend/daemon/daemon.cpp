@@ -5,6 +5,7 @@
 #include "api/auth_service.h"
 #include "api/config_service.h"
 #include "api/health_service.h"
+#include "api/metrics_service.h"
 #include "api/parse_failure_interceptor.h"
 #include "api/permission_table.h"
 #include "api/registry_service.h"
@@ -16,6 +17,8 @@
 #include "daemon/http_endpoint.h"
 #include "daemon/process_metrics.h"
 #include "health/health_monitor.h"
+#include "metrics/no_metrics_backend.h"
+#include "metrics/prometheus_client.h"
 #include "rollout/audit_log_sink.h"
 #include "rollout/exec_driver.h"
 #include "rollout/external_driver.h"
@@ -226,6 +229,7 @@ struct Daemon::Parts {
     std::unique_ptr<api::HealthServiceImpl> healthService;
     std::unique_ptr<api::ConfigServiceImpl> configService;
     std::unique_ptr<api::RolloutServiceImpl> rolloutService;
+    std::unique_ptr<api::MetricsServiceImpl> metricsService;
     std::unique_ptr<grpc::Server> server;
     std::string grpcAddress;
 
@@ -233,6 +237,9 @@ struct Daemon::Parts {
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work =
         boost::asio::make_work_guard(io);
     std::vector<std::thread> ioThreads;
+    // Built on `io`'s executor, so declared after it (destroyed before it).
+    std::unique_ptr<metrics::QueryBackend> metricsBackend;
+    std::function<metrics::BackendStatus()> metricsStatus;
     std::unique_ptr<HttpEndpoint> http;
     std::unique_ptr<boost::asio::steady_timer> compactionTimer;
     std::unique_ptr<boost::asio::steady_timer> leaseTimer;
@@ -288,6 +295,52 @@ std::string Daemon::grpcAddress() const {
 std::string Daemon::httpAddress() const {
     return m_parts->http->address();
 }
+
+namespace {
+
+// The backend of metrics.backend and what Targets reports of it. External: a PrometheusClient
+// on the configured URL. The managed child is not built yet: until it is, managed answers like
+// none but says it is starting.
+struct MetricsBackend {
+    std::unique_ptr<metrics::QueryBackend> backend;
+    std::function<metrics::BackendStatus()> status;
+};
+
+StatusOr<MetricsBackend> makeMetricsBackend(const metrics::MetricsSettings &settings,
+                                            const boost::asio::any_io_executor &executor,
+                                            const ClockPtr &clock) {
+    MetricsBackend made;
+    if (settings.mode == metrics::BackendMode::External) {
+        auto options = metrics::PrometheusClientOptions::fromSettings(settings);
+        if (!options) {
+            return options.status();
+        }
+        options->clock = clock;
+        auto client = metrics::PrometheusClient::create(executor, settings.externalUrl, *options);
+        if (!client) {
+            return Status(client.status().code(),
+                          "metrics.external.url: " + client.status().message());
+        }
+        const metrics::PrometheusClient *status = client->get();
+        made.status = [status] { return status->status(); };
+        made.backend = std::move(*client);
+        return made;
+    }
+    metrics::BackendStatus fixed;
+    fixed.mode = settings.mode;
+    fixed.since = clock->now();
+    Status refusal = metrics::NoMetricsBackend::turnedOff();
+    if (settings.mode == metrics::BackendMode::Managed) {
+        fixed.state = metrics::BackendState::Starting;
+        fixed.detail = "the managed Prometheus is not started yet";
+        refusal = unavailable("metrics.backend: managed: " + fixed.detail);
+    }
+    made.status = [fixed] { return fixed; };
+    made.backend = std::make_unique<metrics::NoMetricsBackend>(executor, std::move(refusal));
+    return made;
+}
+
+} // namespace
 
 StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     if (Status coverage = api::checkPermissionTableCoverage(); !coverage.isOk()) {
@@ -406,6 +459,14 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.configService =
         std::make_unique<api::ConfigServiceImpl>(*p.api, *p.configCenter, *p.registry);
     p.rolloutService = std::make_unique<api::RolloutServiceImpl>(*p.api, *p.rollouts);
+    auto metricsBackend = makeMetricsBackend(cfg.metrics, p.io.get_executor(), p.clock);
+    if (!metricsBackend) {
+        return metricsBackend.status();
+    }
+    p.metricsBackend = std::move(metricsBackend->backend);
+    p.metricsStatus = std::move(metricsBackend->status);
+    p.metricsService = std::make_unique<api::MetricsServiceImpl>(
+        *p.api, *p.metricsBackend, p.metricsStatus, p.io.get_executor(), cfg.metrics.queryTimeout);
 
     // The HTTP side binds first: a failure here leaves no gRPC server with calls to wind down.
     p.http = std::make_unique<HttpEndpoint>(
@@ -447,6 +508,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     builder.RegisterService(p.healthService.get());
     builder.RegisterService(p.configService.get());
     builder.RegisterService(p.rolloutService.get());
+    builder.RegisterService(p.metricsService.get());
     p.server = builder.BuildAndStart();
     if (!p.server || selectedPort == 0) {
         const std::string problem = bindProblem(p.io, cfg.listen);
