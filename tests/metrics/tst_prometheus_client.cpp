@@ -173,6 +173,7 @@ private slots:
     void silentBackendHitsTheDeadline();
     void sendsCredentialsAndKeepsThePathPrefix();
     void mapsHttpFailures();
+    void httpsVerifiesTheServerAgainstTheCaFile();
     void badUrlIsRejected();
     void noMetricsBackendRefuses();
     void killedBackendIsUnavailableAndStatusDown();
@@ -552,6 +553,62 @@ void PrometheusClientTest::mapsHttpFailures() {
 
     fake.answer(404, "404 page not found");
     QCOMPARE(queryOnce().code(), StatusCode::Unimplemented);
+}
+
+void PrometheusClientTest::httpsVerifiesTheServerAgainstTheCaFile() {
+    AEGIS_REQUIRE_TOOL("openssl", "openssl");
+    const auto dir = m_dir.path() / "tls";
+    std::filesystem::create_directories(dir);
+    const auto cert = dir / "cert.pem";
+    const auto key = dir / "key.pem";
+    const auto made = testing::runCommand(
+        {testing::toolPath("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.string(), "-out", cert.string(),
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+    QVERIFY2(made.exitCode == 0, made.err.c_str());
+    testing::PrometheusProcess::Options options;
+    options.webConfig = "tls_server_config:\n  cert_file: " + cert.string() +
+                        "\n  key_file: " + key.string() + "\n";
+    auto tls = testing::PrometheusProcess::start(dir / "prometheus", options);
+    QVERIFY2(tls, tls.status().toString().c_str());
+    const std::string url = "https://127.0.0.1:" + std::to_string((*tls)->port());
+
+    PrometheusClientOptions trusted;
+    trusted.probeInterval = 0ms;
+    trusted.caFile = cert;
+    auto secure = client(url, trusted);
+    QVERIFY(secure);
+    QVERIFY(testing::pollUntil([&] {
+        return await<QueryResult>([&](auto done) {
+                   secure->query({"1 + 2", {}, 5s}, done);
+               })
+            .isOk();
+    }));
+    const auto answer = await<QueryResult>([&](auto done) {
+        secure->query({"1 + 2", {}, 5s}, done);
+    });
+    QVERIFY2(answer, answer.status().toString().c_str());
+    QCOMPARE(answer->series.at(0).values.at(0), 3.0);
+
+    // The system's CAs do not know this certificate.
+    PrometheusClientOptions system;
+    system.probeInterval = 0ms;
+    auto untrusted = client(url, system);
+    const auto refused = await<QueryResult>([&](auto done) {
+        untrusted->query({"1", {}, 5s}, done);
+    });
+    QCOMPARE(refused.status().code(), StatusCode::Unavailable);
+    QVERIFY2(refused.status().message().find("TLS handshake failed") != std::string::npos,
+             refused.status().message().c_str());
+
+    // Trusted, but issued for another name.
+    auto otherName = client("https://localhost:" + std::to_string((*tls)->port()), trusted);
+    const auto mismatch = await<QueryResult>([&](auto done) {
+        otherName->query({"1", {}, 5s}, done);
+    });
+    QCOMPARE(mismatch.status().code(), StatusCode::Unavailable);
+    QVERIFY2(mismatch.status().message().find("TLS handshake failed") != std::string::npos,
+             mismatch.status().message().c_str());
 }
 
 void PrometheusClientTest::badUrlIsRejected() {

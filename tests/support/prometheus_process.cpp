@@ -153,6 +153,10 @@ Status PrometheusProcess::launch() {
         "--web.listen-address=127.0.0.1:" + std::to_string(m_port),
         "--log.level=warn",
     };
+    if (!m_options.webConfig.empty()) {
+        std::ofstream(m_dir / "web.yml", std::ios::trunc) << m_options.webConfig;
+        args.push_back("--web.config.file=" + (m_dir / "web.yml").string());
+    }
     args.insert(args.end(), m_options.extraArgs.begin(), m_options.extraArgs.end());
     const int pid = fork();
     if (pid < 0) {
@@ -180,7 +184,8 @@ Status PrometheusProcess::launch() {
             m_pid = -1;
             return unavailable("prometheus exited: " + logText());
         }
-        if (loopbackHttpGet(m_port, "/-/ready", 1s).status == 200) {
+        const int status = loopbackHttpGet(m_port, "/-/ready", 1s).status;
+        if (status == 200 || (status != 0 && !m_options.webConfig.empty())) {
             return Status::ok();
         }
         if (std::chrono::steady_clock::now() >= deadline) {

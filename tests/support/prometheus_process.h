@@ -28,6 +28,10 @@ public:
         ScrapeConfigs scrapeConfigs;
         std::chrono::milliseconds scrapeInterval{1000};
         std::vector<std::string> extraArgs;
+        // Prometheus' --web.config.file content (TLS, basic auth) when not empty. Prometheus is
+        // then taken as started once its port answers at all, since a plain-HTTP /-/ready
+        // cannot pass TLS: the test polls it through its own client.
+        std::string webConfig;
         std::chrono::milliseconds timeout{30000};
     };
 
