@@ -19,6 +19,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <future>
 #include <map>
 
 using namespace aegis;
@@ -73,6 +74,7 @@ private slots:
     void targetsShowUpAndDown();
     void killedBackendIsUnavailableAndWatchRecovers();
     void backendNoneIsFailedPrecondition();
+    void shutdownEndsTheWatch();
 
 private:
     std::unique_ptr<v1::MetricsService::Stub> stub(const std::string &token = {}) const;
@@ -235,7 +237,7 @@ void MetricsServiceTest::cleanupTestCase() {
             sample->wait(10s);
         }
     }
-    if (m_daemon) {
+    if (m_daemon && m_daemon->running()) {
         QCOMPARE(m_daemon->terminate(), 0);
     }
 }
@@ -619,6 +621,25 @@ void MetricsServiceTest::backendNoneIsFailedPrecondition() {
     QVERIFY(!reader->Read(&message));
     QCOMPARE(reader->Finish().error_code(), grpc::StatusCode::FAILED_PRECONDITION);
     QCOMPARE((*none)->terminate(), 0);
+}
+
+void MetricsServiceTest::shutdownEndsTheWatch() {
+    grpc::ClientContext context;
+    client::setTimeout(context, 60s);
+    v1::WatchQueryRequest request;
+    request.set_query("up");
+    request.set_window_ms(10000);
+    auto reader = stub()->WatchQuery(&context, request);
+    v1::WatchQueryResponse message;
+    QVERIFY(testing::pollUntil([&] { return reader->Read(&message) && message.snapshot(); }, 30s));
+    auto stopped = std::async(std::launch::async, [&] { return m_daemon->terminate(); });
+    while (reader->Read(&message)) {
+    }
+    const auto status = reader->Finish();
+    QCOMPARE(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+    QVERIFY2(status.error_message().find("shutting down") != std::string::npos,
+             status.error_message().c_str());
+    QCOMPARE(stopped.get(), 0);
 }
 
 QTEST_GUILESS_MAIN(MetricsServiceTest)
