@@ -343,8 +343,9 @@ public:
         : m_api(api)
         , m_backend(backend)
         , m_context(context)
-        , m_started(steady_clock::now())
+        , m_rpc(api.metrics.openStream(std::string(kWatchMethod)))
         , m_state(std::make_shared<State>(executor)) {
+        m_rpc->received(); // the request
         m_state->stream = this;
         Caller caller;
         const MethodPolicy *policy = findPolicy(kWatchMethod);
@@ -378,6 +379,9 @@ public:
     }
 
     void OnWriteDone(bool ok) override {
+        if (ok) {
+            m_rpc->sent();
+        }
         std::lock_guard lock(m_state->mutex);
         m_writing = false;
         if (m_pendingFinish) {
@@ -535,15 +539,15 @@ private:
         }
         m_finished = true;
         m_state->timer.cancel();
-        m_api.metrics.record(std::string(kWatchMethod), static_cast<int>(status.code()),
-                             steady_clock::now() - m_started);
+        m_rpc->finished(status.code());
         Finish(toGrpc(status));
     }
 
     ApiContext &m_api;
     metrics::QueryBackend &m_backend;
     grpc::CallbackServerContext *m_context; // Owned by gRPC.
-    const steady_clock::time_point m_started;
+    // Counts the stream open until `delete this` in OnDone.
+    const std::unique_ptr<RpcStreamMetrics> m_rpc;
     std::shared_ptr<State> m_state;
     std::uint64_t m_closerId = 0;
     WatchPlan m_plan;

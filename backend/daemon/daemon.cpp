@@ -15,8 +15,11 @@
 #include "common/logging.h"
 #include "daemon/data_directory.h"
 #include "daemon/http_endpoint.h"
-#include "daemon/process_metrics.h"
+#include "exposition/build_info.h"
+#include "exposition/process_metrics.h"
 #include "health/health_monitor.h"
+#include "metrics/http_sd.h"
+#include "metrics/managed_prometheus.h"
 #include "metrics/no_metrics_backend.h"
 #include "metrics/prometheus_client.h"
 #include "rollout/audit_log_sink.h"
@@ -38,6 +41,7 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 #include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -201,7 +205,8 @@ struct Daemon::Parts {
     ClockPtr clock = std::make_shared<SystemClock>();
     std::shared_ptr<prometheus::Registry> metricsRegistry =
         std::make_shared<prometheus::Registry>();
-    std::shared_ptr<ProcessMetrics> processMetrics = std::make_shared<ProcessMetrics>();
+    std::shared_ptr<exposition::ProcessMetrics> processMetrics =
+        std::make_shared<exposition::ProcessMetrics>();
     std::unique_ptr<store::SqliteStore> store;
     std::unique_ptr<store::WatchHub> hub;
     std::unique_ptr<auth::TokenStore> tokens;
@@ -237,14 +242,22 @@ struct Daemon::Parts {
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work =
         boost::asio::make_work_guard(io);
     std::vector<std::thread> ioThreads;
-    // Built on `io`'s executor, so declared after it (destroyed before it).
-    std::unique_ptr<metrics::QueryBackend> metricsBackend;
-    std::function<metrics::BackendStatus()> metricsStatus;
     std::unique_ptr<HttpEndpoint> http;
     std::unique_ptr<boost::asio::steady_timer> compactionTimer;
     std::unique_ptr<boost::asio::steady_timer> leaseTimer;
     std::unique_ptr<boost::asio::steady_timer> healthSweepTimer;
     std::unique_ptr<boost::asio::steady_timer> apiSweepTimer;
+    // metrics.backend: managed. Its work runs on `io`: declared after it, it goes first.
+    std::unique_ptr<metrics::ManagedPrometheus> managedPrometheus;
+    // The bearer secret of the managed Prometheus' service discovery ("" when not managed).
+    std::string discoverySecret;
+    // What rollout analysis and MetricsService query: a client of the managed child or of the
+    // external store; null when metrics are off.
+    std::unique_ptr<metrics::QueryBackend> metricsBackend;
+    // metrics.backend: external: metricsBackend, which probes the store and says its state.
+    const metrics::PrometheusClient *externalMetrics = nullptr;
+    // What MetricsService answers with when metrics are off.
+    std::unique_ptr<metrics::NoMetricsBackend> metricsOff;
 
     std::once_flag shutdownOnce;
     // Orders the store's readiness reports against shutdown's "not ready".
@@ -266,6 +279,114 @@ struct Daemon::Parts {
                 task();
                 every(timer, interval, task);
             });
+    }
+
+    // What GetStatus and MetricsService say of the metrics backend.
+    metrics::BackendStatus metricsStatus() const {
+        const metrics::MetricsSettings &settings = config.metrics;
+        switch (settings.mode) {
+        case metrics::BackendMode::Managed:
+            return managedPrometheus ? managedPrometheus->status() : metrics::BackendStatus{};
+        case metrics::BackendMode::External:
+            if (externalMetrics != nullptr) {
+                return externalMetrics->status();
+            }
+            break;
+        case metrics::BackendMode::None:
+            break;
+        }
+        return {};
+    }
+
+    // GET /sd/prometheus: the http_sd targets, for a valid aegis token or the managed child's
+    // secret.
+    HttpResponse serveDiscovery(const HttpRequest &request) const {
+        const std::string_view token = bearerToken(request.authorization);
+        const bool childSecret =
+            !discoverySecret.empty() && token.size() == discoverySecret.size() &&
+            CRYPTO_memcmp(token.data(), discoverySecret.data(), token.size()) == 0;
+        if (token.empty() || (!childSecret && !tokens->authenticate(token))) {
+            return {401,
+                    {},
+                    "unauthorized: send \"Authorization: Bearer <token>\" with an aegis token\n",
+                    {{"WWW-Authenticate", "Bearer realm=\"aegisd\""}}};
+        }
+        std::vector<registry::Instance> instances;
+        registry::InstanceQuery query;
+        query.includeUnroutable = true;
+        query.pageSize = 10000;
+        for (;;) {
+            auto page = registry->listInstances(query);
+            if (!page) {
+                return {503, {}, page.status().message() + "\n", {}};
+            }
+            std::move(page->items.begin(), page->items.end(), std::back_inserter(instances));
+            if (page->nextPageToken.empty()) {
+                break;
+            }
+            query.pageToken = page->nextPageToken;
+        }
+        return {200,
+                "application/json",
+                metrics::httpSdTargetGroups(instances, http->address()).dump(),
+                {}};
+    }
+
+    // Starts the managed Prometheus, which discovers its targets from our HTTP endpoint.
+    Status startManagedPrometheus() {
+        const metrics::MetricsSettings &settings = config.metrics;
+        metrics::ManagedPrometheusOptions options;
+        options.settings = settings;
+        options.directory = config.dataDir / "prometheus";
+        options.discoveryTokenFile = options.directory / "sd.token";
+        // An unspecified listen address is reached on loopback.
+        std::string address = http->address();
+        if (address.rfind("0.0.0.0:", 0) == 0) {
+            address = "127.0.0.1" + address.substr(7);
+        } else if (address.rfind("[::]:", 0) == 0) {
+            address = "[::1]" + address.substr(4);
+        }
+        options.discoveryUrl = "http://" + address + std::string(metrics::kHttpSdPath);
+        const char *path = std::getenv("PATH");
+        options.searchPath = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+        options.clock = clock;
+        managedPrometheus =
+            std::make_unique<metrics::ManagedPrometheus>(io.get_executor(), std::move(options));
+        if (Status status = managedPrometheus->start(); !status.isOk()) {
+            return status;
+        }
+        // Queries go to the child's fixed URL; whether it answers is the supervisor's to say.
+        metrics::PrometheusClientOptions client;
+        client.mode = metrics::BackendMode::Managed;
+        client.probeInterval = std::chrono::milliseconds(0);
+        client.clock = clock;
+        auto queries =
+            metrics::PrometheusClient::create(io.get_executor(), managedPrometheus->url(), client);
+        if (!queries) {
+            return queries.status();
+        }
+        metricsBackend = std::move(*queries);
+        return Status::ok();
+    }
+
+    // metrics.backend: external: a client of the store at metrics.external.url, with its
+    // credentials and CA; it probes the store for metricsStatus().
+    Status startExternalMetrics() {
+        const metrics::MetricsSettings &settings = config.metrics;
+        auto options = metrics::PrometheusClientOptions::fromSettings(settings);
+        if (!options) {
+            return options.status();
+        }
+        options->clock = clock;
+        auto client =
+            metrics::PrometheusClient::create(io.get_executor(), settings.externalUrl, *options);
+        if (!client) {
+            return Status(client.status().code(),
+                          "metrics.external.url: " + client.status().message());
+        }
+        externalMetrics = client->get();
+        metricsBackend = std::move(*client);
+        return Status::ok();
     }
 
     void compactEventLog() {
@@ -296,52 +417,6 @@ std::string Daemon::httpAddress() const {
     return m_parts->http->address();
 }
 
-namespace {
-
-// The backend of metrics.backend and what Targets reports of it. External: a PrometheusClient
-// on the configured URL. The managed child is not built yet: until it is, managed answers like
-// none but says it is starting.
-struct MetricsBackend {
-    std::unique_ptr<metrics::QueryBackend> backend;
-    std::function<metrics::BackendStatus()> status;
-};
-
-StatusOr<MetricsBackend> makeMetricsBackend(const metrics::MetricsSettings &settings,
-                                            const boost::asio::any_io_executor &executor,
-                                            const ClockPtr &clock) {
-    MetricsBackend made;
-    if (settings.mode == metrics::BackendMode::External) {
-        auto options = metrics::PrometheusClientOptions::fromSettings(settings);
-        if (!options) {
-            return options.status();
-        }
-        options->clock = clock;
-        auto client = metrics::PrometheusClient::create(executor, settings.externalUrl, *options);
-        if (!client) {
-            return Status(client.status().code(),
-                          "metrics.external.url: " + client.status().message());
-        }
-        const metrics::PrometheusClient *status = client->get();
-        made.status = [status] { return status->status(); };
-        made.backend = std::move(*client);
-        return made;
-    }
-    metrics::BackendStatus fixed;
-    fixed.mode = settings.mode;
-    fixed.since = clock->now();
-    Status refusal = metrics::NoMetricsBackend::turnedOff();
-    if (settings.mode == metrics::BackendMode::Managed) {
-        fixed.state = metrics::BackendState::Starting;
-        fixed.detail = "the managed Prometheus is not started yet";
-        refusal = unavailable("metrics.backend: managed: " + fixed.detail);
-    }
-    made.status = [fixed] { return fixed; };
-    made.backend = std::make_unique<metrics::NoMetricsBackend>(executor, std::move(refusal));
-    return made;
-}
-
-} // namespace
-
 StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     if (Status coverage = api::checkPermissionTableCoverage(); !coverage.isOk()) {
         return coverage;
@@ -359,8 +434,12 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         return store.status();
     }
     p.store = std::move(*store);
+    // Every module's metrics go to the one registry /metrics serves, before the module works.
+    prometheus::Registry &metrics = *p.metricsRegistry;
+    p.store->exportMetrics(metrics);
     p.hub = std::make_unique<store::WatchHub>(
         *p.store, store::WatchHubOptions{16384, static_cast<std::size_t>(cfg.watchQueueLimit)});
+    p.hub->exportMetrics(metrics);
     p.hub->attach();
     p.tokens = std::make_unique<auth::TokenStore>(*p.store, p.clock);
     p.audit = std::make_unique<audit::AuditLog>(*p.store, p.clock);
@@ -371,6 +450,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.secrets = std::move(*secrets);
     p.configCenter = std::make_unique<config::ConfigCenter>(*p.store, *p.secrets, p.clock);
+    p.registry->exportMetrics(metrics);
+    p.configCenter->exportMetrics(metrics);
     for (Status status :
          {p.tokens->load(), p.audit->load(), p.registry->load(), p.configCenter->load()}) {
         if (!status.isOk()) {
@@ -405,8 +486,40 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     healthOptions.jitterSeed = static_cast<std::uint64_t>(::getpid());
     p.healthMonitor = std::make_unique<health::HealthMonitor>(*p.store, *p.registry, p.io,
                                                               p.probers, p.clock, healthOptions);
+    p.healthMonitor->exportMetrics(metrics);
     if (Status status = p.healthMonitor->start(); !status.isOk()) {
         return status;
+    }
+
+    // The HTTP side binds first: a failure here leaves no gRPC server with calls to wind down,
+    // and the managed Prometheus discovers its targets there.
+    p.http = std::make_unique<HttpEndpoint>(
+        p.io,
+        std::vector<std::shared_ptr<prometheus::Collectable>>{p.processMetrics, p.metricsRegistry});
+    if (cfg.metrics.mode == metrics::BackendMode::Managed) {
+        std::error_code error;
+        std::filesystem::create_directories(cfg.dataDir / "prometheus", error);
+        auto secret = metrics::writeDiscoverySecret(cfg.dataDir / "prometheus" / "sd.token");
+        if (!secret) {
+            return secret.status();
+        }
+        p.discoverySecret = std::move(*secret);
+    }
+    p.http->route(std::string(metrics::kHttpSdPath),
+                  [&p](const HttpRequest &request) { return p.serveDiscovery(request); });
+    if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
+        return status;
+    }
+    // Started from the io pool, whose threads live until shutdown: the child's parent-death
+    // signal follows the thread that started it.
+    if (cfg.metrics.mode == metrics::BackendMode::Managed) {
+        if (Status status = p.startManagedPrometheus(); !status.isOk()) {
+            return status;
+        }
+    } else if (cfg.metrics.mode == metrics::BackendMode::External) {
+        if (Status status = p.startExternalMetrics(); !status.isOk()) {
+            return status;
+        }
     }
 
     // Rollouts: the embedded drivers and routers, then the controller (it adopts what earlier runs
@@ -436,21 +549,28 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.rolloutInstances = std::make_unique<rollout::RegistryInstanceSource>(*p.registry);
     p.rolloutAudit = std::make_unique<rollout::AuditLogSink>(*p.audit);
-    p.rollouts = std::make_unique<rollout::RolloutController>(
-        *p.store, *p.rolloutInstances, *p.rolloutAudit, *p.rolloutExtensions, p.io, p.clock);
+    // Null keeps metrics off for rollouts (a spec with analysis is refused).
+    metrics::QueryBackend *rolloutQueries = p.metricsBackend.get();
+    p.rollouts = std::make_unique<rollout::RolloutController>(*p.store, *p.rolloutInstances,
+                                                              rolloutQueries, *p.rolloutAudit,
+                                                              *p.rolloutExtensions, p.io, p.clock);
+    p.rollouts->exportMetrics(metrics);
     if (Status status = p.rollouts->start(); !status.isOk()) {
         return status;
     }
 
-    p.rpcMetrics = std::make_unique<api::RpcMetrics>(*p.metricsRegistry);
+    p.rpcMetrics = std::make_unique<api::RpcMetrics>(metrics, api::servedMethods());
+    exposition::registerBuildInfo(metrics, "aegis_build_info",
+                                  "aegisd's version and store; always 1.",
+                                  {{"version", AEGIS_VERSION}, {"store", p.store->kind()}});
     p.failedAuth = std::make_unique<api::FailedAuthLimiter>(p.clock);
     p.api = std::make_unique<api::ApiContext>(api::ApiContext{
         *p.store, *p.hub, *p.tokens, *p.audit, *p.registry, p.streams, p.calls, *p.rpcMetrics,
         *p.failedAuth, p.clock,
         api::DaemonInfo{AEGIS_VERSION, p.clock->now(), std::chrono::steady_clock::now()}});
     p.tokens->setRevokedListener([&p](const std::string &name) { p.api->tokenRevoked(name); });
-    p.systemService =
-        std::make_unique<api::SystemServiceImpl>(*p.api, *p.rolloutExtensions, p.probers);
+    p.systemService = std::make_unique<api::SystemServiceImpl>(
+        *p.api, *p.rolloutExtensions, p.probers, [&p] { return p.metricsStatus(); });
     p.authService = std::make_unique<api::AuthServiceImpl>(*p.api);
     p.auditService = std::make_unique<api::AuditServiceImpl>(*p.api);
     p.registryService = std::make_unique<api::RegistryServiceImpl>(*p.api, *p.registry);
@@ -459,22 +579,12 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.configService =
         std::make_unique<api::ConfigServiceImpl>(*p.api, *p.configCenter, *p.registry);
     p.rolloutService = std::make_unique<api::RolloutServiceImpl>(*p.api, *p.rollouts);
-    auto metricsBackend = makeMetricsBackend(cfg.metrics, p.io.get_executor(), p.clock);
-    if (!metricsBackend) {
-        return metricsBackend.status();
+    if (!p.metricsBackend) {
+        p.metricsOff = std::make_unique<metrics::NoMetricsBackend>(p.io.get_executor());
     }
-    p.metricsBackend = std::move(metricsBackend->backend);
-    p.metricsStatus = std::move(metricsBackend->status);
     p.metricsService = std::make_unique<api::MetricsServiceImpl>(
-        *p.api, *p.metricsBackend, p.metricsStatus, p.io.get_executor(), cfg.metrics.queryTimeout);
-
-    // The HTTP side binds first: a failure here leaves no gRPC server with calls to wind down.
-    p.http = std::make_unique<HttpEndpoint>(
-        p.io,
-        std::vector<std::shared_ptr<prometheus::Collectable>>{p.processMetrics, p.metricsRegistry});
-    if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
-        return status;
-    }
+        *p.api, p.metricsBackend ? *p.metricsBackend : *p.metricsOff,
+        [&p] { return p.metricsStatus(); }, p.io.get_executor(), cfg.metrics.queryTimeout);
 
     auto credentials = serverCredentials(cfg);
     if (!credentials) {
@@ -559,6 +669,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         }
     }
     log::info("aegisd serving", {{"version", AEGIS_VERSION},
+                                 {"metrics_backend", metrics::backendModeName(cfg.metrics.mode)},
                                  {"grpc", p.grpcAddress},
                                  {"http", p.http->address()},
                                  {"tls", !cfg.tlsCertFile.empty()},
@@ -606,6 +717,9 @@ void Daemon::shutdown() {
         p.healthMonitor.reset();
         p.rollouts->stop();
         p.rolloutExtensions->detachDrivers();
+        if (p.managedPrometheus) {
+            p.managedPrometheus->stop();
+        }
         p.http->close();
         p.work.reset();
         p.io.stop();
