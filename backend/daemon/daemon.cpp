@@ -242,6 +242,12 @@ struct Daemon::Parts {
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work =
         boost::asio::make_work_guard(io);
     std::vector<std::thread> ioThreads;
+    // Built on `io`'s executor, so declared after it (destroyed before it).
+    // What MetricsService and rollout analysis query: a client of the managed child or of the
+    // external store, or the refusal of metrics.backend: none.
+    std::unique_ptr<metrics::QueryBackend> metricsBackend;
+    // metrics.backend: external. The client, which probes the store and says whether it answers.
+    const metrics::PrometheusClient *externalMetrics = nullptr;
     std::unique_ptr<HttpEndpoint> http;
     std::unique_ptr<boost::asio::steady_timer> compactionTimer;
     std::unique_ptr<boost::asio::steady_timer> leaseTimer;
@@ -251,13 +257,6 @@ struct Daemon::Parts {
     std::unique_ptr<metrics::ManagedPrometheus> managedPrometheus;
     // The bearer secret of the managed Prometheus' service discovery ("" when not managed).
     std::string discoverySecret;
-    // What rollout analysis and MetricsService query: a client of the managed child or of the
-    // external store; null when metrics are off.
-    std::unique_ptr<metrics::QueryBackend> metricsBackend;
-    // metrics.backend: external: metricsBackend, which probes the store and says its state.
-    const metrics::PrometheusClient *externalMetrics = nullptr;
-    // What MetricsService answers with when metrics are off.
-    std::unique_ptr<metrics::NoMetricsBackend> metricsOff;
 
     std::once_flag shutdownOnce;
     // Orders the store's readiness reports against shutdown's "not ready".
@@ -288,10 +287,7 @@ struct Daemon::Parts {
         case metrics::BackendMode::Managed:
             return managedPrometheus ? managedPrometheus->status() : metrics::BackendStatus{};
         case metrics::BackendMode::External:
-            if (externalMetrics != nullptr) {
-                return externalMetrics->status();
-            }
-            break;
+            return externalMetrics ? externalMetrics->status() : metrics::BackendStatus{};
         case metrics::BackendMode::None:
             break;
         }
@@ -369,23 +365,35 @@ struct Daemon::Parts {
         return Status::ok();
     }
 
-    // metrics.backend: external: a client of the store at metrics.external.url, with its
-    // credentials and CA; it probes the store for metricsStatus().
-    Status startExternalMetrics() {
+    // The QueryBackend of metrics.backend, before anything that queries it.
+    Status startMetricsBackend() {
         const metrics::MetricsSettings &settings = config.metrics;
-        auto options = metrics::PrometheusClientOptions::fromSettings(settings);
-        if (!options) {
-            return options.status();
+        switch (settings.mode) {
+        case metrics::BackendMode::Managed:
+            // The child is spawned from the io pool, whose threads live until shutdown: its
+            // parent-death signal follows the thread that started it.
+            return startManagedPrometheus();
+        case metrics::BackendMode::External: {
+            auto options = metrics::PrometheusClientOptions::fromSettings(settings);
+            if (!options) {
+                return options.status();
+            }
+            options->clock = clock;
+            auto client = metrics::PrometheusClient::create(io.get_executor(), settings.externalUrl,
+                                                            *options);
+            if (!client) {
+                return Status(client.status().code(),
+                              "metrics.external.url: " + client.status().message());
+            }
+            externalMetrics = client->get();
+            metricsBackend = std::move(*client);
+            return Status::ok();
         }
-        options->clock = clock;
-        auto client =
-            metrics::PrometheusClient::create(io.get_executor(), settings.externalUrl, *options);
-        if (!client) {
-            return Status(client.status().code(),
-                          "metrics.external.url: " + client.status().message());
+        case metrics::BackendMode::None:
+            break;
         }
-        externalMetrics = client->get();
-        metricsBackend = std::move(*client);
+        metricsBackend = std::make_unique<metrics::NoMetricsBackend>(
+            io.get_executor(), metrics::NoMetricsBackend::turnedOff());
         return Status::ok();
     }
 
@@ -510,16 +518,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
         return status;
     }
-    // Started from the io pool, whose threads live until shutdown: the child's parent-death
-    // signal follows the thread that started it.
-    if (cfg.metrics.mode == metrics::BackendMode::Managed) {
-        if (Status status = p.startManagedPrometheus(); !status.isOk()) {
-            return status;
-        }
-    } else if (cfg.metrics.mode == metrics::BackendMode::External) {
-        if (Status status = p.startExternalMetrics(); !status.isOk()) {
-            return status;
-        }
+    if (Status status = p.startMetricsBackend(); !status.isOk()) {
+        return status;
     }
 
     // Rollouts: the embedded drivers and routers, then the controller (it adopts what earlier runs
@@ -549,11 +549,9 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.rolloutInstances = std::make_unique<rollout::RegistryInstanceSource>(*p.registry);
     p.rolloutAudit = std::make_unique<rollout::AuditLogSink>(*p.audit);
-    // Null keeps metrics off for rollouts (a spec with analysis is refused).
-    metrics::QueryBackend *rolloutQueries = p.metricsBackend.get();
-    p.rollouts = std::make_unique<rollout::RolloutController>(*p.store, *p.rolloutInstances,
-                                                              rolloutQueries, *p.rolloutAudit,
-                                                              *p.rolloutExtensions, p.io, p.clock);
+    p.rollouts = std::make_unique<rollout::RolloutController>(
+        *p.store, *p.rolloutInstances, p.metricsBackend.get(), *p.rolloutAudit,
+        *p.rolloutExtensions, p.io, p.clock);
     p.rollouts->exportMetrics(metrics);
     if (Status status = p.rollouts->start(); !status.isOk()) {
         return status;
@@ -579,12 +577,9 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.configService =
         std::make_unique<api::ConfigServiceImpl>(*p.api, *p.configCenter, *p.registry);
     p.rolloutService = std::make_unique<api::RolloutServiceImpl>(*p.api, *p.rollouts);
-    if (!p.metricsBackend) {
-        p.metricsOff = std::make_unique<metrics::NoMetricsBackend>(p.io.get_executor());
-    }
     p.metricsService = std::make_unique<api::MetricsServiceImpl>(
-        *p.api, p.metricsBackend ? *p.metricsBackend : *p.metricsOff,
-        [&p] { return p.metricsStatus(); }, p.io.get_executor(), cfg.metrics.queryTimeout);
+        *p.api, *p.metricsBackend, [&p] { return p.metricsStatus(); }, p.io.get_executor(),
+        cfg.metrics.queryTimeout);
 
     auto credentials = serverCredentials(cfg);
     if (!credentials) {
