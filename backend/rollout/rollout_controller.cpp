@@ -2,6 +2,7 @@
 
 #include "rollout/rollout_controller.h"
 #include "rollout/rollout_controller_state.h"
+#include "rollout/rollout_metrics.h"
 
 #include "common/input_text.h"
 #include "common/logging.h"
@@ -78,8 +79,26 @@ Status RolloutController::start() {
         }
         m_services[r.service] = std::move(state);
     }
+    countInProgress();
     boost::asio::post(m_strand, [this] { onTick(); });
     return Status::ok();
+}
+
+void RolloutController::exportMetrics(prometheus::Registry &registry) {
+    m_metrics = std::make_shared<RolloutMetrics>(registry);
+}
+
+void RolloutController::countInProgress() {
+    if (!m_metrics) {
+        return;
+    }
+    std::map<Phase, int> byPhase;
+    for (const auto &[service, state] : m_services) {
+        if (state->active) {
+            ++byPhase[state->active->rollout.phase];
+        }
+    }
+    m_metrics->inProgress(byPhase);
 }
 
 void RolloutController::stop() {

@@ -20,7 +20,13 @@
 #include <string>
 #include <vector>
 
+namespace prometheus {
+class Registry;
+}
+
 namespace aegis::rollout {
+
+class RolloutMetrics;
 
 struct RolloutControllerOptions {
     // How often time-based conditions are looked at (gate windows, pauses, bake, deadlines). Only
@@ -85,6 +91,9 @@ public:
     // deployment through its driver, resumes active rollouts and ticks. Call once, before any
     // other call.
     Status start();
+    // Registers the controller's metrics (rollout_metrics.h) in `registry`. Call once, before
+    // start().
+    void exportMetrics(prometheus::Registry &registry);
     // Stops acting (timers) and detaches drivers, leaving deployments running.
     // Blocks until the strand is idle; not from the io threads.
     void stop();
@@ -123,6 +132,8 @@ private:
 
     void onTick();
     void scheduleTick();
+    // Sets the gauge of rollouts in progress from m_services.
+    void countInProgress();
     // Evaluates one service's rollout and release; starts at most one asynchronous step.
     void reconcile(const std::string &service);
     void reconcileRollout(ReleaseState &state, Active &active);
@@ -215,6 +226,7 @@ private:
     boost::asio::strand<boost::asio::io_context::executor_type> m_strand;
     boost::asio::steady_timer m_ticker;
 
+    std::shared_ptr<RolloutMetrics> m_metrics; // Null until exportMetrics(); strand only after.
     // Strand only.
     std::map<std::string, std::unique_ptr<ReleaseState>> m_services;
     bool m_stopped = false;
