@@ -479,9 +479,9 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     // The metrics backend's QueryBackend goes here once the metrics module is wired in; null
     // keeps metrics off for rollouts (a spec with analysis is refused).
     metrics::QueryBackend *rolloutQueries = nullptr;
-    p.rollouts = std::make_unique<rollout::RolloutController>(
-        *p.store, *p.rolloutInstances, rolloutQueries, *p.rolloutAudit, *p.rolloutExtensions,
-        p.io, p.clock);
+    p.rollouts = std::make_unique<rollout::RolloutController>(*p.store, *p.rolloutInstances,
+                                                              rolloutQueries, *p.rolloutAudit,
+                                                              *p.rolloutExtensions, p.io, p.clock);
     p.rollouts->exportMetrics(metrics);
     if (Status status = p.rollouts->start(); !status.isOk()) {
         return status;
