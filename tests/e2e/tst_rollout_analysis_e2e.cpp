@@ -24,8 +24,10 @@
 
 #include <atomic>
 #include <csignal>
+#include <fstream>
 #include <future>
 #include <thread>
+#include <tuple>
 
 using namespace aegis;
 using namespace aegis::rollout;
@@ -82,6 +84,7 @@ private slots:
     void cleanup();
     void injectedErrorRateFailsTheGateAndRollsBack();
     void healthyVersionPassesTheGate();
+    void aegisdGatesReleasesStartedByAegisctl();
 
 private:
     // Runs blue 1.0 (no errors) and green 2.0 with `errorRate`, scraped by Prometheus every second.
@@ -339,6 +342,88 @@ void RolloutAnalysisE2eTest::healthyVersionPassesTheGate() {
     QVERIFY2(run.state == RunState::Passed, measured.c_str());
     QVERIFY2(run.successes == 3, measured.c_str());
     QCOMPARE(run.measurements.back().value, 0.0);
+}
+
+// The whole product: aegisd with its managed Prometheus (scraping every second what its HTTP
+// service discovery finds), aegis-sample colours registering themselves, and `aegisctl rollout
+// start --analysis FILE --wait`: the release whose new version fails half its requests is rolled
+// back, the healthy one goes live, and `rollout status` shows the measurements.
+void RolloutAnalysisE2eTest::aegisdGatesReleasesStartedByAegisctl() {
+    m_daemon.reset();
+    std::ofstream(m_dir->path() / "aegisd.yaml") << "metrics:\n  scrape_interval: 1s\n";
+    testing::DaemonOptions options;
+    options.extraArgs = {"--metrics-backend", "managed", "--config",
+                         (m_dir->path() / "aegisd.yaml").string()};
+    auto daemon = testing::DaemonProcess::start(options);
+    QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
+    m_daemon = std::move(*daemon);
+    const auto ctl = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {AEGISCTL_PATH, "--server", m_daemon->grpcAddress(),
+                                   "--token-file", m_daemon->adminTokenFile().string()});
+        return testing::runCommand(args, 120s);
+    };
+
+    // shop's new version fails half its requests; cart's is as healthy as its live one.
+    const auto ports = testing::unusedLoopbackPorts(4);
+    const std::tuple<const char *, const char *, const char *, const char *> fleet[] = {
+        {"shop", "blue", "1.0", "0"},
+        {"shop", "green", "2.0", "0.5"},
+        {"cart", "blue", "1.0", "0"},
+        {"cart", "green", "2.0", "0"}};
+    for (std::size_t i = 0; i < 4; ++i) {
+        const auto [service, colour, version, errorRate] = fleet[i];
+        const std::string id = std::string(service) + "-" + colour + "-1";
+        auto sample = testing::ChildProcess::start(
+            {AEGIS_SAMPLE_PATH, "--service", service, "--id", id, "--listen",
+             "127.0.0.1:" + std::to_string(ports[i]), "--version", version, "--color", colour,
+             "--aegis", m_daemon->grpcAddress(), "--token-file",
+             m_daemon->adminTokenFile().string(), "--latency", "1ms", "--error-rate", errorRate},
+            m_dir->path() / (id + ".log"), m_dir->path() / (id + ".log"));
+        QVERIFY(sample);
+        m_samples.push_back(std::move(sample));
+    }
+    m_traffic = std::make_unique<Traffic>(std::vector<std::uint16_t>(ports.begin(), ports.end()));
+
+    // Measured during verification, once Prometheus has found and scraped the new colour.
+    const auto analysis = m_dir->path() / "analysis.yaml";
+    std::ofstream(analysis) << "checks:\n"
+                               "  - name: error-ratio\n"
+                               "    query: >-\n"
+                               "      sum(rate(http_requests_total{service=\"{service}\","
+                               "color=\"{new_color}\",route=\"/\",code=~\"5..\"}[10s]))\n"
+                               "      / sum(rate(http_requests_total{service=\"{service}\","
+                               "color=\"{new_color}\",route=\"/\"}[10s]))\n"
+                               "    success_condition: result < 0.05\n"
+                               "    initial_delay: 15s\n"
+                               "    interval: 2s\n"
+                               "    count: 3\n"
+                               "    inconclusive_limit: 5\n"
+                               "    run_during: [verification]\n";
+    const auto start = [&](const char *service) {
+        return ctl({"rollout", "start", service, "--version", "2.0", "--replicas", "1", "--driver",
+                    "external", "--router", "registry", "--healthy-for", "1s", "--analysis",
+                    analysis.string(), "--wait"});
+    };
+    const auto shop = start("shop");
+    QVERIFY2(shop.exitCode == 3, (shop.out + shop.err).c_str()); // rolled back
+    QVERIFY2(shop.out.find("analysis check 'error-ratio' (verification) failed: ") !=
+                     std::string::npos &&
+                 shop.out.find("does not satisfy result < 0.05") != std::string::npos,
+             shop.out.c_str());
+    const auto cart = start("cart");
+    QVERIFY2(cart.exitCode == 0, (cart.out + cart.err).c_str());
+
+    const auto status = ctl({"rollout", "status", "shop-1"});
+    QCOMPARE(status.exitCode, 0);
+    QVERIFY2(status.out.find("Analysis of verification") != std::string::npos &&
+                 status.out.find("error-ratio") != std::string::npos &&
+                 status.out.find("failed") != std::string::npos &&
+                 status.out.find("fail, ") != std::string::npos,
+             status.out.c_str());
+    const auto passed = ctl({"rollout", "status", "cart-1"});
+    QVERIFY2(passed.out.find("passed") != std::string::npos &&
+                 passed.out.find("3/3") != std::string::npos,
+             passed.out.c_str());
 }
 
 QTEST_GUILESS_MAIN(RolloutAnalysisE2eTest)
