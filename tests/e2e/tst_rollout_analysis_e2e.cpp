@@ -383,6 +383,16 @@ void RolloutAnalysisE2eTest::aegisdGatesReleasesStartedByAegisctl() {
         m_samples.push_back(std::move(sample));
     }
     m_traffic = std::make_unique<Traffic>(std::vector<std::uint16_t>(ports.begin(), ports.end()));
+    // Both colours of both services registered: blue is live, the rollouts release green.
+    for (const char *service : {"shop", "cart"}) {
+        QVERIFY(testing::pollUntil(
+            [&] {
+                const auto listed = ctl({"instances", "list", service});
+                return listed.out.find(std::string(service) + "-blue-1") != std::string::npos &&
+                       listed.out.find(std::string(service) + "-green-1") != std::string::npos;
+            },
+            20s));
+    }
 
     // Measured during verification, once Prometheus has found and scraped the new colour.
     const auto analysis = m_dir->path() / "analysis.yaml";
