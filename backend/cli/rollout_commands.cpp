@@ -1,6 +1,7 @@
 // Rollouts: starting one (and following it to its end), its state, log and history, the releases
 // rollouts leave, the live watch, and an operator's actions on a rollout.
 
+#include "analysis_file.h"
 #include "argument_values.h"
 #include "command.h"
 #include "command_context.h"
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <optional>
@@ -271,6 +273,9 @@ v1::StartRolloutRequest buildStart(const po::variables_map &values) {
     }
     if (values.count("description")) {
         spec.set_description(values["description"].as<std::string>());
+    }
+    if (values.count("analysis")) {
+        *spec.mutable_analysis() = readAnalysisFile(values["analysis"].as<std::string>());
     }
     return request;
 }
@@ -562,6 +567,95 @@ std::string actionKindName(v1::RolloutActionKind kind) {
     }
 }
 
+std::string verdictName(v1::AnalysisVerdict verdict) {
+    switch (verdict) {
+    case v1::ANALYSIS_VERDICT_PASS:
+        return "pass";
+    case v1::ANALYSIS_VERDICT_MARGINAL:
+        return "marginal";
+    case v1::ANALYSIS_VERDICT_FAIL:
+        return "fail";
+    default:
+        return "inconclusive";
+    }
+}
+
+std::string runStateName(v1::AnalysisRunState state) {
+    switch (state) {
+    case v1::ANALYSIS_RUN_STATE_RUNNING:
+        return "running";
+    case v1::ANALYSIS_RUN_STATE_PASSED:
+        return "passed";
+    case v1::ANALYSIS_RUN_STATE_FAILED:
+        return "failed";
+    default:
+        return "inconclusive";
+    }
+}
+
+std::string realText(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4g", value);
+    return text;
+}
+
+// Each check's run per stage (measured of count, failures and inconclusives against their
+// limits, the last measurement) and each canary comparison's judgement.
+void printAnalysis(CommandContext &context, const v1::Rollout &rollout) {
+    const auto &spec = rollout.spec().analysis();
+    if (spec.checks_size() == 0 && !spec.canary_comparison().enabled()) {
+        return;
+    }
+    const auto &analysis = rollout.analysis();
+    auto &out = context.out();
+    out << "\nAnalysis"
+        << (analysis.stage().empty() ? std::string(": not begun")
+                                     : " of " + analysis.stage() + ", since " +
+                                           formatRelative(analysis.stage_start(), context.now()))
+        << "\n";
+    TextTable checks({"CHECK", "STAGE", "STATE", "MEASURED", "FAILED", "INCONCLUSIVE", "LAST"});
+    for (const auto &run : analysis.runs()) {
+        std::string last = "-";
+        if (run.measurements_size() > 0) {
+            const auto &m = run.measurements(run.measurements_size() - 1);
+            last = (m.has_value() ? realText(m.value()) : m.detail()) + " " +
+                   verdictName(m.verdict()) + ", " + formatRelative(m.time(), context.now());
+        }
+        const int measured = run.successes() + run.failures() + run.inconclusives();
+        checks.addRow(
+            {run.check(), run.stage(), runStateName(run.state()),
+             std::to_string(measured) + (run.count() > 0 ? "/" + std::to_string(run.count()) : ""),
+             std::to_string(run.failures()) + " (limit " + std::to_string(run.failure_limit()) +
+                 ")",
+             std::to_string(run.inconclusives()) + " (limit " +
+                 std::to_string(run.inconclusive_limit()) + ")",
+             last});
+    }
+    if (analysis.runs_size() > 0) {
+        checks.print(out);
+    }
+    if (analysis.comparisons_size() > 0) {
+        TextTable comparisons({"COMPARISON", "VERDICT", "SCORE", "WHEN", "METRICS"});
+        for (const auto &comparison : analysis.comparisons()) {
+            std::string metrics;
+            for (const auto &m : comparison.metrics()) {
+                metrics += (metrics.empty() ? "" : "; ") + m.name() + " " +
+                           verdictName(m.verdict()) + " (new " + realText(m.new_median()) +
+                           " vs stable " + realText(m.stable_median()) +
+                           ", p=" + realText(m.p_value()) + ")";
+            }
+            comparisons.addRow({comparison.stage(), verdictName(comparison.verdict()),
+                                realText(comparison.score()),
+                                formatRelative(comparison.time(), context.now()),
+                                metrics.empty() ? orDash(comparison.summary()) : metrics});
+        }
+        if (analysis.runs_size() > 0) {
+            out << "\n";
+        }
+        comparisons.print(out);
+    }
+}
+
 void printRollout(CommandContext &context, const v1::Rollout &rollout) {
     const auto now = context.now();
     const auto &spec = rollout.spec();
@@ -623,6 +717,8 @@ void printRollout(CommandContext &context, const v1::Rollout &rollout) {
                           stepWaitText(steps[i])});
     }
     stepTable.print(out);
+
+    printAnalysis(context, rollout);
 
     // As the daemon judged them when it answered: the action's command refuses the others.
     if (rollout.available_actions_size() > 0) {
@@ -971,6 +1067,9 @@ void declareStart(CommandFlags &flags) {
             "roll back unless provisioning and verifying are done within this (default 10m)")
         ("description", po::value<std::string>()->value_name("TEXT"),
             "what the release is about, shown with the rollout")
+        ("analysis", po::value<std::string>()->value_name("FILE"),
+            "gate the rollout on PromQL checks and the canary comparison in FILE (YAML or "
+            "JSON, see docs/rollouts.md): a failure rolls back, an inconclusive result pauses")
         ("wait", po::bool_switch(),
             "follow the rollout until it finishes; exit code 0 when it succeeded, 3 when it was "
             "rolled back or failed, 4 when waiting stopped first (Ctrl-C; the rollout goes on). "
@@ -999,12 +1098,14 @@ std::vector<Command> rolloutCommands() {
          "SERVICE --version V [--replicas N] [--strategy blue-green|canary] "
          "[--step WEIGHT[:PAUSE|:promote]]... [--driver NAME] [--param K=V]... [--router NAME] "
          "[--router-param K=V]... [--healthy-for D] [--approval] [--bake D] "
-         "[--scale-down-delay D] [--progress-deadline D] [--description TEXT] [--wait] [flags]",
+         "[--scale-down-delay D] [--progress-deadline D] [--description TEXT] [--analysis FILE] "
+         "[--wait] [flags]",
          "Starts a rollout of a new version of a service on its idle colour (--wait: follows it "
          "to its end).",
          declareStart, runStart},
         {"rollout status", "ID [flags]",
-         "Shows a rollout: phase, colours, traffic split, instances, steps and transitions.",
+         "Shows a rollout: phase, colours, traffic split, instances, steps, analysis and "
+         "transitions.",
          declareId, runStatus},
         {"rollout list", "[SERVICE] [--active] [--limit N] [flags]",
          "Lists rollouts of one service or of all, newest first.",

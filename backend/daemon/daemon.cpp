@@ -549,9 +549,13 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.rolloutInstances = std::make_unique<rollout::RegistryInstanceSource>(*p.registry);
     p.rolloutAudit = std::make_unique<rollout::AuditLogSink>(*p.audit);
-    p.rollouts = std::make_unique<rollout::RolloutController>(
-        *p.store, *p.rolloutInstances, p.metricsBackend.get(), *p.rolloutAudit,
-        *p.rolloutExtensions, p.io, p.clock);
+    // With metrics off the controller gets no backend, so it refuses a spec with analysis at
+    // once rather than starting a rollout whose every measurement would be inconclusive.
+    metrics::QueryBackend *rolloutQueries =
+        cfg.metrics.mode == metrics::BackendMode::None ? nullptr : p.metricsBackend.get();
+    p.rollouts = std::make_unique<rollout::RolloutController>(*p.store, *p.rolloutInstances,
+                                                              rolloutQueries, *p.rolloutAudit,
+                                                              *p.rolloutExtensions, p.io, p.clock);
     p.rollouts->exportMetrics(metrics);
     if (Status status = p.rollouts->start(); !status.isOk()) {
         return status;

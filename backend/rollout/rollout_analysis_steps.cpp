@@ -277,7 +277,8 @@ void RolloutController::recordMeasurement(const std::string &service, std::uint6
     if (run.state == RunState::Failed) {
         const std::string why =
             what + " failed: " + valueText(measurement.value) + " does not satisfy " +
-            condition->text() + " (" + std::to_string(run.failures) + " failed measurements > " +
+            condition->text() + " (" + std::to_string(run.failures) +
+            (run.failures == 1 ? " failed measurement > " : " failed measurements > ") +
             "failure_limit " + std::to_string(check->failureLimit) + "); query: " + query;
         appendLog(rollout.id, why + "; rolling back");
         return transition(state, Phase::Aborting, why, update);

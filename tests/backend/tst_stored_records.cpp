@@ -178,6 +178,14 @@ void StoredRecordsTest::decodersRejectOutOfRange_data() {
         R"({"id":"shop-1","spec":{"replicas":-3e91}})");
     row("rollout traffic", Decoder::Rollout, R"({"id":"shop-1","traffic":{"blue":10}})",
         R"({"id":"shop-1","traffic":{"blue":3e91}})");
+    row("rollout analysis check count", Decoder::Rollout,
+        R"({"id":"shop-1","spec":{"analysis":{"checks":[{"name":"e","count":3}]}}})",
+        R"({"id":"shop-1","spec":{"analysis":{"checks":[{"name":"e","count":3e91}]}}})");
+    row("rollout analysis measurement", Decoder::Rollout,
+        R"({"id":"shop-1","analysis":{"runs":[{"check":"e","failures":1,)"
+        R"("measurements":[{"time_ms":5,"value":null,"verdict":3}]}]}})",
+        R"({"id":"shop-1","analysis":{"runs":[{"check":"e","failures":1,)"
+        R"("measurements":[{"time_ms":5,"value":null,"verdict":3e91}]}]}})");
     row("release count", Decoder::Release, R"({"service":"shop","rollout_count":2})",
         R"({"service":"shop","rollout_count":3e91})");
     row("release replicas", Decoder::Release,

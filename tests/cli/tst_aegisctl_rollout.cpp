@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <fstream>
 
 using namespace std::chrono_literals;
 using aegis::testing::Args;
@@ -87,6 +88,7 @@ private slots:
     void undoReturnsToReplacedColour();
     void watchReplaysFromRevision();
     void serverRejectsBadInput();
+    void analysisFileIsCheckedAndSent();
     void usageErrors_data();
     void usageErrors();
     void help_data();
@@ -505,6 +507,73 @@ void TestAegisctlRollout::serverRejectsBadInput() {
     const auto malformed = ctl({"rollout", "abort", "web"});
     CHECK_EXIT(malformed, 1);
     QVERIFY2(malformed.err.starts_with("error: INVALID_ARGUMENT: "), malformed.err.c_str());
+}
+
+void TestAegisctlRollout::analysisFileIsCheckedAndSent() {
+    aegis::testing::TempDir dir;
+    const auto write = [&](const std::string &name, const std::string &text) {
+        const std::string path = (dir.path() / name).string();
+        std::ofstream(path) << text;
+        return QString::fromStdString(path);
+    };
+    const QStringList start = {"rollout", "start", "svc", "--version", "2.0", "--analysis"};
+    // What aegisctl reads itself: the file, its shape, durations and names, with the line.
+    checkUsageError(start + QStringList{(dir.path() / "missing.yaml").c_str()}, "cannot be read");
+    const QString typo = write("typo.yaml", "checks:\n"
+                                            "  - name: errors\n"
+                                            "    query: vector(0)\n"
+                                            "    success_condition: result < 0.01\n"
+                                            "    intervall: 30s\n");
+    checkUsageError(start + QStringList{typo},
+                    typo + ":5: checks[0].intervall is not a known field (known: count, ");
+    checkUsageError(start + QStringList{write("duration.yaml", "checks:\n"
+                                                               "  - name: errors\n"
+                                                               "    query: vector(0)\n"
+                                                               "    success_condition: result < 1\n"
+                                                               "    interval: soon\n")},
+                    "checks[0].interval must be a duration such as 30s");
+    checkUsageError(start + QStringList{write("stage.yaml", "checks:\n"
+                                                            "  - name: errors\n"
+                                                            "    query: vector(0)\n"
+                                                            "    success_condition: result < 1\n"
+                                                            "    run_during: [canary]\n")},
+                    "checks[0].run_during[0] must be verification, canary_steps or bake");
+    checkUsageError(start + QStringList{write("noquery.yaml", "checks:\n  - name: errors\n")},
+                    "checks[0].query is required");
+    checkUsageError(
+        start + QStringList{write("metric.json", R"({"canary_comparison": {"metrics": ["cpu"]}})")},
+        "canary_comparison.metrics[0] must be error_ratio or latency_p99");
+    checkUsageError(start + QStringList{write("broken.yaml", "checks: [\n")},
+                    "not valid YAML or JSON");
+
+    // What the daemon checks (conditions, limits), naming the spec's field; a valid file reaches
+    // it whole, and this test daemon has metrics off.
+    const QString conditionFile =
+        write("condition.json", "{\"checks\": [{\"name\": \"errors\", \"query\": \"vector(0)\", "
+                                "\"success_condition\": \"result is fine\"}]}");
+    const auto condition = ctl(startArgs("bad", {"--analysis", conditionFile.toStdString()}));
+    CHECK_EXIT(condition, 1);
+    QVERIFY2(contains(condition.err,
+                      "INVALID_ARGUMENT: spec.analysis.checks[0].success_condition has no "
+                      "comparison after `result`"),
+             condition.err.c_str());
+    const auto valid = ctl(
+        startArgs("bad", {"--analysis",
+                          write("valid.yaml", "checks:\n"
+                                              "  - name: errors\n"
+                                              "    query: sum(rate(x{color=\"{new_color}\"}[1m]))\n"
+                                              "    success_condition: result < 0.01\n"
+                                              "    interval: 30s\n"
+                                              "    count: 5\n"
+                                              "    failure_limit: 1\n"
+                                              "    run_during: [verification, bake]\n"
+                                              "canary_comparison:\n"
+                                              "  window: 5m\n"
+                                              "  metrics: [error_ratio]\n")
+                              .toStdString()}));
+    CHECK_EXIT(valid, 1);
+    QVERIFY2(contains(valid.err, "FAILED_PRECONDITION: spec.analysis needs a metrics backend"),
+             valid.err.c_str());
 }
 
 void TestAegisctlRollout::usageErrors_data() {
