@@ -19,6 +19,19 @@
 
 namespace aegis::console {
 
+// The trailer in which the daemon names where in a submitted text (a PromQL query) it found
+// the error it answers with.
+inline constexpr const char *kPositionTrailer = "aegis-query-position";
+
+// The value of the server's trailing metadata `key`; empty when there is none.
+inline QString trailer(const grpc::ClientContext &call, const char *key) {
+    const auto &trailers = call.GetServerTrailingMetadata();
+    const auto found = trailers.find(key);
+    return found == trailers.end()
+               ? QString()
+               : QString::fromUtf8(found->second.data(), qsizetype(found->second.size()));
+}
+
 // A unary RPC of a generated stub, e.g. &v1::RegistryService::Stub::ListServices.
 template <typename Stub, typename Request, typename Response>
 using UnaryRpc = grpc::Status (Stub::*)(grpc::ClientContext *, const Request &, Response *);
@@ -49,6 +62,7 @@ void callUnary(Session &session, Request request, UnaryRpc<Stub, Request, Respon
                        const grpc::Status status = (stub.*rpc)(call, request, &response);
                        if (!status.ok()) {
                            CallError error = fromStatus(status);
+                           error.position = trailer(*call, kPositionTrailer);
                            if (error.isUnreachable()) {
                                hub->invalidate(channel);
                            }
