@@ -163,6 +163,12 @@ TimeSeriesChart::TimeSeriesChart(const QString &title, MetricUnit unit, QWidget 
 
 TimeSeriesChart::~TimeSeriesChart() = default;
 
+void TimeSeriesChart::setUnit(MetricUnit unit) {
+    m_unit = unit;
+    m_plot->yAxis->setTicker(QSharedPointer<UnitTicker>::create(unit));
+    scheduleReplot(false);
+}
+
 void TimeSeriesChart::setRoleName(int role, const QString &name) {
     m_roleNames.insert(role, name);
 }

@@ -36,6 +36,7 @@ public:
 
     QString title() const { return m_title; }
     MetricUnit unit() const { return m_unit; }
+    void setUnit(MetricUnit unit);
     // The name a role's series carry in the legend when the chart has several ("p99").
     void setRoleName(int role, const QString &name);
 
