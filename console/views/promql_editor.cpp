@@ -115,6 +115,12 @@ void PromqlEditor::insertCompletion(const QString &completion) {
 }
 
 void PromqlEditor::keyPressEvent(QKeyEvent *event) {
+    if ((event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter) &&
+        event->modifiers().testFlag(Qt::ControlModifier)) {
+        m_completer->popup()->hide();
+        emit runRequested();
+        return;
+    }
     if (m_completer->popup()->isVisible()) {
         switch (event->key()) {
         case Qt::Key_Enter:
@@ -126,11 +132,6 @@ void PromqlEditor::keyPressEvent(QKeyEvent *event) {
         default:
             break;
         }
-    }
-    if ((event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter) &&
-        event->modifiers().testFlag(Qt::ControlModifier)) {
-        emit runRequested();
-        return;
     }
     if (event->key() == Qt::Key_Space && event->modifiers().testFlag(Qt::ControlModifier)) {
         complete();

@@ -1,11 +1,15 @@
 #include "models/chart_markers.h"
 #include "models/chart_series.h"
 #include "models/metric_units.h"
+#include "models/promql_completion.h"
 #include "models/series_colors.h"
+#include "views/promql_editor.h"
 #include "views/theme.h"
 #include "views/time_series_chart.h"
 
+#include <QAbstractItemView>
 #include <QApplication>
+#include <QCompleter>
 #include <QDir>
 #include <QFile>
 #include <QSignalSpy>
@@ -402,6 +406,77 @@ private slots:
         QCOMPARE(chart.plot()->graph(0), graph);
         QTRY_COMPARE(chart.replotCount(), before + 1);
         QCOMPARE(chart.series()[0].keys.size(), 23);
+    }
+
+    void promqlCompletionContexts() {
+        using Kind = PromqlCompletionContext::Kind;
+        const auto at = [](const QString &text) {
+            return promqlCompletionAt(text, int(text.size()));
+        };
+        QCOMPARE(at("rate(http_req").kind, Kind::MetricName);
+        QCOMPARE(at("rate(http_req").prefix, QStringLiteral("http_req"));
+        QCOMPARE(at("rate(http_req").start, 5);
+        QCOMPARE(at("up{ser").kind, Kind::LabelName);
+        QCOMPARE(at("up{service=\"checkout\",co").prefix, QStringLiteral("co"));
+        const PromqlCompletionContext value = at("up{service=~\"chec");
+        QCOMPARE(value.kind, Kind::LabelValue);
+        QCOMPARE(value.labelName, QStringLiteral("service"));
+        QCOMPARE(value.prefix, QStringLiteral("chec"));
+        QCOMPARE(value.start, 13);
+        QCOMPARE(at("rate(up[5").kind, Kind::None);
+        QCOMPARE(at("up > 1").kind, Kind::None);
+        QCOMPARE(at("label_replace(up, \"x").kind, Kind::None);
+        // After a closed brace a metric name again.
+        QCOMPARE(at("up{a=\"}\"} / ht").kind, Kind::MetricName);
+        QCOMPARE(
+            completionCandidates(
+                {"up", "http_requests_total", "http_request_duration_seconds_bucket"}, "http_req"),
+            (QStringList{"http_request_duration_seconds_bucket", "http_requests_total"}));
+    }
+
+    void errorPositions() {
+        QCOMPARE(positionOffset("sum(rate(x[1m])", "1:16"), 15);
+        QCOMPARE(positionOffset("sum(\n  rate(x[1m]) by", "2:14"), 18);
+        QCOMPARE(positionOffset("up", "1:3"), 2);
+        QCOMPARE(positionOffset("up", "1:4"), std::nullopt);
+        QCOMPARE(positionOffset("up", "3:1"), std::nullopt);
+        QCOMPARE(positionOffset("up", "x"), std::nullopt);
+    }
+
+    void promqlEditorCompletesAndMarks() {
+        PromqlEditor editor;
+        editor.resize(500, 80);
+        editor.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&editor));
+        editor.setMetricNames(
+            {"http_requests_total", "http_request_duration_seconds_bucket", "up"});
+        editor.setLabelNames({"color", "service"});
+        QSignalSpy wanted(&editor, &PromqlEditor::labelValuesWanted);
+        QTest::keyClicks(&editor, "http_requests_t");
+        QCOMPARE(editor.currentCandidates(), QStringList{"http_requests_total"});
+        QTest::keyClick(editor.completer()->popup(), Qt::Key_Return);
+        QCOMPARE(editor.toPlainText(), QStringLiteral("http_requests_total"));
+        QTest::keyClicks(&editor, "{service=\"");
+        QCOMPARE(wanted.size(), 1);
+        QCOMPARE(wanted.first().first().toString(), QStringLiteral("service"));
+        editor.setLabelValues("service", {"cart", "checkout"});
+        QTest::keyClicks(&editor, "ch");
+        QCOMPARE(editor.currentCandidates(), QStringList{"checkout"});
+
+        QSignalSpy run(&editor, &PromqlEditor::runRequested);
+        QTest::keyClick(&editor, Qt::Key_Escape);
+        QTest::keyClick(&editor, Qt::Key_Return, Qt::ControlModifier);
+        QCOMPARE(run.size(), 1);
+
+        editor.markError(4);
+        QCOMPARE(editor.extraSelections().size(), 1);
+        QCOMPARE(editor.extraSelections().first().cursor.selectionStart(), 4);
+        QCOMPARE(editor.extraSelections().first().format.underlineStyle(),
+                 QTextCharFormat::WaveUnderline);
+        // Editing clears the mark.
+        QTest::keyClicks(&editor, "x");
+        QVERIFY(editor.extraSelections().isEmpty());
+        QVERIFY(!editor.errorOffset());
     }
 
     void darkTheme() {
