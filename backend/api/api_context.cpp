@@ -218,8 +218,7 @@ void UnaryCall::finish(const Status &status, store::Revision revision, bool audi
 }
 
 void UnaryCall::answer(const Status &status) {
-    m_api.metrics.record(m_method, static_cast<int>(status.code()),
-                         std::chrono::steady_clock::now() - m_started);
+    m_api.metrics.record(m_method, status.code(), std::chrono::steady_clock::now() - m_started);
     m_reactor->Finish(toGrpc(status));
     if (m_tracked) {
         m_tracked = false;

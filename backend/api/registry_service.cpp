@@ -108,7 +108,7 @@ public:
                     grpc::CallbackServerContext *context)
         : m_api(api)
         , m_registry(registry)
-        , m_started(std::chrono::steady_clock::now()) {
+        , m_rpc(api.metrics.openStream(std::string(kKeepAliveMethod))) {
         const Status status = authorize(api, *context, *findPolicy(kKeepAliveMethod), m_caller);
         if (!status.isOk()) {
             std::lock_guard lock(m_mutex);
@@ -138,6 +138,7 @@ public:
             finishLocked(Status::ok()); // the client closed its side
             return;
         }
+        m_rpc->received();
         if (!grpc::SerializationTraits<aegis::v1::KeepAliveRequest>::Deserialize(&m_requestBytes,
                                                                                  &m_request)
                  .ok()) {
@@ -167,6 +168,9 @@ public:
     }
 
     void OnWriteDone(bool ok) override {
+        if (ok) {
+            m_rpc->sent();
+        }
         std::lock_guard lock(m_mutex);
         m_writing = false;
         if (m_pendingFinish) {
@@ -198,14 +202,14 @@ private:
             return;
         }
         m_finished = true;
-        m_api.metrics.record(std::string(kKeepAliveMethod), static_cast<int>(status.code()),
-                             std::chrono::steady_clock::now() - m_started);
+        m_rpc->finished(status.code());
         Finish(toGrpc(status));
     }
 
     ApiContext &m_api;
     registry::Registry &m_registry;
-    const std::chrono::steady_clock::time_point m_started;
+    // Counts the stream open until `delete this` in OnDone.
+    const std::unique_ptr<RpcStreamMetrics> m_rpc;
     Caller m_caller;
     std::recursive_mutex m_mutex;
     std::uint64_t m_closerId = 0;

@@ -6,6 +6,8 @@
 #include "registry/registry.h"
 #include "rollout/rollout_watch.h"
 
+#include <cmath>
+
 namespace aegis::api {
 namespace {
 
@@ -33,6 +35,177 @@ void logToProto(const rollout::LogLine &line, aegis::v1::RolloutLogLine *out) {
 
 std::string rolloutResource(const std::string &id) {
     return "rollouts/" + id.substr(0, 140);
+}
+
+// AnalysisStage bits <-> aegis.v1.AnalysisStage (1 << (value - 1)).
+std::vector<aegis::v1::AnalysisStage> stagesToProto(unsigned stages) {
+    std::vector<aegis::v1::AnalysisStage> result;
+    for (int value = 1; value <= 3; ++value) {
+        if ((stages & (1u << (value - 1))) != 0) {
+            result.push_back(static_cast<aegis::v1::AnalysisStage>(value));
+        }
+    }
+    return result;
+}
+
+aegis::v1::AnalysisVerdict verdictToProto(metrics::Verdict verdict) {
+    return static_cast<aegis::v1::AnalysisVerdict>(static_cast<int>(verdict) + 1);
+}
+
+void analysisSpecToProto(const rollout::AnalysisSpec &in, aegis::v1::RolloutAnalysis *out) {
+    for (const rollout::AnalysisCheck &check : in.checks) {
+        auto *c = out->add_checks();
+        c->set_name(check.name);
+        c->set_query(check.query);
+        c->set_success_condition(check.successCondition);
+        c->set_interval_ms(check.interval.count());
+        c->set_initial_delay_ms(check.initialDelay.count());
+        c->set_count(check.count);
+        c->set_failure_limit(check.failureLimit);
+        c->set_inconclusive_limit(check.inconclusiveLimit);
+        for (aegis::v1::AnalysisStage stage : stagesToProto(check.stages)) {
+            c->add_run_during(stage);
+        }
+    }
+    const rollout::CanaryComparison &comparison = in.comparison;
+    auto *c = out->mutable_canary_comparison();
+    c->set_enabled(comparison.enabled);
+    c->set_window_ms(comparison.window.count());
+    c->set_sample_interval_ms(comparison.sampleInterval.count());
+    for (rollout::CanaryMetric metric : comparison.metrics) {
+        c->add_metrics(static_cast<aegis::v1::CanaryMetric>(metric));
+    }
+    c->set_marginal_threshold(comparison.marginalThreshold);
+    c->set_fail_threshold(comparison.failThreshold);
+    c->set_inconclusive_limit(comparison.inconclusiveLimit);
+}
+
+rollout::AnalysisSpec analysisSpecFromProto(const aegis::v1::RolloutAnalysis &in) {
+    rollout::AnalysisSpec spec;
+    for (const aegis::v1::AnalysisCheck &c : in.checks()) {
+        rollout::AnalysisCheck check;
+        check.name = c.name();
+        check.query = c.query();
+        check.successCondition = c.success_condition();
+        if (c.has_interval_ms()) {
+            check.interval = milliseconds(c.interval_ms());
+        }
+        check.initialDelay = milliseconds(c.initial_delay_ms());
+        check.count = c.count();
+        check.failureLimit = c.failure_limit();
+        check.inconclusiveLimit = c.inconclusive_limit();
+        if (c.run_during_size() > 0) {
+            check.stages = 0;
+            for (int stage : c.run_during()) {
+                check.stages |= 1u << (stage - 1);
+            }
+        }
+        spec.checks.push_back(std::move(check));
+    }
+    const aegis::v1::CanaryComparison &c = in.canary_comparison();
+    rollout::CanaryComparison &comparison = spec.comparison;
+    comparison.enabled = c.enabled();
+    if (c.has_window_ms()) {
+        comparison.window = milliseconds(c.window_ms());
+    }
+    if (c.has_sample_interval_ms()) {
+        comparison.sampleInterval = milliseconds(c.sample_interval_ms());
+    }
+    if (c.metrics_size() > 0) {
+        comparison.metrics.clear();
+        for (int metric : c.metrics()) {
+            comparison.metrics.push_back(static_cast<rollout::CanaryMetric>(metric));
+        }
+    }
+    if (c.has_marginal_threshold()) {
+        comparison.marginalThreshold = c.marginal_threshold();
+    }
+    if (c.has_fail_threshold()) {
+        comparison.failThreshold = c.fail_threshold();
+    }
+    comparison.inconclusiveLimit = c.inconclusive_limit();
+    return spec;
+}
+
+// The enums the controller's validation cannot see once converted.
+Status checkAnalysisEnums(const aegis::v1::RolloutAnalysis &in) {
+    for (int i = 0; i < in.checks_size(); ++i) {
+        const auto &stages = in.checks(i).run_during();
+        for (int j = 0; j < stages.size(); ++j) {
+            if (stages[j] < aegis::v1::ANALYSIS_STAGE_VERIFICATION ||
+                stages[j] > aegis::v1::ANALYSIS_STAGE_BAKE) {
+                return invalidArgument("spec.analysis.checks[" + std::to_string(i) +
+                                       "].run_during[" + std::to_string(j) +
+                                       "] must be VERIFICATION, CANARY_STEPS or BAKE (got " +
+                                       std::to_string(stages[j]) + ")");
+            }
+        }
+    }
+    const auto &metrics = in.canary_comparison().metrics();
+    for (int j = 0; j < metrics.size(); ++j) {
+        if (metrics[j] != aegis::v1::CANARY_METRIC_ERROR_RATIO &&
+            metrics[j] != aegis::v1::CANARY_METRIC_LATENCY_P99) {
+            return invalidArgument("spec.analysis.canary_comparison.metrics[" + std::to_string(j) +
+                                   "] must be ERROR_RATIO or LATENCY_P99 (got " +
+                                   std::to_string(metrics[j]) + ")");
+        }
+    }
+    return Status::ok();
+}
+
+void analysisStatusToProto(const rollout::Rollout &r, aegis::v1::RolloutAnalysisStatus *out) {
+    const rollout::AnalysisStatus &in = r.analysis;
+    out->set_stage(in.stage);
+    if (in.stageStart.time_since_epoch().count() != 0) {
+        api::toProto(in.stageStart, out->mutable_stage_start());
+    }
+    out->set_current_runs_from(static_cast<int>(in.firstRun));
+    for (const rollout::CheckRun &run : in.runs) {
+        auto *o = out->add_runs();
+        o->set_check(run.check);
+        o->set_stage(run.stage);
+        o->set_state(static_cast<aegis::v1::AnalysisRunState>(run.state));
+        o->set_successes(run.successes);
+        o->set_failures(run.failures);
+        o->set_inconclusives(run.inconclusives);
+        for (const rollout::Measurement &m : run.measurements) {
+            auto *measurement = o->add_measurements();
+            api::toProto(m.time, measurement->mutable_time());
+            if (!std::isnan(m.value)) {
+                measurement->set_value(m.value);
+            }
+            measurement->set_verdict(verdictToProto(m.verdict));
+            measurement->set_detail(m.detail);
+        }
+        for (const rollout::AnalysisCheck &check : r.spec.analysis.checks) {
+            if (check.name == run.check) {
+                o->set_count(check.count);
+                o->set_failure_limit(check.failureLimit);
+                o->set_inconclusive_limit(check.inconclusiveLimit);
+            }
+        }
+    }
+    for (const rollout::ComparisonResult &result : in.comparisons) {
+        auto *o = out->add_comparisons();
+        o->set_stage(result.stage);
+        api::toProto(result.time, o->mutable_time());
+        o->set_verdict(verdictToProto(result.verdict));
+        o->set_score(result.score);
+        o->set_summary(result.summary);
+        for (const metrics::MetricJudgement &m : result.metrics) {
+            auto *metric = o->add_metrics();
+            metric->set_name(m.name);
+            metric->set_verdict(verdictToProto(m.verdict));
+            metric->set_score(m.score);
+            metric->set_u(m.test.u);
+            metric->set_p_value(m.test.pValue);
+            metric->set_effect_size(m.test.effectSize);
+            metric->set_stable_median(m.baselineMedian);
+            metric->set_new_median(m.candidateMedian);
+            metric->set_stable_samples(static_cast<int>(m.baselineCount));
+            metric->set_new_samples(static_cast<int>(m.candidateCount));
+        }
+    }
 }
 
 } // namespace
@@ -64,6 +237,10 @@ void RolloutServiceImpl::toProto(const rollout::Rollout &r, aegis::v1::Rollout *
     spec->set_scale_down_delay_ms(r.spec.scaleDownDelay.count());
     spec->set_progress_deadline_ms(r.spec.progressDeadline.count());
     spec->set_description(r.spec.description);
+    if (!r.spec.analysis.empty()) {
+        analysisSpecToProto(r.spec.analysis, spec->mutable_analysis());
+        analysisStatusToProto(r, out->mutable_analysis());
+    }
     out->set_phase(static_cast<aegis::v1::RolloutPhase>(r.phase));
     out->set_paused(r.paused);
     out->set_message(r.message);
@@ -165,6 +342,7 @@ rollout::RolloutSpec RolloutServiceImpl::fromProto(const aegis::v1::RolloutSpec 
         spec.progressDeadline = milliseconds(in.progress_deadline_ms());
     }
     spec.description = in.description();
+    spec.analysis = analysisSpecFromProto(in.analysis());
     return spec;
 }
 
@@ -182,6 +360,10 @@ RolloutServiceImpl::StartRollout(grpc::CallbackServerContext *context,
         in.strategy() != aegis::v1::ROLLOUT_STRATEGY_BLUE_GREEN &&
         in.strategy() != aegis::v1::ROLLOUT_STRATEGY_CANARY) {
         call->finish(invalidArgument("spec.strategy must be BLUE_GREEN or CANARY"));
+        return call->reactor();
+    }
+    if (Status valid = checkAnalysisEnums(in.analysis()); !valid.isOk()) {
+        call->finish(valid);
         return call->reactor();
     }
     rollout::RolloutSpec spec = fromProto(in);

@@ -82,6 +82,8 @@ grpc::ServerUnaryReactor *SystemServiceImpl::GetStatus(grpc::CallbackServerConte
     counts["instances"] = static_cast<std::int64_t>(m_api.registry.instanceCount());
     counts["leases"] = static_cast<std::int64_t>(m_api.registry.leaseCount());
     response->set_log_level(log::level());
+    toProto(m_metricsStatus ? m_metricsStatus() : metrics::BackendStatus{},
+            response->mutable_metrics_backend());
     call->finish(Status::ok());
     return call->reactor();
 }

@@ -3,18 +3,24 @@
 #include "aegis/v1/system.grpc.pb.h"
 #include "api/api_context.h"
 #include "health/prober.h"
+#include "metrics/backend_status.h"
 #include "rollout/extension_registry.h"
+
+#include <functional>
 
 namespace aegis::api {
 
 class SystemServiceImpl final : public aegis::v1::SystemService::CallbackService {
 public:
     // The registries are read-only once the daemon serves, and must outlive the service.
+    // `metricsStatus` tells GetStatus the metrics backend's state; called on a gRPC thread.
     SystemServiceImpl(ApiContext &api, const rollout::ExtensionRegistry &rolloutExtensions,
-                      const health::ProberRegistry &probers)
+                      const health::ProberRegistry &probers,
+                      std::function<metrics::BackendStatus()> metricsStatus)
         : m_api(api)
         , m_rolloutExtensions(rolloutExtensions)
-        , m_probers(probers) {}
+        , m_probers(probers)
+        , m_metricsStatus(std::move(metricsStatus)) {}
 
     grpc::ServerUnaryReactor *GetStatus(grpc::CallbackServerContext *context,
                                         const aegis::v1::GetStatusRequest *request,
@@ -30,6 +36,7 @@ private:
     ApiContext &m_api;
     const rollout::ExtensionRegistry &m_rolloutExtensions; // Not owned.
     const health::ProberRegistry &m_probers;               // Not owned.
+    const std::function<metrics::BackendStatus()> m_metricsStatus;
 };
 
 } // namespace aegis::api

@@ -189,6 +189,9 @@ public:
                       target) {}
 
     void OnWriteDone(bool ok) override {
+        if (ok) {
+            m_rpc->sent();
+        }
         std::lock_guard lock(m_state->mutex);
         m_writing = false;
         if (m_pendingFinish) {
@@ -225,9 +228,9 @@ private:
                 std::string_view method, const OpenWatchFeed<Response> &open, FirstMessage first,
                 std::string_view target)
         : m_api(api)
-        , m_method(method)
-        , m_started(std::chrono::steady_clock::now())
+        , m_rpc(api.metrics.openStream(std::string(method)))
         , m_state(std::make_shared<State>()) {
+        m_rpc->received(); // the request
         m_state->stream = this;
         Caller caller;
         const MethodPolicy *policy = findPolicy(method);
@@ -337,14 +340,13 @@ private:
             return;
         }
         m_finished = true;
-        m_api.metrics.record(m_method, static_cast<int>(status.code()),
-                             std::chrono::steady_clock::now() - m_started);
+        m_rpc->finished(status.code());
         this->Finish(toGrpc(status));
     }
 
     ApiContext &m_api;
-    const std::string m_method;
-    const std::chrono::steady_clock::time_point m_started;
+    // Counts the stream open until `delete this` in OnDone.
+    const std::unique_ptr<RpcStreamMetrics> m_rpc;
     std::shared_ptr<State> m_state;
     std::uint64_t m_closerId = 0;
     WatchFeedPtr<Response> m_feed;

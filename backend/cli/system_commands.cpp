@@ -6,6 +6,7 @@
 #include "aegis/v1/system.grpc.pb.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 #include <utility>
 
@@ -13,6 +14,38 @@ namespace po = boost::program_options;
 
 namespace aegis::cli {
 namespace {
+
+// "managed", "ready": the enum names without their prefix, lower case.
+std::string metricsEnumText(const std::string &name, std::string_view prefix) {
+    std::string text = name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+void addMetricsBackendRows(TextTable &table, const v1::MetricsBackendStatus &backend,
+                           std::chrono::system_clock::time_point now) {
+    const std::string mode =
+        metricsEnumText(v1::MetricsBackendMode_Name(backend.mode()), "METRICS_BACKEND_MODE_");
+    std::string state =
+        metricsEnumText(v1::MetricsBackendState_Name(backend.state()), "METRICS_BACKEND_STATE_");
+    if (backend.has_since()) {
+        state += " (" + formatRelative(backend.since(), now) + ")";
+    }
+    table.addRow({"metrics backend", mode});
+    if (backend.mode() == v1::METRICS_BACKEND_MODE_NONE ||
+        backend.mode() == v1::METRICS_BACKEND_MODE_UNSPECIFIED) {
+        return;
+    }
+    table.addRow({"metrics state", state});
+    table.addRow({"metrics url", backend.url()});
+    if (!backend.detail().empty()) {
+        table.addRow({"metrics detail", backend.detail()});
+    }
+    if (backend.mode() == v1::METRICS_BACKEND_MODE_MANAGED) {
+        table.addRow({"metrics restarts", std::to_string(backend.restarts())});
+    }
+}
 
 int runStatus(CommandContext &context, const po::variables_map &) {
     auto stub = v1::SystemService::NewStub(context.channel());
@@ -36,6 +69,7 @@ int runStatus(CommandContext &context, const po::variables_map &) {
     table.addRow({"revision", std::to_string(response.header().revision())});
     table.addRow({"compact revision", std::to_string(response.compact_revision())});
     table.addRow({"log level", response.log_level()});
+    addMetricsBackendRows(table, response.metrics_backend(), context.now());
     // A protobuf map has no order; sort so the output is stable.
     std::vector<std::pair<std::string, std::int64_t>> counts(response.resource_counts().begin(),
                                                              response.resource_counts().end());

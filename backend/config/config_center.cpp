@@ -1,5 +1,7 @@
 #include "config/config_center.h"
 
+#include "config/config_metrics.h"
+
 #include "common/input_text.h"
 #include "common/logging.h"
 #include "config/config_records.h"
@@ -97,6 +99,10 @@ Status ConfigCenter::validateRef(const ItemRef &ref) {
                                quoteInput(ref.key) + ")");
     }
     return Status::ok();
+}
+
+void ConfigCenter::exportMetrics(prometheus::Registry &registry) {
+    m_metrics = std::make_shared<ConfigMetrics>(registry);
 }
 
 Status ConfigCenter::load() {

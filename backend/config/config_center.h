@@ -23,7 +23,13 @@ namespace aegis::store {
 class WatchHub;
 } // namespace aegis::store
 
+namespace prometheus {
+class Registry;
+}
+
 namespace aegis::config {
+
+class ConfigMetrics;
 
 struct ConfigWatchRequest;
 class ItemWatcher;
@@ -202,6 +208,8 @@ public:
     // Subscribes to the store's event stream, then reads the current state; call once, before
     // serving. Fails when a sealed secret cannot be opened with the key.
     Status load();
+    // Registers the center's metrics (config_metrics.h) in `registry`. Call once, before load().
+    void exportMetrics(prometheus::Registry &registry);
 
     // Publishes every change in one transaction, or none (validation, a stale base version:
     // ABORTED naming the current version). In a namespace that requires approval, creates a
@@ -296,6 +304,8 @@ public:
 
 private:
     friend class ItemWatcher;
+
+    std::shared_ptr<ConfigMetrics> m_metrics; // Null until exportMetrics().
 
     struct Prepared {
         std::vector<Item> items;

@@ -1,5 +1,7 @@
 #include "config/config_center.h"
 
+#include "config/config_metrics.h"
+
 #include "common/input_text.h"
 #include "config/config_records.h"
 
@@ -155,6 +157,9 @@ void ConfigCenter::commitItems(Prepared prepared, Done done,
                         item.modRevision = event.kv.modRevision;
                     }
                 }
+            }
+            if (m_metrics) {
+                m_metrics->published(items.size());
             }
             done(PublishResult{std::move(items), std::nullopt, result->revision});
         });

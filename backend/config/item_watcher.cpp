@@ -1,5 +1,7 @@
 #include "config/item_watcher.h"
 
+#include "config/config_metrics.h"
+
 namespace aegis::config {
 namespace {
 
@@ -65,10 +67,21 @@ std::shared_ptr<const Item> ConfigCenter::sharedItem(const store::KeyValue &kv) 
 ItemWatcher::ItemWatcher(const ConfigCenter &center, ConfigWatchRequest request,
                          store::WatcherPtr events)
     : m_center(center)
+    , m_metrics(center.m_metrics)
     , m_request(std::move(request))
     , m_exactKey(m_request.scope.key.empty() ? std::string()
                                              : ConfigCenter::itemKey(m_request.scope))
-    , m_events(std::move(events)) {}
+    , m_events(std::move(events)) {
+    if (m_metrics) {
+        m_metrics->watchOpened();
+    }
+}
+
+ItemWatcher::~ItemWatcher() {
+    if (m_metrics) {
+        m_metrics->watchClosed();
+    }
+}
 
 std::optional<ConfigEvent> ItemWatcher::putFor(std::shared_ptr<const Item> item,
                                                store::Revision revision,
@@ -121,6 +134,9 @@ std::optional<std::vector<ConfigEvent>> ItemWatcher::snapshot() {
             }
         }
     }
+    if (m_metrics) {
+        m_metrics->pushed(events.size());
+    }
     return events;
 }
 
@@ -154,6 +170,9 @@ ItemWatcher::Batch ItemWatcher::take(std::size_t maxEvents) {
                 }
             }
         }
+    }
+    if (m_metrics) {
+        m_metrics->pushed(out.events.size());
     }
     return out;
 }

@@ -65,6 +65,9 @@ public:
     };
 
     ItemWatcher(const ConfigCenter &center, ConfigWatchRequest request, store::WatcherPtr events);
+    ~ItemWatcher();
+    ItemWatcher(const ItemWatcher &) = delete;
+    ItemWatcher &operator=(const ItemWatcher &) = delete;
 
     // The items as of the watch's start (nextRevision() - 1 when called first), for a watch from
     // now; nullopt for a watch from a revision, or when the store cannot be read.
@@ -81,6 +84,8 @@ private:
                                       std::optional<Labels> &labels);
 
     const ConfigCenter &m_center;
+    // Counts this watch open while it exists; null when the center exports no metrics.
+    const std::shared_ptr<ConfigMetrics> m_metrics;
     const ConfigWatchRequest m_request;
     // Empty, or the one key watched.
     const std::string m_exactKey;

@@ -14,8 +14,11 @@
 #include "common/logging.h"
 #include "daemon/data_directory.h"
 #include "daemon/http_endpoint.h"
-#include "daemon/process_metrics.h"
+#include "exposition/build_info.h"
+#include "exposition/process_metrics.h"
 #include "health/health_monitor.h"
+#include "metrics/http_sd.h"
+#include "metrics/managed_prometheus.h"
 #include "rollout/audit_log_sink.h"
 #include "rollout/exec_driver.h"
 #include "rollout/external_driver.h"
@@ -35,6 +38,7 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 #include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -198,7 +202,8 @@ struct Daemon::Parts {
     ClockPtr clock = std::make_shared<SystemClock>();
     std::shared_ptr<prometheus::Registry> metricsRegistry =
         std::make_shared<prometheus::Registry>();
-    std::shared_ptr<ProcessMetrics> processMetrics = std::make_shared<ProcessMetrics>();
+    std::shared_ptr<exposition::ProcessMetrics> processMetrics =
+        std::make_shared<exposition::ProcessMetrics>();
     std::unique_ptr<store::SqliteStore> store;
     std::unique_ptr<store::WatchHub> hub;
     std::unique_ptr<auth::TokenStore> tokens;
@@ -238,6 +243,10 @@ struct Daemon::Parts {
     std::unique_ptr<boost::asio::steady_timer> leaseTimer;
     std::unique_ptr<boost::asio::steady_timer> healthSweepTimer;
     std::unique_ptr<boost::asio::steady_timer> apiSweepTimer;
+    // metrics.backend: managed. Its work runs on `io`, so it goes before `io`.
+    std::unique_ptr<metrics::ManagedPrometheus> managedPrometheus;
+    // The bearer secret of the managed Prometheus' service discovery ("" when not managed).
+    std::string discoverySecret;
 
     std::once_flag shutdownOnce;
     // Orders the store's readiness reports against shutdown's "not ready".
@@ -259,6 +268,83 @@ struct Daemon::Parts {
                 task();
                 every(timer, interval, task);
             });
+    }
+
+    // What GetStatus and MetricsService say of the metrics backend.
+    metrics::BackendStatus metricsStatus() const {
+        const metrics::MetricsSettings &settings = config.metrics;
+        switch (settings.mode) {
+        case metrics::BackendMode::Managed:
+            return managedPrometheus ? managedPrometheus->status() : metrics::BackendStatus{};
+        case metrics::BackendMode::External: {
+            metrics::BackendStatus status;
+            status.mode = metrics::BackendMode::External;
+            status.state = metrics::BackendState::Starting;
+            status.url = settings.externalUrl;
+            status.detail = "not checked yet";
+            return status;
+        }
+        case metrics::BackendMode::None:
+            break;
+        }
+        return {};
+    }
+
+    // GET /sd/prometheus: the http_sd targets, for a valid aegis token or the managed child's
+    // secret.
+    HttpResponse serveDiscovery(const HttpRequest &request) const {
+        const std::string_view token = bearerToken(request.authorization);
+        const bool childSecret =
+            !discoverySecret.empty() && token.size() == discoverySecret.size() &&
+            CRYPTO_memcmp(token.data(), discoverySecret.data(), token.size()) == 0;
+        if (token.empty() || (!childSecret && !tokens->authenticate(token))) {
+            return {401,
+                    {},
+                    "unauthorized: send \"Authorization: Bearer <token>\" with an aegis token\n",
+                    {{"WWW-Authenticate", "Bearer realm=\"aegisd\""}}};
+        }
+        std::vector<registry::Instance> instances;
+        registry::InstanceQuery query;
+        query.includeUnroutable = true;
+        query.pageSize = 10000;
+        for (;;) {
+            auto page = registry->listInstances(query);
+            if (!page) {
+                return {503, {}, page.status().message() + "\n", {}};
+            }
+            std::move(page->items.begin(), page->items.end(), std::back_inserter(instances));
+            if (page->nextPageToken.empty()) {
+                break;
+            }
+            query.pageToken = page->nextPageToken;
+        }
+        return {200,
+                "application/json",
+                metrics::httpSdTargetGroups(instances, http->address()).dump(),
+                {}};
+    }
+
+    // Starts the managed Prometheus, which discovers its targets from our HTTP endpoint.
+    Status startManagedPrometheus() {
+        const metrics::MetricsSettings &settings = config.metrics;
+        metrics::ManagedPrometheusOptions options;
+        options.settings = settings;
+        options.directory = config.dataDir / "prometheus";
+        options.discoveryTokenFile = options.directory / "sd.token";
+        // An unspecified listen address is reached on loopback.
+        std::string address = http->address();
+        if (address.rfind("0.0.0.0:", 0) == 0) {
+            address = "127.0.0.1" + address.substr(7);
+        } else if (address.rfind("[::]:", 0) == 0) {
+            address = "[::1]" + address.substr(4);
+        }
+        options.discoveryUrl = "http://" + address + std::string(metrics::kHttpSdPath);
+        const char *path = std::getenv("PATH");
+        options.searchPath = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+        options.clock = clock;
+        managedPrometheus =
+            std::make_unique<metrics::ManagedPrometheus>(io.get_executor(), std::move(options));
+        return managedPrometheus->start();
     }
 
     void compactEventLog() {
@@ -306,8 +392,12 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         return store.status();
     }
     p.store = std::move(*store);
+    // Every module's metrics go to the one registry /metrics serves, before the module works.
+    prometheus::Registry &metrics = *p.metricsRegistry;
+    p.store->exportMetrics(metrics);
     p.hub = std::make_unique<store::WatchHub>(
         *p.store, store::WatchHubOptions{16384, static_cast<std::size_t>(cfg.watchQueueLimit)});
+    p.hub->exportMetrics(metrics);
     p.hub->attach();
     p.tokens = std::make_unique<auth::TokenStore>(*p.store, p.clock);
     p.audit = std::make_unique<audit::AuditLog>(*p.store, p.clock);
@@ -318,6 +408,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.secrets = std::move(*secrets);
     p.configCenter = std::make_unique<config::ConfigCenter>(*p.store, *p.secrets, p.clock);
+    p.registry->exportMetrics(metrics);
+    p.configCenter->exportMetrics(metrics);
     for (Status status :
          {p.tokens->load(), p.audit->load(), p.registry->load(), p.configCenter->load()}) {
         if (!status.isOk()) {
@@ -352,6 +444,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     healthOptions.jitterSeed = static_cast<std::uint64_t>(::getpid());
     p.healthMonitor = std::make_unique<health::HealthMonitor>(*p.store, *p.registry, p.io,
                                                               p.probers, p.clock, healthOptions);
+    p.healthMonitor->exportMetrics(metrics);
     if (Status status = p.healthMonitor->start(); !status.isOk()) {
         return status;
     }
@@ -383,21 +476,29 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.rolloutInstances = std::make_unique<rollout::RegistryInstanceSource>(*p.registry);
     p.rolloutAudit = std::make_unique<rollout::AuditLogSink>(*p.audit);
+    // The metrics backend's QueryBackend goes here once the metrics module is wired in; null
+    // keeps metrics off for rollouts (a spec with analysis is refused).
+    metrics::QueryBackend *rolloutQueries = nullptr;
     p.rollouts = std::make_unique<rollout::RolloutController>(
-        *p.store, *p.rolloutInstances, *p.rolloutAudit, *p.rolloutExtensions, p.io, p.clock);
+        *p.store, *p.rolloutInstances, rolloutQueries, *p.rolloutAudit, *p.rolloutExtensions,
+        p.io, p.clock);
+    p.rollouts->exportMetrics(metrics);
     if (Status status = p.rollouts->start(); !status.isOk()) {
         return status;
     }
 
-    p.rpcMetrics = std::make_unique<api::RpcMetrics>(*p.metricsRegistry);
+    p.rpcMetrics = std::make_unique<api::RpcMetrics>(metrics, api::servedMethods());
+    exposition::registerBuildInfo(metrics, "aegis_build_info",
+                                  "aegisd's version and store; always 1.",
+                                  {{"version", AEGIS_VERSION}, {"store", p.store->kind()}});
     p.failedAuth = std::make_unique<api::FailedAuthLimiter>(p.clock);
     p.api = std::make_unique<api::ApiContext>(api::ApiContext{
         *p.store, *p.hub, *p.tokens, *p.audit, *p.registry, p.streams, p.calls, *p.rpcMetrics,
         *p.failedAuth, p.clock,
         api::DaemonInfo{AEGIS_VERSION, p.clock->now(), std::chrono::steady_clock::now()}});
     p.tokens->setRevokedListener([&p](const std::string &name) { p.api->tokenRevoked(name); });
-    p.systemService =
-        std::make_unique<api::SystemServiceImpl>(*p.api, *p.rolloutExtensions, p.probers);
+    p.systemService = std::make_unique<api::SystemServiceImpl>(
+        *p.api, *p.rolloutExtensions, p.probers, [&p] { return p.metricsStatus(); });
     p.authService = std::make_unique<api::AuthServiceImpl>(*p.api);
     p.auditService = std::make_unique<api::AuditServiceImpl>(*p.api);
     p.registryService = std::make_unique<api::RegistryServiceImpl>(*p.api, *p.registry);
@@ -411,8 +512,25 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.http = std::make_unique<HttpEndpoint>(
         p.io,
         std::vector<std::shared_ptr<prometheus::Collectable>>{p.processMetrics, p.metricsRegistry});
+    if (cfg.metrics.mode == metrics::BackendMode::Managed) {
+        std::error_code error;
+        std::filesystem::create_directories(cfg.dataDir / "prometheus", error);
+        auto secret = metrics::writeDiscoverySecret(cfg.dataDir / "prometheus" / "sd.token");
+        if (!secret) {
+            return secret.status();
+        }
+        p.discoverySecret = std::move(*secret);
+    }
+    p.http->route(std::string(metrics::kHttpSdPath),
+                  [&p](const HttpRequest &request) { return p.serveDiscovery(request); });
     if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
         return status;
+    }
+    // The child runs on the io pool once it starts, and dies with it.
+    if (cfg.metrics.mode == metrics::BackendMode::Managed) {
+        if (Status status = p.startManagedPrometheus(); !status.isOk()) {
+            return status;
+        }
     }
 
     auto credentials = serverCredentials(cfg);
@@ -497,6 +615,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         }
     }
     log::info("aegisd serving", {{"version", AEGIS_VERSION},
+                                 {"metrics_backend", metrics::backendModeName(cfg.metrics.mode)},
                                  {"grpc", p.grpcAddress},
                                  {"http", p.http->address()},
                                  {"tls", !cfg.tlsCertFile.empty()},
@@ -544,6 +663,9 @@ void Daemon::shutdown() {
         p.healthMonitor.reset();
         p.rollouts->stop();
         p.rolloutExtensions->detachDrivers();
+        if (p.managedPrometheus) {
+            p.managedPrometheus->stop();
+        }
         p.http->close();
         p.work.reset();
         p.io.stop();

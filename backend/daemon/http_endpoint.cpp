@@ -6,6 +6,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <atomic>
+#include <cctype>
 
 namespace aegis::daemon {
 
@@ -46,35 +47,20 @@ private:
         if (m_request.method() != http::verb::get && m_request.method() != http::verb::head) {
             response->result(http::status::method_not_allowed);
             response->set(http::field::allow, "GET, HEAD");
-            response->body() = "method not allowed\n";
-        } else if (path == "/healthz") {
-            response->result(http::status::ok);
-            response->body() = "ok\n";
-        } else if (path == "/readyz") {
-            if (m_endpoint.m_ready.load()) {
-                response->result(http::status::ok);
-                response->body() = "ready\n";
-            } else {
-                response->result(http::status::service_unavailable);
-                auto reason = std::atomic_load(&m_endpoint.m_notReadyReason);
-                response->body() = "not ready: " + (reason ? *reason : std::string()) + "\n";
-            }
-        } else if (path == "/metrics") {
-            response->result(http::status::ok);
-            response->set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-            std::vector<prometheus::MetricFamily> families;
-            for (const auto &collectable : m_endpoint.m_collectables) {
-                auto collected = collectable->Collect();
-                std::move(collected.begin(), collected.end(), std::back_inserter(families));
-            }
-            response->body() = prometheus::TextSerializer().Serialize(families);
-        } else {
-            response->result(http::status::not_found);
-            response->body() = "not found; try /healthz, /readyz or /metrics\n";
-        }
-        if (response->result() != http::status::ok ||
-            response->find(http::field::content_type) == response->end()) {
             response->set(http::field::content_type, "text/plain; charset=utf-8");
+            response->body() = "method not allowed\n";
+        } else {
+            const auto authorization = m_request[http::field::authorization];
+            HttpResponse answer = m_endpoint.answer(
+                {path, std::string_view(authorization.data(), authorization.size())});
+            response->result(static_cast<http::status>(answer.status));
+            response->set(http::field::content_type, answer.contentType.empty()
+                                                         ? "text/plain; charset=utf-8"
+                                                         : answer.contentType);
+            for (const auto &[name, value] : answer.headers) {
+                response->set(name, value);
+            }
+            response->body() = std::move(answer.body);
         }
         response->prepare_payload();
         if (m_request.method() == http::verb::head) {
@@ -98,12 +84,71 @@ private:
     HttpEndpoint &m_endpoint;
 };
 
+std::string_view bearerToken(std::string_view authorization) {
+    constexpr std::string_view kScheme = "bearer ";
+    if (authorization.size() <= kScheme.size()) {
+        return {};
+    }
+    for (std::size_t i = 0; i < kScheme.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) {
+            return {};
+        }
+    }
+    authorization.remove_prefix(kScheme.size());
+    while (!authorization.empty() && authorization.front() == ' ') {
+        authorization.remove_prefix(1);
+    }
+    while (!authorization.empty() && authorization.back() == ' ') {
+        authorization.remove_suffix(1);
+    }
+    return authorization;
+}
+
 HttpEndpoint::HttpEndpoint(boost::asio::io_context &io,
                            std::vector<std::shared_ptr<prometheus::Collectable>> collectables)
     : m_io(io)
     , m_collectables(std::move(collectables))
     , m_acceptor(io)
-    , m_notReadyReason(std::make_shared<std::string>("starting")) {}
+    , m_notReadyReason(std::make_shared<std::string>("starting")) {
+    route("/healthz", [](const HttpRequest &) { return HttpResponse{200, {}, "ok\n", {}}; });
+    route("/readyz", [this](const HttpRequest &) { return readiness(); });
+    route("/metrics", [this](const HttpRequest &) { return metrics(); });
+}
+
+void HttpEndpoint::route(std::string path, HttpHandler handler) {
+    m_routes.insert_or_assign(std::move(path), std::move(handler));
+}
+
+HttpResponse HttpEndpoint::answer(const HttpRequest &request) const {
+    if (const auto it = m_routes.find(request.path); it != m_routes.end()) {
+        return it->second(request);
+    }
+    std::string paths;
+    for (const auto &[path, handler] : m_routes) {
+        paths += (paths.empty() ? "" : ", ") + path;
+    }
+    return {404, {}, "not found; try " + paths + "\n", {}};
+}
+
+HttpResponse HttpEndpoint::readiness() const {
+    if (m_ready.load()) {
+        return {200, {}, "ready\n", {}};
+    }
+    auto reason = std::atomic_load(&m_notReadyReason);
+    return {503, {}, "not ready: " + (reason ? *reason : std::string()) + "\n", {}};
+}
+
+HttpResponse HttpEndpoint::metrics() const {
+    std::vector<prometheus::MetricFamily> families;
+    for (const auto &collectable : m_collectables) {
+        auto collected = collectable->Collect();
+        std::move(collected.begin(), collected.end(), std::back_inserter(families));
+    }
+    return {200,
+            "text/plain; version=0.0.4; charset=utf-8",
+            prometheus::TextSerializer().Serialize(families),
+            {}};
+}
 
 HttpEndpoint::~HttpEndpoint() {
     close();

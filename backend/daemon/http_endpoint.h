@@ -5,26 +5,52 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include <atomic>
-#include <functional>
-#include <memory>
-#include <string>
-
 #include <prometheus/collectable.h>
 
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace aegis::daemon {
 
+struct HttpRequest {
+    // The target without its query string.
+    std::string_view path;
+    // The Authorization header ("" when absent).
+    std::string_view authorization;
+};
+
+struct HttpResponse {
+    int status = 200;
+    // Default "text/plain; charset=utf-8".
+    std::string contentType;
+    std::string body;
+    // Further headers (WWW-Authenticate, ...).
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Answers one GET (or HEAD) of a route. Runs on an io thread: it must be quick and thread-safe.
+using HttpHandler = std::function<HttpResponse(const HttpRequest &)>;
+
+// "Bearer <token>" -> "<token>" (the scheme in any case); "" for anything else.
+std::string_view bearerToken(std::string_view authorization);
+
 // The daemon's plain-HTTP side: GET /healthz (the process is up), /readyz (it serves the API; 503
-// with the reason otherwise) and /metrics (Prometheus text format). Runs on the daemon's
-// io_context.
+// with the reason otherwise), /metrics (Prometheus text format) and the routes added with
+// route(). Runs on the daemon's io_context.
 class HttpEndpoint {
 public:
     HttpEndpoint(boost::asio::io_context &io,
                  std::vector<std::shared_ptr<prometheus::Collectable>> collectables);
     ~HttpEndpoint();
 
+    // Serves GET and HEAD of `path` with `handler`. Call before listen().
+    void route(std::string path, HttpHandler handler);
     // Binds host:port (port 0 picks one) and starts accepting.
     Status listen(const std::string &hostPort);
     // The bound address, "host:port".
@@ -36,12 +62,17 @@ public:
 private:
     class Session;
     void accept();
+    HttpResponse answer(const HttpRequest &request) const;
+    HttpResponse readiness() const;
+    HttpResponse metrics() const;
 
     boost::asio::io_context &m_io;
     const std::vector<std::shared_ptr<prometheus::Collectable>> m_collectables;
     boost::asio::ip::tcp::acceptor m_acceptor;
     std::atomic<bool> m_ready{false};
     std::shared_ptr<std::string> m_notReadyReason;
+    // Fixed once listen() is called.
+    std::map<std::string, HttpHandler, std::less<>> m_routes;
 };
 
 } // namespace aegis::daemon

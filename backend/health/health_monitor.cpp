@@ -1,5 +1,7 @@
 #include "health/health_monitor.h"
 
+#include "health/health_metrics.h"
+
 #include "common/duration.h"
 #include "common/input_text.h"
 #include "common/json_number.h"
@@ -189,8 +191,22 @@ HealthMonitor::HealthMonitor(store::Store &store, registry::Registry &registry,
                                               std::uint64_t generation) {
         onDeregisterDue(checkId, generation);
     };
+    schedulerOptions.onProbed = [this](const std::string &kind, const ProbeResult &result,
+                                       std::chrono::steady_clock::duration elapsed) {
+        if (m_metrics) {
+            m_metrics->probed(kind, result.status, elapsed);
+        }
+    };
     m_scheduler =
         std::make_unique<HealthScheduler>(io, probers, std::move(clock), schedulerOptions);
+}
+
+void HealthMonitor::exportMetrics(prometheus::Registry &registry) {
+    std::vector<std::string> kinds;
+    for (const ExtensionDescription *description : m_probers.descriptions()) {
+        kinds.push_back(description->name);
+    }
+    m_metrics = std::make_shared<HealthMetrics>(registry, kinds);
 }
 
 HealthMonitor::~HealthMonitor() {
@@ -771,6 +787,10 @@ std::vector<std::string> HealthMonitor::recordOutcomes(const std::string &servic
             tracked.health.output.clear();
             tracked.health.changedAt = m_clock->now();
             m_ejected.insert(found->first);
+            if (m_metrics) {
+                m_metrics->ejected();
+                m_metrics->ejectedNow(m_ejected.size());
+            }
             publishLocked(service, outcome.instanceId, tracked, tracked.health.status);
             ejected.push_back(outcome.instanceId);
             break;
@@ -824,6 +844,9 @@ void HealthMonitor::sweep() {
                 publishLocked(service, id, tracked, tracked.health.status);
             }
             it = m_ejected.erase(it);
+        }
+        if (m_metrics) {
+            m_metrics->ejectedNow(m_ejected.size());
         }
         const auto now = m_clock->now();
         if (now - m_lastHistoryPrune >= minutes(1)) {

@@ -20,7 +20,13 @@
 #include <string>
 #include <vector>
 
+namespace prometheus {
+class Registry;
+}
+
 namespace aegis::health {
+
+class HealthMetrics;
 
 // A service's check as operators configure it; each instance's check is this with the
 // instance's "health.*" metadata overrides applied (see checkForInstance()).
@@ -114,6 +120,9 @@ public:
     // Loads check configurations and history, and starts the checks of every registered
     // instance. Call once, after Registry::load().
     Status start();
+    // Registers health checking's metrics (health_metrics.h) in `registry`. Call once, before
+    // start().
+    void exportMetrics(prometheus::Registry &registry);
 
     // With `at`, read from the store, and `at` receives the revision it was read at.
     std::optional<StoredCheck> check(const std::string &service,
@@ -196,6 +205,7 @@ private:
     mutable std::mutex m_mutex;
     std::map<std::string, StoredCheck> m_checks; // by service
     std::map<std::string, Tracked> m_tracked;    // by "service/instance"
+    std::shared_ptr<HealthMetrics> m_metrics;    // Null until exportMetrics().
     std::set<std::string> m_ejected;             // tracked keys currently ejected
     // Services whose instance set changed since the outlier detector was last told.
     std::set<std::string> m_outliersStale;

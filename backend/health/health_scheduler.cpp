@@ -37,6 +37,7 @@ struct HealthScheduler::Check : std::enable_shared_from_this<Check> {
     Check(CheckDefinition definition, asio::any_io_executor strand, ProberPtr prober,
           ClockPtr clock, std::shared_ptr<Shared> shared)
         : id(std::move(definition.id))
+        , kind(definition.probe.kind)
         , params(definition.params)
         , generation(definition.generation)
         , strand(strand)
@@ -69,6 +70,10 @@ struct HealthScheduler::Check : std::enable_shared_from_this<Check> {
         const auto started = std::chrono::steady_clock::now();
         shared->probeStarted();
         prober->probe(params.timeout, [self = shared_from_this(), started](ProbeResult result) {
+            if (self->shared->options.onProbed) {
+                self->shared->options.onProbed(self->kind, result,
+                                               std::chrono::steady_clock::now() - started);
+            }
             self->onResult(std::move(result), started);
             self->shared->probeFinished();
         });
@@ -103,6 +108,7 @@ struct HealthScheduler::Check : std::enable_shared_from_this<Check> {
     }
 
     const std::string id;
+    const std::string kind;
     const CheckParams params;
     const std::uint64_t generation;
     asio::any_io_executor strand;

@@ -50,6 +50,11 @@ struct HealthSchedulerOptions {
     // Called on the check's strand (an io thread) with each announced event, its `generation`
     // set from the check's definition. Must return quickly.
     std::function<void(const std::string &checkId, const HealthEvent &event)> onEvent;
+    // Called on the check's strand after each active probe with the probe's kind, its result and
+    // how long it took. Must return quickly.
+    std::function<void(const std::string &kind, const ProbeResult &result,
+                       std::chrono::steady_clock::duration elapsed)>
+        onProbed;
     // Called once each time a check has been critical for its deregisterAfter.
     std::function<void(const std::string &checkId, std::uint64_t generation)> onDeregisterDue;
 };

@@ -1,5 +1,7 @@
 #include "registry/registry.h"
 
+#include "registry/registry_metrics.h"
+
 #include "common/input_text.h"
 #include "common/logging.h"
 #include "common/time_millis.h"
@@ -216,8 +218,19 @@ Status Registry::load() {
     return Status::ok();
 }
 
+void Registry::exportMetrics(prometheus::Registry &registry) {
+    std::unique_lock lock(m_mutex);
+    m_metrics = std::make_shared<RegistryMetrics>(registry);
+    for (const auto &[key, instance] : m_instances) {
+        m_metrics->instancesChanged(instance.service, instance.state, +1);
+    }
+}
+
 void Registry::cacheInsert(const std::string &key, Instance instance) {
     m_instancesByLease[instance.leaseId].push_back(key);
+    if (m_metrics) {
+        m_metrics->instancesChanged(instance.service, instance.state, +1);
+    }
     CachedService &service = m_services[instance.service];
     ++service.instances;
     service.unhealthy += instance.health.isUnhealthy() ? 1 : 0;
@@ -230,6 +243,9 @@ void Registry::cacheErase(std::map<std::string, Instance>::iterator it) {
     keys.erase(std::remove(keys.begin(), keys.end(), it->first), keys.end());
     if (keys.empty()) {
         m_instancesByLease.erase(instance.leaseId);
+    }
+    if (m_metrics) {
+        m_metrics->instancesChanged(instance.service, instance.state, -1);
     }
     CachedService &service = m_services[instance.service];
     --service.instances;
@@ -514,6 +530,9 @@ void Registry::registerAttempt(Registration registration,
                 instance = stored->second;
             }
         }
+        if (m_metrics) {
+            m_metrics->registered();
+        }
         done(Registered{std::move(instance), result->revision, created});
     });
 }
@@ -776,6 +795,9 @@ void Registry::removeExpired(std::vector<std::string> instanceKeys, std::vector<
             log::error("lease expiry not recorded; retrying",
                        {{"error", result.status().message()}});
             return;
+        }
+        if (m_metrics) {
+            m_metrics->leasesExpired(leases.size());
         }
         if (removed > 0) {
             log::info("leases expired", {{"leases", leases.size()},

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -17,7 +18,13 @@
 #include <string>
 #include <vector>
 
+namespace prometheus {
+class Registry;
+}
+
 namespace aegis::registry {
+
+class RegistryMetrics;
 
 // Service discovery state: services and instances, durable in the store under /registry/, with
 // leases in memory (LeaseTable). All of it is cached in memory, so reads cost no store access.
@@ -43,6 +50,9 @@ public:
     // every committed change under /registry/, whoever wrote it, is applied to the cache and told
     // to the InstanceListener.
     Status load();
+    // Registers the registry's metrics (registry_metrics.h) in `registry`. Call once, before
+    // load().
+    void exportMetrics(prometheus::Registry &registry);
     // Gives every lease at least a full TTL (and at least RegistryLimits::restartGrace) from now.
     // Call once the daemon is ready after load(): a restart never evicts an instance whose client
     // renews within a TTL of the daemon's readiness, however long the start-up took.
@@ -217,6 +227,7 @@ private:
 
     const std::shared_ptr<InstanceEventCache> m_eventCache = std::make_shared<InstanceEventCache>();
 
+    std::shared_ptr<RegistryMetrics> m_metrics; // Null until exportMetrics().
     // Declared last: destroyed first, so no event is applied to a half-destroyed registry.
     store::EventSubscription m_subscription;
 };

@@ -103,46 +103,6 @@ StatusOr<std::string> substitutePlaceholders(std::string_view text, const Placeh
     return out;
 }
 
-StatusOr<std::string> findExecutable(const std::string &name, std::string_view searchPath,
-                                     std::string_view param) {
-    const auto isExecutableFile = [](const std::string &path) {
-        struct stat info {};
-        return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
-               ::access(path.c_str(), X_OK) == 0;
-    };
-    if (!name.empty() && name.front() == '/') {
-        if (!isExecutableFile(name)) {
-            return invalidArgument(std::string(param) + ": '" + name +
-                                   "' is not an executable file");
-        }
-        return name;
-    }
-    if (name.empty() || name.find('/') != std::string::npos) {
-        return invalidArgument(std::string(param) + ": the program '" + name +
-                               "' must be an absolute path or a name looked up on PATH");
-    }
-    std::size_t start = 0;
-    while (start <= searchPath.size()) {
-        std::size_t end = searchPath.find(':', start);
-        if (end == std::string_view::npos) {
-            end = searchPath.size();
-        }
-        const std::string_view dir = searchPath.substr(start, end - start);
-        // An empty entry means the current directory, which a daemon must not depend on.
-        if (!dir.empty() && dir.front() == '/') {
-            std::string candidate(dir);
-            candidate += '/';
-            candidate += name;
-            if (isExecutableFile(candidate)) {
-                return candidate;
-            }
-        }
-        start = end + 1;
-    }
-    return invalidArgument(std::string(param) + ": program '" + name + "' not found on PATH (" +
-                           std::string(searchPath.substr(0, 200)) + ")");
-}
-
 std::string joinCommandLine(const std::vector<std::string> &argv) {
     std::string line;
     for (const auto &arg : argv) {

@@ -25,12 +25,6 @@ StatusOr<std::vector<std::string>> splitCommandLine(std::string_view line, std::
 StatusOr<std::string> substitutePlaceholders(std::string_view text, const Placeholders &values,
                                              std::string_view param);
 
-// The absolute path of program `name`: itself when absolute, else the first executable file of that
-// name in the directories of `searchPath` (colon-separated, like PATH). INVALID_ARGUMENT naming
-// `param` when there is none, or when `name` is a relative path.
-StatusOr<std::string> findExecutable(const std::string &name, std::string_view searchPath,
-                                     std::string_view param);
-
 // Joins arguments for log lines, quoting those with blanks or quotes the way splitCommandLine()
 // reads them back.
 std::string joinCommandLine(const std::vector<std::string> &argv);

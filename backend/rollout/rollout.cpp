@@ -68,7 +68,8 @@ json encodeSpec(const RolloutSpec &spec) {
                 {"bake_time_ms", spec.bakeTime.count()},
                 {"scale_down_delay_ms", spec.scaleDownDelay.count()},
                 {"progress_deadline_ms", spec.progressDeadline.count()},
-                {"description", spec.description}};
+                {"description", spec.description},
+                {"analysis", encodeAnalysisSpec(spec.analysis)}};
 }
 
 RolloutSpec decodeSpec(const json &value) {
@@ -99,6 +100,7 @@ RolloutSpec decodeSpec(const json &value) {
     spec.progressDeadline =
         milliseconds(numberOr<std::int64_t>(value, "progress_deadline_ms", 600'000));
     spec.description = value.value("description", "");
+    spec.analysis = decodeAnalysisSpec(value.value("analysis", json::object()));
     return spec;
 }
 
@@ -246,7 +248,10 @@ Status validateSpec(const RolloutSpec &spec) {
     if (Status valid = checkParams(spec.driverParams, "driver_params"); !valid.isOk()) {
         return valid;
     }
-    return checkParams(spec.routerParams, "router_params");
+    if (Status valid = checkParams(spec.routerParams, "router_params"); !valid.isOk()) {
+        return valid;
+    }
+    return validateAnalysis(spec.analysis);
 }
 
 namespace keys {
@@ -314,6 +319,10 @@ std::string encode(const Rollout &rollout) {
              {"finish_time_ms", toMillis(rollout.finishTime)},
              {"undo_until_ms", toMillis(rollout.undoUntil)},
              {"transitions", transitions}};
+    if (!rollout.analysis.stage.empty() || !rollout.analysis.runs.empty() ||
+        !rollout.analysis.comparisons.empty()) {
+        out["analysis"] = encodeAnalysisStatus(rollout.analysis);
+    }
     if (rollout.stableColor) {
         out["stable_color"] = colorName(*rollout.stableColor);
     }
@@ -357,6 +366,7 @@ static std::optional<Rollout> parseRollout(const store::KeyValue &kv) {
                  transition.value("reason", "")});
         }
     }
+    rollout.analysis = decodeAnalysisStatus(value.value("analysis", json::object()));
     rollout.createRevision = kv.createRevision;
     rollout.modRevision = kv.modRevision;
     if (rollout.id.empty()) {

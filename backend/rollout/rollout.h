@@ -3,6 +3,7 @@
 #include "common/status.h"
 #include "rollout/color.h"
 #include "rollout/deploy_driver.h"
+#include "rollout/rollout_analysis.h"
 #include "rollout/traffic_router.h"
 #include "store/store.h"
 
@@ -68,6 +69,8 @@ struct RolloutSpec {
     std::chrono::milliseconds scaleDownDelay{30'000};
     std::chrono::milliseconds progressDeadline{600'000};
     std::string description;
+    // PromQL checks and the canary comparison that gate verification, the steps and the bake.
+    AnalysisSpec analysis;
 
     // The steps the rollout walks: the given ones with the last raised to 100, or one step of 100.
     std::vector<CanaryStep> effectiveSteps() const;
@@ -109,6 +112,8 @@ struct Rollout {
     std::chrono::system_clock::time_point finishTime;
     std::vector<Transition> transitions;
     std::chrono::system_clock::time_point undoUntil;
+    // The analysis' progress and results (empty without spec.analysis).
+    AnalysisStatus analysis;
     store::Revision createRevision = 0;
     store::Revision modRevision = 0;
 };

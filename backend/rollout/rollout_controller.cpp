@@ -2,6 +2,7 @@
 
 #include "rollout/rollout_controller.h"
 #include "rollout/rollout_controller_state.h"
+#include "rollout/rollout_metrics.h"
 
 #include "common/input_text.h"
 #include "common/logging.h"
@@ -15,11 +16,12 @@
 namespace aegis::rollout {
 
 RolloutController::RolloutController(store::Store &store, const InstanceSource &instances,
-                                     AuditSink &audit, ExtensionRegistry &extensions,
-                                     boost::asio::io_context &io, ClockPtr clock,
-                                     RolloutControllerOptions options)
+                                     metrics::QueryBackend *queries, AuditSink &audit,
+                                     ExtensionRegistry &extensions, boost::asio::io_context &io,
+                                     ClockPtr clock, RolloutControllerOptions options)
     : m_store(store)
     , m_instances(instances)
+    , m_queries(queries)
     , m_audit(audit)
     , m_extensions(extensions)
     , m_io(io)
@@ -77,8 +79,26 @@ Status RolloutController::start() {
         }
         m_services[r.service] = std::move(state);
     }
+    countInProgress();
     boost::asio::post(m_strand, [this] { onTick(); });
     return Status::ok();
+}
+
+void RolloutController::exportMetrics(prometheus::Registry &registry) {
+    m_metrics = std::make_shared<RolloutMetrics>(registry);
+}
+
+void RolloutController::countInProgress() {
+    if (!m_metrics) {
+        return;
+    }
+    std::map<Phase, int> byPhase;
+    for (const auto &[service, state] : m_services) {
+        if (state->active) {
+            ++byPhase[state->active->rollout.phase];
+        }
+    }
+    m_metrics->inProgress(byPhase);
 }
 
 void RolloutController::stop() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/clock.h"
+#include "metrics/query_backend.h"
 #include "rollout/audit_sink.h"
 #include "rollout/extension_registry.h"
 #include "rollout/instance_source.h"
@@ -19,7 +20,13 @@
 #include <string>
 #include <vector>
 
+namespace prometheus {
+class Registry;
+}
+
 namespace aegis::rollout {
+
+class RolloutMetrics;
 
 struct RolloutControllerOptions {
     // How often time-based conditions are looked at (gate windows, pauses, bake, deadlines). Only
@@ -66,11 +73,16 @@ struct RolloutPage {
 // was aborting finishes rolling back. A split is applied only when every colour it gives traffic
 // has a routable instance, so traffic never points at nothing.
 //
+// A spec's analysis (rollout_analysis.h) is measured through `queries`, asynchronously: a
+// failed check or canary comparison rolls back, an inconclusive one pauses for the operator.
+//
 // All state lives on one strand; the public calls are thread-safe and complete through callbacks
 // once their change is durable. Time is read from `clock` only (deadlines, pauses, retries).
 class RolloutController {
 public:
-    RolloutController(store::Store &store, const InstanceSource &instances, AuditSink &audit,
+    // `queries` may be null (metrics are off): a spec with analysis is then refused.
+    RolloutController(store::Store &store, const InstanceSource &instances,
+                      metrics::QueryBackend *queries, AuditSink &audit,
                       ExtensionRegistry &extensions, boost::asio::io_context &io, ClockPtr clock,
                       RolloutControllerOptions options = {});
     ~RolloutController();
@@ -79,6 +91,9 @@ public:
     // deployment through its driver, resumes active rollouts and ticks. Call once, before any
     // other call.
     Status start();
+    // Registers the controller's metrics (rollout_metrics.h) in `registry`. Call once, before
+    // start().
+    void exportMetrics(prometheus::Registry &registry);
     // Stops acting (timers) and detaches drivers, leaving deployments running.
     // Blocks until the strand is idle; not from the io threads.
     void stop();
@@ -117,6 +132,8 @@ private:
 
     void onTick();
     void scheduleTick();
+    // Sets the gauge of rollouts in progress from m_services.
+    void countInProgress();
     // Evaluates one service's rollout and release; starts at most one asynchronous step.
     void reconcile(const std::string &service);
     void reconcileRollout(ReleaseState &state, Active &active);
@@ -168,6 +185,22 @@ private:
                            std::function<void(ReleaseState &, Active &)> applied);
     void appendLog(const std::string &rolloutId, std::string line);
 
+    // Analysis (rollout_analysis_steps.cpp). Starts the measurements of `stage` (one of the
+    // AnalysisStage kinds: "verification", "step 2", "bake") that are due; true when nothing in
+    // the analysis holds the stage any longer (checks with a count done, a conclusive comparison).
+    bool analyse(ReleaseState &state, Active &active, AnalysisStage kind, const std::string &stage,
+                 int weight);
+    // Whether the analysis holds a stage of this kind at all (then a step without a pause waits).
+    static bool analysisHolds(const Rollout &rollout, AnalysisStage kind, int weight);
+    void measure(Active &active, const AnalysisCheck &check);
+    void recordMeasurement(const std::string &service, std::uint64_t generation,
+                           const std::string &stage, std::size_t firstRun, const std::string &check,
+                           const std::string &query, StatusOr<metrics::QueryResult> result);
+    void compare(Active &active);
+    struct ComparisonSamples;
+    void recordComparison(const std::string &service, std::uint64_t generation,
+                          const std::string &stage, std::shared_ptr<ComparisonSamples> samples);
+
     // The new version's instances as the instance source has them.
     struct NewInstances {
         int registered = 0;
@@ -184,6 +217,7 @@ private:
 
     store::Store &m_store;
     const InstanceSource &m_instances; // Not owned.
+    metrics::QueryBackend *m_queries;  // Not owned; null when metrics are off.
     AuditSink &m_audit;                // Not owned.
     ExtensionRegistry &m_extensions;
     boost::asio::io_context &m_io;
@@ -192,6 +226,7 @@ private:
     boost::asio::strand<boost::asio::io_context::executor_type> m_strand;
     boost::asio::steady_timer m_ticker;
 
+    std::shared_ptr<RolloutMetrics> m_metrics; // Null until exportMetrics(); strand only after.
     // Strand only.
     std::map<std::string, std::unique_ptr<ReleaseState>> m_services;
     bool m_stopped = false;

@@ -26,6 +26,9 @@ struct RolloutController::Active {
     std::chrono::steady_clock::time_point retryAt{};
     // When the current abort began failing to reach the router.
     std::optional<std::chrono::steady_clock::time_point> abortTroubleSince;
+    // Analysis queries in flight: "<stage>/<check>" of each measurement, and a comparison.
+    std::set<std::string> measuring;
+    bool comparing = false;
 };
 
 struct RolloutController::ReleaseState {

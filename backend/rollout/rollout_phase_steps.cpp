@@ -366,8 +366,12 @@ void RolloutController::verify(ReleaseState &state, Active &active) {
     } else {
         active.healthySince.reset();
     }
+    // The verification's analysis begins once every new instance passes.
+    const bool analysed =
+        active.healthySince && analyse(state, active, kVerification, "verification", 0);
     const bool ready = active.healthySince &&
-                       m_clock->steadyNow() - *active.healthySince >= rollout.spec.healthyFor;
+                       m_clock->steadyNow() - *active.healthySince >= rollout.spec.healthyFor &&
+                       analysed;
     if (ready) {
         const std::string passed = std::to_string(now.healthy) + "/" + std::to_string(wanted) +
                                    " new instances passing for " +
@@ -429,7 +433,8 @@ void RolloutController::switchTraffic(ReleaseState &state, Active &active) {
             return transition(state, Phase::Aborting,
                               "cannot move traffic: " + reachable.message());
         }
-        const bool waits = step.untilPromoted || step.pause > 0ms;
+        const bool waits = step.untilPromoted || step.pause > 0ms ||
+                           analysisHolds(rollout, kCanarySteps, step.weight);
         applyRolloutSplit(state, active, split, "",
                           [this, split, waits, advance](ReleaseState &state, Active &active) {
                               appendLog(active.rollout.id, "traffic: " + percent(split));
@@ -448,10 +453,12 @@ void RolloutController::switchTraffic(ReleaseState &state, Active &active) {
                           });
         return;
     }
+    const bool analysed =
+        analyse(state, active, kCanarySteps, "step " + std::to_string(index + 1), step.weight);
     if (step.untilPromoted) {
         return;
     }
-    if (m_clock->now() - rollout.stepTime >= step.pause) {
+    if (m_clock->now() - rollout.stepTime >= step.pause && analysed) {
         persist(state, advance, {}, {});
     }
 }
@@ -463,7 +470,8 @@ void RolloutController::bake(ReleaseState &state, Active &active) {
                           "new instance " + now.failing + " is " + now.failingWhy +
                               " during the bake");
     }
-    if (m_clock->now() - rollout.stepTime >= rollout.spec.bakeTime) {
+    const bool analysed = analyse(state, active, kBake, "bake", 100);
+    if (m_clock->now() - rollout.stepTime >= rollout.spec.bakeTime && analysed) {
         transition(state, Phase::Finalizing,
                    "baked for " + shortDuration(rollout.spec.bakeTime) + " without trouble");
     }

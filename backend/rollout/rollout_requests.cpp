@@ -38,6 +38,12 @@ void RolloutController::startRollout(RolloutSpec spec, Actor actor,
         if (Status valid = validateSpec(spec); !valid.isOk()) {
             return done(valid);
         }
+        if (!spec.analysis.empty() && m_queries == nullptr) {
+            return done(failedPrecondition(
+                "spec.analysis needs a metrics backend, and metrics are off "
+                "(metrics.backend: none); set metrics.backend to managed or external, or start "
+                "the rollout without analysis"));
+        }
         auto &slot = m_services[spec.service];
         const bool created = !slot;
         if (created) {
@@ -261,6 +267,7 @@ void RolloutController::act(const std::string &id, Action action, std::string re
                         rollout.phase = Phase::Pending;
                         ++rollout.attempt;
                         rollout.currentStep = 0;
+                        rollout.analysis.stage.clear(); // measured again from the start
                         rollout.stepApplied = false;
                         rollout.deadline = now + rollout.spec.progressDeadline;
                         // The live colour may have changed since (an undo).
@@ -340,6 +347,8 @@ void RolloutController::act(const std::string &id, Action action, std::string re
                     r.message = because;
                     r.stepTime = now;
                     r.deadline = now + r.spec.progressDeadline;
+                    // The stage's analysis starts over, as Argo Rollouts does on a resume.
+                    r.analysis.stage.clear();
                 },
                 std::move(actor.alsoWrite), reply);
         case Action::Promote: {

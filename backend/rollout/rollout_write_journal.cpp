@@ -3,6 +3,7 @@
 
 #include "rollout/rollout_controller.h"
 #include "rollout/rollout_controller_state.h"
+#include "rollout/rollout_metrics.h"
 
 #include "common/logging.h"
 
@@ -166,6 +167,9 @@ void RolloutController::committed(const std::string &service, std::optional<Roll
             if (rollout->createRevision == 0) {
                 rollout->createRevision = result->revision;
             }
+            if (phaseChanged && m_metrics) {
+                m_metrics->entered(rollout->phase);
+            }
             if (isFinished(rollout->phase)) {
                 state.active.reset();
             } else if (state.active && state.active->rollout.id == rollout->id) {
@@ -197,6 +201,9 @@ void RolloutController::committed(const std::string &service, std::optional<Roll
             }
             state.active->retryAt = m_clock->steadyNow() + m_options.routerRetryInterval;
         }
+    }
+    if (status.isOk() && phaseChanged) {
+        countInProgress();
     }
     if (done) {
         done(status);

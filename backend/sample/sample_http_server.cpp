@@ -1,5 +1,7 @@
 #include "sample/sample_http_server.h"
 
+#include "exposition/build_info.h"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -10,6 +12,11 @@
 #include <prometheus/text_serializer.h>
 
 #include <future>
+#include <set>
+
+#ifndef AEGIS_VERSION
+#define AEGIS_VERSION "0.0.0"
+#endif
 
 namespace aegis::sample {
 
@@ -28,7 +35,34 @@ std::string routeLabel(std::string_view path) {
     return "other";
 }
 
+std::string methodLabel(http::verb method) {
+    if (method == http::verb::get || method == http::verb::head) {
+        return std::string(http::to_string(method));
+    }
+    return "other";
+}
+
+// Each route with the codes it answers to GET, whose series exist from the start at zero.
+std::vector<std::pair<std::string, std::vector<int>>> servedRoutes() {
+    return {{"/", {200, 500}}, {"/health", {200, 503}}, {"/metrics", {200}}, {"other", {404}}};
+}
+
 } // namespace
+
+prometheus::Histogram::BucketBoundaries requestDurationBuckets(std::chrono::milliseconds latency) {
+    // From "/health" and "/metrics" (tens of microseconds) up to seconds.
+    std::set<double> bounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                               0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
+    if (latency.count() > 0) {
+        // "/" never answers before its latency: dense boundaries just above it, so a quantile
+        // interpolated within a bucket stays within a few percent of what was measured.
+        const double seconds = std::chrono::duration<double>(latency).count();
+        for (const double factor : {1.0, 1.02, 1.05, 1.1, 1.2, 1.5, 2.0, 4.0}) {
+            bounds.insert(seconds * factor);
+        }
+    }
+    return {bounds.begin(), bounds.end()};
+}
 
 // One keep-alive HTTP/1.1 connection, on its own strand.
 class SampleHttpServer::Session : public std::enable_shared_from_this<Session> {
@@ -104,7 +138,8 @@ private:
         if (m_request.method() == http::verb::head) {
             response->body().clear();
         }
-        m_server.record(m_path, answer.status, std::chrono::steady_clock::now() - m_started);
+        m_server.record(m_request.method(), m_path, answer.status,
+                        std::chrono::steady_clock::now() - m_started);
         m_stream.expires_after(m_server.m_options.idleTimeout);
         http::async_write(
             m_stream, *response,
@@ -138,13 +173,14 @@ private:
 SampleHttpServer::SampleHttpServer(SampleServerOptions options)
     : m_options(std::move(options))
     , m_metrics(std::make_shared<prometheus::Registry>())
+    , m_durationBuckets(requestDurationBuckets(m_options.behaviour.latency))
     , m_requests(prometheus::BuildCounter()
-                     .Name("aegis_sample_requests_total")
-                     .Help("HTTP requests answered, by route and status code.")
+                     .Name("http_requests_total")
+                     .Help("HTTP requests answered, by method, route and status code.")
                      .Register(*m_metrics))
     , m_durations(prometheus::BuildHistogram()
-                      .Name("aegis_sample_request_duration_seconds")
-                      .Help("Time from a request's arrival to its response, by route and status.")
+                      .Name("http_request_duration_seconds")
+                      .Help("Time from a request's arrival to its response, by method and route.")
                       .Register(*m_metrics))
     , m_latencyGauge(prometheus::BuildGauge()
                          .Name("aegis_sample_latency_seconds")
@@ -152,7 +188,7 @@ SampleHttpServer::SampleHttpServer(SampleServerOptions options)
                          .Register(*m_metrics)
                          .Add({}))
     , m_errorRateGauge(prometheus::BuildGauge()
-                           .Name("aegis_sample_error_rate")
+                           .Name("aegis_sample_error_ratio")
                            .Help("Share of '/' requests answered 500 by the behaviour in effect.")
                            .Register(*m_metrics)
                            .Add({}))
@@ -175,6 +211,15 @@ SampleHttpServer::SampleHttpServer(SampleServerOptions options)
     , m_random(m_options.seed)
     , m_work(net::make_work_guard(m_io))
     , m_acceptor(net::make_strand(m_io)) {
+    exposition::registerBuildInfo(*m_metrics, "aegis_sample_build_info",
+                                  "aegis-sample's version; always 1.",
+                                  {{"version", AEGIS_VERSION}});
+    for (const auto &[route, codes] : servedRoutes()) {
+        for (const int code : codes) {
+            m_requests.Add({{"method", "GET"}, {"route", route}, {"code", std::to_string(code)}});
+        }
+        m_durations.Add({{"method", "GET"}, {"route", route}}, m_durationBuckets);
+    }
     std::lock_guard lock(m_behaviourMutex);
     exportBehaviour(*m_behaviour);
 }
@@ -343,20 +388,24 @@ SampleHttpServer::Response SampleHttpServer::answer(std::string_view path) {
                                      "\n"};
     }
     if (path == "/metrics") {
+        auto families = m_metrics->Collect();
+        for (auto &family : m_processMetrics.Collect()) {
+            families.push_back(std::move(family));
+        }
         return {200, "text/plain; version=0.0.4; charset=utf-8",
-                prometheus::TextSerializer().Serialize(m_metrics->Collect())};
+                prometheus::TextSerializer().Serialize(families)};
     }
     return {404, "text/plain; charset=utf-8", "not found; try /, /health or /metrics\n"};
 }
 
-void SampleHttpServer::record(std::string_view path, int status,
+void SampleHttpServer::record(http::verb method, std::string_view path, int status,
                               std::chrono::steady_clock::duration elapsed) {
-    static const prometheus::Histogram::BucketBoundaries kBuckets = {
-        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
-    const std::map<std::string, std::string> labels = {{"route", routeLabel(path)},
-                                                       {"status", std::to_string(status)}};
-    m_requests.Add(labels).Increment();
-    m_durations.Add(labels, kBuckets).Observe(std::chrono::duration<double>(elapsed).count());
+    const std::string route = routeLabel(path);
+    const std::string verb = methodLabel(method);
+    m_requests.Add({{"method", verb}, {"route", route}, {"code", std::to_string(status)}})
+        .Increment();
+    m_durations.Add({{"method", verb}, {"route", route}}, m_durationBuckets)
+        .Observe(std::chrono::duration<double>(elapsed).count());
 }
 
 bool SampleHttpServer::shouldFail(double errorRate) {

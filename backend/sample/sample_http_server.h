@@ -1,11 +1,13 @@
 #pragma once
 
 #include "common/status.h"
+#include "exposition/process_metrics.h"
 #include "sample/behaviour.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -44,9 +46,17 @@ struct SampleServerOptions {
     std::uint64_t seed = std::random_device{}();
 };
 
+// The bucket boundaries of http_request_duration_seconds for a service whose "/" waits `latency`:
+// a general set from 100 µs to seconds, dense just above `latency` (from the start-up behaviour;
+// the buckets stay when the behaviour changes, so every quantile of the series stays comparable).
+prometheus::Histogram::BucketBoundaries requestDurationBuckets(std::chrono::milliseconds latency);
+
 // The sample service's HTTP side, on Boost.Beast: "/" answers a JSON greeting with the feature
-// flags (or a simulated 500), "/health" the health, "/metrics" Prometheus metrics of every request
-// by route and status and of the behaviour in effect.
+// flags (or a simulated 500), "/health" the health, "/metrics" Prometheus metrics: every request
+// in the RED convention of metrics/red_queries.h (http_requests_total{method,route,code},
+// http_request_duration_seconds{method,route}, the series of the routes and codes it serves
+// present from the start at zero), the behaviour in effect, aegis_sample_build_info and the
+// process_* metrics.
 // Connections are asynchronous sessions on a small pool of threads sharing one io_context; each
 // session runs on its own strand.
 //
@@ -85,7 +95,8 @@ private:
     void accept();
     // Answers one request; `path` has no query string.
     Response answer(std::string_view path);
-    void record(std::string_view path, int status, std::chrono::steady_clock::duration elapsed);
+    void record(boost::beast::http::verb method, std::string_view path, int status,
+                std::chrono::steady_clock::duration elapsed);
     bool shouldFail(double errorRate);
     std::shared_ptr<const Behaviour> currentBehaviour() const;
     void exportBehaviour(const Behaviour &behaviour);
@@ -94,6 +105,8 @@ private:
     const SampleServerOptions m_options;
 
     std::shared_ptr<prometheus::Registry> m_metrics;
+    exposition::ProcessMetrics m_processMetrics;
+    const prometheus::Histogram::BucketBoundaries m_durationBuckets;
     prometheus::Family<prometheus::Counter> &m_requests;
     prometheus::Family<prometheus::Histogram> &m_durations;
     prometheus::Gauge &m_latencyGauge;

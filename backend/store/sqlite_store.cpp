@@ -1,5 +1,7 @@
 #include "store/sqlite_store.h"
 
+#include "store/store_metrics.h"
+
 #include "common/logging.h"
 
 #include <sqlite3.h>
@@ -502,7 +504,13 @@ void SqliteStore::writerLoop() {
     }
 }
 
+void SqliteStore::exportMetrics(prometheus::Registry &registry) {
+    m_metrics = std::make_shared<StoreMetrics>(registry);
+    m_metrics->revisions(m_revision.load(), m_compactRevision.load());
+}
+
 void SqliteStore::processBatch(std::deque<Job> &batch) {
+    const auto started = std::chrono::steady_clock::now();
     std::vector<std::optional<StatusOr<TransactionResult>>> results(batch.size());
     Revision revision = m_revision.load();
     Revision compactRevision = m_compactRevision.load();
@@ -569,6 +577,9 @@ void SqliteStore::processBatch(std::deque<Job> &batch) {
     if (!begun.isOk()) {
         exec(m_writer, "ROLLBACK");
         log::error("store commit failed", {{"error", begun.message()}});
+        if (m_metrics) {
+            m_metrics->failed();
+        }
         reportWriteOutcome(begun);
         for (Job &job : batch) {
             job.done(unavailable("the change was not applied: the store cannot write (" +
@@ -580,6 +591,10 @@ void SqliteStore::processBatch(std::deque<Job> &batch) {
 
     m_revision = revision;
     m_compactRevision = compactRevision;
+    if (m_metrics) {
+        m_metrics->committed(batch.size(), std::chrono::steady_clock::now() - started);
+        m_metrics->revisions(revision, compactRevision);
+    }
     std::vector<Event> events;
     for (auto &result : results) {
         if (result && result->isOk()) {

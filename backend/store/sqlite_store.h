@@ -12,7 +12,13 @@
 
 struct sqlite3;
 
+namespace prometheus {
+class Registry;
+}
+
 namespace aegis::store {
+
+class StoreMetrics;
 
 struct SqliteStoreOptions {
     std::filesystem::path path;
@@ -56,6 +62,10 @@ public:
     using WriteHealthListener = std::function<void(const Status &)>;
     void setWriteHealthListener(WriteHealthListener listener);
 
+    // Registers the store's metrics (store_metrics.h) in `registry`. Call once, before the first
+    // commit.
+    void exportMetrics(prometheus::Registry &registry);
+
 private:
     struct Job {
         Transaction txn;
@@ -96,6 +106,8 @@ private:
 
     std::atomic<Revision> m_revision{0};
     std::atomic<Revision> m_compactRevision{0};
+
+    std::shared_ptr<StoreMetrics> m_metrics; // Null until exportMetrics(); writer thread after.
 };
 
 } // namespace aegis::store

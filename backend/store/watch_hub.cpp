@@ -1,5 +1,7 @@
 #include "store/watch_hub.h"
 
+#include "store/store_metrics.h"
+
 #include <algorithm>
 #include <iterator>
 
@@ -92,6 +94,9 @@ bool Watcher::deliver(std::span<const Event> events, const WatchHubOptions &limi
     }
     if (m_queue.size() > limits.watcherQueueLimit || m_queueBytes > limits.watcherQueueBytes) {
         const Revision resumeFrom = m_queue.front().revision;
+        if (m_hub.m_metrics) { // the hub's lock is held: publish() delivers
+            m_hub.m_metrics->cutOff();
+        }
         endLocked(Status(
             StatusCode::ResourceExhausted,
             "the watcher fell behind (more than " + std::to_string(limits.watcherQueueLimit) +
@@ -138,6 +143,7 @@ Watcher::Batch Watcher::take(std::size_t maxEvents) {
                 if (!batch.events.empty()) {
                     m_next = batch.events.back().revision + 1;
                 }
+                m_hub.countSent(batch.events.size());
                 return batch;
             }
             from = m_next;
@@ -172,6 +178,7 @@ Watcher::Batch Watcher::take(std::size_t maxEvents) {
         }
         m_next = readThrough + 1;
         if (!events->empty()) {
+            m_hub.countSent(events->size());
             return {std::move(*events), Status::ok()};
         }
     }
@@ -280,6 +287,9 @@ StatusOr<WatcherPtr> WatchHub::watch(std::string prefix, Revision startRevision,
     auto watcher = std::make_shared<Watcher>(*this, std::move(prefix), next, std::move(notify));
     watcher->m_notifierIndex = m_nextNotifier++;
     m_all.insert(watcher.get());
+    if (m_metrics) {
+        m_metrics->watchersOpen(m_all.size());
+    }
     return watcher;
 }
 
@@ -318,6 +328,21 @@ void WatchHub::unregister(Watcher *watcher) {
     std::lock_guard lock(m_mutex);
     m_all.erase(watcher);
     m_live.erase(watcher);
+    if (m_metrics) {
+        m_metrics->watchersOpen(m_all.size());
+    }
+}
+
+void WatchHub::exportMetrics(prometheus::Registry &registry) {
+    std::lock_guard lock(m_mutex);
+    m_metrics = std::make_shared<WatchMetrics>(registry);
+    m_metrics->watchersOpen(m_all.size());
+}
+
+void WatchHub::countSent(std::size_t events) const {
+    if (m_metrics && events > 0) {
+        m_metrics->sent(events);
+    }
 }
 
 void WatchHub::publish(const std::vector<Event> &events) {

@@ -13,7 +13,13 @@
 #include <unordered_set>
 #include <vector>
 
+namespace prometheus {
+class Registry;
+}
+
 namespace aegis::store {
+
+class WatchMetrics;
 
 class WatchHub;
 struct WatchHubOptions;
@@ -123,6 +129,9 @@ public:
 
     std::size_t watcherCount() const;
     const WatchHubOptions &options() const { return m_options; }
+    // Registers the hub's metrics (store_metrics.h) in `registry`. Call once, before the first
+    // watch.
+    void exportMetrics(prometheus::Registry &registry);
     // Wake-ups handed to the notifier threads and not yet run (0: every watcher has been told
     // about everything published so far).
     std::size_t notificationsInFlight() const { return m_inFlight.load(); }
@@ -136,6 +145,8 @@ private:
     bool tryGoLive(Watcher &watcher);
     void unregister(Watcher *watcher);
     Revision lastPublished() const;
+    // Counts events a watcher's take() hands out.
+    void countSent(std::size_t events) const;
     // Counts memory freed by dropping queued events (any thread, locks held or not).
     void noteReleased(std::size_t bytes) { m_releasedBytes += bytes; }
     // Once a lot has been freed, hands it back to the operating system: the allocator otherwise
@@ -149,6 +160,8 @@ private:
 
     Store &m_store;
     const WatchHubOptions m_options;
+
+    std::shared_ptr<WatchMetrics> m_metrics; // Null until exportMetrics().
 
     mutable std::mutex m_mutex;
     std::deque<Event> m_ring;

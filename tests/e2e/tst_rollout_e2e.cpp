@@ -318,7 +318,7 @@ long RolloutE2eTest::servedRequests(const std::string &address) {
         return -1;
     }
     static const std::regex served(
-        R"re(aegis_sample_requests_total\{route="/",status="200"\} (\d+))re");
+        R"re(http_requests_total\{code="200",method="GET",route="/"\} (\d+))re");
     std::smatch match;
     return std::regex_search(metrics.body, match, served) ? std::stol(match[1]) : 0;
 }

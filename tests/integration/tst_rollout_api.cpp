@@ -486,6 +486,39 @@ void RolloutApiTest::badRequestsAreRefused() {
              s.add_steps()->set_weight(101);
          },
          grpc::INVALID_ARGUMENT, "spec.steps[0].weight"},
+        {"analysis condition",
+         [](auto &s) {
+             auto *check = s.mutable_analysis()->add_checks();
+             check->set_name("errors");
+             check->set_query("vector(0)");
+             check->set_success_condition("result ~ 1");
+         },
+         grpc::INVALID_ARGUMENT, "spec.analysis.checks[0].success_condition"},
+        {"analysis stage",
+         [](auto &s) {
+             auto *check = s.mutable_analysis()->add_checks();
+             check->set_name("errors");
+             check->set_query("vector(0)");
+             check->set_success_condition("result < 1");
+             check->add_run_during(static_cast<aegis::v1::AnalysisStage>(9));
+         },
+         grpc::INVALID_ARGUMENT, "spec.analysis.checks[0].run_during[0]"},
+        {"comparison window",
+         [](auto &s) {
+             auto *comparison = s.mutable_analysis()->mutable_canary_comparison();
+             comparison->set_enabled(true);
+             comparison->set_window_ms(10'000);
+         },
+         grpc::INVALID_ARGUMENT, "spec.analysis.canary_comparison.window_ms"},
+        // Test daemons run with metrics.backend none.
+        {"analysis without metrics",
+         [](auto &s) {
+             auto *check = s.mutable_analysis()->add_checks();
+             check->set_name("errors");
+             check->set_query("vector(0)");
+             check->set_success_condition("result < 1");
+         },
+         grpc::FAILED_PRECONDITION, "metrics.backend: none"},
     };
     for (const Case &c : cases) {
         aegis::v1::RolloutSpec spec = specFor("9.9");

@@ -264,10 +264,10 @@ void SampleFleetTest::metricsCountRequestsByRouteAndStatus() {
     const auto metrics = http.get(address, "/metrics");
     QCOMPARE(metrics.status, 200);
     for (const char *expected : {
-             R"(aegis_sample_requests_total{route="/",status="200"} 3)",
-             R"(aegis_sample_requests_total{route="/health",status="200"} 1)",
-             R"(aegis_sample_requests_total{route="other",status="404"} 1)",
-             R"(aegis_sample_request_duration_seconds_count{route="/",status="200"} 3)",
+             R"(http_requests_total{code="200",method="GET",route="/"} 3)",
+             R"(http_requests_total{code="200",method="GET",route="/health"} 1)",
+             R"(http_requests_total{code="404",method="GET",route="other"} 1)",
+             R"(http_request_duration_seconds_count{method="GET",route="/"} 3)",
          }) {
         QVERIFY2(metrics.body.find(expected) != std::string::npos, expected);
     }

@@ -1,8 +1,8 @@
-#include "client/backoff.h"
+#include "common/backoff.h"
 
 #include <algorithm>
 
-namespace aegis::client {
+namespace aegis {
 
 ExponentialBackoff::ExponentialBackoff(BackoffOptions options, std::uint64_t seed)
     : m_options(options)
@@ -27,4 +27,4 @@ void ExponentialBackoff::reset() {
     m_current = m_options.initial;
 }
 
-} // namespace aegis::client
+} // namespace aegis

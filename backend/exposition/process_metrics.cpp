@@ -1,4 +1,4 @@
-#include "daemon/process_metrics.h"
+#include "exposition/process_metrics.h"
 
 #include <prometheus/client_metric.h>
 #include <prometheus/metric_family.h>
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace aegis::daemon {
+namespace aegis::exposition {
 namespace {
 
 prometheus::MetricFamily family(const std::string &name, const std::string &help,
@@ -93,4 +93,4 @@ std::vector<prometheus::MetricFamily> ProcessMetrics::Collect() const {
     };
 }
 
-} // namespace aegis::daemon
+} // namespace aegis::exposition

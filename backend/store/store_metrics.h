@@ -1,0 +1,60 @@
+#pragma once
+
+#include "store/store.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <cstddef>
+
+namespace aegis::store {
+
+// The store's figures on aegisd's /metrics (SqliteStore::exportMetrics()):
+//   aegis_store_commit_duration_seconds       one group commit, BEGIN to durable COMMIT
+//   aegis_store_commit_batch_transactions     transactions per group commit
+//   aegis_store_transactions_total            transactions committed (applied or not by their
+//                                             conditions; each got its outcome)
+//   aegis_store_commit_failures_total         group commits the store could not write
+//   aegis_store_revision, aegis_store_compact_revision
+// Called by the store's writer thread only.
+class StoreMetrics {
+public:
+    explicit StoreMetrics(prometheus::Registry &registry);
+
+    void committed(std::size_t transactions, std::chrono::steady_clock::duration elapsed);
+    void failed();
+    void revisions(Revision current, Revision compacted);
+
+private:
+    prometheus::Histogram &m_duration;
+    prometheus::Histogram &m_batch;
+    prometheus::Counter &m_transactions;
+    prometheus::Counter &m_failures;
+    prometheus::Gauge &m_revision;
+    prometheus::Gauge &m_compactRevision;
+};
+
+// The watch hub's figures on aegisd's /metrics (WatchHub::exportMetrics()):
+//   aegis_watch_watchers              store watchers open (every watch RPC and module watch)
+//   aegis_watch_events_sent_total     store events handed to watchers
+//   aegis_watch_watchers_cut_off_total     watchers ended for falling behind (RESOURCE_EXHAUSTED)
+// Thread-safe.
+class WatchMetrics {
+public:
+    explicit WatchMetrics(prometheus::Registry &registry);
+
+    void watchersOpen(std::size_t count);
+    void sent(std::size_t events);
+    void cutOff();
+
+private:
+    prometheus::Gauge &m_watchers;
+    prometheus::Counter &m_sent;
+    prometheus::Counter &m_cutOff;
+};
+
+} // namespace aegis::store

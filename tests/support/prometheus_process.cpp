@@ -1,0 +1,196 @@
+#include "prometheus_process.h"
+
+#include "loopback_ports.h"
+#include "required_tool.h"
+
+#include <arpa/inet.h>
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace aegis::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool reaped(int pid, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (waitpid(pid, nullptr, WNOHANG) != pid) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    return true;
+}
+
+} // namespace
+
+LoopbackHttpAnswer loopbackHttpGet(std::uint16_t port, const std::string &path,
+                                   std::chrono::milliseconds timeout) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        return {};
+    }
+    timeval limit{};
+    limit.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    limit.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    LoopbackHttpAnswer answer;
+    if (::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0) {
+        const std::string request =
+            "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size())) {
+            std::string response;
+            char buffer[4096];
+            for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
+                response.append(buffer, static_cast<std::size_t>(n));
+            }
+            const auto space = response.find(' ');
+            const auto headersEnd = response.find("\r\n\r\n");
+            if (response.starts_with("HTTP/") && space != std::string::npos &&
+                headersEnd != std::string::npos) {
+                answer.status = std::atoi(response.c_str() + space + 1);
+                answer.body = response.substr(headersEnd + 4);
+            }
+        }
+    }
+    ::close(fd);
+    return answer;
+}
+
+std::string
+PrometheusProcess::staticJob(const std::string &job, const std::vector<std::string> &targets,
+                             const std::vector<std::pair<std::string, std::string>> &labels) {
+    std::string yaml = "  - job_name: " + job + "\n    static_configs:\n      - targets: [";
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        yaml += (i == 0 ? "'" : ", '") + targets[i] + "'";
+    }
+    yaml += "]\n";
+    if (!labels.empty()) {
+        yaml += "        labels:\n";
+        for (const auto &[name, value] : labels) {
+            yaml += "          " + name + ": '" + value + "'\n";
+        }
+    }
+    return yaml;
+}
+
+StatusOr<std::unique_ptr<PrometheusProcess>>
+PrometheusProcess::start(const std::filesystem::path &dir, Options options) {
+    const std::string binary = toolPath(kBinary);
+    if (binary.empty()) {
+        return failedPrecondition(missingToolMessage(kBinary, kPackage));
+    }
+    std::filesystem::create_directories(dir);
+    const auto interval = std::to_string(options.scrapeInterval.count()) + "ms";
+    Status lastError = internalError("prometheus was not started");
+    for (int attempt = 0; attempt < kAddressInUseAttempts; ++attempt) {
+        std::unique_ptr<PrometheusProcess> process(new PrometheusProcess());
+        process->m_log = dir / "prometheus.log";
+        process->m_port = unusedLoopbackPorts(1).front();
+        std::ofstream(dir / "prometheus.yml", std::ios::trunc)
+            << "global:\n  scrape_interval: " << interval << "\n  scrape_timeout: " << interval
+            << "\n  evaluation_interval: " << interval << "\nscrape_configs:\n"
+            << (options.scrapeConfigs ? options.scrapeConfigs(process->m_port) : std::string());
+        const std::size_t logOffset = process->logText().size();
+        const Status started = process->launch(binary, dir, options.extraArgs, options.timeout);
+        if (started.isOk()) {
+            return process;
+        }
+        if (!saysAddressInUse(process->logText().substr(logOffset))) {
+            return started;
+        }
+        lastError = started;
+    }
+    return lastError;
+}
+
+Status PrometheusProcess::launch(const std::string &binary, const std::filesystem::path &dir,
+                                 const std::vector<std::string> &extraArgs,
+                                 std::chrono::milliseconds timeout) {
+    std::vector<std::string> args = {
+        binary,
+        "--config.file=" + (dir / "prometheus.yml").string(),
+        "--storage.tsdb.path=" + (dir / "data").string(),
+        "--web.listen-address=127.0.0.1:" + std::to_string(m_port),
+        "--log.level=warn",
+    };
+    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+    const int pid = fork();
+    if (pid < 0) {
+        return internalError("fork failed");
+    }
+    if (pid == 0) {
+        const int fd = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+        }
+        close_range(3, ~0U, 0);
+        std::vector<char *> argv;
+        for (auto &arg : args) {
+            argv.push_back(arg.data());
+        }
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    m_pid = pid;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (waitpid(pid, nullptr, WNOHANG) == pid) {
+            m_pid = -1;
+            return unavailable("prometheus exited: " + logText());
+        }
+        if (loopbackHttpGet(m_port, "/-/ready", 1s).status == 200) {
+            return Status::ok();
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return unavailable("prometheus did not get ready: " + logText());
+        }
+        std::this_thread::sleep_for(50ms);
+    }
+}
+
+PrometheusProcess::~PrometheusProcess() {
+    if (m_pid <= 0) {
+        return;
+    }
+    ::kill(m_pid, SIGTERM);
+    if (!reaped(m_pid, 5s)) {
+        kill();
+    }
+}
+
+std::string PrometheusProcess::url() const {
+    return "http://127.0.0.1:" + std::to_string(m_port);
+}
+
+void PrometheusProcess::kill() {
+    if (m_pid <= 0) {
+        return;
+    }
+    ::kill(m_pid, SIGKILL);
+    waitpid(m_pid, nullptr, 0);
+    m_pid = -1;
+}
+
+std::string PrometheusProcess::logText() const {
+    std::ifstream in(m_log);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+} // namespace aegis::testing
