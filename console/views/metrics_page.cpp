@@ -455,7 +455,8 @@ void MetricsPage::setBackendNote(const QString &note) {
         for (std::vector<Panel> *panels : {&m_servicePanels, &m_daemonPanels, &m_queryPanels}) {
             for (Panel &panel : *panels) {
                 panel.chart->clear();
-                panel.chart->setMessage(note);
+                // The banner above says why.
+                panel.chart->setMessage(tr("Metrics unavailable"));
             }
         }
     }
@@ -478,7 +479,7 @@ void MetricsPage::checkBackend() {
                 setBackendNote(tr("Metrics backend down: %1").arg(error.describe()));
             }
             m_skeleton->showStatus({.loading = false,
-                                    .failure = error.describe(),
+                                    .failure = m_backendNote,
                                     .loaded = m_loaded,
                                     .summary = {},
                                     .note = {}});

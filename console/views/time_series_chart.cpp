@@ -87,6 +87,9 @@ TimeSeriesChart::TimeSeriesChart(const QString &title, MetricUnit unit, QWidget 
     m_plot->plotLayout()->addElement(2, 0, legendRow);
     legendRow->setMargins(QMargins(6, 0, 6, 4));
     legendRow->addElement(0, 0, m_plot->legend);
+    // An empty legend would cap the row's width, and so the plot's; the filler beside it does not.
+    legendRow->addElement(0, 1, new QCPLayoutElement(m_plot));
+    legendRow->setColumnStretchFactor(1, 0.001);
     m_plot->legend->setVisible(true);
     m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
     m_plot->legend->setWrap(4);
@@ -474,7 +477,8 @@ void TimeSeriesChart::rebuildGraphs() {
         }
         m_graphs.insert(one.key, graph);
     }
-    m_plot->legend->setVisible(m_series.size() > 1);
+    // Hidden, the legend would stop bounding its row's width and the title would set the plot's.
+    m_plot->legend->setVisible(true);
 }
 
 void TimeSeriesChart::rescaleValueAxis() {
