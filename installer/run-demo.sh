@@ -171,6 +171,8 @@ start_fleet() {
     health       $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token health show checkout
     config       $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token config get demo/checkout/behaviour.json
     traffic      aegis-loadgen at 200 req/s; summaries every 5 s in $LOG_DIR/loadgen.log
+    metrics      $(ctl --token-file "$DATA_DIR/admin.token" -o json status 2>/dev/null |
+        sed -n 's/^ *"url": *"\([^"]*\)".*/Prometheus (managed by aegisd) at \1, scraping every instance/p')
 FLEET
 }
 # Each service's first release: its instances as fleet.yaml describes them, run by aegisd's process

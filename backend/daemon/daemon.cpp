@@ -19,6 +19,7 @@
 #include "health/health_monitor.h"
 #include "metrics/http_sd.h"
 #include "metrics/managed_prometheus.h"
+#include "metrics/prometheus_client.h"
 #include "rollout/audit_log_sink.h"
 #include "rollout/exec_driver.h"
 #include "rollout/external_driver.h"
@@ -243,10 +244,12 @@ struct Daemon::Parts {
     std::unique_ptr<boost::asio::steady_timer> leaseTimer;
     std::unique_ptr<boost::asio::steady_timer> healthSweepTimer;
     std::unique_ptr<boost::asio::steady_timer> apiSweepTimer;
-    // metrics.backend: managed. Its work runs on `io`, so it goes before `io`.
+    // metrics.backend: managed. Its work runs on `io`: declared after it, it goes first.
     std::unique_ptr<metrics::ManagedPrometheus> managedPrometheus;
     // The bearer secret of the managed Prometheus' service discovery ("" when not managed).
     std::string discoverySecret;
+    // What rollout analysis (and MetricsService) query: a client of the managed child.
+    std::unique_ptr<metrics::QueryBackend> metricsBackend;
 
     std::once_flag shutdownOnce;
     // Orders the store's readiness reports against shutdown's "not ready".
@@ -277,6 +280,7 @@ struct Daemon::Parts {
         case metrics::BackendMode::Managed:
             return managedPrometheus ? managedPrometheus->status() : metrics::BackendStatus{};
         case metrics::BackendMode::External: {
+            // Until the external store is probed by the query client.
             metrics::BackendStatus status;
             status.mode = metrics::BackendMode::External;
             status.state = metrics::BackendState::Starting;
@@ -344,7 +348,21 @@ struct Daemon::Parts {
         options.clock = clock;
         managedPrometheus =
             std::make_unique<metrics::ManagedPrometheus>(io.get_executor(), std::move(options));
-        return managedPrometheus->start();
+        if (Status status = managedPrometheus->start(); !status.isOk()) {
+            return status;
+        }
+        // Queries go to the child's fixed URL; whether it answers is the supervisor's to say.
+        metrics::PrometheusClientOptions client;
+        client.mode = metrics::BackendMode::Managed;
+        client.probeInterval = std::chrono::milliseconds(0);
+        client.clock = clock;
+        auto queries =
+            metrics::PrometheusClient::create(io.get_executor(), managedPrometheus->url(), client);
+        if (!queries) {
+            return queries.status();
+        }
+        metricsBackend = std::move(*queries);
+        return Status::ok();
     }
 
     void compactEventLog() {
@@ -449,6 +467,33 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         return status;
     }
 
+    // The HTTP side binds first: a failure here leaves no gRPC server with calls to wind down,
+    // and the managed Prometheus discovers its targets there.
+    p.http = std::make_unique<HttpEndpoint>(
+        p.io,
+        std::vector<std::shared_ptr<prometheus::Collectable>>{p.processMetrics, p.metricsRegistry});
+    if (cfg.metrics.mode == metrics::BackendMode::Managed) {
+        std::error_code error;
+        std::filesystem::create_directories(cfg.dataDir / "prometheus", error);
+        auto secret = metrics::writeDiscoverySecret(cfg.dataDir / "prometheus" / "sd.token");
+        if (!secret) {
+            return secret.status();
+        }
+        p.discoverySecret = std::move(*secret);
+    }
+    p.http->route(std::string(metrics::kHttpSdPath),
+                  [&p](const HttpRequest &request) { return p.serveDiscovery(request); });
+    if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
+        return status;
+    }
+    // Started from the io pool, whose threads live until shutdown: the child's parent-death
+    // signal follows the thread that started it.
+    if (cfg.metrics.mode == metrics::BackendMode::Managed) {
+        if (Status status = p.startManagedPrometheus(); !status.isOk()) {
+            return status;
+        }
+    }
+
     // Rollouts: the embedded drivers and routers, then the controller (it adopts what earlier runs
     // deployed once the io pool runs).
     rollout::ProcessDriverOptions processOptions;
@@ -476,12 +521,11 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.rolloutInstances = std::make_unique<rollout::RegistryInstanceSource>(*p.registry);
     p.rolloutAudit = std::make_unique<rollout::AuditLogSink>(*p.audit);
-    // The metrics backend's QueryBackend goes here once the metrics module is wired in; null
-    // keeps metrics off for rollouts (a spec with analysis is refused).
-    metrics::QueryBackend *rolloutQueries = nullptr;
-    p.rollouts = std::make_unique<rollout::RolloutController>(
-        *p.store, *p.rolloutInstances, rolloutQueries, *p.rolloutAudit, *p.rolloutExtensions,
-        p.io, p.clock);
+    // Null keeps metrics off for rollouts (a spec with analysis is refused).
+    metrics::QueryBackend *rolloutQueries = p.metricsBackend.get();
+    p.rollouts = std::make_unique<rollout::RolloutController>(*p.store, *p.rolloutInstances,
+                                                              rolloutQueries, *p.rolloutAudit,
+                                                              *p.rolloutExtensions, p.io, p.clock);
     p.rollouts->exportMetrics(metrics);
     if (Status status = p.rollouts->start(); !status.isOk()) {
         return status;
@@ -507,31 +551,6 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.configService =
         std::make_unique<api::ConfigServiceImpl>(*p.api, *p.configCenter, *p.registry);
     p.rolloutService = std::make_unique<api::RolloutServiceImpl>(*p.api, *p.rollouts);
-
-    // The HTTP side binds first: a failure here leaves no gRPC server with calls to wind down.
-    p.http = std::make_unique<HttpEndpoint>(
-        p.io,
-        std::vector<std::shared_ptr<prometheus::Collectable>>{p.processMetrics, p.metricsRegistry});
-    if (cfg.metrics.mode == metrics::BackendMode::Managed) {
-        std::error_code error;
-        std::filesystem::create_directories(cfg.dataDir / "prometheus", error);
-        auto secret = metrics::writeDiscoverySecret(cfg.dataDir / "prometheus" / "sd.token");
-        if (!secret) {
-            return secret.status();
-        }
-        p.discoverySecret = std::move(*secret);
-    }
-    p.http->route(std::string(metrics::kHttpSdPath),
-                  [&p](const HttpRequest &request) { return p.serveDiscovery(request); });
-    if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
-        return status;
-    }
-    // The child runs on the io pool once it starts, and dies with it.
-    if (cfg.metrics.mode == metrics::BackendMode::Managed) {
-        if (Status status = p.startManagedPrometheus(); !status.isOk()) {
-            return status;
-        }
-    }
 
     auto credentials = serverCredentials(cfg);
     if (!credentials) {

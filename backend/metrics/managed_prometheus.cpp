@@ -234,6 +234,7 @@ public:
         const ProcessExit exit = reapProcess(pidfd.get());
         log::info("prometheus stopped", {{"pid", pid}, {"exit", exit.describe()}});
         lock.lock();
+        m_pid = 0;
         setState(BackendState::Down, "stopped");
     }
 

@@ -39,9 +39,9 @@ private:
 };
 
 // The watch hub's figures on aegisd's /metrics (WatchHub::exportMetrics()):
-//   aegis_watch_watchers              store watchers open (every watch RPC and module watch)
-//   aegis_watch_events_sent_total     store events handed to watchers
-//   aegis_watch_watchers_cut_off_total     watchers ended for falling behind (RESOURCE_EXHAUSTED)
+//   aegis_watch_watchers                store watchers open (every watch RPC and module watch)
+//   aegis_watch_events_sent_total       store events handed to watchers
+//   aegis_watch_watchers_cut_off_total  watchers ended for falling behind (RESOURCE_EXHAUSTED)
 // Thread-safe.
 class WatchMetrics {
 public:

@@ -748,7 +748,7 @@ void TestStore::concurrentCommitters() {
     SqliteStore *store = openStore();
     QVERIFY(store);
     std::atomic<int> batches{0};
-    const EventSubscription subscription =
+    EventSubscription subscription =
         store->subscribe({}, [&](const std::vector<Event> &) { ++batches; });
 
     // Several threads commit one transaction at a time.
@@ -804,7 +804,8 @@ void TestStore::concurrentCommitters() {
     qInfo("%d concurrent transactions were committed in %d groups", kBurst, burstBatches);
     QVERIFY2(burstBatches <= kBurst / 10, qPrintable(QString::number(burstBatches)));
 
-    // Every acknowledged result is there after a reopen.
+    // Every acknowledged result is there after a reopen. A subscription must not outlive its store.
+    subscription.reset();
     store = openStore();
     QVERIFY(store);
     QCOMPARE(store->currentRevision(), kThreaded + kBurst);

@@ -4,6 +4,7 @@
 // serving with the backend down. The discovery endpoint answers only to a bearer token.
 
 #include "aegis/v1/registry.grpc.pb.h"
+#include "aegis/v1/rollout.grpc.pb.h"
 #include "aegis/v1/system.grpc.pb.h"
 #include "child_process.h"
 #include "client/connection.h"
@@ -183,6 +184,7 @@ private slots:
     void noPrometheusOutlivesAegisd();
     void missingBinaryLeavesAegisdServing();
     void discoveryAnswersOnlyToABearerToken();
+    void rolloutAnalysisQueriesTheChild();
 
 private:
     StatusOr<std::unique_ptr<DaemonProcess>> startManaged(std::vector<std::string> extra = {}) {
@@ -378,6 +380,73 @@ void ManagedPrometheusTest::discoveryAnswersOnlyToABearerToken() {
     QCOMPARE(::stat(tokenFile.c_str(), &info), 0);
     QCOMPARE(info.st_mode & 0777, 0600u);
     QCOMPARE(httpGet(http, "/sd/prometheus", "Bearer " + readText(tokenFile)).status, 200);
+}
+
+void ManagedPrometheusTest::rolloutAnalysisQueriesTheChild() {
+    auto daemon = startManaged();
+    QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
+    QVERIFY(waitReady(**daemon));
+    auto channel = client::makeChannel((*daemon)->adminConnection());
+    QVERIFY(channel.isOk());
+    auto rollouts = v1::RolloutService::NewStub(*channel);
+
+    // A release whose verification asks the managed Prometheus whether it scrapes aegisd.
+    v1::StartRolloutRequest request;
+    v1::RolloutSpec &spec = *request.mutable_spec();
+    spec.set_service("shop");
+    spec.set_version("1.0");
+    spec.set_driver("process");
+    (*spec.mutable_driver_params())["command"] =
+        std::string(AEGIS_SAMPLE_PATH) +
+        " --service {service} --id {instance_id} --version {version} --color {color}"
+        " --listen 127.0.0.1:{port} --aegis " +
+        (*daemon)->grpcAddress() + " --token-file " + (*daemon)->adminTokenFile().string() +
+        " --ttl 10s";
+    (*spec.mutable_driver_params())["grace_period"] = "3s";
+    spec.set_router("registry");
+    spec.set_healthy_for_ms(300);
+    v1::AnalysisCheck &check = *spec.mutable_analysis()->add_checks();
+    check.set_name("aegisd-scraped");
+    check.set_query("max(up{job=\"aegisd\"})");
+    check.set_success_condition("result == 1");
+    check.set_interval_ms(1000);
+    check.set_count(1);
+    check.set_inconclusive_limit(30);
+    check.add_run_during(v1::ANALYSIS_STAGE_VERIFICATION);
+    v1::StartRolloutResponse started;
+    {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + 10s);
+        const auto status = rollouts->StartRollout(&context, request, &started);
+        QVERIFY2(status.ok(), status.error_message().c_str());
+    }
+
+    v1::Rollout rollout;
+    const bool passed = pollUntil(
+        [&] {
+            grpc::ClientContext context;
+            context.set_deadline(std::chrono::system_clock::now() + 5s);
+            v1::GetRolloutRequest get;
+            get.set_id(started.rollout().id());
+            v1::GetRolloutResponse response;
+            if (!rollouts->GetRollout(&context, get, &response).ok()) {
+                return false;
+            }
+            rollout = response.rollout();
+            for (const auto &run : rollout.analysis().runs()) {
+                if (run.check() == "aegisd-scraped" &&
+                    run.state() == v1::ANALYSIS_RUN_STATE_PASSED) {
+                    return true;
+                }
+            }
+            return false;
+        },
+        60s);
+    // The release's processes are aegisd's deployments, which outlive it by design.
+    for (const int pid : childrenOf((*daemon)->pid(), (*daemon)->adminTokenFile().string())) {
+        ::kill(pid, SIGKILL);
+    }
+    QVERIFY2(passed, rollout.DebugString().c_str());
 }
 
 QTEST_GUILESS_MAIN(ManagedPrometheusTest)
