@@ -88,6 +88,7 @@ MetricsPage::MetricsPage(Session *session, QWidget *parent)
                                 "answers again"));
     m_serviceBox->setObjectName(QStringLiteral("MetricsService"));
     m_serviceBox->setMinimumContentsLength(14);
+    m_serviceBox->setPlaceholderText(tr("No service"));
     m_serviceBox->setToolTip(tr("The service whose dashboard is shown"));
     m_instanceBox->setMinimumContentsLength(14);
     m_instanceBox->setToolTip(tr("Drill down to one instance"));
