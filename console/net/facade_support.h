@@ -91,9 +91,11 @@ void forwardLiveAndResync(const Watch::Post &post, const WatchCallbacks<Batch...
 
 // Starts a ResumableWatch running `stream` and posting to `context` through the returned Watch.
 // `makeStream` gets the watch's poster and returns the stream session, which posts each batch.
+// `resumable` (unset: every failure) says which failures are retried; see ResumableWatch.
 template <typename... Batch, typename MakeStream>
 WatchPtr startWatch(Session &session, QObject *context, qint64 startRevision,
-                    const WatchCallbacks<Batch...> &callbacks, MakeStream makeStream) {
+                    const WatchCallbacks<Batch...> &callbacks, MakeStream makeStream,
+                    std::function<bool(int code)> resumable = {}) {
     auto watch = std::make_unique<Watch>(context);
     const Watch::Post post = watch->poster();
     ResumableWatch::Callbacks forward;
@@ -102,6 +104,7 @@ WatchPtr startWatch(Session &session, QObject *context, qint64 startRevision,
     options.startRevision = startRevision;
     options.streamDeadline = session.options().streamDeadline;
     options.backoff = session.options().reconnect;
+    options.resumable = std::move(resumable);
     watch->adopt(std::make_shared<ResumableWatch>(session.hub(), options, makeStream(post),
                                                   std::move(forward)));
     return watch;

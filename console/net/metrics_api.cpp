@@ -225,6 +225,14 @@ WatchPtr MetricsApi::watchQuery(const QueryWatchOptions &options, QObject *conte
                 }
                 return reader->Finish();
             };
+        },
+        // A rejected query, metrics turned off or a refused caller do not change by retrying.
+        [](int code) {
+            return code != grpc::StatusCode::INVALID_ARGUMENT &&
+                   code != grpc::StatusCode::FAILED_PRECONDITION &&
+                   code != grpc::StatusCode::PERMISSION_DENIED &&
+                   code != grpc::StatusCode::UNAUTHENTICATED &&
+                   code != grpc::StatusCode::UNIMPLEMENTED;
         });
 }
 

@@ -41,7 +41,8 @@ public:
 
     // Follows the tail of a range query. The first message (and the first after the stream or
     // the backend came back) is a snapshot of the whole window; the rest only append. The stream
-    // reconnects by itself; onLive reports it.
+    // reconnects by itself; onLive reports it. A query the backend rejects, metrics turned off
+    // or a refused caller end the watch: onLive(false, why) and nothing more.
     WatchPtr watchQuery(const QueryWatchOptions &options, QObject *context,
                         QueryWatchCallbacks callbacks);
 

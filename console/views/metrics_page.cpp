@@ -718,8 +718,11 @@ void MetricsPage::watchPanels(std::vector<Panel> &panels) {
                                   : chart->series().isEmpty() ? tr("No data in this range")
                                                               : QString());
             };
-            callbacks.onLive = [this](bool live, const QString &reason) {
+            callbacks.onLive = [this, chart](bool live, const QString &reason) {
                 m_skeleton->setWatchState(live, reason);
+                if (!live && !reason.isEmpty() && chart->series().isEmpty()) {
+                    chart->setMessage(reason);
+                }
             };
             m_watches.push_back(m_metrics.watchQuery(options, this, std::move(callbacks)));
         }

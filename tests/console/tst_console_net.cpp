@@ -1,5 +1,6 @@
 #include "net/audit_api.h"
 #include "net/call_scope.h"
+#include "net/metrics_api.h"
 #include "net/registry_api.h"
 #include "net/session.h"
 #include "tcp_forwarder.h"
@@ -379,6 +380,42 @@ private slots:
         api.reset();
         healthy.reset();
         QVERIFY2(timer.elapsed() < 3000, qPrintable(QString::number(timer.elapsed())));
+    }
+
+    // The test daemon runs with metrics off: a query is refused (FAILED_PRECONDITION; an aegisd
+    // without MetricsService says UNIMPLEMENTED), and a watch of one ends saying why instead of
+    // retrying what cannot change.
+    void metricsRefusedWhenOff() {
+        Session api;
+        api.connectTo(settingsFor(*m_daemon));
+        QTRY_VERIFY_WITH_TIMEOUT(api.isConnected(), 10000);
+        MetricsApi metrics(&api);
+        QObject context;
+        std::optional<CallError> refused;
+        metrics.query(QStringLiteral("up"), {}, &context,
+                      [&](const CallResult<InstantQueryResult> &result) {
+                          QVERIFY(!result.ok());
+                          refused = result.error();
+                      });
+        QTRY_VERIFY_WITH_TIMEOUT(refused.has_value(), 10000);
+        QVERIFY2(refused->code == grpc::StatusCode::FAILED_PRECONDITION ||
+                     refused->code == grpc::StatusCode::UNIMPLEMENTED,
+                 qPrintable(refused->describe()));
+        QVERIFY(refused->position.isEmpty());
+
+        QStringList reasons;
+        QueryWatchCallbacks callbacks;
+        callbacks.onEvents = [](const QueryTail &) { QFAIL("no tail without a backend"); };
+        callbacks.onLive = [&](bool live, const QString &reason) {
+            if (!live && !reason.isEmpty()) {
+                reasons.append(reason);
+            }
+        };
+        QueryWatchOptions options;
+        options.query = QStringLiteral("up");
+        WatchPtr watch = metrics.watchQuery(options, &context, callbacks);
+        QTRY_VERIFY_WITH_TIMEOUT(!reasons.isEmpty(), 10000);
+        QVERIFY2(reasons.first().contains(refused->codeName()), qPrintable(reasons.first()));
     }
 
     void cleanupTestCase() {
