@@ -11,6 +11,8 @@
 #                                   durable publishes/s, reads/s
 #   bench/run.sh rollout [args]     aegis-bench-rollout: rollouts moving wrk load through HAProxy
 #                                   2.6, e.g. `bench/run.sh rollout --switches 20 --aborts 20`
+#   bench/run.sh metrics [args]     aegis-bench-metrics: QueryRange via aegisd vs straight to
+#                                   Prometheus, registration to first sample, 500 targets' cost
 #   bench/run.sh picker [window-ms] aegis-bench-picker: the cost of one pick per strategy at
 #                                   10 / 100 / 1,000 instances (no daemon), e.g. `bench/run.sh picker 1000`
 #
@@ -33,6 +35,7 @@ case "${1:-}" in
     config) program=aegis-bench-config; shift ;;
     rollout) program=aegis-bench-rollout; shift ;;
     picker) program=aegis-bench-picker; shift ;;
+    metrics) program=aegis-bench-metrics; shift ;;
 esac
 
 cd "$root"

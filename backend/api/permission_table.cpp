@@ -4,6 +4,7 @@
 #include "aegis/v1/auth.pb.h"
 #include "aegis/v1/config.pb.h"
 #include "aegis/v1/health.pb.h"
+#include "aegis/v1/metrics.pb.h"
 #include "aegis/v1/registry.pb.h"
 #include "aegis/v1/rollout.pb.h"
 #include "aegis/v1/system.pb.h"
@@ -85,13 +86,20 @@ constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.RolloutService/AbortRollout", Access::Operate, true},
     {"/aegis.v1.RolloutService/RetryRollout", Access::Operate, true},
     {"/aegis.v1.RolloutService/UndoRollout", Access::Operate, true},
+    {"/aegis.v1.MetricsService/Query", Access::Read, false},
+    {"/aegis.v1.MetricsService/QueryRange", Access::Read, false},
+    {"/aegis.v1.MetricsService/Series", Access::Read, false},
+    {"/aegis.v1.MetricsService/LabelNames", Access::Read, false},
+    {"/aegis.v1.MetricsService/LabelValues", Access::Read, false},
+    {"/aegis.v1.MetricsService/Targets", Access::Read, false},
+    {"/aegis.v1.MetricsService/WatchQuery", Access::Read, false},
 };
 
 // Every API file; a new proto file must be added here (its services are then checked).
 constexpr std::string_view kApiFiles[] = {
-    "aegis/v1/system.proto",   "aegis/v1/auth.proto",   "aegis/v1/audit.proto",
-    "aegis/v1/registry.proto", "aegis/v1/health.proto", "aegis/v1/config.proto",
-    "aegis/v1/rollout.proto",
+    "aegis/v1/system.proto",   "aegis/v1/auth.proto",    "aegis/v1/audit.proto",
+    "aegis/v1/registry.proto", "aegis/v1/health.proto",  "aegis/v1/config.proto",
+    "aegis/v1/rollout.proto",  "aegis/v1/metrics.proto",
 };
 
 } // namespace
@@ -115,6 +123,7 @@ Status checkPermissionTableCoverage() {
     (void)aegis::v1::GetHealthCheckRequest::descriptor();
     (void)aegis::v1::GetConfigItemRequest::descriptor();
     (void)aegis::v1::StartRolloutRequest::descriptor();
+    (void)aegis::v1::QueryRequest::descriptor();
     const auto *pool = google::protobuf::DescriptorPool::generated_pool();
     std::set<std::string> served;
     for (std::string_view name : kApiFiles) {

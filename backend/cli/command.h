@@ -48,5 +48,6 @@ std::vector<Command> registryCommands();
 std::vector<Command> healthCommands();
 std::vector<Command> configCommands();
 std::vector<Command> rolloutCommands();
+std::vector<Command> metricsCommands();
 
 } // namespace aegis::cli

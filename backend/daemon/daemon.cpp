@@ -5,6 +5,7 @@
 #include "api/auth_service.h"
 #include "api/config_service.h"
 #include "api/health_service.h"
+#include "api/metrics_service.h"
 #include "api/parse_failure_interceptor.h"
 #include "api/permission_table.h"
 #include "api/registry_service.h"
@@ -19,6 +20,7 @@
 #include "health/health_monitor.h"
 #include "metrics/http_sd.h"
 #include "metrics/managed_prometheus.h"
+#include "metrics/no_metrics_backend.h"
 #include "metrics/prometheus_client.h"
 #include "rollout/audit_log_sink.h"
 #include "rollout/exec_driver.h"
@@ -232,6 +234,7 @@ struct Daemon::Parts {
     std::unique_ptr<api::HealthServiceImpl> healthService;
     std::unique_ptr<api::ConfigServiceImpl> configService;
     std::unique_ptr<api::RolloutServiceImpl> rolloutService;
+    std::unique_ptr<api::MetricsServiceImpl> metricsService;
     std::unique_ptr<grpc::Server> server;
     std::string grpcAddress;
 
@@ -239,6 +242,12 @@ struct Daemon::Parts {
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work =
         boost::asio::make_work_guard(io);
     std::vector<std::thread> ioThreads;
+    // Built on `io`'s executor, so declared after it (destroyed before it).
+    // What MetricsService and rollout analysis query: a client of the managed child or of the
+    // external store, or the refusal of metrics.backend: none.
+    std::unique_ptr<metrics::QueryBackend> metricsBackend;
+    // metrics.backend: external. The client, which probes the store and says whether it answers.
+    const metrics::PrometheusClient *externalMetrics = nullptr;
     std::unique_ptr<HttpEndpoint> http;
     std::unique_ptr<boost::asio::steady_timer> compactionTimer;
     std::unique_ptr<boost::asio::steady_timer> leaseTimer;
@@ -248,8 +257,6 @@ struct Daemon::Parts {
     std::unique_ptr<metrics::ManagedPrometheus> managedPrometheus;
     // The bearer secret of the managed Prometheus' service discovery ("" when not managed).
     std::string discoverySecret;
-    // What rollout analysis (and MetricsService) query: a client of the managed child.
-    std::unique_ptr<metrics::QueryBackend> metricsBackend;
 
     std::once_flag shutdownOnce;
     // Orders the store's readiness reports against shutdown's "not ready".
@@ -279,15 +286,8 @@ struct Daemon::Parts {
         switch (settings.mode) {
         case metrics::BackendMode::Managed:
             return managedPrometheus ? managedPrometheus->status() : metrics::BackendStatus{};
-        case metrics::BackendMode::External: {
-            // Until the external store is probed by the query client.
-            metrics::BackendStatus status;
-            status.mode = metrics::BackendMode::External;
-            status.state = metrics::BackendState::Starting;
-            status.url = settings.externalUrl;
-            status.detail = "not checked yet";
-            return status;
-        }
+        case metrics::BackendMode::External:
+            return externalMetrics ? externalMetrics->status() : metrics::BackendStatus{};
         case metrics::BackendMode::None:
             break;
         }
@@ -362,6 +362,38 @@ struct Daemon::Parts {
             return queries.status();
         }
         metricsBackend = std::move(*queries);
+        return Status::ok();
+    }
+
+    // The QueryBackend of metrics.backend, before anything that queries it.
+    Status startMetricsBackend() {
+        const metrics::MetricsSettings &settings = config.metrics;
+        switch (settings.mode) {
+        case metrics::BackendMode::Managed:
+            // The child is spawned from the io pool, whose threads live until shutdown: its
+            // parent-death signal follows the thread that started it.
+            return startManagedPrometheus();
+        case metrics::BackendMode::External: {
+            auto options = metrics::PrometheusClientOptions::fromSettings(settings);
+            if (!options) {
+                return options.status();
+            }
+            options->clock = clock;
+            auto client = metrics::PrometheusClient::create(io.get_executor(), settings.externalUrl,
+                                                            *options);
+            if (!client) {
+                return Status(client.status().code(),
+                              "metrics.external.url: " + client.status().message());
+            }
+            externalMetrics = client->get();
+            metricsBackend = std::move(*client);
+            return Status::ok();
+        }
+        case metrics::BackendMode::None:
+            break;
+        }
+        metricsBackend = std::make_unique<metrics::NoMetricsBackend>(
+            io.get_executor(), metrics::NoMetricsBackend::turnedOff());
         return Status::ok();
     }
 
@@ -486,12 +518,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
         return status;
     }
-    // Started from the io pool, whose threads live until shutdown: the child's parent-death
-    // signal follows the thread that started it.
-    if (cfg.metrics.mode == metrics::BackendMode::Managed) {
-        if (Status status = p.startManagedPrometheus(); !status.isOk()) {
-            return status;
-        }
+    if (Status status = p.startMetricsBackend(); !status.isOk()) {
+        return status;
     }
 
     // Rollouts: the embedded drivers and routers, then the controller (it adopts what earlier runs
@@ -521,11 +549,9 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.rolloutInstances = std::make_unique<rollout::RegistryInstanceSource>(*p.registry);
     p.rolloutAudit = std::make_unique<rollout::AuditLogSink>(*p.audit);
-    // Null keeps metrics off for rollouts (a spec with analysis is refused).
-    metrics::QueryBackend *rolloutQueries = p.metricsBackend.get();
-    p.rollouts = std::make_unique<rollout::RolloutController>(*p.store, *p.rolloutInstances,
-                                                              rolloutQueries, *p.rolloutAudit,
-                                                              *p.rolloutExtensions, p.io, p.clock);
+    p.rollouts = std::make_unique<rollout::RolloutController>(
+        *p.store, *p.rolloutInstances, p.metricsBackend.get(), *p.rolloutAudit,
+        *p.rolloutExtensions, p.io, p.clock);
     p.rollouts->exportMetrics(metrics);
     if (Status status = p.rollouts->start(); !status.isOk()) {
         return status;
@@ -551,6 +577,9 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.configService =
         std::make_unique<api::ConfigServiceImpl>(*p.api, *p.configCenter, *p.registry);
     p.rolloutService = std::make_unique<api::RolloutServiceImpl>(*p.api, *p.rollouts);
+    p.metricsService = std::make_unique<api::MetricsServiceImpl>(
+        *p.api, *p.metricsBackend, [&p] { return p.metricsStatus(); }, p.io.get_executor(),
+        cfg.metrics.queryTimeout);
 
     auto credentials = serverCredentials(cfg);
     if (!credentials) {
@@ -584,6 +613,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     builder.RegisterService(p.healthService.get());
     builder.RegisterService(p.configService.get());
     builder.RegisterService(p.rolloutService.get());
+    builder.RegisterService(p.metricsService.get());
     p.server = builder.BuildAndStart();
     if (!p.server || selectedPort == 0) {
         const std::string problem = bindProblem(p.io, cfg.listen);

@@ -4,8 +4,9 @@
 
 namespace aegis::metrics {
 
-NoMetricsBackend::NoMetricsBackend(boost::asio::any_io_executor executor)
-    : m_executor(std::move(executor)) {}
+NoMetricsBackend::NoMetricsBackend(boost::asio::any_io_executor executor, Status refusal)
+    : m_executor(std::move(executor))
+    , m_refusal(std::move(refusal)) {}
 
 Status NoMetricsBackend::turnedOff() {
     return failedPrecondition("metrics are turned off (metrics.backend: none)");
@@ -13,7 +14,7 @@ Status NoMetricsBackend::turnedOff() {
 
 template <typename T>
 void NoMetricsBackend::refuse(Done<T> done) {
-    boost::asio::post(m_executor, [done = std::move(done)] { done(turnedOff()); });
+    boost::asio::post(m_executor, [done = std::move(done), refusal = m_refusal] { done(refusal); });
 }
 
 void NoMetricsBackend::query(InstantQuery, Done<QueryResult> done) {

@@ -6,11 +6,11 @@
 
 namespace aegis::metrics {
 
-// The backend of metrics.backend: none. Every call fails with FAILED_PRECONDITION saying that
-// metrics are turned off, delivered on the executor as the contract asks.
+// The backend of metrics.backend: none. Every call fails with `refusal` (FAILED_PRECONDITION
+// saying that metrics are turned off by default), delivered on the executor as the contract asks.
 class NoMetricsBackend final : public QueryBackend {
 public:
-    explicit NoMetricsBackend(boost::asio::any_io_executor executor);
+    explicit NoMetricsBackend(boost::asio::any_io_executor executor, Status refusal = turnedOff());
 
     // The message of every refusal.
     static Status turnedOff();
@@ -28,6 +28,7 @@ private:
     void refuse(Done<T> done);
 
     boost::asio::any_io_executor m_executor;
+    const Status m_refusal;
 };
 
 } // namespace aegis::metrics

@@ -93,12 +93,12 @@ std::string BackgroundCommand::describe() const {
     return "exit " + std::to_string(exitCode()) + "\nstdout:\n" + out() + "\nstderr:\n" + err();
 }
 
-void AegisctlFixture::startDaemon() {
+void AegisctlFixture::startDaemon(DaemonOptions options) {
     QVERIFY2(std::string(AEGISCTL_PATH).size() > 0, "AEGISCTL_PATH is not set");
     // The environment of whoever runs the tests must not leak into aegisctl's defaults.
     ::unsetenv("AEGIS_SERVER");
     ::unsetenv("AEGIS_TOKEN");
-    auto daemon = DaemonProcess::start();
+    auto daemon = DaemonProcess::start(std::move(options));
     QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
     m_daemon = std::move(*daemon);
     m_adminToken = m_daemon->adminToken();

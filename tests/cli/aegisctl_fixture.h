@@ -52,7 +52,7 @@ private:
 // stopDaemon() from cleanupTestCase(); both fail the calling test through QVERIFY and QCOMPARE.
 class AegisctlFixture {
 protected:
-    void startDaemon();
+    void startDaemon(DaemonOptions options = {});
     void stopDaemon();
 
     DaemonProcess &daemon() const { return *m_daemon; }

@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <cmath>
 #include <future>
+#include <mutex>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
@@ -73,6 +74,86 @@ private:
     std::uint16_t m_port = 0;
 };
 
+// A loopback HTTP server answering every request with what the test sets, keeping the last
+// request it read: for what a real Prometheus does not show (the headers sent) or does not do.
+class FakeBackend {
+public:
+    FakeBackend() {
+        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(m_fd, reinterpret_cast<sockaddr *>(&address), sizeof address);
+        ::listen(m_fd, 16);
+        socklen_t length = sizeof address;
+        ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&address), &length);
+        m_port = ntohs(address.sin_port);
+        m_thread = std::thread([this] { serve(); });
+    }
+    ~FakeBackend() {
+        ::shutdown(m_fd, SHUT_RDWR);
+        ::close(m_fd);
+        m_thread.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+    void answer(int status, std::string body) {
+        std::lock_guard lock(m_mutex);
+        m_status = status;
+        m_body = std::move(body);
+    }
+    std::string lastRequest() const {
+        std::lock_guard lock(m_mutex);
+        return m_request;
+    }
+
+private:
+    void serve() {
+        for (;;) {
+            const int client = ::accept(m_fd, nullptr, nullptr);
+            if (client < 0) {
+                return;
+            }
+            std::string request;
+            char buffer[4096];
+            std::size_t headersEnd = std::string::npos;
+            std::size_t wanted = 0;
+            for (ssize_t n; (n = ::recv(client, buffer, sizeof buffer, 0)) > 0;) {
+                request.append(buffer, static_cast<std::size_t>(n));
+                if (headersEnd == std::string::npos &&
+                    (headersEnd = request.find("\r\n\r\n")) != std::string::npos) {
+                    const auto length = request.find("Content-Length: ");
+                    wanted = headersEnd + 4 +
+                             (length < headersEnd ? std::stoul(request.substr(length + 16)) : 0);
+                }
+                if (headersEnd != std::string::npos && request.size() >= wanted) {
+                    break;
+                }
+            }
+            std::string response;
+            {
+                std::lock_guard lock(m_mutex);
+                m_request = request;
+                response = "HTTP/1.1 " + std::to_string(m_status) +
+                           " Whatever\r\nContent-Type: text/plain\r\nContent-Length: " +
+                           std::to_string(m_body.size()) + "\r\nConnection: close\r\n\r\n" + m_body;
+            }
+            ::send(client, response.data(), response.size(), MSG_NOSIGNAL);
+            ::close(client);
+        }
+    }
+
+    int m_fd = -1;
+    std::uint16_t m_port = 0;
+    std::thread m_thread;
+    mutable std::mutex m_mutex;
+    int m_status = 200;
+    std::string m_body;
+    std::string m_request;
+};
+
+constexpr const char *kScalarOne =
+    R"({"status":"success","data":{"resultType":"scalar","result":[1700000000.5,"1"]}})";
+
 } // namespace
 
 class PrometheusClientTest : public QObject {
@@ -90,6 +171,9 @@ private slots:
     void longQueryIsPosted();
     void refusedConnectionIsUnavailableNamingTheUrl();
     void silentBackendHitsTheDeadline();
+    void sendsCredentialsAndKeepsThePathPrefix();
+    void mapsHttpFailures();
+    void httpsVerifiesTheServerAgainstTheCaFile();
     void badUrlIsRejected();
     void noMetricsBackendRefuses();
     void killedBackendIsUnavailableAndStatusDown();
@@ -379,6 +463,152 @@ void PrometheusClientTest::silentBackendHitsTheDeadline() {
 
     const auto targets = await<std::vector<Target>>([&](auto done) { stuck->targets(done); });
     QCOMPARE(targets.status().code(), StatusCode::DeadlineExceeded);
+}
+
+void PrometheusClientTest::sendsCredentialsAndKeepsThePathPrefix() {
+    FakeBackend fake;
+    fake.answer(200, kScalarOne);
+    PrometheusClientOptions bearer;
+    bearer.probeInterval = 0ms;
+    bearer.bearerToken = "s3cret";
+    auto withToken = client(fake.url() + "/prometheus/", bearer);
+    QVERIFY(withToken);
+    QCOMPARE(withToken->url(), fake.url() + "/prometheus");
+    const auto result = await<QueryResult>([&](auto done) {
+        withToken->query(
+            {"rate(x[5m]) > 0", std::chrono::system_clock::time_point(1'700'000'000'250ms), 7s},
+            done);
+    });
+    QVERIFY2(result, result.status().toString().c_str());
+    QCOMPARE(result->series.at(0).timestampsMs, std::vector<std::int64_t>{1'700'000'000'500});
+    const std::string request = fake.lastRequest();
+    QVERIFY2(request.starts_with("POST /prometheus/api/v1/query HTTP/1.1\r\n"), request.c_str());
+    QVERIFY2(request.find("\r\nAuthorization: Bearer s3cret\r\n") != std::string::npos,
+             request.c_str());
+    QVERIFY2(request.find("\r\nContent-Type: application/x-www-form-urlencoded\r\n") !=
+                 std::string::npos,
+             request.c_str());
+    QVERIFY2(request.ends_with("\r\n\r\nquery=rate%28x%5B5m%5D%29%20%3E%200&time=1700000000.250"
+                               "&timeout=7000ms"),
+             request.c_str());
+
+    PrometheusClientOptions basic;
+    basic.probeInterval = 0ms;
+    basic.basicAuthUser = "aegis";
+    basic.basicAuthPassword = "pa:ss";
+    auto withPassword = client(fake.url(), basic);
+    QVERIFY(await<QueryResult>([&](auto done) { withPassword->query({"1", {}, 5s}, done); }));
+    // base64("aegis:pa:ss")
+    QVERIFY2(fake.lastRequest().find("\r\nAuthorization: Basic YWVnaXM6cGE6c3M=\r\n") !=
+                 std::string::npos,
+             fake.lastRequest().c_str());
+
+    fake.answer(200, R"({"status":"success","data":["a","b"]})");
+    QVERIFY(await<std::vector<std::string>>([&](auto done) {
+        withPassword->labelValues("__name__", {{"up"}, {}, {}}, done);
+    }));
+    QVERIFY2(fake.lastRequest().starts_with("GET /api/v1/label/__name__/values?match%5B%5D=up "),
+             fake.lastRequest().c_str());
+}
+
+void PrometheusClientTest::mapsHttpFailures() {
+    FakeBackend fake;
+    PrometheusClientOptions options;
+    options.probeInterval = 0ms;
+    auto failing = client(fake.url(), options);
+    QVERIFY(failing);
+    const auto queryOnce = [&] {
+        return await<QueryResult>([&](auto done) {
+                   failing->query({"up", {}, 5s}, done);
+               })
+            .status();
+    };
+
+    fake.answer(503, "overloaded");
+    Status status = queryOnce();
+    QCOMPARE(status.code(), StatusCode::Unavailable);
+    QVERIFY2(status.message().find(fake.url()) != std::string::npos, status.message().c_str());
+    QVERIFY2(status.message().find("HTTP 503") != std::string::npos, status.message().c_str());
+    QVERIFY2(status.message().find("overloaded") != std::string::npos, status.message().c_str());
+
+    fake.answer(401, "no");
+    status = queryOnce();
+    QCOMPARE(status.code(), StatusCode::Unavailable);
+    QVERIFY2(status.message().find("credentials") != std::string::npos, status.message().c_str());
+
+    fake.answer(503, R"({"status":"error","errorType":"timeout","error":"query timed out in )"
+                     R"(expression evaluation"})");
+    QCOMPARE(queryOnce().code(), StatusCode::DeadlineExceeded);
+
+    fake.answer(200, "<html>a login page</html>");
+    status = queryOnce();
+    QCOMPARE(status.code(), StatusCode::Unavailable);
+    QVERIFY2(status.message().find("a login page") != std::string::npos, status.message().c_str());
+
+    fake.answer(200, R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},)"
+                     R"("value":"oops"}]}})");
+    status = queryOnce();
+    QCOMPARE(status.code(), StatusCode::Unavailable);
+    QVERIFY2(status.message().find("cannot read") != std::string::npos, status.message().c_str());
+
+    fake.answer(404, "404 page not found");
+    QCOMPARE(queryOnce().code(), StatusCode::Unimplemented);
+}
+
+void PrometheusClientTest::httpsVerifiesTheServerAgainstTheCaFile() {
+    AEGIS_REQUIRE_TOOL("openssl", "openssl");
+    const auto dir = m_dir.path() / "tls";
+    std::filesystem::create_directories(dir);
+    const auto cert = dir / "cert.pem";
+    const auto key = dir / "key.pem";
+    const auto made = testing::runCommand(
+        {testing::toolPath("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.string(), "-out", cert.string(),
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+    QVERIFY2(made.exitCode == 0, made.err.c_str());
+    testing::PrometheusProcess::Options options;
+    options.webConfig = "tls_server_config:\n  cert_file: " + cert.string() +
+                        "\n  key_file: " + key.string() + "\n";
+    auto tls = testing::PrometheusProcess::start(dir / "prometheus", options);
+    QVERIFY2(tls, tls.status().toString().c_str());
+    const std::string url = "https://127.0.0.1:" + std::to_string((*tls)->port());
+
+    PrometheusClientOptions trusted;
+    trusted.probeInterval = 0ms;
+    trusted.caFile = cert;
+    auto secure = client(url, trusted);
+    QVERIFY(secure);
+    QVERIFY(testing::pollUntil([&] {
+        return await<QueryResult>([&](auto done) {
+                   secure->query({"1 + 2", {}, 5s}, done);
+               })
+            .isOk();
+    }));
+    const auto answer = await<QueryResult>([&](auto done) {
+        secure->query({"1 + 2", {}, 5s}, done);
+    });
+    QVERIFY2(answer, answer.status().toString().c_str());
+    QCOMPARE(answer->series.at(0).values.at(0), 3.0);
+
+    // The system's CAs do not know this certificate.
+    PrometheusClientOptions system;
+    system.probeInterval = 0ms;
+    auto untrusted = client(url, system);
+    const auto refused = await<QueryResult>([&](auto done) {
+        untrusted->query({"1", {}, 5s}, done);
+    });
+    QCOMPARE(refused.status().code(), StatusCode::Unavailable);
+    QVERIFY2(refused.status().message().find("TLS handshake failed") != std::string::npos,
+             refused.status().message().c_str());
+
+    // Trusted, but issued for another name.
+    auto otherName = client("https://localhost:" + std::to_string((*tls)->port()), trusted);
+    const auto mismatch = await<QueryResult>([&](auto done) {
+        otherName->query({"1", {}, 5s}, done);
+    });
+    QCOMPARE(mismatch.status().code(), StatusCode::Unavailable);
+    QVERIFY2(mismatch.status().message().find("TLS handshake failed") != std::string::npos,
+             mismatch.status().message().c_str());
 }
 
 void PrometheusClientTest::badUrlIsRejected() {

@@ -95,18 +95,17 @@ PrometheusProcess::start(const std::filesystem::path &dir, Options options) {
         return failedPrecondition(missingToolMessage(kBinary, kPackage));
     }
     std::filesystem::create_directories(dir);
-    const auto interval = std::to_string(options.scrapeInterval.count()) + "ms";
     Status lastError = internalError("prometheus was not started");
     for (int attempt = 0; attempt < kAddressInUseAttempts; ++attempt) {
         std::unique_ptr<PrometheusProcess> process(new PrometheusProcess());
+        process->m_dir = dir;
+        process->m_binary = binary;
+        process->m_options = options;
         process->m_log = dir / "prometheus.log";
         process->m_port = unusedLoopbackPorts(1).front();
-        std::ofstream(dir / "prometheus.yml", std::ios::trunc)
-            << "global:\n  scrape_interval: " << interval << "\n  scrape_timeout: " << interval
-            << "\n  evaluation_interval: " << interval << "\nscrape_configs:\n"
-            << (options.scrapeConfigs ? options.scrapeConfigs(process->m_port) : std::string());
+        process->writeConfig();
         const std::size_t logOffset = process->logText().size();
-        const Status started = process->launch(binary, dir, options.extraArgs, options.timeout);
+        const Status started = process->launch();
         if (started.isOk()) {
             return process;
         }
@@ -118,17 +117,47 @@ PrometheusProcess::start(const std::filesystem::path &dir, Options options) {
     return lastError;
 }
 
-Status PrometheusProcess::launch(const std::string &binary, const std::filesystem::path &dir,
-                                 const std::vector<std::string> &extraArgs,
-                                 std::chrono::milliseconds timeout) {
+void PrometheusProcess::writeConfig() const {
+    const auto interval = std::to_string(m_options.scrapeInterval.count()) + "ms";
+    const auto temporary = m_dir / "prometheus.yml.tmp";
+    std::ofstream(temporary, std::ios::trunc)
+        << "global:\n  scrape_interval: " << interval << "\n  scrape_timeout: " << interval
+        << "\n  evaluation_interval: " << interval << "\nscrape_configs:\n"
+        << (m_options.scrapeConfigs ? m_options.scrapeConfigs(m_port) : std::string());
+    std::filesystem::rename(temporary, m_dir / "prometheus.yml");
+}
+
+Status PrometheusProcess::reconfigure(ScrapeConfigs scrapeConfigs) {
+    if (m_pid <= 0) {
+        return failedPrecondition("prometheus is not running");
+    }
+    m_options.scrapeConfigs = std::move(scrapeConfigs);
+    writeConfig();
+    ::kill(m_pid, SIGHUP);
+    return Status::ok();
+}
+
+Status PrometheusProcess::restart() {
+    if (m_pid > 0) {
+        return failedPrecondition("prometheus still runs");
+    }
+    return launch();
+}
+
+Status PrometheusProcess::launch() {
+    const auto timeout = m_options.timeout;
     std::vector<std::string> args = {
-        binary,
-        "--config.file=" + (dir / "prometheus.yml").string(),
-        "--storage.tsdb.path=" + (dir / "data").string(),
+        m_binary,
+        "--config.file=" + (m_dir / "prometheus.yml").string(),
+        "--storage.tsdb.path=" + (m_dir / "data").string(),
         "--web.listen-address=127.0.0.1:" + std::to_string(m_port),
         "--log.level=warn",
     };
-    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+    if (!m_options.webConfig.empty()) {
+        std::ofstream(m_dir / "web.yml", std::ios::trunc) << m_options.webConfig;
+        args.push_back("--web.config.file=" + (m_dir / "web.yml").string());
+    }
+    args.insert(args.end(), m_options.extraArgs.begin(), m_options.extraArgs.end());
     const int pid = fork();
     if (pid < 0) {
         return internalError("fork failed");
@@ -155,7 +184,8 @@ Status PrometheusProcess::launch(const std::string &binary, const std::filesyste
             m_pid = -1;
             return unavailable("prometheus exited: " + logText());
         }
-        if (loopbackHttpGet(m_port, "/-/ready", 1s).status == 200) {
+        const int status = loopbackHttpGet(m_port, "/-/ready", 1s).status;
+        if (status == 200 || (status != 0 && !m_options.webConfig.empty())) {
             return Status::ok();
         }
         if (std::chrono::steady_clock::now() >= deadline) {

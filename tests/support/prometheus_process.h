@@ -28,6 +28,10 @@ public:
         ScrapeConfigs scrapeConfigs;
         std::chrono::milliseconds scrapeInterval{1000};
         std::vector<std::string> extraArgs;
+        // Prometheus' --web.config.file content (TLS, basic auth) when not empty. Prometheus is
+        // then taken as started once its port answers at all, since a plain-HTTP /-/ready
+        // cannot pass TLS: the test polls it through its own client.
+        std::string webConfig;
         std::chrono::milliseconds timeout{30000};
     };
 
@@ -49,6 +53,11 @@ public:
     bool running() const { return m_pid > 0; }
     // SIGKILL, and reaps it: the backend gone at once, as after a crash.
     void kill();
+    // Starts it again after kill(), on the same port and data directory.
+    Status restart();
+    // Writes a new configuration with `scrapeConfigs` and has Prometheus reload it (SIGHUP), e.g.
+    // once the targets' addresses are known. The caller polls for the new targets.
+    Status reconfigure(ScrapeConfigs scrapeConfigs);
     std::string logText() const;
 
     // A scrape_configs entry with static targets ("127.0.0.1:PORT") and extra labels.
@@ -58,9 +67,12 @@ public:
 
 private:
     PrometheusProcess() = default;
-    Status launch(const std::string &binary, const std::filesystem::path &dir,
-                  const std::vector<std::string> &extraArgs, std::chrono::milliseconds timeout);
+    void writeConfig() const;
+    Status launch();
 
+    std::filesystem::path m_dir;
+    std::string m_binary;
+    Options m_options;
     std::filesystem::path m_log;
     std::uint16_t m_port = 0;
     int m_pid = -1;
