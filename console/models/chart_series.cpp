@@ -117,7 +117,9 @@ QStringList legendNames(const QList<MetricLabels> &labels, const QString &prefix
         for (auto it = set.cbegin(); it != set.cend(); ++it) {
             if (varying.contains(it.key()) &&
                 std::find(kFirst.begin(), kFirst.end(), it.key()) == kFirst.end()) {
-                rest.append(it.key() + QLatin1Char('=') + it.value());
+                // One label telling them apart needs no name.
+                rest.append(varying.size() == 1 ? it.value()
+                                                : it.key() + QLatin1Char('=') + it.value());
             }
         }
         for (const QString &name : kFirst) {

@@ -38,7 +38,8 @@ void appendTail(ChartSeries &series, const MetricSeries &tail, qint64 stepMs, do
 
 // Legend names for series of one chart: only the labels that differ between them, e.g.
 // "blue" and "green" for two colours of one service, or `prefix` and the differing labels
-// ("p99 blue") when the chart has several queries. A single series is called by its metric name
+// ("p99 blue") when the chart has several queries; other labels as name=value, or the value
+// alone when only one label differs. A single series is called by its metric name
 // or `prefix`.
 QStringList legendNames(const QList<MetricLabels> &labels, const QString &prefix = {});
 

@@ -49,6 +49,10 @@ UnitScale unitScale(MetricUnit unit, double magnitude) {
         }
         return {1, tr("req/s")};
     case MetricUnit::Cores:
+        // Below one core in thousandths, as Kubernetes writes CPU ("250m").
+        if (m > 0 && m < 1) {
+            return {1e-3, tr("mCPU")};
+        }
         return {1, tr("cores")};
     case MetricUnit::Number:
         if (m >= 1e9) {

@@ -16,7 +16,7 @@ enum class MetricUnit {
     Ratio,
     // Requests per second.
     RequestsPerSecond,
-    // CPU seconds per second.
+    // CPU seconds per second, shown in cores or, below one, in mCPU (thousandths of a core).
     Cores,
 };
 

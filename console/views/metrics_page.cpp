@@ -239,7 +239,7 @@ QWidget *MetricsPage::buildDaemonTab() {
     const QString buckets = QStringLiteral("rate(aegis_grpc_request_duration_seconds_bucket[1m])");
     TimeSeriesChart *byMethod =
         addPanel(m_daemonPanels, tr("RPC rate by method"), MetricUnit::RequestsPerSecond);
-    m_daemonPanels.back().queries = {QStringLiteral("sum by (method) (%1)").arg(rate)};
+    m_daemonPanels.back().queries = {QStringLiteral("topk(10, sum by (method) (%1))").arg(rate)};
     TimeSeriesChart *errors =
         addPanel(m_daemonPanels, tr("RPC errors"), MetricUnit::RequestsPerSecond);
     m_daemonPanels.back().queries = {
@@ -252,7 +252,7 @@ QWidget *MetricsPage::buildDaemonTab() {
     TimeSeriesChart *slowest =
         addPanel(m_daemonPanels, tr("RPC latency p99 by method"), MetricUnit::Seconds);
     m_daemonPanels.back().queries = {
-        QStringLiteral("topk(8, histogram_quantile(0.99, sum by (le, method) (%1)))").arg(buckets)};
+        QStringLiteral("topk(8, histogram_quantile(0.99, sum by (le, method) (%1)) > 0)").arg(buckets)};
     layout->addWidget(byMethod, 0, 0);
     layout->addWidget(errors, 0, 1);
     layout->addWidget(latency, 1, 0);

@@ -22,6 +22,7 @@ namespace {
 constexpr int kReplotDelayMs = 30;
 constexpr int kMarkerLabelPixels = 130;
 constexpr int kMarkerRows = 3;
+constexpr int kMaxLegendEntries = 12;
 
 // Tick labels in the axis' unit, one scale for every tick.
 class UnitTicker final : public QCPAxisTicker {
@@ -31,6 +32,11 @@ public:
     void setMagnitude(double magnitude) { m_scale = unitScale(m_unit, magnitude); }
 
 protected:
+    // Round steps in the shown unit (1 MiB, not 1,000,000 bytes).
+    double getTickStep(const QCPRange &range) override {
+        const QCPRange scaled(range.lower / m_scale.divisor, range.upper / m_scale.divisor);
+        return QCPAxisTicker::getTickStep(scaled) * m_scale.divisor;
+    }
     QString getTickLabel(double tick, const QLocale &, QChar, int) override {
         // Ticks near zero come out as 1e-17 rather than 0.
         return formatScaled(std::fabs(tick) < 1e-12 ? 0 : tick, m_scale);
@@ -477,8 +483,8 @@ void TimeSeriesChart::rebuildGraphs() {
         }
         m_graphs.insert(one.key, graph);
     }
-    // Hidden, the legend would stop bounding its row's width and the title would set the plot's.
-    m_plot->legend->setVisible(true);
+    // Past a dozen entries the legend would crowd out the plot; the crosshair names them.
+    m_plot->legend->setVisible(m_series.size() <= kMaxLegendEntries);
 }
 
 void TimeSeriesChart::rescaleValueAxis() {

@@ -12,6 +12,7 @@
 #include <QCompleter>
 #include <QDir>
 #include <QFile>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -91,7 +92,8 @@ private slots:
         QTest::newRow("requests") << int(MetricUnit::RequestsPerSecond) << 42.25 << "42.3 req/s";
         QTest::newRow("many requests")
             << int(MetricUnit::RequestsPerSecond) << 25000.0 << "25 k req/s";
-        QTest::newRow("cores") << int(MetricUnit::Cores) << 0.5 << "0.5 cores";
+        QTest::newRow("cores") << int(MetricUnit::Cores) << 2.5 << "2.5 cores";
+        QTest::newRow("part of a core") << int(MetricUnit::Cores) << 0.0012 << "1.2 mCPU";
         QTest::newRow("number") << int(MetricUnit::Number) << 3.0 << "3";
         QTest::newRow("large number") << int(MetricUnit::Number) << 2500000.0 << "2.5 M";
         QTest::newRow("no value") << int(MetricUnit::Seconds) << kNaN << "–";
@@ -149,6 +151,10 @@ private slots:
         MetricLabels b{{"__name__", "up"}, {"instance", "b"}, {"zone", "z2"}};
         QCOMPARE(legendNames({a, b}), (QStringList{"a zone=z1", "b zone=z2"}));
         QCOMPARE(legendNames({a}), (QStringList{"up"}));
+        MetricLabels m1{{"method", "/aegis.v1.RegistryService/ListServices"}};
+        MetricLabels m2{{"method", "/aegis.v1.SystemService/GetStatus"}};
+        QCOMPARE(legendNames({m1, m2}), (QStringList{"/aegis.v1.RegistryService/ListServices",
+                                                     "/aegis.v1.SystemService/GetStatus"}));
         QCOMPARE(legendNames({blue}, "p99"), (QStringList{"p99"}));
     }
 
@@ -387,6 +393,21 @@ private slots:
         QCOMPARE(data->size(), 4);
         QVERIFY(std::isnan((data->constBegin() + 2)->value));
         QVERIFY(chart.valueTickLabels().join(' ').contains(QLatin1Char('%')));
+    }
+
+    void byteTicksAreRoundInTheirUnit() {
+        TimeSeriesChart chart(QStringLiteral("Memory"), MetricUnit::Bytes);
+        chart.resize(600, 300);
+        chart.setRoleSeries(0, {series(colour("blue"), kT0, 1000, {0, 20.0 * 1024 * 1024})}, 1000);
+        chart.setTimeRange(double(kT0) / 1000, double(kT0) / 1000 + 2);
+        chart.flush();
+        const QStringList labels = chart.valueTickLabels();
+        QVERIFY(!labels.isEmpty());
+        for (const QString &label : labels) {
+            // 0, 5, 10, 15, 20 MiB; never 4.77 MiB.
+            QVERIFY2(QRegularExpression(QStringLiteral("^\\d+ MiB$")).match(label).hasMatch(),
+                     qPrintable(labels.join(QLatin1Char(','))));
+        }
     }
 
     void liveTailReplotsWithoutRebuilding() {
