@@ -3,6 +3,7 @@
 #include "net/metrics_api.h"
 #include "net/registry_api.h"
 #include "net/session.h"
+#include "prometheus_process.h"
 #include "tcp_forwarder.h"
 
 #include <daemon_process.h>
@@ -415,7 +416,22 @@ private slots:
         options.query = QStringLiteral("up");
         WatchPtr watch = metrics.watchQuery(options, &context, callbacks);
         QTRY_VERIFY_WITH_TIMEOUT(!reasons.isEmpty(), 10000);
-        QVERIFY2(reasons.first().contains(refused->codeName()), qPrintable(reasons.first()));
+        QCOMPARE(reasons.first(), refused->describe());
+        // Refused once, not again: the daemon counted one WatchQuery while a retry every half
+        // second or so would have made several.
+        QTest::qWait(2500);
+        const std::string http = m_daemon->httpAddress();
+        const auto port = static_cast<std::uint16_t>(std::stoi(http.substr(http.rfind(':') + 1)));
+        const testing::LoopbackHttpAnswer scraped = testing::loopbackHttpGet(port, "/metrics", 5s);
+        QCOMPARE(scraped.status, 200);
+        double watchCalls = 0;
+        for (const QString &line : QString::fromStdString(scraped.body).split(QLatin1Char('\n'))) {
+            if (line.startsWith(QLatin1String("aegis_grpc_requests_total{")) &&
+                line.contains(QLatin1String("MetricsService/WatchQuery"))) {
+                watchCalls += line.section(QLatin1Char(' '), -1).toDouble();
+            }
+        }
+        QCOMPARE(watchCalls, 1.0);
     }
 
     void cleanupTestCase() {
