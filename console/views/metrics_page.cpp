@@ -252,7 +252,8 @@ QWidget *MetricsPage::buildDaemonTab() {
     TimeSeriesChart *slowest =
         addPanel(m_daemonPanels, tr("RPC latency p99 by method"), MetricUnit::Seconds);
     m_daemonPanels.back().queries = {
-        QStringLiteral("topk(8, histogram_quantile(0.99, sum by (le, method) (%1)) > 0)").arg(buckets)};
+        QStringLiteral("topk(8, histogram_quantile(0.99, sum by (le, method) (%1)) > 0)")
+            .arg(buckets)};
     layout->addWidget(byMethod, 0, 0);
     layout->addWidget(errors, 0, 1);
     layout->addWidget(latency, 1, 0);
