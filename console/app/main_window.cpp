@@ -9,6 +9,7 @@
 #include "views/audit_page.h"
 #include "views/config_page.h"
 #include "views/icons.h"
+#include "views/metrics_page.h"
 #include "views/overview_page.h"
 #include "views/releases_page.h"
 #include "views/services_page.h"
@@ -31,7 +32,14 @@
 namespace aegis::console {
 namespace {
 
-enum PageIndex { OverviewIndex, ServicesIndex, ReleasesIndex, ConfigIndex, AuditIndex };
+enum PageIndex {
+    OverviewIndex,
+    ServicesIndex,
+    ReleasesIndex,
+    MetricsIndex,
+    ConfigIndex,
+    AuditIndex
+};
 
 const QString kGeometryKey = QStringLiteral("window/geometry");
 const QString kStateKey = QStringLiteral("window/state");
@@ -54,6 +62,7 @@ MainWindow::MainWindow(Session *session, ThemeController *theme, QWidget *parent
     m_overview = new OverviewPage(m_session);
     m_services = new ServicesPage(m_session);
     m_releases = new ReleasesPage(m_session);
+    m_metrics = new MetricsPage(m_session);
     m_config = new ConfigPage(m_session);
     m_audit = new AuditPage(m_session);
     m_overview->setServiceSummary(m_services->services());
@@ -74,6 +83,7 @@ MainWindow::MainWindow(Session *session, ThemeController *theme, QWidget *parent
     m_stack->insertWidget(OverviewIndex, m_overview);
     m_stack->insertWidget(ServicesIndex, m_services);
     m_stack->insertWidget(ReleasesIndex, m_releases);
+    m_stack->insertWidget(MetricsIndex, m_metrics);
     m_stack->insertWidget(ConfigIndex, m_config);
     m_stack->insertWidget(AuditIndex, m_audit);
 
@@ -97,6 +107,8 @@ MainWindow::MainWindow(Session *session, ThemeController *theme, QWidget *parent
             [this] { emit pageDataLoaded(QStringLiteral("services")); });
     connect(m_releases, &ReleasesPage::dataLoaded, this,
             [this] { emit pageDataLoaded(QStringLiteral("releases")); });
+    connect(m_metrics, &MetricsPage::dataLoaded, this,
+            [this] { emit pageDataLoaded(QStringLiteral("metrics")); });
     connect(m_config, &ConfigPage::dataLoaded, this,
             [this] { emit pageDataLoaded(QStringLiteral("config")); });
     connect(m_audit, &AuditPage::dataLoaded, this,
@@ -114,7 +126,7 @@ MainWindow::~MainWindow() = default;
 
 QStringList MainWindow::pageNames() {
     return {QStringLiteral("overview"), QStringLiteral("services"), QStringLiteral("releases"),
-            QStringLiteral("config"), QStringLiteral("audit")};
+            QStringLiteral("metrics"),  QStringLiteral("config"),   QStringLiteral("audit")};
 }
 
 bool MainWindow::showPage(const QString &name) {
@@ -139,6 +151,9 @@ bool MainWindow::pageHasData(const QString &name) const {
     }
     if (name == QLatin1String("releases")) {
         return m_releases->hasData();
+    }
+    if (name == QLatin1String("metrics")) {
+        return m_metrics->hasData();
     }
     if (name == QLatin1String("config")) {
         return m_config->hasData();
@@ -167,6 +182,7 @@ QWidget *MainWindow::buildSidebar() {
     m_navigation->addItem(tr("Overview"));
     m_navigation->addItem(tr("Services"));
     m_navigation->addItem(tr("Releases"));
+    m_navigation->addItem(tr("Metrics"));
     m_navigation->addItem(tr("Config"));
     m_navigation->addItem(tr("Audit log"));
     m_navigation->setCurrentRow(OverviewIndex);
@@ -227,8 +243,8 @@ void MainWindow::buildMenus() {
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    const QStringList titles = {tr("&Overview"), tr("&Services"), tr("&Releases"), tr("&Config"),
-                                tr("&Audit log")};
+    const QStringList titles = {tr("&Overview"), tr("&Services"), tr("&Releases"),
+                                tr("&Metrics"),  tr("&Config"),   tr("&Audit log")};
     for (int i = 0; i < titles.size(); ++i) {
         QAction *page = view->addAction(titles.at(i));
         page->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
@@ -308,6 +324,7 @@ void MainWindow::refreshIcons() {
     m_navigation->item(OverviewIndex)->setIcon(themedIcon(QStringLiteral("overview"), tone));
     m_navigation->item(ServicesIndex)->setIcon(themedIcon(QStringLiteral("services"), tone));
     m_navigation->item(ReleasesIndex)->setIcon(themedIcon(QStringLiteral("releases"), tone));
+    m_navigation->item(MetricsIndex)->setIcon(themedIcon(QStringLiteral("metrics"), tone));
     m_navigation->item(ConfigIndex)->setIcon(themedIcon(QStringLiteral("config"), tone));
     m_navigation->item(AuditIndex)->setIcon(themedIcon(QStringLiteral("audit"), tone));
     setWindowIcon(themedIcon(QStringLiteral("aegis"), colors.accent));

@@ -18,6 +18,7 @@ class AuditPage;
 class ConfigPage;
 class CriticalHealthNotifier;
 class OverviewPage;
+class MetricsPage;
 class ReleasesPage;
 class ServicesPage;
 class ThemeController;
@@ -48,6 +49,7 @@ public:
     OverviewPage *overviewPage() const { return m_overview; }
     ServicesPage *servicesPage() const { return m_services; }
     ReleasesPage *releasesPage() const { return m_releases; }
+    MetricsPage *metricsPage() const { return m_metrics; }
     ConfigPage *configPage() const { return m_config; }
     AuditPage *auditPage() const { return m_audit; }
     CriticalHealthNotifier *criticalNotifier() const { return m_notifier; }
@@ -83,6 +85,7 @@ private:
     OverviewPage *m_overview = nullptr;
     ServicesPage *m_services = nullptr;
     ReleasesPage *m_releases = nullptr;
+    MetricsPage *m_metrics = nullptr;
     ConfigPage *m_config = nullptr;
     AuditPage *m_audit = nullptr;
     QComboBox *m_profileSelector = nullptr;

@@ -37,6 +37,9 @@ struct ConnectionSettings {
 struct CallError {
     int code = 0;
     QString message;
+    // Where in the text the call submitted the daemon found the problem, "LINE:COLUMN" (1-based),
+    // from the trailer "aegis-query-position"; empty when it named no position.
+    QString position = {};
 
     QString codeName() const;
     // Whether the daemon could not be reached at all (as opposed to refusing the call).

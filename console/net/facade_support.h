@@ -19,6 +19,19 @@
 
 namespace aegis::console {
 
+// The trailer in which the daemon names where in a submitted text (a PromQL query) it found
+// the error it answers with.
+inline constexpr const char *kPositionTrailer = "aegis-query-position";
+
+// The value of the server's trailing metadata `key`; empty when there is none.
+inline QString trailer(const grpc::ClientContext &call, const char *key) {
+    const auto &trailers = call.GetServerTrailingMetadata();
+    const auto found = trailers.find(key);
+    return found == trailers.end()
+               ? QString()
+               : QString::fromUtf8(found->second.data(), qsizetype(found->second.size()));
+}
+
 // A unary RPC of a generated stub, e.g. &v1::RegistryService::Stub::ListServices.
 template <typename Stub, typename Request, typename Response>
 using UnaryRpc = grpc::Status (Stub::*)(grpc::ClientContext *, const Request &, Response *);
@@ -49,6 +62,7 @@ void callUnary(Session &session, Request request, UnaryRpc<Stub, Request, Respon
                        const grpc::Status status = (stub.*rpc)(call, request, &response);
                        if (!status.ok()) {
                            CallError error = fromStatus(status);
+                           error.position = trailer(*call, kPositionTrailer);
                            if (error.isUnreachable()) {
                                hub->invalidate(channel);
                            }
@@ -77,9 +91,11 @@ void forwardLiveAndResync(const Watch::Post &post, const WatchCallbacks<Batch...
 
 // Starts a ResumableWatch running `stream` and posting to `context` through the returned Watch.
 // `makeStream` gets the watch's poster and returns the stream session, which posts each batch.
+// `resumable` (unset: every failure) says which failures are retried; see ResumableWatch.
 template <typename... Batch, typename MakeStream>
 WatchPtr startWatch(Session &session, QObject *context, qint64 startRevision,
-                    const WatchCallbacks<Batch...> &callbacks, MakeStream makeStream) {
+                    const WatchCallbacks<Batch...> &callbacks, MakeStream makeStream,
+                    std::function<bool(int code)> resumable = {}) {
     auto watch = std::make_unique<Watch>(context);
     const Watch::Post post = watch->poster();
     ResumableWatch::Callbacks forward;
@@ -88,6 +104,7 @@ WatchPtr startWatch(Session &session, QObject *context, qint64 startRevision,
     options.startRevision = startRevision;
     options.streamDeadline = session.options().streamDeadline;
     options.backoff = session.options().reconnect;
+    options.resumable = std::move(resumable);
     watch->adopt(std::make_shared<ResumableWatch>(session.hub(), options, makeStream(post),
                                                   std::move(forward)));
     return watch;

@@ -40,6 +40,11 @@ void ResumableWatch::setLive(bool live, const QString &reason) {
 
 void ResumableWatch::run() {
     client::ResumableStreamOptions options;
+    if (m_options.resumable) {
+        options.resumable = [resumable = m_options.resumable](const Status &status) {
+            return resumable(static_cast<int>(status.code()));
+        };
+    }
     options.streamLifetime = m_options.streamDeadline;
     options.backoff = m_options.backoff;
     // Why the hub had no channel for the last attempt; said instead of the stream's status.
@@ -84,6 +89,10 @@ void ResumableWatch::run() {
         if (m_callbacks.onResync) {
             m_callbacks.onResync(stream.compactRevision());
         }
+    } else if (!ended.isOk() && !m_stop.isStopped()) {
+        setLive(false, fromStatus(grpc::Status(static_cast<grpc::StatusCode>(ended.code()),
+                                               ended.message()))
+                           .describe());
     }
 }
 

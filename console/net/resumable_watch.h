@@ -46,6 +46,9 @@ public:
         std::chrono::milliseconds streamDeadline{std::chrono::minutes(5)};
         client::BackoffOptions backoff{.initial = std::chrono::milliseconds(500),
                                        .max = std::chrono::milliseconds(15000)};
+        // Whether a failure with this gRPC code is retried; unset: every one. A failure it
+        // refuses ends the watch, reported through onLive(false, why).
+        std::function<bool(int code)> resumable;
     };
 
     ResumableWatch(std::shared_ptr<ChannelHub> hub, Options options, Session session,

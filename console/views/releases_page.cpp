@@ -1,5 +1,6 @@
 #include "views/releases_page.h"
 
+#include "metrics/red_queries.h"
 #include "models/display_format.h"
 #include "models/display_names.h"
 #include "models/release_model.h"
@@ -65,6 +66,7 @@ ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
     : QWidget(parent)
     , m_session(session)
     , m_rollouts(session)
+    , m_metrics(session)
     , m_releases(new ReleaseModel(this))
     , m_history(new RolloutHistoryModel(this))
     , m_skeleton(new PageSkeleton(session, tr("Releases"), tr("Blue-green and canary rollouts")))
@@ -330,6 +332,52 @@ QPushButton *ReleasesPage::actionButton(RolloutAction action) const {
 void ReleasesPage::showEvent(QShowEvent *event) {
     tick();
     QWidget::showEvent(event);
+    followRates(selectedService());
+}
+
+void ReleasesPage::hideEvent(QHideEvent *event) {
+    QWidget::hideEvent(event);
+    followRates({});
+}
+
+void ReleasesPage::followRates(const QString &service) {
+    const QString wanted = isVisible() ? service : QString();
+    if (wanted == m_rateService) {
+        return;
+    }
+    m_rateService = wanted;
+    m_rateWatch.reset();
+    m_traffic->setRates({});
+    if (wanted.isEmpty() || !m_session->isConnected()) {
+        m_rateScope.drop();
+        return;
+    }
+    // Only a backend that answers is followed: with metrics off the stream would only fail.
+    m_metrics.targets(
+        wanted, m_rateScope.renew(), [this, wanted](const CallResult<MetricsTargets> &result) {
+            if (!result.ok() || result.value().backend.state != MetricsBackendState::Ready) {
+                return;
+            }
+            metrics::ServiceScope scope;
+            scope.service = wanted.toStdString();
+            QueryWatchOptions options;
+            options.query = QString::fromStdString(metrics::requestRateQuery(scope));
+            options.windowMs = 60000;
+            options.stepMs = 5000;
+            QueryWatchCallbacks callbacks;
+            callbacks.onEvents = [this](const QueryTail &tail) {
+                QMap<QString, double> rates =
+                    tail.snapshot ? QMap<QString, double>() : m_traffic->rates();
+                for (const MetricSeries &series : tail.series) {
+                    if (!series.values.isEmpty()) {
+                        rates.insert(series.labels.value(QStringLiteral("color")),
+                                     series.values.last());
+                    }
+                }
+                m_traffic->setRates(tail.backendError.isEmpty() ? rates : QMap<QString, double>());
+            };
+            m_rateWatch = m_metrics.watchQuery(options, this, std::move(callbacks));
+        });
 }
 
 void ReleasesPage::tick() {
@@ -527,11 +575,13 @@ void ReleasesPage::onServiceSelected() {
     if (service.isEmpty()) {
         m_history->clear();
         display(std::nullopt);
+        followRates({});
         return;
     }
     m_history->setRollouts(service, {});
     listHistory(service);
     display(m_releases->latestRollout(service));
+    followRates(service);
 }
 
 void ReleasesPage::onHistorySelected() {

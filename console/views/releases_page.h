@@ -2,6 +2,7 @@
 
 #include "net/api_types.h"
 #include "net/call_scope.h"
+#include "net/metrics_api.h"
 #include "net/rollout_api.h"
 #include "net/watch.h"
 
@@ -98,6 +99,7 @@ signals:
 
 protected:
     void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
 
 private:
     enum class Stage { Idle, Releases, Rollouts };
@@ -130,6 +132,7 @@ private:
 
     Session *m_session; // Not owned.
     RolloutApi m_rollouts;
+    MetricsApi m_metrics;
     ReleaseModel *m_releases;
     RolloutHistoryModel *m_history;
     PageSkeleton *m_skeleton;
@@ -157,6 +160,12 @@ private:
     // The listing a reload runs; renewed by each reload so an older one's answers are dropped.
     CallScope m_listScope;
     WatchPtr m_watch;
+    // The selected service's live requests/s per colour on the traffic bar, while shown and
+    // while the daemon's metrics backend answers.
+    void followRates(const QString &service);
+    CallScope m_rateScope;
+    WatchPtr m_rateWatch;
+    QString m_rateService;
     qint64 m_listRevision = 0;
     bool m_loaded = false;
     bool m_announcePending = false;

@@ -1,5 +1,6 @@
 #include "views/traffic_bar.h"
 
+#include "models/metric_units.h"
 #include "models/rollout_format.h"
 #include "views/rollout_delegate.h"
 #include "views/theme.h"
@@ -58,6 +59,14 @@ QRect TrafficBar::barRect() const {
     return {0, 0, width(), kBarHeight};
 }
 
+void TrafficBar::setRates(const QMap<QString, double> &requestsPerSecond) {
+    if (requestsPerSecond == m_rates) {
+        return;
+    }
+    m_rates = requestsPerSecond;
+    update();
+}
+
 QList<TrafficBar::Segment> TrafficBar::segments() const {
     const QString left =
         m_fromColour == QLatin1String("green") ? QStringLiteral("green") : QStringLiteral("blue");
@@ -85,6 +94,11 @@ QList<TrafficBar::Segment> TrafficBar::segments() const {
                                  ? colour
                                  : QStringLiteral("%1 %2").arg(colour, segment.version);
         segment.label = tr("%1 · %2 %").arg(name).arg(segment.percent);
+        if (m_rates.contains(colour)) {
+            segment.label +=
+                QStringLiteral(" · ") +
+                formatMetricValue(m_rates.value(colour), MetricUnit::RequestsPerSecond);
+        }
         segment.labelInside = !segment.rect.isEmpty() &&
                               metrics.horizontalAdvance(segment.label) + 16 <= segment.rect.width();
         result.append(segment);

@@ -3,6 +3,7 @@
 #include "net/api_types.h"
 
 #include <QList>
+#include <QMap>
 #include <QRect>
 #include <QWidget>
 
@@ -33,6 +34,10 @@ public:
     void setSplit(const TrafficSplit &split, const QString &fromColour = {},
                   const QString &blueVersion = {}, const QString &greenVersion = {});
     void clear();
+    // Requests per second each colour serves now (from the metrics backend); a colour without a
+    // rate is labelled without one. Empty clears them.
+    void setRates(const QMap<QString, double> &requestsPerSecond);
+    const QMap<QString, double> &rates() const { return m_rates; }
     const TrafficSplit &split() const { return m_split; }
     bool hasSplit() const { return m_set; }
     // The parts as painted at the current size, left to right (both colours, even at 0 %).
@@ -51,6 +56,7 @@ private:
     QString m_fromColour;
     QString m_blueVersion;
     QString m_greenVersion;
+    QMap<QString, double> m_rates;
 };
 
 } // namespace aegis::console

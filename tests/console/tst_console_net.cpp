@@ -1,7 +1,9 @@
 #include "net/audit_api.h"
 #include "net/call_scope.h"
+#include "net/metrics_api.h"
 #include "net/registry_api.h"
 #include "net/session.h"
+#include "prometheus_process.h"
 #include "tcp_forwarder.h"
 
 #include <daemon_process.h>
@@ -379,6 +381,57 @@ private slots:
         api.reset();
         healthy.reset();
         QVERIFY2(timer.elapsed() < 3000, qPrintable(QString::number(timer.elapsed())));
+    }
+
+    // The test daemon runs with metrics off: a query is refused (FAILED_PRECONDITION; an aegisd
+    // without MetricsService says UNIMPLEMENTED), and a watch of one ends saying why instead of
+    // retrying what cannot change.
+    void metricsRefusedWhenOff() {
+        Session api;
+        api.connectTo(settingsFor(*m_daemon));
+        QTRY_VERIFY_WITH_TIMEOUT(api.isConnected(), 10000);
+        MetricsApi metrics(&api);
+        QObject context;
+        std::optional<CallError> refused;
+        metrics.query(QStringLiteral("up"), {}, &context,
+                      [&](const CallResult<InstantQueryResult> &result) {
+                          QVERIFY(!result.ok());
+                          refused = result.error();
+                      });
+        QTRY_VERIFY_WITH_TIMEOUT(refused.has_value(), 10000);
+        QVERIFY2(refused->code == grpc::StatusCode::FAILED_PRECONDITION ||
+                     refused->code == grpc::StatusCode::UNIMPLEMENTED,
+                 qPrintable(refused->describe()));
+        QVERIFY(refused->position.isEmpty());
+
+        QStringList reasons;
+        QueryWatchCallbacks callbacks;
+        callbacks.onEvents = [](const QueryTail &) { QFAIL("no tail without a backend"); };
+        callbacks.onLive = [&](bool live, const QString &reason) {
+            if (!live && !reason.isEmpty()) {
+                reasons.append(reason);
+            }
+        };
+        QueryWatchOptions options;
+        options.query = QStringLiteral("up");
+        WatchPtr watch = metrics.watchQuery(options, &context, callbacks);
+        QTRY_VERIFY_WITH_TIMEOUT(!reasons.isEmpty(), 10000);
+        QCOMPARE(reasons.first(), refused->describe());
+        // Refused once, not again: the daemon counted one WatchQuery while a retry every half
+        // second or so would have made several.
+        QTest::qWait(2500);
+        const std::string http = m_daemon->httpAddress();
+        const auto port = static_cast<std::uint16_t>(std::stoi(http.substr(http.rfind(':') + 1)));
+        const testing::LoopbackHttpAnswer scraped = testing::loopbackHttpGet(port, "/metrics", 5s);
+        QCOMPARE(scraped.status, 200);
+        double watchCalls = 0;
+        for (const QString &line : QString::fromStdString(scraped.body).split(QLatin1Char('\n'))) {
+            if (line.startsWith(QLatin1String("aegis_grpc_requests_total{")) &&
+                line.contains(QLatin1String("MetricsService/WatchQuery"))) {
+                watchCalls += line.section(QLatin1Char(' '), -1).toDouble();
+            }
+        }
+        QCOMPARE(watchCalls, 1.0);
     }
 
     void cleanupTestCase() {

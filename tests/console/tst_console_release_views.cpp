@@ -611,6 +611,19 @@ private slots:
         const QImage back = bar.grab().toImage();
         QVERIFY(near(back.pixelColor(20, y), colors.deployBlue));
 
+        // Live requests/s per colour from the metrics backend join the labels.
+        bar.setSplit({90, 10}, QStringLiteral("blue"), QStringLiteral("2.3.1"),
+                     QStringLiteral("2.4.0"));
+        bar.setRates({{QStringLiteral("blue"), 42.25}, {QStringLiteral("green"), 4.5}});
+        parts = bar.segments();
+        QCOMPARE(parts.at(0).label, QStringLiteral("blue 2.3.1 · 90 % · 42.3 req/s"));
+        QCOMPARE(parts.at(1).label, QStringLiteral("green 2.4.0 · 10 % · 4.5 req/s"));
+        QVERIFY(bar.grab().toImage().save(
+            artifact(dark ? QStringLiteral("release-traffic-rates-dark.png")
+                          : QStringLiteral("release-traffic-rates-light.png"))));
+        bar.setRates({});
+        QCOMPARE(bar.segments().at(0).label, QStringLiteral("blue 2.3.1 · 90 %"));
+
         // Before anything was routed.
         bar.setSplit({0, 0});
         QVERIFY(bar.segments().at(0).rect.isEmpty() && bar.segments().at(1).rect.isEmpty());

@@ -23,6 +23,7 @@
 #include "views/health_timeline_view.h"
 #include "views/instance_detail_pane.h"
 #include "views/live_badge.h"
+#include "views/metrics_page.h"
 #include "views/overview_page.h"
 #include "views/page_skeleton.h"
 #include "views/selected_instance_health.h"
@@ -901,6 +902,24 @@ private slots:
         QVERIFY(skeleton.isWatchLive());
         QVERIFY(badge->text().contains(QStringLiteral("Live")));
         QCOMPARE(badge->toolTip(), QStringLiteral("live tip"));
+    }
+
+    // The test daemon runs with metrics.backend none: the page says so instead of empty charts
+    // (the page with data: tst_console_metrics).
+    void metricsPageWithoutMetrics() {
+        QVERIFY(m_window->showPage(QStringLiteral("metrics")));
+        QCOMPARE(m_window->currentPage(), QStringLiteral("metrics"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->pageHasData(QStringLiteral("metrics")), 10000);
+        QVERIFY(!m_window->metricsPage()->backendNote().isEmpty());
+        QTest::qWait(100);
+        for (const QSize size : {QSize(1280, 800), QSize(1920, 1080)}) {
+            m_window->resize(size);
+            QTest::qWait(200);
+            QVERIFY(m_window->grab().save(artifact(QStringLiteral("console-metrics-off-%1x%2.png")
+                                                       .arg(size.width())
+                                                       .arg(size.height()))));
+        }
+        m_window->resize(1440, 900);
     }
 
     void darkThemeRenders() {

@@ -1,0 +1,608 @@
+#include "views/time_series_chart.h"
+
+#include "models/series_colors.h"
+#include "views/theme.h"
+
+#include <QApplication>
+#include <QDateTime>
+#include <QFile>
+#include <QMouseEvent>
+#include <QSaveFile>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace aegis::console {
+namespace {
+
+constexpr int kReplotDelayMs = 30;
+constexpr int kMarkerLabelPixels = 130;
+constexpr int kMarkerRows = 3;
+constexpr int kMaxLegendEntries = 12;
+
+// Tick labels in the axis' unit, one scale for every tick.
+class UnitTicker final : public QCPAxisTicker {
+public:
+    explicit UnitTicker(MetricUnit unit)
+        : m_unit(unit) {}
+    void setMagnitude(double magnitude) { m_scale = unitScale(m_unit, magnitude); }
+
+protected:
+    // Round steps in the shown unit (1 MiB, not 1,000,000 bytes).
+    double getTickStep(const QCPRange &range) override {
+        const QCPRange scaled(range.lower / m_scale.divisor, range.upper / m_scale.divisor);
+        return QCPAxisTicker::getTickStep(scaled) * m_scale.divisor;
+    }
+    QString getTickLabel(double tick, const QLocale &, QChar, int) override {
+        // Ticks near zero come out as 1e-17 rather than 0.
+        return formatScaled(std::fabs(tick) < 1e-12 ? 0 : tick, m_scale);
+    }
+
+private:
+    MetricUnit m_unit;
+    UnitScale m_scale;
+};
+
+Qt::PenStyle roleStyle(int role) {
+    static constexpr Qt::PenStyle kStyles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine,
+                                               Qt::DashDotLine};
+    return kStyles[std::size_t(role) % std::size(kStyles)];
+}
+
+QColor markerColor(MarkerKind kind, const ThemeColors &colors) {
+    switch (kind) {
+    case MarkerKind::Start:
+    case MarkerKind::Switch:
+        return colors.accent;
+    case MarkerKind::Step:
+        return colors.muted;
+    case MarkerKind::Abort:
+        return colors.warning;
+    case MarkerKind::Rollback:
+    case MarkerKind::Failed:
+        return colors.danger;
+    case MarkerKind::Done:
+        return colors.success;
+    }
+    return colors.muted;
+}
+
+} // namespace
+
+TimeSeriesChart::TimeSeriesChart(const QString &title, MetricUnit unit, QWidget *parent)
+    : QWidget(parent)
+    , m_title(title)
+    , m_unit(unit)
+    , m_plot(new QCustomPlot(this)) {
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_plot);
+    setMinimumHeight(180);
+
+    m_plot->setNoAntialiasingOnDrag(true);
+    m_plot->plotLayout()->insertRow(0);
+    m_titleElement = new QCPTextElement(
+        m_plot, title, QFont(font().family(), font().pointSize(), QFont::DemiBold));
+    m_plot->plotLayout()->addElement(0, 0, m_titleElement);
+    // The legend goes in its own row below the plot, wrapping into columns, so it never hides data.
+    auto *legendRow = new QCPLayoutGrid;
+    m_plot->plotLayout()->addElement(2, 0, legendRow);
+    legendRow->setMargins(QMargins(6, 0, 6, 4));
+    legendRow->addElement(0, 0, m_plot->legend);
+    // An empty legend would cap the row's width, and so the plot's; the filler beside it does not.
+    legendRow->addElement(0, 1, new QCPLayoutElement(m_plot));
+    legendRow->setColumnStretchFactor(1, 0.001);
+    m_plot->legend->setVisible(true);
+    m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    m_plot->legend->setWrap(4);
+    m_plot->legend->setRowSpacing(0);
+    m_plot->legend->setBorderPen(Qt::NoPen);
+    m_plot->legend->setBrush(Qt::NoBrush);
+    m_plot->plotLayout()->setRowStretchFactor(2, 0.001);
+
+    auto time = QSharedPointer<QCPAxisTickerDateTime>::create();
+    m_plot->xAxis->setTicker(time);
+    m_plot->yAxis->setTicker(QSharedPointer<UnitTicker>::create(unit));
+    m_plot->xAxis->grid()->setVisible(true);
+    m_plot->yAxis->grid()->setVisible(true);
+    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    m_plot->axisRect()->setRangeDrag(Qt::Horizontal);
+    m_plot->axisRect()->setRangeZoom(Qt::Horizontal);
+    const double now = double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
+    m_plot->xAxis->setRange(now - 3600, now);
+    m_plot->yAxis->setRange(0, 1);
+
+    m_message = new QCPItemText(m_plot);
+    m_message->setPositionAlignment(Qt::AlignCenter);
+    m_message->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_message->position->setCoords(0.5, 0.5);
+    m_message->setVisible(false);
+    m_crosshair = new QCPItemStraightLine(m_plot);
+    m_crosshair->setVisible(false);
+    m_crosshair->setSelectable(false);
+    for (QCPItemPosition *point : {m_crosshair->point1, m_crosshair->point2}) {
+        point->setTypeX(QCPItemPosition::ptPlotCoords);
+        point->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    }
+
+    connect(m_plot->xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this,
+            [this](const QCPRange &range) {
+                updateTimeTicker();
+                layoutMarkers();
+                if (!m_settingRange) {
+                    emit timeRangeChangedByUser(range.lower, range.upper);
+                }
+            });
+    connect(
+        m_plot, &QCustomPlot::legendClick, this,
+        [this](QCPLegend *, QCPAbstractLegendItem *item, QMouseEvent *) { onLegendClick(item); });
+    connect(m_plot, &QCustomPlot::legendDoubleClick, this,
+            [this](QCPLegend *, QCPAbstractLegendItem *item, QMouseEvent *) {
+                onLegendDoubleClick(item);
+            });
+    connect(m_plot, &QCustomPlot::mouseMove, this,
+            [this](QMouseEvent *event) { onMouseMove(event->pos()); });
+    m_plot->setMouseTracking(true);
+
+    m_replotTimer.setSingleShot(true);
+    m_replotTimer.setInterval(kReplotDelayMs);
+    connect(&m_replotTimer, &QTimer::timeout, this, [this] {
+        if (isVisible()) {
+            flush();
+        }
+    });
+    // A click on the legend waits out the double-click interval, so a double-click (solo) is not
+    // preceded by a hide.
+    m_legendClickTimer.setSingleShot(true);
+    m_legendClickTimer.setInterval(QApplication::doubleClickInterval());
+    connect(&m_legendClickTimer, &QTimer::timeout, this, [this] {
+        if (!m_pendingLegendKey.isEmpty()) {
+            setSeriesVisible(m_pendingLegendKey, !isSeriesVisible(m_pendingLegendKey));
+        }
+        m_pendingLegendKey.clear();
+    });
+
+    applyColors();
+    updateTimeTicker();
+}
+
+TimeSeriesChart::~TimeSeriesChart() = default;
+
+void TimeSeriesChart::setUnit(MetricUnit unit) {
+    m_unit = unit;
+    m_plot->yAxis->setTicker(QSharedPointer<UnitTicker>::create(unit));
+    scheduleReplot(false);
+}
+
+void TimeSeriesChart::setRoleName(int role, const QString &name) {
+    m_roleNames.insert(role, name);
+}
+
+void TimeSeriesChart::setRoleSeries(int role, const QList<MetricSeries> &series, qint64 stepMs) {
+    m_series.erase(std::remove_if(m_series.begin(), m_series.end(),
+                                  [role](const ChartSeries &one) { return one.role == role; }),
+                   m_series.end());
+    for (const MetricSeries &one : series) {
+        m_series.append(toChartSeries(one, stepMs, role));
+    }
+    m_stepMs = std::max(m_stepMs, stepMs);
+    scheduleReplot(true);
+}
+
+void TimeSeriesChart::appendRoleTail(int role, const QList<MetricSeries> &tail, qint64 stepMs,
+                                     double windowStart) {
+    bool added = false;
+    for (const MetricSeries &one : tail) {
+        const QString key = QString::number(role) + seriesKey(one.labels);
+        auto found = std::find_if(m_series.begin(), m_series.end(),
+                                  [&key](const ChartSeries &s) { return s.key == key; });
+        if (found == m_series.end()) {
+            m_series.append(toChartSeries(one, stepMs, role));
+            added = true;
+        } else {
+            appendTail(*found, one, stepMs, windowStart);
+        }
+    }
+    for (ChartSeries &one : m_series) {
+        if (one.role == role) {
+            appendTail(one, {}, stepMs, windowStart);
+        }
+    }
+    m_stepMs = std::max(m_stepMs, stepMs);
+    if (added) {
+        scheduleReplot(true);
+        return;
+    }
+    // Same series, more points: hand the plot the new data without rebuilding the graphs.
+    for (const ChartSeries &one : m_series) {
+        if (QCPGraph *graph = m_graphs.value(one.key)) {
+            graph->setData(one.keys, one.values, true);
+        }
+    }
+    scheduleReplot(false);
+}
+
+void TimeSeriesChart::clear() {
+    m_series.clear();
+    m_stepMs = 0;
+    scheduleReplot(true);
+}
+
+void TimeSeriesChart::setTimeRange(double lower, double upper) {
+    m_settingRange = true;
+    m_plot->xAxis->setRange(lower, upper);
+    m_settingRange = false;
+    scheduleReplot(false);
+}
+
+double TimeSeriesChart::timeLower() const {
+    return m_plot->xAxis->range().lower;
+}
+
+double TimeSeriesChart::timeUpper() const {
+    return m_plot->xAxis->range().upper;
+}
+
+void TimeSeriesChart::setMarkers(const QList<ChartMarker> &markers) {
+    if (markers == m_markers) {
+        return;
+    }
+    m_markers = markers;
+    for (QCPItemStraightLine *line : std::as_const(m_markerLines)) {
+        m_plot->removeItem(line);
+    }
+    for (QCPItemText *label : std::as_const(m_markerLabels)) {
+        m_plot->removeItem(label);
+    }
+    m_markerLines.clear();
+    m_markerLabels.clear();
+    const ThemeColors colors = themeColors(palette());
+    for (const ChartMarker &marker : m_markers) {
+        auto *line = new QCPItemStraightLine(m_plot);
+        line->setSelectable(false);
+        QPen pen(markerColor(marker.kind, colors), 1.2, Qt::DashLine);
+        line->setPen(pen);
+        const double x = double(marker.time.toMSecsSinceEpoch()) / 1000.0;
+        line->point1->setTypeX(QCPItemPosition::ptPlotCoords);
+        line->point1->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        line->point1->setCoords(x, 0);
+        line->point2->setTypeX(QCPItemPosition::ptPlotCoords);
+        line->point2->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        line->point2->setCoords(x, 1);
+        m_markerLines.append(line);
+        auto *label = new QCPItemText(m_plot);
+        label->setSelectable(false);
+        label->setText(marker.label);
+        label->setColor(pen.color());
+        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+        label->setPadding(QMargins(3, 1, 3, 1));
+        label->position->setTypeX(QCPItemPosition::ptPlotCoords);
+        label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        label->setClipToAxisRect(true);
+        m_markerLabels.append(label);
+    }
+    layoutMarkers();
+    scheduleReplot(false);
+}
+
+void TimeSeriesChart::layoutMarkers() {
+    QList<double> keys;
+    keys.reserve(m_markers.size());
+    for (const ChartMarker &marker : std::as_const(m_markers)) {
+        keys.append(double(marker.time.toMSecsSinceEpoch()) / 1000.0);
+    }
+    const QCPRange range = m_plot->xAxis->range();
+    const int pixels = std::max(1, m_plot->axisRect()->width());
+    m_placed =
+        placeMarkers(keys, range.lower, range.upper, pixels, kMarkerLabelPixels, kMarkerRows);
+    for (QCPItemText *label : std::as_const(m_markerLabels)) {
+        label->setVisible(false);
+    }
+    const QFontMetrics metrics(font());
+    const double rowHeight =
+        double(metrics.height() + 2) / std::max(1, m_plot->axisRect()->height());
+    for (const PlacedMarker &placed : std::as_const(m_placed)) {
+        if (placed.row < 0) {
+            continue;
+        }
+        QCPItemText *label = m_markerLabels[placed.index];
+        label->position->setCoords(keys[placed.index], 0.01 + placed.row * rowHeight);
+        label->setVisible(true);
+    }
+}
+
+void TimeSeriesChart::setMessage(const QString &message) {
+    if (message == m_messageText) {
+        return;
+    }
+    m_messageText = message;
+    m_message->setText(message);
+    m_message->setVisible(!message.isEmpty());
+    scheduleReplot(false);
+}
+
+bool TimeSeriesChart::isSeriesVisible(const QString &key) const {
+    return !m_hidden.contains(key);
+}
+
+void TimeSeriesChart::setSeriesVisible(const QString &key, bool visible) {
+    if (visible) {
+        m_hidden.remove(key);
+    } else {
+        m_hidden.insert(key);
+    }
+    scheduleReplot(true);
+}
+
+void TimeSeriesChart::solo(const QString &key) {
+    const bool alreadyAlone =
+        !m_hidden.contains(key) &&
+        std::all_of(m_series.cbegin(), m_series.cend(), [this, &key](const ChartSeries &one) {
+            return one.key == key || m_hidden.contains(one.key);
+        });
+    m_hidden.clear();
+    if (!alreadyAlone) {
+        for (const ChartSeries &one : std::as_const(m_series)) {
+            if (one.key != key) {
+                m_hidden.insert(one.key);
+            }
+        }
+    }
+    scheduleReplot(true);
+}
+
+QString TimeSeriesChart::crosshairText(double time) const {
+    const QDateTime at = QDateTime::fromMSecsSinceEpoch(qint64(std::llround(time * 1000)));
+    QStringList lines{
+        QStringLiteral("<b>%1</b>").arg(at.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")))};
+    const double tolerance = std::max(1.0, double(m_stepMs) / 1000.0);
+    for (const ChartSeries &one : m_series) {
+        if (m_hidden.contains(one.key)) {
+            continue;
+        }
+        lines.append(QStringLiteral("<span style=\"color:%1\">■</span> %2: %3")
+                         .arg(m_colors.value(one.key).name(), one.name.toHtmlEscaped(),
+                              formatMetricValue(valueAt(one, time, tolerance), m_unit)));
+    }
+    return lines.join(QStringLiteral("<br>"));
+}
+
+QColor TimeSeriesChart::seriesColor(const QString &key) const {
+    return m_colors.value(key);
+}
+
+QStringList TimeSeriesChart::valueTickLabels() const {
+    return m_plot->yAxis->tickVectorLabels().toList();
+}
+
+bool TimeSeriesChart::exportPng(const QString &path, int width, int height) {
+    // The picture is of the data, not of where the mouse happened to be.
+    m_crosshair->setVisible(false);
+    flush();
+    return m_plot->savePng(path, width, height);
+}
+
+bool TimeSeriesChart::exportCsv(const QString &path) const {
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+        return false;
+    }
+    file.write(toCsv(m_series).toUtf8());
+    return file.commit();
+}
+
+void TimeSeriesChart::flush() {
+    if (!m_dirty) {
+        return;
+    }
+    m_replotTimer.stop();
+    if (m_rebuild) {
+        rebuildGraphs();
+    }
+    rescaleValueAxis();
+    m_dirty = false;
+    m_rebuild = false;
+    m_plot->replot(QCustomPlot::rpQueuedRefresh);
+    ++m_replots;
+}
+
+void TimeSeriesChart::changeEvent(QEvent *event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        applyColors();
+        scheduleReplot(true);
+    }
+}
+
+void TimeSeriesChart::showEvent(QShowEvent *event) {
+    QWidget::showEvent(event);
+    // Changes that arrived while hidden are drawn now.
+    if (m_dirty) {
+        m_replotTimer.start();
+    }
+}
+
+void TimeSeriesChart::scheduleReplot(bool rebuild) {
+    m_rebuild = m_rebuild || rebuild;
+    m_dirty = true;
+    if (!m_replotTimer.isActive()) {
+        m_replotTimer.start();
+    }
+}
+
+void TimeSeriesChart::rebuildGraphs() {
+    const ThemeColors colors = themeColors(palette());
+    // Legend names: a role's name leads when the chart has several roles.
+    QSet<int> roles;
+    for (const ChartSeries &one : std::as_const(m_series)) {
+        roles.insert(one.role);
+    }
+    QList<MetricLabels> labelSets;
+    for (const ChartSeries &one : std::as_const(m_series)) {
+        labelSets.append(one.labels);
+    }
+    const QStringList names = legendNames(labelSets);
+    // Colours follow the labels alone, so p50 and p99 of one colour share it (the role's line
+    // style tells them apart).
+    QList<MetricLabels> distinct;
+    for (const MetricLabels &set : std::as_const(labelSets)) {
+        if (!distinct.contains(set)) {
+            distinct.append(set);
+        }
+    }
+    const QList<QColor> seriesPalette =
+        SeriesColors::assign(distinct, colors.dark, colors.deployBlue, colors.deployGreen);
+    m_plot->clearGraphs();
+    m_graphs.clear();
+    m_colors.clear();
+    for (qsizetype i = 0; i < m_series.size(); ++i) {
+        ChartSeries &one = m_series[i];
+        const QString roleName = m_roleNames.value(one.role);
+        QString name = names[i] == QLatin1String("{}") ? m_title : names[i];
+        if (roles.size() > 1 && !roleName.isEmpty()) {
+            name = distinct.size() > 1 ? roleName + QLatin1Char(' ') + name : roleName;
+        }
+        one.name = name;
+        const QColor colour = seriesPalette[distinct.indexOf(one.labels)];
+        m_colors.insert(one.key, colour);
+        QCPGraph *graph = m_plot->addGraph();
+        graph->setName(one.name);
+        graph->setAdaptiveSampling(true);
+        graph->setLineStyle(QCPGraph::lsLine);
+        QPen pen(colour, 1.6, roleStyle(one.role));
+        graph->setPen(pen);
+        graph->setData(one.keys, one.values, true);
+        const bool hidden = m_hidden.contains(one.key);
+        graph->setVisible(!hidden);
+        if (QCPAbstractLegendItem *item = m_plot->legend->itemWithPlottable(graph)) {
+            item->setTextColor(hidden ? colors.muted : palette().color(QPalette::Text));
+        }
+        m_graphs.insert(one.key, graph);
+    }
+    // Past a dozen entries the legend would crowd out the plot; the crosshair names them.
+    m_plot->legend->setVisible(m_series.size() <= kMaxLegendEntries);
+}
+
+void TimeSeriesChart::rescaleValueAxis() {
+    double low = 0;
+    double high = 0;
+    bool any = false;
+    const QCPRange range = m_plot->xAxis->range();
+    for (const ChartSeries &one : std::as_const(m_series)) {
+        if (m_hidden.contains(one.key)) {
+            continue;
+        }
+        for (qsizetype i = 0; i < one.keys.size(); ++i) {
+            const double value = one.values[i];
+            if (std::isnan(value) || one.keys[i] < range.lower || one.keys[i] > range.upper) {
+                continue;
+            }
+            low = any ? std::min(low, value) : std::min(0.0, value);
+            high = any ? std::max(high, value) : value;
+            any = true;
+        }
+    }
+    if (!any || high <= low) {
+        high = low + (m_unit == MetricUnit::Ratio ? 0.01 : 1);
+    }
+    m_plot->yAxis->setRange(low, high + (high - low) * 0.08);
+    auto ticker = m_plot->yAxis->ticker().dynamicCast<UnitTicker>();
+    if (ticker) {
+        ticker->setMagnitude(std::max(std::fabs(low), std::fabs(high)));
+    }
+}
+
+void TimeSeriesChart::applyColors() {
+    const ThemeColors colors = themeColors(palette());
+    const QColor background = palette().color(QPalette::Base);
+    const QColor text = palette().color(QPalette::Text);
+    QColor grid = colors.border;
+    grid.setAlpha(colors.dark ? 110 : 160);
+    m_plot->setBackground(background);
+    m_plot->axisRect()->setBackground(background);
+    for (QCPAxis *axis : {m_plot->xAxis, m_plot->yAxis}) {
+        axis->setBasePen(QPen(colors.border));
+        axis->setTickPen(QPen(colors.border));
+        axis->setSubTickPen(QPen(colors.border));
+        axis->setTickLabelColor(colors.muted);
+        axis->setLabelColor(text);
+        axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
+        axis->grid()->setZeroLinePen(QPen(grid));
+    }
+    m_titleElement->setTextColor(text);
+    m_plot->legend->setTextColor(text);
+    m_message->setColor(colors.muted);
+    m_crosshair->setPen(QPen(colors.muted, 1, Qt::DashLine));
+    for (qsizetype i = 0; i < m_markerLines.size() && i < m_markers.size(); ++i) {
+        const QColor colour = markerColor(m_markers[i].kind, colors);
+        m_markerLines[i]->setPen(QPen(colour, 1.2, Qt::DashLine));
+        m_markerLabels[i]->setColor(colour);
+    }
+}
+
+void TimeSeriesChart::updateTimeTicker() {
+    auto ticker = m_plot->xAxis->ticker().dynamicCast<QCPAxisTickerDateTime>();
+    if (!ticker) {
+        return;
+    }
+    const double span = m_plot->xAxis->range().size();
+    ticker->setDateTimeFormat(span > 2 * 86400  ? QStringLiteral("MMM d")
+                              : span > 6 * 3600 ? QStringLiteral("MMM d\nHH:mm")
+                              : span > 600      ? QStringLiteral("HH:mm")
+                                                : QStringLiteral("HH:mm:ss"));
+}
+
+QString TimeSeriesChart::keyOfLegendItem(QCPAbstractLegendItem *item) const {
+    auto *plottableItem = qobject_cast<QCPPlottableLegendItem *>(item);
+    if (!plottableItem) {
+        return {};
+    }
+    for (auto it = m_graphs.cbegin(); it != m_graphs.cend(); ++it) {
+        if (it.value() == plottableItem->plottable()) {
+            return it.key();
+        }
+    }
+    return {};
+}
+
+void TimeSeriesChart::onLegendClick(QCPAbstractLegendItem *item) {
+    const QString key = keyOfLegendItem(item);
+    if (key.isEmpty() || m_legendClickTimer.isActive()) {
+        return;
+    }
+    m_pendingLegendKey = key;
+    m_legendClickTimer.start();
+}
+
+void TimeSeriesChart::onLegendDoubleClick(QCPAbstractLegendItem *item) {
+    const QString key = keyOfLegendItem(item);
+    m_legendClickTimer.stop();
+    m_pendingLegendKey.clear();
+    if (!key.isEmpty()) {
+        solo(key);
+    }
+}
+
+void TimeSeriesChart::onMouseMove(const QPoint &position) {
+    const QRect area = m_plot->axisRect()->rect();
+    if (!area.contains(position) || m_series.isEmpty()) {
+        if (m_crosshair->visible()) {
+            m_crosshair->setVisible(false);
+            m_plot->replot(QCustomPlot::rpQueuedReplot);
+            QToolTip::hideText();
+        }
+        return;
+    }
+    const double time = m_plot->xAxis->pixelToCoord(position.x());
+    m_crosshair->point1->setCoords(time, 0);
+    m_crosshair->point2->setCoords(time, 1);
+    m_crosshair->setVisible(true);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    QToolTip::showText(m_plot->mapToGlobal(position + QPoint(16, 16)), crosshairText(time), m_plot);
+}
+
+} // namespace aegis::console

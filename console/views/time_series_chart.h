@@ -1,0 +1,135 @@
+#pragma once
+
+#include "models/chart_markers.h"
+#include "models/chart_series.h"
+#include "models/metric_units.h"
+
+#include <QHash>
+#include <QTimer>
+#include <QWidget>
+
+class QCPAbstractLegendItem;
+class QCPGraph;
+class QCPItemStraightLine;
+class QCPItemText;
+class QCPLegend;
+class QCPTextElement;
+class QCustomPlot;
+
+namespace aegis::console {
+
+// A time chart of metric series on QCustomPlot: a time axis, a value axis in the chart's unit
+// (ms, MiB, %, req/s), a stable colour per series (SeriesColors) and a line style per query role,
+// a legend below (click hides a series, double-click shows it alone, again shows all), a
+// crosshair whose tooltip lists every series' value at that time, zoom and pan of the time axis
+// with the mouse, gaps where a series has none (NaN), vertical markers with labels (rollout
+// events), PNG and CSV export, and colours from the application palette (light or dark).
+//
+// Data arrives per role (one of the chart's queries): setRoleSeries replaces a role's series,
+// appendRoleTail extends them. Nothing is drawn on arrival: changes mark the chart dirty and one
+// replot follows on a short timer (none while hidden), so a burst of updates costs one replot.
+class TimeSeriesChart final : public QWidget {
+    Q_OBJECT
+public:
+    explicit TimeSeriesChart(const QString &title, MetricUnit unit, QWidget *parent = nullptr);
+    ~TimeSeriesChart() override;
+
+    QString title() const { return m_title; }
+    MetricUnit unit() const { return m_unit; }
+    void setUnit(MetricUnit unit);
+    // The name a role's series carry in the legend when the chart has several ("p99").
+    void setRoleName(int role, const QString &name);
+
+    // Replaces the series of `role` with `series`, evaluated at `stepMs`.
+    void setRoleSeries(int role, const QList<MetricSeries> &series, qint64 stepMs);
+    // Appends new points of `role` (a WatchQuery tail); a series not yet shown is added. Points
+    // before `windowStart` (seconds since the epoch) are dropped.
+    void appendRoleTail(int role, const QList<MetricSeries> &tail, qint64 stepMs,
+                        double windowStart);
+    // Removes every series.
+    void clear();
+    // Every series, in legend order.
+    const QList<ChartSeries> &series() const { return m_series; }
+
+    // Shows `lower`..`upper` (seconds since the epoch) on the time axis.
+    void setTimeRange(double lower, double upper);
+    double timeLower() const;
+    double timeUpper() const;
+    void setMarkers(const QList<ChartMarker> &markers);
+    const QList<ChartMarker> &markers() const { return m_markers; }
+    // The markers whose line is drawn (in range), with their label rows.
+    QList<PlacedMarker> placedMarkers() const { return m_placed; }
+    // A line over the plot area ("No data", "Metrics are turned off"); empty hides it.
+    void setMessage(const QString &message);
+    QString message() const { return m_messageText; }
+
+    bool isSeriesVisible(const QString &key) const;
+    void setSeriesVisible(const QString &key, bool visible);
+    // Shows only `key`; when it is already the only one shown, shows every series again.
+    void solo(const QString &key);
+
+    // The tooltip the crosshair shows at `time` (seconds since the epoch): the time, then each
+    // visible series' name and value.
+    QString crosshairText(double time) const;
+    // The colour series `key` is drawn in.
+    QColor seriesColor(const QString &key) const;
+    // The value axis' tick labels, as drawn.
+    QStringList valueTickLabels() const;
+
+    bool exportPng(const QString &path, int width = 0, int height = 0);
+    bool exportCsv(const QString &path) const;
+
+    // Redraws now if anything changed (tests; the timer does it otherwise).
+    void flush();
+    // How many replots ran (tests check that bursts are batched).
+    int replotCount() const { return m_replots; }
+    QCustomPlot *plot() const { return m_plot; }
+
+signals:
+    // The operator zoomed or panned the time axis.
+    void timeRangeChangedByUser(double lower, double upper);
+
+protected:
+    void changeEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
+
+private:
+    void scheduleReplot(bool rebuild);
+    void rebuildGraphs();
+    void rescaleValueAxis();
+    void layoutMarkers();
+    void applyColors();
+    void updateTimeTicker();
+    void onLegendClick(QCPAbstractLegendItem *item);
+    void onLegendDoubleClick(QCPAbstractLegendItem *item);
+    void onMouseMove(const QPoint &position);
+    QString keyOfLegendItem(QCPAbstractLegendItem *item) const;
+
+    QString m_title;
+    MetricUnit m_unit;
+    QCustomPlot *m_plot; // Owned by this widget.
+    QCPTextElement *m_titleElement = nullptr;
+    QCPItemText *m_message = nullptr;
+    QCPItemStraightLine *m_crosshair = nullptr;
+    QString m_messageText;
+    QHash<int, QString> m_roleNames;
+    QList<ChartSeries> m_series;
+    QHash<QString, QCPGraph *> m_graphs;
+    QHash<QString, QColor> m_colors;
+    QSet<QString> m_hidden;
+    QList<ChartMarker> m_markers;
+    QList<PlacedMarker> m_placed;
+    QList<QCPItemStraightLine *> m_markerLines;
+    QList<QCPItemText *> m_markerLabels;
+    // The largest step of the data shown: how far the crosshair looks for a point.
+    qint64 m_stepMs = 0;
+    QTimer m_replotTimer;
+    QTimer m_legendClickTimer;
+    QString m_pendingLegendKey;
+    bool m_rebuild = false;
+    bool m_dirty = false;
+    bool m_settingRange = false;
+    int m_replots = 0;
+};
+
+} // namespace aegis::console
