@@ -324,6 +324,8 @@ private:
             m_pairTimeMs = std::llround(value * 1000.0);
             m_pairIndex = 1;
             return true;
+        case Slot::PointValue:
+            return fail("a sample is not a [time, value] pair");
         case Slot::Skip:
             return true;
         default:
