@@ -1,7 +1,5 @@
 #include "metrics/query_answer.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -12,8 +10,6 @@
 
 namespace aegis::metrics {
 namespace {
-
-using json = nlohmann::json;
 
 // A sample value as Prometheus writes it: a decimal, "NaN", "+Inf" or "-Inf".
 std::optional<double> sampleValue(const std::string &text) {
@@ -34,20 +30,13 @@ std::optional<double> sampleValue(const std::string &text) {
     return value;
 }
 
-// The SAX handler of nlohmann::json::sax_parse: a stack of where the parser is, and one pending
-// meaning for the next value.
+// The events of scanJson: a stack of where the reader is, and one pending meaning for the next
+// value.
 class AnswerReader {
 public:
     bool null() { return scalar("null"); }
     bool boolean(bool) { return scalar("a boolean"); }
-    bool number_integer(json::number_integer_t value) { return number(static_cast<double>(value)); }
-    bool number_unsigned(json::number_unsigned_t value) {
-        return number(static_cast<double>(value));
-    }
-    bool number_float(json::number_float_t value, const json::string_t &) { return number(value); }
-    bool binary(json::binary_t &) { return scalar("binary"); }
-
-    bool string(json::string_t &text) {
+    bool string(std::string &text) {
         if (m_skip > 0) {
             return true;
         }
@@ -81,7 +70,7 @@ public:
         }
     }
 
-    bool start_object(std::size_t) {
+    bool startObject() {
         if (m_skip > 0) {
             ++m_skip;
             return true;
@@ -109,7 +98,7 @@ public:
         }
     }
 
-    bool key(json::string_t &name) {
+    bool key(std::string &name) {
         if (m_skip > 0) {
             return true;
         }
@@ -141,7 +130,7 @@ public:
         return true;
     }
 
-    bool end_object() {
+    bool endObject() {
         if (m_skip > 0) {
             --m_skip;
             return true;
@@ -159,7 +148,7 @@ public:
         return true;
     }
 
-    bool start_array(std::size_t) {
+    bool startArray() {
         if (m_skip > 0) {
             ++m_skip;
             return true;
@@ -190,7 +179,7 @@ public:
         }
     }
 
-    bool end_array() {
+    bool endArray() {
         if (m_skip > 0) {
             --m_skip;
             return true;
@@ -205,14 +194,9 @@ public:
         return true;
     }
 
-    bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &error) {
-        std::string_view what = error.what();
-        // "[json.exception.parse_error.101] parse error at ...": the bracket says nothing useful.
-        if (what.starts_with("[") && what.find("] ") != std::string_view::npos) {
-            what.remove_prefix(what.find("] ") + 2);
-        }
-        return fail("not JSON: " + std::string(what));
-    }
+    bool literal(std::string_view what) { return scalar(what); }
+
+    bool syntaxError(std::string message) { return fail("not JSON: " + std::move(message)); }
 
     StatusOr<QueryResult> finish(bool parsed) {
         if (!parsed || !m_error.empty()) {
@@ -253,6 +237,32 @@ public:
             m_result.stringValue = std::move(m_pairText);
         }
         return std::move(m_result);
+    }
+
+    bool number(double value) {
+        if (m_skip > 0) {
+            return true;
+        }
+        switch (next()) {
+        case Slot::PointTime:
+            m_result.series.back().timestampsMs.push_back(std::llround(value * 1000.0));
+            m_pointIndex = 1;
+            return true;
+        case Slot::ResultItem:
+            if (m_resultShape != Shape::Unknown) {
+                return fail("the result is not a list of series or a [time, value] pair");
+            }
+            m_resultShape = Shape::Pair;
+            m_pairTimeMs = std::llround(value * 1000.0);
+            m_pairIndex = 1;
+            return true;
+        case Slot::PointValue:
+            return fail("a sample is not a [time, value] pair");
+        case Slot::Skip:
+            return true;
+        default:
+            return fail("unexpected number");
+        }
     }
 
 private:
@@ -307,32 +317,6 @@ private:
         return true;
     }
 
-    bool number(double value) {
-        if (m_skip > 0) {
-            return true;
-        }
-        switch (next()) {
-        case Slot::PointTime:
-            m_result.series.back().timestampsMs.push_back(std::llround(value * 1000.0));
-            m_pointIndex = 1;
-            return true;
-        case Slot::ResultItem:
-            if (m_resultShape != Shape::Unknown) {
-                return fail("the result is not a list of series or a [time, value] pair");
-            }
-            m_resultShape = Shape::Pair;
-            m_pairTimeMs = std::llround(value * 1000.0);
-            m_pairIndex = 1;
-            return true;
-        case Slot::PointValue:
-            return fail("a sample is not a [time, value] pair");
-        case Slot::Skip:
-            return true;
-        default:
-            return fail("unexpected number");
-        }
-    }
-
     bool pointValue(const std::string &text) {
         if (m_pointIndex != 1) {
             return fail("a sample is not a [time, value] pair");
@@ -383,11 +367,287 @@ private:
     std::string m_error;
 };
 
+// A JSON scanner (RFC 8259) that hands each value to `reader` as it is read: one pass over the
+// body, strings decoded into one reused buffer, numbers read with from_chars. Stops at the first
+// event the reader refuses or the first syntax error (reported through reader.syntaxError).
+class JsonScanner {
+public:
+    JsonScanner(std::string_view text, AnswerReader &reader)
+        : m_at(text.data())
+        , m_begin(text.data())
+        , m_end(text.data() + text.size())
+        , m_reader(reader) {}
+
+    bool scan() {
+        // Each open container: true for an object.
+        std::vector<bool> open;
+        skipSpace();
+        if (!value(open)) {
+            return false;
+        }
+        while (!open.empty()) {
+            skipSpace();
+            if (m_at == m_end) {
+                return error("unexpected end of input");
+            }
+            const char c = *m_at;
+            if (c == (open.back() ? '}' : ']')) {
+                ++m_at;
+                const bool object = open.back();
+                open.pop_back();
+                if (!(object ? m_reader.endObject() : m_reader.endArray())) {
+                    return false;
+                }
+                continue;
+            }
+            if (c != ',') {
+                return error(open.back() ? "expected ',' or '}'" : "expected ',' or ']'");
+            }
+            ++m_at;
+            skipSpace();
+            if (open.back() && !member()) {
+                return false;
+            }
+            if (!value(open)) {
+                return false;
+            }
+        }
+        skipSpace();
+        return m_at == m_end || error("unexpected text after the value");
+    }
+
+private:
+    // A value; an object or array is opened (pushed onto `open`) with its first member read.
+    bool value(std::vector<bool> &open) {
+        while (true) {
+            skipSpace();
+            if (m_at == m_end) {
+                return error("unexpected end of input");
+            }
+            const char c = *m_at;
+            if (c == '{' || c == '[') {
+                ++m_at;
+                const bool object = c == '{';
+                if (!(object ? m_reader.startObject() : m_reader.startArray())) {
+                    return false;
+                }
+                skipSpace();
+                if (m_at != m_end && *m_at == (object ? '}' : ']')) {
+                    ++m_at;
+                    return object ? m_reader.endObject() : m_reader.endArray();
+                }
+                open.push_back(object);
+                if (object && !member()) {
+                    return false;
+                }
+                continue;
+            }
+            if (c == '"') {
+                return string() && m_reader.string(m_text);
+            }
+            if (c == '-' || (c >= '0' && c <= '9')) {
+                return number();
+            }
+            for (const std::string_view word : {"true", "false", "null"}) {
+                if (std::string_view(m_at, static_cast<std::size_t>(m_end - m_at))
+                        .starts_with(word)) {
+                    m_at += word.size();
+                    return m_reader.literal(word == "null" ? "null" : "a boolean");
+                }
+            }
+            return error("unexpected character");
+        }
+    }
+
+    // A member's name and its ':'.
+    bool member() {
+        skipSpace();
+        if (m_at == m_end || *m_at != '"') {
+            return error("expected a member name");
+        }
+        if (!string() || !m_reader.key(m_text)) {
+            return false;
+        }
+        skipSpace();
+        if (m_at == m_end || *m_at != ':') {
+            return error("expected ':'");
+        }
+        ++m_at;
+        return true;
+    }
+
+    bool string() {
+        ++m_at;
+        m_text.clear();
+        while (true) {
+            const char *run = m_at;
+            while (m_at != m_end && *m_at != '"' && *m_at != '\\' &&
+                   static_cast<unsigned char>(*m_at) >= 0x20) {
+                ++m_at;
+            }
+            m_text.append(run, m_at);
+            if (m_at == m_end) {
+                return error("unterminated string");
+            }
+            if (*m_at == '"') {
+                ++m_at;
+                return true;
+            }
+            if (*m_at != '\\') {
+                return error("control character in a string");
+            }
+            if (++m_at == m_end) {
+                return error("unterminated string");
+            }
+            switch (*m_at++) {
+            case '"':
+                m_text += '"';
+                break;
+            case '\\':
+                m_text += '\\';
+                break;
+            case '/':
+                m_text += '/';
+                break;
+            case 'b':
+                m_text += '\b';
+                break;
+            case 'f':
+                m_text += '\f';
+                break;
+            case 'n':
+                m_text += '\n';
+                break;
+            case 'r':
+                m_text += '\r';
+                break;
+            case 't':
+                m_text += '\t';
+                break;
+            case 'u':
+                if (!unicodeEscape()) {
+                    return false;
+                }
+                break;
+            default:
+                return error("invalid escape in a string");
+            }
+        }
+    }
+
+    // The four hex digits after "\u" (and a low surrogate's after a high one), as UTF-8.
+    bool unicodeEscape() {
+        const auto hex = [this](std::uint32_t &out) {
+            if (m_end - m_at < 4) {
+                return false;
+            }
+            const auto [end, failure] = std::from_chars(m_at, m_at + 4, out, 16);
+            if (failure != std::errc{} || end != m_at + 4) {
+                return false;
+            }
+            m_at += 4;
+            return true;
+        };
+        std::uint32_t code = 0;
+        if (!hex(code)) {
+            return error("invalid \\u escape");
+        }
+        if (code >= 0xD800 && code <= 0xDBFF) {
+            std::uint32_t low = 0;
+            const bool escaped = m_end - m_at >= 2 && m_at[0] == '\\' && m_at[1] == 'u';
+            if (escaped) {
+                m_at += 2;
+            }
+            if (!escaped || !hex(low) || low < 0xDC00 || low > 0xDFFF) {
+                return error("unpaired surrogate in a \\u escape");
+            }
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+        } else if (code >= 0xDC00 && code <= 0xDFFF) {
+            return error("unpaired surrogate in a \\u escape");
+        }
+        if (code < 0x80) {
+            m_text += static_cast<char>(code);
+        } else if (code < 0x800) {
+            m_text += static_cast<char>(0xC0 | (code >> 6));
+            m_text += static_cast<char>(0x80 | (code & 0x3F));
+        } else if (code < 0x10000) {
+            m_text += static_cast<char>(0xE0 | (code >> 12));
+            m_text += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+            m_text += static_cast<char>(0x80 | (code & 0x3F));
+        } else {
+            m_text += static_cast<char>(0xF0 | (code >> 18));
+            m_text += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+            m_text += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+            m_text += static_cast<char>(0x80 | (code & 0x3F));
+        }
+        return true;
+    }
+
+    // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+    bool number() {
+        const char *const first = m_at;
+        const auto digits = [this] {
+            const char *from = m_at;
+            while (m_at != m_end && *m_at >= '0' && *m_at <= '9') {
+                ++m_at;
+            }
+            return m_at != from;
+        };
+        if (*m_at == '-') {
+            ++m_at;
+        }
+        const char *const integer = m_at;
+        if (!digits() || (*integer == '0' && m_at - integer > 1)) {
+            return error("invalid number");
+        }
+        if (m_at != m_end && *m_at == '.') {
+            ++m_at;
+            if (!digits()) {
+                return error("invalid number");
+            }
+        }
+        if (m_at != m_end && (*m_at == 'e' || *m_at == 'E')) {
+            ++m_at;
+            if (m_at != m_end && (*m_at == '+' || *m_at == '-')) {
+                ++m_at;
+            }
+            if (!digits()) {
+                return error("invalid number");
+            }
+        }
+        double value = 0;
+        const auto [end, failure] = std::from_chars(first, m_at, value);
+        if (failure == std::errc::result_out_of_range) {
+            value = std::strtod(std::string(first, m_at).c_str(), nullptr);
+        } else if (failure != std::errc{} || end != m_at) {
+            return error("invalid number");
+        }
+        return m_reader.number(value);
+    }
+
+    void skipSpace() {
+        while (m_at != m_end && (*m_at == ' ' || *m_at == '\n' || *m_at == '\r' || *m_at == '\t')) {
+            ++m_at;
+        }
+    }
+
+    bool error(std::string_view what) {
+        return m_reader.syntaxError(std::string(what) + " at byte " +
+                                    std::to_string(m_at - m_begin));
+    }
+
+    const char *m_at;
+    const char *const m_begin;
+    const char *const m_end;
+    AnswerReader &m_reader;
+    std::string m_text;
+};
+
 } // namespace
 
 StatusOr<QueryResult> parseQueryAnswer(std::string_view body) {
     AnswerReader reader;
-    const bool parsed = json::sax_parse(body.data(), body.data() + body.size(), &reader);
+    const bool parsed = JsonScanner(body, reader).scan();
     return reader.finish(parsed);
 }
 

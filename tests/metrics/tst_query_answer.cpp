@@ -44,6 +44,16 @@ void QueryAnswerTest::readsAMatrix() {
     QVERIFY(result->series[1].labels.empty());
     QCOMPARE(result->series[1].values, std::vector<double>{7});
     QVERIFY(result->warnings.empty());
+
+    // Every escape JSON has, a surrogate pair among them; whitespace anywhere JSON allows it.
+    const auto escaped = parseQueryAnswer(
+        " {\"status\" : \"success\",\n\t\"data\":{\"resultType\":\"vector\",\"result\":[ "
+        R"({"metric":{"l":"\"\\\/\b\f\n\r\t\u0041\ud83d\ude00"},"value":[1.5e3,"1E2"]} ]}} )");
+    QVERIFY2(escaped, escaped.status().toString().c_str());
+    QCOMPARE(escaped->series.at(0).labels.at(0).second,
+             std::string("\"\\/\b\f\n\r\tA\xF0\x9F\x98\x80"));
+    QCOMPARE(escaped->series[0].timestampsMs, std::vector<std::int64_t>{1'500'000});
+    QCOMPARE(escaped->series[0].values, std::vector<double>{100});
 }
 
 void QueryAnswerTest::readsSpecialValues() {
@@ -141,6 +151,20 @@ void QueryAnswerTest::rejectsMalformedBodies_data() {
                                << "not JSON: ";
     QTest::newRow("html") << "<html>502 Bad Gateway</html>"
                           << "not JSON: ";
+    QTest::newRow("trailing comma") << matrix.arg("[],") << "not JSON: ";
+    QTest::newRow("text after") << R"({"status":"success"} x)"
+                                << "not JSON: ";
+    QTest::newRow("leading zero") << matrix.arg(R"([{"metric":{},"values":[[01,"2"]]}])")
+                                  << "not JSON: invalid number";
+    QTest::newRow("bare word") << matrix.arg("[nul]") << "not JSON: ";
+    QTest::newRow("lone surrogate")
+        << matrix.arg(R"([{"metric":{"a":"\ud83d"}}])") << "not JSON: unpaired surrogate";
+    QTest::newRow("bad escape") << matrix.arg(R"([{"metric":{"a":"\x"}}])")
+                                << "not JSON: invalid escape";
+    QTest::newRow("raw newline in a string")
+        << matrix.arg("[{\"metric\":{\"a\":\"\n\"}}]") << "not JSON: control character";
+    QTest::newRow("missing colon") << R"({"status" "success"})"
+                                   << "not JSON: expected ':'";
     QTest::newRow("not an object") << "[1,2]"
                                    << "unexpected array";
     QTest::newRow("error status")
