@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
-#include <limits>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace aegis::metrics {
