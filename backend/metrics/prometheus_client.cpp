@@ -1,5 +1,7 @@
 #include "metrics/prometheus_client.h"
 
+#include "metrics/query_answer.h"
+
 #include "common/duration.h"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -163,16 +165,6 @@ private:
     std::string m_text;
 };
 
-double sampleValue(const json &value) {
-    // Prometheus writes values as strings, including "NaN", "+Inf" and "-Inf", which strtod reads.
-    const auto &text = value.get_ref<const std::string &>();
-    return std::strtod(text.c_str(), nullptr);
-}
-
-std::int64_t sampleTime(const json &time) {
-    return std::llround(time.get<double>() * 1000.0);
-}
-
 Labels labelsOf(const json &object) {
     Labels labels;
     labels.reserve(object.size());
@@ -181,59 +173,6 @@ Labels labelsOf(const json &object) {
         labels.emplace_back(name, value.get<std::string>());
     }
     return labels;
-}
-
-void addPoint(Series &series, const json &pair) {
-    if (!pair.is_array() || pair.size() != 2) {
-        throw std::invalid_argument("a sample is not a [time, value] pair");
-    }
-    series.timestampsMs.push_back(sampleTime(pair[0]));
-    series.values.push_back(sampleValue(pair[1]));
-}
-
-QueryResult queryResultOf(const json &data) {
-    QueryResult result;
-    const std::string &type = data.at("resultType").get_ref<const std::string &>();
-    const json &items = data.at("result");
-    if (type == "matrix" || type == "vector") {
-        result.type = type == "matrix" ? ResultType::Matrix : ResultType::Vector;
-        result.series.reserve(items.size());
-        for (const json &item : items) {
-            Series series;
-            series.labels = labelsOf(item.at("metric"));
-            if (const auto values = item.find("values"); values != item.end()) {
-                series.timestampsMs.reserve(values->size());
-                series.values.reserve(values->size());
-                for (const json &pair : *values) {
-                    addPoint(series, pair);
-                }
-            } else if (const auto value = item.find("value"); value != item.end()) {
-                addPoint(series, *value);
-            }
-            // A native histogram ("histogram"/"histograms") has no float points: its labels stay.
-            result.series.push_back(std::move(series));
-        }
-    } else if (type == "scalar") {
-        result.type = ResultType::Scalar;
-        Series series;
-        addPoint(series, items);
-        result.series.push_back(std::move(series));
-    } else if (type == "string") {
-        result.type = ResultType::String;
-        result.stringValue = items.at(1).get<std::string>();
-    } else {
-        throw std::invalid_argument("unknown resultType '" + type + "'");
-    }
-    return result;
-}
-
-// A query's answer: its data and the warnings beside it.
-QueryResult queryAnswerOf(const json &body) {
-    QueryResult result = queryResultOf(body.at("data"));
-    if (const auto warnings = body.find("warnings"); warnings != body.end()) {
-        result.warnings = warnings->get<std::vector<std::string>>();
-    }
-    return result;
 }
 
 std::vector<std::string> stringsOf(const json &data) {
@@ -400,6 +339,10 @@ struct PrometheusClient::Impl : std::enable_shared_from_this<PrometheusClient::I
     template <typename T, typename Decode>
     void call(http::verb verb, std::string path, const Form &form, milliseconds timeout,
               bool isQuery, Decode decode, Done<T> done);
+
+    // The result of an answer: `decode` reads a success's "data" (QueryResult: the whole body).
+    template <typename T, typename Decode>
+    StatusOr<T> decodeAnswer(const HttpAnswer &answer, bool isQuery, const Decode &decode) const;
 
     // The Status of an answer that is not a success, or OK.
     Status answerStatus(const HttpAnswer &answer, const json *body, bool isQuery) const;
@@ -703,30 +646,52 @@ void PrometheusClient::Impl::call(http::verb verb, std::string path, const Form 
          [self = shared_from_this(), isQuery, decode = std::move(decode),
           done = std::move(done)](StatusOr<HttpAnswer> answer) mutable {
              // Decoding a large answer takes time: off the strand, which only moves bytes.
-             asio::post(self->executor, [self, isQuery, decode = std::move(decode),
-                                         done = std::move(done),
-                                         answer = std::move(answer)]() mutable {
-                 StatusOr<T> result = answer.status();
-                 if (answer) {
-                     json body = json::parse(answer->body, nullptr, false);
-                     const json *parsed = body.is_discarded() ? nullptr : &body;
-                     const Status status = self->answerStatus(*answer, parsed, isQuery);
-                     if (!status.isOk()) {
-                         result = status;
-                     } else {
-                         try {
-                             result = decode(body);
-                         } catch (const std::exception &error) {
-                             result = unavailable(
-                                 "metrics backend " + self->endpoint.url +
-                                 " answered with data aegisd cannot read: " + error.what());
-                         }
-                     }
-                 }
-                 self->noteOutcome(result.status());
-                 done(std::move(result));
-             });
+             asio::post(self->executor,
+                        [self, isQuery, decode = std::move(decode), done = std::move(done),
+                         answer = std::move(answer)]() mutable {
+                            StatusOr<T> result = answer.status();
+                            if (answer) {
+                                result = self->decodeAnswer<T>(*answer, isQuery, decode);
+                            }
+                            self->noteOutcome(result.status());
+                            done(std::move(result));
+                        });
          });
+}
+
+template <typename T, typename Decode>
+StatusOr<T> PrometheusClient::Impl::decodeAnswer(const HttpAnswer &answer, bool isQuery,
+                                                 const Decode &decode) const {
+    const auto unreadable = [&](std::string_view reason) {
+        return unavailable("metrics backend " + endpoint.url +
+                           " answered with data aegisd cannot read: " + std::string(reason));
+    };
+    // Query answers can be tens of megabytes: a success is read in one pass from the body, and
+    // only anything else is parsed into a document to map the error.
+    std::optional<Status> fastFailure;
+    if constexpr (std::is_same_v<T, QueryResult>) {
+        if (answer.status >= 200 && answer.status < 300) {
+            StatusOr<QueryResult> result = decode(answer.body);
+            if (result) {
+                return result;
+            }
+            fastFailure = result.status();
+        }
+    }
+    json body = json::parse(answer.body, nullptr, false);
+    const Status status = answerStatus(answer, body.is_discarded() ? nullptr : &body, isQuery);
+    if (!status.isOk()) {
+        return status;
+    }
+    if constexpr (std::is_same_v<T, QueryResult>) {
+        return unreadable(fastFailure ? fastFailure->message() : "no answer was read");
+    } else {
+        try {
+            return decode(body);
+        } catch (const std::exception &error) {
+            return unreadable(error.what());
+        }
+    }
 }
 
 void PrometheusClient::Impl::setState(BackendState state, std::string detail) {
@@ -751,7 +716,7 @@ void PrometheusClient::Impl::probe() {
     call<QueryResult>(
         http::verb::get, "/api/v1/query",
         Form().add("query", "1").add("timeout", std::to_string(timeout.count()) + "ms"), timeout,
-        true, queryAnswerOf,
+        true, parseQueryAnswer,
         Done<QueryResult>([weak = weak_from_this()](StatusOr<QueryResult> result) {
             const auto self = weak.lock();
             if (!self) {
@@ -874,7 +839,7 @@ void PrometheusClient::query(InstantQuery request, Done<QueryResult> done) {
         .addTime("time", request.time)
         .add("timeout", std::to_string(request.timeout.count()) + "ms");
     m_impl->call<QueryResult>(http::verb::post, "/api/v1/query", form, request.timeout, true,
-                              queryAnswerOf, std::move(done));
+                              parseQueryAnswer, std::move(done));
 }
 
 void PrometheusClient::queryRange(RangeQuery request, Done<QueryResult> done) {
@@ -885,7 +850,7 @@ void PrometheusClient::queryRange(RangeQuery request, Done<QueryResult> done) {
         .add("step", Form::seconds(request.step))
         .add("timeout", std::to_string(request.timeout.count()) + "ms");
     m_impl->call<QueryResult>(http::verb::post, "/api/v1/query_range", form, request.timeout, true,
-                              queryAnswerOf, std::move(done));
+                              parseQueryAnswer, std::move(done));
 }
 
 void PrometheusClient::series(SeriesSelection selection, Done<std::vector<Labels>> done) {
