@@ -131,6 +131,22 @@ StatusOr<TimeRange> rangeOf(const Request &request, system_clock::time_point now
                    defaultRange);
 }
 
+// The matchers and time range of a Series, LabelNames or LabelValues request, checked in that
+// order (the first problem is the one reported).
+template <typename Request>
+StatusOr<metrics::SeriesSelection> selectionOf(const Request &request, bool matchersRequired,
+                                               system_clock::time_point now) {
+    if (Status valid = validateMatchers(request.matchers(), matchersRequired); !valid.isOk()) {
+        return valid;
+    }
+    const auto span = rangeOf(request, now, kDefaultSelectionRange);
+    if (!span) {
+        return span.status();
+    }
+    return metrics::SeriesSelection{
+        {request.matchers().begin(), request.matchers().end()}, span->start, span->end};
+}
+
 bool isLabelName(const std::string &name) {
     if (name.empty() || name.size() > 1024 || std::isdigit(static_cast<unsigned char>(name[0]))) {
         return false;
@@ -683,23 +699,14 @@ grpc::ServerUnaryReactor *MetricsServiceImpl::Series(grpc::CallbackServerContext
     if (!call->authorized()) {
         return call->reactor();
     }
-    Status valid = validateMatchers(request->matchers(), true);
-    const auto span = rangeOf(*request, m_api.clock->now(), kDefaultSelectionRange);
-    if (valid.isOk()) {
-        valid = span.status();
-    }
+    auto selection = selectionOf(*request, true, m_api.clock->now());
     const auto limit = limitOf(request->limit(), "limit", kDefaultSeriesLimit, 1, kMaxSeriesLimit);
-    if (valid.isOk()) {
-        valid = limit.status();
-    }
-    if (!valid.isOk()) {
+    if (Status valid = selection ? limit.status() : selection.status(); !valid.isOk()) {
         call->finish(valid);
         return call->reactor();
     }
-    metrics::SeriesSelection selection{
-        {request->matchers().begin(), request->matchers().end()}, span->start, span->end};
-    m_backend.series(std::move(selection), [this, call, response, limit = *limit](
-                                               StatusOr<std::vector<metrics::Labels>> sets) {
+    m_backend.series(std::move(*selection), [this, call, response, limit = *limit](
+                                                StatusOr<std::vector<metrics::Labels>> sets) {
         if (!sets) {
             return call->finish(sets.status());
         }
@@ -721,19 +728,13 @@ grpc::ServerUnaryReactor *MetricsServiceImpl::LabelNames(grpc::CallbackServerCon
     if (!call->authorized()) {
         return call->reactor();
     }
-    Status valid = validateMatchers(request->matchers(), false);
-    const auto span = rangeOf(*request, m_api.clock->now(), kDefaultSelectionRange);
-    if (valid.isOk()) {
-        valid = span.status();
-    }
-    if (!valid.isOk()) {
-        call->finish(valid);
+    auto selection = selectionOf(*request, false, m_api.clock->now());
+    if (!selection) {
+        call->finish(selection.status());
         return call->reactor();
     }
-    metrics::SeriesSelection selection{
-        {request->matchers().begin(), request->matchers().end()}, span->start, span->end};
     m_backend.labelNames(
-        std::move(selection), [this, call, response](StatusOr<std::vector<std::string>> names) {
+        std::move(*selection), [this, call, response](StatusOr<std::vector<std::string>> names) {
             if (!names) {
                 return call->finish(names.status());
             }
@@ -752,26 +753,19 @@ grpc::ServerUnaryReactor *MetricsServiceImpl::LabelValues(grpc::CallbackServerCo
     if (!call->authorized()) {
         return call->reactor();
     }
-    Status valid = isLabelName(request->name())
-                       ? validateMatchers(request->matchers(), false)
-                       : invalidArgument("name must be a label name of up to 1024 characters "
-                                         "([a-zA-Z_][a-zA-Z0-9_]*, e.g. __name__ or job)");
-    const auto span = rangeOf(*request, m_api.clock->now(), kDefaultSelectionRange);
-    if (valid.isOk()) {
-        valid = span.status();
+    if (!isLabelName(request->name())) {
+        call->finish(invalidArgument("name must be a label name of up to 1024 characters "
+                                     "([a-zA-Z_][a-zA-Z0-9_]*, e.g. __name__ or job)"));
+        return call->reactor();
     }
+    auto selection = selectionOf(*request, false, m_api.clock->now());
     const auto limit = limitOf(request->limit(), "limit", kDefaultValuesLimit, 1, kMaxValuesLimit);
-    if (valid.isOk()) {
-        valid = limit.status();
-    }
-    if (!valid.isOk()) {
+    if (Status valid = selection ? limit.status() : selection.status(); !valid.isOk()) {
         call->finish(valid);
         return call->reactor();
     }
-    metrics::SeriesSelection selection{
-        {request->matchers().begin(), request->matchers().end()}, span->start, span->end};
     m_backend.labelValues(
-        request->name(), std::move(selection),
+        request->name(), std::move(*selection),
         [this, call, response, limit = *limit](StatusOr<std::vector<std::string>> values) {
             if (!values) {
                 return call->finish(values.status());
