@@ -459,6 +459,14 @@ void TimeSeriesChart::rebuildGraphs() {
     m_plot->clearGraphs();
     m_graphs.clear();
     m_colors.clear();
+    // Past a dozen entries the legend would crowd out the plot; the crosshair names them. Its
+    // entries are then not made at all: each costs a layout element, thousands cost seconds.
+    const bool legend = m_series.size() <= kMaxLegendEntries;
+    m_plot->legend->setVisible(legend);
+    m_plot->setAutoAddPlottableToLegend(legend);
+    // Lines wider than a pixel go through Qt's path stroker, many times slower than its
+    // one-pixel line drawing; past a dozen series the thinner lines also crowd less.
+    const double penWidth = legend ? 1.6 : 1.0;
     for (qsizetype i = 0; i < m_series.size(); ++i) {
         ChartSeries &one = m_series[i];
         const QString roleName = m_roleNames.value(one.role);
@@ -473,7 +481,7 @@ void TimeSeriesChart::rebuildGraphs() {
         graph->setName(one.name);
         graph->setAdaptiveSampling(true);
         graph->setLineStyle(QCPGraph::lsLine);
-        QPen pen(colour, 1.6, roleStyle(one.role));
+        QPen pen(colour, penWidth, roleStyle(one.role));
         graph->setPen(pen);
         graph->setData(one.keys, one.values, true);
         const bool hidden = m_hidden.contains(one.key);
@@ -483,8 +491,6 @@ void TimeSeriesChart::rebuildGraphs() {
         }
         m_graphs.insert(one.key, graph);
     }
-    // Past a dozen entries the legend would crowd out the plot; the crosshair names them.
-    m_plot->legend->setVisible(m_series.size() <= kMaxLegendEntries);
 }
 
 void TimeSeriesChart::rescaleValueAxis() {
