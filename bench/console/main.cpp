@@ -205,6 +205,7 @@ int main(int argc, char **argv) {
     int rounds = 10;
     int frames = 100;
     int pixels = 4;
+    QString only;
     const QStringList args = QCoreApplication::arguments();
     for (qsizetype i = 1; i + 1 < args.size(); i += 2) {
         const int value = args[i + 1].toInt();
@@ -214,8 +215,12 @@ int main(int argc, char **argv) {
             frames = value;
         } else if (args[i] == QLatin1String("--pixels")) {
             pixels = value;
+        } else if (args[i] == QLatin1String("--only") && (args[i + 1] == QLatin1String("render") ||
+                                                          args[i + 1] == QLatin1String("pan"))) {
+            only = args[i + 1];
         } else {
-            std::cerr << "usage: aegis-bench-console [--rounds N] [--frames N] [--pixels N]\n";
+            std::cerr << "usage: aegis-bench-console [--rounds N] [--frames N] [--pixels N] "
+                         "[--only render|pan]\n";
             return 2;
         }
     }
@@ -226,8 +231,12 @@ int main(int argc, char **argv) {
     std::cout << "## Console charts (" << cpuModel() << ", Qt " << qVersion() << ", "
               << QGuiApplication::platformName().toStdString() << ")\n\n";
     try {
-        renderOnce(rounds);
-        pan(frames, pixels);
+        if (only != QLatin1String("pan")) {
+            renderOnce(rounds);
+        }
+        if (only != QLatin1String("render")) {
+            pan(frames, pixels);
+        }
     } catch (const std::exception &error) {
         std::cerr << "aegis-bench-console: " << error.what() << "\n";
         return 1;
