@@ -13,6 +13,9 @@
 #                                   2.6, e.g. `bench/run.sh rollout --switches 20 --aborts 20`
 #   bench/run.sh metrics [args]     aegis-bench-metrics: QueryRange via aegisd vs straight to
 #                                   Prometheus, registration to first sample, 500 targets' cost
+#   bench/run.sh console [args]     aegis-bench-console: the console's time chart, a QueryRange
+#                                   answer to the drawn chart (100 / 2,000 series) and panning
+#                                   200 series x 10,000 points, e.g. `bench/run.sh console --frames 200`
 #   bench/run.sh picker [window-ms] aegis-bench-picker: the cost of one pick per strategy at
 #                                   10 / 100 / 1,000 instances (no daemon), e.g. `bench/run.sh picker 1000`
 #
@@ -36,6 +39,7 @@ case "${1:-}" in
     rollout) program=aegis-bench-rollout; shift ;;
     picker) program=aegis-bench-picker; shift ;;
     metrics) program=aegis-bench-metrics; shift ;;
+    console) program=aegis-bench-console; shift ;;
 esac
 
 cd "$root"

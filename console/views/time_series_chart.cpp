@@ -449,16 +449,33 @@ void TimeSeriesChart::rebuildGraphs() {
     // Colours follow the labels alone, so p50 and p99 of one colour share it (the role's line
     // style tells them apart).
     QList<MetricLabels> distinct;
+    // Each series' index in `distinct`, found by its labels' key (a hash, not a scan per series).
+    QList<qsizetype> colorIndex;
+    colorIndex.reserve(labelSets.size());
+    QHash<QString, qsizetype> seen;
     for (const MetricLabels &set : std::as_const(labelSets)) {
-        if (!distinct.contains(set)) {
+        const QString key = seriesKey(set);
+        auto found = seen.constFind(key);
+        if (found == seen.cend()) {
+            found = seen.insert(key, distinct.size());
             distinct.append(set);
         }
+        colorIndex.append(*found);
     }
     const QList<QColor> seriesPalette =
         SeriesColors::assign(distinct, colors.dark, colors.deployBlue, colors.deployGreen);
     m_plot->clearGraphs();
     m_graphs.clear();
     m_colors.clear();
+    // Past a dozen entries the legend would crowd out the plot; the crosshair names them. Its
+    // entries are then not made at all: each costs a layout element, thousands cost seconds.
+    const bool legend = m_series.size() <= kMaxLegendEntries;
+    m_plot->legend->setVisible(legend);
+    m_plot->setAutoAddPlottableToLegend(legend);
+    // Lines wider than a pixel go through Qt's path stroker, many times slower than its
+    // one-pixel line drawing, and antialiasing costs again as much; past a dozen series thin,
+    // sharp lines also crowd less.
+    const double penWidth = legend ? 1.6 : 1.0;
     for (qsizetype i = 0; i < m_series.size(); ++i) {
         ChartSeries &one = m_series[i];
         const QString roleName = m_roleNames.value(one.role);
@@ -467,13 +484,14 @@ void TimeSeriesChart::rebuildGraphs() {
             name = distinct.size() > 1 ? roleName + QLatin1Char(' ') + name : roleName;
         }
         one.name = name;
-        const QColor colour = seriesPalette[distinct.indexOf(one.labels)];
+        const QColor colour = seriesPalette[colorIndex[i]];
         m_colors.insert(one.key, colour);
         QCPGraph *graph = m_plot->addGraph();
         graph->setName(one.name);
         graph->setAdaptiveSampling(true);
+        graph->setAntialiased(legend);
         graph->setLineStyle(QCPGraph::lsLine);
-        QPen pen(colour, 1.6, roleStyle(one.role));
+        QPen pen(colour, penWidth, roleStyle(one.role));
         graph->setPen(pen);
         graph->setData(one.keys, one.values, true);
         const bool hidden = m_hidden.contains(one.key);
@@ -483,8 +501,6 @@ void TimeSeriesChart::rebuildGraphs() {
         }
         m_graphs.insert(one.key, graph);
     }
-    // Past a dozen entries the legend would crowd out the plot; the crosshair names them.
-    m_plot->legend->setVisible(m_series.size() <= kMaxLegendEntries);
 }
 
 void TimeSeriesChart::rescaleValueAxis() {

@@ -410,6 +410,44 @@ private slots:
         }
     }
 
+    void manySeriesDrawCheaply() {
+        // A dozen series: a legend entry each, wide antialiased lines.
+        TimeSeriesChart chart(QStringLiteral("Requests"), MetricUnit::RequestsPerSecond);
+        chart.resize(600, 260);
+        QList<MetricSeries> few;
+        for (int id = 0; id < 12; ++id) {
+            few.append(series({{QStringLiteral("instance"), QString::number(id)}}, kT0, 1000,
+                              wave(60, 10, 2, id)));
+        }
+        chart.setRoleSeries(0, few, 1000);
+        chart.flush();
+        QCOMPARE(chart.plot()->legend->itemCount(), 12);
+        QVERIFY(chart.plot()->graph(0)->pen().widthF() > 1);
+        QVERIFY(chart.plot()->graph(0)->antialiased());
+        // More: no legend entries at all (each costs a layout element; thousands cost seconds),
+        // one-pixel unantialiased lines (Qt strokes wider ones as paths, many times slower), and
+        // still a distinct colour per series.
+        QList<MetricSeries> many = few;
+        for (int id = 12; id < 300; ++id) {
+            many.append(series({{QStringLiteral("instance"), QString::number(id)}}, kT0, 1000,
+                               wave(60, 10, 2, id)));
+        }
+        chart.setRoleSeries(0, many, 1000);
+        chart.flush();
+        QCOMPARE(chart.plot()->graphCount(), 300);
+        QCOMPARE(chart.plot()->legend->itemCount(), 0);
+        QVERIFY(!chart.plot()->legend->visible());
+        QCOMPARE(chart.plot()->graph(299)->pen().widthF(), 1.0);
+        QVERIFY(!chart.plot()->graph(299)->antialiased());
+        QVERIFY(chart.seriesColor(chart.series()[0].key) !=
+                chart.seriesColor(chart.series()[1].key));
+        // Back to a few: the legend returns.
+        chart.setRoleSeries(0, few.mid(0, 3), 1000);
+        chart.flush();
+        QCOMPARE(chart.plot()->legend->itemCount(), 3);
+        QVERIFY(chart.plot()->legend->visible());
+    }
+
     void liveTailReplotsWithoutRebuilding() {
         TimeSeriesChart chart(QStringLiteral("Requests"), MetricUnit::RequestsPerSecond);
         chart.resize(600, 260);
