@@ -1,5 +1,6 @@
 #include "views/services_page.h"
 
+#include "metrics/red_queries.h"
 #include "models/display_format.h"
 #include "models/instance_filter_model.h"
 #include "models/instance_model.h"
@@ -41,6 +42,7 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
     : QWidget(parent)
     , m_session(session)
     , m_registry(session)
+    , m_metrics(session)
     , m_instances(new InstanceModel(this))
     , m_filter(new InstanceFilterModel(this))
     , m_services(new ServiceSummaryModel(this))
@@ -76,7 +78,7 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
     splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
     splitter->setChildrenCollapsible(false);
-    splitter->setSizes({410, 950});
+    splitter->setSizes({620, 740});
 
     // Failed actions stay on the page until dismissed, so they cannot be missed.
     m_skeleton->setBody(splitter);
@@ -92,6 +94,9 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
         m_loaded = false;
         showActionError({});
         reload();
+        m_rateWatch.reset();
+        m_errorWatch.reset();
+        followTraffic();
     });
     connect(m_session, &Session::identityChanged, this, &ServicesPage::updateActions);
     connect(m_session, &Session::stateChanged, this, [this](ConnectionState state) {
@@ -101,6 +106,7 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
             reload();
         }
         updateActions();
+        followTraffic();
     });
 
     // Lease ages tick; refresh that column (and the detail pane) only while the page is shown.
@@ -138,6 +144,7 @@ QWidget *ServicesPage::buildServiceList() {
         m_services->setHeaderData(column, Qt::Horizontal, int(Qt::AlignRight | Qt::AlignVCenter),
                                   Qt::TextAlignmentRole);
     }
+    columns->resizeSection(ServiceSummaryModel::TrafficColumn, 210);
     m_serviceTable->setItemDelegate(new ServiceSummaryDelegate(m_serviceTable));
     // Narrow count columns: less padding than the other tables' headers, so "Maint." fits.
     columns->setStyleSheet(QStringLiteral("QHeaderView::section { padding: 5px 6px; }"));
@@ -272,11 +279,51 @@ void ServicesPage::showEvent(QShowEvent *event) {
     m_instances->setReferenceTime(QDateTime::currentDateTimeUtc());
     m_health->setActive(true);
     QWidget::showEvent(event);
+    followTraffic();
 }
 
 void ServicesPage::hideEvent(QHideEvent *event) {
     m_health->setActive(false);
     QWidget::hideEvent(event);
+    followTraffic();
+}
+
+void ServicesPage::followTraffic() {
+    if (!isVisible() || !m_session->isConnected()) {
+        m_rateWatch.reset();
+        m_errorWatch.reset();
+        m_services->clearTraffic();
+        return;
+    }
+    if (m_rateWatch) {
+        return;
+    }
+    // Every service at once: the RED queries of the Metrics page, summed by service.
+    metrics::ServiceScope scope;
+    scope.by = "service";
+    const auto follow = [this](ServiceSummaryModel::TrafficSignal signal,
+                               const std::string &query) {
+        QueryWatchOptions options;
+        options.query = QString::fromStdString(query);
+        options.windowMs = m_services->trafficWindowMs();
+        options.stepMs = 15000;
+        options.intervalMs = 15000;
+        QueryWatchCallbacks callbacks;
+        callbacks.onEvents = [this, signal](const QueryTail &tail) {
+            m_services->applyTrafficTail(signal, tail);
+        };
+        // Metrics off or the stream reconnecting: nothing rather than a stale line.
+        callbacks.onLive = [this, signal](bool live, const QString &) {
+            if (!live) {
+                m_services->clearTraffic(signal);
+            }
+        };
+        return m_metrics.watchQuery(options, this, std::move(callbacks));
+    };
+    m_rateWatch =
+        follow(ServiceSummaryModel::TrafficSignal::Rate, metrics::requestRateQuery(scope));
+    m_errorWatch =
+        follow(ServiceSummaryModel::TrafficSignal::Errors, metrics::errorRatioQuery(scope));
 }
 
 HealthCheckDialog *ServicesPage::openHealthCheckEditor() {
