@@ -99,6 +99,8 @@ public:
     void clearTraffic();
     void setTrafficWindowMs(qint64 windowMs) { m_trafficWindowMs = windowMs; }
     qint64 trafficWindowMs() const { return m_trafficWindowMs; }
+    // Whether any service has traffic to show.
+    bool hasTraffic() const { return !m_traffic.isEmpty(); }
 
     // The row of `service` (0 for empty, i.e. all), or -1.
     int rowOf(const QString &service) const;

@@ -35,6 +35,7 @@ namespace aegis::console {
 namespace {
 
 constexpr int kPageSize = 500;
+constexpr int kTrafficColumnWidth = 200;
 
 } // namespace
 
@@ -72,16 +73,16 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
 
     buildActions();
 
-    auto *splitter = new QSplitter(Qt::Horizontal);
-    splitter->addWidget(buildServiceList());
-    splitter->addWidget(buildInstancePanel());
-    splitter->setStretchFactor(0, 0);
-    splitter->setStretchFactor(1, 1);
-    splitter->setChildrenCollapsible(false);
-    splitter->setSizes({620, 740});
+    m_splitter = new QSplitter(Qt::Horizontal);
+    m_splitter->addWidget(buildServiceList());
+    m_splitter->addWidget(buildInstancePanel());
+    m_splitter->setStretchFactor(0, 0);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setChildrenCollapsible(false);
+    m_splitter->setSizes({410, 950});
 
     // Failed actions stay on the page until dismissed, so they cannot be missed.
-    m_skeleton->setBody(splitter);
+    m_skeleton->setBody(m_splitter);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_skeleton);
@@ -144,7 +145,9 @@ QWidget *ServicesPage::buildServiceList() {
         m_services->setHeaderData(column, Qt::Horizontal, int(Qt::AlignRight | Qt::AlignVCenter),
                                   Qt::TextAlignmentRole);
     }
-    columns->resizeSection(ServiceSummaryModel::TrafficColumn, 210);
+    columns->resizeSection(ServiceSummaryModel::TrafficColumn, kTrafficColumnWidth);
+    m_serviceTable->setColumnHidden(ServiceSummaryModel::TrafficColumn, true);
+    connect(m_services, &QAbstractItemModel::dataChanged, this, &ServicesPage::showTrafficColumn);
     m_serviceTable->setItemDelegate(new ServiceSummaryDelegate(m_serviceTable));
     // Narrow count columns: less padding than the other tables' headers, so "Maint." fits.
     columns->setStyleSheet(QStringLiteral("QHeaderView::section { padding: 5px 6px; }"));
@@ -286,6 +289,19 @@ void ServicesPage::hideEvent(QHideEvent *event) {
     m_health->setActive(false);
     QWidget::hideEvent(event);
     followTraffic();
+}
+
+void ServicesPage::showTrafficColumn() {
+    const bool show = m_services->hasTraffic();
+    if (show != m_serviceTable->isColumnHidden(ServiceSummaryModel::TrafficColumn)) {
+        return;
+    }
+    m_serviceTable->setColumnHidden(ServiceSummaryModel::TrafficColumn, !show);
+    QList<int> sizes = m_splitter->sizes();
+    const int shift = show ? kTrafficColumnWidth : -kTrafficColumnWidth;
+    if (sizes.size() == 2 && sizes[1] - shift > 0) {
+        m_splitter->setSizes({sizes[0] + shift, sizes[1] - shift});
+    }
 }
 
 void ServicesPage::followTraffic() {

@@ -16,6 +16,7 @@ class QFrame;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QSplitter;
 class QTableView;
 
 namespace aegis::console {
@@ -120,6 +121,9 @@ private:
     // Follows every service's request rate and error ratio while the page is shown and
     // connected; stops (and forgets them) otherwise.
     void followTraffic();
+    // Shows the traffic column only while some service has data, widening the service list by
+    // as much so the instances keep their room when metrics are off.
+    void showTrafficColumn();
     void updateSummary();
     void showSelection();
     std::optional<ServiceInstance> selectedInstance() const;
@@ -160,6 +164,7 @@ private:
     // The traffic column's streams, each summed by service for all of them at once.
     WatchPtr m_rateWatch;
     WatchPtr m_errorWatch;
+    QSplitter *m_splitter = nullptr;
     QList<ServiceInfo> m_listedServices;
     QList<ServiceInstance> m_listedInstances;
     qint64 m_listRevision = 0;
