@@ -37,7 +37,8 @@ std::string quoteLabelValue(std::string_view value) {
 }
 
 std::string scopeMatchers(const ServiceScope &scope) {
-    std::string matchers = "service=" + quoteLabelValue(scope.service);
+    std::string matchers = scope.service.empty() ? std::string("service!=\"\"")
+                                                 : "service=" + quoteLabelValue(scope.service);
     for (const auto &[name, value] :
          {std::pair<const char *, const std::string &>{"color", scope.color},
           {"version", scope.version},

@@ -14,6 +14,7 @@ namespace aegis::metrics {
 // and aegisd's HTTP service discovery adds `service`, `instance`, `version`, `color` and `zone`
 // to every series it scrapes. Statuses 500-599 are errors.
 struct ServiceScope {
+    // Empty: every service (the series that have a `service` label), e.g. with by = "service".
     std::string service;
     // Narrow to one colour, version or instance when not empty.
     std::string color;

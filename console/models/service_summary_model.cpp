@@ -2,11 +2,39 @@
 
 #include "models/display_format.h"
 #include "models/instance_model.h"
+#include "models/metric_units.h"
 
 #include <QFont>
 #include <QMap>
 
+#include <cmath>
+#include <limits>
+
 namespace aegis::console {
+namespace {
+
+double lastValue(const ChartSeries &series) {
+    for (qsizetype i = series.values.size() - 1; i >= 0; --i) {
+        if (!std::isnan(series.values[i])) {
+            return series.values[i];
+        }
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
+bool hasValue(const ChartSeries &series) {
+    return !std::isnan(lastValue(series));
+}
+
+} // namespace
+
+double ServiceTraffic::currentRate() const {
+    return lastValue(rate);
+}
+
+double ServiceTraffic::currentErrors() const {
+    return lastValue(errors);
+}
 
 ServiceSummaryModel::ServiceSummaryModel(QObject *parent)
     : QAbstractTableModel(parent)
@@ -134,9 +162,18 @@ QVariant ServiceSummaryModel::data(const QModelIndex &index, int role) const {
             return summary.draining > 0 ? formatCount(summary.draining) : QStringLiteral("·");
         case MaintenanceColumn:
             return summary.maintenance > 0 ? formatCount(summary.maintenance) : QStringLiteral("·");
+        case TrafficColumn:
+            return all ? QString() : trafficText(summary.name);
         }
         break;
     case Qt::ToolTipRole: {
+        if (index.column() == TrafficColumn) {
+            const QString text = all ? QString() : trafficText(summary.name);
+            return text.isEmpty() ? QVariant()
+                                  : tr("%1 now; the line shows the last %n minute(s)", nullptr,
+                                       int(m_trafficWindowMs / 60000))
+                                        .arg(text);
+        }
         QString tip = tr("%1: %2 instance(s) — %3 serving, %4 draining, %5 in maintenance")
                           .arg(all ? tr("All services") : summary.name)
                           .arg(summary.instances)
@@ -179,6 +216,13 @@ QVariant ServiceSummaryModel::data(const QModelIndex &index, int role) const {
         return !all && summary.health.panic > 0;
     case UnhealthyRole:
         return summary.health.unhealthy;
+    case TrafficRole: {
+        const auto found = m_traffic.constFind(summary.name);
+        if (index.column() != TrafficColumn || all || found == m_traffic.cend()) {
+            return {};
+        }
+        return QVariant::fromValue(*found);
+    }
     }
     return {};
 }
@@ -200,6 +244,10 @@ QVariant ServiceSummaryModel::headerData(int section, Qt::Orientation orientatio
             return tr("Draining: finishing work, no new requests");
         case MaintenanceColumn:
             return tr("Maintenance: out of rotation by an operator");
+        case TrafficColumn:
+            return tr("Requests per second and the share of them that failed (5xx) over the last "
+                      "%n minute(s), from the metrics backend",
+                      nullptr, int(m_trafficWindowMs / 60000));
         }
         return {};
     }
@@ -219,8 +267,82 @@ QVariant ServiceSummaryModel::headerData(int section, Qt::Orientation orientatio
         return tr("Drain.");
     case MaintenanceColumn:
         return tr("Maint.");
+    case TrafficColumn:
+        return tr("Traffic");
     }
     return {};
+}
+
+void ServiceSummaryModel::applyTrafficTail(TrafficSignal signal, const QueryTail &tail) {
+    const auto line = [signal](ServiceTraffic &traffic) -> ChartSeries & {
+        return signal == TrafficSignal::Rate ? traffic.rate : traffic.errors;
+    };
+    if (tail.snapshot || !tail.backendError.isEmpty()) {
+        for (ServiceTraffic &traffic : m_traffic) {
+            line(traffic) = {};
+        }
+    }
+    if (tail.backendError.isEmpty()) {
+        qint64 newestMs = tail.evaluatedAt.isValid() ? tail.evaluatedAt.toMSecsSinceEpoch() : 0;
+        for (const MetricSeries &series : tail.series) {
+            if (!series.timestampsMs.isEmpty()) {
+                newestMs = std::max(newestMs, series.timestampsMs.last());
+            }
+        }
+        const double windowStart = double(newestMs - m_trafficWindowMs) / 1000.0;
+        for (const MetricSeries &series : tail.series) {
+            const QString service = series.labels.value(QStringLiteral("service"));
+            if (!service.isEmpty()) {
+                appendTail(line(m_traffic[service]), series, tail.stepMs, windowStart);
+            }
+        }
+        // Services the tail did not mention age out too.
+        for (ServiceTraffic &traffic : m_traffic) {
+            appendTail(line(traffic), {}, tail.stepMs, windowStart);
+        }
+    }
+    // A line of gaps only is no data.
+    for (auto it = m_traffic.begin(); it != m_traffic.end();) {
+        if (!hasValue(line(it.value()))) {
+            line(it.value()) = {};
+        }
+        it = it->isEmpty() ? m_traffic.erase(it) : std::next(it);
+    }
+    emitTrafficChanged();
+}
+
+void ServiceSummaryModel::clearTraffic(TrafficSignal signal) {
+    QueryTail down;
+    down.backendError = QStringLiteral("cleared");
+    applyTrafficTail(signal, down);
+}
+
+void ServiceSummaryModel::clearTraffic() {
+    if (!m_traffic.isEmpty()) {
+        m_traffic.clear();
+        emitTrafficChanged();
+    }
+}
+
+void ServiceSummaryModel::emitTrafficChanged() {
+    if (m_rows.size() > 1) {
+        emit dataChanged(index(1, TrafficColumn), index(int(m_rows.size()) - 1, TrafficColumn));
+    }
+}
+
+QString ServiceSummaryModel::trafficText(const QString &service) const {
+    const auto found = m_traffic.constFind(service);
+    if (found == m_traffic.cend()) {
+        return {};
+    }
+    QStringList parts;
+    if (const double rate = found->currentRate(); !std::isnan(rate)) {
+        parts.append(formatMetricValue(rate, MetricUnit::RequestsPerSecond));
+    }
+    if (const double errors = found->currentErrors(); !std::isnan(errors)) {
+        parts.append(tr("%1 err").arg(formatMetricValue(errors, MetricUnit::Ratio)));
+    }
+    return parts.join(QStringLiteral(" · "));
 }
 
 int ServiceSummaryModel::rowOf(const QString &service) const {

@@ -1,6 +1,8 @@
 #pragma once
 
+#include "models/chart_series.h"
 #include "net/api_types.h"
+#include "net/metrics_types.h"
 
 #include <QAbstractTableModel>
 #include <QMap>
@@ -27,6 +29,19 @@ struct HealthCounts {
     friend bool operator==(const HealthCounts &, const HealthCounts &) = default;
 };
 
+// A service's request rate and error ratio over the last minutes, for a sparkline: each series'
+// keys are seconds since the epoch, a NaN value a gap (see ChartSeries).
+struct ServiceTraffic {
+    ChartSeries rate;
+    ChartSeries errors;
+    // The newest value that is not a gap; NaN when there is none.
+    double currentRate() const;
+    double currentErrors() const;
+    bool isEmpty() const { return rate.values.isEmpty() && errors.values.isEmpty(); }
+
+    friend bool operator==(const ServiceTraffic &, const ServiceTraffic &) = default;
+};
+
 // One row per service with its instance counts by state and health, derived from an
 // InstanceModel and kept current as its rows change; row 0 stands for every service. Whether a
 // service is in panic comes from the daemon's service list (setKnownServices). Services the
@@ -42,6 +57,8 @@ public:
         ServingColumn,
         DrainingColumn,
         MaintenanceColumn,
+        // The last minutes of request rate and error ratio (setTraffic); empty without data.
+        TrafficColumn,
         ColumnCount
     };
     enum Role {
@@ -51,7 +68,11 @@ public:
         PanicRole,
         // int: critical or ejected instances.
         UnhealthyRole,
+        // ServiceTraffic of TrafficColumn; invalid when the service has no data (row 0 never).
+        TrafficRole,
     };
+    // Which WatchQuery tail applyTrafficTail is given.
+    enum class TrafficSignal { Rate, Errors };
 
     explicit ServiceSummaryModel(QObject *parent = nullptr);
 
@@ -66,6 +87,20 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
+
+    // Follows one signal of every service from the tail of a WatchQuery summed by `service`:
+    // a snapshot replaces that signal's series, other tails append to them, points older than
+    // the traffic window (before the tail's evaluation time) go, and a tail reporting the backend
+    // down clears the signal, so nothing stale is shown.
+    void applyTrafficTail(TrafficSignal signal, const QueryTail &tail);
+    // Forgets every service's traffic of `signal` (its stream ended or is reconnecting).
+    void clearTraffic(TrafficSignal signal);
+    // Forgets every service's traffic (the page hidden, another daemon).
+    void clearTraffic();
+    void setTrafficWindowMs(qint64 windowMs) { m_trafficWindowMs = windowMs; }
+    qint64 trafficWindowMs() const { return m_trafficWindowMs; }
+    // Whether any service has traffic to show.
+    bool hasTraffic() const { return !m_traffic.isEmpty(); }
 
     // The row of `service` (0 for empty, i.e. all), or -1.
     int rowOf(const QString &service) const;
@@ -88,12 +123,20 @@ private:
     };
 
     void recount();
+    void emitTrafficChanged();
+    // "12.5 req/s · 0.3 % err"; empty without data.
+    QString trafficText(const QString &service) const;
 
     QPointer<InstanceModel> m_instances;
     // Name -> whether the daemon's list said it is in panic.
     QMap<QString, bool> m_known;
     // m_rows[0] is the total, named "".
     QList<Summary> m_rows;
+    // Service -> its sparklines; a service without a series of a signal has an empty one.
+    QMap<QString, ServiceTraffic> m_traffic;
+    qint64 m_trafficWindowMs = 15 * 60 * 1000;
 };
 
 } // namespace aegis::console
+
+Q_DECLARE_METATYPE(aegis::console::ServiceTraffic)

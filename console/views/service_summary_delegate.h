@@ -5,7 +5,9 @@
 namespace aegis::console {
 
 // Paints ServiceSummaryModel's unhealthy counts as red badges (a plain dot when none) and marks
-// a service in panic with a "panic" badge after its name; other cells as usual.
+// a service in panic with a "panic" badge after its name, and the traffic column as a sparkline
+// (request rate in the accent colour, error ratio in red when there were errors) beside the
+// current values; other cells as usual.
 class ServiceSummaryDelegate final : public QStyledItemDelegate {
     Q_OBJECT
 public:
@@ -13,6 +15,10 @@ public:
 
     void paint(QPainter *painter, const QStyleOptionViewItem &option,
                const QModelIndex &index) const override;
+
+private:
+    void paintTraffic(QPainter *painter, const QStyleOptionViewItem &option,
+                      const QModelIndex &index) const;
 };
 
 } // namespace aegis::console

@@ -1,5 +1,6 @@
 #include "views/services_page.h"
 
+#include "metrics/red_queries.h"
 #include "models/display_format.h"
 #include "models/instance_filter_model.h"
 #include "models/instance_model.h"
@@ -34,6 +35,7 @@ namespace aegis::console {
 namespace {
 
 constexpr int kPageSize = 500;
+constexpr int kTrafficColumnWidth = 200;
 
 } // namespace
 
@@ -41,6 +43,7 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
     : QWidget(parent)
     , m_session(session)
     , m_registry(session)
+    , m_metrics(session)
     , m_instances(new InstanceModel(this))
     , m_filter(new InstanceFilterModel(this))
     , m_services(new ServiceSummaryModel(this))
@@ -70,16 +73,16 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
 
     buildActions();
 
-    auto *splitter = new QSplitter(Qt::Horizontal);
-    splitter->addWidget(buildServiceList());
-    splitter->addWidget(buildInstancePanel());
-    splitter->setStretchFactor(0, 0);
-    splitter->setStretchFactor(1, 1);
-    splitter->setChildrenCollapsible(false);
-    splitter->setSizes({410, 950});
+    m_splitter = new QSplitter(Qt::Horizontal);
+    m_splitter->addWidget(buildServiceList());
+    m_splitter->addWidget(buildInstancePanel());
+    m_splitter->setStretchFactor(0, 0);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setChildrenCollapsible(false);
+    m_splitter->setSizes({410, 950});
 
     // Failed actions stay on the page until dismissed, so they cannot be missed.
-    m_skeleton->setBody(splitter);
+    m_skeleton->setBody(m_splitter);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_skeleton);
@@ -92,6 +95,9 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
         m_loaded = false;
         showActionError({});
         reload();
+        m_rateWatch.reset();
+        m_errorWatch.reset();
+        followTraffic();
     });
     connect(m_session, &Session::identityChanged, this, &ServicesPage::updateActions);
     connect(m_session, &Session::stateChanged, this, [this](ConnectionState state) {
@@ -101,6 +107,7 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
             reload();
         }
         updateActions();
+        followTraffic();
     });
 
     // Lease ages tick; refresh that column (and the detail pane) only while the page is shown.
@@ -138,6 +145,9 @@ QWidget *ServicesPage::buildServiceList() {
         m_services->setHeaderData(column, Qt::Horizontal, int(Qt::AlignRight | Qt::AlignVCenter),
                                   Qt::TextAlignmentRole);
     }
+    columns->resizeSection(ServiceSummaryModel::TrafficColumn, kTrafficColumnWidth);
+    m_serviceTable->setColumnHidden(ServiceSummaryModel::TrafficColumn, true);
+    connect(m_services, &QAbstractItemModel::dataChanged, this, &ServicesPage::showTrafficColumn);
     m_serviceTable->setItemDelegate(new ServiceSummaryDelegate(m_serviceTable));
     // Narrow count columns: less padding than the other tables' headers, so "Maint." fits.
     columns->setStyleSheet(QStringLiteral("QHeaderView::section { padding: 5px 6px; }"));
@@ -272,11 +282,64 @@ void ServicesPage::showEvent(QShowEvent *event) {
     m_instances->setReferenceTime(QDateTime::currentDateTimeUtc());
     m_health->setActive(true);
     QWidget::showEvent(event);
+    followTraffic();
 }
 
 void ServicesPage::hideEvent(QHideEvent *event) {
     m_health->setActive(false);
     QWidget::hideEvent(event);
+    followTraffic();
+}
+
+void ServicesPage::showTrafficColumn() {
+    const bool show = m_services->hasTraffic();
+    if (show != m_serviceTable->isColumnHidden(ServiceSummaryModel::TrafficColumn)) {
+        return;
+    }
+    m_serviceTable->setColumnHidden(ServiceSummaryModel::TrafficColumn, !show);
+    QList<int> sizes = m_splitter->sizes();
+    const int shift = show ? kTrafficColumnWidth : -kTrafficColumnWidth;
+    if (sizes.size() == 2 && sizes[1] - shift > 0) {
+        m_splitter->setSizes({sizes[0] + shift, sizes[1] - shift});
+    }
+}
+
+void ServicesPage::followTraffic() {
+    if (!isVisible() || !m_session->isConnected()) {
+        m_rateWatch.reset();
+        m_errorWatch.reset();
+        m_services->clearTraffic();
+        return;
+    }
+    if (m_rateWatch) {
+        return;
+    }
+    // Every service at once: the RED queries of the Metrics page, summed by service.
+    metrics::ServiceScope scope;
+    scope.by = "service";
+    const auto follow = [this](ServiceSummaryModel::TrafficSignal signal,
+                               const std::string &query) {
+        QueryWatchOptions options;
+        options.query = QString::fromStdString(query);
+        options.windowMs = m_services->trafficWindowMs();
+        options.stepMs = 15000;
+        options.intervalMs = 15000;
+        QueryWatchCallbacks callbacks;
+        callbacks.onEvents = [this, signal](const QueryTail &tail) {
+            m_services->applyTrafficTail(signal, tail);
+        };
+        // Metrics off or the stream reconnecting: nothing rather than a stale line.
+        callbacks.onLive = [this, signal](bool live, const QString &) {
+            if (!live) {
+                m_services->clearTraffic(signal);
+            }
+        };
+        return m_metrics.watchQuery(options, this, std::move(callbacks));
+    };
+    m_rateWatch =
+        follow(ServiceSummaryModel::TrafficSignal::Rate, metrics::requestRateQuery(scope));
+    m_errorWatch =
+        follow(ServiceSummaryModel::TrafficSignal::Errors, metrics::errorRatioQuery(scope));
 }
 
 HealthCheckDialog *ServicesPage::openHealthCheckEditor() {

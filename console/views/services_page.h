@@ -2,6 +2,7 @@
 
 #include "net/api_types.h"
 #include "net/call_scope.h"
+#include "net/metrics_api.h"
 #include "net/registry_api.h"
 #include "net/watch.h"
 
@@ -15,6 +16,7 @@ class QFrame;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QSplitter;
 class QTableView;
 
 namespace aegis::console {
@@ -37,7 +39,10 @@ class Session;
 // fetched again and merged in; after changes of health the service list is fetched again (for
 // the daemon's panic flags). Operators drain, put into maintenance, return to serving or
 // deregister the selected instance, each after a confirmation, and edit the selected service's
-// health check; failures are shown on the page. A viewer (the Session's identity) sees those
+// health check; failures are shown on the page. While the page is shown, each service's row
+// has a sparkline of its request rate and error ratio over the last 15 minutes, from two
+// WatchQuery streams covering every service (nothing when metrics are off or a service has no
+// data). A viewer (the Session's identity) sees those
 // actions disabled, with a tooltip saying why.
 class ServicesPage final : public QWidget {
     Q_OBJECT
@@ -113,6 +118,12 @@ private:
     // Why the caller may not change instances (a viewer); empty when it may.
     QString writeBlockedReason() const;
     void stopWatch();
+    // Follows every service's request rate and error ratio while the page is shown and
+    // connected; stops (and forgets them) otherwise.
+    void followTraffic();
+    // Shows the traffic column only while some service has data, widening the service list by
+    // as much so the instances keep their room when metrics are off.
+    void showTrafficColumn();
     void updateSummary();
     void showSelection();
     std::optional<ServiceInstance> selectedInstance() const;
@@ -121,6 +132,7 @@ private:
 
     Session *m_session; // Not owned.
     RegistryApi m_registry;
+    MetricsApi m_metrics;
     InstanceModel *m_instances;
     InstanceFilterModel *m_filter;
     ServiceSummaryModel *m_services;
@@ -149,6 +161,10 @@ private:
     // The list a reload runs; renewed by each reload so an older one's pages are dropped.
     CallScope m_listScope;
     WatchPtr m_watch;
+    // The traffic column's streams, each summed by service for all of them at once.
+    WatchPtr m_rateWatch;
+    WatchPtr m_errorWatch;
+    QSplitter *m_splitter = nullptr;
     QList<ServiceInfo> m_listedServices;
     QList<ServiceInstance> m_listedInstances;
     qint64 m_listRevision = 0;

@@ -3,7 +3,9 @@
 #include "models/metric_units.h"
 #include "models/promql_completion.h"
 #include "models/series_colors.h"
+#include "models/service_summary_model.h"
 #include "views/promql_editor.h"
+#include "views/service_summary_delegate.h"
 #include "views/theme.h"
 #include "views/time_series_chart.h"
 
@@ -12,8 +14,10 @@
 #include <QCompleter>
 #include <QDir>
 #include <QFile>
+#include <QHeaderView>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTest>
 
 #include <qcustomplot.h>
@@ -562,6 +566,83 @@ private slots:
             const QString name = mode == ThemeMode::Dark ? QStringLiteral("chart-dark.png")
                                                          : QStringLiteral("chart-light.png");
             QVERIFY(chart.grab().save(artifact(name)));
+        }
+        applyTheme(*app, ThemeMode::Light, platform);
+    }
+
+    void serviceSparklines() {
+        auto *app = qobject_cast<QApplication *>(QCoreApplication::instance());
+        const QPalette platform = app->palette();
+        for (const ThemeMode mode : {ThemeMode::Light, ThemeMode::Dark}) {
+            applyTheme(*app, mode, platform);
+            ServiceSummaryModel model;
+            model.setKnownServices({{QStringLiteral("checkout"), {}, 0},
+                                    {QStringLiteral("idle"), {}, 0},
+                                    {QStringLiteral("payments"), {}, 0}});
+            QTableView table;
+            table.setModel(&model);
+            table.setItemDelegate(new ServiceSummaryDelegate(&table));
+            table.verticalHeader()->setDefaultSectionSize(30);
+            table.horizontalHeader()->resizeSection(ServiceSummaryModel::TrafficColumn, 200);
+            table.horizontalHeader()->setSectionResizeMode(ServiceSummaryModel::NameColumn,
+                                                           QHeaderView::Stretch);
+            table.resize(900, 160);
+            table.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&table));
+            // 15 minutes at 15 s: checkout with a burst of errors, payments steady and clean.
+            QueryTail rate;
+            rate.snapshot = true;
+            rate.stepMs = 15000;
+            rate.series = {series({{QStringLiteral("service"), QStringLiteral("checkout")}}, kT0,
+                                  15000, wave(60, 40, 8, 1)),
+                           series({{QStringLiteral("service"), QStringLiteral("payments")}}, kT0,
+                                  15000, wave(60, 12, 2, 3))};
+            QList<double> burst(60, 0.0);
+            for (int i = 35; i < 45; ++i) {
+                burst[i] = 0.03;
+            }
+            QueryTail errors = rate;
+            errors.series = {series({{QStringLiteral("service"), QStringLiteral("checkout")}}, kT0,
+                                    15000, burst),
+                             series({{QStringLiteral("service"), QStringLiteral("payments")}}, kT0,
+                                    15000, QList<double>(60, 0.0))};
+            model.applyTrafficTail(ServiceSummaryModel::TrafficSignal::Rate, rate);
+            model.applyTrafficTail(ServiceSummaryModel::TrafficSignal::Errors, errors);
+            const QImage image = table.grab().toImage();
+            const QString name = mode == ThemeMode::Dark ? QStringLiteral("sparklines-dark.png")
+                                                         : QStringLiteral("sparklines-light.png");
+            QVERIFY(image.save(artifact(name)));
+
+            // The line's left part (no text there) is drawn in the accent and, for checkout's
+            // errors, the danger colour; idle's cell holds nothing but its background.
+            const ThemeColors colors = themeColors(table.palette());
+            const auto cellHas = [&](const QString &service, const QColor &wanted) {
+                const QRect cell = table.visualRect(
+                    model.index(model.rowOf(service), ServiceSummaryModel::TrafficColumn));
+                const QPoint offset = table.viewport()->mapTo(&table, QPoint(0, 0));
+                for (int y = cell.top(); y <= cell.bottom(); ++y) {
+                    for (int x = cell.left(); x < cell.left() + 72; ++x) {
+                        const QColor pixel = image.pixelColor(QPoint(x, y) + offset);
+                        if (std::abs(pixel.red() - wanted.red()) < 24 &&
+                            std::abs(pixel.green() - wanted.green()) < 24 &&
+                            std::abs(pixel.blue() - wanted.blue()) < 24) {
+                            return true;
+                        }
+                    }
+                }
+                return false;
+            };
+            QVERIFY(cellHas(QStringLiteral("checkout"), colors.accent));
+            QVERIFY(cellHas(QStringLiteral("checkout"), colors.danger));
+            QVERIFY(cellHas(QStringLiteral("payments"), colors.accent));
+            QVERIFY(!cellHas(QStringLiteral("payments"), colors.danger));
+            QVERIFY(!cellHas(QStringLiteral("idle"), colors.accent));
+            QVERIFY(!model
+                         .index(model.rowOf(QStringLiteral("checkout")),
+                                ServiceSummaryModel::TrafficColumn)
+                         .data()
+                         .toString()
+                         .isEmpty());
         }
         applyTheme(*app, ThemeMode::Light, platform);
     }

@@ -7,10 +7,12 @@
 #include "child_process.h"
 #include "daemon_process.h"
 #include "models/chart_series.h"
+#include "models/service_summary_model.h"
 #include "net/session.h"
 #include "poll_until.h"
 #include "views/metrics_page.h"
 #include "views/promql_editor.h"
+#include "views/services_page.h"
 #include "views/theme.h"
 #include "views/time_series_chart.h"
 
@@ -195,6 +197,52 @@ private slots:
         }
         applyTheme(*qApp, ThemeMode::Light, m_platformPalette);
         page.resize(1280, 800);
+
+        // The Services page's sparkline for checkout: both colours summed, green's errors in it.
+        {
+            ServicesPage services(&session);
+            services.resize(1280, 800);
+            services.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&services));
+            // Made after the session connected: it lists when told to.
+            services.reload();
+            QTRY_VERIFY_WITH_TIMEOUT(services.hasData(), 10000);
+            const auto traffic = [&] {
+                return services.services()
+                    ->index(services.services()->rowOf(QStringLiteral("checkout")),
+                            ServiceSummaryModel::TrafficColumn)
+                    .data(ServiceSummaryModel::TrafficRole)
+                    .value<ServiceTraffic>();
+            };
+            QTRY_VERIFY_WITH_TIMEOUT(traffic().rate.keys.size() >= 2 &&
+                                         traffic().currentRate() > 0 &&
+                                         traffic().currentErrors() > 0,
+                                     30000);
+            QVERIFY(services.services()
+                        ->index(services.services()->rowOf(QStringLiteral("checkout")),
+                                ServiceSummaryModel::TrafficColumn)
+                        .data()
+                        .toString()
+                        .contains(QStringLiteral("req/s")));
+            for (const QSize size : {QSize(1280, 800), QSize(1920, 1080)}) {
+                for (const ThemeMode mode : {ThemeMode::Light, ThemeMode::Dark}) {
+                    applyTheme(*qApp, mode, m_platformPalette);
+                    services.resize(size);
+                    QTest::qWait(200);
+                    const QString name =
+                        QStringLiteral("console-services-traffic-%1x%2-%3.png")
+                            .arg(size.width())
+                            .arg(size.height())
+                            .arg(mode == ThemeMode::Dark ? QStringLiteral("dark")
+                                                         : QStringLiteral("light"));
+                    QVERIFY(services.grab().save(artifact(name)));
+                }
+            }
+            applyTheme(*qApp, ThemeMode::Light, m_platformPalette);
+            // Hidden: the streams stop and nothing stale stays.
+            services.hide();
+            QVERIFY(!traffic().rate.keys.size());
+        }
 
         // Drill down to one instance.
         QTRY_VERIFY_WITH_TIMEOUT(page.selectInstance(QStringLiteral("checkout-g1")), 10000);

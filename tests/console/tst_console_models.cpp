@@ -8,6 +8,7 @@
 #include "models/instance_filter_model.h"
 #include "models/instance_model.h"
 #include "models/instance_selector.h"
+#include "models/metric_units.h"
 #include "models/resource_count_model.h"
 #include "models/service_summary_model.h"
 #include "net/proto_convert.h"
@@ -17,6 +18,9 @@
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
+
+#include <cmath>
+#include <limits>
 
 using namespace aegis;
 using namespace aegis::console;
@@ -444,6 +448,106 @@ private slots:
         model.applyChanges({change(InstanceChange::Type::Updated, moved, 9)});
         QCOMPARE(instanceKeys(filter),
                  (QStringList{QStringLiteral("api/api-1"), QStringLiteral("api/api-2")}));
+    }
+
+    void serviceTrafficFromTails() {
+        constexpr qint64 t0 = 1700000000000;
+        constexpr qint64 step = 15000;
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        const auto tail = [&](bool snapshot, qint64 startMs,
+                              const QList<QPair<QString, QList<double>>> &services) {
+            QueryTail result;
+            result.snapshot = snapshot;
+            result.stepMs = step;
+            qint64 newest = startMs;
+            for (const auto &[service, values] : services) {
+                MetricSeries series;
+                series.labels = {{QStringLiteral("service"), service}};
+                for (qsizetype i = 0; i < values.size(); ++i) {
+                    series.timestampsMs.append(startMs + i * step);
+                    series.values.append(values[i]);
+                    newest = std::max(newest, startMs + i * step);
+                }
+                result.series.append(series);
+            }
+            result.evaluatedAt = QDateTime::fromMSecsSinceEpoch(newest, Qt::UTC);
+            return result;
+        };
+        const auto traffic = [](const ServiceSummaryModel &model, const QString &service) {
+            return model.index(model.rowOf(service), ServiceSummaryModel::TrafficColumn)
+                .data(ServiceSummaryModel::TrafficRole);
+        };
+        const auto text = [](const ServiceSummaryModel &model, const QString &service) {
+            return model.index(model.rowOf(service), ServiceSummaryModel::TrafficColumn)
+                .data()
+                .toString();
+        };
+        const QString api = QStringLiteral("api");
+        const QString web = QStringLiteral("web");
+        const QString idle = QStringLiteral("idle");
+        using Signal = ServiceSummaryModel::TrafficSignal;
+
+        ServiceSummaryModel summary;
+        QAbstractItemModelTester tester(&summary,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        summary.setKnownServices({{api, {}, 0}, {idle, {}, 0}, {web, {}, 0}});
+        QSignalSpy changed(&summary, &QAbstractItemModel::dataChanged);
+        // Rate and error ratio of every service at once; web had no requests, so its error ratio
+        // is NaN (0/0) throughout.
+        summary.applyTrafficTail(Signal::Rate,
+                                 tail(true, t0, {{api, {1, 2, 3, 4}}, {web, {0, 0, 0, 0}}}));
+        summary.applyTrafficTail(Signal::Errors,
+                                 tail(true, t0, {{api, {0, 0, 0, 0.02}}, {web, {nan, nan}}}));
+        QVERIFY(!changed.isEmpty());
+        QCOMPARE(changed.last().at(0).toModelIndex().column(),
+                 int(ServiceSummaryModel::TrafficColumn));
+        const auto apiTraffic = traffic(summary, api).value<ServiceTraffic>();
+        QCOMPARE(apiTraffic.rate.values, (QVector<double>{1, 2, 3, 4}));
+        QCOMPARE(apiTraffic.rate.keys.first(), double(t0) / 1000);
+        QCOMPARE(apiTraffic.currentRate(), 4.0);
+        QCOMPARE(apiTraffic.currentErrors(), 0.02);
+        QCOMPARE(text(summary, api),
+                 formatMetricValue(4, MetricUnit::RequestsPerSecond) + QStringLiteral(" · ") +
+                     formatMetricValue(0.02, MetricUnit::Ratio) + QStringLiteral(" err"));
+        // No requests is a rate of zero, and no error ratio at all.
+        QCOMPARE(traffic(summary, web).value<ServiceTraffic>().errors.values.size(), 0);
+        QCOMPARE(text(summary, web), formatMetricValue(0, MetricUnit::RequestsPerSecond));
+        // No data is nothing, not zero; the "all services" row never has a line.
+        QVERIFY(!traffic(summary, idle).isValid());
+        QVERIFY(text(summary, idle).isEmpty());
+        QVERIFY(!summary.index(0, ServiceSummaryModel::TrafficColumn)
+                     .data(ServiceSummaryModel::TrafficRole)
+                     .isValid());
+
+        // A later tail appends; points older than the window go, a missing stretch is a gap.
+        summary.setTrafficWindowMs(10 * 60 * 1000);
+        const qint64 later = t0 + 8 * 60 * 1000;
+        summary.applyTrafficTail(Signal::Rate, tail(false, later, {{api, {7}}}));
+        auto appended = traffic(summary, api).value<ServiceTraffic>();
+        QCOMPARE(appended.currentRate(), 7.0);
+        QCOMPARE(appended.rate.keys.last(), double(later) / 1000);
+        QVERIFY(std::isnan(appended.rate.values[appended.rate.values.size() - 2]));
+        summary.applyTrafficTail(Signal::Rate, tail(false, t0 + 11 * 60 * 1000, {{api, {8}}}));
+        appended = traffic(summary, api).value<ServiceTraffic>();
+        QVERIFY(appended.rate.keys.first() >= double(t0 + 60 * 1000) / 1000);
+        // web's zeros aged out with nothing new: no line left.
+        QVERIFY(traffic(summary, web).value<ServiceTraffic>().rate.values.isEmpty());
+
+        // The backend down for the rate: that line goes, the error ratio stays.
+        QueryTail down;
+        down.backendError = QStringLiteral("connection refused");
+        summary.applyTrafficTail(Signal::Rate, down);
+        appended = traffic(summary, api).value<ServiceTraffic>();
+        QVERIFY(appended.rate.values.isEmpty());
+        QCOMPARE(text(summary, api),
+                 formatMetricValue(0.02, MetricUnit::Ratio) + QStringLiteral(" err"));
+        // A snapshot replaces: a service it leaves out has no line of that signal any more.
+        summary.applyTrafficTail(Signal::Errors, tail(true, t0 + 11 * 60 * 1000, {{web, {0.5}}}));
+        QVERIFY(!traffic(summary, api).isValid());
+        QCOMPARE(traffic(summary, web).value<ServiceTraffic>().currentErrors(), 0.5);
+        summary.clearTraffic();
+        QVERIFY(!traffic(summary, web).isValid());
+        QVERIFY(text(summary, web).isEmpty());
     }
 
     void serviceSummaryCountsFollowInstances() {
