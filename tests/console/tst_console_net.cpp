@@ -422,7 +422,7 @@ private slots:
         QTest::qWait(2500);
         const std::string http = m_daemon->httpAddress();
         const auto port = static_cast<std::uint16_t>(std::stoi(http.substr(http.rfind(':') + 1)));
-        const testing::LoopbackHttpAnswer scraped = testing::loopbackHttpGet(port, "/metrics", 5s);
+        const testing::HttpAnswer scraped = testing::loopbackHttpGet(port, "/metrics", 5s);
         QCOMPARE(scraped.status, 200);
         double watchCalls = 0;
         for (const QString &line : QString::fromStdString(scraped.body).split(QLatin1Char('\n'))) {

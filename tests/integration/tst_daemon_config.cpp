@@ -4,6 +4,7 @@
 
 #include "api_clients.h"
 #include "daemon_process.h"
+#include "http_get.h"
 
 #include "poll_until.h"
 #include "store/sqlite_store.h"
@@ -32,52 +33,11 @@
 
 using aegis::testing::ApiClients;
 using aegis::testing::DaemonProcess;
+using aegis::testing::httpGet;
 using aegis::testing::TempDir;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct HttpResponse {
-    int status = 0; // 0 when the request failed
-    std::string body;
-};
-
-// One HTTP/1.1 GET over a plain socket, with send and receive timeouts.
-HttpResponse httpGet(const std::string &hostPort, const std::string &path) {
-    HttpResponse response;
-    const auto colon = hostPort.rfind(':');
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(std::stoi(hostPort.substr(colon + 1))));
-    if (::inet_pton(AF_INET, hostPort.substr(0, colon).c_str(), &address.sin_addr) != 1) {
-        return response;
-    }
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval timeout{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    std::string raw;
-    if (::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0) {
-        const std::string request =
-            "GET " + path + " HTTP/1.1\r\nHost: " + hostPort + "\r\nConnection: close\r\n\r\n";
-        if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(request.size())) {
-            char buffer[4096];
-            for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
-                raw.append(buffer, static_cast<std::size_t>(n));
-            }
-        }
-    }
-    ::close(fd);
-    // "HTTP/1.1 200 OK\r\n...\r\n\r\nbody"
-    const auto headerEnd = raw.find("\r\n\r\n");
-    if (raw.rfind("HTTP/1.1 ", 0) != 0 || headerEnd == std::string::npos) {
-        return response;
-    }
-    response.status = std::stoi(raw.substr(9, 3));
-    response.body = raw.substr(headerEnd + 4);
-    return response;
-}
 
 std::string readFile(const std::filesystem::path &path) {
     std::ifstream in(path);

@@ -9,6 +9,7 @@
 #include "child_process.h"
 #include "client/connection.h"
 #include "daemon_process.h"
+#include "http_get.h"
 #include "poll_until.h"
 #include "required_tool.h"
 
@@ -28,58 +29,11 @@
 
 using namespace aegis;
 using aegis::testing::DaemonProcess;
+using aegis::testing::httpGet;
 using aegis::testing::pollUntil;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct HttpAnswer {
-    int status = 0; // 0 when the request failed
-    std::string headers;
-    std::string body;
-};
-
-// One HTTP/1.1 GET over a plain socket with timeouts; `authorization` is sent when not empty.
-HttpAnswer httpGet(const std::string &hostPort, const std::string &path,
-                   const std::string &authorization = {}) {
-    HttpAnswer answer;
-    const auto colon = hostPort.rfind(':');
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(std::stoi(hostPort.substr(colon + 1))));
-    if (::inet_pton(AF_INET, hostPort.substr(0, colon).c_str(), &address.sin_addr) != 1) {
-        return answer;
-    }
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval timeout{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    std::string raw;
-    if (::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0) {
-        std::string request =
-            "GET " + path + " HTTP/1.1\r\nHost: " + hostPort + "\r\nConnection: close\r\n";
-        if (!authorization.empty()) {
-            request += "Authorization: " + authorization + "\r\n";
-        }
-        request += "\r\n";
-        if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(request.size())) {
-            char buffer[16384];
-            for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
-                raw.append(buffer, static_cast<std::size_t>(n));
-            }
-        }
-    }
-    ::close(fd);
-    const auto headerEnd = raw.find("\r\n\r\n");
-    if (raw.rfind("HTTP/1.1 ", 0) != 0 || headerEnd == std::string::npos) {
-        return answer;
-    }
-    answer.status = std::stoi(raw.substr(9, 3));
-    answer.headers = raw.substr(0, headerEnd);
-    answer.body = raw.substr(headerEnd + 4);
-    return answer;
-}
 
 std::string readText(const std::filesystem::path &path) {
     std::ifstream in(path);

@@ -32,45 +32,6 @@ bool reaped(int pid, std::chrono::milliseconds timeout) {
 
 } // namespace
 
-LoopbackHttpAnswer loopbackHttpGet(std::uint16_t port, const std::string &path,
-                                   std::chrono::milliseconds timeout) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) {
-        return {};
-    }
-    timeval limit{};
-    limit.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-    limit.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    LoopbackHttpAnswer answer;
-    if (::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0) {
-        const std::string request =
-            "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-        if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(request.size())) {
-            std::string response;
-            char buffer[4096];
-            for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
-                response.append(buffer, static_cast<std::size_t>(n));
-            }
-            const auto space = response.find(' ');
-            const auto headersEnd = response.find("\r\n\r\n");
-            if (response.starts_with("HTTP/") && space != std::string::npos &&
-                headersEnd != std::string::npos) {
-                answer.status = std::atoi(response.c_str() + space + 1);
-                answer.body = response.substr(headersEnd + 4);
-            }
-        }
-    }
-    ::close(fd);
-    return answer;
-}
-
 std::string
 PrometheusProcess::staticJob(const std::string &job, const std::vector<std::string> &targets,
                              const std::vector<std::pair<std::string, std::string>> &labels) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/status.h"
+#include "http_get.h"
 
 #include <chrono>
 #include <cstdint>
@@ -77,14 +78,5 @@ private:
     std::uint16_t m_port = 0;
     int m_pid = -1;
 };
-
-// The status code and body of GET http://127.0.0.1:PORT<path>, or status 0 when there is no
-// answer within `timeout`.
-struct LoopbackHttpAnswer {
-    int status = 0;
-    std::string body;
-};
-LoopbackHttpAnswer loopbackHttpGet(std::uint16_t port, const std::string &path,
-                                   std::chrono::milliseconds timeout);
 
 } // namespace aegis::testing
