@@ -1,0 +1,1 @@
+#include "alerting/alert_engine.h"
