@@ -553,9 +553,9 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     // once rather than starting a rollout whose every measurement would be inconclusive.
     metrics::QueryBackend *rolloutQueries =
         cfg.metrics.mode == metrics::BackendMode::None ? nullptr : p.metricsBackend.get();
-    p.rollouts = std::make_unique<rollout::RolloutController>(*p.store, *p.rolloutInstances,
-                                                              rolloutQueries, *p.rolloutAudit,
-                                                              *p.rolloutExtensions, p.io, p.clock);
+    p.rollouts = std::make_unique<rollout::RolloutController>(
+        *p.store, *p.rolloutInstances, rolloutQueries, nullptr, *p.rolloutAudit,
+        *p.rolloutExtensions, p.io, p.clock);
     p.rollouts->exportMetrics(metrics);
     if (Status status = p.rollouts->start(); !status.isOk()) {
         return status;
