@@ -15,6 +15,8 @@
 
 #include <QtTest>
 
+#include <prometheus/registry.h>
+
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -195,6 +197,9 @@ private slots:
     void removedRuleResolvesItsAlerts();
     void testRuleTellsPendingFromFiring();
     void checkExpressionsPointsIntoTheFile();
+    void threadEvaluatesOnItsOwn();
+    void historyPrunedPastItsRetention();
+    void metricsCountEvaluationsAndAlerts();
 
 private:
     // A node with its own store and hub, or (`replicaOf`) one sharing another node's.
@@ -582,6 +587,107 @@ void AlertEngineTest::checkExpressionsPointsIntoTheFile() {
     QCOMPARE(diagnostics[0].position.line, 5);
     QCOMPARE(diagnostics[0].position.column, 24);
     QVERIFY(diagnostics[0].message.find("unexpected end of input") != std::string::npos);
+}
+
+void AlertEngineTest::historyPrunedPastItsRetention() {
+    close();
+    AlertingSettings settings;
+    settings.historyRetention = 1min;
+    m_node = open(settings);
+    publish(*m_node, rulesFile("0s"));
+    m_queries->setSeries("up == 0", {{kCheckoutDown, 0}});
+    advanceAndEvaluate(15s); // inactive → firing
+    m_queries->setSeries("up == 0", {});
+    advanceAndEvaluate(15s); // firing → resolved
+    const std::string id = alertsOf(*m_node)[0].id;
+    QCOMPARE(m_node->engine->history(id, {}, 0).size(), std::size_t(2));
+    m_clock->advance(2min);
+    m_queries->setSeries("up == 0", {{kCheckoutDown, 0}});
+    const store::Revision before = m_node->store->currentRevision();
+    advanceAndEvaluate(15s); // resolved → firing, in the write that drops the old two
+    QCOMPARE(m_node->store->currentRevision(), before + 1);
+    const auto history = m_node->engine->history(id, {}, 0);
+    QCOMPARE(history.size(), std::size_t(1));
+    QCOMPARE(history[0].from, AlertState::Resolved);
+    QCOMPARE(history[0].to, AlertState::Firing);
+    auto stored = m_node->store->rangePrefix(std::string(kHistoryPrefix));
+    QVERIFY(stored.isOk());
+    QCOMPARE(stored->kvs.size(), std::size_t(1));
+}
+
+void AlertEngineTest::threadEvaluatesOnItsOwn() {
+    publish(*m_node, rulesFile("0s"));
+    m_queries->setSeries("up == 0", {{kCheckoutDown, 0}});
+    m_node->engine->start();
+    m_clock->advance(15s);
+    QVERIFY(pollUntil([&] { return m_node->notifier.sent().size() == 1; }));
+    QCOMPARE(alertsOf(*m_node)[0].state, AlertState::Firing);
+    m_node->engine->stop();
+}
+
+namespace {
+
+double valueOf(prometheus::Registry &registry, const std::string &name,
+               const std::string &state = {}) {
+    for (const auto &family : registry.Collect()) {
+        if (family.name != name) {
+            continue;
+        }
+        for (const auto &metric : family.metric) {
+            const bool matches =
+                state.empty() ||
+                std::any_of(metric.label.begin(), metric.label.end(), [&](const auto &label) {
+                    return label.name == "state" && label.value == state;
+                });
+            if (!matches) {
+                continue;
+            }
+            if (family.type == prometheus::MetricType::Histogram) {
+                return static_cast<double>(metric.histogram.sample_count);
+            }
+            return family.type == prometheus::MetricType::Counter ? metric.counter.value
+                                                                  : metric.gauge.value;
+        }
+    }
+    return -1;
+}
+
+} // namespace
+
+void AlertEngineTest::metricsCountEvaluationsAndAlerts() {
+    close();
+    m_node = std::make_unique<Node>();
+    {
+        auto store = store::SqliteStore::open({m_dir->path() / "aegis.db"});
+        QVERIFY(store.isOk());
+        m_node->ownStore = std::move(*store);
+        m_node->store = m_node->ownStore.get();
+        m_node->ownHub = std::make_unique<store::WatchHub>(*m_node->store);
+        m_node->hub = m_node->ownHub.get();
+        auto secrets = config::SecretBox::openOrCreate(m_dir->path() / "config.key");
+        QVERIFY(secrets.isOk());
+        m_node->secrets = std::move(*secrets);
+        m_node->config =
+            std::make_unique<config::ConfigCenter>(*m_node->store, *m_node->secrets, m_clock);
+        QVERIFY(m_node->config->load().isOk());
+    }
+    prometheus::Registry registry;
+    m_node->engine = std::make_unique<AlertEngine>(*m_node->store, *m_node->config, m_queries.get(),
+                                                   &m_node->notifier, m_clock, AlertingSettings{});
+    m_node->engine->exportMetrics(registry);
+    QVERIFY(m_node->engine->load().isOk());
+
+    publish(*m_node, rulesFile("0s"));
+    m_queries->setSeries("up == 0", {{kCheckoutDown, 0}});
+    advanceAndEvaluate(15s);
+    m_queries->setError("up == 0", unavailable("down"));
+    advanceAndEvaluate(15s);
+    QCOMPARE(valueOf(registry, "aegis_alerting_rule_evaluations_total"), 2.0);
+    QCOMPARE(valueOf(registry, "aegis_alerting_rule_evaluation_failures_total"), 1.0);
+    QCOMPARE(valueOf(registry, "aegis_alerting_group_evaluation_seconds"), 2.0);
+    QCOMPARE(valueOf(registry, "aegis_alerting_alerts", "firing"), 1.0);
+    QCOMPARE(valueOf(registry, "aegis_alerting_alerts", "pending"), 0.0);
+    QCOMPARE(valueOf(registry, "aegis_alerting_notifications_queued_total"), 1.0);
 }
 
 QTEST_GUILESS_MAIN(AlertEngineTest)
