@@ -1098,11 +1098,15 @@ void AlertEngine::checkExpressions(RuleFile file,
         RuleDiagnostic where;
         where.group = group->name;
         where.rule = rule->alert;
-        where.position = rule->exprPosition;
+        // The query's "LINE:COL" counts from the expression's first character; without its
+        // position, the rule's is the best there is.
+        const bool exprKnown = rule->exprPosition.line > 0;
+        where.position = exprKnown ? rule->exprPosition : rule->position;
         metrics::InstantQuery query;
         query.query = rule->expr;
         query.time = now;
-        s.queries->query(std::move(query), [check, where](StatusOr<metrics::QueryResult> result) {
+        s.queries->query(std::move(query), [check, where,
+                                            exprKnown](StatusOr<metrics::QueryResult> result) {
             std::function<void(std::vector<RuleDiagnostic>)> call;
             std::vector<RuleDiagnostic> diagnostics;
             {
@@ -1113,7 +1117,7 @@ void AlertEngine::checkExpressions(RuleFile file,
                     RuleDiagnostic diagnostic = where;
                     std::string message = result.status().message();
                     if (const auto at = metrics::queryErrorPosition(message)) {
-                        if (diagnostic.position.line > 0) {
+                        if (exprKnown) {
                             diagnostic.position.column =
                                 at->line <= 1 ? diagnostic.position.column + at->column - 1
                                               : at->column;
