@@ -4,6 +4,7 @@
 #include "metrics/query_answer.h"
 
 #include "common/duration.h"
+#include "common/rfc3339.h"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -95,44 +96,6 @@ std::vector<Labels> labelSetsOf(const json &data) {
     return sets;
 }
 
-// An RFC 3339 time as Go writes it ("2023-01-17T15:07:44.724461400+01:00"); the epoch for Go's
-// zero time (never scraped) or anything unreadable.
-system_clock::time_point rfc3339(const std::string &text) {
-    int year = 0;
-    unsigned month = 0;
-    unsigned day = 0;
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
-    int consumed = 0;
-    if (std::sscanf(text.c_str(), "%d-%u-%uT%d:%d:%d%n", &year, &month, &day, &hour, &minute,
-                    &second, &consumed) != 6 ||
-        year <= 1970) {
-        return {};
-    }
-    std::string_view rest = std::string_view(text).substr(static_cast<std::size_t>(consumed));
-    nanoseconds fraction{0};
-    if (rest.starts_with(".")) {
-        rest.remove_prefix(1);
-        std::int64_t scale = 100'000'000;
-        while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest.front())) != 0) {
-            fraction += nanoseconds((rest.front() - '0') * scale);
-            scale /= 10;
-            rest.remove_prefix(1);
-        }
-    }
-    minutes offset{0};
-    if (rest.size() >= 6 && (rest[0] == '+' || rest[0] == '-')) {
-        const int hours = std::atoi(std::string(rest.substr(1, 2)).c_str());
-        const int mins = std::atoi(std::string(rest.substr(4, 2)).c_str());
-        offset = minutes((rest[0] == '-' ? -1 : 1) * (hours * 60 + mins));
-    }
-    const sys_days date =
-        year_month_day(std::chrono::year(year), std::chrono::month(month), std::chrono::day(day));
-    return time_point_cast<system_clock::duration>(
-        date + hours(hour) + minutes(minute) + std::chrono::seconds(second) + fraction - offset);
-}
-
 std::vector<Target> targetsOf(const json &data) {
     std::vector<Target> targets;
     const json &active = data.at("activeTargets");
@@ -147,7 +110,7 @@ std::vector<Target> targetsOf(const json &data) {
                         : health == "down" ? TargetHealth::Down
                                            : TargetHealth::Unknown;
         target.lastError = item.value("lastError", "");
-        target.lastScrape = rfc3339(item.value("lastScrape", ""));
+        target.lastScrape = parseRfc3339(item.value("lastScrape", ""));
         target.lastScrapeDuration =
             microseconds(std::llround(item.value("lastScrapeDuration", 0.0) * 1e6));
         targets.push_back(std::move(target));
