@@ -125,6 +125,13 @@ AlertmanagerProcess::~AlertmanagerProcess() {
     }
 }
 
+Status AlertmanagerProcess::restart() {
+    if (m_pid > 0) {
+        return failedPrecondition("alertmanager still runs");
+    }
+    return launch();
+}
+
 std::string AlertmanagerProcess::url() const {
     return "http://127.0.0.1:" + std::to_string(m_port);
 }

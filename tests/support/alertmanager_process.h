@@ -32,6 +32,8 @@ public:
     std::string url() const;
     // SIGKILL, and reaps it.
     void kill();
+    // Starts it again after kill(), on the same port, configuration and data.
+    Status restart();
     std::string logText() const;
 
     // A configuration routing everything to one webhook, grouped by alertname and service, with

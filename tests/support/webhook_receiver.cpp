@@ -57,6 +57,8 @@ struct WebhookReceiver::Impl {
                     Delivery delivery;
                     delivery.path = std::string(session->request.target());
                     delivery.body = session->request.body();
+                    delivery.authorization =
+                        std::string(session->request[http::field::authorization]);
                     delivery.payload = nlohmann::json::parse(delivery.body, nullptr, false);
                     std::lock_guard lock(mutex);
                     deliveries.push_back(std::move(delivery));

@@ -22,6 +22,8 @@ public:
         // The body as JSON (discarded when it is not JSON; `body` has it).
         nlohmann::json payload;
         std::string body;
+        // The Authorization header, "" when none was sent.
+        std::string authorization;
     };
 
     // UNAVAILABLE when no loopback port can be bound.
