@@ -163,7 +163,8 @@ struct AlertmanagerClient::Impl : std::enable_shared_from_this<AlertmanagerClien
     template <typename T, typename Decode>
     void call(http::verb verb, std::string target, std::string body, Decode decode,
               std::function<void(StatusOr<T>)> done) {
-        http->send(verb, std::move(target), body.empty() ? "" : "application/json", std::move(body),
+        std::string contentType = body.empty() ? "" : "application/json";
+        http->send(verb, std::move(target), std::move(contentType), std::move(body),
                    options.requestTimeout,
                    [self = shared_from_this(), decode = std::move(decode),
                     done = std::move(done)](StatusOr<HttpAnswer> answer) mutable {
