@@ -254,7 +254,7 @@ public:
         if (rule.record.empty() && rule.alert.empty()) {
             add(rule.position, groupName, name, "one of 'record' or 'alert' must be set");
         }
-        if (rule.expr.empty()) {
+        if (rule.expr.find_first_not_of(" \t\r\n") == std::string::npos) {
             add(exprPosition, groupName, name, "expr: must be set (the rule's PromQL expression)");
         }
         if (!rule.record.empty()) {

@@ -179,6 +179,8 @@ void RuleFileTest::reportsEachProblemWhereItIs_data() {
         "one of 'record' or 'alert' must be set");
     row("empty expr", rules("      - alert: A\n        expr: ''\n"), "g", "A", 5, 15,
         "expr: must be set");
+    row("blank expr", rules("      - alert: A\n        expr: '  '\n"), "g", "A", 5, 15,
+        "expr: must be set");
     row("missing expr", rules("      - alert: A\n"), "g", "A", 4, 9, "expr: must be set");
     row("unknown rule field", rules("      - alert: A\n        expr: up\n        fro: 2m\n"), "g",
         "A", 6, 9, "unknown field \"fro\" in a rule");
