@@ -14,6 +14,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <nlohmann/json.hpp>
 #include <prometheus/registry.h>
 
@@ -435,6 +436,21 @@ void AlertmanagerClientTest::errorsFollowTheContract() {
     QCOMPARE(expired.status().code(), StatusCode::NotFound);
     expired = await<bool>([&](auto done) { fallback.expireSilence("not-a-uuid", done); });
     QCOMPARE(expired.status().code(), StatusCode::NotFound);
+
+    // A peer that takes the connection and never answers: the deadline holds.
+    boost::asio::io_context silentIo;
+    boost::asio::ip::tcp::acceptor silent(
+        silentIo, {boost::asio::ip::make_address("127.0.0.1"), 0}); // listens, never accepts
+    AlertmanagerClientOptions quick;
+    quick.requestTimeout = 300ms;
+    auto slow = client("http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()), quick);
+    const auto started = std::chrono::steady_clock::now();
+    auto status = await<AlertmanagerStatus>([&](auto done) { slow->status(done); });
+    QCOMPARE(status.status().code(), StatusCode::DeadlineExceeded);
+    QVERIFY2(status.status().message().find("no answer within") != std::string::npos,
+             status.status().message().c_str());
+    QVERIFY(std::chrono::steady_clock::now() - started < 5s);
+    QVERIFY(!slow->state().up);
 
     auto bad = AlertmanagerClient::create(m_io.get_executor(), "ftp://example");
     QCOMPARE(bad.status().code(), StatusCode::InvalidArgument);
