@@ -49,5 +49,6 @@ std::vector<Command> healthCommands();
 std::vector<Command> configCommands();
 std::vector<Command> rolloutCommands();
 std::vector<Command> metricsCommands();
+std::vector<Command> alertReceiveCommands();
 
 } // namespace aegis::cli

@@ -9,6 +9,7 @@
 // this process, registered as many instances.
 #include "bench_support.h"
 #include "daemon_process.h"
+#include "exposition_server.h"
 
 #include "aegis/v1/metrics.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
@@ -38,94 +39,25 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Serves /big (2,100 series: groups g100 and g2000) and /small (50 series) over HTTP/1.1 with
-// keep-alive, on one thread: what Prometheus scrapes.
-class Exporter {
-public:
-    Exporter() {
-        for (int id = 0; id < 100; ++id) {
-            m_big += "bench_series{group=\"g100\",id=\"" + std::to_string(id) + "\"} " +
-                     std::to_string(id) + "\n";
-        }
-        for (int id = 0; id < 2000; ++id) {
-            m_big += "bench_series{group=\"g2000\",id=\"" + std::to_string(id) + "\"} " +
-                     std::to_string(id) + "\n";
-        }
-        for (int id = 0; id < 50; ++id) {
-            m_small +=
-                "bench_small{id=\"" + std::to_string(id) + "\"} " + std::to_string(id) + "\n";
-        }
-        m_acceptor.open(asio::ip::tcp::v4());
-        m_acceptor.set_option(asio::socket_base::reuse_address(true));
-        m_acceptor.bind({asio::ip::make_address("127.0.0.1"), 0});
-        m_acceptor.listen(1024);
-        accept();
-        m_thread = std::thread([this] { m_io.run(); });
+// /big (2,100 series: groups g100 and g2000) and /small (50 series): what Prometheus scrapes.
+aegis::bench::ExpositionServer::Body benchPages() {
+    std::string big;
+    std::string small;
+    for (int id = 0; id < 100; ++id) {
+        big += "bench_series{group=\"g100\",id=\"" + std::to_string(id) + "\"} " +
+               std::to_string(id) + "\n";
     }
-    ~Exporter() {
-        m_io.stop();
-        m_thread.join();
+    for (int id = 0; id < 2000; ++id) {
+        big += "bench_series{group=\"g2000\",id=\"" + std::to_string(id) + "\"} " +
+               std::to_string(id) + "\n";
     }
-    std::string address() const {
-        return "127.0.0.1:" + std::to_string(m_acceptor.local_endpoint().port());
+    for (int id = 0; id < 50; ++id) {
+        small += "bench_small{id=\"" + std::to_string(id) + "\"} " + std::to_string(id) + "\n";
     }
-
-private:
-    struct Session : std::enable_shared_from_this<Session> {
-        Session(asio::ip::tcp::socket socket, const Exporter &exporter)
-            : stream(std::move(socket))
-            , owner(exporter) {}
-        void read() {
-            request = {};
-            http::async_read(stream, buffer, request,
-                             [self = shared_from_this()](beast::error_code error, std::size_t) {
-                                 if (!error) {
-                                     self->respond();
-                                 }
-                             });
-        }
-        void respond() {
-            response = {};
-            response.version(request.version());
-            response.keep_alive(request.keep_alive());
-            const auto target = request.target();
-            if (target == "/big" || target == "/small") {
-                response.result(http::status::ok);
-                response.set(http::field::content_type, "text/plain; version=0.0.4");
-                response.body() = target == "/big" ? owner.m_big : owner.m_small;
-            } else {
-                response.result(http::status::not_found);
-            }
-            response.prepare_payload();
-            http::async_write(stream, response,
-                              [self = shared_from_this()](beast::error_code error, std::size_t) {
-                                  if (!error && self->response.keep_alive()) {
-                                      self->read();
-                                  }
-                              });
-        }
-        beast::tcp_stream stream;
-        beast::flat_buffer buffer;
-        http::request<http::empty_body> request;
-        http::response<http::string_body> response;
-        const Exporter &owner;
+    return [big, small](std::string_view path) {
+        return path == "/big" ? big : path == "/small" ? small : std::string();
     };
-
-    void accept() {
-        m_acceptor.async_accept([this](beast::error_code error, asio::ip::tcp::socket socket) {
-            if (!error) {
-                std::make_shared<Session>(std::move(socket), *this)->read();
-            }
-            accept();
-        });
-    }
-
-    std::string m_big;
-    std::string m_small;
-    asio::io_context m_io;
-    asio::ip::tcp::acceptor m_acceptor{m_io};
-    std::thread m_thread;
-};
+}
 
 // One kept-alive HTTP/1.1 connection to Prometheus for GETs of any size (a 2,000-series answer
 // is tens of megabytes of JSON).
@@ -410,7 +342,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     try {
-        Exporter exporter;
+        aegis::bench::ExpositionServer exporter(benchPages());
         aegis::testing::DaemonOptions daemonOptions;
         daemonOptions.extraArgs = {"--metrics-backend", "managed"};
         auto daemon = aegis::testing::DaemonProcess::start(daemonOptions);

@@ -80,11 +80,22 @@ PrometheusProcess::start(const std::filesystem::path &dir, Options options) {
 
 void PrometheusProcess::writeConfig() const {
     const auto interval = std::to_string(m_options.scrapeInterval.count()) + "ms";
+    const auto evaluation = m_options.evaluationInterval.count() > 0
+                                ? std::to_string(m_options.evaluationInterval.count()) + "ms"
+                                : interval;
     const auto temporary = m_dir / "prometheus.yml.tmp";
-    std::ofstream(temporary, std::ios::trunc)
-        << "global:\n  scrape_interval: " << interval << "\n  scrape_timeout: " << interval
-        << "\n  evaluation_interval: " << interval << "\nscrape_configs:\n"
-        << (m_options.scrapeConfigs ? m_options.scrapeConfigs(m_port) : std::string());
+    std::ofstream config(temporary, std::ios::trunc);
+    config << "global:\n  scrape_interval: " << interval << "\n  scrape_timeout: " << interval
+           << "\n  evaluation_interval: " << evaluation << "\n";
+    if (!m_options.ruleFiles.empty()) {
+        config << "rule_files:\n";
+        for (const auto &file : m_options.ruleFiles) {
+            config << "  - '" << file.string() << "'\n";
+        }
+    }
+    config << "scrape_configs:\n"
+           << (m_options.scrapeConfigs ? m_options.scrapeConfigs(m_port) : std::string());
+    config.close();
     std::filesystem::rename(temporary, m_dir / "prometheus.yml");
 }
 

@@ -29,6 +29,11 @@ public:
         ScrapeConfigs scrapeConfigs;
         std::chrono::milliseconds scrapeInterval{1000};
         std::vector<std::string> extraArgs;
+        // Rule files Prometheus evaluates itself (`rule_files:`), e.g. to compare its rule
+        // manager with aegisd's; evaluated every `evaluationInterval`.
+        std::vector<std::filesystem::path> ruleFiles;
+        // 0: the scrape interval.
+        std::chrono::milliseconds evaluationInterval{0};
         // Prometheus' --web.config.file content (TLS, basic auth) when not empty. Prometheus is
         // then taken as started once its port answers at all, since a plain-HTTP /-/ready
         // cannot pass TLS: the test polls it through its own client.
