@@ -60,7 +60,8 @@ AlertsPage::AlertsPage(Session *session, QWidget *parent)
     , m_rules(new RuleEditorPanel(session))
     , m_silenceView(new QTableView)
     , m_showExpired(new QCheckBox(tr("Show expired")))
-    , m_expire(new QPushButton(tr("Expire"))) {
+    , m_expire(new QPushButton(tr("Expire")))
+    , m_silenceNote(new QLabel) {
     m_skeleton->addLiveBadge(tr("Alerts update as the daemon evaluates its rules"),
                              tr("The list shows what was loaded; it resumes when the daemon "
                                 "answers again"));
@@ -216,6 +217,9 @@ QWidget *AlertsPage::buildSilencesTab() {
     auto *layout = new QVBoxLayout(tab);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(row);
+    m_silenceNote->setWordWrap(true);
+    m_silenceNote->setVisible(false);
+    layout->addWidget(m_silenceNote);
     layout->addWidget(m_silenceView, 1);
 
     connect(add, &QPushButton::clicked, this, [this] { openSilenceDialog({}); });
@@ -342,8 +346,13 @@ void AlertsPage::loadSilences() {
     m_alerts.listSilences(
         m_showExpired->isChecked(), m_silencesScope.renew(),
         [this](const CallResult<QList<SilenceInfo>> &result) {
+            // Silences need an Alertmanager; without one the tab says so instead of the banner.
+            const bool unavailable =
+                !result.ok() && result.error().code == grpc::StatusCode::FAILED_PRECONDITION;
+            m_silenceNote->setText(unavailable ? result.error().message : QString());
+            m_silenceNote->setVisible(unavailable);
             if (!result.ok()) {
-                if (result.error().code != grpc::StatusCode::UNIMPLEMENTED) {
+                if (result.error().code != grpc::StatusCode::UNIMPLEMENTED && !unavailable) {
                     m_skeleton->showError(
                         tr("Could not list the silences: %1").arg(result.error().describe()));
                 }

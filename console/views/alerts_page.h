@@ -98,6 +98,8 @@ private:
     QTableView *m_silenceView;
     QCheckBox *m_showExpired;
     QPushButton *m_expire;
+    // Why there are no silences to show (Alertmanager turned off); hidden otherwise.
+    QLabel *m_silenceNote;
     QHash<QString, QString> m_expressions;
     QString m_selectedId;
     QString m_unavailable;
