@@ -96,6 +96,9 @@ AlertDetailPane::AlertDetailPane(Session *session, QWidget *parent)
         AlertHistoryModel::TransitionColumn,
         new AlertStateDelegate(AlertHistoryModel::ToStateRole, 0, m_historyView));
     m_historyView->horizontalHeader()->setStretchLastSection(true);
+    m_historyView->horizontalHeader()->setSectionResizeMode(AlertHistoryModel::TimeColumn,
+                                                            QHeaderView::ResizeToContents);
+    m_historyView->setColumnWidth(AlertHistoryModel::TransitionColumn, 170);
     m_historyView->setMinimumHeight(140);
 
     auto *content = new QWidget;
@@ -111,14 +114,23 @@ AlertDetailPane::AlertDetailPane(Session *session, QWidget *parent)
     auto *layout = new QVBoxLayout(m_body);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_chart, 2);
-    layout->addWidget(sectionTitle(tr("Annotations")));
-    layout->addWidget(m_annotations);
-    layout->addWidget(sectionTitle(tr("Labels")));
-    layout->addWidget(m_labels);
-    layout->addWidget(sectionTitle(tr("Silences")));
-    layout->addWidget(m_silences);
-    layout->addWidget(sectionTitle(tr("History")));
-    layout->addWidget(m_historyView, 1);
+    // What the alert says and is on the left, what it went through on the right.
+    auto *facts = new QVBoxLayout;
+    facts->addWidget(sectionTitle(tr("Annotations")));
+    facts->addWidget(m_annotations);
+    facts->addWidget(sectionTitle(tr("Labels")));
+    facts->addWidget(m_labels);
+    facts->addWidget(sectionTitle(tr("Silences")));
+    facts->addWidget(m_silences);
+    facts->addStretch(1);
+    auto *history = new QVBoxLayout;
+    history->addWidget(sectionTitle(tr("History")));
+    history->addWidget(m_historyView, 1);
+    auto *below = new QHBoxLayout;
+    below->setSpacing(16);
+    below->addLayout(facts, 3);
+    below->addLayout(history, 2);
+    layout->addLayout(below, 1);
     auto *scroll = new QScrollArea;
     scroll->setWidget(content);
     scroll->setWidgetResizable(true);

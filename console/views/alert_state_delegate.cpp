@@ -6,6 +6,8 @@
 
 #include <QApplication>
 
+#include <algorithm>
+
 namespace aegis::console {
 
 AlertStateDelegate::AlertStateDelegate(int stateRole, int silencedRole, QObject *parent)
@@ -45,6 +47,8 @@ QSize AlertStateDelegate::sizeHint(const QStyleOptionViewItem &option,
                                    const QModelIndex &index) const {
     QSize size = QStyledItemDelegate::sizeHint(option, index);
     size.setWidth(size.width() + 24);
+    // Room for the badge above and below its text.
+    size.setHeight(std::max(size.height(), option.fontMetrics.height() + 10));
     return size;
 }
 
