@@ -36,6 +36,10 @@ struct AlertingSettings {
     std::filesystem::path alertmanagerBinary = "prometheus-alertmanager";
     // [alerting.managed.listen] Where the managed child serves: loopback, port 0 picks one.
     std::string managedListen = "127.0.0.1:0";
+    // [alerting.managed.default_webhook_url] When not empty, the default configuration (used
+    // while the item "aegis-alerting/alertmanager/config" does not exist) sends every
+    // notification to this webhook; otherwise its receiver has no integration.
+    std::string defaultWebhookUrl;
     // [alerting.external.urls] Every Alertmanager to send to (all of them: an HA pair
     // deduplicates); silences go to the first that answers.
     std::vector<std::string> externalUrls;

@@ -30,6 +30,9 @@ struct Rule {
     OrderedLabels labels;
     OrderedLabels annotations; // alerting rules only
     SourcePosition position;   // of the rule's first key
+    // Of the first character of `expr`'s value, where a query error's "LINE:COL" counts from
+    // (0 when unknown: diagnostics then point at `position`).
+    SourcePosition exprPosition;
 
     bool isAlerting() const { return !alert.empty(); }
     const std::string &name() const { return isAlerting() ? alert : record; }

@@ -1,95 +1,15 @@
 #include "metrics/managed_prometheus.h"
 
-#include "common/duration.h"
-#include "common/logging.h"
-#include "common/process_spawn.h"
+#include "metrics/supervised_child.h"
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <unistd.h>
-
-#include <csignal>
-#include <cstring>
 #include <fstream>
 #include <mutex>
 
 namespace aegis::metrics {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
 using std::chrono::milliseconds;
-
-namespace {
-
-constexpr std::uintmax_t kLogRotateBytes = 10 * 1024 * 1024;
-constexpr milliseconds kProbeTimeout{1000};
-constexpr milliseconds kKillWait{5000};
-
-std::string timestampNow() {
-    const std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    ::gmtime_r(&now, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
-}
-
-// The last line Prometheus logged at level error, shortened; "" when there is none.
-std::string lastLoggedError(const std::filesystem::path &logFile) {
-    std::ifstream in(logFile, std::ios::binary);
-    if (!in) {
-        return {};
-    }
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    const std::streamoff start = std::max<std::streamoff>(0, size - 8192);
-    in.seekg(start);
-    std::string tail(static_cast<std::size_t>(size - start), '\0');
-    in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-    const auto found = tail.rfind("level=error");
-    if (found == std::string::npos) {
-        return {};
-    }
-    const auto lineStart = tail.rfind('\n', found);
-    const auto lineEnd = tail.find('\n', found);
-    std::string line =
-        tail.substr(lineStart == std::string::npos ? 0 : lineStart + 1,
-                    lineEnd == std::string::npos ? std::string::npos : lineEnd - lineStart - 1);
-    if (line.size() > 300) {
-        line = line.substr(0, 300) + "...";
-    }
-    return line;
-}
-
-// Parsed "host:port" of metrics.managed.listen; the host keeps IPv6 brackets.
-struct HostPort {
-    std::string host;
-    unsigned short port = 0;
-};
-
-HostPort splitHostPort(const std::string &hostPort) {
-    const auto colon = hostPort.rfind(':');
-    return {hostPort.substr(0, colon),
-            static_cast<unsigned short>(std::stoi(hostPort.substr(colon + 1)))};
-}
-
-std::string unbracketed(const std::string &host) {
-    return host.size() > 2 && host.front() == '[' && host.back() == ']'
-               ? host.substr(1, host.size() - 2)
-               : host;
-}
-
-} // namespace
 
 std::string prometheusDuration(milliseconds duration) {
     const auto count = duration.count();
@@ -133,21 +53,22 @@ std::string managedPrometheusConfig(const ManagedPrometheusOptions &options) {
            quoted(options.discoveryTokenFile.string()) + "\n";
 }
 
-class ManagedPrometheus::Supervisor : public std::enable_shared_from_this<Supervisor> {
+class ManagedPrometheus::Supervisor {
 public:
-    Supervisor(asio::any_io_executor executor, ManagedPrometheusOptions options)
+    Supervisor(boost::asio::any_io_executor executor, ManagedPrometheusOptions options)
         : m_executor(std::move(executor))
-        , m_options(std::move(options))
-        , m_backoff(m_options.restartBackoff)
-        , m_restartTimer(m_executor)
-        , m_readyTimer(m_executor) {
+        , m_options(std::move(options)) {
         if (!m_options.clock) {
             m_options.clock = std::make_shared<SystemClock>();
         }
         m_since = m_options.clock->now();
     }
 
-    Status prepare() {
+    Status start() {
+        std::lock_guard lock(m_mutex);
+        if (m_child) {
+            return Status::ok();
+        }
         std::error_code error;
         std::filesystem::create_directories(m_options.directory / "data", error);
         if (error) {
@@ -155,31 +76,12 @@ public:
                                       (m_options.directory / "data").string() + ": " +
                                       error.message());
         }
-        HostPort listen = splitHostPort(m_options.settings.managedListen);
-        boost::system::error_code bad;
-        const auto address = asio::ip::make_address(unbracketed(listen.host), bad);
-        if (bad) {
-            return invalidArgument("metrics.managed.listen: '" + listen.host +
-                                   "' must be an IP address (loopback)");
+        auto listen =
+            resolveListenAddress(m_options.settings.managedListen, "metrics.managed.listen");
+        if (!listen) {
+            return listen.status();
         }
-        if (listen.port == 0) {
-            // Prometheus needs a concrete port: take one the kernel picks, and keep it for every
-            // restart so that the URL stays the same.
-            asio::io_context io;
-            tcp::acceptor probe(io);
-            probe.open(address.is_v6() ? tcp::v6() : tcp::v4(), bad);
-            if (!bad) {
-                probe.bind({address, 0}, bad);
-            }
-            if (bad) {
-                return unavailable("metrics.managed.listen: no free port on " + listen.host + ": " +
-                                   bad.message());
-            }
-            listen.port = probe.local_endpoint().port();
-        }
-        m_endpoint = {address, listen.port};
-        m_url = "http://" + listen.host + ":" + std::to_string(listen.port);
-        m_listen = listen.host + ":" + std::to_string(listen.port);
+        m_url = listen->url;
 
         const auto config = m_options.directory / "prometheus.yml";
         const auto temporary = config.string() + ".tmp";
@@ -195,59 +97,65 @@ public:
             return failedPrecondition("metrics: cannot write " + config.string() + ": " +
                                       error.message());
         }
+
+        SupervisedChildOptions child;
+        child.name = "prometheus";
+        child.binary = m_options.settings.prometheusBinary;
+        child.searchPath = m_options.searchPath;
+        child.binaryOption = "metrics.managed.binary";
+        child.missingHint = "install Debian's prometheus or set metrics.backend";
+        child.arguments = {"--config.file=" + config.string(),
+                           "--storage.tsdb.path=" + (m_options.directory / "data").string(),
+                           "--storage.tsdb.retention.time=" +
+                               prometheusDuration(m_options.settings.retentionTime),
+                           "--web.listen-address=" + listen->hostPort, "--web.enable-lifecycle"};
+        if (!m_options.settings.retentionSize.empty()) {
+            child.arguments.push_back("--storage.tsdb.retention.size=" +
+                                      m_options.settings.retentionSize);
+        }
+        child.directory = m_options.directory;
+        child.listen = std::move(*listen);
+        child.restartBackoff = m_options.restartBackoff;
+        child.stableAfter = m_options.stableAfter;
+        child.readyPoll = m_options.readyPoll;
+        child.stopGrace = m_options.stopGrace;
+        child.clock = m_options.clock;
+        m_child = std::make_unique<SupervisedChild>(m_executor, std::move(child));
+        m_child->start();
         return Status::ok();
     }
 
-    void startOnExecutor() {
-        asio::post(m_executor, [self = shared_from_this()] {
-            std::lock_guard lock(self->m_mutex);
-            self->launch();
-        });
-    }
-
     void stop() {
-        std::unique_lock lock(m_mutex);
-        if (m_stopping) {
-            return;
+        SupervisedChild *child = nullptr;
+        {
+            std::lock_guard lock(m_mutex);
+            child = m_child.get();
         }
-        m_stopping = true;
-        m_restartTimer.cancel();
-        m_readyTimer.cancel();
-        if (!m_pidfd) {
-            setState(BackendState::Down, "stopped");
-            return;
+        // Blocks until the child is gone; status() answers meanwhile. m_child is set once.
+        if (child != nullptr) {
+            child->stop();
         }
-        // Ends the exit watch: from here on only this thread waits for the child.
-        OwnedFd pidfd(m_pidfd->release());
-        m_pidfd.reset();
-        const pid_t pid = m_pid;
-        lock.unlock();
-
-        log::info("stopping prometheus", {{"pid", pid}});
-        signalProcessGroup(pid, pidfd.get(), SIGTERM);
-        if (!waitForExit(pidfd.get(), m_options.stopGrace)) {
-            log::warn("prometheus did not stop in time: SIGKILL",
-                      {{"pid", pid}, {"grace_ms", m_options.stopGrace.count()}});
-            signalProcessGroup(pid, pidfd.get(), SIGKILL);
-            waitForExit(pidfd.get(), kKillWait);
-        }
-        const ProcessExit exit = reapProcess(pidfd.get());
-        log::info("prometheus stopped", {{"pid", pid}, {"exit", exit.describe()}});
-        lock.lock();
-        m_pid = 0;
-        setState(BackendState::Down, "stopped");
     }
 
     BackendStatus status() const {
         std::lock_guard lock(m_mutex);
         BackendStatus status;
         status.mode = BackendMode::Managed;
-        status.state = m_state;
         status.url = m_url;
-        status.detail = m_detail;
-        status.restarts = m_restarts;
-        status.since = m_since;
         status.scrapeInterval = m_options.settings.scrapeInterval;
+        if (!m_child) {
+            status.state = BackendState::Starting;
+            status.detail = "starting";
+            status.since = m_since;
+            return status;
+        }
+        const ChildStatus child = m_child->status();
+        status.state = child.state == ChildState::Ready  ? BackendState::Ready
+                       : child.state == ChildState::Down ? BackendState::Down
+                                                         : BackendState::Starting;
+        status.detail = child.detail;
+        status.restarts = child.restarts;
+        status.since = child.since;
         return status;
     }
 
@@ -257,229 +165,15 @@ public:
     }
 
 private:
-    static bool waitForExit(int pidfd, milliseconds timeout) {
-        pollfd entry{pidfd, POLLIN, 0};
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        for (;;) {
-            const auto left = std::chrono::duration_cast<milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            const int ready = ::poll(&entry, 1, static_cast<int>(std::max<long>(0, left.count())));
-            if (ready > 0) {
-                return true;
-            }
-            if (ready == 0 || errno != EINTR) {
-                return false;
-            }
-        }
-    }
-
-    void setState(BackendState state, std::string detail) {
-        if (state != m_state) {
-            m_since = m_options.clock->now();
-        }
-        m_state = state;
-        m_detail = std::move(detail);
-    }
-
-    // Starts the child, or schedules the next attempt saying why it could not. Under the lock.
-    void launch() {
-        if (m_stopping || m_pidfd) {
-            return;
-        }
-        const std::string name = m_options.settings.prometheusBinary.string();
-        auto binary = findExecutable(name, m_options.searchPath, "metrics.managed.binary");
-        if (!binary) {
-            retryLater(name.find('/') == std::string::npos
-                           ? name + " not found on PATH; install Debian's prometheus or set "
-                                    "metrics.backend"
-                           : binary.status().message());
-            return;
-        }
-        const auto logFile = m_options.directory / "prometheus.log";
-        std::error_code error;
-        if (std::filesystem::file_size(logFile, error) > kLogRotateBytes && !error) {
-            std::filesystem::rename(logFile, logFile.string() + ".1", error);
-        }
-        OwnedFd output(::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-        if (!output.valid()) {
-            retryLater("cannot open " + logFile.string() + ": " + std::strerror(errno));
-            return;
-        }
-        SpawnRequest request;
-        request.argv = {*binary,
-                        "--config.file=" + (m_options.directory / "prometheus.yml").string(),
-                        "--storage.tsdb.path=" + (m_options.directory / "data").string(),
-                        "--storage.tsdb.retention.time=" +
-                            prometheusDuration(m_options.settings.retentionTime),
-                        "--web.listen-address=" + m_listen,
-                        "--web.enable-lifecycle"};
-        if (!m_options.settings.retentionSize.empty()) {
-            request.argv.push_back("--storage.tsdb.retention.size=" +
-                                   m_options.settings.retentionSize);
-        }
-        request.environment = environmentWith({});
-        request.workingDir = m_options.directory.string();
-        request.outputFd = output.get();
-        request.dieWithParent = true;
-        const std::string banner =
-            "--- " + timestampNow() + " aegisd starts prometheus on " + m_listen + "\n";
-        [[maybe_unused]] const auto written = ::write(output.get(), banner.data(), banner.size());
-        auto spawned = spawnProcess(request);
-        if (!spawned) {
-            retryLater(spawned.status().message());
-            return;
-        }
-        if (std::exchange(m_spawnedBefore, true)) {
-            ++m_restarts;
-        }
-        m_pid = spawned->pid;
-        m_pidfd =
-            std::make_unique<asio::posix::stream_descriptor>(m_executor, spawned->pidfd.release());
-        m_startedAt = std::chrono::steady_clock::now();
-        const std::uint64_t generation = ++m_generation;
-        setState(BackendState::Starting,
-                 "waiting for " + m_url + "/-/ready (pid " + std::to_string(m_pid) + ")");
-        log::info("prometheus started",
-                  {{"pid", m_pid}, {"url", m_url}, {"log", logFile.string()}});
-        m_pidfd->async_wait(asio::posix::descriptor_base::wait_read,
-                            [self = shared_from_this(), generation](boost::system::error_code e) {
-                                self->onExit(generation, e);
-                            });
-        pollReady(generation);
-    }
-
-    void retryLater(const std::string &why) {
-        const milliseconds delay = m_backoff.next();
-        setState(BackendState::Down, why + "; trying again in " + formatDuration(delay));
-        log::warn("prometheus cannot start", {{"error", why}, {"retry_in_ms", delay.count()}});
-        scheduleLaunch(delay);
-    }
-
-    void scheduleLaunch(milliseconds delay) {
-        m_restartTimer.expires_after(delay);
-        m_restartTimer.async_wait([self = shared_from_this()](boost::system::error_code error) {
-            if (error) {
-                return;
-            }
-            std::lock_guard lock(self->m_mutex);
-            self->launch();
-        });
-    }
-
-    void onExit(std::uint64_t generation, boost::system::error_code error) {
-        std::lock_guard lock(m_mutex);
-        if (error || m_stopping || generation != m_generation || !m_pidfd) {
-            return;
-        }
-        const ProcessExit exit = reapProcess(m_pidfd->native_handle());
-        m_pidfd.reset();
-        m_readyTimer.cancel();
-        const auto ranFor = std::chrono::duration_cast<milliseconds>(
-            std::chrono::steady_clock::now() - m_startedAt);
-        if (ranFor >= m_options.stableAfter) {
-            m_backoff.reset();
-        }
-        std::string why = "prometheus (pid " + std::to_string(m_pid) + ") " + exit.describe() +
-                          " after " + formatDuration(ranFor);
-        if (const std::string logged = lastLoggedError(m_options.directory / "prometheus.log");
-            !logged.empty()) {
-            why += " (" + logged + ")";
-        }
-        m_pid = 0;
-        const milliseconds delay = m_backoff.next();
-        setState(BackendState::Down, why + "; restarting in " + formatDuration(delay));
-        log::warn("prometheus exited", {{"reason", why}, {"restart_in_ms", delay.count()}});
-        scheduleLaunch(delay);
-    }
-
-    // Asks /-/ready after readyPoll, again and again until it answers 200.
-    void pollReady(std::uint64_t generation) {
-        m_readyTimer.expires_after(m_options.readyPoll);
-        m_readyTimer.async_wait(
-            [self = shared_from_this(), generation](boost::system::error_code error) {
-                if (!error) {
-                    self->probeReady(generation);
-                }
-            });
-    }
-
-    struct Probe {
-        explicit Probe(const asio::any_io_executor &executor)
-            : stream(executor) {}
-        beast::tcp_stream stream;
-        http::request<http::empty_body> request;
-        beast::flat_buffer buffer;
-        http::response<http::string_body> response;
-    };
-
-    void probeReady(std::uint64_t generation) {
-        auto probe = std::make_shared<Probe>(m_executor);
-        probe->request = {http::verb::get, "/-/ready", 11};
-        probe->request.set(http::field::host, m_listen);
-        probe->stream.expires_after(kProbeTimeout);
-        auto self = shared_from_this();
-        auto finished = [self, probe, generation](bool ready) {
-            beast::error_code ignored;
-            probe->stream.socket().close(ignored);
-            self->onProbe(generation, ready);
-        };
-        probe->stream.async_connect(m_endpoint, [probe, finished](beast::error_code error) {
-            if (error) {
-                return finished(false);
-            }
-            http::async_write(probe->stream, probe->request,
-                              [probe, finished](beast::error_code error, std::size_t) {
-                                  if (error) {
-                                      return finished(false);
-                                  }
-                                  http::async_read(
-                                      probe->stream, probe->buffer, probe->response,
-                                      [probe, finished](beast::error_code error, std::size_t) {
-                                          finished(!error &&
-                                                   probe->response.result() == http::status::ok);
-                                      });
-                              });
-        });
-    }
-
-    void onProbe(std::uint64_t generation, bool ready) {
-        std::lock_guard lock(m_mutex);
-        if (m_stopping || generation != m_generation || !m_pidfd) {
-            return;
-        }
-        if (!ready) {
-            pollReady(generation);
-            return;
-        }
-        setState(BackendState::Ready, {});
-        log::info("prometheus ready", {{"pid", m_pid}, {"url", m_url}});
-    }
-
     mutable std::mutex m_mutex;
-    asio::any_io_executor m_executor;
+    boost::asio::any_io_executor m_executor;
     ManagedPrometheusOptions m_options;
-    ExponentialBackoff m_backoff;
-    asio::steady_timer m_restartTimer;
-    asio::steady_timer m_readyTimer;
-    tcp::endpoint m_endpoint;
-    std::string m_listen;
     std::string m_url;
-
-    std::unique_ptr<asio::posix::stream_descriptor> m_pidfd;
-    pid_t m_pid = 0;
-    std::chrono::steady_clock::time_point m_startedAt;
-    // Tells a late exit watch or readiness answer from one of the current child.
-    std::uint64_t m_generation = 0;
-    bool m_spawnedBefore = false;
-    bool m_stopping = false;
-
-    BackendState m_state = BackendState::Starting;
-    std::string m_detail = "starting";
-    std::int64_t m_restarts = 0;
     std::chrono::system_clock::time_point m_since;
+    std::unique_ptr<SupervisedChild> m_child;
 };
 
-ManagedPrometheus::ManagedPrometheus(asio::any_io_executor executor,
+ManagedPrometheus::ManagedPrometheus(boost::asio::any_io_executor executor,
                                      ManagedPrometheusOptions options)
     : m_supervisor(std::make_shared<Supervisor>(std::move(executor), std::move(options))) {}
 
@@ -488,11 +182,7 @@ ManagedPrometheus::~ManagedPrometheus() {
 }
 
 Status ManagedPrometheus::start() {
-    if (Status status = m_supervisor->prepare(); !status.isOk()) {
-        return status;
-    }
-    m_supervisor->startOnExecutor();
-    return Status::ok();
+    return m_supervisor->start();
 }
 
 void ManagedPrometheus::stop() {

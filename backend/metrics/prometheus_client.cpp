@@ -1,24 +1,22 @@
 #include "metrics/prometheus_client.h"
 
+#include "metrics/http_client.h"
 #include "metrics/query_answer.h"
 
 #include "common/duration.h"
+#include "common/rfc3339.h"
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -30,100 +28,10 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
 using json = nlohmann::json;
 using namespace std::chrono;
 
-// Large enough for 2,000 series of 1,000 points as JSON, small enough to bound a wrong query.
-constexpr std::uint64_t kBodyLimit = std::uint64_t{1} << 30;
-constexpr std::size_t kMaxIdleConnections = 8;
-// Well below the idle timeouts of Prometheus and common proxies, so a kept connection is rarely
-// found closed.
-constexpr auto kIdleLifetime = seconds(30);
 constexpr auto kProbeTimeout = milliseconds(5000);
-
-struct Endpoint {
-    bool tls = false;
-    std::string host;
-    std::string port;
-    // The URL's path without a trailing slash ("" or "/prometheus").
-    std::string basePath;
-    // "host:port" as sent in the Host header.
-    std::string hostHeader;
-    std::string url;
-};
-
-StatusOr<Endpoint> parseUrl(std::string url) {
-    while (!url.empty() && url.back() == '/') {
-        url.pop_back();
-    }
-    Endpoint endpoint;
-    std::string_view rest = url;
-    if (rest.starts_with("http://")) {
-        rest.remove_prefix(7);
-    } else if (rest.starts_with("https://")) {
-        rest.remove_prefix(8);
-        endpoint.tls = true;
-    } else {
-        return invalidArgument("metrics backend URL '" + url +
-                               "' must start with http:// or https://");
-    }
-    const auto slash = rest.find('/');
-    std::string_view authority = rest.substr(0, slash);
-    endpoint.basePath = slash == std::string_view::npos ? "" : std::string(rest.substr(slash));
-    if (authority.find('@') != std::string_view::npos ||
-        authority.find('?') != std::string_view::npos ||
-        endpoint.basePath.find_first_of("?#") != std::string::npos) {
-        return invalidArgument("metrics backend URL '" + url +
-                               "' must be http(s)://HOST[:PORT][/PATH] (credentials go in "
-                               "metrics.external.*)");
-    }
-    endpoint.hostHeader = std::string(authority);
-    std::string_view port;
-    if (authority.starts_with("[")) {
-        const auto close = authority.find(']');
-        if (close == std::string_view::npos) {
-            return invalidArgument("metrics backend URL '" + url + "' has an unclosed '['");
-        }
-        endpoint.host = std::string(authority.substr(1, close - 1));
-        if (close + 1 < authority.size() && authority[close + 1] == ':') {
-            port = authority.substr(close + 2);
-        }
-    } else {
-        const auto colon = authority.rfind(':');
-        endpoint.host = std::string(authority.substr(0, colon));
-        if (colon != std::string_view::npos) {
-            port = authority.substr(colon + 1);
-        }
-    }
-    if (endpoint.host.empty()) {
-        return invalidArgument("metrics backend URL '" + url + "' names no host");
-    }
-    if (!port.empty() && port.find_first_not_of("0123456789") != std::string_view::npos) {
-        return invalidArgument("metrics backend URL '" + url + "' has a port that is not a number");
-    }
-    endpoint.port = port.empty() ? (endpoint.tls ? "443" : "80") : std::string(port);
-    endpoint.url = url;
-    return endpoint;
-}
-
-std::string percentEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[u >> 4];
-            out += kHex[u & 0xF];
-        }
-    }
-    return out;
-}
 
 // Form parameters in order, encoded as application/x-www-form-urlencoded (also a URL's query).
 class Form {
@@ -188,44 +96,6 @@ std::vector<Labels> labelSetsOf(const json &data) {
     return sets;
 }
 
-// An RFC 3339 time as Go writes it ("2023-01-17T15:07:44.724461400+01:00"); the epoch for Go's
-// zero time (never scraped) or anything unreadable.
-system_clock::time_point rfc3339(const std::string &text) {
-    int year = 0;
-    unsigned month = 0;
-    unsigned day = 0;
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
-    int consumed = 0;
-    if (std::sscanf(text.c_str(), "%d-%u-%uT%d:%d:%d%n", &year, &month, &day, &hour, &minute,
-                    &second, &consumed) != 6 ||
-        year <= 1970) {
-        return {};
-    }
-    std::string_view rest = std::string_view(text).substr(static_cast<std::size_t>(consumed));
-    nanoseconds fraction{0};
-    if (rest.starts_with(".")) {
-        rest.remove_prefix(1);
-        std::int64_t scale = 100'000'000;
-        while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest.front())) != 0) {
-            fraction += nanoseconds((rest.front() - '0') * scale);
-            scale /= 10;
-            rest.remove_prefix(1);
-        }
-    }
-    minutes offset{0};
-    if (rest.size() >= 6 && (rest[0] == '+' || rest[0] == '-')) {
-        const int hours = std::atoi(std::string(rest.substr(1, 2)).c_str());
-        const int mins = std::atoi(std::string(rest.substr(4, 2)).c_str());
-        offset = minutes((rest[0] == '-' ? -1 : 1) * (hours * 60 + mins));
-    }
-    const sys_days date =
-        year_month_day(std::chrono::year(year), std::chrono::month(month), std::chrono::day(day));
-    return time_point_cast<system_clock::duration>(
-        date + hours(hour) + minutes(minute) + std::chrono::seconds(second) + fraction - offset);
-}
-
 std::vector<Target> targetsOf(const json &data) {
     std::vector<Target> targets;
     const json &active = data.at("activeTargets");
@@ -240,7 +110,7 @@ std::vector<Target> targetsOf(const json &data) {
                         : health == "down" ? TargetHealth::Down
                                            : TargetHealth::Unknown;
         target.lastError = item.value("lastError", "");
-        target.lastScrape = rfc3339(item.value("lastScrape", ""));
+        target.lastScrape = parseRfc3339(item.value("lastScrape", ""));
         target.lastScrapeDuration =
             microseconds(std::llround(item.value("lastScrapeDuration", 0.0) * 1e6));
         targets.push_back(std::move(target));
@@ -267,71 +137,20 @@ std::string rejectionMessage(const std::string &error, bool isQuery) {
     return isQuery ? "query: " + error : error;
 }
 
-std::string shortBody(const std::string &body) {
-    std::string text = body.substr(0, 200);
-    for (char &c : text) {
-        if (static_cast<unsigned char>(c) < 0x20) {
-            c = ' ';
-        }
-    }
-    while (!text.empty() && text.back() == ' ') {
-        text.pop_back();
-    }
-    return text;
-}
-
-struct HttpAnswer {
-    unsigned status = 0;
-    std::string reason;
-    std::string body;
-};
-
-using Request = http::request<http::string_body>;
-
-// One connection to the backend, kept between requests when the backend allows it.
-class Connection {
-public:
-    Connection(const asio::any_io_executor &executor, ssl::context *tls) {
-        if (tls != nullptr) {
-            m_tls.emplace(executor, *tls);
-        } else {
-            m_plain.emplace(executor);
-        }
-    }
-    beast::tcp_stream &tcp() { return m_tls ? beast::get_lowest_layer(*m_tls) : *m_plain; }
-    beast::ssl_stream<beast::tcp_stream> *tls() { return m_tls ? &*m_tls : nullptr; }
-    template <typename Visit>
-    void visit(Visit &&visit) {
-        if (m_tls) {
-            visit(*m_tls);
-        } else {
-            visit(*m_plain);
-        }
-    }
-
-    beast::flat_buffer buffer;
-    steady_clock::time_point idleSince;
-
-private:
-    std::optional<beast::tcp_stream> m_plain;
-    std::optional<beast::ssl_stream<beast::tcp_stream>> m_tls;
-};
-
-using ConnectionPtr = std::unique_ptr<Connection>;
-
 } // namespace
 
 struct PrometheusClient::Impl : std::enable_shared_from_this<PrometheusClient::Impl> {
-    Impl(asio::any_io_executor executor_, Endpoint endpoint_, PrometheusClientOptions options_)
+    Impl(asio::any_io_executor executor_, HttpClientPtr http_, PrometheusClientOptions options_)
         : executor(std::move(executor_))
-        , strand(asio::make_strand(executor))
-        , endpoint(std::move(endpoint_))
+        , http(std::move(http_))
+        , endpoint(http->endpoint())
         , options(std::move(options_))
-        , probeTimer(strand) {}
+        , probeTimer(http->strand()) {}
 
-    using Finish = std::function<void(StatusOr<HttpAnswer>)>;
+    using Finish = HttpClient::Finish;
 
-    // Sends one request and reads its answer within `deadline`; `finish` runs on the strand.
+    // Sends one request (a POST's form as its body, a GET's as the URL's query) and reads its
+    // answer within `deadline`; `finish` runs on the HTTP client's strand.
     void send(http::verb verb, std::string target, std::string form, milliseconds deadline,
               Finish finish);
 
@@ -346,47 +165,20 @@ struct PrometheusClient::Impl : std::enable_shared_from_this<PrometheusClient::I
 
     // The Status of an answer that is not a success, or OK.
     Status answerStatus(const HttpAnswer &answer, const json *body, bool isQuery) const;
-    Status transportError(std::string_view what, const beast::error_code &error) const {
-        return unavailable("metrics backend " + endpoint.url + ": " + std::string(what) + ": " +
-                           error.message());
-    }
 
     void setState(BackendState state, std::string detail);
     // What a call's outcome says about the backend.
     void noteOutcome(const Status &status);
     void probe();
 
-    // Strand only.
-    ConnectionPtr takeIdle() {
-        const auto now = steady_clock::now();
-        while (!idle.empty()) {
-            ConnectionPtr connection = std::move(idle.back());
-            idle.pop_back();
-            if (now - connection->idleSince < kIdleLifetime) {
-                return connection;
-            }
-        }
-        return nullptr;
-    }
-    void putIdle(ConnectionPtr connection) {
-        if (stopped || idle.size() >= kMaxIdleConnections) {
-            return;
-        }
-        connection->idleSince = steady_clock::now();
-        idle.push_back(std::move(connection));
-    }
-
     const asio::any_io_executor executor;
-    // Every connection, timer and resolver of the client runs on it; decoding does not.
-    const asio::strand<asio::any_io_executor> strand;
-    const Endpoint endpoint;
+    // Every connection, timer and resolver of the client runs on its strand; decoding does not.
+    const HttpClientPtr http;
+    const HttpEndpoint &endpoint;
     const PrometheusClientOptions options;
     ClockPtr clock;
-    std::string authorization;
-    std::unique_ptr<ssl::context> tls;
 
-    // Strand only.
-    std::deque<ConnectionPtr> idle;
+    // The HTTP client's strand only.
     asio::steady_timer probeTimer;
     bool stopped = false;
 
@@ -394,210 +186,16 @@ struct PrometheusClient::Impl : std::enable_shared_from_this<PrometheusClient::I
     BackendStatus status;
 };
 
-namespace {
-
-// One request from resolving (or reusing a kept connection) to the answer, under one deadline.
-// Runs on the client's strand.
-class Exchange : public std::enable_shared_from_this<Exchange> {
-public:
-    using Impl = PrometheusClient::Impl;
-
-    Exchange(std::shared_ptr<Impl> impl, Request request, milliseconds deadline,
-             Impl::Finish finish)
-        : m_impl(std::move(impl))
-        , m_request(std::move(request))
-        , m_deadline(deadline)
-        , m_finish(std::move(finish))
-        , m_timer(m_impl->strand)
-        , m_resolver(m_impl->strand) {}
-
-    void start() {
-        asio::post(m_impl->strand, [self = shared_from_this()] { self->begin(); });
-    }
-
-private:
-    void begin() {
-        m_timer.expires_after(m_deadline);
-        m_timer.async_wait([self = shared_from_this()](const beast::error_code &error) {
-            if (!error) {
-                self->expired();
-            }
-        });
-        attempt();
-    }
-
-    void attempt() {
-        m_connection = m_impl->takeIdle();
-        m_reused = m_connection != nullptr;
-        if (m_reused) {
-            return write();
-        }
-        m_connection = std::make_unique<Connection>(m_impl->strand, m_impl->tls.get());
-        m_resolver.async_resolve(
-            m_impl->endpoint.host, m_impl->endpoint.port,
-            [self = shared_from_this()](const beast::error_code &error,
-                                        const tcp::resolver::results_type &results) {
-                if (self->m_done) {
-                    return;
-                }
-                if (error) {
-                    return self->complete(self->m_impl->transportError(
-                        "cannot resolve " + self->m_impl->endpoint.host, error));
-                }
-                self->connect(results);
-            });
-    }
-
-    void connect(const tcp::resolver::results_type &results) {
-        m_connection->tcp().async_connect(
-            results,
-            [self = shared_from_this()](const beast::error_code &error, const tcp::endpoint &) {
-                if (self->m_done) {
-                    return;
-                }
-                if (error) {
-                    return self->complete(self->m_impl->transportError("cannot connect", error));
-                }
-                self->handshake();
-            });
-    }
-
-    void handshake() {
-        auto *tls = m_connection->tls();
-        if (tls == nullptr) {
-            return write();
-        }
-        const std::string &host = m_impl->endpoint.host;
-        if (SSL_set_tlsext_host_name(tls->native_handle(), host.c_str()) != 1) {
-            return complete(unavailable("metrics backend " + m_impl->endpoint.url +
-                                        ": cannot set the TLS server name"));
-        }
-        tls->set_verify_callback(ssl::host_name_verification(host));
-        tls->async_handshake(ssl::stream_base::client, [self = shared_from_this()](
-                                                           const beast::error_code &error) {
-            if (self->m_done) {
-                return;
-            }
-            if (error) {
-                return self->complete(self->m_impl->transportError("TLS handshake failed", error));
-            }
-            self->write();
-        });
-    }
-
-    void write() {
-        m_connection->visit([this](auto &stream) {
-            http::async_write(
-                stream, m_request,
-                [self = shared_from_this()](const beast::error_code &error, std::size_t) {
-                    if (self->m_done) {
-                        return;
-                    }
-                    if (error) {
-                        return self->failedOnConnection("cannot send", error);
-                    }
-                    self->read();
-                });
-        });
-    }
-
-    void read() {
-        m_parser.emplace();
-        m_parser->body_limit(kBodyLimit);
-        m_connection->visit([this](auto &stream) {
-            http::async_read(
-                stream, m_connection->buffer, *m_parser,
-                [self = shared_from_this()](const beast::error_code &error, std::size_t) {
-                    if (self->m_done) {
-                        return;
-                    }
-                    if (error == http::error::body_limit) {
-                        return self->complete(unavailable(
-                            "metrics backend " + self->m_impl->endpoint.url +
-                            ": the answer is larger than 1 GiB; select fewer series or points"));
-                    }
-                    if (error) {
-                        return self->failedOnConnection("no answer", error);
-                    }
-                    self->answered();
-                });
-        });
-    }
-
-    void answered() {
-        auto response = m_parser->release();
-        HttpAnswer answer{response.result_int(), std::string(response.reason()),
-                          std::move(response.body())};
-        if (response.keep_alive()) {
-            m_impl->putIdle(std::move(m_connection));
-        }
-        complete(std::move(answer));
-    }
-
-    // A kept connection the backend closed meanwhile fails at once: try once on a new one.
-    void failedOnConnection(std::string_view what, const beast::error_code &error) {
-        const bool nothingRead = !m_parser || !m_parser->got_some();
-        if (m_reused && nothingRead) {
-            m_connection.reset();
-            return attempt();
-        }
-        complete(m_impl->transportError(what, error));
-    }
-
-    void expired() {
-        if (m_done) {
-            return;
-        }
-        complete(Status(StatusCode::DeadlineExceeded, "metrics backend " + m_impl->endpoint.url +
-                                                          ": no answer within " +
-                                                          formatDuration(m_deadline)));
-    }
-
-    void complete(StatusOr<HttpAnswer> answer) {
-        m_done = true;
-        m_timer.cancel();
-        m_resolver.cancel();
-        if (m_connection) {
-            beast::error_code ignored;
-            m_connection->tcp().socket().close(ignored);
-            m_connection.reset();
-        }
-        m_finish(std::move(answer));
-    }
-
-    const std::shared_ptr<Impl> m_impl;
-    Request m_request;
-    const milliseconds m_deadline;
-    const Impl::Finish m_finish;
-    asio::steady_timer m_timer;
-    tcp::resolver m_resolver;
-    ConnectionPtr m_connection;
-    std::optional<http::response_parser<http::string_body>> m_parser;
-    bool m_reused = false;
-    bool m_done = false;
-};
-
-} // namespace
-
 void PrometheusClient::Impl::send(http::verb verb, std::string target, std::string form,
                                   milliseconds deadline, Finish finish) {
-    Request request{verb, endpoint.basePath + target, 11};
-    request.set(http::field::host, endpoint.hostHeader);
-    request.set(http::field::user_agent, "aegisd");
-    request.set(http::field::accept, "application/json");
-    if (!authorization.empty()) {
-        request.set(http::field::authorization, authorization);
-    }
+    std::string contentType;
     if (verb == http::verb::post) {
-        request.set(http::field::content_type, "application/x-www-form-urlencoded");
-        request.body() = std::move(form);
+        contentType = "application/x-www-form-urlencoded";
     } else if (!form.empty()) {
-        request.target(std::string(request.target()) + "?" + form);
+        target += "?" + std::exchange(form, {});
     }
-    request.keep_alive(true);
-    request.prepare_payload();
-    std::make_shared<Exchange>(shared_from_this(), std::move(request), deadline, std::move(finish))
-        ->start();
+    http->send(verb, std::move(target), std::move(contentType), std::move(form), deadline,
+               std::move(finish));
 }
 
 Status PrometheusClient::Impl::answerStatus(const HttpAnswer &answer, const json *body,
@@ -725,7 +323,7 @@ void PrometheusClient::Impl::probe() {
             if (!result && result.status().code() != StatusCode::Unavailable) {
                 self->setState(BackendState::Down, result.status().message());
             }
-            asio::post(self->strand, [self] {
+            asio::post(self->http->strand(), [self] {
                 if (self->stopped) {
                     return;
                 }
@@ -782,35 +380,33 @@ PrometheusClientOptions::fromSettings(const MetricsSettings &settings) {
 StatusOr<std::unique_ptr<PrometheusClient>>
 PrometheusClient::create(boost::asio::any_io_executor executor, std::string baseUrl,
                          PrometheusClientOptions options) {
-    auto endpoint = parseUrl(std::move(baseUrl));
+    auto endpoint = parseHttpUrl(std::move(baseUrl), "metrics backend", "metrics.external.*");
     if (!endpoint) {
         return endpoint.status();
     }
-    auto impl = std::make_shared<Impl>(std::move(executor), std::move(*endpoint), options);
-    impl->clock = options.clock ? options.clock : std::make_shared<SystemClock>();
+    HttpClientOptions httpOptions;
+    httpOptions.peer = "metrics backend";
     if (!options.bearerToken.empty()) {
-        impl->authorization = "Bearer " + options.bearerToken;
+        httpOptions.authorization = "Bearer " + options.bearerToken;
     } else if (!options.basicAuthUser.empty()) {
         const std::string credentials = options.basicAuthUser + ":" + options.basicAuthPassword;
         std::string encoded(beast::detail::base64::encoded_size(credentials.size()), '\0');
         encoded.resize(
             beast::detail::base64::encode(encoded.data(), credentials.data(), credentials.size()));
-        impl->authorization = "Basic " + encoded;
+        httpOptions.authorization = "Basic " + encoded;
     }
-    if (impl->endpoint.tls) {
-        impl->tls = std::make_unique<ssl::context>(ssl::context::tls_client);
-        impl->tls->set_verify_mode(ssl::verify_peer);
-        beast::error_code error;
-        if (options.caFile.empty()) {
-            impl->tls->set_default_verify_paths(error);
-        } else {
-            impl->tls->load_verify_file(options.caFile.string(), error);
-        }
-        if (error) {
-            return invalidArgument("metrics.external.ca_file: cannot load '" +
-                                   options.caFile.string() + "': " + error.message());
-        }
+    httpOptions.caFile = options.caFile;
+    httpOptions.caFileOption = "metrics.external.ca_file";
+    // Large enough for 2,000 series of 1,000 points as JSON, small enough to bound a wrong query.
+    httpOptions.bodyLimit = std::uint64_t{1} << 30;
+    httpOptions.bodyLimitText = "1 GiB";
+    httpOptions.bodyLimitHint = "select fewer series or points";
+    auto http = HttpClient::create(executor, std::move(*endpoint), std::move(httpOptions));
+    if (!http) {
+        return http.status();
     }
+    auto impl = std::make_shared<Impl>(std::move(executor), std::move(*http), options);
+    impl->clock = options.clock ? options.clock : std::make_shared<SystemClock>();
     impl->status.mode = options.mode;
     impl->status.state = BackendState::Starting;
     impl->status.url = impl->endpoint.url;
@@ -826,11 +422,11 @@ PrometheusClient::PrometheusClient(std::shared_ptr<Impl> impl)
     : m_impl(std::move(impl)) {}
 
 PrometheusClient::~PrometheusClient() {
-    asio::post(m_impl->strand, [impl = m_impl] {
+    asio::post(m_impl->http->strand(), [impl = m_impl] {
         impl->stopped = true;
         impl->probeTimer.cancel();
-        impl->idle.clear();
     });
+    m_impl->http->stop();
 }
 
 void PrometheusClient::query(InstantQuery request, Done<QueryResult> done) {
