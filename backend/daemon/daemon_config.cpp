@@ -294,6 +294,15 @@ const std::map<std::string, Setter> &setters() {
              c.alerting.managedListen = v;
              return validateHostPort(v, "alerting.managed.listen");
          }},
+        {"alerting.managed.default_webhook_url",
+         [](DaemonConfig &c, const std::string &v) {
+             if (!v.empty() && v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+                 return invalidArgument("alerting.managed.default_webhook_url: '" + v +
+                                        "' must start with http:// or https://");
+             }
+             c.alerting.defaultWebhookUrl = v;
+             return Status::ok();
+         }},
         {"alerting.external.urls",
          [](DaemonConfig &c, const std::string &v) {
              c.alerting.externalUrls.clear();
