@@ -1117,10 +1117,10 @@ void AlertEngine::checkExpressions(RuleFile file,
                     RuleDiagnostic diagnostic = where;
                     std::string message = result.status().message();
                     if (const auto at = metrics::queryErrorPosition(message)) {
+                        // The lines of a block scalar (`expr: |`) share the first one's
+                        // indentation, so a column counts from the same place on every line.
                         if (exprKnown) {
-                            diagnostic.position.column =
-                                at->line <= 1 ? diagnostic.position.column + at->column - 1
-                                              : at->column;
+                            diagnostic.position.column += std::max(0, at->column - 1);
                             diagnostic.position.line += std::max(0, at->line - 1);
                         }
                     }

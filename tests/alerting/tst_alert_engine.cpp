@@ -197,6 +197,7 @@ private slots:
     void removedRuleResolvesItsAlerts();
     void testRuleTellsPendingFromFiring();
     void checkExpressionsPointsIntoTheFile();
+    void checkExpressionsPointsIntoABlockScalar();
     void threadEvaluatesOnItsOwn();
     void historyPrunedPastItsRetention();
     void metricsCountEvaluationsAndAlerts();
@@ -613,6 +614,30 @@ void AlertEngineTest::historyPrunedPastItsRetention() {
     auto stored = m_node->store->rangePrefix(std::string(kHistoryPrefix));
     QVERIFY(stored.isOk());
     QCOMPARE(stored->kvs.size(), std::size_t(1));
+}
+
+void AlertEngineTest::checkExpressionsPointsIntoABlockScalar() {
+    const std::string yaml = "groups:\n"
+                             "- name: api\n"
+                             "  rules:\n"
+                             "  - alert: Bad\n"
+                             "    expr: |\n"
+                             "      sum(rate(x[5m]))\n"
+                             "        > )\n";
+    const auto parsed = parseRuleFile(yaml);
+    QVERIFY(parsed.diagnostics.empty());
+    const std::string expr = parsed.file.groups.at(0).rules.at(0).expr;
+    // Where Prometheus puts the error in the expression's own text: the ")" of its second line.
+    QCOMPARE(expr.substr(expr.find('\n') + 1, 5), std::string("  > )"));
+    m_queries->setError(expr, invalidArgument("query: 2:5: parse error: unexpected \")\""));
+    std::promise<std::vector<RuleDiagnostic>> promise;
+    m_node->engine->checkExpressions(
+        parsed.file, [&promise](auto diagnostics) { promise.set_value(std::move(diagnostics)); });
+    const auto diagnostics = promise.get_future().get();
+    QCOMPARE(diagnostics.size(), std::size_t(1));
+    // The file's line 7, "        > )": the ")" is its 11th character.
+    QCOMPARE(diagnostics[0].position.line, 7);
+    QCOMPARE(diagnostics[0].position.column, 11);
 }
 
 void AlertEngineTest::threadEvaluatesOnItsOwn() {
