@@ -418,7 +418,8 @@ struct AlertEngine::State {
     };
 
     // Under mutex: evaluates `group` at `time`; `done` runs once its state is durable. A group
-    // without rules needs no query: its writes are returned, to commit once `mutex` is released.
+    // without rules, or any group while metrics are off, needs no query: its writes are returned,
+    // to commit once `mutex` is released.
     std::optional<RoundWrite> startGroup(const GroupPtr &group, TimePoint time,
                                          std::function<void()> done) {
         auto round = std::make_shared<GroupRound>();
@@ -433,7 +434,13 @@ struct AlertEngine::State {
             rule->busy = true;
         }
         beginWork();
-        if (group->rules.empty()) {
+        if (queries == nullptr) {
+            // Metrics are off: every rule errs, and says why.
+            for (auto &result : round->results) {
+                result = failedPrecondition("metrics are off (metrics.backend: none)");
+            }
+        }
+        if (group->rules.empty() || queries == nullptr) {
             return finishGroup(*round);
         }
         for (std::size_t i = 0; i < group->rules.size(); ++i) {
@@ -451,13 +458,6 @@ struct AlertEngine::State {
                     commitRound(std::move(write));
                 }
             };
-            if (queries == nullptr) {
-                // Answered after the lock is released, as a backend would.
-                std::thread([answer] {
-                    answer(failedPrecondition("metrics are off (metrics.backend: none)"));
-                }).detach();
-                continue;
-            }
             metrics::InstantQuery query;
             query.query = group->rules[i]->rule.expr;
             query.time = time;

@@ -198,6 +198,7 @@ private slots:
     void testRuleTellsPendingFromFiring();
     void checkExpressionsPointsIntoTheFile();
     void checkExpressionsPointsIntoABlockScalar();
+    void metricsOffMarksRulesErring();
     void threadEvaluatesOnItsOwn();
     void historyPrunedPastItsRetention();
     void metricsCountEvaluationsAndAlerts();
@@ -638,6 +639,21 @@ void AlertEngineTest::checkExpressionsPointsIntoABlockScalar() {
     // The file's line 7, "        > )": the ")" is its 11th character.
     QCOMPARE(diagnostics[0].position.line, 7);
     QCOMPARE(diagnostics[0].position.column, 11);
+}
+
+void AlertEngineTest::metricsOffMarksRulesErring() {
+    AlertEngine engine(*m_node->store, *m_node->config, nullptr, &m_node->notifier, m_clock, {});
+    QVERIFY(engine.load().isOk());
+    publish(*m_node, rulesFile("0s"));
+    m_clock->advance(15s);
+    std::promise<void> promise;
+    engine.evaluateDue([&promise] { promise.set_value(); });
+    QVERIFY(promise.get_future().wait_for(10s) == std::future_status::ready);
+    const auto rules = engine.rules();
+    QCOMPARE(rules.size(), std::size_t(1));
+    QCOMPARE(rules[0].health, RuleHealth::Err);
+    QVERIFY(rules[0].lastError.find("metrics are off") != std::string::npos);
+    QVERIFY(alertsOf(*m_node).empty());
 }
 
 void AlertEngineTest::threadEvaluatesOnItsOwn() {
