@@ -383,16 +383,20 @@ struct AlertEngine::State {
                     metrics::QueryBackend::Done<metrics::QueryResult> done) {
         queries->query(std::move(query),
                        [this, done = std::move(done)](StatusOr<metrics::QueryResult> result) {
-                           done(std::move(result));
+                           // The next query starts first: `done` may finish the last work the
+                           // engine's destructor waits for, so nothing may touch the engine after
+                           // it. (While a query waits its turn, its group's work is not finished.)
                            std::unique_lock lock(queryMutex);
                            if (queryQueue.empty()) {
                                --queriesInFlight;
-                               return;
+                               lock.unlock();
+                           } else {
+                               auto next = std::move(queryQueue.front());
+                               queryQueue.pop_front();
+                               lock.unlock();
+                               startQuery(std::move(next.first), std::move(next.second));
                            }
-                           auto next = std::move(queryQueue.front());
-                           queryQueue.pop_front();
-                           lock.unlock();
-                           startQuery(std::move(next.first), std::move(next.second));
+                           done(std::move(result));
                        });
     }
 

@@ -61,6 +61,15 @@ public:
         std::lock_guard lock(m_mutex);
         m_range = std::move(answer);
     }
+    // Instant queries asked, and the most at once (asked, not yet answered).
+    int instantQueries() {
+        std::lock_guard lock(m_mutex);
+        return m_instantQueries;
+    }
+    int maxInFlight() {
+        std::lock_guard lock(m_mutex);
+        return m_maxInFlight;
+    }
     std::vector<metrics::RangeQuery> rangeQueries() {
         std::lock_guard lock(m_mutex);
         return m_rangeQueries;
@@ -72,7 +81,15 @@ public:
         StatusOr<metrics::QueryResult> answer =
             it == m_answers.end() ? StatusOr<metrics::QueryResult>(metrics::QueryResult{})
                                   : it->second;
-        post([answer, done] { done(answer); });
+        ++m_instantQueries;
+        m_maxInFlight = std::max(m_maxInFlight, ++m_inFlight);
+        post([this, answer, done] {
+            {
+                std::lock_guard lock(m_mutex);
+                --m_inFlight;
+            }
+            done(answer);
+        });
     }
     void queryRange(metrics::RangeQuery request, Done<metrics::QueryResult> done) override {
         std::lock_guard lock(m_mutex);
@@ -127,6 +144,9 @@ private:
     std::map<std::string, StatusOr<metrics::QueryResult>> m_answers;
     std::function<metrics::QueryResult(const metrics::RangeQuery &)> m_range;
     std::vector<metrics::RangeQuery> m_rangeQueries;
+    int m_instantQueries = 0;
+    int m_inFlight = 0;
+    int m_maxInFlight = 0;
     bool m_stop = false;
     std::thread m_thread;
 };
@@ -199,6 +219,7 @@ private slots:
     void checkExpressionsPointsIntoTheFile();
     void checkExpressionsPointsIntoABlockScalar();
     void metricsOffMarksRulesErring();
+    void queriesInFlightAreBounded();
     void threadEvaluatesOnItsOwn();
     void historyPrunedPastItsRetention();
     void metricsCountEvaluationsAndAlerts();
@@ -639,6 +660,22 @@ void AlertEngineTest::checkExpressionsPointsIntoABlockScalar() {
     // The file's line 7, "        > )": the ")" is its 11th character.
     QCOMPARE(diagnostics[0].position.line, 7);
     QCOMPARE(diagnostics[0].position.column, 11);
+}
+
+void AlertEngineTest::queriesInFlightAreBounded() {
+    std::string file = "groups:\n- name: many\n  interval: 15s\n  rules:\n";
+    for (int i = 0; i < 40; ++i) {
+        file +=
+            "  - alert: Rule" + std::to_string(i) + "\n    expr: up == " + std::to_string(i) + "\n";
+    }
+    publish(*m_node, file);
+    QCOMPARE(m_node->engine->rules().size(), std::size_t(40));
+    advanceAndEvaluate(15s);
+    QCOMPARE(m_queries->instantQueries(), 40);
+    QVERIFY(m_queries->maxInFlight() <= 8);
+    for (const RuleStatus &rule : m_node->engine->rules()) {
+        QCOMPARE(rule.health, RuleHealth::Ok);
+    }
 }
 
 void AlertEngineTest::metricsOffMarksRulesErring() {
