@@ -215,6 +215,7 @@ private slots:
     void pendingRestartsForBeyondOutageTolerance();
     void replicasSeeEachOthersAlerts();
     void removedRuleResolvesItsAlerts();
+    void editedFileKeepsTheRulesAlerts();
     void testRuleTellsPendingFromFiring();
     void checkExpressionsPointsIntoTheFile();
     void checkExpressionsPointsIntoABlockScalar();
@@ -533,6 +534,27 @@ void AlertEngineTest::removedRuleResolvesItsAlerts() {
         }
         return sawRemoved;
     }));
+}
+
+void AlertEngineTest::editedFileKeepsTheRulesAlerts() {
+    publish(*m_node, rulesFile("0s"));
+    m_queries->setSeries("up == 0", {{kCheckoutDown, 0}});
+    advanceAndEvaluate(15s);
+    const Alert fired = alertsOf(*m_node)[0];
+    // The same rule with another annotation, and a second group.
+    std::string edited = rulesFile("0s");
+    edited.replace(edited.find("is down"), 7, "is unreachable");
+    edited += "- name: other\n  rules:\n  - alert: Other\n    expr: vector(1) == 0\n";
+    publish(*m_node, edited);
+    QCOMPARE(m_node->engine->rules().size(), std::size_t(2));
+    advanceAndEvaluate(15s);
+    const auto alerts = alertsOf(*m_node);
+    QCOMPARE(alerts.size(), std::size_t(1));
+    QCOMPARE(alerts[0].id, fired.id);
+    QCOMPARE(alerts[0].state, AlertState::Firing);
+    QCOMPARE(alerts[0].firedAt, fired.firedAt);
+    QCOMPARE(alerts[0].annotations, (LabelSet{{"summary", "a of checkout is unreachable"}}));
+    QCOMPARE(m_node->notifier.sent().size(), std::size_t(1)); // not new again
 }
 
 void AlertEngineTest::testRuleTellsPendingFromFiring() {
