@@ -1,5 +1,6 @@
 #include "alerting/managed_alertmanager.h"
 
+#include "alerting/alert_engine.h"
 #include "alerting/alertmanager_client.h"
 
 #include "common/logging.h"
@@ -33,7 +34,7 @@ namespace {
 constexpr milliseconds kAmtoolTimeout{10000};
 
 config::ItemRef configRef() {
-    return {std::string(kAlertmanagerConfigNamespace), std::string(kAlertmanagerConfigGroup),
+    return {std::string(kAlertingNamespace), std::string(kAlertmanagerGroup),
             std::string(kAlertmanagerConfigKey)};
 }
 

@@ -3,6 +3,7 @@
 // running child (its new receiver used), a bad configuration refused by amtool and not applied,
 // a killed child restarted with backoff on the same URL, a missing binary reported.
 
+#include "alerting/alert_engine.h"
 #include "alerting/alertmanager_client.h"
 #include "alerting/managed_alertmanager.h"
 #include "alertmanager_process.h"
@@ -33,8 +34,7 @@ using json = nlohmann::json;
 
 namespace {
 
-const config::ItemRef kConfigItem{std::string(kAlertmanagerConfigNamespace),
-                                  std::string(kAlertmanagerConfigGroup),
+const config::ItemRef kConfigItem{std::string(kAlertingNamespace), std::string(kAlertmanagerGroup),
                                   std::string(kAlertmanagerConfigKey)};
 
 std::string readFile(const std::filesystem::path &path) {
