@@ -131,8 +131,8 @@ std::string formatGoFloat(double v, char verb, int prec) {
     if (lower == 'f') {
         result = std::to_chars(first, last, v, std::chars_format::fixed, prec < 0 ? 6 : prec);
     } else if (lower == 'e') {
-        result = prec < 0 ? std::to_chars(first, last, v, std::chars_format::scientific)
-                          : std::to_chars(first, last, v, std::chars_format::scientific, prec);
+        // fmt's %e has 6 digits unless told otherwise, like %f.
+        result = std::to_chars(first, last, v, std::chars_format::scientific, prec < 0 ? 6 : prec);
     } else if (prec >= 0) {
         result = std::to_chars(first, last, v, std::chars_format::general, prec == 0 ? 1 : prec);
     } else {
@@ -1488,13 +1488,14 @@ Value humanizeTimestamp(const FunctionArgs &args, const TemplateData &) {
     return Value::ofString(out + " +0000 UTC");
 }
 
-// cases.Title with NoLower: the first letter of each word upper-cased, the rest kept.
+// cases.Title with NoLower, as the Prometheus Debian ships renders it: the first letter of each
+// word upper-cased, the rest kept; letters, digits and `_` make words (so "don't" gives "Don'T").
 std::string titleCase(const std::string &s) {
     std::string out = s;
     bool inWord = false;
     for (char &c : out) {
         const auto u = static_cast<unsigned char>(c);
-        const bool wordChar = std::isalnum(u) || c == '_' || c == '\'' || u >= 0x80;
+        const bool wordChar = std::isalnum(u) || c == '_' || u >= 0x80;
         if (wordChar && !inWord && std::isalpha(u)) {
             c = static_cast<char>(std::toupper(u));
         }
