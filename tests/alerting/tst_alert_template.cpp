@@ -232,6 +232,23 @@ void AlertTemplateTest::checkParsesWithoutRunning() {
         checkTemplate("{{ with query \"up\" }}{{ . | first | value | humanize }}{{ end }}").isOk());
     QVERIFY(checkTemplate("{{ $labels.instance }} {{ $value }} {{ $externalURL }}").isOk());
     QVERIFY(!checkTemplate("{{ $labels.instance ").isOk());
+
+    // Hostile nesting is refused, not recursed into.
+    const std::string deep = "{{ " + std::string(5000, '(') + "1" + std::string(5000, ')') + " }}";
+    const Status tooDeep = checkTemplate(deep);
+    QVERIFY(!tooDeep.isOk());
+    QVERIFY2(tooDeep.message().find("template nesting too deep") != std::string::npos,
+             tooDeep.message().c_str());
+    std::string nested;
+    for (int i = 0; i < 50; ++i) {
+        nested += "{{ if true }}(";
+    }
+    for (int i = 0; i < 50; ++i) {
+        nested += "){{ end }}";
+    }
+    const auto fifty = expandTemplate(nested, {kLabels, 0, kExternal});
+    QVERIFY2(fifty, fifty.status().toString().c_str());
+    QCOMPARE(*fifty, std::string(50, '(') + std::string(50, ')'));
 }
 
 namespace {
