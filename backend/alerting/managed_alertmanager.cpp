@@ -13,11 +13,11 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -78,6 +78,12 @@ std::string amtoolReason(const std::string &output) {
     return output.substr(start, output.find('\n', start) - start);
 }
 
+// The PATH programs are looked up on.
+std::string executablePath() {
+    const char *path = std::getenv("PATH");
+    return path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
 } // namespace
 
 std::string defaultAlertmanagerConfig(const std::string &webhookUrl) {
@@ -104,7 +110,7 @@ std::string defaultAlertmanagerConfig(const std::string &webhookUrl) {
 }
 
 Status validateAlertmanagerConfig(std::string_view yaml, const std::string &amtool) {
-    auto binary = findExecutable(amtool, "", "alerting.managed.binary");
+    auto binary = findExecutable(amtool, executablePath(), "amtool");
     if (!binary) {
         return failedPrecondition(
             amtool + " not found on PATH; install Debian's prometheus-alertmanager, which "
@@ -222,7 +228,7 @@ public:
         metrics::SupervisedChildOptions child;
         child.name = "alertmanager";
         child.binary = m_options.settings.alertmanagerBinary;
-        child.searchPath = m_options.searchPath;
+        child.searchPath = m_options.searchPath.empty() ? executablePath() : m_options.searchPath;
         child.binaryOption = "alerting.managed.binary";
         child.missingHint = "install Debian's prometheus-alertmanager or set alerting.alertmanager";
         child.arguments = {"--config.file=" + configFile().string(),

@@ -54,7 +54,7 @@ struct ManagedAlertmanagerOptions {
     std::chrono::milliseconds stableAfter{60000};
     std::chrono::milliseconds readyPoll{250};
     std::chrono::milliseconds stopGrace{5000};
-    // The PATH a bare binary name is looked up on.
+    // The PATH a bare binary name is looked up on; the daemon's PATH when empty.
     std::string searchPath;
     ClockPtr clock;
 };

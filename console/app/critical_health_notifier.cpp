@@ -74,8 +74,13 @@ void CriticalHealthNotifier::ensureTray() {
     }
     m_tray = new QSystemTrayIcon(m_icon, this);
     m_tray->setToolTip(tr("Aegis Console"));
-    connect(m_tray, &QSystemTrayIcon::messageClicked, this,
-            [this] { emit messageClicked(m_lastFirstKey); });
+    connect(m_tray, &QSystemTrayIcon::messageClicked, this, [this] {
+        if (!m_lastAlertId.isEmpty()) {
+            emit alertMessageClicked(m_lastAlertId);
+        } else {
+            emit messageClicked(m_lastFirstKey);
+        }
+    });
 }
 
 void CriticalHealthNotifier::flush() {
@@ -102,7 +107,49 @@ void CriticalHealthNotifier::flush() {
         text = lines.join(QLatin1Char('\n'));
     }
     m_lastFirstKey = m_pending.first().key;
+    m_lastAlertId.clear();
     m_pending.clear();
+    show(title, text);
+}
+
+void CriticalHealthNotifier::notifyAlertsFiring(const QList<AlertInfo> &alerts) {
+    if (!m_alertsEnabled || alerts.isEmpty()) {
+        return;
+    }
+    const auto describe = [](const AlertInfo &alert) {
+        const QString service = labelValue(alert.labels, QStringLiteral("service"));
+        const QString summary = labelValue(alert.annotations, QStringLiteral("summary"));
+        QString line = service.isEmpty() ? alert.name() : tr("%1 on %2").arg(alert.name(), service);
+        return summary.isEmpty() ? line : tr("%1 — %2").arg(line, summary);
+    };
+    const int count = static_cast<int>(alerts.size());
+    QString title;
+    QString text;
+    if (count == 1) {
+        const AlertInfo &only = alerts.first();
+        const QString service = labelValue(only.labels, QStringLiteral("service"));
+        title = service.isEmpty() ? tr("%1 is firing").arg(only.name())
+                                  : tr("%1 is firing on %2").arg(only.name(), service);
+        text = labelValue(only.annotations, QStringLiteral("summary"));
+        if (text.isEmpty()) {
+            text = tr("A critical alert started firing.");
+        }
+    } else {
+        title = tr("%n critical alert(s) firing", nullptr, count);
+        QStringList lines;
+        for (const AlertInfo &alert : alerts.mid(0, kNamedAtMost)) {
+            lines.append(describe(alert));
+        }
+        if (count > kNamedAtMost) {
+            lines.append(tr("and %n more", nullptr, count - kNamedAtMost));
+        }
+        text = lines.join(QLatin1Char('\n'));
+    }
+    m_lastAlertId = alerts.first().id;
+    show(title, text);
+}
+
+void CriticalHealthNotifier::show(const QString &title, const QString &text) {
     if (m_sink) {
         m_sink(title, text);
         return;

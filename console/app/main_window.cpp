@@ -4,12 +4,15 @@
 #include "app/critical_health_notifier.h"
 #include "app/theme_controller.h"
 #include "app/token_vault.h"
+#include "models/alert_tree_model.h"
 #include "models/instance_model.h"
 #include "net/session.h"
+#include "views/alerts_page.h"
 #include "views/audit_page.h"
 #include "views/config_page.h"
 #include "views/icons.h"
 #include "views/metrics_page.h"
+#include "views/navigation_delegate.h"
 #include "views/overview_page.h"
 #include "views/releases_page.h"
 #include "views/services_page.h"
@@ -29,6 +32,8 @@
 #include <QStatusBar>
 #include <QVBoxLayout>
 
+#include <tuple>
+
 namespace aegis::console {
 namespace {
 
@@ -37,6 +42,7 @@ enum PageIndex {
     ServicesIndex,
     ReleasesIndex,
     MetricsIndex,
+    AlertsIndex,
     ConfigIndex,
     AuditIndex
 };
@@ -45,6 +51,7 @@ const QString kGeometryKey = QStringLiteral("window/geometry");
 const QString kStateKey = QStringLiteral("window/state");
 const QString kPageKey = QStringLiteral("window/page");
 const QString kNotifyCriticalKey = QStringLiteral("notifications/critical");
+const QString kNotifyAlertsKey = QStringLiteral("notifications/critical-alerts");
 
 } // namespace
 
@@ -63,6 +70,7 @@ MainWindow::MainWindow(Session *session, ThemeController *theme, QWidget *parent
     m_services = new ServicesPage(m_session);
     m_releases = new ReleasesPage(m_session);
     m_metrics = new MetricsPage(m_session);
+    m_alerts = new AlertsPage(m_session);
     m_config = new ConfigPage(m_session);
     m_audit = new AuditPage(m_session);
     m_overview->setServiceSummary(m_services->services());
@@ -79,11 +87,33 @@ MainWindow::MainWindow(Session *session, ThemeController *theme, QWidget *parent
                 m_services->selectInstance(instanceKey.section(QLatin1Char('/'), 0, 0),
                                            instanceKey.section(QLatin1Char('/'), 1));
             });
+    m_notifier->setAlertsEnabled(CriticalHealthNotifier::isSupported() &&
+                                 QSettings().value(kNotifyAlertsKey, true).toBool());
+    connect(m_alerts->model(), &AlertTreeModel::criticalAlertsFiring, m_notifier,
+            &CriticalHealthNotifier::notifyAlertsFiring);
+    connect(m_notifier, &CriticalHealthNotifier::alertMessageClicked, this,
+            [this](const QString &alertId) {
+                showNormal();
+                raise();
+                activateWindow();
+                showPage(QStringLiteral("alerts"));
+                m_alerts->showTab(AlertsPage::AlertsTab);
+                m_alerts->selectAlert(alertId);
+            });
+    const auto showAlertCounts = [this] {
+        m_overview->setAlertCounts(m_alerts->hasAlerts()
+                                       ? std::optional<AlertCounts>(m_alerts->model()->counts())
+                                       : std::nullopt);
+        updateAlertBadge();
+    };
+    connect(m_alerts->model(), &AlertTreeModel::countsChanged, this, showAlertCounts);
+    connect(m_alerts, &AlertsPage::alertsAvailabilityChanged, this, showAlertCounts);
     m_stack = new QStackedWidget;
     m_stack->insertWidget(OverviewIndex, m_overview);
     m_stack->insertWidget(ServicesIndex, m_services);
     m_stack->insertWidget(ReleasesIndex, m_releases);
     m_stack->insertWidget(MetricsIndex, m_metrics);
+    m_stack->insertWidget(AlertsIndex, m_alerts);
     m_stack->insertWidget(ConfigIndex, m_config);
     m_stack->insertWidget(AuditIndex, m_audit);
 
@@ -109,6 +139,8 @@ MainWindow::MainWindow(Session *session, ThemeController *theme, QWidget *parent
             [this] { emit pageDataLoaded(QStringLiteral("releases")); });
     connect(m_metrics, &MetricsPage::dataLoaded, this,
             [this] { emit pageDataLoaded(QStringLiteral("metrics")); });
+    connect(m_alerts, &AlertsPage::dataLoaded, this,
+            [this] { emit pageDataLoaded(QStringLiteral("alerts")); });
     connect(m_config, &ConfigPage::dataLoaded, this,
             [this] { emit pageDataLoaded(QStringLiteral("config")); });
     connect(m_audit, &AuditPage::dataLoaded, this,
@@ -126,7 +158,8 @@ MainWindow::~MainWindow() = default;
 
 QStringList MainWindow::pageNames() {
     return {QStringLiteral("overview"), QStringLiteral("services"), QStringLiteral("releases"),
-            QStringLiteral("metrics"),  QStringLiteral("config"),   QStringLiteral("audit")};
+            QStringLiteral("metrics"),  QStringLiteral("alerts"),   QStringLiteral("config"),
+            QStringLiteral("audit")};
 }
 
 bool MainWindow::showPage(const QString &name) {
@@ -154,6 +187,9 @@ bool MainWindow::pageHasData(const QString &name) const {
     }
     if (name == QLatin1String("metrics")) {
         return m_metrics->hasData();
+    }
+    if (name == QLatin1String("alerts")) {
+        return m_alerts->hasData();
     }
     if (name == QLatin1String("config")) {
         return m_config->hasData();
@@ -183,8 +219,10 @@ QWidget *MainWindow::buildSidebar() {
     m_navigation->addItem(tr("Services"));
     m_navigation->addItem(tr("Releases"));
     m_navigation->addItem(tr("Metrics"));
+    m_navigation->addItem(tr("Alerts"));
     m_navigation->addItem(tr("Config"));
     m_navigation->addItem(tr("Audit log"));
+    m_navigation->setItemDelegate(new NavigationDelegate(m_navigation));
     m_navigation->setCurrentRow(OverviewIndex);
 
     auto *profileCaption = new QLabel(tr("CONNECTION"));
@@ -243,12 +281,17 @@ void MainWindow::buildMenus() {
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    const QStringList titles = {tr("&Overview"), tr("&Services"), tr("&Releases"),
-                                tr("&Metrics"),  tr("&Config"),   tr("&Audit log")};
-    for (int i = 0; i < titles.size(); ++i) {
-        QAction *page = view->addAction(titles.at(i));
-        page->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
-        connect(page, &QAction::triggered, this, [this, i] { m_navigation->setCurrentRow(i); });
+    // Ctrl+1 to Ctrl+6 keep the pages they had before Alerts came; Alerts took the next key.
+    const QList<std::tuple<QString, int, Qt::Key>> pages = {
+        {tr("&Overview"), OverviewIndex, Qt::Key_1}, {tr("&Services"), ServicesIndex, Qt::Key_2},
+        {tr("&Releases"), ReleasesIndex, Qt::Key_3}, {tr("&Metrics"), MetricsIndex, Qt::Key_4},
+        {tr("A&lerts"), AlertsIndex, Qt::Key_7},     {tr("&Config"), ConfigIndex, Qt::Key_5},
+        {tr("&Audit log"), AuditIndex, Qt::Key_6}};
+    for (const auto &[title, index, key] : pages) {
+        QAction *page = view->addAction(title);
+        page->setShortcut(QKeySequence(Qt::CTRL | key));
+        connect(page, &QAction::triggered, this,
+                [this, index = index] { m_navigation->setCurrentRow(index); });
     }
     view->addSeparator();
     QAction *refresh = view->addAction(tr("&Refresh"));
@@ -263,6 +306,8 @@ void MainWindow::buildMenus() {
             m_releases->reload();
         } else if (m_stack->currentIndex() == ConfigIndex) {
             m_config->reload();
+        } else if (m_stack->currentIndex() == AlertsIndex) {
+            m_alerts->reload();
         }
     });
     view->addSeparator();
@@ -295,6 +340,19 @@ void MainWindow::buildMenus() {
         m_notifier->setEnabled(on);
         QSettings().setValue(kNotifyCriticalKey, on);
     });
+    QAction *notifyAlerts = view->addAction(tr("Notify when a critical &alert fires"));
+    notifyAlerts->setCheckable(true);
+    notifyAlerts->setChecked(m_notifier->alertsEnabled());
+    notifyAlerts->setEnabled(CriticalHealthNotifier::isSupported());
+    notifyAlerts->setStatusTip(
+        CriticalHealthNotifier::isSupported()
+            ? tr("A desktop notification when an alert of severity critical "
+                 "starts firing")
+            : tr("This desktop has no system tray to show notifications in"));
+    connect(notifyAlerts, &QAction::toggled, this, [this](bool on) {
+        m_notifier->setAlertsEnabled(on);
+        QSettings().setValue(kNotifyAlertsKey, on);
+    });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *about = help->addAction(tr("&About Aegis Console"));
@@ -325,6 +383,7 @@ void MainWindow::refreshIcons() {
     m_navigation->item(ServicesIndex)->setIcon(themedIcon(QStringLiteral("services"), tone));
     m_navigation->item(ReleasesIndex)->setIcon(themedIcon(QStringLiteral("releases"), tone));
     m_navigation->item(MetricsIndex)->setIcon(themedIcon(QStringLiteral("metrics"), tone));
+    m_navigation->item(AlertsIndex)->setIcon(themedIcon(QStringLiteral("alerts"), tone));
     m_navigation->item(ConfigIndex)->setIcon(themedIcon(QStringLiteral("config"), tone));
     m_navigation->item(AuditIndex)->setIcon(themedIcon(QStringLiteral("audit"), tone));
     setWindowIcon(themedIcon(QStringLiteral("aegis"), colors.accent));
@@ -334,6 +393,18 @@ void MainWindow::refreshIcons() {
         m_themeActions->actions().at(checked)->setChecked(true);
     }
     updateStatusBar();
+}
+
+void MainWindow::updateAlertBadge() {
+    const int critical = m_alerts->model()->counts().criticalFiring;
+    QListWidgetItem *item = m_navigation->item(AlertsIndex);
+    item->setData(NavigationDelegate::BadgeRole, critical > 0 ? QVariant(critical) : QVariant());
+    item->setToolTip(critical > 0 ? tr("%n critical alert(s) firing", nullptr, critical)
+                                  : QString());
+}
+
+int MainWindow::alertBadge() const {
+    return m_navigation->item(AlertsIndex)->data(NavigationDelegate::BadgeRole).toInt();
 }
 
 void MainWindow::changeEvent(QEvent *event) {

@@ -14,6 +14,7 @@ class QStackedWidget;
 namespace aegis::console {
 
 class Session;
+class AlertsPage;
 class AuditPage;
 class ConfigPage;
 class CriticalHealthNotifier;
@@ -25,8 +26,9 @@ class ThemeController;
 class TokenVault;
 
 // The console's window: a navigation sidebar with the pages that work (Overview, Services,
-// Releases, Config, Audit), menus, and a status bar with the connection state, server version,
-// revision and round-trip time; optionally a desktop notification when an instance goes critical.
+// Releases, Metrics, Alerts with a badge counting the critical alerts firing, Config, Audit),
+// menus, and a status bar with the connection state, server version, revision and round-trip
+// time; optionally desktop notifications when an instance goes critical or a critical alert fires.
 // Profiles, window geometry and that choice are kept in QSettings.
 class MainWindow final : public QMainWindow {
     Q_OBJECT
@@ -40,7 +42,8 @@ public:
     // Connects with settings that are not saved (command line, tests); `label` names them.
     void connectWith(const ConnectionSettings &settings, const QString &label);
 
-    // "overview", "services", "releases", "config" or "audit"; false for an unknown name.
+    // "overview", "services", "releases", "metrics", "alerts", "config" or "audit"; false for an
+    // unknown name.
     bool showPage(const QString &name);
     QString currentPage() const;
     static QStringList pageNames();
@@ -50,6 +53,9 @@ public:
     ServicesPage *servicesPage() const { return m_services; }
     ReleasesPage *releasesPage() const { return m_releases; }
     MetricsPage *metricsPage() const { return m_metrics; }
+    AlertsPage *alertsPage() const { return m_alerts; }
+    // The number on the Alerts entry of the navigation: critical alerts firing (0: none shown).
+    int alertBadge() const;
     ConfigPage *configPage() const { return m_config; }
     AuditPage *auditPage() const { return m_audit; }
     CriticalHealthNotifier *criticalNotifier() const { return m_notifier; }
@@ -69,6 +75,7 @@ private:
     void buildStatusBar();
     void refreshIcons();
     void updateStatusBar();
+    void updateAlertBadge();
     void updateTitle();
     void openProfilesDialog();
     void fillProfileSelector();
@@ -86,6 +93,7 @@ private:
     ServicesPage *m_services = nullptr;
     ReleasesPage *m_releases = nullptr;
     MetricsPage *m_metrics = nullptr;
+    AlertsPage *m_alerts = nullptr;
     ConfigPage *m_config = nullptr;
     AuditPage *m_audit = nullptr;
     QComboBox *m_profileSelector = nullptr;

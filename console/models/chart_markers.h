@@ -31,6 +31,16 @@ QList<ChartMarker> rolloutMarkers(const Rollout &rollout);
 // lines.
 std::optional<ChartMarker> rolloutLogMarker(const RolloutLogLine &line);
 
+// A shaded stretch of time behind a chart's series: an alert's pending or firing period.
+enum class SpanKind { Pending, Firing };
+struct ChartSpan {
+    QDateTime start;
+    QDateTime end;
+    SpanKind kind = SpanKind::Firing;
+
+    friend bool operator==(const ChartSpan &, const ChartSpan &) = default;
+};
+
 // Where a marker's label goes: `row` 0 is the top line of labels, 1 the next; -1 means there is
 // no room and only the line is drawn.
 struct PlacedMarker {

@@ -8,6 +8,8 @@
 #include <QPainter>
 #include <QTextBlock>
 
+#include <algorithm>
+
 namespace aegis::console {
 
 class CodeEditor::Gutter final : public QWidget {
@@ -45,6 +47,7 @@ CodeEditor::CodeEditor(QWidget *parent)
     connect(this, &QPlainTextEdit::updateRequest, this, &CodeEditor::updateGutter);
     connect(this, &QPlainTextEdit::cursorPositionChanged, this, &CodeEditor::updateSelections);
     connect(this, &QPlainTextEdit::textChanged, this, [this] {
+        m_externalProblems.clear();
         if (m_validationEnabled && !isReadOnly()) {
             m_validationTimer.start();
         }
@@ -71,7 +74,9 @@ void CodeEditor::setValidationEnabled(bool enabled) {
     m_validationEnabled = enabled;
     if (!enabled) {
         m_validationTimer.stop();
-        setProblem(std::nullopt);
+        m_localProblems.clear();
+        m_externalProblems.clear();
+        setProblems({});
     } else {
         validateNow();
     }
@@ -79,19 +84,48 @@ void CodeEditor::setValidationEnabled(bool enabled) {
 
 void CodeEditor::validateNow() {
     m_validationTimer.stop();
-    setProblem(m_validationEnabled ? checkConfigContent(m_format, toPlainText(), m_schema)
-                                   : std::nullopt);
+    m_localProblems.clear();
+    if (m_validationEnabled && m_check) {
+        m_localProblems = m_check(toPlainText());
+    } else if (m_validationEnabled) {
+        if (const auto problem = checkConfigContent(m_format, toPlainText(), m_schema)) {
+            m_localProblems.append(*problem);
+        }
+    }
+    setProblems(m_localProblems + m_externalProblems);
 }
 
-void CodeEditor::setProblem(const std::optional<ContentProblem> &problem) {
-    if (problem == m_problem) {
+void CodeEditor::setContentCheck(ContentCheck check) {
+    m_check = std::move(check);
+    if (m_validationEnabled) {
+        validateNow();
+    }
+}
+
+void CodeEditor::setExternalProblems(const QList<ContentProblem> &problems) {
+    m_externalProblems = problems;
+    setProblems(m_localProblems + m_externalProblems);
+}
+
+void CodeEditor::setProblems(const QList<ContentProblem> &problems) {
+    if (problems == m_problems) {
         return;
     }
-    m_problem = problem;
+    m_problems = problems;
+    const std::optional<ContentProblem> first =
+        problems.isEmpty() ? std::nullopt : std::optional<ContentProblem>(problems.first());
     updateSelections();
     m_gutter->update();
-    m_gutter->setToolTip(problem ? problem->message : QString());
-    emit problemChanged(problem);
+    QStringList messages;
+    for (const ContentProblem &problem : problems) {
+        messages.append(problem.line > 0 ? tr("Line %1: %2").arg(problem.line).arg(problem.message)
+                                         : problem.message);
+    }
+    m_gutter->setToolTip(messages.join(QLatin1Char('\n')));
+    if (first != m_problem) {
+        m_problem = first;
+        emit problemChanged(first);
+    }
 }
 
 int CodeEditor::problemLine() const {
@@ -178,7 +212,8 @@ void CodeEditor::paintGutter(QPaintEvent *event) {
     while (block.isValid() && top <= event->rect().bottom()) {
         if (block.isVisible() && bottom >= event->rect().top()) {
             const int number = block.blockNumber();
-            if (m_problem && m_problem->line == number + 1) {
+            if (std::any_of(m_problems.cbegin(), m_problems.cend(),
+                            [number](const ContentProblem &p) { return p.line == number + 1; })) {
                 // The problem's marker: a filled circle left of the number.
                 const int diameter = std::min(10, lineHeight - 4);
                 painter.setRenderHint(QPainter::Antialiasing);
@@ -219,8 +254,11 @@ void CodeEditor::updateSelections() {
         line.cursor.clearSelection();
         selections.append(line);
     }
-    if (m_problem && m_problem->line > 0) {
-        const QTextBlock block = document()->findBlockByNumber(m_problem->line - 1);
+    for (const ContentProblem &problem : std::as_const(m_problems)) {
+        if (problem.line <= 0) {
+            continue;
+        }
+        const QTextBlock block = document()->findBlockByNumber(problem.line - 1);
         if (block.isValid()) {
             QTextEdit::ExtraSelection line;
             QColor tint = colors.danger;
@@ -232,7 +270,7 @@ void CodeEditor::updateSelections() {
 
             // The underline from the column to the end of the line (at least one character).
             const int length = static_cast<int>(block.text().size());
-            int start = std::clamp(m_problem->column - 1, 0, std::max(0, length - 1));
+            int start = std::clamp(problem.column - 1, 0, std::max(0, length - 1));
             int end = std::max(start + 1, length);
             if (length == 0) {
                 start = 0;
@@ -241,7 +279,7 @@ void CodeEditor::updateSelections() {
             QTextEdit::ExtraSelection underline;
             underline.format.setUnderlineStyle(QTextCharFormat::WaveUnderline);
             underline.format.setUnderlineColor(colors.danger);
-            underline.format.setToolTip(m_problem->message);
+            underline.format.setToolTip(problem.message);
             QTextCursor cursor(block);
             cursor.setPosition(block.position() + start);
             cursor.setPosition(block.position() + end, QTextCursor::KeepAnchor);

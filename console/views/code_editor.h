@@ -7,6 +7,7 @@
 #include <QPlainTextEdit>
 #include <QTimer>
 
+#include <functional>
 #include <optional>
 
 namespace aegis::console {
@@ -33,7 +34,16 @@ public:
     void setValidationDelay(int milliseconds) { m_validationTimer.setInterval(milliseconds); }
     // Validates now instead of after the pause.
     void validateNow();
+    // Replaces the config validator with `check`, which lists every problem of the content (a
+    // rule file's diagnostics); empty restores the config validator.
+    using ContentCheck = std::function<QList<ContentProblem>(const QString &content)>;
+    void setContentCheck(ContentCheck check);
+    // Problems found elsewhere (by the daemon) for the text as it is now, marked beside the local
+    // ones until the next edit.
+    void setExternalProblems(const QList<ContentProblem> &problems);
+    // The first problem (the one announced); every one is marked.
     const std::optional<ContentProblem> &problem() const { return m_problem; }
+    const QList<ContentProblem> &problems() const { return m_problems; }
     // The 1-based line of the problem marker; 0 when there is none.
     int problemLine() const;
 
@@ -63,7 +73,7 @@ private:
     void updateGutterWidth();
     void updateGutter(const QRect &rect, int dy);
     void updateSelections();
-    void setProblem(const std::optional<ContentProblem> &problem);
+    void setProblems(const QList<ContentProblem> &problems);
 
     Gutter *m_gutter;
     ConfigHighlighter *m_highlighter;
@@ -72,6 +82,10 @@ private:
     bool m_validationEnabled = true;
     QTimer m_validationTimer;
     std::optional<ContentProblem> m_problem;
+    QList<ContentProblem> m_problems;
+    QList<ContentProblem> m_localProblems;
+    QList<ContentProblem> m_externalProblems;
+    ContentCheck m_check;
     QList<int> m_lineLabels;
     QList<QColor> m_lineBackgrounds;
 };

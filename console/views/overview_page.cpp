@@ -49,6 +49,8 @@ OverviewPage::OverviewPage(Session *session, QWidget *parent)
     , m_instances(new StatCard(tr("Instances")))
     , m_healthy(new StatCard(tr("Healthy")))
     , m_unhealthy(new StatCard(tr("Unhealthy")))
+    , m_firing(new StatCard(tr("Alerts firing")))
+    , m_pending(new StatCard(tr("Alerts pending")))
     , m_counts(new ResourceCountModel(this))
     , m_countsView(new QTableView)
     , m_profile(factLabel())
@@ -60,11 +62,11 @@ OverviewPage::OverviewPage(Session *session, QWidget *parent)
     , m_updated(factLabel()) {
     auto *cards = new QGridLayout;
     cards->setSpacing(12);
-    // The fleet first, then the daemon.
-    const QList<StatCard *> all = {m_services,        m_instances, m_healthy,  m_unhealthy,
-                                   m_version,         m_uptime,    m_revision, m_store,
-                                   m_compactRevision, m_logLevel};
-    constexpr int columns = 5;
+    // The fleet and its alerts first, then the daemon.
+    const QList<StatCard *> all = {m_services, m_instances,       m_healthy, m_unhealthy,
+                                   m_firing,   m_pending,         m_version, m_uptime,
+                                   m_revision, m_compactRevision, m_store,   m_logLevel};
+    constexpr int columns = 6;
     for (int i = 0; i < all.size(); ++i) {
         cards->addWidget(all[i], i / columns, i % columns);
     }
@@ -72,6 +74,10 @@ OverviewPage::OverviewPage(Session *session, QWidget *parent)
         cards->setColumnStretch(column, 1);
     }
     m_healthy->setToolTip(tr("Instances whose health check passes"));
+    m_firing->setToolTip(tr("Alerts whose condition held for their rule's `for` (the Alerts page "
+                            "lists them); silenced ones are counted too"));
+    m_pending->setToolTip(tr("Alerts whose condition holds, for less than their rule's `for`"));
+    setAlertCounts(std::nullopt);
     m_unhealthy->setToolTip(tr("Instances that are critical or ejected: discovery leaves them out "
                                "unless their service is in panic"));
 
@@ -185,7 +191,31 @@ QString OverviewPage::cardValue(const QString &name) const {
     if (name == QLatin1String("unhealthy")) {
         return m_unhealthy->value();
     }
+    if (name == QLatin1String("firing")) {
+        return m_firing->value();
+    }
+    if (name == QLatin1String("pending")) {
+        return m_pending->value();
+    }
     return {};
+}
+
+void OverviewPage::setAlertCounts(const std::optional<AlertCounts> &known) {
+    const ThemeColors colors = themeColors(palette());
+    if (!known) {
+        m_firing->setValue(QStringLiteral("—"), tr("not known"));
+        m_firing->setValueTone({});
+        m_pending->setValue(QStringLiteral("—"));
+        m_pending->setValueTone({});
+        return;
+    }
+    const AlertCounts &counts = *known;
+    m_firing->setValue(formatCount(counts.firing),
+                       tr("%1 critical · %2 silenced")
+                           .arg(formatCount(counts.criticalFiring), formatCount(counts.silenced)));
+    m_firing->setValueTone(counts.criticalFiring > 0 ? colors.danger : QColor());
+    m_pending->setValue(formatCount(counts.pending));
+    m_pending->setValueTone(counts.pending > 0 ? colors.warning : QColor());
 }
 
 void OverviewPage::setServiceSummary(ServiceSummaryModel *summary) {
@@ -289,8 +319,9 @@ void OverviewPage::showStatus(const DaemonStatus &status) {
 }
 
 void OverviewPage::setStale(bool stale) {
-    for (StatCard *card : {m_services, m_instances, m_healthy, m_unhealthy, m_version, m_uptime,
-                           m_revision, m_compactRevision, m_store, m_logLevel}) {
+    for (StatCard *card :
+         {m_services, m_instances, m_healthy, m_unhealthy, m_firing, m_pending, m_version, m_uptime,
+          m_revision, m_compactRevision, m_store, m_logLevel}) {
         card->setStale(stale);
     }
     m_countsView->setEnabled(!stale);

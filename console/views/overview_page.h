@@ -1,9 +1,12 @@
 #pragma once
 
+#include "models/alert_tree_model.h"
 #include "net/api_types.h"
 
 #include <QPointer>
+
 #include <QWidget>
+#include <optional>
 
 class QLabel;
 class QTableView;
@@ -27,10 +30,14 @@ public:
 
     bool hasData() const { return m_hasData; }
     // For tests and screenshots: the value shown on a card ("version", "uptime", "revision",
-    // "store", "services", "instances", "healthy", "unhealthy").
+    // "store", "services", "instances", "healthy", "unhealthy", "firing", "pending").
     QString cardValue(const QString &name) const;
     // Where the healthy and unhealthy counts come from (row 0: the fleet). Not owned.
     void setServiceSummary(ServiceSummaryModel *summary);
+
+    // The alerts firing and pending, and how many are silenced (the Alerts page's model).
+    // nullopt: not known (not connected, or the daemon has no alerting).
+    void setAlertCounts(const std::optional<AlertCounts> &counts);
 
     // The profile name shown among the connection facts.
     void setProfileName(const QString &name);
@@ -60,6 +67,8 @@ private:
     StatCard *m_instances;
     StatCard *m_healthy;
     StatCard *m_unhealthy;
+    StatCard *m_firing;
+    StatCard *m_pending;
     QPointer<ServiceSummaryModel> m_summary;
     ResourceCountModel *m_counts;
     QTableView *m_countsView;

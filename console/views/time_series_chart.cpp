@@ -289,6 +289,62 @@ void TimeSeriesChart::setMarkers(const QList<ChartMarker> &markers) {
     scheduleReplot(false);
 }
 
+void TimeSeriesChart::setThreshold(std::optional<double> value, const QString &label) {
+    m_threshold = value;
+    if (!value) {
+        if (m_thresholdLine) {
+            m_plot->removeItem(m_thresholdLine);
+            m_plot->removeItem(m_thresholdLabel);
+            m_thresholdLine = nullptr;
+            m_thresholdLabel = nullptr;
+        }
+        scheduleReplot(false);
+        return;
+    }
+    if (!m_thresholdLine) {
+        m_thresholdLine = new QCPItemStraightLine(m_plot);
+        m_thresholdLine->setSelectable(false);
+        m_thresholdLabel = new QCPItemText(m_plot);
+        m_thresholdLabel->setSelectable(false);
+        m_thresholdLabel->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+        m_thresholdLabel->setPadding(QMargins(3, 1, 3, 1));
+        m_thresholdLabel->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
+        m_thresholdLabel->setClipToAxisRect(true);
+    }
+    m_thresholdLine->point1->setCoords(0, *value);
+    m_thresholdLine->point2->setCoords(1, *value);
+    m_thresholdLabel->position->setCoords(1, *value);
+    m_thresholdLabel->setText(label);
+    applyColors();
+    scheduleReplot(false);
+}
+
+void TimeSeriesChart::setSpans(const QList<ChartSpan> &spans) {
+    if (spans == m_spans) {
+        return;
+    }
+    m_spans = spans;
+    for (QCPItemRect *rect : std::as_const(m_spanRects)) {
+        m_plot->removeItem(rect);
+    }
+    m_spanRects.clear();
+    for (const ChartSpan &span : m_spans) {
+        auto *rect = new QCPItemRect(m_plot);
+        rect->setSelectable(false);
+        // Behind the series.
+        rect->setLayer(QStringLiteral("grid"));
+        rect->setPen(Qt::NoPen);
+        rect->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        rect->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        rect->topLeft->setCoords(double(span.start.toMSecsSinceEpoch()) / 1000.0, 0);
+        rect->bottomRight->setCoords(double(span.end.toMSecsSinceEpoch()) / 1000.0, 1);
+        rect->setClipToAxisRect(true);
+        m_spanRects.append(rect);
+    }
+    applyColors();
+    scheduleReplot(false);
+}
+
 void TimeSeriesChart::layoutMarkers() {
     QList<double> keys;
     keys.reserve(m_markers.size());
@@ -522,6 +578,11 @@ void TimeSeriesChart::rescaleValueAxis() {
             any = true;
         }
     }
+    if (m_threshold) {
+        low = any ? std::min(low, *m_threshold) : std::min(0.0, *m_threshold);
+        high = any ? std::max(high, *m_threshold) : *m_threshold;
+        any = true;
+    }
     if (!any || high <= low) {
         high = low + (m_unit == MetricUnit::Ratio ? 0.01 : 1);
     }
@@ -557,6 +618,15 @@ void TimeSeriesChart::applyColors() {
         const QColor colour = markerColor(m_markers[i].kind, colors);
         m_markerLines[i]->setPen(QPen(colour, 1.2, Qt::DashLine));
         m_markerLabels[i]->setColor(colour);
+    }
+    if (m_thresholdLine) {
+        m_thresholdLine->setPen(QPen(colors.danger, 1.4, Qt::DashLine));
+        m_thresholdLabel->setColor(colors.danger);
+    }
+    for (qsizetype i = 0; i < m_spanRects.size() && i < m_spans.size(); ++i) {
+        QColor fill = m_spans[i].kind == SpanKind::Firing ? colors.danger : colors.warning;
+        fill.setAlpha(colors.dark ? 48 : 36);
+        m_spanRects[i]->setBrush(fill);
     }
 }
 

@@ -8,8 +8,11 @@
 #include <QTimer>
 #include <QWidget>
 
+#include <optional>
+
 class QCPAbstractLegendItem;
 class QCPGraph;
+class QCPItemRect;
 class QCPItemStraightLine;
 class QCPItemText;
 class QCPLegend;
@@ -59,6 +62,13 @@ public:
     const QList<ChartMarker> &markers() const { return m_markers; }
     // The markers whose line is drawn (in range), with their label rows.
     QList<PlacedMarker> placedMarkers() const { return m_placed; }
+    // A horizontal line at `value` (an alert rule's threshold) with `label`; nullopt removes it.
+    // The value axis keeps it in view.
+    void setThreshold(std::optional<double> value, const QString &label = {});
+    std::optional<double> threshold() const { return m_threshold; }
+    // Shaded spans behind the series (an alert's pending and firing periods).
+    void setSpans(const QList<ChartSpan> &spans);
+    const QList<ChartSpan> &spans() const { return m_spans; }
     // A line over the plot area ("No data", "Metrics are turned off"); empty hides it.
     void setMessage(const QString &message);
     QString message() const { return m_messageText; }
@@ -121,6 +131,11 @@ private:
     QList<PlacedMarker> m_placed;
     QList<QCPItemStraightLine *> m_markerLines;
     QList<QCPItemText *> m_markerLabels;
+    std::optional<double> m_threshold;
+    QCPItemStraightLine *m_thresholdLine = nullptr;
+    QCPItemText *m_thresholdLabel = nullptr;
+    QList<ChartSpan> m_spans;
+    QList<QCPItemRect *> m_spanRects;
     // The largest step of the data shown: how far the crosshair looks for a point.
     qint64 m_stepMs = 0;
     QTimer m_replotTimer;
