@@ -8,14 +8,12 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <set>
 #include <tuple>
 
 namespace aegis::api {
 namespace {
 
 namespace v1 = aegis::v1;
-using namespace std::chrono_literals;
 
 constexpr std::size_t kMaxContentBytes = 1024 * 1024;
 constexpr std::size_t kMaxCommentBytes = 1024;
