@@ -147,10 +147,23 @@ RuleEditorPanel::RuleEditorPanel(Session *session, QWidget *parent)
             m_editor->setFocus();
         }
     });
-    connect(m_fileList, &QListWidget::itemActivated, this,
-            [this](QListWidgetItem *item) { openFile(item->data(kFileNameRole).toString()); });
-    connect(m_fileList, &QListWidget::itemClicked, this,
-            [this](QListWidgetItem *item) { openFile(item->data(kFileNameRole).toString()); });
+    const auto chosen = [this](QListWidgetItem *item) {
+        const QString name = item->data(kFileNameRole).toString();
+        if (name == m_file) {
+            return;
+        }
+        if (m_dirty && !confirmAction(this, QMessageBox::Warning, tr("Discard edits"),
+                                      tr("%1 has edits that are not saved. Discard them and open "
+                                         "%2?")
+                                          .arg(m_file, name),
+                                      tr("Discard"))) {
+            return;
+        }
+        setDirty(false);
+        openFile(name);
+    };
+    connect(m_fileList, &QListWidget::itemActivated, this, chosen);
+    connect(m_fileList, &QListWidget::itemClicked, this, chosen);
     connect(m_newFile, &QPushButton::clicked, this, [this] {
         bool ok = false;
         const QString name = QInputDialog::getText(
