@@ -13,6 +13,9 @@
 #                                   2.6, e.g. `bench/run.sh rollout --switches 20 --aborts 20`
 #   bench/run.sh metrics [args]     aegis-bench-metrics: QueryRange via aegisd vs straight to
 #                                   Prometheus, registration to first sample, 500 targets' cost
+#   bench/run.sh alerting [args]    aegis-bench-alerting: 1,000 rules by aegisd vs Prometheus'
+#                                   rule manager, condition to webhook, SIGKILLs while firing,
+#                                   e.g. `bench/run.sh alerting --only latency --trials 10`
 #   bench/run.sh console [args]     aegis-bench-console: the console's time chart, a QueryRange
 #                                   answer to the drawn chart (100 / 2,000 series) and panning
 #                                   200 series x 10,000 points, e.g. `bench/run.sh console --frames 200`
@@ -40,6 +43,7 @@ case "${1:-}" in
     picker) program=aegis-bench-picker; shift ;;
     metrics) program=aegis-bench-metrics; shift ;;
     console) program=aegis-bench-console; shift ;;
+    alerting) program=aegis-bench-alerting; shift ;;
 esac
 
 cd "$root"

@@ -383,16 +383,20 @@ struct AlertEngine::State {
                     metrics::QueryBackend::Done<metrics::QueryResult> done) {
         queries->query(std::move(query),
                        [this, done = std::move(done)](StatusOr<metrics::QueryResult> result) {
-                           done(std::move(result));
+                           // The next query starts first: `done` may finish the last work the
+                           // engine's destructor waits for, so nothing may touch the engine after
+                           // it. (While a query waits its turn, its group's work is not finished.)
                            std::unique_lock lock(queryMutex);
                            if (queryQueue.empty()) {
                                --queriesInFlight;
-                               return;
+                               lock.unlock();
+                           } else {
+                               auto next = std::move(queryQueue.front());
+                               queryQueue.pop_front();
+                               lock.unlock();
+                               startQuery(std::move(next.first), std::move(next.second));
                            }
-                           auto next = std::move(queryQueue.front());
-                           queryQueue.pop_front();
-                           lock.unlock();
-                           startQuery(std::move(next.first), std::move(next.second));
+                           done(std::move(result));
                        });
     }
 
@@ -418,7 +422,8 @@ struct AlertEngine::State {
     };
 
     // Under mutex: evaluates `group` at `time`; `done` runs once its state is durable. A group
-    // without rules needs no query: its writes are returned, to commit once `mutex` is released.
+    // without rules, or any group while metrics are off, needs no query: its writes are returned,
+    // to commit once `mutex` is released.
     std::optional<RoundWrite> startGroup(const GroupPtr &group, TimePoint time,
                                          std::function<void()> done) {
         auto round = std::make_shared<GroupRound>();
@@ -433,7 +438,13 @@ struct AlertEngine::State {
             rule->busy = true;
         }
         beginWork();
-        if (group->rules.empty()) {
+        if (queries == nullptr) {
+            // Metrics are off: every rule errs, and says why.
+            for (auto &result : round->results) {
+                result = failedPrecondition("metrics are off (metrics.backend: none)");
+            }
+        }
+        if (group->rules.empty() || queries == nullptr) {
             return finishGroup(*round);
         }
         for (std::size_t i = 0; i < group->rules.size(); ++i) {
@@ -451,13 +462,6 @@ struct AlertEngine::State {
                     commitRound(std::move(write));
                 }
             };
-            if (queries == nullptr) {
-                // Answered after the lock is released, as a backend would.
-                std::thread([answer] {
-                    answer(failedPrecondition("metrics are off (metrics.backend: none)"));
-                }).detach();
-                continue;
-            }
             metrics::InstantQuery query;
             query.query = group->rules[i]->rule.expr;
             query.time = time;
@@ -1117,10 +1121,10 @@ void AlertEngine::checkExpressions(RuleFile file,
                     RuleDiagnostic diagnostic = where;
                     std::string message = result.status().message();
                     if (const auto at = metrics::queryErrorPosition(message)) {
+                        // The lines of a block scalar (`expr: |`) share the first one's
+                        // indentation, so a column counts from the same place on every line.
                         if (exprKnown) {
-                            diagnostic.position.column =
-                                at->line <= 1 ? diagnostic.position.column + at->column - 1
-                                              : at->column;
+                            diagnostic.position.column += std::max(0, at->column - 1);
                             diagnostic.position.line += std::max(0, at->line - 1);
                         }
                     }

@@ -1670,8 +1670,12 @@ int compareValues(const Value &a, const Value &b, bool ordered) {
     }
 }
 
-Value compareWith(const FunctionArgs &args, bool (*accept)(int)) {
-    return Value::ofBool(accept(compareValues(args[0], args[1], true)));
+// Go defines le as lt or eq, gt as not le and ge as not lt, so gt and ge hold for NaN.
+bool lessThan(const FunctionArgs &args) {
+    return compareValues(args[0], args[1], true) == -1;
+}
+bool lessOrEqual(const FunctionArgs &args) {
+    return lessThan(args) || compareValues(args[0], args[1], false) == 0;
 }
 
 Value regexpMatch(const FunctionArgs &args, const TemplateData &) {
@@ -1813,27 +1817,23 @@ const std::map<std::string, Function, std::less<>> &functions() {
         {"lt",
          {2,
           {P::Any, P::Any},
-          [](const FunctionArgs &a, const TemplateData &) {
-              return compareWith(a, [](int c) { return c == -1; });
-          }}},
+          [](const FunctionArgs &a, const TemplateData &) { return Value::ofBool(lessThan(a)); }}},
         {"le",
          {2,
           {P::Any, P::Any},
           [](const FunctionArgs &a, const TemplateData &) {
-              return compareWith(a, [](int c) { return c == -1 || c == 0; });
+              return Value::ofBool(lessOrEqual(a));
           }}},
         {"gt",
          {2,
           {P::Any, P::Any},
           [](const FunctionArgs &a, const TemplateData &) {
-              return compareWith(a, [](int c) { return c == 1; });
+              return Value::ofBool(!lessOrEqual(a));
           }}},
         {"ge",
          {2,
           {P::Any, P::Any},
-          [](const FunctionArgs &a, const TemplateData &) {
-              return compareWith(a, [](int c) { return c == 1 || c == 0; });
-          }}},
+          [](const FunctionArgs &a, const TemplateData &) { return Value::ofBool(!lessThan(a)); }}},
         {"slice", unsupported("is not supported in alert templates")},
         {"call", unsupported("is not supported in alert templates")},
         // Prometheus' functions.

@@ -41,8 +41,7 @@ std::string errorText(const std::string &body) {
     if (parsed.is_object() && parsed.contains("message") && parsed["message"].is_string()) {
         return parsed["message"].get<std::string>();
     }
-    std::string text = metrics::shortBody(body);
-    return text;
+    return metrics::shortBody(body);
 }
 
 SilenceState silenceStateOf(const std::string &state) {

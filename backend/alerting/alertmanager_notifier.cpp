@@ -23,14 +23,45 @@ AlertmanagerNotifier::~AlertmanagerNotifier() {
     m_thread.join();
 }
 
+void AlertmanagerNotifier::exportMetrics(prometheus::Registry &registry) {
+    auto &sent = prometheus::BuildCounter()
+                     .Name("aegis_alerting_notifications_sent_total")
+                     .Help("Alerts an Alertmanager accepted.")
+                     .Register(registry);
+    auto &errors = prometheus::BuildCounter()
+                       .Name("aegis_alerting_notification_errors_total")
+                       .Help("Posts of alerts to an Alertmanager that failed.")
+                       .Register(registry);
+    std::lock_guard lock(m_mutex);
+    m_droppedCounter = &prometheus::BuildCounter()
+                            .Name("aegis_alerting_notifications_dropped_total")
+                            .Help("Alerts dropped: the queue or a retry was full, or an "
+                                  "Alertmanager refused them as malformed.")
+                            .Register(registry)
+                            .Add({});
+    for (const auto &client : m_clients) {
+        m_sentCounters.push_back(&sent.Add({{"alertmanager", client->url()}}));
+        m_errorCounters.push_back(&errors.Add({{"alertmanager", client->url()}}));
+    }
+}
+
+// Under the lock.
+void AlertmanagerNotifier::drop(std::size_t alerts) {
+    m_dropped += alerts;
+    if (m_droppedCounter != nullptr) {
+        m_droppedCounter->Increment(static_cast<double>(alerts));
+    }
+}
+
 void AlertmanagerNotifier::merge(std::deque<OutgoingAlert> &into,
                                  std::vector<OutgoingAlert> alerts) {
     for (OutgoingAlert &alert : alerts) {
         into.push_back(std::move(alert));
     }
-    while (into.size() > m_options.capacity) {
-        into.pop_front();
-        ++m_dropped;
+    if (into.size() > m_options.capacity) {
+        const std::size_t excess = into.size() - m_options.capacity;
+        into.erase(into.begin(), into.begin() + static_cast<std::ptrdiff_t>(excess));
+        drop(excess);
     }
 }
 
@@ -130,10 +161,23 @@ void AlertmanagerNotifier::run() {
             std::unique_lock lock(round->mutex);
             round->done.wait(lock, [&] { return round->pending == 0; });
         }
+        std::vector<prometheus::Counter *> sentCounters;
+        std::vector<prometheus::Counter *> errorCounters;
+        {
+            std::lock_guard lock(m_mutex);
+            sentCounters = m_sentCounters;
+            errorCounters = m_errorCounters;
+        }
         for (std::size_t i = 0; i < m_clients.size(); ++i) {
             const Status &outcome = round->outcomes[i];
             if (outcome.isOk()) {
+                if (!sentCounters.empty()) {
+                    sentCounters[i]->Increment(static_cast<double>(sent[i].size()));
+                }
                 continue;
+            }
+            if (!errorCounters.empty()) {
+                errorCounters[i]->Increment();
             }
             log::warn("alertmanager did not take alerts; they are sent again with the next batch",
                       {{"url", m_clients[i]->url()},
@@ -142,13 +186,13 @@ void AlertmanagerNotifier::run() {
             if (outcome.code() == StatusCode::InvalidArgument) {
                 // Refused as malformed: sending it again would be refused again.
                 std::lock_guard lock(m_mutex);
-                m_dropped += sent[i].size();
+                drop(sent[i].size());
                 continue;
             }
             std::lock_guard lock(m_mutex);
             if (sent[i].size() > m_options.capacity) {
                 const std::size_t excess = sent[i].size() - m_options.capacity;
-                m_dropped += excess;
+                drop(excess);
                 sent[i].erase(sent[i].begin(),
                               sent[i].begin() + static_cast<std::ptrdiff_t>(excess));
             }

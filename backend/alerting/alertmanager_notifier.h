@@ -3,6 +3,9 @@
 #include "alerting/alertmanager_client.h"
 #include "alerting/notifier.h"
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -35,13 +38,23 @@ public:
 
     void send(std::vector<OutgoingAlert> alerts) override;
 
-    // Alerts dropped so far because the queue or a retry was full.
+    // Registers on aegisd's /metrics, per Alertmanager (label `alertmanager`, its URL):
+    //   aegis_alerting_notifications_sent_total{alertmanager}   alerts it accepted
+    //   aegis_alerting_notification_errors_total{alertmanager}  posts to it that failed
+    //   aegis_alerting_notifications_dropped_total              alerts dropped (queue or retry
+    //                                                           full, or refused as malformed)
+    // Call once, before the first send().
+    void exportMetrics(prometheus::Registry &registry);
+
+    // Alerts dropped so far because the queue or a retry was full, or an Alertmanager refused
+    // them as malformed.
     std::uint64_t droppedAlerts() const;
     // Each Alertmanager as its calls left it (url, up, last error, last success).
     std::vector<AlertmanagerState> states() const;
 
 private:
     void run();
+    void drop(std::size_t alerts);
     // Merges `alerts` into `into`: a newer copy of an alert (same labels) replaces the older one,
     // and beyond capacity the oldest are dropped. Under the lock.
     void merge(std::deque<OutgoingAlert> &into, std::vector<OutgoingAlert> alerts);
@@ -55,6 +68,10 @@ private:
     // What each Alertmanager failed to take, for its next batch. Notifier thread only.
     std::vector<std::vector<OutgoingAlert>> m_retry;
     std::uint64_t m_dropped = 0;
+    // Null until exportMetrics(); the counters are thread-safe.
+    prometheus::Counter *m_droppedCounter = nullptr;
+    std::vector<prometheus::Counter *> m_sentCounters;
+    std::vector<prometheus::Counter *> m_errorCounters;
     bool m_stopping = false;
     std::thread m_thread;
 };

@@ -1,5 +1,6 @@
 #include "alerting/managed_alertmanager.h"
 
+#include "alerting/alert_engine.h"
 #include "alerting/alertmanager_client.h"
 
 #include "common/logging.h"
@@ -13,11 +14,11 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -33,7 +34,7 @@ namespace {
 constexpr milliseconds kAmtoolTimeout{10000};
 
 config::ItemRef configRef() {
-    return {std::string(kAlertmanagerConfigNamespace), std::string(kAlertmanagerConfigGroup),
+    return {std::string(kAlertingNamespace), std::string(kAlertmanagerGroup),
             std::string(kAlertmanagerConfigKey)};
 }
 
@@ -78,6 +79,12 @@ std::string amtoolReason(const std::string &output) {
     return output.substr(start, output.find('\n', start) - start);
 }
 
+// The PATH programs are looked up on.
+std::string executablePath() {
+    const char *path = std::getenv("PATH");
+    return path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
 } // namespace
 
 std::string defaultAlertmanagerConfig(const std::string &webhookUrl) {
@@ -104,7 +111,7 @@ std::string defaultAlertmanagerConfig(const std::string &webhookUrl) {
 }
 
 Status validateAlertmanagerConfig(std::string_view yaml, const std::string &amtool) {
-    auto binary = findExecutable(amtool, "", "alerting.managed.binary");
+    auto binary = findExecutable(amtool, executablePath(), "amtool");
     if (!binary) {
         return failedPrecondition(
             amtool + " not found on PATH; install Debian's prometheus-alertmanager, which "
@@ -222,7 +229,7 @@ public:
         metrics::SupervisedChildOptions child;
         child.name = "alertmanager";
         child.binary = m_options.settings.alertmanagerBinary;
-        child.searchPath = m_options.searchPath;
+        child.searchPath = m_options.searchPath.empty() ? executablePath() : m_options.searchPath;
         child.binaryOption = "alerting.managed.binary";
         child.missingHint = "install Debian's prometheus-alertmanager or set alerting.alertmanager";
         child.arguments = {"--config.file=" + configFile().string(),

@@ -24,11 +24,6 @@ class Store;
 
 namespace aegis::alerting {
 
-// The config item holding Alertmanager's configuration (alertmanager.yml, YAML).
-inline constexpr std::string_view kAlertmanagerConfigNamespace = "aegis-alerting";
-inline constexpr std::string_view kAlertmanagerConfigGroup = "alertmanager";
-inline constexpr std::string_view kAlertmanagerConfigKey = "config";
-
 // The configuration a managed Alertmanager runs while the item does not exist: one route to the
 // receiver "aegis-default", grouped by alertname and service (group_wait 10s, group_interval 1m,
 // repeat_interval 4h), whose webhook is `webhookUrl` (send_resolved) when not empty.
@@ -54,7 +49,7 @@ struct ManagedAlertmanagerOptions {
     std::chrono::milliseconds stableAfter{60000};
     std::chrono::milliseconds readyPoll{250};
     std::chrono::milliseconds stopGrace{5000};
-    // The PATH a bare binary name is looked up on.
+    // The PATH a bare binary name is looked up on; the daemon's PATH when empty.
     std::string searchPath;
     ClockPtr clock;
 };

@@ -89,8 +89,9 @@ bool isValidUtf8(std::string_view s) {
 // Reads one document into the model, collecting diagnostics.
 class RuleFileReader {
 public:
-    explicit RuleFileReader(std::vector<RuleDiagnostic> &diagnostics)
-        : m_diagnostics(diagnostics) {}
+    RuleFileReader(std::string_view source, std::vector<RuleDiagnostic> &diagnostics)
+        : m_source(source)
+        , m_diagnostics(diagnostics) {}
 
     RuleFile readFile(const YAML::Node &root) {
         RuleFile file;
@@ -224,6 +225,7 @@ public:
                     readString(value, "record", groupName, name, rule.record);
                 } else if (key == "expr") {
                     exprPosition = positionOf(value);
+                    rule.exprPosition = valueStart(value);
                     readString(value, "expr", groupName, name, rule.expr);
                 } else if (key == "for") {
                     if (const auto d = readDuration(value, "for", groupName, name)) {
@@ -252,7 +254,7 @@ public:
         if (rule.record.empty() && rule.alert.empty()) {
             add(rule.position, groupName, name, "one of 'record' or 'alert' must be set");
         }
-        if (rule.expr.empty()) {
+        if (rule.expr.find_first_not_of(" \t\r\n") == std::string::npos) {
             add(exprPosition, groupName, name, "expr: must be set (the rule's PromQL expression)");
         }
         if (!rule.record.empty()) {
@@ -310,6 +312,37 @@ public:
     }
 
 private:
+    // Where a scalar's text begins: after a quote, or on the first line of a block scalar.
+    SourcePosition valueStart(const YAML::Node &node) const {
+        const YAML::Mark mark = node.Mark();
+        if (mark.is_null() || !node.IsScalar() || mark.pos < 0 ||
+            static_cast<std::size_t>(mark.pos) >= m_source.size()) {
+            return positionOf(node);
+        }
+        const char first = m_source[static_cast<std::size_t>(mark.pos)];
+        if (first == '"' || first == '\'') {
+            return {mark.line + 1, mark.column + 2};
+        }
+        if (first != '|' && first != '>') {
+            return positionOf(node);
+        }
+        // A block scalar: its text starts on the first non-blank line after the indicator.
+        std::size_t at = m_source.find('\n', static_cast<std::size_t>(mark.pos));
+        int line = mark.line + 1;
+        while (at != std::string_view::npos) {
+            ++line;
+            std::size_t column = at + 1;
+            while (column < m_source.size() && m_source[column] == ' ') {
+                ++column;
+            }
+            if (column < m_source.size() && m_source[column] != '\n') {
+                return {line, static_cast<int>(column - at)};
+            }
+            at = column < m_source.size() ? column : std::string_view::npos;
+        }
+        return positionOf(node);
+    }
+
     void add(SourcePosition position, const std::string &group, const std::string &rule,
              std::string message) {
         m_diagnostics.push_back({position, group, rule, std::move(message)});
@@ -422,6 +455,7 @@ private:
         }
     }
 
+    std::string_view m_source;
     std::vector<RuleDiagnostic> &m_diagnostics;
 };
 
@@ -513,7 +547,7 @@ ParsedRuleFile parseRuleFile(std::string_view yaml) {
     ParsedRuleFile parsed;
     if (const auto root = loadDocument(yaml, parsed.diagnostics)) {
         try {
-            parsed.file = RuleFileReader(parsed.diagnostics).readFile(*root);
+            parsed.file = RuleFileReader(yaml, parsed.diagnostics).readFile(*root);
         } catch (const YAML::Exception &error) {
             parsed.diagnostics.push_back({positionOf(error.mark), "", "", "YAML: " + error.msg});
         }
@@ -537,7 +571,7 @@ StatusOr<Rule> parseRule(std::string_view yaml) {
     }
     Rule rule;
     try {
-        rule = RuleFileReader(diagnostics).readRule(*root, "");
+        rule = RuleFileReader(yaml, diagnostics).readRule(*root, "");
     } catch (const YAML::Exception &error) {
         diagnostics.push_back({positionOf(error.mark), "", "", "YAML: " + error.msg});
     }

@@ -1,5 +1,6 @@
 #include "api/config_service.h"
 
+#include "alerting/alert_engine.h"
 #include "api/convert.h"
 #include "api/watch_stream.h"
 #include "common/input_text.h"
@@ -24,6 +25,21 @@ void toProto(const ItemRef &ref, v1::ConfigItemRef *out) {
     out->set_namespace_(ref.ns);
     out->set_group(ref.group);
     out->set_key(ref.key);
+}
+
+// Alerting's items are validated by AlertService before they are published (every rule's
+// expression against the metrics backend, Alertmanager's configuration by its own rules), so
+// content reaches them only through it; reading, history, diffs, rollbacks and approvals of
+// what it published stay here.
+Status refuseAlertingContent(const std::string &ns, std::string_view field) {
+    if (ns != alerting::kAlertingNamespace) {
+        return Status::ok();
+    }
+    return failedPrecondition(
+        std::string(field) + ": namespace " + std::string(alerting::kAlertingNamespace) +
+        " holds alerting's rule files and Alertmanager configuration, which AlertService "
+        "validates before publishing: use PutRuleFile (aegisctl alerts rules put) or "
+        "PutAlertmanagerConfig; history, diff, rollback and approvals remain here");
 }
 
 std::string resourceOf(const v1::ConfigItemRef &ref) {
@@ -318,6 +334,11 @@ grpc::ServerUnaryReactor *ConfigServiceImpl::PublishConfig(Context *context,
         call->finish(change.status());
         return call->reactor();
     }
+    if (Status refused = refuseAlertingContent(change->ref.ns, "change.ref.namespace");
+        !refused.isOk()) {
+        call->finish(refused);
+        return call->reactor();
+    }
     call->setSummary("publish from v" + std::to_string(change->baseVersion) + ": " +
                      request->comment().substr(0, 200));
     m_config.publish({std::move(*change)}, request->comment(), authorOf(call->caller()),
@@ -342,9 +363,15 @@ ConfigServiceImpl::PublishChangeSet(Context *context, const v1::PublishChangeSet
     }
     std::vector<config::Change> changes;
     for (int i = 0; i < request->changes_size(); ++i) {
-        auto change = changeFrom(request->changes(i), "changes[" + std::to_string(i) + "]");
+        const std::string field = "changes[" + std::to_string(i) + "]";
+        auto change = changeFrom(request->changes(i), field);
         if (!change) {
             call->finish(change.status());
+            return call->reactor();
+        }
+        if (Status refused = refuseAlertingContent(change->ref.ns, field + ".ref.namespace");
+            !refused.isOk()) {
+            call->finish(refused);
             return call->reactor();
         }
         changes.push_back(std::move(*change));
@@ -476,6 +503,11 @@ ConfigServiceImpl::StartGrayRelease(Context *context, const v1::StartGrayRelease
     auto call = UnaryCall::start(m_api, context, "/aegis.v1.ConfigService/StartGrayRelease",
                                  resourceOf(request->ref()));
     if (!call->authorized()) {
+        return call->reactor();
+    }
+    if (Status refused = refuseAlertingContent(request->ref().namespace_(), "ref.namespace");
+        !refused.isOk()) {
+        call->finish(refused);
         return call->reactor();
     }
     config::GrayRelease targeting;
@@ -725,6 +757,11 @@ ConfigServiceImpl::ImportNamespace(Context *context, const v1::ImportNamespaceRe
             call->finish(valid);
             return call->reactor();
         }
+    }
+    if (Status refused = refuseAlertingContent(request->namespace_(), "namespace");
+        !refused.isOk()) {
+        call->finish(refused);
+        return call->reactor();
     }
     int unchanged = 0;
     auto changes = m_config.importChanges(request->namespace_(), request->yaml(), unchanged);

@@ -1,5 +1,6 @@
 #include "api/permission_table.h"
 
+#include "aegis/v1/alerting.pb.h"
 #include "aegis/v1/audit.pb.h"
 #include "aegis/v1/auth.pb.h"
 #include "aegis/v1/config.pb.h"
@@ -93,13 +94,29 @@ constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.MetricsService/LabelValues", Access::Read, false},
     {"/aegis.v1.MetricsService/Targets", Access::Read, false},
     {"/aegis.v1.MetricsService/WatchQuery", Access::Read, false},
+    {"/aegis.v1.AlertService/ListAlerts", Access::Read, false},
+    {"/aegis.v1.AlertService/WatchAlerts", Access::Read, false},
+    {"/aegis.v1.AlertService/GetAlertHistory", Access::Read, false},
+    {"/aegis.v1.AlertService/ListRules", Access::Read, false},
+    {"/aegis.v1.AlertService/GetRuleFile", Access::Read, false},
+    {"/aegis.v1.AlertService/PutRuleFile", Access::Operate, true},
+    {"/aegis.v1.AlertService/DeleteRuleFile", Access::Operate, true},
+    // Validating and testing a draft change nothing (TestRule queries like MetricsService.Query).
+    {"/aegis.v1.AlertService/ValidateRuleFile", Access::Read, false},
+    {"/aegis.v1.AlertService/TestRule", Access::Read, false},
+    {"/aegis.v1.AlertService/ListSilences", Access::Read, false},
+    {"/aegis.v1.AlertService/CreateSilence", Access::Operate, true},
+    {"/aegis.v1.AlertService/ExpireSilence", Access::Operate, true},
+    {"/aegis.v1.AlertService/GetAlertmanagerConfig", Access::Read, false},
+    {"/aegis.v1.AlertService/PutAlertmanagerConfig", Access::Operate, true},
+    {"/aegis.v1.AlertService/GetAlertingStatus", Access::Read, false},
 };
 
 // Every API file; a new proto file must be added here (its services are then checked).
 constexpr std::string_view kApiFiles[] = {
     "aegis/v1/system.proto",   "aegis/v1/auth.proto",    "aegis/v1/audit.proto",
     "aegis/v1/registry.proto", "aegis/v1/health.proto",  "aegis/v1/config.proto",
-    "aegis/v1/rollout.proto",  "aegis/v1/metrics.proto",
+    "aegis/v1/rollout.proto",  "aegis/v1/metrics.proto", "aegis/v1/alerting.proto",
 };
 
 } // namespace
@@ -124,6 +141,7 @@ Status checkPermissionTableCoverage() {
     (void)aegis::v1::GetConfigItemRequest::descriptor();
     (void)aegis::v1::StartRolloutRequest::descriptor();
     (void)aegis::v1::QueryRequest::descriptor();
+    (void)aegis::v1::ListAlertsRequest::descriptor();
     const auto *pool = google::protobuf::DescriptorPool::generated_pool();
     std::set<std::string> served;
     for (std::string_view name : kApiFiles) {

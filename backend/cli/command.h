@@ -50,5 +50,6 @@ std::vector<Command> configCommands();
 std::vector<Command> rolloutCommands();
 std::vector<Command> metricsCommands();
 std::vector<Command> alertReceiveCommands();
+std::vector<Command> alertCommands();
 
 } // namespace aegis::cli

@@ -1,5 +1,13 @@
 #include "daemon/daemon.h"
 
+#include "alerting/alert_engine.h"
+#include "alerting/alertmanager_client.h"
+#include "alerting/alertmanager_notifier.h"
+#include "alerting/alertmanager_silences.h"
+#include "alerting/default_rules.h"
+#include "alerting/engine_alert_source.h"
+#include "alerting/managed_alertmanager.h"
+#include "api/alert_service.h"
 #include "api/api_context.h"
 #include "api/audit_service.h"
 #include "api/auth_service.h"
@@ -49,6 +57,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <unistd.h>
@@ -192,6 +201,9 @@ struct Daemon::Parts {
             io.stop();
         }
         healthMonitor.reset();
+        if (alertEngine) {
+            alertEngine->stop();
+        }
         // Commits still queued finish while the modules their callbacks use exist.
         if (store) {
             store->close();
@@ -222,6 +234,7 @@ struct Daemon::Parts {
     std::unique_ptr<rollout::RegistryInstanceSource> rolloutInstances;
     std::unique_ptr<rollout::AuditLogSink> rolloutAudit;
     std::unique_ptr<rollout::RolloutController> rollouts;
+    std::unique_ptr<alerting::EngineAlertSource> rolloutAlerts;
     api::StreamCloser streams;
     api::CallTracker calls;
     std::unique_ptr<api::FailedAuthLimiter> failedAuth;
@@ -235,6 +248,7 @@ struct Daemon::Parts {
     std::unique_ptr<api::ConfigServiceImpl> configService;
     std::unique_ptr<api::RolloutServiceImpl> rolloutService;
     std::unique_ptr<api::MetricsServiceImpl> metricsService;
+    std::unique_ptr<api::AlertServiceImpl> alertService;
     std::unique_ptr<grpc::Server> server;
     std::string grpcAddress;
 
@@ -257,6 +271,12 @@ struct Daemon::Parts {
     std::unique_ptr<metrics::ManagedPrometheus> managedPrometheus;
     // The bearer secret of the managed Prometheus' service discovery ("" when not managed).
     std::string discoverySecret;
+    // alerting.alertmanager: managed / external (none: all null). On `io`, like the above.
+    std::unique_ptr<alerting::ManagedAlertmanager> managedAlertmanager;
+    std::unique_ptr<alerting::AlertmanagerNotifier> alertNotifier;
+    std::unique_ptr<alerting::AlertmanagerSilences> alertSilences;
+    // Evaluates the rules through `metricsBackend` and notifies through `alertNotifier`.
+    std::unique_ptr<alerting::AlertEngine> alertEngine;
 
     std::once_flag shutdownOnce;
     // Orders the store's readiness reports against shutdown's "not ready".
@@ -397,6 +417,97 @@ struct Daemon::Parts {
         return Status::ok();
     }
 
+    // The Alertmanagers of alerting.alertmanager: a managed child or the external URLs, with
+    // the notifier and silences over them; nothing for none.
+    Status startAlertmanagers() {
+        const alerting::AlertingSettings &settings = config.alerting;
+        std::vector<alerting::AlertmanagerClientPtr> clients;
+        switch (settings.alertmanagerMode) {
+        case alerting::AlertmanagerMode::None:
+            return Status::ok();
+        case alerting::AlertmanagerMode::Managed: {
+            alerting::ManagedAlertmanagerOptions options;
+            options.settings = settings;
+            options.directory = config.dataDir / "alertmanager";
+            options.store = store.get();
+            options.config = configCenter.get();
+            const char *path = std::getenv("PATH");
+            options.searchPath = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+            options.clock = clock;
+            managedAlertmanager =
+                std::make_unique<alerting::ManagedAlertmanager>(io.get_executor(), options);
+            if (Status status = managedAlertmanager->start(); !status.isOk()) {
+                return status;
+            }
+            alerting::AlertmanagerClientOptions client;
+            client.clock = clock;
+            auto created = alerting::AlertmanagerClient::create(io.get_executor(),
+                                                                managedAlertmanager->url(), client);
+            if (!created) {
+                return created.status();
+            }
+            clients.push_back(std::move(*created));
+            break;
+        }
+        case alerting::AlertmanagerMode::External: {
+            auto client = alerting::AlertmanagerClientOptions::fromSettings(settings);
+            if (!client) {
+                return client.status();
+            }
+            client->clock = clock;
+            for (const std::string &url : settings.externalUrls) {
+                auto created =
+                    alerting::AlertmanagerClient::create(io.get_executor(), url, *client);
+                if (!created) {
+                    return Status(created.status().code(),
+                                  "alerting.external.urls: " + created.status().message());
+                }
+                clients.push_back(std::move(*created));
+            }
+            break;
+        }
+        }
+        alertNotifier = std::make_unique<alerting::AlertmanagerNotifier>(clients);
+        alerting::AlertmanagerSilencesOptions silences;
+        silences.clock = clock;
+        if (managedAlertmanager) {
+            silences.managedRestarts = [this] {
+                return static_cast<int>(managedAlertmanager->status().child.restarts);
+            };
+        }
+        alertSilences = std::make_unique<alerting::AlertmanagerSilences>(
+            io.get_executor(), std::move(clients), silences);
+        return Status::ok();
+    }
+
+    // Creates the shipped rule file when alerting.default_rules asks for it and it does not
+    // exist: an ordinary publish by "aegisd", so it is versioned and editable like any other.
+    void createDefaultRules() {
+        const config::ItemRef ref{std::string(alerting::kAlertingNamespace),
+                                  std::string(alerting::kRulesGroup),
+                                  std::string(alerting::kDefaultRulesFile)};
+        if (!config.alerting.defaultRules || configCenter->item(ref)) {
+            return;
+        }
+        config::Change change;
+        change.ref = ref;
+        change.format = config::Format::Yaml;
+        change.content = alerting::defaultRuleFile();
+        std::promise<StatusOr<config::PublishResult>> published;
+        configCenter->publish(
+            {std::move(change)}, "the rules aegisd ships (alerting.default_rules)",
+            config::Author{"aegisd", false}, [&published](StatusOr<config::PublishResult> result) {
+                published.set_value(std::move(result));
+            });
+        const auto result = published.get_future().get();
+        if (!result) {
+            // Another replica may have created it meanwhile; either way aegisd serves on.
+            log::warn("default alert rules not created", {{"error", result.status().message()}});
+        } else {
+            log::info("created the default alert rules", {{"item", ref.path()}});
+        }
+    }
+
     void compactEventLog() {
         const auto target = store->currentRevision() - config.eventRetention;
         if (target <= store->compactRevision()) {
@@ -522,6 +633,24 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         return status;
     }
 
+    // Alerting: Alertmanager first (the engine notifies it), then the engine over the metrics
+    // backend (none when metrics are off: rules are then not evaluated).
+    if (Status status = p.startAlertmanagers(); !status.isOk()) {
+        return status;
+    }
+    metrics::QueryBackend *alertQueries =
+        cfg.metrics.mode == metrics::BackendMode::None ? nullptr : p.metricsBackend.get();
+    p.alertEngine = std::make_unique<alerting::AlertEngine>(
+        *p.store, *p.configCenter, alertQueries, p.alertNotifier.get(), p.clock, cfg.alerting);
+    p.alertEngine->exportMetrics(metrics);
+    if (Status status = p.alertEngine->load(); !status.isOk()) {
+        return status;
+    }
+    p.createDefaultRules();
+    if (cfg.alerting.enabled) {
+        p.rolloutAlerts = std::make_unique<alerting::EngineAlertSource>(*p.alertEngine);
+    }
+
     // Rollouts: the embedded drivers and routers, then the controller (it adopts what earlier runs
     // deployed once the io pool runs).
     rollout::ProcessDriverOptions processOptions;
@@ -553,9 +682,9 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     // once rather than starting a rollout whose every measurement would be inconclusive.
     metrics::QueryBackend *rolloutQueries =
         cfg.metrics.mode == metrics::BackendMode::None ? nullptr : p.metricsBackend.get();
-    p.rollouts = std::make_unique<rollout::RolloutController>(*p.store, *p.rolloutInstances,
-                                                              rolloutQueries, *p.rolloutAudit,
-                                                              *p.rolloutExtensions, p.io, p.clock);
+    p.rollouts = std::make_unique<rollout::RolloutController>(
+        *p.store, *p.rolloutInstances, rolloutQueries, p.rolloutAlerts.get(), *p.rolloutAudit,
+        *p.rolloutExtensions, p.io, p.clock);
     p.rollouts->exportMetrics(metrics);
     if (Status status = p.rollouts->start(); !status.isOk()) {
         return status;
@@ -584,6 +713,21 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.metricsService = std::make_unique<api::MetricsServiceImpl>(
         *p.api, *p.metricsBackend, [&p] { return p.metricsStatus(); }, p.io.get_executor(),
         cfg.metrics.queryTimeout);
+    api::AlertServiceOptions alertOptions;
+    alertOptions.mode = cfg.alerting.alertmanagerMode;
+    alertOptions.silences = p.alertSilences.get();
+    alertOptions.metricsOn = alertQueries != nullptr;
+    alertOptions.evaluationInterval = cfg.alerting.evaluationInterval;
+    alertOptions.validateAlertmanagerConfig = [](const std::string &content) {
+        return alerting::validateAlertmanagerConfig(content);
+    };
+    if (p.alertNotifier) {
+        alertOptions.notificationsDropped = [&p] {
+            return static_cast<std::int64_t>(p.alertNotifier->droppedAlerts());
+        };
+    }
+    p.alertService = std::make_unique<api::AlertServiceImpl>(*p.api, *p.alertEngine,
+                                                             *p.configCenter, alertOptions);
 
     auto credentials = serverCredentials(cfg);
     if (!credentials) {
@@ -618,6 +762,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     builder.RegisterService(p.configService.get());
     builder.RegisterService(p.rolloutService.get());
     builder.RegisterService(p.metricsService.get());
+    builder.RegisterService(p.alertService.get());
     p.server = builder.BuildAndStart();
     if (!p.server || selectedPort == 0) {
         const std::string problem = bindProblem(p.io, cfg.listen);
@@ -647,6 +792,11 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.apiSweepTimer = std::make_unique<boost::asio::steady_timer>(p.io);
     p.every(*p.apiSweepTimer, std::chrono::milliseconds(200), [&p] { p.api->sweep(); });
 
+    // Evaluation queries through the io pool, so it starts once the pool runs.
+    if (cfg.alerting.enabled) {
+        p.alertEngine->start();
+    }
+
     p.server->GetHealthCheckService()->SetServingStatus(true);
     p.http->setReady(true);
     // A store that stops taking writes (full disk, I/O errors) makes the daemon not ready, on
@@ -667,14 +817,16 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
             log::warn("ready file not written", {{"error", status.message()}});
         }
     }
-    log::info("aegisd serving", {{"version", AEGIS_VERSION},
-                                 {"metrics_backend", metrics::backendModeName(cfg.metrics.mode)},
-                                 {"grpc", p.grpcAddress},
-                                 {"http", p.http->address()},
-                                 {"tls", !cfg.tlsCertFile.empty()},
-                                 {"mutual_tls", !cfg.tlsClientCaFile.empty()},
-                                 {"data_dir", cfg.dataDir.string()},
-                                 {"revision", p.store->currentRevision()}});
+    log::info("aegisd serving",
+              {{"version", AEGIS_VERSION},
+               {"metrics_backend", metrics::backendModeName(cfg.metrics.mode)},
+               {"alertmanager", alerting::alertmanagerModeName(cfg.alerting.alertmanagerMode)},
+               {"grpc", p.grpcAddress},
+               {"http", p.http->address()},
+               {"tls", !cfg.tlsCertFile.empty()},
+               {"mutual_tls", !cfg.tlsClientCaFile.empty()},
+               {"data_dir", cfg.dataDir.string()},
+               {"revision", p.store->currentRevision()}});
     return std::unique_ptr<Daemon>(new Daemon(std::move(parts)));
 }
 
@@ -716,6 +868,14 @@ void Daemon::shutdown() {
         p.healthMonitor.reset();
         p.rollouts->stop();
         p.rolloutExtensions->detachDrivers();
+        // Evaluation ends (its round's state durable), then the notifier's last batch goes out
+        // and the silences stop refreshing, while the io pool still runs their calls.
+        p.alertEngine->stop();
+        p.alertNotifier.reset();
+        p.alertSilences.reset();
+        if (p.managedAlertmanager) {
+            p.managedAlertmanager->stop();
+        }
         if (p.managedPrometheus) {
             p.managedPrometheus->stop();
         }

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -48,6 +49,18 @@ Status setInteger(std::int64_t &target, const std::string &value, std::string_vi
     target = parsed;
     return Status::ok();
 }
+
+Status setBool(bool &target, const std::string &value, std::string_view option) {
+    if (value == "true" || value == "false") {
+        target = value == "true";
+        return Status::ok();
+    }
+    return invalidArgument(std::string(option) + ": '" + value + "' is not true or false");
+}
+
+// Options whose YAML value may be a list; its items reach the setter joined by commas, as
+// repeated flags do.
+const std::set<std::string> kListOptions = {"alerting.external.urls"};
 
 // Option name (as in the YAML file, dotted for nested keys) -> how to apply a value.
 const std::map<std::string, Setter> &setters() {
@@ -230,6 +243,92 @@ const std::map<std::string, Setter> &setters() {
              c.metrics.caFile = v;
              return Status::ok();
          }},
+        {"alerting.enabled",
+         [](DaemonConfig &c, const std::string &v) {
+             return setBool(c.alerting.enabled, v, "alerting.enabled");
+         }},
+        {"alerting.evaluation_interval",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.alerting.evaluationInterval, v, "alerting.evaluation_interval",
+                                std::chrono::seconds(1));
+         }},
+        {"alerting.resend_interval",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.alerting.resendInterval, v, "alerting.resend_interval",
+                                std::chrono::seconds(1));
+         }},
+        {"alerting.outage_tolerance",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.alerting.outageTolerance, v, "alerting.outage_tolerance",
+                                std::chrono::milliseconds(0));
+         }},
+        {"alerting.default_rules",
+         [](DaemonConfig &c, const std::string &v) {
+             return setBool(c.alerting.defaultRules, v, "alerting.default_rules");
+         }},
+        {"alerting.history_retention",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.alerting.historyRetention, v, "alerting.history_retention",
+                                std::chrono::minutes(1));
+         }},
+        {"alerting.alertmanager",
+         [](DaemonConfig &c, const std::string &v) {
+             for (auto mode : {alerting::AlertmanagerMode::Managed,
+                               alerting::AlertmanagerMode::External,
+                               alerting::AlertmanagerMode::None}) {
+                 if (v == alerting::alertmanagerModeName(mode)) {
+                     c.alerting.alertmanagerMode = mode;
+                     return Status::ok();
+                 }
+             }
+             return invalidArgument("alerting.alertmanager: '" + v +
+                                    "' is not managed, external or none");
+         }},
+        {"alerting.managed.binary",
+         [](DaemonConfig &c, const std::string &v) {
+             c.alerting.alertmanagerBinary = v;
+             return Status::ok();
+         }},
+        {"alerting.managed.listen",
+         [](DaemonConfig &c, const std::string &v) {
+             c.alerting.managedListen = v;
+             return validateHostPort(v, "alerting.managed.listen");
+         }},
+        {"alerting.managed.default_webhook_url",
+         [](DaemonConfig &c, const std::string &v) {
+             if (!v.empty() && v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+                 return invalidArgument("alerting.managed.default_webhook_url: '" + v +
+                                        "' must start with http:// or https://");
+             }
+             c.alerting.defaultWebhookUrl = v;
+             return Status::ok();
+         }},
+        {"alerting.external.urls",
+         [](DaemonConfig &c, const std::string &v) {
+             c.alerting.externalUrls.clear();
+             std::size_t begin = 0;
+             while (begin <= v.size()) {
+                 const auto comma = std::min(v.find(',', begin), v.size());
+                 const std::string url = v.substr(begin, comma - begin);
+                 begin = comma + 1;
+                 if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+                     return invalidArgument("alerting.external.urls: '" + url +
+                                            "' must start with http:// or https://");
+                 }
+                 c.alerting.externalUrls.push_back(url);
+             }
+             return Status::ok();
+         }},
+        {"alerting.external.bearer_token_file",
+         [](DaemonConfig &c, const std::string &v) {
+             c.alerting.bearerTokenFile = v;
+             return Status::ok();
+         }},
+        {"alerting.external.ca_file",
+         [](DaemonConfig &c, const std::string &v) {
+             c.alerting.caFile = v;
+             return Status::ok();
+         }},
     };
     return kSetters;
 }
@@ -248,6 +347,8 @@ const std::map<std::string, std::string> &flagOptions() {
         {"metrics-backend", "metrics.backend"},
         {"metrics-url", "metrics.external.url"},
         {"prometheus", "metrics.managed.binary"},
+        {"alertmanager", "alerting.alertmanager"},
+        {"alertmanager-url", "alerting.external.urls"},
     };
     return kFlags;
 }
@@ -287,10 +388,20 @@ Status applyYaml(DaemonConfig &config, const YAML::Node &node, const std::string
             return invalidArgument(option + " has no value" + where +
                                    "; give one, or remove the line to keep the default");
         }
-        if (!entry.second.IsScalar()) {
+        std::string value;
+        if (entry.second.IsSequence() && kListOptions.count(option) != 0) {
+            for (const auto &item : entry.second) {
+                if (!item.IsScalar()) {
+                    return invalidArgument(option + " must be a list of values" + where);
+                }
+                value += (value.empty() ? "" : ",") + item.Scalar();
+            }
+        } else if (!entry.second.IsScalar()) {
             return invalidArgument(option + " must be a single value");
+        } else {
+            value = entry.second.Scalar();
         }
-        if (Status status = setter->second(config, entry.second.Scalar()); !status.isOk()) {
+        if (Status status = setter->second(config, value); !status.isOk()) {
             return status;
         }
     }
@@ -412,6 +523,22 @@ StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile,
          {std::pair{&metrics.bearerTokenFile, "metrics.external.bearer_token_file"},
           std::pair{&metrics.basicAuthPasswordFile, "metrics.external.basic_auth_password_file"},
           std::pair{&metrics.caFile, "metrics.external.ca_file"}}) {
+        if (!file->empty()) {
+            if (Status status = checkReadable(*file, option); !status.isOk()) {
+                return status;
+            }
+        }
+    }
+    const alerting::AlertingSettings &alerting = config.alerting;
+    if (alerting.alertmanagerMode == alerting::AlertmanagerMode::External &&
+        alerting.externalUrls.empty()) {
+        return invalidArgument(
+            "alerting.alertmanager is external but alerting.external.urls is not set "
+            "(flag --alertmanager-url, repeatable)");
+    }
+    for (const auto &[file, option] :
+         {std::pair{&alerting.bearerTokenFile, "alerting.external.bearer_token_file"},
+          std::pair{&alerting.caFile, "alerting.external.ca_file"}}) {
         if (!file->empty()) {
             if (Status status = checkReadable(*file, option); !status.isOk()) {
                 return status;

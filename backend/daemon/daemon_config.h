@@ -1,5 +1,6 @@
 #pragma once
 
+#include "alerting/alerting_settings.h"
 #include "common/status.h"
 #include "metrics/metrics_settings.h"
 
@@ -60,6 +61,9 @@ struct DaemonConfig {
     // [metrics.*] The metrics backend: the managed Prometheus child (default), an external
     // Prometheus-API store, or none.
     metrics::MetricsSettings metrics;
+    // [alerting.*] Rule evaluation and where alerts go: a managed Alertmanager child (default),
+    // external Alertmanagers, or none.
+    alerting::AlertingSettings alerting;
 
     // Not in the file: where to write {"grpc": ..., "http": ..., "pid": ...} once serving; it
     // is removed when shutdown begins.

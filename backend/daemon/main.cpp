@@ -10,15 +10,17 @@
 #include <csignal>
 #include <iostream>
 #include <pthread.h>
+#include <string>
+#include <vector>
 
 namespace po = boost::program_options;
 
 namespace {
 
-constexpr const char *kFlagsWithValues[] = {"data-dir",        "listen",         "http-listen",
-                                            "log-level",       "tls-cert",       "tls-key",
-                                            "tls-client-ca",   "shutdown-grace", "ready-file",
-                                            "metrics-backend", "metrics-url",    "prometheus"};
+constexpr const char *kFlagsWithValues[] = {
+    "data-dir",    "listen",        "http-listen",    "log-level",  "tls-cert",
+    "tls-key",     "tls-client-ca", "shutdown-grace", "ready-file", "metrics-backend",
+    "metrics-url", "prometheus",    "alertmanager"};
 
 } // namespace
 
@@ -42,6 +44,8 @@ int main(int argc, char **argv) {
         ("metrics-backend", po::value<std::string>(), "managed|external|none (default managed: run Prometheus)")
         ("metrics-url", po::value<std::string>(), "base URL of an external Prometheus-API store")
         ("prometheus", po::value<std::string>(), "the Prometheus binary a managed backend runs (default: prometheus on PATH)")
+        ("alertmanager", po::value<std::string>(), "managed|external|none (default managed: run Alertmanager)")
+        ("alertmanager-url", po::value<std::vector<std::string>>(), "an external Alertmanager's base URL (repeat for several)")
         ("ready-file", po::value<std::string>(), "write the bound addresses as JSON here once serving (removed on shutdown)")
         ("init", "begin with an empty store although the data directory was used before: the "
                  "earlier run's admin.token, config.key and deployments are moved into a "
@@ -69,6 +73,14 @@ int main(int argc, char **argv) {
         if (values.count(flag)) {
             flags[flag] = values[flag].as<std::string>();
         }
+    }
+    // Repeated: every Alertmanager to send to.
+    if (values.count("alertmanager-url")) {
+        std::string urls;
+        for (const std::string &url : values["alertmanager-url"].as<std::vector<std::string>>()) {
+            urls += (urls.empty() ? "" : ",") + url;
+        }
+        flags["alertmanager-url"] = urls;
     }
     // Every line aegisd writes is JSON, including why it did not start (usage errors aside).
     aegis::log::init("info");

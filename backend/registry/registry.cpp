@@ -223,6 +223,7 @@ void Registry::exportMetrics(prometheus::Registry &registry) {
     m_metrics = std::make_shared<RegistryMetrics>(registry);
     for (const auto &[key, instance] : m_instances) {
         m_metrics->instancesChanged(instance.service, instance.state, +1);
+        m_metrics->instanceSeen(instance);
     }
 }
 
@@ -230,6 +231,7 @@ void Registry::cacheInsert(const std::string &key, Instance instance) {
     m_instancesByLease[instance.leaseId].push_back(key);
     if (m_metrics) {
         m_metrics->instancesChanged(instance.service, instance.state, +1);
+        m_metrics->instanceSeen(instance);
     }
     CachedService &service = m_services[instance.service];
     ++service.instances;
@@ -327,6 +329,9 @@ void Registry::applyEventLocked(const store::Event &event, std::vector<InstanceC
         }
         const std::string relative = key.substr(kInstancesPrefix.size());
         if (const auto slash = relative.find('/'); slash != std::string::npos) {
+            if (!now && m_metrics) {
+                m_metrics->instanceGone(relative.substr(0, slash), relative.substr(slash + 1));
+            }
             touched.insert(relative.substr(0, slash));
             changes.push_back(
                 {relative.substr(0, slash), relative.substr(slash + 1), std::move(now)});

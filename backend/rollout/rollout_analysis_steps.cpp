@@ -1,7 +1,7 @@
 // Analysis: the spec's PromQL checks and canary comparison measured through the QueryBackend
 // during verification, at each canary step and through the bake. Queries are asynchronous; their
 // answers come back to the strand and are recorded only if the rollout is still in the stage
-// that asked.
+// that asked. Firing alerts of the service gate the canary steps and the bake as well.
 
 #include "rollout/rollout_controller.h"
 #include "rollout/rollout_controller_state.h"
@@ -107,6 +107,32 @@ bool RolloutController::analysisHolds(const Rollout &rollout, AnalysisStage kind
            std::any_of(checks.begin(), checks.end(), [kind](const AnalysisCheck &check) {
                return (check.stages & kind) != 0 && check.count > 0;
            });
+}
+
+std::string RolloutController::firingAlert(const Rollout &rollout) const {
+    if (m_alerts == nullptr) {
+        return {};
+    }
+    const std::string newColor(colorName(rollout.newColor));
+    for (const FiringAlert &alert : m_alerts->firing(rollout.spec.service)) {
+        bool forService = false;
+        bool otherColor = false;
+        for (const auto &[name, value] : alert.labels) {
+            forService = forService || (name == "service" && value == rollout.spec.service);
+            otherColor = otherColor || (name == kColorLabel && value != newColor);
+        }
+        if (!forService || otherColor) {
+            continue;
+        }
+        std::string labels;
+        for (const auto &[name, value] : alert.labels) {
+            if (name != "alertname") {
+                labels += (labels.empty() ? "" : ", ") + name + "=\"" + value + "\"";
+            }
+        }
+        return "alert " + alert.name + "{" + labels + "} is firing";
+    }
+    return {};
 }
 
 bool RolloutController::analyse(ReleaseState &state, Active &active, AnalysisStage kind,

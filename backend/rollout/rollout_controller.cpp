@@ -16,12 +16,14 @@
 namespace aegis::rollout {
 
 RolloutController::RolloutController(store::Store &store, const InstanceSource &instances,
-                                     metrics::QueryBackend *queries, AuditSink &audit,
-                                     ExtensionRegistry &extensions, boost::asio::io_context &io,
-                                     ClockPtr clock, RolloutControllerOptions options)
+                                     metrics::QueryBackend *queries, const AlertSource *alerts,
+                                     AuditSink &audit, ExtensionRegistry &extensions,
+                                     boost::asio::io_context &io, ClockPtr clock,
+                                     RolloutControllerOptions options)
     : m_store(store)
     , m_instances(instances)
     , m_queries(queries)
+    , m_alerts(alerts)
     , m_audit(audit)
     , m_extensions(extensions)
     , m_io(io)

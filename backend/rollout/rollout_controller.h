@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 #include "metrics/query_backend.h"
+#include "rollout/alert_source.h"
 #include "rollout/audit_sink.h"
 #include "rollout/extension_registry.h"
 #include "rollout/instance_source.h"
@@ -75,14 +76,17 @@ struct RolloutPage {
 //
 // A spec's analysis (rollout_analysis.h) is measured through `queries`, asynchronously: a
 // failed check or canary comparison rolls back, an inconclusive one pauses for the operator.
+// At each canary step in effect (weight < 100) and through the bake, a firing alert from
+// `alerts` for the service (and the new colour, when the alert carries one) rolls back too.
 //
 // All state lives on one strand; the public calls are thread-safe and complete through callbacks
 // once their change is durable. Time is read from `clock` only (deadlines, pauses, retries).
 class RolloutController {
 public:
-    // `queries` may be null (metrics are off): a spec with analysis is then refused.
+    // `queries` may be null (metrics are off): a spec with analysis is then refused. `alerts`
+    // may be null (alerting is off): no alert gates a rollout then.
     RolloutController(store::Store &store, const InstanceSource &instances,
-                      metrics::QueryBackend *queries, AuditSink &audit,
+                      metrics::QueryBackend *queries, const AlertSource *alerts, AuditSink &audit,
                       ExtensionRegistry &extensions, boost::asio::io_context &io, ClockPtr clock,
                       RolloutControllerOptions options = {});
     ~RolloutController();
@@ -201,6 +205,10 @@ private:
     void recordComparison(const std::string &service, std::uint64_t generation,
                           const std::string &stage, std::shared_ptr<ComparisonSamples> samples);
 
+    // Why a firing alert fails the stage ("alert HighErrorRatio{service=\"shop\"} is firing"),
+    // or empty when none does (rollout_analysis_steps.cpp).
+    std::string firingAlert(const Rollout &rollout) const;
+
     // The new version's instances as the instance source has them.
     struct NewInstances {
         int registered = 0;
@@ -218,6 +226,7 @@ private:
     store::Store &m_store;
     const InstanceSource &m_instances; // Not owned.
     metrics::QueryBackend *m_queries;  // Not owned; null when metrics are off.
+    const AlertSource *m_alerts;       // Not owned; null when alerting is off.
     AuditSink &m_audit;                // Not owned.
     ExtensionRegistry &m_extensions;
     boost::asio::io_context &m_io;

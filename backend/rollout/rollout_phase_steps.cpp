@@ -453,8 +453,17 @@ void RolloutController::switchTraffic(ReleaseState &state, Active &active) {
                           });
         return;
     }
-    const bool analysed =
-        analyse(state, active, kCanarySteps, "step " + std::to_string(index + 1), step.weight);
+    const std::string stage = "step " + std::to_string(index + 1);
+    if (step.weight < 100) {
+        if (const std::string alert = firingAlert(rollout); !alert.empty()) {
+            const std::string why = alert + " during canary " + stage + " (" +
+                                    std::to_string(step.weight) + "% on " +
+                                    std::string(colorName(rollout.newColor)) + ")";
+            appendLog(rollout.id, why + "; rolling back");
+            return transition(state, Phase::Aborting, why);
+        }
+    }
+    const bool analysed = analyse(state, active, kCanarySteps, stage, step.weight);
     if (step.untilPromoted) {
         return;
     }
@@ -469,6 +478,11 @@ void RolloutController::bake(ReleaseState &state, Active &active) {
         return transition(state, Phase::Aborting,
                           "new instance " + now.failing + " is " + now.failingWhy +
                               " during the bake");
+    }
+    if (const std::string alert = firingAlert(rollout); !alert.empty()) {
+        const std::string why = alert + " during the bake";
+        appendLog(rollout.id, why + "; rolling back");
+        return transition(state, Phase::Aborting, why);
     }
     const bool analysed = analyse(state, active, kBake, "bake", 100);
     if (m_clock->now() - rollout.stepTime >= rollout.spec.bakeTime && analysed) {

@@ -61,6 +61,15 @@ public:
         std::lock_guard lock(m_mutex);
         m_range = std::move(answer);
     }
+    // Instant queries asked, and the most at once (asked, not yet answered).
+    int instantQueries() {
+        std::lock_guard lock(m_mutex);
+        return m_instantQueries;
+    }
+    int maxInFlight() {
+        std::lock_guard lock(m_mutex);
+        return m_maxInFlight;
+    }
     std::vector<metrics::RangeQuery> rangeQueries() {
         std::lock_guard lock(m_mutex);
         return m_rangeQueries;
@@ -72,7 +81,15 @@ public:
         StatusOr<metrics::QueryResult> answer =
             it == m_answers.end() ? StatusOr<metrics::QueryResult>(metrics::QueryResult{})
                                   : it->second;
-        post([answer, done] { done(answer); });
+        ++m_instantQueries;
+        m_maxInFlight = std::max(m_maxInFlight, ++m_inFlight);
+        post([this, answer, done] {
+            {
+                std::lock_guard lock(m_mutex);
+                --m_inFlight;
+            }
+            done(answer);
+        });
     }
     void queryRange(metrics::RangeQuery request, Done<metrics::QueryResult> done) override {
         std::lock_guard lock(m_mutex);
@@ -127,6 +144,9 @@ private:
     std::map<std::string, StatusOr<metrics::QueryResult>> m_answers;
     std::function<metrics::QueryResult(const metrics::RangeQuery &)> m_range;
     std::vector<metrics::RangeQuery> m_rangeQueries;
+    int m_instantQueries = 0;
+    int m_inFlight = 0;
+    int m_maxInFlight = 0;
     bool m_stop = false;
     std::thread m_thread;
 };
@@ -195,8 +215,12 @@ private slots:
     void pendingRestartsForBeyondOutageTolerance();
     void replicasSeeEachOthersAlerts();
     void removedRuleResolvesItsAlerts();
+    void editedFileKeepsTheRulesAlerts();
     void testRuleTellsPendingFromFiring();
     void checkExpressionsPointsIntoTheFile();
+    void checkExpressionsPointsIntoABlockScalar();
+    void metricsOffMarksRulesErring();
+    void queriesInFlightAreBounded();
     void threadEvaluatesOnItsOwn();
     void historyPrunedPastItsRetention();
     void metricsCountEvaluationsAndAlerts();
@@ -512,6 +536,27 @@ void AlertEngineTest::removedRuleResolvesItsAlerts() {
     }));
 }
 
+void AlertEngineTest::editedFileKeepsTheRulesAlerts() {
+    publish(*m_node, rulesFile("0s"));
+    m_queries->setSeries("up == 0", {{kCheckoutDown, 0}});
+    advanceAndEvaluate(15s);
+    const Alert fired = alertsOf(*m_node)[0];
+    // The same rule with another annotation, and a second group.
+    std::string edited = rulesFile("0s");
+    edited.replace(edited.find("is down"), 7, "is unreachable");
+    edited += "- name: other\n  rules:\n  - alert: Other\n    expr: vector(1) == 0\n";
+    publish(*m_node, edited);
+    QCOMPARE(m_node->engine->rules().size(), std::size_t(2));
+    advanceAndEvaluate(15s);
+    const auto alerts = alertsOf(*m_node);
+    QCOMPARE(alerts.size(), std::size_t(1));
+    QCOMPARE(alerts[0].id, fired.id);
+    QCOMPARE(alerts[0].state, AlertState::Firing);
+    QCOMPARE(alerts[0].firedAt, fired.firedAt);
+    QCOMPARE(alerts[0].annotations, (LabelSet{{"summary", "a of checkout is unreachable"}}));
+    QCOMPARE(m_node->notifier.sent().size(), std::size_t(1)); // not new again
+}
+
 void AlertEngineTest::testRuleTellsPendingFromFiring() {
     // Series "a" holds at every step of the last minute, "b" only now, "c" stopped before now.
     m_queries->setRange([](const metrics::RangeQuery &query) {
@@ -613,6 +658,61 @@ void AlertEngineTest::historyPrunedPastItsRetention() {
     auto stored = m_node->store->rangePrefix(std::string(kHistoryPrefix));
     QVERIFY(stored.isOk());
     QCOMPARE(stored->kvs.size(), std::size_t(1));
+}
+
+void AlertEngineTest::checkExpressionsPointsIntoABlockScalar() {
+    const std::string yaml = "groups:\n"
+                             "- name: api\n"
+                             "  rules:\n"
+                             "  - alert: Bad\n"
+                             "    expr: |\n"
+                             "      sum(rate(x[5m]))\n"
+                             "        > )\n";
+    const auto parsed = parseRuleFile(yaml);
+    QVERIFY(parsed.diagnostics.empty());
+    const std::string expr = parsed.file.groups.at(0).rules.at(0).expr;
+    // Where Prometheus puts the error in the expression's own text: the ")" of its second line.
+    QCOMPARE(expr.substr(expr.find('\n') + 1, 5), std::string("  > )"));
+    m_queries->setError(expr, invalidArgument("query: 2:5: parse error: unexpected \")\""));
+    std::promise<std::vector<RuleDiagnostic>> promise;
+    m_node->engine->checkExpressions(
+        parsed.file, [&promise](auto diagnostics) { promise.set_value(std::move(diagnostics)); });
+    const auto diagnostics = promise.get_future().get();
+    QCOMPARE(diagnostics.size(), std::size_t(1));
+    // The file's line 7, "        > )": the ")" is its 11th character.
+    QCOMPARE(diagnostics[0].position.line, 7);
+    QCOMPARE(diagnostics[0].position.column, 11);
+}
+
+void AlertEngineTest::queriesInFlightAreBounded() {
+    std::string file = "groups:\n- name: many\n  interval: 15s\n  rules:\n";
+    for (int i = 0; i < 40; ++i) {
+        file +=
+            "  - alert: Rule" + std::to_string(i) + "\n    expr: up == " + std::to_string(i) + "\n";
+    }
+    publish(*m_node, file);
+    QCOMPARE(m_node->engine->rules().size(), std::size_t(40));
+    advanceAndEvaluate(15s);
+    QCOMPARE(m_queries->instantQueries(), 40);
+    QVERIFY(m_queries->maxInFlight() <= 8);
+    for (const RuleStatus &rule : m_node->engine->rules()) {
+        QCOMPARE(rule.health, RuleHealth::Ok);
+    }
+}
+
+void AlertEngineTest::metricsOffMarksRulesErring() {
+    AlertEngine engine(*m_node->store, *m_node->config, nullptr, &m_node->notifier, m_clock, {});
+    QVERIFY(engine.load().isOk());
+    publish(*m_node, rulesFile("0s"));
+    m_clock->advance(15s);
+    std::promise<void> promise;
+    engine.evaluateDue([&promise] { promise.set_value(); });
+    QVERIFY(promise.get_future().wait_for(10s) == std::future_status::ready);
+    const auto rules = engine.rules();
+    QCOMPARE(rules.size(), std::size_t(1));
+    QCOMPARE(rules[0].health, RuleHealth::Err);
+    QVERIFY(rules[0].lastError.find("metrics are off") != std::string::npos);
+    QVERIFY(alertsOf(*m_node).empty());
 }
 
 void AlertEngineTest::threadEvaluatesOnItsOwn() {

@@ -109,6 +109,9 @@ void AlertTemplateTest::expands_data() {
     row("and lt ge", "{{ if and (ge $value 0.5) (lt $value 1.0) }}in{{ end }}", 0.7, "in");
     row("or default", "{{ or $labels.missing \"default\" }}", 0, "default");
     row("not ne", "{{ not true }} {{ ne $labels.job \"api\" }} {{ le 2 2 }}", 0, "false true true");
+    // As in Go: gt is "not le", so it holds for NaN.
+    row("NaN comparisons", "{{ gt $value 1.0 }} {{ lt $value 1.0 }} {{ ge $value 1.0 }}",
+        std::nan(""), "true false true");
     row("eq several", "{{ eq $labels.job \"api\" \"node\" }}", 0, "true");
     row("with", "{{ with $labels.service }}svc={{ . }}{{ end }}", 0, "svc=checkout");
     row("with else", "{{ with $labels.missing }}x{{ else }}none{{ end }}", 0, "none");

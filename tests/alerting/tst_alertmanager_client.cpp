@@ -14,7 +14,9 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <nlohmann/json.hpp>
+#include <prometheus/registry.h>
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -75,6 +77,25 @@ std::vector<json> delivered(const WebhookReceiver &webhook, const std::string &a
     return found;
 }
 
+// A counter's value in `registry` (with label alertmanager=`url` when given); -1 when absent.
+double counter(prometheus::Registry &registry, const std::string &name,
+               const std::string &url = {}) {
+    for (const auto &family : registry.Collect()) {
+        if (family.name != name) {
+            continue;
+        }
+        for (const auto &metric : family.metric) {
+            const bool matches =
+                url.empty() || std::any_of(metric.label.begin(), metric.label.end(),
+                                           [&](const auto &label) { return label.value == url; });
+            if (matches) {
+                return metric.counter.value;
+            }
+        }
+    }
+    return -1;
+}
+
 Silence silenceOf(std::vector<Matcher> matchers, std::chrono::minutes lasting = 30min) {
     Silence silence;
     silence.matchers = std::move(matchers);
@@ -97,6 +118,7 @@ private slots:
     void anAlertEndingInThePastResolves();
     void theNotifierPostsToEveryAlertmanager();
     void aFailedAlertmanagerGetsItsBatchWithTheNextOne();
+    void aFullQueueDropsTheOldestAndCountsThem();
     void silencesAreCreatedListedAndExpired();
     void aSilenceStopsDelivery();
     void silenceInputIsValidated_data();
@@ -200,6 +222,8 @@ void AlertmanagerClientTest::anAlertEndingInThePastResolves() {
 
 void AlertmanagerClientTest::theNotifierPostsToEveryAlertmanager() {
     AlertmanagerNotifier notifier({client(m_alertmanager->url()), client(m_second->url())});
+    prometheus::Registry registry;
+    notifier.exportMetrics(registry);
     notifier.send({alertNamed("Everywhere", "a")});
     QVERIFY2(pollUntil([&] { return !delivered(*m_webhook, "Everywhere").empty(); }, 15s),
              "the first Alertmanager did not deliver");
@@ -211,6 +235,28 @@ void AlertmanagerClientTest::theNotifierPostsToEveryAlertmanager() {
     QCOMPARE(states[1].url, m_second->url());
     QVERIFY(states[0].lastSuccess != TimePoint{});
     QCOMPARE(notifier.droppedAlerts(), std::uint64_t(0));
+    QCOMPARE(counter(registry, "aegis_alerting_notifications_sent_total", m_second->url()), 1.0);
+    QCOMPARE(counter(registry, "aegis_alerting_notification_errors_total", m_second->url()), 0.0);
+}
+
+void AlertmanagerClientTest::aFullQueueDropsTheOldestAndCountsThem() {
+    RefusingLoopbackAddress refusing;
+    AlertmanagerNotifierOptions options;
+    options.capacity = 2;
+    AlertmanagerNotifier notifier({client("http://" + refusing.address())}, options);
+    prometheus::Registry registry;
+    notifier.exportMetrics(registry);
+    // Three for a queue of two: the oldest goes at once.
+    notifier.send({alertNamed("Full", "1"), alertNamed("Full", "2"), alertNamed("Full", "3")});
+    QCOMPARE(notifier.droppedAlerts(), std::uint64_t(1));
+    QVERIFY(pollUntil([&] { return !notifier.states()[0].lastError.empty(); }, 10s));
+    // Its retry (two) and two new ones exceed what it may keep: the two oldest go.
+    notifier.send({alertNamed("Full", "4"), alertNamed("Full", "5")});
+    QVERIFY2(pollUntil([&] { return notifier.droppedAlerts() == 3; }, 10s),
+             std::to_string(notifier.droppedAlerts()).c_str());
+    QCOMPARE(counter(registry, "aegis_alerting_notifications_dropped_total"), 3.0);
+    QVERIFY(counter(registry, "aegis_alerting_notification_errors_total",
+                    "http://" + refusing.address()) >= 2.0);
 }
 
 void AlertmanagerClientTest::aFailedAlertmanagerGetsItsBatchWithTheNextOne() {
@@ -390,6 +436,21 @@ void AlertmanagerClientTest::errorsFollowTheContract() {
     QCOMPARE(expired.status().code(), StatusCode::NotFound);
     expired = await<bool>([&](auto done) { fallback.expireSilence("not-a-uuid", done); });
     QCOMPARE(expired.status().code(), StatusCode::NotFound);
+
+    // A peer that takes the connection and never answers: the deadline holds.
+    boost::asio::io_context silentIo;
+    boost::asio::ip::tcp::acceptor silent(
+        silentIo, {boost::asio::ip::make_address("127.0.0.1"), 0}); // listens, never accepts
+    AlertmanagerClientOptions quick;
+    quick.requestTimeout = 300ms;
+    auto slow = client("http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()), quick);
+    const auto started = std::chrono::steady_clock::now();
+    auto status = await<AlertmanagerStatus>([&](auto done) { slow->status(done); });
+    QCOMPARE(status.status().code(), StatusCode::DeadlineExceeded);
+    QVERIFY2(status.status().message().find("no answer within") != std::string::npos,
+             status.status().message().c_str());
+    QVERIFY(std::chrono::steady_clock::now() - started < 5s);
+    QVERIFY(!slow->state().up);
 
     auto bad = AlertmanagerClient::create(m_io.get_executor(), "ftp://example");
     QCOMPARE(bad.status().code(), StatusCode::InvalidArgument);

@@ -125,6 +125,11 @@ void RuleFileTest::importsARealisticFile() {
     QCOMPARE(api.interval, std::chrono::milliseconds(0));
     QCOMPARE(api.limit, 100);
     QCOMPARE(api.rules[0].forDuration, std::chrono::milliseconds(90min));
+    // Where each expression's text starts (a query error's line and column count from there).
+    QCOMPARE(cpu.exprPosition.line, 11);
+    QCOMPARE(cpu.exprPosition.column, 15);
+    QCOMPARE(api.rules[0].exprPosition.line, 25);
+    QCOMPARE(api.rules[0].exprPosition.column, 11);
     QVERIFY(api.rules[0].expr.find("code=~\"5..\"") != std::string::npos);
 
     QVERIFY(loadRuleFile(realisticFile()));
@@ -173,6 +178,8 @@ void RuleFileTest::reportsEachProblemWhereItIs_data() {
     row("neither record nor alert", rules("      - expr: up\n"), "g", "", 4, 9,
         "one of 'record' or 'alert' must be set");
     row("empty expr", rules("      - alert: A\n        expr: ''\n"), "g", "A", 5, 15,
+        "expr: must be set");
+    row("blank expr", rules("      - alert: A\n        expr: '  '\n"), "g", "A", 5, 15,
         "expr: must be set");
     row("missing expr", rules("      - alert: A\n"), "g", "A", 4, 9, "expr: must be set");
     row("unknown rule field", rules("      - alert: A\n        expr: up\n        fro: 2m\n"), "g",
@@ -395,12 +402,14 @@ void RuleFileTest::keepFiringForIsOurs() {
 
 void RuleFileTest::parsesOneRule() {
     const auto rule = parseRule("alert: HighCPUUsage\n"
-                                "expr: rate(process_cpu_seconds_total[1m]) > 0.8\n"
+                                "expr: 'rate(process_cpu_seconds_total[1m]) > 0.8'\n"
                                 "for: 2m\n"
                                 "labels: {severity: warning}\n");
     QVERIFY2(rule, rule.status().toString().c_str());
     QCOMPARE(rule->alert, std::string("HighCPUUsage"));
     QCOMPARE(rule->forDuration, std::chrono::milliseconds(2min));
+    QCOMPARE(rule->exprPosition.line, 2);
+    QCOMPARE(rule->exprPosition.column, 8); // after the quote
     QCOMPARE(rule->labels, (OrderedLabels{{"severity", "warning"}}));
 
     const auto bad = parseRule("alert: A\nexpr: up\nannotations:\n  x: '{{ .Foo'\n");

@@ -231,8 +231,9 @@ void RolloutAnalysisE2eTest::startFleet(double errorRate) {
     auto client = metrics::PrometheusClient::create(m_io->get_executor(), m_prometheus->url());
     QVERIFY2(client.isOk(), client.status().toString().c_str());
     m_queries = std::move(*client);
-    m_controller = std::make_unique<RolloutController>(*m_store, *m_instances, m_queries.get(),
-                                                       *m_auditSink, *m_extensions, *m_io, m_clock);
+    m_controller =
+        std::make_unique<RolloutController>(*m_store, *m_instances, m_queries.get(), nullptr,
+                                            *m_auditSink, *m_extensions, *m_io, m_clock);
     QVERIFY(m_controller->start().isOk());
 }
 

@@ -108,6 +108,7 @@ private slots:
     void everyChangeIsAudited();
     void untargetedInstancesHearNothingOfAGrayRelease();
     void ackNeedsARegisteredInstanceAndAnExistingVersion();
+    void alertingNamespaceTakesContentOnlyThroughAlertService();
 
 private:
     void registerInstance(const std::string &service, const std::string &id,
@@ -602,6 +603,52 @@ void ConfigApiTest::ackNeedsARegisteredInstanceAndAnExistingVersion() {
     QVERIFY(m_operator->GetAppliedStatus(&context, applied, &status).ok());
     QCOMPARE(status.instances_size(), 1);
     QCOMPARE(status.summary(), std::string("1 of 1 on v1"));
+}
+
+void ConfigApiTest::alertingNamespaceTakesContentOnlyThroughAlertService() {
+    const auto rules = ref("aegis-alerting", "rules", "team");
+    const std::string content = "groups: []\n";
+    auto status = publish(*m_operator, rules, content, 0, v1::CONFIG_FORMAT_YAML);
+    QCOMPARE(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    QVERIFY2(status.error_message().find("change.ref.namespace") != std::string::npos &&
+                 status.error_message().find("aegisctl alerts rules put") != std::string::npos,
+             status.error_message().c_str());
+
+    v1::PublishChangeSetRequest set;
+    set.set_comment("sneak a rule file in");
+    for (const auto &item : {ref("prod", "checkout", "sneak.yaml"), rules}) {
+        auto *change = set.add_changes();
+        *change->mutable_ref() = item;
+        change->set_content(content);
+        change->set_format(v1::CONFIG_FORMAT_YAML);
+    }
+    v1::PublishChangeSetResponse published;
+    grpc::ClientContext setContext;
+    withDeadline(setContext);
+    status = m_operator->PublishChangeSet(&setContext, set, &published);
+    QCOMPARE(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    QVERIFY2(status.error_message().find("changes[1].ref.namespace") != std::string::npos,
+             status.error_message().c_str());
+
+    v1::StartGrayReleaseRequest gray;
+    *gray.mutable_ref() = rules;
+    gray.set_content(content);
+    gray.set_percent(10);
+    gray.set_comment("gray");
+    v1::StartGrayReleaseResponse started;
+    grpc::ClientContext grayContext;
+    withDeadline(grayContext);
+    QCOMPARE(m_operator->StartGrayRelease(&grayContext, gray, &started).error_code(),
+             grpc::StatusCode::FAILED_PRECONDITION);
+
+    v1::ImportNamespaceRequest import;
+    import.set_namespace_("aegis-alerting");
+    import.set_yaml("rules:\n  team: |\n    groups: []\n");
+    v1::ImportNamespaceResponse imported;
+    grpc::ClientContext importContext;
+    withDeadline(importContext);
+    QCOMPARE(m_operator->ImportNamespace(&importContext, import, &imported).error_code(),
+             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 QTEST_GUILESS_MAIN(ConfigApiTest)

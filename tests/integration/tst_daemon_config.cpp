@@ -237,6 +237,28 @@ void TestDaemonConfig::badConfigurationStops_data() {
         << QStringList()
         << "health:\n  outlier:\n    base_ejection_time: 1m\n    max_ejection_time: 30s\n"
         << QStringList{"health.outlier.max_ejection_time", "health.outlier.base_ejection_time"};
+    QTest::newRow("--alertmanager unknown")
+        << QStringList{"--alertmanager", "embedded"} << QString()
+        << QStringList{"--alertmanager", "embedded", "managed, external or none"};
+    QTest::newRow("--alertmanager external without a URL")
+        << QStringList{"--alertmanager", "external"} << QString()
+        << QStringList{"alerting.external.urls", "--alertmanager-url"};
+    QTest::newRow("--alertmanager-url not http")
+        << QStringList{"--alertmanager", "external", "--alertmanager-url", "am.example:9093"}
+        << QString() << QStringList{"--alertmanager-url", "am.example:9093", "http://"};
+    QTest::newRow("alerting.enabled not a boolean")
+        << QStringList() << "alerting:\n  enabled: maybe\n"
+        << QStringList{"alerting.enabled", "maybe", "true or false"};
+    QTest::newRow("alerting.evaluation_interval too short")
+        << QStringList() << "alerting:\n  evaluation_interval: 100ms\n"
+        << QStringList{"alerting.evaluation_interval", "at least 1s"};
+    QTest::newRow("alerting.external.urls item not http")
+        << QStringList()
+        << "alerting:\n  alertmanager: external\n  external:\n    urls: [http://a:9093, b]\n"
+        << QStringList{"alerting.external.urls", "'b'"};
+    QTest::newRow("alerting.external.ca_file unreadable")
+        << QStringList() << "alerting:\n  external:\n    ca_file: /no/such/ca.pem\n"
+        << QStringList{"alerting.external.ca_file", "/no/such/ca.pem"};
     QTest::newRow("flag error wins over a good file")
         << QStringList{"--log-level", "loud"} << "log_level: debug\n"
         << QStringList{"--log-level", "loud"};

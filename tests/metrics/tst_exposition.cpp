@@ -146,12 +146,16 @@ private slots:
     void grpcCountsMatchTrafficExactly();
     void streamsHaveTheirOwnSeries();
     void moduleMetricsMove();
+    void instanceHealthAndLatencyThresholdGauges();
     void sampleCountsMatchTrafficExactly();
     void sampleBucketsFitItsLatency();
 
 private:
     Scrape scrapeDaemon();
     std::shared_ptr<grpc::Channel> adminChannel();
+    void registerInstance(const std::string &service, const std::string &id,
+                          const std::string &address,
+                          const std::map<std::string, std::string> &metadata);
     void registerInstance(const std::string &service, const std::string &id,
                           const std::string &address);
 
@@ -187,11 +191,18 @@ std::shared_ptr<grpc::Channel> ExpositionTest::adminChannel() {
 
 void ExpositionTest::registerInstance(const std::string &service, const std::string &id,
                                       const std::string &address) {
+    registerInstance(service, id, address, {});
+}
+
+void ExpositionTest::registerInstance(const std::string &service, const std::string &id,
+                                      const std::string &address,
+                                      const std::map<std::string, std::string> &metadata) {
     auto stub = aegis::v1::RegistryService::NewStub(adminChannel());
     aegis::v1::RegisterInstanceRequest request;
     request.mutable_instance()->set_service(service);
     request.mutable_instance()->set_id(id);
     request.mutable_instance()->set_address(address);
+    request.mutable_instance()->mutable_metadata()->insert(metadata.begin(), metadata.end());
     request.set_ttl_seconds(60);
     aegis::v1::RegisterInstanceResponse response;
     grpc::ClientContext context;
@@ -320,7 +331,9 @@ void ExpositionTest::moduleMetricsMove() {
     const auto channel = adminChannel();
     const Scrape before = scrapeDaemon();
     QCOMPARE(before.value("aegis_registry_registrations_total"), 0.0);
-    QCOMPARE(before.value("aegis_config_publishes_total"), 0.0);
+    // aegisd published its default alert rule file at start (alerting.default_rules).
+    const double startupPublishes = before.value("aegis_config_publishes_total");
+    QCOMPARE(startupPublishes, 1.0);
     QCOMPARE(before.value("aegis_rollout_rollbacks_total"), 0.0);
     QCOMPARE(before.value(R"(aegis_health_probes_total{kind="tcp",result="passing"})"), 0.0);
     QCOMPARE(before.value(R"(aegis_rollouts{phase="provisioning"})"), 0.0);
@@ -383,7 +396,7 @@ void ExpositionTest::moduleMetricsMove() {
     QVERIFY(configReader->Read(&configMessage));
     QVERIFY(testing::pollUntil([&] {
         const Scrape published = scrapeDaemon();
-        return published.value("aegis_config_publishes_total") == 1.0 &&
+        return published.value("aegis_config_publishes_total") == startupPublishes + 1.0 &&
                published.value("aegis_config_events_pushed_total") == 1.0;
     }));
     watchContext.TryCancel();
@@ -447,6 +460,54 @@ void ExpositionTest::moduleMetricsMove() {
                    inProgress(rolledBack) == 0.0;
         },
         20s));
+}
+
+// What the default alert rules query: an instance's health and a service's latency threshold.
+void ExpositionTest::instanceHealthAndLatencyThresholdGauges() {
+    const auto channel = adminChannel();
+    registerInstance("web", "web-1", m_daemon->httpAddress(),
+                     {{"alert.latency_p99_seconds", "0.25"}});
+    registerInstance("web", "web-2", m_daemon->httpAddress(),
+                     {{"alert.latency_p99_seconds", "0.5"}});
+    // A closed port: its TCP probe fails.
+    registerInstance("api", "api-1", "127.0.0.1:1", {{"alert.latency_p99_seconds", "soon"}});
+    Scrape registered = scrapeDaemon();
+    QCOMPARE(registered.value(R"(aegis_instance_healthy{instance="web-1",service="web"})"), 1.0);
+    QCOMPARE(registered.value(R"(aegis_instance_healthy{instance="api-1",service="api"})"), 1.0);
+    // The smallest an instance asks for; an unreadable value leaves the default.
+    QCOMPARE(registered.value(R"(aegis_service_latency_threshold_seconds{service="web"})"), 0.25);
+    QCOMPARE(registered.value(R"(aegis_service_latency_threshold_seconds{service="api"})"), 1.0);
+
+    auto health = aegis::v1::HealthService::NewStub(channel);
+    aegis::v1::UpdateHealthCheckRequest check;
+    check.set_service("api");
+    check.mutable_check()->set_kind("tcp");
+    check.mutable_check()->set_interval_ms(200);
+    check.mutable_check()->set_timeout_ms(150);
+    check.mutable_check()->set_fall(1);
+    aegis::v1::UpdateHealthCheckResponse checked;
+    grpc::ClientContext checkContext;
+    client::setTimeout(checkContext, 5s);
+    const auto updated = health->UpdateHealthCheck(&checkContext, check, &checked);
+    QVERIFY2(updated.ok(), updated.error_message().c_str());
+    QVERIFY(testing::pollUntil(
+        [&] {
+            return scrapeDaemon().value(
+                       R"(aegis_instance_healthy{instance="api-1",service="api"})") == 0.0;
+        },
+        10s));
+
+    auto registry = aegis::v1::RegistryService::NewStub(channel);
+    aegis::v1::DeregisterInstanceRequest gone;
+    gone.set_service("web");
+    gone.set_instance_id("web-1");
+    aegis::v1::DeregisterInstanceResponse deregistered;
+    grpc::ClientContext goneContext;
+    client::setTimeout(goneContext, 5s);
+    QVERIFY(registry->DeregisterInstance(&goneContext, gone, &deregistered).ok());
+    const Scrape after = scrapeDaemon();
+    QVERIFY(!after.anyWith("aegis_instance_healthy", R"(instance="web-1")"));
+    QCOMPARE(after.value(R"(aegis_service_latency_threshold_seconds{service="web"})"), 0.5);
 }
 
 void ExpositionTest::sampleCountsMatchTrafficExactly() {

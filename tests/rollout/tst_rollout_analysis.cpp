@@ -199,9 +199,9 @@ void RolloutAnalysisTest::open(bool withQueries) {
     QVERIFY(m_extensions->addRouter(m_router).isOk());
     m_instances = std::make_unique<RegistryInstanceSource>(*m_registry);
     m_auditSink = std::make_unique<AuditLogSink>(*m_audit);
-    m_controller = std::make_unique<RolloutController>(*m_store, *m_instances,
-                                                       withQueries ? m_queries.get() : nullptr,
-                                                       *m_auditSink, *m_extensions, *m_io, m_clock);
+    m_controller = std::make_unique<RolloutController>(
+        *m_store, *m_instances, withQueries ? m_queries.get() : nullptr, nullptr, *m_auditSink,
+        *m_extensions, *m_io, m_clock);
     QVERIFY(m_controller->start().isOk());
 }
 

@@ -31,6 +31,33 @@ using namespace std::chrono_literals;
 using fakes::RecordingRouter;
 using fakes::RegisteringDriver;
 
+namespace {
+
+// Answers with every alert it holds, whatever the service: the controller does the matching.
+class MemoryAlertSource final : public AlertSource {
+public:
+    std::vector<FiringAlert> firing(const std::string &) const override {
+        std::lock_guard lock(m_mutex);
+        return m_alerts;
+    }
+    void set(std::vector<FiringAlert> alerts) {
+        std::lock_guard lock(m_mutex);
+        m_alerts = std::move(alerts);
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    std::vector<FiringAlert> m_alerts;
+};
+
+FiringAlert alert(const std::string &name,
+                  std::vector<std::pair<std::string, std::string>> labels) {
+    labels.insert(labels.begin(), {"alertname", name});
+    return {name, std::move(labels)};
+}
+
+} // namespace
+
 class RolloutControllerTest : public QObject {
     Q_OBJECT
 
@@ -60,6 +87,9 @@ private slots:
     void routerFailuresRollBack();
     void lateDriverCompletionDoesNotMoveALaterAttempt();
     void watchYieldsOneServicesDecodedChanges();
+    void firingAlertFailsACanaryStep();
+    void alertsOfOtherServicesAndTheStableColourPass();
+    void firingAlertFailsTheBake();
 
 private:
     void open();
@@ -82,6 +112,7 @@ private:
     std::unique_ptr<audit::AuditLog> m_audit;
     std::unique_ptr<RegistryInstanceSource> m_instances;
     std::unique_ptr<AuditLogSink> m_auditSink;
+    MemoryAlertSource m_alerts;
     std::unique_ptr<boost::asio::io_context> m_io;
     std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
         m_work;
@@ -115,7 +146,7 @@ void RolloutControllerTest::open() {
     m_instances = std::make_unique<RegistryInstanceSource>(*m_registry);
     m_auditSink = std::make_unique<AuditLogSink>(*m_audit);
     // Default intervals: router retries and the abort's patience run on the manual clock.
-    m_controller = std::make_unique<RolloutController>(*m_store, *m_instances, nullptr,
+    m_controller = std::make_unique<RolloutController>(*m_store, *m_instances, nullptr, &m_alerts,
                                                        *m_auditSink, *m_extensions, *m_io, m_clock);
     QVERIFY(m_controller->start().isOk());
 }
@@ -889,5 +920,73 @@ void RolloutControllerTest::watchYieldsOneServicesDecodedChanges() {
     hub.shutdown(Status(StatusCode::Unavailable, "test over"));
 }
 
+void RolloutControllerTest::firingAlertFailsACanaryStep() {
+    registerBlue(2);
+    RolloutSpec s = spec();
+    s.strategy = Strategy::Canary;
+    s.steps = {{20, 0ms, true}};
+    const std::string id = start(s)->id;
+    // Firing before the step is in effect: verification is not gated by alerts.
+    m_alerts.set({alert("HighErrorRatio", {{"service", "shop"}, {"color", "green"}})});
+    passVerification(id);
+    QVERIFY(reaches(id, Phase::RolledBack));
+    // The step was in effect before the alert failed it.
+    QCOMPARE(m_router->all(), (std::vector<TrafficSplit>{{100, 0}, {80, 20}, {100, 0}}));
+    const Rollout done = current(id);
+    const std::string named = R"(alert HighErrorRatio{service="shop", color="green"} is firing)";
+    QVERIFY2(done.message.find(named) != std::string::npos, done.message.c_str());
+    QVERIFY2(done.message.find("canary step 1") != std::string::npos, done.message.c_str());
+    const auto log = m_controller->log(id, 0, 1000);
+    QVERIFY(log.isOk());
+    QVERIFY(std::any_of(log->first.begin(), log->first.end(), [&](const LogLine &line) {
+        return line.line.find(named) != std::string::npos &&
+               line.line.find("rolling back") != std::string::npos;
+    }));
+}
+
+void RolloutControllerTest::alertsOfOtherServicesAndTheStableColourPass() {
+    registerBlue(2);
+    m_alerts.set({alert("HighErrorRatio", {{"service", "cart"}}),
+                  alert("HighErrorRatio", {{"service", "shop"}, {"color", "blue"}}),
+                  alert("NodeDown", {{"instance", "10.0.0.1:9100"}})});
+    RolloutSpec s = spec();
+    s.strategy = Strategy::Canary;
+    s.steps = {{20, 0ms, true}};
+    s.bakeTime = 1min;
+    const std::string id = start(s)->id;
+    passVerification(id);
+    QVERIFY(testing::pollUntil([&] {
+        m_controller->tick();
+        return m_router->last() == TrafficSplit{80, 20};
+    }));
+    m_clock->advance(1h);
+    m_controller->tick();
+    QCOMPARE(current(id).phase, Phase::Switching);
+    QVERIFY(act(id, Action::Promote).isOk());
+    QVERIFY(reaches(id, Phase::Baking));
+    m_controller->tick();
+    QCOMPARE(current(id).phase, Phase::Baking);
+    m_clock->advance(61s);
+    QVERIFY(reaches(id, Phase::Succeeded));
+}
+
+void RolloutControllerTest::firingAlertFailsTheBake() {
+    registerBlue(2);
+    RolloutSpec s = spec();
+    s.bakeTime = 10min;
+    const std::string id = start(s)->id;
+    passVerification(id);
+    QVERIFY(reaches(id, Phase::Baking));
+    // No colour label: the alert concerns the whole service.
+    m_alerts.set({alert("HighLatency", {{"service", "shop"}, {"severity", "warning"}})});
+    QVERIFY(reaches(id, Phase::RolledBack));
+    QCOMPARE(*m_router->last(), TrafficSplit::allOn(Color::Blue));
+    const Rollout done = current(id);
+    QVERIFY2(done.message.find(R"(alert HighLatency{service="shop", severity="warning"} is firing)"
+                               " during the bake") != std::string::npos,
+             done.message.c_str());
+}
+
 QTEST_GUILESS_MAIN(RolloutControllerTest)
+
 #include "tst_rollout_controller.moc"

@@ -86,6 +86,14 @@ StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::start(DaemonOptions opti
     if (!choosesMetrics) {
         args.insert(args.end(), {"--metrics-backend", "none"});
     }
+    // Nor an Alertmanager.
+    const bool choosesAlertmanager =
+        std::find_if(options.extraArgs.begin(), options.extraArgs.end(), [](const auto &arg) {
+            return arg == "--alertmanager" || arg.rfind("--alertmanager=", 0) == 0;
+        }) != options.extraArgs.end();
+    if (!choosesAlertmanager) {
+        args.insert(args.end(), {"--alertmanager", "none"});
+    }
     args.insert(args.end(), options.extraArgs.begin(), options.extraArgs.end());
 
     const int pid = fork();

@@ -32,7 +32,8 @@ struct DaemonOptions {
     // read from the ready file.
     std::string grpcListen;
     // Extra aegisd flags, e.g. {"--log-level", "debug"}. Without --metrics-backend
-    // the daemon runs with "--metrics-backend none".
+    // the daemon runs with "--metrics-backend none", without --alertmanager with
+    // "--alertmanager none".
     std::vector<std::string> extraArgs;
     // Where aegisd's stderr goes; <dataDir>/aegisd.log when empty.
     std::filesystem::path logFile;
