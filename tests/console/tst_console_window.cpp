@@ -216,7 +216,10 @@ private slots:
         QCoreApplication::setApplicationName(QStringLiteral("tst_console_window"));
         m_configDir = std::make_unique<testing::TempDir>();
         const auto config = m_configDir->path() / "aegisd.yaml";
-        std::ofstream(config) << testing::demoHealthConfig();
+        // The demo's configuration is what the Config page tests look at; the shipped rule
+        // file would add the aegis-alerting namespace to it.
+        std::ofstream(config) << testing::demoHealthConfig()
+                              << "alerting:\n  default_rules: false\n";
         testing::DaemonOptions daemonOptions;
         daemonOptions.extraArgs = {"--config", config.string()};
         auto daemon = testing::DaemonProcess::start(daemonOptions);
