@@ -216,10 +216,7 @@ private slots:
         QCoreApplication::setApplicationName(QStringLiteral("tst_console_window"));
         m_configDir = std::make_unique<testing::TempDir>();
         const auto config = m_configDir->path() / "aegisd.yaml";
-        // The demo's configuration is what the Config page tests look at; the shipped rule
-        // file would add the aegis-alerting namespace to it.
-        std::ofstream(config) << testing::demoHealthConfig()
-                              << "alerting:\n  default_rules: false\n";
+        std::ofstream(config) << testing::demoHealthConfig();
         testing::DaemonOptions daemonOptions;
         daemonOptions.extraArgs = {"--config", config.string()};
         auto daemon = testing::DaemonProcess::start(daemonOptions);
