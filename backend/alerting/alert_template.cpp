@@ -131,8 +131,8 @@ std::string formatGoFloat(double v, char verb, int prec) {
     if (lower == 'f') {
         result = std::to_chars(first, last, v, std::chars_format::fixed, prec < 0 ? 6 : prec);
     } else if (lower == 'e') {
-        result = prec < 0 ? std::to_chars(first, last, v, std::chars_format::scientific)
-                          : std::to_chars(first, last, v, std::chars_format::scientific, prec);
+        // fmt's %e has 6 digits unless told otherwise, like %f.
+        result = std::to_chars(first, last, v, std::chars_format::scientific, prec < 0 ? 6 : prec);
     } else if (prec >= 0) {
         result = std::to_chars(first, last, v, std::chars_format::general, prec == 0 ? 1 : prec);
     } else {
@@ -1073,6 +1073,7 @@ private:
 
     // if/with/range: {{kw pipeline}} list [{{else}} list | {{else if/with ...}}] {{end}}
     Node parseControl(const Token &keyword) {
+        enterNesting(keyword.offset);
         Node node;
         node.kind = keyword.text == "if"     ? Node::Kind::If
                     : keyword.text == "with" ? Node::Kind::With
@@ -1109,6 +1110,7 @@ private:
             }
         }
         m_variables.resize(scope);
+        --m_nesting;
         return node;
     }
 
@@ -1260,10 +1262,12 @@ private:
             break;
         case Tok::LeftParen: {
             operand.kind = Operand::Kind::Sub;
+            enterNesting(token.offset);
             ++m_parenDepth;
             operand.sub =
                 std::make_shared<Pipeline>(parsePipeline("parenthesized pipeline", false));
             --m_parenDepth;
+            --m_nesting;
             const Token &close = next();
             if (close.type != Tok::RightParen) {
                 unexpected(close, "parenthesized pipeline");
@@ -1311,6 +1315,14 @@ private:
         fail(token.offset, "bad number syntax: \"" + token.text + "\"");
     }
 
+    // Bounds the parser's (and so the executor's) recursion on hostile input.
+    void enterNesting(std::size_t offset) {
+        if (++m_nesting > kMaxNesting) {
+            fail(offset, "template nesting too deep (more than " + std::to_string(kMaxNesting) +
+                             " levels of if/with/range and parentheses)");
+        }
+    }
+
     void requireVariable(const std::string &name, std::size_t offset) const {
         if (std::find(m_variables.begin(), m_variables.end(), name) == m_variables.end()) {
             fail(offset, "undefined variable \"" + name + "\"");
@@ -1319,8 +1331,10 @@ private:
 
     std::vector<Token> m_tokens;
     std::size_t m_pos = 0;
+    static constexpr int kMaxNesting = 100;
     int m_rangeDepth = 0;
     int m_parenDepth = 0;
+    int m_nesting = 0;
     // Prometheus defines these before every alert template.
     std::vector<std::string> m_variables{"$", "$labels", "$externalLabels", "$externalURL",
                                          "$value"};
@@ -1488,13 +1502,14 @@ Value humanizeTimestamp(const FunctionArgs &args, const TemplateData &) {
     return Value::ofString(out + " +0000 UTC");
 }
 
-// cases.Title with NoLower: the first letter of each word upper-cased, the rest kept.
+// cases.Title with NoLower, as the Prometheus Debian ships renders it: the first letter of each
+// word upper-cased, the rest kept; letters, digits and `_` make words (so "don't" gives "Don'T").
 std::string titleCase(const std::string &s) {
     std::string out = s;
     bool inWord = false;
     for (char &c : out) {
         const auto u = static_cast<unsigned char>(c);
-        const bool wordChar = std::isalnum(u) || c == '_' || c == '\'' || u >= 0x80;
+        const bool wordChar = std::isalnum(u) || c == '_' || u >= 0x80;
         if (wordChar && !inWord && std::isalpha(u)) {
             c = static_cast<char>(std::toupper(u));
         }

@@ -1,5 +1,6 @@
 #include "api/alert_service.h"
 
+#include "alerting/alertmanager_silences.h"
 #include "api/convert.h"
 #include "api/watch_stream.h"
 #include "common/input_text.h"
@@ -7,21 +8,16 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <set>
 #include <tuple>
 
 namespace aegis::api {
 namespace {
 
 namespace v1 = aegis::v1;
-using namespace std::chrono_literals;
 
 constexpr std::size_t kMaxContentBytes = 1024 * 1024;
 constexpr std::size_t kMaxCommentBytes = 1024;
 constexpr std::size_t kMaxNameBytes = 128;
-constexpr int kMaxMatchers = 32;
-constexpr std::chrono::milliseconds kShortestSilence = 1min;
-constexpr std::chrono::milliseconds kLongestSilence = std::chrono::hours(24 * 90);
 constexpr std::string_view kWatchMethod = "/aegis.v1.AlertService/WatchAlerts";
 
 std::string method(std::string_view name) {
@@ -668,23 +664,10 @@ grpc::ServerUnaryReactor *AlertServiceImpl::CreateSilence(grpc::CallbackServerCo
     if (!call->authorized()) {
         return call->reactor();
     }
-    if (request->matchers_size() == 0 || request->matchers_size() > kMaxMatchers) {
-        call->finish(invalidArgument("matchers: give 1 to " + std::to_string(kMaxMatchers) +
-                                     " matchers (got " + std::to_string(request->matchers_size()) +
-                                     ")"));
-        return call->reactor();
-    }
-    auto matchers = matchersFrom(request->matchers(), "matchers");
-    if (!matchers) {
-        call->finish(matchers.status());
-        return call->reactor();
-    }
-    if (!matchers->selectsSomething()) {
-        call->finish(invalidArgument("matchers: at least one matcher must not match the empty "
-                                     "string, or the silence would silence every alert"));
-        return call->reactor();
-    }
-    if (Status valid = validateComment(request->comment()); !valid.isOk()) {
+    // What only the request's form has; the silence itself is checked by the alerting module's
+    // one validation (validateSilence: matchers, times, duration, comment).
+    if (Status valid = validateFreeText(request->comment(), "comment", kMaxCommentBytes);
+        !valid.isOk()) {
         call->finish(valid);
         return call->reactor();
     }
@@ -701,24 +684,29 @@ grpc::ServerUnaryReactor *AlertServiceImpl::CreateSilence(grpc::CallbackServerCo
             return call->reactor();
         }
     }
+    if (request->duration_ms() < 0 ||
+        request->duration_ms() > std::chrono::milliseconds(alerting::kMaxSilenceDuration).count()) {
+        call->finish(invalidArgument("duration_ms: a silence lasts 1 minute to 90 days"));
+        return call->reactor();
+    }
     const auto now = m_api.clock->now();
     alerting::Silence silence;
-    silence.matchers = matchers->matchers();
+    for (const v1::Matcher &m : request->matchers()) {
+        silence.matchers.push_back({m.name(), m.value(), m.is_regex(), m.is_equal()});
+    }
     silence.startsAt = request->has_starts_at() ? fromProto(request->starts_at()) : now;
     silence.endsAt = hasEnd ? fromProto(request->ends_at())
                             : silence.startsAt + std::chrono::milliseconds(request->duration_ms());
-    const auto length = silence.endsAt - silence.startsAt;
-    if (length < kShortestSilence || length > kLongestSilence) {
-        call->finish(invalidArgument(std::string(hasEnd ? "ends_at" : "duration_ms") +
-                                     ": a silence lasts 1 minute to 90 days"));
-        return call->reactor();
-    }
-    if (silence.endsAt <= now) {
-        call->finish(invalidArgument("ends_at is in the past"));
-        return call->reactor();
-    }
     silence.createdBy = call->caller().name;
     silence.comment = request->comment();
+    if (Status valid = alerting::validateSilence(silence, now); !valid.isOk()) {
+        call->finish(valid);
+        return call->reactor();
+    }
+    if (Status available = silencesAvailable(); !available.isOk()) {
+        call->finish(available);
+        return call->reactor();
+    }
     silence.state =
         silence.startsAt > now ? alerting::SilenceState::Pending : alerting::SilenceState::Active;
     std::string what;

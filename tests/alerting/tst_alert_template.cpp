@@ -1,11 +1,18 @@
 // Alert label and annotation templates (alerting/alert_template.h): a table of template and
-// output, the outputs being what Prometheus renders (its template_test.go and Go's fmt), and a
-// table of errors, each with its line and column.
+// output, the outputs being what Prometheus renders (its template_test.go and Go's fmt), a table
+// of errors, each with its line and column, and a side-by-side run against the real Prometheus:
+// `promtool test rules` (package prometheus: the test fails without it) renders the same
+// templates and must produce exactly what we do.
 
 #include "alerting/alert_template.h"
 
+#include "daemon_process.h"
+#include "required_tool.h"
+
 #include <QtTest>
 
+#include <cmath>
+#include <fstream>
 #include <string>
 
 using namespace aegis;
@@ -28,6 +35,7 @@ private slots:
     void refuses_data();
     void refuses();
     void checkParsesWithoutRunning();
+    void rendersAsPrometheus();
 };
 
 void AlertTemplateTest::expands_data() {
@@ -224,6 +232,125 @@ void AlertTemplateTest::checkParsesWithoutRunning() {
         checkTemplate("{{ with query \"up\" }}{{ . | first | value | humanize }}{{ end }}").isOk());
     QVERIFY(checkTemplate("{{ $labels.instance }} {{ $value }} {{ $externalURL }}").isOk());
     QVERIFY(!checkTemplate("{{ $labels.instance ").isOk());
+
+    // Hostile nesting is refused, not recursed into.
+    const std::string deep = "{{ " + std::string(5000, '(') + "1" + std::string(5000, ')') + " }}";
+    const Status tooDeep = checkTemplate(deep);
+    QVERIFY(!tooDeep.isOk());
+    QVERIFY2(tooDeep.message().find("template nesting too deep") != std::string::npos,
+             tooDeep.message().c_str());
+    std::string nested;
+    for (int i = 0; i < 50; ++i) {
+        nested += "{{ if true }}(";
+    }
+    for (int i = 0; i < 50; ++i) {
+        nested += "){{ end }}";
+    }
+    const auto fifty = expandTemplate(nested, {kLabels, 0, kExternal});
+    QVERIFY2(fifty, fifty.status().toString().c_str());
+    QCOMPARE(*fifty, std::string(50, '(') + std::string(50, ')'));
+}
+
+namespace {
+
+// A YAML double-quoted scalar.
+std::string yamlQuoted(const std::string &text) {
+    std::string out = "\"";
+    for (const char c : text) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+        }
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out + "\"";
+}
+
+} // namespace
+
+void AlertTemplateTest::rendersAsPrometheus() {
+    AEGIS_REQUIRE_TOOL("promtool", "prometheus");
+    // Every template as an annotation of one alert, over series of several values.
+    const std::vector<std::string> templates{
+        "{{ $value }}|{{ .Value }}",
+        "{{ $labels.instance }}|{{ .Labels.job }}|[{{ $labels.missing }}]",
+        "{{ $value | humanize }}|{{ humanize1024 $value }}",
+        "{{ humanizeDuration $value }}|{{ $value | humanizePercentage }}",
+        "{{ printf \"%.2f|%v|%e|%g|%8.3f|%-8.1f|\" $value $value $value $value $value $value }}",
+        "{{ printf \"%d|%s|%q|%x|%5s|%-5s|\" $value $labels.job $labels.job $labels.job \"a\" "
+        "\"b\" }}",
+        "{{ printf \"%s %d\" }}{{ printf \"x\" 1 \"y\" }}{{ printf \"%04d %+d %t\" 7 5 true }}",
+        "{{ $labels.job | title }} {{ toUpper \"aa bb\" }} {{ toLower \"AbC\" }} {{ title \"don't "
+        "stop_me now-then\" }}",
+        "{{ reReplaceAll \":([0-9]+)$\" \" port $1\" $labels.instance }}|{{ match \"^host\" "
+        "$labels.instance }}",
+        "{{ stripPort $labels.instance }}|{{ stripDomain $labels.instance }}",
+        "{{ if gt $value 1.0 }}big{{ else if gt $value 0.0 }}small{{ else }}none{{ end }}",
+        "{{ range $k, $v := $labels }}{{ $k }}={{ $v }};{{ end }}",
+        "{{ with $labels.job }}job {{ . }}{{ end }}{{ with $labels.nope }}x{{ else }}-{{ end }}",
+        "{{ len $labels }} {{ index $labels \"job\" }} {{ print 1 2 \"a\" 3.5 true }}",
+        "{{ 1.5 }} {{ 'a' }} {{ true }} {{ 1e3 }} {{ -7 }} {{ 0x1F }}",
+        "a  {{- \" trimmed \" -}}  b{{/* gone */}}",
+        "{{ $labels }}",
+        "{{ html \"<a href='x'>&\" }} {{ urlquery \"a b&c\" }}",
+        "{{ $x := 1 }}{{ $x = 2 }}{{ $x }} {{ and 1 0 }} {{ or 0 \"\" \"z\" }} {{ not 0 }}",
+        "{{ range $labels }}{{ if eq . \"node\" }}{{ break }}{{ end }}{{ . }},{{ end }}",
+    };
+    const std::vector<std::pair<std::string, double>> values{
+        {"0.8734", 0.8734},   {"1e6", 1e6},       {"123456.7", 123456.7},
+        {"1.5e-05", 1.5e-05}, {"-2.5", -2.5},     {"1234567", 1234567.0},
+        {"0", 0.0},           {"93784", 93784.0}, {"NaN", std::nan("")},
+        {"+Inf", HUGE_VAL},
+    };
+
+    testing::TempDir dir;
+    std::string rules = "groups:\n  - name: t\n    rules:\n      - alert: T\n        expr: m\n"
+                        "        annotations:\n";
+    for (std::size_t i = 0; i < templates.size(); ++i) {
+        rules += "          a" + std::to_string(i) + ": " + yamlQuoted(templates[i]) + "\n";
+    }
+    std::ofstream(dir.path() / "rules.yml") << rules;
+
+    std::string test = "rule_files:\n  - rules.yml\nevaluation_interval: 1m\ntests:\n"
+                       "  - interval: 1m\n    input_series:\n";
+    for (std::size_t v = 0; v < values.size(); ++v) {
+        test += "      - series: " +
+                yamlQuoted("m{case=\"" + std::to_string(v) +
+                           "\",instance=\"host1.example.com:9100\",job=\"node\"}") +
+                "\n        values: " +
+                yamlQuoted(values[v].first + " " + values[v].first + " " + values[v].first) + "\n";
+    }
+    test += "    alert_rule_test:\n      - eval_time: 1m\n        alertname: T\n"
+            "        exp_alerts:\n";
+    for (std::size_t v = 0; v < values.size(); ++v) {
+        // Templates see the series' name; the alert's labels drop it.
+        const LabelSet labels{{"__name__", "m"},
+                              {"case", std::to_string(v)},
+                              {"instance", "host1.example.com:9100"},
+                              {"job", "node"}};
+        const LabelSet external;
+        test += "          - exp_labels:\n";
+        for (const auto &[name, text] : LabelSet(labels.begin() + 1, labels.end())) {
+            test += "              " + name + ": " + yamlQuoted(text) + "\n";
+        }
+        test += "            exp_annotations:\n";
+        for (std::size_t i = 0; i < templates.size(); ++i) {
+            const auto expanded =
+                expandTemplate(templates[i], {labels, values[v].second, external});
+            QVERIFY2(expanded, (templates[i] + ": " + expanded.status().message()).c_str());
+            test += "              a" + std::to_string(i) + ": " + yamlQuoted(*expanded) + "\n";
+        }
+    }
+    std::ofstream(dir.path() / "test.yml") << test;
+    const auto result = testing::runCommand(
+        {testing::toolPath("promtool"), "test", "rules", (dir.path() / "test.yml").string()});
+    if (result.exitCode != 0) {
+        qWarning("%s%s", result.out.c_str(), result.err.c_str()); // the whole difference
+    }
+    QVERIFY2(result.exitCode == 0, "promtool renders the templates differently (above)");
 }
 
 QTEST_GUILESS_MAIN(AlertTemplateTest)

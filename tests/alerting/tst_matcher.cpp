@@ -1,10 +1,17 @@
 // Alertmanager matchers (alerting/matcher.h): parsing as Alertmanager's classic parser does
 // (braces optional, commas inside quotes, OpenMetrics escapes, a trailing comma), the column of
-// each problem, anchored regexes and a missing label matching as "".
+// each problem, anchored regexes and a missing label matching as "". Each text is also given to
+// the real Alertmanager 0.25 (`amtool check-config`, package prometheus-alertmanager: the test
+// fails without it), which must accept what we accept and refuse what we refuse.
 
 #include "alerting/matcher.h"
 
+#include "daemon_process.h"
+#include "required_tool.h"
+
 #include <QtTest>
+
+#include <fstream>
 
 using namespace aegis;
 using namespace aegis::alerting;
@@ -12,6 +19,27 @@ using namespace aegis::alerting;
 Q_DECLARE_METATYPE(std::vector<Matcher>)
 
 namespace {
+
+// `amtool check-config` on a configuration whose inhibit rule has `text` as source matchers
+// (Alertmanager parses those with the same parser): whether it accepts them.
+bool alertmanagerAccepts(const std::string &text) {
+    testing::TempDir dir;
+    std::string quoted = "\"";
+    for (const char c : text) {
+        if (c == '"' || c == '\\') {
+            quoted += '\\';
+        }
+        quoted += c;
+    }
+    quoted += "\"";
+    std::ofstream(dir.path() / "alertmanager.yml")
+        << "route:\n  receiver: r\nreceivers:\n  - name: r\ninhibit_rules:\n"
+           "  - source_matchers: ["
+        << quoted << "]\n    target_matchers: ['x=\"y\"']\n";
+    const auto checked = testing::runCommand(
+        {testing::toolPath("amtool"), "check-config", (dir.path() / "alertmanager.yml").string()});
+    return checked.exitCode == 0;
+}
 
 Matcher eq(std::string name, std::string value) {
     return {std::move(name), std::move(value), false, true};
@@ -76,6 +104,8 @@ void MatcherTest::parses() {
     QFETCH(std::vector<Matcher>, expected);
     const auto parsed = parseMatchers(text.toStdString());
     QVERIFY2(parsed, parsed.status().toString().c_str());
+    AEGIS_REQUIRE_TOOL("amtool", "prometheus-alertmanager");
+    QVERIFY2(alertmanagerAccepts(text.toStdString()), "Alertmanager refuses it");
     QCOMPARE(parsed->size(), expected.size());
     for (std::size_t i = 0; i < expected.size(); ++i) {
         QCOMPARE(QString::fromStdString(formatMatcher((*parsed)[i])),
@@ -112,6 +142,8 @@ void MatcherTest::refuses() {
     QCOMPARE(parsed.status().code(), StatusCode::InvalidArgument);
     QVERIFY2(QString::fromStdString(parsed.status().message()).startsWith(message),
              parsed.status().message().c_str());
+    AEGIS_REQUIRE_TOOL("amtool", "prometheus-alertmanager");
+    QVERIFY2(!alertmanagerAccepts(text.toStdString()), "Alertmanager accepts it");
 }
 
 void MatcherTest::matchesAnchoredWithMissingLabelsEmpty() {

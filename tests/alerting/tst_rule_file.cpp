@@ -261,6 +261,15 @@ void RuleFileTest::reportsEachProblemWhereItIs() {
     QVERIFY(!loaded);
     QCOMPARE(loaded.status().code(), StatusCode::InvalidArgument);
     QCOMPARE(loaded.status().message(), text);
+
+    // What we refuse, Prometheus refuses too, except where aegisd is stricter on purpose: an
+    // interval of 0 (Prometheus reads it as the default), a negative limit (Prometheus treats it
+    // as none) and a second YAML document (Prometheus ignores it).
+    const QString tag = QTest::currentDataTag();
+    if (tag != "zero interval" && tag != "negative limit" && tag != "second document") {
+        AEGIS_REQUIRE_TOOL("promtool", "prometheus");
+        QVERIFY2(!promtoolProblems(yaml.toStdString()).empty(), "promtool accepts it");
+    }
 }
 
 void RuleFileTest::reportsAllProblemsAtOnce() {
