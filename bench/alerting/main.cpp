@@ -33,6 +33,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -394,28 +395,47 @@ void notificationLatency(BenchData &data, AlertPath &path, std::chrono::seconds 
     std::cerr << "latency: " << trials << " trials, evaluation every " << interval.count()
               << " s\n";
     std::vector<double> seconds;
+    std::vector<double> afterEvaluation;
+    // Conditions turn true at random points of the interval, as they do in production.
+    std::mt19937 random(42);
+    std::uniform_int_distribution<int> offsetMs(0, static_cast<int>(interval.count()) * 1000);
     for (int trial = 0; trial < trials; ++trial) {
         const std::string name = "latency-" + std::to_string(trial);
+        std::this_thread::sleep_for(std::chrono::milliseconds(offsetMs(random)));
         data.set(name, true);
         pollFor([&] { return path.notificationsOf(name).first > 0; }, 3 * interval + 10s,
                 "the webhook to receive " + name);
         const auto received = SteadyClock::now();
+        const auto receivedWall = std::chrono::system_clock::now();
         const auto served = data.firstServed(name);
         seconds.push_back(std::chrono::duration<double>(received - *served).count());
+        // The evaluation that fired it: the alert's fired_at is that evaluation's time.
+        for (const auto &alert : daemon.firing()) {
+            for (const auto &label : alert.labels()) {
+                if (label.name() == "service" && label.value() == name) {
+                    const auto firedAt = std::chrono::system_clock::time_point(
+                        std::chrono::seconds(alert.fired_at().seconds()) +
+                        std::chrono::nanoseconds(alert.fired_at().nanos()));
+                    afterEvaluation.push_back(
+                        std::chrono::duration<double>(receivedWall - firedAt).count());
+                }
+            }
+        }
         data.set(name, false);
     }
     std::sort(seconds.begin(), seconds.end());
+    std::sort(afterEvaluation.begin(), afterEvaluation.end());
     std::cout << "\n### Condition true to the webhook (Alertmanager group_wait 0, evaluation every "
-              << interval.count() << " s, `for` 0)\n\n"
-              << "| trials | p50 s | p99 s | max s | p99 beyond the interval s |\n"
-              << "|---:|---:|---:|---:|---:|\n"
-              << "| " << trials << " | " << fixed(aegis::bench::percentile(seconds, 0.5), 2)
-              << " | " << fixed(aegis::bench::percentile(seconds, 0.99), 2) << " | "
-              << fixed(seconds.back(), 2) << " | "
-              << fixed(aegis::bench::percentile(seconds, 0.99) -
-                           static_cast<double>(interval.count()),
-                       2)
-              << " |\n";
+              << interval.count() << " s, `for` 0, scrapes every 1 s)\n\n"
+              << "| from | trials | p50 s | p99 s | max s |\n|---|---:|---:|---:|---:|\n"
+              << "| first scrape showing the condition | " << seconds.size() << " | "
+              << fixed(aegis::bench::percentile(seconds, 0.5), 2) << " | "
+              << fixed(aegis::bench::percentile(seconds, 0.99), 2) << " | "
+              << fixed(seconds.back(), 2) << " |\n"
+              << "| the evaluation that fired it | " << afterEvaluation.size() << " | "
+              << fixed(aegis::bench::percentile(afterEvaluation, 0.5), 2) << " | "
+              << fixed(aegis::bench::percentile(afterEvaluation, 0.99), 2) << " | "
+              << fixed(afterEvaluation.empty() ? 0 : afterEvaluation.back(), 2) << " |\n";
     daemon.process->terminate();
 }
 

@@ -162,12 +162,17 @@ private slots:
         // Live: the charts fill as samples arrive.
         QTRY_VERIFY_WITH_TIMEOUT(allHaveData(page.serviceCharts().mid(0, 4)), 60000);
         TimeSeriesChart *rate = page.serviceCharts()[0];
-        QStringList names;
-        for (const ChartSeries &series : rate->series()) {
-            names.append(series.name);
-        }
-        names.sort();
-        QCOMPARE(names, (QStringList{"blue", "green"}));
+        // Each colour appears once Prometheus has scraped its instances with their discovery
+        // labels; until then the chart may hold fewer series, or one without a colour.
+        const auto seriesNames = [rate] {
+            QStringList names;
+            for (const ChartSeries &series : rate->series()) {
+                names.append(series.name);
+            }
+            names.sort();
+            return names;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(seriesNames(), (QStringList{"blue", "green"}), 60000);
         // The error ratio shows green's injected errors and none for blue.
         TimeSeriesChart *errors = page.serviceCharts()[1];
         QTRY_VERIFY_WITH_TIMEOUT(
