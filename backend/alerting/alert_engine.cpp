@@ -116,6 +116,11 @@ struct AlertEngine::State {
         bool busy = false;
         // Gone from its file: its alerts are removed at the next round.
         bool retired = false;
+        // Restored by load(): the next evaluation sends every firing alert once, whenever it was
+        // last sent, so an Alertmanager that restarted with aegisd learns them at once (and can
+        // notify their resolution later). Alertmanager deduplicates by labels: a known alert is
+        // not notified again.
+        bool sendFiringOnce = false;
     };
     using RulePtr = std::shared_ptr<RuleRuntime>;
 
@@ -586,6 +591,14 @@ struct AlertEngine::State {
                 txn.put(historyKey(transition), encodeTransition(transition));
                 ++transitions;
             }
+            if (rule->sendFiringOnce) {
+                rule->sendFiringOnce = false;
+                for (auto &[id, alert] : rule->alerts) {
+                    if (alert.state == AlertState::Firing) {
+                        alert.lastSentAt = {};
+                    }
+                }
+            }
             auto sends =
                 takeAlertsToSend(rule->alerts, now, settings.resendInterval, group.interval);
             std::move(sends.begin(), sends.end(), std::back_inserter(toSend));
@@ -810,6 +823,7 @@ struct AlertEngine::State {
                 restored.activeAt = now;
             }
             owner->alerts[alert.id] = std::move(restored);
+            owner->sendFiringOnce = true;
         }
         for (auto &[rule, orphan] : orphans) {
             retired.push_back(orphan);
