@@ -187,6 +187,10 @@ std::string rulesFile(const std::string &forDuration) {
 
 const config::ItemRef kRulesRef{"aegis-alerting", "rules", "team"};
 
+bool hasLabel(const LabelSet &labels, const std::string &name, const std::string &value) {
+    return std::find(labels.begin(), labels.end(), std::pair(name, value)) != labels.end();
+}
+
 // One aegisd's worth of modules on the store file in `dir`.
 struct Node {
     std::unique_ptr<store::SqliteStore> ownStore;
@@ -210,6 +214,7 @@ private slots:
     void publishedRulesAreEvaluated();
     void valueChangesAloneWriteNothing();
     void queryErrorKeepsFiringAndMarksTheRule();
+    void backendOutageRaisesTheBuiltinAlert();
     void firingSurvivesRestartWithoutNewSend();
     void restoredFiringAlertIsResentAndResolved();
     void pendingKeepsForProgressAcrossRestart();
@@ -386,13 +391,79 @@ void AlertEngineTest::queryErrorKeepsFiringAndMarksTheRule() {
     m_queries->setError("up == 0", unavailable("http://127.0.0.1:9090: connection refused"));
     advanceAndEvaluate(15s);
     advanceAndEvaluate(15s);
-    const auto alerts = alertsOf(*m_node);
+    // The rule's alert, beside the engine's own AegisMetricsBackendDown (pending).
+    const auto alerts =
+        m_node->engine->alerts(*MatcherSet::compile({{"alertname", "InstanceDown"}}), true);
     QCOMPARE(alerts.size(), std::size_t(1));
     QCOMPARE(alerts[0].state, AlertState::Firing);
+    QCOMPARE(alertsOf(*m_node).size(), std::size_t(2));
     const auto rules = m_node->engine->rules();
     QCOMPARE(rules[0].health, RuleHealth::Err);
     QVERIFY(rules[0].lastError.find("connection refused") != std::string::npos);
     QCOMPARE(rules[0].firing, 1);
+}
+
+// Every query of a round unavailable: the engine's own AegisMetricsBackendDown is pending, fires
+// after 1 m and resolves when the backend answers again; the rule's alert keeps firing throughout.
+void AlertEngineTest::backendOutageRaisesTheBuiltinAlert() {
+    const auto find = [this](const std::string &rule) -> std::optional<Alert> {
+        for (const Alert &alert : alertsOf(*m_node)) {
+            if (alert.rule == rule) {
+                return alert;
+            }
+        }
+        return std::nullopt;
+    };
+    const std::string builtin(kBackendDownRuleId);
+    publish(*m_node, rulesFile("0s"));
+    m_queries->setSeries("up == 0", {{kCheckoutDown, 0}});
+    advanceAndEvaluate(15s);
+    QVERIFY(!find(builtin));
+
+    m_queries->setError("up == 0", unavailable("http://127.0.0.1:9090: connection refused"));
+    advanceAndEvaluate(15s);
+    auto down = find(builtin);
+    QVERIFY(down);
+    QCOMPARE(down->state, AlertState::Pending);
+    QCOMPARE(down->labels, (LabelSet{{"alertname", "AegisMetricsBackendDown"},
+                                     {"service", "aegisd"},
+                                     {"severity", "critical"}}));
+    advanceAndEvaluate(15s);
+    advanceAndEvaluate(15s);
+    advanceAndEvaluate(15s);
+    QCOMPARE(find(builtin)->state, AlertState::Pending);
+    m_queries->setError("up == 0", Status(StatusCode::DeadlineExceeded, "query timed out"));
+    advanceAndEvaluate(15s);
+    down = find(builtin);
+    QCOMPARE(down->state, AlertState::Firing);
+    QCOMPARE(down->firedAt - down->activeAt, std::chrono::nanoseconds(1min));
+    QCOMPARE(m_node->engine->firingFor("aegisd").size(), std::size_t(1));
+    const auto sentDown = [this] {
+        std::vector<OutgoingAlert> out;
+        for (const OutgoingAlert &alert : m_node->notifier.sent()) {
+            if (hasLabel(alert.labels, "alertname", "AegisMetricsBackendDown")) {
+                out.push_back(alert);
+            }
+        }
+        return out;
+    };
+    QCOMPARE(sentDown().size(), std::size_t(1));
+    QCOMPARE(sentDown()[0].startsAt, down->firedAt);
+    QCOMPARE(find("team/api/InstanceDown")->state, AlertState::Firing);
+
+    // Answering again: resolved and sent so; the rule's alert was never resolved by the outage.
+    m_queries->setSeries("up == 0", {{kCheckoutDown, 0}});
+    advanceAndEvaluate(15s);
+    QCOMPARE(find(builtin)->state, AlertState::Resolved);
+    QCOMPARE(sentDown().size(), std::size_t(2));
+    QCOMPARE(sentDown()[1].endsAt, find(builtin)->resolvedAt);
+    QCOMPARE(find("team/api/InstanceDown")->state, AlertState::Firing);
+    for (const Transition &transition : m_node->engine->history({}, "team/api/InstanceDown", 10)) {
+        QVERIFY(transition.to != AlertState::Resolved);
+    }
+    const auto rules = m_node->engine->rules();
+    QCOMPARE(rules.size(), std::size_t(1)); // the built-in alert is no rule file's
+    QCOMPARE(rules[0].health, RuleHealth::Ok);
 }
 
 void AlertEngineTest::firingSurvivesRestartWithoutNewSend() {
@@ -822,7 +893,8 @@ void AlertEngineTest::metricsCountEvaluationsAndAlerts() {
     publish(*m_node, rulesFile("0s"));
     m_queries->setSeries("up == 0", {{kCheckoutDown, 0}});
     advanceAndEvaluate(15s);
-    m_queries->setError("up == 0", unavailable("down"));
+    // A failure that is not an outage (no AegisMetricsBackendDown to count).
+    m_queries->setError("up == 0", invalidArgument("bad_data: parse error"));
     advanceAndEvaluate(15s);
     QCOMPARE(valueOf(registry, "aegis_alerting_rule_evaluations_total"), 2.0);
     QCOMPARE(valueOf(registry, "aegis_alerting_rule_evaluation_failures_total"), 1.0);
