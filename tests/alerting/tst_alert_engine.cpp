@@ -215,6 +215,7 @@ private slots:
     void valueChangesAloneWriteNothing();
     void queryErrorKeepsFiringAndMarksTheRule();
     void backendOutageRaisesTheBuiltinAlert();
+    void backendDownSurvivesRestart();
     void firingSurvivesRestartWithoutNewSend();
     void restoredFiringAlertIsResentAndResolved();
     void pendingKeepsForProgressAcrossRestart();
@@ -464,6 +465,31 @@ void AlertEngineTest::backendOutageRaisesTheBuiltinAlert() {
     const auto rules = m_node->engine->rules();
     QCOMPARE(rules.size(), std::size_t(1)); // the built-in alert is no rule file's
     QCOMPARE(rules[0].health, RuleHealth::Ok);
+}
+
+// A restart during an outage keeps the built-in alert firing (it is no orphan of a removed rule).
+void AlertEngineTest::backendDownSurvivesRestart() {
+    publish(*m_node, rulesFile("0s"));
+    m_queries->setError("up == 0", unavailable("connection refused"));
+    for (int i = 0; i < 6; ++i) {
+        advanceAndEvaluate(15s);
+    }
+    const auto firing = m_node->engine->firingFor("aegisd");
+    QCOMPARE(firing.size(), std::size_t(1));
+
+    close();
+    m_clock->advance(10s);
+    m_node = open();
+    advanceAndEvaluate(15s);
+    advanceAndEvaluate(15s);
+    const auto after = m_node->engine->firingFor("aegisd");
+    QCOMPARE(after.size(), std::size_t(1));
+    QCOMPARE(after[0].id, firing[0].id);
+    QCOMPARE(after[0].firedAt, firing[0].firedAt);
+    QCOMPARE(m_node->engine->history(firing[0].id, {}, 10).size(), std::size_t(2));
+    // Sent once after the restart, as the same alert.
+    QCOMPARE(m_node->notifier.sent().size(), std::size_t(1));
+    QCOMPARE(m_node->notifier.sent()[0].startsAt, firing[0].firedAt);
 }
 
 void AlertEngineTest::firingSurvivesRestartWithoutNewSend() {
