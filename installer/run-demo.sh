@@ -15,6 +15,9 @@ DEMO_OUT="$BUILD_DIR/demo"
 LOG_DIR="$DEMO_OUT/logs"
 GRPC_ADDR=127.0.0.1:7400
 HTTP_ADDR=127.0.0.1:7401
+# Where `aegisctl alerts receive` listens: the managed Alertmanager's default receiver posts every
+# notification there, and the demo prints them.
+WEBHOOK_ADDR=127.0.0.1:7402
 FLEET_FILE="$ROOT/resources/demo/fleet.yaml"
 SAMPLE="$BUILD_DIR/backend/sample/aegis-sample"
 LOADGEN="$BUILD_DIR/backend/sample/aegis-loadgen"
@@ -23,7 +26,7 @@ AEGISCTL="$BUILD_DIR/backend/cli/aegisctl"
 FLEET_TOKEN="$DATA_DIR/demo-fleet.token"
 mkdir -p "$DATA_DIR" "$LOG_DIR"
 
-pids=() # aegisd first, then the console
+pids=() # the alert receiver, aegisd, then the console
 loadgen_pid=""
 
 # Stops processes and waits for them; SIGTERM lets each one finish cleanly.
@@ -65,15 +68,27 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
+# Alert notifications, printed as they arrive (the receiver starts first so none is missed).
+"$AEGISCTL" alerts receive --listen "$WEBHOOK_ADDR" 2>>"$LOG_DIR/alerts.log" \
+    > >(sed -u 's/^/==> alert: /') &
+pids+=($!)
+
+# Only what differs from the embedded defaults: the managed Alertmanager's default receiver.
+cat >"$DEMO_OUT/aegisd.yaml" <<CONFIG
+alerting:
+  managed:
+    default_webhook_url: http://$WEBHOOK_ADDR/
+CONFIG
+
 rm -f "$DEMO_OUT/aegisd.ready"
-"$BUILD_DIR/backend/aegisd" --data-dir "$DATA_DIR" --listen "$GRPC_ADDR" \
-    --http-listen "$HTTP_ADDR" --ready-file "$DEMO_OUT/aegisd.ready" \
+"$BUILD_DIR/backend/aegisd" --config "$DEMO_OUT/aegisd.yaml" --data-dir "$DATA_DIR" \
+    --listen "$GRPC_ADDR" --http-listen "$HTTP_ADDR" --ready-file "$DEMO_OUT/aegisd.ready" \
     2>>"$LOG_DIR/aegisd.log" &
 pids+=($!)
 
 deadline=$((SECONDS + 20))
 until [[ -s $DEMO_OUT/aegisd.ready ]]; do
-    if ! kill -0 "${pids[0]}" 2>/dev/null; then
+    if ! kill -0 "${pids[1]}" 2>/dev/null; then
         echo "aegisd did not start; the last lines of $LOG_DIR/aegisd.log:" >&2
         tail -n 5 "$LOG_DIR/aegisd.log" >&2
         exit 1
@@ -171,6 +186,8 @@ start_fleet() {
     health       $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token health show checkout
     config       $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token config get demo/checkout/behaviour.json
     traffic      aegis-loadgen at 200 req/s; summaries every 5 s in $LOG_DIR/loadgen.log
+    alerts       default rules (error ratio > 5 % for 2m, ...): raise error_rate in the Config page;
+                 notifications are printed here as "==> alert: ..."
     metrics      $(ctl --token-file "$DATA_DIR/admin.token" -o json status 2>/dev/null |
         sed -n 's/^ *"url": *"\([^"]*\)".*/Prometheus (managed by aegisd) at \1, scraping every instance/p')
 FLEET
@@ -246,5 +263,5 @@ if [[ -n $DURATION ]]; then
     while ((SECONDS < end)); do sleep 1; done
 else
     echo "==> press Ctrl-C to stop"
-    wait "${pids[0]}" || true
+    wait "${pids[1]}" || true
 fi

@@ -285,6 +285,21 @@ void AlertTreeModel::apply(const AlertBatch &batch) {
     changed(std::move(previous), true);
 }
 
+void AlertTreeModel::updateSilencing(const QList<AlertInfo> &listed) {
+    QHash<QString, AlertInfo> previous = m_alerts;
+    bool any = false;
+    for (const AlertInfo &alert : listed) {
+        const auto found = m_alerts.find(alert.id);
+        if (found != m_alerts.end() && found->silencedBy != alert.silencedBy) {
+            found->silencedBy = alert.silencedBy;
+            any = true;
+        }
+    }
+    if (any) {
+        changed(std::move(previous), true);
+    }
+}
+
 void AlertTreeModel::clear() {
     reset({});
 }

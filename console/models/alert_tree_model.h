@@ -65,6 +65,10 @@ public:
     void reset(const QList<AlertInfo> &alerts);
     // A WatchAlerts batch: a snapshot replaces, changes update and remove.
     void apply(const AlertBatch &batch);
+    // Takes which silences match each alert from `listed` (ListAlerts) for the alerts known:
+    // the daemon decides silencing when it answers, and an alert whose silencing alone changed is
+    // not sent on the watch again.
+    void updateSilencing(const QList<AlertInfo> &listed);
     void clear();
 
     // Shows only the alerts `filter` matches.

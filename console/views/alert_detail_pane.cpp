@@ -276,8 +276,16 @@ void AlertDetailPane::showFacts(const QList<SilenceInfo> &silences) {
     }
     m_silences->setText(matching.isEmpty() ? tr("<i>No silence matches this alert.</i>")
                                            : matching.join(QStringLiteral("<br>")));
-    m_silence->setEnabled(true);
+    m_silence->setEnabled(m_silenceBlocked.isEmpty());
     m_body->setVisible(true);
+}
+
+void AlertDetailPane::setSilenceBlockedReason(const QString &blockedReason) {
+    m_silenceBlocked = blockedReason;
+    m_silence->setEnabled(m_alert && blockedReason.isEmpty());
+    m_silence->setToolTip(blockedReason.isEmpty()
+                              ? tr("Silence this alert (its labels prefill the matchers)")
+                              : blockedReason);
 }
 
 QString AlertDetailPane::silencesText() const {

@@ -37,6 +37,8 @@ public:
     // Updates the alert shown (a newer state from the watch) without fetching again.
     void updateAlert(const AlertInfo &alert, const QList<SilenceInfo> &silences);
     void clear();
+    // Why the caller may not silence (a viewer); empty: it may.
+    void setSilenceBlockedReason(const QString &blockedReason);
     std::optional<AlertInfo> alert() const { return m_alert; }
 
     TimeSeriesChart *chart() const { return m_chart; }
@@ -72,6 +74,7 @@ private:
     QTableView *m_historyView;
     std::optional<AlertInfo> m_alert;
     QString m_expr;
+    QString m_silenceBlocked;
     CallScope m_scope;
 };
 

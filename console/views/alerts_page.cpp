@@ -65,9 +65,9 @@ AlertsPage::AlertsPage(Session *session, QWidget *parent)
     m_skeleton->addLiveBadge(tr("Alerts update as the daemon evaluates its rules"),
                              tr("The list shows what was loaded; it resumes when the daemon "
                                 "answers again"));
-    auto *silence = new QPushButton(tr("New silence…"));
-    silence->setToolTip(tr("Silence alerts by their labels"));
-    m_skeleton->addHeaderWidget(silence);
+    m_newSilence = new QPushButton(tr("New silence…"));
+    m_newSilence->setToolTip(tr("Silence alerts by their labels"));
+    m_skeleton->addHeaderWidget(m_newSilence);
     m_tabs->addTab(buildAlertsTab(), tr("Alerts"));
     m_tabs->addTab(m_rules, tr("Rules"));
     m_tabs->addTab(buildSilencesTab(), tr("Silences"));
@@ -77,7 +77,7 @@ AlertsPage::AlertsPage(Session *session, QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_skeleton);
 
-    connect(silence, &QPushButton::clicked, this, [this] {
+    connect(m_newSilence, &QPushButton::clicked, this, [this] {
         openSilenceDialog(m_detail->alert() ? matchersFor(*m_detail->alert())
                                             : QList<AlertMatcher>{});
     });
@@ -87,14 +87,10 @@ AlertsPage::AlertsPage(Session *session, QWidget *parent)
     connect(m_rules, &RuleEditorPanel::errorOccurred, m_skeleton, &PageSkeleton::showError);
     connect(m_rules, &RuleEditorPanel::saved, this, [this](const QString &note) {
         m_skeleton->showError({});
-        updateStatus();
-        m_skeleton->showStatus({.loading = false,
-                                .failure = {},
-                                .loaded = m_loaded,
-                                .summary = m_skeleton->statusText(),
-                                .note = note});
+        showNote(note);
         loadRules();
     });
+    connect(m_session, &Session::identityChanged, this, &AlertsPage::updatePermissions);
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int tab) {
         if (tab == RulesTab) {
             m_rules->reload();
@@ -123,6 +119,7 @@ AlertsPage::AlertsPage(Session *session, QWidget *parent)
     });
     connect(m_session, &Session::connectionChanged, this, [this] {
         m_watch.reset();
+        m_rulesAskedFor.clear();
         m_loaded = false;
         m_unavailable.clear();
         setHasAlerts(false);
@@ -142,7 +139,8 @@ AlertsPage::AlertsPage(Session *session, QWidget *parent)
     m_clock.start();
     m_silenceRefresh.setInterval(30000);
     connect(&m_silenceRefresh, &QTimer::timeout, this, [this] {
-        if (isVisible() && m_watch) {
+        // Also while hidden: the badge and the notifications count only unsilenced alerts.
+        if (m_watch) {
             loadSilences();
         }
     });
@@ -207,9 +205,9 @@ QWidget *AlertsPage::buildSilencesTab() {
     m_silenceView->setColumnWidth(SilenceModel::MatchersColumn, 360);
     m_expire->setEnabled(false);
     m_expire->setToolTip(tr("End the selected silence now"));
-    auto *add = new QPushButton(tr("New silence…"));
+    m_addSilence = new QPushButton(tr("New silence…"));
     auto *row = new QHBoxLayout;
-    row->addWidget(add);
+    row->addWidget(m_addSilence);
     row->addWidget(m_expire);
     row->addStretch();
     row->addWidget(m_showExpired);
@@ -222,7 +220,7 @@ QWidget *AlertsPage::buildSilencesTab() {
     layout->addWidget(m_silenceNote);
     layout->addWidget(m_silenceView, 1);
 
-    connect(add, &QPushButton::clicked, this, [this] { openSilenceDialog({}); });
+    connect(m_addSilence, &QPushButton::clicked, this, [this] { openSilenceDialog({}); });
     connect(m_showExpired, &QCheckBox::toggled, this, &AlertsPage::loadSilences);
     connect(m_silenceView->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex &current) {
@@ -359,7 +357,16 @@ void AlertsPage::loadSilences() {
                 return;
             }
             setSilenceList(result.value());
+            refreshSilencing();
         });
+}
+
+void AlertsPage::refreshSilencing() {
+    m_alerts.listAlerts({}, m_silencingScope.renew(), [this](const CallResult<AlertList> &result) {
+        if (result.ok()) {
+            m_model->updateSilencing(result.value().alerts);
+        }
+    });
 }
 
 void AlertsPage::setSilenceList(const QList<SilenceInfo> &silences) {
@@ -410,6 +417,11 @@ void AlertsPage::showSelected() {
         }
         return;
     }
+    // A rule file put since the rules were listed: list them again, once per rule.
+    if (!m_expressions.contains(alert->rule) && !m_rulesAskedFor.contains(alert->rule)) {
+        m_rulesAskedFor.insert(alert->rule);
+        loadRules();
+    }
     m_detail->showAlert(*alert, m_expressions.value(alert->rule), m_silences->silences());
 }
 
@@ -417,11 +429,7 @@ SilenceDialog *AlertsPage::openSilenceDialog(const QList<AlertMatcher> &matchers
     auto *dialog = new SilenceDialog(m_session, matchers, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
-        m_skeleton->showStatus({.loading = false,
-                                .failure = {},
-                                .loaded = m_loaded,
-                                .summary = m_skeleton->statusText(),
-                                .note = tr("Silence %1 created.").arg(dialog->created().id)});
+        showNote(tr("Silence %1 created.").arg(dialog->created().id));
         loadSilences();
     });
     dialog->open();
@@ -440,7 +448,31 @@ void AlertsPage::updateStatus() {
                                            .arg(counts.firing)
                                            .arg(counts.pending)
                                            .arg(counts.silenced),
-                            .note = {}});
+                            .note = m_note});
+}
+
+void AlertsPage::showNote(const QString &note) {
+    m_note = note;
+    updateStatus();
+}
+
+void AlertsPage::updatePermissions() {
+    const QString blocked =
+        m_session->mayChange()
+            ? QString()
+            : tr("Your token (%1) has the viewer role: viewers read alerts, rules and silences but "
+                 "cannot change them.")
+                  .arg(m_session->identity() ? m_session->identity()->name : QString());
+    for (QPushButton *button : {m_newSilence, m_addSilence}) {
+        button->setEnabled(blocked.isEmpty());
+        button->setToolTip(blocked.isEmpty() ? tr("Silence alerts by their labels") : blocked);
+    }
+    m_expire->setToolTip(blocked.isEmpty() ? tr("End the selected silence now") : blocked);
+    if (!blocked.isEmpty()) {
+        m_expire->setEnabled(false);
+    }
+    m_detail->setSilenceBlockedReason(blocked);
+    m_rules->setWriteBlockedReason(blocked);
 }
 
 void AlertsPage::showEvent(QShowEvent *event) {

@@ -6,6 +6,7 @@
 #include "net/watch.h"
 
 #include <QHash>
+#include <QSet>
 #include <QTimer>
 #include <QWidget>
 
@@ -80,9 +81,13 @@ private:
     void startWatch();
     void loadRules();
     void loadSilences();
+    void refreshSilencing();
     void showSelected();
     void updateStatus();
     void onWatchEnded(const QString &reason);
+    void updatePermissions();
+    // The outcome of the last action, shown in the status line.
+    void showNote(const QString &note);
     void setHasAlerts(bool available);
 
     Session *m_session; // Not owned.
@@ -101,13 +106,19 @@ private:
     // Why there are no silences to show (Alertmanager turned off); hidden otherwise.
     QLabel *m_silenceNote;
     QHash<QString, QString> m_expressions;
+    // Rules an alert named that the last ListRules did not have: asked for once more each.
+    QSet<QString> m_rulesAskedFor;
     QString m_selectedId;
     QString m_unavailable;
+    QString m_note;
+    QPushButton *m_newSilence;
+    QPushButton *m_addSilence = nullptr;
     bool m_loaded = false;
     bool m_hasAlerts = false;
     WatchPtr m_watch;
     CallScope m_rulesScope;
     CallScope m_silencesScope;
+    CallScope m_silencingScope;
     QTimer m_clock;
     QTimer m_silenceRefresh;
 };

@@ -147,10 +147,23 @@ RuleEditorPanel::RuleEditorPanel(Session *session, QWidget *parent)
             m_editor->setFocus();
         }
     });
-    connect(m_fileList, &QListWidget::itemActivated, this,
-            [this](QListWidgetItem *item) { openFile(item->data(kFileNameRole).toString()); });
-    connect(m_fileList, &QListWidget::itemClicked, this,
-            [this](QListWidgetItem *item) { openFile(item->data(kFileNameRole).toString()); });
+    const auto chosen = [this](QListWidgetItem *item) {
+        const QString name = item->data(kFileNameRole).toString();
+        if (name == m_file) {
+            return;
+        }
+        if (m_dirty && !confirmAction(this, QMessageBox::Warning, tr("Discard edits"),
+                                      tr("%1 has edits that are not saved. Discard them and open "
+                                         "%2?")
+                                          .arg(m_file, name),
+                                      tr("Discard"))) {
+            return;
+        }
+        setDirty(false);
+        openFile(name);
+    };
+    connect(m_fileList, &QListWidget::itemActivated, this, chosen);
+    connect(m_fileList, &QListWidget::itemClicked, this, chosen);
     connect(m_newFile, &QPushButton::clicked, this, [this] {
         bool ok = false;
         const QString name = QInputDialog::getText(
@@ -163,8 +176,7 @@ RuleEditorPanel::RuleEditorPanel(Session *session, QWidget *parent)
     connect(m_comment, &QLineEdit::textChanged, this, [this] { setDirty(m_dirty); });
     connect(m_save, &QPushButton::clicked, this, [this] { save(m_comment->text().trimmed()); });
     showProblems();
-    m_previewLabel->setText(tr("Put the cursor in an alerting rule to see what it would make "
-                               "active now."));
+    clearPreview();
 }
 
 void RuleEditorPanel::reload() {
@@ -216,7 +228,7 @@ void RuleEditorPanel::openFile(const QString &name) {
             m_editor->setPlainText(result.value().content);
             m_loading = false;
             m_editor->validateNow();
-            m_testedRule.clear();
+            clearPreview();
             setDirty(false);
             for (int row = 0; row < m_fileList->count(); ++row) {
                 if (m_fileList->item(row)->data(kFileNameRole).toString() == m_file) {
@@ -235,10 +247,18 @@ void RuleEditorPanel::newFile(const QString &name, const QString &content) {
     m_editor->setPlainText(content);
     m_loading = false;
     m_editor->validateNow();
-    m_testedRule.clear();
+    clearPreview();
     setDirty(true);
     m_fileList->clearSelection();
     validateRemotely();
+}
+
+void RuleEditorPanel::clearPreview() {
+    m_testScope.drop();
+    m_testedRule.clear();
+    m_preview->reset({});
+    m_previewLabel->setText(
+        tr("Put the cursor in an alerting rule to see what it would make active now."));
 }
 
 void RuleEditorPanel::setDirty(bool dirty) {
@@ -253,8 +273,10 @@ void RuleEditorPanel::setDirty(bool dirty) {
                                        .arg(m_baseVersion)
                                        .arg(dirty ? tr(" · edited") : QString()));
     }
-    m_save->setEnabled(dirty && !m_file.isEmpty() && !m_comment->text().trimmed().isEmpty());
-    m_save->setToolTip(m_comment->text().trimmed().isEmpty()
+    m_save->setEnabled(dirty && !m_file.isEmpty() && !m_comment->text().trimmed().isEmpty() &&
+                       m_writeBlocked.isEmpty());
+    m_save->setToolTip(!m_writeBlocked.isEmpty() ? m_writeBlocked
+                       : m_comment->text().trimmed().isEmpty()
                            ? tr("Say what changed in the comment to save")
                            : tr("Publish the file (the daemon validates it first)"));
 }
@@ -351,6 +373,13 @@ void RuleEditorPanel::testRuleUnderCursor() {
             }
             m_previewLabel->setText(text);
         });
+}
+
+void RuleEditorPanel::setWriteBlockedReason(const QString &reason) {
+    m_writeBlocked = reason;
+    m_newFile->setEnabled(reason.isEmpty());
+    m_newFile->setToolTip(reason);
+    setDirty(m_dirty);
 }
 
 QString RuleEditorPanel::previewSummary() const {

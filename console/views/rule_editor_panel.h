@@ -47,6 +47,8 @@ public:
     void validateRemotely();
     void testRuleUnderCursor();
     void save(const QString &comment);
+    // Why Save is not allowed for the caller (a viewer's token); empty: it is.
+    void setWriteBlockedReason(const QString &reason);
 
 signals:
     void errorOccurred(const QString &message);
@@ -56,6 +58,7 @@ signals:
 
 private:
     void showProblems();
+    void clearPreview();
     void setDirty(bool dirty);
 
     Session *m_session; // Not owned.
@@ -74,6 +77,7 @@ private:
     QString m_file;
     qint64 m_baseVersion = 0;
     bool m_dirty = false;
+    QString m_writeBlocked;
     bool m_loading = false;
     // The last rule tested, so moving within it does not ask again.
     QString m_testedRule;

@@ -2,11 +2,15 @@
 // decision to notify, filters by matchers, silences, history and the chart's spans), the rule
 // editor's markers for a broken file, the silence dialog's checks, the navigation badge, the
 // Overview's counts and the tray message; screenshots at 1280×800 and 1920×1080, light and dark,
-// with data set on the models.
+// with data set on the models. Then against a real aegisd whose managed Prometheus answers a rule
+// that always holds (`vector(1) > 0`, `for: 0s`, the cheapest alert that really fires) and whose
+// managed Alertmanager keeps silences: the page lists the alert, the silence dialog previews and
+// creates a silence, the editor marks what the daemon refuses, and TestRule previews the rule.
 
 #include "app/critical_health_notifier.h"
 #include "app/main_window.h"
 #include "app/theme_controller.h"
+#include "daemon_process.h"
 #include "models/alert_history_model.h"
 #include "models/alert_list_model.h"
 #include "models/alert_matchers.h"
@@ -14,7 +18,9 @@
 #include "models/chart_series.h"
 #include "models/rule_file_check.h"
 #include "models/silence_model.h"
+#include "net/alerts_api.h"
 #include "net/session.h"
+#include "poll_until.h"
 #include "views/alert_detail_pane.h"
 #include "views/alerts_page.h"
 #include "views/code_editor.h"
@@ -27,6 +33,7 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QDir>
+#include <QPointer>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -37,8 +44,11 @@
 #include <qcustomplot.h>
 
 #include <cmath>
+#include <fstream>
 
+using namespace aegis;
 using namespace aegis::console;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -139,6 +149,37 @@ const char *const kGoodRuleFile = R"yaml(groups:
         expr: vector(1) > 0
         for: 0s
 )yaml";
+
+const char *const kAlwaysFiring = R"yaml(groups:
+  - name: smoke
+    interval: 1s
+    rules:
+      - alert: AlwaysOn
+        expr: vector(1) > 0
+        for: 0s
+        labels:
+          severity: critical
+          service: smoke
+        annotations:
+          summary: "always on ({{ $value }})"
+)yaml";
+
+// The expression is YAML-valid but not PromQL: only the metrics backend refuses it.
+const char *const kBadExpression = R"yaml(groups:
+  - name: smoke
+    rules:
+      - alert: Broken
+        expr: sum(rate(up[1m]) >
+)yaml";
+
+std::optional<AlertInfo> alertNamed(const AlertTreeModel &model, const QString &name) {
+    for (const AlertInfo &alert : model.alerts()) {
+        if (alert.name() == name) {
+            return alert;
+        }
+    }
+    return std::nullopt;
+}
 
 } // namespace
 
@@ -243,6 +284,16 @@ private slots:
         quiet.silencedBy = {QStringLiteral("s2")};
         model.apply({false, {{false, quiet}}, 15});
         QCOMPARE(notified.count(), 1);
+
+        // Silencing learnt from a list reaches the alerts known, and only them.
+        AlertInfo listed = a2;
+        listed.silencedBy = {QStringLiteral("s3")};
+        AlertInfo unknown = quiet;
+        unknown.id = QStringLiteral("a99");
+        model.updateSilencing({listed, unknown});
+        QVERIFY(model.alert(QStringLiteral("a2"))->isSilenced());
+        QVERIFY(!model.alert(QStringLiteral("a99")));
+        QCOMPARE(model.counts().criticalFiring, 1);
 
         // Removed and resolved alerts leave the tree.
         AlertInfo resolved = a1;
@@ -643,6 +694,132 @@ private slots:
         QCOMPARE(page.model()->rowCount(), 3);
         QVERIFY(page.setFilterText(QStringLiteral("severity=\"critical\"")));
         QCOMPARE(page.model()->rowCount(), 1);
+    }
+
+    void pageAgainstRealDaemon() {
+        testing::TempDir config;
+        const auto file = config.path() / "aegisd.yaml";
+        std::ofstream(file) << "metrics:\n  backend: managed\n  scrape_interval: 1s\n"
+                               "alerting:\n  evaluation_interval: 1s\n  default_rules: false\n";
+        testing::DaemonOptions options;
+        options.extraArgs = {"--config", file.string(),    "--metrics-backend",
+                             "managed",  "--alertmanager", "managed"};
+        auto daemon = testing::DaemonProcess::start(options);
+        QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
+        Session session;
+        AlertsPage page(&session);
+        page.resize(1280, 800);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        ConnectionSettings settings;
+        settings.address = QString::fromStdString((*daemon)->grpcAddress());
+        settings.tokenFile = QString::fromStdString((*daemon)->adminTokenFile().string());
+        session.connectTo(settings);
+        QTRY_VERIFY_WITH_TIMEOUT(page.hasData(), 20000);
+
+        // Put the rule file as the Rules tab does; the daemon checks the expression against its
+        // metrics backend, which answers once the managed Prometheus is up.
+        AlertsApi api(&session);
+        QString putError;
+        bool put = false;
+        const bool published = testing::pollUntil(
+            [&] {
+                bool answered = false;
+                api.putRuleFile(QStringLiteral("smoke.yaml"), QString::fromUtf8(kAlwaysFiring), 0,
+                                QStringLiteral("console test"), &page,
+                                [&](const CallResult<RuleFilePut> &result) {
+                                    answered = true;
+                                    put = result.ok();
+                                    putError = put ? QString() : result.error().describe();
+                                });
+                if (!QTest::qWaitFor([&] { return answered; }, 10000)) {
+                    return false;
+                }
+                if (!put) {
+                    QTest::qWait(500);
+                }
+                return put;
+            },
+            60s);
+        QVERIFY2(published, qPrintable(putError));
+
+        // The page lists what the daemon reports, grouped under the rule's service label.
+        QTRY_VERIFY_WITH_TIMEOUT(alertNamed(*page.model(), QStringLiteral("AlwaysOn")) &&
+                                     alertNamed(*page.model(), QStringLiteral("AlwaysOn"))->state ==
+                                         AlertState::Firing,
+                                 30000);
+        QVERIFY(childNames(*page.model(), {}).contains(QStringLiteral("smoke")));
+        QVERIFY(page.model()->counts().criticalFiring >= 1);
+        const AlertInfo firing = *alertNamed(*page.model(), QStringLiteral("AlwaysOn"));
+        QVERIFY(page.selectAlert(firing.id));
+        QTRY_VERIFY_WITH_TIMEOUT(page.detail()->history()->rowCount() >= 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.detail()->chart()->series().isEmpty(), 15000);
+        QCOMPARE(page.detail()->chart()->threshold(), std::optional<double>(0));
+        QVERIFY(page.grab().save(artifact(QStringLiteral("console-alerts-daemon.png"))));
+
+        // The silence dialog previews the alerts its matchers select, then creates the silence.
+        SilenceDialog *dialog = page.openSilenceDialog(
+            {{QStringLiteral("alertname"), QStringLiteral("AlwaysOn"), false, true}});
+        dialog->refreshPreview();
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->preview()->rowCount(), 1, 10000);
+        QCOMPARE(dialog->preview()->alerts().first().id, firing.id);
+        QVERIFY(dialog->previewSummary().contains(QStringLiteral("1 alert")));
+        dialog->setMatchers(
+            {{QStringLiteral("alertname"), QStringLiteral("NoSuchAlert"), false, true}});
+        dialog->refreshPreview();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->previewSummary().startsWith(QStringLiteral("No alert")),
+                                 10000);
+        QCOMPARE(dialog->preview()->rowCount(), 0);
+        dialog->setMatchers({{QStringLiteral("alertname"), QStringLiteral("AlwaysOn"), false, true},
+                             {QStringLiteral("service"), QStringLiteral("smo.*"), true, true}});
+        dialog->setComment(QStringLiteral("console test"));
+        dialog->refreshPreview();
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->preview()->rowCount(), 1, 10000);
+        QVERIFY(
+            dialog->grab().save(artifact(QStringLiteral("console-alerts-silence-preview.png"))));
+        QPointer<SilenceDialog> open(dialog);
+        dialog->accept();
+        QTRY_VERIFY_WITH_TIMEOUT(!open || !open->isVisible(), 15000);
+        page.showTab(AlertsPage::SilencesTab);
+        QTRY_COMPARE_WITH_TIMEOUT(page.silences()->rowCount(), 1, 10000);
+        QCOMPARE(page.silences()->silenceAt(0).comment, QStringLiteral("console test"));
+        // The daemon says which silences match an alert when it answers; the page asks again
+        // after silences change (Alertmanager's list reaches aegisd within its refresh).
+        const bool silenced = testing::pollUntil(
+            [&] {
+                page.reload();
+                QTest::qWait(1000);
+                const auto alert = alertNamed(*page.model(), QStringLiteral("AlwaysOn"));
+                return alert && alert->isSilenced();
+            },
+            30s);
+        QVERIFY(silenced);
+        QCOMPARE(page.model()->counts().criticalFiring, 0);
+
+        // The Rules tab lists the file; what only the metrics backend refuses is marked by the
+        // daemon's diagnostics; the rule under the cursor is evaluated now.
+        page.showTab(AlertsPage::RulesTab);
+        RuleEditorPanel *rules = page.rules();
+        QTRY_VERIFY_WITH_TIMEOUT(!rules->files().isEmpty(), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(rules->fileName(), QStringLiteral("smoke.yaml"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(rules->editor()->toPlainText() == QString::fromUtf8(kAlwaysFiring),
+                                 10000);
+        QCOMPARE(rules->baseVersion(),
+                 (*std::find_if(rules->files().cbegin(), rules->files().cend(),
+                                [](const RuleFileSummary &f) { return f.name == "smoke.yaml"; }))
+                     .version);
+        QTextCursor cursor(rules->editor()->document()->findBlockByNumber(5));
+        rules->editor()->setTextCursor(cursor);
+        rules->testRuleUnderCursor();
+        QTRY_COMPARE_WITH_TIMEOUT(rules->preview()->rowCount(), 1, 15000);
+        QCOMPARE(rules->preview()->alerts().first().name(), QStringLiteral("AlwaysOn"));
+        rules->newFile(QStringLiteral("broken.yaml"), QString::fromUtf8(kBadExpression));
+        rules->validateRemotely();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            std::any_of(rules->editor()->problems().cbegin(), rules->editor()->problems().cend(),
+                        [](const ContentProblem &problem) { return problem.line == 5; }),
+            15000);
+        QVERIFY(page.grab().save(artifact(QStringLiteral("console-alerts-rules-daemon.png"))));
     }
 
 private:
