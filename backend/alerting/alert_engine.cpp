@@ -89,6 +89,28 @@ bool sameExceptValue(const Alert &a, const Alert &b) {
            a.keepFiringSince == b.keepFiringSince;
 }
 
+// The metrics backend cannot be asked: the query never reached it or it did not answer in time.
+bool isBackendOutage(const Status &status) {
+    return status.code() == StatusCode::Unavailable ||
+           status.code() == StatusCode::DeadlineExceeded;
+}
+
+// aegisd's own alert for an unreachable metrics backend. Not a PromQL rule: while the backend is
+// down no query answers, so no rule could ever fire on it.
+Rule backendDownRule() {
+    Rule rule;
+    rule.alert = std::string(kBackendDownAlert);
+    rule.expr = "(every rule query fails: the metrics backend is unavailable)";
+    rule.forDuration = std::chrono::minutes(1);
+    rule.labels = {{"service", "aegisd"}, {"severity", "critical"}};
+    rule.annotations = {{"summary", "aegisd's metrics backend is down"},
+                        {"description",
+                         "Every rule query of an evaluation round failed (unavailable or timed "
+                         "out), so alerting rules cannot be evaluated; their alerts keep their "
+                         "state. aegisctl status shows the backend's state and why."}};
+    return rule;
+}
+
 bool hasLabel(const LabelSet &labels, const std::string &name, const std::string &value) {
     return std::any_of(labels.begin(), labels.end(), [&](const auto &label) {
         return label.first == name && label.second == value;
@@ -116,6 +138,11 @@ struct AlertEngine::State {
         bool busy = false;
         // Gone from its file: its alerts are removed at the next round.
         bool retired = false;
+        // Restored by load(): the next evaluation sends every firing alert once, whenever it was
+        // last sent, so an Alertmanager that restarted with aegisd learns them at once (and can
+        // notify their resolution later). Alertmanager deduplicates by labels: a known alert is
+        // not notified again.
+        bool sendFiringOnce = false;
     };
     using RulePtr = std::shared_ptr<RuleRuntime>;
 
@@ -161,6 +188,14 @@ struct AlertEngine::State {
     // The rules and their evaluation.
     mutable std::mutex mutex;
     std::map<std::string, GroupPtr> groups; // by key
+    // kBackendDownAlert: evaluated with every group's round, from whether its queries reached the
+    // backend. In no group (no file holds it).
+    const RulePtr backendDown = [] {
+        auto rule = std::make_shared<RuleRuntime>();
+        rule->id = std::string(kBackendDownRuleId);
+        rule->rule = backendDownRule();
+        return rule;
+    }();
     std::vector<RulePtr> retired;
     store::Revision rulesLoadedAt = 0;
     TimePoint heartbeatWritten;
@@ -556,6 +591,37 @@ struct AlertEngine::State {
         endWork();
     }
 
+    // Under mutex: kBackendDownAlert's state after a round whose queries all failed to reach the
+    // backend (`outage`) or not; its writes go into `txn`, its sends into `toSend`. Returns the
+    // transitions written.
+    std::size_t evaluateBackendDown(store::Transaction &txn, bool outage, TimePoint now,
+                                    milliseconds interval, std::vector<OutgoingAlert> &toSend) {
+        RuleRuntime &rule = *backendDown;
+        std::vector<RuleSample> samples;
+        if (outage) {
+            samples.push_back({{}, 1});
+        }
+        RuleEvaluation evaluation = evaluateRule(rule.rule, rule.id, rule.alerts, samples, now);
+        rule.health = RuleHealth::Ok;
+        rule.lastEvaluation = now;
+        rule.alerts = std::move(evaluation.alerts);
+        for (Transition &transition : evaluation.transitions) {
+            txn.put(historyKey(transition), encodeTransition(transition));
+        }
+        if (rule.sendFiringOnce) {
+            rule.sendFiringOnce = false;
+            for (auto &[id, alert] : rule.alerts) {
+                if (alert.state == AlertState::Firing) {
+                    alert.lastSentAt = {};
+                }
+            }
+        }
+        auto sends = takeAlertsToSend(rule.alerts, now, settings.resendInterval, interval);
+        std::move(sends.begin(), sends.end(), std::back_inserter(toSend));
+        diffInto(txn, rule);
+        return evaluation.transitions.size();
+    }
+
     // Under mutex: the state machine over the round's answers, and the writes it makes.
     RoundWrite finishGroup(GroupRound &round) {
         GroupRuntime &group = *round.group;
@@ -586,10 +652,27 @@ struct AlertEngine::State {
                 txn.put(historyKey(transition), encodeTransition(transition));
                 ++transitions;
             }
+            if (rule->sendFiringOnce) {
+                rule->sendFiringOnce = false;
+                for (auto &[id, alert] : rule->alerts) {
+                    if (alert.state == AlertState::Firing) {
+                        alert.lastSentAt = {};
+                    }
+                }
+            }
             auto sends =
                 takeAlertsToSend(rule->alerts, now, settings.resendInterval, group.interval);
             std::move(sends.begin(), sends.end(), std::back_inserter(toSend));
             diffInto(txn, *rule);
+        }
+        if (!group.rules.empty() && queries != nullptr) {
+            const bool outage =
+                std::all_of(round.results.begin(), round.results.end(), [](const auto &result) {
+                    return !result && isBackendOutage(result.status());
+                });
+            rules.push_back(backendDown);
+            writtenBefore.push_back(backendDown->written);
+            transitions += evaluateBackendDown(txn, outage, now, group.interval, toSend);
         }
         if (transitions > 0 || now - heartbeatWritten >= heartbeatPeriod()) {
             pruneHistory(txn, now, transitions);
@@ -776,6 +859,7 @@ struct AlertEngine::State {
                 byId[rule->id].push_back(rule);
             }
         }
+        byId[backendDown->id].push_back(backendDown);
         std::map<std::string, RulePtr> orphans;
         const bool keepProgress = downtime <= settings.outageTolerance;
         for (const Alert &alert : stored) {
@@ -810,6 +894,7 @@ struct AlertEngine::State {
                 restored.activeAt = now;
             }
             owner->alerts[alert.id] = std::move(restored);
+            owner->sendFiringOnce = true;
         }
         for (auto &[rule, orphan] : orphans) {
             retired.push_back(orphan);

@@ -39,6 +39,13 @@ inline constexpr std::string_view kAlertmanagerGroup = "alertmanager";
 inline constexpr std::string_view kAlertmanagerConfigKey = "config";
 inline constexpr std::string_view kDefaultRulesFile = "aegis-defaults";
 
+// aegisd's built-in alert, raised by the engine itself (not a rule file) when every rule query of
+// an evaluation round failed with UNAVAILABLE or DEADLINE_EXCEEDED: pending at once, firing after
+// 1 m, resolved when queries answer again. Labels alertname, service="aegisd",
+// severity="critical"; stored and sent like a rule's alerts.
+inline constexpr std::string_view kBackendDownAlert = "AegisMetricsBackendDown";
+inline constexpr std::string_view kBackendDownRuleId = "aegisd/builtin/AegisMetricsBackendDown";
+
 // Values match aegis.v1.RuleHealth.
 enum class RuleHealth { Unknown = 1, Ok = 2, Err = 3 };
 

@@ -99,7 +99,8 @@ groups:
           summary: "High CPU usage on {{ $labels.instance }}"
           description: "{{ $labels.instance }} ({{ $labels.service }}) has used {{ $value | humanizePercentage }} of a CPU core for more than 2 minutes."
 
-  # aegisd's own health (docs/metrics-exposed.md).
+  # aegisd's own health (docs/metrics-exposed.md). AegisMetricsBackendDown is not here: while
+  # the metrics backend is down no rule can fire, so aegisd raises that alert itself.
   - name: aegisd
     rules:
       # Watchers that fell too far behind the store were ended (RESOURCE_EXHAUSTED); their
@@ -133,19 +134,6 @@ groups:
         annotations:
           summary: "aegisd {{ $labels.instance }} could not write its store"
           description: "{{ $value | humanize }} group commits failed in 5 minutes; writes are being refused. Check the data directory's disk and permissions."
-
-      # The metrics backend does not answer: while it is down every rule is erroring (shown by
-      # aegisctl alerts rules list) and no other alert can fire, so aegisd reports this one from
-      # its own view of the backend (aegis_metrics_backend_up: 1 answering, 0 down).
-      - alert: AegisMetricsBackendDown
-        expr: aegis_metrics_backend_up == 0
-        for: 1m
-        labels:
-          severity: critical
-          service: aegisd
-        annotations:
-          summary: "aegisd's metrics backend is down"
-          description: "aegisd cannot query its metrics backend, so alerting rules cannot be evaluated. aegisctl status shows the backend's state and why."
 )";
 }
 

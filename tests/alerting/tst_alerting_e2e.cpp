@@ -2,7 +2,8 @@
 // aegis-sample server, notifying the real Alertmanager it runs as its child, which posts to a
 // webhook in the test. The error ratio goes up: the alert is pending, fires after `for`, reaches
 // the webhook; the ratio goes down: the webhook hears it resolved. Up again, and aegisd is
-// SIGKILLed while it fires: it comes back holding the same alert, announcing nothing new.
+// SIGKILLed while it fires: it comes back holding the same alert, announcing nothing new, tells
+// the new Alertmanager child about it, and the resolution that follows reaches the webhook.
 
 #include "aegis/v1/alerting.grpc.pb.h"
 #include "alertmanager_process.h"
@@ -132,8 +133,12 @@ void AlertingE2eTest::cleanupTestCase() {
 void AlertingE2eTest::startDaemon() {
     testing::DaemonOptions options;
     options.dataDir = m_dir->path() / "aegisd";
-    options.extraArgs = {"--metrics-backend", "external",       "--metrics-url",
-                         m_prometheus->url(), "--alertmanager", "managed"};
+    // A resend interval longer than the test: whatever Alertmanager hears after the restart, it
+    // hears because the restart sent it, not because a resend came due.
+    const auto configFile = m_dir->path() / "aegisd.yaml";
+    std::ofstream(configFile) << "alerting:\n  resend_interval: 10m\n";
+    options.extraArgs = {"--config",      configFile.string(), "--metrics-backend", "external",
+                         "--metrics-url", m_prometheus->url(), "--alertmanager",    "managed"};
     auto daemon = testing::DaemonProcess::start(options);
     QVERIFY2(daemon, daemon.status().toString().c_str());
     m_daemon = std::move(*daemon);
@@ -245,7 +250,17 @@ void AlertingE2eTest::errorRatioFiresSurvivesAKillAndResolves() {
         30s));
 
     // Killed while it fires: the restarted aegisd evaluates the rule again and still holds the
-    // alert that fired, with its start and fired time: nothing fires anew.
+    // alert that fired, with its start and fired time: nothing fires anew. Its Alertmanager is a
+    // new child that knows no alert: the first evaluation tells it the firing one (same start),
+    // so that it can notify the resolution later.
+    const auto firingWithStart = [&](const std::string &start) {
+        std::size_t count = 0;
+        for (const nlohmann::json &alert : delivered(*m_webhook, "firing")) {
+            count += alert.value("startsAt", "") == start ? 1 : 0;
+        }
+        return count;
+    };
+    const std::size_t notifiedBeforeKill = firingWithStart(againStartsAt);
     m_daemon->kill();
     startDaemon();
     alerts = stub();
@@ -270,6 +285,21 @@ void AlertingE2eTest::errorRatioFiresSurvivesAKillAndResolves() {
         const std::string start = alert.value("startsAt", "");
         QVERIFY2(start == startsAt || start == againStartsAt, start.c_str());
     }
+    QVERIFY(testing::pollUntil([&] { return firingWithStart(againStartsAt) > notifiedBeforeKill; },
+                               30s));
+
+    // Lowered after the restart: the new Alertmanager hears the resolution and the webhook gets it.
+    QVERIFY(m_sample->setBehaviour(healthy).isOk());
+    QVERIFY(testing::pollUntil(
+        [&] {
+            for (const nlohmann::json &alert : delivered(*m_webhook, "resolved")) {
+                if (alert.value("startsAt", "") == againStartsAt) {
+                    return true;
+                }
+            }
+            return false;
+        },
+        60s));
 }
 
 QTEST_GUILESS_MAIN(AlertingE2eTest)

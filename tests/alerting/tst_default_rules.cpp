@@ -106,14 +106,10 @@ void DefaultRulesTest::parsesWithoutDiagnostics() {
         const char *severity;
     };
     const Expected expected[] = {
-        {"AegisInstanceCritical", 1min, "critical"},
-        {"ServiceHighErrorRatio", 2min, "critical"},
-        {"ServiceHighLatency", 5min, "warning"},
-        {"HighCPUUsage", 2min, "warning"},
-        {"AegisWatchersCutOff", 0ms, "warning"},
-        {"AegisStoreCommitSlow", 5min, "warning"},
+        {"AegisInstanceCritical", 1min, "critical"},   {"ServiceHighErrorRatio", 2min, "critical"},
+        {"ServiceHighLatency", 5min, "warning"},       {"HighCPUUsage", 2min, "warning"},
+        {"AegisWatchersCutOff", 0ms, "warning"},       {"AegisStoreCommitSlow", 5min, "warning"},
         {"AegisStoreCommitFailures", 0ms, "critical"},
-        {"AegisMetricsBackendDown", 1min, "critical"},
     };
     std::size_t count = 0;
     for (const RuleGroup &group : file.groups) {
@@ -144,8 +140,8 @@ void DefaultRulesTest::parsesWithoutDiagnostics() {
     QVERIFY(findRule(file, "AegisInstanceCritical")->expr.find("aegis_instance_healthy") !=
             std::string::npos);
     // aegisd's own alerts name it as their service.
-    for (const char *own : {"AegisWatchersCutOff", "AegisStoreCommitSlow",
-                            "AegisStoreCommitFailures", "AegisMetricsBackendDown"}) {
+    for (const char *own :
+         {"AegisWatchersCutOff", "AegisStoreCommitSlow", "AegisStoreCommitFailures"}) {
         QCOMPARE(label(findRule(file, own)->labels, "service"), std::string("aegisd"));
     }
     // Comments for operators are kept in the shipped text.
@@ -160,7 +156,7 @@ void DefaultRulesTest::passesPromtool() {
     const auto checked =
         testing::runCommand({testing::toolPath("promtool"), "check", "rules", path.string()});
     QVERIFY2(checked.exitCode == 0, (checked.out + checked.err).c_str());
-    QVERIFY2(checked.out.find("SUCCESS: 8 rules found") != std::string::npos, checked.out.c_str());
+    QVERIFY2(checked.out.find("SUCCESS: 7 rules found") != std::string::npos, checked.out.c_str());
 
     // And so does our export of it.
     const auto rendered = dir.path() / "rendered.yml";
@@ -237,8 +233,8 @@ void DefaultRulesTest::firesOnSyntheticSeries() {
                          {{"instance", "checkout-1"}, {"job", "checkout"}, {"service", "checkout"}},
                          0.9));
     // Nothing of aegisd's own fires on these series.
-    for (const char *quiet : {"AegisWatchersCutOff", "AegisStoreCommitSlow",
-                              "AegisStoreCommitFailures", "AegisMetricsBackendDown"}) {
+    for (const char *quiet :
+         {"AegisWatchersCutOff", "AegisStoreCommitSlow", "AegisStoreCommitFailures"}) {
         test += "      - eval_time: 8m\n        alertname: " + std::string(quiet) +
                 "\n        exp_alerts: []\n";
     }
