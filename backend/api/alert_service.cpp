@@ -82,6 +82,73 @@ Status validateBaseVersion(std::int64_t version, std::string_view field) {
     return Status::ok();
 }
 
+// Answers the call with `status` when it is an error; the handler then returns reactor().
+bool refused(UnaryCall &call, const Status &status) {
+    if (status.isOk()) {
+        return false;
+    }
+    call.finish(status);
+    return true;
+}
+
+// The first error among checks that all run, or ok.
+Status firstError(std::initializer_list<Status> checks) {
+    for (const Status &check : checks) {
+        if (!check.isOk()) {
+            return check;
+        }
+    }
+    return Status::ok();
+}
+
+std::vector<alerting::Matcher>
+matchersOf(const google::protobuf::RepeatedPtrField<v1::Matcher> &in) {
+    std::vector<alerting::Matcher> matchers;
+    for (const v1::Matcher &m : in) {
+        matchers.push_back({m.name(), m.value(), m.is_regex(), m.is_equal()});
+    }
+    return matchers;
+}
+
+// Sets group_count and rule_count of a message that summarises a rule file.
+template <typename Message>
+void countsInto(const alerting::RuleFile &file, Message *out) {
+    int rules = 0;
+    for (const alerting::RuleGroup &group : file.groups) {
+        rules += static_cast<int>(group.rules.size());
+    }
+    out->set_group_count(static_cast<int>(file.groups.size()));
+    out->set_rule_count(rules);
+}
+
+// Publishes `content` as the YAML item `ref` from `baseVersion`, the call's audit record in the
+// same transaction, and answers the call: the response carries the revision and the proposal's
+// id, or what `published` takes from the stored item.
+template <typename Response, typename Published>
+void publishYaml(config::ConfigCenter &config, const std::shared_ptr<UnaryCall> &call,
+                 config::ItemRef ref, std::string content, std::int64_t baseVersion,
+                 std::string comment, Response *response, Published published) {
+    config::Change change;
+    change.ref = std::move(ref);
+    change.format = config::Format::Yaml;
+    change.content = std::move(content);
+    change.baseVersion = baseVersion;
+    config.publish({std::move(change)}, std::move(comment), authorOf(call->caller()),
+                   [call, response, published](StatusOr<config::PublishResult> result) {
+                       if (!result) {
+                           return call->finish(result.status());
+                       }
+                       response->mutable_header()->set_revision(result->revision);
+                       if (result->proposal) {
+                           response->set_proposal_id(result->proposal->id);
+                       } else if (!result->items.empty()) {
+                           published(result->items.front(), response);
+                       }
+                       call->finish(Status::ok(), result->revision, true);
+                   },
+                   {call->auditOperation()});
+}
+
 template <typename Labels>
 void labelsInto(const Labels &labels, google::protobuf::RepeatedPtrField<v1::Label> *out) {
     for (const auto &[name, value] : labels) {
@@ -153,11 +220,7 @@ void toProto(const alerting::Alert &alert, const CompiledSilences *silences, v1:
 
 StatusOr<alerting::MatcherSet>
 matchersFrom(const google::protobuf::RepeatedPtrField<v1::Matcher> &in, std::string_view field) {
-    std::vector<alerting::Matcher> matchers;
-    for (const v1::Matcher &m : in) {
-        matchers.push_back({m.name(), m.value(), m.is_regex(), m.is_equal()});
-    }
-    return alerting::MatcherSet::compile(std::move(matchers), field);
+    return alerting::MatcherSet::compile(matchersOf(in), field);
 }
 
 void toProto(const alerting::Matcher &matcher, v1::Matcher *out) {
@@ -214,13 +277,7 @@ void toProto(const config::Item &item, v1::RuleFileSummary *out) {
     out->set_version(item.version);
     out->set_author(item.author);
     timeInto(item.updateTime, out->mutable_update_time());
-    const alerting::ParsedRuleFile parsed = alerting::parseRuleFile(item.content);
-    int rules = 0;
-    for (const alerting::RuleGroup &group : parsed.file.groups) {
-        rules += static_cast<int>(group.rules.size());
-    }
-    out->set_group_count(static_cast<int>(parsed.file.groups.size()));
-    out->set_rule_count(rules);
+    countsInto(alerting::parseRuleFile(item.content).file, out);
 }
 
 // Streams an alerting::AlertWatch; a watch from 0 first sends the alerts it starts from.
@@ -395,8 +452,7 @@ grpc::ServerUnaryReactor *AlertServiceImpl::ListRules(grpc::CallbackServerContex
         return call->reactor();
     }
     if (!request->file().empty()) {
-        if (Status valid = validateFileName(request->file(), "file"); !valid.isOk()) {
-            call->finish(valid);
+        if (refused(*call, validateFileName(request->file(), "file"))) {
             return call->reactor();
         }
     }
@@ -432,8 +488,7 @@ grpc::ServerUnaryReactor *AlertServiceImpl::GetRuleFile(grpc::CallbackServerCont
     if (!call->authorized()) {
         return call->reactor();
     }
-    if (Status valid = validateFileName(request->name(), "name"); !valid.isOk()) {
-        call->finish(valid);
+    if (refused(*call, validateFileName(request->name(), "name"))) {
         return call->reactor();
     }
     store::Revision revision = 0;
@@ -458,15 +513,13 @@ grpc::ServerUnaryReactor *AlertServiceImpl::PutRuleFile(grpc::CallbackServerCont
     if (!call->authorized()) {
         return call->reactor();
     }
-    for (const Status &valid :
-         {validateFileName(request->name(), "name"),
-          validateContent(request->content(), "content", "a Prometheus rule file: groups: ..."),
-          validateComment(request->comment()),
-          validateBaseVersion(request->base_version(), "base_version")}) {
-        if (!valid.isOk()) {
-            call->finish(valid);
-            return call->reactor();
-        }
+    if (refused(*call,
+                firstError({validateFileName(request->name(), "name"),
+                            validateContent(request->content(), "content",
+                                            "a Prometheus rule file: groups: ..."),
+                            validateComment(request->comment()),
+                            validateBaseVersion(request->base_version(), "base_version")}))) {
+        return call->reactor();
     }
     auto file = alerting::loadRuleFile(request->content());
     if (!file) {
@@ -475,27 +528,12 @@ grpc::ServerUnaryReactor *AlertServiceImpl::PutRuleFile(grpc::CallbackServerCont
     }
     call->setSummary("put rule file from v" + std::to_string(request->base_version()) + ": " +
                      request->comment().substr(0, 200));
-    config::Change change;
-    change.ref = ruleFileRef(request->name());
-    change.format = config::Format::Yaml;
-    change.content = request->content();
-    change.baseVersion = request->base_version();
-    auto publish = [this, call, response, change = std::move(change),
-                    comment = request->comment()]() mutable {
-        m_config.publish({std::move(change)}, comment, authorOf(call->caller()),
-                         [call, response](StatusOr<config::PublishResult> result) {
-                             if (!result) {
-                                 return call->finish(result.status());
-                             }
-                             response->mutable_header()->set_revision(result->revision);
-                             if (result->proposal) {
-                                 response->set_proposal_id(result->proposal->id);
-                             } else if (!result->items.empty()) {
-                                 toProto(result->items.front(), response->mutable_file());
-                             }
-                             call->finish(Status::ok(), result->revision, true);
-                         },
-                         {call->auditOperation()});
+    auto publish = [this, call, response, name = request->name(), content = request->content(),
+                    baseVersion = request->base_version(), comment = request->comment()] {
+        publishYaml(m_config, call, ruleFileRef(name), content, baseVersion, comment, response,
+                    [](const config::Item &item, v1::PutRuleFileResponse *out) {
+                        toProto(item, out->mutable_file());
+                    });
     };
     if (!m_options.metricsOn) {
         publish();
@@ -524,8 +562,7 @@ grpc::ServerUnaryReactor *AlertServiceImpl::DeleteRuleFile(grpc::CallbackServerC
     if (!call->authorized()) {
         return call->reactor();
     }
-    if (Status valid = validateFileName(request->name(), "name"); !valid.isOk()) {
-        call->finish(valid);
+    if (refused(*call, validateFileName(request->name(), "name"))) {
         return call->reactor();
     }
     if (request->expected_version() <= 0) {
@@ -560,12 +597,7 @@ AlertServiceImpl::ValidateRuleFile(grpc::CallbackServerContext *context,
         return call->reactor();
     }
     alerting::ParsedRuleFile parsed = alerting::parseRuleFile(request->content());
-    int rules = 0;
-    for (const alerting::RuleGroup &group : parsed.file.groups) {
-        rules += static_cast<int>(group.rules.size());
-    }
-    response->set_group_count(static_cast<int>(parsed.file.groups.size()));
-    response->set_rule_count(rules);
+    countsInto(parsed.file, response);
     for (const alerting::RuleDiagnostic &diagnostic : parsed.diagnostics) {
         toProto(diagnostic, response->add_diagnostics());
     }
@@ -590,9 +622,7 @@ grpc::ServerUnaryReactor *AlertServiceImpl::TestRule(grpc::CallbackServerContext
     if (!call->authorized()) {
         return call->reactor();
     }
-    if (Status valid = validateContent(request->rule(), "rule", "one alerting rule as YAML");
-        !valid.isOk()) {
-        call->finish(valid);
+    if (refused(*call, validateContent(request->rule(), "rule", "one alerting rule as YAML"))) {
         return call->reactor();
     }
     if (request->interval_ms() < 0 || request->interval_ms() > 24LL * 3600 * 1000) {
@@ -637,8 +667,7 @@ grpc::ServerUnaryReactor *AlertServiceImpl::ListSilences(grpc::CallbackServerCon
     if (!call->authorized()) {
         return call->reactor();
     }
-    if (Status available = silencesAvailable(); !available.isOk()) {
-        call->finish(available);
+    if (refused(*call, silencesAvailable())) {
         return call->reactor();
     }
     response->mutable_header()->set_revision(m_api.store.currentRevision());
@@ -666,9 +695,7 @@ grpc::ServerUnaryReactor *AlertServiceImpl::CreateSilence(grpc::CallbackServerCo
     }
     // What only the request's form has; the silence itself is checked by the alerting module's
     // one validation (validateSilence: matchers, times, duration, comment).
-    if (Status valid = validateFreeText(request->comment(), "comment", kMaxCommentBytes);
-        !valid.isOk()) {
-        call->finish(valid);
+    if (refused(*call, validateFreeText(request->comment(), "comment", kMaxCommentBytes))) {
         return call->reactor();
     }
     const bool hasEnd = request->has_ends_at();
@@ -679,8 +706,7 @@ grpc::ServerUnaryReactor *AlertServiceImpl::CreateSilence(grpc::CallbackServerCo
     for (const auto &[set, time, field] :
          {std::tuple{request->has_starts_at(), &request->starts_at(), "starts_at"},
           std::tuple{hasEnd, &request->ends_at(), "ends_at"}}) {
-        if (Status valid = set ? validateTimestamp(*time, field) : Status::ok(); !valid.isOk()) {
-            call->finish(valid);
+        if (refused(*call, set ? validateTimestamp(*time, field) : Status::ok())) {
             return call->reactor();
         }
     }
@@ -691,20 +717,16 @@ grpc::ServerUnaryReactor *AlertServiceImpl::CreateSilence(grpc::CallbackServerCo
     }
     const auto now = m_api.clock->now();
     alerting::Silence silence;
-    for (const v1::Matcher &m : request->matchers()) {
-        silence.matchers.push_back({m.name(), m.value(), m.is_regex(), m.is_equal()});
-    }
+    silence.matchers = matchersOf(request->matchers());
     silence.startsAt = request->has_starts_at() ? fromProto(request->starts_at()) : now;
     silence.endsAt = hasEnd ? fromProto(request->ends_at())
                             : silence.startsAt + std::chrono::milliseconds(request->duration_ms());
     silence.createdBy = call->caller().name;
     silence.comment = request->comment();
-    if (Status valid = alerting::validateSilence(silence, now); !valid.isOk()) {
-        call->finish(valid);
+    if (refused(*call, alerting::validateSilence(silence, now))) {
         return call->reactor();
     }
-    if (Status available = silencesAvailable(); !available.isOk()) {
-        call->finish(available);
+    if (refused(*call, silencesAvailable())) {
         return call->reactor();
     }
     silence.state =
@@ -739,8 +761,7 @@ grpc::ServerUnaryReactor *AlertServiceImpl::ExpireSilence(grpc::CallbackServerCo
                                      "(ListSilences lists them)"));
         return call->reactor();
     }
-    if (Status available = silencesAvailable(); !available.isOk()) {
-        call->finish(available);
+    if (refused(*call, silencesAvailable())) {
         return call->reactor();
     }
     call->setSummary("expire silence");
@@ -778,14 +799,12 @@ AlertServiceImpl::PutAlertmanagerConfig(grpc::CallbackServerContext *context,
     if (!call->authorized()) {
         return call->reactor();
     }
-    for (const Status &valid :
-         {validateContent(request->content(), "content", "an Alertmanager configuration"),
-          validateComment(request->comment()),
-          validateBaseVersion(request->base_version(), "base_version")}) {
-        if (!valid.isOk()) {
-            call->finish(valid);
-            return call->reactor();
-        }
+    if (refused(*call,
+                firstError({validateContent(request->content(), "content",
+                                            "an Alertmanager configuration"),
+                            validateComment(request->comment()),
+                            validateBaseVersion(request->base_version(), "base_version")}))) {
+        return call->reactor();
     }
     if (m_options.validateAlertmanagerConfig) {
         if (Status valid = m_options.validateAlertmanagerConfig(request->content());
@@ -797,25 +816,11 @@ AlertServiceImpl::PutAlertmanagerConfig(grpc::CallbackServerContext *context,
     call->setSummary("put Alertmanager configuration from v" +
                      std::to_string(request->base_version()) + ": " +
                      request->comment().substr(0, 200));
-    config::Change change;
-    change.ref = alertmanagerRef();
-    change.format = config::Format::Yaml;
-    change.content = request->content();
-    change.baseVersion = request->base_version();
-    m_config.publish({std::move(change)}, request->comment(), authorOf(call->caller()),
-                     [call, response](StatusOr<config::PublishResult> result) {
-                         if (!result) {
-                             return call->finish(result.status());
-                         }
-                         response->mutable_header()->set_revision(result->revision);
-                         if (result->proposal) {
-                             response->set_proposal_id(result->proposal->id);
-                         } else if (!result->items.empty()) {
-                             response->set_version(result->items.front().version);
-                         }
-                         call->finish(Status::ok(), result->revision, true);
-                     },
-                     {call->auditOperation()});
+    publishYaml(m_config, call, alertmanagerRef(), request->content(), request->base_version(),
+                request->comment(), response,
+                [](const config::Item &item, v1::PutAlertmanagerConfigResponse *out) {
+                    out->set_version(item.version);
+                });
     return call->reactor();
 }
 

@@ -12,7 +12,6 @@
 
 #include "aegis/v1/alerting.grpc.pb.h"
 
-#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <cmath>
@@ -186,8 +185,6 @@ private:
     grpc::Status stream(grpc::ClientContext &call) override {
         auto reader = m_stub->WatchAlerts(&call, m_request);
         const bool json = m_context.format() == OutputFormat::Json;
-        google::protobuf::util::JsonPrintOptions jsonOptions;
-        jsonOptions.always_print_primitive_fields = true;
         v1::WatchAlertsResponse response;
         while (reader->Read(&response)) {
             received();
@@ -201,9 +198,7 @@ private:
             const auto receivedAt = google::protobuf::util::TimeUtil::GetCurrentTime();
             for (const auto &event : response.events()) {
                 if (json) {
-                    std::string line;
-                    (void)google::protobuf::util::MessageToJsonString(event, &line, jsonOptions);
-                    m_context.out() << line << "\n";
+                    m_context.printJsonLine(event);
                 } else {
                     const auto &alert = event.alert();
                     const std::string type = response.snapshot() ? "current"

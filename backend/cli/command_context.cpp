@@ -99,6 +99,14 @@ void CommandContext::printJson(const nlohmann::json &document) {
     m_out << document.dump(2) << "\n";
 }
 
+void CommandContext::printJsonLine(const google::protobuf::Message &message) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.always_print_primitive_fields = true;
+    std::string line;
+    (void)google::protobuf::util::MessageToJsonString(message, &line, options);
+    m_out << line << "\n";
+}
+
 std::string trailingMetadata(const grpc::ClientContext &call, const std::string &key) {
     const auto &metadata = call.GetServerTrailingMetadata();
     const auto found = metadata.find(key);

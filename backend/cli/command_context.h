@@ -63,6 +63,8 @@ public:
     void printJson(const google::protobuf::Message &message);
     // Prints a document put together from several responses (see messageToJson()).
     void printJson(const nlohmann::json &document);
+    // Prints `message` on one line (every field present), as a watch prints each event it reads.
+    void printJsonLine(const google::protobuf::Message &message);
 
 private:
     GlobalOptions m_options;

@@ -11,7 +11,6 @@
 
 #include "aegis/v1/registry.grpc.pb.h"
 
-#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
@@ -533,8 +532,6 @@ private:
     grpc::Status stream(grpc::ClientContext &call) override {
         auto reader = m_stub->WatchInstances(&call, m_request);
         const bool json = m_context.format() == OutputFormat::Json;
-        google::protobuf::util::JsonPrintOptions jsonOptions;
-        jsonOptions.always_print_primitive_fields = true;
         v1::WatchInstancesResponse response;
         while (reader->Read(&response)) {
             received();
@@ -550,9 +547,7 @@ private:
             const auto receivedAt = google::protobuf::util::TimeUtil::GetCurrentTime();
             for (const auto &event : response.events()) {
                 if (json) {
-                    std::string line;
-                    (void)google::protobuf::util::MessageToJsonString(event, &line, jsonOptions);
-                    m_context.out() << line << "\n";
+                    m_context.printJsonLine(event);
                 } else {
                     const auto &instance = event.instance();
                     m_context.out()

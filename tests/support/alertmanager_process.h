@@ -1,5 +1,6 @@
 #pragma once
 
+#include "child_process.h"
 #include "common/status.h"
 
 #include <chrono>
@@ -42,14 +43,13 @@ public:
                                      const std::string &receiver = "hook");
 
 private:
-    AlertmanagerProcess() = default;
+    explicit AlertmanagerProcess(const std::filesystem::path &dir);
     Status launch();
 
     std::filesystem::path m_dir;
     std::string m_binary;
-    std::filesystem::path m_log;
     std::uint16_t m_port = 0;
-    int m_pid = -1;
+    ChildProcess m_child;
 };
 
 } // namespace aegis::testing

@@ -3,34 +3,12 @@
 #include "loopback_ports.h"
 #include "required_tool.h"
 
-#include <arpa/inet.h>
 #include <csignal>
-#include <fcntl.h>
 #include <fstream>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/wait.h>
-#include <thread>
-#include <unistd.h>
 
 namespace aegis::testing {
-namespace {
 
 using namespace std::chrono_literals;
-
-bool reaped(int pid, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (waitpid(pid, nullptr, WNOHANG) != pid) {
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
-}
-
-} // namespace
 
 std::string
 PrometheusProcess::staticJob(const std::string &job, const std::vector<std::string> &targets,
@@ -58,11 +36,9 @@ PrometheusProcess::start(const std::filesystem::path &dir, Options options) {
     std::filesystem::create_directories(dir);
     Status lastError = internalError("prometheus was not started");
     for (int attempt = 0; attempt < kAddressInUseAttempts; ++attempt) {
-        std::unique_ptr<PrometheusProcess> process(new PrometheusProcess());
-        process->m_dir = dir;
+        std::unique_ptr<PrometheusProcess> process(new PrometheusProcess(dir));
         process->m_binary = binary;
         process->m_options = options;
-        process->m_log = dir / "prometheus.log";
         process->m_port = unusedLoopbackPorts(1).front();
         process->writeConfig();
         const std::size_t logOffset = process->logText().size();
@@ -100,17 +76,17 @@ void PrometheusProcess::writeConfig() const {
 }
 
 Status PrometheusProcess::reconfigure(ScrapeConfigs scrapeConfigs) {
-    if (m_pid <= 0) {
+    if (!m_child.running()) {
         return failedPrecondition("prometheus is not running");
     }
     m_options.scrapeConfigs = std::move(scrapeConfigs);
     writeConfig();
-    ::kill(m_pid, SIGHUP);
+    ::kill(m_child.pid(), SIGHUP);
     return Status::ok();
 }
 
 Status PrometheusProcess::restart() {
-    if (m_pid > 0) {
+    if (m_child.running()) {
         return failedPrecondition("prometheus still runs");
     }
     return launch();
@@ -130,69 +106,32 @@ Status PrometheusProcess::launch() {
         args.push_back("--web.config.file=" + (m_dir / "web.yml").string());
     }
     args.insert(args.end(), m_options.extraArgs.begin(), m_options.extraArgs.end());
-    const int pid = fork();
-    if (pid < 0) {
-        return internalError("fork failed");
-    }
-    if (pid == 0) {
-        const int fd = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-        }
-        close_range(3, ~0U, 0);
-        std::vector<char *> argv;
-        for (auto &arg : args) {
-            argv.push_back(arg.data());
-        }
-        argv.push_back(nullptr);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    m_pid = pid;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        if (waitpid(pid, nullptr, WNOHANG) == pid) {
-            m_pid = -1;
-            return unavailable("prometheus exited: " + logText());
-        }
-        const int status = loopbackHttpGet(m_port, "/-/ready", 1s).status;
-        if (status == 200 || (status != 0 && !m_options.webConfig.empty())) {
-            return Status::ok();
-        }
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return unavailable("prometheus did not get ready: " + logText());
-        }
-        std::this_thread::sleep_for(50ms);
-    }
+    // With a web configuration (TLS, basic auth) any answer will do: see Options::webConfig.
+    return m_child.launch(
+        std::move(args),
+        [this] {
+            const int status = loopbackHttpGet(m_port, "/-/ready", 1s).status;
+            return status == 200 || (status != 0 && !m_options.webConfig.empty());
+        },
+        timeout);
 }
 
-PrometheusProcess::~PrometheusProcess() {
-    if (m_pid <= 0) {
-        return;
-    }
-    ::kill(m_pid, SIGTERM);
-    if (!reaped(m_pid, 5s)) {
-        kill();
-    }
-}
+PrometheusProcess::PrometheusProcess(const std::filesystem::path &dir)
+    : m_dir(dir)
+    , m_child("prometheus", dir / "prometheus.log") {}
+
+PrometheusProcess::~PrometheusProcess() = default;
 
 std::string PrometheusProcess::url() const {
     return "http://127.0.0.1:" + std::to_string(m_port);
 }
 
 void PrometheusProcess::kill() {
-    if (m_pid <= 0) {
-        return;
-    }
-    ::kill(m_pid, SIGKILL);
-    waitpid(m_pid, nullptr, 0);
-    m_pid = -1;
+    m_child.kill();
 }
 
 std::string PrometheusProcess::logText() const {
-    std::ifstream in(m_log);
-    return std::string(std::istreambuf_iterator<char>(in), {});
+    return m_child.logText();
 }
 
 } // namespace aegis::testing

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "child_process.h"
 #include "common/status.h"
 #include "http_get.h"
 
@@ -55,8 +56,8 @@ public:
     std::uint16_t port() const { return m_port; }
     // "http://127.0.0.1:PORT".
     std::string url() const;
-    int pid() const { return m_pid; }
-    bool running() const { return m_pid > 0; }
+    int pid() const { return m_child.pid(); }
+    bool running() const { return m_child.running(); }
     // SIGKILL, and reaps it: the backend gone at once, as after a crash.
     void kill();
     // Starts it again after kill(), on the same port and data directory.
@@ -72,16 +73,15 @@ public:
               const std::vector<std::pair<std::string, std::string>> &labels = {});
 
 private:
-    PrometheusProcess() = default;
+    explicit PrometheusProcess(const std::filesystem::path &dir);
     void writeConfig() const;
     Status launch();
 
     std::filesystem::path m_dir;
     std::string m_binary;
     Options m_options;
-    std::filesystem::path m_log;
     std::uint16_t m_port = 0;
-    int m_pid = -1;
+    ChildProcess m_child;
 };
 
 } // namespace aegis::testing
