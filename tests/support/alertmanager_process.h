@@ -1,7 +1,7 @@
 #pragma once
 
-#include "child_process.h"
 #include "common/status.h"
+#include "server_process.h"
 
 #include <chrono>
 #include <cstdint>
@@ -49,7 +49,7 @@ private:
     std::filesystem::path m_dir;
     std::string m_binary;
     std::uint16_t m_port = 0;
-    ChildProcess m_child;
+    ServerProcess m_child;
 };
 
 } // namespace aegis::testing

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "child_process.h"
 #include "common/status.h"
 #include "http_get.h"
+#include "server_process.h"
 
 #include <chrono>
 #include <cstdint>
@@ -81,7 +81,7 @@ private:
     std::string m_binary;
     Options m_options;
     std::uint16_t m_port = 0;
-    ChildProcess m_child;
+    ServerProcess m_child;
 };
 
 } // namespace aegis::testing

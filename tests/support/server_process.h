@@ -13,13 +13,13 @@ namespace aegis::testing {
 // A server binary run as a child process of a test, its stdout and stderr appended to a log file;
 // stopped on destruction (SIGTERM, SIGKILL after 5 s). The test helpers that run a real server
 // (PrometheusProcess, AlertmanagerProcess) hold one and add what their server needs.
-class ChildProcess {
+class ServerProcess {
 public:
     // `name` starts the messages of launch(); `log` is where the child writes.
-    ChildProcess(std::string name, std::filesystem::path log);
-    ~ChildProcess();
-    ChildProcess(const ChildProcess &) = delete;
-    ChildProcess &operator=(const ChildProcess &) = delete;
+    ServerProcess(std::string name, std::filesystem::path log);
+    ~ServerProcess();
+    ServerProcess(const ServerProcess &) = delete;
+    ServerProcess &operator=(const ServerProcess &) = delete;
 
     // Runs `args` (args[0] the binary's path) and returns once `ready` says so, polled every
     // 50 ms. UNAVAILABLE with the log when the child exits first or `timeout` passes.

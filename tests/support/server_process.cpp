@@ -1,4 +1,4 @@
-#include "child_process.h"
+#include "server_process.h"
 
 #include <csignal>
 #include <fcntl.h>
@@ -11,11 +11,11 @@ namespace aegis::testing {
 
 using namespace std::chrono_literals;
 
-ChildProcess::ChildProcess(std::string name, std::filesystem::path log)
+ServerProcess::ServerProcess(std::string name, std::filesystem::path log)
     : m_name(std::move(name))
     , m_log(std::move(log)) {}
 
-ChildProcess::~ChildProcess() {
+ServerProcess::~ServerProcess() {
     if (m_pid <= 0) {
         return;
     }
@@ -30,8 +30,8 @@ ChildProcess::~ChildProcess() {
     }
 }
 
-Status ChildProcess::launch(std::vector<std::string> args, const std::function<bool()> &ready,
-                            std::chrono::milliseconds timeout) {
+Status ServerProcess::launch(std::vector<std::string> args, const std::function<bool()> &ready,
+                             std::chrono::milliseconds timeout) {
     const int pid = fork();
     if (pid < 0) {
         return internalError("fork failed");
@@ -68,7 +68,7 @@ Status ChildProcess::launch(std::vector<std::string> args, const std::function<b
     }
 }
 
-void ChildProcess::kill() {
+void ServerProcess::kill() {
     if (m_pid <= 0) {
         return;
     }
@@ -77,7 +77,7 @@ void ChildProcess::kill() {
     m_pid = -1;
 }
 
-std::string ChildProcess::logText() const {
+std::string ServerProcess::logText() const {
     std::ifstream in(m_log);
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
