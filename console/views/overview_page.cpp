@@ -10,11 +10,13 @@
 #include "views/theme.h"
 #include "views/view_helpers.h"
 
+#include <QDate>
 #include <QEvent>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QScrollArea>
 #include <QTableView>
 #include <QTimer>
@@ -278,10 +280,14 @@ void OverviewPage::changeEvent(QEvent *event) {
 void OverviewPage::showStatus(const DaemonStatus &status) {
     m_version->setValue(status.version.isEmpty() ? QStringLiteral("—") : status.version,
                         tr("aegisd"));
+    // The card is narrow: the time of day when aegisd started today, else the date and time.
+    const QDateTime started = status.startTime.toLocalTime();
+    const QString since = !started.isValid() ? QString()
+                          : started.date() == QDate::currentDate()
+                              ? started.toString(QStringLiteral("HH:mm:ss"))
+                              : QLocale().toString(started, QStringLiteral("MMM d, HH:mm"));
     m_uptime->setValue(humanDuration(status.uptimeMs),
-                       status.startTime.isValid()
-                           ? tr("since %1").arg(absoluteTime(status.startTime))
-                           : QString());
+                       since.isEmpty() ? QString() : tr("since %1").arg(since));
     m_revision->setValue(formatCount(status.revision), tr("every mutation adds one"));
     m_compactRevision->setValue(formatCount(status.compactRevision), tr("watches resume after it"));
     m_store->setValue(status.storeKind.isEmpty() ? QStringLiteral("—") : status.storeKind,
