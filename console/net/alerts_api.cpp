@@ -17,40 +17,32 @@ QString labelValue(const AlertLabels &labels, const QString &name) {
 
 namespace {
 
-QString q(const std::string &text) {
-    return QString::fromStdString(text);
-}
-
 AlertLabels fromProto(const google::protobuf::RepeatedPtrField<v1::Label> &labels) {
     AlertLabels result;
     result.reserve(labels.size());
     for (const auto &label : labels) {
-        result.append({q(label.name()), q(label.value())});
+        result.append({fromStd(label.name()), fromStd(label.value())});
     }
     return result;
 }
 
-QDateTime timeIfSet(bool set, const google::protobuf::Timestamp &timestamp) {
-    return set ? fromTimestamp(timestamp) : QDateTime();
-}
-
 AlertInfo fromProto(const v1::Alert &alert) {
     AlertInfo result;
-    result.id = q(alert.id());
-    result.rule = q(alert.rule());
+    result.id = fromStd(alert.id());
+    result.rule = fromStd(alert.rule());
     result.labels = fromProto(alert.labels());
     result.annotations = fromProto(alert.annotations());
     result.state = static_cast<AlertState>(alert.state());
     result.value = alert.value();
-    result.activeAt = timeIfSet(alert.has_active_at(), alert.active_at());
-    result.firedAt = timeIfSet(alert.has_fired_at(), alert.fired_at());
-    result.resolvedAt = timeIfSet(alert.has_resolved_at(), alert.resolved_at());
-    result.lastSentAt = timeIfSet(alert.has_last_sent_at(), alert.last_sent_at());
-    result.keepFiringSince = timeIfSet(alert.has_keep_firing_since(), alert.keep_firing_since());
+    result.activeAt = fromTimestamp(alert.active_at());
+    result.firedAt = fromTimestamp(alert.fired_at());
+    result.resolvedAt = fromTimestamp(alert.resolved_at());
+    result.lastSentAt = fromTimestamp(alert.last_sent_at());
+    result.keepFiringSince = fromTimestamp(alert.keep_firing_since());
     for (const auto &id : alert.silenced_by()) {
-        result.silencedBy.append(q(id));
+        result.silencedBy.append(fromStd(id));
     }
-    result.lastEvaluation = timeIfSet(alert.has_last_evaluation(), alert.last_evaluation());
+    result.lastEvaluation = fromTimestamp(alert.last_evaluation());
     return result;
 }
 
@@ -78,15 +70,16 @@ void toProto(const QList<AlertMatcher> &matchers,
 }
 
 AlertMatcher fromProto(const v1::Matcher &matcher) {
-    return {q(matcher.name()), q(matcher.value()), matcher.is_regex(), matcher.is_equal()};
+    return {fromStd(matcher.name()), fromStd(matcher.value()), matcher.is_regex(),
+            matcher.is_equal()};
 }
 
 RuleFileSummary fromProto(const v1::RuleFileSummary &file) {
     RuleFileSummary result;
-    result.name = q(file.name());
+    result.name = fromStd(file.name());
     result.version = file.version();
-    result.author = q(file.author());
-    result.updateTime = timeIfSet(file.has_update_time(), file.update_time());
+    result.author = fromStd(file.author());
+    result.updateTime = fromTimestamp(file.update_time());
     result.groupCount = file.group_count();
     result.ruleCount = file.rule_count();
     return result;
@@ -94,19 +87,19 @@ RuleFileSummary fromProto(const v1::RuleFileSummary &file) {
 
 AlertRuleInfo fromProto(const v1::Rule &rule) {
     AlertRuleInfo result;
-    result.file = q(rule.file());
-    result.group = q(rule.group());
-    result.name = q(rule.name());
+    result.file = fromStd(rule.file());
+    result.group = fromStd(rule.group());
+    result.name = fromStd(rule.name());
     result.recording = rule.recording();
-    result.expr = q(rule.expr());
+    result.expr = fromStd(rule.expr());
     result.forMs = rule.for_ms();
     result.keepFiringForMs = rule.keep_firing_for_ms();
     result.labels = fromProto(rule.labels());
     result.annotations = fromProto(rule.annotations());
     result.intervalMs = rule.interval_ms();
     result.health = static_cast<RuleHealth>(rule.health());
-    result.lastError = q(rule.last_error());
-    result.lastEvaluation = timeIfSet(rule.has_last_evaluation(), rule.last_evaluation());
+    result.lastError = fromStd(rule.last_error());
+    result.lastEvaluation = fromTimestamp(rule.last_evaluation());
     result.evaluationDurationUs = rule.evaluation_duration_us();
     result.pending = rule.pending();
     result.firing = rule.firing();
@@ -115,27 +108,27 @@ AlertRuleInfo fromProto(const v1::Rule &rule) {
 
 SilenceInfo fromProto(const v1::Silence &silence) {
     SilenceInfo result;
-    result.id = q(silence.id());
+    result.id = fromStd(silence.id());
     for (const auto &matcher : silence.matchers()) {
         result.matchers.append(fromProto(matcher));
     }
-    result.startsAt = timeIfSet(silence.has_starts_at(), silence.starts_at());
-    result.endsAt = timeIfSet(silence.has_ends_at(), silence.ends_at());
-    result.createdBy = q(silence.created_by());
-    result.comment = q(silence.comment());
+    result.startsAt = fromTimestamp(silence.starts_at());
+    result.endsAt = fromTimestamp(silence.ends_at());
+    result.createdBy = fromStd(silence.created_by());
+    result.comment = fromStd(silence.comment());
     result.state = static_cast<SilenceState>(silence.state());
     return result;
 }
 
 AlertTransitionInfo fromProto(const v1::AlertTransition &transition) {
     AlertTransitionInfo result;
-    result.alertId = q(transition.alert_id());
-    result.rule = q(transition.rule());
+    result.alertId = fromStd(transition.alert_id());
+    result.rule = fromStd(transition.rule());
     result.labels = fromProto(transition.labels());
     result.from = static_cast<AlertState>(transition.from());
     result.to = static_cast<AlertState>(transition.to());
     result.value = transition.value();
-    result.time = timeIfSet(transition.has_time(), transition.time());
+    result.time = fromTimestamp(transition.time());
     return result;
 }
 
@@ -199,7 +192,7 @@ void AlertsApi::getRuleFile(const QString &name, QObject *context,
     callUnary(
         *m_session, std::move(request), &v1::AlertService::Stub::GetRuleFile,
         [](const v1::GetRuleFileResponse &response) {
-            return RuleFileContent{fromProto(response.file()), q(response.content())};
+            return RuleFileContent{fromProto(response.file()), fromStd(response.content())};
         },
         context, std::move(done));
 }
@@ -215,7 +208,7 @@ void AlertsApi::putRuleFile(const QString &name, const QString &content, qint64 
     callUnary(
         *m_session, std::move(request), &v1::AlertService::Stub::PutRuleFile,
         [](const v1::PutRuleFileResponse &response) {
-            return RuleFilePut{fromProto(response.file()), q(response.proposal_id())};
+            return RuleFilePut{fromProto(response.file()), fromStd(response.proposal_id())};
         },
         context, std::move(done));
 }
@@ -240,8 +233,8 @@ void AlertsApi::validateRuleFile(const QString &content, bool checkExpressions, 
             RuleValidation result;
             for (const auto &diagnostic : response.diagnostics()) {
                 result.diagnostics.append({diagnostic.line(), diagnostic.column(),
-                                           q(diagnostic.group()), q(diagnostic.rule()),
-                                           q(diagnostic.message())});
+                                           fromStd(diagnostic.group()), fromStd(diagnostic.rule()),
+                                           fromStd(diagnostic.message())});
             }
             result.groupCount = response.group_count();
             result.ruleCount = response.rule_count();
@@ -262,7 +255,7 @@ void AlertsApi::testRule(const QString &rule, qint64 intervalMs, QObject *contex
             result.alerts = fromProto(response.alerts());
             result.seriesCount = response.series_count();
             for (const auto &warning : response.warnings()) {
-                result.warnings.append(q(warning));
+                result.warnings.append(fromStd(warning));
             }
             return result;
         },
@@ -314,7 +307,7 @@ void AlertsApi::alertmanagerConfig(QObject *context, ResultHandler<AlertmanagerC
         *m_session, v1::GetAlertmanagerConfigRequest(),
         &v1::AlertService::Stub::GetAlertmanagerConfig,
         [](const v1::GetAlertmanagerConfigResponse &response) {
-            return AlertmanagerConfig{q(response.content()), response.version()};
+            return AlertmanagerConfig{fromStd(response.content()), response.version()};
         },
         context, std::move(done));
 }
@@ -339,12 +332,12 @@ void AlertsApi::alertingStatus(QObject *context, ResultHandler<AlertingStatus> d
         *m_session, v1::GetAlertingStatusRequest(), &v1::AlertService::Stub::GetAlertingStatus,
         [](const v1::GetAlertingStatusResponse &response) {
             AlertingStatus result;
-            result.mode = q(response.mode());
+            result.mode = fromStd(response.mode());
             for (const auto &manager : response.alertmanagers()) {
-                result.alertmanagers.append(
-                    {q(manager.url()), manager.up(), q(manager.last_error()),
-                     timeIfSet(manager.has_last_success(), manager.last_success()),
-                     q(manager.version()), manager.restarts()});
+                result.alertmanagers.append({fromStd(manager.url()), manager.up(),
+                                             fromStd(manager.last_error()),
+                                             fromTimestamp(manager.last_success()),
+                                             fromStd(manager.version()), manager.restarts()});
             }
             result.ruleCount = response.rule_count();
             result.erroringRules = response.erroring_rules();
