@@ -58,9 +58,25 @@ Status setBool(bool &target, const std::string &value, std::string_view option) 
     return invalidArgument(std::string(option) + ": '" + value + "' is not true or false");
 }
 
+Status setRatio(double &target, const std::string &value, std::string_view option) {
+    std::size_t used = 0;
+    double parsed = -1;
+    try {
+        parsed = std::stod(value, &used);
+    } catch (const std::exception &) {
+        used = 0;
+    }
+    if (used == 0 || used != value.size() || !(parsed >= 0.0 && parsed <= 1.0)) {
+        return invalidArgument(std::string(option) + ": '" + value +
+                               "' is not a number between 0 and 1");
+    }
+    target = parsed;
+    return Status::ok();
+}
+
 // Options whose YAML value may be a list; its items reach the setter joined by commas, as
 // repeated flags do.
-const std::set<std::string> kListOptions = {"alerting.external.urls"};
+const std::set<std::string> kListOptions = {"alerting.external.urls", "tracing.forward.endpoints"};
 
 // Option name (as in the YAML file, dotted for nested keys) -> how to apply a value.
 const std::map<std::string, Setter> &setters() {
@@ -329,6 +345,111 @@ const std::map<std::string, Setter> &setters() {
              c.alerting.caFile = v;
              return Status::ok();
          }},
+        {"tracing.enabled",
+         [](DaemonConfig &c, const std::string &v) {
+             return setBool(c.tracing.enabled, v, "tracing.enabled");
+         }},
+        {"tracing.otlp_listen",
+         [](DaemonConfig &c, const std::string &v) {
+             c.tracing.otlpListen = v;
+             return v.empty() ? Status::ok() : validateHostPort(v, "tracing.otlp_listen");
+         }},
+        {"tracing.otlp_http",
+         [](DaemonConfig &c, const std::string &v) {
+             return setBool(c.tracing.otlpHttp, v, "tracing.otlp_http");
+         }},
+        {"tracing.bearer_token_file",
+         [](DaemonConfig &c, const std::string &v) {
+             c.tracing.bearerTokenFile = v;
+             return Status::ok();
+         }},
+        {"tracing.limits.max_request_bytes",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.tracing.limits.maxRequestBytes, v,
+                               "tracing.limits.max_request_bytes", 1024, 256 * 1024 * 1024);
+         }},
+        {"tracing.limits.max_spans_per_request",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.tracing.limits.maxSpansPerRequest, v,
+                               "tracing.limits.max_spans_per_request", 1, 1000000);
+         }},
+        {"tracing.limits.max_attributes",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.tracing.limits.maxAttributes, v, "tracing.limits.max_attributes",
+                               1, 100000);
+         }},
+        {"tracing.limits.max_attribute_bytes",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.tracing.limits.maxAttributeBytes, v,
+                               "tracing.limits.max_attribute_bytes", 16, 16 * 1024 * 1024);
+         }},
+        {"tracing.limits.max_events",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.tracing.limits.maxEvents, v, "tracing.limits.max_events", 0,
+                               1000000);
+         }},
+        {"tracing.limits.max_links",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.tracing.limits.maxLinks, v, "tracing.limits.max_links", 0,
+                               1000000);
+         }},
+        {"tracing.store",
+         [](DaemonConfig &c, const std::string &v) {
+             return setBool(c.tracing.store, v, "tracing.store");
+         }},
+        {"tracing.retention.max_age",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.tracing.retentionMaxAge, v, "tracing.retention.max_age",
+                                std::chrono::minutes(1));
+         }},
+        {"tracing.retention.max_bytes",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.tracing.retentionMaxBytes, v, "tracing.retention.max_bytes",
+                               std::int64_t{1} << 20, std::int64_t{1} << 50);
+         }},
+        {"tracing.batch.max_delay",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.tracing.batchMaxDelay, v, "tracing.batch.max_delay",
+                                std::chrono::milliseconds(0));
+         }},
+        {"tracing.forward.endpoints",
+         [](DaemonConfig &c, const std::string &v) {
+             c.tracing.forwardEndpoints.clear();
+             std::size_t begin = 0;
+             while (begin <= v.size() && !v.empty()) {
+                 std::size_t end = v.find(',', begin);
+                 if (end == std::string::npos) {
+                     end = v.size();
+                 }
+                 std::string endpoint = v.substr(begin, end - begin);
+                 if (Status status = validateHostPort(endpoint, "tracing.forward.endpoints");
+                     !status.isOk()) {
+                     return status;
+                 }
+                 c.tracing.forwardEndpoints.push_back(std::move(endpoint));
+                 begin = end + 1;
+             }
+             return Status::ok();
+         }},
+        {"tracing.forward.ca_file",
+         [](DaemonConfig &c, const std::string &v) {
+             c.tracing.forwardCaFile = v;
+             return Status::ok();
+         }},
+        {"tracing.forward.bearer_token_file",
+         [](DaemonConfig &c, const std::string &v) {
+             c.tracing.forwardBearerTokenFile = v;
+             return Status::ok();
+         }},
+        {"tracing.forward.queue_spans",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.tracing.forwardQueueSpans, v, "tracing.forward.queue_spans", 1,
+                               100000000);
+         }},
+        {"tracing.self.sample_ratio",
+         [](DaemonConfig &c, const std::string &v) {
+             return setRatio(c.tracing.selfSampleRatio, v, "tracing.self.sample_ratio");
+         }},
     };
     return kSetters;
 }
@@ -349,6 +470,8 @@ const std::map<std::string, std::string> &flagOptions() {
         {"prometheus", "metrics.managed.binary"},
         {"alertmanager", "alerting.alertmanager"},
         {"alertmanager-url", "alerting.external.urls"},
+        {"otlp-listen", "tracing.otlp_listen"},
+        {"trace-forward", "tracing.forward.endpoints"},
     };
     return kFlags;
 }
@@ -544,6 +667,21 @@ StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile,
                 return status;
             }
         }
+    }
+    const tracing::TracingSettings &tracing = config.tracing;
+    for (const auto &[file, option] :
+         {std::pair{&tracing.bearerTokenFile, "tracing.bearer_token_file"},
+          std::pair{&tracing.forwardCaFile, "tracing.forward.ca_file"},
+          std::pair{&tracing.forwardBearerTokenFile, "tracing.forward.bearer_token_file"}}) {
+        if (!file->empty()) {
+            if (Status status = checkReadable(*file, option); !status.isOk()) {
+                return status;
+            }
+        }
+    }
+    if (tracing.enabled && !tracing.store && tracing.forwardEndpoints.empty()) {
+        return invalidArgument("tracing.store is false but tracing.forward.endpoints is not set: "
+                               "spans would go nowhere (set tracing.enabled: false instead)");
     }
     if (config.keepaliveTimeout >= config.keepaliveTime) {
         return invalidArgument("grpc.keepalive_timeout must be shorter than grpc.keepalive_time");

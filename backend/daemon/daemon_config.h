@@ -3,6 +3,7 @@
 #include "alerting/alerting_settings.h"
 #include "common/status.h"
 #include "metrics/metrics_settings.h"
+#include "tracing/tracing_settings.h"
 
 #include <chrono>
 #include <cstdint>
@@ -64,6 +65,8 @@ struct DaemonConfig {
     // [alerting.*] Rule evaluation and where alerts go: a managed Alertmanager child (default),
     // external Alertmanagers, or none.
     alerting::AlertingSettings alerting;
+    // [tracing.*] OTLP ingest, the span store in <data_dir>/traces.db, sampling and forwarding.
+    tracing::TracingSettings tracing;
 
     // Not in the file: where to write {"grpc": ..., "http": ..., "pid": ...} once serving; it
     // is removed when shutdown begins.

@@ -20,7 +20,7 @@ namespace {
 constexpr const char *kFlagsWithValues[] = {
     "data-dir",    "listen",        "http-listen",    "log-level",  "tls-cert",
     "tls-key",     "tls-client-ca", "shutdown-grace", "ready-file", "metrics-backend",
-    "metrics-url", "prometheus",    "alertmanager"};
+    "metrics-url", "prometheus",    "alertmanager",   "otlp-listen"};
 
 } // namespace
 
@@ -46,6 +46,8 @@ int main(int argc, char **argv) {
         ("prometheus", po::value<std::string>(), "the Prometheus binary a managed backend runs (default: prometheus on PATH)")
         ("alertmanager", po::value<std::string>(), "managed|external|none (default managed: run Alertmanager)")
         ("alertmanager-url", po::value<std::vector<std::string>>(), "an external Alertmanager's base URL (repeat for several)")
+        ("otlp-listen", po::value<std::string>(), "OTLP/gRPC trace receiver host:port (default 127.0.0.1:4317; \"\" turns it off)")
+        ("trace-forward", po::value<std::vector<std::string>>(), "also send every span to this OTLP/gRPC collector host:port (repeat for several)")
         ("ready-file", po::value<std::string>(), "write the bound addresses as JSON here once serving (removed on shutdown)")
         ("init", "begin with an empty store although the data directory was used before: the "
                  "earlier run's admin.token, config.key and deployments are moved into a "
@@ -81,6 +83,14 @@ int main(int argc, char **argv) {
             urls += (urls.empty() ? "" : ",") + url;
         }
         flags["alertmanager-url"] = urls;
+    }
+    // Repeated: every OTLP collector to forward spans to.
+    if (values.count("trace-forward")) {
+        std::string endpoints;
+        for (const std::string &endpoint : values["trace-forward"].as<std::vector<std::string>>()) {
+            endpoints += (endpoints.empty() ? "" : ",") + endpoint;
+        }
+        flags["trace-forward"] = endpoints;
     }
     // Every line aegisd writes is JSON, including why it did not start (usage errors aside).
     aegis::log::init("info");

@@ -273,7 +273,7 @@ void TestDaemonConfig::badConfigurationStops() {
     std::vector<std::string> argv = {AEGISD_PATH, "--data-dir", (dir.path() / "data").string()};
     // Safe addresses unless the case is about them, so a daemon that wrongly starts binds nothing
     // in use; a flag given twice would be a different error.
-    for (const char *flag : {"--listen", "--http-listen"}) {
+    for (const char *flag : {"--listen", "--http-listen", "--otlp-listen"}) {
         if (!flags.contains(QLatin1String(flag))) {
             argv.insert(argv.end(), {flag, "127.0.0.1:0"});
         }
@@ -390,10 +390,10 @@ void TestDaemonConfig::startupRefusals() {
     }
     const auto before = directoryListing(dataDir);
 
-    const auto result =
-        aegis::testing::runCommand({AEGISD_PATH, "--data-dir", dataDir.string(), "--listen",
-                                    grpcListen, "--http-listen", httpListen},
-                                   10s);
+    const auto result = aegis::testing::runCommand({AEGISD_PATH, "--data-dir", dataDir.string(),
+                                                    "--listen", grpcListen, "--http-listen",
+                                                    httpListen, "--otlp-listen", "127.0.0.1:0"},
+                                                   10s);
     const std::string context =
         "exit " + std::to_string(result.exitCode) + ", stderr: " + result.err;
     QVERIFY2(result.exitCode == 2, context.c_str());
@@ -441,10 +441,10 @@ void TestDaemonConfig::unwritableStoreStops() {
     }
 
     const auto errFile = dir.path() / "stderr";
-    const int exitCode =
-        runUnprivileged({AEGISD_PATH, "--data-dir", options.dataDir.string(), "--listen",
-                         "127.0.0.1:0", "--http-listen", "127.0.0.1:0"},
-                        errFile);
+    const int exitCode = runUnprivileged({AEGISD_PATH, "--data-dir", options.dataDir.string(),
+                                          "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+                                          "--otlp-listen", "127.0.0.1:0"},
+                                         errFile);
     const std::string err = readFile(errFile);
     ::chmod(options.dataDir.c_str(), 0700);
     const std::string context = "exit " + std::to_string(exitCode) + ", stderr: " + err;

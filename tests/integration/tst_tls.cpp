@@ -241,10 +241,10 @@ void TestTls::unusableTlsFilesStop() {
     std::ofstream(file("garbage.pem"))
         << "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n";
     TempDir data;
-    std::vector<std::string> argv = {AEGISD_PATH,   "--data-dir",      data.path().string(),
-                                     "--listen",    "127.0.0.1:0",     "--http-listen",
-                                     "127.0.0.1:0", "--tls-cert",      file(cert).string(),
-                                     "--tls-key",   file(key).string()};
+    std::vector<std::string> argv = {
+        AEGISD_PATH,         "--data-dir",  data.path().string(), "--listen",    "127.0.0.1:0",
+        "--http-listen",     "127.0.0.1:0", "--otlp-listen",      "127.0.0.1:0", "--tls-cert",
+        file(cert).string(), "--tls-key",   file(key).string()};
     if (!clientCa.isEmpty()) {
         argv.insert(argv.end(), {"--tls-client-ca", file(clientCa).string()});
     }

@@ -94,6 +94,14 @@ StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::start(DaemonOptions opti
     if (!choosesAlertmanager) {
         args.insert(args.end(), {"--alertmanager", "none"});
     }
+    // And its OTLP receiver on a port of its own rather than the well-known 4317.
+    const bool choosesOtlp =
+        std::find_if(options.extraArgs.begin(), options.extraArgs.end(), [](const auto &arg) {
+            return arg.rfind("--otlp-listen", 0) == 0;
+        }) != options.extraArgs.end();
+    if (!choosesOtlp) {
+        args.insert(args.end(), {"--otlp-listen", "127.0.0.1:0"});
+    }
     args.insert(args.end(), options.extraArgs.begin(), options.extraArgs.end());
 
     const int pid = fork();

@@ -33,7 +33,7 @@ struct DaemonOptions {
     std::string grpcListen;
     // Extra aegisd flags, e.g. {"--log-level", "debug"}. Without --metrics-backend
     // the daemon runs with "--metrics-backend none", without --alertmanager with
-    // "--alertmanager none".
+    // "--alertmanager none", without --otlp-listen with "--otlp-listen 127.0.0.1:0".
     std::vector<std::string> extraArgs;
     // Where aegisd's stderr goes; <dataDir>/aegisd.log when empty.
     std::filesystem::path logFile;

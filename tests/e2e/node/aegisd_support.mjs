@@ -117,6 +117,7 @@ export class Daemon {
         '--data-dir', path.join(this.dataDir, 'data'),
         '--listen', '127.0.0.1:0',
         '--http-listen', '127.0.0.1:0',
+        '--otlp-listen', '127.0.0.1:0',
         '--ready-file', this.readyFile,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
