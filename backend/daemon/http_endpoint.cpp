@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <limits>
 #include <optional>
 
 namespace aegis::daemon {
@@ -33,7 +34,7 @@ private:
     void read() {
         m_parser.emplace();
         // Checked against the route's limit once the header says which route it is.
-        m_parser->body_limit(boost::none);
+        m_parser->body_limit(std::numeric_limits<std::uint64_t>::max());
         m_stream.expires_after(std::chrono::seconds(30));
         http::async_read_header(m_stream, m_buffer, *m_parser,
                                 [self = shared_from_this()](beast::error_code error, std::size_t) {
