@@ -18,7 +18,8 @@
 #                                   e.g. `bench/run.sh alerting --only latency --trials 10`
 #   bench/run.sh console [args]     aegis-bench-console: the console's time chart, a QueryRange
 #                                   answer to the drawn chart (100 / 2,000 series) and panning
-#                                   200 series x 10,000 points, e.g. `bench/run.sh console --frames 200`
+#                                   200 series x 10,000 points, e.g. `bench/run.sh console --frames 200`;
+#                                   the trace view with 100,000 spans (`--only trace`)
 #   bench/run.sh picker [window-ms] aegis-bench-picker: the cost of one pick per strategy at
 #                                   10 / 100 / 1,000 instances (no daemon), e.g. `bench/run.sh picker 1000`
 #
