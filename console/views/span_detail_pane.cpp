@@ -144,7 +144,7 @@ QString SpanDetailPane::text() const {
 }
 
 void SpanDetailPane::showSpan(const WaterfallModel &model, int span, const SpanDetail *detail,
-                              const QString &note) {
+                              const QString &note, bool failed) {
     const ThemeColors colors = themeColors(palette());
     m_title->setText(QStringLiteral("%1 · %2").arg(model.service(span), model.operation(span)));
     QString status;
@@ -196,7 +196,7 @@ void SpanDetailPane::showSpan(const WaterfallModel &model, int span, const SpanD
     }
 
     if (!detail) {
-        html.note(note, note.startsWith(tr("Loading")) ? colors.muted : colors.danger);
+        html.note(note, failed ? colors.danger : colors.muted);
     } else {
         html.section(tr("Attributes"));
         if (detail->attributes.isEmpty()) {

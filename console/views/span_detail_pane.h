@@ -24,10 +24,10 @@ public:
     explicit SpanDetailPane(QWidget *parent = nullptr);
 
     void showHint();
-    // Span `span` of `model`; `detail` when known in full (else `note` says why not: loading or
-    // the error).
+    // Span `span` of `model`, with `detail` when known in full; else `note` says why not (the
+    // details are loading, or `failed` and why).
     void showSpan(const WaterfallModel &model, int span, const SpanDetail *detail,
-                  const QString &note);
+                  const QString &note = {}, bool failed = false);
     // The details as plain text (tests).
     QString text() const;
 

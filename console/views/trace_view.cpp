@@ -505,11 +505,12 @@ void TraceView::loadDetails(int span) {
     const auto known = m_spanDetails.constFind(id);
     if (known != m_spanDetails.constEnd()) {
         m_detailScope.drop();
-        m_details->showSpan(*m_model, span, &*known, {});
+        m_details->showSpan(*m_model, span, &*known);
         return;
     }
     if (!m_fetcher || m_traceId.isEmpty()) {
-        m_details->showSpan(*m_model, span, nullptr, tr("Details are not available offline."));
+        m_details->showSpan(*m_model, span, nullptr, tr("Details are not available offline."),
+                            true);
         return;
     }
     m_details->showSpan(*m_model, span, nullptr, tr("Loading the span's details…"));
@@ -520,7 +521,8 @@ void TraceView::loadDetails(int span) {
                 if (m_waterfall->selectedSpan() == span) {
                     m_details->showSpan(
                         *m_model, span, nullptr,
-                        tr("Could not load the span's details: %1").arg(result.error().describe()));
+                        tr("Could not load the span's details: %1").arg(result.error().describe()),
+                        true);
                 }
                 return;
             }
@@ -530,7 +532,7 @@ void TraceView::loadDetails(int span) {
             }
             if (!found && m_waterfall->selectedSpan() == span) {
                 m_details->showSpan(*m_model, span, nullptr,
-                                    tr("The daemon no longer has this span (retention)."));
+                                    tr("The daemon no longer has this span (retention)."), true);
                 return;
             }
             rememberSpans(result.value().spans);
