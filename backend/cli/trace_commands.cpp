@@ -139,8 +139,15 @@ std::string percentText(double ratio) {
     return trimmedFixed(ratio * 100, 1, "%");
 }
 
+// Three significant digits, per minute when under one per second: "12.5/s", "0.133/min".
 std::string rateText(double perSecond) {
-    return trimmedFixed(perSecond, 2, "/s");
+    char buffer[32];
+    if (perSecond >= 1 || perSecond <= 0) {
+        std::snprintf(buffer, sizeof buffer, "%.3g/s", perSecond);
+    } else {
+        std::snprintf(buffer, sizeof buffer, "%.3g/min", perSecond * 60);
+    }
+    return buffer;
 }
 
 std::string plural(std::uint64_t count, const char *one, const char *many) {
@@ -726,7 +733,11 @@ int runStatus(CommandContext &context, const po::variables_map &) {
     } else {
         out << "store:      off (tracing.store: false); spans are only forwarded\n";
     }
-    out << "sampling:   policy version " << response.sampling_policy_version() << "\n";
+    if (response.sampling_policy_version() > 0) {
+        out << "sampling:   policy version " << response.sampling_policy_version() << "\n";
+    } else {
+        out << "sampling:   the defaults (no aegis-tracing/sampling/policy item)\n";
+    }
     for (const auto &line : splitOn(response.sampling_policy(), '\n')) {
         if (!line.empty()) {
             out << "  " << line << "\n";
