@@ -79,6 +79,7 @@ const std::map<std::string, std::pair<std::string, std::string>> &releases() {
         {"checkout", {"1.4.2", "green"}},
         {"inventory", {"2.0.0", "blue"}},
         {"payments", {"0.9.1", "blue"}},
+        {"batch", {"", ""}},
     };
     return byService;
 }
@@ -95,6 +96,9 @@ exportsOf(const char *traceId, std::uint64_t startNanos, const std::vector<SpanS
             for (const auto &[key, value] :
                  {std::pair{"service.name", std::string(spec.service)},
                   std::pair{"service.version", version}, std::pair{"aegis.colour", colour}}) {
+                if (value.empty()) {
+                    continue;
+                }
                 auto &attribute = *resource.add_attributes();
                 attribute.set_key(key);
                 attribute.mutable_value()->set_string_value(value);
@@ -214,6 +218,7 @@ private slots:
     void status();
     void usageErrors_data();
     void usageErrors();
+    void getMarksMissingParents();
 
 private:
     std::vector<otlp::collector::trace::v1::ExportTraceServiceRequest> m_sent;
@@ -611,6 +616,40 @@ void TestAegisctlTraces::usageErrors() {
     QFETCH(QStringList, args);
     QFETCH(QString, message);
     checkUsageError(args, message);
+}
+
+// Last, since it adds a trace: one whose root span never arrived.
+void TestAegisctlTraces::getMarksMissingParents() {
+    const char *traceC = "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0";
+    const auto now =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
+    for (const auto &request : exportsOf(traceC, now - 60'000'000'000ULL,
+                                         {{"batch", "c000000000000002", "c000000000000001",
+                                           "consume", SpanKind::SPAN_KIND_CONSUMER, 10, 800},
+                                          {"batch", "c000000000000003", "c000000000000002", "ack",
+                                           SpanKind::SPAN_KIND_INTERNAL, 790, 1}})) {
+        const auto call = aegis::testing::otlpExport(daemon().otlpAddress(), request);
+        QVERIFY2(call.status.ok(), call.status.error_message().c_str());
+    }
+    aegis::testing::CommandResult result;
+    QVERIFY(pollUntil(
+        [&] {
+            result = ctl({"traces", "get", traceC});
+            return result.exitCode == 0 && lines(result.out).size() == 7;
+        },
+        20s));
+    const auto rows = lines(result.out);
+    QCOMPARE(rows[0], std::string("trace ") + traceC + "  batch: consume (root not received)");
+    QVERIFY2(contains(rows[1], "800ms, 2 spans, 0 errors"), result.out.c_str());
+    QVERIFY2(rows[5].starts_with("consume (parent not received)  batch ") &&
+                 contains(rows[5], "+0ns") && contains(rows[5], "consumer") &&
+                 rows[5].ends_with("c000000000000002"),
+             result.out.c_str());
+    QVERIFY2(rows[6].starts_with("  ack ") && contains(rows[6], "+780ms") &&
+                 contains(rows[6], "1ms") && contains(rows[6], "internal"),
+             result.out.c_str());
 }
 
 QTEST_MAIN(TestAegisctlTraces)
