@@ -33,19 +33,6 @@ namespace otlp = opentelemetry::proto::trace::v1;
 // A span tree deeper than this is indented no further; the depth is written instead.
 constexpr int kMaxIndent = 24;
 
-// The value of the time flag `name` (a duration ago, or RFC 3339). Throws UsageError otherwise.
-google::protobuf::Timestamp timeFlag(const CommandContext &context, const po::variables_map &values,
-                                     const char *name) {
-    const auto text = values[name].as<std::string>();
-    const auto time = parseTimePoint(text, context.now());
-    if (!time) {
-        throw UsageError(std::string("--") + name + ": '" + text +
-                         "' is neither a duration (15m) nor an RFC 3339 time "
-                         "(2024-05-01T12:00:00Z)");
-    }
-    return *time;
-}
-
 google::protobuf::Duration protoDuration(std::chrono::milliseconds duration) {
     return TimeUtil::MillisecondsToDuration(duration.count());
 }
@@ -234,12 +221,12 @@ int runSearch(CommandContext &context, const po::variables_map &values) {
         throw UsageError("give --since or --start, not both");
     }
     if (values.count("since")) {
-        *request.mutable_start_time() = timeFlag(context, values, "since");
+        *request.mutable_start_time() = timeFlag(values, "since", context.now());
     } else if (values.count("start")) {
-        *request.mutable_start_time() = timeFlag(context, values, "start");
+        *request.mutable_start_time() = timeFlag(values, "start", context.now());
     }
     if (values.count("end")) {
-        *request.mutable_end_time() = timeFlag(context, values, "end");
+        *request.mutable_end_time() = timeFlag(values, "end", context.now());
     }
     if (values.count("min-duration")) {
         *request.mutable_min_duration() =
@@ -494,10 +481,10 @@ void declareWindow(CommandFlags &flags, const char *defaultText) {
 template <typename Request>
 void setWindow(const CommandContext &context, const po::variables_map &values, Request &request) {
     if (values.count("since")) {
-        *request.mutable_start_time() = timeFlag(context, values, "since");
+        *request.mutable_start_time() = timeFlag(values, "since", context.now());
     }
     if (values.count("until")) {
-        *request.mutable_end_time() = timeFlag(context, values, "until");
+        *request.mutable_end_time() = timeFlag(values, "until", context.now());
     }
 }
 
@@ -576,7 +563,7 @@ int runGraph(CommandContext &context, const po::variables_map &values) {
     v1::GetServiceGraphRequest request;
     *request.mutable_window() = protoDuration(durationFlag(values, "window"));
     if (values.count("end")) {
-        *request.mutable_end_time() = timeFlag(context, values, "end");
+        *request.mutable_end_time() = timeFlag(values, "end", context.now());
     }
     request.set_by_release(values["by-release"].as<bool>());
     auto stub = v1::TraceService::NewStub(context.channel());
