@@ -1470,6 +1470,7 @@ void TraceStore::writerLoop() {
                 }
                 status = unavailable("the spans were not stored: " + status.message());
             }
+            publishCounts();
             for (IngestJob &job : ingest) {
                 job.done(status);
             }
@@ -1477,12 +1478,14 @@ void TraceStore::writerLoop() {
             if (Status merged = m_writer->mergeRunsIfDue(); !merged.isOk()) {
                 log::warn("span store index merge failed", {{"error", merged.message()}});
             }
+            publishCounts();
         } else if (auto *job = std::get_if<DeleteJob>(&*other)) {
             std::uint64_t deleted = 0;
             Status status = m_writer->deleteTraces(job->traces, deleted);
             if (status.isOk() && m_metrics) {
                 m_metrics->deleted("sampling", deleted);
             }
+            publishCounts();
             job->done->set_value(status);
         } else if (auto *job = std::get_if<RetentionJob>(&*other)) {
             bool more = false;
@@ -1495,6 +1498,7 @@ void TraceStore::writerLoop() {
                     m_metrics->deleted(reason, deleted);
                 }
             }
+            publishCounts();
             if (status.isOk() && more) {
                 // Again after what was queued meanwhile, so the ingest waits for one step only.
                 std::lock_guard lock(m_queueMutex);
@@ -1509,13 +1513,16 @@ void TraceStore::writerLoop() {
                 m_retentionQueued = false;
             }
         }
-        m_spansStored = m_writer->spans();
-        m_tracesStored = m_writer->traces();
-        m_bytes = usedBytes(m_writerDb);
-        if (m_metrics) {
-            m_metrics->stored(m_spansStored.load(), m_tracesStored.load(), m_bytes.load(),
-                              m_writer->runs());
-        }
+    }
+}
+
+void TraceStore::publishCounts() {
+    m_spansStored = m_writer->spans();
+    m_tracesStored = m_writer->traces();
+    m_bytes = usedBytes(m_writerDb);
+    if (m_metrics) {
+        m_metrics->stored(m_spansStored.load(), m_tracesStored.load(), m_bytes.load(),
+                          m_writer->runs());
     }
 }
 
