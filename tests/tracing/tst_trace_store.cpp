@@ -20,7 +20,6 @@ namespace {
 
 // 2026-01-01T00:00:00Z, a minute boundary.
 constexpr std::uint64_t kBase = 1767225600ULL * 1'000'000'000ULL;
-constexpr std::uint64_t kMs = 1'000'000;
 
 tracing::TraceId idOf(const std::string &bytes) {
     return *tracing::traceIdFromBytes(bytes);
@@ -47,71 +46,6 @@ tracing::TagQuery queryOf(const std::string &text) {
         qFatal("bad query %s: %s", text.c_str(), error->text().c_str());
     }
     return std::get<tracing::TagQuery>(std::move(parsed));
-}
-
-// checkout (blue, 1.4.0) calls payments (2.0.0, green) over HTTP and an uninstrumented database;
-// the payment fails in trace 2.
-otlp::collector::trace::v1::ExportTraceServiceRequest
-checkoutTrace(std::uint8_t seed, std::uint64_t start, bool paymentFails) {
-    otlp::collector::trace::v1::ExportTraceServiceRequest request;
-    const std::string trace = traceBytes(seed);
-    const std::uint64_t base = std::uint64_t{seed} << 16;
-    auto *checkout = addResource(request, {{"service.name", "checkout"},
-                                           {"service.version", "1.4.0"},
-                                           {"aegis.colour", "blue"},
-                                           {"region", "eu-west-1"}});
-    auto *http = addScope(checkout, "io.opentelemetry.http");
-    auto *root = addSpan(http, {trace,
-                                base + 1,
-                                0,
-                                "POST /checkout",
-                                otlp::trace::v1::Span::SPAN_KIND_SERVER,
-                                start,
-                                120 * kMs,
-                                paymentFails,
-                                {{"http.route", "/checkout"}, {"customer.tier", "gold"}}});
-    root->add_events()->set_name("validated");
-    root->mutable_events(0)->set_time_unix_nano(start + kMs);
-    addSpan(http, {trace,
-                   base + 2,
-                   base + 1,
-                   "POST /pay",
-                   otlp::trace::v1::Span::SPAN_KIND_CLIENT,
-                   start + 10 * kMs,
-                   80 * kMs,
-                   paymentFails,
-                   {{"http.method", "POST"}}});
-    auto *db = addScope(checkout, "io.opentelemetry.sql");
-    auto *query = addSpan(db, {trace,
-                               base + 3,
-                               base + 1,
-                               "SELECT orders",
-                               otlp::trace::v1::Span::SPAN_KIND_CLIENT,
-                               start + 95 * kMs,
-                               20 * kMs,
-                               false,
-                               {{"peer.service", "orders-db"}, {"db.system", "postgresql"}}});
-    auto *count = query->add_attributes();
-    count->set_key("db.rows");
-    count->mutable_value()->set_int_value(42);
-    auto *link = query->add_links();
-    link->set_trace_id(traceBytes(200));
-    link->set_span_id(spanBytes(7));
-
-    auto *payments = addResource(
-        request, {{"service.name", "payments"}, {"service.version", "2.0.0"}, {"color", "green"}});
-    auto *grpc = addScope(payments, "io.opentelemetry.grpc");
-    addSpan(grpc, {trace,
-                   base + 4,
-                   base + 2,
-                   "Pay",
-                   otlp::trace::v1::Span::SPAN_KIND_SERVER,
-                   start + 15 * kMs,
-                   70 * kMs,
-                   paymentFails,
-                   {{"payment.method", paymentFails ? "card" : "invoice"},
-                    {"http.response.status_code", paymentFails ? "502" : "200"}}});
-    return request;
 }
 
 } // namespace
