@@ -19,6 +19,7 @@
 #include "api/registry_service.h"
 #include "api/rollout_service.h"
 #include "api/system_service.h"
+#include "api/trace_service.h"
 #include "common/duration.h"
 #include "common/logging.h"
 #include "daemon/data_directory.h"
@@ -39,6 +40,7 @@
 #include "rollout/registry_router.h"
 #include "rollout/rollout_controller.h"
 #include "store/sqlite_store.h"
+#include "tracing/trace_store.h"
 #include "tracing/otlp_forwarder.h"
 #include "tracing/otlp_grpc_receiver.h"
 #include "tracing/otlp_http.h"
@@ -228,6 +230,9 @@ struct Daemon::Parts {
             forwarder->stop(std::chrono::steady_clock::now());
         }
         // Commits still queued finish while the modules their callbacks use exist.
+        if (traceStore) {
+            traceStore->close();
+        }
         if (store) {
             store->close();
         }
@@ -243,6 +248,10 @@ struct Daemon::Parts {
     std::shared_ptr<exposition::ProcessMetrics> processMetrics =
         std::make_shared<exposition::ProcessMetrics>();
     std::unique_ptr<store::SqliteStore> store;
+    // tracing.store: the span store (<data_dir>/traces.db); null when off. The ingest hands it
+    // the spans it accepts, as its tracing::SpanSink (and tail sampling as its
+    // TailSamplingStore).
+    std::unique_ptr<tracing::TraceStore> traceStore;
     std::unique_ptr<store::WatchHub> hub;
     std::unique_ptr<auth::TokenStore> tokens;
     std::unique_ptr<audit::AuditLog> audit;
@@ -272,6 +281,7 @@ struct Daemon::Parts {
     std::unique_ptr<api::RolloutServiceImpl> rolloutService;
     std::unique_ptr<api::MetricsServiceImpl> metricsService;
     std::unique_ptr<api::AlertServiceImpl> alertService;
+    std::unique_ptr<api::TraceServiceImpl> traceService;
     std::unique_ptr<grpc::Server> server;
     std::string grpcAddress;
 
@@ -290,6 +300,7 @@ struct Daemon::Parts {
     std::unique_ptr<boost::asio::steady_timer> leaseTimer;
     std::unique_ptr<boost::asio::steady_timer> healthSweepTimer;
     std::unique_ptr<boost::asio::steady_timer> apiSweepTimer;
+    std::unique_ptr<boost::asio::steady_timer> traceRetentionTimer;
     // metrics.backend: managed. Its work runs on `io`: declared after it, it goes first.
     std::unique_ptr<metrics::ManagedPrometheus> managedPrometheus;
     // The bearer secret of the managed Prometheus' service discovery ("" when not managed).
@@ -747,6 +758,18 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     if (*bootstrapped) {
         log::info("created the admin token", {{"token_file", tokenFile.string()}});
     }
+    // The span store beside the main one, once that one is known good.
+    if (cfg.tracing.enabled && cfg.tracing.store) {
+        auto traces = tracing::TraceStore::open(
+            tracing::TraceStoreOptions::fromSettings(cfg.dataDir / "traces.db", cfg.tracing));
+        if (!traces) {
+            return traces.status();
+        }
+        p.traceStore = std::move(*traces);
+        p.traceStore->exportMetrics(metrics);
+        p.spanSinks.push_back(p.traceStore.get());
+        p.tailSamplingStore = p.traceStore.get();
+    }
     health::registerBuiltinProbers(p.probers);
     health::HealthMonitorOptions healthOptions;
     healthOptions.outlier.consecutiveFailures =
@@ -888,6 +911,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.alertService = std::make_unique<api::AlertServiceImpl>(*p.api, *p.alertEngine,
                                                              *p.configCenter, alertOptions);
+    p.traceService = std::make_unique<api::TraceServiceImpl>(*p.api, p.traceStore.get(),
+                                                             [&p] { return p.ingestStatus(); });
 
     auto credentials = serverCredentials(cfg);
     if (!credentials) {
@@ -923,6 +948,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     builder.RegisterService(p.rolloutService.get());
     builder.RegisterService(p.metricsService.get());
     builder.RegisterService(p.alertService.get());
+    builder.RegisterService(p.traceService.get());
     p.server = builder.BuildAndStart();
     if (!p.server || selectedPort == 0) {
         const std::string problem = bindProblem(p.io, cfg.listen);
@@ -951,6 +977,13 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     // Streams of an expired token end within 200 ms of its expiry.
     p.apiSweepTimer = std::make_unique<boost::asio::steady_timer>(p.io);
     p.every(*p.apiSweepTimer, std::chrono::milliseconds(200), [&p] { p.api->sweep(); });
+    // Span retention runs on the span store's writer between ingest transactions.
+    if (p.traceStore) {
+        p.traceStore->requestRetention();
+        p.traceRetentionTimer = std::make_unique<boost::asio::steady_timer>(p.io);
+        p.every(*p.traceRetentionTimer, std::chrono::seconds(30),
+                [&p] { p.traceStore->requestRetention(); });
+    }
 
     // Tail sampling decides once a second what the decision wait has completed.
     if (p.tailSampler) {
@@ -1071,6 +1104,9 @@ void Daemon::shutdown() {
         p.io.stop();
         for (auto &thread : p.ioThreads) {
             thread.join();
+        }
+        if (p.traceStore) {
+            p.traceStore->close();
         }
         p.store->close();
         log::info("stopped", {{"revision", p.store->currentRevision()},
