@@ -89,7 +89,7 @@ StatusOr<std::shared_ptr<grpc::Channel>> makeChannel(const ConnectionOptions &op
     }
 
     grpc::ChannelArguments arguments;
-    arguments.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+    arguments.SetMaxReceiveMessageSize(options.maxReceiveMessageBytes);
     arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
     arguments.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
     // The channel retries a lost daemon at least once a second (gRPC's default grows to 120 s):

@@ -27,6 +27,10 @@ struct ConnectionOptions {
     // Overrides the name checked against the server certificate (for certificates issued to a
     // name other than the address's host).
     std::string tlsServerName;
+    // The largest response a call on the channel accepts. Larger than gRPC's 4 MiB default, since
+    // lists of a large fleet exceed it; a caller fetching bulk data (a whole trace) builds a
+    // channel of its own with more.
+    int maxReceiveMessageBytes = 16 * 1024 * 1024;
 };
 
 // The token file a local daemon writes on first start: $XDG_DATA_HOME/aegis/admin.token (or

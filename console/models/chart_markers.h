@@ -32,11 +32,12 @@ QList<ChartMarker> rolloutMarkers(const Rollout &rollout);
 std::optional<ChartMarker> rolloutLogMarker(const RolloutLogLine &line);
 
 // A shaded stretch of time behind a chart's series: an alert's pending or firing period.
-enum class SpanKind { Pending, Firing };
+// (Not SpanKind: that is a trace span's kind, net/trace_types.h.)
+enum class ChartSpanKind { Pending, Firing };
 struct ChartSpan {
     QDateTime start;
     QDateTime end;
-    SpanKind kind = SpanKind::Firing;
+    ChartSpanKind kind = ChartSpanKind::Firing;
 
     friend bool operator==(const ChartSpan &, const ChartSpan &) = default;
 };

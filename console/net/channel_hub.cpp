@@ -6,9 +6,10 @@ void ChannelHub::configure(const ConnectionSettings &settings) {
     std::lock_guard lock(m_mutex);
     m_settings = settings;
     m_channel.reset();
+    m_bulkChannel.reset();
 }
 
-std::shared_ptr<grpc::Channel> ChannelHub::acquire(CallError *error) {
+std::shared_ptr<grpc::Channel> ChannelHub::acquire(CallError *error, ChannelKind kind) {
     std::lock_guard lock(m_mutex);
     if (m_closed) {
         if (error) {
@@ -16,8 +17,13 @@ std::shared_ptr<grpc::Channel> ChannelHub::acquire(CallError *error) {
         }
         return nullptr;
     }
-    if (!m_channel) {
-        auto channel = client::makeChannel(m_settings.toOptions());
+    std::shared_ptr<grpc::Channel> &current = kind == ChannelKind::Bulk ? m_bulkChannel : m_channel;
+    if (!current) {
+        client::ConnectionOptions options = m_settings.toOptions();
+        if (kind == ChannelKind::Bulk) {
+            options.maxReceiveMessageBytes = kBulkMaxReceiveBytes;
+        }
+        auto channel = client::makeChannel(options);
         if (!channel) {
             if (error) {
                 *error = {static_cast<int>(channel.status().code()),
@@ -25,15 +31,18 @@ std::shared_ptr<grpc::Channel> ChannelHub::acquire(CallError *error) {
             }
             return nullptr;
         }
-        m_channel = std::move(*channel);
+        current = std::move(*channel);
     }
-    return m_channel;
+    return current;
 }
 
 void ChannelHub::invalidate(const std::shared_ptr<grpc::Channel> &failed) {
     std::lock_guard lock(m_mutex);
     if (m_channel == failed) {
         m_channel.reset();
+    }
+    if (m_bulkChannel == failed) {
+        m_bulkChannel.reset();
     }
 }
 

@@ -11,6 +11,15 @@
 
 namespace aegis::console {
 
+// Which of the hub's channels a call uses. They differ only in the largest response they accept:
+// a Bulk call (a whole trace of 100,000 spans in OTLP form) may receive far more than the
+// Standard channel's 16 MiB, which stays the limit of every other call so a runaway response
+// cannot take the console's memory.
+enum class ChannelKind { Standard, Bulk };
+
+// The largest response a call on the Bulk channel accepts.
+inline constexpr int kBulkMaxReceiveBytes = 512 * 1024 * 1024;
+
 // The channel to the daemon and the registry of calls in flight, shared by the API client's pool
 // threads and its stream threads. Thread-safe. A channel is built lazily (building reads the token
 // and certificate files) and rebuilt after a call found the daemon unreachable, so a reconnect
@@ -19,9 +28,10 @@ class ChannelHub {
 public:
     void configure(const ConnectionSettings &settings);
 
-    // The current channel, built if needed; nullptr with `error` set when the settings cannot make
-    // one (a token file that is missing, say) or after close().
-    std::shared_ptr<grpc::Channel> acquire(CallError *error);
+    // The current channel of `kind`, built if needed; nullptr with `error` set when the settings
+    // cannot make one (a token file that is missing, say) or after close().
+    std::shared_ptr<grpc::Channel> acquire(CallError *error,
+                                           ChannelKind kind = ChannelKind::Standard);
     // Drops `failed` if it is still the current channel.
     void invalidate(const std::shared_ptr<grpc::Channel> &failed);
 
@@ -35,6 +45,7 @@ private:
     mutable std::mutex m_mutex;
     ConnectionSettings m_settings;
     std::shared_ptr<grpc::Channel> m_channel;
+    std::shared_ptr<grpc::Channel> m_bulkChannel;
     std::set<grpc::ClientContext *> m_calls; // Not owned: each belongs to the thread making it.
     bool m_closed = false;
 };

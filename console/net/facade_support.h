@@ -43,33 +43,35 @@ constexpr auto acknowledged = [](const auto & /*response*/) { return Acknowledge
 
 // Calls `rpc` with `request` on the session's pool; on the worker thread a response becomes a
 // value through `convert` and a failed status a CallError, and `done` gets the one result on
-// `context`'s thread (see Session::submit).
+// `context`'s thread (see Session::submit). `kind` Bulk: on the channel for large responses.
 template <typename Stub, typename Request, typename Response, typename Convert>
 void callUnary(Session &session, Request request, UnaryRpc<Stub, Request, Response> rpc,
                Convert convert, QObject *context,
-               ResultHandler<std::invoke_result_t<Convert &, const Response &>> done) {
+               ResultHandler<std::invoke_result_t<Convert &, const Response &>> done,
+               ChannelKind kind = ChannelKind::Standard) {
     using T = std::invoke_result_t<Convert &, const Response &>;
-    session.submit(context,
-                   [hub = session.hub(), request = std::move(request), rpc, convert,
-                    done = std::move(done)](const std::shared_ptr<grpc::Channel> &channel,
-                                            grpc::ClientContext *call,
-                                            const CallError &noChannel) -> Session::Delivery {
-                       if (!channel) {
-                           return [done, noChannel] { done(CallResult<T>(noChannel)); };
-                       }
-                       Stub stub(channel);
-                       Response response;
-                       const grpc::Status status = (stub.*rpc)(call, request, &response);
-                       if (!status.ok()) {
-                           CallError error = fromStatus(status);
-                           error.position = trailer(*call, kPositionTrailer);
-                           if (error.isUnreachable()) {
-                               hub->invalidate(channel);
-                           }
-                           return [done, error] { done(CallResult<T>(error)); };
-                       }
-                       return [done, value = convert(response)] { done(CallResult<T>(value)); };
-                   });
+    session.submit(
+        context,
+        [hub = session.hub(), request = std::move(request), rpc, convert, done = std::move(done)](
+            const std::shared_ptr<grpc::Channel> &channel, grpc::ClientContext *call,
+            const CallError &noChannel) -> Session::Delivery {
+            if (!channel) {
+                return [done, noChannel] { done(CallResult<T>(noChannel)); };
+            }
+            Stub stub(channel);
+            Response response;
+            const grpc::Status status = (stub.*rpc)(call, request, &response);
+            if (!status.ok()) {
+                CallError error = fromStatus(status);
+                error.position = trailer(*call, kPositionTrailer);
+                if (error.isUnreachable()) {
+                    hub->invalidate(channel);
+                }
+                return [done, error] { done(CallResult<T>(error)); };
+            }
+            return [done, value = convert(response)] { done(CallResult<T>(value)); };
+        },
+        kind);
 }
 
 // Sets `target`'s onLive and onResync (a ResumableWatch's or an AuditWatch's callbacks, which run

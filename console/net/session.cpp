@@ -67,17 +67,22 @@ void Session::refreshStatus() {
 }
 
 void Session::submit(QObject *context, Work work) {
+    submit(context, std::move(work), ChannelKind::Standard);
+}
+
+void Session::submit(QObject *context, Work work, ChannelKind kind) {
     if (m_shutDown) {
         return;
     }
     const quint64 generation = m_generation;
     const QPointer<QObject> target(context);
     auto hub = m_hub;
-    const auto timeout = m_options.callTimeout;
-    m_pool.start([this, hub, timeout, generation, target, work = std::move(work)] {
+    const auto timeout =
+        kind == ChannelKind::Bulk ? m_options.bulkCallTimeout : m_options.callTimeout;
+    m_pool.start([this, hub, kind, timeout, generation, target, work = std::move(work)] {
         Delivery delivery;
         CallError error;
-        auto channel = hub->acquire(&error);
+        auto channel = hub->acquire(&error, kind);
         if (!channel) {
             delivery = work(nullptr, nullptr, error);
         } else {

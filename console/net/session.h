@@ -21,12 +21,15 @@ class ClientContext;
 namespace aegis::console {
 
 class ChannelHub;
+enum class ChannelKind;
 
 struct SessionOptions {
     // How often GetStatus is called while connected (status, revision and round-trip time).
     std::chrono::milliseconds statusInterval{2000};
-    // Deadline of every unary call.
+    // Deadline of every unary call but the bulk ones.
     std::chrono::milliseconds callTimeout{5000};
+    // Deadline of a bulk call (a whole trace in full, tens of megabytes over a slow link).
+    std::chrono::milliseconds bulkCallTimeout{60000};
     // Deadline of a watch stream; it is renewed transparently when it passes.
     std::chrono::milliseconds streamDeadline{std::chrono::minutes(5)};
     // Delays between reconnect attempts (status probes and streams alike).
@@ -92,6 +95,8 @@ public:
     using Delivery = std::function<void()>;
     using Work = std::function<Delivery(const std::shared_ptr<grpc::Channel> &channel,
                                         grpc::ClientContext *call, const CallError &noChannel)>;
+    // A Bulk call uses the hub's Bulk channel and bulkCallTimeout.
+    void submit(QObject *context, Work work, ChannelKind kind);
     void submit(QObject *context, Work work);
 
     // The channel and the calls in flight; watches run their own threads on it.

@@ -152,6 +152,12 @@ struct TraceOperationInfo {
     qint64 spanCount = 0;
 };
 
+struct TraceAttributeKey {
+    QString key;
+    // Whether the key was seen on resources rather than spans.
+    bool resource = false;
+};
+
 struct ServiceGraphNode {
     QString service;
     QString version;
@@ -192,6 +198,37 @@ struct TraceComparison {
     TraceSummary left;
     TraceSummary right;
     QList<TracePathComparison> paths;
+};
+
+struct TraceForwardingStatus {
+    QString endpoint;
+    bool connected = false;
+    qint64 spansSent = 0;
+    qint64 spansDropped = 0;
+    // Empty while healthy.
+    QString lastError;
+};
+
+// GetTracingStatus: ingest counters, the store and its retention, the sampling policy and the
+// forwarding destinations.
+struct TracingStatus {
+    bool storeEnabled = false;
+    // Where OTLP/gRPC listens ("127.0.0.1:4317") and the OTLP/HTTP path ("/v1/traces").
+    QString otlpGrpcAddress;
+    QString otlpHttpPath;
+    qint64 spansReceived = 0;
+    qint64 spansRejected = 0;
+    qint64 spansSampledOut = 0;
+    qint64 spansStored = 0;
+    qint64 tracesStored = 0;
+    qint64 storeBytes = 0;
+    qint64 retentionAgeMs = 0;
+    qint64 retentionBytes = 0;
+    // Invalid while the store is empty.
+    QDateTime oldestSpan;
+    QString samplingPolicy;
+    qint64 samplingPolicyVersion = 0;
+    QList<TraceForwardingStatus> forwarding;
 };
 
 } // namespace aegis::console

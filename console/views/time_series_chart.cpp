@@ -624,7 +624,7 @@ void TimeSeriesChart::applyColors() {
         m_thresholdLabel->setColor(colors.danger);
     }
     for (qsizetype i = 0; i < m_spanRects.size() && i < m_spans.size(); ++i) {
-        QColor fill = m_spans[i].kind == SpanKind::Firing ? colors.danger : colors.warning;
+        QColor fill = m_spans[i].kind == ChartSpanKind::Firing ? colors.danger : colors.warning;
         fill.setAlpha(colors.dark ? 48 : 36);
         m_spanRects[i]->setBrush(fill);
     }

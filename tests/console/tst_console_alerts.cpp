@@ -407,15 +407,15 @@ private slots:
         alert.firedAt = kNow.addSecs(-80);
         const QList<ChartSpan> spans = alertSpans(transitions, alert, kNow);
         QCOMPARE(spans.size(), 4);
-        QCOMPARE(spans[0], (ChartSpan{kNow.addSecs(-600), kNow.addSecs(-480), SpanKind::Pending}));
-        QCOMPARE(spans[1], (ChartSpan{kNow.addSecs(-480), kNow.addSecs(-300), SpanKind::Firing}));
-        QCOMPARE(spans[2], (ChartSpan{kNow.addSecs(-200), kNow.addSecs(-80), SpanKind::Pending}));
-        QCOMPARE(spans[3], (ChartSpan{kNow.addSecs(-80), kNow, SpanKind::Firing}));
+        QCOMPARE(spans[0], (ChartSpan{kNow.addSecs(-600), kNow.addSecs(-480), ChartSpanKind::Pending}));
+        QCOMPARE(spans[1], (ChartSpan{kNow.addSecs(-480), kNow.addSecs(-300), ChartSpanKind::Firing}));
+        QCOMPARE(spans[2], (ChartSpan{kNow.addSecs(-200), kNow.addSecs(-80), ChartSpanKind::Pending}));
+        QCOMPARE(spans[3], (ChartSpan{kNow.addSecs(-80), kNow, ChartSpanKind::Firing}));
         // Without history the alert's own times make the spans.
         const QList<ChartSpan> own = alertSpans({}, alert, kNow);
         QCOMPARE(own.size(), 2);
-        QCOMPARE(own[0].kind, SpanKind::Pending);
-        QCOMPARE(own[1], (ChartSpan{kNow.addSecs(-80), kNow, SpanKind::Firing}));
+        QCOMPARE(own[0].kind, ChartSpanKind::Pending);
+        QCOMPARE(own[1], (ChartSpan{kNow.addSecs(-80), kNow, ChartSpanKind::Firing}));
 
         AlertListModel list;
         QAbstractItemModelTester listTester(&list,
