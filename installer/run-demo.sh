@@ -231,8 +231,9 @@ release_fleet() {
             # Released by an earlier demo whose fleet made no downstream calls: released again
             # with them, so its traces show the call chain.
             if [[ ${templates[$service]} != *--calls* ]] ||
-                ! pgrep -f -- "--service $service --id" >/dev/null ||
-                pgrep -f -- "--service $service .*--calls " >/dev/null; then
+                ! pgrep -f -- "--service $service --id .*--token-file $FLEET_TOKEN" >/dev/null ||
+                pgrep -f -- "--service $service .*--calls .*--token-file $FLEET_TOKEN" \
+                    >/dev/null; then
                 continue
             fi
             description="the demo fleet's traced downstream calls"
