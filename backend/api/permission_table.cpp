@@ -9,6 +9,7 @@
 #include "aegis/v1/registry.pb.h"
 #include "aegis/v1/rollout.pb.h"
 #include "aegis/v1/system.pb.h"
+#include "aegis/v1/tracing.pb.h"
 
 #include <google/protobuf/descriptor.h>
 
@@ -110,6 +111,15 @@ constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.AlertService/GetAlertmanagerConfig", Access::Read, false},
     {"/aegis.v1.AlertService/PutAlertmanagerConfig", Access::Operate, true},
     {"/aegis.v1.AlertService/GetAlertingStatus", Access::Read, false},
+    {"/aegis.v1.TraceService/SearchTraces", Access::Read, false},
+    {"/aegis.v1.TraceService/GetTrace", Access::Read, false},
+    {"/aegis.v1.TraceService/ListServices", Access::Read, false},
+    {"/aegis.v1.TraceService/ListOperations", Access::Read, false},
+    {"/aegis.v1.TraceService/ListAttributeKeys", Access::Read, false},
+    {"/aegis.v1.TraceService/ListAttributeValues", Access::Read, false},
+    {"/aegis.v1.TraceService/GetServiceGraph", Access::Read, false},
+    {"/aegis.v1.TraceService/CompareTraces", Access::Read, false},
+    {"/aegis.v1.TraceService/GetTracingStatus", Access::Read, false},
 };
 
 // Every API file; a new proto file must be added here (its services are then checked).
@@ -117,6 +127,7 @@ constexpr std::string_view kApiFiles[] = {
     "aegis/v1/system.proto",   "aegis/v1/auth.proto",    "aegis/v1/audit.proto",
     "aegis/v1/registry.proto", "aegis/v1/health.proto",  "aegis/v1/config.proto",
     "aegis/v1/rollout.proto",  "aegis/v1/metrics.proto", "aegis/v1/alerting.proto",
+    "aegis/v1/tracing.proto",
 };
 
 } // namespace
@@ -142,6 +153,7 @@ Status checkPermissionTableCoverage() {
     (void)aegis::v1::StartRolloutRequest::descriptor();
     (void)aegis::v1::QueryRequest::descriptor();
     (void)aegis::v1::ListAlertsRequest::descriptor();
+    (void)aegis::v1::SearchTracesRequest::descriptor();
     const auto *pool = google::protobuf::DescriptorPool::generated_pool();
     std::set<std::string> served;
     for (std::string_view name : kApiFiles) {

@@ -105,6 +105,18 @@ void ConfigCenter::exportMetrics(prometheus::Registry &registry) {
     m_metrics = std::make_shared<ConfigMetrics>(registry);
 }
 
+void ConfigCenter::setContentCheck(const ItemRef &ref, ContentCheck check) {
+    m_contentChecks.insert_or_assign(ref.path(), std::move(check));
+}
+
+Status ConfigCenter::checkContent(const Item &item, std::string_view content) const {
+    if (Status valid = validateContent(item.format, content, item.schema); !valid.isOk()) {
+        return valid;
+    }
+    const auto check = m_contentChecks.find(item.ref.path());
+    return check == m_contentChecks.end() ? Status::ok() : check->second(content);
+}
+
 Status ConfigCenter::load() {
     // Subscribed before reading, so no change falls between the read and the stream; the events
     // of what the read already shows are skipped (see applyLocked()).

@@ -210,6 +210,11 @@ public:
     Status load();
     // Registers the center's metrics (config_metrics.h) in `registry`. Call once, before load().
     void exportMetrics(prometheus::Registry &registry);
+    // A module whose item has a format of its own (the tracing sampling policy) checks its content
+    // wherever content is validated: publish, import, rollback, approval, gray release. An error
+    // (INVALID_ARGUMENT naming the field) refuses the change. Call before serving.
+    using ContentCheck = std::function<Status(std::string_view content)>;
+    void setContentCheck(const ItemRef &ref, ContentCheck check);
 
     // Publishes every change in one transaction, or none (validation, a stale base version:
     // ABORTED naming the current version). In a namespace that requires approval, creates a
@@ -373,6 +378,9 @@ private:
     const SecretBox &m_secrets;
     ClockPtr m_clock;
     const ConfigLimits m_limits;
+    // Item path -> its module's check; fixed once serving.
+    std::map<std::string, ContentCheck, std::less<>> m_contentChecks;
+    Status checkContent(const Item &item, std::string_view content) const;
 
     mutable std::shared_mutex m_mutex;
     std::map<std::string, Item> m_items; // by path

@@ -71,7 +71,7 @@ void ConfigCenter::startGray(const ItemRef &ref, std::string content, std::int64
     if (baseVersion != current->version) {
         return done(abortedFor(ref, &*current, baseVersion));
     }
-    if (Status valid = validateContent(current->format, content, current->schema); !valid.isOk()) {
+    if (Status valid = checkContent(*current, content); !valid.isOk()) {
         return done(valid);
     }
     Item item = *current;

@@ -88,8 +88,7 @@ StatusOr<ConfigCenter::Prepared> ConfigCenter::prepare(const std::vector<Change>
             item.secret = change.secret;
             item.schema = change.schema;
         }
-        if (Status valid = validateContent(item.format, change.content, item.schema);
-            !valid.isOk()) {
+        if (Status valid = checkContent(item, change.content); !valid.isOk()) {
             return changes.size() == 1
                        ? valid
                        : invalidArgument(change.ref.path() + ": " + valid.message());

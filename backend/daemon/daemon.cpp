@@ -19,6 +19,7 @@
 #include "api/registry_service.h"
 #include "api/rollout_service.h"
 #include "api/system_service.h"
+#include "api/trace_service.h"
 #include "common/duration.h"
 #include "common/logging.h"
 #include "daemon/data_directory.h"
@@ -39,6 +40,13 @@
 #include "rollout/registry_router.h"
 #include "rollout/rollout_controller.h"
 #include "store/sqlite_store.h"
+#include "tracing/trace_store.h"
+#include "tracing/otlp_forwarder.h"
+#include "tracing/otlp_grpc_receiver.h"
+#include "tracing/otlp_http.h"
+#include "tracing/otlp_ingest.h"
+#include "tracing/sampling_policy_watch.h"
+#include "tracing/tail_sampler.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -56,6 +64,7 @@
 #include <prometheus/registry.h>
 
 #include <atomic>
+#include <cctype>
 #include <fstream>
 #include <future>
 #include <mutex>
@@ -77,6 +86,14 @@ StatusOr<std::string> readFile(const std::filesystem::path &path) {
         return invalidArgument("cannot read " + path.string());
     }
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The contents of a token file without its trailing newline.
+std::string trimmed(std::string text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+        text.pop_back();
+    }
+    return text;
 }
 
 using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
@@ -179,11 +196,15 @@ std::string bindProblem(boost::asio::io_context &io, const std::string &hostPort
 }
 
 Status writeReadyFile(const std::filesystem::path &path, const std::string &grpc,
-                      const std::string &http) {
+                      const std::string &http, const std::string &otlp) {
     const auto temporary = path.string() + ".tmp";
     {
         std::ofstream out(temporary, std::ios::trunc);
-        out << nlohmann::json{{"grpc", grpc}, {"http", http}, {"pid", ::getpid()}}.dump() << "\n";
+        nlohmann::json ready{{"grpc", grpc}, {"http", http}, {"pid", ::getpid()}};
+        if (!otlp.empty()) {
+            ready["otlp"] = otlp;
+        }
+        out << ready.dump() << "\n";
         if (!out) {
             return unavailable("cannot write the ready file " + path.string());
         }
@@ -204,7 +225,14 @@ struct Daemon::Parts {
         if (alertEngine) {
             alertEngine->stop();
         }
+        otlpReceiver.reset();
+        for (auto &forwarder : traceForwarders) {
+            forwarder->stop(std::chrono::steady_clock::now());
+        }
         // Commits still queued finish while the modules their callbacks use exist.
+        if (traceStore) {
+            traceStore->close();
+        }
         if (store) {
             store->close();
         }
@@ -220,6 +248,10 @@ struct Daemon::Parts {
     std::shared_ptr<exposition::ProcessMetrics> processMetrics =
         std::make_shared<exposition::ProcessMetrics>();
     std::unique_ptr<store::SqliteStore> store;
+    // tracing.store: the span store (<data_dir>/traces.db); null when off. The ingest hands it
+    // the spans it accepts, as its tracing::SpanSink (and tail sampling as its
+    // TailSamplingStore).
+    std::unique_ptr<tracing::TraceStore> traceStore;
     std::unique_ptr<store::WatchHub> hub;
     std::unique_ptr<auth::TokenStore> tokens;
     std::unique_ptr<audit::AuditLog> audit;
@@ -249,6 +281,7 @@ struct Daemon::Parts {
     std::unique_ptr<api::RolloutServiceImpl> rolloutService;
     std::unique_ptr<api::MetricsServiceImpl> metricsService;
     std::unique_ptr<api::AlertServiceImpl> alertService;
+    std::unique_ptr<api::TraceServiceImpl> traceService;
     std::unique_ptr<grpc::Server> server;
     std::string grpcAddress;
 
@@ -267,6 +300,7 @@ struct Daemon::Parts {
     std::unique_ptr<boost::asio::steady_timer> leaseTimer;
     std::unique_ptr<boost::asio::steady_timer> healthSweepTimer;
     std::unique_ptr<boost::asio::steady_timer> apiSweepTimer;
+    std::unique_ptr<boost::asio::steady_timer> traceRetentionTimer;
     // metrics.backend: managed. Its work runs on `io`: declared after it, it goes first.
     std::unique_ptr<metrics::ManagedPrometheus> managedPrometheus;
     // The bearer secret of the managed Prometheus' service discovery ("" when not managed).
@@ -277,6 +311,18 @@ struct Daemon::Parts {
     std::unique_ptr<alerting::AlertmanagerSilences> alertSilences;
     // Evaluates the rules through `metricsBackend` and notifies through `alertNotifier`.
     std::unique_ptr<alerting::AlertEngine> alertEngine;
+
+    // Tracing, ingest side: where accepted spans go (the span store adds itself to spanSinks and
+    // as tailSamplingStore before startTracing(); the forwarders are added there), the ingest
+    // behind the OTLP/gRPC receiver and /v1/traces, the sampling policy and the tail sampler.
+    std::vector<tracing::SpanSink *> spanSinks;              // Not owned.
+    tracing::TailSamplingStore *tailSamplingStore = nullptr; // Not owned.
+    std::vector<std::unique_ptr<tracing::OtlpForwarder>> traceForwarders;
+    std::unique_ptr<tracing::OtlpIngest> ingest;
+    std::unique_ptr<tracing::SamplingPolicyWatch> samplingWatch;
+    std::unique_ptr<tracing::TailSampler> tailSampler;
+    std::unique_ptr<tracing::OtlpGrpcReceiver> otlpReceiver;
+    std::unique_ptr<boost::asio::steady_timer> tailSamplingTimer;
 
     std::once_flag shutdownOnce;
     // Orders the store's readiness reports against shutdown's "not ready".
@@ -508,6 +554,125 @@ struct Daemon::Parts {
         }
     }
 
+    // The ingest with its sinks (the store's, then one forwarder per tracing.forward.endpoints
+    // entry), the sampling policy followed from the config center, and POST /v1/traces. Before
+    // the HTTP endpoint listens; the OTLP/gRPC receiver starts in startOtlpReceiver().
+    Status startTracing(prometheus::Registry &metrics) {
+        const tracing::TracingSettings &settings = config.tracing;
+        tracing::SamplingPolicyWatch::registerValidation(*configCenter);
+        if (!settings.enabled) {
+            return Status::ok();
+        }
+        tracing::OtlpIngestOptions options;
+        options.limits = settings.limits;
+        options.clock = clock;
+        if (!settings.bearerTokenFile.empty()) {
+            auto token = readFile(settings.bearerTokenFile);
+            if (!token) {
+                return token.status();
+            }
+            options.bearerToken = trimmed(*token);
+            if (options.bearerToken.empty()) {
+                return invalidArgument("tracing.bearer_token_file: " +
+                                       settings.bearerTokenFile.string() + " is empty");
+            }
+        }
+        ingest = std::make_unique<tracing::OtlpIngest>(options);
+        ingest->exportMetrics(metrics);
+        for (tracing::SpanSink *sink : spanSinks) {
+            ingest->addSink(*sink);
+        }
+        std::string forwardToken;
+        std::string forwardCa;
+        if (!settings.forwardBearerTokenFile.empty()) {
+            auto token = readFile(settings.forwardBearerTokenFile);
+            if (!token) {
+                return token.status();
+            }
+            forwardToken = trimmed(*token);
+        }
+        if (!settings.forwardCaFile.empty()) {
+            auto ca = readFile(settings.forwardCaFile);
+            if (!ca) {
+                return ca.status();
+            }
+            forwardCa = std::move(*ca);
+        }
+        for (const std::string &endpoint : settings.forwardEndpoints) {
+            tracing::OtlpForwarderOptions forward;
+            forward.endpoint = endpoint;
+            forward.caPem = forwardCa;
+            forward.bearerToken = forwardToken;
+            forward.queueSpans = settings.forwardQueueSpans;
+            forward.metrics = ingest->metrics();
+            traceForwarders.push_back(std::make_unique<tracing::OtlpForwarder>(forward));
+            ingest->addSink(*traceForwarders.back());
+        }
+
+        samplingWatch = std::make_unique<tracing::SamplingPolicyWatch>(
+            *store, *configCenter,
+            [this](tracing::SamplingPolicyPtr policy, std::int64_t version, std::string yaml) {
+                ingest->setPolicy(std::move(policy), version, std::move(yaml));
+            });
+        if (Status status = samplingWatch->load(); !status.isOk()) {
+            return status;
+        }
+        if (tailSamplingStore != nullptr) {
+            tailSampler = std::make_unique<tracing::TailSampler>(
+                *tailSamplingStore, [this] { return ingest->policy(); },
+                tracing::TailSamplerOptions{clock});
+            tailSampler->setMetrics(ingest->metrics());
+        }
+        if (settings.otlpHttp) {
+            http->routePost(
+                std::string(tracing::kOtlpHttpTracesPath),
+                static_cast<std::size_t>(settings.limits.maxRequestBytes),
+                [this](HttpRequest &&request, HttpResponder respond) {
+                    tracing::serveOtlpHttp(
+                        *ingest,
+                        {request.contentType, request.contentEncoding, request.authorization,
+                         std::move(request.body)},
+                        [respond = std::move(respond)](tracing::OtlpHttpResponse answer) {
+                            respond({answer.status, std::move(answer.contentType),
+                                     std::move(answer.body), std::move(answer.headers)});
+                        });
+                },
+                [&] {
+                    auto tooLarge = tracing::otlpHttpTooLarge(settings.limits.maxRequestBytes);
+                    return HttpResponse{tooLarge.status, std::move(tooLarge.contentType),
+                                        std::move(tooLarge.body), std::move(tooLarge.headers)};
+                }());
+        }
+        return Status::ok();
+    }
+
+    // The OTLP/gRPC receiver on tracing.otlp_listen (none when tracing is off or it is "").
+    Status startOtlpReceiver() {
+        const tracing::TracingSettings &settings = config.tracing;
+        if (!ingest) {
+            return Status::ok();
+        }
+        if (!settings.otlpListen.empty()) {
+            otlpReceiver = std::make_unique<tracing::OtlpGrpcReceiver>(*ingest);
+            if (Status status = otlpReceiver->start(settings.otlpListen); !status.isOk()) {
+                return status;
+            }
+        }
+        ingest->setAddresses(otlpReceiver ? otlpReceiver->address() : std::string(),
+                             settings.otlpHttp ? std::string(tracing::kOtlpHttpTracesPath)
+                                               : std::string());
+        return Status::ok();
+    }
+
+    // What GetTracingStatus reports of the ingest and the forwarders.
+    tracing::IngestStatus ingestStatus() const {
+        tracing::IngestStatus status = ingest ? ingest->status() : tracing::IngestStatus{};
+        for (const auto &forwarder : traceForwarders) {
+            status.forwarding.push_back(forwarder->status());
+        }
+        return status;
+    }
+
     void compactEventLog() {
         const auto target = store->currentRevision() - config.eventRetention;
         if (target <= store->compactRevision()) {
@@ -593,6 +758,18 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     if (*bootstrapped) {
         log::info("created the admin token", {{"token_file", tokenFile.string()}});
     }
+    // The span store beside the main one, once that one is known good.
+    if (cfg.tracing.enabled && cfg.tracing.store) {
+        auto traces = tracing::TraceStore::open(
+            tracing::TraceStoreOptions::fromSettings(cfg.dataDir / "traces.db", cfg.tracing));
+        if (!traces) {
+            return traces.status();
+        }
+        p.traceStore = std::move(*traces);
+        p.traceStore->exportMetrics(metrics);
+        p.spanSinks.push_back(p.traceStore.get());
+        p.tailSamplingStore = p.traceStore.get();
+    }
     health::registerBuiltinProbers(p.probers);
     health::HealthMonitorOptions healthOptions;
     healthOptions.outlier.consecutiveFailures =
@@ -626,7 +803,13 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.http->route(std::string(metrics::kHttpSdPath),
                   [&p](const HttpRequest &request) { return p.serveDiscovery(request); });
+    if (Status status = p.startTracing(metrics); !status.isOk()) {
+        return status;
+    }
     if (Status status = p.http->listen(cfg.httpListen); !status.isOk()) {
+        return status;
+    }
+    if (Status status = p.startOtlpReceiver(); !status.isOk()) {
         return status;
     }
     if (Status status = p.startMetricsBackend(); !status.isOk()) {
@@ -728,6 +911,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.alertService = std::make_unique<api::AlertServiceImpl>(*p.api, *p.alertEngine,
                                                              *p.configCenter, alertOptions);
+    p.traceService = std::make_unique<api::TraceServiceImpl>(*p.api, p.traceStore.get(),
+                                                             [&p] { return p.ingestStatus(); });
 
     auto credentials = serverCredentials(cfg);
     if (!credentials) {
@@ -763,6 +948,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     builder.RegisterService(p.rolloutService.get());
     builder.RegisterService(p.metricsService.get());
     builder.RegisterService(p.alertService.get());
+    builder.RegisterService(p.traceService.get());
     p.server = builder.BuildAndStart();
     if (!p.server || selectedPort == 0) {
         const std::string problem = bindProblem(p.io, cfg.listen);
@@ -791,6 +977,24 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     // Streams of an expired token end within 200 ms of its expiry.
     p.apiSweepTimer = std::make_unique<boost::asio::steady_timer>(p.io);
     p.every(*p.apiSweepTimer, std::chrono::milliseconds(200), [&p] { p.api->sweep(); });
+    // Span retention runs on the span store's writer between ingest transactions.
+    if (p.traceStore) {
+        p.traceStore->requestRetention();
+        p.traceRetentionTimer = std::make_unique<boost::asio::steady_timer>(p.io);
+        p.every(*p.traceRetentionTimer, std::chrono::seconds(30),
+                [&p] { p.traceStore->requestRetention(); });
+    }
+
+    // Tail sampling decides once a second what the decision wait has completed.
+    if (p.tailSampler) {
+        p.tailSamplingTimer = std::make_unique<boost::asio::steady_timer>(p.io);
+        p.every(*p.tailSamplingTimer, std::chrono::seconds(1), [&p] {
+            if (auto round = p.tailSampler->tick(); !round) {
+                log::warn("tracing: tail sampling round failed; retrying",
+                          {{"error", round.status().message()}});
+            }
+        });
+    }
 
     // Evaluation queries through the io pool, so it starts once the pool runs.
     if (cfg.alerting.enabled) {
@@ -812,7 +1016,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         }
     });
     if (!cfg.readyFile.empty()) {
-        if (Status status = writeReadyFile(cfg.readyFile, p.grpcAddress, p.http->address());
+        if (Status status = writeReadyFile(cfg.readyFile, p.grpcAddress, p.http->address(),
+                                           p.otlpReceiver ? p.otlpReceiver->address() : "");
             !status.isOk()) {
             log::warn("ready file not written", {{"error", status.message()}});
         }
@@ -823,6 +1028,10 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
                {"alertmanager", alerting::alertmanagerModeName(cfg.alerting.alertmanagerMode)},
                {"grpc", p.grpcAddress},
                {"http", p.http->address()},
+               {"otlp", p.otlpReceiver ? p.otlpReceiver->address() : "off"},
+               {"otlp_http", p.ingest && cfg.tracing.otlpHttp ? "/v1/traces" : "off"},
+               {"trace_forward",
+                cfg.tracing.enabled ? cfg.tracing.forwardEndpoints : std::vector<std::string>{}},
                {"tls", !cfg.tlsCertFile.empty()},
                {"mutual_tls", !cfg.tlsClientCaFile.empty()},
                {"data_dir", cfg.dataDir.string()},
@@ -863,6 +1072,17 @@ void Daemon::shutdown() {
         }
         p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
         p.server->Wait();
+        // Exports in flight get their spans durable within the grace; forwarders deliver what
+        // they hold meanwhile, and count the rest dropped.
+        if (p.otlpReceiver) {
+            p.otlpReceiver->shutdown(std::max(std::chrono::system_clock::now(),
+                                              std::chrono::system_clock::now() +
+                                                  (graceEnd - std::chrono::steady_clock::now())));
+        }
+        for (auto &forwarder : p.traceForwarders) {
+            forwarder->stop(std::max(graceEnd, std::chrono::steady_clock::now() +
+                                                   std::chrono::milliseconds(500)));
+        }
         // Checks stop while the io pool still runs, so their probes complete. Rollouts stop
         // acting and drivers stop supervising; deployments keep running for the next start.
         p.healthMonitor.reset();
@@ -884,6 +1104,9 @@ void Daemon::shutdown() {
         p.io.stop();
         for (auto &thread : p.ioThreads) {
             thread.join();
+        }
+        if (p.traceStore) {
+            p.traceStore->close();
         }
         p.store->close();
         log::info("stopped", {{"revision", p.store->currentRevision()},

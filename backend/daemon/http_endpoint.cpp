@@ -1,12 +1,15 @@
 #include "daemon/http_endpoint.h"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <prometheus/text_serializer.h>
 
 #include <atomic>
 #include <cctype>
+#include <limits>
+#include <optional>
 
 namespace aegis::daemon {
 
@@ -24,48 +27,126 @@ public:
     void start() { read(); }
 
 private:
+    using Response = http::response<http::string_body>;
+    // What a request to any other route may carry.
+    static constexpr std::uint64_t kDefaultBodyLimit = 1024 * 1024;
+
     void read() {
-        m_request = {};
+        m_parser.emplace();
+        // Checked against the route's limit once the header says which route it is.
+        m_parser->body_limit(std::numeric_limits<std::uint64_t>::max());
         m_stream.expires_after(std::chrono::seconds(30));
-        http::async_read(m_stream, m_buffer, m_request,
-                         [self = shared_from_this()](beast::error_code error, std::size_t) {
-                             if (!error) {
+        http::async_read_header(m_stream, m_buffer, *m_parser,
+                                [self = shared_from_this()](beast::error_code error, std::size_t) {
+                                    if (!error) {
+                                        self->readBody();
+                                    }
+                                });
+    }
+
+    // A POST route's body may be as large as the route allows; any other request's stays under
+    // Beast's default limit.
+    void readBody() {
+        const auto &header = m_parser->get();
+        const PostRoute *route = nullptr;
+        if (header.method() == http::verb::post) {
+            if (const auto it = m_endpoint.m_postRoutes.find(pathOf(header.target()));
+                it != m_endpoint.m_postRoutes.end()) {
+                route = &it->second;
+            }
+        }
+        const std::uint64_t limit = route != nullptr ? route->maxBodyBytes : kDefaultBodyLimit;
+        if (const auto length = m_parser->content_length(); length && *length > limit) {
+            return refuseBody(route);
+        }
+        m_parser->body_limit(limit);
+        http::async_read(m_stream, m_buffer, *m_parser,
+                         [self = shared_from_this(), route](beast::error_code error, std::size_t) {
+                             if (error == http::error::body_limit) {
+                                 self->refuseBody(route);
+                             } else if (!error) {
+                                 self->m_request = self->m_parser->release();
                                  self->respond();
                              }
                          });
     }
 
-    void respond() {
-        auto response = std::make_shared<http::response<http::string_body>>();
+    // A body over the limit is not read: the answer says so and the connection closes.
+    void refuseBody(const PostRoute *route) {
+        m_request = {};
+        m_request.version(m_parser->get().version());
+        m_request.keep_alive(false);
+        write(responseFrom(route != nullptr
+                               ? route->tooLarge
+                               : HttpResponse{413, {}, "request body too large\n", {}}));
+    }
+
+    static std::string_view pathOf(beast::string_view target) {
+        const std::string_view view(target.data(), target.size());
+        return view.substr(0, view.find('?'));
+    }
+
+    static std::string_view headerOf(const http::request<http::string_body> &request,
+                                     http::field field) {
+        const auto value = request[field];
+        return {value.data(), value.size()};
+    }
+
+    std::shared_ptr<Response> responseFrom(HttpResponse answer) const {
+        auto response = std::make_shared<Response>();
         response->version(m_request.version());
         response->keep_alive(m_request.keep_alive());
         response->set(http::field::server, "aegisd");
-        const auto target = m_request.target();
-        const std::string_view path(target.data(), target.find('?') == std::string_view::npos
-                                                       ? target.size()
-                                                       : target.find('?'));
-        if (m_request.method() != http::verb::get && m_request.method() != http::verb::head) {
-            response->result(http::status::method_not_allowed);
-            response->set(http::field::allow, "GET, HEAD");
-            response->set(http::field::content_type, "text/plain; charset=utf-8");
-            response->body() = "method not allowed\n";
-        } else {
-            const auto authorization = m_request[http::field::authorization];
-            HttpResponse answer = m_endpoint.answer(
-                {path, std::string_view(authorization.data(), authorization.size())});
-            response->result(static_cast<http::status>(answer.status));
-            response->set(http::field::content_type, answer.contentType.empty()
-                                                         ? "text/plain; charset=utf-8"
-                                                         : answer.contentType);
-            for (const auto &[name, value] : answer.headers) {
-                response->set(name, value);
-            }
-            response->body() = std::move(answer.body);
+        response->result(static_cast<http::status>(answer.status));
+        response->set(http::field::content_type, answer.contentType.empty()
+                                                     ? "text/plain; charset=utf-8"
+                                                     : answer.contentType);
+        for (const auto &[name, value] : answer.headers) {
+            response->set(name, value);
         }
+        response->body() = std::move(answer.body);
         response->prepare_payload();
-        if (m_request.method() == http::verb::head) {
+        return response;
+    }
+
+    static HttpResponse methodNotAllowed(std::string allow) {
+        return {405, {}, "method not allowed\n", {{"Allow", std::move(allow)}}};
+    }
+
+    void respond() {
+        const std::string_view path = pathOf(m_request.target());
+        const auto method = m_request.method();
+        const auto post = m_endpoint.m_postRoutes.find(path);
+        if (post != m_endpoint.m_postRoutes.end()) {
+            if (method != http::verb::post) {
+                return write(responseFrom(methodNotAllowed("POST")));
+            }
+            HttpRequest request{path, headerOf(m_request, http::field::authorization),
+                                headerOf(m_request, http::field::content_type),
+                                headerOf(m_request, http::field::content_encoding),
+                                std::move(m_request.body())};
+            // Answered from any thread: the write goes back to the connection's executor.
+            post->second.handler(std::move(request),
+                                 [self = shared_from_this()](HttpResponse answer) {
+                                     auto response = self->responseFrom(std::move(answer));
+                                     boost::asio::post(self->m_stream.get_executor(),
+                                                       [self, response] { self->write(response); });
+                                 });
+            return;
+        }
+        if (method != http::verb::get && method != http::verb::head &&
+            m_endpoint.m_routes.count(path) > 0) {
+            return write(responseFrom(methodNotAllowed("GET, HEAD")));
+        }
+        auto response = responseFrom(
+            m_endpoint.answer({path, headerOf(m_request, http::field::authorization), {}, {}, {}}));
+        if (method == http::verb::head) {
             response->body().clear();
         }
+        write(response);
+    }
+
+    void write(const std::shared_ptr<Response> &response) {
         http::async_write(
             m_stream, *response,
             [self = shared_from_this(), response](beast::error_code error, std::size_t) {
@@ -80,6 +161,7 @@ private:
 
     beast::tcp_stream m_stream;
     beast::flat_buffer m_buffer;
+    std::optional<http::request_parser<http::string_body>> m_parser;
     http::request<http::string_body> m_request;
     HttpEndpoint &m_endpoint;
 };
@@ -117,6 +199,12 @@ HttpEndpoint::HttpEndpoint(boost::asio::io_context &io,
 
 void HttpEndpoint::route(std::string path, HttpHandler handler) {
     m_routes.insert_or_assign(std::move(path), std::move(handler));
+}
+
+void HttpEndpoint::routePost(std::string path, std::size_t maxBodyBytes, HttpPostHandler handler,
+                             HttpResponse tooLarge) {
+    m_postRoutes.insert_or_assign(std::move(path),
+                                  PostRoute{maxBodyBytes, std::move(handler), std::move(tooLarge)});
 }
 
 HttpResponse HttpEndpoint::answer(const HttpRequest &request) const {

@@ -23,6 +23,10 @@ struct HttpRequest {
     std::string_view path;
     // The Authorization header ("" when absent).
     std::string_view authorization;
+    // A POST's Content-Type and Content-Encoding headers ("" when absent) and body.
+    std::string_view contentType;
+    std::string_view contentEncoding;
+    std::string body;
 };
 
 struct HttpResponse {
@@ -36,13 +40,17 @@ struct HttpResponse {
 
 // Answers one GET (or HEAD) of a route. Runs on an io thread: it must be quick and thread-safe.
 using HttpHandler = std::function<HttpResponse(const HttpRequest &)>;
+// Answers one POST of a route, asynchronously: `respond` exactly once, from any thread. The
+// request's string views stay valid until then. Must not block.
+using HttpResponder = std::function<void(HttpResponse)>;
+using HttpPostHandler = std::function<void(HttpRequest &&request, HttpResponder respond)>;
 
 // "Bearer <token>" -> "<token>" (the scheme in any case); "" for anything else.
 std::string_view bearerToken(std::string_view authorization);
 
 // The daemon's plain-HTTP side: GET /healthz (the process is up), /readyz (it serves the API; 503
 // with the reason otherwise), /metrics (Prometheus text format) and the routes added with
-// route(). Runs on the daemon's io_context.
+// route() and routePost(). Runs on the daemon's io_context.
 class HttpEndpoint {
 public:
     HttpEndpoint(boost::asio::io_context &io,
@@ -51,6 +59,10 @@ public:
 
     // Serves GET and HEAD of `path` with `handler`. Call before listen().
     void route(std::string path, HttpHandler handler);
+    // Serves POST of `path` with `handler`, reading bodies of up to `maxBodyBytes`; a larger one
+    // is answered with `tooLarge` (a 413) and the connection closed. Call before listen().
+    void routePost(std::string path, std::size_t maxBodyBytes, HttpPostHandler handler,
+                   HttpResponse tooLarge);
     // Binds host:port (port 0 picks one) and starts accepting.
     Status listen(const std::string &hostPort);
     // The bound address, "host:port".
@@ -71,8 +83,14 @@ private:
     boost::asio::ip::tcp::acceptor m_acceptor;
     std::atomic<bool> m_ready{false};
     std::shared_ptr<std::string> m_notReadyReason;
+    struct PostRoute {
+        std::size_t maxBodyBytes = 0;
+        HttpPostHandler handler;
+        HttpResponse tooLarge;
+    };
     // Fixed once listen() is called.
     std::map<std::string, HttpHandler, std::less<>> m_routes;
+    std::map<std::string, PostRoute, std::less<>> m_postRoutes;
 };
 
 } // namespace aegis::daemon

@@ -82,6 +82,22 @@ StatusOr<std::vector<FleetInstance>> loadFleetFile(const std::filesystem::path &
                 return invalidArgument(where + ": 'error_rate' must be a number from 0 to 1");
             }
         }
+        if (const YAML::Node calls = service["calls"]) {
+            if (!calls.IsSequence()) {
+                return invalidArgument(where + ": 'calls' must be a list of service names");
+            }
+            for (std::size_t c = 0; c < calls.size(); ++c) {
+                if (!calls[c].IsScalar() || !isPlainWord(calls[c].Scalar()) ||
+                    calls[c].Scalar() == base.service ||
+                    std::find(base.calls.begin(), base.calls.end(), calls[c].Scalar()) !=
+                        base.calls.end()) {
+                    return invalidArgument(where + ": calls[" + std::to_string(c) +
+                                           "] must name another service once, in "
+                                           "[A-Za-z0-9._:-]");
+                }
+                base.calls.push_back(calls[c].Scalar());
+            }
+        }
         const YAML::Node instances = service["instances"];
         if (!instances || !instances.IsSequence() || instances.size() == 0) {
             return invalidArgument(where + ": 'instances' must be a non-empty list");
@@ -117,6 +133,9 @@ std::string fleetFlags(const FleetInstance &instance) {
     }
     flags << " --latency " << formatDuration(instance.latency) << " --error-rate "
           << instance.errorRate << " --config " << kDemoConfigNamespace << "/" << instance.service;
+    for (std::size_t i = 0; i < instance.calls.size(); ++i) {
+        flags << (i == 0 ? " --calls " : ",") << instance.calls[i];
+    }
     return flags.str();
 }
 

@@ -19,6 +19,8 @@ struct FleetInstance {
     std::string zone;
     std::chrono::milliseconds latency{0};
     double errorRate = 0;
+    // The services every "/" request calls first (aegis-sample --calls).
+    std::vector<std::string> calls;
 };
 
 // Reads a fleet file (resources/demo/fleet.yaml):
@@ -29,6 +31,7 @@ struct FleetInstance {
 //       color: blue
 //       latency: 8ms
 //       error_rate: 0.002
+//       calls: [inventory, payments]   # called on every request, in order
 //       instances:
 //         - {id: checkout-1, zone: a}
 //
@@ -42,7 +45,7 @@ inline constexpr std::string_view kDemoConfigNamespace = "demo";
 
 // The aegis-sample flags that start `instance`, e.g.
 // "--service checkout --id checkout-1 --version 1.4.2 --color blue --zone a --latency 8ms
-// --error-rate 0.002 --config demo/checkout".
+// --error-rate 0.002 --config demo/checkout --calls inventory,payments".
 std::string fleetFlags(const FleetInstance &instance);
 
 } // namespace aegis::sample

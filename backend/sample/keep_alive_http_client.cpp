@@ -12,9 +12,10 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 
 KeepAliveHttpClient::KeepAliveHttpClient(std::chrono::milliseconds timeout,
-                                         std::chrono::milliseconds idleLimit)
+                                         std::chrono::milliseconds idleLimit, std::string userAgent)
     : m_timeout(timeout)
-    , m_idleLimit(idleLimit) {}
+    , m_idleLimit(idleLimit)
+    , m_userAgent(std::move(userAgent)) {}
 
 KeepAliveHttpClient::~KeepAliveHttpClient() = default;
 
@@ -24,17 +25,19 @@ void KeepAliveHttpClient::run() {
 }
 
 KeepAliveHttpClient::Result KeepAliveHttpClient::get(const std::string &address,
-                                                     const std::string &target) {
+                                                     const std::string &target,
+                                                     const Headers &headers) {
     bool reused = false;
-    Result result = exchange(address, target, reused);
+    Result result = exchange(address, target, headers, reused);
     if (result.connectionFailed && reused) {
-        result = exchange(address, target, reused);
+        result = exchange(address, target, headers, reused);
     }
     return result;
 }
 
 KeepAliveHttpClient::Result KeepAliveHttpClient::exchange(const std::string &address,
-                                                          const std::string &target, bool &reused) {
+                                                          const std::string &target,
+                                                          const Headers &headers, bool &reused) {
     Result result;
     beast::error_code error;
     const auto fail = [&](bool connectionFailed) {
@@ -75,7 +78,10 @@ KeepAliveHttpClient::Result KeepAliveHttpClient::exchange(const std::string &add
 
     http::request<http::empty_body> request{http::verb::get, target, 11};
     request.set(http::field::host, address);
-    request.set(http::field::user_agent, "aegis-loadgen");
+    request.set(http::field::user_agent, m_userAgent);
+    for (const auto &[name, value] : headers) {
+        request.set(name, value);
+    }
     request.keep_alive(true);
     connection->stream.expires_after(m_timeout);
     http::async_write(connection->stream, request,

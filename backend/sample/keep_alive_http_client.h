@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace aegis::sample {
 
@@ -31,13 +33,17 @@ public:
         std::string error;
     };
 
+    // Extra request headers, e.g. traceparent.
+    using Headers = std::vector<std::pair<std::string, std::string>>;
+
     explicit KeepAliveHttpClient(std::chrono::milliseconds timeout,
-                                 std::chrono::milliseconds idleLimit = std::chrono::seconds(30));
+                                 std::chrono::milliseconds idleLimit = std::chrono::seconds(30),
+                                 std::string userAgent = "aegis-loadgen");
     ~KeepAliveHttpClient();
     KeepAliveHttpClient(const KeepAliveHttpClient &) = delete;
     KeepAliveHttpClient &operator=(const KeepAliveHttpClient &) = delete;
 
-    Result get(const std::string &address, const std::string &target);
+    Result get(const std::string &address, const std::string &target, const Headers &headers = {});
     // Open connections, one per address.
     std::size_t connections() const { return m_connections.size(); }
 
@@ -50,12 +56,14 @@ private:
         std::chrono::steady_clock::time_point lastUsed;
     };
     // One attempt; `reused` says whether it went over a connection used before.
-    Result exchange(const std::string &address, const std::string &target, bool &reused);
+    Result exchange(const std::string &address, const std::string &target, const Headers &headers,
+                    bool &reused);
     // Runs the queued operation to completion.
     void run();
 
     const std::chrono::milliseconds m_timeout;
     const std::chrono::milliseconds m_idleLimit;
+    const std::string m_userAgent;
     boost::asio::io_context m_io;
     std::map<std::string, std::unique_ptr<Connection>> m_connections;
 };

@@ -1,6 +1,8 @@
 #include "sample/sample_http_server.h"
 
+#include "common/logging.h"
 #include "exposition/build_info.h"
+#include "tracing/trace_ids.h"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -43,8 +45,12 @@ std::string methodLabel(http::verb method) {
 }
 
 // Each route with the codes it answers to GET, whose series exist from the start at zero.
-std::vector<std::pair<std::string, std::vector<int>>> servedRoutes() {
-    return {{"/", {200, 500}}, {"/health", {200, 503}}, {"/metrics", {200}}, {"other", {404}}};
+std::vector<std::pair<std::string, std::vector<int>>> servedRoutes(bool callsDownstream) {
+    std::vector<int> root = {200, 500};
+    if (callsDownstream) {
+        root.push_back(502);
+    }
+    return {{"/", root}, {"/health", {200, 503}}, {"/metrics", {200}}, {"other", {404}}};
 }
 
 } // namespace
@@ -111,19 +117,81 @@ private:
         const auto query = target.find('?');
         m_path = std::string(target.substr(0, query));
         if (m_request.method() != http::verb::get && m_request.method() != http::verb::head) {
-            respond({405, "text/plain; charset=utf-8", "method not allowed\n"});
+            respond({405, "text/plain; charset=utf-8", "method not allowed\n", {}});
             return;
         }
-        const auto latency = m_server.currentBehaviour()->latency;
-        if (m_path == "/" && latency.count() > 0) {
+        if (m_path != "/") {
+            respond(m_server.answer(m_path, {}));
+            return;
+        }
+        startSpan();
+        const auto &downstream = m_server.m_options.downstream;
+        if (!downstream) {
+            wait();
+            return;
+        }
+        std::optional<client::SpanContext> parent;
+        if (m_span.context().isValid()) {
+            parent = m_span.context();
+        }
+        // Blocking calls, on their own threads; the answer continues on this session's strand.
+        m_stream.expires_never();
+        net::post(*m_server.m_downstreamPool, [self = shared_from_this(), parent, downstream] {
+            auto calls = downstream->callAll(parent);
+            net::post(self->m_stream.get_executor(), [self, calls = std::move(calls)]() mutable {
+                self->m_calls = std::move(calls);
+                self->wait();
+            });
+        });
+    }
+
+    // The server span of a "/" request, child of the caller's traceparent.
+    void startSpan() {
+        const auto &tracer = m_server.m_options.tracer;
+        if (!tracer) {
+            return;
+        }
+        const auto parent = client::extractContext([this](std::string_view name) {
+            std::vector<std::string> values;
+            for (auto [it, end] =
+                     m_request.equal_range(beast::string_view(name.data(), name.size()));
+                 it != end; ++it) {
+                values.emplace_back(it->value());
+            }
+            return values;
+        });
+        const auto remote = m_stream.socket().remote_endpoint(m_ignored);
+        const auto &options = m_server.m_options;
+        m_span = tracer->startSpan(
+            "GET /", {.kind = client::SpanKind::Server,
+                      .parent = parent,
+                      .root = !parent,
+                      .attributes = {
+                          {"http.request.method", "GET"},
+                          {"http.route", "/"},
+                          {"url.path", m_path},
+                          {"url.scheme", "http"},
+                          {"client.address", remote.address().to_string()},
+                          {"user_agent.original", std::string(m_request[http::field::user_agent])},
+                          {"aegis.instance", options.instanceId}}});
+    }
+
+    // The behaviour's latency, waited on a timer (inside the request's span), then the answer.
+    void wait() {
+        const auto behaviour = m_server.currentBehaviour();
+        m_span.setAttribute("aegis.sample.config_version", behaviour->configVersion);
+        if (behaviour->latency.count() > 0) {
+            m_span.addEvent("injected latency",
+                            {{"latency_ms", static_cast<std::int64_t>(behaviour->latency.count())},
+                             {"source", behaviour->source}});
             m_stream.expires_never();
-            m_delay.expires_after(latency);
+            m_delay.expires_after(behaviour->latency);
             m_delay.async_wait([self = shared_from_this()](beast::error_code) {
-                self->respond(self->m_server.answer(self->m_path));
+                self->respond(self->m_server.answer(self->m_path, self->m_calls));
             });
             return;
         }
-        respond(m_server.answer(m_path));
+        respond(m_server.answer(m_path, m_calls));
     }
 
     void respond(Response answer) {
@@ -138,8 +206,11 @@ private:
         if (m_request.method() == http::verb::head) {
             response->body().clear();
         }
-        m_server.record(m_request.method(), m_path, answer.status,
-                        std::chrono::steady_clock::now() - m_started);
+        const auto elapsed = std::chrono::steady_clock::now() - m_started;
+        m_server.record(m_request.method(), m_path, answer.status, elapsed);
+        if (m_path == "/") {
+            finishSpan(answer, elapsed);
+        }
         m_stream.expires_after(m_server.m_options.idleTimeout);
         http::async_write(
             m_stream, *response,
@@ -150,6 +221,38 @@ private:
                     self->closeSocket();
                 }
             });
+    }
+
+    // Ends the request's span (a 5xx is an error of this server) and writes its log line with
+    // the trace and span ids, so logs and traces find each other.
+    void finishSpan(const Response &answer, std::chrono::steady_clock::duration elapsed) {
+        m_span.setAttribute("http.response.status_code", answer.status);
+        if (answer.status >= 500) {
+            m_span.setAttribute("error.type", std::to_string(answer.status));
+            m_span.recordError(answer.error.empty() ? "status " + std::to_string(answer.status)
+                                                    : answer.error);
+        }
+        const client::SpanContext context = m_span.context();
+        m_span.end();
+        m_calls.clear();
+        if (!m_server.m_options.requestLog) {
+            return;
+        }
+        log::Fields fields = {
+            {"instance", m_server.m_options.instanceId},
+            {"method", std::string(http::to_string(m_request.method()))},
+            {"path", m_path},
+            {"status", answer.status},
+            {"duration_ms", std::chrono::duration<double, std::milli>(elapsed).count()}};
+        if (context.isValid()) {
+            fields["trace_id"] = tracing::toHex(context.traceId);
+            fields["span_id"] = tracing::toHex(context.spanId);
+            fields["trace_sampled"] = context.isSampled();
+        }
+        if (!answer.error.empty()) {
+            fields["error"] = answer.error;
+        }
+        log::info("request", fields);
     }
 
     void closeSocket() {
@@ -164,6 +267,9 @@ private:
     http::request<http::string_body> m_request;
     std::string m_path;
     std::chrono::steady_clock::time_point m_started;
+    client::Span m_span;
+    std::vector<DownstreamCall> m_calls;
+    beast::error_code m_ignored;
     // Both only touched on the strand.
     bool m_idle = false;
     bool m_closing = false;
@@ -214,7 +320,7 @@ SampleHttpServer::SampleHttpServer(SampleServerOptions options)
     exposition::registerBuildInfo(*m_metrics, "aegis_sample_build_info",
                                   "aegis-sample's version; always 1.",
                                   {{"version", AEGIS_VERSION}});
-    for (const auto &[route, codes] : servedRoutes()) {
+    for (const auto &[route, codes] : servedRoutes(m_options.downstream != nullptr)) {
         for (const int code : codes) {
             m_requests.Add({{"method", "GET"}, {"route", route}, {"code", std::to_string(code)}});
         }
@@ -231,9 +337,16 @@ StatusOr<SampleHttpServerPtr> SampleHttpServer::start(SampleServerOptions option
     if (options.threads < 1 || options.threads > 64) {
         return invalidArgument("threads must be between 1 and 64");
     }
+    if (options.downstreamThreads < 1 || options.downstreamThreads > 256) {
+        return invalidArgument("downstream threads must be between 1 and 256");
+    }
     SampleHttpServerPtr server(new SampleHttpServer(std::move(options)));
     if (const Status status = server->listen(); !status.isOk()) {
         return status;
+    }
+    if (server->m_options.downstream) {
+        server->m_downstreamPool = std::make_unique<net::thread_pool>(
+            static_cast<std::size_t>(server->m_options.downstreamThreads));
     }
     server->accept();
     for (int i = 0; i < server->m_options.threads; ++i) {
@@ -359,15 +472,26 @@ void SampleHttpServer::accept() {
         });
 }
 
-SampleHttpServer::Response SampleHttpServer::answer(std::string_view path) {
+SampleHttpServer::Response SampleHttpServer::answer(std::string_view path,
+                                                    const std::vector<DownstreamCall> &calls) {
     if (path == "/") {
+        nlohmann::json called = nlohmann::json::array();
+        for (const auto &call : calls) {
+            called.push_back(
+                {{"service", call.service}, {"instance", call.instance}, {"status", call.status}});
+            if (!call.ok()) {
+                const nlohmann::json failure = {{"error", call.error}, {"calls", called}};
+                return {502, "application/json", failure.dump() + "\n", call.error};
+            }
+        }
         const auto behaviour = currentBehaviour();
         if (shouldFail(behaviour->errorRate)) {
             return {500, "application/json",
                     R"({"error":"simulated failure"})"
-                    "\n"};
+                    "\n",
+                    "simulated failure"};
         }
-        const nlohmann::json greeting = {
+        nlohmann::json greeting = {
             {"service", m_options.service},
             {"id", m_options.instanceId},
             {"version", m_options.version},
@@ -377,6 +501,9 @@ SampleHttpServer::Response SampleHttpServer::answer(std::string_view path) {
             {"features", behaviour->features},
             {"config", {{"source", behaviour->source}, {"version", behaviour->configVersion}}},
         };
+        if (!calls.empty()) {
+            greeting["calls"] = called;
+        }
         return {200, "application/json", greeting.dump() + "\n"};
     }
     if (path == "/health") {
@@ -459,6 +586,11 @@ bool SampleHttpServer::shutdown(std::chrono::milliseconds timeout) {
     {
         std::unique_lock lock(m_sessionsMutex);
         drained = m_sessionsChanged.wait_for(lock, timeout, [this] { return m_sessions.empty(); });
+    }
+    // Calls in flight end within their deadline; those not started are abandoned.
+    if (m_downstreamPool) {
+        m_downstreamPool->stop();
+        m_downstreamPool->join();
     }
     m_work.reset();
     m_io.stop();

@@ -1,12 +1,15 @@
 #pragma once
 
+#include "client/tracer.h"
 #include "common/status.h"
 #include "exposition/process_metrics.h"
 #include "sample/behaviour.h"
+#include "sample/downstream_calls.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -44,6 +47,14 @@ struct SampleServerOptions {
     // How long a keep-alive connection may stay idle, or a request take to arrive.
     std::chrono::seconds idleTimeout{60};
     std::uint64_t seed = std::random_device{}();
+    // A server span per "/" request, child of its traceparent (null: no spans).
+    client::TracerPtr tracer;
+    // The services each "/" request calls before it answers (null: none); a failed call makes
+    // the request answer 502. Run on their own threads, never the HTTP ones.
+    std::shared_ptr<DownstreamCalls> downstream;
+    int downstreamThreads = 8;
+    // One JSON log line per "/" request: status, duration, and its trace_id and span_id.
+    bool requestLog = true;
 };
 
 // The bucket boundaries of http_request_duration_seconds for a service whose "/" waits `latency`:
@@ -51,8 +62,10 @@ struct SampleServerOptions {
 // the buckets stay when the behaviour changes, so every quantile of the series stays comparable).
 prometheus::Histogram::BucketBoundaries requestDurationBuckets(std::chrono::milliseconds latency);
 
-// The sample service's HTTP side, on Boost.Beast: "/" answers a JSON greeting with the feature
-// flags (or a simulated 500), "/health" the health, "/metrics" Prometheus metrics: every request
+// The sample service's HTTP side, on Boost.Beast: "/" calls the downstream services, then answers
+// a JSON greeting with the feature flags and the calls (or a simulated 500, or 502 when a call
+// failed), traced as a server span whose latency and errors are the behaviour's; "/health" the
+// health, "/metrics" Prometheus metrics: every request
 // in the RED convention of metrics/red_queries.h (http_requests_total{method,route,code},
 // http_request_duration_seconds{method,route}, the series of the routes and codes it serves
 // present from the start at zero), the behaviour in effect, aegis_sample_build_info and the
@@ -88,13 +101,15 @@ private:
         int status = 200;
         std::string contentType;
         std::string body;
+        // Why the request failed (a simulated failure, a downstream call), for its span.
+        std::string error{};
     };
 
     explicit SampleHttpServer(SampleServerOptions options);
     Status listen();
     void accept();
-    // Answers one request; `path` has no query string.
-    Response answer(std::string_view path);
+    // Answers one request; `path` has no query string; `calls` are the downstream calls made.
+    Response answer(std::string_view path, const std::vector<DownstreamCall> &calls);
     void record(boost::beast::http::verb method, std::string_view path, int status,
                 std::chrono::steady_clock::duration elapsed);
     bool shouldFail(double errorRate);
@@ -133,6 +148,9 @@ private:
     std::map<const Session *, std::weak_ptr<Session>> m_sessions;
     bool m_stopping = false;
     bool m_stopped = false;
+
+    // Runs the downstream calls; stopped and joined by shutdown().
+    std::unique_ptr<boost::asio::thread_pool> m_downstreamPool;
 
     // Last: destroyed first, so sessions still queued in it can forget() themselves.
     boost::asio::io_context m_io;

@@ -4,6 +4,7 @@
 //                [--zone Z] [--aegis HOST:PORT] [--token-file F] [--latency 5ms]
 //                [--error-rate 0.01] [--greeting TEXT] [--feature NAME[=on|off]]...
 //                [--config NAMESPACE/GROUP [--config-snapshot FILE]] [--ttl 10s]
+//                [--calls SERVICE,...] [--otlp-endpoint http://127.0.0.1:4317] [--request-log B]
 //   aegis-sample --print-fleet FILE     prints the flags of every instance in a fleet file, one
 //                                       line each, for a launcher to start one process per line
 //
@@ -12,14 +13,23 @@
 // sample/behaviour.h). The command-line flags are the defaults until config arrives, and fill in
 // whatever the item leaves out. A change applies to the next request; "/" and /metrics show it.
 //
+// With --calls, every "/" request first calls those services' "/" in order (found through
+// discovery), so a fleet has real call chains. Every "/" request is a server span and every call a
+// client span, propagated with W3C traceparent and exported over OTLP/gRPC to --otlp-endpoint
+// (aegisd's tracing.otlp_listen); the OTEL_* environment variables override the tracing settings
+// (OTEL_SDK_DISABLED, OTEL_TRACES_SAMPLER, OTEL_EXPORTER_OTLP_ENDPOINT, ...). Each "/" request
+// writes a JSON log line with its trace_id and span_id.
+//
 // On SIGTERM or SIGINT it deregisters first (callers stop picking it), then stops accepting,
 // finishes the requests in flight and exits 0.
 
 #include "client/config_watcher.h"
 #include "client/connection.h"
 #include "client/registration.h"
+#include "client/tracing_setup.h"
 #include "common/duration.h"
 #include "common/logging.h"
+#include "sample/downstream_calls.h"
 #include "sample/fleet_file.h"
 #include "sample/sample_http_server.h"
 
@@ -91,6 +101,9 @@ int main(int argc, char **argv) {
     std::vector<std::string> featureFlags;
     std::string configFlag;
     std::string configSnapshot;
+    std::string callsFlag;
+    std::string otlpEndpoint;
+    bool requestLog = true;
 
     po::options_description flags("aegis-sample flags");
     // clang-format off
@@ -123,6 +136,12 @@ int main(int argc, char **argv) {
         ("weight", po::value<int>()->default_value(100), "balancing weight, 0..10000")
         ("threads", po::value(&server.threads)->default_value(2), "HTTP threads")
         ("log-level", po::value(&logLevel)->default_value("info"), "trace, debug, info, warn, error")
+        ("calls", po::value(&callsFlag),
+            "services whose '/' every '/' request calls first, in order, e.g. inventory,payments")
+        ("otlp-endpoint", po::value(&otlpEndpoint)->default_value("http://127.0.0.1:4317"),
+            "where spans go over OTLP/gRPC (aegisd's tracing.otlp_listen); empty: not exported")
+        ("request-log", po::value(&requestLog)->default_value(true),
+            "a JSON log line per '/' request, with its trace_id and span_id")
         ("print-fleet", po::value(&fleetFile),
             "print the flags of every instance in this fleet file, one line each, and exit");
     // clang-format on
@@ -189,14 +208,45 @@ int main(int argc, char **argv) {
     sigaddset(&stopSignals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
 
-    auto http = sample::SampleHttpServer::start(server);
-    if (!http) {
-        log::error("cannot start the HTTP server", {{"error", http.status().toString()}});
-        return 1;
+    client::TracingSetup tracing;
+    tracing.serviceName = server.service;
+    tracing.serviceVersion = server.version;
+    tracing.colour = server.color;
+    tracing.instanceId = server.instanceId;
+    tracing.scopeName = "aegis-sample";
+    tracing.exporter.endpoint = otlpEndpoint;
+    tracing.exportSpans = !otlpEndpoint.empty();
+    for (const auto &warning : client::applyEnvironment(tracing, client::processEnvironment())) {
+        log::warn("tracing setting ignored", {{"reason", warning}});
     }
+    auto tracer = client::makeTracer(tracing);
+    if (!tracer) {
+        return usage(tracer.status().message());
+    }
+    server.tracer = *tracer;
+    server.requestLog = requestLog;
+
     auto channel = client::makeChannel(connection);
     if (!channel) {
         log::error("cannot reach aegisd", {{"error", channel.status().toString()}});
+        return 1;
+    }
+    if (!callsFlag.empty()) {
+        sample::DownstreamOptions downstream;
+        for (std::size_t start = 0; start <= callsFlag.size();) {
+            const auto comma = std::min(callsFlag.find(',', start), callsFlag.size());
+            downstream.services.push_back(callsFlag.substr(start, comma - start));
+            start = comma + 1;
+        }
+        auto calls = sample::DownstreamCalls::start(*channel, downstream, *tracer);
+        if (!calls) {
+            return usage("--calls: " + calls.status().message());
+        }
+        server.downstream = std::move(*calls);
+    }
+    auto http = sample::SampleHttpServer::start(server);
+    if (!http) {
+        log::error("cannot start the HTTP server", {{"error", http.status().toString()}});
         return 1;
     }
 
@@ -271,7 +321,12 @@ int main(int argc, char **argv) {
     log::info("serving", {{"instance", id},
                           {"address", self.address},
                           {"version", server.version},
-                          {"color", server.color}});
+                          {"color", server.color},
+                          {"calls", callsFlag},
+                          {"tracing", !tracing.enabled       ? "disabled"
+                                      : !tracing.exportSpans ? "not exported"
+                                                             : tracing.exporter.endpoint},
+                          {"sampler", tracing.sampler->description()}});
 
     int signal = 0;
     sigwait(&stopSignals, &signal);
@@ -283,6 +338,8 @@ int main(int argc, char **argv) {
         log::warn("deregistration failed", {{"instance", id}, {"error", left.toString()}});
     }
     const bool drained = (*http)->shutdown(std::chrono::seconds(10));
+    // The spans of the last requests go out before the process does.
+    (*tracer)->shutdown(std::chrono::seconds(5));
     log::info("stopped", {{"instance", id}, {"drained", drained}});
     return 0;
 }

@@ -25,14 +25,16 @@ enum class TagOperator { Exists, Equal, NotEqual, Greater, GreaterOrEqual, Less,
 struct TagTerm {
     std::string key;
     TagOperator op = TagOperator::Exists;
-    // The value as written (quotes and escapes removed); empty for Exists.
+    // The value as written (quotes and escapes removed); empty for Exists. A wildcard's value is
+    // the pattern wildcardMatch takes, so it keeps "\*" and "\\" for a literal star and backslash.
     std::string value;
     // Whether the value was quoted (a quoted value is always a string; a bare one may be a
     // number or a boolean and then also matches attributes of that type).
     bool quoted = false;
     // Whether an unescaped '*' makes it a wildcard pattern (Equal and NotEqual only).
     bool wildcard = false;
-    // 1-based column of the term's first character, for messages.
+    // 1-based column of the term's first character, for messages. Columns count characters
+    // (UTF-8 code points), here and in TagQueryError.
     int column = 1;
 };
 
@@ -55,7 +57,8 @@ struct TagQueryError {
 
 // Looks a key up on the span being matched: every value the key has there (span attributes
 // first, then resource attributes; the pseudo-keys "error", "service", "operation", "version",
-// "colour" and "kind" answer the span's own fields). Empty: the key is absent.
+// "colour" and "kind" answer the span's own fields; "error" is true or false on every span, which
+// is why a bare "error" means "error = true"). Empty: the key is absent.
 using TagLookup = std::function<std::vector<TagValue>(std::string_view key)>;
 
 class TagQuery {
@@ -66,7 +69,9 @@ public:
     static constexpr std::size_t kMaxQueryBytes = 4096;
 
     // Whether the span `lookup` describes satisfies the query. NOT of a term over an absent key
-    // is true; "key != v" is true only when the key is present with another value.
+    // is true; "key != v" is true only when the key is present and none of its values is v.
+    // A bare "error" means "error = true". Ordering operators match integer and double values;
+    // a bare wildcard also matches the text of typed values ("status = 5*" matches 503).
     bool matches(const TagLookup &lookup) const;
 
     // Null for the match-everything query.
@@ -81,7 +86,8 @@ private:
     std::shared_ptr<const TagExpression> m_root;
 };
 
-// Whether `text` matches the wildcard `pattern` ('*' any run of characters; "\*" a literal star).
+// Whether `text` matches the wildcard `pattern` ('*' any run of characters; "\*" a literal star,
+// "\\" a literal backslash).
 bool wildcardMatch(std::string_view pattern, std::string_view text);
 
 } // namespace aegis::tracing

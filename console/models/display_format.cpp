@@ -65,4 +65,28 @@ QString formatCount(qint64 value) {
     return QLocale().toString(value);
 }
 
+QString spanDuration(qint64 nanoseconds) {
+    if (nanoseconds < 0) {
+        nanoseconds = 0;
+    }
+    if (nanoseconds < 1000) {
+        return tr("%1 ns").arg(nanoseconds);
+    }
+    if (nanoseconds >= qint64(60) * 1000 * 1000 * 1000) {
+        return humanDuration(nanoseconds / 1000000);
+    }
+    const auto scaled = [](double value, const char *unit) {
+        const int decimals = value < 9.995 ? 2 : value < 99.95 ? 1 : 0;
+        return tr(unit).arg(value, 0, 'f', decimals);
+    };
+    const double value = double(nanoseconds);
+    if (nanoseconds < 999500) {
+        return scaled(value / 1e3, "%1 µs");
+    }
+    if (nanoseconds < 999500000) {
+        return scaled(value / 1e6, "%1 ms");
+    }
+    return scaled(value / 1e9, "%1 s");
+}
+
 } // namespace aegis::console

@@ -16,5 +16,8 @@ QString relativeTime(const QDateTime &time, const QDateTime &now);
 QString absoluteTime(const QDateTime &time);
 // Thousands separated per the locale.
 QString formatCount(qint64 value);
+// A span's or trace's duration to three significant digits in the largest unit that keeps it
+// at least 1: "850 ns", "12.4 µs", "1.25 ms", "3.40 s"; from a minute on as humanDuration().
+QString spanDuration(qint64 nanoseconds);
 
 } // namespace aegis::console

@@ -133,6 +133,7 @@ StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::start(DaemonOptions opti
                 const auto ready = nlohmann::json::parse(in);
                 daemon->m_grpcAddress = ready.at("grpc").get<std::string>();
                 daemon->m_httpAddress = ready.at("http").get<std::string>();
+                daemon->m_otlpAddress = ready.value("otlp", std::string());
                 return daemon;
             } catch (const std::exception &) {
                 // Partially written: the daemon renames it into place, but be tolerant.

@@ -51,6 +51,8 @@ public:
 
     const std::string &grpcAddress() const { return m_grpcAddress; }
     const std::string &httpAddress() const { return m_httpAddress; }
+    // The OTLP/gRPC receiver's address ("" when tracing or its listener is off).
+    const std::string &otlpAddress() const { return m_otlpAddress; }
     const std::filesystem::path &dataDir() const { return m_dataDir; }
     const std::filesystem::path &logFile() const { return m_logFile; }
     std::filesystem::path adminTokenFile() const { return m_dataDir / "admin.token"; }
@@ -73,6 +75,7 @@ private:
     std::filesystem::path m_logFile;
     std::string m_grpcAddress;
     std::string m_httpAddress;
+    std::string m_otlpAddress;
     int m_pid = -1;
 };
 

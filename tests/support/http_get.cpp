@@ -10,8 +10,11 @@
 
 namespace aegis::testing {
 
-HttpAnswer httpGet(const std::string &hostPort, const std::string &path,
-                   const std::string &authorization, std::chrono::milliseconds timeout) {
+namespace {
+
+// Sends `head` (the request line and headers, each ending in CRLF) and `body`, reads to EOF.
+HttpAnswer exchange(const std::string &hostPort, const std::string &head, const std::string &body,
+                    std::chrono::milliseconds timeout) {
     HttpAnswer answer;
     const auto colon = hostPort.rfind(':');
     if (colon == std::string::npos) {
@@ -34,18 +37,21 @@ HttpAnswer httpGet(const std::string &hostPort, const std::string &path,
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
     std::string raw;
     if (::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0) {
-        std::string request =
-            "GET " + path + " HTTP/1.0\r\nHost: " + hostPort + "\r\nConnection: close\r\n";
-        if (!authorization.empty()) {
-            request += "Authorization: " + authorization + "\r\n";
-        }
-        request += "\r\n";
-        if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(request.size())) {
-            char buffer[16384];
-            for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
-                raw.append(buffer, static_cast<std::size_t>(n));
+        const std::string request =
+            head + "Host: " + hostPort + "\r\nConnection: close\r\n\r\n" + body;
+        // A server may answer (413) and close before taking the whole body: read its answer
+        // whether or not everything was sent.
+        for (std::size_t sent = 0; sent < request.size();) {
+            const ssize_t n =
+                ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+            if (n <= 0) {
+                break;
             }
+            sent += static_cast<std::size_t>(n);
+        }
+        char buffer[16384];
+        for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
+            raw.append(buffer, static_cast<std::size_t>(n));
         }
     }
     ::close(fd);
@@ -59,6 +65,27 @@ HttpAnswer httpGet(const std::string &hostPort, const std::string &path,
     answer.headers = raw.substr(0, headersEnd);
     answer.body = raw.substr(headersEnd + 4);
     return answer;
+}
+
+} // namespace
+
+HttpAnswer httpGet(const std::string &hostPort, const std::string &path,
+                   const std::string &authorization, std::chrono::milliseconds timeout) {
+    std::string head = "GET " + path + " HTTP/1.0\r\n";
+    if (!authorization.empty()) {
+        head += "Authorization: " + authorization + "\r\n";
+    }
+    return exchange(hostPort, head, {}, timeout);
+}
+
+HttpAnswer httpPost(const std::string &hostPort, const std::string &path, const std::string &body,
+                    const std::vector<std::string> &headers, std::chrono::milliseconds timeout) {
+    std::string head =
+        "POST " + path + " HTTP/1.0\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    for (const std::string &header : headers) {
+        head += header + "\r\n";
+    }
+    return exchange(hostPort, head, body, timeout);
 }
 
 HttpAnswer loopbackHttpGet(std::uint16_t port, const std::string &path,

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace aegis::testing {
 
@@ -20,6 +21,12 @@ struct HttpAnswer {
 HttpAnswer httpGet(const std::string &hostPort, const std::string &path,
                    const std::string &authorization = {},
                    std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+// One HTTP/1.0 POST of `body` to http://<hostPort><path>, with further request headers
+// ("Name: value" each), as httpGet otherwise.
+HttpAnswer httpPost(const std::string &hostPort, const std::string &path, const std::string &body,
+                    const std::vector<std::string> &headers = {},
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // httpGet of http://127.0.0.1:PORT<path>.
 HttpAnswer loopbackHttpGet(std::uint16_t port, const std::string &path,
