@@ -1,7 +1,5 @@
 #include "models/trace_search_form.h"
 
-#include "models/promql_completion.h"
-
 #include "tracing/tag_query.h"
 
 #include <QCoreApplication>
@@ -165,21 +163,19 @@ TagQueryCheck checkTagQuery(const QString &text) {
     TagQueryCheck check;
     check.ok = false;
     check.message = QString::fromStdString(error->text());
-    // The parser counts bytes; the editor counts characters.
-    const int line = error->line;
-    int byteColumn = error->column;
-    int lineStart = 0;
-    for (int l = 1; l < line; ++l) {
-        const int newline = int(utf8.indexOf('\n', lineStart));
+    // The parser counts lines and characters (code points); a QString counts UTF-16 units.
+    int offset = 0;
+    for (int line = 1; line < error->line; ++line) {
+        const qsizetype newline = text.indexOf(QLatin1Char('\n'), offset);
         if (newline < 0) {
             break;
         }
-        lineStart = newline + 1;
+        offset = int(newline) + 1;
     }
-    const QString prefix = QString::fromUtf8(utf8.mid(lineStart, std::max(0, byteColumn - 1)));
-    const auto offset =
-        positionOffset(text, QStringLiteral("%1:%2").arg(line).arg(prefix.size() + 1));
-    check.offset = offset ? *offset : int(text.size());
+    for (int column = 1; column < error->column && offset < text.size(); ++column) {
+        offset += text[offset].isHighSurrogate() ? 2 : 1;
+    }
+    check.offset = std::min(offset, int(text.size()));
     return check;
 }
 

@@ -11,12 +11,15 @@
 #include "views/theme.h"
 #include "views/time_series_chart.h"
 #include "views/trace_delegates.h"
+#include "views/trace_view.h"
 #include "views/view_helpers.h"
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QDateTimeEdit>
+#include <QDir>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -25,13 +28,17 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
+#include <QPointer>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSaveFile>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTabWidget>
 #include <QTableView>
+#include <QThreadPool>
 #include <QVBoxLayout>
 
 #include <grpcpp/support/status_code_enum.h>
@@ -107,7 +114,7 @@ TracesPage::TracesPage(Session *session, QWidget *parent)
         m_searched = false;
         m_graphLoaded = false;
         m_status.reset();
-        m_openTrace.reset();
+        m_traceView->clear();
         m_results->clear();
         m_comparison->clear();
         m_export->setEnabled(false);
@@ -368,33 +375,35 @@ QWidget *TracesPage::buildTraceTab() {
     noneLayout->addLayout(idRow);
     noneLayout->addStretch(2);
 
-    m_traceTitle = new QLabel;
-    m_traceTitle->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_compareWith = new QPushButton(tr("Compare with…"));
-    m_compareWith->setToolTip(tr("Compare this trace with another: choose the other on the "
-                                 "Compare tab"));
-    connect(m_compareWith, &QPushButton::clicked, this, [this] {
-        m_leftId->setText(openTraceId());
-        m_rightId->clear();
-        m_rightId->setFocus();
-        showTab(CompareTab);
+    m_traceView = new TraceView(m_session);
+    connect(m_traceView, &TraceView::traceShown, this, [this](const QString &traceId) {
+        m_export->setEnabled(true);
+        setTabStatus(TraceTab, tr("Trace %1").arg(traceId));
+        emit traceOpened(traceId);
     });
-    auto *titleRow = new QHBoxLayout;
-    titleRow->setContentsMargins(8, 6, 8, 6);
-    titleRow->addWidget(m_traceTitle, 1);
-    titleRow->addWidget(m_compareWith);
-    m_traceArea = new QWidget;
-    auto *areaLayout = new QVBoxLayout(m_traceArea);
-    areaLayout->setContentsMargins(0, 0, 0, 0);
-    auto *shown = new QWidget;
-    auto *shownLayout = new QVBoxLayout(shown);
-    shownLayout->setContentsMargins(0, 0, 0, 0);
-    shownLayout->addLayout(titleRow);
-    shownLayout->addWidget(m_traceArea, 1);
+    connect(m_traceView, &TraceView::searchServiceRequested, this,
+            [this](const QString &service, const QString &operation) {
+                std::optional<TraceSearch> search = formSearch();
+                if (!search) {
+                    search = traceJumpSearch(service, {}, {}, {}, {});
+                }
+                search->service = service;
+                search->operation = operation;
+                search->tagQuery.clear();
+                openSearch(*search);
+            });
+    connect(m_traceView, &TraceView::compareRequested, this, [this](const QString &traceId) {
+        m_leftId->setText(traceId);
+        m_rightId->clear();
+        showTab(CompareTab);
+        m_rightId->setFocus();
+        setTabStatus(CompareTab, tr("Paste the other trace's id, or select two traces in the "
+                                    "search results"));
+    });
 
     m_traceStack = new QStackedWidget;
     m_traceStack->addWidget(none);
-    m_traceStack->addWidget(shown);
+    m_traceStack->addWidget(m_traceView);
     return m_traceStack;
 }
 
@@ -911,41 +920,18 @@ void TracesPage::openTrace(const QString &traceId) {
     if (traceId.isEmpty()) {
         return;
     }
+    m_traceStack->setCurrentWidget(m_traceView);
     showTab(TraceTab);
-    setTabStatus(TraceTab, {}, {}, true);
-    m_traces.getTrace(traceId, false, {}, m_traceScope.renew(),
-                      [this, traceId](const CallResult<TraceDetail> &result) {
-                          if (!result.ok()) {
-                              setTabStatus(TraceTab, {}, describeFailure(result.error()));
-                              m_skeleton->showError(
-                                  tr("Trace %1: %2").arg(traceId, describeFailure(result.error())));
-                              return;
-                          }
-                          showTrace(result.value());
-                      });
+    m_traceView->openTrace(traceId);
 }
 
 void TracesPage::showTrace(const TraceDetail &detail) {
-    m_openTrace = detail;
-    m_export->setEnabled(true);
-    const TraceSummary &summary = detail.summary;
-    m_traceTitle->setText(summaryLine(summary) + QStringLiteral(" · ") +
-                          absoluteTime(summary.startTime).toHtmlEscaped() +
-                          QStringLiteral("<br><span style=\"color:%1\">%2</span>")
-                              .arg(themeColors(palette()).muted.name(), summary.traceId));
-    // The waterfall goes here once the trace view is in.
-    QLayout *area = m_traceArea->layout();
-    while (QLayoutItem *item = area->takeAt(0)) {
-        delete item->widget();
-        delete item;
-    }
-    auto *placeholder =
-        emptyState(tr("%n span(s) from %1 service(s)", nullptr, int(detail.timeline.size()))
-                       .arg(summary.services.size()));
-    area->addWidget(placeholder);
-    m_traceStack->setCurrentIndex(1);
-    setTabStatus(TraceTab, tr("Trace %1").arg(summary.traceId));
-    emit traceOpened(summary.traceId);
+    m_traceStack->setCurrentWidget(m_traceView);
+    m_traceView->showTrace(detail);
+}
+
+QString TracesPage::openTraceId() const {
+    return m_traceView->traceId();
 }
 
 void TracesPage::compareTraces(const QString &leftTraceId, const QString &rightTraceId) {
@@ -1019,7 +1005,7 @@ void TracesPage::setGraph(const ServiceGraph &graph) {
 }
 
 void TracesPage::exportOpenTrace() {
-    if (!m_openTrace) {
+    if (openTraceId().isEmpty()) {
         return;
     }
     auto *dialog = new QFileDialog(this, tr("Export trace as OTLP JSON"),
@@ -1033,7 +1019,58 @@ void TracesPage::exportOpenTrace() {
 }
 
 void TracesPage::exportOpenTraceTo(const QString &path) {
-    Q_UNUSED(path);
+    const QString traceId = openTraceId();
+    if (traceId.isEmpty() || path.isEmpty()) {
+        return;
+    }
+    m_export->setEnabled(false);
+    m_tabStatus[TraceTab].note = tr("Exporting trace %1…").arg(traceId);
+    updateStatus();
+    m_traces.exportOtlpJson(
+        traceId, m_exportScope.renew(),
+        [this, path, traceId](const CallResult<QByteArray> &result) {
+            if (!result.ok()) {
+                m_export->setEnabled(!openTraceId().isEmpty());
+                const QString error = describeFailure(result.error());
+                m_tabStatus[TraceTab].note.clear();
+                m_skeleton->showError(tr("Export of trace %1 failed: %2").arg(traceId, error));
+                updateStatus();
+                emit exportFinished(path, error);
+                return;
+            }
+            // Tens of megabytes take a moment to write: on a pool thread, reported back here.
+            const QPointer<TracesPage> self(this);
+            const QByteArray json = result.value();
+            QThreadPool::globalInstance()->start([self, path, traceId, json] {
+                QSaveFile file(path);
+                QString error;
+                if (!file.open(QIODevice::WriteOnly) || file.write(json) != json.size() ||
+                    !file.commit()) {
+                    error = file.errorString();
+                }
+                QMetaObject::invokeMethod(
+                    qApp,
+                    [self, path, traceId, error, bytes = json.size()] {
+                        if (!self) {
+                            return;
+                        }
+                        self->m_export->setEnabled(!self->openTraceId().isEmpty());
+                        if (error.isEmpty()) {
+                            self->m_tabStatus[TraceTab].note =
+                                tr("Trace %1 saved to %2 (%3)")
+                                    .arg(traceId, QDir::toNativeSeparators(path),
+                                         QLocale().formattedDataSize(bytes));
+                        } else {
+                            self->m_tabStatus[TraceTab].note.clear();
+                            self->m_skeleton->showError(
+                                tr("Could not write %1: %2").arg(path, error));
+                        }
+                        self->updateStatus();
+                        emit self->exportFinished(path, error);
+                    },
+                    Qt::QueuedConnection);
+            });
+        });
 }
 
 void TracesPage::setTabStatus(Tab tab, const QString &summary, const QString &failure,

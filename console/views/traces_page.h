@@ -29,12 +29,14 @@ class TagQueryEditor;
 class TimeSeriesChart;
 class TraceComparisonModel;
 class TraceResultsModel;
+class TraceView;
 
 // Traces from the daemon's span store (TraceService). Four tabs: Search — a form (service and
 // operation from ListServices / ListOperations, time window, duration bounds, the tag query with
 // completion of attribute keys and values and marks where it does not parse, limit) whose
 // results are a scatter of duration over time (errors red; click or Enter opens a trace) and a
-// list (start, root, duration bar, spans, errors, service chips); Trace — the opened trace;
+// list (start, root, duration bar, spans, errors, service chips); Trace — the opened trace in a
+// TraceView (waterfall, critical path, span details);
 // Service graph — who calls whom with rates, error ratios and p99, coloured by health, split by
 // release on demand (a click on a service searches its traces); Compare — two traces' span paths
 // side by side with the differences tinted. The open trace exports as OTLP JSON. No call blocks
@@ -60,7 +62,7 @@ public:
     QComboBox *operationBox() const { return m_operation; }
     QPushButton *exportButton() const { return m_export; }
     QPushButton *compareSelectedButton() const { return m_compareSelected; }
-    QWidget *traceArea() const { return m_traceArea; }
+    TraceView *traceView() const { return m_traceView; }
     int currentTab() const;
     void showTab(Tab tab);
     void reload();
@@ -74,8 +76,8 @@ public:
     void search();
     // Shows trace `traceId` on the Trace tab.
     void openTrace(const QString &traceId);
-    QString openTraceId() const { return m_openTrace ? m_openTrace->summary.traceId : QString(); }
-    const std::optional<TraceDetail> &openTraceDetail() const { return m_openTrace; }
+    // The trace on the Trace tab; empty when none.
+    QString openTraceId() const;
     void compareTraces(const QString &leftTraceId, const QString &rightTraceId);
     void loadGraph();
     void setGraphByRelease(bool byRelease);
@@ -155,10 +157,8 @@ private:
     // Trace tab.
     QStackedWidget *m_traceStack;
     QLineEdit *m_traceIdField;
-    QLabel *m_traceTitle;
-    QWidget *m_traceArea;
+    TraceView *m_traceView;
     QPushButton *m_export;
-    QPushButton *m_compareWith;
 
     // Graph tab.
     ServiceGraphView *m_graph;
@@ -176,7 +176,6 @@ private:
     std::optional<TracingStatus> m_status;
     QList<TraceServiceInfo> m_serviceInfo;
     QList<TraceOperationInfo> m_operationInfo;
-    std::optional<TraceDetail> m_openTrace;
     std::optional<TraceSearch> m_lastSearch;
     QList<PageStatus> m_tabStatus;
     bool m_loaded = false;
@@ -188,7 +187,6 @@ private:
     CallScope m_keysScope;
     CallScope m_valuesScope;
     CallScope m_searchScope;
-    CallScope m_traceScope;
     CallScope m_graphScope;
     CallScope m_compareScope;
     CallScope m_exportScope;

@@ -572,7 +572,7 @@ private slots:
         page.setSearchResult(search, {traces, true});
         QCOMPARE(page.results()->rowCount(), 60);
         QCOMPARE(page.scatter()->series().size(), 2);
-        QVERIFY(page.skeleton()->statusText().contains(QStringLiteral("60 traces")));
+        QVERIFY(page.skeleton()->statusText().contains(QStringLiteral("60 trace(s)")));
         // Selecting a row rings its point; two rows allow a comparison.
         page.resultsView()->selectRow(3);
         QVERIFY(!page.scatter()->currentPointKey().isEmpty());
