@@ -357,6 +357,11 @@ void TraceView::changeEvent(QEvent *event) {
     if (event->type() == QEvent::PaletteChange) {
         updateLegend();
         updateFacts();
+        // The details are HTML in the theme's colours: shown again, from what is known.
+        const int selected = m_waterfall->selectedSpan();
+        if (selected >= 0 && m_spanDetails.contains(hex16(m_model->spanId(selected)))) {
+            loadDetails(selected);
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 // 1920×1080, light and dark), span details fetched on selection, search, keyboard navigation,
 // zoom and the minimap; and a 100,000-span trace opened and scrolled.
 
+#include "models/series_colors.h"
 #include "models/waterfall_model.h"
 #include "net/trace_types.h"
 #include "views/span_detail_pane.h"
@@ -345,6 +346,41 @@ private slots:
                 QVERIFY2(dangerNearBar, qPrintable(name));
             }
         }
+        applyTheme(*app, ThemeMode::Light, m_platform);
+    }
+
+    void followsTheThemeAtRuntime() {
+        auto *app = qobject_cast<QApplication *>(QCoreApplication::instance());
+        applyTheme(*app, ThemeMode::Light, m_platform);
+        FakeFetcher fake;
+        fake.trace = checkoutTrace();
+        fake.fullSpans = {chargeDetail()};
+        TraceView view(nullptr);
+        view.setFetcher(fake.fetcher());
+        view.resize(1280, 800);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.showTrace(fake.trace);
+        QVERIFY(view.selectSpan(hex16(kCharge)));
+        QTRY_VERIFY(view.detailPane()->text().contains(QStringLiteral("card_gateway_timeout")));
+        WaterfallView *waterfall = view.waterfall();
+        const std::uint32_t payments = view.model()->serviceIndex(view.model()->indexOf(kCharge));
+        const auto background = [waterfall] {
+            const QImage rows = waterfall->viewport()->grab().toImage();
+            return rows.pixelColor(rows.width() - 4, rows.height() - 4);
+        };
+        QVERIFY(background().lightness() > 128);
+        QCOMPARE(waterfall->serviceColor(payments),
+                 SeriesColors::assignServices({QStringLiteral("payments")}, false).front());
+
+        applyTheme(*app, ThemeMode::Dark, m_platform);
+        QCoreApplication::processEvents();
+        QVERIFY(background().lightness() < 128);
+        QCOMPARE(waterfall->serviceColor(payments),
+                 SeriesColors::assignServices({QStringLiteral("payments")}, true).front());
+        // The details were shown again (from what was known, not fetched again).
+        QVERIFY(view.detailPane()->text().contains(QStringLiteral("card_gateway_timeout")));
+        QCOMPARE(fake.requests.size(), 1);
         applyTheme(*app, ThemeMode::Light, m_platform);
     }
 
