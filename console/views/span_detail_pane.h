@@ -18,6 +18,7 @@ class WaterfallModel;
 // ids, version and colour) and, once fetched, its status message, attributes, events (with
 // their time into the span), links, resource and instrumentation scope, and what was dropped.
 // A hint while nothing is selected; "Loading…" or the failure while the details are fetched.
+// The parent's id and each link are clickable.
 class SpanDetailPane final : public QFrame {
     Q_OBJECT
 public:
@@ -30,6 +31,10 @@ public:
                   const QString &note = {}, bool failed = false);
     // The details as plain text (tests).
     QString text() const;
+
+signals:
+    // The parent or a linked span was clicked: span `spanId` of trace `traceId` (hex).
+    void spanLinkActivated(const QString &traceId, const QString &spanId);
 
 protected:
     void changeEvent(QEvent *event) override;

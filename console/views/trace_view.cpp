@@ -20,6 +20,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace aegis::console {
 namespace {
 
@@ -253,6 +255,16 @@ void TraceView::buildHeader() {
         }
     });
     connect(m_compare, &QPushButton::clicked, this, [this] { emit compareRequested(m_traceId); });
+    // The parent, or a linked span: selected here, or its trace opened with it selected.
+    connect(m_details, &SpanDetailPane::spanLinkActivated, this,
+            [this](const QString &traceId, const QString &spanId) {
+                if (traceId.isEmpty() || traceId.compare(m_traceId, Qt::CaseInsensitive) == 0) {
+                    selectSpan(spanId);
+                    return;
+                }
+                openTrace(traceId.toLower());
+                m_pendingSpan = spanId.toLower();
+            });
 
     updateLegend();
     showMessage(tr("Choose a trace to see its spans."));
@@ -290,6 +302,7 @@ void TraceView::clear(const QString &message) {
 }
 
 void TraceView::openTrace(const QString &traceId) {
+    m_pendingSpan.clear();
     clear(tr("Loading trace %1…").arg(traceId));
     m_traceId = traceId;
     m_traceIdLabel->setText(traceId);
@@ -317,6 +330,7 @@ void TraceView::openTrace(const QString &traceId) {
 
 void TraceView::showTrace(const TraceDetail &trace) {
     m_traceScope.drop();
+    m_pendingSpan.clear();
     applyTrace(trace);
 }
 
@@ -342,6 +356,9 @@ void TraceView::applyTrace(const TraceDetail &trace) {
     m_compare->setEnabled(true);
     rememberSpans(trace.spans);
     emit traceShown(m_traceId);
+    if (const QString pending = std::exchange(m_pendingSpan, {}); !pending.isEmpty()) {
+        selectSpan(pending);
+    }
 }
 
 void TraceView::updateLegend() {

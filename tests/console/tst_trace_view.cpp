@@ -20,6 +20,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QTextBrowser>
 #include <QVBoxLayout>
 #include <QtTest>
 
@@ -209,6 +210,7 @@ struct FakeFetcher {
                       QObject *context, ResultHandler<TraceDetail> done) {
             requests.append({traceId, full, spanIds});
             TraceDetail answer = trace;
+            answer.summary.traceId = traceId;
             answer.spans.clear();
             for (const SpanDetail &span : fullSpans) {
                 if (full || spanIds.contains(span.spanId)) {
@@ -465,6 +467,26 @@ private slots:
         QCOMPARE(fake.requests.size(), 2);
         QVERIFY(!view.selectSpan(QStringLiteral("ffffffffffffffff")));
         QVERIFY(!view.selectSpan(QStringLiteral("not hex")));
+
+        // Links in the details: the parent's id selects the parent; a span of another trace
+        // opens that trace and selects it once shown.
+        QVERIFY(view.selectSpan(hex16(kCharge)));
+        auto *browser = view.detailPane()->findChild<QTextBrowser *>();
+        QVERIFY(browser);
+        QVERIFY(browser->toHtml().contains(
+            QStringLiteral("span:%1/%2").arg(kTraceId, hex16(0x5a1e0c0ffee00010))));
+        emit browser->anchorClicked(
+            QUrl(QStringLiteral("span:%1/%2").arg(kTraceId, hex16(0x5a1e0c0ffee00010))));
+        QCOMPARE(view.selectedSpanId(), hex16(0x5a1e0c0ffee00010));
+        const QString other = QStringLiteral("0af7651916cd43dd8448eb211c80319c");
+        QSignalSpy shown(&view, &TraceView::traceShown);
+        emit browser->anchorClicked(
+            QUrl(QStringLiteral("span:%1/%2").arg(other, hex16(0x5a1e0c0ffee00012))));
+        QCOMPARE(fake.requests.last().traceId, other);
+        QTRY_COMPARE(shown.size(), 1);
+        QCOMPARE(view.traceId(), other);
+        QCOMPARE(view.selectedSpanId(), hex16(0x5a1e0c0ffee00012));
+        view.showTrace(fake.trace);
 
         // A span the daemon cannot give in full says why.
         fake.fail = true;
