@@ -40,13 +40,13 @@
 #include "rollout/registry_router.h"
 #include "rollout/rollout_controller.h"
 #include "store/sqlite_store.h"
-#include "tracing/trace_store.h"
 #include "tracing/otlp_forwarder.h"
 #include "tracing/otlp_grpc_receiver.h"
 #include "tracing/otlp_http.h"
 #include "tracing/otlp_ingest.h"
 #include "tracing/sampling_policy_watch.h"
 #include "tracing/tail_sampler.h"
+#include "tracing/trace_store.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -566,6 +566,7 @@ struct Daemon::Parts {
         tracing::OtlpIngestOptions options;
         options.limits = settings.limits;
         options.clock = clock;
+        options.tailSampled = tailSamplingStore != nullptr;
         if (!settings.bearerTokenFile.empty()) {
             auto token = readFile(settings.bearerTokenFile);
             if (!token) {
@@ -1075,9 +1076,11 @@ void Daemon::shutdown() {
         // Exports in flight get their spans durable within the grace; forwarders deliver what
         // they hold meanwhile, and count the rest dropped.
         if (p.otlpReceiver) {
-            p.otlpReceiver->shutdown(std::max(std::chrono::system_clock::now(),
-                                              std::chrono::system_clock::now() +
-                                                  (graceEnd - std::chrono::steady_clock::now())));
+            const auto left = std::max(std::chrono::steady_clock::duration::zero(),
+                                       graceEnd - std::chrono::steady_clock::now());
+            p.otlpReceiver->shutdown(
+                std::chrono::system_clock::now() +
+                std::chrono::duration_cast<std::chrono::system_clock::duration>(left));
         }
         for (auto &forwarder : p.traceForwarders) {
             forwarder->stop(std::max(graceEnd, std::chrono::steady_clock::now() +
