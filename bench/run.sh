@@ -21,7 +21,11 @@
 #                                   bytes per span on disk, e.g. `bench/run.sh tracing-ingest --duration 20`
 #   bench/run.sh console [args]     aegis-bench-console: the console's time chart, a QueryRange
 #                                   answer to the drawn chart (100 / 2,000 series) and panning
-#                                   200 series x 10,000 points, e.g. `bench/run.sh console --frames 200`
+#                                   200 series x 10,000 points, e.g. `bench/run.sh console --frames 200`;
+#                                   the trace view with 100,000 spans (`--only trace`)
+#   bench/run.sh tracing-query [args] aegis-bench-tracing-query: GetTrace and SearchTraces with
+#                                   10 million spans stored (the fill is kept under the build
+#                                   directory and reused), e.g. `bench/run.sh tracing-query --spans 1000000`
 #   bench/run.sh picker [window-ms] aegis-bench-picker: the cost of one pick per strategy at
 #                                   10 / 100 / 1,000 instances (no daemon), e.g. `bench/run.sh picker 1000`
 #
@@ -47,6 +51,7 @@ case "${1:-}" in
     metrics) program=aegis-bench-metrics; shift ;;
     console) program=aegis-bench-console; shift ;;
     alerting) program=aegis-bench-alerting; shift ;;
+    tracing-query) program=aegis-bench-tracing-query; shift ;;
     tracing-ingest) program=aegis-bench-tracing-ingest; shift ;;
 esac
 
