@@ -570,6 +570,7 @@ struct Daemon::Parts {
         tracing::OtlpIngestOptions options;
         options.limits = settings.limits;
         options.clock = clock;
+        options.tailSampled = tailSamplingStore != nullptr;
         if (!settings.bearerTokenFile.empty()) {
             auto token = readFile(settings.bearerTokenFile);
             if (!token) {
@@ -1093,9 +1094,11 @@ void Daemon::shutdown() {
         // Exports in flight get their spans durable within the grace; forwarders deliver what
         // they hold meanwhile, and count the rest dropped.
         if (p.otlpReceiver) {
-            p.otlpReceiver->shutdown(std::max(std::chrono::system_clock::now(),
-                                              std::chrono::system_clock::now() +
-                                                  (graceEnd - std::chrono::steady_clock::now())));
+            const auto left = std::max(std::chrono::steady_clock::duration::zero(),
+                                       graceEnd - std::chrono::steady_clock::now());
+            p.otlpReceiver->shutdown(
+                std::chrono::system_clock::now() +
+                std::chrono::duration_cast<std::chrono::system_clock::duration>(left));
         }
         for (auto &forwarder : p.traceForwarders) {
             forwarder->stop(std::max(graceEnd, std::chrono::steady_clock::now() +

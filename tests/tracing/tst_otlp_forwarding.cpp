@@ -2,6 +2,8 @@
 // spans reach it; while it is down they wait in the bounded queue and arrive once it is back;
 // beyond the queue the oldest are dropped and counted.
 
+#include "aegis/v1/tracing.grpc.pb.h"
+#include "api_test_helpers.h"
 #include "daemon_process.h"
 #include "http_get.h"
 #include "loopback_ports.h"
@@ -15,6 +17,7 @@
 
 using namespace aegis;
 using namespace aegis::testing;
+namespace v1 = aegis::v1;
 
 namespace {
 
@@ -26,14 +29,20 @@ std::string received() {
     return "aegis_tracing_spans_received_total{protocol=\"grpc\"}";
 }
 
-// A forwarding aegisd: tracing.store false, so the collector is the only destination.
+constexpr const char *kCollectorToken = "collector-s3cret";
+
+// A forwarding aegisd: tracing.store false, so the collector is the only destination; it sends
+// kCollectorToken.
 StatusOr<std::unique_ptr<DaemonProcess>>
 startForwarder(const TempDir &dir, const std::string &collector, int queueSpans) {
-    std::ofstream(dir.path() / "aegisd.yaml") << "tracing:\n"
-                                              << "  store: false\n"
-                                              << "  forward:\n"
-                                              << "    endpoints: [" << collector << "]\n"
-                                              << "    queue_spans: " << queueSpans << "\n";
+    std::ofstream(dir.path() / "forward.token") << kCollectorToken << "\n";
+    std::ofstream(dir.path() / "aegisd.yaml")
+        << "tracing:\n"
+        << "  store: false\n"
+        << "  forward:\n"
+        << "    endpoints: [" << collector << "]\n"
+        << "    bearer_token_file: " << (dir.path() / "forward.token").string() << "\n"
+        << "    queue_spans: " << queueSpans << "\n";
     DaemonOptions options;
     options.extraArgs = {"--config", (dir.path() / "aegisd.yaml").string()};
     return DaemonProcess::start(options);
@@ -46,9 +55,15 @@ class TestOtlpForwarding : public QObject {
 
 private slots:
     void forwardsAndSurvivesTheCollectorGoingAway() {
+        // The collector requires a bearer token, which the forwarder sends.
         TempDir collectorDir;
+        std::ofstream(collectorDir.path() / "otlp.token") << kCollectorToken;
+        std::ofstream(collectorDir.path() / "aegisd.yaml")
+            << "tracing:\n  bearer_token_file: " << (collectorDir.path() / "otlp.token").string()
+            << "\n";
         DaemonOptions collectorOptions;
         collectorOptions.dataDir = collectorDir.path() / "collector";
+        collectorOptions.extraArgs = {"--config", (collectorDir.path() / "aegisd.yaml").string()};
         auto collector = DaemonProcess::start(collectorOptions);
         QVERIFY2(collector, collector.status().toString().c_str());
         const std::string collectorOtlp = (*collector)->otlpAddress();
@@ -79,7 +94,8 @@ private slots:
         QCOMPARE(metric(**forwarder, sent), 3.0);
 
         // Back at the same address: the queue drains in order, nothing is dropped.
-        collectorOptions.extraArgs = {"--otlp-listen", collectorOtlp};
+        collectorOptions.extraArgs.insert(collectorOptions.extraArgs.end(),
+                                          {"--otlp-listen", collectorOtlp});
         collector = DaemonProcess::start(collectorOptions);
         QVERIFY2(collector, collector.status().toString().c_str());
         QVERIFY(pollUntil([&] { return metric(**collector, received()) == 5; },
@@ -88,6 +104,20 @@ private slots:
         QCOMPARE(metric(**forwarder, "aegis_tracing_forward_spans_dropped_total{endpoint=\"" +
                                          collectorOtlp + "\"}"),
                  0.0);
+
+        // GetTracingStatus reports the destination.
+        auto traces = v1::TraceService::NewStub(
+            channelFor((*forwarder)->grpcAddress(), (*forwarder)->adminToken()));
+        grpc::ClientContext context;
+        v1::GetTracingStatusResponse status;
+        QVERIFY(traces->GetTracingStatus(&context, {}, &status).ok());
+        QCOMPARE(status.forwarding_size(), 1);
+        QCOMPARE(status.forwarding(0).endpoint(), collectorOtlp);
+        QVERIFY(status.forwarding(0).connected());
+        QCOMPARE(status.forwarding(0).spans_sent(), std::uint64_t{8});
+        QCOMPARE(status.forwarding(0).last_error(), std::string());
+        QVERIFY(!status.store_enabled());
+        QCOMPARE(status.spans_received(), std::uint64_t{8});
     }
 
     void dropsTheOldestBeyondTheQueue() {
