@@ -20,10 +20,12 @@
 #include "api/rollout_service.h"
 #include "api/system_service.h"
 #include "api/trace_service.h"
+#include "client/grpc_tracing.h"
 #include "common/duration.h"
 #include "common/logging.h"
 #include "daemon/data_directory.h"
 #include "daemon/http_endpoint.h"
+#include "daemon/self_tracing.h"
 #include "exposition/build_info.h"
 #include "exposition/process_metrics.h"
 #include "health/health_monitor.h"
@@ -40,13 +42,13 @@
 #include "rollout/registry_router.h"
 #include "rollout/rollout_controller.h"
 #include "store/sqlite_store.h"
-#include "tracing/trace_store.h"
 #include "tracing/otlp_forwarder.h"
 #include "tracing/otlp_grpc_receiver.h"
 #include "tracing/otlp_http.h"
 #include "tracing/otlp_ingest.h"
 #include "tracing/sampling_policy_watch.h"
 #include "tracing/tail_sampler.h"
+#include "tracing/trace_store.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -284,6 +286,8 @@ struct Daemon::Parts {
     std::unique_ptr<api::TraceServiceImpl> traceService;
     std::unique_ptr<grpc::Server> server;
     std::string grpcAddress;
+    // aegisd's spans of its own RPCs (tracing.self.sample_ratio); null when off.
+    client::TracerPtr selfTracer;
 
     boost::asio::io_context io;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work =
@@ -938,6 +942,16 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
     interceptors.push_back(std::make_unique<api::ParseFailureInterceptorFactory>(*p.api));
+    auto selfTracer =
+        makeSelfTracer(cfg.tracing, p.otlpReceiver ? p.otlpReceiver->address() : std::string(), {});
+    if (!selfTracer) {
+        return selfTracer.status();
+    }
+    p.selfTracer = std::move(*selfTracer);
+    if (p.selfTracer) {
+        interceptors.push_back(
+            std::make_unique<client::TracingServerInterceptorFactory>(p.selfTracer));
+    }
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
     builder.RegisterService(p.systemService.get());
     builder.RegisterService(p.authService.get());
@@ -1072,6 +1086,10 @@ void Daemon::shutdown() {
         }
         p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
         p.server->Wait();
+        // aegisd's own spans of the last calls go to its receiver while it still listens.
+        if (p.selfTracer) {
+            p.selfTracer->shutdown(std::chrono::seconds(2));
+        }
         // Exports in flight get their spans durable within the grace; forwarders deliver what
         // they hold meanwhile, and count the rest dropped.
         if (p.otlpReceiver) {

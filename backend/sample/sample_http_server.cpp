@@ -162,18 +162,19 @@ private:
         });
         const auto remote = m_stream.socket().remote_endpoint(m_ignored);
         const auto &options = m_server.m_options;
+        const std::string method(http::to_string(m_request.method()));
         m_span = tracer->startSpan(
-            "GET /", {.kind = client::SpanKind::Server,
-                      .parent = parent,
-                      .root = !parent,
-                      .attributes = {
-                          {"http.request.method", "GET"},
-                          {"http.route", "/"},
-                          {"url.path", m_path},
-                          {"url.scheme", "http"},
-                          {"client.address", remote.address().to_string()},
-                          {"user_agent.original", std::string(m_request[http::field::user_agent])},
-                          {"aegis.instance", options.instanceId}}});
+            method + " /", {.kind = client::SpanKind::Server,
+                            .parent = parent,
+                            .root = !parent,
+                            .attributes = {{"http.request.method", method},
+                                           {"http.route", "/"},
+                                           {"url.path", m_path},
+                                           {"url.scheme", "http"},
+                                           {"client.address", remote.address().to_string()},
+                                           {"user_agent.original",
+                                            std::string(m_request[http::field::user_agent])},
+                                           {"aegis.instance", options.instanceId}}});
     }
 
     // The behaviour's latency, waited on a timer (inside the request's span), then the answer.

@@ -6,6 +6,7 @@
 #include "app/token_vault.h"
 #include "models/alert_tree_model.h"
 #include "models/instance_model.h"
+#include "models/trace_search_form.h"
 #include "net/session.h"
 #include "views/alerts_page.h"
 #include "views/audit_page.h"
@@ -17,6 +18,7 @@
 #include "views/releases_page.h"
 #include "views/services_page.h"
 #include "views/theme.h"
+#include "views/traces_page.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -43,6 +45,7 @@ enum PageIndex {
     ReleasesIndex,
     MetricsIndex,
     AlertsIndex,
+    TracesIndex,
     ConfigIndex,
     AuditIndex
 };
@@ -71,6 +74,7 @@ MainWindow::MainWindow(Session *session, ThemeController *theme, QWidget *parent
     m_releases = new ReleasesPage(m_session);
     m_metrics = new MetricsPage(m_session);
     m_alerts = new AlertsPage(m_session);
+    m_traces = new TracesPage(m_session);
     m_config = new ConfigPage(m_session);
     m_audit = new AuditPage(m_session);
     m_overview->setServiceSummary(m_services->services());
@@ -114,6 +118,7 @@ MainWindow::MainWindow(Session *session, ThemeController *theme, QWidget *parent
     m_stack->insertWidget(ReleasesIndex, m_releases);
     m_stack->insertWidget(MetricsIndex, m_metrics);
     m_stack->insertWidget(AlertsIndex, m_alerts);
+    m_stack->insertWidget(TracesIndex, m_traces);
     m_stack->insertWidget(ConfigIndex, m_config);
     m_stack->insertWidget(AuditIndex, m_audit);
 
@@ -141,6 +146,16 @@ MainWindow::MainWindow(Session *session, ThemeController *theme, QWidget *parent
             [this] { emit pageDataLoaded(QStringLiteral("metrics")); });
     connect(m_alerts, &AlertsPage::dataLoaded, this,
             [this] { emit pageDataLoaded(QStringLiteral("alerts")); });
+    connect(m_traces, &TracesPage::dataLoaded, this,
+            [this] { emit pageDataLoaded(QStringLiteral("traces")); });
+    const auto showTraces = [this](const QString &service, const QString &colour,
+                                   const QString &version, const QDateTime &start,
+                                   const QDateTime &end) {
+        showPage(QStringLiteral("traces"));
+        m_traces->openSearch(traceJumpSearch(service, colour, version, start, end));
+    };
+    connect(m_metrics, &MetricsPage::tracesRequested, this, showTraces);
+    connect(m_releases, &ReleasesPage::tracesRequested, this, showTraces);
     connect(m_config, &ConfigPage::dataLoaded, this,
             [this] { emit pageDataLoaded(QStringLiteral("config")); });
     connect(m_audit, &AuditPage::dataLoaded, this,
@@ -158,8 +173,8 @@ MainWindow::~MainWindow() = default;
 
 QStringList MainWindow::pageNames() {
     return {QStringLiteral("overview"), QStringLiteral("services"), QStringLiteral("releases"),
-            QStringLiteral("metrics"),  QStringLiteral("alerts"),   QStringLiteral("config"),
-            QStringLiteral("audit")};
+            QStringLiteral("metrics"),  QStringLiteral("alerts"),   QStringLiteral("traces"),
+            QStringLiteral("config"),   QStringLiteral("audit")};
 }
 
 bool MainWindow::showPage(const QString &name) {
@@ -191,6 +206,9 @@ bool MainWindow::pageHasData(const QString &name) const {
     if (name == QLatin1String("alerts")) {
         return m_alerts->hasData();
     }
+    if (name == QLatin1String("traces")) {
+        return m_traces->hasData();
+    }
     if (name == QLatin1String("config")) {
         return m_config->hasData();
     }
@@ -220,6 +238,7 @@ QWidget *MainWindow::buildSidebar() {
     m_navigation->addItem(tr("Releases"));
     m_navigation->addItem(tr("Metrics"));
     m_navigation->addItem(tr("Alerts"));
+    m_navigation->addItem(tr("Traces"));
     m_navigation->addItem(tr("Config"));
     m_navigation->addItem(tr("Audit log"));
     m_navigation->setItemDelegate(new NavigationDelegate(m_navigation));
@@ -281,12 +300,13 @@ void MainWindow::buildMenus() {
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    // Ctrl+1 to Ctrl+6 keep the pages they had before Alerts came; Alerts took the next key.
+    // Ctrl+1 to Ctrl+6 keep the pages they had before Alerts came; Alerts and Traces took the
+    // next keys.
     const QList<std::tuple<QString, int, Qt::Key>> pages = {
         {tr("&Overview"), OverviewIndex, Qt::Key_1}, {tr("&Services"), ServicesIndex, Qt::Key_2},
         {tr("&Releases"), ReleasesIndex, Qt::Key_3}, {tr("&Metrics"), MetricsIndex, Qt::Key_4},
-        {tr("A&lerts"), AlertsIndex, Qt::Key_7},     {tr("&Config"), ConfigIndex, Qt::Key_5},
-        {tr("&Audit log"), AuditIndex, Qt::Key_6}};
+        {tr("A&lerts"), AlertsIndex, Qt::Key_7},     {tr("&Traces"), TracesIndex, Qt::Key_8},
+        {tr("&Config"), ConfigIndex, Qt::Key_5},     {tr("&Audit log"), AuditIndex, Qt::Key_6}};
     for (const auto &[title, index, key] : pages) {
         QAction *page = view->addAction(title);
         page->setShortcut(QKeySequence(Qt::CTRL | key));
@@ -308,6 +328,8 @@ void MainWindow::buildMenus() {
             m_config->reload();
         } else if (m_stack->currentIndex() == AlertsIndex) {
             m_alerts->reload();
+        } else if (m_stack->currentIndex() == TracesIndex) {
+            m_traces->reload();
         }
     });
     view->addSeparator();
@@ -384,6 +406,7 @@ void MainWindow::refreshIcons() {
     m_navigation->item(ReleasesIndex)->setIcon(themedIcon(QStringLiteral("releases"), tone));
     m_navigation->item(MetricsIndex)->setIcon(themedIcon(QStringLiteral("metrics"), tone));
     m_navigation->item(AlertsIndex)->setIcon(themedIcon(QStringLiteral("alerts"), tone));
+    m_navigation->item(TracesIndex)->setIcon(themedIcon(QStringLiteral("traces"), tone));
     m_navigation->item(ConfigIndex)->setIcon(themedIcon(QStringLiteral("config"), tone));
     m_navigation->item(AuditIndex)->setIcon(themedIcon(QStringLiteral("audit"), tone));
     setWindowIcon(themedIcon(QStringLiteral("aegis"), colors.accent));

@@ -23,10 +23,12 @@ class MetricsPage;
 class ReleasesPage;
 class ServicesPage;
 class ThemeController;
+class TracesPage;
 class TokenVault;
 
 // The console's window: a navigation sidebar with the pages that work (Overview, Services,
-// Releases, Metrics, Alerts with a badge counting the critical alerts firing, Config, Audit),
+// Releases, Metrics, Alerts with a badge counting the critical alerts firing, Traces, Config,
+// Audit; the Metrics and Releases pages' "Traces" jumps open the Traces page's search),
 // menus, and a status bar with the connection state, server version, revision and round-trip
 // time; optionally desktop notifications when an instance goes critical or a critical alert fires.
 // Profiles, window geometry and that choice are kept in QSettings.
@@ -42,8 +44,8 @@ public:
     // Connects with settings that are not saved (command line, tests); `label` names them.
     void connectWith(const ConnectionSettings &settings, const QString &label);
 
-    // "overview", "services", "releases", "metrics", "alerts", "config" or "audit"; false for an
-    // unknown name.
+    // "overview", "services", "releases", "metrics", "alerts", "traces", "config" or "audit";
+    // false for an unknown name.
     bool showPage(const QString &name);
     QString currentPage() const;
     static QStringList pageNames();
@@ -56,6 +58,7 @@ public:
     AlertsPage *alertsPage() const { return m_alerts; }
     // The number on the Alerts entry of the navigation: critical alerts firing (0: none shown).
     int alertBadge() const;
+    TracesPage *tracesPage() const { return m_traces; }
     ConfigPage *configPage() const { return m_config; }
     AuditPage *auditPage() const { return m_audit; }
     CriticalHealthNotifier *criticalNotifier() const { return m_notifier; }
@@ -94,6 +97,7 @@ private:
     ReleasesPage *m_releases = nullptr;
     MetricsPage *m_metrics = nullptr;
     AlertsPage *m_alerts = nullptr;
+    TracesPage *m_traces = nullptr;
     ConfigPage *m_config = nullptr;
     AuditPage *m_audit = nullptr;
     QComboBox *m_profileSelector = nullptr;

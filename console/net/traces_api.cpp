@@ -3,6 +3,8 @@
 #include "net/facade_support.h"
 #include "net/trace_convert.h"
 
+#include "tracing/otlp_json.h"
+
 #include <aegis/v1/tracing.grpc.pb.h>
 
 namespace aegis::console {
@@ -12,13 +14,15 @@ namespace {
 // conversions are declared.
 constexpr auto traceFromProto = [](const auto &response) { return fromProto(response); };
 
-void toTimeRange(const QDateTime &start, const QDateTime &end,
-                 google::protobuf::Timestamp *startOut, google::protobuf::Timestamp *endOut) {
+// Sets the request's start_time and end_time to the valid ones of `start` and `end`; an invalid
+// one stays unset (the daemon's default), since merely asking for the field would set it.
+template <typename Request>
+void setTimeRange(Request &request, const QDateTime &start, const QDateTime &end) {
     if (start.isValid()) {
-        toTimestamp(start, startOut);
+        toTimestamp(start, request.mutable_start_time());
     }
     if (end.isValid()) {
-        toTimestamp(end, endOut);
+        toTimestamp(end, request.mutable_end_time());
     }
 }
 
@@ -44,10 +48,24 @@ void TracesApi::getTrace(const QString &traceId, bool full, const QStringList &s
               context, std::move(done), full ? ChannelKind::Bulk : ChannelKind::Standard);
 }
 
+void TracesApi::exportOtlpJson(const QString &traceId, QObject *context,
+                               ResultHandler<QByteArray> done) {
+    v1::GetTraceRequest request;
+    request.set_trace_id(traceId.toStdString());
+    request.set_view(v1::TRACE_VIEW_FULL);
+    callUnary(
+        *m_session, std::move(request), &v1::TraceService::Stub::GetTrace,
+        [](const v1::GetTraceResponse &response) {
+            return QByteArray::fromStdString(
+                tracing::toOtlpJson(response.spans(), tracing::OtlpJsonLayout::Indented));
+        },
+        context, std::move(done), ChannelKind::Bulk);
+}
+
 void TracesApi::listServices(const QDateTime &start, const QDateTime &end, QObject *context,
                              ResultHandler<QList<TraceServiceInfo>> done) {
     v1::ListTraceServicesRequest request;
-    toTimeRange(start, end, request.mutable_start_time(), request.mutable_end_time());
+    setTimeRange(request, start, end);
     callUnary(*m_session, std::move(request), &v1::TraceService::Stub::ListServices, traceFromProto,
               context, std::move(done));
 }
@@ -56,7 +74,7 @@ void TracesApi::listOperations(const QString &service, const QDateTime &start, c
                                QObject *context, ResultHandler<QList<TraceOperationInfo>> done) {
     v1::ListOperationsRequest request;
     request.set_service(service.toStdString());
-    toTimeRange(start, end, request.mutable_start_time(), request.mutable_end_time());
+    setTimeRange(request, start, end);
     callUnary(*m_session, std::move(request), &v1::TraceService::Stub::ListOperations,
               traceFromProto, context, std::move(done));
 }

@@ -3,6 +3,8 @@
 #include "net/call_result.h"
 #include "net/trace_types.h"
 
+#include <QByteArray>
+
 class QObject;
 
 namespace aegis::console {
@@ -28,6 +30,9 @@ public:
     // channel, with the bulk deadline.
     void getTrace(const QString &traceId, bool full, const QStringList &spanIds, QObject *context,
                   ResultHandler<TraceDetail> done);
+    // Trace `traceId` in full as an OTLP JSON document (TracesData, indented; any OTLP tool
+    // reads it), fetched like getTrace with `full` and encoded off the GUI thread.
+    void exportOtlpJson(const QString &traceId, QObject *context, ResultHandler<QByteArray> done);
     // Services that reported spans between `start` and `end` (invalid: the last 24 hours).
     void listServices(const QDateTime &start, const QDateTime &end, QObject *context,
                       ResultHandler<QList<TraceServiceInfo>> done);

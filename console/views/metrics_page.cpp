@@ -105,6 +105,19 @@ MetricsPage::MetricsPage(Session *session, QWidget *parent)
     m_skeleton->addHeaderWidget(m_rangeBox);
     m_skeleton->addHeaderWidget(m_liveBox);
     m_skeleton->addHeaderWidget(m_refresh);
+    m_tracesButton = new QToolButton;
+    m_tracesButton->setText(tr("Traces"));
+    m_tracesButton->setToolTip(tr("Find this service's traces in the charts' window (the arrow: "
+                                  "of one colour)"));
+    m_tracesButton->setPopupMode(QToolButton::MenuButtonPopup);
+    auto *tracesMenu = new QMenu(m_tracesButton);
+    for (const QString &colour : {QStringLiteral("blue"), QStringLiteral("green")}) {
+        connect(tracesMenu->addAction(tr("Traces of %1").arg(colour)), &QAction::triggered, this,
+                [this, colour] { requestTraces(colour); });
+    }
+    m_tracesButton->setMenu(tracesMenu);
+    connect(m_tracesButton, &QToolButton::clicked, this, [this] { requestTraces(); });
+    m_skeleton->addHeaderWidget(m_tracesButton);
 
     auto *body = new QWidget;
     auto *bodyLayout = new QVBoxLayout(body);
@@ -622,6 +635,16 @@ std::vector<MetricsPage::Panel> &MetricsPage::activePanels() {
     default:
         return m_servicePanels;
     }
+}
+
+void MetricsPage::requestTraces(const QString &colour) {
+    QDateTime start = m_customStart;
+    QDateTime end = m_customEnd;
+    if (!start.isValid() || !end.isValid()) {
+        end = QDateTime::currentDateTimeUtc();
+        start = end.addMSecs(-windowMs());
+    }
+    emit tracesRequested(m_service, colour, QString(), start, end);
 }
 
 qint64 MetricsPage::windowMs() const {

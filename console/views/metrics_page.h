@@ -18,6 +18,7 @@ class QComboBox;
 class QLabel;
 class QPushButton;
 class QTabWidget;
+class QToolButton;
 
 namespace aegis::console {
 
@@ -65,10 +66,18 @@ public:
     PromqlEditor *queryEditor() const { return m_editor; }
     QString queryError() const;
     void runQuery();
+    // Asks for the traces of the service shown (of `colour` only, when given) in the charts'
+    // window: tracesRequested. The header's Traces button does it.
+    void requestTraces(const QString &colour = {});
+    QToolButton *tracesButton() const { return m_tracesButton; }
 
 signals:
     // The backend's state and the first charts arrived after a (re)connect.
     void dataLoaded();
+    // The Traces page should search `service`'s traces (of `colour` and `version` when not
+    // empty) between `start` and `end`.
+    void tracesRequested(const QString &service, const QString &colour, const QString &version,
+                         const QDateTime &start, const QDateTime &end);
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -112,6 +121,7 @@ private:
     QComboBox *m_rangeBox;
     QCheckBox *m_liveBox;
     QPushButton *m_refresh;
+    QToolButton *m_tracesButton;
     QLabel *m_backendLabel;
     QTabWidget *m_tabs;
     PromqlEditor *m_editor = nullptr;

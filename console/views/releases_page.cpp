@@ -96,6 +96,11 @@ ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
         tr("Showing the rollouts loaded before the daemon became unreachable"));
     m_skeleton->addHeaderWidget(m_newRelease);
     m_skeleton->addHeaderWidget(m_refresh);
+    m_tracesButton = new QPushButton(tr("Traces"));
+    m_tracesButton->setToolTip(tr("Find the traces of the rollout's new colour and version "
+                                  "since it started"));
+    m_skeleton->addHeaderWidget(m_tracesButton);
+    connect(m_tracesButton, &QPushButton::clicked, this, &ReleasesPage::requestTraces);
 
     auto *splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(buildServiceList());
@@ -553,6 +558,21 @@ void ReleasesPage::onEvents(const QList<RolloutEvent> &events) {
         }
     }
     updateSummary();
+}
+
+void ReleasesPage::requestTraces() {
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    if (!m_shown) {
+        emit tracesRequested(selectedService(), QString(), QString(), now.addSecs(-3600), now);
+        return;
+    }
+    const Rollout &rollout = *m_shown;
+    // From a little before it started, so the first requests of the new colour are in.
+    const QDateTime start =
+        rollout.createTime.isValid() ? rollout.createTime.addSecs(-60) : now.addSecs(-3600);
+    const QDateTime end = rollout.finishTime.isValid() ? rollout.finishTime.addSecs(60) : now;
+    emit tracesRequested(rollout.spec.service, rollout.newColor, rollout.spec.version, start,
+                         std::min(end, now));
 }
 
 QString ReleasesPage::selectedService() const {

@@ -89,6 +89,11 @@ public:
     // Opens "New release…" for the selected service; nullptr for a viewer. The dialog deletes
     // itself when closed.
     NewReleaseDialog *openNewRelease();
+    // Asks for the traces of the shown rollout's new colour and version from its start until it
+    // ended (or now): tracesRequested. The Traces button does it; without a rollout shown, the
+    // selected service's traces of the last hour.
+    void requestTraces();
+    QPushButton *tracesButton() const { return m_tracesButton; }
 
 signals:
     // The first complete listing arrived after a (re)connect.
@@ -96,6 +101,10 @@ signals:
     // An action the daemon accepted (`error` empty) or refused.
     void actionFinished(aegis::console::RolloutAction action, const QString &rolloutId,
                         const QString &error);
+    // The Traces page should search `service`'s traces (of `colour` and `version` when not
+    // empty) between `start` and `end`.
+    void tracesRequested(const QString &service, const QString &colour, const QString &version,
+                         const QDateTime &start, const QDateTime &end);
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -138,6 +147,7 @@ private:
     PageSkeleton *m_skeleton;
     QPushButton *m_newRelease;
     QPushButton *m_refresh;
+    QPushButton *m_tracesButton;
     QTableView *m_releaseTable;
     QStackedWidget *m_detailStack;
     QLabel *m_placeholder;

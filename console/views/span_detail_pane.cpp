@@ -43,20 +43,26 @@ public:
         : m_colors(colors) {}
 
     void section(const QString &title) {
+        closeTable();
         m_html += QStringLiteral("<p style='margin-top:12px; margin-bottom:4px; font-weight:600'>"
                                  "%1</p>")
                       .arg(title.toHtmlEscaped());
     }
+    // Rows of one section share a table, so their values line up; keys never wrap.
     void row(const QString &key, const QString &value, const QColor &tone = {}) {
+        if (!m_inTable) {
+            m_html += QStringLiteral("<table cellspacing='0' cellpadding='1'>");
+            m_inTable = true;
+        }
         const QString style =
             tone.isValid() ? QStringLiteral(" style='color:%1'").arg(tone.name()) : QString();
         m_html +=
-            QStringLiteral("<table width='100%' cellspacing='0' cellpadding='1'><tr>"
-                           "<td width='38%' style='color:%1'>%2</td>"
-                           "<td%3>%4</td></tr></table>")
+            QStringLiteral("<tr><td style='color:%1; white-space:pre; padding-right:12px'>"
+                           "%2</td><td%3>%4</td></tr>")
                 .arg(m_colors.muted.name(), key.toHtmlEscaped(), style, value.toHtmlEscaped());
     }
     void note(const QString &text, const QColor &tone) {
+        closeTable();
         m_html +=
             QStringLiteral("<p style='color:%1'>%2</p>").arg(tone.name(), text.toHtmlEscaped());
     }
@@ -65,11 +71,22 @@ public:
             row(attribute.key, attribute.value);
         }
     }
-    const QString &html() const { return m_html; }
+    const QString &html() {
+        closeTable();
+        return m_html;
+    }
 
 private:
+    void closeTable() {
+        if (m_inTable) {
+            m_html += QStringLiteral("</table>");
+            m_inTable = false;
+        }
+    }
+
     const ThemeColors &m_colors;
     QString m_html;
+    bool m_inTable = false;
 };
 
 } // namespace

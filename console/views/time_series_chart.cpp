@@ -146,6 +146,10 @@ TimeSeriesChart::TimeSeriesChart(const QString &title, MetricUnit unit, QWidget 
             });
     connect(m_plot, &QCustomPlot::mouseMove, this,
             [this](QMouseEvent *event) { onMouseMove(event->pos()); });
+    connect(m_plot, &QCustomPlot::mousePress, this,
+            [this](QMouseEvent *event) { m_pressPosition = event->pos(); });
+    connect(m_plot, &QCustomPlot::mouseRelease, this,
+            [this](QMouseEvent *event) { onMouseRelease(event); });
     m_plot->setMouseTracking(true);
 
     m_replotTimer.setSingleShot(true);
@@ -226,10 +230,169 @@ void TimeSeriesChart::appendRoleTail(int role, const QList<MetricSeries> &tail, 
     scheduleReplot(false);
 }
 
+void TimeSeriesChart::setSeries(const QList<ChartSeries> &series) {
+    m_series = series;
+    m_stepMs = 0;
+    if (!m_currentKey.isEmpty()) {
+        const auto found =
+            std::find_if(m_series.cbegin(), m_series.cend(),
+                         [this](const ChartSeries &one) { return one.key == m_currentKey; });
+        if (found == m_series.cend() || m_currentIndex >= found->keys.size()) {
+            m_currentKey.clear();
+            m_currentIndex = -1;
+        }
+    }
+    scheduleReplot(true);
+}
+
 void TimeSeriesChart::clear() {
     m_series.clear();
     m_stepMs = 0;
+    m_currentKey.clear();
+    m_currentIndex = -1;
     scheduleReplot(true);
+}
+
+void TimeSeriesChart::setPointMode(bool points) {
+    m_pointMode = points;
+    // The arrow keys and Enter reach the chart once a click gave it focus.
+    setFocusPolicy(points ? Qt::StrongFocus : Qt::NoFocus);
+    scheduleReplot(true);
+}
+
+void TimeSeriesChart::setErrorSeries(const QString &key) {
+    m_errorKey = key;
+    scheduleReplot(true);
+}
+
+void TimeSeriesChart::setPointText(std::function<QString(const QString &, int)> text) {
+    m_pointText = std::move(text);
+}
+
+void TimeSeriesChart::setCurrentPoint(const QString &key, int index) {
+    if (key == m_currentKey && index == m_currentIndex) {
+        return;
+    }
+    m_currentKey = key;
+    m_currentIndex = key.isEmpty() ? -1 : index;
+    updateCurrentRing();
+    scheduleReplot(false);
+}
+
+QPair<QString, int> TimeSeriesChart::pointAt(const QPoint &position, int radius) const {
+    QPair<QString, int> best{QString(), -1};
+    double bestDistance = double(radius) * radius;
+    for (const ChartSeries &one : m_series) {
+        if (m_hidden.contains(one.key)) {
+            continue;
+        }
+        for (qsizetype i = 0; i < one.keys.size(); ++i) {
+            const double dx = m_plot->xAxis->coordToPixel(one.keys[i]) - position.x();
+            const double dy = m_plot->yAxis->coordToPixel(one.values[i]) - position.y();
+            const double distance = dx * dx + dy * dy;
+            if (distance <= bestDistance) {
+                bestDistance = distance;
+                best = {one.key, int(i)};
+            }
+        }
+    }
+    return best;
+}
+
+QPoint TimeSeriesChart::pointPosition(const QString &key, int index) const {
+    for (const ChartSeries &one : m_series) {
+        if (one.key == key && index >= 0 && index < one.keys.size()) {
+            return QPoint(int(std::lround(m_plot->xAxis->coordToPixel(one.keys[index]))),
+                          int(std::lround(m_plot->yAxis->coordToPixel(one.values[index]))));
+        }
+    }
+    return {};
+}
+
+QList<QPair<QString, int>> TimeSeriesChart::pointsInTimeOrder() const {
+    QList<std::tuple<double, QString, int>> points;
+    for (const ChartSeries &one : m_series) {
+        if (m_hidden.contains(one.key)) {
+            continue;
+        }
+        for (qsizetype i = 0; i < one.keys.size(); ++i) {
+            points.append({one.keys[i], one.key, int(i)});
+        }
+    }
+    std::stable_sort(points.begin(), points.end(),
+                     [](const auto &a, const auto &b) { return std::get<0>(a) < std::get<0>(b); });
+    QList<QPair<QString, int>> result;
+    result.reserve(points.size());
+    for (const auto &[key, seriesKey, index] : points) {
+        result.append({seriesKey, index});
+    }
+    return result;
+}
+
+void TimeSeriesChart::keyPressEvent(QKeyEvent *event) {
+    if (!m_pointMode) {
+        QWidget::keyPressEvent(event);
+        return;
+    }
+    const int key = event->key();
+    if ((key == Qt::Key_Return || key == Qt::Key_Enter) && !m_currentKey.isEmpty()) {
+        emit pointActivated(m_currentKey, m_currentIndex);
+        return;
+    }
+    if (key != Qt::Key_Left && key != Qt::Key_Right && key != Qt::Key_Home && key != Qt::Key_End) {
+        QWidget::keyPressEvent(event);
+        return;
+    }
+    const QList<QPair<QString, int>> points = pointsInTimeOrder();
+    if (points.isEmpty()) {
+        return;
+    }
+    qsizetype at = points.indexOf(qMakePair(m_currentKey, m_currentIndex));
+    if (key == Qt::Key_Home) {
+        at = 0;
+    } else if (key == Qt::Key_End) {
+        at = points.size() - 1;
+    } else if (at < 0) {
+        at = key == Qt::Key_Right ? 0 : points.size() - 1;
+    } else {
+        at = std::clamp<qsizetype>(at + (key == Qt::Key_Right ? 1 : -1), 0, points.size() - 1);
+    }
+    setCurrentPoint(points[at].first, points[at].second);
+    emit currentPointChanged(m_currentKey, m_currentIndex);
+}
+
+void TimeSeriesChart::onMouseRelease(QMouseEvent *event) {
+    // A drag pans the time axis; only a click picks a point.
+    if (!m_pointMode || event->button() != Qt::LeftButton ||
+        (event->pos() - m_pressPosition).manhattanLength() > 4) {
+        return;
+    }
+    const auto [key, index] = pointAt(event->pos());
+    if (key.isEmpty()) {
+        return;
+    }
+    setCurrentPoint(key, index);
+    emit currentPointChanged(key, index);
+    emit pointActivated(key, index);
+}
+
+void TimeSeriesChart::updateCurrentRing() {
+    if (m_currentRing) {
+        m_plot->removeGraph(m_currentRing);
+        m_currentRing = nullptr;
+    }
+    for (const ChartSeries &one : std::as_const(m_series)) {
+        if (one.key != m_currentKey || m_currentIndex < 0 || m_currentIndex >= one.keys.size()) {
+            continue;
+        }
+        m_currentRing = m_plot->addGraph();
+        m_currentRing->removeFromLegend();
+        m_currentRing->setLineStyle(QCPGraph::lsNone);
+        m_currentRing->setScatterStyle(QCPScatterStyle(
+            QCPScatterStyle::ssCircle, QPen(palette().color(QPalette::Text), 2), Qt::NoBrush, 15));
+        m_currentRing->setData({one.keys[m_currentIndex]}, {one.values[m_currentIndex]}, true);
+        m_currentRing->setSelectable(QCP::stNone);
+    }
 }
 
 void TimeSeriesChart::setTimeRange(double lower, double upper) {
@@ -521,6 +684,7 @@ void TimeSeriesChart::rebuildGraphs() {
     const QList<QColor> seriesPalette =
         SeriesColors::assign(distinct, colors.dark, colors.deployBlue, colors.deployGreen);
     m_plot->clearGraphs();
+    m_currentRing = nullptr;
     m_graphs.clear();
     m_colors.clear();
     // Past a dozen entries the legend would crowd out the plot; the crosshair names them. Its
@@ -540,13 +704,22 @@ void TimeSeriesChart::rebuildGraphs() {
             name = distinct.size() > 1 ? roleName + QLatin1Char(' ') + name : roleName;
         }
         one.name = name;
-        const QColor colour = seriesPalette[colorIndex[i]];
+        const QColor colour = one.key == m_errorKey ? colors.danger : seriesPalette[colorIndex[i]];
         m_colors.insert(one.key, colour);
         QCPGraph *graph = m_plot->addGraph();
         graph->setName(one.name);
         graph->setAdaptiveSampling(true);
         graph->setAntialiased(legend);
-        graph->setLineStyle(QCPGraph::lsLine);
+        if (m_pointMode) {
+            QColor fill = colour;
+            fill.setAlpha(150);
+            graph->setLineStyle(QCPGraph::lsNone);
+            graph->setScatterStyle(
+                QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(colour, 1.2), fill, 8));
+            graph->setAntialiasedScatters(true);
+        } else {
+            graph->setLineStyle(QCPGraph::lsLine);
+        }
         QPen pen(colour, penWidth, roleStyle(one.role));
         graph->setPen(pen);
         graph->setData(one.keys, one.values, true);
@@ -557,6 +730,7 @@ void TimeSeriesChart::rebuildGraphs() {
         }
         m_graphs.insert(one.key, graph);
     }
+    updateCurrentRing();
 }
 
 void TimeSeriesChart::rescaleValueAxis() {
@@ -681,6 +855,28 @@ void TimeSeriesChart::onMouseMove(const QPoint &position) {
             m_plot->replot(QCustomPlot::rpQueuedReplot);
             QToolTip::hideText();
         }
+        return;
+    }
+    if (m_pointMode) {
+        const auto [key, index] = pointAt(position);
+        if (key.isEmpty()) {
+            QToolTip::hideText();
+            return;
+        }
+        QString text;
+        if (m_pointText) {
+            text = m_pointText(key, index);
+        } else {
+            for (const ChartSeries &one : std::as_const(m_series)) {
+                if (one.key == key) {
+                    text = QStringLiteral("%1: %2").arg(
+                        QDateTime::fromMSecsSinceEpoch(qint64(std::llround(one.keys[index] * 1000)))
+                            .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")),
+                        formatMetricValue(one.values[index], m_unit));
+                }
+            }
+        }
+        QToolTip::showText(m_plot->mapToGlobal(position + QPoint(16, 16)), text, m_plot);
         return;
     }
     const double time = m_plot->xAxis->pixelToCoord(position.x());

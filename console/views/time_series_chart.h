@@ -8,6 +8,7 @@
 #include <QTimer>
 #include <QWidget>
 
+#include <functional>
 #include <optional>
 
 class QCPAbstractLegendItem;
@@ -27,6 +28,10 @@ namespace aegis::console {
 // crosshair whose tooltip lists every series' value at that time, zoom and pan of the time axis
 // with the mouse, gaps where a series has none (NaN), vertical markers with labels (rollout
 // events), PNG and CSV export, and colours from the application palette (light or dark).
+//
+// In point mode (a scatter, the Traces page's durations over time) the series are drawn as
+// points: a click on one, or Enter on the current one (the arrow keys move it through the points
+// in time order), emits pointActivated, and the tooltip describes the point under the mouse.
 //
 // Data arrives per role (one of the chart's queries): setRoleSeries replaces a role's series,
 // appendRoleTail extends them. Nothing is drawn on arrival: changes mark the chart dirty and one
@@ -49,6 +54,8 @@ public:
     // before `windowStart` (seconds since the epoch) are dropped.
     void appendRoleTail(int role, const QList<MetricSeries> &tail, qint64 stepMs,
                         double windowStart);
+    // Replaces every series with `series`, as they are (point mode: keys ascending per series).
+    void setSeries(const QList<ChartSeries> &series);
     // Removes every series.
     void clear();
     // Every series, in legend order.
@@ -72,6 +79,23 @@ public:
     // A line over the plot area ("No data", "Metrics are turned off"); empty hides it.
     void setMessage(const QString &message);
     QString message() const { return m_messageText; }
+
+    void setPointMode(bool points);
+    bool isPointMode() const { return m_pointMode; }
+    // Draws series `key` in the theme's danger colour (failures) rather than its labels' colour.
+    void setErrorSeries(const QString &key);
+    // What the tooltip says about point `index` of series `key` in point mode (default: its time
+    // and value).
+    void setPointText(std::function<QString(const QString &key, int index)> text);
+    // Rings point `index` of series `key`; an empty key rings none.
+    void setCurrentPoint(const QString &key, int index);
+    QString currentPointKey() const { return m_currentKey; }
+    int currentPointIndex() const { return m_currentIndex; }
+    // The point drawn within `radius` pixels of `position` (in the plot's coordinates), nearest
+    // first: {key, index}, or {"", -1}.
+    QPair<QString, int> pointAt(const QPoint &position, int radius = 8) const;
+    // Where point `index` of series `key` is drawn, in the plot's coordinates.
+    QPoint pointPosition(const QString &key, int index) const;
 
     bool isSeriesVisible(const QString &key) const;
     void setSeriesVisible(const QString &key, bool visible);
@@ -98,10 +122,15 @@ public:
 signals:
     // The operator zoomed or panned the time axis.
     void timeRangeChangedByUser(double lower, double upper);
+    // Point mode: a point was clicked, or Enter pressed on the current one.
+    void pointActivated(const QString &key, int index);
+    // Point mode: the arrow keys or a click moved the ring.
+    void currentPointChanged(const QString &key, int index);
 
 protected:
     void changeEvent(QEvent *event) override;
     void showEvent(QShowEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
 
 private:
     void scheduleReplot(bool rebuild);
@@ -113,6 +142,10 @@ private:
     void onLegendClick(QCPAbstractLegendItem *item);
     void onLegendDoubleClick(QCPAbstractLegendItem *item);
     void onMouseMove(const QPoint &position);
+    void onMouseRelease(QMouseEvent *event);
+    void updateCurrentRing();
+    // Every visible point in time order: {key, index}.
+    QList<QPair<QString, int>> pointsInTimeOrder() const;
     QString keyOfLegendItem(QCPAbstractLegendItem *item) const;
 
     QString m_title;
@@ -141,6 +174,13 @@ private:
     QTimer m_replotTimer;
     QTimer m_legendClickTimer;
     QString m_pendingLegendKey;
+    bool m_pointMode = false;
+    QString m_errorKey;
+    std::function<QString(const QString &, int)> m_pointText;
+    QString m_currentKey;
+    int m_currentIndex = -1;
+    QCPGraph *m_currentRing = nullptr;
+    QPoint m_pressPosition;
     bool m_rebuild = false;
     bool m_dirty = false;
     bool m_settingRange = false;

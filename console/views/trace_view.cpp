@@ -2,6 +2,7 @@
 
 #include "models/display_format.h"
 #include "models/waterfall_model.h"
+#include "net/traces_api.h"
 #include "views/span_detail_pane.h"
 #include "views/theme.h"
 #include "views/trace_minimap.h"
@@ -76,7 +77,13 @@ protected:
 TraceView::TraceView(Session *session, QWidget *parent)
     : QWidget(parent)
     , m_model(std::make_unique<WaterfallModel>()) {
-    Q_UNUSED(session);
+    if (session) {
+        m_fetcher = [api = TracesApi(session)](const QString &traceId, bool full,
+                                               const QStringList &spanIds, QObject *context,
+                                               ResultHandler<TraceDetail> done) mutable {
+            api.getTrace(traceId, full, spanIds, context, std::move(done));
+        };
+    }
     buildHeader();
 }
 
@@ -116,6 +123,11 @@ void TraceView::buildHeader() {
     m_nextMatch->setToolTip(tr("Next match (Enter)"));
     m_matchCount = new QLabel;
     m_matchCount->setMinimumWidth(90);
+    m_legend = new QLabel;
+    m_legend->setToolTip(
+        tr("The critical path: what the trace's end-to-end latency waited on. Within each span, "
+           "the child that finished last, then the one that finished before that started, and "
+           "so on; the span's own time in between."));
     m_collapseAll = new QToolButton;
     m_collapseAll->setText(tr("Collapse all"));
     m_expandAll = new QToolButton;
@@ -161,6 +173,8 @@ void TraceView::buildHeader() {
     toolRow->addWidget(m_nextMatch);
     toolRow->addWidget(m_matchCount);
     toolRow->addStretch(1);
+    toolRow->addWidget(m_legend);
+    toolRow->addSpacing(12);
     toolRow->addWidget(m_collapseAll);
     toolRow->addWidget(m_expandAll);
     toolRow->addWidget(m_resetZoom);
@@ -240,6 +254,7 @@ void TraceView::buildHeader() {
     });
     connect(m_compare, &QPushButton::clicked, this, [this] { emit compareRequested(m_traceId); });
 
+    updateLegend();
     showMessage(tr("Choose a trace to see its spans."));
 }
 
@@ -327,6 +342,22 @@ void TraceView::applyTrace(const TraceDetail &trace) {
     m_compare->setEnabled(true);
     rememberSpans(trace.spans);
     emit traceShown(m_traceId);
+}
+
+void TraceView::updateLegend() {
+    const ThemeColors colors = themeColors(palette());
+    m_legend->setText(QStringLiteral("<span style='color:%1'>&#9644;</span> %2&nbsp;&nbsp;&nbsp;"
+                                     "<span style='color:%3'>&#9679;</span> %4")
+                          .arg(palette().color(QPalette::Text).name(), tr("Critical path"),
+                               colors.danger.name(), tr("Error")));
+}
+
+void TraceView::changeEvent(QEvent *event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        updateLegend();
+        updateFacts();
+    }
 }
 
 void TraceView::updateFacts() {
@@ -446,6 +477,9 @@ void TraceView::rememberSpans(const QList<SpanDetail> &spans) {
     if (!m_model->searchText().isEmpty()) {
         m_model->search(m_model->searchText());
         m_waterfall->rowsChanged();
+        if (!m_model->matches().empty() && !m_model->isMatch(m_waterfall->selectedSpan())) {
+            m_waterfall->setSelectedSpan(m_model->nextMatch(-1));
+        }
         updateSearchStatus();
     }
     const int selected = m_waterfall->selectedSpan();

@@ -95,8 +95,12 @@ signals:
     // A trace is shown (after openTrace or showTrace).
     void traceShown(const QString &traceId);
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     void buildHeader();
+    void updateLegend();
     void applyTrace(const TraceDetail &trace);
     void showMessage(const QString &message);
     void updateFacts();
@@ -124,6 +128,7 @@ private:
     QToolButton *m_previousMatch;
     QToolButton *m_nextMatch;
     QLabel *m_matchCount;
+    QLabel *m_legend;
     QToolButton *m_resetZoom;
     QToolButton *m_collapseAll;
     QToolButton *m_expandAll;

@@ -1,13 +1,27 @@
 // TracesApi: the conversion of TraceService's answers into the console's value types (a
 // 100,000-span timeline copied column by column, OTLP spans with their resource, attribute
-// values of every type, the graph, a comparison, the status) and the requests it builds.
+// values of every type, the graph, a comparison, the status) and the requests it builds. Then
+// every method against a real aegisd fed over its OTLP/gRPC receiver: a three-service trace
+// (checkout → payments, inventory), found by search and tag query, fetched, compared, graphed
+// and exported as OTLP JSON; a refused tag query with its position; and a trace too large for
+// the standard channel fetched in full on the bulk one.
 
+#include "daemon_process.h"
+#include "net/session.h"
 #include "net/trace_convert.h"
+#include "net/traces_api.h"
+#include "tracing/otlp_json.h"
+
+#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 
 #include <QElapsedTimer>
+#include <QSignalSpy>
 #include <QTest>
 
+#include <grpcpp/create_channel.h>
+
 #include <chrono>
+#include <optional>
 
 using namespace aegis;
 using namespace aegis::console;
@@ -23,6 +37,120 @@ std::string bytesOf(std::initializer_list<unsigned char> values) {
 void setDuration(google::protobuf::Duration *duration, qint64 nanos) {
     duration->set_seconds(nanos / 1000000000);
     duration->set_nanos(static_cast<int>(nanos % 1000000000));
+}
+
+std::string idBytes(std::uint64_t high, std::uint64_t low, int size) {
+    std::string bytes(std::size_t(size), '\0');
+    for (int i = 0; i < 8 && i < size; ++i) {
+        bytes[std::size_t(size - 1 - i)] = char((low >> (8 * i)) & 0xff);
+    }
+    for (int i = 0; i < 8 && size == 16; ++i) {
+        bytes[std::size_t(7 - i)] = char((high >> (8 * i)) & 0xff);
+    }
+    return bytes;
+}
+
+QString traceHex(std::uint64_t trace) {
+    return idToHex(idBytes(0xc0ffee, trace, 16));
+}
+
+// One span of trace `trace` as a service reports it.
+otlp::trace::v1::Span span(std::uint64_t trace, std::uint64_t id, std::uint64_t parent,
+                           const std::string &name, otlp::trace::v1::Span::SpanKind kind,
+                           std::uint64_t startNanos, std::uint64_t durationNanos,
+                           bool error = false) {
+    otlp::trace::v1::Span out;
+    out.set_trace_id(idBytes(0xc0ffee, trace, 16));
+    out.set_span_id(idBytes(0, id, 8));
+    if (parent != 0) {
+        out.set_parent_span_id(idBytes(0, parent, 8));
+    }
+    out.set_name(name);
+    out.set_kind(kind);
+    out.set_start_time_unix_nano(startNanos);
+    out.set_end_time_unix_nano(startNanos + durationNanos);
+    if (error) {
+        out.mutable_status()->set_code(otlp::trace::v1::Status::STATUS_CODE_ERROR);
+        out.mutable_status()->set_message("card declined");
+    }
+    return out;
+}
+
+void addAttribute(otlp::trace::v1::Span &span, const std::string &key, const std::string &value) {
+    auto *attribute = span.add_attributes();
+    attribute->set_key(key);
+    attribute->mutable_value()->set_string_value(value);
+}
+
+void addResource(otlp::collector::trace::v1::ExportTraceServiceRequest &request,
+                 const std::string &service, const std::string &version, const std::string &colour,
+                 std::vector<otlp::trace::v1::Span> spans) {
+    auto *resource = request.add_resource_spans();
+    for (const auto &[key, value] : {std::pair<std::string, std::string>{"service.name", service},
+                                     {"service.version", version},
+                                     {"aegis.colour", colour}}) {
+        auto *attribute = resource->mutable_resource()->add_attributes();
+        attribute->set_key(key);
+        attribute->mutable_value()->set_string_value(value);
+    }
+    auto *scope = resource->add_scope_spans();
+    scope->mutable_scope()->set_name("tst_console_traces_api");
+    for (auto &one : spans) {
+        *scope->add_spans() = std::move(one);
+    }
+}
+
+// A checkout: checkout's server span calls payments and inventory (client spans), whose server
+// spans answer; payments fails when `failing`.
+otlp::collector::trace::v1::ExportTraceServiceRequest
+checkoutTrace(std::uint64_t trace, std::uint64_t start, bool failing) {
+    using Kind = otlp::trace::v1::Span;
+    const std::uint64_t ms = 1000000;
+    const std::uint64_t base = trace * 100;
+    auto root =
+        span(trace, base + 1, 0, "POST /orders", Kind::SPAN_KIND_SERVER, start, 180 * ms, failing);
+    addAttribute(root, "http.route", "/orders");
+    addAttribute(root, "region", "eu-west-1");
+    auto callPayments = span(trace, base + 2, base + 1, "charge", Kind::SPAN_KIND_CLIENT,
+                             start + 10 * ms, (failing ? 150 : 60) * ms, failing);
+    auto callInventory =
+        span(trace, base + 3, base + 1, "reserve", Kind::SPAN_KIND_CLIENT, start + 5 * ms, 30 * ms);
+    auto payments = span(trace, base + 4, base + 2, "charge", Kind::SPAN_KIND_SERVER,
+                         start + 12 * ms, (failing ? 140 : 50) * ms, failing);
+    addAttribute(payments, "payment.method", "card");
+    auto inventory =
+        span(trace, base + 5, base + 3, "reserve", Kind::SPAN_KIND_SERVER, start + 7 * ms, 25 * ms);
+    otlp::collector::trace::v1::ExportTraceServiceRequest request;
+    addResource(request, "checkout", "1.5.0", "green", {root, callPayments, callInventory});
+    addResource(request, "payments", "0.9.7", "blue", {payments});
+    addResource(request, "inventory", "2.0.3", "blue", {inventory});
+    return request;
+}
+
+grpc::Status exportSpans(const std::string &address,
+                         const otlp::collector::trace::v1::ExportTraceServiceRequest &request) {
+    grpc::ChannelArguments arguments;
+    arguments.SetMaxSendMessageSize(64 * 1024 * 1024);
+    auto channel =
+        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+    auto stub = otlp::collector::trace::v1::TraceService::NewStub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    otlp::collector::trace::v1::ExportTraceServiceResponse response;
+    return stub->Export(&context, request, &response);
+}
+
+// Waits for the one result of a facade call; nullopt when none came in time.
+template <typename T>
+std::optional<CallResult<T>> await(const std::function<void(QObject *, ResultHandler<T>)> &call,
+                                   int timeoutMs = 20000) {
+    QObject context;
+    std::optional<CallResult<T>> result;
+    call(&context, [&result](const CallResult<T> &value) { result = value; });
+    if (!QTest::qWaitFor([&result] { return result.has_value(); }, timeoutMs)) {
+        return std::nullopt;
+    }
+    return result;
 }
 
 } // namespace
@@ -360,6 +488,246 @@ private slots:
         QVERIFY(!result.oldestSpan.isValid());
         QCOMPARE(result.forwarding.size(), 1);
         QCOMPARE(result.forwarding[0].lastError, QStringLiteral("connection refused"));
+    }
+
+    void againstRealDaemon() {
+        auto daemon = testing::DaemonProcess::start();
+        QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
+        QVERIFY2(!(*daemon)->otlpAddress().empty(), "the daemon reported no OTLP address");
+        Session session;
+        ConnectionSettings settings;
+        settings.address = QString::fromStdString((*daemon)->grpcAddress());
+        settings.tokenFile = QString::fromStdString((*daemon)->adminTokenFile().string());
+        session.connectTo(settings);
+        TracesApi api(&session);
+
+        // Nothing stored yet: the status names where spans go.
+        {
+            const auto status =
+                await<TracingStatus>([&api](QObject *context, ResultHandler<TracingStatus> done) {
+                    api.status(context, std::move(done));
+                });
+            QVERIFY(status && status->ok());
+            QVERIFY(status->value().storeEnabled);
+            QCOMPARE(status->value().otlpGrpcAddress,
+                     QString::fromStdString((*daemon)->otlpAddress()));
+            QCOMPARE(status->value().tracesStored, 0);
+        }
+
+        const std::uint64_t now = std::uint64_t(QDateTime::currentMSecsSinceEpoch()) * 1000000;
+        const std::uint64_t second = 1000000000;
+        for (const auto &[trace, start, failing] :
+             {std::tuple<std::uint64_t, std::uint64_t, bool>{1, now - 120 * second, false},
+              {2, now - 60 * second, true}}) {
+            const grpc::Status exported =
+                exportSpans((*daemon)->otlpAddress(), checkoutTrace(trace, start, failing));
+            QVERIFY2(exported.ok(), exported.error_message().c_str());
+        }
+
+        // Ingest is batched: poll until both traces are searchable.
+        TraceSearch search;
+        search.service = QStringLiteral("checkout");
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const auto found = await<TraceSearchResult>(
+                    [&](QObject *context, ResultHandler<TraceSearchResult> done) {
+                        api.search(search, context, std::move(done));
+                    });
+                return found && found->ok() && found->value().traces.size() == 2;
+            }(),
+            20000);
+        search.tagQuery = QStringLiteral("error AND service = payments");
+        search.service.clear();
+        const auto failing =
+            await<TraceSearchResult>([&](QObject *context, ResultHandler<TraceSearchResult> done) {
+                api.search(search, context, std::move(done));
+            });
+        QVERIFY(failing && failing->ok());
+        QCOMPARE(failing->value().traces.size(), 1);
+        const TraceSummary summary = failing->value().traces[0];
+        QCOMPARE(summary.traceId, traceHex(2));
+        QCOMPARE(summary.rootService, QStringLiteral("checkout"));
+        QCOMPARE(summary.rootOperation, QStringLiteral("POST /orders"));
+        QCOMPARE(summary.spanCount, 5);
+        QVERIFY(summary.errorCount >= 2);
+        QCOMPARE(summary.durationNanos, 180000000);
+        QVERIFY(summary.hasRoot);
+        QCOMPARE(summary.services.size(), 3);
+
+        // A query the daemon refuses names where.
+        search.tagQuery = QStringLiteral("service = checkout AND (");
+        const auto refused =
+            await<TraceSearchResult>([&](QObject *context, ResultHandler<TraceSearchResult> done) {
+                api.search(search, context, std::move(done));
+            });
+        QVERIFY(refused && !refused->ok());
+        QCOMPARE(refused->error().code, int(grpc::StatusCode::INVALID_ARGUMENT));
+        QVERIFY2(refused->error().message.startsWith(QStringLiteral("tag_query: 1:")),
+                 qPrintable(refused->error().message));
+
+        // The trace: its timeline, one span in full on request.
+        const QString paymentsSpan = idToHex(idBytes(0, 204, 8));
+        const auto trace =
+            await<TraceDetail>([&](QObject *context, ResultHandler<TraceDetail> done) {
+                api.getTrace(traceHex(2), false, {paymentsSpan}, context, std::move(done));
+            });
+        QVERIFY(trace && trace->ok());
+        const TraceTimeline &timeline = trace->value().timeline;
+        QCOMPARE(timeline.size(), std::size_t(5));
+        QCOMPARE(timeline.strings[timeline.services[0]], QStringLiteral("checkout"));
+        QCOMPARE(timeline.parentSpanIds[0], 0ull);
+        QCOMPARE(timeline.spanIds[0], 201ull);
+        QVERIFY(timeline.flags[0] & timeline_flag::Error);
+        QCOMPARE(timeline.strings[timeline.colours[0]], QStringLiteral("green"));
+        QCOMPARE(trace->value().spans.size(), 1);
+        const SpanDetail &detail = trace->value().spans[0];
+        QCOMPARE(detail.spanId, paymentsSpan);
+        QCOMPARE(detail.statusCode, QStringLiteral("error"));
+        QCOMPARE(detail.statusMessage, QStringLiteral("card declined"));
+        QCOMPARE(detail.attributes.size(), 1);
+        QCOMPARE(detail.attributes[0].value, QStringLiteral("card"));
+
+        // An unknown trace is NOT_FOUND.
+        const auto missing =
+            await<TraceDetail>([&](QObject *context, ResultHandler<TraceDetail> done) {
+                api.getTrace(traceHex(99), false, {}, context, std::move(done));
+            });
+        QVERIFY(missing && !missing->ok());
+        QCOMPARE(missing->error().code, int(grpc::StatusCode::NOT_FOUND));
+
+        // Completion lists.
+        const auto services = await<QList<TraceServiceInfo>>(
+            [&](QObject *context, ResultHandler<QList<TraceServiceInfo>> done) {
+                api.listServices({}, {}, context, std::move(done));
+            });
+        QVERIFY(services.has_value());
+        QVERIFY2(services->ok(),
+                 qPrintable(services->ok() ? QString() : services->error().describe()));
+        QStringList names;
+        for (const TraceServiceInfo &service : services->value()) {
+            names.append(service.name);
+        }
+        names.sort();
+        QCOMPARE(names, (QStringList{"checkout", "inventory", "payments"}));
+        const auto operations = await<QList<TraceOperationInfo>>(
+            [&](QObject *context, ResultHandler<QList<TraceOperationInfo>> done) {
+                api.listOperations(QStringLiteral("checkout"), {}, {}, context, std::move(done));
+            });
+        QVERIFY(operations && operations->ok());
+        QStringList operationNames;
+        for (const TraceOperationInfo &operation : operations->value()) {
+            operationNames.append(operation.name);
+        }
+        QVERIFY2(operationNames.contains(QStringLiteral("POST /orders")),
+                 qPrintable(operationNames.join(", ")));
+        const auto keys = await<QList<TraceAttributeKey>>(
+            [&](QObject *context, ResultHandler<QList<TraceAttributeKey>> done) {
+                api.listAttributeKeys({}, QStringLiteral("re"), 0, context, std::move(done));
+            });
+        QVERIFY(keys && keys->ok());
+        QStringList keyNames;
+        for (const TraceAttributeKey &key : keys->value()) {
+            keyNames.append(key.key);
+        }
+        QVERIFY2(keyNames.contains(QStringLiteral("region")), qPrintable(keyNames.join(", ")));
+        const auto values = await<QStringList>([&](QObject *context,
+                                                   ResultHandler<QStringList> done) {
+            api.listAttributeValues(QStringLiteral("region"), {}, {}, 0, context, std::move(done));
+        });
+        QVERIFY(values && values->ok());
+        QCOMPARE(values->value(), QStringList{"eu-west-1"});
+
+        // The graph: checkout calls payments and inventory.
+        const auto graph =
+            await<ServiceGraph>([&](QObject *context, ResultHandler<ServiceGraph> done) {
+                api.serviceGraph({}, 3600 * 1000, false, context, std::move(done));
+            });
+        QVERIFY(graph && graph->ok());
+        QStringList edges;
+        for (const ServiceGraphEdge &edge : graph->value().edges) {
+            edges.append(graph->value().nodes[edge.caller].service + QStringLiteral("->") +
+                         graph->value().nodes[edge.callee].service);
+        }
+        edges.sort();
+        QCOMPARE(edges, (QStringList{"checkout->inventory", "checkout->payments"}));
+
+        // The comparison: the same paths, the failing one slower.
+        const auto comparison =
+            await<TraceComparison>([&](QObject *context, ResultHandler<TraceComparison> done) {
+                api.compare(traceHex(1), traceHex(2), context, std::move(done));
+            });
+        QVERIFY(comparison && comparison->ok());
+        QCOMPARE(comparison->value().left.traceId, traceHex(1));
+        QVERIFY(!comparison->value().paths.isEmpty());
+        QCOMPARE(comparison->value().paths[0].depth, 0);
+        QVERIFY(comparison->value().paths[0].path.startsWith(QStringLiteral("checkout")));
+
+        // The export is OTLP JSON that reads back as the five spans.
+        const auto json = await<QByteArray>([&](QObject *context, ResultHandler<QByteArray> done) {
+            api.exportOtlpJson(traceHex(2), context, std::move(done));
+        });
+        QVERIFY(json && json->ok());
+        const auto decoded = tracing::fromOtlpJson(json->value().toStdString());
+        QVERIFY2(decoded.isOk(), decoded.status().toString().c_str());
+        int spans = 0;
+        for (const auto &resource : decoded->resource_spans()) {
+            for (const auto &scope : resource.scope_spans()) {
+                spans += scope.spans_size();
+            }
+        }
+        QCOMPARE(spans, 5);
+        QVERIFY(json->value().contains(traceHex(2).toLatin1()));
+    }
+
+    void fullTraceLargerThanTheStandardChannel() {
+        auto daemon = testing::DaemonProcess::start();
+        QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
+        // 48,000 spans with a 400-byte attribute each: about 23 MB in OTLP form, above the
+        // standard channel's 16 MiB.
+        constexpr int kBatches = 6;
+        constexpr int kPerBatch = 8000;
+        const std::uint64_t start = std::uint64_t(QDateTime::currentMSecsSinceEpoch()) * 1000000;
+        const std::string padding(400, 'x');
+        for (int batch = 0; batch < kBatches; ++batch) {
+            std::vector<otlp::trace::v1::Span> spans;
+            spans.reserve(kPerBatch);
+            for (int i = 0; i < kPerBatch; ++i) {
+                const std::uint64_t id = std::uint64_t(batch * kPerBatch + i + 1);
+                auto one = span(7, id, id == 1 ? 0 : 1, "step",
+                                otlp::trace::v1::Span::SPAN_KIND_INTERNAL, start + id * 1000, 500);
+                addAttribute(one, "payload", padding);
+                spans.push_back(std::move(one));
+            }
+            otlp::collector::trace::v1::ExportTraceServiceRequest request;
+            addResource(request, "batch", "1.0.0", "blue", std::move(spans));
+            const grpc::Status exported = exportSpans((*daemon)->otlpAddress(), request);
+            QVERIFY2(exported.ok(), exported.error_message().c_str());
+        }
+        Session session;
+        ConnectionSettings settings;
+        settings.address = QString::fromStdString((*daemon)->grpcAddress());
+        settings.tokenFile = QString::fromStdString((*daemon)->adminTokenFile().string());
+        session.connectTo(settings);
+        TracesApi api(&session);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const auto timeline =
+                    await<TraceDetail>([&](QObject *context, ResultHandler<TraceDetail> done) {
+                        api.getTrace(traceHex(7), false, {}, context, std::move(done));
+                    });
+                return timeline && timeline->ok() &&
+                       timeline->value().timeline.size() == std::size_t(kBatches * kPerBatch);
+            }(),
+            60000);
+        const auto full = await<TraceDetail>(
+            [&](QObject *context, ResultHandler<TraceDetail> done) {
+                api.getTrace(traceHex(7), true, {}, context, std::move(done));
+            },
+            60000);
+        QVERIFY(full.has_value());
+        QVERIFY2(full->ok(), qPrintable(full->ok() ? QString() : full->error().describe()));
+        QCOMPARE(full->value().spans.size(), kBatches * kPerBatch);
+        QCOMPARE(full->value().spans.last().attributes[0].value.size(), 400);
     }
 };
 

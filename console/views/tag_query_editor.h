@@ -1,0 +1,67 @@
+#pragma once
+
+#include "models/trace_search_form.h"
+
+#include <QHash>
+#include <QPlainTextEdit>
+
+class QCompleter;
+class QStringListModel;
+
+namespace aegis::console {
+
+// The Traces page's tag query box: a short wrapping editor that completes attribute keys (and
+// the fields every span has) and, after an operator, the key's values from lists the page
+// supplies (valuesWanted asks for a key's values the first time they are needed); Enter runs the
+// search. Each change is checked with the daemon's own parser: where the query stops parsing is
+// underlined and errorChanged says why, so a query is fixed before it is sent.
+class TagQueryEditor final : public QPlainTextEdit {
+    Q_OBJECT
+public:
+    explicit TagQueryEditor(QWidget *parent = nullptr);
+
+    QString query() const { return toPlainText(); }
+    void setQuery(const QString &query);
+
+    void setKeys(const QStringList &keys);
+    void setValues(const QString &key, const QStringList &values);
+    bool hasValues(const QString &key) const { return m_values.contains(key); }
+    void clearValues() { m_values.clear(); }
+
+    // The check of the text as it stands.
+    const TagQueryCheck &check() const { return m_check; }
+    // Marks the error at the 0-based character `offset` (one the daemon reported); the next
+    // edit clears it.
+    void markError(std::optional<int> offset);
+    std::optional<int> errorOffset() const { return m_errorOffset; }
+
+    // The candidates for the cursor's position now (what the popup lists).
+    QStringList currentCandidates() const;
+    // Opens the completion popup for the cursor's position (Ctrl+Space does too).
+    void complete();
+    QCompleter *completer() const { return m_completer; }
+
+    QSize sizeHint() const override;
+
+signals:
+    void runRequested();
+    void valuesWanted(const QString &key);
+    // The local check's message ("1:14: ..."), empty when the query parses.
+    void errorChanged(const QString &message);
+
+protected:
+    void keyPressEvent(QKeyEvent *event) override;
+
+private:
+    void insertCompletion(const QString &completion);
+    void recheck();
+
+    QCompleter *m_completer;
+    QStringListModel *m_candidates;
+    QStringList m_keys;
+    QHash<QString, QStringList> m_values;
+    TagQueryCheck m_check;
+    std::optional<int> m_errorOffset;
+};
+
+} // namespace aegis::console
