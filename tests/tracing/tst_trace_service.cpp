@@ -5,12 +5,15 @@
 #include "aegis/v1/tracing.grpc.pb.h"
 #include "api_test_helpers.h"
 #include "daemon_process.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 #include "otlp_builder.h"
 #include "tracing/trace_store.h"
 
 #include <QtTest>
 
 #include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 
 #include <fstream>
 #include <future>
@@ -57,6 +60,7 @@ private slots:
     void badInputNamesTheFieldAndLimit_data();
     void badInputNamesTheFieldAndLimit();
     void storeOffIsFailedPrecondition();
+    void exportedSpansSurviveSigkill();
 
 private:
     std::unique_ptr<TempDir> m_dir;
@@ -428,6 +432,47 @@ void TestTraceService::storeOffIsFailedPrecondition() {
     QVERIFY2(status.ok(), describe(status).c_str());
     QVERIFY(!response.store_enabled());
     QCOMPARE((*daemon)->terminate(), 0);
+}
+
+// Spans exported over OTLP/gRPC come back exactly as sent, also after aegisd was killed with
+// SIGKILL right after acknowledging them.
+void TestTraceService::exportedSpansSurviveSigkill() {
+    TempDir dir;
+    DaemonOptions options;
+    options.dataDir = dir.path() / "data";
+    auto daemon = DaemonProcess::start(options);
+    QVERIFY2(daemon.isOk(), daemon.status().message().c_str());
+    const auto now =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
+    const auto sent = checkoutTrace(7, now - 60'000 * kMs, true);
+    {
+        auto otlpStub = opentelemetry::proto::collector::trace::v1::TraceService::NewStub(
+            grpc::CreateChannel((*daemon)->otlpAddress(), grpc::InsecureChannelCredentials()));
+        grpc::ClientContext context;
+        withDeadline(context);
+        opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse response;
+        const grpc::Status status = otlpStub->Export(&context, sent, &response);
+        QVERIFY2(status.ok(), describe(status).c_str());
+        QCOMPARE(response.partial_success().rejected_spans(), std::int64_t(0));
+    }
+    (*daemon)->kill();
+    auto restarted = DaemonProcess::start(options);
+    QVERIFY2(restarted.isOk(), restarted.status().message().c_str());
+    auto stub = v1::TraceService::NewStub(
+        channelFor((*restarted)->grpcAddress(), (*restarted)->adminToken()));
+    v1::GetTraceRequest request;
+    request.set_trace_id(hexOf(traceBytes(7)));
+    request.set_view(v1::TRACE_VIEW_FULL);
+    v1::GetTraceResponse response;
+    grpc::ClientContext context;
+    withDeadline(context);
+    const grpc::Status status = stub->GetTrace(&context, request, &response);
+    QVERIFY2(status.ok(), describe(status).c_str());
+    QCOMPARE(response.spans().SerializeAsString(), sent.SerializeAsString());
+    QCOMPARE(response.summary().error_count(), 3u);
+    QCOMPARE((*restarted)->terminate(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestTraceService)

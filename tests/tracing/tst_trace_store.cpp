@@ -240,6 +240,9 @@ void TestTraceStore::searchBy_data() {
                                << "SELECT orders" << -1LL << -1LL << "" << QList<int>{3, 2, 1};
     QTest::newRow("duration range") << ""
                                     << "" << 115LL << 125LL << "" << QList<int>{3, 2, 1};
+    QTest::newRow("duration over several classes")
+        << ""
+        << "" << 15LL << -1LL << "" << QList<int>{3, 2, 1};
     QTest::newRow("duration nothing") << ""
                                       << "" << 121LL << 500LL << "" << QList<int>{};
     QTest::newRow("error pseudo-key") << ""
