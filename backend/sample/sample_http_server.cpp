@@ -55,6 +55,19 @@ std::vector<std::pair<std::string, std::vector<int>>> servedRoutes(bool callsDow
 
 } // namespace
 
+std::optional<RequestLog> parseRequestLog(std::string_view text) {
+    if (text == "all") {
+        return RequestLog::All;
+    }
+    if (text == "errors") {
+        return RequestLog::Errors;
+    }
+    if (text == "none") {
+        return RequestLog::None;
+    }
+    return std::nullopt;
+}
+
 prometheus::Histogram::BucketBoundaries requestDurationBuckets(std::chrono::milliseconds latency) {
     // From "/health" and "/metrics" (tens of microseconds) up to seconds.
     std::set<double> bounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -236,7 +249,8 @@ private:
         const client::SpanContext context = m_span.context();
         m_span.end();
         m_calls.clear();
-        if (!m_server.m_options.requestLog) {
+        const RequestLog logged = m_server.m_options.requestLog;
+        if (logged == RequestLog::None || (logged == RequestLog::Errors && answer.status < 500)) {
             return;
         }
         log::Fields fields = {

@@ -153,7 +153,8 @@ void SampleTracingTest::initTestCase() {
     // Spans leave each sample within 100 ms instead of the default 5 s.
     ::setenv("OTEL_BSP_SCHEDULE_DELAY", "100", 1);
     startSample("inventory", {"--latency", "2ms"});
-    startSample("payments", {"--latency", "40ms", "--config", "demo/payments"});
+    startSample("payments",
+                {"--latency", "40ms", "--config", "demo/payments", "--request-log", "errors"});
     startSample("checkout", {"--latency", "1ms", "--calls", "inventory,payments"});
     ::unsetenv("OTEL_BSP_SCHEDULE_DELAY");
 
@@ -346,6 +347,10 @@ void SampleTracingTest::oneRequestIsOneConnectedTraceAcrossThreeServices() {
     QVERIFY(payments.events_size() >= 1);
     QCOMPARE(payments.events(0).name(), std::string("injected latency"));
 
+    // Payments logs only its failed requests.
+    QVERIFY(testing::readFile(m_dir.path() / "payments.log").find("\"msg\":\"request\"") ==
+            std::string::npos);
+
     // Log and trace find each other: checkout's request log line names the trace and its span.
     const std::string traceHex = tracing::toHex(caller.traceId);
     const std::string spanHex = tracing::toHex(*tracing::spanIdFromBytes(checkout.span_id()));
@@ -400,6 +405,11 @@ void SampleTracingTest::injectedErrorsShowUpInTheSpans() {
              std::int64_t(500));
     QCOMPARE(attribute(chain.checkoutServer->span, "http.response.status_code")->int_value(),
              std::int64_t(502));
+    // The failure's log line leads to its trace.
+    QVERIFY(testing::pollUntil([&] {
+        return testing::readFile(m_dir.path() / "payments.log")
+                   .find(kTraceIdField + tracing::toHex(caller.traceId)) != std::string::npos;
+    }));
     publishBehaviour("payments", R"({"latency": "40ms", "error_rate": 0})");
 }
 
