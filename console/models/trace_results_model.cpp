@@ -99,8 +99,13 @@ QVariant TraceResultsModel::data(const QModelIndex &index, int role) const {
         }
     case Qt::DisplayRole:
         switch (index.column()) {
-        case StartColumn:
-            return absoluteTime(trace.startTime);
+        case StartColumn: {
+            // Today's traces by their time alone (to the millisecond: a burst is told apart).
+            const QDateTime local = trace.startTime.toLocalTime();
+            return local.date() == QDate::currentDate()
+                       ? local.toString(QStringLiteral("HH:mm:ss.zzz"))
+                       : local.toString(QStringLiteral("MMM d HH:mm:ss"));
+        }
         case RootColumn:
             return trace.hasRoot ? tr("%1: %2").arg(trace.rootService, trace.rootOperation)
                                  : tr("%1: %2 (root not received)")
@@ -134,7 +139,7 @@ QVariant TraceResultsModel::data(const QModelIndex &index, int role) const {
             }
             return lines.join(QLatin1Char('\n'));
         }
-        return tr("Trace %1").arg(trace.traceId);
+        return tr("Trace %1, started %2").arg(trace.traceId, absoluteTime(trace.startTime));
     case Qt::TextAlignmentRole:
         if (index.column() == SpansColumn || index.column() == ErrorsColumn) {
             return int(Qt::AlignRight | Qt::AlignVCenter);
@@ -209,8 +214,8 @@ QPair<int, int> TraceScatter::find(const QString &traceId) const {
     return {-1, -1};
 }
 
-QString traceScatterErrorKey() {
-    return seriesKey(scatterLabels(true));
+QString traceScatterKey(bool withErrors) {
+    return seriesKey(scatterLabels(withErrors));
 }
 
 TraceScatter traceScatter(const QList<TraceSummary> &traces) {

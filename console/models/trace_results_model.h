@@ -70,7 +70,7 @@ struct TraceScatter {
     QPair<int, int> find(const QString &traceId) const;
 };
 TraceScatter traceScatter(const QList<TraceSummary> &traces);
-// The key of the scatter's series of traces with errors.
-QString traceScatterErrorKey();
+// The key of the scatter's series of traces with errors (without).
+QString traceScatterKey(bool withErrors);
 
 } // namespace aegis::console

@@ -7,6 +7,7 @@
 #include <QMouseEvent>
 #include <QPainterPath>
 
+#include <algorithm>
 #include <cmath>
 
 namespace aegis::console {
@@ -104,6 +105,7 @@ void ServiceGraphView::rebuild() {
     QFont bold = font();
     bold.setWeight(QFont::DemiBold);
 
+    QList<QRectF> labelRects;
     for (const ServiceGraphEdge &edge : std::as_const(m_graph.edges)) {
         const QRectF from = m_nodeRects[edge.caller];
         const QRectF to = m_nodeRects[edge.callee];
@@ -147,13 +149,27 @@ void ServiceGraphView::rebuild() {
         auto *labelItem = scene->addSimpleText(label, small);
         labelItem->setBrush(text);
         const QRectF bounds = labelItem->boundingRect();
-        const QPointF middle = path.pointAtPercent(0.5);
-        labelItem->setPos(middle - QPointF(bounds.width() / 2, bounds.height() + 2));
+        // Along the curve, the first place where the label covers no box and no other label
+        // (edges that cross would otherwise print over each other in the middle).
+        QPointF place;
+        QRectF placed;
+        for (const double at : {0.5, 0.35, 0.65, 0.22, 0.78, 0.5}) {
+            place = path.pointAtPercent(at) - QPointF(bounds.width() / 2, bounds.height() + 2);
+            placed = QRectF(place, bounds.size()).adjusted(-3, -1, 3, 1);
+            const auto overlaps = [&placed](const QRectF &other) {
+                return placed.intersects(other);
+            };
+            if (std::none_of(labelRects.cbegin(), labelRects.cend(), overlaps) &&
+                std::none_of(m_nodeRects.cbegin(), m_nodeRects.cend(), overlaps)) {
+                break;
+            }
+        }
+        labelRects.append(placed);
+        labelItem->setPos(place);
         labelItem->setZValue(3);
         QColor plate = palette().color(QPalette::Base);
         plate.setAlpha(225);
-        auto *backing =
-            scene->addRect(labelItem->sceneBoundingRect().adjusted(-3, -1, 3, 1), Qt::NoPen, plate);
+        auto *backing = scene->addRect(placed, Qt::NoPen, plate);
         backing->setZValue(2);
     }
 
@@ -202,13 +218,12 @@ void ServiceGraphView::fit() {
     if (rect.isEmpty()) {
         return;
     }
-    // Shrink to fit a large graph, but never enlarge a small one past its natural size.
+    // Shrink to fit a large graph; a small one grows a little on a large screen, not more, so
+    // its text stays near the size of the rest of the page's.
     resetTransform();
     const double scale =
-        std::min({1.0, viewport()->width() / rect.width(), viewport()->height() / rect.height()});
-    if (scale < 1.0) {
-        this->scale(scale, scale);
-    }
+        std::min({1.3, viewport()->width() / rect.width(), viewport()->height() / rect.height()});
+    this->scale(scale, scale);
     centerOn(rect.center());
 }
 

@@ -260,8 +260,8 @@ void TimeSeriesChart::setPointMode(bool points) {
     scheduleReplot(true);
 }
 
-void TimeSeriesChart::setErrorSeries(const QString &key) {
-    m_errorKey = key;
+void TimeSeriesChart::setSeriesTone(const QString &key, SeriesTone tone) {
+    m_tones.insert(key, tone);
     scheduleReplot(true);
 }
 
@@ -704,7 +704,10 @@ void TimeSeriesChart::rebuildGraphs() {
             name = distinct.size() > 1 ? roleName + QLatin1Char(' ') + name : roleName;
         }
         one.name = name;
-        const QColor colour = one.key == m_errorKey ? colors.danger : seriesPalette[colorIndex[i]];
+        const SeriesTone tone = m_tones.value(one.key, SeriesTone::Labels);
+        const QColor colour = tone == SeriesTone::Danger   ? colors.danger
+                              : tone == SeriesTone::Accent ? colors.accent
+                                                           : seriesPalette[colorIndex[i]];
         m_colors.insert(one.key, colour);
         QCPGraph *graph = m_plot->addGraph();
         graph->setName(one.name);

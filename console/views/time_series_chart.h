@@ -82,8 +82,9 @@ public:
 
     void setPointMode(bool points);
     bool isPointMode() const { return m_pointMode; }
-    // Draws series `key` in the theme's danger colour (failures) rather than its labels' colour.
-    void setErrorSeries(const QString &key);
+    // The colour a series is drawn in: its labels' (SeriesColors), or one of the theme's.
+    enum class SeriesTone { Labels, Accent, Danger };
+    void setSeriesTone(const QString &key, SeriesTone tone);
     // What the tooltip says about point `index` of series `key` in point mode (default: its time
     // and value).
     void setPointText(std::function<QString(const QString &key, int index)> text);
@@ -175,7 +176,7 @@ private:
     QTimer m_legendClickTimer;
     QString m_pendingLegendKey;
     bool m_pointMode = false;
-    QString m_errorKey;
+    QHash<QString, SeriesTone> m_tones;
     std::function<QString(const QString &, int)> m_pointText;
     QString m_currentKey;
     int m_currentIndex = -1;

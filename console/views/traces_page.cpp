@@ -51,7 +51,7 @@ constexpr int kDefaultLimit = 20;
 
 QLabel *emptyState(const QString &text = {}) {
     auto *label = new QLabel(text);
-    label->setObjectName(QStringLiteral("EmptyState"));
+    label->setObjectName(QStringLiteral("CardDetail"));
     label->setAlignment(Qt::AlignCenter);
     label->setWordWrap(true);
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -175,7 +175,7 @@ QWidget *TracesPage::buildSearchTab() {
     }
     m_tagQuery = new TagQueryEditor;
     m_tagQueryError = new QLabel;
-    m_tagQueryError->setObjectName(QStringLiteral("FieldError"));
+    m_tagQueryError->setObjectName(QStringLiteral("InlineError"));
     m_tagQueryError->setWordWrap(true);
     m_tagQueryError->setVisible(false);
     m_limit = new QSpinBox;
@@ -209,13 +209,27 @@ QWidget *TracesPage::buildSearchTab() {
     formLayout->addWidget(m_tagQuery);
     formLayout->addWidget(m_tagQueryError);
     formLayout->addWidget(m_searchButton);
+    auto *syntax = new QLabel(
+        tr("<b>Tags</b> match a span's attributes or its resource's:<br>"
+           "<code>http.response.status_code &gt;= 500</code><br>"
+           "<code>region = \"eu-*\" AND NOT retry = true</code><br>"
+           "<code>(error OR kind = client) AND peer.service</code><br>"
+           "Fields: <code>error</code>, <code>service</code>, <code>operation</code>, "
+           "<code>version</code>, <code>colour</code>, <code>kind</code>. A bare key: present. "
+           "<code>*</code> matches any text in = and !=. Ctrl+Space completes."));
+    syntax->setObjectName(QStringLiteral("CardDetail"));
+    syntax->setWordWrap(true);
+    syntax->setTextFormat(Qt::RichText);
+    formLayout->addSpacing(8);
+    formLayout->addWidget(syntax);
     formLayout->addStretch(1);
     formPanel->setMinimumWidth(280);
     formPanel->setMaximumWidth(380);
 
     m_scatter = new TimeSeriesChart(tr("Duration of traces over time"), MetricUnit::Seconds);
     m_scatter->setPointMode(true);
-    m_scatter->setErrorSeries(traceScatterErrorKey());
+    m_scatter->setSeriesTone(traceScatterKey(false), TimeSeriesChart::SeriesTone::Accent);
+    m_scatter->setSeriesTone(traceScatterKey(true), TimeSeriesChart::SeriesTone::Danger);
     m_scatter->setMinimumHeight(200);
     m_scatter->setPointText([this](const QString &key, int index) {
         const int s = int(std::find_if(m_scatter->series().cbegin(), m_scatter->series().cend(),
@@ -242,11 +256,11 @@ QWidget *TracesPage::buildSearchTab() {
     QHeaderView *header = m_resultsView->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->setSectionResizeMode(TraceResultsModel::RootColumn, QHeaderView::Stretch);
-    header->resizeSection(TraceResultsModel::StartColumn, 150);
-    header->resizeSection(TraceResultsModel::DurationColumn, 170);
-    header->resizeSection(TraceResultsModel::SpansColumn, 64);
+    header->resizeSection(TraceResultsModel::StartColumn, 120);
+    header->resizeSection(TraceResultsModel::DurationColumn, 150);
+    header->resizeSection(TraceResultsModel::SpansColumn, 60);
     header->resizeSection(TraceResultsModel::ErrorsColumn, 60);
-    header->resizeSection(TraceResultsModel::ServicesColumn, 260);
+    header->resizeSection(TraceResultsModel::ServicesColumn, 240);
     m_resultsEmpty = emptyState();
     m_resultsStack = new QStackedWidget;
     m_resultsStack->addWidget(m_resultsEmpty);
@@ -376,6 +390,12 @@ QWidget *TracesPage::buildTraceTab() {
     noneLayout->addStretch(2);
 
     m_traceView = new TraceView(m_session);
+    // The view fetches through the page's facade (its span details too, as they are selected).
+    m_traceView->setFetcher([traces = m_traces](const QString &traceId, bool full,
+                                                const QStringList &spanIds, QObject *context,
+                                                ResultHandler<TraceDetail> done) mutable {
+        traces.getTrace(traceId, full, spanIds, context, std::move(done));
+    });
     connect(m_traceView, &TraceView::traceShown, this, [this](const QString &traceId) {
         m_export->setEnabled(true);
         setTabStatus(TraceTab, tr("Trace %1").arg(traceId));
@@ -423,7 +443,7 @@ QWidget *TracesPage::buildGraphTab() {
     auto *legend = new QLabel(tr("Boxes and arrows: green below 1 % errors, amber to 5 %, red "
                                  "above; grey: no requests of its own. Click a service to find "
                                  "its traces."));
-    legend->setObjectName(QStringLiteral("Muted"));
+    legend->setObjectName(QStringLiteral("CardDetail"));
     legend->setWordWrap(true);
     auto *bar = new QHBoxLayout;
     bar->setContentsMargins(8, 8, 8, 0);
@@ -491,7 +511,7 @@ QWidget *TracesPage::buildCompareTab() {
     auto *legend = new QLabel(tr("Tinted: only in the left trace (red) or the right (green), "
                                  "called a different number of times (amber), notably slower "
                                  "(red) or faster (green) on the right."));
-    legend->setObjectName(QStringLiteral("Muted"));
+    legend->setObjectName(QStringLiteral("CardDetail"));
     legend->setWordWrap(true);
     m_compareStack = new QStackedWidget;
     m_compareStack->addWidget(
@@ -528,8 +548,6 @@ void TracesPage::showEvent(QShowEvent *event) {
 
 void TracesPage::reload() {
     loadStatus();
-    loadServices();
-    loadAttributeKeys();
     if (m_service->currentIndex() > 0) {
         loadOperations();
     }
@@ -820,6 +838,9 @@ void TracesPage::search() {
     m_skeleton->showError({});
     m_lastSearch = search;
     m_searched = true;
+    // Services and attribute keys come and go with the spans: the pickers follow each search.
+    loadServices();
+    loadAttributeKeys();
     setTabStatus(SearchTab, {}, {}, true);
     m_traces.search(*search, m_searchScope.renew(),
                     [this, search = *search](const CallResult<TraceSearchResult> &result) {

@@ -3,27 +3,35 @@
 // the search form's parsing (durations, tag query values, the jumps' searches, completion
 // contexts, the tag query check with the daemon's parser), the scatter's point picking and
 // keyboard, the navigation entry and the Metrics/Releases jumps, and screenshots at 1280×800 and
-// 1920×1080, light and dark, with data set on the page.
+// 1920×1080, light and dark, with data set on the page. Then the page against a real aegisd fed
+// over OTLP: the empty state names the OTLP address, a search lists the traces, a trace opens in
+// the trace view, the graph draws the calls, two traces compare, and the export writes OTLP JSON.
 
 #include "app/main_window.h"
 #include "app/theme_controller.h"
+#include "daemon_process.h"
 #include "models/service_graph_layout.h"
 #include "models/trace_comparison_model.h"
 #include "models/trace_results_model.h"
 #include "models/trace_search_form.h"
 #include "net/session.h"
+#include "trace_test_spans.h"
+#include "tracing/otlp_json.h"
 #include "views/metrics_page.h"
 #include "views/page_skeleton.h"
 #include "views/service_graph_view.h"
 #include "views/tag_query_editor.h"
 #include "views/theme.h"
 #include "views/time_series_chart.h"
+#include "views/trace_view.h"
 #include "views/traces_page.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
+#include <QFile>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -352,7 +360,7 @@ private slots:
         QCOMPARE(scatter.series[0].keys, (QVector<double>{1699999910.0, 1699999990.0}));
         QCOMPARE(scatter.series[0].values, (QVector<double>{0.05, 0.2}));
         QCOMPARE(scatter.traceIds[0], (QStringList{traceIdOf(3), traceIdOf(1)}));
-        QCOMPARE(scatter.series[1].key, traceScatterErrorKey());
+        QCOMPARE(scatter.series[1].key, traceScatterKey(true));
         QCOMPARE(scatter.traceIds[1], QStringList{traceIdOf(2)});
         QCOMPARE(scatter.find(traceIdOf(1)), qMakePair(0, 1));
         QCOMPARE(scatter.find(traceIdOf(9)), qMakePair(-1, -1));
@@ -371,21 +379,21 @@ private slots:
         const TraceScatter scatter = traceScatter({makeTrace(1, now.addSecs(-600), 200, 12, 0),
                                                    makeTrace(2, now.addSecs(-300), 1000, 40, 2),
                                                    makeTrace(3, now.addSecs(-100), 50, 5, 0)});
-        chart.setErrorSeries(traceScatterErrorKey());
+        chart.setSeriesTone(traceScatterKey(true), TimeSeriesChart::SeriesTone::Danger);
         chart.setSeries(scatter.series);
         chart.setTimeRange(double(now.addSecs(-900).toMSecsSinceEpoch()) / 1000.0,
                            double(now.toMSecsSinceEpoch()) / 1000.0);
         chart.flush();
         chart.plot()->replot();
-        QCOMPARE(chart.seriesColor(traceScatterErrorKey()), themeColors(chart.palette()).danger);
+        QCOMPARE(chart.seriesColor(traceScatterKey(true)), themeColors(chart.palette()).danger);
         QSignalSpy activated(&chart, &TimeSeriesChart::pointActivated);
         QSignalSpy current(&chart, &TimeSeriesChart::currentPointChanged);
-        const QPoint errorPoint = chart.pointPosition(traceScatterErrorKey(), 0);
-        QCOMPARE(chart.pointAt(errorPoint), qMakePair(traceScatterErrorKey(), 0));
+        const QPoint errorPoint = chart.pointPosition(traceScatterKey(true), 0);
+        QCOMPARE(chart.pointAt(errorPoint), qMakePair(traceScatterKey(true), 0));
         QTest::mouseClick(chart.plot(), Qt::LeftButton, {}, errorPoint);
         QCOMPARE(activated.size(), 1);
-        QCOMPARE(activated.first().at(0).toString(), traceScatterErrorKey());
-        QCOMPARE(chart.currentPointKey(), traceScatterErrorKey());
+        QCOMPARE(activated.first().at(0).toString(), traceScatterKey(true));
+        QCOMPARE(chart.currentPointKey(), traceScatterKey(true));
         // A click away from every point picks nothing.
         QTest::mouseClick(chart.plot(), Qt::LeftButton, {}, QPoint(5, 5));
         QCOMPARE(activated.size(), 1);
@@ -603,6 +611,7 @@ private slots:
                 QTest::qWait(100);
                 QVERIFY(page.grab().save(
                     artifact(QStringLiteral("console-traces-graph-%1.png").arg(suffix))));
+                page.showTab(TracesPage::CompareTab);
                 page.setComparison(fleetComparison(now));
                 QTest::qWait(100);
                 QVERIFY(page.grab().save(
@@ -617,6 +626,98 @@ private slots:
         QTest::qWait(100);
         QVERIFY(page.tagQueryEditor()->errorOffset().has_value());
         QVERIFY(page.grab().save(artifact(QStringLiteral("console-traces-query-error.png"))));
+    }
+
+    void pageAgainstRealDaemon() {
+        auto daemon = testing::DaemonProcess::start();
+        QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
+        Session session;
+        TracesPage page(&session);
+        page.resize(1280, 800);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        ConnectionSettings settings;
+        settings.address = QString::fromStdString((*daemon)->grpcAddress());
+        settings.tokenFile = QString::fromStdString((*daemon)->adminTokenFile().string());
+        session.connectTo(settings);
+        QTRY_VERIFY_WITH_TIMEOUT(page.hasData(), 20000);
+        // Nothing sent yet: the page says where to send spans.
+        const QString otlp = QString::fromStdString((*daemon)->otlpAddress());
+        QTRY_VERIFY_WITH_TIMEOUT(page.emptyResultsMessage().contains(otlp), 10000);
+        QCOMPARE(page.results()->rowCount(), 0);
+        QVERIFY(page.grab().save(artifact(QStringLiteral("console-traces-daemon-empty.png"))));
+
+        const std::uint64_t now = std::uint64_t(QDateTime::currentMSecsSinceEpoch()) * 1000000;
+        const std::uint64_t second = 1000000000;
+        for (std::uint64_t trace = 1; trace <= 6; ++trace) {
+            const grpc::Status exported = testing::exportSpans(
+                (*daemon)->otlpAddress(),
+                testing::checkoutTrace(trace, now - (70 - trace * 10) * second, trace % 3 == 0));
+            QVERIFY2(exported.ok(), exported.error_message().c_str());
+        }
+        // Ingest is batched: search again until all six are in.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&page] {
+                if (page.results()->rowCount() < 6) {
+                    page.search();
+                    QTest::qWait(200);
+                }
+                return page.results()->rowCount() == 6;
+            }(),
+            20000);
+        QCOMPARE(page.scatter()->series().size(), 2);
+        // The services box is filled from ListServices.
+        QTRY_VERIFY_WITH_TIMEOUT(page.serviceBox()->findData(QStringLiteral("payments")) > 0,
+                                 10000);
+
+        // A tag query narrows it; one the daemon refuses is marked.
+        page.tagQueryEditor()->setQuery(QStringLiteral("error AND service = payments"));
+        page.search();
+        QTRY_COMPARE_WITH_TIMEOUT(page.results()->rowCount(), 2, 10000);
+
+        // Opening a trace shows it in the trace view.
+        const QString failing = page.results()->trace(0).traceId;
+        page.openTrace(failing);
+        QCOMPARE(page.currentTab(), int(TracesPage::TraceTab));
+        QTRY_COMPARE_WITH_TIMEOUT(page.openTraceId(), failing, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(page.exportButton()->isEnabled(), 10000);
+        QCOMPARE(page.traceView()->summary().spanCount, 5);
+        QTest::qWait(100);
+        QVERIFY(page.grab().save(artifact(QStringLiteral("console-traces-daemon-trace.png"))));
+
+        // The export writes OTLP JSON that reads back as the trace's five spans.
+        const QString path = QDir(QCoreApplication::applicationDirPath())
+                                 .filePath(QStringLiteral("console-traces-export.json"));
+        QFile::remove(path);
+        QSignalSpy exported(&page, &TracesPage::exportFinished);
+        page.exportOpenTraceTo(path);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.size(), 1, 20000);
+        QCOMPARE(exported.first().at(1).toString(), QString());
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const auto decoded = tracing::fromOtlpJson(file.readAll().toStdString());
+        QVERIFY2(decoded.isOk(), decoded.status().toString().c_str());
+        int spans = 0;
+        for (const auto &resource : decoded->resource_spans()) {
+            for (const auto &scope : resource.scope_spans()) {
+                spans += scope.spans_size();
+            }
+        }
+        QCOMPARE(spans, 5);
+        QVERIFY(page.skeleton()->statusText().contains(QStringLiteral("saved")));
+
+        // The graph: checkout calls payments and inventory.
+        page.showTab(TracesPage::GraphTab);
+        QTRY_COMPARE_WITH_TIMEOUT(page.graphView()->graph().edges.size(), 2, 10000);
+        QTest::qWait(100);
+        QVERIFY(page.grab().save(artifact(QStringLiteral("console-traces-daemon-graph.png"))));
+
+        // Two traces compared: the failing one is slower on its payments path.
+        page.compareTraces(testing::traceHex(1), testing::traceHex(3));
+        QTRY_VERIFY_WITH_TIMEOUT(page.comparison()->rowCount() > 0, 10000);
+        QVERIFY(page.comparison()->differenceCount() > 0);
+        QTest::qWait(100);
+        QVERIFY(page.grab().save(artifact(QStringLiteral("console-traces-daemon-compare.png"))));
     }
 
 private:
