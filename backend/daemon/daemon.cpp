@@ -147,7 +147,11 @@ Status checkTlsFiles(const DaemonConfig &config, const std::string &cert, const 
     return Status::ok();
 }
 
-StatusOr<std::shared_ptr<grpc::ServerCredentials>> serverCredentials(const DaemonConfig &config) {
+// The API's credentials: TLS with tls.cert_file, client certificates required with
+// tls.client_ca_file unless `clientCertificates` is false (the OTLP receiver, whose exporters
+// authenticate with tracing.bearer_token_file).
+StatusOr<std::shared_ptr<grpc::ServerCredentials>>
+serverCredentials(const DaemonConfig &config, bool clientCertificates = true) {
     if (config.tlsCertFile.empty()) {
         return grpc::InsecureServerCredentials();
     }
@@ -166,7 +170,7 @@ StatusOr<std::shared_ptr<grpc::ServerCredentials>> serverCredentials(const Daemo
     }
     grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
     options.pem_key_cert_pairs.push_back({*key, *cert});
-    if (!config.tlsClientCaFile.empty()) {
+    if (!config.tlsClientCaFile.empty() && clientCertificates) {
         options.pem_root_certs = *ca;
         options.client_certificate_request =
             GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
@@ -658,8 +662,13 @@ struct Daemon::Parts {
             return Status::ok();
         }
         if (!settings.otlpListen.empty()) {
+            auto credentials = serverCredentials(config, false);
+            if (!credentials) {
+                return credentials.status();
+            }
             otlpReceiver = std::make_unique<tracing::OtlpGrpcReceiver>(*ingest);
-            if (Status status = otlpReceiver->start(settings.otlpListen); !status.isOk()) {
+            if (Status status = otlpReceiver->start(settings.otlpListen, *credentials);
+                !status.isOk()) {
                 return status;
             }
         }

@@ -10,6 +10,7 @@
 #include "otlp_test_client.h"
 #include "otlp_test_spans.h"
 #include "poll_until.h"
+#include "required_tool.h"
 
 #include <QtTest>
 
@@ -33,8 +34,10 @@ constexpr const char *kCollectorToken = "collector-s3cret";
 
 // A forwarding aegisd: tracing.store false, so the collector is the only destination; it sends
 // kCollectorToken.
-StatusOr<std::unique_ptr<DaemonProcess>>
-startForwarder(const TempDir &dir, const std::string &collector, int queueSpans) {
+StatusOr<std::unique_ptr<DaemonProcess>> startForwarder(const TempDir &dir,
+                                                        const std::string &collector,
+                                                        int queueSpans,
+                                                        const std::string &caFile = {}) {
     std::ofstream(dir.path() / "forward.token") << kCollectorToken << "\n";
     std::ofstream(dir.path() / "aegisd.yaml")
         << "tracing:\n"
@@ -42,7 +45,8 @@ startForwarder(const TempDir &dir, const std::string &collector, int queueSpans)
         << "  forward:\n"
         << "    endpoints: [" << collector << "]\n"
         << "    bearer_token_file: " << (dir.path() / "forward.token").string() << "\n"
-        << "    queue_spans: " << queueSpans << "\n";
+        << "    queue_spans: " << queueSpans << "\n"
+        << (caFile.empty() ? std::string() : "    ca_file: " + caFile + "\n");
     DaemonOptions options;
     options.extraArgs = {"--config", (dir.path() / "aegisd.yaml").string()};
     return DaemonProcess::start(options);
@@ -118,6 +122,67 @@ private slots:
         QCOMPARE(status.forwarding(0).last_error(), std::string());
         QVERIFY(!status.store_enabled());
         QCOMPARE(status.spans_received(), std::uint64_t{8});
+    }
+
+    // A collector serving TLS (aegisd with tls.cert_file serves OTLP with it too), trusted
+    // through tracing.forward.ca_file.
+    void forwardsOverTls() {
+        AEGIS_REQUIRE_TOOL("openssl", "openssl");
+        TempDir certs;
+        const auto path = [&](const std::string &name) { return (certs.path() / name).string(); };
+        std::ofstream(path("openssl.cnf")) << "[req]\ndistinguished_name = dn\n[dn]\n"
+                                           << "[ca]\nbasicConstraints = critical, CA:TRUE\n"
+                                           << "keyUsage = critical, keyCertSign, cRLSign\n"
+                                           << "[server]\nbasicConstraints = CA:FALSE\n"
+                                           << "extendedKeyUsage = serverAuth\n"
+                                           << "subjectAltName = IP:127.0.0.1, DNS:localhost\n";
+        const std::string openssl = toolPath("openssl");
+        for (const std::vector<std::string> &args :
+             {std::vector<std::string>{openssl,
+                                       "req",
+                                       "-x509",
+                                       "-config",
+                                       path("openssl.cnf"),
+                                       "-extensions",
+                                       "ca",
+                                       "-newkey",
+                                       "ec",
+                                       "-pkeyopt",
+                                       "ec_paramgen_curve:prime256v1",
+                                       "-nodes",
+                                       "-keyout",
+                                       path("ca.key"),
+                                       "-out",
+                                       path("ca.crt"),
+                                       "-days",
+                                       "2",
+                                       "-subj",
+                                       "/CN=Aegis test CA"},
+              {openssl, "req", "-new", "-config", path("openssl.cnf"), "-newkey", "ec", "-pkeyopt",
+               "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", path("server.key"), "-out",
+               path("server.csr"), "-subj", "/CN=localhost"},
+              {openssl, "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey",
+               path("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", path("openssl.cnf"),
+               "-extensions", "server", "-out", path("server.crt")}}) {
+            const auto result = runCommand(args);
+            QVERIFY2(result.exitCode == 0, result.err.c_str());
+        }
+        DaemonOptions collectorOptions;
+        collectorOptions.extraArgs = {"--tls-cert", path("server.crt"), "--tls-key",
+                                      path("server.key")};
+        auto collector = DaemonProcess::start(collectorOptions);
+        QVERIFY2(collector, collector.status().toString().c_str());
+        // Plaintext is refused by the TLS listener.
+        QVERIFY(!otlpExport((*collector)->otlpAddress(), makeExport("checkout", {makeSpan(9, 1)}))
+                     .status.ok());
+
+        TempDir dir;
+        auto forwarder = startForwarder(dir, (*collector)->otlpAddress(), 1000, path("ca.crt"));
+        QVERIFY2(forwarder, forwarder.status().toString().c_str());
+        QVERIFY(otlpExport((*forwarder)->otlpAddress(),
+                           makeExport("checkout", {makeSpan(8, 1), makeSpan(8, 2)}))
+                    .status.ok());
+        QVERIFY(pollUntil([&] { return metric(**collector, received()) == 2; }));
     }
 
     void dropsTheOldestBeyondTheQueue() {
