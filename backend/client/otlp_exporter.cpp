@@ -5,6 +5,8 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include <fstream>
 #include <sstream>
@@ -87,7 +89,14 @@ StatusOr<BatchSpanExporterPtr> BatchSpanExporter::create(OtlpExporterOptions opt
     }
     const auto target = parseEndpoint(options.endpoint, options.insecure);
     std::shared_ptr<grpc::ChannelCredentials> credentials;
-    if (target->tls) {
+    if (target->tls && options.skipServerVerification) {
+        grpc::experimental::TlsChannelCredentialsOptions tls;
+        tls.set_verify_server_certs(false);
+        tls.set_check_call_host(false);
+        tls.set_certificate_verifier(
+            std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+        credentials = grpc::experimental::TlsCredentials(tls);
+    } else if (target->tls) {
         grpc::SslCredentialsOptions ssl;
         if (!options.certificateFile.empty()) {
             std::ifstream in(options.certificateFile, std::ios::binary);

@@ -953,7 +953,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         interceptors;
     interceptors.push_back(std::make_unique<api::ParseFailureInterceptorFactory>(*p.api));
     auto selfTracer =
-        makeSelfTracer(cfg.tracing, p.otlpReceiver ? p.otlpReceiver->address() : std::string(), {});
+        makeSelfTracer(cfg.tracing, p.otlpReceiver ? p.otlpReceiver->address() : std::string(),
+                       !cfg.tlsCertFile.empty(), {});
     if (!selfTracer) {
         return selfTracer.status();
     }

@@ -26,7 +26,7 @@ std::string loopbackAddress(const std::string &address) {
 }
 
 StatusOr<client::TracerPtr> makeSelfTracer(const tracing::TracingSettings &settings,
-                                           const std::string &otlpAddress,
+                                           const std::string &otlpAddress, bool tls,
                                            const std::string &instanceId) {
     if (settings.selfSampleRatio <= 0) {
         return client::TracerPtr();
@@ -45,7 +45,8 @@ StatusOr<client::TracerPtr> makeSelfTracer(const tracing::TracingSettings &setti
     setup.scopeVersion = AEGIS_VERSION;
     setup.sampler =
         client::parentBasedSampler(client::traceIdRatioSampler(settings.selfSampleRatio));
-    setup.exporter.endpoint = "http://" + loopbackAddress(otlpAddress);
+    setup.exporter.endpoint = (tls ? "https://" : "http://") + loopbackAddress(otlpAddress);
+    setup.exporter.skipServerVerification = tls;
     // A daemon's spans need not wait the SDK's default 5 s.
     setup.exporter.scheduleDelay = std::chrono::seconds(1);
     if (!settings.bearerTokenFile.empty()) {

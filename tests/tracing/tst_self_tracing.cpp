@@ -10,6 +10,7 @@
 #include "client/tracing_setup.h"
 #include "daemon_process.h"
 #include "poll_until.h"
+#include "required_tool.h"
 #include "tracing/trace_ids.h"
 
 #include <grpcpp/grpcpp.h>
@@ -32,9 +33,18 @@ client::SpanContext newCaller() {
     return caller;
 }
 
+// The admin connection, over TLS trusting `caFile` when given.
+client::ConnectionOptions connection(testing::DaemonProcess &daemon,
+                                     const std::filesystem::path &caFile = {}) {
+    auto options = daemon.adminConnection();
+    options.caFile = caFile;
+    return options;
+}
+
 // Calls GetStatus as a child of `caller`.
-void getStatus(testing::DaemonProcess &daemon, const client::SpanContext &caller) {
-    auto stub = aegis::v1::SystemService::NewStub(*client::makeChannel(daemon.adminConnection()));
+void getStatus(testing::DaemonProcess &daemon, const client::SpanContext &caller,
+               const std::filesystem::path &caFile = {}) {
+    auto stub = aegis::v1::SystemService::NewStub(*client::makeChannel(connection(daemon, caFile)));
     grpc::ClientContext context;
     client::setTimeout(context, 5s);
     client::injectContext(context, caller);
@@ -45,8 +55,9 @@ void getStatus(testing::DaemonProcess &daemon, const client::SpanContext &caller
 }
 
 // The trace's spans with view FULL; an empty response while it is not stored.
-aegis::v1::GetTraceResponse getTrace(testing::DaemonProcess &daemon, const tracing::TraceId &id) {
-    auto stub = aegis::v1::TraceService::NewStub(*client::makeChannel(daemon.adminConnection()));
+aegis::v1::GetTraceResponse getTrace(testing::DaemonProcess &daemon, const tracing::TraceId &id,
+                                     const std::filesystem::path &caFile = {}) {
+    auto stub = aegis::v1::TraceService::NewStub(*client::makeChannel(connection(daemon, caFile)));
     grpc::ClientContext context;
     client::setTimeout(context, 5s);
     aegis::v1::GetTraceRequest request;
@@ -98,6 +109,35 @@ private slots:
         QCOMPARE(span.name(), std::string("aegis.v1.SystemService/GetStatus"));
         QCOMPARE(span.kind(), otlp::trace::v1::Span::SPAN_KIND_SERVER);
         QCOMPARE(span.parent_span_id(), std::string(caller.spanId.begin(), caller.spanId.end()));
+        QCOMPARE((*daemon)->terminate(), 0);
+    }
+
+    // With tls.cert_file aegisd serves OTLP over TLS too; its own spans still reach it.
+    void rpcsAreTracedOverTls() {
+        AEGIS_REQUIRE_TOOL("openssl", "openssl");
+        testing::TempDir dir;
+        const auto cert = dir.path() / "server.crt";
+        const auto key = dir.path() / "server.key";
+        const auto made = testing::runCommand(
+            {testing::toolPath("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.string(), "-out",
+             cert.string(), "-days", "2", "-subj", "/CN=localhost", "-addext",
+             "subjectAltName=IP:127.0.0.1,DNS:localhost"});
+        QVERIFY2(made.exitCode == 0, made.err.c_str());
+        const auto config = dir.path() / "aegisd.yaml";
+        std::ofstream(config) << "tracing:\n  self:\n    sample_ratio: 1\n";
+        testing::DaemonOptions options;
+        options.extraArgs = {"--config",    config.string(), "--tls-cert",
+                             cert.string(), "--tls-key",     key.string()};
+        auto daemon = testing::DaemonProcess::start(options);
+        QVERIFY2(daemon, daemon.status().toString().c_str());
+        const auto caller = newCaller();
+        getStatus(**daemon, caller, cert);
+        QVERIFY(testing::pollUntil(
+            [&] {
+                return getTrace(**daemon, caller.traceId, cert).spans().resource_spans_size() > 0;
+            },
+            15s));
         QCOMPARE((*daemon)->terminate(), 0);
     }
 
