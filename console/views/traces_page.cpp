@@ -547,7 +547,6 @@ void TracesPage::showEvent(QShowEvent *event) {
 }
 
 void TracesPage::reload() {
-    loadStatus();
     if (m_service->currentIndex() > 0) {
         loadOperations();
     }
@@ -558,11 +557,11 @@ void TracesPage::reload() {
 }
 
 void TracesPage::loadStatus() {
+    // The status only completes what the page says (counts, where to send spans); a failure
+    // to get it shows in the search's own result.
     m_traces.status(m_statusScope.renew(), [this](const CallResult<TracingStatus> &result) {
         if (result.ok()) {
             setTracingStatus(result.value());
-        } else if (result.error().code != grpc::StatusCode::FAILED_PRECONDITION) {
-            m_skeleton->showError(describeFailure(result.error()));
         }
     });
 }
@@ -829,6 +828,11 @@ void TracesPage::openSearch(const TraceSearch &search) {
 }
 
 void TracesPage::search() {
+    // Services and attribute keys come and go with the spans: the pickers and the store's
+    // counts follow each search.
+    loadStatus();
+    loadServices();
+    loadAttributeKeys();
     QString error;
     const std::optional<TraceSearch> search = formSearch(&error);
     if (!search) {
@@ -838,9 +842,6 @@ void TracesPage::search() {
     m_skeleton->showError({});
     m_lastSearch = search;
     m_searched = true;
-    // Services and attribute keys come and go with the spans: the pickers follow each search.
-    loadServices();
-    loadAttributeKeys();
     setTabStatus(SearchTab, {}, {}, true);
     m_traces.search(*search, m_searchScope.renew(),
                     [this, search = *search](const CallResult<TraceSearchResult> &result) {
