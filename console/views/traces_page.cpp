@@ -215,8 +215,8 @@ QWidget *TracesPage::buildSearchTab() {
            "<code>region = \"eu-*\" AND NOT retry = true</code><br>"
            "<code>(error OR kind = client) AND peer.service</code><br>"
            "Fields: <code>error</code>, <code>service</code>, <code>operation</code>, "
-           "<code>version</code>, <code>colour</code>, <code>kind</code>. A bare key: present. "
-           "<code>*</code> matches any text in = and !=. Ctrl+Space completes."));
+           "<code>version</code>, <code>colour</code>, <code>kind</code>. A bare key means "
+           "present; <code>*</code> matches any text. Ctrl+Space completes."));
     syntax->setObjectName(QStringLiteral("CardDetail"));
     syntax->setWordWrap(true);
     syntax->setTextFormat(Qt::RichText);
@@ -570,7 +570,7 @@ void TracesPage::setTracingStatus(const TracingStatus &status) {
     m_status = status;
     if (m_results->rowCount() == 0) {
         m_resultsEmpty->setText(emptyResultsMessage());
-        m_scatter->setMessage(m_searched ? emptyResultsMessage() : QString());
+        m_scatter->setMessage(m_searched ? chartMessage() : QString());
     }
     updateStatus();
 }
@@ -591,6 +591,11 @@ QString TracesPage::emptyResultsMessage() const {
     }
     return tr("No traces match. Widen the time window, lower the minimum duration or loosen "
               "the tag query.");
+}
+
+QString TracesPage::chartMessage() const {
+    // One short line: the plot does not wrap; the list below says the rest.
+    return m_status && m_status->tracesStored == 0 ? tr("No traces yet") : tr("No traces match");
 }
 
 void TracesPage::loadServices() {
@@ -870,7 +875,7 @@ void TracesPage::onSearchResult(const TraceSearch &search,
                                     : describeFailure(error));
         m_resultsStack->setCurrentWidget(m_resultsEmpty);
         m_scatter->setSeries({});
-        m_scatter->setMessage(m_resultsEmpty->text());
+        m_scatter->setMessage(tr("No traces"));
         setTabStatus(SearchTab, {}, describeFailure(error));
         if (!m_loaded) {
             m_loaded = true;
@@ -901,7 +906,8 @@ void TracesPage::setSearchResult(const TraceSearch &search, const TraceSearchRes
         errors += trace.errorCount > 0 ? 1 : 0;
     }
     QString summary = result.traces.isEmpty()
-                          ? tr("No traces match")
+                          ? (m_status && m_status->tracesStored == 0 ? tr("No traces yet")
+                                                                     : tr("No traces match"))
                           : tr("%n trace(s)", nullptr, int(result.traces.size())) +
                                 (errors > 0 ? tr(", %n with errors", nullptr, errors) : QString());
     if (result.truncated) {
@@ -918,7 +924,7 @@ void TracesPage::updateScatter(const TraceSearch &search) {
         search.start.isValid() ? search.start : end.addMSecs(-kDefaultTraceWindowMs);
     m_scatter->setTimeRange(double(start.toMSecsSinceEpoch()) / 1000.0,
                             double(end.toMSecsSinceEpoch()) / 1000.0);
-    m_scatter->setMessage(m_results->rowCount() == 0 ? emptyResultsMessage() : QString());
+    m_scatter->setMessage(m_results->rowCount() == 0 ? chartMessage() : QString());
 }
 
 void TracesPage::syncSelectionToScatter() {
