@@ -16,9 +16,16 @@
 #   bench/run.sh alerting [args]    aegis-bench-alerting: 1,000 rules by aegisd vs Prometheus'
 #                                   rule manager, condition to webhook, SIGKILLs while firing,
 #                                   e.g. `bench/run.sh alerting --only latency --trials 10`
+#   bench/run.sh tracing-ingest [args]  aegis-bench-tracing-ingest: spans stored durably per
+#                                   second over OTLP/gRPC (batches of 512, 1/4/8 exporters) and
+#                                   bytes per span on disk, e.g. `bench/run.sh tracing-ingest --duration 20`
 #   bench/run.sh console [args]     aegis-bench-console: the console's time chart, a QueryRange
 #                                   answer to the drawn chart (100 / 2,000 series) and panning
-#                                   200 series x 10,000 points, e.g. `bench/run.sh console --frames 200`
+#                                   200 series x 10,000 points, e.g. `bench/run.sh console --frames 200`;
+#                                   the trace view with 100,000 spans (`--only trace`)
+#   bench/run.sh tracing-query [args] aegis-bench-tracing-query: GetTrace and SearchTraces with
+#                                   10 million spans stored (the fill is kept under the build
+#                                   directory and reused), e.g. `bench/run.sh tracing-query --spans 1000000`
 #   bench/run.sh picker [window-ms] aegis-bench-picker: the cost of one pick per strategy at
 #                                   10 / 100 / 1,000 instances (no daemon), e.g. `bench/run.sh picker 1000`
 #
@@ -44,6 +51,8 @@ case "${1:-}" in
     metrics) program=aegis-bench-metrics; shift ;;
     console) program=aegis-bench-console; shift ;;
     alerting) program=aegis-bench-alerting; shift ;;
+    tracing-query) program=aegis-bench-tracing-query; shift ;;
+    tracing-ingest) program=aegis-bench-tracing-ingest; shift ;;
 esac
 
 cd "$root"

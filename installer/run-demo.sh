@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the demo: aegisd on its embedded defaults, a fleet of aegis-sample services deployed by
 # aegisd itself through rollouts with the process driver (resources/demo/fleet.yaml, one process
-# per instance), aegis-loadgen sending traffic across the fleet, then aegis-console connected to
-# aegisd. Releasing a new version of a service from the console's Releases page starts it on the
+# per instance; every checkout request calls inventory and payments, traced end to end into
+# aegisd's span store), aegis-loadgen sending traffic across the fleet, then aegis-console
+# connected to aegisd. Releasing a new version of a service from the console's Releases page starts it on the
 # idle colour the same way.
 # Usage: run-demo.sh BUILD_DIR [SECONDS]   (no SECONDS: run until Ctrl-C)
 set -euo pipefail
@@ -18,6 +19,8 @@ HTTP_ADDR=127.0.0.1:7401
 # Where `aegisctl alerts receive` listens: the managed Alertmanager's default receiver posts every
 # notification there, and the demo prints them.
 WEBHOOK_ADDR=127.0.0.1:7402
+# aegisd's OTLP/gRPC receiver, where the fleet exports its spans.
+OTLP_ADDR=127.0.0.1:4317
 FLEET_FILE="$ROOT/resources/demo/fleet.yaml"
 SAMPLE="$BUILD_DIR/backend/sample/aegis-sample"
 LOADGEN="$BUILD_DIR/backend/sample/aegis-loadgen"
@@ -82,7 +85,8 @@ CONFIG
 
 rm -f "$DEMO_OUT/aegisd.ready"
 "$BUILD_DIR/backend/aegisd" --config "$DEMO_OUT/aegisd.yaml" --data-dir "$DATA_DIR" \
-    --listen "$GRPC_ADDR" --http-listen "$HTTP_ADDR" --ready-file "$DEMO_OUT/aegisd.ready" \
+    --listen "$GRPC_ADDR" --http-listen "$HTTP_ADDR" --otlp-listen "$OTLP_ADDR" \
+    --ready-file "$DEMO_OUT/aegisd.ready" \
     2>>"$LOG_DIR/aegisd.log" &
 pids+=($!)
 
@@ -101,6 +105,7 @@ cat <<INFO
 ==> Aegis is running
     gRPC API     $GRPC_ADDR
     HTTP         http://$HTTP_ADDR/metrics  /healthz  /readyz
+    OTLP         $OTLP_ADDR (gRPC) and http://$HTTP_ADDR/v1/traces
     data         $DATA_DIR
     admin token  $DATA_DIR/admin.token
     logs         $LOG_DIR
@@ -186,6 +191,11 @@ start_fleet() {
     health       $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token health show checkout
     config       $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token config get demo/checkout/behaviour.json
     traffic      aegis-loadgen at 200 req/s; summaries every 5 s in $LOG_DIR/loadgen.log
+    traces       every checkout request calls inventory and payments: the Traces page shows the
+                 connected traces and the dependency graph; raise payments' latency in the Config
+                 page (demo/payments/behaviour.json) and it becomes the critical path
+                 $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token traces search --service checkout
+    log/trace    each "/" request logs its trace_id in $DATA_DIR/deployments/<service>/<color>-<n>.log
     alerts       default rules (error ratio > 5 % for 2m, ...): raise error_rate in the Config page;
                  notifications are printed here as "==> alert: ..."
     metrics      $(ctl --token-file "$DATA_DIR/admin.token" -o json status 2>/dev/null |
@@ -212,19 +222,29 @@ release_fleet() {
 
     local released
     released=$(ctl --token-file "$DATA_DIR/admin.token" -o json rollout releases 2>/dev/null || true)
+    local description
     for service in "${!templates[@]}"; do
+        description="first release of the demo fleet"
         # Fields come in proto order: service, liveColor, liveVersion.
         if grep -A2 "\"service\": *\"$service\"" <<<"$released" |
             grep -q '"liveVersion": *"[^"]'; then
-            continue
+            # Released by an earlier demo whose fleet made no downstream calls: released again
+            # with them, so its traces show the call chain.
+            if [[ ${templates[$service]} != *--calls* ]] ||
+                ! pgrep -f -- "--service $service --id .*--token-file $FLEET_TOKEN" >/dev/null ||
+                pgrep -f -- "--service $service .*--calls .*--token-file $FLEET_TOKEN" \
+                    >/dev/null; then
+                continue
+            fi
+            description="the demo fleet's traced downstream calls"
         fi
         command="$SAMPLE ${templates[$service]} --listen 127.0.0.1:{port} --aegis $GRPC_ADDR"
-        command+=" --token-file $FLEET_TOKEN --ttl 10s"
+        command+=" --token-file $FLEET_TOKEN --ttl 10s --otlp-endpoint http://$OTLP_ADDR"
         ctl --token-file "$DATA_DIR/admin.token" rollout start "$service" \
             --version "${versions[$service]}" --replicas "${counts[$service]}" \
             --driver process --param "command=$command" --param grace_period=5s \
             --router registry --healthy-for 2s \
-            --description "first release of the demo fleet" >/dev/null ||
+            --description "$description" >/dev/null ||
             echo "    could not release $service" >&2
     done
     # Wait for the first releases (up to 30 s): instances start, register and pass their checks.

@@ -85,6 +85,18 @@ parseTimePoint(std::string_view text, std::chrono::system_clock::time_point now)
     return std::nullopt;
 }
 
+google::protobuf::Timestamp timeFlag(const boost::program_options::variables_map &values,
+                                     const char *name, std::chrono::system_clock::time_point now) {
+    const auto text = values[name].as<std::string>();
+    const auto time = parseTimePoint(text, now);
+    if (!time) {
+        throw UsageError(std::string("--") + name + ": '" + text +
+                         "' is neither a duration (15m) nor an RFC 3339 time "
+                         "(2024-05-01T12:00:00Z)");
+    }
+    return *time;
+}
+
 std::optional<v1::InstanceState> parseInstanceState(std::string_view text) {
     if (text == "serving") {
         return v1::INSTANCE_STATE_SERVING;

@@ -51,6 +51,11 @@ std::optional<v1::AuditOutcome> parseOutcome(std::string_view text);
 std::optional<google::protobuf::Timestamp>
 parseTimePoint(std::string_view text, std::chrono::system_clock::time_point now);
 
+// The value of the time flag `name` (see parseTimePoint()). Throws UsageError naming the flag
+// otherwise.
+google::protobuf::Timestamp timeFlag(const boost::program_options::variables_map &values,
+                                     const char *name, std::chrono::system_clock::time_point now);
+
 // "serving", "draining" or "maintenance".
 std::optional<v1::InstanceState> parseInstanceState(std::string_view text);
 

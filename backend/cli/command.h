@@ -51,5 +51,6 @@ std::vector<Command> rolloutCommands();
 std::vector<Command> metricsCommands();
 std::vector<Command> alertReceiveCommands();
 std::vector<Command> alertCommands();
+std::vector<Command> traceCommands();
 
 } // namespace aegis::cli

@@ -11,7 +11,7 @@ int main(int argc, char **argv) {
     std::vector<Command> commands;
     for (auto group : {systemCommands(), tokenCommands(), auditCommands(), registryCommands(),
                        healthCommands(), configCommands(), rolloutCommands(), metricsCommands(),
-                       alertCommands(), alertReceiveCommands()}) {
+                       alertCommands(), alertReceiveCommands(), traceCommands()}) {
         std::move(group.begin(), group.end(), std::back_inserter(commands));
     }
     // Whatever a command prints passes through escapeControls(): stored text and the daemon's

@@ -54,19 +54,6 @@ std::string pointTime(std::int64_t ms) {
     return formatTimestamp(TimeUtil::MillisecondsToTimestamp(ms));
 }
 
-// The value of the time flag `name` (a duration ago, or RFC 3339). Throws UsageError otherwise.
-google::protobuf::Timestamp timeFlag(const CommandContext &context, const po::variables_map &values,
-                                     const char *name) {
-    const auto text = values[name].as<std::string>();
-    const auto time = parseTimePoint(text, context.now());
-    if (!time) {
-        throw UsageError(std::string("--") + name + ": '" + text +
-                         "' is neither a duration (15m) nor an RFC 3339 time "
-                         "(2024-05-01T12:00:00Z)");
-    }
-    return *time;
-}
-
 // A rejected query: the error, then the query's line with a caret under the position the
 // backend named (the "aegis-query-position" trailer).
 int failQuery(CommandContext &context, const grpc::ClientContext &call, const grpc::Status &status,
@@ -124,7 +111,7 @@ int runQuery(CommandContext &context, const po::variables_map &values) {
     v1::QueryRequest request;
     request.set_query(values["query"].as<std::string>());
     if (values.count("time")) {
-        *request.mutable_time() = timeFlag(context, values, "time");
+        *request.mutable_time() = timeFlag(values, "time", context.now());
     }
     auto stub = v1::MetricsService::NewStub(context.channel());
     v1::QueryResponse response;
@@ -166,9 +153,9 @@ int runQuery(CommandContext &context, const po::variables_map &values) {
 int runRange(CommandContext &context, const po::variables_map &values) {
     v1::QueryRangeRequest request;
     request.set_query(values["query"].as<std::string>());
-    *request.mutable_start() = timeFlag(context, values, "since");
+    *request.mutable_start() = timeFlag(values, "since", context.now());
     *request.mutable_end() = values.count("until")
-                                 ? timeFlag(context, values, "until")
+                                 ? timeFlag(values, "until", context.now())
                                  : TimeUtil::MillisecondsToTimestamp(
                                        std::chrono::duration_cast<std::chrono::milliseconds>(
                                            context.now().time_since_epoch())
@@ -314,9 +301,9 @@ void declareSelection(CommandFlags &flags, const char *sinceDefault) {
 template <typename Request>
 void setSelection(const CommandContext &context, const po::variables_map &values,
                   Request &request) {
-    *request.mutable_start() = timeFlag(context, values, "since");
+    *request.mutable_start() = timeFlag(values, "since", context.now());
     if (values.count("until")) {
-        *request.mutable_end() = timeFlag(context, values, "until");
+        *request.mutable_end() = timeFlag(values, "until", context.now());
     }
 }
 

@@ -20,10 +20,12 @@
 #include "api/rollout_service.h"
 #include "api/system_service.h"
 #include "api/trace_service.h"
+#include "client/grpc_tracing.h"
 #include "common/duration.h"
 #include "common/logging.h"
 #include "daemon/data_directory.h"
 #include "daemon/http_endpoint.h"
+#include "daemon/self_tracing.h"
 #include "exposition/build_info.h"
 #include "exposition/process_metrics.h"
 #include "health/health_monitor.h"
@@ -40,13 +42,13 @@
 #include "rollout/registry_router.h"
 #include "rollout/rollout_controller.h"
 #include "store/sqlite_store.h"
-#include "tracing/trace_store.h"
 #include "tracing/otlp_forwarder.h"
 #include "tracing/otlp_grpc_receiver.h"
 #include "tracing/otlp_http.h"
 #include "tracing/otlp_ingest.h"
 #include "tracing/sampling_policy_watch.h"
 #include "tracing/tail_sampler.h"
+#include "tracing/trace_store.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -145,7 +147,11 @@ Status checkTlsFiles(const DaemonConfig &config, const std::string &cert, const 
     return Status::ok();
 }
 
-StatusOr<std::shared_ptr<grpc::ServerCredentials>> serverCredentials(const DaemonConfig &config) {
+// The API's credentials: TLS with tls.cert_file, client certificates required with
+// tls.client_ca_file unless `clientCertificates` is false (the OTLP receiver, whose exporters
+// authenticate with tracing.bearer_token_file).
+StatusOr<std::shared_ptr<grpc::ServerCredentials>>
+serverCredentials(const DaemonConfig &config, bool clientCertificates = true) {
     if (config.tlsCertFile.empty()) {
         return grpc::InsecureServerCredentials();
     }
@@ -164,7 +170,7 @@ StatusOr<std::shared_ptr<grpc::ServerCredentials>> serverCredentials(const Daemo
     }
     grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
     options.pem_key_cert_pairs.push_back({*key, *cert});
-    if (!config.tlsClientCaFile.empty()) {
+    if (!config.tlsClientCaFile.empty() && clientCertificates) {
         options.pem_root_certs = *ca;
         options.client_certificate_request =
             GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
@@ -284,6 +290,8 @@ struct Daemon::Parts {
     std::unique_ptr<api::TraceServiceImpl> traceService;
     std::unique_ptr<grpc::Server> server;
     std::string grpcAddress;
+    // aegisd's spans of its own RPCs (tracing.self.sample_ratio); null when off.
+    client::TracerPtr selfTracer;
 
     boost::asio::io_context io;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work =
@@ -566,6 +574,7 @@ struct Daemon::Parts {
         tracing::OtlpIngestOptions options;
         options.limits = settings.limits;
         options.clock = clock;
+        options.tailSampled = tailSamplingStore != nullptr;
         if (!settings.bearerTokenFile.empty()) {
             auto token = readFile(settings.bearerTokenFile);
             if (!token) {
@@ -653,8 +662,13 @@ struct Daemon::Parts {
             return Status::ok();
         }
         if (!settings.otlpListen.empty()) {
+            auto credentials = serverCredentials(config, false);
+            if (!credentials) {
+                return credentials.status();
+            }
             otlpReceiver = std::make_unique<tracing::OtlpGrpcReceiver>(*ingest);
-            if (Status status = otlpReceiver->start(settings.otlpListen); !status.isOk()) {
+            if (Status status = otlpReceiver->start(settings.otlpListen, *credentials);
+                !status.isOk()) {
                 return status;
             }
         }
@@ -938,6 +952,16 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
     interceptors.push_back(std::make_unique<api::ParseFailureInterceptorFactory>(*p.api));
+    auto selfTracer =
+        makeSelfTracer(cfg.tracing, p.otlpReceiver ? p.otlpReceiver->address() : std::string(), {});
+    if (!selfTracer) {
+        return selfTracer.status();
+    }
+    p.selfTracer = std::move(*selfTracer);
+    if (p.selfTracer) {
+        interceptors.push_back(
+            std::make_unique<client::TracingServerInterceptorFactory>(p.selfTracer));
+    }
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
     builder.RegisterService(p.systemService.get());
     builder.RegisterService(p.authService.get());
@@ -1072,12 +1096,18 @@ void Daemon::shutdown() {
         }
         p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
         p.server->Wait();
+        // aegisd's own spans of the last calls go to its receiver while it still listens.
+        if (p.selfTracer) {
+            p.selfTracer->shutdown(std::chrono::seconds(2));
+        }
         // Exports in flight get their spans durable within the grace; forwarders deliver what
         // they hold meanwhile, and count the rest dropped.
         if (p.otlpReceiver) {
-            p.otlpReceiver->shutdown(std::max(std::chrono::system_clock::now(),
-                                              std::chrono::system_clock::now() +
-                                                  (graceEnd - std::chrono::steady_clock::now())));
+            const auto left = std::max(std::chrono::steady_clock::duration::zero(),
+                                       graceEnd - std::chrono::steady_clock::now());
+            p.otlpReceiver->shutdown(
+                std::chrono::system_clock::now() +
+                std::chrono::duration_cast<std::chrono::system_clock::duration>(left));
         }
         for (auto &forwarder : p.traceForwarders) {
             forwarder->stop(std::max(graceEnd, std::chrono::steady_clock::now() +

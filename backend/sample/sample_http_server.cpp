@@ -55,6 +55,19 @@ std::vector<std::pair<std::string, std::vector<int>>> servedRoutes(bool callsDow
 
 } // namespace
 
+std::optional<RequestLog> parseRequestLog(std::string_view text) {
+    if (text == "all") {
+        return RequestLog::All;
+    }
+    if (text == "errors") {
+        return RequestLog::Errors;
+    }
+    if (text == "none") {
+        return RequestLog::None;
+    }
+    return std::nullopt;
+}
+
 prometheus::Histogram::BucketBoundaries requestDurationBuckets(std::chrono::milliseconds latency) {
     // From "/health" and "/metrics" (tens of microseconds) up to seconds.
     std::set<double> bounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -162,18 +175,19 @@ private:
         });
         const auto remote = m_stream.socket().remote_endpoint(m_ignored);
         const auto &options = m_server.m_options;
+        const std::string method(http::to_string(m_request.method()));
         m_span = tracer->startSpan(
-            "GET /", {.kind = client::SpanKind::Server,
-                      .parent = parent,
-                      .root = !parent,
-                      .attributes = {
-                          {"http.request.method", "GET"},
-                          {"http.route", "/"},
-                          {"url.path", m_path},
-                          {"url.scheme", "http"},
-                          {"client.address", remote.address().to_string()},
-                          {"user_agent.original", std::string(m_request[http::field::user_agent])},
-                          {"aegis.instance", options.instanceId}}});
+            method + " /", {.kind = client::SpanKind::Server,
+                            .parent = parent,
+                            .root = !parent,
+                            .attributes = {{"http.request.method", method},
+                                           {"http.route", "/"},
+                                           {"url.path", m_path},
+                                           {"url.scheme", "http"},
+                                           {"client.address", remote.address().to_string()},
+                                           {"user_agent.original",
+                                            std::string(m_request[http::field::user_agent])},
+                                           {"aegis.instance", options.instanceId}}});
     }
 
     // The behaviour's latency, waited on a timer (inside the request's span), then the answer.
@@ -235,7 +249,8 @@ private:
         const client::SpanContext context = m_span.context();
         m_span.end();
         m_calls.clear();
-        if (!m_server.m_options.requestLog) {
+        const RequestLog logged = m_server.m_options.requestLog;
+        if (logged == RequestLog::None || (logged == RequestLog::Errors && answer.status < 500)) {
             return;
         }
         log::Fields fields = {

@@ -24,12 +24,19 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 namespace aegis::sample {
+
+enum class RequestLog { All, Errors, None };
+
+// "all", "errors" (5xx only) or "none"; nullopt for anything else.
+std::optional<RequestLog> parseRequestLog(std::string_view text);
 
 struct SampleServerOptions {
     // host:port to bind; port 0 picks a free one (see SampleHttpServer::address()).
@@ -53,8 +60,8 @@ struct SampleServerOptions {
     // the request answer 502. Run on their own threads, never the HTTP ones.
     std::shared_ptr<DownstreamCalls> downstream;
     int downstreamThreads = 8;
-    // One JSON log line per "/" request: status, duration, and its trace_id and span_id.
-    bool requestLog = true;
+    // Which "/" requests write a JSON log line (status, duration, trace_id and span_id).
+    RequestLog requestLog = RequestLog::All;
 };
 
 // The bucket boundaries of http_request_duration_seconds for a service whose "/" waits `latency`:

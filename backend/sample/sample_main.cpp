@@ -4,7 +4,8 @@
 //                [--zone Z] [--aegis HOST:PORT] [--token-file F] [--latency 5ms]
 //                [--error-rate 0.01] [--greeting TEXT] [--feature NAME[=on|off]]...
 //                [--config NAMESPACE/GROUP [--config-snapshot FILE]] [--ttl 10s]
-//                [--calls SERVICE,...] [--otlp-endpoint http://127.0.0.1:4317] [--request-log B]
+//                [--calls SERVICE,...] [--otlp-endpoint http://127.0.0.1:4317]
+//                [--request-log all|errors|none]
 //   aegis-sample --print-fleet FILE     prints the flags of every instance in a fleet file, one
 //                                       line each, for a launcher to start one process per line
 //
@@ -18,7 +19,7 @@
 // client span, propagated with W3C traceparent and exported over OTLP/gRPC to --otlp-endpoint
 // (aegisd's tracing.otlp_listen); the OTEL_* environment variables override the tracing settings
 // (OTEL_SDK_DISABLED, OTEL_TRACES_SAMPLER, OTEL_EXPORTER_OTLP_ENDPOINT, ...). Each "/" request
-// writes a JSON log line with its trace_id and span_id.
+// writes a JSON log line with its trace_id and span_id (--request-log errors: only failed ones).
 //
 // On SIGTERM or SIGINT it deregisters first (callers stop picking it), then stops accepting,
 // finishes the requests in flight and exits 0.
@@ -103,7 +104,7 @@ int main(int argc, char **argv) {
     std::string configSnapshot;
     std::string callsFlag;
     std::string otlpEndpoint;
-    bool requestLog = true;
+    std::string requestLog;
 
     po::options_description flags("aegis-sample flags");
     // clang-format off
@@ -140,8 +141,9 @@ int main(int argc, char **argv) {
             "services whose '/' every '/' request calls first, in order, e.g. inventory,payments")
         ("otlp-endpoint", po::value(&otlpEndpoint)->default_value("http://127.0.0.1:4317"),
             "where spans go over OTLP/gRPC (aegisd's tracing.otlp_listen); empty: not exported")
-        ("request-log", po::value(&requestLog)->default_value(true),
-            "a JSON log line per '/' request, with its trace_id and span_id")
+        ("request-log", po::value(&requestLog)->default_value("all"),
+            "which '/' requests write a JSON log line with their trace_id and span_id: all, "
+            "errors (5xx) or none")
         ("print-fleet", po::value(&fleetFile),
             "print the flags of every instance in this fleet file, one line each, and exit");
     // clang-format on
@@ -224,7 +226,11 @@ int main(int argc, char **argv) {
         return usage(tracer.status().message());
     }
     server.tracer = *tracer;
-    server.requestLog = requestLog;
+    const auto requestLogMode = sample::parseRequestLog(requestLog);
+    if (!requestLogMode) {
+        return usage("--request-log must be all, errors or none, not '" + requestLog + "'");
+    }
+    server.requestLog = *requestLogMode;
 
     auto channel = client::makeChannel(connection);
     if (!channel) {

@@ -147,6 +147,7 @@ void OtlpForwarder::run() {
                 if (m_counters.sent) {
                     m_counters.sent->Increment(static_cast<double>(batch->spanCount - rejected));
                 }
+                m_status.lastError.clear();
                 if (rejected > 0) {
                     m_status.lastError = "the collector rejected " + std::to_string(rejected) +
                                          " spans: " + response.partial_success().error_message();
@@ -171,9 +172,12 @@ void OtlpForwarder::run() {
             }
             m_status.connected = false;
             m_status.lastError = sent.error_message();
-            m_wake.wait_for(lock, backoff.next(), [this] {
-                return m_stopping && std::chrono::steady_clock::now() >= m_stopDeadline;
-            });
+            if (m_stopping) {
+                // Shutting down with the collector unreachable: what is queued is dropped now
+                // rather than holding the shutdown for the whole grace period.
+                break;
+            }
+            m_wake.wait_for(lock, backoff.next(), [this] { return m_stopping; });
         }
         if (m_counters.queued) {
             m_counters.queued->Set(static_cast<double>(m_queuedSpans));

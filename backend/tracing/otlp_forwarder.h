@@ -44,8 +44,8 @@ public:
 
     void accept(SpanBatchPtr batch, std::function<void(Status)> done) override;
 
-    // Tries to deliver what is queued until `deadline`, then stops the sender (the rest is
-    // counted dropped).
+    // Delivers what is queued until `deadline` while the collector takes it, then stops the
+    // sender; what is left (all of it once a send fails) is counted dropped.
     void stop(std::chrono::steady_clock::time_point deadline);
 
     ForwardingStatus status() const;

@@ -114,10 +114,11 @@ OtlpGrpcReceiver::~OtlpGrpcReceiver() {
     shutdown(std::chrono::system_clock::now());
 }
 
-Status OtlpGrpcReceiver::start(const std::string &hostPort) {
+Status OtlpGrpcReceiver::start(const std::string &hostPort,
+                               std::shared_ptr<grpc::ServerCredentials> credentials) {
     grpc::ServerBuilder builder;
     int selectedPort = 0;
-    builder.AddListeningPort(hostPort, grpc::InsecureServerCredentials(), &selectedPort);
+    builder.AddListeningPort(hostPort, std::move(credentials), &selectedPort);
     // gRPC refuses a larger message (after decompression) with RESOURCE_EXHAUSTED.
     builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<std::int64_t>(
         m_ingest.limits().maxRequestBytes, std::numeric_limits<int>::max())));

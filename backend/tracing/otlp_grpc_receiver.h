@@ -8,15 +8,16 @@
 
 namespace grpc {
 class Server;
-}
+class ServerCredentials;
+} // namespace grpc
 
 namespace aegis::tracing {
 
 class OtlpIngest;
 
 // The OTLP/gRPC receiver: opentelemetry.proto.collector.trace.v1.TraceService/Export on a
-// gRPC server of its own (plaintext, as OTLP exporters default to on loopback). Each call is a
-// callback reactor that holds no thread while its spans become durable; gzip-compressed
+// gRPC server of its own (with the credentials it is given: aegisd's TLS, or plaintext). Each call
+// is a callback reactor that holds no thread while its spans become durable; gzip-compressed
 // messages are accepted; a message over tracing.limits.max_request_bytes is refused by gRPC with
 // RESOURCE_EXHAUSTED. Other methods answer UNIMPLEMENTED.
 class OtlpGrpcReceiver {
@@ -29,7 +30,7 @@ public:
     ~OtlpGrpcReceiver();
 
     // Binds host:port (port 0 picks one) and serves. UNAVAILABLE naming the address on failure.
-    Status start(const std::string &hostPort);
+    Status start(const std::string &hostPort, std::shared_ptr<grpc::ServerCredentials> credentials);
     // The bound address, "host:port" ("" before start()).
     std::string address() const { return m_address; }
     // Refuses new calls and waits until `deadline` for those in flight (their spans durable),

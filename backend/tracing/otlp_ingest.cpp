@@ -300,7 +300,7 @@ void OtlpIngest::exportRequest(ExportTraceServiceRequest request, std::size_t by
 
     const SamplingPolicyPtr sampling = policy();
     // With tail rules every span is stored and the tail sampler applies the head ratios later.
-    const bool headSampling = !sampling->hasTailRules();
+    const bool headSampling = !(m_options.tailSampled && sampling->hasTailRules());
     std::uint64_t rejected = 0;
     std::uint64_t sampledOut = 0;
     std::string firstReason;

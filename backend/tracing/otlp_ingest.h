@@ -46,6 +46,10 @@ struct OtlpIngestOptions {
     // they outlive the ingest.
     std::vector<SpanSink *> sinks;
     ClockPtr clock = std::make_shared<SystemClock>();
+    // Whether a tail sampler decides later on what the store holds. Then, while the policy has
+    // tail rules, every span is accepted and head ratios are applied by the tail sampler; without
+    // one (tracing.store false) head sampling always applies here.
+    bool tailSampled = false;
 };
 
 // The OTLP ingest pipeline shared by the gRPC receiver and /v1/traces: authorisation, the

@@ -236,19 +236,6 @@ std::uint64_t fnvOf(std::string_view bytes) {
     return hash;
 }
 
-std::string valueText(const AnyValue &value) {
-    switch (value.value_case()) {
-    case AnyValue::kStringValue:
-        return value.string_value();
-    case AnyValue::kIntValue:
-        return std::to_string(value.int_value());
-    case AnyValue::kBoolValue:
-        return value.bool_value() ? "true" : "false";
-    default:
-        return {};
-    }
-}
-
 } // namespace
 
 namespace detail {
@@ -498,12 +485,14 @@ public:
         m_nextRun = m_runs.empty() ? 1 : m_runs.back().run + 1;
         Statement keys(m_db, "SELECT key, service, resource FROM attribute_keys");
         while (keys.step() == SQLITE_ROW) {
-            m_knownKeys.insert(keyEntry(keys.text(0), keys.integer(1), keys.integer(2) != 0));
+            m_knownKeys.insert(keyHash(keys.text(0), keys.integer(1), keys.integer(2) != 0));
         }
         Statement values(m_db, "SELECT key, service, value FROM attribute_values");
         while (values.step() == SQLITE_ROW) {
-            auto &known = m_knownValues[keyEntry(values.text(0), values.integer(1), false)];
-            known.insert(values.text(2));
+            const std::string key = values.text(0);
+            if (m_knownValues.insert(valueHash(key, values.integer(1), values.text(2))).second) {
+                ++m_valuesPerKey[keyHash(key, values.integer(1), false)];
+            }
         }
         m_lastValueFlush = std::chrono::steady_clock::now();
         return refreshMinLiveTrace();
@@ -733,8 +722,13 @@ private:
         auto operator<=>(const MinuteKey &) const = default;
     };
 
-    static std::string keyEntry(const std::string &key, std::int64_t service, bool resource) {
-        return key + '\0' + std::to_string(service) + (resource ? "\0r" : "\0s");
+    static std::uint64_t keyHash(std::string_view key, std::int64_t service, bool resource) {
+        const std::int64_t tail[2] = {service, resource ? 1 : 0};
+        return fnvOf(key) ^ fnvOf({reinterpret_cast<const char *>(tail), sizeof tail});
+    }
+    static std::uint64_t valueHash(std::string_view key, std::int64_t service,
+                                   std::string_view value) {
+        return keyHash(key, service, false) * 31 + fnvOf(value);
     }
 
     Status writeBatches(const std::vector<const SpanBatch *> &batches) {
@@ -743,7 +737,6 @@ private:
         std::map<MinuteKey, std::pair<std::int64_t, std::int64_t>> minutes;
         std::set<std::pair<std::int64_t, std::int64_t>> resourcesPosted; // (resource, trace)
         std::vector<std::int64_t> hashes;
-        Span stripped;
         std::string body;
         std::int64_t written = 0;
         for (const SpanBatch *batch : batches) {
@@ -782,10 +775,13 @@ private:
                         const bool root = span.parent_span_id().empty();
 
                         // The trace id is the row's; the body keeps everything else as received.
-                        stripped = span;
-                        stripped.clear_trace_id();
+                        // Field 1 is serialized first: its 18 bytes are cut off the encoding.
                         body.clear();
-                        stripped.SerializeToString(&body);
+                        span.SerializeToString(&body);
+                        std::string_view stored = body;
+                        if (stored.size() >= 18 && stored[0] == '\x0a' && stored[1] == '\x10') {
+                            stored.remove_prefix(18);
+                        }
                         Statement &insert = m_insertSpan;
                         insert.reset();
                         insert.bind(1, *traceKey)
@@ -799,7 +795,7 @@ private:
                             .bind(9, start)
                             .bind(10, duration)
                             .bind(11, std::bit_width(static_cast<std::uint64_t>(duration)))
-                            .bindStaticBlob(12, body);
+                            .bindStaticBlob(12, stored);
                         if (insert.step() != SQLITE_DONE) {
                             return sqliteError(m_db, "writing a span");
                         }
@@ -1199,7 +1195,7 @@ private:
 
     // Remembers the key (and a short value) for ListAttributeKeys / ListAttributeValues.
     Status noteAttribute(const KeyValue &attribute, std::int64_t service, bool resource) {
-        const std::string entry = keyEntry(attribute.key(), service, resource);
+        const std::uint64_t entry = keyHash(attribute.key(), service, resource);
         if (m_knownKeys.insert(entry).second) {
             m_insertKey.reset();
             m_insertKey.bindText(1, attribute.key()).bind(2, service).bind(3, resource ? 1 : 0);
@@ -1208,27 +1204,43 @@ private:
                 return sqliteError(m_db, "recording an attribute key");
             }
         }
-        std::string value = valueText(attribute.value());
+        const AnyValue &any = attribute.value();
+        std::string number;
+        std::string_view value;
+        if (any.value_case() == AnyValue::kStringValue) {
+            value = any.string_value();
+        } else if (any.value_case() == AnyValue::kIntValue) {
+            number = std::to_string(any.int_value());
+            value = number;
+        } else if (any.value_case() == AnyValue::kBoolValue) {
+            value = any.bool_value() ? "true" : "false";
+        }
         if (value.empty() || value.size() > kMaxValueBytes) {
             return Status::ok();
         }
-        auto &known = m_knownValues[keyEntry(attribute.key(), service, false)];
-        if (!known.count(value)) {
-            if (known.size() >= kValuesPerKey) {
+        const std::uint64_t hash = valueHash(attribute.key(), service, value);
+        if (!m_knownValues.count(hash)) {
+            std::size_t &perKey = m_valuesPerKey[keyHash(attribute.key(), service, false)];
+            if (perKey >= kValuesPerKey) {
                 return Status::ok();
             }
-            known.insert(value);
+            ++perKey;
+            m_knownValues.insert(hash);
             m_newValue = true;
         }
-        ++m_valueCounts[{attribute.key(), service, std::move(value)}];
+        auto [pending, added] = m_valueCounts.try_emplace(hash);
+        if (added) {
+            pending->second = {attribute.key(), service, std::string(value), 0};
+        }
+        ++pending->second.count;
         return Status::ok();
     }
 
     Status writeValueCounts() {
-        for (const auto &[entry, count] : m_valueCounts) {
-            const auto &[key, service, value] = entry;
+        for (const auto &[hash, pending] : m_valueCounts) {
             m_upsertValue.reset();
-            m_upsertValue.bindText(1, key).bind(2, service).bindText(3, value).bind(4, count);
+            m_upsertValue.bindText(1, pending.key).bind(2, pending.service);
+            m_upsertValue.bindText(3, pending.value).bind(4, pending.count);
             if (m_upsertValue.step() != SQLITE_DONE) {
                 return sqliteError(m_db, "counting attribute values");
             }
@@ -1255,9 +1267,17 @@ private:
     std::unordered_map<std::int64_t, ResourceEntry> m_resources;
     std::unordered_map<std::int64_t, std::int64_t> m_scopes;
     std::unordered_map<TraceId, std::int64_t, TraceIdHash> m_traceKeys;
-    std::unordered_set<std::string> m_knownKeys;
-    std::unordered_map<std::string, std::unordered_set<std::string>> m_knownValues;
-    std::map<std::tuple<std::string, std::int64_t, std::string>, std::int64_t> m_valueCounts;
+    // What the attribute tables already hold, by hash (keys, values, values per key).
+    std::unordered_set<std::uint64_t> m_knownKeys;
+    std::unordered_set<std::uint64_t> m_knownValues;
+    std::unordered_map<std::uint64_t, std::size_t> m_valuesPerKey;
+    struct PendingValue {
+        std::string key;
+        std::int64_t service = 0;
+        std::string value;
+        std::int64_t count = 0;
+    };
+    std::unordered_map<std::uint64_t, PendingValue> m_valueCounts;
     std::chrono::steady_clock::time_point m_lastValueFlush;
     bool m_newValue = false;
 };
@@ -1470,6 +1490,7 @@ void TraceStore::writerLoop() {
                 }
                 status = unavailable("the spans were not stored: " + status.message());
             }
+            publishCounts();
             for (IngestJob &job : ingest) {
                 job.done(status);
             }
@@ -1477,12 +1498,14 @@ void TraceStore::writerLoop() {
             if (Status merged = m_writer->mergeRunsIfDue(); !merged.isOk()) {
                 log::warn("span store index merge failed", {{"error", merged.message()}});
             }
+            publishCounts();
         } else if (auto *job = std::get_if<DeleteJob>(&*other)) {
             std::uint64_t deleted = 0;
             Status status = m_writer->deleteTraces(job->traces, deleted);
             if (status.isOk() && m_metrics) {
                 m_metrics->deleted("sampling", deleted);
             }
+            publishCounts();
             job->done->set_value(status);
         } else if (auto *job = std::get_if<RetentionJob>(&*other)) {
             bool more = false;
@@ -1495,6 +1518,7 @@ void TraceStore::writerLoop() {
                     m_metrics->deleted(reason, deleted);
                 }
             }
+            publishCounts();
             if (status.isOk() && more) {
                 // Again after what was queued meanwhile, so the ingest waits for one step only.
                 std::lock_guard lock(m_queueMutex);
@@ -1509,13 +1533,16 @@ void TraceStore::writerLoop() {
                 m_retentionQueued = false;
             }
         }
-        m_spansStored = m_writer->spans();
-        m_tracesStored = m_writer->traces();
-        m_bytes = usedBytes(m_writerDb);
-        if (m_metrics) {
-            m_metrics->stored(m_spansStored.load(), m_tracesStored.load(), m_bytes.load(),
-                              m_writer->runs());
-        }
+    }
+}
+
+void TraceStore::publishCounts() {
+    m_spansStored = m_writer->spans();
+    m_tracesStored = m_writer->traces();
+    m_bytes = usedBytes(m_writerDb);
+    if (m_metrics) {
+        m_metrics->stored(m_spansStored.load(), m_tracesStored.load(), m_bytes.load(),
+                          m_writer->runs());
     }
 }
 

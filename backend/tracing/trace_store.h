@@ -134,6 +134,8 @@ private:
     explicit TraceStore(TraceStoreOptions options);
     Status initialise();
     void writerLoop();
+    // Makes the writer's counts visible to status() and the metrics; before any `done`.
+    void publishCounts();
     Status submit(Job job);
     sqlite3 *acquireReader() const;
     void releaseReader(sqlite3 *db) const;

@@ -528,17 +528,25 @@ StatusOr<TraceSearchResult> TraceStore::search(const TraceSearch &search) const 
             }
         }
     } else {
-        // Spans newest first through the index that fits the conditions.
+        // Spans newest first through the index that fits the conditions. A search for slow
+        // spans reads one stream per duration class (each already in start order) and merges
+        // them, so it never sorts what it reads.
         std::string sql;
+        int firstClass = 0;
+        int lastClass = 0;
         if (filter.service != 0) {
-            sql = "SELECT trace_key, id, resource, flags FROM spans INDEXED BY spans_by_service "
-                  "WHERE service = ?1 AND start_ns >= ?2 AND start_ns < ?3";
-        } else if (filter.minDuration && *filter.minDuration >= 10'000'000) {
-            sql = "SELECT trace_key, id, resource, flags FROM spans INDEXED BY spans_by_duration "
-                  "WHERE duration_class >= ?7 AND start_ns >= ?2 AND start_ns < ?3";
+            sql = "SELECT trace_key, id, resource, flags, start_ns FROM spans "
+                  "INDEXED BY spans_by_service WHERE service = ?1 AND start_ns >= ?2 "
+                  "AND start_ns < ?3";
+        } else if (filter.minDuration && *filter.minDuration >= 1'000'000) {
+            sql = "SELECT trace_key, id, resource, flags, start_ns FROM spans "
+                  "INDEXED BY spans_by_duration WHERE duration_class = ?7 AND start_ns >= ?2 "
+                  "AND start_ns < ?3";
+            firstClass = std::bit_width(static_cast<std::uint64_t>(*filter.minDuration));
+            lastClass = 64;
         } else {
-            sql = "SELECT trace_key, id, resource, flags FROM spans INDEXED BY spans_by_start "
-                  "WHERE start_ns >= ?2 AND start_ns < ?3";
+            sql = "SELECT trace_key, id, resource, flags, start_ns FROM spans "
+                  "INDEXED BY spans_by_start WHERE start_ns >= ?2 AND start_ns < ?3";
         }
         if (filter.operation != 0) {
             sql += " AND operation = ?4";
@@ -550,35 +558,51 @@ StatusOr<TraceSearchResult> TraceStore::search(const TraceSearch &search) const 
             sql += " AND duration_ns <= ?6";
         }
         sql += " ORDER BY start_ns DESC";
-        Statement stmt(db, sql.c_str());
-        if (!stmt.prepared()) {
-            return sqliteError(db, "preparing a search");
-        }
-        stmt.bind(1, filter.service).bind(2, filter.from).bind(3, filter.to);
-        stmt.bind(4, filter.operation).bind(5, filter.minDuration.value_or(0));
-        stmt.bind(6, filter.maxDuration.value_or(0));
-        stmt.bind(7, std::bit_width(static_cast<std::uint64_t>(filter.minDuration.value_or(0))));
-        std::unordered_set<std::int64_t> seen;
-        std::unordered_map<std::int64_t, std::int64_t> starts;
-        int rc;
-        while (found.size() < wanted && (rc = stmt.step()) == SQLITE_ROW) {
-            const std::int64_t traceKey = stmt.integer(0);
-            if (seen.count(traceKey)) {
-                continue;
+        std::vector<std::unique_ptr<Statement>> streams;
+        for (int cls = firstClass; cls <= lastClass; ++cls) {
+            auto stmt = std::make_unique<Statement>(db, sql.c_str());
+            if (!stmt->prepared()) {
+                return sqliteError(db, "preparing a search");
             }
-            if (filter.query != nullptr) {
+            stmt->bind(1, filter.service).bind(2, filter.from).bind(3, filter.to);
+            stmt->bind(4, filter.operation).bind(5, filter.minDuration.value_or(0));
+            stmt->bind(6, filter.maxDuration.value_or(0)).bind(7, cls);
+            const int rc = stmt->step();
+            if (rc == SQLITE_ROW) {
+                streams.push_back(std::move(stmt));
+            } else if (rc != SQLITE_DONE) {
+                return sqliteError(db, "searching spans");
+            }
+        }
+        std::unordered_set<std::int64_t> seen;
+        while (found.size() < wanted && !streams.empty()) {
+            // The stream whose current span started last.
+            auto newest =
+                std::max_element(streams.begin(), streams.end(), [](const auto &a, const auto &b) {
+                    return a->integer(4) < b->integer(4);
+                });
+            Statement &stmt = **newest;
+            const std::int64_t traceKey = stmt.integer(0);
+            bool take = !seen.count(traceKey);
+            if (take && filter.query != nullptr) {
                 auto matched =
                     tagsMatch(caches, db, stmt.integer(1), stmt.integer(2),
                               static_cast<std::uint32_t>(stmt.integer(3)), *filter.query);
                 if (!matched) {
                     return matched.status();
                 }
-                if (!*matched) {
-                    continue;
-                }
+                take = *matched;
             }
-            seen.insert(traceKey);
-            found.push_back({traceKey, 0});
+            if (take) {
+                seen.insert(traceKey);
+                found.push_back({traceKey, stmt.integer(4)});
+            }
+            const int rc = stmt.step();
+            if (rc == SQLITE_DONE) {
+                streams.erase(newest);
+            } else if (rc != SQLITE_ROW) {
+                return sqliteError(db, "searching spans");
+            }
         }
     }
     result.truncated = found.size() > search.limit;

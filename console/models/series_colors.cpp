@@ -68,4 +68,33 @@ QList<QColor> SeriesColors::assign(const QList<MetricLabels> &labels, bool dark,
     return result;
 }
 
+QList<QColor> SeriesColors::assignServices(const QStringList &services, bool dark) {
+    // Entries 0 (red), 5 (pink) and 7 (a red brown, salmon on dark) read as errors next to a
+    // red error mark.
+    const auto reserved = [](int index) { return index == 0 || index == 5 || index == 7; };
+    QList<QColor> result;
+    result.reserve(services.size());
+    QList<bool> taken(paletteSize(), false);
+    for (const QString &service : services) {
+        const int preferred = preferredIndex({{QStringLiteral("service"), service}});
+        int index = -1;
+        for (int probe = 0; probe < paletteSize() && index < 0; ++probe) {
+            const int candidate = (preferred + probe) % paletteSize();
+            if (!reserved(candidate) && !taken[candidate]) {
+                index = candidate;
+            }
+        }
+        if (index < 0) {
+            // More services than colours: share, still never red.
+            index = preferred;
+            while (reserved(index)) {
+                index = (index + 1) % paletteSize();
+            }
+        }
+        taken[index] = true;
+        result.append(paletteColor(index, dark));
+    }
+    return result;
+}
+
 } // namespace aegis::console

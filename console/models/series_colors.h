@@ -25,6 +25,10 @@ public:
     // palette lasts. `deployBlue` and `deployGreen` are the theme's deployment colours.
     static QList<QColor> assign(const QList<MetricLabels> &labels, bool dark,
                                 const QColor &deployBlue, const QColor &deployGreen);
+    // One colour per service name for trace views (the waterfall, the scatter plot), in order:
+    // as assign() gives a chart's series labelled {service="name"}, except that the palette's
+    // reddish entries are left out, because a trace view keeps red for errors.
+    static QList<QColor> assignServices(const QStringList &services, bool dark);
 };
 
 } // namespace aegis::console

@@ -126,7 +126,10 @@ public:
     const QString &searchText() const { return m_searchText; }
     // The matching spans in tree order.
     const std::vector<int> &matches() const { return m_matches; }
-    bool isMatch(int span) const { return m_match.empty() ? false : m_match[std::size_t(span)]; }
+    // False for -1 (no span).
+    bool isMatch(int span) const {
+        return span >= 0 && std::size_t(span) < m_match.size() && m_match[std::size_t(span)];
+    }
     // The first match after (before) `span` in tree order, wrapping around; from -1, the first
     // (last) match. -1 when nothing matched.
     int nextMatch(int span) const;

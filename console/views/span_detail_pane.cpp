@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QStackedLayout>
 #include <QTextBrowser>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace aegis::console {
@@ -43,20 +44,40 @@ public:
         : m_colors(colors) {}
 
     void section(const QString &title) {
+        closeTable();
         m_html += QStringLiteral("<p style='margin-top:12px; margin-bottom:4px; font-weight:600'>"
                                  "%1</p>")
                       .arg(title.toHtmlEscaped());
     }
+    // Rows of one section share a table, so their values line up; keys never wrap.
     void row(const QString &key, const QString &value, const QColor &tone = {}) {
+        if (!m_inTable) {
+            m_html += QStringLiteral("<table cellspacing='0' cellpadding='1'>");
+            m_inTable = true;
+        }
         const QString style =
             tone.isValid() ? QStringLiteral(" style='color:%1'").arg(tone.name()) : QString();
         m_html +=
-            QStringLiteral("<table width='100%' cellspacing='0' cellpadding='1'><tr>"
-                           "<td width='38%' style='color:%1'>%2</td>"
-                           "<td%3>%4</td></tr></table>")
+            QStringLiteral("<tr><td style='color:%1; white-space:pre; padding-right:12px'>"
+                           "%2</td><td%3>%4</td></tr>")
                 .arg(m_colors.muted.name(), key.toHtmlEscaped(), style, value.toHtmlEscaped());
     }
+    // A row whose value is a link to span `spanId` of trace `traceId`.
+    void spanRow(const QString &key, const QString &text, const QString &traceId,
+                 const QString &spanId) {
+        if (!m_inTable) {
+            m_html += QStringLiteral("<table cellspacing='0' cellpadding='1'>");
+            m_inTable = true;
+        }
+        m_html +=
+            QStringLiteral("<tr><td style='color:%1; white-space:pre; padding-right:12px'>"
+                           "%2</td><td><a href='span:%3/%4'>%5</a></td></tr>")
+                .arg(m_colors.muted.name(), key.toHtmlEscaped(),
+                     QString::fromLatin1(QUrl::toPercentEncoding(traceId)),
+                     QString::fromLatin1(QUrl::toPercentEncoding(spanId)), text.toHtmlEscaped());
+    }
     void note(const QString &text, const QColor &tone) {
+        closeTable();
         m_html +=
             QStringLiteral("<p style='color:%1'>%2</p>").arg(tone.name(), text.toHtmlEscaped());
     }
@@ -65,11 +86,22 @@ public:
             row(attribute.key, attribute.value);
         }
     }
-    const QString &html() const { return m_html; }
+    const QString &html() {
+        closeTable();
+        return m_html;
+    }
 
 private:
+    void closeTable() {
+        if (m_inTable) {
+            m_html += QStringLiteral("</table>");
+            m_inTable = false;
+        }
+    }
+
     const ThemeColors &m_colors;
     QString m_html;
+    bool m_inTable = false;
 };
 
 } // namespace
@@ -99,6 +131,12 @@ SpanDetailPane::SpanDetailPane(QWidget *parent)
     layout->addWidget(m_status);
     m_body->setFrameShape(QFrame::NoFrame);
     m_body->setOpenLinks(false);
+    connect(m_body, &QTextBrowser::anchorClicked, this, [this](const QUrl &url) {
+        const QStringList parts = url.path().split(QLatin1Char('/'));
+        if (url.scheme() == QLatin1String("span") && parts.size() == 2) {
+            emit spanLinkActivated(parts[0], parts[1]);
+        }
+    });
     m_body->viewport()->setAutoFillBackground(false);
     layout->addWidget(m_body, 1);
 
@@ -127,7 +165,7 @@ QString SpanDetailPane::text() const {
 }
 
 void SpanDetailPane::showSpan(const WaterfallModel &model, int span, const SpanDetail *detail,
-                              const QString &note) {
+                              const QString &note, bool failed) {
     const ThemeColors colors = themeColors(palette());
     m_title->setText(QStringLiteral("%1 · %2").arg(model.service(span), model.operation(span)));
     QString status;
@@ -161,10 +199,10 @@ void SpanDetailPane::showSpan(const WaterfallModel &model, int span, const SpanD
     }
     html.row(tr("Span ID"), hex16(model.spanId(span)));
     const std::uint64_t parentId = model.timeline().parentSpanIds[std::size_t(span)];
-    if (parentId != 0) {
-        html.row(tr("Parent ID"), model.isOrphan(span)
-                                      ? tr("%1 (not in the trace)").arg(hex16(parentId))
-                                      : hex16(parentId));
+    if (parentId != 0 && model.isOrphan(span)) {
+        html.row(tr("Parent ID"), tr("%1 (not in the trace)").arg(hex16(parentId)));
+    } else if (parentId != 0) {
+        html.spanRow(tr("Parent ID"), hex16(parentId), model.timeline().traceId, hex16(parentId));
     }
     if (!model.version(span).isEmpty()) {
         html.row(tr("Version"), model.version(span));
@@ -179,7 +217,7 @@ void SpanDetailPane::showSpan(const WaterfallModel &model, int span, const SpanD
     }
 
     if (!detail) {
-        html.note(note, note.startsWith(tr("Loading")) ? colors.muted : colors.danger);
+        html.note(note, failed ? colors.danger : colors.muted);
     } else {
         html.section(tr("Attributes"));
         if (detail->attributes.isEmpty()) {
@@ -201,7 +239,7 @@ void SpanDetailPane::showSpan(const WaterfallModel &model, int span, const SpanD
             html.section(tr("Links (%1)").arg(detail->links.size()));
             for (const SpanLink &link : detail->links) {
                 html.row(tr("Trace"), link.traceId);
-                html.row(tr("Span"), link.spanId);
+                html.spanRow(tr("Span"), link.spanId, link.traceId, link.spanId);
                 html.attributes(link.attributes);
             }
         }

@@ -61,12 +61,30 @@ void TraceMinimap::render() {
     if (!model || model->rowCount() == 0 || plot.width() <= 0 || plot.height() <= 0) {
         return;
     }
-    // Per pixel line, how many spans (and error spans) cover each column: a difference array
-    // per line, so each span costs O(1) however wide it is.
+    // A tall trace: per pixel line, how many spans (and error spans) cover each column: a
+    // difference array per line, so each span costs O(1) however wide it is.
     const int width = plot.width();
     const int height = plot.height();
     const double total = double(std::max<std::uint64_t>(1, model->durationNanos()));
     const int rows = model->rowCount();
+    if (rows * 2 <= height) {
+        // A short trace: each row its own strip, in its service's colour.
+        QPainter painter(&m_picture);
+        for (int row = 0; row < rows; ++row) {
+            const int span = model->spanAt(row);
+            const int y0 = int(qint64(row) * height / rows);
+            const int y1 = std::max(y0 + 1, int(qint64(row + 1) * height / rows) - 1);
+            const int x0 =
+                std::clamp(int(double(model->startNanos(span)) * width / total), 0, width - 1);
+            const int x1 =
+                std::clamp(int(double(model->endNanos(span)) * width / total), x0 + 1, width);
+            painter.fillRect(QRect(x0, y0, x1 - x0, y1 - y0),
+                             model->isError(span)
+                                 ? colors.danger
+                                 : m_waterfall->serviceColor(model->serviceIndex(span)));
+        }
+        return;
+    }
     std::vector<int> all(std::size_t(height) * std::size_t(width + 1), 0);
     std::vector<int> errors(all.size(), 0);
     for (int row = 0; row < rows; ++row) {

@@ -2,6 +2,7 @@
 
 #include "models/display_format.h"
 #include "models/waterfall_model.h"
+#include "net/traces_api.h"
 #include "views/span_detail_pane.h"
 #include "views/theme.h"
 #include "views/trace_minimap.h"
@@ -18,6 +19,8 @@
 #include <QStyle>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <utility>
 
 namespace aegis::console {
 namespace {
@@ -76,7 +79,13 @@ protected:
 TraceView::TraceView(Session *session, QWidget *parent)
     : QWidget(parent)
     , m_model(std::make_unique<WaterfallModel>()) {
-    Q_UNUSED(session);
+    if (session) {
+        m_fetcher = [api = TracesApi(session)](const QString &traceId, bool full,
+                                               const QStringList &spanIds, QObject *context,
+                                               ResultHandler<TraceDetail> done) mutable {
+            api.getTrace(traceId, full, spanIds, context, std::move(done));
+        };
+    }
     buildHeader();
 }
 
@@ -116,6 +125,11 @@ void TraceView::buildHeader() {
     m_nextMatch->setToolTip(tr("Next match (Enter)"));
     m_matchCount = new QLabel;
     m_matchCount->setMinimumWidth(90);
+    m_legend = new QLabel;
+    m_legend->setToolTip(
+        tr("The critical path: what the trace's end-to-end latency waited on. Within each span, "
+           "the child that finished last, then the one that finished before that started, and "
+           "so on; the span's own time in between."));
     m_collapseAll = new QToolButton;
     m_collapseAll->setText(tr("Collapse all"));
     m_expandAll = new QToolButton;
@@ -161,6 +175,8 @@ void TraceView::buildHeader() {
     toolRow->addWidget(m_nextMatch);
     toolRow->addWidget(m_matchCount);
     toolRow->addStretch(1);
+    toolRow->addWidget(m_legend);
+    toolRow->addSpacing(12);
     toolRow->addWidget(m_collapseAll);
     toolRow->addWidget(m_expandAll);
     toolRow->addWidget(m_resetZoom);
@@ -239,7 +255,18 @@ void TraceView::buildHeader() {
         }
     });
     connect(m_compare, &QPushButton::clicked, this, [this] { emit compareRequested(m_traceId); });
+    // The parent, or a linked span: selected here, or its trace opened with it selected.
+    connect(m_details, &SpanDetailPane::spanLinkActivated, this,
+            [this](const QString &traceId, const QString &spanId) {
+                if (traceId.isEmpty() || traceId.compare(m_traceId, Qt::CaseInsensitive) == 0) {
+                    selectSpan(spanId);
+                    return;
+                }
+                openTrace(traceId.toLower());
+                m_pendingSpan = spanId.toLower();
+            });
 
+    updateLegend();
     showMessage(tr("Choose a trace to see its spans."));
 }
 
@@ -275,6 +302,7 @@ void TraceView::clear(const QString &message) {
 }
 
 void TraceView::openTrace(const QString &traceId) {
+    m_pendingSpan.clear();
     clear(tr("Loading trace %1…").arg(traceId));
     m_traceId = traceId;
     m_traceIdLabel->setText(traceId);
@@ -302,6 +330,7 @@ void TraceView::openTrace(const QString &traceId) {
 
 void TraceView::showTrace(const TraceDetail &trace) {
     m_traceScope.drop();
+    m_pendingSpan.clear();
     applyTrace(trace);
 }
 
@@ -327,6 +356,30 @@ void TraceView::applyTrace(const TraceDetail &trace) {
     m_compare->setEnabled(true);
     rememberSpans(trace.spans);
     emit traceShown(m_traceId);
+    if (const QString pending = std::exchange(m_pendingSpan, {}); !pending.isEmpty()) {
+        selectSpan(pending);
+    }
+}
+
+void TraceView::updateLegend() {
+    const ThemeColors colors = themeColors(palette());
+    m_legend->setText(QStringLiteral("<span style='color:%1'>&#9644;</span> %2&nbsp;&nbsp;&nbsp;"
+                                     "<span style='color:%3'>&#9679;</span> %4")
+                          .arg(palette().color(QPalette::Text).name(), tr("Critical path"),
+                               colors.danger.name(), tr("Error")));
+}
+
+void TraceView::changeEvent(QEvent *event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        updateLegend();
+        updateFacts();
+        // The details are HTML in the theme's colours: shown again, from what is known.
+        const int selected = m_waterfall->selectedSpan();
+        if (selected >= 0 && m_spanDetails.contains(hex16(m_model->spanId(selected)))) {
+            loadDetails(selected);
+        }
+    }
 }
 
 void TraceView::updateFacts() {
@@ -446,6 +499,9 @@ void TraceView::rememberSpans(const QList<SpanDetail> &spans) {
     if (!m_model->searchText().isEmpty()) {
         m_model->search(m_model->searchText());
         m_waterfall->rowsChanged();
+        if (!m_model->matches().empty() && !m_model->isMatch(m_waterfall->selectedSpan())) {
+            m_waterfall->setSelectedSpan(m_model->nextMatch(-1));
+        }
         updateSearchStatus();
     }
     const int selected = m_waterfall->selectedSpan();
@@ -471,11 +527,12 @@ void TraceView::loadDetails(int span) {
     const auto known = m_spanDetails.constFind(id);
     if (known != m_spanDetails.constEnd()) {
         m_detailScope.drop();
-        m_details->showSpan(*m_model, span, &*known, {});
+        m_details->showSpan(*m_model, span, &*known);
         return;
     }
     if (!m_fetcher || m_traceId.isEmpty()) {
-        m_details->showSpan(*m_model, span, nullptr, tr("Details are not available offline."));
+        m_details->showSpan(*m_model, span, nullptr, tr("Details are not available offline."),
+                            true);
         return;
     }
     m_details->showSpan(*m_model, span, nullptr, tr("Loading the span's details…"));
@@ -486,7 +543,8 @@ void TraceView::loadDetails(int span) {
                 if (m_waterfall->selectedSpan() == span) {
                     m_details->showSpan(
                         *m_model, span, nullptr,
-                        tr("Could not load the span's details: %1").arg(result.error().describe()));
+                        tr("Could not load the span's details: %1").arg(result.error().describe()),
+                        true);
                 }
                 return;
             }
@@ -496,7 +554,7 @@ void TraceView::loadDetails(int span) {
             }
             if (!found && m_waterfall->selectedSpan() == span) {
                 m_details->showSpan(*m_model, span, nullptr,
-                                    tr("The daemon no longer has this span (retention)."));
+                                    tr("The daemon no longer has this span (retention)."), true);
                 return;
             }
             rememberSpans(result.value().spans);

@@ -38,7 +38,9 @@ using TraceFetcher =
 // collapsible span tree beside each span's bar on the time axis, the critical path highlighted;
 // only the rows in view are painted, so a 100,000-span trace scrolls as smoothly as a small
 // one), search within the trace, and the selected span's details (attributes, events, links,
-// status, resource, scope), fetched when it is selected. Never blocks the GUI thread.
+// status, resource, scope), fetched when it is selected; a click on its parent's id or on a
+// linked span goes there (opening the linked trace when it is another). Never blocks the GUI
+// thread.
 //
 // Keys: Up/Down move the selection, Left collapses (or goes to the parent), Right expands (or
 // goes to the first child), Ctrl+F searches, Enter/F3 and Shift+Enter/Shift+F3 go to the next
@@ -95,8 +97,12 @@ signals:
     // A trace is shown (after openTrace or showTrace).
     void traceShown(const QString &traceId);
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     void buildHeader();
+    void updateLegend();
     void applyTrace(const TraceDetail &trace);
     void showMessage(const QString &message);
     void updateFacts();
@@ -111,6 +117,8 @@ private:
     CallScope m_traceScope;
     CallScope m_detailScope;
     QString m_traceId;
+    // Selected once the trace being opened is shown (a link from another trace).
+    QString m_pendingSpan;
     TraceSummary m_summary;
     // Spans known in full, by span id (16 hex digits).
     QHash<QString, SpanDetail> m_spanDetails;
@@ -124,6 +132,7 @@ private:
     QToolButton *m_previousMatch;
     QToolButton *m_nextMatch;
     QLabel *m_matchCount;
+    QLabel *m_legend;
     QToolButton *m_resetZoom;
     QToolButton *m_collapseAll;
     QToolButton *m_expandAll;

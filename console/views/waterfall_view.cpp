@@ -10,6 +10,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QRegularExpression>
 #include <QScrollBar>
 #include <QToolTip>
 
@@ -83,7 +84,9 @@ protected:
             painter.setPen(colors.border);
             painter.drawLine(x, height() - 6, x, height() - 1);
             painter.setPen(colors.muted);
-            const QString label = spanDuration(qint64(tick));
+            // Round ticks read best without trailing zeros: "50 ms", not "50.0 ms".
+            QString label = tick == 0 ? QStringLiteral("0") : spanDuration(qint64(tick));
+            label.replace(QRegularExpression(QStringLiteral("\\.0+(?=\\D)")), QString());
             const int textWidth = painter.fontMetrics().horizontalAdvance(label);
             // Keep the last label inside the widget.
             const int textLeft = std::min(x + 3, width() - textWidth - 4);
@@ -101,6 +104,10 @@ protected:
 
     void mousePressEvent(QMouseEvent *event) override {
         const int x = int(event->position().x());
+        if (event->button() == Qt::LeftButton && onDivider(x)) {
+            m_resizing = true;
+            return;
+        }
         if (event->button() != Qt::LeftButton || x < m_view->timelineLeft()) {
             return;
         }
@@ -110,7 +117,15 @@ protected:
     }
 
     void mouseMoveEvent(QMouseEvent *event) override {
+        const int x = int(event->position().x());
+        if (m_resizing) {
+            m_view->setTreeColumnWidth(x - kDividerOffset);
+            return;
+        }
         if (!m_dragging) {
+            setCursor(onDivider(x)                  ? Qt::SplitHCursor
+                      : x >= m_view->timelineLeft() ? Qt::IBeamCursor
+                                                    : Qt::ArrowCursor);
             return;
         }
         m_dragTo =
@@ -121,6 +136,7 @@ protected:
     }
 
     void mouseReleaseEvent(QMouseEvent *event) override {
+        m_resizing = false;
         if (!m_dragging || event->button() != Qt::LeftButton) {
             return;
         }
@@ -145,7 +161,14 @@ public:
     int dragTo() const { return std::max(m_dragFrom, m_dragTo); }
 
 private:
+    // The column divider sits this far right of the tree column's width.
+    static constexpr int kDividerOffset = 6;
+    bool onDivider(int x) const {
+        return std::abs(x - (m_view->timelineLeft() - kDividerOffset)) <= 4;
+    }
+
     WaterfallView *m_view;
+    bool m_resizing = false;
     bool m_dragging = false;
     int m_dragFrom = 0;
     int m_dragTo = 0;
@@ -164,7 +187,7 @@ WaterfallView::WaterfallView(QWidget *parent)
     , m_ruler(new TimeRuler(this)) {
     setFocusPolicy(Qt::StrongFocus);
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
+    setVerticalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     setFrameShape(QFrame::NoFrame);
     viewport()->setMouseTracking(true);
     viewport()->setAttribute(Qt::WA_OpaquePaintEvent);
@@ -251,7 +274,8 @@ void WaterfallView::resetZoom() {
 }
 
 void WaterfallView::setTreeColumnWidth(int width) {
-    m_treeWidth = std::clamp(width, 120, std::max(120, viewport()->width() - 160));
+    m_userTreeWidth = true;
+    m_treeWidth = std::clamp(width, 160, std::max(160, viewport()->width() - 200));
     viewport()->update();
     m_ruler->update();
 }
@@ -336,13 +360,11 @@ void WaterfallView::updateColors() {
         }
     }
     std::sort(services.begin(), services.end());
-    QList<MetricLabels> labels;
+    QStringList names;
     for (const auto &service : services) {
-        labels.append({{QStringLiteral("service"), service.first}});
+        names.append(service.first);
     }
-    const ThemeColors theme = themeColors(palette());
-    const QList<QColor> colors =
-        SeriesColors::assign(labels, theme.dark, theme.deployBlue, theme.deployGreen);
+    const QList<QColor> colors = SeriesColors::assignServices(names, themeColors(palette()).dark);
     m_serviceColors.assign(used.size(), palette().color(QPalette::Mid));
     for (qsizetype i = 0; i < services.size(); ++i) {
         m_serviceColors[services[i].second] = colors[i];
@@ -365,7 +387,10 @@ void WaterfallView::layoutRuler() {
 
 void WaterfallView::resizeEvent(QResizeEvent *event) {
     QAbstractScrollArea::resizeEvent(event);
-    m_treeWidth = std::clamp(m_treeWidth, 120, std::max(120, viewport()->width() / 2));
+    // About a third of the width, unless the divider was dragged.
+    const int width = viewport()->width();
+    m_treeWidth = m_userTreeWidth ? std::clamp(m_treeWidth, 160, std::max(160, width - 200))
+                                  : std::clamp(width * 36 / 100, 260, 520);
     layoutRuler();
     updateScrollBars();
     emit viewportMoved();
@@ -525,16 +550,19 @@ void WaterfallView::paintRow(QPainter &painter, int row, int top,
     const QString operation = model.operation(span);
     QFont serviceFont = painter.font();
     serviceFont.setWeight(QFont::DemiBold);
-    const QFontMetrics serviceMetrics(serviceFont);
+    const QFontMetricsF serviceMetrics(serviceFont);
     const int room = std::max(0, textRight - x);
+    // The service keeps its whole name unless the operation would get less than half the room.
+    const int serviceFull = int(std::ceil(serviceMetrics.horizontalAdvance(service))) + 1;
     const int serviceWidth =
-        std::min(serviceMetrics.horizontalAdvance(service),
-                 std::max(room / 2, room - metrics.horizontalAdvance(operation) - 8));
+        std::min(serviceFull, std::max(room / 2, room - metrics.horizontalAdvance(operation) - 8));
     painter.save();
     painter.setFont(serviceFont);
     painter.setPen(model.isError(span) ? colors.danger : palette().color(QPalette::Text));
     painter.drawText(QRect(x, top, serviceWidth, m_rowHeight), Qt::AlignVCenter | Qt::AlignLeft,
-                     serviceMetrics.elidedText(service, Qt::ElideRight, serviceWidth));
+                     serviceFull <= serviceWidth
+                         ? service
+                         : serviceMetrics.elidedText(service, Qt::ElideRight, serviceWidth));
     painter.restore();
     const int operationLeft = x + serviceWidth + 6;
     const int operationWidth = std::max(0, textRight - operationLeft);
@@ -557,6 +585,7 @@ void WaterfallView::paintRow(QPainter &painter, int row, int top,
     painter.fillRect(bar, serviceTone);
     if (model.isError(span)) {
         painter.setPen(QPen(colors.danger, 2));
+        painter.setBrush(Qt::NoBrush);
         painter.drawRect(bar.adjusted(1, 1, -1, -1));
     }
     for (const CriticalSection &section : model.criticalSections(span)) {
@@ -565,7 +594,7 @@ void WaterfallView::paintRow(QPainter &painter, int row, int top,
         }
         const double c0 = std::max(double(left), xFor(section.startNanos));
         const double c1 = std::min(double(right), std::max(xFor(section.endNanos), c0 + 1));
-        painter.fillRect(QRectF(c0, bar.center().y() - 1.5, c1 - c0, 3),
+        painter.fillRect(QRectF(c0, bar.center().y() - 2, c1 - c0, 4),
                          colors.dark ? QColor(0xf6, 0xf8, 0xfa) : QColor(0x1f, 0x23, 0x28));
     }
     const QString duration = spanDuration(qint64(model.durationNanos(span)));

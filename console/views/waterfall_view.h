@@ -49,6 +49,8 @@ public:
     void resetZoom();
 
     int rowHeight() const { return m_rowHeight; }
+    // The tree column's width: about a third of the view until set (dragging the divider on
+    // the ruler sets it).
     int treeColumnWidth() const { return m_treeWidth; }
     void setTreeColumnWidth(int width);
     // The first row at least partly in view and how many rows fit.
@@ -107,6 +109,7 @@ private:
     TimeRuler *m_ruler;
     int m_rowHeight = 24;
     int m_treeWidth = 360;
+    bool m_userTreeWidth = false;
     int m_selected = -1;
     int m_hoverRow = -1;
     std::uint64_t m_windowStart = 0;

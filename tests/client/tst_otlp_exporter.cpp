@@ -1,12 +1,16 @@
 // The batching OTLP/gRPC exporter against a real gRPC server implementing
 // opentelemetry.proto.collector.trace.v1.TraceService: periodic and size-triggered batches, the
 // resource and scope, headers, bounded memory with a stalled receiver (drops counted), retries of
-// transient failures, partial success, flush on shutdown.
+// transient failures, partial success, flush on shutdown; and into a real aegisd's span store.
 
+#include "aegis/v1/tracing.grpc.pb.h"
+#include "client/connection.h"
 #include "client/otlp_exporter.h"
 #include "client/tracer.h"
 #include "client/tracing_setup.h"
+#include "daemon_process.h"
 #include "poll_until.h"
+#include "tracing/trace_ids.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -247,6 +251,44 @@ private slots:
         QCOMPARE(exporter->stats().failed, std::int64_t(1));
         // Shutdown with a stalled call returns at its deadline.
         exporter->shutdown(1s);
+    }
+
+    void aRealAegisdStoresWhatShutdownFlushes() {
+        auto daemon = testing::DaemonProcess::start();
+        QVERIFY2(daemon, daemon.status().toString().c_str());
+        client::TracingSetup setup;
+        setup.serviceName = "exporter-test";
+        setup.colour = "blue";
+        setup.exporter.endpoint = "http://" + (*daemon)->otlpAddress();
+        setup.exporter.scheduleDelay = 60s; // only the shutdown sends them
+        auto tracer = makeTracer(setup);
+        QVERIFY(tracer);
+        Span root = (*tracer)->startSpan("root", {.kind = SpanKind::Server});
+        {
+            Scope scope(root);
+            (*tracer)->startSpan("child").setAttribute("n", 1).end();
+            (*tracer)->startSpan("other child").recordError("failed").end();
+        }
+        const TraceId traceId = root.context().traceId;
+        root.end();
+        (*tracer)->shutdown(10s);
+
+        auto stub =
+            aegis::v1::TraceService::NewStub(*client::makeChannel((*daemon)->adminConnection()));
+        grpc::ClientContext context;
+        client::setTimeout(context, 5s);
+        aegis::v1::GetTraceRequest request;
+        request.set_trace_id(tracing::toHex(traceId));
+        request.set_view(aegis::v1::TRACE_VIEW_FULL);
+        aegis::v1::GetTraceResponse response;
+        // Acknowledged exports are durable: the trace is there at once.
+        const grpc::Status status = stub->GetTrace(&context, request, &response);
+        QVERIFY2(status.ok(), status.error_message().c_str());
+        QCOMPARE(response.summary().span_count(), 3u);
+        QCOMPARE(response.summary().error_count(), 1u);
+        QCOMPARE(response.summary().root_operation(), std::string("root"));
+        QCOMPARE(response.summary().root_service(), std::string("exporter-test"));
+        QCOMPARE((*daemon)->terminate(), 0);
     }
 
     void badOptionsAreRefused() {

@@ -3,6 +3,7 @@
 // 1920×1080, light and dark), span details fetched on selection, search, keyboard navigation,
 // zoom and the minimap; and a 100,000-span trace opened and scrolled.
 
+#include "models/series_colors.h"
 #include "models/waterfall_model.h"
 #include "net/trace_types.h"
 #include "views/span_detail_pane.h"
@@ -19,6 +20,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QTextBrowser>
 #include <QVBoxLayout>
 #include <QtTest>
 
@@ -208,6 +210,7 @@ struct FakeFetcher {
                       QObject *context, ResultHandler<TraceDetail> done) {
             requests.append({traceId, full, spanIds});
             TraceDetail answer = trace;
+            answer.summary.traceId = traceId;
             answer.spans.clear();
             for (const SpanDetail &span : fullSpans) {
                 if (full || spanIds.contains(span.spanId)) {
@@ -348,6 +351,41 @@ private slots:
         applyTheme(*app, ThemeMode::Light, m_platform);
     }
 
+    void followsTheThemeAtRuntime() {
+        auto *app = qobject_cast<QApplication *>(QCoreApplication::instance());
+        applyTheme(*app, ThemeMode::Light, m_platform);
+        FakeFetcher fake;
+        fake.trace = checkoutTrace();
+        fake.fullSpans = {chargeDetail()};
+        TraceView view(nullptr);
+        view.setFetcher(fake.fetcher());
+        view.resize(1280, 800);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.showTrace(fake.trace);
+        QVERIFY(view.selectSpan(hex16(kCharge)));
+        QTRY_VERIFY(view.detailPane()->text().contains(QStringLiteral("card_gateway_timeout")));
+        WaterfallView *waterfall = view.waterfall();
+        const std::uint32_t payments = view.model()->serviceIndex(view.model()->indexOf(kCharge));
+        const auto background = [waterfall] {
+            const QImage rows = waterfall->viewport()->grab().toImage();
+            return rows.pixelColor(rows.width() - 4, rows.height() - 4);
+        };
+        QVERIFY(background().lightness() > 128);
+        QCOMPARE(waterfall->serviceColor(payments),
+                 SeriesColors::assignServices({QStringLiteral("payments")}, false).front());
+
+        applyTheme(*app, ThemeMode::Dark, m_platform);
+        QCoreApplication::processEvents();
+        QVERIFY(background().lightness() < 128);
+        QCOMPARE(waterfall->serviceColor(payments),
+                 SeriesColors::assignServices({QStringLiteral("payments")}, true).front());
+        // The details were shown again (from what was known, not fetched again).
+        QVERIFY(view.detailPane()->text().contains(QStringLiteral("card_gateway_timeout")));
+        QCOMPARE(fake.requests.size(), 1);
+        applyTheme(*app, ThemeMode::Light, m_platform);
+    }
+
     void showsTheTraceAndItsFacts() {
         FakeFetcher fake;
         fake.trace = checkoutTrace();
@@ -429,6 +467,26 @@ private slots:
         QCOMPARE(fake.requests.size(), 2);
         QVERIFY(!view.selectSpan(QStringLiteral("ffffffffffffffff")));
         QVERIFY(!view.selectSpan(QStringLiteral("not hex")));
+
+        // Links in the details: the parent's id selects the parent; a span of another trace
+        // opens that trace and selects it once shown.
+        QVERIFY(view.selectSpan(hex16(kCharge)));
+        auto *browser = view.detailPane()->findChild<QTextBrowser *>();
+        QVERIFY(browser);
+        QVERIFY(browser->toHtml().contains(
+            QStringLiteral("span:%1/%2").arg(kTraceId, hex16(0x5a1e0c0ffee00010))));
+        emit browser->anchorClicked(
+            QUrl(QStringLiteral("span:%1/%2").arg(kTraceId, hex16(0x5a1e0c0ffee00010))));
+        QCOMPARE(view.selectedSpanId(), hex16(0x5a1e0c0ffee00010));
+        const QString other = QStringLiteral("0af7651916cd43dd8448eb211c80319c");
+        QSignalSpy shown(&view, &TraceView::traceShown);
+        emit browser->anchorClicked(
+            QUrl(QStringLiteral("span:%1/%2").arg(other, hex16(0x5a1e0c0ffee00012))));
+        QCOMPARE(fake.requests.last().traceId, other);
+        QTRY_COMPARE(shown.size(), 1);
+        QCOMPARE(view.traceId(), other);
+        QCOMPARE(view.selectedSpanId(), hex16(0x5a1e0c0ffee00012));
+        view.showTrace(fake.trace);
 
         // A span the daemon cannot give in full says why.
         fake.fail = true;

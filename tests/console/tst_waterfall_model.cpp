@@ -4,6 +4,7 @@
 // 100,000-span trace builds quickly enough to open at once.
 
 #include "models/display_format.h"
+#include "models/series_colors.h"
 #include "models/waterfall_model.h"
 
 #include <QElapsedTimer>
@@ -393,6 +394,24 @@ private slots:
         QCOMPARE(spanDuration(345000000), QStringLiteral("345 ms"));
         QCOMPARE(spanDuration(3400000000), QStringLiteral("3.40 s"));
         QCOMPARE(spanDuration(qint64(125) * 1000000000), QStringLiteral("2 min"));
+    }
+
+    void serviceColorsAvoidRed() {
+        QStringList services;
+        for (int i = 0; i < 30; ++i) {
+            services << QStringLiteral("service-%1").arg(i);
+        }
+        for (const bool dark : {false, true}) {
+            const QList<QColor> colors = SeriesColors::assignServices(services, dark);
+            QCOMPARE(colors.size(), services.size());
+            for (const int reddish : {0, 5, 7}) {
+                QVERIFY(!colors.contains(SeriesColors::paletteColor(reddish, dark)));
+            }
+            // Distinct while the palette lasts; the same service, the same colour.
+            QCOMPARE(QSet<QRgb>({colors[0].rgb(), colors[1].rgb(), colors[2].rgb()}).size(), 3);
+            QCOMPARE(SeriesColors::assignServices({services[4]}, dark).front(),
+                     SeriesColors::assignServices({services[4], services[9]}, dark).front());
+        }
     }
 
     void largeTraceBuildsQuickly() {

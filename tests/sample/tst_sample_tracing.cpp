@@ -1,17 +1,18 @@
 // The demo's call chain, traced: three aegis-sample processes (checkout calling inventory and
 // payments, found through a real aegisd) propagate W3C traceparent, so one request to checkout is
-// ONE connected trace with spans of all three services; checkout's JSON request log carries the
+// ONE connected trace with spans of all three services in aegisd's span store (exported to its
+// OTLP receiver, read back with TraceService.GetTrace); checkout's JSON request log carries the
 // trace id; latency and errors injected through the config center show up in the spans.
 
 #include "aegis/v1/auth.grpc.pb.h"
 #include "aegis/v1/config.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
+#include "aegis/v1/tracing.grpc.pb.h"
 #include "child_process.h"
 #include "client/connection.h"
 #include "client/trace_context.h"
 #include "client/tracer.h"
 #include "daemon_process.h"
-#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 #include "poll_until.h"
 #include "sample/keep_alive_http_client.h"
 #include "tracing/trace_ids.h"
@@ -24,7 +25,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <mutex>
 
 using namespace aegis;
 using namespace std::chrono_literals;
@@ -35,47 +35,8 @@ namespace {
 // One received span with the service of its resource.
 struct ReceivedSpan {
     std::string service;
+    std::string colour; // the resource's aegis.colour
     otlp::trace::v1::Span span;
-};
-
-// Collects what the samples export, as aegisd's OTLP receiver would.
-class Receiver final : public otlp::collector::trace::v1::TraceService::Service {
-public:
-    grpc::Status Export(grpc::ServerContext *,
-                        const otlp::collector::trace::v1::ExportTraceServiceRequest *request,
-                        otlp::collector::trace::v1::ExportTraceServiceResponse *) override {
-        std::lock_guard lock(m_mutex);
-        for (const auto &resource : request->resource_spans()) {
-            std::string service;
-            for (const auto &kv : resource.resource().attributes()) {
-                if (kv.key() == "service.name") {
-                    service = kv.value().string_value();
-                }
-            }
-            for (const auto &scope : resource.scope_spans()) {
-                for (const auto &span : scope.spans()) {
-                    m_spans.push_back({service, span});
-                }
-            }
-        }
-        return grpc::Status::OK;
-    }
-
-    std::vector<ReceivedSpan> trace(const tracing::TraceId &id) {
-        const std::string bytes(id.begin(), id.end());
-        std::lock_guard lock(m_mutex);
-        std::vector<ReceivedSpan> spans;
-        for (const auto &span : m_spans) {
-            if (span.span.trace_id() == bytes) {
-                spans.push_back(span);
-            }
-        }
-        return spans;
-    }
-
-private:
-    std::mutex m_mutex;
-    std::vector<ReceivedSpan> m_spans;
 };
 
 // How the JSON request log names them (raw strings confuse moc inside QVERIFY).
@@ -151,6 +112,8 @@ private:
     std::string address(const std::string &service) const;
     // Sends "/" to checkout with a traceparent of a new sampled trace; returns its context.
     client::SpanContext callCheckout(int *status = nullptr);
+    // The spans aegisd stored for the trace, with their resources' services.
+    std::vector<ReceivedSpan> storedTrace(const tracing::TraceId &id) const;
     // Waits until the trace has the five spans of the chain.
     std::vector<ReceivedSpan> waitForChain(const tracing::TraceId &id);
     void publishBehaviour(const std::string &service, const std::string &content);
@@ -158,9 +121,6 @@ private:
     testing::TempDir m_dir;
     std::unique_ptr<testing::DaemonProcess> m_daemon;
     std::filesystem::path m_tokenFile;
-    Receiver m_receiver;
-    std::unique_ptr<grpc::Server> m_server;
-    std::string m_otlpEndpoint;
     std::map<std::string, std::unique_ptr<testing::ChildProcess>> m_samples;
 };
 
@@ -172,14 +132,7 @@ void SampleTracingTest::initTestCase() {
     auto daemon = testing::DaemonProcess::start();
     QVERIFY2(daemon, daemon.status().toString().c_str());
     m_daemon = std::move(*daemon);
-
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(&m_receiver);
-    m_server = builder.BuildAndStart();
-    QVERIFY(m_server && port > 0);
-    m_otlpEndpoint = "http://127.0.0.1:" + std::to_string(port);
+    QVERIFY(!m_daemon->otlpAddress().empty());
 
     auto auth = aegis::v1::AuthService::NewStub(adminChannel());
     grpc::ClientContext context;
@@ -200,7 +153,8 @@ void SampleTracingTest::initTestCase() {
     // Spans leave each sample within 100 ms instead of the default 5 s.
     ::setenv("OTEL_BSP_SCHEDULE_DELAY", "100", 1);
     startSample("inventory", {"--latency", "2ms"});
-    startSample("payments", {"--latency", "40ms", "--config", "demo/payments"});
+    startSample("payments",
+                {"--latency", "40ms", "--config", "demo/payments", "--request-log", "errors"});
     startSample("checkout", {"--latency", "1ms", "--calls", "inventory,payments"});
     ::unsetenv("OTEL_BSP_SCHEDULE_DELAY");
 
@@ -218,9 +172,6 @@ void SampleTracingTest::cleanupTestCase() {
     for (auto &[service, sample] : m_samples) {
         sample->signal(SIGTERM);
         QCOMPARE(sample->wait(15s), std::optional<int>(0));
-    }
-    if (m_server) {
-        m_server->Shutdown(std::chrono::system_clock::now() + 1s);
     }
     if (m_daemon) {
         QCOMPARE(m_daemon->terminate(), 0);
@@ -243,7 +194,7 @@ void SampleTracingTest::startSample(const std::string &service,
                                      "--token-file",
                                      m_tokenFile.string(),
                                      "--otlp-endpoint",
-                                     m_otlpEndpoint,
+                                     "http://" + m_daemon->otlpAddress(),
                                      "--ttl",
                                      "10s"};
     args.insert(args.end(), extraArgs.begin(), extraArgs.end());
@@ -280,11 +231,42 @@ client::SpanContext SampleTracingTest::callCheckout(int *status) {
     return caller;
 }
 
+std::vector<ReceivedSpan> SampleTracingTest::storedTrace(const tracing::TraceId &id) const {
+    auto stub = aegis::v1::TraceService::NewStub(adminChannel());
+    grpc::ClientContext context;
+    client::setTimeout(context, 5s);
+    aegis::v1::GetTraceRequest request;
+    request.set_trace_id(tracing::toHex(id));
+    request.set_view(aegis::v1::TRACE_VIEW_FULL);
+    aegis::v1::GetTraceResponse response;
+    std::vector<ReceivedSpan> spans;
+    if (!stub->GetTrace(&context, request, &response).ok()) {
+        return spans; // NOT_FOUND until its first span is stored
+    }
+    for (const auto &resource : response.spans().resource_spans()) {
+        std::string service;
+        std::string colour;
+        for (const auto &kv : resource.resource().attributes()) {
+            if (kv.key() == "service.name") {
+                service = kv.value().string_value();
+            } else if (kv.key() == "aegis.colour") {
+                colour = kv.value().string_value();
+            }
+        }
+        for (const auto &scope : resource.scope_spans()) {
+            for (const auto &span : scope.spans()) {
+                spans.push_back({service, colour, span});
+            }
+        }
+    }
+    return spans;
+}
+
 std::vector<ReceivedSpan> SampleTracingTest::waitForChain(const tracing::TraceId &id) {
     std::vector<ReceivedSpan> spans;
     testing::pollUntil(
         [&] {
-            spans = m_receiver.trace(id);
+            spans = storedTrace(id);
             return spans.size() >= 5;
         },
         10s);
@@ -332,6 +314,9 @@ void SampleTracingTest::oneRequestIsOneConnectedTraceAcrossThreeServices() {
     QVERIFY(chain.inventoryServer);
     QVERIFY(chain.paymentsServer);
     QCOMPARE(chain.checkoutClients.size(), std::size_t(2));
+    for (const auto &span : spans) {
+        QCOMPARE(span.colour, std::string("green")); // every span can be split by release
+    }
     const auto *toInventory = clientCalling(chain, "inventory");
     const auto *toPayments = clientCalling(chain, "payments");
     QVERIFY(toInventory && toPayments);
@@ -362,6 +347,10 @@ void SampleTracingTest::oneRequestIsOneConnectedTraceAcrossThreeServices() {
     QVERIFY(payments.events_size() >= 1);
     QCOMPARE(payments.events(0).name(), std::string("injected latency"));
 
+    // Payments logs only its failed requests.
+    QVERIFY(testing::readFile(m_dir.path() / "payments.log").find("\"msg\":\"request\"") ==
+            std::string::npos);
+
     // Log and trace find each other: checkout's request log line names the trace and its span.
     const std::string traceHex = tracing::toHex(caller.traceId);
     const std::string spanHex = tracing::toHex(*tracing::spanIdFromBytes(checkout.span_id()));
@@ -385,9 +374,12 @@ void SampleTracingTest::aRequestWithoutTraceparentStartsATrace() {
             return false;
         }
         id = tracing::parseTraceId(log.substr(at + 12, 32));
-        return id && !m_receiver.trace(*id).empty() &&
-               chainOf(m_receiver.trace(*id)).checkoutServer &&
-               chainOf(m_receiver.trace(*id)).checkoutServer->span.parent_span_id().empty();
+        if (!id) {
+            return false;
+        }
+        const auto spans = storedTrace(*id);
+        const Chain chain = chainOf(spans);
+        return chain.checkoutServer && chain.checkoutServer->span.parent_span_id().empty();
     }));
     QCOMPARE(waitForChain(*id).size(), std::size_t(5));
 }
@@ -413,6 +405,11 @@ void SampleTracingTest::injectedErrorsShowUpInTheSpans() {
              std::int64_t(500));
     QCOMPARE(attribute(chain.checkoutServer->span, "http.response.status_code")->int_value(),
              std::int64_t(502));
+    // The failure's log line leads to its trace.
+    QVERIFY(testing::pollUntil([&] {
+        return testing::readFile(m_dir.path() / "payments.log")
+                   .find(kTraceIdField + tracing::toHex(caller.traceId)) != std::string::npos;
+    }));
     publishBehaviour("payments", R"({"latency": "40ms", "error_rate": 0})");
 }
 

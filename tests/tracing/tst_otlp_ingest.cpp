@@ -289,14 +289,21 @@ private slots:
         QCOMPARE(status.samplingPolicyVersion, std::int64_t{3});
     }
 
+    // With a tail sampler behind the store every span is kept for it; without one (no store)
+    // the head ratio still applies at ingest.
     void tailRulesStoreEverything() {
-        MemorySink sink;
-        OtlpIngest ingest({{}, {}, {&sink}});
         auto policy = parseSamplingPolicy("head: {ratio: 0}\ntail: {keep_errors: true}\n");
         QVERIFY(policy);
-        ingest.setPolicy(std::make_shared<SamplingPolicy>(*policy), 1, "yaml");
-        run(ingest, makeExport("checkout", {makeSpan(5, 1)}));
-        QCOMPARE(sink.spans(), std::size_t{1});
+        for (const bool tailSampled : {true, false}) {
+            MemorySink sink;
+            OtlpIngestOptions options;
+            options.sinks = {&sink};
+            options.tailSampled = tailSampled;
+            OtlpIngest ingest(options);
+            ingest.setPolicy(std::make_shared<SamplingPolicy>(*policy), 1, "yaml");
+            run(ingest, makeExport("checkout", {makeSpan(5, 1)}));
+            QCOMPARE(sink.spans(), std::size_t{tailSampled ? 1u : 0u});
+        }
     }
 
     void policyValidationNamesTheField_data() {

@@ -4,6 +4,7 @@
 // configuration center and applied without a restart; tracing.enabled false serves neither.
 
 #include "aegis/v1/config.grpc.pb.h"
+#include "aegis/v1/tracing.grpc.pb.h"
 #include "api_test_helpers.h"
 #include "daemon_process.h"
 #include "http_get.h"
@@ -260,6 +261,7 @@ private slots:
 
         const double before = metric("aegis_tracing_spans_sampled_out_total");
         QVERIFY(publish("head:\n  ratio: 1\n  services:\n    noisy: 0\n", 0, &response).ok());
+        m_policyVersion = response.item().version();
         QVERIFY(otlpExport(m_daemon->otlpAddress(),
                            makeExport("noisy", {makeSpan(10, 1), makeSpan(10, 2)}), kToken)
                     .status.ok());
@@ -285,6 +287,56 @@ private slots:
         QVERIFY(grayStatus.error_message().find("tail.keep_slowest_percent") != std::string::npos);
     }
 
+    // Durable first: with tail rules every span is stored; after the decision wait the traces no
+    // rule keeps (here: head ratio 0, so all but the one with an error) are deleted.
+    void tailSamplingDeletesWhatNoRuleKeeps() {
+        auto config =
+            v1::ConfigService::NewStub(channelFor(m_daemon->grpcAddress(), m_daemon->adminToken()));
+        v1::PublishConfigRequest request;
+        auto *change = request.mutable_change();
+        change->mutable_ref()->set_namespace_("aegis-tracing");
+        change->mutable_ref()->set_group("sampling");
+        change->mutable_ref()->set_key("policy");
+        change->set_content("head:\n  ratio: 0\ntail:\n  keep_errors: true\n"
+                            "  decision_wait: 1s\n");
+        change->set_base_version(m_policyVersion);
+        request.set_comment("tail sampling");
+        v1::PublishConfigResponse response;
+        {
+            grpc::ClientContext context;
+            const auto published = config->PublishConfig(&context, request, &response);
+            QVERIFY2(published.ok(), published.error_message().c_str());
+        }
+        auto failed = makeSpan(20, 1);
+        failed.mutable_status()->set_code(otlp::trace::v1::Status::STATUS_CODE_ERROR);
+        const auto call = otlpExport(m_daemon->otlpAddress(),
+                                     makeExport("checkout", {failed, makeSpan(21, 1)}), kToken);
+        QVERIFY2(call.status.ok(), call.status.error_message().c_str());
+
+        auto traces =
+            v1::TraceService::NewStub(channelFor(m_daemon->grpcAddress(), m_daemon->adminToken()));
+        auto get = [&](const std::string &traceBytes) {
+            v1::GetTraceRequest get;
+            static constexpr char kDigits[] = "0123456789abcdef";
+            std::string hex;
+            for (const char c : traceBytes) {
+                hex += kDigits[static_cast<unsigned char>(c) >> 4];
+                hex += kDigits[static_cast<unsigned char>(c) & 0xf];
+            }
+            get.set_trace_id(hex);
+            v1::GetTraceResponse answer;
+            grpc::ClientContext context;
+            return traces->GetTrace(&context, get, &answer).error_code();
+        };
+        // Both are stored (and answered) before the decision.
+        QCOMPARE(get(failed.trace_id()), grpc::StatusCode::OK);
+        QCOMPARE(get(makeSpan(21, 1).trace_id()), grpc::StatusCode::OK);
+        QVERIFY(pollUntil(
+            [&] { return get(makeSpan(21, 1).trace_id()) == grpc::StatusCode::NOT_FOUND; }));
+        QCOMPARE(get(failed.trace_id()), grpc::StatusCode::OK);
+        QVERIFY(metric("aegis_tracing_tail_traces_total{decision=\"deleted\"}") >= 1);
+    }
+
     void tracingOffServesNeither() {
         TempDir dir;
         std::ofstream(dir.path() / "aegisd.yaml") << "tracing:\n  enabled: false\n";
@@ -306,6 +358,7 @@ private:
 
     TempDir m_dir;
     std::unique_ptr<DaemonProcess> m_daemon;
+    std::int64_t m_policyVersion = 0;
 };
 
 QTEST_GUILESS_MAIN(TestOtlpReceiver)
