@@ -390,12 +390,6 @@ QWidget *TracesPage::buildTraceTab() {
     noneLayout->addStretch(2);
 
     m_traceView = new TraceView(m_session);
-    // The view fetches through the page's facade (its span details too, as they are selected).
-    m_traceView->setFetcher([traces = m_traces](const QString &traceId, bool full,
-                                                const QStringList &spanIds, QObject *context,
-                                                ResultHandler<TraceDetail> done) mutable {
-        traces.getTrace(traceId, full, spanIds, context, std::move(done));
-    });
     connect(m_traceView, &TraceView::traceShown, this, [this](const QString &traceId) {
         m_export->setEnabled(true);
         setTabStatus(TraceTab, tr("Trace %1").arg(traceId));
