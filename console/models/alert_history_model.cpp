@@ -94,7 +94,8 @@ QList<ChartSpan> alertSpans(const QList<AlertTransitionInfo> &transitions, const
         if (since.isValid() && since < end &&
             (state == AlertState::Pending || state == AlertState::Firing)) {
             spans.append(
-                {since, end, state == AlertState::Firing ? ChartSpanKind::Firing : ChartSpanKind::Pending});
+                {since, end,
+                 state == AlertState::Firing ? ChartSpanKind::Firing : ChartSpanKind::Pending});
         }
     };
     for (const AlertTransitionInfo &transition : ordered) {

@@ -34,7 +34,12 @@ void TraceResultsDelegate::paint(QPainter *painter, const QStyleOptionViewItem &
                             std::max(0, area.width() - textWidth), 7);
         QColor track = colors.border;
         track.setAlpha(colors.dark ? 90 : 120);
-        QColor bar = errors ? colors.danger : colors.accent;
+        const bool selected = option.state & QStyle::State_Selected;
+        // On the selection colour the accent would vanish: the bar takes the selection's text
+        // colour there.
+        QColor bar = errors     ? colors.danger
+                     : selected ? option.palette.color(QPalette::HighlightedText)
+                                : colors.accent;
         painter->save();
         painter->setRenderHint(QPainter::Antialiasing);
         painter->setPen(Qt::NoPen);
@@ -44,7 +49,6 @@ void TraceResultsDelegate::paint(QPainter *painter, const QStyleOptionViewItem &
         filled.setWidth(std::max(2, int(barArea.width() * fraction)));
         painter->setBrush(bar);
         painter->drawRoundedRect(filled, 3, 3);
-        const bool selected = option.state & QStyle::State_Selected;
         painter->setPen(
             option.palette.color(selected ? QPalette::HighlightedText : QPalette::Text));
         painter->drawText(QRect(area.left(), area.top(), textWidth, area.height()),

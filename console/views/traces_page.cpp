@@ -215,8 +215,8 @@ QWidget *TracesPage::buildSearchTab() {
            "<code>region = \"eu-*\" AND NOT retry = true</code><br>"
            "<code>(error OR kind = client) AND peer.service</code><br>"
            "Fields: <code>error</code>, <code>service</code>, <code>operation</code>, "
-           "<code>version</code>, <code>colour</code>, <code>kind</code>. A bare key: present. "
-           "<code>*</code> matches any text in = and !=. Ctrl+Space completes."));
+           "<code>version</code>, <code>colour</code>, <code>kind</code>. A bare key means "
+           "present; <code>*</code> matches any text. Ctrl+Space completes."));
     syntax->setObjectName(QStringLiteral("CardDetail"));
     syntax->setWordWrap(true);
     syntax->setTextFormat(Qt::RichText);
@@ -390,12 +390,6 @@ QWidget *TracesPage::buildTraceTab() {
     noneLayout->addStretch(2);
 
     m_traceView = new TraceView(m_session);
-    // The view fetches through the page's facade (its span details too, as they are selected).
-    m_traceView->setFetcher([traces = m_traces](const QString &traceId, bool full,
-                                                const QStringList &spanIds, QObject *context,
-                                                ResultHandler<TraceDetail> done) mutable {
-        traces.getTrace(traceId, full, spanIds, context, std::move(done));
-    });
     connect(m_traceView, &TraceView::traceShown, this, [this](const QString &traceId) {
         m_export->setEnabled(true);
         setTabStatus(TraceTab, tr("Trace %1").arg(traceId));
@@ -547,7 +541,6 @@ void TracesPage::showEvent(QShowEvent *event) {
 }
 
 void TracesPage::reload() {
-    loadStatus();
     if (m_service->currentIndex() > 0) {
         loadOperations();
     }
@@ -558,11 +551,11 @@ void TracesPage::reload() {
 }
 
 void TracesPage::loadStatus() {
+    // The status only completes what the page says (counts, where to send spans); a failure
+    // to get it shows in the search's own result.
     m_traces.status(m_statusScope.renew(), [this](const CallResult<TracingStatus> &result) {
         if (result.ok()) {
             setTracingStatus(result.value());
-        } else if (result.error().code != grpc::StatusCode::FAILED_PRECONDITION) {
-            m_skeleton->showError(describeFailure(result.error()));
         }
     });
 }
@@ -571,7 +564,7 @@ void TracesPage::setTracingStatus(const TracingStatus &status) {
     m_status = status;
     if (m_results->rowCount() == 0) {
         m_resultsEmpty->setText(emptyResultsMessage());
-        m_scatter->setMessage(m_searched ? emptyResultsMessage() : QString());
+        m_scatter->setMessage(m_searched ? chartMessage() : QString());
     }
     updateStatus();
 }
@@ -592,6 +585,11 @@ QString TracesPage::emptyResultsMessage() const {
     }
     return tr("No traces match. Widen the time window, lower the minimum duration or loosen "
               "the tag query.");
+}
+
+QString TracesPage::chartMessage() const {
+    // One short line: the plot does not wrap; the list below says the rest.
+    return m_status && m_status->tracesStored == 0 ? tr("No traces yet") : tr("No traces match");
 }
 
 void TracesPage::loadServices() {
@@ -829,6 +827,11 @@ void TracesPage::openSearch(const TraceSearch &search) {
 }
 
 void TracesPage::search() {
+    // Services and attribute keys come and go with the spans: the pickers and the store's
+    // counts follow each search.
+    loadStatus();
+    loadServices();
+    loadAttributeKeys();
     QString error;
     const std::optional<TraceSearch> search = formSearch(&error);
     if (!search) {
@@ -838,9 +841,6 @@ void TracesPage::search() {
     m_skeleton->showError({});
     m_lastSearch = search;
     m_searched = true;
-    // Services and attribute keys come and go with the spans: the pickers follow each search.
-    loadServices();
-    loadAttributeKeys();
     setTabStatus(SearchTab, {}, {}, true);
     m_traces.search(*search, m_searchScope.renew(),
                     [this, search = *search](const CallResult<TraceSearchResult> &result) {
@@ -869,7 +869,7 @@ void TracesPage::onSearchResult(const TraceSearch &search,
                                     : describeFailure(error));
         m_resultsStack->setCurrentWidget(m_resultsEmpty);
         m_scatter->setSeries({});
-        m_scatter->setMessage(m_resultsEmpty->text());
+        m_scatter->setMessage(tr("No traces"));
         setTabStatus(SearchTab, {}, describeFailure(error));
         if (!m_loaded) {
             m_loaded = true;
@@ -900,7 +900,8 @@ void TracesPage::setSearchResult(const TraceSearch &search, const TraceSearchRes
         errors += trace.errorCount > 0 ? 1 : 0;
     }
     QString summary = result.traces.isEmpty()
-                          ? tr("No traces match")
+                          ? (m_status && m_status->tracesStored == 0 ? tr("No traces yet")
+                                                                     : tr("No traces match"))
                           : tr("%n trace(s)", nullptr, int(result.traces.size())) +
                                 (errors > 0 ? tr(", %n with errors", nullptr, errors) : QString());
     if (result.truncated) {
@@ -917,7 +918,7 @@ void TracesPage::updateScatter(const TraceSearch &search) {
         search.start.isValid() ? search.start : end.addMSecs(-kDefaultTraceWindowMs);
     m_scatter->setTimeRange(double(start.toMSecsSinceEpoch()) / 1000.0,
                             double(end.toMSecsSinceEpoch()) / 1000.0);
-    m_scatter->setMessage(m_results->rowCount() == 0 ? emptyResultsMessage() : QString());
+    m_scatter->setMessage(m_results->rowCount() == 0 ? chartMessage() : QString());
 }
 
 void TracesPage::syncSelectionToScatter() {

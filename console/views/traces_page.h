@@ -127,6 +127,8 @@ private:
     void setTabStatus(Tab tab, const QString &summary, const QString &failure = {},
                       bool loading = false);
     QString describeFailure(const CallError &error) const;
+    // What the scatter says when it has no points.
+    QString chartMessage() const;
 
     Session *m_session; // Not owned.
     TracesApi m_traces;

@@ -407,9 +407,12 @@ private slots:
         alert.firedAt = kNow.addSecs(-80);
         const QList<ChartSpan> spans = alertSpans(transitions, alert, kNow);
         QCOMPARE(spans.size(), 4);
-        QCOMPARE(spans[0], (ChartSpan{kNow.addSecs(-600), kNow.addSecs(-480), ChartSpanKind::Pending}));
-        QCOMPARE(spans[1], (ChartSpan{kNow.addSecs(-480), kNow.addSecs(-300), ChartSpanKind::Firing}));
-        QCOMPARE(spans[2], (ChartSpan{kNow.addSecs(-200), kNow.addSecs(-80), ChartSpanKind::Pending}));
+        QCOMPARE(spans[0],
+                 (ChartSpan{kNow.addSecs(-600), kNow.addSecs(-480), ChartSpanKind::Pending}));
+        QCOMPARE(spans[1],
+                 (ChartSpan{kNow.addSecs(-480), kNow.addSecs(-300), ChartSpanKind::Firing}));
+        QCOMPARE(spans[2],
+                 (ChartSpan{kNow.addSecs(-200), kNow.addSecs(-80), ChartSpanKind::Pending}));
         QCOMPARE(spans[3], (ChartSpan{kNow.addSecs(-80), kNow, ChartSpanKind::Firing}));
         // Without history the alert's own times make the spans.
         const QList<ChartSpan> own = alertSpans({}, alert, kNow);
