@@ -50,16 +50,7 @@ std::string traceIdArgument(const po::variables_map &values, const char *name) {
 
 // An OTLP trace id as hex; any other bytes as their hex too, so nothing is hidden.
 std::string traceIdText(const std::string &bytes) {
-    if (const auto id = tracing::traceIdFromBytes(bytes)) {
-        return tracing::toHex(*id);
-    }
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string hex;
-    for (const char byte : bytes) {
-        hex += kDigits[static_cast<unsigned char>(byte) >> 4];
-        hex += kDigits[static_cast<unsigned char>(byte) & 0xF];
-    }
-    return hex;
+    return tracing::bytesToHex(bytes);
 }
 
 std::string trimmedFixed(double value, int decimals, const char *unit) {

@@ -1,5 +1,6 @@
 #include "tracing/otlp_ingest.h"
 
+#include "tracing/trace_ids.h"
 #include "tracing/tracing_metrics.h"
 
 #include <algorithm>
@@ -16,18 +17,6 @@ using KeyValues = google::protobuf::RepeatedPtrField<KeyValue>;
 
 const char *protocolName(OtlpProtocol protocol) {
     return protocol == OtlpProtocol::Grpc ? "grpc" : "http";
-}
-
-std::string hexOf(std::string_view bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(bytes.size() * 2);
-    for (const char c : bytes) {
-        const auto byte = static_cast<unsigned char>(c);
-        hex += kDigits[byte >> 4];
-        hex += kDigits[byte & 0xf];
-    }
-    return hex;
 }
 
 // "Bearer <token>" -> "<token>" (the scheme in any case); "" for anything else.
@@ -319,10 +308,10 @@ void OtlpIngest::exportRequest(ExportTraceServiceRequest request, std::size_t by
                 std::string reason = resourceReason.empty() ? check(span) : resourceReason;
                 if (!reason.empty()) {
                     if (rejected++ == 0) {
-                        firstReason = "span " + hexOf(span.trace_id()) + "/" +
-                                      hexOf(span.span_id()) + " ('" + span.name().substr(0, 128) +
-                                      "'" + (service.empty() ? "" : " of " + service) +
-                                      "): " + reason;
+                        firstReason = "span " + bytesToHex(span.trace_id()) + "/" +
+                                      bytesToHex(span.span_id()) + " ('" +
+                                      span.name().substr(0, 128) + "'" +
+                                      (service.empty() ? "" : " of " + service) + "): " + reason;
                     }
                     return true;
                 }

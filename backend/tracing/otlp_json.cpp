@@ -1,5 +1,7 @@
 #include "tracing/otlp_json.h"
 
+#include "tracing/trace_ids.h"
+
 #include <google/protobuf/util/json_util.h>
 
 #include <optional>
@@ -16,7 +18,6 @@ namespace otlp = opentelemetry::proto::trace::v1;
 // turned back the same way.
 
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr char kHex[] = "0123456789abcdef";
 
 int base64Value(char c) {
     if (c >= 'A' && c <= 'Z') {
@@ -29,19 +30,6 @@ int base64Value(char c) {
         return c - '0' + 52;
     }
     return c == '+' ? 62 : 63;
-}
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 // The bytes whose base64 is `text` (a multiple of 4 characters of the base64 alphabet).
@@ -80,13 +68,7 @@ void prepareIdForPrinting(std::string &id) {
     if (id.empty() || id.size() % 2 != 0) {
         return;
     }
-    std::string hex;
-    hex.reserve(2 * id.size());
-    for (const char byte : id) {
-        hex += kHex[static_cast<std::uint8_t>(byte) >> 4];
-        hex += kHex[static_cast<std::uint8_t>(byte) & 0xF];
-    }
-    id = fromBase64Quanta(hex);
+    id = fromBase64Quanta(bytesToHex(id));
 }
 
 // Turns an id as parsed back into its bytes: `size` bytes (16 or 8) from hex, which arrives as
@@ -101,17 +83,11 @@ std::optional<std::string> restoreParsedId(std::string &id, std::size_t size) {
         return expected;
     }
     const std::string hex = toBase64Quanta(id);
-    std::string bytes;
-    bytes.reserve(size);
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-        const int high = hexValue(hex[i]);
-        const int low = hexValue(hex[i + 1]);
-        if (high < 0 || low < 0) {
-            return expected + ", found \"" + hex + "\"";
-        }
-        bytes += static_cast<char>(high << 4 | low);
+    auto bytes = hexToBytes(hex);
+    if (!bytes) {
+        return expected + ", found \"" + hex + "\"";
     }
-    id = std::move(bytes);
+    id = std::move(*bytes);
     return std::nullopt;
 }
 

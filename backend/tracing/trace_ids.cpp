@@ -21,38 +21,13 @@ int hexValue(char c) {
 }
 
 template <std::size_t N>
-std::string hexOf(const std::array<std::uint8_t, N> &id) {
-    std::string hex(2 * N, '0');
-    for (std::size_t i = 0; i < N; ++i) {
-        hex[2 * i] = kDigits[id[i] >> 4];
-        hex[2 * i + 1] = kDigits[id[i] & 0xF];
-    }
-    return hex;
+std::string_view bytesOf(const std::array<std::uint8_t, N> &id) {
+    return {reinterpret_cast<const char *>(id.data()), N};
 }
 
 template <std::size_t N>
 bool allZero(const std::array<std::uint8_t, N> &id) {
     return std::all_of(id.begin(), id.end(), [](std::uint8_t b) { return b == 0; });
-}
-
-template <std::size_t N>
-std::optional<std::array<std::uint8_t, N>> parseHex(std::string_view hex) {
-    if (hex.size() != 2 * N) {
-        return std::nullopt;
-    }
-    std::array<std::uint8_t, N> id{};
-    for (std::size_t i = 0; i < N; ++i) {
-        const int high = hexValue(hex[2 * i]);
-        const int low = hexValue(hex[2 * i + 1]);
-        if (high < 0 || low < 0) {
-            return std::nullopt;
-        }
-        id[i] = static_cast<std::uint8_t>(high << 4 | low);
-    }
-    if (allZero(id)) {
-        return std::nullopt;
-    }
-    return id;
 }
 
 template <std::size_t N>
@@ -68,13 +43,50 @@ std::optional<std::array<std::uint8_t, N>> fromBytes(std::string_view bytes) {
     return id;
 }
 
+template <std::size_t N>
+std::optional<std::array<std::uint8_t, N>> parseHex(std::string_view hex) {
+    if (hex.size() != 2 * N) {
+        return std::nullopt;
+    }
+    const auto bytes = hexToBytes(hex);
+    return bytes ? fromBytes<N>(*bytes) : std::nullopt;
+}
+
 } // namespace
 
+std::string bytesToHex(std::string_view bytes) {
+    std::string hex;
+    hex.reserve(2 * bytes.size());
+    for (const char c : bytes) {
+        const auto byte = static_cast<std::uint8_t>(c);
+        hex += kDigits[byte >> 4];
+        hex += kDigits[byte & 0xF];
+    }
+    return hex;
+}
+
+std::optional<std::string> hexToBytes(std::string_view hex) {
+    if (hex.size() % 2 != 0) {
+        return std::nullopt;
+    }
+    std::string bytes;
+    bytes.reserve(hex.size() / 2);
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        const int high = hexValue(hex[i]);
+        const int low = hexValue(hex[i + 1]);
+        if (high < 0 || low < 0) {
+            return std::nullopt;
+        }
+        bytes += static_cast<char>(high << 4 | low);
+    }
+    return bytes;
+}
+
 std::string toHex(const TraceId &id) {
-    return hexOf(id);
+    return bytesToHex(bytesOf(id));
 }
 std::string toHex(const SpanId &id) {
-    return hexOf(id);
+    return bytesToHex(bytesOf(id));
 }
 
 std::optional<TraceId> parseTraceId(std::string_view hex) {

@@ -16,6 +16,11 @@ using SpanId = std::array<std::uint8_t, 8>;
 std::string toHex(const TraceId &id);
 std::string toHex(const SpanId &id);
 
+// Lowercase hex of any bytes (for ids of the wrong size, which are shown rather than hidden), and
+// back: hex digits of either case, two per byte; nullopt for an odd count or a non-hex digit.
+std::string bytesToHex(std::string_view bytes);
+std::optional<std::string> hexToBytes(std::string_view hex);
+
 // From exactly 32 (16) hex digits of either case; nullopt for anything else, including all zeros.
 std::optional<TraceId> parseTraceId(std::string_view hex);
 std::optional<SpanId> parseSpanId(std::string_view hex);
