@@ -21,6 +21,7 @@
 #include "api/system_service.h"
 #include "api/trace_service.h"
 #include "client/grpc_tracing.h"
+#include "common/bearer_token.h"
 #include "common/duration.h"
 #include "common/logging.h"
 #include "daemon/data_directory.h"

@@ -7,7 +7,6 @@
 #include <prometheus/text_serializer.h>
 
 #include <atomic>
-#include <cctype>
 #include <limits>
 #include <optional>
 
@@ -165,26 +164,6 @@ private:
     http::request<http::string_body> m_request;
     HttpEndpoint &m_endpoint;
 };
-
-std::string_view bearerToken(std::string_view authorization) {
-    constexpr std::string_view kScheme = "bearer ";
-    if (authorization.size() <= kScheme.size()) {
-        return {};
-    }
-    for (std::size_t i = 0; i < kScheme.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) {
-            return {};
-        }
-    }
-    authorization.remove_prefix(kScheme.size());
-    while (!authorization.empty() && authorization.front() == ' ') {
-        authorization.remove_prefix(1);
-    }
-    while (!authorization.empty() && authorization.back() == ' ') {
-        authorization.remove_suffix(1);
-    }
-    return authorization;
-}
 
 HttpEndpoint::HttpEndpoint(boost::asio::io_context &io,
                            std::vector<std::shared_ptr<prometheus::Collectable>> collectables)

@@ -45,9 +45,6 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest &)>;
 using HttpResponder = std::function<void(HttpResponse)>;
 using HttpPostHandler = std::function<void(HttpRequest &&request, HttpResponder respond)>;
 
-// "Bearer <token>" -> "<token>" (the scheme in any case); "" for anything else.
-std::string_view bearerToken(std::string_view authorization);
-
 // The daemon's plain-HTTP side: GET /healthz (the process is up), /readyz (it serves the API; 503
 // with the reason otherwise), /metrics (Prometheus text format) and the routes added with
 // route() and routePost(). Runs on the daemon's io_context.

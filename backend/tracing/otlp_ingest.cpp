@@ -1,10 +1,10 @@
 #include "tracing/otlp_ingest.h"
 
+#include "common/bearer_token.h"
 #include "tracing/trace_ids.h"
 #include "tracing/tracing_metrics.h"
 
 #include <algorithm>
-#include <cctype>
 
 namespace aegis::tracing {
 namespace {
@@ -17,27 +17,6 @@ using KeyValues = google::protobuf::RepeatedPtrField<KeyValue>;
 
 const char *protocolName(OtlpProtocol protocol) {
     return protocol == OtlpProtocol::Grpc ? "grpc" : "http";
-}
-
-// "Bearer <token>" -> "<token>" (the scheme in any case); "" for anything else.
-std::string_view bearerOf(std::string_view authorization) {
-    constexpr std::string_view kScheme = "bearer ";
-    if (authorization.size() <= kScheme.size()) {
-        return {};
-    }
-    for (std::size_t i = 0; i < kScheme.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) {
-            return {};
-        }
-    }
-    authorization.remove_prefix(kScheme.size());
-    while (!authorization.empty() && authorization.front() == ' ') {
-        authorization.remove_prefix(1);
-    }
-    while (!authorization.empty() && authorization.back() == ' ') {
-        authorization.remove_suffix(1);
-    }
-    return authorization;
 }
 
 // Compares without an early exit, so the time taken does not tell how much of a guess matched.
@@ -168,7 +147,7 @@ Status OtlpIngest::authorize(std::string_view authorization) const {
     if (m_options.bearerToken.empty()) {
         return Status::ok();
     }
-    const std::string_view token = bearerOf(authorization);
+    const std::string_view token = bearerToken(authorization);
     if (token.empty()) {
         return Status(StatusCode::Unauthenticated,
                       "this OTLP receiver requires \"authorization: Bearer <token>\" (the "
