@@ -51,6 +51,27 @@ Status validateName(const std::string &value, std::string_view field) {
     return Status::ok();
 }
 
+// The first of `names` (value, field) over kMaxNameBytes, as validateName answers it.
+Status
+validateNames(std::initializer_list<std::pair<const std::string *, std::string_view>> names) {
+    for (const auto &[value, field] : names) {
+        if (Status valid = validateName(*value, field); !valid.isOk()) {
+            return valid;
+        }
+    }
+    return Status::ok();
+}
+
+// Moves `checked`'s value into `into`; its error otherwise.
+template <typename T, typename Into>
+Status assignChecked(StatusOr<T> checked, Into &into) {
+    if (!checked) {
+        return checked.status();
+    }
+    into = std::move(*checked);
+    return Status::ok();
+}
+
 StatusOr<tracing::TraceId> traceIdOf(const std::string &hex, std::string_view field) {
     const auto id = tracing::parseTraceId(hex);
     if (!id) {
@@ -74,20 +95,24 @@ struct Window {
     std::int64_t to = 0;
 };
 
-// [start_time, end_time): end defaults to now, start to end - defaultRange; at most maxRange.
-StatusOr<Window> windowOf(bool hasStart, const google::protobuf::Timestamp &start, bool hasEnd,
-                          const google::protobuf::Timestamp &end, system_clock::time_point now,
-                          nanoseconds defaultRange, nanoseconds maxRange) {
+// A request's [start_time, end_time): end defaults to now, start to end - defaultRange; at most
+// kMaxSearchRange.
+template <typename Request>
+StatusOr<Window> windowOf(const Request &request, system_clock::time_point now,
+                          nanoseconds defaultRange) {
+    constexpr nanoseconds maxRange = kMaxSearchRange;
     for (const auto &[has, time, field] :
-         {std::tuple{hasStart, &start, "start_time"}, std::tuple{hasEnd, &end, "end_time"}}) {
+         {std::tuple{request.has_start_time(), &request.start_time(), "start_time"},
+          std::tuple{request.has_end_time(), &request.end_time(), "end_time"}}) {
         if (has) {
             if (Status valid = validateTimestamp(*time, field); !valid.isOk()) {
                 return valid;
             }
         }
     }
-    const auto to = hasEnd ? fromProto(end) : now;
-    const auto from = hasStart ? fromProto(start) : to - defaultRange;
+    const auto to = request.has_end_time() ? fromProto(request.end_time()) : now;
+    const auto from =
+        request.has_start_time() ? fromProto(request.start_time()) : to - defaultRange;
     if (to <= from) {
         return invalidArgument("end_time must be after start_time");
     }
@@ -187,38 +212,33 @@ grpc::ServerUnaryReactor *TraceServiceImpl::SearchTraces(grpc::CallbackServerCon
                                                          v1::SearchTracesResponse *response) {
     auto search = std::make_shared<tracing::TraceSearch>();
     const auto validate = [this, request, search]() -> Status {
-        for (const auto &[value, field] : {std::pair{&request->service(), "service"},
-                                           std::pair{&request->operation(), "operation"}}) {
-            if (Status valid = validateName(*value, field); !valid.isOk()) {
-                return valid;
-            }
+        if (Status valid = validateNames(
+                {{&request->service(), "service"}, {&request->operation(), "operation"}});
+            !valid.isOk()) {
+            return valid;
         }
         if (!request->operation().empty() && request->service().empty()) {
             return invalidArgument("operation requires service (operations are per service)");
         }
         search->service = request->service();
         search->operation = request->operation();
-        auto window =
-            windowOf(request->has_start_time(), request->start_time(), request->has_end_time(),
-                     request->end_time(), m_api.clock->now(), kDefaultSearchRange, kMaxSearchRange);
+        auto window = windowOf(*request, m_api.clock->now(), kDefaultSearchRange);
         if (!window) {
             return window.status();
         }
         search->fromUnixNano = window->from;
         search->toUnixNano = window->to;
-        if (request->has_min_duration()) {
-            auto min = durationOf(request->min_duration(), "min_duration");
-            if (!min) {
-                return min.status();
+        for (const auto &[has, duration, field, into] :
+             {std::tuple{request->has_min_duration(), &request->min_duration(), "min_duration",
+                         &search->minDurationNanos},
+              std::tuple{request->has_max_duration(), &request->max_duration(), "max_duration",
+                         &search->maxDurationNanos}}) {
+            if (has) {
+                if (Status valid = assignChecked(durationOf(*duration, field), *into);
+                    !valid.isOk()) {
+                    return valid;
+                }
             }
-            search->minDurationNanos = *min;
-        }
-        if (request->has_max_duration()) {
-            auto max = durationOf(request->max_duration(), "max_duration");
-            if (!max) {
-                return max.status();
-            }
-            search->maxDurationNanos = *max;
         }
         if (search->minDurationNanos && search->maxDurationNanos &&
             *search->minDurationNanos > *search->maxDurationNanos) {
@@ -234,12 +254,9 @@ grpc::ServerUnaryReactor *TraceServiceImpl::SearchTraces(grpc::CallbackServerCon
             return invalidArgument("tag_query: " + error->text());
         }
         search->tagQuery = std::move(std::get<tracing::TagQuery>(parsed));
-        auto limit = limitOf(request->limit(), "limit", kDefaultSearchLimit, kMaxSearchLimit);
-        if (!limit) {
-            return limit.status();
-        }
-        search->limit = *limit;
-        return Status::ok();
+        return assignChecked(
+            limitOf(request->limit(), "limit", kDefaultSearchLimit, kMaxSearchLimit),
+            search->limit);
     };
     return run(context, "SearchTraces", validate, [this, search, response]() -> Status {
         auto result = m_store->search(*search);
@@ -259,11 +276,11 @@ grpc::ServerUnaryReactor *TraceServiceImpl::GetTrace(grpc::CallbackServerContext
                                                      v1::GetTraceResponse *response) {
     auto wanted = std::make_shared<tracing::TraceRequest>();
     const auto validate = [request, wanted]() -> Status {
-        auto id = traceIdOf(request->trace_id(), "trace_id");
-        if (!id) {
-            return id.status();
+        if (Status valid =
+                assignChecked(traceIdOf(request->trace_id(), "trace_id"), wanted->traceId);
+            !valid.isOk()) {
+            return valid;
         }
-        wanted->traceId = *id;
         wanted->full = request->view() == v1::TRACE_VIEW_FULL;
         if (request->span_ids_size() > kMaxSpanIds) {
             return invalidArgument("span_ids has " + std::to_string(request->span_ids_size()) +
@@ -300,14 +317,7 @@ TraceServiceImpl::ListServices(grpc::CallbackServerContext *context,
                                v1::ListTraceServicesResponse *response) {
     auto window = std::make_shared<Window>();
     const auto validate = [this, request, window]() -> Status {
-        auto checked =
-            windowOf(request->has_start_time(), request->start_time(), request->has_end_time(),
-                     request->end_time(), m_api.clock->now(), kDefaultListRange, kMaxSearchRange);
-        if (!checked) {
-            return checked.status();
-        }
-        *window = *checked;
-        return Status::ok();
+        return assignChecked(windowOf(*request, m_api.clock->now(), kDefaultListRange), *window);
     };
     return run(context, "ListServices", validate, [this, window, response]() -> Status {
         auto services = m_store->services(window->from, window->to);
@@ -341,14 +351,7 @@ grpc::ServerUnaryReactor *TraceServiceImpl::ListOperations(grpc::CallbackServerC
         if (Status valid = validateName(request->service(), "service"); !valid.isOk()) {
             return valid;
         }
-        auto checked =
-            windowOf(request->has_start_time(), request->start_time(), request->has_end_time(),
-                     request->end_time(), m_api.clock->now(), kDefaultListRange, kMaxSearchRange);
-        if (!checked) {
-            return checked.status();
-        }
-        *window = *checked;
-        return Status::ok();
+        return assignChecked(windowOf(*request, m_api.clock->now(), kDefaultListRange), *window);
     };
     return run(context, "ListOperations", validate, [this, request, window, response]() -> Status {
         auto operations = m_store->operations(request->service(), window->from, window->to);
@@ -372,18 +375,13 @@ TraceServiceImpl::ListAttributeKeys(grpc::CallbackServerContext *context,
                                     v1::ListAttributeKeysResponse *response) {
     auto limit = std::make_shared<std::size_t>(0);
     const auto validate = [request, limit]() -> Status {
-        for (const auto &[value, field] :
-             {std::pair{&request->service(), "service"}, std::pair{&request->prefix(), "prefix"}}) {
-            if (Status valid = validateName(*value, field); !valid.isOk()) {
-                return valid;
-            }
+        if (Status valid =
+                validateNames({{&request->service(), "service"}, {&request->prefix(), "prefix"}});
+            !valid.isOk()) {
+            return valid;
         }
-        auto checked = limitOf(request->limit(), "limit", kDefaultListLimit, kMaxListLimit);
-        if (!checked) {
-            return checked.status();
-        }
-        *limit = *checked;
-        return Status::ok();
+        return assignChecked(limitOf(request->limit(), "limit", kDefaultListLimit, kMaxListLimit),
+                             *limit);
     };
     return run(context, "ListAttributeKeys", validate, [this, request, limit, response] {
         auto keys = m_store->attributeKeys(request->service(), request->prefix(), *limit);
@@ -408,19 +406,14 @@ TraceServiceImpl::ListAttributeValues(grpc::CallbackServerContext *context,
         if (request->key().empty()) {
             return invalidArgument("key is required (an attribute key)");
         }
-        for (const auto &[value, field] :
-             {std::pair{&request->key(), "key"}, std::pair{&request->service(), "service"},
-              std::pair{&request->prefix(), "prefix"}}) {
-            if (Status valid = validateName(*value, field); !valid.isOk()) {
-                return valid;
-            }
+        if (Status valid = validateNames({{&request->key(), "key"},
+                                          {&request->service(), "service"},
+                                          {&request->prefix(), "prefix"}});
+            !valid.isOk()) {
+            return valid;
         }
-        auto checked = limitOf(request->limit(), "limit", kDefaultListLimit, kMaxListLimit);
-        if (!checked) {
-            return checked.status();
-        }
-        *limit = *checked;
-        return Status::ok();
+        return assignChecked(limitOf(request->limit(), "limit", kDefaultListLimit, kMaxListLimit),
+                             *limit);
     };
     return run(context, "ListAttributeValues", validate, [this, request, limit, response] {
         auto values =
@@ -448,11 +441,10 @@ TraceServiceImpl::GetServiceGraph(grpc::CallbackServerContext *context,
         }
         std::int64_t length = duration_cast<nanoseconds>(kDefaultGraphWindow).count();
         if (request->has_window()) {
-            auto given = durationOf(request->window(), "window");
-            if (!given) {
-                return given.status();
+            if (Status valid = assignChecked(durationOf(request->window(), "window"), length);
+                !valid.isOk()) {
+                return valid;
             }
-            length = *given;
         }
         if (length <= 0 || length > duration_cast<nanoseconds>(kMaxGraphWindow).count()) {
             return invalidArgument("window must be more than 0 and at most 24 hours (unset: 15 "
@@ -497,16 +489,12 @@ grpc::ServerUnaryReactor *TraceServiceImpl::CompareTraces(grpc::CallbackServerCo
                                                           v1::CompareTracesResponse *response) {
     auto ids = std::make_shared<std::pair<tracing::TraceId, tracing::TraceId>>();
     const auto validate = [request, ids]() -> Status {
-        auto left = traceIdOf(request->left_trace_id(), "left_trace_id");
-        if (!left) {
-            return left.status();
+        if (Status valid =
+                assignChecked(traceIdOf(request->left_trace_id(), "left_trace_id"), ids->first);
+            !valid.isOk()) {
+            return valid;
         }
-        auto right = traceIdOf(request->right_trace_id(), "right_trace_id");
-        if (!right) {
-            return right.status();
-        }
-        *ids = {*left, *right};
-        return Status::ok();
+        return assignChecked(traceIdOf(request->right_trace_id(), "right_trace_id"), ids->second);
     };
     return run(context, "CompareTraces", validate, [this, ids, response] {
         auto comparison = m_store->compare(ids->first, ids->second);
