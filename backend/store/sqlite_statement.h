@@ -5,13 +5,16 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
 namespace aegis::store {
 
-// What every SQLite user of aegisd (the main store, the span store) shares: a prepared statement
-// finalised on destruction, and statements run for their effect. Callers link SQLite themselves.
+// What every SQLite user of aegisd (the main store, the span store) shares: opening a connection
+// with their durability settings, a prepared statement finalised on destruction, statements run
+// for their effect, and schema migrations. Callers link SQLite themselves.
 
 inline Status sqliteError(sqlite3 *db, std::string_view what) {
     return internalError(std::string(what) + ": " + sqlite3_errmsg(db));
@@ -83,6 +86,55 @@ inline Status exec(sqlite3 *db, const char *sql) {
         return status;
     }
     return Status::ok();
+}
+
+// Opens (creating) the file at `path` for one thread at a time, in WAL mode with
+// synchronous=FULL, so a commit is on disk when it returns, then runs `pragmas`. UNAVAILABLE when
+// the file cannot be opened; the failing pragma's error otherwise.
+inline StatusOr<sqlite3 *> openConnection(const std::filesystem::path &path,
+                                          std::initializer_list<const char *> pragmas) {
+    sqlite3 *db = nullptr;
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+        Status status =
+            unavailable(std::string("cannot open: ") + (db ? sqlite3_errmsg(db) : "out of memory"));
+        sqlite3_close(db);
+        return status;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_extended_result_codes(db, 1);
+    const std::initializer_list<const char *> durability = {"PRAGMA journal_mode=WAL",
+                                                            "PRAGMA synchronous=FULL"};
+    for (const auto &group : {durability, pragmas}) {
+        for (const char *pragma : group) {
+            if (Status status = exec(db, pragma); !status.isOk()) {
+                sqlite3_close(db);
+                return status;
+            }
+        }
+    }
+    return db;
+}
+
+// The file's schema version (PRAGMA user_version).
+inline StatusOr<int> userVersion(sqlite3 *db) {
+    Statement stmt(db, "PRAGMA user_version");
+    if (!stmt.prepared() || stmt.step() != SQLITE_ROW) {
+        return sqliteError(db, "reading schema version");
+    }
+    return static_cast<int>(stmt.integer(0));
+}
+
+// Runs `migration`, the step from schema version `version` - 1 to `version`, and records
+// `version` as the file's user_version, in one transaction: rolled back when it fails.
+inline Status applyMigration(sqlite3 *db, const char *migration, int version) {
+    const std::string sql = std::string("BEGIN IMMEDIATE;") + migration +
+                            "PRAGMA user_version=" + std::to_string(version) + ";COMMIT;";
+    Status status = exec(db, sql.c_str());
+    if (!status.isOk()) {
+        exec(db, "ROLLBACK");
+    }
+    return status;
 }
 
 } // namespace aegis::store

@@ -58,32 +58,7 @@ Status inFile(const std::filesystem::path &path, const Status &status) {
 }
 
 StatusOr<sqlite3 *> openConnection(const std::filesystem::path &path) {
-    sqlite3 *db = nullptr;
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-        Status status =
-            unavailable(std::string("cannot open: ") + (db ? sqlite3_errmsg(db) : "out of memory"));
-        sqlite3_close(db);
-        return status;
-    }
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_extended_result_codes(db, 1);
-    for (const char *pragma :
-         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
-        if (Status status = exec(db, pragma); !status.isOk()) {
-            sqlite3_close(db);
-            return status;
-        }
-    }
-    return db;
-}
-
-StatusOr<int> userVersion(sqlite3 *db) {
-    Statement stmt(db, "PRAGMA user_version");
-    if (!stmt.prepared() || stmt.step() != SQLITE_ROW) {
-        return sqliteError(db, "reading schema version");
-    }
-    return static_cast<int>(stmt.integer(0));
+    return store::openConnection(path, {"PRAGMA foreign_keys=ON"});
 }
 
 Status migrate(sqlite3 *db, int target) {
@@ -103,10 +78,7 @@ Status migrate(sqlite3 *db, int target) {
                                   "); run a newer aegisd");
     }
     for (int version = *current; version < target; ++version) {
-        const std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[version] +
-                                "PRAGMA user_version=" + std::to_string(version + 1) + ";COMMIT;";
-        if (Status status = exec(db, sql.c_str()); !status.isOk()) {
-            exec(db, "ROLLBACK");
+        if (Status status = applyMigration(db, kMigrations[version], version + 1); !status.isOk()) {
             return internalError("migrating store schema to version " +
                                  std::to_string(version + 1) + ": " + status.message());
         }

@@ -140,40 +140,17 @@ Status inFile(const std::filesystem::path &path, const Status &status) {
 }
 
 StatusOr<sqlite3 *> openConnection(const std::filesystem::path &path, bool reader) {
-    sqlite3 *db = nullptr;
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-        Status status =
-            unavailable(std::string("cannot open: ") + (db ? sqlite3_errmsg(db) : "out of memory"));
-        sqlite3_close(db);
-        return status;
+    auto db = store::openConnection(path, {"PRAGMA mmap_size=268435456",
+                                           "PRAGMA journal_size_limit=67108864",
+                                           "PRAGMA temp_store=MEMORY"});
+    if (db) {
+        exec(*db, reader ? "PRAGMA cache_size=-16384" : "PRAGMA cache_size=-65536");
     }
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_extended_result_codes(db, 1);
-    // The main store's durability: WAL with synchronous=FULL, so a commit is on disk when it
-    // returns.
-    for (const char *pragma :
-         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA mmap_size=268435456",
-          "PRAGMA journal_size_limit=67108864", "PRAGMA temp_store=MEMORY"}) {
-        if (Status status = exec(db, pragma); !status.isOk()) {
-            sqlite3_close(db);
-            return status;
-        }
-    }
-    exec(db, reader ? "PRAGMA cache_size=-16384" : "PRAGMA cache_size=-65536");
     return db;
 }
 
-StatusOr<int> userVersion(sqlite3 *db) {
-    Statement stmt(db, "PRAGMA user_version");
-    if (!stmt.prepared() || stmt.step() != SQLITE_ROW) {
-        return sqliteError(db, "reading schema version");
-    }
-    return static_cast<int>(stmt.integer(0));
-}
-
 Status migrate(sqlite3 *db) {
-    auto current = userVersion(db);
+    auto current = store::userVersion(db);
     if (!current) {
         return current.status();
     }
@@ -183,10 +160,8 @@ Status migrate(sqlite3 *db) {
             std::to_string(TraceStore::kSchemaVersion) + "); run a newer aegisd");
     }
     for (int version = *current; version < TraceStore::kSchemaVersion; ++version) {
-        const std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[version] +
-                                "PRAGMA user_version=" + std::to_string(version + 1) + ";COMMIT;";
-        if (Status status = exec(db, sql.c_str()); !status.isOk()) {
-            exec(db, "ROLLBACK");
+        if (Status status = store::applyMigration(db, kMigrations[version], version + 1);
+            !status.isOk()) {
             return internalError("migrating to schema version " + std::to_string(version + 1) +
                                  ": " + status.message());
         }
