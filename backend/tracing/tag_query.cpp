@@ -285,6 +285,21 @@ private:
         return true;
     }
 
+    // Consumes one character of a string or a bare word, or an escape; '*' makes a wildcard.
+    bool lexCharacter(Token &token, bool inString, std::optional<TagQueryError> &error) {
+        const char c = peek();
+        if (c == '\\') {
+            return lexEscape(token, inString, error);
+        }
+        if (c == '*') {
+            token.wildcard = true;
+        }
+        token.text += c;
+        token.pattern += c;
+        advance();
+        return true;
+    }
+
     bool lexString(Token &token, std::optional<TagQueryError> &error) {
         token.kind = TokenKind::String;
         const Position opened = m_at;
@@ -295,23 +310,13 @@ private:
                                       "unterminated string opened at " + positionText(opened)};
                 return false;
             }
-            const char c = peek();
-            if (c == '"') {
+            if (peek() == '"') {
                 advance();
                 return true;
             }
-            if (c == '\\') {
-                if (!lexEscape(token, true, error)) {
-                    return false;
-                }
-                continue;
+            if (!lexCharacter(token, true, error)) {
+                return false;
             }
-            if (c == '*') {
-                token.wildcard = true;
-            }
-            token.text += c;
-            token.pattern += c;
-            advance();
         }
     }
 
@@ -319,20 +324,10 @@ private:
         token.kind = TokenKind::Word;
         bool escaped = false;
         while (m_offset < m_text.size() && !endsWord(peek())) {
-            const char c = peek();
-            if (c == '\\') {
-                escaped = true;
-                if (!lexEscape(token, false, error)) {
-                    return false;
-                }
-                continue;
+            escaped = escaped || peek() == '\\';
+            if (!lexCharacter(token, false, error)) {
+                return false;
             }
-            if (c == '*') {
-                token.wildcard = true;
-            }
-            token.text += c;
-            token.pattern += c;
-            advance();
         }
         if (!escaped) {
             if (equalsIgnoringCase(token.text, "AND")) {
