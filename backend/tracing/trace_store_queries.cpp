@@ -853,28 +853,42 @@ StatusOr<std::vector<OperationInfo>> TraceStore::operations(const std::string &s
     return operations;
 }
 
+namespace {
+
+// The string id of `service` as a filter: 0 (any service) when empty; nullopt when no span names
+// it, so nothing can match.
+StatusOr<std::optional<std::int64_t>> serviceFilter(ReadCaches &caches, sqlite3 *db,
+                                                    const std::string &service) {
+    if (service.empty()) {
+        return std::optional<std::int64_t>(0);
+    }
+    auto found = caches.stringId(db, service);
+    if (!found) {
+        return found.status();
+    }
+    return *found == 0 ? std::nullopt : std::optional<std::int64_t>(*found);
+}
+
+} // namespace
+
 StatusOr<std::vector<AttributeKeyInfo>> TraceStore::attributeKeys(const std::string &service,
                                                                   const std::string &prefix,
                                                                   std::size_t limit) const {
     ReaderLease lease(*this);
     sqlite3 *db = lease.get();
     std::vector<AttributeKeyInfo> keys;
-    std::int64_t serviceId = 0;
-    if (!service.empty()) {
-        auto found = m_caches->stringId(db, service);
-        if (!found) {
-            return found.status();
-        }
-        if (*found == 0) {
-            return keys;
-        }
-        serviceId = *found;
+    const auto serviceId = serviceFilter(*m_caches, db, service);
+    if (!serviceId) {
+        return serviceId.status();
+    }
+    if (!*serviceId) {
+        return keys;
     }
     // A key seen on spans and resources is a span key.
     Statement stmt(db, "SELECT key, min(resource) FROM attribute_keys "
                        "WHERE substr(key, 1, length(?1)) = ?1 AND (?2 = 0 OR service = ?2) "
                        "GROUP BY key ORDER BY key LIMIT ?3");
-    stmt.bindText(1, prefix).bind(2, serviceId).bind(3, static_cast<std::int64_t>(limit));
+    stmt.bindText(1, prefix).bind(2, **serviceId).bind(3, static_cast<std::int64_t>(limit));
     int rc;
     while ((rc = stmt.step()) == SQLITE_ROW) {
         keys.push_back({stmt.text(0), stmt.integer(1) != 0});
@@ -892,22 +906,18 @@ StatusOr<std::vector<std::string>> TraceStore::attributeValues(const std::string
     ReaderLease lease(*this);
     sqlite3 *db = lease.get();
     std::vector<std::string> values;
-    std::int64_t serviceId = 0;
-    if (!service.empty()) {
-        auto found = m_caches->stringId(db, service);
-        if (!found) {
-            return found.status();
-        }
-        if (*found == 0) {
-            return values;
-        }
-        serviceId = *found;
+    const auto serviceId = serviceFilter(*m_caches, db, service);
+    if (!serviceId) {
+        return serviceId.status();
+    }
+    if (!*serviceId) {
+        return values;
     }
     Statement stmt(db, "SELECT value, sum(count) AS seen FROM attribute_values "
                        "WHERE key = ?1 AND (?2 = 0 OR service = ?2) "
                        "AND substr(value, 1, length(?3)) = ?3 "
                        "GROUP BY value ORDER BY seen DESC, value LIMIT ?4");
-    stmt.bindText(1, key).bind(2, serviceId).bindText(3, prefix);
+    stmt.bindText(1, key).bind(2, **serviceId).bindText(3, prefix);
     stmt.bind(4, static_cast<std::int64_t>(limit));
     int rc;
     while ((rc = stmt.step()) == SQLITE_ROW) {
