@@ -1040,24 +1040,40 @@ private:
         if (const auto it = m_strings.find(value); it != m_strings.end()) {
             return it->second;
         }
-        m_findString.reset();
         m_findString.bindText(1, value);
-        std::int64_t id = 0;
-        if (m_findString.step() == SQLITE_ROW) {
-            id = m_findString.integer(0);
-        } else {
-            m_insertString.reset();
-            m_insertString.bindText(1, value);
-            if (m_insertString.step() != SQLITE_DONE) {
-                return sqliteError(m_db, "interning a string");
-            }
-            id = sqlite3_last_insert_rowid(m_db);
+        m_insertString.bindText(1, value);
+        auto id = findOrInsert(m_findString, m_insertString, "interning a string");
+        if (!id) {
+            return id.status();
         }
-        m_findString.reset();
         if (m_strings.size() > 100000) {
             m_strings.clear();
         }
-        m_strings.emplace(value, id);
+        m_strings.emplace(value, *id);
+        return *id;
+    }
+
+    // The id of the row `find` (bound; the id in column 0) selects, or else of the row `insert`
+    // (bound) adds, counted in `inserted` when given; the error names `what` was written. Leaves
+    // both statements reset.
+    StatusOr<std::int64_t> findOrInsert(Statement &find, Statement &insert, const char *what,
+                                        std::int64_t *inserted = nullptr) {
+        std::int64_t id = 0;
+        if (find.step() == SQLITE_ROW) {
+            id = find.integer(0);
+        } else if (insert.step() == SQLITE_DONE) {
+            id = sqlite3_last_insert_rowid(m_db);
+            if (inserted != nullptr) {
+                ++*inserted;
+            }
+        } else {
+            Status error = sqliteError(m_db, what);
+            find.reset();
+            insert.reset();
+            return error;
+        }
+        find.reset();
+        insert.reset();
         return id;
     }
 
@@ -1081,20 +1097,14 @@ private:
         entry.service = *service;
         entry.version = *version;
         entry.colour = *colour;
-        m_findResource.reset();
         m_findResource.bind(1, hash);
-        if (m_findResource.step() == SQLITE_ROW) {
-            entry.id = m_findResource.integer(0);
-        } else {
-            m_insertResource.reset();
-            m_insertResource.bind(1, hash).bind(2, entry.service).bind(3, entry.version);
-            m_insertResource.bind(4, entry.colour).bindText(5, schemaUrl).bindBlob(6, bytes);
-            if (m_insertResource.step() != SQLITE_DONE) {
-                return sqliteError(m_db, "writing a resource");
-            }
-            entry.id = sqlite3_last_insert_rowid(m_db);
+        m_insertResource.bind(1, hash).bind(2, entry.service).bind(3, entry.version);
+        m_insertResource.bind(4, entry.colour).bindText(5, schemaUrl).bindBlob(6, bytes);
+        auto id = findOrInsert(m_findResource, m_insertResource, "writing a resource");
+        if (!id) {
+            return id.status();
         }
-        m_findResource.reset();
+        entry.id = *id;
         for (const KeyValue &attribute : resource.attributes()) {
             tagHashesOf(attribute, entry.tagHashes);
             if (Status status = noteAttribute(attribute, entry.service, true); !status.isOk()) {
@@ -1119,53 +1129,36 @@ private:
         if (const auto it = m_scopes.find(hash); it != m_scopes.end()) {
             return it->second;
         }
-        std::int64_t id = 0;
-        m_findScope.reset();
         m_findScope.bind(1, hash);
-        if (m_findScope.step() == SQLITE_ROW) {
-            id = m_findScope.integer(0);
-        } else {
-            m_insertScope.reset();
-            m_insertScope.bind(1, hash).bindText(2, schemaUrl).bindBlob(3, bytes);
-            if (m_insertScope.step() != SQLITE_DONE) {
-                return sqliteError(m_db, "writing a scope");
-            }
-            id = sqlite3_last_insert_rowid(m_db);
+        m_insertScope.bind(1, hash).bindText(2, schemaUrl).bindBlob(3, bytes);
+        auto id = findOrInsert(m_findScope, m_insertScope, "writing a scope");
+        if (!id) {
+            return id.status();
         }
-        m_findScope.reset();
         if (m_scopes.size() > 10000) {
             m_scopes.clear();
         }
-        m_scopes.emplace(hash, id);
-        return id;
+        m_scopes.emplace(hash, *id);
+        return *id;
     }
 
     StatusOr<std::int64_t> traceKeyOf(const TraceId &id, std::int64_t received) {
         if (const auto it = m_traceKeys.find(id); it != m_traceKeys.end()) {
             return it->second;
         }
-        std::int64_t key = 0;
-        m_findTrace.reset();
         m_findTrace.bindBlob(1, bytesOf(id));
-        if (m_findTrace.step() == SQLITE_ROW) {
-            key = m_findTrace.integer(0);
-        } else {
-            m_insertTrace.reset();
-            m_insertTrace.bindBlob(1, bytesOf(id));
-            m_insertTrace.bind(2, std::numeric_limits<std::int64_t>::max());
-            m_insertTrace.bind(3, std::numeric_limits<std::int64_t>::min()).bind(4, received);
-            if (m_insertTrace.step() != SQLITE_DONE) {
-                return sqliteError(m_db, "writing a trace");
-            }
-            key = sqlite3_last_insert_rowid(m_db);
-            ++m_traces;
+        m_insertTrace.bindBlob(1, bytesOf(id));
+        m_insertTrace.bind(2, std::numeric_limits<std::int64_t>::max());
+        m_insertTrace.bind(3, std::numeric_limits<std::int64_t>::min()).bind(4, received);
+        auto key = findOrInsert(m_findTrace, m_insertTrace, "writing a trace", &m_traces);
+        if (!key) {
+            return key.status();
         }
-        m_findTrace.reset();
         if (m_traceKeys.size() >= kTraceCacheLimit) {
             m_traceKeys.clear();
         }
-        m_traceKeys.emplace(id, key);
-        return key;
+        m_traceKeys.emplace(id, *key);
+        return *key;
     }
 
     // Remembers the key (and a short value) for ListAttributeKeys / ListAttributeValues.
