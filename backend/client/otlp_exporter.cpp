@@ -1,6 +1,7 @@
 #include "client/otlp_exporter.h"
 
 #include "client/backoff.h"
+#include "client/grpc_status.h"
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
@@ -44,21 +45,6 @@ StatusOr<Target> parseEndpoint(const std::string &endpoint, bool insecure) {
     }
     target.address = std::string(rest);
     return target;
-}
-
-// Transient by the OTLP specification; anything else fails the batch at once.
-bool isRetryable(grpc::StatusCode code) {
-    switch (code) {
-    case grpc::StatusCode::CANCELLED:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-    case grpc::StatusCode::ABORTED:
-    case grpc::StatusCode::OUT_OF_RANGE:
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DATA_LOSS:
-        return true;
-    default:
-        return false;
-    }
 }
 
 } // namespace
@@ -283,7 +269,7 @@ void BatchSpanExporter::exportBatch(std::deque<opentelemetry::proto::trace::v1::
             return;
         }
         const auto delay = backoff.next();
-        if (!isRetryable(status.error_code()) ||
+        if (!isRetryableOtlpCode(status.error_code()) ||
             std::chrono::steady_clock::now() + delay >= deadline) {
             m_stats.failed += count;
             return;

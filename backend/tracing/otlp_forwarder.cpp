@@ -1,5 +1,6 @@
 #include "tracing/otlp_forwarder.h"
 
+#include "client/grpc_status.h"
 #include "common/logging.h"
 
 #include <algorithm>
@@ -15,22 +16,6 @@ namespace {
 
 using opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse;
 using opentelemetry::proto::collector::trace::v1::TraceService;
-
-// The OTLP specification's retryable codes (RESOURCE_EXHAUSTED only with RetryInfo, which we
-// do not read: not retried).
-bool retryable(grpc::StatusCode code) {
-    switch (code) {
-    case grpc::StatusCode::CANCELLED:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-    case grpc::StatusCode::ABORTED:
-    case grpc::StatusCode::OUT_OF_RANGE:
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DATA_LOSS:
-        return true;
-    default:
-        return false;
-    }
-}
 
 } // namespace
 
@@ -132,7 +117,7 @@ void OtlpForwarder::run() {
         const grpc::Status sent = m_sender->send(*batch, response);
         lock.lock();
         const bool stillFront = !m_queue.empty() && m_queue.front() == batch;
-        if (sent.ok() || !retryable(sent.error_code())) {
+        if (sent.ok() || !client::isRetryableOtlpCode(sent.error_code())) {
             if (stillFront) {
                 m_queue.pop_front();
                 m_queuedSpans -= static_cast<std::int64_t>(batch->spanCount);
