@@ -1,12 +1,9 @@
 #pragma once
 
 #include "models/trace_search_form.h"
+#include "views/completing_editor.h"
 
 #include <QHash>
-#include <QPlainTextEdit>
-
-class QCompleter;
-class QStringListModel;
 
 namespace aegis::console {
 
@@ -15,7 +12,7 @@ namespace aegis::console {
 // supplies (valuesWanted asks for a key's values the first time they are needed); Enter runs the
 // search. Each change is checked with the daemon's own parser: where the query stops parsing is
 // underlined and errorChanged says why, so a query is fixed before it is sent.
-class TagQueryEditor final : public QPlainTextEdit {
+class TagQueryEditor final : public CompletingEditor {
     Q_OBJECT
 public:
     explicit TagQueryEditor(QWidget *parent = nullptr);
@@ -28,18 +25,11 @@ public:
     bool hasValues(const QString &key) const { return m_values.contains(key); }
     void clearValues() { m_values.clear(); }
 
-    // The check of the text as it stands.
+    // The check of the text as it stands. An error the daemon reported (markError) is replaced
+    // by this check's at the next edit.
     const TagQueryCheck &check() const { return m_check; }
-    // Marks the error at the 0-based character `offset` (one the daemon reported); the next
-    // edit clears it.
-    void markError(std::optional<int> offset);
-    std::optional<int> errorOffset() const { return m_errorOffset; }
 
-    // The candidates for the cursor's position now (what the popup lists).
-    QStringList currentCandidates() const;
-    // Opens the completion popup for the cursor's position (Ctrl+Space does too).
-    void complete();
-    QCompleter *completer() const { return m_completer; }
+    QStringList currentCandidates() const override;
 
     QSize sizeHint() const override;
 
@@ -51,17 +41,15 @@ signals:
 
 protected:
     void keyPressEvent(QKeyEvent *event) override;
+    void aboutToComplete() override;
+    void insertCompletion(const QString &completion) override;
 
 private:
-    void insertCompletion(const QString &completion);
     void recheck();
 
-    QCompleter *m_completer;
-    QStringListModel *m_candidates;
     QStringList m_keys;
     QHash<QString, QStringList> m_values;
     TagQueryCheck m_check;
-    std::optional<int> m_errorOffset;
 };
 
 } // namespace aegis::console
