@@ -147,8 +147,8 @@ class SqliteStore::ReaderLease {
 public:
     explicit ReaderLease(const SqliteStore &store)
         : m_store(store)
-        , m_db(store.acquireReader()) {}
-    ~ReaderLease() { m_store.releaseReader(m_db); }
+        , m_db(store.m_readers.acquire()) {}
+    ~ReaderLease() { m_store.m_readers.release(m_db); }
     sqlite3 *get() const { return m_db; }
 
 private:
@@ -295,13 +295,10 @@ Status SqliteStore::initialise() {
     if (!m_statements->prepared()) {
         return sqliteError(m_writer, "preparing the writer's statements");
     }
-    for (std::size_t i = 0; i < m_options.readers; ++i) {
-        auto reader = openConnection(m_options.path);
-        if (!reader) {
-            return reader.status();
-        }
-        m_allReaders.push_back(*reader);
-        m_idleReaders.push_back(*reader);
+    if (Status status =
+            m_readers.open(m_options.readers, [this] { return openConnection(m_options.path); });
+        !status.isOk()) {
+        return status;
     }
     m_writerThread = std::thread([this] { writerLoop(); });
     log::info("store opened", {{"kind", "sqlite"},
@@ -313,9 +310,7 @@ Status SqliteStore::initialise() {
 
 SqliteStore::~SqliteStore() {
     close();
-    for (sqlite3 *db : m_allReaders) {
-        sqlite3_close(db);
-    }
+    m_readers.close();
     m_statements.reset();
     if (m_writer != nullptr) {
         sqlite3_close(m_writer);
@@ -634,22 +629,6 @@ StatusOr<TransactionResult> SqliteStore::applyTransaction(const Transaction &txn
     }
     revision = next;
     return TransactionResult{true, next, std::move(events)};
-}
-
-sqlite3 *SqliteStore::acquireReader() const {
-    std::unique_lock lock(m_readersMutex);
-    m_readerAvailable.wait(lock, [this] { return !m_idleReaders.empty(); });
-    sqlite3 *db = m_idleReaders.back();
-    m_idleReaders.pop_back();
-    return db;
-}
-
-void SqliteStore::releaseReader(sqlite3 *db) const {
-    {
-        std::lock_guard lock(m_readersMutex);
-        m_idleReaders.push_back(db);
-    }
-    m_readerAvailable.notify_one();
 }
 
 StatusOr<RangeResult> SqliteStore::range(const RangeRequest &request) const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "store/sqlite_reader_pool.h"
 #include "store/store.h"
 
 #include <atomic>
@@ -82,17 +83,12 @@ private:
     void processBatch(std::deque<Job> &batch);
     void reportWriteOutcome(const Status &outcome);
     StatusOr<TransactionResult> applyTransaction(const Transaction &txn, Revision &revision);
-    sqlite3 *acquireReader() const;
-    void releaseReader(sqlite3 *db) const;
 
     SqliteStoreOptions m_options;
     sqlite3 *m_writer = nullptr; // Owned; used only by the writer thread after initialise().
     std::unique_ptr<WriterStatements> m_statements; // Prepared on m_writer.
 
-    mutable std::mutex m_readersMutex;
-    mutable std::condition_variable m_readerAvailable;
-    mutable std::vector<sqlite3 *> m_idleReaders; // Owned.
-    std::vector<sqlite3 *> m_allReaders;          // Owned.
+    SqliteReaderPool m_readers;
 
     std::mutex m_queueMutex;
     std::condition_variable m_queueChanged;

@@ -1297,13 +1297,10 @@ Status TraceStore::initialise() {
     if (Status status = m_writer->load(); !status.isOk()) {
         return status;
     }
-    for (std::size_t i = 0; i < std::max<std::size_t>(1, m_options.readers); ++i) {
-        auto reader = openConnection(m_options.path, true);
-        if (!reader) {
-            return reader.status();
-        }
-        m_allReaders.push_back(*reader);
-        m_idleReaders.push_back(*reader);
+    if (Status status = m_readers.open(std::max<std::size_t>(1, m_options.readers),
+                                       [this] { return openConnection(m_options.path, true); });
+        !status.isOk()) {
+        return status;
     }
     m_spansStored = m_writer->spans();
     m_tracesStored = m_writer->traces();
@@ -1317,9 +1314,7 @@ Status TraceStore::initialise() {
 
 TraceStore::~TraceStore() {
     close();
-    for (sqlite3 *db : m_allReaders) {
-        sqlite3_close(db);
-    }
+    m_readers.close();
     m_writer.reset();
     if (m_writerDb != nullptr) {
         sqlite3_close(m_writerDb);
@@ -1512,22 +1507,6 @@ void TraceStore::publishCounts() {
         m_metrics->stored(m_spansStored.load(), m_tracesStored.load(), m_bytes.load(),
                           m_writer->runs());
     }
-}
-
-sqlite3 *TraceStore::acquireReader() const {
-    std::unique_lock lock(m_readersMutex);
-    m_readerAvailable.wait(lock, [this] { return !m_idleReaders.empty(); });
-    sqlite3 *db = m_idleReaders.back();
-    m_idleReaders.pop_back();
-    return db;
-}
-
-void TraceStore::releaseReader(sqlite3 *db) const {
-    {
-        std::lock_guard lock(m_readersMutex);
-        m_idleReaders.push_back(db);
-    }
-    m_readerAvailable.notify_one();
 }
 
 } // namespace aegis::tracing

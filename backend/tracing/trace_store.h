@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/clock.h"
+#include "store/sqlite_reader_pool.h"
 #include "tracing/span_sink.h"
 #include "tracing/trace_query_types.h"
 #include "tracing/tracing_settings.h"
@@ -137,17 +138,12 @@ private:
     // Makes the writer's counts visible to status() and the metrics; before any `done`.
     void publishCounts();
     Status submit(Job job);
-    sqlite3 *acquireReader() const;
-    void releaseReader(sqlite3 *db) const;
 
     TraceStoreOptions m_options;
     std::unique_ptr<Writer> m_writer; // Used by the writer thread only after initialise().
     sqlite3 *m_writerDb = nullptr;    // Owned; the writer's connection.
 
-    mutable std::mutex m_readersMutex;
-    mutable std::condition_variable m_readerAvailable;
-    mutable std::vector<sqlite3 *> m_idleReaders; // Owned.
-    std::vector<sqlite3 *> m_allReaders;          // Owned.
+    store::SqliteReaderPool m_readers;
     std::unique_ptr<detail::ReadCaches> m_caches; // What readers decoded once: strings, resources.
 
     std::mutex m_queueMutex;

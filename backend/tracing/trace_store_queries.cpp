@@ -25,14 +25,14 @@ class TraceStore::ReaderLease {
 public:
     explicit ReaderLease(const TraceStore &store)
         : m_store(store)
-        , m_db(store.acquireReader()) {
+        , m_db(store.m_readers.acquire()) {
         m_begun = exec(m_db, "BEGIN").isOk();
     }
     ~ReaderLease() {
         if (m_begun) {
             exec(m_db, "COMMIT");
         }
-        m_store.releaseReader(m_db);
+        m_store.m_readers.release(m_db);
     }
     sqlite3 *get() const { return m_db; }
 
