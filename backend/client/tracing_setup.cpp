@@ -1,5 +1,7 @@
 #include "client/tracing_setup.h"
 
+#include "common/input_text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -19,16 +21,6 @@ std::string lower(std::string_view text) {
     std::transform(result.begin(), result.end(), result.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return result;
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-        text.remove_suffix(1);
-    }
-    return text;
 }
 
 std::optional<std::string> percentDecode(std::string_view text) {
@@ -60,7 +52,7 @@ std::optional<bool> booleanVariable(const Environment &environment, const char *
     if (!value) {
         return std::nullopt;
     }
-    const std::string text = lower(trim(*value));
+    const std::string text = lower(trimWhitespace(*value));
     if (text != "true" && text != "false") {
         warnings.push_back(std::string(name) + "='" + *value + "' is not true or false; false");
     }
@@ -74,7 +66,7 @@ std::optional<std::int64_t> integerVariable(const Environment &environment, cons
     if (!value) {
         return std::nullopt;
     }
-    const std::string_view text = trim(*value);
+    const std::string_view text = trimWhitespace(*value);
     std::int64_t number = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
     if (error != std::errc() || end != text.data() + text.size() || number < (positive ? 1 : 0)) {
@@ -131,7 +123,7 @@ StatusOr<std::map<std::string, std::string>> parseKeyValueList(std::string_view 
     std::size_t start = 0;
     while (start <= text.size()) {
         const std::size_t comma = std::min(text.find(',', start), text.size());
-        const std::string_view entry = trim(text.substr(start, comma - start));
+        const std::string_view entry = trimWhitespace(text.substr(start, comma - start));
         start = comma + 1;
         if (entry.empty()) {
             continue;
@@ -140,8 +132,8 @@ StatusOr<std::map<std::string, std::string>> parseKeyValueList(std::string_view 
         if (equals == std::string_view::npos) {
             return invalidArgument("'" + std::string(entry) + "' is not key=value");
         }
-        auto key = percentDecode(trim(entry.substr(0, equals)));
-        auto value = percentDecode(trim(entry.substr(equals + 1)));
+        auto key = percentDecode(trimWhitespace(entry.substr(0, equals)));
+        auto value = percentDecode(trimWhitespace(entry.substr(equals + 1)));
         if (!key || key->empty() || !value) {
             return invalidArgument("'" + std::string(entry) +
                                    "' has an empty key or a bad %-escape");
@@ -154,12 +146,12 @@ StatusOr<std::map<std::string, std::string>> parseKeyValueList(std::string_view 
 std::optional<SamplerPtr> samplerFromName(std::string_view name,
                                           const std::optional<std::string> &argument,
                                           std::string *warning) {
-    const std::string kind = lower(trim(name));
+    const std::string kind = lower(trimWhitespace(name));
     const auto ratio = [&]() {
         if (!argument) {
             return 1.0;
         }
-        const std::string_view text = trim(*argument);
+        const std::string_view text = trimWhitespace(*argument);
         char *end = nullptr;
         const std::string copy(text);
         const double value = std::strtod(copy.c_str(), &end);
@@ -226,7 +218,7 @@ std::vector<std::string> applyEnvironment(TracingSetup &setup, const Environment
         }
     }
     if (auto exporter = environment("OTEL_TRACES_EXPORTER")) {
-        const std::string kind = lower(trim(*exporter));
+        const std::string kind = lower(trimWhitespace(*exporter));
         if (kind == "none") {
             setup.exportSpans = false;
         } else if (kind != "otlp") {
@@ -238,11 +230,11 @@ std::vector<std::string> applyEnvironment(TracingSetup &setup, const Environment
     auto &exporter = setup.exporter;
     if (auto endpoint = exporterVariable(environment, "OTEL_EXPORTER_OTLP_ENDPOINT",
                                          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
-        exporter.endpoint = std::string(trim(*endpoint));
+        exporter.endpoint = std::string(trimWhitespace(*endpoint));
     }
     if (auto protocol = exporterVariable(environment, "OTEL_EXPORTER_OTLP_PROTOCOL",
                                          "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
-        protocol && lower(trim(*protocol)) != "grpc") {
+        protocol && lower(trimWhitespace(*protocol)) != "grpc") {
         warnings.push_back("OTEL_EXPORTER_OTLP_PROTOCOL='" + *protocol +
                            "' is not supported; grpc is used");
     }

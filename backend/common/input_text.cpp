@@ -1,5 +1,6 @@
 #include "common/input_text.h"
 
+#include <cctype>
 #include <cstdio>
 
 namespace aegis {
@@ -56,6 +57,16 @@ std::string quoteInput(std::string_view value) {
         out += "'";
     }
     return out;
+}
+
+std::string_view trimWhitespace(std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+        text.remove_suffix(1);
+    }
+    return text;
 }
 
 } // namespace aegis

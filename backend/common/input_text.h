@@ -21,4 +21,7 @@ std::string quoteInput(std::string_view value);
 
 inline constexpr std::size_t kMaxQuotedBytes = 64;
 
+// `text` without its leading and trailing whitespace (space, tab, newline, CR, VT, FF).
+std::string_view trimWhitespace(std::string_view text);
+
 } // namespace aegis

@@ -8,16 +8,6 @@
 namespace aegis {
 namespace {
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 bool validKey(std::string_view key) {
     return !key.empty() && key.size() <= 63 && std::all_of(key.begin(), key.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
@@ -51,11 +41,11 @@ StatusOr<LabelSelector> LabelSelector::parse(std::string_view text, std::string_
     if (text.size() > 4096) {
         return invalidArgument(std::string(field) + " must be at most 4096 characters");
     }
-    if (trim(text).empty()) {
+    if (trimWhitespace(text).empty()) {
         return selector;
     }
     for (std::string_view raw : splitRequirements(text)) {
-        const std::string_view part = trim(raw);
+        const std::string_view part = trimWhitespace(raw);
         const auto invalid = [&](std::string_view why) {
             return invalidArgument(std::string(field) + ": '" + std::string(part) + "' " +
                                    std::string(why));
@@ -65,25 +55,25 @@ StatusOr<LabelSelector> LabelSelector::parse(std::string_view text, std::string_
         }
         Requirement requirement;
         if (const auto notEquals = part.find("!="); notEquals != std::string_view::npos) {
-            requirement.key = std::string(trim(part.substr(0, notEquals)));
+            requirement.key = std::string(trimWhitespace(part.substr(0, notEquals)));
             requirement.op = Requirement::Op::NotEquals;
-            requirement.values.emplace_back(trim(part.substr(notEquals + 2)));
+            requirement.values.emplace_back(trimWhitespace(part.substr(notEquals + 2)));
         } else if (const auto equals = part.find('='); equals != std::string_view::npos) {
             const std::size_t valueStart = part.substr(equals, 2) == "==" ? equals + 2 : equals + 1;
-            requirement.key = std::string(trim(part.substr(0, equals)));
+            requirement.key = std::string(trimWhitespace(part.substr(0, equals)));
             requirement.op = Requirement::Op::Equals;
-            requirement.values.emplace_back(trim(part.substr(valueStart)));
+            requirement.values.emplace_back(trimWhitespace(part.substr(valueStart)));
         } else if (const auto open = part.find('('); open != std::string_view::npos) {
             if (part.back() != ')') {
                 return invalid("has no closing parenthesis");
             }
-            const std::string_view head = trim(part.substr(0, open));
+            const std::string_view head = trimWhitespace(part.substr(0, open));
             const auto space = head.find_last_of(" \t");
             if (space == std::string_view::npos) {
                 return invalid("must be 'key in (a,b)' or 'key notin (a,b)'");
             }
-            const std::string_view op = trim(head.substr(space + 1));
-            requirement.key = std::string(trim(head.substr(0, space)));
+            const std::string_view op = trimWhitespace(head.substr(space + 1));
+            requirement.key = std::string(trimWhitespace(head.substr(0, space)));
             if (op == "in") {
                 requirement.op = Requirement::Op::In;
             } else if (op == "notin") {
@@ -95,7 +85,7 @@ StatusOr<LabelSelector> LabelSelector::parse(std::string_view text, std::string_
             std::size_t start = 0;
             while (start <= list.size()) {
                 const auto comma = list.find(',', start);
-                const auto value = trim(list.substr(start, comma - start));
+                const auto value = trimWhitespace(list.substr(start, comma - start));
                 if (!value.empty()) {
                     requirement.values.emplace_back(value);
                 }
@@ -108,7 +98,7 @@ StatusOr<LabelSelector> LabelSelector::parse(std::string_view text, std::string_
                 return invalid("has an empty value list");
             }
         } else if (part.front() == '!') {
-            requirement.key = std::string(trim(part.substr(1)));
+            requirement.key = std::string(trimWhitespace(part.substr(1)));
             requirement.op = Requirement::Op::NotExists;
         } else {
             requirement.key = std::string(part);
