@@ -613,6 +613,7 @@ struct Daemon::Parts {
             forward.caPem = forwardCa;
             forward.bearerToken = forwardToken;
             forward.queueSpans = settings.forwardQueueSpans;
+            forward.queueBytes = settings.forwardQueueBytes;
             forward.metrics = ingest->metrics();
             traceForwarders.push_back(std::make_unique<tracing::OtlpForwarder>(forward));
             ingest->addSink(*traceForwarders.back());

@@ -446,6 +446,11 @@ const std::map<std::string, Setter> &setters() {
              return setInteger(c.tracing.forwardQueueSpans, v, "tracing.forward.queue_spans", 1,
                                100000000);
          }},
+        {"tracing.forward.queue_bytes",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.tracing.forwardQueueBytes, v, "tracing.forward.queue_bytes", 1,
+                               std::int64_t{64} * 1024 * 1024 * 1024);
+         }},
         {"tracing.self.sample_ratio",
          [](DaemonConfig &c, const std::string &v) {
              return setRatio(c.tracing.selfSampleRatio, v, "tracing.self.sample_ratio");

@@ -62,6 +62,9 @@ struct TracingSettings {
     // [tracing.forward.queue_spans] Spans held per destination while it is slow or down; the
     // oldest are dropped (and counted) beyond it.
     std::int64_t forwardQueueSpans = 100000;
+    // [tracing.forward.queue_bytes] Encoded request bytes held per destination, so large spans
+    // cannot pin unbounded memory; the oldest are dropped (and counted) beyond it.
+    std::int64_t forwardQueueBytes = 256LL * 1024 * 1024;
 
     // [tracing.self.sample_ratio] aegisd traces this share of its own RPCs (0: off).
     double selfSampleRatio = 0.0;
