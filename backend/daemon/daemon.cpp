@@ -67,6 +67,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <condition_variable>
 #include <fstream>
 #include <future>
 #include <mutex>
@@ -235,6 +236,7 @@ struct Daemon::Parts {
         for (auto &forwarder : traceForwarders) {
             forwarder->stop(std::chrono::steady_clock::now());
         }
+        stopTailSampling();
         // Commits still queued finish while the modules their callbacks use exist.
         if (traceStore) {
             traceStore->close();
@@ -330,7 +332,17 @@ struct Daemon::Parts {
     std::unique_ptr<tracing::SamplingPolicyWatch> samplingWatch;
     std::unique_ptr<tracing::TailSampler> tailSampler;
     std::unique_ptr<tracing::OtlpGrpcReceiver> otlpReceiver;
-    std::unique_ptr<boost::asio::steady_timer> tailSamplingTimer;
+    // Tail sampling rounds scan SQLite and wait on the span store's writer, so they run on their
+    // own thread, one at a time, never on the io pool.
+    std::jthread tailSamplingThread;
+
+    // Ends tail sampling after the round in progress; before the span store closes.
+    void stopTailSampling() {
+        if (tailSamplingThread.joinable()) {
+            tailSamplingThread.request_stop();
+            tailSamplingThread.join();
+        }
+    }
 
     std::once_flag shutdownOnce;
     // Orders the store's readiness reports against shutdown's "not ready".
@@ -1013,11 +1025,19 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
 
     // Tail sampling decides once a second what the decision wait has completed.
     if (p.tailSampler) {
-        p.tailSamplingTimer = std::make_unique<boost::asio::steady_timer>(p.io);
-        p.every(*p.tailSamplingTimer, std::chrono::seconds(1), [&p] {
-            if (auto round = p.tailSampler->tick(); !round) {
-                log::warn("tracing: tail sampling round failed; retrying",
-                          {{"error", round.status().message()}});
+        p.tailSamplingThread = std::jthread([&p](std::stop_token stop) {
+            std::mutex mutex;
+            std::condition_variable_any wake;
+            std::unique_lock lock(mutex);
+            for (;;) {
+                wake.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+                if (stop.stop_requested()) {
+                    return;
+                }
+                if (auto round = p.tailSampler->tick(); !round) {
+                    log::warn("tracing: tail sampling round failed; retrying",
+                              {{"error", round.status().message()}});
+                }
             }
         });
     }
@@ -1115,6 +1135,7 @@ void Daemon::shutdown() {
             forwarder->stop(std::max(graceEnd, std::chrono::steady_clock::now() +
                                                    std::chrono::milliseconds(500)));
         }
+        p.stopTailSampling();
         // Checks stop while the io pool still runs, so their probes complete. Rollouts stop
         // acting and drivers stop supervising; deployments keep running for the next start.
         p.healthMonitor.reset();
