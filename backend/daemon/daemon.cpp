@@ -967,7 +967,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     interceptors.push_back(std::make_unique<api::ParseFailureInterceptorFactory>(*p.api));
     auto selfTracer =
         makeSelfTracer(cfg.tracing, p.otlpReceiver ? p.otlpReceiver->address() : std::string(),
-                       !cfg.tlsCertFile.empty(), {});
+                       cfg.tlsCertFile, {});
     if (!selfTracer) {
         return selfTracer.status();
     }
