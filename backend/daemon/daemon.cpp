@@ -52,7 +52,9 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
@@ -233,6 +235,7 @@ struct Daemon::Parts {
             alertEngine->stop();
         }
         otlpReceiver.reset();
+        otlpHttpPool.reset();
         for (auto &forwarder : traceForwarders) {
             forwarder->stop(std::chrono::steady_clock::now());
         }
@@ -332,6 +335,9 @@ struct Daemon::Parts {
     std::unique_ptr<tracing::SamplingPolicyWatch> samplingWatch;
     std::unique_ptr<tracing::TailSampler> tailSampler;
     std::unique_ptr<tracing::OtlpGrpcReceiver> otlpReceiver;
+    // Decompresses, parses and ingests POST /v1/traces, so large exports never hold the io pool
+    // that serves /healthz, /readyz and the lease timer.
+    std::unique_ptr<boost::asio::thread_pool> otlpHttpPool;
     // Tail sampling rounds scan SQLite and wait on the span store's writer, so they run on their
     // own thread, one at a time, never on the io pool.
     std::jthread tailSamplingThread;
@@ -646,24 +652,33 @@ struct Daemon::Parts {
             tailSampler->setMetrics(ingest->metrics());
         }
         if (settings.otlpHttp) {
+            otlpHttpPool = std::make_unique<boost::asio::thread_pool>(2);
+            const auto toHttp = [](tracing::OtlpHttpResponse answer) {
+                return HttpResponse{answer.status, std::move(answer.contentType),
+                                    std::move(answer.body), std::move(answer.headers)};
+            };
             http->routePost(
                 std::string(tracing::kOtlpHttpTracesPath),
                 static_cast<std::size_t>(settings.limits.maxRequestBytes),
-                [this](HttpRequest &&request, HttpResponder respond) {
-                    tracing::serveOtlpHttp(
-                        *ingest,
-                        {request.contentType, request.contentEncoding, request.authorization,
-                         std::move(request.body)},
-                        [respond = std::move(respond)](tracing::OtlpHttpResponse answer) {
-                            respond({answer.status, std::move(answer.contentType),
-                                     std::move(answer.body), std::move(answer.headers)});
-                        });
+                [this, toHttp](HttpRequest &&request, HttpResponder respond) {
+                    boost::asio::post(*otlpHttpPool, [this, toHttp, request = std::move(request),
+                                                      respond = std::move(respond)]() mutable {
+                        tracing::serveOtlpHttp(*ingest,
+                                               {request.contentType, request.contentEncoding,
+                                                request.authorization, std::move(request.body)},
+                                               [toHttp, respond = std::move(respond)](
+                                                   tracing::OtlpHttpResponse answer) {
+                                                   respond(toHttp(std::move(answer)));
+                                               });
+                    });
                 },
-                [&] {
-                    auto tooLarge = tracing::otlpHttpTooLarge(settings.limits.maxRequestBytes);
-                    return HttpResponse{tooLarge.status, std::move(tooLarge.contentType),
-                                        std::move(tooLarge.body), std::move(tooLarge.headers)};
-                }());
+                toHttp(tracing::otlpHttpTooLarge(settings.limits.maxRequestBytes)),
+                [this, toHttp](std::string_view authorization) -> std::optional<HttpResponse> {
+                    if (auto refusal = tracing::otlpHttpAuthorize(*ingest, authorization)) {
+                        return toHttp(std::move(*refusal));
+                    }
+                    return std::nullopt;
+                });
         }
         return Status::ok();
     }
@@ -1153,6 +1168,10 @@ void Daemon::shutdown() {
             p.managedPrometheus->stop();
         }
         p.http->close();
+        // POSTs of /v1/traces already taken finish into the ingest before the span store closes.
+        if (p.otlpHttpPool) {
+            p.otlpHttpPool->join();
+        }
         p.work.reset();
         p.io.stop();
         for (auto &thread : p.ioThreads) {

@@ -233,6 +233,19 @@ private slots:
         QCOMPARE(httpPost(http, "/nowhere", "x").status, 404);
     }
 
+    // The bearer token is checked once the headers are read: an unauthenticated POST is refused
+    // at once, its body never read (here never sent), whatever length it declares.
+    void httpRefusesWithoutTheTokenBeforeTheBody() {
+        const std::string type = "Content-Type: application/x-protobuf";
+        for (const std::string length : {"60000", "8388608"}) {
+            const auto answer =
+                httpPost(m_daemon->httpAddress(), "/v1/traces", {},
+                         {type, "Content-Length: " + length}, std::chrono::seconds(3));
+            QCOMPARE(answer.status, 401);
+            QCOMPARE(header(answer, "WWW-Authenticate"), std::string("Bearer realm=\"aegisd\""));
+        }
+    }
+
     // Refused when invalid (naming the field), applied at once when valid.
     void samplingPolicyIsValidatedAndAppliedHot() {
         auto config =
