@@ -24,6 +24,9 @@ struct IngestLimits {
     // [tracing.limits.max_events] [tracing.limits.max_links] Per span.
     std::int64_t maxEvents = 1000;
     std::int64_t maxLinks = 1000;
+    // [tracing.limits.max_in_flight_bytes] Decoded exports taken and not yet answered, over both
+    // receivers; beyond it an export is answered "busy" (UNAVAILABLE / HTTP 503, retryable).
+    std::int64_t maxInFlightBytes = 256LL * 1024 * 1024;
 };
 
 // The tracing.* options of aegisd (resources/aegisd.yaml documents each with its default).
