@@ -53,7 +53,9 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
@@ -68,6 +70,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <condition_variable>
 #include <fstream>
 #include <future>
 #include <mutex>
@@ -233,9 +236,11 @@ struct Daemon::Parts {
             alertEngine->stop();
         }
         otlpReceiver.reset();
+        otlpHttpPool.reset();
         for (auto &forwarder : traceForwarders) {
             forwarder->stop(std::chrono::steady_clock::now());
         }
+        stopTailSampling();
         // Commits still queued finish while the modules their callbacks use exist.
         if (traceStore) {
             traceStore->close();
@@ -331,7 +336,20 @@ struct Daemon::Parts {
     std::unique_ptr<tracing::SamplingPolicyWatch> samplingWatch;
     std::unique_ptr<tracing::TailSampler> tailSampler;
     std::unique_ptr<tracing::OtlpGrpcReceiver> otlpReceiver;
-    std::unique_ptr<boost::asio::steady_timer> tailSamplingTimer;
+    // Decompresses, parses and ingests POST /v1/traces, so large exports never hold the io pool
+    // that serves /healthz, /readyz and the lease timer.
+    std::unique_ptr<boost::asio::thread_pool> otlpHttpPool;
+    // Tail sampling rounds scan SQLite and wait on the span store's writer, so they run on their
+    // own thread, one at a time, never on the io pool.
+    std::jthread tailSamplingThread;
+
+    // Ends tail sampling after the round in progress; before the span store closes.
+    void stopTailSampling() {
+        if (tailSamplingThread.joinable()) {
+            tailSamplingThread.request_stop();
+            tailSamplingThread.join();
+        }
+    }
 
     std::once_flag shutdownOnce;
     // Orders the store's readiness reports against shutdown's "not ready".
@@ -614,6 +632,7 @@ struct Daemon::Parts {
             forward.caPem = forwardCa;
             forward.bearerToken = forwardToken;
             forward.queueSpans = settings.forwardQueueSpans;
+            forward.queueBytes = settings.forwardQueueBytes;
             forward.metrics = ingest->metrics();
             traceForwarders.push_back(std::make_unique<tracing::OtlpForwarder>(forward));
             ingest->addSink(*traceForwarders.back());
@@ -634,24 +653,33 @@ struct Daemon::Parts {
             tailSampler->setMetrics(ingest->metrics());
         }
         if (settings.otlpHttp) {
+            otlpHttpPool = std::make_unique<boost::asio::thread_pool>(2);
+            const auto toHttp = [](tracing::OtlpHttpResponse answer) {
+                return HttpResponse{answer.status, std::move(answer.contentType),
+                                    std::move(answer.body), std::move(answer.headers)};
+            };
             http->routePost(
                 std::string(tracing::kOtlpHttpTracesPath),
                 static_cast<std::size_t>(settings.limits.maxRequestBytes),
-                [this](HttpRequest &&request, HttpResponder respond) {
-                    tracing::serveOtlpHttp(
-                        *ingest,
-                        {request.contentType, request.contentEncoding, request.authorization,
-                         std::move(request.body)},
-                        [respond = std::move(respond)](tracing::OtlpHttpResponse answer) {
-                            respond({answer.status, std::move(answer.contentType),
-                                     std::move(answer.body), std::move(answer.headers)});
-                        });
+                [this, toHttp](HttpRequest &&request, HttpResponder respond) {
+                    boost::asio::post(*otlpHttpPool, [this, toHttp, request = std::move(request),
+                                                      respond = std::move(respond)]() mutable {
+                        tracing::serveOtlpHttp(*ingest,
+                                               {request.contentType, request.contentEncoding,
+                                                request.authorization, std::move(request.body)},
+                                               [toHttp, respond = std::move(respond)](
+                                                   tracing::OtlpHttpResponse answer) {
+                                                   respond(toHttp(std::move(answer)));
+                                               });
+                    });
                 },
-                [&] {
-                    auto tooLarge = tracing::otlpHttpTooLarge(settings.limits.maxRequestBytes);
-                    return HttpResponse{tooLarge.status, std::move(tooLarge.contentType),
-                                        std::move(tooLarge.body), std::move(tooLarge.headers)};
-                }());
+                toHttp(tracing::otlpHttpTooLarge(settings.limits.maxRequestBytes)),
+                [this, toHttp](std::string_view authorization) -> std::optional<HttpResponse> {
+                    if (auto refusal = tracing::otlpHttpAuthorize(*ingest, authorization)) {
+                        return toHttp(std::move(*refusal));
+                    }
+                    return std::nullopt;
+                });
         }
         return Status::ok();
     }
@@ -955,7 +983,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     interceptors.push_back(std::make_unique<api::ParseFailureInterceptorFactory>(*p.api));
     auto selfTracer =
         makeSelfTracer(cfg.tracing, p.otlpReceiver ? p.otlpReceiver->address() : std::string(),
-                       !cfg.tlsCertFile.empty(), {});
+                       cfg.tlsCertFile, {});
     if (!selfTracer) {
         return selfTracer.status();
     }
@@ -1013,11 +1041,19 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
 
     // Tail sampling decides once a second what the decision wait has completed.
     if (p.tailSampler) {
-        p.tailSamplingTimer = std::make_unique<boost::asio::steady_timer>(p.io);
-        p.every(*p.tailSamplingTimer, std::chrono::seconds(1), [&p] {
-            if (auto round = p.tailSampler->tick(); !round) {
-                log::warn("tracing: tail sampling round failed; retrying",
-                          {{"error", round.status().message()}});
+        p.tailSamplingThread = std::jthread([&p](std::stop_token stop) {
+            std::mutex mutex;
+            std::condition_variable_any wake;
+            std::unique_lock lock(mutex);
+            for (;;) {
+                wake.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+                if (stop.stop_requested()) {
+                    return;
+                }
+                if (auto round = p.tailSampler->tick(); !round) {
+                    log::warn("tracing: tail sampling round failed; retrying",
+                              {{"error", round.status().message()}});
+                }
             }
         });
     }
@@ -1115,6 +1151,7 @@ void Daemon::shutdown() {
             forwarder->stop(std::max(graceEnd, std::chrono::steady_clock::now() +
                                                    std::chrono::milliseconds(500)));
         }
+        p.stopTailSampling();
         // Checks stop while the io pool still runs, so their probes complete. Rollouts stop
         // acting and drivers stop supervising; deployments keep running for the next start.
         p.healthMonitor.reset();
@@ -1132,6 +1169,10 @@ void Daemon::shutdown() {
             p.managedPrometheus->stop();
         }
         p.http->close();
+        // POSTs of /v1/traces already taken finish into the ingest before the span store closes.
+        if (p.otlpHttpPool) {
+            p.otlpHttpPool->join();
+        }
         p.work.reset();
         p.io.stop();
         for (auto &thread : p.ioThreads) {

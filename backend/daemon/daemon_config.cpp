@@ -368,6 +368,12 @@ const std::map<std::string, Setter> &setters() {
              return setInteger(c.tracing.limits.maxRequestBytes, v,
                                "tracing.limits.max_request_bytes", 1024, 256 * 1024 * 1024);
          }},
+        {"tracing.limits.max_in_flight_bytes",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.tracing.limits.maxInFlightBytes, v,
+                               "tracing.limits.max_in_flight_bytes", 1024,
+                               std::int64_t{64} * 1024 * 1024 * 1024);
+         }},
         {"tracing.limits.max_spans_per_request",
          [](DaemonConfig &c, const std::string &v) {
              return setInteger(c.tracing.limits.maxSpansPerRequest, v,
@@ -445,6 +451,11 @@ const std::map<std::string, Setter> &setters() {
          [](DaemonConfig &c, const std::string &v) {
              return setInteger(c.tracing.forwardQueueSpans, v, "tracing.forward.queue_spans", 1,
                                100000000);
+         }},
+        {"tracing.forward.queue_bytes",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.tracing.forwardQueueBytes, v, "tracing.forward.queue_bytes", 1,
+                               std::int64_t{64} * 1024 * 1024 * 1024);
          }},
         {"tracing.self.sample_ratio",
          [](DaemonConfig &c, const std::string &v) {

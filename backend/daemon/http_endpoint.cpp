@@ -54,6 +54,11 @@ private:
                 route = &it->second;
             }
         }
+        if (route != nullptr && route->authorize) {
+            if (auto refusal = route->authorize(headerOf(header, http::field::authorization))) {
+                return refuse(std::move(*refusal));
+            }
+        }
         const std::uint64_t limit = route != nullptr ? route->maxBodyBytes : kDefaultBodyLimit;
         if (const auto length = m_parser->content_length(); length && *length > limit) {
             return refuseBody(route);
@@ -72,12 +77,16 @@ private:
 
     // A body over the limit is not read: the answer says so and the connection closes.
     void refuseBody(const PostRoute *route) {
+        refuse(route != nullptr ? route->tooLarge
+                                : HttpResponse{413, {}, "request body too large\n", {}});
+    }
+
+    // Answers without reading the body, and closes the connection.
+    void refuse(HttpResponse answer) {
         m_request = {};
         m_request.version(m_parser->get().version());
         m_request.keep_alive(false);
-        write(responseFrom(route != nullptr
-                               ? route->tooLarge
-                               : HttpResponse{413, {}, "request body too large\n", {}}));
+        write(responseFrom(std::move(answer)));
     }
 
     static std::string_view pathOf(beast::string_view target) {
@@ -181,9 +190,10 @@ void HttpEndpoint::route(std::string path, HttpHandler handler) {
 }
 
 void HttpEndpoint::routePost(std::string path, std::size_t maxBodyBytes, HttpPostHandler handler,
-                             HttpResponse tooLarge) {
-    m_postRoutes.insert_or_assign(std::move(path),
-                                  PostRoute{maxBodyBytes, std::move(handler), std::move(tooLarge)});
+                             HttpResponse tooLarge, HttpAuthorizer authorize) {
+    m_postRoutes.insert_or_assign(
+        std::move(path),
+        PostRoute{maxBodyBytes, std::move(handler), std::move(tooLarge), std::move(authorize)});
 }
 
 HttpResponse HttpEndpoint::answer(const HttpRequest &request) const {

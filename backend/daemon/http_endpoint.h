@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,9 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest &)>;
 // request's string views stay valid until then. Must not block.
 using HttpResponder = std::function<void(HttpResponse)>;
 using HttpPostHandler = std::function<void(HttpRequest &&request, HttpResponder respond)>;
+// Checks a POST's Authorization header ("" when absent) once the headers are read: the refusal to
+// answer without reading the body, or nullopt to go on. Runs on an io thread: quick, thread-safe.
+using HttpAuthorizer = std::function<std::optional<HttpResponse>(std::string_view authorization)>;
 
 // The daemon's plain-HTTP side: GET /healthz (the process is up), /readyz (it serves the API; 503
 // with the reason otherwise), /metrics (Prometheus text format) and the routes added with
@@ -57,9 +61,10 @@ public:
     // Serves GET and HEAD of `path` with `handler`. Call before listen().
     void route(std::string path, HttpHandler handler);
     // Serves POST of `path` with `handler`, reading bodies of up to `maxBodyBytes`; a larger one
-    // is answered with `tooLarge` (a 413) and the connection closed. Call before listen().
+    // is answered with `tooLarge` (a 413) and the connection closed; so is a request `authorize`
+    // refuses, before its body is read. Call before listen().
     void routePost(std::string path, std::size_t maxBodyBytes, HttpPostHandler handler,
-                   HttpResponse tooLarge);
+                   HttpResponse tooLarge, HttpAuthorizer authorize = {});
     // Binds host:port (port 0 picks one) and starts accepting.
     Status listen(const std::string &hostPort);
     // The bound address, "host:port".
@@ -84,6 +89,7 @@ private:
         std::size_t maxBodyBytes = 0;
         HttpPostHandler handler;
         HttpResponse tooLarge;
+        HttpAuthorizer authorize;
     };
     // Fixed once listen() is called.
     std::map<std::string, HttpHandler, std::less<>> m_routes;

@@ -4,6 +4,8 @@
 #include "client/tracing_setup.h"
 #include "common/logging.h"
 
+#include <boost/asio/ip/address.hpp>
+
 #ifndef AEGIS_VERSION
 #define AEGIS_VERSION "0.0.0"
 #endif
@@ -25,8 +27,25 @@ std::string loopbackAddress(const std::string &address) {
     return address;
 }
 
+namespace {
+
+// Whether host:port names a literal loopback address (127.0.0.0/8, [::1]); a name such as
+// "localhost" is not, as what it resolves to is not known here.
+bool isLiteralLoopback(const std::string &address) {
+    std::string host = address.substr(0, address.rfind(':'));
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    boost::system::error_code error;
+    const auto ip = boost::asio::ip::make_address(host, error);
+    return !error && ip.is_loopback();
+}
+
+} // namespace
+
 StatusOr<client::TracerPtr> makeSelfTracer(const tracing::TracingSettings &settings,
-                                           const std::string &otlpAddress, bool tls,
+                                           const std::string &otlpAddress,
+                                           const std::filesystem::path &tlsCertFile,
                                            const std::string &instanceId) {
     if (settings.selfSampleRatio <= 0) {
         return client::TracerPtr();
@@ -45,8 +64,15 @@ StatusOr<client::TracerPtr> makeSelfTracer(const tracing::TracingSettings &setti
     setup.scopeVersion = AEGIS_VERSION;
     setup.sampler =
         client::parentBasedSampler(client::traceIdRatioSampler(settings.selfSampleRatio));
-    setup.exporter.endpoint = (tls ? "https://" : "http://") + loopbackAddress(otlpAddress);
-    setup.exporter.skipServerVerification = tls;
+    const bool tls = !tlsCertFile.empty();
+    const std::string target = loopbackAddress(otlpAddress);
+    setup.exporter.endpoint = (tls ? "https://" : "http://") + target;
+    // Over loopback the server is this process; elsewhere its certificate is checked, with
+    // aegisd's own certificate as the trusted root.
+    setup.exporter.skipServerVerification = tls && isLiteralLoopback(target);
+    if (tls && !setup.exporter.skipServerVerification) {
+        setup.exporter.certificateFile = tlsCertFile.string();
+    }
     // A daemon's spans need not wait the SDK's default 5 s.
     setup.exporter.scheduleDelay = std::chrono::seconds(1);
     if (!settings.bearerTokenFile.empty()) {

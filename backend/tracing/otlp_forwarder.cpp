@@ -74,10 +74,13 @@ void OtlpForwarder::accept(SpanBatchPtr batch, std::function<void(Status)> done)
         std::lock_guard lock(m_mutex);
         if (!m_stopping) {
             m_queuedSpans += static_cast<std::int64_t>(batch->spanCount);
+            m_queuedBytes += static_cast<std::int64_t>(batch->request.ByteSizeLong());
             m_queue.push_back(std::move(batch));
             // The oldest go first; the batch just queued stays unless it alone is too big.
-            while (m_queuedSpans > m_options.queueSpans && !m_queue.empty()) {
+            while ((m_queuedSpans > m_options.queueSpans || m_queuedBytes > m_options.queueBytes) &&
+                   !m_queue.empty()) {
                 const std::size_t spans = m_queue.front()->spanCount;
+                m_queuedBytes -= static_cast<std::int64_t>(m_queue.front()->request.ByteSizeLong());
                 m_queue.pop_front();
                 m_queuedSpans -= static_cast<std::int64_t>(spans);
                 drop(spans);
@@ -121,6 +124,7 @@ void OtlpForwarder::run() {
             if (stillFront) {
                 m_queue.pop_front();
                 m_queuedSpans -= static_cast<std::int64_t>(batch->spanCount);
+                m_queuedBytes -= static_cast<std::int64_t>(batch->request.ByteSizeLong());
             }
             std::size_t rejected = 0;
             if (sent.ok()) {
@@ -173,6 +177,7 @@ void OtlpForwarder::run() {
     }
     m_queue.clear();
     m_queuedSpans = 0;
+    m_queuedBytes = 0;
 }
 
 void OtlpForwarder::stop(std::chrono::steady_clock::time_point deadline) {

@@ -24,6 +24,9 @@ struct OtlpForwarderOptions {
     std::string bearerToken;
     // Spans held while the collector is slow or down; beyond it the oldest batches are dropped.
     std::int64_t queueSpans = 100000;
+    // Encoded request bytes held, so large spans cannot pin unbounded memory; beyond it too the
+    // oldest batches are dropped.
+    std::int64_t queueBytes = 256LL * 1024 * 1024;
     BackoffOptions backoff{std::chrono::milliseconds(200), std::chrono::seconds(10), 2.0, 0.2};
     // Deadline of each Export call.
     std::chrono::milliseconds callTimeout{std::chrono::seconds(5)};
@@ -64,6 +67,7 @@ private:
     std::condition_variable m_wake;
     std::deque<SpanBatchPtr> m_queue;
     std::int64_t m_queuedSpans = 0;
+    std::int64_t m_queuedBytes = 0;
     bool m_stopping = false;
     std::chrono::steady_clock::time_point m_stopDeadline =
         std::chrono::steady_clock::time_point::max();

@@ -4,6 +4,7 @@
 
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
@@ -123,6 +124,11 @@ Status OtlpGrpcReceiver::start(const std::string &hostPort,
     builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<std::int64_t>(
         m_ingest.limits().maxRequestBytes, std::numeric_limits<int>::max())));
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    // gRPC's own buffers stay bounded too: the exports the ingest may hold and one being read.
+    grpc::ResourceQuota quota("otlp");
+    quota.Resize(static_cast<std::size_t>(m_ingest.limits().maxInFlightBytes +
+                                          m_ingest.limits().maxRequestBytes));
+    builder.SetResourceQuota(quota);
     builder.RegisterCallbackGenericService(m_service.get());
     m_server = builder.BuildAndStart();
     if (!m_server || selectedPort == 0) {

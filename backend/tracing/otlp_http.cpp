@@ -119,6 +119,14 @@ StatusOr<std::string> gunzip(std::string_view compressed, std::size_t maxBytes) 
     return out;
 }
 
+std::optional<OtlpHttpResponse> otlpHttpAuthorize(const OtlpIngest &ingest,
+                                                  std::string_view authorization) {
+    if (Status allowed = ingest.authorize(authorization); !allowed.isOk()) {
+        return failure(allowed);
+    }
+    return std::nullopt;
+}
+
 OtlpHttpResponse otlpHttpTooLarge(std::int64_t limit) {
     return failure(Status(StatusCode::ResourceExhausted,
                           "the export is over " + std::to_string(limit) +
@@ -129,8 +137,8 @@ OtlpHttpResponse otlpHttpTooLarge(std::int64_t limit) {
 
 void serveOtlpHttp(OtlpIngest &ingest, OtlpHttpRequest request,
                    std::function<void(OtlpHttpResponse)> done) {
-    if (Status allowed = ingest.authorize(request.authorization); !allowed.isOk()) {
-        return done(failure(allowed));
+    if (auto refusal = otlpHttpAuthorize(ingest, request.authorization)) {
+        return done(std::move(*refusal));
     }
     const std::string type = mediaType(request.contentType);
     if (type != kProtobuf) {

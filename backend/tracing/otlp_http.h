@@ -3,6 +3,7 @@
 #include "common/status.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +37,11 @@ struct OtlpHttpResponse {
 // `done` runs exactly once, on any thread.
 void serveOtlpHttp(OtlpIngest &ingest, OtlpHttpRequest request,
                    std::function<void(OtlpHttpResponse)> done);
+
+// The 401 for a request without the ingest's bearer token; nullopt when it may export. Checked
+// once the headers are read, so a refused body is never read.
+std::optional<OtlpHttpResponse> otlpHttpAuthorize(const OtlpIngest &ingest,
+                                                  std::string_view authorization);
 
 // The answer to a body over the limit before it was read whole (413).
 OtlpHttpResponse otlpHttpTooLarge(std::int64_t limit);

@@ -240,6 +240,27 @@ std::string OtlpIngest::check(const otlp::trace::v1::Span &span) const {
 void OtlpIngest::exportRequest(ExportTraceServiceRequest request, std::size_t bytes,
                                OtlpProtocol protocol, ExportDone done) {
     const auto started = std::chrono::steady_clock::now();
+    // Throttling as the OTLP specification has it (UNAVAILABLE / 503: retryable): decoded exports
+    // held until answered stay under the cap. One over max_request_bytes is refused below.
+    const auto held = static_cast<std::int64_t>(bytes);
+    if (held <= m_options.limits.maxRequestBytes) {
+        const std::int64_t before = m_inFlightBytes.fetch_add(held);
+        if (before + held > m_options.limits.maxInFlightBytes) {
+            m_inFlightBytes -= held;
+            return finish(protocol, started,
+                          {unavailable("aegisd is busy: " + std::to_string(before) +
+                                       " bytes of exports are in flight, and this one's " +
+                                       std::to_string(held) + " would pass the limit of " +
+                                       std::to_string(m_options.limits.maxInFlightBytes) +
+                                       " (tracing.limits.max_in_flight_bytes); retry later"),
+                           {}},
+                          done);
+        }
+        done = [this, held, answer = std::move(done)](ExportResult result) {
+            m_inFlightBytes -= held;
+            answer(std::move(result));
+        };
+    }
     const std::size_t received = countSpans(request);
     m_received += received;
     if (m_metrics) {

@@ -31,7 +31,8 @@ enum class OtlpProtocol { Grpc, Http };
 // partial_success set when spans were rejected). Otherwise the code says what the OTLP
 // specification says it should: INVALID_ARGUMENT (bad data, too many spans: not retryable),
 // RESOURCE_EXHAUSTED (over the size limit, no RetryInfo: not retryable), UNAUTHENTICATED,
-// UNAVAILABLE (the store could not take it: retryable).
+// UNAVAILABLE (the store could not take it, or tracing.limits.max_in_flight_bytes of exports are
+// in flight: retryable).
 struct ExportResult {
     Status status;
     opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse response;
@@ -104,6 +105,8 @@ private:
     std::atomic<std::uint64_t> m_received{0};
     std::atomic<std::uint64_t> m_rejected{0};
     std::atomic<std::uint64_t> m_sampledOut{0};
+    // Bytes of the exports taken and not yet answered.
+    std::atomic<std::int64_t> m_inFlightBytes{0};
     mutable std::mutex m_mutex;
     SamplingPolicyPtr m_policy;
     std::int64_t m_policyVersion = 0;

@@ -24,6 +24,9 @@ struct IngestLimits {
     // [tracing.limits.max_events] [tracing.limits.max_links] Per span.
     std::int64_t maxEvents = 1000;
     std::int64_t maxLinks = 1000;
+    // [tracing.limits.max_in_flight_bytes] Decoded exports taken and not yet answered, over both
+    // receivers; beyond it an export is answered "busy" (UNAVAILABLE / HTTP 503, retryable).
+    std::int64_t maxInFlightBytes = 256LL * 1024 * 1024;
 };
 
 // The tracing.* options of aegisd (resources/aegisd.yaml documents each with its default).
@@ -62,6 +65,9 @@ struct TracingSettings {
     // [tracing.forward.queue_spans] Spans held per destination while it is slow or down; the
     // oldest are dropped (and counted) beyond it.
     std::int64_t forwardQueueSpans = 100000;
+    // [tracing.forward.queue_bytes] Encoded request bytes held per destination, so large spans
+    // cannot pin unbounded memory; the oldest are dropped (and counted) beyond it.
+    std::int64_t forwardQueueBytes = 256LL * 1024 * 1024;
 
     // [tracing.self.sample_ratio] aegisd traces this share of its own RPCs (0: off).
     double selfSampleRatio = 0.0;

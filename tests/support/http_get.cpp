@@ -80,10 +80,14 @@ HttpAnswer httpGet(const std::string &hostPort, const std::string &path,
 
 HttpAnswer httpPost(const std::string &hostPort, const std::string &path, const std::string &body,
                     const std::vector<std::string> &headers, std::chrono::milliseconds timeout) {
-    std::string head =
-        "POST " + path + " HTTP/1.0\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    std::string head = "POST " + path + " HTTP/1.0\r\n";
+    bool declaresLength = false;
     for (const std::string &header : headers) {
         head += header + "\r\n";
+        declaresLength = declaresLength || header.starts_with("Content-Length:");
+    }
+    if (!declaresLength) {
+        head += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     }
     return exchange(hostPort, head, body, timeout);
 }

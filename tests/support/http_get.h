@@ -23,7 +23,8 @@ HttpAnswer httpGet(const std::string &hostPort, const std::string &path,
                    std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 // One HTTP/1.0 POST of `body` to http://<hostPort><path>, with further request headers
-// ("Name: value" each), as httpGet otherwise.
+// ("Name: value" each), as httpGet otherwise. A "Content-Length: N" among them replaces the body's
+// own, so a request can declare more than it sends.
 HttpAnswer httpPost(const std::string &hostPort, const std::string &path, const std::string &body,
                     const std::vector<std::string> &headers = {},
                     std::chrono::milliseconds timeout = std::chrono::seconds(10));

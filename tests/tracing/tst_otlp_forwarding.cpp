@@ -34,10 +34,9 @@ constexpr const char *kCollectorToken = "collector-s3cret";
 
 // A forwarding aegisd: tracing.store false, so the collector is the only destination; it sends
 // kCollectorToken.
-StatusOr<std::unique_ptr<DaemonProcess>> startForwarder(const TempDir &dir,
-                                                        const std::string &collector,
-                                                        int queueSpans,
-                                                        const std::string &caFile = {}) {
+StatusOr<std::unique_ptr<DaemonProcess>>
+startForwarder(const TempDir &dir, const std::string &collector, int queueSpans,
+               const std::string &caFile = {}, std::int64_t queueBytes = 0) {
     std::ofstream(dir.path() / "forward.token") << kCollectorToken << "\n";
     std::ofstream(dir.path() / "aegisd.yaml")
         << "tracing:\n"
@@ -46,7 +45,9 @@ StatusOr<std::unique_ptr<DaemonProcess>> startForwarder(const TempDir &dir,
         << "    endpoints: [" << collector << "]\n"
         << "    bearer_token_file: " << (dir.path() / "forward.token").string() << "\n"
         << "    queue_spans: " << queueSpans << "\n"
-        << (caFile.empty() ? std::string() : "    ca_file: " + caFile + "\n");
+        << (caFile.empty() ? std::string() : "    ca_file: " + caFile + "\n")
+        << (queueBytes == 0 ? std::string()
+                            : "    queue_bytes: " + std::to_string(queueBytes) + "\n");
     DaemonOptions options;
     options.extraArgs = {"--config", (dir.path() / "aegisd.yaml").string()};
     return DaemonProcess::start(options);
@@ -203,6 +204,29 @@ private slots:
         QCOMPARE(metric(**forwarder, "aegis_tracing_forward_spans_dropped_total" + label), 10.0);
         QCOMPARE(metric(**forwarder, "aegis_tracing_forward_queue_spans" + label), 10.0);
         QCOMPARE(metric(**forwarder, "aegis_tracing_forward_spans_sent_total" + label), 0.0);
+    }
+
+    void dropsTheOldestBeyondTheQueueBytes() {
+        // Room for two of the four batches by bytes, for all of them by spans: large spans
+        // cannot pin unbounded memory while a collector is down.
+        RefusingLoopbackAddress nowhere;
+        QVERIFY(nowhere.port() != 0);
+        const auto exportOf = [](std::uint64_t batch) {
+            return makeExport("checkout", {makeSpan(3 + batch, 1), makeSpan(3 + batch, 2),
+                                           makeSpan(3 + batch, 3), makeSpan(3 + batch, 4),
+                                           makeSpan(3 + batch, 5)});
+        };
+        const auto batchBytes = static_cast<std::int64_t>(exportOf(0).ByteSizeLong());
+        TempDir dir;
+        auto forwarder = startForwarder(dir, nowhere.address(), 1000, {}, batchBytes * 5 / 2);
+        QVERIFY2(forwarder, forwarder.status().toString().c_str());
+        for (std::uint64_t batch = 0; batch < 4; ++batch) {
+            auto call = otlpExport((*forwarder)->otlpAddress(), exportOf(batch));
+            QVERIFY(call.status.ok());
+        }
+        const std::string label = "{endpoint=\"" + nowhere.address() + "\"}";
+        QCOMPARE(metric(**forwarder, "aegis_tracing_forward_spans_dropped_total" + label), 10.0);
+        QCOMPARE(metric(**forwarder, "aegis_tracing_forward_queue_spans" + label), 10.0);
     }
 };
 

@@ -252,6 +252,47 @@ private slots:
         QVERIFY(open.authorize("").isOk());
     }
 
+    // Exports taken and not yet answered stay under max_in_flight_bytes; beyond it the answer is
+    // the retryable "busy", and room comes back as exports are answered.
+    void answersBusyBeyondTheBytesInFlight() {
+        // Holds every batch's answer until released.
+        class HoldingSink final : public SpanSink {
+        public:
+            void accept(SpanBatchPtr, std::function<void(Status)> done) override {
+                held.push_back(std::move(done));
+            }
+            std::vector<std::function<void(Status)>> held;
+        };
+        HoldingSink sink;
+        const auto request = makeExport("checkout", {makeSpan(1, 1)});
+        const auto bytes = static_cast<std::int64_t>(request.ByteSizeLong());
+        OtlpIngestOptions options;
+        options.limits.maxInFlightBytes = bytes * 3 / 2;
+        options.sinks = {&sink};
+        OtlpIngest ingest(options);
+        std::vector<ExportResult> results;
+        const auto send = [&] {
+            ingest.exportRequest(request, request.ByteSizeLong(), OtlpProtocol::Grpc,
+                                 [&](ExportResult answer) { results.push_back(answer); });
+        };
+        send();
+        QVERIFY(results.empty());
+        send();
+        QCOMPARE(results.size(), std::size_t{1});
+        QCOMPARE(results[0].status.code(), StatusCode::Unavailable);
+        QVERIFY2(results[0].status.message().find("tracing.limits.max_in_flight_bytes") !=
+                     std::string::npos,
+                 results[0].status.message().c_str());
+        QCOMPARE(sink.held.size(), std::size_t{1});
+        sink.held[0](Status::ok());
+        QCOMPARE(results.size(), std::size_t{2});
+        QVERIFY(results[1].status.isOk());
+        send();
+        QCOMPARE(sink.held.size(), std::size_t{2});
+        sink.held[1](Status::ok());
+        QVERIFY(results.at(2).status.isOk());
+    }
+
     void aStoreFailureIsRetryable() {
         MemorySink sink;
         sink.answer = unavailable("disk full");

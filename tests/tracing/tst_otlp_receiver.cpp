@@ -233,6 +233,19 @@ private slots:
         QCOMPARE(httpPost(http, "/nowhere", "x").status, 404);
     }
 
+    // The bearer token is checked once the headers are read: an unauthenticated POST is refused
+    // at once, its body never read (here never sent), whatever length it declares.
+    void httpRefusesWithoutTheTokenBeforeTheBody() {
+        const std::string type = "Content-Type: application/x-protobuf";
+        for (const std::string length : {"60000", "8388608"}) {
+            const auto answer =
+                httpPost(m_daemon->httpAddress(), "/v1/traces", {},
+                         {type, "Content-Length: " + length}, std::chrono::seconds(3));
+            QCOMPARE(answer.status, 401);
+            QCOMPARE(header(answer, "WWW-Authenticate"), std::string("Bearer realm=\"aegisd\""));
+        }
+    }
+
     // Refused when invalid (naming the field), applied at once when valid.
     void samplingPolicyIsValidatedAndAppliedHot() {
         auto config =
@@ -335,6 +348,32 @@ private slots:
             [&] { return get(makeSpan(21, 1).trace_id()) == grpc::StatusCode::NOT_FOUND; }));
         QCOMPARE(get(failed.trace_id()), grpc::StatusCode::OK);
         QVERIFY(metric("aegis_tracing_tail_traces_total{decision=\"deleted\"}") >= 1);
+    }
+
+    // Beyond tracing.limits.max_in_flight_bytes both receivers answer the retryable "busy"; an
+    // export within it is taken.
+    void busyBeyondTheBytesInFlight() {
+        TempDir dir;
+        std::ofstream(dir.path() / "aegisd.yaml")
+            << "tracing:\n  limits:\n    max_in_flight_bytes: 1024\n";
+        DaemonOptions options;
+        options.extraArgs = {"--config", (dir.path() / "aegisd.yaml").string()};
+        auto daemon = DaemonProcess::start(options);
+        QVERIFY2(daemon, daemon.status().toString().c_str());
+        auto big = makeSpan(9, 1);
+        big.mutable_attributes(0)->mutable_value()->set_string_value(std::string(2000, 'x'));
+        const auto large = makeExport("checkout", {big});
+        const auto call = otlpExport((*daemon)->otlpAddress(), large);
+        QCOMPARE(call.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+        QVERIFY2(call.status.error_message().find("max_in_flight_bytes") != std::string::npos,
+                 call.status.error_message().c_str());
+        const auto answer =
+            httpPost((*daemon)->httpAddress(), "/v1/traces", large.SerializeAsString(),
+                     {"Content-Type: application/x-protobuf"});
+        QCOMPARE(answer.status, 503);
+        QCOMPARE(header(answer, "Retry-After"), std::string("1"));
+        QVERIFY(otlpExport((*daemon)->otlpAddress(), makeExport("checkout", {makeSpan(9, 2)}))
+                    .status.ok());
     }
 
     void tracingOffServesNeither() {

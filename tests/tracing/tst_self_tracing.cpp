@@ -141,6 +141,47 @@ private slots:
         QCOMPARE((*daemon)->terminate(), 0);
     }
 
+    // Served on a name rather than a loopback address, aegisd's certificate is checked like any
+    // server's, with itself as the trusted root: one that does not name the host is refused, so
+    // no span of aegisd's own arrives.
+    void certificateCheckedBeyondLiteralLoopback_data() {
+        QTest::addColumn<QString>("names");
+        QTest::addColumn<bool>("traced");
+        QTest::newRow("names the host") << "localhost" << true;
+        QTest::newRow("names another host") << "elsewhere.example" << false;
+    }
+    void certificateCheckedBeyondLiteralLoopback() {
+        QFETCH(QString, names);
+        QFETCH(bool, traced);
+        AEGIS_REQUIRE_TOOL("openssl", "openssl");
+        testing::TempDir dir;
+        const auto cert = dir.path() / "server.crt";
+        const auto key = dir.path() / "server.key";
+        const auto made = testing::runCommand(
+            {testing::toolPath("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.string(), "-out",
+             cert.string(), "-days", "2", "-subj", "/CN=" + names.toStdString(), "-addext",
+             "subjectAltName=IP:127.0.0.1,DNS:" + names.toStdString()});
+        QVERIFY2(made.exitCode == 0, made.err.c_str());
+        const auto config = dir.path() / "aegisd.yaml";
+        std::ofstream(config) << "tracing:\n  self:\n    sample_ratio: 1\n";
+        testing::DaemonOptions options;
+        options.dataDir = dir.path() / "data";
+        options.extraArgs = {"--config",  config.string(), "--tls-cert",    cert.string(),
+                             "--tls-key", key.string(),    "--otlp-listen", "localhost:0"};
+        auto daemon = testing::DaemonProcess::start(options);
+        QVERIFY2(daemon, daemon.status().toString().c_str());
+        const auto caller = newCaller();
+        getStatus(**daemon, caller, cert);
+        // Its shutdown exports what it holds at the latest.
+        QCOMPARE((*daemon)->terminate(), 0);
+        daemon = testing::DaemonProcess::start(options);
+        QVERIFY2(daemon, daemon.status().toString().c_str());
+        QCOMPARE(getTrace(**daemon, caller.traceId, cert).spans().resource_spans_size() > 0,
+                 traced);
+        QCOMPARE((*daemon)->terminate(), 0);
+    }
+
     void nothingIsTracedByDefault() {
         testing::TempDir dir;
         testing::DaemonOptions options;
