@@ -1519,11 +1519,20 @@ void TraceStore::writerLoop() {
                 }
             }
             publishCounts();
+            bool requeued = false;
             if (status.isOk() && more) {
-                // Again after what was queued meanwhile, so the ingest waits for one step only.
+                // Again after what was queued meanwhile, so the ingest waits for one step only;
+                // not once closing, so a retention backlog does not hold up the shutdown.
                 std::lock_guard lock(m_queueMutex);
-                m_queue.push_back(std::move(*job));
-            } else if (job->done) {
+                if (!m_closing) {
+                    m_queue.push_back(std::move(*job));
+                    requeued = true;
+                }
+            }
+            if (requeued) {
+                continue;
+            }
+            if (job->done) {
                 job->done->set_value(status);
             } else {
                 if (!status.isOk()) {
