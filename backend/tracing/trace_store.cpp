@@ -1381,17 +1381,32 @@ void TraceStore::exportMetrics(prometheus::Registry &registry) {
 }
 
 void TraceStore::accept(SpanBatchPtr batch, std::function<void(Status)> done) {
+    const std::size_t bytes = batch->request.ByteSizeLong();
+    const std::size_t maxSpans = m_options.maxQueuedSpans != 0
+                                     ? m_options.maxQueuedSpans
+                                     : 4 * m_options.maxSpansPerTransaction;
+    Status refused;
     {
         std::lock_guard lock(m_queueMutex);
-        if (!m_closing) {
+        if (m_closing) {
+            refused = unavailable("the span store is closed");
+        } else if (m_queuedSpans > 0 && (m_queuedSpans + batch->spanCount > maxSpans ||
+                                         m_queuedBytes + bytes > m_options.maxQueuedBytes)) {
+            // A batch beyond the limits on its own is still taken when nothing else waits.
+            refused =
+                unavailable("span store busy: " + std::to_string(m_queuedSpans) +
+                            " spans queued for writing (limit " + std::to_string(maxSpans) +
+                            " spans or " + std::to_string(m_options.maxQueuedBytes) + " bytes)");
+        } else {
             m_queuedSpans += batch->spanCount;
-            m_queue.push_back(
-                IngestJob{std::move(batch), std::move(done), std::chrono::steady_clock::now()});
+            m_queuedBytes += bytes;
+            m_queue.push_back(IngestJob{std::move(batch), std::move(done),
+                                        std::chrono::steady_clock::now(), bytes});
             m_queueChanged.notify_one();
             return;
         }
     }
-    done(unavailable("the span store is closed"));
+    done(refused);
 }
 
 Status TraceStore::submit(Job job) {
@@ -1461,6 +1476,7 @@ void TraceStore::writerLoop() {
                     auto &job = std::get<IngestJob>(m_queue.front());
                     spans += job.batch->spanCount;
                     m_queuedSpans -= job.batch->spanCount;
+                    m_queuedBytes -= job.bytes;
                     ingest.push_back(std::move(job));
                     m_queue.pop_front();
                 }

@@ -88,6 +88,7 @@ private slots:
     void retentionBySize();
     void tailSamplingCandidatesAndDeletes();
     void closeDoesNotWaitForRetentionBacklog();
+    void fullQueueRefusesWithUnavailable();
 
 private:
     tracing::TraceStoreOptions options() const;
@@ -601,6 +602,42 @@ void TestTraceStore::closeDoesNotWaitForRetentionBacklog() {
     // One retention step ran (a chunk of 1000 traces); the rest waits for the next start.
     QVERIFY2(m_store->status().tracesStored >= 1500,
              std::to_string(m_store->status().tracesStored).c_str());
+}
+
+void TestTraceStore::fullQueueRefusesWithUnavailable() {
+    for (const bool bySpans : {true, false}) {
+        m_store.reset();
+        auto limited = options();
+        (bySpans ? limited.maxQueuedSpans : limited.maxQueuedBytes) = 1;
+        limited.path = m_dir->path() / (bySpans ? "spans-limited.db" : "bytes-limited.db");
+        auto reopened = tracing::TraceStore::open(limited);
+        QVERIFY(reopened.isOk());
+        m_store = std::move(*reopened);
+        // The writer is held inside the first batch's `done`; the second waits, the third is
+        // one too many.
+        std::promise<void> entered;
+        std::promise<void> release;
+        std::shared_future<void> released = release.get_future().share();
+        m_store->accept(batchOf(singleSpanTraces(1, 1, kBase)), [&entered, released](Status) {
+            entered.set_value();
+            released.wait();
+        });
+        entered.get_future().wait();
+        std::promise<Status> second;
+        m_store->accept(batchOf(singleSpanTraces(2, 1, kBase)),
+                        [&second](Status status) { second.set_value(status); });
+        std::optional<Status> third;
+        m_store->accept(batchOf(singleSpanTraces(3, 1, kBase)),
+                        [&third](Status status) { third = status; });
+        release.set_value();
+        QVERIFY(second.get_future().get().isOk());
+        QVERIFY(third.has_value());
+        QCOMPARE(third->code(), StatusCode::Unavailable);
+        QVERIFY2(third->message().find("span store busy: 1 spans queued") != std::string::npos,
+                 third->message().c_str());
+        QCOMPARE(m_store->status().tracesStored, std::uint64_t(2));
+        QCOMPARE(m_store->status().spansStored, std::uint64_t(2));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestTraceStore)
