@@ -585,7 +585,8 @@ public:
         return status;
     }
 
-    // One retention transaction: the oldest traces (by arrival) that are older than max_age, or,
+    // One retention transaction: the oldest traces (by arrival) whose last span arrived longer
+    // than max_age ago (the server's clock: a span's own start may be anything), or,
     // when none is, while the file's used bytes exceed max_bytes. Sets `more` when it should
     // run again, `reason` and `deleted` to what it did.
     Status retentionStep(bool &more, const char *&reason, std::uint64_t &deleted) {
@@ -595,7 +596,7 @@ public:
             std::chrono::duration_cast<std::chrono::nanoseconds>(
                 (m_options.clock->now() - m_options.retentionMaxAge).time_since_epoch())
                 .count();
-        Statement oldest(m_db, "SELECT trace_key, start_ns, span_count FROM traces "
+        Statement oldest(m_db, "SELECT trace_key, last_received_ns, span_count FROM traces "
                                "ORDER BY trace_key LIMIT ?");
         oldest.bind(1, kRetentionChunk);
         std::vector<std::pair<std::int64_t, std::int64_t>> head; // key, spans

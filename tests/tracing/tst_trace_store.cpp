@@ -89,6 +89,7 @@ private slots:
     void tailSamplingCandidatesAndDeletes();
     void closeDoesNotWaitForRetentionBacklog();
     void fullQueueRefusesWithUnavailable();
+    void retentionByAgeIgnoresFutureStarts();
 
 private:
     tracing::TraceStoreOptions options() const;
@@ -121,11 +122,13 @@ void TestTraceStore::cleanup() {
     m_dir.reset();
 }
 
-// Trace 1 (fine) at +0 s, trace 2 (payment fails) at +60 s, trace 3 (fine) at +120 s.
+// Trace 1 (fine) at +0 s, trace 2 (payment fails) at +60 s, trace 3 (fine) at +120 s, each
+// received as it starts.
 void TestTraceStore::fill() {
     for (std::uint8_t seed : {1, 2, 3}) {
-        QVERIFY(append(*m_store,
-                       batchOf(checkoutTrace(seed, kBase + (seed - 1) * 60'000 * kMs, seed == 2)))
+        const std::uint64_t start = kBase + (seed - 1) * 60'000 * kMs;
+        QVERIFY(append(*m_store, batchOf(checkoutTrace(seed, start, seed == 2),
+                                         static_cast<std::int64_t>(start)))
                     .isOk());
     }
 }
@@ -638,6 +641,17 @@ void TestTraceStore::fullQueueRefusesWithUnavailable() {
         QCOMPARE(m_store->status().tracesStored, std::uint64_t(2));
         QCOMPARE(m_store->status().spansStored, std::uint64_t(2));
     }
+}
+
+void TestTraceStore::retentionByAgeIgnoresFutureStarts() {
+    // The first trace to arrive claims to start in 2100; all were received at kBase.
+    constexpr std::uint64_t k2100 = 4102444800ULL * 1'000'000'000ULL;
+    QVERIFY(append(*m_store, batchOf(singleSpanTraces(1, 1, k2100))).isOk());
+    QVERIFY(append(*m_store, batchOf(singleSpanTraces(2, 2, kBase))).isOk());
+    m_clock->advance(std::chrono::hours(72));
+    QVERIFY(m_store->enforceRetention().isOk());
+    QCOMPARE(m_store->status().tracesStored, std::uint64_t(0));
+    QCOMPARE(m_store->status().spansStored, std::uint64_t(0));
 }
 
 QTEST_GUILESS_MAIN(TestTraceStore)
