@@ -40,6 +40,10 @@ struct TraceStoreOptions {
     // memory without bound. 0 spans: 4 transactions' worth.
     std::size_t maxQueuedSpans = 0;
     std::size_t maxQueuedBytes = std::size_t{64} * 1024 * 1024;
+    // trace() refuses a trace in full (TraceRequest::full) above this many spans.
+    std::size_t maxFullTraceSpans = 200000;
+    // serviceGraph() reads at most this many spans of its window and marks the graph truncated.
+    std::size_t maxServiceGraphSpans = 2000000;
     std::chrono::milliseconds retentionMaxAge{std::chrono::hours(72)};
     std::int64_t retentionMaxBytes = std::int64_t{2} * 1024 * 1024 * 1024;
     // Read-only connections the queries use; a query waits for a free one.

@@ -638,6 +638,13 @@ StatusOr<TraceDetail> TraceStore::trace(const TraceRequest &request) const {
     if (!rows) {
         return rows.status();
     }
+    if (request.full && rows->size() > m_options.maxFullTraceSpans) {
+        return failedPrecondition(
+            "trace " + toHex(request.traceId) + " has " + std::to_string(rows->size()) +
+            " spans, more than the " + std::to_string(m_options.maxFullTraceSpans) +
+            " a trace in full (view FULL) may have; read it with the timeline view and ask for "
+            "the spans wanted by span_ids");
+    }
     std::sort(rows->begin(), rows->end(), [](const SpanRow &a, const SpanRow &b) {
         return a.start != b.start ? a.start < b.start : a.spanId < b.spanId;
     });
@@ -1010,8 +1017,14 @@ StatusOr<ServiceGraph> TraceStore::serviceGraph(std::int64_t fromUnixNano, std::
     Statement stmt(db, "SELECT trace_key, id, span_id, parent_id, resource, flags, duration_ns "
                        "FROM spans INDEXED BY spans_by_start WHERE start_ns >= ? AND start_ns < ?");
     stmt.bind(1, fromUnixNano).bind(2, toUnixNano);
+    std::size_t read = 0;
     int rc;
     while ((rc = stmt.step()) == SQLITE_ROW) {
+        if (++read > m_options.maxServiceGraphSpans) {
+            graph.truncated = true;
+            rc = SQLITE_DONE;
+            break;
+        }
         const auto flags = static_cast<std::uint32_t>(stmt.integer(5));
         const std::uint32_t kind = flags & kTimelineKindMask;
         if (kind != 2 && kind != 3) {

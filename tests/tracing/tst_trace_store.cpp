@@ -90,6 +90,7 @@ private slots:
     void closeDoesNotWaitForRetentionBacklog();
     void fullQueueRefusesWithUnavailable();
     void retentionByAgeIgnoresFutureStarts();
+    void largeTracesAndWindowsAreBounded();
 
 private:
     tracing::TraceStoreOptions options() const;
@@ -447,6 +448,7 @@ void TestTraceStore::serviceGraphFromClientAndServerSpans() {
     QCOMPARE(pay.p50Nanos, static_cast<std::int64_t>(80 * kMs));
     QCOMPARE(pay.callRate, 3.0 / 300.0);
     QCOMPARE(edges.at("checkout>orders-db").calls, std::uint64_t(3));
+    QVERIFY(!graph->truncated);
     for (const auto &node : graph->nodes) {
         if (node.service == "payments") {
             QCOMPARE(node.requestRate, 3.0 / 300.0);
@@ -652,6 +654,31 @@ void TestTraceStore::retentionByAgeIgnoresFutureStarts() {
     QVERIFY(m_store->enforceRetention().isOk());
     QCOMPARE(m_store->status().tracesStored, std::uint64_t(0));
     QCOMPARE(m_store->status().spansStored, std::uint64_t(0));
+}
+
+void TestTraceStore::largeTracesAndWindowsAreBounded() {
+    m_store.reset();
+    auto limited = options();
+    limited.maxFullTraceSpans = 3;
+    limited.maxServiceGraphSpans = 5;
+    auto reopened = tracing::TraceStore::open(limited);
+    QVERIFY(reopened.isOk());
+    m_store = std::move(*reopened);
+    fill();
+    tracing::TraceRequest wanted;
+    wanted.traceId = idOf(traceBytes(1));
+    QVERIFY(m_store->trace(wanted).isOk());
+    wanted.full = true;
+    const auto full = m_store->trace(wanted);
+    QCOMPARE(full.status().code(), StatusCode::FailedPrecondition);
+    QVERIFY2(full.status().message().find("more than the 3") != std::string::npos &&
+                 full.status().message().find("timeline") != std::string::npos,
+             full.status().message().c_str());
+    const auto from = static_cast<std::int64_t>(kBase);
+    const auto graph =
+        m_store->serviceGraph(from, from + 300'000 * static_cast<std::int64_t>(kMs), false);
+    QVERIFY(graph.isOk());
+    QVERIFY(graph->truncated);
 }
 
 QTEST_GUILESS_MAIN(TestTraceStore)
