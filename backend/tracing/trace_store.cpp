@@ -611,9 +611,29 @@ public:
         }
         oldest.reset();
         reason = "age";
+        std::uint64_t sizeBefore = 0;
         if (head.empty()) {
+            sizeBefore = usedBytes(m_db);
             if (m_options.retentionMaxBytes <= 0 ||
-                usedBytes(m_db) <= static_cast<std::uint64_t>(m_options.retentionMaxBytes)) {
+                sizeBefore <= static_cast<std::uint64_t>(m_options.retentionMaxBytes)) {
+                m_sizeUnreachableWarned = false;
+                return Status::ok();
+            }
+            // What the other tables hold (strings, attribute values, per-minute counts) is not
+            // freed by deleting traces: once the last steps show that deleting every trace left
+            // would not bring the size under the limit, new traces are kept.
+            const std::uint64_t excess =
+                sizeBefore - static_cast<std::uint64_t>(m_options.retentionMaxBytes);
+            if (m_bytesPerTrace &&
+                static_cast<std::uint64_t>(m_traces) * *m_bytesPerTrace < excess) {
+                if (!m_sizeUnreachableWarned) {
+                    m_sizeUnreachableWarned = true;
+                    log::warn("span store retention cannot reach tracing.retention.max_bytes by "
+                              "deleting traces; raise the limit",
+                              {{"bytes", sizeBefore},
+                               {"max_bytes", m_options.retentionMaxBytes},
+                               {"traces", m_traces}});
+                }
                 return Status::ok();
             }
             reason = "size";
@@ -637,9 +657,12 @@ public:
         Statement traces(m_db, "DELETE FROM traces WHERE trace_key <= ?");
         Statement postings(m_db, "DELETE FROM tag_postings WHERE run = ?");
         Statement runs(m_db, "DELETE FROM tag_runs WHERE run = ?");
+        Statement minutes(m_db, "DELETE FROM operation_minutes WHERE minute < ?");
         spans.bind(1, last);
         traces.bind(1, last);
-        Status status = spans.step() == SQLITE_DONE && traces.step() == SQLITE_DONE
+        minutes.bind(1, cutoff / 60'000'000'000);
+        Status status = spans.step() == SQLITE_DONE && traces.step() == SQLITE_DONE &&
+                                minutes.step() == SQLITE_DONE
                             ? Status::ok()
                             : sqliteError(m_db, "deleting old traces");
         std::vector<Run> kept;
@@ -677,6 +700,10 @@ public:
         m_traceKeys.clear();
         deleted = head.size();
         more = allOld;
+        if (sizeBefore > 0) {
+            const std::uint64_t sizeAfter = usedBytes(m_db);
+            m_bytesPerTrace = sizeAfter < sizeBefore ? (sizeBefore - sizeAfter) / deleted : 0;
+        }
         return refreshMinLiveTrace();
     }
 
@@ -1260,6 +1287,9 @@ private:
 
     std::int64_t m_spans = 0;
     std::int64_t m_traces = 0;
+    // Bytes the last size retention step freed per trace; unset before the first.
+    std::optional<std::uint64_t> m_bytesPerTrace;
+    bool m_sizeUnreachableWarned = false;
     std::vector<Run> m_runs;
     std::optional<Run> m_pendingRun;
     std::int64_t m_nextRun = 1;

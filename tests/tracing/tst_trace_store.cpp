@@ -91,6 +91,7 @@ private slots:
     void fullQueueRefusesWithUnavailable();
     void retentionByAgeIgnoresFutureStarts();
     void largeTracesAndWindowsAreBounded();
+    void sizeRetentionKeepsNewTracesItCannotHelp();
 
 private:
     tracing::TraceStoreOptions options() const;
@@ -679,6 +680,33 @@ void TestTraceStore::largeTracesAndWindowsAreBounded() {
         m_store->serviceGraph(from, from + 300'000 * static_cast<std::int64_t>(kMs), false);
     QVERIFY(graph.isOk());
     QVERIFY(graph->truncated);
+}
+
+void TestTraceStore::sizeRetentionKeepsNewTracesItCannotHelp() {
+    // Small traces with long, distinct operation names, a minute apart: most of the file is the
+    // names and the per-minute counts, which deleting traces does not free.
+    for (int i = 0; i < 300; ++i) {
+        QVERIFY(
+            append(*m_store, batchOf(singleSpanTraces(i, 1, kBase + i * 60'000 * kMs,
+                                                      std::string(1000, 'o') + std::to_string(i))))
+                .isOk());
+    }
+    const auto full = m_store->status().bytes;
+    m_store.reset();
+    auto limited = options();
+    limited.retentionMaxBytes = static_cast<std::int64_t>(full / 2);
+    auto reopened = tracing::TraceStore::open(limited);
+    QVERIFY(reopened.isOk());
+    m_store = std::move(*reopened);
+    QVERIFY(m_store->enforceRetention().isOk());
+    QVERIFY(m_store->status().tracesStored > 0);
+    QVERIFY(
+        append(*m_store, batchOf(singleSpanTraces(1000, 1, kBase + 300 * 60'000 * kMs))).isOk());
+    QVERIFY(m_store->enforceRetention().isOk());
+    tracing::TraceRequest wanted;
+    wanted.traceId =
+        idOf(singleSpanTraces(1000, 1, kBase).resource_spans(0).scope_spans(0).spans(0).trace_id());
+    QVERIFY(m_store->trace(wanted).isOk());
 }
 
 QTEST_GUILESS_MAIN(TestTraceStore)
