@@ -44,6 +44,8 @@ struct TraceStoreOptions {
     std::size_t maxFullTraceSpans = 200000;
     // serviceGraph() reads at most this many spans of its window and marks the graph truncated.
     std::size_t maxServiceGraphSpans = 2000000;
+    // compare() refuses a trace above this many spans.
+    std::size_t maxComparedSpans = 200000;
     std::chrono::milliseconds retentionMaxAge{std::chrono::hours(72)};
     std::int64_t retentionMaxBytes = std::int64_t{2} * 1024 * 1024 * 1024;
     // Read-only connections the queries use; a query waits for a free one.

@@ -92,6 +92,7 @@ private slots:
     void retentionByAgeIgnoresFutureStarts();
     void largeTracesAndWindowsAreBounded();
     void sizeRetentionKeepsNewTracesItCannotHelp();
+    void compareFoldsDeepPathsAndRefusesHugeTraces();
 
 private:
     tracing::TraceStoreOptions options() const;
@@ -707,6 +708,40 @@ void TestTraceStore::sizeRetentionKeepsNewTracesItCannotHelp() {
     wanted.traceId =
         idOf(singleSpanTraces(1000, 1, kBase).resource_spans(0).scope_spans(0).spans(0).trace_id());
     QVERIFY(m_store->trace(wanted).isOk());
+}
+
+void TestTraceStore::compareFoldsDeepPathsAndRefusesHugeTraces() {
+    // A chain of 100 spans, each the child of the one before.
+    otlp::collector::trace::v1::ExportTraceServiceRequest request;
+    auto *scope = addScope(addResource(request, {{"service.name", "svc"}}), "s");
+    const std::string trace = traceBytes(9);
+    for (std::uint64_t i = 1; i <= 100; ++i) {
+        addSpan(scope, {trace, i, i - 1, "op", {}, kBase + i * kMs, kMs, i == 100, {}});
+    }
+    QVERIFY(append(*m_store, batchOf(request)).isOk());
+    auto comparison = m_store->compare(idOf(trace), idOf(trace));
+    QVERIFY2(comparison.isOk(), comparison.status().message().c_str());
+    QCOMPARE(comparison->paths.size(), std::size_t(64));
+    const auto &deepest = comparison->paths.back();
+    QCOMPARE(deepest.depth, 63u);
+    QCOMPARE(deepest.leftCount, 37u);
+    QCOMPARE(deepest.rightErrors, 1u);
+    std::string path = "svc:op";
+    for (int i = 1; i < 64; ++i) {
+        path += " > svc:op";
+    }
+    QCOMPARE(deepest.path, path);
+
+    m_store.reset();
+    auto limited = options();
+    limited.maxComparedSpans = 99;
+    auto reopened = tracing::TraceStore::open(limited);
+    QVERIFY(reopened.isOk());
+    m_store = std::move(*reopened);
+    comparison = m_store->compare(idOf(trace), idOf(trace));
+    QCOMPARE(comparison.status().code(), StatusCode::FailedPrecondition);
+    QVERIFY2(comparison.status().message().find("more than the 99") != std::string::npos,
+             comparison.status().message().c_str());
 }
 
 QTEST_GUILESS_MAIN(TestTraceStore)
