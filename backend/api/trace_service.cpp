@@ -480,6 +480,7 @@ TraceServiceImpl::GetServiceGraph(grpc::CallbackServerContext *context,
         }
         timeInto(window->from, response->mutable_start_time());
         timeInto(window->to, response->mutable_end_time());
+        response->set_truncated(graph->truncated);
         return Status::ok();
     });
 }

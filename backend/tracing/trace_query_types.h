@@ -125,6 +125,8 @@ struct ServiceGraphEdge {
 struct ServiceGraph {
     std::vector<ServiceGraphNode> nodes;
     std::vector<ServiceGraphEdge> edges;
+    // Only the first TraceStoreOptions::maxServiceGraphSpans spans of the window were read.
+    bool truncated = false;
 };
 
 struct TracePathComparison {

@@ -560,7 +560,8 @@ public:
         return status;
     }
 
-    // One retention transaction: the oldest traces (by arrival) that are older than max_age, or,
+    // One retention transaction: the oldest traces (by arrival) whose last span arrived longer
+    // than max_age ago (the server's clock: a span's own start may be anything), or,
     // when none is, while the file's used bytes exceed max_bytes. Sets `more` when it should
     // run again, `reason` and `deleted` to what it did.
     Status retentionStep(bool &more, const char *&reason, std::uint64_t &deleted) {
@@ -570,7 +571,7 @@ public:
             std::chrono::duration_cast<std::chrono::nanoseconds>(
                 (m_options.clock->now() - m_options.retentionMaxAge).time_since_epoch())
                 .count();
-        Statement oldest(m_db, "SELECT trace_key, start_ns, span_count FROM traces "
+        Statement oldest(m_db, "SELECT trace_key, last_received_ns, span_count FROM traces "
                                "ORDER BY trace_key LIMIT ?");
         oldest.bind(1, kRetentionChunk);
         std::vector<std::pair<std::int64_t, std::int64_t>> head; // key, spans
@@ -585,9 +586,29 @@ public:
         }
         oldest.reset();
         reason = "age";
+        std::uint64_t sizeBefore = 0;
         if (head.empty()) {
+            sizeBefore = usedBytes(m_db);
             if (m_options.retentionMaxBytes <= 0 ||
-                usedBytes(m_db) <= static_cast<std::uint64_t>(m_options.retentionMaxBytes)) {
+                sizeBefore <= static_cast<std::uint64_t>(m_options.retentionMaxBytes)) {
+                m_sizeUnreachableWarned = false;
+                return Status::ok();
+            }
+            // What the other tables hold (strings, attribute values, per-minute counts) is not
+            // freed by deleting traces: once the last steps show that deleting every trace left
+            // would not bring the size under the limit, new traces are kept.
+            const std::uint64_t excess =
+                sizeBefore - static_cast<std::uint64_t>(m_options.retentionMaxBytes);
+            if (m_bytesPerTrace &&
+                static_cast<std::uint64_t>(m_traces) * *m_bytesPerTrace < excess) {
+                if (!m_sizeUnreachableWarned) {
+                    m_sizeUnreachableWarned = true;
+                    log::warn("span store retention cannot reach tracing.retention.max_bytes by "
+                              "deleting traces; raise the limit",
+                              {{"bytes", sizeBefore},
+                               {"max_bytes", m_options.retentionMaxBytes},
+                               {"traces", m_traces}});
+                }
                 return Status::ok();
             }
             reason = "size";
@@ -611,9 +632,12 @@ public:
         Statement traces(m_db, "DELETE FROM traces WHERE trace_key <= ?");
         Statement postings(m_db, "DELETE FROM tag_postings WHERE run = ?");
         Statement runs(m_db, "DELETE FROM tag_runs WHERE run = ?");
+        Statement minutes(m_db, "DELETE FROM operation_minutes WHERE minute < ?");
         spans.bind(1, last);
         traces.bind(1, last);
-        Status status = spans.step() == SQLITE_DONE && traces.step() == SQLITE_DONE
+        minutes.bind(1, cutoff / 60'000'000'000);
+        Status status = spans.step() == SQLITE_DONE && traces.step() == SQLITE_DONE &&
+                                minutes.step() == SQLITE_DONE
                             ? Status::ok()
                             : sqliteError(m_db, "deleting old traces");
         std::vector<Run> kept;
@@ -651,6 +675,10 @@ public:
         m_traceKeys.clear();
         deleted = head.size();
         more = allOld;
+        if (sizeBefore > 0) {
+            const std::uint64_t sizeAfter = usedBytes(m_db);
+            m_bytesPerTrace = sizeAfter < sizeBefore ? (sizeBefore - sizeAfter) / deleted : 0;
+        }
         return refreshMinLiveTrace();
     }
 
@@ -1227,6 +1255,9 @@ private:
 
     std::int64_t m_spans = 0;
     std::int64_t m_traces = 0;
+    // Bytes the last size retention step freed per trace; unset before the first.
+    std::optional<std::uint64_t> m_bytesPerTrace;
+    bool m_sizeUnreachableWarned = false;
     std::vector<Run> m_runs;
     std::optional<Run> m_pendingRun;
     std::int64_t m_nextRun = 1;
@@ -1344,17 +1375,32 @@ void TraceStore::exportMetrics(prometheus::Registry &registry) {
 }
 
 void TraceStore::accept(SpanBatchPtr batch, std::function<void(Status)> done) {
+    const std::size_t bytes = batch->request.ByteSizeLong();
+    const std::size_t maxSpans = m_options.maxQueuedSpans != 0
+                                     ? m_options.maxQueuedSpans
+                                     : 4 * m_options.maxSpansPerTransaction;
+    Status refused;
     {
         std::lock_guard lock(m_queueMutex);
-        if (!m_closing) {
+        if (m_closing) {
+            refused = unavailable("the span store is closed");
+        } else if (m_queuedSpans > 0 && (m_queuedSpans + batch->spanCount > maxSpans ||
+                                         m_queuedBytes + bytes > m_options.maxQueuedBytes)) {
+            // A batch beyond the limits on its own is still taken when nothing else waits.
+            refused =
+                unavailable("span store busy: " + std::to_string(m_queuedSpans) +
+                            " spans queued for writing (limit " + std::to_string(maxSpans) +
+                            " spans or " + std::to_string(m_options.maxQueuedBytes) + " bytes)");
+        } else {
             m_queuedSpans += batch->spanCount;
-            m_queue.push_back(
-                IngestJob{std::move(batch), std::move(done), std::chrono::steady_clock::now()});
+            m_queuedBytes += bytes;
+            m_queue.push_back(IngestJob{std::move(batch), std::move(done),
+                                        std::chrono::steady_clock::now(), bytes});
             m_queueChanged.notify_one();
             return;
         }
     }
-    done(unavailable("the span store is closed"));
+    done(refused);
 }
 
 Status TraceStore::submit(Job job) {
@@ -1424,6 +1470,7 @@ void TraceStore::writerLoop() {
                     auto &job = std::get<IngestJob>(m_queue.front());
                     spans += job.batch->spanCount;
                     m_queuedSpans -= job.batch->spanCount;
+                    m_queuedBytes -= job.bytes;
                     ingest.push_back(std::move(job));
                     m_queue.pop_front();
                 }
@@ -1482,11 +1529,20 @@ void TraceStore::writerLoop() {
                 }
             }
             publishCounts();
+            bool requeued = false;
             if (status.isOk() && more) {
-                // Again after what was queued meanwhile, so the ingest waits for one step only.
+                // Again after what was queued meanwhile, so the ingest waits for one step only;
+                // not once closing, so a retention backlog does not hold up the shutdown.
                 std::lock_guard lock(m_queueMutex);
-                m_queue.push_back(std::move(*job));
-            } else if (job->done) {
+                if (!m_closing) {
+                    m_queue.push_back(std::move(*job));
+                    requeued = true;
+                }
+            }
+            if (requeued) {
+                continue;
+            }
+            if (job->done) {
                 job->done->set_value(status);
             } else {
                 if (!status.isOk()) {

@@ -36,6 +36,17 @@ struct TraceStoreOptions {
     std::chrono::milliseconds batchMaxDelay{5};
     // A transaction takes at most about this many spans; more wait for the next one.
     std::size_t maxSpansPerTransaction = 50000;
+    // Batches accepted but not yet written are at most about this many spans and encoded bytes;
+    // beyond, accept() refuses with UNAVAILABLE (the exporter retries) instead of queueing in
+    // memory without bound. 0 spans: 4 transactions' worth.
+    std::size_t maxQueuedSpans = 0;
+    std::size_t maxQueuedBytes = std::size_t{64} * 1024 * 1024;
+    // trace() refuses a trace in full (TraceRequest::full) above this many spans.
+    std::size_t maxFullTraceSpans = 200000;
+    // serviceGraph() reads at most this many spans of its window and marks the graph truncated.
+    std::size_t maxServiceGraphSpans = 2000000;
+    // compare() refuses a trace above this many spans.
+    std::size_t maxComparedSpans = 200000;
     std::chrono::milliseconds retentionMaxAge{std::chrono::hours(72)};
     std::int64_t retentionMaxBytes = std::int64_t{2} * 1024 * 1024 * 1024;
     // Read-only connections the queries use; a query waits for a free one.
@@ -119,6 +130,7 @@ private:
         SpanBatchPtr batch;
         std::function<void(Status)> done;
         std::chrono::steady_clock::time_point queued;
+        std::size_t bytes = 0;
     };
     struct DeleteJob {
         std::vector<TraceId> traces;
@@ -150,6 +162,7 @@ private:
     std::condition_variable m_queueChanged;
     std::deque<Job> m_queue;
     std::size_t m_queuedSpans = 0;
+    std::size_t m_queuedBytes = 0;
     bool m_retentionQueued = false; // A pass without a waiter is queued or running.
     bool m_closing = false;
     std::thread m_writerThread;

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -638,6 +640,13 @@ StatusOr<TraceDetail> TraceStore::trace(const TraceRequest &request) const {
     if (!rows) {
         return rows.status();
     }
+    if (request.full && rows->size() > m_options.maxFullTraceSpans) {
+        return failedPrecondition(
+            "trace " + toHex(request.traceId) + " has " + std::to_string(rows->size()) +
+            " spans, more than the " + std::to_string(m_options.maxFullTraceSpans) +
+            " a trace in full (view FULL) may have; read it with the timeline view and ask for "
+            "the spans wanted by span_ids");
+    }
     std::sort(rows->begin(), rows->end(), [](const SpanRow &a, const SpanRow &b) {
         return a.start != b.start ? a.start < b.start : a.spanId < b.spanId;
     });
@@ -1020,8 +1029,14 @@ StatusOr<ServiceGraph> TraceStore::serviceGraph(std::int64_t fromUnixNano, std::
     Statement stmt(db, "SELECT trace_key, id, span_id, parent_id, resource, flags, duration_ns "
                        "FROM spans INDEXED BY spans_by_start WHERE start_ns >= ? AND start_ns < ?");
     stmt.bind(1, fromUnixNano).bind(2, toUnixNano);
+    std::size_t read = 0;
     int rc;
     while ((rc = stmt.step()) == SQLITE_ROW) {
+        if (++read > m_options.maxServiceGraphSpans) {
+            graph.truncated = true;
+            rc = SQLITE_DONE;
+            break;
+        }
         const auto flags = static_cast<std::uint32_t>(stmt.integer(5));
         const std::uint32_t kind = flags & kTimelineKindMask;
         if (kind != 2 && kind != 3) {
@@ -1104,19 +1119,32 @@ StatusOr<ServiceGraph> TraceStore::serviceGraph(std::int64_t fromUnixNano, std::
 
 namespace {
 
+// Paths deeper than this many steps are counted in their ancestor at this depth, so the answer
+// (one string per path) stays bounded on a deep chain.
+constexpr std::uint32_t kMaxComparedDepth = 64;
+
+// One node of the union tree of paths: its step (service and operation string ids) under its
+// parent node; the path's text is built only for the answer.
 struct PathStats {
-    std::string path;
+    std::size_t parent = 0; // kNoParent for a root
+    std::int64_t service = 0;
+    std::int64_t operation = 0;
     std::uint32_t depth = 0;
-    std::vector<std::string> children; // in order of first appearance
+    std::vector<std::size_t> children; // in order of first appearance
     std::uint32_t count[2] = {0, 0};
     std::int64_t duration[2] = {0, 0};
     std::uint32_t errors[2] = {0, 0};
 };
+constexpr std::size_t kNoParent = std::numeric_limits<std::size_t>::max();
+
+struct PathTree {
+    std::vector<PathStats> nodes;
+    std::map<std::tuple<std::size_t, std::int64_t, std::int64_t>, std::size_t> index;
+    std::vector<std::size_t> roots;
+};
 
 // Adds one trace's spans to the union tree of paths, depth first (children by start time).
-StatusOr<bool> addPaths(detail::ReadCaches &caches, sqlite3 *db, std::vector<SpanRow> rows,
-                        int side, std::map<std::string, PathStats> &paths,
-                        std::vector<std::string> &roots) {
+StatusOr<bool> addPaths(std::vector<SpanRow> rows, int side, PathTree &tree) {
     std::sort(rows.begin(), rows.end(), [](const SpanRow &a, const SpanRow &b) {
         return a.start != b.start ? a.start < b.start : a.spanId < b.spanId;
     });
@@ -1136,46 +1164,41 @@ StatusOr<bool> addPaths(detail::ReadCaches &caches, sqlite3 *db, std::vector<Spa
     }
     struct Frame {
         std::size_t index;
-        std::string parentPath;
+        std::size_t parentNode;
         std::uint32_t depth;
     };
     std::vector<Frame> stack;
     for (auto it = tops.rbegin(); it != tops.rend(); ++it) {
-        stack.push_back({*it, "", 0});
+        stack.push_back({*it, kNoParent, 0});
     }
     std::unordered_set<std::size_t> visited;
     while (!stack.empty()) {
-        Frame frame = std::move(stack.back());
+        const Frame frame = stack.back();
         stack.pop_back();
         if (!visited.insert(frame.index).second) {
             continue;
         }
         const SpanRow &row = rows[frame.index];
-        auto service = caches.string(db, row.service);
-        auto operation = caches.string(db, row.operation);
-        if (!service || !operation) {
-            return internalError("the span store's strings are incomplete");
-        }
-        const std::string step = *service + ":" + *operation;
-        const std::string path = frame.parentPath.empty() ? step : frame.parentPath + " > " + step;
-        auto [it, added] = paths.try_emplace(path);
-        PathStats &stats = it->second;
-        if (added) {
-            stats.path = path;
-            stats.depth = frame.depth;
-            if (frame.parentPath.empty()) {
-                roots.push_back(path);
-            } else {
-                paths[frame.parentPath].children.push_back(path);
+        std::size_t node = frame.parentNode;
+        if (frame.depth < kMaxComparedDepth) {
+            const auto [it, added] = tree.index.try_emplace(
+                {frame.parentNode, row.service, row.operation}, tree.nodes.size());
+            node = it->second;
+            if (added) {
+                tree.nodes.push_back(
+                    {frame.parentNode, row.service, row.operation, frame.depth, {}, {}, {}, {}});
+                (frame.parentNode == kNoParent ? tree.roots : tree.nodes[frame.parentNode].children)
+                    .push_back(node);
             }
         }
+        PathStats &stats = tree.nodes[node];
         ++stats.count[side];
         stats.duration[side] += row.duration;
         stats.errors[side] += (row.flags & kTimelineError) != 0 ? 1 : 0;
         const auto kids = children.find(row.spanId);
         if (kids != children.end()) {
             for (auto child = kids->second.rbegin(); child != kids->second.rend(); ++child) {
-                stack.push_back({*child, path, frame.depth + 1});
+                stack.push_back({*child, node, frame.depth + 1});
             }
         }
     }
@@ -1189,8 +1212,7 @@ StatusOr<TraceComparison> TraceStore::compare(const TraceId &left, const TraceId
     sqlite3 *db = lease.get();
     detail::ReadCaches &caches = *m_caches;
     TraceComparison comparison;
-    std::map<std::string, PathStats> paths;
-    std::vector<std::string> roots;
+    PathTree tree;
     int side = 0;
     for (const TraceId *id : {&left, &right}) {
         auto key = traceKeyOf(db, *id);
@@ -1204,22 +1226,36 @@ StatusOr<TraceComparison> TraceStore::compare(const TraceId &left, const TraceId
         if (!rows) {
             return rows.status();
         }
+        if (rows->size() > m_options.maxComparedSpans) {
+            return failedPrecondition("trace " + toHex(*id) + " has " +
+                                      std::to_string(rows->size()) + " spans, more than the " +
+                                      std::to_string(m_options.maxComparedSpans) +
+                                      " a compared trace may have");
+        }
         auto summary = summaryOf(caches, db, *id, *rows);
         if (!summary) {
             return summary.status();
         }
         (side == 0 ? comparison.left : comparison.right) = std::move(*summary);
-        if (auto added = addPaths(caches, db, std::move(*rows), side, paths, roots); !added) {
+        if (auto added = addPaths(std::move(*rows), side, tree); !added) {
             return added.status();
         }
         ++side;
     }
-    std::vector<std::string> stack(roots.rbegin(), roots.rend());
+    std::vector<std::string> texts(tree.nodes.size());
+    std::vector<std::size_t> stack(tree.roots.rbegin(), tree.roots.rend());
     while (!stack.empty()) {
-        const std::string path = std::move(stack.back());
+        const std::size_t node = stack.back();
         stack.pop_back();
-        const PathStats &stats = paths[path];
-        comparison.paths.push_back({stats.path, stats.depth, stats.count[0], stats.count[1],
+        const PathStats &stats = tree.nodes[node];
+        auto service = caches.string(db, stats.service);
+        auto operation = caches.string(db, stats.operation);
+        if (!service || !operation) {
+            return internalError("the span store's strings are incomplete");
+        }
+        const std::string step = *service + ":" + *operation;
+        texts[node] = stats.parent == kNoParent ? step : texts[stats.parent] + " > " + step;
+        comparison.paths.push_back({texts[node], stats.depth, stats.count[0], stats.count[1],
                                     stats.duration[0], stats.duration[1], stats.errors[0],
                                     stats.errors[1]});
         for (auto it = stats.children.rbegin(); it != stats.children.rend(); ++it) {

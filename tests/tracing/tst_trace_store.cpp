@@ -5,11 +5,13 @@
 #include "api_test_helpers.h"
 #include "daemon_process.h"
 #include "otlp_builder.h"
+#include "poll_until.h"
 #include "tracing/trace_store.h"
 
 #include <QtTest>
 
 #include <future>
+#include <thread>
 
 using namespace aegis;
 using namespace aegis::testing;
@@ -38,6 +40,21 @@ Status append(tracing::TraceStore &store, tracing::SpanBatchPtr batch) {
     std::promise<Status> done;
     store.accept(std::move(batch), [&done](Status status) { done.set_value(status); });
     return done.get_future().get();
+}
+
+// `count` traces of one span each, numbered from `first` (distinct from traceBytes' ids).
+otlp::collector::trace::v1::ExportTraceServiceRequest
+singleSpanTraces(int first, int count, std::uint64_t start, const std::string &operation = "op") {
+    otlp::collector::trace::v1::ExportTraceServiceRequest request;
+    auto *scope = addScope(addResource(request, {{"service.name", "svc"}}), "s");
+    for (int i = first; i < first + count; ++i) {
+        std::string trace(16, '\x7f');
+        for (int b = 0; b < 4; ++b) {
+            trace[12 + b] = static_cast<char>(i >> (8 * (3 - b)));
+        }
+        addSpan(scope, {trace, 1, 0, operation, {}, start, kMs, false, {}});
+    }
+    return request;
 }
 
 tracing::TagQuery queryOf(const std::string &text) {
@@ -70,6 +87,12 @@ private slots:
     void retentionByAge();
     void retentionBySize();
     void tailSamplingCandidatesAndDeletes();
+    void closeDoesNotWaitForRetentionBacklog();
+    void fullQueueRefusesWithUnavailable();
+    void retentionByAgeIgnoresFutureStarts();
+    void largeTracesAndWindowsAreBounded();
+    void sizeRetentionKeepsNewTracesItCannotHelp();
+    void compareFoldsDeepPathsAndRefusesHugeTraces();
 
 private:
     tracing::TraceStoreOptions options() const;
@@ -102,11 +125,13 @@ void TestTraceStore::cleanup() {
     m_dir.reset();
 }
 
-// Trace 1 (fine) at +0 s, trace 2 (payment fails) at +60 s, trace 3 (fine) at +120 s.
+// Trace 1 (fine) at +0 s, trace 2 (payment fails) at +60 s, trace 3 (fine) at +120 s, each
+// received as it starts.
 void TestTraceStore::fill() {
     for (std::uint8_t seed : {1, 2, 3}) {
-        QVERIFY(append(*m_store,
-                       batchOf(checkoutTrace(seed, kBase + (seed - 1) * 60'000 * kMs, seed == 2)))
+        const std::uint64_t start = kBase + (seed - 1) * 60'000 * kMs;
+        QVERIFY(append(*m_store, batchOf(checkoutTrace(seed, start, seed == 2),
+                                         static_cast<std::int64_t>(start)))
                     .isOk());
     }
 }
@@ -425,6 +450,7 @@ void TestTraceStore::serviceGraphFromClientAndServerSpans() {
     QCOMPARE(pay.p50Nanos, static_cast<std::int64_t>(80 * kMs));
     QCOMPARE(pay.callRate, 3.0 / 300.0);
     QCOMPARE(edges.at("checkout>orders-db").calls, std::uint64_t(3));
+    QVERIFY(!graph->truncated);
     for (const auto &node : graph->nodes) {
         if (node.service == "payments") {
             QCOMPARE(node.requestRate, 3.0 / 300.0);
@@ -558,6 +584,164 @@ void TestTraceStore::tailSamplingCandidatesAndDeletes() {
     search.toUnixNano = static_cast<std::int64_t>(kBase + 3600'000 * kMs);
     search.tagQuery = queryOf("region = eu-west-1");
     QCOMPARE(m_store->search(search)->traces.size(), std::size_t(1));
+}
+
+void TestTraceStore::closeDoesNotWaitForRetentionBacklog() {
+    QVERIFY(append(*m_store, batchOf(singleSpanTraces(0, 2500, kBase))).isOk());
+    m_clock->advance(std::chrono::hours(73));
+    const auto now = static_cast<std::int64_t>(kBase + 74ULL * 3600 * 1'000'000'000ULL);
+    // The writer is held inside a batch's `done` while a retention pass and close() queue up.
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    m_store->accept(batchOf(singleSpanTraces(10000, 1, kBase), now),
+                    [released](Status) { released.wait(); });
+    m_store->requestRetention();
+    std::thread closer([this] { m_store->close(); });
+    const bool closing = pollUntil([&] {
+        auto refused = std::make_shared<std::atomic<bool>>(false);
+        m_store->accept(batchOf(singleSpanTraces(20000, 1, kBase), now),
+                        [refused](Status status) { *refused = !status.isOk(); });
+        return refused->load();
+    });
+    release.set_value();
+    closer.join();
+    QVERIFY(closing);
+    // One retention step ran (a chunk of 1000 traces); the rest waits for the next start.
+    QVERIFY2(m_store->status().tracesStored >= 1500,
+             std::to_string(m_store->status().tracesStored).c_str());
+}
+
+void TestTraceStore::fullQueueRefusesWithUnavailable() {
+    for (const bool bySpans : {true, false}) {
+        m_store.reset();
+        auto limited = options();
+        (bySpans ? limited.maxQueuedSpans : limited.maxQueuedBytes) = 1;
+        limited.path = m_dir->path() / (bySpans ? "spans-limited.db" : "bytes-limited.db");
+        auto reopened = tracing::TraceStore::open(limited);
+        QVERIFY(reopened.isOk());
+        m_store = std::move(*reopened);
+        // The writer is held inside the first batch's `done`; the second waits, the third is
+        // one too many.
+        std::promise<void> entered;
+        std::promise<void> release;
+        std::shared_future<void> released = release.get_future().share();
+        m_store->accept(batchOf(singleSpanTraces(1, 1, kBase)), [&entered, released](Status) {
+            entered.set_value();
+            released.wait();
+        });
+        entered.get_future().wait();
+        std::promise<Status> second;
+        m_store->accept(batchOf(singleSpanTraces(2, 1, kBase)),
+                        [&second](Status status) { second.set_value(status); });
+        std::optional<Status> third;
+        m_store->accept(batchOf(singleSpanTraces(3, 1, kBase)),
+                        [&third](Status status) { third = status; });
+        release.set_value();
+        QVERIFY(second.get_future().get().isOk());
+        QVERIFY(third.has_value());
+        QCOMPARE(third->code(), StatusCode::Unavailable);
+        QVERIFY2(third->message().find("span store busy: 1 spans queued") != std::string::npos,
+                 third->message().c_str());
+        QCOMPARE(m_store->status().tracesStored, std::uint64_t(2));
+        QCOMPARE(m_store->status().spansStored, std::uint64_t(2));
+    }
+}
+
+void TestTraceStore::retentionByAgeIgnoresFutureStarts() {
+    // The first trace to arrive claims to start in 2100; all were received at kBase.
+    constexpr std::uint64_t k2100 = 4102444800ULL * 1'000'000'000ULL;
+    QVERIFY(append(*m_store, batchOf(singleSpanTraces(1, 1, k2100))).isOk());
+    QVERIFY(append(*m_store, batchOf(singleSpanTraces(2, 2, kBase))).isOk());
+    m_clock->advance(std::chrono::hours(72));
+    QVERIFY(m_store->enforceRetention().isOk());
+    QCOMPARE(m_store->status().tracesStored, std::uint64_t(0));
+    QCOMPARE(m_store->status().spansStored, std::uint64_t(0));
+}
+
+void TestTraceStore::largeTracesAndWindowsAreBounded() {
+    m_store.reset();
+    auto limited = options();
+    limited.maxFullTraceSpans = 3;
+    limited.maxServiceGraphSpans = 5;
+    auto reopened = tracing::TraceStore::open(limited);
+    QVERIFY(reopened.isOk());
+    m_store = std::move(*reopened);
+    fill();
+    tracing::TraceRequest wanted;
+    wanted.traceId = idOf(traceBytes(1));
+    QVERIFY(m_store->trace(wanted).isOk());
+    wanted.full = true;
+    const auto full = m_store->trace(wanted);
+    QCOMPARE(full.status().code(), StatusCode::FailedPrecondition);
+    QVERIFY2(full.status().message().find("more than the 3") != std::string::npos &&
+                 full.status().message().find("timeline") != std::string::npos,
+             full.status().message().c_str());
+    const auto from = static_cast<std::int64_t>(kBase);
+    const auto graph =
+        m_store->serviceGraph(from, from + 300'000 * static_cast<std::int64_t>(kMs), false);
+    QVERIFY(graph.isOk());
+    QVERIFY(graph->truncated);
+}
+
+void TestTraceStore::sizeRetentionKeepsNewTracesItCannotHelp() {
+    // Small traces with long, distinct operation names, a minute apart: most of the file is the
+    // names and the per-minute counts, which deleting traces does not free.
+    for (int i = 0; i < 300; ++i) {
+        QVERIFY(
+            append(*m_store, batchOf(singleSpanTraces(i, 1, kBase + i * 60'000 * kMs,
+                                                      std::string(1000, 'o') + std::to_string(i))))
+                .isOk());
+    }
+    const auto full = m_store->status().bytes;
+    m_store.reset();
+    auto limited = options();
+    limited.retentionMaxBytes = static_cast<std::int64_t>(full / 2);
+    auto reopened = tracing::TraceStore::open(limited);
+    QVERIFY(reopened.isOk());
+    m_store = std::move(*reopened);
+    QVERIFY(m_store->enforceRetention().isOk());
+    QVERIFY(m_store->status().tracesStored > 0);
+    QVERIFY(
+        append(*m_store, batchOf(singleSpanTraces(1000, 1, kBase + 300 * 60'000 * kMs))).isOk());
+    QVERIFY(m_store->enforceRetention().isOk());
+    tracing::TraceRequest wanted;
+    wanted.traceId =
+        idOf(singleSpanTraces(1000, 1, kBase).resource_spans(0).scope_spans(0).spans(0).trace_id());
+    QVERIFY(m_store->trace(wanted).isOk());
+}
+
+void TestTraceStore::compareFoldsDeepPathsAndRefusesHugeTraces() {
+    // A chain of 100 spans, each the child of the one before.
+    otlp::collector::trace::v1::ExportTraceServiceRequest request;
+    auto *scope = addScope(addResource(request, {{"service.name", "svc"}}), "s");
+    const std::string trace = traceBytes(9);
+    for (std::uint64_t i = 1; i <= 100; ++i) {
+        addSpan(scope, {trace, i, i - 1, "op", {}, kBase + i * kMs, kMs, i == 100, {}});
+    }
+    QVERIFY(append(*m_store, batchOf(request)).isOk());
+    auto comparison = m_store->compare(idOf(trace), idOf(trace));
+    QVERIFY2(comparison.isOk(), comparison.status().message().c_str());
+    QCOMPARE(comparison->paths.size(), std::size_t(64));
+    const auto &deepest = comparison->paths.back();
+    QCOMPARE(deepest.depth, 63u);
+    QCOMPARE(deepest.leftCount, 37u);
+    QCOMPARE(deepest.rightErrors, 1u);
+    std::string path = "svc:op";
+    for (int i = 1; i < 64; ++i) {
+        path += " > svc:op";
+    }
+    QCOMPARE(deepest.path, path);
+
+    m_store.reset();
+    auto limited = options();
+    limited.maxComparedSpans = 99;
+    auto reopened = tracing::TraceStore::open(limited);
+    QVERIFY(reopened.isOk());
+    m_store = std::move(*reopened);
+    comparison = m_store->compare(idOf(trace), idOf(trace));
+    QCOMPARE(comparison.status().code(), StatusCode::FailedPrecondition);
+    QVERIFY2(comparison.status().message().find("more than the 99") != std::string::npos,
+             comparison.status().message().c_str());
 }
 
 QTEST_GUILESS_MAIN(TestTraceStore)
