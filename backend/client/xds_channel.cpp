@@ -42,7 +42,8 @@ StatusOr<std::string> xdsBootstrap(const XdsOptions &options) {
         }
         token = std::move(*read);
     }
-    // The keys of gRPC's bootstrap format (gRFC A27); "xds_v3" for clients that still ask.
+    // The keys of gRPC's bootstrap format (gRFC A27); "xds_v3" and an empty locality for the
+    // clients that still require them (@grpc/grpc-js-xds refuses a node without a locality).
     const nlohmann::json bootstrap{
         {"xds_servers",
          nlohmann::json::array({{{"server_uri", options.server},
@@ -50,6 +51,7 @@ StatusOr<std::string> xdsBootstrap(const XdsOptions &options) {
                                  {"server_features", nlohmann::json::array({"xds_v3"})}}})},
         {"node",
          {{"id", options.nodeId.empty() ? defaultNodeId() : options.nodeId},
+          {"locality", nlohmann::json::object()},
           {"metadata", {{"aegis_token", token}}}}}};
     return bootstrap.dump();
 }
