@@ -20,6 +20,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -435,6 +436,13 @@ void RolloutControllerTest::abortAtEveryPhaseReturnsTrafficToBlue() {
     QCOMPARE(*m_router->last(), TrafficSplit::allOn(Color::Blue));
     const Rollout done = current(id);
     QVERIFY(done.message.find("aborted by bob") != std::string::npos);
+    // The action, its actor and reason are in the rollout's log too.
+    QVERIFY(testing::pollUntil([&] {
+        const auto log = m_controller->log(id, 0, 1000);
+        return log.isOk() &&
+               std::any_of(log->first.begin(), log->first.end(),
+                           [](const LogLine &line) { return line.line == "aborted by bob: test"; });
+    }));
     QCOMPARE(done.traffic, TrafficSplit::allOn(Color::Blue));
     // The driver finishing late changes nothing but records its state (for the teardown).
     m_driver->release();
