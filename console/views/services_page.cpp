@@ -135,22 +135,18 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
 QWidget *ServicesPage::buildServiceList() {
     m_serviceTable->setModel(m_services);
     styleTable(m_serviceTable);
-    m_serviceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     QHeaderView *columns = m_serviceTable->horizontalHeader();
-    columns->setSectionResizeMode(ServiceSummaryModel::NameColumn, QHeaderView::Stretch);
+    fitColumnsToContent(m_serviceTable, ServiceSummaryModel::NameColumn);
     for (int column = ServiceSummaryModel::InstancesColumn;
          column < ServiceSummaryModel::ColumnCount; ++column) {
-        columns->setSectionResizeMode(column, QHeaderView::Fixed);
-        columns->resizeSection(column, 56);
         m_services->setHeaderData(column, Qt::Horizontal, int(Qt::AlignRight | Qt::AlignVCenter),
                                   Qt::TextAlignmentRole);
     }
+    columns->setSectionResizeMode(ServiceSummaryModel::TrafficColumn, QHeaderView::Fixed);
     columns->resizeSection(ServiceSummaryModel::TrafficColumn, kTrafficColumnWidth);
     m_serviceTable->setColumnHidden(ServiceSummaryModel::TrafficColumn, true);
     connect(m_services, &QAbstractItemModel::dataChanged, this, &ServicesPage::showTrafficColumn);
     m_serviceTable->setItemDelegate(new ServiceSummaryDelegate(m_serviceTable));
-    // Narrow count columns: less padding than the other tables' headers, so "Maint." fits.
-    columns->setStyleSheet(QStringLiteral("QHeaderView::section { padding: 5px 6px; }"));
     m_serviceTable->setMinimumWidth(320);
     connect(m_serviceTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ServicesPage::onServiceSelected);
