@@ -47,12 +47,19 @@ std::size_t sequenceLength(std::string_view text) {
     unsigned value = 0;
     if (lead < 0x80) {
         return 1;
-    } else if ((lead & 0xE0) == 0xC0) {
-        length = 2, min = 0x80, value = lead & 0x1F;
+    }
+    if ((lead & 0xE0) == 0xC0) {
+        length = 2;
+        min = 0x80;
+        value = lead & 0x1F;
     } else if ((lead & 0xF0) == 0xE0) {
-        length = 3, min = 0x800, value = lead & 0x0F;
+        length = 3;
+        min = 0x800;
+        value = lead & 0x0F;
     } else if ((lead & 0xF8) == 0xF0) {
-        length = 4, min = 0x10000, value = lead & 0x07;
+        length = 4;
+        min = 0x10000;
+        value = lead & 0x07;
     } else {
         return 0;
     }
@@ -245,7 +252,7 @@ void DeploymentLogReader::seekTail(int lines) {
     }
 }
 
-void DeploymentLogReader::emit(std::string line, bool cut, Chunk &out) const {
+void DeploymentLogReader::addLine(std::string line, bool cut, Chunk &out) const {
     if (cut) {
         // Not inside a UTF-8 sequence: back to the start of the last one that was cut.
         std::size_t end = line.size();
@@ -322,21 +329,21 @@ DeploymentLogReader::Chunk DeploymentLogReader::read(std::size_t maxBytes, bool 
                 m_partial.append(block, start, std::min(room, end - start));
                 if (end - start > room) {
                     m_cutting = true;
-                    emit(std::exchange(m_partial, {}), true, out);
+                    addLine(std::exchange(m_partial, {}), true, out);
                 }
             }
             if (newline == std::string::npos) {
                 break;
             }
             if (!m_cutting) {
-                emit(std::exchange(m_partial, {}), false, out);
+                addLine(std::exchange(m_partial, {}), false, out);
             }
             m_cutting = false;
             start = newline + 1;
         }
     }
     if (out.atEnd && flushPartial && !m_partial.empty()) {
-        emit(std::exchange(m_partial, {}), false, out);
+        addLine(std::exchange(m_partial, {}), false, out);
     }
     return out;
 }

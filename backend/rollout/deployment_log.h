@@ -71,7 +71,7 @@ public:
 private:
     DeploymentLogReader(std::filesystem::path path, std::string filter, int fd);
     // Completes one line (cut to kMaxLogLineBytes) and adds it to `out` if it matches.
-    void emit(std::string line, bool cut, Chunk &out) const;
+    void addLine(std::string line, bool cut, Chunk &out) const;
     // Checks for truncation or replacement at the end of the file; true when it reopened or
     // rewound.
     bool reopenIfChanged();
