@@ -29,7 +29,9 @@ LOADGEN="$BUILD_DIR/backend/sample/aegis-loadgen"
 AEGISCTL="$BUILD_DIR/backend/cli/aegisctl"
 # The fleet's own token (role "service"), created through aegisd on first use.
 FLEET_TOKEN="$DATA_DIR/demo-fleet.token"
-mkdir -p "$DATA_DIR" "$LOG_DIR"
+# As aegisd makes a data directory it creates: readable by its owner only.
+(umask 077 && mkdir -p "$DATA_DIR")
+mkdir -p "$LOG_DIR"
 
 pids=() # the alert receiver, aegisd, then the console
 loadgen_pid=""
