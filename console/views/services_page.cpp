@@ -7,6 +7,7 @@
 #include "models/instance_selector.h"
 #include "models/service_summary_model.h"
 #include "net/session.h"
+#include "views/deployment_log_view.h"
 #include "views/health_check_dialog.h"
 #include "views/instance_delegate.h"
 #include "views/instance_detail_pane.h"
@@ -27,6 +28,7 @@
 #include <QScrollBar>
 #include <QSplitter>
 #include <QStyle>
+#include <QTabWidget>
 #include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -55,6 +57,7 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
     , m_selectorError(new QLabel)
     , m_instanceTable(new QTableView)
     , m_detail(new InstanceDetailPane)
+    , m_logs(new DeploymentLogView(session))
     , m_health(new SelectedInstanceHealth(session, this))
     , m_editCheck(new QPushButton(tr("Health check…")))
     , m_confirm([](QWidget *parent, const QString &title, const QString &text,
@@ -245,7 +248,11 @@ QWidget *ServicesPage::buildInstancePanel() {
 
     auto *tableAndDetail = new QSplitter(Qt::Vertical);
     tableAndDetail->addWidget(m_instanceTable);
-    tableAndDetail->addWidget(m_detail);
+    auto *detailTabs = new QTabWidget;
+    detailTabs->setDocumentMode(true);
+    detailTabs->addTab(m_detail, tr("Details"));
+    detailTabs->addTab(m_logs, tr("Logs"));
+    tableAndDetail->addWidget(detailTabs);
     tableAndDetail->setStretchFactor(0, 1);
     tableAndDetail->setStretchFactor(1, 0);
     tableAndDetail->setChildrenCollapsible(false);
@@ -763,6 +770,8 @@ void ServicesPage::showSelection() {
     const auto selected = selectedInstance();
     m_detail->showInstance(selected, m_instances->referenceTime());
     m_health->follow(selected);
+    m_logs->setInstance(selected ? selected->service : QString(),
+                        selected ? selected->id : QString());
 }
 
 } // namespace aegis::console
