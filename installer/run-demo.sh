@@ -5,7 +5,7 @@
 # aegisd's span store), aegis-loadgen sending traffic across the fleet, then aegis-console
 # connected to aegisd. Releasing a new version of a service from the console's Releases page starts it on the
 # idle colour the same way.
-# Usage: run-demo.sh BUILD_DIR [SECONDS]   (no SECONDS: run until Ctrl-C)
+# Usage: run-demo.sh BUILD_DIR [SECONDS]   (no SECONDS: run until Ctrl-C or SIGTERM)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -307,12 +307,12 @@ DeploymentLogReader::Chunk DeploymentLogReader::read(std::size_t maxBytes, bool 
         std::string block = readAt(m_fd, m_offset, std::min(budget, kBlockBytes));
         if (block.empty()) {
             if (!out.lines.empty()) {
-                break; // the old file's lines first; the next call looks for a new one
+                out.atEnd = true; // the old file's lines first; the next call looks for a new one
+                break;
             }
             // At the end of what is open: a truncated or replaced file starts over.
             if (reopenIfChanged()) {
                 out.reset = true;
-                out.lines.clear();
                 continue;
             }
             out.atEnd = true;

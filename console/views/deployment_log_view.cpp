@@ -36,15 +36,22 @@ public:
         const ThemeColors colors = themeColors(option.palette);
         const QString text = index.data().toString();
         painter->save();
-        if (index.data(LogLinesModel::CurrentMatchRole).toBool()) {
-            painter->fillRect(option.rect, colors.currentLine);
+        const bool selected = option.state & QStyle::State_Selected;
+        const bool current = index.data(LogLinesModel::CurrentMatchRole).toBool();
+        if (selected) {
+            painter->fillRect(option.rect, option.palette.color(QPalette::Highlight));
+        } else if (current) {
+            QColor row = colors.accent;
+            row.setAlpha(45);
+            painter->fillRect(option.rect, row);
         }
         const QFontMetrics metrics(option.font);
         const QRect textRect = option.rect.adjusted(6, 0, -6, 0);
         const QString search = m_model->search();
         if (!search.isEmpty() && index.data(LogLinesModel::MatchRole).toBool()) {
             QColor mark = colors.warning;
-            mark.setAlpha(110);
+            // The current match stands out from the others.
+            mark.setAlpha(current ? 230 : 110);
             for (qsizetype at = text.indexOf(search, 0, Qt::CaseInsensitive); at >= 0;
                  at = text.indexOf(search, at + search.size(), Qt::CaseInsensitive)) {
                 const int x = textRect.left() + metrics.horizontalAdvance(text.left(at));
@@ -53,7 +60,8 @@ public:
                                   mark);
             }
         }
-        painter->setPen(option.palette.color(QPalette::Text));
+        painter->setPen(
+            option.palette.color(selected ? QPalette::HighlightedText : QPalette::Text));
         painter->setFont(option.font);
         painter->drawText(
             textRect, Qt::AlignVCenter | Qt::AlignLeft | Qt::TextSingleLine | Qt::TextExpandTabs,

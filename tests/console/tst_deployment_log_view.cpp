@@ -41,8 +41,8 @@ QStringList sampleLog() {
         lines << QStringLiteral("{\"time\":\"2026-12-05T14:%1:%2Z\",\"level\":\"%3\",\"msg\":"
                                 "\"%4\",\"path\":\"/\",\"status\":%5,\"duration_ms\":%6,"
                                 "\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e%7\"}")
-                     .arg(10 + i / 6, 2, 10, QLatin1Char('0'))
-                     .arg((i * 7) % 60, 2, 10, QLatin1Char('0'))
+                     .arg(10 + i * 7 / 60, 2, 10, QLatin1Char('0'))
+                     .arg(i * 7 % 60, 2, 10, QLatin1Char('0'))
                      .arg(failed ? "error" : "info")
                      .arg(failed ? "request failed: payments timeout" : "request")
                      .arg(failed ? 500 : 200)

@@ -136,9 +136,12 @@ void DeploymentLogTest::truncationAndReplacementStartOver() {
 
     // Truncated in place (copytruncate), then written again.
     std::filesystem::resize_file(m_file, 0);
-    write("after truncation\n", std::ios::app);
     auto chunk = reader.read(1024, false);
     QVERIFY(chunk.reset);
+    QVERIFY(chunk.lines.empty());
+    write("after truncation\n", std::ios::app);
+    chunk = reader.read(1024, false);
+    QVERIFY(!chunk.reset);
     QCOMPARE(chunk.lines, std::vector<std::string>{"after truncation"});
 
     // Rotated: the old file gets its last line, then the new one is read from its start.
