@@ -4,6 +4,7 @@
 // calls; declared weights split the traffic; and the ADS stream's nonces, ACKs and NACKs behave
 // as the protocol says.
 
+#include "aegis/v1/auth.grpc.pb.h"
 #include "aegis/v1/health.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
 #include "api_test_helpers.h"
@@ -155,6 +156,7 @@ private slots:
     void unhealthyInstanceStopsReceiving();
     void weightsSplitTheTraffic();
     void refusesStreamsWithoutToken();
+    void revokedTokenEndsItsStreams();
     void versionsNoncesAcksAndNacks();
 
 private:
@@ -359,6 +361,41 @@ void XdsTest::refusesStreamsWithoutToken() {
         QVERIFY(!stream->Read(&response));
         QCOMPARE(stream->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
     }
+}
+
+void XdsTest::revokedTokenEndsItsStreams() {
+    std::string secret;
+    QVERIFY(testing::createToken(m_admin, "xds-revoked", aegis::v1::ROLE_VIEWER, &secret).ok());
+    auto channel = grpc::CreateChannel(m_daemon->xdsAddress(), grpc::InsecureChannelCredentials());
+    envoy::service::discovery::v3::AggregatedDiscoveryService::Stub ads(channel);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 20s);
+    auto stream = ads.StreamAggregatedResources(&context);
+    DiscoveryRequest request;
+    request.mutable_node()->set_id("tst-xds-revoked");
+    (*request.mutable_node()->mutable_metadata()->mutable_fields())["aegis_token"].set_string_value(
+        secret);
+    request.set_type_url(kEdsType);
+    request.add_resource_names("xds-revoke");
+    QVERIFY(stream->Write(request));
+    DiscoveryResponse response;
+    QVERIFY(stream->Read(&response));
+    QCOMPARE(response.type_url(), std::string(kEdsType));
+
+    aegis::v1::AuthService::Stub auth(m_admin);
+    grpc::ClientContext revokeContext;
+    revokeContext.set_deadline(std::chrono::system_clock::now() + 5s);
+    aegis::v1::RevokeTokenRequest revoke;
+    revoke.set_name("xds-revoked");
+    aegis::v1::RevokeTokenResponse revoked;
+    QVERIFY(auth.RevokeToken(&revokeContext, revoke, &revoked).ok());
+
+    // The next change of the service it follows ends the stream instead of reaching it.
+    Backend a("a");
+    auto registration = registerBackend("xds-revoke", "a", a);
+    QVERIFY(registration);
+    QVERIFY(!stream->Read(&response));
+    QCOMPARE(stream->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 void XdsTest::versionsNoncesAcksAndNacks() {
