@@ -28,6 +28,8 @@
 #                                   directory and reused), e.g. `bench/run.sh tracing-query --spans 1000000`
 #   bench/run.sh picker [window-ms] aegis-bench-picker: the cost of one pick per strategy at
 #                                   10 / 100 / 1,000 instances (no daemon), e.g. `bench/run.sh picker 1000`
+#   bench/run.sh breaker [window-ms] aegis-bench-breaker: what the circuit breaker, rate limiter
+#                                   and call policy add per call, 1 and 8 threads (no daemon)
 #
 # First installs what is missing of the project's packages and installer/packages-bench.txt
 # (etcd), through `./aegis.sh deps bench`.
@@ -48,6 +50,7 @@ case "${1:-}" in
     config) program=aegis-bench-config; shift ;;
     rollout) program=aegis-bench-rollout; shift ;;
     picker) program=aegis-bench-picker; shift ;;
+    breaker) program=aegis-bench-breaker; shift ;;
     metrics) program=aegis-bench-metrics; shift ;;
     console) program=aegis-bench-console; shift ;;
     alerting) program=aegis-bench-alerting; shift ;;
