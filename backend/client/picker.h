@@ -136,7 +136,8 @@ public:
     // key there is hashed like any other. Endpoints whose id is in `avoid` are chosen only when
     // every pickable endpoint is in it: RoundRobin and WeightedRoundRobin give the turn to the
     // next one not avoided (nginx skips tried peers so), Random and LeastRequest draw among the
-    // others by weight, ConsistentHash takes the key's next endpoint along the ring.
+    // others by weight, ConsistentHash takes the key's next endpoint along the ring. With zones,
+    // avoiding every endpoint of the zones in use picks among the other zones' endpoints.
     virtual std::optional<Pick> pick(std::string_view key, AvoidIds avoid) = 0;
     std::optional<Pick> pick(std::string_view key = {}) { return pick(key, {}); }
 };
