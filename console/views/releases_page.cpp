@@ -9,6 +9,7 @@
 #include "models/rollout_history_model.h"
 #include "models/rollout_pipeline.h"
 #include "net/session.h"
+#include "views/deployment_log_view.h"
 #include "views/new_release_dialog.h"
 #include "views/page_skeleton.h"
 #include "views/rollout_delegate.h"
@@ -31,6 +32,8 @@
 #include <QStackedWidget>
 #include <QTableView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace aegis::console {
 namespace {
@@ -101,6 +104,19 @@ ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
                                   "since it started"));
     m_skeleton->addHeaderWidget(m_tracesButton);
     connect(m_tracesButton, &QPushButton::clicked, this, &ReleasesPage::requestTraces);
+    m_logsButton = new QPushButton(tr("Logs…"));
+    m_logsButton->setObjectName(QStringLiteral("deploymentLogs"));
+    m_logsButton->setToolTip(tr("What the selected service's deployed instances write"));
+    m_skeleton->addHeaderWidget(m_logsButton);
+    connect(m_logsButton, &QPushButton::clicked, this, [this] {
+        const QStringList ids = deployedInstanceIds();
+        if (ids.isEmpty()) {
+            return;
+        }
+        auto *dialog = new DeploymentLogDialog(m_session, selectedService(), ids, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+    });
 
     auto *splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(buildServiceList());
@@ -573,6 +589,26 @@ void ReleasesPage::requestTraces() {
     const QDateTime end = rollout.finishTime.isValid() ? rollout.finishTime.addSecs(60) : now;
     emit tracesRequested(rollout.spec.service, rollout.newColor, rollout.spec.version, start,
                          std::min(end, now));
+}
+
+QStringList ReleasesPage::deployedInstanceIds() const {
+    const auto release = m_releases->release(selectedService());
+    if (!release) {
+        return {};
+    }
+    QList<ColorDeployment> deployments = release->deployments;
+    // The colour being released first: its instances are the ones to watch.
+    std::stable_sort(deployments.begin(), deployments.end(),
+                     [&](const ColorDeployment &a, const ColorDeployment &b) {
+                         return a.color != release->liveColor && b.color == release->liveColor;
+                     });
+    QStringList ids;
+    for (const auto &deployment : deployments) {
+        for (int n = 1; n <= deployment.replicas; ++n) {
+            ids << QStringLiteral("%1-%2-%3").arg(release->service, deployment.color).arg(n);
+        }
+    }
+    return ids;
 }
 
 QString ReleasesPage::selectedService() const {
