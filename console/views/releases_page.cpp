@@ -3,6 +3,8 @@
 #include "metrics/red_queries.h"
 #include "models/display_format.h"
 #include "models/display_names.h"
+#include "models/instance_filter_model.h"
+#include "models/instance_model.h"
 #include "models/release_model.h"
 #include "models/rollout_actions.h"
 #include "models/rollout_format.h"
@@ -10,6 +12,7 @@
 #include "models/rollout_pipeline.h"
 #include "net/session.h"
 #include "views/deployment_log_view.h"
+#include "views/instance_delegate.h"
 #include "views/new_release_dialog.h"
 #include "views/page_skeleton.h"
 #include "views/rollout_delegate.h"
@@ -89,6 +92,8 @@ ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
     , m_elapsedCard(new StatCard(tr("Elapsed")))
     , m_log(new QPlainTextEdit)
     , m_historyTable(new QTableView)
+    , m_instances(new InstanceFilterModel(this))
+    , m_instanceTable(new QTableView)
     , m_confirm([](QWidget *parent, const QString &title, const QString &text,
                    const QString &acceptLabel) {
         return confirmAction(parent, QMessageBox::Warning, title, text, acceptLabel, Qt::RichText);
@@ -326,8 +331,14 @@ QWidget *ReleasesPage::buildRolloutPanel() {
     historyLayout->addWidget(sectionTitle(tr("History")));
     historyLayout->addWidget(m_historyTable, 1);
 
+    auto *logAndInstances = new QSplitter(Qt::Horizontal);
+    logAndInstances->addWidget(logPanel);
+    logAndInstances->addWidget(buildInstanceList());
+    logAndInstances->setChildrenCollapsible(false);
+    logAndInstances->setSizes({500, 460});
+
     auto *lower = new QSplitter(Qt::Vertical);
-    lower->addWidget(logPanel);
+    lower->addWidget(logAndInstances);
     lower->addWidget(historyPanel);
     lower->setChildrenCollapsible(false);
     lower->setSizes({220, 180});
@@ -344,6 +355,45 @@ QWidget *ReleasesPage::buildRolloutPanel() {
     m_detailStack->addWidget(m_placeholder);
     m_detailStack->addWidget(details);
     return m_detailStack;
+}
+
+QWidget *ReleasesPage::buildInstanceList() {
+    m_instanceTable->setObjectName(QStringLiteral("releaseInstances"));
+    m_instanceTable->setModel(m_instances);
+    styleTable(m_instanceTable);
+    m_instanceTable->setItemDelegate(new InstanceDelegate(m_instanceTable));
+    m_instanceTable->setSortingEnabled(true);
+    // The colours together.
+    m_instanceTable->sortByColumn(InstanceModel::ColourColumn, Qt::AscendingOrder);
+    QHeaderView *columns = m_instanceTable->horizontalHeader();
+    columns->setMinimumSectionSize(60);
+    for (const int hidden :
+         {InstanceModel::ServiceColumn, InstanceModel::AddressColumn, InstanceModel::StateColumn,
+          InstanceModel::LeaseAgeColumn, InstanceModel::LabelsColumn}) {
+        m_instanceTable->setColumnHidden(hidden, true);
+    }
+    columns->setSectionResizeMode(InstanceModel::InstanceColumn, QHeaderView::Stretch);
+    columns->resizeSection(InstanceModel::VersionColumn, 70);
+    columns->resizeSection(InstanceModel::ColourColumn, 150);
+    columns->resizeSection(InstanceModel::TrafficColumn, 76);
+    columns->resizeSection(InstanceModel::HealthColumn, 82);
+    m_instanceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    m_instanceTable->setToolTip(
+        tr("Who gets traffic: each instance's share of the service's requests, its colour and "
+           "whether that colour is live, idle, warm for undo or being torn down"));
+
+    auto *panel = new QWidget;
+    auto *layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(6);
+    layout->addWidget(sectionTitle(tr("Instances")));
+    layout->addWidget(m_instanceTable, 1);
+    return panel;
+}
+
+void ReleasesPage::setInstanceModel(InstanceModel *instances) {
+    m_instances->setSourceModel(instances);
+    m_instances->setService(selectedService());
 }
 
 QPushButton *ReleasesPage::actionButton(RolloutAction action) const {
@@ -628,6 +678,8 @@ bool ReleasesPage::selectService(const QString &service) {
 void ReleasesPage::onServiceSelected() {
     const QString service = selectedService();
     m_followLatest = true;
+    // Without a service the placeholder hides the instance list.
+    m_instances->setService(service);
     if (service.isEmpty()) {
         m_history->clear();
         display(std::nullopt);

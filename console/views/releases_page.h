@@ -24,6 +24,8 @@ class QTableView;
 namespace aegis::console {
 
 class Session;
+class InstanceFilterModel;
+class InstanceModel;
 class NewReleaseDialog;
 class PageSkeleton;
 class ReleaseModel;
@@ -41,7 +43,9 @@ class TrafficBar;
 // applied row by row. Promote, Pause, Resume, Abort, Undo and Retry are offered only when they
 // apply to the rollout's phase (Abort and Undo after a confirmation that says where traffic
 // goes); "New release…" starts a rollout. Viewers see it all with the actions disabled and a
-// tooltip saying why; a refusal by the daemon is shown on the page.
+// tooltip saying why; a refusal by the daemon is shown on the page. Beside the log, the selected
+// service's instances with their colour's role and effective traffic share (from an
+// InstanceModel the main window shares with the Services page).
 class ReleasesPage final : public QWidget {
     Q_OBJECT
 public:
@@ -61,6 +65,9 @@ public:
     QPlainTextEdit *logView() const { return m_log; }
     QPushButton *actionButton(RolloutAction action) const;
     QPushButton *newReleaseButton() const { return m_newRelease; }
+    // Where the instance list's rows come from (the Services page's). Not owned; may be null.
+    void setInstanceModel(InstanceModel *instances);
+    QTableView *instanceTable() const { return m_instanceTable; }
 
     // Lists again and merges what changed.
     void reload();
@@ -120,6 +127,7 @@ private:
     QWidget *buildServiceList();
     QWidget *buildRolloutPanel();
     QWidget *buildActions();
+    QWidget *buildInstanceList();
     void onReleases(const ReleaseList &list);
     void onRolloutsPage(const RolloutPage &page);
     void onListFailed(const CallError &error);
@@ -167,6 +175,8 @@ private:
     StatCard *m_elapsedCard;
     QPlainTextEdit *m_log;
     QTableView *m_historyTable;
+    InstanceFilterModel *m_instances;
+    QTableView *m_instanceTable;
     QHash<int, QPushButton *> m_actionButtons;
     Confirmation m_confirm;
     QTimer m_clock;

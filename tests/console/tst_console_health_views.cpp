@@ -311,6 +311,21 @@ private slots:
         api.shutdown();
     }
 
+    void criticalAndEjectedHaveTheirOwnColours() {
+        // The legend and the badges tell critical and ejected apart in both themes.
+        for (const QColor window : {QColor(0xf4, 0xf5, 0xf7), QColor(0x17, 0x19, 0x1e)}) {
+            QPalette palette;
+            palette.setColor(QPalette::Window, window);
+            const ThemeColors colors = themeColors(palette);
+            const QColor critical = healthBadgeTone(HealthBadge::Critical, colors);
+            const QColor ejected = healthBadgeTone(HealthBadge::Ejected, colors);
+            QVERIFY(critical != ejected);
+            QVERIFY(ejected != healthBadgeTone(HealthBadge::Flapping, colors));
+            QVERIFY2(std::abs(critical.hslHue() - ejected.hslHue()) >= 20,
+                     qPrintable(critical.name() + QLatin1Char(' ') + ejected.name()));
+        }
+    }
+
     void detailPaneShowsHealthAndCheck() {
         InstanceDetailPane pane;
         HealthTimelineModel timeline;
@@ -321,6 +336,11 @@ private slots:
         shown.health.output = QStringLiteral("HTTP 503");
         shown.routable = false;
         pane.showInstance(shown, kNow);
+        // The title's status is the worst state: critical, not a green "serving".
+        const QString status = pane.fieldText(QStringLiteral("status"));
+        QVERIFY2(status.contains(QStringLiteral("● critical · not routed")), qPrintable(status));
+        QVERIFY2(!status.contains(QStringLiteral("serving")), qPrintable(status));
+        QVERIFY2(status.contains(themeColors(pane.palette()).danger.name()), qPrintable(status));
         QVERIFY(pane.fieldText(QStringLiteral("health")).contains(QStringLiteral("critical")));
         QVERIFY(pane.fieldText(QStringLiteral("health"))
                     .contains(QStringLiteral("3 consecutive failing results")));
