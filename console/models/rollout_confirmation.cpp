@@ -13,6 +13,11 @@ QString tr(const char *text) {
     return QCoreApplication::translate("RolloutConfirmation", text);
 }
 
+// A sentence may start with a colour ("green (2.4.0) stops taking traffic").
+QString sentence(const QString &text) {
+    return text.isEmpty() ? text : text.at(0).toUpper() + text.mid(1);
+}
+
 // Where Promote takes the rollout from its current wait.
 void describePromote(const Rollout &rollout, ActionConfirmation &c) {
     const QString service = rollout.spec.service;
@@ -140,6 +145,8 @@ ActionConfirmation rolloutConfirmation(RolloutAction action, const Rollout &roll
                        "traffic then moves to it as the rollout's steps say.");
         break;
     }
+    c.effect = sentence(c.effect);
+    c.details = sentence(c.details);
     return c;
 }
 

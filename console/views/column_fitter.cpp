@@ -25,7 +25,7 @@ ColumnFitter::ColumnFitter(QTableView *table, int stretchColumn, int stretchKeep
     , m_stretch(stretchColumn)
     , m_stretchKeeps(stretchKeeps) {
     m_pending.setSingleShot(true);
-    m_pending.setInterval(50);
+    m_pending.setInterval(0);
     connect(&m_pending, &QTimer::timeout, this, &ColumnFitter::fit);
     m_table->viewport()->installEventFilter(this);
     QHeaderView *header = m_table->horizontalHeader();

@@ -184,6 +184,8 @@ NewReleaseDialog::NewReleaseDialog(Session *session, const QList<Release> &relea
                           "then takes the traffic. Anything that goes wrong before the end puts "
                           "the traffic back."));
 
+    // As wide as its column, so it wraps there rather than at a label's preferred width.
+    m_serviceNote->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     auto *columns = new QHBoxLayout;
     columns->setSpacing(28);
     // One form per column, so the fields of its sections line up.
@@ -222,6 +224,10 @@ NewReleaseDialog::NewReleaseDialog(Session *session, const QList<Release> &relea
     layout->setSpacing(10);
     layout->addWidget(heading);
     layout->addWidget(intro);
+    // Across the dialog, above the form: the service has a rollout in flight.
+    m_inFlight->setObjectName(QStringLiteral("inFlight"));
+    m_inFlightFrame = banner(QStringLiteral("Banner"), m_inFlight);
+    layout->addWidget(m_inFlightFrame);
     layout->addSpacing(4);
     layout->addLayout(columns);
     layout->addWidget(m_messageFrame);
@@ -327,9 +333,6 @@ void NewReleaseDialog::buildReleaseSection(QFormLayout *form) {
     form->addRow(sectionTitle(tr("Release")));
     form->addRow(tr("Service"), withProblem(QStringLiteral("service"), m_service));
     form->addRow(QString(), m_serviceNote);
-    m_inFlight->setObjectName(QStringLiteral("inFlight"));
-    m_inFlightFrame = banner(QStringLiteral("Banner"), m_inFlight);
-    form->addRow(QString(), m_inFlightFrame);
     form->addRow(tr("Version"), withProblem(QStringLiteral("version"), m_version));
     form->addRow(tr("Replicas"), withProblem(QStringLiteral("replicas"), m_replicas));
     form->addRow(tr("Description"), withProblem(QStringLiteral("description"), m_description));
@@ -452,7 +455,9 @@ void NewReleaseDialog::onServiceChanged() {
                       "has ended. Promote it to the end or abort it on the Releases page first.")
                        .arg(release->activeRolloutId, service)
                  : QString());
-    m_inFlightFrame->setVisible(inFlight);
+    if (m_inFlightFrame) {
+        m_inFlightFrame->setVisible(inFlight);
+    }
     // The next version of what runs now, proposed until the operator types another.
     const QString proposal =
         release && !release->liveVersion.isEmpty() ? nextVersion(release->liveVersion) : QString();

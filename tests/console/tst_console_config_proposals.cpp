@@ -17,6 +17,7 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QDir>
+#include <QHeaderView>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -176,6 +177,11 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(&dialog));
         QTRY_VERIFY_WITH_TIMEOUT(!dialog.isLoading() && dialog.proposals()->rowCount() == 2, 10000);
         QTRY_VERIFY(dialog.approveButton()->isEnabled());
+        // Ids whole: the columns follow their contents.
+        const QAbstractItemView *view = dialog.table();
+        QTRY_VERIFY(
+            dialog.table()->horizontalHeader()->sectionSize(ConfigProposalModel::IdColumn) >=
+            view->sizeHintForColumn(ConfigProposalModel::IdColumn));
         QVERIFY(dialog.grab().toImage().save(artifact(QStringLiteral("config-proposals.png"))));
 
         QSignalSpy decided(&dialog, &ConfigProposalsDialog::decided);
