@@ -935,7 +935,9 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         std::make_unique<api::HealthServiceImpl>(*p.api, *p.registry, *p.healthMonitor);
     p.configService =
         std::make_unique<api::ConfigServiceImpl>(*p.api, *p.configCenter, *p.registry);
-    p.rolloutService = std::make_unique<api::RolloutServiceImpl>(*p.api, *p.rollouts);
+    p.rolloutService = std::make_unique<api::RolloutServiceImpl>(
+        *p.api, *p.rollouts,
+        api::DeploymentLogSource{.logDir = processOptions.logDir, .executor = executor});
     p.metricsService = std::make_unique<api::MetricsServiceImpl>(
         *p.api, *p.metricsBackend, [&p] { return p.metricsStatus(); }, p.io.get_executor(),
         cfg.metrics.queryTimeout);

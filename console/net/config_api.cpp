@@ -100,6 +100,17 @@ void ConfigApi::listVersions(const ConfigItemRef &ref, bool includeContent,
         context, std::move(done));
 }
 
+void ConfigApi::getVersion(const ConfigItemRef &ref, qint64 version, QObject *context,
+                           ResultHandler<ConfigVersion> done) {
+    v1::GetConfigVersionRequest request;
+    toProto(ref, request.mutable_ref());
+    request.set_version(version);
+    callUnary(
+        *m_session, std::move(request), &v1::ConfigService::Stub::GetConfigVersion,
+        [](const v1::GetConfigVersionResponse &response) { return fromProto(response.version()); },
+        context, std::move(done));
+}
+
 void ConfigApi::diffVersions(const ConfigItemRef &ref, qint64 fromVersion, qint64 toVersion,
                              int contextLines, QObject *context,
                              ResultHandler<ConfigVersionDiff> done) {

@@ -36,6 +36,9 @@ public:
     // Newest first.
     void listVersions(const ConfigItemRef &ref, bool includeContent, const QString &pageToken,
                       int pageSize, QObject *context, ResultHandler<ConfigVersionPage> done);
+    // One version with its content (GetConfigVersion).
+    void getVersion(const ConfigItemRef &ref, qint64 version, QObject *context,
+                    ResultHandler<ConfigVersion> done);
     // The daemon's unified diff of two versions.
     void diffVersions(const ConfigItemRef &ref, qint64 fromVersion, qint64 toVersion,
                       int contextLines, QObject *context, ResultHandler<ConfigVersionDiff> done);

@@ -11,6 +11,7 @@
 #include "net/session.h"
 #include "views/action_confirm_dialog.h"
 #include "views/column_fitter.h"
+#include "views/deployment_log_view.h"
 #include "views/new_release_dialog.h"
 #include "views/page_skeleton.h"
 #include "views/rollout_delegate.h"
@@ -106,6 +107,19 @@ ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
                                   "since it started"));
     m_skeleton->addHeaderWidget(m_tracesButton);
     connect(m_tracesButton, &QPushButton::clicked, this, &ReleasesPage::requestTraces);
+    m_logsButton = new QPushButton(tr("Logs…"));
+    m_logsButton->setObjectName(QStringLiteral("deploymentLogs"));
+    m_logsButton->setToolTip(tr("What the selected service's deployed instances write"));
+    m_skeleton->addHeaderWidget(m_logsButton);
+    connect(m_logsButton, &QPushButton::clicked, this, [this] {
+        const QStringList ids = deployedInstanceIds();
+        if (ids.isEmpty()) {
+            return;
+        }
+        auto *dialog = new DeploymentLogDialog(m_session, selectedService(), ids, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+    });
 
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->addWidget(buildServiceList());
@@ -618,6 +632,26 @@ void ReleasesPage::requestTraces() {
     const QDateTime end = rollout.finishTime.isValid() ? rollout.finishTime.addSecs(60) : now;
     emit tracesRequested(rollout.spec.service, rollout.newColor, rollout.spec.version, start,
                          std::min(end, now));
+}
+
+QStringList ReleasesPage::deployedInstanceIds() const {
+    const auto release = m_releases->release(selectedService());
+    if (!release) {
+        return {};
+    }
+    QList<ColorDeployment> deployments = release->deployments;
+    // The colour being released first: its instances are the ones to watch.
+    std::stable_sort(deployments.begin(), deployments.end(),
+                     [&](const ColorDeployment &a, const ColorDeployment &b) {
+                         return a.color != release->liveColor && b.color == release->liveColor;
+                     });
+    QStringList ids;
+    for (const auto &deployment : deployments) {
+        for (int n = 1; n <= deployment.replicas; ++n) {
+            ids << QStringLiteral("%1-%2-%3").arg(release->service, deployment.color).arg(n);
+        }
+    }
+    return ids;
 }
 
 QString ReleasesPage::selectedService() const {

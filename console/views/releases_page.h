@@ -100,6 +100,10 @@ public:
     // selected service's traces of the last hour.
     void requestTraces();
     QPushButton *tracesButton() const { return m_tracesButton; }
+    QPushButton *logsButton() const { return m_logsButton; }
+    // The process driver's ids of the selected service's deployed instances, the rollout's new
+    // colour first (what the Logs window offers).
+    QStringList deployedInstanceIds() const;
 
 signals:
     // The first complete listing arrived after a (re)connect.
@@ -165,6 +169,7 @@ private:
     QPushButton *m_newRelease;
     QPushButton *m_refresh;
     QPushButton *m_tracesButton;
+    QPushButton *m_logsButton;
     QTableView *m_releaseTable;
     QStackedWidget *m_detailStack;
     QLabel *m_placeholder;

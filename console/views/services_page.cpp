@@ -7,6 +7,7 @@
 #include "models/instance_selector.h"
 #include "models/service_summary_model.h"
 #include "net/session.h"
+#include "views/deployment_log_view.h"
 #include "views/health_check_dialog.h"
 #include "views/instance_delegate.h"
 #include "views/instance_detail_pane.h"
@@ -27,6 +28,7 @@
 #include <QScrollBar>
 #include <QSplitter>
 #include <QStyle>
+#include <QTabWidget>
 #include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -55,6 +57,7 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
     , m_selectorError(new QLabel)
     , m_instanceTable(new QTableView)
     , m_detail(new InstanceDetailPane)
+    , m_logs(new DeploymentLogView(session))
     , m_health(new SelectedInstanceHealth(session, this))
     , m_editCheck(new QPushButton(tr("Health check…")))
     , m_confirm([](QWidget *parent, const QString &title, const QString &text,
@@ -135,22 +138,18 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
 QWidget *ServicesPage::buildServiceList() {
     m_serviceTable->setModel(m_services);
     styleTable(m_serviceTable);
-    m_serviceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     QHeaderView *columns = m_serviceTable->horizontalHeader();
-    columns->setSectionResizeMode(ServiceSummaryModel::NameColumn, QHeaderView::Stretch);
+    fitColumnsToContent(m_serviceTable, ServiceSummaryModel::NameColumn);
     for (int column = ServiceSummaryModel::InstancesColumn;
          column < ServiceSummaryModel::ColumnCount; ++column) {
-        columns->setSectionResizeMode(column, QHeaderView::Fixed);
-        columns->resizeSection(column, 56);
         m_services->setHeaderData(column, Qt::Horizontal, int(Qt::AlignRight | Qt::AlignVCenter),
                                   Qt::TextAlignmentRole);
     }
+    columns->setSectionResizeMode(ServiceSummaryModel::TrafficColumn, QHeaderView::Fixed);
     columns->resizeSection(ServiceSummaryModel::TrafficColumn, kTrafficColumnWidth);
     m_serviceTable->setColumnHidden(ServiceSummaryModel::TrafficColumn, true);
     connect(m_services, &QAbstractItemModel::dataChanged, this, &ServicesPage::showTrafficColumn);
     m_serviceTable->setItemDelegate(new ServiceSummaryDelegate(m_serviceTable));
-    // Narrow count columns: less padding than the other tables' headers, so "Maint." fits.
-    columns->setStyleSheet(QStringLiteral("QHeaderView::section { padding: 5px 6px; }"));
     m_serviceTable->setMinimumWidth(320);
     connect(m_serviceTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ServicesPage::onServiceSelected);
@@ -249,7 +248,11 @@ QWidget *ServicesPage::buildInstancePanel() {
 
     auto *tableAndDetail = new QSplitter(Qt::Vertical);
     tableAndDetail->addWidget(m_instanceTable);
-    tableAndDetail->addWidget(m_detail);
+    auto *detailTabs = new QTabWidget;
+    detailTabs->setDocumentMode(true);
+    detailTabs->addTab(m_detail, tr("Details"));
+    detailTabs->addTab(m_logs, tr("Logs"));
+    tableAndDetail->addWidget(detailTabs);
     tableAndDetail->setStretchFactor(0, 1);
     tableAndDetail->setStretchFactor(1, 0);
     tableAndDetail->setChildrenCollapsible(false);
@@ -767,6 +770,8 @@ void ServicesPage::showSelection() {
     const auto selected = selectedInstance();
     m_detail->showInstance(selected, m_instances->referenceTime());
     m_health->follow(selected);
+    m_logs->setInstance(selected ? selected->service : QString(),
+                        selected ? selected->id : QString());
 }
 
 } // namespace aegis::console

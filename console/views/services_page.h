@@ -22,6 +22,7 @@ class QTableView;
 namespace aegis::console {
 
 class HealthCheckDialog;
+class DeploymentLogView;
 class InstanceDetailPane;
 class InstanceFilterModel;
 class InstanceModel;
@@ -63,6 +64,7 @@ public:
     QTableView *instanceTable() const { return m_instanceTable; }
     QTableView *serviceTable() const { return m_serviceTable; }
     InstanceDetailPane *detailPane() const { return m_detail; }
+    DeploymentLogView *logView() const { return m_logs; }
     SelectedInstanceHealth *selectedHealth() const { return m_health; }
 
     // Lists again and merges what changed.
@@ -143,6 +145,8 @@ private:
     QLabel *m_selectorError;
     QTableView *m_instanceTable;
     InstanceDetailPane *m_detail;
+    // The selected instance's log, in a tab beside its detail.
+    DeploymentLogView *m_logs;
     SelectedInstanceHealth *m_health;
     QPushButton *m_editCheck;
     QAction *m_drain = nullptr;

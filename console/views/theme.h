@@ -49,9 +49,15 @@ struct ThemeColors {
     QColor diffRemoved;
     QColor diffAdded;
     QColor diffFiller;
+    // The characters a changed line changed, marked over diffRemoved and diffAdded.
+    QColor diffRemovedCharacters;
+    QColor diffAddedCharacters;
 };
 
 ThemeColors themeColors(const QPalette &palette);
+
+// The palette applyTheme sets for the light or the dark theme.
+QPalette themePalette(bool dark);
 
 // Whether the desktop asks for a dark look. Qt 6.4 has no colour-scheme hint, so this reads the
 // platform's default palette (captured before any theme was applied) and the usual environment.

@@ -724,7 +724,7 @@ private slots:
         QCOMPARE(summary.index(summary.rowOf(web), ServiceSummaryModel::UnhealthyColumn)
                      .data()
                      .toString(),
-                 QStringLiteral("·"));
+                 QStringLiteral("0"));
         QCOMPARE(summary.index(summary.rowOf(web), 0).data(ServiceSummaryModel::PanicRole).toBool(),
                  false);
         QVERIFY(summary.index(apiRow, 0)
@@ -748,7 +748,7 @@ private slots:
                                 healthChange(instance(web, 1), ejected, 10)});
         QCOMPARE(healthSignals.count(), 3);
         QCOMPARE(summary.index(apiRow, ServiceSummaryModel::UnhealthyColumn).data().toString(),
-                 QStringLiteral("·"));
+                 QStringLiteral("0"));
         QCOMPARE(summary.index(summary.rowOf(web), ServiceSummaryModel::UnhealthyColumn)
                      .data(ServiceSummaryModel::UnhealthyRole)
                      .toInt(),

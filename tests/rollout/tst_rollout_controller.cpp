@@ -81,6 +81,7 @@ private slots:
     void retryRunsARolledBackRolloutAgain();
     void restartResumesWhereItStopped();
     void restartFinishesAnAbort();
+    void restartLogsTheAdoptionInTheRolloutLog();
     void neverRoutesToAColourWithoutInstances();
     void firstReleaseDeploysBlue();
     void firstRolloutHoldsTheNewColourAtZero_data();
@@ -663,6 +664,32 @@ void RolloutControllerTest::restartResumesWhereItStopped() {
     QVERIFY(act(id, Action::Promote).isOk());
     QVERIFY(reaches(id, Phase::Succeeded));
     QCOMPARE(*m_router->last(), TrafficSplit::allOn(Color::Green));
+}
+
+void RolloutControllerTest::restartLogsTheAdoptionInTheRolloutLog() {
+    const std::string id = start(spec("1.0"))->id;
+    QVERIFY(reaches(id, Phase::Verifying));
+    setHealth("shop-blue-1", registry::HealthStatus::Passing);
+    m_controller->tick();
+    m_clock->advance(6s);
+    QVERIFY(reaches(id, Phase::Succeeded));
+    close();
+    open();
+    // What the next start found of the deployment is in the log of the rollout that deployed it:
+    // the adoption, then the driver's own lines about it.
+    std::vector<std::string> lines;
+    QVERIFY(testing::pollUntil([&] {
+        m_controller->tick();
+        auto log = m_controller->log(id, 0, 1000);
+        lines.clear();
+        for (const auto &line : log ? log->first : std::vector<LogLine>{}) {
+            lines.push_back(line.line);
+        }
+        return !lines.empty() && lines.back() == "provisioning 1.0";
+    }));
+    QVERIFY(lines.size() >= 2);
+    QCOMPARE(lines[lines.size() - 2],
+             std::string("aegisd started: adopting 1.0 on blue (1 instance)"));
 }
 
 void RolloutControllerTest::restartFinishesAnAbort() {
