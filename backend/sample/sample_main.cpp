@@ -297,9 +297,14 @@ int main(int argc, char **argv) {
     }
 
     // Watches after registering, so that a gray release targeting this instance by its labels
-    // finds them in the registry.
+    // finds them in the registry, and its acknowledgements count for this registration (aegisd
+    // refuses those of an instance not registered).
     std::unique_ptr<client::ConfigWatcher> configWatcher;
     if (config) {
+        if (!(*registration)->waitUntilRegistered(std::chrono::seconds(15))) {
+            log::warn("not registered after 15 s; watching the configuration anyway",
+                      {{"instance", id}});
+        }
         client::ConfigWatcherOptions watch;
         watch.ns = config->first;
         watch.group = config->second;
