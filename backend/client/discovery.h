@@ -44,7 +44,8 @@ struct DiscoveryOptions {
     std::chrono::milliseconds streamLifetime{std::chrono::minutes(5)};
     BackoffOptions backoff;
     // Also cache instances discovery does not hand out (critical or ejected), so instances()
-    // shows them with their health; they are still never picked.
+    // shows them with their health; they are still never picked. Zone-aware picking
+    // (picker.zones.localZone) caches them too, to judge the local zone's health.
     bool includeUnroutable = false;
     // Send the outcomes given to reportOutcome() to aegisd every this long (0: keep them local),
     // so instances failing their callers are ejected fleet-wide (passive health checking).
@@ -80,6 +81,9 @@ public:
     // Chooses an instance with the configured strategy; nullopt when none is pickable. `key` is
     // the request key for Strategy::ConsistentHash. Keep the guard alive until the request ends.
     std::optional<Pick> pick(std::string_view key = {});
+    // The same, avoiding the instances in `avoid` (e.g. a retry's earlier attempts) while any
+    // other is pickable; see Picker::pick.
+    std::optional<Pick> pick(std::string_view key, AvoidIds avoid);
 
     // Tells aegisd how a call to a picked instance went (see OutcomeReporter): a connection
     // failure, timeout or 5xx is a failure. Never blocks.

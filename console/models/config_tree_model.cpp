@@ -133,9 +133,14 @@ QVariant ConfigTreeModel::data(const QModelIndex &index, int role) const {
             if (node->item.gray) {
                 text += tr(" · gray v%1").arg(node->item.gray->version);
             }
+            if (ref == m_edited) {
+                text = tr("● edited · %1").arg(text);
+            }
             return text;
         }
         return {};
+    case EditedRole:
+        return node->kind == NodeKind::Key && ref == m_edited;
     case Qt::ToolTipRole:
         if (node->kind == NodeKind::Key) {
             const ConfigItem &item = node->item;
@@ -156,6 +161,9 @@ QVariant ConfigTreeModel::data(const QModelIndex &index, int role) const {
                            .arg(item.gray->version)
                            .arg(item.gray->targetDescription());
             }
+            if (ref == m_edited) {
+                tip += tr("\nEdited in the editor, not published");
+            }
             return tip;
         }
         if (node->kind == NodeKind::Namespace && !node->settings.description.isEmpty()) {
@@ -163,6 +171,11 @@ QVariant ConfigTreeModel::data(const QModelIndex &index, int role) const {
         }
         return tr("%n item(s)", nullptr, node->keyCount());
     case Qt::FontRole:
+        if (node->kind == NodeKind::Key && ref == m_edited) {
+            QFont font;
+            font.setItalic(true);
+            return font;
+        }
         if (node->kind == NodeKind::Namespace && index.column() == NameColumn) {
             QFont font;
             font.setBold(true);
@@ -405,6 +418,20 @@ QStringList ConfigTreeModel::namespaceNames() const {
 
 int ConfigTreeModel::itemCount() const {
     return m_root->keyCount();
+}
+
+void ConfigTreeModel::setEditedItem(const ConfigItemRef &ref) {
+    if (ref == m_edited) {
+        return;
+    }
+    const ConfigItemRef before = m_edited;
+    m_edited = ref;
+    for (const ConfigItemRef &changedRef : {before, ref}) {
+        const QModelIndex name = changedRef.isValid() ? indexOf(changedRef) : QModelIndex();
+        if (name.isValid()) {
+            emit dataChanged(name, name.siblingAtColumn(VersionColumn));
+        }
+    }
 }
 
 } // namespace aegis::console

@@ -30,6 +30,8 @@ public:
         PathRole,
         // The number of keys at and below the node.
         ItemCountRole,
+        // bool: the key holds an edit that is not published (see setEditedItem).
+        EditedRole,
     };
 
     explicit ConfigTreeModel(QObject *parent = nullptr);
@@ -64,6 +66,11 @@ public:
     QStringList namespaceNames() const;
     int itemCount() const;
 
+    // Marks the key `ref` as holding an unpublished edit (an invalid ref: none): its name is shown
+    // in italics and its version column says "edited", so the edit shows from anywhere in the tree.
+    void setEditedItem(const ConfigItemRef &ref);
+    const ConfigItemRef &editedItem() const { return m_edited; }
+
 private:
     struct Node;
 
@@ -77,6 +84,7 @@ private:
     void pruneGroup(Node *group);
 
     std::unique_ptr<Node> m_root;
+    ConfigItemRef m_edited;
 };
 
 } // namespace aegis::console

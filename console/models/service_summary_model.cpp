@@ -51,8 +51,9 @@ void ServiceSummaryModel::setInstanceModel(InstanceModel *instances) {
         connect(instances, &QAbstractItemModel::modelReset, this, &ServiceSummaryModel::recount);
         connect(instances, &QAbstractItemModel::dataChanged, this,
                 [this](const QModelIndex &topLeft) {
-                    // Lease-age ticks touch one column only and change no count.
-                    if (topLeft.column() != InstanceModel::LeaseAgeColumn) {
+                    // Lease-age ticks and traffic shares change no count; an instance that
+                    // changed announces its whole row.
+                    if (topLeft.column() == 0) {
                         recount();
                     }
                 });
@@ -154,14 +155,13 @@ QVariant ServiceSummaryModel::data(const QModelIndex &index, int role) const {
         case InstancesColumn:
             return formatCount(summary.instances);
         case UnhealthyColumn:
-            return summary.health.unhealthy > 0 ? formatCount(summary.health.unhealthy)
-                                                : QStringLiteral("·");
+            return formatCount(summary.health.unhealthy);
         case ServingColumn:
             return formatCount(summary.serving);
         case DrainingColumn:
-            return summary.draining > 0 ? formatCount(summary.draining) : QStringLiteral("·");
+            return formatCount(summary.draining);
         case MaintenanceColumn:
-            return summary.maintenance > 0 ? formatCount(summary.maintenance) : QStringLiteral("·");
+            return formatCount(summary.maintenance);
         case TrafficColumn:
             return all ? QString() : trafficText(summary.name);
         }
@@ -260,13 +260,13 @@ QVariant ServiceSummaryModel::headerData(int section, Qt::Orientation orientatio
     case InstancesColumn:
         return tr("Total");
     case UnhealthyColumn:
-        return tr("Unh.");
+        return tr("Unhealthy");
     case ServingColumn:
-        return tr("Serv.");
+        return tr("Serving");
     case DrainingColumn:
-        return tr("Drain.");
+        return tr("Draining");
     case MaintenanceColumn:
-        return tr("Maint.");
+        return tr("Maintenance");
     case TrafficColumn:
         return tr("Traffic");
     }

@@ -36,4 +36,27 @@ SideBySideDiff sideBySideFromUnified(const QString &unifiedDiff);
 // Every line of both texts, aligned, using the daemon's own line diff (backend/config).
 SideBySideDiff sideBySide(const QString &from, const QString &to);
 
+// A run of characters within a line: [start, start + length).
+struct CharacterRange {
+    int start = 0;
+    int length = 0;
+
+    friend bool operator==(const CharacterRange &, const CharacterRange &) = default;
+};
+
+// What differs between two versions of one line, per side, in order.
+struct LineChange {
+    QList<CharacterRange> left;
+    QList<CharacterRange> right;
+
+    friend bool operator==(const LineChange &, const LineChange &) = default;
+};
+
+// The characters a changed row changes, so a view can mark them within the line: the common
+// start and end are kept; between them the longest common subsequence of characters is kept
+// too, where both middles are short enough to compare (else the middles are marked whole).
+// Unchanged runs of fewer than three characters between two changes count as changed, so a
+// replaced word is one mark rather than a scatter of letters. Equal lines give no ranges.
+LineChange changedCharacters(const QString &before, const QString &after);
+
 } // namespace aegis::console

@@ -100,6 +100,17 @@ void ConfigApi::listVersions(const ConfigItemRef &ref, bool includeContent,
         context, std::move(done));
 }
 
+void ConfigApi::getVersion(const ConfigItemRef &ref, qint64 version, QObject *context,
+                           ResultHandler<ConfigVersion> done) {
+    v1::GetConfigVersionRequest request;
+    toProto(ref, request.mutable_ref());
+    request.set_version(version);
+    callUnary(
+        *m_session, std::move(request), &v1::ConfigService::Stub::GetConfigVersion,
+        [](const v1::GetConfigVersionResponse &response) { return fromProto(response.version()); },
+        context, std::move(done));
+}
+
 void ConfigApi::diffVersions(const ConfigItemRef &ref, qint64 fromVersion, qint64 toVersion,
                              int contextLines, QObject *context,
                              ResultHandler<ConfigVersionDiff> done) {
@@ -166,6 +177,45 @@ void ConfigApi::cancelGrayRelease(const ConfigItemRef &ref, QObject *context,
     toProto(ref, request.mutable_ref());
     callUnary(*m_session, std::move(request), &v1::ConfigService::Stub::CancelGrayRelease,
               publishResult, context, std::move(done));
+}
+
+void ConfigApi::listProposals(const QString &ns, bool includeDecided, QObject *context,
+                              ResultHandler<ConfigProposalList> done) {
+    v1::ListProposalsRequest request;
+    request.set_namespace_(ns.toStdString());
+    request.set_include_decided(includeDecided);
+    callUnary(
+        *m_session, std::move(request), &v1::ConfigService::Stub::ListProposals,
+        [ns](const v1::ListProposalsResponse &response) {
+            ConfigProposalList list = fromProto(response);
+            list.ns = ns;
+            return list;
+        },
+        context, std::move(done));
+}
+
+void ConfigApi::approveProposal(const QString &ns, const QString &id, const QString &reason,
+                                QObject *context, ResultHandler<ConfigPublishResult> done) {
+    v1::ApproveProposalRequest request;
+    request.set_namespace_(ns.toStdString());
+    request.set_id(id.toStdString());
+    request.set_reason(reason.toStdString());
+    callUnary(*m_session, std::move(request), &v1::ConfigService::Stub::ApproveProposal,
+              publishResult, context, std::move(done));
+}
+
+void ConfigApi::rejectProposal(const QString &ns, const QString &id, const QString &reason,
+                               QObject *context, ResultHandler<qint64> done) {
+    v1::RejectProposalRequest request;
+    request.set_namespace_(ns.toStdString());
+    request.set_id(id.toStdString());
+    request.set_reason(reason.toStdString());
+    callUnary(
+        *m_session, std::move(request), &v1::ConfigService::Stub::RejectProposal,
+        [](const v1::RejectProposalResponse &response) {
+            return qint64(response.header().revision());
+        },
+        context, std::move(done));
 }
 
 void ConfigApi::getAppliedStatus(const ConfigItemRef &ref, QObject *context,

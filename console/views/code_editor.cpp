@@ -143,6 +143,11 @@ void CodeEditor::setLineBackgrounds(const QList<QColor> &backgrounds) {
     updateSelections();
 }
 
+void CodeEditor::setCharacterMarks(const QList<CharacterMark> &marks) {
+    m_characterMarks = marks;
+    updateSelections();
+}
+
 QString CodeEditor::gutterLabel(int block) const {
     if (m_lineLabels.isEmpty()) {
         return QString::number(block + 1);
@@ -245,6 +250,21 @@ void CodeEditor::updateSelections() {
         line.format.setProperty(QTextFormat::FullWidthSelection, true);
         line.cursor = QTextCursor(document()->findBlockByNumber(i));
         selections.append(line);
+    }
+    for (const CharacterMark &mark : std::as_const(m_characterMarks)) {
+        const QTextBlock block = document()->findBlockByNumber(mark.block);
+        if (!block.isValid() || mark.length <= 0) {
+            continue;
+        }
+        const int length = static_cast<int>(block.text().size());
+        const int start = std::clamp(mark.start, 0, length);
+        const int end = std::clamp(mark.start + mark.length, start, length);
+        QTextEdit::ExtraSelection characters;
+        characters.format.setBackground(mark.color);
+        characters.cursor = QTextCursor(block);
+        characters.cursor.setPosition(block.position() + start);
+        characters.cursor.setPosition(block.position() + end, QTextCursor::KeepAnchor);
+        selections.append(characters);
     }
     if (!isReadOnly() && m_lineBackgrounds.isEmpty()) {
         QTextEdit::ExtraSelection line;

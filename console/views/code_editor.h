@@ -52,6 +52,16 @@ public:
     void setLineLabels(const QList<int> &labels);
     // A full-width background per block (invalid: none).
     void setLineBackgrounds(const QList<QColor> &backgrounds);
+    // A background behind a run of characters of a block (the characters a diff changed), drawn
+    // over the line's background.
+    struct CharacterMark {
+        int block = 0;
+        int start = 0;
+        int length = 0;
+        QColor color;
+    };
+    void setCharacterMarks(const QList<CharacterMark> &marks);
+    const QList<CharacterMark> &characterMarks() const { return m_characterMarks; }
 
     ConfigHighlighter *highlighter() const { return m_highlighter; }
     int gutterWidth() const;
@@ -88,6 +98,7 @@ private:
     ContentCheck m_check;
     QList<int> m_lineLabels;
     QList<QColor> m_lineBackgrounds;
+    QList<CharacterMark> m_characterMarks;
 };
 
 } // namespace aegis::console

@@ -231,9 +231,22 @@ void ConfigHistoryPanel::onSelection() {
         return;
     }
     if (from < 1) {
-        m_diffed = {0, to};
+        // The first version: all of it is what it changed, shown against nothing.
         m_diff->setCaptions(tr("Nothing"), tr("v%1").arg(to));
-        m_diff->showMessage(tr("v%1 is the first version.").arg(to));
+        m_diff->showMessage(tr("Loading v%1…").arg(to));
+        m_config.getVersion(m_item.ref, to, m_diffScope.renew(),
+                            [this, to](const CallResult<ConfigVersion> &result) {
+                                if (!result.ok()) {
+                                    m_diffed = {0, 0};
+                                    m_diff->showMessage(tr("Could not load v%1: %2 (%3)")
+                                                            .arg(to)
+                                                            .arg(result.error().message,
+                                                                 result.error().codeName()));
+                                    return;
+                                }
+                                m_diffed = {0, to};
+                                m_diff->showTexts(QString(), result.value().content);
+                            });
         return;
     }
     m_diff->showMessage(tr("Loading the diff of v%1 and v%2…").arg(from).arg(to));

@@ -4,11 +4,13 @@
 #include "models/config_tree_model.h"
 #include "models/display_format.h"
 #include "models/display_names.h"
+#include "models/json_layout.h"
 #include "net/session.h"
 #include "views/code_editor.h"
 #include "views/config_applied_panel.h"
 #include "views/config_gray_panel.h"
 #include "views/config_history_panel.h"
+#include "views/config_proposals_dialog.h"
 #include "views/config_publish_dialog.h"
 #include "views/page_skeleton.h"
 #include "views/view_helpers.h"
@@ -20,6 +22,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTabWidget>
@@ -57,6 +60,7 @@ ConfigPage::ConfigPage(Session *session, QWidget *parent)
     , m_editState(new QLabel)
     , m_revert(new QPushButton(tr("Revert")))
     , m_review(new QPushButton(tr("Review and publish…")))
+    , m_prettyToggle(new QPushButton(tr("Pretty")))
     , m_history(new ConfigHistoryPanel(session))
     , m_gray(new ConfigGrayPanel(session))
     , m_applied(new ConfigAppliedPanel(session))
@@ -69,6 +73,11 @@ ConfigPage::ConfigPage(Session *session, QWidget *parent)
         tr("Items change here as they are published, in the selected item's namespace"),
         tr("Showing the items loaded before the daemon became unreachable"));
     m_skeleton->addHeaderWidget(m_refresh);
+    auto *proposals = new QPushButton(tr("Proposals…"));
+    proposals->setObjectName(QStringLiteral("proposals"));
+    proposals->setToolTip(tr("Approve or reject the changes awaiting approval"));
+    m_skeleton->addHeaderWidget(proposals);
+    connect(proposals, &QPushButton::clicked, this, &ConfigPage::openProposals);
 
     auto *splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(buildTreePanel());
@@ -89,6 +98,7 @@ ConfigPage::ConfigPage(Session *session, QWidget *parent)
         stopWatch();
         m_tree->clear();
         m_current.reset();
+        m_tree->setEditedItem({});
         m_newer.reset();
         m_selectedRef = {};
         m_refreshing.clear();
@@ -146,7 +156,7 @@ QWidget *ConfigPage::buildTreePanel() {
 
     m_treeView->setModel(m_filter);
     m_treeView->setHeaderHidden(false);
-    m_treeView->setUniformRowHeights(true);
+    styleTree(m_treeView);
     m_treeView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_treeView->setAlternatingRowColors(false);
     m_treeView->header()->setStretchLastSection(false);
@@ -197,6 +207,14 @@ QWidget *ConfigPage::buildItemPanel() {
     });
 
     m_editor->setObjectName(QStringLiteral("configEditor"));
+    // Long lines wrap, so no content hides past the right edge; the gutter numbers lines.
+    m_editor->setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    m_editor->setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    m_prettyToggle->setObjectName(QStringLiteral("prettyJson"));
+    m_prettyToggle->setCheckable(true);
+    m_prettyToggle->setChecked(m_jsonPretty);
+    m_prettyToggle->hide();
+    connect(m_prettyToggle, &QPushButton::toggled, this, &ConfigPage::setJsonPretty);
     m_problem->setObjectName(QStringLiteral("InlineError"));
     m_problem->setWordWrap(true);
     m_problem->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -233,6 +251,7 @@ QWidget *ConfigPage::buildItemPanel() {
     editorLayout->addWidget(m_editor, 1);
     editorLayout->addWidget(m_problem);
     auto *actions = new QHBoxLayout;
+    actions->addWidget(m_prettyToggle);
     actions->addWidget(m_editState, 1);
     actions->addWidget(m_revert);
     actions->addWidget(m_review);
@@ -468,6 +487,7 @@ void ConfigPage::onTreeSelection() {
     if (!key) {
         m_selectedRef = {};
         m_current.reset();
+        m_tree->setEditedItem({});
         m_newer.reset();
         m_openScope.drop();
         m_opening = false;
@@ -496,7 +516,7 @@ void ConfigPage::open(const ConfigItem &item) {
     m_newer.reset();
     m_selectedRef = item.ref;
     showNotice({});
-    m_editor->setPlainText(item.content);
+    m_editor->setPlainText(shownContent());
     m_editor->setContentFormat(item.format);
     m_editor->setSchema(item.schema);
     m_editor->validateNow();
@@ -570,7 +590,35 @@ void ConfigPage::showTab(Tab tab) {
 }
 
 bool ConfigPage::isDirty() const {
-    return m_current && m_editor->toPlainText() != m_current->content;
+    return m_current && m_editor->toPlainText() != shownContent();
+}
+
+QString ConfigPage::shownContent() const {
+    if (!m_current) {
+        return {};
+    }
+    if (m_jsonPretty && m_current->format == ConfigFormat::Json && !m_current->masked) {
+        return prettyJson(m_current->content).value_or(m_current->content);
+    }
+    return m_current->content;
+}
+
+void ConfigPage::setJsonPretty(bool pretty) {
+    if (pretty == m_jsonPretty || isDirty()) {
+        const QSignalBlocker blocker(m_prettyToggle);
+        m_prettyToggle->setChecked(m_jsonPretty);
+        return;
+    }
+    m_jsonPretty = pretty;
+    {
+        const QSignalBlocker blocker(m_prettyToggle);
+        m_prettyToggle->setChecked(pretty);
+    }
+    if (m_current) {
+        m_editor->setPlainText(shownContent());
+        m_editor->validateNow();
+    }
+    updateEditState();
 }
 
 CallerIdentity ConfigPage::identity() const {
@@ -597,6 +645,21 @@ QString ConfigPage::noticeText() const {
     return m_notice->isVisibleTo(this) ? m_noticeText->text() : QString();
 }
 
+ConfigProposalsDialog *ConfigPage::openProposals() {
+    auto *dialog = new ConfigProposalsDialog(m_session, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ConfigProposalsDialog::decided, this,
+            [this](bool approve, const QString &, const QString &, const QString &error) {
+                // An approval published items: the tree and the open item follow the watch; a
+                // listing brings the other namespaces'.
+                if (approve && error.isEmpty()) {
+                    reload();
+                }
+            });
+    dialog->open();
+    return dialog;
+}
+
 ConfigPublishDialog *ConfigPage::openReview() {
     if (!m_current || !isDirty() || !writeBlockedReason().isEmpty()) {
         return nullptr;
@@ -606,7 +669,11 @@ ConfigPublishDialog *ConfigPage::openReview() {
     if (m_editor->problem()) {
         return nullptr;
     }
-    auto *dialog = new ConfigPublishDialog(m_session, *m_current, m_editor->toPlainText(), this);
+    // The edit is compared with the published content as the editor showed it.
+    ConfigItem shown = *m_current;
+    shown.content = shownContent();
+    auto *dialog = new ConfigPublishDialog(m_session, shown, m_editor->toPlainText(), this);
+    dialog->setJsonPretty(m_jsonPretty && shown.format == ConfigFormat::Json);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &ConfigPublishDialog::published, this, [this](const ConfigItem &item) {
         m_tree->upsertItem(item);
@@ -680,6 +747,7 @@ void ConfigPage::updateEditState() {
     m_editor->setReadOnly(!open || !blocked.isEmpty());
     m_editor->setToolTip(blocked);
     const bool dirty = isDirty();
+    m_tree->setEditedItem(dirty ? m_current->ref : ConfigItemRef{});
     const bool problem = m_editor->problem().has_value();
     m_review->setEnabled(open && dirty && blocked.isEmpty() && !problem);
     m_review->setToolTip(!blocked.isEmpty() ? blocked
@@ -688,6 +756,12 @@ void ConfigPage::updateEditState() {
                                             : tr("See your edit beside the published version, "
                                                           "then publish it with a comment"));
     m_revert->setEnabled(open && dirty);
+    const bool json = open && m_current->format == ConfigFormat::Json && !m_current->masked;
+    m_prettyToggle->setVisible(json);
+    m_prettyToggle->setEnabled(json && !dirty);
+    m_prettyToggle->setToolTip(dirty ? tr("Publish or revert your edit first")
+                                     : tr("Show the JSON one member per line (on) or as it was "
+                                          "published (off); an edit is published as shown"));
     m_revert->setToolTip(tr("Discard your edit and show the published content again"));
     if (!open) {
         m_editState->clear();

@@ -27,14 +27,16 @@ class CodeEditor;
 class ConfigAppliedPanel;
 class ConfigGrayPanel;
 class ConfigHistoryPanel;
+class ConfigProposalsDialog;
 class ConfigPublishDialog;
 class ConfigTreeFilterModel;
 class ConfigTreeModel;
 class PageSkeleton;
 
 // The configuration center: on the left the namespaces, groups and keys (searchable), on the
-// right the selected item in a code editor (line numbers, highlighting for its format, live
-// validation with the daemon's own validator) with its history, gray release and applied status.
+// right the selected item in a code editor (line numbers, highlighting for its format, long lines
+// wrapped, JSON laid out one member per line unless "Pretty" is off, live validation with the
+// daemon's own validator) with its history, gray release and applied status.
 // Lists every namespace's items, then watches the selected item's namespace with a resumable
 // WatchConfig (from now, after a snapshot), so the tree stays live; an item published by someone
 // else while it is open reloads the editor when there is no edit, and otherwise is announced
@@ -72,6 +74,12 @@ public:
     const std::optional<ConfigItem> &openItem() const { return m_current; }
     // Whether the editor holds an edit that is not published.
     bool isDirty() const;
+    // Whether JSON content is shown laid out (prettyJson), one member per line: on by default.
+    // An edit made that way is published as laid out; the toggle waits until there is no edit.
+    bool isJsonPretty() const { return m_jsonPretty; }
+    void setJsonPretty(bool pretty);
+    // The open item's published content as the editor shows it when there is no edit.
+    QString shownContent() const;
     // Why the open item cannot be published from here; empty when it can.
     QString writeBlockedReason() const;
     // The caller as the session knows it (no role yet: the daemon decides on each call).
@@ -87,6 +95,8 @@ public:
     // content does not validate or the caller may not. The dialog deletes itself when closed.
     ConfigPublishDialog *openReview();
     void setConfirmation(Confirmation confirmation) { m_confirm = std::move(confirmation); }
+    // Opens the proposals awaiting approval (Approve / Reject). Deletes itself when closed.
+    ConfigProposalsDialog *openProposals();
 
 signals:
     // The first complete listing arrived after a (re)connect.
@@ -145,6 +155,7 @@ private:
     QLabel *m_editState;
     QPushButton *m_revert;
     QPushButton *m_review;
+    QPushButton *m_prettyToggle;
     ConfigHistoryPanel *m_history;
     ConfigGrayPanel *m_gray;
     ConfigAppliedPanel *m_applied;
@@ -171,6 +182,7 @@ private:
     QString m_watchNamespace;
     ConfigItemRef m_selectedRef;
     bool m_restoringSelection = false;
+    bool m_jsonPretty = true;
 };
 
 } // namespace aegis::console

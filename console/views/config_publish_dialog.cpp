@@ -1,7 +1,9 @@
 #include "views/config_publish_dialog.h"
 
 #include "models/display_format.h"
+#include "models/json_layout.h"
 #include "views/diff_view.h"
+#include "views/view_helpers.h"
 
 #include <QCoreApplication>
 #include <QDialogButtonBox>
@@ -129,7 +131,8 @@ ConfigPublishDialog::ConfigPublishDialog(Session *session, const ConfigItem &pub
     layout->addLayout(form);
     layout->addWidget(m_messageFrame);
     layout->addWidget(m_buttons);
-    resize(980, 640);
+    // Wide enough for long lines side by side wherever there is room for them.
+    fitToWindow(this, 0.85, QSize(760, 480));
 
     setStage(Stage::Reviewing);
     m_comment->setFocus();
@@ -219,7 +222,9 @@ void ConfigPublishDialog::onItem(const ConfigItem &item) {
     m_conflictFrame->show();
     m_diff->setCaptions(tr("Theirs: v%1 by %2").arg(item.version).arg(item.author),
                         tr("Your edit"));
-    m_diff->showTexts(item.content, m_edited);
+    m_diff->showTexts(m_jsonPretty ? prettyJson(item.content).value_or(item.content)
+                                   : item.content,
+                      m_edited);
     setStage(Stage::Conflict);
 }
 

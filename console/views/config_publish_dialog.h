@@ -42,6 +42,9 @@ public:
     QString messageText() const;
 
     void setComment(const QString &comment);
+    // Whether the edit lays JSON out one member per line (prettyJson): their version is then
+    // laid out the same way before it is compared with the edit.
+    void setJsonPretty(bool pretty) { m_jsonPretty = pretty; }
     // Sends the edit (after checking there is a comment); false if it could not be sent.
     bool publish();
     // After a conflict: the same edit, based on their version.
@@ -68,6 +71,7 @@ private:
     ConfigItem m_base;
     QString m_edited;
     std::optional<ConfigItem> m_theirs;
+    bool m_jsonPretty = false;
     Stage m_stage = Stage::Reviewing;
 
     QLabel *m_heading;

@@ -83,6 +83,8 @@ void DiffView::showMessage(const QString &text) {
     m_right->setLineLabels({});
     m_left->setLineBackgrounds({});
     m_right->setLineBackgrounds({});
+    m_left->setCharacterMarks({});
+    m_right->setCharacterMarks({});
     m_left->setPlainText(QString());
     m_right->setPlainText(QString());
     m_summary->setText(text);
@@ -126,16 +128,27 @@ void DiffView::paint() {
     const ThemeColors colors = themeColors(palette());
     QList<QColor> left;
     QList<QColor> right;
+    QList<CodeEditor::CharacterMark> leftMarks;
+    QList<CodeEditor::CharacterMark> rightMarks;
     for (const DiffRow &row : std::as_const(m_diff.rows)) {
         switch (row.kind) {
         case DiffRow::Kind::Same:
             left.append(QColor());
             right.append(QColor());
             break;
-        case DiffRow::Kind::Changed:
+        case DiffRow::Kind::Changed: {
+            const int block = static_cast<int>(left.size());
             left.append(colors.diffRemoved);
             right.append(colors.diffAdded);
+            const LineChange change = changedCharacters(row.left, row.right);
+            for (const CharacterRange &range : change.left) {
+                leftMarks.append({block, range.start, range.length, colors.diffRemovedCharacters});
+            }
+            for (const CharacterRange &range : change.right) {
+                rightMarks.append({block, range.start, range.length, colors.diffAddedCharacters});
+            }
             break;
+        }
         case DiffRow::Kind::Removed:
             left.append(colors.diffRemoved);
             right.append(colors.diffFiller);
@@ -152,6 +165,8 @@ void DiffView::paint() {
     }
     m_left->setLineBackgrounds(left);
     m_right->setLineBackgrounds(right);
+    m_left->setCharacterMarks(leftMarks);
+    m_right->setCharacterMarks(rightMarks);
 }
 
 void DiffView::changeEvent(QEvent *event) {

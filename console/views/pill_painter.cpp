@@ -1,5 +1,6 @@
 #include "views/pill_painter.h"
 
+#include "models/color_contrast.h"
 #include "views/theme.h"
 
 #include <QFontMetrics>
@@ -22,6 +23,19 @@ QColor selectedTone(const QColor &tone, bool darkTheme) {
     return darkTheme ? tone.darker(170) : tone;
 }
 
+QColor pillFill(const QColor &tone, const QColor &background, bool darkTheme, bool selected) {
+    if (selected) {
+        return composite(QColor(255, 255, 255, 235), background);
+    }
+    QColor fill = tone;
+    fill.setAlpha(darkTheme ? 60 : 36);
+    return composite(fill, background);
+}
+
+QColor pillText(const QColor &tone, const QColor &fill) {
+    return legibleOn(tone, fill);
+}
+
 int pillWidth(const QStyleOptionViewItem &option, const QString &text) {
     return QFontMetrics(pillFont(option)).horizontalAdvance(text) + 16;
 }
@@ -41,17 +55,17 @@ QRect drawPill(QPainter *painter, const QStyleOptionViewItem &option, const QStr
 
     const bool selected = option.state & QStyle::State_Selected;
     const ThemeColors colors = themeColors(option.palette);
-    QColor fill = tone;
-    fill.setAlpha(colors.dark ? 60 : 36);
-    if (selected) {
-        fill = QColor(255, 255, 255, 235);
-    }
+    const QColor row = option.palette.color(
+        selected                                                  ? QPalette::Highlight
+        : option.features & QStyleOptionViewItem::Alternate ? QPalette::AlternateBase
+                                                                  : QPalette::Base);
+    const QColor fill = pillFill(tone, row, colors.dark, selected);
     painter->save();
     painter->setRenderHint(QPainter::Antialiasing);
     painter->setPen(Qt::NoPen);
     painter->setBrush(fill);
     painter->drawRoundedRect(pill, height / 2.0, height / 2.0);
-    painter->setPen(tone);
+    painter->setPen(pillText(tone, fill));
     painter->setFont(font);
     painter->drawText(pill, Qt::AlignCenter,
                       metrics.elidedText(text, Qt::ElideRight, pill.width() - 8));

@@ -12,6 +12,8 @@ QPalette lightPalette() {
     const QColor base(0xff, 0xff, 0xff);
     const QColor text(0x1f, 0x23, 0x28);
     const QColor disabledText(0x8c, 0x95, 0x9f);
+    // At least 4.5:1 on Base and Window (tst_console_layout checks it).
+    const QColor placeholder(0x67, 0x70, 0x79);
     const QColor highlight(0x25, 0x63, 0xeb);
     p.setColor(QPalette::Window, window);
     p.setColor(QPalette::WindowText, text);
@@ -19,7 +21,7 @@ QPalette lightPalette() {
     p.setColor(QPalette::AlternateBase, QColor(0xf7, 0xf8, 0xfa));
     p.setColor(QPalette::ToolTipBase, QColor(0x24, 0x29, 0x2f));
     p.setColor(QPalette::ToolTipText, QColor(0xf6, 0xf8, 0xfa));
-    p.setColor(QPalette::PlaceholderText, disabledText);
+    p.setColor(QPalette::PlaceholderText, placeholder);
     p.setColor(QPalette::Text, text);
     p.setColor(QPalette::Button, QColor(0xfb, 0xfb, 0xfc));
     p.setColor(QPalette::ButtonText, text);
@@ -44,6 +46,8 @@ QPalette darkPalette() {
     const QColor base(0x1e, 0x21, 0x27);
     const QColor text(0xe3, 0xe6, 0xea);
     const QColor disabledText(0x6e, 0x76, 0x81);
+    // At least 4.5:1 on Base, AlternateBase and Window (tst_console_layout checks it).
+    const QColor placeholder(0x8b, 0x94, 0x9e);
     const QColor highlight(0x3b, 0x82, 0xf6);
     p.setColor(QPalette::Window, window);
     p.setColor(QPalette::WindowText, text);
@@ -51,7 +55,7 @@ QPalette darkPalette() {
     p.setColor(QPalette::AlternateBase, QColor(0x23, 0x27, 0x2e));
     p.setColor(QPalette::ToolTipBase, QColor(0x2d, 0x33, 0x3b));
     p.setColor(QPalette::ToolTipText, text);
-    p.setColor(QPalette::PlaceholderText, disabledText);
+    p.setColor(QPalette::PlaceholderText, placeholder);
     p.setColor(QPalette::Text, text);
     p.setColor(QPalette::Button, QColor(0x26, 0x2a, 0x31));
     p.setColor(QPalette::ButtonText, text);
@@ -110,6 +114,10 @@ QStatusBar QLabel { padding: 0 6px; }
 
 } // namespace
 
+QPalette themePalette(bool dark) {
+    return dark ? darkPalette() : lightPalette();
+}
+
 QString themeModeKey(ThemeMode mode) {
     switch (mode) {
     case ThemeMode::Light:
@@ -139,6 +147,7 @@ ThemeColors themeColors(const QPalette &palette) {
     if (c.dark) {
         c.success = QColor(0x3f, 0xb9, 0x50);
         c.danger = QColor(0xf8, 0x51, 0x49);
+        c.ejected = QColor(0xdb, 0x61, 0xa2);
         c.warning = QColor(0xd2, 0x99, 0x22);
         c.muted = QColor(0x8b, 0x94, 0x9e);
         c.border = QColor(0x30, 0x35, 0x3d);
@@ -162,9 +171,12 @@ ThemeColors themeColors(const QPalette &palette) {
         c.diffRemoved = QColor(0x4b, 0x1c, 0x21);
         c.diffAdded = QColor(0x1a, 0x3d, 0x26);
         c.diffFiller = QColor(0x22, 0x25, 0x2b);
+        c.diffRemovedCharacters = QColor(0x8e, 0x2b, 0x2f);
+        c.diffAddedCharacters = QColor(0x23, 0x6b, 0x37);
     } else {
         c.success = QColor(0x1a, 0x7f, 0x37);
         c.danger = QColor(0xcf, 0x22, 0x2e);
+        c.ejected = QColor(0xbf, 0x39, 0x89);
         c.warning = QColor(0xbf, 0x87, 0x00);
         c.muted = QColor(0x65, 0x6d, 0x76);
         c.border = QColor(0xd8, 0xdd, 0xe3);
@@ -188,6 +200,8 @@ ThemeColors themeColors(const QPalette &palette) {
         c.diffRemoved = QColor(0xff, 0xe3, 0xe0);
         c.diffAdded = QColor(0xda, 0xfb, 0xe1);
         c.diffFiller = QColor(0xf0, 0xf1, 0xf3);
+        c.diffRemovedCharacters = QColor(0xff, 0xb1, 0xaa);
+        c.diffAddedCharacters = QColor(0x9f, 0xeb, 0xb0);
     }
     return c;
 }
@@ -204,7 +218,7 @@ void applyTheme(QApplication &app, ThemeMode mode, const QPalette &platformPalet
     const bool dark = mode == ThemeMode::Dark ||
                       (mode == ThemeMode::System && systemPrefersDark(platformPalette));
     app.setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
-    const QPalette palette = dark ? darkPalette() : lightPalette();
+    const QPalette palette = themePalette(dark);
     app.setPalette(palette);
     app.setStyleSheet(styleSheet(themeColors(palette), palette));
 }

@@ -20,6 +20,8 @@ struct ThemeColors {
     QColor accent;
     QColor success;
     QColor danger;
+    // Ejected by callers' reports: distinct from danger (critical) so the two read apart.
+    QColor ejected;
     QColor warning;
     QColor muted;
     QColor border;
@@ -49,9 +51,15 @@ struct ThemeColors {
     QColor diffRemoved;
     QColor diffAdded;
     QColor diffFiller;
+    // The characters a changed line changed, marked over diffRemoved and diffAdded.
+    QColor diffRemovedCharacters;
+    QColor diffAddedCharacters;
 };
 
 ThemeColors themeColors(const QPalette &palette);
+
+// The palette applyTheme sets for the light or the dark theme.
+QPalette themePalette(bool dark);
 
 // Whether the desktop asks for a dark look. Qt 6.4 has no colour-scheme hint, so this reads the
 // platform's default palette (captured before any theme was applied) and the usual environment.

@@ -5,7 +5,10 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QScreen>
+#include <QStyledItemDelegate>
 #include <QTableView>
+#include <QTreeView>
 
 namespace aegis::console {
 
@@ -24,6 +27,53 @@ void styleTable(QTableView *table, int rowHeight) {
     QHeaderView *columns = table->horizontalHeader();
     columns->setHighlightSections(false);
     columns->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+}
+
+namespace {
+
+// Gives every row of a view the same height, whatever the cell's own size hint.
+class FixedRowHeightDelegate final : public QStyledItemDelegate {
+public:
+    FixedRowHeightDelegate(int height, QObject *parent)
+        : QStyledItemDelegate(parent)
+        , m_height(height) {}
+
+    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override {
+        QSize size = QStyledItemDelegate::sizeHint(option, index);
+        size.setHeight(m_height);
+        return size;
+    }
+
+private:
+    int m_height;
+};
+
+} // namespace
+
+void fitColumnsToContent(QTableView *table, int stretchColumn) {
+    QHeaderView *columns = table->horizontalHeader();
+    columns->setStretchLastSection(false);
+    columns->setSectionResizeMode(QHeaderView::ResizeToContents);
+    columns->setSectionResizeMode(stretchColumn, QHeaderView::Stretch);
+    table->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+}
+
+void styleTree(QTreeView *tree, int rowHeight) {
+    tree->setUniformRowHeights(true);
+    tree->setItemDelegate(new FixedRowHeightDelegate(rowHeight, tree));
+    tree->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    tree->header()->setHighlightSections(false);
+    tree->header()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+}
+
+void fitToWindow(QWidget *dialog, double fraction, const QSize &minimum) {
+    const QWidget *owner = dialog->parentWidget() ? dialog->parentWidget()->window() : nullptr;
+    const QScreen *screen = owner ? owner->screen() : dialog->screen();
+    const QSize available = screen ? screen->availableGeometry().size() : minimum;
+    const QSize area = owner ? owner->size().boundedTo(available) : available;
+    const QSize wanted(static_cast<int>(area.width() * fraction),
+                       static_cast<int>(area.height() * fraction));
+    dialog->resize(wanted.expandedTo(minimum).boundedTo(available));
 }
 
 bool confirmAction(QWidget *parent, QMessageBox::Icon icon, const QString &title,

@@ -6,7 +6,9 @@
 class QFrame;
 class QLabel;
 class QPushButton;
+class QSize;
 class QTableView;
+class QTreeView;
 class QWidget;
 
 namespace aegis::console {
@@ -14,6 +16,20 @@ namespace aegis::console {
 // The look every page's tables share: whole-row single selection, no grid, eliding, fixed row
 // height, per-pixel scrolling, left-aligned headers.
 void styleTable(QTableView *table, int rowHeight = 30);
+
+// Column widths that follow the content: every column as wide as its header and its widest cell
+// (the headers' full words included), `stretchColumn` taking what space is left; when the window
+// is too narrow for all of them, the table scrolls instead of cutting a column.
+void fitColumnsToContent(QTableView *table, int stretchColumn);
+
+// The look of the tree views beside those tables: rows as tall as the tables' (styleTable's
+// default), so every list in the console has one row height.
+void styleTree(QTreeView *tree, int rowHeight = 30);
+
+// Sizes a dialog to `fraction` of the window it opens over (its parent's window, or the screen
+// without one), within the screen's available area and no smaller than `minimum` unless the
+// screen is smaller still, so it grows on a large screen instead of keeping a fixed size.
+void fitToWindow(QWidget *dialog, double fraction, const QSize &minimum);
 
 // Asks before an operator action; true when `acceptLabel` was clicked (Cancel is the default).
 bool confirmAction(QWidget *parent, QMessageBox::Icon icon, const QString &title,

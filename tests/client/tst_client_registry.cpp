@@ -15,6 +15,8 @@
 
 #include <QtTest>
 
+#include <array>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -58,6 +60,7 @@ private slots:
     void drainedInstancesAreNotPicked();
     void destructionDeregisters();
     void selectorFiltersInstances();
+    void discoveryPrefersTheLocalZone();
     void destructionWithoutDaemonDoesNotHang();
     void survivesDaemonRestart();
     void killAndRestartKeepsEveryInstance_data();
@@ -362,6 +365,34 @@ void ClientRegistryTest::selectorFiltersInstances() {
     QVERIFY(probe.isOk());
     QTRY_COMPARE_WITH_TIMEOUT(ids((*discovery)->instances()),
                               (std::vector<std::string>{"maps-2", "maps-22"}), kTimeout);
+}
+
+// The picker options reach Discovery's picker: the caller's zone takes every request while it has
+// an instance to take them, and a retry avoiding that instance goes to the other zone.
+void ClientRegistryTest::discoveryPrefersTheLocalZone() {
+    const auto ch = channel(m_daemon->grpcAddress(), m_serviceToken);
+    auto local = client::Registration::start(ch, instance("inventory", "inventory-1")); // zone a
+    auto remote = client::Registration::start(ch, instance("inventory", "inventory-2"));
+    auto another = client::Registration::start(ch, instance("inventory", "inventory-12"));
+    QVERIFY(local.isOk() && remote.isOk() && another.isOk());
+    client::DiscoveryOptions options;
+    options.service = "inventory";
+    options.picker.zones.localZone = "a";
+    auto discovery = client::Discovery::start(ch, options);
+    QVERIFY(discovery.isOk());
+    QTRY_COMPARE_WITH_TIMEOUT((*discovery)->pickable().size(), std::size_t(3), kTimeout);
+    for (int i = 0; i < 10; ++i) {
+        QCOMPARE((*discovery)->pick()->endpoint.id, std::string("inventory-1"));
+    }
+    const std::array<std::string_view, 1> tried = {"inventory-1"};
+    QCOMPARE((*discovery)->pick({}, tried)->endpoint.zone(), std::string_view("b"));
+
+    // Nothing pickable in zone a: every request fails over to zone b.
+    setState("inventory", "inventory-1", aegis::v1::INSTANCE_STATE_DRAINING);
+    QTRY_COMPARE_WITH_TIMEOUT((*discovery)->pickable().size(), std::size_t(2), kTimeout);
+    for (int i = 0; i < 10; ++i) {
+        QCOMPARE((*discovery)->pick()->endpoint.zone(), std::string_view("b"));
+    }
 }
 
 void ClientRegistryTest::destructionWithoutDaemonDoesNotHang() {

@@ -220,6 +220,12 @@ private slots:
                  QStringLiteral("OK"));
         QCOMPARE(model.index(0, AuditRecordModel::MethodColumn).data().toString(),
                  QStringLiteral("AuthService.CreateToken"));
+        // The time of day of today's records; the date too of older ones.
+        QCOMPARE(model.index(0, AuditRecordModel::AtColumn).data().toString(),
+                 entry(10).time.toLocalTime().toString(QStringLiteral("HH:mm:ss")));
+        model.setReferenceTime(entry(10).time.addDays(2));
+        QCOMPARE(model.index(0, AuditRecordModel::AtColumn).data().toString(),
+                 absoluteTime(entry(10).time));
     }
 
     void filterModelNarrowsAndFollowsLiveInserts() {
@@ -718,7 +724,7 @@ private slots:
         QCOMPARE(summary.index(summary.rowOf(web), ServiceSummaryModel::UnhealthyColumn)
                      .data()
                      .toString(),
-                 QStringLiteral("·"));
+                 QStringLiteral("0"));
         QCOMPARE(summary.index(summary.rowOf(web), 0).data(ServiceSummaryModel::PanicRole).toBool(),
                  false);
         QVERIFY(summary.index(apiRow, 0)
@@ -742,7 +748,7 @@ private slots:
                                 healthChange(instance(web, 1), ejected, 10)});
         QCOMPARE(healthSignals.count(), 3);
         QCOMPARE(summary.index(apiRow, ServiceSummaryModel::UnhealthyColumn).data().toString(),
-                 QStringLiteral("·"));
+                 QStringLiteral("0"));
         QCOMPARE(summary.index(summary.rowOf(web), ServiceSummaryModel::UnhealthyColumn)
                      .data(ServiceSummaryModel::UnhealthyRole)
                      .toInt(),
