@@ -5,13 +5,15 @@
 # aegisd's span store), aegis-loadgen sending traffic across the fleet, then aegis-console
 # connected to aegisd. Releasing a new version of a service from the console's Releases page starts it on the
 # idle colour the same way.
-# Usage: run-demo.sh BUILD_DIR [SECONDS]   (no SECONDS: run until Ctrl-C)
+# Usage: run-demo.sh BUILD_DIR [SECONDS]   (no SECONDS: run until Ctrl-C or SIGTERM)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR=$1
 DURATION=${2:-}
-DATA_DIR="${XDG_DATA_HOME:-$HOME/.local/share}/aegis-demo"
+# aegisd's default data directory, where aegisctl and the console find the admin token by default:
+# plain `aegisctl status` and `aegis-console` reach the demo.
+DATA_DIR="${XDG_DATA_HOME:-$HOME/.local/share}/aegis"
 DEMO_OUT="$BUILD_DIR/demo"
 LOG_DIR="$DEMO_OUT/logs"
 GRPC_ADDR=127.0.0.1:7400
@@ -27,7 +29,9 @@ LOADGEN="$BUILD_DIR/backend/sample/aegis-loadgen"
 AEGISCTL="$BUILD_DIR/backend/cli/aegisctl"
 # The fleet's own token (role "service"), created through aegisd on first use.
 FLEET_TOKEN="$DATA_DIR/demo-fleet.token"
-mkdir -p "$DATA_DIR" "$LOG_DIR"
+# As aegisd makes a data directory it creates: readable by its owner only.
+(umask 077 && mkdir -p "$DATA_DIR")
+mkdir -p "$LOG_DIR"
 
 pids=() # the alert receiver, aegisd, then the console
 loadgen_pid=""
@@ -42,34 +46,55 @@ stop_pids() {
     done
 }
 
+# Removes the fleet's registrations while aegisd still runs: the next run's instances then register
+# (and acknowledge their configuration) at once, instead of waiting for these leases to expire.
+deregister_fleet() {
+    local id service
+    declare -F ctl >/dev/null || return 0 # aegisd never became ready
+    ctl --token-file "$DATA_DIR/admin.token" -o json instances list 2>/dev/null |
+        sed -n 's/^   "\(id\|service\)": *"\([^"]*\)".*/\2/p' | paste - - |
+        while read -r id service; do
+            case $service in
+                checkout | inventory | payments)
+                    ctl --token-file "$DATA_DIR/admin.token" instances deregister "$service" "$id" \
+                        >/dev/null 2>&1 || true
+                    ;;
+            esac
+        done
+}
+
 stop_all() {
     trap - INT TERM EXIT
     echo
     echo "==> stopping"
-    # Traffic first, then the fleet (each instance deregisters from the still-running aegisd),
-    # then the rest.
+    # Traffic first, then aegisd, then its fleet, then the rest.
     if [[ -n $loadgen_pid ]]; then
         stop_pids "$loadgen_pid"
         grep '^final:' "$LOG_DIR/loadgen.log" | tail -n 1 | sed 's/^/    aegis-loadgen /' || true
     fi
-    # The fleet's processes are aegisd's deployments and would outlive it (as they do a crash);
-    # the demo stops them, and the next run's aegisd starts them again from its records.
+    # The fleet's processes are aegisd's deployments and outlive it, as they would a restart: aegisd
+    # stops first, so it sees no instance exit (stopping them under its supervision would look like
+    # nine crashes, each restarted). The next run's aegisd starts them again from its records and
+    # says so in each release's rollout log.
+    local receiver=${pids[0]:-} daemon=${pids[1]:-} console=${pids[2]:-}
+    [[ -z $console ]] || stop_pids "$console"
+    [[ -z $daemon ]] || deregister_fleet
+    [[ -z $daemon ]] || stop_pids "$daemon"
     if pkill -TERM -f "token-file $FLEET_TOKEN" 2>/dev/null; then
-        local deadline=$((SECONDS + 10))
+        # Each instance tries to deregister from the stopped aegisd first (up to 5 s).
+        echo "    stopping the demo fleet (up to 15 s)"
+        local deadline=$((SECONDS + 15))
         while pgrep -f "token-file $FLEET_TOKEN" >/dev/null && ((SECONDS < deadline)); do
             sleep 0.1
         done
-        echo "    demo fleet stopped (instances deregistered)"
+        echo "    demo fleet stopped"
     fi
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        kill -TERM "${pids[i]}" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
+    [[ -z $receiver ]] || stop_pids "$receiver"
     echo "==> stopped cleanly"
 }
-trap stop_all INT TERM EXIT
+# A stop request ends the script (also while it waits in --for), after stopping everything.
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
 
 # Alert notifications, printed as they arrive (the receiver starts first so none is missed).
 "$AEGISCTL" alerts receive --listen "$WEBHOOK_ADDR" 2>>"$LOG_DIR/alerts.log" \
@@ -109,7 +134,7 @@ cat <<INFO
     data         $DATA_DIR
     admin token  $DATA_DIR/admin.token
     logs         $LOG_DIR
-    try          $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token status
+    try          $AEGISCTL status   (aegisctl and aegis-console find this aegisd and its token by default)
 INFO
 
 ctl() { "$AEGISCTL" --server "$GRPC_ADDR" --timeout 5s "$@"; }
@@ -182,19 +207,22 @@ start_fleet() {
         --services checkout,inventory,payments --rate 200 --concurrency 16 --interval 5s \
         >>"$LOG_DIR/loadgen.log" 2>&1 &
     loadgen_pid=$!
+    local live next
+    live=$(live_version checkout)
+    next=$(next_version "${live:-1.4.2}")
     cat <<FLEET
 ==> demo fleet: $instances instances registered (checkout, inventory, payments), deployed by aegisd
-    releases     $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token rollout releases
-    release v2   $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token rollout start checkout --version 1.5.0 --approval
-    fleet logs   $DATA_DIR/deployments/<service>/<color>-<n>.log
-    instances    $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token instances list
-    health       $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token health show checkout
-    config       $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token config get demo/checkout/behaviour.json
+    releases     $AEGISCTL rollout releases
+    release      $AEGISCTL rollout start checkout --version $next --approval   (checkout runs ${live:-nothing yet})
+    fleet logs   $AEGISCTL instances logs checkout checkout-blue-1 --follow   (or the console's Services page)
+    instances    $AEGISCTL instances list
+    health       $AEGISCTL health show checkout
+    config       $AEGISCTL config get demo/checkout/behaviour.json
     traffic      aegis-loadgen at 200 req/s; summaries every 5 s in $LOG_DIR/loadgen.log
     traces       every checkout request calls inventory and payments: the Traces page shows the
                  connected traces and the dependency graph; raise payments' latency in the Config
                  page (demo/payments/behaviour.json) and it becomes the critical path
-                 $AEGISCTL --server $GRPC_ADDR --token-file $DATA_DIR/admin.token traces search --service checkout
+                 $AEGISCTL traces search --service checkout
     log/trace    each "/" request logs its trace_id in $DATA_DIR/deployments/<service>/<color>-<n>.log
     alerts       default rules (error ratio > 5 % for 2m, ...): raise error_rate in the Config page;
                  notifications are printed here as "==> alert: ..."
@@ -202,6 +230,24 @@ start_fleet() {
         sed -n 's/^ *"url": *"\([^"]*\)".*/Prometheus (managed by aegisd) at \1, scraping every instance/p')
 FLEET
 }
+# The version `service` runs live ("" before its first release succeeded).
+live_version() {
+    # Fields come in proto order: service, liveColor, liveVersion.
+    ctl --token-file "$DATA_DIR/admin.token" -o json rollout releases 2>/dev/null |
+        grep -A2 "\"service\": *\"$1\"" |
+        sed -n 's/^ *"liveVersion": *"\([^"]*\)".*/\1/p' | head -n 1
+}
+
+# The release after `version`: the next minor version (1.4.2 -> 1.5.0); a version that is not
+# MAJOR.MINOR[.PATCH] gets ".1" appended.
+next_version() {
+    if [[ $1 =~ ^([0-9]+)\.([0-9]+)(\.[0-9]+)?$ ]]; then
+        echo "${BASH_REMATCH[1]}.$((BASH_REMATCH[2] + 1)).0"
+    else
+        echo "$1.1"
+    fi
+}
+
 # Each service's first release: its instances as fleet.yaml describes them, run by aegisd's process
 # driver from one command template. A service released in an earlier run is left as it is (aegisd
 # restarted its processes from its records when it started).

@@ -586,7 +586,12 @@ ConfigServiceImpl::ApproveProposal(Context *context, const v1::ApproveProposalRe
     if (!call->authorized()) {
         return call->reactor();
     }
-    call->setSummary("approve");
+    if (Status valid = validateFreeText(request->reason(), "reason", 1024); !valid.isOk()) {
+        call->finish(valid);
+        return call->reactor();
+    }
+    call->setSummary("approve" +
+                     (request->reason().empty() ? std::string() : ": " + request->reason()));
     m_config.approve(request->namespace_(), request->id(), authorOf(call->caller()),
                      publishedInto(call, response), {call->auditOperation()});
     return call->reactor();
@@ -666,7 +671,10 @@ grpc::ServerUnaryReactor *ConfigServiceImpl::AckConfig(Context *context,
     }
     // Only a registered instance's acknowledgement counts; anything else would show ghosts in
     // the applied summary.
-    if (valid.isOk() && !m_registry.instance(request->service(), request->instance_id())) {
+    const auto registered = valid.isOk()
+                                ? m_registry.instance(request->service(), request->instance_id())
+                                : std::nullopt;
+    if (valid.isOk() && !registered) {
         valid = notFound("service '" + request->service() + "' has no registered instance '" +
                          request->instance_id() + "'");
     }
@@ -674,15 +682,17 @@ grpc::ServerUnaryReactor *ConfigServiceImpl::AckConfig(Context *context,
         call->finish(valid);
         return call->reactor();
     }
-    m_config.ack(refFrom(request->ref()), request->service(), request->instance_id(),
-                 request->version(), request->error(),
-                 [call, response](StatusOr<store::Revision> revision) {
-                     if (!revision) {
-                         return call->finish(revision.status());
-                     }
-                     response->mutable_header()->set_revision(*revision);
-                     call->finish(Status::ok());
-                 });
+    m_config.ack(
+        refFrom(request->ref()), request->service(), request->instance_id(), request->version(),
+        request->error(),
+        [call, response](StatusOr<store::Revision> revision) {
+            if (!revision) {
+                return call->finish(revision.status());
+            }
+            response->mutable_header()->set_revision(*revision);
+            call->finish(Status::ok());
+        },
+        registered->createRevision);
     return call->reactor();
 }
 
@@ -702,7 +712,15 @@ ConfigServiceImpl::GetAppliedStatus(Context *context, const v1::GetAppliedStatus
         call->finish(notFound("there is no config " + ref.path()));
         return call->reactor();
     }
-    const auto status = m_config.applied(ref);
+    // Only what the instances registered now acknowledged: a torn-down colour's, or an earlier
+    // run's processes', records stay in the store but are not the state of the service.
+    const auto status = m_config.applied(
+        ref,
+        [this](const std::string &service,
+               const std::string &instanceId) -> std::optional<store::Revision> {
+            const auto instance = m_registry.instance(service, instanceId);
+            return instance ? std::optional(instance->createRevision) : std::nullopt;
+        });
     response->mutable_header()->set_revision(status.revision);
     response->set_published_version(status.publishedVersion);
     response->set_gray_version(status.grayVersion);

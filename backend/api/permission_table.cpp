@@ -88,6 +88,7 @@ constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.RolloutService/AbortRollout", Access::Operate, true},
     {"/aegis.v1.RolloutService/RetryRollout", Access::Operate, true},
     {"/aegis.v1.RolloutService/UndoRollout", Access::Operate, true},
+    {"/aegis.v1.RolloutService/DeploymentLogs", Access::Read, false},
     {"/aegis.v1.MetricsService/Query", Access::Read, false},
     {"/aegis.v1.MetricsService/QueryRange", Access::Read, false},
     {"/aegis.v1.MetricsService/Series", Access::Read, false},

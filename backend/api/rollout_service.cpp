@@ -210,9 +210,11 @@ void analysisStatusToProto(const rollout::Rollout &r, aegis::v1::RolloutAnalysis
 
 } // namespace
 
-RolloutServiceImpl::RolloutServiceImpl(ApiContext &api, rollout::RolloutController &controller)
+RolloutServiceImpl::RolloutServiceImpl(ApiContext &api, rollout::RolloutController &controller,
+                                       DeploymentLogSource logs)
     : m_api(api)
-    , m_controller(controller) {}
+    , m_controller(controller)
+    , m_logs(std::move(logs)) {}
 
 void RolloutServiceImpl::toProto(const rollout::Rollout &r, aegis::v1::Rollout *out) {
     out->set_id(r.id);
@@ -583,5 +585,11 @@ AEGIS_ROLLOUT_ACTION(AbortRollout, rollout::Action::Abort)
 AEGIS_ROLLOUT_ACTION(RetryRollout, rollout::Action::Retry)
 AEGIS_ROLLOUT_ACTION(UndoRollout, rollout::Action::Undo)
 #undef AEGIS_ROLLOUT_ACTION
+
+grpc::ServerWriteReactor<v1::DeploymentLogsResponse> *
+RolloutServiceImpl::DeploymentLogs(grpc::CallbackServerContext *context,
+                                   const v1::DeploymentLogsRequest *request) {
+    return openDeploymentLogs(m_api, m_logs, context, *request);
+}
 
 } // namespace aegis::api

@@ -2,13 +2,15 @@
 
 #include "aegis/v1/rollout.grpc.pb.h"
 #include "api/api_context.h"
+#include "api/deployment_logs_stream.h"
 #include "rollout/rollout_controller.h"
 
 namespace aegis::api {
 
 class RolloutServiceImpl final : public aegis::v1::RolloutService::CallbackService {
 public:
-    RolloutServiceImpl(ApiContext &api, rollout::RolloutController &controller);
+    RolloutServiceImpl(ApiContext &api, rollout::RolloutController &controller,
+                       DeploymentLogSource logs);
 
     grpc::ServerUnaryReactor *StartRollout(grpc::CallbackServerContext *context,
                                            const aegis::v1::StartRolloutRequest *request,
@@ -46,6 +48,9 @@ public:
     grpc::ServerUnaryReactor *UndoRollout(grpc::CallbackServerContext *context,
                                           const aegis::v1::RolloutActionRequest *request,
                                           aegis::v1::RolloutActionResponse *response) override;
+    grpc::ServerWriteReactor<aegis::v1::DeploymentLogsResponse> *
+    DeploymentLogs(grpc::CallbackServerContext *context,
+                   const aegis::v1::DeploymentLogsRequest *request) override;
 
     static void toProto(const rollout::Rollout &rollout, aegis::v1::Rollout *out);
     static void toProto(const std::vector<rollout::ActionAvailability> &actions,
@@ -65,6 +70,7 @@ private:
 
     ApiContext &m_api;
     rollout::RolloutController &m_controller;
+    DeploymentLogSource m_logs;
 };
 
 } // namespace aegis::api

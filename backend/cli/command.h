@@ -52,5 +52,6 @@ std::vector<Command> metricsCommands();
 std::vector<Command> alertReceiveCommands();
 std::vector<Command> alertCommands();
 std::vector<Command> traceCommands();
+std::vector<Command> instanceLogsCommands();
 
 } // namespace aegis::cli

@@ -9,9 +9,10 @@
 int main(int argc, char **argv) {
     using namespace aegis::cli;
     std::vector<Command> commands;
-    for (auto group : {systemCommands(), tokenCommands(), auditCommands(), registryCommands(),
-                       healthCommands(), configCommands(), rolloutCommands(), metricsCommands(),
-                       alertCommands(), alertReceiveCommands(), traceCommands()}) {
+    for (auto group :
+         {systemCommands(), tokenCommands(), auditCommands(), registryCommands(), healthCommands(),
+          configCommands(), rolloutCommands(), metricsCommands(), alertCommands(),
+          alertReceiveCommands(), traceCommands(), instanceLogsCommands()}) {
         std::move(group.begin(), group.end(), std::back_inserter(commands));
     }
     // Whatever a command prints passes through escapeControls(): stored text and the daemon's

@@ -28,6 +28,11 @@ Endpoint toEndpoint(const aegis::v1::Instance &instance) {
     return endpoint;
 }
 
+// Zone-aware picking judges the local zone's health by its unroutable instances too.
+bool listsUnroutable(const DiscoveryOptions &options) {
+    return options.includeUnroutable || !options.picker.zones.localZone.empty();
+}
+
 } // namespace
 
 StatusOr<std::unique_ptr<Discovery>> Discovery::start(std::shared_ptr<grpc::Channel> channel,
@@ -109,7 +114,7 @@ Status Discovery::list() {
         request.set_selector(m_options.selector);
         request.set_page_size(1000);
         request.set_page_token(pageToken);
-        request.set_include_unroutable(m_options.includeUnroutable);
+        request.set_include_unroutable(listsUnroutable(m_options));
         aegis::v1::ListInstancesResponse response;
         grpc::ClientContext context;
         setTimeout(context, m_options.callTimeout);
@@ -150,7 +155,7 @@ grpc::Status Discovery::watch(grpc::ClientContext &context, std::int64_t startRe
     }
     std::int64_t revision = startRevision - 1;
     request.set_start_revision(startRevision);
-    request.set_include_unroutable(m_options.includeUnroutable);
+    request.set_include_unroutable(listsUnroutable(m_options));
     auto reader = stub->WatchInstances(&context, request);
     aegis::v1::WatchInstancesResponse response;
     while (reader->Read(&response)) {
@@ -186,16 +191,15 @@ void Discovery::apply(const aegis::v1::InstanceEvent &event,
 
 void Discovery::publish(std::map<std::string, Endpoint> cache, std::int64_t revision, bool listed) {
     std::vector<Endpoint> all;
-    std::vector<Endpoint> pickable;
     for (const auto &[id, endpoint] : cache) {
         all.push_back(endpoint);
-        if (endpoint.isPickable()) {
-            pickable.push_back(endpoint);
-        }
     }
-    m_picker->update(std::move(pickable));
+    m_picker->update(all); // picks only the pickable; the others count for their zone's health
     {
         std::lock_guard lock(m_mutex);
+        if (cache != m_instances || (listed && !m_ready)) {
+            ++m_version;
+        }
         m_instances = std::move(cache);
         m_revision = revision;
         if (listed) {
@@ -232,6 +236,10 @@ std::optional<Pick> Discovery::pick(std::string_view key) {
     return m_picker->pick(key);
 }
 
+std::optional<Pick> Discovery::pick(std::string_view key, AvoidIds avoid) {
+    return m_picker->pick(key, avoid);
+}
+
 void Discovery::reportOutcome(const std::string &instanceId, bool success) {
     if (m_reporter) {
         m_reporter->record(instanceId, success);
@@ -251,6 +259,21 @@ bool Discovery::waitUntilReady(std::chrono::milliseconds timeout) {
 std::int64_t Discovery::revision() const {
     std::lock_guard lock(m_mutex);
     return m_revision;
+}
+
+std::uint64_t Discovery::version() const {
+    std::lock_guard lock(m_mutex);
+    return m_version;
+}
+
+std::optional<std::uint64_t>
+Discovery::waitForChange(std::uint64_t afterVersion, std::chrono::steady_clock::time_point deadline,
+                         std::stop_token stop) {
+    std::unique_lock lock(m_mutex);
+    if (!m_changed.wait_until(lock, stop, deadline, [&] { return m_version > afterVersion; })) {
+        return std::nullopt;
+    }
+    return m_version;
 }
 
 } // namespace aegis::client

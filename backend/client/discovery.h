@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -43,7 +44,8 @@ struct DiscoveryOptions {
     std::chrono::milliseconds streamLifetime{std::chrono::minutes(5)};
     BackoffOptions backoff;
     // Also cache instances discovery does not hand out (critical or ejected), so instances()
-    // shows them with their health; they are still never picked.
+    // shows them with their health; they are still never picked. Zone-aware picking
+    // (picker.zones.localZone) caches them too, to judge the local zone's health.
     bool includeUnroutable = false;
     // Send the outcomes given to reportOutcome() to aegisd every this long (0: keep them local),
     // so instances failing their callers are ejected fleet-wide (passive health checking).
@@ -79,6 +81,9 @@ public:
     // Chooses an instance with the configured strategy; nullopt when none is pickable. `key` is
     // the request key for Strategy::ConsistentHash. Keep the guard alive until the request ends.
     std::optional<Pick> pick(std::string_view key = {});
+    // The same, avoiding the instances in `avoid` (e.g. a retry's earlier attempts) while any
+    // other is pickable; see Picker::pick.
+    std::optional<Pick> pick(std::string_view key, AvoidIds avoid);
 
     // Tells aegisd how a call to a picked instance went (see OutcomeReporter): a connection
     // failure, timeout or 5xx is a failure. Never blocks.
@@ -89,6 +94,15 @@ public:
     bool waitUntilReady(std::chrono::milliseconds timeout);
     // The registry revision the cache reflects.
     std::int64_t revision() const;
+    // Counts the changes of the cached instances: 0 before the first list, +1 for the first list
+    // and for every later change (an instance added, removed or modified).
+    std::uint64_t version() const;
+    // Blocks until version() is above `afterVersion`, then returns it: pass it to the next call
+    // to see every later change. nullopt when `deadline` passes or a stop is requested on `stop`
+    // first. Use instances() / pickable() for the set. The Discovery must outlive the wait.
+    std::optional<std::uint64_t> waitForChange(std::uint64_t afterVersion,
+                                               std::chrono::steady_clock::time_point deadline,
+                                               std::stop_token stop = {});
 
 private:
     Discovery(std::shared_ptr<grpc::Channel> channel, DiscoveryOptions options,
@@ -110,9 +124,10 @@ private:
     StopSignal m_stop;
 
     mutable std::mutex m_mutex;
-    std::condition_variable m_changed;
+    std::condition_variable_any m_changed;
     std::map<std::string, Endpoint> m_instances; // by id
     std::int64_t m_revision = 0;
+    std::uint64_t m_version = 0; // see version()
     bool m_ready = false;
 
     std::thread m_thread; // last: started once everything above exists

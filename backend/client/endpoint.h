@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace aegis::client {
 
@@ -13,6 +14,10 @@ enum class InstanceState { Unspecified = 0, Serving = 1, Draining = 2, Maintenan
 
 // Numeric values match aegis.v1.HealthStatus.
 enum class HealthStatus { Unknown = 0, Passing = 1, Warning = 2, Critical = 3 };
+
+// The label naming an instance's zone (a failure domain: zone, rack, data centre), as aegis-sample
+// --zone and the fleet file set it. Zone-aware picking (ZoneOptions) reads it.
+inline constexpr std::string_view kZoneLabel = "zone";
 
 // One discovered instance of a service, as a plain value: what a caller needs to send it a
 // request and to choose between instances.
@@ -43,6 +48,12 @@ struct Endpoint {
     // with a weight.
     bool isPickable() const {
         return routable && state == InstanceState::Serving && effectiveWeight() > 0;
+    }
+
+    // Its kZoneLabel label; empty when it has none.
+    std::string_view zone() const {
+        const auto found = labels.find(std::string(kZoneLabel));
+        return found == labels.end() ? std::string_view() : std::string_view(found->second);
     }
 
     friend bool operator==(const Endpoint &, const Endpoint &) = default;

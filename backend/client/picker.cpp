@@ -1,6 +1,8 @@
 #include "client/picker.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -27,19 +29,37 @@ std::uint64_t ringHash(std::string_view text) {
     return hash;
 }
 
-// The endpoints of one update() that can take traffic, in the order given, with their effective
-// weights. Immutable once built; each Pick shares ownership of the set it came from.
+bool isAvoided(std::string_view id, AvoidIds avoid) {
+    return std::find(avoid.begin(), avoid.end(), id) != avoid.end();
+}
+
+// What each strategy implements; BalancingPicker adds slow start and zones on top and hands it
+// the endpoints to choose from with the weights to use. Thread-safe.
+class Balancer {
+public:
+    virtual ~Balancer() = default;
+    // `weights` has one entry per endpoint; endpoints of weight 0 or less are left out.
+    virtual void assign(std::vector<Endpoint> endpoints, std::vector<std::int64_t> weights) = 0;
+    // nullopt when every endpoint is in `avoid` (or there is none).
+    virtual std::optional<Pick> choose(std::string_view key, AvoidIds avoid) = 0;
+};
+
+// The endpoints of one assign() that can take traffic, in the order given, with their weights.
+// Immutable once built; each Pick shares ownership of the set it came from.
 struct EndpointSet {
-    explicit EndpointSet(std::vector<Endpoint> given) {
-        for (auto &endpoint : given) {
-            if (endpoint.effectiveWeight() > 0) {
-                weights.push_back(endpoint.effectiveWeight());
-                endpoints.push_back(std::move(endpoint));
+    EndpointSet(std::vector<Endpoint> given, const std::vector<std::int64_t> &givenWeights) {
+        for (std::size_t i = 0; i < given.size(); ++i) {
+            if (givenWeights[i] > 0) {
+                weights.push_back(givenWeights[i]);
+                endpoints.push_back(std::move(given[i]));
             }
         }
     }
     std::size_t size() const { return endpoints.size(); }
     bool empty() const { return endpoints.empty(); }
+    bool avoided(std::size_t index, AvoidIds avoid) const {
+        return !avoid.empty() && isAvoided(endpoints[index].id, avoid);
+    }
 
     std::vector<Endpoint> endpoints;
     std::vector<std::int64_t> weights; // > 0, one per endpoint
@@ -80,6 +100,37 @@ public:
         return indexAt(at);
     }
 
+    // A draw among the endpoints of `set` (whose weights this was built from) not in `avoid`, or
+    // nullopt when all are: a few draws skipping avoided ones, then one over the rest (O(n)).
+    template <typename Random>
+    std::optional<std::size_t> drawAvoiding(const EndpointSet &set, AvoidIds avoid,
+                                            Random &random) const {
+        for (int attempt = 0; attempt < 4; ++attempt) {
+            const std::size_t index = draw(random);
+            if (!set.avoided(index, avoid)) {
+                return index;
+            }
+        }
+        std::uint64_t rest = 0;
+        for (std::size_t i = 0; i < set.size(); ++i) {
+            rest += set.avoided(i, avoid) ? 0 : static_cast<std::uint64_t>(set.weights[i]);
+        }
+        if (rest == 0) {
+            return std::nullopt;
+        }
+        std::uint64_t at = std::uniform_int_distribution<std::uint64_t>(0, rest - 1)(random);
+        for (std::size_t i = 0;; ++i) {
+            if (set.avoided(i, avoid)) {
+                continue;
+            }
+            const auto weight = static_cast<std::uint64_t>(set.weights[i]);
+            if (at < weight) {
+                return i;
+            }
+            at -= weight;
+        }
+    }
+
 private:
     std::uint64_t total() const { return m_cumulative.back(); }
     // The first index whose cumulative weight exceeds `point`: a binary search without branches
@@ -104,10 +155,10 @@ private:
 // share. Ties go to the endpoint given first, which makes equal weights plain round-robin. Time is
 // an integer (2^40 units per 1/weight 1), so equal weights tie exactly. A binary heap keeps a pick
 // at O(log n); an update keeps each surviving endpoint's next turn.
-class RoundRobinPicker final : public Picker {
+class RoundRobinBalancer final : public Balancer {
 public:
-    void update(std::vector<Endpoint> endpoints) override {
-        auto set = std::make_shared<const Set>(std::move(endpoints));
+    void assign(std::vector<Endpoint> endpoints, std::vector<std::int64_t> weights) override {
+        auto set = std::make_shared<const Set>(std::move(endpoints), weights);
         std::lock_guard lock(m_mutex);
         std::map<std::string_view, std::pair<Time, std::int64_t>> previous; // deadline, weight
         for (const Turn &turn : m_heap) {
@@ -130,16 +181,29 @@ public:
         m_heap = std::move(heap);
         m_set = std::move(set); // after the loop above: `previous` refers into the old set
     }
-    std::optional<Pick> pick(std::string_view) override {
+    std::optional<Pick> choose(std::string_view, AvoidIds avoid) override {
         std::lock_guard lock(m_mutex);
         if (m_heap.empty()) {
             return std::nullopt;
         }
-        Turn &next = m_heap.front();
-        const std::size_t chosen = next.index;
-        m_now = next.deadline;
-        next.deadline += m_set->intervals[chosen];
-        siftDown();
+        std::size_t at = 0;
+        if (m_set->avoided(m_heap[0].index, avoid)) {
+            // The earliest turn among the others; the avoided endpoint keeps its own turn.
+            at = m_heap.size();
+            for (std::size_t i = 1; i < m_heap.size(); ++i) {
+                if (!m_set->avoided(m_heap[i].index, avoid) &&
+                    (at == m_heap.size() || later(m_heap[at], m_heap[i]))) {
+                    at = i;
+                }
+            }
+            if (at == m_heap.size()) {
+                return std::nullopt;
+            }
+        }
+        const std::size_t chosen = m_heap[at].index;
+        m_now = m_heap[0].deadline; // the earliest deadline: every turn is at or after it
+        m_heap[at].deadline += m_set->intervals[chosen];
+        siftDown(at);
         if (m_now > kRebaseAt) {
             rebase();
         }
@@ -153,11 +217,11 @@ private:
     static constexpr Time kRebaseAt = Time{1} << 62;
 
     struct Set : EndpointSet {
-        explicit Set(std::vector<Endpoint> given)
-            : EndpointSet(std::move(given)) {
+        Set(std::vector<Endpoint> given, const std::vector<std::int64_t> &givenWeights)
+            : EndpointSet(std::move(given), givenWeights) {
             for (const std::int64_t weight : weights) {
                 const auto w = static_cast<Time>(weight);
-                intervals.push_back((kUnit + w / 2) / w);
+                intervals.push_back(std::max<Time>((kUnit + w / 2) / w, 1));
             }
         }
         std::vector<Time> intervals; // kUnit / weight: virtual time between two turns
@@ -170,11 +234,10 @@ private:
     static bool later(const Turn &a, const Turn &b) {
         return a.deadline != b.deadline ? a.deadline > b.deadline : a.index > b.index;
     }
-    // Restores the heap after the root's deadline moved on.
-    void siftDown() {
+    // Restores the heap after the turn at `at` moved later.
+    void siftDown(std::size_t at) {
         const std::size_t size = m_heap.size();
-        const Turn moved = m_heap[0];
-        std::size_t at = 0;
+        const Turn moved = m_heap[at];
         while (true) {
             std::size_t child = 2 * at + 1;
             if (child >= size) {
@@ -202,15 +265,15 @@ private:
     std::mutex m_mutex;
     std::shared_ptr<const Set> m_set;
     std::vector<Turn> m_heap;
-    Time m_now = 0; // the virtual time of the last pick
+    Time m_now = 0; // the earliest deadline at the last pick
 };
 
 // nginx's ngx_http_upstream_get_peer: every pick adds each weight to its current value, takes the
 // largest current value (the first on a tie) and subtracts the total from it.
-class SmoothWeightedPicker final : public Picker {
+class SmoothWeightedBalancer final : public Balancer {
 public:
-    void update(std::vector<Endpoint> endpoints) override {
-        auto set = std::make_shared<const EndpointSet>(std::move(endpoints));
+    void assign(std::vector<Endpoint> endpoints, std::vector<std::int64_t> weights) override {
+        auto set = std::make_shared<const EndpointSet>(std::move(endpoints), weights);
         std::lock_guard lock(m_mutex);
         std::map<std::string_view, std::int64_t> previous;
         for (std::size_t i = 0; m_set && i < m_set->size(); ++i) {
@@ -225,22 +288,29 @@ public:
         m_current = std::move(current);
         m_set = std::move(set); // after the loop above: `previous` refers into the old set
     }
-    std::optional<Pick> pick(std::string_view) override {
+    // Avoided endpoints sit the round out, as nginx's tried peers do.
+    std::optional<Pick> choose(std::string_view, AvoidIds avoid) override {
         std::lock_guard lock(m_mutex);
-        if (!m_set || m_set->empty()) {
+        if (!m_set) {
             return std::nullopt;
         }
         std::int64_t total = 0;
-        std::size_t best = 0;
+        std::optional<std::size_t> best;
         for (std::size_t i = 0; i < m_set->size(); ++i) {
+            if (m_set->avoided(i, avoid)) {
+                continue;
+            }
             m_current[i] += m_set->weights[i];
             total += m_set->weights[i];
-            if (m_current[i] > m_current[best]) {
+            if (!best || m_current[i] > m_current[*best]) {
                 best = i;
             }
         }
-        m_current[best] -= total;
-        return pickFrom(m_set, best);
+        if (!best) {
+            return std::nullopt;
+        }
+        m_current[*best] -= total;
+        return pickFrom(m_set, *best);
     }
 
 private:
@@ -249,27 +319,31 @@ private:
     std::vector<std::int64_t> m_current;
 };
 
-class RandomPicker final : public Picker {
+class RandomBalancer final : public Balancer {
 public:
-    explicit RandomPicker(std::uint64_t seed)
+    explicit RandomBalancer(std::uint64_t seed)
         : m_random(seed) {}
-    void update(std::vector<Endpoint> endpoints) override {
-        auto set = std::make_shared<const Set>(std::move(endpoints));
+    void assign(std::vector<Endpoint> endpoints, std::vector<std::int64_t> weights) override {
+        auto set = std::make_shared<const Set>(std::move(endpoints), weights);
         std::lock_guard lock(m_mutex);
         m_set = std::move(set);
     }
-    std::optional<Pick> pick(std::string_view) override {
+    std::optional<Pick> choose(std::string_view, AvoidIds avoid) override {
         std::lock_guard lock(m_mutex);
         if (!m_set || m_set->empty()) {
             return std::nullopt;
         }
-        return pickFrom(m_set, m_set->draw.draw(m_random));
+        if (avoid.empty()) {
+            return pickFrom(m_set, m_set->draw.draw(m_random));
+        }
+        const auto chosen = m_set->draw.drawAvoiding(*m_set, avoid, m_random);
+        return chosen ? std::optional<Pick>(pickFrom(m_set, *chosen)) : std::nullopt;
     }
 
 private:
     struct Set : EndpointSet {
-        explicit Set(std::vector<Endpoint> given)
-            : EndpointSet(std::move(given))
+        Set(std::vector<Endpoint> given, const std::vector<std::int64_t> &givenWeights)
+            : EndpointSet(std::move(given), givenWeights)
             , draw(weights) {}
         WeightedDraw draw;
     };
@@ -278,12 +352,12 @@ private:
     std::mt19937_64 m_random;
 };
 
-class LeastRequestPicker final : public Picker {
+class LeastRequestBalancer final : public Balancer {
 public:
-    explicit LeastRequestPicker(std::uint64_t seed)
+    explicit LeastRequestBalancer(std::uint64_t seed)
         : m_random(seed) {}
-    void update(std::vector<Endpoint> endpoints) override {
-        auto set = std::make_shared<Set>(std::move(endpoints));
+    void assign(std::vector<Endpoint> endpoints, std::vector<std::int64_t> weights) override {
+        auto set = std::make_shared<Set>(std::move(endpoints), weights);
         std::lock_guard lock(m_mutex);
         std::map<std::string_view, std::shared_ptr<Counter>> previous;
         for (std::size_t i = 0; m_set && i < m_set->size(); ++i) {
@@ -296,29 +370,46 @@ public:
         }
         m_set = std::move(set);
     }
-    std::optional<Pick> pick(std::string_view) override {
+    std::optional<Pick> choose(std::string_view, AvoidIds avoid) override {
         std::lock_guard lock(m_mutex);
         if (!m_set || m_set->empty()) {
             return std::nullopt;
         }
         const Set &set = *m_set;
-        std::size_t chosen = set.draw.draw(m_random);
-        if (set.size() > 1) {
-            const std::size_t other = set.draw.drawExcept(chosen, m_random);
-            // Fewer in flight per unit of weight: inFlight[other] / w[other] < inFlight[chosen] /
-            // w[chosen], multiplied out.
-            if (set.inFlight[other]->load() * set.weights[chosen] <
-                set.inFlight[chosen]->load() * set.weights[other]) {
-                chosen = other;
+        std::size_t chosen = 0;
+        std::optional<std::size_t> other;
+        if (avoid.empty()) {
+            chosen = set.draw.draw(m_random);
+            if (set.size() > 1) {
+                other = set.draw.drawExcept(chosen, m_random);
             }
+        } else {
+            const auto first = set.draw.drawAvoiding(set, avoid, m_random);
+            if (!first) {
+                return std::nullopt;
+            }
+            chosen = *first;
+            // A second candidate if a few draws find one; otherwise the first stands.
+            for (int attempt = 0; attempt < 4 && set.size() > 1 && !other; ++attempt) {
+                const std::size_t candidate = set.draw.drawExcept(chosen, m_random);
+                if (!set.avoided(candidate, avoid)) {
+                    other = candidate;
+                }
+            }
+        }
+        // Fewer in flight per unit of weight: inFlight[other] / w[other] < inFlight[chosen] /
+        // w[chosen], multiplied out.
+        if (other && set.inFlight[*other]->load() * set.weights[chosen] <
+                         set.inFlight[chosen]->load() * set.weights[*other]) {
+            chosen = *other;
         }
         return pickFrom(m_set, chosen, InFlightGuard(set.inFlight[chosen]));
     }
 
 private:
     struct Set : EndpointSet {
-        explicit Set(std::vector<Endpoint> given)
-            : EndpointSet(std::move(given))
+        Set(std::vector<Endpoint> given, const std::vector<std::int64_t> &givenWeights)
+            : EndpointSet(std::move(given), givenWeights)
             , draw(weights) {}
         WeightedDraw draw;
         std::vector<std::shared_ptr<Counter>> inFlight; // one per endpoint, kept across updates
@@ -332,29 +423,40 @@ private:
 // virtualNodes × its weight over the average weight (at least 1): a key belongs to the first
 // point at or after its hash. An endpoint keeps the same points while its count stays, so one
 // joining or leaving moves only the keys on the points it adds or takes away.
-class ConsistentHashPicker final : public Picker {
+class ConsistentHashBalancer final : public Balancer {
 public:
-    explicit ConsistentHashPicker(int virtualNodes)
+    explicit ConsistentHashBalancer(int virtualNodes)
         : m_virtualNodes(std::max(virtualNodes, 1)) {}
-    void update(std::vector<Endpoint> endpoints) override {
-        auto set = std::make_shared<Set>(std::move(endpoints));
+    void assign(std::vector<Endpoint> endpoints, std::vector<std::int64_t> weights) override {
+        auto set = std::make_shared<Set>(std::move(endpoints), weights);
         set->build(m_virtualNodes);
         std::lock_guard lock(m_mutex);
         m_set = std::move(set);
     }
-    std::optional<Pick> pick(std::string_view key) override {
+    std::optional<Pick> choose(std::string_view key, AvoidIds avoid) override {
         const std::uint64_t hash = ringHash(key);
         std::lock_guard lock(m_mutex);
         if (!m_set || m_set->empty()) {
             return std::nullopt;
         }
-        return pickFrom(m_set, m_set->owner(hash));
+        const std::size_t point = m_set->pointAt(hash);
+        if (avoid.empty()) {
+            return pickFrom(m_set, m_set->owners[point]);
+        }
+        // The next point along the ring whose owner is not avoided.
+        for (std::size_t step = 0; step < m_set->points.size(); ++step) {
+            const std::size_t owner = m_set->owners[(point + step) % m_set->points.size()];
+            if (!m_set->avoided(owner, avoid)) {
+                return pickFrom(m_set, owner);
+            }
+        }
+        return std::nullopt;
     }
 
 private:
     struct Set : EndpointSet {
-        explicit Set(std::vector<Endpoint> given)
-            : EndpointSet(std::move(given)) {}
+        Set(std::vector<Endpoint> given, const std::vector<std::int64_t> &givenWeights)
+            : EndpointSet(std::move(given), givenWeights) {}
 
         void build(int virtualNodes) {
             if (empty()) {
@@ -405,15 +507,15 @@ private:
             }
             bucketStart[buckets] = static_cast<std::uint32_t>(points.size());
         }
-        // The endpoint owning the first point at or after `hash`, wrapping around.
-        std::size_t owner(std::uint64_t hash) const {
+        // The first point at or after `hash`, wrapping around.
+        std::size_t pointAt(std::uint64_t hash) const {
             const std::size_t bucket = static_cast<std::size_t>(hash >> bucketShift);
             const auto begin = points.begin() + bucketStart[bucket];
             const auto end = points.begin() + bucketStart[bucket + 1];
             const auto point = std::lower_bound(begin, end, hash);
             // Past the bucket's last point the answer is the next bucket's first point.
             const std::size_t index = static_cast<std::size_t>(point - points.begin());
-            return owners[index == points.size() ? 0 : index];
+            return index == points.size() ? 0 : index;
         }
 
         std::vector<std::uint64_t> points; // sorted
@@ -426,6 +528,200 @@ private:
     const int m_virtualNodes;
     std::mutex m_mutex;
     std::shared_ptr<const Set> m_set;
+};
+
+std::unique_ptr<Balancer> makeBalancer(Strategy strategy, const PickerOptions &options) {
+    switch (strategy) {
+    case Strategy::WeightedRoundRobin:
+        return std::make_unique<SmoothWeightedBalancer>();
+    case Strategy::Random:
+        return std::make_unique<RandomBalancer>(options.seed);
+    case Strategy::LeastRequest:
+        return std::make_unique<LeastRequestBalancer>(options.seed);
+    case Strategy::ConsistentHash:
+        return std::make_unique<ConsistentHashBalancer>(options.virtualNodes);
+    case Strategy::RoundRobin:
+        break;
+    }
+    return std::make_unique<RoundRobinBalancer>();
+}
+
+// The Picker every strategy is wrapped in: works out the weight each pickable endpoint balances
+// by (its effective weight, times its slow-start ramp and its zone's share) and hands the
+// endpoints to the strategy's Balancer. Without slow start or zones the weights go through
+// unchanged, so shares and sequences are exact.
+class BalancingPicker final : public Picker {
+public:
+    BalancingPicker(Strategy strategy, PickerOptions options)
+        : m_balancer(makeBalancer(strategy, options))
+        , m_everywhere(options.zones.localZone.empty() ? nullptr : makeBalancer(strategy, options))
+        , m_options(std::move(options))
+        , m_clock(m_options.clock ? m_options.clock : std::make_shared<SystemClock>())
+        , m_rampsUp(strategy != Strategy::ConsistentHash && m_options.slowStart.window.count() > 0)
+        , m_scaled(m_rampsUp || m_everywhere) {}
+
+    void update(std::vector<Endpoint> endpoints) override {
+        std::lock_guard lock(m_mutex);
+        const auto now = m_clock->steadyNow();
+        m_zoneScale = zoneScales(endpoints);
+        std::map<std::string, Time, std::less<>> since;
+        std::vector<Endpoint> pickable;
+        for (auto &endpoint : endpoints) {
+            if (!endpoint.isPickable()) {
+                continue;
+            }
+            if (m_rampsUp) {
+                const auto kept = m_pickableSince.find(endpoint.id);
+                since.emplace(endpoint.id, kept != m_pickableSince.end() ? kept->second
+                                           : m_updated                   ? now
+                                                                         : Time::min());
+            }
+            pickable.push_back(std::move(endpoint));
+        }
+        m_pickableSince = std::move(since);
+        m_updated = true;
+        if (m_rampsUp) {
+            m_pickable = pickable;
+        }
+        if (m_everywhere) {
+            std::vector<std::int64_t> weights;
+            for (const auto &endpoint : pickable) {
+                weights.push_back(endpoint.effectiveWeight());
+            }
+            m_everywhere->assign(pickable, std::move(weights));
+        }
+        assign(std::move(pickable), now);
+    }
+
+    std::optional<Pick> pick(std::string_view key, AvoidIds avoid) override {
+        const std::int64_t due = m_refreshAt.load(std::memory_order_acquire);
+        if (due != kNever && m_clock->steadyNow().time_since_epoch().count() >= due) {
+            refresh();
+        }
+        if (auto chosen = m_balancer->choose(key, avoid); chosen || avoid.empty()) {
+            return chosen;
+        }
+        // Every endpoint of the zones in use is avoided: any other zone's, then the avoided.
+        if (m_everywhere) {
+            if (auto chosen = m_everywhere->choose(key, avoid)) {
+                return chosen;
+            }
+        }
+        return m_balancer->choose(key, {});
+    }
+
+private:
+    using Time = std::chrono::steady_clock::time_point;
+    static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+    // With slow start or zones configured every weight is scaled up by this (before rounding, so
+    // a ramp or a zone share keeps three decimal places), so that strategies keeping state in
+    // units of weight (nginx's current weights) see one unit throughout.
+    static constexpr double kScale = 1000;
+    // Slow-start weights are recomputed this many times over the window.
+    static constexpr int kRampSteps = 20;
+
+    // The zone share of each pickable endpoint of `given`, in order, as a factor on its weight
+    // (see ZoneOptions); empty when zones are off or change nothing.
+    std::vector<double> zoneScales(const std::vector<Endpoint> &given) const {
+        const std::string &local = m_options.zones.localZone;
+        if (local.empty()) {
+            return {};
+        }
+        double localPickable = 0;
+        double remotePickable = 0;
+        double localServing = 0; // meant to serve: serving with a weight, routable or not
+        for (const auto &endpoint : given) {
+            const auto weight = static_cast<double>(endpoint.effectiveWeight());
+            const bool isLocal = endpoint.zone() == local;
+            if (endpoint.isPickable()) {
+                (isLocal ? localPickable : remotePickable) += weight;
+            }
+            if (isLocal && endpoint.state == InstanceState::Serving) {
+                localServing += weight;
+            }
+        }
+        if (localPickable == 0 || remotePickable == 0) {
+            return {}; // one side has nothing: the other takes every request, by weight
+        }
+        const double share =
+            std::min(1.0, m_options.zones.overprovisioning * localPickable / localServing);
+        const double total = localPickable + remotePickable;
+        std::vector<double> scales;
+        for (const auto &endpoint : given) {
+            if (endpoint.isPickable()) {
+                scales.push_back(endpoint.zone() == local ? share * total / localPickable
+                                                          : (1 - share) * total / remotePickable);
+            }
+        }
+        return scales;
+    }
+
+    // Hands `pickable` to the balancer with their weights as of `now`. Under m_mutex.
+    void assign(std::vector<Endpoint> pickable, Time now) {
+        std::vector<double> factors = m_zoneScale;
+        bool ramping = false;
+        if (m_rampsUp) {
+            const SlowStartOptions &ramp = m_options.slowStart;
+            const double window = std::chrono::duration<double>(ramp.window).count();
+            factors.resize(pickable.size(), 1.0);
+            for (std::size_t i = 0; i < pickable.size(); ++i) {
+                const Time since = m_pickableSince.find(pickable[i].id)->second;
+                if (since == Time::min() || now - since >= ramp.window) {
+                    continue;
+                }
+                ramping = true;
+                const double elapsed =
+                    std::max(std::chrono::duration<double>(now - since).count(), 1.0);
+                const double ramped = std::pow(std::min(elapsed / window, 1.0),
+                                               1.0 / std::max(ramp.aggression, 1e-3));
+                factors[i] *= std::max(ramp.minWeightPercent / 100.0, ramped);
+            }
+        }
+        std::vector<std::int64_t> weights;
+        weights.reserve(pickable.size());
+        for (std::size_t i = 0; i < pickable.size(); ++i) {
+            const auto weight = pickable[i].effectiveWeight();
+            if (!m_scaled) {
+                weights.push_back(weight);
+            } else if (factors.empty()) {
+                weights.push_back(weight * static_cast<std::int64_t>(kScale));
+            } else {
+                // A factor of 0 (a zone with no share) leaves the endpoint out.
+                weights.push_back(std::llround(static_cast<double>(weight) * factors[i] * kScale));
+            }
+        }
+        m_balancer->assign(std::move(pickable), std::move(weights));
+        const auto step = std::max<std::chrono::nanoseconds>(
+            m_options.slowStart.window / kRampSteps, std::chrono::milliseconds(1));
+        m_refreshAt.store(ramping ? (now + step).time_since_epoch().count() : kNever,
+                          std::memory_order_release);
+    }
+
+    // Recomputes the slow-start weights once their step is due.
+    void refresh() {
+        std::lock_guard lock(m_mutex);
+        const auto now = m_clock->steadyNow();
+        if (now.time_since_epoch().count() < m_refreshAt.load(std::memory_order_relaxed)) {
+            return; // another pick got here first
+        }
+        assign(m_pickable, now);
+    }
+
+    const std::unique_ptr<Balancer> m_balancer;
+    // With zones: every pickable endpoint by its own weight, for a pick that must avoid every
+    // endpoint of the zones in use; null without zones.
+    const std::unique_ptr<Balancer> m_everywhere;
+    const PickerOptions m_options;
+    const ClockPtr m_clock;
+    const bool m_rampsUp;
+    const bool m_scaled;
+    std::atomic<std::int64_t> m_refreshAt{kNever}; // steady nanoseconds; kNever: no ramp running
+
+    std::mutex m_mutex; // guards what follows; taken by update() and refresh(), not by picks
+    bool m_updated = false;
+    std::map<std::string, Time, std::less<>> m_pickableSince; // Time::min(): from the start
+    std::vector<double> m_zoneScale;                          // one per pickable endpoint or empty
+    std::vector<Endpoint> m_pickable;                         // kept only for slow start
 };
 
 } // namespace
@@ -453,19 +749,7 @@ void InFlightGuard::release() {
 }
 
 PickerPtr makePicker(Strategy strategy, PickerOptions options) {
-    switch (strategy) {
-    case Strategy::RoundRobin:
-        return std::make_unique<RoundRobinPicker>();
-    case Strategy::WeightedRoundRobin:
-        return std::make_unique<SmoothWeightedPicker>();
-    case Strategy::Random:
-        return std::make_unique<RandomPicker>(options.seed);
-    case Strategy::LeastRequest:
-        return std::make_unique<LeastRequestPicker>(options.seed);
-    case Strategy::ConsistentHash:
-        return std::make_unique<ConsistentHashPicker>(options.virtualNodes);
-    }
-    return std::make_unique<RoundRobinPicker>();
+    return std::make_unique<BalancingPicker>(strategy, std::move(options));
 }
 
 } // namespace aegis::client

@@ -19,7 +19,8 @@ bool ConfigCenter::knowsVersion(const ItemRef &ref, std::int64_t version) const 
 
 void ConfigCenter::ack(const ItemRef &ref, const std::string &service,
                        const std::string &instanceId, std::int64_t version, std::string error,
-                       std::function<void(StatusOr<store::Revision>)> done) {
+                       std::function<void(StatusOr<store::Revision>)> done,
+                       store::Revision registeredAt) {
     if (Status s = validateRef(ref); !s.isOk()) {
         return done(s);
     }
@@ -55,7 +56,7 @@ void ConfigCenter::ack(const ItemRef &ref, const std::string &service,
                                    std::to_string(kMaxAppliedPerItem) + " instances"));
         }
         if (existing != nullptr && existing->version == applied.version &&
-            existing->error == applied.error) {
+            existing->error == applied.error && existing->modRevision >= registeredAt) {
             return done(m_store.currentRevision()); // nothing new to record
         }
     }
@@ -75,7 +76,7 @@ void ConfigCenter::ack(const ItemRef &ref, const std::string &service,
     });
 }
 
-AppliedStatus ConfigCenter::applied(const ItemRef &ref) const {
+AppliedStatus ConfigCenter::applied(const ItemRef &ref, const RegistrationOf &registered) const {
     AppliedStatus status;
     std::shared_lock lock(m_mutex);
     status.revision = m_revision;
@@ -87,7 +88,16 @@ AppliedStatus ConfigCenter::applied(const ItemRef &ref) const {
     status.grayVersion = item->second.gray ? item->second.gray->version : 0;
     if (const auto applied = m_applied.find(ref.path()); applied != m_applied.end()) {
         for (const auto &[id, instance] : applied->second) {
-            status.instances.push_back(instance);
+            if (!registered) {
+                status.instances.push_back(instance);
+                continue;
+            }
+            // Only what the instance acknowledged under its current registration: an earlier
+            // process of the same id (before a restart, in an earlier run) is not this one.
+            const auto since = registered(instance.service, instance.instanceId);
+            if (since && instance.modRevision >= *since) {
+                status.instances.push_back(instance);
+            }
         }
     }
     std::size_t current = 0;

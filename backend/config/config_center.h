@@ -146,7 +146,15 @@ struct AppliedInstance {
     std::int64_t version = 0;
     std::string error;
     std::chrono::system_clock::time_point time;
+    // Of its record: the revision at which the acknowledgement was written.
+    store::Revision modRevision = 0;
 };
+
+// Which registration an instance's acknowledgements belong to: the revision at which its current
+// registration was created, or nullopt when it is not registered now. Declared here so that the
+// center needs no registry; aegisd answers from the registry.
+using RegistrationOf = std::function<std::optional<store::Revision>(const std::string &service,
+                                                                    const std::string &instanceId)>;
 
 struct AppliedStatus {
     // The store revision the status reflects.
@@ -248,11 +256,13 @@ public:
                 std::vector<store::Operation> alsoWrite = {});
 
     // Records what an instance applied, calling `done` once it is durable (written only when it
-    // changed; then `done` gets the current revision). NOT_FOUND naming the item or the version
-    // when either does not exist. The caller checks that the instance is registered.
+    // changed, or when the record is older than `registeredAt`, the revision of the instance's
+    // current registration, so it tells what the process registered now applied; otherwise
+    // `done` gets the current revision). NOT_FOUND naming the item or the version when either
+    // does not exist. The caller checks that the instance is registered.
     void ack(const ItemRef &ref, const std::string &service, const std::string &instanceId,
              std::int64_t version, std::string error,
-             std::function<void(StatusOr<store::Revision>)> done);
+             std::function<void(StatusOr<store::Revision>)> done, store::Revision registeredAt = 0);
 
     // Reads. `at` (and a page's or status's revision) receives the store revision the answer
     // reflects, read together with it: every change up to it is in the answer, so a watch from
@@ -267,7 +277,10 @@ public:
                               store::Revision *at = nullptr) const;
     std::vector<Proposal> proposals(const std::string &ns, bool includeDecided,
                                     store::Revision *at = nullptr) const;
-    AppliedStatus applied(const ItemRef &ref) const;
+    // What the instances acknowledged of `ref`; with `registered`, only what instances registered
+    // now acknowledged under their current registration counts (an instance torn down, or an
+    // earlier process of the same id, is left out of the list and the summary).
+    AppliedStatus applied(const ItemRef &ref, const RegistrationOf &registered = {}) const;
 
     // A namespace as a YAML bundle (secrets left out unless `includeSecrets`), and back: the
     // changes an import makes (items whose content and attributes are unchanged are skipped and

@@ -121,6 +121,7 @@ std::optional<std::pair<std::string, AppliedInstance>> decodeApplied(const store
         instance.version = numberOr<std::int64_t>(in, "version", 0);
         instance.error = in.value("error", "");
         instance.time = fromMillis(numberOr<std::int64_t>(in, "time_ms", 0));
+        instance.modRevision = kv.modRevision;
     }
     return std::make_pair(rest.substr(0, slashes[2]), std::move(instance));
 } catch (const std::exception &) {

@@ -83,12 +83,26 @@ struct HealthScheduler::Check : std::enable_shared_from_this<Check> {
         if (stopped) {
             return;
         }
+        apply(result, false);
+        const auto elapsed =
+            std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+        schedule(std::max(milliseconds(0), jittered(params.interval, false) - elapsed));
+    }
+
+    // A report applies when it arrives; the probes keep their schedule (they expire it).
+    void onReport(const ProbeResult &result) {
+        if (!stopped) {
+            apply(result, true);
+        }
+    }
+
+    void apply(const ProbeResult &result, bool reported) {
         std::optional<HealthEvent> event;
         bool deregister = false;
         {
             std::lock_guard lock(mutex);
-            event = machine.observe(result);
-            ++probeCount;
+            event = reported ? machine.observeReport(result) : machine.observe(result);
+            probeCount += reported ? 0 : 1;
             if (machine.state() != HealthState::Critical) {
                 deregisterAnnounced = false;
             } else if (!deregisterAnnounced && machine.deregisterDue()) {
@@ -102,9 +116,6 @@ struct HealthScheduler::Check : std::enable_shared_from_this<Check> {
         if (deregister && shared->options.onDeregisterDue) {
             shared->options.onDeregisterDue(id, generation);
         }
-        const auto elapsed =
-            std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
-        schedule(std::max(milliseconds(0), jittered(params.interval, false) - elapsed));
     }
 
     const std::string id;
@@ -230,7 +241,11 @@ Status HealthScheduler::report(const std::string &id, const ProbeResult &result)
         }
         check = it->second;
     }
-    return check->prober->acceptReport(result);
+    if (Status accepted = check->prober->acceptReport(result); !accepted.isOk()) {
+        return accepted;
+    }
+    asio::post(check->strand, [check, result] { check->onReport(result); });
+    return Status::ok();
 }
 
 std::optional<CheckSnapshot> HealthScheduler::snapshot(const std::string &id) const {

@@ -35,12 +35,21 @@ HealthStateMachine::HealthStateMachine(CheckParams params, ClockPtr clock)
 }
 
 std::optional<HealthEvent> HealthStateMachine::observe(const ProbeResult &result) {
+    return observe(result, m_params.rise, m_params.fall);
+}
+
+std::optional<HealthEvent> HealthStateMachine::observeReport(const ProbeResult &result) {
+    return observe(result, 1, 1);
+}
+
+std::optional<HealthEvent> HealthStateMachine::observe(const ProbeResult &result, unsigned rise,
+                                                       unsigned fall) {
     m_lastOutput = result.output;
     const HealthState before = m_state;
     if (result.status == HealthState::Passing) {
         m_failingRun = 0;
         ++m_passingRun;
-        if (m_state != HealthState::Passing && m_passingRun >= m_params.rise) {
+        if (m_state != HealthState::Passing && m_passingRun >= rise) {
             enter(HealthState::Passing,
                   m_passingRun == 1 ? std::string("1 passing result")
                                     : std::to_string(m_passingRun) + " consecutive passing results",
@@ -51,7 +60,7 @@ std::optional<HealthEvent> HealthStateMachine::observe(const ProbeResult &result
             result.status == HealthState::Warning ? HealthState::Warning : HealthState::Critical;
         m_passingRun = 0;
         ++m_failingRun;
-        if (m_state != status && m_failingRun >= m_params.fall) {
+        if (m_state != status && m_failingRun >= fall) {
             enter(status,
                   (m_failingRun == 1
                        ? std::string("1 failing result")

@@ -87,6 +87,9 @@ public:
 
     // Feeds one result; returns the event to announce, if any.
     std::optional<HealthEvent> observe(const ProbeResult &result);
+    // Feeds what the instance reports about itself (a ttl check): its status applies at once,
+    // without waiting for `rise` or `fall` results, because the instance knows it first-hand.
+    std::optional<HealthEvent> observeReport(const ProbeResult &result);
 
     HealthState state() const { return m_state; }
     bool isFlapping() const { return m_flapping; }
@@ -103,6 +106,7 @@ public:
     const CheckParams &params() const { return m_params; }
 
 private:
+    std::optional<HealthEvent> observe(const ProbeResult &result, unsigned rise, unsigned fall);
     void enter(HealthState next, std::string reason, const std::string &output);
     bool updateFlapping(std::chrono::steady_clock::time_point now);
 

@@ -47,12 +47,23 @@ void RolloutController::reconcileRelease(ReleaseState &state) {
                             deployment->second.replicas,
                             deployment->second.driverParams,
                             {}};
+        // The rollout that deployed the colour tells its story on: what this start found of its
+        // instances (adopted, or started again) goes to its log.
+        const std::string rolloutId = deployment->second.rolloutId;
+        auto logSink = [this, rolloutId](std::string line) {
+            if (rolloutId.empty()) {
+                return log::info("deployment", {{"line", line}});
+            }
+            boost::asio::post(m_strand, [this, rolloutId, line = std::move(line)]() mutable {
+                appendLog(rolloutId, std::move(line));
+            });
+        };
+        logSink("aegisd started: adopting " + target.version + " on " +
+                std::string(colorName(color)) + " (" + std::to_string(target.replicas) +
+                (target.replicas == 1 ? " instance)" : " instances)"));
         state.driverBusy.insert(color);
         driver->provision(
-            target, deployment->second.driverState,
-            [](std::string line) {
-                log::info("deployment", {{"line", line}});
-            },
+            target, deployment->second.driverState, logSink,
             [this, service, color](StatusOr<DriverState> result) {
                 boost::asio::post(m_strand, [this, service, color, result = std::move(result)] {
                     auto found = m_services.find(service);

@@ -217,10 +217,12 @@ void RolloutController::act(const std::string &id, Action action, std::string re
             {Action::Retry, "retried by "},    {Action::Undo, "undone by "}};
         const std::string by(kDoneBy.at(action));
         const std::string because = by + actor.name + (reason.empty() ? "" : ": " + reason);
-        auto reply = [this, id, done](Status status) mutable {
+        // The operator's action, with who and why, joins the rollout's log once it is durable.
+        auto reply = [this, id, because, done](Status status) mutable {
             if (!status.isOk()) {
                 return done(status);
             }
+            appendLog(id, because);
             done(get(id));
         };
 

@@ -187,15 +187,17 @@ LoadGenerator::Outcome LoadGenerator::send(KeepAliveHttpClient &http, const std:
     client::Discovery &discovery = *m_discoveries.at(service);
     std::string excluded;
     for (int attempt = 0; attempt < 2; ++attempt) {
-        std::shared_ptr<client::CircuitBreaker> breaker;
-        auto pick = choose(discovery, attempt == 0 ? key : key + "/retry", excluded, breaker);
+        std::shared_ptr<client::CircuitBreaker> breaker; // outlives the permit
+        std::optional<client::CircuitBreaker::Permit> permit;
+        auto pick =
+            choose(discovery, attempt == 0 ? key : key + "/retry", excluded, breaker, permit);
         if (!pick) {
             return Outcome::Failed;
         }
         retried = attempt > 0;
         const auto result = http.get(pick->endpoint.address, m_options.target);
         if (result.connectionFailed) {
-            breaker->onFailure();
+            permit->failure();
             discovery.reportOutcome(pick->endpoint.id, false);
             log::warn(attempt == 0 ? "connection failed; retrying on another instance"
                                    : "connection failed on the retry too",
@@ -209,10 +211,10 @@ LoadGenerator::Outcome LoadGenerator::send(KeepAliveHttpClient &http, const std:
         // A 4xx is the caller's problem, not the instance's: only 5xx counts against it.
         discovery.reportOutcome(pick->endpoint.id, result.status < 500);
         if (result.status >= 200 && result.status < 300) {
-            breaker->onSuccess();
+            permit->success();
             return Outcome::Ok;
         }
-        breaker->onFailure();
+        permit->failure();
         return Outcome::Failed;
     }
     return Outcome::Failed;
@@ -220,8 +222,8 @@ LoadGenerator::Outcome LoadGenerator::send(KeepAliveHttpClient &http, const std:
 
 std::optional<client::Pick>
 LoadGenerator::choose(client::Discovery &discovery, const std::string &key,
-                      const std::string &excluded,
-                      std::shared_ptr<client::CircuitBreaker> &breaker) {
+                      const std::string &excluded, std::shared_ptr<client::CircuitBreaker> &breaker,
+                      std::optional<client::CircuitBreaker::Permit> &permit) {
     // Enough draws to pass over the excluded instance and those whose breaker is open, whatever
     // order the picker hands them out in.
     const int draws = 2 * static_cast<int>(discovery.pickable().size()) + 2;
@@ -234,7 +236,7 @@ LoadGenerator::choose(client::Discovery &discovery, const std::string &key,
             continue;
         }
         breaker = breakerFor(pick->endpoint);
-        if (breaker->allow()) {
+        if ((permit = breaker->admit())) {
             return pick;
         }
     }

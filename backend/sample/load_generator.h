@@ -95,10 +95,12 @@ private:
     // Sends one request to `service`; sets `retried` when it went to a second instance.
     Outcome send(KeepAliveHttpClient &http, const std::string &service, const std::string &key,
                  bool &retried);
-    // An instance of `service` other than `excluded` whose breaker admits a request.
+    // An instance of `service` other than `excluded` whose breaker admits a request, with that
+    // breaker and its permit.
     std::optional<client::Pick> choose(client::Discovery &discovery, const std::string &key,
                                        const std::string &excluded,
-                                       std::shared_ptr<client::CircuitBreaker> &breaker);
+                                       std::shared_ptr<client::CircuitBreaker> &breaker,
+                                       std::optional<client::CircuitBreaker::Permit> &permit);
     std::shared_ptr<client::CircuitBreaker> breakerFor(const client::Endpoint &endpoint);
     int breakersOpen();
     void waitBeforeRetrying(std::chrono::milliseconds duration);

@@ -122,4 +122,49 @@ WatchPtr RolloutApi::watchRollouts(const QString &service, qint64 startRevision,
         });
 }
 
+WatchPtr RolloutApi::followDeploymentLogs(const QString &service, const QString &instanceId,
+                                          int tailLines, const QString &filter, QObject *context,
+                                          DeploymentLogCallbacks callbacks) {
+    v1::DeploymentLogsRequest request;
+    request.set_service(service.toStdString());
+    request.set_instance_id(instanceId.toStdString());
+    request.set_tail_lines(tailLines);
+    request.set_follow(true);
+    request.set_filter(filter.toStdString());
+    return startWatch(
+        *m_session, context, 0, callbacks,
+        [request,
+         onEvents = callbacks.onEvents](const Watch::Post &post) -> ResumableWatch::Session {
+            return [post, request, onEvents](const std::shared_ptr<grpc::Channel> &channel,
+                                             grpc::ClientContext &call, qint64,
+                                             const ResumableWatch::Received &received) {
+                auto stub = v1::RolloutService::NewStub(channel);
+                auto reader = stub->DeploymentLogs(&call, request);
+                v1::DeploymentLogsResponse response;
+                bool first = true;
+                while (reader->Read(&response)) {
+                    received(0);
+                    QStringList lines;
+                    lines.reserve(response.lines_size());
+                    for (const auto &line : response.lines()) {
+                        lines.append(QString::fromStdString(line));
+                    }
+                    if (onEvents) {
+                        post([onEvents, lines, replace = first, reset = response.reset()] {
+                            onEvents(lines, replace, reset);
+                        });
+                    }
+                    first = false;
+                }
+                return reader->Finish();
+            };
+        },
+        [](int code) {
+            return code != grpc::StatusCode::NOT_FOUND &&
+                   code != grpc::StatusCode::INVALID_ARGUMENT &&
+                   code != grpc::StatusCode::PERMISSION_DENIED &&
+                   code != grpc::StatusCode::UNAUTHENTICATED;
+        });
+}
+
 } // namespace aegis::console

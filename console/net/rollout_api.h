@@ -13,6 +13,12 @@ class Session;
 using RolloutWatchCallbacks =
     WatchCallbacks<const QList<RolloutEvent> & /*events*/, qint64 /*revision*/>;
 
+// What one DeploymentLogs message delivers: `lines`, oldest first; `replace`: the first message of
+// a stream (re)opened after an error, whose tail replaces what was shown; `reset`: the file was
+// truncated or replaced before these lines.
+using DeploymentLogCallbacks =
+    WatchCallbacks<const QStringList & /*lines*/, bool /*replace*/, bool /*reset*/>;
+
 // RolloutService for the console. Each call delivers its one result to `done` on `context`'s
 // thread (see Session::submit); watches post to their context until the returned Watch is
 // destroyed.
@@ -42,6 +48,14 @@ public:
     // service) in revision order from `startRevision` (0: from now).
     WatchPtr watchRollouts(const QString &service, qint64 startRevision, QObject *context,
                            RolloutWatchCallbacks callbacks);
+
+    // Follows the log of `instanceId` of `service` (deployed by the process driver): its last
+    // `tailLines` lines (containing `filter`, if set), then every new one. After an error it opens
+    // the stream again with the tail (`replace`); NOT_FOUND, INVALID_ARGUMENT and refusals end
+    // it, reported through onLive(false, why).
+    WatchPtr followDeploymentLogs(const QString &service, const QString &instanceId, int tailLines,
+                                  const QString &filter, QObject *context,
+                                  DeploymentLogCallbacks callbacks);
 
 private:
     Session *m_session; // Not owned.

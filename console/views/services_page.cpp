@@ -7,15 +7,18 @@
 #include "models/instance_selector.h"
 #include "models/service_summary_model.h"
 #include "net/session.h"
+#include "views/deployment_log_view.h"
 #include "views/health_check_dialog.h"
 #include "views/instance_delegate.h"
 #include "views/instance_detail_pane.h"
 #include "views/page_skeleton.h"
 #include "views/selected_instance_health.h"
 #include "views/service_summary_delegate.h"
+#include "views/theme.h"
 #include "views/view_helpers.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -27,6 +30,7 @@
 #include <QScrollBar>
 #include <QSplitter>
 #include <QStyle>
+#include <QTabWidget>
 #include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -53,8 +57,11 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
     , m_serviceTable(new QTableView)
     , m_selector(new QLineEdit)
     , m_selectorError(new QLabel)
+    , m_problemsOnly(new QCheckBox(tr("Problems only")))
+    , m_problemCounts(new QLabel)
     , m_instanceTable(new QTableView)
     , m_detail(new InstanceDetailPane)
+    , m_logs(new DeploymentLogView(session))
     , m_health(new SelectedInstanceHealth(session, this))
     , m_editCheck(new QPushButton(tr("Health check…")))
     , m_confirm([](QWidget *parent, const QString &title, const QString &text,
@@ -151,6 +158,15 @@ QWidget *ServicesPage::buildServiceList() {
     m_serviceTable->setMinimumWidth(320);
     connect(m_serviceTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ServicesPage::onServiceSelected);
+    // A service's unhealthy count jumps to its worst instance (the first: rows sort worst first).
+    connect(m_serviceTable, &QTableView::clicked, this, [this](const QModelIndex &index) {
+        if (index.column() == ServiceSummaryModel::UnhealthyColumn &&
+            index.data(ServiceSummaryModel::UnhealthyRole).toInt() > 0 &&
+            m_filter->rowCount() > 0) {
+            m_instanceTable->selectRow(0);
+            m_instanceTable->scrollToTop();
+        }
+    });
 
     connect(m_editCheck, &QPushButton::clicked, this, &ServicesPage::openHealthCheckEditor);
     auto *toolbar = new QHBoxLayout;
@@ -183,6 +199,20 @@ QWidget *ServicesPage::buildInstancePanel() {
     connect(m_selector, &QLineEdit::textChanged, this, [this] { m_selectorDebounce.start(); });
     connect(m_selector, &QLineEdit::returnPressed, this, &ServicesPage::applySelectorText);
 
+    m_problemsOnly->setObjectName(QStringLiteral("problemsOnly"));
+    m_problemsOnly->setToolTip(
+        tr("Show only instances whose health is warning, flapping, critical or ejected"));
+    connect(m_problemsOnly, &QCheckBox::toggled, this, &ServicesPage::setProblemsOnly);
+    m_problemCounts->setObjectName(QStringLiteral("problemCounts"));
+    m_problemCounts->setTextFormat(Qt::RichText);
+    m_problemCounts->setToolTip(tr("Click a count to select the next such instance"));
+    connect(m_problemCounts, &QLabel::linkActivated, this,
+            [this](const QString &link) { jumpToProblem(static_cast<HealthBadge>(link.toInt())); });
+    auto *problems = new QHBoxLayout;
+    problems->setSpacing(12);
+    problems->addWidget(m_problemCounts, 1);
+    problems->addWidget(m_problemsOnly);
+
     auto *toolbar = new QHBoxLayout;
     toolbar->setSpacing(6);
     toolbar->addWidget(m_selector, 1);
@@ -199,7 +229,8 @@ QWidget *ServicesPage::buildInstancePanel() {
     styleTable(m_instanceTable);
     m_instanceTable->setItemDelegate(new InstanceDelegate(m_instanceTable));
     m_instanceTable->setSortingEnabled(true);
-    m_instanceTable->sortByColumn(-1, Qt::AscendingOrder);
+    // Worst first; instances of equal health keep their service and id order.
+    m_instanceTable->sortByColumn(InstanceModel::HealthColumn, Qt::DescendingOrder);
     m_instanceTable->setContextMenuPolicy(Qt::CustomContextMenu);
     QHeaderView *columns = m_instanceTable->horizontalHeader();
     columns->setMinimumSectionSize(60);
@@ -237,7 +268,11 @@ QWidget *ServicesPage::buildInstancePanel() {
 
     auto *tableAndDetail = new QSplitter(Qt::Vertical);
     tableAndDetail->addWidget(m_instanceTable);
-    tableAndDetail->addWidget(m_detail);
+    auto *detailTabs = new QTabWidget;
+    detailTabs->setDocumentMode(true);
+    detailTabs->addTab(m_detail, tr("Details"));
+    detailTabs->addTab(m_logs, tr("Logs"));
+    tableAndDetail->addWidget(detailTabs);
     tableAndDetail->setStretchFactor(0, 1);
     tableAndDetail->setStretchFactor(1, 0);
     tableAndDetail->setChildrenCollapsible(false);
@@ -249,6 +284,7 @@ QWidget *ServicesPage::buildInstancePanel() {
     layout->setSpacing(8);
     layout->addLayout(toolbar);
     layout->addWidget(m_selectorError);
+    layout->addLayout(problems);
     layout->addWidget(tableAndDetail, 1);
     return panel;
 }
@@ -307,8 +343,13 @@ void ServicesPage::fitServiceList() {
     m_splitter->setSizes({left, total - left});
 }
 
+void ServicesPage::setTrafficWanted(bool wanted) {
+    m_trafficWanted = wanted;
+    followTraffic();
+}
+
 void ServicesPage::followTraffic() {
-    if (!isVisible() || !m_session->isConnected()) {
+    if (!(isVisible() || m_trafficWanted) || !m_session->isConnected()) {
         m_rateWatch.reset();
         m_errorWatch.reset();
         m_services->clearTraffic();
@@ -765,12 +806,83 @@ void ServicesPage::updateSummary() {
                          : tr("%1 of %n instance(s) shown", nullptr, instances).arg(shown);
     status.note = m_lastActionNote;
     m_skeleton->showStatus(status);
+    updateProblemCounts();
+}
+
+void ServicesPage::setProblemsOnly(bool problemsOnly) {
+    if (m_problemsOnly->isChecked() != problemsOnly) {
+        m_problemsOnly->setChecked(problemsOnly); // Comes back here through toggled.
+        return;
+    }
+    m_filter->setProblemsOnly(problemsOnly);
+    updateSummary();
+}
+
+QString ServicesPage::problemCountsText() const {
+    return m_problemCounts->property("plainCounts").toString();
+}
+
+void ServicesPage::updateProblemCounts() {
+    // Counted over the rows shown (service and selector applied), worst first.
+    QMap<int, int> counts;
+    for (int row = 0; row < m_filter->rowCount(); ++row) {
+        const QModelIndex index = m_filter->index(row, 0);
+        if (index.data(InstanceModel::SeverityRole).toInt() >=
+            badgeSeverity(HealthBadge::Warning)) {
+            ++counts[index.data(InstanceModel::HealthBadgeRole).toInt()];
+        }
+    }
+    const ThemeColors colors = themeColors(palette());
+    QStringList links;
+    QStringList plain;
+    for (const HealthBadge badge : {HealthBadge::Ejected, HealthBadge::Critical,
+                                    HealthBadge::Flapping, HealthBadge::Warning}) {
+        const int count = counts.value(static_cast<int>(badge));
+        if (count == 0) {
+            continue;
+        }
+        const QString text = tr("%1 %2").arg(formatCount(count), healthBadgeName(badge));
+        plain.append(text);
+        links.append(QStringLiteral("<a href=\"%1\" style=\"color:%2; font-weight:600; "
+                                    "text-decoration:none\">● %3</a>")
+                         .arg(static_cast<int>(badge))
+                         .arg(healthBadgeTone(badge, colors).name(), text.toHtmlEscaped()));
+    }
+    m_problemCounts->setProperty("plainCounts", plain.join(QStringLiteral(" · ")));
+    if (links.isEmpty()) {
+        m_problemCounts->setText(
+            QStringLiteral("<span style=\"color:%1\">● %2</span>")
+                .arg(colors.success.name(),
+                     m_loaded ? tr("No problems among the instances shown").toHtmlEscaped()
+                              : QString()));
+        return;
+    }
+    m_problemCounts->setText(tr("Needs attention:") + QStringLiteral(" ") +
+                             links.join(QStringLiteral(" &nbsp;·&nbsp; ")));
+}
+
+bool ServicesPage::jumpToProblem(HealthBadge badge) {
+    const int rows = m_filter->rowCount();
+    const QModelIndexList selected = m_instanceTable->selectionModel()->selectedRows();
+    const int start = selected.isEmpty() ? 0 : selected.first().row() + 1;
+    for (int i = 0; i < rows; ++i) {
+        const int row = (start + i) % rows;
+        const QModelIndex index = m_filter->index(row, 0);
+        if (index.data(InstanceModel::HealthBadgeRole).toInt() == static_cast<int>(badge)) {
+            m_instanceTable->selectRow(row);
+            m_instanceTable->scrollTo(index);
+            return true;
+        }
+    }
+    return false;
 }
 
 void ServicesPage::showSelection() {
     const auto selected = selectedInstance();
     m_detail->showInstance(selected, m_instances->referenceTime());
     m_health->follow(selected);
+    m_logs->setInstance(selected ? selected->service : QString(),
+                        selected ? selected->id : QString());
 }
 
 } // namespace aegis::console

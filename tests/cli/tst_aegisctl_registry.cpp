@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <map>
@@ -49,6 +50,7 @@ private slots:
     void deregister();
     void leaseExpiresWithoutKeepalive();
     void keepaliveKeepsLeaseAndDeregistersOnSigterm();
+    void instanceLogs();
     void usageErrors_data();
     void usageErrors();
     void help_data();
@@ -539,6 +541,39 @@ void TestAegisctlRegistry::keepaliveKeepsLeaseAndDeregistersOnSigterm() {
     QVERIFY(!findInstance("kept", "kept-1").has_value());
 }
 
+void TestAegisctlRegistry::instanceLogs() {
+    // What the process driver would have written for shop-blue-1 (DeploymentLogs reads the file).
+    const auto log = daemon().dataDir() / "deployments" / "shop" / "blue-1.log";
+    std::filesystem::create_directories(log.parent_path());
+    std::ofstream(log) << "line 1\nline 2\nline 3\nline 4\nline 5\n";
+
+    const auto tail = ctl({"instances", "logs", "shop", "shop-blue-1", "--tail", "2"});
+    CHECK_EXIT(tail, 0);
+    QCOMPARE(tail.out, std::string("line 4\nline 5\n"));
+    const auto grep = ctl({"instances", "logs", "shop", "shop-blue-1", "--grep", "line 3"});
+    CHECK_EXIT(grep, 0);
+    QCOMPARE(grep.out, std::string("line 3\n"));
+    const auto json = ctlJson({"instances", "logs", "shop", "shop-blue-1", "--tail", "1"});
+    QCOMPARE(json.value("lines", json::array()), json::array({"line 5"}));
+
+    const auto unknown = ctl({"instances", "logs", "shop", "shop-blue-7"});
+    CHECK_EXIT(unknown, 1);
+    QVERIFY2(unknown.err.find("NOT_FOUND") != std::string::npos &&
+                 unknown.err.find("'shop-blue-7'") != std::string::npos,
+             describe(unknown).c_str());
+
+    // --follow prints what is written later, until SIGTERM.
+    BackgroundCommand follow(
+        withConnection({"instances", "logs", "shop", "shop-blue-1", "--tail", "1", "--follow"}));
+    QVERIFY2(pollUntil([&] { return follow.out() == "line 5\n"; }), follow.describe().c_str());
+    std::ofstream(log, std::ios::app) << "line 6\n";
+    QVERIFY2(pollUntil([&] { return follow.out() == "line 5\nline 6\n"; }),
+             follow.describe().c_str());
+    follow.signal(SIGTERM);
+    QVERIFY2(pollUntil([&] { return follow.exited(); }), follow.describe().c_str());
+    QVERIFY2(follow.exitCode() == 0, follow.describe().c_str());
+}
+
 void TestAegisctlRegistry::usageErrors_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
@@ -546,6 +581,10 @@ void TestAegisctlRegistry::usageErrors_data() {
     QTest::newRow("instances unknown subcommand")
         << QStringList{"instances", "evict"} << "unknown command";
     QTest::newRow("get without name") << QStringList{"services", "get"} << "missing NAME";
+    QTest::newRow("logs tail 0") << QStringList{"instances",   "logs",   "shop",
+                                                "shop-blue-1", "--tail", "0"}
+                                 << "--tail must be 1 to 10000 (got 0)";
+    QTest::newRow("logs without id") << QStringList{"instances", "logs", "shop"} << "missing ID";
     QTest::newRow("register without address")
         << QStringList{"instances", "register", "svc", "id-1"} << "missing ADDRESS";
     QTest::newRow("register bad label")

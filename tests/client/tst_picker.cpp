@@ -2,9 +2,11 @@
 // random, and bounded remapping for the consistent-hash ring.
 
 #include "client/picker.h"
+#include "common/clock.h"
 
 #include <QtTest>
 
+#include <array>
 #include <cmath>
 #include <map>
 
@@ -19,6 +21,56 @@ Endpoint endpoint(const std::string &id, std::int32_t weight = 100) {
     e.address = id + ":80";
     e.weight = weight;
     return e;
+}
+
+Endpoint inZone(const std::string &id, const std::string &zone, std::int32_t weight = 100) {
+    Endpoint e = endpoint(id, weight);
+    e.labels[std::string(kZoneLabel)] = zone;
+    return e;
+}
+
+// Every strategy, one row each.
+void addStrategyRows() {
+    QTest::addColumn<int>("strategy");
+    QTest::newRow("round-robin") << int(Strategy::RoundRobin);
+    QTest::newRow("weighted") << int(Strategy::WeightedRoundRobin);
+    QTest::newRow("random") << int(Strategy::Random);
+    QTest::newRow("least-request") << int(Strategy::LeastRequest);
+    QTest::newRow("consistent-hash") << int(Strategy::ConsistentHash);
+}
+
+bool isDeterministic(int strategy) {
+    return strategy == int(Strategy::RoundRobin) || strategy == int(Strategy::WeightedRoundRobin);
+}
+
+// The share of `picks` requests (distinct keys) that go to endpoints whose id starts with
+// `prefix`.
+double shareOf(Picker &picker, const std::string &prefix, int picks) {
+    int hits = 0;
+    for (int i = 0; i < picks; ++i) {
+        auto pick = picker.pick("user-" + std::to_string(i));
+        hits += pick->endpoint.id.rfind(prefix, 0) == 0 ? 1 : 0;
+    }
+    return double(hits) / picks;
+}
+
+// Four standard deviations of a share `expected` sampled by `picks` requests; deterministic
+// strategies must be exact up to one pick. The consistent-hash ring is a sample too: its
+// `points` split the key space at random places.
+double tolerance(int strategy, double expected, int picks, int points) {
+    if (isDeterministic(strategy)) {
+        return 1.0 / picks;
+    }
+    double variance = expected * (1 - expected) / picks;
+    if (strategy == int(Strategy::ConsistentHash)) {
+        variance += expected * (1 - expected) / (points + 1);
+    }
+    return 4 * std::sqrt(variance);
+}
+
+std::string shareMessage(double share, double expected, double allowed) {
+    return "share " + std::to_string(share) + ", allowed " + std::to_string(expected) + " ± " +
+           std::to_string(allowed);
 }
 
 std::vector<Endpoint> endpoints(int count) {
@@ -75,15 +127,23 @@ private slots:
     void consistentHashMovesAboutOneNthWhenOneJoins();
     void consistentHashMovesOnlyTheLeaversKeys();
     void weightedConsistentHashMovesBoundedKeys();
+    void avoidedEndpointsArePassedOver_data();
+    void avoidedEndpointsArePassedOver();
+    void avoidingKeepsTheAvoidedTurn();
+    void consistentHashAvoidsAlongTheRing();
+    void localZoneTakesEveryRequest_data();
+    void localZoneTakesEveryRequest();
+    void zoneFailsOverInProportionToHealth_data();
+    void zoneFailsOverInProportionToHealth();
+    void zoneFailoverRules();
+    void slowStartRampsANewcomer_data();
+    void slowStartRampsANewcomer();
+    void slowStartFollowsAggressionAndRestarts();
+    void consistentHashIgnoresSlowStart();
 };
 
 void PickerTest::emptyPickersPickNothing_data() {
-    QTest::addColumn<int>("strategy");
-    QTest::newRow("round-robin") << int(Strategy::RoundRobin);
-    QTest::newRow("weighted") << int(Strategy::WeightedRoundRobin);
-    QTest::newRow("random") << int(Strategy::Random);
-    QTest::newRow("least-request") << int(Strategy::LeastRequest);
-    QTest::newRow("consistent-hash") << int(Strategy::ConsistentHash);
+    addStrategyRows();
 }
 
 void PickerTest::emptyPickersPickNothing() {
@@ -151,47 +211,60 @@ void PickerTest::roundRobinKeepsTurnsAcrossUpdates() {
 
 void PickerTest::everyStrategyHonoursTheSplit_data() {
     QTest::addColumn<int>("strategy");
-    QTest::newRow("round-robin") << int(Strategy::RoundRobin);
-    QTest::newRow("weighted") << int(Strategy::WeightedRoundRobin);
-    QTest::newRow("random") << int(Strategy::Random);
-    QTest::newRow("least-request") << int(Strategy::LeastRequest);
-    QTest::newRow("consistent-hash") << int(Strategy::ConsistentHash);
+    QTest::addColumn<std::vector<Endpoint>>("layout");
+    // A 10 % canary step as aegisd expresses it (registry/routing.cpp): a colour's share × 100
+    // units spread over its routable instances by their declared weights.
+    const std::vector<Endpoint> oneOfFour = {endpoint("stable-1", 3000), endpoint("canary-1", 1000),
+                                             endpoint("stable-2", 3000),
+                                             endpoint("stable-3", 3000)};
+    // Nine blue instances sharing 90 and one green at 10.
+    std::vector<Endpoint> nineAndOne;
+    for (int i = 0; i < 9; ++i) {
+        nineAndOne.push_back(endpoint("stable-" + std::to_string(i), 10));
+    }
+    nineAndOne.insert(nineAndOne.begin() + 4, endpoint("canary-1", 10));
+    // Blue-green with three instances per colour at 90 / 10: 9000 / 3 and 1000 / 3 (rounded, as
+    // aegisd does: the canary colour holds 999 of 9999 units).
+    const std::vector<Endpoint> threeAndThree = {
+        endpoint("stable-1", 3000), endpoint("canary-1", 333),  endpoint("stable-2", 3000),
+        endpoint("canary-2", 333),  endpoint("stable-3", 3000), endpoint("canary-3", 333)};
+    const std::pair<const char *, Strategy> strategies[] = {
+        {"round-robin", Strategy::RoundRobin},
+        {"weighted", Strategy::WeightedRoundRobin},
+        {"random", Strategy::Random},
+        {"least-request", Strategy::LeastRequest},
+        {"consistent-hash", Strategy::ConsistentHash}};
+    for (const auto &[name, strategy] : strategies) {
+        QTest::addRow("%s, 1 of 4", name) << int(strategy) << oneOfFour;
+        QTest::addRow("%s, 9 + 1", name) << int(strategy) << nineAndOne;
+        QTest::addRow("%s, 3 + 3", name) << int(strategy) << threeAndThree;
+    }
 }
 
-// A 10 % canary step as aegisd expresses it (see Registry's traffic policies): the colour's
-// share × 100 units spread over its instances, here one canary at 1000 and three stable
-// instances at 3000 each. The canary must receive 10 % of 100,000 requests, within four standard
-// deviations of the sampling error.
+// The canary instances must receive their weight's share of 100,000 requests (10 %), within four
+// standard deviations of the sampling error.
 void PickerTest::everyStrategyHonoursTheSplit() {
     QFETCH(int, strategy);
+    QFETCH(std::vector<Endpoint>, layout);
     constexpr int kPicks = 100000;
-    constexpr double kShare = 0.10;
+    std::int64_t canaryWeight = 0;
+    std::int64_t total = 0;
+    for (const auto &e : layout) {
+        total += e.weight;
+        canaryWeight += e.id.rfind("canary-", 0) == 0 ? e.weight : 0;
+    }
+    const double expected = double(canaryWeight) / double(total);
+    QVERIFY(std::abs(expected - 0.1) < 0.001);
     auto picker = makePicker(static_cast<Strategy>(strategy));
-    picker->update({endpoint("stable-1", 3000), endpoint("canary-1", 1000),
-                    endpoint("stable-2", 3000), endpoint("stable-3", 3000)});
-    int canary = 0;
-    for (int i = 0; i < kPicks; ++i) {
-        // Distinct keys for the ring; the others ignore them.
-        auto pick = picker->pick("user-" + std::to_string(i));
-        canary += pick->endpoint.id == "canary-1" ? 1 : 0;
-    }
-    double variance = kShare * (1 - kShare) / kPicks;
-    if (strategy == int(Strategy::ConsistentHash)) {
-        // The ring is a sample too: its 4 × 160 points split the key space at random places.
-        variance += kShare * (1 - kShare) / (4 * PickerOptions{}.virtualNodes + 1);
-    }
-    const double share = double(canary) / kPicks;
-    const double tolerance =
-        strategy == int(Strategy::RoundRobin) || strategy == int(Strategy::WeightedRoundRobin)
-            ? 1.0 / kPicks // deterministic: exact up to one pick
-            : 4 * std::sqrt(variance);
-    QVERIFY2(std::abs(share - kShare) <= tolerance, ("canary share " + std::to_string(share) +
-                                                     ", allowed 0.1 ± " + std::to_string(tolerance))
-                                                        .c_str());
+    picker->update(layout);
+    const double share = shareOf(*picker, "canary-", kPicks);
+    const double allowed = tolerance(
+        strategy, expected, kPicks, PickerOptions{}.virtualNodes * static_cast<int>(layout.size()));
+    QVERIFY2(std::abs(share - expected) <= allowed, shareMessage(share, expected, allowed).c_str());
 }
 
 void PickerTest::noStrategyPicksWeightZero_data() {
-    everyStrategyHonoursTheSplit_data();
+    addStrategyRows();
 }
 
 void PickerTest::noStrategyPicksWeightZero() {
@@ -268,7 +341,9 @@ void PickerTest::smoothWeightedKeepsStateAcrossUpdates() {
 }
 
 void PickerTest::randomSpreadsEvenly() {
-    auto picker = makePicker(Strategy::Random, PickerOptions{42, 160});
+    PickerOptions options;
+    options.seed = 42;
+    auto picker = makePicker(Strategy::Random, options);
     picker->update({endpoint("a"), endpoint("b"), endpoint("c")});
     std::map<std::string, int> counts;
     for (int i = 0; i < 3000; ++i) {
@@ -436,6 +511,241 @@ void PickerTest::weightedConsistentHashMovesBoundedKeys() {
     QVERIFY2(share < 0.35, std::to_string(share).c_str());
     QVERIFY2(toNewcomer > moved * 2 / 3,
              (std::to_string(toNewcomer) + "/" + std::to_string(moved)).c_str());
+}
+
+void PickerTest::avoidedEndpointsArePassedOver_data() {
+    addStrategyRows();
+}
+
+// A retry avoids the endpoints it already tried, whatever their weight, while any other is
+// pickable; when all are avoided it still gets one.
+void PickerTest::avoidedEndpointsArePassedOver() {
+    QFETCH(int, strategy);
+    auto picker = makePicker(static_cast<Strategy>(strategy));
+    picker->update({endpoint("a", 9000), endpoint("b", 500), endpoint("c", 500)});
+    const std::array<std::string_view, 1> tried = {"a"};
+    std::map<std::string, int> counts;
+    for (int i = 0; i < 2000; ++i) {
+        ++counts[picker->pick("key-" + std::to_string(i), tried)->endpoint.id];
+    }
+    QCOMPARE(counts["a"], 0);
+    QVERIFY(counts["b"] > 0);
+    QVERIFY(counts["c"] > 0);
+    if (strategy != int(Strategy::ConsistentHash)) {
+        // The others keep their own proportions (here equal).
+        QVERIFY2(std::abs(counts["b"] - counts["c"]) < 200,
+                 (std::to_string(counts["b"]) + " vs " + std::to_string(counts["c"])).c_str());
+    }
+    const std::array<std::string_view, 3> all = {"c", "a", "b"};
+    QVERIFY(picker->pick("k", all).has_value());
+}
+
+void PickerTest::avoidingKeepsTheAvoidedTurn() {
+    auto picker = makePicker(Strategy::RoundRobin);
+    picker->update({endpoint("a"), endpoint("b"), endpoint("c")});
+    const std::array<std::string_view, 1> tried = {"a"};
+    QCOMPARE(picker->pick({}, tried)->endpoint.id, std::string("b"));
+    // a's turn was not used up; b's was.
+    QCOMPARE(sequence(*picker, 6), std::string("acabca"));
+
+    auto nginx = makePicker(Strategy::WeightedRoundRobin);
+    nginx->update({endpoint("a", 5), endpoint("b", 1), endpoint("c", 1)});
+    // nginx leaves a tried peer out of the round: a's current weight stays where it was.
+    QCOMPARE(nginx->pick({}, tried)->endpoint.id, std::string("b"));
+    QCOMPARE(sequence(*nginx, 3), std::string("aac"));
+}
+
+void PickerTest::consistentHashAvoidsAlongTheRing() {
+    auto picker = makePicker(Strategy::ConsistentHash);
+    picker->update(endpoints(5));
+    for (int i = 0; i < 200; ++i) {
+        const std::string key = "user-" + std::to_string(i);
+        const std::string owner = picker->pick(key)->endpoint.id;
+        const std::array<std::string_view, 1> tried = {owner};
+        const std::string second = picker->pick(key, tried)->endpoint.id;
+        QVERIFY(second != owner);
+        QCOMPARE(picker->pick(key, tried)->endpoint.id, second); // the same key, the same retry
+        // The retry goes where the key would go if its owner left.
+        auto without = makePicker(Strategy::ConsistentHash);
+        auto rest = endpoints(5);
+        rest.erase(std::find_if(rest.begin(), rest.end(),
+                                [&](const Endpoint &e) { return e.id == owner; }));
+        without->update(rest);
+        QCOMPARE(without->pick(key)->endpoint.id, second);
+    }
+}
+
+void PickerTest::localZoneTakesEveryRequest_data() {
+    addStrategyRows();
+}
+
+void PickerTest::localZoneTakesEveryRequest() {
+    QFETCH(int, strategy);
+    PickerOptions options;
+    options.zones.localZone = "a";
+    auto picker = makePicker(static_cast<Strategy>(strategy), options);
+    // The zone's own split holds: a-1 : a-2 = 1 : 3.
+    picker->update({inZone("b-1", "b"), inZone("a-1", "a", 100), inZone("b-2", "b"),
+                    inZone("a-2", "a", 300), endpoint("unzoned")});
+    constexpr int kPicks = 20000;
+    QCOMPARE(shareOf(*picker, "a-", kPicks), 1.0);
+    const double share = shareOf(*picker, "a-1", kPicks);
+    const double allowed = tolerance(strategy, 0.25, kPicks, 2 * PickerOptions{}.virtualNodes);
+    QVERIFY2(std::abs(share - 0.25) <= allowed, shareMessage(share, 0.25, allowed).c_str());
+
+    // Zones ignored: every instance by weight.
+    auto unaware = makePicker(static_cast<Strategy>(strategy));
+    unaware->update({inZone("b-1", "b"), inZone("a-1", "a"), inZone("b-2", "b")});
+    const double local = shareOf(*unaware, "a-", kPicks);
+    QVERIFY2(std::abs(local - 1.0 / 3) <=
+                 tolerance(strategy, 1.0 / 3, kPicks, 3 * PickerOptions{}.virtualNodes),
+             std::to_string(local).c_str());
+}
+
+void PickerTest::zoneFailsOverInProportionToHealth_data() {
+    addStrategyRows();
+}
+
+// The local zone keeps min(1, 1.4 × its healthy share) of the requests; the rest fails over.
+void PickerTest::zoneFailsOverInProportionToHealth() {
+    QFETCH(int, strategy);
+    PickerOptions options;
+    options.zones.localZone = "a";
+    auto picker = makePicker(static_cast<Strategy>(strategy), options);
+    std::vector<Endpoint> fleet;
+    for (int i = 0; i < 4; ++i) {
+        fleet.push_back(inZone("a-" + std::to_string(i), "a"));
+        fleet.push_back(inZone("b-" + std::to_string(i), "b"));
+        fleet.push_back(inZone("c-" + std::to_string(i), "c"));
+    }
+    constexpr int kPicks = 40000;
+    const int points = 10 * PickerOptions{}.virtualNodes;
+    // Two of a's four critical: 1.4 × 1/2 = 70 % stays local, 30 % goes to b and c.
+    fleet[0].routable = false;
+    fleet[3].routable = false;
+    picker->update(fleet);
+    double share = shareOf(*picker, "a-", kPicks);
+    double allowed = tolerance(strategy, 0.7, kPicks, points);
+    QVERIFY2(std::abs(share - 0.7) <= allowed, shareMessage(share, 0.7, allowed).c_str());
+    const double toB = shareOf(*picker, "b-", kPicks);
+    allowed = tolerance(strategy, 0.15, kPicks, points);
+    QVERIFY2(std::abs(toB - 0.15) <= allowed, shareMessage(toB, 0.15, allowed).c_str());
+    // One of four critical: 1.4 × 3/4 ≥ 1, everything stays local.
+    fleet[3].routable = true;
+    picker->update(fleet);
+    QCOMPARE(shareOf(*picker, "a-", kPicks), 1.0);
+}
+
+void PickerTest::zoneFailoverRules() {
+    PickerOptions options;
+    options.zones.localZone = "a";
+    auto picker = makePicker(Strategy::Random, options);
+    constexpr int kPicks = 20000;
+    // The whole local zone critical: every request elsewhere.
+    auto critical = inZone("a-2", "a");
+    critical.routable = false;
+    picker->update({critical, inZone("b-1", "b")});
+    QCOMPARE(shareOf(*picker, "a-", kPicks), 0.0);
+    // Nothing pickable elsewhere: the local zone keeps every request, however degraded.
+    auto remoteDown = inZone("b-1", "b");
+    remoteDown.routable = false;
+    picker->update(
+        {inZone("a-1", "a"), critical, inZone("a-3", "a"), inZone("a-4", "a", 10000), remoteDown});
+    QCOMPARE(shareOf(*picker, "a-", kPicks), 1.0);
+    // Draining or weight-0 local instances are not unhealthy: the local zone keeps everything.
+    auto draining = inZone("a-2", "a");
+    draining.state = InstanceState::Draining;
+    picker->update({inZone("a-1", "a"), draining, inZone("a-3", "a", 0), inZone("b-1", "b")});
+    QCOMPARE(shareOf(*picker, "a-", kPicks), 1.0);
+    // A retry avoiding every local instance leaves the zone.
+    picker->update({inZone("a-1", "a"), inZone("b-1", "b")});
+    const std::array<std::string_view, 1> tried = {"a-1"};
+    QCOMPARE(picker->pick("k", tried)->endpoint.id, std::string("b-1"));
+    QCOMPARE(picker->pick("k")->endpoint.id, std::string("a-1"));
+    // Health is by weight: the critical instance holds 3/4 of the zone's weight.
+    auto heavy = inZone("a-2", "a", 300);
+    heavy.routable = false;
+    picker->update({inZone("a-1", "a", 100), heavy, inZone("b-1", "b")});
+    const double share = shareOf(*picker, "a-", kPicks);
+    const double allowed = tolerance(int(Strategy::Random), 0.35, kPicks, 0);
+    QVERIFY2(std::abs(share - 0.35) <= allowed, shareMessage(share, 0.35, allowed).c_str());
+}
+
+void PickerTest::slowStartRampsANewcomer_data() {
+    QTest::addColumn<int>("strategy");
+    QTest::newRow("round-robin") << int(Strategy::RoundRobin);
+    QTest::newRow("weighted") << int(Strategy::WeightedRoundRobin);
+    QTest::newRow("random") << int(Strategy::Random);
+    QTest::newRow("least-request") << int(Strategy::LeastRequest);
+}
+
+// Envoy's formula: weight × max(10 %, t / window) for a newcomer, t counted from when it joined.
+void PickerTest::slowStartRampsANewcomer() {
+    QFETCH(int, strategy);
+    auto clock = std::make_shared<aegis::ManualClock>();
+    PickerOptions options;
+    options.slowStart.window = std::chrono::seconds(60);
+    options.clock = clock;
+    auto picker = makePicker(static_cast<Strategy>(strategy), options);
+    constexpr int kPicks = 40000;
+    const auto check = [&](double expected) {
+        const double share = shareOf(*picker, "new", kPicks);
+        // Round-robin's turns carry over a change of weights: allow one pick more.
+        const double allowed = tolerance(strategy, expected, kPicks, 0) + 1.0 / kPicks;
+        QVERIFY2(std::abs(share - expected) <= allowed,
+                 shareMessage(share, expected, allowed).c_str());
+    };
+    // The first update's endpoints start at full weight.
+    picker->update({endpoint("old-1"), endpoint("old-2")});
+    check(0.0);
+    clock->advance(std::chrono::seconds(5));
+    picker->update({endpoint("old-1"), endpoint("new"), endpoint("old-2")});
+    check(10.0 / 210);                        // the 10 % floor
+    clock->advance(std::chrono::seconds(30)); // half the window
+    check(50.0 / 250);
+    // An update that keeps it does not restart its ramp; a weight change scales the ramp.
+    picker->update({endpoint("old-1"), endpoint("new", 200), endpoint("old-2")});
+    check(100.0 / 300);
+    clock->advance(std::chrono::seconds(30)); // the window is over
+    check(200.0 / 400);
+}
+
+void PickerTest::slowStartFollowsAggressionAndRestarts() {
+    auto clock = std::make_shared<aegis::ManualClock>();
+    PickerOptions options;
+    options.slowStart.window = std::chrono::seconds(100);
+    options.slowStart.aggression = 2; // (t / window)^(1/2): a quarter of the way, half the weight
+    options.slowStart.minWeightPercent = 0;
+    options.clock = clock;
+    auto picker = makePicker(Strategy::RoundRobin, options);
+    picker->update({endpoint("old")});
+    picker->update({endpoint("old"), endpoint("new")});
+    clock->advance(std::chrono::seconds(25));
+    // Round-robin: exact up to a pick (turns carry over a change of weights).
+    QVERIFY(std::abs(shareOf(*picker, "new", 3000) - 1.0 / 3) <= 1.0 / 3000);
+    clock->advance(std::chrono::seconds(100));
+    QVERIFY(std::abs(shareOf(*picker, "new", 3000) - 0.5) <= 1.0 / 3000);
+    // Leaving the pickable set (here draining) and coming back starts the ramp again.
+    auto draining = endpoint("new");
+    draining.state = InstanceState::Draining;
+    picker->update({endpoint("old"), draining});
+    QCOMPARE(shareOf(*picker, "new", 3000), 0.0);
+    picker->update({endpoint("old"), endpoint("new")});
+    clock->advance(std::chrono::seconds(1)); // (1 / 100)^(1/2) = 10 %
+    QVERIFY(std::abs(shareOf(*picker, "new", 1100) - 100.0 / 1100) <= 1.0 / 1100);
+}
+
+void PickerTest::consistentHashIgnoresSlowStart() {
+    auto clock = std::make_shared<aegis::ManualClock>();
+    PickerOptions options;
+    options.slowStart.window = std::chrono::seconds(60);
+    options.clock = clock;
+    auto ramped = makePicker(Strategy::ConsistentHash, options);
+    auto plain = makePicker(Strategy::ConsistentHash);
+    ramped->update(endpoints(4));
+    ramped->update(endpoints(5));
+    plain->update(endpoints(5));
+    QVERIFY(assign(*ramped, 2000) == assign(*plain, 2000));
 }
 
 QTEST_GUILESS_MAIN(PickerTest)

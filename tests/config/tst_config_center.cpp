@@ -10,6 +10,7 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <future>
@@ -139,6 +140,7 @@ private slots:
     void secretsAreEncryptedAtRest();
     void exportImportRoundTrip();
     void appliedStatusSummarises();
+    void appliedStatusCountsOnlyRegisteredInstances();
     void unifiedDiff();
     void hostileSchemasAndDocumentsAreRefused();
     void approvalCannotBeBypassed();
@@ -697,6 +699,48 @@ void ConfigCenterTest::appliedStatusSummarises() {
     m_store.reset();
     open();
     QCOMPARE(m_config->applied(kDb).summary, std::string("3 of 4 on v2; checkout-4 still on v1"));
+}
+
+void ConfigCenterTest::appliedStatusCountsOnlyRegisteredInstances() {
+    QVERIFY(publishNow({change(kDb, R"({"v":1})", 0)}).isOk());
+    for (int i = 1; i <= 3; ++i) {
+        QVERIFY(ackNow(kDb, "checkout-" + std::to_string(i), 1).isOk());
+    }
+    // checkout-3 is gone (torn down); checkout-1 and 2 registered again (restarted processes)
+    // after their records were written.
+    const store::Revision registeredAt = m_store->currentRevision() + 1;
+    const RegistrationOf registered =
+        [&](const std::string &service,
+            const std::string &instanceId) -> std::optional<store::Revision> {
+        if (service == "checkout" && (instanceId == "checkout-1" || instanceId == "checkout-2")) {
+            return registeredAt;
+        }
+        return std::nullopt;
+    };
+    // What the earlier processes of checkout-1 and 2 acknowledged is not theirs.
+    QVERIFY(m_config->applied(kDb, registered).instances.empty());
+    QCOMPARE(m_config->applied(kDb).instances.size(), std::size_t(3));
+
+    // The same acknowledgement from the process registered now is written again (it is its
+    // own, not its predecessor's); from the same registration it is not.
+    const auto ackRevision = [&](store::Revision at) {
+        std::promise<StatusOr<store::Revision>> promise;
+        m_config->ack(
+            kDb, "checkout", "checkout-1", 1, "",
+            [&](StatusOr<store::Revision> result) { promise.set_value(result); }, at);
+        return promise.get_future().get();
+    };
+    const auto before = m_store->currentRevision();
+    const auto refreshed = ackRevision(registeredAt);
+    QVERIFY(refreshed.isOk());
+    QCOMPARE(*refreshed, before + 1);
+    // The cache follows the store before the ack's callback runs.
+    const auto status = m_config->applied(kDb, registered);
+    QCOMPARE(status.instances.size(), std::size_t(1));
+    QCOMPARE(status.instances.front().instanceId, std::string("checkout-1"));
+    QCOMPARE(status.instances.front().modRevision, *refreshed);
+    QCOMPARE(status.summary, std::string("1 of 1 on v1"));
+    QCOMPARE(*ackRevision(registeredAt), *refreshed);
 }
 
 void ConfigCenterTest::unifiedDiff() {

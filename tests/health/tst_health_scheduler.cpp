@@ -169,6 +169,35 @@ private slots:
         QVERIFY(scheduler.snapshot("svc/ttl")->lastOutput.find("expired") != std::string::npos);
     }
 
+    // A report applies when it arrives, not at the next probe: with a one-hour interval and the
+    // default rise 2 / fall 3, each report flips the state within the poll's deadline.
+    void ttlReportAppliesAtOnce() {
+        IoPool pool(1);
+        Recorder recorder;
+        HealthScheduler scheduler(pool.io(), m_probers, m_clock, recorder.options());
+        CheckParams params;
+        params.interval = 1h;
+        params.jitter = 0ms;
+        CheckDefinition definition{"svc/ttl", {"ttl", "", 0, {{"ttl", "2h"}}}, params};
+        QVERIFY(scheduler.addCheck(definition).isOk());
+        QVERIFY(pollUntil([&] { return scheduler.snapshot("svc/ttl")->probeCount == 1; }));
+        QVERIFY(stateIs(scheduler, "svc/ttl", HealthState::Unknown));
+
+        QVERIFY(scheduler.report("svc/ttl", {HealthState::Passing, "all good"}).isOk());
+        QVERIFY(pollUntil([&] { return stateIs(scheduler, "svc/ttl", HealthState::Passing); }, 2s));
+        QVERIFY(scheduler.report("svc/ttl", {HealthState::Critical, "db down"}).isOk());
+        QVERIFY(
+            pollUntil([&] { return stateIs(scheduler, "svc/ttl", HealthState::Critical); }, 2s));
+        QCOMPARE(scheduler.snapshot("svc/ttl")->lastOutput, std::string("db down"));
+        QVERIFY(scheduler.report("svc/ttl", {HealthState::Warning, "slow"}).isOk());
+        QVERIFY(pollUntil([&] { return stateIs(scheduler, "svc/ttl", HealthState::Warning); }, 2s));
+        // Reports are not probes: the one probe so far is the first.
+        QCOMPARE(scheduler.snapshot("svc/ttl")->probeCount, std::uint64_t(1));
+        QCOMPARE(recorder.statesOf("svc/ttl"),
+                 (std::vector<HealthState>{HealthState::Passing, HealthState::Critical,
+                                           HealthState::Warning}));
+    }
+
     void deregisterAfterIsAnnouncedOnce() {
         IoPool pool(1);
         Recorder recorder;

@@ -82,6 +82,7 @@ private slots:
     void checkConfigurationIsValidatedVersionedAndAudited();
     void failingInstanceLeavesTheRoutableView();
     void ttlChecksTakeReports();
+    void ttlReportAppliesAtOnce();
     void sdkDiscoveryFollowsHealthAndEjectsOnCallerReports();
 
 private:
@@ -498,6 +499,45 @@ void HealthApiTest::ttlChecksTakeReports() {
     const auto tooLong = stub->ReportHealth(&context, request, &response);
     QCOMPARE(tooLong.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     QVERIFY(tooLong.error_message().find("1024") != std::string::npos);
+}
+
+// With a 60 s interval and the default rise and fall, each report reaches the registry within a
+// few seconds, not at the check's next probe.
+void HealthApiTest::ttlReportAppliesAtOnce() {
+    startDaemon();
+    aegis::v1::HealthCheck check;
+    check.set_kind("ttl");
+    (*check.mutable_options())["ttl"] = "10m";
+    check.set_interval_ms(60000);
+    check.set_timeout_ms(1000);
+    check.set_panic_threshold(1.0);
+    QVERIFY(updateCheck("batch", check).ok());
+
+    client::RegistrationOptions self;
+    self.service = "batch";
+    self.instanceId = "worker-1";
+    self.address = "127.0.0.1:9998";
+    auto registration = client::Registration::start(m_service, self);
+    QVERIFY(registration.isOk());
+    QVERIFY((*registration)->waitUntilRegistered(10s));
+    const auto statusOf = [&] {
+        for (const auto &i : listInstances("batch", true)) {
+            if (i.id() == "worker-1") {
+                return i.health().status();
+            }
+        }
+        return aegis::v1::HEALTH_STATUS_UNKNOWN;
+    };
+    // The check starts with the instance; a report before that is refused with NOT_FOUND.
+    QVERIFY(testing::pollUntil(
+        [&] { return (*registration)->reportHealth(client::HealthStatus::Passing, "ok").isOk(); },
+        5s));
+    QVERIFY(testing::pollUntil([&] { return statusOf() == aegis::v1::HEALTH_STATUS_PASSING; }, 5s));
+    QVERIFY((*registration)->reportHealth(client::HealthStatus::Critical, "queue stuck").isOk());
+    QVERIFY(
+        testing::pollUntil([&] { return statusOf() == aegis::v1::HEALTH_STATUS_CRITICAL; }, 5s));
+    QVERIFY((*registration)->reportHealth(client::HealthStatus::Passing, "caught up").isOk());
+    QVERIFY(testing::pollUntil([&] { return statusOf() == aegis::v1::HEALTH_STATUS_PASSING; }, 5s));
 }
 
 void HealthApiTest::sdkDiscoveryFollowsHealthAndEjectsOnCallerReports() {

@@ -12,6 +12,7 @@
 #include "client/discovery.h"
 #include "daemon_process.h"
 #include "poll_until.h"
+#include "server_process.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -41,6 +42,7 @@ private slots:
     void cleanup();
     void processDriverReleasesRealInstances();
     void canaryShareHoldsThroughEveryPicker();
+    void firstRolloutNeverRoutesTheUnverifiedColour();
     void sigkillWhileWaitingResumes_data();
     void sigkillWhileWaitingResumes();
     void sigkillDuringProvisioningStartsNoDuplicates();
@@ -334,6 +336,88 @@ void RolloutApiTest::canaryShareHoldsThroughEveryPicker() {
                   std::to_string(share))
                      .c_str());
     }
+}
+
+// A service whose live colour was started outside any rollout: its first rollout keeps the new
+// colour at weight 0, and Discovery's picker sends it nothing, from its first registration
+// through verification until the rollout moves traffic.
+void RolloutApiTest::firstRolloutNeverRoutesTheUnverifiedColour() {
+    std::vector<std::unique_ptr<testing::ServerProcess>> live;
+    for (const std::string id : {"shop-live-1", "shop-live-2"}) {
+        live.push_back(std::make_unique<testing::ServerProcess>(id, m_dir->path() / (id + ".log")));
+        const Status launched = live.back()->launch(
+            {AEGIS_SAMPLE_PATH, "--service", "shop", "--id", id, "--version", "1.0", "--color",
+             "blue", "--aegis", m_address, "--token-file", m_tokenFile.string(), "--ttl", "10s",
+             "--otlp-endpoint", ""},
+            [&] {
+                const auto now = instances();
+                const auto it = now.find(id);
+                return it != now.end() && it->second.routable();
+            },
+            20s);
+        QVERIFY2(launched.isOk(), launched.toString().c_str());
+    }
+    QCOMPARE(weightsByColor(), (std::map<std::string, int>{{"blue", 200}}));
+
+    client::DiscoveryOptions options;
+    options.service = "shop";
+    options.outcomeReportInterval = 0ms;
+    auto discovery = client::Discovery::start(m_channel, options);
+    QVERIFY(discovery.isOk());
+    QVERIFY(testing::pollUntil([&] { return (*discovery)->pickable().size() == 2; }));
+
+    aegis::v1::RolloutSpec spec = specFor("2.0");
+    spec.set_replicas(1);
+    spec.set_require_approval(true);
+    aegis::v1::Rollout rollout;
+    const grpc::Status started = start(spec, &rollout);
+    QVERIFY2(started.ok(), describe(started).c_str());
+    QCOMPARE(rollout.new_color(), std::string("green"));
+
+    // Until it waits for approval, every look at the registry and every pick sees green at 0.
+    bool greenSeen = false;
+    int greenPicks = 0;
+    const auto look = [&] {
+        for (const auto &[id, instance] : instances()) {
+            if (instance.labels().at("color") == "green") {
+                greenSeen = true;
+                if (instance.traffic_weight() != 0) {
+                    qWarning("%s has traffic_weight %d", id.c_str(), instance.traffic_weight());
+                    return false;
+                }
+            }
+        }
+        for (int i = 0; i < 100; ++i) {
+            const auto pick = (*discovery)->pick();
+            greenPicks += pick && pick->endpoint.labels.at("color") == "green" ? 1 : 0;
+        }
+        return greenPicks == 0;
+    };
+    bool violated = false;
+    QVERIFY(testing::pollUntil(
+        [&] {
+            violated = !look();
+            return violated ||
+                   get(rollout.id()).phase() == aegis::v1::ROLLOUT_PHASE_AWAITING_APPROVAL;
+        },
+        60s));
+    QVERIFY(!violated);
+    QVERIFY(look());
+    QVERIFY(greenSeen);
+    QCOMPARE(greenPicks, 0);
+    const auto waiting = get(rollout.id());
+    QCOMPARE(waiting.phase(), aegis::v1::ROLLOUT_PHASE_AWAITING_APPROVAL);
+    QCOMPARE(waiting.traffic().green(), 0);
+    QCOMPARE(weightsByColor(), (std::map<std::string, int>{{"blue", 10000}, {"green", 0}}));
+
+    // Approved, the rollout moves traffic, and then the picker follows it.
+    QVERIFY(act("promote", rollout.id()).ok());
+    QVERIFY(reaches(rollout.id(), aegis::v1::ROLLOUT_PHASE_SUCCEEDED));
+    QCOMPARE(weightsByColor(), (std::map<std::string, int>{{"blue", 0}, {"green", 10000}}));
+    QVERIFY(testing::pollUntil([&] {
+        const auto pick = (*discovery)->pick();
+        return pick && pick->endpoint.labels.at("color") == "green";
+    }));
 }
 
 void RolloutApiTest::sigkillWhileWaitingResumes_data() {

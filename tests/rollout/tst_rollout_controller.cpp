@@ -20,6 +20,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -80,6 +81,7 @@ private slots:
     void retryRunsARolledBackRolloutAgain();
     void restartResumesWhereItStopped();
     void restartFinishesAnAbort();
+    void restartLogsTheAdoptionInTheRolloutLog();
     void neverRoutesToAColourWithoutInstances();
     void firstReleaseDeploysBlue();
     void firstRolloutHoldsTheNewColourAtZero_data();
@@ -435,6 +437,13 @@ void RolloutControllerTest::abortAtEveryPhaseReturnsTrafficToBlue() {
     QCOMPARE(*m_router->last(), TrafficSplit::allOn(Color::Blue));
     const Rollout done = current(id);
     QVERIFY(done.message.find("aborted by bob") != std::string::npos);
+    // The action, its actor and reason are in the rollout's log too.
+    QVERIFY(testing::pollUntil([&] {
+        const auto log = m_controller->log(id, 0, 1000);
+        return log.isOk() &&
+               std::any_of(log->first.begin(), log->first.end(),
+                           [](const LogLine &line) { return line.line == "aborted by bob: test"; });
+    }));
     QCOMPARE(done.traffic, TrafficSplit::allOn(Color::Blue));
     // The driver finishing late changes nothing but records its state (for the teardown).
     m_driver->release();
@@ -655,6 +664,32 @@ void RolloutControllerTest::restartResumesWhereItStopped() {
     QVERIFY(act(id, Action::Promote).isOk());
     QVERIFY(reaches(id, Phase::Succeeded));
     QCOMPARE(*m_router->last(), TrafficSplit::allOn(Color::Green));
+}
+
+void RolloutControllerTest::restartLogsTheAdoptionInTheRolloutLog() {
+    const std::string id = start(spec("1.0"))->id;
+    QVERIFY(reaches(id, Phase::Verifying));
+    setHealth("shop-blue-1", registry::HealthStatus::Passing);
+    m_controller->tick();
+    m_clock->advance(6s);
+    QVERIFY(reaches(id, Phase::Succeeded));
+    close();
+    open();
+    // What the next start found of the deployment is in the log of the rollout that deployed it:
+    // the adoption, then the driver's own lines about it.
+    std::vector<std::string> lines;
+    QVERIFY(testing::pollUntil([&] {
+        m_controller->tick();
+        auto log = m_controller->log(id, 0, 1000);
+        lines.clear();
+        for (const auto &line : log ? log->first : std::vector<LogLine>{}) {
+            lines.push_back(line.line);
+        }
+        return !lines.empty() && lines.back() == "provisioning 1.0";
+    }));
+    QVERIFY(lines.size() >= 2);
+    QCOMPARE(lines[lines.size() - 2],
+             std::string("aegisd started: adopting 1.0 on blue (1 instance)"));
 }
 
 void RolloutControllerTest::restartFinishesAnAbort() {
