@@ -143,7 +143,8 @@ QWidget *ServicesPage::buildServiceList() {
     m_serviceTable->setModel(m_services);
     styleTable(m_serviceTable);
     QHeaderView *columns = m_serviceTable->horizontalHeader();
-    fitColumnsToContent(m_serviceTable, ServiceSummaryModel::NameColumn);
+    // Names whole and every count's header in full; a narrow list scrolls.
+    fitColumnsToContent(m_serviceTable);
     for (int column = ServiceSummaryModel::InstancesColumn;
          column < ServiceSummaryModel::ColumnCount; ++column) {
         m_services->setHeaderData(column, Qt::Horizontal, int(Qt::AlignRight | Qt::AlignVCenter),
@@ -234,18 +235,8 @@ QWidget *ServicesPage::buildInstancePanel() {
     QHeaderView *columns = m_instanceTable->horizontalHeader();
     columns->setMinimumSectionSize(60);
     columns->setSortIndicatorShown(true);
-    const QList<QPair<int, int>> widths = {
-        {InstanceModel::ServiceColumn, 80},  {InstanceModel::InstanceColumn, 96},
-        {InstanceModel::AddressColumn, 112}, {InstanceModel::VersionColumn, 74},
-        {InstanceModel::ColourColumn, 150},  {InstanceModel::TrafficColumn, 76},
-        {InstanceModel::StateColumn, 96},    {InstanceModel::HealthColumn, 82},
-        {InstanceModel::LeaseAgeColumn, 84}};
-    for (const auto &[column, width] : widths) {
-        columns->resizeSection(column, width);
-    }
-    columns->setSectionResizeMode(InstanceModel::LabelsColumn, QHeaderView::Stretch);
-    // Every column fits a 1440-pixel window; a narrower one scrolls rather than clips.
-    m_instanceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    // Ids, addresses and versions whole, the labels taking the rest; a narrow window scrolls.
+    fitColumnsToContent(m_instanceTable);
     connect(m_instanceTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             [this] {
                 showSelection();
@@ -330,11 +321,26 @@ void ServicesPage::showTrafficColumn() {
         return;
     }
     m_serviceTable->setColumnHidden(ServiceSummaryModel::TrafficColumn, !show);
-    QList<int> sizes = m_splitter->sizes();
-    const int shift = show ? kTrafficColumnWidth : -kTrafficColumnWidth;
-    if (sizes.size() == 2 && sizes[1] - shift > 0) {
-        m_splitter->setSizes({sizes[0] + shift, sizes[1] - shift});
+    fitServiceList();
+}
+
+void ServicesPage::fitServiceList() {
+    const QList<int> sizes = m_splitter->sizes();
+    if (sizes.size() != 2) {
+        return;
     }
+    const int total = sizes[0] + sizes[1];
+    const QHeaderView *columns = m_serviceTable->horizontalHeader();
+    const QAbstractItemView *view = m_serviceTable;
+    int wanted =
+        2 * m_serviceTable->frameWidth() + m_serviceTable->verticalScrollBar()->sizeHint().width();
+    for (int column = 0; column < columns->count(); ++column) {
+        if (!columns->isSectionHidden(column)) {
+            wanted += std::max(columns->sectionSizeHint(column), view->sizeHintForColumn(column));
+        }
+    }
+    const int left = std::min(wanted, total / 2);
+    m_splitter->setSizes({left, total - left});
 }
 
 void ServicesPage::setTrafficWanted(bool wanted) {
@@ -509,6 +515,7 @@ void ServicesPage::onInstancesPage(const InstancePage &page) {
     m_loaded = true;
     updateSummary();
     if (first) {
+        fitServiceList();
         if (m_serviceTable->selectionModel()->selectedRows().isEmpty()) {
             m_serviceTable->selectRow(0);
         }

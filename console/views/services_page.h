@@ -144,6 +144,8 @@ private:
     // Shows the traffic column only while some service has data, widening the service list by
     // as much so the instances keep their room when metrics are off.
     void showTrafficColumn();
+    // Gives the service list the width its columns want, up to half of the page.
+    void fitServiceList();
     void updateSummary();
     void updateProblemCounts();
     void showSelection();
