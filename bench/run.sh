@@ -26,8 +26,13 @@
 #   bench/run.sh tracing-query [args] aegis-bench-tracing-query: GetTrace and SearchTraces with
 #                                   10 million spans stored (the fill is kept under the build
 #                                   directory and reused), e.g. `bench/run.sh tracing-query --spans 1000000`
-#   bench/run.sh picker [window-ms] aegis-bench-picker: the cost of one pick per strategy at
-#                                   10 / 100 / 1,000 instances (no daemon), e.g. `bench/run.sh picker 1000`
+#   bench/run.sh pick [window-ms] [picker|grpc]  aegis-bench-picker: the cost and allocations of
+#                                   one pick per strategy at 10 / 100 / 1,000 instances, 1 and 8
+#                                   threads, then calls through gRPC's round_robin vs the SDK's
+#                                   picker (no daemon), e.g. `bench/run.sh pick 1000`; `picker` is
+#                                   the same
+#   bench/run.sh breaker [window-ms] aegis-bench-breaker: what the circuit breaker, rate limiter
+#                                   and call policy add per call, 1 and 8 threads (no daemon)
 #
 # First installs what is missing of the project's packages and installer/packages-bench.txt
 # (etcd), through `./aegis.sh deps bench`.
@@ -47,7 +52,8 @@ case "${1:-}" in
     health) program=aegis-bench-health; shift ;;
     config) program=aegis-bench-config; shift ;;
     rollout) program=aegis-bench-rollout; shift ;;
-    picker) program=aegis-bench-picker; shift ;;
+    pick | picker) program=aegis-bench-picker; shift ;;
+    breaker) program=aegis-bench-breaker; shift ;;
     metrics) program=aegis-bench-metrics; shift ;;
     console) program=aegis-bench-console; shift ;;
     alerting) program=aegis-bench-alerting; shift ;;

@@ -530,18 +530,35 @@ private:
     std::shared_ptr<const Set> m_set;
 };
 
+std::unique_ptr<Balancer> makeBalancer(Strategy strategy, const PickerOptions &options) {
+    switch (strategy) {
+    case Strategy::WeightedRoundRobin:
+        return std::make_unique<SmoothWeightedBalancer>();
+    case Strategy::Random:
+        return std::make_unique<RandomBalancer>(options.seed);
+    case Strategy::LeastRequest:
+        return std::make_unique<LeastRequestBalancer>(options.seed);
+    case Strategy::ConsistentHash:
+        return std::make_unique<ConsistentHashBalancer>(options.virtualNodes);
+    case Strategy::RoundRobin:
+        break;
+    }
+    return std::make_unique<RoundRobinBalancer>();
+}
+
 // The Picker every strategy is wrapped in: works out the weight each pickable endpoint balances
 // by (its effective weight, times its slow-start ramp and its zone's share) and hands the
 // endpoints to the strategy's Balancer. Without slow start or zones the weights go through
 // unchanged, so shares and sequences are exact.
 class BalancingPicker final : public Picker {
 public:
-    BalancingPicker(std::unique_ptr<Balancer> balancer, PickerOptions options, bool rampsUp)
-        : m_balancer(std::move(balancer))
+    BalancingPicker(Strategy strategy, PickerOptions options)
+        : m_balancer(makeBalancer(strategy, options))
+        , m_everywhere(options.zones.localZone.empty() ? nullptr : makeBalancer(strategy, options))
         , m_options(std::move(options))
         , m_clock(m_options.clock ? m_options.clock : std::make_shared<SystemClock>())
-        , m_rampsUp(rampsUp && m_options.slowStart.window.count() > 0)
-        , m_scaled(m_rampsUp || !m_options.zones.localZone.empty()) {}
+        , m_rampsUp(strategy != Strategy::ConsistentHash && m_options.slowStart.window.count() > 0)
+        , m_scaled(m_rampsUp || m_everywhere) {}
 
     void update(std::vector<Endpoint> endpoints) override {
         std::lock_guard lock(m_mutex);
@@ -566,6 +583,13 @@ public:
         if (m_rampsUp) {
             m_pickable = pickable;
         }
+        if (m_everywhere) {
+            std::vector<std::int64_t> weights;
+            for (const auto &endpoint : pickable) {
+                weights.push_back(endpoint.effectiveWeight());
+            }
+            m_everywhere->assign(pickable, std::move(weights));
+        }
         assign(std::move(pickable), now);
     }
 
@@ -577,7 +601,13 @@ public:
         if (auto chosen = m_balancer->choose(key, avoid); chosen || avoid.empty()) {
             return chosen;
         }
-        return m_balancer->choose(key, {}); // every pickable endpoint is avoided
+        // Every endpoint of the zones in use is avoided: any other zone's, then the avoided.
+        if (m_everywhere) {
+            if (auto chosen = m_everywhere->choose(key, avoid)) {
+                return chosen;
+            }
+        }
+        return m_balancer->choose(key, {});
     }
 
 private:
@@ -678,6 +708,9 @@ private:
     }
 
     const std::unique_ptr<Balancer> m_balancer;
+    // With zones: every pickable endpoint by its own weight, for a pick that must avoid every
+    // endpoint of the zones in use; null without zones.
+    const std::unique_ptr<Balancer> m_everywhere;
     const PickerOptions m_options;
     const ClockPtr m_clock;
     const bool m_rampsUp;
@@ -716,27 +749,7 @@ void InFlightGuard::release() {
 }
 
 PickerPtr makePicker(Strategy strategy, PickerOptions options) {
-    std::unique_ptr<Balancer> balancer;
-    switch (strategy) {
-    case Strategy::WeightedRoundRobin:
-        balancer = std::make_unique<SmoothWeightedBalancer>();
-        break;
-    case Strategy::Random:
-        balancer = std::make_unique<RandomBalancer>(options.seed);
-        break;
-    case Strategy::LeastRequest:
-        balancer = std::make_unique<LeastRequestBalancer>(options.seed);
-        break;
-    case Strategy::ConsistentHash:
-        balancer = std::make_unique<ConsistentHashBalancer>(options.virtualNodes);
-        break;
-    case Strategy::RoundRobin:
-    default:
-        balancer = std::make_unique<RoundRobinBalancer>();
-        break;
-    }
-    const bool rampsUp = strategy != Strategy::ConsistentHash;
-    return std::make_unique<BalancingPicker>(std::move(balancer), std::move(options), rampsUp);
+    return std::make_unique<BalancingPicker>(strategy, std::move(options));
 }
 
 } // namespace aegis::client

@@ -95,8 +95,8 @@ struct SlowStartOptions {
 // the caller's zone takes min(1, overprovisioning × health) of the requests and the other zones
 // the rest, in proportion to their weights, where health is the local zone's routable weight over
 // the weight of its endpoints meant to serve (serving, weight > 0, routable or not). So a local
-// zone at 72 % health or more (with the default 1.4) keeps every request; below that the shortfall
-// fails over to the other zones; with nothing pickable elsewhere it keeps every request
+// zone at 5/7 (71 %) health or more (with the default 1.4) keeps every request; below that the
+// shortfall fails over to the other zones; with nothing pickable elsewhere it keeps every request
 // regardless. Unhealthy endpoints count only when the picker is given them (update() takes every
 // endpoint; Discovery passes them when localZone is set).
 struct ZoneOptions {
@@ -136,7 +136,8 @@ public:
     // key there is hashed like any other. Endpoints whose id is in `avoid` are chosen only when
     // every pickable endpoint is in it: RoundRobin and WeightedRoundRobin give the turn to the
     // next one not avoided (nginx skips tried peers so), Random and LeastRequest draw among the
-    // others by weight, ConsistentHash takes the key's next endpoint along the ring.
+    // others by weight, ConsistentHash takes the key's next endpoint along the ring. With zones,
+    // avoiding every endpoint of the zones in use picks among the other zones' endpoints.
     virtual std::optional<Pick> pick(std::string_view key, AvoidIds avoid) = 0;
     std::optional<Pick> pick(std::string_view key = {}) { return pick(key, {}); }
 };

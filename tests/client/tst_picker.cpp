@@ -657,6 +657,11 @@ void PickerTest::zoneFailoverRules() {
     draining.state = InstanceState::Draining;
     picker->update({inZone("a-1", "a"), draining, inZone("a-3", "a", 0), inZone("b-1", "b")});
     QCOMPARE(shareOf(*picker, "a-", kPicks), 1.0);
+    // A retry avoiding every local instance leaves the zone.
+    picker->update({inZone("a-1", "a"), inZone("b-1", "b")});
+    const std::array<std::string_view, 1> tried = {"a-1"};
+    QCOMPARE(picker->pick("k", tried)->endpoint.id, std::string("b-1"));
+    QCOMPARE(picker->pick("k")->endpoint.id, std::string("a-1"));
     // Health is by weight: the critical instance holds 3/4 of the zone's weight.
     auto heavy = inZone("a-2", "a", 300);
     heavy.routable = false;

@@ -103,15 +103,20 @@ int main(int argc, char **argv) {
     (*registration)->waitUntilRegistered(10s);
     (*discovery)->waitUntilReady(10s);
     for (int i = 0; i < 20 && !g_stop; ++i) {
-        if (!limiter.acquire(std::chrono::steady_clock::now() + 1s) || !breaker.allow()) {
+        if (!limiter.acquire(std::chrono::steady_clock::now() + 1s)) {
+            continue;
+        }
+        auto permit = breaker.admit(); // fails fast while the breaker is open
+        if (!permit) {
             continue;
         }
         if (auto pick = (*discovery)->pick()) {
             std::cout << "request " << i << " -> " << pick->endpoint.id << " at "
                       << pick->endpoint.address << "\n";
-            breaker.onSuccess(); // a real service reports the outcome of its call here
+            permit->success(); // a real service reports the outcome of its call here
         } else {
             std::cout << "request " << i << ": no instance to send it to\n";
+            permit->cancel();
         }
     }
 
