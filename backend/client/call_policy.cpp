@@ -3,6 +3,7 @@
 #include "client/discovery.h"
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -13,8 +14,6 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// Draws per attempt when looking for an instance the call has not tried.
-constexpr int kDrawsPerAttempt = 8;
 constexpr int kMaxAttempts = 10;
 
 } // namespace
@@ -39,11 +38,12 @@ struct CallPolicy::Hedging {
 };
 
 CallPolicy::PickFn CallPolicy::pickFrom(Picker &picker) {
-    return [&picker](std::string_view key) { return picker.pick(key); };
+    return [&picker](std::string_view key, AvoidIds avoid) { return picker.pick(key, avoid); };
 }
 
 CallPolicy::PickFn CallPolicy::pickFrom(Discovery &discovery) {
-    return [&discovery](std::string_view key) { return discovery.pick(key); };
+    return
+        [&discovery](std::string_view key, AvoidIds avoid) { return discovery.pick(key, avoid); };
 }
 
 StatusOr<std::unique_ptr<CallPolicy>> CallPolicy::create(PickFn pick, CallPolicyOptions options,
@@ -110,7 +110,7 @@ CallPolicy::Outcome CallPolicy::runInTurn(const AttemptFn &fn, std::string_view 
             std::this_thread::sleep_for(delay);
             ++m_retries;
         }
-        auto pick = pickAnother(key, number, tried);
+        auto pick = pickAnother(key, tried);
         if (!pick) {
             return number == 0 ? Outcome{unavailable("no instance to call"), -1} : last;
         }
@@ -145,7 +145,7 @@ CallPolicy::Outcome CallPolicy::runHedged(const AttemptFn &fn, std::string_view 
 
     // Picks an instance and starts an attempt on it; false when none can be picked.
     const auto launch = [&] {
-        auto pick = pickAnother(key, launched, tried);
+        auto pick = pickAnother(key, tried);
         if (!pick) {
             return false;
         }
@@ -245,31 +245,12 @@ CallPolicy::Outcome CallPolicy::runHedged(const AttemptFn &fn, std::string_view 
     return {hedging.lastFailure, hedging.lastFailed};
 }
 
-std::optional<Pick> CallPolicy::pickAnother(std::string_view key, int attempt,
+std::optional<Pick> CallPolicy::pickAnother(std::string_view key,
                                             const std::vector<std::string> &tried) {
-    std::optional<Pick> fallback;
-    std::string varied;
-    for (int draw = 0; draw < kDrawsPerAttempt; ++draw) {
-        std::string_view drawKey = key;
-        if (attempt > 0 || draw > 0) {
-            // Another key, so that a consistent-hash picker offers another instance too.
-            varied.assign(key);
-            varied += '#';
-            varied += std::to_string(attempt * kDrawsPerAttempt + draw);
-            drawKey = varied;
-        }
-        auto pick = m_pick(drawKey);
-        if (!pick) {
-            break;
-        }
-        if (std::find(tried.begin(), tried.end(), pick->endpoint.id) == tried.end()) {
-            return pick;
-        }
-        if (!fallback) {
-            fallback.emplace(std::move(*pick));
-        }
-    }
-    return fallback;
+    std::array<std::string_view, kMaxAttempts> avoid;
+    const std::size_t count = std::min(tried.size(), avoid.size());
+    std::copy_n(tried.begin(), count, avoid.begin());
+    return m_pick(key, AvoidIds(avoid.data(), count));
 }
 
 bool CallPolicy::isRetryable(const Status &status) const {

@@ -76,15 +76,16 @@ struct Attempt {
 //       ... stub for attempt.endpoint.address ...
 //   });
 //
-// A retry or hedge goes to an instance the call has not tried, when the picker offers one in a
-// few draws (else the picker's choice). Each retry and hedge takes a token from the budget; when
-// it has none the call ends with the last answer. Without hedging the attempts run on the
-// calling thread; with it, each attempt runs on a thread of its own and call() returns once all
+// A retry or hedge goes to an instance the call has not tried while there is one (the picker is
+// asked to avoid the tried ones, see Picker::pick). Each retry and hedge takes a token from the
+// budget; when it has none the call ends with the last answer. Without hedging the attempts run on
+// the calling thread; with it, each attempt runs on a thread of its own and call() returns once all
 // have ended. Thread-safe: one CallPolicy serves any number of concurrent calls.
 class CallPolicy {
 public:
-    // Chooses an instance for an attempt (Picker::pick / Discovery::pick).
-    using PickFn = std::function<std::optional<Pick>(std::string_view key)>;
+    // Chooses an instance for an attempt, avoiding those in `avoid` while it can (Picker::pick /
+    // Discovery::pick).
+    using PickFn = std::function<std::optional<Pick>(std::string_view key, AvoidIds avoid)>;
     // Told how every attempt ended (e.g. to feed a CircuitBreaker or Discovery::reportOutcome);
     // called on the attempt's thread.
     using AttemptObserver = std::function<void(const Endpoint &, const Status &)>;
@@ -153,9 +154,8 @@ private:
                       std::chrono::steady_clock::time_point deadline);
     Outcome runHedged(const AttemptFn &fn, std::string_view key,
                       std::chrono::steady_clock::time_point deadline);
-    // An instance the call has not tried yet if the picker offers one, else its choice.
-    std::optional<Pick> pickAnother(std::string_view key, int attempt,
-                                    const std::vector<std::string> &tried);
+    // An instance the call has not tried yet while there is one.
+    std::optional<Pick> pickAnother(std::string_view key, const std::vector<std::string> &tried);
     bool isRetryable(const Status &status) const;
     void observe(const Endpoint &endpoint, const Status &status) const;
 
