@@ -294,10 +294,33 @@ public:
         if (!m_set) {
             return std::nullopt;
         }
+        if (m_set->empty()) {
+            return std::nullopt;
+        }
+        if (!avoid.empty()) {
+            return chooseAvoiding(avoid);
+        }
+        // Kept free of anything but the arithmetic: this loop is the whole cost of a pick.
+        std::int64_t total = 0;
+        std::size_t best = 0;
+        for (std::size_t i = 0; i < m_set->size(); ++i) {
+            m_current[i] += m_set->weights[i];
+            total += m_set->weights[i];
+            if (m_current[i] > m_current[best]) {
+                best = i;
+            }
+        }
+        m_current[best] -= total;
+        return pickFrom(m_set, best);
+    }
+
+private:
+    // The same round without the avoided endpoints. Under m_mutex.
+    std::optional<Pick> chooseAvoiding(AvoidIds avoid) {
         std::int64_t total = 0;
         std::optional<std::size_t> best;
         for (std::size_t i = 0; i < m_set->size(); ++i) {
-            if (m_set->avoided(i, avoid)) {
+            if (isAvoided(m_set->endpoints[i].id, avoid)) {
                 continue;
             }
             m_current[i] += m_set->weights[i];
@@ -313,7 +336,6 @@ public:
         return pickFrom(m_set, *best);
     }
 
-private:
     std::mutex m_mutex;
     std::shared_ptr<const EndpointSet> m_set;
     std::vector<std::int64_t> m_current;
