@@ -300,13 +300,19 @@ public:
         if (!avoid.empty()) {
             return chooseAvoiding(avoid);
         }
-        // Kept free of anything but the arithmetic: this loop is the whole cost of a pick.
+        // This loop is the whole cost of a pick. The best value is kept in a local, not read back
+        // through m_current[best]: that load would chain every step to the previous one.
+        const std::int64_t *weights = m_set->weights.data();
+        std::int64_t *current = m_current.data();
         std::int64_t total = 0;
+        std::int64_t bestValue = std::numeric_limits<std::int64_t>::min();
         std::size_t best = 0;
         for (std::size_t i = 0; i < m_set->size(); ++i) {
-            m_current[i] += m_set->weights[i];
-            total += m_set->weights[i];
-            if (m_current[i] > m_current[best]) {
+            const std::int64_t value = current[i] + weights[i];
+            current[i] = value;
+            total += weights[i];
+            if (value > bestValue) { // the first on a tie
+                bestValue = value;
                 best = i;
             }
         }
