@@ -586,7 +586,12 @@ ConfigServiceImpl::ApproveProposal(Context *context, const v1::ApproveProposalRe
     if (!call->authorized()) {
         return call->reactor();
     }
-    call->setSummary("approve");
+    if (Status valid = validateFreeText(request->reason(), "reason", 1024); !valid.isOk()) {
+        call->finish(valid);
+        return call->reactor();
+    }
+    call->setSummary("approve" +
+                     (request->reason().empty() ? std::string() : ": " + request->reason()));
     m_config.approve(request->namespace_(), request->id(), authorOf(call->caller()),
                      publishedInto(call, response), {call->auditOperation()});
     return call->reactor();

@@ -246,8 +246,13 @@ std::vector<Command> configCommands() {
                                          "include approved and rejected proposals");
          },
          guarded(runProposals)},
-        {"config approve", "NAMESPACE ID [flags]",
-         "Approves and publishes a proposal (not one's own).", declareNamespaceAndId,
+        {"config approve", "NAMESPACE ID [--reason TEXT] [flags]",
+         "Approves and publishes a proposal (not one's own).",
+         [](CommandFlags &flags) {
+             declareNamespaceAndId(flags);
+             flags.visible.add_options()("reason", po::value<std::string>()->value_name("TEXT"),
+                                         "why (recorded in the audit log)");
+         },
          guarded(runApprove)},
         {"config reject", "NAMESPACE ID --reason TEXT [flags]",
          "Rejects a proposal; nothing is published.",

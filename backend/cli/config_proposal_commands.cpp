@@ -91,6 +91,9 @@ int runApprove(CommandContext &context, const po::variables_map &values) {
     v1::ApproveProposalRequest request;
     request.set_namespace_(namespaceArg(values));
     request.set_id(values["id"].as<std::string>());
+    if (values.count("reason")) {
+        request.set_reason(values["reason"].as<std::string>());
+    }
     auto stub = v1::ConfigService::NewStub(context.channel());
     v1::ApproveProposalResponse response;
     const auto call = context.newCall();

@@ -197,6 +197,9 @@ void Discovery::publish(std::map<std::string, Endpoint> cache, std::int64_t revi
     m_picker->update(all); // picks only the pickable; the others count for their zone's health
     {
         std::lock_guard lock(m_mutex);
+        if (cache != m_instances || (listed && !m_ready)) {
+            ++m_version;
+        }
         m_instances = std::move(cache);
         m_revision = revision;
         if (listed) {
@@ -256,6 +259,21 @@ bool Discovery::waitUntilReady(std::chrono::milliseconds timeout) {
 std::int64_t Discovery::revision() const {
     std::lock_guard lock(m_mutex);
     return m_revision;
+}
+
+std::uint64_t Discovery::version() const {
+    std::lock_guard lock(m_mutex);
+    return m_version;
+}
+
+std::optional<std::uint64_t>
+Discovery::waitForChange(std::uint64_t afterVersion, std::chrono::steady_clock::time_point deadline,
+                         std::stop_token stop) {
+    std::unique_lock lock(m_mutex);
+    if (!m_changed.wait_until(lock, stop, deadline, [&] { return m_version > afterVersion; })) {
+        return std::nullopt;
+    }
+    return m_version;
 }
 
 } // namespace aegis::client

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -93,6 +94,15 @@ public:
     bool waitUntilReady(std::chrono::milliseconds timeout);
     // The registry revision the cache reflects.
     std::int64_t revision() const;
+    // Counts the changes of the cached instances: 0 before the first list, +1 for the first list
+    // and for every later change (an instance added, removed or modified).
+    std::uint64_t version() const;
+    // Blocks until version() is above `afterVersion`, then returns it: pass it to the next call
+    // to see every later change. nullopt when `deadline` passes or a stop is requested on `stop`
+    // first. Use instances() / pickable() for the set. The Discovery must outlive the wait.
+    std::optional<std::uint64_t> waitForChange(std::uint64_t afterVersion,
+                                               std::chrono::steady_clock::time_point deadline,
+                                               std::stop_token stop = {});
 
 private:
     Discovery(std::shared_ptr<grpc::Channel> channel, DiscoveryOptions options,
@@ -114,9 +124,10 @@ private:
     StopSignal m_stop;
 
     mutable std::mutex m_mutex;
-    std::condition_variable m_changed;
+    std::condition_variable_any m_changed;
     std::map<std::string, Endpoint> m_instances; // by id
     std::int64_t m_revision = 0;
+    std::uint64_t m_version = 0; // see version()
     bool m_ready = false;
 
     std::thread m_thread; // last: started once everything above exists

@@ -132,15 +132,22 @@ void Registration::run() {
     }
 }
 
+aegis::v1::Instance Registration::instanceRecord() const {
+    aegis::v1::Instance instance;
+    instance.set_service(m_options.service);
+    instance.set_id(m_options.instanceId);
+    instance.set_address(m_options.address);
+    instance.mutable_labels()->insert(m_options.labels.begin(), m_options.labels.end());
+    instance.mutable_metadata()->insert(m_options.metadata.begin(), m_options.metadata.end());
+    instance.set_weight(m_options.weight);
+    std::lock_guard lock(m_mutex);
+    instance.set_state(static_cast<aegis::v1::InstanceState>(m_state));
+    return instance;
+}
+
 Status Registration::registerOnce() {
     aegis::v1::RegisterInstanceRequest request;
-    auto *instance = request.mutable_instance();
-    instance->set_service(m_options.service);
-    instance->set_id(m_options.instanceId);
-    instance->set_address(m_options.address);
-    instance->mutable_labels()->insert(m_options.labels.begin(), m_options.labels.end());
-    instance->mutable_metadata()->insert(m_options.metadata.begin(), m_options.metadata.end());
-    instance->set_weight(m_options.weight);
+    *request.mutable_instance() = instanceRecord();
     request.set_ttl_seconds(m_options.ttl.count());
 
     auto stub = aegis::v1::RegistryService::NewStub(m_channel);
@@ -203,6 +210,35 @@ grpc::Status Registration::keepAlive(grpc::ClientContext &context,
             return stream->Finish();
         }
     }
+}
+
+Status Registration::setState(InstanceState state) {
+    if (state != InstanceState::Serving && state != InstanceState::Draining &&
+        state != InstanceState::Maintenance) {
+        return invalidArgument("setState: state must be Serving, Draining or Maintenance");
+    }
+    std::lock_guard serial(m_deregisterMutex);
+    if (m_deregistered) {
+        return failedPrecondition("setState: the instance was deregistered");
+    }
+    std::int64_t leaseId = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        m_state = state;
+        leaseId = m_snapshot.state == State::Registered ? m_snapshot.leaseId : 0;
+    }
+    if (leaseId == 0) {
+        // Not registered at the moment: the next registration carries the state.
+        return failedPrecondition("setState: the instance is not registered yet");
+    }
+    aegis::v1::RegisterInstanceRequest request;
+    *request.mutable_instance() = instanceRecord();
+    request.set_lease_id(leaseId);
+    auto stub = aegis::v1::RegistryService::NewStub(m_channel);
+    grpc::ClientContext context;
+    setTimeout(context, m_options.callTimeout);
+    aegis::v1::RegisterInstanceResponse response;
+    return fromGrpc(stub->RegisterInstance(&context, request, &response));
 }
 
 Status Registration::reportHealth(HealthStatus status, const std::string &output) {

@@ -9,6 +9,10 @@
 
 #include <grpcpp/channel.h>
 
+namespace aegis::v1 {
+class Instance;
+}
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -49,7 +53,8 @@ struct RegistrationOptions {
 //  - the lease is gone (a renewal answers TTL 0, or the lease is unknown): register again, same
 //    instance, new lease.
 // deregister() (or destruction) stops renewing and removes the instance. Graceful shutdown of a
-// service: deregister first, so callers stop picking it, then drain in-flight work.
+// service: shutDownGracefully() (client/graceful_shutdown.h) marks it draining, deregisters, lets
+// the removal reach callers, and only then stops accepting and drains in-flight work.
 //
 // Runs on its own thread with blocking calls, each with a deadline; nothing blocks a gRPC thread.
 // All methods are thread-safe. The destructor cancels whatever is in flight and joins.
@@ -95,6 +100,11 @@ public:
     // of the DeregisterInstance call (OK when the instance was already gone).
     Status deregister();
 
+    // Sets the instance's state (Serving, Draining or Maintenance) by registering it again under
+    // its lease: callers' pickers choose only serving instances. Re-registrations after a lost
+    // lease keep it. FAILED_PRECONDITION before the first registration or after deregister().
+    Status setState(InstanceState state);
+
     // Reports the instance's own health to its service's "ttl" check (ReportHealth): `status`
     // Passing, Warning or Critical, `output` what it says about itself (at most 1 KiB). Report
     // more often than the check's ttl. Blocks the calling thread for at most callTimeout;
@@ -110,6 +120,7 @@ private:
                  StateListener listener);
     void run();
     Status registerOnce();
+    aegis::v1::Instance instanceRecord() const;
     // One KeepAlive stream renewing the lease every ttl/3 until it would outlive
     // streamLifetime (then OK: renewed on a new stream); NOT_FOUND when the lease is gone.
     grpc::Status keepAlive(grpc::ClientContext &context, const ResumableStream::Received &received);
@@ -123,6 +134,8 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_changed;
     Snapshot m_snapshot;
+    // Set by setState(); Unspecified registers as the daemon's default (serving).
+    InstanceState m_state = InstanceState::Unspecified;
 
     // Serialises deregister(); guards the two members below.
     std::mutex m_deregisterMutex;

@@ -88,7 +88,14 @@ AppliedStatus ConfigCenter::applied(const ItemRef &ref, const RegistrationOf &re
     status.grayVersion = item->second.gray ? item->second.gray->version : 0;
     if (const auto applied = m_applied.find(ref.path()); applied != m_applied.end()) {
         for (const auto &[id, instance] : applied->second) {
-            if (!registered || registered(instance.service, instance.instanceId)) {
+            if (!registered) {
+                status.instances.push_back(instance);
+                continue;
+            }
+            // Only what the instance acknowledged under its current registration: an earlier
+            // process of the same id (before a restart, in an earlier run) is not this one.
+            const auto since = registered(instance.service, instance.instanceId);
+            if (since && instance.modRevision >= *since) {
                 status.instances.push_back(instance);
             }
         }

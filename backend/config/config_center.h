@@ -277,9 +277,9 @@ public:
                               store::Revision *at = nullptr) const;
     std::vector<Proposal> proposals(const std::string &ns, bool includeDecided,
                                     store::Revision *at = nullptr) const;
-    // What the instances acknowledged of `ref`; with `registered`, only the instances registered
-    // now count (an instance torn down, or an earlier run's, is left out of the list and the
-    // summary).
+    // What the instances acknowledged of `ref`; with `registered`, only what instances registered
+    // now acknowledged under their current registration counts (an instance torn down, or an
+    // earlier process of the same id, is left out of the list and the summary).
     AppliedStatus applied(const ItemRef &ref, const RegistrationOf &registered = {}) const;
 
     // A namespace as a YAML bundle (secrets left out unless `includeSecrets`), and back: the

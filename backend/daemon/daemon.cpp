@@ -50,6 +50,7 @@
 #include "tracing/sampling_policy_watch.h"
 #include "tracing/tail_sampler.h"
 #include "tracing/trace_store.h"
+#include "xds/ads_server.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -206,13 +207,16 @@ std::string bindProblem(boost::asio::io_context &io, const std::string &hostPort
 }
 
 Status writeReadyFile(const std::filesystem::path &path, const std::string &grpc,
-                      const std::string &http, const std::string &otlp) {
+                      const std::string &http, const std::string &otlp, const std::string &xds) {
     const auto temporary = path.string() + ".tmp";
     {
         std::ofstream out(temporary, std::ios::trunc);
         nlohmann::json ready{{"grpc", grpc}, {"http", http}, {"pid", ::getpid()}};
         if (!otlp.empty()) {
             ready["otlp"] = otlp;
+        }
+        if (!xds.empty()) {
+            ready["xds"] = xds;
         }
         out << ready.dump() << "\n";
         if (!out) {
@@ -236,6 +240,7 @@ struct Daemon::Parts {
             alertEngine->stop();
         }
         otlpReceiver.reset();
+        xdsServer.reset();
         otlpHttpPool.reset();
         for (auto &forwarder : traceForwarders) {
             forwarder->stop(std::chrono::steady_clock::now());
@@ -296,6 +301,8 @@ struct Daemon::Parts {
     std::unique_ptr<api::TraceServiceImpl> traceService;
     std::unique_ptr<grpc::Server> server;
     std::string grpcAddress;
+    // The xDS server for gRPC clients on xds.listen (null when it is "").
+    std::unique_ptr<xds::AdsServer> xdsServer;
     // aegisd's spans of its own RPCs (tracing.self.sample_ratio); null when off.
     client::TracerPtr selfTracer;
 
@@ -1013,6 +1020,22 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     }
     p.grpcAddress =
         cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(selectedPort);
+    if (!cfg.xdsListen.empty()) {
+        // Plaintext: gRPC 1.51's xDS client offers no TLS channel credentials in its bootstrap.
+        // The node's metadata carries an aegisd token instead (docs/xds.md).
+        xds::AdsServerOptions xdsOptions;
+        xdsOptions.authenticate = [&tokens = *p.tokens](std::string_view token) {
+            return tokens.authenticate(token)
+                       ? Status::ok()
+                       : Status(StatusCode::Unauthenticated, "not a valid aegisd token");
+        };
+        p.xdsServer = std::make_unique<xds::AdsServer>(*p.registry, *p.hub, std::move(xdsOptions));
+        p.xdsServer->exportMetrics(*p.metricsRegistry);
+        if (Status status = p.xdsServer->start(cfg.xdsListen, grpc::InsecureServerCredentials());
+            !status.isOk()) {
+            return status;
+        }
+    }
 
     // Leases count from readiness, not from load: clients could not renew until now. Before the
     // expiry timer runs, so no lease restored from the store expires during a slow start.
@@ -1081,7 +1104,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     });
     if (!cfg.readyFile.empty()) {
         if (Status status = writeReadyFile(cfg.readyFile, p.grpcAddress, p.http->address(),
-                                           p.otlpReceiver ? p.otlpReceiver->address() : "");
+                                           p.otlpReceiver ? p.otlpReceiver->address() : "",
+                                           p.xdsServer ? p.xdsServer->address() : "");
             !status.isOk()) {
             log::warn("ready file not written", {{"error", status.message()}});
         }
@@ -1093,6 +1117,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
                {"grpc", p.grpcAddress},
                {"http", p.http->address()},
                {"otlp", p.otlpReceiver ? p.otlpReceiver->address() : "off"},
+               {"xds", p.xdsServer ? p.xdsServer->address() : "off"},
                {"otlp_http", p.ingest && cfg.tracing.otlpHttp ? "/v1/traces" : "off"},
                {"trace_forward",
                 cfg.tracing.enabled ? cfg.tracing.forwardEndpoints : std::vector<std::string>{}},
@@ -1123,6 +1148,9 @@ void Daemon::shutdown() {
         const Status closing = unavailable("aegisd is shutting down; reconnect and resume");
         p.hub->shutdown(closing);
         p.streams.closeAll(closing);
+        if (p.xdsServer) {
+            p.xdsServer->shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+        }
         // New calls are refused with UNAVAILABLE (retryable) while those in flight finish.
         const auto graceEnd = std::chrono::steady_clock::now() + p.config.shutdownGrace;
         const std::size_t unfinished = p.calls.drain(graceEnd);

@@ -354,6 +354,11 @@ const std::map<std::string, Setter> &setters() {
              c.tracing.otlpListen = v;
              return v.empty() ? Status::ok() : validateHostPort(v, "tracing.otlp_listen");
          }},
+        {"xds.listen",
+         [](DaemonConfig &c, const std::string &v) {
+             c.xdsListen = v;
+             return v.empty() ? Status::ok() : validateHostPort(v, "xds.listen");
+         }},
         {"tracing.otlp_http",
          [](DaemonConfig &c, const std::string &v) {
              return setBool(c.tracing.otlpHttp, v, "tracing.otlp_http");
@@ -482,6 +487,7 @@ const std::map<std::string, std::string> &flagOptions() {
         {"alertmanager", "alerting.alertmanager"},
         {"alertmanager-url", "alerting.external.urls"},
         {"otlp-listen", "tracing.otlp_listen"},
+        {"xds-listen", "xds.listen"},
         {"trace-forward", "tracing.forward.endpoints"},
     };
     return kFlags;

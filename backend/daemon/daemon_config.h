@@ -20,6 +20,9 @@ struct DaemonConfig {
     std::filesystem::path dataDir;
     // [listen] host:port of the gRPC API; port 0 picks a free port.
     std::string listen = "127.0.0.1:7400";
+    // [xds.listen] host:port of the xDS server for gRPC clients (xds:///<service> targets);
+    // port 0 picks a free port; "" (the default) turns it off. Plaintext (docs/xds.md).
+    std::string xdsListen;
     // [http_listen] host:port of /healthz, /readyz and /metrics; port 0 picks a free port.
     std::string httpListen = "127.0.0.1:7401";
     // [log_level] trace, debug, info, warn, error, critical or off.

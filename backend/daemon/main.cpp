@@ -18,9 +18,9 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char *kFlagsWithValues[] = {
-    "data-dir",    "listen",        "http-listen",    "log-level",  "tls-cert",
-    "tls-key",     "tls-client-ca", "shutdown-grace", "ready-file", "metrics-backend",
-    "metrics-url", "prometheus",    "alertmanager",   "otlp-listen"};
+    "data-dir",    "listen",        "http-listen",    "log-level",   "tls-cert",
+    "tls-key",     "tls-client-ca", "shutdown-grace", "ready-file",  "metrics-backend",
+    "metrics-url", "prometheus",    "alertmanager",   "otlp-listen", "xds-listen"};
 
 } // namespace
 
@@ -47,6 +47,7 @@ int main(int argc, char **argv) {
         ("alertmanager", po::value<std::string>(), "managed|external|none (default managed: run Alertmanager)")
         ("alertmanager-url", po::value<std::vector<std::string>>(), "an external Alertmanager's base URL (repeat for several)")
         ("otlp-listen", po::value<std::string>(), "OTLP/gRPC trace receiver host:port (default 127.0.0.1:4317; \"\" turns it off)")
+        ("xds-listen", po::value<std::string>(), "xDS server for gRPC clients (xds:///SERVICE) host:port (default off)")
         ("trace-forward", po::value<std::vector<std::string>>(), "also send every span to this OTLP/gRPC collector host:port (repeat for several)")
         ("ready-file", po::value<std::string>(), "write the bound addresses as JSON here once serving (removed on shutdown)")
         ("init", "begin with an empty store although the data directory was used before: the "

@@ -21,11 +21,14 @@
 // (OTEL_SDK_DISABLED, OTEL_TRACES_SAMPLER, OTEL_EXPORTER_OTLP_ENDPOINT, ...). Each "/" request
 // writes a JSON log line with its trace_id and span_id (--request-log errors: only failed ones).
 //
-// On SIGTERM or SIGINT it deregisters first (callers stop picking it), then stops accepting,
-// finishes the requests in flight and exits 0.
+// On SIGTERM or SIGINT it shuts down with libaegis-client's sequence (client/graceful_shutdown.h):
+// marks itself draining and deregisters (callers stop picking it), keeps serving for
+// --drain-delay so that callers which picked it just before see the removal, then stops accepting,
+// finishes the requests in flight within --shutdown-grace and exits 0.
 
 #include "client/config_watcher.h"
 #include "client/connection.h"
+#include "client/graceful_shutdown.h"
 #include "client/registration.h"
 #include "client/tracing_setup.h"
 #include "common/duration.h"
@@ -134,6 +137,10 @@ int main(int argc, char **argv) {
         ("config-snapshot", po::value(&configSnapshot),
             "file keeping the last applied config, served when aegisd is unreachable at start")
         ("ttl", po::value<std::string>()->default_value("10s"), "lease TTL, renewed every ttl/3")
+        ("drain-delay", po::value<std::string>()->default_value("2s"),
+            "on SIGTERM: how long it keeps serving after deregistering, for callers to see it gone")
+        ("shutdown-grace", po::value<std::string>()->default_value("10s"),
+            "on SIGTERM: how long requests in flight get once it stops accepting")
         ("weight", po::value<int>()->default_value(100), "balancing weight, 0..10000")
         ("threads", po::value(&server.threads)->default_value(2), "HTTP threads")
         ("log-level", po::value(&logLevel)->default_value("info"), "trace, debug, info, warn, error")
@@ -177,8 +184,12 @@ int main(int argc, char **argv) {
     }
     const auto latency = durationFlag(values, "latency");
     const auto ttl = durationFlag(values, "ttl");
-    if (!latency || !ttl) {
-        return usage((!latency ? latency.status() : ttl.status()).message());
+    const auto drainDelay = durationFlag(values, "drain-delay");
+    const auto shutdownGrace = durationFlag(values, "shutdown-grace");
+    for (const auto *parsed : {&latency, &ttl, &drainDelay, &shutdownGrace}) {
+        if (!*parsed) {
+            return usage(parsed->status().message());
+        }
     }
     server.behaviour.latency = *latency;
     for (const auto &flag : featureFlags) {
@@ -275,6 +286,8 @@ int main(int argc, char **argv) {
                                   {"lease", snapshot.leaseId}};
             if (!snapshot.lastError.isOk()) {
                 fields["error"] = snapshot.lastError.toString();
+                log::error("registration", fields);
+                return;
             }
             log::info("registration", fields);
         });
@@ -284,9 +297,14 @@ int main(int argc, char **argv) {
     }
 
     // Watches after registering, so that a gray release targeting this instance by its labels
-    // finds them in the registry.
+    // finds them in the registry, and its acknowledgements count for this registration (aegisd
+    // refuses those of an instance not registered).
     std::unique_ptr<client::ConfigWatcher> configWatcher;
     if (config) {
+        if (!(*registration)->waitUntilRegistered(std::chrono::seconds(15))) {
+            log::warn("not registered after 15 s; watching the configuration anyway",
+                      {{"instance", id}});
+        }
         client::ConfigWatcherOptions watch;
         watch.ns = config->first;
         watch.group = config->second;
@@ -336,16 +354,28 @@ int main(int argc, char **argv) {
 
     int signal = 0;
     sigwait(&stopSignals, &signal);
-    log::info("stopping: deregistering, then draining", {{"instance", id}, {"signal", signal}});
+    log::info("stopping: draining, deregistering, then finishing requests in flight",
+              {{"instance", id}, {"signal", signal}});
     configWatcher.reset(); // the behaviour stays as it is while draining
     (*http)->setDraining();
-    const Status left = (*registration)->deregister();
-    if (!left.isOk()) {
-        log::warn("deregistration failed", {{"instance", id}, {"error", left.toString()}});
-    }
-    const bool drained = (*http)->shutdown(std::chrono::seconds(10));
+    client::GracefulShutdownOptions shutdown;
+    shutdown.propagationDelay = *drainDelay;
+    shutdown.gracePeriod = *shutdownGrace;
+    const auto stopped = client::shutDownGracefully(
+        **registration, shutdown,
+        [&http](std::chrono::milliseconds grace) { return (*http)->shutdown(grace); },
+        [&id](std::string_view step, const Status &outcome) {
+            if (outcome.isOk()) {
+                log::info("shutdown", {{"instance", id}, {"step", step}});
+            } else {
+                log::error("shutdown",
+                           {{"instance", id}, {"step", step}, {"error", outcome.toString()}});
+            }
+        });
     // The spans of the last requests go out before the process does.
     (*tracer)->shutdown(std::chrono::seconds(5));
-    log::info("stopped", {{"instance", id}, {"drained", drained}});
+    log::info(
+        "stopped",
+        {{"instance", id}, {"drained", stopped.drained}, {"elapsed_ms", stopped.elapsed.count()}});
     return 0;
 }

@@ -1,51 +1,96 @@
 #include "app/main_window.h"
+#include "app/screenshot_dialogs.h"
 #include "app/theme_controller.h"
 #include "models/display_names.h"
 #include "net/session.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QTimer>
 
 #include <cstdio>
+#include <functional>
 
 using namespace aegis::console;
 
 namespace {
 
-// Saves a PNG of `window` once `page` has its data, then quits with 0; quits with 1 if the data
-// does not arrive within `timeoutMs`.
-void arrangeScreenshot(QApplication &app, MainWindow &window, Session &session, const QString &page,
-                       const QString &file, int timeoutMs) {
-    auto capture = [&app, &window, file] {
-        // Let the layout settle and the first paint happen before grabbing.
-        QTimer::singleShot(600, &window, [&app, &window, file] {
-            const QPixmap pixmap = window.grab();
-            if (pixmap.isNull() || !pixmap.save(file, "PNG")) {
-                std::fprintf(stderr, "aegis-console: cannot write %s\n", qPrintable(file));
-                app.exit(1);
-                return;
+// Once `page` has its data, opens `dialog` (when given) and calls `ready` with what to show: the
+// dialog, or the window. `failed` says why not, if the data or the dialog does not come within
+// `timeoutMs`.
+void whenShown(MainWindow &window, Session &session, const QString &page,
+               const ScreenshotDialog *dialog, int timeoutMs,
+               std::function<void(QWidget *shown)> ready,
+               std::function<void(const QString &why)> failed) {
+    auto *poll = new QTimer(&window);
+    poll->setInterval(100);
+    auto *deadline = new QTimer(&window);
+    deadline->setSingleShot(true);
+    QObject::connect(poll, &QTimer::timeout, &window, [&window, dialog, poll, deadline, ready] {
+        if (QWidget *opened = dialog->open(window)) {
+            poll->stop();
+            deadline->stop();
+            ready(opened);
+        }
+    });
+    QObject::connect(
+        deadline, &QTimer::timeout, &window,
+        [&session, &window, page, dialog, poll, failed, timeoutMs] {
+            poll->stop();
+            if (!window.pageHasData(page)) {
+                const QString reason = session.state() == ConnectionState::Unreachable
+                                           ? session.stateReason()
+                                           : connectionStateName(session.state()).toLower();
+                failed(QStringLiteral("the %1 page did not load its data within %2 s (%3: %4)")
+                           .arg(page)
+                           .arg(timeoutMs / 1000)
+                           .arg(session.settings().address, reason));
+            } else {
+                failed(QStringLiteral("the %1 dialog did not open within %2 s")
+                           .arg(dialog->key())
+                           .arg(timeoutMs / 1000));
             }
-            app.exit(0);
         });
-    };
+    deadline->start(timeoutMs);
     QObject::connect(&window, &MainWindow::pageDataLoaded, &window,
-                     [page, capture](const QString &loaded) {
-                         if (loaded == page) {
-                             capture();
+                     [&window, page, dialog, poll, deadline, ready](const QString &loaded) {
+                         if (loaded != page || poll->isActive() || !deadline->isActive()) {
+                             return;
+                         }
+                         if (dialog) {
+                             poll->start();
+                         } else {
+                             deadline->stop();
+                             ready(&window);
                          }
                      });
-    QTimer::singleShot(timeoutMs, &window, [&app, &session, page, timeoutMs] {
-        const QString reason = session.state() == ConnectionState::Unreachable
-                                   ? session.stateReason()
-                                   : connectionStateName(session.state()).toLower();
-        std::fprintf(stderr,
-                     "aegis-console: the %s page did not load its data within %d s (%s: %s)\n",
-                     qPrintable(page), timeoutMs / 1000, qPrintable(session.settings().address),
-                     qPrintable(reason));
-        app.exit(1);
+}
+
+// Saves a PNG of `shown` once its layout settled and it painted, then quits with 0 (1 when the
+// file cannot be written).
+void saveScreenshot(QApplication &app, QWidget *shown, const QString &file) {
+    QTimer::singleShot(600, shown, [&app, shown, file] {
+        const QPixmap pixmap = shown->grab();
+        if (pixmap.isNull() || !pixmap.save(file, "PNG")) {
+            std::fprintf(stderr, "aegis-console: cannot write %s\n", qPrintable(file));
+            app.exit(1);
+            return;
+        }
+        app.exit(0);
     });
+}
+
+// "1280x800" as a size; an invalid size when it is not two positive numbers.
+QSize parseSize(const QString &text) {
+    static const QRegularExpression pattern(QStringLiteral("^(\\d{1,5})[x×](\\d{1,5})$"));
+    const QRegularExpressionMatch match = pattern.match(text.trimmed());
+    if (!match.hasMatch()) {
+        return {};
+    }
+    const QSize size(match.captured(1).toInt(), match.captured(2).toInt());
+    return size.width() > 0 && size.height() > 0 ? size : QSize();
 }
 
 } // namespace
@@ -74,16 +119,28 @@ int main(int argc, char *argv[]) {
         QStringLiteral("token-file"),
         QApplication::translate("main", "Read the bearer token from FILE."),
         QStringLiteral("FILE"));
+    QStringList dialogKeys;
+    for (const ScreenshotDialog &dialog : screenshotDialogs()) {
+        dialogKeys.append(dialog.key());
+    }
     const QCommandLineOption pageOption(
         QStringLiteral("page"),
-        QApplication::translate("main",
-                                "Open page NAME: overview, services, releases, config or audit."),
+        QApplication::translate("main", "Open page NAME (%1), or PAGE/DIALOG to open one of its "
+                                        "dialogs once the page has loaded (%2).")
+            .arg(MainWindow::pageNames().join(QStringLiteral(", ")),
+                 dialogKeys.join(QStringLiteral(", "))),
         QStringLiteral("NAME"));
     const QCommandLineOption screenshotOption(
         QStringLiteral("screenshot"),
-        QApplication::translate("main", "Save the page as a PNG once its data has loaded, "
-                                        "then exit (1 if it does not load in time)."),
+        QApplication::translate("main", "Save the page (or the dialog --page opens) as a PNG once "
+                                        "its data has loaded, then exit (1 if it does not load "
+                                        "in time)."),
         QStringLiteral("FILE"));
+    const QCommandLineOption sizeOption(
+        QStringLiteral("size"),
+        QApplication::translate("main", "Window size for --screenshot, e.g. 1280x800 "
+                                        "(1440x900)."),
+        QStringLiteral("WxH"), QStringLiteral("1440x900"));
     const QCommandLineOption timeoutOption(
         QStringLiteral("screenshot-timeout"),
         QApplication::translate("main", "Seconds to wait for data with --screenshot (20)."),
@@ -92,8 +149,8 @@ int main(int argc, char *argv[]) {
         QStringLiteral("theme"),
         QApplication::translate("main", "Theme: system, light or dark (default: as saved)."),
         QStringLiteral("THEME"));
-    parser.addOptions(
-        {connectOption, tokenFileOption, pageOption, screenshotOption, timeoutOption, themeOption});
+    parser.addOptions({connectOption, tokenFileOption, pageOption, screenshotOption, sizeOption,
+                       timeoutOption, themeOption});
     parser.process(app);
 
     ThemeController theme;
@@ -105,11 +162,29 @@ int main(int argc, char *argv[]) {
     Session session;
     MainWindow window(&session, &theme);
 
-    const QString page = parser.value(pageOption).toLower();
+    const QString pageArgument = parser.value(pageOption).toLower();
+    const QString page = pageArgument.section(QLatin1Char('/'), 0, 0);
     if (!page.isEmpty() && !MainWindow::pageNames().contains(page)) {
         std::fprintf(stderr, "aegis-console: unknown page \"%s\"; expected one of: %s\n",
                      qPrintable(page),
                      qPrintable(MainWindow::pageNames().join(QStringLiteral(", "))));
+        return 2;
+    }
+    const ScreenshotDialog *dialog = nullptr;
+    if (pageArgument.contains(QLatin1Char('/'))) {
+        dialog = findScreenshotDialog(pageArgument);
+        if (!dialog) {
+            std::fprintf(stderr, "aegis-console: unknown dialog \"%s\"; expected one of: %s\n",
+                         qPrintable(pageArgument),
+                         qPrintable(dialogKeys.join(QStringLiteral(", "))));
+            return 2;
+        }
+    }
+    const QSize size = parseSize(parser.value(sizeOption));
+    if (!size.isValid()) {
+        std::fprintf(stderr,
+                     "aegis-console: --size wants WIDTHxHEIGHT, e.g. 1280x800, not \"%s\"\n",
+                     qPrintable(parser.value(sizeOption)));
         return 2;
     }
 
@@ -136,11 +211,23 @@ int main(int argc, char *argv[]) {
     if (!page.isEmpty()) {
         window.showPage(page);
     }
+    const int timeoutMs = std::max(1, parser.value(timeoutOption).toInt()) * 1000;
     if (parser.isSet(screenshotOption)) {
-        window.resize(1440, 900);
-        arrangeScreenshot(app, window, session, page.isEmpty() ? window.currentPage() : page,
-                          parser.value(screenshotOption),
-                          std::max(1, parser.value(timeoutOption).toInt()) * 1000);
+        window.resize(size);
+        const QString file = parser.value(screenshotOption);
+        whenShown(
+            window, session, page.isEmpty() ? window.currentPage() : page, dialog, timeoutMs,
+            [&app, file](QWidget *shown) { saveScreenshot(app, shown, file); },
+            [&app](const QString &why) {
+                std::fprintf(stderr, "aegis-console: %s\n", qPrintable(why));
+                app.exit(1);
+            });
+    } else if (dialog) {
+        whenShown(
+            window, session, page, dialog, timeoutMs, [](QWidget *) {},
+            [](const QString &why) {
+                std::fprintf(stderr, "aegis-console: %s\n", qPrintable(why));
+            });
     }
     window.show();
     const int code = app.exec();

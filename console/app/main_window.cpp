@@ -78,6 +78,9 @@ MainWindow::MainWindow(Session *session, ThemeController *theme, QWidget *parent
     m_config = new ConfigPage(m_session);
     m_audit = new AuditPage(m_session);
     m_overview->setServiceSummary(m_services->services());
+    // Who gets traffic: the instances (Services) with the rollout state (Releases), on both pages.
+    m_services->instances()->setReleaseModel(m_releases->releases());
+    m_releases->setInstanceModel(m_services->instances());
     m_notifier = new CriticalHealthNotifier(m_services->instances(), this);
     m_notifier->setEnabled(CriticalHealthNotifier::isSupported() &&
                            QSettings().value(kNotifyCriticalKey, false).toBool());

@@ -40,12 +40,25 @@ QVariant AuditRecordModel::data(const QModelIndex &index, int role) const {
             return entry.summary;
         case OutcomeColumn:
             return entry.succeeded() ? tr("OK") : CallError{entry.code, {}}.codeName();
+        case AtColumn: {
+            // Today's records by their time of day only; older ones with their date.
+            const QDateTime local = entry.time.toLocalTime();
+            return entry.time.isValid() && local.date() == referenceTime().toLocalTime().date()
+                       ? local.toString(QStringLiteral("HH:mm:ss"))
+                       : absoluteTime(entry.time);
+        }
         }
         break;
     case Qt::ToolTipRole:
         switch (index.column()) {
         case TimeColumn:
             return absoluteTime(entry.time);
+        case AtColumn:
+            return entry.time.isValid()
+                       ? absoluteTime(entry.time) + QStringLiteral(" (") +
+                             entry.time.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) +
+                             QStringLiteral(" UTC)")
+                       : QString();
         case MethodColumn:
             return entry.method;
         case OutcomeColumn:
@@ -90,6 +103,8 @@ QVariant AuditRecordModel::headerData(int section, Qt::Orientation orientation, 
         return tr("Summary");
     case OutcomeColumn:
         return tr("Outcome");
+    case AtColumn:
+        return tr("At");
     }
     return {};
 }
@@ -177,6 +192,8 @@ void AuditRecordModel::setReferenceTime(const QDateTime &now) {
     if (!m_entries.isEmpty()) {
         emit dataChanged(index(0, TimeColumn), index(rowCount() - 1, TimeColumn),
                          {Qt::DisplayRole});
+        // "Today" may have moved on.
+        emit dataChanged(index(0, AtColumn), index(rowCount() - 1, AtColumn), {Qt::DisplayRole});
     }
 }
 

@@ -24,6 +24,9 @@ public:
         ResourceColumn,
         SummaryColumn,
         OutcomeColumn,
+        // The record's local time ("14:02:31"; with its date when not today); the view shows it
+        // beside TimeColumn ("3 min ago").
+        AtColumn,
         ColumnCount
     };
     enum Role {

@@ -45,8 +45,8 @@ QColor legibleOn(const QColor &tone, const QColor &background, double minimum) {
     if (contrastRatio(opaque, background) >= minimum) {
         return opaque;
     }
-    const QColor target = relativeLuminance(background) > 0.18 ? QColor(Qt::black)
-                                                                : QColor(Qt::white);
+    const QColor target =
+        relativeLuminance(background) > 0.18 ? QColor(Qt::black) : QColor(Qt::white);
     // Twenty steps of 5 % reach the target itself, which always has the most contrast there is.
     for (int step = 1; step <= 20; ++step) {
         const QColor candidate = mix(opaque, target, step / 20.0);

@@ -26,10 +26,21 @@ void InstanceFilterModel::setSelector(const InstanceSelector &selector) {
     invalidateRowsFilter();
 }
 
+void InstanceFilterModel::setProblemsOnly(bool problemsOnly) {
+    if (problemsOnly == m_problemsOnly) {
+        return;
+    }
+    m_problemsOnly = problemsOnly;
+    invalidateRowsFilter();
+}
+
 bool InstanceFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const {
     const QModelIndex index = sourceModel()->index(sourceRow, 0, sourceParent);
     const auto instance = index.data(InstanceModel::InstanceRole).value<ServiceInstance>();
     if (!m_service.isEmpty() && instance.service != m_service) {
+        return false;
+    }
+    if (m_problemsOnly && !isProblemInstance(instance)) {
         return false;
     }
     return m_selector.matches(instance.labels);

@@ -6,8 +6,8 @@
 
 namespace aegis::console {
 
-// Narrows an InstanceModel to one service (or all) and a label selector, locally, as rows come
-// and go; sorts by InstanceModel::SortRole.
+// Narrows an InstanceModel to one service (or all), a label selector and, on request, the
+// problems (isProblemInstance), locally, as rows come and go; sorts by InstanceModel::SortRole.
 class InstanceFilterModel final : public QSortFilterProxyModel {
     Q_OBJECT
 public:
@@ -18,6 +18,9 @@ public:
     const QString &service() const { return m_service; }
     void setSelector(const InstanceSelector &selector);
     const InstanceSelector &selector() const { return m_selector; }
+    // Only instances that are a problem (warning, flapping, critical, ejected).
+    void setProblemsOnly(bool problemsOnly);
+    bool problemsOnly() const { return m_problemsOnly; }
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
@@ -25,6 +28,7 @@ protected:
 private:
     QString m_service;
     InstanceSelector m_selector;
+    bool m_problemsOnly = false;
 };
 
 } // namespace aegis::console

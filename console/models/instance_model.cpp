@@ -2,6 +2,7 @@
 
 #include "models/display_format.h"
 #include "models/display_names.h"
+#include "models/release_model.h"
 
 #include <QSet>
 
@@ -53,11 +54,12 @@ QString healthSummary(const ServiceInstance &instance, const QDateTime &now) {
     return lines.join(QLatin1Char('\n'));
 }
 
-namespace {
+int instanceSeverity(const ServiceInstance &instance) {
+    return badgeSeverity(healthBadge(instance.health));
+}
 
-// Healthiest first when the column is sorted ascending, the worst first descending.
-int healthSeverity(const ServiceInstance &instance) {
-    switch (healthBadge(instance.health)) {
+int badgeSeverity(HealthBadge badge) {
+    switch (badge) {
     case HealthBadge::Passing:
         return 0;
     case HealthBadge::Unknown:
@@ -74,7 +76,9 @@ int healthSeverity(const ServiceInstance &instance) {
     return 1;
 }
 
-} // namespace
+bool isProblemInstance(const ServiceInstance &instance) {
+    return instanceSeverity(instance) >= 2;
+}
 
 InstanceModel::InstanceModel(QObject *parent)
     : QAbstractTableModel(parent) {}
@@ -115,8 +119,13 @@ QVariant InstanceModel::data(const QModelIndex &index, int role) const {
             return instance.address;
         case VersionColumn:
             return instance.labels.value(QStringLiteral("version"), dash);
-        case ColourColumn:
-            return instance.labels.value(QStringLiteral("color"), dash);
+        case ColourColumn: {
+            const QString colour = instance.labels.value(QStringLiteral("color"), dash);
+            const QString role = colourRoleName(m_traffic.value(instance.key()).role);
+            return role.isEmpty() ? colour : tr("%1 · %2").arg(colour, role);
+        }
+        case TrafficColumn:
+            return formatShare(m_traffic.value(instance.key()).share);
         case StateColumn:
             return instanceStateName(instance.state);
         case HealthColumn:
@@ -140,11 +149,38 @@ QVariant InstanceModel::data(const QModelIndex &index, int role) const {
             return instance.key();
         case HealthColumn:
             return healthSummary(instance, referenceTime());
+        case TrafficColumn: {
+            const InstanceTraffic traffic = m_traffic.value(instance.key());
+            return traffic.zeroReason.isEmpty()
+                       ? tr("%1 of %2's traffic (weight %3)")
+                             .arg(formatShare(traffic.share), instance.service)
+                             .arg(instance.weight)
+                       : tr("No traffic: %1").arg(traffic.zeroReason);
+        }
+        case ColourColumn: {
+            switch (m_traffic.value(instance.key()).role) {
+            case ColourRole::None:
+                return tr("Not released through rollouts");
+            case ColourRole::Live:
+                return tr("This colour takes traffic");
+            case ColourRole::Idle:
+                return tr("This colour is deployed but takes no traffic");
+            case ColourRole::WarmForUndo:
+                return tr("This colour takes no traffic and is kept running so the switch can "
+                          "be undone");
+            case ColourRole::TearingDown:
+                return tr("This colour takes no traffic and is being scaled down");
+            }
+            break;
+        }
         }
         break;
     case Qt::TextAlignmentRole:
         if (index.column() == StateColumn || index.column() == HealthColumn) {
             return int(Qt::AlignCenter);
+        }
+        if (index.column() == TrafficColumn) {
+            return int(Qt::AlignRight | Qt::AlignVCenter);
         }
         return int(Qt::AlignLeft | Qt::AlignVCenter);
     case InstanceRole:
@@ -159,12 +195,20 @@ QVariant InstanceModel::data(const QModelIndex &index, int role) const {
         return static_cast<int>(healthBadge(instance.health));
     case RoutableRole:
         return instance.routable;
+    case ShareRole:
+        return m_traffic.value(instance.key()).share;
+    case ColourRoleRole:
+        return static_cast<int>(m_traffic.value(instance.key()).role);
+    case SeverityRole:
+        return instanceSeverity(instance);
     case SortRole:
         switch (index.column()) {
         case StateColumn:
             return static_cast<int>(instance.state);
         case HealthColumn:
-            return healthSeverity(instance);
+            return instanceSeverity(instance);
+        case TrafficColumn:
+            return m_traffic.value(instance.key()).share;
         case LeaseAgeColumn:
             // Oldest registration first when ascending: the largest age.
             return instance.registerTime.isValid() ? -instance.registerTime.toMSecsSinceEpoch()
@@ -179,6 +223,10 @@ QVariant InstanceModel::data(const QModelIndex &index, int role) const {
 QVariant InstanceModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == LabelsColumn) {
         return tr("Labels other than version and color, which have columns of their own");
+    }
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == TrafficColumn) {
+        return tr("The instance's share of its service's requests: its colour's percentage of "
+                  "the split, shared among that colour's serving instances by traffic weight");
     }
     if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == HealthColumn) {
         return tr("What the service's health check and its callers' reports say; hover a badge "
@@ -198,6 +246,8 @@ QVariant InstanceModel::headerData(int section, Qt::Orientation orientation, int
         return tr("Version");
     case ColourColumn:
         return tr("Colour");
+    case TrafficColumn:
+        return tr("Traffic");
     case StateColumn:
         return tr("State");
     case HealthColumn:
@@ -245,6 +295,9 @@ bool InstanceModel::upsert(const ServiceInstance &instance, qint64 revision) {
         current.instance = instance;
         current.revision = std::max(current.revision, reflects);
         emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        if (m_announced) {
+            m_announced->insert(instance.key());
+        }
         if (!(previous == instance.health)) {
             emit healthChanged(instance, previous);
         }
@@ -262,6 +315,7 @@ bool InstanceModel::remove(const QString &service, const QString &id, qint64 rev
         return false;
     }
     beginRemoveRows({}, row, row);
+    m_traffic.remove(m_rows.at(row).instance.key());
     m_rows.removeAt(row);
     endRemoveRows();
     return true;
@@ -275,17 +329,25 @@ void InstanceModel::sync(const QList<ServiceInstance> &instances) {
     for (int row = static_cast<int>(m_rows.size()) - 1; row >= 0; --row) {
         if (!keep.contains(m_rows.at(row).instance.key())) {
             beginRemoveRows({}, row, row);
+            m_traffic.remove(m_rows.at(row).instance.key());
             m_rows.removeAt(row);
             endRemoveRows();
         }
     }
+    QSet<QString> announced;
+    m_announced = &announced;
     for (const ServiceInstance &instance : instances) {
         upsert(instance, 0);
     }
+    recomputeTraffic();
+    m_announced = nullptr;
 }
 
 int InstanceModel::applyChanges(const QList<InstanceChange> &changes) {
     int applied = 0;
+    QSet<QString> services;
+    QSet<QString> announced;
+    m_announced = &announced;
     for (const InstanceChange &change : changes) {
         ServiceInstance instance = change.instance;
         if (instance.modRevision == 0) {
@@ -295,7 +357,14 @@ int InstanceModel::applyChanges(const QList<InstanceChange> &changes) {
                                  ? remove(instance.service, instance.id, change.revision)
                                  : upsert(instance, std::max<qint64>(change.revision, 1));
         applied += changed ? 1 : 0;
+        if (changed) {
+            services.insert(instance.service);
+        }
     }
+    for (const QString &service : std::as_const(services)) {
+        recomputeTraffic(service);
+    }
+    m_announced = nullptr;
     return applied;
 }
 
@@ -305,7 +374,75 @@ void InstanceModel::clear() {
     }
     beginRemoveRows({}, 0, static_cast<int>(m_rows.size()) - 1);
     m_rows.clear();
+    m_traffic.clear();
     endRemoveRows();
+}
+
+void InstanceModel::setReleaseModel(ReleaseModel *releases) {
+    if (m_releases) {
+        disconnect(m_releases, nullptr, this, nullptr);
+    }
+    m_releases = releases;
+    if (releases) {
+        const auto recompute = [this] { recomputeTraffic(); };
+        connect(releases, &QAbstractItemModel::dataChanged, this, recompute);
+        connect(releases, &QAbstractItemModel::rowsInserted, this, recompute);
+        connect(releases, &QAbstractItemModel::rowsRemoved, this, recompute);
+        connect(releases, &QAbstractItemModel::modelReset, this, recompute);
+    }
+    recomputeTraffic();
+}
+
+void InstanceModel::recomputeTraffic(const QString &service) {
+    const QDateTime now = referenceTime();
+    int row = service.isEmpty() ? 0 : lowerBound(service, QString());
+    while (row < m_rows.size()) {
+        const QString current = m_rows.at(row).instance.service;
+        if (!service.isEmpty() && current != service) {
+            break;
+        }
+        int end = row;
+        QList<ServiceInstance> members;
+        while (end < m_rows.size() && m_rows.at(end).instance.service == current) {
+            members.append(m_rows.at(end).instance);
+            ++end;
+        }
+        std::optional<ServiceRolloutState> state;
+        if (m_releases) {
+            const auto release = m_releases->release(current);
+            auto latest = m_releases->latestRollout(current);
+            if (release || latest) {
+                state = ServiceRolloutState{release.value_or(Release{}), std::move(latest)};
+            }
+        }
+        const QHash<QString, InstanceTraffic> shares = trafficShares(members, state, now);
+        int first = -1;
+        int last = -1;
+        for (int i = row; i < end; ++i) {
+            const QString key = m_rows.at(i).instance.key();
+            const InstanceTraffic traffic = shares.value(key);
+            const auto it = m_traffic.constFind(key);
+            if (it != m_traffic.cend() && *it == traffic) {
+                continue;
+            }
+            // A row just inserted or announced whole needs no announcement of its own.
+            const bool announce =
+                it != m_traffic.cend() && !(m_announced && m_announced->contains(key));
+            m_traffic.insert(key, traffic);
+            if (announce) {
+                if (first >= 0 && i != last + 1) {
+                    emit dataChanged(index(first, ColourColumn), index(last, TrafficColumn));
+                    first = -1;
+                }
+                first = first < 0 ? i : first;
+                last = i;
+            }
+        }
+        if (first >= 0) {
+            emit dataChanged(index(first, ColourColumn), index(last, TrafficColumn));
+        }
+        row = end;
+    }
 }
 
 void InstanceModel::setReferenceTime(const QDateTime &now) {
@@ -313,6 +450,9 @@ void InstanceModel::setReferenceTime(const QDateTime &now) {
     if (!m_rows.isEmpty()) {
         emit dataChanged(index(0, LeaseAgeColumn), index(rowCount() - 1, LeaseAgeColumn),
                          {Qt::DisplayRole, Qt::ToolTipRole});
+    }
+    if (m_releases) {
+        recomputeTraffic(); // An undo window may have closed.
     }
 }
 

@@ -82,4 +82,24 @@ QString colourVersionText(const QString &colour, const QString &version) {
     return version.isEmpty() ? colour : QStringLiteral("%1 (%2)").arg(colour, version);
 }
 
+QString nextVersion(const QString &version) {
+    qsizetype end = version.size();
+    while (end > 0 && !version.at(end - 1).isDigit()) {
+        --end;
+    }
+    qsizetype start = end;
+    while (start > 0 && version.at(start - 1).isDigit()) {
+        --start;
+    }
+    if (start == end) {
+        return {};
+    }
+    bool ok = false;
+    const qulonglong number = version.mid(start, end - start).toULongLong(&ok);
+    if (!ok) {
+        return {};
+    }
+    return version.left(start) + QString::number(number + 1) + version.mid(end);
+}
+
 } // namespace aegis::console

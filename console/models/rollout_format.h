@@ -24,5 +24,9 @@ QString canaryStepText(const CanaryStep &step);
 QString rolloutStatusText(RolloutPhase phase, bool paused);
 // "green (1.5.0)"; just the colour when the version is unknown.
 QString colourVersionText(const QString &colour, const QString &version);
+// The version a new release of `version` most likely gets: its last number raised, the rest as
+// it is ("1.5.0" -> "1.5.1", "v2" -> "v3", "2.4.0-rc1" -> "2.4.0-rc2"); empty when it holds no
+// number.
+QString nextVersion(const QString &version);
 
 } // namespace aegis::console

@@ -51,8 +51,9 @@ void ServiceSummaryModel::setInstanceModel(InstanceModel *instances) {
         connect(instances, &QAbstractItemModel::modelReset, this, &ServiceSummaryModel::recount);
         connect(instances, &QAbstractItemModel::dataChanged, this,
                 [this](const QModelIndex &topLeft) {
-                    // Lease-age ticks touch one column only and change no count.
-                    if (topLeft.column() != InstanceModel::LeaseAgeColumn) {
+                    // Lease-age ticks and traffic shares change no count; an instance that
+                    // changed announces its whole row.
+                    if (topLeft.column() == 0) {
                         recount();
                     }
                 });

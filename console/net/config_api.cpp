@@ -179,6 +179,45 @@ void ConfigApi::cancelGrayRelease(const ConfigItemRef &ref, QObject *context,
               publishResult, context, std::move(done));
 }
 
+void ConfigApi::listProposals(const QString &ns, bool includeDecided, QObject *context,
+                              ResultHandler<ConfigProposalList> done) {
+    v1::ListProposalsRequest request;
+    request.set_namespace_(ns.toStdString());
+    request.set_include_decided(includeDecided);
+    callUnary(
+        *m_session, std::move(request), &v1::ConfigService::Stub::ListProposals,
+        [ns](const v1::ListProposalsResponse &response) {
+            ConfigProposalList list = fromProto(response);
+            list.ns = ns;
+            return list;
+        },
+        context, std::move(done));
+}
+
+void ConfigApi::approveProposal(const QString &ns, const QString &id, const QString &reason,
+                                QObject *context, ResultHandler<ConfigPublishResult> done) {
+    v1::ApproveProposalRequest request;
+    request.set_namespace_(ns.toStdString());
+    request.set_id(id.toStdString());
+    request.set_reason(reason.toStdString());
+    callUnary(*m_session, std::move(request), &v1::ConfigService::Stub::ApproveProposal,
+              publishResult, context, std::move(done));
+}
+
+void ConfigApi::rejectProposal(const QString &ns, const QString &id, const QString &reason,
+                               QObject *context, ResultHandler<qint64> done) {
+    v1::RejectProposalRequest request;
+    request.set_namespace_(ns.toStdString());
+    request.set_id(id.toStdString());
+    request.set_reason(reason.toStdString());
+    callUnary(
+        *m_session, std::move(request), &v1::ConfigService::Stub::RejectProposal,
+        [](const v1::RejectProposalResponse &response) {
+            return qint64(response.header().revision());
+        },
+        context, std::move(done));
+}
+
 void ConfigApi::getAppliedStatus(const ConfigItemRef &ref, QObject *context,
                                  ResultHandler<ConfigAppliedStatus> done) {
     v1::GetAppliedStatusRequest request;

@@ -55,6 +55,19 @@ public:
                             ResultHandler<ConfigPublishResult> done);
     void cancelGrayRelease(const ConfigItemRef &ref, QObject *context,
                            ResultHandler<ConfigPublishResult> done);
+    // A namespace's proposals awaiting approval (with `includeDecided`, the approved and
+    // rejected ones too).
+    void listProposals(const QString &ns, bool includeDecided, QObject *context,
+                       ResultHandler<ConfigProposalList> done);
+    // Publishes proposal `id`'s changes, with `reason` (may be empty) recorded in the audit log.
+    // PERMISSION_DENIED for one's own proposal (unless an admin); ABORTED when an item changed
+    // since it was proposed.
+    void approveProposal(const QString &ns, const QString &id, const QString &reason,
+                         QObject *context, ResultHandler<ConfigPublishResult> done);
+    // Closes proposal `id` without publishing it; `reason` (required by the daemon) is recorded.
+    // The revision of the rejection.
+    void rejectProposal(const QString &ns, const QString &id, const QString &reason,
+                        QObject *context, ResultHandler<qint64> done);
     // Which instances run which version.
     void getAppliedStatus(const ConfigItemRef &ref, QObject *context,
                           ResultHandler<ConfigAppliedStatus> done);

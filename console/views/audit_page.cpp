@@ -4,6 +4,7 @@
 #include "models/audit_record_model.h"
 #include "net/session.h"
 #include "views/audit_detail_pane.h"
+#include "views/column_fitter.h"
 #include "views/outcome_delegate.h"
 #include "views/page_skeleton.h"
 
@@ -75,16 +76,15 @@ AuditPage::AuditPage(Session *session, QWidget *parent)
     QHeaderView *columns = m_table->horizontalHeader();
     columns->setHighlightSections(false);
     columns->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    columns->setMinimumSectionSize(60);
-    const QList<QPair<int, int>> widths = {
-        {AuditRecordModel::TimeColumn, 110},     {AuditRecordModel::ActorColumn, 120},
-        {AuditRecordModel::RoleColumn, 80},      {AuditRecordModel::MethodColumn, 210},
-        {AuditRecordModel::ResourceColumn, 180}, {AuditRecordModel::OutcomeColumn, 130}};
-    for (const auto &[column, width] : widths) {
-        columns->resizeSection(column, width);
-    }
-    columns->setSectionResizeMode(AuditRecordModel::SummaryColumn, QHeaderView::Stretch);
-    columns->setSectionResizeMode(AuditRecordModel::OutcomeColumn, QHeaderView::Fixed);
+    columns->setMinimumSectionSize(40);
+    // The absolute time beside the relative one.
+    columns->moveSection(columns->visualIndex(AuditRecordModel::AtColumn),
+                         AuditRecordModel::TimeColumn + 1);
+    // Columns follow their contents; the summary takes what is left (at least 200 px of it, as
+    // far as there is room: then the resource, method and actor give way in turn).
+    auto *fitter = new ColumnFitter(m_table, AuditRecordModel::SummaryColumn, 200);
+    fitter->setShrinkable({AuditRecordModel::ResourceColumn, AuditRecordModel::MethodColumn,
+                           AuditRecordModel::ActorColumn});
     m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
 
     auto *splitter = new QSplitter(Qt::Vertical);

@@ -10,6 +10,7 @@
 #include "views/config_applied_panel.h"
 #include "views/config_gray_panel.h"
 #include "views/config_history_panel.h"
+#include "views/config_proposals_dialog.h"
 #include "views/config_publish_dialog.h"
 #include "views/page_skeleton.h"
 #include "views/view_helpers.h"
@@ -72,6 +73,11 @@ ConfigPage::ConfigPage(Session *session, QWidget *parent)
         tr("Items change here as they are published, in the selected item's namespace"),
         tr("Showing the items loaded before the daemon became unreachable"));
     m_skeleton->addHeaderWidget(m_refresh);
+    auto *proposals = new QPushButton(tr("Proposals…"));
+    proposals->setObjectName(QStringLiteral("proposals"));
+    proposals->setToolTip(tr("Approve or reject the changes awaiting approval"));
+    m_skeleton->addHeaderWidget(proposals);
+    connect(proposals, &QPushButton::clicked, this, &ConfigPage::openProposals);
 
     auto *splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(buildTreePanel());
@@ -637,6 +643,21 @@ QString ConfigPage::problemText() const {
 
 QString ConfigPage::noticeText() const {
     return m_notice->isVisibleTo(this) ? m_noticeText->text() : QString();
+}
+
+ConfigProposalsDialog *ConfigPage::openProposals() {
+    auto *dialog = new ConfigProposalsDialog(m_session, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ConfigProposalsDialog::decided, this,
+            [this](bool approve, const QString &, const QString &, const QString &error) {
+                // An approval published items: the tree and the open item follow the watch; a
+                // listing brings the other namespaces'.
+                if (approve && error.isEmpty()) {
+                    reload();
+                }
+            });
+    dialog->open();
+    return dialog;
 }
 
 ConfigPublishDialog *ConfigPage::openReview() {

@@ -27,6 +27,7 @@ class CodeEditor;
 class ConfigAppliedPanel;
 class ConfigGrayPanel;
 class ConfigHistoryPanel;
+class ConfigProposalsDialog;
 class ConfigPublishDialog;
 class ConfigTreeFilterModel;
 class ConfigTreeModel;
@@ -94,6 +95,8 @@ public:
     // content does not validate or the caller may not. The dialog deletes itself when closed.
     ConfigPublishDialog *openReview();
     void setConfirmation(Confirmation confirmation) { m_confirm = std::move(confirmation); }
+    // Opens the proposals awaiting approval (Approve / Reject). Deletes itself when closed.
+    ConfigProposalsDialog *openProposals();
 
 signals:
     // The first complete listing arrived after a (re)connect.

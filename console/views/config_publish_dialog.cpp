@@ -222,8 +222,7 @@ void ConfigPublishDialog::onItem(const ConfigItem &item) {
     m_conflictFrame->show();
     m_diff->setCaptions(tr("Theirs: v%1 by %2").arg(item.version).arg(item.author),
                         tr("Your edit"));
-    m_diff->showTexts(m_jsonPretty ? prettyJson(item.content).value_or(item.content)
-                                   : item.content,
+    m_diff->showTexts(m_jsonPretty ? prettyJson(item.content).value_or(item.content) : item.content,
                       m_edited);
     setStage(Stage::Conflict);
 }

@@ -79,4 +79,8 @@ void DetailPane::showDetails(const QString &title, const QString &status,
     m_stack->setCurrentIndex(1);
 }
 
+QString DetailPane::statusText() const {
+    return m_status->text();
+}
+
 } // namespace aegis::console

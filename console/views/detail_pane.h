@@ -31,6 +31,8 @@ protected:
     // Shows the fields, headed by `title` and `status` (plain text) in `statusTone`.
     void showDetails(const QString &title, const QString &status, const QColor &statusTone);
     QLabel *value(int field) const { return m_values.at(field); }
+    // The status beside the title, as shown (rich text).
+    QString statusText() const;
     // Adds `widget` below the fields, shown with them; the pane takes ownership.
     void addSection(QWidget *widget);
 

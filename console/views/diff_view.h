@@ -15,8 +15,8 @@ class CodeEditor;
 // row, so a changed line sits beside what it replaced and a line only one side has stands
 // opposite an empty filler. Removed lines are tinted on the left, added ones on the right, in the
 // theme's diff colours, and within a changed line the characters that changed are marked in a
-// deeper tint (changedCharacters); each pane numbers its own lines and highlights the content's syntax. The
-// panes scroll together.
+// deeper tint (changedCharacters); each pane numbers its own lines and highlights the content's
+// syntax. The panes scroll together.
 class DiffView final : public QWidget {
     Q_OBJECT
 public:

@@ -1,14 +1,18 @@
 #include "views/health_check_dialog.h"
 
+#include "models/display_names.h"
+#include "models/rollout_spec_validation.h"
 #include "net/session.h"
 #include "views/view_helpers.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStyle>
@@ -21,6 +25,8 @@ namespace aegis::console {
 namespace {
 
 constexpr int kDefaultPanicPercent = 50;
+// The daemon's flap detection when the check does not say (validation::toFields).
+constexpr int kDefaultFlapTransitions = 5;
 constexpr int kAborted = 10;
 constexpr int kNotFound = 5;
 
@@ -81,6 +87,10 @@ HealthCheckDialog::HealthCheckDialog(Session *session, const QString &service, Q
     , m_fall(new QSpinBox)
     , m_deregisterAfter(new QLineEdit)
     , m_panicThreshold(new QSpinBox)
+    , m_jitter(new QLineEdit)
+    , m_flapTransitions(new QSpinBox)
+    , m_flapWindow(new QLineEdit)
+    , m_initialStatus(new QComboBox)
     , m_form(nullptr)
     , m_messageFrame(new QFrame)
     , m_message(new QLabel)
@@ -118,8 +128,8 @@ HealthCheckDialog::HealthCheckDialog(Session *session, const QString &service, Q
     layout->addWidget(m_messageFrame);
     layout->addStretch(1);
     layout->addWidget(m_buttons);
-    setMinimumWidth(560);
-    resize(560, sizeHint().height());
+    setMinimumWidth(860);
+    resize(860, sizeHint().height());
 
     m_loaded = HealthCheckSpec{};
     setStage(Stage::Loading);
@@ -156,11 +166,25 @@ void HealthCheckDialog::setExtensions(const ExtensionCatalog &catalog) {
         auto *form = formLayout();
         page.page->setLayout(form);
         for (const ExtensionParameter &parameter : kind.parameters) {
-            // Families (header.NAME) are kept as loaded rather than edited here.
+            const QString option = QString::fromStdString(parameter.name);
+            // A family (header.NAME): one Name=Value a line.
             if (parameter.prefix) {
+                auto *lines = new QPlainTextEdit;
+                lines->setObjectName(option);
+                lines->setTabChangesFocus(true);
+                lines->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+                lines->setFixedHeight(QFontMetrics(lines->font()).lineSpacing() * 3 + 14);
+                lines->setPlaceholderText(tr("Name=Value, one a line (%1)")
+                                              .arg(QString::fromStdString(parameter.description)));
+                lines->setToolTip(QString::fromStdString(parameter.description));
+                QString label = option;
+                if (label.endsWith(QLatin1Char('.'))) {
+                    label.chop(1);
+                }
+                form->addRow(tr("%1s").arg(label), lines);
+                page.families.insert(option, lines);
                 continue;
             }
-            const QString option = QString::fromStdString(parameter.name);
             auto *editor = new QLineEdit;
             editor->setObjectName(option);
             editor->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
@@ -191,6 +215,9 @@ QWidget *HealthCheckDialog::editorOf(const QString &field) const {
         if (QLineEdit *editor = m_kindPages.at(current).editors.value(field)) {
             return editor;
         }
+        if (QPlainTextEdit *editor = m_kindPages.at(current).families.value(field)) {
+            return editor;
+        }
     }
     return m_fields.value(field);
 }
@@ -217,7 +244,27 @@ QWidget *HealthCheckDialog::buildForm() {
         tr("When more than this share of the service is unhealthy, discovery hands out every "
            "instance rather than overload the few left; 100 % turns panic off"));
 
+    m_jitter->setPlaceholderText(tr("a tenth of the interval"));
+    m_jitter->setToolTip(tr("Each interval varies by up to this much, so probes of many "
+                            "instances spread out; 0s to half the interval"));
+    m_flapTransitions->setRange(0, 1000);
+    m_flapTransitions->setSpecialValueText(tr("off"));
+    m_flapTransitions->setSuffix(tr(" transitions"));
+    m_flapTransitions->setToolTip(tr("This many status changes within the window mark an "
+                                     "instance flapping; 0 turns flap detection off"));
+    m_flapWindow->setPlaceholderText(tr("5m"));
+    m_flapWindow->setToolTip(tr("The window flap detection counts transitions in"));
+    for (HealthStatus status : {HealthStatus::Unknown, HealthStatus::Passing, HealthStatus::Warning,
+                                HealthStatus::Critical}) {
+        m_initialStatus->addItem(healthStatusName(status), int(status));
+    }
+    m_initialStatus->setToolTip(tr("The status of a new instance until its first results count"));
+
     m_fields = {{QStringLiteral("kind"), m_kind},
+                {QStringLiteral("jitter"), m_jitter},
+                {QStringLiteral("flap_max_transitions"), m_flapTransitions},
+                {QStringLiteral("flap_window"), m_flapWindow},
+                {QStringLiteral("initial_status"), m_initialStatus},
                 {QStringLiteral("port"), m_port},
                 {QStringLiteral("interval"), m_interval},
                 {QStringLiteral("timeout"), m_timeout},
@@ -241,28 +288,46 @@ QWidget *HealthCheckDialog::buildForm() {
     auto *timing = formLayout();
     timing->addRow(tr("Interval"), m_interval);
     timing->addRow(tr("Timeout"), m_timeout);
+    timing->addRow(tr("Jitter"), m_jitter);
     timing->addRow(tr("Rise"), m_rise);
     timing->addRow(tr("Fall"), m_fall);
+    timing->addRow(tr("Initial status"), m_initialStatus);
+    auto *flapping = formLayout();
+    flapping->addRow(tr("Flapping at"), m_flapTransitions);
+    flapping->addRow(tr("Within"), m_flapWindow);
     auto *failover = formLayout();
     failover->addRow(tr("Deregister after"), m_deregisterAfter);
     failover->addRow(tr("Panic threshold"), m_panicThreshold);
 
-    m_alignedForms = {probe, timing, failover};
-    alignLabels(m_alignedForms);
+    // The kinds' option pages join the left column's alignment when they arrive.
+    m_alignedForms = {probe};
+    alignLabels({timing, flapping, failover});
 
+    // Two columns: what is probed on the left, when and what follows on the right, so the whole
+    // check fits a 1280x800 screen.
+    auto *left = new QVBoxLayout;
+    left->setSpacing(8);
+    left->addWidget(sectionTitle(tr("Probe")));
+    left->addLayout(probe);
+    left->addLayout(m_kindPagesLayout);
+    left->addStretch(1);
+    auto *right = new QVBoxLayout;
+    right->setSpacing(8);
+    right->addWidget(sectionTitle(tr("Timing")));
+    right->addLayout(timing);
+    right->addSpacing(6);
+    right->addWidget(sectionTitle(tr("Flap detection")));
+    right->addLayout(flapping);
+    right->addSpacing(6);
+    right->addWidget(sectionTitle(tr("Failover")));
+    right->addLayout(failover);
+    right->addStretch(1);
     auto *form = new QWidget;
-    auto *layout = new QVBoxLayout(form);
+    auto *layout = new QHBoxLayout(form);
     layout->setContentsMargins(0, 4, 0, 0);
-    layout->setSpacing(8);
-    layout->addWidget(sectionTitle(tr("Probe")));
-    layout->addLayout(probe);
-    layout->addLayout(m_kindPagesLayout);
-    layout->addSpacing(6);
-    layout->addWidget(sectionTitle(tr("Timing")));
-    layout->addLayout(timing);
-    layout->addSpacing(6);
-    layout->addWidget(sectionTitle(tr("Failover")));
-    layout->addLayout(failover);
+    layout->setSpacing(28);
+    layout->addLayout(left, 1);
+    layout->addLayout(right, 1);
     return form;
 }
 
@@ -316,7 +381,21 @@ void HealthCheckDialog::fillForm() {
         for (auto it = page.editors.cbegin(); it != page.editors.cend(); ++it) {
             it.value()->setText(spec.options.value(it.key()));
         }
+        for (auto it = page.families.cbegin(); it != page.families.cend(); ++it) {
+            QMap<QString, QString> members;
+            for (auto option = spec.options.cbegin(); option != spec.options.cend(); ++option) {
+                if (option.key().startsWith(it.key()) && option.key().size() > it.key().size()) {
+                    members.insert(option.key().mid(it.key().size()), option.value());
+                }
+            }
+            it.value()->setPlainText(parameterLines(members));
+        }
     }
+    m_jitter->setText(spec.jitterMs ? durationText(*spec.jitterMs) : QString());
+    m_flapTransitions->setValue(spec.flapMaxTransitions.value_or(kDefaultFlapTransitions));
+    m_flapWindow->setText(spec.flapWindowMs > 0 ? durationText(spec.flapWindowMs) : QString());
+    m_initialStatus->setCurrentIndex(
+        std::max(0, m_initialStatus->findData(int(spec.initialStatus))));
     m_interval->setText(durationText(spec.intervalMs));
     m_timeout->setText(durationText(spec.timeoutMs));
     m_rise->setValue(spec.rise);
@@ -359,6 +438,19 @@ HealthCheckDialog::editedCheck(QList<HealthCheckProblem> *problems) const {
     }
     duration(m_deregisterAfter, "deregister_after", tr("Deregister after"), 0,
              &spec.deregisterAfterMs);
+    duration(m_flapWindow, "flap_window", tr("Flap window"), 0, &spec.flapWindowMs);
+    if (m_jitter->text().trimmed().isEmpty()) {
+        spec.jitterMs.reset();
+    } else {
+        qint64 jitter = 0;
+        duration(m_jitter, "jitter", tr("Jitter"), -1, &jitter);
+        spec.jitterMs = jitter;
+    }
+    // Unset stays unset (the daemon's default) unless the operator moved it.
+    if (spec.flapMaxTransitions || m_flapTransitions->value() != kDefaultFlapTransitions) {
+        spec.flapMaxTransitions = m_flapTransitions->value();
+    }
+    spec.initialStatus = HealthStatus(m_initialStatus->currentData().toInt());
     spec.rise = m_rise->value();
     spec.fall = m_fall->value();
     const int panic = m_panicThreshold->value();
@@ -375,11 +467,15 @@ HealthCheckDialog::editedCheck(QList<HealthCheckProblem> *problems) const {
         for (const ExtensionParameter &parameter : kind.parameters) {
             const QString name = QString::fromStdString(parameter.name);
             if (parameter.prefix) {
-                // A family the form does not edit (header.NAME): kept as loaded.
-                for (auto it = m_loaded.options.cbegin(); it != m_loaded.options.cend(); ++it) {
-                    if (it.key().startsWith(name) && it.key().size() > name.size()) {
-                        options.insert(it.key(), it.value());
-                    }
+                QString error;
+                const auto members = parseParameterLines(
+                    m_kindPages.at(current).families.value(name)->toPlainText(), &error);
+                if (!members) {
+                    found.append({name, tr("%1 (%2NAME=value)").arg(error, name)});
+                    continue;
+                }
+                for (auto it = members->cbegin(); it != members->cend(); ++it) {
+                    options.insert(name + it.key(), it.value());
                 }
                 continue;
             }
@@ -545,6 +641,9 @@ void HealthCheckDialog::markInvalid(const QStringList &fields) {
     QList<QWidget *> editors = m_fields.values();
     for (const KindPage &page : std::as_const(m_kindPages)) {
         for (QLineEdit *editor : page.editors) {
+            editors.append(editor);
+        }
+        for (QPlainTextEdit *editor : page.families) {
             editors.append(editor);
         }
     }

@@ -15,6 +15,7 @@ class QDialogButtonBox;
 class QFrame;
 class QLabel;
 class QLineEdit;
+class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 
@@ -31,9 +32,12 @@ class Session;
 // each problem named beside its field; a refusal by the daemon (a viewer's token, say) is shown
 // with the daemon's own message. The kinds and each kind's option fields are built from what the
 // daemon's probers describe (ListExtensions, fetched once per connection); until that list is
-// there the form shows that it is loading. Fields the form does not show (jitter, flap damping,
-// initial status, HTTP headers) are kept as loaded. All calls go through HealthApi and the Session,
-// so the dialog never waits on the network.
+// there the form shows that it is loading. Every field `aegisctl health set` takes is here: the
+// probe (kind, port, the kind's options and option families such as HTTP headers, one
+// Name=Value a line), timing (interval, timeout, jitter, rise, fall), flap detection
+// (transitions within a window), a new instance's initial status and failover (deregister after,
+// panic threshold); a field left empty keeps the daemon's default. All calls go through
+// HealthApi and the Session, so the dialog never waits on the network.
 class HealthCheckDialog final : public QDialog {
     Q_OBJECT
 public:
@@ -112,6 +116,8 @@ private:
         QWidget *page = nullptr;
         // Option name -> its editor.
         QHash<QString, QLineEdit *> editors;
+        // Option family ("header.") -> its editor of Name=Value lines.
+        QHash<QString, QPlainTextEdit *> families;
     };
     QList<KindPage> m_kindPages;
     QVBoxLayout *m_kindPagesLayout = nullptr;
@@ -124,6 +130,10 @@ private:
     QSpinBox *m_fall;
     QLineEdit *m_deregisterAfter;
     QSpinBox *m_panicThreshold;
+    QLineEdit *m_jitter;
+    QSpinBox *m_flapTransitions;
+    QLineEdit *m_flapWindow;
+    QComboBox *m_initialStatus;
     QWidget *m_form;
     QFrame *m_messageFrame;
     QLabel *m_message;

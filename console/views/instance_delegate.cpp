@@ -30,8 +30,9 @@ QColor healthBadgeTone(HealthBadge badge, const ThemeColors &colors) {
     case HealthBadge::Warning:
         return colors.warning;
     case HealthBadge::Critical:
-    case HealthBadge::Ejected:
         return colors.danger;
+    case HealthBadge::Ejected:
+        return colors.ejected;
     case HealthBadge::Flapping:
         return colors.attention;
     case HealthBadge::Unknown:
@@ -53,8 +54,19 @@ QColor deployColourTone(const QString &colour, const ThemeColors &colors) {
 void InstanceDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
                              const QModelIndex &index) const {
     const int column = index.column();
+    const ThemeColors colors = themeColors(option.palette);
+    const bool selected = option.state & QStyle::State_Selected;
+    // A critical or ejected instance's whole row is tinted, so it stands out wherever it is.
+    const int severity = index.data(InstanceModel::SeverityRole).toInt();
+    if (!selected && severity >= badgeSeverity(HealthBadge::Critical)) {
+        QColor tint =
+            severity >= badgeSeverity(HealthBadge::Ejected) ? colors.ejected : colors.danger;
+        tint.setAlpha(colors.dark ? 46 : 28);
+        painter->fillRect(option.rect, tint);
+    }
     if (column != InstanceModel::ColourColumn && column != InstanceModel::StateColumn &&
-        column != InstanceModel::HealthColumn && column != InstanceModel::LabelsColumn) {
+        column != InstanceModel::HealthColumn && column != InstanceModel::LabelsColumn &&
+        column != InstanceModel::TrafficColumn) {
         QStyledItemDelegate::paint(painter, option, index);
         return;
     }
@@ -64,8 +76,6 @@ void InstanceDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     QStyle *style = option.widget ? option.widget->style() : QApplication::style();
     style->drawControl(QStyle::CE_ItemViewItem, &background, painter, option.widget);
 
-    const ThemeColors colors = themeColors(option.palette);
-    const bool selected = option.state & QStyle::State_Selected;
     const auto tone = [&](const QColor &base) {
         return selected ? selectedTone(base, colors.dark) : base;
     };
@@ -83,8 +93,33 @@ void InstanceDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
                  tone(healthBadgeTone(badge, colors)));
         return;
     }
+    if (column == InstanceModel::TrafficColumn) {
+        // A bar of the share under its number; no traffic reads as a muted "0 %" pill.
+        const double share = index.data(InstanceModel::ShareRole).toDouble();
+        const QString text = index.data(Qt::DisplayRole).toString();
+        if (share <= 0) {
+            const int width = pillWidth(option, text);
+            drawPill(painter, option, text, tone(colors.muted), option.rect.right() - 8 - width);
+            return;
+        }
+        painter->save();
+        const QRect area = option.rect.adjusted(8, 4, -8, -4);
+        const QRect bar(area.left(), area.bottom() - 2,
+                        std::max(2, int(area.width() * std::min(share, 100.0) / 100.0)), 3);
+        painter->fillRect(QRect(area.left(), bar.top(), area.width(), 3), colors.border);
+        const QString colour = index.data(InstanceModel::ColourRole).toString();
+        painter->fillRect(bar, colour == QLatin1String("blue") || colour == QLatin1String("green")
+                                   ? deployColourTone(colour, colors)
+                                   : colors.accent);
+        painter->setPen(
+            option.palette.color(selected ? QPalette::HighlightedText : QPalette::Text));
+        painter->drawText(area.adjusted(0, 0, 0, -3), Qt::AlignRight | Qt::AlignVCenter, text);
+        painter->restore();
+        return;
+    }
     if (column == InstanceModel::ColourColumn) {
-        // A swatch and the colour's name, so it reads without colour vision too.
+        // A swatch and the colour's name, so it reads without colour vision too; then the
+        // colour's role (live, idle, warm for undo, being torn down), muted unless live.
         const QString colour = index.data(InstanceModel::ColourRole).toString();
         const QColor swatch = deployColourTone(colour, colors);
         const int size = option.fontMetrics.height() - 4;
@@ -97,10 +132,23 @@ void InstanceDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
         painter->drawRoundedRect(chip, 3, 3);
         painter->setPen(
             option.palette.color(selected ? QPalette::HighlightedText : QPalette::Text));
-        const QRect text = option.rect.adjusted(chip.right() - option.rect.left() + 8, 0, -4, 0);
+        QRect text = option.rect.adjusted(chip.right() - option.rect.left() + 8, 0, -4, 0);
+        const QString name = colour.isEmpty() ? QStringLiteral("—") : colour;
         painter->drawText(text, Qt::AlignLeft | Qt::AlignVCenter,
-                          option.fontMetrics.elidedText(index.data(Qt::DisplayRole).toString(),
-                                                        Qt::ElideRight, text.width()));
+                          option.fontMetrics.elidedText(name, Qt::ElideRight, text.width()));
+        const auto role =
+            static_cast<ColourRole>(index.data(InstanceModel::ColourRoleRole).toInt());
+        const QString roleName = colourRoleName(role);
+        text.setLeft(text.left() + option.fontMetrics.horizontalAdvance(name) + 6);
+        if (!roleName.isEmpty() && text.width() > 12) {
+            painter->setPen(selected ? option.palette.color(QPalette::HighlightedText)
+                            : role == ColourRole::Live        ? colors.success
+                            : role == ColourRole::TearingDown ? colors.warning
+                                                              : colors.muted);
+            painter->drawText(
+                text, Qt::AlignLeft | Qt::AlignVCenter,
+                option.fontMetrics.elidedText(roleName, Qt::ElideRight, text.width()));
+        }
         painter->restore();
         return;
     }

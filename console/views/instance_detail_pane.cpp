@@ -96,7 +96,7 @@ void InstanceDetailPane::showInstance(const std::optional<ServiceInstance> &inst
                   .arg(deployColourTone(colour.toLower(), colors).name(), colour.toHtmlEscaped()));
     value(Version)->setText(instance->labels.value(QStringLiteral("version"), dash));
     value(Weight)->setText(instance->weight == 0 ? tr("0 (receives no traffic)")
-                                                 : QString::number(instance->weight));
+                                                 : formatCount(instance->weight));
     value(Registered)
         ->setText(instance->registerTime.isValid()
                       ? tr("%1 (%2 ago)")
@@ -106,13 +106,28 @@ void InstanceDetailPane::showInstance(const std::optional<ServiceInstance> &inst
                               .arg(instance->leaseId)
                               .arg(humanDuration(instance->leaseTtlSeconds * 1000)));
     value(Revisions)->setText(
-        tr("created %1 · modified %2").arg(instance->createRevision).arg(instance->modRevision));
+        tr("created %1 · modified %2")
+            .arg(formatCount(instance->createRevision), formatCount(instance->modRevision)));
     value(Labels)->setText(mapText(instance->labels));
     value(Metadata)->setText(mapText(instance->metadata));
     showHealth();
-    showDetails(QStringLiteral("%1 / %2").arg(instance->service, instance->id),
-                instanceStateName(instance->state),
-                instanceStateTone(static_cast<int>(instance->state), colors));
+    // The title's status is the worst thing about the instance: a failing health badge outranks
+    // its registration state, so a critical instance never reads "serving" in green.
+    const HealthBadge badge = healthBadge(instance->health);
+    QString status = instanceStateName(instance->state);
+    QColor statusTone = instanceStateTone(static_cast<int>(instance->state), colors);
+    if (badgeSeverity(badge) >= badgeSeverity(HealthBadge::Warning)) {
+        QStringList parts{healthBadgeName(badge)};
+        if (instance->state != InstanceState::Serving) {
+            parts.append(status);
+        }
+        if (!instance->routable) {
+            parts.append(tr("not routed"));
+        }
+        status = parts.join(QStringLiteral(" · "));
+        statusTone = healthBadgeTone(badge, colors);
+    }
+    showDetails(QStringLiteral("%1 / %2").arg(instance->service, instance->id), status, statusTone);
 }
 
 void InstanceDetailPane::showHealthReport(const std::optional<InstanceHealthReport> &report,
@@ -195,6 +210,9 @@ void InstanceDetailPane::showHealth() {
 }
 
 QString InstanceDetailPane::fieldText(const QString &name) const {
+    if (name == QLatin1String("status")) {
+        return statusText();
+    }
     static const QHash<QString, int> fields = {{QStringLiteral("health"), Health},
                                                {QStringLiteral("output"), Output},
                                                {QStringLiteral("check"), Check},

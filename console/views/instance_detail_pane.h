@@ -28,7 +28,8 @@ public:
     // Not owned.
     void setTimelineModel(HealthTimelineModel *model);
     HealthTimelineView *timeline() const { return m_timeline; }
-    // For tests: the text of a field ("health", "output", "check", "probes").
+    // For tests: the text of a field ("health", "output", "check", "probes"), or "status": the
+    // status beside the title.
     QString fieldText(const QString &name) const;
 
 private:

@@ -9,6 +9,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QEvent>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -18,7 +19,12 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStyle>
+#include <QTextBlock>
+#include <QTextDocument>
+#include <QTextLayout>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace aegis::console {
 namespace {
@@ -48,8 +54,31 @@ QPlainTextEdit *parameterEditor() {
     auto *editor = new QPlainTextEdit;
     editor->setTabChangesFocus(true);
     editor->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    editor->setFixedHeight(QFontMetrics(editor->font()).lineSpacing() * 4 + 14);
+    editor->setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
     return editor;
+}
+
+// Key=value lines as tall as what they hold wrapped at the editor's width (a whole driver
+// command), between 4 and 12 lines.
+void fitParameterEditor(QPlainTextEdit *editor) {
+    const qreal width = editor->viewport()->width() - 2 * editor->document()->documentMargin() - 2;
+    QTextOption option;
+    option.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    int lines = 0;
+    for (QTextBlock block = editor->document()->begin(); block.isValid(); block = block.next()) {
+        QTextLayout layout(block.text(), editor->font());
+        layout.setTextOption(option);
+        layout.beginLayout();
+        for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
+            line.setLineWidth(std::max<qreal>(width, 40));
+            ++lines;
+        }
+        layout.endLayout();
+    }
+    const int shown = std::clamp(lines, 4, 12);
+    editor->setFixedHeight(QFontMetrics(editor->font()).lineSpacing() * shown +
+                           2 * int(editor->document()->documentMargin()) +
+                           2 * editor->frameWidth());
 }
 
 // A duration field: empty leaves the daemon's default, shown as the placeholder.
@@ -119,6 +148,8 @@ NewReleaseDialog::NewReleaseDialog(Session *session, const QList<Release> &relea
     , m_releases(releases)
     , m_service(new QComboBox)
     , m_serviceNote(note())
+    , m_inFlightFrame(nullptr)
+    , m_inFlight(new QLabel)
     , m_version(new QLineEdit)
     , m_replicas(new QSpinBox)
     , m_description(new QLineEdit)
@@ -137,6 +168,14 @@ NewReleaseDialog::NewReleaseDialog(Session *session, const QList<Release> &relea
     , m_message(new QLabel)
     , m_buttons(new QDialogButtonBox(QDialogButtonBox::Cancel)) {
     setObjectName(QStringLiteral("NewReleaseDialog"));
+    for (QPlainTextEdit *editor : {m_driverParams, m_routerParams}) {
+        fitParameterEditor(editor);
+        editor->viewport()->installEventFilter(this);
+        connect(editor, &QPlainTextEdit::textChanged, this, [this, editor] {
+            fitParameterEditor(editor);
+            fitToContents();
+        });
+    }
     setWindowTitle(tr("New release"));
 
     auto *heading = new QLabel(tr("New release"));
@@ -145,6 +184,8 @@ NewReleaseDialog::NewReleaseDialog(Session *session, const QList<Release> &relea
                           "then takes the traffic. Anything that goes wrong before the end puts "
                           "the traffic back."));
 
+    // As wide as its column, so it wraps there rather than at a label's preferred width.
+    m_serviceNote->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     auto *columns = new QHBoxLayout;
     columns->setSpacing(28);
     // One form per column, so the fields of its sections line up.
@@ -183,6 +224,10 @@ NewReleaseDialog::NewReleaseDialog(Session *session, const QList<Release> &relea
     layout->setSpacing(10);
     layout->addWidget(heading);
     layout->addWidget(intro);
+    // Across the dialog, above the form: the service has a rollout in flight.
+    m_inFlight->setObjectName(QStringLiteral("inFlight"));
+    m_inFlightFrame = banner(QStringLiteral("Banner"), m_inFlight);
+    layout->addWidget(m_inFlightFrame);
     layout->addSpacing(4);
     layout->addLayout(columns);
     layout->addWidget(m_messageFrame);
@@ -279,7 +324,6 @@ void NewReleaseDialog::buildReleaseSection(QFormLayout *form) {
     m_service->setToolTip(tr("A released or registered service, or a new name: its first rollout "
                              "deploys it"));
     connect(m_service, &QComboBox::currentTextChanged, this, &NewReleaseDialog::onServiceChanged);
-    m_version->setPlaceholderText(tr("2.4.0"));
     m_version->setToolTip(tr("The version label the new instances register with"));
     m_replicas->setRange(0, 100);
     m_replicas->setSpecialValueText(tr("as many as the live colour"));
@@ -404,6 +448,25 @@ void NewReleaseDialog::onServiceChanged() {
                                    .arg(colourVersionText(release->liveColor, release->liveVersion),
                                         release->lastRolloutId));
     }
+    // A rollout in flight: the daemon refuses another until it has ended.
+    const bool inFlight = release && !release->activeRolloutId.isEmpty();
+    m_inFlight->setText(
+        inFlight ? tr("%1 is still in progress: the daemon refuses a new rollout of %2 until it "
+                      "has ended. Promote it to the end or abort it on the Releases page first.")
+                       .arg(release->activeRolloutId, service)
+                 : QString());
+    if (m_inFlightFrame) {
+        m_inFlightFrame->setVisible(inFlight);
+    }
+    // The next version of what runs now, proposed until the operator types another.
+    const QString proposal =
+        release && !release->liveVersion.isEmpty() ? nextVersion(release->liveVersion) : QString();
+    if (m_version->text().isEmpty() || m_version->text() == m_proposedVersion) {
+        m_version->setText(proposal);
+    }
+    m_proposedVersion = proposal;
+    m_version->setPlaceholderText(proposal.isEmpty() ? tr("1.0.0") : proposal);
+    fitToContents();
     // Typing a name re-derives the defaults only when it names another release than before, so
     // parameters typed meanwhile stay.
     const QString prefillFrom = release ? release->service : QString();
@@ -610,6 +673,9 @@ void NewReleaseDialog::onEdited(const QString &field) {
 }
 
 void NewReleaseDialog::fitToContents() {
+    if (!layout()) {
+        return;
+    }
     layout()->activate();
     const int needed = sizeHint().height();
     if (needed > height()) {
@@ -646,6 +712,21 @@ void NewReleaseDialog::showMessage(const QString &text) {
     m_message->setText(text);
     m_messageFrame->setVisible(!text.isEmpty());
     fitToContents();
+}
+
+bool NewReleaseDialog::eventFilter(QObject *watched, QEvent *event) {
+    if (event->type() == QEvent::Resize) {
+        for (QPlainTextEdit *editor : {m_driverParams, m_routerParams}) {
+            if (watched == editor->viewport()) {
+                fitParameterEditor(editor);
+            }
+        }
+    }
+    return QDialog::eventFilter(watched, event);
+}
+
+QString NewReleaseDialog::inFlightWarning() const {
+    return m_inFlightFrame->isVisibleTo(this) ? m_inFlight->text() : QString();
 }
 
 QString NewReleaseDialog::messageText() const {

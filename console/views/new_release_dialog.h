@@ -28,10 +28,11 @@ class Session;
 
 // "New release…": starts a rollout. The service is picked from the released ones and the
 // registry's (or typed: a first rollout deploys a new service), then the version, replicas and
-// a description; the strategy (blue-green, or canary with its steps); the deploy driver and the
-// traffic router with their key=value parameters, prefilled from the service's last release (the
-// daemon's defaults too); and the gates: healthy-for, approval, bake time, scale-down delay. The
-// drivers and routers to pick from, and the hints for their parameters, are what the daemon's
+// a description (the version proposed as the live one raised, and a warning when the service
+// has a rollout in flight); the strategy (blue-green, or canary with its steps); the deploy driver
+// and the traffic router with their key=value parameters, prefilled from the service's last release
+// (the daemon's defaults too); and the gates: healthy-for, approval, bake time, scale-down delay.
+// The drivers and routers to pick from, and the hints for their parameters, are what the daemon's
 // extensions describe (ListExtensions, fetched once per connection); until that list is there
 // the pickers show that they are loading and nothing can be started. The
 // form is checked against the contract's limits before anything is sent, each problem named
@@ -49,6 +50,8 @@ public:
                      QWidget *parent = nullptr);
 
     Stage stage() const { return m_stage; }
+    // The warning that the service has a rollout in flight; empty if it has none.
+    QString inFlightWarning() const;
     // Adds services to the picker (the registry's, as they arrive); duplicates are ignored.
     void addServices(const QStringList &services);
     QStringList serviceChoices() const;
@@ -69,6 +72,10 @@ public:
     // Fills the driver and router pickers from the daemon's extensions; what the arrival of
     // ListExtensions does. Only the first call counts.
     void setExtensions(const ExtensionCatalog &catalog);
+
+protected:
+    // Parameter editors grow with their wrapped lines when their width changes.
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 signals:
     // The daemon accepted the rollout; the dialog closes.
@@ -115,6 +122,11 @@ private:
 
     QComboBox *m_service;
     QLabel *m_serviceNote;
+    // Says that the service has a rollout in flight (hidden otherwise).
+    QFrame *m_inFlightFrame;
+    QLabel *m_inFlight;
+    // The version last proposed (the live one raised); replaced while the field still holds it.
+    QString m_proposedVersion;
     QLineEdit *m_version;
     QSpinBox *m_replicas;
     QLineEdit *m_description;

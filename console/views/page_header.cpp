@@ -13,6 +13,8 @@ PageHeader::PageHeader(const QString &title, const QString &subtitle, QWidget *p
     auto *titleLabel = new QLabel(title);
     titleLabel->setObjectName(QStringLiteral("PageTitle"));
     m_subtitle->setObjectName(QStringLiteral("PageSubtitle"));
+    // A long subtitle wraps rather than widen the window past the header's buttons.
+    m_subtitle->setWordWrap(true);
     auto *text = new QVBoxLayout;
     text->setSpacing(2);
     text->addWidget(titleLabel);

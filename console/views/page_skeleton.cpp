@@ -29,6 +29,8 @@ PageSkeleton::PageSkeleton(Session *session, const QString &title, const QString
         emit errorDismissed();
     });
     m_status->setObjectName(QStringLiteral("PageSubtitle"));
+    // A long status wraps rather than widen the window.
+    m_status->setWordWrap(true);
     // Shown once the page reports a status; a page without one (Overview) has no status line.
     m_status->hide();
     m_statusRow->addWidget(m_status, 1);

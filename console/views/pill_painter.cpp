@@ -55,10 +55,10 @@ QRect drawPill(QPainter *painter, const QStyleOptionViewItem &option, const QStr
 
     const bool selected = option.state & QStyle::State_Selected;
     const ThemeColors colors = themeColors(option.palette);
-    const QColor row = option.palette.color(
-        selected                                                  ? QPalette::Highlight
-        : option.features & QStyleOptionViewItem::Alternate ? QPalette::AlternateBase
-                                                                  : QPalette::Base);
+    const QColor row = option.palette.color(selected ? QPalette::Highlight
+                                            : option.features & QStyleOptionViewItem::Alternate
+                                                ? QPalette::AlternateBase
+                                                : QPalette::Base);
     const QColor fill = pillFill(tone, row, colors.dark, selected);
     painter->save();
     painter->setRenderHint(QPainter::Antialiasing);

@@ -3,13 +3,18 @@
 #include "metrics/red_queries.h"
 #include "models/display_format.h"
 #include "models/display_names.h"
+#include "models/instance_filter_model.h"
+#include "models/instance_model.h"
 #include "models/release_model.h"
 #include "models/rollout_actions.h"
 #include "models/rollout_format.h"
 #include "models/rollout_history_model.h"
 #include "models/rollout_pipeline.h"
 #include "net/session.h"
+#include "views/action_confirm_dialog.h"
+#include "views/column_fitter.h"
 #include "views/deployment_log_view.h"
+#include "views/instance_delegate.h"
 #include "views/new_release_dialog.h"
 #include "views/page_skeleton.h"
 #include "views/rollout_delegate.h"
@@ -19,12 +24,12 @@
 #include "views/traffic_bar.h"
 #include "views/view_helpers.h"
 
+#include <QEvent>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
-#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
@@ -44,6 +49,8 @@ constexpr int kLogPage = 500;
 constexpr int kHistoryPageSize = 50;
 constexpr int kLogLinesKept = 5000;
 constexpr int kUnimplemented = 12;
+// The services panel is never narrower.
+constexpr int kServiceListMinimum = 360;
 
 QString actionDone(RolloutAction action, const QString &id) {
     switch (action) {
@@ -89,9 +96,10 @@ ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
     , m_elapsedCard(new StatCard(tr("Elapsed")))
     , m_log(new QPlainTextEdit)
     , m_historyTable(new QTableView)
-    , m_confirm([](QWidget *parent, const QString &title, const QString &text,
-                   const QString &acceptLabel) {
-        return confirmAction(parent, QMessageBox::Warning, title, text, acceptLabel, Qt::RichText);
+    , m_instances(new InstanceFilterModel(this))
+    , m_instanceTable(new QTableView)
+    , m_confirm([](QWidget *parent, const ActionConfirmation &confirmation) {
+        return ActionConfirmDialog::ask(parent, confirmation);
     }) {
     m_newRelease->setObjectName(QStringLiteral("newRelease"));
     m_skeleton->addLiveBadge(
@@ -109,24 +117,26 @@ ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
     m_logsButton->setToolTip(tr("What the selected service's deployed instances write"));
     m_skeleton->addHeaderWidget(m_logsButton);
     connect(m_logsButton, &QPushButton::clicked, this, [this] {
-        const QStringList ids = deployedInstanceIds();
-        if (ids.isEmpty()) {
-            return;
-        }
-        auto *dialog = new DeploymentLogDialog(m_session, selectedService(), ids, this);
-        dialog->setAttribute(Qt::WA_DeleteOnClose);
-        dialog->show();
+        const QModelIndexList rows = m_instanceTable->selectionModel()->selectedRows();
+        openLogs(rows.isEmpty()
+                     ? QString()
+                     : rows.first().data(InstanceModel::InstanceRole).value<ServiceInstance>().id);
+    });
+    // An instance of the list opens on its log.
+    connect(m_instanceTable, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
+        openLogs(index.data(InstanceModel::InstanceRole).value<ServiceInstance>().id);
     });
 
-    auto *splitter = new QSplitter(Qt::Horizontal);
-    splitter->addWidget(buildServiceList());
-    splitter->addWidget(buildRolloutPanel());
-    splitter->setStretchFactor(0, 0);
-    splitter->setStretchFactor(1, 1);
-    splitter->setChildrenCollapsible(false);
-    splitter->setSizes({400, 960});
+    m_splitter = new QSplitter(Qt::Horizontal);
+    m_splitter->addWidget(buildServiceList());
+    m_splitter->addWidget(buildRolloutPanel());
+    m_splitter->setStretchFactor(0, 0);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setChildrenCollapsible(false);
 
-    m_skeleton->setBody(splitter);
+    m_skeleton->setBody(m_splitter);
+    // Once the operator moved the splitter, it stays where they put it.
+    connect(m_splitter, &QSplitter::splitterMoved, this, [this] { m_userSplit = true; });
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_skeleton);
@@ -169,14 +179,13 @@ QWidget *ReleasesPage::buildServiceList() {
     m_releaseTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_releaseTable->setItemDelegate(new RolloutDelegate(ReleaseModel::ToneRole, m_releaseTable));
     m_releaseTable->setColumnHidden(ReleaseModel::TrafficColumn, true);
-    QHeaderView *columns = m_releaseTable->horizontalHeader();
-    columns->setSectionResizeMode(ReleaseModel::ServiceColumn, QHeaderView::Stretch);
-    columns->setSectionResizeMode(ReleaseModel::ColourColumn, QHeaderView::Fixed);
-    columns->resizeSection(ReleaseModel::ColourColumn, 70);
-    columns->setSectionResizeMode(ReleaseModel::VersionColumn, QHeaderView::Fixed);
-    columns->resizeSection(ReleaseModel::VersionColumn, 84);
-    columns->setSectionResizeMode(ReleaseModel::RolloutColumn, QHeaderView::Fixed);
-    columns->resizeSection(ReleaseModel::RolloutColumn, 128);
+    // The service's name is what a reader looks for: it keeps its whole width; the rollout's
+    // phase gives way first (its tooltip and the panel on the right say it in full).
+    m_serviceColumns = new ColumnFitter(m_releaseTable, ReleaseModel::ServiceColumn, 200);
+    m_serviceColumns->setShrinkable({ReleaseModel::RolloutColumn, ReleaseModel::VersionColumn});
+    connect(m_releases, &QAbstractItemModel::rowsInserted, this, [this] {
+        QMetaObject::invokeMethod(this, &ReleasesPage::fitServiceList, Qt::QueuedConnection);
+    });
     connect(m_releaseTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ReleasesPage::onServiceSelected);
     // The selected row stays selected through inserts and removals (the model never resets).
@@ -203,7 +212,7 @@ QWidget *ReleasesPage::buildServiceList() {
     layout->setSpacing(8);
     layout->addWidget(sectionTitle(tr("Services")));
     layout->addWidget(m_releaseTable, 1);
-    panel->setMinimumWidth(330);
+    panel->setMinimumWidth(kServiceListMinimum);
     return panel;
 }
 
@@ -216,12 +225,12 @@ QWidget *ReleasesPage::buildActions() {
         RolloutAction action;
         QString label;
         QString name;
-    } buttons[] = {{RolloutAction::Promote, tr("Promote"), QStringLiteral("promote")},
+    } buttons[] = {{RolloutAction::Promote, tr("Promote…"), QStringLiteral("promote")},
                    {RolloutAction::Pause, tr("Pause"), QStringLiteral("pause")},
-                   {RolloutAction::Resume, tr("Resume"), QStringLiteral("resume")},
+                   {RolloutAction::Resume, tr("Resume…"), QStringLiteral("resume")},
                    {RolloutAction::Abort, tr("Abort…"), QStringLiteral("abort")},
                    {RolloutAction::Undo, tr("Undo…"), QStringLiteral("undo")},
-                   {RolloutAction::Retry, tr("Retry"), QStringLiteral("retry")}};
+                   {RolloutAction::Retry, tr("Retry…"), QStringLiteral("retry")}};
     for (const auto &button : buttons) {
         auto *push = new QPushButton(button.label);
         push->setObjectName(button.name);
@@ -230,8 +239,30 @@ QWidget *ReleasesPage::buildActions() {
         connect(push, &QPushButton::clicked, this, [this, action] { requestAction(action); });
         m_actionButtons.insert(static_cast<int>(action), push);
         layout->addWidget(push);
+        // Promote stands apart from Pause: it moves the release forward.
+        if (action == RolloutAction::Promote) {
+            layout->addSpacing(10);
+        }
     }
+    styleActionButtons();
     return row;
+}
+
+void ReleasesPage::styleActionButtons() {
+    for (auto it = m_actionButtons.cbegin(); it != m_actionButtons.cend(); ++it) {
+        const auto action = static_cast<RolloutAction>(it.key());
+        setActionTone(it.value(), action == RolloutAction::Promote ? ActionTone::Primary
+                                  : action == RolloutAction::Abort || action == RolloutAction::Undo
+                                      ? ActionTone::Danger
+                                      : ActionTone::Plain);
+    }
+}
+
+void ReleasesPage::changeEvent(QEvent *event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        styleActionButtons();
+    }
 }
 
 QWidget *ReleasesPage::buildRolloutPanel() {
@@ -253,11 +284,17 @@ QWidget *ReleasesPage::buildRolloutPanel() {
     titleRow->addWidget(m_rolloutTitle);
     titleRow->addWidget(m_rolloutStatus);
     titleRow->addStretch(1);
-    titleRow->addWidget(buildActions());
+    // The actions on a row of their own: beside the title they made the page wider than a
+    // 1280-pixel screen.
+    auto *actionRow = new QHBoxLayout;
+    actionRow->addWidget(buildActions());
+    actionRow->addStretch(1);
     auto *heading = new QVBoxLayout;
     heading->setSpacing(2);
     heading->addLayout(titleRow);
     heading->addWidget(m_rolloutMeta);
+    heading->addSpacing(6);
+    heading->addLayout(actionRow);
 
     auto *pipelineCard = new QFrame;
     pipelineCard->setObjectName(QStringLiteral("Card"));
@@ -308,15 +345,10 @@ QWidget *ReleasesPage::buildRolloutPanel() {
     m_historyTable->setItemDelegate(
         new RolloutDelegate(RolloutHistoryModel::ToneRole, m_historyTable));
     m_historyTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    QHeaderView *columns = m_historyTable->horizontalHeader();
-    columns->setSectionResizeMode(QHeaderView::Interactive);
-    columns->setSectionResizeMode(RolloutHistoryModel::IdColumn, QHeaderView::Stretch);
-    columns->resizeSection(RolloutHistoryModel::VersionColumn, 90);
-    columns->resizeSection(RolloutHistoryModel::StrategyColumn, 90);
-    columns->resizeSection(RolloutHistoryModel::OutcomeColumn, 130);
-    columns->resizeSection(RolloutHistoryModel::StartedColumn, 150);
-    columns->resizeSection(RolloutHistoryModel::DurationColumn, 76);
-    columns->resizeSection(RolloutHistoryModel::CreatedByColumn, 100);
+    auto *historyColumns = new ColumnFitter(m_historyTable, RolloutHistoryModel::IdColumn, 160);
+    historyColumns->setShrinkable(
+        {RolloutHistoryModel::StartedColumn, RolloutHistoryModel::CreatedByColumn,
+         RolloutHistoryModel::StrategyColumn, RolloutHistoryModel::OutcomeColumn});
     connect(m_historyTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ReleasesPage::onHistorySelected);
     auto *historyPanel = new QWidget;
@@ -326,8 +358,14 @@ QWidget *ReleasesPage::buildRolloutPanel() {
     historyLayout->addWidget(sectionTitle(tr("History")));
     historyLayout->addWidget(m_historyTable, 1);
 
+    auto *logAndInstances = new QSplitter(Qt::Horizontal);
+    logAndInstances->addWidget(logPanel);
+    logAndInstances->addWidget(buildInstanceList());
+    logAndInstances->setChildrenCollapsible(false);
+    logAndInstances->setSizes({500, 460});
+
     auto *lower = new QSplitter(Qt::Vertical);
-    lower->addWidget(logPanel);
+    lower->addWidget(logAndInstances);
     lower->addWidget(historyPanel);
     lower->setChildrenCollapsible(false);
     lower->setSizes({220, 180});
@@ -346,6 +384,45 @@ QWidget *ReleasesPage::buildRolloutPanel() {
     return m_detailStack;
 }
 
+QWidget *ReleasesPage::buildInstanceList() {
+    m_instanceTable->setObjectName(QStringLiteral("releaseInstances"));
+    m_instanceTable->setModel(m_instances);
+    styleTable(m_instanceTable);
+    m_instanceTable->setItemDelegate(new InstanceDelegate(m_instanceTable));
+    m_instanceTable->setSortingEnabled(true);
+    // The colours together.
+    m_instanceTable->sortByColumn(InstanceModel::ColourColumn, Qt::AscendingOrder);
+    QHeaderView *columns = m_instanceTable->horizontalHeader();
+    columns->setMinimumSectionSize(60);
+    for (const int hidden :
+         {InstanceModel::ServiceColumn, InstanceModel::AddressColumn, InstanceModel::StateColumn,
+          InstanceModel::LeaseAgeColumn, InstanceModel::LabelsColumn}) {
+        m_instanceTable->setColumnHidden(hidden, true);
+    }
+    columns->setSectionResizeMode(InstanceModel::InstanceColumn, QHeaderView::Stretch);
+    columns->resizeSection(InstanceModel::VersionColumn, 70);
+    columns->resizeSection(InstanceModel::ColourColumn, 150);
+    columns->resizeSection(InstanceModel::TrafficColumn, 76);
+    columns->resizeSection(InstanceModel::HealthColumn, 82);
+    m_instanceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    m_instanceTable->setToolTip(
+        tr("Who gets traffic: each instance's share of the service's requests, its colour and "
+           "whether that colour is live, idle, warm for undo or being torn down"));
+
+    auto *panel = new QWidget;
+    auto *layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(6);
+    layout->addWidget(sectionTitle(tr("Instances")));
+    layout->addWidget(m_instanceTable, 1);
+    return panel;
+}
+
+void ReleasesPage::setInstanceModel(InstanceModel *instances) {
+    m_instances->setSourceModel(instances);
+    m_instances->setService(selectedService());
+}
+
 QPushButton *ReleasesPage::actionButton(RolloutAction action) const {
     return m_actionButtons.value(static_cast<int>(action));
 }
@@ -353,7 +430,24 @@ QPushButton *ReleasesPage::actionButton(RolloutAction action) const {
 void ReleasesPage::showEvent(QShowEvent *event) {
     tick();
     QWidget::showEvent(event);
+    // Once the layout gave the splitter its width.
+    QMetaObject::invokeMethod(this, &ReleasesPage::fitServiceList, Qt::QueuedConnection);
     followRates(selectedService());
+}
+
+void ReleasesPage::fitServiceList() {
+    if (m_userSplit || !isVisible()) {
+        return;
+    }
+    // The services as wide as their columns need (the panel's margin included), within 42 % of
+    // the page; the rollout panel takes the rest.
+    const int total = m_splitter->width();
+    const int wanted = m_serviceColumns->idealWidth() + 8;
+    const int services =
+        std::clamp(wanted, kServiceListMinimum, std::max(kServiceListMinimum, total * 42 / 100));
+    if (m_splitter->sizes().value(0) != services) {
+        m_splitter->setSizes({services, std::max(0, total - services)});
+    }
 }
 
 void ReleasesPage::hideEvent(QHideEvent *event) {
@@ -591,6 +685,20 @@ void ReleasesPage::requestTraces() {
                          std::min(end, now));
 }
 
+void ReleasesPage::openLogs(const QString &instanceId) {
+    QStringList ids = deployedInstanceIds();
+    if (!instanceId.isEmpty()) {
+        ids.removeAll(instanceId);
+        ids.prepend(instanceId);
+    }
+    if (ids.isEmpty()) {
+        return;
+    }
+    auto *dialog = new DeploymentLogDialog(m_session, selectedService(), ids, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+}
+
 QStringList ReleasesPage::deployedInstanceIds() const {
     const auto release = m_releases->release(selectedService());
     if (!release) {
@@ -628,6 +736,8 @@ bool ReleasesPage::selectService(const QString &service) {
 void ReleasesPage::onServiceSelected() {
     const QString service = selectedService();
     m_followLatest = true;
+    // Without a service the placeholder hides the instance list.
+    m_instances->setService(service);
     if (service.isEmpty()) {
         m_history->clear();
         display(std::nullopt);
@@ -864,32 +974,13 @@ QString ReleasesPage::confirmationText(RolloutAction action) const {
     if (!m_shown) {
         return {};
     }
-    const Rollout &rollout = *m_shown;
-    const QString stable =
-        colourVersionText(rollout.stableColor, rollout.stableVersion).toHtmlEscaped();
-    const QString incoming =
-        colourVersionText(rollout.newColor, rollout.spec.version).toHtmlEscaped();
-    const QString id = QStringLiteral("<b>%1</b>").arg(rollout.id.toHtmlEscaped());
-    const QString audited = tr("The daemon records this in the audit log.");
-    switch (action) {
-    case RolloutAction::Abort:
-        if (rollout.stableColor.isEmpty()) {
-            return tr("Abort %1?<br><br>This is the first release of %2: there is no earlier "
-                      "colour to return to. The rollout ends rolled back; %3 keeps running until "
-                      "the next rollout replaces it.<br>%4")
-                .arg(id, rollout.spec.service.toHtmlEscaped(), incoming, audited);
-        }
-        return tr("Abort %1?<br><br><b>Traffic goes back to %2 at once.</b> %3 keeps running for "
-                  "inspection until the next rollout of %4 replaces it; the rollout ends rolled "
-                  "back.<br>%5")
-            .arg(id, stable, incoming, rollout.spec.service.toHtmlEscaped(), audited);
-    case RolloutAction::Undo:
-        return tr("Undo %1?<br><br><b>Traffic goes back to %2 at once.</b> %3 stops taking "
-                  "traffic; the rollout ends rolled back.<br>%4")
-            .arg(id, stable, incoming, audited);
-    default:
+    const ActionConfirmation confirmation = rolloutConfirmation(action, *m_shown);
+    if (!confirmation.asks) {
         return {};
     }
+    return confirmation.details.isEmpty()
+               ? confirmation.effect
+               : confirmation.effect + QLatin1Char(' ') + confirmation.details;
 }
 
 void ReleasesPage::requestAction(RolloutAction action) {
@@ -897,18 +988,18 @@ void ReleasesPage::requestAction(RolloutAction action) {
         return;
     }
     const Rollout rollout = *m_shown;
-    if (action == RolloutAction::Abort || action == RolloutAction::Undo) {
-        const QString title =
-            action == RolloutAction::Abort ? tr("Abort rollout") : tr("Undo rollout");
-        const QString accept =
-            action == RolloutAction::Abort ? tr("Abort and roll back") : tr("Undo");
-        if (!m_confirm(this, title, confirmationText(action), accept)) {
+    QString reason;
+    if (const ActionConfirmation confirmation = rolloutConfirmation(action, rollout);
+        confirmation.asks) {
+        const std::optional<QString> given = m_confirm(this, confirmation);
+        if (!given) {
             return;
         }
+        reason = *given;
     }
     showActionError({});
     m_actingOn.insert(rollout.id);
-    m_rollouts.act(action, rollout.id, {}, this,
+    m_rollouts.act(action, rollout.id, reason, this,
                    [this, action, id = rollout.id](const CallResult<Rollout> &result) {
                        onActionDone(action, id, result);
                    });

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "models/rollout_confirmation.h"
 #include "net/api_types.h"
 #include "net/call_scope.h"
 #include "net/metrics_api.h"
@@ -18,12 +19,16 @@ class QFrame;
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
+class QSplitter;
 class QStackedWidget;
 class QTableView;
 
 namespace aegis::console {
 
 class Session;
+class ColumnFitter;
+class InstanceFilterModel;
+class InstanceModel;
 class NewReleaseDialog;
 class PageSkeleton;
 class ReleaseModel;
@@ -39,15 +44,19 @@ class TrafficBar;
 // history of rollouts. Lists the releases and recent rollouts, then watches every service's
 // rollouts, releases and log lines with one resumable WatchRollouts from the list's revision + 1,
 // applied row by row. Promote, Pause, Resume, Abort, Undo and Retry are offered only when they
-// apply to the rollout's phase (Abort and Undo after a confirmation that says where traffic
-// goes); "New release…" starts a rollout. Viewers see it all with the actions disabled and a
-// tooltip saying why; a refusal by the daemon is shown on the page.
+// apply to the rollout's phase; every one that moves traffic (all but Pause) first says what it
+// will do (ActionConfirmation) and takes an optional reason, which the daemon records in the
+// rollout's log and the audit log; "New release…" starts a rollout. Viewers see it all with the
+// actions disabled and a tooltip saying why; a refusal by the daemon is shown on the page. Beside
+// the log, the selected service's instances with their colour's role and effective traffic share
+// (from an InstanceModel the main window shares with the Services page).
 class ReleasesPage final : public QWidget {
     Q_OBJECT
 public:
-    // Asks the operator to confirm; true to go ahead. Replaceable for tests.
-    using Confirmation = std::function<bool(QWidget *parent, const QString &title,
-                                            const QString &text, const QString &acceptLabel)>;
+    // Asks the operator to confirm what an action will do; the reason they gave (possibly
+    // empty) to go ahead, nullopt to cancel. Replaceable for tests.
+    using Confirmation = std::function<std::optional<QString>(
+        QWidget *parent, const ActionConfirmation &confirmation)>;
 
     explicit ReleasesPage(Session *session, QWidget *parent = nullptr);
 
@@ -61,6 +70,9 @@ public:
     QPlainTextEdit *logView() const { return m_log; }
     QPushButton *actionButton(RolloutAction action) const;
     QPushButton *newReleaseButton() const { return m_newRelease; }
+    // Where the instance list's rows come from (the Services page's). Not owned; may be null.
+    void setInstanceModel(InstanceModel *instances);
+    QTableView *instanceTable() const { return m_instanceTable; }
 
     // Lists again and merges what changed.
     void reload();
@@ -79,11 +91,12 @@ public:
     QString writeBlockedReason() const;
     // The error of the last failed action, empty when it succeeded or was dismissed.
     QString actionError() const;
-    // The confirmation text `action` asks with on the shown rollout (empty for those that ask
-    // none).
+    // What `action` would do to the shown rollout, as the confirmation says it (effect, then
+    // details); empty without a rollout or for an action that asks nothing (Pause).
     QString confirmationText(RolloutAction action) const;
 
-    // Confirms where needed, then asks the daemon to act on the shown rollout.
+    // Confirms where needed (taking the operator's reason), then asks the daemon to act on the
+    // shown rollout.
     void requestAction(RolloutAction action);
     void setConfirmation(Confirmation confirmation) { m_confirm = std::move(confirmation); }
     // Opens "New release…" for the selected service; nullptr for a viewer. The dialog deletes
@@ -98,6 +111,8 @@ public:
     // The process driver's ids of the selected service's deployed instances, the rollout's new
     // colour first (what the Logs window offers).
     QStringList deployedInstanceIds() const;
+    // Opens the Logs window on `instanceId` (empty: the first deployed instance).
+    void openLogs(const QString &instanceId);
 
 signals:
     // The first complete listing arrived after a (re)connect.
@@ -111,6 +126,7 @@ signals:
                          const QDateTime &start, const QDateTime &end);
 
 protected:
+    void changeEvent(QEvent *event) override;
     void showEvent(QShowEvent *event) override;
     void hideEvent(QHideEvent *event) override;
 
@@ -120,6 +136,12 @@ private:
     QWidget *buildServiceList();
     QWidget *buildRolloutPanel();
     QWidget *buildActions();
+    QWidget *buildInstanceList();
+    // Promote primary, Abort and Undo in the danger colour, in the current theme.
+    void styleActionButtons();
+    // Gives the services panel the width its columns need, unless the operator moved the
+    // splitter.
+    void fitServiceList();
     void onReleases(const ReleaseList &list);
     void onRolloutsPage(const RolloutPage &page);
     void onListFailed(const CallError &error);
@@ -149,6 +171,11 @@ private:
     ReleaseModel *m_releases;
     RolloutHistoryModel *m_history;
     PageSkeleton *m_skeleton;
+    QSplitter *m_splitter = nullptr;
+    // The services table's columns (owned by the table).
+    ColumnFitter *m_serviceColumns = nullptr;
+    // The operator moved the splitter: fitServiceList() leaves it.
+    bool m_userSplit = false;
     QPushButton *m_newRelease;
     QPushButton *m_refresh;
     QPushButton *m_tracesButton;
@@ -167,6 +194,8 @@ private:
     StatCard *m_elapsedCard;
     QPlainTextEdit *m_log;
     QTableView *m_historyTable;
+    InstanceFilterModel *m_instances;
+    QTableView *m_instanceTable;
     QHash<int, QPushButton *> m_actionButtons;
     Confirmation m_confirm;
     QTimer m_clock;

@@ -14,9 +14,11 @@
 #include "views/page_skeleton.h"
 #include "views/selected_instance_health.h"
 #include "views/service_summary_delegate.h"
+#include "views/theme.h"
 #include "views/view_helpers.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -55,6 +57,8 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
     , m_serviceTable(new QTableView)
     , m_selector(new QLineEdit)
     , m_selectorError(new QLabel)
+    , m_problemsOnly(new QCheckBox(tr("Problems only")))
+    , m_problemCounts(new QLabel)
     , m_instanceTable(new QTableView)
     , m_detail(new InstanceDetailPane)
     , m_logs(new DeploymentLogView(session))
@@ -139,7 +143,8 @@ QWidget *ServicesPage::buildServiceList() {
     m_serviceTable->setModel(m_services);
     styleTable(m_serviceTable);
     QHeaderView *columns = m_serviceTable->horizontalHeader();
-    fitColumnsToContent(m_serviceTable, ServiceSummaryModel::NameColumn);
+    // Names whole and every count's header in full; a narrow list scrolls.
+    fitColumnsToContent(m_serviceTable);
     for (int column = ServiceSummaryModel::InstancesColumn;
          column < ServiceSummaryModel::ColumnCount; ++column) {
         m_services->setHeaderData(column, Qt::Horizontal, int(Qt::AlignRight | Qt::AlignVCenter),
@@ -153,6 +158,15 @@ QWidget *ServicesPage::buildServiceList() {
     m_serviceTable->setMinimumWidth(320);
     connect(m_serviceTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ServicesPage::onServiceSelected);
+    // A service's unhealthy count jumps to its worst instance (the first: rows sort worst first).
+    connect(m_serviceTable, &QTableView::clicked, this, [this](const QModelIndex &index) {
+        if (index.column() == ServiceSummaryModel::UnhealthyColumn &&
+            index.data(ServiceSummaryModel::UnhealthyRole).toInt() > 0 &&
+            m_filter->rowCount() > 0) {
+            m_instanceTable->selectRow(0);
+            m_instanceTable->scrollToTop();
+        }
+    });
 
     connect(m_editCheck, &QPushButton::clicked, this, &ServicesPage::openHealthCheckEditor);
     auto *toolbar = new QHBoxLayout;
@@ -185,6 +199,20 @@ QWidget *ServicesPage::buildInstancePanel() {
     connect(m_selector, &QLineEdit::textChanged, this, [this] { m_selectorDebounce.start(); });
     connect(m_selector, &QLineEdit::returnPressed, this, &ServicesPage::applySelectorText);
 
+    m_problemsOnly->setObjectName(QStringLiteral("problemsOnly"));
+    m_problemsOnly->setToolTip(
+        tr("Show only instances whose health is warning, flapping, critical or ejected"));
+    connect(m_problemsOnly, &QCheckBox::toggled, this, &ServicesPage::setProblemsOnly);
+    m_problemCounts->setObjectName(QStringLiteral("problemCounts"));
+    m_problemCounts->setTextFormat(Qt::RichText);
+    m_problemCounts->setToolTip(tr("Click a count to select the next such instance"));
+    connect(m_problemCounts, &QLabel::linkActivated, this,
+            [this](const QString &link) { jumpToProblem(static_cast<HealthBadge>(link.toInt())); });
+    auto *problems = new QHBoxLayout;
+    problems->setSpacing(12);
+    problems->addWidget(m_problemCounts, 1);
+    problems->addWidget(m_problemsOnly);
+
     auto *toolbar = new QHBoxLayout;
     toolbar->setSpacing(6);
     toolbar->addWidget(m_selector, 1);
@@ -201,22 +229,14 @@ QWidget *ServicesPage::buildInstancePanel() {
     styleTable(m_instanceTable);
     m_instanceTable->setItemDelegate(new InstanceDelegate(m_instanceTable));
     m_instanceTable->setSortingEnabled(true);
-    m_instanceTable->sortByColumn(-1, Qt::AscendingOrder);
+    // Worst first; instances of equal health keep their service and id order.
+    m_instanceTable->sortByColumn(InstanceModel::HealthColumn, Qt::DescendingOrder);
     m_instanceTable->setContextMenuPolicy(Qt::CustomContextMenu);
     QHeaderView *columns = m_instanceTable->horizontalHeader();
     columns->setMinimumSectionSize(60);
     columns->setSortIndicatorShown(true);
-    const QList<QPair<int, int>> widths = {
-        {InstanceModel::ServiceColumn, 80},  {InstanceModel::InstanceColumn, 96},
-        {InstanceModel::AddressColumn, 112}, {InstanceModel::VersionColumn, 74},
-        {InstanceModel::ColourColumn, 72},   {InstanceModel::StateColumn, 96},
-        {InstanceModel::HealthColumn, 82},   {InstanceModel::LeaseAgeColumn, 84}};
-    for (const auto &[column, width] : widths) {
-        columns->resizeSection(column, width);
-    }
-    columns->setSectionResizeMode(InstanceModel::LabelsColumn, QHeaderView::Stretch);
-    // Every column fits a 1440-pixel window; a narrower one scrolls rather than clips.
-    m_instanceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    // Ids, addresses and versions whole, the labels taking the rest; a narrow window scrolls.
+    fitColumnsToContent(m_instanceTable);
     connect(m_instanceTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             [this] {
                 showSelection();
@@ -264,6 +284,7 @@ QWidget *ServicesPage::buildInstancePanel() {
     layout->setSpacing(8);
     layout->addLayout(toolbar);
     layout->addWidget(m_selectorError);
+    layout->addLayout(problems);
     layout->addWidget(tableAndDetail, 1);
     return panel;
 }
@@ -300,15 +321,35 @@ void ServicesPage::showTrafficColumn() {
         return;
     }
     m_serviceTable->setColumnHidden(ServiceSummaryModel::TrafficColumn, !show);
-    QList<int> sizes = m_splitter->sizes();
-    const int shift = show ? kTrafficColumnWidth : -kTrafficColumnWidth;
-    if (sizes.size() == 2 && sizes[1] - shift > 0) {
-        m_splitter->setSizes({sizes[0] + shift, sizes[1] - shift});
+    fitServiceList();
+}
+
+void ServicesPage::fitServiceList() {
+    const QList<int> sizes = m_splitter->sizes();
+    if (sizes.size() != 2) {
+        return;
     }
+    const int total = sizes[0] + sizes[1];
+    const QHeaderView *columns = m_serviceTable->horizontalHeader();
+    const QAbstractItemView *view = m_serviceTable;
+    int wanted =
+        2 * m_serviceTable->frameWidth() + m_serviceTable->verticalScrollBar()->sizeHint().width();
+    for (int column = 0; column < columns->count(); ++column) {
+        if (!columns->isSectionHidden(column)) {
+            wanted += std::max(columns->sectionSizeHint(column), view->sizeHintForColumn(column));
+        }
+    }
+    const int left = std::min(wanted, total / 2);
+    m_splitter->setSizes({left, total - left});
+}
+
+void ServicesPage::setTrafficWanted(bool wanted) {
+    m_trafficWanted = wanted;
+    followTraffic();
 }
 
 void ServicesPage::followTraffic() {
-    if (!isVisible() || !m_session->isConnected()) {
+    if (!(isVisible() || m_trafficWanted) || !m_session->isConnected()) {
         m_rateWatch.reset();
         m_errorWatch.reset();
         m_services->clearTraffic();
@@ -474,6 +515,7 @@ void ServicesPage::onInstancesPage(const InstancePage &page) {
     m_loaded = true;
     updateSummary();
     if (first) {
+        fitServiceList();
         if (m_serviceTable->selectionModel()->selectedRows().isEmpty()) {
             m_serviceTable->selectRow(0);
         }
@@ -764,6 +806,75 @@ void ServicesPage::updateSummary() {
                          : tr("%1 of %n instance(s) shown", nullptr, instances).arg(shown);
     status.note = m_lastActionNote;
     m_skeleton->showStatus(status);
+    updateProblemCounts();
+}
+
+void ServicesPage::setProblemsOnly(bool problemsOnly) {
+    if (m_problemsOnly->isChecked() != problemsOnly) {
+        m_problemsOnly->setChecked(problemsOnly); // Comes back here through toggled.
+        return;
+    }
+    m_filter->setProblemsOnly(problemsOnly);
+    updateSummary();
+}
+
+QString ServicesPage::problemCountsText() const {
+    return m_problemCounts->property("plainCounts").toString();
+}
+
+void ServicesPage::updateProblemCounts() {
+    // Counted over the rows shown (service and selector applied), worst first.
+    QMap<int, int> counts;
+    for (int row = 0; row < m_filter->rowCount(); ++row) {
+        const QModelIndex index = m_filter->index(row, 0);
+        if (index.data(InstanceModel::SeverityRole).toInt() >=
+            badgeSeverity(HealthBadge::Warning)) {
+            ++counts[index.data(InstanceModel::HealthBadgeRole).toInt()];
+        }
+    }
+    const ThemeColors colors = themeColors(palette());
+    QStringList links;
+    QStringList plain;
+    for (const HealthBadge badge : {HealthBadge::Ejected, HealthBadge::Critical,
+                                    HealthBadge::Flapping, HealthBadge::Warning}) {
+        const int count = counts.value(static_cast<int>(badge));
+        if (count == 0) {
+            continue;
+        }
+        const QString text = tr("%1 %2").arg(formatCount(count), healthBadgeName(badge));
+        plain.append(text);
+        links.append(QStringLiteral("<a href=\"%1\" style=\"color:%2; font-weight:600; "
+                                    "text-decoration:none\">● %3</a>")
+                         .arg(static_cast<int>(badge))
+                         .arg(healthBadgeTone(badge, colors).name(), text.toHtmlEscaped()));
+    }
+    m_problemCounts->setProperty("plainCounts", plain.join(QStringLiteral(" · ")));
+    if (links.isEmpty()) {
+        m_problemCounts->setText(
+            QStringLiteral("<span style=\"color:%1\">● %2</span>")
+                .arg(colors.success.name(),
+                     m_loaded ? tr("No problems among the instances shown").toHtmlEscaped()
+                              : QString()));
+        return;
+    }
+    m_problemCounts->setText(tr("Needs attention:") + QStringLiteral(" ") +
+                             links.join(QStringLiteral(" &nbsp;·&nbsp; ")));
+}
+
+bool ServicesPage::jumpToProblem(HealthBadge badge) {
+    const int rows = m_filter->rowCount();
+    const QModelIndexList selected = m_instanceTable->selectionModel()->selectedRows();
+    const int start = selected.isEmpty() ? 0 : selected.first().row() + 1;
+    for (int i = 0; i < rows; ++i) {
+        const int row = (start + i) % rows;
+        const QModelIndex index = m_filter->index(row, 0);
+        if (index.data(InstanceModel::HealthBadgeRole).toInt() == static_cast<int>(badge)) {
+            m_instanceTable->selectRow(row);
+            m_instanceTable->scrollTo(index);
+            return true;
+        }
+    }
+    return false;
 }
 
 void ServicesPage::showSelection() {

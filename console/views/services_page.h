@@ -12,6 +12,7 @@
 #include <functional>
 
 class QAction;
+class QCheckBox;
 class QFrame;
 class QLabel;
 class QLineEdit;
@@ -44,7 +45,11 @@ class Session;
 // has a sparkline of its request rate and error ratio over the last 15 minutes, from two
 // WatchQuery streams covering every service (nothing when metrics are off or a service has no
 // data). A viewer (the Session's identity) sees those
-// actions disabled, with a tooltip saying why.
+// actions disabled, with a tooltip saying why. Instances are sorted worst first (ejected,
+// critical, flapping, warning), critical and ejected rows are tinted, "Problems only" hides the
+// rest, and the counts of problems above the table select the next such instance when clicked.
+// Each instance shows its effective share of its service's traffic and its colour's role
+// (InstanceModel with the Releases page's ReleaseModel, given by the main window).
 class ServicesPage final : public QWidget {
     Q_OBJECT
 public:
@@ -78,6 +83,19 @@ public:
     QString selectorError() const { return m_selectorErrorText; }
     // The error of the last failed action, empty when it succeeded or was dismissed.
     QString actionError() const;
+
+    // Shows only the instances that are a problem (warning, flapping, critical, ejected).
+    void setProblemsOnly(bool problemsOnly);
+    QCheckBox *problemsOnlyBox() const { return m_problemsOnly; }
+    // The counts of problems among the instances shown ("2 critical · 1 ejected"); empty when
+    // there are none.
+    QString problemCountsText() const;
+    // Selects the next instance shown with `badge` after the selected one (wrapping) and
+    // scrolls to it; false when none is shown.
+    bool jumpToProblem(HealthBadge badge);
+    // Another view shows the services' traffic (the Overview): follows it while `wanted` even
+    // when this page is hidden.
+    void setTrafficWanted(bool wanted);
 
     // Asks for confirmation, then performs `action` on the selected instance.
     void requestAction(Action action);
@@ -126,7 +144,10 @@ private:
     // Shows the traffic column only while some service has data, widening the service list by
     // as much so the instances keep their room when metrics are off.
     void showTrafficColumn();
+    // Gives the service list the width its columns want, up to half of the page.
+    void fitServiceList();
     void updateSummary();
+    void updateProblemCounts();
     void showSelection();
     std::optional<ServiceInstance> selectedInstance() const;
     static QString actionVerb(Action action);
@@ -143,6 +164,8 @@ private:
     QTableView *m_serviceTable;
     QLineEdit *m_selector;
     QLabel *m_selectorError;
+    QCheckBox *m_problemsOnly;
+    QLabel *m_problemCounts;
     QTableView *m_instanceTable;
     InstanceDetailPane *m_detail;
     // The selected instance's log, in a tab beside its detail.
@@ -176,6 +199,7 @@ private:
     QString m_selectorErrorText;
     QString m_lastActionNote;
     bool m_loaded = false;
+    bool m_trafficWanted = false;
 };
 
 } // namespace aegis::console

@@ -147,6 +147,7 @@ ThemeColors themeColors(const QPalette &palette) {
     if (c.dark) {
         c.success = QColor(0x3f, 0xb9, 0x50);
         c.danger = QColor(0xf8, 0x51, 0x49);
+        c.ejected = QColor(0xdb, 0x61, 0xa2);
         c.warning = QColor(0xd2, 0x99, 0x22);
         c.muted = QColor(0x8b, 0x94, 0x9e);
         c.border = QColor(0x30, 0x35, 0x3d);
@@ -175,6 +176,7 @@ ThemeColors themeColors(const QPalette &palette) {
     } else {
         c.success = QColor(0x1a, 0x7f, 0x37);
         c.danger = QColor(0xcf, 0x22, 0x2e);
+        c.ejected = QColor(0xbf, 0x39, 0x89);
         c.warning = QColor(0xbf, 0x87, 0x00);
         c.muted = QColor(0x65, 0x6d, 0x76);
         c.border = QColor(0xd8, 0xdd, 0xe3);

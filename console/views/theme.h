@@ -20,6 +20,8 @@ struct ThemeColors {
     QColor accent;
     QColor success;
     QColor danger;
+    // Ejected by callers' reports: distinct from danger (critical) so the two read apart.
+    QColor ejected;
     QColor warning;
     QColor muted;
     QColor border;

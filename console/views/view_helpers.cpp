@@ -52,9 +52,11 @@ private:
 
 void fitColumnsToContent(QTableView *table, int stretchColumn) {
     QHeaderView *columns = table->horizontalHeader();
-    columns->setStretchLastSection(false);
+    columns->setStretchLastSection(stretchColumn < 0);
     columns->setSectionResizeMode(QHeaderView::ResizeToContents);
-    columns->setSectionResizeMode(stretchColumn, QHeaderView::Stretch);
+    if (stretchColumn >= 0) {
+        columns->setSectionResizeMode(stretchColumn, QHeaderView::Stretch);
+    }
     table->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
 }
 

@@ -515,13 +515,18 @@ void TestAegisctlConfig::approvalFlow() {
     QVERIFY2(own.err.starts_with("error: PERMISSION_DENIED: "), own.err.c_str());
     QVERIFY2(contains(own.err, "other than its proposer"), own.err.c_str());
 
-    const auto approved = ctl({"config", "approve", "guarded", id}, bob);
+    const auto approved =
+        ctl({"config", "approve", "guarded", id, "--reason", "limits agreed"}, bob);
     CHECK_EXIT(approved, 0);
     QVERIFY2(contains(approved.out, "Approved proposal " + id), approved.out.c_str());
     QVERIFY2(contains(approved.out, "guarded/payments/limits.json version 1"),
              approved.out.c_str());
     QCOMPARE(ctl({"config", "get", "guarded/payments/limits.json", "--raw"}).out,
              std::string("{\"max\": 100}"));
+    // The reason is in the approval's audit record.
+    const auto audited = ctl({"audit", "list", "--method", "ApproveProposal", "--outcome", "ok"});
+    CHECK_EXIT(audited, 0);
+    QVERIFY2(contains(audited.out, "approve: limits agreed"), audited.out.c_str());
     const auto again = ctl({"config", "approve", "guarded", id}, bob);
     CHECK_EXIT(again, 1);
     QVERIFY2(again.err.starts_with("error: FAILED_PRECONDITION: "), again.err.c_str());

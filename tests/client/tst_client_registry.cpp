@@ -56,6 +56,7 @@ private slots:
     void cleanupTestCase();
     void rejectsIncompleteOptions();
     void discoverySeesRegistrations();
+    void waitForChangeBlocksUntilTheSetChanges();
     void drainedInstancesAreNotPicked();
     void destructionDeregisters();
     void selectorFiltersInstances();
@@ -95,8 +96,8 @@ std::string ClientRegistryTest::createToken(const std::string &address,
                                             aegis::v1::Role role) {
     std::string secret;
     // Service tokens act for every service these tests register.
-    const std::vector<std::string> services = {"cart",   "fleet", "ghost",  "inventory", "maps",
-                                               "orders", "pay",   "search", "shop"};
+    const std::vector<std::string> services = {"cart", "fleet",  "ghost", "inventory", "ledger",
+                                               "maps", "orders", "pay",   "search",    "shop"};
     return testing::createToken(channel(address, adminToken), name, role, &secret,
                                 role == aegis::v1::ROLE_SERVICE ? services
                                                                 : std::vector<std::string>{})
@@ -228,6 +229,58 @@ void ClientRegistryTest::discoverySeesRegistrations() {
     QVERIFY((*late)->waitUntilReady(10s));
     QCOMPARE(ids((*late)->instances()), (std::vector<std::string>{"cart-1", "cart-2"}));
     QVERIFY((*late)->revision() > 0);
+}
+
+void ClientRegistryTest::waitForChangeBlocksUntilTheSetChanges() {
+    const auto ch = channel(m_daemon->grpcAddress(), m_serviceToken);
+    client::DiscoveryOptions options;
+    options.service = "ledger";
+    options.backoff = fastBackoff();
+    auto discovery = client::Discovery::start(ch, options);
+    QVERIFY(discovery.isOk());
+    // The first list is a change, even of an empty set.
+    const auto listed = (*discovery)->waitForChange(0, std::chrono::steady_clock::now() + 10s);
+    QCOMPARE(listed, std::optional<std::uint64_t>(1));
+    QVERIFY((*discovery)->instances().empty());
+
+    // Nothing changes: the deadline ends the wait.
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(!(*discovery)->waitForChange(*listed, std::chrono::steady_clock::now() + 300ms));
+    QVERIFY(timer.elapsed() >= 250);
+
+    // A stop ends it at once.
+    std::stop_source stop;
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(100ms); // before or during the wait: either way it ends
+        stop.request_stop();
+    });
+    timer.restart();
+    const auto stopped =
+        (*discovery)
+            ->waitForChange(*listed, std::chrono::steady_clock::now() + 30s, stop.get_token());
+    stopper.join();
+    QVERIFY(!stopped);
+    QVERIFY2(timer.elapsed() < 5000, "the stop ended the wait");
+
+    // A registration wakes a waiter with the set that includes it.
+    std::optional<std::uint64_t> changed;
+    std::vector<std::string> seen;
+    std::thread waiter([&] {
+        changed = (*discovery)->waitForChange(*listed, std::chrono::steady_clock::now() + 15s);
+        seen = ids((*discovery)->instances());
+    });
+    auto registration = client::Registration::start(ch, instance("ledger", "ledger-1"));
+    waiter.join();
+    QVERIFY(registration.isOk());
+    QVERIFY2(changed.has_value(),
+             ("version " + std::to_string((*discovery)->version()) + ", instances " +
+              std::to_string((*discovery)->instances().size()) + ", registration " +
+              (*registration)->snapshot().lastError.toString() + " registered " +
+              std::to_string((*registration)->snapshot().registrations))
+                 .c_str());
+    QVERIFY(*changed > *listed);
+    QCOMPARE(seen, std::vector<std::string>{"ledger-1"});
 }
 
 void ClientRegistryTest::drainedInstancesAreNotPicked() {

@@ -16,6 +16,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTest>
@@ -196,6 +197,66 @@ private slots:
         QCOMPARE(edited->options, loaded.check.options);
     }
 
+    // Every option of `aegisctl health set` is in the form: headers, jitter, flap detection and
+    // the initial status beside the rest.
+    void checkEditorOffersEveryCliOption() {
+        Session api;
+        HealthCheckDialog dialog(&api, QStringLiteral("payments"));
+        dialog.setExtensions(aegis::testing::daemonExtensions());
+        HealthCheckRevision loaded;
+        loaded.service = QStringLiteral("payments");
+        loaded.check.options = {{QStringLiteral("path"), QStringLiteral("/healthz")},
+                                {QStringLiteral("header.Host"), QStringLiteral("pay.internal")}};
+        dialog.setCheck(loaded, true);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        auto *headers = dialog.findChild<QPlainTextEdit *>(QStringLiteral("header."));
+        auto *jitter = dialog.findChild<QLineEdit *>(QStringLiteral("jitter"));
+        auto *flaps = dialog.findChild<QSpinBox *>(QStringLiteral("flap_max_transitions"));
+        auto *window = dialog.findChild<QLineEdit *>(QStringLiteral("flap_window"));
+        auto *initial = dialog.findChild<QComboBox *>(QStringLiteral("initial_status"));
+        QVERIFY(headers && jitter && flaps && window && initial);
+        QCOMPARE(headers->toPlainText(), QStringLiteral("Host=pay.internal"));
+        QVERIFY(jitter->text().isEmpty()); // the daemon's default
+        QCOMPARE(flaps->value(), 5);
+
+        // Nothing touched: nothing the daemon defaults is sent as a value.
+        QList<HealthCheckProblem> problems;
+        auto untouched = dialog.editedCheck(&problems);
+        QVERIFY2(untouched, qPrintable(problems.value(0).message));
+        QVERIFY(!untouched->jitterMs && !untouched->flapMaxTransitions);
+        QCOMPARE(untouched->flapWindowMs, 0);
+
+        headers->setPlainText(QStringLiteral("Host=pay.internal\nX-Probe=aegis"));
+        jitter->setText(QStringLiteral("1s"));
+        flaps->setValue(3);
+        window->setText(QStringLiteral("2m"));
+        initial->setCurrentIndex(initial->findData(int(HealthStatus::Passing)));
+        auto edited = dialog.editedCheck(&problems);
+        QVERIFY2(edited, qPrintable(problems.value(0).message));
+        QCOMPARE(edited->options.value(QStringLiteral("header.X-Probe")), QStringLiteral("aegis"));
+        QCOMPARE(edited->options.value(QStringLiteral("header.Host")),
+                 QStringLiteral("pay.internal"));
+        QCOMPARE(edited->jitterMs, std::optional<qint64>(1000));
+        QCOMPARE(edited->flapMaxTransitions, std::optional<int>(3));
+        QCOMPARE(edited->flapWindowMs, 120000);
+        QCOMPARE(edited->initialStatus, HealthStatus::Passing);
+        QVERIFY(
+            dialog.grab().toImage().save(artifact(QStringLiteral("health-check-dialog-all.png"))));
+
+        // Each is checked like the daemon checks it, and named.
+        headers->setPlainText(QStringLiteral("Host"));
+        jitter->setText(QStringLiteral("9s")); // more than half the 10s interval
+        QVERIFY(!dialog.save());
+        QVERIFY2(dialog.messageText().contains(QStringLiteral("Line 1 is not key=value")),
+                 qPrintable(dialog.messageText()));
+        QVERIFY2(dialog.messageText().contains(QStringLiteral("check.jitter_ms must be between 0s "
+                                                              "and half the interval")),
+                 qPrintable(dialog.messageText()));
+        QVERIFY(jitter->property("invalid").toBool());
+        QVERIFY(headers->property("invalid").toBool());
+    }
+
     void checkEditorRefusesInvalidInputWithReasons() {
         Session api;
         HealthCheckDialog dialog(&api, QStringLiteral("payments"));
@@ -267,7 +328,7 @@ private slots:
         QCOMPARE(ttl->options,
                  (QMap<QString, QString>{{QStringLiteral("ttl"), QStringLiteral("30s")}}));
 
-        // Back to http: the fields it does not show are kept as loaded.
+        // Back to http: what was loaded and not edited is kept (the header, the jitter).
         kind->setCurrentIndex(kind->findData(QStringLiteral("http")));
         path->setText(QStringLiteral("/ready"));
         status->setText(QStringLiteral("200-399"));
@@ -311,6 +372,21 @@ private slots:
         api.shutdown();
     }
 
+    void criticalAndEjectedHaveTheirOwnColours() {
+        // The legend and the badges tell critical and ejected apart in both themes.
+        for (const QColor window : {QColor(0xf4, 0xf5, 0xf7), QColor(0x17, 0x19, 0x1e)}) {
+            QPalette palette;
+            palette.setColor(QPalette::Window, window);
+            const ThemeColors colors = themeColors(palette);
+            const QColor critical = healthBadgeTone(HealthBadge::Critical, colors);
+            const QColor ejected = healthBadgeTone(HealthBadge::Ejected, colors);
+            QVERIFY(critical != ejected);
+            QVERIFY(ejected != healthBadgeTone(HealthBadge::Flapping, colors));
+            QVERIFY2(std::abs(critical.hslHue() - ejected.hslHue()) >= 20,
+                     qPrintable(critical.name() + QLatin1Char(' ') + ejected.name()));
+        }
+    }
+
     void detailPaneShowsHealthAndCheck() {
         InstanceDetailPane pane;
         HealthTimelineModel timeline;
@@ -321,6 +397,11 @@ private slots:
         shown.health.output = QStringLiteral("HTTP 503");
         shown.routable = false;
         pane.showInstance(shown, kNow);
+        // The title's status is the worst state: critical, not a green "serving".
+        const QString status = pane.fieldText(QStringLiteral("status"));
+        QVERIFY2(status.contains(QStringLiteral("● critical · not routed")), qPrintable(status));
+        QVERIFY2(!status.contains(QStringLiteral("serving")), qPrintable(status));
+        QVERIFY2(status.contains(themeColors(pane.palette()).danger.name()), qPrintable(status));
         QVERIFY(pane.fieldText(QStringLiteral("health")).contains(QStringLiteral("critical")));
         QVERIFY(pane.fieldText(QStringLiteral("health"))
                     .contains(QStringLiteral("3 consecutive failing results")));

@@ -220,6 +220,12 @@ private slots:
                  QStringLiteral("OK"));
         QCOMPARE(model.index(0, AuditRecordModel::MethodColumn).data().toString(),
                  QStringLiteral("AuthService.CreateToken"));
+        // The time of day of today's records; the date too of older ones.
+        QCOMPARE(model.index(0, AuditRecordModel::AtColumn).data().toString(),
+                 entry(10).time.toLocalTime().toString(QStringLiteral("HH:mm:ss")));
+        model.setReferenceTime(entry(10).time.addDays(2));
+        QCOMPARE(model.index(0, AuditRecordModel::AtColumn).data().toString(),
+                 absoluteTime(entry(10).time));
     }
 
     void filterModelNarrowsAndFollowsLiveInserts() {

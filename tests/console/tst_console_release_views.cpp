@@ -6,11 +6,13 @@
 #include "models/display_names.h"
 #include "models/release_model.h"
 #include "models/rollout_actions.h"
+#include "models/rollout_confirmation.h"
 #include "models/rollout_format.h"
 #include "models/rollout_history_model.h"
 #include "models/rollout_pipeline.h"
 #include "models/rollout_spec_validation.h"
 #include "net/session.h"
+#include "views/action_confirm_dialog.h"
 #include "views/canary_steps_editor.h"
 #include "views/new_release_dialog.h"
 #include "views/releases_page.h"
@@ -30,6 +32,8 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -82,6 +86,20 @@ Rollout rolloutOf(RolloutPhase phase, const QList<Step> &steps, int number = 4) 
         r.finishTime = at(steps.last().second);
     }
     r.modRevision = 10 + number;
+    return r;
+}
+
+// `r` as if it had started `minutesAgo` minutes ago, for pictures that read like today's.
+Rollout recent(Rollout r, int minutesAgo) {
+    const qint64 shift = kStart.secsTo(QDateTime::currentDateTimeUtc()) - minutesAgo * 60;
+    for (QDateTime *time : {&r.createTime, &r.phaseTime, &r.finishTime}) {
+        if (time->isValid()) {
+            *time = time->addSecs(shift);
+        }
+    }
+    for (RolloutTransition &transition : r.transitions) {
+        transition.time = transition.time.addSecs(shift);
+    }
     return r;
 }
 
@@ -695,6 +713,127 @@ private slots:
                                 "or the bake)"));
     }
 
+    // What each action says it will do, computed from the rollout's state.
+    void confirmationsSayWhereTrafficGoes_data() {
+        QTest::addColumn<int>("action");
+        QTest::addColumn<Rollout>("rollout");
+        QTest::addColumn<bool>("asks");
+        QTest::addColumn<QString>("effect");
+        QTest::addColumn<bool>("destructive");
+        QTest::addColumn<QString>("accept");
+        const int promote = int(RolloutAction::Promote);
+        Rollout approval = rolloutOf(RolloutPhase::AwaitingApproval, {});
+        QTest::newRow("approve blue-green")
+            << promote << approval << true
+            << QStringLiteral("All traffic of checkout moves to green (2.4.0).") << false
+            << QStringLiteral("Approve");
+        QTest::newRow("approve canary")
+            << promote << canary(approval) << true
+            << QStringLiteral("Traffic of checkout starts moving to green (2.4.0): 10 % first, "
+                              "then step by step to 100 % (3 steps).")
+            << false << QStringLiteral("Approve");
+        Rollout first = canary(rolloutOf(RolloutPhase::Switching, {}));
+        first.currentStep = 0;
+        first.stepApplied = true;
+        first.traffic = {90, 10};
+        QTest::newRow("promote to the next step")
+            << promote << first << true
+            << QStringLiteral("Traffic of checkout on green (2.4.0) goes from 10 % to 50 % "
+                              "(step 2 of 3).")
+            << false << QStringLiteral("Promote");
+        Rollout half = first;
+        half.currentStep = 1;
+        half.traffic = {50, 50};
+        QTest::newRow("promote to all traffic")
+            << promote << half << true
+            << QStringLiteral("All traffic of checkout moves to green (2.4.0) (from 50 % now).")
+            << false << QStringLiteral("Promote");
+        Rollout last = half;
+        last.currentStep = 2;
+        last.traffic = {0, 100};
+        QTest::newRow("promote the last step")
+            << promote << last << true
+            << QStringLiteral("Traffic of checkout stays at 100 % on green (2.4.0); the "
+                              "rollout stops waiting and goes on to bake.")
+            << false << QStringLiteral("Promote");
+        Rollout baking = rolloutOf(RolloutPhase::Baking, {});
+        baking.traffic = {0, 100};
+        QTest::newRow("skip the bake")
+            << promote << baking << true
+            << QStringLiteral("All traffic of checkout stays on green (2.4.0); the rollout "
+                              "finishes now, skipping the rest of the bake time.")
+            << false << QStringLiteral("Promote");
+        QTest::newRow("pause asks nothing")
+            << int(RolloutAction::Pause) << half << false
+            << QStringLiteral("The rollout of checkout holds where it is; traffic stays as it is.")
+            << false << QStringLiteral("Pause");
+        Rollout paused = half;
+        paused.paused = true;
+        QTest::newRow("resume")
+            << int(RolloutAction::Resume) << paused << true
+            << QStringLiteral("The rollout of checkout to green (2.4.0) goes on from 50 % of "
+                              "the traffic; the wait it was in starts over.")
+            << false << QStringLiteral("Resume");
+        QTest::newRow("abort") << int(RolloutAction::Abort) << half << true
+                               << QStringLiteral("All traffic of checkout moves back to blue "
+                                                 "(2.3.1) at once.")
+                               << true << QStringLiteral("Abort and roll back");
+        Rollout firstRelease = rolloutOf(RolloutPhase::Verifying, {});
+        firstRelease.stableColor.clear();
+        firstRelease.stableVersion.clear();
+        QTest::newRow("abort a first release")
+            << int(RolloutAction::Abort) << firstRelease << true
+            << QStringLiteral("The rollout of checkout ends rolled back; this is its first "
+                              "release, so there is no earlier colour to return to.")
+            << true << QStringLiteral("Abort and roll back");
+        Rollout succeeded = rolloutOf(RolloutPhase::Succeeded, {});
+        QTest::newRow("undo") << int(RolloutAction::Undo) << succeeded << true
+                              << QStringLiteral("All traffic of checkout moves back to blue "
+                                                "(2.3.1) at once.")
+                              << true << QStringLiteral("Undo");
+        Rollout failed = rolloutOf(RolloutPhase::RolledBack, {});
+        failed.attempt = 2;
+        QTest::newRow("retry") << int(RolloutAction::Retry) << failed << true
+                               << QStringLiteral("The rollout of checkout to 2.4.0 runs again "
+                                                 "from the start (attempt 3).")
+                               << false << QStringLiteral("Retry");
+    }
+
+    void confirmationsSayWhereTrafficGoes() {
+        QFETCH(int, action);
+        QFETCH(Rollout, rollout);
+        QFETCH(bool, asks);
+        QFETCH(QString, effect);
+        QFETCH(bool, destructive);
+        QFETCH(QString, accept);
+        const ActionConfirmation c = rolloutConfirmation(RolloutAction(action), rollout);
+        QCOMPARE(c.asks, asks);
+        QCOMPARE(c.effect, effect);
+        QCOMPARE(c.destructive, destructive);
+        QCOMPARE(c.acceptLabel, accept);
+        QVERIFY(c.title.contains(rollout.id));
+    }
+
+    // The dialog shows the effect, takes a reason within the daemon's limit and acts only on a
+    // click.
+    void actionDialogTakesAReason() {
+        Rollout rollout = rolloutOf(RolloutPhase::Succeeded, {});
+        ActionConfirmDialog dialog(rolloutConfirmation(RolloutAction::Undo, rollout));
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QCOMPARE(dialog.acceptButton()->text(), QStringLiteral("Undo"));
+        QVERIFY(!dialog.acceptButton()->isDefault());
+        QCOMPARE(dialog.reasonEdit()->maxLength(), 1024);
+        QTest::keyClicks(dialog.reasonEdit(), QStringLiteral("  latency up  "));
+        QTest::keyClick(dialog.reasonEdit(), Qt::Key_Return);
+        QVERIFY(dialog.isVisible()); // Enter neither acts nor cancels
+        QCOMPARE(dialog.reason(), QStringLiteral("latency up"));
+        QVERIFY(
+            dialog.grab().toImage().save(artifact(QStringLiteral("release-action-dialog.png"))));
+        dialog.acceptButton()->click();
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+    }
+
     void specValidationNamesTheField() {
         RolloutSpec spec;
         spec.service = QStringLiteral("checkout");
@@ -769,7 +908,10 @@ private slots:
         auto *healthyFor =
             qobject_cast<QLineEdit *>(dialog.fieldEditor(QStringLiteral("healthy_for_ms")));
         QVERIFY(driver && driverParams && routerParams && version && strategy && healthyFor);
-        // Prefilled from the service's last release.
+        // Prefilled from the service's last release; the next version of the live one proposed,
+        // and no rollout in flight.
+        QCOMPARE(version->text(), QStringLiteral("2.3.2"));
+        QVERIFY(dialog.inFlightWarning().isEmpty());
         QCOMPARE(driver->currentText(), QStringLiteral("external"));
         QCOMPARE(driverParams->toPlainText(), QStringLiteral("note=deployed by CI"));
         QCOMPARE(routerParams->toPlainText(), QStringLiteral("label=color"));
@@ -822,13 +964,71 @@ private slots:
         QVERIFY(!spec->scaleDownDelayMs); // empty: the daemon's default
         QCOMPARE(spec->driverParams, (QMap<QString, QString>{{"note", "by hand"}}));
 
-        // A new service: no release to prefill from; the defaults.
+        // A new service: no release to prefill from; the defaults. A typed version stays.
         dialog.setService(QStringLiteral("search"));
         QCOMPARE(driver->currentText(), QStringLiteral("process"));
         QVERIFY(driverParams->toPlainText().isEmpty());
+        QCOMPARE(version->text(), QStringLiteral("2.4.0"));
+        // The whole command shows: the editor grows with what it holds.
+        const int shortHeight = driverParams->height();
+        driverParams->setPlainText(
+            QStringLiteral("command=/opt/aegis/bin/aegis-sample --service checkout --listen "
+                           "127.0.0.1:{port} --aegis 127.0.0.1:7400 --token-file "
+                           "/var/lib/aegis/demo-fleet.token --ttl 10s --otlp-endpoint "
+                           "http://127.0.0.1:4317 --calls inventory,payments\ngrace_period=5s"));
+        QTRY_VERIFY(driverParams->height() > shortHeight);
+        QVERIFY(driverParams->document()->lineCount() *
+                    QFontMetrics(driverParams->font()).lineSpacing() <=
+                driverParams->height());
         QTest::qWait(50); // the layouts settle before the picture
         const QImage image = dialog.grab().toImage();
         QVERIFY(image.save(artifact(QStringLiteral("release-dialog.png"))));
+    }
+
+    void newReleaseDialogWarnsOfARolloutInFlight() {
+        Session api;
+        api.connectTo(nowhere());
+        Release checkout = releaseOf(QStringLiteral("checkout"), QStringLiteral("blue"),
+                                     QStringLiteral("1.5.0"), {50, 50});
+        checkout.activeRolloutId = QStringLiteral("checkout-4");
+        NewReleaseDialog dialog(&api, {checkout}, QStringLiteral("checkout"));
+        dialog.setExtensions(aegis::testing::daemonExtensions());
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QVERIFY2(dialog.inFlightWarning().startsWith(
+                     QStringLiteral("checkout-4 is still in progress: the daemon refuses a new "
+                                    "rollout of checkout")),
+                 qPrintable(dialog.inFlightWarning()));
+        QCOMPARE(qobject_cast<QLineEdit *>(dialog.fieldEditor(QStringLiteral("version")))->text(),
+                 QStringLiteral("1.5.1"));
+        QTest::qWait(50);
+        QVERIFY(
+            dialog.grab().toImage().save(artifact(QStringLiteral("release-dialog-in-flight.png"))));
+        dialog.setService(QStringLiteral("search"));
+        QVERIFY(dialog.inFlightWarning().isEmpty());
+    }
+
+    void nextVersionRaisesTheLastNumber_data() {
+        QTest::addColumn<QString>("version");
+        QTest::addColumn<QString>("next");
+        QTest::newRow("patch") << "1.5.0"
+                               << "1.5.1";
+        QTest::newRow("carry") << "1.4.9"
+                               << "1.4.10";
+        QTest::newRow("prefix") << "v2"
+                                << "v3";
+        QTest::newRow("pre-release") << "2.4.0-rc1"
+                                     << "2.4.0-rc2";
+        QTest::newRow("suffix") << "1.2-beta"
+                                << "1.3-beta";
+        QTest::newRow("no number") << "latest"
+                                   << "";
+    }
+
+    void nextVersionRaisesTheLastNumber() {
+        QFETCH(QString, version);
+        QFETCH(QString, next);
+        QCOMPARE(nextVersion(version), next);
     }
 
     void pageShowsAFedRollout() {
@@ -864,8 +1064,113 @@ private slots:
         QVERIFY(!promote->isEnabled());
         QCOMPARE(promote->toolTip(), QStringLiteral("Not connected"));
         QVERIFY(page.confirmationText(RolloutAction::Abort)
-                    .contains(QStringLiteral("Traffic goes back to blue (2.3.1) at once")));
+                    .startsWith(QStringLiteral("All traffic of checkout moves back to blue "
+                                               "(2.3.1) at once.")));
+        QVERIFY(page.confirmationText(RolloutAction::Promote)
+                    .startsWith(QStringLiteral("All traffic of checkout moves to green (2.4.0) "
+                                               "(from 50 % now).")));
+        // Pause asks nothing: traffic stays.
+        QVERIFY(page.confirmationText(RolloutAction::Pause).isEmpty());
         QVERIFY(page.grab().toImage().save(artifact(QStringLiteral("release-page-fed.png"))));
+    }
+
+    // A rollout in flight at the sizes operators use, light and dark: the page fits beside the
+    // sidebar (its buttons on screen), names and ids are whole, the rollout's summary is not
+    // cut by the pipeline below it.
+    void pageFitsTheScreenWithARolloutInFlight_data() {
+        QTest::addColumn<QSize>("screen");
+        QTest::addColumn<bool>("dark");
+        QTest::newRow("1280x800 light") << QSize(1280, 800) << false;
+        QTest::newRow("1280x800 dark") << QSize(1280, 800) << true;
+        QTest::newRow("1920x1080 light") << QSize(1920, 1080) << false;
+        QTest::newRow("1920x1080 dark") << QSize(1920, 1080) << true;
+    }
+
+    void pageFitsTheScreenWithARolloutInFlight() {
+        QFETCH(QSize, screen);
+        QFETCH(bool, dark);
+        applyTheme(*qApp, dark ? ThemeMode::Dark : ThemeMode::Light, m_platformPalette);
+        // The main window's sidebar is 210 px wide; its status bar and margins take about 40.
+        const QSize size(screen.width() - 210, screen.height() - 40);
+        Session api;
+        api.connectTo(nowhere());
+        ReleasesPage page(&api);
+        Release checkout = releaseOf(QStringLiteral("checkout"), QStringLiteral("blue"),
+                                     QStringLiteral("2.3.1"), {90, 10});
+        checkout.activeRolloutId = QStringLiteral("checkout-14");
+        Release gateway = releaseOf(QStringLiteral("payments-gateway-eu-west"),
+                                    QStringLiteral("green"), QStringLiteral("10.12.3"), {0, 100});
+        Release inventory = releaseOf(QStringLiteral("inventory"), QStringLiteral("blue"),
+                                      QStringLiteral("2.1.0"), {100, 0});
+        page.releases()->setReleases({checkout, gateway, inventory});
+        Rollout rollout = recent(canary(rolloutOf(RolloutPhase::Switching,
+                                                  {{RolloutPhase::Pending, 0, ""},
+                                                   {RolloutPhase::Provisioning, 1, ""},
+                                                   {RolloutPhase::Verifying, 3, ""},
+                                                   {RolloutPhase::Switching, 13, ""}},
+                                                  14)),
+                                 2);
+        rollout.createdBy = QStringLiteral("release-automation-ci");
+        rollout.spec.description =
+            QStringLiteral("new payment provider routing with retries on timeouts");
+        rollout.currentStep = 0;
+        rollout.stepApplied = true;
+        rollout.traffic = {90, 10};
+        rollout.message = QStringLiteral("10 % on green for 1m, then 50 % until promoted; "
+                                         "3/3 new instances passing");
+        rollout.availableActions = {{RolloutAction::Promote, true, {}},
+                                    {RolloutAction::Pause, true, {}},
+                                    {RolloutAction::Abort, true, {}}};
+        page.releases()->applyRollout(rollout);
+        page.resize(size);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QVERIFY(page.selectService(QStringLiteral("checkout")));
+        QList<Rollout> history = {rollout};
+        for (int n = 13; n >= 10; --n) {
+            Rollout old =
+                recent(rolloutOf(RolloutPhase::Succeeded, {{RolloutPhase::Succeeded, 60, ""}}, n),
+                       60 * 24 * (14 - n));
+            history.append(old);
+        }
+        page.history()->setRollouts(QStringLiteral("checkout"), history);
+        QTest::qWait(150); // the columns refit once the rows are there
+
+        QVERIFY(page.grab().toImage().save(
+            artifact(QStringLiteral("release-page-%1x%2-%3.png")
+                         .arg(screen.width())
+                         .arg(screen.height())
+                         .arg(dark ? QStringLiteral("dark") : QStringLiteral("light")))));
+        QVERIFY2(page.minimumSizeHint().width() <= size.width(),
+                 qPrintable(QStringLiteral("minimum width %1 > %2")
+                                .arg(page.minimumSizeHint().width())
+                                .arg(size.width())));
+        for (RolloutAction action : {RolloutAction::Promote, RolloutAction::Retry}) {
+            QPushButton *button = page.actionButton(action);
+            const QPoint right = button->mapTo(&page, QPoint(button->width(), 0));
+            QVERIFY2(right.x() <= page.width(), qPrintable(button->text()));
+        }
+        const auto whole = [](QTableView *table, int column) {
+            return table->horizontalHeader()->sectionSize(column) >=
+                   static_cast<QAbstractItemView *>(table)->sizeHintForColumn(column);
+        };
+        QVERIFY2(whole(page.releaseTable(), ReleaseModel::ServiceColumn),
+                 qPrintable(QString::number(page.releaseTable()->horizontalHeader()->sectionSize(
+                     ReleaseModel::ServiceColumn))));
+        QVERIFY(whole(page.historyTable(), RolloutHistoryModel::IdColumn));
+        // Every wrapped line of the summary under the rollout's title has its room.
+        QLabel *meta = nullptr;
+        for (QLabel *label : page.findChildren<QLabel *>(QStringLiteral("PageSubtitle"))) {
+            if (label->text().contains(QStringLiteral(" replacing "))) {
+                meta = label;
+            }
+        }
+        QVERIFY(meta);
+        QVERIFY2(meta->height() >= meta->heightForWidth(meta->width()),
+                 qPrintable(QStringLiteral("%1 < %2")
+                                .arg(meta->height())
+                                .arg(meta->heightForWidth(meta->width()))));
+        applyTheme(*qApp, ThemeMode::Light, m_platformPalette);
     }
 
     // The page against a real aegisd: it starts rollouts through its own dialog (external driver,
@@ -1005,6 +1310,13 @@ private slots:
         QCOMPARE(switching.steps.at(switching.currentIndex).canary.size(), 2);
         QVERIFY(page.grab().toImage().save(artifact(QStringLiteral("release-page-live.png"))));
 
+        // Every action but Pause asks first, saying what it will do, and takes a reason.
+        QList<ActionConfirmation> asked;
+        QString reason = QStringLiteral("error budget fine");
+        page.setConfirmation([&asked, &reason](QWidget *, const ActionConfirmation &confirmation) {
+            asked.append(confirmation);
+            return std::optional<QString>(reason);
+        });
         // Pause holds it (only resume and abort then), resume and promote move it on.
         QSignalSpy finished(&page, &ReleasesPage::actionFinished);
         page.requestAction(RolloutAction::Pause);
@@ -1019,25 +1331,36 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!page.shownRollout()->paused &&
                                      page.actionButton(RolloutAction::Promote)->isEnabled(),
                                  10000);
+        QVERIFY(asked.size() == 1 && asked.last().title.startsWith(QStringLiteral("Resume")));
         page.requestAction(RolloutAction::Promote);
+        QCOMPARE(asked.size(), 2);
+        QCOMPARE(asked.last().effect,
+                 QStringLiteral("All traffic of web moves to %1 (1.1.0) (from 50 % now).")
+                     .arg(secondColour));
         QVERIFY(finished.wait(10000));
         QCOMPARE(finished.last().at(2).toString(), QString());
+        // The reason reaches the rollout's log with who gave it.
+        const auto logged = [&page](const QString &action) {
+            const QStringList lines = page.logView()->toPlainText().split(QLatin1Char('\n'));
+            return std::any_of(lines.cbegin(), lines.cend(), [&action](const QString &line) {
+                return line.contains(action + QStringLiteral(" by ")) &&
+                       line.endsWith(QStringLiteral(": error budget fine"));
+            });
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(logged(QStringLiteral("promoted")), 10000);
+        QVERIFY2(logged(QStringLiteral("resumed")), qPrintable(page.logView()->toPlainText()));
         QTRY_COMPARE_WITH_TIMEOUT(page.shownRollout()->phase, RolloutPhase::Succeeded, 20000);
         QTRY_COMPARE_WITH_TIMEOUT(page.trafficBar()->split().share(secondColour), 100, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(page.history()->rowCount(), 2, 10000);
 
         // Undo asks, naming where traffic goes, then puts it back.
         QTRY_VERIFY_WITH_TIMEOUT(page.actionButton(RolloutAction::Undo)->isEnabled(), 10000);
-        QString asked;
-        page.setConfirmation(
-            [&asked](QWidget *, const QString &, const QString &text, const QString &) {
-                asked = text;
-                return true;
-            });
+        reason.clear();
         page.requestAction(RolloutAction::Undo);
-        QVERIFY2(asked.contains(
-                     QStringLiteral("Traffic goes back to %1 (1.0.0) at once").arg(firstColour)),
-                 qPrintable(asked));
+        QVERIFY(asked.last().destructive);
+        QCOMPARE(asked.last().effect,
+                 QStringLiteral("All traffic of web moves back to %1 (1.0.0) at once.")
+                     .arg(firstColour));
         QVERIFY(finished.wait(10000));
         QCOMPARE(finished.last().at(2).toString(), QString());
         QTRY_COMPARE_WITH_TIMEOUT(page.shownRollout()->phase, RolloutPhase::RolledBack, 20000);

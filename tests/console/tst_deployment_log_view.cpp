@@ -1,7 +1,9 @@
 // The log view of a deployed instance: the bounded, searchable line model and the widget around it
 // (search, next/previous, follow), rendered for a look in both themes at the sizes operators use.
 
+#include "daemon_process.h"
 #include "models/log_lines_model.h"
+#include "net/session.h"
 #include "views/deployment_log_view.h"
 #include "views/theme.h"
 
@@ -13,6 +15,9 @@
 #include <QListView>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <filesystem>
+#include <fstream>
 
 using namespace aegis::console;
 
@@ -143,6 +148,55 @@ private slots:
         QCOMPARE(view.matchText(), QStringLiteral("30 of 30"));
         view.searchField()->clear();
         QCOMPARE(view.matchText(), QString());
+    }
+
+    // The view on a real aegisd: the tail, a line written later, another instance's missing log.
+    void followsTheDaemonsLog() {
+        aegis::testing::TempDir dir;
+        aegis::testing::DaemonOptions options;
+        options.dataDir = dir.path() / "data";
+        auto daemon = aegis::testing::DaemonProcess::start(options);
+        QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
+        // What the process driver would have written for shop-blue-1.
+        const auto log = options.dataDir / "deployments" / "shop" / "blue-1.log";
+        std::filesystem::create_directories(log.parent_path());
+        {
+            std::ofstream out(log);
+            for (const QString &line : numberedLines(1, 1500)) {
+                out << line.toStdString() << "\n";
+            }
+        }
+        Session session;
+        ConnectionSettings settings;
+        settings.address = QString::fromStdString((*daemon)->grpcAddress());
+        settings.token = QString::fromStdString((*daemon)->adminToken());
+        session.connectTo(settings);
+
+        DeploymentLogView view(&session);
+        view.resize(900, 400);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setInstance(QStringLiteral("shop"), QStringLiteral("shop-blue-1"));
+        QVERIFY(view.isStreaming());
+        QTRY_COMPARE_WITH_TIMEOUT(view.model()->rowCount(), DeploymentLogView::kTailLines, 10000);
+        QCOMPARE(view.model()->index(0).data().toString(), QStringLiteral("line 501"));
+        QTRY_VERIFY_WITH_TIMEOUT(view.statusText().startsWith(QStringLiteral("Following")), 10000);
+        std::ofstream(log, std::ios::app) << "written later\n";
+        QTRY_COMPARE_WITH_TIMEOUT(
+            view.model()->index(view.model()->rowCount() - 1).data().toString(),
+            QStringLiteral("written later"), 10000);
+
+        // Hidden, it stops streaming; shown again, it starts over from the tail.
+        view.hide();
+        QVERIFY(!view.isStreaming());
+        view.show();
+        QVERIFY(view.isStreaming());
+
+        view.setInstance(QStringLiteral("shop"), QStringLiteral("shop-blue-9"));
+        QTRY_VERIFY_WITH_TIMEOUT(view.statusText().contains(QStringLiteral("shop-blue-9")) &&
+                                     view.statusText().startsWith(QStringLiteral("Not following")),
+                                 10000);
+        QCOMPARE(view.model()->rowCount(), 0);
     }
 
     void renders_data() {

@@ -183,6 +183,12 @@ void TestDaemonConfig::badConfigurationStops_data() {
     QTest::newRow("--listen port out of range")
         << QStringList{"--listen", "127.0.0.1:70000"} << QString()
         << QStringList{"--listen", "127.0.0.1:70000", "port"};
+    QTest::newRow("--xds-listen without a port")
+        << QStringList{"--xds-listen", "nonsense"} << QString()
+        << QStringList{"--xds-listen", "'nonsense'", "HOST:PORT"};
+    QTest::newRow("xds.listen port out of range")
+        << QStringList() << "xds:\n  listen: 127.0.0.1:70000\n"
+        << QStringList{"xds.listen", "127.0.0.1:70000", "port"};
     QTest::newRow("--http-listen without a host")
         << QStringList{"--http-listen", ":7401"} << QString() << QStringList{"--http-listen"};
     QTest::newRow("--log-level unknown")
@@ -310,6 +316,7 @@ void TestDaemonConfig::startupRefusals_data() {
 
     QTest::newRow("gRPC port in use") << "grpc port in use" << QStringList{"listen", "in use"};
     QTest::newRow("HTTP port in use") << "http port in use" << QStringList{"http_listen", "in use"};
+    QTest::newRow("xDS port in use") << "xds port in use" << QStringList{"xds.listen", "in use"};
     QTest::newRow("data_dir is a file")
         << "data_dir is a file" << QStringList{"data_dir", "not a directory"};
     QTest::newRow("store not a database")
@@ -336,6 +343,7 @@ void TestDaemonConfig::startupRefusals() {
     auto dataDir = dir.path() / "data";
     std::string grpcListen = "127.0.0.1:0";
     std::string httpListen = "127.0.0.1:0";
+    std::string xdsListen; // off unless the case is about it
     std::optional<boost::asio::ip::tcp::acceptor> taken;
     boost::asio::io_context io;
     const auto takePort = [&] {
@@ -356,6 +364,8 @@ void TestDaemonConfig::startupRefusals() {
         grpcListen = takePort();
     } else if (setup == "http port in use") {
         httpListen = takePort();
+    } else if (setup == "xds port in use") {
+        xdsListen = takePort();
     } else if (setup == "data_dir is a file") {
         std::ofstream(dir.path() / "file") << "not a directory\n";
         dataDir = dir.path() / "file";
@@ -390,10 +400,13 @@ void TestDaemonConfig::startupRefusals() {
     }
     const auto before = directoryListing(dataDir);
 
-    const auto result = aegis::testing::runCommand({AEGISD_PATH, "--data-dir", dataDir.string(),
-                                                    "--listen", grpcListen, "--http-listen",
-                                                    httpListen, "--otlp-listen", "127.0.0.1:0"},
-                                                   10s);
+    std::vector<std::string> argv = {AEGISD_PATH, "--data-dir",    dataDir.string(),
+                                     "--listen",  grpcListen,      "--http-listen",
+                                     httpListen,  "--otlp-listen", "127.0.0.1:0"};
+    if (!xdsListen.empty()) {
+        argv.insert(argv.end(), {"--xds-listen", xdsListen});
+    }
+    const auto result = aegis::testing::runCommand(argv, 10s);
     const std::string context =
         "exit " + std::to_string(result.exitCode) + ", stderr: " + result.err;
     QVERIFY2(result.exitCode == 2, context.c_str());

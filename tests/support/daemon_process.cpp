@@ -134,6 +134,7 @@ StatusOr<std::unique_ptr<DaemonProcess>> DaemonProcess::start(DaemonOptions opti
                 daemon->m_grpcAddress = ready.at("grpc").get<std::string>();
                 daemon->m_httpAddress = ready.at("http").get<std::string>();
                 daemon->m_otlpAddress = ready.value("otlp", std::string());
+                daemon->m_xdsAddress = ready.value("xds", std::string());
                 return daemon;
             } catch (const std::exception &) {
                 // Partially written: the daemon renames it into place, but be tolerant.

@@ -53,6 +53,8 @@ public:
     const std::string &httpAddress() const { return m_httpAddress; }
     // The OTLP/gRPC receiver's address ("" when tracing or its listener is off).
     const std::string &otlpAddress() const { return m_otlpAddress; }
+    // The xDS server's address ("" unless started with --xds-listen).
+    const std::string &xdsAddress() const { return m_xdsAddress; }
     const std::filesystem::path &dataDir() const { return m_dataDir; }
     const std::filesystem::path &logFile() const { return m_logFile; }
     std::filesystem::path adminTokenFile() const { return m_dataDir / "admin.token"; }
@@ -76,6 +78,7 @@ private:
     std::string m_grpcAddress;
     std::string m_httpAddress;
     std::string m_otlpAddress;
+    std::string m_xdsAddress;
     int m_pid = -1;
 };
 

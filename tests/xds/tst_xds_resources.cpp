@@ -111,6 +111,15 @@ void XdsResourcesTest::loadAssignment_data() {
                                  instance("s2", "10.0.0.2:80", 45)}
         << QStringList{"/weight-10 10: 10.0.0.9:80", "/weight-45 90: 10.0.0.1:80,10.0.0.2:80"}
         << QStringList{};
+    // A rollout's split: the traffic weight, not the declared one, decides.
+    Instance blue = instance("blue", "10.0.0.1:80");
+    blue.trafficWeight = 9000;
+    Instance green = instance("green", "10.0.0.2:80");
+    green.trafficWeight = 1000;
+    QTest::newRow("traffic weights, not declared weights")
+        << std::vector<Instance>{blue, green}
+        << QStringList{"/weight-1000 1000: 10.0.0.2:80", "/weight-9000 9000: 10.0.0.1:80"}
+        << QStringList{};
     QTest::newRow("zones are localities")
         << std::vector<Instance>{instance("a", "10.0.0.1:80", 100, "eu-1"),
                                  instance("b", "10.0.0.2:80", 100, "eu-2")}

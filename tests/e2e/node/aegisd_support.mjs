@@ -106,7 +106,8 @@ export async function assertGrpcCode(promise, code, message) {
 // The daemon
 
 export class Daemon {
-  constructor(binary) {
+  // `extraArgs`: further aegisd flags, e.g. ['--xds-listen', '127.0.0.1:0'].
+  constructor(binary, extraArgs = []) {
     this.dataDir = mkdtempSync(path.join(tmpdir(), 'aegis-e2e-node-'));
     this.readyFile = path.join(this.dataDir, 'ready.json');
     this.log = '';
@@ -119,6 +120,7 @@ export class Daemon {
         '--http-listen', '127.0.0.1:0',
         '--otlp-listen', '127.0.0.1:0',
         '--ready-file', this.readyFile,
+        ...extraArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
