@@ -294,10 +294,39 @@ public:
         if (!m_set) {
             return std::nullopt;
         }
+        if (m_set->empty()) {
+            return std::nullopt;
+        }
+        if (!avoid.empty()) {
+            return chooseAvoiding(avoid);
+        }
+        // This loop is the whole cost of a pick. The best value is kept in a local, not read back
+        // through m_current[best]: that load would chain every step to the previous one.
+        const std::int64_t *weights = m_set->weights.data();
+        std::int64_t *current = m_current.data();
+        std::int64_t total = 0;
+        std::int64_t bestValue = std::numeric_limits<std::int64_t>::min();
+        std::size_t best = 0;
+        for (std::size_t i = 0; i < m_set->size(); ++i) {
+            const std::int64_t value = current[i] + weights[i];
+            current[i] = value;
+            total += weights[i];
+            if (value > bestValue) { // the first on a tie
+                bestValue = value;
+                best = i;
+            }
+        }
+        m_current[best] -= total;
+        return pickFrom(m_set, best);
+    }
+
+private:
+    // The same round without the avoided endpoints. Under m_mutex.
+    std::optional<Pick> chooseAvoiding(AvoidIds avoid) {
         std::int64_t total = 0;
         std::optional<std::size_t> best;
         for (std::size_t i = 0; i < m_set->size(); ++i) {
-            if (m_set->avoided(i, avoid)) {
+            if (isAvoided(m_set->endpoints[i].id, avoid)) {
                 continue;
             }
             m_current[i] += m_set->weights[i];
@@ -313,7 +342,6 @@ public:
         return pickFrom(m_set, *best);
     }
 
-private:
     std::mutex m_mutex;
     std::shared_ptr<const EndpointSet> m_set;
     std::vector<std::int64_t> m_current;
