@@ -4,9 +4,13 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 namespace aegis::log {
 namespace {
@@ -15,28 +19,87 @@ namespace {
 // on the thread that logs and can read them from here.
 thread_local const Fields *t_fields = nullptr;
 
+std::atomic<KeyStyle> g_keyStyle{KeyStyle::Aegis};
+
+// The ECS version the "ecs" style's lines conform to (as ECS logging libraries write it).
+constexpr const char *kEcsVersion = "1.6.0";
+
+std::string rfc3339Micros(std::chrono::system_clock::time_point time) {
+    const auto seconds = std::chrono::system_clock::to_time_t(time);
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count() %
+        1000000;
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char stamp[64];
+    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", utc.tm_year + 1900,
+                  utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                  static_cast<long long>(micros));
+    return stamp;
+}
+
+std::string levelName(spdlog::level::level_enum level, KeyStyle style) {
+    if (style == KeyStyle::Zap) {
+        // zap's level names: it has no trace, and calls a warning "warn".
+        switch (level) {
+        case spdlog::level::trace:
+        case spdlog::level::debug:
+            return "debug";
+        case spdlog::level::warn:
+            return "warn";
+        case spdlog::level::err:
+        case spdlog::level::critical:
+            return "error";
+        default:
+            return "info";
+        }
+    }
+    const auto name = spdlog::level::to_string_view(level);
+    return {name.data(), name.size()};
+}
+
 class JsonFormatter final : public spdlog::formatter {
 public:
     void format(const spdlog::details::log_msg &msg, spdlog::memory_buf_t &dest) override {
+        const KeyStyle style = g_keyStyle.load(std::memory_order_relaxed);
         Fields line = Fields::object();
-        const auto time = msg.time;
-        const auto seconds = std::chrono::system_clock::to_time_t(time);
-        const auto micros =
-            std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count() %
-            1000000;
-        std::tm utc{};
-        gmtime_r(&seconds, &utc);
-        char stamp[64];
-        std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
-                      utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                      utc.tm_sec, static_cast<long long>(micros));
-        line["time"] = stamp;
-        line["level"] = std::string(spdlog::level::to_string_view(msg.level).data(),
-                                    spdlog::level::to_string_view(msg.level).size());
-        line["msg"] = std::string(msg.payload.data(), msg.payload.size());
+        std::string message(msg.payload.data(), msg.payload.size());
+        switch (style) {
+        case KeyStyle::Aegis:
+            line["time"] = rfc3339Micros(msg.time);
+            line["level"] = levelName(msg.level, style);
+            line["msg"] = std::move(message);
+            break;
+        case KeyStyle::Zap:
+            line["ts"] = std::chrono::duration<double>(msg.time.time_since_epoch()).count();
+            line["level"] = levelName(msg.level, style);
+            line["msg"] = std::move(message);
+            break;
+        case KeyStyle::Ecs:
+            line["@timestamp"] = rfc3339Micros(msg.time);
+            line["log.level"] = levelName(msg.level, style);
+            line["message"] = std::move(message);
+            line["ecs.version"] = kEcsVersion;
+            break;
+        }
         if (t_fields != nullptr && t_fields->is_object()) {
+            // The standard keys are in the line by now and are never replaced: a field named
+            // like one is written as "fields.<name>", after the fields that need no renaming,
+            // and prefixed again while that name is taken.
+            std::vector<std::pair<std::string, const Fields *>> clashing;
             for (const auto &[key, value] : t_fields->items()) {
-                line[key] = value;
+                if (line.contains(key)) {
+                    clashing.emplace_back(key, &value);
+                } else {
+                    line[key] = value;
+                }
+            }
+            for (const auto &[key, value] : clashing) {
+                std::string name = "fields." + key;
+                while (line.contains(name)) {
+                    name = "fields." + name;
+                }
+                line[name] = *value;
             }
         }
         const std::string text =
@@ -64,13 +127,40 @@ void emit(spdlog::level::level_enum level, std::string_view msg, const Fields &f
 
 void init(std::string_view level) {
     static std::once_flag once;
-    std::call_once(once, [] {
+    std::string ignoredStyle;
+    std::call_once(once, [&ignoredStyle] {
         auto logger = spdlog::stderr_logger_mt("aegis");
         logger->set_formatter(std::make_unique<JsonFormatter>());
         logger->flush_on(spdlog::level::trace);
         spdlog::set_default_logger(logger);
+        if (const char *style = std::getenv("AEGIS_LOG_KEYS"); style && !setKeyStyle(style)) {
+            ignoredStyle = style;
+        }
     });
     setLevel(level);
+    if (!ignoredStyle.empty()) {
+        warn("AEGIS_LOG_KEYS ignored: not aegis, zap or ecs", {{"value", ignoredStyle}});
+    }
+}
+
+bool isValidKeyStyle(std::string_view name) {
+    return name == "aegis" || name == "zap" || name == "ecs";
+}
+
+bool setKeyStyle(std::string_view name) {
+    if (!isValidKeyStyle(name)) {
+        return false;
+    }
+    setKeyStyle(name == "zap" ? KeyStyle::Zap : name == "ecs" ? KeyStyle::Ecs : KeyStyle::Aegis);
+    return true;
+}
+
+void setKeyStyle(KeyStyle style) {
+    g_keyStyle.store(style, std::memory_order_relaxed);
+}
+
+KeyStyle keyStyle() {
+    return g_keyStyle.load(std::memory_order_relaxed);
 }
 
 bool isValidLevel(std::string_view level) {

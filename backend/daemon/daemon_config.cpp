@@ -106,6 +106,14 @@ const std::map<std::string, Setter> &setters() {
              c.logLevel = v;
              return Status::ok();
          }},
+        {"log_keys",
+         [](DaemonConfig &c, const std::string &v) {
+             if (!log::isValidKeyStyle(v)) {
+                 return invalidArgument("log_keys: '" + v + "' is not one of aegis, zap, ecs");
+             }
+             c.logKeys = v;
+             return Status::ok();
+         }},
         {"shutdown_grace",
          [](DaemonConfig &c, const std::string &v) {
              return setDuration(c.shutdownGrace, v, "shutdown_grace", std::chrono::milliseconds(0));
@@ -477,6 +485,7 @@ const std::map<std::string, std::string> &flagOptions() {
         {"listen", "listen"},
         {"http-listen", "http_listen"},
         {"log-level", "log_level"},
+        {"log-keys", "log_keys"},
         {"shutdown-grace", "shutdown_grace"},
         {"tls-cert", "tls.cert_file"},
         {"tls-key", "tls.key_file"},

@@ -27,6 +27,9 @@ struct DaemonConfig {
     std::string httpListen = "127.0.0.1:7401";
     // [log_level] trace, debug, info, warn, error, critical or off.
     std::string logLevel = "info";
+    // [log_keys] the log lines' standard keys: aegis, zap or ecs (docs/logging.md). Empty: as the
+    // environment variable AEGIS_LOG_KEYS says, else aegis.
+    std::string logKeys;
     // [shutdown_grace] How long in-flight calls may run after SIGTERM.
     std::chrono::milliseconds shutdownGrace{10000};
 

@@ -18,9 +18,9 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char *kFlagsWithValues[] = {
-    "data-dir",    "listen",        "http-listen",    "log-level",   "tls-cert",
-    "tls-key",     "tls-client-ca", "shutdown-grace", "ready-file",  "metrics-backend",
-    "metrics-url", "prometheus",    "alertmanager",   "otlp-listen", "xds-listen"};
+    "data-dir",   "listen",        "http-listen",    "log-level",  "log-keys",        "tls-cert",
+    "tls-key",    "tls-client-ca", "shutdown-grace", "ready-file", "metrics-backend", "metrics-url",
+    "prometheus", "alertmanager",  "otlp-listen",    "xds-listen"};
 
 } // namespace
 
@@ -37,6 +37,7 @@ int main(int argc, char **argv) {
         ("listen", po::value<std::string>(), "gRPC address host:port (default 127.0.0.1:7400)")
         ("http-listen", po::value<std::string>(), "HTTP address for /healthz, /readyz, /metrics (default 127.0.0.1:7401)")
         ("log-level", po::value<std::string>(), "trace|debug|info|warn|error|critical|off (default info)")
+        ("log-keys", po::value<std::string>(), "aegis|zap|ecs: the standard keys of the JSON log lines (default $AEGIS_LOG_KEYS, else aegis)")
         ("shutdown-grace", po::value<std::string>(), "time in-flight calls get on shutdown (default 10s)")
         ("tls-cert", po::value<std::string>(), "server certificate chain (PEM)")
         ("tls-key", po::value<std::string>(), "server private key (PEM)")
@@ -54,12 +55,16 @@ int main(int argc, char **argv) {
                  "earlier run's admin.token, config.key and deployments are moved into a "
                  "pre-init-<time> folder there (only needed when aegis.db is missing or empty)");
     // clang-format on
+    // Every line aegisd writes is JSON, including why it did not start; only what was asked for
+    // (--help, --version) is plain text, on stdout.
+    aegis::log::init("info");
     po::variables_map values;
     try {
         po::store(po::parse_command_line(argc, argv, options), values);
         po::notify(values);
     } catch (const po::error &error) {
-        std::cerr << "aegisd: " << error.what() << "\n" << options << "\n";
+        aegis::log::error("aegisd: invalid command line",
+                          {{"error", error.what()}, {"hint", "aegisd --help lists the flags"}});
         return 2;
     }
     if (values.count("help")) {
@@ -93,8 +98,6 @@ int main(int argc, char **argv) {
         }
         flags["trace-forward"] = endpoints;
     }
-    // Every line aegisd writes is JSON, including why it did not start (usage errors aside).
-    aegis::log::init("info");
     aegis::daemon::routeLibraryLogs();
     const std::string configFile = values.count("config") ? values["config"].as<std::string>() : "";
     auto config = aegis::daemon::loadConfig(configFile, flags);
@@ -104,6 +107,9 @@ int main(int argc, char **argv) {
     }
     config->initialise = values.count("init") > 0;
     aegis::log::setLevel(config->logLevel);
+    if (!config->logKeys.empty()) {
+        aegis::log::setKeyStyle(config->logKeys);
+    }
     // Debian's Abseil checks every mutex acquisition for lock-order cycles; on gRPC's hot paths
     // that costs about 7 % of a unary call. The daemon's own locking is covered by its tests.
     absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);

@@ -57,7 +57,8 @@ namespace {
 int printFleet(const std::string &path) {
     auto fleet = sample::loadFleetFile(path);
     if (!fleet) {
-        std::cerr << "aegis-sample: " << fleet.status().message() << "\n";
+        log::error("aegis-sample: cannot read the fleet file",
+                   {{"error", fleet.status().message()}});
         return 2;
     }
     for (const auto &instance : *fleet) {
@@ -101,6 +102,7 @@ int main(int argc, char **argv) {
     client::ConnectionOptions connection;
     std::string tokenFile;
     std::string logLevel;
+    std::string logKeys;
     std::string fleetFile;
     std::vector<std::string> featureFlags;
     std::string configFlag;
@@ -144,6 +146,9 @@ int main(int argc, char **argv) {
         ("weight", po::value<int>()->default_value(100), "balancing weight, 0..10000")
         ("threads", po::value(&server.threads)->default_value(2), "HTTP threads")
         ("log-level", po::value(&logLevel)->default_value("info"), "trace, debug, info, warn, error")
+        ("log-keys", po::value(&logKeys),
+            "the JSON log lines' standard keys: aegis, zap or ecs (default $AEGIS_LOG_KEYS, else "
+            "aegis)")
         ("calls", po::value(&callsFlag),
             "services whose '/' every '/' request calls first, in order, e.g. inventory,payments")
         ("otlp-endpoint", po::value(&otlpEndpoint)->default_value("http://127.0.0.1:4317"),
@@ -154,25 +159,31 @@ int main(int argc, char **argv) {
         ("print-fleet", po::value(&fleetFile),
             "print the flags of every instance in this fleet file, one line each, and exit");
     // clang-format on
+    // Every line on stderr is JSON, why it did not start included; --help and --print-fleet
+    // answer on stdout.
+    log::init("info");
+    const auto usage = [](const std::string &message) {
+        log::error("aegis-sample: invalid command line",
+                   {{"error", message}, {"hint", "aegis-sample --help lists the flags"}});
+        return 2;
+    };
     po::variables_map values;
     try {
         po::store(po::parse_command_line(argc, argv, flags), values);
         po::notify(values);
     } catch (const po::error &error) {
-        std::cerr << "aegis-sample: " << error.what() << "\n" << flags;
-        return 2;
+        return usage(error.what());
     }
     if (values.count("help")) {
         std::cout << flags;
         return 0;
     }
+    if (!logKeys.empty() && !log::setKeyStyle(logKeys)) {
+        return usage("--log-keys must be aegis, zap or ecs, not '" + logKeys + "'");
+    }
     if (!fleetFile.empty()) {
         return printFleet(fleetFile);
     }
-    const auto usage = [&](const std::string &message) {
-        std::cerr << "aegis-sample: " << message << "\n";
-        return 2;
-    };
     if (server.service.empty()) {
         return usage("--service is required");
     }
@@ -210,7 +221,7 @@ int main(int argc, char **argv) {
     if (!log::isValidLevel(logLevel)) {
         return usage("--log-level: unknown level '" + logLevel + "'");
     }
-    log::init(logLevel);
+    log::setLevel(logLevel);
     connection.tokenFile =
         tokenFile.empty() ? client::defaultTokenFile() : std::filesystem::path(tokenFile);
 

@@ -268,6 +268,10 @@ void TestDaemonConfig::badConfigurationStops_data() {
     QTest::newRow("flag error wins over a good file")
         << QStringList{"--log-level", "loud"} << "log_level: debug\n"
         << QStringList{"--log-level", "loud"};
+    QTest::newRow("unknown flag") << QStringList{"--bogus"} << QString()
+                                  << QStringList{"--bogus", "aegisd --help"};
+    QTest::newRow("log_keys unknown") << QStringList() << "log_keys: logfmt\n"
+                                      << QStringList{"log_keys", "logfmt", "aegis, zap, ecs"};
 }
 
 void TestDaemonConfig::badConfigurationStops() {
@@ -300,6 +304,7 @@ void TestDaemonConfig::badConfigurationStops() {
         "exit " + std::to_string(result.exitCode) + ", stderr: " + result.err;
     QVERIFY2(result.exitCode == 2, context.c_str());
     QVERIFY2(took < 5s, context.c_str());
+    QVERIFY2(allLinesAreJson(result.err), context.c_str());
     QVERIFY2(result.err.find("aegisd: ") != std::string::npos, context.c_str());
     for (const QString &mention : stderrMentions) {
         QVERIFY2(result.err.find(mention.toStdString()) != std::string::npos,
@@ -317,6 +322,12 @@ void TestDaemonConfig::startupRefusals_data() {
     QTest::newRow("gRPC port in use") << "grpc port in use" << QStringList{"listen", "in use"};
     QTest::newRow("HTTP port in use") << "http port in use" << QStringList{"http_listen", "in use"};
     QTest::newRow("xDS port in use") << "xds port in use" << QStringList{"xds.listen", "in use"};
+    QTest::newRow("OTLP port in use")
+        << "otlp port in use" << QStringList{"tracing.otlp_listen", "in use"};
+    QTest::newRow("gRPC port in use, ECS keys")
+        << "grpc port in use, ecs keys" << QStringList{"listen", "in use", R"("@timestamp")"};
+    QTest::newRow("gRPC port in use, zap keys")
+        << "grpc port in use, zap keys" << QStringList{"listen", "in use", R"("ts")"};
     QTest::newRow("data_dir is a file")
         << "data_dir is a file" << QStringList{"data_dir", "not a directory"};
     QTest::newRow("store not a database")
@@ -360,8 +371,17 @@ void TestDaemonConfig::startupRefusals() {
         QVERIFY2(first.isOk(), first.status().toString().c_str());
         QCOMPARE((*first)->terminate(), 0);
     };
-    if (setup == "grpc port in use") {
+    std::string otlpListen = "127.0.0.1:0";
+    std::vector<std::string> extraFlags;
+    if (setup.startsWith("grpc port in use")) {
         grpcListen = takePort();
+        if (setup.endsWith("ecs keys")) {
+            extraFlags = {"--log-keys", "ecs"};
+        } else if (setup.endsWith("zap keys")) {
+            extraFlags = {"--log-keys", "zap"};
+        }
+    } else if (setup == "otlp port in use") {
+        otlpListen = takePort();
     } else if (setup == "http port in use") {
         httpListen = takePort();
     } else if (setup == "xds port in use") {
@@ -402,16 +422,31 @@ void TestDaemonConfig::startupRefusals() {
 
     std::vector<std::string> argv = {AEGISD_PATH, "--data-dir",    dataDir.string(),
                                      "--listen",  grpcListen,      "--http-listen",
-                                     httpListen,  "--otlp-listen", "127.0.0.1:0"};
+                                     httpListen,  "--otlp-listen", otlpListen};
     if (!xdsListen.empty()) {
         argv.insert(argv.end(), {"--xds-listen", xdsListen});
     }
+    argv.insert(argv.end(), extraFlags.begin(), extraFlags.end());
     const auto result = aegis::testing::runCommand(argv, 10s);
     const std::string context =
         "exit " + std::to_string(result.exitCode) + ", stderr: " + result.err;
     QVERIFY2(result.exitCode == 2, context.c_str());
     QVERIFY2(allLinesAreJson(result.err), context.c_str());
     QVERIFY2(result.err.find("address in use or not local") == std::string::npos, context.c_str());
+    // Every line has the standard keys of the style asked for.
+    const bool ecs = setup.endsWith("ecs keys");
+    const bool zap = setup.endsWith("zap keys");
+    std::istringstream lines(result.err);
+    for (std::string text; std::getline(lines, text);) {
+        const auto line = nlohmann::json::parse(text);
+        const std::vector<std::string> keys =
+            ecs   ? std::vector<std::string>{"@timestamp", "log.level", "message", "ecs.version"}
+            : zap ? std::vector<std::string>{"ts", "level", "msg"}
+                  : std::vector<std::string>{"time", "level", "msg"};
+        for (const auto &key : keys) {
+            QVERIFY2(line.contains(key), (key + " missing: " + text).c_str());
+        }
+    }
     for (const QString &mention : stderrMentions) {
         QVERIFY2(result.err.find(mention.toStdString()) != std::string::npos,
                  ("stderr does not mention " + mention.toStdString() + ": " + result.err).c_str());

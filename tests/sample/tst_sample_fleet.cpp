@@ -14,6 +14,7 @@
 #include "sample/keep_alive_http_client.h"
 
 #include <grpcpp/grpcpp.h>
+#include <nlohmann/json.hpp>
 
 #include <QtTest>
 
@@ -22,6 +23,7 @@
 #include <map>
 #include <optional>
 #include <regex>
+#include <sstream>
 
 using namespace aegis;
 using namespace std::chrono_literals;
@@ -67,6 +69,7 @@ private slots:
     void terminatedSampleDeregistersAtOnce();
     void healthCheckTakesAKilledInstanceOutOfRotation();
     void behaviourFollowsTheConfigCenter();
+    void registrationFailuresAreErrors();
 
 private:
     std::shared_ptr<grpc::Channel> adminChannel() const;
@@ -490,6 +493,38 @@ void SampleFleetTest::behaviourFollowsTheConfigCenter() {
 
     sample->signal(SIGTERM);
     QCOMPARE(sample->wait(10s), std::optional<int>(0));
+}
+
+// A registration that aegisd refuses is logged at error level (with the reason), not as
+// information.
+void SampleFleetTest::registrationFailuresAreErrors() {
+    const auto badToken = m_dir.path() / "bad.token";
+    std::ofstream(badToken) << "aegis_not_a_token\n";
+    const auto log = m_dir.path() / "shop-refused.log";
+    auto sample = testing::ChildProcess::start({AEGIS_SAMPLE_PATH, "--service", "shop", "--id",
+                                                "shop-refused", "--listen", "127.0.0.1:0",
+                                                "--aegis", m_daemon->grpcAddress(), "--token-file",
+                                                badToken.string(), "--otlp-endpoint", ""},
+                                               log, log);
+    QVERIFY(sample);
+    std::vector<nlohmann::json> registrations;
+    QVERIFY(testing::pollUntil([&] {
+        registrations.clear();
+        std::istringstream lines(testing::readFile(log));
+        for (std::string line; std::getline(lines, line);) {
+            const auto parsed = nlohmann::json::parse(line, nullptr, false);
+            if (parsed.is_object() && parsed.value("msg", "") == "registration") {
+                registrations.push_back(parsed);
+            }
+        }
+        return !registrations.empty();
+    }));
+    for (const auto &line : registrations) {
+        QCOMPARE(line.value("level", ""), std::string("error"));
+        QVERIFY2(!line.value("error", "").empty(), line.dump().c_str());
+    }
+    sample->signal(SIGTERM);
+    QVERIFY(sample->wait(30s).has_value());
 }
 
 QTEST_GUILESS_MAIN(SampleFleetTest)
