@@ -389,20 +389,6 @@ QWidget *ReleasesPage::buildInstanceList() {
     styleTable(m_instanceTable);
     m_instanceTable->setItemDelegate(new InstanceDelegate(m_instanceTable));
     m_instanceTable->setSortingEnabled(true);
-    // The colours together.
-    m_instanceTable->sortByColumn(InstanceModel::ColourColumn, Qt::AscendingOrder);
-    QHeaderView *columns = m_instanceTable->horizontalHeader();
-    columns->setMinimumSectionSize(60);
-    for (const int hidden :
-         {InstanceModel::ServiceColumn, InstanceModel::AddressColumn, InstanceModel::StateColumn,
-          InstanceModel::LeaseAgeColumn, InstanceModel::LabelsColumn}) {
-        m_instanceTable->setColumnHidden(hidden, true);
-    }
-    columns->setSectionResizeMode(InstanceModel::InstanceColumn, QHeaderView::Stretch);
-    columns->resizeSection(InstanceModel::VersionColumn, 70);
-    columns->resizeSection(InstanceModel::ColourColumn, 150);
-    columns->resizeSection(InstanceModel::TrafficColumn, 76);
-    columns->resizeSection(InstanceModel::HealthColumn, 82);
     m_instanceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     m_instanceTable->setToolTip(
         tr("Who gets traffic: each instance's share of the service's requests, its colour and "
@@ -420,6 +406,24 @@ QWidget *ReleasesPage::buildInstanceList() {
 void ReleasesPage::setInstanceModel(InstanceModel *instances) {
     m_instances->setSourceModel(instances);
     m_instances->setService(selectedService());
+    if (!instances) {
+        return;
+    }
+    // The columns exist once the source does.
+    QHeaderView *columns = m_instanceTable->horizontalHeader();
+    columns->setMinimumSectionSize(60);
+    for (const int hidden :
+         {InstanceModel::ServiceColumn, InstanceModel::AddressColumn, InstanceModel::StateColumn,
+          InstanceModel::LeaseAgeColumn, InstanceModel::LabelsColumn}) {
+        m_instanceTable->setColumnHidden(hidden, true);
+    }
+    columns->setSectionResizeMode(InstanceModel::InstanceColumn, QHeaderView::Stretch);
+    columns->resizeSection(InstanceModel::VersionColumn, 70);
+    columns->resizeSection(InstanceModel::ColourColumn, 150);
+    columns->resizeSection(InstanceModel::TrafficColumn, 76);
+    columns->resizeSection(InstanceModel::HealthColumn, 82);
+    // The colours together.
+    m_instanceTable->sortByColumn(InstanceModel::ColourColumn, Qt::AscendingOrder);
 }
 
 QPushButton *ReleasesPage::actionButton(RolloutAction action) const {
