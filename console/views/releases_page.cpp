@@ -361,7 +361,7 @@ QWidget *ReleasesPage::buildRolloutPanel() {
     logAndInstances->addWidget(logPanel);
     logAndInstances->addWidget(buildInstanceList());
     logAndInstances->setChildrenCollapsible(false);
-    logAndInstances->setSizes({500, 460});
+    logAndInstances->setSizes({400, 560});
 
     auto *lower = new QSplitter(Qt::Vertical);
     lower->addWidget(logAndInstances);
@@ -412,15 +412,16 @@ void ReleasesPage::setInstanceModel(InstanceModel *instances) {
     // The columns exist once the source does.
     QHeaderView *columns = m_instanceTable->horizontalHeader();
     columns->setMinimumSectionSize(60);
+    // The version goes with the colour (the rollout's title says which runs where).
     for (const int hidden :
-         {InstanceModel::ServiceColumn, InstanceModel::AddressColumn, InstanceModel::StateColumn,
-          InstanceModel::LeaseAgeColumn, InstanceModel::LabelsColumn}) {
+         {InstanceModel::ServiceColumn, InstanceModel::AddressColumn, InstanceModel::VersionColumn,
+          InstanceModel::StateColumn, InstanceModel::LeaseAgeColumn, InstanceModel::LabelsColumn}) {
         m_instanceTable->setColumnHidden(hidden, true);
     }
-    columns->setSectionResizeMode(InstanceModel::InstanceColumn, QHeaderView::Stretch);
-    columns->resizeSection(InstanceModel::VersionColumn, 70);
-    columns->resizeSection(InstanceModel::ColourColumn, 150);
-    columns->resizeSection(InstanceModel::TrafficColumn, 76);
+    // Narrow: the instance's id as wide as it is, the colour and its role what is left.
+    columns->setSectionResizeMode(InstanceModel::InstanceColumn, QHeaderView::ResizeToContents);
+    columns->setSectionResizeMode(InstanceModel::ColourColumn, QHeaderView::Stretch);
+    columns->resizeSection(InstanceModel::TrafficColumn, 70);
     columns->resizeSection(InstanceModel::HealthColumn, 82);
     // The colours together.
     m_instanceTable->sortByColumn(InstanceModel::ColourColumn, Qt::AscendingOrder);
