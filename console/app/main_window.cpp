@@ -81,6 +81,36 @@ MainWindow::MainWindow(Session *session, ThemeController *theme, QWidget *parent
     // Who gets traffic: the instances (Services) with the rollout state (Releases), on both pages.
     m_services->instances()->setReleaseModel(m_releases->releases());
     m_releases->setInstanceModel(m_services->instances());
+    // The Overview lists what needs attention and what is in flight from the same models.
+    m_overview->setFleetSources(m_services->instances(), m_releases->releases(), m_audit->model());
+    connect(m_overview, &OverviewPage::trafficWantedChanged, m_services,
+            &ServicesPage::setTrafficWanted);
+    connect(m_overview, &OverviewPage::auditRequested, this,
+            [this] { showPage(QStringLiteral("audit")); });
+    connect(m_overview, &OverviewPage::openRequested, this, [this](const AttentionItem &item) {
+        switch (item.target) {
+        case AttentionItem::Target::Services:
+            showPage(QStringLiteral("services"));
+            if (item.key.contains(QLatin1Char('/'))) {
+                m_services->selectService(QString());
+                m_services->selectInstance(item.service, item.key.section(QLatin1Char('/'), 1));
+            } else {
+                m_services->selectService(item.service);
+            }
+            break;
+        case AttentionItem::Target::Releases:
+            showPage(QStringLiteral("releases"));
+            m_releases->selectService(item.service);
+            m_releases->showRollout(item.key);
+            break;
+        case AttentionItem::Target::Config:
+            showPage(QStringLiteral("config"));
+            break;
+        case AttentionItem::Target::Audit:
+            showPage(QStringLiteral("audit"));
+            break;
+        }
+    });
     m_notifier = new CriticalHealthNotifier(m_services->instances(), this);
     m_notifier->setEnabled(CriticalHealthNotifier::isSupported() &&
                            QSettings().value(kNotifyCriticalKey, false).toBool());

@@ -146,7 +146,10 @@ QString formatShare(double percent) {
         return tr("0 %");
     }
     if (percent >= 9.95) {
-        return tr("%1 %").arg(QLocale().toString(qRound(percent)));
+        // Whole numbers when they are (25 %), else one decimal (37.5 %), so shares add up.
+        const bool whole = qAbs(percent - qRound(percent)) < 0.05;
+        return whole ? tr("%1 %").arg(QLocale().toString(qRound(percent)))
+                     : tr("%1 %").arg(QLocale().toString(percent, 'f', 1));
     }
     if (percent < 0.001) {
         return tr("< 0.001 %");

@@ -69,8 +69,8 @@ QHash<QString, InstanceTraffic> trafficShares(const QList<ServiceInstance> &inst
                                               const std::optional<ServiceRolloutState> &state,
                                               const QDateTime &now);
 
-// "25 %", "8.3 %", "0.04 %", "0 %": whole numbers from 10 on, otherwise up to two significant
-// digits, so a small non-zero share never reads as 0.
+// "25 %", "37.5 %", "8.3 %", "0.04 %", "0 %": from 10 on whole numbers or one decimal, below up
+// to two significant digits, so a small non-zero share never reads as 0.
 QString formatShare(double percent);
 
 } // namespace aegis::console

@@ -1,15 +1,21 @@
 #include "views/overview_page.h"
 
+#include "models/attention_model.h"
+#include "models/audit_record_model.h"
 #include "models/display_format.h"
 #include "models/display_names.h"
 #include "models/resource_count_model.h"
 #include "models/service_summary_model.h"
 #include "net/session.h"
+#include "views/instance_delegate.h"
 #include "views/page_skeleton.h"
+#include "views/pill_painter.h"
+#include "views/service_summary_delegate.h"
 #include "views/stat_card.h"
 #include "views/theme.h"
 #include "views/view_helpers.h"
 
+#include <QApplication>
 #include <QDate>
 #include <QEvent>
 #include <QFormLayout>
@@ -17,7 +23,10 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
+#include <QPainter>
 #include <QScrollArea>
+#include <QStackedLayout>
+#include <QStyledItemDelegate>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -32,6 +41,102 @@ QLabel *factLabel() {
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     label->setWordWrap(true);
     return label;
+}
+
+// The attention lists: the status as a pill in its tone, the action in the link colour.
+class AttentionDelegate final : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+    void paint(QPainter *painter, const QStyleOptionViewItem &option,
+               const QModelIndex &index) const override {
+        if (index.column() != AttentionModel::StatusColumn &&
+            index.column() != AttentionModel::ActionColumn) {
+            QStyledItemDelegate::paint(painter, option, index);
+            return;
+        }
+        QStyleOptionViewItem background = option;
+        initStyleOption(&background, index);
+        const QString text = background.text;
+        background.text.clear();
+        QStyle *style = option.widget ? option.widget->style() : QApplication::style();
+        style->drawControl(QStyle::CE_ItemViewItem, &background, painter, option.widget);
+        const ThemeColors colors = themeColors(option.palette);
+        const bool selected = option.state & QStyle::State_Selected;
+        if (index.column() == AttentionModel::ActionColumn) {
+            painter->save();
+            painter->setPen(selected ? option.palette.color(QPalette::HighlightedText)
+                                     : option.palette.color(QPalette::Link));
+            const QRect area = option.rect.adjusted(8, 0, -8, 0);
+            painter->drawText(area, Qt::AlignLeft | Qt::AlignVCenter,
+                              option.fontMetrics.elidedText(text, Qt::ElideRight, area.width()));
+            painter->restore();
+            return;
+        }
+        QColor tone = colors.accent;
+        switch (static_cast<AttentionItem::Tone>(index.data(AttentionModel::ToneRole).toInt())) {
+        case AttentionItem::Tone::Danger:
+            tone = colors.danger;
+            break;
+        case AttentionItem::Tone::Ejected:
+            tone = colors.ejected;
+            break;
+        case AttentionItem::Tone::Warning:
+            tone = colors.warning;
+            break;
+        case AttentionItem::Tone::Attention:
+            tone = colors.attention;
+            break;
+        case AttentionItem::Tone::Accent:
+            break;
+        }
+        drawPill(painter, option, text, selected ? selectedTone(tone, colors.dark) : tone,
+                 option.rect.left() + 8, option.rect.width() - 12);
+    }
+};
+
+QTableView *attentionTable(QAbstractItemModel *model) {
+    auto *table = new QTableView;
+    table->setModel(model);
+    styleTable(table);
+    table->setItemDelegate(new AttentionDelegate(table));
+    table->setSelectionMode(QAbstractItemView::NoSelection);
+    table->setCursor(Qt::PointingHandCursor);
+    table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    QHeaderView *columns = table->horizontalHeader();
+    columns->setSectionResizeMode(AttentionModel::StatusColumn, QHeaderView::Fixed);
+    columns->resizeSection(AttentionModel::StatusColumn, 150);
+    columns->setSectionResizeMode(AttentionModel::SubjectColumn, QHeaderView::ResizeToContents);
+    columns->setSectionResizeMode(AttentionModel::DetailColumn, QHeaderView::Stretch);
+    columns->setSectionResizeMode(AttentionModel::ActionColumn, QHeaderView::ResizeToContents);
+    table->setMinimumHeight(120);
+    return table;
+}
+
+// A titled card holding `body`, with `empty` shown in its place while `body` has no rows.
+QFrame *listCard(QLabel *title, QWidget *body, QLabel *empty) {
+    auto *card = new QFrame;
+    card->setObjectName(QStringLiteral("Card"));
+    auto *layout = new QVBoxLayout(card);
+    layout->setContentsMargins(16, 12, 16, 12);
+    layout->setSpacing(8);
+    layout->addWidget(title);
+    empty->setObjectName(QStringLiteral("PageSubtitle"));
+    empty->setWordWrap(true);
+    empty->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    auto *stack = new QStackedLayout;
+    stack->addWidget(body);
+    stack->addWidget(empty);
+    layout->addLayout(stack, 1);
+    return card;
+}
+
+void showWhenEmpty(QWidget *body, QLabel *empty, bool isEmpty) {
+    auto *stack =
+        qobject_cast<QStackedLayout *>(body->parentWidget()->layout()->itemAt(1)->layout());
+    if (stack) {
+        stack->setCurrentWidget(isEmpty ? static_cast<QWidget *>(empty) : body);
+    }
 }
 
 } // namespace
@@ -53,6 +158,17 @@ OverviewPage::OverviewPage(Session *session, QWidget *parent)
     , m_unhealthy(new StatCard(tr("Unhealthy")))
     , m_firing(new StatCard(tr("Alerts firing")))
     , m_pending(new StatCard(tr("Alerts pending")))
+    , m_problems(new AttentionModel(AttentionModel::Scope::Problems, this))
+    , m_inFlight(new AttentionModel(AttentionModel::Scope::InFlight, this))
+    , m_problemView(attentionTable(m_problems))
+    , m_inFlightView(attentionTable(m_inFlight))
+    , m_changesView(new QTableView)
+    , m_trafficView(new QTableView)
+    , m_problemsTitle(sectionTitle(tr("Needs attention")))
+    , m_inFlightTitle(sectionTitle(tr("In flight")))
+    , m_problemsEmpty(new QLabel)
+    , m_inFlightEmpty(new QLabel(tr("No rollout is running.")))
+    , m_trafficEmpty(new QLabel)
     , m_counts(new ResourceCountModel(this))
     , m_countsView(new QTableView)
     , m_profile(factLabel())
@@ -62,18 +178,21 @@ OverviewPage::OverviewPage(Session *session, QWidget *parent)
     , m_state(factLabel())
     , m_roundTrip(factLabel())
     , m_updated(factLabel()) {
+    // The fleet and its alerts first; the daemon's own facts below what needs attention.
     auto *cards = new QGridLayout;
     cards->setSpacing(12);
-    // The fleet and its alerts first, then the daemon.
-    const QList<StatCard *> all = {m_services, m_instances,       m_healthy, m_unhealthy,
-                                   m_firing,   m_pending,         m_version, m_uptime,
-                                   m_revision, m_compactRevision, m_store,   m_logLevel};
+    auto *daemonCards = new QGridLayout;
+    daemonCards->setSpacing(12);
+    const QList<StatCard *> fleet = {m_services,  m_instances, m_healthy,
+                                     m_unhealthy, m_firing,    m_pending};
+    const QList<StatCard *> daemon = {m_version,         m_uptime, m_revision,
+                                      m_compactRevision, m_store,  m_logLevel};
     constexpr int columns = 6;
-    for (int i = 0; i < all.size(); ++i) {
-        cards->addWidget(all[i], i / columns, i % columns);
-    }
-    for (int column = 0; column < columns; ++column) {
-        cards->setColumnStretch(column, 1);
+    for (int i = 0; i < columns; ++i) {
+        cards->addWidget(fleet[i], 0, i);
+        daemonCards->addWidget(daemon[i], 0, i);
+        cards->setColumnStretch(i, 1);
+        daemonCards->setColumnStretch(i, 1);
     }
     m_healthy->setToolTip(tr("Instances whose health check passes"));
     m_firing->setToolTip(tr("Alerts whose condition held for their rule's `for` (the Alerts page "
@@ -134,8 +253,9 @@ OverviewPage::OverviewPage(Session *session, QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 4);
     layout->setSpacing(16);
     layout->addLayout(cards);
+    layout->addWidget(buildAttention(), 1);
+    layout->addLayout(daemonCards);
     layout->addLayout(lower);
-    layout->addStretch(1);
 
     auto *scroll = new QScrollArea;
     scroll->setWidget(content);
@@ -161,6 +281,135 @@ OverviewPage::OverviewPage(Session *session, QWidget *parent)
     tick->start(1000);
     updateConnectionFacts();
     showHealthCounts();
+    updateAttentionTitles();
+}
+
+QWidget *OverviewPage::buildAttention() {
+    m_problemView->setObjectName(QStringLiteral("problems"));
+    m_inFlightView->setObjectName(QStringLiteral("inFlight"));
+    connect(m_problemView, &QTableView::clicked, this,
+            [this](const QModelIndex &index) { openProblem(index.row()); });
+    connect(m_inFlightView, &QTableView::clicked, this,
+            [this](const QModelIndex &index) { openInFlight(index.row()); });
+    for (AttentionModel *model : {m_problems, m_inFlight}) {
+        connect(model, &QAbstractItemModel::modelReset, this, &OverviewPage::updateAttentionTitles);
+    }
+
+    // Recent changes: the Audit page's records, newest first.
+    styleTable(m_changesView);
+    m_changesView->setObjectName(QStringLiteral("recentChanges"));
+    m_changesView->setSelectionMode(QAbstractItemView::NoSelection);
+    m_changesView->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_changesView->setCursor(Qt::PointingHandCursor);
+    m_changesView->setMinimumHeight(120);
+    connect(m_changesView, &QTableView::clicked, this, &OverviewPage::auditRequested);
+
+    // Each service's request rate and errors (the Services page's sparklines).
+    styleTable(m_trafficView);
+    m_trafficView->setObjectName(QStringLiteral("serviceTraffic"));
+    m_trafficView->setSelectionMode(QAbstractItemView::NoSelection);
+    m_trafficView->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_trafficView->setItemDelegate(new ServiceSummaryDelegate(m_trafficView));
+    m_trafficView->setMinimumHeight(96);
+
+    auto *changesCard = new QFrame;
+    changesCard->setObjectName(QStringLiteral("Card"));
+    auto *changesLayout = new QVBoxLayout(changesCard);
+    changesLayout->setContentsMargins(16, 12, 16, 12);
+    changesLayout->setSpacing(8);
+    changesLayout->addWidget(sectionTitle(tr("Recent changes")));
+    changesLayout->addWidget(m_changesView, 1);
+
+    auto *left = new QVBoxLayout;
+    left->setSpacing(12);
+    left->addWidget(listCard(m_problemsTitle, m_problemView, m_problemsEmpty), 3);
+    left->addWidget(listCard(m_inFlightTitle, m_inFlightView, m_inFlightEmpty), 2);
+    auto *right = new QVBoxLayout;
+    right->setSpacing(12);
+    right->addWidget(
+        listCard(sectionTitle(tr("Traffic, last 15 minutes")), m_trafficView, m_trafficEmpty), 2);
+    right->addWidget(changesCard, 3);
+
+    auto *area = new QWidget;
+    auto *layout = new QHBoxLayout(area);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(12);
+    layout->addLayout(left, 3);
+    layout->addLayout(right, 2);
+    area->setMinimumHeight(380);
+    return area;
+}
+
+void OverviewPage::setFleetSources(InstanceModel *instances, ReleaseModel *releases,
+                                   AuditRecordModel *audit) {
+    m_problems->setSources(instances, m_summary, releases, audit);
+    m_inFlight->setSources(nullptr, nullptr, releases, nullptr);
+    m_changesView->setModel(audit);
+    if (audit) {
+        QHeaderView *columns = m_changesView->horizontalHeader();
+        for (int column = 0; column < AuditRecordModel::ColumnCount; ++column) {
+            m_changesView->setColumnHidden(column, column != AuditRecordModel::TimeColumn &&
+                                                       column != AuditRecordModel::ActorColumn &&
+                                                       column != AuditRecordModel::SummaryColumn &&
+                                                       column != AuditRecordModel::OutcomeColumn);
+        }
+        columns->setSectionResizeMode(QHeaderView::ResizeToContents);
+        columns->setSectionResizeMode(AuditRecordModel::SummaryColumn, QHeaderView::Stretch);
+    }
+    updateAttentionTitles();
+}
+
+void OverviewPage::openProblem(int row) {
+    if (row >= 0 && row < m_problems->rowCount()) {
+        emit openRequested(m_problems->itemAt(row));
+    }
+}
+
+void OverviewPage::openInFlight(int row) {
+    if (row >= 0 && row < m_inFlight->rowCount()) {
+        emit openRequested(m_inFlight->itemAt(row));
+    }
+}
+
+void OverviewPage::updateAttentionTitles() {
+    const int problems = m_problems->rowCount();
+    const int inFlight = m_inFlight->rowCount();
+    m_problemsTitle->setText(problems > 0 ? tr("Needs attention (%1)").arg(formatCount(problems))
+                                          : tr("Needs attention"));
+    m_inFlightTitle->setText(inFlight > 0 ? tr("In flight (%1)").arg(formatCount(inFlight))
+                                          : tr("In flight"));
+    const ThemeColors colors = themeColors(palette());
+    m_problemsEmpty->setText(
+        m_summary && m_summary->healthCounts(0).instances > 0
+            ? QStringLiteral("<span style=\"color:%1\">●</span> %2")
+                  .arg(colors.success.name(),
+                       tr("Nothing needs attention: no instance is critical, ejected or "
+                          "flapping, no service is in panic, no rollout or configuration "
+                          "change failed.")
+                           .toHtmlEscaped())
+            : tr("Nothing known yet."));
+    showWhenEmpty(m_problemView, m_problemsEmpty, problems == 0);
+    showWhenEmpty(m_inFlightView, m_inFlightEmpty, inFlight == 0);
+}
+
+void OverviewPage::showTrafficState() {
+    const bool any = m_summary && m_summary->hasTraffic();
+    m_trafficEmpty->setText(
+        m_session->isConnected()
+            ? tr("No request rates: the daemon's metrics backend is off or has no data yet "
+                 "(the Metrics page says which).")
+            : tr("Not connected."));
+    showWhenEmpty(m_trafficView, m_trafficEmpty, !any);
+}
+
+void OverviewPage::showEvent(QShowEvent *event) {
+    QWidget::showEvent(event);
+    emit trafficWantedChanged(true);
+}
+
+void OverviewPage::hideEvent(QHideEvent *event) {
+    QWidget::hideEvent(event);
+    emit trafficWantedChanged(false);
 }
 
 void OverviewPage::setProfileName(const QString &name) {
@@ -225,11 +474,29 @@ void OverviewPage::setServiceSummary(ServiceSummaryModel *summary) {
         disconnect(m_summary, nullptr, this, nullptr);
     }
     m_summary = summary;
+    m_trafficView->setModel(summary);
     if (summary) {
         connect(summary, &ServiceSummaryModel::healthCountsChanged, this,
                 &OverviewPage::showHealthCounts);
+        connect(summary, &QAbstractItemModel::dataChanged, this, &OverviewPage::showTrafficState);
+        connect(summary, &QAbstractItemModel::rowsInserted, this, [this] {
+            m_trafficView->setRowHidden(0, true); // The "all services" row.
+        });
+        for (int column = 0; column < ServiceSummaryModel::ColumnCount; ++column) {
+            m_trafficView->setColumnHidden(column,
+                                           column != ServiceSummaryModel::NameColumn &&
+                                               column != ServiceSummaryModel::TrafficColumn);
+        }
+        m_trafficView->horizontalHeader()->setSectionResizeMode(ServiceSummaryModel::NameColumn,
+                                                                QHeaderView::ResizeToContents);
+        m_trafficView->horizontalHeader()->setSectionResizeMode(ServiceSummaryModel::TrafficColumn,
+                                                                QHeaderView::Stretch);
+        if (summary->rowCount() > 0) {
+            m_trafficView->setRowHidden(0, true);
+        }
     }
     showHealthCounts();
+    showTrafficState();
 }
 
 void OverviewPage::showHealthCounts() {

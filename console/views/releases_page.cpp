@@ -362,7 +362,7 @@ QWidget *ReleasesPage::buildRolloutPanel() {
     logAndInstances->addWidget(logPanel);
     logAndInstances->addWidget(buildInstanceList());
     logAndInstances->setChildrenCollapsible(false);
-    logAndInstances->setSizes({500, 460});
+    logAndInstances->setSizes({400, 560});
 
     auto *lower = new QSplitter(Qt::Vertical);
     lower->addWidget(logAndInstances);
@@ -390,20 +390,6 @@ QWidget *ReleasesPage::buildInstanceList() {
     styleTable(m_instanceTable);
     m_instanceTable->setItemDelegate(new InstanceDelegate(m_instanceTable));
     m_instanceTable->setSortingEnabled(true);
-    // The colours together.
-    m_instanceTable->sortByColumn(InstanceModel::ColourColumn, Qt::AscendingOrder);
-    QHeaderView *columns = m_instanceTable->horizontalHeader();
-    columns->setMinimumSectionSize(60);
-    for (const int hidden :
-         {InstanceModel::ServiceColumn, InstanceModel::AddressColumn, InstanceModel::StateColumn,
-          InstanceModel::LeaseAgeColumn, InstanceModel::LabelsColumn}) {
-        m_instanceTable->setColumnHidden(hidden, true);
-    }
-    columns->setSectionResizeMode(InstanceModel::InstanceColumn, QHeaderView::Stretch);
-    columns->resizeSection(InstanceModel::VersionColumn, 70);
-    columns->resizeSection(InstanceModel::ColourColumn, 150);
-    columns->resizeSection(InstanceModel::TrafficColumn, 76);
-    columns->resizeSection(InstanceModel::HealthColumn, 82);
     m_instanceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     m_instanceTable->setToolTip(
         tr("Who gets traffic: each instance's share of the service's requests, its colour and "
@@ -421,6 +407,25 @@ QWidget *ReleasesPage::buildInstanceList() {
 void ReleasesPage::setInstanceModel(InstanceModel *instances) {
     m_instances->setSourceModel(instances);
     m_instances->setService(selectedService());
+    if (!instances) {
+        return;
+    }
+    // The columns exist once the source does.
+    QHeaderView *columns = m_instanceTable->horizontalHeader();
+    columns->setMinimumSectionSize(60);
+    // The version goes with the colour (the rollout's title says which runs where).
+    for (const int hidden :
+         {InstanceModel::ServiceColumn, InstanceModel::AddressColumn, InstanceModel::VersionColumn,
+          InstanceModel::StateColumn, InstanceModel::LeaseAgeColumn, InstanceModel::LabelsColumn}) {
+        m_instanceTable->setColumnHidden(hidden, true);
+    }
+    // Narrow: the instance's id as wide as it is, the colour and its role what is left.
+    columns->setSectionResizeMode(InstanceModel::InstanceColumn, QHeaderView::ResizeToContents);
+    columns->setSectionResizeMode(InstanceModel::ColourColumn, QHeaderView::Stretch);
+    columns->resizeSection(InstanceModel::TrafficColumn, 70);
+    columns->resizeSection(InstanceModel::HealthColumn, 82);
+    // The colours together.
+    m_instanceTable->sortByColumn(InstanceModel::ColourColumn, Qt::AscendingOrder);
 }
 
 QPushButton *ReleasesPage::actionButton(RolloutAction action) const {

@@ -193,7 +193,8 @@ private slots:
     void sharesReadWithoutRoundingToZero() {
         QCOMPARE(formatShare(0), QStringLiteral("0 %"));
         QCOMPARE(formatShare(100), QStringLiteral("100 %"));
-        QCOMPARE(formatShare(33.333), QStringLiteral("33 %"));
+        QCOMPARE(formatShare(33.333), QLocale().toString(33.3, 'f', 1) + QStringLiteral(" %"));
+        QCOMPARE(formatShare(25.01), QStringLiteral("25 %"));
         QCOMPARE(formatShare(8.25), QLocale().toString(8.3, 'f', 1) + QStringLiteral(" %"));
         QCOMPARE(formatShare(0.04), QLocale().toString(0.04, 'f', 3) + QStringLiteral(" %"));
         QVERIFY(formatShare(0.0001) != QStringLiteral("0 %"));
