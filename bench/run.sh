@@ -31,6 +31,8 @@
 #                                   threads, then calls through gRPC's round_robin vs the SDK's
 #                                   picker (no daemon), e.g. `bench/run.sh pick 1000`; `picker` is
 #                                   the same
+#   bench/run.sh breaker [window-ms] aegis-bench-breaker: what the circuit breaker, rate limiter
+#                                   and call policy add per call, 1 and 8 threads (no daemon)
 #
 # First installs what is missing of the project's packages and installer/packages-bench.txt
 # (etcd), through `./aegis.sh deps bench`.
@@ -51,6 +53,7 @@ case "${1:-}" in
     config) program=aegis-bench-config; shift ;;
     rollout) program=aegis-bench-rollout; shift ;;
     pick | picker) program=aegis-bench-picker; shift ;;
+    breaker) program=aegis-bench-breaker; shift ;;
     metrics) program=aegis-bench-metrics; shift ;;
     console) program=aegis-bench-console; shift ;;
     alerting) program=aegis-bench-alerting; shift ;;

@@ -90,12 +90,16 @@ CallPolicy::Outcome CallPolicy::run(const AttemptFn &fn, std::string_view key) {
 CallPolicy::Outcome CallPolicy::runInTurn(const AttemptFn &fn, std::string_view key,
                                           SteadyClock::time_point deadline) {
     const int attempts = m_options.idempotent ? m_options.maxAttempts : 1;
-    ExponentialBackoff backoff(m_options.backoff);
+    // Made on the first retry only: a call that succeeds at once allocates nothing.
+    std::optional<ExponentialBackoff> backoff;
     std::vector<std::string> tried;
     Outcome last;
     for (int number = 0; number < attempts; ++number) {
         if (number > 0) {
-            const auto delay = backoff.next();
+            if (!backoff) {
+                backoff.emplace(m_options.backoff);
+            }
+            const auto delay = backoff->next();
             if (SteadyClock::now() + delay >= deadline) {
                 break; // no time left for another attempt: the last answer stands
             }
@@ -110,13 +114,13 @@ CallPolicy::Outcome CallPolicy::runInTurn(const AttemptFn &fn, std::string_view 
         if (!pick) {
             return number == 0 ? Outcome{unavailable("no instance to call"), -1} : last;
         }
-        tried.push_back(pick->endpoint.id);
         ++m_attempts;
         const Status status = fn(Attempt{pick->endpoint, number, false, deadline, {}});
         observe(pick->endpoint, status);
         if (status.isOk() || !isRetryable(status)) {
             return {status, number};
         }
+        tried.push_back(pick->endpoint.id);
         last = {status, number};
         if (SteadyClock::now() >= deadline) {
             ++m_deadlineExceeded;

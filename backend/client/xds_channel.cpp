@@ -52,7 +52,7 @@ StatusOr<std::string> xdsBootstrap(const XdsOptions &options) {
         {"node",
          {{"id", options.nodeId.empty() ? defaultNodeId() : options.nodeId},
           {"locality", nlohmann::json::object()},
-          {"metadata", {{"aegis_token", token}}}}}};
+          {"metadata", {{std::string(kXdsTokenMetadataKey), token}}}}}};
     return bootstrap.dump();
 }
 

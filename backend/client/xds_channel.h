@@ -21,6 +21,11 @@
 // bootstrap that points gRPC at it; the channel's target is xds:///checkout. See docs/xds.md.
 namespace aegis::client {
 
+// The key in the bootstrap's node.metadata that carries the client's aegisd token: gRPC 1.51's
+// xDS client sends no call credentials, but it sends its node with the first request of every
+// stream, where aegisd's xDS server reads it.
+inline constexpr std::string_view kXdsTokenMetadataKey = "aegis_token";
+
 struct XdsOptions {
     // host:port of aegisd's xDS server (its xds.listen). Required.
     std::string server;

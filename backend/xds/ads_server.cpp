@@ -1,5 +1,6 @@
 #include "xds/ads_server.h"
 
+#include "client/xds_channel.h"
 #include "common/logging.h"
 #include "registry/registry.h"
 #include "store/watch_hub.h"
@@ -29,7 +30,7 @@ constexpr auto kCatchUpPatience = std::chrono::seconds(1);
 
 std::string nodeToken(const envoy::config::core::v3::Node &node) {
     const auto &fields = node.metadata().fields();
-    const auto it = fields.find(std::string(kTokenMetadataKey));
+    const auto it = fields.find(std::string(client::kXdsTokenMetadataKey));
     return it == fields.end() ? std::string() : it->second.string_value();
 }
 
@@ -142,9 +143,10 @@ private:
                 m_token = nodeToken(request.node());
                 m_nodeId = request.node().id();
                 if (Status allowed = m_server.m_options.authenticate(m_token); !allowed.isOk()) {
-                    refusal = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                                           "xds: node." + std::string(kTokenMetadataKey) + ": " +
-                                               allowed.message());
+                    refusal =
+                        grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                     "xds: node." + std::string(client::kXdsTokenMetadataKey) +
+                                         ": " + allowed.message());
                 } else {
                     m_authenticated = true;
                 }
@@ -190,6 +192,9 @@ private:
     // Queues the response for `type` when its content differs from what was last sent and from
     // what the client last refused.
     void prepareLocked(const std::string &type, TypeState &state) {
+        if (type != kListenerType && type != kClusterType && type != kClusterLoadAssignmentType) {
+            return; // no RouteConfiguration is named by our listeners; other types are unknown
+        }
         DiscoveryResponse response;
         response.set_type_url(type);
         std::int64_t revision = 0;
@@ -201,14 +206,12 @@ private:
                 *response.add_resources() = listener(name);
             } else if (type == kClusterType) {
                 *response.add_resources() = cluster(name);
-            } else if (type == kClusterLoadAssignmentType) {
+            } else {
                 const AssignmentPtr current = m_server.assignment(name);
                 auto *any = response.add_resources();
                 any->set_type_url(std::string(kClusterLoadAssignmentType));
                 any->set_value(current->encoded);
                 revision = std::max(revision, current->revision);
-            } else {
-                return; // no RouteConfiguration is named by our listeners; other types unknown
             }
         }
         std::string content;

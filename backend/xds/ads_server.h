@@ -33,15 +33,10 @@ namespace aegis::xds {
 
 class XdsMetrics;
 
-// The key in the bootstrap's node.metadata that carries the client's aegisd bearer token: gRPC
-// 1.51's xDS client sends no call credentials, but it sends its node with the first request of
-// every stream.
-inline constexpr std::string_view kTokenMetadataKey = "aegis_token";
-
 struct AdsServerOptions {
-    // Whether `token` (from the node's metadata) may read the registry; OK or the refusal
-    // (UNAUTHENTICATED). Called at a stream's start and again before every push, so a revoked
-    // or expired token ends its streams at the next change. Required.
+    // Whether `token` (the node's metadata client::kXdsTokenMetadataKey) may read the registry; OK
+    // or the refusal (UNAUTHENTICATED). Called at a stream's start and again before every push, so
+    // a revoked or expired token ends its streams at the next change. Required.
     std::function<Status(std::string_view token)> authenticate;
     // The control_plane.identifier of every response.
     std::string identifier = "aegisd";

@@ -32,6 +32,11 @@ ColumnFitter::ColumnFitter(QTableView *table, int stretchColumn, int stretchKeep
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->setSectionResizeMode(m_stretch, QHeaderView::Stretch);
     header->setStretchLastSection(false);
+    connect(header, &QHeaderView::sectionResized, this, [this](int column) {
+        if (!m_fitting && column != m_stretch) {
+            m_resizedByHand.insert(column);
+        }
+    });
     if (QAbstractItemModel *model = m_table->model()) {
         connect(model, &QAbstractItemModel::rowsInserted, this, &ColumnFitter::schedule);
         connect(model, &QAbstractItemModel::rowsRemoved, this, &ColumnFitter::schedule);
@@ -107,6 +112,11 @@ void ColumnFitter::fit() {
             floor[column] = wanted[column] = m_fixed.value(column);
             continue;
         }
+        if (m_resizedByHand.contains(column)) {
+            wanted[column] = header->sectionSize(column);
+            floor[column] = wanted[column];
+            continue;
+        }
         floor[column] = header->sectionSizeHint(column);
         wanted[column] =
             std::clamp(contentWidth(column), floor[column], std::max(floor[column], kWidestColumn));
@@ -129,12 +139,14 @@ void ColumnFitter::fit() {
         wanted[column] -= give;
         excess -= give;
     }
+    m_fitting = true;
     for (int column = 0; column < columns; ++column) {
         if (column != m_stretch && wanted[column] > 0 &&
             header->sectionSize(column) != wanted[column]) {
             header->resizeSection(column, wanted[column]);
         }
     }
+    m_fitting = false;
 }
 
 } // namespace aegis::console

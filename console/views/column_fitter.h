@@ -3,6 +3,7 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 class QTableView;
@@ -13,8 +14,10 @@ namespace aegis::console {
 // width left to one stretching column, so that no column is cut while another has space to
 // spare. When the contents are wider than the table, the stretching column keeps what it needs
 // up to `stretchKeeps` pixels and the shrinkable columns give way first, never below their
-// header's width. Refits (coalesced) when rows arrive, data changes or the table is resized.
-// Owned by the table.
+// header's width. Refits (coalesced) when rows arrive, data changes or the table is resized; a
+// column the operator resized by hand keeps their width. Unlike fitColumnsToContent (which
+// scrolls when the table is too narrow), the columns always fit the table's width. Owned by the
+// table.
 class ColumnFitter final : public QObject {
     Q_OBJECT
 public:
@@ -43,6 +46,9 @@ private:
     int m_stretchKeeps;
     QList<int> m_shrinkable;
     QHash<int, int> m_fixed;
+    // Columns the operator resized; fit() leaves them as they are.
+    QSet<int> m_resizedByHand;
+    bool m_fitting = false;
     QTimer m_pending;
 };
 

@@ -117,13 +117,14 @@ ReleasesPage::ReleasesPage(Session *session, QWidget *parent)
     m_logsButton->setToolTip(tr("What the selected service's deployed instances write"));
     m_skeleton->addHeaderWidget(m_logsButton);
     connect(m_logsButton, &QPushButton::clicked, this, [this] {
-        const QStringList ids = deployedInstanceIds();
-        if (ids.isEmpty()) {
-            return;
-        }
-        auto *dialog = new DeploymentLogDialog(m_session, selectedService(), ids, this);
-        dialog->setAttribute(Qt::WA_DeleteOnClose);
-        dialog->show();
+        const QModelIndexList rows = m_instanceTable->selectionModel()->selectedRows();
+        openLogs(rows.isEmpty()
+                     ? QString()
+                     : rows.first().data(InstanceModel::InstanceRole).value<ServiceInstance>().id);
+    });
+    // An instance of the list opens on its log.
+    connect(m_instanceTable, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
+        openLogs(index.data(InstanceModel::InstanceRole).value<ServiceInstance>().id);
     });
 
     m_splitter = new QSplitter(Qt::Horizontal);
@@ -682,6 +683,20 @@ void ReleasesPage::requestTraces() {
     const QDateTime end = rollout.finishTime.isValid() ? rollout.finishTime.addSecs(60) : now;
     emit tracesRequested(rollout.spec.service, rollout.newColor, rollout.spec.version, start,
                          std::min(end, now));
+}
+
+void ReleasesPage::openLogs(const QString &instanceId) {
+    QStringList ids = deployedInstanceIds();
+    if (!instanceId.isEmpty()) {
+        ids.removeAll(instanceId);
+        ids.prepend(instanceId);
+    }
+    if (ids.isEmpty()) {
+        return;
+    }
+    auto *dialog = new DeploymentLogDialog(m_session, selectedService(), ids, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
 }
 
 QStringList ReleasesPage::deployedInstanceIds() const {

@@ -111,6 +111,8 @@ public:
     // The process driver's ids of the selected service's deployed instances, the rollout's new
     // colour first (what the Logs window offers).
     QStringList deployedInstanceIds() const;
+    // Opens the Logs window on `instanceId` (empty: the first deployed instance).
+    void openLogs(const QString &instanceId);
 
 signals:
     // The first complete listing arrived after a (re)connect.

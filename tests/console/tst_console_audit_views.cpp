@@ -141,6 +141,13 @@ private slots:
                          .arg(size.width())
                          .arg(size.height())
                          .arg(dark ? QStringLiteral("dark") : QStringLiteral("light")))));
+        // A column the operator resized keeps their width through later refits.
+        header->resizeSection(AuditRecordModel::ResourceColumn, 90);
+        page.model()->prependNewer(
+            {record(5, QStringLiteral("/aegis.v1.AuthService/RevokeToken"),
+                    QStringLiteral("tokens/ci"), QStringLiteral("revoked token ci"))});
+        QTest::qWait(20);
+        QCOMPARE(header->sectionSize(AuditRecordModel::ResourceColumn), 90);
         api.shutdown();
     }
 

@@ -158,6 +158,8 @@ private slots:
     void refusesStreamsWithoutToken();
     void revokedTokenEndsItsStreams();
     void versionsNoncesAcksAndNacks();
+    // Last: it stops the daemon.
+    void shutdownEndsStreams();
 
 private:
     std::unique_ptr<client::Registration> registerBackend(const std::string &service,
@@ -480,6 +482,27 @@ void XdsTest::versionsNoncesAcksAndNacks() {
     QVERIFY(std::stoll(changed.version_info()) > firstVersion);
     QVERIFY(changed.nonce() != eds.nonce());
     context.TryCancel();
+}
+
+void XdsTest::shutdownEndsStreams() {
+    auto channel = grpc::CreateChannel(m_daemon->xdsAddress(), grpc::InsecureChannelCredentials());
+    envoy::service::discovery::v3::AggregatedDiscoveryService::Stub ads(channel);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 20s);
+    auto stream = ads.StreamAggregatedResources(&context);
+    DiscoveryRequest request;
+    request.mutable_node()->set_id("tst-xds-shutdown");
+    (*request.mutable_node()->mutable_metadata()->mutable_fields())["aegis_token"].set_string_value(
+        m_viewerToken);
+    request.set_type_url(kLdsType);
+    request.add_resource_names("xds-all");
+    QVERIFY(stream->Write(request));
+    DiscoveryResponse response;
+    QVERIFY(stream->Read(&response));
+
+    QCOMPARE(m_daemon->terminate(), 0);
+    QVERIFY(!stream->Read(&response));
+    QCOMPARE(stream->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
 QTEST_GUILESS_MAIN(XdsTest)
