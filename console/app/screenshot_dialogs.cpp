@@ -2,17 +2,22 @@
 
 #include "app/main_window.h"
 #include "models/config_tree_model.h"
+#include "models/rollout_confirmation.h"
 #include "models/service_summary_model.h"
+#include "views/action_confirm_dialog.h"
 #include "views/alerts_page.h"
 #include "views/code_editor.h"
 #include "views/config_page.h"
+#include "views/config_proposals_dialog.h"
 #include "views/config_publish_dialog.h"
+#include "views/deployment_log_view.h"
 #include "views/health_check_dialog.h"
 #include "views/new_release_dialog.h"
 #include "views/releases_page.h"
 #include "views/services_page.h"
 #include "views/silence_dialog.h"
 
+#include <QPushButton>
 #include <QTableView>
 #include <QWidget>
 
@@ -87,6 +92,31 @@ QWidget *openNewRelease(MainWindow &window) {
     return window.releasesPage()->openNewRelease();
 }
 
+// The confirmation of `action` on the rollout the Releases page shows, as it asks before acting.
+QWidget *openRolloutConfirmation(MainWindow &window, RolloutAction action) {
+    ReleasesPage *page = window.releasesPage();
+    if (!page->shownRollout()) {
+        return nullptr;
+    }
+    auto *dialog =
+        new ActionConfirmDialog(rolloutConfirmation(action, *page->shownRollout()), page);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+    return dialog;
+}
+
+// The logs of the selected service's deployed instances, opened with the page's Logs… button.
+QWidget *openDeploymentLogs(MainWindow &window) {
+    ReleasesPage *page = window.releasesPage();
+    if (auto *open = page->findChild<DeploymentLogDialog *>()) {
+        return open;
+    }
+    if (auto *button = page->findChild<QPushButton *>(QStringLiteral("deploymentLogs"))) {
+        button->click();
+    }
+    return page->findChild<DeploymentLogDialog *>();
+}
+
 QWidget *openNewSilence(MainWindow &window) {
     return window.alertsPage()->openSilenceDialog({});
 }
@@ -100,11 +130,25 @@ const QList<ScreenshotDialog> &screenshotDialogs() {
          QStringLiteral("the health check editor of the first service"), openHealthCheck},
         {QStringLiteral("releases"), QStringLiteral("new-release"),
          QStringLiteral("the New release dialog"), openNewRelease},
+        {QStringLiteral("releases"), QStringLiteral("promote"),
+         QStringLiteral("the confirmation of Promote for the rollout shown"),
+         [](MainWindow &window) {
+             return openRolloutConfirmation(window, RolloutAction::Promote);
+         }},
+        {QStringLiteral("releases"), QStringLiteral("abort"),
+         QStringLiteral("the confirmation of Abort for the rollout shown"),
+         [](MainWindow &window) { return openRolloutConfirmation(window, RolloutAction::Abort); }},
+        {QStringLiteral("releases"), QStringLiteral("logs"),
+         QStringLiteral("the logs of the selected service's deployed instances"),
+         openDeploymentLogs},
         {QStringLiteral("alerts"), QStringLiteral("new-silence"),
          QStringLiteral("the silence dialog, empty"), openNewSilence},
         {QStringLiteral("config"), QStringLiteral("review"),
          QStringLiteral("Review and publish of a one-character edit of the first JSON item"),
          openConfigReview},
+        {QStringLiteral("config"), QStringLiteral("proposals"),
+         QStringLiteral("the proposals awaiting approval, with Approve and Reject"),
+         [](MainWindow &window) -> QWidget * { return window.configPage()->openProposals(); }},
     };
     return dialogs;
 }

@@ -61,7 +61,15 @@ void ColumnFitter::schedule() {
     }
 }
 
+void ColumnFitter::setFixedWidth(int column, int width) {
+    m_fixed.insert(column, width);
+    schedule();
+}
+
 int ColumnFitter::contentWidth(int column) const {
+    if (m_fixed.contains(column)) {
+        return m_fixed.value(column);
+    }
     // QTableView hides the width its rows ask for behind protected; the item view's is public.
     const QAbstractItemView *view = m_table;
     return std::max(m_table->horizontalHeader()->sectionSizeHint(column),
@@ -76,9 +84,11 @@ int ColumnFitter::idealWidth() const {
     }
     for (int column = 0; model && column < model->columnCount(); ++column) {
         if (!m_table->isColumnHidden(column)) {
-            width += std::min(
-                contentWidth(column),
-                std::max(m_table->horizontalHeader()->sectionSizeHint(column), kWidestColumn));
+            width += m_fixed.contains(column)
+                         ? m_fixed.value(column)
+                         : std::min(contentWidth(column),
+                                    std::max(m_table->horizontalHeader()->sectionSizeHint(column),
+                                             kWidestColumn));
         }
     }
     return width;
@@ -96,6 +106,10 @@ void ColumnFitter::fit() {
     QList<int> floor(columns, 0);
     for (int column = 0; column < columns; ++column) {
         if (column == m_stretch || m_table->isColumnHidden(column)) {
+            continue;
+        }
+        if (m_fixed.contains(column)) {
+            floor[column] = wanted[column] = m_fixed.value(column);
             continue;
         }
         if (m_resizedByHand.contains(column)) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QSet>
@@ -24,6 +25,8 @@ public:
 
     // Columns that give way when space is short, widest first.
     void setShrinkable(const QList<int> &columns) { m_shrinkable = columns; }
+    // A column kept at `width` whatever it holds (a chart drawn to fit its cell).
+    void setFixedWidth(int column, int width);
     // Fits now (tests; the table does it on its own otherwise).
     void fit();
     // The width the table needs to show every column whole (within the widest a column takes),
@@ -42,6 +45,7 @@ private:
     int m_stretch;
     int m_stretchKeeps;
     QList<int> m_shrinkable;
+    QHash<int, int> m_fixed;
     // Columns the operator resized; fit() leaves them as they are.
     QSet<int> m_resizedByHand;
     bool m_fitting = false;

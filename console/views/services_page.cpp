@@ -7,6 +7,7 @@
 #include "models/instance_selector.h"
 #include "models/service_summary_model.h"
 #include "net/session.h"
+#include "views/column_fitter.h"
 #include "views/deployment_log_view.h"
 #include "views/health_check_dialog.h"
 #include "views/instance_delegate.h"
@@ -142,16 +143,14 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
 QWidget *ServicesPage::buildServiceList() {
     m_serviceTable->setModel(m_services);
     styleTable(m_serviceTable);
-    QHeaderView *columns = m_serviceTable->horizontalHeader();
-    // Names whole and every count's header in full; a narrow list scrolls.
-    fitColumnsToContent(m_serviceTable);
+    // Names whole and every count's header in full (the page gives the list their width).
+    m_serviceColumns = new ColumnFitter(m_serviceTable, ServiceSummaryModel::NameColumn, 200);
+    m_serviceColumns->setFixedWidth(ServiceSummaryModel::TrafficColumn, kTrafficColumnWidth);
     for (int column = ServiceSummaryModel::InstancesColumn;
          column < ServiceSummaryModel::ColumnCount; ++column) {
         m_services->setHeaderData(column, Qt::Horizontal, int(Qt::AlignRight | Qt::AlignVCenter),
                                   Qt::TextAlignmentRole);
     }
-    columns->setSectionResizeMode(ServiceSummaryModel::TrafficColumn, QHeaderView::Fixed);
-    columns->resizeSection(ServiceSummaryModel::TrafficColumn, kTrafficColumnWidth);
     m_serviceTable->setColumnHidden(ServiceSummaryModel::TrafficColumn, true);
     connect(m_services, &QAbstractItemModel::dataChanged, this, &ServicesPage::showTrafficColumn);
     m_serviceTable->setItemDelegate(new ServiceSummaryDelegate(m_serviceTable));
@@ -236,7 +235,8 @@ QWidget *ServicesPage::buildInstancePanel() {
     columns->setMinimumSectionSize(60);
     columns->setSortIndicatorShown(true);
     // Ids, addresses and versions whole, the labels taking the rest; a narrow window scrolls.
-    fitColumnsToContent(m_instanceTable);
+    new ColumnFitter(m_instanceTable, InstanceModel::LabelsColumn, 160);
+    m_instanceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     connect(m_instanceTable->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             [this] {
                 showSelection();
@@ -329,17 +329,9 @@ void ServicesPage::fitServiceList() {
     if (sizes.size() != 2) {
         return;
     }
+    // The services as wide as their columns need, within half of the page.
     const int total = sizes[0] + sizes[1];
-    const QHeaderView *columns = m_serviceTable->horizontalHeader();
-    const QAbstractItemView *view = m_serviceTable;
-    int wanted =
-        2 * m_serviceTable->frameWidth() + m_serviceTable->verticalScrollBar()->sizeHint().width();
-    for (int column = 0; column < columns->count(); ++column) {
-        if (!columns->isSectionHidden(column)) {
-            wanted += std::max(columns->sectionSizeHint(column), view->sizeHintForColumn(column));
-        }
-    }
-    const int left = std::min(wanted, total / 2);
+    const int left = std::min(m_serviceColumns->idealWidth(), total / 2);
     m_splitter->setSizes({left, total - left});
 }
 

@@ -30,6 +30,7 @@ class InstanceModel;
 class PageSkeleton;
 class SelectedInstanceHealth;
 class ServiceSummaryModel;
+class ColumnFitter;
 class Session;
 
 // Service discovery: the services with their instance counts by state and health (and whether
@@ -192,6 +193,7 @@ private:
     WatchPtr m_rateWatch;
     WatchPtr m_errorWatch;
     QSplitter *m_splitter = nullptr;
+    ColumnFitter *m_serviceColumns = nullptr; // Owned by the service table.
     QList<ServiceInfo> m_listedServices;
     QList<ServiceInstance> m_listedInstances;
     qint64 m_listRevision = 0;

@@ -50,16 +50,6 @@ private:
 
 } // namespace
 
-void fitColumnsToContent(QTableView *table, int stretchColumn) {
-    QHeaderView *columns = table->horizontalHeader();
-    columns->setStretchLastSection(stretchColumn < 0);
-    columns->setSectionResizeMode(QHeaderView::ResizeToContents);
-    if (stretchColumn >= 0) {
-        columns->setSectionResizeMode(stretchColumn, QHeaderView::Stretch);
-    }
-    table->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
-}
-
 void styleTree(QTreeView *tree, int rowHeight) {
     tree->setUniformRowHeights(true);
     tree->setItemDelegate(new FixedRowHeightDelegate(rowHeight, tree));

@@ -17,12 +17,6 @@ namespace aegis::console {
 // height, per-pixel scrolling, left-aligned headers.
 void styleTable(QTableView *table, int rowHeight = 30);
 
-// Column widths that follow the content: every column as wide as its header and its widest cell
-// (the headers' full words included), `stretchColumn` taking what space is left (-1: the last
-// visible column, which then never gets narrower than its content either); when the window is
-// too narrow for all of them, the table scrolls instead of cutting a column.
-void fitColumnsToContent(QTableView *table, int stretchColumn = -1);
-
 // The look of the tree views beside those tables: rows as tall as the tables' (styleTable's
 // default), so every list in the console has one row height.
 void styleTree(QTreeView *tree, int rowHeight = 30);
