@@ -392,18 +392,7 @@ QWidget *ReleasesPage::buildInstanceList() {
     m_instanceTable->setSortingEnabled(true);
     // The colours together.
     m_instanceTable->sortByColumn(InstanceModel::ColourColumn, Qt::AscendingOrder);
-    QHeaderView *columns = m_instanceTable->horizontalHeader();
-    columns->setMinimumSectionSize(60);
-    for (const int hidden :
-         {InstanceModel::ServiceColumn, InstanceModel::AddressColumn, InstanceModel::StateColumn,
-          InstanceModel::LeaseAgeColumn, InstanceModel::LabelsColumn}) {
-        m_instanceTable->setColumnHidden(hidden, true);
-    }
-    columns->setSectionResizeMode(InstanceModel::InstanceColumn, QHeaderView::Stretch);
-    columns->resizeSection(InstanceModel::VersionColumn, 70);
-    columns->resizeSection(InstanceModel::ColourColumn, 150);
-    columns->resizeSection(InstanceModel::TrafficColumn, 76);
-    columns->resizeSection(InstanceModel::HealthColumn, 82);
+    m_instanceTable->horizontalHeader()->setMinimumSectionSize(60);
     m_instanceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     m_instanceTable->setToolTip(
         tr("Who gets traffic: each instance's share of the service's requests, its colour and "
@@ -421,6 +410,16 @@ QWidget *ReleasesPage::buildInstanceList() {
 void ReleasesPage::setInstanceModel(InstanceModel *instances) {
     m_instances->setSourceModel(instances);
     m_instances->setService(selectedService());
+    // The header has its sections only now that the list has a model with columns.
+    for (const int hidden :
+         {InstanceModel::ServiceColumn, InstanceModel::AddressColumn, InstanceModel::StateColumn,
+          InstanceModel::LeaseAgeColumn, InstanceModel::LabelsColumn}) {
+        m_instanceTable->setColumnHidden(hidden, true);
+    }
+    // Versions, traffic and health whole; the ids take the rest.
+    if (!m_instanceTable->findChild<ColumnFitter *>(QString(), Qt::FindDirectChildrenOnly)) {
+        new ColumnFitter(m_instanceTable, InstanceModel::InstanceColumn, 200);
+    }
 }
 
 QPushButton *ReleasesPage::actionButton(RolloutAction action) const {
