@@ -390,22 +390,7 @@ QWidget *ReleasesPage::buildInstanceList() {
     styleTable(m_instanceTable);
     m_instanceTable->setItemDelegate(new InstanceDelegate(m_instanceTable));
     m_instanceTable->setSortingEnabled(true);
-    if (!instances) {
-        return;
-    }
-    // The header has its sections only now that the list has a model with columns. The version
-    // goes with the colour (the rollout's title says which runs where).
-    for (const int hidden :
-         {InstanceModel::ServiceColumn, InstanceModel::AddressColumn, InstanceModel::VersionColumn,
-          InstanceModel::StateColumn, InstanceModel::LeaseAgeColumn, InstanceModel::LabelsColumn}) {
-        m_instanceTable->setColumnHidden(hidden, true);
-    }
-    // Ids, traffic and health whole; the colour and its role take the rest.
-    if (!m_instanceTable->findChild<ColumnFitter *>(QString(), Qt::FindDirectChildrenOnly)) {
-        new ColumnFitter(m_instanceTable, InstanceModel::ColourColumn, 150);
-    }
-    // The colours together.
-    m_instanceTable->sortByColumn(InstanceModel::ColourColumn, Qt::AscendingOrder);
+    m_instanceTable->horizontalHeader()->setMinimumSectionSize(60);
     m_instanceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     m_instanceTable->setToolTip(
         tr("Who gets traffic: each instance's share of the service's requests, its colour and "
