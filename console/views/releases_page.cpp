@@ -418,9 +418,9 @@ void ReleasesPage::setInstanceModel(InstanceModel *instances) {
           InstanceModel::StateColumn, InstanceModel::LeaseAgeColumn, InstanceModel::LabelsColumn}) {
         m_instanceTable->setColumnHidden(hidden, true);
     }
-    // Ids, traffic and health whole; the colour and its role take the rest.
+    // Colour and role, traffic and health whole; the ids take the rest.
     if (!m_instanceTable->findChild<ColumnFitter *>(QString(), Qt::FindDirectChildrenOnly)) {
-        new ColumnFitter(m_instanceTable, InstanceModel::ColourColumn, 150);
+        new ColumnFitter(m_instanceTable, InstanceModel::InstanceColumn, 200);
     }
     // The colours together.
     m_instanceTable->sortByColumn(InstanceModel::ColourColumn, Qt::AscendingOrder);
