@@ -9,35 +9,16 @@
 #include "client/rate_limiter.h"
 #include "client/retry_budget.h"
 
+#include "allocation_counter.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <new>
 #include <string>
 #include <thread>
 #include <vector>
-
-namespace {
-
-std::atomic<std::uint64_t> g_allocations{0};
-
-} // namespace
-
-void *operator new(std::size_t size) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void *memory = std::malloc(size == 0 ? 1 : size)) {
-        return memory;
-    }
-    throw std::bad_alloc();
-}
-void operator delete(void *memory) noexcept {
-    std::free(memory);
-}
-void operator delete(void *memory, std::size_t) noexcept {
-    std::free(memory);
-}
 
 namespace {
 
@@ -72,7 +53,7 @@ Result measure(const std::function<void()> &op, int threads, std::chrono::millis
             ops[static_cast<std::size_t>(t)] = n;
         });
     }
-    const std::uint64_t allocationsBefore = g_allocations.load();
+    const std::uint64_t allocationsBefore = allocationCount();
     const auto start = Clock::now();
     go = true;
     std::this_thread::sleep_for(window);
@@ -81,7 +62,7 @@ Result measure(const std::function<void()> &op, int threads, std::chrono::millis
         worker.join();
     }
     const double elapsed = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
-    const std::uint64_t allocations = g_allocations.load() - allocationsBefore;
+    const std::uint64_t allocations = allocationCount() - allocationsBefore;
     std::uint64_t total = 0;
     for (const auto n : ops) {
         total += n;

@@ -6,8 +6,8 @@
 //
 //   aegis-bench-picker [window-ms] [picker|grpc]
 
+#include "allocation_counter.h"
 #include "client/picker.h"
-#include "picker/allocation_counter.h"
 #include "picker/grpc_comparison.h"
 
 #include <atomic>
