@@ -58,9 +58,7 @@ public:
         m_rpc->received(); // the request
         m_state->stream = this;
         Caller caller;
-        const MethodPolicy *policy = findPolicy(kMethod);
-        Status status = policy ? authorize(api, *context, *policy, caller)
-                               : Status(StatusCode::PermissionDenied, "no permission rule");
+        Status status = authorizeMethod(api, *context, kMethod, caller);
         if (status.isOk()) {
             status = validate(request);
         }
@@ -76,16 +74,7 @@ public:
             }
         }
         if (status.isOk()) {
-            // Registered outside the state's lock: the closer takes its lock, then ours.
-            m_closerId = addStream(
-                api,
-                [state = m_state](const Status &why) {
-                    std::lock_guard lock(state->mutex);
-                    if (state->stream != nullptr) {
-                        state->stream->finishLocked(why);
-                    }
-                },
-                caller);
+            m_closerId = addStateStream(api, m_state, caller);
         }
         std::lock_guard lock(m_state->mutex);
         if (!status.isOk()) {
@@ -127,6 +116,10 @@ public:
     }
 
 private:
+    // Registers the stream with the StreamCloser (calls finishLocked()).
+    template <typename State>
+    friend std::uint64_t api::addStateStream(ApiContext &, const std::shared_ptr<State> &,
+                                             const Caller &);
     // Shared with the reads and the timer on the executor, which may run after the stream is
     // gone. Recursive because gRPC may run a reaction inline from StartWrite or Finish.
     struct State {

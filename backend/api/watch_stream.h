@@ -221,6 +221,10 @@ public:
     }
 
 private:
+    // Registers the stream with the StreamCloser (calls finishLocked()).
+    template <typename State>
+    friend std::uint64_t api::addStateStream(ApiContext &, const std::shared_ptr<State> &,
+                                             const Caller &);
     using FirstMessage = std::function<void(WatchFeed<Response> &, Response &)>;
     struct FromFeed {};
 
@@ -233,20 +237,9 @@ private:
         m_rpc->received(); // the request
         m_state->stream = this;
         Caller caller;
-        const MethodPolicy *policy = findPolicy(method);
-        Status status = policy ? authorize(api, *context, *policy, caller, target)
-                               : Status(StatusCode::PermissionDenied, "no permission rule");
+        Status status = authorizeMethod(api, *context, method, caller, target);
         if (status.isOk()) {
-            // Registered outside the state's lock: the closer takes its lock, then ours.
-            m_closerId = addStream(
-                api,
-                [state = m_state](const Status &why) {
-                    std::lock_guard lock(state->mutex);
-                    if (state->stream != nullptr) {
-                        state->stream->finishLocked(why);
-                    }
-                },
-                caller);
+            m_closerId = addStateStream(api, m_state, caller);
         }
         std::lock_guard lock(m_state->mutex);
         if (m_finished || m_pendingFinish) {
