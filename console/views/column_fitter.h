@@ -15,9 +15,9 @@ namespace aegis::console {
 // spare. When the contents are wider than the table, the stretching column keeps what it needs
 // up to `stretchKeeps` pixels and the shrinkable columns give way first, never below their
 // header's width. Refits (coalesced) when rows arrive, data changes or the table is resized; a
-// column the operator resized by hand keeps their width. Unlike fitColumnsToContent (which
-// scrolls when the table is too narrow), the columns always fit the table's width. Owned by the
-// table.
+// column the operator resized by hand keeps their width. The columns always fit the table's
+// width (no horizontal scrolling): the one helper for fitting a console table's columns. Owned by
+// the table.
 class ColumnFitter final : public QObject {
     Q_OBJECT
 public:
