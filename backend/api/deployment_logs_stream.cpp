@@ -3,6 +3,7 @@
 #include "api/convert.h"
 #include "api/permission_table.h"
 #include "api/rpc_metrics.h"
+#include "api/stream_end.h"
 #include "rollout/deployment_log.h"
 
 #include <boost/asio/post.hpp>
@@ -87,12 +88,12 @@ public:
 
     void OnWriteDone(bool ok) override {
         std::lock_guard lock(m_state->mutex);
-        m_writing = false;
+        const std::optional<Status> pendingFinish = m_end.writeDone();
         if (ok) {
             m_rpc->sent();
         }
-        if (m_pendingFinish) {
-            finishLocked(*m_pendingFinish);
+        if (pendingFinish) {
+            finishLocked(*pendingFinish);
         } else if (!ok) {
             finishLocked(Status(StatusCode::Cancelled, "the client went away"));
         } else {
@@ -136,7 +137,7 @@ private:
 
     // Reads the next chunk on the executor (the file I/O never runs on gRPC's threads).
     void readSoonLocked() {
-        if (m_finished || m_pendingFinish) {
+        if (m_end.ending()) {
             return;
         }
         boost::asio::post(m_state->executor, [state = m_state] { readChunk(state); });
@@ -169,7 +170,7 @@ private:
     }
 
     void readLocked(DeploymentLogReader::Chunk chunk) {
-        if (m_finished || m_pendingFinish) {
+        if (m_end.ending()) {
             return;
         }
         v1::DeploymentLogsResponse message;
@@ -183,7 +184,7 @@ private:
         }
         if (message.lines_size() > 0 || message.end_of_tail() || message.reset()) {
             m_out = std::move(message);
-            m_writing = true;
+            m_end.startWrite();
             StartWrite(&m_out);
             return; // OnWriteDone reads on
         }
@@ -206,16 +207,9 @@ private:
     }
 
     void finishLocked(const Status &status) {
-        if (m_finished) {
+        if (!m_end.finishNow(status)) {
             return;
         }
-        if (m_writing) {
-            if (!m_pendingFinish) {
-                m_pendingFinish = status;
-            }
-            return;
-        }
-        m_finished = true;
         m_state->timer.cancel();
         m_rpc->finished(status.code());
         Finish(toGrpc(status));
@@ -233,9 +227,7 @@ private:
     int m_seekTail;
     bool m_tailDone = false;
     v1::DeploymentLogsResponse m_out;
-    bool m_writing = false;
-    bool m_finished = false;
-    std::optional<Status> m_pendingFinish;
+    StreamEnd m_end;
 };
 
 } // namespace
