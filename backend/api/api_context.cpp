@@ -108,6 +108,13 @@ Status checkLease(const ApiContext &api, const Caller &caller, const MethodPolic
     return Status::ok();
 }
 
+Status authorizeMethod(const ApiContext &api, const grpc::CallbackServerContext &context,
+                       std::string_view method, Caller &caller, std::string_view target) {
+    const MethodPolicy *policy = findPolicy(method);
+    return policy ? authorize(api, context, *policy, caller, target)
+                  : Status(StatusCode::PermissionDenied, "no permission rule");
+}
+
 std::uint64_t addStream(ApiContext &api, StreamCloser::Close close, const Caller &caller) {
     const std::uint64_t id = api.streams.add(std::move(close), caller.name, caller.expireTime);
     if (id != 0 && !api.tokens.find(caller.name)) {

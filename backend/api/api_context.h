@@ -130,6 +130,11 @@ struct Caller {
 Status authorize(const ApiContext &api, const grpc::CallbackServerContext &context,
                  const MethodPolicy &policy, Caller &caller, std::string_view target = {});
 
+// authorize() against `method`'s rule in the permission table; PERMISSION_DENIED when it has none
+// (unreachable once checkPermissionTableCoverage() passed at start-up). For a stream's opening.
+Status authorizeMethod(const ApiContext &api, const grpc::CallbackServerContext &context,
+                       std::string_view method, Caller &caller, std::string_view target = {});
+
 // Who the call's bearer token names, without checking permissions or counting a failure: for
 // what a handler decides before its stream authorises the call (e.g. masking). A default Caller
 // when there is no valid token.
@@ -139,6 +144,25 @@ Caller identify(const ApiContext &api, const grpc::CallbackServerContext &contex
 // expiry and shutdown end it; `close` may run before this returns. A token revoked between the
 // stream's authorisation and this call ends the stream here.
 std::uint64_t addStream(ApiContext &api, StreamCloser::Close close, const Caller &caller);
+
+// addStream() for a stream reactor reached through shared state (a `mutex` and a `stream` pointer
+// the reactor clears in OnDone, because the closer may run after the stream is gone): the closer
+// ends the stream with its finishLocked(why) under that lock. Call it outside the state's lock:
+// the closer takes the StreamCloser's lock, then the state's. A stream whose finishLocked() is
+// private declares this a friend.
+template <typename State>
+std::uint64_t addStateStream(ApiContext &api, const std::shared_ptr<State> &state,
+                             const Caller &caller) {
+    return addStream(
+        api,
+        [state](const Status &why) {
+            std::lock_guard lock(state->mutex);
+            if (state->stream != nullptr) {
+                state->stream->finishLocked(why);
+            }
+        },
+        caller);
+}
 
 // The scope half of authorize(), for what a call names after it started (a KeepAlive's leases).
 Status checkScope(const Caller &caller, const MethodPolicy &policy, std::string_view target);

@@ -3,6 +3,7 @@
 #include "api/convert.h"
 #include "api/permission_table.h"
 #include "api/rpc_metrics.h"
+#include "api/stream_end.h"
 #include "rollout/deployment_log.h"
 
 #include <boost/asio/post.hpp>
@@ -58,9 +59,7 @@ public:
         m_rpc->received(); // the request
         m_state->stream = this;
         Caller caller;
-        const MethodPolicy *policy = findPolicy(kMethod);
-        Status status = policy ? authorize(api, *context, *policy, caller)
-                               : Status(StatusCode::PermissionDenied, "no permission rule");
+        Status status = authorizeMethod(api, *context, kMethod, caller);
         if (status.isOk()) {
             status = validate(request);
         }
@@ -76,16 +75,7 @@ public:
             }
         }
         if (status.isOk()) {
-            // Registered outside the state's lock: the closer takes its lock, then ours.
-            m_closerId = addStream(
-                api,
-                [state = m_state](const Status &why) {
-                    std::lock_guard lock(state->mutex);
-                    if (state->stream != nullptr) {
-                        state->stream->finishLocked(why);
-                    }
-                },
-                caller);
+            m_closerId = addStateStream(api, m_state, caller);
         }
         std::lock_guard lock(m_state->mutex);
         if (!status.isOk()) {
@@ -98,12 +88,12 @@ public:
 
     void OnWriteDone(bool ok) override {
         std::lock_guard lock(m_state->mutex);
-        m_writing = false;
+        const std::optional<Status> pendingFinish = m_end.writeDone();
         if (ok) {
             m_rpc->sent();
         }
-        if (m_pendingFinish) {
-            finishLocked(*m_pendingFinish);
+        if (pendingFinish) {
+            finishLocked(*pendingFinish);
         } else if (!ok) {
             finishLocked(Status(StatusCode::Cancelled, "the client went away"));
         } else {
@@ -127,6 +117,10 @@ public:
     }
 
 private:
+    // Registers the stream with the StreamCloser (calls finishLocked()).
+    template <typename State>
+    friend std::uint64_t api::addStateStream(ApiContext &, const std::shared_ptr<State> &,
+                                             const Caller &);
     // Shared with the reads and the timer on the executor, which may run after the stream is
     // gone. Recursive because gRPC may run a reaction inline from StartWrite or Finish.
     struct State {
@@ -143,7 +137,7 @@ private:
 
     // Reads the next chunk on the executor (the file I/O never runs on gRPC's threads).
     void readSoonLocked() {
-        if (m_finished || m_pendingFinish) {
+        if (m_end.ending()) {
             return;
         }
         boost::asio::post(m_state->executor, [state = m_state] { readChunk(state); });
@@ -176,7 +170,7 @@ private:
     }
 
     void readLocked(DeploymentLogReader::Chunk chunk) {
-        if (m_finished || m_pendingFinish) {
+        if (m_end.ending()) {
             return;
         }
         v1::DeploymentLogsResponse message;
@@ -190,7 +184,7 @@ private:
         }
         if (message.lines_size() > 0 || message.end_of_tail() || message.reset()) {
             m_out = std::move(message);
-            m_writing = true;
+            m_end.startWrite();
             StartWrite(&m_out);
             return; // OnWriteDone reads on
         }
@@ -213,16 +207,9 @@ private:
     }
 
     void finishLocked(const Status &status) {
-        if (m_finished) {
+        if (!m_end.finishNow(status)) {
             return;
         }
-        if (m_writing) {
-            if (!m_pendingFinish) {
-                m_pendingFinish = status;
-            }
-            return;
-        }
-        m_finished = true;
         m_state->timer.cancel();
         m_rpc->finished(status.code());
         Finish(toGrpc(status));
@@ -240,9 +227,7 @@ private:
     int m_seekTail;
     bool m_tailDone = false;
     v1::DeploymentLogsResponse m_out;
-    bool m_writing = false;
-    bool m_finished = false;
-    std::optional<Status> m_pendingFinish;
+    StreamEnd m_end;
 };
 
 } // namespace

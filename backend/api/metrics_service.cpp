@@ -1,6 +1,7 @@
 #include "api/metrics_service.h"
 
 #include "api/convert.h"
+#include "api/stream_end.h"
 #include "common/duration.h"
 #include "common/time_millis.h"
 #include "metrics/query_error.h"
@@ -364,9 +365,7 @@ public:
         m_rpc->received(); // the request
         m_state->stream = this;
         Caller caller;
-        const MethodPolicy *policy = findPolicy(kWatchMethod);
-        Status status = policy ? authorize(api, *context, *policy, caller)
-                               : Status(StatusCode::PermissionDenied, "no permission rule");
+        Status status = authorizeMethod(api, *context, kWatchMethod, caller);
         if (status.isOk()) {
             auto plan = watchPlanOf(request, queryTimeout);
             status = plan.status();
@@ -375,16 +374,7 @@ public:
             }
         }
         if (status.isOk()) {
-            // Registered outside the state's lock: the closer takes its lock, then ours.
-            m_closerId = addStream(
-                api,
-                [state = m_state](const Status &why) {
-                    std::lock_guard lock(state->mutex);
-                    if (state->stream != nullptr) {
-                        state->stream->finishLocked(why);
-                    }
-                },
-                caller);
+            m_closerId = addStateStream(api, m_state, caller);
         }
         std::lock_guard lock(m_state->mutex);
         if (!status.isOk()) {
@@ -396,12 +386,12 @@ public:
 
     void OnWriteDone(bool ok) override {
         std::lock_guard lock(m_state->mutex);
-        m_writing = false;
+        const std::optional<Status> pendingFinish = m_end.writeDone();
         if (ok) {
             m_rpc->sent();
         }
-        if (m_pendingFinish) {
-            finishLocked(*m_pendingFinish);
+        if (pendingFinish) {
+            finishLocked(*pendingFinish);
         } else if (!ok) {
             finishLocked(Status(StatusCode::Cancelled, "the client went away"));
         } else if (m_pending) {
@@ -427,6 +417,10 @@ public:
     }
 
 private:
+    // Registers the stream with the StreamCloser (calls finishLocked()).
+    template <typename State>
+    friend std::uint64_t api::addStateStream(ApiContext &, const std::shared_ptr<State> &,
+                                             const Caller &);
     // Shared with the timer and the backend's callbacks, which may run after the stream is gone.
     // Recursive because gRPC may run a reaction inline from StartWrite or Finish.
     struct State {
@@ -438,7 +432,7 @@ private:
     };
 
     void evaluateLocked() {
-        if (m_finished) {
+        if (m_end.finished()) {
             return;
         }
         const std::int64_t stepMs = m_plan.step.count();
@@ -462,7 +456,7 @@ private:
     }
 
     void evaluatedLocked(StatusOr<metrics::QueryResult> result, bool snapshot, std::int64_t endMs) {
-        if (m_finished) {
+        if (m_end.finished()) {
             return;
         }
         v1::WatchQueryResponse message;
@@ -513,7 +507,7 @@ private:
     }
 
     void scheduleLocked() {
-        if (m_finished) {
+        if (m_end.finished()) {
             return;
         }
         m_state->timer.expires_after(m_plan.interval);
@@ -529,12 +523,12 @@ private:
     }
 
     void sendLocked(v1::WatchQueryResponse message) {
-        if (m_finished || m_pendingFinish) {
+        if (m_end.ending()) {
             return;
         }
-        if (!m_writing) {
+        if (!m_end.writing()) {
             m_out = std::move(message);
-            m_writing = true;
+            m_end.startWrite();
             StartWrite(&m_out);
         } else if (!m_pending || message.snapshot()) {
             m_pending = std::move(message);
@@ -544,16 +538,9 @@ private:
     }
 
     void finishLocked(const Status &status) {
-        if (m_finished) {
+        if (!m_end.finishNow(status)) {
             return;
         }
-        if (m_writing) {
-            if (!m_pendingFinish) {
-                m_pendingFinish = status;
-            }
-            return;
-        }
-        m_finished = true;
         m_state->timer.cancel();
         m_rpc->finished(status.code());
         Finish(toGrpc(status));
@@ -576,9 +563,7 @@ private:
     std::string m_backendError;
     v1::WatchQueryResponse m_out;
     std::optional<v1::WatchQueryResponse> m_pending;
-    bool m_writing = false;
-    bool m_finished = false;
-    std::optional<Status> m_pendingFinish;
+    StreamEnd m_end;
 };
 
 } // namespace

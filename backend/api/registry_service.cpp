@@ -2,6 +2,7 @@
 
 #include "api/convert.h"
 #include "api/parse_failure_interceptor.h"
+#include "api/stream_end.h"
 #include "api/watch_stream.h"
 #include "common/input_text.h"
 #include "common/logging.h"
@@ -124,14 +125,14 @@ public:
             },
             m_caller);
         std::lock_guard lock(m_mutex);
-        if (!m_finished) { // closed at once when the daemon is already shutting down
+        if (!m_end.finished()) { // closed at once when the daemon is already shutting down
             StartRead(&m_requestBytes);
         }
     }
 
     void OnReadDone(bool ok) override {
         std::lock_guard lock(m_mutex);
-        if (m_finished) {
+        if (m_end.finished()) {
             return; // closed meanwhile (shutdown); nothing more may be written
         }
         if (!ok) {
@@ -163,7 +164,7 @@ public:
         bool ownsBuffer = false;
         grpc::SerializationTraits<aegis::v1::KeepAliveResponse>::Serialize(
             m_response, &m_responseBytes, &ownsBuffer);
-        m_writing = true;
+        m_end.startWrite();
         StartWrite(&m_responseBytes);
     }
 
@@ -172,12 +173,12 @@ public:
             m_rpc->sent();
         }
         std::lock_guard lock(m_mutex);
-        m_writing = false;
-        if (m_pendingFinish) {
-            finishLocked(*m_pendingFinish);
+        const std::optional<Status> pendingFinish = m_end.writeDone();
+        if (pendingFinish) {
+            finishLocked(*pendingFinish);
         } else if (!ok) {
             finishLocked(Status(StatusCode::Cancelled, "the client went away"));
-        } else if (!m_finished) {
+        } else if (!m_end.finished()) {
             StartRead(&m_requestBytes);
         }
     }
@@ -192,16 +193,9 @@ public:
 
 private:
     void finishLocked(const Status &status) {
-        if (m_finished) {
+        if (!m_end.finishNow(status)) {
             return;
         }
-        if (m_writing) {
-            if (!m_pendingFinish) {
-                m_pendingFinish = status;
-            }
-            return;
-        }
-        m_finished = true;
         m_rpc->finished(status.code());
         Finish(toGrpc(status));
     }
@@ -220,9 +214,7 @@ private:
     // Leases this stream renewed: held until it ends, so deregistering their last instance does
     // not revoke them under the renewing client.
     std::set<registry::LeaseId> m_held;
-    bool m_writing = false;
-    bool m_finished = false;
-    std::optional<Status> m_pendingFinish;
+    StreamEnd m_end;
 };
 
 void convertEvents(const registry::InstanceEventBatch &batch,

@@ -2,6 +2,7 @@
 
 #include "api/api_context.h"
 #include "api/convert.h"
+#include "api/stream_end.h"
 
 #include <deque>
 #include <functional>
@@ -193,9 +194,9 @@ public:
             m_rpc->sent();
         }
         std::lock_guard lock(m_state->mutex);
-        m_writing = false;
-        if (m_pendingFinish) {
-            finishLocked(*m_pendingFinish);
+        const std::optional<Status> pendingFinish = m_end.writeDone();
+        if (pendingFinish) {
+            finishLocked(*pendingFinish);
         } else if (!ok) {
             finishLocked(Status(StatusCode::Cancelled, "the client went away"));
         } else {
@@ -221,6 +222,10 @@ public:
     }
 
 private:
+    // Registers the stream with the StreamCloser (calls finishLocked()).
+    template <typename State>
+    friend std::uint64_t api::addStateStream(ApiContext &, const std::shared_ptr<State> &,
+                                             const Caller &);
     using FirstMessage = std::function<void(WatchFeed<Response> &, Response &)>;
     struct FromFeed {};
 
@@ -233,23 +238,12 @@ private:
         m_rpc->received(); // the request
         m_state->stream = this;
         Caller caller;
-        const MethodPolicy *policy = findPolicy(method);
-        Status status = policy ? authorize(api, *context, *policy, caller, target)
-                               : Status(StatusCode::PermissionDenied, "no permission rule");
+        Status status = authorizeMethod(api, *context, method, caller, target);
         if (status.isOk()) {
-            // Registered outside the state's lock: the closer takes its lock, then ours.
-            m_closerId = addStream(
-                api,
-                [state = m_state](const Status &why) {
-                    std::lock_guard lock(state->mutex);
-                    if (state->stream != nullptr) {
-                        state->stream->finishLocked(why);
-                    }
-                },
-                caller);
+            m_closerId = addStateStream(api, m_state, caller);
         }
         std::lock_guard lock(m_state->mutex);
-        if (m_finished || m_pendingFinish) {
+        if (m_end.ending()) {
             return; // closed at once (shutdown)
         }
         if (status.isOk()) {
@@ -270,7 +264,7 @@ private:
         if (first) {
             first(*m_feed, m_response);
         }
-        m_writing = true;
+        m_end.startWrite();
         this->StartWrite(&m_response);
     }
 
@@ -316,7 +310,7 @@ private:
     };
 
     void pumpLocked() {
-        if (m_writing || m_finished || !m_feed) {
+        if (m_end.writing() || m_end.finished() || !m_feed) {
             return;
         }
         m_response.Clear();
@@ -324,22 +318,15 @@ private:
         if (!next) {
             finishLocked(next.status());
         } else if (*next) {
-            m_writing = true;
+            m_end.startWrite();
             this->StartWrite(&m_response);
         }
     }
 
     void finishLocked(const Status &status) {
-        if (m_finished) {
+        if (!m_end.finishNow(status)) {
             return;
         }
-        if (m_writing) {
-            if (!m_pendingFinish) {
-                m_pendingFinish = status;
-            }
-            return;
-        }
-        m_finished = true;
         m_rpc->finished(status.code());
         this->Finish(toGrpc(status));
     }
@@ -351,9 +338,7 @@ private:
     std::uint64_t m_closerId = 0;
     WatchFeedPtr<Response> m_feed;
     Response m_response;
-    bool m_writing = false;
-    bool m_finished = false;
-    std::optional<Status> m_pendingFinish;
+    StreamEnd m_end;
 };
 
 } // namespace aegis::api

@@ -9,91 +9,25 @@
 #include "client/rate_limiter.h"
 #include "client/retry_budget.h"
 
-#include <atomic>
+#include "op_cost.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <new>
 #include <string>
-#include <thread>
 #include <vector>
-
-namespace {
-
-std::atomic<std::uint64_t> g_allocations{0};
-
-} // namespace
-
-void *operator new(std::size_t size) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void *memory = std::malloc(size == 0 ? 1 : size)) {
-        return memory;
-    }
-    throw std::bad_alloc();
-}
-void operator delete(void *memory) noexcept {
-    std::free(memory);
-}
-void operator delete(void *memory, std::size_t) noexcept {
-    std::free(memory);
-}
 
 namespace {
 
 using namespace aegis;
 using namespace aegis::client;
-using Clock = std::chrono::steady_clock;
-
-struct Result {
-    // Wall time over the operations of all threads: with one thread, the cost of one.
-    double nanosPerOp = 0;
-    double allocationsPerOp = 0;
-};
-
-// Each of `threads` threads runs `op` for `window`.
-Result measure(const std::function<void()> &op, int threads, std::chrono::milliseconds window) {
-    std::atomic<bool> go{false};
-    std::atomic<bool> stop{false};
-    std::vector<std::uint64_t> ops(static_cast<std::size_t>(threads), 0);
-    std::vector<std::thread> workers;
-    for (int t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            while (!go.load()) {
-                std::this_thread::yield();
-            }
-            std::uint64_t n = 0;
-            while (!stop.load(std::memory_order_relaxed)) {
-                for (int i = 0; i < 256; ++i) {
-                    op();
-                }
-                n += 256;
-            }
-            ops[static_cast<std::size_t>(t)] = n;
-        });
-    }
-    const std::uint64_t allocationsBefore = g_allocations.load();
-    const auto start = Clock::now();
-    go = true;
-    std::this_thread::sleep_for(window);
-    stop = true;
-    for (auto &worker : workers) {
-        worker.join();
-    }
-    const double elapsed = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
-    const std::uint64_t allocations = g_allocations.load() - allocationsBefore;
-    std::uint64_t total = 0;
-    for (const auto n : ops) {
-        total += n;
-    }
-    return {elapsed / static_cast<double>(total),
-            static_cast<double>(allocations) / static_cast<double>(total)};
-}
 
 void row(const char *name, const std::function<void()> &op, std::chrono::milliseconds window) {
-    measure(op, 1, window / 5); // warm-up
-    const Result one = measure(op, 1, window);
-    const Result eight = measure(op, 8, window);
+    const auto each = [&op](std::uint64_t) { op(); };
+    measureOps(each, 1, window / 5); // warm-up
+    const OpCost one = measureOps(each, 1, window);
+    const OpCost eight = measureOps(each, 8, window);
     std::printf("| %s | %.1f | %.2f | %.4f |\n", name, one.nanosPerOp, 1e3 / eight.nanosPerOp,
                 std::max(one.allocationsPerOp, eight.allocationsPerOp));
     std::fflush(stdout);

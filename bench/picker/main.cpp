@@ -7,21 +7,18 @@
 //   aegis-bench-picker [window-ms] [picker|grpc]
 
 #include "client/picker.h"
-#include "picker/allocation_counter.h"
+#include "op_cost.h"
 #include "picker/grpc_comparison.h"
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace {
 
 using namespace aegis::client;
-using Clock = std::chrono::steady_clock;
 
 // `count` instances in three zones, zone-0 first: the caller's.
 std::vector<Endpoint> inZones(std::vector<Endpoint> endpoints) {
@@ -45,59 +42,19 @@ std::vector<Endpoint> canarySplit(int count) {
     return endpoints;
 }
 
-struct Result {
-    // Wall time over picks made by all threads: with one thread, the cost of one pick.
-    double nanosPerPick = 0;
-    double allocationsPerPick = 0;
-};
-
 // Each of `threads` threads picks for `window`, all on the one picker.
-Result measure(Picker &picker, int threads, std::chrono::milliseconds window) {
+OpCost measure(Picker &picker, int threads, std::chrono::milliseconds window) {
     std::vector<std::string> keys;
     for (int i = 0; i < 1024; ++i) {
         keys.push_back("user-" + std::to_string(i));
     }
-    std::atomic<bool> go{false};
-    std::atomic<bool> stop{false};
-    std::vector<std::uint64_t> picks(static_cast<std::size_t>(threads), 0);
-    std::vector<std::thread> workers;
-    for (int t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            while (!go.load()) {
-                std::this_thread::yield();
+    return measureOps(
+        [&](std::uint64_t i) {
+            if (!picker.pick(keys[i & 1023])) {
+                std::abort();
             }
-            std::uint64_t n = 0;
-            while (!stop.load(std::memory_order_relaxed)) {
-                for (int i = 0; i < 256; ++i) {
-                    const auto pick = picker.pick(keys[(n + static_cast<std::uint64_t>(i)) & 1023]);
-                    if (!pick) {
-                        std::abort();
-                    }
-                }
-                n += 256;
-            }
-            picks[static_cast<std::size_t>(t)] = n;
-        });
-    }
-    const std::uint64_t allocationsBefore = allocationCount();
-    const auto start = Clock::now();
-    go = true;
-    std::this_thread::sleep_for(window);
-    stop = true;
-    for (auto &worker : workers) {
-        worker.join();
-    }
-    const double elapsed = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
-    const std::uint64_t allocations = allocationCount() - allocationsBefore;
-    std::uint64_t total = 0;
-    for (const auto n : picks) {
-        total += n;
-    }
-    Result result;
-    result.nanosPerPick = elapsed / static_cast<double>(total);
-    // Less the threads' own start-up (one allocation each at most, negligible over millions).
-    result.allocationsPerPick = static_cast<double>(allocations) / static_cast<double>(total);
-    return result;
+        },
+        threads, window);
 }
 
 constexpr std::pair<Strategy, const char *> kStrategies[] = {
@@ -111,11 +68,10 @@ constexpr std::pair<Strategy, const char *> kStrategies[] = {
 void printRow(const char *name, const char *variant, int count, Picker &picker,
               std::chrono::milliseconds window) {
     measure(picker, 1, window / 5); // warm-up
-    const Result one = measure(picker, 1, window);
-    const Result eight = measure(picker, 8, window);
-    std::printf("| %s%s | %d | %.1f | %.2f | %.4f |\n", name, variant, count, one.nanosPerPick,
-                1e3 / eight.nanosPerPick,
-                std::max(one.allocationsPerPick, eight.allocationsPerPick));
+    const OpCost one = measure(picker, 1, window);
+    const OpCost eight = measure(picker, 8, window);
+    std::printf("| %s%s | %d | %.1f | %.2f | %.4f |\n", name, variant, count, one.nanosPerOp,
+                1e3 / eight.nanosPerOp, std::max(one.allocationsPerOp, eight.allocationsPerOp));
     std::fflush(stdout);
 }
 

@@ -14,6 +14,8 @@
 #include "views/releases_page.h"
 #include "views/services_page.h"
 
+#include "console_test_support.h"
+
 #include <daemon_process.h>
 #include <fleet_seeder.h>
 
@@ -26,16 +28,9 @@
 #include <memory>
 
 using namespace aegis;
+using testing::artifact;
 using namespace aegis::console;
 using namespace std::chrono_literals;
-
-namespace {
-
-QString artifact(const QString &name) {
-    return QDir(QCoreApplication::applicationDirPath()).filePath(name);
-}
-
-} // namespace
 
 class TestConsoleAttention : public QObject {
     Q_OBJECT
@@ -45,11 +40,7 @@ private slots:
         QCoreApplication::setOrganizationName(QStringLiteral("aegis-tests"));
         QCoreApplication::setApplicationName(QStringLiteral("tst_console_attention"));
         m_configDir = std::make_unique<testing::TempDir>();
-        const auto config = m_configDir->path() / "aegisd.yaml";
-        std::ofstream(config) << testing::demoHealthConfig();
-        testing::DaemonOptions daemonOptions;
-        daemonOptions.extraArgs = {"--config", config.string()};
-        auto daemon = testing::DaemonProcess::start(daemonOptions);
+        auto daemon = testing::startDaemonWithConfig(*m_configDir, testing::demoHealthConfig());
         QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
         m_daemon = std::move(*daemon);
         const Status fleet =
@@ -64,10 +55,7 @@ private slots:
         options.statusInterval = 500ms;
         m_api = std::make_unique<Session>(options);
         m_window = std::make_unique<MainWindow>(m_api.get(), m_theme.get());
-        ConnectionSettings settings;
-        settings.address = QString::fromStdString(m_daemon->grpcAddress());
-        settings.tokenFile = QString::fromStdString(m_daemon->adminTokenFile().string());
-        m_window->connectWith(settings, QStringLiteral("test daemon"));
+        m_window->connectWith(testing::adminSettings(*m_daemon), QStringLiteral("test daemon"));
         m_window->resize(1280, 800);
         m_window->show();
         QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));

@@ -7,6 +7,8 @@
 #include "views/config_proposals_dialog.h"
 #include "views/theme.h"
 
+#include "console_test_support.h"
+
 #include <daemon_process.h>
 #include <poll_until.h>
 
@@ -25,14 +27,11 @@
 #include <QTest>
 
 using namespace aegis;
+using testing::artifact;
 using namespace aegis::console;
 using namespace std::chrono_literals;
 
 namespace {
-
-QString artifact(const QString &name) {
-    return QDir(QCoreApplication::applicationDirPath()).filePath(name);
-}
 
 ConfigProposal proposal(const QString &id, int secondsAgo,
                         ProposalState state = ProposalState::Pending) {

@@ -16,6 +16,8 @@
 #include "views/theme.h"
 #include "views/time_series_chart.h"
 
+#include "console_test_support.h"
+
 #include <QApplication>
 #include <QDir>
 #include <QStandardPaths>
@@ -24,21 +26,11 @@
 #include <fstream>
 
 using namespace aegis;
+using testing::artifact;
 using namespace aegis::console;
 using namespace std::chrono_literals;
 
 namespace {
-
-QString artifact(const QString &name) {
-    return QDir(QCoreApplication::applicationDirPath()).filePath(name);
-}
-
-ConnectionSettings settingsFor(const testing::DaemonProcess &daemon) {
-    ConnectionSettings settings;
-    settings.address = QString::fromStdString(daemon.grpcAddress());
-    settings.tokenFile = QString::fromStdString(daemon.adminTokenFile().string());
-    return settings;
-}
 
 std::unique_ptr<testing::ChildProcess>
 startSample(const testing::DaemonProcess &daemon, const testing::TempDir &logs,
@@ -104,7 +96,7 @@ private slots:
         MetricsPage page(&session);
         page.resize(1280, 800);
         page.show();
-        session.connectTo(settingsFor(**daemon));
+        session.connectTo(testing::adminSettings(**daemon));
         QTRY_VERIFY_WITH_TIMEOUT(page.hasData(), 10000);
         // The charts lay themselves out on the next turn of the event loop.
         QTest::qWait(100);
@@ -142,7 +134,7 @@ private slots:
         page.resize(1280, 800);
         page.show();
         QVERIFY(QTest::qWaitForWindowExposed(&page));
-        session.connectTo(settingsFor(**daemon));
+        session.connectTo(testing::adminSettings(**daemon));
         QTRY_VERIFY_WITH_TIMEOUT(page.hasData(), 20000);
         // The managed Prometheus finds the samples through discovery and scrapes them; the
         // page's service list comes from what is scraped.

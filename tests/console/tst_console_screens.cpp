@@ -9,6 +9,8 @@
 #include "app/theme_controller.h"
 #include "net/session.h"
 
+#include "console_test_support.h"
+
 #include <daemon_process.h>
 #include <fleet_seeder.h>
 #include <poll_until.h>
@@ -124,11 +126,7 @@ private slots:
         QCoreApplication::setApplicationName(QStringLiteral("tst_console_screens"));
         QVERIFY(QDir().mkpath(screensDir()));
         m_configDir = std::make_unique<testing::TempDir>();
-        const auto config = m_configDir->path() / "aegisd.yaml";
-        std::ofstream(config) << testing::demoHealthConfig();
-        testing::DaemonOptions daemonOptions;
-        daemonOptions.extraArgs = {"--config", config.string()};
-        auto daemon = testing::DaemonProcess::start(daemonOptions);
+        auto daemon = testing::startDaemonWithConfig(*m_configDir, testing::demoHealthConfig());
         QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
         m_daemon = std::move(*daemon);
         // As the demo has it: the fleet, its releases, the configuration, then health.
@@ -146,10 +144,7 @@ private slots:
         m_theme->setMode(ThemeMode::Light);
         m_session = std::make_unique<Session>();
         m_window = std::make_unique<MainWindow>(m_session.get(), m_theme.get());
-        ConnectionSettings settings;
-        settings.address = QString::fromStdString(m_daemon->grpcAddress());
-        settings.tokenFile = QString::fromStdString(m_daemon->adminTokenFile().string());
-        m_window->connectWith(settings, QStringLiteral("demo daemon"));
+        m_window->connectWith(testing::adminSettings(*m_daemon), QStringLiteral("demo daemon"));
         m_window->resize(1280, 800);
         m_window->show();
         QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));

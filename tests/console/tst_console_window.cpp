@@ -29,6 +29,8 @@
 #include "views/selected_instance_health.h"
 #include "views/services_page.h"
 
+#include "console_test_support.h"
+
 #include <daemon_process.h>
 #include <fleet_seeder.h>
 
@@ -57,6 +59,7 @@
 #include <memory>
 
 using namespace aegis;
+using testing::artifact;
 using namespace aegis::console;
 using namespace std::chrono_literals;
 
@@ -188,10 +191,6 @@ const ConfigItemRef kCheckoutApp{QStringLiteral("prod"), QStringLiteral("checkou
                                  QStringLiteral("app.yaml")};
 
 // Artifacts go next to the test binary, i.e. into the test's build directory.
-QString artifact(const QString &name) {
-    return QDir(QCoreApplication::applicationDirPath()).filePath(name);
-}
-
 // Whether the image has more than one colour, i.e. something was drawn.
 bool hasContent(const QImage &image) {
     const QRgb first = image.pixel(0, 0);
@@ -215,11 +214,7 @@ private slots:
         QCoreApplication::setOrganizationName(QStringLiteral("aegis-tests"));
         QCoreApplication::setApplicationName(QStringLiteral("tst_console_window"));
         m_configDir = std::make_unique<testing::TempDir>();
-        const auto config = m_configDir->path() / "aegisd.yaml";
-        std::ofstream(config) << testing::demoHealthConfig();
-        testing::DaemonOptions daemonOptions;
-        daemonOptions.extraArgs = {"--config", config.string()};
-        auto daemon = testing::DaemonProcess::start(daemonOptions);
+        auto daemon = testing::startDaemonWithConfig(*m_configDir, testing::demoHealthConfig());
         QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
         m_daemon = std::move(*daemon);
         QCOMPARE(createToken(*m_daemon, "deploy-bot"), grpc::StatusCode::OK);
@@ -240,10 +235,7 @@ private slots:
         options.statusInterval = 500ms;
         m_api = std::make_unique<Session>(options);
         m_window = std::make_unique<MainWindow>(m_api.get(), m_theme.get());
-        ConnectionSettings settings;
-        settings.address = QString::fromStdString(m_daemon->grpcAddress());
-        settings.tokenFile = QString::fromStdString(m_daemon->adminTokenFile().string());
-        m_window->connectWith(settings, QStringLiteral("test daemon"));
+        m_window->connectWith(testing::adminSettings(*m_daemon), QStringLiteral("test daemon"));
         m_window->resize(1440, 900);
         m_window->show();
         QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));

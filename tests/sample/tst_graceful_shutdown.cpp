@@ -4,6 +4,7 @@
 // replaced by a new one; not one request fails.
 
 #include "aegis/v1/auth.grpc.pb.h"
+#include "api_test_helpers.h"
 #include "child_process.h"
 #include "client/connection.h"
 #include "client/discovery.h"
@@ -128,18 +129,12 @@ void GracefulShutdownTest::initTestCase() {
     m_daemon = std::move(*daemon);
     m_admin = *client::makeChannel(m_daemon->adminConnection());
 
-    auto auth = aegis::v1::AuthService::NewStub(m_admin);
-    grpc::ClientContext context;
-    client::setTimeout(context, 10s);
-    aegis::v1::CreateTokenRequest request;
-    request.set_name("shop-fleet");
-    request.set_role(aegis::v1::ROLE_SERVICE);
-    request.add_services("shop");
-    aegis::v1::CreateTokenResponse response;
-    const grpc::Status status = auth->CreateToken(&context, request, &response);
+    std::string secret;
+    const grpc::Status status =
+        testing::createToken(m_admin, "shop-fleet", aegis::v1::ROLE_SERVICE, &secret, {"shop"});
     QVERIFY2(status.ok(), status.error_message().c_str());
     m_tokenFile = m_dir.path() / "service.token";
-    std::ofstream(m_tokenFile) << response.secret() << "\n";
+    std::ofstream(m_tokenFile) << secret << "\n";
 }
 
 void GracefulShutdownTest::cleanupTestCase() {

@@ -1,4 +1,4 @@
-#include "picker/allocation_counter.h"
+#include "allocation_counter.h"
 
 #include <atomic>
 #include <cstdlib>
