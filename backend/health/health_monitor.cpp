@@ -780,7 +780,9 @@ std::vector<std::string> HealthMonitor::recordOutcomes(const std::string &servic
             Tracked &tracked = found->second;
             tracked.health.ejected = true;
             tracked.health.ejectedUntil = m_clock->now() + length;
-            tracked.health.reason = "ejected for " + formatDuration(length) + " after " +
+            // Whole seconds in the message: the time left is a hair under the ejection's length.
+            const auto lengthShown = duration_cast<milliseconds>(ceil<seconds>(length));
+            tracked.health.reason = "ejected for " + formatDuration(lengthShown) + " after " +
                                     std::to_string(m_options.outlier.consecutiveFailures) +
                                     " consecutive failed calls reported by callers (ejection " +
                                     std::to_string(state.ejections) + ")";

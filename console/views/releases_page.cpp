@@ -329,7 +329,9 @@ QWidget *ReleasesPage::buildRolloutPanel() {
     m_log->setObjectName(QStringLiteral("rolloutLog"));
     m_log->setReadOnly(true);
     m_log->setMaximumBlockCount(kLogLinesKept);
-    m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
+    // Wrapped: beside the instance list the log is narrow, and a line read in pieces beats a
+    // line scrolled sideways.
+    m_log->setLineWrapMode(QPlainTextEdit::WidgetWidth);
     m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_log->setPlaceholderText(tr("No log lines yet"));
     auto *logPanel = new QWidget;

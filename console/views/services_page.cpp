@@ -234,6 +234,12 @@ QWidget *ServicesPage::buildInstancePanel() {
     QHeaderView *columns = m_instanceTable->horizontalHeader();
     columns->setMinimumSectionSize(60);
     columns->setSortIndicatorShown(true);
+    // Who gets traffic before where it runs: colour, traffic, state and health come right after
+    // the instance, so they stay in view at 1280 px; the version and address follow.
+    for (const int later : {InstanceModel::AddressColumn, InstanceModel::VersionColumn}) {
+        columns->moveSection(columns->visualIndex(later),
+                             columns->visualIndex(InstanceModel::HealthColumn));
+    }
     // Ids, addresses and versions whole, the labels taking the rest; a narrow window scrolls.
     new ColumnFitter(m_instanceTable, InstanceModel::LabelsColumn, 160);
     m_instanceTable->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);

@@ -16,13 +16,16 @@ StatCard::StatCard(const QString &caption, QWidget *parent)
     m_value->setObjectName(QStringLiteral("CardValue"));
     m_value->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_detail->setObjectName(QStringLiteral("CardDetail"));
+    // A long detail wraps instead of widening the row of cards past the window.
+    m_detail->setWordWrap(true);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(16, 12, 16, 12);
     layout->setSpacing(4);
     layout->addWidget(captionLabel);
     layout->addWidget(m_value);
     layout->addWidget(m_detail);
-    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    // Preferred, not Fixed: a wrapped detail needs the height its width gives it.
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
 }
 
 void StatCard::setValue(const QString &value, const QString &detail) {
