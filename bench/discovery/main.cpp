@@ -244,7 +244,7 @@ int run(int argc, char **argv) {
     settings.renewals = only.empty() || only == "renewals";
     settings.watch = only.empty() || only == "watch";
 
-    const std::string etcdVersionLine = etcdVersion(settings.etcdBinary);
+    const std::string etcdVersionLine = testing::etcdVersion(settings.etcdBinary);
     if (etcdVersionLine.empty()) {
         std::cerr << "error: '" << settings.etcdBinary
                   << " --version' failed; install etcd-server (bench/run.sh does)\n";
