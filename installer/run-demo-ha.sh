@@ -68,10 +68,11 @@ trap stop_all EXIT
 # Whether the etcd member with client port $1 says it is healthy (it sees a leader).
 etcd_healthy() {
     local answer
-    exec 3<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null || return 1
-    printf 'GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
-    answer=$(timeout 2 cat <&3 || true)
-    exec 3<&-
+    answer=$( (
+        exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        printf 'GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+        timeout 2 cat <&3
+    ) 2>/dev/null) || return 1
     [[ $answer == *'"health":"true"'* ]]
 }
 
