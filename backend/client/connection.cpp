@@ -193,6 +193,30 @@ StatusOr<std::string> channelTarget(const std::string &address) {
     return target;
 }
 
+std::string peerAddress(std::string_view peer) {
+    for (const std::string_view scheme : {"ipv4:", "ipv6:"}) {
+        if (peer.starts_with(scheme)) {
+            peer.remove_prefix(scheme.size());
+            break;
+        }
+    }
+    std::string address;
+    for (std::size_t i = 0; i < peer.size(); ++i) {
+        if (peer[i] == '%' && i + 2 < peer.size()) {
+            unsigned value = 0;
+            const auto [end, error] =
+                std::from_chars(peer.data() + i + 1, peer.data() + i + 3, value, 16);
+            if (error == std::errc() && end == peer.data() + i + 3) {
+                address += static_cast<char>(value);
+                i += 2;
+                continue;
+            }
+        }
+        address += peer[i];
+    }
+    return address;
+}
+
 std::filesystem::path defaultTokenFile() {
     if (const char *dataHome = std::getenv("XDG_DATA_HOME"); dataHome && *dataHome) {
         return std::filesystem::path(dataHome) / "aegis" / "admin.token";

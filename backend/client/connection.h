@@ -58,6 +58,10 @@ StatusOr<std::vector<std::string>> parseEndpointList(std::string_view list);
 // it is lost. UNAVAILABLE when no host of the list resolves.
 StatusOr<std::string> channelTarget(const std::string &address);
 
+// The host:port of a call's peer as grpc::ClientContext::peer() reports it ("ipv4:10.0.0.2:7400",
+// "ipv6:%5B::1%5D:7400"): which of the listed replicas answered.
+std::string peerAddress(std::string_view peer);
+
 // Builds a channel with the token attached to every call as "authorization: Bearer <token>".
 // Fails when a file named in `options` cannot be read or its address list is malformed. With
 // several endpoints the calls' authority, and the name a TLS certificate is checked against
