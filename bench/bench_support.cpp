@@ -67,6 +67,9 @@ std::vector<std::shared_ptr<grpc::Channel>> makeChannels(const std::string &addr
         arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
         arguments.SetInt("aegis.bench.channel", index);
         arguments.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+        if (address.find(',') != std::string::npos) {
+            arguments.SetLoadBalancingPolicyName("round_robin");
+        }
         channels.push_back(
             grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments));
     }

@@ -21,6 +21,8 @@ std::string cpuModel();
 
 // `count` channels to `address`, each with its own subchannel pool, hence its own TCP connection
 // (channels with equal arguments would otherwise share one); waits up to 10 s for each to connect.
+// An address list "ipv4:host:port,host:port,..." gives channels that spread their calls over
+// every address round-robin (several replicas behind one client).
 std::vector<std::shared_ptr<grpc::Channel>> makeChannels(const std::string &address, int count);
 
 // printf("%.*f").

@@ -5,7 +5,7 @@
 namespace aegis::registry {
 
 std::vector<InstanceEvent> instanceEvents(const std::vector<store::Event> &events,
-                                          InstanceView view) {
+                                          InstanceView view, std::string_view unnotedRemoval) {
     std::vector<InstanceEvent> out;
     out.reserve(events.size());
     for (const store::Event &event : events) {
@@ -22,7 +22,7 @@ std::vector<InstanceEvent> instanceEvents(const std::vector<store::Event> &event
             }
             next.type = InstanceEventType::Removed;
             if (next.reason.empty()) {
-                next.reason = std::string(reason::kDeregistered);
+                next.reason = std::string(unnotedRemoval);
             }
         } else if (event.kv.version == 1) {
             if (view == InstanceView::Routable && !instance->routable) {
@@ -60,7 +60,7 @@ InstanceEventBatchPtr InstanceEventCache::get(const std::string &prefix, Instanc
         }
     }
     auto batch = std::make_shared<InstanceEventBatch>();
-    batch->events = instanceEvents(events, view);
+    batch->events = instanceEvents(events, view, m_unnotedRemoval);
     batch->revision = events.back().revision;
     std::lock_guard lock(m_mutex);
     // A batch decoded meanwhile by another watch wins, so every watch shares one.

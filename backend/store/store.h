@@ -59,6 +59,8 @@ struct Operation {
     Kind kind = Kind::Put;
     std::string key;
     std::string value;
+    // For a Put on etcd: the etcd lease the key is attached to (0: none). SQLite ignores it.
+    std::int64_t lease = 0;
 };
 
 // If every compare holds, all operations apply under one new revision; otherwise none does.

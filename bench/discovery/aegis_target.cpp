@@ -2,6 +2,8 @@
 
 #include "streams.h"
 
+#include "bench_support.h"
+
 #include "aegis/v1/auth.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
 
@@ -96,9 +98,23 @@ AegisTarget::AegisTarget(const std::vector<std::string> &daemonArgs) {
         throw std::runtime_error("aegisd did not start: " + daemon.status().toString());
     }
     m_daemon = std::move(*daemon);
+    m_address = m_daemon->grpcAddress();
+    m_pid = m_daemon->pid();
     m_adminBearer = "Bearer " + m_daemon->adminToken();
+    createServiceToken();
+}
 
-    auto channel = grpc::CreateChannel(m_daemon->grpcAddress(), grpc::InsecureChannelCredentials());
+AegisTarget::AegisTarget(std::string name, std::string address, const std::string &adminToken,
+                         int pid)
+    : m_name(std::move(name))
+    , m_address(std::move(address))
+    , m_pid(pid)
+    , m_adminBearer("Bearer " + adminToken) {
+    createServiceToken();
+}
+
+void AegisTarget::createServiceToken() {
+    auto channel = makeChannels(m_address, 1).front();
     auto auth = v1::AuthService::NewStub(channel);
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 10s);
@@ -123,7 +139,7 @@ AegisTarget::AegisTarget(const std::vector<std::string> &daemonArgs) {
 AegisTarget::~AegisTarget() = default;
 
 int AegisTarget::stop() {
-    return m_daemon->terminate();
+    return m_daemon ? m_daemon->terminate() : 0;
 }
 
 CallStarter AegisTarget::registrations(int concurrency,
