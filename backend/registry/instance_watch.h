@@ -49,6 +49,8 @@ using InstanceEventBatchPtr = std::shared_ptr<const InstanceEventBatch>;
 // removed, and why. Events of other keys and unreadable records are left out.
 std::vector<InstanceEvent> instanceEvents(const std::vector<store::Event> &events,
                                           InstanceView view);
+std::vector<InstanceEvent> instanceEvents(const std::vector<store::EventPtr> &events,
+                                          InstanceView view);
 
 // Decoded batches, shared by every watch of the same prefix and view: with thousands of watchers
 // of one service, each store event is decoded once rather than once per watcher. Keeps the most
@@ -56,7 +58,7 @@ std::vector<InstanceEvent> instanceEvents(const std::vector<store::Event> &event
 class InstanceEventCache {
 public:
     InstanceEventBatchPtr get(const std::string &prefix, InstanceView view,
-                              const std::vector<store::Event> &events);
+                              const std::vector<store::EventPtr> &events);
 
 private:
     static constexpr std::size_t kCapacity = 256;
