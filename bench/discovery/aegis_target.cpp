@@ -4,6 +4,7 @@
 
 #include "aegis/v1/auth.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
+#include "http_get.h"
 
 #include <grpcpp/create_channel.h>
 
@@ -118,6 +119,10 @@ AegisTarget::AegisTarget(const std::vector<std::string> &daemonArgs) {
         throw std::runtime_error("CreateToken(ROLE_SERVICE) failed: " + status.error_message());
     }
     m_serviceBearer = "Bearer " + response.secret();
+}
+
+std::string AegisTarget::metricsPage() const {
+    return testing::httpGet(m_daemon->httpAddress(), "/metrics").body;
 }
 
 AegisTarget::~AegisTarget() = default;

@@ -19,6 +19,7 @@ public:
     std::string name() const override { return "Aegis"; }
     int pid() const override { return m_daemon->pid(); }
     std::string address() const override { return m_daemon->grpcAddress(); }
+    std::string metricsPage() const override;
 
     CallStarter registrations(int concurrency,
                               std::vector<std::shared_ptr<grpc::Channel>> channels) override;
