@@ -109,6 +109,8 @@ int runStatus(CommandContext &context, const po::variables_map &) {
 
     TextTable table({"FIELD", "VALUE"});
     table.addRow({"server", context.options().connection.address});
+    // Which of the listed replicas answered.
+    table.addRow({"answered by", client::peerAddress(call->peer())});
     table.addRow({"version", response.version()});
     table.addRow({"started", formatTimestamp(response.start_time()) + " (" +
                                  formatRelative(response.start_time(), context.now()) + ")"});

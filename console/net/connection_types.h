@@ -94,6 +94,9 @@ struct DaemonStatus {
     // Round trip of the GetStatus call that produced this, measured on the worker thread.
     int roundTripMs = 0;
     QDateTime receivedAt;
+    // The host:port of the daemon that answered: with several replicas in the address list, the
+    // one the console is connected to.
+    QString answeredBy;
 };
 
 // The identity behind the console's token (WhoAmI).
