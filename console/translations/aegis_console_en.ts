@@ -279,6 +279,13 @@
             <numerusform>under %n leases</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n replica(s) on etcd</source>
+        <translation>
+            <numerusform>%n replica on etcd</numerusform>
+            <numerusform>%n replicas on etcd</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>aegis::console::ReleasesPage</name>

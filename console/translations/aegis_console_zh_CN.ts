@@ -4311,6 +4311,60 @@ The daemon said: %2</source>
         <source>The daemon at %1 and this connection</source>
         <translation>%1 上的服务端与当前连接</translation>
     </message>
+    <message>
+        <source>Control plane</source>
+        <translation>控制平面</translation>
+    </message>
+    <message>
+        <source>One aegisd on its SQLite store</source>
+        <translation>单个 aegisd，使用其 SQLite 存储</translation>
+    </message>
+    <message>
+        <source>No leader: an election is in progress</source>
+        <translation>暂无主节点：正在选举</translation>
+    </message>
+    <message>
+        <source>Leader: %1</source>
+        <translation>主节点：%1</translation>
+    </message>
+    <message>
+        <source>This replica refuses writes: %1</source>
+        <translation>此副本拒绝写入：%1</translation>
+    </message>
+    <message>
+        <source>leader</source>
+        <translation>主节点</translation>
+    </message>
+    <message>
+        <source>follower</source>
+        <translation>从节点</translation>
+    </message>
+    <message>
+        <source>%1, this connection</source>
+        <translation>%1，当前连接</translation>
+    </message>
+    <message>
+        <source>%1 · %2 · for %3</source>
+        <translation>%1 · %2 · 已运行 %3</translation>
+    </message>
+    <message>
+        <source>etcd%1 · %2</source>
+        <translation>etcd%1 · %2</translation>
+    </message>
+    <message>
+        <source>, raft leader</source>
+        <translation>，raft 主节点</translation>
+    </message>
+    <message>
+        <source>etcd, unreachable: %1</source>
+        <translation>etcd，不可达：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n replica(s) on etcd</source>
+        <translation>
+            <numerusform>etcd 上的 %n 个副本</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>aegis::console::PageSkeleton</name>

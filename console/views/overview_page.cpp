@@ -693,12 +693,14 @@ void OverviewPage::showControlPlane() {
         if (replica.id == plane.replicaId) {
             role = tr("%1, this connection").arg(role);
         }
-        html += QStringLiteral("<tr><td>%1%2</td><td>&nbsp;%3</td></tr>")
-                    .arg(dot(replica.healthy ? colors.success : colors.danger),
-                         replica.id.toHtmlEscaped(),
-                         muted(tr("%1 · %2 · since %3")
-                                   .arg(role, replica.version,
-                                        relativeTime(replica.since.toUTC(), now))));
+        html +=
+            QStringLiteral("<tr><td>%1%2</td><td>&nbsp;%3</td></tr>")
+                .arg(dot(replica.healthy ? colors.success : colors.danger),
+                     replica.id.toHtmlEscaped(),
+                     muted(
+                         tr("%1 · %2 · for %3")
+                             .arg(role, replica.version,
+                                  humanDuration(std::max<qint64>(0, replica.since.msecsTo(now))))));
     }
     for (const ControlPlane::StoreMember &member : plane.storeMembers) {
         const QString detail = member.healthy
