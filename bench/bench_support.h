@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace aegis::bench {
@@ -30,6 +31,16 @@ std::string fixed(double value, int decimals);
 
 // "1,16,64" -> {1, 16, 64}; std::stoi's exceptions on malformed items.
 std::vector<int> parseIntList(const std::string &text);
+
+// The cumulative buckets of a Prometheus histogram without labels, read from an exposition
+// page: (upper bound, count) in ascending order, +Inf last; empty when the page has none.
+using HistogramBuckets = std::vector<std::pair<double, double>>;
+HistogramBuckets histogramBuckets(const std::string &exposition, const std::string &name);
+// The upper bound of the bucket holding the `fraction` quantile of what was observed between two
+// readings of the same histogram (a value above the last finite bound reads as that bound); -1
+// when nothing was observed.
+double histogramQuantile(const HistogramBuckets &before, const HistogramBuckets &after,
+                         double fraction);
 
 // The value at `fraction` (0..1) of an ascending vector, nearest-rank below; 0 when empty.
 template <typename T>

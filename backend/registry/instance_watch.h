@@ -53,6 +53,9 @@ using InstanceEventBatchPtr = std::shared_ptr<const InstanceEventBatch>;
 std::vector<InstanceEvent> instanceEvents(const std::vector<store::Event> &events,
                                           InstanceView view,
                                           std::string_view unnotedRemoval = reason::kDeregistered);
+std::vector<InstanceEvent> instanceEvents(const std::vector<store::EventPtr> &events,
+                                          InstanceView view,
+                                          std::string_view unnotedRemoval = reason::kDeregistered);
 
 // Decoded batches, shared by every watch of the same prefix and view: with thousands of watchers
 // of one service, each store event is decoded once rather than once per watcher. Keeps the most
@@ -64,7 +67,7 @@ public:
         : m_unnotedRemoval(unnotedRemoval) {}
 
     InstanceEventBatchPtr get(const std::string &prefix, InstanceView view,
-                              const std::vector<store::Event> &events);
+                              const std::vector<store::EventPtr> &events);
 
 private:
     static constexpr std::size_t kCapacity = 256;

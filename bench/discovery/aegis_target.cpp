@@ -6,6 +6,7 @@
 
 #include "aegis/v1/auth.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
+#include "http_get.h"
 
 #include <grpcpp/create_channel.h>
 
@@ -134,6 +135,14 @@ void AegisTarget::createServiceToken() {
         throw std::runtime_error("CreateToken(ROLE_SERVICE) failed: " + status.error_message());
     }
     m_serviceBearer = "Bearer " + response.secret();
+}
+
+std::string AegisTarget::metricsPage() const {
+    // Attached replicas have no daemon handle here: no server-side figure for them.
+    if (!m_daemon) {
+        return {};
+    }
+    return testing::httpGet(m_daemon->httpAddress(), "/metrics").body;
 }
 
 AegisTarget::~AegisTarget() = default;

@@ -23,6 +23,7 @@ public:
     std::string name() const override { return m_name; }
     int pid() const override { return m_pid; }
     std::string address() const override { return m_address; }
+    std::string metricsPage() const override;
 
     CallStarter registrations(int concurrency,
                               std::vector<std::shared_ptr<grpc::Channel>> channels) override;

@@ -141,7 +141,8 @@ private slots:
 
     void watchesOfOnePrefixAndViewShareABatch() {
         registry::InstanceEventCache cache;
-        const std::vector<store::Event> events{stored(kPut, 1, instance(true, false))};
+        const std::vector<store::EventPtr> events{
+            std::make_shared<const store::Event>(stored(kPut, 1, instance(true, false)))};
         const auto first =
             cache.get("/registry/instances/checkout/", InstanceView::Routable, events);
         const auto again =
