@@ -23,6 +23,9 @@ struct HaClusterOptions {
     // Extra YAML appended to every replica's configuration file (top-level keys other than
     // `store`).
     std::string extraConfig;
+    // Which etcd members each replica lists (by member index); a replica without an entry lists
+    // every member. A replica that lists only members a test then kills loses etcd alone.
+    std::vector<std::vector<int>> replicaEtcdMembers;
     std::chrono::milliseconds startTimeout{30000};
 };
 
@@ -56,8 +59,16 @@ public:
     // The admin token with replica `index`'s address only.
     client::ConnectionOptions replicaConnection(int index) const;
     const std::filesystem::path &dir() const { return m_dir->path(); }
-    // The configuration file every replica runs with.
-    std::filesystem::path configFile() const { return dir() / "aegisd.yaml"; }
+    // The configuration file replica `index` runs with.
+    std::filesystem::path configFile(int index) const {
+        return dir() / ("aegisd-" + std::to_string(index) + ".yaml");
+    }
+
+    // The index of the replica that leads, as GetStatus on a running replica reports it;
+    // UNAVAILABLE while none does (an election in progress).
+    StatusOr<int> leader() const;
+    // Polls leader() until one leads (other than `not`, when given) or `timeout` passes.
+    StatusOr<int> waitForLeader(std::chrono::milliseconds timeout, int other = -1) const;
 
     // SIGKILL replica `index`, and reaps it.
     void kill(int index);
@@ -72,6 +83,7 @@ public:
 private:
     HaCluster() = default;
     Status startReplica(int index, const std::string &grpcListen);
+    Status writeConfig(int index) const;
 
     std::unique_ptr<TempDir> m_dir;
     HaClusterOptions m_options;
