@@ -106,6 +106,6 @@ case ${1:-} in
     test) shift; cmd_test "$@" ;;
     demo) shift; cmd_demo "$@" ;;
     package) shift; cmd_package "$@" ;;
-    -h|--help|help|"") sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
+    -h|--help|help|"") sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' ;;
     *) die "unknown command '$1' (deps, build, test, demo, package)" ;;
 esac
