@@ -122,6 +122,8 @@ for package in "${!deb[@]}"; do
 done
 [[ $("$ROOT/usr/bin/aegisd" --version) == "aegisd $version" ]] || fail "aegisd --version is not $version"
 [[ $("$ROOT/usr/bin/aegisctl" --version) == "aegisctl $version" ]] || fail "aegisctl --version is not $version"
+[[ $(QT_QPA_PLATFORM=offscreen "$ROOT/usr/bin/aegis-console" --version 2>/dev/null) == *" $version" ]] ||
+    fail "aegis-console --version is not $version"
 for binary in aegisd aegisctl aegis-console; do
     if file "$ROOT/usr/bin/$binary" | grep -q 'not stripped'; then
         fail "$binary is not stripped"
