@@ -33,9 +33,9 @@ void reportNotifyFailure(const aegis::Status &status) {
 } // namespace
 
 int main(int argc, char **argv) {
-    po::options_description options("Usage: aegisd [--config FILE] [flags]\n\nFlags override "
-                                    "the config file; see resources/aegisd.yaml for every "
-                                    "option");
+    po::options_description options(
+        "Usage: aegisd [--config FILE] [flags]\n\nFlags override the config file; "
+        "resources/aegisd.yaml (installed as /etc/aegis/aegisd.yaml) lists every option");
     // clang-format off
     options.add_options()
         ("help,h", "show this help")
