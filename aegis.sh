@@ -5,6 +5,7 @@
 #   ./aegis.sh build             deps + configure + build into build/
 #   ./aegis.sh test              deps + build + every test through ctest
 #   ./aegis.sh demo [--for SEC]  deps + build + run aegisd and aegis-console on embedded defaults
+#   ./aegis.sh demo --ha [--for SEC]  the same highly available: 3 etcd members, 3 aegisd replicas
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -71,16 +72,20 @@ cmd_test() {
 }
 
 cmd_demo() {
-    local duration=""
+    local duration="" ha=""
     while (($#)); do
         case $1 in
+            --ha) ha=1; shift ;;
             --for) duration=${2:?--for needs a number of seconds}; shift 2 ;;
             --for=*) duration=${1#--for=}; shift ;;
-            *) die "demo: unknown option $1 (use --for SECONDS)" ;;
+            *) die "demo: unknown option $1 (use --ha, --for SECONDS)" ;;
         esac
     done
     [[ -z $duration || $duration =~ ^[0-9]+$ ]] || die "demo: --for takes whole seconds"
     cmd_build
+    if [[ -n $ha ]]; then
+        exec "$ROOT/installer/run-demo-ha.sh" "$BUILD_DIR" "$duration"
+    fi
     exec "$ROOT/installer/run-demo.sh" "$BUILD_DIR" "$duration"
 }
 

@@ -176,6 +176,106 @@ void toProto(const config::ConfigEvent &event, bool masked, v1::ConfigEvent *out
     out->set_gray(event.gray);
 }
 
+} // namespace
+
+// Each distinct watch event serialised once, as the `events` field of a WatchConfigResponse,
+// for every stream that sends it: most watchers of an item hear of a change with the same bytes
+// (gray resolution picks between two contents, masking between two more). Keeps the most recent
+// events, bounded in number and bytes. Thread-safe.
+class ConfigEventBytes {
+public:
+    SerializedMessage get(const config::ConfigEvent &event, bool masked) {
+        Key key{event.ref.path(), event.revision, event.type, event.gray, masked};
+        {
+            std::lock_guard lock(m_mutex);
+            if (const auto it = m_entries.find(key); it != m_entries.end()) {
+                return it->second;
+            }
+        }
+        v1::WatchConfigResponse fields;
+        toProto(event, masked, fields.add_events());
+        SerializedMessage bytes = SerializedMessage::of(fields);
+        std::lock_guard lock(m_mutex);
+        const auto [it, inserted] = m_entries.try_emplace(key, bytes);
+        if (inserted) {
+            m_bytes += bytes.size();
+            m_order.push_back(std::move(key));
+            while (m_order.size() > kCapacity || m_bytes > kCapacityBytes) {
+                const auto oldest = m_entries.find(m_order.front());
+                m_bytes -= oldest->second.size();
+                m_entries.erase(oldest);
+                m_order.pop_front();
+            }
+        }
+        return bytes;
+    }
+
+private:
+    static constexpr std::size_t kCapacity = 1024;
+    static constexpr std::size_t kCapacityBytes = 64 * 1024 * 1024;
+    // An item's path and revision say what it holds; the rest says how it is shown.
+    using Key = std::tuple<std::string, store::Revision, config::ConfigEvent::Type, bool, bool>;
+
+    std::mutex m_mutex;
+    std::map<Key, SerializedMessage> m_entries;
+    std::deque<Key> m_order;
+    std::size_t m_bytes = 0;
+};
+
+namespace {
+
+// Streams an ItemWatcher's events; on the raw path the message is the header, serialised per
+// stream, followed by each event's bytes, shared with every other stream that sends it.
+class ConfigFeed final : public WatchFeed<v1::WatchConfigResponse> {
+public:
+    ConfigFeed(config::ItemWatcherPtr watcher, bool masked,
+               std::shared_ptr<ConfigEventBytes> eventBytes)
+        : m_watcher(std::move(watcher))
+        , m_masked(masked)
+        , m_eventBytes(std::move(eventBytes)) {}
+
+    store::Revision startsAfter() const override { return m_watcher->nextRevision() - 1; }
+
+    StatusOr<bool> next(v1::WatchConfigResponse &response) override {
+        auto batch = m_watcher->take(kWatchBatchEvents);
+        if (!batch.ended.isOk()) {
+            return batch.ended;
+        }
+        if (batch.events.empty()) {
+            return false;
+        }
+        response.mutable_header()->set_revision(batch.revision);
+        for (const auto &event : batch.events) {
+            toProto(event, m_masked, response.add_events());
+        }
+        return true;
+    }
+
+    StatusOr<bool> nextSerialized(SerializedMessage &message) override {
+        auto batch = m_watcher->take(kWatchBatchEvents);
+        if (!batch.ended.isOk()) {
+            return batch.ended;
+        }
+        if (batch.events.empty()) {
+            return false;
+        }
+        v1::WatchConfigResponse header;
+        header.mutable_header()->set_revision(batch.revision);
+        message = SerializedMessage::of(header);
+        for (const auto &event : batch.events) {
+            message.append(m_eventBytes->get(event, m_masked));
+        }
+        return true;
+    }
+
+    void cancel() override { m_watcher->cancel(); }
+
+private:
+    const config::ItemWatcherPtr m_watcher;
+    const bool m_masked;
+    const std::shared_ptr<ConfigEventBytes> m_eventBytes;
+};
+
 // Finishes a publish-like call: the items (or the proposal) into the response.
 template <typename Response>
 std::function<void(StatusOr<config::PublishResult>)>
@@ -221,7 +321,14 @@ ConfigServiceImpl::ConfigServiceImpl(ApiContext &api, config::ConfigCenter &conf
                                      registry::Registry &registry)
     : m_api(api)
     , m_config(config)
-    , m_registry(registry) {}
+    , m_registry(registry)
+    , m_eventBytes(std::make_shared<ConfigEventBytes>()) {
+    MarkMethodRawCallback(methodIndex(kWatchMethod),
+                          rawWatchHandler<v1::WatchConfigRequest>(
+                              [this](Context *context, const v1::WatchConfigRequest &request) {
+                                  return watchConfig(context, request);
+                              }));
+}
 
 grpc::ServerUnaryReactor *ConfigServiceImpl::ListNamespaces(Context *context,
                                                             const v1::ListNamespacesRequest *,
@@ -613,13 +720,13 @@ ConfigServiceImpl::RejectProposal(Context *context, const v1::RejectProposalRequ
     return call->reactor();
 }
 
-grpc::ServerWriteReactor<v1::WatchConfigResponse> *
-ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer> *
+ConfigServiceImpl::watchConfig(Context *context, const v1::WatchConfigRequest &request) {
     config::ConfigWatchRequest watch;
-    watch.scope = {request->namespace_(), request->group(), request->key()};
-    watch.service = request->service();
-    watch.instanceId = request->instance_id();
-    watch.startRevision = request->start_revision();
+    watch.scope = {request.namespace_(), request.group(), request.key()};
+    watch.service = request.service();
+    watch.instanceId = request.instance_id();
+    watch.startRevision = request.start_revision();
     watch.labels = [this, service = watch.service, instanceId = watch.instanceId]() {
         if (instanceId.empty()) {
             return Labels{};
@@ -628,30 +735,30 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
         return instance ? instance->labels : Labels{};
     };
     const std::string ns = watch.scope.ns;
-    auto prepare = [this, watch = std::move(watch)]() -> StatusOr<WatchOpener<ItemWatcher>> {
-        return WatchOpener<ItemWatcher>(
-            [this, watch](std::function<void()> notify) -> StatusOr<config::ItemWatcherPtr> {
-                return m_config.watch(m_api.hub, watch, std::move(notify));
-            });
-    };
     const bool masked = masks(identify(m_api, *context));
-    auto convert = [masked](const std::vector<config::ConfigEvent> &events,
-                            v1::WatchConfigResponse &response) {
-        for (const auto &event : events) {
-            toProto(event, masked, response.add_events());
+    // The watcher the stream opened, for its first message (both run in the constructor).
+    config::ItemWatcherPtr opened;
+    auto open =
+        [this, &watch, &opened,
+         masked](std::function<void()> notify) -> StatusOr<WatchFeedPtr<v1::WatchConfigResponse>> {
+        auto watcher = m_config.watch(m_api.hub, watch, std::move(notify));
+        if (!watcher) {
+            return watcher.status();
         }
-        return response.events_size() > 0;
+        opened = *watcher;
+        return WatchFeedPtr<v1::WatchConfigResponse>(
+            std::make_unique<ConfigFeed>(std::move(*watcher), masked, m_eventBytes));
     };
-    auto first = [masked](ItemWatcher &watcher, v1::WatchConfigResponse &response) {
-        if (const auto snapshot = watcher.snapshot()) {
+    auto first = [&opened, masked](store::Revision, v1::WatchConfigResponse &response) {
+        if (const auto snapshot = opened->snapshot()) {
             response.set_snapshot(true);
             for (const auto &event : *snapshot) {
                 toProto(event, masked, response.add_events());
             }
         }
     };
-    return new WatchStream<v1::WatchConfigResponse, ItemWatcher>(
-        m_api, context, kWatchMethod, prepare, std::move(convert), std::move(first), ns);
+    return new SerializedWatchStream<v1::WatchConfigResponse>(m_api, context, kWatchMethod, open,
+                                                              std::move(first), ns);
 }
 
 grpc::ServerUnaryReactor *ConfigServiceImpl::AckConfig(Context *context,

@@ -248,7 +248,23 @@ public:
                 return false;
             }
             if (!taken.batch->events.empty()) {
-                response.MergeFrom(*m_converted->get(taken.batch, convertEvents));
+                response.MergeFrom(m_converted->get(taken.batch, convertEvents)->message);
+                return true;
+            }
+        }
+    }
+
+    StatusOr<bool> nextSerialized(SerializedMessage &message) override {
+        for (;;) {
+            auto taken = m_watch->take(kWatchBatchEvents);
+            if (!taken.ended.isOk()) {
+                return taken.ended;
+            }
+            if (!taken.batch) {
+                return false;
+            }
+            if (!taken.batch->events.empty()) {
+                message = m_converted->get(taken.batch, convertEvents)->bytes;
                 return true;
             }
         }
@@ -280,6 +296,12 @@ RegistryServiceImpl::RegistryServiceImpl(ApiContext &api, registry::Registry &re
             [this](grpc::CallbackServerContext *context) {
                 return new KeepAliveStream(m_api, m_registry, context);
             }));
+    MarkMethodRawCallback(methodIndex(kWatchMethod),
+                          rawWatchHandler<aegis::v1::WatchInstancesRequest>(
+                              [this](grpc::CallbackServerContext *context,
+                                     const aegis::v1::WatchInstancesRequest &request) {
+                                  return watchInstances(context, request);
+                              }));
 }
 
 grpc::ServerUnaryReactor *
@@ -489,15 +511,15 @@ RegistryServiceImpl::ListInstances(grpc::CallbackServerContext *context,
     return call->reactor();
 }
 
-grpc::ServerWriteReactor<aegis::v1::WatchInstancesResponse> *
-RegistryServiceImpl::WatchInstances(grpc::CallbackServerContext *context,
-                                    const aegis::v1::WatchInstancesRequest *request) {
-    auto open = [this, request](std::function<void()> notify)
+grpc::ServerWriteReactor<grpc::ByteBuffer> *
+RegistryServiceImpl::watchInstances(grpc::CallbackServerContext *context,
+                                    const aegis::v1::WatchInstancesRequest &request) {
+    auto open = [this, &request](std::function<void()> notify)
         -> StatusOr<WatchFeedPtr<aegis::v1::WatchInstancesResponse>> {
         auto watch = m_registry.watchInstances(
-            m_api.hub, request->service(), request->start_revision(),
-            request->include_unroutable() ? registry::InstanceView::All
-                                          : registry::InstanceView::Routable,
+            m_api.hub, request.service(), request.start_revision(),
+            request.include_unroutable() ? registry::InstanceView::All
+                                         : registry::InstanceView::Routable,
             std::move(notify));
         if (!watch) {
             return watch.status();
@@ -505,7 +527,8 @@ RegistryServiceImpl::WatchInstances(grpc::CallbackServerContext *context,
         return WatchFeedPtr<aegis::v1::WatchInstancesResponse>(
             std::make_unique<InstanceFeed>(std::move(*watch), m_converted));
     };
-    return new WatchStream<aegis::v1::WatchInstancesResponse>(m_api, context, kWatchMethod, open);
+    return new SerializedWatchStream<aegis::v1::WatchInstancesResponse>(m_api, context,
+                                                                        kWatchMethod, open);
 }
 
 } // namespace aegis::api

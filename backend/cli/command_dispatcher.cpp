@@ -22,8 +22,9 @@ po::options_description globalFlags() {
                                       client::defaultTokenFile().string() + ")";
     // clang-format off
     flags.add_options()
-        ("server", po::value<std::string>()->value_name("HOST:PORT"),
-            "aegisd's gRPC address (env AEGIS_SERVER; default 127.0.0.1:7400)")
+        ("server", po::value<std::string>()->value_name("HOST:PORT[,...]"),
+            "aegisd's gRPC address, or the replicas' addresses separated by commas: the first "
+            "that answers is used (env AEGIS_SERVER; default 127.0.0.1:7400)")
         ("token-file", po::value<std::string>()->value_name("FILE"), tokenFileHelp.c_str())
         ("token", po::value<std::string>()->value_name("SECRET"),
             "bearer token; UNSAFE: other users see it in `ps` and it stays in shell history. "
@@ -73,6 +74,11 @@ GlobalOptions resolveGlobalOptions(const po::variables_map &values) {
     auto &connection = options.connection;
     connection.address = values.count("server") ? values["server"].as<std::string>()
                                                 : envOr("AEGIS_SERVER", defaultServer);
+    if (connection.address.find(',') != std::string::npos) {
+        if (auto endpoints = client::parseEndpointList(connection.address); !endpoints) {
+            throw UsageError(endpoints.status().message());
+        }
+    }
     connection.caFile = optionalString(values, "ca");
     connection.certFile = optionalString(values, "cert");
     connection.keyFile = optionalString(values, "key");

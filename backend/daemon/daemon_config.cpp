@@ -158,6 +158,28 @@ const std::map<std::string, Setter> &setters() {
              return setDuration(c.compactionInterval, v, "store.compaction_interval",
                                 std::chrono::milliseconds(1000));
          }},
+        {"cluster.replica_id",
+         [](DaemonConfig &c, const std::string &v) {
+             if (v.size() > 128 || v.find_first_of("/ \t\n") != std::string::npos) {
+                 return invalidArgument("cluster.replica_id: at most 128 characters, without "
+                                        "'/' or whitespace (got '" + v + "')");
+             }
+             c.replicaId = v;
+             return Status::ok();
+         }},
+        {"cluster.leader_lease_ttl",
+         [](DaemonConfig &c, const std::string &v) {
+             // etcd grants whole seconds, at least about 1.5 s with its default election timeout.
+             if (Status status = setDuration(c.leaderLeaseTtl, v, "cluster.leader_lease_ttl",
+                                             std::chrono::milliseconds(2000));
+                 !status.isOk()) {
+                 return status;
+             }
+             if (c.leaderLeaseTtl > std::chrono::minutes(1)) {
+                 return invalidArgument("cluster.leader_lease_ttl: at most 1m (got " + v + ")");
+             }
+             return Status::ok();
+         }},
         {"watch.queue_limit",
          [](DaemonConfig &c, const std::string &v) {
              return setInteger(c.watchQueueLimit, v, "watch.queue_limit", 16, 10000000);

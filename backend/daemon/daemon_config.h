@@ -50,6 +50,14 @@ struct DaemonConfig {
     // [store.compaction_interval] How often old events are compacted away.
     std::chrono::milliseconds compactionInterval{5 * 60 * 1000};
 
+    // [cluster.replica_id] This replica's name among the replicas on one store; "" (the
+    // default): <hostname>:<gRPC port>.
+    std::string replicaId;
+    // [cluster.leader_lease_ttl] The lease of the leader (and of every replica's membership
+    // record) on the etcd backend: a leader that dies is replaced within about this long, and
+    // a leader cut off from etcd stops its singletons before it can have expired.
+    std::chrono::milliseconds leaderLeaseTtl{3000};
+
     // [watch.queue_limit] Events buffered per watcher before a slow watcher is cut off.
     std::int64_t watchQueueLimit = 8192;
 

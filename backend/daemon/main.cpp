@@ -1,8 +1,10 @@
 // aegisd: the Aegis control-plane daemon.
 
 #include "common/logging.h"
+#include "daemon/config_reload.h"
 #include "daemon/daemon.h"
 #include "daemon/library_logs.h"
+#include "daemon/service_manager.h"
 
 #include <absl/synchronization/mutex.h>
 #include <boost/program_options.hpp>
@@ -22,6 +24,12 @@ constexpr const char *kFlagsWithValues[] = {
     "tls-key",    "tls-client-ca", "shutdown-grace", "ready-file", "metrics-backend", "metrics-url",
     "prometheus", "alertmanager",  "otlp-listen",    "xds-listen"};
 
+void reportNotifyFailure(const aegis::Status &status) {
+    if (!status.isOk()) {
+        aegis::log::warn("cannot notify the service manager", {{"error", status.message()}});
+    }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -32,7 +40,7 @@ int main(int argc, char **argv) {
     options.add_options()
         ("help,h", "show this help")
         ("version", "print the version")
-        ("config", po::value<std::string>(), "YAML configuration file")
+        ("config", po::value<std::string>(), "YAML configuration file (SIGHUP reads it again and applies log_level and log_keys)")
         ("data-dir", po::value<std::string>(), "data directory (default $XDG_DATA_HOME/aegis)")
         ("listen", po::value<std::string>(), "gRPC address host:port (default 127.0.0.1:7400)")
         ("http-listen", po::value<std::string>(), "HTTP address for /healthz, /readyz, /metrics (default 127.0.0.1:7401)")
@@ -119,6 +127,7 @@ int main(int argc, char **argv) {
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
     // A write past a file-size limit fails (and the store reports it) instead of killing us.
@@ -131,9 +140,31 @@ int main(int argc, char **argv) {
         aegis::log::error("aegisd: could not start", {{"error", daemon.status().message()}});
         return 2;
     }
+    // systemd (Type=notify) counts the service as started only now that it serves.
+    reportNotifyFailure(aegis::daemon::notifyReady("serving on " + (*daemon)->grpcAddress()));
     int received = 0;
-    sigwait(&signals, &received);
+    for (;;) {
+        sigwait(&signals, &received);
+        if (received != SIGHUP) {
+            break;
+        }
+        reportNotifyFailure(aegis::daemon::notifyReloading());
+        auto reloaded = aegis::daemon::reloadConfig(configFile, flags);
+        if (reloaded) {
+            aegis::log::info(
+                "configuration reloaded",
+                {{"signal", "SIGHUP"},
+                 {"log_level", reloaded->logLevel},
+                 {"log_keys", reloaded->logKeys.empty() ? "unchanged" : reloaded->logKeys},
+                 {"note", "other settings take effect at the next restart"}});
+        } else {
+            aegis::log::error("configuration not reloaded; the running one stays in force",
+                              {{"signal", "SIGHUP"}, {"error", reloaded.status().message()}});
+        }
+        reportNotifyFailure(aegis::daemon::notifyReady("serving on " + (*daemon)->grpcAddress()));
+    }
     aegis::log::info("signal received", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    reportNotifyFailure(aegis::daemon::notifyStopping());
     (*daemon)->shutdown();
     return 0;
 }

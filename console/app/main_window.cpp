@@ -513,10 +513,18 @@ void MainWindow::updateStatusBar() {
         tone = colors.warning;
         text = tr("Connecting to %1…").arg(address);
         break;
-    case ConnectionState::Connected:
+    case ConnectionState::Connected: {
         tone = colors.success;
-        text = tr("Connected to %1").arg(address);
+        // With several replicas listed, name the one that answered.
+        const auto &status = m_session->lastStatus();
+        const qsizetype replicas = address.count(QLatin1Char(',')) + 1;
+        text = replicas > 1 && status && !status->answeredBy.isEmpty()
+                   ? tr("Connected to %1 (one of %n replicas listed)", nullptr,
+                        static_cast<int>(replicas))
+                         .arg(status->answeredBy)
+                   : tr("Connected to %1").arg(address);
         break;
+    }
     case ConnectionState::Unreachable:
         tone = colors.danger;
         text = tr("Unreachable: %1 — %2").arg(address, m_session->stateReason());
