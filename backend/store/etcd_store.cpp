@@ -26,57 +26,54 @@ Status compactedError(Revision from, Revision compacted) {
                       std::to_string(compacted + 1));
 }
 
-// A transaction's operations reduced to what etcd accepts in one Txn: no key written twice and
-// no key both put and inside a deleted range.
+// A transaction's operations, in order, reduced to what etcd accepts in one Txn: no key put twice
+// and no key both put and inside a deletion (deletions may overlap each other).
 struct NetOperations {
-    struct Range {
+    struct Step {
+        const Operation *put = nullptr; // a Put, else a deletion of [start, end)
         std::string start;
-        std::string end; // kNoEnd: to the end of the keyspace
+        std::string end; // empty: the key `start` only; kNoEnd: to the end of the keyspace
     };
-    std::vector<const Operation *> puts;
-    std::vector<std::string> deletes;
-    std::vector<Range> ranges;
+    std::vector<Step> steps;
 
-    static bool inRange(const Range &range, const std::string &key) {
-        return key >= range.start && (range.end == kNoEnd || key < range.end);
+    static bool covers(const Step &step, const std::string &key) {
+        if (step.end.empty()) {
+            return step.start == key;
+        }
+        return key >= step.start && (step.end == kNoEnd || key < step.end);
     }
 
     void put(const Operation &op) {
-        std::erase_if(puts, [&](const Operation *p) { return p->key == op.key; });
-        std::erase(deletes, op.key);
-        std::vector<Range> split;
-        for (Range &range : ranges) {
-            if (!inRange(range, op.key)) {
-                split.push_back(std::move(range));
+        std::vector<Step> kept;
+        for (Step &step : steps) {
+            if (step.put != nullptr || !covers(step, op.key)) {
+                if (step.put == nullptr || step.put->key != op.key) {
+                    kept.push_back(std::move(step));
+                }
                 continue;
             }
-            // Everything of the range but the key itself.
-            if (range.start < op.key) {
-                split.push_back({range.start, op.key});
+            if (step.end.empty()) {
+                continue; // the key's own deletion: the put replaces it
+            }
+            // The range but the key itself.
+            if (step.start < op.key) {
+                kept.push_back({nullptr, step.start, op.key});
             }
             std::string after = op.key + std::string(1, '\0');
-            if (range.end == kNoEnd || after < range.end) {
-                split.push_back({std::move(after), range.end});
+            if (step.end == kNoEnd || after < step.end) {
+                kept.push_back({nullptr, std::move(after), step.end});
             }
         }
-        ranges = std::move(split);
-        puts.push_back(&op);
+        steps = std::move(kept);
+        steps.push_back({&op, {}, {}});
     }
 
-    void remove(const std::string &key) {
-        std::erase_if(puts, [&](const Operation *p) { return p->key == key; });
-        const bool covered = std::any_of(ranges.begin(), ranges.end(),
-                                         [&](const Range &r) { return inRange(r, key); });
-        if (!covered && std::find(deletes.begin(), deletes.end(), key) == deletes.end()) {
-            deletes.push_back(key);
-        }
-    }
-
-    void removePrefix(const std::string &prefix) {
-        Range range{prefix, prefixEnd(prefix)};
-        std::erase_if(puts, [&](const Operation *p) { return inRange(range, p->key); });
-        std::erase_if(deletes, [&](const std::string &key) { return inRange(range, key); });
-        ranges.push_back(std::move(range));
+    void remove(std::string start, std::string end) {
+        Step deletion{nullptr, std::move(start), std::move(end)};
+        std::erase_if(steps, [&](const Step &step) {
+            return step.put != nullptr && covers(deletion, step.put->key);
+        });
+        steps.push_back(std::move(deletion));
     }
 };
 
@@ -93,8 +90,7 @@ struct EtcdStore::Lane {
 EtcdStore::EtcdStore(EtcdStoreOptions options)
     : m_options(std::move(options))
     , m_dataPrefix(m_options.prefix + "kv")
-    , m_noteKey(m_options.prefix + "txn")
-    , m_compactedKey(m_options.prefix + "compacted") {}
+    , m_noteKey(m_options.prefix + "txn") {}
 
 StatusOr<std::unique_ptr<EtcdStore>> EtcdStore::open(EtcdStoreOptions options) {
     if (options.prefix.empty() || options.prefix.back() != '/') {
@@ -130,14 +126,11 @@ Status EtcdStore::start() {
                       "cannot read the store from etcd: " + note.status().message());
     }
     m_revision = note->kvs_size() > 0 ? note->kvs(0).mod_revision() : 0;
-    request.set_key(m_compactedKey);
-    auto compacted = m_client->range(request);
+    auto compacted = probeCompactRevision(note->header().revision());
     if (!compacted) {
         return compacted.status();
     }
-    if (compacted->kvs_size() > 0) {
-        m_compactRevision = std::atoll(compacted->kvs(0).value().c_str());
-    }
+    m_compactRevision = *compacted;
     {
         std::lock_guard lock(m_watchMutex);
         m_watchedThrough = m_revision > 0 ? m_revision.load() : note->header().revision();
@@ -158,6 +151,31 @@ Status EtcdStore::start() {
                                     {"revision", m_revision.load()},
                                     {"compact_revision", m_compactRevision.load()}});
     return Status::ok();
+}
+
+StatusOr<Revision> EtcdStore::probeCompactRevision(Revision current) const {
+    // etcd answers a read at a revision below its compaction with OUT_OF_RANGE: the first
+    // revision still readable is found by bisection, a few dozen small reads at most.
+    etcdserverpb::RangeRequest request;
+    request.set_key(m_noteKey);
+    request.set_count_only(true);
+    Revision low = 1;
+    Revision high = std::max<Revision>(current, 1);
+    while (low < high) {
+        const Revision middle = low + (high - low) / 2;
+        request.set_revision(middle);
+        auto read = m_client->range(request);
+        if (read) {
+            high = middle;
+        } else if (read.status().code() == StatusCode::OutOfRange) {
+            low = middle + 1;
+        } else {
+            return read.status();
+        }
+    }
+    // Revision `low` is readable, but a compaction there dropped its deletions: it counts as
+    // compacted (0 when nothing ever was).
+    return low == 1 ? 0 : low;
 }
 
 std::optional<std::string> EtcdStore::storeKey(const std::string &etcdKey) const {
@@ -185,18 +203,12 @@ EtcdStore::fold(const etcdserverpb::WatchResponse &response) const {
                 }
             }
             note.clear();
-            out.push_back({revision, {}, 0});
+            out.push_back({revision, {}});
         }
         const std::string &key = event.kv().key();
         if (key == m_noteKey) {
             if (event.type() == mvccpb::Event::PUT) {
                 note = event.kv().value();
-            }
-            continue;
-        }
-        if (key == m_compactedKey) {
-            if (event.type() == mvccpb::Event::PUT) {
-                out.back().compacted = std::atoll(event.kv().value().c_str());
             }
             continue;
         }
@@ -374,7 +386,6 @@ void EtcdStore::writerLoop() {
 }
 
 void EtcdStore::deliver(Revisioned &revisioned) {
-    raiseCompactRevision(revisioned.compacted);
     if (revisioned.revision > m_revision.load()) {
         m_revision = revisioned.revision;
     }
@@ -502,40 +513,39 @@ StatusOr<TransactionResult> EtcdStore::apply(const Transaction &txn) {
             net.put(op);
             break;
         case Operation::Kind::Delete:
-            net.remove(op.key);
+            net.remove(op.key, {});
             break;
         case Operation::Kind::DeletePrefix:
-            net.removePrefix(op.key);
+            net.remove(op.key, prefixEnd(op.key));
             break;
         }
     }
-    for (const Operation *op : net.puts) {
-        auto *put = request.add_success()->mutable_request_put();
-        put->set_key(m_dataPrefix + op->key);
-        put->set_value(op->value);
-        put->set_lease(op->lease);
-        put->set_prev_kv(true);
-    }
-    // Conditions that hold when a delete will remove something, for the note below.
+    bool puts = false;
+    // Conditions that hold when a deletion will remove something, for the note below.
     std::vector<etcdserverpb::Compare> removesSomething;
-    auto addDelete = [&](std::string key, std::string end) {
+    for (const auto &step : net.steps) {
+        if (step.put != nullptr) {
+            auto *put = request.add_success()->mutable_request_put();
+            put->set_key(m_dataPrefix + step.put->key);
+            put->set_value(step.put->value);
+            put->set_lease(step.put->lease);
+            put->set_prev_kv(true);
+            puts = true;
+            continue;
+        }
         auto *remove = request.add_success()->mutable_request_delete_range();
-        remove->set_key(key);
-        remove->set_range_end(end);
+        remove->set_key(m_dataPrefix + step.start);
+        if (!step.end.empty()) {
+            remove->set_range_end(etcdEnd(step.end));
+        }
         remove->set_prev_kv(true);
         etcdserverpb::Compare exists;
-        exists.set_key(std::move(key));
-        exists.set_range_end(std::move(end));
+        exists.set_key(remove->key());
+        exists.set_range_end(remove->range_end());
         exists.set_target(etcdserverpb::Compare::CREATE);
         exists.set_result(etcdserverpb::Compare::GREATER);
         exists.set_create_revision(0);
         removesSomething.push_back(std::move(exists));
-    };
-    for (const std::string &key : net.deletes) {
-        addDelete(m_dataPrefix + key, {});
-    }
-    for (const auto &range : net.ranges) {
-        addDelete(m_dataPrefix + range.start, etcdEnd(range.end));
     }
     const int ownOps = request.success_size();
 
@@ -546,7 +556,7 @@ StatusOr<TransactionResult> EtcdStore::apply(const Transaction &txn) {
     etcdserverpb::PutRequest notePut;
     notePut.set_key(m_noteKey);
     notePut.set_value(txn.note);
-    if (!net.puts.empty()) {
+    if (puts) {
         *request.add_success()->mutable_request_put() = notePut;
     } else if (!removesSomething.empty()) {
         etcdserverpb::TxnRequest chain;
@@ -673,16 +683,17 @@ StatusOr<std::vector<Event>> EtcdStore::events(Revision from, Revision to,
                      break;
                  }
                  for (Event &event : r.events) {
+                     if (event.kv.key.starts_with(prefix)) {
+                         collector->events.push_back(std::move(event));
+                     }
                      if (limit != 0 && collector->events.size() >= limit) {
                          collector->finished = true;
                          break;
                      }
-                     if (event.kv.key.starts_with(prefix)) {
-                         collector->events.push_back(std::move(event));
-                     }
                  }
-                 if (r.revision == to) {
+                 if (collector->finished || r.revision == to) {
                      collector->finished = true;
+                     break;
                  }
              }
              if (collector->finished) {
@@ -739,38 +750,10 @@ Status EtcdStore::compact(Revision revision) {
     etcdserverpb::CompactionRequest request;
     request.set_revision(revision);
     auto compacted = m_client->compact(request);
-    // Another replica may have compacted further already.
+    // Another replica may have compacted further already. The others learn of it when a read of
+    // history meets etcd's compaction, or when they start.
     if (!compacted && compacted.status().code() != StatusCode::OutOfRange) {
         return compacted.status();
-    }
-    // Recorded for every replica, only ever raised: a compare-and-swap on the key's revision.
-    for (int attempt = 0; attempt < 3; ++attempt) {
-        etcdserverpb::RangeRequest get;
-        get.set_key(m_compactedKey);
-        auto current = m_client->range(get);
-        if (!current) {
-            return current.status();
-        }
-        const bool exists = current->kvs_size() > 0;
-        if (exists && std::atoll(current->kvs(0).value().c_str()) >= revision) {
-            break;
-        }
-        etcdserverpb::TxnRequest record;
-        auto *compare = record.add_compare();
-        compare->set_key(m_compactedKey);
-        compare->set_target(etcdserverpb::Compare::MOD);
-        compare->set_result(etcdserverpb::Compare::EQUAL);
-        compare->set_mod_revision(exists ? current->kvs(0).mod_revision() : 0);
-        auto *put = record.add_success()->mutable_request_put();
-        put->set_key(m_compactedKey);
-        put->set_value(std::to_string(revision));
-        auto recorded = m_client->txn(record);
-        if (!recorded) {
-            return recorded.status();
-        }
-        if (recorded->succeeded()) {
-            break;
-        }
     }
     raiseCompactRevision(revision);
     return Status::ok();

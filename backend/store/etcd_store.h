@@ -31,13 +31,14 @@ struct EtcdStoreOptions {
 // changes something also writes P + "txn", whose value is the transaction's note; its event, at
 // the transaction's revision, is folded into the note of that revision's events and never shown.
 // Because each Aegis revision therefore has an event under P, reading history stops exactly at
-// the revision asked for. P + "compacted" records the last compaction, so every replica learns
-// it. Transaction mapping: Exists / Missing compare the key's version with 0, ModRevisionEquals
-// its mod_revision; Put, Delete and DeletePrefix become Put and DeleteRange in one Txn. etcd
-// refuses a Txn that writes one key twice, so a transaction's operations are first reduced to
-// their net effect (a later Put of a key wins over an earlier one; a DeletePrefix is split
-// around the keys put after it), which leaves the same keys and values as the SQLite store does
-// but may show one event fewer (a key deleted and put again in one transaction shows one Put).
+// the revision asked for. The compact revision is etcd's: found at start-up by probing reads at
+// old revisions, and raised when a compaction shows. Transaction mapping: Exists / Missing compare
+// the key's version with 0, ModRevisionEquals its mod_revision; Put, Delete and DeletePrefix become
+// Put and DeleteRange in one Txn. etcd refuses a Txn that writes one key twice, so a transaction's
+// operations are first reduced to their net effect (a later Put of a key wins over an earlier one;
+// a DeletePrefix is split around the keys put after it), which leaves the same keys and values as
+// the SQLite store does but may show one event fewer (a key deleted and put again in one
+// transaction shows one Put).
 //
 // Every event, this replica's and the others', arrives through one etcd Watch on P, resumed
 // from the last revision seen when its member goes away. commitAsync() returns at once; its
@@ -88,8 +89,6 @@ private:
     struct Revisioned {
         Revision revision = 0;
         std::vector<Event> events;
-        // The compaction it recorded, if any.
-        Revision compacted = 0;
     };
 
     explicit EtcdStore(EtcdStoreOptions options);
@@ -110,11 +109,11 @@ private:
     std::optional<std::string> storeKey(const std::string &etcdKey) const;
     std::string etcdEnd(const std::string &end) const;
     void raiseCompactRevision(Revision revision) const;
+    StatusOr<Revision> probeCompactRevision(Revision current) const;
 
     EtcdStoreOptions m_options;
     std::string m_dataPrefix;
     std::string m_noteKey;
-    std::string m_compactedKey;
     etcd::EtcdClientPtr m_client;
 
     std::vector<std::unique_ptr<Lane>> m_lanes;
