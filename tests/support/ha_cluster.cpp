@@ -12,12 +12,14 @@
 namespace aegis::testing {
 
 std::string HaCluster::storeConfig(const std::vector<std::string> &endpoints,
-                                   const std::string &prefix) {
+                                   const std::string &prefix,
+                                   const std::filesystem::path &secretsKeyFile) {
     std::string yaml = "store:\n  backend: etcd\n  etcd:\n    endpoints: [";
     for (std::size_t i = 0; i < endpoints.size(); ++i) {
         yaml += (i == 0 ? "" : ", ") + endpoints[i];
     }
-    yaml += "]\n    prefix: " + prefix + "\n";
+    yaml +=
+        "]\n    prefix: " + prefix + "\n    secrets_key_file: " + secretsKeyFile.string() + "\n";
     return yaml;
 }
 
@@ -37,24 +39,25 @@ StatusOr<std::unique_ptr<HaCluster>> HaCluster::start(HaClusterOptions options) 
     }
     cluster->m_etcd = std::move(*etcd);
 
-    for (int i = 0; i < options.replicas; ++i) {
-        if (Status written = cluster->writeConfig(i); !written.isOk()) {
-            return written;
-        }
-    }
     // The secrets key every replica must share, as an operator distributes it.
     std::array<unsigned char, 32> key{};
     if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) {
         return internalError("no randomness for the secrets key");
     }
-    for (int i = 0; i < options.replicas; ++i) {
-        const auto dataDir = cluster->dir() / ("replica" + std::to_string(i));
-        std::filesystem::create_directories(dataDir);
-        std::ofstream keyFile(dataDir / "config.key", std::ios::binary | std::ios::trunc);
+    {
+        std::ofstream keyFile(cluster->secretsKeyFile(), std::ios::binary | std::ios::trunc);
         keyFile.write(reinterpret_cast<const char *>(key.data()), key.size());
-        std::filesystem::permissions(dataDir / "config.key",
-                                     std::filesystem::perms::owner_read |
-                                         std::filesystem::perms::owner_write);
+        if (!keyFile) {
+            return unavailable("cannot write " + cluster->secretsKeyFile().string());
+        }
+    }
+    std::filesystem::permissions(cluster->secretsKeyFile(),
+                                 std::filesystem::perms::owner_read |
+                                     std::filesystem::perms::owner_write);
+    for (int i = 0; i < options.replicas; ++i) {
+        if (Status written = cluster->writeConfig(i); !written.isOk()) {
+            return written;
+        }
     }
 
     cluster->m_replicas.resize(options.replicas);
@@ -84,7 +87,7 @@ Status HaCluster::writeConfig(int index) const {
         }
     }
     std::ofstream config(configFile(index), std::ios::trunc);
-    config << storeConfig(endpoints, m_options.prefix) << m_options.extraConfig;
+    config << storeConfig(endpoints, m_options.prefix, secretsKeyFile()) << m_options.extraConfig;
     return config ? Status::ok() : unavailable("cannot write " + configFile(index).string());
 }
 

@@ -31,8 +31,8 @@ struct HaClusterOptions {
 
 // A highly available control plane for a test: a real etcd cluster (EtcdCluster) and aegisd
 // replicas on it (store.backend etcd), each a child process on loopback ports of the kernel's
-// choosing with its own data directory under one temporary directory. Every replica has the same
-// configuration file and the same secrets key file (the operator's key distribution); the first
+// choosing with its own data directory under one temporary directory. Every replica seals secrets
+// with the same key file (store.etcd.secrets_key_file, as an operator distributes it); the first
 // replica bootstraps the admin token, which is valid on all of them since tokens live in the
 // store. Replicas and etcd members can be killed and started again at the same addresses.
 class HaCluster {
@@ -75,10 +75,13 @@ public:
     // Starts replica `index` again on the same data directory and gRPC address.
     Status restart(int index);
 
-    // The YAML `store:` section of a replica on the etcd cluster at `endpoints` under `prefix`.
-    // One place for it, so the demo's shape and the tests' stay the same.
+    // The YAML `store:` section of a replica on the etcd cluster at `endpoints` under `prefix`,
+    // sealing secrets with the key in `secretsKeyFile`.
     static std::string storeConfig(const std::vector<std::string> &endpoints,
-                                   const std::string &prefix);
+                                   const std::string &prefix,
+                                   const std::filesystem::path &secretsKeyFile);
+    // The secrets key file every replica shares.
+    std::filesystem::path secretsKeyFile() const { return dir() / "secrets.key"; }
 
 private:
     HaCluster() = default;
