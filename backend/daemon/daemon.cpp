@@ -21,6 +21,7 @@
 #include "api/system_service.h"
 #include "api/trace_service.h"
 #include "client/grpc_tracing.h"
+#include "cluster/elected_coordinator.h"
 #include "cluster/leader_singletons.h"
 #include "cluster/single_node_coordinator.h"
 #include "common/bearer_token.h"
@@ -322,6 +323,9 @@ struct Daemon::Parts {
     std::atomic<cluster::Coordinator *> coordinatorView{nullptr};
     // The work only the leader does; the coordinator starts and stops it.
     cluster::LeaderSingletons singletons;
+    // The store's leases where it has them (etcd: cluster::EtcdLeases over the store's client),
+    // set with the store; null on SQLite, where this replica is alone.
+    cluster::LeaseApiPtr storeLeases;
     // Set by the singletons of that name: their timers act only while these hold.
     std::atomic<bool> compacting{false};
     std::atomic<bool> expiringLeases{false};
@@ -817,7 +821,8 @@ struct Daemon::Parts {
                         [this] { alertEngine->stop(); }});
     }
 
-    // Joins the replicas on the store: alone on SQLite, always the leader.
+    // Joins the replicas on the store: elected among them where the store has leases (etcd),
+    // alone and always the leader on SQLite.
     Status startCoordinator() {
         cluster::ReplicaInfo self;
         self.grpcAddress = grpcAddress;
@@ -830,7 +835,17 @@ struct Daemon::Parts {
             ::gethostname(host, sizeof host - 1);
             self.id = std::string(host) + grpcAddress.substr(grpcAddress.rfind(':'));
         }
-        coordinator = std::make_unique<cluster::SingleNodeCoordinator>(std::move(self));
+        if (storeLeases) {
+            cluster::ElectedCoordinatorOptions options;
+            options.self = std::move(self);
+            options.leaseTtl = config.leaderLeaseTtl;
+            options.mode = store->kind();
+            options.clock = clock;
+            coordinator = std::make_unique<cluster::ElectedCoordinator>(
+                *store, std::move(storeLeases), std::move(options));
+        } else {
+            coordinator = std::make_unique<cluster::SingleNodeCoordinator>(std::move(self));
+        }
         coordinatorView = coordinator.get();
         cluster::CoordinatorHooks hooks;
         hooks.leadershipChanged = [this](bool leader) {
@@ -1347,12 +1362,12 @@ void Daemon::shutdown() {
                                                    std::chrono::milliseconds(500)));
         }
         p.stopTailSampling();
+        // The leader's work stops (alert evaluation, then the rollouts) and the replica leaves,
+        // so another one takes over at once; no re-sharding reaches the health monitor after it.
+        p.coordinator->stop();
         // Checks stop while the io pool still runs, so their probes complete. Rollouts stop
         // acting and drivers stop supervising; deployments keep running for the next start.
         p.healthMonitor.reset();
-        // The leader's work stops (the rollouts, then alert evaluation below, as before) and the
-        // replica leaves, so another one takes over at once.
-        p.coordinator->stop();
         p.rollouts->stop();
         p.rolloutExtensions->detachDrivers();
         // Evaluation ends (its round's state durable), then the notifier's last batch goes out
