@@ -22,6 +22,7 @@
 #include "api/trace_service.h"
 #include "client/grpc_tracing.h"
 #include "cluster/elected_coordinator.h"
+#include "cluster/etcd_leases.h"
 #include "cluster/leader_singletons.h"
 #include "cluster/single_node_coordinator.h"
 #include "common/bearer_token.h"
@@ -37,6 +38,7 @@
 #include "metrics/managed_prometheus.h"
 #include "metrics/no_metrics_backend.h"
 #include "metrics/prometheus_client.h"
+#include "registry/etcd_lease_keeper.h"
 #include "rollout/audit_log_sink.h"
 #include "rollout/exec_driver.h"
 #include "rollout/external_driver.h"
@@ -918,6 +920,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         }
         p.etcdStore = store->get();
         p.store = std::move(*store);
+        // The replicas elect their leader and keep their membership on etcd leases.
+        p.storeLeases = std::make_unique<cluster::EtcdLeases>(p.etcdStore->client());
     } else {
         auto store = store::SqliteStore::open({cfg.dataDir / kStoreFileName});
         if (!store) {
@@ -933,7 +937,13 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.hub->attach();
     p.tokens = std::make_unique<auth::TokenStore>(*p.store, p.clock);
     p.audit = std::make_unique<audit::AuditLog>(*p.store, p.clock);
-    p.registry = std::make_unique<registry::Registry>(*p.store, p.clock);
+    // On etcd, registry leases are etcd leases: they outlive the replica that granted them.
+    registry::LeaseKeeperPtr leaseKeeper;
+    if (onEtcd) {
+        leaseKeeper = std::make_unique<registry::EtcdLeaseKeeper>(p.etcdStore->client());
+    }
+    p.registry = std::make_unique<registry::Registry>(*p.store, p.clock, registry::RegistryLimits{},
+                                                      std::move(leaseKeeper));
     // On etcd every replica seals and opens secrets with the same key, from a file of its own:
     // the key never goes into the store.
     auto secrets = config::SecretBox::openOrCreate(onEtcd ? cfg.etcd.secretsKeyFile
