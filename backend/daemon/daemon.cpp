@@ -770,18 +770,16 @@ struct Daemon::Parts {
     }
 
     // Readiness (/readyz and grpc.health.v1) from the store's write health and the
-    // coordinator's: not ready while either refuses writes, saying why.
+    // coordinator's: not ready while either refuses writes, saying why. The coordinator's reason
+    // first: it is what writes are refused with (a replica cut off from etcd, since when).
     void updateReadiness() {
         std::lock_guard lock(readinessMutex);
         if (stopping) {
             return;
         }
-        Status writes =
-            storeWrites.isOk()
-                ? Status::ok()
-                : Status(storeWrites.code(), "the store cannot write: " + storeWrites.message());
-        if (writes.isOk() && coordinator) {
-            writes = coordinator->writable();
+        Status writes = coordinator ? coordinator->writable() : Status::ok();
+        if (writes.isOk() && !storeWrites.isOk()) {
+            writes = Status(storeWrites.code(), "the store cannot write: " + storeWrites.message());
         }
         server->GetHealthCheckService()->SetServingStatus(writes.isOk());
         http->setReady(writes.isOk(), writes.message());

@@ -314,7 +314,8 @@ void HaScenariosTest::etcdMemberKilledServiceContinues() {
     for (int i = 0; i < cluster.size(); ++i) {
         const auto replica = channelFor(cluster.replicaConnection(i));
         QVERIFY(pollUntil([&] { return instanceIds(replica).count("after") == 1; }));
-        QVERIFY(publishItem(replica, "after-member-loss-" + std::to_string(i)).isOk());
+        const auto published = publishItem(replica, "after-member-loss-" + std::to_string(i));
+        QVERIFY2(published, published.status().message().c_str());
     }
 }
 
