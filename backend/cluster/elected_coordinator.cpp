@@ -350,8 +350,12 @@ void ElectedCoordinator::reachable() {
 
 void ElectedCoordinator::renew() {
     const auto sent = steady_clock::now();
-    auto ttl =
-        m_leases->renew(m_lease, std::min(m_leaseDeadline, deadline(m_options.leaseTtl / 4)));
+    // Until the fence, an answer is waited for no longer than it can be used. Past it the lease
+    // may still live at etcd (a Raft leader change extends every lease), so the renewal still
+    // gets time to be answered: it is how a fenced replica learns it may take writes again.
+    const auto answerBy = deadline(m_options.leaseTtl / 4);
+    auto ttl = m_leases->renew(m_lease, sent < m_leaseDeadline ? std::min(m_leaseDeadline, answerBy)
+                                                               : answerBy);
     if (ttl && ttl->count() > 0) {
         m_leaseDeadline = sent + *ttl;
         m_nextRenewal = sent + m_options.leaseTtl / 4;
