@@ -53,6 +53,9 @@ void MemoryLeases::end(std::int64_t id, const char *why) {
 
 void MemoryLeases::reap() {
     std::vector<std::int64_t> expired;
+    if (m_holdExpiries) {
+        return;
+    }
     {
         std::lock_guard lock(m_mutex);
         for (const auto &[id, lease] : m_leases) {
@@ -78,10 +81,16 @@ StatusOr<cluster::LeaseApi::Grant> MemoryLeases::Client::grant(std::chrono::mill
 }
 
 StatusOr<std::chrono::milliseconds> MemoryLeases::Client::renew(std::int64_t lease,
-                                                                steady_clock::time_point) {
+                                                                steady_clock::time_point deadline) {
     if (!m_reachable) {
         return unavailable("etcd 127.0.0.1:2379: connection refused");
     }
+    const auto answeredAt = steady_clock::now() + m_renewalLatency.load();
+    if (answeredAt > deadline) {
+        std::this_thread::sleep_until(deadline);
+        return Status(StatusCode::DeadlineExceeded, "etcd did not answer a lease renewal");
+    }
+    std::this_thread::sleep_until(answeredAt);
     std::lock_guard lock(m_leases.m_mutex);
     const auto found = m_leases.m_leases.find(lease);
     if (found == m_leases.m_leases.end()) {

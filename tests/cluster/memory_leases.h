@@ -24,6 +24,9 @@ public:
     // A LeaseApi for one replica; the pointer in `handle` stays valid while this object lives.
     cluster::LeaseApiPtr client(Client **handle);
 
+    // While held, no lease expires: etcd extends every lease across a Raft leader change.
+    void holdExpiries(bool hold) { m_holdExpiries = hold; }
+
     // Expiries so far, with when they happened.
     std::vector<std::chrono::steady_clock::time_point> expiries() const;
 
@@ -42,6 +45,7 @@ private:
     std::map<std::int64_t, Lease> m_leases;
     std::int64_t m_nextId = 1;
     std::vector<std::chrono::steady_clock::time_point> m_expiries;
+    std::atomic<bool> m_holdExpiries{false};
     std::jthread m_reaper;
 };
 
@@ -50,6 +54,9 @@ public:
     explicit Client(MemoryLeases &leases)
         : m_leases(leases) {}
     void setReachable(bool reachable) { m_reachable = reachable; }
+    // How long a renewal takes to be answered (a round trip); one whose deadline comes first
+    // fails DEADLINE_EXCEEDED at its deadline.
+    void setRenewalLatency(std::chrono::milliseconds latency) { m_renewalLatency = latency; }
 
     StatusOr<Grant> grant(std::chrono::milliseconds ttl,
                           std::chrono::steady_clock::time_point deadline) override;
@@ -63,6 +70,7 @@ public:
 private:
     MemoryLeases &m_leases;
     std::atomic<bool> m_reachable{true};
+    std::atomic<std::chrono::milliseconds> m_renewalLatency{std::chrono::milliseconds(0)};
 };
 
 } // namespace aegis::testing

@@ -38,6 +38,7 @@ private slots:
     void cleanup();
     void oneLeaderAmongReplicas();
     void aLeaderCutOffStopsBeforeItsLeaseExpiresAndAnotherLeads();
+    void aFencedReplicaWhoseLeaseLivedOnTakesWritesAgain();
     void aLeaderThatStopsHandsOverAtOnce();
     void healthChecksReshardWhenAReplicaJoinsOrLeaves();
 
@@ -180,6 +181,23 @@ void ElectionTest::aLeaderCutOffStopsBeforeItsLeaseExpiresAndAnotherLeads() {
     QVERIFY(!a.leading);
     QCOMPARE(leaders(), 1);
     QCOMPARE(a.coordinator->status().leaderId, std::string("b"));
+}
+
+void ElectionTest::aFencedReplicaWhoseLeaseLivedOnTakesWritesAgain() {
+    Replica &a = add("a");
+    QVERIFY(testing::pollUntil([&] { return a.leading.load(); }, 5000ms));
+    // etcd elects a new Raft leader: no renewal is answered for a while, yet no lease expires.
+    m_leases->holdExpiries(true);
+    a.leases->setRenewalLatency(50ms);
+    a.leases->setReachable(false);
+    QVERIFY(testing::pollUntil([&] { return !a.coordinator->writable().isOk(); }, 5000ms));
+    QVERIFY(!a.leading);
+    // Past its fence, with its lease alive at etcd: answers that take a round trip bring it back.
+    QTest::qWait(static_cast<int>(kTtl.count()));
+    a.leases->setReachable(true);
+    QVERIFY(testing::pollUntil([&] { return a.coordinator->writable().isOk(); }, 5000ms));
+    m_leases->holdExpiries(false);
+    QVERIFY(testing::pollUntil([&] { return a.leading.load(); }, 5000ms));
 }
 
 void ElectionTest::aLeaderThatStopsHandsOverAtOnce() {
