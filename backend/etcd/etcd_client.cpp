@@ -247,16 +247,25 @@ EtcdClient::Member *EtcdClient::connectedMember(std::size_t &index) {
         std::lock_guard lock(m_mutex);
         start = m_current;
     }
-    for (std::size_t attempt = 0; attempt < m_members.size(); ++attempt) {
-        index = (start + attempt) % m_members.size();
-        Member &member = *m_members[index];
-        if (member.channel->WaitForConnected(deadlineIn(m_options.dialTimeout))) {
-            std::lock_guard lock(m_mutex);
-            m_current = index;
-            return &member;
+    // Every member is asked to connect at once and the first ready one, from the current one on,
+    // is taken: a dead member must not hold a stream's failover up for the dial timeout, longer
+    // than a leader's lease has to spare. Polled, since this only runs while (re)opening a stream.
+    const auto deadline = std::chrono::steady_clock::now() + m_options.dialTimeout;
+    for (;;) {
+        for (std::size_t attempt = 0; attempt < m_members.size(); ++attempt) {
+            index = (start + attempt) % m_members.size();
+            Member &member = *m_members[index];
+            if (member.channel->GetState(true) == GRPC_CHANNEL_READY) {
+                std::lock_guard lock(m_mutex);
+                m_current = index;
+                return &member;
+            }
         }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return nullptr;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    return nullptr;
 }
 
 Status EtcdClient::authenticate(Member &member) {

@@ -132,7 +132,8 @@ private:
     // with the deadline and the auth token set on each attempt's context.
     Status invoke(Retry retry,
                   const std::function<grpc::Status(Member &, grpc::ClientContext &)> &call);
-    // A member reachable within dialTimeout, starting at the current one; nullptr if none is.
+    // The first member ready within dialTimeout (all are dialled at once), in order from the
+    // current one; nullptr if none is.
     Member *connectedMember(std::size_t &index);
     Status authenticate(Member &member);
     void prepare(grpc::ClientContext &context, const Member &member) const;

@@ -37,8 +37,24 @@ QString resolveLanguage(const QString &requested, const QLocale &system) {
     return {};
 }
 
+namespace {
+
+// Names the translators installLanguage() made, so a later call replaces them.
+const char *const kTranslatorName = "aegis-console-language";
+
+QTranslator *newTranslator(QCoreApplication &app) {
+    auto *translator = new QTranslator(&app);
+    translator->setObjectName(QLatin1String(kTranslatorName));
+    return translator;
+}
+
+} // namespace
+
 bool installLanguage(QCoreApplication &app, const QString &language) {
-    auto *console = new QTranslator(&app);
+    // A translator removes itself from the application when deleted.
+    qDeleteAll(app.findChildren<QTranslator *>(QLatin1String(kTranslatorName),
+                                               Qt::FindDirectChildrenOnly));
+    auto *console = newTranslator(app);
     if (!console->load(QStringLiteral(":/i18n/aegis_console_%1.qm").arg(language))) {
         delete console;
         QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
@@ -51,7 +67,7 @@ bool installLanguage(QCoreApplication &app, const QString &language) {
     QLocale::setDefault(locale);
     QCoreApplication::installTranslator(console);
     // Qt's own texts (standard dialog buttons, context menus) when the system has them.
-    auto *qt = new QTranslator(&app);
+    auto *qt = newTranslator(app);
     if (qt->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
                  QLibraryInfo::path(QLibraryInfo::TranslationsPath))) {
         QCoreApplication::installTranslator(qt);

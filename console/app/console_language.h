@@ -20,8 +20,10 @@ QString resolveLanguage(const QString &requested, const QLocale &system = QLocal
 
 // Makes `language` (a key of consoleLanguages()) the console's: the default QLocale (dates,
 // numbers, durations), the console's translations and Qt's own (standard buttons), installed
-// into `app` and owned by it. Call once, before any widget is built. Returns false when the
-// console's catalogue for `language` is missing; the console then stays in English.
+// into `app` and owned by it, replacing those of an earlier call. Widgets take their texts when
+// they are built, so call it before building any (a test may call it again and build anew).
+// Returns false when the console's catalogue for `language` is missing; the console then stays
+// in English.
 bool installLanguage(QCoreApplication &app, const QString &language);
 
 } // namespace aegis::console

@@ -231,6 +231,13 @@
             <numerusform>%n critical alerts firing</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Connected to %1 (one of %n replicas listed)</source>
+        <translation>
+            <numerusform>Connected to %1 (one of %n replicas listed)</numerusform>
+            <numerusform>Connected to %1 (one of %n replicas listed)</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>aegis::console::MetricsPage</name>
@@ -277,6 +284,13 @@
         <translation>
             <numerusform>under %n lease</numerusform>
             <numerusform>under %n leases</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n replica(s) on etcd</source>
+        <translation>
+            <numerusform>%n replica on etcd</numerusform>
+            <numerusform>%n replicas on etcd</numerusform>
         </translation>
     </message>
 </context>

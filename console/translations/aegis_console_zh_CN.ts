@@ -713,7 +713,7 @@
     <name>RolloutSpecValidation</name>
     <message>
         <source>Service must be 1 to 63 lowercase letters, digits and &apos;-&apos;, start with a letter and not end with &apos;-&apos;</source>
-        <translation>服务名须为 1 到 63 个小写字母、数字或 &apos;-&apos;，以字母开头且不能以 &apos;-&apos; 结尾</translation>
+        <translation>服务名须为 1 到 63 个小写字母、数字或 '-'，以字母开头且不能以 '-' 结尾</translation>
     </message>
     <message>
         <source>Version must be 1 to 64 characters</source>
@@ -1247,7 +1247,7 @@
     </message>
     <message>
         <source>Filter by labels: service=&quot;checkout&quot;, severity=~&quot;crit.*&quot;</source>
-        <translation>按标签筛选：service=&quot;checkout&quot;, severity=~&quot;crit.*&quot;</translation>
+        <translation>按标签筛选：service="checkout", severity=~"crit.*"</translation>
     </message>
     <message>
         <source>End the selected silence now</source>
@@ -2614,12 +2614,16 @@ Edited in the editor, not published</source>
         <translation>有两个连接配置都叫“%1”。</translation>
     </message>
     <message>
-        <source>Profile &quot;%1&quot;: the address must be HOST:PORT.</source>
-        <translation>连接配置“%1”：地址须为 HOST:PORT 格式。</translation>
-    </message>
-    <message>
         <source>Profile &quot;%1&quot;: mutual TLS needs both a certificate and a key.</source>
         <translation>连接配置“%1”：双向 TLS 需要同时提供证书和私钥。</translation>
+    </message>
+    <message>
+        <source>HOST:PORT of aegisd; for a highly available control plane, every replica&apos;s HOST:PORT separated by commas: the console connects to the first that answers and moves on when it goes away.</source>
+        <translation>aegisd 的 HOST:PORT；高可用控制平面请填写每个副本的 HOST:PORT，以逗号分隔：控制台连接第一个响应的副本，它断开时自动切换到下一个。</translation>
+    </message>
+    <message>
+        <source>Profile &quot;%1&quot;: the address must be HOST:PORT, or the replicas&apos; HOST:PORT separated by commas.</source>
+        <translation>连接配置“%1”：地址须为 HOST:PORT，或以逗号分隔的各副本 HOST:PORT。</translation>
     </message>
 </context>
 <context>
@@ -3554,6 +3558,12 @@ The daemon said: %2</source>
         <source>The console speaks %1 from its next start.</source>
         <translation>控制台将在下次启动时切换为 %1。</translation>
     </message>
+    <message numerus="yes">
+        <source>Connected to %1 (one of %n replicas listed)</source>
+        <translation>
+            <numerusform>已连接到 %1（列出的 %n 个副本之一）</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>aegis::console::MetricsPage</name>
@@ -4311,6 +4321,60 @@ The daemon said: %2</source>
         <source>The daemon at %1 and this connection</source>
         <translation>%1 上的服务端与当前连接</translation>
     </message>
+    <message>
+        <source>Control plane</source>
+        <translation>控制平面</translation>
+    </message>
+    <message>
+        <source>One aegisd on its SQLite store</source>
+        <translation>单个 aegisd，使用 SQLite 存储</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n replica(s) on etcd</source>
+        <translation>
+            <numerusform>%n 个副本，基于 etcd</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No leader: an election is in progress</source>
+        <translation>无主节点：正在选主</translation>
+    </message>
+    <message>
+        <source>Leader: %1</source>
+        <translation>主节点：%1</translation>
+    </message>
+    <message>
+        <source>This replica refuses writes: %1</source>
+        <translation>此副本拒绝写入：%1</translation>
+    </message>
+    <message>
+        <source>leader</source>
+        <translation>主节点</translation>
+    </message>
+    <message>
+        <source>follower</source>
+        <translation>从节点</translation>
+    </message>
+    <message>
+        <source>%1, this connection</source>
+        <translation>%1，当前连接</translation>
+    </message>
+    <message>
+        <source>%1 · %2 · since %3</source>
+        <translation>%1 · %2 · 自 %3 起</translation>
+    </message>
+    <message>
+        <source>etcd%1 · %2</source>
+        <translation>etcd%1 · %2</translation>
+    </message>
+    <message>
+        <source>, raft leader</source>
+        <translation>，Raft 主节点</translation>
+    </message>
+    <message>
+        <source>etcd, unreachable: %1</source>
+        <translation>etcd，无法访问：%1</translation>
+    </message>
 </context>
 <context>
     <name>aegis::console::PageSkeleton</name>
@@ -4755,7 +4819,7 @@ The daemon said: %2</source>
     </message>
     <message>
         <source>File name (letters, digits, &apos;.&apos;, &apos;_&apos; and &apos;-&apos;):</source>
-        <translation>文件名（字母、数字、&apos;.&apos;、&apos;_&apos; 和 &apos;-&apos;）：</translation>
+        <translation>文件名（字母、数字、'.'、'_' 和 '-'）：</translation>
     </message>
     <message>
         <source>Could not list the rules: %1</source>
@@ -5860,7 +5924,7 @@ Click to search its traces</source>
     </message>
     <message>
         <source>&lt;b&gt;Tags&lt;/b&gt; match a span&apos;s attributes or its resource&apos;s:&lt;br&gt;&lt;code&gt;http.response.status_code &amp;gt;= 500&lt;/code&gt;&lt;br&gt;&lt;code&gt;region = &quot;eu-*&quot; AND NOT retry = true&lt;/code&gt;&lt;br&gt;&lt;code&gt;(error OR kind = client) AND peer.service&lt;/code&gt;&lt;br&gt;Fields: &lt;code&gt;error&lt;/code&gt;, &lt;code&gt;service&lt;/code&gt;, &lt;code&gt;operation&lt;/code&gt;, &lt;code&gt;version&lt;/code&gt;, &lt;code&gt;colour&lt;/code&gt;, &lt;code&gt;kind&lt;/code&gt;. A bare key means present; &lt;code&gt;*&lt;/code&gt; matches any text. Ctrl+Space completes.</source>
-        <translation>&lt;b&gt;标签&lt;/b&gt;匹配 Span 或其资源的属性：&lt;br&gt;&lt;code&gt;http.response.status_code &amp;gt;= 500&lt;/code&gt;&lt;br&gt;&lt;code&gt;region = &quot;eu-*&quot; AND NOT retry = true&lt;/code&gt;&lt;br&gt;&lt;code&gt;(error OR kind = client) AND peer.service&lt;/code&gt;&lt;br&gt;字段：&lt;code&gt;error&lt;/code&gt;、&lt;code&gt;service&lt;/code&gt;、&lt;code&gt;operation&lt;/code&gt;、&lt;code&gt;version&lt;/code&gt;、&lt;code&gt;colour&lt;/code&gt;、&lt;code&gt;kind&lt;/code&gt;。仅写 key 表示存在；&lt;code&gt;*&lt;/code&gt; 匹配任意文本。Ctrl+Space 补全。</translation>
+        <translation>&lt;b&gt;标签&lt;/b&gt;匹配 Span 或其资源的属性：&lt;br&gt;&lt;code&gt;http.response.status_code &amp;gt;= 500&lt;/code&gt;&lt;br&gt;&lt;code&gt;region = "eu-*" AND NOT retry = true&lt;/code&gt;&lt;br&gt;&lt;code&gt;(error OR kind = client) AND peer.service&lt;/code&gt;&lt;br&gt;字段：&lt;code&gt;error&lt;/code&gt;、&lt;code&gt;service&lt;/code&gt;、&lt;code&gt;operation&lt;/code&gt;、&lt;code&gt;version&lt;/code&gt;、&lt;code&gt;colour&lt;/code&gt;、&lt;code&gt;kind&lt;/code&gt;。仅写 key 表示存在；&lt;code&gt;*&lt;/code&gt; 匹配任意文本。Ctrl+Space 补全。</translation>
     </message>
     <message>
         <source>Duration of traces over time</source>
@@ -6116,7 +6180,7 @@ Click to search its traces</source>
     </message>
     <message>
         <source>&lt;span style=&apos;color:%1&apos;&gt;Error&lt;/span&gt;</source>
-        <translation>&lt;span style=&apos;color:%1&apos;&gt;错误&lt;/span&gt;</translation>
+        <translation>&lt;span style='color:%1'&gt;错误&lt;/span&gt;</translation>
     </message>
     <message>
         <source>Its parent span is not in the trace</source>
