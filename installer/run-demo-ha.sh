@@ -117,17 +117,17 @@ store:
   etcd:
     endpoints: [${endpoints//,/, }]
     prefix: /aegis/
+    secrets_key_file: $DATA_DIR/secrets.key
 CONFIG
 
 # The secrets key every replica shares (an operator copies it to each machine); etcd never sees it.
-if [[ ! -s $DATA_DIR/config.key ]]; then
-    (umask 077 && head -c 32 /dev/urandom >"$DATA_DIR/config.key")
+if [[ ! -s $DATA_DIR/secrets.key ]]; then
+    (umask 077 && head -c 32 /dev/urandom >"$DATA_DIR/secrets.key")
 fi
 
 start_replica() {
     local i=$1 dir="$DATA_DIR/replica$1"
     (umask 077 && mkdir -p "$dir")
-    [[ -s $dir/config.key ]] || install -m 0600 "$DATA_DIR/config.key" "$dir/config.key"
     rm -f "$DEMO_OUT/replica$i.ready"
     "$AEGISD" --config "$DEMO_OUT/aegisd.yaml" --data-dir "$dir" \
         --listen "127.0.0.1:${GRPC_PORTS[i]}" --http-listen "127.0.0.1:${HTTP_PORTS[i]}" \

@@ -2,11 +2,13 @@
 
 #include "argument_values.h"
 #include "command_context.h"
+#include "completion.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <sstream>
 
 namespace po = boost::program_options;
 
@@ -138,6 +140,9 @@ std::vector<const Command *> CommandDispatcher::groupMembers(const std::string &
 
 int CommandDispatcher::run(const std::vector<std::string> &args,
                            std::chrono::system_clock::time_point now) {
+    if (!args.empty() && args.front() == "__complete") {
+        return complete({args.begin() + 1, args.end()}, now);
+    }
     // Find the command words among the arguments; flags may come before, between or after them.
     std::vector<std::string> words;
     std::vector<std::string> rest;
@@ -233,6 +238,46 @@ int CommandDispatcher::runCommand(const Command &command, const std::vector<std:
         m_err << "error: " << error.what() << "\n";
         return 1;
     }
+}
+
+int CommandDispatcher::complete(const std::vector<std::string> &words,
+                                std::chrono::system_clock::time_point now) {
+    // The daemon is asked with the global flags on the line being completed (so a completion
+    // reaches the server the command will), within a shell's patience unless --timeout says.
+    std::vector<std::string> globals;
+    for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+        const std::string &word = words[i];
+        if (word.size() > 2 && word.starts_with("--") &&
+            globalFlags().find_nothrow(word.substr(2, word.find('=') - 2), false) != nullptr) {
+            globals.push_back(word);
+            if (takesSeparateValue(word) && i + 2 < words.size()) {
+                globals.push_back(words[++i]);
+            }
+        }
+    }
+    constexpr std::chrono::seconds shellPatience{2};
+    GlobalOptions options;
+    options.timeout = shellPatience;
+    try {
+        po::variables_map values;
+        po::store(po::command_line_parser(globals).options(globalFlags()).run(), values);
+        po::notify(values);
+        options = resolveGlobalOptions(values);
+        if (values["timeout"].defaulted()) {
+            options.timeout = shellPatience;
+        }
+    } catch (const std::exception &) {
+        // A half-typed flag value: complete without the daemon's names rather than fail.
+        options.connection.address.clear();
+    }
+    std::ostringstream ignored;
+    CommandContext context(std::move(options), ignored, ignored, now);
+    DaemonCompletionNames names(context);
+    const auto flags = globalFlags();
+    for (const auto &candidate : Completer(m_commands, flags, names).complete(words)) {
+        m_out << candidate << "\n";
+    }
+    return 0;
 }
 
 int CommandDispatcher::usageError(const std::string &message, const Command *command) {

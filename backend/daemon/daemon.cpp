@@ -21,6 +21,7 @@
 #include "api/system_service.h"
 #include "api/trace_service.h"
 #include "client/grpc_tracing.h"
+#include "cluster/elected_coordinator.h"
 #include "cluster/leader_singletons.h"
 #include "cluster/single_node_coordinator.h"
 #include "common/bearer_token.h"
@@ -44,6 +45,7 @@
 #include "rollout/registry_instance_source.h"
 #include "rollout/registry_router.h"
 #include "rollout/rollout_controller.h"
+#include "store/etcd_store.h"
 #include "store/sqlite_store.h"
 #include "tracing/otlp_forwarder.h"
 #include "tracing/otlp_grpc_receiver.h"
@@ -103,6 +105,28 @@ std::string trimmed(std::string text) {
         text.pop_back();
     }
     return text;
+}
+
+// store.backend: etcd.
+StatusOr<std::unique_ptr<store::EtcdStore>> openEtcdStore(const DaemonConfig &cfg) {
+    store::EtcdStoreOptions options;
+    options.prefix = cfg.etcd.prefix;
+    options.client.endpoints = cfg.etcd.endpoints;
+    options.client.caFile = cfg.etcd.caFile.string();
+    options.client.certFile = cfg.etcd.certFile.string();
+    options.client.keyFile = cfg.etcd.keyFile.string();
+    options.client.username = cfg.etcd.username;
+    options.client.dialTimeout = cfg.etcd.dialTimeout;
+    options.client.requestTimeout = cfg.etcd.requestTimeout;
+    if (!cfg.etcd.passwordFile.empty()) {
+        auto password = readFile(cfg.etcd.passwordFile);
+        if (!password) {
+            return Status(password.status().code(),
+                          "store.etcd.password_file: " + password.status().message());
+        }
+        options.client.password = trimmed(std::move(*password));
+    }
+    return store::EtcdStore::open(std::move(options));
 }
 
 using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
@@ -266,7 +290,10 @@ struct Daemon::Parts {
         std::make_shared<prometheus::Registry>();
     std::shared_ptr<exposition::ProcessMetrics> processMetrics =
         std::make_shared<exposition::ProcessMetrics>();
-    std::unique_ptr<store::SqliteStore> store;
+    // store.backend: the SQLite file or etcd; exactly one of the two pointers below is set.
+    std::unique_ptr<store::Store> store;
+    store::SqliteStore *sqliteStore = nullptr; // Not owned: `store`.
+    store::EtcdStore *etcdStore = nullptr;     // Not owned: `store`.
     // tracing.store: the span store (<data_dir>/traces.db); null when off. The ingest hands it
     // the spans it accepts, as its tracing::SpanSink (and tail sampling as its
     // TailSamplingStore).
@@ -296,6 +323,9 @@ struct Daemon::Parts {
     std::atomic<cluster::Coordinator *> coordinatorView{nullptr};
     // The work only the leader does; the coordinator starts and stops it.
     cluster::LeaderSingletons singletons;
+    // The store's leases where it has them (etcd: cluster::EtcdLeases over the store's client),
+    // set with the store; null on SQLite, where this replica is alone.
+    cluster::LeaseApiPtr storeLeases;
     // Set by the singletons of that name: their timers act only while these hold.
     std::atomic<bool> compacting{false};
     std::atomic<bool> expiringLeases{false};
@@ -791,7 +821,8 @@ struct Daemon::Parts {
                         [this] { alertEngine->stop(); }});
     }
 
-    // Joins the replicas on the store: alone on SQLite, always the leader.
+    // Joins the replicas on the store: elected among them where the store has leases (etcd),
+    // alone and always the leader on SQLite.
     Status startCoordinator() {
         cluster::ReplicaInfo self;
         self.grpcAddress = grpcAddress;
@@ -804,7 +835,17 @@ struct Daemon::Parts {
             ::gethostname(host, sizeof host - 1);
             self.id = std::string(host) + grpcAddress.substr(grpcAddress.rfind(':'));
         }
-        coordinator = std::make_unique<cluster::SingleNodeCoordinator>(std::move(self));
+        if (storeLeases) {
+            cluster::ElectedCoordinatorOptions options;
+            options.self = std::move(self);
+            options.leaseTtl = config.leaderLeaseTtl;
+            options.mode = store->kind();
+            options.clock = clock;
+            coordinator = std::make_unique<cluster::ElectedCoordinator>(
+                *store, std::move(storeLeases), std::move(options));
+        } else {
+            coordinator = std::make_unique<cluster::SingleNodeCoordinator>(std::move(self));
+        }
         coordinatorView = coordinator.get();
         cluster::CoordinatorHooks hooks;
         hooks.leadershipChanged = [this](bool leader) {
@@ -863,17 +904,29 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.config = std::move(config);
     const DaemonConfig &cfg = p.config;
 
-    if (Status status = prepareDataDirectory(cfg.dataDir, cfg.initialise); !status.isOk()) {
+    const bool onEtcd = cfg.storeBackend == "etcd";
+    if (Status status = prepareDataDirectory(cfg.dataDir, cfg.initialise, !onEtcd);
+        !status.isOk()) {
         return status;
     }
-    auto store = store::SqliteStore::open({cfg.dataDir / kStoreFileName});
-    if (!store) {
-        return store.status();
-    }
-    p.store = std::move(*store);
     // Every module's metrics go to the one registry /metrics serves, before the module works.
     prometheus::Registry &metrics = *p.metricsRegistry;
-    p.store->exportMetrics(metrics);
+    if (onEtcd) {
+        auto store = openEtcdStore(cfg);
+        if (!store) {
+            return store.status();
+        }
+        p.etcdStore = store->get();
+        p.store = std::move(*store);
+    } else {
+        auto store = store::SqliteStore::open({cfg.dataDir / kStoreFileName});
+        if (!store) {
+            return store.status();
+        }
+        p.sqliteStore = store->get();
+        p.store = std::move(*store);
+        p.sqliteStore->exportMetrics(metrics);
+    }
     p.hub = std::make_unique<store::WatchHub>(
         *p.store, store::WatchHubOptions{16384, static_cast<std::size_t>(cfg.watchQueueLimit)});
     p.hub->exportMetrics(metrics);
@@ -881,7 +934,10 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.tokens = std::make_unique<auth::TokenStore>(*p.store, p.clock);
     p.audit = std::make_unique<audit::AuditLog>(*p.store, p.clock);
     p.registry = std::make_unique<registry::Registry>(*p.store, p.clock);
-    auto secrets = config::SecretBox::openOrCreate(cfg.dataDir / "config.key");
+    // On etcd every replica seals and opens secrets with the same key, from a file of its own:
+    // the key never goes into the store.
+    auto secrets = config::SecretBox::openOrCreate(onEtcd ? cfg.etcd.secretsKeyFile
+                                                          : cfg.dataDir / "config.key");
     if (!secrets) {
         return secrets.status();
     }
@@ -1214,13 +1270,18 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     // A store that stops taking writes (full disk, I/O errors) makes the daemon not ready, on
     // /readyz and grpc.health.v1 alike, until a write succeeds again; the store probes by itself
     // meanwhile.
-    p.store->setWriteHealthListener([&p](const Status &writes) {
+    auto writeHealth = [&p](const Status &writes) {
         {
             std::lock_guard lock(p.readinessMutex);
             p.storeWrites = writes;
         }
         p.updateReadiness();
-    });
+    };
+    if (p.sqliteStore != nullptr) {
+        p.sqliteStore->setWriteHealthListener(writeHealth);
+    } else {
+        p.etcdStore->setWriteHealthListener(writeHealth);
+    }
     if (!cfg.readyFile.empty()) {
         if (Status status = writeReadyFile(cfg.readyFile, p.grpcAddress, p.http->address(),
                                            p.otlpReceiver ? p.otlpReceiver->address() : "",
@@ -1301,12 +1362,12 @@ void Daemon::shutdown() {
                                                    std::chrono::milliseconds(500)));
         }
         p.stopTailSampling();
+        // The leader's work stops (alert evaluation, then the rollouts) and the replica leaves,
+        // so another one takes over at once; no re-sharding reaches the health monitor after it.
+        p.coordinator->stop();
         // Checks stop while the io pool still runs, so their probes complete. Rollouts stop
         // acting and drivers stop supervising; deployments keep running for the next start.
         p.healthMonitor.reset();
-        // The leader's work stops (the rollouts, then alert evaluation below, as before) and the
-        // replica leaves, so another one takes over at once.
-        p.coordinator->stop();
         p.rollouts->stop();
         p.rolloutExtensions->detachDrivers();
         // Evaluation ends (its round's state durable), then the notifier's last batch goes out

@@ -20,9 +20,10 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char *kFlagsWithValues[] = {
-    "data-dir",   "listen",        "http-listen",    "log-level",  "log-keys",        "tls-cert",
-    "tls-key",    "tls-client-ca", "shutdown-grace", "ready-file", "metrics-backend", "metrics-url",
-    "prometheus", "alertmanager",  "otlp-listen",    "xds-listen"};
+    "data-dir",        "listen",        "http-listen",    "log-level",      "log-keys",
+    "tls-cert",        "tls-key",       "tls-client-ca",  "shutdown-grace", "ready-file",
+    "metrics-backend", "metrics-url",   "prometheus",     "alertmanager",   "otlp-listen",
+    "xds-listen",      "store-backend", "etcd-endpoints", "etcd-prefix",    "secrets-key-file"};
 
 void reportNotifyFailure(const aegis::Status &status) {
     if (!status.isOk()) {
@@ -33,9 +34,9 @@ void reportNotifyFailure(const aegis::Status &status) {
 } // namespace
 
 int main(int argc, char **argv) {
-    po::options_description options("Usage: aegisd [--config FILE] [flags]\n\nFlags override "
-                                    "the config file; see resources/aegisd.yaml for every "
-                                    "option");
+    po::options_description options(
+        "Usage: aegisd [--config FILE] [flags]\n\nFlags override the config file; "
+        "resources/aegisd.yaml (installed as /etc/aegis/aegisd.yaml) lists every option");
     // clang-format off
     options.add_options()
         ("help,h", "show this help")
@@ -58,6 +59,10 @@ int main(int argc, char **argv) {
         ("otlp-listen", po::value<std::string>(), "OTLP/gRPC trace receiver host:port (default 127.0.0.1:4317; \"\" turns it off)")
         ("xds-listen", po::value<std::string>(), "xDS server for gRPC clients (xds:///SERVICE) host:port (default off)")
         ("trace-forward", po::value<std::vector<std::string>>(), "also send every span to this OTLP/gRPC collector host:port (repeat for several)")
+        ("store-backend", po::value<std::string>(), "sqlite|etcd: where the state lives (default sqlite: a file in the data directory)")
+        ("etcd-endpoints", po::value<std::string>(), "the etcd members host:port,host:port,... (store-backend etcd)")
+        ("etcd-prefix", po::value<std::string>(), "the etcd key prefix of this Aegis cluster (default /aegis/)")
+        ("secrets-key-file", po::value<std::string>(), "the 32-byte key sealing secret configuration, the same on every replica (store-backend etcd)")
         ("ready-file", po::value<std::string>(), "write the bound addresses as JSON here once serving (removed on shutdown)")
         ("init", "begin with an empty store although the data directory was used before: the "
                  "earlier run's admin.token, config.key and deployments are moved into a "

@@ -204,6 +204,9 @@ int run(const Settings &settings) {
     options.extraArgs = {"--log-level", "warn"};
     auto cluster = testing::HaCluster::start(options);
     if (!cluster) {
+        if (!columns.empty()) {
+            printColumns(columns, settings);
+        }
         std::cerr << "the HA cluster did not start: " << cluster.status().toString() << "\n";
         return 1;
     }

@@ -117,6 +117,8 @@ int main(int argc, char *argv[]) {
     QApplication::setApplicationName(QStringLiteral("aegis-console"));
     QApplication::setApplicationDisplayName(QStringLiteral("Aegis Console"));
     QApplication::setApplicationVersion(QStringLiteral(AEGIS_VERSION));
+    // The installed .desktop entry (installer/, docs/packaging.md): its icon for the window.
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.example.aegis.console"));
     if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
         // Silences Qt's warning on headless machines; harmless elsewhere.
         qputenv("XDG_RUNTIME_DIR", QByteArray("/tmp"));

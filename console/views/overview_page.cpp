@@ -687,18 +687,22 @@ void OverviewPage::showControlPlane() {
         html += QStringLiteral("<br>") + dot(colors.danger) +
                 tr("This replica refuses writes: %1").arg(plane.writeProblem).toHtmlEscaped();
     }
-    html += QStringLiteral("<table cellspacing=\"0\" cellpadding=\"2\" style=\"margin-top:6px\">");
+    // One replica or member per entry: its name, then what is known of it on a line below, so a
+    // narrow card wraps nothing mid-entry.
+    const auto entry = [](const QColor &tone, const QString &name, const QString &detail) {
+        return QStringLiteral("<tr><td style=\"padding-top:6px\"><span style=\"color:%1\">●</span> "
+                              "%2</td></tr><tr><td style=\"padding-left:14px\">%3</td></tr>")
+            .arg(tone.name(), name.toHtmlEscaped(), detail);
+    };
+    html += QStringLiteral("<table cellspacing=\"0\" cellpadding=\"0\">");
     for (const ControlPlane::Replica &replica : plane.replicas) {
         QString role = replica.leader ? tr("leader") : tr("follower");
         if (replica.id == plane.replicaId) {
             role = tr("%1, this connection").arg(role);
         }
-        html += QStringLiteral("<tr><td>%1%2</td><td>&nbsp;%3</td></tr>")
-                    .arg(dot(replica.healthy ? colors.success : colors.danger),
-                         replica.id.toHtmlEscaped(),
-                         muted(tr("%1 · %2 · since %3")
-                                   .arg(role, replica.version,
-                                        relativeTime(replica.since.toUTC(), now))));
+        const QString uptime = humanDuration(std::max<qint64>(0, replica.since.msecsTo(now)));
+        html += entry(replica.healthy ? colors.success : colors.danger, replica.id,
+                      muted(tr("%1 · %2 · for %3").arg(role, replica.version, uptime)));
     }
     for (const ControlPlane::StoreMember &member : plane.storeMembers) {
         const QString detail = member.healthy
@@ -706,9 +710,7 @@ void OverviewPage::showControlPlane() {
                                          .arg(member.leader ? tr(", raft leader") : QString(),
                                               QLocale().formattedDataSize(member.dbSizeBytes))
                                    : tr("etcd, unreachable: %1").arg(member.problem);
-        html += QStringLiteral("<tr><td>%1%2</td><td>&nbsp;%3</td></tr>")
-                    .arg(dot(member.healthy ? colors.success : colors.danger),
-                         member.name.toHtmlEscaped(), muted(detail));
+        html += entry(member.healthy ? colors.success : colors.danger, member.name, muted(detail));
     }
     html += QStringLiteral("</table>");
     m_controlPlane->setText(html);

@@ -3,6 +3,7 @@
 #include "cluster/lease_api.h"
 #include "store/store.h"
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
