@@ -134,7 +134,8 @@ private slots:
         QCOMPARE(expired.size(), std::size_t(1));
         QCOMPARE(expired[0].reason, std::string(registry::reason::kLeaseExpired));
         registry::InstanceEventCache cache(registry::reason::kLeaseExpired);
-        const auto batch = cache.get("/registry/instances/checkout/", InstanceView::All, events);
+        const auto batch = cache.get("/registry/instances/checkout/", InstanceView::All,
+                                     {std::make_shared<const store::Event>(events.front())});
         QCOMPARE(batch->events.size(), std::size_t(1));
         QCOMPARE(batch->events[0].reason, std::string(registry::reason::kLeaseExpired));
     }
