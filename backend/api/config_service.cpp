@@ -323,11 +323,12 @@ ConfigServiceImpl::ConfigServiceImpl(ApiContext &api, config::ConfigCenter &conf
     , m_config(config)
     , m_registry(registry)
     , m_eventBytes(std::make_shared<ConfigEventBytes>()) {
-    MarkMethodRawCallback(methodIndex(kWatchMethod),
-                          rawWatchHandler<v1::WatchConfigRequest>(
-                              [this](Context *context, const v1::WatchConfigRequest &request) {
-                                  return watchConfig(context, request);
-                              }));
+    MarkMethodRawCallback(
+        methodIndex(kWatchMethod),
+        rawWatchHandler<v1::WatchConfigRequest, v1::WatchConfigResponse>(
+            m_api, kWatchMethod, [this](Context *context, const v1::WatchConfigRequest &request) {
+                return watchConfig(context, request);
+            }));
 }
 
 grpc::ServerUnaryReactor *ConfigServiceImpl::ListNamespaces(Context *context,

@@ -296,12 +296,14 @@ RegistryServiceImpl::RegistryServiceImpl(ApiContext &api, registry::Registry &re
             [this](grpc::CallbackServerContext *context) {
                 return new KeepAliveStream(m_api, m_registry, context);
             }));
-    MarkMethodRawCallback(methodIndex(kWatchMethod),
-                          rawWatchHandler<aegis::v1::WatchInstancesRequest>(
-                              [this](grpc::CallbackServerContext *context,
-                                     const aegis::v1::WatchInstancesRequest &request) {
-                                  return watchInstances(context, request);
-                              }));
+    MarkMethodRawCallback(
+        methodIndex(kWatchMethod),
+        rawWatchHandler<aegis::v1::WatchInstancesRequest, aegis::v1::WatchInstancesResponse>(
+            m_api, kWatchMethod,
+            [this](grpc::CallbackServerContext *context,
+                   const aegis::v1::WatchInstancesRequest &request) {
+                return watchInstances(context, request);
+            }));
 }
 
 grpc::ServerUnaryReactor *

@@ -2,6 +2,7 @@
 
 #include "api/api_context.h"
 #include "api/convert.h"
+#include "api/parse_failure_interceptor.h"
 #include "api/serialized_message.h"
 #include "api/stream_end.h"
 
@@ -401,25 +402,18 @@ using SerializedWatchStream = WatchStream<Response, store::Watcher, grpc::ByteBu
 // grpc::Service::MarkMethodRawCallback().
 int methodIndex(std::string_view method);
 
-// A handler for grpc::Service::MarkMethodRawCallback() that serves a server-streaming method
-// from raw bytes: the request is parsed here (one that does not parse ends the call with
-// INVALID_ARGUMENT) and handed to `start`, whose reactor writes bytes (a SerializedWatchStream).
-template <typename Request>
+// A handler for grpc::Service::MarkMethodRawCallback() that serves the server-streaming method
+// `method` from raw bytes: the request is parsed here and handed to `start`, whose reactor writes
+// bytes (a SerializedWatchStream). A request that does not parse ends the call as the
+// ParseFailureInterceptor would: authentication first, then INVALID_ARGUMENT.
+template <typename Request, typename Response>
 grpc::internal::MethodHandler *rawWatchHandler(
+    ApiContext &api, std::string_view method,
     std::function<grpc::ServerWriteReactor<grpc::ByteBuffer> *(grpc::CallbackServerContext *,
                                                                const Request &)>
         start) {
-    // Ends a call whose request did not parse.
-    class Refused final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
-    public:
-        Refused() {
-            Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                "the request is not a valid " + Request().GetTypeName()));
-        }
-        void OnDone() override { delete this; }
-    };
     return new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-        [start = std::move(start)](
+        [&api, method, start = std::move(start)](
             grpc::CallbackServerContext *context,
             const grpc::ByteBuffer *bytes) -> grpc::ServerWriteReactor<grpc::ByteBuffer> * {
             Request request;
@@ -430,10 +424,14 @@ grpc::internal::MethodHandler *rawWatchHandler(
                     flat.append(reinterpret_cast<const char *>(slice.begin()), slice.size());
                 }
             }
-            if (!request.ParseFromString(flat)) {
-                return new Refused();
+            if (request.ParseFromString(flat)) {
+                return start(context, request);
             }
-            return start(context, request);
+            const OpenWatchFeed<Response> refuse =
+                [](std::function<void()>) -> StatusOr<WatchFeedPtr<Response>> {
+                return Status(StatusCode::InvalidArgument, std::string(kCannotParseRequest));
+            };
+            return new SerializedWatchStream<Response>(api, context, method, refuse);
         });
 }
 
