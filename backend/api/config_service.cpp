@@ -615,11 +615,21 @@ ConfigServiceImpl::RejectProposal(Context *context, const v1::RejectProposalRequ
 
 grpc::ServerWriteReactor<v1::WatchConfigResponse> *
 ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *request) {
+    auto open = [this, request, caller = identify(m_api, *context)](std::function<void()> notify) {
+        return openWatch(*request, caller, std::move(notify));
+    };
+    return new WatchStream<v1::WatchConfigResponse>(m_api, context, kWatchMethod, open, {},
+                                                    request->namespace_());
+}
+
+StatusOr<WatchFeedPtr<v1::WatchConfigResponse>>
+ConfigServiceImpl::openWatch(const v1::WatchConfigRequest &request, const Caller &caller,
+                             std::function<void()> notify) {
     config::ConfigWatchRequest watch;
-    watch.scope = {request->namespace_(), request->group(), request->key()};
-    watch.service = request->service();
-    watch.instanceId = request->instance_id();
-    watch.startRevision = request->start_revision();
+    watch.scope = {request.namespace_(), request.group(), request.key()};
+    watch.service = request.service();
+    watch.instanceId = request.instance_id();
+    watch.startRevision = request.start_revision();
     watch.labels = [this, service = watch.service, instanceId = watch.instanceId]() {
         if (instanceId.empty()) {
             return Labels{};
@@ -627,14 +637,11 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
         const auto instance = m_registry.instance(service, instanceId);
         return instance ? instance->labels : Labels{};
     };
-    const std::string ns = watch.scope.ns;
-    auto prepare = [this, watch = std::move(watch)]() -> StatusOr<WatchOpener<ItemWatcher>> {
-        return WatchOpener<ItemWatcher>(
-            [this, watch](std::function<void()> notify) -> StatusOr<config::ItemWatcherPtr> {
-                return m_config.watch(m_api.hub, watch, std::move(notify));
-            });
-    };
-    const bool masked = masks(identify(m_api, *context));
+    auto watcher = m_config.watch(m_api.hub, watch, std::move(notify));
+    if (!watcher) {
+        return watcher.status();
+    }
+    const bool masked = masks(caller);
     auto convert = [masked](const std::vector<config::ConfigEvent> &events,
                             v1::WatchConfigResponse &response) {
         for (const auto &event : events) {
@@ -650,8 +657,9 @@ ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *r
             }
         }
     };
-    return new WatchStream<v1::WatchConfigResponse, ItemWatcher>(
-        m_api, context, kWatchMethod, prepare, std::move(convert), std::move(first), ns);
+    return WatchFeedPtr<v1::WatchConfigResponse>(
+        std::make_unique<SourceWatchFeed<v1::WatchConfigResponse, ItemWatcher>>(
+            std::move(*watcher), std::move(convert), std::move(first)));
 }
 
 grpc::ServerUnaryReactor *ConfigServiceImpl::AckConfig(Context *context,

@@ -44,6 +44,11 @@ public:
     WatchInstances(grpc::CallbackServerContext *context,
                    const aegis::v1::WatchInstancesRequest *request) override;
 
+    // The watch WatchInstances streams, once the call is authorised; WatchService's instance
+    // watches too.
+    StatusOr<WatchFeedPtr<aegis::v1::WatchInstancesResponse>>
+    openWatch(const aegis::v1::WatchInstancesRequest &request, std::function<void()> notify);
+
 private:
     ApiContext &m_api;
     registry::Registry &m_registry;
