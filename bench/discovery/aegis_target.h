@@ -3,6 +3,7 @@
 #include "target.h"
 
 #include "daemon_process.h"
+#include "mux_watchers.h"
 
 #include <mutex>
 
@@ -12,11 +13,12 @@ namespace aegis::bench::discovery {
 // use a ROLE_SERVICE token created with the admin token; watchers use the admin token.
 class AegisTarget final : public DiscoveryTarget {
 public:
-    // Throws std::runtime_error if the daemon does not start.
-    explicit AegisTarget(const std::vector<std::string> &daemonArgs);
+    // Throws std::runtime_error if the daemon does not start. With `muxStreams` > 0 the watchers
+    // are watches on that many WatchService streams instead of a WatchInstances stream each.
+    explicit AegisTarget(const std::vector<std::string> &daemonArgs, int muxStreams = 0);
     ~AegisTarget() override;
 
-    std::string name() const override { return "Aegis"; }
+    std::string name() const override { return m_mux ? "Aegis (WatchService)" : "Aegis"; }
     int pid() const override { return m_daemon->pid(); }
     std::string address() const override { return m_daemon->grpcAddress(); }
 
@@ -41,6 +43,7 @@ private:
     std::string m_serviceBearer;
     std::mutex m_callsMutex;
     std::vector<std::shared_ptr<void>> m_calls;
+    std::unique_ptr<MuxWatchers> m_mux; // null: a stream per watcher
 };
 
 } // namespace aegis::bench::discovery

@@ -35,9 +35,14 @@ void withDeadline(grpc::ClientContext &context, std::chrono::milliseconds timeou
 // client.
 class MuxClient {
 public:
-    explicit MuxClient(const std::shared_ptr<grpc::Channel> &channel)
+    // `bearer`: a token to send, for a channel that does not carry one.
+    explicit MuxClient(const std::shared_ptr<grpc::Channel> &channel,
+                       const std::string &bearer = {})
         : m_stub(v1::WatchService::NewStub(channel)) {
         withDeadline(m_context, 120s);
+        if (!bearer.empty()) {
+            m_context.AddMetadata("authorization", "Bearer " + bearer);
+        }
         m_stream = m_stub->Watch(&m_context);
         m_thread = std::thread([this] {
             v1::WatchResponse response;
@@ -334,6 +339,7 @@ void WatchMuxTest::grayResolutionPerWatch() {
     gray.set_content(R"({"greeting": "howdy"})");
     gray.set_base_version(1);
     gray.set_selector("color=green");
+    gray.set_comment("try the new greeting on green");
     v1::StartGrayReleaseResponse started;
     grpc::ClientContext context;
     withDeadline(context);
