@@ -1,5 +1,6 @@
 #include "mux_watchers.h"
 
+#include "streams.h"
 #include "target.h"
 
 #include <grpcpp/support/client_callback.h>
