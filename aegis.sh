@@ -5,6 +5,8 @@
 #   ./aegis.sh build             deps + configure + build into build/
 #   ./aegis.sh test              deps + build + every test through ctest
 #   ./aegis.sh demo [--for SEC]  deps + build + run aegisd and aegis-console on embedded defaults
+#   ./aegis.sh demo --ha [--for SEC]  the same highly available: 3 etcd members, 3 aegisd replicas
+#   ./aegis.sh package           deps + build + the Debian packages into build/packages/
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -71,17 +73,31 @@ cmd_test() {
 }
 
 cmd_demo() {
-    local duration=""
+    local duration="" ha=""
     while (($#)); do
         case $1 in
+            --ha) ha=1; shift ;;
             --for) duration=${2:?--for needs a number of seconds}; shift 2 ;;
             --for=*) duration=${1#--for=}; shift ;;
-            *) die "demo: unknown option $1 (use --for SECONDS)" ;;
+            *) die "demo: unknown option $1 (use --ha, --for SECONDS)" ;;
         esac
     done
     [[ -z $duration || $duration =~ ^[0-9]+$ ]] || die "demo: --for takes whole seconds"
     cmd_build
+    if [[ -n $ha ]]; then
+        exec "$ROOT/installer/run-demo-ha.sh" "$BUILD_DIR" "$duration"
+    fi
     exec "$ROOT/installer/run-demo.sh" "$BUILD_DIR" "$duration"
+}
+
+# The four .deb files (docs/packaging.md), made by CPack from the build tree; binaries are stripped
+# as they are packaged.
+cmd_package() {
+    cmd_build
+    say "packaging into $BUILD_DIR/packages"
+    rm -f "$BUILD_DIR"/packages/*.deb
+    (cd "$BUILD_DIR" && cpack -G DEB)
+    ls -1 "$BUILD_DIR"/packages/*.deb
 }
 
 case ${1:-} in
@@ -89,6 +105,7 @@ case ${1:-} in
     build) shift; cmd_build "$@" ;;
     test) shift; cmd_test "$@" ;;
     demo) shift; cmd_demo "$@" ;;
-    -h|--help|help|"") sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' ;;
-    *) die "unknown command '$1' (deps, build, test, demo)" ;;
+    package) shift; cmd_package "$@" ;;
+    -h|--help|help|"") sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' ;;
+    *) die "unknown command '$1' (deps, build, test, demo, package)" ;;
 esac

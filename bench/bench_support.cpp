@@ -3,9 +3,11 @@
 #include <grpcpp/create_channel.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -67,6 +69,9 @@ std::vector<std::shared_ptr<grpc::Channel>> makeChannels(const std::string &addr
         arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
         arguments.SetInt("aegis.bench.channel", index);
         arguments.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+        if (address.find(',') != std::string::npos) {
+            arguments.SetLoadBalancingPolicyName("round_robin");
+        }
         channels.push_back(
             grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments));
     }
@@ -89,6 +94,52 @@ std::vector<int> parseIntList(const std::string &text) {
         values.push_back(std::stoi(item));
     }
     return values;
+}
+
+HistogramBuckets histogramBuckets(const std::string &exposition, const std::string &name) {
+    HistogramBuckets buckets;
+    const std::string prefix = name + "_bucket{le=\"";
+    std::istringstream lines(exposition);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (!line.starts_with(prefix)) {
+            continue;
+        }
+        const auto close = line.find('"', prefix.size());
+        const auto space = line.rfind(' ');
+        if (close == std::string::npos || space == std::string::npos) {
+            continue;
+        }
+        const std::string bound = line.substr(prefix.size(), close - prefix.size());
+        const double upper =
+            bound == "+Inf" ? std::numeric_limits<double>::infinity() : std::stod(bound);
+        buckets.emplace_back(upper, std::stod(line.substr(space + 1)));
+    }
+    return buckets;
+}
+
+double histogramQuantile(const HistogramBuckets &before, const HistogramBuckets &after,
+                         double fraction) {
+    if (after.empty() || (!before.empty() && before.size() != after.size())) {
+        return -1;
+    }
+    const auto countAt = [&](std::size_t i) {
+        return after[i].second - (before.empty() ? 0.0 : before[i].second);
+    };
+    const double total = countAt(after.size() - 1);
+    if (total <= 0) {
+        return -1;
+    }
+    double lastFinite = 0;
+    for (std::size_t i = 0; i < after.size(); ++i) {
+        if (std::isfinite(after[i].first)) {
+            lastFinite = after[i].first;
+        }
+        if (countAt(i) >= fraction * total) {
+            return std::isfinite(after[i].first) ? after[i].first : lastFinite;
+        }
+    }
+    return lastFinite;
 }
 
 } // namespace aegis::bench

@@ -5,6 +5,10 @@
 #                                   e.g. `bench/run.sh --duration 5 --concurrency 1,64`
 #   bench/run.sh discovery [args]   aegis-bench-discovery: service discovery side by side with
 #                                   etcd 3.4, e.g. `bench/run.sh discovery --watchers 1000`
+#   bench/run.sh ha [args]          aegis-bench-ha: 3 aegisd replicas on a 3-member etcd cluster
+#                                   beside a single daemon on SQLite (registrations/s, renewals/s,
+#                                   config publishes/s, publish -> 10,000 watchers) and failover
+#                                   times, e.g. `bench/run.sh ha --only failover --failovers 5`
 #   bench/run.sh health [args]      aegis-bench-health: checks at 1k/5k/10k instances, detection
 #                                   times, e.g. `bench/run.sh health --only active --kills 20`
 #   bench/run.sh config [args]      aegis-bench-config: publish-to-delivery at 1k/10k watchers,
@@ -49,6 +53,7 @@ lock="${AEGIS_BUILD_LOCK:-$build/.build.lock}"
 program=aegis-bench
 case "${1:-}" in
     discovery) program=aegis-bench-discovery; shift ;;
+    ha) program=aegis-bench-ha; shift ;;
     health) program=aegis-bench-health; shift ;;
     config) program=aegis-bench-config; shift ;;
     rollout) program=aegis-bench-rollout; shift ;;

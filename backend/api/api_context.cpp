@@ -169,6 +169,12 @@ std::shared_ptr<UnaryCall> UnaryCall::start(ApiContext &api, grpc::CallbackServe
         }
         return call;
     }
+    if (policy->mutation && api.writable) {
+        if (Status writable = api.writable(); !writable.isOk()) {
+            call->answer(writable);
+            return call;
+        }
+    }
     call->m_authorized = true;
     return call;
 }

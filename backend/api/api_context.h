@@ -104,6 +104,9 @@ struct ApiContext {
     FailedAuthLimiter &failedAuth;
     ClockPtr clock;
     DaemonInfo info;
+    // OK, or UNAVAILABLE saying why this replica takes no writes now (it lost its store): every
+    // mutation is refused with it after authorisation. Null: always writable.
+    std::function<Status()> writable;
 
     // Periodic upkeep: ends the streams of tokens that expired and writes the failed-
     // authentication summaries. The daemon calls it several times a second.

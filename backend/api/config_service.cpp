@@ -176,6 +176,116 @@ void toProto(const config::ConfigEvent &event, bool masked, v1::ConfigEvent *out
     out->set_gray(event.gray);
 }
 
+} // namespace
+
+// Each distinct watch event serialised once, as the `events` field of a WatchConfigResponse,
+// for every stream that sends it: most watchers of an item hear of a change with the same bytes
+// (gray resolution picks between two contents, masking between two more). Keeps the most recent
+// events, bounded in number and bytes. Thread-safe.
+class ConfigEventBytes {
+public:
+    SerializedMessage get(const config::ConfigEvent &event, bool masked) {
+        Key key{event.ref.path(), event.revision, event.type, event.gray, masked};
+        {
+            std::lock_guard lock(m_mutex);
+            if (const auto it = m_entries.find(key); it != m_entries.end()) {
+                return it->second;
+            }
+        }
+        v1::WatchConfigResponse fields;
+        toProto(event, masked, fields.add_events());
+        SerializedMessage bytes = SerializedMessage::of(fields);
+        std::lock_guard lock(m_mutex);
+        const auto [it, inserted] = m_entries.try_emplace(key, bytes);
+        if (inserted) {
+            m_bytes += bytes.size();
+            m_order.push_back(std::move(key));
+            while (m_order.size() > kCapacity || m_bytes > kCapacityBytes) {
+                const auto oldest = m_entries.find(m_order.front());
+                m_bytes -= oldest->second.size();
+                m_entries.erase(oldest);
+                m_order.pop_front();
+            }
+        }
+        return bytes;
+    }
+
+private:
+    static constexpr std::size_t kCapacity = 1024;
+    static constexpr std::size_t kCapacityBytes = 64 * 1024 * 1024;
+    // An item's path and revision say what it holds; the rest says how it is shown.
+    using Key = std::tuple<std::string, store::Revision, config::ConfigEvent::Type, bool, bool>;
+
+    std::mutex m_mutex;
+    std::map<Key, SerializedMessage> m_entries;
+    std::deque<Key> m_order;
+    std::size_t m_bytes = 0;
+};
+
+namespace {
+
+// Streams an ItemWatcher's events; on the raw path the message is the header, serialised per
+// stream, followed by each event's bytes, shared with every other stream that sends it.
+class ConfigFeed final : public WatchFeed<v1::WatchConfigResponse> {
+public:
+    ConfigFeed(config::ItemWatcherPtr watcher, bool masked,
+               std::shared_ptr<ConfigEventBytes> eventBytes)
+        : m_watcher(std::move(watcher))
+        , m_masked(masked)
+        , m_eventBytes(std::move(eventBytes)) {}
+
+    store::Revision startsAfter() const override { return m_watcher->nextRevision() - 1; }
+
+    StatusOr<bool> next(v1::WatchConfigResponse &response) override {
+        auto batch = m_watcher->take(kWatchBatchEvents);
+        if (!batch.ended.isOk()) {
+            return batch.ended;
+        }
+        if (batch.events.empty()) {
+            return false;
+        }
+        response.mutable_header()->set_revision(batch.revision);
+        for (const auto &event : batch.events) {
+            toProto(event, m_masked, response.add_events());
+        }
+        return true;
+    }
+
+    StatusOr<bool> nextSerialized(SerializedMessage &message) override {
+        auto batch = m_watcher->take(kWatchBatchEvents);
+        if (!batch.ended.isOk()) {
+            return batch.ended;
+        }
+        if (batch.events.empty()) {
+            return false;
+        }
+        v1::WatchConfigResponse header;
+        header.mutable_header()->set_revision(batch.revision);
+        message = SerializedMessage::of(header);
+        for (const auto &event : batch.events) {
+            message.append(m_eventBytes->get(event, m_masked));
+        }
+        return true;
+    }
+
+    void cancel() override { m_watcher->cancel(); }
+
+    // A watch from now starts with a snapshot of the items it covers.
+    void first(v1::WatchConfigResponse &response) override {
+        if (const auto snapshot = m_watcher->snapshot()) {
+            response.set_snapshot(true);
+            for (const auto &event : *snapshot) {
+                toProto(event, m_masked, response.add_events());
+            }
+        }
+    }
+
+private:
+    const config::ItemWatcherPtr m_watcher;
+    const bool m_masked;
+    const std::shared_ptr<ConfigEventBytes> m_eventBytes;
+};
+
 // Finishes a publish-like call: the items (or the proposal) into the response.
 template <typename Response>
 std::function<void(StatusOr<config::PublishResult>)>
@@ -221,7 +331,15 @@ ConfigServiceImpl::ConfigServiceImpl(ApiContext &api, config::ConfigCenter &conf
                                      registry::Registry &registry)
     : m_api(api)
     , m_config(config)
-    , m_registry(registry) {}
+    , m_registry(registry)
+    , m_eventBytes(std::make_shared<ConfigEventBytes>()) {
+    MarkMethodRawCallback(
+        methodIndex(kWatchMethod),
+        rawWatchHandler<v1::WatchConfigRequest, v1::WatchConfigResponse>(
+            m_api, kWatchMethod, [this](Context *context, const v1::WatchConfigRequest &request) {
+                return watchConfig(context, request);
+            }));
+}
 
 grpc::ServerUnaryReactor *ConfigServiceImpl::ListNamespaces(Context *context,
                                                             const v1::ListNamespacesRequest *,
@@ -613,13 +731,13 @@ ConfigServiceImpl::RejectProposal(Context *context, const v1::RejectProposalRequ
     return call->reactor();
 }
 
-grpc::ServerWriteReactor<v1::WatchConfigResponse> *
-ConfigServiceImpl::WatchConfig(Context *context, const v1::WatchConfigRequest *request) {
-    auto open = [this, request, caller = identify(m_api, *context)](std::function<void()> notify) {
-        return openWatch(*request, caller, std::move(notify));
+grpc::ServerWriteReactor<grpc::ByteBuffer> *
+ConfigServiceImpl::watchConfig(Context *context, const v1::WatchConfigRequest &request) {
+    auto open = [this, &request, caller = identify(m_api, *context)](std::function<void()> notify) {
+        return openWatch(request, caller, std::move(notify));
     };
-    return new WatchStream<v1::WatchConfigResponse>(m_api, context, kWatchMethod, open, {},
-                                                    request->namespace_());
+    return new SerializedWatchStream<v1::WatchConfigResponse>(m_api, context, kWatchMethod, open,
+                                                              {}, request.namespace_());
 }
 
 StatusOr<WatchFeedPtr<v1::WatchConfigResponse>>
@@ -641,25 +759,8 @@ ConfigServiceImpl::openWatch(const v1::WatchConfigRequest &request, const Caller
     if (!watcher) {
         return watcher.status();
     }
-    const bool masked = masks(caller);
-    auto convert = [masked](const std::vector<config::ConfigEvent> &events,
-                            v1::WatchConfigResponse &response) {
-        for (const auto &event : events) {
-            toProto(event, masked, response.add_events());
-        }
-        return response.events_size() > 0;
-    };
-    auto first = [masked](ItemWatcher &watcher, v1::WatchConfigResponse &response) {
-        if (const auto snapshot = watcher.snapshot()) {
-            response.set_snapshot(true);
-            for (const auto &event : *snapshot) {
-                toProto(event, masked, response.add_events());
-            }
-        }
-    };
     return WatchFeedPtr<v1::WatchConfigResponse>(
-        std::make_unique<SourceWatchFeed<v1::WatchConfigResponse, ItemWatcher>>(
-            std::move(*watcher), std::move(convert), std::move(first)));
+        std::make_unique<ConfigFeed>(std::move(*watcher), masks(caller), m_eventBytes));
 }
 
 grpc::ServerUnaryReactor *ConfigServiceImpl::AckConfig(Context *context,

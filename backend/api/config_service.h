@@ -8,8 +8,11 @@
 
 namespace aegis::api {
 
+class ConfigEventBytes;
+
 class ConfigServiceImpl final : public aegis::v1::ConfigService::CallbackService {
 public:
+    // Also installs WatchConfig, served from raw bytes.
     ConfigServiceImpl(ApiContext &api, config::ConfigCenter &config, registry::Registry &registry);
 
     using Unary = grpc::ServerUnaryReactor;
@@ -49,8 +52,6 @@ public:
                            aegis::v1::ApproveProposalResponse *) override;
     Unary *RejectProposal(Context *, const aegis::v1::RejectProposalRequest *,
                           aegis::v1::RejectProposalResponse *) override;
-    grpc::ServerWriteReactor<aegis::v1::WatchConfigResponse> *
-    WatchConfig(Context *, const aegis::v1::WatchConfigRequest *) override;
     Unary *AckConfig(Context *, const aegis::v1::AckConfigRequest *,
                      aegis::v1::AckConfigResponse *) override;
     Unary *GetAppliedStatus(Context *, const aegis::v1::GetAppliedStatusRequest *,
@@ -67,9 +68,14 @@ public:
               std::function<void()> notify);
 
 private:
+    // WatchConfig, served raw: each distinct event is serialised once for every stream.
+    grpc::ServerWriteReactor<grpc::ByteBuffer> *watchConfig(Context *context,
+                                                            const aegis::v1::WatchConfigRequest &);
+
     ApiContext &m_api;
     config::ConfigCenter &m_config;
     registry::Registry &m_registry;
+    std::shared_ptr<ConfigEventBytes> m_eventBytes;
 };
 
 } // namespace aegis::api

@@ -248,7 +248,23 @@ public:
                 return false;
             }
             if (!taken.batch->events.empty()) {
-                response.MergeFrom(*m_converted->get(taken.batch, convertEvents));
+                response.MergeFrom(m_converted->get(taken.batch, convertEvents)->message);
+                return true;
+            }
+        }
+    }
+
+    StatusOr<bool> nextSerialized(SerializedMessage &message) override {
+        for (;;) {
+            auto taken = m_watch->take(kWatchBatchEvents);
+            if (!taken.ended.isOk()) {
+                return taken.ended;
+            }
+            if (!taken.batch) {
+                return false;
+            }
+            if (!taken.batch->events.empty()) {
+                message = m_converted->get(taken.batch, convertEvents)->bytes;
                 return true;
             }
         }
@@ -279,6 +295,14 @@ RegistryServiceImpl::RegistryServiceImpl(ApiContext &api, registry::Registry &re
         new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
             [this](grpc::CallbackServerContext *context) {
                 return new KeepAliveStream(m_api, m_registry, context);
+            }));
+    MarkMethodRawCallback(
+        methodIndex(kWatchMethod),
+        rawWatchHandler<aegis::v1::WatchInstancesRequest, aegis::v1::WatchInstancesResponse>(
+            m_api, kWatchMethod,
+            [this](grpc::CallbackServerContext *context,
+                   const aegis::v1::WatchInstancesRequest &request) {
+                return watchInstances(context, request);
             }));
 }
 
@@ -489,13 +513,14 @@ RegistryServiceImpl::ListInstances(grpc::CallbackServerContext *context,
     return call->reactor();
 }
 
-grpc::ServerWriteReactor<aegis::v1::WatchInstancesResponse> *
-RegistryServiceImpl::WatchInstances(grpc::CallbackServerContext *context,
-                                    const aegis::v1::WatchInstancesRequest *request) {
-    auto open = [this, request](std::function<void()> notify) {
-        return openWatch(*request, std::move(notify));
+grpc::ServerWriteReactor<grpc::ByteBuffer> *
+RegistryServiceImpl::watchInstances(grpc::CallbackServerContext *context,
+                                    const aegis::v1::WatchInstancesRequest &request) {
+    auto open = [this, &request](std::function<void()> notify) {
+        return openWatch(request, std::move(notify));
     };
-    return new WatchStream<aegis::v1::WatchInstancesResponse>(m_api, context, kWatchMethod, open);
+    return new SerializedWatchStream<aegis::v1::WatchInstancesResponse>(m_api, context,
+                                                                        kWatchMethod, open);
 }
 
 StatusOr<WatchFeedPtr<aegis::v1::WatchInstancesResponse>>

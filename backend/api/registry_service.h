@@ -16,7 +16,7 @@ void toProto(const registry::Instance &instance, aegis::v1::Instance *out);
 class RegistryServiceImpl final : public aegis::v1::RegistryService::CallbackService {
 public:
     // Also installs KeepAlive, which is served from raw bytes so that a message that does not
-    // parse ends the stream with INVALID_ARGUMENT.
+    // parse ends the stream with INVALID_ARGUMENT, and WatchInstances, served raw too.
     RegistryServiceImpl(ApiContext &api, registry::Registry &registry);
 
     grpc::ServerUnaryReactor *
@@ -40,9 +40,6 @@ public:
     grpc::ServerUnaryReactor *ListInstances(grpc::CallbackServerContext *context,
                                             const aegis::v1::ListInstancesRequest *request,
                                             aegis::v1::ListInstancesResponse *response) override;
-    grpc::ServerWriteReactor<aegis::v1::WatchInstancesResponse> *
-    WatchInstances(grpc::CallbackServerContext *context,
-                   const aegis::v1::WatchInstancesRequest *request) override;
 
     // The watch WatchInstances streams, once the call is authorised; WatchService's instance
     // watches too.
@@ -50,6 +47,11 @@ public:
     openWatch(const aegis::v1::WatchInstancesRequest &request, std::function<void()> notify);
 
 private:
+    // WatchInstances, served raw: each shared batch is serialised once for every stream.
+    grpc::ServerWriteReactor<grpc::ByteBuffer> *
+    watchInstances(grpc::CallbackServerContext *context,
+                   const aegis::v1::WatchInstancesRequest &request);
+
     ApiContext &m_api;
     registry::Registry &m_registry;
     std::shared_ptr<InstanceConversions> m_converted;

@@ -60,6 +60,48 @@ void toProto(const ExtensionDescription &in, aegis::v1::Extension *out) {
     }
 }
 
+// The leader first, then the others by id.
+void toProto(const cluster::ClusterStatus &in, aegis::v1::ControlPlaneStatus *out) {
+    out->set_mode(in.mode);
+    out->set_replica_id(in.selfId);
+    out->set_leader_id(in.leaderId);
+    out->set_writable(in.writes.isOk());
+    out->set_write_problem(in.writes.message());
+    std::vector<const cluster::ReplicaStatus *> replicas;
+    for (const auto &replica : in.replicas) {
+        replicas.push_back(&replica);
+    }
+    std::stable_sort(replicas.begin(), replicas.end(), [](const auto *a, const auto *b) {
+        return a->leader != b->leader ? a->leader : a->info.id < b->info.id;
+    });
+    for (const auto *replica : replicas) {
+        auto *r = out->add_replicas();
+        r->set_id(replica->info.id);
+        r->set_address(replica->info.grpcAddress);
+        r->set_http_address(replica->info.httpAddress);
+        r->set_leader(replica->leader);
+        r->set_healthy(replica->healthy);
+        r->set_version(replica->info.version);
+        api::toProto(replica->info.startedAt, r->mutable_start_time());
+        api::toProto(replica->since, r->mutable_since());
+    }
+    for (const auto &member : in.storeMembers) {
+        auto *m = out->add_store_members();
+        m->set_name(member.name);
+        m->set_id(member.id);
+        for (const auto &url : member.clientUrls) {
+            m->add_client_urls(url);
+        }
+        for (const auto &url : member.peerUrls) {
+            m->add_peer_urls(url);
+        }
+        m->set_healthy(member.healthy);
+        m->set_problem(member.problem);
+        m->set_leader(member.leader);
+        m->set_db_size_bytes(member.dbSizeBytes);
+    }
+}
+
 } // namespace
 
 grpc::ServerUnaryReactor *SystemServiceImpl::GetStatus(grpc::CallbackServerContext *context,
@@ -84,6 +126,9 @@ grpc::ServerUnaryReactor *SystemServiceImpl::GetStatus(grpc::CallbackServerConte
     response->set_log_level(log::level());
     toProto(m_metricsStatus ? m_metricsStatus() : metrics::BackendStatus{},
             response->mutable_metrics_backend());
+    if (m_clusterStatus) {
+        toProto(m_clusterStatus(), response->mutable_control_plane());
+    }
     call->finish(Status::ok());
     return call->reactor();
 }

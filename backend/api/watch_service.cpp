@@ -7,6 +7,7 @@
 #include "api/parse_failure_interceptor.h"
 #include "api/registry_service.h"
 #include "api/rollout_service.h"
+#include "api/serialized_message.h"
 #include "api/stream_end.h"
 #include "api/watch_stream.h"
 
@@ -21,6 +22,7 @@
 #include <mutex>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace aegis::api {
 namespace {
@@ -38,8 +40,6 @@ grpc::Slice sliceOf(std::string &&bytes) {
         owned->data(), owned->size(), [](void *p) { delete static_cast<std::string *>(p); }, owned);
 }
 
-// Appends the key of field `number` of wire type `type` and, for a length-delimited field, its
-// length: what precedes a field's bytes in a message.
 void appendVarint(std::string &out, std::uint64_t value) {
     std::uint8_t buffer[10];
     const std::uint8_t *end =
@@ -55,11 +55,12 @@ class MuxWatch {
 public:
     virtual ~MuxWatch() = default;
     virtual store::Revision startsAfter() const = 0;
-    // The next message's bytes (serialised per-watcher response) and the revision it reaches;
-    // false when nothing is pending, or the status the watch ended with.
-    virtual StatusOr<bool> next(std::string &bytes, store::Revision &reached) = 0;
+    // The next message's bytes (the per-watcher response, shared with the per-watcher streams
+    // that send the same) and the revision it reaches; false when nothing is pending, or the
+    // status the watch ended with.
+    virtual StatusOr<bool> next(SerializedMessage &message, store::Revision &reached) = 0;
     // The first message's bytes: header at startsAfter() plus what the RPC adds.
-    virtual std::string first() = 0;
+    virtual SerializedMessage first() = 0;
     virtual void cancel() = 0;
     virtual int eventField() const = 0;
 };
@@ -72,22 +73,20 @@ public:
 
     store::Revision startsAfter() const override { return m_feed->startsAfter(); }
 
-    StatusOr<bool> next(std::string &bytes, store::Revision &reached) override {
+    StatusOr<bool> next(SerializedMessage &message, store::Revision &reached) override {
         // A message per call, not kept: a watch holds no buffers between its events.
-        Response response;
-        auto more = m_feed->next(response);
+        auto more = m_feed->nextSerialized(message);
         if (more && *more) {
-            reached = response.header().revision();
-            response.AppendToString(&bytes);
+            reached = m_feed->startsAfter(); // the revision the message's header gives
         }
         return more;
     }
 
-    std::string first() override {
+    SerializedMessage first() override {
         Response response;
         response.mutable_header()->set_revision(m_feed->startsAfter());
         m_feed->first(response);
-        return response.SerializeAsString();
+        return SerializedMessage::of(response);
     }
 
     void cancel() override { m_feed->cancel(); }
@@ -271,9 +270,8 @@ private:
         Watch &watch = m_watches[id];
         watch.source = std::move(*opened);
         watch.delivered = watch.source->startsAfter();
-        std::string frame = frameHeader(id);
-        appendEvent(frame, watch.source->eventField(), watch.source->first(), true);
-        queueLocked(id, std::move(frame), 0);
+        const SerializedMessage first = watch.source->first();
+        queueLocked(id, eventHeader(id, watch.source->eventField(), first.size(), true), 0, first);
         drainLocked(id);
     }
 
@@ -375,7 +373,7 @@ private:
         response.set_watch_id(id);
         describeEnd(status, response);
         response.set_resume_revision(watch.delivered + 1);
-        queueLocked(id, response.SerializeAsString(), 0, false);
+        queueLocked(id, response.SerializeAsString(), 0, {}, false);
     }
 
     // Takes everything watch `id` has pending into the queue, then cuts off the watches holding
@@ -390,9 +388,9 @@ private:
                 return; // cancelled meanwhile
             }
             MuxWatch &source = *it->second.source;
-            std::string bytes;
+            SerializedMessage message;
             store::Revision reached = 0;
-            auto more = source.next(bytes, reached);
+            auto more = source.next(message, reached);
             if (!more) {
                 endLocked(id, more.status());
                 return;
@@ -400,9 +398,8 @@ private:
             if (!*more) {
                 break;
             }
-            std::string frame = frameHeader(id);
-            appendEvent(frame, source.eventField(), std::move(bytes), false);
-            queueLocked(id, std::move(frame), reached);
+            queueLocked(id, eventHeader(id, source.eventField(), message.size(), false), reached,
+                        message);
         }
         while (m_queueBytes > m_options.streamBytes) {
             const auto largest = std::max_element(
@@ -421,39 +418,39 @@ private:
         }
     }
 
-    // The frame of watch `id` so far: its id.
-    static std::string frameHeader(std::int64_t id) {
-        std::string frame;
-        frame.reserve(16);
-        appendVarint(frame, WireFormatLite::MakeTag(v1::WatchResponse::kWatchIdFieldNumber,
-                                                    WireFormatLite::WIRETYPE_VARINT));
-        appendVarint(frame, static_cast<std::uint64_t>(id));
-        return frame;
-    }
-
-    // Appends field `field` holding `message` (a serialised per-watcher response), and `created`.
-    static void appendEvent(std::string &frame, int field, std::string message, bool created) {
+    // What precedes a per-watcher message of `size` bytes in a frame of watch `id`: the watch
+    // id, `created`, and the key and length of field `field`, which holds the message.
+    static std::string eventHeader(std::int64_t id, int field, std::size_t size, bool created) {
+        std::string header;
+        header.reserve(24);
+        appendVarint(header, WireFormatLite::MakeTag(v1::WatchResponse::kWatchIdFieldNumber,
+                                                     WireFormatLite::WIRETYPE_VARINT));
+        appendVarint(header, static_cast<std::uint64_t>(id));
         if (created) {
-            appendVarint(frame, WireFormatLite::MakeTag(v1::WatchResponse::kCreatedFieldNumber,
-                                                        WireFormatLite::WIRETYPE_VARINT));
-            appendVarint(frame, 1);
+            appendVarint(header, WireFormatLite::MakeTag(v1::WatchResponse::kCreatedFieldNumber,
+                                                         WireFormatLite::WIRETYPE_VARINT));
+            appendVarint(header, 1);
         }
-        appendVarint(frame,
+        appendVarint(header,
                      WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
-        appendVarint(frame, message.size());
-        frame += message;
+        appendVarint(header, size);
+        return header;
     }
 
-    // Queues a message about watch `id`; `counted`: its bytes count towards the stream's bound
-    // (a watch's end is always let through).
+    // Queues a message about watch `id`: `bytes`, then `shared` (bytes shared with other
+    // streams, not copied); `counted`: its bytes count towards the stream's bound (a watch's end
+    // is always let through).
     void queueLocked(std::int64_t id, std::string bytes, store::Revision reached,
-                     bool counted = true) {
+                     const SerializedMessage &shared = {}, bool counted = true) {
         Frame frame;
         frame.watchId = id;
         frame.reached = reached;
-        frame.bytes = counted ? bytes.size() : 0;
-        grpc::Slice slice = sliceOf(std::move(bytes));
-        frame.buffer = grpc::ByteBuffer(&slice, 1);
+        frame.bytes = counted ? bytes.size() + shared.size() : 0;
+        std::vector<grpc::Slice> slices;
+        slices.reserve(1 + shared.slices().size());
+        slices.push_back(sliceOf(std::move(bytes)));
+        slices.insert(slices.end(), shared.slices().begin(), shared.slices().end());
+        frame.buffer = grpc::ByteBuffer(slices.data(), slices.size());
         if (frame.bytes > 0) {
             if (const auto it = m_watches.find(id); it != m_watches.end()) {
                 it->second.queuedBytes += frame.bytes;

@@ -2,7 +2,11 @@
 
 #include "api/api_context.h"
 #include "api/convert.h"
+#include "api/parse_failure_interceptor.h"
+#include "api/serialized_message.h"
 #include "api/stream_end.h"
+
+#include <grpcpp/impl/codegen/server_callback_handlers.h>
 
 #include <deque>
 #include <functional>
@@ -11,7 +15,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <type_traits>
 
 namespace aegis::api {
 
@@ -29,7 +35,13 @@ class SharedBatchConversions {
 public:
     using BatchPtr = std::shared_ptr<const Batch>;
 
-    std::shared_ptr<const Response>
+    // The batch converted by `convert`, and those bytes serialised: both made once per batch.
+    struct Converted {
+        Response message;
+        SerializedMessage bytes;
+    };
+
+    std::shared_ptr<const Converted>
     get(const BatchPtr &batch, const std::function<void(const Batch &, Response &)> &convert) {
         {
             std::lock_guard lock(m_mutex);
@@ -37,8 +49,9 @@ public:
                 return it->second.second;
             }
         }
-        auto converted = std::make_shared<Response>();
-        convert(*batch, *converted);
+        auto converted = std::make_shared<Converted>();
+        convert(*batch, converted->message);
+        converted->bytes = SerializedMessage::of(converted->message);
         std::lock_guard lock(m_mutex);
         // Holding the batch keeps its address from being reused by another one.
         const auto [it, inserted] = m_entries.try_emplace(batch.get(), batch, converted);
@@ -56,7 +69,7 @@ private:
     static constexpr std::size_t kCapacity = 256;
 
     std::mutex m_mutex;
-    std::map<const Batch *, std::pair<BatchPtr, std::shared_ptr<const Response>>> m_entries;
+    std::map<const Batch *, std::pair<BatchPtr, std::shared_ptr<const Converted>>> m_entries;
     std::deque<const Batch *> m_order;
 };
 
@@ -85,6 +98,16 @@ public:
     // nothing is pending (the notify callback the feed was opened with runs when there is more),
     // or the status the watch ended with.
     virtual StatusOr<bool> next(Response &response) = 0;
+    // next() as bytes, for a stream of a method served raw (see rawWatchHandler()). A feed whose
+    // messages are shared between streams overrides it to hand out the bytes it serialised once.
+    virtual StatusOr<bool> nextSerialized(SerializedMessage &message) {
+        Response response;
+        auto next = this->next(response);
+        if (next && *next) {
+            message = SerializedMessage::of(response);
+        }
+        return next;
+    }
     // Stops the watch; idempotent.
     virtual void cancel() = 0;
     // Adds to the first message, whose header already gives startsAfter() (e.g. a snapshot of
@@ -164,8 +187,16 @@ private:
 // the compact revision in the "aegis-compact-revision" trailing metadata. It is registered with
 // the StreamCloser under its token, so it ends with UNAUTHENTICATED when the token is revoked or
 // expires.
-template <typename Response, typename Source = store::Watcher>
-class WatchStream final : public grpc::ServerWriteReactor<Response> {
+//
+// `Wire` is what the stream writes: the Response of the generated method (gRPC serialises each
+// stream's message itself), or grpc::ByteBuffer for a method served raw (rawWatchHandler()):
+// then the feed's nextSerialized() bytes are written as they are, so bytes a feed shares between
+// streams are serialised once for all of them.
+template <typename Response, typename Source = store::Watcher, typename Wire = Response>
+class WatchStream final : public grpc::ServerWriteReactor<Wire> {
+    static_assert(std::is_same_v<Wire, Response> || std::is_same_v<Wire, grpc::ByteBuffer>);
+    static constexpr bool kRaw = std::is_same_v<Wire, grpc::ByteBuffer>;
+
 public:
     // `prepare` validates the request (after authorisation) and says what to watch: a
     // StatusOr<WatchSpec> (a key prefix of the hub) or a StatusOr<WatchOpener<Source>>; `convert`
@@ -204,6 +235,9 @@ public:
     void OnWriteDone(bool ok) override {
         if (ok) {
             m_rpc->sent();
+            if (m_writingRevision != 0) {
+                m_api.hub.noteDelivered(m_writingRevision);
+            }
         }
         std::lock_guard lock(m_state->mutex);
         const std::optional<Status> pendingFinish = m_end.writeDone();
@@ -272,13 +306,19 @@ private:
             finishLocked(status);
             return;
         }
-        m_response.mutable_header()->set_revision(m_feed->startsAfter());
-        m_feed->first(m_response);
+        Response response;
+        response.mutable_header()->set_revision(m_feed->startsAfter());
+        m_feed->first(response);
         if (first) {
-            first(*m_feed, m_response);
+            first(*m_feed, response);
+        }
+        if constexpr (kRaw) {
+            m_message = SerializedMessage::of(response).buffer();
+        } else {
+            m_message = std::move(response);
         }
         m_end.startWrite();
-        this->StartWrite(&m_response);
+        this->StartWrite(&m_message);
     }
 
     static StatusOr<std::shared_ptr<Source>> open(ApiContext &api, const WatchSpec &spec,
@@ -326,13 +366,23 @@ private:
         if (m_end.writing() || m_end.finished() || !m_feed) {
             return;
         }
-        m_response.Clear();
-        auto next = m_feed->next(m_response);
+        StatusOr<bool> next = false;
+        if constexpr (kRaw) {
+            SerializedMessage message;
+            next = m_feed->nextSerialized(message);
+            if (next && *next) {
+                m_message = message.buffer();
+            }
+        } else {
+            m_message.Clear();
+            next = m_feed->next(m_message);
+        }
         if (!next) {
             finishLocked(next.status());
         } else if (*next) {
+            m_writingRevision = m_feed->startsAfter();
             m_end.startWrite();
-            this->StartWrite(&m_response);
+            this->StartWrite(&m_message);
         }
     }
 
@@ -350,8 +400,52 @@ private:
     std::shared_ptr<State> m_state;
     std::uint64_t m_closerId = 0;
     WatchFeedPtr<Response> m_feed;
-    Response m_response;
+    // The message being written (kept until OnWriteDone), and the revision it reaches (0 for
+    // the first message, which delivers no change).
+    Wire m_message;
+    store::Revision m_writingRevision = 0;
     StreamEnd m_end;
 };
+
+// A watch stream of a method served raw: it writes bytes serialised once for every stream.
+template <typename Response>
+using SerializedWatchStream = WatchStream<Response, store::Watcher, grpc::ByteBuffer>;
+
+// The index of `method` ("/aegis.v1.Service/Method") in its generated service, for
+// grpc::Service::MarkMethodRawCallback().
+int methodIndex(std::string_view method);
+
+// A handler for grpc::Service::MarkMethodRawCallback() that serves the server-streaming method
+// `method` from raw bytes: the request is parsed here and handed to `start`, whose reactor writes
+// bytes (a SerializedWatchStream). A request that does not parse ends the call as the
+// ParseFailureInterceptor would: authentication first, then INVALID_ARGUMENT.
+template <typename Request, typename Response>
+grpc::internal::MethodHandler *rawWatchHandler(
+    ApiContext &api, std::string_view method,
+    std::function<grpc::ServerWriteReactor<grpc::ByteBuffer> *(grpc::CallbackServerContext *,
+                                                               const Request &)>
+        start) {
+    return new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+        [&api, method, start = std::move(start)](
+            grpc::CallbackServerContext *context,
+            const grpc::ByteBuffer *bytes) -> grpc::ServerWriteReactor<grpc::ByteBuffer> * {
+            Request request;
+            std::vector<grpc::Slice> slices;
+            std::string flat;
+            if (bytes->Dump(&slices).ok()) {
+                for (const grpc::Slice &slice : slices) {
+                    flat.append(reinterpret_cast<const char *>(slice.begin()), slice.size());
+                }
+            }
+            if (request.ParseFromString(flat)) {
+                return start(context, request);
+            }
+            const OpenWatchFeed<Response> refuse =
+                [](std::function<void()>) -> StatusOr<WatchFeedPtr<Response>> {
+                return Status(StatusCode::InvalidArgument, std::string(kCannotParseRequest));
+            };
+            return new SerializedWatchStream<Response>(api, context, method, refuse);
+        });
+}
 
 } // namespace aegis::api

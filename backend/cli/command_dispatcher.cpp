@@ -2,11 +2,13 @@
 
 #include "argument_values.h"
 #include "command_context.h"
+#include "completion.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <sstream>
 
 namespace po = boost::program_options;
 
@@ -22,8 +24,9 @@ po::options_description globalFlags() {
                                       client::defaultTokenFile().string() + ")";
     // clang-format off
     flags.add_options()
-        ("server", po::value<std::string>()->value_name("HOST:PORT"),
-            "aegisd's gRPC address (env AEGIS_SERVER; default 127.0.0.1:7400)")
+        ("server", po::value<std::string>()->value_name("HOST:PORT[,...]"),
+            "aegisd's gRPC address, or the replicas' addresses separated by commas: the first "
+            "that answers is used (env AEGIS_SERVER; default 127.0.0.1:7400)")
         ("token-file", po::value<std::string>()->value_name("FILE"), tokenFileHelp.c_str())
         ("token", po::value<std::string>()->value_name("SECRET"),
             "bearer token; UNSAFE: other users see it in `ps` and it stays in shell history. "
@@ -73,6 +76,11 @@ GlobalOptions resolveGlobalOptions(const po::variables_map &values) {
     auto &connection = options.connection;
     connection.address = values.count("server") ? values["server"].as<std::string>()
                                                 : envOr("AEGIS_SERVER", defaultServer);
+    if (connection.address.find(',') != std::string::npos) {
+        if (auto endpoints = client::parseEndpointList(connection.address); !endpoints) {
+            throw UsageError(endpoints.status().message());
+        }
+    }
     connection.caFile = optionalString(values, "ca");
     connection.certFile = optionalString(values, "cert");
     connection.keyFile = optionalString(values, "key");
@@ -132,6 +140,9 @@ std::vector<const Command *> CommandDispatcher::groupMembers(const std::string &
 
 int CommandDispatcher::run(const std::vector<std::string> &args,
                            std::chrono::system_clock::time_point now) {
+    if (!args.empty() && args.front() == "__complete") {
+        return complete({args.begin() + 1, args.end()}, now);
+    }
     // Find the command words among the arguments; flags may come before, between or after them.
     std::vector<std::string> words;
     std::vector<std::string> rest;
@@ -227,6 +238,46 @@ int CommandDispatcher::runCommand(const Command &command, const std::vector<std:
         m_err << "error: " << error.what() << "\n";
         return 1;
     }
+}
+
+int CommandDispatcher::complete(const std::vector<std::string> &words,
+                                std::chrono::system_clock::time_point now) {
+    // The daemon is asked with the global flags on the line being completed (so a completion
+    // reaches the server the command will), within a shell's patience unless --timeout says.
+    std::vector<std::string> globals;
+    for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+        const std::string &word = words[i];
+        if (word.size() > 2 && word.starts_with("--") &&
+            globalFlags().find_nothrow(word.substr(2, word.find('=') - 2), false) != nullptr) {
+            globals.push_back(word);
+            if (takesSeparateValue(word) && i + 2 < words.size()) {
+                globals.push_back(words[++i]);
+            }
+        }
+    }
+    constexpr std::chrono::seconds shellPatience{2};
+    GlobalOptions options;
+    options.timeout = shellPatience;
+    try {
+        po::variables_map values;
+        po::store(po::command_line_parser(globals).options(globalFlags()).run(), values);
+        po::notify(values);
+        options = resolveGlobalOptions(values);
+        if (values["timeout"].defaulted()) {
+            options.timeout = shellPatience;
+        }
+    } catch (const std::exception &) {
+        // A half-typed flag value: complete without the daemon's names rather than fail.
+        options.connection.address.clear();
+    }
+    std::ostringstream ignored;
+    CommandContext context(std::move(options), ignored, ignored, now);
+    DaemonCompletionNames names(context);
+    const auto flags = globalFlags();
+    for (const auto &candidate : Completer(m_commands, flags, names).complete(words)) {
+        m_out << candidate << "\n";
+    }
+    return 0;
 }
 
 int CommandDispatcher::usageError(const std::string &message, const Command *command) {

@@ -26,6 +26,8 @@ private:
 
     int runCommand(const Command &command, const std::vector<std::string> &args,
                    std::chrono::system_clock::time_point now);
+    // The hidden `aegisctl __complete WORD...` the shell completion scripts call (Completer).
+    int complete(const std::vector<std::string> &words, std::chrono::system_clock::time_point now);
     int usageError(const std::string &message, const Command *command = nullptr);
     int printHelp(const std::vector<std::string> &words);
     void printGeneralHelp(std::ostream &out) const;

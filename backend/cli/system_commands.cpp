@@ -47,6 +47,54 @@ void addMetricsBackendRows(TextTable &table, const v1::MetricsBackendStatus &bac
     }
 }
 
+std::string joined(const google::protobuf::RepeatedPtrField<std::string> &items) {
+    std::string text;
+    for (const auto &item : items) {
+        text += (text.empty() ? "" : ",") + item;
+    }
+    return orDash(text);
+}
+
+// The replicas, the leader and etcd's members, one row each in the FIELD/VALUE table.
+void addControlPlaneRows(TextTable &table, const v1::ControlPlaneStatus &plane,
+                         std::chrono::system_clock::time_point now) {
+    if (plane.mode().empty()) {
+        return;
+    }
+    table.addRow(
+        {"control plane", plane.mode() == "single"
+                              ? std::string("single (one aegisd on its SQLite store)")
+                              : plane.mode() + ", " + std::to_string(plane.replicas_size()) +
+                                    (plane.replicas_size() == 1 ? " replica" : " replicas")});
+    table.addRow({"leader", plane.leader_id().empty() ? std::string("none (election in progress)")
+                                                      : plane.leader_id()});
+    if (!plane.writable()) {
+        table.addRow({"writes", "refused: " + plane.write_problem()});
+    }
+    for (const auto &replica : plane.replicas()) {
+        std::string value = replica.address() + ", " + (replica.leader() ? "leader" : "follower") +
+                            ", " + (replica.healthy() ? "healthy" : "unhealthy") + ", " +
+                            orDash(replica.version()) + ", since " +
+                            formatRelative(replica.since(), now);
+        if (replica.id() == plane.replica_id()) {
+            value += " (answered)";
+        }
+        table.addRow({"replica " + replica.id(), value});
+    }
+    for (const auto &member : plane.store_members()) {
+        std::string value =
+            joined(member.client_urls()) + ", " +
+            (member.healthy() ? std::string("healthy") : "unhealthy: " + orDash(member.problem()));
+        if (member.leader()) {
+            value += ", raft leader";
+        }
+        if (member.healthy()) {
+            value += ", db " + bytesText(static_cast<std::uint64_t>(member.db_size_bytes()));
+        }
+        table.addRow({"etcd " + orDash(member.name()), value});
+    }
+}
+
 int runStatus(CommandContext &context, const po::variables_map &) {
     auto stub = v1::SystemService::NewStub(context.channel());
     v1::GetStatusResponse response;
@@ -61,6 +109,8 @@ int runStatus(CommandContext &context, const po::variables_map &) {
 
     TextTable table({"FIELD", "VALUE"});
     table.addRow({"server", context.options().connection.address});
+    // Which of the listed replicas answered.
+    table.addRow({"answered by", client::peerAddress(call->peer())});
     table.addRow({"version", response.version()});
     table.addRow({"started", formatTimestamp(response.start_time()) + " (" +
                                  formatRelative(response.start_time(), context.now()) + ")"});
@@ -70,6 +120,7 @@ int runStatus(CommandContext &context, const po::variables_map &) {
     table.addRow({"compact revision", std::to_string(response.compact_revision())});
     table.addRow({"log level", response.log_level()});
     addMetricsBackendRows(table, response.metrics_backend(), context.now());
+    addControlPlaneRows(table, response.control_plane(), context.now());
     // A protobuf map has no order; sort so the output is stable.
     std::vector<std::pair<std::string, std::int64_t>> counts(response.resource_counts().begin(),
                                                              response.resource_counts().end());
@@ -169,7 +220,9 @@ int runListExtensions(CommandContext &context, const po::variables_map &values) 
 
 std::vector<Command> systemCommands() {
     return {
-        {"status", "[flags]", "Shows the daemon's version, uptime, store, revision and counts.",
+        {"status", "[flags]",
+         "Shows the daemon's version, uptime, store, revision and counts, the replicas with their "
+         "leader, and etcd's members.",
          nullptr, runStatus},
         {"log-level", "LEVEL [flags]",
          "Sets the daemon's log level (trace, debug, info, warn, error, critical, off).",

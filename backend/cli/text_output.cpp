@@ -263,6 +263,32 @@ std::string orDash(const std::string &text) {
     return text.empty() ? "-" : text;
 }
 
+std::string trimmedFixed(double value, int decimals, const char *unit) {
+    char buffer[48];
+    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+    std::string text = buffer;
+    if (text.find('.') != std::string::npos) {
+        while (text.back() == '0') {
+            text.pop_back();
+        }
+        if (text.back() == '.') {
+            text.pop_back();
+        }
+    }
+    return text + unit;
+}
+
+std::string bytesText(std::uint64_t bytes) {
+    const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024 && unit < 4) {
+        value /= 1024;
+        ++unit;
+    }
+    return unit == 0 ? std::to_string(bytes) + " B" : trimmedFixed(value, 1, " ") + units[unit];
+}
+
 std::string formatDuration(const google::protobuf::Duration &duration) {
     return aegis::formatDuration(std::chrono::seconds(duration.seconds()));
 }

@@ -90,6 +90,12 @@ std::string alignedLine(const std::vector<std::string> &cells,
 // `text`, or "-" when it is empty: a table cell that must not be blank.
 std::string orDash(const std::string &text);
 
+// `value` with at most `decimals` decimals, trailing zeros dropped, then `unit`: "12.5ms".
+std::string trimmedFixed(double value, int decimals, const char *unit);
+
+// A size in bytes: "512 B", "12.3 MiB".
+std::string bytesText(std::uint64_t bytes);
+
 // A duration to the second: "1h2m3s", "45s".
 std::string formatDuration(const google::protobuf::Duration &duration);
 

@@ -53,21 +53,6 @@ std::string traceIdText(const std::string &bytes) {
     return tracing::bytesToHex(bytes);
 }
 
-std::string trimmedFixed(double value, int decimals, const char *unit) {
-    char buffer[48];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-    std::string text = buffer;
-    if (text.find('.') != std::string::npos) {
-        while (text.back() == '0') {
-            text.pop_back();
-        }
-        if (text.back() == '.') {
-            text.pop_back();
-        }
-    }
-    return text + unit;
-}
-
 // A span's duration at the precision that matters for it: "850ns", "12.5µs", "3.25ms", "1.2s",
 // "2m5s".
 std::string spanDurationText(std::uint64_t nanos) {
@@ -100,17 +85,6 @@ std::string startText(const google::protobuf::Timestamp &time) {
     char millis[8];
     std::snprintf(millis, sizeof millis, ".%03d", time.nanos() / 1000000);
     return seconds + millis;
-}
-
-std::string bytesText(std::uint64_t bytes) {
-    const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double value = static_cast<double>(bytes);
-    int unit = 0;
-    while (value >= 1024 && unit < 4) {
-        value /= 1024;
-        ++unit;
-    }
-    return unit == 0 ? std::to_string(bytes) + " B" : trimmedFixed(value, 1, " ") + units[unit];
 }
 
 std::string percentText(double ratio) {

@@ -9,12 +9,17 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace aegis::client {
 
 // Where and how to reach aegisd. Shared by libaegis-client, aegisctl and the console.
 struct ConnectionOptions {
-    // host:port of the gRPC API.
+    // host:port of the gRPC API, or several separated by commas ("a:7400,b:7400,c:7400"): the
+    // replicas of a highly available control plane. The channel connects to the first one that
+    // answers and stays with it; when that one goes away it connects to the next one that
+    // answers (see makeChannel()).
     std::string address = "127.0.0.1:7400";
     // Bearer token; when empty, `tokenFile` is read instead.
     std::string token;
@@ -43,8 +48,24 @@ StatusOr<std::string> readTokenFile(const std::filesystem::path &path);
 // The longest a channel from makeChannel() waits between attempts to reach a lost daemon.
 inline constexpr int kMaxReconnectBackoffMs = 1000;
 
+// The endpoints of an address list ("a:7400, b:7400"): each a host:port with a port, an IPv6
+// host in brackets ("[::1]:7400"). INVALID_ARGUMENT naming the entry when one is malformed.
+StatusOr<std::vector<std::string>> parseEndpointList(std::string_view list);
+
+// The gRPC target for an address list: the address itself for one endpoint; for several, an
+// "ipv4:" or "ipv6:" target of every endpoint's addresses in list order (host names resolved
+// now), over which gRPC's pick_first policy connects to the first that answers and moves on when
+// it is lost. UNAVAILABLE when no host of the list resolves.
+StatusOr<std::string> channelTarget(const std::string &address);
+
+// The host:port of a call's peer as grpc::ClientContext::peer() reports it ("ipv4:10.0.0.2:7400",
+// "ipv6:%5B::1%5D:7400"): which of the listed replicas answered.
+std::string peerAddress(std::string_view peer);
+
 // Builds a channel with the token attached to every call as "authorization: Bearer <token>".
-// Fails when a file named in `options` cannot be read.
+// Fails when a file named in `options` cannot be read or its address list is malformed. With
+// several endpoints the calls' authority, and the name a TLS certificate is checked against
+// unless `tlsServerName` says otherwise, is the first endpoint's.
 StatusOr<std::shared_ptr<grpc::Channel>> makeChannel(const ConnectionOptions &options);
 
 // Sets the deadline every client call must have.

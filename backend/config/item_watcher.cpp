@@ -145,15 +145,16 @@ ItemWatcher::Batch ItemWatcher::take(std::size_t maxEvents) {
     // Store events that concern nobody here (another item of the prefix, an unchanged version)
     // are skipped until some do or none are left, so "nothing yet" means exactly that.
     while (out.events.empty()) {
-        auto batch = m_events->take(maxEvents);
+        auto batch = m_events->takeShared(maxEvents);
         if (!batch.ended.isOk() || batch.events.empty()) {
             out.ended = std::move(batch.ended);
             return out;
         }
-        out.revision = batch.events.back().revision;
+        out.revision = batch.events.back()->revision;
         // Looked up at most once per batch, and only for a gray release with a selector.
         std::optional<Labels> labels;
-        for (const store::Event &event : batch.events) {
+        for (const store::EventPtr &shared : batch.events) {
+            const store::Event &event = *shared;
             if (!m_exactKey.empty() && event.kv.key != m_exactKey) {
                 continue;
             }

@@ -22,6 +22,9 @@
 #include "api/trace_service.h"
 #include "api/watch_service.h"
 #include "client/grpc_tracing.h"
+#include "cluster/elected_coordinator.h"
+#include "cluster/leader_singletons.h"
+#include "cluster/single_node_coordinator.h"
 #include "common/bearer_token.h"
 #include "common/duration.h"
 #include "common/logging.h"
@@ -43,6 +46,7 @@
 #include "rollout/registry_instance_source.h"
 #include "rollout/registry_router.h"
 #include "rollout/rollout_controller.h"
+#include "store/etcd_store.h"
 #include "store/sqlite_store.h"
 #include "tracing/otlp_forwarder.h"
 #include "tracing/otlp_grpc_receiver.h"
@@ -102,6 +106,28 @@ std::string trimmed(std::string text) {
         text.pop_back();
     }
     return text;
+}
+
+// store.backend: etcd.
+StatusOr<std::unique_ptr<store::EtcdStore>> openEtcdStore(const DaemonConfig &cfg) {
+    store::EtcdStoreOptions options;
+    options.prefix = cfg.etcd.prefix;
+    options.client.endpoints = cfg.etcd.endpoints;
+    options.client.caFile = cfg.etcd.caFile.string();
+    options.client.certFile = cfg.etcd.certFile.string();
+    options.client.keyFile = cfg.etcd.keyFile.string();
+    options.client.username = cfg.etcd.username;
+    options.client.dialTimeout = cfg.etcd.dialTimeout;
+    options.client.requestTimeout = cfg.etcd.requestTimeout;
+    if (!cfg.etcd.passwordFile.empty()) {
+        auto password = readFile(cfg.etcd.passwordFile);
+        if (!password) {
+            return Status(password.status().code(),
+                          "store.etcd.password_file: " + password.status().message());
+        }
+        options.client.password = trimmed(std::move(*password));
+    }
+    return store::EtcdStore::open(std::move(options));
 }
 
 using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
@@ -265,7 +291,10 @@ struct Daemon::Parts {
         std::make_shared<prometheus::Registry>();
     std::shared_ptr<exposition::ProcessMetrics> processMetrics =
         std::make_shared<exposition::ProcessMetrics>();
-    std::unique_ptr<store::SqliteStore> store;
+    // store.backend: the SQLite file or etcd; exactly one of the two pointers below is set.
+    std::unique_ptr<store::Store> store;
+    store::SqliteStore *sqliteStore = nullptr; // Not owned: `store`.
+    store::EtcdStore *etcdStore = nullptr;     // Not owned: `store`.
     // tracing.store: the span store (<data_dir>/traces.db); null when off. The ingest hands it
     // the spans it accepts, as its tracing::SpanSink (and tail sampling as its
     // TailSamplingStore).
@@ -288,6 +317,19 @@ struct Daemon::Parts {
     api::StreamCloser streams;
     api::CallTracker calls;
     std::unique_ptr<api::FailedAuthLimiter> failedAuth;
+    // Who this replica is among those on the store, whether it leads, and whether it takes
+    // writes; set once the gRPC address is known, then read through `coordinatorView` by the
+    // health monitor (which shards its checks by it) from its own threads.
+    std::unique_ptr<cluster::Coordinator> coordinator;
+    std::atomic<cluster::Coordinator *> coordinatorView{nullptr};
+    // The work only the leader does; the coordinator starts and stops it.
+    cluster::LeaderSingletons singletons;
+    // The store's leases where it has them (etcd: cluster::EtcdLeases over the store's client),
+    // set with the store; null on SQLite, where this replica is alone.
+    cluster::LeaseApiPtr storeLeases;
+    // Set by the singletons of that name: their timers act only while these hold.
+    std::atomic<bool> compacting{false};
+    std::atomic<bool> expiringLeases{false};
     std::unique_ptr<api::RpcMetrics> rpcMetrics;
     std::unique_ptr<api::ApiContext> api;
     std::unique_ptr<api::SystemServiceImpl> systemService;
@@ -363,6 +405,8 @@ struct Daemon::Parts {
     std::once_flag shutdownOnce;
     // Orders the store's readiness reports against shutdown's "not ready".
     std::mutex readinessMutex;
+    // What the store last said of its writes (readinessMutex).
+    Status storeWrites;
 
     // Set when shutdown begins: periodic work stops, and in particular no lease expires while
     // clients cannot reach us to renew it.
@@ -725,6 +769,106 @@ struct Daemon::Parts {
         return status;
     }
 
+    // Readiness (/readyz and grpc.health.v1) from the store's write health and the
+    // coordinator's: not ready while either refuses writes, saying why.
+    void updateReadiness() {
+        std::lock_guard lock(readinessMutex);
+        if (stopping) {
+            return;
+        }
+        Status writes =
+            storeWrites.isOk()
+                ? Status::ok()
+                : Status(storeWrites.code(), "the store cannot write: " + storeWrites.message());
+        if (writes.isOk() && coordinator) {
+            writes = coordinator->writable();
+        }
+        server->GetHealthCheckService()->SetServingStatus(writes.isOk());
+        http->setReady(writes.isOk(), writes.message());
+    }
+
+    // The leader-only work, started in this order when this replica gains leadership and
+    // stopped in the reverse order when it loses it (docs/high-availability.md).
+    void addSingletons() {
+        singletons.add({"lease expiry",
+                        [this] {
+                            // Leases restored from the store, or renewed through another replica
+                            // until now, get a full TTL before this replica expires any.
+                            registry->startLeaseClocks();
+                            expiringLeases = true;
+                            return Status::ok();
+                        },
+                        [this] { expiringLeases = false; }});
+        singletons.add({"compaction",
+                        [this] {
+                            compacting = true;
+                            return Status::ok();
+                        },
+                        [this] { compacting = false; }});
+        singletons.add({"rollouts", [this] { return rollouts->start(); },
+                        [this] {
+                            rollouts->stop(
+                                "this replica is not the leader: rollouts are run by the leader; "
+                                "retry on another replica (aegisctl status shows which one leads)");
+                        }});
+        singletons.add({"alert evaluation",
+                        [this] {
+                            // Evaluation queries through the io pool, so it starts once the pool
+                            // runs.
+                            if (config.alerting.enabled) {
+                                alertEngine->start();
+                            }
+                            return Status::ok();
+                        },
+                        [this] { alertEngine->stop(); }});
+    }
+
+    // Joins the replicas on the store: elected among them where the store has leases (etcd),
+    // alone and always the leader on SQLite.
+    Status startCoordinator() {
+        cluster::ReplicaInfo self;
+        self.grpcAddress = grpcAddress;
+        self.httpAddress = http->address();
+        self.version = AEGIS_VERSION;
+        self.startedAt = clock->now();
+        self.id = config.replicaId;
+        if (self.id.empty()) {
+            char host[256] = {};
+            ::gethostname(host, sizeof host - 1);
+            self.id = std::string(host) + grpcAddress.substr(grpcAddress.rfind(':'));
+        }
+        if (storeLeases) {
+            cluster::ElectedCoordinatorOptions options;
+            options.self = std::move(self);
+            options.leaseTtl = config.leaderLeaseTtl;
+            options.mode = store->kind();
+            options.clock = clock;
+            coordinator = std::make_unique<cluster::ElectedCoordinator>(
+                *store, std::move(storeLeases), std::move(options));
+        } else {
+            coordinator = std::make_unique<cluster::SingleNodeCoordinator>(std::move(self));
+        }
+        coordinatorView = coordinator.get();
+        cluster::CoordinatorHooks hooks;
+        hooks.leadershipChanged = [this](bool leader) {
+            log::info(leader ? "leading: starting the leader's work"
+                             : "no longer leading: stopping the leader's work",
+                      {{"replica", coordinator->replicaId()}});
+            if (leader) {
+                singletons.lead();
+            } else {
+                singletons.follow();
+            }
+        };
+        hooks.membersChanged = [this] {
+            if (healthMonitor) {
+                healthMonitor->reshard();
+            }
+        };
+        hooks.writabilityChanged = [this](const Status &) { updateReadiness(); };
+        return coordinator->start(std::move(hooks));
+    }
+
     void compactEventLog() {
         const auto target = store->currentRevision() - config.eventRetention;
         if (target <= store->compactRevision()) {
@@ -762,17 +906,29 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.config = std::move(config);
     const DaemonConfig &cfg = p.config;
 
-    if (Status status = prepareDataDirectory(cfg.dataDir, cfg.initialise); !status.isOk()) {
+    const bool onEtcd = cfg.storeBackend == "etcd";
+    if (Status status = prepareDataDirectory(cfg.dataDir, cfg.initialise, !onEtcd);
+        !status.isOk()) {
         return status;
     }
-    auto store = store::SqliteStore::open({cfg.dataDir / kStoreFileName});
-    if (!store) {
-        return store.status();
-    }
-    p.store = std::move(*store);
     // Every module's metrics go to the one registry /metrics serves, before the module works.
     prometheus::Registry &metrics = *p.metricsRegistry;
-    p.store->exportMetrics(metrics);
+    if (onEtcd) {
+        auto store = openEtcdStore(cfg);
+        if (!store) {
+            return store.status();
+        }
+        p.etcdStore = store->get();
+        p.store = std::move(*store);
+    } else {
+        auto store = store::SqliteStore::open({cfg.dataDir / kStoreFileName});
+        if (!store) {
+            return store.status();
+        }
+        p.sqliteStore = store->get();
+        p.store = std::move(*store);
+        p.sqliteStore->exportMetrics(metrics);
+    }
     p.hub = std::make_unique<store::WatchHub>(
         *p.store, store::WatchHubOptions{16384, static_cast<std::size_t>(cfg.watchQueueLimit)});
     p.hub->exportMetrics(metrics);
@@ -780,7 +936,10 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.tokens = std::make_unique<auth::TokenStore>(*p.store, p.clock);
     p.audit = std::make_unique<audit::AuditLog>(*p.store, p.clock);
     p.registry = std::make_unique<registry::Registry>(*p.store, p.clock);
-    auto secrets = config::SecretBox::openOrCreate(cfg.dataDir / "config.key");
+    // On etcd every replica seals and opens secrets with the same key, from a file of its own:
+    // the key never goes into the store.
+    auto secrets = config::SecretBox::openOrCreate(onEtcd ? cfg.etcd.secretsKeyFile
+                                                          : cfg.dataDir / "config.key");
     if (!secrets) {
         return secrets.status();
     }
@@ -832,6 +991,11 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         static_cast<double>(cfg.outlierMaxEjectedPercent) / 100.0;
     healthOptions.historyLimit = static_cast<std::size_t>(cfg.healthHistoryLimit);
     healthOptions.jitterSeed = static_cast<std::uint64_t>(::getpid());
+    // Each instance is checked by one live replica (before this one joins: by this one).
+    healthOptions.owns = [&p](std::string_view instanceKey) {
+        const cluster::Coordinator *coordinator = p.coordinatorView;
+        return coordinator == nullptr || coordinator->owns(instanceKey);
+    };
     p.healthMonitor = std::make_unique<health::HealthMonitor>(*p.store, *p.registry, p.io,
                                                               p.probers, p.clock, healthOptions);
     p.healthMonitor->exportMetrics(metrics);
@@ -886,8 +1050,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         p.rolloutAlerts = std::make_unique<alerting::EngineAlertSource>(*p.alertEngine);
     }
 
-    // Rollouts: the embedded drivers and routers, then the controller (it adopts what earlier runs
-    // deployed once the io pool runs).
+    // Rollouts: the embedded drivers and routers, then the controller (a leader singleton: it
+    // adopts what earlier runs deployed and resumes every rollout when this replica leads).
     rollout::ProcessDriverOptions processOptions;
     processOptions.logDir = cfg.dataDir / "deployments";
     processOptions.onStateChanged = [&p](const std::string &service, rollout::Color color,
@@ -921,9 +1085,6 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         *p.store, *p.rolloutInstances, rolloutQueries, p.rolloutAlerts.get(), *p.rolloutAudit,
         *p.rolloutExtensions, p.io, p.clock);
     p.rollouts->exportMetrics(metrics);
-    if (Status status = p.rollouts->start(); !status.isOk()) {
-        return status;
-    }
 
     p.rpcMetrics = std::make_unique<api::RpcMetrics>(metrics, api::servedMethods());
     exposition::registerBuildInfo(metrics, "aegis_build_info",
@@ -933,10 +1094,17 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     p.api = std::make_unique<api::ApiContext>(api::ApiContext{
         *p.store, *p.hub, *p.tokens, *p.audit, *p.registry, p.streams, p.calls, *p.rpcMetrics,
         *p.failedAuth, p.clock,
-        api::DaemonInfo{AEGIS_VERSION, p.clock->now(), std::chrono::steady_clock::now()}});
+        api::DaemonInfo{AEGIS_VERSION, p.clock->now(), std::chrono::steady_clock::now()}, [&p] {
+            const cluster::Coordinator *coordinator = p.coordinatorView;
+            return coordinator ? coordinator->writable() : Status::ok();
+        }});
     p.tokens->setRevokedListener([&p](const std::string &name) { p.api->tokenRevoked(name); });
     p.systemService = std::make_unique<api::SystemServiceImpl>(
-        *p.api, *p.rolloutExtensions, p.probers, [&p] { return p.metricsStatus(); });
+        *p.api, *p.rolloutExtensions, p.probers, [&p] { return p.metricsStatus(); },
+        [&p] {
+            const cluster::Coordinator *coordinator = p.coordinatorView;
+            return coordinator ? coordinator->status() : cluster::ClusterStatus{};
+        });
     p.authService = std::make_unique<api::AuthServiceImpl>(*p.api);
     p.auditService = std::make_unique<api::AuditServiceImpl>(*p.api);
     p.registryService = std::make_unique<api::RegistryServiceImpl>(*p.api, *p.registry);
@@ -1053,11 +1221,19 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         p.ioThreads.emplace_back([&p] { p.io.run(); });
     }
     p.compactionTimer = std::make_unique<boost::asio::steady_timer>(p.io);
-    p.every(*p.compactionTimer, cfg.compactionInterval, [&p] { p.compactEventLog(); });
+    p.every(*p.compactionTimer, cfg.compactionInterval, [&p] {
+        if (p.compacting) {
+            p.compactEventLog();
+        }
+    });
     // Checked ten times a second, an expired instance leaves discovery within 100 ms of its
     // deadline; a check with nothing expired costs one map lookup.
     p.leaseTimer = std::make_unique<boost::asio::steady_timer>(p.io);
-    p.every(*p.leaseTimer, std::chrono::milliseconds(100), [&p] { p.registry->expireLeases(); });
+    p.every(*p.leaseTimer, std::chrono::milliseconds(100), [&p] {
+        if (p.expiringLeases) {
+            p.registry->expireLeases();
+        }
+    });
     // Ejections end within 100 ms of their time.
     p.healthSweepTimer = std::make_unique<boost::asio::steady_timer>(p.io);
     p.every(*p.healthSweepTimer, std::chrono::milliseconds(100),
@@ -1092,25 +1268,29 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         });
     }
 
-    // Evaluation queries through the io pool, so it starts once the pool runs.
-    if (cfg.alerting.enabled) {
-        p.alertEngine->start();
+    // The leader's work starts once the io pool runs (rollouts resume and alert evaluation
+    // queries through it), when this replica leads: at once when it is alone on its store.
+    p.addSingletons();
+    if (Status status = p.startCoordinator(); !status.isOk()) {
+        return status;
     }
 
-    p.server->GetHealthCheckService()->SetServingStatus(true);
-    p.http->setReady(true);
+    p.updateReadiness();
     // A store that stops taking writes (full disk, I/O errors) makes the daemon not ready, on
     // /readyz and grpc.health.v1 alike, until a write succeeds again; the store probes by itself
     // meanwhile.
-    p.store->setWriteHealthListener([&p](const Status &writes) {
-        std::lock_guard lock(p.readinessMutex);
-        if (!p.stopping) {
-            p.server->GetHealthCheckService()->SetServingStatus(writes.isOk());
-            p.http->setReady(writes.isOk(), writes.isOk()
-                                                ? std::string()
-                                                : "the store cannot write: " + writes.message());
+    auto writeHealth = [&p](const Status &writes) {
+        {
+            std::lock_guard lock(p.readinessMutex);
+            p.storeWrites = writes;
         }
-    });
+        p.updateReadiness();
+    };
+    if (p.sqliteStore != nullptr) {
+        p.sqliteStore->setWriteHealthListener(writeHealth);
+    } else {
+        p.etcdStore->setWriteHealthListener(writeHealth);
+    }
     if (!cfg.readyFile.empty()) {
         if (Status status = writeReadyFile(cfg.readyFile, p.grpcAddress, p.http->address(),
                                            p.otlpReceiver ? p.otlpReceiver->address() : "",
@@ -1191,6 +1371,9 @@ void Daemon::shutdown() {
                                                    std::chrono::milliseconds(500)));
         }
         p.stopTailSampling();
+        // The leader's work stops (alert evaluation, then the rollouts) and the replica leaves,
+        // so another one takes over at once; no re-sharding reaches the health monitor after it.
+        p.coordinator->stop();
         // Checks stop while the io pool still runs, so their probes complete. Rollouts stop
         // acting and drivers stop supervising; deployments keep running for the next start.
         p.healthMonitor.reset();

@@ -76,7 +76,15 @@ Status setRatio(double &target, const std::string &value, std::string_view optio
 
 // Options whose YAML value may be a list; its items reach the setter joined by commas, as
 // repeated flags do.
-const std::set<std::string> kListOptions = {"alerting.external.urls", "tracing.forward.endpoints"};
+const std::set<std::string> kListOptions = {"alerting.external.urls", "tracing.forward.endpoints",
+                                            "store.etcd.endpoints"};
+
+Setter pathSetter(std::filesystem::path DaemonConfig::Etcd::*member) {
+    return [member](DaemonConfig &c, const std::string &v) {
+        c.etcd.*member = v;
+        return Status::ok();
+    };
+}
 
 // Option name (as in the YAML file, dotted for nested keys) -> how to apply a value.
 const std::map<std::string, Setter> &setters() {
@@ -148,6 +156,61 @@ const std::map<std::string, Setter> &setters() {
              return setDuration(c.keepaliveTimeout, v, "grpc.keepalive_timeout",
                                 std::chrono::milliseconds(100));
          }},
+        {"store.backend",
+         [](DaemonConfig &c, const std::string &v) {
+             if (v != "sqlite" && v != "etcd") {
+                 return invalidArgument("store.backend: '" + v + "' is not sqlite or etcd");
+             }
+             c.storeBackend = v;
+             return Status::ok();
+         }},
+        {"store.etcd.endpoints",
+         [](DaemonConfig &c, const std::string &v) {
+             c.etcd.endpoints.clear();
+             if (v.empty()) {
+                 return Status::ok();
+             }
+             std::size_t start = 0;
+             while (start <= v.size()) {
+                 const std::size_t comma = std::min(v.find(',', start), v.size());
+                 std::string endpoint = v.substr(start, comma - start);
+                 if (endpoint.empty()) {
+                     return invalidArgument("store.etcd.endpoints: an endpoint is empty in '" + v +
+                                            "'");
+                 }
+                 c.etcd.endpoints.push_back(std::move(endpoint));
+                 start = comma + 1;
+             }
+             return Status::ok();
+         }},
+        {"store.etcd.ca_file", pathSetter(&DaemonConfig::Etcd::caFile)},
+        {"store.etcd.cert_file", pathSetter(&DaemonConfig::Etcd::certFile)},
+        {"store.etcd.key_file", pathSetter(&DaemonConfig::Etcd::keyFile)},
+        {"store.etcd.password_file", pathSetter(&DaemonConfig::Etcd::passwordFile)},
+        {"store.etcd.secrets_key_file", pathSetter(&DaemonConfig::Etcd::secretsKeyFile)},
+        {"store.etcd.username",
+         [](DaemonConfig &c, const std::string &v) {
+             c.etcd.username = v;
+             return Status::ok();
+         }},
+        {"store.etcd.prefix",
+         [](DaemonConfig &c, const std::string &v) {
+             if (v.empty() || v.back() != '/') {
+                 return invalidArgument("store.etcd.prefix: '" + v + "' must end with '/'");
+             }
+             c.etcd.prefix = v;
+             return Status::ok();
+         }},
+        {"store.etcd.dial_timeout",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.etcd.dialTimeout, v, "store.etcd.dial_timeout",
+                                std::chrono::milliseconds(100));
+         }},
+        {"store.etcd.request_timeout",
+         [](DaemonConfig &c, const std::string &v) {
+             return setDuration(c.etcd.requestTimeout, v, "store.etcd.request_timeout",
+                                std::chrono::milliseconds(100));
+         }},
         {"store.event_retention",
          [](DaemonConfig &c, const std::string &v) {
              return setInteger(c.eventRetention, v, "store.event_retention", 100,
@@ -157,6 +220,28 @@ const std::map<std::string, Setter> &setters() {
          [](DaemonConfig &c, const std::string &v) {
              return setDuration(c.compactionInterval, v, "store.compaction_interval",
                                 std::chrono::milliseconds(1000));
+         }},
+        {"cluster.replica_id",
+         [](DaemonConfig &c, const std::string &v) {
+             if (v.size() > 128 || v.find_first_of("/ \t\n") != std::string::npos) {
+                 return invalidArgument("cluster.replica_id: at most 128 characters, without "
+                                        "'/' or whitespace (got '" + v + "')");
+             }
+             c.replicaId = v;
+             return Status::ok();
+         }},
+        {"cluster.leader_lease_ttl",
+         [](DaemonConfig &c, const std::string &v) {
+             // etcd grants whole seconds, at least about 1.5 s with its default election timeout.
+             if (Status status = setDuration(c.leaderLeaseTtl, v, "cluster.leader_lease_ttl",
+                                             std::chrono::milliseconds(2000));
+                 !status.isOk()) {
+                 return status;
+             }
+             if (c.leaderLeaseTtl > std::chrono::minutes(1)) {
+                 return invalidArgument("cluster.leader_lease_ttl: at most 1m (got " + v + ")");
+             }
+             return Status::ok();
          }},
         {"watch.queue_limit",
          [](DaemonConfig &c, const std::string &v) {
@@ -507,6 +592,10 @@ const std::map<std::string, std::string> &flagOptions() {
         {"otlp-listen", "tracing.otlp_listen"},
         {"xds-listen", "xds.listen"},
         {"trace-forward", "tracing.forward.endpoints"},
+        {"store-backend", "store.backend"},
+        {"etcd-endpoints", "store.etcd.endpoints"},
+        {"etcd-prefix", "store.etcd.prefix"},
+        {"secrets-key-file", "store.etcd.secrets_key_file"},
     };
     return kFlags;
 }
@@ -657,6 +746,40 @@ StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile,
         if (!file->empty()) {
             if (Status status = checkReadable(*file, option); !status.isOk()) {
                 return status;
+            }
+        }
+    }
+    if (config.storeBackend == "etcd") {
+        const DaemonConfig::Etcd &etcd = config.etcd;
+        if (etcd.endpoints.empty()) {
+            return invalidArgument("store.backend is etcd but store.etcd.endpoints is not set "
+                                   "(flag --etcd-endpoints host:port,...)");
+        }
+        if (etcd.secretsKeyFile.empty()) {
+            return invalidArgument(
+                "store.backend is etcd but store.etcd.secrets_key_file is not set: secret "
+                "configuration is sealed with a key every replica reads from that file (create it "
+                "once with 'head -c 32 /dev/urandom > FILE' and copy it to each replica); it never "
+                "goes to etcd");
+        }
+        if (etcd.certFile.empty() != etcd.keyFile.empty()) {
+            return invalidArgument(
+                "store.etcd.cert_file and store.etcd.key_file must be set together");
+        }
+        if (etcd.username.empty() != etcd.passwordFile.empty()) {
+            return invalidArgument(
+                "store.etcd.username and store.etcd.password_file must be set together");
+        }
+        for (const auto &[file, option] :
+             {std::pair{&etcd.caFile, "store.etcd.ca_file"},
+              std::pair{&etcd.certFile, "store.etcd.cert_file"},
+              std::pair{&etcd.keyFile, "store.etcd.key_file"},
+              std::pair{&etcd.passwordFile, "store.etcd.password_file"},
+              std::pair{&etcd.secretsKeyFile, "store.etcd.secrets_key_file"}}) {
+            if (!file->empty()) {
+                if (Status status = checkReadable(*file, option); !status.isOk()) {
+                    return status;
+                }
             }
         }
     }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace aegis::daemon {
 
@@ -45,10 +46,41 @@ struct DaemonConfig {
     std::chrono::milliseconds keepaliveTime{30000};
     std::chrono::milliseconds keepaliveTimeout{10000};
 
+    // [store.backend] Where the state lives: "sqlite" (the file in data_dir, one daemon) or
+    // "etcd" (an etcd v3 cluster that several aegisd replicas share).
+    std::string storeBackend = "sqlite";
+    // [store.etcd.*] The etcd backend (docs/store-and-revisions.md).
+    struct Etcd {
+        // [store.etcd.endpoints] host:port of each member's client URL (a list).
+        std::vector<std::string> endpoints;
+        // [store.etcd.ca_file] [store.etcd.cert_file] [store.etcd.key_file] TLS to etcd.
+        std::filesystem::path caFile;
+        std::filesystem::path certFile;
+        std::filesystem::path keyFile;
+        // [store.etcd.username] [store.etcd.password_file] etcd authentication.
+        std::string username;
+        std::filesystem::path passwordFile;
+        // [store.etcd.prefix] Every key of this Aegis cluster lives under it.
+        std::string prefix = "/aegis/";
+        // [store.etcd.dial_timeout] [store.etcd.request_timeout]
+        std::chrono::milliseconds dialTimeout{3000};
+        std::chrono::milliseconds requestTimeout{5000};
+        // [store.etcd.secrets_key_file] The 32-byte key that seals secret configuration values
+        // before they reach etcd; the same file on every replica, never stored in etcd.
+        std::filesystem::path secretsKeyFile;
+    } etcd;
     // [store.event_retention] Revisions of event history kept for watches to resume from.
     std::int64_t eventRetention = 100000;
     // [store.compaction_interval] How often old events are compacted away.
     std::chrono::milliseconds compactionInterval{5 * 60 * 1000};
+
+    // [cluster.replica_id] This replica's name among the replicas on one store; "" (the
+    // default): <hostname>:<gRPC port>.
+    std::string replicaId;
+    // [cluster.leader_lease_ttl] The lease of the leader (and of every replica's membership
+    // record) on the etcd backend: a leader that dies is replaced within about this long, and
+    // a leader cut off from etcd stops its singletons before it can have expired.
+    std::chrono::milliseconds leaderLeaseTtl{3000};
 
     // [watch.queue_limit] Events buffered per watcher before a slow watcher is cut off.
     std::int64_t watchQueueLimit = 8192;

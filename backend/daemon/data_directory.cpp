@@ -59,7 +59,7 @@ Status moveAside(const fs::path &dataDir, std::vector<fs::path> entries) {
 
 } // namespace
 
-Status prepareDataDirectory(const fs::path &dataDir, bool initialise) {
+Status prepareDataDirectory(const fs::path &dataDir, bool initialise, bool storeInDirectory) {
     std::error_code error;
     const fs::file_status status = fs::status(dataDir, error);
     if (status.type() == fs::file_type::not_found) {
@@ -83,6 +83,9 @@ Status prepareDataDirectory(const fs::path &dataDir, bool initialise) {
                                std::strerror(errno));
     }
 
+    if (!storeInDirectory) {
+        return Status::ok();
+    }
     const fs::path store = dataDir / kStoreFileName;
     const fs::file_status storeStatus = fs::status(store, error);
     const bool storeExists = storeStatus.type() != fs::file_type::not_found;

@@ -22,7 +22,9 @@ inline constexpr const char *kEarlierLifeEntries[] = {"admin.token", "config.key
 //  - with `initialise` (aegisd --init), moves those files instead into a new folder
 //    `pre-init-<UTC time>` inside the directory, so the start begins empty and nothing is
 //    overwritten or deleted. `initialise` changes nothing when the store holds data.
-// Errors about the directory itself are INVALID_ARGUMENT naming data_dir.
-Status prepareDataDirectory(const std::filesystem::path &dataDir, bool initialise);
+// Errors about the directory itself are INVALID_ARGUMENT naming data_dir. With `storeInDirectory`
+// false (the store is in etcd) only the directory itself is checked.
+Status prepareDataDirectory(const std::filesystem::path &dataDir, bool initialise,
+                            bool storeInDirectory = true);
 
 } // namespace aegis::daemon

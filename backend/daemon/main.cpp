@@ -1,8 +1,10 @@
 // aegisd: the Aegis control-plane daemon.
 
 #include "common/logging.h"
+#include "daemon/config_reload.h"
 #include "daemon/daemon.h"
 #include "daemon/library_logs.h"
+#include "daemon/service_manager.h"
 
 #include <absl/synchronization/mutex.h>
 #include <boost/program_options.hpp>
@@ -18,21 +20,28 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char *kFlagsWithValues[] = {
-    "data-dir",   "listen",        "http-listen",    "log-level",  "log-keys",        "tls-cert",
-    "tls-key",    "tls-client-ca", "shutdown-grace", "ready-file", "metrics-backend", "metrics-url",
-    "prometheus", "alertmanager",  "otlp-listen",    "xds-listen"};
+    "data-dir",        "listen",        "http-listen",    "log-level",      "log-keys",
+    "tls-cert",        "tls-key",       "tls-client-ca",  "shutdown-grace", "ready-file",
+    "metrics-backend", "metrics-url",   "prometheus",     "alertmanager",   "otlp-listen",
+    "xds-listen",      "store-backend", "etcd-endpoints", "etcd-prefix",    "secrets-key-file"};
+
+void reportNotifyFailure(const aegis::Status &status) {
+    if (!status.isOk()) {
+        aegis::log::warn("cannot notify the service manager", {{"error", status.message()}});
+    }
+}
 
 } // namespace
 
 int main(int argc, char **argv) {
-    po::options_description options("Usage: aegisd [--config FILE] [flags]\n\nFlags override "
-                                    "the config file; see resources/aegisd.yaml for every "
-                                    "option");
+    po::options_description options(
+        "Usage: aegisd [--config FILE] [flags]\n\nFlags override the config file; "
+        "resources/aegisd.yaml (installed as /etc/aegis/aegisd.yaml) lists every option");
     // clang-format off
     options.add_options()
         ("help,h", "show this help")
         ("version", "print the version")
-        ("config", po::value<std::string>(), "YAML configuration file")
+        ("config", po::value<std::string>(), "YAML configuration file (SIGHUP reads it again and applies log_level and log_keys)")
         ("data-dir", po::value<std::string>(), "data directory (default $XDG_DATA_HOME/aegis)")
         ("listen", po::value<std::string>(), "gRPC address host:port (default 127.0.0.1:7400)")
         ("http-listen", po::value<std::string>(), "HTTP address for /healthz, /readyz, /metrics (default 127.0.0.1:7401)")
@@ -50,6 +59,10 @@ int main(int argc, char **argv) {
         ("otlp-listen", po::value<std::string>(), "OTLP/gRPC trace receiver host:port (default 127.0.0.1:4317; \"\" turns it off)")
         ("xds-listen", po::value<std::string>(), "xDS server for gRPC clients (xds:///SERVICE) host:port (default off)")
         ("trace-forward", po::value<std::vector<std::string>>(), "also send every span to this OTLP/gRPC collector host:port (repeat for several)")
+        ("store-backend", po::value<std::string>(), "sqlite|etcd: where the state lives (default sqlite: a file in the data directory)")
+        ("etcd-endpoints", po::value<std::string>(), "the etcd members host:port,host:port,... (store-backend etcd)")
+        ("etcd-prefix", po::value<std::string>(), "the etcd key prefix of this Aegis cluster (default /aegis/)")
+        ("secrets-key-file", po::value<std::string>(), "the 32-byte key sealing secret configuration, the same on every replica (store-backend etcd)")
         ("ready-file", po::value<std::string>(), "write the bound addresses as JSON here once serving (removed on shutdown)")
         ("init", "begin with an empty store although the data directory was used before: the "
                  "earlier run's admin.token, config.key and deployments are moved into a "
@@ -119,6 +132,7 @@ int main(int argc, char **argv) {
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
     // A write past a file-size limit fails (and the store reports it) instead of killing us.
@@ -131,9 +145,31 @@ int main(int argc, char **argv) {
         aegis::log::error("aegisd: could not start", {{"error", daemon.status().message()}});
         return 2;
     }
+    // systemd (Type=notify) counts the service as started only now that it serves.
+    reportNotifyFailure(aegis::daemon::notifyReady("serving on " + (*daemon)->grpcAddress()));
     int received = 0;
-    sigwait(&signals, &received);
+    for (;;) {
+        sigwait(&signals, &received);
+        if (received != SIGHUP) {
+            break;
+        }
+        reportNotifyFailure(aegis::daemon::notifyReloading());
+        auto reloaded = aegis::daemon::reloadConfig(configFile, flags);
+        if (reloaded) {
+            aegis::log::info(
+                "configuration reloaded",
+                {{"signal", "SIGHUP"},
+                 {"log_level", reloaded->logLevel},
+                 {"log_keys", reloaded->logKeys.empty() ? "unchanged" : reloaded->logKeys},
+                 {"note", "other settings take effect at the next restart"}});
+        } else {
+            aegis::log::error("configuration not reloaded; the running one stays in force",
+                              {{"signal", "SIGHUP"}, {"error", reloaded.status().message()}});
+        }
+        reportNotifyFailure(aegis::daemon::notifyReady("serving on " + (*daemon)->grpcAddress()));
+    }
     aegis::log::info("signal received", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    reportNotifyFailure(aegis::daemon::notifyStopping());
     (*daemon)->shutdown();
     return 0;
 }

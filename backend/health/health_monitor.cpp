@@ -459,12 +459,24 @@ void HealthMonitor::reconcileLocked(const std::string &service, const std::strin
             }
         }
     }
+    const bool sharded = static_cast<bool>(m_options.owns);
+    if (sharded && definition && !m_options.owns(key)) {
+        // Another replica checks it: no check here, and its results are that replica's to write.
+        if (!tracked.fingerprint.empty()) {
+            (void)m_scheduler->removeCheck(key);
+            tracked.fingerprint.clear();
+        }
+        return;
+    }
     if (fingerprint == tracked.fingerprint) {
         return;
     }
     if (!tracked.fingerprint.empty()) {
         (void)m_scheduler->removeCheck(key);
         tracked.fingerprint.clear();
+    } else if (sharded && definition) {
+        // Taken over (or first seen): carry on from what the previous owner recorded.
+        tracked.health = instance->health;
     }
     const HealthStatus before = tracked.health.status;
     if (!definition) {
@@ -821,6 +833,22 @@ std::optional<CheckDetail> HealthMonitor::detail(const std::string &service,
     detail.snapshot = std::move(*snapshot);
     detail.outlier = m_outliers.state(service, instanceId);
     return detail;
+}
+
+void HealthMonitor::reshard() {
+    asio::post(m_strand, [this] {
+        std::lock_guard lock(m_mutex);
+        std::vector<std::pair<std::string, std::string>> registered;
+        for (const auto &[key, tracked] : m_tracked) {
+            if (tracked.registered) {
+                const auto slash = key.find('/');
+                registered.emplace_back(key.substr(0, slash), key.substr(slash + 1));
+            }
+        }
+        for (const auto &[service, id] : registered) {
+            reconcileLocked(service, id, m_registry.instance(service, id));
+        }
+    });
 }
 
 void HealthMonitor::sweep() {

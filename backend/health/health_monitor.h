@@ -85,6 +85,10 @@ struct HealthMonitorOptions {
     // transition.
     std::chrono::milliseconds historyRetention = std::chrono::hours(1);
     std::uint64_t jitterSeed = 0;
+    // Whether this replica checks the instance "<service>/<id>" when health checks are sharded
+    // across replicas (cluster::Coordinator::owns); null: it checks every instance. Another
+    // replica's results arrive through the registry. Called with the monitor's lock held.
+    std::function<bool(std::string_view instanceKey)> owns;
 };
 
 // Validates a ServiceCheck against the limits and the probe kinds known to `probers`;
@@ -147,6 +151,9 @@ public:
 
     // Ends expired ejections and drops stale history. The daemon calls it a few times a second.
     void sweep();
+    // Asks options.owns again for every instance, starting and stopping checks to match: the
+    // live replica set changed.
+    void reshard();
 
     std::size_t checkCount() const { return m_scheduler->checkCount(); }
     // Registered instances the monitor follows (it learns of registrations asynchronously).

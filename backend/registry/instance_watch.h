@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -46,17 +47,27 @@ struct InstanceEventBatch {
 using InstanceEventBatchPtr = std::shared_ptr<const InstanceEventBatch>;
 
 // The meaning of store events under /registry/instances/ in `view`: what was added, modified or
-// removed, and why. Events of other keys and unreadable records are left out.
+// removed, and why. Events of other keys and unreadable records are left out. A removal without
+// a transaction note gets `unnotedRemoval`: a deregistration, or where the store deletes the
+// records of expired leases itself (etcd), lease_expired.
 std::vector<InstanceEvent> instanceEvents(const std::vector<store::Event> &events,
-                                          InstanceView view);
+                                          InstanceView view,
+                                          std::string_view unnotedRemoval = reason::kDeregistered);
+std::vector<InstanceEvent> instanceEvents(const std::vector<store::EventPtr> &events,
+                                          InstanceView view,
+                                          std::string_view unnotedRemoval = reason::kDeregistered);
 
 // Decoded batches, shared by every watch of the same prefix and view: with thousands of watchers
 // of one service, each store event is decoded once rather than once per watcher. Keeps the most
 // recent batches only. Thread-safe.
 class InstanceEventCache {
 public:
+    // `unnotedRemoval` as for instanceEvents().
+    explicit InstanceEventCache(std::string_view unnotedRemoval = reason::kDeregistered)
+        : m_unnotedRemoval(unnotedRemoval) {}
+
     InstanceEventBatchPtr get(const std::string &prefix, InstanceView view,
-                              const std::vector<store::Event> &events);
+                              const std::vector<store::EventPtr> &events);
 
 private:
     static constexpr std::size_t kCapacity = 256;
@@ -64,6 +75,7 @@ private:
     using Key =
         std::tuple<std::string, InstanceView, store::Revision, store::Revision, std::size_t>;
 
+    const std::string m_unnotedRemoval;
     std::mutex m_mutex;
     std::map<Key, InstanceEventBatchPtr> m_entries;
     std::deque<Key> m_order;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/clock.h"
+#include "registry/lease_keeper.h"
 
 #include <chrono>
 #include <cstdint>
@@ -12,8 +13,6 @@
 #include <vector>
 
 namespace aegis::registry {
-
-using LeaseId = std::int64_t;
 
 // Live leases and their deadlines, in memory only: renewals are frequent and must not touch the
 // disk. After a restart the Registry restores every durable lease, and once the daemon is ready

@@ -5,12 +5,14 @@
 #include "common/input_text.h"
 #include "common/logging.h"
 #include "common/time_millis.h"
+#include "registry/memory_lease_keeper.h"
 #include "registry/panic_threshold.h"
 #include "registry/records.h"
 #include "registry/routing.h"
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <iterator>
 
 namespace aegis::registry {
@@ -28,6 +30,17 @@ std::string instanceKey(const std::string &service, const std::string &id) {
 
 std::string leaseKey(LeaseId id) {
     return std::string(Registry::kLeasesPrefix) + std::to_string(id);
+}
+
+// The lease id of a lease record's key; nullopt for a key no registry wrote.
+std::optional<LeaseId> parseLeaseId(std::string_view key) {
+    key.remove_prefix(Registry::kLeasesPrefix.size());
+    LeaseId id = 0;
+    const auto [end, error] = std::from_chars(key.data(), key.data() + key.size(), id);
+    if (error != std::errc() || end != key.data() + key.size() || id <= 0) {
+        return std::nullopt;
+    }
+    return id;
 }
 
 std::string trafficKey(const std::string &service) {
@@ -68,11 +81,14 @@ bool Registry::CachedService::inPanic() const {
     return registry::inPanic(instances, unhealthy, panicThreshold);
 }
 
-Registry::Registry(store::Store &store, ClockPtr clock, RegistryLimits limits)
+Registry::Registry(store::Store &store, ClockPtr clock, RegistryLimits limits,
+                   LeaseKeeperPtr leases)
     : m_store(store)
     , m_clock(clock)
     , m_limits(limits)
-    , m_leases(std::move(clock)) {}
+    , m_leases(leases ? std::move(leases) : std::make_unique<MemoryLeaseKeeper>(std::move(clock)))
+    , m_eventCache(std::make_shared<InstanceEventCache>(
+          m_leases->storeExpires() ? reason::kLeaseExpired : reason::kDeregistered)) {}
 
 std::string Registry::instancesPrefix(const std::string &service) {
     return std::string(kInstancesPrefix) + service + "/";
@@ -187,9 +203,9 @@ Status Registry::load() {
                 m_services[service->name].service = std::move(*service);
             }
         } else if (key.starts_with(kLeasesPrefix)) {
-            const auto id = std::stoll(kv.key.substr(kLeasesPrefix.size()));
-            if (const auto ttl = decodeLease(kv.value)) {
-                ttls[id] = *ttl;
+            const auto id = parseLeaseId(kv.key);
+            if (const auto ttl = decodeLease(kv.value); id && ttl) {
+                ttls[*id] = *ttl;
             }
         } else if (key.starts_with(kInstancesPrefix)) {
             instances.push_back(&kv);
@@ -210,7 +226,7 @@ Status Registry::load() {
     }
     // Every lease restarts with its full TTL, counted again from readiness by startLeaseClocks().
     for (const auto &[id, ttl] : ttls) {
-        m_leases.restore(id, std::max(ttl, m_limits.minTtl));
+        m_leases->restore(id, std::max(ttl, m_limits.minTtl));
     }
     log::info("registry loaded", {{"services", m_services.size()},
                                   {"instances", m_instances.size()},
@@ -349,6 +365,22 @@ void Registry::applyEventLocked(const store::Event &event, std::vector<InstanceC
         if (auto service = decodeService(event.kv)) {
             m_services[service->name].service = std::move(*service);
         }
+    } else if (key.starts_with(kLeasesPrefix)) {
+        const auto id = parseLeaseId(key);
+        if (!id) {
+            return;
+        }
+        if (event.type == store::EventType::Put) {
+            if (const auto ttl = decodeLease(event.kv.value)) {
+                m_leases->recordChanged(*id, std::max(*ttl, m_limits.minTtl));
+            }
+            return;
+        }
+        m_leases->recordChanged(*id, std::nullopt);
+        // The store removed the records of a lease that ran out (a removal of ours has a note).
+        if (event.note.empty() && m_leases->storeExpires() && m_metrics) {
+            m_metrics->leasesExpired(1);
+        }
     }
 }
 
@@ -477,51 +509,83 @@ void Registry::registerAttempt(Registration registration,
                        m_services.at(instance.service).service.createRevision != 0;
     }
 
-    bool grantedHere = false;
+    PendingRegistration pending{original,
+                                originalAlsoWrite,
+                                attempt,
+                                std::move(instance),
+                                expectedModRevision,
+                                serviceKnown,
+                                false,
+                                std::move(alsoWrite),
+                                std::move(done)};
     if (registration.ttl) {
-        instance.leaseId = m_leases.grant(*registration.ttl);
-        instance.leaseTtl = *registration.ttl;
-        grantedHere = true;
-    } else {
-        const auto ttl = m_leases.ttl(registration.leaseId);
-        if (!ttl) {
-            return done(notFound("lease " + std::to_string(registration.leaseId) +
-                                 " does not exist or has expired; register with ttl_seconds"));
-        }
-        instance.leaseId = registration.leaseId;
-        instance.leaseTtl = *ttl;
+        const auto ttl = *registration.ttl;
+        m_leases->grant(
+            ttl, [this, pending = std::move(pending), ttl](StatusOr<LeaseId> granted) mutable {
+                if (!granted) {
+                    return pending.done(granted.status());
+                }
+                pending.instance.leaseId = *granted;
+                pending.instance.leaseTtl = ttl;
+                pending.grantedHere = true;
+                commitRegistration(std::move(pending));
+            });
+        return;
     }
+    const auto ttl = m_leases->ttl(registration.leaseId);
+    if (!ttl) {
+        return pending.done(notFound("lease " + std::to_string(registration.leaseId) +
+                                     " does not exist or has expired; register with ttl_seconds"));
+    }
+    pending.instance.leaseId = registration.leaseId;
+    pending.instance.leaseTtl = *ttl;
+    commitRegistration(std::move(pending));
+}
 
+void Registry::putInstance(store::Transaction &txn, const std::string &key, Instance instance,
+                           std::vector<Ticket> &tickets) {
+    const std::int64_t lease = m_leases->storeLease(instance.leaseId);
+    txn.put(key, prepare(key, std::move(instance), tickets));
+    txn.operations.back().lease = lease;
+}
+
+void Registry::commitRegistration(PendingRegistration pending) {
+    const Instance &instance = pending.instance;
+    const std::string key = instanceKey(instance.service, instance.id);
     store::Transaction txn;
     std::vector<Ticket> tickets;
-    txn.ifModRevision(key, expectedModRevision).put(key, prepare(key, instance, tickets));
-    if (grantedHere) {
+    txn.ifModRevision(key, pending.expectedModRevision);
+    putInstance(txn, key, instance, tickets);
+    if (pending.grantedHere) {
         txn.put(leaseKey(instance.leaseId), encodeLease(instance.leaseTtl));
+        txn.operations.back().lease = m_leases->storeLease(instance.leaseId);
     }
-    if (!serviceKnown) {
+    if (!pending.serviceKnown) {
         txn.put(serviceKey(instance.service),
                 encodeService(Service{instance.service, {}, {}, 0, 0, 0}));
     }
-    std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
-    m_store.commitAsync(std::move(txn), [this, instance, grantedHere,
-                                         created = expectedModRevision == 0, original,
-                                         originalAlsoWrite, attempt, tickets,
-                                         done = std::move(done)](
+    std::move(pending.alsoWrite.begin(), pending.alsoWrite.end(),
+              std::back_inserter(txn.operations));
+    pending.alsoWrite.clear();
+    m_store.commitAsync(std::move(txn), [this, pending = std::move(pending), tickets](
                                             StatusOr<store::TransactionResult> result) mutable {
         forget(tickets);
+        Instance &instance = pending.instance;
+        const bool created = pending.expectedModRevision == 0;
         if (!result || !result->succeeded) {
-            if (grantedHere) {
-                m_leases.revoke(instance.leaseId);
+            if (pending.grantedHere) {
+                m_leases->revoke(instance.leaseId);
             }
-            if (result && attempt < 3) {
-                return registerAttempt(original, std::move(done), originalAlsoWrite, attempt + 1);
+            if (result && pending.attempt < 3) {
+                return registerAttempt(std::move(pending.original), std::move(pending.done),
+                                       std::move(pending.originalAlsoWrite), pending.attempt + 1);
             }
-            return done(!result
-                            ? result.status()
-                            : Status(StatusCode::Aborted, "instance '" + instance.id +
-                                                              "' was changed concurrently; retry"));
+            return pending.done(
+                !result ? result.status()
+                        : Status(StatusCode::Aborted,
+                                 "instance '" + instance.id + "' was changed concurrently; retry"));
         }
-        if (!grantedHere && !m_leases.ttl(instance.leaseId)) {
+        if (!pending.grantedHere && !m_leases->ttl(instance.leaseId)) {
             // The lease expired between our check and this commit, and its expiry did not see
             // this instance: remove it as that expiry would have.
             removeExpired({instanceKey(instance.service, instance.id)}, {});
@@ -538,16 +602,16 @@ void Registry::registerAttempt(Registration registration,
         if (m_metrics) {
             m_metrics->registered();
         }
-        done(Registered{std::move(instance), result->revision, created});
+        pending.done(Registered{std::move(instance), result->revision, created});
     });
 }
 
 void Registry::startLeaseClocks() {
-    m_leases.extendAll(m_limits.restartGrace);
+    m_leases->startClocks(m_limits.restartGrace);
 }
 
 std::optional<std::chrono::seconds> Registry::keepAlive(LeaseId id) {
-    return m_leases.renew(id);
+    return m_leases->renew(id);
 }
 
 void Registry::deregister(const std::string &service, const std::string &id, std::string_view why,
@@ -571,7 +635,7 @@ void Registry::deregister(const std::string &service, const std::string &id, std
         lease = existing->second.leaseId;
         const auto users = m_instancesByLease.find(lease);
         lastOfLease = users != m_instancesByLease.end() && users->second.size() == 1 &&
-                      !m_leases.isHeld(lease);
+                      !m_leases->isHeld(lease);
     }
     store::Transaction txn;
     txn.ifExists(key).remove(key);
@@ -600,8 +664,8 @@ void Registry::revokeIfUnused(LeaseId id) {
     // A registration under this lease racing with the revocation notices the lease gone after
     // its commit and removes its instance as an expiry would (registerAttempt).
     std::shared_lock lock(m_mutex);
-    if (m_instancesByLease.count(id) == 0 && !m_leases.isHeld(id)) {
-        m_leases.revoke(id);
+    if (m_instancesByLease.count(id) == 0 && !m_leases->isHeld(id)) {
+        m_leases->revoke(id);
     }
 }
 
@@ -633,7 +697,8 @@ void Registry::setState(const std::string &service, const std::string &id, Insta
     instance.routableChanged = false;
     store::Transaction txn;
     std::vector<Ticket> tickets;
-    txn.ifModRevision(key, expected).put(key, prepare(key, instance, tickets));
+    txn.ifModRevision(key, expected);
+    putInstance(txn, key, instance, tickets);
     txn.note = std::string(reason::kOperator);
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
     m_store.commitAsync(std::move(txn), [this, instance, tickets, done = std::move(done)](
@@ -765,7 +830,7 @@ StatusOr<Page<Instance>> Registry::listInstances(const InstanceQuery &query) con
 }
 
 void Registry::expireLeases() {
-    const auto expired = m_leases.takeExpired();
+    const auto expired = m_leases->takeExpired();
     if (expired.empty()) {
         return;
     }
@@ -795,7 +860,7 @@ void Registry::removeExpired(std::vector<std::string> instanceKeys, std::vector<
         if (!result) {
             // Put the leases back, already due, so the next check tries again.
             for (LeaseId id : leases) {
-                m_leases.restore(id, std::chrono::seconds(0));
+                m_leases->restore(id, std::chrono::seconds(0));
             }
             log::error("lease expiry not recorded; retrying",
                        {{"error", result.status().message()}});
@@ -958,8 +1023,8 @@ void Registry::flushHealth() {
                     continue;
                 }
                 instance.routableChanged = instance.routable != stored.routable;
-                txn.ifModRevision(*keys[i], stored.modRevision)
-                    .put(*keys[i], prepare(*keys[i], instance, tickets));
+                txn.ifModRevision(*keys[i], stored.modRevision);
+                putInstance(txn, *keys[i], instance, tickets);
             }
         }
     }

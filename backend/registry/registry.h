@@ -2,7 +2,7 @@
 
 #include "common/clock.h"
 #include "registry/instance_watch.h"
-#include "registry/lease_table.h"
+#include "registry/lease_keeper.h"
 #include "registry/registry_types.h"
 #include "store/store.h"
 #include "store/watch_hub.h"
@@ -27,7 +27,8 @@ namespace aegis::registry {
 class RegistryMetrics;
 
 // Service discovery state: services and instances, durable in the store under /registry/, with
-// leases in memory (LeaseTable). All of it is cached in memory, so reads cost no store access.
+// leases kept by a LeaseKeeper (in memory, or in etcd where the store is etcd). All of it is
+// cached in memory, so reads cost no store access.
 // The cache follows the store's event stream under /registry/ (its own writes and any other
 // writer's), so a mutation's callback, run once the write is durable, already sees it applied.
 // Thread-safe.
@@ -39,7 +40,9 @@ public:
     static constexpr std::string_view kLeasesPrefix = "/registry/leases/";
     static constexpr std::string_view kTrafficPrefix = "/registry/traffic/";
 
-    Registry(store::Store &store, ClockPtr clock, RegistryLimits limits = {});
+    // `leases` says where leases live; null keeps them in memory (MemoryLeaseKeeper).
+    Registry(store::Store &store, ClockPtr clock, RegistryLimits limits = {},
+             LeaseKeeperPtr leases = nullptr);
     // Stops following the store (see load()).
     ~Registry();
     Registry(const Registry &) = delete;
@@ -62,13 +65,13 @@ public:
     // audit record).
     void registerInstance(Registration registration, std::function<void(StatusOr<Registered>)> done,
                           std::vector<store::Operation> alsoWrite = {});
-    // Renews a lease in memory; nothing when it is unknown or expired.
+    // Renews a lease (never waiting on the network); nothing when it is unknown or expired.
     std::optional<std::chrono::seconds> keepAlive(LeaseId id);
     // A KeepAlive stream holds the leases it renews until it ends: a held lease outlives the
     // deregistration of its last instance (it can take new instances by lease_id); an unheld one
     // is revoked with it. holdLease() is false for an unknown lease; each true is released once.
-    bool holdLease(LeaseId id) { return m_leases.hold(id); }
-    void releaseLease(LeaseId id) { m_leases.release(id); }
+    bool holdLease(LeaseId id) { return m_leases->hold(id); }
+    void releaseLease(LeaseId id) { m_leases->release(id); }
     // Removes the instance (REMOVED, note `why`), and its lease with it when it was the lease's
     // last instance and no KeepAlive stream holds the lease.
     void deregister(const std::string &service, const std::string &id, std::string_view why,
@@ -95,7 +98,9 @@ public:
     StatusOr<Page<Instance>> listInstances(const InstanceQuery &query) const;
 
     // Removes the instances of every expired lease (REMOVED, reason lease_expired). Call
-    // periodically; it returns at once when nothing has expired.
+    // periodically; it returns at once when nothing has expired. Where the store expires leases
+    // itself (etcd) it has nothing to do: the store's deletes reach every replica as REMOVED
+    // with reason lease_expired.
     void expireLeases();
 
     // Records an instance's new health. Updates are coalesced: one transaction at a time carries
@@ -130,7 +135,7 @@ public:
 
     std::size_t serviceCount() const;
     std::size_t instanceCount() const;
-    std::size_t leaseCount() const { return m_leases.size(); }
+    std::size_t leaseCount() const { return m_leases->size(); }
 
     static std::string instancesPrefix(const std::string &service);
     static std::optional<Instance> decodeInstance(const store::KeyValue &kv);
@@ -193,11 +198,29 @@ private:
     void revokeIfUnused(LeaseId id);
     void registerAttempt(Registration registration, std::function<void(StatusOr<Registered>)> done,
                          std::vector<store::Operation> alsoWrite, int attempt);
+    // A validated registration whose lease is known, on its way to the store.
+    struct PendingRegistration {
+        // Kept for a retry: the health checker may write the record between our read and commit.
+        Registration original;
+        std::vector<store::Operation> originalAlsoWrite;
+        int attempt = 1;
+        Instance instance;
+        store::Revision expectedModRevision = 0;
+        bool serviceKnown = false;
+        // The lease was granted for this registration (revoked again if it fails).
+        bool grantedHere = false;
+        std::vector<store::Operation> alsoWrite;
+        std::function<void(StatusOr<Registered>)> done;
+    };
+    void commitRegistration(PendingRegistration pending);
+    // Puts the instance's record, attached to its lease where the store keeps leases.
+    void putInstance(store::Transaction &txn, const std::string &key, Instance instance,
+                     std::vector<Ticket> &tickets);
 
     store::Store &m_store;
     ClockPtr m_clock;
     const RegistryLimits m_limits;
-    LeaseTable m_leases;
+    const LeaseKeeperPtr m_leases;
 
     mutable std::shared_mutex m_mutex;
     std::map<std::string, CachedService> m_services; // by name
@@ -225,7 +248,7 @@ private:
     std::map<std::string, std::vector<PreparedRecord>> m_prepared; // by store key
     std::uint64_t m_nextTicket = 1;
 
-    const std::shared_ptr<InstanceEventCache> m_eventCache = std::make_shared<InstanceEventCache>();
+    const std::shared_ptr<InstanceEventCache> m_eventCache;
 
     std::shared_ptr<RegistryMetrics> m_metrics; // Null until exportMetrics().
     // Declared last: destroyed first, so no event is applied to a half-destroyed registry.

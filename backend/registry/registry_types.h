@@ -1,7 +1,7 @@
 #pragma once
 
 #include "common/label_selector.h"
-#include "registry/lease_table.h"
+#include "registry/lease_keeper.h"
 #include "store/store.h"
 
 #include <chrono>

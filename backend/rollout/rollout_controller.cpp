@@ -35,12 +35,41 @@ RolloutController::RolloutController(store::Store &store, const InstanceSource &
 RolloutController::~RolloutController() = default;
 
 Status RolloutController::start() {
+    if (!m_started) {
+        // Requests are refused until m_stopped turns false below, so nothing on the strand reads
+        // the state while it is filled here.
+        m_started = true;
+        if (Status loaded = load(); !loaded.isOk()) {
+            return loaded;
+        }
+        countInProgress();
+        m_stopped = false;
+        boost::asio::post(m_strand, [this] { onTick(); });
+        return Status::ok();
+    }
+    std::promise<Status> started;
+    boost::asio::post(m_strand, [this, &started] {
+        if (!m_stopped) {
+            return started.set_value(Status::ok());
+        }
+        ++m_term;
+        m_services.clear();
+        Status loaded = load();
+        countInProgress();
+        if (loaded.isOk()) {
+            m_stopped = false;
+            onTick();
+        }
+        started.set_value(std::move(loaded));
+    });
+    return started.get_future().get();
+}
+
+Status RolloutController::load() {
     auto releases = m_store.rangePrefix(std::string(keys::kReleases));
     if (!releases) {
         return releases.status();
     }
-    // Nothing runs on the strand before this returns (see the header), so the state is filled
-    // directly.
     for (const store::KeyValue &kv : releases->kvs) {
         auto release = decodeRelease(kv);
         if (!release) {
@@ -81,8 +110,6 @@ Status RolloutController::start() {
         }
         m_services[r.service] = std::move(state);
     }
-    countInProgress();
-    boost::asio::post(m_strand, [this] { onTick(); });
     return Status::ok();
 }
 
@@ -103,10 +130,11 @@ void RolloutController::countInProgress() {
     m_metrics->inProgress(byPhase);
 }
 
-void RolloutController::stop() {
+void RolloutController::stop(std::string reason) {
     std::promise<void> stopped;
     boost::asio::post(m_strand, [&] {
         m_stopped = true;
+        m_refusal = std::move(reason);
         m_ticker.cancel();
         stopped.set_value();
     });

@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -92,15 +93,18 @@ public:
     ~RolloutController();
 
     // Reads releases and rollouts, then (once the io_context runs) adopts every recorded
-    // deployment through its driver, resumes active rollouts and ticks. Call once, before any
-    // other call.
+    // deployment through its driver, resumes active rollouts and ticks. Requests made before it
+    // are refused with UNAVAILABLE. Call it first; call it again after stop() when this replica
+    // leads again: it forgets what it knew and resumes every rollout from the store exactly as a
+    // daemon's start does (then the io_context must be running, and not from its threads).
     Status start();
     // Registers the controller's metrics (rollout_metrics.h) in `registry`. Call once, before
     // start().
     void exportMetrics(prometheus::Registry &registry);
-    // Stops acting (timers) and detaches drivers, leaving deployments running.
-    // Blocks until the strand is idle; not from the io threads.
-    void stop();
+    // Stops acting (timers), leaving deployments running; requests are refused with UNAVAILABLE
+    // and `reason` until start(). Answers of drivers and routers to calls of the stopped term are
+    // ignored. Blocks until the strand is idle; not from the io threads.
+    void stop(std::string reason = "the daemon is shutting down");
 
     // Starts a rollout: validated (spec, driver, router), FAILED_PRECONDITION when the service
     // has an active one. `done` gets the new rollout once durable.
@@ -138,6 +142,8 @@ private:
     void scheduleTick();
     // Sets the gauge of rollouts in progress from m_services.
     void countInProgress();
+    // Fills m_services from the store (start()).
+    Status load();
     // Evaluates one service's rollout and release; starts at most one asynchronous step.
     void reconcile(const std::string &service);
     void reconcileRollout(ReleaseState &state, Active &active);
@@ -238,7 +244,14 @@ private:
     std::shared_ptr<RolloutMetrics> m_metrics; // Null until exportMetrics(); strand only after.
     // Strand only.
     std::map<std::string, std::unique_ptr<ReleaseState>> m_services;
-    bool m_stopped = false;
+    // True until start() and after stop(); read by requests, which are refused with m_refusal.
+    std::atomic<bool> m_stopped{true};
+    std::string m_refusal = "this replica does not run rollouts now: the leader does; retry on "
+                            "another replica (aegisctl status shows which one leads)";
+    bool m_started = false;
+    // Counts start()s: callbacks of calls made in an earlier term find the state replaced and
+    // are dropped.
+    std::uint64_t m_term = 0;
     // Source of Active::generation.
     std::uint64_t m_generations = 0;
     std::map<std::string, std::int64_t> m_logSequence; // next log line per rollout

@@ -103,9 +103,14 @@ void RolloutController::applySplit(ReleaseState &state, TrafficSplit split,
     request.split = split;
     request.blue = endpoints(release.service, Color::Blue);
     request.green = endpoints(release.service, Color::Green);
-    router->apply(request, [this, done = std::move(done)](Status status) mutable {
+    router->apply(request, [this, term = m_term, done = std::move(done)](Status status) mutable {
         boost::asio::post(m_strand,
-                          [done = std::move(done), status = std::move(status)] { done(status); });
+                          [this, term, done = std::move(done), status = std::move(status)] {
+                              // An answer to an earlier term's call: its state was reloaded.
+                              if (term == m_term) {
+                                  done(status);
+                              }
+                          });
     });
 }
 
@@ -256,10 +261,11 @@ void RolloutController::provision(ReleaseState &state, Active &active) {
         const std::uint64_t generation = active.generation;
         driver->teardown(
             {service, old.version, color, old.replicas, old.driverParams, id}, old.driverState,
-            logSink, [this, service, color, forget, generation](Status status) {
-                boost::asio::post(m_strand, [this, service, color, forget, generation, status] {
+            logSink, [this, service, color, forget, generation, term = m_term](Status status) {
+                boost::asio::post(m_strand, [this, service, color, forget, generation, status,
+                                             term] {
                     auto found = m_services.find(service);
-                    if (found == m_services.end()) {
+                    if (term != m_term || found == m_services.end()) {
                         return;
                     }
                     ReleaseState &state = *found->second;
@@ -304,11 +310,11 @@ void RolloutController::provision(ReleaseState &state, Active &active) {
     const std::uint64_t generation = active.generation;
     driver->provision(
         target, existing->second.driverState, logSink,
-        [this, service, color, generation, id](StatusOr<DriverState> result) {
-            boost::asio::post(m_strand, [this, service, color, generation, id,
+        [this, service, color, generation, id, term = m_term](StatusOr<DriverState> result) {
+            boost::asio::post(m_strand, [this, service, color, generation, id, term,
                                          result = std::move(result)] {
                 auto found = m_services.find(service);
-                if (found == m_services.end()) {
+                if (term != m_term || found == m_services.end()) {
                     return;
                 }
                 ReleaseState &state = *found->second;

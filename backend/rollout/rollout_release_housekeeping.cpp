@@ -64,10 +64,11 @@ void RolloutController::reconcileRelease(ReleaseState &state) {
         state.driverBusy.insert(color);
         driver->provision(
             target, deployment->second.driverState, logSink,
-            [this, service, color](StatusOr<DriverState> result) {
-                boost::asio::post(m_strand, [this, service, color, result = std::move(result)] {
+            [this, service, color, term = m_term](StatusOr<DriverState> result) {
+                boost::asio::post(m_strand, [this, service, color, term,
+                                             result = std::move(result)] {
                     auto found = m_services.find(service);
-                    if (found == m_services.end()) {
+                    if (term != m_term || found == m_services.end()) {
                         return;
                     }
                     ReleaseState &state = *found->second;
@@ -144,10 +145,10 @@ void RolloutController::reconcileRelease(ReleaseState &state) {
                     appendLog(rolloutId, std::move(line));
                 });
             },
-            [this, service, color, clear](Status status) {
-                boost::asio::post(m_strand, [this, service, color, clear, status] {
+            [this, service, color, clear, term = m_term](Status status) {
+                boost::asio::post(m_strand, [this, service, color, clear, status, term] {
                     auto found = m_services.find(service);
-                    if (found == m_services.end()) {
+                    if (term != m_term || found == m_services.end()) {
                         return;
                     }
                     ReleaseState &state = *found->second;

@@ -33,7 +33,7 @@ void RolloutController::startRollout(RolloutSpec spec, Actor actor,
     boost::asio::post(m_strand, [this, spec = std::move(spec), actor = std::move(actor),
                                  done = std::move(done)]() mutable {
         if (m_stopped) {
-            return done(Status(StatusCode::Unavailable, "the daemon is shutting down"));
+            return done(Status(StatusCode::Unavailable, m_refusal));
         }
         if (Status valid = validateSpec(spec); !valid.isOk()) {
             return done(valid);
@@ -203,7 +203,7 @@ void RolloutController::act(const std::string &id, Action action, std::string re
     boost::asio::post(m_strand, [this, id, action, reason = std::move(reason),
                                  actor = std::move(actor), done = std::move(done)]() mutable {
         if (m_stopped) {
-            return done(Status(StatusCode::Unavailable, "the daemon is shutting down"));
+            return done(Status(StatusCode::Unavailable, m_refusal));
         }
         const auto parsed = parseRolloutId(id);
         const auto found = parsed ? m_services.find(parsed->first) : m_services.end();

@@ -126,18 +126,26 @@ void RolloutController::runWrites(ReleaseState &state) {
         std::move(write.alsoWrite.begin(), write.alsoWrite.end(),
                   std::back_inserter(txn.operations));
         state.writing = true;
-        m_store.commitAsync(std::move(txn), [this, service, rollout = std::move(rollout),
+        m_store.commitAsync(
+            std::move(txn),
+            [this, term = m_term, service, rollout = std::move(rollout),
+             release = std::move(release), phaseChanged, audited, releaseWritten,
+             done = std::move(write.done)](StatusOr<store::TransactionResult> result) mutable {
+                boost::asio::post(m_strand, [this, term, service, rollout = std::move(rollout),
                                              release = std::move(release), phaseChanged, audited,
-                                             releaseWritten, done = std::move(write.done)](
-                                                StatusOr<store::TransactionResult> result) mutable {
-            boost::asio::post(m_strand, [this, service, rollout = std::move(rollout),
-                                         release = std::move(release), phaseChanged, audited,
-                                         releaseWritten, done = std::move(done),
-                                         result = std::move(result)]() mutable {
-                committed(service, std::move(rollout), std::move(release), phaseChanged, audited,
-                          releaseWritten, std::move(result), std::move(done));
+                                             releaseWritten, done = std::move(done),
+                                             result = std::move(result)]() mutable {
+                    if (term != m_term) {
+                        // A write of an earlier term: the state it was for was reloaded since.
+                        if (done) {
+                            done(result.status());
+                        }
+                        return;
+                    }
+                    committed(service, std::move(rollout), std::move(release), phaseChanged,
+                              audited, releaseWritten, std::move(result), std::move(done));
+                });
             });
-        });
     }
 }
 

@@ -5,8 +5,8 @@
 
 namespace aegis::store {
 
-Transaction &Transaction::put(std::string key, std::string value) {
-    operations.push_back({Operation::Kind::Put, std::move(key), std::move(value)});
+Transaction &Transaction::put(std::string key, std::string value, std::int64_t lease) {
+    operations.push_back({Operation::Kind::Put, std::move(key), std::move(value), lease});
     return *this;
 }
 

@@ -59,6 +59,9 @@ struct Operation {
     Kind kind = Kind::Put;
     std::string key;
     std::string value;
+    // For a Put on the etcd backend: the etcd lease the key is attached to, so that etcd deletes
+    // it when the lease ends (0: none). The SQLite backend ignores it.
+    std::int64_t lease = 0;
 };
 
 // If every compare holds, all operations apply under one new revision; otherwise none does.
@@ -69,7 +72,7 @@ struct Transaction {
     // transaction so watchers can tell; empty when there is nothing to say.
     std::string note;
 
-    Transaction &put(std::string key, std::string value);
+    Transaction &put(std::string key, std::string value, std::int64_t lease = 0);
     Transaction &remove(std::string key);
     Transaction &removePrefix(std::string prefix);
     Transaction &ifMissing(std::string key);

@@ -69,7 +69,15 @@ WatchMetrics::WatchMetrics(prometheus::Registry &registry)
                    .Name("aegis_watch_watchers_cut_off_total")
                    .Help("Watchers ended because they fell too far behind.")
                    .Register(registry)
-                   .Add({})) {}
+                   .Add({}))
+    , m_delivery(prometheus::BuildHistogram()
+                     .Name("aegis_watch_delivery_seconds")
+                     .Help("From a revision's commit reaching the watch hub to a watch stream's "
+                           "write of it completing, per message written.")
+                     .Register(registry)
+                     .Add({}, prometheus::Histogram::BucketBoundaries{
+                                  0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15,
+                                  0.2, 0.3, 0.5, 1, 2, 5})) {}
 
 void WatchMetrics::watchersOpen(std::size_t count) {
     m_watchers.Set(static_cast<double>(count));
@@ -81,6 +89,10 @@ void WatchMetrics::sent(std::size_t events) {
 
 void WatchMetrics::cutOff() {
     m_cutOff.Increment();
+}
+
+void WatchMetrics::delivered(double seconds) {
+    m_delivery.Observe(seconds);
 }
 
 } // namespace aegis::store

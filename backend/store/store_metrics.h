@@ -42,6 +42,8 @@ private:
 //   aegis_watch_watchers                store watchers open (every watch RPC and module watch)
 //   aegis_watch_events_sent_total       store events handed to watchers
 //   aegis_watch_watchers_cut_off_total  watchers ended for falling behind (RESOURCE_EXHAUSTED)
+//   aegis_watch_delivery_seconds        from a revision's commit reaching the hub to a watch
+//                                       stream's write of it completing (one per message written)
 // Thread-safe.
 class WatchMetrics {
 public:
@@ -50,11 +52,13 @@ public:
     void watchersOpen(std::size_t count);
     void sent(std::size_t events);
     void cutOff();
+    void delivered(double seconds);
 
 private:
     prometheus::Gauge &m_watchers;
     prometheus::Counter &m_sent;
     prometheus::Counter &m_cutOff;
+    prometheus::Histogram &m_delivery;
 };
 
 } // namespace aegis::store

@@ -14,6 +14,8 @@ namespace {
 
 // Freed queue memory beyond which the allocator is asked to return it to the system.
 constexpr std::size_t kTrimThreshold = 4 * 1024 * 1024;
+// Publishes whose time the hub remembers for noteDelivered().
+constexpr std::size_t kPublishTimes = 4096;
 
 } // namespace
 
@@ -37,7 +39,7 @@ Watcher::~Watcher() {
 }
 
 void Watcher::dropQueueLocked() {
-    std::deque<Event>().swap(m_queue);
+    std::deque<EventPtr>().swap(m_queue);
     m_hub.noteReleased(m_queueBytes);
     m_queueBytes = 0;
 }
@@ -69,7 +71,7 @@ std::size_t Watcher::pendingBytes() const {
 void Watcher::cancel() {
     {
         std::lock_guard hubLock(m_hub.m_mutex);
-        m_hub.m_live.erase(this);
+        m_hub.removeLiveLocked(*this);
         std::lock_guard lock(m_mutex);
         if (m_ended.isOk()) {
             endLocked(Status(StatusCode::Cancelled, "the watch was cancelled"));
@@ -78,22 +80,22 @@ void Watcher::cancel() {
     m_hub.trimIfDue();
 }
 
-bool Watcher::deliver(std::span<const Event> events, const WatchHubOptions &limits) {
+bool Watcher::deliver(std::span<const EventPtr> events, const WatchHubOptions &limits) {
     std::lock_guard lock(m_mutex);
     if (!m_ended.isOk()) {
         return false;
     }
     const bool wasEmpty = m_queue.empty();
     bool added = false;
-    for (const Event &event : events) {
-        if (event.revision >= m_next && matches(event)) {
+    for (const EventPtr &event : events) {
+        if (event->revision >= m_next) {
             m_queue.push_back(event);
-            m_queueBytes += eventBytes(event);
+            m_queueBytes += eventBytes(*event);
             added = true;
         }
     }
     if (m_queue.size() > limits.watcherQueueLimit || m_queueBytes > limits.watcherQueueBytes) {
-        const Revision resumeFrom = m_queue.front().revision;
+        const Revision resumeFrom = m_queue.front()->revision;
         if (m_hub.m_metrics) { // the hub's lock is held: publish() delivers
             m_hub.m_metrics->cutOff();
         }
@@ -117,6 +119,17 @@ bool Watcher::end(Status status) {
 }
 
 Watcher::Batch Watcher::take(std::size_t maxEvents) {
+    SharedBatch shared = takeShared(maxEvents);
+    Batch batch;
+    batch.ended = std::move(shared.ended);
+    batch.events.reserve(shared.events.size());
+    for (const EventPtr &event : shared.events) {
+        batch.events.push_back(*event);
+    }
+    return batch;
+}
+
+Watcher::SharedBatch Watcher::takeShared(std::size_t maxEvents) {
     maxEvents = std::max<std::size_t>(maxEvents, 1);
     for (;;) {
         Revision from;
@@ -126,9 +139,9 @@ Watcher::Batch Watcher::take(std::size_t maxEvents) {
                 return {{}, m_ended};
             }
             if (m_live) {
-                Batch batch;
+                SharedBatch batch;
                 const auto takeFront = [&] {
-                    m_queueBytes -= std::min(m_queueBytes, eventBytes(m_queue.front()));
+                    m_queueBytes -= std::min(m_queueBytes, eventBytes(*m_queue.front()));
                     batch.events.push_back(std::move(m_queue.front()));
                     m_queue.pop_front();
                 };
@@ -137,11 +150,11 @@ Watcher::Batch Watcher::take(std::size_t maxEvents) {
                 }
                 // Finish the revision we are in, so a batch never ends inside a transaction.
                 while (!m_queue.empty() && !batch.events.empty() &&
-                       m_queue.front().revision == batch.events.back().revision) {
+                       m_queue.front()->revision == batch.events.back()->revision) {
                     takeFront();
                 }
                 if (!batch.events.empty()) {
-                    m_next = batch.events.back().revision + 1;
+                    m_next = batch.events.back()->revision + 1;
                 }
                 m_hub.countSent(batch.events.size());
                 return batch;
@@ -179,7 +192,12 @@ Watcher::Batch Watcher::take(std::size_t maxEvents) {
         m_next = readThrough + 1;
         if (!events->empty()) {
             m_hub.countSent(events->size());
-            return {std::move(*events), Status::ok()};
+            SharedBatch batch;
+            batch.events.reserve(events->size());
+            for (Event &event : *events) {
+                batch.events.push_back(std::make_shared<const Event>(std::move(event)));
+            }
+            return batch;
         }
     }
 }
@@ -301,33 +319,41 @@ bool WatchHub::tryGoLive(Watcher &watcher) {
     }
     const auto first = std::lower_bound(
         m_ring.begin(), m_ring.end(), watcher.m_next,
-        [](const Event &event, Revision revision) { return event.revision < revision; });
+        [](const EventPtr &event, Revision revision) { return event->revision < revision; });
     // A watcher that went live this far behind would start with its queue half full and be cut
     // off by the next publish although it keeps up: it reads the rest from the store first.
     std::size_t pending = 0;
     std::size_t pendingBytes = 0;
     for (auto it = first; it != m_ring.end(); ++it) {
-        if (watcher.matches(*it) &&
+        if (watcher.matches(**it) &&
             (++pending > m_options.watcherQueueLimit / 2 ||
-             (pendingBytes += eventBytes(*it)) > m_options.watcherQueueBytes / 2)) {
+             (pendingBytes += eventBytes(**it)) > m_options.watcherQueueBytes / 2)) {
             return false;
         }
     }
     for (auto it = first; it != m_ring.end(); ++it) {
-        if (watcher.matches(*it)) {
+        if (watcher.matches(**it)) {
             watcher.m_queue.push_back(*it);
         }
     }
     watcher.m_queueBytes += pendingBytes;
     watcher.m_live = true;
-    m_live.insert(&watcher);
+    m_liveByPrefix[watcher.m_prefix].insert(&watcher);
     return true;
+}
+
+void WatchHub::removeLiveLocked(Watcher &watcher) {
+    const auto group = m_liveByPrefix.find(watcher.m_prefix);
+    if (group != m_liveByPrefix.end() && group->second.erase(&watcher) > 0 &&
+        group->second.empty()) {
+        m_liveByPrefix.erase(group);
+    }
 }
 
 void WatchHub::unregister(Watcher *watcher) {
     std::lock_guard lock(m_mutex);
     m_all.erase(watcher);
-    m_live.erase(watcher);
+    removeLiveLocked(*watcher);
     if (m_metrics) {
         m_metrics->watchersOpen(m_all.size());
     }
@@ -360,60 +386,109 @@ void WatchHub::publish(const std::vector<Event> &events) {
         if (firstNew == events.end()) {
             return;
         }
-        const std::span<const Event> fresh(firstNew, events.end());
-        if (fresh.front().revision > m_lastPublished + 1) {
+        std::vector<EventPtr> fresh;
+        fresh.reserve(static_cast<std::size_t>(std::distance(firstNew, events.end())));
+        for (auto it = firstNew; it != events.end(); ++it) {
+            fresh.push_back(std::make_shared<const Event>(*it));
+        }
+        if (fresh.front()->revision > m_lastPublished + 1) {
             // Revisions were committed without reaching the hub (before attach()): the ring has
             // a gap, and live watchers would skip it. They go back to catching up from the store.
             m_ring.clear();
             m_ringBytes = 0;
-            m_ringFrom = fresh.front().revision;
-            for (Watcher *watcher : m_live) {
-                std::lock_guard watcherLock(watcher->m_mutex);
-                watcher->m_live = false;
-                watcher->dropQueueLocked();
-                if (auto strong = watcher->weak_from_this().lock()) {
-                    toNotify.push_back(std::move(strong));
+            m_ringFrom = fresh.front()->revision;
+            for (const auto &[prefix, watchers] : m_liveByPrefix) {
+                for (Watcher *watcher : watchers) {
+                    std::lock_guard watcherLock(watcher->m_mutex);
+                    watcher->m_live = false;
+                    watcher->dropQueueLocked();
+                    if (auto strong = watcher->weak_from_this().lock()) {
+                        toNotify.push_back(std::move(strong));
+                    }
                 }
             }
-            m_live.clear();
+            m_liveByPrefix.clear();
         }
-        for (const Event &event : fresh) {
+        for (const EventPtr &event : fresh) {
             m_ring.push_back(event);
-            m_ringBytes += eventBytes(event);
+            m_ringBytes += eventBytes(*event);
         }
-        m_lastPublished = fresh.back().revision;
+        m_lastPublished = fresh.back()->revision;
         // Trim whole revisions, so the ring is complete from m_ringFrom on.
         while (m_ring.size() > m_options.ringCapacity || m_ringBytes > m_options.ringBytes) {
-            const Revision oldest = m_ring.front().revision;
-            while (!m_ring.empty() && m_ring.front().revision == oldest) {
-                m_ringBytes -= std::min(m_ringBytes, eventBytes(m_ring.front()));
+            const Revision oldest = m_ring.front()->revision;
+            while (!m_ring.empty() && m_ring.front()->revision == oldest) {
+                m_ringBytes -= std::min(m_ringBytes, eventBytes(*m_ring.front()));
                 m_ring.pop_front();
             }
             m_ringFrom = oldest + 1;
         }
-        for (auto it = m_live.begin(); it != m_live.end();) {
-            Watcher *watcher = *it;
-            const bool notify = watcher->deliver(fresh, m_options);
-            bool cutOff;
-            {
-                std::lock_guard watcherLock(watcher->m_mutex);
-                cutOff = !watcher->m_ended.isOk();
-            }
-            if (notify) {
-                if (auto strong = watcher->weak_from_this().lock()) {
-                    toNotify.push_back(std::move(strong));
+        std::vector<EventPtr> matching;
+        for (auto group = m_liveByPrefix.begin(); group != m_liveByPrefix.end();) {
+            matching.clear();
+            for (const EventPtr &event : fresh) {
+                if (event->kv.key.starts_with(group->first)) {
+                    matching.push_back(event);
                 }
             }
-            it = cutOff ? m_live.erase(it) : std::next(it);
+            if (matching.empty()) {
+                ++group;
+                continue;
+            }
+            auto &watchers = group->second;
+            for (auto it = watchers.begin(); it != watchers.end();) {
+                Watcher *watcher = *it;
+                const bool notify = watcher->deliver(matching, m_options);
+                bool cutOff;
+                {
+                    std::lock_guard watcherLock(watcher->m_mutex);
+                    cutOff = !watcher->m_ended.isOk();
+                }
+                if (notify) {
+                    if (auto strong = watcher->weak_from_this().lock()) {
+                        toNotify.push_back(std::move(strong));
+                    }
+                }
+                it = cutOff ? watchers.erase(it) : std::next(it);
+            }
+            group = watchers.empty() ? m_liveByPrefix.erase(group) : std::next(group);
         }
         // Counted before the lock is released: once deliveries are visible, so are their
         // wake-ups (notificationsInFlight()).
         m_inFlight += toNotify.size();
+        if (m_metrics) {
+            std::lock_guard timesLock(m_publishedAtMutex);
+            m_publishedAt.emplace_back(m_lastPublished, std::chrono::steady_clock::now());
+            if (m_publishedAt.size() > kPublishTimes) {
+                m_publishedAt.pop_front();
+            }
+        }
     }
     // Not on this (the committer's) thread: consumers encode and write, and a thousand of them
     // must not delay the next commit.
     enqueueNotifications(std::move(toNotify));
     trimIfDue();
+}
+
+void WatchHub::noteDelivered(Revision revision) const {
+    if (!m_metrics) {
+        return;
+    }
+    std::chrono::steady_clock::time_point publishedAt;
+    {
+        std::lock_guard lock(m_publishedAtMutex);
+        // The publish that carried `revision` is the first whose last revision is not below it.
+        const auto it = std::lower_bound(
+            m_publishedAt.begin(), m_publishedAt.end(), revision,
+            [](const auto &entry, Revision wanted) { return entry.first < wanted; });
+        if (it == m_publishedAt.end() || (it == m_publishedAt.begin() && revision < it->first &&
+                                          m_publishedAt.size() == kPublishTimes)) {
+            return;
+        }
+        publishedAt = it->second;
+    }
+    m_metrics->delivered(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - publishedAt).count());
 }
 
 void WatchHub::trimIfDue() {
@@ -441,7 +516,7 @@ void WatchHub::shutdown(Status status) {
                 }
             }
         }
-        m_live.clear();
+        m_liveByPrefix.clear();
     }
     trimIfDue();
     for (const WatcherPtr &watcher : toNotify) {

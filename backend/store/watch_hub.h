@@ -3,9 +3,11 @@
 #include "store/store.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -21,6 +23,10 @@ namespace aegis::store {
 
 class WatchMetrics;
 
+// An event as the hub holds it: one copy, shared by its ring and by every watcher's queue, so
+// a large value delivered to thousands of watchers is in memory once.
+using EventPtr = std::shared_ptr<const Event>;
+
 class WatchHub;
 struct WatchHubOptions;
 
@@ -30,8 +36,10 @@ struct WatchHubOptions;
 // A watcher starts by reading history from the store ("catching up") and then receives events
 // live from the hub. Its live queue is bounded in events and in bytes: a watcher that lets it
 // overflow is cut off with RESOURCE_EXHAUSTED, so a slow consumer never slows the others or grows
-// memory without bound; it may watch again from nextRevision(). The queue's memory is released
-// when the watcher is cut off, cancelled or ended.
+// memory without bound; it may watch again from nextRevision(). The queue holds the hub's shared
+// events (EventPtr): the bound counts each event's whole size against every watcher that holds
+// it, while the memory is the event's once. The queue is released when the watcher is cut off,
+// cancelled or ended.
 class Watcher : public std::enable_shared_from_this<Watcher> {
 public:
     struct Batch {
@@ -39,11 +47,18 @@ public:
         // Set when the watch has ended; `events` is empty then.
         Status ended;
     };
+    // A batch of the hub's own events, shared with every other watcher that takes them.
+    struct SharedBatch {
+        std::vector<EventPtr> events;
+        Status ended;
+    };
 
     // Takes up to `maxEvents` events (whole revisions are never split unless one revision alone
     // exceeds the limit). An empty batch with an OK status means "nothing yet": the notify callback
     // will run when there is more.
     Batch take(std::size_t maxEvents);
+    // take() without copying the events.
+    SharedBatch takeShared(std::size_t maxEvents);
     // Stops the watch; take() returns CANCELLED afterwards. Idempotent.
     void cancel();
     // The revision of the next event this watcher will deliver.
@@ -62,7 +77,8 @@ public:
 private:
     friend class WatchHub;
     // Called by the hub under its lock; returns true when the consumer should be notified.
-    bool deliver(std::span<const Event> events, const WatchHubOptions &limits);
+    // `events` all match this watcher's prefix.
+    bool deliver(std::span<const EventPtr> events, const WatchHubOptions &limits);
     // Called by the hub under its lock; returns true when the consumer should be notified.
     bool end(Status status);
     // Under m_mutex: ends the watch with `status` and frees the queue's memory.
@@ -79,7 +95,7 @@ private:
     std::size_t m_notifierIndex = 0;
 
     mutable std::mutex m_mutex;
-    std::deque<Event> m_queue;
+    std::deque<EventPtr> m_queue;
     std::size_t m_queueBytes = 0;
     Revision m_next;
     bool m_live = false;
@@ -139,10 +155,17 @@ public:
     // The store listener entry point; public for tests that drive the hub directly.
     void publish(const std::vector<Event> &events);
 
+    // A watch stream's write of everything up to `revision` completed: observes the time since
+    // that revision reached the hub (aegis_watch_delivery_seconds), if the hub still knows it.
+    // Any thread.
+    void noteDelivered(Revision revision) const;
+
 private:
     friend class Watcher;
     // Under the hub lock: moves a catching-up watcher to live delivery when the ring covers it.
     bool tryGoLive(Watcher &watcher);
+    // Under the hub lock: removes a watcher from live delivery (no-op when it is not live).
+    void removeLiveLocked(Watcher &watcher);
     void unregister(Watcher *watcher);
     Revision lastPublished() const;
     // Counts events a watcher's take() hands out.
@@ -164,14 +187,16 @@ private:
     std::shared_ptr<WatchMetrics> m_metrics; // Null until exportMetrics().
 
     mutable std::mutex m_mutex;
-    std::deque<Event> m_ring;
+    std::deque<EventPtr> m_ring;
     std::size_t m_ringBytes = 0;
     // Every event with revision >= m_ringFrom is in m_ring.
     Revision m_ringFrom;
     Revision m_lastPublished;
-    // Watchers register themselves while they exist; live ones receive published events.
+    // Watchers register themselves while they exist; live ones receive published events, found
+    // by their prefix, so a change is matched once per distinct prefix and touches only the
+    // watchers it concerns.
     std::unordered_set<Watcher *> m_all;
-    std::unordered_set<Watcher *> m_live;
+    std::map<std::string, std::unordered_set<Watcher *>, std::less<>> m_liveByPrefix;
     bool m_shutdown = false;
     Status m_shutdownStatus;
     // Declared last: destroyed first, so no publish() runs into a half-destroyed hub.
@@ -189,6 +214,9 @@ private:
     };
     std::size_t m_nextNotifier = 0; // guarded by m_mutex
     std::atomic<std::size_t> m_inFlight{0};
+    // When recent publishes reached the hub, by the last revision of each, for noteDelivered().
+    mutable std::mutex m_publishedAtMutex;
+    std::deque<std::pair<Revision, std::chrono::steady_clock::time_point>> m_publishedAt;
     // Freed since the allocator was last asked to return memory.
     std::atomic<std::size_t> m_releasedBytes{0};
     std::vector<std::unique_ptr<Notifier>> m_notifiers; // last: started once all above exists

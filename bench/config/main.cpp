@@ -11,6 +11,7 @@
 #include "bench_support.h"
 #include "closed_loop_load.h"
 #include "daemon_process.h"
+#include "http_get.h"
 
 #include <boost/program_options.hpp>
 #include <grpcpp/grpcpp.h>
@@ -166,6 +167,13 @@ struct DeliveryRow {
     double publishMax = 0;
     double daemonCores = 0;
     std::int64_t rssKib = 0;
+    // aegisd's own figure, commit to each stream's write completing (bucket bounds of its
+    // aegis_watch_delivery_seconds over the publishes).
+    double serverP50 = -1;
+    double serverP99 = -1;
+    // CPU per delivery, aegisd's and this benchmark's (the watchers' reads).
+    double daemonUsPerDelivery = 0;
+    double benchUsPerDelivery = 0;
 };
 
 DeliveryRow measureDelivery(int watchers, int publishes) {
@@ -197,7 +205,13 @@ DeliveryRow measureDelivery(int watchers, int publishes) {
         throw std::runtime_error("not every watcher received its snapshot within 120 s");
     }
     std::this_thread::sleep_for(1s);
+    const auto metrics = [&] {
+        return histogramBuckets(testing::httpGet((*daemon)->httpAddress(), "/metrics").body,
+                                "aegis_watch_delivery_seconds");
+    };
+    const auto deliveryBefore = metrics();
     const double cpuBefore = processCpuSeconds((*daemon)->pid());
+    const double benchCpuBefore = selfCpuSeconds();
     const auto started = Clock::now();
     std::vector<double> latencies;
     std::vector<double> afterAck;
@@ -230,10 +244,19 @@ DeliveryRow measureDelivery(int watchers, int publishes) {
         std::this_thread::sleep_for(200ms); // let the fan-out settle; rounds do not overlap
     }
     const double seconds = duration<double>(Clock::now() - started).count();
-    row.daemonCores = (processCpuSeconds((*daemon)->pid()) - cpuBefore) / seconds;
+    const double daemonCpu = processCpuSeconds((*daemon)->pid()) - cpuBefore;
+    const double benchCpu = selfCpuSeconds() - benchCpuBefore;
+    row.daemonCores = daemonCpu / seconds;
+    const auto deliveryAfter = metrics();
+    row.serverP50 = histogramQuantile(deliveryBefore, deliveryAfter, 0.5) * 1000;
+    row.serverP99 = histogramQuantile(deliveryBefore, deliveryAfter, 0.99) * 1000;
     row.rssKib = processRssKib((*daemon)->pid());
     std::sort(latencies.begin(), latencies.end());
     row.deliveries = latencies.size();
+    if (!latencies.empty()) {
+        row.daemonUsPerDelivery = daemonCpu * 1e6 / static_cast<double>(latencies.size());
+        row.benchUsPerDelivery = benchCpu * 1e6 / static_cast<double>(latencies.size());
+    }
     row.p50 = percentile(latencies, 0.5);
     row.p99 = percentile(latencies, 0.99);
     row.max = latencies.empty() ? 0 : latencies.back();
@@ -393,16 +416,20 @@ int main(int argc, char **argv) {
                       << " publishes each, one key, 8 connections)\n\n"
                       << "| watchers | deliveries | missing | p50 ms | p99 ms | max ms | after "
                          "the ack: p50 / p99 / max ms | the publish itself: p50 / max ms | "
-                         "aegisd CPU (cores) | aegisd RSS (MiB) |\n"
-                      << "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+                         "aegisd: commit to write done p50 / p99 ms | aegisd CPU (cores) | "
+                         "aegisd CPU µs / delivery | bench CPU µs / delivery | aegisd RSS (MiB) "
+                         "|\n"
+                      << "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
             for (const auto &row : rows) {
                 std::cout << "| " << row.watchers << " | " << row.deliveries << " | " << row.missing
                           << " | " << fixed(row.p50, 1) << " | " << fixed(row.p99, 1) << " | "
                           << fixed(row.max, 1) << " | " << fixed(row.ackP50, 1) << " / "
                           << fixed(row.ackP99, 1) << " / " << fixed(row.ackMax, 1) << " | "
                           << fixed(row.publishP50, 1) << " / " << fixed(row.publishMax, 1) << " | "
-                          << fixed(row.daemonCores, 2) << " | " << fixed(row.rssKib / 1024.0, 1)
-                          << " |\n";
+                          << fixed(row.serverP50, 0) << " / " << fixed(row.serverP99, 0) << " | "
+                          << fixed(row.daemonCores, 2) << " | " << fixed(row.daemonUsPerDelivery, 1)
+                          << " | " << fixed(row.benchUsPerDelivery, 1) << " | "
+                          << fixed(row.rssKib / 1024.0, 1) << " |\n";
             }
             std::cout << "\n";
         }

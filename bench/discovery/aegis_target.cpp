@@ -2,8 +2,11 @@
 
 #include "streams.h"
 
+#include "bench_support.h"
+
 #include "aegis/v1/auth.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
+#include "http_get.h"
 
 #include <grpcpp/create_channel.h>
 
@@ -96,12 +99,27 @@ AegisTarget::AegisTarget(const std::vector<std::string> &daemonArgs, int muxStre
         throw std::runtime_error("aegisd did not start: " + daemon.status().toString());
     }
     m_daemon = std::move(*daemon);
+    m_address = m_daemon->grpcAddress();
+    m_pid = m_daemon->pid();
     m_adminBearer = "Bearer " + m_daemon->adminToken();
     if (muxStreams > 0) {
+        m_name = "Aegis (WatchService)";
         m_mux = std::make_unique<MuxWatchers>(muxStreams, m_adminBearer, kWatchedService);
     }
+    createServiceToken();
+}
 
-    auto channel = grpc::CreateChannel(m_daemon->grpcAddress(), grpc::InsecureChannelCredentials());
+AegisTarget::AegisTarget(std::string name, std::string address, const std::string &adminToken,
+                         int pid)
+    : m_name(std::move(name))
+    , m_address(std::move(address))
+    , m_pid(pid)
+    , m_adminBearer("Bearer " + adminToken) {
+    createServiceToken();
+}
+
+void AegisTarget::createServiceToken() {
+    auto channel = makeChannels(m_address, 1).front();
     auto auth = v1::AuthService::NewStub(channel);
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 10s);
@@ -123,10 +141,18 @@ AegisTarget::AegisTarget(const std::vector<std::string> &daemonArgs, int muxStre
     m_serviceBearer = "Bearer " + response.secret();
 }
 
+std::string AegisTarget::metricsPage() const {
+    // Attached replicas have no daemon handle here: no server-side figure for them.
+    if (!m_daemon) {
+        return {};
+    }
+    return testing::httpGet(m_daemon->httpAddress(), "/metrics").body;
+}
+
 AegisTarget::~AegisTarget() = default;
 
 int AegisTarget::stop() {
-    return m_daemon->terminate();
+    return m_daemon ? m_daemon->terminate() : 0;
 }
 
 CallStarter AegisTarget::registrations(int concurrency,

@@ -16,11 +16,16 @@ public:
     // Throws std::runtime_error if the daemon does not start. With `muxStreams` > 0 the watchers
     // are watches on that many WatchService streams instead of a WatchInstances stream each.
     explicit AegisTarget(const std::vector<std::string> &daemonArgs, int muxStreams = 0);
+    // Attaches to daemons already running (several replicas: `address` as makeChannels() takes a
+    // list) under `name`, with their admin token; `pid` is the process whose CPU the measures
+    // sample. Throws std::runtime_error if the service token cannot be created.
+    AegisTarget(std::string name, std::string address, const std::string &adminToken, int pid);
     ~AegisTarget() override;
 
-    std::string name() const override { return m_mux ? "Aegis (WatchService)" : "Aegis"; }
-    int pid() const override { return m_daemon->pid(); }
-    std::string address() const override { return m_daemon->grpcAddress(); }
+    std::string name() const override { return m_name; }
+    int pid() const override { return m_pid; }
+    std::string address() const override { return m_address; }
+    std::string metricsPage() const override;
 
     CallStarter registrations(int concurrency,
                               std::vector<std::shared_ptr<grpc::Channel>> channels) override;
@@ -34,11 +39,21 @@ public:
     void registerForWatch(int sequence, const std::shared_ptr<grpc::Channel> &channel,
                           std::function<void(const grpc::Status &)> done) override;
 
+    // The admin token the measures' watchers use.
+    std::string adminToken() const {
+        return m_adminBearer.substr(std::string_view("Bearer ").size());
+    }
+
     // Stops the daemon (SIGTERM, then waits); returns its exit code.
     int stop();
 
 private:
-    std::unique_ptr<testing::DaemonProcess> m_daemon;
+    void createServiceToken();
+
+    std::string m_name = "Aegis";
+    std::unique_ptr<testing::DaemonProcess> m_daemon; // Null when attached.
+    std::string m_address;
+    int m_pid = -1;
     std::string m_adminBearer;
     std::string m_serviceBearer;
     std::mutex m_callsMutex;

@@ -35,6 +35,8 @@ public:
     }
     double serverCores(double seconds) const { return seconds > 0 ? m_server / seconds : 0; }
     double benchCores(double seconds) const { return seconds > 0 ? m_bench / seconds : 0; }
+    double serverSeconds() const { return m_server; }
+    double benchSeconds() const { return m_bench; }
 
 private:
     int m_pid;
@@ -269,6 +271,10 @@ WatchResult measureWatch(DiscoveryTarget &target, int watchers, const DiscoveryO
     std::this_thread::sleep_for(1s);
     result.rssAfterKib = processRssKib(target.pid());
 
+    constexpr std::string_view kDelivery = "aegis_watch_delivery_seconds";
+    const auto deliveryBefore = histogramBuckets(target.metricsPage(), std::string(kDelivery));
+    CpuWindow cpu(target.pid());
+    cpu.start();
     std::vector<std::int64_t> registerUs;
     for (int sequence = 0; sequence < options.watchRepeats; ++sequence) {
         const auto sent = Clock::now();
@@ -279,6 +285,12 @@ WatchResult measureWatch(DiscoveryTarget &target, int watchers, const DiscoveryO
             std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent);
         fanout.waitDelivered(sequence, std::max(left, std::chrono::milliseconds(0)));
         std::this_thread::sleep_for(50ms);
+    }
+    cpu.stop();
+    const auto deliveryAfter = histogramBuckets(target.metricsPage(), std::string(kDelivery));
+    if (!deliveryAfter.empty()) {
+        result.serverP50Ms = histogramQuantile(deliveryBefore, deliveryAfter, 0.50) * 1000;
+        result.serverP99Ms = histogramQuantile(deliveryBefore, deliveryAfter, 0.99) * 1000;
     }
 
     for (auto &watcher : opened) {
@@ -302,6 +314,11 @@ WatchResult measureWatch(DiscoveryTarget &target, int watchers, const DiscoveryO
     result.p50Ms = percentile(samples, 0.50) / 1000.0;
     result.p99Ms = percentile(samples, 0.99) / 1000.0;
     result.maxMs = samples.empty() ? 0 : samples.back() / 1000.0;
+    if (!samples.empty()) {
+        const double events = static_cast<double>(samples.size());
+        result.serverCpuUsPerEvent = cpu.serverSeconds() * 1e6 / events;
+        result.benchCpuUsPerEvent = cpu.benchSeconds() * 1e6 / events;
+    }
     std::sort(registerUs.begin(), registerUs.end());
     result.registerP50Ms = static_cast<double>(percentile(registerUs, 0.50)) / 1000.0;
     if (result.firstError.empty()) {

@@ -54,6 +54,14 @@ struct WatchResult {
     double openSeconds = 0;
     std::int64_t rssBeforeKib = 0;
     std::int64_t rssAfterKib = 0;
+    // The server's own figure, commit to each stream's write of it completing (its
+    // aegis_watch_delivery_seconds over the registrations, bucket bounds); -1 when the server
+    // has none.
+    double serverP50Ms = -1;
+    double serverP99Ms = -1;
+    // CPU over the registrations (and the 50 ms pauses between them), per delivered event.
+    double serverCpuUsPerEvent = 0;
+    double benchCpuUsPerEvent = 0;
     std::string firstError;
 
     double kibPerWatcher() const {

@@ -2,7 +2,7 @@
 
 #include "streams.h"
 
-#include "etcdserverpb.grpc.pb.h"
+#include "etcd/rpc.grpc.pb.h"
 
 #include <grpcpp/create_channel.h>
 
@@ -67,7 +67,7 @@ public:
             m_sink.ready(m_index);
         }
         for (const auto &event : m_response.events()) {
-            if (event.type() == etcdserverpb::Event::PUT) {
+            if (event.type() == mvccpb::Event::PUT) {
                 const int sequence = sequenceSuffix(event.kv().key());
                 if (sequence >= 0) {
                     m_sink.delivered(m_index, sequence);

@@ -35,7 +35,7 @@ public:
     int stop() { return m_process.stop(); }
 
 private:
-    EtcdProcess m_process;
+    testing::EtcdProcess m_process;
     std::int64_t m_watchLease = 0;
     std::mutex m_callsMutex;
     std::vector<std::shared_ptr<void>> m_calls;

@@ -60,6 +60,8 @@ public:
     virtual std::string name() const = 0;
     virtual int pid() const = 0;
     virtual std::string address() const = 0;
+    // The server's Prometheus exposition page, or empty when the benchmark reads none.
+    virtual std::string metricsPage() const { return {}; }
 
     // Starts one full registration of a new instance per call (Aegis: RegisterInstance with a
     // 30 s TTL; etcd: LeaseGrant then Put with that lease), spread over `channels`.

@@ -1,6 +1,7 @@
 #include "app/connection_profiles_dialog.h"
 
 #include "app/token_vault.h"
+#include "client/connection.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -11,7 +12,6 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QVBoxLayout>
 
 namespace aegis::console {
@@ -53,6 +53,9 @@ ConnectionProfilesDialog::ConnectionProfilesDialog(ProfileStore &store, TokenVau
     left->addLayout(listButtons);
 
     m_address->setPlaceholderText(QStringLiteral("127.0.0.1:7400"));
+    m_address->setToolTip(tr("HOST:PORT of aegisd; for a highly available control plane, every "
+                             "replica's HOST:PORT separated by commas: the console connects to "
+                             "the first that answers and moves on when it goes away."));
     m_ca->setPlaceholderText(tr("none: plaintext"));
     m_cert->setPlaceholderText(tr("none"));
     m_key->setPlaceholderText(tr("none"));
@@ -216,7 +219,6 @@ void ConnectionProfilesDialog::removeProfile() {
 
 void ConnectionProfilesDialog::accept() {
     storeForm();
-    static const QRegularExpression address(QStringLiteral("^[^\\s:]+:\\d{1,5}$"));
     QStringList names;
     for (const ConnectionProfile &profile : std::as_const(m_profiles)) {
         QString problem;
@@ -224,8 +226,10 @@ void ConnectionProfilesDialog::accept() {
             problem = tr("Every profile needs a name.");
         } else if (names.contains(profile.name)) {
             problem = tr("Two profiles are named \"%1\".").arg(profile.name);
-        } else if (!address.match(profile.address).hasMatch()) {
-            problem = tr("Profile \"%1\": the address must be HOST:PORT.").arg(profile.name);
+        } else if (!client::parseEndpointList(profile.address.toStdString())) {
+            problem = tr("Profile \"%1\": the address must be HOST:PORT, or the replicas' "
+                         "HOST:PORT separated by commas.")
+                          .arg(profile.name);
         } else if (!profile.certFile.isEmpty() != !profile.keyFile.isEmpty()) {
             problem = tr("Profile \"%1\": mutual TLS needs both a certificate and a key.")
                           .arg(profile.name);

@@ -1,3 +1,4 @@
+#include "app/console_language.h"
 #include "app/main_window.h"
 #include "app/screenshot_dialogs.h"
 #include "app/theme_controller.h"
@@ -93,6 +94,21 @@ QSize parseSize(const QString &text) {
     return size.width() > 0 && size.height() > 0 ? size : QSize();
 }
 
+// The value of --lang (either "--lang X" or "--lang=X"), read before the parser is built so that
+// its help text is already in that language.
+QString languageArgument(const QStringList &arguments) {
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        const QString &argument = arguments.at(i);
+        if (argument == QLatin1String("--lang") && i + 1 < arguments.size()) {
+            return arguments.at(i + 1);
+        }
+        if (argument.startsWith(QLatin1String("--lang="))) {
+            return argument.mid(7);
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 int main(int argc, char *argv[]) {
@@ -101,10 +117,25 @@ int main(int argc, char *argv[]) {
     QApplication::setApplicationName(QStringLiteral("aegis-console"));
     QApplication::setApplicationDisplayName(QStringLiteral("Aegis Console"));
     QApplication::setApplicationVersion(QStringLiteral(AEGIS_VERSION));
+    // The installed .desktop entry (installer/, docs/packaging.md): its icon for the window.
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.example.aegis.console"));
     if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
         // Silences Qt's warning on headless machines; harmless elsewhere.
         qputenv("XDG_RUNTIME_DIR", QByteArray("/tmp"));
     }
+
+    // --lang, else the language chosen in View > Language, else the system's.
+    const QString requestedLanguage = languageArgument(app.arguments());
+    const QString language = resolveLanguage(
+        requestedLanguage.isEmpty() ? QSettings().value(QStringLiteral("view/language")).toString()
+                                    : requestedLanguage);
+    if (!requestedLanguage.isEmpty() && language.isEmpty()) {
+        std::fprintf(stderr, "aegis-console: unknown language \"%s\"; expected one of: %s\n",
+                     qPrintable(requestedLanguage),
+                     qPrintable(consoleLanguages().join(QStringLiteral(", "))));
+        return 2;
+    }
+    installLanguage(app, language.isEmpty() ? QStringLiteral("en") : language);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
@@ -149,8 +180,14 @@ int main(int argc, char *argv[]) {
         QStringLiteral("theme"),
         QApplication::translate("main", "Theme: system, light or dark (default: as saved)."),
         QStringLiteral("THEME"));
+    const QCommandLineOption languageOption(
+        QStringLiteral("lang"),
+        QApplication::translate("main", "Language: %1 (default: as chosen in View > Language, "
+                                        "else the system's).")
+            .arg(consoleLanguages().join(QStringLiteral(", "))),
+        QStringLiteral("LANGUAGE"));
     parser.addOptions({connectOption, tokenFileOption, pageOption, screenshotOption, sizeOption,
-                       timeoutOption, themeOption});
+                       timeoutOption, themeOption, languageOption});
     parser.process(app);
 
     ThemeController theme;

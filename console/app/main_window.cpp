@@ -1,6 +1,7 @@
 #include "app/main_window.h"
 
 #include "app/connection_profiles_dialog.h"
+#include "app/console_language.h"
 #include "app/critical_health_notifier.h"
 #include "app/theme_controller.h"
 #include "app/token_vault.h"
@@ -54,6 +55,8 @@ const QString kGeometryKey = QStringLiteral("window/geometry");
 const QString kStateKey = QStringLiteral("window/state");
 const QString kPageKey = QStringLiteral("window/page");
 const QString kNotifyCriticalKey = QStringLiteral("notifications/critical");
+// "system" or a key of consoleLanguages(); main() reads it before any text is built.
+const QString kLanguageKey = QStringLiteral("view/language");
 const QString kNotifyAlertsKey = QStringLiteral("notifications/critical-alerts");
 
 } // namespace
@@ -381,6 +384,7 @@ void MainWindow::buildMenus() {
             QSettings().setValue(QStringLiteral("view/theme"), themeModeKey(mode));
         });
     }
+    buildLanguageMenu(view->addMenu(tr("Lan&guage")));
 
     view->addSeparator();
     QAction *notify = view->addAction(tr("&Notify when an instance goes critical"));
@@ -417,6 +421,29 @@ void MainWindow::buildMenus() {
                               "control plane for service fleets.")
                                .arg(QApplication::applicationVersion()));
     });
+}
+
+void MainWindow::buildLanguageMenu(QMenu *menu) {
+    // Each language by its own name, so it is found whichever language the console speaks now.
+    QList<QPair<QString, QString>> choices = {{QStringLiteral("system"), tr("Follow &system")}};
+    for (const QString &language : consoleLanguages()) {
+        choices.append({language, languageNativeName(language)});
+    }
+    const QString saved = QSettings().value(kLanguageKey, QStringLiteral("system")).toString();
+    auto *group = new QActionGroup(menu);
+    for (const auto &[key, label] : choices) {
+        QAction *action = menu->addAction(label);
+        action->setCheckable(true);
+        action->setChecked(key == saved);
+        action->setData(key);
+        group->addAction(action);
+        connect(action, &QAction::triggered, this, [this, key = key] {
+            QSettings().setValue(kLanguageKey, key);
+            statusBar()->showMessage(tr("The console speaks %1 from its next start.")
+                                         .arg(languageNativeName(resolveLanguage(key))),
+                                     10000);
+        });
+    }
 }
 
 void MainWindow::buildStatusBar() {
@@ -486,10 +513,18 @@ void MainWindow::updateStatusBar() {
         tone = colors.warning;
         text = tr("Connecting to %1…").arg(address);
         break;
-    case ConnectionState::Connected:
+    case ConnectionState::Connected: {
         tone = colors.success;
-        text = tr("Connected to %1").arg(address);
+        // With several replicas listed, name the one that answered.
+        const auto &status = m_session->lastStatus();
+        const qsizetype replicas = address.count(QLatin1Char(',')) + 1;
+        text = replicas > 1 && status && !status->answeredBy.isEmpty()
+                   ? tr("Connected to %1 (one of %n replicas listed)", nullptr,
+                        static_cast<int>(replicas))
+                         .arg(status->answeredBy)
+                   : tr("Connected to %1").arg(address);
         break;
+    }
     case ConnectionState::Unreachable:
         tone = colors.danger;
         text = tr("Unreachable: %1 — %2").arg(address, m_session->stateReason());

@@ -9,6 +9,7 @@ class QActionGroup;
 class QComboBox;
 class QLabel;
 class QListWidget;
+class QMenu;
 class QStackedWidget;
 
 namespace aegis::console {
@@ -74,6 +75,7 @@ protected:
 
 private:
     void buildMenus();
+    void buildLanguageMenu(QMenu *menu);
     QWidget *buildSidebar();
     void buildStatusBar();
     void refreshIcons();

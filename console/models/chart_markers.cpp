@@ -8,18 +8,20 @@
 namespace aegis::console {
 namespace {
 
-QString tr(const char *text) {
-    return QCoreApplication::translate("ChartMarker", text);
-}
+// The translation context of this file's texts, which belong to no QObject.
+struct ChartMarkerTexts {
+    Q_DECLARE_TR_FUNCTIONS(ChartMarkerTexts)
+};
 
 } // namespace
 
 QList<ChartMarker> rolloutMarkers(const Rollout &rollout) {
     QList<ChartMarker> markers;
     if (rollout.createTime.isValid()) {
-        markers.append(
-            {rollout.createTime, MarkerKind::Start, tr("%1 start").arg(rollout.id),
-             tr("%1 started: %2 on %3").arg(rollout.id, rollout.spec.version, rollout.newColor)});
+        markers.append({rollout.createTime, MarkerKind::Start,
+                        ChartMarkerTexts::tr("%1 start").arg(rollout.id),
+                        ChartMarkerTexts::tr("%1 started: %2 on %3")
+                            .arg(rollout.id, rollout.spec.version, rollout.newColor)});
     }
     for (const RolloutTransition &transition : rollout.transitions) {
         MarkerKind kind;
@@ -27,23 +29,23 @@ QList<ChartMarker> rolloutMarkers(const Rollout &rollout) {
         switch (transition.phase) {
         case RolloutPhase::Switching:
             kind = MarkerKind::Switch;
-            what = tr("switch");
+            what = ChartMarkerTexts::tr("switch");
             break;
         case RolloutPhase::Aborting:
             kind = MarkerKind::Abort;
-            what = tr("abort");
+            what = ChartMarkerTexts::tr("abort");
             break;
         case RolloutPhase::RolledBack:
             kind = MarkerKind::Rollback;
-            what = tr("rolled back");
+            what = ChartMarkerTexts::tr("rolled back");
             break;
         case RolloutPhase::Succeeded:
             kind = MarkerKind::Done;
-            what = tr("done");
+            what = ChartMarkerTexts::tr("done");
             break;
         case RolloutPhase::Failed:
             kind = MarkerKind::Failed;
-            what = tr("failed");
+            what = ChartMarkerTexts::tr("failed");
             break;
         default:
             continue;
@@ -66,8 +68,9 @@ std::optional<ChartMarker> rolloutLogMarker(const RolloutLogLine &line) {
         return std::nullopt;
     }
     const QString split = line.line.mid(kTraffic.size());
-    return ChartMarker{line.time, MarkerKind::Step, tr("%1 step").arg(line.rolloutId),
-                       tr("%1: traffic %2").arg(line.rolloutId, split)};
+    return ChartMarker{line.time, MarkerKind::Step,
+                       ChartMarkerTexts::tr("%1 step").arg(line.rolloutId),
+                       ChartMarkerTexts::tr("%1: traffic %2").arg(line.rolloutId, split)};
 }
 
 QList<PlacedMarker> placeMarkers(const QList<double> &keys, double lower, double upper, int pixels,

@@ -8,9 +8,10 @@
 namespace aegis::console {
 namespace {
 
-QString tr(const char *text) {
-    return QCoreApplication::translate("MetricUnit", text);
-}
+// The translation context of this file's texts, which belong to no QObject.
+struct MetricUnitTexts {
+    Q_DECLARE_TR_FUNCTIONS(MetricUnitTexts)
+};
 
 } // namespace
 
@@ -19,50 +20,50 @@ UnitScale unitScale(MetricUnit unit, double magnitude) {
     switch (unit) {
     case MetricUnit::Seconds:
         if (m == 0 || m >= 1) {
-            return {1, tr("s")};
+            return {1, MetricUnitTexts::tr("s")};
         }
         if (m >= 1e-3) {
-            return {1e-3, tr("ms")};
+            return {1e-3, MetricUnitTexts::tr("ms")};
         }
-        return {1e-6, tr("µs")};
+        return {1e-6, MetricUnitTexts::tr("µs")};
     case MetricUnit::Bytes: {
         constexpr double kKiB = 1024;
         if (m >= kKiB * kKiB * kKiB) {
-            return {kKiB * kKiB * kKiB, tr("GiB")};
+            return {kKiB * kKiB * kKiB, MetricUnitTexts::tr("GiB")};
         }
         if (m >= kKiB * kKiB) {
-            return {kKiB * kKiB, tr("MiB")};
+            return {kKiB * kKiB, MetricUnitTexts::tr("MiB")};
         }
         if (m >= kKiB) {
-            return {kKiB, tr("KiB")};
+            return {kKiB, MetricUnitTexts::tr("KiB")};
         }
-        return {1, tr("B")};
+        return {1, MetricUnitTexts::tr("B")};
     }
     case MetricUnit::Ratio:
         return {0.01, QStringLiteral("%")};
     case MetricUnit::RequestsPerSecond:
         if (m >= 1e6) {
-            return {1e6, tr("M req/s")};
+            return {1e6, MetricUnitTexts::tr("M req/s")};
         }
         if (m >= 1e4) {
-            return {1e3, tr("k req/s")};
+            return {1e3, MetricUnitTexts::tr("k req/s")};
         }
-        return {1, tr("req/s")};
+        return {1, MetricUnitTexts::tr("req/s")};
     case MetricUnit::Cores:
         // Below one core in thousandths, as Kubernetes writes CPU ("250m").
         if (m > 0 && m < 1) {
-            return {1e-3, tr("mCPU")};
+            return {1e-3, MetricUnitTexts::tr("mCPU")};
         }
-        return {1, tr("cores")};
+        return {1, MetricUnitTexts::tr("cores")};
     case MetricUnit::Number:
         if (m >= 1e9) {
-            return {1e9, tr("G")};
+            return {1e9, MetricUnitTexts::tr("G")};
         }
         if (m >= 1e6) {
-            return {1e6, tr("M")};
+            return {1e6, MetricUnitTexts::tr("M")};
         }
         if (m >= 1e4) {
-            return {1e3, tr("k")};
+            return {1e3, MetricUnitTexts::tr("k")};
         }
         return {1, {}};
     }

@@ -8,9 +8,10 @@
 namespace aegis::console {
 namespace {
 
-QString tr(const char *text) {
-    return QCoreApplication::translate("RolloutActions", text);
-}
+// The translation context of this file's texts, which belong to no QObject.
+struct RolloutActions {
+    Q_DECLARE_TR_FUNCTIONS(RolloutActions)
+};
 
 // The daemon's reasons follow "rollout <id> is <phase>: " in its messages; a tooltip starts a
 // sentence.
@@ -24,31 +25,33 @@ QString whatItDoes(RolloutAction action, const Rollout &rollout, const QDateTime
     switch (action) {
     case RolloutAction::Promote:
         if (rollout.phase == RolloutPhase::AwaitingApproval) {
-            return tr("Approve: start moving traffic to %1")
+            return RolloutActions::tr("Approve: start moving traffic to %1")
                 .arg(colourVersionText(rollout.newColor, rollout.spec.version));
         }
         if (rollout.phase == RolloutPhase::Baking) {
-            return tr("Skip the rest of the bake time and finish the rollout");
+            return RolloutActions::tr("Skip the rest of the bake time and finish the rollout");
         }
-        return tr("Skip this step's wait and move on to the next step");
+        return RolloutActions::tr("Skip this step's wait and move on to the next step");
     case RolloutAction::Pause:
-        return tr("Hold the rollout where it is; traffic stays as it is");
+        return RolloutActions::tr("Hold the rollout where it is; traffic stays as it is");
     case RolloutAction::Resume:
-        return tr("Continue the rollout; the wait it was in starts over");
+        return RolloutActions::tr("Continue the rollout; the wait it was in starts over");
     case RolloutAction::Abort:
         if (rollout.stableColor.isEmpty()) {
-            return tr("End the rollout rolled back (the service's first release: there is no "
-                      "earlier colour to return to)");
+            return RolloutActions::tr(
+                "End the rollout rolled back (the service's first release: there is no "
+                "earlier colour to return to)");
         }
-        return tr("Put all traffic back on %1 at once").arg(stable);
+        return RolloutActions::tr("Put all traffic back on %1 at once").arg(stable);
     case RolloutAction::Retry:
-        return tr("Run this rollout of %1 again from the start").arg(rollout.spec.version);
+        return RolloutActions::tr("Run this rollout of %1 again from the start")
+            .arg(rollout.spec.version);
     case RolloutAction::Undo:
         if (rollout.undoUntil.isValid()) {
-            return tr("Put all traffic back on %1 at once (possible for %2 more)")
+            return RolloutActions::tr("Put all traffic back on %1 at once (possible for %2 more)")
                 .arg(stable, humanDuration(now.msecsTo(rollout.undoUntil)));
         }
-        return tr("Put all traffic back on %1 at once").arg(stable);
+        return RolloutActions::tr("Put all traffic back on %1 at once").arg(stable);
     }
     return {};
 }
@@ -58,7 +61,7 @@ QString whatItDoes(RolloutAction action, const Rollout &rollout, const QDateTime
 RolloutActionSet availableRolloutActions(const Rollout &rollout, const QDateTime &now) {
     RolloutActionSet set;
     for (RolloutActionState &state : set.states) {
-        state = {false, tr("The daemon did not say whether this applies now")};
+        state = {false, RolloutActions::tr("The daemon did not say whether this applies now")};
     }
     for (const AvailableAction &available : rollout.availableActions) {
         RolloutActionState &state = set[available.action];
@@ -66,7 +69,8 @@ RolloutActionSet availableRolloutActions(const Rollout &rollout, const QDateTime
             state = {false, sentence(available.disabledReason)};
         } else if (available.action == RolloutAction::Undo && rollout.undoUntil.isValid() &&
                    rollout.undoUntil <= now) {
-            state = {false, tr("%1 has been scaled down; start a new rollout of %2 instead")
+            state = {false, RolloutActions::tr(
+                                "%1 has been scaled down; start a new rollout of %2 instead")
                                 .arg(colourVersionText(rollout.stableColor, rollout.stableVersion),
                                      rollout.stableVersion)};
         } else {

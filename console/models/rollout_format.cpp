@@ -8,9 +8,10 @@
 namespace aegis::console {
 namespace {
 
-QString tr(const char *text) {
-    return QCoreApplication::translate("RolloutFormat", text);
-}
+// The translation context of this file's texts, which belong to no QObject.
+struct RolloutFormat {
+    Q_DECLARE_TR_FUNCTIONS(RolloutFormat)
+};
 
 } // namespace
 
@@ -55,22 +56,22 @@ QString trafficText(const TrafficSplit &split) {
     if (split.blue == 0 && split.green == 0) {
         return QStringLiteral("—");
     }
-    return tr("blue %1 % · green %2 %").arg(split.blue).arg(split.green);
+    return RolloutFormat::tr("blue %1 % · green %2 %").arg(split.blue).arg(split.green);
 }
 
 QString canaryStepText(const CanaryStep &step) {
     if (step.untilPromoted) {
-        return tr("%1 % until promoted").arg(step.weight);
+        return RolloutFormat::tr("%1 % until promoted").arg(step.weight);
     }
     if (step.pauseMs > 0) {
-        return tr("%1 % for %2").arg(step.weight).arg(humanDuration(step.pauseMs));
+        return RolloutFormat::tr("%1 % for %2").arg(step.weight).arg(humanDuration(step.pauseMs));
     }
-    return tr("%1 %").arg(step.weight);
+    return RolloutFormat::tr("%1 %").arg(step.weight);
 }
 
 QString rolloutStatusText(RolloutPhase phase, bool paused) {
     if (paused && !isFinishedPhase(phase)) {
-        return tr("%1 (paused)").arg(rolloutPhaseName(phase));
+        return RolloutFormat::tr("%1 (paused)").arg(rolloutPhaseName(phase));
     }
     return rolloutPhaseName(phase);
 }

@@ -10,9 +10,10 @@
 namespace aegis::console {
 namespace {
 
-QString tr(const char *text) {
-    return QCoreApplication::translate("RolloutPipeline", text);
-}
+// The translation context of this file's texts, which belong to no QObject.
+struct RolloutPipelineTexts {
+    Q_DECLARE_TR_FUNCTIONS(RolloutPipelineTexts)
+};
 
 const RolloutPhase kForward[] = {RolloutPhase::Pending,    RolloutPhase::Provisioning,
                                  RolloutPhase::Verifying,  RolloutPhase::AwaitingApproval,
@@ -40,15 +41,15 @@ struct PhaseRecord {
 QString stepStateName(StepState state) {
     switch (state) {
     case StepState::Pending:
-        return tr("pending");
+        return RolloutPipelineTexts::tr("pending");
     case StepState::Current:
-        return tr("current");
+        return RolloutPipelineTexts::tr("current");
     case StepState::Done:
-        return tr("done");
+        return RolloutPipelineTexts::tr("done");
     case StepState::Failed:
-        return tr("failed");
+        return RolloutPipelineTexts::tr("failed");
     case StepState::Skipped:
-        return tr("skipped");
+        return RolloutPipelineTexts::tr("skipped");
     }
     return {};
 }
@@ -56,27 +57,27 @@ QString stepStateName(StepState state) {
 QString pipelineStepTitle(RolloutPhase phase) {
     switch (phase) {
     case RolloutPhase::Pending:
-        return tr("Pending");
+        return RolloutPipelineTexts::tr("Pending");
     case RolloutPhase::Provisioning:
-        return tr("Provisioning");
+        return RolloutPipelineTexts::tr("Provisioning");
     case RolloutPhase::Verifying:
-        return tr("Verifying");
+        return RolloutPipelineTexts::tr("Verifying");
     case RolloutPhase::AwaitingApproval:
-        return tr("Awaiting approval");
+        return RolloutPipelineTexts::tr("Awaiting approval");
     case RolloutPhase::Switching:
-        return tr("Switching");
+        return RolloutPipelineTexts::tr("Switching");
     case RolloutPhase::Baking:
-        return tr("Baking");
+        return RolloutPipelineTexts::tr("Baking");
     case RolloutPhase::Finalizing:
-        return tr("Finalizing");
+        return RolloutPipelineTexts::tr("Finalizing");
     case RolloutPhase::Succeeded:
-        return tr("Succeeded");
+        return RolloutPipelineTexts::tr("Succeeded");
     case RolloutPhase::Aborting:
-        return tr("Aborting");
+        return RolloutPipelineTexts::tr("Aborting");
     case RolloutPhase::RolledBack:
-        return tr("Rolled back");
+        return RolloutPipelineTexts::tr("Rolled back");
     case RolloutPhase::Failed:
-        return tr("Failed");
+        return RolloutPipelineTexts::tr("Failed");
     case RolloutPhase::Unspecified:
         break;
     }
@@ -216,9 +217,12 @@ RolloutPipeline derivePipeline(const Rollout &rollout, const QDateTime &now) {
         switch (step.phase) {
         case RolloutPhase::Verifying:
             if (step.state != StepState::Pending && step.state != StepState::Skipped) {
-                step.detail = wanted > 0
-                                  ? tr("%1/%2 healthy").arg(rollout.healthyInstances).arg(wanted)
-                                  : tr("%1 healthy").arg(rollout.healthyInstances);
+                step.detail =
+                    wanted > 0
+                        ? RolloutPipelineTexts::tr("%1/%2 healthy")
+                              .arg(rollout.healthyInstances)
+                              .arg(wanted)
+                        : RolloutPipelineTexts::tr("%1 healthy").arg(rollout.healthyInstances);
             }
             break;
         case RolloutPhase::Switching: {
@@ -251,20 +255,22 @@ RolloutPipeline derivePipeline(const Rollout &rollout, const QDateTime &now) {
                 }
             }
             if (step.state == StepState::Current || step.state == StepState::Failed) {
-                step.detail = steps.size() > 1 ? tr("step %1 of %2 · %3 %")
-                                                     .arg(current + 1)
-                                                     .arg(steps.size())
-                                                     .arg(steps.at(current).weight)
-                                               : tr("%1 %").arg(steps.at(current).weight);
+                step.detail = steps.size() > 1
+                                  ? RolloutPipelineTexts::tr("step %1 of %2 · %3 %")
+                                        .arg(current + 1)
+                                        .arg(steps.size())
+                                        .arg(steps.at(current).weight)
+                                  : RolloutPipelineTexts::tr("%1 %").arg(steps.at(current).weight);
             } else if (steps.size() > 1) {
-                step.detail = QCoreApplication::translate("RolloutPipeline", "%n step(s)", nullptr,
-                                                          static_cast<int>(steps.size()));
+                const int stepCount = static_cast<int>(steps.size());
+                step.detail = RolloutPipelineTexts::tr("%n step(s)", nullptr, stepCount);
             }
             break;
         }
         case RolloutPhase::Baking:
             if (rollout.spec.bakeTimeMs > 0 && step.state != StepState::Skipped) {
-                step.detail = tr("bake %1").arg(humanDuration(rollout.spec.bakeTimeMs));
+                step.detail =
+                    RolloutPipelineTexts::tr("bake %1").arg(humanDuration(rollout.spec.bakeTimeMs));
             }
             break;
         default:

@@ -6,9 +6,10 @@
 namespace aegis::console {
 namespace {
 
-QString tr(const char *text) {
-    return QCoreApplication::translate("RolloutSpecValidation", text);
-}
+// The translation context of this file's texts, which belong to no QObject.
+struct RolloutSpecValidation {
+    Q_DECLARE_TR_FUNCTIONS(RolloutSpecValidation)
+};
 
 constexpr qint64 kHour = 3600 * 1000;
 constexpr qint64 kDay = 24 * kHour;
@@ -33,68 +34,78 @@ QList<RolloutSpecProblem> validateRolloutSpec(const RolloutSpec &spec) {
         problems.append({QString::fromLatin1(field), message});
     };
     if (spec.service.isEmpty() || !isServiceName(spec.service)) {
-        add("service", tr("Service must be 1 to 63 lowercase letters, digits and '-', start with a "
-                          "letter and not end with '-'"));
+        add("service",
+            RolloutSpecValidation::tr(
+                "Service must be 1 to 63 lowercase letters, digits and '-', start with a "
+                "letter and not end with '-'"));
     }
     if (spec.version.isEmpty() || spec.version.size() > 64) {
-        add("version", tr("Version must be 1 to 64 characters"));
+        add("version", RolloutSpecValidation::tr("Version must be 1 to 64 characters"));
     } else if (!isVersion(spec.version)) {
-        add("version", tr("Version may hold letters, digits and . - _ + only"));
+        add("version",
+            RolloutSpecValidation::tr("Version may hold letters, digits and . - _ + only"));
     }
     if (spec.replicas < 0 || spec.replicas > 100) {
-        add("replicas", tr("Replicas must be between 1 and 100"));
+        add("replicas", RolloutSpecValidation::tr("Replicas must be between 1 and 100"));
     }
     if (spec.strategy == RolloutStrategy::Canary && spec.steps.isEmpty()) {
-        add("steps", tr("A canary rollout needs at least one step"));
+        add("steps", RolloutSpecValidation::tr("A canary rollout needs at least one step"));
     }
     if (spec.steps.size() > kMaxSteps) {
-        add("steps", tr("At most %1 steps").arg(kMaxSteps));
+        add("steps", RolloutSpecValidation::tr("At most %1 steps").arg(kMaxSteps));
     }
     int previous = 0;
     for (int i = 0; i < spec.steps.size(); ++i) {
         const CanaryStep &step = spec.steps.at(i);
         if (step.weight < 1 || step.weight > 100) {
-            add("steps", tr("Step %1: the weight must be between 1 and 100 %").arg(i + 1));
+            add("steps",
+                RolloutSpecValidation::tr("Step %1: the weight must be between 1 and 100 %")
+                    .arg(i + 1));
             break;
         }
         if (step.weight < previous) {
-            add("steps", tr("Step %1: the weight must not be lower than the step before (%2 %)")
+            add("steps", RolloutSpecValidation::tr(
+                             "Step %1: the weight must not be lower than the step before (%2 %)")
                              .arg(i + 1)
                              .arg(previous));
             break;
         }
         previous = step.weight;
         if (step.pauseMs < 0 || step.pauseMs > kDay) {
-            add("steps", tr("Step %1: the pause must be at most 24 h").arg(i + 1));
+            add("steps",
+                RolloutSpecValidation::tr("Step %1: the pause must be at most 24 h").arg(i + 1));
             break;
         }
     }
     if (spec.healthyForMs && (*spec.healthyForMs < 0 || *spec.healthyForMs > kHour)) {
-        add("healthy_for_ms", tr("Healthy for must be at most 1 h"));
+        add("healthy_for_ms", RolloutSpecValidation::tr("Healthy for must be at most 1 h"));
     }
     if (spec.bakeTimeMs < 0 || spec.bakeTimeMs > kDay) {
-        add("bake_time_ms", tr("Bake time must be at most 24 h"));
+        add("bake_time_ms", RolloutSpecValidation::tr("Bake time must be at most 24 h"));
     }
     if (spec.scaleDownDelayMs && (*spec.scaleDownDelayMs < 0 || *spec.scaleDownDelayMs > kDay)) {
-        add("scale_down_delay_ms", tr("Scale-down delay must be at most 24 h"));
+        add("scale_down_delay_ms",
+            RolloutSpecValidation::tr("Scale-down delay must be at most 24 h"));
     }
     if (spec.progressDeadlineMs &&
         (*spec.progressDeadlineMs < 1000 || *spec.progressDeadlineMs > kDay)) {
-        add("progress_deadline_ms", tr("Progress deadline must be between 1 s and 24 h"));
+        add("progress_deadline_ms",
+            RolloutSpecValidation::tr("Progress deadline must be between 1 s and 24 h"));
     }
     if (spec.description.toUtf8().size() > 1024) {
-        add("description", tr("Description must be at most 1024 bytes"));
+        add("description", RolloutSpecValidation::tr("Description must be at most 1024 bytes"));
     }
     for (const auto &[field, params] : {std::pair{"driver_params", &spec.driverParams},
                                         std::pair{"router_params", &spec.routerParams}}) {
         if (params->size() > kMaxParams) {
-            add(field, tr("At most %1 parameters").arg(kMaxParams));
+            add(field, RolloutSpecValidation::tr("At most %1 parameters").arg(kMaxParams));
             continue;
         }
         for (auto it = params->cbegin(); it != params->cend(); ++it) {
             if (it.key().isEmpty() || it.key().size() > 128 || it.value().toUtf8().size() > 4096) {
-                add(field, tr("Parameter keys must be 1 to 128 characters and values at most "
-                              "4096 bytes (%1)")
+                add(field, RolloutSpecValidation::tr(
+                               "Parameter keys must be 1 to 128 characters and values at most "
+                               "4096 bytes (%1)")
                                .arg(it.key().left(40)));
                 break;
             }
@@ -131,13 +142,13 @@ std::optional<QMap<QString, QString>> parseParameterLines(const QString &text, Q
         const QString key = equals < 0 ? QString() : line.left(equals).trimmed();
         if (key.isEmpty()) {
             if (error) {
-                *error = tr("Line %1 is not key=value").arg(i + 1);
+                *error = RolloutSpecValidation::tr("Line %1 is not key=value").arg(i + 1);
             }
             return std::nullopt;
         }
         if (params.contains(key)) {
             if (error) {
-                *error = tr("Line %1 repeats %2").arg(i + 1).arg(key);
+                *error = RolloutSpecValidation::tr("Line %1 repeats %2").arg(i + 1).arg(key);
             }
             return std::nullopt;
         }

@@ -6,9 +6,10 @@
 namespace aegis::console {
 namespace {
 
-QString tr(const char *text) {
-    return QCoreApplication::translate("TrafficShare", text);
-}
+// The translation context of this file's texts, which belong to no QObject.
+struct TrafficShare {
+    Q_DECLARE_TR_FUNCTIONS(TrafficShare)
+};
 
 bool isDeployColour(const QString &colour) {
     return colour == QLatin1String("blue") || colour == QLatin1String("green");
@@ -21,19 +22,19 @@ QString colourOf(const ServiceInstance &instance) {
 // Why an instance takes none of its colour's traffic whatever the split; empty when it may.
 QString instanceZeroReason(const ServiceInstance &instance) {
     if (instance.state == InstanceState::Draining) {
-        return tr("draining: callers send it no new requests");
+        return TrafficShare::tr("draining: callers send it no new requests");
     }
     if (instance.state == InstanceState::Maintenance) {
-        return tr("in maintenance: out of rotation");
+        return TrafficShare::tr("in maintenance: out of rotation");
     }
     if (instance.state != InstanceState::Serving) {
-        return tr("not serving");
+        return TrafficShare::tr("not serving");
     }
     if (!instance.routable) {
-        return tr("not routed: discovery leaves it out");
+        return TrafficShare::tr("not routed: discovery leaves it out");
     }
     if (instance.weight <= 0) {
-        return tr("traffic weight 0");
+        return TrafficShare::tr("traffic weight 0");
     }
     return {};
 }
@@ -45,13 +46,13 @@ QString colourRoleName(ColourRole role) {
     case ColourRole::None:
         return {};
     case ColourRole::Live:
-        return tr("live");
+        return TrafficShare::tr("live");
     case ColourRole::Idle:
-        return tr("idle");
+        return TrafficShare::tr("idle");
     case ColourRole::WarmForUndo:
-        return tr("warm for undo");
+        return TrafficShare::tr("warm for undo");
     case ColourRole::TearingDown:
-        return tr("being torn down");
+        return TrafficShare::tr("being torn down");
     }
     return {};
 }
@@ -130,7 +131,8 @@ QHash<QString, InstanceTraffic> trafficShares(const QList<ServiceInstance> &inst
         const int percent = colourPercent(colour);
         traffic.zeroReason = instanceZeroReason(instance);
         if (traffic.zeroReason.isEmpty() && percent == 0) {
-            traffic.zeroReason = tr("%1 takes 0 % of the service's traffic").arg(colour);
+            traffic.zeroReason =
+                TrafficShare::tr("%1 takes 0 % of the service's traffic").arg(colour);
         }
         if (traffic.zeroReason.isEmpty()) {
             const qint64 total = weightOf.value(percent < 0 ? QString() : colour);
@@ -143,19 +145,19 @@ QHash<QString, InstanceTraffic> trafficShares(const QList<ServiceInstance> &inst
 
 QString formatShare(double percent) {
     if (percent <= 0) {
-        return tr("0 %");
+        return TrafficShare::tr("0 %");
     }
     if (percent >= 9.95) {
         // Whole numbers when they are (25 %), else one decimal (37.5 %), so shares add up.
         const bool whole = qAbs(percent - qRound(percent)) < 0.05;
-        return whole ? tr("%1 %").arg(QLocale().toString(qRound(percent)))
-                     : tr("%1 %").arg(QLocale().toString(percent, 'f', 1));
+        return whole ? TrafficShare::tr("%1 %").arg(QLocale().toString(qRound(percent)))
+                     : TrafficShare::tr("%1 %").arg(QLocale().toString(percent, 'f', 1));
     }
     if (percent < 0.001) {
-        return tr("< 0.001 %");
+        return TrafficShare::tr("< 0.001 %");
     }
     const int decimals = percent >= 0.995 ? 1 : percent >= 0.0995 ? 2 : 3;
-    return tr("%1 %").arg(QLocale().toString(percent, 'f', decimals));
+    return TrafficShare::tr("%1 %").arg(QLocale().toString(percent, 'f', decimals));
 }
 
 } // namespace aegis::console

@@ -10,8 +10,9 @@ QString ConfigGrayRelease::targetDescription() const {
     if (percent > 0) {
         return QCoreApplication::translate("ConfigGrayRelease", "%1 % of instances").arg(percent);
     }
-    return QCoreApplication::translate("ConfigGrayRelease", "%n instance(s): %1", nullptr,
-                                       static_cast<int>(instanceIds.size()))
+    // The count apart: lupdate does not see a message whose arguments hold a template.
+    const int count = static_cast<int>(instanceIds.size());
+    return QCoreApplication::translate("ConfigGrayRelease", "%n instance(s): %1", nullptr, count)
         .arg(instanceIds.join(QStringLiteral(", ")));
 }
 

@@ -51,6 +51,35 @@ struct CallError {
 enum class ConnectionState { Disconnected, Connecting, Connected, Unreachable };
 
 // A copy of GetStatusResponse plus what the client measured.
+// The aegisd replicas on one store and, for etcd, its members (GetStatus' control_plane).
+struct ControlPlane {
+    struct Replica {
+        QString id;
+        QString address;
+        bool leader = false;
+        bool healthy = false;
+        QString version;
+        QDateTime since;
+    };
+    struct StoreMember {
+        QString name;
+        QStringList clientUrls;
+        bool healthy = false;
+        QString problem;
+        bool leader = false;
+        qint64 dbSizeBytes = 0;
+    };
+    // "single", "etcd"; empty when the daemon did not say (an older aegisd).
+    QString mode;
+    QString replicaId;
+    QString leaderId;
+    bool writable = true;
+    QString writeProblem;
+    // Leader first.
+    QList<Replica> replicas;
+    QList<StoreMember> storeMembers;
+};
+
 struct DaemonStatus {
     QString version;
     QDateTime startTime;
@@ -61,9 +90,13 @@ struct DaemonStatus {
     QString logLevel;
     // Sorted by kind.
     QList<QPair<QString, qint64>> resourceCounts;
+    ControlPlane controlPlane;
     // Round trip of the GetStatus call that produced this, measured on the worker thread.
     int roundTripMs = 0;
     QDateTime receivedAt;
+    // The host:port of the daemon that answered: with several replicas in the address list, the
+    // one the console is connected to.
+    QString answeredBy;
 };
 
 // The identity behind the console's token (WhoAmI).

@@ -50,6 +50,31 @@ DaemonStatus fromProto(const v1::GetStatusResponse &response) {
         status.resourceCounts.append({QString::fromStdString(kind), count});
     }
     std::sort(status.resourceCounts.begin(), status.resourceCounts.end());
+    const v1::ControlPlaneStatus &plane = response.control_plane();
+    ControlPlane &out = status.controlPlane;
+    out.mode = QString::fromStdString(plane.mode());
+    out.replicaId = QString::fromStdString(plane.replica_id());
+    out.leaderId = QString::fromStdString(plane.leader_id());
+    out.writable = plane.mode().empty() || plane.writable();
+    out.writeProblem = QString::fromStdString(plane.write_problem());
+    for (const auto &replica : plane.replicas()) {
+        out.replicas.append({QString::fromStdString(replica.id()),
+                             QString::fromStdString(replica.address()), replica.leader(),
+                             replica.healthy(), QString::fromStdString(replica.version()),
+                             fromTimestamp(replica.since())});
+    }
+    for (const auto &member : plane.store_members()) {
+        ControlPlane::StoreMember m;
+        m.name = QString::fromStdString(member.name());
+        for (const auto &url : member.client_urls()) {
+            m.clientUrls.append(QString::fromStdString(url));
+        }
+        m.healthy = member.healthy();
+        m.problem = QString::fromStdString(member.problem());
+        m.leader = member.leader();
+        m.dbSizeBytes = member.db_size_bytes();
+        out.storeMembers.append(m);
+    }
     return status;
 }
 

@@ -2,6 +2,8 @@
 
 #include "net/facade_support.h"
 
+#include "client/connection.h"
+
 #include <aegis/v1/auth.grpc.pb.h>
 #include <aegis/v1/system.grpc.pb.h>
 
@@ -34,6 +36,7 @@ void SystemApi::getStatus(QObject *context, ResultHandler<DaemonStatus> done) {
             result.roundTripMs = static_cast<int>(
                 std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
             result.receivedAt = QDateTime::currentDateTimeUtc();
+            result.answeredBy = QString::fromStdString(client::peerAddress(call->peer()));
             return [done, result] { done(CallResult<DaemonStatus>(result)); };
         });
 }

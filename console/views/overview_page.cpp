@@ -177,7 +177,8 @@ OverviewPage::OverviewPage(Session *session, QWidget *parent)
     , m_token(factLabel())
     , m_state(factLabel())
     , m_roundTrip(factLabel())
-    , m_updated(factLabel()) {
+    , m_updated(factLabel())
+    , m_controlPlane(factLabel()) {
     // The fleet and its alerts first; the daemon's own facts below what needs attention.
     auto *cards = new QGridLayout;
     cards->setSpacing(12);
@@ -243,10 +244,22 @@ OverviewPage::OverviewPage(Session *session, QWidget *parent)
     connectionLayout->addLayout(facts);
     connectionLayout->addStretch(1);
 
+    auto *controlPlane = new QFrame;
+    controlPlane->setObjectName(QStringLiteral("Card"));
+    auto *controlPlaneLayout = new QVBoxLayout(controlPlane);
+    controlPlaneLayout->setContentsMargins(16, 12, 16, 16);
+    controlPlaneLayout->addWidget(sectionTitle(tr("Control plane")));
+    m_controlPlane->setObjectName(QStringLiteral("controlPlane"));
+    m_controlPlane->setTextFormat(Qt::RichText);
+    m_controlPlane->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    controlPlaneLayout->addWidget(m_controlPlane);
+    controlPlaneLayout->addStretch(1);
+
     auto *lower = new QHBoxLayout;
     lower->setSpacing(12);
     lower->addWidget(resources, 1);
     lower->addWidget(connection, 1);
+    lower->addWidget(controlPlane, 1);
 
     auto *content = new QWidget;
     auto *layout = new QVBoxLayout(content);
@@ -540,6 +553,7 @@ void OverviewPage::showHealthCounts() {
 void OverviewPage::changeEvent(QEvent *event) {
     if (event->type() == QEvent::PaletteChange) {
         showHealthCounts();
+        showControlPlane();
     }
     QWidget::changeEvent(event);
 }
@@ -638,9 +652,68 @@ void OverviewPage::updateConnectionFacts() {
     } else {
         m_updated->setText(QStringLiteral("—"));
     }
+    showControlPlane();
     m_skeleton->setSubtitle(settings.address.isEmpty()
                                 ? tr("Not connected")
                                 : tr("The daemon at %1 and this connection").arg(settings.address));
+}
+
+void OverviewPage::showControlPlane() {
+    const auto &status = m_session->lastStatus();
+    if (!status || status->controlPlane.mode.isEmpty()) {
+        m_controlPlane->setText(QStringLiteral("—"));
+        return;
+    }
+    const ControlPlane &plane = status->controlPlane;
+    const ThemeColors colors = themeColors(palette());
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const auto dot = [](const QColor &tone) {
+        return QStringLiteral("<span style=\"color:%1\">●</span> ").arg(tone.name());
+    };
+    const auto muted = [&colors](const QString &text) {
+        return QStringLiteral("<span style=\"color:%1\">%2</span>")
+            .arg(colors.muted.name(), text.toHtmlEscaped());
+    };
+    QString html;
+    html += plane.mode == QLatin1String("single")
+                ? tr("One aegisd on its SQLite store").toHtmlEscaped()
+                : tr("%n replica(s) on etcd", nullptr, static_cast<int>(plane.replicas.size()))
+                      .toHtmlEscaped();
+    html += QStringLiteral("<br>");
+    html += plane.leaderId.isEmpty()
+                ? dot(colors.warning) + tr("No leader: an election is in progress").toHtmlEscaped()
+                : tr("Leader: %1").arg(plane.leaderId).toHtmlEscaped();
+    if (!plane.writable) {
+        html += QStringLiteral("<br>") + dot(colors.danger) +
+                tr("This replica refuses writes: %1").arg(plane.writeProblem).toHtmlEscaped();
+    }
+    // One replica or member per entry: its name, then what is known of it on a line below, so a
+    // narrow card wraps nothing mid-entry.
+    const auto entry = [](const QColor &tone, const QString &name, const QString &detail) {
+        return QStringLiteral("<tr><td style=\"padding-top:6px\"><span style=\"color:%1\">●</span> "
+                              "%2</td></tr><tr><td style=\"padding-left:14px\">%3</td></tr>")
+            .arg(tone.name(), name.toHtmlEscaped(), detail);
+    };
+    html += QStringLiteral("<table cellspacing=\"0\" cellpadding=\"0\">");
+    for (const ControlPlane::Replica &replica : plane.replicas) {
+        QString role = replica.leader ? tr("leader") : tr("follower");
+        if (replica.id == plane.replicaId) {
+            role = tr("%1, this connection").arg(role);
+        }
+        const QString uptime = humanDuration(std::max<qint64>(0, replica.since.msecsTo(now)));
+        html += entry(replica.healthy ? colors.success : colors.danger, replica.id,
+                      muted(tr("%1 · %2 · for %3").arg(role, replica.version, uptime)));
+    }
+    for (const ControlPlane::StoreMember &member : plane.storeMembers) {
+        const QString detail = member.healthy
+                                   ? tr("etcd%1 · %2")
+                                         .arg(member.leader ? tr(", raft leader") : QString(),
+                                              QLocale().formattedDataSize(member.dbSizeBytes))
+                                   : tr("etcd, unreachable: %1").arg(member.problem);
+        html += entry(member.healthy ? colors.success : colors.danger, member.name, muted(detail));
+    }
+    html += QStringLiteral("</table>");
+    m_controlPlane->setText(html);
 }
 
 } // namespace aegis::console

@@ -81,6 +81,8 @@ private:
     void showStatus(const DaemonStatus &status);
     void showHealthCounts();
     void updateConnectionFacts();
+    // From the session's last status; again when the palette or the clock moves on.
+    void showControlPlane();
     void setStale(bool stale);
     QWidget *buildAttention();
     void updateAttentionTitles();
@@ -121,6 +123,8 @@ private:
     QLabel *m_state;
     QLabel *m_roundTrip;
     QLabel *m_updated;
+    // The replicas, the leader and etcd's members, as rich text.
+    QLabel *m_controlPlane;
     QString m_profileName;
     bool m_hasData = false;
 };

@@ -179,6 +179,7 @@ private slots:
     void compactionWhileCatchingUpIsOutOfRange();
     void slowWatcherIsCutOffWhileOthersKeepUp();
     void queuesAreBoundedInBytes();
+    void largeEventIsHeldOnceForEveryWatcher();
     void cancelStopsDelivery();
     void shutdownEndsAllWatchers();
     void hubDetachesOnDestruction();
@@ -726,6 +727,60 @@ void TestWatchHub::queuesAreBoundedInBytes() {
         late, received, 4, [&] { return received.size() == 20; }, 10s);
     QVERIFY2(status.isOk(), status.toString().c_str());
     QCOMPARE(describe(received), describe(history("")));
+}
+
+void TestWatchHub::largeEventIsHeldOnceForEveryWatcher() {
+    // A 1 MiB value delivered to 1,000 watchers counts whole against each one's byte bound but is
+    // in memory once; only the watchers of its prefix get it; a watcher that cannot keep up is
+    // cut off by the byte bound and resumes from the revision its message names.
+    WatchHubOptions options;
+    options.watcherQueueBytes = 3 * 1024 * 1024;
+    QVERIFY(setUp(options));
+    constexpr int kWatchers = 1000;
+    std::vector<Watch> watches;
+    for (int i = 0; i < kWatchers; ++i) {
+        watches.push_back(startWatch(*m_hub, "/big/", 0));
+        QVERIFY(watches.back().watcher);
+        QVERIFY(watches.back().watcher->take(1).events.empty());
+    }
+    Watch other = startWatch(*m_hub, "/other/", 0);
+    QVERIFY(other.watcher && other.watcher->take(1).events.empty());
+
+    const std::string value(1024 * 1024, 'v');
+    QVERIFY(m_store->commit(Transaction().put("/big/item", value)));
+    const Event *shared = nullptr;
+    for (Watch &watch : watches) {
+        QVERIFY(watch.watcher->pendingBytes() >= value.size());
+        Watcher::SharedBatch batch = watch.watcher->takeShared(10);
+        QVERIFY(batch.ended.isOk());
+        QCOMPARE(batch.events.size(), std::size_t(1));
+        QCOMPARE(batch.events.front()->kv.value.size(), value.size());
+        if (shared == nullptr) {
+            shared = batch.events.front().get();
+        }
+        QCOMPARE(batch.events.front().get(), shared); // one copy for all
+    }
+    QCOMPARE(other.watcher->pendingEvents(), 0u);
+
+    // The first watcher stops taking: the fourth 1 MiB event exceeds its 3 MiB.
+    Watch &slow = watches.front();
+    for (int i = 0; i < 4; ++i) {
+        QVERIFY(m_store->commit(Transaction().put("/big/item", value + std::to_string(i))));
+    }
+    Watcher::Batch cut = slow.watcher->take(10);
+    QCOMPARE(cut.ended.code(), StatusCode::ResourceExhausted);
+    const std::string message = cut.ended.message();
+    const auto from = message.rfind("revision ");
+    QVERIFY2(from != std::string::npos, message.c_str());
+    const Revision resumeFrom = std::stoll(message.substr(from + 9));
+    QCOMPARE(slow.watcher->pendingBytes(), std::size_t(0));
+    Watch resumed = startWatch(*m_hub, "/big/", resumeFrom);
+    QVERIFY(resumed.watcher);
+    std::vector<Event> received;
+    const Status status = receive(
+        resumed, received, 10, [&] { return received.size() == 4; }, 10s);
+    QVERIFY2(status.isOk(), status.toString().c_str());
+    QCOMPARE(describe(received), describe(history("/big/", resumeFrom)));
 }
 
 void TestWatchHub::cancelStopsDelivery() {

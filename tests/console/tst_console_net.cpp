@@ -347,6 +347,53 @@ private slots:
         QVERIFY(count >= 1);
     }
 
+    // A profile listing two replicas (two forwarders to one daemon): the session reports which
+    // one answers, moves to the other when it goes away, and the live watch resumes there with
+    // every record once.
+    void failsOverToTheNextReplicaListed() {
+        const QString daemonAddress = QString::fromStdString(m_daemon->grpcAddress());
+        const quint16 daemonPort = daemonAddress.section(QLatin1Char(':'), -1).toUShort();
+        TcpForwarder first;
+        TcpForwarder second;
+        const quint16 firstPort = TcpForwarder::freePort();
+        QVERIFY(first.listen(firstPort, QHostAddress::LocalHost, daemonPort));
+        const quint16 secondPort = TcpForwarder::freePort();
+        QVERIFY(second.listen(secondPort, QHostAddress::LocalHost, daemonPort));
+        const QString firstAddress = QStringLiteral("127.0.0.1:%1").arg(firstPort);
+        const QString secondAddress = QStringLiteral("127.0.0.1:%1").arg(secondPort);
+
+        Session api(fastOptions());
+        ConnectionSettings settings = settingsFor(*m_daemon);
+        settings.address = firstAddress + QLatin1Char(',') + secondAddress;
+        api.connectTo(settings);
+        QTRY_COMPARE_WITH_TIMEOUT(api.state(), ConnectionState::Connected, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(api.lastStatus()->answeredBy, firstAddress, 10000);
+
+        QList<AuditEntry> live;
+        bool watchLive = false;
+        AuditWatchCallbacks callbacks;
+        callbacks.onEvents = [&live](const QList<AuditEntry> &records, qint64) { live += records; };
+        callbacks.onLive = [&watchLive](bool isLive, const QString &) { watchLive = isLive; };
+        WatchPtr watch = AuditApi(&api).watchRecords({}, 0, this, callbacks);
+        QTRY_VERIFY_WITH_TIMEOUT(watchLive, 20000);
+        QVERIFY(createToken(*m_daemon, "failover-1").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(containsResource(live, QStringLiteral("tokens/failover-1")),
+                                 10000);
+
+        first.stop();
+        QVERIFY(createToken(*m_daemon, "failover-2").ok());
+        QTRY_COMPARE_WITH_TIMEOUT(api.lastStatus()->answeredBy, secondAddress, 20000);
+        QCOMPARE(api.state(), ConnectionState::Connected);
+        QTRY_VERIFY_WITH_TIMEOUT(containsResource(live, QStringLiteral("tokens/failover-2")),
+                                 20000);
+        for (const auto *resource : {"tokens/failover-1", "tokens/failover-2"}) {
+            const auto count = std::count_if(live.begin(), live.end(), [&](const AuditEntry &e) {
+                return e.resource == QLatin1String(resource);
+            });
+            QCOMPARE(count, 1);
+        }
+    }
+
     // Calls that cannot finish soon (a blackholed address, long deadlines) and a watch are all
     // cancelled by shutdown, which returns promptly.
     void shutdownCancelsCallsInFlight() {

@@ -248,6 +248,12 @@ private slots:
         QVERIFY(overview->cardValue(QStringLiteral("version")) != QStringLiteral("—"));
         QVERIFY(!overview->cardValue(QStringLiteral("uptime")).isEmpty());
         QVERIFY(!overview->cardValue(QStringLiteral("store")).isEmpty());
+        // The control plane: one aegisd on SQLite, which leads.
+        const auto *plane = overview->findChild<QLabel *>(QStringLiteral("controlPlane"));
+        QVERIFY(plane != nullptr);
+        QTRY_VERIFY_WITH_TIMEOUT(plane->text().contains(QStringLiteral("SQLite")), 20000);
+        QVERIFY(plane->text().contains(QStringLiteral("Leader: ")));
+        QVERIFY(plane->text().contains(QStringLiteral("leader, this connection")));
         QCOMPARE(m_api->state(), ConnectionState::Connected);
         QTRY_COMPARE_WITH_TIMEOUT(overview->cardValue(QStringLiteral("services")),
                                   QStringLiteral("3"), 10000);

@@ -272,6 +272,19 @@ void TestDaemonConfig::badConfigurationStops_data() {
                                   << QStringList{"--bogus", "aegisd --help"};
     QTest::newRow("log_keys unknown") << QStringList() << "log_keys: logfmt\n"
                                       << QStringList{"log_keys", "logfmt", "aegis, zap, ecs"};
+    QTest::newRow("store.backend unknown")
+        << QStringList{"--store-backend", "mysql"} << QString()
+        << QStringList{"store.backend", "mysql", "sqlite or etcd"};
+    QTest::newRow("etcd without endpoints")
+        << QStringList{"--store-backend", "etcd"} << QString()
+        << QStringList{"store.etcd.endpoints", "--etcd-endpoints"};
+    // Secrets are sealed with a key every replica reads from a file; it never goes to etcd.
+    QTest::newRow("etcd without a secrets key file")
+        << QStringList{"--store-backend", "etcd", "--etcd-endpoints", "127.0.0.1:1"} << QString()
+        << QStringList{"store.etcd.secrets_key_file", "never goes to etcd"};
+    QTest::newRow("etcd prefix without a trailing slash")
+        << QStringList() << "store:\n  backend: etcd\n  etcd:\n    prefix: /aegis\n"
+        << QStringList{"store.etcd.prefix", "'/aegis'", "end with '/'"};
 }
 
 void TestDaemonConfig::badConfigurationStops() {

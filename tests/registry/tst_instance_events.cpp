@@ -126,9 +126,24 @@ private slots:
         QVERIFY(registry::instanceEvents({broken}, InstanceView::All).empty());
     }
 
+    void whereTheStoreExpiresLeasesAnUnnotedRemovalIsAnExpiry() {
+        // etcd deletes an expired lease's records itself, without a transaction note.
+        const std::vector<store::Event> events{stored(kDelete, 1, instance(true, false))};
+        const auto expired = registry::instanceEvents(events, InstanceView::Routable,
+                                                      registry::reason::kLeaseExpired);
+        QCOMPARE(expired.size(), std::size_t(1));
+        QCOMPARE(expired[0].reason, std::string(registry::reason::kLeaseExpired));
+        registry::InstanceEventCache cache(registry::reason::kLeaseExpired);
+        const std::vector<store::EventPtr> shared{std::make_shared<const store::Event>(events[0])};
+        const auto batch = cache.get("/registry/instances/checkout/", InstanceView::All, shared);
+        QCOMPARE(batch->events.size(), std::size_t(1));
+        QCOMPARE(batch->events[0].reason, std::string(registry::reason::kLeaseExpired));
+    }
+
     void watchesOfOnePrefixAndViewShareABatch() {
         registry::InstanceEventCache cache;
-        const std::vector<store::Event> events{stored(kPut, 1, instance(true, false))};
+        const std::vector<store::EventPtr> events{
+            std::make_shared<const store::Event>(stored(kPut, 1, instance(true, false)))};
         const auto first =
             cache.get("/registry/instances/checkout/", InstanceView::Routable, events);
         const auto again =

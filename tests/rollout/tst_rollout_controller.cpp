@@ -81,6 +81,7 @@ private slots:
     void retryRunsARolledBackRolloutAgain();
     void restartResumesWhereItStopped();
     void restartFinishesAnAbort();
+    void leadershipMovesToAnotherReplicaAndBack();
     void restartLogsTheAdoptionInTheRolloutLog();
     void neverRoutesToAColourWithoutInstances();
     void firstReleaseDeploysBlue();
@@ -123,6 +124,8 @@ private:
     std::shared_ptr<RecordingRouter> m_router;
     std::unique_ptr<ExtensionRegistry> m_extensions;
     std::unique_ptr<RolloutController> m_controller;
+    // Other replicas' controllers on the same store; they go with m_controller.
+    std::vector<std::unique_ptr<RolloutController>> m_replicas;
 };
 
 void RolloutControllerTest::open() {
@@ -163,6 +166,7 @@ void RolloutControllerTest::close() {
     m_threads.clear();
     // Queued commits complete (into the controller's strand) before the controller goes.
     m_store->close();
+    m_replicas.clear();
     m_controller.reset();
     m_extensions.reset();
     m_auditSink.reset();
@@ -661,6 +665,47 @@ void RolloutControllerTest::restartResumesWhereItStopped() {
     m_controller->tick();
     QCOMPARE(current(id).phase, Phase::Switching);
     QCOMPARE(current(id).traffic, (TrafficSplit{75, 25}));
+    QVERIFY(act(id, Action::Promote).isOk());
+    QVERIFY(reaches(id, Phase::Succeeded));
+    QCOMPARE(*m_router->last(), TrafficSplit::allOn(Color::Green));
+}
+
+void RolloutControllerTest::leadershipMovesToAnotherReplicaAndBack() {
+    registerBlue(2);
+    RolloutSpec s = spec();
+    s.strategy = Strategy::Canary;
+    s.steps = {{25, 0ms, true}};
+    const std::string id = start(s)->id;
+    passVerification(id);
+    QVERIFY(testing::pollUntil([&] {
+        m_controller->tick();
+        return m_router->last() == TrafficSplit{75, 25};
+    }));
+
+    // The leader steps down: it stops acting and refuses requests, saying why.
+    m_controller->stop("this replica is not the leader");
+    const auto refused = act(id, Action::Promote);
+    QCOMPARE(refused.status().code(), StatusCode::Unavailable);
+    QCOMPARE(refused.status().message(), std::string("this replica is not the leader"));
+
+    // Another replica's controller on the same store takes over from the persisted state, as a
+    // restarted daemon does: it waits at the same step.
+    auto &next = *m_replicas.emplace_back(std::make_unique<RolloutController>(
+        *m_store, *m_instances, nullptr, &m_alerts, *m_auditSink, *m_extensions, *m_io, m_clock));
+    const int provisionsBefore = m_driver->provisions;
+    QVERIFY(next.start().isOk());
+    QVERIFY(testing::pollUntil([&] {
+        next.tick();
+        return m_driver->provisions > provisionsBefore;
+    }));
+    next.tick();
+    QCOMPARE(current(id).phase, Phase::Switching);
+    QCOMPARE(current(id).traffic, (TrafficSplit{75, 25}));
+
+    // Leadership comes back: the first controller forgets what it knew and resumes from the
+    // store, so the operator's promote (through it) finishes the rollout.
+    next.stop("this replica is not the leader");
+    QVERIFY(m_controller->start().isOk());
     QVERIFY(act(id, Action::Promote).isOk());
     QVERIFY(reaches(id, Phase::Succeeded));
     QCOMPARE(*m_router->last(), TrafficSplit::allOn(Color::Green));

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-namespace aegis::bench::discovery {
+namespace aegis::testing {
 
 // One etcd member on free loopback ports with a temporary data directory, its log in that
 // directory. The constructor returns once etcd answers a Put (or throws std::runtime_error).
@@ -33,7 +33,7 @@ private:
     bool launch(const std::string &binary, std::chrono::milliseconds startTimeout);
     std::string logTail() const;
 
-    testing::TempDir m_dir;
+    TempDir m_dir;
     std::filesystem::path m_logFile;
     std::string m_clientAddress;
     std::string m_version;
@@ -43,4 +43,4 @@ private:
 // The version line of `etcd --version` ("etcd Version: 3.4.23"), or "" if it does not run.
 std::string etcdVersion(const std::string &binary);
 
-} // namespace aegis::bench::discovery
+} // namespace aegis::testing

@@ -1,7 +1,8 @@
 #include "etcd_process.h"
 
-#include "etcdserverpb.grpc.pb.h"
 #include "loopback_ports.h"
+
+#include "etcd/rpc.grpc.pb.h"
 
 #include <grpcpp/create_channel.h>
 
@@ -17,7 +18,7 @@
 
 extern char **environ;
 
-namespace aegis::bench::discovery {
+namespace aegis::testing {
 namespace {
 
 using namespace std::chrono_literals;
@@ -44,7 +45,7 @@ int spawn(const std::vector<std::string> &argv, const std::filesystem::path &out
 
 std::string etcdVersion(const std::string &binary) {
     // spawn() looks the binary up in PATH, as the benchmark starts it.
-    testing::TempDir dir;
+    TempDir dir;
     const auto output = dir.path() / "version.txt";
     const int pid = spawn({binary, "--version"}, output);
     int status = 0;
@@ -68,14 +69,14 @@ EtcdProcess::EtcdProcess(const std::string &binary, std::chrono::milliseconds st
             return;
         }
         const std::string log = logTail();
-        if (attempt >= testing::kAddressInUseAttempts || !testing::saysAddressInUse(log)) {
+        if (attempt >= kAddressInUseAttempts || !saysAddressInUse(log)) {
             throw std::runtime_error("etcd exited during start-up:\n" + log);
         }
     }
 }
 
 bool EtcdProcess::launch(const std::string &binary, std::chrono::milliseconds startTimeout) {
-    const auto ports = testing::unusedLoopbackPorts(2);
+    const auto ports = unusedLoopbackPorts(2);
     // A member's data names its peer URL, so a start on new ports begins afresh.
     std::filesystem::remove_all(m_dir.path() / "data");
     m_clientAddress = "127.0.0.1:" + std::to_string(ports[0]);
@@ -120,7 +121,7 @@ bool EtcdProcess::launch(const std::string &binary, std::chrono::milliseconds st
         grpc::ClientContext context;
         context.set_deadline(std::chrono::system_clock::now() + 1s);
         etcdserverpb::PutRequest request;
-        request.set_key("/bench/ready");
+        request.set_key("/etcd-process/ready");
         request.set_value("1");
         etcdserverpb::PutResponse response;
         if (kv->Put(&context, request, &response).ok()) {
@@ -169,4 +170,4 @@ std::string EtcdProcess::logTail() const {
     return text.size() > 4000 ? text.substr(text.size() - 4000) : text;
 }
 
-} // namespace aegis::bench::discovery
+} // namespace aegis::testing
