@@ -15,7 +15,6 @@
 #include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/support/byte_buffer.h>
 
-#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -182,6 +181,7 @@ public:
         } else if (!ok) {
             finishLocked(Status(StatusCode::Cancelled, "the client went away"));
         } else {
+            drainPendingLocked();
             writeLocked();
         }
     }
@@ -232,6 +232,8 @@ private:
         store::Revision delivered = 0;
         // Bytes of this watch's frames waiting in m_queue.
         std::size_t queuedBytes = 0;
+        // Has more than the stream had room for (listed in m_pending).
+        bool pending = false;
     };
 
     void createLocked(const v1::WatchCreateRequest &create) {
@@ -376,8 +378,10 @@ private:
         queueLocked(id, response.SerializeAsString(), 0, {}, false);
     }
 
-    // Takes everything watch `id` has pending into the queue, then cuts off the watches holding
-    // the most while the stream holds more than it may.
+    // Takes what watch `id` has pending into the queue while the stream holds less than its
+    // bound; a watch left with more waits in m_pending for writes to make room (drainPending()),
+    // and its events wait in its hub watcher, whose own bound cuts off one that falls too far
+    // behind.
     void drainLocked(std::int64_t id) {
         if (m_end.ending()) {
             return;
@@ -386,6 +390,13 @@ private:
             const auto it = m_watches.find(id);
             if (it == m_watches.end()) {
                 return; // cancelled meanwhile
+            }
+            if (m_queueBytes >= m_options.streamBytes) {
+                if (!it->second.pending) {
+                    it->second.pending = true;
+                    m_pending.push_back(id);
+                }
+                return;
             }
             MuxWatch &source = *it->second.source;
             SerializedMessage message;
@@ -396,25 +407,22 @@ private:
                 return;
             }
             if (!*more) {
-                break;
+                return;
             }
             queueLocked(id, eventHeader(id, source.eventField(), message.size(), false), reached,
                         message);
         }
-        while (m_queueBytes > m_options.streamBytes) {
-            const auto largest = std::max_element(
-                m_watches.begin(), m_watches.end(), [](const auto &a, const auto &b) {
-                    return a.second.queuedBytes < b.second.queuedBytes;
-                });
-            if (largest == m_watches.end() || largest->second.queuedBytes == 0) {
-                break;
+    }
+
+    // Drains the watches that waited for room, in the order they started waiting.
+    void drainPendingLocked() {
+        while (!m_pending.empty() && m_queueBytes < m_options.streamBytes && !m_end.ending()) {
+            const std::int64_t id = m_pending.front();
+            m_pending.pop_front();
+            if (const auto it = m_watches.find(id); it != m_watches.end() && it->second.pending) {
+                it->second.pending = false;
+                drainLocked(id);
             }
-            endLocked(largest->first,
-                      Status(StatusCode::ResourceExhausted,
-                             "the client read this stream too slowly: it held more than " +
-                                 std::to_string(m_options.streamBytes) +
-                                 " bytes (watch.mux.stream_bytes); create the watch again from "
-                                 "resume_revision"));
         }
     }
 
@@ -501,6 +509,8 @@ private:
     // Messages waiting for the write in flight, and the bytes of those counted in the bound.
     std::deque<Frame> m_queue;
     std::size_t m_queueBytes = 0;
+    // Watches with more to take once the queue has room, oldest first.
+    std::deque<std::int64_t> m_pending;
     Frame m_writing;
     StreamEnd m_end;
 };

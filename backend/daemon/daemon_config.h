@@ -86,8 +86,8 @@ struct DaemonConfig {
     std::int64_t watchQueueLimit = 8192;
     // [watch.mux.max_watches] Watches one WatchService stream may carry.
     std::int64_t muxMaxWatches = 10000;
-    // [watch.mux.stream_bytes] Bytes a WatchService stream may hold for a slow client before its
-    // largest watches are cut off.
+    // [watch.mux.stream_bytes] Bytes a WatchService stream holds for a slow client before it
+    // stops taking events from its watches (they wait in their hub watchers).
     std::int64_t muxStreamBytes = 16 * 1024 * 1024;
 
     // [health.outlier.consecutive_failures] Failed calls in a row, as reported by callers, that
