@@ -110,6 +110,9 @@ public:
     }
     // Stops the watch; idempotent.
     virtual void cancel() = 0;
+    // Adds to the first message, whose header already gives startsAfter() (e.g. a snapshot of
+    // the current state for a watch from now).
+    virtual void first(Response & /*response*/) {}
 };
 
 template <typename Response>
@@ -126,9 +129,11 @@ using OpenWatchFeed = std::function<StatusOr<WatchFeedPtr<Response>>(std::functi
 template <typename Response, typename Source>
 class SourceWatchFeed final : public WatchFeed<Response> {
 public:
-    SourceWatchFeed(std::shared_ptr<Source> source, WatchConverter<Response, Source> convert)
+    SourceWatchFeed(std::shared_ptr<Source> source, WatchConverter<Response, Source> convert,
+                    std::function<void(Source &, Response &)> first = {})
         : m_source(std::move(source))
-        , m_convert(std::move(convert)) {}
+        , m_convert(std::move(convert))
+        , m_first(std::move(first)) {}
 
     Source &source() { return *m_source; }
     store::Revision startsAfter() const override { return m_source->nextRevision() - 1; }
@@ -152,6 +157,12 @@ public:
 
     void cancel() override { m_source->cancel(); }
 
+    void first(Response &response) override {
+        if (m_first) {
+            m_first(*m_source, response);
+        }
+    }
+
 private:
     // The store revision a batch reaches: a domain watch says so (it may leave events out).
     static store::Revision reached(const typename Source::Batch &batch) {
@@ -164,6 +175,7 @@ private:
 
     const std::shared_ptr<Source> m_source;
     const WatchConverter<Response, Source> m_convert;
+    const std::function<void(Source &, Response &)> m_first;
 };
 
 // A server-streaming Watch RPC fed by a WatchHub watcher, or by a module's domain watch built on
@@ -296,6 +308,7 @@ private:
         }
         Response response;
         response.mutable_header()->set_revision(m_feed->startsAfter());
+        m_feed->first(response);
         if (first) {
             first(*m_feed, response);
         }
