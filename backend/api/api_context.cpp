@@ -73,6 +73,10 @@ Status authorize(const ApiContext &api, const grpc::CallbackServerContext &conte
         return Status(StatusCode::Unauthenticated, std::move(message));
     }
     identifyAs(*principal, caller);
+    return checkAccess(caller, policy, target);
+}
+
+Status checkAccess(const Caller &caller, const MethodPolicy &policy, std::string_view target) {
     if (!auth::roleGrants(caller.role, policy.access)) {
         return Status(StatusCode::PermissionDenied, "token '" + caller.name + "' has role " +
                                                         std::string(auth::roleName(caller.role)) +

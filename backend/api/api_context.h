@@ -167,6 +167,10 @@ std::uint64_t addStateStream(ApiContext &api, const std::shared_ptr<State> &stat
         caller);
 }
 
+// The permission half of authorize(), for a caller already authenticated: what a multiplexed
+// watch stream checks for each watch it creates, against the per-watcher RPC's entry.
+Status checkAccess(const Caller &caller, const MethodPolicy &policy, std::string_view target = {});
+
 // The scope half of authorize(), for what a call names after it started (a KeepAlive's leases).
 Status checkScope(const Caller &caller, const MethodPolicy &policy, std::string_view target);
 

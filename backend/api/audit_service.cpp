@@ -105,30 +105,41 @@ AuditServiceImpl::ListAuditRecords(grpc::CallbackServerContext *context,
 grpc::ServerWriteReactor<aegis::v1::WatchAuditRecordsResponse> *
 AuditServiceImpl::WatchAuditRecords(grpc::CallbackServerContext *context,
                                     const aegis::v1::WatchAuditRecordsRequest *request) {
-    auto filter = std::make_shared<audit::AuditFilter>();
-    auto prepare = [request, filter]() -> StatusOr<WatchSpec> {
-        auto parsed = fromProto(request->filter());
-        if (!parsed) {
-            return parsed.status();
-        }
-        *filter = std::move(*parsed);
-        return WatchSpec{std::string(audit::AuditLog::kPrefix), request->start_revision()};
+    auto open = [this, request](std::function<void()> notify) {
+        return openWatch(*request, std::move(notify));
     };
-    auto convert = [filter](const std::vector<store::Event> &events,
-                            aegis::v1::WatchAuditRecordsResponse &response) {
+    return new WatchStream<aegis::v1::WatchAuditRecordsResponse>(m_api, context, kWatchMethod,
+                                                                 open);
+}
+
+StatusOr<WatchFeedPtr<aegis::v1::WatchAuditRecordsResponse>>
+AuditServiceImpl::openWatch(const aegis::v1::WatchAuditRecordsRequest &request,
+                            std::function<void()> notify) {
+    auto parsed = fromProto(request.filter());
+    if (!parsed) {
+        return parsed.status();
+    }
+    auto watcher = m_api.hub.watch(std::string(audit::AuditLog::kPrefix), request.start_revision(),
+                                   std::move(notify));
+    if (!watcher) {
+        return watcher.status();
+    }
+    auto convert = [filter = std::move(*parsed)](const std::vector<store::Event> &events,
+                                                 aegis::v1::WatchAuditRecordsResponse &response) {
         for (const auto &event : events) {
             if (event.type != store::EventType::Put) {
                 continue;
             }
             auto record = audit::AuditLog::decode(event.kv);
-            if (record && filter->matches(*record)) {
+            if (record && filter.matches(*record)) {
                 toProto(*record, response.add_records());
             }
         }
         return response.records_size() > 0;
     };
-    return new WatchStream<aegis::v1::WatchAuditRecordsResponse>(m_api, context, kWatchMethod,
-                                                                 prepare, std::move(convert));
+    return WatchFeedPtr<aegis::v1::WatchAuditRecordsResponse>(
+        std::make_unique<SourceWatchFeed<aegis::v1::WatchAuditRecordsResponse, store::Watcher>>(
+            std::move(*watcher), std::move(convert)));
 }
 
 } // namespace aegis::api

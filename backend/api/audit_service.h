@@ -2,6 +2,7 @@
 
 #include "aegis/v1/audit.grpc.pb.h"
 #include "api/api_context.h"
+#include "api/watch_stream.h"
 
 namespace aegis::api {
 
@@ -17,6 +18,11 @@ public:
     grpc::ServerWriteReactor<aegis::v1::WatchAuditRecordsResponse> *
     WatchAuditRecords(grpc::CallbackServerContext *context,
                       const aegis::v1::WatchAuditRecordsRequest *request) override;
+
+    // The watch WatchAuditRecords streams, once the call is authorised; WatchService's audit
+    // watches too.
+    StatusOr<WatchFeedPtr<aegis::v1::WatchAuditRecordsResponse>>
+    openWatch(const aegis::v1::WatchAuditRecordsRequest &request, std::function<void()> notify);
 
 private:
     ApiContext &m_api;

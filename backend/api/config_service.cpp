@@ -270,6 +270,16 @@ public:
 
     void cancel() override { m_watcher->cancel(); }
 
+    // A watch from now starts with a snapshot of the items it covers.
+    void first(v1::WatchConfigResponse &response) override {
+        if (const auto snapshot = m_watcher->snapshot()) {
+            response.set_snapshot(true);
+            for (const auto &event : *snapshot) {
+                toProto(event, m_masked, response.add_events());
+            }
+        }
+    }
+
 private:
     const config::ItemWatcherPtr m_watcher;
     const bool m_masked;
@@ -323,11 +333,12 @@ ConfigServiceImpl::ConfigServiceImpl(ApiContext &api, config::ConfigCenter &conf
     , m_config(config)
     , m_registry(registry)
     , m_eventBytes(std::make_shared<ConfigEventBytes>()) {
-    MarkMethodRawCallback(methodIndex(kWatchMethod),
-                          rawWatchHandler<v1::WatchConfigRequest>(
-                              [this](Context *context, const v1::WatchConfigRequest &request) {
-                                  return watchConfig(context, request);
-                              }));
+    MarkMethodRawCallback(
+        methodIndex(kWatchMethod),
+        rawWatchHandler<v1::WatchConfigRequest, v1::WatchConfigResponse>(
+            m_api, kWatchMethod, [this](Context *context, const v1::WatchConfigRequest &request) {
+                return watchConfig(context, request);
+            }));
 }
 
 grpc::ServerUnaryReactor *ConfigServiceImpl::ListNamespaces(Context *context,
@@ -722,6 +733,16 @@ ConfigServiceImpl::RejectProposal(Context *context, const v1::RejectProposalRequ
 
 grpc::ServerWriteReactor<grpc::ByteBuffer> *
 ConfigServiceImpl::watchConfig(Context *context, const v1::WatchConfigRequest &request) {
+    auto open = [this, &request, caller = identify(m_api, *context)](std::function<void()> notify) {
+        return openWatch(request, caller, std::move(notify));
+    };
+    return new SerializedWatchStream<v1::WatchConfigResponse>(m_api, context, kWatchMethod, open,
+                                                              {}, request.namespace_());
+}
+
+StatusOr<WatchFeedPtr<v1::WatchConfigResponse>>
+ConfigServiceImpl::openWatch(const v1::WatchConfigRequest &request, const Caller &caller,
+                             std::function<void()> notify) {
     config::ConfigWatchRequest watch;
     watch.scope = {request.namespace_(), request.group(), request.key()};
     watch.service = request.service();
@@ -734,31 +755,12 @@ ConfigServiceImpl::watchConfig(Context *context, const v1::WatchConfigRequest &r
         const auto instance = m_registry.instance(service, instanceId);
         return instance ? instance->labels : Labels{};
     };
-    const std::string ns = watch.scope.ns;
-    const bool masked = masks(identify(m_api, *context));
-    // The watcher the stream opened, for its first message (both run in the constructor).
-    config::ItemWatcherPtr opened;
-    auto open =
-        [this, &watch, &opened,
-         masked](std::function<void()> notify) -> StatusOr<WatchFeedPtr<v1::WatchConfigResponse>> {
-        auto watcher = m_config.watch(m_api.hub, watch, std::move(notify));
-        if (!watcher) {
-            return watcher.status();
-        }
-        opened = *watcher;
-        return WatchFeedPtr<v1::WatchConfigResponse>(
-            std::make_unique<ConfigFeed>(std::move(*watcher), masked, m_eventBytes));
-    };
-    auto first = [&opened, masked](store::Revision, v1::WatchConfigResponse &response) {
-        if (const auto snapshot = opened->snapshot()) {
-            response.set_snapshot(true);
-            for (const auto &event : *snapshot) {
-                toProto(event, masked, response.add_events());
-            }
-        }
-    };
-    return new SerializedWatchStream<v1::WatchConfigResponse>(m_api, context, kWatchMethod, open,
-                                                              std::move(first), ns);
+    auto watcher = m_config.watch(m_api.hub, watch, std::move(notify));
+    if (!watcher) {
+        return watcher.status();
+    }
+    return WatchFeedPtr<v1::WatchConfigResponse>(
+        std::make_unique<ConfigFeed>(std::move(*watcher), masks(caller), m_eventBytes));
 }
 
 grpc::ServerUnaryReactor *ConfigServiceImpl::AckConfig(Context *context,

@@ -2,6 +2,7 @@
 
 #include "aegis/v1/config.grpc.pb.h"
 #include "api/api_context.h"
+#include "api/watch_stream.h"
 #include "config/config_center.h"
 #include "registry/registry.h"
 
@@ -59,6 +60,12 @@ public:
                            aegis::v1::ExportNamespaceResponse *) override;
     Unary *ImportNamespace(Context *, const aegis::v1::ImportNamespaceRequest *,
                            aegis::v1::ImportNamespaceResponse *) override;
+
+    // The watch WatchConfig streams for `caller` (secrets masked for a viewer), once the call is
+    // authorised; WatchService's config watches too.
+    StatusOr<WatchFeedPtr<aegis::v1::WatchConfigResponse>>
+    openWatch(const aegis::v1::WatchConfigRequest &request, const Caller &caller,
+              std::function<void()> notify);
 
 private:
     // WatchConfig, served raw: each distinct event is serialised once for every stream.

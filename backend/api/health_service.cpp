@@ -295,25 +295,35 @@ HealthServiceImpl::ListHealthHistory(grpc::CallbackServerContext *context,
 grpc::ServerWriteReactor<aegis::v1::WatchHealthResponse> *
 HealthServiceImpl::WatchHealth(grpc::CallbackServerContext *context,
                                const aegis::v1::WatchHealthRequest *request) {
-    auto prepare = [request]() -> StatusOr<WatchSpec> {
-        std::string prefix(HealthMonitor::kHistoryPrefix);
-        if (!request->service().empty()) {
-            if (Status valid =
-                    registry::Registry::validateServiceName(request->service(), "service");
-                !valid.isOk()) {
-                return valid;
-            }
-            prefix += request->service() + "/";
-        }
-        return WatchSpec{prefix, request->start_revision()};
+    auto open = [this, request](std::function<void()> notify) {
+        return openWatch(*request, std::move(notify));
     };
+    return new WatchStream<aegis::v1::WatchHealthResponse>(m_api, context, kWatchMethod, open);
+}
+
+StatusOr<WatchFeedPtr<aegis::v1::WatchHealthResponse>>
+HealthServiceImpl::openWatch(const aegis::v1::WatchHealthRequest &request,
+                             std::function<void()> notify) {
+    std::string prefix(HealthMonitor::kHistoryPrefix);
+    if (!request.service().empty()) {
+        if (Status valid = registry::Registry::validateServiceName(request.service(), "service");
+            !valid.isOk()) {
+            return valid;
+        }
+        prefix += request.service() + "/";
+    }
+    auto watcher = m_api.hub.watch(prefix, request.start_revision(), std::move(notify));
+    if (!watcher) {
+        return watcher.status();
+    }
     auto convert = [](const std::vector<store::Event> &events,
                       aegis::v1::WatchHealthResponse &response) {
         convertTransitions(events, response);
         return response.transitions_size() > 0;
     };
-    return new WatchStream<aegis::v1::WatchHealthResponse>(m_api, context, kWatchMethod, prepare,
-                                                           std::move(convert));
+    return WatchFeedPtr<aegis::v1::WatchHealthResponse>(
+        std::make_unique<SourceWatchFeed<aegis::v1::WatchHealthResponse, store::Watcher>>(
+            std::move(*watcher), std::move(convert)));
 }
 
 grpc::ServerUnaryReactor *

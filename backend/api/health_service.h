@@ -2,6 +2,7 @@
 
 #include "aegis/v1/health.grpc.pb.h"
 #include "api/api_context.h"
+#include "api/watch_stream.h"
 #include "common/keyed_token_bucket.h"
 #include "health/health_monitor.h"
 #include "registry/registry.h"
@@ -47,6 +48,11 @@ public:
     // left unset).
     static void toProto(const health::ServiceCheck &check, aegis::v1::HealthCheck *out);
     static health::ServiceCheck fromProto(const aegis::v1::HealthCheck &check);
+
+    // The watch WatchHealth streams, once the call is authorised; WatchService's health watches
+    // too.
+    StatusOr<WatchFeedPtr<aegis::v1::WatchHealthResponse>>
+    openWatch(const aegis::v1::WatchHealthRequest &request, std::function<void()> notify);
 
 private:
     ApiContext &m_api;

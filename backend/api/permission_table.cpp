@@ -10,6 +10,7 @@
 #include "aegis/v1/rollout.pb.h"
 #include "aegis/v1/system.pb.h"
 #include "aegis/v1/tracing.pb.h"
+#include "aegis/v1/watch.pb.h"
 
 #include <google/protobuf/descriptor.h>
 
@@ -121,6 +122,9 @@ constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.TraceService/GetServiceGraph", Access::Read, false},
     {"/aegis.v1.TraceService/CompareTraces", Access::Read, false},
     {"/aegis.v1.TraceService/GetTracingStatus", Access::Read, false},
+    // Opening the stream needs a valid token only: each watch it creates is authorised against
+    // the entry of the per-watcher RPC it stands for.
+    {"/aegis.v1.WatchService/Watch", Access::Authenticated, false},
 };
 
 // Every API file; a new proto file must be added here (its services are then checked).
@@ -128,7 +132,7 @@ constexpr std::string_view kApiFiles[] = {
     "aegis/v1/system.proto",   "aegis/v1/auth.proto",    "aegis/v1/audit.proto",
     "aegis/v1/registry.proto", "aegis/v1/health.proto",  "aegis/v1/config.proto",
     "aegis/v1/rollout.proto",  "aegis/v1/metrics.proto", "aegis/v1/alerting.proto",
-    "aegis/v1/tracing.proto",
+    "aegis/v1/tracing.proto",  "aegis/v1/watch.proto",
 };
 
 } // namespace
@@ -155,6 +159,7 @@ Status checkPermissionTableCoverage() {
     (void)aegis::v1::QueryRequest::descriptor();
     (void)aegis::v1::ListAlertsRequest::descriptor();
     (void)aegis::v1::SearchTracesRequest::descriptor();
+    (void)aegis::v1::WatchRequest::descriptor();
     const auto *pool = google::protobuf::DescriptorPool::generated_pool();
     std::set<std::string> served;
     for (std::string_view name : kApiFiles) {

@@ -296,12 +296,14 @@ RegistryServiceImpl::RegistryServiceImpl(ApiContext &api, registry::Registry &re
             [this](grpc::CallbackServerContext *context) {
                 return new KeepAliveStream(m_api, m_registry, context);
             }));
-    MarkMethodRawCallback(methodIndex(kWatchMethod),
-                          rawWatchHandler<aegis::v1::WatchInstancesRequest>(
-                              [this](grpc::CallbackServerContext *context,
-                                     const aegis::v1::WatchInstancesRequest &request) {
-                                  return watchInstances(context, request);
-                              }));
+    MarkMethodRawCallback(
+        methodIndex(kWatchMethod),
+        rawWatchHandler<aegis::v1::WatchInstancesRequest, aegis::v1::WatchInstancesResponse>(
+            m_api, kWatchMethod,
+            [this](grpc::CallbackServerContext *context,
+                   const aegis::v1::WatchInstancesRequest &request) {
+                return watchInstances(context, request);
+            }));
 }
 
 grpc::ServerUnaryReactor *
@@ -514,21 +516,26 @@ RegistryServiceImpl::ListInstances(grpc::CallbackServerContext *context,
 grpc::ServerWriteReactor<grpc::ByteBuffer> *
 RegistryServiceImpl::watchInstances(grpc::CallbackServerContext *context,
                                     const aegis::v1::WatchInstancesRequest &request) {
-    auto open = [this, &request](std::function<void()> notify)
-        -> StatusOr<WatchFeedPtr<aegis::v1::WatchInstancesResponse>> {
-        auto watch = m_registry.watchInstances(
-            m_api.hub, request.service(), request.start_revision(),
-            request.include_unroutable() ? registry::InstanceView::All
-                                         : registry::InstanceView::Routable,
-            std::move(notify));
-        if (!watch) {
-            return watch.status();
-        }
-        return WatchFeedPtr<aegis::v1::WatchInstancesResponse>(
-            std::make_unique<InstanceFeed>(std::move(*watch), m_converted));
+    auto open = [this, &request](std::function<void()> notify) {
+        return openWatch(request, std::move(notify));
     };
     return new SerializedWatchStream<aegis::v1::WatchInstancesResponse>(m_api, context,
                                                                         kWatchMethod, open);
+}
+
+StatusOr<WatchFeedPtr<aegis::v1::WatchInstancesResponse>>
+RegistryServiceImpl::openWatch(const aegis::v1::WatchInstancesRequest &request,
+                               std::function<void()> notify) {
+    auto watch =
+        m_registry.watchInstances(m_api.hub, request.service(), request.start_revision(),
+                                  request.include_unroutable() ? registry::InstanceView::All
+                                                               : registry::InstanceView::Routable,
+                                  std::move(notify));
+    if (!watch) {
+        return watch.status();
+    }
+    return WatchFeedPtr<aegis::v1::WatchInstancesResponse>(
+        std::make_unique<InstanceFeed>(std::move(*watch), m_converted));
 }
 
 } // namespace aegis::api

@@ -41,6 +41,11 @@ public:
                                             const aegis::v1::ListInstancesRequest *request,
                                             aegis::v1::ListInstancesResponse *response) override;
 
+    // The watch WatchInstances streams, once the call is authorised; WatchService's instance
+    // watches too.
+    StatusOr<WatchFeedPtr<aegis::v1::WatchInstancesResponse>>
+    openWatch(const aegis::v1::WatchInstancesRequest &request, std::function<void()> notify);
+
 private:
     // WatchInstances, served raw: each shared batch is serialised once for every stream.
     grpc::ServerWriteReactor<grpc::ByteBuffer> *

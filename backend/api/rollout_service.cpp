@@ -507,20 +507,27 @@ RolloutServiceImpl::ListRolloutLog(grpc::CallbackServerContext *context,
 grpc::ServerWriteReactor<aegis::v1::WatchRolloutsResponse> *
 RolloutServiceImpl::WatchRollouts(grpc::CallbackServerContext *context,
                                   const aegis::v1::WatchRolloutsRequest *request) {
-    using Watch = rollout::RolloutWatch;
-    const std::string service = request->service();
-    auto prepare = [this, service,
-                    start = request->start_revision()]() -> StatusOr<WatchOpener<Watch>> {
-        if (!service.empty()) {
-            if (Status valid = registry::Registry::validateServiceName(service, "service");
-                !valid.isOk()) {
-                return valid;
-            }
-        }
-        return WatchOpener<Watch>([this, service, start](std::function<void()> notify) {
-            return Watch::open(m_api.hub, service, start, std::move(notify));
-        });
+    auto open = [this, request](std::function<void()> notify) {
+        return openWatch(*request, std::move(notify));
     };
+    return new WatchStream<aegis::v1::WatchRolloutsResponse>(m_api, context, kWatchMethod, open);
+}
+
+StatusOr<WatchFeedPtr<aegis::v1::WatchRolloutsResponse>>
+RolloutServiceImpl::openWatch(const aegis::v1::WatchRolloutsRequest &request,
+                              std::function<void()> notify) {
+    using Watch = rollout::RolloutWatch;
+    if (!request.service().empty()) {
+        if (Status valid = registry::Registry::validateServiceName(request.service(), "service");
+            !valid.isOk()) {
+            return valid;
+        }
+    }
+    auto watch =
+        Watch::open(m_api.hub, request.service(), request.start_revision(), std::move(notify));
+    if (!watch) {
+        return watch.status();
+    }
     auto convert = [this](const std::vector<rollout::RolloutEvent> &events,
                           aegis::v1::WatchRolloutsResponse &response) {
         for (const rollout::RolloutEvent &event : events) {
@@ -536,8 +543,9 @@ RolloutServiceImpl::WatchRollouts(grpc::CallbackServerContext *context,
         }
         return response.events_size() > 0;
     };
-    return new WatchStream<aegis::v1::WatchRolloutsResponse, Watch>(m_api, context, kWatchMethod,
-                                                                    prepare, std::move(convert));
+    return WatchFeedPtr<aegis::v1::WatchRolloutsResponse>(
+        std::make_unique<SourceWatchFeed<aegis::v1::WatchRolloutsResponse, Watch>>(
+            std::move(*watch), std::move(convert)));
 }
 
 grpc::ServerUnaryReactor *RolloutServiceImpl::act(grpc::CallbackServerContext *context,

@@ -3,6 +3,7 @@
 #include "aegis/v1/rollout.grpc.pb.h"
 #include "api/api_context.h"
 #include "api/deployment_logs_stream.h"
+#include "api/watch_stream.h"
 #include "rollout/rollout_controller.h"
 
 namespace aegis::api {
@@ -57,6 +58,11 @@ public:
                         aegis::v1::Rollout *out);
     static void toProto(const rollout::Release &release, aegis::v1::Release *out);
     static rollout::RolloutSpec fromProto(const aegis::v1::RolloutSpec &spec);
+
+    // The watch WatchRollouts streams, once the call is authorised; WatchService's rollout
+    // watches too.
+    StatusOr<WatchFeedPtr<aegis::v1::WatchRolloutsResponse>>
+    openWatch(const aegis::v1::WatchRolloutsRequest &request, std::function<void()> notify);
 
 private:
     // The rollout with its available actions now (against `release`, or the stored one when

@@ -2,6 +2,7 @@
 
 #include "api/api_context.h"
 #include "api/convert.h"
+#include "api/parse_failure_interceptor.h"
 #include "api/serialized_message.h"
 #include "api/stream_end.h"
 
@@ -109,6 +110,9 @@ public:
     }
     // Stops the watch; idempotent.
     virtual void cancel() = 0;
+    // Adds to the first message, whose header already gives startsAfter() (e.g. a snapshot of
+    // the current state for a watch from now).
+    virtual void first(Response & /*response*/) {}
 };
 
 template <typename Response>
@@ -125,9 +129,11 @@ using OpenWatchFeed = std::function<StatusOr<WatchFeedPtr<Response>>(std::functi
 template <typename Response, typename Source>
 class SourceWatchFeed final : public WatchFeed<Response> {
 public:
-    SourceWatchFeed(std::shared_ptr<Source> source, WatchConverter<Response, Source> convert)
+    SourceWatchFeed(std::shared_ptr<Source> source, WatchConverter<Response, Source> convert,
+                    std::function<void(Source &, Response &)> first = {})
         : m_source(std::move(source))
-        , m_convert(std::move(convert)) {}
+        , m_convert(std::move(convert))
+        , m_first(std::move(first)) {}
 
     Source &source() { return *m_source; }
     store::Revision startsAfter() const override { return m_source->nextRevision() - 1; }
@@ -151,6 +157,12 @@ public:
 
     void cancel() override { m_source->cancel(); }
 
+    void first(Response &response) override {
+        if (m_first) {
+            m_first(*m_source, response);
+        }
+    }
+
 private:
     // The store revision a batch reaches: a domain watch says so (it may leave events out).
     static store::Revision reached(const typename Source::Batch &batch) {
@@ -163,6 +175,7 @@ private:
 
     const std::shared_ptr<Source> m_source;
     const WatchConverter<Response, Source> m_convert;
+    const std::function<void(Source &, Response &)> m_first;
 };
 
 // A server-streaming Watch RPC fed by a WatchHub watcher, or by a module's domain watch built on
@@ -295,6 +308,7 @@ private:
         }
         Response response;
         response.mutable_header()->set_revision(m_feed->startsAfter());
+        m_feed->first(response);
         if (first) {
             first(*m_feed, response);
         }
@@ -401,25 +415,18 @@ using SerializedWatchStream = WatchStream<Response, store::Watcher, grpc::ByteBu
 // grpc::Service::MarkMethodRawCallback().
 int methodIndex(std::string_view method);
 
-// A handler for grpc::Service::MarkMethodRawCallback() that serves a server-streaming method
-// from raw bytes: the request is parsed here (one that does not parse ends the call with
-// INVALID_ARGUMENT) and handed to `start`, whose reactor writes bytes (a SerializedWatchStream).
-template <typename Request>
+// A handler for grpc::Service::MarkMethodRawCallback() that serves the server-streaming method
+// `method` from raw bytes: the request is parsed here and handed to `start`, whose reactor writes
+// bytes (a SerializedWatchStream). A request that does not parse ends the call as the
+// ParseFailureInterceptor would: authentication first, then INVALID_ARGUMENT.
+template <typename Request, typename Response>
 grpc::internal::MethodHandler *rawWatchHandler(
+    ApiContext &api, std::string_view method,
     std::function<grpc::ServerWriteReactor<grpc::ByteBuffer> *(grpc::CallbackServerContext *,
                                                                const Request &)>
         start) {
-    // Ends a call whose request did not parse.
-    class Refused final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
-    public:
-        Refused() {
-            Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                "the request is not a valid " + Request().GetTypeName()));
-        }
-        void OnDone() override { delete this; }
-    };
     return new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-        [start = std::move(start)](
+        [&api, method, start = std::move(start)](
             grpc::CallbackServerContext *context,
             const grpc::ByteBuffer *bytes) -> grpc::ServerWriteReactor<grpc::ByteBuffer> * {
             Request request;
@@ -430,10 +437,14 @@ grpc::internal::MethodHandler *rawWatchHandler(
                     flat.append(reinterpret_cast<const char *>(slice.begin()), slice.size());
                 }
             }
-            if (!request.ParseFromString(flat)) {
-                return new Refused();
+            if (request.ParseFromString(flat)) {
+                return start(context, request);
             }
-            return start(context, request);
+            const OpenWatchFeed<Response> refuse =
+                [](std::function<void()>) -> StatusOr<WatchFeedPtr<Response>> {
+                return Status(StatusCode::InvalidArgument, std::string(kCannotParseRequest));
+            };
+            return new SerializedWatchStream<Response>(api, context, method, refuse);
         });
 }
 

@@ -1,6 +1,7 @@
 #include "client/config_watcher.h"
 
 #include "aegis/v1/config.grpc.pb.h"
+#include "aegis/v1/watch.pb.h"
 #include "client/connection.h"
 #include "client/grpc_status.h"
 
@@ -291,11 +292,10 @@ grpc::Status ConfigWatcher::watch(grpc::ClientContext &context, std::int64_t sta
     request.set_service(m_options.service);
     request.set_instance_id(m_options.instanceId);
     request.set_start_revision(startRevision);
-    auto reader = stub->WatchConfig(&context, request);
-    v1::WatchConfigResponse response;
     bool first = true;
     grpc::Status protocolError;
-    while (reader->Read(&response)) {
+    // False after a protocol error: the stream is to be ended.
+    const auto handle = [&](const v1::WatchConfigResponse &response) {
         if (first) {
             first = false;
             if (fromNow && !response.snapshot()) {
@@ -303,8 +303,7 @@ grpc::Status ConfigWatcher::watch(grpc::ClientContext &context, std::int64_t sta
                 protocolError = grpc::Status(grpc::StatusCode::INTERNAL,
                                              "the first message of a watch from revision 0 "
                                              "holds no snapshot");
-                context.TryCancel();
-                break;
+                return false;
             }
             std::lock_guard lock(m_mutex);
             m_stats.connected = true;
@@ -320,8 +319,27 @@ grpc::Status ConfigWatcher::watch(grpc::ClientContext &context, std::int64_t sta
             revision = m_stats.revision;
         }
         received(revision);
+        return true;
+    };
+    grpc::Status ended;
+    if (m_options.mux) {
+        v1::WatchCreateRequest create;
+        *create.mutable_config() = request;
+        ended = m_options.mux->run(
+            create, context, m_stop,
+            [&](const v1::WatchResponse &response) { return handle(response.config()); },
+            nullptr); // OUT_OF_RANGE: watched from 0 again, whatever was compacted
+    } else {
+        auto reader = stub->WatchConfig(&context, request);
+        v1::WatchConfigResponse response;
+        while (reader->Read(&response)) {
+            if (!handle(response)) {
+                context.TryCancel();
+                break;
+            }
+        }
+        ended = reader->Finish();
     }
-    const grpc::Status ended = reader->Finish();
     {
         std::lock_guard lock(m_mutex);
         m_stats.connected = false;

@@ -3,6 +3,7 @@
 #include "client/backoff.h"
 #include "client/resumable_stream.h"
 #include "client/stop_signal.h"
+#include "client/watch_mux.h"
 #include "common/status.h"
 
 #include <grpcpp/channel.h>
@@ -115,6 +116,9 @@ struct ConfigWatcherOptions {
     std::chrono::milliseconds streamLifetime{std::chrono::minutes(5)};
     // Delay between attempts while aegisd cannot be reached.
     BackoffOptions backoff;
+    // The connection's shared watch stream: when set, the watch is one of its watches instead of
+    // a WatchConfig stream of its own (see DiscoveryOptions::mux).
+    std::shared_ptr<WatchMux> mux;
 };
 
 // Follows the configuration items of one group (or one key) for one instance: watches them from

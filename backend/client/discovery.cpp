@@ -1,6 +1,7 @@
 #include "client/discovery.h"
 
 #include "aegis/v1/registry.grpc.pb.h"
+#include "aegis/v1/watch.pb.h"
 #include "client/connection.h"
 #include "client/grpc_status.h"
 
@@ -156,12 +157,10 @@ grpc::Status Discovery::watch(grpc::ClientContext &context, std::int64_t startRe
     std::int64_t revision = startRevision - 1;
     request.set_start_revision(startRevision);
     request.set_include_unroutable(listsUnroutable(m_options));
-    auto reader = stub->WatchInstances(&context, request);
-    aegis::v1::WatchInstancesResponse response;
-    while (reader->Read(&response)) {
+    const auto handle = [&](const aegis::v1::WatchInstancesResponse &response) {
         if (response.events().empty()) {
             received(0); // the opening message, or a progress notice
-            continue;
+            return true;
         }
         for (const auto &event : response.events()) {
             apply(event, cache);
@@ -170,6 +169,20 @@ grpc::Status Discovery::watch(grpc::ClientContext &context, std::int64_t startRe
         revision = std::max(revision, response.header().revision());
         publish(cache, revision, false);
         received(revision);
+        return true;
+    };
+    if (m_options.mux) {
+        aegis::v1::WatchCreateRequest create;
+        *create.mutable_instances() = request;
+        return m_options.mux->run(
+            create, context, m_stop,
+            [&](const aegis::v1::WatchResponse &response) { return handle(response.instances()); },
+            nullptr); // OUT_OF_RANGE: listed again, whatever was compacted
+    }
+    auto reader = stub->WatchInstances(&context, request);
+    aegis::v1::WatchInstancesResponse response;
+    while (reader->Read(&response)) {
+        handle(response);
     }
     return reader->Finish();
 }

@@ -6,6 +6,7 @@
 #include "client/picker.h"
 #include "client/resumable_stream.h"
 #include "client/stop_signal.h"
+#include "client/watch_mux.h"
 #include "common/label_selector.h"
 #include "common/status.h"
 
@@ -50,6 +51,10 @@ struct DiscoveryOptions {
     // Send the outcomes given to reportOutcome() to aegisd every this long (0: keep them local),
     // so instances failing their callers are ejected fleet-wide (passive health checking).
     std::chrono::milliseconds outcomeReportInterval{250};
+    // The connection's shared watch stream: when set, the watch is one of its watches instead of
+    // a WatchInstances stream of its own (give every Discovery and ConfigWatcher of a channel
+    // the same one).
+    std::shared_ptr<WatchMux> mux;
 };
 
 // A live, cached view of one service's instances: lists them, then watches from the list's

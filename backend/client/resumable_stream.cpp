@@ -67,6 +67,7 @@ Status ResumableStream::run(std::int64_t startRevision) {
             deadline = std::min(deadline, *m_options.endAt);
         }
         grpc::ClientContext context;
+        m_notedCompactRevision = 0;
         context.set_deadline(std::chrono::system_clock::now() + (deadline - opened));
         m_streamReceived = false;
         grpc::Status finished;
@@ -86,6 +87,9 @@ Status ResumableStream::run(std::int64_t startRevision) {
         Status status = fromGrpc(finished);
         if (status.code() == StatusCode::OutOfRange) {
             m_compactRevision = compactRevisionOf(context);
+            if (m_compactRevision == 0) {
+                m_compactRevision = m_notedCompactRevision;
+            }
             return status;
         }
         const auto ended = SteadyClock::now();

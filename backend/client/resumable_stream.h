@@ -90,6 +90,9 @@ public:
     // Called from Open: the owner has what it wanted (a count reached). Once the stream in
     // progress returns, run() returns OK instead of opening another.
     void finish() { m_finished = true; }
+    // Called from Open when the stream's compact revision does not come in its trailers (a
+    // watch on client::WatchMux's shared stream): used if the stream ends OUT_OF_RANGE.
+    void noteCompactRevision(std::int64_t revision) { m_notedCompactRevision = revision; }
 
 private:
     // The delay pause() will wait (at most) after `why`.
@@ -103,6 +106,7 @@ private:
     ExponentialBackoff m_backoff;
     std::int64_t m_nextRevision = 0;
     std::int64_t m_compactRevision = 0;
+    std::int64_t m_notedCompactRevision = 0;
     bool m_streamReceived = false;
     bool m_received = false;
     bool m_finished = false;

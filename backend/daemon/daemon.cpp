@@ -20,6 +20,7 @@
 #include "api/rollout_service.h"
 #include "api/system_service.h"
 #include "api/trace_service.h"
+#include "api/watch_service.h"
 #include "client/grpc_tracing.h"
 #include "cluster/elected_coordinator.h"
 #include "cluster/etcd_leases.h"
@@ -343,6 +344,7 @@ struct Daemon::Parts {
     std::unique_ptr<api::MetricsServiceImpl> metricsService;
     std::unique_ptr<api::AlertServiceImpl> alertService;
     std::unique_ptr<api::TraceServiceImpl> traceService;
+    std::unique_ptr<api::WatchServiceImpl> watchService;
     std::unique_ptr<grpc::Server> server;
     std::string grpcAddress;
     // The xDS server for gRPC clients on xds.listen (null when it is "").
@@ -1141,6 +1143,12 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
                                                              *p.configCenter, alertOptions);
     p.traceService = std::make_unique<api::TraceServiceImpl>(*p.api, p.traceStore.get(),
                                                              [&p] { return p.ingestStatus(); });
+    p.watchService = std::make_unique<api::WatchServiceImpl>(
+        *p.api,
+        api::WatchServiceImpl::Sources{*p.registryService, *p.configService, *p.healthService,
+                                       *p.rolloutService, *p.auditService},
+        api::WatchServiceOptions{static_cast<std::size_t>(cfg.muxMaxWatches),
+                                 static_cast<std::size_t>(cfg.muxStreamBytes)});
 
     auto credentials = serverCredentials(cfg);
     if (!credentials) {
@@ -1188,6 +1196,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     builder.RegisterService(p.metricsService.get());
     builder.RegisterService(p.alertService.get());
     builder.RegisterService(p.traceService.get());
+    builder.RegisterService(p.watchService.get());
     p.server = builder.BuildAndStart();
     if (!p.server || selectedPort == 0) {
         const std::string problem = bindProblem(p.io, cfg.listen);

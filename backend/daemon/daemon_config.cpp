@@ -247,6 +247,15 @@ const std::map<std::string, Setter> &setters() {
          [](DaemonConfig &c, const std::string &v) {
              return setInteger(c.watchQueueLimit, v, "watch.queue_limit", 16, 10000000);
          }},
+        {"watch.mux.max_watches",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.muxMaxWatches, v, "watch.mux.max_watches", 1, 1000000);
+         }},
+        {"watch.mux.stream_bytes",
+         [](DaemonConfig &c, const std::string &v) {
+             return setInteger(c.muxStreamBytes, v, "watch.mux.stream_bytes", 4096,
+                               std::int64_t{1} << 34);
+         }},
         {"health.outlier.consecutive_failures",
          [](DaemonConfig &c, const std::string &v) {
              return setInteger(c.outlierConsecutiveFailures, v,

@@ -84,6 +84,11 @@ struct DaemonConfig {
 
     // [watch.queue_limit] Events buffered per watcher before a slow watcher is cut off.
     std::int64_t watchQueueLimit = 8192;
+    // [watch.mux.max_watches] Watches one WatchService stream may carry.
+    std::int64_t muxMaxWatches = 10000;
+    // [watch.mux.stream_bytes] Bytes a WatchService stream holds for a slow client before it
+    // stops taking events from its watches (they wait in their hub watchers).
+    std::int64_t muxStreamBytes = 16 * 1024 * 1024;
 
     // [health.outlier.consecutive_failures] Failed calls in a row, as reported by callers, that
     // eject an instance.

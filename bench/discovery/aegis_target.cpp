@@ -91,7 +91,7 @@ struct RegistrationSlot {
 
 } // namespace
 
-AegisTarget::AegisTarget(const std::vector<std::string> &daemonArgs) {
+AegisTarget::AegisTarget(const std::vector<std::string> &daemonArgs, int muxStreams) {
     testing::DaemonOptions options;
     options.extraArgs = daemonArgs;
     auto daemon = testing::DaemonProcess::start(options);
@@ -102,6 +102,10 @@ AegisTarget::AegisTarget(const std::vector<std::string> &daemonArgs) {
     m_address = m_daemon->grpcAddress();
     m_pid = m_daemon->pid();
     m_adminBearer = "Bearer " + m_daemon->adminToken();
+    if (muxStreams > 0) {
+        m_name = "Aegis (WatchService)";
+        m_mux = std::make_unique<MuxWatchers>(muxStreams, m_adminBearer, kWatchedService);
+    }
     createServiceToken();
 }
 
@@ -230,6 +234,9 @@ AegisTarget::openRenewalStream(const std::shared_ptr<grpc::Channel> &channel,
 std::unique_ptr<Watcher> AegisTarget::openWatcher(int index,
                                                   const std::shared_ptr<grpc::Channel> &channel,
                                                   WatchSink &sink) {
+    if (m_mux) {
+        return m_mux->open(index, channel, sink);
+    }
     // A stub is a thin handle on the channel; one per watcher keeps the watcher self-contained.
     struct Owned final : Watcher {
         std::unique_ptr<v1::RegistryService::Stub> stub;

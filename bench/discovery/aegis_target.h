@@ -3,6 +3,7 @@
 #include "target.h"
 
 #include "daemon_process.h"
+#include "mux_watchers.h"
 
 #include <mutex>
 
@@ -12,8 +13,9 @@ namespace aegis::bench::discovery {
 // use a ROLE_SERVICE token created with the admin token; watchers use the admin token.
 class AegisTarget final : public DiscoveryTarget {
 public:
-    // Throws std::runtime_error if the daemon does not start.
-    explicit AegisTarget(const std::vector<std::string> &daemonArgs);
+    // Throws std::runtime_error if the daemon does not start. With `muxStreams` > 0 the watchers
+    // are watches on that many WatchService streams instead of a WatchInstances stream each.
+    explicit AegisTarget(const std::vector<std::string> &daemonArgs, int muxStreams = 0);
     // Attaches to daemons already running (several replicas: `address` as makeChannels() takes a
     // list) under `name`, with their admin token; `pid` is the process whose CPU the measures
     // sample. Throws std::runtime_error if the service token cannot be created.
@@ -56,6 +58,7 @@ private:
     std::string m_serviceBearer;
     std::mutex m_callsMutex;
     std::vector<std::shared_ptr<void>> m_calls;
+    std::unique_ptr<MuxWatchers> m_mux; // null: a stream per watcher
 };
 
 } // namespace aegis::bench::discovery

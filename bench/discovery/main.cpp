@@ -25,6 +25,8 @@ namespace {
 struct Settings {
     DiscoveryOptions measure;
     std::vector<int> watcherCounts = {1000, 10000};
+    // WatchService streams the mux rows spread the watchers over (0: no mux rows).
+    int muxStreams = 100;
     bool registrations = true;
     bool renewals = true;
     bool watch = true;
@@ -170,10 +172,31 @@ void printMemory(const std::vector<WatchResult> &rows) {
     std::cout << "\n";
 }
 
+// The same watch measure with the watchers as watches on WatchService streams.
+void printMuxWatch(const std::vector<WatchResult> &rows, const Settings &settings) {
+    if (rows.empty()) {
+        return;
+    }
+    std::cout << "### Registration → watcher delivery on WatchService (watchers as watches on "
+              << settings.muxStreams << " multiplexed streams over "
+              << settings.measure.watchChannels << " connections)\n\n"
+              << "| system | watches | notified | p50 ms | p99 ms | max ms | watches opened in s | "
+                 "server KiB per watch | error |\n"
+              << "|---|---:|---:|---:|---:|---:|---:|---:|---|\n";
+    for (const auto &row : rows) {
+        std::cout << "| " << row.system << " | " << row.watchers << " | " << row.notified << " / "
+                  << row.expected << " | " << fixed(row.p50Ms, 1) << " | " << fixed(row.p99Ms, 1)
+                  << " | " << fixed(row.maxMs, 1) << " | " << fixed(row.openSeconds, 1) << " | "
+                  << fixed(row.kibPerWatcher(), 1) << " | " << row.firstError << " |\n";
+    }
+    std::cout << "\n";
+}
+
 template <typename Result, typename Measure>
-Result onAegis(const Settings &settings, const std::string &what, Measure measure) {
-    std::cerr << "Aegis: " << what << "...\n";
-    AegisTarget target(settings.daemonArgs);
+Result onAegis(const Settings &settings, const std::string &what, Measure measure,
+               int muxStreams = 0) {
+    std::cerr << "Aegis" << (muxStreams > 0 ? " (WatchService)" : "") << ": " << what << "...\n";
+    AegisTarget target(settings.daemonArgs, muxStreams);
     Result result = measure(target);
     if (target.stop() != 0) {
         std::cerr << "warning: aegisd did not exit cleanly\n";
@@ -219,6 +242,8 @@ int run(int argc, char **argv) {
             "comma-separated watcher counts")
         ("watch-channels", po::value(&m.watchChannels)->default_value(m.watchChannels),
             "connections the watchers are spread over")
+        ("mux-streams", po::value(&settings.muxStreams)->default_value(settings.muxStreams),
+            "WatchService streams for the multiplexed rows (0: none)")
         ("repeats", po::value(&m.watchRepeats)->default_value(m.watchRepeats),
             "registrations per watcher count")
         ("delivery-timeout", po::value(&deliveryTimeout)->default_value(deliveryTimeout),
@@ -270,6 +295,7 @@ int run(int argc, char **argv) {
     std::vector<ThroughputResult> registrations;
     std::vector<ThroughputResult> renewals;
     std::vector<WatchResult> watches;
+    std::vector<WatchResult> muxWatches;
     try {
         if (settings.registrations) {
             registrations.push_back(
@@ -315,6 +341,13 @@ int run(int argc, char **argv) {
                     return measureWatch(target, count, m);
                 }));
                 report(watches.back());
+                if (settings.muxStreams > 0) {
+                    muxWatches.push_back(onAegis<WatchResult>(
+                        settings, what,
+                        [&](AegisTarget &target) { return measureWatch(target, count, m); },
+                        settings.muxStreams));
+                    report(muxWatches.back());
+                }
             }
         }
     } catch (const std::exception &error) {
@@ -339,6 +372,7 @@ int run(int argc, char **argv) {
     if (!watches.empty()) {
         printWatch(watches, settings);
         printMemory(watches);
+        printMuxWatch(muxWatches, settings);
     }
     return 0;
 }

@@ -14,6 +14,7 @@
 #include "discovery_bench.h"
 #include "failover.h"
 #include "ha_cluster.h"
+#include "lease_cost.h"
 
 #include <boost/program_options.hpp>
 
@@ -184,10 +185,37 @@ void printFailover(const std::string &title, const std::vector<FailoverTrial> &t
     std::cout << "\n";
 }
 
+void printLeaseCost(const std::vector<LeaseCostRow> &rows, const Settings &settings) {
+    std::cout << "### What a lease costs where it lives (" << settings.discovery.leases
+              << " leases renewed; grants from " << settings.discovery.registerConcurrency
+              << " threads)\n\n"
+              << "| keeper | grants/s | grant p50 ms | grant p99 ms | renewals/s answered | "
+                 "lost |\n|---|---:|---:|---:|---:|---:|\n";
+    for (const auto &row : rows) {
+        std::cout << "| " << row.keeper << " | " << fixed(row.grantsPerSecond, 0) << " | "
+                  << fixed(row.grantP50Ms, 3) << " | " << fixed(row.grantP99Ms, 3) << " | "
+                  << fixed(row.renewalsPerSecond, 0) << " | " << row.lost << " |\n";
+    }
+    std::cout << "\n";
+}
+
 int run(const Settings &settings) {
     raiseFileLimit();
     std::cout << "## aegis-bench-ha (" << cpuModel() << ", " << std::thread::hardware_concurrency()
               << " cores)\n\n";
+    if (settings.only == "leases") {
+        testing::TempDir dir;
+        auto etcd = testing::EtcdCluster::start(dir.path());
+        if (!etcd) {
+            std::cerr << "etcd did not start: " << etcd.status().toString() << "\n";
+            return 1;
+        }
+        progress("lease cost: in memory and on 3 etcd members");
+        printLeaseCost(measureLeaseCost(**etcd, settings.discovery.registerConcurrency,
+                                        settings.discovery.leases, settings.discovery.window),
+                       settings);
+        return 0;
+    }
     std::vector<Column> columns;
     bool throughput = settings.only.empty() || settings.only != "failover";
     if (throughput) {
@@ -248,8 +276,9 @@ int main(int argc, char **argv) {
     po::options_description flags("aegis-bench-ha flags");
     flags.add_options()("help", "this help")(
         "only", po::value(&settings.only),
-        "run one measure: registrations, renewals, publishes, delivery or failover")(
-        "warmup", po::value(&warmup)->default_value(warmup), "warm-up seconds before each window")(
+        "run one measure: registrations, renewals, publishes, delivery, failover or leases "
+        "(the lease keepers alone)")("warmup", po::value(&warmup)->default_value(warmup),
+                                     "warm-up seconds before each window")(
         "duration", po::value(&window)->default_value(window), "measuring window, seconds")(
         "leases", po::value(&m.leases)->default_value(m.leases), "leases to renew")(
         "watchers", po::value(&settings.watchers)->default_value(settings.watchers),

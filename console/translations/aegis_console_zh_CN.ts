@@ -713,7 +713,7 @@
     <name>RolloutSpecValidation</name>
     <message>
         <source>Service must be 1 to 63 lowercase letters, digits and &apos;-&apos;, start with a letter and not end with &apos;-&apos;</source>
-        <translation>服务名须为 1 到 63 个小写字母、数字或 '-'，以字母开头且不能以 '-' 结尾</translation>
+        <translation>服务名须为 1 到 63 个小写字母、数字或 &apos;-&apos;，以字母开头且不能以 &apos;-&apos; 结尾</translation>
     </message>
     <message>
         <source>Version must be 1 to 64 characters</source>
@@ -1247,7 +1247,7 @@
     </message>
     <message>
         <source>Filter by labels: service=&quot;checkout&quot;, severity=~&quot;crit.*&quot;</source>
-        <translation>按标签筛选：service="checkout", severity=~"crit.*"</translation>
+        <translation>按标签筛选：service=&quot;checkout&quot;, severity=~&quot;crit.*&quot;</translation>
     </message>
     <message>
         <source>End the selected silence now</source>
@@ -4360,10 +4360,6 @@ The daemon said: %2</source>
         <translation>%1，当前连接</translation>
     </message>
     <message>
-        <source>%1 · %2 · since %3</source>
-        <translation>%1 · %2 · 自 %3 起</translation>
-    </message>
-    <message>
         <source>etcd%1 · %2</source>
         <translation>etcd%1 · %2</translation>
     </message>
@@ -4374,6 +4370,10 @@ The daemon said: %2</source>
     <message>
         <source>etcd, unreachable: %1</source>
         <translation>etcd，无法访问：%1</translation>
+    </message>
+    <message>
+        <source>%1 · %2 · for %3</source>
+        <translation>%1 · %2 · 已持续 %3</translation>
     </message>
 </context>
 <context>
@@ -4819,7 +4819,7 @@ The daemon said: %2</source>
     </message>
     <message>
         <source>File name (letters, digits, &apos;.&apos;, &apos;_&apos; and &apos;-&apos;):</source>
-        <translation>文件名（字母、数字、'.'、'_' 和 '-'）：</translation>
+        <translation>文件名（字母、数字、&apos;.&apos;、&apos;_&apos; 和 &apos;-&apos;）：</translation>
     </message>
     <message>
         <source>Could not list the rules: %1</source>
@@ -5924,7 +5924,7 @@ Click to search its traces</source>
     </message>
     <message>
         <source>&lt;b&gt;Tags&lt;/b&gt; match a span&apos;s attributes or its resource&apos;s:&lt;br&gt;&lt;code&gt;http.response.status_code &amp;gt;= 500&lt;/code&gt;&lt;br&gt;&lt;code&gt;region = &quot;eu-*&quot; AND NOT retry = true&lt;/code&gt;&lt;br&gt;&lt;code&gt;(error OR kind = client) AND peer.service&lt;/code&gt;&lt;br&gt;Fields: &lt;code&gt;error&lt;/code&gt;, &lt;code&gt;service&lt;/code&gt;, &lt;code&gt;operation&lt;/code&gt;, &lt;code&gt;version&lt;/code&gt;, &lt;code&gt;colour&lt;/code&gt;, &lt;code&gt;kind&lt;/code&gt;. A bare key means present; &lt;code&gt;*&lt;/code&gt; matches any text. Ctrl+Space completes.</source>
-        <translation>&lt;b&gt;标签&lt;/b&gt;匹配 Span 或其资源的属性：&lt;br&gt;&lt;code&gt;http.response.status_code &amp;gt;= 500&lt;/code&gt;&lt;br&gt;&lt;code&gt;region = "eu-*" AND NOT retry = true&lt;/code&gt;&lt;br&gt;&lt;code&gt;(error OR kind = client) AND peer.service&lt;/code&gt;&lt;br&gt;字段：&lt;code&gt;error&lt;/code&gt;、&lt;code&gt;service&lt;/code&gt;、&lt;code&gt;operation&lt;/code&gt;、&lt;code&gt;version&lt;/code&gt;、&lt;code&gt;colour&lt;/code&gt;、&lt;code&gt;kind&lt;/code&gt;。仅写 key 表示存在；&lt;code&gt;*&lt;/code&gt; 匹配任意文本。Ctrl+Space 补全。</translation>
+        <translation>&lt;b&gt;标签&lt;/b&gt;匹配 Span 或其资源的属性：&lt;br&gt;&lt;code&gt;http.response.status_code &amp;gt;= 500&lt;/code&gt;&lt;br&gt;&lt;code&gt;region = &quot;eu-*&quot; AND NOT retry = true&lt;/code&gt;&lt;br&gt;&lt;code&gt;(error OR kind = client) AND peer.service&lt;/code&gt;&lt;br&gt;字段：&lt;code&gt;error&lt;/code&gt;、&lt;code&gt;service&lt;/code&gt;、&lt;code&gt;operation&lt;/code&gt;、&lt;code&gt;version&lt;/code&gt;、&lt;code&gt;colour&lt;/code&gt;、&lt;code&gt;kind&lt;/code&gt;。仅写 key 表示存在；&lt;code&gt;*&lt;/code&gt; 匹配任意文本。Ctrl+Space 补全。</translation>
     </message>
     <message>
         <source>Duration of traces over time</source>
@@ -6180,7 +6180,7 @@ Click to search its traces</source>
     </message>
     <message>
         <source>&lt;span style=&apos;color:%1&apos;&gt;Error&lt;/span&gt;</source>
-        <translation>&lt;span style='color:%1'&gt;错误&lt;/span&gt;</translation>
+        <translation>&lt;span style=&apos;color:%1&apos;&gt;错误&lt;/span&gt;</translation>
     </message>
     <message>
         <source>Its parent span is not in the trace</source>

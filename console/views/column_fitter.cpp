@@ -124,27 +124,49 @@ void ColumnFitter::fit() {
     const int stretchNeeds = std::min(contentWidth(m_stretch), m_stretchKeeps);
     const int available = m_table->viewport()->width();
     int excess = std::accumulate(wanted.cbegin(), wanted.cend(), 0) + stretchNeeds - available;
-    // The shrinkable columns give way in turn, widest first, down to their header.
-    QList<int> order = m_shrinkable;
-    std::sort(order.begin(), order.end(),
-              [&wanted](int a, int b) { return wanted.value(a) > wanted.value(b); });
-    for (int column : order) {
-        if (excess <= 0) {
-            break;
+    // The shrinkable columns give way in turn, widest first, down to their header; then, if
+    // that is not enough (longer headers in another language), every other column sized to its
+    // content does the same, so the stretching column is not the one cut.
+    const auto giveWay = [&](QList<int> order) {
+        std::sort(order.begin(), order.end(),
+                  [&wanted](int a, int b) { return wanted.value(a) > wanted.value(b); });
+        for (int column : order) {
+            if (excess <= 0) {
+                break;
+            }
+            if (column < 0 || column >= columns || wanted[column] == 0) {
+                continue;
+            }
+            const int give = std::min(excess, wanted[column] - floor[column]);
+            wanted[column] -= give;
+            excess -= give;
         }
-        if (column < 0 || column >= columns || wanted[column] == 0) {
-            continue;
+    };
+    giveWay(m_shrinkable);
+    QList<int> sizedToContent;
+    for (int column = 0; column < columns; ++column) {
+        if (column != m_stretch && !m_fixed.contains(column) && !m_resizedByHand.contains(column) &&
+            !m_shrinkable.contains(column)) {
+            sizedToContent.append(column);
         }
-        const int give = std::min(excess, wanted[column] - floor[column]);
-        wanted[column] -= give;
-        excess -= give;
     }
+    giveWay(sizedToContent);
     m_fitting = true;
     for (int column = 0; column < columns; ++column) {
         if (column != m_stretch && wanted[column] > 0 &&
             header->sectionSize(column) != wanted[column]) {
             header->resizeSection(column, wanted[column]);
         }
+    }
+    // Too narrow even so: the stretching column keeps its header whole and the table scrolls
+    // sideways rather than cutting it; otherwise it takes the width left.
+    const int used = std::accumulate(wanted.cbegin(), wanted.cend(), 0);
+    const int stretchFloor = header->sectionSizeHint(m_stretch);
+    if (available - used < stretchFloor) {
+        header->setSectionResizeMode(m_stretch, QHeaderView::Interactive);
+        header->resizeSection(m_stretch, stretchFloor);
+    } else if (header->sectionResizeMode(m_stretch) != QHeaderView::Stretch) {
+        header->setSectionResizeMode(m_stretch, QHeaderView::Stretch);
     }
     m_fitting = false;
 }

@@ -8,6 +8,7 @@
 #include <QPainterPath>
 #include <QToolTip>
 
+#include <algorithm>
 #include <cmath>
 
 namespace aegis::console {
@@ -56,6 +57,15 @@ QFont titleFont(const QFont &base, bool strong) {
     font.setPointSizeF(base.pointSizeF() * 0.92);
     font.setWeight(strong ? QFont::DemiBold : QFont::Normal);
     return font;
+}
+
+// The height one line of text takes in `font`, counting the fallback fonts other scripts draw
+// with: Chinese glyphs come from a CJK font whose lines are taller than the Latin font's.
+int lineHeight(const QFont &font) {
+    const QFontMetrics metrics(font);
+    const QRect laidOut = metrics.boundingRect(
+        QRect(0, 0, 1000, 1000), Qt::AlignLeft | Qt::AlignTop, QStringLiteral("Ag\u6B65\u79D2"));
+    return std::max(metrics.height(), laidOut.height());
 }
 
 QFont smallFont(const QFont &base) {
@@ -114,8 +124,8 @@ void RolloutPipelineView::hideEvent(QHideEvent *event) {
 }
 
 QSize RolloutPipelineView::minimumSizeHint() const {
-    const int title = QFontMetrics(titleFont(font(), true)).height();
-    const int small = QFontMetrics(smallFont(font())).height();
+    const int title = lineHeight(titleFont(font(), true));
+    const int small = lineHeight(smallFont(font()));
     // Node, two lines of title, elapsed and detail, the canary chips.
     const int height =
         kTop + 2 * kNodeRadius + kTitleGap + 2 * title + 2 * small + 8 + kChipHeight + 8;
@@ -297,7 +307,7 @@ void RolloutPipelineView::paintEvent(QPaintEvent *) {
         int y = node.bottom() + kTitleGap;
         painter.setFont(current ? strongTitle : plainTitle);
         const QFontMetrics titleMetrics(painter.font());
-        const QRect titleBox(column.left(), y, column.width(), 2 * titleMetrics.height());
+        const QRect titleBox(column.left(), y, column.width(), 2 * lineHeight(painter.font()));
         const QRect titleUsed = titleMetrics.boundingRect(
             titleBox, Qt::AlignHCenter | Qt::AlignTop | Qt::TextWordWrap, step.title);
         const bool dim = step.state == StepState::Pending || step.state == StepState::Skipped;
@@ -308,6 +318,7 @@ void RolloutPipelineView::paintEvent(QPaintEvent *) {
 
         painter.setFont(small);
         const QFontMetrics smallMetrics(small);
+        const int smallLine = lineHeight(small);
         QStringList below;
         if (step.elapsedMs >= 0) {
             below.append(humanDuration(step.elapsedMs));
@@ -321,18 +332,18 @@ void RolloutPipelineView::paintEvent(QPaintEvent *) {
         }
         if (!below.isEmpty()) {
             painter.setPen(step.state == StepState::Current ? tone : colors.muted);
-            painter.drawText(QRect(column.left(), y, column.width(), smallMetrics.height()),
+            painter.drawText(QRect(column.left(), y, column.width(), smallLine),
                              Qt::AlignHCenter | Qt::AlignTop,
                              smallMetrics.elidedText(below.join(QStringLiteral(" · ")),
                                                      Qt::ElideRight, column.width()));
-            y += smallMetrics.height();
+            y += smallLine;
         }
         if (!step.detail.isEmpty()) {
             painter.setPen(colors.muted);
-            painter.drawText(QRect(column.left(), y, column.width(), smallMetrics.height()),
+            painter.drawText(QRect(column.left(), y, column.width(), smallLine),
                              Qt::AlignHCenter | Qt::AlignTop,
                              smallMetrics.elidedText(step.detail, Qt::ElideRight, column.width()));
-            y += smallMetrics.height();
+            y += smallLine;
         }
 
         // The canary steps as chips, centred under the switching step.

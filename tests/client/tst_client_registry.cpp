@@ -7,6 +7,7 @@
 #include "client/connection.h"
 #include "client/discovery.h"
 #include "client/registration.h"
+#include "client/watch_mux.h"
 #include "daemon_process.h"
 #include "loopback_ports.h"
 #include "poll_until.h"
@@ -63,6 +64,7 @@ private slots:
     void discoveryPrefersTheLocalZone();
     void destructionWithoutDaemonDoesNotHang();
     void survivesDaemonRestart();
+    void discoveriesShareOneMuxStreamAndResumeAfterRestart();
     void killAndRestartKeepsEveryInstance_data();
     void killAndRestartKeepsEveryInstance();
     void lostLeaseRegistersAgain();
@@ -678,6 +680,54 @@ void ClientRegistryTest::lostLeaseRegistersAgain() {
     QCOMPARE(stored->address(), (*registration)->options().address);
     const auto renewedAt = after.renewals;
     QTRY_VERIFY_WITH_TIMEOUT((*registration)->snapshot().renewals >= renewedAt + 2, kTimeout);
+}
+
+void ClientRegistryTest::discoveriesShareOneMuxStreamAndResumeAfterRestart() {
+    testing::TempDir dir;
+    testing::DaemonOptions daemonOptions;
+    daemonOptions.dataDir = dir.path() / "data";
+    auto started = testing::DaemonProcess::start(daemonOptions);
+    QVERIFY2(started.isOk(), started.status().toString().c_str());
+    auto daemon = std::move(*started);
+    const std::string address = daemon->grpcAddress();
+    daemonOptions.grpcListen = address;
+    const std::string token =
+        createToken(address, daemon->adminToken(), "orders-svc", aegis::v1::ROLE_SERVICE);
+    QVERIFY(!token.empty());
+    const auto ch = channel(address, token);
+    auto mux = std::make_shared<client::WatchMux>(ch);
+
+    std::vector<client::DiscoveryPtr> discoveries;
+    for (const char *service : {"orders", "pay", "ledger"}) {
+        client::DiscoveryOptions options;
+        options.service = service;
+        options.backoff = fastBackoff();
+        options.mux = mux;
+        auto discovery = client::Discovery::start(ch, options);
+        QVERIFY(discovery.isOk());
+        QVERIFY((*discovery)->waitUntilReady(10s));
+        discoveries.push_back(std::move(*discovery));
+    }
+    auto orders = client::Registration::start(ch, instance("orders", "orders-1"));
+    auto pay = client::Registration::start(ch, instance("pay", "pay-1"));
+    QVERIFY(orders.isOk() && pay.isOk());
+    QTRY_COMPARE_WITH_TIMEOUT(discoveries[0]->instances().size(), std::size_t(1), kTimeout);
+    QTRY_COMPARE_WITH_TIMEOUT(discoveries[1]->instances().size(), std::size_t(1), kTimeout);
+    QVERIFY(discoveries[2]->instances().empty());
+    // Three watches, one stream.
+    QCOMPARE(mux->streamsOpened(), std::uint64_t(1));
+
+    // After a restart every watch resumes on a new shared stream, from its own revision.
+    QCOMPARE(daemon->terminate(), 0);
+    started = testing::DaemonProcess::start(daemonOptions);
+    QVERIFY2(started.isOk(), started.status().toString().c_str());
+    daemon = std::move(*started);
+    auto ledger = client::Registration::start(ch, instance("ledger", "ledger-1"));
+    QVERIFY(ledger.isOk());
+    QTRY_COMPARE_WITH_TIMEOUT(discoveries[2]->instances().size(), std::size_t(1), kTimeout);
+    QCOMPARE(ids(discoveries[0]->instances()), std::vector<std::string>{"orders-1"});
+    QVERIFY(mux->streamsOpened() >= 2);
+    discoveries.clear();
 }
 
 QTEST_GUILESS_MAIN(ClientRegistryTest)

@@ -8,6 +8,7 @@
 #include "api_test_helpers.h"
 #include "client/config_watcher.h"
 #include "client/connection.h"
+#include "client/watch_mux.h"
 #include "daemon_process.h"
 #include "loopback_ports.h"
 #include "poll_until.h"
@@ -262,6 +263,7 @@ private slots:
     void snapshotThenLiveUpdates();
     void oneKeyWatch();
     void grayReachesOnlyTheTargetedInstance();
+    void watchersOnOneMuxStreamResolveGrayEach();
     void acknowledgementsReachTheAppliedStatus();
     void resumesAfterDaemonRestart();
     void servesSnapshotFileWhileDaemonIsDown();
@@ -470,6 +472,37 @@ void ConfigWatcherTest::oneKeyWatch() {
                                           aegis::v1::CONFIG_FORMAT_YAML);
     QTRY_COMPARE_WITH_TIMEOUT(log.lastVersion("ranking.yaml"), version, kTimeout);
     QCOMPARE(log.count("other.json"), 0);
+}
+
+void ConfigWatcherTest::watchersOnOneMuxStreamResolveGrayEach() {
+    const std::int64_t published = m_admin->publish("shop", "muxed", "rules.json", R"({"v":1})");
+    QVERIFY(published > 0);
+    const auto channel = testing::channelFor(m_daemon->grpcAddress(), m_serviceToken);
+    auto mux = std::make_shared<client::WatchMux>(channel);
+    ListenerLog canaryLog;
+    ListenerLog stableLog;
+    auto canaryOptions = watchOptions("muxed", "muxed-1");
+    canaryOptions.mux = mux;
+    auto stableOptions = watchOptions("muxed", "muxed-2");
+    stableOptions.mux = mux;
+    auto canary = client::ConfigWatcher::start(channel, canaryOptions, canaryLog.listener());
+    auto stable = client::ConfigWatcher::start(channel, stableOptions, stableLog.listener());
+    QVERIFY(canary.isOk() && stable.isOk());
+    QVERIFY((*canary)->waitUntilReady(10s));
+    QVERIFY((*stable)->waitUntilReady(10s));
+    QCOMPARE(canaryLog.lastVersion("rules.json"), published);
+    QCOMPARE(stableLog.lastVersion("rules.json"), published);
+
+    const std::int64_t gray =
+        m_admin->startGray("shop", "muxed", "rules.json", R"({"v":2})", {"muxed-1"});
+    QVERIFY(gray > published);
+    QTRY_COMPARE_WITH_TIMEOUT(canaryLog.lastVersion("rules.json"), gray, kTimeout);
+    QVERIFY(canaryLog.last("rules.json")->gray);
+    const std::int64_t promoted = m_admin->promoteGray("shop", "muxed", "rules.json");
+    QTRY_COMPARE_WITH_TIMEOUT(stableLog.lastVersion("rules.json"), promoted, kTimeout);
+    // The stable instance never saw the gray version: only the published one, then the promotion.
+    QCOMPARE(stableLog.count("rules.json"), 2);
+    QCOMPARE(mux->streamsOpened(), std::uint64_t(1));
 }
 
 void ConfigWatcherTest::grayReachesOnlyTheTargetedInstance() {

@@ -1,9 +1,10 @@
 // Every page and every registered dialog (screenshot_dialogs.h) of the console against a real
 // aegisd seeded like the demo (fleet, rollouts, configuration, health), at 1280×800 and
-// 1920×1080, light and dark. Each is saved as a PNG under screens/ beside the test binary, and
-// what a machine can judge is asserted: the window is no bigger than asked, no widget reaches
-// past the window (or dialog), and no header's text is cut where its section is narrower than
-// the header needs for it.
+// 1920×1080, light and dark, in English and in Simplified Chinese. Each is saved as a PNG under
+// screens/ beside the test binary, and what a machine can judge is asserted: the window is no
+// bigger than asked, no widget reaches past the window (or dialog), and no header's text is cut
+// where its section is narrower than the header needs for it.
+#include "app/console_language.h"
 #include "app/main_window.h"
 #include "app/screenshot_dialogs.h"
 #include "app/theme_controller.h"
@@ -143,11 +144,7 @@ private slots:
         m_theme = std::make_unique<ThemeController>();
         m_theme->setMode(ThemeMode::Light);
         m_session = std::make_unique<Session>();
-        m_window = std::make_unique<MainWindow>(m_session.get(), m_theme.get());
-        m_window->connectWith(testing::adminSettings(*m_daemon), QStringLiteral("demo daemon"));
-        m_window->resize(1280, 800);
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        openWindow(QStringLiteral("en"));
     }
 
     void cleanupTestCase() {
@@ -157,26 +154,40 @@ private slots:
         }
     }
 
+    // English first, then Simplified Chinese, so the window is built anew once.
     void everyPageAndDialog_data() {
+        QTest::addColumn<QString>("language");
         QTest::addColumn<QSize>("size");
         QTest::addColumn<bool>("dark");
-        for (const QSize &size : {QSize(1280, 800), QSize(1920, 1080)}) {
-            for (const bool dark : {false, true}) {
-                QTest::addRow("%dx%d-%s", size.width(), size.height(), dark ? "dark" : "light")
-                    << size << dark;
+        for (const QString &language : {QStringLiteral("en"), QStringLiteral("zh_CN")}) {
+            const QByteArray prefix =
+                language == QLatin1String("en") ? QByteArray() : language.toLatin1() + '-';
+            for (const QSize &size : {QSize(1280, 800), QSize(1920, 1080)}) {
+                for (const bool dark : {false, true}) {
+                    QTest::addRow("%s%dx%d-%s", prefix.constData(), size.width(), size.height(),
+                                  dark ? "dark" : "light")
+                        << language << size << dark;
+                }
             }
         }
     }
 
     void everyPageAndDialog() {
+        QFETCH(QString, language);
         QFETCH(QSize, size);
         QFETCH(bool, dark);
+        if (language != m_language) {
+            openWindow(language);
+        }
         m_theme->setMode(dark ? ThemeMode::Dark : ThemeMode::Light);
         m_window->resize(size);
-        const QString suffix = QStringLiteral("%1x%2-%3")
-                                   .arg(size.width())
-                                   .arg(size.height())
-                                   .arg(dark ? QStringLiteral("dark") : QStringLiteral("light"));
+        // English shots keep the names they always had; others carry their language.
+        const QString suffix =
+            QStringLiteral("%1%2x%3-%4")
+                .arg(language == QLatin1String("en") ? QString() : language + QLatin1Char('-'))
+                .arg(size.width())
+                .arg(size.height())
+                .arg(dark ? QStringLiteral("dark") : QStringLiteral("light"));
         QStringList problems;
 
         for (const QString &page : MainWindow::pageNames()) {
@@ -225,15 +236,18 @@ private slots:
         QVERIFY(dir.isValid());
         const QString address = QString::fromStdString(m_daemon->grpcAddress());
         const QString token = QString::fromStdString(m_daemon->adminTokenFile().string());
-        const auto shoot = [&](const QString &page, const QString &file) {
+        const auto shoot = [&](const QString &page, const QString &file,
+                               const QStringList &extra = {}) {
             QProcess process;
             QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
             environment.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.path());
             process.setProcessEnvironment(environment);
-            process.start(console,
-                          {QStringLiteral("--connect"), address, QStringLiteral("--token-file"),
-                           token, QStringLiteral("--page"), page, QStringLiteral("--size"),
-                           QStringLiteral("1280x800"), QStringLiteral("--screenshot"), file});
+            process.start(console, QStringList{QStringLiteral("--connect"), address,
+                                               QStringLiteral("--token-file"), token,
+                                               QStringLiteral("--page"), page,
+                                               QStringLiteral("--size"), QStringLiteral("1280x800"),
+                                               QStringLiteral("--screenshot"), file}
+                                       << extra);
             if (!process.waitForFinished(60000)) {
                 process.kill();
                 return QStringLiteral("timed out");
@@ -254,6 +268,25 @@ private slots:
         QVERIFY(review.width() <= 1280 && review.height() <= 800);
         QVERIFY(review.width() > 1280 / 2);
 
+        // --lang: the same shot in Simplified Chinese; an unknown language is refused.
+        const QString chineseFile = dir.filePath(QStringLiteral("config-zh_CN.png"));
+        const QString chineseError = shoot(QStringLiteral("config"), chineseFile,
+                                           {QStringLiteral("--lang"), QStringLiteral("zh_CN")});
+        QVERIFY2(chineseError.isEmpty(), qPrintable(chineseError));
+        QCOMPARE(QImage(chineseFile).size(), QSize(1280, 800));
+        QVERIFY(QImage(chineseFile) != QImage(pageFile));
+        QProcess help;
+        help.start(console,
+                   {QStringLiteral("--lang"), QStringLiteral("zh_CN"), QStringLiteral("--help")});
+        QVERIFY(help.waitForFinished(20000));
+        QVERIFY(QString::fromUtf8(help.readAllStandardOutput())
+                    .contains(QStringLiteral("aegisd 的桌面控制台")));
+        QProcess unknownLanguage;
+        unknownLanguage.start(console, {QStringLiteral("--lang"), QStringLiteral("xx")});
+        QVERIFY(unknownLanguage.waitForFinished(20000));
+        QCOMPARE(unknownLanguage.exitCode(), 2);
+        QVERIFY(unknownLanguage.readAllStandardError().contains("zh_CN"));
+
         QProcess unknown;
         unknown.start(console, {QStringLiteral("--page"), QStringLiteral("config/nothing"),
                                 QStringLiteral("--screenshot"), dialogFile});
@@ -263,6 +296,18 @@ private slots:
     }
 
 private:
+    // Builds the window anew in `language`: widgets take their texts when they are built.
+    void openWindow(const QString &language) {
+        m_window.reset();
+        QVERIFY(installLanguage(*QCoreApplication::instance(), language));
+        m_language = language;
+        m_window = std::make_unique<MainWindow>(m_session.get(), m_theme.get());
+        m_window->connectWith(testing::adminSettings(*m_daemon), QStringLiteral("demo daemon"));
+        m_window->resize(1280, 800);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    }
+
     // Lets the layout settle and the views paint before a grab.
     static void settle() {
         for (int i = 0; i < 3; ++i) {
@@ -276,6 +321,7 @@ private:
     std::unique_ptr<ThemeController> m_theme;
     std::unique_ptr<Session> m_session;
     std::unique_ptr<MainWindow> m_window;
+    QString m_language;
 };
 
 int main(int argc, char *argv[]) {

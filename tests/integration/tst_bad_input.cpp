@@ -415,6 +415,13 @@ void TestBadInput::unparsableRequest_data() {
                                 << int(grpc::INVALID_ARGUMENT);
     QTest::newRow("server-streaming") << "/aegis.v1.AuditService/WatchAuditRecords" << truncated
                                       << true << int(grpc::INVALID_ARGUMENT);
+    QTest::newRow("server-streaming, served raw")
+        << "/aegis.v1.RegistryService/WatchInstances" << truncated << true
+        << int(grpc::INVALID_ARGUMENT);
+    QTest::newRow("server-streaming, served raw, invalid UTF-8")
+        << "/aegis.v1.ConfigService/WatchConfig" << badUtf8 << true << int(grpc::INVALID_ARGUMENT);
+    QTest::newRow("served raw, no token") << "/aegis.v1.RegistryService/WatchInstances" << truncated
+                                          << false << int(grpc::UNAUTHENTICATED);
     // Authentication comes first, as for a request that parses.
     QTest::newRow("no token") << "/aegis.v1.AuthService/CreateToken" << badUtf8 << false
                               << int(grpc::UNAUTHENTICATED);

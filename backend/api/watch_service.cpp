@@ -1,0 +1,532 @@
+#include "api/watch_service.h"
+
+#include "api/audit_service.h"
+#include "api/config_service.h"
+#include "api/convert.h"
+#include "api/health_service.h"
+#include "api/parse_failure_interceptor.h"
+#include "api/registry_service.h"
+#include "api/rollout_service.h"
+#include "api/serialized_message.h"
+#include "api/stream_end.h"
+#include "api/watch_stream.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace aegis::api {
+namespace {
+
+namespace v1 = aegis::v1;
+using google::protobuf::internal::WireFormatLite;
+
+constexpr std::string_view kMethod = "/aegis.v1.WatchService/Watch";
+constexpr int kWatchMethodIndex = 0;
+
+// A slice that owns `bytes` without copying them.
+grpc::Slice sliceOf(std::string &&bytes) {
+    auto *owned = new std::string(std::move(bytes));
+    return grpc::Slice(
+        owned->data(), owned->size(), [](void *p) { delete static_cast<std::string *>(p); }, owned);
+}
+
+void appendVarint(std::string &out, std::uint64_t value) {
+    std::uint8_t buffer[10];
+    const std::uint8_t *end =
+        google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, buffer);
+    out.append(reinterpret_cast<const char *>(buffer), static_cast<std::size_t>(end - buffer));
+}
+
+// One watch on the stream: a per-watcher RPC's feed and how its messages are framed. Its
+// messages go into the WatchResponse field `eventField`, so a frame is the watch id's field
+// followed by that field holding the per-watcher message's bytes (a protobuf message is the
+// concatenation of its fields).
+class MuxWatch {
+public:
+    virtual ~MuxWatch() = default;
+    virtual store::Revision startsAfter() const = 0;
+    // The next message's bytes (the per-watcher response, shared with the per-watcher streams
+    // that send the same) and the revision it reaches; false when nothing is pending, or the
+    // status the watch ended with.
+    virtual StatusOr<bool> next(SerializedMessage &message, store::Revision &reached) = 0;
+    // The first message's bytes: header at startsAfter() plus what the RPC adds.
+    virtual SerializedMessage first() = 0;
+    virtual void cancel() = 0;
+    virtual int eventField() const = 0;
+};
+
+template <typename Response, int Field>
+class TypedMuxWatch final : public MuxWatch {
+public:
+    explicit TypedMuxWatch(WatchFeedPtr<Response> feed)
+        : m_feed(std::move(feed)) {}
+
+    store::Revision startsAfter() const override { return m_feed->startsAfter(); }
+
+    StatusOr<bool> next(SerializedMessage &message, store::Revision &reached) override {
+        // A message per call, not kept: a watch holds no buffers between its events.
+        auto more = m_feed->nextSerialized(message);
+        if (more && *more) {
+            reached = m_feed->startsAfter(); // the revision the message's header gives
+        }
+        return more;
+    }
+
+    SerializedMessage first() override {
+        Response response;
+        response.mutable_header()->set_revision(m_feed->startsAfter());
+        m_feed->first(response);
+        return SerializedMessage::of(response);
+    }
+
+    void cancel() override { m_feed->cancel(); }
+    int eventField() const override { return Field; }
+
+private:
+    const WatchFeedPtr<Response> m_feed;
+};
+
+template <typename Response, int Field>
+StatusOr<std::unique_ptr<MuxWatch>> muxWatch(StatusOr<WatchFeedPtr<Response>> feed) {
+    if (!feed) {
+        return feed.status();
+    }
+    return std::unique_ptr<MuxWatch>(
+        std::make_unique<TypedMuxWatch<Response, Field>>(std::move(*feed)));
+}
+
+// A message to write, and what it holds for which watch.
+struct Frame {
+    std::int64_t watchId = 0;
+    grpc::ByteBuffer buffer;
+    std::size_t bytes = 0;
+    // For an event: the revision the watch has delivered once this is written (0: none).
+    store::Revision reached = 0;
+};
+
+class MuxStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+public:
+    MuxStream(ApiContext &api, const WatchServiceImpl::Sources &sources,
+              const WatchServiceOptions &options, grpc::CallbackServerContext *context)
+        : m_api(api)
+        , m_sources(sources)
+        , m_options(options)
+        , m_rpc(api.metrics.openStream(std::string(kMethod)))
+        , m_state(std::make_shared<State>()) {
+        m_state->stream = this;
+        const Status status = authorize(api, *context, *findPolicy(kMethod), m_caller);
+        if (!status.isOk()) {
+            std::lock_guard lock(m_state->mutex);
+            finishLocked(status);
+            return;
+        }
+        m_closerId = addStateStream(api, m_state, m_caller); // outside the state's lock
+        std::lock_guard lock(m_state->mutex);
+        if (!m_end.ending()) { // closed at once when the daemon is already shutting down
+            StartRead(&m_requestBytes);
+        }
+    }
+
+    void OnReadDone(bool ok) override {
+        std::lock_guard lock(m_state->mutex);
+        if (m_end.ending()) {
+            return;
+        }
+        if (!ok) {
+            finishLocked(Status::ok()); // the client closed its side
+            return;
+        }
+        m_rpc->received();
+        v1::WatchRequest request;
+        if (!grpc::SerializationTraits<v1::WatchRequest>::Deserialize(&m_requestBytes, &request)
+                 .ok()) {
+            finishLocked(invalidArgument(std::string(kCannotParseRequest)));
+            return;
+        }
+        switch (request.request_union_case()) {
+        case v1::WatchRequest::kCreateRequest:
+            createLocked(request.create_request());
+            break;
+        case v1::WatchRequest::kCancelRequest:
+            cancelLocked(request.cancel_request().watch_id());
+            break;
+        case v1::WatchRequest::REQUEST_UNION_NOT_SET:
+            finishLocked(invalidArgument("a WatchRequest must hold create_request or "
+                                         "cancel_request"));
+            return;
+        }
+        if (!m_end.ending()) {
+            StartRead(&m_requestBytes);
+        }
+        writeLocked();
+    }
+
+    void OnWriteDone(bool ok) override {
+        if (ok) {
+            m_rpc->sent();
+        }
+        std::lock_guard lock(m_state->mutex);
+        m_writing = {};
+        if (const std::optional<Status> pending = m_end.writeDone()) {
+            finishLocked(*pending);
+        } else if (!ok) {
+            finishLocked(Status(StatusCode::Cancelled, "the client went away"));
+        } else {
+            drainPendingLocked();
+            writeLocked();
+        }
+    }
+
+    void OnCancel() override {
+        std::lock_guard lock(m_state->mutex);
+        finishLocked(Status(StatusCode::Cancelled, "the stream was cancelled"));
+    }
+
+    void OnDone() override {
+        m_api.streams.remove(m_closerId);
+        std::unordered_map<std::int64_t, Watch> watches;
+        {
+            std::lock_guard lock(m_state->mutex);
+            m_state->stream = nullptr;
+            watches.swap(m_watches);
+        }
+        for (auto &[id, watch] : watches) {
+            watch.source->cancel();
+        }
+        delete this;
+    }
+
+private:
+    template <typename State>
+    friend std::uint64_t api::addStateStream(ApiContext &, const std::shared_ptr<State> &,
+                                             const Caller &);
+
+    // Shared with the watches' notify callbacks, which may run after the stream is gone. The
+    // mutex is recursive because gRPC may run a reaction inline from StartWrite or Finish.
+    struct State {
+        std::recursive_mutex mutex;
+        MuxStream *stream = nullptr;
+
+        static void wake(const std::shared_ptr<State> &state, std::int64_t id) {
+            std::lock_guard lock(state->mutex);
+            if (state->stream != nullptr) {
+                state->stream->drainLocked(id);
+                state->stream->writeLocked();
+            }
+        }
+    };
+
+    struct Watch {
+        std::unique_ptr<MuxWatch> source;
+        // The revision the client has (its messages written or being written): the watch
+        // resumes after it.
+        store::Revision delivered = 0;
+        // Bytes of this watch's frames waiting in m_queue.
+        std::size_t queuedBytes = 0;
+        // Has more than the stream had room for (listed in m_pending).
+        bool pending = false;
+    };
+
+    void createLocked(const v1::WatchCreateRequest &create) {
+        std::int64_t id = create.watch_id();
+        if (id < 0 || id > kMaxWatchId) {
+            refuseLocked(id, invalidArgument("create_request.watch_id must be between 0 (assigned "
+                                             "by the server) and 2^53 - 1 (got " +
+                                             std::to_string(id) + ")"));
+            return;
+        }
+        if (id != 0 && m_watches.count(id) != 0) {
+            refuseLocked(id, Status(StatusCode::AlreadyExists,
+                                    "create_request.watch_id " + std::to_string(id) +
+                                        " is already in use on this stream"));
+            return;
+        }
+        if (m_watches.size() >= m_options.maxWatchesPerStream) {
+            refuseLocked(id, Status(StatusCode::ResourceExhausted,
+                                    "a stream carries at most " +
+                                        std::to_string(m_options.maxWatchesPerStream) +
+                                        " watches (watch.mux.max_watches): cancel one or open "
+                                        "another stream"));
+            return;
+        }
+        if (id == 0) {
+            while (m_watches.count(m_nextId) != 0) {
+                ++m_nextId;
+            }
+            id = m_nextId++;
+        }
+        auto opened = openLocked(create, id);
+        if (!opened) {
+            refuseLocked(id, opened.status());
+            return;
+        }
+        Watch &watch = m_watches[id];
+        watch.source = std::move(*opened);
+        watch.delivered = watch.source->startsAfter();
+        const SerializedMessage first = watch.source->first();
+        queueLocked(id, eventHeader(id, watch.source->eventField(), first.size(), true), 0, first);
+        drainLocked(id);
+    }
+
+    StatusOr<std::unique_ptr<MuxWatch>> openLocked(const v1::WatchCreateRequest &create,
+                                                   std::int64_t id) {
+        std::string_view method;
+        std::string target;
+        switch (create.watch_case()) {
+        case v1::WatchCreateRequest::kInstances:
+            method = "/aegis.v1.RegistryService/WatchInstances";
+            break;
+        case v1::WatchCreateRequest::kConfig:
+            method = "/aegis.v1.ConfigService/WatchConfig";
+            target = create.config().namespace_();
+            break;
+        case v1::WatchCreateRequest::kHealth:
+            method = "/aegis.v1.HealthService/WatchHealth";
+            break;
+        case v1::WatchCreateRequest::kRollouts:
+            method = "/aegis.v1.RolloutService/WatchRollouts";
+            break;
+        case v1::WatchCreateRequest::kAudit:
+            method = "/aegis.v1.AuditService/WatchAuditRecords";
+            break;
+        case v1::WatchCreateRequest::WATCH_NOT_SET:
+            return invalidArgument("create_request must name what to watch: instances, config, "
+                                   "health, rollouts or audit");
+        }
+        if (Status allowed = checkAccess(m_caller, *findPolicy(method), target); !allowed.isOk()) {
+            return allowed;
+        }
+        auto notify = [state = m_state, id] { State::wake(state, id); };
+        switch (create.watch_case()) {
+        case v1::WatchCreateRequest::kInstances:
+            return muxWatch<v1::WatchInstancesResponse, v1::WatchResponse::kInstancesFieldNumber>(
+                m_sources.registry.openWatch(create.instances(), notify));
+        case v1::WatchCreateRequest::kConfig:
+            return muxWatch<v1::WatchConfigResponse, v1::WatchResponse::kConfigFieldNumber>(
+                m_sources.config.openWatch(create.config(), m_caller, notify));
+        case v1::WatchCreateRequest::kHealth:
+            return muxWatch<v1::WatchHealthResponse, v1::WatchResponse::kHealthFieldNumber>(
+                m_sources.health.openWatch(create.health(), notify));
+        case v1::WatchCreateRequest::kRollouts:
+            return muxWatch<v1::WatchRolloutsResponse, v1::WatchResponse::kRolloutsFieldNumber>(
+                m_sources.rollouts.openWatch(create.rollouts(), notify));
+        case v1::WatchCreateRequest::kAudit:
+            return muxWatch<v1::WatchAuditRecordsResponse, v1::WatchResponse::kAuditFieldNumber>(
+                m_sources.audit.openWatch(create.audit(), notify));
+        case v1::WatchCreateRequest::WATCH_NOT_SET:
+            break;
+        }
+        return internalError("unreachable");
+    }
+
+    void cancelLocked(std::int64_t id) {
+        if (m_watches.count(id) == 0) {
+            v1::WatchResponse response;
+            response.set_watch_id(id);
+            response.set_canceled(true);
+            response.set_cancel_code(static_cast<int>(StatusCode::NotFound));
+            response.set_cancel_reason("cancel_request.watch_id " + std::to_string(id) +
+                                       " names no watch on this stream");
+            queueLocked(id, response.SerializeAsString(), 0);
+            return;
+        }
+        endLocked(id, Status(StatusCode::Cancelled, "cancelled by the client"));
+    }
+
+    // A create that did not create a watch.
+    void refuseLocked(std::int64_t id, const Status &status) {
+        v1::WatchResponse response;
+        response.set_watch_id(id);
+        response.set_created(true);
+        describeEnd(status, response);
+        queueLocked(id, response.SerializeAsString(), 0);
+    }
+
+    void describeEnd(const Status &status, v1::WatchResponse &response) const {
+        response.set_canceled(true);
+        response.set_cancel_code(static_cast<int>(status.code()));
+        response.set_cancel_reason(status.message());
+        if (status.code() == StatusCode::OutOfRange) {
+            response.set_compact_revision(m_api.store.compactRevision());
+        }
+    }
+
+    // Ends watch `id` (which exists) with `status`: drops what it has queued, stops its feed and
+    // tells the client where to resume.
+    void endLocked(std::int64_t id, const Status &status) {
+        const auto it = m_watches.find(id);
+        Watch watch = std::move(it->second);
+        m_watches.erase(it);
+        watch.source->cancel();
+        if (watch.queuedBytes > 0) {
+            std::erase_if(m_queue, [id](const Frame &frame) { return frame.watchId == id; });
+            m_queueBytes -= watch.queuedBytes;
+        }
+        v1::WatchResponse response;
+        response.set_watch_id(id);
+        describeEnd(status, response);
+        response.set_resume_revision(watch.delivered + 1);
+        queueLocked(id, response.SerializeAsString(), 0, {}, false);
+    }
+
+    // Takes what watch `id` has pending into the queue while the stream holds less than its
+    // bound; a watch left with more waits in m_pending for writes to make room (drainPending()),
+    // and its events wait in its hub watcher, whose own bound cuts off one that falls too far
+    // behind.
+    void drainLocked(std::int64_t id) {
+        if (m_end.ending()) {
+            return;
+        }
+        for (;;) {
+            const auto it = m_watches.find(id);
+            if (it == m_watches.end()) {
+                return; // cancelled meanwhile
+            }
+            if (m_queueBytes >= m_options.streamBytes) {
+                if (!it->second.pending) {
+                    it->second.pending = true;
+                    m_pending.push_back(id);
+                }
+                return;
+            }
+            MuxWatch &source = *it->second.source;
+            SerializedMessage message;
+            store::Revision reached = 0;
+            auto more = source.next(message, reached);
+            if (!more) {
+                endLocked(id, more.status());
+                return;
+            }
+            if (!*more) {
+                return;
+            }
+            queueLocked(id, eventHeader(id, source.eventField(), message.size(), false), reached,
+                        message);
+        }
+    }
+
+    // Drains the watches that waited for room, in the order they started waiting.
+    void drainPendingLocked() {
+        while (!m_pending.empty() && m_queueBytes < m_options.streamBytes && !m_end.ending()) {
+            const std::int64_t id = m_pending.front();
+            m_pending.pop_front();
+            if (const auto it = m_watches.find(id); it != m_watches.end() && it->second.pending) {
+                it->second.pending = false;
+                drainLocked(id);
+            }
+        }
+    }
+
+    // What precedes a per-watcher message of `size` bytes in a frame of watch `id`: the watch
+    // id, `created`, and the key and length of field `field`, which holds the message.
+    static std::string eventHeader(std::int64_t id, int field, std::size_t size, bool created) {
+        std::string header;
+        header.reserve(24);
+        appendVarint(header, WireFormatLite::MakeTag(v1::WatchResponse::kWatchIdFieldNumber,
+                                                     WireFormatLite::WIRETYPE_VARINT));
+        appendVarint(header, static_cast<std::uint64_t>(id));
+        if (created) {
+            appendVarint(header, WireFormatLite::MakeTag(v1::WatchResponse::kCreatedFieldNumber,
+                                                         WireFormatLite::WIRETYPE_VARINT));
+            appendVarint(header, 1);
+        }
+        appendVarint(header,
+                     WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+        appendVarint(header, size);
+        return header;
+    }
+
+    // Queues a message about watch `id`: `bytes`, then `shared` (bytes shared with other
+    // streams, not copied); `counted`: its bytes count towards the stream's bound (a watch's end
+    // is always let through).
+    void queueLocked(std::int64_t id, std::string bytes, store::Revision reached,
+                     const SerializedMessage &shared = {}, bool counted = true) {
+        Frame frame;
+        frame.watchId = id;
+        frame.reached = reached;
+        frame.bytes = counted ? bytes.size() + shared.size() : 0;
+        std::vector<grpc::Slice> slices;
+        slices.reserve(1 + shared.slices().size());
+        slices.push_back(sliceOf(std::move(bytes)));
+        slices.insert(slices.end(), shared.slices().begin(), shared.slices().end());
+        frame.buffer = grpc::ByteBuffer(slices.data(), slices.size());
+        if (frame.bytes > 0) {
+            if (const auto it = m_watches.find(id); it != m_watches.end()) {
+                it->second.queuedBytes += frame.bytes;
+            } else {
+                frame.bytes = 0;
+            }
+        }
+        m_queueBytes += frame.bytes;
+        m_queue.push_back(std::move(frame));
+    }
+
+    void writeLocked() {
+        if (m_end.writing() || m_end.ending() || m_queue.empty()) {
+            return;
+        }
+        m_writing = std::move(m_queue.front());
+        m_queue.pop_front();
+        m_queueBytes -= m_writing.bytes;
+        if (const auto it = m_watches.find(m_writing.watchId); it != m_watches.end()) {
+            it->second.queuedBytes -= m_writing.bytes;
+            if (m_writing.reached > 0) {
+                it->second.delivered = m_writing.reached;
+            }
+        }
+        m_end.startWrite();
+        StartWrite(&m_writing.buffer);
+    }
+
+    void finishLocked(const Status &status) {
+        if (!m_end.finishNow(status)) {
+            return;
+        }
+        m_rpc->finished(status.code());
+        Finish(toGrpc(status));
+    }
+
+    ApiContext &m_api;
+    const WatchServiceImpl::Sources &m_sources;
+    const WatchServiceOptions &m_options;
+    // Counts the stream open until `delete this` in OnDone.
+    const std::unique_ptr<RpcStreamMetrics> m_rpc;
+    const std::shared_ptr<State> m_state;
+    Caller m_caller;
+    std::uint64_t m_closerId = 0;
+    grpc::ByteBuffer m_requestBytes;
+    std::unordered_map<std::int64_t, Watch> m_watches;
+    std::int64_t m_nextId = 1;
+    // Messages waiting for the write in flight, and the bytes of those counted in the bound.
+    std::deque<Frame> m_queue;
+    std::size_t m_queueBytes = 0;
+    // Watches with more to take once the queue has room, oldest first.
+    std::deque<std::int64_t> m_pending;
+    Frame m_writing;
+    StreamEnd m_end;
+};
+
+} // namespace
+
+WatchServiceImpl::WatchServiceImpl(ApiContext &api, Sources sources, WatchServiceOptions options)
+    : m_api(api)
+    , m_sources(sources)
+    , m_options(options) {
+    MarkMethodRawCallback(
+        kWatchMethodIndex,
+        new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+            [this](grpc::CallbackServerContext *context) {
+                return new MuxStream(m_api, m_sources, m_options, context);
+            }));
+}
+
+} // namespace aegis::api

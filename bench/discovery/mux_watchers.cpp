@@ -1,0 +1,152 @@
+#include "mux_watchers.h"
+
+#include "streams.h"
+#include "target.h"
+
+#include <grpcpp/support/client_callback.h>
+
+#include <condition_variable>
+
+namespace aegis::bench::discovery {
+
+namespace v1 = aegis::v1;
+
+// One WatchService stream carrying many watchers' watches; writes one create or cancel at a time.
+class MuxWatchers::Stream final
+    : public grpc::ClientBidiReactor<v1::WatchRequest, v1::WatchResponse> {
+public:
+    Stream(const std::shared_ptr<grpc::Channel> &channel, const std::string &bearer)
+        : m_stub(v1::WatchService::NewStub(channel)) {
+        m_context.AddMetadata("authorization", bearer);
+        m_stub->async()->Watch(&m_context, this);
+        StartRead(&m_response);
+        StartCall();
+    }
+    ~Stream() override {
+        std::unique_lock lock(m_mutex);
+        if (!m_done) {
+            m_context.TryCancel();
+            m_doneChanged.wait(lock, [&] { return m_done; });
+        }
+    }
+
+    void add(int index, WatchSink &sink, const std::string &service) {
+        v1::WatchRequest request;
+        request.mutable_create_request()->set_watch_id(index + 1);
+        request.mutable_create_request()->mutable_instances()->set_service(service);
+        std::lock_guard lock(m_mutex);
+        m_sinks[index + 1] = &sink;
+        sendLocked(std::move(request));
+    }
+    void cancel(int index) {
+        v1::WatchRequest request;
+        request.mutable_cancel_request()->set_watch_id(index + 1);
+        std::lock_guard lock(m_mutex);
+        sendLocked(std::move(request));
+    }
+
+    void OnReadDone(bool ok) override {
+        if (!ok) {
+            return; // OnDone follows
+        }
+        WatchSink *sink = nullptr;
+        {
+            std::lock_guard lock(m_mutex);
+            if (const auto it = m_sinks.find(m_response.watch_id()); it != m_sinks.end()) {
+                sink = it->second;
+            }
+        }
+        const int index = static_cast<int>(m_response.watch_id() - 1);
+        if (sink != nullptr) {
+            if (m_response.canceled()) {
+                sink->ended(index,
+                            grpc::Status(static_cast<grpc::StatusCode>(m_response.cancel_code()),
+                                         m_response.cancel_reason()));
+                std::lock_guard lock(m_mutex);
+                m_sinks.erase(m_response.watch_id());
+            } else if (m_response.created()) {
+                sink->ready(index);
+            } else {
+                for (const auto &event : m_response.instances().events()) {
+                    if (event.type() == v1::INSTANCE_EVENT_TYPE_ADDED) {
+                        const int sequence = sequenceSuffix(event.instance().id());
+                        if (sequence >= 0) {
+                            sink->delivered(index, sequence);
+                        }
+                    }
+                }
+            }
+        }
+        StartRead(&m_response);
+    }
+
+    void OnWriteDone(bool ok) override {
+        std::lock_guard lock(m_mutex);
+        m_outbox.pop_front();
+        m_writing = false;
+        if (ok && !m_outbox.empty()) {
+            m_writing = true;
+            StartWrite(&m_outbox.front());
+        }
+    }
+
+    void OnDone(const grpc::Status &status) override {
+        std::map<std::int64_t, WatchSink *> sinks;
+        {
+            std::lock_guard lock(m_mutex);
+            sinks.swap(m_sinks);
+        }
+        for (const auto &[id, sink] : sinks) {
+            sink->ended(static_cast<int>(id - 1), status);
+        }
+        std::lock_guard lock(m_mutex);
+        m_done = true;
+        m_doneChanged.notify_all();
+    }
+
+private:
+    void sendLocked(v1::WatchRequest request) {
+        m_outbox.push_back(std::move(request));
+        if (!m_writing) {
+            m_writing = true;
+            StartWrite(&m_outbox.front());
+        }
+    }
+
+    std::unique_ptr<v1::WatchService::Stub> m_stub;
+    grpc::ClientContext m_context;
+    v1::WatchResponse m_response;
+    std::recursive_mutex m_mutex;
+    std::condition_variable_any m_doneChanged;
+    std::map<std::int64_t, WatchSink *> m_sinks;
+    std::deque<v1::WatchRequest> m_outbox;
+    bool m_writing = false;
+    bool m_done = false;
+};
+
+MuxWatchers::~MuxWatchers() = default;
+
+std::unique_ptr<Watcher> MuxWatchers::open(int index, const std::shared_ptr<grpc::Channel> &channel,
+                                           WatchSink &sink) {
+    std::shared_ptr<Stream> stream;
+    {
+        std::lock_guard lock(m_mutex);
+        auto &slot = m_streams[static_cast<std::size_t>(index) % m_streams.size()];
+        if (!slot) {
+            slot = std::make_shared<Stream>(channel, m_bearer);
+        }
+        stream = slot;
+    }
+    stream->add(index, sink, m_service);
+    struct Handle final : Watcher {
+        std::shared_ptr<Stream> stream;
+        int index = 0;
+        void cancel() override { stream->cancel(index); }
+    };
+    auto handle = std::make_unique<Handle>();
+    handle->stream = std::move(stream);
+    handle->index = index;
+    return handle;
+}
+
+} // namespace aegis::bench::discovery
