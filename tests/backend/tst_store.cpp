@@ -174,11 +174,6 @@ private slots:
     void init();
     void cleanup();
 
-    void migrations_data();
-    void migrations();
-    void newerSchemaIsRefused_data();
-    void newerSchemaIsRefused();
-
     void putAndGet();
     void prefixEnd_data();
     void prefixEnd();
@@ -270,7 +265,44 @@ bool TestStore::isSqlite() const {
     return m_backend == Backend::Sqlite;
 }
 
-void TestStore::migrations_data() {
+// Schema migrations concern the SQLite file only, so they run once, outside the per-backend
+// contract.
+class TestSqliteSchema : public QObject {
+    Q_OBJECT
+
+private slots:
+    void init() {
+        m_dir = std::make_unique<testing::TempDir>();
+        g_base = 0;
+    }
+    void cleanup() {
+        m_store.reset();
+        m_dir.reset();
+    }
+
+    void migrations_data();
+    void migrations();
+    void newerSchemaIsRefused_data();
+    void newerSchemaIsRefused();
+
+private:
+    std::filesystem::path storePath() const { return m_dir->path() / "state.db"; }
+    // Opens storePath() again; the test fails (returns nullptr) when it cannot.
+    Store *openStore() {
+        m_store.reset();
+        Status error;
+        m_store = openOrNull(storePath(), &error);
+        if (!m_store) {
+            qWarning("cannot open the store: %s", error.toString().c_str());
+        }
+        return m_store.get();
+    }
+
+    std::unique_ptr<testing::TempDir> m_dir;
+    std::unique_ptr<Store> m_store;
+};
+
+void TestSqliteSchema::migrations_data() {
     // -1: no file; -2: a zero-byte file; else a file migrated to that version.
     QTest::addColumn<int>("fromVersion");
     QTest::addColumn<bool>("withHistory");
@@ -286,10 +318,7 @@ void TestStore::migrations_data() {
     }
 }
 
-void TestStore::migrations() {
-    if (!isSqlite()) {
-        QSKIP("schema migrations concern the SQLite file only");
-    }
+void TestSqliteSchema::migrations() {
     QFETCH(int, fromVersion);
     QFETCH(bool, withHistory);
     const auto path = storePath();
@@ -359,16 +388,13 @@ void TestStore::migrations() {
     QCOMPARE(static_cast<Revision>(events->size()), base + 2);
 }
 
-void TestStore::newerSchemaIsRefused_data() {
+void TestSqliteSchema::newerSchemaIsRefused_data() {
     QTest::addColumn<int>("version");
     QTest::newRow("one newer") << SqliteStore::kSchemaVersion + 1;
     QTest::newRow("much newer") << SqliteStore::kSchemaVersion + 40;
 }
 
-void TestStore::newerSchemaIsRefused() {
-    if (!isSqlite()) {
-        QSKIP("schema migrations concern the SQLite file only");
-    }
+void TestSqliteSchema::newerSchemaIsRefused() {
     QFETCH(int, version);
     const auto path = storePath();
     VERIFY_OK(SqliteStore::migrateTo(path, SqliteStore::kSchemaVersion));
@@ -919,6 +945,8 @@ int main(int argc, char **argv) {
         TestStore test(backend);
         failures += QTest::qExec(&test, argc, argv);
     }
+    TestSqliteSchema schema;
+    failures += QTest::qExec(&schema, argc, argv);
     return failures;
 }
 
