@@ -23,7 +23,10 @@ struct WatchMux::Mailbox {
     grpc::Status streamStatus;
 };
 
-// One WatchService call. Keeps itself alive until gRPC is done with it (OnDone).
+// One WatchService call. Keeps itself alive until gRPC is done with it (OnDone). Writes start
+// from callers' threads, outside gRPC's reactions, so the stream holds a hold (AddHold) for as long
+// as a write may still start: without it OnDone could run, and gRPC free the call, between a
+// caller's check and its StartWrite.
 class WatchMux::Stream final : public grpc::ClientBidiReactor<v1::WatchRequest, v1::WatchResponse> {
 public:
     // The longest one stream lives: then its watches resume on the next one.
@@ -33,15 +36,16 @@ public:
         std::shared_ptr<Stream> stream(new Stream(channel));
         stream->m_self = stream;
         stream->m_stub->async()->Watch(&stream->m_context, stream.get());
+        stream->AddHold();
         stream->StartRead(&stream->m_response);
         stream->StartCall();
         return stream;
     }
 
-    // Delivers watch `id`'s messages to `mailbox`; false when the stream has ended.
+    // Delivers watch `id`'s messages to `mailbox`; false when the stream is ending.
     bool add(std::int64_t id, std::shared_ptr<Mailbox> mailbox) {
         std::lock_guard lock(m_mutex);
-        if (m_ended) {
+        if (m_closing) {
             return false;
         }
         m_mailboxes[id] = std::move(mailbox);
@@ -53,21 +57,31 @@ public:
     }
     void send(v1::WatchRequest request) {
         std::lock_guard lock(m_mutex);
-        if (m_ended) {
+        if (m_closing) {
             return;
         }
         m_outbox.push_back(std::move(request));
         writeLocked();
     }
-    bool ended() const {
+    // True once the stream can take no new watch: a caller opens the next one.
+    bool ending() const {
         std::lock_guard lock(m_mutex);
-        return m_ended;
+        return m_closing;
     }
     void cancel() { m_context.TryCancel(); }
 
+    // Waits until gRPC is done with the call, at most `timeout`.
+    void waitDone(std::chrono::milliseconds timeout) {
+        std::unique_lock lock(m_mutex);
+        m_doneChanged.wait_for(lock, timeout, [&] { return m_done; });
+    }
+
     void OnReadDone(bool ok) override {
         if (!ok) {
-            return; // OnDone follows
+            // The stream broke or ended: no write starts any more; OnDone follows once the
+            // write in flight, if any, completes.
+            closeForWrites();
+            return;
         }
         std::shared_ptr<Mailbox> mailbox;
         {
@@ -86,19 +100,23 @@ public:
     }
 
     void OnWriteDone(bool ok) override {
-        std::lock_guard lock(m_mutex);
-        m_writing = false;
-        m_outbox.pop_front();
-        if (ok) {
-            writeLocked();
+        {
+            std::lock_guard lock(m_mutex);
+            m_writing = false;
+            m_outbox.pop_front();
+            if (ok && !m_closing) {
+                writeLocked();
+                return;
+            }
         }
+        closeForWrites();
     }
 
     void OnDone(const grpc::Status &status) override {
         std::map<std::int64_t, std::shared_ptr<Mailbox>> mailboxes;
         {
             std::lock_guard lock(m_mutex);
-            m_ended = true;
+            m_closing = true;
             mailboxes.swap(m_mailboxes);
         }
         const grpc::Status ended =
@@ -110,6 +128,11 @@ public:
             mailbox->streamStatus = ended;
             mailbox->wake.notify_all();
         }
+        {
+            std::lock_guard lock(m_mutex);
+            m_done = true;
+            m_doneChanged.notify_all();
+        }
         m_self.reset(); // may delete this
     }
 
@@ -117,6 +140,20 @@ private:
     explicit Stream(const std::shared_ptr<grpc::Channel> &channel)
         : m_stub(v1::WatchService::NewStub(channel)) {
         m_context.set_deadline(std::chrono::system_clock::now() + kLifetime);
+    }
+
+    // Refuses further writes and, once no write is in flight, releases the hold taken in open().
+    void closeForWrites() {
+        bool release = false;
+        {
+            std::lock_guard lock(m_mutex);
+            m_closing = true;
+            release = !m_writing && !m_holdReleased;
+            m_holdReleased = m_holdReleased || release;
+        }
+        if (release) {
+            RemoveHold();
+        }
     }
 
     void writeLocked() {
@@ -135,7 +172,10 @@ private:
     std::map<std::int64_t, std::shared_ptr<Mailbox>> m_mailboxes;
     std::deque<v1::WatchRequest> m_outbox; // front: the write in flight
     bool m_writing = false;
-    bool m_ended = false;
+    bool m_closing = false;      // no write starts any more
+    bool m_holdReleased = false; // RemoveHold() called
+    bool m_done = false;         // OnDone has delivered the end to every watch
+    std::condition_variable_any m_doneChanged;
     std::shared_ptr<Stream> m_self;
 };
 
@@ -143,15 +183,22 @@ WatchMux::WatchMux(std::shared_ptr<grpc::Channel> channel)
     : m_channel(std::move(channel)) {}
 
 WatchMux::~WatchMux() {
-    std::lock_guard lock(m_mutex);
-    if (m_stream) {
-        m_stream->cancel();
+    std::shared_ptr<Stream> stream;
+    {
+        std::lock_guard lock(m_mutex);
+        stream = std::move(m_stream);
+    }
+    if (stream) {
+        // Waits for gRPC to finish the call so that it never outlives the channel's owner's
+        // other references (the channel may be released right after this).
+        stream->cancel();
+        stream->waitDone(std::chrono::seconds(5));
     }
 }
 
 std::shared_ptr<WatchMux::Stream> WatchMux::stream() {
     std::lock_guard lock(m_mutex);
-    if (!m_stream || m_stream->ended()) {
+    if (!m_stream || m_stream->ending()) {
         m_stream = Stream::open(m_channel);
         ++m_opened;
     }
