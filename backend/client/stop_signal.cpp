@@ -8,6 +8,9 @@ void StopSignal::stop() {
     if (m_active != nullptr) {
         m_active->TryCancel();
     }
+    if (m_wakeHook) {
+        m_wakeHook();
+    }
     m_wake.notify_all();
 }
 
@@ -33,6 +36,20 @@ bool StopSignal::attach(grpc::ClientContext &context) {
 void StopSignal::detach() {
     std::lock_guard lock(m_mutex);
     m_active = nullptr;
+}
+
+bool StopSignal::attachWake(std::function<void()> wake) {
+    std::lock_guard lock(m_mutex);
+    if (m_stopped) {
+        return false;
+    }
+    m_wakeHook = std::move(wake);
+    return true;
+}
+
+void StopSignal::detachWake() {
+    std::lock_guard lock(m_mutex);
+    m_wakeHook = nullptr;
 }
 
 } // namespace aegis::client

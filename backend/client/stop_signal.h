@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 
 namespace aegis::client {
@@ -25,11 +26,18 @@ public:
     bool attach(grpc::ClientContext &context);
     void detach();
 
+    // Makes `wake` what stop() calls, besides cancelling the attached call, for a wait that no
+    // call's cancellation ends (a watch on a shared stream); false (nothing attached) when
+    // stopped. `wake` runs under the signal's lock: it must only notify.
+    bool attachWake(std::function<void()> wake);
+    void detachWake();
+
 private:
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
     bool m_stopped = false;
     grpc::ClientContext *m_active = nullptr; // Not owned.
+    std::function<void()> m_wakeHook;
 };
 
 // Attaches a context for the lifetime of a scope.

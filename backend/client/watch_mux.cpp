@@ -4,7 +4,6 @@
 
 #include <grpcpp/support/client_callback.h>
 
-#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -12,7 +11,6 @@
 namespace aegis::client {
 
 namespace v1 = aegis::v1;
-using namespace std::chrono_literals;
 
 // What the stream hands one run(): its watch's messages, and the stream's end.
 struct WatchMux::Mailbox {
@@ -20,6 +18,7 @@ struct WatchMux::Mailbox {
     std::condition_variable wake;
     std::deque<v1::WatchResponse> messages;
     bool streamEnded = false;
+    bool stopped = false; // the run's StopSignal was stopped
     grpc::Status streamStatus;
 };
 
@@ -235,20 +234,31 @@ grpc::Status WatchMux::run(const v1::WatchCreateRequest &create, grpc::ClientCon
         stream->send(std::move(cancel));
         return status;
     };
-    // StopSignal cancels a call's context, which cannot wake this wait: look at it this often.
-    constexpr auto kStopCheck = 100ms;
+    // stop() cancels no call of this watch: it wakes the wait through the mailbox instead.
+    if (!stop.attachWake([&mailbox] {
+            std::lock_guard lock(mailbox->mutex);
+            mailbox->stopped = true;
+            mailbox->wake.notify_all();
+        })) {
+        return abandon(grpc::Status(grpc::StatusCode::CANCELLED, "stopped"));
+    }
+    struct DetachWake {
+        StopSignal &stop;
+        ~DetachWake() { stop.detachWake(); }
+    } detachWake{stop};
     for (;;) {
         std::deque<v1::WatchResponse> messages;
         bool ended = false;
+        bool stopped = false;
         grpc::Status streamStatus;
         {
             std::unique_lock lock(mailbox->mutex);
-            const auto until =
-                std::min(std::chrono::system_clock::now() + kStopCheck, context.deadline());
-            mailbox->wake.wait_until(
-                lock, until, [&] { return !mailbox->messages.empty() || mailbox->streamEnded; });
+            mailbox->wake.wait_until(lock, context.deadline(), [&] {
+                return !mailbox->messages.empty() || mailbox->streamEnded || mailbox->stopped;
+            });
             messages.swap(mailbox->messages);
             ended = mailbox->streamEnded;
+            stopped = mailbox->stopped;
             streamStatus = mailbox->streamStatus;
         }
         for (const v1::WatchResponse &response : messages) {
@@ -267,7 +277,7 @@ grpc::Status WatchMux::run(const v1::WatchCreateRequest &create, grpc::ClientCon
         if (ended) {
             return streamStatus;
         }
-        if (stop.isStopped()) {
+        if (stopped) {
             return abandon(grpc::Status(grpc::StatusCode::CANCELLED, "stopped"));
         }
         if (std::chrono::system_clock::now() >= context.deadline()) {

@@ -357,13 +357,12 @@ WatchPtr AlertsApi::watchAlerts(const QList<AlertMatcher> &matchers, qint64 star
     return startWatch(
         *m_session, context, startRevision, callbacks,
         [base, onEvents = callbacks.onEvents](const Watch::Post &post) -> ResumableWatch::Session {
-            return [post, base, onEvents](const std::shared_ptr<grpc::Channel> &channel,
-                                          grpc::ClientContext &call, qint64 start,
+            return [post, base, onEvents](WatchCall &call, qint64 start,
                                           const ResumableWatch::Received &received) {
                 v1::WatchAlertsRequest request = base;
                 request.set_start_revision(start);
-                auto stub = v1::AlertService::NewStub(channel);
-                auto reader = stub->WatchAlerts(&call, request);
+                auto stub = v1::AlertService::NewStub(call.channel);
+                auto reader = stub->WatchAlerts(&call.context, request);
                 v1::WatchAlertsResponse response;
                 while (reader->Read(&response)) {
                     AlertBatch batch;

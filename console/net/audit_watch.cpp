@@ -22,28 +22,25 @@ ResumableWatch::Options watchOptions(const AuditWatch::Options &options) {
 AuditWatch::AuditWatch(std::shared_ptr<ChannelHub> hub, Options options, Callbacks callbacks)
     : m_watch(std::move(hub), watchOptions(options),
               [query = options.query, onRecords = callbacks.onRecords](
-                  const std::shared_ptr<grpc::Channel> &channel, grpc::ClientContext &context,
-                  qint64 startRevision, const ResumableWatch::Received &received) {
-                  v1::WatchAuditRecordsRequest request;
-                  toProto(query, request.mutable_filter());
-                  request.set_start_revision(startRevision);
-                  auto stub = v1::AuditService::NewStub(channel);
-                  auto reader = stub->WatchAuditRecords(&context, request);
-                  v1::WatchAuditRecordsResponse response;
-                  while (reader->Read(&response)) {
-                      QList<AuditEntry> records;
-                      records.reserve(response.records_size());
-                      qint64 revision = response.header().revision();
-                      for (const auto &record : response.records()) {
-                          records.append(fromProto(record));
-                          revision = std::max<qint64>(revision, record.revision());
-                      }
-                      received(revision);
-                      if (!records.isEmpty() && onRecords) {
-                          onRecords(std::move(records), revision);
-                      }
-                  }
-                  return reader->Finish();
+                  WatchCall &call, qint64 startRevision, const ResumableWatch::Received &received) {
+                  v1::WatchCreateRequest create;
+                  toProto(query, create.mutable_audit()->mutable_filter());
+                  create.mutable_audit()->set_start_revision(startRevision);
+                  return runSharedWatch<v1::WatchAuditRecordsResponse>(
+                      call, create, &v1::WatchResponse::audit,
+                      [&](const v1::WatchAuditRecordsResponse &response) {
+                          QList<AuditEntry> records;
+                          records.reserve(response.records_size());
+                          qint64 revision = response.header().revision();
+                          for (const auto &record : response.records()) {
+                              records.append(fromProto(record));
+                              revision = std::max<qint64>(revision, record.revision());
+                          }
+                          received(revision);
+                          if (!records.isEmpty() && onRecords) {
+                              onRecords(std::move(records), revision);
+                          }
+                      });
               },
               {std::move(callbacks.onLive), std::move(callbacks.onResync)}) {}
 

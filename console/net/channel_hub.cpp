@@ -46,6 +46,18 @@ void ChannelHub::invalidate(const std::shared_ptr<grpc::Channel> &failed) {
     }
 }
 
+client::WatchMuxPtr ChannelHub::watchMux(const std::shared_ptr<grpc::Channel> &channel) {
+    // Released after the lock: the last owner of a mux waits for its call to end.
+    client::WatchMuxPtr previous;
+    std::lock_guard lock(m_mutex);
+    if (m_muxChannel != channel || !m_mux) {
+        previous = std::move(m_mux);
+        m_mux = std::make_shared<client::WatchMux>(channel);
+        m_muxChannel = channel;
+    }
+    return m_mux;
+}
+
 bool ChannelHub::track(grpc::ClientContext *context) {
     std::lock_guard lock(m_mutex);
     if (m_closed) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "client/watch_mux.h"
 #include "net/api_types.h"
 
 #include <grpcpp/channel.h>
@@ -34,6 +35,9 @@ public:
                                            ChannelKind kind = ChannelKind::Standard);
     // Drops `failed` if it is still the current channel.
     void invalidate(const std::shared_ptr<grpc::Channel> &failed);
+    // The shared watch stream on `channel` (one acquired from this hub): one per channel, so the
+    // console's watches share one WatchService call; a new channel gets a new one.
+    client::WatchMuxPtr watchMux(const std::shared_ptr<grpc::Channel> &channel);
 
     // Registers a call about to start; false after close(), in which case it must not start.
     bool track(grpc::ClientContext *context);
@@ -46,6 +50,8 @@ private:
     ConnectionSettings m_settings;
     std::shared_ptr<grpc::Channel> m_channel;
     std::shared_ptr<grpc::Channel> m_bulkChannel;
+    std::shared_ptr<grpc::Channel> m_muxChannel;
+    client::WatchMuxPtr m_mux;               // on m_muxChannel
     std::set<grpc::ClientContext *> m_calls; // Not owned: each belongs to the thread making it.
     bool m_closed = false;
 };

@@ -237,34 +237,31 @@ WatchPtr ConfigApi::watch(const QString &ns, qint64 startRevision, QObject *cont
     return startWatch(
         *m_session, context, startRevision, callbacks,
         [ns, onEvents = callbacks.onEvents](const Watch::Post &post) -> ResumableWatch::Session {
-            return [post, ns, onEvents](const std::shared_ptr<grpc::Channel> &channel,
-                                        grpc::ClientContext &call, qint64 start,
+            return [post, ns, onEvents](WatchCall &call, qint64 start,
                                         const ResumableWatch::Received &received) {
-                v1::WatchConfigRequest request;
-                request.set_namespace_(ns.toStdString());
-                request.set_start_revision(start);
-                auto stub = v1::ConfigService::NewStub(channel);
-                auto reader = stub->WatchConfig(&call, request);
-                v1::WatchConfigResponse response;
-                while (reader->Read(&response)) {
-                    QList<ConfigChangeEvent> events;
-                    events.reserve(response.events_size());
-                    qint64 revision = response.header().revision();
-                    for (const auto &event : response.events()) {
-                        events.append(fromProto(event));
-                        if (!response.snapshot()) {
-                            revision = std::max<qint64>(revision, event.revision());
+                v1::WatchCreateRequest create;
+                create.mutable_config()->set_namespace_(ns.toStdString());
+                create.mutable_config()->set_start_revision(start);
+                return runSharedWatch<v1::WatchConfigResponse>(
+                    call, create, &v1::WatchResponse::config,
+                    [&](const v1::WatchConfigResponse &response) {
+                        QList<ConfigChangeEvent> events;
+                        events.reserve(response.events_size());
+                        qint64 revision = response.header().revision();
+                        for (const auto &event : response.events()) {
+                            events.append(fromProto(event));
+                            if (!response.snapshot()) {
+                                revision = std::max<qint64>(revision, event.revision());
+                            }
                         }
-                    }
-                    received(revision);
-                    const bool snapshot = response.snapshot();
-                    if ((!events.isEmpty() || snapshot) && onEvents) {
-                        post([onEvents, events, revision, snapshot] {
-                            onEvents(events, revision, snapshot);
-                        });
-                    }
-                }
-                return reader->Finish();
+                        received(revision);
+                        const bool snapshot = response.snapshot();
+                        if ((!events.isEmpty() || snapshot) && onEvents) {
+                            post([onEvents, events, revision, snapshot] {
+                                onEvents(events, revision, snapshot);
+                            });
+                        }
+                    });
             };
         });
 }

@@ -211,11 +211,10 @@ WatchPtr MetricsApi::watchQuery(const QueryWatchOptions &options, QObject *conte
         *m_session, context, 0, callbacks,
         [request,
          onEvents = callbacks.onEvents](const Watch::Post &post) -> ResumableWatch::Session {
-            return [post, request, onEvents](const std::shared_ptr<grpc::Channel> &channel,
-                                             grpc::ClientContext &call, qint64 /*start*/,
+            return [post, request, onEvents](WatchCall &call, qint64 /*start*/,
                                              const ResumableWatch::Received &received) {
-                auto stub = v1::MetricsService::NewStub(channel);
-                auto reader = stub->WatchQuery(&call, request);
+                auto stub = v1::MetricsService::NewStub(call.channel);
+                auto reader = stub->WatchQuery(&call.context, request);
                 v1::WatchQueryResponse response;
                 while (reader->Read(&response)) {
                     received(0);

@@ -53,29 +53,26 @@ WatchPtr RegistryApi::watchInstances(qint64 startRevision, QObject *context,
     return startWatch(
         *m_session, context, startRevision, callbacks,
         [onEvents = callbacks.onEvents](const Watch::Post &post) -> ResumableWatch::Session {
-            return [post, onEvents](const std::shared_ptr<grpc::Channel> &channel,
-                                    grpc::ClientContext &call, qint64 start,
+            return [post, onEvents](WatchCall &call, qint64 start,
                                     const ResumableWatch::Received &received) {
-                v1::WatchInstancesRequest request;
-                request.set_start_revision(start);
-                request.set_include_unroutable(true);
-                auto stub = v1::RegistryService::NewStub(channel);
-                auto reader = stub->WatchInstances(&call, request);
-                v1::WatchInstancesResponse response;
-                while (reader->Read(&response)) {
-                    QList<InstanceChange> changes;
-                    changes.reserve(response.events_size());
-                    qint64 revision = response.header().revision();
-                    for (const auto &event : response.events()) {
-                        changes.append(fromProto(event));
-                        revision = std::max<qint64>(revision, event.revision());
-                    }
-                    received(revision);
-                    if (!changes.isEmpty() && onEvents) {
-                        post([onEvents, changes, revision] { onEvents(changes, revision); });
-                    }
-                }
-                return reader->Finish();
+                v1::WatchCreateRequest create;
+                create.mutable_instances()->set_start_revision(start);
+                create.mutable_instances()->set_include_unroutable(true);
+                return runSharedWatch<v1::WatchInstancesResponse>(
+                    call, create, &v1::WatchResponse::instances,
+                    [&](const v1::WatchInstancesResponse &response) {
+                        QList<InstanceChange> changes;
+                        changes.reserve(response.events_size());
+                        qint64 revision = response.header().revision();
+                        for (const auto &event : response.events()) {
+                            changes.append(fromProto(event));
+                            revision = std::max<qint64>(revision, event.revision());
+                        }
+                        received(revision);
+                        if (!changes.isEmpty() && onEvents) {
+                            post([onEvents, changes, revision] { onEvents(changes, revision); });
+                        }
+                    });
             };
         });
 }

@@ -59,10 +59,11 @@ void ResumableWatch::run() {
                                                      reason.message()))
                                  .describe());
     };
+    client::ResumableStream *resumable = nullptr; // the stream below, for the Open callback
     client::ResumableStream stream(
         options, m_stop,
-        [this, &unreachable](grpc::ClientContext &context, std::int64_t startRevision,
-                             const client::ResumableStream::Received &received) {
+        [this, &unreachable, &resumable](grpc::ClientContext &context, std::int64_t startRevision,
+                                         const client::ResumableStream::Received &received) {
             CallError error;
             const auto channel = m_hub->acquire(&error);
             if (!channel) {
@@ -73,15 +74,20 @@ void ResumableWatch::run() {
             if (channel->GetState(false) == GRPC_CHANNEL_READY) {
                 setLive(true, {});
             }
-            const grpc::Status status =
-                m_session(channel, context, startRevision,
-                          [&received](qint64 revision) { received(revision); });
+            const client::WatchMuxPtr mux = m_hub->watchMux(channel);
+            WatchCall call{channel, context, *mux, m_stop};
+            const grpc::Status status = m_session(
+                call, startRevision, [&received](qint64 revision) { received(revision); });
+            if (call.compactRevision != 0) {
+                resumable->noteCompactRevision(call.compactRevision);
+            }
             if (!m_stop.isStopped() && fromStatus(status).isUnreachable()) {
                 m_hub->invalidate(channel);
             }
             return status;
         },
         std::move(callbacks));
+    resumable = &stream;
     const Status ended = stream.run(m_options.startRevision);
     if (ended.code() == StatusCode::OutOfRange) {
         setLive(false,

@@ -2,6 +2,9 @@
 
 #include "client/backoff.h"
 #include "client/stop_signal.h"
+#include "client/watch_mux.h"
+
+#include <aegis/v1/watch.pb.h>
 
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
@@ -18,6 +21,20 @@ namespace aegis::console {
 
 class ChannelHub;
 
+// What one attempt of a console watch runs on.
+struct WatchCall {
+    std::shared_ptr<grpc::Channel> channel;
+    // The attempt's call: a stream of its own opens on it; a watch on `mux` takes its deadline.
+    grpc::ClientContext &context;
+    // The connection's one shared WatchService stream (see client::WatchMux), which carries
+    // the console's watches of instances, config, rollouts and audit records.
+    client::WatchMux &mux;
+    // The watch's stop signal, which a watch on `mux` needs.
+    client::StopSignal &stop;
+    // Set by a watch on `mux` that ended OUT_OF_RANGE: the compact revision it was told.
+    std::int64_t compactRevision = 0;
+};
+
 // The console's side of a client::ResumableStream (see there): runs it on its own thread with a
 // channel from the hub for every attempt, and tells the owner whether the stream is live. The
 // stream opens at a revision, reads to the end, and after an error reconnects with backoff and
@@ -30,10 +47,9 @@ class ResumableWatch {
 public:
     // Called once per message with the highest revision it carried (0: none).
     using Received = std::function<void(qint64 revision)>;
-    // Opens the stream on `context` from `startRevision` (0 = from now), reads it to the end,
-    // calling `received` after each message, and returns the stream's final status.
-    using Session = std::function<grpc::Status(const std::shared_ptr<grpc::Channel> &channel,
-                                               grpc::ClientContext &context, qint64 startRevision,
+    // Runs the watch on `call` from `startRevision` (0 = from now) to its end, calling
+    // `received` after each message, and returns its final status.
+    using Session = std::function<grpc::Status(WatchCall &call, qint64 startRevision,
                                                const Received &received)>;
     struct Callbacks {
         // live: the stream is open; otherwise `reason` says why not and a retry is pending.
@@ -74,5 +90,21 @@ private:
     QString m_lastReason;
     std::thread m_thread; // last: started once everything above exists
 };
+
+// Runs a watch on `call.mux`: `create` says what to watch and from where; `handle` gets each
+// message's event (`event` picks it, e.g. &v1::WatchResponse::config), the first one being what a
+// stream of its own would have sent first.
+template <typename Event>
+grpc::Status runSharedWatch(WatchCall &call, const aegis::v1::WatchCreateRequest &create,
+                            const Event &(aegis::v1::WatchResponse::*event)() const,
+                            const std::function<void(const Event &)> &handle) {
+    return call.mux.run(
+        create, call.context, call.stop,
+        [&](const aegis::v1::WatchResponse &response) {
+            handle((response.*event)());
+            return true;
+        },
+        &call.compactRevision);
+}
 
 } // namespace aegis::console

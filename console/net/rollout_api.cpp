@@ -95,29 +95,26 @@ WatchPtr RolloutApi::watchRollouts(const QString &service, qint64 startRevision,
         *m_session, context, startRevision, callbacks,
         [service,
          onEvents = callbacks.onEvents](const Watch::Post &post) -> ResumableWatch::Session {
-            return [post, service, onEvents](const std::shared_ptr<grpc::Channel> &channel,
-                                             grpc::ClientContext &call, qint64 start,
+            return [post, service, onEvents](WatchCall &call, qint64 start,
                                              const ResumableWatch::Received &received) {
-                v1::WatchRolloutsRequest request;
-                request.set_service(service.toStdString());
-                request.set_start_revision(start);
-                auto stub = v1::RolloutService::NewStub(channel);
-                auto reader = stub->WatchRollouts(&call, request);
-                v1::WatchRolloutsResponse response;
-                while (reader->Read(&response)) {
-                    QList<RolloutEvent> events;
-                    events.reserve(response.events_size());
-                    qint64 revision = response.header().revision();
-                    for (const auto &event : response.events()) {
-                        events.append(fromProto(event));
-                        revision = std::max<qint64>(revision, event.revision());
-                    }
-                    received(revision);
-                    if (!events.isEmpty() && onEvents) {
-                        post([onEvents, events, revision] { onEvents(events, revision); });
-                    }
-                }
-                return reader->Finish();
+                v1::WatchCreateRequest create;
+                create.mutable_rollouts()->set_service(service.toStdString());
+                create.mutable_rollouts()->set_start_revision(start);
+                return runSharedWatch<v1::WatchRolloutsResponse>(
+                    call, create, &v1::WatchResponse::rollouts,
+                    [&](const v1::WatchRolloutsResponse &response) {
+                        QList<RolloutEvent> events;
+                        events.reserve(response.events_size());
+                        qint64 revision = response.header().revision();
+                        for (const auto &event : response.events()) {
+                            events.append(fromProto(event));
+                            revision = std::max<qint64>(revision, event.revision());
+                        }
+                        received(revision);
+                        if (!events.isEmpty() && onEvents) {
+                            post([onEvents, events, revision] { onEvents(events, revision); });
+                        }
+                    });
             };
         });
 }
@@ -135,11 +132,10 @@ WatchPtr RolloutApi::followDeploymentLogs(const QString &service, const QString 
         *m_session, context, 0, callbacks,
         [request,
          onEvents = callbacks.onEvents](const Watch::Post &post) -> ResumableWatch::Session {
-            return [post, request, onEvents](const std::shared_ptr<grpc::Channel> &channel,
-                                             grpc::ClientContext &call, qint64,
+            return [post, request, onEvents](WatchCall &call, qint64,
                                              const ResumableWatch::Received &received) {
-                auto stub = v1::RolloutService::NewStub(channel);
-                auto reader = stub->DeploymentLogs(&call, request);
+                auto stub = v1::RolloutService::NewStub(call.channel);
+                auto reader = stub->DeploymentLogs(&call.context, request);
                 v1::DeploymentLogsResponse response;
                 bool first = true;
                 while (reader->Read(&response)) {

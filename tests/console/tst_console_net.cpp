@@ -1,7 +1,9 @@
 #include "net/audit_api.h"
 #include "net/call_scope.h"
+#include "net/config_api.h"
 #include "net/metrics_api.h"
 #include "net/registry_api.h"
+#include "net/rollout_api.h"
 #include "net/session.h"
 #include "prometheus_process.h"
 #include "tcp_forwarder.h"
@@ -263,6 +265,63 @@ private slots:
         const AuditRecordPage again = pages.first().value();
         QVERIFY(containsResource(again.records, QStringLiteral("tokens/console-live-1")));
         QVERIFY(again.revision > page.revision);
+    }
+
+    // The live views of instances, configuration, rollouts and the audit log run on one
+    // WatchService stream, not one stream each, and their events still arrive.
+    void liveViewsShareOneWatchStream() {
+        Session api(fastOptions());
+        api.connectTo(settingsFor(*m_daemon));
+        RegistryApi registry(&api);
+        ConfigApi config(&api);
+        RolloutApi rollouts(&api);
+        AuditApi audit(&api);
+        int live = 0;
+        const auto countLive = [&live](bool isLive, const QString &) { live += isLive ? 1 : 0; };
+        InstanceWatchCallbacks instanceCallbacks;
+        instanceCallbacks.onLive = countLive;
+        ConfigWatchCallbacks configCallbacks;
+        configCallbacks.onLive = countLive;
+        RolloutWatchCallbacks rolloutCallbacks;
+        rolloutCallbacks.onLive = countLive;
+        QList<AuditEntry> records;
+        AuditWatchCallbacks auditCallbacks;
+        auditCallbacks.onLive = countLive;
+        auditCallbacks.onEvents = [&records](const QList<AuditEntry> &batch, qint64) {
+            records += batch;
+        };
+        std::vector<WatchPtr> watches;
+        watches.push_back(registry.watchInstances(0, this, instanceCallbacks));
+        watches.push_back(config.watch(QStringLiteral("default"), 0, this, configCallbacks));
+        watches.push_back(rollouts.watchRollouts({}, 0, this, rolloutCallbacks));
+        watches.push_back(audit.watchRecords({}, 0, this, auditCallbacks));
+        QTRY_COMPARE_WITH_TIMEOUT(live, 4, 10000);
+
+        const grpc::Status created = createToken(*m_daemon, "console-shared-stream");
+        QVERIFY2(created.ok(), created.error_message().c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            containsResource(records, QStringLiteral("tokens/console-shared-stream")), 10000);
+
+        const std::string http = m_daemon->httpAddress();
+        const auto port = static_cast<std::uint16_t>(std::stoi(http.substr(http.rfind(':') + 1)));
+        // Streams open on the daemon by method (earlier sessions' streams close as they end).
+        const auto openStreams = [port](const char *method) {
+            const testing::HttpAnswer scraped = testing::loopbackHttpGet(port, "/metrics", 5s);
+            double open = 0;
+            for (const QString &line :
+                 QString::fromStdString(scraped.body).split(QLatin1Char('\n'))) {
+                if (line.startsWith(QLatin1String("aegis_grpc_streams_open{")) &&
+                    line.contains(QLatin1String(method))) {
+                    open += line.section(QLatin1Char(' '), -1).toDouble();
+                }
+            }
+            return open;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(openStreams("WatchService/Watch\""), 1.0, 10000);
+        for (const char *own :
+             {"WatchInstances\"", "WatchConfig\"", "WatchRollouts\"", "WatchAuditRecords\""}) {
+            QTRY_COMPARE_WITH_TIMEOUT(openStreams(own), 0.0, 10000);
+        }
     }
 
     void filteredListAndPaging() {
