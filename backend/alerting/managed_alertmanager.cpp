@@ -22,6 +22,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 namespace aegis::alerting {
@@ -181,29 +182,19 @@ public:
         m_since = m_options.clock->now();
     }
 
+    Status prepare() {
+        std::lock_guard lock(m_mutex);
+        return prepareLocked();
+    }
+
     Status start() {
         std::lock_guard lock(m_mutex);
-        if (m_child) {
+        if (m_running) {
             return Status::ok();
         }
-        std::error_code error;
-        std::filesystem::create_directories(m_options.directory / "data", error);
-        if (error) {
-            return failedPrecondition("alerting: cannot create " +
-                                      (m_options.directory / "data").string() + ": " +
-                                      error.message());
+        if (Status prepared = prepareLocked(); !prepared.isOk()) {
+            return prepared;
         }
-        auto listen = metrics::resolveListenAddress(m_options.settings.managedListen,
-                                                    "alerting.managed.listen");
-        if (!listen) {
-            return listen.status();
-        }
-        m_url = listen->url;
-        auto client = AlertmanagerClient::create(m_executor, m_url);
-        if (!client) {
-            return client.status();
-        }
-        m_client = std::move(*client);
 
         // Subscribe first, then read the item: no version is missed or applied twice.
         std::string content = defaultAlertmanagerConfig(m_options.settings.defaultWebhookUrl);
@@ -234,11 +225,11 @@ public:
         child.missingHint = "install Debian's prometheus-alertmanager or set alerting.alertmanager";
         child.arguments = {"--config.file=" + configFile().string(),
                            "--storage.path=" + (m_options.directory / "data").string(),
-                           "--web.listen-address=" + listen->hostPort,
+                           "--web.listen-address=" + m_listen->hostPort,
                            // No gossip: a managed Alertmanager is a single instance.
                            "--cluster.listen-address="};
         child.directory = m_options.directory;
-        child.listen = std::move(*listen);
+        child.listen = *m_listen;
         child.restartBackoff = m_options.restartBackoff;
         child.stableAfter = m_options.stableAfter;
         child.readyPoll = m_options.readyPoll;
@@ -251,23 +242,27 @@ public:
                 asio::post(self->m_strand, [self] { self->reload(); });
             }
         };
-        m_child = std::make_unique<metrics::SupervisedChild>(m_executor, std::move(child));
+        // A child of an earlier start() (an earlier term of leadership) is stopped: a new one,
+        // with a fresh backoff and restart count, takes over its port and state.
+        m_child = std::make_shared<metrics::SupervisedChild>(m_executor, std::move(child));
         m_child->start();
+        m_running = true;
         return Status::ok();
     }
 
     void stop() {
-        metrics::SupervisedChild *child = nullptr;
+        std::shared_ptr<metrics::SupervisedChild> child;
         store::EventSubscription subscription;
         {
             std::lock_guard lock(m_mutex);
             subscription = std::move(m_subscription);
-            child = m_child.get();
+            child = m_child;
+            m_running = false;
         }
         // Unsubscribed outside the lock: a listener running now may be waiting for it.
         subscription = {};
-        // Blocks until the child is gone; status() answers meanwhile. m_child is set once.
-        if (child != nullptr) {
+        // Blocks until the child is gone; status() answers meanwhile.
+        if (child) {
             child->stop();
         }
     }
@@ -299,6 +294,34 @@ public:
 
 private:
     std::filesystem::path configFile() const { return m_options.directory / "alertmanager.yml"; }
+
+    // The state directory, the port and the client, once: the URL stays the same for every
+    // start().
+    Status prepareLocked() {
+        if (m_listen) {
+            return Status::ok();
+        }
+        std::error_code error;
+        std::filesystem::create_directories(m_options.directory / "data", error);
+        if (error) {
+            return failedPrecondition("alerting: cannot create " +
+                                      (m_options.directory / "data").string() + ": " +
+                                      error.message());
+        }
+        auto listen = metrics::resolveListenAddress(m_options.settings.managedListen,
+                                                    "alerting.managed.listen");
+        if (!listen) {
+            return listen.status();
+        }
+        auto client = AlertmanagerClient::create(m_executor, listen->url);
+        if (!client) {
+            return client.status();
+        }
+        m_client = std::move(*client);
+        m_url = listen->url;
+        m_listen = std::move(*listen);
+        return Status::ok();
+    }
 
     // On the store's writer thread: decodes what changed and hands it to the strand.
     void onEvents(const std::string &key, const std::vector<store::Event> &events) {
@@ -379,7 +402,9 @@ private:
     mutable std::mutex m_mutex;
     std::string m_url;
     AlertmanagerClientPtr m_client;
-    std::unique_ptr<metrics::SupervisedChild> m_child;
+    std::optional<metrics::ListenAddress> m_listen;
+    std::shared_ptr<metrics::SupervisedChild> m_child;
+    bool m_running = false;
     store::EventSubscription m_subscription;
     store::Revision m_readRevision = 0;
     std::int64_t m_configVersion = 0;
@@ -393,6 +418,10 @@ ManagedAlertmanager::ManagedAlertmanager(asio::any_io_executor executor,
 
 ManagedAlertmanager::~ManagedAlertmanager() {
     stop();
+}
+
+Status ManagedAlertmanager::prepare() {
+    return m_impl->prepare();
 }
 
 Status ManagedAlertmanager::start() {

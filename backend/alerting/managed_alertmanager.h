@@ -56,7 +56,7 @@ struct ManagedAlertmanagerOptions {
 
 struct ManagedAlertmanagerStatus {
     metrics::ChildStatus child;
-    // "http://127.0.0.1:PORT", fixed once start() succeeded.
+    // "http://127.0.0.1:PORT", fixed once prepare() succeeded.
     std::string url;
     // The version of the configuration item written for the child (0: the default).
     std::int64_t configVersion = 0;
@@ -81,11 +81,16 @@ public:
     ManagedAlertmanager(const ManagedAlertmanager &) = delete;
     ManagedAlertmanager &operator=(const ManagedAlertmanager &) = delete;
 
-    // Picks the port, subscribes to the item, writes the configuration and starts the child. An
-    // error only when the directory cannot be prepared or no port is free; a missing binary is a
-    // status, not an error.
+    // Creates the state directory and picks the port, once: url() is known from then on and
+    // stays the same for every start(). An error when the directory cannot be created or no port
+    // is free.
+    Status prepare();
+    // Prepares (when not done yet), subscribes to the item, writes the configuration and starts
+    // the child. A missing binary is a status, not an error. Idempotent while it runs; after
+    // stop() it starts a new child on the same port and state (a replica that leads again).
     Status start();
-    // Stops the child (SIGTERM, SIGKILL after the grace); blocks; idempotent.
+    // Stops following the item, then the child (SIGTERM, SIGKILL after the grace); blocks;
+    // idempotent.
     void stop();
 
     ManagedAlertmanagerStatus status() const;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,10 @@ struct ReplicaInfo {
     std::string httpAddress;
     std::string version;
     std::chrono::system_clock::time_point startedAt;
+    // The base URLs of the services this replica runs while it leads, by name ("prometheus",
+    // "alertmanager": the managed children). Announced by every replica, read from the leader's
+    // record by the others, which send it the calls those services answer.
+    std::map<std::string, std::string> leaderServices;
 };
 
 struct ReplicaStatus {
@@ -97,5 +102,12 @@ public:
 };
 
 using CoordinatorPtr = std::unique_ptr<Coordinator>;
+
+// The base URL of `service` (a key of ReplicaInfo::leaderServices) on the replica that leads, as
+// `status` sees it. UNAVAILABLE naming `what` ("the managed Prometheus") and what to do while no
+// replica leads, when the leader announces no such service, and when the leader announces a
+// loopback URL but runs on another machine (where this replica cannot reach it).
+StatusOr<std::string> leaderServiceUrl(const ClusterStatus &status, std::string_view service,
+                                       std::string_view what);
 
 } // namespace aegis::cluster

@@ -38,6 +38,14 @@ decodeReplica(const std::string &value) {
     info.httpAddress = json.value("http", "");
     info.version = json.value("version", "");
     info.startedAt = fromMillis(json.value("started_ms", std::int64_t{0}));
+    if (const auto services = json.find("leader_services");
+        services != json.end() && services->is_object()) {
+        for (const auto &[name, url] : services->items()) {
+            if (url.is_string()) {
+                info.leaderServices[name] = url.get<std::string>();
+            }
+        }
+    }
     return std::make_pair(info, fromMillis(json.value("joined_ms", std::int64_t{0})));
 }
 
@@ -55,13 +63,16 @@ decodeLeader(const std::string &value) {
 
 std::string ElectedCoordinator::encodeReplica(const ReplicaInfo &info,
                                               system_clock::time_point joinedAt) {
-    return nlohmann::json{{"id", info.id},
+    nlohmann::json record{{"id", info.id},
                           {"grpc", info.grpcAddress},
                           {"http", info.httpAddress},
                           {"version", info.version},
                           {"started_ms", toMillis(info.startedAt)},
-                          {"joined_ms", toMillis(joinedAt)}}
-        .dump();
+                          {"joined_ms", toMillis(joinedAt)}};
+    if (!info.leaderServices.empty()) {
+        record["leader_services"] = info.leaderServices;
+    }
+    return record.dump();
 }
 
 ElectedCoordinator::ElectedCoordinator(store::Store &store, LeaseApiPtr leases,

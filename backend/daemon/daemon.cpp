@@ -6,6 +6,7 @@
 #include "alerting/alertmanager_silences.h"
 #include "alerting/default_rules.h"
 #include "alerting/engine_alert_source.h"
+#include "alerting/leader_silences.h"
 #include "alerting/managed_alertmanager.h"
 #include "api/alert_service.h"
 #include "api/api_context.h"
@@ -36,6 +37,7 @@
 #include "exposition/process_metrics.h"
 #include "health/health_monitor.h"
 #include "metrics/http_sd.h"
+#include "metrics/leader_prometheus_client.h"
 #include "metrics/managed_prometheus.h"
 #include "metrics/no_metrics_backend.h"
 #include "metrics/prometheus_client.h"
@@ -360,6 +362,9 @@ struct Daemon::Parts {
     // What MetricsService and rollout analysis query: a client of the managed child or of the
     // external store, or the refusal of metrics.backend: none.
     std::unique_ptr<metrics::QueryBackend> metricsBackend;
+    // metrics.backend: managed. The client of the leader's child, which probes it and says
+    // whether it answers (what a follower reports).
+    const metrics::LeaderPrometheusClient *leaderMetrics = nullptr;
     // metrics.backend: external. The client, which probes the store and says whether it answers.
     const metrics::PrometheusClient *externalMetrics = nullptr;
     std::unique_ptr<HttpEndpoint> http;
@@ -375,7 +380,8 @@ struct Daemon::Parts {
     // alerting.alertmanager: managed / external (none: all null). On `io`, like the above.
     std::unique_ptr<alerting::ManagedAlertmanager> managedAlertmanager;
     std::unique_ptr<alerting::AlertmanagerNotifier> alertNotifier;
-    std::unique_ptr<alerting::AlertmanagerSilences> alertSilences;
+    // Silences: the leader's managed Alertmanager, or the external ones.
+    std::unique_ptr<alerting::SilenceApi> alertSilences;
     // Evaluates the rules through `metricsBackend` and notifies through `alertNotifier`.
     std::unique_ptr<alerting::AlertEngine> alertEngine;
 
@@ -432,8 +438,15 @@ struct Daemon::Parts {
     metrics::BackendStatus metricsStatus() const {
         const metrics::MetricsSettings &settings = config.metrics;
         switch (settings.mode) {
-        case metrics::BackendMode::Managed:
-            return managedPrometheus ? managedPrometheus->status() : metrics::BackendStatus{};
+        case metrics::BackendMode::Managed: {
+            // The leader runs the child and says what its supervisor sees; a follower, what its
+            // client of the leader's child sees.
+            const cluster::Coordinator *leading = coordinatorView;
+            if (managedPrometheus && (leading == nullptr || leading->isLeader())) {
+                return managedPrometheus->status();
+            }
+            return leaderMetrics ? leaderMetrics->status() : metrics::BackendStatus{};
+        }
         case metrics::BackendMode::External:
             return externalMetrics ? externalMetrics->status() : metrics::BackendStatus{};
         case metrics::BackendMode::None:
@@ -472,11 +485,46 @@ struct Daemon::Parts {
         }
         return {200,
                 "application/json",
-                metrics::httpSdTargetGroups(instances, http->address()).dump(),
+                metrics::httpSdTargetGroups(instances, aegisdScrapeAddresses()).dump(),
                 {}};
     }
 
-    // Starts the managed Prometheus, which discovers its targets from our HTTP endpoint.
+    // The HTTP endpoints of every live replica, this one first, for whichever Prometheus scrapes
+    // them (the leader's managed one scrapes them all). Another replica listening on an
+    // unspecified address (0.0.0.0) cannot be reached through it and is left out.
+    std::vector<std::string> aegisdScrapeAddresses() const {
+        std::vector<std::string> addresses{http->address()};
+        const cluster::Coordinator *view = coordinatorView;
+        if (view == nullptr) {
+            return addresses;
+        }
+        const cluster::ClusterStatus cluster = view->status();
+        for (const cluster::ReplicaStatus &replica : cluster.replicas) {
+            const std::string &address = replica.info.httpAddress;
+            if (replica.info.id == cluster.selfId || address.empty() ||
+                address.rfind("0.0.0.0:", 0) == 0 || address.rfind("[::]:", 0) == 0) {
+                continue;
+            }
+            addresses.push_back(address);
+        }
+        return addresses;
+    }
+
+    // The base URL of a managed child (`service`: "prometheus", "alertmanager") to send calls
+    // to: this replica's own while it leads (or before it joined the others), the leader's as
+    // its membership record announces it otherwise.
+    StatusOr<std::string> leaderService(std::string_view service, std::string_view what,
+                                        const std::string &ownUrl) const {
+        const cluster::Coordinator *view = coordinatorView;
+        if (view == nullptr || view->isLeader()) {
+            return ownUrl;
+        }
+        return cluster::leaderServiceUrl(view->status(), service, what);
+    }
+
+    // Prepares the managed Prometheus (its data directory and port), which runs on the leader
+    // only (a leader singleton) and discovers its targets from our HTTP endpoint; queries go to
+    // the leader's child, wherever it runs.
     Status startManagedPrometheus() {
         const metrics::MetricsSettings &settings = config.metrics;
         metrics::ManagedPrometheusOptions options;
@@ -496,20 +544,21 @@ struct Daemon::Parts {
         options.clock = clock;
         managedPrometheus =
             std::make_unique<metrics::ManagedPrometheus>(io.get_executor(), std::move(options));
-        if (Status status = managedPrometheus->start(); !status.isOk()) {
+        if (Status status = managedPrometheus->prepare(); !status.isOk()) {
             return status;
         }
-        // Queries go to the child's fixed URL; whether it answers is the supervisor's to say.
         metrics::PrometheusClientOptions client;
         client.mode = metrics::BackendMode::Managed;
-        client.probeInterval = std::chrono::milliseconds(0);
+        client.probeInterval = std::chrono::seconds(5);
         client.clock = clock;
-        auto queries =
-            metrics::PrometheusClient::create(io.get_executor(), managedPrometheus->url(), client);
-        if (!queries) {
-            return queries.status();
-        }
-        metricsBackend = std::move(*queries);
+        auto queries = std::make_unique<metrics::LeaderPrometheusClient>(
+            io.get_executor(),
+            [this, own = managedPrometheus->url()] {
+                return leaderService("prometheus", "the managed Prometheus", own);
+            },
+            client);
+        leaderMetrics = queries.get();
+        metricsBackend = std::move(queries);
         return Status::ok();
     }
 
@@ -564,7 +613,9 @@ struct Daemon::Parts {
             options.clock = clock;
             managedAlertmanager =
                 std::make_unique<alerting::ManagedAlertmanager>(io.get_executor(), options);
-            if (Status status = managedAlertmanager->start(); !status.isOk()) {
+            // It runs on the leader only (a leader singleton), and so does the alert engine that
+            // notifies it through `clients`; silences go to the leader's, wherever it runs.
+            if (Status status = managedAlertmanager->prepare(); !status.isOk()) {
                 return status;
             }
             alerting::AlertmanagerClientOptions client;
@@ -600,8 +651,20 @@ struct Daemon::Parts {
         silences.clock = clock;
         if (managedAlertmanager) {
             silences.managedRestarts = [this] {
-                return static_cast<int>(managedAlertmanager->status().child.restarts);
+                const cluster::Coordinator *view = coordinatorView;
+                return view == nullptr || view->isLeader()
+                           ? static_cast<int>(managedAlertmanager->status().child.restarts)
+                           : 0;
             };
+            alerting::AlertmanagerClientOptions client;
+            client.clock = clock;
+            alertSilences = std::make_unique<alerting::LeaderSilences>(
+                io.get_executor(),
+                [this, own = managedAlertmanager->url()] {
+                    return leaderService("alertmanager", "the managed Alertmanager", own);
+                },
+                client, silences);
+            return Status::ok();
         }
         alertSilences = std::make_unique<alerting::AlertmanagerSilences>(
             io.get_executor(), std::move(clients), silences);
@@ -790,6 +853,17 @@ struct Daemon::Parts {
     // The leader-only work, started in this order when this replica gains leadership and
     // stopped in the reverse order when it loses it (docs/high-availability.md).
     void addSingletons() {
+        // The managed children first: alert evaluation and rollout analysis query the one and
+        // notify the other, and they stop last, once nothing of this replica uses them. Their
+        // stop waits for the child to exit (SIGTERM; SIGKILL after 5 s).
+        if (managedPrometheus) {
+            singletons.add({"managed Prometheus", [this] { return managedPrometheus->start(); },
+                            [this] { managedPrometheus->stop(); }});
+        }
+        if (managedAlertmanager) {
+            singletons.add({"managed Alertmanager", [this] { return managedAlertmanager->start(); },
+                            [this] { managedAlertmanager->stop(); }});
+        }
         singletons.add({"lease expiry",
                         [this] {
                             // Leases restored from the store, or renewed through another replica
@@ -831,6 +905,13 @@ struct Daemon::Parts {
         self.httpAddress = http->address();
         self.version = AEGIS_VERSION;
         self.startedAt = clock->now();
+        // Where this replica's managed children listen while it leads: the others query them.
+        if (managedPrometheus) {
+            self.leaderServices["prometheus"] = managedPrometheus->url();
+        }
+        if (managedAlertmanager) {
+            self.leaderServices["alertmanager"] = managedAlertmanager->url();
+        }
         self.id = config.replicaId;
         if (self.id.empty()) {
             char host[256] = {};

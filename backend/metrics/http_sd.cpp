@@ -60,7 +60,7 @@ std::string prometheusLabelName(std::string_view name) {
 }
 
 nlohmann::json httpSdTargetGroups(const std::vector<registry::Instance> &instances,
-                                  const std::string &aegisdAddress) {
+                                  const std::vector<std::string> &aegisdAddresses) {
     std::vector<const registry::Instance *> sorted;
     for (const auto &instance : instances) {
         if (!metadataValue(instance, kMetricsPathKey).empty()) {
@@ -100,7 +100,7 @@ nlohmann::json httpSdTargetGroups(const std::vector<registry::Instance> &instanc
         labels["__scheme__"] = scheme;
         groups.push_back({{"targets", nlohmann::json::array({address})}, {"labels", labels}});
     }
-    groups.push_back({{"targets", nlohmann::json::array({aegisdAddress})},
+    groups.push_back({{"targets", aegisdAddresses},
                       {"labels",
                        {{"job", "aegisd"},
                         {"service", "aegisd"},

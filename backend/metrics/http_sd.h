@@ -35,10 +35,11 @@ std::string prometheusLabelName(std::string_view name);
 // One group per instance whose metadata declares metrics_path, in service then id order, with the
 // labels service, instance (its id), job (its service) and every label of the instance (version,
 // color, zone, ...) under a valid label name, plus __metrics_path__ and __scheme__. An instance
-// whose metrics_port or metrics_scheme is invalid is left out. The last group is aegisd itself at
-// `aegisdAddress` (host:port of its HTTP endpoint) with job "aegisd". A pure function.
+// whose metrics_port or metrics_scheme is invalid is left out. The last group is aegisd itself:
+// `aegisdAddresses` (host:port of the HTTP endpoint of each replica) with job "aegisd". A pure
+// function.
 nlohmann::json httpSdTargetGroups(const std::vector<registry::Instance> &instances,
-                                  const std::string &aegisdAddress);
+                                  const std::vector<std::string> &aegisdAddresses);
 
 // Makes a new random bearer secret for aegisd's own Prometheus to read the targets with, writes it
 // to `file` (mode 0600, replacing an earlier one) and returns it.

@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <mutex>
+#include <optional>
 
 namespace aegis::metrics {
 
@@ -64,25 +65,21 @@ public:
         m_since = m_options.clock->now();
     }
 
+    Status prepare() {
+        std::lock_guard lock(m_mutex);
+        return prepareLocked();
+    }
+
     Status start() {
         std::lock_guard lock(m_mutex);
-        if (m_child) {
+        if (m_running) {
             return Status::ok();
         }
-        std::error_code error;
-        std::filesystem::create_directories(m_options.directory / "data", error);
-        if (error) {
-            return failedPrecondition("metrics: cannot create " +
-                                      (m_options.directory / "data").string() + ": " +
-                                      error.message());
+        if (Status prepared = prepareLocked(); !prepared.isOk()) {
+            return prepared;
         }
-        auto listen =
-            resolveListenAddress(m_options.settings.managedListen, "metrics.managed.listen");
-        if (!listen) {
-            return listen.status();
-        }
-        m_url = listen->url;
 
+        std::error_code error;
         const auto config = m_options.directory / "prometheus.yml";
         const auto temporary = config.string() + ".tmp";
         {
@@ -108,31 +105,35 @@ public:
                            "--storage.tsdb.path=" + (m_options.directory / "data").string(),
                            "--storage.tsdb.retention.time=" +
                                prometheusDuration(m_options.settings.retentionTime),
-                           "--web.listen-address=" + listen->hostPort, "--web.enable-lifecycle"};
+                           "--web.listen-address=" + m_listen->hostPort, "--web.enable-lifecycle"};
         if (!m_options.settings.retentionSize.empty()) {
             child.arguments.push_back("--storage.tsdb.retention.size=" +
                                       m_options.settings.retentionSize);
         }
         child.directory = m_options.directory;
-        child.listen = std::move(*listen);
+        child.listen = *m_listen;
         child.restartBackoff = m_options.restartBackoff;
         child.stableAfter = m_options.stableAfter;
         child.readyPoll = m_options.readyPoll;
         child.stopGrace = m_options.stopGrace;
         child.clock = m_options.clock;
-        m_child = std::make_unique<SupervisedChild>(m_executor, std::move(child));
+        // A child of an earlier start() (an earlier term of leadership) is stopped: a new one,
+        // with a fresh backoff and restart count, takes over its port and data.
+        m_child = std::make_shared<SupervisedChild>(m_executor, std::move(child));
         m_child->start();
+        m_running = true;
         return Status::ok();
     }
 
     void stop() {
-        SupervisedChild *child = nullptr;
+        std::shared_ptr<SupervisedChild> child;
         {
             std::lock_guard lock(m_mutex);
-            child = m_child.get();
+            child = m_child;
+            m_running = false;
         }
-        // Blocks until the child is gone; status() answers meanwhile. m_child is set once.
-        if (child != nullptr) {
+        // Blocks until the child is gone; status() answers meanwhile.
+        if (child) {
             child->stop();
         }
     }
@@ -170,7 +171,31 @@ private:
     ManagedPrometheusOptions m_options;
     std::string m_url;
     std::chrono::system_clock::time_point m_since;
-    std::unique_ptr<SupervisedChild> m_child;
+    std::optional<ListenAddress> m_listen;
+    std::shared_ptr<SupervisedChild> m_child;
+    bool m_running = false;
+
+    // The data directory and the port, once: the URL stays the same for every start.
+    Status prepareLocked() {
+        if (m_listen) {
+            return Status::ok();
+        }
+        std::error_code error;
+        std::filesystem::create_directories(m_options.directory / "data", error);
+        if (error) {
+            return failedPrecondition("metrics: cannot create " +
+                                      (m_options.directory / "data").string() + ": " +
+                                      error.message());
+        }
+        auto listen =
+            resolveListenAddress(m_options.settings.managedListen, "metrics.managed.listen");
+        if (!listen) {
+            return listen.status();
+        }
+        m_url = listen->url;
+        m_listen = std::move(*listen);
+        return Status::ok();
+    }
 };
 
 ManagedPrometheus::ManagedPrometheus(boost::asio::any_io_executor executor,
@@ -179,6 +204,10 @@ ManagedPrometheus::ManagedPrometheus(boost::asio::any_io_executor executor,
 
 ManagedPrometheus::~ManagedPrometheus() {
     stop();
+}
+
+Status ManagedPrometheus::prepare() {
+    return m_supervisor->prepare();
 }
 
 Status ManagedPrometheus::start() {

@@ -57,16 +57,20 @@ public:
     ManagedPrometheus(const ManagedPrometheus &) = delete;
     ManagedPrometheus &operator=(const ManagedPrometheus &) = delete;
 
-    // Picks the port (when the listen address has port 0), writes the configuration and starts the
-    // child on the executor. An error only when the directory cannot be prepared or no port is
-    // free; a missing binary is a status, not an error.
+    // Creates the data directory and picks the port (when the listen address has port 0), once:
+    // url() is known from then on and stays the same for every start(). An error when the
+    // directory cannot be created or no port is free.
+    Status prepare();
+    // Prepares (when not done yet), writes the configuration and starts the child on the
+    // executor. A missing binary is a status, not an error. Idempotent while it runs; after
+    // stop() it starts a new child on the same port and data (a replica that leads again).
     Status start();
-    // SIGTERM, SIGKILL after the grace, and waits for the child to be gone; no restart follows.
-    // Blocks the caller; idempotent.
+    // SIGTERM, SIGKILL after the grace, and waits for the child to be gone; no restart follows
+    // until the next start(). Blocks the caller; idempotent.
     void stop();
 
     BackendStatus status() const;
-    // The child's base URL ("http://127.0.0.1:PORT"), fixed once start() succeeded.
+    // The child's base URL ("http://127.0.0.1:PORT"), fixed once prepare() succeeded.
     std::string url() const;
 
 private:

@@ -55,6 +55,8 @@ private slots:
     void singletonsStartInOrderAndStopInReverse();
     void aSingletonThatFailsToStartIsNotStopped();
     void singleNodeLeadsAloneAndOwnsEverything();
+    void leaderServiceUrl_data();
+    void leaderServiceUrl();
 };
 
 void ClusterTest::everyInstanceHasExactlyOneLiveOwner_data() {
@@ -206,6 +208,92 @@ void ClusterTest::singleNodeLeadsAloneAndOwnsEverything() {
     coordinator.stop();
     QCOMPARE(leadership, (std::vector<bool>{true, false}));
     QVERIFY(!coordinator.isLeader());
+}
+
+namespace {
+
+ReplicaStatus replica(const std::string &id, const std::string &grpc, bool leader,
+                      std::map<std::string, std::string> services) {
+    ReplicaStatus status;
+    status.info.id = id;
+    status.info.grpcAddress = grpc;
+    status.info.version = "1.2.3";
+    status.info.leaderServices = std::move(services);
+    status.leader = leader;
+    return status;
+}
+
+} // namespace
+
+void ClusterTest::leaderServiceUrl_data() {
+    QTest::addColumn<QString>("self");
+    QTest::addColumn<QString>("leader");
+    QTest::addColumn<QString>("leaderGrpc");
+    QTest::addColumn<QString>("prometheus");
+    // The URL, or a fragment of the UNAVAILABLE message.
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<bool>("ok");
+    QTest::newRow("the leader itself") << "a"
+                                       << "a"
+                                       << "10.0.0.1:7400"
+                                       << "http://127.0.0.1:9090"
+                                       << "http://127.0.0.1:9090" << true;
+    QTest::newRow("a follower on one machine with the leader") << "b"
+                                                               << "a"
+                                                               << "127.0.0.1:7400"
+                                                               << "http://127.0.0.1:9090"
+                                                               << "http://127.0.0.1:9090" << true;
+    QTest::newRow("a follower, the leader's child on a reachable address")
+        << "b"
+        << "a"
+        << "10.0.0.1:7400"
+        << "http://10.0.0.1:9090"
+        << "http://10.0.0.1:9090" << true;
+    QTest::newRow("a follower, the leader's child on loopback of another machine")
+        << "b"
+        << "a"
+        << "10.0.0.1:7400"
+        << "http://127.0.0.1:9090"
+        << "which other machines cannot reach" << false;
+    QTest::newRow("no leader") << "b"
+                               << ""
+                               << ""
+                               << ""
+                               << "no replica leads now" << false;
+    QTest::newRow("a leader that announces nothing")
+        << "b"
+        << "a"
+        << "10.0.0.1:7400"
+        << ""
+        << "announces no URL for the managed Prometheus" << false;
+}
+
+void ClusterTest::leaderServiceUrl() {
+    QFETCH(QString, self);
+    QFETCH(QString, leader);
+    QFETCH(QString, leaderGrpc);
+    QFETCH(QString, prometheus);
+    QFETCH(QString, expected);
+    QFETCH(bool, ok);
+    ClusterStatus status;
+    status.mode = "etcd";
+    status.selfId = self.toStdString();
+    status.leaderId = leader.toStdString();
+    std::map<std::string, std::string> services;
+    if (!prometheus.isEmpty()) {
+        services["prometheus"] = prometheus.toStdString();
+    }
+    status.replicas.push_back(replica("a", leaderGrpc.toStdString(), true, services));
+    status.replicas.push_back(replica("b", "10.0.0.2:7400", false, {}));
+    const auto url = cluster::leaderServiceUrl(status, "prometheus", "the managed Prometheus");
+    QCOMPARE(url.isOk(), ok);
+    if (ok) {
+        QCOMPARE(QString::fromStdString(*url), expected);
+    } else {
+        QCOMPARE(url.status().code(), StatusCode::Unavailable);
+        QVERIFY2(url.status().message().find(expected.toStdString()) != std::string::npos,
+                 url.status().message().c_str());
+    }
 }
 
 QTEST_GUILESS_MAIN(ClusterTest)

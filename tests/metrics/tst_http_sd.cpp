@@ -73,7 +73,7 @@ void HttpSdTest::instanceWithMetricsPathIsATarget() {
         {instance("checkout", "checkout-1", "10.0.0.5:8080",
                   {{"version", "1.4.2"}, {"color", "blue"}, {"zone", "a"}, {"tier", "web"}},
                   {{"metrics_path", "/metrics"}})},
-        "127.0.0.1:7401");
+        {"127.0.0.1:7401"});
     QVERIFY(groups.is_array());
     QCOMPARE(groups.size(), std::size_t(2));
     const nlohmann::json expected = {{"targets", {"10.0.0.5:8080"}},
@@ -101,7 +101,7 @@ void HttpSdTest::instancesWithoutOrWithBadMetadataAreLeftOut() {
                   {{"metrics_path", "/m"}, {"metrics_port", "9x"}}),
          instance("a", "bad-scheme", "10.0.0.1:85", {},
                   {{"metrics_path", "/m"}, {"metrics_scheme", "ftp"}})},
-        "127.0.0.1:7401");
+        {"127.0.0.1:7401"});
     // Only aegisd itself.
     QCOMPARE(groups.size(), std::size_t(1));
     QCOMPARE(groups[0].at("labels").at("job").get<std::string>(), std::string("aegisd"));
@@ -113,7 +113,7 @@ void HttpSdTest::metricsPortAndSchemeOverride() {
              "a", "v4", "10.0.0.1:80", {},
              {{"metrics_path", "/stats"}, {"metrics_port", "9100"}, {"metrics_scheme", "https"}}),
          instance("a", "v6", "[::1]:80", {}, {{"metrics_path", "/m"}, {"metrics_port", "9101"}})},
-        "127.0.0.1:7401");
+        {"127.0.0.1:7401"});
     QCOMPARE(groups.size(), std::size_t(3));
     const auto v4 = groupOf(groups, "v4");
     QCOMPARE(v4.at("targets")[0].get<std::string>(), std::string("10.0.0.1:9100"));
@@ -131,7 +131,7 @@ void HttpSdTest::renamedLabelsNeverHideRealOnes() {
                                                                {"service", "spoofed"},
                                                                {"job", "spoofed"}},
                                                               {{"metrics_path", "/metrics"}})},
-                                                    "127.0.0.1:7401");
+                                                    {"127.0.0.1:7401"});
     const auto labels = groupOf(groups, "shop-1").at("labels");
     QCOMPARE(labels.at("app_name").get<std::string>(), std::string("real"));
     QCOMPARE(labels.at("service").get<std::string>(), std::string("shop"));
@@ -143,7 +143,7 @@ void HttpSdTest::groupsAreSortedAndAegisdComesLast() {
         {instance("web", "web-2", "10.0.0.2:80", {}, {{"metrics_path", "/metrics"}}),
          instance("api", "api-1", "10.0.0.3:80", {}, {{"metrics_path", "/metrics"}}),
          instance("web", "web-1", "10.0.0.1:80", {}, {{"metrics_path", "/metrics"}})},
-        "127.0.0.1:7401");
+        {"127.0.0.1:7401"});
     QCOMPARE(groups.size(), std::size_t(4));
     QCOMPARE(groups[0].at("labels").at("instance").get<std::string>(), std::string("api-1"));
     QCOMPARE(groups[1].at("labels").at("instance").get<std::string>(), std::string("web-1"));

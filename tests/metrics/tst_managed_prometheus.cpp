@@ -11,6 +11,7 @@
 #include "daemon_process.h"
 #include "http_get.h"
 #include "poll_until.h"
+#include "process_children.h"
 #include "required_tool.h"
 
 #include <nlohmann/json.hpp>
@@ -49,35 +50,6 @@ bool processAlive(int pid) {
     const std::string stat = readText("/proc/" + std::to_string(pid) + "/stat");
     const auto nameEnd = stat.rfind(')');
     return nameEnd != std::string::npos && nameEnd + 2 < stat.size() && stat[nameEnd + 2] != 'Z';
-}
-
-// The pids of live processes whose parent is `parent` and whose command line holds `word`.
-std::vector<int> childrenOf(int parent, const std::string &word) {
-    std::vector<int> pids;
-    DIR *proc = ::opendir("/proc");
-    for (dirent *entry; proc != nullptr && (entry = ::readdir(proc)) != nullptr;) {
-        const int pid = std::atoi(entry->d_name);
-        if (pid <= 0) {
-            continue;
-        }
-        const std::string stat = readText("/proc/" + std::to_string(pid) + "/stat");
-        const auto nameEnd = stat.rfind(')');
-        if (nameEnd == std::string::npos) {
-            continue;
-        }
-        std::istringstream fields(stat.substr(nameEnd + 2));
-        std::string state;
-        int ppid = 0;
-        fields >> state >> ppid;
-        std::string cmdline = readText("/proc/" + std::to_string(pid) + "/cmdline");
-        if (ppid == parent && state != "Z" && cmdline.find(word) != std::string::npos) {
-            pids.push_back(pid);
-        }
-    }
-    if (proc != nullptr) {
-        ::closedir(proc);
-    }
-    return pids;
 }
 
 std::optional<v1::GetStatusResponse> getStatus(const DaemonProcess &daemon) {
@@ -240,14 +212,14 @@ void ManagedPrometheusTest::restartedWhenKilled() {
     auto daemon = startManaged();
     QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
     QVERIFY2(waitReady(**daemon), backendStatus(**daemon).DebugString().c_str());
-    const auto first = childrenOf((*daemon)->pid(), "prometheus");
+    const auto first = testing::childProcesses((*daemon)->pid(), "prometheus");
     QCOMPARE(first.size(), std::size_t(1));
     QCOMPARE(::kill(first[0], SIGKILL), 0);
 
     QVERIFY2(pollUntil([&] { return backendStatus(**daemon).restarts() == 1; }, 20s),
              backendStatus(**daemon).DebugString().c_str());
     QVERIFY2(waitReady(**daemon), backendStatus(**daemon).DebugString().c_str());
-    const auto second = childrenOf((*daemon)->pid(), "prometheus");
+    const auto second = testing::childProcesses((*daemon)->pid(), "prometheus");
     QCOMPARE(second.size(), std::size_t(1));
     QVERIFY(second[0] != first[0]);
     // The URL stays the same across restarts.
@@ -260,7 +232,7 @@ void ManagedPrometheusTest::noPrometheusOutlivesAegisd() {
         auto daemon = startManaged();
         QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
         QVERIFY(waitReady(**daemon));
-        const auto child = childrenOf((*daemon)->pid(), "prometheus");
+        const auto child = testing::childProcesses((*daemon)->pid(), "prometheus");
         QCOMPARE(child.size(), std::size_t(1));
         QCOMPARE((*daemon)->terminate(), 0);
         QVERIFY(pollUntil([&] { return !processAlive(child[0]); }, 5s));
@@ -270,7 +242,7 @@ void ManagedPrometheusTest::noPrometheusOutlivesAegisd() {
         auto daemon = startManaged();
         QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
         QVERIFY(waitReady(**daemon));
-        const auto child = childrenOf((*daemon)->pid(), "prometheus");
+        const auto child = testing::childProcesses((*daemon)->pid(), "prometheus");
         QCOMPARE(child.size(), std::size_t(1));
         (*daemon)->kill();
         QVERIFY(pollUntil([&] { return !processAlive(child[0]); }, 5s));
@@ -397,7 +369,8 @@ void ManagedPrometheusTest::rolloutAnalysisQueriesTheChild() {
         },
         60s);
     // The release's processes are aegisd's deployments, which outlive it by design.
-    for (const int pid : childrenOf((*daemon)->pid(), (*daemon)->adminTokenFile().string())) {
+    for (const int pid :
+         testing::childProcesses((*daemon)->pid(), (*daemon)->adminTokenFile().string())) {
         ::kill(pid, SIGKILL);
     }
     QVERIFY2(passed, rollout.DebugString().c_str());
