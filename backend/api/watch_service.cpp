@@ -173,6 +173,10 @@ public:
     void OnWriteDone(bool ok) override {
         if (ok) {
             m_rpc->sent();
+            // m_writing changes only under the lock once this write is done.
+            if (m_writing.reached > 0) {
+                m_api.hub.noteDelivered(m_writing.reached);
+            }
         }
         std::lock_guard lock(m_state->mutex);
         m_writing = {};
