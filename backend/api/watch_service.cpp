@@ -17,8 +17,10 @@
 
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -31,6 +33,9 @@ using google::protobuf::internal::WireFormatLite;
 
 constexpr std::string_view kMethod = "/aegis.v1.WatchService/Watch";
 constexpr int kWatchMethodIndex = 0;
+// The key of WatchResponse.batch's elements.
+const std::uint32_t kBatchTag = WireFormatLite::MakeTag(v1::WatchResponse::kBatchFieldNumber,
+                                                        WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
 
 // A slice that owns `bytes` without copying them.
 grpc::Slice sliceOf(std::string &&bytes) {
@@ -104,13 +109,29 @@ StatusOr<std::unique_ptr<MuxWatch>> muxWatch(StatusOr<WatchFeedPtr<Response>> fe
         std::make_unique<TypedMuxWatch<Response, Field>>(std::move(*feed)));
 }
 
-// A message to write, and what it holds for which watch.
+// The most a batched write holds (WatchResponse.batch): far below the 4 MiB every gRPC client
+// accepts by default. A message larger than this is written alone.
+constexpr std::size_t kMaxBatchBytes = 1024 * 1024;
+
+// A WatchResponse to write, and what it holds for which watch.
 struct Frame {
     std::int64_t watchId = 0;
-    grpc::ByteBuffer buffer;
+    // The message's bytes: its own, then those shared with other streams.
+    std::vector<grpc::Slice> slices;
+    std::size_t size = 0;
+    // Bytes counted towards the stream's bound (0 for a watch's end, always let through).
     std::size_t bytes = 0;
     // For an event: the revision the watch has delivered once this is written (0: none).
     store::Revision reached = 0;
+};
+
+// One write: one message, or several queued ones as the elements of a WatchResponse's `batch`
+// (each framed by the field's key and its length; their bytes are not copied).
+struct Write {
+    grpc::ByteBuffer buffer;
+    // The revisions it delivers and how many watch messages carry each, in the order written:
+    // for aegis_watch_delivery_seconds once it completes.
+    std::vector<std::pair<store::Revision, std::size_t>> reached;
 };
 
 class MuxStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
@@ -173,6 +194,10 @@ public:
     void OnWriteDone(bool ok) override {
         if (ok) {
             m_rpc->sent();
+            // m_writing changes only under the lock once this write is done.
+            for (const auto &[revision, messages] : m_writing.reached) {
+                m_api.hub.noteDelivered(revision, messages);
+            }
         }
         std::lock_guard lock(m_state->mutex);
         m_writing = {};
@@ -453,12 +478,11 @@ private:
         Frame frame;
         frame.watchId = id;
         frame.reached = reached;
-        frame.bytes = counted ? bytes.size() + shared.size() : 0;
-        std::vector<grpc::Slice> slices;
-        slices.reserve(1 + shared.slices().size());
-        slices.push_back(sliceOf(std::move(bytes)));
-        slices.insert(slices.end(), shared.slices().begin(), shared.slices().end());
-        frame.buffer = grpc::ByteBuffer(slices.data(), slices.size());
+        frame.size = bytes.size() + shared.size();
+        frame.bytes = counted ? frame.size : 0;
+        frame.slices.reserve(1 + shared.slices().size());
+        frame.slices.push_back(sliceOf(std::move(bytes)));
+        frame.slices.insert(frame.slices.end(), shared.slices().begin(), shared.slices().end());
         if (frame.bytes > 0) {
             if (const auto it = m_watches.find(id); it != m_watches.end()) {
                 it->second.queuedBytes += frame.bytes;
@@ -470,21 +494,57 @@ private:
         m_queue.push_back(std::move(frame));
     }
 
+    // Writes what is queued: the first message alone when nothing follows it, else as many as
+    // fit in kMaxBatchBytes in one batch, so a stream whose watches all have an event needs one
+    // write while one is in flight rather than one per watch.
     void writeLocked() {
         if (m_end.writing() || m_end.ending() || m_queue.empty()) {
             return;
         }
-        m_writing = std::move(m_queue.front());
-        m_queue.pop_front();
-        m_queueBytes -= m_writing.bytes;
-        if (const auto it = m_watches.find(m_writing.watchId); it != m_watches.end()) {
-            it->second.queuedBytes -= m_writing.bytes;
-            if (m_writing.reached > 0) {
-                it->second.delivered = m_writing.reached;
+        std::vector<grpc::Slice> slices;
+        std::size_t size = 0;
+        const bool batch = m_queue.size() > 1 && m_queue[0].size < kMaxBatchBytes;
+        m_writing.reached.clear();
+        while (!m_queue.empty()) {
+            Frame &frame = m_queue.front();
+            if (batch) {
+                std::string prefix;
+                appendVarint(prefix, kBatchTag);
+                appendVarint(prefix, frame.size);
+                if (size > 0 && size + prefix.size() + frame.size > kMaxBatchBytes) {
+                    break;
+                }
+                size += prefix.size();
+                slices.emplace_back(prefix); // a few bytes, held in the slice itself
+            }
+            size += frame.size;
+            std::move(frame.slices.begin(), frame.slices.end(), std::back_inserter(slices));
+            takenLocked(frame);
+            m_queue.pop_front();
+            if (!batch) {
+                break;
             }
         }
+        m_writing.buffer = grpc::ByteBuffer(slices.data(), slices.size());
         m_end.startWrite();
         StartWrite(&m_writing.buffer);
+    }
+
+    // Accounts for `frame` leaving the queue to be written.
+    void takenLocked(const Frame &frame) {
+        m_queueBytes -= frame.bytes;
+        if (const auto it = m_watches.find(frame.watchId); it != m_watches.end()) {
+            it->second.queuedBytes -= frame.bytes;
+            if (frame.reached > 0) {
+                it->second.delivered = frame.reached;
+            }
+        }
+        if (frame.reached > 0) {
+            if (m_writing.reached.empty() || m_writing.reached.back().first != frame.reached) {
+                m_writing.reached.emplace_back(frame.reached, 0);
+            }
+            ++m_writing.reached.back().second;
+        }
     }
 
     void finishLocked(const Status &status) {
@@ -511,7 +571,7 @@ private:
     std::size_t m_queueBytes = 0;
     // Watches with more to take once the queue has room, oldest first.
     std::deque<std::int64_t> m_pending;
-    Frame m_writing;
+    Write m_writing;
     StreamEnd m_end;
 };
 

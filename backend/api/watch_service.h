@@ -30,7 +30,9 @@ inline constexpr std::int64_t kMaxWatchId = (std::int64_t{1} << 53) - 1;
 // names (opened through that service's openWatch(), authorised against its permission entry).
 // Served from raw bytes: requests are parsed here (a message that does not parse ends the stream
 // with INVALID_ARGUMENT), and each event is framed as its watch id followed by the per-watcher
-// message's bytes, without building a WatchResponse.
+// message's bytes, without building a WatchResponse. Messages that queue while a write is in
+// flight go out together as one WatchResponse's `batch`, framed around the same bytes: a stream
+// needs a write per burst, not one per watch.
 class WatchServiceImpl final : public aegis::v1::WatchService::CallbackService {
 public:
     // Not owned; the services outlive this one.

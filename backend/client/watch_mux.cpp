@@ -82,17 +82,27 @@ public:
             closeForWrites();
             return;
         }
-        std::shared_ptr<Mailbox> mailbox;
-        {
-            std::lock_guard lock(m_mutex);
-            if (const auto it = m_mailboxes.find(m_response.watch_id()); it != m_mailboxes.end()) {
-                mailbox = it->second;
+        const auto deliver = [this](v1::WatchResponse &&message) {
+            std::shared_ptr<Mailbox> mailbox;
+            {
+                std::lock_guard lock(m_mutex);
+                if (const auto it = m_mailboxes.find(message.watch_id()); it != m_mailboxes.end()) {
+                    mailbox = it->second;
+                }
             }
-        }
-        if (mailbox) {
-            std::lock_guard lock(mailbox->mutex);
-            mailbox->messages.push_back(std::move(m_response));
-            mailbox->wake.notify_all();
+            if (mailbox) {
+                std::lock_guard lock(mailbox->mutex);
+                mailbox->messages.push_back(std::move(message));
+                mailbox->wake.notify_all();
+            }
+        };
+        // A batch's elements are messages of their own, in order.
+        if (m_response.batch_size() > 0) {
+            for (v1::WatchResponse &message : *m_response.mutable_batch()) {
+                deliver(std::move(message));
+            }
+        } else {
+            deliver(std::move(m_response));
         }
         m_response.Clear();
         StartRead(&m_response);

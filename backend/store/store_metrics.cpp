@@ -91,8 +91,10 @@ void WatchMetrics::cutOff() {
     m_cutOff.Increment();
 }
 
-void WatchMetrics::delivered(double seconds) {
-    m_delivery.Observe(seconds);
+void WatchMetrics::delivered(double seconds, std::size_t messages) {
+    for (std::size_t i = 0; i < messages; ++i) {
+        m_delivery.Observe(seconds);
+    }
 }
 
 } // namespace aegis::store

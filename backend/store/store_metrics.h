@@ -43,7 +43,8 @@ private:
 //   aegis_watch_events_sent_total       store events handed to watchers
 //   aegis_watch_watchers_cut_off_total  watchers ended for falling behind (RESOURCE_EXHAUSTED)
 //   aegis_watch_delivery_seconds        from a revision's commit reaching the hub to a watch
-//                                       stream's write of it completing (one per message written)
+//                                       stream's write of it completing (one per message written; a
+//                                       multiplexed stream counts each watch's message in a write)
 // Thread-safe.
 class WatchMetrics {
 public:
@@ -52,7 +53,8 @@ public:
     void watchersOpen(std::size_t count);
     void sent(std::size_t events);
     void cutOff();
-    void delivered(double seconds);
+    // Observes `seconds` once for each of `messages` messages written at that time.
+    void delivered(double seconds, std::size_t messages = 1);
 
 private:
     prometheus::Gauge &m_watchers;

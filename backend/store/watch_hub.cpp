@@ -470,7 +470,7 @@ void WatchHub::publish(const std::vector<Event> &events) {
     trimIfDue();
 }
 
-void WatchHub::noteDelivered(Revision revision) const {
+void WatchHub::noteDelivered(Revision revision, std::size_t messages) const {
     if (!m_metrics) {
         return;
     }
@@ -488,7 +488,8 @@ void WatchHub::noteDelivered(Revision revision) const {
         publishedAt = it->second;
     }
     m_metrics->delivered(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - publishedAt).count());
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - publishedAt).count(),
+        messages);
 }
 
 void WatchHub::trimIfDue() {

@@ -156,9 +156,9 @@ public:
     void publish(const std::vector<Event> &events);
 
     // A watch stream's write of everything up to `revision` completed: observes the time since
-    // that revision reached the hub (aegis_watch_delivery_seconds), if the hub still knows it.
-    // Any thread.
-    void noteDelivered(Revision revision) const;
+    // that revision reached the hub (aegis_watch_delivery_seconds), if the hub still knows it,
+    // once for each of the write's `messages` messages that carried it. Any thread.
+    void noteDelivered(Revision revision, std::size_t messages = 1) const;
 
 private:
     friend class Watcher;

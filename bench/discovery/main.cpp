@@ -11,6 +11,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -172,22 +173,44 @@ void printMemory(const std::vector<WatchResult> &rows) {
     std::cout << "\n";
 }
 
-// The same watch measure with the watchers as watches on WatchService streams.
-void printMuxWatch(const std::vector<WatchResult> &rows, const Settings &settings) {
+// The same watch measure with the watchers as watches on WatchService streams, with the same
+// columns as the per-watcher table, and its ratios to the etcd row of the same size in `watches`.
+void printMuxWatch(const std::vector<WatchResult> &rows, const std::vector<WatchResult> &watches,
+                   const Settings &settings) {
     if (rows.empty()) {
         return;
     }
     std::cout << "### Registration → watcher delivery on WatchService (watchers as watches on "
               << settings.muxStreams << " multiplexed streams over "
-              << settings.measure.watchChannels << " connections)\n\n"
-              << "| system | watches | notified | p50 ms | p99 ms | max ms | watches opened in s | "
-                 "server KiB per watch | error |\n"
-              << "|---|---:|---:|---:|---:|---:|---:|---:|---|\n";
+              << settings.measure.watchChannels
+              << " connections; columns as above, server memory per watch)\n\n"
+              << "| system | watches | notified | p50 ms | p99 ms | max ms | server p50 / p99 ms "
+                 "| server CPU µs / event | bench CPU µs / event | watches opened in s | server "
+                 "KiB per watch | error |\n"
+              << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
     for (const auto &row : rows) {
+        const std::string server =
+            row.serverP99Ms < 0 ? "–"
+                                : fixed(row.serverP50Ms, 0) + " / " + fixed(row.serverP99Ms, 0);
         std::cout << "| " << row.system << " | " << row.watchers << " | " << row.notified << " / "
                   << row.expected << " | " << fixed(row.p50Ms, 1) << " | " << fixed(row.p99Ms, 1)
-                  << " | " << fixed(row.maxMs, 1) << " | " << fixed(row.openSeconds, 1) << " | "
-                  << fixed(row.kibPerWatcher(), 1) << " | " << row.firstError << " |\n";
+                  << " | " << fixed(row.maxMs, 1) << " | " << server << " | "
+                  << fixed(row.serverCpuUsPerEvent, 1) << " | " << fixed(row.benchCpuUsPerEvent, 1)
+                  << " | " << fixed(row.openSeconds, 1) << " | " << fixed(row.kibPerWatcher(), 1)
+                  << " | " << row.firstError << " |\n";
+    }
+    for (const auto &row : rows) {
+        const auto etcd = std::find_if(watches.begin(), watches.end(), [&](const WatchResult &w) {
+            return w.system == "etcd" && w.watchers == row.watchers;
+        });
+        if (etcd == watches.end()) {
+            continue;
+        }
+        std::cout << "| **etcd / Aegis (WatchService)** | " << row.watchers << " | | "
+                  << ratio(etcd->p50Ms, row.p50Ms) << " | " << ratio(etcd->p99Ms, row.p99Ms)
+                  << " | " << ratio(etcd->maxMs, row.maxMs) << " | | "
+                  << ratio(etcd->serverCpuUsPerEvent, row.serverCpuUsPerEvent) << " | | | "
+                  << ratio(etcd->kibPerWatcher(), row.kibPerWatcher()) << " | |\n";
     }
     std::cout << "\n";
 }
@@ -372,7 +395,7 @@ int run(int argc, char **argv) {
     if (!watches.empty()) {
         printWatch(watches, settings);
         printMemory(watches);
-        printMuxWatch(muxWatches, settings);
+        printMuxWatch(muxWatches, watches, settings);
     }
     return 0;
 }

@@ -49,33 +49,12 @@ public:
         if (!ok) {
             return; // OnDone follows
         }
-        WatchSink *sink = nullptr;
-        {
-            std::lock_guard lock(m_mutex);
-            if (const auto it = m_sinks.find(m_response.watch_id()); it != m_sinks.end()) {
-                sink = it->second;
+        if (m_response.batch_size() > 0) {
+            for (const v1::WatchResponse &message : m_response.batch()) {
+                dispatch(message);
             }
-        }
-        const int index = static_cast<int>(m_response.watch_id() - 1);
-        if (sink != nullptr) {
-            if (m_response.canceled()) {
-                sink->ended(index,
-                            grpc::Status(static_cast<grpc::StatusCode>(m_response.cancel_code()),
-                                         m_response.cancel_reason()));
-                std::lock_guard lock(m_mutex);
-                m_sinks.erase(m_response.watch_id());
-            } else if (m_response.created()) {
-                sink->ready(index);
-            } else {
-                for (const auto &event : m_response.instances().events()) {
-                    if (event.type() == v1::INSTANCE_EVENT_TYPE_ADDED) {
-                        const int sequence = sequenceSuffix(event.instance().id());
-                        if (sequence >= 0) {
-                            sink->delivered(index, sequence);
-                        }
-                    }
-                }
-            }
+        } else {
+            dispatch(m_response);
         }
         StartRead(&m_response);
     }
@@ -105,6 +84,38 @@ public:
     }
 
 private:
+    // One watch's message (alone, or an element of a batch).
+    void dispatch(const v1::WatchResponse &message) {
+        WatchSink *sink = nullptr;
+        {
+            std::lock_guard lock(m_mutex);
+            if (const auto it = m_sinks.find(message.watch_id()); it != m_sinks.end()) {
+                sink = it->second;
+            }
+        }
+        if (sink == nullptr) {
+            return;
+        }
+        const int index = static_cast<int>(message.watch_id() - 1);
+        if (message.canceled()) {
+            sink->ended(index, grpc::Status(static_cast<grpc::StatusCode>(message.cancel_code()),
+                                            message.cancel_reason()));
+            std::lock_guard lock(m_mutex);
+            m_sinks.erase(message.watch_id());
+        } else if (message.created()) {
+            sink->ready(index);
+        } else {
+            for (const auto &event : message.instances().events()) {
+                if (event.type() == v1::INSTANCE_EVENT_TYPE_ADDED) {
+                    const int sequence = sequenceSuffix(event.instance().id());
+                    if (sequence >= 0) {
+                        sink->delivered(index, sequence);
+                    }
+                }
+            }
+        }
+    }
+
     void sendLocked(v1::WatchRequest request) {
         m_outbox.push_back(std::move(request));
         if (!m_writing) {

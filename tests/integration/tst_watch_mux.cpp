@@ -1,7 +1,8 @@
-// WatchService through the real aegisd over loopback: many watches on one stream, each receiving
-// every event once and in order; gray resolution per config watch; a slow reader's watches cut
-// off by the stream's byte bound and resumed without loss; cancel; OUT_OF_RANGE for one watch
-// after compaction while the others go on; permissions as the per-watcher RPCs'.
+// WatchService through the real aegisd over loopback: many watches on a few streams, each
+// receiving every event once and in order although the daemon batches their messages; gray
+// resolution per config watch; a slow reader's watches cut off by the stream's byte bound and
+// resumed without loss; cancel, also of a watch whose messages are queued; OUT_OF_RANGE for one
+// watch after compaction while the others go on; permissions as the per-watcher RPCs'.
 
 #include "aegis/v1/config.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
@@ -17,8 +18,10 @@
 #include <condition_variable>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 using namespace aegis;
 using namespace std::chrono_literals;
@@ -55,8 +58,17 @@ public:
                     break;
                 }
                 std::lock_guard lock(m_mutex);
-                m_responses[response.watch_id()].push_back(response);
-                ++m_total;
+                ++m_reads;
+                if (response.batch_size() > 0) {
+                    m_batches += 1;
+                    for (const auto &message : response.batch()) {
+                        m_responses[message.watch_id()].push_back(message);
+                        ++m_total;
+                    }
+                } else {
+                    m_responses[response.watch_id()].push_back(response);
+                    ++m_total;
+                }
             }
             std::lock_guard lock(m_mutex);
             m_status = m_stream->Finish();
@@ -98,9 +110,19 @@ public:
         std::lock_guard lock(m_mutex);
         return m_responses[id];
     }
+    // Watch messages received, alone or in batches.
     std::size_t total() {
         std::lock_guard lock(m_mutex);
         return m_total;
+    }
+    // Messages read from the stream, and how many of them were batches.
+    std::size_t reads() {
+        std::lock_guard lock(m_mutex);
+        return m_reads;
+    }
+    std::size_t batches() {
+        std::lock_guard lock(m_mutex);
+        return m_batches;
     }
     // The create confirmation of watch `id`, or null before it came.
     std::optional<v1::WatchResponse> created(std::int64_t id) {
@@ -150,6 +172,8 @@ private:
     bool m_paused = false;
     std::map<std::int64_t, std::vector<v1::WatchResponse>> m_responses;
     std::size_t m_total = 0;
+    std::size_t m_reads = 0;
+    std::size_t m_batches = 0;
     bool m_ended = false;
     grpc::Status m_status;
     std::thread m_thread;
@@ -203,6 +227,7 @@ private slots:
     void grayResolutionPerWatch();
     void slowReaderIsCutOffByTheByteBoundAndResumesWithoutLoss();
     void cancelStopsDelivery();
+    void cancelWhileQueuedDropsOnlyThatWatchAndResumes();
     void compactedWatchIsOutOfRangeWhileOthersGoOn();
     void permissionsAreThoseOfThePerWatcherRpcs();
     void limitsAreValidatedAtTheEdge();
@@ -256,25 +281,32 @@ std::int64_t WatchMuxTest::registerInstance(const v1::RegisterInstanceRequest &r
 
 void WatchMuxTest::thousandWatchesEachReceiveEveryEventOnceInOrder() {
     startDaemon();
-    MuxClient mux(adminChannel());
+    // 1,000 watches over 4 streams: each registration gives every watch of a stream a message
+    // while the stream's first write is in flight, so the rest go out batched.
+    constexpr int kStreams = 4;
     constexpr int kWatches = 1000;
+    std::vector<std::unique_ptr<MuxClient>> streams;
+    for (int i = 0; i < kStreams; ++i) {
+        streams.push_back(std::make_unique<MuxClient>(adminChannel()));
+    }
+    const auto streamOf = [&](int id) -> MuxClient & { return *streams[id % kStreams]; };
     // Half on one service, half on every service: two kinds of shared batches.
     for (int id = 1; id <= kWatches; ++id) {
-        QVERIFY(mux.createInstances(id, id % 2 == 0 ? "shop" : ""));
+        QVERIFY(streamOf(id).createInstances(id, id % 2 == 0 ? "shop" : ""));
     }
     QVERIFY(testing::pollUntil(
         [&] {
             for (int id = 1; id <= kWatches; ++id) {
-                if (!mux.created(id)) {
+                if (!streamOf(id).created(id)) {
                     return false;
                 }
             }
             return true;
         },
         30s));
-    QVERIFY(!mux.canceled(1));
-    QVERIFY(mux.created(1)->has_instances());
-    QVERIFY(mux.created(1)->instances().header().revision() > 0);
+    QVERIFY(!streamOf(1).canceled(1));
+    QVERIFY(streamOf(1).created(1)->has_instances());
+    QVERIFY(streamOf(1).created(1)->instances().header().revision() > 0);
 
     std::vector<std::string> expected;
     for (int i = 0; i < 20; ++i) {
@@ -284,7 +316,7 @@ void WatchMuxTest::thousandWatchesEachReceiveEveryEventOnceInOrder() {
     QVERIFY(testing::pollUntil(
         [&] {
             for (int id = 1; id <= kWatches; ++id) {
-                if (mux.instanceEvents(id).size() < expected.size()) {
+                if (streamOf(id).instanceEvents(id).size() < expected.size()) {
                     return false;
                 }
             }
@@ -293,9 +325,23 @@ void WatchMuxTest::thousandWatchesEachReceiveEveryEventOnceInOrder() {
         60s));
     for (int id = 1; id <= kWatches; ++id) {
         QString why;
-        QVERIFY2(inOrderOnce(mux.instanceEvents(id), expected, &why),
+        QVERIFY2(inOrderOnce(streamOf(id).instanceEvents(id), expected, &why),
                  qPrintable(QStringLiteral("watch %1: %2").arg(id).arg(why)));
     }
+    // The streams carried their watches' messages in fewer, batched, messages.
+    std::size_t reads = 0;
+    std::size_t batches = 0;
+    std::size_t total = 0;
+    for (const auto &stream : streams) {
+        reads += stream->reads();
+        batches += stream->batches();
+        total += stream->total();
+    }
+    QVERIFY2(batches > 0 && reads < total,
+             qPrintable(QStringLiteral("%1 reads (%2 batches) for %3 watch messages")
+                            .arg(reads)
+                            .arg(batches)
+                            .arg(total)));
 }
 
 void WatchMuxTest::grayResolutionPerWatch() {
@@ -422,6 +468,8 @@ void WatchMuxTest::slowReaderIsCutOffByTheByteBoundAndResumesWithoutLoss() {
     QString why;
     QVERIFY2(inOrderOnce(mux.instanceEvents(1), expected, &why), qPrintable(why));
     QVERIFY(!mux.ended());
+    // What queued while the reader was paused went out in batches.
+    QVERIFY(mux.batches() > 0);
 }
 
 void WatchMuxTest::cancelStopsDelivery() {
@@ -447,6 +495,75 @@ void WatchMuxTest::cancelStopsDelivery() {
     QCOMPARE(mux.canceled(77)->cancel_code(), int(grpc::StatusCode::NOT_FOUND));
     QVERIFY(mux.createInstances(1, "shop"));
     QVERIFY(testing::pollUntil([&] { return mux.responses(1).back().created(); }));
+}
+
+void WatchMuxTest::cancelWhileQueuedDropsOnlyThatWatchAndResumes() {
+    startDaemon();
+    // A client that buffers little: while it does not read, the watches' messages queue in the
+    // daemon and go out batched once it reads again.
+    grpc::ChannelArguments arguments;
+    arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
+    const auto channel = grpc::CreateCustomChannel(m_daemon->grpcAddress(),
+                                                   grpc::InsecureChannelCredentials(), arguments);
+    MuxClient mux(channel, m_daemon->adminToken());
+    constexpr int kWatches = 100;
+    constexpr std::int64_t kCancelled = 7;
+    for (int id = 1; id <= kWatches; ++id) {
+        QVERIFY(mux.createInstances(id, "shop"));
+    }
+    QVERIFY(testing::pollUntil([&] {
+        for (int id = 1; id <= kWatches; ++id) {
+            if (!mux.created(id)) {
+                return false;
+            }
+        }
+        return true;
+    }));
+
+    mux.setPaused(true);
+    std::vector<std::string> expected;
+    for (int i = 0; i < 30; ++i) {
+        expected.push_back("shop-" + std::to_string(i));
+        QVERIFY(registerInstance(instanceRequest("shop", expected.back())) > 0);
+    }
+    // 3,000 messages cannot pass the client's 16 KiB window: most of watch 7's are queued.
+    QVERIFY(mux.cancel(kCancelled));
+    mux.setPaused(false);
+    QVERIFY(testing::pollUntil([&] { return mux.canceled(kCancelled).has_value(); }));
+    const auto cancelled = *mux.canceled(kCancelled);
+    QCOMPARE(cancelled.cancel_code(), int(grpc::StatusCode::CANCELLED));
+    QVERIFY(mux.responses(kCancelled).back().canceled());
+    // Its queued messages were dropped, not sent after the cancel.
+    const auto before = mux.instanceEvents(kCancelled);
+    QVERIFY2(before.size() < expected.size(),
+             qPrintable(QStringLiteral("%1 events before the cancel").arg(before.size())));
+    QVERIFY(cancelled.resume_revision() > 0);
+
+    // Every other watch has everything, once and in order.
+    QVERIFY(testing::pollUntil(
+        [&] {
+            for (int id = 1; id <= kWatches; ++id) {
+                if (id != kCancelled && mux.instanceEvents(id).size() < expected.size()) {
+                    return false;
+                }
+            }
+            return true;
+        },
+        30s));
+    for (int id = 1; id <= kWatches; ++id) {
+        QString why;
+        QVERIFY2(id == kCancelled || inOrderOnce(mux.instanceEvents(id), expected, &why),
+                 qPrintable(QStringLiteral("watch %1: %2").arg(id).arg(why)));
+    }
+    QVERIFY(mux.batches() > 0);
+
+    // Created again from its resume revision, watch 7 gets exactly what it had not been given.
+    QVERIFY(mux.createInstances(kCancelled, "shop", cancelled.resume_revision()));
+    QVERIFY(testing::pollUntil(
+        [&] { return mux.instanceEvents(kCancelled).size() >= expected.size(); }));
+    QString why;
+    QVERIFY2(inOrderOnce(mux.instanceEvents(kCancelled), expected, &why), qPrintable(why));
 }
 
 void WatchMuxTest::compactedWatchIsOutOfRangeWhileOthersGoOn() {
