@@ -108,19 +108,19 @@ private:
             for (const std::string &backend : m_backends) {
                 const auto states = serversState(m_socket, backend);
                 int taking = 0;
-                std::string slots;
+                std::string listing;
                 if (states) {
                     for (const rollout::ServerState &slot : *states) {
                         taking += slot.takesTraffic() ? 1 : 0;
-                        slots += " " + slot.name + "@" + slot.address + ":" +
-                                 std::to_string(slot.port) + " w" +
-                                 std::to_string(slot.userWeight) + " a" +
-                                 std::to_string(slot.adminState);
+                        listing += " " + slot.name + "@" + slot.address + ":" +
+                                   std::to_string(slot.port) + " w" +
+                                   std::to_string(slot.userWeight) + " a" +
+                                   std::to_string(slot.adminState);
                     }
                 }
                 if (m_problem.empty() && (!states || taking == 0)) {
                     m_problem = "sample " + std::to_string(m_samples) + ": backend " + backend +
-                                (states ? " has no slot taking traffic:" + slots
+                                (states ? " has no slot taking traffic:" + listing
                                         : " unreadable: " + states.status().message());
                 }
             }
