@@ -1,6 +1,7 @@
 #include "api/api_context.h"
 
 #include "api/convert.h"
+#include "api/leader_forwarder.h"
 #include "common/logging.h"
 
 namespace aegis::api {
@@ -175,6 +176,7 @@ std::shared_ptr<UnaryCall> UnaryCall::start(ApiContext &api, grpc::CallbackServe
             return call;
         }
     }
+    call->m_caller.peer = LeaderForwarder::auditPeer(*context);
     call->m_authorized = true;
     return call;
 }
@@ -234,9 +236,17 @@ void UnaryCall::finish(const Status &status, store::Revision revision, bool audi
     });
 }
 
+void UnaryCall::relay(const grpc::Status &status) {
+    finishReactor(static_cast<StatusCode>(status.error_code()), status);
+}
+
 void UnaryCall::answer(const Status &status) {
-    m_api.metrics.record(m_method, status.code(), std::chrono::steady_clock::now() - m_started);
-    m_reactor->Finish(toGrpc(status));
+    finishReactor(status.code(), toGrpc(status));
+}
+
+void UnaryCall::finishReactor(StatusCode code, const grpc::Status &status) {
+    m_api.metrics.record(m_method, code, std::chrono::steady_clock::now() - m_started);
+    m_reactor->Finish(status);
     if (m_tracked) {
         m_tracked = false;
         m_api.calls.end();

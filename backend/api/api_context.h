@@ -208,11 +208,15 @@ public:
     // the change carried its audit record (`auditedWithChange`), a mutation's record is written
     // first and the answer waits for it.
     void finish(const Status &status, store::Revision revision = 0, bool auditedWithChange = false);
+    // Answers with another replica's answer to this call, unchanged and without an audit record
+    // here: the replica that served it wrote the record (LeaderForwarder).
+    void relay(const grpc::Status &status);
 
 private:
     UnaryCall(ApiContext &api, grpc::CallbackServerContext *context, const MethodPolicy *policy,
               std::string method);
     void answer(const Status &status);
+    void finishReactor(StatusCode code, const grpc::Status &status);
     audit::AuditRecord auditRecord(const Status &status, store::Revision revision) const;
 
     ApiContext &m_api;

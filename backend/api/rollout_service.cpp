@@ -211,10 +211,11 @@ void analysisStatusToProto(const rollout::Rollout &r, aegis::v1::RolloutAnalysis
 } // namespace
 
 RolloutServiceImpl::RolloutServiceImpl(ApiContext &api, rollout::RolloutController &controller,
-                                       DeploymentLogSource logs)
+                                       DeploymentLogSource logs, LeaderForwarder *forwarder)
     : m_api(api)
     , m_controller(controller)
-    , m_logs(std::move(logs)) {}
+    , m_logs(std::move(logs))
+    , m_forwarder(forwarder) {}
 
 void RolloutServiceImpl::toProto(const rollout::Rollout &r, aegis::v1::Rollout *out) {
     out->set_id(r.id);
@@ -352,8 +353,9 @@ grpc::ServerUnaryReactor *
 RolloutServiceImpl::StartRollout(grpc::CallbackServerContext *context,
                                  const aegis::v1::StartRolloutRequest *request,
                                  aegis::v1::StartRolloutResponse *response) {
+    constexpr std::string_view kMethod = "/aegis.v1.RolloutService/StartRollout";
     const auto &in = request->spec();
-    auto call = UnaryCall::start(m_api, context, "/aegis.v1.RolloutService/StartRollout",
+    auto call = UnaryCall::start(m_api, context, kMethod,
                                  "services/" + in.service().substr(0, 63) + "/rollouts");
     if (!call->authorized()) {
         return call->reactor();
@@ -366,6 +368,10 @@ RolloutServiceImpl::StartRollout(grpc::CallbackServerContext *context,
     }
     if (Status valid = checkAnalysisEnums(in.analysis()); !valid.isOk()) {
         call->finish(valid);
+        return call->reactor();
+    }
+    if (m_forwarder != nullptr &&
+        m_forwarder->forwarded(call, *context, kMethod, *request, response)) {
         return call->reactor();
     }
     rollout::RolloutSpec spec = fromProto(in);
@@ -563,6 +569,10 @@ grpc::ServerUnaryReactor *RolloutServiceImpl::act(grpc::CallbackServerContext *c
     }
     if (Status valid = validateFreeText(request->reason(), "reason", 1024); !valid.isOk()) {
         call->finish(valid);
+        return call->reactor();
+    }
+    if (m_forwarder != nullptr &&
+        m_forwarder->forwarded(call, *context, method, *request, response)) {
         return call->reactor();
     }
     call->setSummary(std::string(rollout::actionName(action)) + " " + request->id() +

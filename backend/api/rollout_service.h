@@ -3,6 +3,7 @@
 #include "aegis/v1/rollout.grpc.pb.h"
 #include "api/api_context.h"
 #include "api/deployment_logs_stream.h"
+#include "api/leader_forwarder.h"
 #include "api/watch_stream.h"
 #include "rollout/rollout_controller.h"
 
@@ -10,8 +11,10 @@ namespace aegis::api {
 
 class RolloutServiceImpl final : public aegis::v1::RolloutService::CallbackService {
 public:
+    // `forwarder` carries StartRollout and the actions to the leader when this replica does not
+    // lead; null where this replica always leads (one daemon on SQLite).
     RolloutServiceImpl(ApiContext &api, rollout::RolloutController &controller,
-                       DeploymentLogSource logs);
+                       DeploymentLogSource logs, LeaderForwarder *forwarder = nullptr);
 
     grpc::ServerUnaryReactor *StartRollout(grpc::CallbackServerContext *context,
                                            const aegis::v1::StartRolloutRequest *request,
@@ -77,6 +80,7 @@ private:
     ApiContext &m_api;
     rollout::RolloutController &m_controller;
     DeploymentLogSource m_logs;
+    LeaderForwarder *m_forwarder; // Not owned; may be null.
 };
 
 } // namespace aegis::api

@@ -214,6 +214,29 @@ serverCredentials(const DaemonConfig &config, bool clientCertificates = true) {
     return grpc::SslServerCredentials(options);
 }
 
+// The credentials of this replica's calls to the other replicas (LeaderForwarder): plaintext when
+// the replicas serve plaintext; with TLS, the server certificates are checked against
+// tls.client_ca_file when set (one CA for the replicas and their clients, and this replica's own
+// certificate is then its client certificate), else against the system's roots.
+StatusOr<std::shared_ptr<grpc::ChannelCredentials>> peerCredentials(const DaemonConfig &config) {
+    if (config.tlsCertFile.empty()) {
+        return grpc::InsecureChannelCredentials();
+    }
+    grpc::SslCredentialsOptions options;
+    if (!config.tlsClientCaFile.empty()) {
+        auto ca = readFile(config.tlsClientCaFile);
+        auto cert = readFile(config.tlsCertFile);
+        auto key = readFile(config.tlsKeyFile);
+        if (!ca || !cert || !key) {
+            return !ca ? ca.status() : !cert ? cert.status() : key.status();
+        }
+        options.pem_root_certs = *ca;
+        options.pem_cert_chain = *cert;
+        options.pem_private_key = *key;
+    }
+    return grpc::SslCredentials(options);
+}
+
 // Why binding `hostPort` fails, found by trying it with a plain socket; empty when it binds.
 std::string bindProblem(boost::asio::io_context &io, const std::string &hostPort) {
     using boost::asio::ip::tcp;
@@ -342,6 +365,8 @@ struct Daemon::Parts {
     std::unique_ptr<api::RegistryServiceImpl> registryService;
     std::unique_ptr<api::HealthServiceImpl> healthService;
     std::unique_ptr<api::ConfigServiceImpl> configService;
+    // Carries leader-only calls from this replica to the leader (etcd only).
+    std::unique_ptr<api::LeaderForwarder> leaderForwarder;
     std::unique_ptr<api::RolloutServiceImpl> rolloutService;
     std::unique_ptr<api::MetricsServiceImpl> metricsService;
     std::unique_ptr<api::AlertServiceImpl> alertService;
@@ -883,7 +908,7 @@ struct Daemon::Parts {
                         [this] {
                             rollouts->stop(
                                 "this replica is not the leader: rollouts are run by the leader; "
-                                "retry on another replica (aegisctl status shows which one leads)");
+                                "retry in a few seconds (aegisctl status shows which one leads)");
                         }});
         singletons.add({"alert evaluation",
                         [this] {
@@ -1201,9 +1226,38 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         std::make_unique<api::HealthServiceImpl>(*p.api, *p.registry, *p.healthMonitor);
     p.configService =
         std::make_unique<api::ConfigServiceImpl>(*p.api, *p.configCenter, *p.registry);
+    if (onEtcd) {
+        auto credentials = peerCredentials(cfg);
+        if (!credentials) {
+            return credentials.status();
+        }
+        api::LeaderForwarderOptions forwarding;
+        forwarding.credentials = std::move(*credentials);
+        forwarding.route = [&p] {
+            const cluster::Coordinator *coordinator = p.coordinatorView;
+            if (coordinator == nullptr) {
+                return api::LeaderRoute{}; // not joined yet: the controller refuses
+            }
+            const cluster::ClusterStatus status = coordinator->status();
+            api::LeaderRoute route;
+            route.replicaId = status.selfId;
+            route.leaderId = status.leaderId;
+            // A replica fenced while its key still names it refuses here rather than forwarding
+            // to itself.
+            route.leading = coordinator->isLeader() || status.leaderId == status.selfId;
+            for (const cluster::ReplicaStatus &replica : status.replicas) {
+                if (replica.info.id == status.leaderId) {
+                    route.leaderAddress = replica.info.grpcAddress;
+                }
+            }
+            return route;
+        };
+        p.leaderForwarder = std::make_unique<api::LeaderForwarder>(std::move(forwarding));
+    }
     p.rolloutService = std::make_unique<api::RolloutServiceImpl>(
         *p.api, *p.rollouts,
-        api::DeploymentLogSource{.logDir = processOptions.logDir, .executor = executor});
+        api::DeploymentLogSource{.logDir = processOptions.logDir, .executor = executor},
+        p.leaderForwarder.get());
     p.metricsService = std::make_unique<api::MetricsServiceImpl>(
         *p.api, *p.metricsBackend, [&p] { return p.metricsStatus(); }, p.io.get_executor(),
         cfg.metrics.queryTimeout);
