@@ -415,15 +415,7 @@ void EtcdStore::reportHealth() {
         return;
     }
     m_reportedHealth = now;
-    std::lock_guard lock(m_healthMutex);
-    if (m_healthListener) {
-        m_healthListener(now);
-    }
-}
-
-void EtcdStore::setWriteHealthListener(WriteHealthListener listener) {
-    std::lock_guard lock(m_healthMutex);
-    m_healthListener = std::move(listener);
+    reportWriteHealth(now);
 }
 
 // ---- transactions ----------------------------------------------------------------------------
