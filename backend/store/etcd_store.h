@@ -96,6 +96,9 @@ private:
     void completeUpTo(Revision revision);
     // Write health as the listener sees it: the write error, else the lost watch, else OK.
     void reportHealth();
+    // The Watch request of every key under the prefix from `from` on, with each key's previous
+    // value (a Delete's event carries it).
+    etcdserverpb::WatchRequest prefixWatch(Revision from) const;
     Status openWatch();
     void keepWatching();
     void onWatchResponse(std::uint64_t generation, const etcdserverpb::WatchResponse &response);
