@@ -6,6 +6,9 @@
 # Usage: run-demo-ha.sh BUILD_DIR [SECONDS]   (no SECONDS: run until Ctrl-C or SIGTERM)
 set -euo pipefail
 
+# shellcheck source=installer/demo-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/demo-common.sh"
+
 BUILD_DIR=$1
 DURATION=${2:-}
 ETCD=${AEGIS_ETCD:-/usr/bin/etcd}
@@ -43,27 +46,13 @@ for ((i = 0; i < REPLICAS; ++i)); do
 done
 ADMIN_TOKEN="$DATA_DIR/replica0/admin.token"
 
-stop_pids() {
-    for pid in "$@"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "$@"; do
-        wait "$pid" 2>/dev/null || true
-    done
-}
-
 stop_all() {
-    trap - INT TERM EXIT
-    echo
-    echo "==> stopping"
     # The console, then the replicas while etcd still answers them, then etcd.
     [[ -z $console_pid ]] || stop_pids "$console_pid"
     ((${#replica_pids[@]} == 0)) || stop_pids "${replica_pids[@]}"
     ((${#etcd_pids[@]} == 0)) || stop_pids "${etcd_pids[@]}"
-    echo "==> stopped cleanly"
 }
-trap 'stop_all; exit 0' INT TERM
-trap stop_all EXIT
+on_demo_stop stop_all
 
 # Whether the etcd member with client port $1 says it is healthy (it sees a leader).
 etcd_healthy() {
@@ -74,16 +63,6 @@ etcd_healthy() {
         timeout 2 cat <&3
     ) 2>/dev/null) || return 1
     [[ $answer == *'"health":"true"'* ]]
-}
-
-# Waits up to $2 seconds for the ready file $1, failing early when pid $3 exits.
-wait_ready() {
-    local deadline=$((SECONDS + $2))
-    until [[ -s $1 ]]; do
-        kill -0 "$3" 2>/dev/null || return 1
-        ((SECONDS < deadline)) || return 1
-        sleep 0.1
-    done
 }
 
 echo "==> starting a three-member etcd cluster"
@@ -163,32 +142,8 @@ cat <<INFO
     failover     kill -9 ${replica_pids[0]}   (replica0): the console and aegisctl move to another replica
 INFO
 
-CONSOLE=("$BUILD_DIR/console/aegis-console" --connect "$SERVERS" --token-file "$ADMIN_TOKEN")
-if [[ ! -x ${CONSOLE[0]} ]]; then
-    echo "==> no console: build aegis-console first" >&2
-elif [[ -n ${DISPLAY:-} || -n ${WAYLAND_DISPLAY:-} ]]; then
-    "${CONSOLE[@]}" 2>>"$LOG_DIR/console.log" &
-    console_pid=$!
-    echo "==> aegis-console started, connected to all three replicas"
-else
-    echo "==> no display: rendering the console under Xvfb"
-    export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
-    if xvfb-run -a -s "-screen 0 1600x1000x24" "${CONSOLE[@]}" --page overview \
-        --screenshot "$DEMO_OUT/console.png" 2>>"$LOG_DIR/console.log"; then
-        echo "    screenshot   $DEMO_OUT/console.png"
-    else
-        echo "    the console could not render; see $LOG_DIR/console.log" >&2
-    fi
-fi
+# Connected to every replica: it moves to another when its own goes away.
+start_console "$BUILD_DIR/console/aegis-console" --connect "$SERVERS" --token-file "$ADMIN_TOKEN"
 
-if [[ -n $DURATION ]]; then
-    echo "==> running for $DURATION s"
-    end=$((SECONDS + DURATION))
-    while ((SECONDS < end)); do sleep 1; done
-else
-    echo "==> press Ctrl-C to stop"
-    # Until every replica has stopped (a killed one is the point of the demo).
-    for pid in "${replica_pids[@]}"; do
-        wait "$pid" || true
-    done
-fi
+# Until every replica has stopped (a killed one is the point of the demo).
+run_until_stopped "$DURATION" "${replica_pids[@]}"

@@ -9,6 +9,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/installer/demo-common.sh"
 BUILD_DIR=$1
 DURATION=${2:-}
 # aegisd's default data directory, where aegisctl and the console find the admin token by default:
@@ -36,16 +37,6 @@ mkdir -p "$LOG_DIR"
 pids=() # the alert receiver, aegisd, then the console
 loadgen_pid=""
 
-# Stops processes and waits for them; SIGTERM lets each one finish cleanly.
-stop_pids() {
-    for pid in "$@"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "$@"; do
-        wait "$pid" 2>/dev/null || true
-    done
-}
-
 # Removes the fleet's registrations while aegisd still runs: the next run's instances then register
 # (and acknowledge their configuration) at once, instead of waiting for these leases to expire.
 deregister_fleet() {
@@ -64,9 +55,6 @@ deregister_fleet() {
 }
 
 stop_all() {
-    trap - INT TERM EXIT
-    echo
-    echo "==> stopping"
     # Traffic first, then aegisd, then its fleet, then the rest.
     if [[ -n $loadgen_pid ]]; then
         stop_pids "$loadgen_pid"
@@ -90,11 +78,8 @@ stop_all() {
         echo "    demo fleet stopped"
     fi
     [[ -z $receiver ]] || stop_pids "$receiver"
-    echo "==> stopped cleanly"
 }
-# A stop request ends the script (also while it waits in --for), after stopping everything.
-trap 'stop_all; exit 0' INT TERM
-trap stop_all EXIT
+on_demo_stop stop_all
 
 # Alert notifications, printed as they arrive (the receiver starts first so none is missed).
 "$AEGISCTL" alerts receive --listen "$WEBHOOK_ADDR" 2>>"$LOG_DIR/alerts.log" \
@@ -115,16 +100,11 @@ rm -f "$DEMO_OUT/aegisd.ready"
     2>>"$LOG_DIR/aegisd.log" &
 pids+=($!)
 
-deadline=$((SECONDS + 20))
-until [[ -s $DEMO_OUT/aegisd.ready ]]; do
-    if ! kill -0 "${pids[1]}" 2>/dev/null; then
-        echo "aegisd did not start; the last lines of $LOG_DIR/aegisd.log:" >&2
-        tail -n 5 "$LOG_DIR/aegisd.log" >&2
-        exit 1
-    fi
-    ((SECONDS < deadline)) || { echo "aegisd did not become ready in 20 s" >&2; exit 1; }
-    sleep 0.1
-done
+if ! wait_ready "$DEMO_OUT/aegisd.ready" 20 "${pids[1]}"; then
+    echo "aegisd did not become ready in 20 s; the last lines of $LOG_DIR/aegisd.log:" >&2
+    tail -n 5 "$LOG_DIR/aegisd.log" >&2
+    exit 1
+fi
 
 cat <<INFO
 ==> Aegis is running
@@ -307,27 +287,8 @@ release_fleet() {
 
 start_fleet
 
-CONSOLE=("$BUILD_DIR/console/aegis-console" --connect "$GRPC_ADDR" --token-file "$DATA_DIR/admin.token")
-if [[ -n ${DISPLAY:-} || -n ${WAYLAND_DISPLAY:-} ]]; then
-    "${CONSOLE[@]}" 2>>"$LOG_DIR/console.log" &
-    pids+=($!)
-    echo "==> aegis-console started"
-else
-    echo "==> no display: rendering the console under Xvfb"
-    export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
-    if xvfb-run -a -s "-screen 0 1600x1000x24" "${CONSOLE[@]}" --page overview \
-        --screenshot "$DEMO_OUT/console.png" 2>>"$LOG_DIR/console.log"; then
-        echo "    screenshot   $DEMO_OUT/console.png"
-    else
-        echo "    the console could not render; see $LOG_DIR/console.log" >&2
-    fi
-fi
+start_console "$BUILD_DIR/console/aegis-console" --connect "$GRPC_ADDR" \
+    --token-file "$DATA_DIR/admin.token"
+[[ -z $console_pid ]] || pids+=("$console_pid")
 
-if [[ -n $DURATION ]]; then
-    echo "==> running for $DURATION s"
-    end=$((SECONDS + DURATION))
-    while ((SECONDS < end)); do sleep 1; done
-else
-    echo "==> press Ctrl-C to stop"
-    wait "${pids[1]}" || true
-fi
+run_until_stopped "$DURATION" "${pids[1]}"

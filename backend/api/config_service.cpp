@@ -237,35 +237,23 @@ public:
     store::Revision startsAfter() const override { return m_watcher->nextRevision() - 1; }
 
     StatusOr<bool> next(v1::WatchConfigResponse &response) override {
-        auto batch = m_watcher->take(kWatchBatchEvents);
-        if (!batch.ended.isOk()) {
-            return batch.ended;
-        }
-        if (batch.events.empty()) {
-            return false;
-        }
-        response.mutable_header()->set_revision(batch.revision);
-        for (const auto &event : batch.events) {
-            toProto(event, m_masked, response.add_events());
-        }
-        return true;
+        return takeNext([&](const config::ItemWatcher::Batch &batch) {
+            response.mutable_header()->set_revision(batch.revision);
+            for (const auto &event : batch.events) {
+                toProto(event, m_masked, response.add_events());
+            }
+        });
     }
 
     StatusOr<bool> nextSerialized(SerializedMessage &message) override {
-        auto batch = m_watcher->take(kWatchBatchEvents);
-        if (!batch.ended.isOk()) {
-            return batch.ended;
-        }
-        if (batch.events.empty()) {
-            return false;
-        }
-        v1::WatchConfigResponse header;
-        header.mutable_header()->set_revision(batch.revision);
-        message = SerializedMessage::of(header);
-        for (const auto &event : batch.events) {
-            message.append(m_eventBytes->get(event, m_masked));
-        }
-        return true;
+        return takeNext([&](const config::ItemWatcher::Batch &batch) {
+            v1::WatchConfigResponse header;
+            header.mutable_header()->set_revision(batch.revision);
+            message = SerializedMessage::of(header);
+            for (const auto &event : batch.events) {
+                message.append(m_eventBytes->get(event, m_masked));
+            }
+        });
     }
 
     void cancel() override { m_watcher->cancel(); }
@@ -281,6 +269,21 @@ public:
     }
 
 private:
+    // Hands the next batch to `use` and returns true; false when nothing is pending, or the
+    // status the watch ended with.
+    template <typename Use>
+    StatusOr<bool> takeNext(const Use &use) {
+        const auto batch = m_watcher->take(kWatchBatchEvents);
+        if (!batch.ended.isOk()) {
+            return batch.ended;
+        }
+        if (batch.events.empty()) {
+            return false;
+        }
+        use(batch);
+        return true;
+    }
+
     const config::ItemWatcherPtr m_watcher;
     const bool m_masked;
     const std::shared_ptr<ConfigEventBytes> m_eventBytes;

@@ -239,40 +239,38 @@ public:
     store::Revision startsAfter() const override { return m_watch->nextRevision() - 1; }
 
     StatusOr<bool> next(aegis::v1::WatchInstancesResponse &response) override {
-        for (;;) {
-            auto taken = m_watch->take(kWatchBatchEvents);
-            if (!taken.ended.isOk()) {
-                return taken.ended;
-            }
-            if (!taken.batch) {
-                return false;
-            }
-            if (!taken.batch->events.empty()) {
-                response.MergeFrom(m_converted->get(taken.batch, convertEvents)->message);
-                return true;
-            }
-        }
+        return takeNext([&](const InstanceConversions::Converted &converted) {
+            response.MergeFrom(converted.message);
+        });
     }
 
     StatusOr<bool> nextSerialized(SerializedMessage &message) override {
-        for (;;) {
-            auto taken = m_watch->take(kWatchBatchEvents);
-            if (!taken.ended.isOk()) {
-                return taken.ended;
-            }
-            if (!taken.batch) {
-                return false;
-            }
-            if (!taken.batch->events.empty()) {
-                message = m_converted->get(taken.batch, convertEvents)->bytes;
-                return true;
-            }
-        }
+        return takeNext(
+            [&](const InstanceConversions::Converted &converted) { message = converted.bytes; });
     }
 
     void cancel() override { m_watch->cancel(); }
 
 private:
+    // Hands the next batch with events, converted once for every stream that takes it, to `use`
+    // and returns true; false when nothing is pending, or the status the watch ended with.
+    template <typename Use>
+    StatusOr<bool> takeNext(const Use &use) {
+        for (;;) {
+            auto taken = m_watch->take(kWatchBatchEvents);
+            if (!taken.ended.isOk()) {
+                return taken.ended;
+            }
+            if (!taken.batch) {
+                return false;
+            }
+            if (!taken.batch->events.empty()) {
+                use(*m_converted->get(taken.batch, convertEvents));
+                return true;
+            }
+        }
+    }
+
     const registry::InstanceWatchPtr m_watch;
     const std::shared_ptr<InstanceConversions> m_converted;
 };

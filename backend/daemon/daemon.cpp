@@ -1422,18 +1422,13 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     // A store that stops taking writes (full disk, I/O errors) makes the daemon not ready, on
     // /readyz and grpc.health.v1 alike, until a write succeeds again; the store probes by itself
     // meanwhile.
-    auto writeHealth = [&p](const Status &writes) {
+    p.store->setWriteHealthListener([&p](const Status &writes) {
         {
             std::lock_guard lock(p.readinessMutex);
             p.storeWrites = writes;
         }
         p.updateReadiness();
-    };
-    if (p.sqliteStore != nullptr) {
-        p.sqliteStore->setWriteHealthListener(writeHealth);
-    } else {
-        p.etcdStore->setWriteHealthListener(writeHealth);
-    }
+    });
     if (!cfg.readyFile.empty()) {
         if (Status status = writeReadyFile(cfg.readyFile, p.grpcAddress, p.http->address(),
                                            p.otlpReceiver ? p.otlpReceiver->address() : "",

@@ -237,6 +237,16 @@ EtcdStore::fold(const etcdserverpb::WatchResponse &response) const {
 
 // ---- the watch -------------------------------------------------------------------------------
 
+etcdserverpb::WatchRequest EtcdStore::prefixWatch(Revision from) const {
+    etcdserverpb::WatchRequest request;
+    auto *create = request.mutable_create_request();
+    create->set_key(m_options.prefix);
+    create->set_range_end(prefixEnd(m_options.prefix));
+    create->set_start_revision(from);
+    create->set_prev_kv(true);
+    return request;
+}
+
 Status EtcdStore::openWatch() {
     std::uint64_t generation = 0;
     Revision from = 0;
@@ -253,13 +263,7 @@ Status EtcdStore::openWatch() {
     if (!stream) {
         return stream.status();
     }
-    etcdserverpb::WatchRequest request;
-    auto *create = request.mutable_create_request();
-    create->set_key(m_options.prefix);
-    create->set_range_end(prefixEnd(m_options.prefix));
-    create->set_start_revision(from);
-    create->set_prev_kv(true);
-    (*stream)->send(std::move(request));
+    (*stream)->send(prefixWatch(from));
     std::lock_guard lock(m_watchMutex);
     m_watch = std::move(*stream);
     m_watchBroken = false;
@@ -415,15 +419,7 @@ void EtcdStore::reportHealth() {
         return;
     }
     m_reportedHealth = now;
-    std::lock_guard lock(m_healthMutex);
-    if (m_healthListener) {
-        m_healthListener(now);
-    }
-}
-
-void EtcdStore::setWriteHealthListener(WriteHealthListener listener) {
-    std::lock_guard lock(m_healthMutex);
-    m_healthListener = std::move(listener);
+    reportWriteHealth(now);
 }
 
 // ---- transactions ----------------------------------------------------------------------------
@@ -711,13 +707,7 @@ StatusOr<std::vector<Event>> EtcdStore::events(Revision from, Revision to,
     if (!stream) {
         return stream.status();
     }
-    etcdserverpb::WatchRequest request;
-    auto *create = request.mutable_create_request();
-    create->set_key(m_options.prefix);
-    create->set_range_end(prefixEnd(m_options.prefix));
-    create->set_start_revision(from);
-    create->set_prev_kv(true);
-    (*stream)->send(std::move(request));
+    (*stream)->send(prefixWatch(from));
 
     std::unique_lock lock(collector->mutex);
     if (!collector->changed.wait_for(lock, m_options.client.requestTimeout,

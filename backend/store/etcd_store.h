@@ -63,11 +63,6 @@ public:
     std::string kind() const override { return "etcd"; }
     void close() override;
 
-    // Called on the writer thread when writes start failing or the watch is lost (with why) and
-    // when both work again (OK), only on changes.
-    using WriteHealthListener = std::function<void(const Status &)>;
-    void setWriteHealthListener(WriteHealthListener listener);
-
     // The etcd key of store key `key`, for code that writes beside the store in the same etcd
     // (leases, replica membership).
     std::string etcdKey(std::string_view key) const { return m_dataPrefix + std::string(key); }
@@ -99,7 +94,11 @@ private:
     void post(std::function<void()> task);
     void deliver(Revisioned &revisioned);
     void completeUpTo(Revision revision);
+    // Write health as the listener sees it: the write error, else the lost watch, else OK.
     void reportHealth();
+    // The Watch request of every key under the prefix from `from` on, with each key's previous
+    // value (a Delete's event carries it).
+    etcdserverpb::WatchRequest prefixWatch(Revision from) const;
     Status openWatch();
     void keepWatching();
     void onWatchResponse(std::uint64_t generation, const etcdserverpb::WatchResponse &response);
@@ -142,9 +141,6 @@ private:
     Revision m_watchedThrough = 0;
     bool m_watchBroken = false;
     std::thread m_watchKeeper;
-
-    std::mutex m_healthMutex;
-    WriteHealthListener m_healthListener;
 
     std::atomic<Revision> m_revision{0};
     mutable std::atomic<Revision> m_compactRevision{0};

@@ -360,11 +360,6 @@ Status SqliteStore::compact(Revision revision) {
     return future.get();
 }
 
-void SqliteStore::setWriteHealthListener(WriteHealthListener listener) {
-    std::lock_guard lock(m_writeHealthMutex);
-    m_writeHealthListener = std::move(listener);
-}
-
 void SqliteStore::reportWriteOutcome(const Status &outcome) {
     const bool failing = !outcome.isOk();
     if (failing == m_writesFailing) {
@@ -377,10 +372,7 @@ void SqliteStore::reportWriteOutcome(const Status &outcome) {
     } else {
         log::info("store writes work again", {{"store", m_options.path.string()}});
     }
-    std::lock_guard lock(m_writeHealthMutex);
-    if (m_writeHealthListener) {
-        m_writeHealthListener(outcome);
-    }
+    reportWriteHealth(outcome);
 }
 
 void SqliteStore::writerLoop() {

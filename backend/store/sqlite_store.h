@@ -58,11 +58,6 @@ public:
     std::string kind() const override { return "sqlite"; }
     void close() override;
 
-    // Called on the writer thread when commits start failing (with the error) and when they
-    // work again (OK), only on changes. open() has already proved that the file takes writes.
-    using WriteHealthListener = std::function<void(const Status &)>;
-    void setWriteHealthListener(WriteHealthListener listener);
-
     // Registers the store's metrics (store_metrics.h) in `registry`. Call once, before the first
     // commit.
     void exportMetrics(prometheus::Registry &registry);
@@ -96,8 +91,6 @@ private:
     bool m_closing = false;
     std::thread m_writerThread;
 
-    std::mutex m_writeHealthMutex;
-    WriteHealthListener m_writeHealthListener;
     bool m_writesFailing = false; // Used only by the writer thread.
 
     std::atomic<Revision> m_revision{0};

@@ -90,6 +90,18 @@ void Store::unsubscribe(std::uint64_t id) {
                   [id](const Subscriber &subscriber) { return subscriber.id == id; });
 }
 
+void Store::setWriteHealthListener(WriteHealthListener listener) {
+    std::lock_guard lock(m_writeHealthMutex);
+    m_writeHealthListener = std::move(listener);
+}
+
+void Store::reportWriteHealth(const Status &writes) {
+    std::lock_guard lock(m_writeHealthMutex);
+    if (m_writeHealthListener) {
+        m_writeHealthListener(writes);
+    }
+}
+
 void Store::publish(const std::vector<Event> &events) {
     std::shared_lock lock(m_subscribersMutex);
     std::vector<Event> matching;

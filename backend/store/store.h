@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -182,12 +183,21 @@ public:
     // "sqlite", "etcd", ...
     virtual std::string kind() const = 0;
 
+    // Called on the store's writer thread when writes start failing (with why: a disk error, a
+    // lost etcd connection) and when they work again (OK), only on changes. open() has already
+    // proved that the store takes writes. Must be quick.
+    using WriteHealthListener = std::function<void(const Status &)>;
+    void setWriteHealthListener(WriteHealthListener listener);
+
     // Finishes queued transactions and stops accepting new ones (they fail with UNAVAILABLE).
     virtual void close() = 0;
 
 protected:
     // For implementations: hands a group of committed events to the subscribers (see subscribe()).
     void publish(const std::vector<Event> &events);
+    // For implementations, on their writer thread: tells the write-health listener, if any, of a
+    // change (see setWriteHealthListener()).
+    void reportWriteHealth(const Status &writes);
 
 private:
     friend class EventSubscription;
@@ -202,6 +212,9 @@ private:
     std::shared_mutex m_subscribersMutex;
     std::vector<Subscriber> m_subscribers;
     std::uint64_t m_nextSubscriberId = 1;
+
+    std::mutex m_writeHealthMutex;
+    WriteHealthListener m_writeHealthListener;
 };
 
 using StorePtr = std::unique_ptr<Store>;

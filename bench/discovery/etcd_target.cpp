@@ -106,10 +106,13 @@ std::int64_t grantLease(etcdserverpb::Lease::Stub &lease, std::int64_t ttlSecond
 
 } // namespace
 
-EtcdTarget::EtcdTarget(const std::string &binary)
-    : m_process(binary) {
-    auto channel =
-        grpc::CreateChannel(m_process.clientAddress(), grpc::InsecureChannelCredentials());
+EtcdTarget::EtcdTarget(const std::string &binary) {
+    auto etcd = testing::EtcdCluster::start({}, {.members = 1, .binary = binary});
+    if (!etcd) {
+        throw std::runtime_error("etcd did not start: " + etcd.status().toString());
+    }
+    m_etcd = std::move(*etcd);
+    auto channel = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
     m_watchLease = grantLease(*etcdserverpb::Lease::NewStub(channel), kWatchTtlSeconds);
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "etcd_process.h"
+#include "etcd_cluster.h"
 #include "target.h"
 
 #include <mutex>
@@ -12,13 +12,13 @@ namespace aegis::bench::discovery {
 // Watch stream each (as separate client processes would).
 class EtcdTarget final : public DiscoveryTarget {
 public:
+    // One member of `binary`; throws std::runtime_error if it does not start.
     explicit EtcdTarget(const std::string &binary);
     ~EtcdTarget() override;
 
     std::string name() const override { return "etcd"; }
-    int pid() const override { return m_process.pid(); }
-    std::string address() const override { return m_process.clientAddress(); }
-    std::string version() const { return m_process.version(); }
+    int pid() const override { return m_etcd->pid(0); }
+    std::string address() const override { return m_etcd->clientAddress(0); }
 
     CallStarter registrations(int concurrency,
                               std::vector<std::shared_ptr<grpc::Channel>> channels) override;
@@ -32,10 +32,8 @@ public:
     void registerForWatch(int sequence, const std::shared_ptr<grpc::Channel> &channel,
                           std::function<void(const grpc::Status &)> done) override;
 
-    int stop() { return m_process.stop(); }
-
 private:
-    testing::EtcdProcess m_process;
+    std::unique_ptr<testing::EtcdCluster> m_etcd;
     std::int64_t m_watchLease = 0;
     std::mutex m_callsMutex;
     std::vector<std::shared_ptr<void>> m_calls;

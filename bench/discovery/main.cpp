@@ -231,9 +231,7 @@ template <typename Result, typename Measure>
 Result onEtcd(const Settings &settings, const std::string &what, Measure measure) {
     std::cerr << "etcd: " << what << "...\n";
     EtcdTarget target(settings.etcdBinary);
-    Result result = measure(target);
-    target.stop();
-    return result;
+    return measure(target);
 }
 
 void progress(const ThroughputResult &row, const std::string &unit) {

@@ -15,6 +15,9 @@
 namespace aegis::bench::discovery {
 
 // Renews `leases` round-robin over one bidi stream, keeping up to `depth` requests unanswered.
+// Writes start from outside gRPC's reactions too (the constructor, stop()), so the stream holds
+// itself open (AddHold) until it has sent its last write: gRPC calls OnDone only then, and no
+// write ever starts on a stream that has ended, even one the server ended first.
 template <typename Request, typename Response>
 class PipelinedRenewals final : public RenewalStream,
                                 public grpc::ClientBidiReactor<Request, Response> {
@@ -38,27 +41,21 @@ public:
             m_context.AddMetadata("authorization", bearer);
         }
         m_hooks.bind(&m_context, this);
+        this->AddHold();
         this->StartRead(&m_response);
         act(decideLocked());
         this->StartCall();
     }
 
     ~PipelinedRenewals() override {
+        m_context.TryCancel();
+        endWrites(); // if stop() did not
         std::unique_lock lock(m_mutex);
-        if (!m_done) {
-            m_context.TryCancel();
-            m_doneChanged.wait(lock, [&] { return m_done; });
-        }
+        m_doneChanged.wait(lock, [&] { return m_done; });
     }
 
     grpc::Status stop() override {
-        Action action;
-        {
-            std::lock_guard lock(m_mutex);
-            m_stopping = true;
-            action = decideLocked();
-        }
-        act(action);
+        endWrites();
         std::unique_lock lock(m_mutex);
         if (!m_doneChanged.wait_for(lock, std::chrono::seconds(20), [&] { return m_done; })) {
             m_context.TryCancel();
@@ -73,10 +70,13 @@ public:
             std::lock_guard lock(m_mutex);
             m_writing = false;
             if (!ok) {
+                // The stream is broken: nothing more to send, and OnDone may follow.
                 m_stopping = true;
-                m_writesDone = true; // the stream is broken; nothing more to send
+                m_writesDone = true;
+                action = Action::Release;
+            } else {
+                action = decideLocked();
             }
-            action = decideLocked();
         }
         act(action);
     }
@@ -109,7 +109,19 @@ public:
     }
 
 private:
-    enum class Action { None, Write, WritesDone };
+    // Release: no write follows, let the stream end (RemoveHold). WritesDone releases too.
+    enum class Action { None, Write, WritesDone, Release };
+
+    // Sends no more renewals: WritesDone now, or as the write in flight completes.
+    void endWrites() {
+        Action action;
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopping = true;
+            action = decideLocked();
+        }
+        act(action);
+    }
 
     // Under m_mutex: what to do next; the caller does it after unlocking.
     Action decideLocked() {
@@ -120,7 +132,7 @@ private:
             m_writesDone = true;
             return Action::WritesDone;
         }
-        if (m_sent - m_received >= m_depth) {
+        if (m_sent - m_received >= m_depth || m_leases.empty()) {
             return Action::None;
         }
         m_hooks.setLease(m_request, m_leases[m_next]);
@@ -135,6 +147,9 @@ private:
             this->StartWrite(&m_request);
         } else if (action == Action::WritesDone) {
             this->StartWritesDone();
+            this->RemoveHold();
+        } else if (action == Action::Release) {
+            this->RemoveHold();
         }
     }
 

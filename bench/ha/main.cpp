@@ -10,7 +10,7 @@
 
 #include "aegis_target.h"
 #include "bench_support.h"
-#include "config_load.h"
+#include "config/config_load.h"
 #include "discovery_bench.h"
 #include "failover.h"
 #include "ha_cluster.h"
@@ -43,8 +43,8 @@ struct Column {
     std::string system;
     discovery::ThroughputResult registrations;
     discovery::ThroughputResult renewals;
-    PublishResult publishes;
-    DeliveryResult delivery;
+    config::ThroughputResult publishes;
+    config::DeliveryResult delivery;
 };
 
 void progress(const std::string &line) {
@@ -64,17 +64,17 @@ bool wanted(const Settings &settings, const std::string &measure) {
 
 // Runs the measures on `target`; the server's CPU is that of every process in `serverPids`
 // (replicas and etcd members alike) over each whole measure.
-Column measureAll(discovery::AegisTarget &target, const Endpoint &endpoint,
+Column measureAll(discovery::AegisTarget &target, const config::Endpoint &endpoint,
                   const Settings &settings) {
     Column column;
     column.system = target.name();
     auto withCpu = [&](auto measure) {
-        const double before = cpuSeconds(endpoint.serverPids);
+        const double before = config::cpuSeconds(endpoint.serverPids);
         const auto started = std::chrono::steady_clock::now();
         auto result = measure();
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        result.serverCores = (cpuSeconds(endpoint.serverPids) - before) / seconds;
+        result.serverCores = (config::cpuSeconds(endpoint.serverPids) - before) / seconds;
         return result;
     };
     if (wanted(settings, "registrations")) {
@@ -89,13 +89,14 @@ Column measureAll(discovery::AegisTarget &target, const Endpoint &endpoint,
     }
     if (wanted(settings, "publishes")) {
         progress(column.system + ": config publishes");
-        column.publishes = measurePublishes(endpoint, settings.publishConcurrency,
-                                            settings.discovery.warmup, settings.discovery.window);
+        column.publishes =
+            config::measurePublishes(endpoint, settings.publishConcurrency,
+                                     settings.discovery.warmup, settings.discovery.window);
     }
     if (wanted(settings, "delivery")) {
         progress(column.system + ": publish -> " + std::to_string(settings.watchers) + " watchers");
-        column.delivery = measureDelivery(endpoint, settings.watchers, settings.publishes,
-                                          settings.watchChannels);
+        column.delivery = config::measureDelivery(endpoint, settings.watchers, settings.publishes,
+                                                  settings.watchChannels);
     }
     return column;
 }
@@ -222,7 +223,8 @@ int run(const Settings &settings) {
         progress("single daemon on SQLite");
         discovery::AegisTarget single({"--log-level", "warn"});
         columns.push_back(measureAll(
-            single, Endpoint{single.address(), single.adminToken(), {single.pid()}}, settings));
+            single, config::Endpoint{single.address(), single.adminToken(), {single.pid()}, {}},
+            settings));
         columns.back().system = "single aegisd (SQLite)";
         single.stop();
     }
@@ -251,8 +253,8 @@ int run(const Settings &settings) {
         }
         discovery::AegisTarget replicated("3 replicas on 3 etcd members", addresses,
                                           ha.adminToken(), ha.replica(0).pid());
-        columns.push_back(
-            measureAll(replicated, Endpoint{addresses, ha.adminToken(), pids}, settings));
+        columns.push_back(measureAll(
+            replicated, config::Endpoint{addresses, ha.adminToken(), pids, {}}, settings));
         printColumns(columns, settings);
     }
     if (wanted(settings, "failover")) {

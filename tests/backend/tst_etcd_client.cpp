@@ -1,5 +1,5 @@
 #include "etcd/etcd_client.h"
-#include "etcd_process.h"
+#include "etcd_cluster.h"
 #include "loopback_ports.h"
 #include "poll_until.h"
 #include "required_tool.h"
@@ -64,8 +64,10 @@ private slots:
     void initTestCase() {
         AEGIS_REQUIRE_TOOL("etcd", "etcd-server");
         AEGIS_REQUIRE_TOOL("etcdctl", "etcd-client");
-        m_etcd = std::make_unique<testing::EtcdProcess>();
-        auto client = etcd::EtcdClient::create(optionsFor({m_etcd->clientAddress()}));
+        auto started = testing::EtcdCluster::start({}, {.members = 1});
+        QVERIFY2(started.isOk(), started.status().toString().c_str());
+        m_etcd = std::move(*started);
+        auto client = etcd::EtcdClient::create(optionsFor({m_etcd->clientAddress(0)}));
         QVERIFY2(client.isOk(), client.status().toString().c_str());
         m_client = std::move(*client);
     }
@@ -131,11 +133,11 @@ private slots:
     void unreachableMemberIsSkipped() {
         testing::RefusingLoopbackAddress dead;
         auto client =
-            etcd::EtcdClient::create(optionsFor({dead.address(), m_etcd->clientAddress()}));
+            etcd::EtcdClient::create(optionsFor({dead.address(), m_etcd->clientAddress(0)}));
         QVERIFY(client.isOk());
         auto put = (*client)->put(putRequest("/t/failover", "1"));
         QVERIFY2(put.isOk(), put.status().toString().c_str());
-        QCOMPARE((*client)->currentEndpoint(), m_etcd->clientAddress());
+        QCOMPARE((*client)->currentEndpoint(), m_etcd->clientAddress(0));
         auto range = (*client)->range(keyRequest("/t/failover"));
         QVERIFY(range.isOk());
         QCOMPARE(range->kvs_size(), 1);
@@ -239,8 +241,8 @@ private slots:
         auto members = m_client->memberList();
         QVERIFY(members.isOk());
         QCOMPARE(members->members_size(), 1);
-        QCOMPARE(members->members(0).name(), std::string("default"));
-        auto status = m_client->status(m_etcd->clientAddress());
+        QCOMPARE(members->members(0).name(), std::string("member0"));
+        auto status = m_client->status(m_etcd->clientAddress(0));
         QVERIFY2(status.isOk(), status.status().toString().c_str());
         QCOMPARE(status->version(), std::string("3.4.23"));
         QCOMPARE(status->leader(), members->members(0).id());
@@ -248,7 +250,7 @@ private slots:
 
     // Last: it turns authentication on for the shared etcd.
     void authenticatesWithUserAndPassword() {
-        const std::string endpoint = m_etcd->clientAddress();
+        const std::string endpoint = m_etcd->clientAddress(0);
         QVERIFY(!etcdctl(endpoint, {"user", "add", "root:root-secret"}).startsWith("FAILED"));
         QVERIFY(!etcdctl(endpoint, {"user", "add", "aegis:aegis-secret"}).startsWith("FAILED"));
         QVERIFY(!etcdctl(endpoint, {"role", "add", "aegis"}).startsWith("FAILED"));
@@ -282,7 +284,7 @@ private slots:
     }
 
 private:
-    std::unique_ptr<testing::EtcdProcess> m_etcd;
+    std::unique_ptr<testing::EtcdCluster> m_etcd;
     std::unique_ptr<etcd::EtcdClient> m_client;
 };
 

@@ -1,5 +1,5 @@
 #include "daemon_process.h"
-#include "etcd_process.h"
+#include "etcd_cluster.h"
 #include "required_tool.h"
 
 #include "common/logging.h"
@@ -198,7 +198,7 @@ private:
     bool isSqlite() const;
 
     const Backend m_backend;
-    std::unique_ptr<testing::EtcdProcess> m_etcd;
+    std::unique_ptr<testing::EtcdCluster> m_etcd;
     std::unique_ptr<etcd::EtcdClient> m_etcdClient;
     int m_testNumber = 0;
     std::string m_prefix;
@@ -210,9 +210,11 @@ void TestStore::initTestCase() {
     log::init("warn");
     if (m_backend == Backend::Etcd) {
         AEGIS_REQUIRE_TOOL("etcd", "etcd-server");
-        m_etcd = std::make_unique<testing::EtcdProcess>();
+        auto started = testing::EtcdCluster::start({}, {.members = 1});
+        VERIFY_OK(started);
+        m_etcd = std::move(*started);
         etcd::EtcdClientOptions options;
-        options.endpoints = {m_etcd->clientAddress()};
+        options.endpoints = {m_etcd->clientAddress(0)};
         auto client = etcd::EtcdClient::create(options);
         VERIFY_OK(client);
         m_etcdClient = std::move(*client);
@@ -246,7 +248,7 @@ Store *TestStore::openStore() {
         m_store = openOrNull(storePath(), &error);
     } else {
         EtcdStoreOptions options;
-        options.client.endpoints = {m_etcd->clientAddress()};
+        options.client.endpoints = {m_etcd->clientAddress(0)};
         options.prefix = m_prefix;
         auto store = EtcdStore::open(options);
         if (store) {

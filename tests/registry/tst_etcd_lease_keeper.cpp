@@ -4,7 +4,7 @@
 // one lease waiting to be sent go once, and revocation and expiry end it in etcd.
 
 #include "etcd/etcd_client.h"
-#include "etcd_process.h"
+#include "etcd_cluster.h"
 #include "poll_until.h"
 #include "registry/etcd_lease_keeper.h"
 #include "required_tool.h"
@@ -19,9 +19,9 @@ using testing::pollUntil;
 
 namespace {
 
-std::unique_ptr<etcd::EtcdClient> clientOf(const testing::EtcdProcess &etcd) {
+std::unique_ptr<etcd::EtcdClient> clientOf(const testing::EtcdCluster &etcd) {
     etcd::EtcdClientOptions options;
-    options.endpoints = {etcd.clientAddress()};
+    options.endpoints = etcd.clientAddresses();
     auto client = etcd::EtcdClient::create(options);
     return client ? std::move(*client) : nullptr;
 }
@@ -54,13 +54,15 @@ private:
         return answer ? answer->ttl() : -2;
     }
 
-    std::unique_ptr<testing::EtcdProcess> m_etcd;
+    std::unique_ptr<testing::EtcdCluster> m_etcd;
     std::unique_ptr<etcd::EtcdClient> m_client;
 };
 
 void EtcdLeaseKeeperTest::initTestCase() {
     AEGIS_REQUIRE_TOOL("etcd", "etcd-server");
-    m_etcd = std::make_unique<testing::EtcdProcess>();
+    auto started = testing::EtcdCluster::start({}, {.members = 1});
+    QVERIFY2(started.isOk(), started.status().toString().c_str());
+    m_etcd = std::move(*started);
     m_client = clientOf(*m_etcd);
     QVERIFY(m_client);
 }

@@ -4,29 +4,35 @@
 #include "loopback_ports.h"
 #include "required_tool.h"
 
+#include <array>
+#include <cstdio>
+
 namespace aegis::testing {
 
 using namespace std::chrono_literals;
 
-EtcdCluster::EtcdCluster(std::filesystem::path dir, Options options)
-    : m_dir(std::move(dir))
-    , m_options(options) {}
+EtcdCluster::EtcdCluster(Options options)
+    : m_options(std::move(options)) {}
 
 EtcdCluster::~EtcdCluster() = default;
 
 StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::start(const std::filesystem::path &dir,
                                                           Options options) {
-    if (toolPath(kBinary).empty()) {
-        return failedPrecondition(missingToolMessage(kBinary, kPackage));
+    if (toolPath(options.binary).empty()) {
+        return failedPrecondition(missingToolMessage(options.binary, kPackage));
     }
     if (options.members < 1) {
         return invalidArgument("an etcd cluster needs at least one member");
     }
     Status lastError = internalError("etcd was not started");
     for (int attempt = 0; attempt < kAddressInUseAttempts; ++attempt) {
-        std::unique_ptr<EtcdCluster> cluster(new EtcdCluster(dir, options));
+        std::unique_ptr<EtcdCluster> cluster(new EtcdCluster(options));
+        std::filesystem::path base = dir;
+        if (base.empty()) {
+            base = cluster->m_ownDir.emplace().path();
+        }
         const auto ports = unusedLoopbackPorts(2 * static_cast<std::size_t>(options.members));
-        const auto attemptDir = dir / ("etcd-" + std::to_string(attempt));
+        const auto attemptDir = base / ("etcd-" + std::to_string(attempt));
         for (int i = 0; i < options.members; ++i) {
             Member member;
             member.name = "member" + std::to_string(i);
@@ -61,12 +67,12 @@ std::vector<std::string> EtcdCluster::arguments(int index) const {
         initialCluster +=
             (initialCluster.empty() ? "" : ",") + peer.name + "=" + url(peer.peerPort);
     }
-    return {toolPath(kBinary), "--name", member.name, "--data-dir", member.dataDir.string(),
-            "--listen-client-urls", url(member.clientPort), "--advertise-client-urls",
-            url(member.clientPort), "--listen-peer-urls", url(member.peerPort),
-            "--initial-advertise-peer-urls", url(member.peerPort), "--initial-cluster",
-            initialCluster, "--initial-cluster-state", "new", "--initial-cluster-token",
-            "aegis-test-" + std::to_string(m_members.front().peerPort),
+    return {toolPath(m_options.binary), "--name", member.name, "--data-dir",
+            member.dataDir.string(), "--listen-client-urls", url(member.clientPort),
+            "--advertise-client-urls", url(member.clientPort), "--listen-peer-urls",
+            url(member.peerPort), "--initial-advertise-peer-urls", url(member.peerPort),
+            "--initial-cluster", initialCluster, "--initial-cluster-state", "new",
+            "--initial-cluster-token", "aegis-test-" + std::to_string(m_members.front().peerPort),
             // The test machine's disks are slow to fsync; etcd's defaults are for real clusters.
             "--heartbeat-interval", "100", "--election-timeout", "1000"};
 }
@@ -157,6 +163,27 @@ Status EtcdCluster::restart(int index) {
 std::string EtcdCluster::logText(int index) const {
     const auto &member = m_members.at(index);
     return member.process ? member.process->logText() : std::string();
+}
+
+std::string etcdVersion(const std::string &binary) {
+    const std::string path = toolPath(binary);
+    if (path.empty()) {
+        return {};
+    }
+    FILE *pipe = popen(("'" + path + "' --version 2>/dev/null").c_str(), "r");
+    if (pipe == nullptr) {
+        return {};
+    }
+    // Read to the end, so that etcd exits by itself rather than on a closed pipe.
+    std::string output;
+    std::array<char, 256> chunk{};
+    while (std::fgets(chunk.data(), static_cast<int>(chunk.size()), pipe) != nullptr) {
+        output += chunk.data();
+    }
+    if (pclose(pipe) != 0) {
+        return {};
+    }
+    return output.substr(0, output.find('\n'));
 }
 
 } // namespace aegis::testing

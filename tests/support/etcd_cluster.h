@@ -1,12 +1,14 @@
 #pragma once
 
 #include "common/status.h"
+#include "daemon_process.h"
 #include "server_process.h"
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,7 +17,7 @@ namespace aegis::testing {
 // A real etcd cluster (Debian's `etcd-server`, listed in installer/packages-test.txt) of one or
 // more members, each a child process of the test on free loopback ports with its own data
 // directory under `dir`; stopped on destruction. Members can be killed and started again to test
-// what survives the loss of one.
+// what survives the loss of one. A test or benchmark that needs just an etcd starts one member.
 class EtcdCluster {
 public:
     static constexpr const char *kBinary = "/usr/bin/etcd";
@@ -23,6 +25,8 @@ public:
 
     struct Options {
         int members = 3;
+        // The etcd binary: a path, or a name looked up in PATH.
+        std::string binary = kBinary;
         // A start that does not reach a healthy cluster within this is UNAVAILABLE.
         std::chrono::milliseconds timeout{30000};
     };
@@ -30,7 +34,8 @@ public:
     // Starts every member (`--initial-cluster-state new`) and returns once each one's /health
     // says true, i.e. the cluster has a leader and every member has joined it.
     // FAILED_PRECONDITION naming the package when etcd is missing (a test must fail then, never
-    // skip); a port another process took first is retried with new ports.
+    // skip); a port another process took first is retried with new ports. An empty `dir` is a
+    // temporary directory of the cluster's own, removed with it.
     static StatusOr<std::unique_ptr<EtcdCluster>> start(const std::filesystem::path &dir,
                                                         Options options);
     static StatusOr<std::unique_ptr<EtcdCluster>> start(const std::filesystem::path &dir) {
@@ -70,14 +75,19 @@ private:
         std::unique_ptr<ServerProcess> process;
     };
 
-    EtcdCluster(std::filesystem::path dir, Options options);
+    explicit EtcdCluster(Options options);
     Status launchAll();
     Status launch(int index, bool waitForAll);
     std::vector<std::string> arguments(int index) const;
 
-    std::filesystem::path m_dir;
+    // The data and logs of a cluster started without a directory; declared first, so removed
+    // after the members have stopped.
+    std::optional<TempDir> m_ownDir;
     Options m_options;
     std::vector<Member> m_members;
 };
+
+// The version line of `<binary> --version` ("etcd Version: 3.4.23"), or "" if it does not run.
+std::string etcdVersion(const std::string &binary = EtcdCluster::kBinary);
 
 } // namespace aegis::testing

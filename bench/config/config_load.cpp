@@ -1,6 +1,7 @@
 #include "config_load.h"
 
 #include "bench_support.h"
+#include "http_get.h"
 
 #include "aegis/v1/config.grpc.pb.h"
 
@@ -9,14 +10,13 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 
-namespace aegis::bench::ha {
+namespace aegis::bench::config {
 namespace {
 
 namespace v1 = aegis::v1;
@@ -24,12 +24,14 @@ using namespace std::chrono;
 using namespace std::chrono_literals;
 using Clock = steady_clock;
 
+constexpr const char *kNamespace = "bench";
+constexpr const char *kGroup = "app";
 constexpr const char *kWatchedKey = "flags.json";
 
 v1::ConfigItemRef benchRef(const std::string &key) {
     v1::ConfigItemRef ref;
-    ref.set_namespace_("bench-ha");
-    ref.set_group("app");
+    ref.set_namespace_(kNamespace);
+    ref.set_group(kGroup);
     ref.set_key(key);
     return ref;
 }
@@ -90,8 +92,8 @@ public:
             Deliveries &deliveries)
         : m_deliveries(deliveries) {
         m_context.AddMetadata("authorization", bearer);
-        m_request.set_namespace_("bench-ha");
-        m_request.set_group("app");
+        m_request.set_namespace_(kNamespace);
+        m_request.set_group(kGroup);
         m_request.set_key(kWatchedKey);
         m_request.set_service("bench");
         m_request.set_instance_id("watcher-" + std::to_string(index));
@@ -126,43 +128,49 @@ private:
     std::atomic<bool> m_done{false};
 };
 
-} // namespace
+// One outstanding call of the closed loop, on a key of its own.
+struct Slot {
+    std::unique_ptr<v1::ConfigService::Stub> stub;
+    std::unique_ptr<grpc::ClientContext> context;
+    v1::PublishConfigRequest publish;
+    v1::PublishConfigResponse published;
+    v1::GetConfigItemRequest get;
+    v1::GetConfigItemResponse got;
+    std::int64_t version = 0;
+};
 
-double cpuSeconds(const std::vector<int> &pids) {
-    double total = 0;
-    for (int pid : pids) {
-        total += processCpuSeconds(pid);
-    }
-    return total;
-}
-
-PublishResult measurePublishes(const Endpoint &endpoint, int concurrency, milliseconds warmup,
-                               milliseconds window) {
-    const std::string bearer = "Bearer " + endpoint.adminToken;
+// `concurrency` slots over 4 connections, each with its key ("<keyPrefix>-<i>.json") published
+// once.
+std::vector<Slot> seededSlots(const Endpoint &endpoint, const std::string &bearer, int concurrency,
+                              const std::string &keyPrefix) {
     const auto channels = makeChannels(endpoint.address, 4);
-    struct Slot {
-        std::unique_ptr<v1::ConfigService::Stub> stub;
-        std::unique_ptr<grpc::ClientContext> context;
-        v1::PublishConfigRequest publish;
-        v1::PublishConfigResponse published;
-        std::int64_t version = 0;
-    };
     std::vector<Slot> slots(static_cast<std::size_t>(concurrency));
     for (int i = 0; i < concurrency; ++i) {
         Slot &slot = slots[static_cast<std::size_t>(i)];
         slot.stub =
             v1::ConfigService::NewStub(channels[static_cast<std::size_t>(i) % channels.size()]);
-        // One key per slot: each publish moves it to the next version (compare-and-set holds).
-        const std::string key = "key-" + std::to_string(i) + ".json";
+        const std::string key = keyPrefix + "-" + std::to_string(i) + ".json";
         if (auto status = publishOnce(*slot.stub, bearer, key, R"({"n": 0})", 0, &slot.version);
             !status.ok()) {
             throw std::runtime_error("seed publish: " + status.error_message());
         }
+        *slot.get.mutable_ref() = benchRef(key);
         *slot.publish.mutable_change()->mutable_ref() = benchRef(key);
         slot.publish.mutable_change()->set_format(v1::CONFIG_FORMAT_JSON);
         slot.publish.set_comment("benchmark");
     }
-    PublishResult result;
+    return slots;
+}
+
+using SlotCall = std::function<void(Slot &, std::function<void(const grpc::Status &)> done)>;
+
+// A closed loop of `call` on `concurrency` slots with keys "<keyPrefix>-<i>.json" (each with a
+// fresh context, authorised), with the server's CPU over its window.
+ThroughputResult runOnSlots(const Endpoint &endpoint, int concurrency, const std::string &keyPrefix,
+                            milliseconds warmup, milliseconds window, const SlotCall &call) {
+    const std::string bearer = "Bearer " + endpoint.adminToken;
+    auto slots = seededSlots(endpoint, bearer, concurrency, keyPrefix);
+    ThroughputResult result;
     double cpuStart = 0;
     Clock::time_point windowStart;
     result.load = runClosedLoop(
@@ -172,17 +180,7 @@ PublishResult measurePublishes(const Endpoint &endpoint, int concurrency, millis
             slot.context = std::make_unique<grpc::ClientContext>();
             slot.context->AddMetadata("authorization", bearer);
             slot.context->set_deadline(system_clock::now() + 10s);
-            slot.publish.mutable_change()->set_base_version(slot.version);
-            slot.publish.mutable_change()->set_content(R"({"n": )" + std::to_string(slot.version) +
-                                                       "}");
-            slot.stub->async()->PublishConfig(slot.context.get(), &slot.publish, &slot.published,
-                                              [&slot, done = std::move(done)](grpc::Status status) {
-                                                  if (status.ok()) {
-                                                      slot.version =
-                                                          slot.published.item().version();
-                                                  }
-                                                  done(status);
-                                              });
+            call(slot, std::move(done));
         },
         warmup, window,
         [&](bool starting) {
@@ -197,8 +195,58 @@ PublishResult measurePublishes(const Endpoint &endpoint, int concurrency, millis
     return result;
 }
 
+HistogramBuckets deliveryHistogram(const Endpoint &endpoint) {
+    if (endpoint.metricsAddress.empty()) {
+        return {};
+    }
+    return histogramBuckets(testing::httpGet(endpoint.metricsAddress, "/metrics").body,
+                            "aegis_watch_delivery_seconds");
+}
+
+} // namespace
+
+double cpuSeconds(const std::vector<int> &pids) {
+    double total = 0;
+    for (int pid : pids) {
+        total += processCpuSeconds(pid);
+    }
+    return total;
+}
+
+ThroughputResult measurePublishes(const Endpoint &endpoint, int concurrency, milliseconds warmup,
+                                  milliseconds window) {
+    // One key per slot: each publish moves it to the next version (compare-and-set holds).
+    return runOnSlots(endpoint, concurrency, "publish", warmup, window, [](Slot &slot, auto done) {
+        slot.publish.mutable_change()->set_base_version(slot.version);
+        slot.publish.mutable_change()->set_content(R"({"n": )" + std::to_string(slot.version) +
+                                                   "}");
+        slot.stub->async()->PublishConfig(slot.context.get(), &slot.publish, &slot.published,
+                                          [&slot, done = std::move(done)](grpc::Status status) {
+                                              if (status.ok()) {
+                                                  slot.version = slot.published.item().version();
+                                              }
+                                              done(status);
+                                          });
+    });
+}
+
+ThroughputResult measureReads(const Endpoint &endpoint, int concurrency, milliseconds warmup,
+                              milliseconds window) {
+    return runOnSlots(endpoint, concurrency, "read", warmup, window, [](Slot &slot, auto done) {
+        slot.stub->async()->GetConfigItem(
+            slot.context.get(), &slot.get, &slot.got,
+            [done = std::move(done)](grpc::Status status) { done(status); });
+    });
+}
+
 DeliveryResult measureDelivery(const Endpoint &endpoint, int watchers, int publishes,
-                               int channelCount) {
+                               int channelCount,
+                               const std::function<void(const std::string &)> &progress) {
+    const auto tell = [&](const std::string &line) {
+        if (progress) {
+            progress(line);
+        }
+    };
     const std::string bearer = "Bearer " + endpoint.adminToken;
     const auto channels = makeChannels(endpoint.address, std::max(2, channelCount));
     std::vector<std::unique_ptr<v1::ConfigService::Stub>> stubs;
@@ -212,16 +260,25 @@ DeliveryResult measureDelivery(const Endpoint &endpoint, int watchers, int publi
     }
     Deliveries deliveries;
     std::vector<std::unique_ptr<Watcher>> open;
-    // Connection 0 publishes; the watchers share the others.
+    tell("delivery: opening " + std::to_string(watchers) + " watchers");
+    // Connection 0 publishes; the watchers share the others, as services and the operator's
+    // console would not share a connection.
     for (int i = 0; i < watchers; ++i) {
         open.push_back(std::make_unique<Watcher>(
             i, *stubs[1 + static_cast<std::size_t>(i) % (stubs.size() - 1)], bearer, deliveries));
     }
     DeliveryResult result;
     result.watchers = watchers;
+    result.publishes = publishes;
     result.opened = deliveries.waitReady(watchers, 120s);
     std::this_thread::sleep_for(1s);
+
+    const auto histogramBefore = deliveryHistogram(endpoint);
+    const double serverCpuBefore = cpuSeconds(endpoint.serverPids);
+    const double benchCpuBefore = selfCpuSeconds();
+    const auto started = Clock::now();
     std::vector<double> latencies;
+    std::vector<double> afterAck;
     std::vector<double> publishTimes;
     for (int round = 1; round <= publishes; ++round) {
         const auto sent = Clock::now();
@@ -232,23 +289,50 @@ DeliveryResult measureDelivery(const Endpoint &endpoint, int watchers, int publi
         if (!status.ok()) {
             throw std::runtime_error("publish: " + status.error_message());
         }
-        publishTimes.push_back(duration<double, std::milli>(Clock::now() - sent).count());
+        const auto acknowledged = Clock::now();
+        publishTimes.push_back(duration<double, std::milli>(acknowledged - sent).count());
+        tell("round " + std::to_string(round) + ": publish " + fixed(publishTimes.back(), 1) +
+             " ms");
         version = next;
         const auto arrivals =
             deliveries.waitDelivered(version, static_cast<std::size_t>(result.opened), 30s);
         result.missing += static_cast<std::size_t>(watchers) - arrivals.size();
         for (const auto at : arrivals) {
             latencies.push_back(duration<double, std::milli>(at - sent).count());
+            afterAck.push_back(
+                std::max(0.0, duration<double, std::milli>(at - acknowledged).count()));
         }
-        std::this_thread::sleep_for(200ms); // rounds do not overlap
+        std::this_thread::sleep_for(200ms); // let the fan-out settle; rounds do not overlap
     }
+    const double seconds = duration<double>(Clock::now() - started).count();
+    const double serverCpu = cpuSeconds(endpoint.serverPids) - serverCpuBefore;
+    const double benchCpu = selfCpuSeconds() - benchCpuBefore;
+    result.serverCores = serverCpu / seconds;
+    if (!endpoint.metricsAddress.empty()) {
+        const auto histogramAfter = deliveryHistogram(endpoint);
+        result.serverP50 = histogramQuantile(histogramBefore, histogramAfter, 0.5) * 1000;
+        result.serverP99 = histogramQuantile(histogramBefore, histogramAfter, 0.99) * 1000;
+    }
+    for (int pid : endpoint.serverPids) {
+        result.serverRssKib += processRssKib(pid);
+    }
+
     std::sort(latencies.begin(), latencies.end());
-    std::sort(publishTimes.begin(), publishTimes.end());
     result.deliveries = latencies.size();
+    if (!latencies.empty()) {
+        result.serverUsPerDelivery = serverCpu * 1e6 / static_cast<double>(latencies.size());
+        result.benchUsPerDelivery = benchCpu * 1e6 / static_cast<double>(latencies.size());
+    }
     result.p50 = percentile(latencies, 0.5);
     result.p99 = percentile(latencies, 0.99);
     result.max = latencies.empty() ? 0 : latencies.back();
+    std::sort(afterAck.begin(), afterAck.end());
+    result.ackP50 = percentile(afterAck, 0.5);
+    result.ackP99 = percentile(afterAck, 0.99);
+    result.ackMax = afterAck.empty() ? 0 : afterAck.back();
+    std::sort(publishTimes.begin(), publishTimes.end());
     result.publishP50 = percentile(publishTimes, 0.5);
+    result.publishMax = publishTimes.empty() ? 0 : publishTimes.back();
     for (auto &watcher : open) {
         watcher->cancel();
     }
@@ -260,4 +344,4 @@ DeliveryResult measureDelivery(const Endpoint &endpoint, int watchers, int publi
     return result;
 }
 
-} // namespace aegis::bench::ha
+} // namespace aegis::bench::config
