@@ -60,14 +60,18 @@ public:
 
     grpc::ClientContext &context() { return m_context; }
 
+    // Writes start from callers' threads, outside gRPC's reactions: the call is held open (a
+    // hold) until its read side has ended and no write is in flight, so that a write never
+    // starts on a call gRPC has already finished.
     void start() {
+        this->AddHold();
         this->StartRead(&m_response);
         this->StartCall();
     }
 
     bool send(Request request) override {
         std::lock_guard lock(m_mutex);
-        if (m_done || m_writesFailed) {
+        if (m_done || m_writesFailed || m_readsEnded) {
             return false;
         }
         m_queue.push_back(std::move(request));
@@ -81,23 +85,27 @@ public:
     const std::string &endpoint() const override { return m_endpoint; }
 
     void OnWriteDone(bool ok) override {
-        std::lock_guard lock(m_mutex);
-        m_queue.pop_front();
-        if (!ok) {
-            // The stream is ending; OnDone follows.
-            m_writesFailed = true;
+        {
+            std::lock_guard lock(m_mutex);
+            m_queue.pop_front();
+            if (ok && !m_readsEnded && !m_queue.empty()) {
+                this->StartWrite(&m_queue.front());
+                return;
+            }
             m_writing = false;
-            return;
+            // A failed write: the stream is ending; OnDone follows.
+            m_writesFailed = m_writesFailed || !ok;
         }
-        if (m_queue.empty()) {
-            m_writing = false;
-        } else {
-            this->StartWrite(&m_queue.front());
-        }
+        releaseHoldIfIdle();
     }
 
     void OnReadDone(bool ok) override {
         if (!ok) {
+            {
+                std::lock_guard lock(m_mutex);
+                m_readsEnded = true;
+            }
+            releaseHoldIfIdle();
             return;
         }
         if (m_handlers.onResponse) {
@@ -118,6 +126,18 @@ public:
     }
 
 private:
+    // Once no write can start any more and none is in flight, lets the call finish.
+    void releaseHoldIfIdle() {
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_holdReleased || m_writing || !(m_readsEnded || m_writesFailed)) {
+                return;
+            }
+            m_holdReleased = true;
+        }
+        this->RemoveHold();
+    }
+
     const std::string m_endpoint;
     const Handlers m_handlers;
     grpc::ClientContext m_context;
@@ -127,6 +147,8 @@ private:
     std::deque<Request> m_queue;
     bool m_writing = false;
     bool m_writesFailed = false;
+    bool m_readsEnded = false;   // the stream broke or ended: no write starts any more
+    bool m_holdReleased = false; // RemoveHold() called
     bool m_done = false;
 };
 
