@@ -301,15 +301,9 @@ private:
         if (m_listen) {
             return Status::ok();
         }
-        std::error_code error;
-        std::filesystem::create_directories(m_options.directory / "data", error);
-        if (error) {
-            return failedPrecondition("alerting: cannot create " +
-                                      (m_options.directory / "data").string() + ": " +
-                                      error.message());
-        }
-        auto listen = metrics::resolveListenAddress(m_options.settings.managedListen,
-                                                    "alerting.managed.listen");
+        auto listen = metrics::prepareManagedChild(m_options.directory, "alerting",
+                                                   m_options.settings.managedListen,
+                                                   "alerting.managed.listen");
         if (!listen) {
             return listen.status();
         }

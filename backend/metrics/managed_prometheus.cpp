@@ -180,15 +180,9 @@ private:
         if (m_listen) {
             return Status::ok();
         }
-        std::error_code error;
-        std::filesystem::create_directories(m_options.directory / "data", error);
-        if (error) {
-            return failedPrecondition("metrics: cannot create " +
-                                      (m_options.directory / "data").string() + ": " +
-                                      error.message());
-        }
         auto listen =
-            resolveListenAddress(m_options.settings.managedListen, "metrics.managed.listen");
+            prepareManagedChild(m_options.directory, "metrics", m_options.settings.managedListen,
+                                "metrics.managed.listen");
         if (!listen) {
             return listen.status();
         }

@@ -94,6 +94,18 @@ bool waitForExit(int pidfd, milliseconds timeout) {
 
 } // namespace
 
+StatusOr<ListenAddress> prepareManagedChild(const std::filesystem::path &directory,
+                                            std::string_view area, const std::string &hostPort,
+                                            std::string_view option) {
+    std::error_code error;
+    std::filesystem::create_directories(directory / "data", error);
+    if (error) {
+        return failedPrecondition(std::string(area) + ": cannot create " +
+                                  (directory / "data").string() + ": " + error.message());
+    }
+    return resolveListenAddress(hostPort, option);
+}
+
 StatusOr<ListenAddress> resolveListenAddress(const std::string &hostPort, std::string_view option) {
     const auto colon = hostPort.rfind(':');
     if (colon == std::string::npos) {

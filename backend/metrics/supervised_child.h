@@ -31,6 +31,13 @@ struct ListenAddress {
 // the option for a host that is not an IP address, UNAVAILABLE when no port is free.
 StatusOr<ListenAddress> resolveListenAddress(const std::string &hostPort, std::string_view option);
 
+// What a managed child needs once, before its first start: `directory`/data created, and the
+// address of `option` resolved (its port then stays the same for every start). FAILED_PRECONDITION
+// naming `area` ("metrics", "alerting") when the directory cannot be created.
+StatusOr<ListenAddress> prepareManagedChild(const std::filesystem::path &directory,
+                                            std::string_view area, const std::string &hostPort,
+                                            std::string_view option);
+
 struct SupervisedChildOptions {
     // Names the child in logs and status details: "prometheus", "alertmanager"; its output goes to
     // <directory>/<name>.log (rotated at 10 MiB).
