@@ -139,11 +139,14 @@ void GrpcProber::probe(std::chrono::milliseconds timeout, ProbeCallback done) {
                     result.status = HealthState::Passing;
                 }
             }
-            // gRPC completes on its own threads; results belong on the check's strand.
-            boost::asio::post(self->m_executor,
-                              [done = std::move(done), result = std::move(result)]() mutable {
-                                  done(std::move(result));
-                              });
+            // gRPC completes on its own threads; results belong on the check's strand. The prober
+            // and the call are released there too: the last reference to a channel must not drop
+            // on a gRPC callback thread, where destroying it can tear down the completion queue
+            // that very thread is still serving.
+            auto executor = self->m_executor;
+            boost::asio::post(
+                executor, [self = std::move(self), call = std::move(call), done = std::move(done),
+                           result = std::move(result)]() mutable { done(std::move(result)); });
         });
 }
 
