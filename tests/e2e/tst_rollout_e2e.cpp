@@ -31,7 +31,6 @@
 #include <map>
 #include <optional>
 #include <regex>
-#include <sstream>
 
 using namespace aegis;
 using namespace std::chrono_literals;
@@ -356,30 +355,10 @@ std::unique_ptr<testing::ChildProcess> RolloutE2eTest::startLoadgen(const std::s
 
 Status RolloutE2eTest::startHaproxy() {
     m_adminSocket = (m_dir->path() / "admin.sock").string();
-    // Every slot starts disabled at a placeholder address: the router binds a colour's slots to
-    // its instances when it gives that colour traffic. No health checks: the router's own
-    // read-back and the rollout's gates decide.
-    const auto config = [&](const std::vector<std::uint16_t> &ports) {
-        std::ostringstream config;
-        config << "global\n"
-               << "    stats socket " << m_adminSocket << " mode 600 level admin\n"
-               << "    stats timeout 10s\n"
-               << "defaults\n"
-               << "    mode http\n"
-               << "    timeout connect 2s\n"
-               << "    timeout client 10s\n"
-               << "    timeout server 10s\n"
-               << "frontend web\n"
-               << "    bind 127.0.0.1:" << ports[0] << "\n"
-               << "    default_backend shop\n"
-               << "backend shop\n"
-               << "    balance roundrobin\n";
-        for (const char *slot : {"blue-1", "blue-2", "green-1", "green-2"}) {
-            config << "    server " << slot << " 127.0.0.1:9 disabled\n";
-        }
-        return config.str();
-    };
-    auto process = testing::HaproxyProcess::start(m_dir->path(), m_adminSocket, 1, config);
+    auto process = testing::HaproxyProcess::start(
+        m_dir->path(), m_adminSocket, 1,
+        testing::HaproxyProcess::slottedRouterConfig(m_adminSocket, {"shop"},
+                                                     {"blue-1", "blue-2", "green-1", "green-2"}));
     if (!process) {
         return process.status();
     }

@@ -34,7 +34,6 @@
 #include <map>
 #include <mutex>
 #include <regex>
-#include <sstream>
 #include <thread>
 
 using namespace aegis;
@@ -363,32 +362,11 @@ void HaRolloutTest::releaseBlue(int via) {
 
 Status HaRolloutTest::startHaproxy() {
     m_adminSocket = (m_cluster->dir() / "admin.sock").string();
-    // Every slot starts disabled at a placeholder address: the router binds a colour's slots to
-    // its instances when it gives that colour traffic.
-    const auto config = [&](const std::vector<std::uint16_t> &ports) {
-        std::ostringstream config;
-        config << "global\n"
-               << "    stats socket " << m_adminSocket << " mode 600 level admin\n"
-               << "    stats timeout 10s\n"
-               << "defaults\n"
-               << "    mode http\n"
-               << "    timeout connect 2s\n"
-               << "    timeout client 10s\n"
-               << "    timeout server 10s\n";
-        for (std::size_t i = 0; i < kServices.size(); ++i) {
-            config << "frontend " << kServices[i] << "\n"
-                   << "    bind 127.0.0.1:" << ports[i] << "\n"
-                   << "    default_backend " << kServices[i] << "\n"
-                   << "backend " << kServices[i] << "\n"
-                   << "    balance roundrobin\n";
-            for (const char *slot : {"blue-1", "blue-2", "green-1", "green-2"}) {
-                config << "    server " << slot << " 127.0.0.1:9 disabled\n";
-            }
-        }
-        return config.str();
-    };
     auto process =
-        testing::HaproxyProcess::start(m_cluster->dir(), m_adminSocket, kServices.size(), config);
+        testing::HaproxyProcess::start(m_cluster->dir(), m_adminSocket, kServices.size(),
+                                       testing::HaproxyProcess::slottedRouterConfig(
+                                           m_adminSocket, {kServices.begin(), kServices.end()},
+                                           {"blue-1", "blue-2", "green-1", "green-2"}));
     if (!process) {
         return process.status();
     }

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <netinet/in.h>
+#include <sstream>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -82,6 +83,34 @@ StatusOr<std::unique_ptr<HaproxyProcess>> HaproxyProcess::start(const std::files
         lastError = started;
     }
     return lastError;
+}
+
+HaproxyProcess::ConfigWriter HaproxyProcess::slottedRouterConfig(std::string adminSocket,
+                                                                 std::vector<std::string> backends,
+                                                                 std::vector<std::string> slots) {
+    return [adminSocket = std::move(adminSocket), backends = std::move(backends),
+            slots = std::move(slots)](const std::vector<std::uint16_t> &ports) {
+        std::ostringstream config;
+        config << "global\n"
+               << "    stats socket " << adminSocket << " mode 600 level admin\n"
+               << "    stats timeout 10s\n"
+               << "defaults\n"
+               << "    mode http\n"
+               << "    timeout connect 2s\n"
+               << "    timeout client 10s\n"
+               << "    timeout server 10s\n";
+        for (std::size_t i = 0; i < backends.size(); ++i) {
+            config << "frontend " << backends[i] << "\n"
+                   << "    bind 127.0.0.1:" << ports.at(i) << "\n"
+                   << "    default_backend " << backends[i] << "\n"
+                   << "backend " << backends[i] << "\n"
+                   << "    balance roundrobin\n";
+            for (const std::string &slot : slots) {
+                config << "    server " << slot << " 127.0.0.1:9 disabled\n";
+            }
+        }
+        return config.str();
+    };
 }
 
 Status HaproxyProcess::launch(const std::filesystem::path &config, const std::string &adminSocket,

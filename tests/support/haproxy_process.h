@@ -32,6 +32,15 @@ public:
     start(const std::filesystem::path &dir, const std::string &adminSocket, std::size_t portCount,
           const ConfigWriter &config, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+    // The configuration the haproxy router's tests run behind: an admin socket at `adminSocket`,
+    // then for each of `backends` (in order, one port each) a frontend on its port and a backend
+    // of the same name with `slots` servers, every one disabled at a placeholder address (the
+    // router binds a colour's slots to its instances when it gives that colour traffic). No
+    // health checks: the router's read-back and the rollout's gates decide.
+    static ConfigWriter slottedRouterConfig(std::string adminSocket,
+                                            std::vector<std::string> backends,
+                                            std::vector<std::string> slots);
+
     ~HaproxyProcess();
     HaproxyProcess(const HaproxyProcess &) = delete;
     HaproxyProcess &operator=(const HaproxyProcess &) = delete;
