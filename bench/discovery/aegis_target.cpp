@@ -12,6 +12,7 @@
 
 #include <iostream>
 #include <stdexcept>
+#include <thread>
 
 namespace aegis::bench::discovery {
 namespace {
@@ -139,6 +140,42 @@ void AegisTarget::createServiceToken() {
         throw std::runtime_error("CreateToken(ROLE_SERVICE) failed: " + status.error_message());
     }
     m_serviceBearer = "Bearer " + response.secret();
+    awaitServiceTokenEverywhere();
+}
+
+void AegisTarget::awaitServiceTokenEverywhere() {
+    // Replicas learn a new token from the store's event stream, a moment after the one that
+    // created it: loads spread over all of them must not start before each one accepts it (its
+    // refusals would also count against the bench's address as failed authentications).
+    std::string list = m_address;
+    if (constexpr std::string_view scheme = "ipv4:"; list.starts_with(scheme)) {
+        list.erase(0, scheme.size());
+    }
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        const std::size_t comma = std::min(list.find(',', start), list.size());
+        const std::string endpoint = list.substr(start, comma - start);
+        start = comma + 1;
+        auto auth = v1::AuthService::NewStub(
+            grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()));
+        const auto deadline = std::chrono::steady_clock::now() + 15s;
+        for (;;) {
+            grpc::ClientContext context;
+            context.set_deadline(std::chrono::system_clock::now() + 2s);
+            context.AddMetadata("authorization", m_serviceBearer);
+            v1::WhoAmIResponse whoami;
+            const auto status = auth->WhoAmI(&context, v1::WhoAmIRequest(), &whoami);
+            if (status.ok()) {
+                break;
+            }
+            if (std::chrono::steady_clock::now() > deadline) {
+                throw std::runtime_error(
+                    endpoint +
+                    " does not accept the service token after 15 s: " + status.error_message());
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+    }
 }
 
 std::string AegisTarget::metricsPage() const {

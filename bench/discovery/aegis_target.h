@@ -49,6 +49,8 @@ public:
 
 private:
     void createServiceToken();
+    // Waits (bounded) until every endpoint of m_address accepts m_serviceBearer.
+    void awaitServiceTokenEverywhere();
 
     std::string m_name = "Aegis";
     std::unique_ptr<testing::DaemonProcess> m_daemon; // Null when attached.

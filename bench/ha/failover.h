@@ -26,4 +26,23 @@ std::vector<FailoverTrial> measureReplicaFailover(testing::HaCluster &cluster, i
 // SIGKILLs the etcd cluster's leader member, measures, restarts it; `trials` times.
 std::vector<FailoverTrial> measureEtcdLeaderFailover(testing::HaCluster &cluster, int trials);
 
+struct RolloutFailoverTrial {
+    std::string killed;
+    // SIGKILL -> the rollout's next transition (step or phase) seen through a surviving replica,
+    // in ms (< 0: none within the timeout).
+    double nextTransitionMs = -1;
+    // How much of that the transition was late against its schedule: it was due one step pause
+    // after the last transition before the SIGKILL.
+    double lateMs = -1;
+    // The rollout's phase at the end: it must still finish under the new leader.
+    std::string finalPhase;
+};
+
+// Starts a canary whose steps advance on their own every `stepPause` (external driver, registry
+// router, the instances registered by this program), SIGKILLs the leader replica while it steps,
+// times the next transition and lets the rollout finish; restarts the replica; `trials` times.
+std::vector<RolloutFailoverTrial>
+measureLeaderFailoverToRollout(testing::HaCluster &cluster, int trials,
+                               std::chrono::milliseconds stepPause);
+
 } // namespace aegis::bench::ha

@@ -5,8 +5,9 @@
 // On each: registrations/s and lease renewals/s (bench/discovery's measures), durable config
 // publishes/s, and publish -> N config watchers (p50/p99). Then, on the replicated one, failover:
 // SIGKILL the replica a client writes through, and SIGKILL etcd's Raft leader, each timed to the
-// next write acknowledged. Markdown tables go to stdout, progress to stderr. See bench/RESULTS.md,
-// "High availability".
+// next write acknowledged; SIGKILL the leader replica while a canary steps, timed to the
+// rollout's next transition under the new leader. Markdown tables go to stdout, progress to stderr.
+// See bench/RESULTS.md, "High availability".
 
 #include "aegis_target.h"
 #include "bench_support.h"
@@ -186,6 +187,26 @@ void printFailover(const std::string &title, const std::vector<FailoverTrial> &t
     std::cout << "\n";
 }
 
+// The canary steps of the rollout failover measure advance on their own after this pause.
+constexpr std::chrono::milliseconds kStepPause{200};
+
+void printRolloutFailover(const std::vector<RolloutFailoverTrial> &trials) {
+    std::cout << "### Leader failover: SIGKILL the leader while a canary steps every "
+              << kStepPause.count()
+              << " ms (leader_lease_ttl 3 s)\n\n"
+                 "| trial | killed (SIGKILL) | next rollout transition after (ms) | later than "
+                 "scheduled (ms) | rollout ended |\n|---:|---|---:|---:|---|\n";
+    int index = 1;
+    for (const auto &trial : trials) {
+        std::cout << "| " << index++ << " | " << trial.killed << " | "
+                  << (trial.nextTransitionMs < 0 ? "none in 30 s"
+                                                 : fixed(trial.nextTransitionMs, 0))
+                  << " | " << (trial.nextTransitionMs < 0 ? "n/a" : fixed(trial.lateMs, 0)) << " | "
+                  << trial.finalPhase << " |\n";
+    }
+    std::cout << "\n";
+}
+
 void printLeaseCost(const std::vector<LeaseCostRow> &rows, const Settings &settings) {
     std::cout << "### What a lease costs where it lives (" << settings.discovery.leases
               << " leases renewed; grants from " << settings.discovery.registerConcurrency
@@ -262,6 +283,7 @@ int run(const Settings &settings) {
                       measureReplicaFailover(ha, settings.failovers));
         printFailover("etcd failover: SIGKILL etcd's Raft leader under a stream of writes",
                       measureEtcdLeaderFailover(ha, settings.failovers));
+        printRolloutFailover(measureLeaderFailoverToRollout(ha, settings.failovers, kStepPause));
     }
     return 0;
 }
