@@ -133,23 +133,63 @@ Status TokenStore::validateName(const std::string &name) {
     return Status::ok();
 }
 
+TokenStore::~TokenStore() {
+    m_subscription.reset();
+}
+
 Status TokenStore::load() {
+    // Held while reading: events the store delivers meanwhile wait, and those the snapshot
+    // already holds (at or below its revision) are then ignored.
+    std::unique_lock lock(m_mutex);
+    m_subscription =
+        m_store.subscribe(std::string(kPrefix),
+                          [this](const std::vector<store::Event> &events) { applyEvents(events); });
     auto tokens = m_store.rangePrefix(std::string(kPrefix));
     if (!tokens) {
+        m_subscription.reset();
         return tokens.status();
     }
-    std::unique_lock lock(m_mutex);
+    m_revision = tokens->revision;
     m_byHash.clear();
     m_hashByName.clear();
     for (const auto &kv : tokens->kvs) {
         if (auto decoded = decode(kv)) {
-            m_hashByName[decoded->first.name] = decoded->second;
-            m_byHash[decoded->second] = std::move(decoded->first);
+            rememberLocked(std::move(decoded->first), decoded->second);
         } else {
             log::warn("skipping unreadable token record", {{"key", kv.key}});
         }
     }
     return Status::ok();
+}
+
+void TokenStore::applyEvents(const std::vector<store::Event> &events) {
+    std::vector<std::string> revoked;
+    std::function<void(const std::string &)> listener;
+    {
+        std::unique_lock lock(m_mutex);
+        for (const store::Event &event : events) {
+            if (event.revision <= m_revision) {
+                continue;
+            }
+            m_revision = event.revision;
+            if (event.type == store::EventType::Delete) {
+                if (forgetLocked(event.kv.key.substr(kPrefix.size()))) {
+                    revoked.push_back(event.kv.key.substr(kPrefix.size()));
+                }
+            } else if (auto decoded = decode(event.kv)) {
+                rememberLocked(std::move(decoded->first), decoded->second);
+            } else {
+                log::warn("skipping unreadable token record", {{"key", event.kv.key}});
+            }
+        }
+        listener = m_revoked;
+    }
+    // Outside the lock: the listener ends streams, which may look tokens up.
+    for (const std::string &name : revoked) {
+        if (listener) {
+            listener(name);
+        }
+    }
 }
 
 StatusOr<bool> TokenStore::bootstrapAdmin(const std::filesystem::path &tokenFile) {
@@ -245,8 +285,8 @@ void TokenStore::create(const NewToken &token, const std::string &createdBy,
         if (!result->succeeded) {
             return done(alreadyExists("a token named '" + info.name + "' already exists"));
         }
+        // The cache has it already: the store's events come before the commit callbacks.
         info.createRevision = info.modRevision = result->revision;
-        remember(info, hash);
         done(CreatedToken{std::move(info), std::move(secret), result->revision});
     });
 }
@@ -268,10 +308,7 @@ void TokenStore::revoke(const std::string &name,
         if (!result->succeeded) {
             return done(notFound("there is no token named '" + name + "'"));
         }
-        forget(name);
-        if (m_revoked) {
-            m_revoked(name);
-        }
+        // Forgotten, and its streams ended, by the store's event, which comes first.
         done(result->revision);
     });
 }
@@ -326,6 +363,7 @@ std::optional<Principal> TokenStore::authenticate(std::string_view secret) const
 }
 
 void TokenStore::setRevokedListener(std::function<void(const std::string &)> listener) {
+    std::unique_lock lock(m_mutex);
     m_revoked = std::move(listener);
 }
 
@@ -334,19 +372,20 @@ std::size_t TokenStore::count() const {
     return m_byHash.size();
 }
 
-void TokenStore::remember(const TokenInfo &info, const std::string &hash) {
-    std::unique_lock lock(m_mutex);
+void TokenStore::rememberLocked(TokenInfo info, const std::string &hash) {
+    forgetLocked(info.name); // a token of that name with another secret is gone
     m_hashByName[info.name] = hash;
-    m_byHash[hash] = info;
+    m_byHash[hash] = std::move(info);
 }
 
-void TokenStore::forget(const std::string &name) {
-    std::unique_lock lock(m_mutex);
+bool TokenStore::forgetLocked(const std::string &name) {
     const auto hash = m_hashByName.find(name);
-    if (hash != m_hashByName.end()) {
-        m_byHash.erase(hash->second);
-        m_hashByName.erase(hash);
+    if (hash == m_hashByName.end()) {
+        return false;
     }
+    m_byHash.erase(hash->second);
+    m_hashByName.erase(hash);
+    return true;
 }
 
 } // namespace aegis::auth

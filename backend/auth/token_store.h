@@ -68,12 +68,14 @@ inline constexpr std::size_t kMaxTokenScopeNames = 64;
 // Bearer tokens, kept under /auth/tokens/<name> in the store with only a SHA-256 hash of each
 // secret. Secrets carry 256 random bits, so a fast hash is enough: there is nothing to
 // brute-force. All tokens are cached in memory (keyed by hash) so authenticating a call costs no
-// store read. Thread-safe.
+// store read; the cache follows the store's event stream, so a token created or revoked through
+// another replica on the same store counts here as soon as its event arrives. Thread-safe.
 class TokenStore {
 public:
     TokenStore(store::Store &store, ClockPtr clock);
+    ~TokenStore();
 
-    // Loads every token into the cache; call once before serving.
+    // Loads every token into the cache and follows the store's changes; call once before serving.
     Status load();
 
     // On first start (no tokens at all) creates the "admin" token and writes its secret to
@@ -97,21 +99,28 @@ public:
 
     std::size_t count() const;
 
-    // Called with a token's name once its revocation is durable, on the store's thread, so the
-    // streams it authorised can be ended. Set before serving.
+    // Called with a token's name once its revocation is durable, whichever replica revoked it, on
+    // the store's thread, so the streams it authorised here can be ended.
     void setRevokedListener(std::function<void(const std::string &name)> listener);
 
     static Status validateName(const std::string &name);
 
 private:
-    void remember(const TokenInfo &info, const std::string &hash);
-    void forget(const std::string &name);
+    // The store's events under the prefix, on its thread.
+    void applyEvents(const std::vector<store::Event> &events);
+    // m_mutex held.
+    void rememberLocked(TokenInfo info, const std::string &hash);
+    // m_mutex held. False when there was no such token.
+    bool forgetLocked(const std::string &name);
 
     store::Store &m_store;
     ClockPtr m_clock;
-    std::function<void(const std::string &)> m_revoked;
+    store::EventSubscription m_subscription;
 
     mutable std::shared_mutex m_mutex;
+    std::function<void(const std::string &)> m_revoked;
+    // Events at or below this revision are in the cache already.
+    store::Revision m_revision = 0;
     std::unordered_map<std::string, TokenInfo> m_byHash; // hash -> token
     std::unordered_map<std::string, std::string> m_hashByName;
 };

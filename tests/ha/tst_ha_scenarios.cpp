@@ -3,8 +3,11 @@
 // naming the same successor, and the next write is accepted; a watch whose replica dies resumes
 // on another with every event once; the leader killed during a stream of registrations and config
 // publishes loses no acknowledged write; an etcd member killed leaves the service running; a
-// replica that loses etcd refuses writes and says so (UNAVAILABLE, /readyz 503) until it is back.
+// replica that loses etcd refuses writes and says so (UNAVAILABLE, /readyz 503) until it is back;
+// a token created through one replica is accepted by every other, and once revoked through another
+// it is refused everywhere and the streams it opened end.
 
+#include "aegis/v1/auth.grpc.pb.h"
 #include "aegis/v1/config.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
 #include "aegis/v1/system.grpc.pb.h"
@@ -19,7 +22,9 @@
 
 #include <QtTest>
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 using namespace aegis;
 using namespace std::chrono_literals;
@@ -168,6 +173,7 @@ private slots:
     void leaderKilledDuringWritesLosesNothing();
     void etcdMemberKilledServiceContinues();
     void replicaThatLosesEtcdRefusesWrites();
+    void tokensCountOnEveryReplica();
 };
 
 void HaScenariosTest::killedLeaderIsReplacedWithinTheBound() {
@@ -379,6 +385,85 @@ void HaScenariosTest::replicaThatLosesEtcdRefusesWrites() {
     QVERIFY(pollUntil([&] {
         return testing::httpGet(cluster.replica(2).httpAddress(), "/readyz").status == 200;
     }));
+}
+
+// WhoAmI with `secret` through `channel`: the code it ends with.
+grpc::StatusCode whoAmI(const std::shared_ptr<grpc::Channel> &channel, const std::string &secret) {
+    grpc::ClientContext context;
+    client::setTimeout(context, 5s);
+    context.AddMetadata("authorization", "Bearer " + secret);
+    v1::WhoAmIResponse response;
+    return v1::AuthService::NewStub(channel)->WhoAmI(&context, {}, &response).error_code();
+}
+
+void HaScenariosTest::tokensCountOnEveryReplica() {
+    auto started = HaCluster::start();
+    QVERIFY2(started, started.status().message().c_str());
+    HaCluster &cluster = **started;
+    std::vector<std::shared_ptr<grpc::Channel>> replicas;
+    for (int i = 0; i < cluster.size(); ++i) {
+        replicas.push_back(channelFor(cluster.replicaConnection(i)));
+    }
+
+    v1::CreateTokenRequest create;
+    create.set_name("ci-reader");
+    create.set_role(v1::ROLE_VIEWER);
+    v1::CreateTokenResponse created;
+    {
+        grpc::ClientContext context;
+        client::setTimeout(context, 10s);
+        const auto status =
+            v1::AuthService::NewStub(replicas[0])->CreateToken(&context, create, &created);
+        QVERIFY2(status.ok(), status.error_message().c_str());
+    }
+    const std::string secret = created.secret();
+    for (int i = 0; i < cluster.size(); ++i) {
+        QVERIFY2(pollUntil([&] { return whoAmI(replicas[i], secret) == grpc::StatusCode::OK; }),
+                 ("replica " + std::to_string(i) + " never accepted the token").c_str());
+    }
+
+    // A stream the token opened on the third replica.
+    v1::WatchInstancesRequest watch;
+    watch.set_service("svc");
+    grpc::ClientContext watchContext;
+    watchContext.AddMetadata("authorization", "Bearer " + secret);
+    auto reader = v1::RegistryService::NewStub(replicas[2])->WatchInstances(&watchContext, watch);
+    v1::WatchInstancesResponse first;
+    QVERIFY(reader->Read(&first));
+    std::atomic<bool> ended{false};
+    grpc::Status endedWith;
+    std::thread drain([&] {
+        v1::WatchInstancesResponse response;
+        while (reader->Read(&response)) {
+        }
+        endedWith = reader->Finish();
+        ended = true;
+    });
+
+    // Revoked through the second replica: refused by all, the stream on the third ended.
+    v1::RevokeTokenRequest revoke;
+    revoke.set_name("ci-reader");
+    v1::RevokeTokenResponse revoked;
+    {
+        grpc::ClientContext context;
+        client::setTimeout(context, 10s);
+        const auto status =
+            v1::AuthService::NewStub(replicas[1])->RevokeToken(&context, revoke, &revoked);
+        QVERIFY2(status.ok(), status.error_message().c_str());
+    }
+    for (int i = 0; i < cluster.size(); ++i) {
+        QVERIFY2(pollUntil([&] {
+                     return whoAmI(replicas[i], secret) == grpc::StatusCode::UNAUTHENTICATED;
+                 }),
+                 ("replica " + std::to_string(i) + " still accepts the revoked token").c_str());
+    }
+    const bool streamEnded = pollUntil([&] { return ended.load(); });
+    if (!streamEnded) {
+        watchContext.TryCancel();
+    }
+    drain.join();
+    QVERIFY2(streamEnded, "the revoked token's stream on another replica is still open");
+    QCOMPARE(endedWith.error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 QTEST_GUILESS_MAIN(HaScenariosTest)
