@@ -926,9 +926,17 @@ struct Daemon::Parts {
     // Joins the replicas on the store: elected among them where the store has leases (etcd),
     // alone and always the leader on SQLite.
     Status startCoordinator() {
+        // Where the other replicas reach this one: the addresses it listens on, under
+        // cluster.advertise_address when that is set (config validation refuses a wildcard
+        // listen address on etcd without it).
+        const auto announced = [this](const std::string &address) {
+            return config.advertiseAddress.empty()
+                       ? address
+                       : config.advertiseAddress + address.substr(address.rfind(':'));
+        };
         cluster::ReplicaInfo self;
-        self.grpcAddress = grpcAddress;
-        self.httpAddress = http->address();
+        self.grpcAddress = announced(grpcAddress);
+        self.httpAddress = announced(http->address());
         self.version = AEGIS_VERSION;
         self.startedAt = clock->now();
         // Where this replica's managed children listen while it leads: the others query them.
