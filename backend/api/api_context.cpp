@@ -1,7 +1,6 @@
 #include "api/api_context.h"
 
 #include "api/convert.h"
-#include "api/leader_forwarder.h"
 #include "common/logging.h"
 
 namespace aegis::api {
@@ -154,6 +153,14 @@ std::shared_ptr<UnaryCall> UnaryCall::start(ApiContext &api, grpc::CallbackServe
             Status(StatusCode::PermissionDenied, "no permission rule for " + std::string(method)));
         return call;
     }
+    auto forwarding = api.forwardProof.verify(*context, method);
+    if (!forwarding) {
+        log::info("call with unproven forwarding metadata refused",
+                  {{"method", method}, {"peer", context->peer()}});
+        call->answer(forwarding.status());
+        return call;
+    }
+    call->m_forwarding = std::move(*forwarding);
     const Status authorized = authorize(api, *context, *policy, call->m_caller, target);
     if (!authorized.isOk()) {
         // A refused mutation by a known token is audited; anonymous noise is summarised in the
@@ -176,7 +183,8 @@ std::shared_ptr<UnaryCall> UnaryCall::start(ApiContext &api, grpc::CallbackServe
             return call;
         }
     }
-    call->m_caller.peer = LeaderForwarder::auditPeer(*context);
+    call->m_caller.peer =
+        call->m_forwarding ? call->m_forwarding->auditPeer(context->peer()) : context->peer();
     call->m_authorized = true;
     return call;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "api/failed_auth_limiter.h"
+#include "api/forward_proof.h"
 #include "api/permission_table.h"
 #include "api/rpc_metrics.h"
 #include "audit/audit_log.h"
@@ -102,6 +103,8 @@ struct ApiContext {
     CallTracker &calls;
     RpcMetrics &metrics;
     FailedAuthLimiter &failedAuth;
+    // Checks the forwarding metadata of calls another replica forwarded (LeaderForwarder).
+    const ForwardProof &forwardProof;
     ClockPtr clock;
     DaemonInfo info;
     // OK, or UNAVAILABLE saying why this replica takes no writes now (it lost its store): every
@@ -195,6 +198,9 @@ public:
     bool authorized() const { return m_authorized; }
     grpc::ServerUnaryReactor *reactor() const { return m_reactor; }
     const Caller &caller() const { return m_caller; }
+    // Set when another replica forwarded the call, as its proven metadata says (ForwardProof);
+    // a call whose forwarding metadata is not proven is refused before its handler runs.
+    const std::optional<Forwarding> &forwarding() const { return m_forwarding; }
 
     // What the audit record says; never include secrets.
     void setSummary(std::string summary) { m_summary = std::move(summary); }
@@ -226,6 +232,7 @@ private:
     const std::string m_method;
     const std::chrono::steady_clock::time_point m_started;
     Caller m_caller;
+    std::optional<Forwarding> m_forwarding;
     bool m_authorized = false;
     bool m_tracked = false;
     std::string m_resource;

@@ -14,13 +14,6 @@ namespace {
 using Stub =
     grpc::TemplatedGenericStub<google::protobuf::MessageLite, google::protobuf::MessageLite>;
 
-std::string metadataValue(const grpc::CallbackServerContext &context, std::string_view name) {
-    const auto &metadata = context.client_metadata();
-    const auto found = metadata.find(grpc::string_ref(name.data(), name.size()));
-    return found == metadata.end() ? std::string()
-                                   : std::string(found->second.data(), found->second.size());
-}
-
 bool servedByLeader(const grpc::ClientContext &context) {
     const auto &trailers = context.GetServerTrailingMetadata();
     return trailers.find(grpc::string_ref(LeaderForwarder::kServedBy.data(),
@@ -47,7 +40,8 @@ bool LeaderForwarder::forwarded(const std::shared_ptr<UnaryCall> &call,
                                 const google::protobuf::MessageLite &request,
                                 google::protobuf::MessageLite *response) {
     const LeaderRoute route = m_options.route();
-    const std::string forwardedBy = metadataValue(context, kForwardedBy);
+    // Proven by UnaryCall::start(), which refused the call otherwise.
+    const std::string forwardedBy = call->forwarding() ? call->forwarding()->by : std::string();
     if (route.leading) {
         if (!forwardedBy.empty()) {
             // Tells the forwarding replica that this answer is the leader's own, whatever it is.
@@ -84,12 +78,14 @@ bool LeaderForwarder::forwarded(const std::shared_ptr<UnaryCall> &call,
                                      : deadline);
     // The caller's credentials (the leader authorises and audits the call itself) and trace.
     for (const char *name : {"authorization", "traceparent", "tracestate"}) {
-        if (std::string value = metadataValue(context, name); !value.empty()) {
+        if (std::string value = clientMetadata(context, name); !value.empty()) {
             forward->client.AddMetadata(name, value);
         }
     }
     forward->client.AddMetadata(std::string(kForwardedBy), route.replicaId);
     forward->client.AddMetadata(std::string(kForwardedFor), context.peer());
+    forward->client.AddMetadata(std::string(ForwardProof::kHeader),
+                                m_options.proof->sign(route.replicaId, context.peer(), method));
 
     Stub stub(channelTo(route.leaderAddress));
     stub.UnaryCall(
@@ -113,15 +109,6 @@ bool LeaderForwarder::forwarded(const std::shared_ptr<UnaryCall> &call,
             forward->call->relay(status);
         });
     return true;
-}
-
-std::string LeaderForwarder::auditPeer(const grpc::CallbackServerContext &context) {
-    const std::string by = metadataValue(context, kForwardedBy);
-    if (by.empty()) {
-        return context.peer();
-    }
-    return context.peer() + " (forwarded by replica " + by + " for " +
-           metadataValue(context, kForwardedFor) + ")";
 }
 
 std::shared_ptr<grpc::Channel> LeaderForwarder::channelTo(const std::string &address) {

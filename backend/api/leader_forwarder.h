@@ -1,6 +1,7 @@
 #pragma once
 
 #include "api/api_context.h"
+#include "api/forward_proof.h"
 
 #include <google/protobuf/message_lite.h>
 #include <grpcpp/channel.h>
@@ -34,6 +35,9 @@ struct LeaderForwarderOptions {
     std::function<LeaderRoute()> route;
     // The credentials of the channels to other replicas (TLS when the replicas serve TLS).
     std::shared_ptr<grpc::ChannelCredentials> credentials;
+    // Signs the calls this replica forwards, so the leader honours their forwarding metadata.
+    // Required; not owned.
+    const ForwardProof *proof = nullptr;
     // The deadline of a forwarded call whose caller set none.
     std::chrono::milliseconds defaultTimeout{30000};
 };
@@ -44,11 +48,13 @@ struct LeaderForwarderOptions {
 // deadline; the leader authorises, audits and serves it, and the follower answers with the
 // leader's status and response unchanged (it writes no audit record of its own).
 //
-// A forwarded call carries kForwardedBy (the follower's id) and kForwardedFor (the caller's
-// peer). A replica that receives a forwarded call and does not lead refuses it (UNAVAILABLE)
-// instead of forwarding it again, so calls never loop while replicas disagree about the leader.
-// UNAVAILABLE also when no replica leads (an election in progress) or the leader cannot be
-// reached. One channel per leader address, reused while that replica leads. Thread-safe.
+// A forwarded call carries kForwardedBy (the follower's id), kForwardedFor (the caller's
+// peer) and the proof that a replica set them (ForwardProof::kHeader); a call that carries them
+// without a valid proof is refused (UNAUTHENTICATED) before any handler runs. A replica that
+// receives a forwarded call and does not lead refuses it (UNAVAILABLE) instead of forwarding it
+// again, so calls never loop while replicas disagree about the leader. UNAVAILABLE also when no
+// replica leads (an election in progress) or the leader cannot be reached. One channel per leader
+// address, reused while that replica leads. Thread-safe.
 class LeaderForwarder {
 public:
     // Metadata of a forwarded call: the id of the replica that forwarded it, and the caller's
@@ -68,10 +74,6 @@ public:
     bool forwarded(const std::shared_ptr<UnaryCall> &call, grpc::CallbackServerContext &context,
                    std::string_view method, const google::protobuf::MessageLite &request,
                    google::protobuf::MessageLite *response);
-
-    // The caller's address for the audit record: the peer, and for a forwarded call also the
-    // replica it came through and the address that replica saw.
-    static std::string auditPeer(const grpc::CallbackServerContext &context);
 
 private:
     std::shared_ptr<grpc::Channel> channelTo(const std::string &address);

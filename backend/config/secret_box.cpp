@@ -77,6 +77,11 @@ std::string SecretBox::fingerprint(std::string_view plaintext) const {
     return out;
 }
 
+std::string SecretBox::derivedKey(std::string_view label) const {
+    const auto key = hmacSha256(m_key, label);
+    return std::string(reinterpret_cast<const char *>(key.data()), key.size());
+}
+
 StatusOr<std::unique_ptr<SecretBox>> SecretBox::openOrCreate(const std::filesystem::path &keyFile) {
     std::array<unsigned char, 32> key{};
     std::ifstream in(keyFile, std::ios::binary);

@@ -30,6 +30,10 @@ public:
     // Hex HMAC-SHA256 of `plaintext` under the fingerprint key: equal plaintexts give equal
     // fingerprints with the same key file, and nothing is learnt from one without it.
     std::string fingerprint(std::string_view plaintext) const;
+    // A 32-byte key for another purpose, derived from this one (HMAC-SHA256 of `label` under
+    // it): the same on every replica that shares the key file, and it reveals nothing of it.
+    // Each purpose has a label of its own ("aegis replica forwarding v1").
+    std::string derivedKey(std::string_view label) const;
 
 private:
     explicit SecretBox(const std::array<unsigned char, 32> &key);

@@ -358,6 +358,7 @@ struct Daemon::Parts {
     std::atomic<bool> compacting{false};
     std::atomic<bool> expiringLeases{false};
     std::unique_ptr<api::RpcMetrics> rpcMetrics;
+    std::unique_ptr<api::ForwardProof> forwardProof;
     std::unique_ptr<api::ApiContext> api;
     std::unique_ptr<api::SystemServiceImpl> systemService;
     std::unique_ptr<api::AuthServiceImpl> authService;
@@ -925,9 +926,17 @@ struct Daemon::Parts {
     // Joins the replicas on the store: elected among them where the store has leases (etcd),
     // alone and always the leader on SQLite.
     Status startCoordinator() {
+        // Where the other replicas reach this one: the addresses it listens on, under
+        // cluster.advertise_address when that is set (config validation refuses a wildcard
+        // listen address on etcd without it).
+        const auto announced = [this](const std::string &address) {
+            return config.advertiseAddress.empty()
+                       ? address
+                       : config.advertiseAddress + address.substr(address.rfind(':'));
+        };
         cluster::ReplicaInfo self;
-        self.grpcAddress = grpcAddress;
-        self.httpAddress = http->address();
+        self.grpcAddress = announced(grpcAddress);
+        self.httpAddress = announced(http->address());
         self.version = AEGIS_VERSION;
         self.startedAt = clock->now();
         // Where this replica's managed children listen while it leads: the others query them.
@@ -1205,9 +1214,13 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
                                   "aegisd's version and store; always 1.",
                                   {{"version", AEGIS_VERSION}, {"store", p.store->kind()}});
     p.failedAuth = std::make_unique<api::FailedAuthLimiter>(p.clock);
+    // Every replica derives the same key from the secrets key they share (on SQLite from the
+    // data directory's key, which no client holds either).
+    p.forwardProof = std::make_unique<api::ForwardProof>(
+        p.secrets->derivedKey(api::ForwardProof::kKeyLabel), p.clock);
     p.api = std::make_unique<api::ApiContext>(api::ApiContext{
         *p.store, *p.hub, *p.tokens, *p.audit, *p.registry, p.streams, p.calls, *p.rpcMetrics,
-        *p.failedAuth, p.clock,
+        *p.failedAuth, *p.forwardProof, p.clock,
         api::DaemonInfo{AEGIS_VERSION, p.clock->now(), std::chrono::steady_clock::now()}, [&p] {
             const cluster::Coordinator *coordinator = p.coordinatorView;
             return coordinator ? coordinator->writable() : Status::ok();
@@ -1233,6 +1246,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         }
         api::LeaderForwarderOptions forwarding;
         forwarding.credentials = std::move(*credentials);
+        forwarding.proof = p.forwardProof.get();
         forwarding.route = [&p] {
             const cluster::Coordinator *coordinator = p.coordinatorView;
             if (coordinator == nullptr) {

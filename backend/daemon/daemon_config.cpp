@@ -230,6 +230,33 @@ const std::map<std::string, Setter> &setters() {
              c.replicaId = v;
              return Status::ok();
          }},
+        {"cluster.advertise_address",
+         [](DaemonConfig &c, const std::string &v) {
+             c.advertiseAddress.clear();
+             if (v.empty()) {
+                 return Status::ok();
+             }
+             const bool bracketed = v.size() > 2 && v.front() == '[' && v.back() == ']';
+             const std::string host = bracketed ? v.substr(1, v.size() - 2) : v;
+             const auto invalid = [&](std::string_view why) {
+                 return invalidArgument("cluster.advertise_address: '" + v + "' " +
+                                        std::string(why));
+             };
+             if (host.size() > 253 || host.find_first_of("/[] \t\n") != std::string::npos) {
+                 return invalid("is not an IP address or host name");
+             }
+             if (!bracketed && std::count(host.begin(), host.end(), ':') == 1) {
+                 return invalid("has a port; give the host only (the ports are listen's and "
+                                "http_listen's)");
+             }
+             if (isWildcardHost(host)) {
+                 return invalid("is a wildcard, which the other replicas cannot reach; give "
+                                "this machine's address");
+             }
+             // An IPv6 address is announced in brackets, as HOST:PORT needs.
+             c.advertiseAddress = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+             return Status::ok();
+         }},
         {"cluster.leader_lease_ttl",
          [](DaemonConfig &c, const std::string &v) {
              // etcd grants whole seconds, at least about 1.5 s with its default election timeout.
@@ -673,6 +700,10 @@ std::filesystem::path defaultDataDir() {
     return std::filesystem::path(home ? home : ".") / ".local/share/aegis";
 }
 
+bool isWildcardHost(std::string_view host) {
+    return host == "0.0.0.0" || host == "::" || host == "[::]" || host == "*";
+}
+
 Status validateHostPort(const std::string &value, std::string_view option) {
     const auto colon = value.rfind(':');
     const auto invalid = [&](std::string_view why) {
@@ -761,6 +792,17 @@ StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile,
                 "configuration is sealed with a key every replica reads from that file (create it "
                 "once with 'head -c 32 /dev/urandom > FILE' and copy it to each replica); it never "
                 "goes to etcd");
+        }
+        // The membership record announces where the other replicas reach this one (forwarded
+        // calls, the scrape list); a wildcard is nowhere.
+        const std::string listenHost = config.listen.substr(0, config.listen.rfind(':'));
+        if (config.advertiseAddress.empty() && isWildcardHost(listenHost)) {
+            return invalidArgument(
+                "listen is " + config.listen +
+                ", a wildcard address the other replicas cannot reach, and "
+                "cluster.advertise_address is not set: with store.backend etcd set "
+                "cluster.advertise_address to the address the other replicas reach this one at "
+                "(or listen on that address)");
         }
         if (etcd.certFile.empty() != etcd.keyFile.empty()) {
             return invalidArgument(

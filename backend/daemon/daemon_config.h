@@ -77,6 +77,11 @@ struct DaemonConfig {
     // [cluster.replica_id] This replica's name among the replicas on one store; "" (the
     // default): <hostname>:<gRPC port>.
     std::string replicaId;
+    // [cluster.advertise_address] The host (an IP address or a name, no port) the other replicas
+    // reach this one at: its membership record announces it with listen's and http_listen's
+    // ports. "" (the default): listen's and http_listen's own hosts, which then must not be
+    // wildcards (0.0.0.0, [::]) on the etcd backend.
+    std::string advertiseAddress;
     // [cluster.leader_lease_ttl] The lease of the leader (and of every replica's membership
     // record) on the etcd backend: a leader that dies is replaced within about this long, and
     // a leader cut off from etcd stops its singletons before it can have expired.
@@ -128,6 +133,8 @@ StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile, const
 
 // Checks one host:port value; `option` names it in the error.
 Status validateHostPort(const std::string &value, std::string_view option);
+// Whether `host` (a listen address's host) means every local address: 0.0.0.0, ::, [::] or *.
+bool isWildcardHost(std::string_view host);
 
 std::filesystem::path defaultDataDir();
 

@@ -4,6 +4,7 @@
 #include "common/logging.h"
 
 #include <algorithm>
+#include <future>
 #include <optional>
 
 namespace aegis::store {
@@ -13,6 +14,8 @@ using namespace std::chrono_literals;
 
 // How long close() waits for the watch to deliver the revisions of transactions etcd applied.
 constexpr auto kCloseDrainTimeout = 5s;
+// Keys per read when the store reads everything under its prefix (at start and for a resync).
+constexpr std::int64_t kReadAllPage = 500;
 
 KeyValue fromEtcd(const mvccpb::KeyValue &kv, std::string key) {
     return KeyValue{std::move(key), kv.value(), kv.create_revision(), kv.mod_revision(),
@@ -131,9 +134,19 @@ Status EtcdStore::start() {
         return compacted.status();
     }
     m_compactRevision = *compacted;
+    // The state the subscribers start from, which a resync compares etcd's with; the watch
+    // delivers what follows it.
+    const Revision now = note->header().revision();
+    if (Status read = readAll(now, true,
+                              [this](const mvccpb::KeyValue &kv) {
+                                  m_delivered.emplace(*storeKey(kv.key()), kv.mod_revision());
+                              });
+        !read.isOk()) {
+        return Status(read.code(), "cannot read the store from etcd: " + read.message());
+    }
     {
         std::lock_guard lock(m_watchMutex);
-        m_watchedThrough = m_revision > 0 ? m_revision.load() : note->header().revision();
+        m_watchedThrough = now;
     }
 
     m_writerThread = std::thread([this] { writerLoop(); });
@@ -176,6 +189,29 @@ StatusOr<Revision> EtcdStore::probeCompactRevision(Revision current) const {
     // Revision `low` is readable, but a compaction there dropped its deletions: it counts as
     // compacted (0 when nothing ever was).
     return low == 1 ? 0 : low;
+}
+
+Status EtcdStore::readAll(Revision at, bool keysOnly,
+                          const std::function<void(const mvccpb::KeyValue &)> &each) const {
+    etcdserverpb::RangeRequest request;
+    request.set_key(m_dataPrefix);
+    request.set_range_end(prefixEnd(m_dataPrefix));
+    request.set_revision(at);
+    request.set_limit(kReadAllPage);
+    request.set_keys_only(keysOnly);
+    for (;;) {
+        auto page = m_client->range(request);
+        if (!page) {
+            return page.status();
+        }
+        for (const mvccpb::KeyValue &kv : page->kvs()) {
+            each(kv);
+        }
+        if (!page->more() || page->kvs_size() == 0) {
+            return Status::ok();
+        }
+        request.set_key(page->kvs(page->kvs_size() - 1).key() + std::string(1, '\0'));
+    }
 }
 
 std::optional<std::string> EtcdStore::storeKey(const std::string &etcdKey) const {
@@ -254,6 +290,9 @@ Status EtcdStore::openWatch() {
         std::lock_guard lock(m_watchMutex);
         generation = ++m_watchGeneration;
         from = m_watchedThrough + 1;
+        // Cleared before the stream starts, so a response that breaks it at once (a compacted
+        // revision) is not forgotten.
+        m_watchBroken = false;
     }
     auto stream = m_client->watch(
         {[this, generation](const etcdserverpb::WatchResponse &response) {
@@ -261,12 +300,13 @@ Status EtcdStore::openWatch() {
          },
          [this, generation](const Status &status) { onWatchClosed(generation, status); }});
     if (!stream) {
+        std::lock_guard lock(m_watchMutex);
+        m_watchBroken = true;
         return stream.status();
     }
     (*stream)->send(prefixWatch(from));
     std::lock_guard lock(m_watchMutex);
     m_watch = std::move(*stream);
-    m_watchBroken = false;
     return Status::ok();
 }
 
@@ -279,9 +319,20 @@ void EtcdStore::keepWatching() {
             return;
         }
         auto broken = std::move(m_watch);
+        const Revision resyncAfter = m_resyncAfter;
         lock.unlock();
         broken.reset();
-        const Status opened = openWatch();
+        Status opened = Status::ok();
+        if (resyncAfter != 0) {
+            opened = resync(resyncAfter);
+            if (opened.isOk()) {
+                std::lock_guard resynced(m_watchMutex);
+                m_resyncAfter = 0;
+            }
+        }
+        if (opened.isOk()) {
+            opened = openWatch();
+        }
         if (opened.isOk()) {
             backoff.reset();
             post([this] {
@@ -309,23 +360,12 @@ void EtcdStore::onWatchResponse(std::uint64_t generation,
         return;
     }
     if (response.compact_revision() != 0) {
-        // The watch could not resume: the revisions it missed are compacted. The state is still
-        // right (range() reads it), but caches fed by the events miss what happened meanwhile.
-        const Revision compacted = response.compact_revision();
-        log::error("the etcd store's watch fell behind a compaction; restart this replica so its "
-                   "modules read the state again",
-                   {{"from", m_watchedThrough + 1}, {"compact_revision", compacted}});
-        m_watchedThrough = std::max(m_watchedThrough, compacted);
+        // The watch cannot resume: etcd compacted revisions it had not received. The state is
+        // still right (range() reads it); the keeper resyncs the subscribers' view of it from
+        // etcd before it reopens the watch.
+        m_resyncAfter = std::max(m_resyncAfter, response.compact_revision());
         m_watchBroken = true;
         m_watchChanged.notify_all();
-        lock.unlock();
-        post([this, compacted] {
-            raiseCompactRevision(compacted);
-            m_watchStatus = Status(StatusCode::DataLoss,
-                                   "the store's watch missed events compacted at revision " +
-                                       std::to_string(compacted) + "; restart this replica");
-            reportHealth();
-        });
         return;
     }
     if (response.canceled()) {
@@ -344,6 +384,74 @@ void EtcdStore::onWatchResponse(std::uint64_t generation,
             deliver(r);
         }
     });
+}
+
+Status EtcdStore::resync(Revision compacted) {
+    Revision from = 0;
+    {
+        std::lock_guard lock(m_watchMutex);
+        from = m_watchedThrough + 1;
+    }
+    // A revision of our own to read at: currentRevision() must be a revision with an event under
+    // the prefix (events() reads history until it meets one), which the read's own revision
+    // need not be.
+    etcdserverpb::PutRequest marker;
+    marker.set_key(m_noteKey);
+    marker.set_value(std::string(kResyncNote));
+    auto marked = m_client->put(marker);
+    if (!marked) {
+        return marked.status();
+    }
+    const Revision at = marked->header().revision();
+
+    // What the subscribers were given, once every delivery posted before has run.
+    std::promise<std::map<std::string, Revision>> copy;
+    auto copied = copy.get_future();
+    post([this, &copy] { copy.set_value(m_delivered); });
+    std::map<std::string, Revision> before = copied.get();
+
+    std::vector<Event> diff;
+    const std::string note(kResyncNote);
+    const Status read = readAll(at, false, [&](const mvccpb::KeyValue &kv) {
+        std::string key = *storeKey(kv.key());
+        const auto known = before.find(key);
+        const bool unchanged = known != before.end() && known->second == kv.mod_revision();
+        if (known != before.end()) {
+            before.erase(known);
+        }
+        if (!unchanged) {
+            diff.push_back(Event{EventType::Put, at, fromEtcd(kv, std::move(key)), note});
+        }
+    });
+    if (!read.isOk()) {
+        return read;
+    }
+    const std::size_t puts = diff.size();
+    for (const auto &gone : before) {
+        diff.push_back(Event{EventType::Delete, at, KeyValue{gone.first, {}, 0, at, 0}, note});
+    }
+    std::sort(diff.begin(), diff.end(),
+              [](const Event &a, const Event &b) { return a.kv.key < b.kv.key; });
+    log::warn("the etcd store's watch fell behind a compaction; resynced from etcd's state",
+              {{"from", from},
+               {"compact_revision", compacted},
+               {"resync_revision", at},
+               {"puts", puts},
+               {"deletes", diff.size() - puts}});
+    raiseCompactRevision(compacted);
+    post([this, at, diff = std::move(diff)] {
+        remember(diff);
+        if (at > m_revision.load()) {
+            m_revision = at;
+        }
+        if (!diff.empty()) {
+            publish(diff);
+        }
+        completeUpTo(m_revision.load());
+    });
+    std::lock_guard lock(m_watchMutex);
+    m_watchedThrough = at;
+    return Status::ok();
 }
 
 void EtcdStore::onWatchClosed(std::uint64_t generation, const Status &status) {
@@ -393,10 +501,21 @@ void EtcdStore::deliver(Revisioned &revisioned) {
     if (revisioned.revision > m_revision.load()) {
         m_revision = revisioned.revision;
     }
+    remember(revisioned.events);
     if (!revisioned.events.empty()) {
         publish(revisioned.events);
     }
     completeUpTo(m_revision.load());
+}
+
+void EtcdStore::remember(const std::vector<Event> &events) {
+    for (const Event &event : events) {
+        if (event.type == EventType::Put) {
+            m_delivered[event.kv.key] = event.kv.modRevision;
+        } else {
+            m_delivered.erase(event.kv.key);
+        }
+    }
 }
 
 void EtcdStore::completeUpTo(Revision revision) {

@@ -44,6 +44,13 @@ struct EtcdStoreOptions {
 // from the last revision seen when its member goes away. commitAsync() returns at once; its
 // callback runs on the store's writer thread once the watch has delivered the transaction's
 // revision to the subscribers (so a module reads its own writes), as for the SQLite store.
+//
+// A watch that cannot resume because etcd compacted revisions it had not received is resynced
+// (see Store::subscribe()): the store marks a new revision R (a Put of P + "txn" with note
+// kResyncNote), reads every key under P at R in pages, and delivers the difference to the keys
+// it delivered before, which it keeps (key and mod revision, not the value) for that purpose;
+// the watch then resumes from R + 1. The write health stays OK throughout, unless etcd cannot be
+// reached for the resync.
 class EtcdStore final : public Store {
 public:
     // Connects, reads the last Aegis revision and starts the watch; UNAVAILABLE when no member
@@ -93,6 +100,8 @@ private:
     void writerLoop();
     void post(std::function<void()> task);
     void deliver(Revisioned &revisioned);
+    // Keeps m_delivered in step with the events handed to the subscribers.
+    void remember(const std::vector<Event> &events);
     void completeUpTo(Revision revision);
     // Write health as the listener sees it: the write error, else the lost watch, else OK.
     void reportHealth();
@@ -109,6 +118,13 @@ private:
     std::string etcdEnd(const std::string &end) const;
     void raiseCompactRevision(Revision revision) const;
     StatusOr<Revision> probeCompactRevision(Revision current) const;
+    // Hands every key under the prefix at revision `at` to `each`, in pages of a bounded size.
+    Status readAll(Revision at, bool keysOnly,
+                   const std::function<void(const mvccpb::KeyValue &)> &each) const;
+    // Brings the subscribers from the last revision delivered to the state at a new revision,
+    // after the watch fell behind the compaction at `compacted`. On the watch keeper's thread;
+    // sets m_watchedThrough to the new revision on success.
+    Status resync(Revision compacted);
 
     EtcdStoreOptions m_options;
     std::string m_dataPrefix;
@@ -128,6 +144,9 @@ private:
     // Used on the writer thread only, but for the count close() waits on.
     std::multimap<Revision, Applied> m_waiting;
     std::atomic<std::size_t> m_waitingCount{0};
+    // Every key under the prefix in the state the subscribers were given, with its mod revision:
+    // what a resync compares etcd's state with. Costs a key and a revision per key held.
+    std::map<std::string, Revision> m_delivered;
     Status m_writeStatus;
     Status m_watchStatus;
     Status m_reportedHealth;
@@ -140,6 +159,8 @@ private:
     // The last revision the watch received; a new stream resumes after it.
     Revision m_watchedThrough = 0;
     bool m_watchBroken = false;
+    // The compact revision the watch fell behind; the keeper resyncs before it reopens the watch.
+    Revision m_resyncAfter = 0;
     std::thread m_watchKeeper;
 
     std::atomic<Revision> m_revision{0};

@@ -35,9 +35,12 @@ struct Event {
     Revision revision = 0;
     // For a Put, the key's new state; for a Delete, the key with its last value.
     KeyValue kv;
-    // The transaction's note (see Transaction::note).
+    // The transaction's note (see Transaction::note), or kResyncNote.
     std::string note;
 };
+
+// The note of the events of a resync (see Store::subscribe()).
+inline constexpr std::string_view kResyncNote{"store_resync"};
 
 // A condition on a key's current state, checked atomically with the transaction's operations.
 struct Compare {
@@ -178,6 +181,15 @@ public:
     // process's, so a module that keeps a cache applies them all and reads its own writes in its
     // commit callbacks. Called on the store's writer thread: it must be quick and must not call
     // commit() synchronously.
+    //
+    // A resync: when the store's own feed of events lost some it cannot read again (the etcd
+    // store's watch fell behind a compaction), it reads the whole state at one revision R and
+    // delivers the difference to what it delivered before as one batch, every event at revision
+    // R with note kResyncNote: a Put for each key created or changed meanwhile (its kv as at R),
+    // a Delete for each key gone (its key and, as modRevision, R; no value). A listener that
+    // applies events to a cache is then exactly where it would be had it seen every event; one
+    // that needs each event (a client's watch) must treat the batch as a gap. No batch is
+    // delivered when nothing differs.
     virtual EventSubscription subscribe(std::string prefix, EventListener listener);
 
     // "sqlite", "etcd", ...

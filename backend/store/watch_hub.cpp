@@ -301,7 +301,9 @@ StatusOr<WatcherPtr> WatchHub::watch(std::string prefix, Revision startRevision,
                           " is compacted; the compact revision is " + std::to_string(compacted) +
                           ": list again and watch from the revision of that list");
     }
-    const Revision next = startRevision == 0 ? m_lastPublished + 1 : startRevision;
+    // After a resync that changed nothing the hub has not seen the store pass the compaction.
+    const Revision next =
+        startRevision == 0 ? std::max(m_lastPublished, compacted) + 1 : startRevision;
     auto watcher = std::make_shared<Watcher>(*this, std::move(prefix), next, std::move(notify));
     watcher->m_notifierIndex = m_nextNotifier++;
     m_all.insert(watcher.get());
@@ -377,13 +379,24 @@ void WatchHub::publish(const std::vector<Event> &events) {
     }
     std::vector<WatcherPtr> toNotify;
     {
-        std::lock_guard lock(m_mutex);
+        std::unique_lock lock(m_mutex);
         // A listener registered while the store was calling out can be given a batch the hub
         // already counted (its constructor read the store's revision): skip what it has.
         const auto firstNew =
             std::find_if(events.begin(), events.end(),
                          [this](const Event &event) { return event.revision > m_lastPublished; });
         if (firstNew == events.end()) {
+            return;
+        }
+        if (firstNew->note == kResyncNote) {
+            // The store's difference between two states, not the events between them: no watcher
+            // is given it; live ones read those events from the store (or learn that they are
+            // compacted), and the ring starts after it.
+            restartRingLocked(firstNew->revision + 1, toNotify);
+            m_lastPublished = firstNew->revision;
+            m_inFlight += toNotify.size();
+            lock.unlock();
+            enqueueNotifications(std::move(toNotify));
             return;
         }
         std::vector<EventPtr> fresh;
@@ -393,21 +406,8 @@ void WatchHub::publish(const std::vector<Event> &events) {
         }
         if (fresh.front()->revision > m_lastPublished + 1) {
             // Revisions were committed without reaching the hub (before attach()): the ring has
-            // a gap, and live watchers would skip it. They go back to catching up from the store.
-            m_ring.clear();
-            m_ringBytes = 0;
-            m_ringFrom = fresh.front()->revision;
-            for (const auto &[prefix, watchers] : m_liveByPrefix) {
-                for (Watcher *watcher : watchers) {
-                    std::lock_guard watcherLock(watcher->m_mutex);
-                    watcher->m_live = false;
-                    watcher->dropQueueLocked();
-                    if (auto strong = watcher->weak_from_this().lock()) {
-                        toNotify.push_back(std::move(strong));
-                    }
-                }
-            }
-            m_liveByPrefix.clear();
+            // a gap, and live watchers would skip it.
+            restartRingLocked(fresh.front()->revision, toNotify);
         }
         for (const EventPtr &event : fresh) {
             m_ring.push_back(event);
@@ -468,6 +468,23 @@ void WatchHub::publish(const std::vector<Event> &events) {
     // must not delay the next commit.
     enqueueNotifications(std::move(toNotify));
     trimIfDue();
+}
+
+void WatchHub::restartRingLocked(Revision from, std::vector<WatcherPtr> &toNotify) {
+    m_ring.clear();
+    m_ringBytes = 0;
+    m_ringFrom = from;
+    for (const auto &[prefix, watchers] : m_liveByPrefix) {
+        for (Watcher *watcher : watchers) {
+            std::lock_guard watcherLock(watcher->m_mutex);
+            watcher->m_live = false;
+            watcher->dropQueueLocked();
+            if (auto strong = watcher->weak_from_this().lock()) {
+                toNotify.push_back(std::move(strong));
+            }
+        }
+    }
+    m_liveByPrefix.clear();
 }
 
 void WatchHub::noteDelivered(Revision revision, std::size_t messages) const {

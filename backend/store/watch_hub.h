@@ -164,6 +164,9 @@ private:
     friend class Watcher;
     // Under the hub lock: moves a catching-up watcher to live delivery when the ring covers it.
     bool tryGoLive(Watcher &watcher);
+    // Under the hub lock: empties the ring, which then holds every event from `from` on, and
+    // sends every live watcher back to catching up from the store (adding it to `toNotify`).
+    void restartRingLocked(Revision from, std::vector<WatcherPtr> &toNotify);
     // Under the hub lock: removes a watcher from live delivery (no-op when it is not live).
     void removeLiveLocked(Watcher &watcher);
     void unregister(Watcher *watcher);

@@ -10,11 +10,14 @@
 //     no failed request.
 
 #include "../sample/child_process.h"
+#include "aegis/v1/audit.grpc.pb.h"
 #include "aegis/v1/health.grpc.pb.h"
 #include "aegis/v1/rollout.grpc.pb.h"
 #include "aegis/v1/system.grpc.pb.h"
+#include "api/forward_proof.h"
 #include "api_test_helpers.h"
 #include "client/connection.h"
+#include "config/secret_box.h"
 #include "ha_cluster.h"
 #include "haproxy_process.h"
 #include "poll_until.h"
@@ -447,9 +450,39 @@ void HaRolloutTest::followersForwardRolloutCalls() {
     const grpc::Status unknown = act(follower, "abort", "nosuch-1");
     QCOMPARE(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
 
-    // A call that says it was forwarded already is not forwarded again.
+    // Forwarding metadata a client sets itself, to pass for a replica and put another address in
+    // the audit record, is refused by leader and follower alike: without a proof, or with one
+    // made under another key.
+    constexpr const char *kAbort = "/aegis.v1.RolloutService/AbortRollout";
+    const auto secrets = config::SecretBox::openOrCreate(m_cluster->secretsKeyFile());
+    QVERIFY2(secrets, secrets.status().message().c_str());
+    const api::ForwardProof replicas((*secrets)->derivedKey(api::ForwardProof::kKeyLabel),
+                                     std::make_shared<SystemClock>());
+    const api::ForwardProof outsider(std::string(32, 'x'), std::make_shared<SystemClock>());
+    for (const int via : {*leader, follower}) {
+        for (const bool withProof : {false, true}) {
+            grpc::ClientContext spoofed;
+            spoofed.AddMetadata("aegis-forwarded-by", "another-replica");
+            spoofed.AddMetadata("aegis-forwarded-for", "ipv4:10.9.9.9:1");
+            if (withProof) {
+                spoofed.AddMetadata("aegis-forwarded-proof",
+                                    outsider.sign("another-replica", "ipv4:10.9.9.9:1", kAbort));
+            }
+            const grpc::Status spoof = act(via, "abort", second.id(), &spoofed);
+            QCOMPARE(spoof.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+            QVERIFY2(spoof.error_message().find("aegis-forwarded-by") != std::string::npos &&
+                         spoof.error_message().find("aegis-forwarded-proof") != std::string::npos,
+                     spoof.error_message().c_str());
+        }
+    }
+    QVERIFY(get(second.id()).phase() != v1::ROLLOUT_PHASE_ROLLED_BACK);
+
+    // A call forwarded once, with the replicas' proof, is not forwarded again.
     grpc::ClientContext forwarded;
     forwarded.AddMetadata("aegis-forwarded-by", "another-replica");
+    forwarded.AddMetadata("aegis-forwarded-for", "ipv4:10.9.9.9:1");
+    forwarded.AddMetadata("aegis-forwarded-proof",
+                          replicas.sign("another-replica", "ipv4:10.9.9.9:1", kAbort));
     const grpc::Status loop = act(follower, "abort", second.id(), &forwarded);
     QCOMPARE(loop.error_code(), grpc::StatusCode::UNAVAILABLE);
     QVERIFY2(loop.error_message().find("is not forwarded again") != std::string::npos,
@@ -461,6 +494,27 @@ void HaRolloutTest::followersForwardRolloutCalls() {
     const grpc::Status aborted = act(follower, "abort", second.id());
     QVERIFY2(aborted.ok(), describe(aborted).c_str());
     QVERIFY(reaches(second.id(), v1::ROLLOUT_PHASE_ROLLED_BACK));
+    // The leader audited the abort as forwarded by the follower; no spoofed call was audited.
+    {
+        v1::ListAuditRecordsRequest request;
+        request.set_page_size(1000);
+        v1::ListAuditRecordsResponse response;
+        grpc::ClientContext context;
+        client::setTimeout(context, 10s);
+        const grpc::Status listed =
+            v1::AuditService::NewStub(m_channel)->ListAuditRecords(&context, request, &response);
+        QVERIFY2(listed.ok(), describe(listed).c_str());
+        int forwardedAborts = 0;
+        for (const v1::AuditRecord &record : response.records()) {
+            QVERIFY2(record.peer().find("10.9.9.9") == std::string::npos, record.peer().c_str());
+            if (record.method() == kAbort &&
+                record.resource().find(second.id()) != std::string::npos &&
+                record.peer().find("(forwarded by replica ") != std::string::npos) {
+                ++forwardedAborts;
+            }
+        }
+        QCOMPARE(forwardedAborts, 1);
+    }
     QCOMPARE(answersThroughHaproxy("shop", 4), (std::map<std::string, int>{{"1.0/blue", 4}}));
 
     // The leader killed: until the followers see it gone (a lease TTL), they cannot reach it, and

@@ -4,9 +4,11 @@
 
 #include "api_clients.h"
 #include "daemon_process.h"
+#include "etcd_cluster.h"
 #include "http_get.h"
 
 #include "poll_until.h"
+#include "required_tool.h"
 #include "store/sqlite_store.h"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -150,6 +152,7 @@ private slots:
     void initBeginsEmptyAndKeepsTheOldFiles();
     void existingDataDirKeepsItsMode();
     void storeWriteFailureMakesNotReady();
+    void wildcardListenAnnouncesTheAdvertiseAddress();
     void exampleConfigStarts_data();
     void exampleConfigStarts();
     void httpEndpoints_data();
@@ -285,6 +288,26 @@ void TestDaemonConfig::badConfigurationStops_data() {
     QTest::newRow("etcd prefix without a trailing slash")
         << QStringList() << "store:\n  backend: etcd\n  etcd:\n    prefix: /aegis\n"
         << QStringList{"store.etcd.prefix", "'/aegis'", "end with '/'"};
+    // A replica announces where the others reach it; a wildcard listen address is nowhere.
+    for (const char *wildcard : {"0.0.0.0:7400", "[::]:7400"}) {
+        QTest::newRow(
+            (std::string("etcd listening on ") + wildcard + " without advertise_address").c_str())
+            << QStringList{"--store-backend",    "etcd",
+                           "--etcd-endpoints",   "127.0.0.1:1",
+                           "--listen",           wildcard,
+                           "--secrets-key-file", "/no/such/secrets.key"}
+            << QString()
+            << QStringList{"listen is " + QString(wildcard), "cluster.advertise_address"};
+    }
+    QTest::newRow("cluster.advertise_address with a port")
+        << QStringList() << "cluster:\n  advertise_address: 10.0.0.1:7400\n"
+        << QStringList{"cluster.advertise_address", "'10.0.0.1:7400'", "has a port"};
+    QTest::newRow("cluster.advertise_address a wildcard")
+        << QStringList() << "cluster:\n  advertise_address: 0.0.0.0\n"
+        << QStringList{"cluster.advertise_address", "'0.0.0.0'", "wildcard"};
+    QTest::newRow("cluster.advertise_address not a host")
+        << QStringList() << "cluster:\n  advertise_address: http://10.0.0.1/\n"
+        << QStringList{"cluster.advertise_address", "not an IP address or host name"};
 }
 
 void TestDaemonConfig::badConfigurationStops() {
@@ -582,6 +605,40 @@ void TestDaemonConfig::existingDataDirKeepsItsMode() {
     QCOMPARE(result.exitCode, 2);
     QCOMPARE(::stat(created.c_str(), &info), 0);
     QCOMPARE(info.st_mode & 0777, mode_t(0700));
+}
+
+// A replica on etcd listening on every address announces cluster.advertise_address, with the
+// ports it listens on, in its membership record: what the others forward to and scrape.
+void TestDaemonConfig::wildcardListenAnnouncesTheAdvertiseAddress() {
+    AEGIS_REQUIRE_TOOL(aegis::testing::EtcdCluster::kBinary, aegis::testing::EtcdCluster::kPackage);
+    TempDir dir;
+    auto etcd = aegis::testing::EtcdCluster::start(dir.path() / "etcd", {.members = 1});
+    QVERIFY2(etcd.isOk(), etcd.status().message().c_str());
+    const auto key = dir.path() / "secrets.key";
+    std::ofstream(key) << std::string(32, 'k');
+    const auto config = dir.path() / "aegisd.yaml";
+    std::ofstream(config) << "cluster:\n  advertise_address: 127.0.0.1\n";
+    aegis::testing::DaemonOptions options;
+    options.dataDir = dir.path() / "data";
+    options.grpcListen = "0.0.0.0:0";
+    options.extraArgs = {
+        "--store-backend",    "etcd",       "--etcd-endpoints", (*etcd)->clientAddress(0),
+        "--secrets-key-file", key.string(), "--config",         config.string()};
+    auto daemon = DaemonProcess::start(options);
+    QVERIFY2(daemon.isOk(), daemon.status().toString().c_str());
+    const std::string port =
+        (*daemon)->grpcAddress().substr((*daemon)->grpcAddress().rfind(':') + 1);
+    const std::string httpPort =
+        (*daemon)->httpAddress().substr((*daemon)->httpAddress().rfind(':') + 1);
+    auto clients = ApiClients::connect((*daemon)->adminConnection());
+    QVERIFY(clients.isOk());
+    aegis::v1::GetStatusResponse status;
+    QVERIFY(aegis::testing::pollUntil([&] {
+        return aegis::testing::getStatus(*clients, status).ok() &&
+               status.control_plane().replicas_size() == 1;
+    }));
+    QCOMPARE(status.control_plane().replicas(0).address(), "127.0.0.1:" + port);
+    QCOMPARE(status.control_plane().replicas(0).http_address(), "127.0.0.1:" + httpPort);
 }
 
 // While running, a store that cannot write makes /readyz answer 503 naming the cause, a write is
