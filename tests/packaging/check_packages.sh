@@ -305,7 +305,10 @@ tail -1 "$WORK/security.txt"
 ready="$state/ready.json"
 if $with_systemd; then
     step "aegisd started by systemd"
-    daemon_log() { journalctl -u aegisd -o cat --no-pager; }
+    # This start's lines only, not those of earlier runs on the machine.
+    daemon_log() {
+        journalctl -o cat --no-pager _SYSTEMD_INVOCATION_ID="$(systemctl show -P InvocationID aegisd)"
+    }
 elif $installing; then
     step "aegisd through the unit's ExecStart, as the aegis user"
     daemon_log() { cat "$WORK/aegisd.log"; }
@@ -340,7 +343,9 @@ else
 fi
 daemon_running() {
     if $with_systemd; then
-        systemctl is-active --quiet aegisd || systemctl is-active aegisd | grep -qx activating
+        local unit_state
+        unit_state=$(systemctl is-active aegisd || true)
+        [[ $unit_state == active || $unit_state == activating ]]
     else
         kill -0 "$daemon_pid" 2>/dev/null
     fi
@@ -475,7 +480,7 @@ if $installing; then
         [[ -f $path ]] || fail "$path is gone after purge"
     done
     getent passwd aegis >/dev/null || fail "purge removed the aegis user"
-    echo "kept after purge: the aegis user, $STATE_DIR: $(ls "$STATE_DIR" | xargs)"
+    echo "kept after purge: the aegis user, $STATE_DIR:" "$STATE_DIR"/*
 fi
 
 if ((failures > 0)); then
