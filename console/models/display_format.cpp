@@ -64,6 +64,21 @@ QString absoluteTime(const QDateTime &time) {
     return time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
+QString monthDayTime(const QDateTime &time, bool withSeconds) {
+    if (!time.isValid()) {
+        return QStringLiteral("—");
+    }
+    // QDateTime::toString() names months in English whatever the language; QLocale names them in
+    // its own, and each language orders month, day and time its own way.
+    const QDateTime local = time.toLocalTime();
+    if (withSeconds) {
+        //: A QLocale date format: MMM the month's name, d the day, HH:mm:ss the time.
+        return QLocale().toString(local, DisplayFormat::tr("MMM d, HH:mm:ss"));
+    }
+    //: A QLocale date format: MMM the month's name, d the day, HH:mm the time.
+    return QLocale().toString(local, DisplayFormat::tr("MMM d, HH:mm"));
+}
+
 QString formatCount(qint64 value) {
     return QLocale().toString(value);
 }

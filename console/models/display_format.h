@@ -14,6 +14,9 @@ QString humanDuration(qint64 milliseconds);
 QString relativeTime(const QDateTime &time, const QDateTime &now);
 // Local time, "2024-11-24 10:16:03".
 QString absoluteTime(const QDateTime &time);
+// Local time without the year where space is short, with the month's name in the console's
+// language: "Nov 24, 10:16" / "11月24日 10:16", with seconds "Nov 24, 10:16:03".
+QString monthDayTime(const QDateTime &time, bool withSeconds = false);
 // Thousands separated per the locale.
 QString formatCount(qint64 value);
 // A span's or trace's duration to three significant digits in the largest unit that keeps it

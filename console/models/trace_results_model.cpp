@@ -104,7 +104,7 @@ QVariant TraceResultsModel::data(const QModelIndex &index, int role) const {
             const QDateTime local = trace.startTime.toLocalTime();
             return local.date() == QDate::currentDate()
                        ? local.toString(QStringLiteral("HH:mm:ss.zzz"))
-                       : local.toString(QStringLiteral("MMM d HH:mm:ss"));
+                       : monthDayTime(local, true);
         }
         case RootColumn:
             return trace.hasRoot ? tr("%1: %2").arg(trace.rootService, trace.rootOperation)

@@ -191,6 +191,16 @@
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
+    <message>
+        <source>MMM d, HH:mm:ss</source>
+        <extracomment>A QLocale date format: MMM the month&apos;s name, d the day, HH:mm:ss the time.</extracomment>
+        <translation>M月d日 HH:mm:ss</translation>
+    </message>
+    <message>
+        <source>MMM d, HH:mm</source>
+        <extracomment>A QLocale date format: MMM the month&apos;s name, d the day, HH:mm the time.</extracomment>
+        <translation>M月d日 HH:mm</translation>
+    </message>
 </context>
 <context>
     <name>HealthStatus</name>

@@ -566,7 +566,7 @@ void OverviewPage::showStatus(const DaemonStatus &status) {
     const QString since = !started.isValid() ? QString()
                           : started.date() == QDate::currentDate()
                               ? started.toString(QStringLiteral("HH:mm:ss"))
-                              : QLocale().toString(started, QStringLiteral("MMM d, HH:mm"));
+                              : monthDayTime(started);
     m_uptime->setValue(humanDuration(status.uptimeMs),
                        since.isEmpty() ? QString() : tr("since %1").arg(since));
     m_revision->setValue(formatCount(status.revision), tr("every mutation adds one"));

@@ -2,7 +2,8 @@
 // committed .ts files, and every message the sources use must come out translated (not new, not
 // unfinished, its placeholders kept). Then the compiled catalogues, as embedded in the console:
 // a known text in Simplified Chinese, English plural forms, the language chosen from a locale,
-// and dates, numbers and durations in the chosen locale. lupdate missing is a failure.
+// and dates, numbers and durations in the chosen locale; and the console binary starting in the
+// language of --lang, its settings or the system. lupdate missing is a failure.
 #include "app/console_language.h"
 #include "models/display_format.h"
 
@@ -309,9 +310,63 @@ private slots:
         QCOMPARE(relativeTime(now.addSecs(-180), now), QStringLiteral("3 分钟前"));
         QCOMPARE(spanDuration(1250000), QStringLiteral("1.25 ms"));
 
+        // Month names in the language, in its order of month, day and time.
+        const QDateTime november(QDate(2024, 11, 24), QTime(10, 16, 3));
+        QCOMPARE(monthDayTime(november, true), QStringLiteral("11月24日 10:16:03"));
+        QCOMPARE(monthDayTime(november), QStringLiteral("11月24日 10:16"));
+
         QVERIFY(installLanguage(*QCoreApplication::instance(), QStringLiteral("en")));
         QCOMPARE(humanDuration((3 * 3600 + 12 * 60) * 1000), QStringLiteral("3 h 12 min"));
         QCOMPARE(relativeTime(now.addSecs(-180), now), QStringLiteral("3 min ago"));
+        QCOMPARE(monthDayTime(november, true), QStringLiteral("Nov 24, 10:16:03"));
+    }
+
+    void consoleStartsInTheChosenLanguage_data() {
+        QTest::addColumn<QString>("saved");
+        QTest::addColumn<QString>("system");
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("description");
+        const QString chinese = QStringLiteral("aegisd 的桌面控制台。");
+        const QString english = QStringLiteral("Desktop console for aegisd.");
+        QTest::newRow("settings over the system") << "zh_CN"
+                                                  << "en_US.UTF-8" << QStringList() << chinese;
+        QTest::newRow("English settings over a Chinese system")
+            << "en"
+            << "zh_CN.UTF-8" << QStringList() << english;
+        QTest::newRow("--lang over the settings")
+            << "zh_CN"
+            << "zh_CN.UTF-8" << QStringList{QStringLiteral("--lang"), QStringLiteral("en")}
+            << english;
+        QTest::newRow("nothing saved: the system's") << ""
+                                                     << "zh_CN.UTF-8" << QStringList() << chinese;
+    }
+
+    // The console binary as started from the menu: --lang, else View > Language as saved in its
+    // settings file, else the system's language; its --help shows which it took.
+    void consoleStartsInTheChosenLanguage() {
+        QFETCH(QString, saved);
+        QFETCH(QString, system);
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, description);
+        QTemporaryDir config;
+        QVERIFY(config.isValid());
+        if (!saved.isEmpty()) {
+            QVERIFY(QDir(config.path()).mkpath(QStringLiteral("Aegis")));
+            QFile settings(config.filePath(QStringLiteral("Aegis/aegis-console.conf")));
+            QVERIFY(settings.open(QIODevice::WriteOnly));
+            settings.write(QStringLiteral("[view]\nlanguage=%1\n").arg(saved).toUtf8());
+        }
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+        environment.insert(QStringLiteral("LC_ALL"), system);
+        environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        QProcess console;
+        console.setProcessEnvironment(environment);
+        console.start(QStringLiteral(AEGIS_CONSOLE_PATH), arguments << QStringLiteral("--help"));
+        QVERIFY(console.waitForFinished(30000));
+        QCOMPARE(console.exitCode(), 0);
+        const QString help = QString::fromUtf8(console.readAllStandardOutput());
+        QVERIFY2(help.contains(description), qPrintable(help));
     }
 };
 

@@ -1,19 +1,100 @@
 #!/usr/bin/env bash
 # tests/packaging: builds the Debian packages with CPack from the build tree, checks their control
-# fields and contents, runs lintian, desktop-file-validate and appstreamcli validate, unpacks them
-# into a temporary root (dpkg -x: the machine's own system is left alone), starts aegisd through
-# the unit's ExecStart line with the packaged configuration, runs the packaged aegisctl status and
-# the completion against it, and builds the client example against the unpacked -dev package.
+# fields and contents and runs lintian. Then, where the machine allows installing packages (see
+# install_refusal), installs them with apt-get, checks what the maintainer scripts did, starts
+# aegisd through systemd or, without systemd, with the unit's ExecStart line as the aegis user,
+# runs the installed aegisctl status and completion against it, builds and runs the client example
+# against the installed -dev package, reinstalls, purges and checks what purge keeps, leaving the
+# machine as it found it. Elsewhere it unpacks the packages into a temporary root (dpkg -x: the
+# system is left alone) and runs the same checks there. desktop-file-validate and appstreamcli
+# validate check the desktop entry and the metainfo either way.
 # Usage: check_packages.sh BUILD_DIR
 set -euo pipefail
 
-BUILD_DIR=$1
+BUILD_DIR=$(realpath "$1")
 WORK=$(mktemp -d)
+PACKAGES=(aegisd aegisctl aegis-console libaegis-client-dev)
+STATE_DIR=/var/lib/aegis
+CONFIG_DIR=/etc/aegis
+WANTS_LINK=/etc/systemd/system/multi-user.target.wants/aegisd.service
+DSH_STATE=/var/lib/systemd/deb-systemd-helper-enabled/aegisd.service.dsh-also
+# The operator's drop-in that moves the listeners to free ports under systemd.
+DROP_IN=/run/systemd/system/aegisd.service.d/50-tst-packaging.conf
+APT=(env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=120)
+
+# Why this run must not install the packages, or nothing when it may. It installs only as root with
+# dpkg and apt, when none of the packages is known to dpkg (an installation from elsewhere is never
+# replaced, nor purged afterwards) and no earlier installation left its configuration or data (the
+# test would start a daemon on someone's store).
+install_refusal() {
+    local package status path
+    ((EUID == 0)) || { echo "not root"; return; }
+    command -v apt-get >/dev/null || { echo "no apt-get"; return; }
+    for package in "${PACKAGES[@]}"; do
+        status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
+        if [[ -n $status && $status != not-installed ]]; then
+            echo "$package is already $status"
+            return
+        fi
+    done
+    for path in "$CONFIG_DIR" "$STATE_DIR"; do
+        [[ ! -e $path ]] || { echo "$path exists"; return; }
+    done
+}
+refusal=$(install_refusal)
+installing=false
+[[ -z $refusal ]] && installing=true
+with_systemd=false
+$installing && [[ -d /run/systemd/system ]] && with_systemd=true
+# What the machine had before, so that cleanup removes only what this run made.
+had_user=false had_group=false
+getent passwd aegis >/dev/null && had_user=true
+getent group aegis >/dev/null && had_group=true
+
 daemon_pid=""
-cleanup() {
-    if [[ -n $daemon_pid ]]; then
+stop_daemon() {
+    if $with_systemd; then
+        systemctl stop aegisd 2>/dev/null || true
+    elif [[ -n $daemon_pid ]]; then
         kill -KILL "$daemon_pid" 2>/dev/null || true
         wait "$daemon_pid" 2>/dev/null || true
+    fi
+    daemon_pid=""
+}
+# The packages of ours dpkg knows in any state.
+known_packages() {
+    local package status
+    for package in "${PACKAGES[@]}"; do
+        status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
+        [[ -z $status || $status == not-installed ]] || echo "$package"
+    done
+}
+cleanup() {
+    stop_daemon
+    if $installing; then
+        local leftover
+        mapfile -t leftover < <(known_packages)
+        if ((${#leftover[@]} > 0)); then
+            "${APT[@]}" purge "${leftover[@]}" >>"$WORK/apt.log" 2>&1 || cat "$WORK/apt.log" >&2
+        fi
+        if $with_systemd; then
+            rm -f "$DROP_IN"
+            rmdir "$(dirname "$DROP_IN")" 2>/dev/null || true
+            systemctl daemon-reload || true
+        fi
+        # Both were absent before this run (install_refusal).
+        rm -rf "$STATE_DIR" "$CONFIG_DIR"
+        if ! $had_user && getent passwd aegis >/dev/null; then
+            # The daemon's managed children end with it (PR_SET_PDEATHSIG), a moment later.
+            local deadline=$((SECONDS + 10))
+            while pgrep -u aegis >/dev/null && ((SECONDS < deadline)); do
+                sleep 0.1
+            done
+            userdel aegis || true
+        fi
+        if ! $had_group && getent group aegis >/dev/null; then
+            groupdel aegis || true
+        fi
     fi
     rm -rf "$WORK"
 }
@@ -41,7 +122,7 @@ step "building the packages (cpack)"
 rm -f "$BUILD_DIR"/packages/*.deb
 (cd "$BUILD_DIR" && cpack -G DEB >"$WORK/cpack.log" 2>&1) || { cat "$WORK/cpack.log" >&2; exit 1; }
 declare -A deb
-for package in aegisd aegisctl aegis-console libaegis-client-dev; do
+for package in "${PACKAGES[@]}"; do
     deb[$package]="$BUILD_DIR/packages/${package}_${deb_version}_${arch}.deb"
     [[ -f ${deb[$package]} ]] || { echo "FAIL: ${deb[$package]} was not built" >&2; ls "$BUILD_DIR/packages" >&2; exit 1; }
 done
@@ -115,11 +196,66 @@ lintian --fail-on error,warning,info --display-info --tag-display-limit 0 "${deb
     { cat "$WORK/lintian.log" >&2; fail "lintian reports tags without an override"; }
 cat "$WORK/lintian.log"
 
-step "unpacking into a temporary root"
-ROOT="$WORK/root"
-for package in "${!deb[@]}"; do
-    dpkg-deb --extract "${deb[$package]}" "$ROOT"
-done
+# The unit as packaged: what the daemon is started with, here and under systemd.
+unit_text=$(dpkg-deb --fsys-tarfile "${deb[aegisd]}" | tar -xO ./lib/systemd/system/aegisd.service)
+unit_value() { sed -n "s/^$1=//p" <<<"$unit_text"; }
+exec_start=$(unit_value ExecStart)
+[[ $exec_start == /usr/bin/aegisd\ * ]] || fail "unit: ExecStart is '$exec_start'"
+state_mode=$(unit_value StateDirectoryMode)
+
+if $installing; then
+    step "installing the packages (apt-get; systemd running: $with_systemd)"
+    # Dependencies come from what the build already needs: a missing one fails here rather than
+    # being downloaded and left behind.
+    ROOT=""
+    state=$STATE_DIR
+    if $with_systemd; then
+        # Loopback ports of the kernel's choosing, set the way an operator overrides the unit;
+        # in place before the postinst starts it.
+        mkdir -p "$(dirname "$DROP_IN")"
+        printf '[Service]\nExecStart=\nExecStart=%s %s\n' "$exec_start" \
+            "--listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --otlp-listen 127.0.0.1:0 --ready-file $state/ready.json" \
+            >"$DROP_IN"
+    fi
+    # apt's plan first: exactly our four packages, nothing else installed or removed.
+    plan=$("${APT[@]}" -s install --no-install-recommends "${deb[@]}" 2>&1 |
+        sed -n 's/^\(Inst\|Remv\) \([^ ]*\) .*/\1 \2/p' | LC_ALL=C sort | xargs)
+    [[ $plan == "Inst aegis-console Inst aegisctl Inst aegisd Inst libaegis-client-dev" ]] ||
+        { echo "FAIL: apt-get would change more than the four packages (./aegis.sh deps installs what they need): $plan" >&2; exit 1; }
+    "${APT[@]}" install --no-install-recommends "${deb[@]}" >"$WORK/apt.log" 2>&1 ||
+        { cat "$WORK/apt.log" >&2; echo "FAIL: apt-get install" >&2; exit 1; }
+    for package in "${PACKAGES[@]}"; do
+        [[ $(dpkg-query -W -f='${db:Status-Status}' "$package") == installed ]] ||
+            fail "$package is not installed after apt-get install"
+    done
+    dpkg --verify "${PACKAGES[@]}" || fail "dpkg --verify: installed files differ from the packages"
+
+    step "what the maintainer scripts did"
+    IFS=: read -r _ _ uid _ _ home shell < <(getent passwd aegis) || true
+    [[ -n ${uid:-} ]] || fail "no aegis user"
+    ((${uid:-0} > 0 && ${uid:-1000} < 1000)) || fail "aegis is not a system user (uid ${uid:-})"
+    [[ ${home:-} == "$STATE_DIR" ]] || fail "aegis's home is '${home:-}', not $STATE_DIR"
+    [[ ${shell:-} == */nologin ]] || fail "aegis's shell is '${shell:-}'"
+    getent group aegis >/dev/null || fail "no aegis group"
+    [[ $(stat -c '%U:%G %a' "$STATE_DIR") == "aegis:aegis ${state_mode#0}" ]] ||
+        fail "$STATE_DIR is $(stat -c '%U:%G %a' "$STATE_DIR"), not aegis:aegis ${state_mode#0} (StateDirectoryMode)"
+    dpkg-query -W -f='${Conffiles}\n' aegisd | grep -q "^ $CONFIG_DIR/aegisd.yaml " ||
+        fail "dpkg does not hold $CONFIG_DIR/aegisd.yaml as a conffile"
+    # deb-systemd-helper enables the unit on a first installation, with or without systemd.
+    [[ $(readlink "$WANTS_LINK") == /lib/systemd/system/aegisd.service ]] ||
+        fail "the unit is not enabled ($WANTS_LINK)"
+    getent passwd aegis
+    stat -c '%n %U:%G %a' "$STATE_DIR"
+    ls -l "$WANTS_LINK" | sed 's/.* \(\/etc\/\)/\1/'
+else
+    step "unpacking into a temporary root (not installing: $refusal)"
+    ROOT="$WORK/root"
+    state="$WORK/state"
+    mkdir -m "$state_mode" "$state"
+    for package in "${!deb[@]}"; do
+        dpkg-deb --extract "${deb[$package]}" "$ROOT"
+    done
+fi
 [[ $("$ROOT/usr/bin/aegisd" --version) == "aegisd $version" ]] || fail "aegisd --version is not $version"
 [[ $("$ROOT/usr/bin/aegisctl" --version) == "aegisctl $version" ]] || fail "aegisctl --version is not $version"
 [[ $(QT_QPA_PLATFORM=offscreen "$ROOT/usr/bin/aegis-console" --version 2>/dev/null) == *" $version" ]] ||
@@ -150,7 +286,7 @@ zcat "$ROOT/usr/share/man/man1/aegisctl.1.gz" | grep -q -- 'rollout start' || fa
 zcat "$ROOT/usr/share/man/man1/aegisctl.1.gz" | grep -q -- "$version" || fail "aegisctl.1: no version"
 zcat "$ROOT/usr/share/man/man1/aegis-console.1.gz" | grep -q -- 'screenshot' || fail "aegis-console.1: no options"
 
-step "aegisd through the unit's ExecStart"
+step "the unit"
 unit="$ROOT/lib/systemd/system/aegisd.service"
 for option in Type=notify KillMode=process User=aegis StateDirectory=aegis ConfigurationDirectory=aegis \
     NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes 'CapabilityBoundingSet=' \
@@ -165,33 +301,76 @@ fi
 systemd-analyze security --offline=true --threshold=20 "$unit" >"$WORK/security.txt" 2>&1 ||
     { cat "$WORK/security.txt" >&2; fail "systemd-analyze security: exposure above 2.0"; }
 tail -1 "$WORK/security.txt"
-exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
-[[ $exec_start == /usr/bin/aegisd\ * ]] || fail "unit: ExecStart is '$exec_start'"
-state="$WORK/state"
-mkdir -m 0750 "$state"
-read -r -a argv <<<"$exec_start"
-for i in "${!argv[@]}"; do
-    case ${argv[$i]} in
-        /usr/bin/* | /etc/aegis/*) argv[i]="$ROOT${argv[i]}" ;;
-        /var/lib/aegis) argv[i]="$state" ;;
-    esac
-done
-# Loopback ports of the kernel's choosing instead of the configuration's fixed ones.
-"${argv[@]}" --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --otlp-listen 127.0.0.1:0 \
-    --ready-file "$WORK/ready.json" >"$WORK/aegisd.log" 2>&1 &
-daemon_pid=$!
+
+ready="$state/ready.json"
+if $with_systemd; then
+    step "aegisd started by systemd"
+    # This start's lines only, not those of earlier runs on the machine.
+    daemon_log() {
+        journalctl -o cat --no-pager _SYSTEMD_INVOCATION_ID="$(systemctl show -P InvocationID aegisd)"
+    }
+elif $installing; then
+    step "aegisd through the unit's ExecStart, as the aegis user"
+    daemon_log() { cat "$WORK/aegisd.log"; }
+    # What systemd would do without the sandbox: the unit's user, UMask, LimitNOFILE,
+    # NoNewPrivileges and empty CapabilityBoundingSet, and the environment it gives a service;
+    # loopback ports of the kernel's choosing appended to the line.
+    read -r -a argv <<<"$exec_start"
+    (
+        umask "$(unit_value UMask)"
+        # A container's own hard limit may be lower than the unit's, and root cannot raise it.
+        ulimit -n "$(unit_value LimitNOFILE)" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+        exec env -i HOME="$STATE_DIR" USER=aegis LOGNAME=aegis SHELL=/usr/sbin/nologin \
+            PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+            setpriv --reuid=aegis --regid=aegis --init-groups --no-new-privs --bounding-set=-all \
+            --inh-caps=-all "${argv[@]}" --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
+            --otlp-listen 127.0.0.1:0 --ready-file "$ready"
+    ) >"$WORK/aegisd.log" 2>&1 &
+    daemon_pid=$!
+else
+    step "aegisd through the unit's ExecStart, from the unpacked root"
+    daemon_log() { cat "$WORK/aegisd.log"; }
+    read -r -a argv <<<"$exec_start"
+    for i in "${!argv[@]}"; do
+        case ${argv[$i]} in
+            /usr/bin/* | /etc/aegis/*) argv[i]="$ROOT${argv[i]}" ;;
+            /var/lib/aegis) argv[i]="$state" ;;
+        esac
+    done
+    "${argv[@]}" --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --otlp-listen 127.0.0.1:0 \
+        --ready-file "$ready" >"$WORK/aegisd.log" 2>&1 &
+    daemon_pid=$!
+fi
+daemon_running() {
+    if $with_systemd; then
+        local unit_state
+        unit_state=$(systemctl is-active aegisd || true)
+        [[ $unit_state == active || $unit_state == activating ]]
+    else
+        kill -0 "$daemon_pid" 2>/dev/null
+    fi
+}
 deadline=$((SECONDS + 30))
-until [[ -s $WORK/ready.json ]]; do
-    if ((SECONDS > deadline)) || ! kill -0 "$daemon_pid" 2>/dev/null; then
-        cat "$WORK/aegisd.log" >&2
+until [[ -s $ready ]]; do
+    if ((SECONDS > deadline)) || ! daemon_running; then
+        daemon_log >&2
         echo "FAIL: aegisd did not become ready" >&2
         exit 1
     fi
     sleep 0.1
 done
-grpc=$(sed -n 's/.*"grpc" *: *"\([^"]*\)".*/\1/p' "$WORK/ready.json")
+$with_systemd && daemon_pid=$(systemctl show -P MainPID aegisd)
+if $installing; then
+    [[ $(stat -c %U "/proc/$daemon_pid") == aegis ]] || fail "aegisd does not run as aegis"
+    grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$daemon_pid/status" || fail "aegisd: NoNewPrivileges"
+    grep -q '^CapBnd:[[:space:]]*0*$' "/proc/$daemon_pid/status" || fail "aegisd: capabilities left"
+fi
+grpc=$(sed -n 's/.*"grpc" *: *"\([^"]*\)".*/\1/p' "$ready")
 ctl() { "$ROOT/usr/bin/aegisctl" --server "$grpc" --token-file "$state/admin.token" "$@"; }
-[[ $(stat -c %a "$state/admin.token") == 600 ]] || fail "admin.token is not mode 600"
+expected_token_owner=$(id -un)
+$installing && expected_token_owner=aegis
+[[ $(stat -c '%U %a' "$state/admin.token") == "$expected_token_owner 600" ]] ||
+    fail "admin.token is $(stat -c '%U %a' "$state/admin.token"), not $expected_token_owner 600"
 ctl status >"$WORK/status.txt" || { cat "$WORK/status.txt"; fail "aegisctl status"; }
 grep -q "$version" "$WORK/status.txt" || fail "aegisctl status does not show $version"
 cat "$WORK/status.txt"
@@ -221,35 +400,88 @@ completed=$(PATH="$ROOT/usr/bin:$PATH" zsh -c '
     source "$1"' _ "$ROOT/usr/share/zsh/vendor-completions/_aegisctl" "$grpc" "$state/admin.token")
 [[ $completed == "compadd -- checkout" ]] || fail "zsh completion: '$completed'"
 
-step "SIGHUP reloads the packaged configuration"
-kill -HUP "$daemon_pid"
-deadline=$((SECONDS + 10))
-until grep -q '"configuration reloaded"' "$WORK/aegisd.log"; do
-    ((SECONDS < deadline)) || { fail "no 'configuration reloaded' after SIGHUP"; break; }
-    sleep 0.1
-done
-ctl status >/dev/null || fail "aegisctl status after SIGHUP"
-kill -TERM "$daemon_pid"
-wait "$daemon_pid" || fail "aegisd exited with $? after SIGTERM"
-daemon_pid=""
-
-step "the client example against the unpacked libaegis-client-dev"
-# The .pc file is relocatable (its prefix is relative to itself): its include directory is the
-# unpacked one.
-pc_include=$(PKG_CONFIG_PATH="$ROOT/usr/lib/$multiarch/pkgconfig" pkg-config --variable=includedir aegis-client)
+step "the client example against the packaged libaegis-client-dev"
+pkg_config=(pkg-config)
+prefix_path=()
+if ! $installing; then
+    # The .pc file is relocatable (its prefix is relative to itself), and CMake finds the unpacked
+    # package through CMAKE_PREFIX_PATH; installed, both find them in /usr on their own.
+    pkg_config=(env PKG_CONFIG_PATH="$ROOT/usr/lib/$multiarch/pkgconfig" pkg-config)
+    prefix_path=(-DCMAKE_PREFIX_PATH="$ROOT/usr")
+fi
+pc_include=$("${pkg_config[@]}" --variable=includedir aegis-client)
 [[ $(realpath -m "$pc_include") == "$ROOT/usr/include/aegis" ]] ||
     fail "pkg-config aegis-client: includedir is $pc_include"
-PKG_CONFIG_PATH="$ROOT/usr/lib/$multiarch/pkgconfig" pkg-config --libs aegis-client | grep -q -- '-laegis_client' ||
+"${pkg_config[@]}" --libs aegis-client | grep -q -- '-laegis_client' ||
     fail "pkg-config aegis-client: no -laegis_client"
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
-if ! cmake -S "$ROOT/usr/share/doc/libaegis-client-dev/examples" -B "$WORK/example" \
-    "${generator[@]}" -DCMAKE_PREFIX_PATH="$ROOT/usr" -DCMAKE_BUILD_TYPE=Release \
+if ! env -u CMAKE_PREFIX_PATH cmake -S "$ROOT/usr/share/doc/libaegis-client-dev/examples" \
+    -B "$WORK/example" "${generator[@]}" "${prefix_path[@]}" -DCMAKE_BUILD_TYPE=Release \
     >"$WORK/example.log" 2>&1 || ! cmake --build "$WORK/example" >>"$WORK/example.log" 2>&1; then
     cat "$WORK/example.log" >&2
     fail "the example does not build against the package"
 fi
-[[ -x $WORK/example/register_and_discover ]] || fail "no example binary"
+package_dir=$(sed -n 's/^AegisClient_DIR:PATH=//p' "$WORK/example/CMakeCache.txt")
+[[ $package_dir == "$ROOT/usr/lib/$multiarch/cmake/AegisClient" ]] ||
+    fail "find_package(AegisClient) found $package_dir"
+# The example registers, discovers itself, picks it 20 times and deregisters.
+if ! timeout 60 "$WORK/example/register_and_discover" --address "$grpc" \
+    --token-file "$state/admin.token" --service example-svc --port 9 >"$WORK/example.out" 2>&1 ||
+    ! grep -q '^request 19 -> example-svc-' "$WORK/example.out" ||
+    ! grep -qx 'deregistered: OK' "$WORK/example.out"; then
+    cat "$WORK/example.out" >&2
+    fail "the example against the daemon"
+fi
+
+step "SIGHUP reloads the packaged configuration"
+if $with_systemd; then
+    systemctl reload aegisd || fail "systemctl reload aegisd"
+else
+    # The unit's ExecReload line, $MAINPID being the daemon.
+    reload=$(unit_value ExecReload)
+    read -r -a reload_argv <<<"${reload//\$MAINPID/$daemon_pid}"
+    "${reload_argv[@]}" || fail "ExecReload"
+fi
+deadline=$((SECONDS + 10))
+until daemon_log | grep -q '"configuration reloaded"'; do
+    ((SECONDS < deadline)) || { fail "no 'configuration reloaded' after SIGHUP"; break; }
+    sleep 0.1
+done
+ctl status >/dev/null || fail "aegisctl status after SIGHUP"
+if $with_systemd; then
+    systemctl stop aegisd || fail "systemctl stop aegisd"
+    [[ $(systemctl show -P Result aegisd) == success ]] || fail "aegisd stopped with $(systemctl show -P Result aegisd)"
+else
+    kill -TERM "$daemon_pid"
+    wait "$daemon_pid" || fail "aegisd exited with $? after SIGTERM"
+fi
+daemon_pid=""
+[[ ! -e $ready ]] || fail "aegisd left its ready file"
+
+if $installing; then
+    step "reinstalling aegisd keeps the user and the data"
+    token_before=$(md5sum <"$state/admin.token")
+    "${APT[@]}" install --reinstall --no-install-recommends "${deb[aegisd]}" \
+        >>"$WORK/apt.log" 2>&1 || { cat "$WORK/apt.log" >&2; fail "apt-get install --reinstall aegisd"; }
+    [[ $(id -u aegis) == "$uid" ]] || fail "the reinstallation changed the aegis user"
+    [[ $(md5sum <"$state/admin.token") == "$token_before" ]] || fail "the reinstallation changed admin.token"
+    $with_systemd && { systemctl stop aegisd || true; }
+
+    step "purge keeps the data and the user (docs/packaging.md)"
+    "${APT[@]}" purge "${PACKAGES[@]}" >>"$WORK/apt.log" 2>&1 ||
+        { cat "$WORK/apt.log" >&2; fail "apt-get purge"; }
+    [[ -z $(known_packages) ]] || fail "dpkg still knows $(known_packages | xargs)"
+    for path in /usr/bin/aegisd /usr/bin/aegisctl /usr/bin/aegis-console /usr/include/aegis \
+        "/usr/lib/$multiarch/cmake/AegisClient" "$CONFIG_DIR" "$WANTS_LINK" "$DSH_STATE"; do
+        [[ ! -e $path && ! -L $path ]] || fail "$path is left after purge"
+    done
+    for path in "$STATE_DIR/admin.token" "$STATE_DIR/config.key"; do
+        [[ -f $path ]] || fail "$path is gone after purge"
+    done
+    getent passwd aegis >/dev/null || fail "purge removed the aegis user"
+    echo "kept after purge: the aegis user, $STATE_DIR:" "$STATE_DIR"/*
+fi
 
 if ((failures > 0)); then
     echo "$failures check(s) failed" >&2
