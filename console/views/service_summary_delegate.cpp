@@ -156,6 +156,17 @@ void ServiceSummaryDelegate::paintTraffic(QPainter *painter, const QStyleOptionV
     painter->restore();
 }
 
+QSize ServiceSummaryDelegate::sizeHint(const QStyleOptionViewItem &option,
+                                       const QModelIndex &index) const {
+    QSize size = QStyledItemDelegate::sizeHint(option, index);
+    if (index.column() == ServiceSummaryModel::NameColumn &&
+        index.data(ServiceSummaryModel::PanicRole).toBool()) {
+        // paint(): the badge 4 px from the right edge, the name 6 px before it.
+        size.rwidth() += pillWidth(option, tr("panic")) + 10;
+    }
+    return size;
+}
+
 void ServiceSummaryDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
                                    const QModelIndex &index) const {
     if (index.column() == ServiceSummaryModel::TrafficColumn) {

@@ -15,6 +15,8 @@ public:
 
     void paint(QPainter *painter, const QStyleOptionViewItem &option,
                const QModelIndex &index) const override;
+    // A name in panic asks for room for its badge too, so fitted columns show it whole.
+    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
 
 private:
     void paintTraffic(QPainter *painter, const QStyleOptionViewItem &option,

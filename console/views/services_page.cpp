@@ -33,6 +33,7 @@
 #include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -88,6 +89,12 @@ ServicesPage::ServicesPage(Session *session, QWidget *parent)
     m_splitter->setStretchFactor(1, 1);
     m_splitter->setChildrenCollapsible(false);
     m_splitter->setSizes({410, 950});
+    connect(m_splitter, &QSplitter::splitterMoved, this, [this] { m_listWidthByHand = true; });
+    // Service names arrive with the listings: the list then takes the width they need (once the
+    // event loop has laid the rows out).
+    const auto refit = [this] { QTimer::singleShot(0, this, &ServicesPage::fitServiceList); };
+    connect(m_services, &QAbstractItemModel::modelReset, this, refit);
+    connect(m_services, &QAbstractItemModel::rowsInserted, this, refit);
 
     // Failed actions stay on the page until dismissed, so they cannot be missed.
     m_skeleton->setBody(m_splitter);
@@ -313,6 +320,7 @@ void ServicesPage::showEvent(QShowEvent *event) {
     m_health->setActive(true);
     QWidget::showEvent(event);
     followTraffic();
+    QTimer::singleShot(0, this, &ServicesPage::fitServiceList);
 }
 
 void ServicesPage::hideEvent(QHideEvent *event) {
@@ -331,13 +339,15 @@ void ServicesPage::showTrafficColumn() {
 }
 
 void ServicesPage::fitServiceList() {
+    // A hidden splitter has no real sizes yet; showEvent() fits it again.
     const QList<int> sizes = m_splitter->sizes();
-    if (sizes.size() != 2) {
+    if (sizes.size() != 2 || m_listWidthByHand || !isVisible()) {
         return;
     }
-    // The services as wide as their columns need, within half of the page.
+    // The services as wide as their columns need, within a third of the page (the instances and
+    // their details keep the rest).
     const int total = sizes[0] + sizes[1];
-    const int left = std::min(m_serviceColumns->idealWidth(), total / 2);
+    const int left = std::min(m_serviceColumns->idealWidth(), total / 3);
     m_splitter->setSizes({left, total - left});
 }
 

@@ -145,7 +145,8 @@ private:
     // Shows the traffic column only while some service has data, widening the service list by
     // as much so the instances keep their room when metrics are off.
     void showTrafficColumn();
-    // Gives the service list the width its columns want, up to half of the page.
+    // Gives the service list the width its columns want, up to a third of the page, unless the
+    // operator has moved the splitter.
     void fitServiceList();
     void updateSummary();
     void updateProblemCounts();
@@ -201,6 +202,8 @@ private:
     QString m_selectorErrorText;
     QString m_lastActionNote;
     bool m_loaded = false;
+    // The operator dragged the splitter: the service list keeps the width they gave it.
+    bool m_listWidthByHand = false;
     bool m_trafficWanted = false;
 };
 
