@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 
 namespace aegis::health {
@@ -210,6 +211,7 @@ void HealthMonitor::exportMetrics(prometheus::Registry &registry) {
 }
 
 HealthMonitor::~HealthMonitor() {
+    m_subscription.reset();
     m_registry.setInstanceListener(nullptr);
     // Handlers already posted to the strand run before this one.
     if (!m_io.stopped()) {
@@ -307,20 +309,31 @@ std::optional<RecordedTransition> HealthMonitor::decodeTransition(const store::K
 }
 
 Status HealthMonitor::start() {
-    auto checks = m_store.rangePrefix(std::string(kChecksPrefix));
-    auto history = m_store.rangePrefix(std::string(kHistoryPrefix));
-    for (const auto *result : {&checks, &history}) {
-        if (!*result) {
-            return result->status();
-        }
+    // Held while reading: events the store delivers meanwhile wait, and those the snapshot already
+    // holds (at or below its revision) are then ignored.
+    std::unique_lock lock(m_mutex);
+    m_subscription = m_store.subscribe(
+        "/health/", [this](const std::vector<store::Event> &events) { applyEvents(events); });
+    // One range, so checks and history are read at one revision.
+    auto snapshot = m_store.rangePrefix("/health/");
+    if (!snapshot) {
+        m_subscription.reset();
+        return snapshot.status();
     }
+    m_revision = snapshot->revision;
     // Changes from now on are reconciled after this start; none is missed between the listing
     // below and the listener.
     m_registry.setInstanceListener([this](const std::vector<registry::InstanceChange> &changes) {
         onInstancesChanged(changes);
     });
-    std::lock_guard lock(m_mutex);
-    for (const auto &kv : checks->kvs) {
+    for (const auto &kv : snapshot->kvs) {
+        if (kv.key.rfind(kHistoryPrefix, 0) == 0) {
+            applyHistoryLocked(kv, true);
+            continue;
+        }
+        if (kv.key.rfind(kChecksPrefix, 0) != 0) {
+            continue;
+        }
         const std::string service = kv.key.substr(kChecksPrefix.size());
         auto check = decodeCheck(kv.value);
         if (!check || !validateServiceCheck(*check, m_probers).isOk()) {
@@ -329,17 +342,6 @@ Status HealthMonitor::start() {
         }
         m_registry.setPanicThreshold(service, check->panicThreshold);
         m_checks[service] = StoredCheck{std::move(*check), kv.modRevision};
-    }
-    for (const auto &kv : history->kvs) {
-        const auto transition = decodeTransition(kv);
-        if (!transition) {
-            continue;
-        }
-        Tracked &tracked = m_tracked[trackedKey(transition->service, transition->instanceId)];
-        const std::uint64_t sequence = std::stoull(kv.key.substr(kv.key.rfind('/') + 1));
-        tracked.history.push_back(sequence);
-        tracked.nextSequence = sequence + 1;
-        tracked.lastTransition = transition->time;
     }
 
     registry::InstanceQuery query;
@@ -371,6 +373,91 @@ Status HealthMonitor::start() {
                                         {"checks", m_scheduler->checkCount()},
                                         {"instances", instances}});
     return Status::ok();
+}
+
+void HealthMonitor::applyEvents(const std::vector<store::Event> &events) {
+    std::map<std::string, double> thresholds; // by service, the last event's
+    {
+        std::lock_guard lock(m_mutex);
+        for (const store::Event &event : events) {
+            // start()'s snapshot already holds it.
+            if (event.revision <= m_revision) {
+                continue;
+            }
+            const std::string &key = event.kv.key;
+            const bool present = event.type == store::EventType::Put;
+            if (key.rfind(kHistoryPrefix, 0) == 0) {
+                applyHistoryLocked(event.kv, present);
+                continue;
+            }
+            if (key.rfind(kChecksPrefix, 0) != 0) {
+                continue;
+            }
+            const std::string service = key.substr(kChecksPrefix.size());
+            std::optional<ServiceCheck> check;
+            if (present) {
+                check = decodeCheck(event.kv.value);
+                if (!check || !validateServiceCheck(*check, m_probers).isOk()) {
+                    log::warn("ignoring unreadable health check", {{"key", key}});
+                    check.reset();
+                }
+            }
+            if (check) {
+                thresholds[service] = check->panicThreshold;
+                m_checks[service] = StoredCheck{std::move(*check), event.kv.modRevision};
+            } else {
+                thresholds[service] = registry::kDefaultPanicThreshold;
+                m_checks.erase(service);
+            }
+        }
+        if (!events.empty()) {
+            m_revision = std::max(m_revision, events.back().revision);
+        }
+    }
+    // Every replica sets the threshold into its own registry; the routability it implies is the
+    // same everywhere, so whichever replica writes it first, the others find nothing to change.
+    for (const auto &[service, threshold] : thresholds) {
+        m_registry.setPanicThreshold(service, threshold);
+    }
+    if (thresholds.empty()) {
+        return;
+    }
+    asio::post(m_strand, [this, thresholds = std::move(thresholds)] {
+        std::lock_guard lock(m_mutex);
+        for (const auto &[service, threshold] : thresholds) {
+            reconcileServiceLocked(service);
+        }
+    });
+}
+
+void HealthMonitor::applyHistoryLocked(const store::KeyValue &kv, bool present) {
+    // "/health/history/<service>/<instance>/<sequence>"; neither name holds a '/'.
+    const std::string_view rest = std::string_view(kv.key).substr(kHistoryPrefix.size());
+    const auto first = rest.find('/');
+    const auto last = rest.rfind('/');
+    if (first == std::string_view::npos || first == last) {
+        return;
+    }
+    char *end = nullptr;
+    const std::string sequenceText(rest.substr(last + 1));
+    const std::uint64_t sequence = std::strtoull(sequenceText.c_str(), &end, 10);
+    if (sequenceText.empty() || *end != '\0') {
+        return;
+    }
+    const std::string key(rest.substr(0, last));
+    if (!present) {
+        if (const auto found = m_tracked.find(key); found != m_tracked.end()) {
+            found->second.history.erase(sequence);
+        }
+        return;
+    }
+    // Idempotent: this replica's own writes are in `history` already (publishLocked()).
+    Tracked &tracked = m_tracked[key];
+    tracked.history.insert(sequence);
+    tracked.nextSequence = std::max(tracked.nextSequence, sequence + 1);
+    if (const auto transition = decodeTransition(kv)) {
+        tracked.lastTransition = std::max(tracked.lastTransition, transition->time);
+    }
 }
 
 void HealthMonitor::onInstancesChanged(const std::vector<registry::InstanceChange> &changes) {
@@ -459,14 +546,31 @@ void HealthMonitor::reconcileLocked(const std::string &service, const std::strin
             }
         }
     }
-    const bool sharded = static_cast<bool>(m_options.owns);
-    if (sharded && definition && !m_options.owns(key)) {
-        // Another replica checks it: no check here, and its results are that replica's to write.
+    if (!ownsLocked(key)) {
+        // Another replica checks it and writes its health, with or without a check: none here,
+        // and its record is followed so that taking it over carries on from there.
         if (!tracked.fingerprint.empty()) {
             (void)m_scheduler->removeCheck(key);
             tracked.fingerprint.clear();
         }
+        tracked.health = instance->health;
+        tracked.followsOwner = true;
+        m_ejected.erase(key);
         return;
+    }
+    if (tracked.followsOwner) {
+        // Taken over: carry on from what the previous owner recorded.
+        tracked.followsOwner = false;
+        tracked.health = instance->health;
+    }
+    // Callers reporting to another replica may have ejected it (recordOutcomes()); the owner keeps
+    // the ejection in what it writes and ends it at the time the record says.
+    if (instance->health.ejected && !tracked.health.ejected &&
+        instance->health.ejectedUntil > m_clock->now()) {
+        tracked.health.ejected = true;
+        tracked.health.ejectedUntil = instance->health.ejectedUntil;
+        tracked.health.reason = instance->health.reason;
+        m_ejected.insert(key);
     }
     if (fingerprint == tracked.fingerprint) {
         return;
@@ -474,9 +578,6 @@ void HealthMonitor::reconcileLocked(const std::string &service, const std::strin
     if (!tracked.fingerprint.empty()) {
         (void)m_scheduler->removeCheck(key);
         tracked.fingerprint.clear();
-    } else if (sharded && definition) {
-        // Taken over (or first seen): carry on from what the previous owner recorded.
-        tracked.health = instance->health;
     }
     const HealthStatus before = tracked.health.status;
     if (!definition) {
@@ -568,12 +669,12 @@ void HealthMonitor::publishLocked(const std::string &service, const std::string 
                                {"output", truncated(tracked.health.output)},
                                {"time_ms", toMillis(tracked.health.changedAt)}}
                               .dump(-1, ' ', false, json::error_handler_t::replace)});
-    tracked.history.push_back(sequence);
+    tracked.history.insert(sequence);
     tracked.lastTransition = tracked.health.changedAt;
     while (tracked.history.size() > m_options.historyLimit) {
         operations.push_back(
-            {store::Operation::Kind::Delete, prefix + sequenceName(tracked.history.front()), {}});
-        tracked.history.pop_front();
+            {store::Operation::Kind::Delete, prefix + sequenceName(*tracked.history.begin()), {}});
+        tracked.history.erase(tracked.history.begin());
     }
     registry::InstanceHealth health = tracked.health;
     health.output = truncated(health.output);
@@ -674,33 +775,23 @@ void HealthMonitor::setCheck(const std::string &service, ServiceCheck check,
     }
     txn.put(key, encodeCheck(check));
     std::move(alsoWrite.begin(), alsoWrite.end(), std::back_inserter(txn.operations));
-    m_store.commitAsync(
-        std::move(txn), [this, service, check = std::move(check), done = std::move(done)](
-                            StatusOr<store::TransactionResult> result) mutable {
-            if (!result) {
-                return done(result.status());
-            }
-            if (!result->succeeded) {
-                const auto current = this->check(service);
-                return done(Status(
-                    StatusCode::Aborted,
-                    "the health check of '" + service + "' was changed meanwhile" +
-                        (current ? " (now at revision " + std::to_string(current->modRevision) + ")"
-                                 : " (it no longer exists)") +
-                        "; reload it and apply your change again"));
-            }
-            const double threshold = check.panicThreshold;
-            {
-                std::lock_guard lock(m_mutex);
-                m_checks[service] = StoredCheck{std::move(check), result->revision};
-            }
-            m_registry.setPanicThreshold(service, threshold);
-            asio::post(m_strand, [this, service] {
-                std::lock_guard lock(m_mutex);
-                reconcileServiceLocked(service);
-            });
-            done(result->revision);
-        });
+    m_store.commitAsync(std::move(txn), [this, service, done = std::move(done)](
+                                            StatusOr<store::TransactionResult> result) mutable {
+        if (!result) {
+            return done(result.status());
+        }
+        if (!result->succeeded) {
+            const auto current = this->check(service);
+            return done(Status(
+                StatusCode::Aborted,
+                "the health check of '" + service + "' was changed meanwhile" +
+                    (current ? " (now at revision " + std::to_string(current->modRevision) + ")"
+                             : " (it no longer exists)") +
+                    "; reload it and apply your change again"));
+        }
+        // The event stream has applied it (applyEvents()) before this callback runs.
+        done(result->revision);
+    });
 }
 
 void HealthMonitor::deleteCheck(const std::string &service,
@@ -721,15 +812,7 @@ void HealthMonitor::deleteCheck(const std::string &service,
         if (!result->succeeded) {
             return done(notFound("service '" + service + "' has no health check"));
         }
-        {
-            std::lock_guard lock(m_mutex);
-            m_checks.erase(service);
-        }
-        m_registry.setPanicThreshold(service, registry::kDefaultPanicThreshold);
-        asio::post(m_strand, [this, service] {
-            std::lock_guard lock(m_mutex);
-            reconcileServiceLocked(service);
-        });
+        // The event stream has applied it (applyEvents()) before this callback runs.
         done(result->revision);
     });
 }
@@ -800,7 +883,11 @@ std::vector<std::string> HealthMonitor::recordOutcomes(const std::string &servic
                                     std::to_string(state.ejections) + ")";
             tracked.health.output.clear();
             tracked.health.changedAt = m_clock->now();
-            m_ejected.insert(found->first);
+            // The owner ends the ejection (it adopts it from the record); another replica only
+            // writes it.
+            if (ownsLocked(found->first)) {
+                m_ejected.insert(found->first);
+            }
             if (m_metrics) {
                 m_metrics->ejected();
                 m_metrics->ejectedNow(m_ejected.size());
@@ -858,6 +945,11 @@ void HealthMonitor::sweep() {
         for (auto it = m_ejected.begin(); it != m_ejected.end();) {
             const auto [service, id] = splitKey(*it);
             const auto found = m_tracked.find(*it);
+            if (!ownsLocked(*it)) {
+                // Moved to another replica, which ends it (reconcileLocked() adopts it there).
+                it = m_ejected.erase(it);
+                continue;
+            }
             // The detector knows ejections made since this start; older ones (from before a
             // restart) end at the time their record says.
             if (found != m_tracked.end() && (m_outliers.isEjected(service, id) ||
@@ -884,8 +976,11 @@ void HealthMonitor::sweep() {
             for (auto it = m_tracked.begin(); it != m_tracked.end();) {
                 if (!it->second.registered &&
                     now - it->second.lastTransition > m_options.historyRetention) {
-                    const auto [service, id] = splitKey(it->first);
-                    staleHistory.push_back(historyPrefix(service, id));
+                    // Each replica forgets it; the owner by rendezvous also deletes its records.
+                    if (ownsLocked(it->first)) {
+                        const auto [service, id] = splitKey(it->first);
+                        staleHistory.push_back(historyPrefix(service, id));
+                    }
                     it = m_tracked.erase(it);
                 } else {
                     ++it;

@@ -10,7 +10,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -108,8 +107,12 @@ StatusOr<std::optional<CheckDefinition>> checkForInstance(const ServiceCheck &ch
 // outcome reports into the instances' health (Registry::updateHealth, which also applies the
 // panic threshold), records each transition under /health/history/ (bounded per instance), and
 // removes instances critical for their check's deregister_after. Check configurations live under
-// /health/checks/<service>. Thread-safe; work triggered by the registry runs on its own strand of
-// the io pool. Destroy it before the io pool stops.
+// /health/checks/<service>. What it keeps of the store (checks, the panic thresholds it sets into
+// the registry, the history's sequence numbers) follows the store's event stream, so a check set
+// through another replica applies here too. With options.owns, only the owner of an instance
+// checks it and writes its health and history; the others follow its record. Thread-safe; work
+// triggered by the registry runs on its own strand of the io pool. Destroy it before the io pool
+// stops.
 class HealthMonitor {
 public:
     static constexpr std::string_view kChecksPrefix = "/health/checks/";
@@ -121,8 +124,8 @@ public:
     HealthMonitor(const HealthMonitor &) = delete;
     HealthMonitor &operator=(const HealthMonitor &) = delete;
 
-    // Loads check configurations and history, and starts the checks of every registered
-    // instance. Call once, after Registry::load().
+    // Loads check configurations and history, follows the store's changes to them from then on,
+    // and starts the checks of every registered instance. Call once, after Registry::load().
     Status start();
     // Registers health checking's metrics (health_metrics.h) in `registry`. Call once, before
     // start().
@@ -175,19 +178,28 @@ private:
         std::uint64_t generation = 0;
         std::string kind;
         std::string target;
-        std::deque<std::uint64_t> history; // sequence numbers stored, oldest first
+        // Sequence numbers stored: the event stream's, plus this replica's writes in flight.
+        std::set<std::uint64_t> history;
         std::uint64_t nextSequence = 1;
         std::chrono::system_clock::time_point lastTransition;
         bool registered = false;
         // The instance's last own report (ttl checks), fed again to a check that restarts.
         std::optional<ProbeResult> lastReport;
         std::chrono::steady_clock::time_point lastReportAt;
+        // Another replica owns the instance (options.owns): `health` mirrors its record.
+        bool followsOwner = false;
     };
 
     static std::string trackedKey(const std::string &service, const std::string &instanceId) {
         return service + "/" + instanceId;
     }
     void onInstancesChanged(const std::vector<registry::InstanceChange> &changes);
+    // The store's events under /health/, on its writer thread (see Store::subscribe): the one
+    // path by which checks, panic thresholds and history reach this monitor, local writes too.
+    void applyEvents(const std::vector<store::Event> &events);
+    // m_mutex held.
+    void applyHistoryLocked(const store::KeyValue &kv, bool present);
+    bool ownsLocked(const std::string &key) const { return !m_options.owns || m_options.owns(key); }
     // m_mutex held.
     void reconcileLocked(const std::string &service, const std::string &instanceId,
                          const std::optional<registry::Instance> &instance);
@@ -218,8 +230,12 @@ private:
     std::set<std::string> m_outliersStale;
     std::chrono::system_clock::time_point m_lastHistoryPrune;
     std::uint64_t m_nextGeneration = 1;
+    // The revision the monitor's view of /health/ is at; older events are already in it.
+    store::Revision m_revision = 0;
     // Declared last: destroyed first, while the state its callbacks use still exists.
     std::unique_ptr<HealthScheduler> m_scheduler;
+    // Reset first in the destructor: no event arrives once the monitor starts going away.
+    store::EventSubscription m_subscription;
 };
 
 } // namespace aegis::health

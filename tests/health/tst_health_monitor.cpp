@@ -54,6 +54,8 @@ private slots:
     void ejectionSurvivesARestartUntilItsTime();
     void reRegistrationStartsFresh();
     void initialStateOverrideIsPublished();
+    void changesByAnotherWriterApply();
+    void aReplicaThatDoesNotOwnAnInstanceKeepsItsOwnersResults();
 
 private:
     void openStore();
@@ -567,6 +569,72 @@ void HealthMonitorTest::initialStateOverrideIsPublished() {
     QVERIFY(!instance("a")->routable);
     QVERIFY(
         aegis::testing::pollUntil([&] { return statusIs("b", HealthStatus::Passing); }, 5000ms));
+}
+
+void HealthMonitorTest::changesByAnotherWriterApply() {
+    // Another replica's writes reach this monitor only through the store: written here straight
+    // to the store, bypassing setCheck()/deleteCheck().
+    health::testing::TestHttpServer a;
+    startMonitor();
+    registerInstance("a", a.port());
+    // Another owner's history of "a" ends at sequence 40: this monitor numbers after it.
+    const std::string lastOfOther = HealthMonitor::historyPrefix("web", "a") + "0000000000000040";
+    QVERIFY(m_store->commit(store::Transaction().put(lastOfOther, R"({"from":0,"to":1})")).isOk());
+    ServiceCheck check = httpCheck(100ms, 1, 1);
+    check.panicThreshold = 0.3;
+    QVERIFY(m_store
+                ->commit(store::Transaction().put(HealthMonitor::checkKey("web"),
+                                                  HealthMonitor::encodeCheck(check)))
+                .isOk());
+    QVERIFY(
+        aegis::testing::pollUntil([&] { return statusIs("a", HealthStatus::Passing); }, 5000ms));
+    QCOMPARE(m_monitor->check("web")->check.panicThreshold, 0.3);
+    auto history = m_store->rangePrefix(HealthMonitor::historyPrefix("web", "a"));
+    QVERIFY(history.isOk());
+    QVERIFY(history->kvs.size() >= 2);
+    QCOMPARE(history->kvs.front().key, lastOfOther);
+    QCOMPARE(history->kvs.at(1).key, HealthMonitor::historyPrefix("web", "a") + "0000000000000041");
+
+    QVERIFY(m_store->commit(store::Transaction().remove(HealthMonitor::checkKey("web"))).isOk());
+    QVERIFY(aegis::testing::pollUntil(
+        [&] {
+            const auto found = instance("a");
+            return found && !found->health.checked && m_monitor->checkCount() == 0;
+        },
+        5000ms));
+    QVERIFY(!m_monitor->check("web"));
+    QCOMPARE(instance("a")->health.status, HealthStatus::Unknown);
+}
+
+void HealthMonitorTest::aReplicaThatDoesNotOwnAnInstanceKeepsItsOwnersResults() {
+    // Another replica owns "a" and has recorded it passing; this replica's callers eject it.
+    health::testing::TestHttpServer a;
+    registerInstance("a", a.port());
+    registry::InstanceHealth recorded;
+    recorded.status = HealthStatus::Passing;
+    recorded.checked = true;
+    recorded.reason = "2 consecutive passes";
+    std::promise<Status> written;
+    m_registry->updateHealth("web", "a", recorded, {},
+                             [&](Status status) { written.set_value(status); });
+    QVERIFY(written.get_future().get().isOk());
+    HealthMonitorOptions options;
+    options.owns = [](std::string_view) { return false; };
+    options.outlier.consecutiveFailures = 3;
+    options.outlier.baseEjectionTime = 100ms;
+    options.outlier.maxEjectedShare = 1.0;
+    startMonitor(options);
+    QCOMPARE(m_monitor->recordOutcomes("web", {{"a", 0, 3, 3}}), std::vector<std::string>{"a"});
+    QVERIFY(aegis::testing::pollUntil([&] { return instance("a")->health.ejected; }, 5000ms));
+    // The ejection keeps the owner's results, and only the owner ends it (at its time).
+    QVERIFY(statusIs("a", HealthStatus::Passing));
+    QVERIFY(instance("a")->health.checked);
+    QVERIFY(!aegis::testing::pollUntil(
+        [&] {
+            m_monitor->sweep();
+            return !instance("a")->health.ejected;
+        },
+        1000ms));
 }
 
 QTEST_GUILESS_MAIN(HealthMonitorTest)
