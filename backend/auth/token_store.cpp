@@ -146,6 +146,8 @@ Status TokenStore::load() {
                           [this](const std::vector<store::Event> &events) { applyEvents(events); });
     auto tokens = m_store.rangePrefix(std::string(kPrefix));
     if (!tokens) {
+        // Unlocked first: the store may be waiting in applyEvents() with its subscribers held.
+        lock.unlock();
         m_subscription.reset();
         return tokens.status();
     }
@@ -167,17 +169,24 @@ void TokenStore::applyEvents(const std::vector<store::Event> &events) {
     std::function<void(const std::string &)> listener;
     {
         std::unique_lock lock(m_mutex);
+        // Several events may share a revision (one transaction, or a store's resync batch).
+        const store::Revision applied = m_revision;
         for (const store::Event &event : events) {
-            if (event.revision <= m_revision) {
+            if (event.revision <= applied) {
                 continue;
             }
-            m_revision = event.revision;
+            m_revision = std::max(m_revision, event.revision);
+            std::string name = event.kv.key.substr(kPrefix.size());
             if (event.type == store::EventType::Delete) {
-                if (forgetLocked(event.kv.key.substr(kPrefix.size()))) {
-                    revoked.push_back(event.kv.key.substr(kPrefix.size()));
+                if (forgetLocked(name)) {
+                    revoked.push_back(std::move(name));
                 }
             } else if (auto decoded = decode(event.kv)) {
-                rememberLocked(std::move(decoded->first), decoded->second);
+                // A new secret under a known name (revoked and created again meanwhile, seen as
+                // one change after a resync) revokes the old one's streams.
+                if (rememberLocked(std::move(decoded->first), decoded->second)) {
+                    revoked.push_back(std::move(name));
+                }
             } else {
                 log::warn("skipping unreadable token record", {{"key", event.kv.key}});
             }
@@ -372,10 +381,15 @@ std::size_t TokenStore::count() const {
     return m_byHash.size();
 }
 
-void TokenStore::rememberLocked(TokenInfo info, const std::string &hash) {
-    forgetLocked(info.name); // a token of that name with another secret is gone
+bool TokenStore::rememberLocked(TokenInfo info, const std::string &hash) {
+    const auto known = m_hashByName.find(info.name);
+    const bool replaced = known != m_hashByName.end() && known->second != hash;
+    if (replaced) {
+        m_byHash.erase(known->second);
+    }
     m_hashByName[info.name] = hash;
     m_byHash[hash] = std::move(info);
+    return replaced;
 }
 
 bool TokenStore::forgetLocked(const std::string &name) {

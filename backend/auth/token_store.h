@@ -108,8 +108,8 @@ public:
 private:
     // The store's events under the prefix, on its thread.
     void applyEvents(const std::vector<store::Event> &events);
-    // m_mutex held.
-    void rememberLocked(TokenInfo info, const std::string &hash);
+    // m_mutex held. True when it replaced another secret of the same name.
+    bool rememberLocked(TokenInfo info, const std::string &hash);
     // m_mutex held. False when there was no such token.
     bool forgetLocked(const std::string &name);
 

@@ -317,6 +317,8 @@ Status HealthMonitor::start() {
     // One range, so checks and history are read at one revision.
     auto snapshot = m_store.rangePrefix("/health/");
     if (!snapshot) {
+        // Unlocked first: the store may be waiting in applyEvents() with its subscribers held.
+        lock.unlock();
         m_subscription.reset();
         return snapshot.status();
     }

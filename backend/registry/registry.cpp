@@ -186,6 +186,8 @@ Status Registry::load() {
                           [this](const std::vector<store::Event> &events) { applyEvents(events); });
     auto snapshot = m_store.rangePrefix(std::string(kPrefix));
     if (!snapshot) {
+        // Unlocked first: the store may be waiting in applyEvents() with its subscribers held.
+        lock.unlock();
         m_subscription.reset();
         return snapshot.status();
     }
