@@ -69,20 +69,24 @@ known_packages() {
         [[ -z $status || $status == not-installed ]] || echo "$package"
     done
 }
+# Set just before this run installs: only then are the packages, the user and the directories
+# cleanup removes this run's own (install_refusal proved them absent right before).
+installed=false
 cleanup() {
     stop_daemon
-    if $installing; then
+    if $installed; then
         local leftover
         mapfile -t leftover < <(known_packages)
         if ((${#leftover[@]} > 0)); then
             "${APT[@]}" purge "${leftover[@]}" >>"$WORK/apt.log" 2>&1 || cat "$WORK/apt.log" >&2
         fi
-        if $with_systemd; then
-            rm -f "$DROP_IN"
-            rmdir "$(dirname "$DROP_IN")" 2>/dev/null || true
-            systemctl daemon-reload || true
-        fi
-        # Both were absent before this run (install_refusal).
+    fi
+    if $installing && $with_systemd; then
+        rm -f "$DROP_IN"
+        rmdir "$(dirname "$DROP_IN")" 2>/dev/null || true
+        systemctl daemon-reload || true
+    fi
+    if $installed; then
         rm -rf "$STATE_DIR" "$CONFIG_DIR"
         if ! $had_user && getent passwd aegis >/dev/null; then
             # The daemon's managed children end with it (PR_SET_PDEATHSIG), a moment later.
@@ -222,6 +226,11 @@ if $installing; then
         sed -n 's/^\(Inst\|Remv\) \([^ ]*\) .*/\1 \2/p' | LC_ALL=C sort | xargs)
     [[ $plan == "Inst aegis-console Inst aegisctl Inst aegisd Inst libaegis-client-dev" ]] ||
         { echo "FAIL: apt-get would change more than the four packages (./aegis.sh deps installs what they need): $plan" >&2; exit 1; }
+    # Minutes passed since install_refusal: nobody may have installed Aegis meanwhile.
+    refusal=$(install_refusal)
+    [[ -z $refusal ]] ||
+        { echo "FAIL: the machine changed while the packages were built ($refusal); not installing" >&2; exit 1; }
+    installed=true
     "${APT[@]}" install --no-install-recommends "${deb[@]}" >"$WORK/apt.log" 2>&1 ||
         { cat "$WORK/apt.log" >&2; echo "FAIL: apt-get install" >&2; exit 1; }
     for package in "${PACKAGES[@]}"; do
