@@ -155,8 +155,9 @@ std::shared_ptr<UnaryCall> UnaryCall::start(ApiContext &api, grpc::CallbackServe
     }
     auto forwarding = api.forwardProof.verify(*context, method);
     if (!forwarding) {
-        log::info("call with unproven forwarding metadata refused",
-                  {{"method", method}, {"peer", context->peer()}});
+        // Counted and summarised with the other failed authentications: a flood of them costs a
+        // log line per peer and interval, not one per call.
+        api.failedAuth.recordFailure(context->peer(), false);
         call->answer(forwarding.status());
         return call;
     }

@@ -3,6 +3,7 @@
 #include "common/duration.h"
 #include "common/logging.h"
 
+#include <boost/asio/ip/address.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -701,7 +702,16 @@ std::filesystem::path defaultDataDir() {
 }
 
 bool isWildcardHost(std::string_view host) {
-    return host == "0.0.0.0" || host == "::" || host == "[::]" || host == "*";
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    if (host.empty() || host == "*") {
+        return true;
+    }
+    // Every spelling of the unspecified address: 0.0.0.0, ::, ::0, 0:0::0, ...
+    boost::system::error_code error;
+    const auto address = boost::asio::ip::make_address(std::string(host), error);
+    return !error && address.is_unspecified();
 }
 
 Status validateHostPort(const std::string &value, std::string_view option) {
@@ -795,14 +805,18 @@ StatusOr<DaemonConfig> loadConfig(const std::filesystem::path &configFile,
         }
         // The membership record announces where the other replicas reach this one (forwarded
         // calls, the scrape list); a wildcard is nowhere.
-        const std::string listenHost = config.listen.substr(0, config.listen.rfind(':'));
-        if (config.advertiseAddress.empty() && isWildcardHost(listenHost)) {
-            return invalidArgument(
-                "listen is " + config.listen +
-                ", a wildcard address the other replicas cannot reach, and "
-                "cluster.advertise_address is not set: with store.backend etcd set "
-                "cluster.advertise_address to the address the other replicas reach this one at "
-                "(or listen on that address)");
+        for (const auto &[option, address] :
+             {std::pair<std::string_view, const std::string &>{"listen", config.listen},
+              {"http_listen", config.httpListen}}) {
+            const std::string host = address.substr(0, address.rfind(':'));
+            if (config.advertiseAddress.empty() && isWildcardHost(host)) {
+                return invalidArgument(
+                    std::string(option) + " is " + address +
+                    ", a wildcard address the other replicas cannot reach, and "
+                    "cluster.advertise_address is not set: with store.backend etcd set "
+                    "cluster.advertise_address to the address the other replicas reach this one "
+                    "at (or listen on that address)");
+            }
         }
         if (etcd.certFile.empty() != etcd.keyFile.empty()) {
             return invalidArgument(

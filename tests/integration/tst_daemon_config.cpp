@@ -289,7 +289,7 @@ void TestDaemonConfig::badConfigurationStops_data() {
         << QStringList() << "store:\n  backend: etcd\n  etcd:\n    prefix: /aegis\n"
         << QStringList{"store.etcd.prefix", "'/aegis'", "end with '/'"};
     // A replica announces where the others reach it; a wildcard listen address is nowhere.
-    for (const char *wildcard : {"0.0.0.0:7400", "[::]:7400"}) {
+    for (const char *wildcard : {"0.0.0.0:7400", "[::]:7400", "[::0]:7400"}) {
         QTest::newRow(
             (std::string("etcd listening on ") + wildcard + " without advertise_address").c_str())
             << QStringList{"--store-backend",    "etcd",
@@ -299,6 +299,12 @@ void TestDaemonConfig::badConfigurationStops_data() {
             << QString()
             << QStringList{"listen is " + QString(wildcard), "cluster.advertise_address"};
     }
+    QTest::newRow("etcd with http_listen on a wildcard without advertise_address")
+        << QStringList{"--store-backend",    "etcd",
+                       "--etcd-endpoints",   "127.0.0.1:1",
+                       "--http-listen",      "0.0.0.0:7401",
+                       "--secrets-key-file", "/no/such/secrets.key"}
+        << QString() << QStringList{"http_listen is 0.0.0.0:7401", "cluster.advertise_address"};
     QTest::newRow("cluster.advertise_address with a port")
         << QStringList() << "cluster:\n  advertise_address: 10.0.0.1:7400\n"
         << QStringList{"cluster.advertise_address", "'10.0.0.1:7400'", "has a port"};
