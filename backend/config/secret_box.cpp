@@ -1,5 +1,7 @@
 #include "config/secret_box.h"
 
+#include "common/sha256.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -66,15 +68,9 @@ SecretBox::SecretBox(const std::array<unsigned char, 32> &key)
     , m_fingerprintKey(hmacSha256(key, kFingerprintLabel)) {}
 
 std::string SecretBox::fingerprint(std::string_view plaintext) const {
-    const auto digest = hmacSha256(m_fingerprintKey, plaintext);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(2 * digest.size());
-    for (const unsigned char byte : digest) {
-        out.push_back(kHex[byte >> 4]);
-        out.push_back(kHex[byte & 0xF]);
-    }
-    return out;
+    return hmacSha256Hex(std::string_view(reinterpret_cast<const char *>(m_fingerprintKey.data()),
+                                          m_fingerprintKey.size()),
+                         plaintext);
 }
 
 std::string SecretBox::derivedKey(std::string_view label) const {
