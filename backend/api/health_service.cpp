@@ -352,9 +352,11 @@ HealthServiceImpl::ReportHealth(grpc::CallbackServerContext *context,
     }
     const health::ProbeResult result{static_cast<health::HealthState>(request->status()),
                                      request->output()};
-    const Status reported = m_monitor.report(request->service(), request->instance_id(), result);
-    response->mutable_header()->set_revision(m_api.store.currentRevision());
-    call->finish(reported);
+    m_monitor.report(request->service(), request->instance_id(), result,
+                     [this, call, response](Status reported) {
+                         response->mutable_header()->set_revision(m_api.store.currentRevision());
+                         call->finish(reported);
+                     });
     return call->reactor();
 }
 

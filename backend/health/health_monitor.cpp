@@ -392,6 +392,12 @@ void HealthMonitor::applyEvents(const std::vector<store::Event> &events) {
                 applyHistoryLocked(event.kv, present);
                 continue;
             }
+            if (key.rfind(kReportsPrefix, 0) == 0) {
+                if (present) {
+                    applyRelayedReportLocked(event.kv);
+                }
+                continue;
+            }
             if (key.rfind(kChecksPrefix, 0) != 0) {
                 continue;
             }
@@ -819,14 +825,8 @@ void HealthMonitor::deleteCheck(const std::string &service,
     });
 }
 
-Status HealthMonitor::report(const std::string &service, const std::string &instanceId,
-                             const ProbeResult &result) {
-    const std::string key = trackedKey(service, instanceId);
+Status HealthMonitor::reportHere(const std::string &key, const ProbeResult &result) {
     const Status status = m_scheduler->report(key, result);
-    if (status.code() == StatusCode::NotFound) {
-        return notFound("instance '" + instanceId + "' of service '" + service +
-                        "' has no health check");
-    }
     if (status.isOk()) {
         std::lock_guard lock(m_mutex);
         if (const auto found = m_tracked.find(key); found != m_tracked.end()) {
@@ -835,6 +835,67 @@ Status HealthMonitor::report(const std::string &service, const std::string &inst
         }
     }
     return status;
+}
+
+void HealthMonitor::report(const std::string &service, const std::string &instanceId,
+                           const ProbeResult &result, std::function<void(Status)> done) {
+    const std::string key = trackedKey(service, instanceId);
+    const Status here = reportHere(key, result);
+    if (here.code() != StatusCode::NotFound) {
+        return done(here);
+    }
+    const Status noCheck =
+        notFound("instance '" + instanceId + "' of service '" + service + "' has no health check");
+    {
+        std::lock_guard lock(m_mutex);
+        const auto tracked = m_tracked.find(key);
+        const auto config = m_checks.find(service);
+        if (tracked == m_tracked.end() || !tracked->second.registered || config == m_checks.end() ||
+            ownsLocked(key)) {
+            return done(noCheck);
+        }
+        const auto instance = m_registry.instance(service, instanceId);
+        const auto resolved = instance ? checkForInstance(config->second.check, *instance)
+                                       : StatusOr<std::optional<CheckDefinition>>(std::nullopt);
+        if (!resolved || !resolved->has_value()) {
+            return done(noCheck);
+        }
+        if ((*resolved)->probe.kind != "ttl") {
+            return done(failedPrecondition("the health check of instance '" + instanceId +
+                                           "' probes it; it does not accept reports"));
+        }
+    }
+    // Another replica checks it: relayed through the store, which every replica follows.
+    const json relayed = {{"status", static_cast<int>(result.status)}, {"output", result.output}};
+    store::Transaction txn;
+    txn.put(std::string(kReportsPrefix) + key, relayed.dump());
+    m_store.commitAsync(std::move(txn),
+                        [done = std::move(done)](StatusOr<store::TransactionResult> committed) {
+                            done(committed.status());
+                        });
+}
+
+void HealthMonitor::applyRelayedReportLocked(const store::KeyValue &kv) {
+    const auto value = json::parse(kv.value, nullptr, false);
+    if (!value.is_object()) {
+        return;
+    }
+    const std::string key = kv.key.substr(kReportsPrefix.size());
+    ProbeResult result;
+    try {
+        result = {static_cast<HealthState>(numberOr(value, "status", 0)),
+                  value.value("output", "")};
+    } catch (const std::exception &) {
+        log::warn("ignoring unreadable relayed health report", {{"key", kv.key}});
+        return;
+    }
+    // Only the owner's scheduler runs the check; elsewhere this finds nothing.
+    if (m_scheduler->report(key, result).isOk()) {
+        if (const auto found = m_tracked.find(key); found != m_tracked.end()) {
+            found->second.lastReport = std::move(result);
+            found->second.lastReportAt = m_clock->steadyNow();
+        }
+    }
 }
 
 void HealthMonitor::refreshOutlierInstancesLocked(const std::string &service) {
@@ -942,6 +1003,7 @@ void HealthMonitor::reshard() {
 
 void HealthMonitor::sweep() {
     std::vector<std::string> staleHistory;
+    std::vector<std::string> staleReports;
     {
         std::lock_guard lock(m_mutex);
         for (auto it = m_ejected.begin(); it != m_ejected.end();) {
@@ -982,6 +1044,7 @@ void HealthMonitor::sweep() {
                     if (ownsLocked(it->first)) {
                         const auto [service, id] = splitKey(it->first);
                         staleHistory.push_back(historyPrefix(service, id));
+                        staleReports.push_back(std::string(kReportsPrefix) + it->first);
                     }
                     it = m_tracked.erase(it);
                 } else {
@@ -994,6 +1057,9 @@ void HealthMonitor::sweep() {
         store::Transaction txn;
         for (auto &prefix : staleHistory) {
             txn.removePrefix(std::move(prefix));
+        }
+        for (auto &key : staleReports) {
+            txn.remove(std::move(key));
         }
         m_store.commitAsync(std::move(txn), [](StatusOr<store::TransactionResult> result) {
             if (!result) {

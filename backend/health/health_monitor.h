@@ -117,6 +117,9 @@ class HealthMonitor {
 public:
     static constexpr std::string_view kChecksPrefix = "/health/checks/";
     static constexpr std::string_view kHistoryPrefix = "/health/history/";
+    // /health/reports/<service>/<instance>: a ttl report made to a replica that does not own the
+    // instance, relayed through the store to the one that does.
+    static constexpr std::string_view kReportsPrefix = "/health/reports/";
 
     HealthMonitor(store::Store &store, registry::Registry &registry, boost::asio::io_context &io,
                   const ProberRegistry &probers, ClockPtr clock, HealthMonitorOptions options = {});
@@ -143,9 +146,12 @@ public:
                      std::function<void(StatusOr<store::Revision>)> done,
                      std::vector<store::Operation> alsoWrite = {});
 
-    // An instance's own report to its ttl check.
-    Status report(const std::string &service, const std::string &instanceId,
-                  const ProbeResult &result);
+    // An instance's own report to its ttl check, taken on whichever replica it reaches: the
+    // owner applies it at once, another replica relays it through the store; `done` runs once it
+    // is applied or durable (NOT_FOUND without such an instance or check, FAILED_PRECONDITION
+    // when its check is not a ttl check).
+    void report(const std::string &service, const std::string &instanceId,
+                const ProbeResult &result, std::function<void(Status)> done);
     // Feeds the outlier detector; returns the instances this report ejected. Outcomes naming
     // instances the registry does not know are ignored.
     std::vector<std::string> recordOutcomes(const std::string &service,
@@ -194,6 +200,10 @@ private:
         return service + "/" + instanceId;
     }
     void onInstancesChanged(const std::vector<registry::InstanceChange> &changes);
+    // Feeds `result` to the instance's check if it runs here; NOT_FOUND when it does not.
+    Status reportHere(const std::string &key, const ProbeResult &result);
+    // A report another replica relayed (kReportsPrefix), applied if the check runs here.
+    void applyRelayedReportLocked(const store::KeyValue &kv);
     // The store's events under /health/, on its writer thread (see Store::subscribe): the one
     // path by which checks, panic thresholds and history reach this monitor, local writes too.
     void applyEvents(const std::vector<store::Event> &events);

@@ -2,8 +2,9 @@
 // through one replica applies on every replica, each instance is checked by exactly one replica,
 // an instance whose listener closes turns critical and leaves discovery whichever replica owns it,
 // a panic threshold changed through another replica applies everywhere, and a check deleted
-// through a third replica stops being applied everywhere. The instances are real TCP listeners in
-// this process, so every result is a real probe's.
+// through a third replica stops being applied everywhere; an instance's ttl reports count
+// whichever replica they reach (the others relay them to the owner). The instances are real TCP
+// listeners in this process, so every probe's result is real.
 
 #include "aegis/v1/health.grpc.pb.h"
 #include "aegis/v1/registry.grpc.pb.h"
@@ -66,6 +67,7 @@ private slots:
     void aClosedListenerTurnsCriticalWhicheverReplicaOwnsIt();
     void aPanicThresholdChangedThroughAnotherReplicaAppliesEverywhere();
     void aCheckDeletedThroughAThirdReplicaStopsEverywhere();
+    void ttlReportsCountThroughEveryReplica();
     void cleanupTestCase();
 
 private:
@@ -82,6 +84,8 @@ private:
     // The replicas that report a live check of `id` (GetInstanceHealth's detail: only the replica
     // that runs the check has one).
     std::set<int> checkersOf(const std::string &id) const;
+    // Instance `index` reports `status` through `replica`.
+    grpc::Status reportThrough(int replica, int index, v1::HealthStatus status) const;
     // Whether every replica lists every instance as `status` (its health checked or not, as
     // `checked`), routable as `routable(id)` says.
     bool everyReplicaSees(v1::HealthStatus status, bool checked,
@@ -348,6 +352,88 @@ void HaHealthTest::aCheckDeletedThroughAThirdReplicaStopsEverywhere() {
     }
     QVERIFY(
         holdsFor(2s, [&] { return everyReplicaSees(v1::HEALTH_STATUS_UNKNOWN, false, routed); }));
+}
+
+grpc::Status HaHealthTest::reportThrough(int replica, int index, v1::HealthStatus status) const {
+    auto stub = v1::HealthService::NewStub(channel(replica));
+    v1::ReportHealthRequest request;
+    request.set_service(kService);
+    request.set_instance_id(instanceId(index));
+    request.set_status(status);
+    request.set_output(status == v1::HEALTH_STATUS_PASSING ? "ok" : "disk full");
+    v1::ReportHealthResponse response;
+    grpc::ClientContext context;
+    withDeadline(context);
+    return stub->ReportHealth(&context, request, &response);
+}
+
+void HaHealthTest::ttlReportsCountThroughEveryReplica() {
+    auto stub = v1::HealthService::NewStub(channel(0));
+    v1::UpdateHealthCheckRequest request;
+    request.set_service(kService);
+    auto *check = request.mutable_check();
+    check->set_kind("ttl");
+    (*check->mutable_options())["ttl"] = "3s";
+    check->set_interval_ms(200);
+    check->set_timeout_ms(150);
+    check->set_rise(1);
+    check->set_fall(1);
+    check->set_panic_threshold(1); // no panic: a critical instance leaves discovery
+    v1::UpdateHealthCheckResponse response;
+    grpc::ClientContext context;
+    withDeadline(context);
+    const grpc::Status set = stub->UpdateHealthCheck(&context, request, &response);
+    QVERIFY2(set.ok(), set.error_message().c_str());
+
+    // Instance i reports through replica i % 3: two in three reports reach a replica that does
+    // not check that instance. `critical` reports critical, the others passing, each round.
+    int critical = -1;
+    const auto reportRound = [&] {
+        for (int index = 0; index < kInstances; ++index) {
+            const auto status =
+                index == critical ? v1::HEALTH_STATUS_CRITICAL : v1::HEALTH_STATUS_PASSING;
+            const grpc::Status reported = reportThrough(index % m_cluster->size(), index, status);
+            if (!reported.ok()) {
+                qWarning("report of %s: %s", instanceId(index).c_str(),
+                         reported.error_message().c_str());
+                return false;
+            }
+        }
+        return true;
+    };
+    const auto allBut = [&](int index) {
+        return [index](const std::string &id) { return id != instanceId(index); };
+    };
+    QVERIFY(pollUntil(
+        [&] {
+            return reportRound() && everyReplicaSees(v1::HEALTH_STATUS_PASSING, true, allBut(-1));
+        },
+        20s));
+    // One that reports through a replica other than its checker turns critical everywhere.
+    for (int index = 0; index < kInstances; ++index) {
+        if (checkersOf(instanceId(index)) != std::set<int>{index % m_cluster->size()}) {
+            critical = index;
+            break;
+        }
+    }
+    QVERIFY2(critical >= 0, "every instance reports through its own checker");
+    QVERIFY(pollUntil(
+        [&] {
+            if (!reportRound()) {
+                return false;
+            }
+            for (int replica = 0; replica < m_cluster->size(); ++replica) {
+                const auto all = instancesOn(replica, true);
+                const auto found = all.find(instanceId(critical));
+                if (found == all.end() ||
+                    found->second.health().status() != v1::HEALTH_STATUS_CRITICAL ||
+                    found->second.health().output() != "disk full" || found->second.routable()) {
+                    return false;
+                }
+            }
+            return true;
+        },
+        20s));
 }
 
 QTEST_GUILESS_MAIN(HaHealthTest)

@@ -66,6 +66,14 @@ private:
     std::optional<registry::Instance> instance(const std::string &id) {
         return m_registry->instance("web", id);
     }
+    // An instance's report, waited for.
+    Status report(const std::string &service, const std::string &id, const ProbeResult &result) {
+        std::promise<Status> reported;
+        auto future = reported.get_future();
+        m_monitor->report(service, id, result,
+                          [&reported](Status status) { reported.set_value(std::move(status)); });
+        return future.get();
+    }
     bool statusIs(const std::string &id, HealthStatus status) {
         const auto found = instance(id);
         return found && found->health.status == status;
@@ -295,7 +303,7 @@ void HealthMonitorTest::ttlChecksTakeTheInstancesReports() {
     check.panicThreshold = 1.0;
     setCheck("web", check);
     QVERIFY(aegis::testing::pollUntil([&] { return m_monitor->checkCount() == 1; }, 5000ms));
-    QVERIFY(m_monitor->report("web", "a", {HealthState::Passing, "all good"}).isOk());
+    QVERIFY(report("web", "a", {HealthState::Passing, "all good"}).isOk());
     QVERIFY(
         aegis::testing::pollUntil([&] { return statusIs("a", HealthStatus::Passing); }, 5000ms));
 
@@ -312,13 +320,12 @@ void HealthMonitorTest::ttlChecksTakeTheInstancesReports() {
         },
         5000ms));
     QVERIFY(statusIs("a", HealthStatus::Passing));
-    QVERIFY(m_monitor->report("web", "a", {HealthState::Critical, "db down"}).isOk());
+    QVERIFY(report("web", "a", {HealthState::Critical, "db down"}).isOk());
     QVERIFY(
         aegis::testing::pollUntil([&] { return statusIs("a", HealthStatus::Critical); }, 5000ms));
     QCOMPARE(instance("a")->health.output, std::string("db down"));
 
-    QCOMPARE(m_monitor->report("web", "zz", {HealthState::Passing, ""}).code(),
-             StatusCode::NotFound);
+    QCOMPARE(report("web", "zz", {HealthState::Passing, ""}).code(), StatusCode::NotFound);
     health::testing::TestHttpServer other;
     registry::Registration r;
     setCheck("api", httpCheck(100ms, 1, 1));
@@ -330,8 +337,7 @@ void HealthMonitorTest::ttlChecksTakeTheInstancesReports() {
     m_registry->registerInstance(r, [&](auto result) { registered.set_value(result.status()); });
     QVERIFY(registered.get_future().get().isOk());
     QVERIFY(aegis::testing::pollUntil([&] { return m_monitor->checkCount() == 2; }, 5000ms));
-    QCOMPARE(m_monitor->report("api", "x", {HealthState::Passing, ""}).code(),
-             StatusCode::FailedPrecondition);
+    QCOMPARE(report("api", "x", {HealthState::Passing, ""}).code(), StatusCode::FailedPrecondition);
 }
 
 void HealthMonitorTest::callerReportsEjectAndEjectionsEnd() {
