@@ -49,7 +49,8 @@ constexpr MethodPolicy kPolicies[] = {
     {"/aegis.v1.HealthService/GetInstanceHealth", Access::Authenticated, false},
     {"/aegis.v1.HealthService/ListHealthHistory", Access::Read, false},
     {"/aegis.v1.HealthService/WatchHealth", Access::Read, false},
-    // Reports change in-memory state only (like KeepAlive): not audited, as they come at a rate.
+    // Reports feed the instance's check (a replica that does not run it relays the report through
+    // the store): not audited, as they come at a rate.
     {"/aegis.v1.HealthService/ReportHealth", Access::ServiceSelf, false, Target::Service},
     // Open to any service: callers report on the services they call (rate-bounded per caller).
     {"/aegis.v1.HealthService/ReportCallOutcomes", Access::ServiceSelf, false},

@@ -155,7 +155,9 @@ Status TokenStore::load() {
     m_byHash.clear();
     m_hashByName.clear();
     for (const auto &kv : tokens->kvs) {
-        if (auto decoded = decode(kv)) {
+        // A record is its key's token: one whose name says otherwise is not trusted.
+        if (auto decoded = decode(kv);
+            decoded && decoded->first.name == kv.key.substr(kPrefix.size())) {
             rememberLocked(std::move(decoded->first), decoded->second);
         } else {
             log::warn("skipping unreadable token record", {{"key", kv.key}});
@@ -181,14 +183,18 @@ void TokenStore::applyEvents(const std::vector<store::Event> &events) {
                 if (forgetLocked(name)) {
                     revoked.push_back(std::move(name));
                 }
-            } else if (auto decoded = decode(event.kv)) {
+            } else if (auto decoded = decode(event.kv); decoded && decoded->first.name == name) {
                 // A new secret under a known name (revoked and created again meanwhile, seen as
                 // one change after a resync) revokes the old one's streams.
                 if (rememberLocked(std::move(decoded->first), decoded->second)) {
                     revoked.push_back(std::move(name));
                 }
             } else {
-                log::warn("skipping unreadable token record", {{"key", event.kv.key}});
+                // Whatever the record held before no longer counts.
+                log::warn("unreadable token record: its token is refused", {{"key", event.kv.key}});
+                if (forgetLocked(name)) {
+                    revoked.push_back(std::move(name));
+                }
             }
         }
         listener = m_revoked;

@@ -393,7 +393,9 @@ void HealthMonitor::applyEvents(const std::vector<store::Event> &events) {
                 continue;
             }
             if (key.rfind(kReportsPrefix, 0) == 0) {
-                if (present) {
+                // A resync hands over the last report of the gap again, however old: not a
+                // report the instance has just made.
+                if (present && event.note != store::kResyncNote) {
                     applyRelayedReportLocked(event.kv);
                 }
                 continue;
@@ -844,26 +846,31 @@ void HealthMonitor::report(const std::string &service, const std::string &instan
     if (here.code() != StatusCode::NotFound) {
         return done(here);
     }
-    const Status noCheck =
-        notFound("instance '" + instanceId + "' of service '" + service + "' has no health check");
-    {
+    // Whether another replica runs a ttl check of it (`done` is called outside the lock).
+    const Status relayable = [&] {
+        const Status noCheck = notFound("instance '" + instanceId + "' of service '" + service +
+                                        "' has no health check");
         std::lock_guard lock(m_mutex);
         const auto tracked = m_tracked.find(key);
         const auto config = m_checks.find(service);
         if (tracked == m_tracked.end() || !tracked->second.registered || config == m_checks.end() ||
             ownsLocked(key)) {
-            return done(noCheck);
+            return noCheck;
         }
         const auto instance = m_registry.instance(service, instanceId);
         const auto resolved = instance ? checkForInstance(config->second.check, *instance)
                                        : StatusOr<std::optional<CheckDefinition>>(std::nullopt);
         if (!resolved || !resolved->has_value()) {
-            return done(noCheck);
+            return noCheck;
         }
         if ((*resolved)->probe.kind != "ttl") {
-            return done(failedPrecondition("the health check of instance '" + instanceId +
-                                           "' probes it; it does not accept reports"));
+            return failedPrecondition("the health check of instance '" + instanceId +
+                                      "' probes it; it does not accept reports");
         }
+        return Status::ok();
+    }();
+    if (!relayable.isOk()) {
+        return done(relayable);
     }
     // Another replica checks it: relayed through the store, which every replica follows.
     const json relayed = {{"status", static_cast<int>(result.status)}, {"output", result.output}};

@@ -158,10 +158,11 @@ void ColumnFitter::fit() {
             header->resizeSection(column, wanted[column]);
         }
     }
-    // Too narrow even so: the stretching column keeps its header whole and the table scrolls
-    // sideways rather than cutting it; otherwise it takes the width left.
+    // Too narrow even so: the stretching column keeps its header and what it needs up to
+    // m_stretchKeeps, and the table scrolls sideways rather than cutting it; otherwise it takes
+    // the width left.
     const int used = std::accumulate(wanted.cbegin(), wanted.cend(), 0);
-    const int stretchFloor = header->sectionSizeHint(m_stretch);
+    const int stretchFloor = std::max(header->sectionSizeHint(m_stretch), stretchNeeds);
     if (available - used < stretchFloor) {
         header->setSectionResizeMode(m_stretch, QHeaderView::Interactive);
         header->resizeSection(m_stretch, stretchFloor);
