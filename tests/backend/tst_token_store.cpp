@@ -4,8 +4,8 @@
 // with another secret ends the old secret's streams.
 
 #include "auth/token_store.h"
-#include "store/sqlite_store.h"
 #include "daemon_process.h"
+#include "store/sqlite_store.h"
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +25,15 @@ StatusOr<auth::CreatedToken> createToken(auth::TokenStore &tokens, const std::st
                       promise.set_value(std::move(created));
                   });
     return future.get();
+}
+
+// The stored record of token `name` (empty when there is none).
+nlohmann::json storedRecord(const store::Store &store, const std::string &name) {
+    const auto record = store.get("/auth/tokens/" + name);
+    if (!record || record->kvs.size() != 1) {
+        return {};
+    }
+    return nlohmann::json::parse(record->kvs.front().value);
 }
 
 } // namespace
@@ -69,9 +78,8 @@ private slots:
     void eventsOfOneRevisionAllApply() {
         const auto created = createToken(*m_here, "old-name");
         QVERIFY2(created, created.status().message().c_str());
-        auto record = m_store->get("/auth/tokens/old-name");
-        QVERIFY(record && record->kvs.size() == 1);
-        auto value = nlohmann::json::parse(record->kvs.front().value);
+        auto value = storedRecord(*m_store, "old-name");
+        QVERIFY(value.is_object());
         value["name"] = "new-name";
         store::Transaction rename;
         rename.remove("/auth/tokens/old-name").put("/auth/tokens/new-name", value.dump());
@@ -89,9 +97,8 @@ private slots:
     void aNewSecretUnderAKnownNameRevokesTheOld() {
         const auto first = createToken(*m_here, "deploy");
         QVERIFY2(first, first.status().message().c_str());
-        auto record = m_store->get("/auth/tokens/deploy");
-        QVERIFY(record && record->kvs.size() == 1);
-        auto value = nlohmann::json::parse(record->kvs.front().value);
+        auto value = storedRecord(*m_store, "deploy");
+        QVERIFY(value.is_object());
         value["hash"] = std::string(64, 'a');
         store::Transaction replace;
         replace.put("/auth/tokens/deploy", value.dump());
