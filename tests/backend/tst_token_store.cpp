@@ -1,7 +1,7 @@
 // The token cache follows the store's event stream: two TokenStores on one store stand for two
 // replicas. What one creates or revokes counts on the other; changes several events make at one
 // revision (one transaction, or an etcd store's resync batch) all apply; a name that comes back
-// with another secret ends the old secret's streams.
+// with another secret ends the old secret's streams; an unreadable or misnamed record revokes.
 
 #include "auth/token_store.h"
 #include "daemon_process.h"
@@ -107,6 +107,24 @@ private slots:
         QCOMPARE(m_revoked, std::vector<std::string>{"deploy"});
         QVERIFY(!m_there->authenticate(first->secret));
         QVERIFY(m_there->find("deploy"));
+    }
+
+    // A record that cannot be read, or that names another token than its key, counts for
+    // nothing: what it held before is refused.
+    void anUnreadableRecordRevokesItsToken() {
+        const auto garbled = createToken(*m_here, "garbled");
+        const auto misnamed = createToken(*m_here, "misnamed");
+        QVERIFY(garbled && misnamed);
+        auto value = storedRecord(*m_store, "misnamed");
+        value["name"] = "admin";
+        store::Transaction overwrite;
+        overwrite.put("/auth/tokens/garbled", "{not json")
+            .put("/auth/tokens/misnamed", value.dump());
+        QVERIFY(m_store->commit(std::move(overwrite)).isOk());
+
+        QCOMPARE(m_revoked, (std::vector<std::string>{"garbled", "misnamed"}));
+        QVERIFY(!m_there->authenticate(garbled->secret));
+        QVERIFY(!m_there->authenticate(misnamed->secret));
     }
 
 private:
