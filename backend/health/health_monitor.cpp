@@ -172,6 +172,29 @@ StatusOr<std::optional<CheckDefinition>> checkForInstance(const ServiceCheck &ch
     return std::optional<CheckDefinition>(std::move(definition));
 }
 
+namespace {
+
+// The check `instance` gets from its service's `check`: with its health.* overrides, or without
+// them when they are invalid (`ignored` then says why); nullopt when none applies to it.
+std::optional<CheckDefinition> resolveCheck(const ServiceCheck &check,
+                                            const registry::Instance &instance,
+                                            Status *ignored = nullptr) {
+    auto resolved = checkForInstance(check, instance);
+    if (!resolved) {
+        if (ignored != nullptr) {
+            *ignored = resolved.status();
+        }
+        registry::Instance plain;
+        plain.id = instance.id;
+        plain.service = instance.service;
+        plain.address = instance.address;
+        resolved = checkForInstance(check, plain);
+    }
+    return resolved ? std::move(*resolved) : std::nullopt;
+}
+
+} // namespace
+
 HealthMonitor::HealthMonitor(store::Store &store, registry::Registry &registry,
                              asio::io_context &io, const ProberRegistry &probers, ClockPtr clock,
                              HealthMonitorOptions options)
@@ -536,18 +559,13 @@ void HealthMonitor::reconcileLocked(const std::string &service, const std::strin
     std::string fingerprint;
     const auto config = m_checks.find(service);
     if (config != m_checks.end()) {
-        auto resolved = checkForInstance(config->second.check, *instance);
-        if (!resolved) {
+        Status ignored;
+        definition = resolveCheck(config->second.check, *instance, &ignored);
+        if (!ignored.isOk()) {
             log::warn("instance health overrides ignored",
-                      {{"instance", key}, {"error", resolved.status().message()}});
-            registry::Instance plain;
-            plain.id = instance->id;
-            plain.service = instance->service;
-            plain.address = instance->address;
-            resolved = checkForInstance(config->second.check, plain);
+                      {{"instance", key}, {"error", ignored.message()}});
         }
-        if (resolved && resolved->has_value()) {
-            definition = std::move(**resolved);
+        if (definition) {
             fingerprint = std::to_string(config->second.modRevision) + "|" + instance->address;
             for (const auto &[name, value] : instance->metadata) {
                 if (name.rfind("health.", 0) == 0) {
@@ -858,12 +876,12 @@ void HealthMonitor::report(const std::string &service, const std::string &instan
             return noCheck;
         }
         const auto instance = m_registry.instance(service, instanceId);
-        const auto resolved = instance ? checkForInstance(config->second.check, *instance)
-                                       : StatusOr<std::optional<CheckDefinition>>(std::nullopt);
-        if (!resolved || !resolved->has_value()) {
+        const auto definition =
+            instance ? resolveCheck(config->second.check, *instance) : std::nullopt;
+        if (!definition) {
             return noCheck;
         }
-        if ((*resolved)->probe.kind != "ttl") {
+        if (definition->probe.kind != "ttl") {
             return failedPrecondition("the health check of instance '" + instanceId +
                                       "' probes it; it does not accept reports");
         }

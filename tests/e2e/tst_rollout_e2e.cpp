@@ -14,6 +14,7 @@
 #include "api_test_helpers.h"
 #include "client/connection.h"
 #include "daemon_process.h"
+#include "haproxy_admin.h"
 #include "haproxy_process.h"
 #include "poll_until.h"
 #include "required_tool.h"
@@ -21,7 +22,6 @@
 #include "sample/keep_alive_http_client.h"
 #include "wrk_summary.h"
 
-#include <boost/asio/io_context.hpp>
 #include <grpcpp/grpcpp.h>
 
 #include <QtTest>
@@ -122,8 +122,6 @@ private:
     Status startHaproxy();
     std::map<std::string, std::string> haproxyParams() const;
     StatusOr<std::vector<rollout::ServerState>> serversState();
-    // HAProxy's CumReq (requests it received since it started); -1 when unreadable.
-    long haproxyRequests();
     // Whether `count` more requests pass through HAProxy (wrk's load is flowing).
     bool loadFlows(long count = 2000);
     // version/color of `count` answers through HAProxy, by how often each came.
@@ -376,34 +374,11 @@ std::map<std::string, std::string> RolloutE2eTest::haproxyParams() const {
 }
 
 StatusOr<std::vector<rollout::ServerState>> RolloutE2eTest::serversState() {
-    boost::asio::io_context io;
-    const rollout::HaproxyRuntime runtime(io.get_executor(), {m_adminSocket, {}, 0}, 2s);
-    std::optional<StatusOr<std::vector<rollout::ServerState>>> result;
-    runtime.showServersState(
-        "shop", [&](StatusOr<std::vector<rollout::ServerState>> states) { result = states; });
-    io.run();
-    return result ? *result : internalError("show servers state did not complete");
-}
-
-long RolloutE2eTest::haproxyRequests() {
-    boost::asio::io_context io;
-    const rollout::HaproxyRuntime runtime(io.get_executor(), {m_adminSocket, {}, 0}, 2s);
-    long requests = -1;
-    runtime.execute({"show info"}, [&](StatusOr<std::vector<std::string>> answers) {
-        static const std::regex cumulative(R"(CumReq: (\d+))");
-        std::smatch match;
-        if (answers && !answers->empty() &&
-            std::regex_search(answers->front(), match, cumulative)) {
-            requests = std::stol(match[1]);
-        }
-    });
-    io.run();
-    return requests;
+    return testing::haproxyServersState(m_adminSocket, "shop");
 }
 
 bool RolloutE2eTest::loadFlows(long count) {
-    const long before = haproxyRequests();
-    return before >= 0 && testing::pollUntil([&] { return haproxyRequests() >= before + count; });
+    return testing::haproxyPassesRequests(m_adminSocket, count);
 }
 
 std::map<std::string, int> RolloutE2eTest::answersThroughHaproxy(int count) {

@@ -19,6 +19,7 @@
 #include "client/connection.h"
 #include "config/secret_box.h"
 #include "ha_cluster.h"
+#include "haproxy_admin.h"
 #include "haproxy_process.h"
 #include "poll_until.h"
 #include "required_tool.h"
@@ -26,7 +27,6 @@
 #include "sample/keep_alive_http_client.h"
 #include "wrk_summary.h"
 
-#include <boost/asio/io_context.hpp>
 #include <grpcpp/grpcpp.h>
 
 #include <QtTest>
@@ -67,17 +67,6 @@ std::string servedBy(const std::string &body) {
     return v[1].str() + "/" + c[1].str();
 }
 
-StatusOr<std::vector<rollout::ServerState>> serversState(const std::string &socket,
-                                                         const std::string &backend) {
-    boost::asio::io_context io;
-    const rollout::HaproxyRuntime runtime(io.get_executor(), {socket, {}, 0}, 2s);
-    std::optional<StatusOr<std::vector<rollout::ServerState>>> result;
-    runtime.showServersState(
-        backend, [&](StatusOr<std::vector<rollout::ServerState>> states) { result = states; });
-    io.run();
-    return result ? *result : internalError("show servers state did not complete");
-}
-
 // Samples HAProxy's backends from a thread of its own until stopped, and remembers the first
 // moment a backend had no slot taking traffic (or could not be read).
 class RoutingSampler {
@@ -108,7 +97,7 @@ private:
         while (!m_stopped) {
             lock.unlock();
             for (const std::string &backend : m_backends) {
-                const auto states = serversState(m_socket, backend);
+                const auto states = testing::haproxyServersState(m_socket, backend);
                 int taking = 0;
                 std::string listing;
                 if (states) {
@@ -395,24 +384,7 @@ std::map<std::string, int> HaRolloutTest::answersThroughHaproxy(const std::strin
 }
 
 bool HaRolloutTest::loadFlows(long count) {
-    // HAProxy's CumReq: the requests it received since it started; -1 when unreadable.
-    const auto received = [this] {
-        boost::asio::io_context io;
-        const rollout::HaproxyRuntime runtime(io.get_executor(), {m_adminSocket, {}, 0}, 2s);
-        long requests = -1;
-        runtime.execute({"show info"}, [&](StatusOr<std::vector<std::string>> answers) {
-            static const std::regex cumulative(R"(CumReq: (\d+))");
-            std::smatch match;
-            if (answers && !answers->empty() &&
-                std::regex_search(answers->front(), match, cumulative)) {
-                requests = std::stol(match[1]);
-            }
-        });
-        io.run();
-        return requests;
-    };
-    const long before = received();
-    return before >= 0 && pollUntil([&] { return received() >= before + count; });
+    return testing::haproxyPassesRequests(m_adminSocket, count);
 }
 
 std::unique_ptr<testing::ChildProcess> HaRolloutTest::startWrk(const std::string &service) {
