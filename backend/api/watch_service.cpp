@@ -240,11 +240,37 @@ private:
     struct State {
         std::recursive_mutex mutex;
         MuxStream *stream = nullptr;
+        // Watches woken and not yet drained, and whether a flush is on its way for them: a change
+        // that wakes all of a stream's watches costs one lock of the stream and one write, not one
+        // each.
+        std::mutex readyMutex;
+        std::vector<std::int64_t> ready;
+        bool flushQueued = false;
 
         static void wake(const std::shared_ptr<State> &state, std::int64_t id) {
+            {
+                std::lock_guard lock(state->readyMutex);
+                state->ready.push_back(id);
+                if (state->flushQueued) {
+                    return;
+                }
+                state->flushQueued = true;
+            }
+            store::afterNotifications([state] { flush(state); });
+        }
+
+        static void flush(const std::shared_ptr<State> &state) {
+            std::vector<std::int64_t> ids;
+            {
+                std::lock_guard lock(state->readyMutex);
+                ids.swap(state->ready);
+                state->flushQueued = false;
+            }
             std::lock_guard lock(state->mutex);
             if (state->stream != nullptr) {
-                state->stream->drainLocked(id);
+                for (const std::int64_t id : ids) {
+                    state->stream->drainLocked(id);
+                }
                 state->stream->writeLocked();
             }
         }

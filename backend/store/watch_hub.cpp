@@ -17,7 +17,18 @@ constexpr std::size_t kTrimThreshold = 4 * 1024 * 1024;
 // Publishes whose time the hub remembers for noteDelivered().
 constexpr std::size_t kPublishTimes = 4096;
 
+// The work afterNotifications() deferred on this notifier thread (null on other threads).
+thread_local std::vector<std::function<void()>> *t_afterRound = nullptr;
+
 } // namespace
+
+void afterNotifications(std::function<void()> work) {
+    if (t_afterRound != nullptr) {
+        t_afterRound->push_back(std::move(work));
+    } else {
+        work();
+    }
+}
 
 std::size_t eventBytes(const Event &event) {
     return sizeof(Event) + event.kv.key.size() + event.kv.value.size() + event.note.size();
@@ -218,6 +229,9 @@ WatchHub::WatchHub(Store &store, WatchHubOptions options)
 
 void WatchHub::notifyLoop(Notifier &notifier) {
     std::vector<WatcherPtr> batch;
+    std::vector<std::function<void()>> afterRound;
+    std::vector<std::function<void()>> running;
+    t_afterRound = &afterRound;
     for (;;) {
         {
             std::unique_lock lock(notifier.mutex);
@@ -229,6 +243,14 @@ void WatchHub::notifyLoop(Notifier &notifier) {
         }
         for (const WatcherPtr &watcher : batch) {
             watcher->m_notify();
+        }
+        // Deferred work may defer more; it all runs before the round counts as done.
+        while (!afterRound.empty()) {
+            running.swap(afterRound);
+            for (auto &work : running) {
+                work();
+            }
+            running.clear();
         }
         m_inFlight -= batch.size();
         batch.clear();

@@ -121,6 +121,12 @@ struct WatchHubOptions {
 // The memory an event takes in a queue: its strings and the event itself.
 std::size_t eventBytes(const Event &event);
 
+// Runs `work` on this thread once every notify callback of the notifier's current round (the
+// wake-ups it took in one go) has returned, when called from one of them; at once otherwise. A
+// consumer woken for many watchers, such as a stream carrying many watches, then does its costly
+// part (a write) once per round instead of once per watcher.
+void afterNotifications(std::function<void()> work);
+
 // Fans the store's committed events out to any number of watchers, in revision order. Register it
 // with the store's event stream with attach(). Watchers must not outlive their hub.
 class WatchHub {

@@ -181,6 +181,7 @@ private slots:
     void queuesAreBoundedInBytes();
     void largeEventIsHeldOnceForEveryWatcher();
     void cancelStopsDelivery();
+    void workAfterNotificationsRunsOncePerRound();
     void shutdownEndsAllWatchers();
     void hubDetachesOnDestruction();
 
@@ -807,6 +808,42 @@ void TestWatchHub::cancelStopsDelivery() {
 
     watch.watcher.reset();
     QCOMPARE(m_hub->watcherCount(), 0u);
+}
+
+// A consumer woken for many watchers (a stream carrying many watches) defers its write to the end
+// of the notifier's round: the write then sees every watcher of the change, and the round counts as
+// done only once it ran.
+void TestWatchHub::workAfterNotificationsRunsOncePerRound() {
+    WatchHubOptions options;
+    options.notifierThreads = 1;
+    QVERIFY(setUp(options));
+    constexpr int kWatchers = 20;
+    std::atomic<int> notified{0};
+    std::mutex mutex;
+    std::vector<int> notifiedWhenDeferredRan;
+    std::vector<WatcherPtr> watchers;
+    for (int i = 0; i < kWatchers; ++i) {
+        auto watcher = m_hub->watch("/a", 0, [&] {
+            ++notified;
+            afterNotifications([&] {
+                std::lock_guard lock(mutex);
+                notifiedWhenDeferredRan.push_back(notified.load());
+            });
+        });
+        QVERIFY(watcher);
+        QVERIFY((*watcher)->take(1).events.empty());
+        watchers.push_back(std::move(*watcher));
+    }
+    QVERIFY(m_store->commit(Transaction().put("/a/1", "v")));
+    QTRY_COMPARE_WITH_TIMEOUT(m_hub->notificationsInFlight(), 0u, 5000);
+    {
+        std::lock_guard lock(mutex);
+        QCOMPARE(notifiedWhenDeferredRan, std::vector<int>(kWatchers, kWatchers));
+    }
+
+    bool ranAtOnce = false;
+    afterNotifications([&] { ranAtOnce = true; }); // not on a notifier thread
+    QVERIFY(ranAtOnce);
 }
 
 void TestWatchHub::shutdownEndsAllWatchers() {
