@@ -15,6 +15,7 @@
 #include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <iterator>
@@ -112,6 +113,23 @@ StatusOr<std::unique_ptr<MuxWatch>> muxWatch(StatusOr<WatchFeedPtr<Response>> fe
 // The most a batched write holds (WatchResponse.batch): far below the 4 MiB every gRPC client
 // accepts by default. A message larger than this is written alone.
 constexpr std::size_t kMaxBatchBytes = 1024 * 1024;
+
+// A batch up to this size is copied into one slice before it is written: gRPC then handles one
+// slice instead of a few per message (each a reference count to move and an iovec to send), which
+// costs more than the copy; larger batches, which hold large shared messages, are not copied.
+constexpr std::size_t kJoinBytes = 64 * 1024;
+
+// `slices` (of `size` bytes in all) as one buffer of one slice.
+grpc::ByteBuffer joined(const std::vector<grpc::Slice> &slices, std::size_t size) {
+    grpc_slice raw = grpc_slice_malloc(size);
+    std::uint8_t *out = GRPC_SLICE_START_PTR(raw);
+    for (const grpc::Slice &slice : slices) {
+        std::memcpy(out, slice.begin(), slice.size());
+        out += slice.size();
+    }
+    const grpc::Slice one(raw, grpc::Slice::STEAL_REF);
+    return grpc::ByteBuffer(&one, 1);
+}
 
 // A WatchResponse to write, and what it holds for which watch.
 struct Frame {
@@ -324,7 +342,8 @@ private:
         watch.source = std::move(*opened);
         watch.delivered = watch.source->startsAfter();
         const SerializedMessage first = watch.source->first();
-        queueLocked(id, eventHeader(id, watch.source->eventField(), first.size(), true), 0, first);
+        queueLocked(id, eventHeader(id, watch.source->eventField(), first.size(), true), 0, first,
+                    &watch);
         drainLocked(id);
     }
 
@@ -426,7 +445,7 @@ private:
         response.set_watch_id(id);
         describeEnd(status, response);
         response.set_resume_revision(watch.delivered + 1);
-        queueLocked(id, response.SerializeAsString(), 0, {}, false);
+        queueLocked(id, response.SerializeAsString(), 0);
     }
 
     // Takes what watch `id` has pending into the queue while the stream holds less than its
@@ -437,31 +456,32 @@ private:
         if (m_end.ending()) {
             return;
         }
+        const auto it = m_watches.find(id);
+        if (it == m_watches.end()) {
+            return; // cancelled meanwhile
+        }
+        Watch &watch = it->second;
+        MuxWatch &source = *watch.source;
         for (;;) {
-            const auto it = m_watches.find(id);
-            if (it == m_watches.end()) {
-                return; // cancelled meanwhile
-            }
             if (m_queueBytes >= m_options.streamBytes) {
-                if (!it->second.pending) {
-                    it->second.pending = true;
+                if (!watch.pending) {
+                    watch.pending = true;
                     m_pending.push_back(id);
                 }
                 return;
             }
-            MuxWatch &source = *it->second.source;
             SerializedMessage message;
             store::Revision reached = 0;
             auto more = source.next(message, reached);
             if (!more) {
-                endLocked(id, more.status());
+                endLocked(id, more.status()); // erases `watch`
                 return;
             }
             if (!*more) {
                 return;
             }
             queueLocked(id, eventHeader(id, source.eventField(), message.size(), false), reached,
-                        message);
+                        message, &watch);
         }
     }
 
@@ -480,8 +500,7 @@ private:
     // What precedes a per-watcher message of `size` bytes in a frame of watch `id`: the watch
     // id, `created`, and the key and length of field `field`, which holds the message.
     static std::string eventHeader(std::int64_t id, int field, std::size_t size, bool created) {
-        std::string header;
-        header.reserve(24);
+        std::string header; // a few bytes: no allocation
         appendVarint(header, WireFormatLite::MakeTag(v1::WatchResponse::kWatchIdFieldNumber,
                                                      WireFormatLite::WIRETYPE_VARINT));
         appendVarint(header, static_cast<std::uint64_t>(id));
@@ -497,24 +516,20 @@ private:
     }
 
     // Queues a message about watch `id`: `bytes`, then `shared` (bytes shared with other
-    // streams, not copied); `counted`: its bytes count towards the stream's bound (a watch's end
-    // is always let through).
+    // streams, not copied). Its bytes count towards the stream's bound and the watch's share of
+    // it when the watch is given (`counted`) or found; a watch's end is always let through.
     void queueLocked(std::int64_t id, std::string bytes, store::Revision reached,
-                     const SerializedMessage &shared = {}, bool counted = true) {
+                     const SerializedMessage &shared = {}, Watch *counted = nullptr) {
         Frame frame;
         frame.watchId = id;
         frame.reached = reached;
         frame.size = bytes.size() + shared.size();
-        frame.bytes = counted ? frame.size : 0;
         frame.slices.reserve(1 + shared.slices().size());
         frame.slices.push_back(sliceOf(std::move(bytes)));
         frame.slices.insert(frame.slices.end(), shared.slices().begin(), shared.slices().end());
-        if (frame.bytes > 0) {
-            if (const auto it = m_watches.find(id); it != m_watches.end()) {
-                it->second.queuedBytes += frame.bytes;
-            } else {
-                frame.bytes = 0;
-            }
+        if (counted != nullptr) {
+            frame.bytes = frame.size;
+            counted->queuedBytes += frame.bytes;
         }
         m_queueBytes += frame.bytes;
         m_queue.push_back(std::move(frame));
@@ -551,7 +566,11 @@ private:
                 break;
             }
         }
-        m_writing.buffer = grpc::ByteBuffer(slices.data(), slices.size());
+        if (batch && size <= kJoinBytes) {
+            m_writing.buffer = joined(slices, size);
+        } else {
+            m_writing.buffer = grpc::ByteBuffer(slices.data(), slices.size());
+        }
         m_end.startWrite();
         StartWrite(&m_writing.buffer);
     }

@@ -78,13 +78,15 @@ std::vector<InstanceEvent> instanceEvents(const std::vector<store::EventPtr> &ev
 
 InstanceEventBatchPtr InstanceEventCache::get(const std::string &prefix, InstanceView view,
                                               const std::vector<store::EventPtr> &events) {
-    const Key key{prefix, view, events.front()->revision, events.back()->revision, events.size()};
+    const KeyView wanted{prefix, view, events.front()->revision, events.back()->revision,
+                         events.size()};
     {
         std::lock_guard lock(m_mutex);
-        if (const auto it = m_entries.find(key); it != m_entries.end()) {
+        if (const auto it = m_entries.find(wanted); it != m_entries.end()) {
             return it->second;
         }
     }
+    const Key key{prefix, view, events.front()->revision, events.back()->revision, events.size()};
     auto batch = std::make_shared<InstanceEventBatch>();
     batch->events = instanceEvents(events, view, m_unnotedRemoval);
     batch->revision = events.back()->revision;

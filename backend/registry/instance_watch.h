@@ -74,10 +74,13 @@ private:
     // A watcher's batch is determined by its prefix, view and the revisions it spans.
     using Key =
         std::tuple<std::string, InstanceView, store::Revision, store::Revision, std::size_t>;
+    // Looks a key up without copying the prefix (every watch of a change asks).
+    using KeyView =
+        std::tuple<std::string_view, InstanceView, store::Revision, store::Revision, std::size_t>;
 
     const std::string m_unnotedRemoval;
     std::mutex m_mutex;
-    std::map<Key, InstanceEventBatchPtr> m_entries;
+    std::map<Key, InstanceEventBatchPtr, std::less<>> m_entries;
     std::deque<Key> m_order;
 };
 
