@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <mutex>
 #include <sstream>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -50,6 +52,55 @@ std::int64_t processRssKib(int pid) {
         }
     }
     return 0;
+}
+
+double processCpuSeconds(const std::vector<int> &pids) {
+    double total = 0;
+    for (const int pid : pids) {
+        total += processCpuSeconds(pid);
+    }
+    return total;
+}
+
+std::int64_t processRssKib(const std::vector<int> &pids) {
+    std::int64_t total = 0;
+    for (const int pid : pids) {
+        total += processRssKib(pid);
+    }
+    return total;
+}
+
+void CpuWindow::start() {
+    m_server = -processCpuSeconds(m_pids);
+    m_bench = -selfCpuSeconds();
+}
+
+void CpuWindow::stop() {
+    m_server += processCpuSeconds(m_pids);
+    m_bench += selfCpuSeconds();
+}
+
+void forEachAsync(int count, int inFlight,
+                  const std::function<void(int index, std::function<void()> done)> &start) {
+    std::mutex mutex;
+    std::condition_variable changed;
+    int outstanding = 0;
+    int finished = 0;
+    for (int index = 0; index < count; ++index) {
+        {
+            std::unique_lock lock(mutex);
+            changed.wait(lock, [&] { return outstanding < inFlight; });
+            ++outstanding;
+        }
+        start(index, [&] {
+            std::lock_guard lock(mutex);
+            --outstanding;
+            ++finished;
+            changed.notify_all();
+        });
+    }
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return finished == count; });
 }
 
 std::string cpuModel() {

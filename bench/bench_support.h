@@ -5,6 +5,7 @@
 #include <grpcpp/channel.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,8 +16,12 @@ namespace aegis::bench {
 // CPU seconds (user + system) used so far by a process, and by this one.
 double processCpuSeconds(int pid);
 double selfCpuSeconds();
+// The CPU seconds the processes used so far (those that are gone count 0).
+double processCpuSeconds(const std::vector<int> &pids);
 // Resident set size of a process in KiB (VmRSS in /proc/PID/status); 0 if unreadable.
 std::int64_t processRssKib(int pid);
+// The resident set sizes of the processes, summed.
+std::int64_t processRssKib(const std::vector<int> &pids);
 // The first "model name" of /proc/cpuinfo.
 std::string cpuModel();
 
@@ -25,6 +30,30 @@ std::string cpuModel();
 // An address list "ipv4:host:port,host:port,..." gives channels that spread their calls over
 // every address round-robin (several replicas behind one client).
 std::vector<std::shared_ptr<grpc::Channel>> makeChannels(const std::string &address, int count);
+
+// CPU of the server's processes and of this process over a window (start() .. stop()).
+class CpuWindow {
+public:
+    explicit CpuWindow(std::vector<int> serverPids)
+        : m_pids(std::move(serverPids)) {}
+    void start();
+    void stop();
+    double serverSeconds() const { return m_server; }
+    double benchSeconds() const { return m_bench; }
+    // Cores used on average over a window of `seconds`; 0 for an empty window.
+    double serverCores(double seconds) const { return seconds > 0 ? m_server / seconds : 0; }
+    double benchCores(double seconds) const { return seconds > 0 ? m_bench / seconds : 0; }
+
+private:
+    std::vector<int> m_pids;
+    double m_server = 0;
+    double m_bench = 0;
+};
+
+// Runs start(index, done) for index in [0, count) with at most `inFlight` calls outstanding and
+// returns when every `done` has run.
+void forEachAsync(int count, int inFlight,
+                  const std::function<void(int index, std::function<void()> done)> &start);
 
 // printf("%.*f").
 std::string fixed(double value, int decimals);

@@ -11,8 +11,10 @@
 #                                   times, e.g. `bench/run.sh ha --only failover --failovers 5`
 #   bench/run.sh health [args]      aegis-bench-health: checks at 1k/5k/10k instances, detection
 #                                   times, e.g. `bench/run.sh health --only active --kills 20`
-#   bench/run.sh config [args]      aegis-bench-config: publish-to-delivery at 1k/10k watchers,
-#                                   durable publishes/s, reads/s
+#   bench/run.sh config [args]      aegis-bench-config: change-to-delivery at 1k/10k watchers
+#                                   (gray resolution included; a stream per watcher, WatchService,
+#                                   etcd), durable publishes/s, reads/s,
+#                                   e.g. `bench/run.sh config --only delivery --watchers 1000`
 #   bench/run.sh rollout [args]     aegis-bench-rollout: rollouts moving wrk load through HAProxy
 #                                   2.6, e.g. `bench/run.sh rollout --switches 20 --aborts 20`
 #   bench/run.sh metrics [args]     aegis-bench-metrics: QueryRange via aegisd vs straight to

@@ -4,17 +4,14 @@
 #include "http_get.h"
 
 #include "aegis/v1/config.grpc.pb.h"
+#include "aegis/v1/registry.grpc.pb.h"
 
 #include <grpcpp/grpcpp.h>
 
-#include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 
 namespace aegis::bench::config {
 namespace {
@@ -27,6 +24,68 @@ using Clock = steady_clock;
 constexpr const char *kNamespace = "bench";
 constexpr const char *kGroup = "app";
 constexpr const char *kWatchedKey = "flags.json";
+// The service the watchers' instances belong to.
+constexpr const char *kWatcherService = "bench";
+constexpr const char *kCanarySelector = "ring=canary";
+
+std::string watcherInstance(int index) {
+    return "watcher-" + std::to_string(index);
+}
+
+void fillWatch(int index, v1::WatchConfigRequest &request) {
+    request.set_namespace_(kNamespace);
+    request.set_group(kGroup);
+    request.set_key(kWatchedKey);
+    request.set_service(kWatcherService);
+    request.set_instance_id(watcherInstance(index));
+}
+
+// A WatchConfig stream of one watcher: its snapshot makes it ready, each PUT is reported as the
+// change that made its version.
+class ConfigWatcher final : public Watcher,
+                            public grpc::ClientReadReactor<v1::WatchConfigResponse> {
+public:
+    ConfigWatcher(int index, const std::shared_ptr<grpc::Channel> &channel,
+                  const std::string &bearer, std::function<int(std::int64_t)> sequenceOf,
+                  WatchSink &sink)
+        : m_index(index)
+        , m_sequenceOf(std::move(sequenceOf))
+        , m_sink(sink)
+        , m_stub(v1::ConfigService::NewStub(channel)) {
+        m_context.AddMetadata("authorization", bearer);
+        fillWatch(index, m_request);
+        m_stub->async()->WatchConfig(&m_context, &m_request, this);
+        StartRead(&m_response);
+        StartCall();
+    }
+
+    void cancel() override { m_context.TryCancel(); }
+
+    void OnReadDone(bool ok) override {
+        if (!ok) {
+            return; // OnDone follows
+        }
+        if (m_response.snapshot()) {
+            m_sink.ready(m_index);
+        } else {
+            for (const auto &event : m_response.events()) {
+                m_sink.delivered(m_index, m_sequenceOf(event.version()));
+            }
+        }
+        StartRead(&m_response);
+    }
+
+    void OnDone(const grpc::Status &status) override { m_sink.ended(m_index, status); }
+
+private:
+    const int m_index;
+    const std::function<int(std::int64_t)> m_sequenceOf;
+    WatchSink &m_sink;
+    std::unique_ptr<v1::ConfigService::Stub> m_stub;
+    grpc::ClientContext m_context;
+    v1::WatchConfigRequest m_request;
+    v1::WatchConfigResponse m_response;
+};
 
 v1::ConfigItemRef benchRef(const std::string &key) {
     v1::ConfigItemRef ref;
@@ -53,80 +112,6 @@ grpc::Status publishOnce(v1::ConfigService::Stub &stub, const std::string &beare
     *version = response.item().version();
     return status;
 }
-
-// Arrival times of each version at the watchers; filled from gRPC's callback threads.
-class Deliveries {
-public:
-    void ready() {
-        std::lock_guard lock(m_mutex);
-        ++m_ready;
-        m_changed.notify_all();
-    }
-    void delivered(std::int64_t version, Clock::time_point at) {
-        std::lock_guard lock(m_mutex);
-        m_arrivals[version].push_back(at);
-        m_changed.notify_all();
-    }
-    int waitReady(int count, milliseconds timeout) {
-        std::unique_lock lock(m_mutex);
-        m_changed.wait_for(lock, timeout, [&] { return m_ready >= count; });
-        return m_ready;
-    }
-    std::vector<Clock::time_point> waitDelivered(std::int64_t version, std::size_t count,
-                                                 milliseconds timeout) {
-        std::unique_lock lock(m_mutex);
-        m_changed.wait_for(lock, timeout, [&] { return m_arrivals[version].size() >= count; });
-        return m_arrivals[version];
-    }
-
-private:
-    std::mutex m_mutex;
-    std::condition_variable m_changed;
-    int m_ready = 0;
-    std::map<std::int64_t, std::vector<Clock::time_point>> m_arrivals;
-};
-
-class Watcher final : public grpc::ClientReadReactor<v1::WatchConfigResponse> {
-public:
-    Watcher(int index, v1::ConfigService::Stub &stub, const std::string &bearer,
-            Deliveries &deliveries)
-        : m_deliveries(deliveries) {
-        m_context.AddMetadata("authorization", bearer);
-        m_request.set_namespace_(kNamespace);
-        m_request.set_group(kGroup);
-        m_request.set_key(kWatchedKey);
-        m_request.set_service("bench");
-        m_request.set_instance_id("watcher-" + std::to_string(index));
-        stub.async()->WatchConfig(&m_context, &m_request, this);
-        StartRead(&m_response);
-        StartCall();
-    }
-    void cancel() { m_context.TryCancel(); }
-    bool done() const { return m_done; }
-
-    void OnReadDone(bool ok) override {
-        if (!ok) {
-            return;
-        }
-        const auto now = Clock::now();
-        if (m_response.snapshot()) {
-            m_deliveries.ready();
-        } else {
-            for (const auto &event : m_response.events()) {
-                m_deliveries.delivered(event.version(), now);
-            }
-        }
-        StartRead(&m_response);
-    }
-    void OnDone(const grpc::Status &) override { m_done = true; }
-
-private:
-    Deliveries &m_deliveries;
-    grpc::ClientContext m_context;
-    v1::WatchConfigRequest m_request;
-    v1::WatchConfigResponse m_response;
-    std::atomic<bool> m_done{false};
-};
 
 // One outstanding call of the closed loop, on a key of its own.
 struct Slot {
@@ -185,33 +170,17 @@ ThroughputResult runOnSlots(const Endpoint &endpoint, int concurrency, const std
         warmup, window,
         [&](bool starting) {
             if (starting) {
-                cpuStart = cpuSeconds(endpoint.serverPids);
+                cpuStart = processCpuSeconds(endpoint.serverPids);
                 windowStart = Clock::now();
             } else {
-                result.serverCores = (cpuSeconds(endpoint.serverPids) - cpuStart) /
+                result.serverCores = (processCpuSeconds(endpoint.serverPids) - cpuStart) /
                                      duration<double>(Clock::now() - windowStart).count();
             }
         });
     return result;
 }
 
-HistogramBuckets deliveryHistogram(const Endpoint &endpoint) {
-    if (endpoint.metricsAddress.empty()) {
-        return {};
-    }
-    return histogramBuckets(testing::httpGet(endpoint.metricsAddress, "/metrics").body,
-                            "aegis_watch_delivery_seconds");
-}
-
 } // namespace
-
-double cpuSeconds(const std::vector<int> &pids) {
-    double total = 0;
-    for (int pid : pids) {
-        total += processCpuSeconds(pid);
-    }
-    return total;
-}
 
 ThroughputResult measurePublishes(const Endpoint &endpoint, int concurrency, milliseconds warmup,
                                   milliseconds window) {
@@ -239,109 +208,166 @@ ThroughputResult measureReads(const Endpoint &endpoint, int concurrency, millise
     });
 }
 
-DeliveryResult measureDelivery(const Endpoint &endpoint, int watchers, int publishes,
-                               int channelCount,
-                               const std::function<void(const std::string &)> &progress) {
-    const auto tell = [&](const std::string &line) {
-        if (progress) {
-            progress(line);
-        }
+ConfigTarget::ConfigTarget(std::string name, Endpoint endpoint, Options options)
+    : m_name(std::move(name))
+    , m_endpoint(std::move(endpoint))
+    , m_options(options)
+    , m_bearer("Bearer " + m_endpoint.adminToken) {
+    if (m_options.muxStreams > 0) {
+        m_mux = std::make_unique<MuxWatchers>(
+            m_options.muxStreams, m_bearer,
+            [](int index, v1::WatchCreateRequest &create) {
+                fillWatch(index, *create.mutable_config());
+            },
+            [this](int index, const v1::WatchResponse &message, WatchSink &sink) {
+                for (const auto &event : message.config().events()) {
+                    sink.delivered(index, sequenceOf(event.version()));
+                }
+            });
+    }
+}
+
+ConfigTarget::~ConfigTarget() = default;
+
+std::string ConfigTarget::metricsPage() const {
+    return m_endpoint.metricsAddress.empty()
+               ? std::string()
+               : testing::httpGet(m_endpoint.metricsAddress, "/metrics").body;
+}
+
+bool ConfigTarget::isCanary(int index) {
+    // Knuth's multiplicative hash: half of the watchers, in no pattern that lines up with the
+    // round-robin over connections and streams.
+    return ((static_cast<std::uint32_t>(index) * 2654435761U) >> 31) != 0;
+}
+
+bool ConfigTarget::hears(int index, int sequence) const {
+    return !m_options.gray || sequence % 2 == 1 || isCanary(index);
+}
+
+void ConfigTarget::prepare(int watchers) {
+    if (!m_options.gray) {
+        return;
+    }
+    // The daemon reads a watcher's labels from its registered instance when a gray release with a
+    // selector is resolved for it.
+    auto stub = v1::RegistryService::NewStub(makeChannels(m_endpoint.address, 1).front());
+    struct Registration {
+        grpc::ClientContext context;
+        v1::RegisterInstanceRequest request;
+        v1::RegisterInstanceResponse response;
     };
-    const std::string bearer = "Bearer " + endpoint.adminToken;
-    const auto channels = makeChannels(endpoint.address, std::max(2, channelCount));
-    std::vector<std::unique_ptr<v1::ConfigService::Stub>> stubs;
-    for (const auto &channel : channels) {
-        stubs.push_back(v1::ConfigService::NewStub(channel));
+    std::vector<Registration> calls(static_cast<std::size_t>(watchers));
+    std::mutex mutex;
+    std::string firstError;
+    forEachAsync(watchers, 64, [&](int index, std::function<void()> done) {
+        auto &call = calls[static_cast<std::size_t>(index)];
+        call.context.set_deadline(system_clock::now() + 30s);
+        call.context.AddMetadata("authorization", m_bearer);
+        auto *instance = call.request.mutable_instance();
+        instance->set_service(kWatcherService);
+        instance->set_id(watcherInstance(index));
+        instance->set_address("10.1." + std::to_string(index / 250) + "." +
+                              std::to_string(index % 250 + 1) + ":8080");
+        (*instance->mutable_labels())["ring"] = isCanary(index) ? "canary" : "main";
+        call.request.set_ttl_seconds(3600); // outlives the measure
+        stub->async()->RegisterInstance(&call.context, &call.request, &call.response,
+                                        [&, done = std::move(done)](const grpc::Status &status) {
+                                            if (!status.ok()) {
+                                                std::lock_guard lock(mutex);
+                                                if (firstError.empty()) {
+                                                    firstError = status.error_message();
+                                                }
+                                            }
+                                            done();
+                                        });
+    });
+    if (!firstError.empty()) {
+        throw std::runtime_error("registering the watchers' instances: " + firstError);
     }
-    std::int64_t version = 0;
-    if (auto status = publishOnce(*stubs[0], bearer, kWatchedKey, R"({"round": 0})", 0, &version);
-        !status.ok()) {
-        throw std::runtime_error("first publish: " + status.error_message());
-    }
-    Deliveries deliveries;
-    std::vector<std::unique_ptr<Watcher>> open;
-    tell("delivery: opening " + std::to_string(watchers) + " watchers");
-    // Connection 0 publishes; the watchers share the others, as services and the operator's
-    // console would not share a connection.
-    for (int i = 0; i < watchers; ++i) {
-        open.push_back(std::make_unique<Watcher>(
-            i, *stubs[1 + static_cast<std::size_t>(i) % (stubs.size() - 1)], bearer, deliveries));
-    }
-    DeliveryResult result;
-    result.watchers = watchers;
-    result.publishes = publishes;
-    result.opened = deliveries.waitReady(watchers, 120s);
-    std::this_thread::sleep_for(1s);
+}
 
-    const auto histogramBefore = deliveryHistogram(endpoint);
-    const double serverCpuBefore = cpuSeconds(endpoint.serverPids);
-    const double benchCpuBefore = selfCpuSeconds();
-    const auto started = Clock::now();
-    std::vector<double> latencies;
-    std::vector<double> afterAck;
-    std::vector<double> publishTimes;
-    for (int round = 1; round <= publishes; ++round) {
-        const auto sent = Clock::now();
-        std::int64_t next = 0;
-        const auto status =
-            publishOnce(*stubs[0], bearer, kWatchedKey,
-                        R"({"round": )" + std::to_string(round) + "}", version, &next);
+std::unique_ptr<Watcher> ConfigTarget::openWatcher(int index,
+                                                   const std::shared_ptr<grpc::Channel> &channel,
+                                                   WatchSink &sink) {
+    if (m_mux) {
+        return m_mux->open(index, channel, sink);
+    }
+    return std::make_unique<ConfigWatcher>(
+        index, channel, m_bearer, [this](std::int64_t version) { return sequenceOf(version); },
+        sink);
+}
+
+void ConfigTarget::change(int sequence, const std::shared_ptr<grpc::Channel> &channel,
+                          std::function<void(const grpc::Status &)> done) {
+    // Each kind of change answers with the item; what it made is its published version, or its
+    // gray version for a gray release.
+    struct Call {
+        std::unique_ptr<v1::ConfigService::Stub> stub;
+        grpc::ClientContext context;
+        v1::PublishConfigRequest publish;
+        v1::StartGrayReleaseRequest gray;
+        v1::PromoteGrayReleaseRequest promote;
+        v1::PublishConfigResponse published;
+        v1::StartGrayReleaseResponse grayed;
+        v1::PromoteGrayReleaseResponse promoted;
+    };
+    auto call = std::make_shared<Call>();
+    {
+        std::lock_guard lock(m_callsMutex);
+        m_calls.push_back(call);
+    }
+    call->stub = v1::ConfigService::NewStub(channel);
+    call->context.set_deadline(system_clock::now() + 30s);
+    call->context.AddMetadata("authorization", m_bearer);
+    const std::int64_t expected = sequence < 0 ? 0 : m_firstVersion.load() + 1 + sequence;
+    // Checks that the change made the version its watchers will take it for.
+    auto finish = [this, sequence, expected, done = std::move(done)](
+                      const grpc::Status &status, std::int64_t made, std::int64_t published) {
         if (!status.ok()) {
-            throw std::runtime_error("publish: " + status.error_message());
+            return done(status);
         }
-        const auto acknowledged = Clock::now();
-        publishTimes.push_back(duration<double, std::milli>(acknowledged - sent).count());
-        tell("round " + std::to_string(round) + ": publish " + fixed(publishTimes.back(), 1) +
-             " ms");
-        version = next;
-        const auto arrivals =
-            deliveries.waitDelivered(version, static_cast<std::size_t>(result.opened), 30s);
-        result.missing += static_cast<std::size_t>(watchers) - arrivals.size();
-        for (const auto at : arrivals) {
-            latencies.push_back(duration<double, std::milli>(at - sent).count());
-            afterAck.push_back(
-                std::max(0.0, duration<double, std::milli>(at - acknowledged).count()));
+        m_published = published;
+        if (sequence < 0) {
+            m_firstVersion.store(made);
+        } else if (made != expected) {
+            return done(grpc::Status(grpc::StatusCode::INTERNAL,
+                                     "made version " + std::to_string(made) + ", expected " +
+                                         std::to_string(expected)));
         }
-        std::this_thread::sleep_for(200ms); // let the fan-out settle; rounds do not overlap
+        done(status);
+    };
+    const std::string round = std::to_string(sequence);
+    if (sequence >= 0 && m_options.gray && sequence % 2 == 0) {
+        *call->gray.mutable_ref() = benchRef(kWatchedKey);
+        call->gray.set_content(R"({"round": )" + round + R"(, "ring": "canary"})");
+        call->gray.set_base_version(m_published);
+        call->gray.set_selector(kCanarySelector);
+        call->gray.set_comment("benchmark: the canaries first");
+        call->stub->async()->StartGrayRelease(
+            &call->context, &call->gray, &call->grayed, [call, finish](const grpc::Status &status) {
+                finish(status, call->grayed.item().gray().version(), call->grayed.item().version());
+            });
+    } else if (sequence >= 0 && m_options.gray) {
+        *call->promote.mutable_ref() = benchRef(kWatchedKey);
+        call->promote.set_comment("benchmark: everyone");
+        call->stub->async()->PromoteGrayRelease(&call->context, &call->promote, &call->promoted,
+                                                [call, finish](const grpc::Status &status) {
+                                                    finish(status, call->promoted.item().version(),
+                                                           call->promoted.item().version());
+                                                });
+    } else {
+        *call->publish.mutable_change()->mutable_ref() = benchRef(kWatchedKey);
+        call->publish.mutable_change()->set_format(v1::CONFIG_FORMAT_JSON);
+        call->publish.mutable_change()->set_content(R"({"round": )" + round + "}");
+        call->publish.mutable_change()->set_base_version(m_published);
+        call->publish.set_comment("benchmark");
+        call->stub->async()->PublishConfig(&call->context, &call->publish, &call->published,
+                                           [call, finish](const grpc::Status &status) {
+                                               finish(status, call->published.item().version(),
+                                                      call->published.item().version());
+                                           });
     }
-    const double seconds = duration<double>(Clock::now() - started).count();
-    const double serverCpu = cpuSeconds(endpoint.serverPids) - serverCpuBefore;
-    const double benchCpu = selfCpuSeconds() - benchCpuBefore;
-    result.serverCores = serverCpu / seconds;
-    if (!endpoint.metricsAddress.empty()) {
-        const auto histogramAfter = deliveryHistogram(endpoint);
-        result.serverP50 = histogramQuantile(histogramBefore, histogramAfter, 0.5) * 1000;
-        result.serverP99 = histogramQuantile(histogramBefore, histogramAfter, 0.99) * 1000;
-    }
-    for (int pid : endpoint.serverPids) {
-        result.serverRssKib += processRssKib(pid);
-    }
-
-    std::sort(latencies.begin(), latencies.end());
-    result.deliveries = latencies.size();
-    if (!latencies.empty()) {
-        result.serverUsPerDelivery = serverCpu * 1e6 / static_cast<double>(latencies.size());
-        result.benchUsPerDelivery = benchCpu * 1e6 / static_cast<double>(latencies.size());
-    }
-    result.p50 = percentile(latencies, 0.5);
-    result.p99 = percentile(latencies, 0.99);
-    result.max = latencies.empty() ? 0 : latencies.back();
-    std::sort(afterAck.begin(), afterAck.end());
-    result.ackP50 = percentile(afterAck, 0.5);
-    result.ackP99 = percentile(afterAck, 0.99);
-    result.ackMax = afterAck.empty() ? 0 : afterAck.back();
-    std::sort(publishTimes.begin(), publishTimes.end());
-    result.publishP50 = percentile(publishTimes, 0.5);
-    result.publishMax = publishTimes.empty() ? 0 : publishTimes.back();
-    for (auto &watcher : open) {
-        watcher->cancel();
-    }
-    for (auto &watcher : open) {
-        while (!watcher->done()) {
-            std::this_thread::sleep_for(1ms);
-        }
-    }
-    return result;
 }
 
 } // namespace aegis::bench::config

@@ -1,14 +1,20 @@
 #pragma once
 
 // The configuration center's measures against any aegisd, single or replicated: durable
-// publishes/s, reads/s and publish → N watchers delivery. aegis-bench-config runs them on one
-// daemon; aegis-bench-ha on a replicated control plane beside a single one.
+// publishes/s, reads/s, and (ConfigTarget under measureFanout) publish → N watchers delivery.
+// aegis-bench-config runs them on one daemon; aegis-bench-ha on a replicated control plane beside
+// a single one.
 
 #include "closed_loop_load.h"
+#include "mux_watchers.h"
+#include "watch_fanout.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -38,42 +44,61 @@ ThroughputResult measurePublishes(const Endpoint &endpoint, int concurrency,
 ThroughputResult measureReads(const Endpoint &endpoint, int concurrency,
                               std::chrono::milliseconds warmup, std::chrono::milliseconds window);
 
-struct DeliveryResult {
-    int watchers = 0;
-    // Watchers that received their snapshot within 120 s; the rounds wait for these.
-    int opened = 0;
-    int publishes = 0;
-    std::size_t deliveries = 0;
-    std::size_t missing = 0;
-    // From the start of PublishConfig to the arrival at each watcher, in ms.
-    double p50 = 0;
-    double p99 = 0;
-    double max = 0;
-    // The same from the moment PublishConfig returned (the change durable): the fan-out alone.
-    double ackP50 = 0;
-    double ackP99 = 0;
-    double ackMax = 0;
-    double publishP50 = 0;
-    double publishMax = 0;
-    // Over the rounds: the server's CPU, its CPU and this benchmark's (the watchers' reads) per
-    // delivery, and its memory at the end of them (watchers still open).
-    double serverCores = 0;
-    double serverUsPerDelivery = 0;
-    double benchUsPerDelivery = 0;
-    std::int64_t serverRssKib = 0;
-    // aegisd's own figure, commit to each stream's write completing (bucket bounds of its
-    // aegis_watch_delivery_seconds over the rounds); -1 without a metricsAddress.
-    double serverP50 = -1;
-    double serverP99 = -1;
+// The configuration center under the fan-out measure (bench/watch_fanout.h): watchers of one
+// item, each naming its own instance so that gray releases are resolved per watcher, and changes
+// of that item.
+class ConfigTarget final : public FanoutTarget {
+public:
+    struct Options {
+        // > 0: the watchers are watches on this many WatchService streams; else one WatchConfig
+        // stream each.
+        int muxStreams = 0;
+        // Gray resolution in the fan-out: prepare() registers every watcher's instance, half of
+        // them (spread over connections and streams) labelled ring=canary; even changes start a
+        // gray release to ring=canary (only the canaries hear of it, with the gray content) and
+        // odd ones promote it (everyone hears of it). Without: every change is a publish.
+        bool gray = false;
+    };
+
+    ConfigTarget(std::string name, Endpoint endpoint, Options options);
+    ~ConfigTarget() override;
+
+    std::string name() const override { return m_name; }
+    std::vector<int> serverPids() const override { return m_endpoint.serverPids; }
+    std::string address() const override { return m_endpoint.address; }
+    std::string metricsPage() const override;
+
+    // Registers the watchers' instances (with `gray`); throws std::runtime_error if one fails.
+    void prepare(int watchers) override;
+    std::unique_ptr<Watcher> openWatcher(int index, const std::shared_ptr<grpc::Channel> &channel,
+                                         WatchSink &sink) override;
+    // The first change (sequence < 0) publishes the item's first version; change `sequence`
+    // makes version first + 1 + sequence, which is how watchers tell which change they heard of.
+    void change(int sequence, const std::shared_ptr<grpc::Channel> &channel,
+                std::function<void(const grpc::Status &)> done) override;
+    bool hears(int index, int sequence) const override;
+
+private:
+    // The sequence number of the change that made `version`.
+    int sequenceOf(std::int64_t version) const {
+        return static_cast<int>(version - m_firstVersion.load() - 1);
+    }
+    // A watcher whose instance the gray release targets.
+    static bool isCanary(int index);
+
+    const std::string m_name;
+    const Endpoint m_endpoint;
+    const Options m_options;
+    const std::string m_bearer;
+    std::atomic<std::int64_t> m_firstVersion{0};
+    // The published version, which the next publish or gray release is based on; written by the
+    // change in progress only.
+    std::int64_t m_published = 0;
+    std::unique_ptr<MuxWatchers> m_mux; // null: a WatchConfig stream per watcher
+    std::mutex m_callsMutex;
+    // Change calls in flight or done, kept until the target goes rather than freed from inside
+    // their own callbacks.
+    std::vector<std::shared_ptr<void>> m_calls;
 };
-
-// `watchers` WatchConfig calls of one item over `channels` connections but one (that one
-// publishes), then `publishes` rounds, each timed until every opened watcher has it (or 30 s
-// passed). `progress` is told of each step.
-DeliveryResult measureDelivery(const Endpoint &endpoint, int watchers, int publishes, int channels,
-                               const std::function<void(const std::string &)> &progress = {});
-
-// The CPU seconds the processes used so far (those that are gone count 0).
-double cpuSeconds(const std::vector<int> &pids);
 
 } // namespace aegis::bench::config

@@ -1,7 +1,11 @@
 // aegis-bench-config: the configuration center under load, on one aegisd.
-//   delivery     N clients watch one key (WatchConfig, spread over a few connections); each of R
-//                publishes is timed from the start of its PublishConfig call to its arrival at
-//                every watcher (p50 / p99 / max over all N × R deliveries);
+//   delivery     N clients watch one key, each naming its own instance: one WatchConfig stream
+//                each, then as watches on M WatchService streams, then etcd's Watch (one stream
+//                each) of a key prefix for comparison; each of R changes (with gray resolution,
+//                alternately a gray release to half of the instances and its promotion to all)
+//                is timed from the start of its call to its arrival at every watcher that should
+//                hear of it (p50 / p99 / max over all deliveries), with aegisd's own
+//                commit-to-write figure, CPU per delivery and memory per watcher;
 //   publishes/s  durable PublishConfig calls (each a new version, fsync'd with its audit record)
 //                with 64 outstanding;
 //   reads/s      GetConfigItem with 64 outstanding.
@@ -10,6 +14,8 @@
 #include "bench_support.h"
 #include "config_load.h"
 #include "daemon_process.h"
+#include "etcd_cluster.h"
+#include "etcd_target.h"
 
 #include <boost/program_options.hpp>
 
@@ -43,14 +49,74 @@ Endpoint endpointOf(const testing::DaemonProcess &daemon) {
     return {daemon.grpcAddress(), daemon.adminToken(), {daemon.pid()}, daemon.httpAddress()};
 }
 
-DeliveryResult deliveryRow(int watchers, int publishes) {
+struct DeliverySettings {
+    FanoutOptions fanout;
+    int muxStreams = 100;
+    bool gray = true;
+    std::string etcdBinary = "etcd";
+};
+
+// One row on a fresh aegisd: a WatchConfig stream per watcher, or (muxStreams > 0) watches on
+// WatchService streams.
+WatchResult aegisRow(int watchers, const DeliverySettings &settings, int muxStreams) {
     auto daemon = startDaemon();
-    auto result = measureDelivery(endpointOf(*daemon), watchers, publishes, 8, progress);
+    const std::string name =
+        muxStreams > 0 ? "Aegis (WatchService, " + std::to_string(muxStreams) + " streams)"
+                       : "Aegis (a stream per watcher)";
+    progress("delivery: " + name + ", " + std::to_string(watchers) + " watchers");
+    ConfigTarget target(name, endpointOf(*daemon), {muxStreams, settings.gray});
+    auto result = measureFanout(target, watchers, settings.fanout);
     if (result.opened < watchers) {
         throw std::runtime_error("not every watcher received its snapshot within 120 s");
     }
     daemon->terminate();
     return result;
+}
+
+// etcd's fan-out of the same size: a Put under a key prefix, one Watch stream per watcher of
+// that prefix (the discovery benchmark's etcd target); etcd has no gray release, so every watcher
+// hears of every change.
+WatchResult etcdRow(int watchers, const DeliverySettings &settings) {
+    progress("delivery: etcd, " + std::to_string(watchers) + " watchers");
+    discovery::EtcdTarget target(settings.etcdBinary);
+    auto result = measureFanout(target, watchers, settings.fanout);
+    result.system = "etcd (Put, a Watch stream per watcher)";
+    return result;
+}
+
+void printDelivery(const std::vector<WatchResult> &rows, const DeliverySettings &settings) {
+    const auto &f = settings.fanout;
+    std::cout << "### Change to delivery (" << f.changes << " changes per row"
+              << (settings.gray ? ", alternately a gray release to half of the instances and "
+                                  "its promotion to all"
+                                : ", each a publish")
+              << "; watchers on " << f.watchChannels << " connections, the changes on one more)\n\n"
+              << "Latency is measured in the benchmark's client, from the start of the change's "
+                 "call to each watcher's read (\"after the ack\": from the call's return); "
+                 "\"server\" is aegisd's own figure, commit to each stream's write completing "
+                 "(bucket bounds of aegis_watch_delivery_seconds; etcd has none). CPU is over "
+                 "the changes, per delivered event; memory is the server's RSS growth from "
+                 "opening the watchers, per watcher.\n\n"
+              << "| system | watchers | delivered | p50 ms | p99 ms | max ms | after the ack "
+                 "p50 / p99 ms | the call p50 / max ms | server p50 / p99 ms | server CPU "
+                 "(cores) | server CPU µs / event | bench CPU µs / event | server KiB per "
+                 "watcher | opened in s | error |\n"
+              << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+    for (const auto &row : rows) {
+        const std::string server =
+            row.serverP99Ms < 0 ? "–"
+                                : fixed(row.serverP50Ms, 0) + " / " + fixed(row.serverP99Ms, 0);
+        std::cout << "| " << row.system << " | " << row.watchers << " | " << row.notified << " / "
+                  << row.expected << " | " << fixed(row.p50Ms, 1) << " | " << fixed(row.p99Ms, 1)
+                  << " | " << fixed(row.maxMs, 1) << " | " << fixed(row.afterAckP50Ms, 1) << " / "
+                  << fixed(row.afterAckP99Ms, 1) << " | " << fixed(row.callP50Ms, 1) << " / "
+                  << fixed(row.callMaxMs, 1) << " | " << server << " | "
+                  << fixed(row.serverCores, 2) << " | " << fixed(row.serverCpuUsPerEvent, 1)
+                  << " | " << fixed(row.benchCpuUsPerEvent, 1) << " | "
+                  << fixed(row.kibPerWatcher(), 1) << " | " << fixed(row.openSeconds, 1) << " | "
+                  << row.firstError << " |\n";
+    }
+    std::cout << "\n";
 }
 
 struct ThroughputRow {
@@ -78,16 +144,34 @@ std::vector<ThroughputRow> throughputRows(milliseconds window) {
 int main(int argc, char **argv) {
     using namespace aegis::bench;
     std::string counts = "1000,10000";
-    int publishes = 20;
+    config::DeliverySettings delivery;
+    delivery.fanout.watchChannels = 16;
+    delivery.fanout.deliveryTimeout = 30s;
+    delivery.fanout.pause = 200ms; // let the fan-out settle; rounds do not overlap
     int windowSeconds = 5;
     std::string only;
     po::options_description flags("aegis-bench-config");
-    flags.add_options()("help", "this text")("watchers", po::value(&counts)->default_value(counts),
-                                             "watcher counts of the delivery measure")(
-        "publishes", po::value(&publishes)->default_value(publishes), "publishes per count")(
-        "window", po::value(&windowSeconds)->default_value(windowSeconds),
-        "seconds measured for publishes/s and reads/s")("only", po::value(&only),
-                                                        "delivery or throughput");
+    // clang-format off
+    flags.add_options()
+        ("help", "this text")
+        ("watchers", po::value(&counts)->default_value(counts),
+            "watcher counts of the delivery measure")
+        ("publishes", po::value(&delivery.fanout.changes)->default_value(delivery.fanout.changes),
+            "changes per row of the delivery measure")
+        ("watch-channels",
+            po::value(&delivery.fanout.watchChannels)->default_value(delivery.fanout.watchChannels),
+            "connections the watchers are spread over")
+        ("mux-streams", po::value(&delivery.muxStreams)->default_value(delivery.muxStreams),
+            "WatchService streams for the multiplexed rows (0: none)")
+        ("gray", po::value(&delivery.gray)->default_value(delivery.gray),
+            "changes alternate between a gray release to half of the instances and its "
+            "promotion (false: every change a publish)")
+        ("etcd", po::value(&delivery.etcdBinary)->default_value(delivery.etcdBinary),
+            "etcd binary for the etcd rows (empty: none)")
+        ("window", po::value(&windowSeconds)->default_value(windowSeconds),
+            "seconds measured for publishes/s and reads/s")
+        ("only", po::value(&only), "delivery or throughput");
+    // clang-format on
     po::variables_map values;
     std::vector<int> watcherCounts;
     try {
@@ -102,38 +186,36 @@ int main(int argc, char **argv) {
         std::cout << flags;
         return 0;
     }
+    if (delivery.fanout.changes <= 0 || delivery.fanout.watchChannels <= 0 ||
+        delivery.muxStreams < 0 || windowSeconds <= 0 ||
+        (!only.empty() && only != "delivery" && only != "throughput")) {
+        std::cerr << "error: counts must be positive (--mux-streams may be 0); --only is delivery "
+                     "or throughput\n";
+        return 2;
+    }
     rlimit limit{};
     getrlimit(RLIMIT_NOFILE, &limit);
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
     try {
         std::cout << "Machine: " << cpuModel() << ", " << std::thread::hardware_concurrency()
-                  << " cores; aegisd and this benchmark share them.\n\n";
+                  << " cores; aegisd and this benchmark share them.";
+        if (!delivery.etcdBinary.empty() && (only.empty() || only == "delivery")) {
+            std::cout << " etcd: " << aegis::testing::etcdVersion(delivery.etcdBinary) << ".";
+        }
+        std::cout << "\n\n";
         if (only.empty() || only == "delivery") {
-            std::vector<config::DeliveryResult> rows;
-            for (int watchers : watcherCounts) {
-                rows.push_back(config::deliveryRow(watchers, publishes));
+            std::vector<WatchResult> rows;
+            for (const int watchers : watcherCounts) {
+                rows.push_back(config::aegisRow(watchers, delivery, 0));
+                if (delivery.muxStreams > 0) {
+                    rows.push_back(config::aegisRow(watchers, delivery, delivery.muxStreams));
+                }
+                if (!delivery.etcdBinary.empty()) {
+                    rows.push_back(config::etcdRow(watchers, delivery));
+                }
             }
-            std::cout << "### Publish to delivery (" << publishes
-                      << " publishes each, one key, 8 connections)\n\n"
-                      << "| watchers | deliveries | missing | p50 ms | p99 ms | max ms | after "
-                         "the ack: p50 / p99 / max ms | the publish itself: p50 / max ms | "
-                         "aegisd: commit to write done p50 / p99 ms | aegisd CPU (cores) | "
-                         "aegisd CPU µs / delivery | bench CPU µs / delivery | aegisd RSS (MiB) "
-                         "|\n"
-                      << "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-            for (const auto &row : rows) {
-                std::cout << "| " << row.watchers << " | " << row.deliveries << " | " << row.missing
-                          << " | " << fixed(row.p50, 1) << " | " << fixed(row.p99, 1) << " | "
-                          << fixed(row.max, 1) << " | " << fixed(row.ackP50, 1) << " / "
-                          << fixed(row.ackP99, 1) << " / " << fixed(row.ackMax, 1) << " | "
-                          << fixed(row.publishP50, 1) << " / " << fixed(row.publishMax, 1) << " | "
-                          << fixed(row.serverP50, 0) << " / " << fixed(row.serverP99, 0) << " | "
-                          << fixed(row.serverCores, 2) << " | " << fixed(row.serverUsPerDelivery, 1)
-                          << " | " << fixed(row.benchUsPerDelivery, 1) << " | "
-                          << fixed(row.serverRssKib / 1024.0, 1) << " |\n";
-            }
-            std::cout << "\n";
+            config::printDelivery(rows, delivery);
         }
         if (only.empty() || only == "throughput") {
             const auto rows = config::throughputRows(std::chrono::seconds(windowSeconds));

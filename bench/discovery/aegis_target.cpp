@@ -105,7 +105,21 @@ AegisTarget::AegisTarget(const std::vector<std::string> &daemonArgs, int muxStre
     m_adminBearer = "Bearer " + m_daemon->adminToken();
     if (muxStreams > 0) {
         m_name = "Aegis (WatchService)";
-        m_mux = std::make_unique<MuxWatchers>(muxStreams, m_adminBearer, kWatchedService);
+        m_mux = std::make_unique<MuxWatchers>(
+            muxStreams, m_adminBearer,
+            [](int, v1::WatchCreateRequest &create) {
+                create.mutable_instances()->set_service(kWatchedService);
+            },
+            [](int index, const v1::WatchResponse &message, WatchSink &sink) {
+                for (const auto &event : message.instances().events()) {
+                    if (event.type() == v1::INSTANCE_EVENT_TYPE_ADDED) {
+                        const int sequence = sequenceSuffix(event.instance().id());
+                        if (sequence >= 0) {
+                            sink.delivered(index, sequence);
+                        }
+                    }
+                }
+            });
     }
     createServiceToken();
 }

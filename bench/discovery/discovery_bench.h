@@ -40,37 +40,9 @@ struct ThroughputResult {
     double benchCores = 0;
 };
 
-struct WatchResult {
-    std::string system;
-    int watchers = 0;
-    int opened = 0;
-    std::uint64_t notified = 0;
-    std::uint64_t expected = 0;
-    double p50Ms = 0;
-    double p99Ms = 0;
-    double maxMs = 0;
-    // Latency of the registration call itself (answer to the registering client).
-    double registerP50Ms = 0;
-    double openSeconds = 0;
-    std::int64_t rssBeforeKib = 0;
-    std::int64_t rssAfterKib = 0;
-    // The server's own figure, commit to each stream's write of it completing (its
-    // aegis_watch_delivery_seconds over the registrations, bucket bounds); -1 when the server
-    // has none.
-    double serverP50Ms = -1;
-    double serverP99Ms = -1;
-    // CPU over the registrations (and the 50 ms pauses between them), per delivered event.
-    double serverCpuUsPerEvent = 0;
-    double benchCpuUsPerEvent = 0;
-    std::string firstError;
-
-    double kibPerWatcher() const {
-        return opened > 0 ? static_cast<double>(rssAfterKib - rssBeforeKib) / opened : 0;
-    }
-};
-
 ThroughputResult measureRegistrations(DiscoveryTarget &target, const DiscoveryOptions &options);
 ThroughputResult measureRenewals(DiscoveryTarget &target, const DiscoveryOptions &options);
+// measureFanout() with the options' watch settings: registrations of the watched service.
 WatchResult measureWatch(DiscoveryTarget &target, int watchers, const DiscoveryOptions &options);
 
 } // namespace aegis::bench::discovery

@@ -2,6 +2,8 @@
 
 #include "streams.h"
 
+#include "bench_support.h"
+
 #include "etcd/rpc.grpc.pb.h"
 
 #include <grpcpp/create_channel.h>

@@ -140,8 +140,8 @@ void printWatch(const std::vector<WatchResult> &rows, const Settings &settings) 
                   << row.expected << " | " << fixed(row.p50Ms, 1) << " | " << fixed(row.p99Ms, 1)
                   << " | " << fixed(row.maxMs, 1) << " | " << server << " | "
                   << fixed(row.serverCpuUsPerEvent, 1) << " | " << fixed(row.benchCpuUsPerEvent, 1)
-                  << " | " << fixed(row.registerP50Ms, 2) << " | " << fixed(row.openSeconds, 1)
-                  << " | " << row.firstError << " |\n";
+                  << " | " << fixed(row.callP50Ms, 2) << " | " << fixed(row.openSeconds, 1) << " | "
+                  << row.firstError << " |\n";
     }
     for (std::size_t index = 0; index + 1 < rows.size(); index += 2) {
         const auto &aegis = rows[index];

@@ -45,7 +45,7 @@ struct Column {
     discovery::ThroughputResult registrations;
     discovery::ThroughputResult renewals;
     config::ThroughputResult publishes;
-    config::DeliveryResult delivery;
+    WatchResult delivery;
 };
 
 void progress(const std::string &line) {
@@ -70,12 +70,12 @@ Column measureAll(discovery::AegisTarget &target, const config::Endpoint &endpoi
     Column column;
     column.system = target.name();
     auto withCpu = [&](auto measure) {
-        const double before = config::cpuSeconds(endpoint.serverPids);
+        const double before = processCpuSeconds(endpoint.serverPids);
         const auto started = std::chrono::steady_clock::now();
         auto result = measure();
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        result.serverCores = (config::cpuSeconds(endpoint.serverPids) - before) / seconds;
+        result.serverCores = (processCpuSeconds(endpoint.serverPids) - before) / seconds;
         return result;
     };
     if (wanted(settings, "registrations")) {
@@ -96,8 +96,15 @@ Column measureAll(discovery::AegisTarget &target, const config::Endpoint &endpoi
     }
     if (wanted(settings, "delivery")) {
         progress(column.system + ": publish -> " + std::to_string(settings.watchers) + " watchers");
-        column.delivery = config::measureDelivery(endpoint, settings.watchers, settings.publishes,
-                                                  settings.watchChannels);
+        // Plain publishes over a WatchConfig stream per watcher, as before the fan-out measure
+        // was shared.
+        config::ConfigTarget watched(column.system, endpoint, {});
+        FanoutOptions fanout;
+        fanout.watchChannels = settings.watchChannels;
+        fanout.changes = settings.publishes;
+        fanout.deliveryTimeout = 30s;
+        fanout.pause = 200ms;
+        column.delivery = measureFanout(watched, settings.watchers, fanout);
     }
     return column;
 }
@@ -154,19 +161,19 @@ void printColumns(const std::vector<Column> &columns, const Settings &settings) 
         "  server CPU (cores)", [](const Column &c) { return c.publishes.serverCores; }, 2);
     row(
         "publish → " + std::to_string(settings.watchers) + " watchers p50 ms",
-        [](const Column &c) { return c.delivery.p50; }, 1);
+        [](const Column &c) { return c.delivery.p50Ms; }, 1);
     row(
         "publish → " + std::to_string(settings.watchers) + " watchers p99 ms",
-        [](const Column &c) { return c.delivery.p99; }, 1);
+        [](const Column &c) { return c.delivery.p99Ms; }, 1);
     row(
-        "  max ms", [](const Column &c) { return c.delivery.max; }, 1);
+        "  max ms", [](const Column &c) { return c.delivery.maxMs; }, 1);
     row(
         "  deliveries missing",
-        [](const Column &c) { return static_cast<double>(c.delivery.missing); }, 0);
+        [](const Column &c) { return static_cast<double>(c.delivery.missing()); }, 0);
     std::cout << "\n";
     for (const auto &column : columns) {
         for (const auto *error : {&column.registrations.firstError, &column.renewals.firstError,
-                                  &column.publishes.load.firstError}) {
+                                  &column.publishes.load.firstError, &column.delivery.firstError}) {
             if (!error->empty()) {
                 std::cout << "- " << column.system << ": first error: " << *error << "\n";
             }

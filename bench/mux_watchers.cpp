@@ -1,13 +1,12 @@
 #include "mux_watchers.h"
 
-#include "streams.h"
-#include "target.h"
-
 #include <grpcpp/support/client_callback.h>
 
 #include <condition_variable>
+#include <deque>
+#include <map>
 
-namespace aegis::bench::discovery {
+namespace aegis::bench {
 
 namespace v1 = aegis::v1;
 
@@ -15,8 +14,10 @@ namespace v1 = aegis::v1;
 class MuxWatchers::Stream final
     : public grpc::ClientBidiReactor<v1::WatchRequest, v1::WatchResponse> {
 public:
-    Stream(const std::shared_ptr<grpc::Channel> &channel, const std::string &bearer)
-        : m_stub(v1::WatchService::NewStub(channel)) {
+    Stream(const std::shared_ptr<grpc::Channel> &channel, const std::string &bearer,
+           Deliver deliver)
+        : m_deliver(std::move(deliver))
+        , m_stub(v1::WatchService::NewStub(channel)) {
         m_context.AddMetadata("authorization", bearer);
         m_stub->async()->Watch(&m_context, this);
         StartRead(&m_response);
@@ -30,10 +31,10 @@ public:
         }
     }
 
-    void add(int index, WatchSink &sink, const std::string &service) {
+    void add(int index, WatchSink &sink, const Describe &describe) {
         v1::WatchRequest request;
         request.mutable_create_request()->set_watch_id(index + 1);
-        request.mutable_create_request()->mutable_instances()->set_service(service);
+        describe(index, *request.mutable_create_request());
         std::lock_guard lock(m_mutex);
         m_sinks[index + 1] = &sink;
         sendLocked(std::move(request));
@@ -105,14 +106,7 @@ private:
         } else if (message.created()) {
             sink->ready(index);
         } else {
-            for (const auto &event : message.instances().events()) {
-                if (event.type() == v1::INSTANCE_EVENT_TYPE_ADDED) {
-                    const int sequence = sequenceSuffix(event.instance().id());
-                    if (sequence >= 0) {
-                        sink->delivered(index, sequence);
-                    }
-                }
-            }
+            m_deliver(index, message, *sink);
         }
     }
 
@@ -124,6 +118,7 @@ private:
         }
     }
 
+    const Deliver m_deliver;
     std::unique_ptr<v1::WatchService::Stub> m_stub;
     grpc::ClientContext m_context;
     v1::WatchResponse m_response;
@@ -144,11 +139,11 @@ std::unique_ptr<Watcher> MuxWatchers::open(int index, const std::shared_ptr<grpc
         std::lock_guard lock(m_mutex);
         auto &slot = m_streams[static_cast<std::size_t>(index) % m_streams.size()];
         if (!slot) {
-            slot = std::make_shared<Stream>(channel, m_bearer);
+            slot = std::make_shared<Stream>(channel, m_bearer, m_deliver);
         }
         stream = slot;
     }
-    stream->add(index, sink, m_service);
+    stream->add(index, sink, m_describe);
     struct Handle final : Watcher {
         std::shared_ptr<Stream> stream;
         int index = 0;
@@ -160,4 +155,4 @@ std::unique_ptr<Watcher> MuxWatchers::open(int index, const std::shared_ptr<grpc
     return handle;
 }
 
-} // namespace aegis::bench::discovery
+} // namespace aegis::bench
