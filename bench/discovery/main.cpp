@@ -31,6 +31,8 @@ struct Settings {
     bool registrations = true;
     bool renewals = true;
     bool watch = true;
+    // The watch measure's per-watcher and etcd rows (false: the WatchService rows only).
+    bool streamRows = true;
     std::string etcdBinary = "etcd";
     std::vector<std::string> daemonArgs;
 };
@@ -250,7 +252,9 @@ int run(int argc, char **argv) {
     po::options_description flags("aegis-bench-discovery flags");
     // clang-format off
     flags.add_options()
-        ("only", po::value(&only), "run one measure: registrations, renewals or watch")
+        ("only", po::value(&only),
+         "run one measure: registrations, renewals, watch, or watch-mux (only the WatchService "
+         "rows of watch)")
         ("concurrency", po::value(&m.registerConcurrency)->default_value(m.registerConcurrency),
             "outstanding registrations")
         ("warmup", po::value(&warmup)->default_value(warmup), "warm-up seconds before each window")
@@ -290,9 +294,10 @@ int run(int argc, char **argv) {
     if (warmup <= 0 || window <= 0 || deliveryTimeout <= 0 || m.registerConcurrency <= 0 ||
         m.leases <= 0 || m.renewStreams <= 0 || m.renewDepth <= 0 || m.watchChannels <= 0 ||
         m.watchRepeats <= 0 ||
-        (!only.empty() && only != "registrations" && only != "renewals" && only != "watch")) {
-        std::cerr << "error: numbers must be positive; --only is registrations, renewals or "
-                     "watch\n";
+        (!only.empty() && only != "registrations" && only != "renewals" && only != "watch" &&
+         only != "watch-mux")) {
+        std::cerr << "error: numbers must be positive; --only is registrations, renewals, watch or "
+                     "watch-mux\n";
         return 2;
     }
     m.warmup = std::chrono::milliseconds(static_cast<long long>(warmup * 1000));
@@ -300,7 +305,8 @@ int run(int argc, char **argv) {
     m.deliveryTimeout = std::chrono::milliseconds(static_cast<long long>(deliveryTimeout * 1000));
     settings.registrations = only.empty() || only == "registrations";
     settings.renewals = only.empty() || only == "renewals";
-    settings.watch = only.empty() || only == "watch";
+    settings.watch = only.empty() || only == "watch" || only == "watch-mux";
+    settings.streamRows = only != "watch-mux";
 
     const std::string etcdVersionLine = testing::etcdVersion(settings.etcdBinary);
     if (etcdVersionLine.empty()) {
@@ -349,19 +355,24 @@ int run(int argc, char **argv) {
                 const std::string what = std::to_string(count) + " watchers";
                 auto report = [](const WatchResult &row) {
                     std::cerr << "  " << row.system << ": " << row.notified << "/" << row.expected
-                              << " notified, p99 " << fixed(row.p99Ms, 1) << " ms"
+                              << " notified, p50/p99 " << fixed(row.p50Ms, 1) << "/"
+                              << fixed(row.p99Ms, 1) << " ms, server CPU "
+                              << fixed(row.serverCpuUsPerEvent, 1) << " µs/event"
                               << (row.firstError.empty() ? "" : ", " + row.firstError) << "\n";
                 };
-                watches.push_back(onAegis<WatchResult>(settings, what, [&](AegisTarget &target) {
-                    daemonFileLimit = fileLimitOf(target.pid());
-                    return measureWatch(target, count, m);
-                }));
-                report(watches.back());
-                watches.push_back(onEtcd<WatchResult>(settings, what, [&](EtcdTarget &target) {
-                    etcdFileLimit = fileLimitOf(target.pid());
-                    return measureWatch(target, count, m);
-                }));
-                report(watches.back());
+                if (settings.streamRows) {
+                    watches.push_back(
+                        onAegis<WatchResult>(settings, what, [&](AegisTarget &target) {
+                            daemonFileLimit = fileLimitOf(target.pid());
+                            return measureWatch(target, count, m);
+                        }));
+                    report(watches.back());
+                    watches.push_back(onEtcd<WatchResult>(settings, what, [&](EtcdTarget &target) {
+                        etcdFileLimit = fileLimitOf(target.pid());
+                        return measureWatch(target, count, m);
+                    }));
+                    report(watches.back());
+                }
                 if (settings.muxStreams > 0) {
                     muxWatches.push_back(onAegis<WatchResult>(
                         settings, what,
