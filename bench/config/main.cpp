@@ -170,7 +170,7 @@ int main(int argc, char **argv) {
             "etcd binary for the etcd rows (empty: none)")
         ("window", po::value(&windowSeconds)->default_value(windowSeconds),
             "seconds measured for publishes/s and reads/s")
-        ("only", po::value(&only), "delivery or throughput");
+        ("only", po::value(&only), "delivery, delivery-mux (its WatchService rows only) or throughput");
     // clang-format on
     po::variables_map values;
     std::vector<int> watcherCounts;
@@ -188,9 +188,9 @@ int main(int argc, char **argv) {
     }
     if (delivery.fanout.changes <= 0 || delivery.fanout.watchChannels <= 0 ||
         delivery.muxStreams < 0 || windowSeconds <= 0 ||
-        (!only.empty() && only != "delivery" && only != "throughput")) {
-        std::cerr << "error: counts must be positive (--mux-streams may be 0); --only is delivery "
-                     "or throughput\n";
+        (!only.empty() && only != "delivery" && only != "delivery-mux" && only != "throughput")) {
+        std::cerr << "error: counts must be positive (--mux-streams may be 0); --only is delivery, "
+                     "delivery-mux or throughput\n";
         return 2;
     }
     rlimit limit{};
@@ -204,14 +204,18 @@ int main(int argc, char **argv) {
             std::cout << " etcd: " << aegis::testing::etcdVersion(delivery.etcdBinary) << ".";
         }
         std::cout << "\n\n";
-        if (only.empty() || only == "delivery") {
+        if (only.empty() || only.starts_with("delivery")) {
+            // delivery-mux: the WatchService rows only
+            const bool streamRows = only != "delivery-mux";
             std::vector<WatchResult> rows;
             for (const int watchers : watcherCounts) {
-                rows.push_back(config::aegisRow(watchers, delivery, 0));
+                if (streamRows) {
+                    rows.push_back(config::aegisRow(watchers, delivery, 0));
+                }
                 if (delivery.muxStreams > 0) {
                     rows.push_back(config::aegisRow(watchers, delivery, delivery.muxStreams));
                 }
-                if (!delivery.etcdBinary.empty()) {
+                if (streamRows && !delivery.etcdBinary.empty()) {
                     rows.push_back(config::etcdRow(watchers, delivery));
                 }
             }
