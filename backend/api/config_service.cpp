@@ -755,8 +755,7 @@ ConfigServiceImpl::openWatch(const v1::WatchConfigRequest &request, const Caller
         if (instanceId.empty()) {
             return Labels{};
         }
-        const auto instance = m_registry.instance(service, instanceId);
-        return instance ? instance->labels : Labels{};
+        return m_registry.labels(service, instanceId).value_or(Labels{});
     };
     auto watcher = m_config.watch(m_api.hub, watch, std::move(notify));
     if (!watcher) {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -418,7 +419,8 @@ private:
 
     // Item records decoded for watchers, by key and mod revision; bounded, any entry may go.
     mutable std::mutex m_decodedMutex;
-    mutable std::map<std::pair<std::string, store::Revision>, std::shared_ptr<const Item>>
+    mutable std::map<std::tuple<std::string, store::Revision>, std::shared_ptr<const Item>,
+                     std::less<>>
         m_decoded;
 
     // Sealed values that did not open with the key (a lost or replaced key file).

@@ -33,10 +33,11 @@ StatusOr<ItemWatcherPtr> ConfigCenter::watch(store::WatchHub &hub, ConfigWatchRe
 }
 
 std::shared_ptr<const Item> ConfigCenter::sharedItem(const store::KeyValue &kv) const {
-    const auto key = std::make_pair(kv.key, kv.modRevision);
     {
+        // Every watcher of a change asks: looked up without copying the key.
+        const std::tuple<std::string_view, store::Revision> wanted{kv.key, kv.modRevision};
         std::lock_guard lock(m_decodedMutex);
-        if (const auto it = m_decoded.find(key); it != m_decoded.end()) {
+        if (const auto it = m_decoded.find(wanted); it != m_decoded.end()) {
             return it->second;
         }
     }
@@ -60,7 +61,7 @@ std::shared_ptr<const Item> ConfigCenter::sharedItem(const store::KeyValue &kv) 
     if (m_decoded.size() >= kDecodedCacheSize) {
         m_decoded.erase(m_decoded.begin()); // any entry: the cache only saves repeated work
     }
-    m_decoded.emplace(key, item);
+    m_decoded.emplace(std::make_tuple(kv.key, kv.modRevision), item);
     return item;
 }
 
@@ -84,7 +85,7 @@ ItemWatcher::~ItemWatcher() {
 }
 
 std::optional<ConfigEvent> ItemWatcher::putFor(std::shared_ptr<const Item> item,
-                                               store::Revision revision,
+                                               const std::string &key, store::Revision revision,
                                                std::optional<Labels> &labels) {
     if (!labels && item->gray && !item->gray->selector.empty() && m_request.labels) {
         labels = m_request.labels();
@@ -98,7 +99,7 @@ std::optional<ConfigEvent> ItemWatcher::putFor(std::shared_ptr<const Item> item,
                                                 labels ? *labels : Labels{});
     event.item = std::move(item);
     if (!m_request.instanceId.empty()) {
-        const auto [sent, added] = m_sent.try_emplace(event.ref.path(), event.version());
+        const auto [sent, added] = m_sent.try_emplace(key, event.version());
         if (!added && sent->second == event.version()) {
             return std::nullopt;
         }
@@ -129,7 +130,7 @@ std::optional<std::vector<ConfigEvent>> ItemWatcher::snapshot() {
             continue; // changed after the watch's start: the stream delivers it, in order
         }
         if (auto item = m_center.sharedItem(kv)) {
-            if (auto event = putFor(std::move(item), kv.modRevision, labels)) {
+            if (auto event = putFor(std::move(item), kv.key, kv.modRevision, labels)) {
                 events.push_back(std::move(*event));
             }
         }
@@ -163,10 +164,10 @@ ItemWatcher::Batch ItemWatcher::take(std::size_t maxEvents) {
                 removed.type = ConfigEvent::Type::Delete;
                 removed.ref = ConfigCenter::refOfItemKey(event.kv.key);
                 removed.revision = event.revision;
-                m_sent.erase(removed.ref.path());
+                m_sent.erase(event.kv.key);
                 out.events.push_back(std::move(removed));
             } else if (auto item = m_center.sharedItem(event.kv)) {
-                if (auto put = putFor(std::move(item), event.revision, labels)) {
+                if (auto put = putFor(std::move(item), event.kv.key, event.revision, labels)) {
                     out.events.push_back(std::move(*put));
                 }
             }

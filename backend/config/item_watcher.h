@@ -80,8 +80,8 @@ public:
 
 private:
     // The event for `item` at `revision`, or nullopt when this watcher already has its version.
-    std::optional<ConfigEvent> putFor(std::shared_ptr<const Item> item, store::Revision revision,
-                                      std::optional<Labels> &labels);
+    std::optional<ConfigEvent> putFor(std::shared_ptr<const Item> item, const std::string &key,
+                                      store::Revision revision, std::optional<Labels> &labels);
 
     const ConfigCenter &m_center;
     // Counts this watch open while it exists; null when the center exports no metrics.
@@ -90,7 +90,7 @@ private:
     // Empty, or the one key watched.
     const std::string m_exactKey;
     store::WatcherPtr m_events;
-    // The version last sent per item path, for an identified watcher.
+    // The version last sent per item (by its store key), for an identified watcher.
     std::map<std::string, std::int64_t> m_sent;
 };
 

@@ -254,7 +254,18 @@ void Registry::cacheInsert(const std::string &key, Instance instance) {
     CachedService &service = m_services[instance.service];
     ++service.instances;
     service.unhealthy += instance.health.isUnhealthy() ? 1 : 0;
-    m_instances[key] = std::move(instance);
+    const auto [it, added] = m_instances.insert_or_assign(key, std::move(instance));
+    m_instanceIndex[it->first] = it;
+}
+
+std::map<std::string, Instance>::iterator Registry::findInstance(std::string_view key) {
+    const auto it = m_instanceIndex.find(key);
+    return it == m_instanceIndex.end() ? m_instances.end() : it->second;
+}
+
+std::map<std::string, Instance>::const_iterator Registry::findInstance(std::string_view key) const {
+    const auto it = m_instanceIndex.find(key);
+    return it == m_instanceIndex.end() ? m_instances.cend() : it->second;
 }
 
 void Registry::cacheErase(std::map<std::string, Instance>::iterator it) {
@@ -270,6 +281,7 @@ void Registry::cacheErase(std::map<std::string, Instance>::iterator it) {
     CachedService &service = m_services[instance.service];
     --service.instances;
     service.unhealthy -= instance.health.isUnhealthy() ? 1 : 0;
+    m_instanceIndex.erase(std::string_view(it->first));
     m_instances.erase(it);
 }
 
@@ -329,7 +341,7 @@ void Registry::applyEventLocked(const store::Event &event, std::vector<InstanceC
                                 std::set<std::string> &touched) {
     const std::string &key = event.kv.key;
     if (key.starts_with(kInstancesPrefix)) {
-        if (const auto existing = m_instances.find(key); existing != m_instances.end()) {
+        if (const auto existing = findInstance(key); existing != m_instances.end()) {
             cacheErase(existing);
         }
         std::optional<Instance> now;
@@ -465,7 +477,7 @@ void Registry::registerAttempt(Registration registration,
     bool serviceKnown = false;
     {
         std::shared_lock lock(m_mutex);
-        const auto existing = m_instances.find(key);
+        const auto existing = findInstance(key);
         if (existing != m_instances.end()) {
             const LeaseId owner = existing->second.leaseId;
             if (owner != registration.leaseId) {
@@ -596,7 +608,7 @@ void Registry::commitRegistration(PendingRegistration pending) {
         instance.modRevision = result->revision;
         {
             std::shared_lock lock(m_mutex);
-            const auto stored = m_instances.find(instanceKey(instance.service, instance.id));
+            const auto stored = findInstance(instanceKey(instance.service, instance.id));
             if (stored != m_instances.end()) {
                 instance = stored->second;
             }
@@ -630,7 +642,7 @@ void Registry::deregister(const std::string &service, const std::string &id, std
     bool lastOfLease = false;
     {
         std::shared_lock lock(m_mutex);
-        const auto existing = m_instances.find(key);
+        const auto existing = findInstance(key);
         if (existing == m_instances.end()) {
             return done(notFound("service '" + service + "' has no instance '" + id + "'"));
         }
@@ -688,7 +700,7 @@ void Registry::setState(const std::string &service, const std::string &id, Insta
     Instance instance;
     {
         std::shared_lock lock(m_mutex);
-        const auto existing = m_instances.find(key);
+        const auto existing = findInstance(key);
         if (existing == m_instances.end()) {
             return done(notFound("service '" + service + "' has no instance '" + id + "'"));
         }
@@ -759,11 +771,20 @@ std::optional<Instance> Registry::instance(const std::string &service, const std
     if (at != nullptr) {
         *at = m_revision;
     }
-    const auto it = m_instances.find(instanceKey(service, id));
+    const auto it = findInstance(instanceKey(service, id));
     if (it == m_instances.end()) {
         return std::nullopt;
     }
     return it->second;
+}
+
+std::optional<Labels> Registry::labels(const std::string &service, const std::string &id) const {
+    std::shared_lock lock(m_mutex);
+    const auto it = findInstance(instanceKey(service, id));
+    if (it == m_instances.end()) {
+        return std::nullopt;
+    }
+    return it->second.labels;
 }
 
 std::vector<std::string> Registry::leaseServices(LeaseId id) const {
@@ -774,7 +795,7 @@ std::vector<std::string> Registry::leaseServices(LeaseId id) const {
         return services;
     }
     for (const auto &key : keys->second) {
-        const auto it = m_instances.find(key);
+        const auto it = findInstance(key);
         if (it != m_instances.end() &&
             std::find(services.begin(), services.end(), it->second.service) == services.end()) {
             services.push_back(it->second.service);
@@ -977,7 +998,7 @@ void Registry::flushHealth() {
         for (const auto &[key, update] : pending) {
             txn.operations.insert(txn.operations.end(), update.alsoWrite.begin(),
                                   update.alsoWrite.end());
-            if (m_instances.count(key) == 0) {
+            if (findInstance(key) == m_instances.end()) {
                 gone.insert(key);
             }
         }

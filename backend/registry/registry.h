@@ -16,6 +16,8 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace prometheus {
@@ -130,6 +132,9 @@ public:
     void setInstanceListener(InstanceListener listener);
     std::optional<Instance> instance(const std::string &service, const std::string &id,
                                      store::Revision *at = nullptr) const;
+    // The instance's labels alone (a gray release's selector asks for them once per watcher of a
+    // change); nullopt when it is not registered.
+    std::optional<Labels> labels(const std::string &service, const std::string &id) const;
     // The services of the instances lease `id` carries, each once (empty: none, or no lease).
     std::vector<std::string> leaseServices(LeaseId id) const;
 
@@ -190,6 +195,9 @@ private:
     // Cache bookkeeping; m_mutex held exclusively.
     void cacheInsert(const std::string &key, Instance instance);
     void cacheErase(std::map<std::string, Instance>::iterator it);
+    // m_instances' entry for a store key through m_instanceIndex (end() when there is none).
+    std::map<std::string, Instance>::iterator findInstance(std::string_view key);
+    std::map<std::string, Instance>::const_iterator findInstance(std::string_view key) const;
     // Starts the next coalesced health transaction unless one is in flight.
     void flushHealth();
     // Removes instances (and lease records) whose leases expired, with reason lease_expired.
@@ -225,6 +233,9 @@ private:
     mutable std::shared_mutex m_mutex;
     std::map<std::string, CachedService> m_services; // by name
     std::map<std::string, Instance> m_instances;     // by store key
+    // The same entries by hash, keyed by views of m_instances' keys: a lookup by key is asked once
+    // per watcher of a gray release's change (its labels) and several times per registration.
+    std::unordered_map<std::string_view, std::map<std::string, Instance>::iterator> m_instanceIndex;
     std::map<LeaseId, std::vector<std::string>> m_instancesByLease;
     // Thresholds set for services, also before they have instances.
     std::map<std::string, double> m_panicThresholds;
