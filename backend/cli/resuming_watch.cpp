@@ -45,9 +45,6 @@ ResumingWatch::ResumingWatch(CommandContext &context, int count,
                    m_received = &received;
                    grpc::Status status = stream(call);
                    m_received = nullptr;
-                   if (status.ok()) {
-                       m_stream.finish();
-                   }
                    return status;
                },
                {.onLive = {},

@@ -37,9 +37,11 @@ public:
 
 protected:
     // Reads one stream from nextRevision() to its end, calling received() on each message and
-    // counted() after each item printed (stopping when it says the count is reached). Returns OK
-    // when the watch has what it waited for: the command ends. Subclasses keep the revision to
-    // resume from in their request.
+    // counted() after each item printed (stopping when it says the count is reached), and returns
+    // how it ended. The command ends once the watch has what it waited for (finish(), or
+    // endOfMessage() at --count); a stream that ended otherwise is opened again unless its status
+    // says not to (see isResumable()). Subclasses keep the revision to resume from in their
+    // request.
     virtual grpc::Status stream(grpc::ClientContext &call) = 0;
     virtual std::int64_t nextRevision() const = 0;
     // What the watch streams ("transitions", "events"), and what to do after a compaction.
@@ -49,22 +51,29 @@ protected:
     // For stream(): runs one watch on the command's WatchService stream on `call`, as the
     // per-watcher RPC named by `create` (from nextRevision()) would run. `handle` gets each
     // message (the first being what that RPC sends first) after received() was called for it,
-    // and returns true once the watch has what it waited for: the watch is cancelled and this
-    // returns OK. Otherwise returns how the watch ended, the compact revision of an OUT_OF_RANGE
-    // noted for compactedHint().
+    // and returns true to end the watch (it has what it waited for, or the command failed): the
+    // watch is cancelled and this returns OK. Otherwise returns how the watch ended (OK too when
+    // the shared stream reached its lifetime: the watch goes on at once), the compact revision of
+    // an OUT_OF_RANGE noted for compactedHint().
     grpc::Status streamShared(grpc::ClientContext &call,
                               const aegis::v1::WatchCreateRequest &create,
                               const std::function<bool(const aegis::v1::WatchResponse &)> &handle);
 
     void received() { (*m_received)(0); }
+    // The watch has what it waited for: the command ends when stream() returns.
+    void finish() { m_stream.finish(); }
     // After printing one message: flushes, and moves `request`'s start past the message's header
     // revision (a message without items still moves the watch on). True once --count is reached:
-    // the watch ends.
+    // the command ends when the stream returns.
     template <typename Request>
     bool endOfMessage(Request &request, std::int64_t headerRevision) {
         m_context.out().flush();
         request.set_start_revision(std::max(request.start_revision(), headerRevision + 1));
-        return countReached();
+        if (!countReached()) {
+            return false;
+        }
+        finish();
+        return true;
     }
     // Counts one printed item; true once --count is reached.
     bool counted() { return m_count != 0 && ++m_seen >= m_count; }

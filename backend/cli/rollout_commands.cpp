@@ -335,6 +335,9 @@ private:
                 break;
             }
         }
+        if (done) {
+            finish();
+        }
         // The header's revision: the last event's, or (first message) where the watch starts.
         return endOfMessage(m_request, response.header().revision()) || done;
     }
