@@ -696,10 +696,10 @@ private:
             m_context.out() << alignedLine(kWatchHeaders, kWatchWidths) << "\n";
             m_headerPrinted = true;
         }
+        google::protobuf::util::JsonPrintOptions jsonOptions;
+        jsonOptions.always_print_primitive_fields = true;
         for (const auto &transition : response.transitions()) {
             if (json) {
-                google::protobuf::util::JsonPrintOptions jsonOptions;
-                jsonOptions.always_print_primitive_fields = true;
                 std::string line;
                 (void)google::protobuf::util::MessageToJsonString(transition, &line, jsonOptions);
                 m_context.out() << line << "\n";
