@@ -166,6 +166,7 @@ const std::vector<std::size_t> &watchWidths() {
     return widths;
 }
 
+// On an RPC of its own: WatchService carries no alert watch.
 class AlertWatch final : public ResumingWatch {
 public:
     AlertWatch(CommandContext &context, v1::WatchAlertsRequest request, int count,
@@ -218,7 +219,9 @@ private:
                     break;
                 }
             }
-            if (endOfMessage(call, *reader, m_request, response.header().revision())) {
+            if (endOfMessage(m_request, response.header().revision())) {
+                call.TryCancel();
+                (void)reader->Finish();
                 return grpc::Status::OK;
             }
         }

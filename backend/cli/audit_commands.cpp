@@ -1,10 +1,13 @@
 #include "argument_values.h"
+#include "client/stop_signal.h"
+#include "client/watch_mux.h"
 #include "command.h"
 #include "command_context.h"
 #include "common/status.h"
 #include "text_output.h"
 
 #include "aegis/v1/audit.grpc.pb.h"
+#include "aegis/v1/watch.pb.h"
 
 #include <google/protobuf/util/json_util.h>
 
@@ -167,8 +170,6 @@ int runWatch(CommandContext &context, const po::variables_map &values) {
                          "cannot connect to " + context.options().connection.address));
     }
 
-    auto stub = v1::AuditService::NewStub(context.channel());
-    auto reader = stub->WatchAuditRecords(&call, request);
     const bool json = context.format() == OutputFormat::Json;
     if (!json) {
         std::string header;
@@ -177,33 +178,40 @@ int runWatch(CommandContext &context, const po::variables_map &values) {
         }
         context.out() << header << std::endl;
     }
+    // On a WatchService stream like the other watches, but not resumed (it is no ResumingWatch):
+    // it ends at --count, at --for or with the stream. Nothing stops `unused`: Ctrl-C keeps its
+    // default effect here.
+    client::WatchMux mux(context.channel());
+    client::StopSignal unused;
+    v1::WatchCreateRequest create;
+    *create.mutable_audit() = request;
     int seen = 0;
-    v1::WatchAuditRecordsResponse response;
-    while ((count == 0 || seen < count) && reader->Read(&response)) {
-        for (const auto &record : response.records()) {
-            if (json) {
-                std::string line;
-                (void)google::protobuf::util::MessageToJsonString(record, &line);
-                context.out() << line << "\n";
-            } else {
-                std::string line;
-                for (const auto &cell : recordCells(record)) {
-                    line += (line.empty() ? "" : "  ") + cell;
+    const auto status = mux.run(
+        create, call, unused,
+        [&](const v1::WatchResponse &message) {
+            for (const auto &record : message.audit().records()) {
+                if (json) {
+                    std::string line;
+                    (void)google::protobuf::util::MessageToJsonString(record, &line);
+                    context.out() << line << "\n";
+                } else {
+                    std::string line;
+                    for (const auto &cell : recordCells(record)) {
+                        line += (line.empty() ? "" : "  ") + cell;
+                    }
+                    context.out() << line << "\n";
                 }
-                context.out() << line << "\n";
+                if (count != 0 && ++seen >= count) {
+                    break;
+                }
             }
-            if (count != 0 && ++seen >= count) {
-                break;
-            }
-        }
-        context.out().flush();
-    }
+            context.out().flush();
+            return count == 0 || seen < count;
+        },
+        nullptr);
     if (count != 0 && seen >= count) {
-        call.TryCancel();
-        (void)reader->Finish();
         return 0;
     }
-    const auto status = reader->Finish();
     // Reaching --for is how a bounded watch ends, not an error.
     if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && values.count("for")) {
         return 0;

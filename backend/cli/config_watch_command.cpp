@@ -37,8 +37,7 @@ public:
                 int count, std::optional<std::chrono::steady_clock::time_point> deadline)
         : ResumingWatch(context, count, deadline)
         , m_request(std::move(request))
-        , m_withContent(withContent)
-        , m_stub(v1::ConfigService::NewStub(context.channel())) {}
+        , m_withContent(withContent) {}
 
     std::int64_t nextRevision() const override { return m_request.start_revision(); }
     std::string itemsName() const override { return "events"; }
@@ -75,37 +74,36 @@ private:
         }
     }
 
-    // One stream: prints what it reads; returns how it ended.
     grpc::Status stream(grpc::ClientContext &call) override {
-        auto reader = m_stub->WatchConfig(&call, m_request);
-        v1::WatchConfigResponse response;
-        while (reader->Read(&response)) {
-            received();
-            if (m_context.format() != OutputFormat::Json && !m_headerPrinted) {
-                // After the first message, so that a refused watch prints only its error.
-                m_context.out() << alignedLine(kWatchHeaders, kWatchWidths) << "\n";
-                m_headerPrinted = true;
+        v1::WatchCreateRequest create;
+        *create.mutable_config() = m_request;
+        return streamShared(call, create, [this](const v1::WatchResponse &message) {
+            return print(message.config());
+        });
+    }
+
+    // Prints one message; true once --count is reached.
+    bool print(const v1::WatchConfigResponse &response) {
+        if (m_context.format() != OutputFormat::Json && !m_headerPrinted) {
+            // After the first message, so that a refused watch prints only its error.
+            m_context.out() << alignedLine(kWatchHeaders, kWatchWidths) << "\n";
+            m_headerPrinted = true;
+        }
+        for (const auto &event : response.events()) {
+            print(event, response.snapshot());
+            if (!response.snapshot()) {
+                m_request.set_start_revision(
+                    std::max(m_request.start_revision(), event.revision() + 1));
             }
-            for (const auto &event : response.events()) {
-                print(event, response.snapshot());
-                if (!response.snapshot()) {
-                    m_request.set_start_revision(
-                        std::max(m_request.start_revision(), event.revision() + 1));
-                }
-                if (counted()) {
-                    break;
-                }
-            }
-            if (endOfMessage(call, *reader, m_request, response.header().revision())) {
-                return grpc::Status::OK;
+            if (counted()) {
+                break;
             }
         }
-        return reader->Finish();
+        return endOfMessage(m_request, response.header().revision());
     }
 
     v1::WatchConfigRequest m_request;
     bool m_withContent;
-    std::unique_ptr<Stub> m_stub;
 };
 
 } // namespace

@@ -669,8 +669,7 @@ public:
     HealthWatch(CommandContext &context, v1::WatchHealthRequest request, int count,
                 std::optional<std::chrono::steady_clock::time_point> deadline)
         : ResumingWatch(context, count, deadline)
-        , m_request(std::move(request))
-        , m_stub(v1::HealthService::NewStub(context.channel())) {}
+        , m_request(std::move(request)) {}
 
     std::int64_t nextRevision() const override { return m_request.start_revision(); }
     std::string itemsName() const override { return "transitions"; }
@@ -681,44 +680,42 @@ public:
     }
 
 private:
-    // One stream: prints what it reads; returns how it ended.
     grpc::Status stream(grpc::ClientContext &call) override {
-        auto reader = m_stub->WatchHealth(&call, m_request);
+        v1::WatchCreateRequest create;
+        *create.mutable_health() = m_request;
+        return streamShared(call, create, [this](const v1::WatchResponse &message) {
+            return print(message.health());
+        });
+    }
+
+    // Prints one message; true once --count is reached.
+    bool print(const v1::WatchHealthResponse &response) {
         const bool json = m_context.format() == OutputFormat::Json;
+        if (!json && !m_headerPrinted) {
+            // After the first message, so that a refused watch prints only its error.
+            m_context.out() << alignedLine(kWatchHeaders, kWatchWidths) << "\n";
+            m_headerPrinted = true;
+        }
         google::protobuf::util::JsonPrintOptions jsonOptions;
         jsonOptions.always_print_primitive_fields = true;
-        v1::WatchHealthResponse response;
-        while (reader->Read(&response)) {
-            received();
-            if (!json && !m_headerPrinted) {
-                // After the first message, so that a refused watch prints only its error.
-                m_context.out() << alignedLine(kWatchHeaders, kWatchWidths) << "\n";
-                m_headerPrinted = true;
+        for (const auto &transition : response.transitions()) {
+            if (json) {
+                std::string line;
+                (void)google::protobuf::util::MessageToJsonString(transition, &line, jsonOptions);
+                m_context.out() << line << "\n";
+            } else {
+                m_context.out() << alignedLine(transitionCells(transition, true), kWatchWidths)
+                                << "\n";
             }
-            for (const auto &transition : response.transitions()) {
-                if (json) {
-                    std::string line;
-                    (void)google::protobuf::util::MessageToJsonString(transition, &line,
-                                                                      jsonOptions);
-                    m_context.out() << line << "\n";
-                } else {
-                    m_context.out()
-                        << alignedLine(transitionCells(transition, true), kWatchWidths) << "\n";
-                }
-                m_request.set_start_revision(transition.revision() + 1);
-                if (counted()) {
-                    break;
-                }
-            }
-            if (endOfMessage(call, *reader, m_request, response.header().revision())) {
-                return grpc::Status::OK;
+            m_request.set_start_revision(transition.revision() + 1);
+            if (counted()) {
+                break;
             }
         }
-        return reader->Finish();
+        return endOfMessage(m_request, response.header().revision());
     }
 
     v1::WatchHealthRequest m_request;
-    std::unique_ptr<v1::HealthService::Stub> m_stub;
 };
 
 int runWatch(CommandContext &context, const po::variables_map &values) {

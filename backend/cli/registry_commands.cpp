@@ -517,8 +517,7 @@ public:
     InstanceWatch(CommandContext &context, v1::WatchInstancesRequest request, int count,
                   std::optional<std::chrono::steady_clock::time_point> deadline)
         : ResumingWatch(context, count, deadline)
-        , m_request(std::move(request))
-        , m_stub(v1::RegistryService::NewStub(context.channel())) {}
+        , m_request(std::move(request)) {}
 
     std::int64_t nextRevision() const override { return m_request.start_revision(); }
     std::string itemsName() const override { return "events"; }
@@ -528,49 +527,49 @@ public:
     }
 
 private:
-    // One stream: prints what it reads; returns how it ended.
     grpc::Status stream(grpc::ClientContext &call) override {
-        auto reader = m_stub->WatchInstances(&call, m_request);
+        v1::WatchCreateRequest create;
+        *create.mutable_instances() = m_request;
+        return streamShared(call, create, [this](const v1::WatchResponse &message) {
+            return print(message.instances());
+        });
+    }
+
+    // Prints one message; true once --count is reached.
+    bool print(const v1::WatchInstancesResponse &response) {
         const bool json = m_context.format() == OutputFormat::Json;
-        v1::WatchInstancesResponse response;
-        while (reader->Read(&response)) {
-            received();
-            if (!json && !m_headerPrinted) {
-                // After the first message, so that a refused watch prints only its error.
-                std::vector<std::string> header;
-                for (const auto &column : watchColumns()) {
-                    header.push_back(column.first);
-                }
-                m_context.out() << watchLine(header) << "\n";
-                m_headerPrinted = true;
+        if (!json && !m_headerPrinted) {
+            // After the first message, so that a refused watch prints only its error.
+            std::vector<std::string> header;
+            for (const auto &column : watchColumns()) {
+                header.push_back(column.first);
             }
-            const auto receivedAt = google::protobuf::util::TimeUtil::GetCurrentTime();
-            for (const auto &event : response.events()) {
-                if (json) {
-                    m_context.printJsonLine(event);
-                } else {
-                    const auto &instance = event.instance();
-                    m_context.out()
-                        << watchLine({formatTimestamp(receivedAt), std::to_string(event.revision()),
-                                      eventTypeText(event.type()), instanceName(instance),
-                                      instance.address(), instanceStateName(instance.state()),
-                                      event.reason().empty() ? "-" : event.reason()})
-                        << "\n";
-                }
-                m_request.set_start_revision(event.revision() + 1);
-                if (counted()) {
-                    break;
-                }
+            m_context.out() << watchLine(header) << "\n";
+            m_headerPrinted = true;
+        }
+        const auto receivedAt = google::protobuf::util::TimeUtil::GetCurrentTime();
+        for (const auto &event : response.events()) {
+            if (json) {
+                m_context.printJsonLine(event);
+            } else {
+                const auto &instance = event.instance();
+                m_context.out() << watchLine({formatTimestamp(receivedAt),
+                                              std::to_string(event.revision()),
+                                              eventTypeText(event.type()), instanceName(instance),
+                                              instance.address(),
+                                              instanceStateName(instance.state()),
+                                              event.reason().empty() ? "-" : event.reason()})
+                                << "\n";
             }
-            if (endOfMessage(call, *reader, m_request, response.header().revision())) {
-                return grpc::Status::OK;
+            m_request.set_start_revision(event.revision() + 1);
+            if (counted()) {
+                break;
             }
         }
-        return reader->Finish();
+        return endOfMessage(m_request, response.header().revision());
     }
 
     v1::WatchInstancesRequest m_request;
-    std::unique_ptr<v1::RegistryService::Stub> m_stub;
 };
 
 int runWatch(CommandContext &context, const po::variables_map &values) {

@@ -32,6 +32,7 @@ ResumingWatch::ResumingWatch(CommandContext &context, int count,
                              std::optional<std::chrono::steady_clock::time_point> deadline)
     : m_context(context)
     , m_count(count)
+    , m_mux(context.channel())
     , m_stream(streamOptions(deadline,
                              [this](const Status &status) {
                                  // Refused before it ever began (a bad filter, no
@@ -44,9 +45,6 @@ ResumingWatch::ResumingWatch(CommandContext &context, int count,
                    m_received = &received;
                    grpc::Status status = stream(call);
                    m_received = nullptr;
-                   if (status.ok()) {
-                       m_stream.finish();
-                   }
                    return status;
                },
                {.onLive = {},
@@ -76,6 +74,28 @@ int ResumingWatch::run() {
         return compacted(toGrpc(ended), firstStart);
     }
     return m_context.failRpc(toGrpc(ended));
+}
+
+grpc::Status
+ResumingWatch::streamShared(grpc::ClientContext &call, const aegis::v1::WatchCreateRequest &create,
+                            const std::function<bool(const aegis::v1::WatchResponse &)> &handle) {
+    bool done = false;
+    std::int64_t compactRevision = 0;
+    const grpc::Status ended = m_mux.run(
+        create, call, m_interruption.stopSignal(),
+        [&](const aegis::v1::WatchResponse &message) {
+            received();
+            done = handle(message);
+            return !done;
+        },
+        &compactRevision);
+    if (done) {
+        return grpc::Status::OK;
+    }
+    if (compactRevision != 0) {
+        m_stream.noteCompactRevision(compactRevision);
+    }
+    return ended;
 }
 
 int ResumingWatch::compacted(const grpc::Status &status, std::int64_t firstStart) {

@@ -282,8 +282,8 @@ v1::StartRolloutRequest buildStart(const po::variables_map &values) {
 
 // ---- watches ------------------------------------------------------------------------------------
 
-// A WatchRollouts stream, of one service or all, resumed where it broke off. Subclasses handle
-// the events and say when they have what they waited for.
+// A watch of rollout events (WatchRollouts), of one service or all, resumed where it broke off.
+// Subclasses handle the events and say when they have what they waited for.
 class RolloutEventWatch : public ResumingWatch {
 public:
     RolloutEventWatch(CommandContext &context, v1::WatchRolloutsRequest request, int count,
@@ -306,39 +306,40 @@ protected:
 
 private:
     grpc::Status stream(grpc::ClientContext &call) override {
-        auto reader = m_stub->WatchRollouts(&call, m_request);
-        v1::WatchRolloutsResponse response;
+        v1::WatchCreateRequest create;
+        *create.mutable_rollouts() = m_request;
         bool first = true;
-        while (reader->Read(&response)) {
-            received();
-            if (first) {
-                first = false;
-                if (auto status = opened(); !status.ok()) {
-                    call.TryCancel();
-                    (void)reader->Finish();
-                    return status;
+        grpc::Status openFailed;
+        const grpc::Status ended =
+            streamShared(call, create, [&](const v1::WatchResponse &message) {
+                if (first) {
+                    first = false;
+                    openFailed = opened();
+                    if (!openFailed.ok()) {
+                        return true;
+                    }
                 }
-            }
-            bool done = false;
-            for (const auto &event : response.events()) {
-                m_request.set_start_revision(
-                    std::max(m_request.start_revision(), event.revision() + 1));
-                done = handle(event);
-                if (done) {
-                    break;
-                }
-            }
-            m_context.out().flush();
-            // The header's revision: the last event's, or (first message) where the watch starts.
+                return take(message.rollouts());
+            });
+        return openFailed.ok() ? ended : openFailed;
+    }
+
+    // Handles one message's events; true once the command has what it waited for.
+    bool take(const v1::WatchRolloutsResponse &response) {
+        bool done = false;
+        for (const auto &event : response.events()) {
             m_request.set_start_revision(
-                std::max(m_request.start_revision(), response.header().revision() + 1));
-            if (done || countReached()) {
-                call.TryCancel();
-                (void)reader->Finish();
-                return grpc::Status::OK;
+                std::max(m_request.start_revision(), event.revision() + 1));
+            done = handle(event);
+            if (done) {
+                break;
             }
         }
-        return reader->Finish();
+        if (done) {
+            finish();
+        }
+        // The header's revision: the last event's, or (first message) where the watch starts.
+        return endOfMessage(m_request, response.header().revision()) || done;
     }
 
     v1::WatchRolloutsRequest m_request;

@@ -28,11 +28,9 @@ struct WatchMux::Mailbox {
 // caller's check and its StartWrite.
 class WatchMux::Stream final : public grpc::ClientBidiReactor<v1::WatchRequest, v1::WatchResponse> {
 public:
-    // The longest one stream lives: then its watches resume on the next one.
-    static constexpr auto kLifetime = std::chrono::hours(1);
-
-    static std::shared_ptr<Stream> open(const std::shared_ptr<grpc::Channel> &channel) {
-        std::shared_ptr<Stream> stream(new Stream(channel));
+    static std::shared_ptr<Stream> open(const std::shared_ptr<grpc::Channel> &channel,
+                                        std::chrono::milliseconds lifetime) {
+        std::shared_ptr<Stream> stream(new Stream(channel, lifetime));
         stream->m_self = stream;
         stream->m_stub->async()->Watch(&stream->m_context, stream.get());
         stream->AddHold();
@@ -128,9 +126,12 @@ public:
             m_closing = true;
             mailboxes.swap(m_mailboxes);
         }
+        // Its own deadline is the only one on the stream: reaching it is no failure of the
+        // watches, which go on on the next stream (see run()).
         const grpc::Status ended =
-            status.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "the watch stream ended")
-                        : status;
+            status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ? grpc::Status::OK
+            : status.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "the watch stream ended")
+                          : status;
         for (auto &[id, mailbox] : mailboxes) {
             std::lock_guard lock(mailbox->mutex);
             mailbox->streamEnded = true;
@@ -146,9 +147,9 @@ public:
     }
 
 private:
-    explicit Stream(const std::shared_ptr<grpc::Channel> &channel)
+    Stream(const std::shared_ptr<grpc::Channel> &channel, std::chrono::milliseconds lifetime)
         : m_stub(v1::WatchService::NewStub(channel)) {
-        m_context.set_deadline(std::chrono::system_clock::now() + kLifetime);
+        m_context.set_deadline(std::chrono::system_clock::now() + lifetime);
     }
 
     // Refuses further writes and, once no write is in flight, releases the hold taken in open().
@@ -188,8 +189,9 @@ private:
     std::shared_ptr<Stream> m_self;
 };
 
-WatchMux::WatchMux(std::shared_ptr<grpc::Channel> channel)
-    : m_channel(std::move(channel)) {}
+WatchMux::WatchMux(std::shared_ptr<grpc::Channel> channel, std::chrono::milliseconds streamLifetime)
+    : m_channel(std::move(channel))
+    , m_streamLifetime(streamLifetime) {}
 
 WatchMux::~WatchMux() {
     std::shared_ptr<Stream> stream;
@@ -208,7 +210,7 @@ WatchMux::~WatchMux() {
 std::shared_ptr<WatchMux::Stream> WatchMux::stream() {
     std::lock_guard lock(m_mutex);
     if (!m_stream || m_stream->ending()) {
-        m_stream = Stream::open(m_channel);
+        m_stream = Stream::open(m_channel, m_streamLifetime);
         ++m_opened;
     }
     return m_stream;

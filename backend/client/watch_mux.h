@@ -27,7 +27,9 @@ namespace aegis::client {
 // the runs on it.
 class WatchMux {
 public:
-    explicit WatchMux(std::shared_ptr<grpc::Channel> channel);
+    // `streamLifetime`: the longest one stream lives; then its watches go on on the next one.
+    explicit WatchMux(std::shared_ptr<grpc::Channel> channel,
+                      std::chrono::milliseconds streamLifetime = std::chrono::hours(1));
     ~WatchMux();
     WatchMux(const WatchMux &) = delete;
     WatchMux &operator=(const WatchMux &) = delete;
@@ -38,9 +40,11 @@ public:
     // per-watcher RPC's first message, first; returning false ends the watch with CANCELLED),
     // and returns once it ends: with its cancel code and
     // reason (OUT_OF_RANGE with the compact revision in `*compactRevision`), DEADLINE_EXCEEDED
-    // when `context`'s deadline passes, CANCELLED when `stop` is stopped, or the shared stream's
-    // status when it broke. The watch is cancelled on the daemon whenever run() returns before the
-    // daemon ended it.
+    // when `context`'s deadline passes, CANCELLED when `stop` is stopped, OK when the shared
+    // stream reached its lifetime (as a stream of its own that ended cleanly: a ResumableStream
+    // goes on at once from where it stopped, on the next shared stream), or the shared stream's
+    // status when it broke. The watch is cancelled on the daemon whenever run() returns before
+    // the daemon ended it.
     grpc::Status run(const aegis::v1::WatchCreateRequest &create, grpc::ClientContext &context,
                      StopSignal &stop,
                      const std::function<bool(const aegis::v1::WatchResponse &)> &message,
@@ -57,6 +61,7 @@ private:
     std::shared_ptr<Stream> stream();
 
     const std::shared_ptr<grpc::Channel> m_channel;
+    const std::chrono::milliseconds m_streamLifetime;
     mutable std::mutex m_mutex;
     std::shared_ptr<Stream> m_stream;
     std::int64_t m_nextId = 1;

@@ -11,14 +11,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <future>
 #include <map>
+#include <memory>
 #include <sys/resource.h>
+#include <utility>
+#include <vector>
 
 using namespace std::chrono_literals;
 using aegis::testing::Args;
+using aegis::testing::BackgroundCommand;
 using aegis::testing::CommandResult;
 using aegis::testing::lines;
 using aegis::testing::pollUntil;
@@ -43,6 +48,7 @@ private slots:
     void logLevel();
     void extensionsList();
     void auditWatch();
+    void watchesShareTheWatchService();
     void usageErrors_data();
     void usageErrors();
     void helpForEveryCommand_data();
@@ -394,6 +400,46 @@ void TestAegisctl::auditWatch() {
     CHECK_EXIT(result, 0);
     const auto record = json::parse(lines(result.out).at(0));
     QVERIFY(record.at("method").get<std::string>().find("SetLogLevel") != std::string::npos);
+}
+
+void TestAegisctl::watchesShareTheWatchService() {
+    // Each watch command holds one WatchService stream (one per command run), never a stream of
+    // the watch's own RPC.
+    const std::vector<std::pair<Args, std::string>> watches = {
+        {{"watch"}, "/aegis.v1.RegistryService/WatchInstances"},
+        {{"config", "watch", "shop"}, "/aegis.v1.ConfigService/WatchConfig"},
+        {{"health", "watch"}, "/aegis.v1.HealthService/WatchHealth"},
+        {{"rollout", "watch"}, "/aegis.v1.RolloutService/WatchRollouts"},
+        {{"audit", "watch"}, "/aegis.v1.AuditService/WatchAuditRecords"},
+    };
+    std::vector<std::unique_ptr<BackgroundCommand>> running;
+    for (const auto &[args, rpc] : watches) {
+        running.push_back(std::make_unique<BackgroundCommand>(withConnection(args)));
+    }
+    const auto describeAll = [&] {
+        std::string text;
+        for (const auto &command : running) {
+            text += command->describe() + "\n";
+        }
+        return text;
+    };
+    const std::string shared = "/aegis.v1.WatchService/Watch";
+    QVERIFY2(pollUntil([&] {
+                 return aegis::testing::grpcStreamsOpen(daemon(), shared) == double(watches.size());
+             }),
+             describeAll().c_str());
+    for (const auto &[args, rpc] : watches) {
+        QVERIFY2(aegis::testing::grpcStreamsOpen(daemon(), rpc) == 0.0, rpc.c_str());
+    }
+    // All but the audit watch end cleanly on SIGTERM (the audit watch has no handler for it).
+    for (std::size_t i = 0; i + 1 < running.size(); ++i) {
+        running[i]->signal(SIGTERM);
+        QVERIFY2(pollUntil([&] { return running[i]->exited(); }), running[i]->describe().c_str());
+        QVERIFY2(running[i]->exitCode() == 0, running[i]->describe().c_str());
+    }
+    running.clear();
+    QVERIFY2(pollUntil([&] { return aegis::testing::grpcStreamsOpen(daemon(), shared) == 0.0; }),
+             "the watches' streams outlived them");
 }
 
 void TestAegisctl::usageErrors_data() {

@@ -18,6 +18,8 @@
 #include <future>
 #include <map>
 #include <optional>
+#include <string>
+#include <vector>
 
 using namespace std::chrono_literals;
 using aegis::testing::Args;
@@ -386,6 +388,13 @@ void TestAegisctlRegistry::watchResumesAcrossADaemonRestart() {
                  20s),
              watch.describe().c_str());
     CHECK_EXIT(registered, 0);
+    // One WatchService stream carries the watch; there is no WatchInstances stream of its own.
+    const auto onOneSharedStream = [&] {
+        return aegis::testing::grpcStreamsOpen(*daemon, "/aegis.v1.WatchService/Watch") == 1.0 &&
+               aegis::testing::grpcStreamsOpen(*daemon,
+                                               "/aegis.v1.RegistryService/WatchInstances") == 0.0;
+    };
+    QVERIFY2(pollUntil(onOneSharedStream), watch.describe().c_str());
 
     QCOMPARE(daemon->terminate(), 0);
     started = aegis::testing::DaemonProcess::start(options);
@@ -393,21 +402,35 @@ void TestAegisctlRegistry::watchResumesAcrossADaemonRestart() {
     daemon = std::move(*started);
     QCOMPARE(daemon->grpcAddress(), options.grpcListen);
 
-    CHECK_EXIT(registerOne("after-1"), 0);
-    QVERIFY2(pollUntil([&] { return watch.out().find("\"after-1\"") != std::string::npos; }, 20s),
+    const std::vector<std::string> after = {"after-1", "after-2", "after-3"};
+    for (const auto &id : after) {
+        CHECK_EXIT(registerOne(id), 0);
+    }
+    QVERIFY2(pollUntil([&] { return watch.out().find("\"after-3\"") != std::string::npos; }, 20s),
              watch.describe().c_str());
     QVERIFY2(!watch.exited(), watch.describe().c_str());
     QVERIFY2(watch.err().find("warning: watch interrupted") != std::string::npos,
              watch.describe().c_str());
-    // Resumed after the last event it printed: nothing printed twice.
-    std::map<std::string, int> printed;
+    // On the restarted daemon too.
+    QVERIFY2(pollUntil(onOneSharedStream), watch.describe().c_str());
+    // Resumed after the last event it printed: every registration from the first the watch saw
+    // on, each once, in revision order, across the restart.
+    std::vector<std::string> printed;
+    std::int64_t lastRevision = 0;
     for (const auto &line : lines(watch.out())) {
         const auto event = json::parse(line);
-        ++printed[event.at("instance").at("id").get<std::string>()];
+        const std::int64_t revision = jsonInt(event.at("revision"));
+        QVERIFY2(revision > lastRevision, line.c_str());
+        lastRevision = revision;
+        printed.push_back(event.at("instance").at("id").get<std::string>());
     }
-    for (const auto &[id, times] : printed) {
-        QVERIFY2(times == 1, (id + " printed " + std::to_string(times) + " times").c_str());
+    QVERIFY2(!printed.empty() && printed.front().starts_with("before-"), watch.describe().c_str());
+    std::vector<std::string> expected;
+    for (int i = std::stoi(printed.front().substr(7)); i < next; ++i) {
+        expected.push_back("before-" + std::to_string(i));
     }
+    expected.insert(expected.end(), after.begin(), after.end());
+    QVERIFY2(printed == expected, watch.describe().c_str());
     watch.signal(SIGTERM);
     QVERIFY2(pollUntil([&] { return watch.exited(); }), watch.describe().c_str());
     QVERIFY2(watch.exitCode() == 0, watch.describe().c_str());

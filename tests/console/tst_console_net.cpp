@@ -302,25 +302,14 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(
             containsResource(records, QStringLiteral("tokens/console-shared-stream")), 10000);
 
-        const std::string http = m_daemon->httpAddress();
-        const auto port = static_cast<std::uint16_t>(std::stoi(http.substr(http.rfind(':') + 1)));
-        // Streams open on the daemon by method (earlier sessions' streams close as they end).
-        const auto openStreams = [port](const char *method) {
-            const testing::HttpAnswer scraped = testing::loopbackHttpGet(port, "/metrics", 5s);
-            double open = 0;
-            for (const QString &line :
-                 QString::fromStdString(scraped.body).split(QLatin1Char('\n'))) {
-                if (line.startsWith(QLatin1String("aegis_grpc_streams_open{")) &&
-                    line.contains(QLatin1String(method))) {
-                    open += line.section(QLatin1Char(' '), -1).toDouble();
-                }
-            }
-            return open;
-        };
-        QTRY_COMPARE_WITH_TIMEOUT(openStreams("WatchService/Watch\""), 1.0, 10000);
+        // Earlier sessions' streams close as they end.
+        QTRY_COMPARE_WITH_TIMEOUT(
+            testing::grpcStreamsOpen(*m_daemon, "/aegis.v1.WatchService/Watch"), 1.0, 10000);
         for (const char *own :
-             {"WatchInstances\"", "WatchConfig\"", "WatchRollouts\"", "WatchAuditRecords\""}) {
-            QTRY_COMPARE_WITH_TIMEOUT(openStreams(own), 0.0, 10000);
+             {"/aegis.v1.RegistryService/WatchInstances", "/aegis.v1.ConfigService/WatchConfig",
+              "/aegis.v1.RolloutService/WatchRollouts",
+              "/aegis.v1.AuditService/WatchAuditRecords"}) {
+            QTRY_COMPARE_WITH_TIMEOUT(testing::grpcStreamsOpen(*m_daemon, own), 0.0, 10000);
         }
     }
 

@@ -1,5 +1,7 @@
 #include "daemon_process.h"
 
+#include "http_get.h"
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -8,6 +10,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <poll.h>
+#include <sstream>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -185,6 +188,23 @@ void DaemonProcess::kill() {
     ::kill(m_pid, SIGKILL);
     waitFor(m_pid, 10s);
     m_pid = -1;
+}
+
+double grpcStreamsOpen(const DaemonProcess &daemon, const std::string &method) {
+    const HttpAnswer scraped = httpGet(daemon.httpAddress(), "/metrics");
+    if (scraped.status != 200) {
+        return -1;
+    }
+    const std::string series = "aegis_grpc_streams_open{";
+    const std::string label = "method=\"" + method + "\"";
+    double open = 0;
+    std::istringstream lines(scraped.body);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with(series) && line.find(label) != std::string::npos) {
+            open += std::stod(line.substr(line.rfind(' ') + 1));
+        }
+    }
+    return open;
 }
 
 CommandResult runCommand(const std::vector<std::string> &command,

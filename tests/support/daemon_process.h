@@ -82,6 +82,10 @@ private:
     int m_pid = -1;
 };
 
+// The daemon's gRPC streams of `method` (e.g. "/aegis.v1.WatchService/Watch") open now, from
+// aegis_grpc_streams_open on its /metrics; -1 when the scrape failed.
+double grpcStreamsOpen(const DaemonProcess &daemon, const std::string &method);
+
 // Runs a command to completion, capturing stdout and stderr; returns the exit code (-1 if it
 // could not run or was killed).
 struct CommandResult {
