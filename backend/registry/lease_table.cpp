@@ -5,8 +5,7 @@
 namespace aegis::registry {
 
 LeaseTable::LeaseTable(ClockPtr clock)
-    : m_clock(std::move(clock))
-    , m_random(std::random_device{}()) {}
+    : m_clock(std::move(clock)) {}
 
 void LeaseTable::unscheduleLocked(LeaseId id, std::chrono::steady_clock::time_point deadline) {
     auto [first, last] = m_byDeadline.equal_range(deadline);
@@ -31,11 +30,19 @@ void LeaseTable::scheduleLocked(LeaseId id, std::chrono::seconds ttl,
 
 LeaseId LeaseTable::grant(std::chrono::seconds ttl) {
     std::lock_guard lock(m_mutex);
-    LeaseId id;
-    do {
-        // Positive and below 2^53, so the id survives a trip through JSON in any language.
-        id = static_cast<LeaseId>(m_random() & ((1ULL << 53) - 1));
-    } while (id == 0 || m_leases.count(id) != 0);
+    // Ids grow with the wall clock (its milliseconds times 1,024, then one by one), so a new
+    // lease's record goes at the end of the store's key order: random ids put every registration's
+    // lease on a page of its own, and a commit of many registrations wrote as many pages more.
+    // Positive and below 2^53 until the year 2248, so an id survives a trip through JSON in any
+    // language. Unguessable ids protect nothing: a lease is used only within its token's scope.
+    const auto milliseconds =
+        std::chrono::duration_cast<std::chrono::milliseconds>(m_clock->now().time_since_epoch())
+            .count();
+    LeaseId id = std::max<LeaseId>(m_lastGranted + 1, static_cast<LeaseId>(milliseconds) << 10);
+    while (m_leases.count(id) != 0) {
+        ++id; // a lease restored after a restart, granted by a clock that was ahead
+    }
+    m_lastGranted = id;
     scheduleLocked(id, ttl, m_clock->steadyNow() + ttl);
     return id;
 }

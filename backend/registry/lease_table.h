@@ -8,7 +8,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <unordered_map>
 #include <vector>
 
@@ -22,7 +21,7 @@ class LeaseTable {
 public:
     explicit LeaseTable(ClockPtr clock);
 
-    // Grants a new lease with a random positive id.
+    // Grants a new lease with a positive id above every id granted before by this table.
     LeaseId grant(std::chrono::seconds ttl);
     // Re-creates a lease (after a restart) with its deadline a full TTL from now.
     void restore(LeaseId id, std::chrono::seconds ttl);
@@ -58,7 +57,7 @@ private:
     std::unordered_map<LeaseId, Lease> m_leases;
     // Deadline order, for finding expired leases without a scan.
     std::multimap<std::chrono::steady_clock::time_point, LeaseId> m_byDeadline;
-    std::mt19937_64 m_random;
+    LeaseId m_lastGranted = 0;
 };
 
 } // namespace aegis::registry

@@ -47,6 +47,7 @@ private slots:
     void leaseExpiryRemovesInstancesWithReason();
     void keepAliveExtendsTheLease();
     void restartRestoresLeasesWithFullTtl();
+    void leaseIdsGrowAndNeverRepeatARestoredOne();
     void leasesCountFromReadinessAfterARestart();
     void operatorActionsAndDeregistration();
     void deregisteringTheLastInstanceRevokesItsLease();
@@ -203,6 +204,27 @@ void RegistryTest::restartRestoresLeasesWithFullTtl() {
     m_clock->advance(11s);
     m_registry->expireLeases();
     QTRY_COMPARE_WITH_TIMEOUT(m_registry->instanceCount(), std::size_t(0), 5000);
+}
+
+// Lease ids follow the clock, so new lease records go at the end of the store's key order; a
+// restart under a clock that did not move on (or went back) must not hand out a restored id again.
+void RegistryTest::leaseIdsGrowAndNeverRepeatARestoredOne() {
+    std::vector<registry::LeaseId> leases;
+    for (int i = 0; i < 3; ++i) { // the same millisecond
+        auto registered = registerNow(registration("checkout", "c" + std::to_string(i), 10s));
+        QVERIFY(registered.isOk());
+        leases.push_back(registered->instance.leaseId);
+    }
+    QVERIFY(leases[0] > 0 && leases[0] < leases[1] && leases[1] < leases[2]);
+    QVERIFY(leases[2] < (registry::LeaseId(1) << 53)); // survives JSON as a number
+
+    m_registry.reset();
+    m_store.reset();
+    open();
+    auto after = registerNow(registration("checkout", "after-restart", 10s));
+    QVERIFY(after.isOk());
+    QVERIFY(after->instance.leaseId > leases[2]);
+    QCOMPARE(m_registry->keepAlive(leases[0]), std::optional(10s)); // still its own lease
 }
 
 void RegistryTest::leasesCountFromReadinessAfterARestart() {
