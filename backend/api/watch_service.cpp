@@ -516,8 +516,8 @@ private:
     }
 
     // Queues a message about watch `id`: `bytes`, then `shared` (bytes shared with other
-    // streams, not copied). Its bytes count towards the stream's bound and the watch's share of
-    // it when the watch is given (`counted`) or found; a watch's end is always let through.
+    // streams, not copied). Its bytes count towards the stream's bound, and towards the share of
+    // the watch `counted` when it is given; a watch's end or refusal is always let through.
     void queueLocked(std::int64_t id, std::string bytes, store::Revision reached,
                      const SerializedMessage &shared = {}, Watch *counted = nullptr) {
         Frame frame;

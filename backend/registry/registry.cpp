@@ -254,7 +254,7 @@ void Registry::cacheInsert(const std::string &key, Instance instance) {
     CachedService &service = m_services[instance.service];
     ++service.instances;
     service.unhealthy += instance.health.isUnhealthy() ? 1 : 0;
-    const auto [it, added] = m_instances.insert_or_assign(key, std::move(instance));
+    const auto it = m_instances.insert_or_assign(key, std::move(instance)).first;
     m_instanceIndex[it->first] = it;
 }
 
