@@ -751,11 +751,24 @@ ConfigServiceImpl::openWatch(const v1::WatchConfigRequest &request, const Caller
     watch.service = request.service();
     watch.instanceId = request.instance_id();
     watch.startRevision = request.start_revision();
-    watch.labels = [this, service = watch.service, instanceId = watch.instanceId]() {
+    // Read again only once an instance changed: a gray release's change asks every watcher at
+    // once, and a fleet's labels rarely change meanwhile. Called by the watch's one consumer at a
+    // time, so the cache needs no lock.
+    struct LabelsRead {
+        std::optional<std::uint64_t> at; // Registry::instanceChanges() when read
+        Labels labels;
+    };
+    watch.labels = [this, service = watch.service, instanceId = watch.instanceId,
+                    read = std::make_shared<LabelsRead>()]() {
         if (instanceId.empty()) {
             return Labels{};
         }
-        return m_registry.labels(service, instanceId).value_or(Labels{});
+        const std::uint64_t changes = m_registry.instanceChanges(); // before the read
+        if (read->at != changes) {
+            read->labels = m_registry.labels(service, instanceId).value_or(Labels{});
+            read->at = changes;
+        }
+        return read->labels;
     };
     auto watcher = m_config.watch(m_api.hub, watch, std::move(notify));
     if (!watcher) {

@@ -256,6 +256,7 @@ void Registry::cacheInsert(const std::string &key, Instance instance) {
     service.unhealthy += instance.health.isUnhealthy() ? 1 : 0;
     const auto it = m_instances.insert_or_assign(key, std::move(instance)).first;
     m_instanceIndex[it->first] = it;
+    ++m_instanceChanges;
 }
 
 std::map<std::string, Instance>::iterator Registry::findInstance(std::string_view key) {
@@ -283,6 +284,7 @@ void Registry::cacheErase(std::map<std::string, Instance>::iterator it) {
     service.unhealthy -= instance.health.isUnhealthy() ? 1 : 0;
     m_instanceIndex.erase(std::string_view(it->first));
     m_instances.erase(it);
+    ++m_instanceChanges;
 }
 
 std::string Registry::prepare(const std::string &key, Instance instance,

@@ -7,6 +7,7 @@
 #include "store/store.h"
 #include "store/watch_hub.h"
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -135,6 +136,9 @@ public:
     // The instance's labels alone (a gray release's selector asks for them once per watcher of a
     // change); nullopt when it is not registered.
     std::optional<Labels> labels(const std::string &service, const std::string &id) const;
+    // Counts changes of the instance cache (any instance added, changed or removed): what a
+    // caller read of an instance before this count last moved is still current.
+    std::uint64_t instanceChanges() const { return m_instanceChanges.load(); }
     // The services of the instances lease `id` carries, each once (empty: none, or no lease).
     std::vector<std::string> leaseServices(LeaseId id) const;
 
@@ -236,6 +240,7 @@ private:
     // The same entries by hash, keyed by views of m_instances' keys: a lookup by key is asked once
     // per watcher of a gray release's change (its labels) and several times per registration.
     std::unordered_map<std::string_view, std::map<std::string, Instance>::iterator> m_instanceIndex;
+    std::atomic<std::uint64_t> m_instanceChanges{0};
     std::map<LeaseId, std::vector<std::string>> m_instancesByLease;
     // Thresholds set for services, also before they have instances.
     std::map<std::string, double> m_panicThresholds;
