@@ -178,37 +178,44 @@ int runWatch(CommandContext &context, const po::variables_map &values) {
         }
         context.out() << header << std::endl;
     }
-    // On a WatchService stream like the other watches, but not resumed (it is no ResumingWatch):
-    // it ends at --count, at --for or with the stream. Nothing stops `unused`: Ctrl-C keeps its
-    // default effect here.
+    // On a WatchService stream like the other watches, but not resumed after an error (it is no
+    // ResumingWatch): it ends at --count, at --for or with an error. Nothing stops `unused`:
+    // Ctrl-C keeps its default effect here.
     client::WatchMux mux(context.channel());
     client::StopSignal unused;
     v1::WatchCreateRequest create;
     *create.mutable_audit() = request;
     int seen = 0;
-    const auto status = mux.run(
-        create, call, unused,
-        [&](const v1::WatchResponse &message) {
-            for (const auto &record : message.audit().records()) {
-                if (json) {
-                    std::string line;
-                    (void)google::protobuf::util::MessageToJsonString(record, &line);
-                    context.out() << line << "\n";
-                } else {
-                    std::string line;
-                    for (const auto &cell : recordCells(record)) {
-                        line += (line.empty() ? "" : "  ") + cell;
+    grpc::Status status;
+    // OK: the shared stream reached its lifetime; the watch goes on from where it was.
+    while (status.ok() && (count == 0 || seen < count)) {
+        status = mux.run(
+            create, call, unused,
+            [&](const v1::WatchResponse &message) {
+                auto &resume = *create.mutable_audit();
+                resume.set_start_revision(
+                    std::max(resume.start_revision(), message.audit().header().revision() + 1));
+                for (const auto &record : message.audit().records()) {
+                    if (json) {
+                        std::string line;
+                        (void)google::protobuf::util::MessageToJsonString(record, &line);
+                        context.out() << line << "\n";
+                    } else {
+                        std::string line;
+                        for (const auto &cell : recordCells(record)) {
+                            line += (line.empty() ? "" : "  ") + cell;
+                        }
+                        context.out() << line << "\n";
                     }
-                    context.out() << line << "\n";
+                    if (count != 0 && ++seen >= count) {
+                        break;
+                    }
                 }
-                if (count != 0 && ++seen >= count) {
-                    break;
-                }
-            }
-            context.out().flush();
-            return count == 0 || seen < count;
-        },
-        nullptr);
+                context.out().flush();
+                return count == 0 || seen < count;
+            },
+            nullptr);
+    }
     if (count != 0 && seen >= count) {
         return 0;
     }

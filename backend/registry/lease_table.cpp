@@ -39,9 +39,6 @@ LeaseId LeaseTable::grant(std::chrono::seconds ttl) {
         std::chrono::duration_cast<std::chrono::milliseconds>(m_clock->now().time_since_epoch())
             .count();
     LeaseId id = std::max<LeaseId>(m_lastGranted + 1, static_cast<LeaseId>(milliseconds) << 10);
-    while (m_leases.count(id) != 0) {
-        ++id; // a lease restored after a restart, granted by a clock that was ahead
-    }
     m_lastGranted = id;
     scheduleLocked(id, ttl, m_clock->steadyNow() + ttl);
     return id;
@@ -49,6 +46,7 @@ LeaseId LeaseTable::grant(std::chrono::seconds ttl) {
 
 void LeaseTable::restore(LeaseId id, std::chrono::seconds ttl) {
     std::lock_guard lock(m_mutex);
+    m_lastGranted = std::max(m_lastGranted, id); // new ids stay above it whatever the clock says
     scheduleLocked(id, ttl, m_clock->steadyNow() + ttl);
 }
 

@@ -21,7 +21,7 @@ class LeaseTable {
 public:
     explicit LeaseTable(ClockPtr clock);
 
-    // Grants a new lease with a positive id above every id granted before by this table.
+    // Grants a new lease with a positive id above every id granted or restored before.
     LeaseId grant(std::chrono::seconds ttl);
     // Re-creates a lease (after a restart) with its deadline a full TTL from now.
     void restore(LeaseId id, std::chrono::seconds ttl);

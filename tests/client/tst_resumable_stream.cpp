@@ -300,7 +300,8 @@ void ResumableStreamTest::goesOnAcrossASharedStreamsLifetime() {
     const auto channel = testing::channelFor((*daemon)->grpcAddress(), (*daemon)->adminToken());
     registerInstance(channel, "first");
 
-    client::WatchMux mux(channel, 300ms);
+    // Long enough for a slow first answer on a loaded machine, short enough for several renewals.
+    client::WatchMux mux(channel, 1s);
     client::ResumableStreamOptions options;
     options.backoff.initial = 10s; // a renewal that backed off would miss the checks below
     options.backoff.max = 10s;
