@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <thread>
 
 namespace aegis::client {
 
@@ -203,7 +204,15 @@ WatchMux::~WatchMux() {
         // Waits for gRPC to finish the call so that it never outlives the channel's owner's
         // other references (the channel may be released right after this).
         stream->cancel();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         stream->waitDone(std::chrono::seconds(5));
+        // OnDone drops the stream's reference to itself just after telling waitDone(): wait for
+        // that too, so that the stream, and its stub's reference to the channel, go here. Were
+        // the channel's last reference dropped on gRPC's callback thread, gRPC would shut its
+        // callback queue down from inside that thread and abort.
+        while (stream.use_count() > 1 && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
     }
 }
 
