@@ -20,6 +20,15 @@ inline Status sqliteError(sqlite3 *db, std::string_view what) {
     return internalError(std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
+// The same for a statement whose step() returned `rc`: a failed bind leaves its code but not its
+// message on the connection.
+inline Status sqliteError(sqlite3 *db, std::string_view what, int rc) {
+    if (sqlite3_extended_errcode(db) == rc) {
+        return sqliteError(db, what);
+    }
+    return internalError(std::string(what) + ": " + sqlite3_errstr(rc));
+}
+
 // A prepared statement, finalised on destruction.
 class Statement {
 public:
@@ -32,30 +41,28 @@ public:
 
     bool prepared() const { return m_rc == SQLITE_OK; }
     Statement &bind(int index, std::int64_t value) {
-        sqlite3_bind_int64(m_stmt, index, value);
-        return *this;
+        return noteBind(sqlite3_bind_int64(m_stmt, index, value));
     }
     Statement &bindBlob(int index, std::string_view value) {
-        sqlite3_bind_blob(m_stmt, index, value.data(), static_cast<int>(value.size()),
-                          SQLITE_TRANSIENT);
-        return *this;
+        return noteBind(
+            sqlite3_bind_blob64(m_stmt, index, value.data(), value.size(), SQLITE_TRANSIENT));
     }
     // The bytes must stay valid until the statement is reset or stepped to its end.
     Statement &bindStaticBlob(int index, std::string_view value) {
-        sqlite3_bind_blob(m_stmt, index, value.data(), static_cast<int>(value.size()),
-                          SQLITE_STATIC);
-        return *this;
+        return noteBind(
+            sqlite3_bind_blob64(m_stmt, index, value.data(), value.size(), SQLITE_STATIC));
     }
     Statement &bindText(int index, std::string_view value) {
-        sqlite3_bind_text(m_stmt, index, value.data(), static_cast<int>(value.size()),
-                          SQLITE_TRANSIENT);
-        return *this;
+        return noteBind(sqlite3_bind_text64(m_stmt, index, value.data(), value.size(),
+                                            SQLITE_TRANSIENT, SQLITE_UTF8));
     }
-    // SQLITE_ROW, SQLITE_DONE or an error code.
-    int step() { return sqlite3_step(m_stmt); }
+    // SQLITE_ROW, SQLITE_DONE or an error code; a failed bind's code (e.g. SQLITE_TOOBIG, with
+    // its message in sqlite3_errmsg) without running the statement.
+    int step() { return m_bindRc != SQLITE_OK ? m_bindRc : sqlite3_step(m_stmt); }
     void reset() {
         sqlite3_reset(m_stmt);
         sqlite3_clear_bindings(m_stmt);
+        m_bindRc = SQLITE_OK;
     }
     std::int64_t integer(int column) const { return sqlite3_column_int64(m_stmt, column); }
     std::string text(int column) const {
@@ -74,8 +81,16 @@ public:
     }
 
 private:
+    Statement &noteBind(int rc) {
+        if (m_bindRc == SQLITE_OK) {
+            m_bindRc = rc;
+        }
+        return *this;
+    }
+
     sqlite3_stmt *m_stmt = nullptr;
     int m_rc;
+    int m_bindRc = SQLITE_OK; // The first failed bind since the last reset.
 };
 
 inline Status exec(sqlite3 *db, const char *sql) {

@@ -274,6 +274,9 @@ Status SqliteStore::initialise() {
         return writer.status();
     }
     m_writer = *writer;
+    if (m_options.maxRowBytes > 0) {
+        sqlite3_limit(m_writer, SQLITE_LIMIT_LENGTH, m_options.maxRowBytes);
+    }
     // A damaged or unwritable file is refused here, before anything reports ready on it.
     if (Status status = quickCheck(m_writer); !status.isOk()) {
         return status;
@@ -409,70 +412,87 @@ void SqliteStore::exportMetrics(prometheus::Registry &registry) {
     m_metrics->revisions(m_revision.load(), m_compactRevision.load());
 }
 
-void SqliteStore::processBatch(std::deque<Job> &batch) {
-    const auto started = std::chrono::steady_clock::now();
-    std::vector<std::optional<StatusOr<TransactionResult>>> results(batch.size());
-    Revision revision = m_revision.load();
-    Revision compactRevision = m_compactRevision.load();
-
-    Status begun = exec(m_writer, "BEGIN IMMEDIATE");
-    if (begun.isOk()) {
-        for (std::size_t i = 0; i < batch.size() && begun.isOk(); ++i) {
-            Job &job = batch[i];
-            // Each job runs in a savepoint, so its failure undoes only its own writes.
-            if (!WriterStatements::run(m_statements->savepoint)) {
-                begun = sqliteError(m_writer, "opening a savepoint");
-                break;
-            }
-            StatusOr<TransactionResult> result = TransactionResult{true, revision, {}};
-            Revision compactedTo = compactRevision;
-            if (job.compactTo) {
-                const Revision target = std::min(*job.compactTo, revision);
-                if (target > compactRevision) {
-                    Statement drop(m_writer, "DELETE FROM events WHERE revision <= ?");
-                    Statement meta(m_writer,
-                                   "UPDATE meta SET value = ? WHERE name = 'compact_revision'");
-                    drop.bind(1, target);
-                    meta.bind(1, target);
-                    if (drop.step() != SQLITE_DONE || meta.step() != SQLITE_DONE) {
-                        result = sqliteError(m_writer, "compacting the event log");
-                    } else {
-                        compactedTo = target;
-                    }
+Status SqliteStore::runBatch(std::deque<Job> &batch, bool isolateJobs, BatchOutcome &outcome) {
+    outcome.results.assign(batch.size(), std::nullopt);
+    outcome.revision = m_revision.load();
+    outcome.compactRevision = m_compactRevision.load();
+    outcome.jobFailed = false;
+    if (Status begun = exec(m_writer, "BEGIN IMMEDIATE"); !begun.isOk()) {
+        return begun;
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        Job &job = batch[i];
+        if (isolateJobs && !WriterStatements::run(m_statements->savepoint)) {
+            return sqliteError(m_writer, "opening a savepoint");
+        }
+        StatusOr<TransactionResult> result = TransactionResult{true, outcome.revision, {}};
+        Revision compactedTo = outcome.compactRevision;
+        if (job.compactTo) {
+            const Revision target = std::min(*job.compactTo, outcome.revision);
+            if (target > outcome.compactRevision) {
+                Statement drop(m_writer, "DELETE FROM events WHERE revision <= ?");
+                Statement meta(m_writer,
+                               "UPDATE meta SET value = ? WHERE name = 'compact_revision'");
+                drop.bind(1, target);
+                meta.bind(1, target);
+                if (drop.step() != SQLITE_DONE || meta.step() != SQLITE_DONE) {
+                    result = sqliteError(m_writer, "compacting the event log");
+                } else {
+                    compactedTo = target;
                 }
-            } else {
-                result = applyTransaction(job.txn, revision);
-                m_statements->resetAll();
             }
+        } else {
+            result = applyTransaction(job.txn, outcome.revision);
+            m_statements->resetAll();
+        }
+        if (!result && !isolateJobs) {
+            // Some of the job's writes may have happened: only undoing the whole transaction
+            // takes them back out.
+            outcome.jobFailed = true;
+            return Status::ok();
+        }
+        if (isolateJobs) {
             if (!result) {
                 WriterStatements::run(m_statements->rollbackToSavepoint);
             }
             WriterStatements::run(m_statements->releaseSavepoint);
-            // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then
-            // nothing of this batch may be reported as written, and later jobs must not run in
-            // autocommit mode.
-            if (sqlite3_get_autocommit(m_writer) != 0) {
-                begun = result ? internalError("the store transaction was rolled back")
-                               : result.status();
-                break;
-            }
-            if (result) {
-                compactRevision = compactedTo;
-            }
-            results[i] = std::move(result);
         }
-        if (begun.isOk()) {
-            Statement &meta = m_statements->setRevision;
-            meta.reset();
-            meta.bind(1, revision);
-            if (meta.step() != SQLITE_DONE) {
-                begun = sqliteError(m_writer, "recording the revision");
-            } else {
-                meta.reset();
-                begun = exec(m_writer, "COMMIT");
-            }
+        // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then nothing
+        // of this batch may be reported as written, and later jobs must not run in autocommit
+        // mode.
+        if (sqlite3_get_autocommit(m_writer) != 0) {
+            return result ? internalError("the store transaction was rolled back")
+                          : result.status();
         }
+        if (result) {
+            outcome.compactRevision = compactedTo;
+        }
+        outcome.results[i] = std::move(result);
     }
+    Statement &meta = m_statements->setRevision;
+    meta.reset();
+    meta.bind(1, outcome.revision);
+    if (meta.step() != SQLITE_DONE) {
+        return sqliteError(m_writer, "recording the revision");
+    }
+    meta.reset();
+    return exec(m_writer, "COMMIT");
+}
+
+void SqliteStore::processBatch(std::deque<Job> &batch) {
+    const auto started = std::chrono::steady_clock::now();
+    // A savepoint per job copies every page the job touches into a statement journal first,
+    // which cost more than the jobs' own writes. Jobs fail after writing only on I/O or resource
+    // errors, so the batch runs without them, and again with them when a job failed.
+    BatchOutcome outcome;
+    Status begun = runBatch(batch, false, outcome);
+    if (begun.isOk() && outcome.jobFailed) {
+        exec(m_writer, "ROLLBACK");
+        begun = runBatch(batch, true, outcome);
+    }
+    auto &results = outcome.results;
+    const Revision revision = outcome.revision;
+    const Revision compactRevision = outcome.compactRevision;
 
     if (!begun.isOk()) {
         exec(m_writer, "ROLLBACK");
@@ -516,7 +536,7 @@ StatusOr<TransactionResult> SqliteStore::applyTransaction(const Transaction &txn
     Statement &lookup = m_statements->lookup;
     auto find = [&](const std::string &key) -> std::optional<KeyValue> {
         lookup.reset();
-        lookup.bindBlob(1, key);
+        lookup.bindStaticBlob(1, key);
         if (lookup.step() == SQLITE_ROW) {
             return readKeyValue(lookup, 0);
         }
@@ -555,10 +575,10 @@ StatusOr<TransactionResult> SqliteStore::applyTransaction(const Transaction &txn
             KeyValue kv{op.key, op.value, existing ? existing->createRevision : next, next,
                         existing ? existing->version + 1 : 1};
             upsert.reset();
-            upsert.bindBlob(1, kv.key).bindBlob(2, kv.value);
+            upsert.bindStaticBlob(1, kv.key).bindStaticBlob(2, kv.value);
             upsert.bind(3, kv.createRevision).bind(4, kv.modRevision).bind(5, kv.version);
-            if (upsert.step() != SQLITE_DONE) {
-                return sqliteError(m_writer, "writing key");
+            if (const int rc = upsert.step(); rc != SQLITE_DONE) {
+                return sqliteError(m_writer, "writing key", rc);
             }
             events.push_back(Event{EventType::Put, next, std::move(kv), {}});
             break;
@@ -589,8 +609,8 @@ StatusOr<TransactionResult> SqliteStore::applyTransaction(const Transaction &txn
             for (KeyValue &kv : doomed) {
                 erase.reset();
                 erase.bindBlob(1, kv.key);
-                if (erase.step() != SQLITE_DONE) {
-                    return sqliteError(m_writer, "deleting key");
+                if (const int rc = erase.step(); rc != SQLITE_DONE) {
+                    return sqliteError(m_writer, "deleting key", rc);
                 }
                 kv.modRevision = next;
                 events.push_back(Event{EventType::Delete, next, std::move(kv), {}});
@@ -609,11 +629,11 @@ StatusOr<TransactionResult> SqliteStore::applyTransaction(const Transaction &txn
         record.reset();
         record.bind(1, next).bind(2, static_cast<std::int64_t>(seq));
         record.bind(3, event.type == EventType::Put ? 0 : 1);
-        record.bindBlob(4, event.kv.key).bindBlob(5, event.kv.value);
+        record.bindStaticBlob(4, event.kv.key).bindStaticBlob(5, event.kv.value);
         record.bind(6, event.kv.createRevision).bind(7, event.kv.modRevision);
         record.bind(8, event.kv.version).bindText(9, txn.note);
-        if (record.step() != SQLITE_DONE) {
-            return sqliteError(m_writer, "appending to the event log");
+        if (const int rc = record.step(); rc != SQLITE_DONE) {
+            return sqliteError(m_writer, "appending to the event log", rc);
         }
     }
     for (Event &event : events) {

@@ -27,6 +27,9 @@ struct SqliteStoreOptions {
     std::size_t maxBatch = 1024;
     // Read-only connections used by range() and events().
     std::size_t readers = 4;
+    // The largest row (key, value and bookkeeping) a transaction may write, in bytes; a larger
+    // one fails that transaction alone. 0: SQLite's own limit (about 1 GB).
+    int maxRowBytes = 0;
 };
 
 // The embedded store: one SQLite file in WAL mode. A single writer thread takes every queued
@@ -75,7 +78,18 @@ private:
     explicit SqliteStore(SqliteStoreOptions options);
     Status initialise();
     void writerLoop();
+    // Each job's result and the revisions after a batch, as far as it ran.
+    struct BatchOutcome {
+        std::vector<std::optional<StatusOr<TransactionResult>>> results;
+        Revision revision = 0;
+        Revision compactRevision = 0;
+        bool jobFailed = false; // A job failed with its writes not undone: roll back.
+    };
+
     void processBatch(std::deque<Job> &batch);
+    // Runs `batch` in one transaction and commits it; with `isolateJobs` each job in a savepoint,
+    // so a failing job undoes only its own writes. Not ok when the transaction cannot commit.
+    Status runBatch(std::deque<Job> &batch, bool isolateJobs, BatchOutcome &outcome);
     void reportWriteOutcome(const Status &outcome);
     StatusOr<TransactionResult> applyTransaction(const Transaction &txn, Revision &revision);
 

@@ -267,8 +267,8 @@ bool TestStore::isSqlite() const {
     return m_backend == Backend::Sqlite;
 }
 
-// Schema migrations concern the SQLite file only, so they run once, outside the per-backend
-// contract.
+// Schema migrations and the writer's batches concern the SQLite file only, so they run once,
+// outside the per-backend contract.
 class TestSqliteSchema : public QObject {
     Q_OBJECT
 
@@ -286,6 +286,7 @@ private slots:
     void migrations();
     void newerSchemaIsRefused_data();
     void newerSchemaIsRefused();
+    void aFailingTransactionLeavesItsBatchIntact();
 
 private:
     std::filesystem::path storePath() const { return m_dir->path() / "state.db"; }
@@ -937,6 +938,59 @@ void TestStore::concurrentCommitters() {
         const int n = std::stoi(kv.key.substr(kv.key.rfind('/') + 1));
         QCOMPARE(kv.modRevision, burst[n]);
     }
+}
+
+// The writer commits queued transactions together. One that fails after some of its writes (here
+// a row over the writer's length limit, after a small put) must leave none of its writes behind,
+// and every other transaction of its batch must still be committed, each with its own revision.
+void TestSqliteSchema::aFailingTransactionLeavesItsBatchIntact() {
+    constexpr int kRowLimit = 4096;
+    auto opened = SqliteStore::open({.path = storePath(), .maxRowBytes = kRowLimit});
+    VERIFY_OK(opened);
+    std::unique_ptr<SqliteStore> store = std::move(*opened);
+
+    constexpr int kBurst = 400;
+    constexpr int kFailing = kBurst / 2;
+    std::vector<StatusOr<TransactionResult>> results(kBurst, internalError("not answered"));
+    std::latch done(kBurst);
+    for (int n = 0; n < kBurst; ++n) {
+        Transaction txn;
+        txn.put("/ok/" + std::to_string(n), "value");
+        if (n == kFailing) {
+            txn.put("/too-big", std::string(2 * kRowLimit, 'x'));
+        }
+        store->commitAsync(std::move(txn), [&results, &done, n](StatusOr<TransactionResult> r) {
+            results[n] = std::move(r);
+            done.count_down();
+        });
+    }
+    done.wait();
+
+    QVERIFY(!results[kFailing].isOk());
+    QVERIFY2(results[kFailing].status().message().find("too big") != std::string::npos,
+             results[kFailing].status().toString().c_str());
+    std::set<Revision> revisions;
+    for (int n = 0; n < kBurst; ++n) {
+        if (n != kFailing) {
+            VERIFY_OK(results[n]);
+            QVERIFY(results[n]->succeeded);
+            revisions.insert(results[n]->revision);
+        }
+    }
+    // Revisions stay contiguous: the failed transaction took none.
+    QCOMPARE(static_cast<int>(revisions.size()), kBurst - 1);
+    QCOMPARE(*revisions.rbegin() - *revisions.begin(), Revision(kBurst - 2));
+    QCOMPARE(store->currentRevision(), *revisions.rbegin());
+
+    auto failedsPut = store->get("/ok/" + std::to_string(kFailing));
+    VERIFY_OK(failedsPut);
+    QVERIFY(failedsPut->kvs.empty());
+    auto all = store->rangePrefix("/");
+    VERIFY_OK(all);
+    QCOMPARE(static_cast<int>(all->kvs.size()), kBurst - 1);
+    auto events = store->events(1, store->currentRevision(), "/", 0);
+    VERIFY_OK(events);
+    QCOMPARE(static_cast<int>(events->size()), kBurst - 1);
 }
 
 int main(int argc, char **argv) {
