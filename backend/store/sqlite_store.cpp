@@ -46,8 +46,41 @@ constexpr const char *kMigrations[] = {
     R"sql(
     ALTER TABLE events ADD COLUMN note TEXT NOT NULL DEFAULT '';
     )sql",
+    // 4: the event log is indexed by each key's scope (see keyScope()) instead of the whole key.
+    // Keys such as instances land at random places in a key index, so each commit rewrote about
+    // one index page per key; a scope's entries follow the revision and share the last page.
+    R"sql(
+    ALTER TABLE events ADD COLUMN scope BLOB NOT NULL DEFAULT x'';
+    UPDATE events SET scope = CASE
+        WHEN instr(substr(key, 2), '/') = 0 THEN key
+        WHEN instr(substr(key, instr(substr(key, 2), '/') + 2), '/') = 0 THEN key
+        ELSE substr(key, 1, instr(substr(key, 2), '/') + 1 +
+                            instr(substr(key, instr(substr(key, 2), '/') + 2), '/'))
+        END;
+    DROP INDEX events_by_key;
+    CREATE INDEX events_by_scope ON events (scope, revision);
+    )sql",
 };
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion);
+
+// Scopes group the event log for reading a prefix's history. A prefix's scope is its part up to
+// and including its third '/' ("/registry/instances/" of "/registry/instances/shop/"); a prefix
+// with fewer slashes has none and is read by revision alone. A key's scope is the same, or the
+// whole key when it has fewer slashes, so every key under a prefix shares that prefix's scope.
+std::optional<std::string_view> prefixScope(std::string_view prefix) {
+    std::size_t slash = std::string_view::npos;
+    for (int found = 0; found < 3; ++found) {
+        slash = prefix.find('/', slash + 1);
+        if (slash == std::string_view::npos) {
+            return std::nullopt;
+        }
+    }
+    return prefix.substr(0, slash + 1);
+}
+
+std::string_view keyScope(std::string_view key) {
+    return prefixScope(key).value_or(key);
+}
 
 // `status` with the store file named first, so an operator knows which file to look at.
 Status inFile(const std::filesystem::path &path, const Status &status) {
@@ -171,7 +204,7 @@ struct SqliteStore::WriterStatements {
         , scanToEnd(db, "SELECT key, value, create_revision, mod_revision, version "
                         "FROM kv WHERE key >= ?1")
         , record(db, "INSERT INTO events (revision, seq, type, key, value, create_revision, "
-                     "mod_revision, version, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                     "mod_revision, version, note, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         , setRevision(db, "UPDATE meta SET value = ? WHERE name = 'revision'")
         , savepoint(db, "SAVEPOINT txn")
         , rollbackToSavepoint(db, "ROLLBACK TO txn")
@@ -632,6 +665,7 @@ StatusOr<TransactionResult> SqliteStore::applyTransaction(const Transaction &txn
         record.bindStaticBlob(4, event.kv.key).bindStaticBlob(5, event.kv.value);
         record.bind(6, event.kv.createRevision).bind(7, event.kv.modRevision);
         record.bind(8, event.kv.version).bindText(9, txn.note);
+        record.bindStaticBlob(10, keyScope(event.kv.key));
         if (const int rc = record.step(); rc != SQLITE_DONE) {
             return sqliteError(m_writer, "appending to the event log", rc);
         }
@@ -732,8 +766,12 @@ StatusOr<std::vector<Event>> SqliteStore::events(Revision from, Revision to,
     const std::string end = prefix.empty() ? std::string() : prefixEnd(prefix);
     std::string sql = "SELECT type, key, value, create_revision, mod_revision, version, revision, "
                       "note FROM events WHERE revision >= ?1 AND revision <= ?2";
+    const std::optional<std::string_view> scope = prefixScope(prefix);
     if (!prefix.empty()) {
         sql += end == kNoEnd ? " AND key >= ?4" : " AND key >= ?4 AND key < ?5";
+    }
+    if (scope) {
+        sql += " AND scope = ?6";
     }
     sql += " ORDER BY revision, seq LIMIT ?3";
     Statement stmt(db, sql.c_str());
@@ -744,6 +782,9 @@ StatusOr<std::vector<Event>> SqliteStore::events(Revision from, Revision to,
         if (end != kNoEnd) {
             stmt.bindBlob(5, end);
         }
+    }
+    if (scope) {
+        stmt.bindBlob(6, *scope);
     }
     std::vector<Event> events;
     int rc;

@@ -41,7 +41,7 @@ public:
     // The schema version this build writes. open() migrates older files up to it and refuses
     // newer ones. It also refuses a file that fails PRAGMA quick_check (DATA_LOSS) or does not
     // take a write (UNAVAILABLE); every error names the file.
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     static StatusOr<std::unique_ptr<SqliteStore>> open(SqliteStoreOptions options);
     // Creates or upgrades the file at `path` to `version` only; used by tests of migrations.
@@ -72,12 +72,6 @@ private:
         // When set, the job is a compaction to this revision instead of a transaction.
         std::optional<Revision> compactTo;
     };
-    class ReaderLease;
-    struct WriterStatements;
-
-    explicit SqliteStore(SqliteStoreOptions options);
-    Status initialise();
-    void writerLoop();
     // Each job's result and the revisions after a batch, as far as it ran.
     struct BatchOutcome {
         std::vector<std::optional<StatusOr<TransactionResult>>> results;
@@ -85,7 +79,12 @@ private:
         Revision compactRevision = 0;
         bool jobFailed = false; // A job failed with its writes not undone: roll back.
     };
+    class ReaderLease;
+    struct WriterStatements;
 
+    explicit SqliteStore(SqliteStoreOptions options);
+    Status initialise();
+    void writerLoop();
     void processBatch(std::deque<Job> &batch);
     // Runs `batch` in one transaction and commits it; with `isolateJobs` each job in a savepoint,
     // so a failing job undoes only its own writes. Not ok when the transaction cannot commit.

@@ -139,13 +139,20 @@ private:
 constexpr const char *kSeedHistory = R"sql(
     INSERT INTO kv (key, value, create_revision, mod_revision, version) VALUES
         (CAST('/old/a' AS BLOB), CAST('2' AS BLOB), 1, 2, 2),
-        (CAST('/old/b' AS BLOB), CAST('x' AS BLOB), 3, 3, 1);
+        (CAST('/old/b' AS BLOB), CAST('x' AS BLOB), 3, 3, 1),
+        (CAST('/old/deep/k' AS BLOB), CAST('d' AS BLOB), 3, 3, 1);
     INSERT INTO events (revision, seq, type, key, value, create_revision, mod_revision, version)
     VALUES
         (1, 0, 0, CAST('/old/a' AS BLOB), CAST('1' AS BLOB), 1, 1, 1),
         (2, 0, 0, CAST('/old/a' AS BLOB), CAST('2' AS BLOB), 1, 2, 2),
-        (3, 0, 0, CAST('/old/b' AS BLOB), CAST('x' AS BLOB), 3, 3, 1);
+        (3, 0, 0, CAST('/old/b' AS BLOB), CAST('x' AS BLOB), 3, 3, 1),
+        (3, 1, 0, CAST('/old/deep/k' AS BLOB), CAST('d' AS BLOB), 3, 3, 1);
     UPDATE meta SET value = 3 WHERE name = 'revision';
+)sql";
+// From schema version 4 on, each event also records its key's scope (as the store writes it).
+constexpr const char *kSeedScopes = R"sql(
+    UPDATE events SET scope = key;
+    UPDATE events SET scope = CAST('/old/deep/' AS BLOB) WHERE key = CAST('/old/deep/k' AS BLOB);
 )sql";
 
 std::unique_ptr<SqliteStore> openOrNull(const std::filesystem::path &path, Status *error) {
@@ -186,6 +193,8 @@ private slots:
     void oneRevisionPerTransaction();
     void revisionsAndVersions();
     void eventsAndCompaction();
+    void eventsByPrefix_data();
+    void eventsByPrefix();
     void closedStoreRefusesWork();
     void subscribersSeeTheirPrefixBeforeCommitCallbacks();
     void concurrentCommitters();
@@ -335,8 +344,12 @@ void TestSqliteSchema::migrations() {
         QCOMPARE(*version, fromVersion);
         if (withHistory) {
             RawDatabase raw(path);
-            const QString error = raw.exec(kSeedHistory);
+            QString error = raw.exec(kSeedHistory);
             QVERIFY2(error.isEmpty(), qPrintable(error));
+            if (fromVersion >= 4) {
+                error = raw.exec(kSeedScopes);
+                QVERIFY2(error.isEmpty(), qPrintable(error));
+            }
         }
     }
 
@@ -348,16 +361,21 @@ void TestSqliteSchema::migrations() {
     if (withHistory) {
         auto all = store->rangePrefix("/old/");
         VERIFY_OK(all);
-        QCOMPARE(describe(all->kvs), QStringList({"/old/a=2 c1 m2 v2", "/old/b=x c3 m3 v1"}));
+        QCOMPARE(describe(all->kvs),
+                 QStringList({"/old/a=2 c1 m2 v2", "/old/b=x c3 m3 v1", "/old/deep/k=d c3 m3 v1"}));
         QCOMPARE(rel(all->revision), 3);
         auto events = store->events(r(1), r(3), "", 0);
         VERIFY_OK(events);
         QCOMPARE(describe(*events),
                  QStringList({"PUT@1 /old/a=1 c1 m1 v1", "PUT@2 /old/a=2 c1 m2 v2",
-                              "PUT@3 /old/b=x c3 m3 v1"}));
+                              "PUT@3 /old/b=x c3 m3 v1", "PUT@3 /old/deep/k=d c3 m3 v1"}));
         auto byKey = store->events(r(1), r(3), "/old/b", 0);
         VERIFY_OK(byKey);
         QCOMPARE(describe(*byKey), QStringList({"PUT@3 /old/b=x c3 m3 v1"}));
+        // A prefix with three slashes is read through its scope, which the migration filled in.
+        auto byScope = store->events(r(1), r(3), "/old/deep/", 0);
+        VERIFY_OK(byScope);
+        QCOMPARE(describe(*byScope), QStringList({"PUT@3 /old/deep/k=d c3 m3 v1"}));
     }
 
     // The migrated file takes new writes, which continue the old history.
@@ -377,8 +395,11 @@ void TestSqliteSchema::migrations() {
     {
         RawDatabase raw(path);
         QCOMPARE(raw.integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
-                             "name = 'events_by_key'"),
+                             "name = 'events_by_scope'"),
                  1);
+        QCOMPARE(raw.integer("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                             "name = 'events_by_key'"),
+                 0);
         QCOMPARE(raw.integer("SELECT value FROM meta WHERE name = 'revision'"), base + 1);
     }
 
@@ -388,7 +409,7 @@ void TestSqliteSchema::migrations() {
     QCOMPARE(rel(store->currentRevision()), base + 1);
     auto events = store->events(1, base + 1, "", 0);
     VERIFY_OK(events);
-    QCOMPARE(static_cast<Revision>(events->size()), base + 2);
+    QCOMPARE(static_cast<int>(events->size()), (withHistory ? 4 : 0) + 2);
 }
 
 void TestSqliteSchema::newerSchemaIsRefused_data() {
@@ -733,6 +754,40 @@ void TestStore::revisionsAndVersions() {
     k = store->get("/k");
     VERIFY_OK(k);
     QCOMPARE(describe(k->kvs), QStringList({"/k=4 c6 m6 v1"}));
+}
+
+void TestStore::eventsByPrefix_data() {
+    QTest::addColumn<QString>("prefix");
+    QTest::addColumn<QStringList>("keys");
+    // Keys and prefixes of every depth: the SQLite store reads prefixes of three slashes or more
+    // through the scope index, shorter ones through the revisions.
+    QTest::newRow("scope") << "/g/s/" << QStringList({"/g/s/1", "/g/s/x/2", "/g/s/1"});
+    QTest::newRow("inside a scope") << "/g/s/x" << QStringList({"/g/s/x/2"});
+    QTest::newRow("one key") << "/g/s/1" << QStringList({"/g/s/1", "/g/s/1"});
+    QTest::newRow("above scopes") << "/g/"
+                                  << QStringList({"/g/s", "/g/s/1", "/g/t/1", "/g/s/x/2", "/g/s/1",
+                                                  "/g/t"});
+    QTest::newRow("a key's own prefix")
+        << "/g/s" << QStringList({"/g/s", "/g/s/1", "/g/s/x/2", "/g/s/1"});
+    QTest::newRow("nothing") << "/g/u/" << QStringList();
+}
+
+void TestStore::eventsByPrefix() {
+    QFETCH(QString, prefix);
+    QFETCH(QStringList, keys);
+    Store *store = openStore();
+    QVERIFY(store);
+    VERIFY_OK(store->commit(Transaction().put("/g/s", "a").put("/g/s/1", "b").put("/g/t/1", "c")));
+    VERIFY_OK(store->commit(Transaction().put("/g/s/x/2", "d")));
+    VERIFY_OK(store->commit(Transaction().put("/h/s/1", "e").put("/g/s/1", "f")));
+    VERIFY_OK(store->commit(Transaction().put("/g/t", "g")));
+    auto events = store->events(r(1), r(4), prefix.toStdString(), 0);
+    VERIFY_OK(events);
+    QStringList seen;
+    for (const Event &event : *events) {
+        seen << QString::fromStdString(event.kv.key);
+    }
+    QCOMPARE(seen, keys);
 }
 
 void TestStore::eventsAndCompaction() {
