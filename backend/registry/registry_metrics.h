@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace aegis::registry {
@@ -61,8 +62,15 @@ private:
     std::mutex m_mutex;
     std::map<std::pair<std::string, InstanceState>, prometheus::Gauge *> m_gauges;
     std::map<std::string, ServiceFigures> m_services;
-    // By (service, instance id).
-    std::map<std::pair<std::string, std::string>, prometheus::Gauge *> m_healthyGauges;
+    struct ServiceAndIdHash {
+        std::size_t operator()(const std::pair<std::string, std::string> &key) const {
+            const std::hash<std::string> hash;
+            return hash(key.first) * 31 + hash(key.second);
+        }
+    };
+    // By (service, instance id); hashed, as it is looked up on every registration and change.
+    std::unordered_map<std::pair<std::string, std::string>, prometheus::Gauge *, ServiceAndIdHash>
+        m_healthyGauges;
 };
 
 } // namespace aegis::registry
