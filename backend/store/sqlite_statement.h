@@ -81,8 +81,10 @@ public:
     }
 
 private:
+    // A parameter the SQL does not use (SQLITE_RANGE) is not a failure: queries assembled from
+    // optional filters bind every filter's parameter.
     Statement &noteBind(int rc) {
-        if (m_bindRc == SQLITE_OK) {
+        if (m_bindRc == SQLITE_OK && rc != SQLITE_RANGE) {
             m_bindRc = rc;
         }
         return *this;
