@@ -34,26 +34,95 @@ bool containsIgnoringCase(std::string_view haystack, std::string_view needle) {
                        }) != haystack.end();
 }
 
-// `withChange`: the record is committed in the transaction of the change it describes.
-std::string encode(const AuditRecord &record, bool withChange) {
-    auto value = nlohmann::json{{"id", record.id},
-                                {"time_us", toMicros(record.time)},
-                                {"actor", record.actor},
-                                {"role", record.role},
-                                {"peer", record.peer},
-                                {"method", record.method},
-                                {"resource", record.resource},
-                                {"summary", record.summary},
-                                {"code", record.code},
-                                {"error", record.error},
-                                {"revision", record.revision}};
-    if (withChange) {
-        value["with_change"] = true;
+// Appends `text` as a JSON string, escaped as nlohmann::json's dump() (ensure_ascii off) escapes
+// it; text with bytes beyond ASCII goes through nlohmann itself, which also replaces invalid UTF-8.
+void appendJsonString(std::string &out, std::string_view text) {
+    const bool ascii = std::all_of(text.begin(), text.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (!ascii) {
+        out += nlohmann::json(std::string(text))
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        return;
     }
-    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out += '"';
+    for (const char c : text) {
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20) {
+                char escaped[8];
+                std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+                out += escaped;
+            } else {
+                out += c;
+            }
+        }
+    }
+    out += '"';
 }
 
 } // namespace
+
+// Written field by field rather than through a nlohmann::json object, whose tree of nodes cost
+// more than the rest of an audited call's record (one per mutation, a registration included);
+// the bytes are those of that object's dump(), keys in its alphabetical order.
+std::string AuditLog::encode(const AuditRecord &record, bool withChange) {
+    std::string out;
+    out.reserve(192 + record.summary.size() + record.resource.size() + record.error.size());
+    const auto name = [&out](std::string_view key) {
+        out += out.empty() ? "{\"" : ",\"";
+        out += key;
+        out += "\":";
+    };
+    name("actor");
+    appendJsonString(out, record.actor);
+    name("code");
+    out += std::to_string(record.code);
+    name("error");
+    appendJsonString(out, record.error);
+    name("id");
+    appendJsonString(out, record.id);
+    name("method");
+    appendJsonString(out, record.method);
+    name("peer");
+    appendJsonString(out, record.peer);
+    name("resource");
+    appendJsonString(out, record.resource);
+    name("revision");
+    out += std::to_string(record.revision);
+    name("role");
+    out += std::to_string(record.role);
+    name("summary");
+    appendJsonString(out, record.summary);
+    name("time_us");
+    out += std::to_string(toMicros(record.time));
+    if (withChange) {
+        name("with_change");
+        out += "true";
+    }
+    out += '}';
+    return out;
+}
 
 bool AuditFilter::matches(const AuditRecord &record) const {
     if (!actor.empty() && record.actor != actor) {

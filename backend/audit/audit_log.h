@@ -85,6 +85,9 @@ public:
 
     // Decodes a stored record (from a range or a watch event).
     static std::optional<AuditRecord> decode(const store::KeyValue &kv);
+    // A record as stored, JSON; `withChange`: it is committed in the transaction of the change it
+    // describes, so decode() takes that change's revision as the record's.
+    static std::string encode(const AuditRecord &record, bool withChange);
 
 private:
     std::string nextId();

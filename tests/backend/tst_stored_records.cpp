@@ -1,6 +1,7 @@
 // Reading back the JSON records aegisd keeps in its store, which may be damaged or edited: the
 // shared time and number conversions, and every record decoder on out-of-range numbers.
 
+#include "audit/audit_log.h"
 #include "common/clock.h"
 #include "common/json_number.h"
 #include "common/sha256.h"
@@ -11,6 +12,8 @@
 #include "registry/registry.h"
 #include "rollout/rollout.h"
 #include "store/sqlite_store.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -34,6 +37,8 @@ private slots:
     void decodersRejectOutOfRange_data();
     void decodersRejectOutOfRange();
     void decodersSaturateHugeTimes();
+    void auditRecordsAsJsonWritesThem_data();
+    void auditRecordsAsJsonWritesThem();
 };
 
 void StoredRecordsTest::millisRoundTrip() {
@@ -221,6 +226,64 @@ void StoredRecordsTest::decodersSaturateHugeTimes() {
         record(rollout::keys::logLine("shop-1", 1), R"({"time_ms":9223372036854775807})"));
     QVERIFY(line.has_value());
     QVERIFY(line->time == system_clock::time_point::max());
+}
+
+void StoredRecordsTest::auditRecordsAsJsonWritesThem_data() {
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<bool>("withChange");
+    QTest::newRow("plain") << QByteArray("RegisterInstance shop/i-1") << true;
+    QTest::newRow("empty") << QByteArray() << false;
+    QTest::newRow("quotes and backslashes") << QByteArray(R"(say "hi" \ C:\path)") << true;
+    QTest::newRow("control characters")
+        << QByteArray("tab\tnew\nline\r\b\f\x01\x1f\x7f end") << false;
+    QTest::newRow("unicode") << QByteArray("caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x9a\x80") << true;
+    QTest::newRow("invalid UTF-8") << QByteArray("bad \xff\xfe tail \xc3") << false;
+}
+
+// The audit log writes its records without building a nlohmann::json object; the stored bytes,
+// and so what every reader decodes, must stay those of that object's dump().
+void StoredRecordsTest::auditRecordsAsJsonWritesThem() {
+    QFETCH(QByteArray, text);
+    QFETCH(bool, withChange);
+    const std::string value = text.toStdString();
+    audit::AuditRecord record;
+    record.id = "00001796544713682097";
+    record.time = system_clock::time_point(std::chrono::microseconds(1796544713682097));
+    record.actor = value;
+    record.role = 3;
+    record.peer = "ipv4:127.0.0.1:" + value;
+    record.method = "/aegis.v1.RegistryService/RegisterInstance";
+    record.resource = value + "/r";
+    record.summary = value;
+    record.code = 9;
+    record.error = value;
+    record.revision = -42;
+
+    auto expected = nlohmann::json{{"id", record.id},
+                                   {"time_us", 1796544713682097},
+                                   {"actor", record.actor},
+                                   {"role", record.role},
+                                   {"peer", record.peer},
+                                   {"method", record.method},
+                                   {"resource", record.resource},
+                                   {"summary", record.summary},
+                                   {"code", record.code},
+                                   {"error", record.error},
+                                   {"revision", record.revision}};
+    if (withChange) {
+        expected["with_change"] = true;
+    }
+    const std::string encoded = audit::AuditLog::encode(record, withChange);
+    QCOMPARE(encoded, expected.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+
+    const auto decoded = audit::AuditLog::decode(store::KeyValue{"/audit/x", encoded, 7, 7, 1});
+    QVERIFY(decoded);
+    QCOMPARE(decoded->time, record.time);
+    QCOMPARE(decoded->revision, withChange ? store::Revision(7) : record.revision);
+    if (text != QByteArray("bad \xff\xfe tail \xc3")) {
+        QCOMPARE(decoded->summary, record.summary);
+        QCOMPARE(decoded->actor, record.actor);
+    }
 }
 
 QTEST_GUILESS_MAIN(StoredRecordsTest)
