@@ -1,5 +1,7 @@
 #include "audit/audit_log.h"
 
+#include "common/json_writer.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -34,94 +36,26 @@ bool containsIgnoringCase(std::string_view haystack, std::string_view needle) {
                        }) != haystack.end();
 }
 
-// Appends `text` as a JSON string, escaped as nlohmann::json's dump() (ensure_ascii off) escapes
-// it; text with bytes beyond ASCII goes through nlohmann itself, which also replaces invalid UTF-8.
-void appendJsonString(std::string &out, std::string_view text) {
-    const bool ascii = std::all_of(text.begin(), text.end(),
-                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-    if (!ascii) {
-        out += nlohmann::json(std::string(text))
-                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        return;
-    }
-    out += '"';
-    for (const char c : text) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\b':
-            out += "\\b";
-            break;
-        case '\f':
-            out += "\\f";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                char escaped[8];
-                std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-                out += escaped;
-            } else {
-                out += c;
-            }
-        }
-    }
-    out += '"';
-}
-
 } // namespace
 
-// Written field by field rather than through a nlohmann::json object, whose tree of nodes cost
-// more than the rest of an audited call's record (one per mutation, a registration included);
-// the bytes are those of that object's dump(), keys in its alphabetical order.
 std::string AuditLog::encode(const AuditRecord &record, bool withChange) {
-    std::string out;
-    out.reserve(192 + record.summary.size() + record.resource.size() + record.error.size());
-    const auto name = [&out](std::string_view key) {
-        out += out.empty() ? "{\"" : ",\"";
-        out += key;
-        out += "\":";
-    };
-    name("actor");
-    appendJsonString(out, record.actor);
-    name("code");
-    out += std::to_string(record.code);
-    name("error");
-    appendJsonString(out, record.error);
-    name("id");
-    appendJsonString(out, record.id);
-    name("method");
-    appendJsonString(out, record.method);
-    name("peer");
-    appendJsonString(out, record.peer);
-    name("resource");
-    appendJsonString(out, record.resource);
-    name("revision");
-    out += std::to_string(record.revision);
-    name("role");
-    out += std::to_string(record.role);
-    name("summary");
-    appendJsonString(out, record.summary);
-    name("time_us");
-    out += std::to_string(toMicros(record.time));
+    JsonWriter json;
+    json.beginObject();
+    json.key("actor").string(record.actor);
+    json.key("code").integer(record.code);
+    json.key("error").string(record.error);
+    json.key("id").string(record.id);
+    json.key("method").string(record.method);
+    json.key("peer").string(record.peer);
+    json.key("resource").string(record.resource);
+    json.key("revision").integer(record.revision);
+    json.key("role").integer(record.role);
+    json.key("summary").string(record.summary);
+    json.key("time_us").integer(toMicros(record.time));
     if (withChange) {
-        name("with_change");
-        out += "true";
+        json.key("with_change").boolean(true);
     }
-    out += '}';
-    return out;
+    return json.endObject().take();
 }
 
 bool AuditFilter::matches(const AuditRecord &record) const {

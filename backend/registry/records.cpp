@@ -1,6 +1,7 @@
 #include "registry/records.h"
 
 #include "common/json_number.h"
+#include "common/json_writer.h"
 #include "common/time_millis.h"
 
 #include <nlohmann/json.hpp>
@@ -10,28 +11,6 @@ namespace {
 
 using namespace std::chrono;
 using nlohmann::json;
-
-json encodeHealth(const InstanceHealth &health) {
-    json out{{"status", static_cast<int>(health.status)},
-             {"changed_ms", toMillis(health.changedAt)}};
-    if (health.flapping) {
-        out["flapping"] = true;
-    }
-    if (health.ejected) {
-        out["ejected"] = true;
-        out["ejected_until_ms"] = toMillis(health.ejectedUntil);
-    }
-    if (health.checked) {
-        out["checked"] = true;
-    }
-    if (!health.reason.empty()) {
-        out["reason"] = health.reason;
-    }
-    if (!health.output.empty()) {
-        out["output"] = health.output;
-    }
-    return out;
-}
 
 InstanceHealth decodeHealth(const json &value) {
     InstanceHealth health;
@@ -51,36 +30,60 @@ InstanceHealth decodeHealth(const json &value) {
     return health;
 }
 
-json instanceRecord(const Instance &instance) {
-    json record{{"id", instance.id},
-                {"service", instance.service},
-                {"address", instance.address},
-                {"labels", instance.labels},
-                {"weight", instance.weight},
-                {"metadata", instance.metadata},
-                {"state", static_cast<int>(instance.state)},
-                {"lease_id", instance.leaseId},
-                {"lease_ttl_s", instance.leaseTtl.count()},
-                {"register_time_ms", toMillis(instance.registerTime)}};
+// The stored record, written directly (see JsonWriter): it is encoded for every registration and
+// instance change. The keys in ascending order, as nlohmann::json held them when this was one.
+std::string instanceRecord(const Instance &instance, bool strictUtf8) {
+    JsonWriter json(strictUtf8);
+    json.beginObject();
+    json.key("address").string(instance.address);
     if (instance.health != InstanceHealth{}) {
-        record["health"] = encodeHealth(instance.health);
+        const InstanceHealth &health = instance.health;
+        json.key("health").beginObject();
+        json.key("changed_ms").integer(toMillis(health.changedAt));
+        if (health.checked) {
+            json.key("checked").boolean(true);
+        }
+        if (health.ejected) {
+            json.key("ejected").boolean(true);
+            json.key("ejected_until_ms").integer(toMillis(health.ejectedUntil));
+        }
+        if (health.flapping) {
+            json.key("flapping").boolean(true);
+        }
+        if (!health.output.empty()) {
+            json.key("output").string(health.output);
+        }
+        if (!health.reason.empty()) {
+            json.key("reason").string(health.reason);
+        }
+        json.key("status").integer(static_cast<int>(health.status));
+        json.endObject();
     }
+    json.key("id").string(instance.id);
+    json.key("labels").stringMap(instance.labels);
+    json.key("lease_id").integer(instance.leaseId);
+    json.key("lease_ttl_s").integer(instance.leaseTtl.count());
+    json.key("metadata").stringMap(instance.metadata);
+    json.key("register_time_ms").integer(toMillis(instance.registerTime));
     if (!instance.routable) {
-        record["routable"] = false;
+        json.key("routable").boolean(false);
     }
     if (instance.routableChanged) {
-        record["routable_changed"] = true;
+        json.key("routable_changed").boolean(true);
     }
+    json.key("service").string(instance.service);
+    json.key("state").integer(static_cast<int>(instance.state));
     if (instance.trafficWeight != instance.weight) {
-        record["traffic_weight"] = instance.trafficWeight;
+        json.key("traffic_weight").integer(instance.trafficWeight);
     }
-    return record;
+    json.key("weight").integer(instance.weight);
+    return json.endObject().take();
 }
 
 } // namespace
 
 std::string encodeInstance(const Instance &instance) {
-    return instanceRecord(instance).dump(-1, ' ', false, json::error_handler_t::replace);
+    return instanceRecord(instance, false);
 }
 
 Instance asStored(Instance instance) {
@@ -133,10 +136,9 @@ std::optional<TrafficPolicy> decodePolicy(const std::string &value) {
     return policy;
 }
 
-// The label value under which `policy` lists `instance`, or null (not covered).
 std::optional<std::string> encodeInstanceExactly(const Instance &instance) {
     try {
-        return instanceRecord(instance).dump(-1, ' ', false, json::error_handler_t::strict);
+        return instanceRecord(instance, true);
     } catch (const json::exception &) {
         return std::nullopt;
     }

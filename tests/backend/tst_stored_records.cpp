@@ -9,6 +9,7 @@
 #include "config/config_center.h"
 #include "config/secret_box.h"
 #include "health/health_monitor.h"
+#include "registry/records.h"
 #include "registry/registry.h"
 #include "rollout/rollout.h"
 #include "store/sqlite_store.h"
@@ -25,6 +26,8 @@
 using namespace aegis;
 using std::chrono::system_clock;
 
+Q_DECLARE_METATYPE(aegis::registry::Instance)
+
 class StoredRecordsTest : public QObject {
     Q_OBJECT
 
@@ -39,6 +42,8 @@ private slots:
     void decodersSaturateHugeTimes();
     void auditRecordsAsJsonWritesThem_data();
     void auditRecordsAsJsonWritesThem();
+    void instanceRecordsAsJsonWritesThem_data();
+    void instanceRecordsAsJsonWritesThem();
 };
 
 void StoredRecordsTest::millisRoundTrip() {
@@ -284,6 +289,102 @@ void StoredRecordsTest::auditRecordsAsJsonWritesThem() {
         QCOMPARE(decoded->summary, record.summary);
         QCOMPARE(decoded->actor, record.actor);
     }
+}
+
+void StoredRecordsTest::instanceRecordsAsJsonWritesThem_data() {
+    using registry::Instance;
+    QTest::addColumn<Instance>("instance");
+    Instance plain;
+    plain.id = "i-1";
+    plain.service = "shop";
+    plain.address = "10.0.0.1:8080";
+    plain.leaseId = 1839661786147842;
+    plain.leaseTtl = std::chrono::seconds(30);
+    plain.registerTime = system_clock::time_point(std::chrono::milliseconds(1796544713682));
+    QTest::newRow("plain") << plain;
+
+    Instance full = plain;
+    full.labels = {{"color", "blue"}, {"zone", "a\"b\\c\n"}, {"caf\xc3\xa9", "\xe2\x9c\x93"}};
+    full.metadata = {{"alert.latency_p99_seconds", "0.5"}, {"\x01", "\t"}};
+    full.weight = 7;
+    full.trafficWeight = 2500;
+    full.state = registry::InstanceState::Draining;
+    full.routable = false;
+    full.routableChanged = true;
+    full.health.status = registry::HealthStatus::Critical;
+    full.health.flapping = true;
+    full.health.ejected = true;
+    full.health.ejectedUntil = system_clock::time_point(std::chrono::milliseconds(1796544713999));
+    full.health.checked = true;
+    full.health.reason = "http 503";
+    full.health.output = "Service Unavailable \"down\"";
+    full.health.changedAt = system_clock::time_point(std::chrono::milliseconds(1796544713000));
+    QTest::newRow("every field") << full;
+
+    Instance healthOnly = plain;
+    healthOnly.health.status = registry::HealthStatus::Passing;
+    healthOnly.health.changedAt = system_clock::time_point(std::chrono::milliseconds(5));
+    QTest::newRow("health without the optional fields") << healthOnly;
+
+    Instance invalid = plain;
+    invalid.labels = {{"bad", "\xff\xfe"}};
+    QTest::newRow("invalid UTF-8") << invalid;
+}
+
+// Instance records are written without building a nlohmann::json object; the stored bytes must
+// stay those of that object's dump() (the object as the registry built it before).
+void StoredRecordsTest::instanceRecordsAsJsonWritesThem() {
+    QFETCH(registry::Instance, instance);
+    using nlohmann::json;
+    json expected{{"id", instance.id},
+                  {"service", instance.service},
+                  {"address", instance.address},
+                  {"labels", instance.labels},
+                  {"weight", instance.weight},
+                  {"metadata", instance.metadata},
+                  {"state", static_cast<int>(instance.state)},
+                  {"lease_id", instance.leaseId},
+                  {"lease_ttl_s", instance.leaseTtl.count()},
+                  {"register_time_ms", toMillis(instance.registerTime)}};
+    if (instance.health != registry::InstanceHealth{}) {
+        const registry::InstanceHealth &health = instance.health;
+        json out{{"status", static_cast<int>(health.status)},
+                 {"changed_ms", toMillis(health.changedAt)}};
+        if (health.flapping) {
+            out["flapping"] = true;
+        }
+        if (health.ejected) {
+            out["ejected"] = true;
+            out["ejected_until_ms"] = toMillis(health.ejectedUntil);
+        }
+        if (health.checked) {
+            out["checked"] = true;
+        }
+        if (!health.reason.empty()) {
+            out["reason"] = health.reason;
+        }
+        if (!health.output.empty()) {
+            out["output"] = health.output;
+        }
+        expected["health"] = out;
+    }
+    if (!instance.routable) {
+        expected["routable"] = false;
+    }
+    if (instance.routableChanged) {
+        expected["routable_changed"] = true;
+    }
+    if (instance.trafficWeight != instance.weight) {
+        expected["traffic_weight"] = instance.trafficWeight;
+    }
+    QCOMPARE(registry::encodeInstance(instance),
+             expected.dump(-1, ' ', false, json::error_handler_t::replace));
+    std::optional<std::string> strict;
+    try {
+        strict = expected.dump(-1, ' ', false, json::error_handler_t::strict);
+    } catch (const json::exception &) {
+    }
+    QCOMPARE(registry::encodeInstanceExactly(instance), strict);
 }
 
 QTEST_GUILESS_MAIN(StoredRecordsTest)
