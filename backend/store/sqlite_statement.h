@@ -47,7 +47,7 @@ public:
         return noteBind(
             sqlite3_bind_blob64(m_stmt, index, value.data(), value.size(), SQLITE_TRANSIENT));
     }
-    // The bytes must stay valid until the statement is reset or stepped to its end.
+    // The bytes must stay valid until reset(), which clears the bindings.
     Statement &bindStaticBlob(int index, std::string_view value) {
         return noteBind(
             sqlite3_bind_blob64(m_stmt, index, value.data(), value.size(), SQLITE_STATIC));

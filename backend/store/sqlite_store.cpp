@@ -51,12 +51,7 @@ constexpr const char *kMigrations[] = {
     // one index page per key; a scope's entries follow the revision and share the last page.
     R"sql(
     ALTER TABLE events ADD COLUMN scope BLOB NOT NULL DEFAULT x'';
-    UPDATE events SET scope = CASE
-        WHEN instr(substr(key, 2), '/') = 0 THEN key
-        WHEN instr(substr(key, instr(substr(key, 2), '/') + 2), '/') = 0 THEN key
-        ELSE substr(key, 1, instr(substr(key, 2), '/') + 1 +
-                            instr(substr(key, instr(substr(key, 2), '/') + 2), '/'))
-        END;
+    UPDATE events SET scope = aegis_key_scope(key);
     DROP INDEX events_by_key;
     CREATE INDEX events_by_scope ON events (scope, revision);
     )sql",
@@ -82,6 +77,16 @@ std::string_view keyScope(std::string_view key) {
     return prefixScope(key).value_or(key);
 }
 
+// keyScope() as the SQL function aegis_key_scope(key), so the migration that added the scope
+// column filled it by the very rule the writer uses.
+void keyScopeFunction(sqlite3_context *context, int, sqlite3_value **arguments) {
+    const auto *bytes = static_cast<const char *>(sqlite3_value_blob(arguments[0]));
+    const std::string_view key(bytes != nullptr ? bytes : "",
+                               static_cast<std::size_t>(sqlite3_value_bytes(arguments[0])));
+    const std::string_view scope = keyScope(key);
+    sqlite3_result_blob64(context, scope.data(), scope.size(), SQLITE_TRANSIENT);
+}
+
 // `status` with the store file named first, so an operator knows which file to look at.
 Status inFile(const std::filesystem::path &path, const Status &status) {
     if (status.isOk()) {
@@ -91,7 +96,15 @@ Status inFile(const std::filesystem::path &path, const Status &status) {
 }
 
 StatusOr<sqlite3 *> openConnection(const std::filesystem::path &path) {
-    return store::openConnection(path, {"PRAGMA foreign_keys=ON"});
+    auto db = store::openConnection(path, {"PRAGMA foreign_keys=ON"});
+    if (db && sqlite3_create_function_v2(
+                  *db, "aegis_key_scope", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                  &keyScopeFunction, nullptr, nullptr, nullptr) != SQLITE_OK) {
+        Status status = sqliteError(*db, "registering aegis_key_scope");
+        sqlite3_close(*db);
+        return status;
+    }
+    return db;
 }
 
 Status migrate(sqlite3 *db, int target) {
@@ -570,10 +583,12 @@ StatusOr<TransactionResult> SqliteStore::applyTransaction(const Transaction &txn
     auto find = [&](const std::string &key) -> std::optional<KeyValue> {
         lookup.reset();
         lookup.bindStaticBlob(1, key);
+        std::optional<KeyValue> found;
         if (lookup.step() == SQLITE_ROW) {
-            return readKeyValue(lookup, 0);
+            found = readKeyValue(lookup, 0);
         }
-        return std::nullopt;
+        lookup.reset();
+        return found;
     };
 
     for (const Compare &compare : txn.compares) {
@@ -613,6 +628,7 @@ StatusOr<TransactionResult> SqliteStore::applyTransaction(const Transaction &txn
             if (const int rc = upsert.step(); rc != SQLITE_DONE) {
                 return sqliteError(m_writer, "writing key", rc);
             }
+            upsert.reset();
             events.push_back(Event{EventType::Put, next, std::move(kv), {}});
             break;
         }

@@ -134,7 +134,7 @@ private:
 };
 
 // History written straight into a schema-1 (or later) file: revision 1 puts /old/a=1, revision 2
-// puts /old/a=2, revision 3 puts /old/b=x.
+// puts /old/a=2, revision 3 puts /old/b=x and /old/deep/k=d.
 // Columns are named, so the same rows fit every later schema that only adds columns.
 constexpr const char *kSeedHistory = R"sql(
     INSERT INTO kv (key, value, create_revision, mod_revision, version) VALUES
@@ -295,6 +295,7 @@ private slots:
     void migrations();
     void newerSchemaIsRefused_data();
     void newerSchemaIsRefused();
+    void migratedScopesFollowTheWritersRule();
     void aFailingTransactionLeavesItsBatchIntact();
 
 private:
@@ -992,6 +993,51 @@ void TestStore::concurrentCommitters() {
     for (const KeyValue &kv : burstKeys->kvs) {
         const int n = std::stoi(kv.key.substr(kv.key.rfind('/') + 1));
         QCOMPARE(kv.modRevision, burst[n]);
+    }
+}
+
+// Schema version 4 gave every stored event its key's scope; the migration must give the scope the
+// writer would have, for keys of every shape the store takes, or reading a prefix's history
+// after the upgrade silently misses the events from before it.
+void TestSqliteSchema::migratedScopesFollowTheWritersRule() {
+    const auto path = storePath();
+    VERIFY_OK(SqliteStore::migrateTo(path, 3));
+    const std::vector<std::pair<std::string, std::string>> keysAndScopes = {
+        {"/caf\xc3\xa9/x/y", "/caf\xc3\xa9/x/"}, // bytes beyond ASCII before the third '/'
+        {"a/b/c/d", "a/b/c/"},                   // no leading '/'
+        {"/a/b/c", "/a/b/"},
+        {"/a/b", "/a/b"}, // fewer than three: the whole key
+        {"plain", "plain"},
+    };
+    {
+        RawDatabase raw(path);
+        std::string sql;
+        int seq = 0;
+        for (const auto &[key, scope] : keysAndScopes) {
+            sql += "INSERT INTO events (revision, seq, type, key, value, create_revision, "
+                   "mod_revision, version) VALUES (1, " +
+                   std::to_string(seq++) + ", 0, CAST('" + key +
+                   "' AS BLOB), CAST('v' AS BLOB), 1, 1, 1);";
+        }
+        sql += "UPDATE meta SET value = 1 WHERE name = 'revision';";
+        QCOMPARE(raw.exec(sql), QString());
+    }
+    Store *store = openStore();
+    QVERIFY(store);
+    {
+        RawDatabase raw(path);
+        for (const auto &[key, scope] : keysAndScopes) {
+            QVERIFY2(raw.integer("SELECT count(*) FROM events WHERE key = CAST('" + key +
+                                 "' AS BLOB) AND scope = CAST('" + scope + "' AS BLOB)") == 1,
+                     key.c_str());
+        }
+    }
+    for (const auto &[key, scope] : keysAndScopes) {
+        auto events = store->events(1, 1, key, 0);
+        VERIFY_OK(events);
+        QVERIFY2(std::any_of(events->begin(), events->end(),
+                             [&key](const Event &event) { return event.kv.key == key; }),
+                 key.c_str());
     }
 }
 
