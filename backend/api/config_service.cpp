@@ -185,13 +185,19 @@ void toProto(const config::ConfigEvent &event, bool masked, v1::ConfigEvent *out
 class ConfigEventBytes {
 public:
     SerializedMessage get(const config::ConfigEvent &event, bool masked) {
-        Key key{event.ref.path(), event.revision, event.type, event.gray, masked};
         {
+            // Every watcher of a change asks: looked up without copying the item's name.
+            const std::tuple<store::Revision, config::ConfigEvent::Type, bool, bool,
+                             std::string_view, std::string_view, std::string_view>
+                wanted{event.revision, event.type,      event.gray,   masked,
+                       event.ref.ns,   event.ref.group, event.ref.key};
             std::lock_guard lock(m_mutex);
-            if (const auto it = m_entries.find(key); it != m_entries.end()) {
+            if (const auto it = m_entries.find(wanted); it != m_entries.end()) {
                 return it->second;
             }
         }
+        Key key{event.revision, event.type,      event.gray,   masked,
+                event.ref.ns,   event.ref.group, event.ref.key};
         v1::WatchConfigResponse fields;
         toProto(event, masked, fields.add_events());
         SerializedMessage bytes = SerializedMessage::of(fields);
@@ -213,11 +219,13 @@ public:
 private:
     static constexpr std::size_t kCapacity = 1024;
     static constexpr std::size_t kCapacityBytes = 64 * 1024 * 1024;
-    // An item's path and revision say what it holds; the rest says how it is shown.
-    using Key = std::tuple<std::string, store::Revision, config::ConfigEvent::Type, bool, bool>;
+    // An item's revision and name say what it holds; the rest says how it is shown. The revision
+    // comes first: most comparisons end there.
+    using Key = std::tuple<store::Revision, config::ConfigEvent::Type, bool, bool, std::string,
+                           std::string, std::string>;
 
     std::mutex m_mutex;
-    std::map<Key, SerializedMessage> m_entries;
+    std::map<Key, SerializedMessage, std::less<>> m_entries;
     std::deque<Key> m_order;
     std::size_t m_bytes = 0;
 };
@@ -250,6 +258,7 @@ public:
             v1::WatchConfigResponse header;
             header.mutable_header()->set_revision(batch.revision);
             message = SerializedMessage::of(header);
+            message.reserveSlices(1 + batch.events.size()); // an event's bytes are one slice
             for (const auto &event : batch.events) {
                 message.append(m_eventBytes->get(event, m_masked));
             }
@@ -756,16 +765,17 @@ ConfigServiceImpl::openWatch(const v1::WatchConfigRequest &request, const Caller
     // time, so the cache needs no lock.
     struct LabelsRead {
         std::optional<std::uint64_t> at; // Registry::instanceChanges() when read
-        Labels labels;
+        std::shared_ptr<const Labels> labels;
     };
     watch.labels = [this, service = watch.service, instanceId = watch.instanceId,
-                    read = std::make_shared<LabelsRead>()]() {
+                    read = std::make_shared<LabelsRead>()]() -> std::shared_ptr<const Labels> {
         if (instanceId.empty()) {
-            return Labels{};
+            return nullptr;
         }
         const std::uint64_t changes = m_registry.instanceChanges(); // before the read
         if (read->at != changes) {
-            read->labels = m_registry.labels(service, instanceId).value_or(Labels{});
+            read->labels = std::make_shared<const Labels>(
+                m_registry.labels(service, instanceId).value_or(Labels{}));
             read->at = changes;
         }
         return read->labels;

@@ -30,6 +30,9 @@ public:
         return out;
     }
 
+    // Room for `count` slices in all, so appending that many does not reallocate.
+    void reserveSlices(std::size_t count) { m_slices.reserve(count); }
+
     // Appends the fields `more` holds, after this message's.
     void append(const SerializedMessage &more) {
         m_slices.insert(m_slices.end(), more.m_slices.begin(), more.m_slices.end());

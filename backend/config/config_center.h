@@ -417,9 +417,10 @@ private:
     std::multimap<std::string, Expected> m_expected; // by store key
     std::uint64_t m_nextTicket = 0;                  // guarded by m_expectedMutex
 
-    // Item records decoded for watchers, by key and mod revision; bounded, any entry may go.
+    // Item records decoded for watchers, by mod revision and key (the revision first: most
+    // comparisons end there); bounded, any entry may go.
     mutable std::mutex m_decodedMutex;
-    mutable std::map<std::tuple<std::string, store::Revision>, std::shared_ptr<const Item>,
+    mutable std::map<std::tuple<store::Revision, std::string>, std::shared_ptr<const Item>,
                      std::less<>>
         m_decoded;
 

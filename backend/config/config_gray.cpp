@@ -3,6 +3,8 @@
 #include "config/config_records.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 
 // Gray releases: a version that only some instances use (by id, by labels or by a stable share)
 // until it is promoted to the published version or cancelled.
@@ -162,8 +164,19 @@ bool ConfigCenter::grayTargets(const GrayRelease &gray, const ItemRef &ref,
                gray.instanceIds.end();
     }
     if (!gray.selector.empty()) {
-        auto selector = LabelSelector::parse(gray.selector, "selector");
-        return selector && selector->matches(labels);
+        // A change is resolved for every watcher of the item in turn: each thread keeps the last
+        // selector it parsed.
+        thread_local std::string lastText;
+        thread_local std::optional<LabelSelector> lastSelector;
+        if (!lastSelector || lastText != gray.selector) {
+            auto selector = LabelSelector::parse(gray.selector, "selector");
+            if (!selector) {
+                return false;
+            }
+            lastSelector = std::move(*selector);
+            lastText = gray.selector;
+        }
+        return lastSelector->matches(labels);
     }
     // Stable per item and instance: the same instances stay in the gray share across restarts,
     // and different items pick different instances.

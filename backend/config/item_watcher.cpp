@@ -6,6 +6,7 @@ namespace aegis::config {
 namespace {
 
 constexpr std::size_t kDecodedCacheSize = 1024;
+const Labels kNoLabels;
 
 } // namespace
 
@@ -35,7 +36,7 @@ StatusOr<ItemWatcherPtr> ConfigCenter::watch(store::WatchHub &hub, ConfigWatchRe
 std::shared_ptr<const Item> ConfigCenter::sharedItem(const store::KeyValue &kv) const {
     {
         // Every watcher of a change asks: looked up without copying the key.
-        const std::tuple<std::string_view, store::Revision> wanted{kv.key, kv.modRevision};
+        const std::tuple<store::Revision, std::string_view> wanted{kv.modRevision, kv.key};
         std::lock_guard lock(m_decodedMutex);
         if (const auto it = m_decoded.find(wanted); it != m_decoded.end()) {
             return it->second;
@@ -61,7 +62,7 @@ std::shared_ptr<const Item> ConfigCenter::sharedItem(const store::KeyValue &kv) 
     if (m_decoded.size() >= kDecodedCacheSize) {
         m_decoded.erase(m_decoded.begin()); // any entry: the cache only saves repeated work
     }
-    m_decoded.emplace(std::make_tuple(kv.key, kv.modRevision), item);
+    m_decoded.emplace(std::make_tuple(kv.modRevision, kv.key), item);
     return item;
 }
 
@@ -86,7 +87,7 @@ ItemWatcher::~ItemWatcher() {
 
 std::optional<ConfigEvent> ItemWatcher::putFor(std::shared_ptr<const Item> item,
                                                const std::string &key, store::Revision revision,
-                                               std::optional<Labels> &labels) {
+                                               std::shared_ptr<const Labels> &labels) {
     if (!labels && item->gray && !item->gray->selector.empty() && m_request.labels) {
         labels = m_request.labels();
     }
@@ -96,14 +97,14 @@ std::optional<ConfigEvent> ItemWatcher::putFor(std::shared_ptr<const Item> item,
     event.revision = revision;
     event.gray =
         item->gray && ConfigCenter::grayTargets(*item->gray, item->ref, m_request.instanceId,
-                                                labels ? *labels : Labels{});
+                                                labels ? *labels : kNoLabels);
     event.item = std::move(item);
     if (!m_request.instanceId.empty()) {
-        const auto [sent, added] = m_sent.try_emplace(key, event.version());
-        if (!added && sent->second == event.version()) {
+        std::optional<std::int64_t> &sent = m_exactKey.empty() ? m_sent[key] : m_sentExact;
+        if (sent == event.version()) {
             return std::nullopt;
         }
-        sent->second = event.version();
+        sent = event.version();
     }
     return event;
 }
@@ -123,7 +124,7 @@ std::optional<std::vector<ConfigEvent>> ItemWatcher::snapshot() {
     if (!current) {
         return std::nullopt;
     }
-    std::optional<Labels> labels;
+    std::shared_ptr<const Labels> labels;
     std::vector<ConfigEvent> events;
     for (const auto &kv : current->kvs) {
         if (kv.modRevision > startsAfter) {
@@ -153,7 +154,7 @@ ItemWatcher::Batch ItemWatcher::take(std::size_t maxEvents) {
         }
         out.revision = batch.events.back()->revision;
         // Looked up at most once per batch, and only for a gray release with a selector.
-        std::optional<Labels> labels;
+        std::shared_ptr<const Labels> labels;
         for (const store::EventPtr &shared : batch.events) {
             const store::Event &event = *shared;
             if (!m_exactKey.empty() && event.kv.key != m_exactKey) {
@@ -165,6 +166,7 @@ ItemWatcher::Batch ItemWatcher::take(std::size_t maxEvents) {
                 removed.ref = ConfigCenter::refOfItemKey(event.kv.key);
                 removed.revision = event.revision;
                 m_sent.erase(event.kv.key);
+                m_sentExact.reset();
                 out.events.push_back(std::move(removed));
             } else if (auto item = m_center.sharedItem(event.kv)) {
                 if (auto put = putFor(std::move(item), event.kv.key, event.revision, labels)) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace aegis::config {
@@ -44,8 +45,8 @@ struct ConfigWatchRequest {
     std::string service;
     std::string instanceId;
     // The instance's labels; asked only when a gray release with a selector needs them (with
-    // thousands of watchers, every lookup is paid thousands of times).
-    std::function<Labels()> labels;
+    // thousands of watchers, every lookup is paid thousands of times). Null means none.
+    std::function<std::shared_ptr<const Labels>()> labels;
     // 0: from now, with a snapshot() of the current items.
     store::Revision startRevision = 0;
 };
@@ -81,7 +82,8 @@ public:
 private:
     // The event for `item` at `revision`, or nullopt when this watcher already has its version.
     std::optional<ConfigEvent> putFor(std::shared_ptr<const Item> item, const std::string &key,
-                                      store::Revision revision, std::optional<Labels> &labels);
+                                      store::Revision revision,
+                                      std::shared_ptr<const Labels> &labels);
 
     const ConfigCenter &m_center;
     // Counts this watch open while it exists; null when the center exports no metrics.
@@ -90,8 +92,11 @@ private:
     // Empty, or the one key watched.
     const std::string m_exactKey;
     store::WatcherPtr m_events;
-    // The version last sent per item (by its store key), for an identified watcher.
-    std::map<std::string, std::int64_t> m_sent;
+    // The version last sent per item (by its store key), for an identified watcher; of the one
+    // item in m_sentExact when the watch names one (a fleet's instances watch their own items:
+    // no lookup on a line nobody else touches).
+    std::unordered_map<std::string, std::optional<std::int64_t>> m_sent;
+    std::optional<std::int64_t> m_sentExact;
 };
 
 using ItemWatcherPtr = std::shared_ptr<ItemWatcher>;

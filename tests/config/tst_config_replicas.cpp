@@ -114,7 +114,7 @@ Heard ConfigReplicasTest::watchOnA(const std::string &instanceId, store::Revisio
     request.scope = {"prod", "checkout", ""};
     request.service = instanceId.empty() ? "" : "checkout";
     request.instanceId = instanceId;
-    request.labels = [] { return Labels{}; };
+    request.labels = [] { return std::make_shared<const Labels>(); };
     request.startRevision = from;
     auto watcher = m_a->watch(*m_hub, std::move(request), [] {});
     if (!watcher) {

@@ -107,6 +107,7 @@ private slots:
     void approvalBySomeoneElse();
     void everyChangeIsAudited();
     void untargetedInstancesHearNothingOfAGrayRelease();
+    void anItemWatchedByKeyIsHeardAgainOnceRecreated();
     void ackNeedsARegisteredInstanceAndAnExistingVersion();
     void alertingNamespaceTakesContentOnlyThroughAlertService();
 
@@ -571,6 +572,57 @@ void ConfigApiTest::untargetedInstancesHearNothingOfAGrayRelease() {
     };
     QCOMPARE(versionsOf(*blue), (std::vector<std::int64_t>{1, 3}));
     QCOMPARE(versionsOf(*green), (std::vector<std::int64_t>{1, 2, 1, 3}));
+}
+
+// An instance watching one item hears only the versions it should use, and an item deleted and
+// published again (its versions counted from 1 again) is heard anew.
+void ConfigApiTest::anItemWatchedByKeyIsHeardAgainOnceRecreated() {
+    registerInstance("search", "search-green", "green");
+    const auto item = ref("prod", "search", "limits.json");
+    QVERIFY(publish(*m_operator, item, R"({"max": 10})", 0).ok());
+    v1::WatchConfigRequest request;
+    request.set_namespace_("prod");
+    request.set_group("search");
+    request.set_key("limits.json");
+    request.set_service("search");
+    request.set_instance_id("search-green");
+    ConfigWatch watch(*m_operator, request);
+    QVERIFY(testing::pollUntil([&] { return watch.snapshots() == 1; }));
+
+    v1::StartGrayReleaseRequest gray;
+    *gray.mutable_ref() = item;
+    gray.set_content(R"({"max": 20})");
+    gray.set_base_version(1);
+    gray.set_selector("color=blue");
+    gray.set_comment("more on blue");
+    v1::StartGrayReleaseResponse started;
+    grpc::ClientContext grayContext;
+    withDeadline(grayContext);
+    QVERIFY(m_operator->StartGrayRelease(&grayContext, gray, &started).ok());
+    v1::CancelGrayReleaseRequest cancel;
+    *cancel.mutable_ref() = item;
+    v1::CancelGrayReleaseResponse cancelled;
+    grpc::ClientContext cancelContext;
+    withDeadline(cancelContext);
+    QVERIFY(m_operator->CancelGrayRelease(&cancelContext, cancel, &cancelled).ok());
+
+    v1::DeleteConfigItemRequest remove;
+    *remove.mutable_ref() = item;
+    remove.set_expected_version(1);
+    v1::DeleteConfigItemResponse removed;
+    grpc::ClientContext removeContext;
+    withDeadline(removeContext);
+    QVERIFY(m_operator->DeleteConfigItem(&removeContext, remove, &removed).ok());
+    QVERIFY(publish(*m_operator, item, R"({"max": 30})", 0).ok());
+    QVERIFY(testing::pollUntil([&] { return watch.events().size() == 3; }));
+
+    const auto events = watch.events();
+    QCOMPARE(events[0].type(), v1::CONFIG_EVENT_TYPE_PUT); // the snapshot
+    QCOMPARE(events[0].version(), std::int64_t{1});
+    QCOMPARE(events[1].type(), v1::CONFIG_EVENT_TYPE_DELETE);
+    QCOMPARE(events[2].type(), v1::CONFIG_EVENT_TYPE_PUT);
+    QCOMPARE(events[2].version(), std::int64_t{1});
+    QCOMPARE(events[2].content(), std::string(R"({"max": 30})"));
 }
 
 void ConfigApiTest::ackNeedsARegisteredInstanceAndAnExistingVersion() {
