@@ -25,8 +25,10 @@ StatusOr<ItemWatcherPtr> ConfigCenter::watch(store::WatchHub &hub, ConfigWatchRe
     if (!valid.isOk()) {
         return valid;
     }
-    auto events =
-        hub.watch(itemsPrefix(scope.ns, scope.group), request.startRevision, std::move(notify));
+    // A watch of one item is a hub watch of its key: changes to the group's other items do not
+    // wake it (only items whose key extends this one's, which take() skips).
+    auto events = hub.watch(scope.key.empty() ? itemsPrefix(scope.ns, scope.group) : itemKey(scope),
+                            request.startRevision, std::move(notify));
     if (!events) {
         return events.status();
     }
@@ -157,7 +159,8 @@ ItemWatcher::Batch ItemWatcher::take(std::size_t maxEvents) {
         std::shared_ptr<const Labels> labels;
         for (const store::EventPtr &shared : batch.events) {
             const store::Event &event = *shared;
-            if (!m_exactKey.empty() && event.kv.key != m_exactKey) {
+            // The hub matched the watched key as a prefix: the same length means the same key.
+            if (!m_exactKey.empty() && event.kv.key.size() != m_exactKey.size()) {
                 continue;
             }
             if (event.type == store::EventType::Delete) {

@@ -574,8 +574,8 @@ void ConfigApiTest::untargetedInstancesHearNothingOfAGrayRelease() {
     QCOMPARE(versionsOf(*green), (std::vector<std::int64_t>{1, 2, 1, 3}));
 }
 
-// An instance watching one item hears only the versions it should use, and an item deleted and
-// published again (its versions counted from 1 again) is heard anew.
+// An instance watching one item hears only that item's versions it should use, and the item
+// deleted and published again (its versions counted from 1 again) is heard anew.
 void ConfigApiTest::anItemWatchedByKeyIsHeardAgainOnceRecreated() {
     registerInstance("search", "search-green", "green");
     const auto item = ref("prod", "search", "limits.json");
@@ -605,6 +605,10 @@ void ConfigApiTest::anItemWatchedByKeyIsHeardAgainOnceRecreated() {
     grpc::ClientContext cancelContext;
     withDeadline(cancelContext);
     QVERIFY(m_operator->CancelGrayRelease(&cancelContext, cancel, &cancelled).ok());
+    // Items beside it are not its business, even one whose key starts with its key.
+    QVERIFY(publish(*m_operator, ref("prod", "search", "limits.json.bak"), "{}", 0).ok());
+    QVERIFY(publish(*m_operator, ref("prod", "search", "limits.json.bak"), "[]", 1).ok());
+    QVERIFY(publish(*m_operator, ref("prod", "search", "other.json"), "{}", 0).ok());
 
     v1::DeleteConfigItemRequest remove;
     *remove.mutable_ref() = item;
