@@ -29,52 +29,56 @@ JsonWriter &JsonWriter::key(std::string_view name) {
     return *this;
 }
 
-JsonWriter &JsonWriter::string(std::string_view text) {
+void JsonWriter::appendString(std::string &out, std::string_view text, bool strictUtf8) {
     const bool ascii = std::all_of(text.begin(), text.end(),
                                    [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     if (!ascii) {
         // nlohmann's own escaping, which validates (and replaces or refuses) the UTF-8.
-        m_out += nlohmann::json(std::string(text))
-                     .dump(-1, ' ', false,
-                           m_strictUtf8 ? nlohmann::json::error_handler_t::strict
-                                        : nlohmann::json::error_handler_t::replace);
-        return *this;
+        out += nlohmann::json(std::string(text))
+                   .dump(-1, ' ', false,
+                         strictUtf8 ? nlohmann::json::error_handler_t::strict
+                                    : nlohmann::json::error_handler_t::replace);
+        return;
     }
-    m_out += '"';
+    out += '"';
     for (const char c : text) {
         switch (c) {
         case '"':
-            m_out += "\\\"";
+            out += "\\\"";
             break;
         case '\\':
-            m_out += "\\\\";
+            out += "\\\\";
             break;
         case '\b':
-            m_out += "\\b";
+            out += "\\b";
             break;
         case '\f':
-            m_out += "\\f";
+            out += "\\f";
             break;
         case '\n':
-            m_out += "\\n";
+            out += "\\n";
             break;
         case '\r':
-            m_out += "\\r";
+            out += "\\r";
             break;
         case '\t':
-            m_out += "\\t";
+            out += "\\t";
             break;
         default:
             if (static_cast<unsigned char>(c) < 0x20) {
                 char escaped[8];
                 std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-                m_out += escaped;
+                out += escaped;
             } else {
-                m_out += c;
+                out += c;
             }
         }
     }
-    m_out += '"';
+    out += '"';
+}
+
+JsonWriter &JsonWriter::string(std::string_view text) {
+    appendString(m_out, text, m_strictUtf8);
     return *this;
 }
 

@@ -29,6 +29,10 @@ public:
 
     std::string take() { return std::move(m_out); }
 
+    // Appends `text` as a JSON string to `out`, escaped as string() does: for JSON written by
+    // hand elsewhere (the span store's attributes).
+    static void appendString(std::string &out, std::string_view text, bool strictUtf8 = false);
+
 private:
     std::string m_out;
     bool m_strictUtf8;

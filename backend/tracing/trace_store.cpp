@@ -4,6 +4,7 @@
 #include "tracing/trace_store_internal.h"
 #include "tracing/trace_store_metrics.h"
 
+#include "common/json_writer.h"
 #include "common/logging.h"
 
 #include <sqlite3.h>
@@ -246,36 +247,10 @@ namespace {
 
 void appendJson(const AnyValue &value, std::string &out);
 
-void appendJsonString(const std::string &text, std::string &out) {
-    out += '"';
-    for (const char c : text) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                char escaped[8];
-                std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-                out += escaped;
-            } else {
-                out += c;
-            }
-        }
-    }
-    out += '"';
-}
-
 void appendJson(const AnyValue &value, std::string &out) {
     switch (value.value_case()) {
     case AnyValue::kStringValue:
-        appendJsonString(value.string_value(), out);
+        JsonWriter::appendString(out, value.string_value());
         break;
     case AnyValue::kIntValue:
         out += std::to_string(value.int_value());
@@ -306,7 +281,7 @@ void appendJson(const AnyValue &value, std::string &out) {
         for (const KeyValue &item : value.kvlist_value().values()) {
             out += first ? "" : ",";
             first = false;
-            appendJsonString(item.key(), out);
+            JsonWriter::appendString(out, item.key());
             out += ':';
             appendJson(item.value(), out);
         }
@@ -320,7 +295,7 @@ void appendJson(const AnyValue &value, std::string &out) {
             std::snprintf(byte, sizeof byte, "%02x", static_cast<unsigned char>(c));
             hex += byte;
         }
-        appendJsonString(hex, out);
+        JsonWriter::appendString(out, hex);
         break;
     }
     default:

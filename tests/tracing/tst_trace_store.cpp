@@ -7,6 +7,9 @@
 #include "otlp_builder.h"
 #include "poll_until.h"
 #include "tracing/trace_store.h"
+#include "tracing/trace_store_internal.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QtTest>
 
@@ -93,6 +96,7 @@ private slots:
     void largeTracesAndWindowsAreBounded();
     void sizeRetentionKeepsNewTracesItCannotHelp();
     void compareFoldsDeepPathsAndRefusesHugeTraces();
+    void structuredAttributesAreValidJson();
 
 private:
     tracing::TraceStoreOptions options() const;
@@ -745,4 +749,35 @@ void TestTraceStore::compareFoldsDeepPathsAndRefusesHugeTraces() {
 }
 
 QTEST_GUILESS_MAIN(TestTraceStore)
+// An array or key-value list attribute is kept as JSON text: valid JSON whatever bytes its
+// strings hold (control characters escaped, invalid UTF-8 replaced), so the console can parse it.
+void TestTraceStore::structuredAttributesAreValidJson() {
+    otlp::common::v1::AnyValue value;
+    auto *list = value.mutable_kvlist_value();
+    auto *tabbed = list->add_values();
+    tabbed->set_key("tab\there");
+    tabbed->mutable_value()->set_string_value("say \"hi\" in Zürich\n");
+    auto *items = list->add_values();
+    items->set_key("items");
+    auto *array = items->mutable_value()->mutable_array_value();
+    array->add_values()->set_int_value(7);
+    array->add_values()->set_bool_value(true);
+    array->add_values()->set_bytes_value(std::string("\x00\xff", 2));
+    array->add_values()->set_string_value("bad \xff byte");
+
+    const auto tag = tracing::detail::tagValueOf(value);
+    QVERIFY(std::holds_alternative<std::string>(tag));
+    nlohmann::json parsed;
+    try {
+        parsed = nlohmann::json::parse(std::get<std::string>(tag));
+    } catch (const nlohmann::json::exception &error) {
+        QFAIL(error.what());
+    }
+    QCOMPARE(parsed["tab\there"].get<std::string>(), std::string("say \"hi\" in Zürich\n"));
+    QCOMPARE(parsed["items"][0].get<int>(), 7);
+    QCOMPARE(parsed["items"][1].get<bool>(), true);
+    QCOMPARE(parsed["items"][2].get<std::string>(), std::string("00ff"));
+    QCOMPARE(parsed["items"][3].get<std::string>(), std::string("bad \xef\xbf\xbd byte"));
+}
+
 #include "tst_trace_store.moc"
