@@ -1,15 +1,12 @@
 #include "argument_values.h"
-#include "client/stop_signal.h"
-#include "client/watch_mux.h"
 #include "command.h"
 #include "command_context.h"
 #include "common/status.h"
+#include "resuming_watch.h"
 #include "text_output.h"
 
 #include "aegis/v1/audit.grpc.pb.h"
 #include "aegis/v1/watch.pb.h"
-
-#include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
 #include <optional>
@@ -152,78 +149,75 @@ int runList(CommandContext &context, const po::variables_map &values) {
     return 0;
 }
 
+// Streams audit records until interrupted, --for or --count; when the stream breaks for a reason
+// that may pass (the daemon restarting), it opens a new one after the last revision it printed,
+// so no record is missed or repeated.
+class AuditWatch final : public ResumingWatch {
+public:
+    AuditWatch(CommandContext &context, v1::WatchAuditRecordsRequest request, int count,
+               std::optional<std::chrono::steady_clock::time_point> deadline)
+        : ResumingWatch(context, count, deadline)
+        , m_request(std::move(request)) {}
+
+    std::int64_t nextRevision() const override { return m_request.start_revision(); }
+    std::string itemsName() const override { return "records"; }
+    std::string compactedHint(std::int64_t compact) const override {
+        return "list what was written meanwhile with 'aegisctl audit list', then watch with "
+               "--start-revision " +
+               std::to_string(compact + 1) + " or later.";
+    }
+
+private:
+    grpc::Status stream(grpc::ClientContext &call) override {
+        v1::WatchCreateRequest create;
+        *create.mutable_audit() = m_request;
+        return streamShared(call, create, [this](const v1::WatchResponse &message) {
+            return print(message.audit());
+        });
+    }
+
+    // Prints one message; true once --count is reached.
+    bool print(const v1::WatchAuditRecordsResponse &response) {
+        const bool json = m_context.format() == OutputFormat::Json;
+        if (!json && !m_headerPrinted) {
+            // After the first message, so that a refused watch prints only its error.
+            std::string header;
+            for (const auto &column : recordColumns()) {
+                header += (header.empty() ? "" : "  ") + column;
+            }
+            m_context.out() << header << "\n";
+            m_headerPrinted = true;
+        }
+        for (const auto &record : response.records()) {
+            if (json) {
+                m_context.printJsonLine(record);
+            } else {
+                std::string line;
+                for (const auto &cell : recordCells(record)) {
+                    line += (line.empty() ? "" : "  ") + cell;
+                }
+                m_context.out() << line << "\n";
+            }
+            if (counted()) {
+                break;
+            }
+        }
+        return endOfMessage(m_request, response.header().revision());
+    }
+
+    v1::WatchAuditRecordsRequest m_request;
+};
+
 int runWatch(CommandContext &context, const po::variables_map &values) {
     v1::WatchAuditRecordsRequest request;
     *request.mutable_filter() = buildFilter(values, context.now());
-    request.set_start_revision(values["start-revision"].as<std::int64_t>());
-    const int count = values["count"].as<int>();
-
-    grpc::ClientContext call;
-    if (values.count("for")) {
-        client::setTimeout(call, durationFlag(values, "for"));
+    const auto from = values["start-revision"].as<std::int64_t>();
+    if (from < 0) {
+        throw UsageError("--start-revision must be a revision (0: from now)");
     }
-    // The stream lasts until interrupted (or --for); --timeout bounds reaching the server.
-    const auto connectDeadline = std::chrono::system_clock::now() + context.options().timeout;
-    if (!context.channel()->WaitForConnected(connectDeadline)) {
-        return context.failRpc(
-            grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                         "cannot connect to " + context.options().connection.address));
-    }
-
-    const bool json = context.format() == OutputFormat::Json;
-    if (!json) {
-        std::string header;
-        for (const auto &column : recordColumns()) {
-            header += (header.empty() ? "" : "  ") + column;
-        }
-        context.out() << header << std::endl;
-    }
-    // On a WatchService stream like the other watches, but not resumed after an error (it is no
-    // ResumingWatch): it ends at --count, at --for or with an error. Nothing stops `unused`:
-    // Ctrl-C keeps its default effect here.
-    client::WatchMux mux(context.channel());
-    client::StopSignal unused;
-    v1::WatchCreateRequest create;
-    *create.mutable_audit() = request;
-    int seen = 0;
-    grpc::Status status;
-    // OK: the shared stream reached its lifetime; the watch goes on from where it was.
-    while (status.ok() && (count == 0 || seen < count)) {
-        status = mux.run(
-            create, call, unused,
-            [&](const v1::WatchResponse &message) {
-                auto &resume = *create.mutable_audit();
-                resume.set_start_revision(
-                    std::max(resume.start_revision(), message.audit().header().revision() + 1));
-                for (const auto &record : message.audit().records()) {
-                    if (json) {
-                        std::string line;
-                        (void)google::protobuf::util::MessageToJsonString(record, &line);
-                        context.out() << line << "\n";
-                    } else {
-                        std::string line;
-                        for (const auto &cell : recordCells(record)) {
-                            line += (line.empty() ? "" : "  ") + cell;
-                        }
-                        context.out() << line << "\n";
-                    }
-                    if (count != 0 && ++seen >= count) {
-                        break;
-                    }
-                }
-                context.out().flush();
-                return count == 0 || seen < count;
-            },
-            nullptr);
-    }
-    if (count != 0 && seen >= count) {
-        return 0;
-    }
-    // Reaching --for is how a bounded watch ends, not an error.
-    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && values.count("for")) {
-        return 0;
-    }
-    return status.ok() ? 0 : context.failRpc(status);
+    request.set_start_revision(from);
+    AuditWatch watch(context, std::move(request), countFlag(values), forDeadline(values));
+    return watch.run();
 }
 
 } // namespace
