@@ -189,13 +189,8 @@ private:
         v1::WatchAlertsResponse response;
         while (reader->Read(&response)) {
             received();
-            if (!json && !m_headerPrinted) {
-                m_context.out() << alignedLine({"TIME", "REVISION", "EVENT", "STATE", "ALERT",
-                                                "VALUE", "LABELS"},
-                                               watchWidths())
-                                << "\n";
-                m_headerPrinted = true;
-            }
+            printHeaderOnce(alignedLine(
+                {"TIME", "REVISION", "EVENT", "STATE", "ALERT", "VALUE", "LABELS"}, watchWidths()));
             const auto receivedAt = google::protobuf::util::TimeUtil::GetCurrentTime();
             for (const auto &event : response.events()) {
                 if (json) {

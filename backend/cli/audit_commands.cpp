@@ -101,6 +101,15 @@ std::vector<std::string> recordCells(const v1::AuditRecord &record) {
             detailText(record)};
 }
 
+// A watch's line: the cells separated by two spaces.
+std::string joinedCells(const std::vector<std::string> &cells) {
+    std::string line;
+    for (const auto &cell : cells) {
+        line += (line.empty() ? "" : "  ") + cell;
+    }
+    return line;
+}
+
 int runList(CommandContext &context, const po::variables_map &values) {
     const int limit = values["limit"].as<int>();
     const int pageSize = values["page-size"].as<int>();
@@ -179,24 +188,12 @@ private:
     // Prints one message; true once --count is reached.
     bool print(const v1::WatchAuditRecordsResponse &response) {
         const bool json = m_context.format() == OutputFormat::Json;
-        if (!json && !m_headerPrinted) {
-            // After the first message, so that a refused watch prints only its error.
-            std::string header;
-            for (const auto &column : recordColumns()) {
-                header += (header.empty() ? "" : "  ") + column;
-            }
-            m_context.out() << header << "\n";
-            m_headerPrinted = true;
-        }
+        printHeaderOnce(joinedCells(recordColumns()));
         for (const auto &record : response.records()) {
             if (json) {
                 m_context.printJsonLine(record);
             } else {
-                std::string line;
-                for (const auto &cell : recordCells(record)) {
-                    line += (line.empty() ? "" : "  ") + cell;
-                }
-                m_context.out() << line << "\n";
+                m_context.out() << joinedCells(recordCells(record)) << "\n";
             }
             if (counted()) {
                 break;

@@ -84,11 +84,7 @@ private:
 
     // Prints one message; true once --count is reached.
     bool print(const v1::WatchConfigResponse &response) {
-        if (m_context.format() != OutputFormat::Json && !m_headerPrinted) {
-            // After the first message, so that a refused watch prints only its error.
-            m_context.out() << alignedLine(kWatchHeaders, kWatchWidths) << "\n";
-            m_headerPrinted = true;
-        }
+        printHeaderOnce(alignedLine(kWatchHeaders, kWatchWidths));
         for (const auto &event : response.events()) {
             print(event, response.snapshot());
             if (!response.snapshot()) {

@@ -691,11 +691,7 @@ private:
     // Prints one message; true once --count is reached.
     bool print(const v1::WatchHealthResponse &response) {
         const bool json = m_context.format() == OutputFormat::Json;
-        if (!json && !m_headerPrinted) {
-            // After the first message, so that a refused watch prints only its error.
-            m_context.out() << alignedLine(kWatchHeaders, kWatchWidths) << "\n";
-            m_headerPrinted = true;
-        }
+        printHeaderOnce(alignedLine(kWatchHeaders, kWatchWidths));
         google::protobuf::util::JsonPrintOptions jsonOptions;
         jsonOptions.always_print_primitive_fields = true;
         for (const auto &transition : response.transitions()) {

@@ -538,15 +538,11 @@ private:
     // Prints one message; true once --count is reached.
     bool print(const v1::WatchInstancesResponse &response) {
         const bool json = m_context.format() == OutputFormat::Json;
-        if (!json && !m_headerPrinted) {
-            // After the first message, so that a refused watch prints only its error.
-            std::vector<std::string> header;
-            for (const auto &column : watchColumns()) {
-                header.push_back(column.first);
-            }
-            m_context.out() << watchLine(header) << "\n";
-            m_headerPrinted = true;
+        std::vector<std::string> header;
+        for (const auto &column : watchColumns()) {
+            header.push_back(column.first);
         }
+        printHeaderOnce(watchLine(header));
         const auto receivedAt = google::protobuf::util::TimeUtil::GetCurrentTime();
         for (const auto &event : response.events()) {
             if (json) {

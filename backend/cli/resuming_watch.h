@@ -79,12 +79,19 @@ protected:
     bool counted() { return m_count != 0 && ++m_seen >= m_count; }
     bool countReached() const { return m_count != 0 && m_seen >= m_count; }
 
+    // Before a message's items: prints the table's `header` line the first time (after the first
+    // message, so that a refused watch prints only its error); nothing for JSON output.
+    void printHeaderOnce(const std::string &header) {
+        if (m_context.format() != OutputFormat::Json && !m_headerPrinted) {
+            m_context.out() << header << "\n";
+            m_headerPrinted = true;
+        }
+    }
+
     CommandContext &m_context;
-    // Set once the table header has been printed (after the first message, so that a refused
-    // watch prints only its error).
-    bool m_headerPrinted = false;
 
 private:
+    bool m_headerPrinted = false;
     int compacted(const grpc::Status &status, std::int64_t firstStart);
 
     const int m_count;

@@ -399,10 +399,7 @@ public:
 
 private:
     grpc::Status opened() override {
-        if (m_context.format() != OutputFormat::Json && !m_headerPrinted) {
-            m_context.out() << alignedLine(kWatchHeaders, kWatchWidths) << "\n";
-            m_headerPrinted = true;
-        }
+        printHeaderOnce(alignedLine(kWatchHeaders, kWatchWidths));
         return grpc::Status::OK;
     }
 
