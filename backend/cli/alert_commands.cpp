@@ -189,8 +189,11 @@ private:
         v1::WatchAlertsResponse response;
         while (reader->Read(&response)) {
             received();
-            printHeaderOnce(alignedLine(
-                {"TIME", "REVISION", "EVENT", "STATE", "ALERT", "VALUE", "LABELS"}, watchWidths()));
+            printHeaderOnce([] {
+                return alignedLine(
+                    {"TIME", "REVISION", "EVENT", "STATE", "ALERT", "VALUE", "LABELS"},
+                    watchWidths());
+            });
             const auto receivedAt = google::protobuf::util::TimeUtil::GetCurrentTime();
             for (const auto &event : response.events()) {
                 if (json) {

@@ -188,7 +188,7 @@ private:
     // Prints one message; true once --count is reached.
     bool print(const v1::WatchAuditRecordsResponse &response) {
         const bool json = m_context.format() == OutputFormat::Json;
-        printHeaderOnce(joinedCells(recordColumns()));
+        printHeaderOnce([] { return joinedCells(recordColumns()); });
         for (const auto &record : response.records()) {
             if (json) {
                 m_context.printJsonLine(record);

@@ -84,7 +84,7 @@ private:
 
     // Prints one message; true once --count is reached.
     bool print(const v1::WatchConfigResponse &response) {
-        printHeaderOnce(alignedLine(kWatchHeaders, kWatchWidths));
+        printHeaderOnce([] { return alignedLine(kWatchHeaders, kWatchWidths); });
         for (const auto &event : response.events()) {
             print(event, response.snapshot());
             if (!response.snapshot()) {

@@ -691,7 +691,7 @@ private:
     // Prints one message; true once --count is reached.
     bool print(const v1::WatchHealthResponse &response) {
         const bool json = m_context.format() == OutputFormat::Json;
-        printHeaderOnce(alignedLine(kWatchHeaders, kWatchWidths));
+        printHeaderOnce([] { return alignedLine(kWatchHeaders, kWatchWidths); });
         google::protobuf::util::JsonPrintOptions jsonOptions;
         jsonOptions.always_print_primitive_fields = true;
         for (const auto &transition : response.transitions()) {

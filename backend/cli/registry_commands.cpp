@@ -538,11 +538,13 @@ private:
     // Prints one message; true once --count is reached.
     bool print(const v1::WatchInstancesResponse &response) {
         const bool json = m_context.format() == OutputFormat::Json;
-        std::vector<std::string> header;
-        for (const auto &column : watchColumns()) {
-            header.push_back(column.first);
-        }
-        printHeaderOnce(watchLine(header));
+        printHeaderOnce([] {
+            std::vector<std::string> header;
+            for (const auto &column : watchColumns()) {
+                header.push_back(column.first);
+            }
+            return watchLine(header);
+        });
         const auto receivedAt = google::protobuf::util::TimeUtil::GetCurrentTime();
         for (const auto &event : response.events()) {
             if (json) {

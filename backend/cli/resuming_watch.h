@@ -79,11 +79,13 @@ protected:
     bool counted() { return m_count != 0 && ++m_seen >= m_count; }
     bool countReached() const { return m_count != 0 && m_seen >= m_count; }
 
-    // Before a message's items: prints the table's `header` line the first time (after the first
-    // message, so that a refused watch prints only its error); nothing for JSON output.
-    void printHeaderOnce(const std::string &header) {
+    // Before a message's items: prints the table's header line, `header()`, the first time
+    // (after the first message, so that a refused watch prints only its error); nothing for JSON
+    // output.
+    template <typename MakeHeader>
+    void printHeaderOnce(const MakeHeader &header) {
         if (m_context.format() != OutputFormat::Json && !m_headerPrinted) {
-            m_context.out() << header << "\n";
+            m_context.out() << header() << "\n";
             m_headerPrinted = true;
         }
     }

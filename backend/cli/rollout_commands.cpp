@@ -399,7 +399,7 @@ public:
 
 private:
     grpc::Status opened() override {
-        printHeaderOnce(alignedLine(kWatchHeaders, kWatchWidths));
+        printHeaderOnce([] { return alignedLine(kWatchHeaders, kWatchWidths); });
         return grpc::Status::OK;
     }
 

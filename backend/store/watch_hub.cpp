@@ -362,15 +362,36 @@ bool WatchHub::tryGoLive(Watcher &watcher) {
     }
     watcher.m_queueBytes += pendingBytes;
     watcher.m_live = true;
-    m_liveByPrefix[watcher.m_prefix].insert(&watcher);
+    addLiveLocked(watcher);
     return true;
+}
+
+void WatchHub::addLiveLocked(Watcher &watcher) {
+    const auto [group, added] = m_liveByPrefix.try_emplace(watcher.m_prefix);
+    if (added) {
+        ++m_prefixLengths[watcher.m_prefix.size()];
+    }
+    group->second.insert(&watcher);
+}
+
+WatchHub::LiveGroups::iterator WatchHub::eraseGroupLocked(LiveGroups::iterator group) {
+    const auto length = m_prefixLengths.find(group->first.size());
+    if (--length->second == 0) {
+        m_prefixLengths.erase(length);
+    }
+    return m_liveByPrefix.erase(group);
+}
+
+void WatchHub::clearLiveLocked() {
+    m_liveByPrefix.clear();
+    m_prefixLengths.clear();
 }
 
 void WatchHub::removeLiveLocked(Watcher &watcher) {
     const auto group = m_liveByPrefix.find(watcher.m_prefix);
     if (group != m_liveByPrefix.end() && group->second.erase(&watcher) > 0 &&
         group->second.empty()) {
-        m_liveByPrefix.erase(group);
+        eraseGroupLocked(group);
     }
 }
 
@@ -445,18 +466,31 @@ void WatchHub::publish(const std::vector<Event> &events) {
             }
             m_ringFrom = oldest + 1;
         }
-        std::vector<EventPtr> matching;
-        for (auto group = m_liveByPrefix.begin(); group != m_liveByPrefix.end();) {
-            matching.clear();
-            for (const EventPtr &event : fresh) {
-                if (event->kv.key.starts_with(group->first)) {
-                    matching.push_back(event);
+        // The groups the fresh events concern, each with its events in order: every key is looked
+        // up by its own prefixes of the lengths watched, not matched against every prefix.
+        std::vector<std::pair<LiveGroups::iterator, std::vector<EventPtr>>> matched;
+        for (const EventPtr &event : fresh) {
+            const std::string_view key = event->kv.key;
+            for (const auto &[length, groups] : m_prefixLengths) {
+                if (length > key.size()) {
+                    break;
+                }
+                const auto group = m_liveByPrefix.find(key.substr(0, length));
+                if (group == m_liveByPrefix.end()) {
+                    continue;
+                }
+                // Consecutive events mostly concern the same groups: searched from the last.
+                const auto slot =
+                    std::find_if(matched.rbegin(), matched.rend(),
+                                 [&](const auto &entry) { return entry.first == group; });
+                if (slot != matched.rend()) {
+                    slot->second.push_back(event);
+                } else {
+                    matched.emplace_back(group, std::vector<EventPtr>{event});
                 }
             }
-            if (matching.empty()) {
-                ++group;
-                continue;
-            }
+        }
+        for (auto &[group, matching] : matched) {
             auto &watchers = group->second;
             for (auto it = watchers.begin(); it != watchers.end();) {
                 Watcher *watcher = *it;
@@ -473,7 +507,9 @@ void WatchHub::publish(const std::vector<Event> &events) {
                 }
                 it = cutOff ? watchers.erase(it) : std::next(it);
             }
-            group = watchers.empty() ? m_liveByPrefix.erase(group) : std::next(group);
+            if (watchers.empty()) {
+                eraseGroupLocked(group); // the other entries' iterators stay valid
+            }
         }
         // Counted before the lock is released: once deliveries are visible, so are their
         // wake-ups (notificationsInFlight()).
@@ -506,7 +542,7 @@ void WatchHub::restartRingLocked(Revision from, std::vector<WatcherPtr> &toNotif
             }
         }
     }
-    m_liveByPrefix.clear();
+    clearLiveLocked();
 }
 
 void WatchHub::noteDelivered(Revision revision, std::size_t messages) const {
@@ -556,7 +592,7 @@ void WatchHub::shutdown(Status status) {
                 }
             }
         }
-        m_liveByPrefix.clear();
+        clearLiveLocked();
     }
     trimIfDue();
     for (const WatcherPtr &watcher : toNotify) {

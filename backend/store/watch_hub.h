@@ -12,6 +12,7 @@
 #include <mutex>
 #include <span>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -202,10 +203,24 @@ private:
     Revision m_ringFrom;
     Revision m_lastPublished;
     // Watchers register themselves while they exist; live ones receive published events, found
-    // by their prefix, so a change is matched once per distinct prefix and touches only the
-    // watchers it concerns.
+    // by their prefix, so a change touches only the watchers it concerns.
     std::unordered_set<Watcher *> m_all;
-    std::map<std::string, std::unordered_set<Watcher *>, std::less<>> m_liveByPrefix;
+    struct PrefixHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const {
+            return std::hash<std::string_view>{}(text);
+        }
+    };
+    using LiveGroups =
+        std::unordered_map<std::string, std::unordered_set<Watcher *>, PrefixHash, std::equal_to<>>;
+    LiveGroups m_liveByPrefix;
+    // How many of m_liveByPrefix's prefixes have each length. An event's key is looked up by its
+    // own prefixes of these lengths: with a watch per config item there are thousands of
+    // prefixes but a few dozen lengths.
+    std::map<std::size_t, std::size_t> m_prefixLengths;
+    void addLiveLocked(Watcher &watcher);
+    LiveGroups::iterator eraseGroupLocked(LiveGroups::iterator group);
+    void clearLiveLocked();
     bool m_shutdown = false;
     Status m_shutdownStatus;
     // Declared last: destroyed first, so no publish() runs into a half-destroyed hub.

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <set>
 #include <unordered_set>
 
@@ -245,8 +246,6 @@ ResourceIdentity identityOf(const opentelemetry::proto::resource::v1::Resource &
 
 namespace {
 
-void appendJson(const AnyValue &value, std::string &out);
-
 void appendJson(const AnyValue &value, std::string &out) {
     switch (value.value_case()) {
     case AnyValue::kStringValue:
@@ -256,6 +255,10 @@ void appendJson(const AnyValue &value, std::string &out) {
         out += std::to_string(value.int_value());
         break;
     case AnyValue::kDoubleValue: {
+        if (!std::isfinite(value.double_value())) {
+            out += "null"; // JSON has no NaN or infinity (nlohmann writes null too)
+            break;
+        }
         char text[32];
         std::snprintf(text, sizeof text, "%.17g", value.double_value());
         out += text;

@@ -95,7 +95,7 @@ void printRegistrations(const std::vector<ThroughputResult> &rows, const Setting
                   << " | " << fixed(row.perSecond, 0) << " | " << fixed(row.p50Ms, 2) << " | "
                   << fixed(row.p99Ms, 2) << " | " << errors(row) << " | "
                   << fixed(row.serverCores, 2) << " | " << fixed(row.benchCores, 2) << " | "
-                  << fixed(row.serverCores > 0 ? row.perSecond / row.serverCores : 0, 0) << " |\n";
+                  << fixed(row.serverCores > 0 ? perCore(row) : 0, 0) << " |\n";
         if (index % 2 == 1 && row.perSecond > 0) {
             const ThroughputResult &aegis = rows[index - 1];
             rates.push_back(aegis.perSecond / row.perSecond);
@@ -117,6 +117,12 @@ void printRegistrations(const std::vector<ThroughputResult> &rows, const Setting
                   << fixed(median(rates), 2) << "×**" << (rounds ? range(rates) : "")
                   << " | | | | | | " << fixed(median(costs), 2) << "×"
                   << (rounds ? range(costs) : "") << " |\n";
+        if (rates.size() < rows.size() / 2) {
+            std::cout << "\n(" << rows.size() / 2 - rates.size()
+                      << " round(s) without an etcd rate left out of the ratio)\n";
+        }
+    } else if (rows.size() >= 2) {
+        std::cout << "| **Aegis / etcd** | | **n/a** | | | | | | n/a |\n";
     }
     std::cout << "\n";
 }

@@ -169,6 +169,7 @@ private slots:
     void catchUpThenLive();
     void prefixFiltering_data();
     void prefixFiltering();
+    void manyPrefixesAtOnce();
     void takeKeepsRevisionsWhole_data();
     void takeKeepsRevisionsWhole();
     void resumeAcrossDisconnects_data();
@@ -328,6 +329,46 @@ void TestWatchHub::prefixFiltering() {
             QVERIFY(event.kv.key.starts_with(wanted));
         }
         QCOMPARE(watch->watcher->pendingEvents(), 0u);
+    }
+}
+
+// Live watchers of many prefixes at once, nested, of equal and different lengths, some sharing a
+// prefix, some ending meanwhile: each gets exactly its prefix's events.
+void TestWatchHub::manyPrefixesAtOnce() {
+    QVERIFY(setUp({64, 4096}));
+    QRandomGenerator random(m_seed + 2);
+    const std::vector<std::string> prefixes = {"",      "/k/",  "/k/1", "/k/1/",     "/k/12",
+                                               "/k/3",  "/k/3", "/k/1", "/other/",   "/o",
+                                               "/k/19", "/k/7", "/k/",  "/nothing/", "/other/1"};
+    std::vector<Watch> watches;
+    for (const auto &prefix : prefixes) {
+        watches.push_back(startWatch(*m_hub, prefix, 0));
+        QVERIFY(watches.back().watcher);
+        // Taken from once: live from here, so the commits below reach it through publish().
+        QVERIFY(watches.back().watcher->take(1).events.empty());
+    }
+    const Revision from = m_store->currentRevision() + 1;
+    for (int i = 0; i < 60; ++i) {
+        QVERIFY(m_store->commit(randomTransaction(random)));
+    }
+    // Watches ending take their prefixes (or their share of one) out of the matching.
+    for (const std::size_t ended : {std::size_t{2}, std::size_t{6}, std::size_t{13}}) {
+        watches[ended].watcher->cancel();
+    }
+    for (int i = 0; i < 60; ++i) {
+        QVERIFY(m_store->commit(randomTransaction(random)));
+    }
+    for (std::size_t index = 0; index < watches.size(); ++index) {
+        if (index == 2 || index == 6 || index == 13) {
+            continue;
+        }
+        const std::vector<Event> expected = history(prefixes[index], from);
+        std::vector<Event> received;
+        const Status status = receive(
+            watches[index], received, 16, [&] { return received.size() >= expected.size(); }, 10s);
+        QVERIFY2(status.isOk(), (prefixes[index] + ": " + status.toString()).c_str());
+        QCOMPARE(describe(received), describe(expected));
+        QCOMPARE(watches[index].watcher->pendingEvents(), 0u);
     }
 }
 

@@ -366,6 +366,16 @@ void ConfigCenterTest::grayTargeting() {
     bySelector.selector = "color=green";
     QVERIFY(ConfigCenter::grayTargets(bySelector, kDb, "c-1", {{"color", "green"}}));
     QVERIFY(!ConfigCenter::grayTargets(bySelector, kDb, "c-2", {{"color", "blue"}}));
+    // Releases with different selectors resolved in turn (a thread keeps the last it parsed).
+    GrayRelease byOther;
+    byOther.selector = "color=blue";
+    QVERIFY(ConfigCenter::grayTargets(byOther, kDb, "c-2", {{"color", "blue"}}));
+    QVERIFY(!ConfigCenter::grayTargets(bySelector, kDb, "c-2", {{"color", "blue"}}));
+    QVERIFY(!ConfigCenter::grayTargets(byOther, kDb, "c-1", {{"color", "green"}}));
+    GrayRelease unreadable; // as a damaged record could hold: targets nobody
+    unreadable.selector = "color in (";
+    QVERIFY(!ConfigCenter::grayTargets(unreadable, kDb, "c-1", {{"color", "green"}}));
+    QVERIFY(ConfigCenter::grayTargets(bySelector, kDb, "c-1", {{"color", "green"}}));
     GrayRelease byIds;
     byIds.instanceIds = {"c-1", "c-3"};
     QVERIFY(ConfigCenter::grayTargets(byIds, kDb, "c-3", {}));

@@ -578,16 +578,22 @@ void ConfigApiTest::untargetedInstancesHearNothingOfAGrayRelease() {
 // deleted and published again (its versions counted from 1 again) is heard anew.
 void ConfigApiTest::anItemWatchedByKeyIsHeardAgainOnceRecreated() {
     registerInstance("search", "search-green", "green");
+    registerInstance("search", "search-blue", "blue");
     const auto item = ref("prod", "search", "limits.json");
     QVERIFY(publish(*m_operator, item, R"({"max": 10})", 0).ok());
-    v1::WatchConfigRequest request;
-    request.set_namespace_("prod");
-    request.set_group("search");
-    request.set_key("limits.json");
-    request.set_service("search");
-    request.set_instance_id("search-green");
-    ConfigWatch watch(*m_operator, request);
-    QVERIFY(testing::pollUntil([&] { return watch.snapshots() == 1; }));
+    auto watcherFor = [&](const std::string &instance) {
+        v1::WatchConfigRequest request;
+        request.set_namespace_("prod");
+        request.set_group("search");
+        request.set_key("limits.json");
+        request.set_service("search");
+        request.set_instance_id(instance);
+        return std::make_unique<ConfigWatch>(*m_operator, request);
+    };
+    auto greenWatch = watcherFor("search-green");
+    auto blue = watcherFor("search-blue");
+    ConfigWatch &watch = *greenWatch;
+    QVERIFY(testing::pollUntil([&] { return watch.snapshots() == 1 && blue->snapshots() == 1; }));
 
     v1::StartGrayReleaseRequest gray;
     *gray.mutable_ref() = item;
@@ -599,12 +605,21 @@ void ConfigApiTest::anItemWatchedByKeyIsHeardAgainOnceRecreated() {
     grpc::ClientContext grayContext;
     withDeadline(grayContext);
     QVERIFY(m_operator->StartGrayRelease(&grayContext, gray, &started).ok());
+    // The targeted instance gets the gray version.
+    QVERIFY(testing::pollUntil([&] {
+        const auto event = blue->latest("limits.json");
+        return event && event->gray() && event->version() == 2;
+    }));
     v1::CancelGrayReleaseRequest cancel;
     *cancel.mutable_ref() = item;
     v1::CancelGrayReleaseResponse cancelled;
     grpc::ClientContext cancelContext;
     withDeadline(cancelContext);
     QVERIFY(m_operator->CancelGrayRelease(&cancelContext, cancel, &cancelled).ok());
+    QVERIFY(testing::pollUntil([&] {
+        const auto event = blue->latest("limits.json");
+        return event && !event->gray() && event->version() == 1;
+    }));
     // Items beside it are not its business, even one whose key starts with its key.
     QVERIFY(publish(*m_operator, ref("prod", "search", "limits.json.bak"), "{}", 0).ok());
     QVERIFY(publish(*m_operator, ref("prod", "search", "limits.json.bak"), "[]", 1).ok());
@@ -618,15 +633,22 @@ void ConfigApiTest::anItemWatchedByKeyIsHeardAgainOnceRecreated() {
     withDeadline(removeContext);
     QVERIFY(m_operator->DeleteConfigItem(&removeContext, remove, &removed).ok());
     QVERIFY(publish(*m_operator, item, R"({"max": 30})", 0).ok());
-    QVERIFY(testing::pollUntil([&] { return watch.events().size() == 3; }));
+    // A last publish: everything before it has arrived once it has (one stream, in order).
+    QVERIFY(publish(*m_operator, item, R"({"max": 40})", 1).ok());
+    QVERIFY(testing::pollUntil([&] {
+        const auto event = watch.latest("limits.json");
+        return event && event->version() == 2;
+    }));
 
     const auto events = watch.events();
+    QCOMPARE(events.size(), std::size_t{4});
     QCOMPARE(events[0].type(), v1::CONFIG_EVENT_TYPE_PUT); // the snapshot
     QCOMPARE(events[0].version(), std::int64_t{1});
     QCOMPARE(events[1].type(), v1::CONFIG_EVENT_TYPE_DELETE);
     QCOMPARE(events[2].type(), v1::CONFIG_EVENT_TYPE_PUT);
     QCOMPARE(events[2].version(), std::int64_t{1});
     QCOMPARE(events[2].content(), std::string(R"({"max": 30})"));
+    QCOMPARE(events[3].content(), std::string(R"({"max": 40})"));
 }
 
 void ConfigApiTest::ackNeedsARegisteredInstanceAndAnExistingVersion() {

@@ -14,6 +14,7 @@
 #include <QtTest>
 
 #include <future>
+#include <limits>
 #include <thread>
 
 using namespace aegis;
@@ -748,7 +749,6 @@ void TestTraceStore::compareFoldsDeepPathsAndRefusesHugeTraces() {
              comparison.status().message().c_str());
 }
 
-QTEST_GUILESS_MAIN(TestTraceStore)
 // An array or key-value list attribute is kept as JSON text: valid JSON whatever bytes its
 // strings hold (control characters escaped, invalid UTF-8 replaced), so the console can parse it.
 void TestTraceStore::structuredAttributesAreValidJson() {
@@ -764,6 +764,7 @@ void TestTraceStore::structuredAttributesAreValidJson() {
     array->add_values()->set_bool_value(true);
     array->add_values()->set_bytes_value(std::string("\x00\xff", 2));
     array->add_values()->set_string_value("bad \xff byte");
+    array->add_values()->set_double_value(std::numeric_limits<double>::quiet_NaN());
 
     const auto tag = tracing::detail::tagValueOf(value);
     QVERIFY(std::holds_alternative<std::string>(tag));
@@ -778,6 +779,8 @@ void TestTraceStore::structuredAttributesAreValidJson() {
     QCOMPARE(parsed["items"][1].get<bool>(), true);
     QCOMPARE(parsed["items"][2].get<std::string>(), std::string("00ff"));
     QCOMPARE(parsed["items"][3].get<std::string>(), std::string("bad \xef\xbf\xbd byte"));
+    QVERIFY(parsed["items"][4].is_null());
 }
 
+QTEST_GUILESS_MAIN(TestTraceStore)
 #include "tst_trace_store.moc"
