@@ -92,6 +92,45 @@ private:
     int m_snapshots = 0;
 };
 
+// An instance's watch of a group's items (of one item, with `key`).
+std::unique_ptr<ConfigWatch> instanceWatch(v1::ConfigService::Stub &stub,
+                                           const v1::ConfigItemRef &scope,
+                                           const std::string &instance, bool oneItem = false) {
+    v1::WatchConfigRequest request;
+    request.set_namespace_(scope.namespace_());
+    request.set_group(scope.group());
+    if (oneItem) {
+        request.set_key(scope.key());
+    }
+    request.set_service(scope.group()); // the tests name each service after its group
+    request.set_instance_id(instance);
+    return std::make_unique<ConfigWatch>(stub, request);
+}
+
+grpc::Status startGray(v1::ConfigService::Stub &stub, const v1::ConfigItemRef &item,
+                       const std::string &content, std::int64_t base, const std::string &selector,
+                       const std::string &comment, v1::StartGrayReleaseResponse *out = nullptr) {
+    v1::StartGrayReleaseRequest gray;
+    *gray.mutable_ref() = item;
+    gray.set_content(content);
+    gray.set_base_version(base);
+    gray.set_selector(selector);
+    gray.set_comment(comment);
+    v1::StartGrayReleaseResponse started;
+    grpc::ClientContext context;
+    withDeadline(context);
+    return stub.StartGrayRelease(&context, gray, out ? out : &started);
+}
+
+grpc::Status cancelGray(v1::ConfigService::Stub &stub, const v1::ConfigItemRef &item) {
+    v1::CancelGrayReleaseRequest cancel;
+    *cancel.mutable_ref() = item;
+    v1::CancelGrayReleaseResponse cancelled;
+    grpc::ClientContext context;
+    withDeadline(context);
+    return stub.CancelGrayRelease(&context, cancel, &cancelled);
+}
+
 } // namespace
 
 class ConfigApiTest : public QObject {
@@ -334,16 +373,8 @@ void ConfigApiTest::watchDeliversSnapshotThenChangesWithGrayPerInstance() {
     const auto item = ref("prod", "shop", "behaviour.json");
     QVERIFY(publish(*m_operator, item, R"({"greeting": "hello"})", 0).ok());
 
-    auto watcherFor = [&](const std::string &instance) {
-        v1::WatchConfigRequest request;
-        request.set_namespace_("prod");
-        request.set_group("shop");
-        request.set_service("shop");
-        request.set_instance_id(instance);
-        return std::make_unique<ConfigWatch>(*m_operator, request);
-    };
-    auto green = watcherFor("shop-green");
-    auto blue = watcherFor("shop-blue");
+    auto green = instanceWatch(*m_operator, item, "shop-green");
+    auto blue = instanceWatch(*m_operator, item, "shop-blue");
     // The first message is the current state.
     QVERIFY(testing::pollUntil([&] { return green->snapshots() == 1 && blue->snapshots() == 1; }));
     QCOMPARE(green->latest("behaviour.json")->content(), std::string(R"({"greeting": "hello"})"));
@@ -354,16 +385,9 @@ void ConfigApiTest::watchDeliversSnapshotThenChangesWithGrayPerInstance() {
         return event && event->version() == 2;
     }));
 
-    v1::StartGrayReleaseRequest gray;
-    *gray.mutable_ref() = item;
-    gray.set_content(R"({"greeting": "howdy"})");
-    gray.set_base_version(2);
-    gray.set_selector("color=green");
-    gray.set_comment("try the new greeting on green");
     v1::StartGrayReleaseResponse started;
-    grpc::ClientContext grayContext;
-    withDeadline(grayContext);
-    const auto grayStatus = m_operator->StartGrayRelease(&grayContext, gray, &started);
+    const auto grayStatus = startGray(*m_operator, item, R"({"greeting": "howdy"})", 2,
+                                      "color=green", "try the new greeting on green", &started);
     QVERIFY2(grayStatus.ok(), grayStatus.error_message().c_str());
     QCOMPARE(started.item().gray().version(), std::int64_t(3));
     QVERIFY(testing::pollUntil([&] {
@@ -375,12 +399,7 @@ void ConfigApiTest::watchDeliversSnapshotThenChangesWithGrayPerInstance() {
     QCOMPARE(blue->latest("behaviour.json")->version(), std::int64_t(2));
     QVERIFY(!blue->latest("behaviour.json")->gray());
 
-    v1::CancelGrayReleaseRequest cancel;
-    *cancel.mutable_ref() = item;
-    v1::CancelGrayReleaseResponse cancelled;
-    grpc::ClientContext cancelContext;
-    withDeadline(cancelContext);
-    QVERIFY(m_operator->CancelGrayRelease(&cancelContext, cancel, &cancelled).ok());
+    QVERIFY(cancelGray(*m_operator, item).ok());
     QVERIFY(testing::pollUntil([&] {
         const auto event = green->latest("behaviour.json");
         return event && !event->gray() && event->version() == 2;
@@ -516,38 +535,18 @@ void ConfigApiTest::untargetedInstancesHearNothingOfAGrayRelease() {
     registerInstance("cart", "cart-blue", "blue");
     const auto item = ref("prod", "cart", "flags.json");
     QVERIFY(publish(*m_operator, item, R"({"fast": false})", 0).ok());
-    auto watcherFor = [&](const std::string &instance) {
-        v1::WatchConfigRequest request;
-        request.set_namespace_("prod");
-        request.set_group("cart");
-        request.set_service("cart");
-        request.set_instance_id(instance);
-        return std::make_unique<ConfigWatch>(*m_operator, request);
-    };
-    auto green = watcherFor("cart-green");
-    auto blue = watcherFor("cart-blue");
+    auto green = instanceWatch(*m_operator, item, "cart-green");
+    auto blue = instanceWatch(*m_operator, item, "cart-blue");
     QVERIFY(testing::pollUntil([&] { return green->snapshots() == 1 && blue->snapshots() == 1; }));
 
-    v1::StartGrayReleaseRequest gray;
-    *gray.mutable_ref() = item;
-    gray.set_content(R"({"fast": true})");
-    gray.set_base_version(1);
-    gray.set_selector("color=green");
-    gray.set_comment("fast path on green");
-    v1::StartGrayReleaseResponse started;
-    grpc::ClientContext grayContext;
-    withDeadline(grayContext);
-    QVERIFY(m_operator->StartGrayRelease(&grayContext, gray, &started).ok());
+    QVERIFY(
+        startGray(*m_operator, item, R"({"fast": true})", 1, "color=green", "fast path on green")
+            .ok());
     QVERIFY(testing::pollUntil([&] {
         const auto event = green->latest("flags.json");
         return event && event->gray() && event->version() == 2;
     }));
-    v1::CancelGrayReleaseRequest cancel;
-    *cancel.mutable_ref() = item;
-    v1::CancelGrayReleaseResponse cancelled;
-    grpc::ClientContext cancelContext;
-    withDeadline(cancelContext);
-    QVERIFY(m_operator->CancelGrayRelease(&cancelContext, cancel, &cancelled).ok());
+    QVERIFY(cancelGray(*m_operator, item).ok());
     QVERIFY(testing::pollUntil([&] {
         const auto event = green->latest("flags.json");
         return event && !event->gray() && event->version() == 1;
@@ -581,41 +580,18 @@ void ConfigApiTest::anItemWatchedByKeyIsHeardAgainOnceRecreated() {
     registerInstance("search", "search-blue", "blue");
     const auto item = ref("prod", "search", "limits.json");
     QVERIFY(publish(*m_operator, item, R"({"max": 10})", 0).ok());
-    auto watcherFor = [&](const std::string &instance) {
-        v1::WatchConfigRequest request;
-        request.set_namespace_("prod");
-        request.set_group("search");
-        request.set_key("limits.json");
-        request.set_service("search");
-        request.set_instance_id(instance);
-        return std::make_unique<ConfigWatch>(*m_operator, request);
-    };
-    auto greenWatch = watcherFor("search-green");
-    auto blue = watcherFor("search-blue");
+    auto greenWatch = instanceWatch(*m_operator, item, "search-green", true);
+    auto blue = instanceWatch(*m_operator, item, "search-blue", true);
     ConfigWatch &watch = *greenWatch;
     QVERIFY(testing::pollUntil([&] { return watch.snapshots() == 1 && blue->snapshots() == 1; }));
 
-    v1::StartGrayReleaseRequest gray;
-    *gray.mutable_ref() = item;
-    gray.set_content(R"({"max": 20})");
-    gray.set_base_version(1);
-    gray.set_selector("color=blue");
-    gray.set_comment("more on blue");
-    v1::StartGrayReleaseResponse started;
-    grpc::ClientContext grayContext;
-    withDeadline(grayContext);
-    QVERIFY(m_operator->StartGrayRelease(&grayContext, gray, &started).ok());
+    QVERIFY(startGray(*m_operator, item, R"({"max": 20})", 1, "color=blue", "more on blue").ok());
     // The targeted instance gets the gray version.
     QVERIFY(testing::pollUntil([&] {
         const auto event = blue->latest("limits.json");
         return event && event->gray() && event->version() == 2;
     }));
-    v1::CancelGrayReleaseRequest cancel;
-    *cancel.mutable_ref() = item;
-    v1::CancelGrayReleaseResponse cancelled;
-    grpc::ClientContext cancelContext;
-    withDeadline(cancelContext);
-    QVERIFY(m_operator->CancelGrayRelease(&cancelContext, cancel, &cancelled).ok());
+    QVERIFY(cancelGray(*m_operator, item).ok());
     QVERIFY(testing::pollUntil([&] {
         const auto event = blue->latest("limits.json");
         return event && !event->gray() && event->version() == 1;
