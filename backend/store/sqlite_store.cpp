@@ -55,6 +55,24 @@ constexpr const char *kMigrations[] = {
     DROP INDEX events_by_key;
     CREATE INDEX events_by_scope ON events (scope, revision);
     )sql",
+    // 5: the key space is a rowid table with a unique index on the key. As a WITHOUT ROWID
+    // table every row lived in a b-tree ordered by key, whose interior pages hold whole rows: a
+    // new key rewrote a random leaf, often its siblings, and a chain of wide interior pages. Now
+    // a new row is appended, and only the narrow index takes the random insert.
+    R"sql(
+    CREATE TABLE kv_rows (
+        id INTEGER PRIMARY KEY,
+        key BLOB NOT NULL UNIQUE,
+        value BLOB NOT NULL,
+        create_revision INTEGER NOT NULL,
+        mod_revision INTEGER NOT NULL,
+        version INTEGER NOT NULL
+    );
+    INSERT INTO kv_rows (key, value, create_revision, mod_revision, version)
+        SELECT key, value, create_revision, mod_revision, version FROM kv ORDER BY key;
+    DROP TABLE kv;
+    ALTER TABLE kv_rows RENAME TO kv;
+    )sql",
 };
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion);
 
@@ -180,6 +198,20 @@ Status probeWrite(sqlite3 *db) {
                            "; is the file or its directory read-only, or the disk full?)");
     }
     return status;
+}
+
+// Copies what it can of the WAL into the database file without waiting for readers or the
+// writer. False when another checkpoint was already running.
+StatusOr<bool> copyWal(sqlite3 *db) {
+    const int rc =
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc == SQLITE_BUSY) {
+        return false;
+    }
+    if (rc != SQLITE_OK) {
+        return sqliteError(db, "checkpointing the WAL");
+    }
+    return true;
 }
 
 KeyValue readKeyValue(const Statement &stmt, int first) {
@@ -349,6 +381,14 @@ Status SqliteStore::initialise() {
         !status.isOk()) {
         return status;
     }
+    auto checkpointer = openConnection(m_options.path);
+    if (!checkpointer) {
+        return checkpointer.status();
+    }
+    m_checkpointer = *checkpointer;
+    // Replaces SQLite's own checkpoint after commits (the writer would copy the WAL in line).
+    sqlite3_wal_hook(m_writer, &SqliteStore::onWalCommit, this);
+    m_checkpointThread = std::thread([this] { checkpointLoop(); });
     m_writerThread = std::thread([this] { writerLoop(); });
     log::info("store opened", {{"kind", "sqlite"},
                                {"path", m_options.path.string()},
@@ -361,6 +401,9 @@ SqliteStore::~SqliteStore() {
     close();
     m_readers.close();
     m_statements.reset();
+    if (m_checkpointer != nullptr) {
+        sqlite3_close(m_checkpointer);
+    }
     if (m_writer != nullptr) {
         sqlite3_close(m_writer);
     }
@@ -377,6 +420,14 @@ void SqliteStore::close() {
     m_queueChanged.notify_all();
     if (m_writerThread.joinable()) {
         m_writerThread.join();
+    }
+    {
+        std::lock_guard lock(m_checkpointMutex);
+        m_checkpointerClosing = true;
+    }
+    m_checkpointWanted.notify_all();
+    if (m_checkpointThread.joinable()) {
+        m_checkpointThread.join();
     }
 }
 
@@ -450,6 +501,59 @@ void SqliteStore::writerLoop() {
         }
         processBatch(batch);
         batch.clear();
+    }
+}
+
+int SqliteStore::onWalCommit(void *context, sqlite3 *db, const char * /*schema*/, int walPages) {
+    auto &store = *static_cast<SqliteStore *>(context);
+    if (store.m_metrics) {
+        store.m_metrics->walPages(walPages);
+    }
+    if (walPages >= store.m_options.walLimitPages) {
+        // The background thread has usually copied most of it, so this is the short rest. A
+        // failure loses nothing (the pages stay in the WAL); the background thread reports it.
+        if (auto copied = copyWal(db); copied && *copied && store.m_metrics) {
+            store.m_metrics->checkpointed(StoreMetrics::Checkpointer::Writer);
+        }
+    } else if (walPages >= store.m_options.checkpointPages &&
+               !store.m_checkpointDue.exchange(true)) {
+        // Notified under the mutex, so the thread cannot miss it between its check and its wait.
+        std::lock_guard lock(store.m_checkpointMutex);
+        store.m_checkpointWanted.notify_one();
+    }
+    return SQLITE_OK;
+}
+
+void SqliteStore::checkpointLoop() {
+    // The least time between two checkpoints: under a steady load each then copies enough of
+    // the WAL to be worth its two fsyncs.
+    constexpr auto kPause = std::chrono::milliseconds(100);
+    bool failing = false;
+    std::unique_lock lock(m_checkpointMutex);
+    for (;;) {
+        m_checkpointWanted.wait(lock,
+                                [this] { return m_checkpointerClosing || m_checkpointDue.load(); });
+        if (m_checkpointerClosing) {
+            return;
+        }
+        m_checkpointDue = false;
+        lock.unlock();
+        const auto copied = copyWal(m_checkpointer);
+        if (copied && *copied && m_metrics) {
+            m_metrics->checkpointed(StoreMetrics::Checkpointer::Background);
+        }
+        if (copied.isOk() == failing) {
+            failing = !copied.isOk();
+            if (failing) {
+                log::warn(
+                    "store checkpoints failing: the WAL grows until they work again",
+                    {{"store", m_options.path.string()}, {"error", copied.status().message()}});
+            } else {
+                log::info("store checkpoints work again", {{"store", m_options.path.string()}});
+            }
+        }
+        lock.lock();
+        m_checkpointWanted.wait_for(lock, kPause, [this] { return m_checkpointerClosing; });
     }
 }
 

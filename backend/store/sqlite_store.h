@@ -30,18 +30,27 @@ struct SqliteStoreOptions {
     // The largest row (key, value and bookkeeping) a transaction may write, in bytes; a larger
     // one fails that transaction alone. 0: SQLite's own limit (about 1 GB).
     int maxRowBytes = 0;
+    // Copying the WAL back into the database file (a checkpoint) is done by a thread of its own
+    // once the WAL holds `checkpointPages` pages, so commits never wait for it. A load that never
+    // pauses leaves that copy always a little behind, and SQLite starts the WAL over only once it
+    // has caught up; at `walLimitPages` the writer copies the rest itself between two commits,
+    // which bounds the WAL file.
+    int checkpointPages = 1000;
+    int walLimitPages = 10000;
 };
 
 // The embedded store: one SQLite file in WAL mode. A single writer thread takes every queued
 // transaction at once and commits them in one SQLite transaction with synchronous=FULL, so a
 // batch costs one fsync (group commit); each transaction still gets its own revision and its own
-// all-or-nothing outcome. Readers use their own connections and never wait for the writer.
+// all-or-nothing outcome. Readers use their own connections and never wait for the writer; a
+// checkpoint thread with its own connection copies the WAL into the file (see
+// SqliteStoreOptions::checkpointPages).
 class SqliteStore final : public Store {
 public:
     // The schema version this build writes. open() migrates older files up to it and refuses
     // newer ones. It also refuses a file that fails PRAGMA quick_check (DATA_LOSS) or does not
     // take a write (UNAVAILABLE); every error names the file.
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     static StatusOr<std::unique_ptr<SqliteStore>> open(SqliteStoreOptions options);
     // Creates or upgrades the file at `path` to `version` only; used by tests of migrations.
@@ -90,6 +99,10 @@ private:
     // so a failing job undoes only its own writes. Not ok when the transaction cannot commit.
     Status runBatch(std::deque<Job> &batch, bool isolateJobs, BatchOutcome &outcome);
     void reportWriteOutcome(const Status &outcome);
+    // SQLite's WAL hook on the writer's connection, called after each commit with the pages the
+    // WAL holds: asks for a background checkpoint, or at the limit runs one itself.
+    static int onWalCommit(void *store, sqlite3 *db, const char *schema, int walPages);
+    void checkpointLoop();
     StatusOr<TransactionResult> applyTransaction(const Transaction &txn, Revision &revision);
 
     SqliteStoreOptions m_options;
@@ -105,6 +118,13 @@ private:
     std::thread m_writerThread;
 
     bool m_writesFailing = false; // Used only by the writer thread.
+
+    sqlite3 *m_checkpointer = nullptr; // Owned; used only by the checkpoint thread.
+    std::mutex m_checkpointMutex;
+    std::condition_variable m_checkpointWanted;
+    std::atomic<bool> m_checkpointDue{false};
+    bool m_checkpointerClosing = false; // Guarded by m_checkpointMutex.
+    std::thread m_checkpointThread;
 
     std::atomic<Revision> m_revision{0};
     std::atomic<Revision> m_compactRevision{0};

@@ -36,7 +36,19 @@ StoreMetrics::StoreMetrics(prometheus::Registry &registry)
                             .Name("aegis_store_compact_revision")
                             .Help("The revision up to which the store's event log is compacted.")
                             .Register(registry)
-                            .Add({})) {}
+                            .Add({}))
+    , m_walPages(prometheus::BuildGauge()
+                     .Name("aegis_store_wal_pages")
+                     .Help("Pages in the store's write-ahead log after its last commit.")
+                     .Register(registry)
+                     .Add({}))
+    , m_checkpoints(prometheus::BuildCounter()
+                        .Name("aegis_store_wal_checkpoints_total")
+                        .Help("Checkpoints that copied the store's write-ahead log into its file, "
+                              "by who ran them (the writer only at the log's limit).")
+                        .Register(registry))
+    , m_backgroundCheckpoints(m_checkpoints.Add({{"by", "background"}}))
+    , m_writerCheckpoints(m_checkpoints.Add({{"by", "writer"}})) {}
 
 void StoreMetrics::committed(std::size_t transactions,
                              std::chrono::steady_clock::duration elapsed) {
@@ -47,6 +59,14 @@ void StoreMetrics::committed(std::size_t transactions,
 
 void StoreMetrics::failed() {
     m_failures.Increment();
+}
+
+void StoreMetrics::walPages(int pages) {
+    m_walPages.Set(pages);
+}
+
+void StoreMetrics::checkpointed(Checkpointer by) {
+    (by == Checkpointer::Background ? m_backgroundCheckpoints : m_writerCheckpoints).Increment();
 }
 
 void StoreMetrics::revisions(Revision current, Revision compacted) {

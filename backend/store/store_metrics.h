@@ -20,14 +20,22 @@ namespace aegis::store {
 //                                             conditions; each got its outcome)
 //   aegis_store_commit_failures_total         group commits the store could not write
 //   aegis_store_revision, aegis_store_compact_revision
-// Called by the store's writer thread only.
+//   aegis_store_wal_pages                     pages in the WAL after the last commit
+//   aegis_store_wal_checkpoints_total         checkpoints that copied the WAL into the file, by
+//                                             who ran them ("background", or "writer" at the
+//                                             WAL's limit)
+// Called by the store's writer thread, and its checkpoint thread for checkpointed().
 class StoreMetrics {
 public:
+    enum class Checkpointer { Background, Writer };
+
     explicit StoreMetrics(prometheus::Registry &registry);
 
     void committed(std::size_t transactions, std::chrono::steady_clock::duration elapsed);
     void failed();
     void revisions(Revision current, Revision compacted);
+    void walPages(int pages);
+    void checkpointed(Checkpointer by);
 
 private:
     prometheus::Histogram &m_duration;
@@ -36,6 +44,10 @@ private:
     prometheus::Counter &m_failures;
     prometheus::Gauge &m_revision;
     prometheus::Gauge &m_compactRevision;
+    prometheus::Gauge &m_walPages;
+    prometheus::Family<prometheus::Counter> &m_checkpoints;
+    prometheus::Counter &m_backgroundCheckpoints;
+    prometheus::Counter &m_writerCheckpoints;
 };
 
 // The watch hub's figures on aegisd's /metrics (WatchHub::exportMetrics()):

@@ -297,6 +297,8 @@ private slots:
     void newerSchemaIsRefused();
     void migratedScopesFollowTheWritersRule();
     void aFailingTransactionLeavesItsBatchIntact();
+    void theCheckpointThreadCopiesTheWal();
+    void theWalStaysWithinItsLimit();
 
 private:
     std::filesystem::path storePath() const { return m_dir->path() / "state.db"; }
@@ -402,6 +404,12 @@ void TestSqliteSchema::migrations() {
                              "name = 'events_by_key'"),
                  0);
         QCOMPARE(raw.integer("SELECT value FROM meta WHERE name = 'revision'"), base + 1);
+        // From version 5 the key space is a rowid table whose keys are unique through an index.
+        QCOMPARE(raw.integer("SELECT count(*) FROM sqlite_master WHERE name = 'kv' AND "
+                             "sql LIKE '%WITHOUT ROWID%'"),
+                 0);
+        QCOMPARE(raw.integer("SELECT count(*) FROM pragma_index_list('kv') WHERE \"unique\" = 1"),
+                 1);
     }
 
     // Reopening an up-to-date file changes nothing.
@@ -1092,6 +1100,74 @@ void TestSqliteSchema::aFailingTransactionLeavesItsBatchIntact() {
     auto events = store->events(1, store->currentRevision(), "/", 0);
     VERIFY_OK(events);
     QCOMPARE(static_cast<int>(events->size()), kBurst - 1);
+}
+
+namespace {
+
+constexpr std::size_t kPageBytes = 4096; // SQLite's default page size, which the store keeps
+constexpr std::size_t kValueBytes = 3000;
+
+// Commits `count` transactions one after the other, each putting a kValueBytes value of its own.
+void commitValues(Store &store, int count) {
+    for (int n = 0; n < count; ++n) {
+        auto put = store.commit(Transaction().put("/values/" + std::to_string(n),
+                                                  std::string(kValueBytes, 'a' + n % 26)));
+        VERIFY_OK(put);
+    }
+}
+
+std::filesystem::path walOf(const std::filesystem::path &path) {
+    return path.string() + "-wal";
+}
+
+} // namespace
+
+// Commits leave copying the WAL into the file to the checkpoint thread: once the WAL holds
+// checkpointPages pages, the values reach the file without another commit or a close.
+void TestSqliteSchema::theCheckpointThreadCopiesTheWal() {
+    auto opened =
+        SqliteStore::open({.path = storePath(), .checkpointPages = 16, .walLimitPages = 1 << 30});
+    VERIFY_OK(opened);
+    std::unique_ptr<SqliteStore> store = std::move(*opened);
+    const auto fileBefore = std::filesystem::file_size(storePath());
+    constexpr int kCommits = 64;
+    commitValues(*store, kCommits);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    // Each value is in the key space and in the event log; most of them must have been copied.
+    const auto copied = fileBefore + kCommits * kValueBytes;
+    QTRY_VERIFY_WITH_TIMEOUT(std::filesystem::file_size(storePath()) >= copied, 10000);
+}
+
+// A load that never lets the checkpoint thread catch up (here: it is never asked) must not grow
+// the WAL without end: at walLimitPages the writer copies the WAL itself, and SQLite starts it
+// over on the next commit.
+void TestSqliteSchema::theWalStaysWithinItsLimit() {
+    constexpr int kLimit = 64;
+    auto opened = SqliteStore::open(
+        {.path = storePath(), .checkpointPages = 1 << 30, .walLimitPages = kLimit});
+    VERIFY_OK(opened);
+    std::unique_ptr<SqliteStore> store = std::move(*opened);
+    constexpr int kCommits = 300; // several pages each: far beyond the limit
+    commitValues(*store, kCommits);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    // A WAL frame is a page and a 24-byte header, after the file's 32-byte header; the limit is
+    // checked after each commit, so one commit's pages may come on top (each value fills a page
+    // in the key space and spills to an overflow page in the event log; with the indexes, their
+    // parents and the header pages, about ten).
+    constexpr std::size_t kPagesPerCommitAtMost = 16;
+    const auto walBytes = std::filesystem::file_size(walOf(storePath()));
+    QVERIFY2(walBytes <= 32 + (kLimit + kPagesPerCommitAtMost) * (kPageBytes + 24),
+             qPrintable(QString("WAL of %1 bytes").arg(walBytes)));
+    auto last = store->get("/values/" + std::to_string(kCommits - 1));
+    VERIFY_OK(last);
+    QCOMPARE(static_cast<int>(last->kvs.size()), 1);
+    auto all = store->rangePrefix("/values/");
+    VERIFY_OK(all);
+    QCOMPARE(static_cast<int>(all->kvs.size()), kCommits);
 }
 
 int main(int argc, char **argv) {
