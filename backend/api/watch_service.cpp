@@ -10,11 +10,13 @@
 #include "api/serialized_message.h"
 #include "api/stream_end.h"
 #include "api/watch_stream.h"
+#include "store/watch_hub.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include <atomic>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -376,6 +378,7 @@ private:
             return allowed;
         }
         auto notify = [state = m_state, id] { State::wake(state, id); };
+        const store::NotifierAffinity oneNotifier(m_notifierGroup);
         switch (create.watch_case()) {
         case v1::WatchCreateRequest::kInstances:
             return muxWatch<v1::WatchInstancesResponse, v1::WatchResponse::kInstancesFieldNumber>(
@@ -611,6 +614,9 @@ private:
     grpc::ByteBuffer m_requestBytes;
     std::unordered_map<std::int64_t, Watch> m_watches;
     std::int64_t m_nextId = 1;
+    // The stream's watches are all notified by one notifier thread (store::NotifierAffinity).
+    const std::size_t m_notifierGroup = s_streams++;
+    static inline std::atomic<std::size_t> s_streams{0};
     // Messages waiting for the write in flight, and the bytes of those counted in the bound.
     std::deque<Frame> m_queue;
     std::size_t m_queueBytes = 0;

@@ -19,8 +19,19 @@ constexpr std::size_t kPublishTimes = 4096;
 
 // The work afterNotifications() deferred on this notifier thread (null on other threads).
 thread_local std::vector<std::function<void()>> *t_afterRound = nullptr;
+// The group of the innermost NotifierAffinity on this thread.
+thread_local std::optional<std::size_t> t_notifierGroup;
 
 } // namespace
+
+NotifierAffinity::NotifierAffinity(std::size_t group)
+    : m_previous(t_notifierGroup) {
+    t_notifierGroup = group;
+}
+
+NotifierAffinity::~NotifierAffinity() {
+    t_notifierGroup = m_previous;
+}
 
 void afterNotifications(std::function<void()> work) {
     if (t_afterRound != nullptr) {
@@ -327,7 +338,7 @@ StatusOr<WatcherPtr> WatchHub::watch(std::string prefix, Revision startRevision,
     const Revision next =
         startRevision == 0 ? std::max(m_lastPublished, compacted) + 1 : startRevision;
     auto watcher = std::make_shared<Watcher>(*this, std::move(prefix), next, std::move(notify));
-    watcher->m_notifierIndex = m_nextNotifier++;
+    watcher->m_notifierIndex = t_notifierGroup ? *t_notifierGroup : m_nextNotifier++;
     m_all.insert(watcher.get());
     if (m_metrics) {
         m_metrics->watchersOpen(m_all.size());

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <thread>
 #include <unordered_map>
@@ -127,6 +128,22 @@ std::size_t eventBytes(const Event &event);
 // consumer woken for many watchers, such as a stream carrying many watches, then does its costly
 // part (a write) once per round instead of once per watcher.
 void afterNotifications(std::function<void()> work);
+
+// While one lives on a thread, every watcher a hub creates there is notified by the same notifier
+// thread, chosen by `group`, instead of the next one in turn. A consumer of many watches, such as
+// a stream carrying many, opens them within one of its own: the wake-ups of a round then all come
+// from one thread, so it flushes (writes) once per round, and notifier threads do not queue on
+// its lock.
+class NotifierAffinity {
+public:
+    explicit NotifierAffinity(std::size_t group);
+    ~NotifierAffinity();
+    NotifierAffinity(const NotifierAffinity &) = delete;
+    NotifierAffinity &operator=(const NotifierAffinity &) = delete;
+
+private:
+    std::optional<std::size_t> m_previous;
+};
 
 // Fans the store's committed events out to any number of watchers, in revision order. Register it
 // with the store's event stream with attach(). Watchers must not outlive their hub.

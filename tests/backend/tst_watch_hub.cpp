@@ -10,7 +10,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 using namespace aegis;
@@ -183,6 +185,7 @@ private slots:
     void largeEventIsHeldOnceForEveryWatcher();
     void cancelStopsDelivery();
     void workAfterNotificationsRunsOncePerRound();
+    void watchersOfOneAffinityShareANotifier();
     void shutdownEndsAllWatchers();
     void hubDetachesOnDestruction();
 
@@ -885,6 +888,52 @@ void TestWatchHub::workAfterNotificationsRunsOncePerRound() {
     bool ranAtOnce = false;
     afterNotifications([&] { ranAtOnce = true; }); // not on a notifier thread
     QVERIFY(ranAtOnce);
+}
+
+// A stream carrying many watches opens them in one NotifierAffinity so that one thread wakes them
+// all: one flush per round. Watchers outside any affinity still take the notifiers in turn, and an
+// affinity ends with its scope (nested ones restore the outer one).
+void TestWatchHub::watchersOfOneAffinityShareANotifier() {
+    WatchHubOptions options;
+    options.notifierThreads = 4;
+    QVERIFY(setUp(options));
+    std::mutex mutex;
+    std::map<std::string, std::set<std::thread::id>> threadsByGroup;
+    std::vector<WatcherPtr> watchers;
+    const auto open = [&](const std::string &group) {
+        auto watcher = m_hub->watch("/a", 0, [&, group] {
+            std::lock_guard lock(mutex);
+            threadsByGroup[group].insert(std::this_thread::get_id());
+        });
+        QVERIFY(watcher);
+        QVERIFY((*watcher)->take(1).events.empty());
+        watchers.push_back(std::move(*watcher));
+    };
+    {
+        const NotifierAffinity outer(7);
+        for (int i = 0; i < 4; ++i) {
+            open("outer");
+        }
+        {
+            const NotifierAffinity inner(8);
+            for (int i = 0; i < 4; ++i) {
+                open("inner");
+            }
+        }
+        for (int i = 0; i < 4; ++i) {
+            open("outer");
+        }
+    }
+    for (int i = 0; i < 8; ++i) {
+        open("none");
+    }
+    QVERIFY(m_store->commit(Transaction().put("/a/1", "v")));
+    QTRY_COMPARE_WITH_TIMEOUT(m_hub->notificationsInFlight(), 0u, 5000);
+    std::lock_guard lock(mutex);
+    QCOMPARE(threadsByGroup["outer"].size(), 1u);
+    QCOMPARE(threadsByGroup["inner"].size(), 1u);
+    QVERIFY(threadsByGroup["inner"] != threadsByGroup["outer"]);
+    QCOMPARE(threadsByGroup["none"].size(), 4u);
 }
 
 void TestWatchHub::shutdownEndsAllWatchers() {
