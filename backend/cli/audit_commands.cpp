@@ -172,7 +172,7 @@ public:
     std::string itemsName() const override { return "records"; }
     std::string compactedHint(std::int64_t compact) const override {
         return "list what was written meanwhile with 'aegisctl audit list', then watch with "
-               "--start-revision " +
+               "--from " +
                std::to_string(compact + 1) + " or later.";
     }
 
@@ -208,9 +208,16 @@ private:
 int runWatch(CommandContext &context, const po::variables_map &values) {
     v1::WatchAuditRecordsRequest request;
     *request.mutable_filter() = buildFilter(values, context.now());
-    const auto from = values["start-revision"].as<std::int64_t>();
+    auto from = values["from"].as<std::int64_t>();
+    // --start-revision is the flag's older name, kept so scripts using it go on working.
+    if (values.count("start-revision") != 0) {
+        if (!values["from"].defaulted()) {
+            throw UsageError("--from and --start-revision (its older name) both given: give one");
+        }
+        from = values["start-revision"].as<std::int64_t>();
+    }
     if (from < 0) {
-        throw UsageError("--start-revision must be a revision (0: from now)");
+        throw UsageError("--from must be a revision (0: from now)");
     }
     request.set_start_revision(from);
     AuditWatch watch(context, std::move(request), countFlag(values), forDeadline(values));
@@ -236,18 +243,20 @@ std::vector<Command> auditCommands() {
              // clang-format on
          },
          runList},
-        {"audit watch", "[filter flags] [--for DURATION] [--count N] [flags]",
+        {"audit watch", "[filter flags] [--from REV] [--for DURATION] [--count N] [flags]",
          "Prints audit records as they are written (JSON output: one record per line).",
          [](CommandFlags &flags) {
              declareFilterFlags(flags);
              // clang-format off
              flags.visible.add_options()
-                 ("start-revision", po::value<std::int64_t>()->value_name("REV")->default_value(0),
+                 ("from", po::value<std::int64_t>()->value_name("REV")->default_value(0),
                      "start at this store revision (0: from now)")
                  ("for", po::value<std::string>()->value_name("DURATION"),
                      "stop after this long (default: until interrupted)")
                  ("count", po::value<int>()->value_name("N")->default_value(0),
                      "stop after N records (0: no limit)");
+             flags.hidden.add_options()
+                 ("start-revision", po::value<std::int64_t>());
              // clang-format on
          },
          runWatch},

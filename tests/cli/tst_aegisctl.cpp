@@ -401,6 +401,25 @@ void TestAegisctl::auditWatch() {
     CHECK_EXIT(result, 0);
     const auto record = json::parse(lines(result.out).at(0));
     QVERIFY(record.at("method").get<std::string>().find("SetLogLevel") != std::string::npos);
+
+    // --from replays what was written since a revision, with no new mutation; --start-revision
+    // is its older name and still works (both at once: usageErrors).
+    const auto status = ctlJson({"status"});
+    QVERIFY2(status.is_object() && status.contains("header") &&
+                 status["header"].value("revision", "").size() > 0,
+             status.dump().c_str());
+    const auto from =
+        std::to_string(std::stoll(status["header"]["revision"].get<std::string>()) + 1);
+    CHECK_EXIT(ctl({"log-level", "warn"}), 0);
+    for (const auto &flag : {"--from", "--start-revision"}) {
+        const auto replayed = ctl({"audit", "watch", "--method", "SetLogLevel", flag, from,
+                                   "--count", "1", "--for", "20s", "-o", "json"});
+        CHECK_EXIT(replayed, 0);
+        // The first record from that revision on is the change to warning.
+        const auto printed = lines(replayed.out);
+        QVERIFY2(!printed.empty() && printed.front().find("warning") != std::string::npos,
+                 replayed.out.c_str());
+    }
 }
 
 void TestAegisctl::auditWatchResumesAcrossADaemonRestart() {
@@ -531,6 +550,8 @@ void TestAegisctl::usageErrors_data() {
     QTest::newRow("unknown subcommand") << QStringList{"tokens", "burn"} << "unknown command";
     QTest::newRow("unknown flag") << QStringList{"status", "--colour"} << "--colour";
     QTest::newRow("bad output") << QStringList{"status", "-o", "yaml"} << "--output";
+    QTest::newRow("audit watch from twice")
+        << QStringList{"audit", "watch", "--from", "5", "--start-revision", "5"} << "give one";
     QTest::newRow("bad timeout") << QStringList{"status", "--timeout", "soon"} << "--timeout";
     QTest::newRow("missing name") << QStringList{"tokens", "create", "--role", "viewer"}
                                   << "missing NAME";
