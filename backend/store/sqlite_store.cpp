@@ -245,9 +245,9 @@ struct SqliteStore::WriterStatements {
                      "value = ?2, mod_revision = ?4, version = ?5")
         , erase(db, "DELETE FROM kv WHERE key = ?")
         , scan(db, "SELECT key, value, create_revision, mod_revision, version FROM kv "
-                   "WHERE key >= ?1 AND key < ?2")
+                   "WHERE key >= ?1 AND key < ?2 ORDER BY key")
         , scanToEnd(db, "SELECT key, value, create_revision, mod_revision, version "
-                        "FROM kv WHERE key >= ?1")
+                        "FROM kv WHERE key >= ?1 ORDER BY key")
         , record(db, "INSERT INTO events (revision, seq, type, key, value, create_revision, "
                      "mod_revision, version, note, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         , setRevision(db, "UPDATE meta SET value = ? WHERE name = 'revision'")
@@ -511,12 +511,13 @@ int SqliteStore::onWalCommit(void *context, sqlite3 *db, const char * /*schema*/
     }
     if (walPages >= store.m_options.walLimitPages) {
         // The background thread has usually copied most of it, so this is the short rest. A
-        // failure loses nothing (the pages stay in the WAL); the background thread reports it.
+        // failure loses nothing (the pages stay in the WAL); the background thread, asked below
+        // as well, reports it.
         if (auto copied = copyWal(db); copied && *copied && store.m_metrics) {
             store.m_metrics->checkpointed(StoreMetrics::Checkpointer::Writer);
         }
-    } else if (walPages >= store.m_options.checkpointPages &&
-               !store.m_checkpointDue.exchange(true)) {
+    }
+    if (walPages >= store.m_options.checkpointPages && !store.m_checkpointDue.exchange(true)) {
         // Notified under the mutex, so the thread cannot miss it between its check and its wait.
         std::lock_guard lock(store.m_checkpointMutex);
         store.m_checkpointWanted.notify_one();

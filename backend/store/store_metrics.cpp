@@ -44,8 +44,8 @@ StoreMetrics::StoreMetrics(prometheus::Registry &registry)
                      .Add({}))
     , m_checkpoints(prometheus::BuildCounter()
                         .Name("aegis_store_wal_checkpoints_total")
-                        .Help("Checkpoints that copied the store's write-ahead log into its file, "
-                              "by who ran them (the writer only at the log's limit).")
+                        .Help("Checkpoints of the store's write-ahead log into its file, by who "
+                              "ran them (the writer only at the log's limit).")
                         .Register(registry))
     , m_backgroundCheckpoints(m_checkpoints.Add({{"by", "background"}}))
     , m_writerCheckpoints(m_checkpoints.Add({{"by", "writer"}})) {}

@@ -21,9 +21,9 @@ namespace aegis::store {
 //   aegis_store_commit_failures_total         group commits the store could not write
 //   aegis_store_revision, aegis_store_compact_revision
 //   aegis_store_wal_pages                     pages in the WAL after the last commit
-//   aegis_store_wal_checkpoints_total         checkpoints that copied the WAL into the file, by
-//                                             who ran them ("background", or "writer" at the
-//                                             WAL's limit)
+//   aegis_store_wal_checkpoints_total         checkpoints run (PASSIVE: each copies what no
+//                                             reader still needs), by who ran them
+//                                             ("background", or "writer" at the WAL's limit)
 // Called by the store's writer thread, and its checkpoint thread for checkpointed().
 class StoreMetrics {
 public:
