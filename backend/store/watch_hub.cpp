@@ -385,12 +385,12 @@ void WatchHub::addLiveLocked(Watcher &watcher) {
     group->second.insert(&watcher);
 }
 
-WatchHub::LiveGroups::iterator WatchHub::eraseGroupLocked(LiveGroups::iterator group) {
+void WatchHub::eraseGroupLocked(LiveGroups::iterator group) {
     const auto length = m_prefixLengths.find(group->first.size());
     if (--length->second == 0) {
         m_prefixLengths.erase(length);
     }
-    return m_liveByPrefix.erase(group);
+    m_liveByPrefix.erase(group);
 }
 
 void WatchHub::clearLiveLocked() {

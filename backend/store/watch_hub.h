@@ -236,7 +236,7 @@ private:
     // prefixes but a few dozen lengths.
     std::map<std::size_t, std::size_t> m_prefixLengths;
     void addLiveLocked(Watcher &watcher);
-    LiveGroups::iterator eraseGroupLocked(LiveGroups::iterator group);
+    void eraseGroupLocked(LiveGroups::iterator group);
     void clearLiveLocked();
     bool m_shutdown = false;
     Status m_shutdownStatus;

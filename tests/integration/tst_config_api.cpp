@@ -580,10 +580,9 @@ void ConfigApiTest::anItemWatchedByKeyIsHeardAgainOnceRecreated() {
     registerInstance("search", "search-blue", "blue");
     const auto item = ref("prod", "search", "limits.json");
     QVERIFY(publish(*m_operator, item, R"({"max": 10})", 0).ok());
-    auto greenWatch = instanceWatch(*m_operator, item, "search-green", true);
+    auto green = instanceWatch(*m_operator, item, "search-green", true);
     auto blue = instanceWatch(*m_operator, item, "search-blue", true);
-    ConfigWatch &watch = *greenWatch;
-    QVERIFY(testing::pollUntil([&] { return watch.snapshots() == 1 && blue->snapshots() == 1; }));
+    QVERIFY(testing::pollUntil([&] { return green->snapshots() == 1 && blue->snapshots() == 1; }));
 
     QVERIFY(startGray(*m_operator, item, R"({"max": 20})", 1, "color=blue", "more on blue").ok());
     // The targeted instance gets the gray version.
@@ -612,11 +611,11 @@ void ConfigApiTest::anItemWatchedByKeyIsHeardAgainOnceRecreated() {
     // A last publish: everything before it has arrived once it has (one stream, in order).
     QVERIFY(publish(*m_operator, item, R"({"max": 40})", 1).ok());
     QVERIFY(testing::pollUntil([&] {
-        const auto event = watch.latest("limits.json");
+        const auto event = green->latest("limits.json");
         return event && event->version() == 2;
     }));
 
-    const auto events = watch.events();
+    const auto events = green->events();
     QCOMPARE(events.size(), std::size_t{4});
     QCOMPARE(events[0].type(), v1::CONFIG_EVENT_TYPE_PUT); // the snapshot
     QCOMPARE(events[0].version(), std::int64_t{1});
