@@ -780,6 +780,7 @@ ConfigServiceImpl::openWatch(const v1::WatchConfigRequest &request, const Caller
         }
         return read->labels;
     };
+    watch.labelsGeneration = [this] { return m_registry.instanceChanges(); };
     auto watcher = m_config.watch(m_api.hub, watch, std::move(notify));
     if (!watcher) {
         return watcher.status();

@@ -71,11 +71,10 @@ std::shared_ptr<const Item> ConfigCenter::sharedItem(const store::KeyValue &kv) 
 ItemWatcher::ItemWatcher(const ConfigCenter &center, ConfigWatchRequest request,
                          store::WatcherPtr events)
     : m_center(center)
+    , m_events(std::move(events))
+    , m_exactKey(request.scope.key.empty() ? std::string() : ConfigCenter::itemKey(request.scope))
     , m_metrics(center.m_metrics)
-    , m_request(std::move(request))
-    , m_exactKey(m_request.scope.key.empty() ? std::string()
-                                             : ConfigCenter::itemKey(m_request.scope))
-    , m_events(std::move(events)) {
+    , m_request(std::move(request)) {
     if (m_metrics) {
         m_metrics->watchOpened();
     }
@@ -87,19 +86,34 @@ ItemWatcher::~ItemWatcher() {
     }
 }
 
+bool ItemWatcher::targets(const Item &item, std::shared_ptr<const Labels> &labels) {
+    const GrayRelease &gray = *item.gray;
+    const auto decide = [&] {
+        if (!labels && !gray.selector.empty() && m_request.labels) {
+            labels = m_request.labels();
+        }
+        return ConfigCenter::grayTargets(gray, item.ref, m_request.instanceId,
+                                         labels ? *labels : kNoLabels);
+    };
+    if (gray.selector.empty() || m_request.instanceId.empty() || !m_request.labelsGeneration) {
+        return decide();
+    }
+    const std::uint64_t generation = m_request.labelsGeneration(); // before the labels are read
+    if (!m_selectorDecision || m_selectorDecision->generation != generation ||
+        m_selectorDecision->selector != gray.selector) {
+        m_selectorDecision = SelectorDecision{gray.selector, generation, decide()};
+    }
+    return m_selectorDecision->matches;
+}
+
 std::optional<ConfigEvent> ItemWatcher::putFor(std::shared_ptr<const Item> item,
                                                const std::string &key, store::Revision revision,
                                                std::shared_ptr<const Labels> &labels) {
-    if (!labels && item->gray && !item->gray->selector.empty() && m_request.labels) {
-        labels = m_request.labels();
-    }
     ConfigEvent event;
     event.type = ConfigEvent::Type::Put;
     event.ref = item->ref;
     event.revision = revision;
-    event.gray =
-        item->gray && ConfigCenter::grayTargets(*item->gray, item->ref, m_request.instanceId,
-                                                labels ? *labels : kNoLabels);
+    event.gray = item->gray && targets(*item, labels);
     event.item = std::move(item);
     if (!m_request.instanceId.empty()) {
         std::optional<std::int64_t> &sent = m_exactKey.empty() ? m_sent[key] : m_sentExact;

@@ -46,6 +46,10 @@ struct ConfigWatchRequest {
     // The instance's labels; asked only when a gray release with a selector needs them (with
     // thousands of watchers, every lookup is paid thousands of times). Null means none.
     std::function<std::shared_ptr<const Labels>()> labels;
+    // A number that changes whenever labels() could return something else. With it, a watcher
+    // decides a selector once and keeps the answer until the selector or the number changes (a
+    // fleet's gray releases mostly reuse a selector); null: decided at every change.
+    std::function<std::uint64_t()> labelsGeneration;
     // 0: from now, with a snapshot() of the current items.
     store::Revision startRevision = 0;
 };
@@ -84,18 +88,30 @@ private:
                                       store::Revision revision,
                                       std::shared_ptr<const Labels> &labels);
 
+    // Whether the instance's labels match a selector, as decided at a labels generation.
+    struct SelectorDecision {
+        std::string selector;
+        std::uint64_t generation = 0;
+        bool matches = false;
+    };
+    // Whether the item's gray release targets this watcher.
+    bool targets(const Item &item, std::shared_ptr<const Labels> &labels);
+
+    // What every change reads comes first: with thousands of watchers of a change, each cache
+    // line of a watcher is a memory access per watcher.
     const ConfigCenter &m_center;
-    // Counts this watch open while it exists; null when the center exports no metrics.
-    const std::shared_ptr<ConfigMetrics> m_metrics;
-    const ConfigWatchRequest m_request;
+    store::WatcherPtr m_events;
     // Empty, or the one key watched.
     const std::string m_exactKey;
-    store::WatcherPtr m_events;
     // The version last sent per item (by its store key), for an identified watcher; of the one
     // item in m_sentExact when the watch names one (a fleet's instances watch their own items:
     // no lookup on a line nobody else touches).
-    std::unordered_map<std::string, std::optional<std::int64_t>> m_sent;
     std::optional<std::int64_t> m_sentExact;
+    std::optional<SelectorDecision> m_selectorDecision;
+    // Counts this watch open while it exists; null when the center exports no metrics.
+    const std::shared_ptr<ConfigMetrics> m_metrics;
+    const ConfigWatchRequest m_request;
+    std::unordered_map<std::string, std::optional<std::int64_t>> m_sent;
 };
 
 using ItemWatcherPtr = std::shared_ptr<ItemWatcher>;

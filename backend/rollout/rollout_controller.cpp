@@ -136,6 +136,7 @@ void RolloutController::stop(std::string reason) {
         m_stopped = true;
         m_refusal = std::move(reason);
         m_ticker.cancel();
+        m_ticking = false;
         stopped.set_value();
     });
     stopped.get_future().wait();
@@ -145,6 +146,7 @@ void RolloutController::scheduleTick() {
     if (m_stopped) {
         return;
     }
+    m_ticking = true;
     m_ticker.expires_after(m_options.tickInterval);
     m_ticker.async_wait([this](const boost::system::error_code &error) {
         if (!error) {
@@ -160,7 +162,17 @@ void RolloutController::onTick() {
     for (auto &[service, state] : m_services) {
         reconcile(service);
     }
+    if (m_services.empty()) {
+        m_ticking = false;
+        return;
+    }
     scheduleTick();
+}
+
+void RolloutController::ensureTicking() {
+    if (!m_ticking) {
+        scheduleTick();
+    }
 }
 
 void RolloutController::tick() {

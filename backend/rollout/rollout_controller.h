@@ -140,6 +140,8 @@ private:
 
     void onTick();
     void scheduleTick();
+    // Starts the ticker when it stopped for want of services.
+    void ensureTicking();
     // Sets the gauge of rollouts in progress from m_services.
     void countInProgress();
     // Fills m_services from the store (start()).
@@ -240,6 +242,9 @@ private:
     const RolloutControllerOptions m_options;
     boost::asio::strand<boost::asio::io_context::executor_type> m_strand;
     boost::asio::steady_timer m_ticker;
+    // A tick is scheduled (strand only). With no service to reconcile the ticker stops, so an
+    // idle daemon does not wake for it; the first service starts it again.
+    bool m_ticking = false;
 
     std::shared_ptr<RolloutMetrics> m_metrics; // Null until exportMetrics(); strand only after.
     // Strand only.

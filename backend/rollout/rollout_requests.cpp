@@ -49,6 +49,7 @@ void RolloutController::startRollout(RolloutSpec spec, Actor actor,
         if (created) {
             slot = std::make_unique<ReleaseState>();
             slot->release.service = spec.service;
+            ensureTicking();
         }
         ReleaseState &state = *slot;
         // A refused first start leaves no trace of the service.

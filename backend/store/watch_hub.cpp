@@ -47,9 +47,9 @@ std::size_t eventBytes(const Event &event) {
 
 Watcher::Watcher(WatchHub &hub, std::string prefix, Revision next, std::function<void()> notify)
     : m_hub(hub)
+    , m_next(next)
     , m_prefix(std::move(prefix))
-    , m_notify(std::move(notify))
-    , m_next(next) {}
+    , m_notify(std::move(notify)) {}
 
 Watcher::~Watcher() {
     m_hub.unregister(this);
@@ -102,10 +102,11 @@ void Watcher::cancel() {
     m_hub.trimIfDue();
 }
 
-bool Watcher::deliver(std::span<const EventPtr> events, const WatchHubOptions &limits) {
+Watcher::Delivery Watcher::deliver(std::span<const EventPtr> events,
+                                   const WatchHubOptions &limits) {
     std::lock_guard lock(m_mutex);
     if (!m_ended.isOk()) {
-        return false;
+        return {false, true};
     }
     const bool wasEmpty = m_queue.empty();
     bool added = false;
@@ -126,9 +127,9 @@ bool Watcher::deliver(std::span<const EventPtr> events, const WatchHubOptions &l
             "the watcher fell behind (more than " + std::to_string(limits.watcherQueueLimit) +
                 " events or " + std::to_string(limits.watcherQueueBytes) +
                 " bytes pending); watch again from revision " + std::to_string(resumeFrom)));
-        return true;
+        return {true, true};
     }
-    return added && wasEmpty;
+    return {added && wasEmpty, false};
 }
 
 bool Watcher::end(Status status) {
@@ -382,7 +383,14 @@ void WatchHub::addLiveLocked(Watcher &watcher) {
     if (added) {
         ++m_prefixLengths[watcher.m_prefix.size()];
     }
-    group->second.insert(&watcher);
+    watcher.m_groupSlot = group->second.size();
+    group->second.push_back(&watcher);
+}
+
+void WatchHub::eraseFromGroup(std::vector<Watcher *> &watchers, std::size_t slot) {
+    watchers[slot] = watchers.back();
+    watchers[slot]->m_groupSlot = slot;
+    watchers.pop_back();
 }
 
 void WatchHub::eraseGroupLocked(LiveGroups::iterator group) {
@@ -400,8 +408,16 @@ void WatchHub::clearLiveLocked() {
 
 void WatchHub::removeLiveLocked(Watcher &watcher) {
     const auto group = m_liveByPrefix.find(watcher.m_prefix);
-    if (group != m_liveByPrefix.end() && group->second.erase(&watcher) > 0 &&
-        group->second.empty()) {
+    if (group == m_liveByPrefix.end()) {
+        return;
+    }
+    std::vector<Watcher *> &watchers = group->second;
+    const std::size_t slot = watcher.m_groupSlot;
+    if (slot >= watchers.size() || watchers[slot] != &watcher) {
+        return; // not live
+    }
+    eraseFromGroup(watchers, slot);
+    if (watchers.empty()) {
         eraseGroupLocked(group);
     }
 }
@@ -501,22 +517,31 @@ void WatchHub::publish(const std::vector<Event> &events) {
                 }
             }
         }
+        // Watchers a few slots ahead are fetched from memory while this one is served: each is
+        // a memory access, and a change concerns thousands.
+        constexpr std::size_t kReadAhead = 4;
         for (auto &[group, matching] : matched) {
             auto &watchers = group->second;
-            for (auto it = watchers.begin(); it != watchers.end();) {
-                Watcher *watcher = *it;
-                const bool notify = watcher->deliver(matching, m_options);
-                bool cutOff;
-                {
-                    std::lock_guard watcherLock(watcher->m_mutex);
-                    cutOff = !watcher->m_ended.isOk();
+            toNotify.reserve(toNotify.size() + watchers.size());
+            for (std::size_t slot = 0; slot < watchers.size();) {
+                if (slot + kReadAhead < watchers.size()) {
+                    const Watcher *ahead = watchers[slot + kReadAhead];
+                    __builtin_prefetch(ahead);
+                    __builtin_prefetch(&ahead->m_mutex, 1);
+                    __builtin_prefetch(reinterpret_cast<const char *>(&ahead->m_mutex) + 64, 1);
                 }
-                if (notify) {
+                Watcher *watcher = watchers[slot];
+                const Watcher::Delivery delivery = watcher->deliver(matching, m_options);
+                if (delivery.notify) {
                     if (auto strong = watcher->weak_from_this().lock()) {
                         toNotify.push_back(std::move(strong));
                     }
                 }
-                it = cutOff ? watchers.erase(it) : std::next(it);
+                if (delivery.ended) {
+                    eraseFromGroup(watchers, slot); // the last takes this slot: served next
+                } else {
+                    ++slot;
+                }
             }
             if (watchers.empty()) {
                 eraseGroupLocked(group); // the other entries' iterators stay valid

@@ -78,9 +78,14 @@ public:
 
 private:
     friend class WatchHub;
-    // Called by the hub under its lock; returns true when the consumer should be notified.
-    // `events` all match this watcher's prefix.
-    bool deliver(std::span<const EventPtr> events, const WatchHubOptions &limits);
+    struct Delivery {
+        // The consumer should be notified.
+        bool notify = false;
+        // The watch has ended (cut off now or before): it leaves live delivery.
+        bool ended = false;
+    };
+    // Called by the hub under its lock. `events` all match this watcher's prefix.
+    Delivery deliver(std::span<const EventPtr> events, const WatchHubOptions &limits);
     // Called by the hub under its lock; returns true when the consumer should be notified.
     bool end(Status status);
     // Under m_mutex: ends the watch with `status` and frees the queue's memory.
@@ -90,18 +95,23 @@ private:
     bool matches(const Event &event) const;
 
     WatchHub &m_hub;
-    const std::string m_prefix;
-    const std::function<void()> m_notify;
     // Which notifier thread runs m_notify: always the same one, so it never runs concurrently
     // with itself.
     std::size_t m_notifierIndex = 0;
+    // Where this watcher is in its prefix's live group (WatchHub::m_liveByPrefix), while live.
+    std::size_t m_groupSlot = 0;
 
+    // What a publish touches, together: with thousands of watchers of a change, each cache line
+    // of a watcher is a memory access per watcher.
     mutable std::mutex m_mutex;
     std::deque<EventPtr> m_queue;
     std::size_t m_queueBytes = 0;
     Revision m_next;
     bool m_live = false;
     Status m_ended;
+
+    const std::string m_prefix;
+    const std::function<void()> m_notify;
 };
 
 using WatcherPtr = std::shared_ptr<Watcher>;
@@ -220,7 +230,8 @@ private:
     Revision m_ringFrom;
     Revision m_lastPublished;
     // Watchers register themselves while they exist; live ones receive published events, found
-    // by their prefix, so a change touches only the watchers it concerns.
+    // by their prefix, so a change touches only the watchers it concerns. A group is a vector
+    // (each watcher knows its slot): a publish walks it in order and reads ahead.
     std::unordered_set<Watcher *> m_all;
     struct PrefixHash {
         using is_transparent = void;
@@ -229,13 +240,15 @@ private:
         }
     };
     using LiveGroups =
-        std::unordered_map<std::string, std::unordered_set<Watcher *>, PrefixHash, std::equal_to<>>;
+        std::unordered_map<std::string, std::vector<Watcher *>, PrefixHash, std::equal_to<>>;
     LiveGroups m_liveByPrefix;
     // How many of m_liveByPrefix's prefixes have each length. An event's key is looked up by its
     // own prefixes of these lengths: with a watch per config item there are thousands of
     // prefixes but a few dozen lengths.
     std::map<std::size_t, std::size_t> m_prefixLengths;
     void addLiveLocked(Watcher &watcher);
+    // Removes the watcher in `slot` of `watchers` (the last one takes its slot).
+    static void eraseFromGroup(std::vector<Watcher *> &watchers, std::size_t slot);
     void eraseGroupLocked(LiveGroups::iterator group);
     void clearLiveLocked();
     bool m_shutdown = false;

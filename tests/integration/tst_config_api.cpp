@@ -424,6 +424,26 @@ void ConfigApiTest::watchDeliversSnapshotThenChangesWithGrayPerInstance() {
     withDeadline(appliedContext);
     QVERIFY(m_operator->GetAppliedStatus(&appliedContext, applied, &status).ok());
     QCOMPARE(status.summary(), std::string("1 of 2 on v2; shop-green still on v1"));
+
+    // A watcher decides a selector again once its instance's labels change: blue, relabelled
+    // green, is in the next release to green (the same selector as before).
+    {
+        v1::DeregisterInstanceRequest request;
+        request.set_service("shop");
+        request.set_instance_id("shop-blue");
+        v1::DeregisterInstanceResponse response;
+        grpc::ClientContext context;
+        withDeadline(context);
+        QVERIFY(registry->DeregisterInstance(&context, request, &response).ok());
+    }
+    registerInstance("shop", "shop-blue", "green");
+    const auto again = startGray(*m_operator, item, R"({"greeting": "hey"})", 2, "color=green",
+                                 "green again, blue included", &started);
+    QVERIFY2(again.ok(), again.error_message().c_str());
+    QVERIFY(testing::pollUntil([&] {
+        const auto event = blue->latest("behaviour.json");
+        return event && event->gray() && event->content() == R"({"greeting": "hey"})";
+    }));
 }
 
 void ConfigApiTest::approvalBySomeoneElse() {
