@@ -98,20 +98,21 @@ private:
     // Which notifier thread runs m_notify: always the same one, so it never runs concurrently
     // with itself.
     std::size_t m_notifierIndex = 0;
-    // Where this watcher is in its prefix's live group (WatchHub::m_liveByPrefix), while live.
-    std::size_t m_groupSlot = 0;
+    const std::string m_prefix;
 
-    // What a publish touches, together: with thousands of watchers of a change, each cache line
-    // of a watcher is a memory access per watcher.
-    mutable std::mutex m_mutex;
-    std::deque<EventPtr> m_queue;
+    // What a publish and a take touch, in two cache lines: with thousands of watchers of a
+    // change, each line of a watcher is a memory access per watcher. The queue is a vector: empty,
+    // it holds no memory, and a take of all of it hands over its buffer.
+    alignas(64) mutable std::mutex m_mutex;
+    std::vector<EventPtr> m_queue;
     std::size_t m_queueBytes = 0;
     Revision m_next;
     bool m_live = false;
     Status m_ended;
 
-    const std::string m_prefix;
     const std::function<void()> m_notify;
+    // Where this watcher is in its prefix's live group (WatchHub::m_liveByPrefix), while live.
+    std::size_t m_groupSlot = 0;
 };
 
 using WatcherPtr = std::shared_ptr<Watcher>;
