@@ -257,8 +257,8 @@ public:
         return takeNext([&](const config::ItemWatcher::Batch &batch) {
             v1::WatchConfigResponse header;
             header.mutable_header()->set_revision(batch.revision);
-            message = SerializedMessage::of(header);
-            message.reserveSlices(1 + batch.events.size()); // an event's bytes are one slice
+            // An event's bytes are one slice.
+            message = SerializedMessage::of(header, 1 + batch.events.size());
             for (const auto &event : batch.events) {
                 message.append(m_eventBytes->get(event, m_masked));
             }

@@ -19,19 +19,19 @@ class SerializedMessage {
 public:
     SerializedMessage() = default;
 
-    // Serialises `message` (its fields, in field-number order).
-    static SerializedMessage of(const google::protobuf::MessageLite &message) {
+    // Serialises `message` (its fields, in field-number order), with room for `slices` slices in
+    // all, so appending up to that many more does not reallocate.
+    static SerializedMessage of(const google::protobuf::MessageLite &message,
+                                std::size_t slices = 1) {
         const std::size_t size = message.ByteSizeLong();
         grpc_slice slice = grpc_slice_malloc(size);
         message.SerializeWithCachedSizesToArray(GRPC_SLICE_START_PTR(slice));
         SerializedMessage out;
+        out.m_slices.reserve(slices);
         out.m_slices.emplace_back(slice, grpc::Slice::STEAL_REF);
         out.m_size = size;
         return out;
     }
-
-    // Room for `count` slices in all, so appending that many does not reallocate.
-    void reserveSlices(std::size_t count) { m_slices.reserve(count); }
 
     // Appends the fields `more` holds, after this message's.
     void append(const SerializedMessage &more) {

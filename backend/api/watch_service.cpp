@@ -40,13 +40,6 @@ constexpr int kWatchMethodIndex = 0;
 const std::uint32_t kBatchTag = WireFormatLite::MakeTag(v1::WatchResponse::kBatchFieldNumber,
                                                         WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
 
-// A slice that owns `bytes` without copying them.
-grpc::Slice sliceOf(std::string &&bytes) {
-    auto *owned = new std::string(std::move(bytes));
-    return grpc::Slice(
-        owned->data(), owned->size(), [](void *p) { delete static_cast<std::string *>(p); }, owned);
-}
-
 void appendVarint(std::string &out, std::uint64_t value) {
     std::uint8_t buffer[10];
     const std::uint8_t *end =
@@ -121,23 +114,23 @@ constexpr std::size_t kMaxBatchBytes = 1024 * 1024;
 // costs more than the copy; larger batches, which hold large shared messages, are not copied.
 constexpr std::size_t kJoinBytes = 64 * 1024;
 
-// `slices` (of `size` bytes in all) as one buffer of one slice.
-grpc::ByteBuffer joined(const std::vector<grpc::Slice> &slices, std::size_t size) {
-    grpc_slice raw = grpc_slice_malloc(size);
-    std::uint8_t *out = GRPC_SLICE_START_PTR(raw);
-    for (const grpc::Slice &slice : slices) {
-        std::memcpy(out, slice.begin(), slice.size());
-        out += slice.size();
-    }
-    const grpc::Slice one(raw, grpc::Slice::STEAL_REF);
-    return grpc::ByteBuffer(&one, 1);
+// A message up to this size is copied into its frame when queued, which then holds one buffer
+// rather than references to bytes other streams share (each a count that every notifier thread
+// changes); a larger one keeps sharing them, so a large item pushed to many streams is in memory
+// once.
+constexpr std::size_t kCopyBytes = 4 * 1024;
+
+std::uint8_t *writeVarint(std::uint64_t value, std::uint8_t *out) {
+    return google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, out);
 }
 
 // A WatchResponse to write, and what it holds for which watch.
 struct Frame {
     std::int64_t watchId = 0;
-    // The message's bytes: its own, then those shared with other streams.
-    std::vector<grpc::Slice> slices;
+    // The message's bytes: its own (all of them for a small message), then those it shares with
+    // other streams.
+    std::string own;
+    std::vector<grpc::Slice> shared;
     std::size_t size = 0;
     // Bytes counted towards the stream's bound (0 for a watch's end, always let through).
     std::size_t bytes = 0;
@@ -146,7 +139,7 @@ struct Frame {
 };
 
 // One write: one message, or several queued ones as the elements of a WatchResponse's `batch`
-// (each framed by the field's key and its length; their bytes are not copied).
+// (each framed by the field's key and its length).
 struct Write {
     grpc::ByteBuffer buffer;
     // The revisions it delivers and how many watch messages carry each, in the order written:
@@ -519,17 +512,24 @@ private:
     }
 
     // Queues a message about watch `id`: `bytes`, then `shared` (bytes shared with other
-    // streams, not copied). Its bytes count towards the stream's bound, and towards the share of
-    // the watch `counted` when it is given; a watch's end or refusal is always let through.
+    // streams, copied only when small: kCopyBytes). Its bytes count towards the stream's bound, and
+    // towards the share of the watch `counted` when it is given; a watch's end or refusal is always
+    // let through.
     void queueLocked(std::int64_t id, std::string bytes, store::Revision reached,
                      const SerializedMessage &shared = {}, Watch *counted = nullptr) {
         Frame frame;
         frame.watchId = id;
         frame.reached = reached;
         frame.size = bytes.size() + shared.size();
-        frame.slices.reserve(1 + shared.slices().size());
-        frame.slices.push_back(sliceOf(std::move(bytes)));
-        frame.slices.insert(frame.slices.end(), shared.slices().begin(), shared.slices().end());
+        frame.own = std::move(bytes);
+        if (shared.size() <= kCopyBytes) {
+            frame.own.reserve(frame.size);
+            for (const grpc::Slice &slice : shared.slices()) {
+                frame.own.append(reinterpret_cast<const char *>(slice.begin()), slice.size());
+            }
+        } else {
+            frame.shared = shared.slices();
+        }
         if (counted != nullptr) {
             frame.bytes = frame.size;
             counted->queuedBytes += frame.bytes;
@@ -545,33 +545,59 @@ private:
         if (m_end.writing() || m_end.ending() || m_queue.empty()) {
             return;
         }
-        std::vector<grpc::Slice> slices;
-        std::size_t size = 0;
+        using google::protobuf::io::CodedOutputStream;
         const bool batch = m_queue.size() > 1 && m_queue[0].size < kMaxBatchBytes;
-        m_writing.reached.clear();
-        while (!m_queue.empty()) {
-            Frame &frame = m_queue.front();
-            if (batch) {
-                std::string prefix;
-                appendVarint(prefix, kBatchTag);
-                appendVarint(prefix, frame.size);
-                if (size > 0 && size + prefix.size() + frame.size > kMaxBatchBytes) {
+        const auto prefixSize = [](const Frame &frame) {
+            return CodedOutputStream::VarintSize32(kBatchTag) +
+                   CodedOutputStream::VarintSize64(frame.size);
+        };
+        // The frames this write takes, and its size.
+        std::size_t count = 1;
+        std::size_t size = m_queue[0].size;
+        if (batch) {
+            size += prefixSize(m_queue[0]);
+            while (count < m_queue.size()) {
+                const std::size_t framed = prefixSize(m_queue[count]) + m_queue[count].size;
+                if (size + framed > kMaxBatchBytes) {
                     break;
                 }
-                size += prefix.size();
-                slices.emplace_back(prefix); // a few bytes, held in the slice itself
-            }
-            size += frame.size;
-            std::move(frame.slices.begin(), frame.slices.end(), std::back_inserter(slices));
-            takenLocked(frame);
-            m_queue.pop_front();
-            if (!batch) {
-                break;
+                size += framed;
+                ++count;
             }
         }
-        if (batch && size <= kJoinBytes) {
-            m_writing.buffer = joined(slices, size);
+        m_writing.reached.clear();
+        if (size <= kJoinBytes) {
+            grpc_slice raw = grpc_slice_malloc(size);
+            std::uint8_t *out = GRPC_SLICE_START_PTR(raw);
+            for (std::size_t i = 0; i < count; ++i) {
+                const Frame &frame = m_queue.front();
+                if (batch) {
+                    out = writeVarint(frame.size, writeVarint(kBatchTag, out));
+                }
+                out = std::copy(frame.own.begin(), frame.own.end(), out);
+                for (const grpc::Slice &slice : frame.shared) {
+                    out = std::copy(slice.begin(), slice.end(), out);
+                }
+                takenLocked(frame);
+                m_queue.pop_front();
+            }
+            const grpc::Slice one(raw, grpc::Slice::STEAL_REF);
+            m_writing.buffer = grpc::ByteBuffer(&one, 1);
         } else {
+            std::vector<grpc::Slice> slices;
+            for (std::size_t i = 0; i < count; ++i) {
+                Frame &frame = m_queue.front();
+                if (batch) {
+                    std::uint8_t prefix[2 * 10];
+                    const std::uint8_t *end =
+                        writeVarint(frame.size, writeVarint(kBatchTag, prefix));
+                    slices.emplace_back(prefix, static_cast<std::size_t>(end - prefix));
+                }
+                slices.emplace_back(frame.own);
+                std::move(frame.shared.begin(), frame.shared.end(), std::back_inserter(slices));
+                takenLocked(frame);
+                m_queue.pop_front();
+            }
             m_writing.buffer = grpc::ByteBuffer(slices.data(), slices.size());
         }
         m_end.startWrite();
