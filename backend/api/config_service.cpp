@@ -184,6 +184,29 @@ void toProto(const config::ConfigEvent &event, bool masked, v1::ConfigEvent *out
 // events, bounded in number and bytes. Thread-safe.
 class ConfigEventBytes {
 public:
+    // Appends the event's bytes to `message`.
+    void appendTo(const config::ConfigEvent &event, bool masked, SerializedMessage &message) {
+        // The watchers of a change that one thread serves in turn want the same bytes: its last
+        // answer is kept, so they do not all take the lock that the other threads' watchers take
+        // too.
+        struct LastAnswer {
+            std::uint64_t cache = 0;
+            Key key;
+            SerializedMessage bytes;
+        };
+        thread_local LastAnswer last;
+        const auto &[revision, type, gray, isMasked, ns, group, name] = last.key;
+        if (last.cache != m_instance || revision != event.revision || type != event.type ||
+            gray != event.gray || isMasked != masked || name != event.ref.key ||
+            group != event.ref.group || ns != event.ref.ns) {
+            last.bytes = get(event, masked);
+            last.cache = m_instance;
+            last.key = {event.revision, event.type,      event.gray,   masked,
+                        event.ref.ns,   event.ref.group, event.ref.key};
+        }
+        message.append(last.bytes);
+    }
+
     SerializedMessage get(const config::ConfigEvent &event, bool masked) {
         {
             // Every watcher of a change asks: looked up without copying the item's name.
@@ -228,6 +251,9 @@ private:
     std::map<Key, SerializedMessage, std::less<>> m_entries;
     std::deque<Key> m_order;
     std::size_t m_bytes = 0;
+    // Tells this cache's answers apart in a thread's last answer (appendTo()).
+    const std::uint64_t m_instance = s_instances++;
+    static inline std::atomic<std::uint64_t> s_instances{1};
 };
 
 namespace {
@@ -260,7 +286,7 @@ public:
             // An event's bytes are one slice.
             message = SerializedMessage::of(header, 1 + batch.events.size());
             for (const auto &event : batch.events) {
-                message.append(m_eventBytes->get(event, m_masked));
+                m_eventBytes->appendTo(event, m_masked, message);
             }
         });
     }

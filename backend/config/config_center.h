@@ -423,6 +423,9 @@ private:
     mutable std::map<std::tuple<store::Revision, std::string>, std::shared_ptr<const Item>,
                      std::less<>>
         m_decoded;
+    // Tells this center's entries apart in a thread's cache of its last answer (sharedItem()).
+    const std::uint64_t m_instance = s_instances++;
+    static inline std::atomic<std::uint64_t> s_instances{0};
 
     // Sealed values that did not open with the key (a lost or replaced key file).
     mutable std::atomic<std::uint64_t> m_unreadableSecrets{0};

@@ -36,12 +36,29 @@ StatusOr<ItemWatcherPtr> ConfigCenter::watch(store::WatchHub &hub, ConfigWatchRe
 }
 
 std::shared_ptr<const Item> ConfigCenter::sharedItem(const store::KeyValue &kv) const {
+    // The watchers of a change that one thread serves in turn ask for the same record: its last
+    // answer is kept, so they do not all take the lock that the other threads' watchers take too.
+    struct LastAnswer {
+        std::uint64_t center = 0;
+        store::Revision revision = 0;
+        std::string key;
+        std::shared_ptr<const Item> item;
+    };
+    thread_local LastAnswer last;
+    if (last.item && last.center == m_instance && last.revision == kv.modRevision &&
+        last.key == kv.key) {
+        return last.item;
+    }
+    const auto remember = [&](std::shared_ptr<const Item> item) {
+        last = {m_instance, kv.modRevision, kv.key, item};
+        return item;
+    };
     {
         // Every watcher of a change asks: looked up without copying the key.
         const std::tuple<store::Revision, std::string_view> wanted{kv.modRevision, kv.key};
         std::lock_guard lock(m_decodedMutex);
         if (const auto it = m_decoded.find(wanted); it != m_decoded.end()) {
-            return it->second;
+            return remember(it->second);
         }
     }
     std::shared_ptr<const Item> item;
@@ -65,7 +82,7 @@ std::shared_ptr<const Item> ConfigCenter::sharedItem(const store::KeyValue &kv) 
         m_decoded.erase(m_decoded.begin()); // any entry: the cache only saves repeated work
     }
     m_decoded.emplace(std::make_tuple(kv.modRevision, kv.key), item);
-    return item;
+    return remember(item);
 }
 
 ItemWatcher::ItemWatcher(const ConfigCenter &center, ConfigWatchRequest request,
