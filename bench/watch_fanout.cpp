@@ -8,6 +8,7 @@
 #include <iostream>
 #include <limits>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 namespace aegis::bench {
@@ -275,6 +276,46 @@ WatchResult measureFanout(FanoutTarget &target, int watchers, const FanoutOption
         result.firstError = watchError;
     }
     return result;
+}
+
+CpuRounds measureCpuRounds(int watchers, int rounds, const std::function<WatchResult()> &aegisRow,
+                           const std::function<WatchResult()> &etcdRow) {
+    CpuRounds measured;
+    measured.watchers = watchers;
+    for (int round = 1; round <= rounds; ++round) {
+        const WatchResult aegis = aegisRow();
+        const WatchResult etcd = etcdRow();
+        if (!aegis.firstError.empty() || !etcd.firstError.empty() ||
+            aegis.serverCpuUsPerEvent <= 0 || etcd.serverCpuUsPerEvent <= 0) {
+            throw std::runtime_error("CPU round " + std::to_string(round) +
+                                     " failed: " + aegis.firstError + " " + etcd.firstError);
+        }
+        measured.usPerEvent.emplace_back(aegis.serverCpuUsPerEvent, etcd.serverCpuUsPerEvent);
+    }
+    return measured;
+}
+
+void printCpuRounds(const CpuRounds &rounds) {
+    std::cout << "### Server CPU per delivered event, " << rounds.watchers << " watchers, "
+              << rounds.usPerEvent.size()
+              << " rounds (Aegis's WatchService row, then etcd's, each on a fresh server)\n\n"
+              << "| round | Aegis µs / event | etcd µs / event | Aegis / etcd |\n"
+              << "|---:|---:|---:|---:|\n";
+    std::vector<double> ratios;
+    for (const auto &[aegis, etcd] : rounds.usPerEvent) {
+        ratios.push_back(aegis / etcd);
+        std::cout << "| " << ratios.size() << " | " << fixed(aegis, 1) << " | " << fixed(etcd, 1)
+                  << " | " << fixed(ratios.back(), 2) << "× |\n";
+    }
+    if (ratios.empty()) {
+        return;
+    }
+    std::sort(ratios.begin(), ratios.end());
+    const std::size_t middle = ratios.size() / 2;
+    const double median =
+        ratios.size() % 2 == 1 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
+    std::cout << "\nMedian Aegis / etcd: **" << fixed(median, 2) << "×** (range "
+              << fixed(ratios.front(), 2) << "–" << fixed(ratios.back(), 2) << "×)\n\n";
 }
 
 } // namespace aegis::bench

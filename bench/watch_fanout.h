@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace aegis::bench {
@@ -114,5 +115,19 @@ struct WatchResult {
 // Opens `watchers` watchers of `target` (waiting up to 120 s for all to be established), makes
 // `options.changes` changes one after the other, then cancels the watchers.
 WatchResult measureFanout(FanoutTarget &target, int watchers, const FanoutOptions &options);
+
+// Server CPU per delivered event of Aegis's multiplexed watches against etcd's, measured in pairs
+// of rows taken in turn, each on fresh servers: this machine's speed drifts by more than the
+// difference looked for between two rows a minute apart, so one pair says little and the median of
+// the pairs' ratios says more.
+struct CpuRounds {
+    int watchers = 0;
+    // Aegis's and etcd's µs per event, one pair per round.
+    std::vector<std::pair<double, double>> usPerEvent;
+};
+// `rounds` pairs of `aegisRow` and `etcdRow`, which measure one row each.
+CpuRounds measureCpuRounds(int watchers, int rounds, const std::function<WatchResult()> &aegisRow,
+                           const std::function<WatchResult()> &etcdRow);
+void printCpuRounds(const CpuRounds &rounds);
 
 } // namespace aegis::bench

@@ -149,6 +149,7 @@ int main(int argc, char **argv) {
     delivery.fanout.deliveryTimeout = 30s;
     delivery.fanout.pause = 200ms; // let the fan-out settle; rounds do not overlap
     int windowSeconds = 5;
+    int cpuRounds = 0;
     std::string only;
     po::options_description flags("aegis-bench-config");
     // clang-format off
@@ -170,6 +171,9 @@ int main(int argc, char **argv) {
             "etcd binary for the etcd rows (empty: none)")
         ("window", po::value(&windowSeconds)->default_value(windowSeconds),
             "seconds measured for publishes/s and reads/s")
+        ("cpu-rounds", po::value(&cpuRounds)->default_value(cpuRounds),
+            "after the delivery table, this many pairs of a WatchService row and an etcd row per "
+            "watcher count, for the median ratio of server CPU per event (0: none)")
         ("only", po::value(&only), "delivery, delivery-mux (its WatchService rows only) or throughput");
     // clang-format on
     po::variables_map values;
@@ -187,9 +191,11 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (delivery.fanout.changes <= 0 || delivery.fanout.watchChannels <= 0 ||
-        delivery.muxStreams < 0 || windowSeconds <= 0 ||
+        delivery.muxStreams < 0 || windowSeconds <= 0 || cpuRounds < 0 ||
+        (cpuRounds > 0 && (delivery.muxStreams == 0 || delivery.etcdBinary.empty())) ||
         (!only.empty() && only != "delivery" && only != "delivery-mux" && only != "throughput")) {
-        std::cerr << "error: counts must be positive (--mux-streams may be 0); --only is delivery, "
+        std::cerr << "error: counts must be positive (--mux-streams and --cpu-rounds may be 0, "
+                     "but --cpu-rounds needs WatchService streams and etcd); --only is delivery, "
                      "delivery-mux or throughput\n";
         return 2;
     }
@@ -220,6 +226,12 @@ int main(int argc, char **argv) {
                 }
             }
             config::printDelivery(rows, delivery);
+            for (const int watchers : cpuRounds > 0 ? watcherCounts : std::vector<int>{}) {
+                printCpuRounds(measureCpuRounds(
+                    watchers, cpuRounds,
+                    [&] { return config::aegisRow(watchers, delivery, delivery.muxStreams); },
+                    [&] { return config::etcdRow(watchers, delivery); }));
+            }
         }
         if (only.empty() || only == "throughput") {
             const auto rows = config::throughputRows(std::chrono::seconds(windowSeconds));

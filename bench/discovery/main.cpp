@@ -36,6 +36,9 @@ struct Settings {
     bool watch = true;
     // The watch measure's per-watcher and etcd rows (false: the WatchService rows only).
     bool streamRows = true;
+    // Pairs of a WatchService row and an etcd row per watcher count, for the median ratio of
+    // server CPU per event (0: none).
+    int cpuRounds = 0;
     std::string etcdBinary = "etcd";
     std::vector<std::string> daemonArgs;
 };
@@ -303,6 +306,9 @@ int run(int argc, char **argv) {
             "connections the watchers are spread over")
         ("mux-streams", po::value(&settings.muxStreams)->default_value(settings.muxStreams),
             "WatchService streams for the multiplexed rows (0: none)")
+        ("cpu-rounds", po::value(&settings.cpuRounds)->default_value(settings.cpuRounds),
+            "after the watch measure, this many pairs of a WatchService row and an etcd row per "
+            "watcher count, for the median ratio of server CPU per event (0: none)")
         ("repeats", po::value(&m.watchRepeats)->default_value(m.watchRepeats),
             "registrations per watcher count")
         ("delivery-timeout", po::value(&deliveryTimeout)->default_value(deliveryTimeout),
@@ -327,11 +333,12 @@ int run(int argc, char **argv) {
     settings.watcherCounts = parseIntList(watchers);
     if (warmup <= 0 || window <= 0 || deliveryTimeout <= 0 || m.registerConcurrency <= 0 ||
         m.leases <= 0 || m.renewStreams <= 0 || m.renewDepth <= 0 || m.watchChannels <= 0 ||
-        m.watchRepeats <= 0 || settings.rounds <= 0 ||
+        m.watchRepeats <= 0 || settings.rounds <= 0 || settings.cpuRounds < 0 ||
+        (settings.cpuRounds > 0 && settings.muxStreams <= 0) ||
         (!only.empty() && only != "registrations" && only != "renewals" && only != "watch" &&
          only != "watch-mux")) {
-        std::cerr << "error: numbers must be positive; --only is registrations, renewals, watch or "
-                     "watch-mux\n";
+        std::cerr << "error: numbers must be positive (--cpu-rounds may be 0, and needs "
+                     "--mux-streams); --only is registrations, renewals, watch or watch-mux\n";
         return 2;
     }
     m.warmup = std::chrono::milliseconds(static_cast<long long>(warmup * 1000));
@@ -357,6 +364,7 @@ int run(int argc, char **argv) {
     std::vector<ThroughputResult> renewals;
     std::vector<WatchResult> watches;
     std::vector<WatchResult> muxWatches;
+    std::vector<CpuRounds> cpuRounds;
     try {
         for (int round = 0; settings.registrations && round < settings.rounds; ++round) {
             registrations.push_back(
@@ -415,6 +423,23 @@ int run(int argc, char **argv) {
                     report(muxWatches.back());
                 }
             }
+            for (const int count :
+                 settings.cpuRounds > 0 ? settings.watcherCounts : std::vector<int>{}) {
+                const std::string what = std::to_string(count) + " watchers, CPU round";
+                cpuRounds.push_back(measureCpuRounds(
+                    count, settings.cpuRounds,
+                    [&] {
+                        return onAegis<WatchResult>(
+                            settings, what,
+                            [&](AegisTarget &target) { return measureWatch(target, count, m); },
+                            settings.muxStreams);
+                    },
+                    [&] {
+                        return onEtcd<WatchResult>(settings, what, [&](EtcdTarget &target) {
+                            return measureWatch(target, count, m);
+                        });
+                    }));
+            }
         }
     } catch (const std::exception &error) {
         std::cerr << "error: " << error.what() << "\n";
@@ -439,6 +464,9 @@ int run(int argc, char **argv) {
         printWatch(watches, settings);
         printMemory(watches);
         printMuxWatch(muxWatches, watches, settings);
+    }
+    for (const CpuRounds &rounds : cpuRounds) {
+        printCpuRounds(rounds);
     }
     return 0;
 }
