@@ -8,7 +8,6 @@
 #include <iostream>
 #include <limits>
 #include <mutex>
-#include <stdexcept>
 #include <thread>
 
 namespace aegis::bench {
@@ -287,8 +286,14 @@ CpuRounds measureCpuRounds(int watchers, int rounds, const std::function<WatchRe
         const WatchResult etcd = etcdRow();
         if (!aegis.firstError.empty() || !etcd.firstError.empty() ||
             aegis.serverCpuUsPerEvent <= 0 || etcd.serverCpuUsPerEvent <= 0) {
-            throw std::runtime_error("CPU round " + std::to_string(round) +
-                                     " failed: " + aegis.firstError + " " + etcd.firstError);
+            // Left out of the median, and said so; the rows measured so far stay.
+            std::cerr << "warning: CPU round " << round << " left out: "
+                      << (aegis.firstError.empty() && etcd.firstError.empty()
+                              ? "no CPU time measured"
+                              : aegis.firstError + " " + etcd.firstError)
+                      << "\n";
+            ++measured.failed;
+            continue;
         }
         measured.usPerEvent.emplace_back(aegis.serverCpuUsPerEvent, etcd.serverCpuUsPerEvent);
     }
@@ -307,7 +312,11 @@ void printCpuRounds(const CpuRounds &rounds) {
         std::cout << "| " << ratios.size() << " | " << fixed(aegis, 1) << " | " << fixed(etcd, 1)
                   << " | " << fixed(ratios.back(), 2) << "× |\n";
     }
+    if (rounds.failed > 0) {
+        std::cout << "\n" << rounds.failed << " round(s) failed and are left out.\n";
+    }
     if (ratios.empty()) {
+        std::cout << "\n";
         return;
     }
     std::sort(ratios.begin(), ratios.end());

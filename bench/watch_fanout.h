@@ -122,8 +122,9 @@ WatchResult measureFanout(FanoutTarget &target, int watchers, const FanoutOption
 // the pairs' ratios says more.
 struct CpuRounds {
     int watchers = 0;
-    // Aegis's and etcd's µs per event, one pair per round.
+    // Aegis's and etcd's µs per event, one pair per round that succeeded.
     std::vector<std::pair<double, double>> usPerEvent;
+    int failed = 0;
 };
 // `rounds` pairs of `aegisRow` and `etcdRow`, which measure one row each.
 CpuRounds measureCpuRounds(int watchers, int rounds, const std::function<WatchResult()> &aegisRow,

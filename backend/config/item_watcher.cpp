@@ -118,6 +118,9 @@ bool ItemWatcher::targets(const Item &item, std::shared_ptr<const Labels> &label
     const std::uint64_t generation = m_request.labelsGeneration(); // before the labels are read
     if (!m_selectorDecision || m_selectorDecision->generation != generation ||
         m_selectorDecision->selector != gray.selector) {
+        // Read afresh, not reused from earlier in the batch: labels read before `generation`
+        // must not be kept as its answer.
+        labels = nullptr;
         m_selectorDecision = SelectorDecision{gray.selector, generation, decide()};
     }
     return m_selectorDecision->matches;

@@ -16,6 +16,9 @@ namespace {
 constexpr std::size_t kTrimThreshold = 4 * 1024 * 1024;
 // Publishes whose time the hub remembers for noteDelivered().
 constexpr std::size_t kPublishTimes = 4096;
+// Events a watcher's queue keeps room for between takes, so a publish does not allocate for it
+// under the hub's lock.
+constexpr std::size_t kQueueCapacityKept = 16;
 
 // The work afterNotifications() deferred on this notifier thread (null on other threads).
 thread_local std::vector<std::function<void()>> *t_afterRound = nullptr;
@@ -169,8 +172,8 @@ Watcher::SharedBatch Watcher::takeShared(std::size_t maxEvents) {
                        m_queue[count]->revision == m_queue[count - 1]->revision) {
                     ++count;
                 }
-                if (count == m_queue.size()) {
-                    batch.events.swap(m_queue);
+                if (count == m_queue.size() && m_queue.capacity() > kQueueCapacityKept) {
+                    batch.events.swap(m_queue); // a backlog's buffer leaves with it
                 } else {
                     const auto end = m_queue.begin() + static_cast<std::ptrdiff_t>(count);
                     batch.events.assign(std::make_move_iterator(m_queue.begin()),
@@ -359,6 +362,9 @@ StatusOr<WatcherPtr> WatchHub::watch(std::string prefix, Revision startRevision,
 bool WatchHub::tryGoLive(Watcher &watcher) {
     std::lock_guard lock(m_mutex);
     std::lock_guard watcherLock(watcher.m_mutex);
+    if (watcher.m_live) {
+        return true; // a group holds a watcher once
+    }
     if (!watcher.m_ended.isOk() || watcher.m_next < m_ringFrom) {
         return !watcher.m_ended.isOk();
     }
@@ -531,7 +537,6 @@ void WatchHub::publish(const std::vector<Event> &events) {
         constexpr std::size_t kReadAhead = 4;
         for (auto &[group, matching] : matched) {
             auto &watchers = group->second;
-            toNotify.reserve(toNotify.size() + watchers.size());
             for (std::size_t slot = 0; slot < watchers.size();) {
                 if (slot + kReadAhead < watchers.size()) {
                     const Watcher *ahead = watchers[slot + kReadAhead];

@@ -101,8 +101,8 @@ private:
     const std::string m_prefix;
 
     // What a publish and a take touch, in two cache lines: with thousands of watchers of a
-    // change, each line of a watcher is a memory access per watcher. The queue is a vector: empty,
-    // it holds no memory, and a take of all of it hands over its buffer.
+    // change, each line of a watcher is a memory access per watcher. The queue is a vector that
+    // keeps a small buffer between takes; a backlog's larger one leaves with the take of it.
     alignas(64) mutable std::mutex m_mutex;
     std::vector<EventPtr> m_queue;
     std::size_t m_queueBytes = 0;
