@@ -195,32 +195,40 @@ public:
             SerializedMessage bytes;
         };
         thread_local LastAnswer last;
-        const auto &[revision, type, gray, isMasked, ns, group, name] = last.key;
-        if (last.cache != m_instance || revision != event.revision || type != event.type ||
-            gray != event.gray || isMasked != masked || name != event.ref.key ||
-            group != event.ref.group || ns != event.ref.ns) {
+        const auto wanted = keyOf(event, masked);
+        if (last.cache != m_instance || last.key != wanted) {
             last.bytes = get(event, masked);
             last.cache = m_instance;
-            last.key = {event.revision, event.type,      event.gray,   masked,
-                        event.ref.ns,   event.ref.group, event.ref.key};
+            last.key = Key(wanted);
         }
         message.append(last.bytes);
     }
 
+private:
+    static constexpr std::size_t kCapacity = 1024;
+    static constexpr std::size_t kCapacityBytes = 64 * 1024 * 1024;
+    // An item's revision and name say what it holds; the rest says how it is shown. The revision
+    // comes first: most comparisons end there.
+    using Key = std::tuple<store::Revision, config::ConfigEvent::Type, bool, bool, std::string,
+                           std::string, std::string>;
+
+    // A Key viewing an event's names: every watcher of a change asks, without copying them.
+    using KeyView = std::tuple<store::Revision, config::ConfigEvent::Type, bool, bool,
+                               std::string_view, std::string_view, std::string_view>;
+    static KeyView keyOf(const config::ConfigEvent &event, bool masked) {
+        return {event.revision, event.type,      event.gray,   masked,
+                event.ref.ns,   event.ref.group, event.ref.key};
+    }
+
     SerializedMessage get(const config::ConfigEvent &event, bool masked) {
+        const auto wanted = keyOf(event, masked);
         {
-            // Every watcher of a change asks: looked up without copying the item's name.
-            const std::tuple<store::Revision, config::ConfigEvent::Type, bool, bool,
-                             std::string_view, std::string_view, std::string_view>
-                wanted{event.revision, event.type,      event.gray,   masked,
-                       event.ref.ns,   event.ref.group, event.ref.key};
             std::lock_guard lock(m_mutex);
             if (const auto it = m_entries.find(wanted); it != m_entries.end()) {
                 return it->second;
             }
         }
-        Key key{event.revision, event.type,      event.gray,   masked,
-                event.ref.ns,   event.ref.group, event.ref.key};
+        Key key(wanted);
         v1::WatchConfigResponse fields;
         toProto(event, masked, fields.add_events());
         SerializedMessage bytes = SerializedMessage::of(fields);
@@ -238,14 +246,6 @@ public:
         }
         return bytes;
     }
-
-private:
-    static constexpr std::size_t kCapacity = 1024;
-    static constexpr std::size_t kCapacityBytes = 64 * 1024 * 1024;
-    // An item's revision and name say what it holds; the rest says how it is shown. The revision
-    // comes first: most comparisons end there.
-    using Key = std::tuple<store::Revision, config::ConfigEvent::Type, bool, bool, std::string,
-                           std::string, std::string>;
 
     std::mutex m_mutex;
     std::map<Key, SerializedMessage, std::less<>> m_entries;

@@ -17,7 +17,6 @@
 #include <grpcpp/support/byte_buffer.h>
 
 #include <atomic>
-#include <cstring>
 #include <deque>
 #include <functional>
 #include <iterator>
@@ -40,10 +39,13 @@ constexpr int kWatchMethodIndex = 0;
 const std::uint32_t kBatchTag = WireFormatLite::MakeTag(v1::WatchResponse::kBatchFieldNumber,
                                                         WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
 
+std::uint8_t *writeVarint(std::uint64_t value, std::uint8_t *out) {
+    return google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, out);
+}
+
 void appendVarint(std::string &out, std::uint64_t value) {
     std::uint8_t buffer[10];
-    const std::uint8_t *end =
-        google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, buffer);
+    const std::uint8_t *end = writeVarint(value, buffer);
     out.append(reinterpret_cast<const char *>(buffer), static_cast<std::size_t>(end - buffer));
 }
 
@@ -119,10 +121,6 @@ constexpr std::size_t kJoinBytes = 64 * 1024;
 // changes); a larger one keeps sharing them, so a large item pushed to many streams is in memory
 // once.
 constexpr std::size_t kCopyBytes = 4 * 1024;
-
-std::uint8_t *writeVarint(std::uint64_t value, std::uint8_t *out) {
-    return google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, out);
-}
 
 // A WatchResponse to write, and what it holds for which watch.
 struct Frame {
