@@ -281,10 +281,9 @@ public:
 
     StatusOr<bool> nextSerialized(SerializedMessage &message) override {
         return takeNext([&](const config::ItemWatcher::Batch &batch) {
-            v1::WatchConfigResponse header;
-            header.mutable_header()->set_revision(batch.revision);
             // An event's bytes are one slice.
-            message = SerializedMessage::of(header, 1 + batch.events.size());
+            message =
+                SerializedMessage::ofBytes(headerBytes(batch.revision), 1 + batch.events.size());
             for (const auto &event : batch.events) {
                 m_eventBytes->appendTo(event, m_masked, message);
             }
@@ -304,6 +303,23 @@ public:
     }
 
 private:
+    // The header of a message at `revision`. The watchers of a change, which one thread serves in
+    // turn, all start with the same one: each thread keeps its last.
+    static grpc::Slice headerBytes(store::Revision revision) {
+        struct LastHeader {
+            std::optional<store::Revision> revision;
+            grpc::Slice bytes;
+        };
+        thread_local LastHeader last;
+        if (last.revision != revision) {
+            v1::WatchConfigResponse header;
+            header.mutable_header()->set_revision(revision);
+            last.bytes = SerializedMessage::of(header).slices().front();
+            last.revision = revision;
+        }
+        return last.bytes;
+    }
+
     // Hands the next batch to `use` and returns true; false when nothing is pending, or the
     // status the watch ended with.
     template <typename Use>

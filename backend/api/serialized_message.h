@@ -33,6 +33,15 @@ public:
         return out;
     }
 
+    // A message already serialised into `bytes`, with room for `slices` slices in all.
+    static SerializedMessage ofBytes(grpc::Slice bytes, std::size_t slices = 1) {
+        SerializedMessage out;
+        out.m_slices.reserve(slices);
+        out.m_size = bytes.size();
+        out.m_slices.push_back(std::move(bytes));
+        return out;
+    }
+
     // Appends the fields `more` holds, after this message's.
     void append(const SerializedMessage &more) {
         m_slices.insert(m_slices.end(), more.m_slices.begin(), more.m_slices.end());

@@ -305,7 +305,10 @@ public:
     std::optional<Item> decodeItem(const store::KeyValue &kv) const;
     // The same, shared: an item record at a revision is decoded once for every watcher (and not
     // at all when it is this process's own write or already in the cache); null when unreadable.
-    std::shared_ptr<const Item> sharedItem(const store::KeyValue &kv) const;
+    // The reference is this thread's last answer: valid until its next call. A watcher copies
+    // the pointer only for an event it sends, so the watchers of a change that keep their
+    // version do not all count references on one shared line.
+    const std::shared_ptr<const Item> &sharedItem(const store::KeyValue &kv) const;
 
     static Status validateRef(const ItemRef &ref);
     // A publish's (or gray release's) comment: required, at most 1024 bytes of free text.

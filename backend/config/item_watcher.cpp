@@ -35,7 +35,7 @@ StatusOr<ItemWatcherPtr> ConfigCenter::watch(store::WatchHub &hub, ConfigWatchRe
     return std::make_shared<ItemWatcher>(*this, std::move(request), std::move(*events));
 }
 
-std::shared_ptr<const Item> ConfigCenter::sharedItem(const store::KeyValue &kv) const {
+const std::shared_ptr<const Item> &ConfigCenter::sharedItem(const store::KeyValue &kv) const {
     // The watchers of a change that one thread serves in turn ask for the same record: its last
     // answer is kept, so they do not all take the lock that the other threads' watchers take too.
     struct LastAnswer {
@@ -49,9 +49,10 @@ std::shared_ptr<const Item> ConfigCenter::sharedItem(const store::KeyValue &kv) 
         last.key == kv.key) {
         return last.item;
     }
-    const auto remember = [&](std::shared_ptr<const Item> item) {
-        last = {m_instance, kv.modRevision, kv.key, item};
-        return item;
+    const auto remember =
+        [&](std::shared_ptr<const Item> item) -> const std::shared_ptr<const Item> & {
+        last = {m_instance, kv.modRevision, kv.key, std::move(item)};
+        return last.item;
     };
     {
         // Every watcher of a change asks: looked up without copying the key.
@@ -126,22 +127,25 @@ bool ItemWatcher::targets(const Item &item, std::shared_ptr<const Labels> &label
     return m_selectorDecision->matches;
 }
 
-std::optional<ConfigEvent> ItemWatcher::putFor(std::shared_ptr<const Item> item,
+std::optional<ConfigEvent> ItemWatcher::putFor(const std::shared_ptr<const Item> &item,
                                                const std::string &key, store::Revision revision,
                                                std::shared_ptr<const Labels> &labels) {
+    const bool gray = item->gray && targets(*item, labels);
+    if (!m_request.instanceId.empty()) {
+        // Decided before the event is built: at a gray release, half of the watchers keep theirs.
+        const std::int64_t version = gray ? item->gray->version : item->version;
+        std::optional<std::int64_t> &sent = m_exactKey.empty() ? m_sent[key] : m_sentExact;
+        if (sent == version) {
+            return std::nullopt;
+        }
+        sent = version;
+    }
     ConfigEvent event;
     event.type = ConfigEvent::Type::Put;
     event.ref = item->ref;
     event.revision = revision;
-    event.gray = item->gray && targets(*item, labels);
-    event.item = std::move(item);
-    if (!m_request.instanceId.empty()) {
-        std::optional<std::int64_t> &sent = m_exactKey.empty() ? m_sent[key] : m_sentExact;
-        if (sent == event.version()) {
-            return std::nullopt;
-        }
-        sent = event.version();
-    }
+    event.gray = gray;
+    event.item = item;
     return event;
 }
 
@@ -166,8 +170,8 @@ std::optional<std::vector<ConfigEvent>> ItemWatcher::snapshot() {
         if (kv.modRevision > startsAfter) {
             continue; // changed after the watch's start: the stream delivers it, in order
         }
-        if (auto item = m_center.sharedItem(kv)) {
-            if (auto event = putFor(std::move(item), kv.key, kv.modRevision, labels)) {
+        if (const auto &item = m_center.sharedItem(kv)) {
+            if (auto event = putFor(item, kv.key, kv.modRevision, labels)) {
                 events.push_back(std::move(*event));
             }
         }
@@ -205,8 +209,8 @@ ItemWatcher::Batch ItemWatcher::take(std::size_t maxEvents) {
                 m_sent.erase(event.kv.key);
                 m_sentExact.reset();
                 out.events.push_back(std::move(removed));
-            } else if (auto item = m_center.sharedItem(event.kv)) {
-                if (auto put = putFor(std::move(item), event.kv.key, event.revision, labels)) {
+            } else if (const auto &item = m_center.sharedItem(event.kv)) {
+                if (auto put = putFor(item, event.kv.key, event.revision, labels)) {
                     out.events.push_back(std::move(*put));
                 }
             }

@@ -84,8 +84,8 @@ public:
 
 private:
     // The event for `item` at `revision`, or nullopt when this watcher already has its version.
-    std::optional<ConfigEvent> putFor(std::shared_ptr<const Item> item, const std::string &key,
-                                      store::Revision revision,
+    std::optional<ConfigEvent> putFor(const std::shared_ptr<const Item> &item,
+                                      const std::string &key, store::Revision revision,
                                       std::shared_ptr<const Labels> &labels);
 
     // Whether the instance's labels match a selector, as decided at a labels generation.
