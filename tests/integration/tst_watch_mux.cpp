@@ -423,6 +423,19 @@ void WatchMuxTest::grayResolutionPerWatch() {
             QVERIFY(!event.gray());
         }
     }
+    // A message's header names the revision it reaches, where the watch resumes after: every
+    // message a later one, never before its own events.
+    for (const std::int64_t id : {1, 2}) {
+        std::int64_t previous = 0;
+        for (const auto &response : mux.responses(id)) {
+            const std::int64_t revision = response.config().header().revision();
+            QVERIFY2(revision > previous, std::to_string(revision).c_str());
+            for (const auto &event : response.config().events()) {
+                QVERIFY2(event.revision() <= revision, std::to_string(event.revision()).c_str());
+            }
+            previous = revision;
+        }
+    }
 }
 
 void WatchMuxTest::slowReaderIsCutOffByTheByteBoundAndResumesWithoutLoss() {
