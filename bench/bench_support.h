@@ -80,4 +80,7 @@ T percentile(const std::vector<T> &sorted, double fraction) {
     return sorted[static_cast<std::size_t>(fraction * static_cast<double>(sorted.size() - 1))];
 }
 
+// The middle value of `values` (the mean of the two middle ones for an even count); 0 when empty.
+double median(std::vector<double> values);
+
 } // namespace aegis::bench

@@ -319,12 +319,9 @@ void printCpuRounds(const CpuRounds &rounds) {
         std::cout << "\n";
         return;
     }
-    std::sort(ratios.begin(), ratios.end());
-    const std::size_t middle = ratios.size() / 2;
-    const double median =
-        ratios.size() % 2 == 1 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
-    std::cout << "\nMedian Aegis / etcd: **" << fixed(median, 2) << "×** (range "
-              << fixed(ratios.front(), 2) << "–" << fixed(ratios.back(), 2) << "×)\n\n";
+    const auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
+    std::cout << "\nMedian Aegis / etcd: **" << fixed(median(ratios), 2) << "×** (range "
+              << fixed(*low, 2) << "–" << fixed(*high, 2) << "×)\n\n";
 }
 
 } // namespace aegis::bench

@@ -19,21 +19,16 @@ class SerializedMessage {
 public:
     SerializedMessage() = default;
 
-    // Serialises `message` (its fields, in field-number order), with room for `slices` slices in
-    // all, so appending up to that many more does not reallocate.
-    static SerializedMessage of(const google::protobuf::MessageLite &message,
-                                std::size_t slices = 1) {
+    // Serialises `message` (its fields, in field-number order).
+    static SerializedMessage of(const google::protobuf::MessageLite &message) {
         const std::size_t size = message.ByteSizeLong();
         grpc_slice slice = grpc_slice_malloc(size);
         message.SerializeWithCachedSizesToArray(GRPC_SLICE_START_PTR(slice));
-        SerializedMessage out;
-        out.m_slices.reserve(slices);
-        out.m_slices.emplace_back(slice, grpc::Slice::STEAL_REF);
-        out.m_size = size;
-        return out;
+        return ofBytes(grpc::Slice(slice, grpc::Slice::STEAL_REF));
     }
 
-    // A message already serialised into `bytes`, with room for `slices` slices in all.
+    // A message already serialised into `bytes`, with room for `slices` slices in all, so
+    // appending up to that many more does not reallocate.
     static SerializedMessage ofBytes(grpc::Slice bytes, std::size_t slices = 1) {
         SerializedMessage out;
         out.m_slices.reserve(slices);

@@ -106,12 +106,6 @@ void printRegistrations(const std::vector<ThroughputResult> &rows, const Setting
         }
     }
     if (!rates.empty()) {
-        const auto median = [](std::vector<double> values) {
-            std::sort(values.begin(), values.end());
-            const std::size_t middle = values.size() / 2;
-            return values.size() % 2 == 1 ? values[middle]
-                                          : (values[middle - 1] + values[middle]) / 2;
-        };
         const auto range = [](const std::vector<double> &values) {
             const auto [low, high] = std::minmax_element(values.begin(), values.end());
             return " (" + fixed(*low, 2) + "–" + fixed(*high, 2) + ")";
