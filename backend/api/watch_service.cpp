@@ -122,9 +122,25 @@ constexpr std::size_t kJoinBytes = 64 * 1024;
 // once.
 constexpr std::size_t kCopyBytes = 4 * 1024;
 
+// One watch on a stream.
+struct Watch {
+    std::unique_ptr<MuxWatch> source;
+    // The revision the client has (its messages written or being written): the watch resumes
+    // after it.
+    store::Revision delivered = 0;
+    // Bytes of this watch's frames waiting in the stream's queue.
+    std::size_t queuedBytes = 0;
+    // Has more than the stream had room for (listed in its pending watches).
+    bool pending = false;
+};
+
 // A WatchResponse to write, and what it holds for which watch.
 struct Frame {
     std::int64_t watchId = 0;
+    // The watch whose share of the bound this counts in, null for a watch's end or a refusal. A
+    // watch's frames leave the queue before the watch leaves the stream (whose map keeps each
+    // watch where it is), so this needs no lookup.
+    Watch *counted = nullptr;
     // The message's bytes: its own (all of them for a small message), then those it shares with
     // other streams.
     std::string own;
@@ -285,17 +301,6 @@ private:
                 state->stream->writeLocked();
             }
         }
-    };
-
-    struct Watch {
-        std::unique_ptr<MuxWatch> source;
-        // The revision the client has (its messages written or being written): the watch
-        // resumes after it.
-        store::Revision delivered = 0;
-        // Bytes of this watch's frames waiting in m_queue.
-        std::size_t queuedBytes = 0;
-        // Has more than the stream had room for (listed in m_pending).
-        bool pending = false;
     };
 
     void createLocked(const v1::WatchCreateRequest &create) {
@@ -529,6 +534,7 @@ private:
             frame.shared = shared.slices();
         }
         if (counted != nullptr) {
+            frame.counted = counted;
             frame.bytes = frame.size;
             counted->queuedBytes += frame.bytes;
         }
@@ -605,10 +611,10 @@ private:
     // Accounts for `frame` leaving the queue to be written.
     void takenLocked(const Frame &frame) {
         m_queueBytes -= frame.bytes;
-        if (const auto it = m_watches.find(frame.watchId); it != m_watches.end()) {
-            it->second.queuedBytes -= frame.bytes;
+        if (frame.counted != nullptr) {
+            frame.counted->queuedBytes -= frame.bytes;
             if (frame.reached > 0) {
-                it->second.delivered = frame.reached;
+                frame.counted->delivered = frame.reached;
             }
         }
         if (frame.reached > 0) {

@@ -395,10 +395,6 @@ struct Daemon::Parts {
     const metrics::PrometheusClient *externalMetrics = nullptr;
     std::unique_ptr<HttpEndpoint> http;
     std::unique_ptr<boost::asio::steady_timer> compactionTimer;
-    // Lease expiry, the end of ejections and of expired tokens' streams: one timer, so an idle
-    // daemon wakes ten times a second rather than once for each.
-    std::unique_ptr<boost::asio::steady_timer> housekeepingTimer;
-    std::uint64_t housekeepingTicks = 0; // on the timer's handler only
     std::unique_ptr<boost::asio::steady_timer> traceRetentionTimer;
     // metrics.backend: managed. Its work runs on `io`: declared after it, it goes first.
     std::unique_ptr<metrics::ManagedPrometheus> managedPrometheus;
@@ -446,6 +442,12 @@ struct Daemon::Parts {
     // Set when shutdown begins: periodic work stops, and in particular no lease expires while
     // clients cannot reach us to renew it.
     std::atomic<bool> stopping{false};
+
+    // Lease expiry, the end of ejections and of expired tokens' streams: one thread of its own,
+    // so an idle daemon wakes one thread ten times a second rather than a thread for each, and
+    // not both io threads (a timer on the pool wakes the one in epoll and then hands the reactor
+    // to the other). Declared after all it uses, so it stops before they go.
+    std::jthread housekeepingThread;
 
     // Runs `task` on the io pool every `interval` until shutdown begins.
     void every(boost::asio::steady_timer &timer, std::chrono::milliseconds interval,
@@ -1387,14 +1389,22 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     // Checked ten times a second, an expired instance leaves discovery within 100 ms of its
     // deadline (a check with nothing expired costs one map lookup) and an ejection ends within
     // 100 ms of its time; streams of an expired token end within 200 ms of its expiry.
-    p.housekeepingTimer = std::make_unique<boost::asio::steady_timer>(p.io);
-    p.every(*p.housekeepingTimer, std::chrono::milliseconds(100), [&p] {
-        if (p.expiringLeases) {
-            p.registry->expireLeases();
-        }
-        p.healthMonitor->sweep();
-        if (++p.housekeepingTicks % 2 == 0) {
-            p.api->sweep();
+    p.housekeepingThread = std::jthread([&p](std::stop_token stop) {
+        std::mutex unshared; // the wait's own: the thread is woken only by its stop
+        std::condition_variable_any tick;
+        std::unique_lock lock(unshared);
+        for (std::uint64_t ticks = 1;; ++ticks) {
+            tick.wait_for(lock, stop, std::chrono::milliseconds(100), [] { return false; });
+            if (stop.stop_requested() || p.stopping) {
+                return;
+            }
+            if (p.expiringLeases) {
+                p.registry->expireLeases();
+            }
+            p.healthMonitor->sweep();
+            if (ticks % 2 == 0) {
+                p.api->sweep();
+            }
         }
     });
     // Span retention runs on the span store's writer between ingest transactions.
@@ -1478,6 +1488,11 @@ void Daemon::shutdown() {
             std::lock_guard lock(p.readinessMutex);
             p.stopping = true;
             p.http->setReady(false, "shutting down");
+        }
+        // No lease expires from here on: clients cannot reach this daemon to renew.
+        p.housekeepingThread.request_stop();
+        if (p.housekeepingThread.joinable()) {
+            p.housekeepingThread.join();
         }
         if (!p.config.readyFile.empty()) {
             std::error_code ignored;
