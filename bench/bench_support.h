@@ -2,6 +2,8 @@
 
 // Helpers shared by the benchmark programs: process statistics from /proc and gRPC channels.
 
+#include "common/median.h"
+
 #include <grpcpp/channel.h>
 
 #include <cstdint>
@@ -80,7 +82,6 @@ T percentile(const std::vector<T> &sorted, double fraction) {
     return sorted[static_cast<std::size_t>(fraction * static_cast<double>(sorted.size() - 1))];
 }
 
-// The middle value of `values` (the mean of the two middle ones for an even count); 0 when empty.
-double median(std::vector<double> values);
+using aegis::median;
 
 } // namespace aegis::bench

@@ -133,7 +133,7 @@ std::optional<ConfigEvent> ItemWatcher::putFor(const std::shared_ptr<const Item>
     const bool gray = item->gray && targets(*item, labels);
     if (!m_request.instanceId.empty()) {
         // Decided before the event is built: at a gray release, half of the watchers keep theirs.
-        const std::int64_t version = gray ? item->gray->version : item->version;
+        const std::int64_t version = ConfigEvent::versionOf(*item, gray);
         std::optional<std::int64_t> &sent = m_exactKey.empty() ? m_sent[key] : m_sentExact;
         if (sent == version) {
             return std::nullopt;

@@ -29,8 +29,13 @@ struct ConfigEvent {
     bool gray = false;
 
     const std::string &content() const { return gray ? item->gray->content : item->content; }
-    std::int64_t version() const { return gray ? item->gray->version : item->version; }
+    std::int64_t version() const { return versionOf(*item, gray); }
     const std::string &sha256() const { return gray ? item->gray->sha256 : item->sha256; }
+
+    // The version a watcher has of `item`: its gray release's when it gets the gray release.
+    static std::int64_t versionOf(const Item &item, bool gray) {
+        return gray ? item.gray->version : item.version;
+    }
 };
 
 // What to watch, and who watches (declared in config_center.h).

@@ -1,5 +1,7 @@
 #include "metrics/canary_judge.h"
 
+#include "common/median.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -14,15 +16,6 @@ std::vector<double> finite(const std::vector<double> &values) {
     std::copy_if(values.begin(), values.end(), std::back_inserter(result),
                  [](double v) { return std::isfinite(v); });
     return result;
-}
-
-double median(std::vector<double> values) {
-    if (values.empty()) {
-        return 0;
-    }
-    std::sort(values.begin(), values.end());
-    const std::size_t middle = values.size() / 2;
-    return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
 }
 
 std::string number(double value) {
