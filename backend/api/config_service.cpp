@@ -290,6 +290,8 @@ public:
         });
     }
 
+    FeedProgress progress() const override { return m_progress; }
+
     void cancel() override { m_watcher->cancel(); }
 
     // A watch from now starts with a snapshot of the items it covers.
@@ -325,6 +327,7 @@ private:
     template <typename Use>
     StatusOr<bool> takeNext(const Use &use) {
         const auto batch = m_watcher->take(kWatchBatchEvents);
+        m_progress = {batch.revision, batch.drained};
         if (!batch.ended.isOk()) {
             return batch.ended;
         }
@@ -337,6 +340,8 @@ private:
 
     const config::ItemWatcherPtr m_watcher;
     const bool m_masked;
+    // Of the last take(): the revision its message's header gives, and whether it left nothing.
+    FeedProgress m_progress;
     const std::shared_ptr<ConfigEventBytes> m_eventBytes;
 };
 

@@ -58,9 +58,9 @@ public:
     virtual ~MuxWatch() = default;
     virtual store::Revision startsAfter() const = 0;
     // The next message's bytes (the per-watcher response, shared with the per-watcher streams
-    // that send the same) and the revision it reaches; false when nothing is pending, or the
-    // status the watch ended with.
-    virtual StatusOr<bool> next(SerializedMessage &message, store::Revision &reached) = 0;
+    // that send the same) and what it reaches; false when nothing is pending, or the status the
+    // watch ended with.
+    virtual StatusOr<bool> next(SerializedMessage &message, FeedProgress &reached) = 0;
     // The first message's bytes: header at startsAfter() plus what the RPC adds.
     virtual SerializedMessage first() = 0;
     virtual void cancel() = 0;
@@ -75,11 +75,11 @@ public:
 
     store::Revision startsAfter() const override { return m_feed->startsAfter(); }
 
-    StatusOr<bool> next(SerializedMessage &message, store::Revision &reached) override {
+    StatusOr<bool> next(SerializedMessage &message, FeedProgress &reached) override {
         // A message per call, not kept: a watch holds no buffers between its events.
         auto more = m_feed->nextSerialized(message);
         if (more && *more) {
-            reached = m_feed->startsAfter(); // the revision the message's header gives
+            reached = m_feed->progress();
         }
         return more;
     }
@@ -124,6 +124,9 @@ constexpr std::size_t kCopyBytes = 4 * 1024;
 
 // One watch on a stream.
 struct Watch {
+    std::int64_t id = 0;
+    // Where the stream's notify callbacks find it (MuxStream::m_slots).
+    std::uint32_t slot = 0;
     std::unique_ptr<MuxWatch> source;
     // The revision the client has (its messages written or being written): the watch resumes
     // after it.
@@ -271,13 +274,16 @@ private:
         // that wakes all of a stream's watches costs one lock of the stream and one write, not one
         // each.
         std::mutex readyMutex;
-        std::vector<std::int64_t> ready;
+        std::vector<std::uint32_t> ready;
         bool flushQueued = false;
+        // The slots a flush works through (under `mutex`), swapped with `ready`: the two buffers
+        // keep their room from one change to the next.
+        std::vector<std::uint32_t> draining;
 
-        static void wake(const std::shared_ptr<State> &state, std::int64_t id) {
+        static void wake(const std::shared_ptr<State> &state, std::uint32_t slot) {
             {
                 std::lock_guard lock(state->readyMutex);
-                state->ready.push_back(id);
+                state->ready.push_back(slot);
                 if (state->flushQueued) {
                     return;
                 }
@@ -287,19 +293,19 @@ private:
         }
 
         static void flush(const std::shared_ptr<State> &state) {
-            std::vector<std::int64_t> ids;
+            std::lock_guard lock(state->mutex);
             {
-                std::lock_guard lock(state->readyMutex);
-                ids.swap(state->ready);
+                std::lock_guard readyLock(state->readyMutex);
+                state->draining.swap(state->ready);
                 state->flushQueued = false;
             }
-            std::lock_guard lock(state->mutex);
             if (state->stream != nullptr) {
-                for (const std::int64_t id : ids) {
-                    state->stream->drainLocked(id);
+                for (const std::uint32_t slot : state->draining) {
+                    state->stream->drainSlotLocked(slot);
                 }
                 state->stream->writeLocked();
             }
+            state->draining.clear();
         }
     };
 
@@ -331,12 +337,17 @@ private:
             }
             id = m_nextId++;
         }
-        auto opened = openLocked(create, id);
+        const std::uint32_t slot = takeSlotLocked();
+        auto opened = openLocked(create, slot);
         if (!opened) {
+            m_freeSlots.push_back(slot);
             refuseLocked(id, opened.status());
             return;
         }
         Watch &watch = m_watches[id];
+        watch.id = id;
+        watch.slot = slot;
+        m_slots[slot] = &watch;
         watch.source = std::move(*opened);
         watch.delivered = watch.source->startsAfter();
         const SerializedMessage first = watch.source->first();
@@ -345,8 +356,20 @@ private:
         drainLocked(id);
     }
 
+    // A slot for a new watch: a freed one, or a new one.
+    std::uint32_t takeSlotLocked() {
+        if (!m_freeSlots.empty()) {
+            const std::uint32_t slot = m_freeSlots.back();
+            m_freeSlots.pop_back();
+            return slot;
+        }
+        m_slots.push_back(nullptr);
+        return static_cast<std::uint32_t>(m_slots.size() - 1);
+    }
+
+    // Opens the feed of a watch whose notify callbacks wake `slot`.
     StatusOr<std::unique_ptr<MuxWatch>> openLocked(const v1::WatchCreateRequest &create,
-                                                   std::int64_t id) {
+                                                   std::uint32_t slot) {
         std::string_view method;
         std::string target;
         switch (create.watch_case()) {
@@ -373,7 +396,7 @@ private:
         if (Status allowed = checkAccess(m_caller, *findPolicy(method), target); !allowed.isOk()) {
             return allowed;
         }
-        auto notify = [state = m_state, id] { State::wake(state, id); };
+        auto notify = [state = m_state, slot] { State::wake(state, slot); };
         const store::NotifierAffinity oneNotifier(m_notifierGroup);
         switch (create.watch_case()) {
         case v1::WatchCreateRequest::kInstances:
@@ -435,6 +458,8 @@ private:
         const auto it = m_watches.find(id);
         Watch watch = std::move(it->second);
         m_watches.erase(it);
+        m_slots[watch.slot] = nullptr; // a late wake of the slot finds nothing
+        m_freeSlots.push_back(watch.slot);
         watch.source->cancel();
         if (watch.queuedBytes > 0) {
             std::erase_if(m_queue, [id](const Frame &frame) { return frame.watchId == id; });
@@ -452,14 +477,24 @@ private:
     // and its events wait in its hub watcher, whose own bound cuts off one that falls too far
     // behind.
     void drainLocked(std::int64_t id) {
+        if (const auto it = m_watches.find(id); it != m_watches.end()) {
+            drainLocked(it->second);
+        }
+    }
+
+    // drainLocked() of the watch in `slot`, if any: a wake may come after its watch ended, or
+    // when the slot already holds another (which then drains early, finding what it finds).
+    void drainSlotLocked(std::uint32_t slot) {
+        if (slot < m_slots.size() && m_slots[slot] != nullptr) {
+            drainLocked(*m_slots[slot]);
+        }
+    }
+
+    void drainLocked(Watch &watch) {
         if (m_end.ending()) {
             return;
         }
-        const auto it = m_watches.find(id);
-        if (it == m_watches.end()) {
-            return; // cancelled meanwhile
-        }
-        Watch &watch = it->second;
+        const std::int64_t id = watch.id;
         MuxWatch &source = *watch.source;
         for (;;) {
             if (m_queueBytes >= m_options.streamBytes) {
@@ -470,7 +505,7 @@ private:
                 return;
             }
             SerializedMessage message;
-            store::Revision reached = 0;
+            FeedProgress reached;
             auto more = source.next(message, reached);
             if (!more) {
                 endLocked(id, more.status()); // erases `watch`
@@ -479,8 +514,11 @@ private:
             if (!*more) {
                 return;
             }
-            queueLocked(id, eventHeader(id, source.eventField(), message.size(), false), reached,
-                        message, &watch);
+            queueLocked(id, eventHeader(id, source.eventField(), message.size(), false),
+                        reached.revision, message, &watch);
+            if (reached.drained) {
+                return; // woken again when there is more
+            }
         }
     }
 
@@ -643,6 +681,10 @@ private:
     std::uint64_t m_closerId = 0;
     grpc::ByteBuffer m_requestBytes;
     std::unordered_map<std::int64_t, Watch> m_watches;
+    // The watches by the slot their notify callbacks wake (null: free, listed in m_freeSlots):
+    // a wake finds its watch by index rather than by looking its id up.
+    std::vector<Watch *> m_slots;
+    std::vector<std::uint32_t> m_freeSlots;
     std::int64_t m_nextId = 1;
     // The stream's watches are all notified by one notifier thread (store::NotifierAffinity).
     const std::size_t m_notifierGroup = s_streams++;

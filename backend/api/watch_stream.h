@@ -87,6 +87,14 @@ using WatchConverter = std::function<bool(const decltype(Source::Batch::events) 
 // The most events a watch stream takes from its source for one message.
 inline constexpr std::size_t kWatchBatchEvents = 256;
 
+// Where a feed's last message left its watch: the revision it reaches (its header's), and
+// whether nothing more is pending, so that asking again before the notify callback runs would find
+// nothing (false: unknown, ask).
+struct FeedProgress {
+    store::Revision revision = 0;
+    bool drained = false;
+};
+
 // Where a WatchStream's messages come from. Called under the stream's lock, one call at a time.
 template <typename Response>
 class WatchFeed {
@@ -108,6 +116,8 @@ public:
         }
         return next;
     }
+    // Where the last next() that returned a message left the watch.
+    virtual FeedProgress progress() const { return {startsAfter(), false}; }
     // Stops the watch; idempotent.
     virtual void cancel() = 0;
     // Adds to the first message, whose header already gives startsAfter() (e.g. a snapshot of

@@ -190,6 +190,7 @@ ItemWatcher::Batch ItemWatcher::take(std::size_t maxEvents) {
         auto batch = m_events->takeShared(maxEvents);
         if (!batch.ended.isOk() || batch.events.empty()) {
             out.ended = std::move(batch.ended);
+            out.drained = batch.drained;
             return out;
         }
         out.revision = batch.events.back()->revision;
@@ -215,8 +216,12 @@ ItemWatcher::Batch ItemWatcher::take(std::size_t maxEvents) {
                 }
             }
         }
+        out.drained = batch.drained;
+        if (out.drained) {
+            break; // asking again would find nothing
+        }
     }
-    if (m_metrics) {
+    if (m_metrics && !out.events.empty()) {
         m_metrics->pushed(out.events.size());
     }
     return out;

@@ -71,6 +71,8 @@ public:
         store::Revision revision = 0;
         // Set when the watch has ended; `events` is empty then.
         Status ended;
+        // Nothing is left to take: the notify callback runs before there is more.
+        bool drained = false;
     };
 
     ItemWatcher(const ConfigCenter &center, ConfigWatchRequest request, store::WatcherPtr events);

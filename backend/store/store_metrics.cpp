@@ -1,5 +1,7 @@
 #include "store/store_metrics.h"
 
+#include <algorithm>
+
 namespace aegis::store {
 
 StoreMetrics::StoreMetrics(prometheus::Registry &registry)
@@ -90,14 +92,14 @@ WatchMetrics::WatchMetrics(prometheus::Registry &registry)
                    .Help("Watchers ended because they fell too far behind.")
                    .Register(registry)
                    .Add({}))
+    , m_deliveryBounds{0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075,
+                       0.1,   0.15,  0.2,   0.3,  0.5,  1,    2,    5}
     , m_delivery(prometheus::BuildHistogram()
                      .Name("aegis_watch_delivery_seconds")
                      .Help("From a revision's commit reaching the watch hub to a watch stream's "
                            "write of it completing, per message written.")
                      .Register(registry)
-                     .Add({}, prometheus::Histogram::BucketBoundaries{
-                                  0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15,
-                                  0.2, 0.3, 0.5, 1, 2, 5})) {}
+                     .Add({}, m_deliveryBounds)) {}
 
 void WatchMetrics::watchersOpen(std::size_t count) {
     m_watchers.Set(static_cast<double>(count));
@@ -112,9 +114,21 @@ void WatchMetrics::cutOff() {
 }
 
 void WatchMetrics::delivered(double seconds, std::size_t messages) {
-    for (std::size_t i = 0; i < messages; ++i) {
-        m_delivery.Observe(seconds);
+    if (messages <= 1) {
+        if (messages == 1) {
+            m_delivery.Observe(seconds);
+        }
+        return;
     }
+    // A write of many watches' messages is one update of the histogram, not one each (each takes
+    // its lock). The bucket is Observe()'s: the first bound not below the value.
+    thread_local std::vector<double> increments;
+    increments.assign(m_deliveryBounds.size() + 1, 0.0);
+    const auto bucket =
+        std::lower_bound(m_deliveryBounds.begin(), m_deliveryBounds.end(), seconds) -
+        m_deliveryBounds.begin();
+    increments[static_cast<std::size_t>(bucket)] = static_cast<double>(messages);
+    m_delivery.ObserveMultiple(increments, seconds * static_cast<double>(messages));
 }
 
 } // namespace aegis::store

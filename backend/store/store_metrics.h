@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <vector>
 
 namespace aegis::store {
 
@@ -72,6 +73,7 @@ private:
     prometheus::Gauge &m_watchers;
     prometheus::Counter &m_sent;
     prometheus::Counter &m_cutOff;
+    const std::vector<double> m_deliveryBounds;
     prometheus::Histogram &m_delivery;
 };
 

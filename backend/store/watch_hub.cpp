@@ -186,6 +186,8 @@ Watcher::SharedBatch Watcher::takeShared(std::size_t maxEvents) {
                 if (!batch.events.empty()) {
                     m_next = batch.events.back()->revision + 1;
                 }
+                // deliver() notifies when it adds to an empty queue.
+                batch.drained = m_queue.empty();
                 m_hub.countSent(batch.events.size());
                 return batch;
             }

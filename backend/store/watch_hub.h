@@ -53,6 +53,9 @@ public:
     struct SharedBatch {
         std::vector<EventPtr> events;
         Status ended;
+        // The live queue was left empty: the notify callback runs before there is anything more
+        // to take, so the consumer need not ask again until then.
+        bool drained = false;
     };
 
     // Takes up to `maxEvents` events (whole revisions are never split unless one revision alone

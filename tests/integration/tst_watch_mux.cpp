@@ -342,6 +342,21 @@ void WatchMuxTest::thousandWatchesEachReceiveEveryEventOnceInOrder() {
                             .arg(reads)
                             .arg(batches)
                             .arg(total)));
+    // aegis_watch_delivery_seconds observes each event message a write carried (a batched write
+    // is one update of the histogram); the messages that created the watches carry no event.
+    const double eventMessages = static_cast<double>(total - kWatches);
+    double observed = 0;
+    QVERIFY2(testing::pollUntil(
+                 [&] {
+                     observed =
+                         testing::scrapedValue(*m_daemon, "aegis_watch_delivery_seconds_count");
+                     return observed == eventMessages;
+                 },
+                 10s),
+             qPrintable(QStringLiteral("%1 observations for %2 event messages")
+                            .arg(observed)
+                            .arg(eventMessages)));
+    QVERIFY(testing::scrapedValue(*m_daemon, "aegis_watch_delivery_seconds_sum") > 0);
 }
 
 void WatchMuxTest::grayResolutionPerWatch() {

@@ -207,6 +207,20 @@ double grpcStreamsOpen(const DaemonProcess &daemon, const std::string &method) {
     return open;
 }
 
+double scrapedValue(const DaemonProcess &daemon, const std::string &series) {
+    const HttpAnswer scraped = httpGet(daemon.httpAddress(), "/metrics");
+    if (scraped.status != 200) {
+        return -1;
+    }
+    std::istringstream lines(scraped.body);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with(series + " ")) {
+            return std::stod(line.substr(series.size() + 1));
+        }
+    }
+    return -1;
+}
+
 CommandResult runCommand(const std::vector<std::string> &command,
                          std::chrono::milliseconds timeout) {
     CommandResult result;

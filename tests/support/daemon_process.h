@@ -86,6 +86,10 @@ private:
 // aegis_grpc_streams_open on its /metrics; -1 when the scrape failed.
 double grpcStreamsOpen(const DaemonProcess &daemon, const std::string &method);
 
+// The value of the unlabelled series `series` (e.g. "aegis_watch_delivery_seconds_count") on the
+// daemon's /metrics; -1 when the scrape failed or the series is absent.
+double scrapedValue(const DaemonProcess &daemon, const std::string &series);
+
 // Runs a command to completion, capturing stdout and stderr; returns the exit code (-1 if it
 // could not run or was killed).
 struct CommandResult {
