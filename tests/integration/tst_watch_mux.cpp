@@ -226,6 +226,7 @@ private slots:
     void thousandWatchesEachReceiveEveryEventOnceInOrder();
     void grayResolutionPerWatch();
     void slowReaderIsCutOffByTheByteBoundAndResumesWithoutLoss();
+    void smallMessagesQueuedBeyondOneWriteArriveWhole();
     void cancelStopsDelivery();
     void cancelWhileQueuedDropsOnlyThatWatchAndResumes();
     void compactedWatchIsOutOfRangeWhileOthersGoOn();
@@ -497,6 +498,37 @@ void WatchMuxTest::slowReaderIsCutOffByTheByteBoundAndResumesWithoutLoss() {
     QVERIFY2(inOrderOnce(mux.instanceEvents(1), expected, &why), qPrintable(why));
     QVERIFY(!mux.ended());
     // What queued while the reader was paused went out in batches.
+    QVERIFY(mux.batches() > 0);
+}
+
+void WatchMuxTest::smallMessagesQueuedBeyondOneWriteArriveWhole() {
+    startDaemon();
+    // A client that buffers little: while its reader is paused, the stream queues the watch's
+    // small messages (about 1 KiB each, 1.5 MiB in all, more than one write takes), and then
+    // writes them out as the client reads.
+    grpc::ChannelArguments arguments;
+    arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
+    arguments.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 64 * 1024 * 1024);
+    const auto channel = grpc::CreateCustomChannel(m_daemon->grpcAddress(),
+                                                   grpc::InsecureChannelCredentials(), arguments);
+    MuxClient mux(channel, m_daemon->adminToken());
+    QVERIFY2(mux.createInstances(1, "small"), mux.endedWith().c_str());
+    QVERIFY(testing::pollUntil([&] { return mux.created(1).has_value(); }));
+
+    mux.setPaused(true);
+    std::vector<std::string> expected;
+    for (int i = 0; i < 1500; ++i) {
+        expected.push_back("small-" + std::to_string(i));
+        QVERIFY(registerInstance(instanceRequest("small", expected.back(), 1024)) > 0);
+    }
+    mux.setPaused(false);
+    QVERIFY(
+        testing::pollUntil([&] { return mux.instanceEvents(1).size() >= expected.size(); }, 30s));
+    QString why;
+    QVERIFY2(inOrderOnce(mux.instanceEvents(1), expected, &why), qPrintable(why));
+    QVERIFY(!mux.canceled(1));
+    QVERIFY(!mux.ended());
     QVERIFY(mux.batches() > 0);
 }
 
