@@ -238,6 +238,16 @@ private:
     std::shared_ptr<grpc::Channel> adminChannel() const {
         return testing::channelFor(m_daemon->grpcAddress(), m_daemon->adminToken());
     }
+    // A channel whose client buffers little, so a paused reader soon holds the server's writes
+    // back.
+    std::shared_ptr<grpc::Channel> smallBufferChannel() const {
+        grpc::ChannelArguments arguments;
+        arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+        arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
+        arguments.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 64 * 1024 * 1024);
+        return grpc::CreateCustomChannel(m_daemon->grpcAddress(),
+                                         grpc::InsecureChannelCredentials(), arguments);
+    }
     std::int64_t registerInstance(const v1::RegisterInstanceRequest &request);
 
     std::unique_ptr<testing::TempDir> m_configDir;
@@ -457,12 +467,7 @@ void WatchMuxTest::grayResolutionPerWatch() {
 void WatchMuxTest::slowReaderIsCutOffByTheByteBoundAndResumesWithoutLoss() {
     startDaemon("watch:\n  mux:\n    stream_bytes: 65536\n");
     // A client that buffers little, so a paused reader holds the server's writes back.
-    grpc::ChannelArguments arguments;
-    arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-    arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
-    arguments.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 64 * 1024 * 1024);
-    const auto channel = grpc::CreateCustomChannel(m_daemon->grpcAddress(),
-                                                   grpc::InsecureChannelCredentials(), arguments);
+    const auto channel = smallBufferChannel();
 
     MuxClient mux(channel, m_daemon->adminToken());
     QVERIFY2(mux.createInstances(1, "big"), mux.endedWith().c_str());
@@ -506,12 +511,7 @@ void WatchMuxTest::smallMessagesQueuedBeyondOneWriteArriveWhole() {
     // A client that buffers little: while its reader is paused, the stream queues the watch's
     // small messages (about 1 KiB each, 1.5 MiB in all, more than one write takes), and then
     // writes them out as the client reads.
-    grpc::ChannelArguments arguments;
-    arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-    arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
-    arguments.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 64 * 1024 * 1024);
-    const auto channel = grpc::CreateCustomChannel(m_daemon->grpcAddress(),
-                                                   grpc::InsecureChannelCredentials(), arguments);
+    const auto channel = smallBufferChannel();
     MuxClient mux(channel, m_daemon->adminToken());
     QVERIFY2(mux.createInstances(1, "small"), mux.endedWith().c_str());
     QVERIFY(testing::pollUntil([&] { return mux.created(1).has_value(); }));
@@ -561,12 +561,7 @@ void WatchMuxTest::cancelWhileQueuedDropsOnlyThatWatchAndResumes() {
     startDaemon();
     // A client that buffers little: while it does not read, the watches' messages queue in the
     // daemon and go out batched once it reads again.
-    grpc::ChannelArguments arguments;
-    arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-    arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
-    const auto channel = grpc::CreateCustomChannel(m_daemon->grpcAddress(),
-                                                   grpc::InsecureChannelCredentials(), arguments);
-    MuxClient mux(channel, m_daemon->adminToken());
+    MuxClient mux(smallBufferChannel(), m_daemon->adminToken());
     constexpr int kWatches = 100;
     constexpr std::int64_t kCancelled = 7;
     for (int id = 1; id <= kWatches; ++id) {
