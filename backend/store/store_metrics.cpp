@@ -114,10 +114,11 @@ void WatchMetrics::cutOff() {
 }
 
 void WatchMetrics::delivered(double seconds, std::size_t messages) {
-    if (messages <= 1) {
-        if (messages == 1) {
-            m_delivery.Observe(seconds);
-        }
+    if (messages == 0) {
+        return;
+    }
+    if (messages == 1) {
+        m_delivery.Observe(seconds);
         return;
     }
     // A write of many watches' messages is one update of the histogram, not one each (each takes

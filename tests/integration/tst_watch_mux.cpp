@@ -508,9 +508,8 @@ void WatchMuxTest::slowReaderIsCutOffByTheByteBoundAndResumesWithoutLoss() {
 
 void WatchMuxTest::smallMessagesQueuedBeyondOneWriteArriveWhole() {
     startDaemon();
-    // A client that buffers little: while its reader is paused, the stream queues the watch's
-    // small messages (about 1 KiB each, 1.5 MiB in all, more than one write takes), and then
-    // writes them out as the client reads.
+    // A client that buffers little: while its reader is paused, a backlog of small messages
+    // (about 1 KiB each, 1.5 MiB in all) builds up behind it, and goes out as the client reads.
     const auto channel = smallBufferChannel();
     MuxClient mux(channel, m_daemon->adminToken());
     QVERIFY2(mux.createInstances(1, "small"), mux.endedWith().c_str());

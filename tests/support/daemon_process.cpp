@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
+#include <functional>
 #include <poll.h>
 #include <sstream>
 #include <sys/wait.h>
@@ -190,35 +191,45 @@ void DaemonProcess::kill() {
     m_pid = -1;
 }
 
-double grpcStreamsOpen(const DaemonProcess &daemon, const std::string &method) {
+namespace {
+
+// The sum of the samples on the daemon's /metrics whose line `matches`; -1 when the scrape failed,
+// or when none matched and `absentIsZero` is false.
+double sumOfSamples(const DaemonProcess &daemon,
+                    const std::function<bool(const std::string &line)> &matches,
+                    bool absentIsZero) {
     const HttpAnswer scraped = httpGet(daemon.httpAddress(), "/metrics");
     if (scraped.status != 200) {
         return -1;
     }
-    const std::string series = "aegis_grpc_streams_open{";
-    const std::string label = "method=\"" + method + "\"";
-    double open = 0;
+    double sum = 0;
+    bool found = false;
     std::istringstream lines(scraped.body);
     for (std::string line; std::getline(lines, line);) {
-        if (line.starts_with(series) && line.find(label) != std::string::npos) {
-            open += std::stod(line.substr(line.rfind(' ') + 1));
+        if (matches(line)) {
+            sum += std::stod(line.substr(line.rfind(' ') + 1));
+            found = true;
         }
     }
-    return open;
+    return found || absentIsZero ? sum : -1;
+}
+
+} // namespace
+
+double grpcStreamsOpen(const DaemonProcess &daemon, const std::string &method) {
+    const std::string label = "method=\"" + method + "\"";
+    return sumOfSamples(
+        daemon,
+        [&](const std::string &line) {
+            return line.starts_with("aegis_grpc_streams_open{") &&
+                   line.find(label) != std::string::npos;
+        },
+        true);
 }
 
 double scrapedValue(const DaemonProcess &daemon, const std::string &series) {
-    const HttpAnswer scraped = httpGet(daemon.httpAddress(), "/metrics");
-    if (scraped.status != 200) {
-        return -1;
-    }
-    std::istringstream lines(scraped.body);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.starts_with(series + " ")) {
-            return std::stod(line.substr(series.size() + 1));
-        }
-    }
-    return -1;
+    return sumOfSamples(
+        daemon, [&](const std::string &line) { return line.starts_with(series + " "); }, false);
 }
 
 CommandResult runCommand(const std::vector<std::string> &command,
