@@ -277,10 +277,12 @@ WatchResult measureFanout(FanoutTarget &target, int watchers, const FanoutOption
     return result;
 }
 
-CpuRounds measureCpuRounds(int watchers, int rounds, const std::function<WatchResult()> &aegisRow,
+CpuRounds measureCpuRounds(int watchers, int changes, int rounds,
+                           const std::function<WatchResult()> &aegisRow,
                            const std::function<WatchResult()> &etcdRow) {
     CpuRounds measured;
     measured.watchers = watchers;
+    measured.changes = changes;
     for (int round = 1; round <= rounds; ++round) {
         const WatchResult aegis = aegisRow();
         const WatchResult etcd = etcdRow();
@@ -302,8 +304,9 @@ CpuRounds measureCpuRounds(int watchers, int rounds, const std::function<WatchRe
 
 void printCpuRounds(const CpuRounds &rounds) {
     std::cout << "### Server CPU per delivered event, " << rounds.watchers << " watchers, "
-              << rounds.usPerEvent.size()
-              << " rounds (Aegis's WatchService row, then etcd's, each on a fresh server)\n\n"
+              << rounds.usPerEvent.size() << " rounds of " << rounds.changes
+              << " changes per row (Aegis's WatchService row, then etcd's, each on a fresh "
+                 "server)\n\n"
               << "| round | Aegis µs / event | etcd µs / event | Aegis / etcd |\n"
               << "|---:|---:|---:|---:|\n";
     std::vector<double> ratios;

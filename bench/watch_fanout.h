@@ -122,12 +122,16 @@ WatchResult measureFanout(FanoutTarget &target, int watchers, const FanoutOption
 // the pairs' ratios says more.
 struct CpuRounds {
     int watchers = 0;
+    // Changes each row makes. Twenty changes to 1,000 watches are about a tenth of a second of
+    // aegisd's CPU, which the machine's noise moves by a quarter; a few hundred hold it steadier.
+    int changes = 0;
     // Aegis's and etcd's µs per event, one pair per round that succeeded.
     std::vector<std::pair<double, double>> usPerEvent;
     int failed = 0;
 };
 // `rounds` pairs of `aegisRow` and `etcdRow`, which measure one row each.
-CpuRounds measureCpuRounds(int watchers, int rounds, const std::function<WatchResult()> &aegisRow,
+CpuRounds measureCpuRounds(int watchers, int changes, int rounds,
+                           const std::function<WatchResult()> &aegisRow,
                            const std::function<WatchResult()> &etcdRow);
 void printCpuRounds(const CpuRounds &rounds);
 

@@ -150,6 +150,7 @@ int main(int argc, char **argv) {
     delivery.fanout.pause = 200ms; // let the fan-out settle; rounds do not overlap
     int windowSeconds = 5;
     int cpuRounds = 0;
+    int cpuPublishes = 200;
     std::string only;
     po::options_description flags("aegis-bench-config");
     // clang-format off
@@ -174,6 +175,8 @@ int main(int argc, char **argv) {
         ("cpu-rounds", po::value(&cpuRounds)->default_value(cpuRounds),
             "after the delivery table, this many pairs of a WatchService row and an etcd row per "
             "watcher count, for the median ratio of server CPU per event (0: none)")
+        ("cpu-publishes", po::value(&cpuPublishes)->default_value(cpuPublishes),
+            "changes per row of the CPU rounds")
         ("only", po::value(&only), "delivery, delivery-mux (its WatchService rows only) or throughput");
     // clang-format on
     po::variables_map values;
@@ -191,7 +194,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (delivery.fanout.changes <= 0 || delivery.fanout.watchChannels <= 0 ||
-        delivery.muxStreams < 0 || windowSeconds <= 0 || cpuRounds < 0 ||
+        delivery.muxStreams < 0 || windowSeconds <= 0 || cpuRounds < 0 || cpuPublishes <= 0 ||
         (cpuRounds > 0 && (delivery.muxStreams == 0 || delivery.etcdBinary.empty())) ||
         (!only.empty() && only != "delivery" && only != "delivery-mux" && only != "throughput")) {
         std::cerr << "error: counts must be positive (--mux-streams and --cpu-rounds may be 0, "
@@ -226,11 +229,13 @@ int main(int argc, char **argv) {
                 }
             }
             config::printDelivery(rows, delivery);
+            config::DeliverySettings cpuDelivery = delivery;
+            cpuDelivery.fanout.changes = cpuPublishes;
             for (const int watchers : cpuRounds > 0 ? watcherCounts : std::vector<int>{}) {
                 printCpuRounds(measureCpuRounds(
-                    watchers, cpuRounds,
-                    [&] { return config::aegisRow(watchers, delivery, delivery.muxStreams); },
-                    [&] { return config::etcdRow(watchers, delivery); }));
+                    watchers, cpuPublishes, cpuRounds,
+                    [&] { return config::aegisRow(watchers, cpuDelivery, cpuDelivery.muxStreams); },
+                    [&] { return config::etcdRow(watchers, cpuDelivery); }));
             }
         }
         if (only.empty() || only == "throughput") {

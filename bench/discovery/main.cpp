@@ -421,7 +421,7 @@ int run(int argc, char **argv) {
                  settings.cpuRounds > 0 ? settings.watcherCounts : std::vector<int>{}) {
                 const std::string what = std::to_string(count) + " watchers, CPU round";
                 cpuRounds.push_back(measureCpuRounds(
-                    count, settings.cpuRounds,
+                    count, m.watchRepeats, settings.cpuRounds,
                     [&] {
                         return onAegis<WatchResult>(
                             settings, what,
